@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+// Carnet: a peer-to-peer sync engine for producer ledgers.
+// No package dependencies, by the owner's rule: everything builds on the toolchain.
+import PackageDescription
+
+let package = Package(
+    name: "Carnet",
+    products: [
+        .executable(name: "carnet", targets: ["carnet"]),
+        .library(name: "CarnetCore", targets: ["CarnetCore"]),
+        .library(name: "CarnetLedger", targets: ["CarnetLedger"]),
+        .library(name: "CarnetWire", targets: ["CarnetWire"]),
+        .library(name: "CarnetWorkload", targets: ["CarnetWorkload"]),
+    ],
+    targets: [
+        // Pure layers: standard library only, no Foundation, no Glibc, no async.
+        .target(name: "CarnetCore"),
+        .target(name: "CarnetLedger", dependencies: ["CarnetCore"]),
+        .target(name: "CarnetWire", dependencies: ["CarnetCore"]),
+        .target(name: "CarnetWorkload", dependencies: ["CarnetCore", "CarnetLedger"]),
+        // Test support: seeded randomness and random-history generators.
+        .target(name: "CarnetTestKit", dependencies: ["CarnetCore", "CarnetLedger"]),
+        // The command line.
+        .executableTarget(
+            name: "carnet",
+            dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetWorkload"]
+        ),
+        .testTarget(name: "CarnetCoreTests", dependencies: ["CarnetCore", "CarnetTestKit"]),
+        .testTarget(
+            name: "CarnetLedgerTests",
+            dependencies: ["CarnetCore", "CarnetLedger", "CarnetTestKit"]
+        ),
+        .testTarget(
+            name: "CarnetWireTests",
+            dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetTestKit"]
+        ),
+        .testTarget(
+            name: "CarnetWorkloadTests",
+            dependencies: ["CarnetCore", "CarnetLedger", "CarnetWorkload", "CarnetWire"],
+            exclude: ["Fixtures"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,221 @@
+/// Everything a replica holds of one node's history.
+struct NodeHistory: Sendable {
+    /// seq 1...chain.count: one contiguous hash chain (the first branch to arrive).
+    var chain: [Event] = []
+    /// Events held at dots off the chain: the other branches of a fork. Almost always empty.
+    var branches: [EventID: Event] = [:]
+    /// The highest seq held on any branch; every branch is a full chain from seq 1, so
+    /// every seq up to it is held.
+    var highestSeq: UInt64 = 0
+
+    func event(_ id: EventID) -> Event? {
+        let seq = id.dot.seq
+        if seq >= 1, seq <= UInt64(chain.count) {
+            let candidate = chain[Int(seq - 1)]
+            if candidate.hash == id.hash { return candidate }
+        }
+        return branches[id]
+    }
+
+    var eventCount: Int { chain.count + branches.count }
+}
+
+/// How `History.insert` took an event.
+public enum Admission: Sendable, Equatable {
+    /// New, and its predecessor was held: it is now part of the history.
+    case accepted
+    /// Already held (same dot, same hash): nothing changes.
+    case duplicate
+    /// Its predecessor is not held yet; kept aside until it arrives.
+    case pending
+    /// Structurally impossible (seq 0, or a first event that claims a predecessor).
+    case rejected(String)
+}
+
+/// The set of events a replica holds, organised per node as hash chains, with fork
+/// branches kept as evidence and early arrivals kept until their predecessors come.
+public struct History: Sendable {
+    private var nodes: [NodeID: NodeHistory] = [:]
+    /// Events whose predecessor is missing, keyed by the predecessor they wait for.
+    private var waiting: [EventID: [Event]] = [:]
+    public private(set) var pendingCount = 0
+    public private(set) var versionVector = VersionVector()
+    /// Events accepted into the history (pending ones not counted).
+    public private(set) var count = 0
+
+    public init() {}
+
+    /// Takes one event. Returns how it was taken and, when accepted, every event that
+    /// became part of the history as a result (the event, then any pending successors it
+    /// released), in causal order.
+    public mutating func insert(_ event: Event) -> (Admission, [Event]) {
+        let admission = admit(event)
+        guard admission == .accepted else { return (admission, []) }
+        var released = [event]
+        var index = 0
+        while index < released.count, pendingCount > 0 {
+            if let successors = waiting.removeValue(forKey: released[index].id) {
+                pendingCount -= successors.count
+                for successor in successors where admit(successor) == .accepted {
+                    released.append(successor)
+                }
+            }
+            index += 1
+        }
+        return (.accepted, released)
+    }
+
+    private mutating func admit(_ event: Event) -> Admission {
+        let dot = event.dot
+        guard dot.seq >= 1 else { return .rejected("seq 0 is not a valid sequence number") }
+        if dot.seq == 1, event.previous != .zero {
+            return .rejected("the first event of a node cannot have a predecessor")
+        }
+        var node = nodes[dot.node] ?? NodeHistory()
+        if node.event(event.id) != nil { return .duplicate }
+        let predecessor = EventID(dot: Dot(node: dot.node, seq: dot.seq - 1), hash: event.previous)
+        let extendsChain = dot.seq == UInt64(node.chain.count) + 1
+            && (dot.seq == 1 || node.chain[node.chain.count - 1].hash == event.previous)
+        if extendsChain {
+            node.chain.append(event)
+        } else if dot.seq == 1 || node.event(predecessor) != nil {
+            node.branches[event.id] = event
+        } else {
+            if waiting[predecessor]?.contains(event) == true { return .pending }
+            waiting[predecessor, default: []].append(event)
+            pendingCount += 1
+            return .pending
+        }
+        if dot.seq > node.highestSeq {
+            node.highestSeq = dot.seq
+            versionVector[dot.node] = dot.seq
+        }
+        nodes[dot.node] = node
+        count += 1
+        return .accepted
+    }
+
+    public func contains(_ id: EventID) -> Bool {
+        nodes[id.dot.node]?.event(id) != nil
+    }
+
+    public func event(_ id: EventID) -> Event? {
+        nodes[id.dot.node]?.event(id)
+    }
+
+    /// Nodes with at least one event, in id order.
+    public var nodeIDs: [NodeID] { nodes.keys.sorted() }
+
+    /// The last event of the node's first branch: where that node's own next write goes.
+    public func chainHead(of node: NodeID) -> Event? {
+        nodes[node]?.chain.last
+    }
+
+    /// True when `id` lies on the node's first branch (so the chain extends it).
+    public func chainHeadIsDescendant(of id: EventID) -> Bool {
+        guard let history = nodes[id.dot.node], id.dot.seq >= 1, id.dot.seq <= UInt64(history.chain.count) else {
+            return false
+        }
+        return history.chain[Int(id.dot.seq - 1)].hash == id.hash && history.branches.isEmpty
+    }
+
+    /// Length of the node's first branch.
+    public func chainLength(of node: NodeID) -> UInt64 {
+        UInt64(nodes[node]?.chain.count ?? 0)
+    }
+
+    /// Events of `node`, first branch in seq order, then other branches by (seq, hash).
+    public func events(of node: NodeID) -> [Event] {
+        guard let history = nodes[node] else { return [] }
+        if history.branches.isEmpty { return history.chain }
+        return history.chain + history.branches.values.sorted { $0.id < $1.id }
+    }
+
+    /// Events of `node` off its first branch, by (seq, hash).
+    public func branchEvents(of node: NodeID) -> [Event] {
+        guard let history = nodes[node], !history.branches.isEmpty else { return [] }
+        return history.branches.values.sorted { $0.id < $1.id }
+    }
+
+    /// Events of `node` after `seq` on every branch, in an order a receiver can apply
+    /// without waiting (seq order).
+    public func events(of node: NodeID, after seq: UInt64) -> [Event] {
+        guard let history = nodes[node] else { return [] }
+        var out: [Event] = []
+        if seq < UInt64(history.chain.count) {
+            out.append(contentsOf: history.chain[Int(seq)...])
+        }
+        if !history.branches.isEmpty {
+            out.append(contentsOf: history.branches.values.filter { $0.dot.seq > seq })
+            out.sort { $0.id < $1.id }
+        }
+        return out
+    }
+
+    /// Calls `body` with every accepted event, node by node (unspecified node order).
+    /// The fast path for views that fold over the whole history.
+    public func forEachEvent(_ body: (Event) throws -> Void) rethrows {
+        for history in nodes.values {
+            for event in history.chain { try body(event) }
+            for event in history.branches.values { try body(event) }
+        }
+    }
+
+    /// The events of each node that no held event follows: one per node unless it forked.
+    public func heads(of node: NodeID) -> [EventID] {
+        guard let history = nodes[node] else { return [] }
+        var heads: [EventID] = []
+        if let last = history.chain.last { heads.append(last.id) }
+        guard !history.branches.isEmpty else { return heads }
+        let parents = Set(history.branches.values.map {
+            EventID(dot: Dot(node: node, seq: $0.dot.seq - 1), hash: $0.previous)
+        })
+        for event in history.branches.values where !parents.contains(event.id) {
+            heads.append(event.id)
+        }
+        return heads.sorted()
+    }
+
+    /// Events held but not applied because their predecessor is missing, in id order.
+    public var pendingEvents: [Event] {
+        waiting.values.flatMap { $0 }.sorted { $0.id < $1.id }
+    }
+
+    /// Every point where a node's history split: two or more held events with the same
+    /// predecessor. Each is a device that reused sequence numbers (typically a restore
+    /// from backup). Both branches stay in the ledger; this list makes them visible.
+    public var forks: [Fork] {
+        var forks: [Fork] = []
+        for (node, history) in nodes where !history.branches.isEmpty {
+            var siblings: [SiblingKey: Set<EventID>] = [:]
+            for event in history.branches.values {
+                let key = SiblingKey(seq: event.dot.seq, previous: event.previous)
+                siblings[key, default: []].insert(event.id)
+                let seq = Int(event.dot.seq)
+                if seq <= history.chain.count, history.chain[seq - 1].previous == event.previous {
+                    siblings[key]!.insert(history.chain[seq - 1].id)
+                }
+            }
+            for (key, ids) in siblings where ids.count > 1 {
+                forks.append(Fork(node: node, seq: key.seq, previous: key.previous, events: ids.sorted()))
+            }
+        }
+        return forks.sorted { ($0.node, $0.seq, $0.previous) < ($1.node, $1.seq, $1.previous) }
+    }
+
+    private struct SiblingKey: Hashable {
+        var seq: UInt64
+        var previous: SHA256Digest
+    }
+}
+
+/// A point where one node's history split into branches.
+public struct Fork: Hashable, Sendable {
+    public var node: NodeID
+    /// The first seq that exists more than once.
+    public var seq: UInt64
+    /// The event both branches continue from (zero when they diverge at seq 1).
+    public var previous: SHA256Digest
+    /// The first event of each branch, in id order.
+    public var events: [EventID]
+}

@@ -1,0 +1,159 @@
+/// A replica of a ledger: the events it holds and the state they materialize into.
+///
+/// A value type with no I/O: the store persists what it holds, the sync layer feeds it
+/// what peers send. Two replicas that hold the same events have the same `digest`,
+/// whatever order, duplication or grouping the events arrived in.
+public struct Replica: Sendable {
+    /// The node this replica writes as.
+    public let node: NodeID
+    public private(set) var clock: HybridClock
+    public private(set) var history = History()
+    /// Multi-value registers of every mutable record field, materialized as events arrive.
+    public private(set) var registers: [FieldKey: MultiValueRegister] = [:]
+
+    public init(node: NodeID, clock: HybridClock = HybridClock()) {
+        self.node = node
+        self.clock = clock
+    }
+
+    public var versionVector: VersionVector { history.versionVector }
+    public var eventCount: Int { history.count }
+
+    /// Records a local operation as this node's next event and applies it.
+    ///
+    /// Time is an input: the caller passes the wall clock, tests pass a virtual one.
+    @discardableResult
+    public mutating func write(_ operation: Operation, wallMillis: UInt64) -> Event {
+        let head = history.chainHead(of: node)
+        let event = Event(
+            dot: Dot(node: node, seq: (head?.dot.seq ?? 0) + 1),
+            clock: clock.tick(wallMillis: wallMillis),
+            previous: head?.hash ?? .zero,
+            operation: operation
+        )
+        let (admission, applied) = history.insert(event)
+        precondition(admission == .accepted, "a local write must extend the local chain")
+        for accepted in applied { materialize(accepted) }
+        return event
+    }
+
+    /// Writes a value to a register, superseding every value this replica currently sees
+    /// there. This is both an ordinary edit and the resolution of a conflict: the event
+    /// names exactly the values it replaces, so the resolution is auditable.
+    @discardableResult
+    public mutating func assign(_ key: FieldKey, _ value: Value, wallMillis: UInt64) -> Event {
+        let seen = registers[key]?.liveIDs ?? []
+        return write(.assign(Assignment(key: key, value: value, supersedes: seen)), wallMillis: wallMillis)
+    }
+
+    /// Takes one event from elsewhere (a peer, a bundle, the store).
+    @discardableResult
+    public mutating func receive(_ event: Event) -> Admission {
+        let (admission, applied) = history.insert(event)
+        for accepted in applied { materialize(accepted) }
+        return admission
+    }
+
+    /// Takes one event and lets the clock see its timestamp, so that later local writes
+    /// order after it (unless its clock is wildly ahead, which is only reported).
+    @discardableResult
+    public mutating func receive(_ event: Event, wallMillis: UInt64) -> Admission {
+        clock.observe(event.clock, wallMillis: wallMillis)
+        return receive(event)
+    }
+
+    /// Takes many events; returns how many were new, duplicate, pending or rejected.
+    @discardableResult
+    public mutating func receive<Events: Sequence<Event>>(contentsOf events: Events) -> ReceiveSummary {
+        var summary = ReceiveSummary()
+        for event in events {
+            switch receive(event) {
+            case .accepted: summary.accepted += 1
+            case .duplicate: summary.duplicates += 1
+            case .pending: summary.pending += 1
+            case .rejected: summary.rejected += 1
+            }
+        }
+        return summary
+    }
+
+    /// Takes every event of another replica of the same ledger that this one lacks.
+    ///
+    /// Version vectors alone cannot see a fork (both branches have the same seqs), so each
+    /// node's heads are compared too: a node whose heads are all held here only sends what
+    /// lies past this replica's seq; any other node sends every event not held here.
+    @discardableResult
+    public mutating func merge(with other: Replica) -> ReceiveSummary {
+        var missing: [Event] = []
+        for node in other.history.nodeIDs {
+            if other.history.heads(of: node).allSatisfy(history.contains) { continue }
+            if history.heads(of: node).allSatisfy({ other.history.chainHeadIsDescendant(of: $0) }) {
+                missing.append(contentsOf: other.history.events(of: node, after: versionVector[node]))
+            } else {
+                missing.append(contentsOf: other.history.events(of: node).filter { !history.contains($0.id) })
+            }
+        }
+        // Events the other holds aside (waiting for a predecessor) travel too: they are
+        // held data, and this replica may have the predecessor they wait for.
+        missing.append(contentsOf: other.history.pendingEvents.filter { !history.contains($0.id) })
+        return receive(contentsOf: missing)
+    }
+
+    /// The events this replica holds that a peer with version vector `peer` lacks, node by
+    /// node in seq order. With `includeAllBranches`, fork branches at or below the peer's
+    /// seq are sent too (the peer may hold the other branch at those seqs).
+    public func eventsMissing(from peer: VersionVector, includeAllBranches: Bool = true) -> [Event] {
+        var out: [Event] = []
+        for node in history.nodeIDs {
+            let after = peer[node]
+            out.append(contentsOf: history.events(of: node, after: after))
+            if includeAllBranches {
+                out.append(contentsOf: history.branchEvents(of: node).filter { $0.dot.seq <= after })
+            }
+        }
+        return out
+    }
+
+    private mutating func materialize(_ event: Event) {
+        if case let .assign(assignment) = event.operation {
+            registers[assignment.key, default: MultiValueRegister()]
+                .apply(id: event.id, clock: event.clock, assignment: assignment)
+        }
+    }
+
+    /// Registers whose live values differ: field conflicts, in key order.
+    public var fieldConflicts: [FieldConflict] {
+        registers.filter { $0.value.isConflicted }
+            .map { FieldConflict(key: $0.key, values: $0.value.values) }
+            .sorted { $0.key < $1.key }
+    }
+
+    public var forks: [Fork] { history.forks }
+}
+
+/// Counts of what a batch of received events did.
+public struct ReceiveSummary: Sendable, Equatable {
+    public var accepted = 0
+    public var duplicates = 0
+    public var pending = 0
+    public var rejected = 0
+    public init() {}
+}
+
+/// Concurrent writes to one field that left different values.
+public struct FieldConflict: Hashable, Sendable {
+    public var key: FieldKey
+    /// Every live value, with its writer and clock, in event-id order.
+    public var values: [RegisterValue]
+
+    /// Stable on every node that holds the same events: derived from the subject only, so
+    /// a person can name it in `resolve` on any node.
+    public var id: String { ConflictID.make(kind: "field", subject: key.description) }
+}
+
+/// Short, stable conflict identifiers.
+public enum ConflictID {
+    public static func make(kind: String, subject: String) -> String {
+        String(SHA256.hash(Array("\(kind):\(subject)".utf8)).hex.prefix(10))
+    }
+}

@@ -1,0 +1,80 @@
+/// A 32-byte SHA-256 digest held as four big-endian words, so that comparing, hashing
+/// and storing millions of event hashes costs no heap allocation.
+public struct SHA256Digest: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+
+    /// All zero bytes: the "previous hash" of a node's first event.
+    public static let zero = SHA256Digest(0, 0, 0, 0)
+
+    public init(_ w0: UInt64, _ w1: UInt64, _ w2: UInt64, _ w3: UInt64) {
+        (self.w0, self.w1, self.w2, self.w3) = (w0, w1, w2, w3)
+    }
+
+    /// Builds a digest from exactly 32 bytes; nil for any other length.
+    public init?<Bytes: Collection<UInt8>>(bytes: Bytes) {
+        guard bytes.count == 32 else { return nil }
+        var words: [UInt64] = [0, 0, 0, 0]
+        for (index, byte) in bytes.enumerated() {
+            words[index / 8] = words[index / 8] << 8 | UInt64(byte)
+        }
+        self.init(words[0], words[1], words[2], words[3])
+    }
+
+    public var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        for word in [w0, w1, w2, w3] {
+            for shift in stride(from: 56, through: 0, by: -8) {
+                out.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
+            }
+        }
+        return out
+    }
+
+    public var hex: String { Hex.encode(bytes) }
+    /// The first 8 hex digits: enough for a person to tell digests apart on screen.
+    public var short: String { String(hex.prefix(8)) }
+    public var description: String { hex }
+
+    public static func < (lhs: SHA256Digest, rhs: SHA256Digest) -> Bool {
+        (lhs.w0, lhs.w1, lhs.w2, lhs.w3) < (rhs.w0, rhs.w1, rhs.w2, rhs.w3)
+    }
+}
+
+/// Lower-case hexadecimal, the only textual form of ids and digests Carnet prints.
+public enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    public static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+        var utf8: [UInt8] = []
+        for byte in bytes {
+            utf8.append(digits[Int(byte >> 4)])
+            utf8.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: utf8, as: UTF8.self)
+    }
+
+    /// Parses hex (either case); nil if the text is not an even number of hex digits.
+    public static func decode(_ text: String) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count / 2)
+        var index = 0
+        while index < utf8.count {
+            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

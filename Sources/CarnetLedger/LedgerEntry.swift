@@ -1,0 +1,153 @@
+import CarnetCore
+
+/// What happened, in the vocabulary of the producers (see CLI.md, `record`).
+public enum EntryKind: String, Sendable, CaseIterable, Hashable {
+    case harvest, production, delivery, sale, purchase, payment, loss, adjust, reversal
+
+    /// Whether entries of this kind move stock, and in which direction (+1 in, -1 out).
+    /// `adjust` carries its own sign.
+    var stockDirection: Int64? {
+        switch self {
+        case .harvest, .production, .purchase, .adjust: 1
+        case .delivery, .sale, .loss: -1
+        case .payment, .reversal: nil
+        }
+    }
+}
+
+/// A payment method.
+public enum PaymentMethod: String, Sendable, CaseIterable {
+    case cash, card, transfer, cheque
+}
+
+/// A typed ledger entry. Immutable once written; a mistake is corrected by a reversal.
+///
+/// Quantities and money are integers in the smallest unit (grams, millilitres or pieces;
+/// euro cents), never floating point.
+public struct LedgerEntry: Hashable, Sendable {
+    public var id: String
+    public var kind: EntryKind
+    /// The party (of kind farm) the entry belongs to.
+    public var producer: String
+    public var date: CalendarDay
+    public var product: String?
+    /// Signed quantity in `unit`; negative only in adjustments and reversals.
+    public var quantity: Int64?
+    public var unit: QuantityUnit?
+    public var lot: String?
+    /// The other side: who bought, received a delivery, sold to us or paid us.
+    public var party: String?
+    /// Euro cents; negative only in reversals.
+    public var amount: Int64?
+    public var method: String?
+    /// The entry this one settles (payment) or cancels (reversal).
+    public var ref: String?
+    public var refKind: EntryKind?
+    public var reason: String?
+    public var note: String?
+
+    public init(
+        id: String, kind: EntryKind, producer: String, date: CalendarDay,
+        product: String? = nil, quantity: Int64? = nil, unit: QuantityUnit? = nil, lot: String? = nil,
+        party: String? = nil, amount: Int64? = nil, method: String? = nil,
+        ref: String? = nil, refKind: EntryKind? = nil, reason: String? = nil, note: String? = nil
+    ) {
+        self.id = id; self.kind = kind; self.producer = producer; self.date = date
+        self.product = product; self.quantity = quantity; self.unit = unit; self.lot = lot
+        self.party = party; self.amount = amount; self.method = method
+        self.ref = ref; self.refKind = refKind; self.reason = reason; self.note = note
+    }
+
+    /// The core entry that carries this one in an event. Field order is fixed here, so the
+    /// same entry always has the same bytes.
+    public var coreEntry: Entry {
+        var fields = Fields()
+        fields.append(FieldName.producer, .text(producer))
+        fields.append(FieldName.date, .day(date.daysSinceEpoch))
+        if let product { fields.append(FieldName.product, .text(product)) }
+        if let quantity { fields.append(FieldName.quantity, .int(quantity)) }
+        if let unit { fields.append(FieldName.unit, .text(unit.rawValue)) }
+        if let lot { fields.append(FieldName.lot, .text(lot)) }
+        if let party { fields.append(FieldName.party, .text(party)) }
+        if let amount { fields.append(FieldName.amount, .int(amount)) }
+        if let method { fields.append(FieldName.method, .text(method)) }
+        if let ref { fields.append(FieldName.ref, .text(ref)) }
+        if let refKind { fields.append(FieldName.refKind, .text(refKind.rawValue)) }
+        if let reason { fields.append(FieldName.reason, .text(reason)) }
+        if let note { fields.append(FieldName.note, .text(note)) }
+        return Entry(id: id, kind: kind.rawValue, fields: fields)
+    }
+
+    /// Reads a core entry back. Fails on an unknown kind or a field of the wrong type, so a
+    /// newer writer's entries are reported rather than misread.
+    public init(_ entry: Entry) throws(LedgerError) {
+        guard let kind = EntryKind(rawValue: entry.kind) else {
+            throw LedgerError("entry \(entry.id) has unknown kind \"\(entry.kind)\"")
+        }
+        func text(_ name: String) throws(LedgerError) -> String? {
+            guard let value = entry.fields[name] else { return nil }
+            guard case let .text(text) = value else { throw LedgerError("entry \(entry.id): field \(name) is not text") }
+            return text
+        }
+        func int(_ name: String) throws(LedgerError) -> Int64? {
+            guard let value = entry.fields[name] else { return nil }
+            guard case let .int(number) = value else { throw LedgerError("entry \(entry.id): field \(name) is not a number") }
+            return number
+        }
+        guard let producer = try text(FieldName.producer) else { throw LedgerError("entry \(entry.id) has no producer") }
+        guard case let .day(day)? = entry.fields[FieldName.date] else { throw LedgerError("entry \(entry.id) has no date") }
+        var unit: QuantityUnit?
+        if let unitText = try text(FieldName.unit) {
+            guard let parsed = QuantityUnit(rawValue: unitText) else { throw LedgerError("entry \(entry.id) has unknown unit \"\(unitText)\"") }
+            unit = parsed
+        }
+        var refKind: EntryKind?
+        if let refKindText = try text(FieldName.refKind) {
+            guard let parsed = EntryKind(rawValue: refKindText) else { throw LedgerError("entry \(entry.id) reverses unknown kind \"\(refKindText)\"") }
+            refKind = parsed
+        }
+        self.init(
+            id: entry.id, kind: kind, producer: producer, date: CalendarDay(daysSinceEpoch: day),
+            product: try text(FieldName.product), quantity: try int(FieldName.quantity), unit: unit,
+            lot: try text(FieldName.lot), party: try text(FieldName.party), amount: try int(FieldName.amount),
+            method: try text(FieldName.method), ref: try text(FieldName.ref), refKind: refKind,
+            reason: try text(FieldName.reason), note: try text(FieldName.note)
+        )
+    }
+
+    /// The entry that cancels this one: same producer, the opposite quantity or amount.
+    public func reversal(id: String, date: CalendarDay, reason: String) -> LedgerEntry {
+        let movesMoney = kind == .sale || kind == .payment || kind == .purchase
+        return LedgerEntry(
+            id: id, kind: .reversal, producer: producer, date: date,
+            quantity: movesMoney ? nil : quantity.map { -$0 },
+            amount: movesMoney ? amount.map { -$0 } : nil,
+            ref: self.id, refKind: kind, reason: reason
+        )
+    }
+}
+
+/// Names of entry fields in events. Short on purpose: they are part of every event's
+/// canonical bytes (the wire codec sends each name once per batch).
+public enum FieldName {
+    public static let producer = "producer"
+    public static let date = "date"
+    public static let product = "product"
+    public static let quantity = "qty"
+    public static let unit = "unit"
+    public static let lot = "lot"
+    public static let party = "party"
+    public static let amount = "amount"
+    public static let method = "method"
+    public static let ref = "ref"
+    public static let refKind = "ref_kind"
+    public static let reason = "reason"
+    public static let note = "note"
+}
+
+/// A ledger-level error: a message for a person.
+public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

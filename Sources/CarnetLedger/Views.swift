@@ -1,0 +1,105 @@
+import CarnetCore
+
+/// Stock on hand of one lot of one product at one producer.
+public struct StockLine: Hashable, Sendable {
+    public var producer: String
+    public var product: String
+    /// Empty for stock that has no lot (a purchase).
+    public var lot: String
+    public var quantity: Int64
+    public var unit: QuantityUnit?
+}
+
+/// What a party owes a producer (positive) or the producer owes the party (negative).
+public struct Balance: Hashable, Sendable {
+    public var producer: String
+    public var party: String
+    public var cents: Int64
+}
+
+/// Consortium-wide availability of one product, for the hub.
+public struct Availability: Hashable, Sendable {
+    public var product: String
+    public var unit: QuantityUnit?
+    /// On hand at the farms (all lots together).
+    public var atProducers: Int64
+    /// Delivered to the hub (or another party) and not sold by the farms.
+    public var delivered: Int64
+    /// Producers holding a positive quantity, in name order.
+    public var producers: [String]
+}
+
+extension LedgerState {
+    /// Stock by producer, product and lot, from every effective entry.
+    public func stock() -> [StockLine] {
+        var quantities: [StockKey: Int64] = [:]
+        var units: [StockKey: QuantityUnit] = [:]
+        for record in effectiveRecords {
+            let entry = record.entry
+            guard let direction = entry.kind.stockDirection, let product = entry.product,
+                  let quantity = entry.quantity else { continue }
+            let key = StockKey(producer: entry.producer, product: product, lot: entry.lot ?? "")
+            quantities[key, default: 0] &+= direction &* quantity
+            if let unit = entry.unit { units[key] = unit }
+        }
+        return quantities.map {
+            StockLine(producer: $0.key.producer, product: $0.key.product, lot: $0.key.lot,
+                      quantity: $0.value, unit: units[$0.key])
+        }.sorted { ($0.producer, $0.product, $0.lot) < ($1.producer, $1.product, $1.lot) }
+    }
+
+    /// Money owed between each producer and each party: sales minus payments received,
+    /// minus purchases.
+    public func balances() -> [Balance] {
+        var totals: [PairKey: Int64] = [:]
+        for record in effectiveRecords {
+            let entry = record.entry
+            guard let party = entry.party, let amount = entry.amount else { continue }
+            let sign: Int64
+            switch entry.kind {
+            case .sale: sign = 1
+            case .payment, .purchase: sign = -1
+            default: continue
+            }
+            totals[PairKey(producer: entry.producer, party: party), default: 0] &+= sign &* amount
+        }
+        return totals.map { Balance(producer: $0.key.producer, party: $0.key.party, cents: $0.value) }
+            .sorted { ($0.producer, $0.party) < ($1.producer, $1.party) }
+    }
+
+    /// Per product: what the farms hold and what has been delivered, across the consortium.
+    public func availability() -> [Availability] {
+        var byProduct: [String: Availability] = [:]
+        for line in stock() {
+            var item = byProduct[line.product] ?? Availability(product: line.product, unit: line.unit,
+                                                                 atProducers: 0, delivered: 0, producers: [])
+            item.atProducers &+= line.quantity
+            if line.quantity > 0, !item.producers.contains(line.producer) { item.producers.append(line.producer) }
+            if item.unit == nil { item.unit = line.unit }
+            byProduct[line.product] = item
+        }
+        for record in effectiveRecords where record.entry.kind == .delivery {
+            guard let product = record.entry.product, let quantity = record.entry.quantity else { continue }
+            var item = byProduct[product] ?? Availability(product: product, unit: record.entry.unit,
+                                                            atProducers: 0, delivered: 0, producers: [])
+            item.delivered &+= quantity
+            byProduct[product] = item
+        }
+        return byProduct.values.map { item in
+            var sorted = item
+            sorted.producers.sort()
+            return sorted
+        }.sorted { $0.product < $1.product }
+    }
+}
+
+struct StockKey: Hashable {
+    var producer: String
+    var product: String
+    var lot: String
+}
+
+struct PairKey: Hashable {
+    var producer: String
+    var party: String
+}

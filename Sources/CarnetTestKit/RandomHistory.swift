@@ -1,0 +1,124 @@
+import CarnetCore
+import CarnetLedger
+
+/// Builds random but realistic histories for property tests: a few nodes writing ledger
+/// entries and catalog edits on their own, syncing with each other now and then, with
+/// skewed clocks, and sometimes restored from an old backup (which forks them).
+///
+/// The result is the set of every event any node ever wrote; a test then delivers it in
+/// different orders, duplications and groupings and checks that the outcome never changes.
+public struct RandomHistory: Sendable {
+    public let seed: UInt64
+    /// Every event written, in the order they were written (a valid causal order).
+    public private(set) var events: [Event] = []
+    /// The writers' replicas at the end.
+    public private(set) var replicas: [Replica] = []
+
+    public init(seed: UInt64, nodes nodeCount: Int = 4, steps: Int = 60) {
+        self.seed = seed
+        var rng = SplitMix64(seed: seed)
+        var writers: [Writer] = (0..<nodeCount).map { index in
+            Writer(replica: Replica(node: NodeID(using: &rng)), label: "N\(index)",
+                   skewMillis: UInt64.random(in: 0...5_000_000, using: &rng))
+        }
+        var backups: [Int: Writer] = [:]
+        var now: UInt64 = 1_780_000_000_000
+        for _ in 0..<steps {
+            now += UInt64.random(in: 1...600_000, using: &rng)
+            let index = Int.random(in: 0..<nodeCount, using: &rng)
+            let roll = Int.random(in: 0..<100, using: &rng)
+            let wall = now + writers[index].skewMillis
+            switch roll {
+            case 0..<45:
+                if let event = writers[index].appendRandomEntry(wallMillis: wall, using: &rng) { events.append(event) }
+            case 45..<68:
+                let product = "P\(Int.random(in: 0..<3, using: &rng))"
+                let field = Bool.random(using: &rng) ? ProductField.price : ProductField.name
+                let value: Value = field == .price
+                    ? .int(Int64.random(in: 100...900, using: &rng))
+                    : .text(["Tomme", "Chèvre", "Miel", "Œufs"].randomElement(using: &rng)!)
+                events.append(writers[index].replica.assign(Catalog.productKey(product, field), value, wallMillis: wall))
+            case 68..<90:
+                let other = Int.random(in: 0..<nodeCount, using: &rng)
+                writers[index].replica.merge(with: writers[other].replica)
+            case 90..<95:
+                backups[index] = writers[index]
+            default:
+                if let backup = backups[index] { writers[index] = backup }
+            }
+        }
+        replicas = writers.map(\.replica)
+    }
+
+    private struct Writer {
+        var replica: Replica
+        var label: String
+        var skewMillis: UInt64
+        var counter = 0
+
+        mutating func appendRandomEntry<R: RandomNumberGenerator>(wallMillis: UInt64, using rng: inout R) -> Event? {
+            counter += 1
+            let id = "\(label)-\(counter)"
+            let day = CalendarDay(epochMillis: wallMillis)
+            let lot = "L\(Int.random(in: 0..<4, using: &rng))"
+            let product = "P\(Int.random(in: 0..<3, using: &rng))"
+            // Only entries of this replica's own ledger view can be settled or reversed.
+            var known: [LedgerRecord] { LedgerState(replica: replica).records }
+            let entry: LedgerEntry
+            switch Int.random(in: 0..<10, using: &rng) {
+            case 0..<3:
+                entry = LedgerEntry(id: id, kind: .harvest, producer: label, date: day, product: product,
+                                    quantity: Int64.random(in: 1...50, using: &rng) * 100, unit: .grams, lot: lot)
+            case 3..<5:
+                entry = LedgerEntry(id: id, kind: .sale, producer: label, date: day, product: product,
+                                    quantity: Int64.random(in: 1...30, using: &rng) * 100, unit: .grams, lot: lot,
+                                    party: "cantine", amount: Int64.random(in: 100...5000, using: &rng))
+            case 5:
+                entry = LedgerEntry(id: id, kind: .delivery, producer: label, date: day, product: product,
+                                    quantity: Int64.random(in: 1...30, using: &rng) * 100, unit: .grams, lot: lot, party: "HUB")
+            case 6..<8:
+                let sales = known.filter { $0.entry.kind == .sale }
+                let sale = sales.randomElement(using: &rng)
+                entry = LedgerEntry(id: id, kind: .payment, producer: label, date: day, party: "cantine",
+                                    amount: Int64.random(in: 100...5000, using: &rng), method: "cash",
+                                    ref: sale?.entry.id ?? "missing-\(counter)")
+            default:
+                guard let target = known.randomElement(using: &rng) else { return nil }
+                entry = target.entry.reversal(id: id, date: day, reason: "erreur de saisie")
+            }
+            return replica.write(.append(entry.coreEntry), wallMillis: wallMillis)
+        }
+    }
+}
+
+/// Delivery schedules for the same set of events: what a network might do to them.
+public enum Delivery {
+    /// The events in a random order.
+    public static func shuffled<R: RandomNumberGenerator>(_ events: [Event], using rng: inout R) -> [Event] {
+        events.shuffled(using: &rng)
+    }
+
+    /// A random order in which some events arrive two or three times.
+    public static func withDuplicates<R: RandomNumberGenerator>(_ events: [Event], using rng: inout R) -> [Event] {
+        var out = events
+        for event in events where Int.random(in: 0..<3, using: &rng) == 0 {
+            out.append(event)
+            if Bool.random(using: &rng) { out.append(event) }
+        }
+        return out.shuffled(using: &rng)
+    }
+
+    /// The events split into random groups (possibly overlapping), each group in its own order.
+    public static func grouped<R: RandomNumberGenerator>(_ events: [Event], using rng: inout R) -> [[Event]] {
+        var groups: [[Event]] = []
+        var remaining = events.shuffled(using: &rng)
+        while !remaining.isEmpty {
+            let size = Int.random(in: 1...max(1, remaining.count), using: &rng)
+            var group = Array(remaining.prefix(size))
+            remaining.removeFirst(size)
+            if let extra = events.randomElement(using: &rng), Bool.random(using: &rng) { group.append(extra) }
+            groups.append(group)
+        }
+        return groups
+    }
+}

@@ -1,0 +1,296 @@
+import CarnetCore
+
+/// The binary form of a batch of events, shared by the wire and the store.
+///
+/// Compact by design (layout in protocol/SPEC.md, "Event batches"): consecutive events of
+/// one node form a run that states the node, the first seq and the first predecessor hash
+/// once; clocks are sent as differences; each entry shape (kind and field names) is sent
+/// once; strings go through per-field dictionaries and number templates. Event hashes are
+/// never sent: the receiver recomputes them, which also re-links each hash chain.
+public enum EventBatch {
+    static let magic: [UInt8] = [0x43, 0x42]  // "CB"
+    public static let version: UInt8 = 1
+
+    public static func encode<Events: Collection<Event>>(_ events: Events) -> [UInt8] {
+        var encoder = EventBatchEncoder()
+        return encoder.encode(events)
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> [Event] {
+        var decoder = EventBatchDecoder(bytes)
+        return try decoder.decode()
+    }
+}
+
+/// Type tags of values in the batch format.
+enum ValueTag: UInt8 {
+    case int = 0, text = 1, bool = 2, day = 3
+
+    init(_ value: Value) {
+        switch value {
+        case .int: self = .int
+        case .text: self = .text
+        case .bool: self = .bool
+        case .day: self = .day
+        }
+    }
+}
+
+/// The kind and field layout shared by many entries: sent once per batch.
+struct EntryShape: Hashable {
+    var kind: String
+    var names: [String]
+    var tags: [UInt8]
+}
+
+struct EventBatchEncoder {
+    private var writer = ByteWriter(capacity: 1024)
+    private var text = TextEncoderTables()
+    private var nodeIndexes: [NodeID: Int] = [:]
+    private var shapeIndexes: [EntryShape: Int] = [:]
+    private var lastClock = HLCTimestamp.zero
+    private var lastDay: Int64 = 0
+
+    mutating func encode<Events: Collection<Event>>(_ events: Events) -> [UInt8] {
+        writer.raw(EventBatch.magic)
+        writer.byte(EventBatch.version)
+        let runs = Self.runs(events)
+        writer.varint(UInt64(runs.count))
+        for run in runs {
+            let first = run[run.startIndex]
+            writeNode(first.dot.node)
+            writer.varint(first.dot.seq)
+            writer.varint(UInt64(run.count))
+            writer.digest(first.previous)
+            for event in run {
+                writeClock(event.clock)
+                writeOperation(event.operation)
+            }
+        }
+        return writer.bytes
+    }
+
+    /// Splits events, in the given order, into runs of one node's consecutive, chained events.
+    static func runs<Events: Collection<Event>>(_ events: Events) -> [ArraySlice<Event>] {
+        let all = Array(events)
+        var runs: [ArraySlice<Event>] = []
+        var start = 0
+        for index in all.indices.dropFirst() {
+            let previous = all[index - 1], event = all[index]
+            let continues = event.dot.node == previous.dot.node && event.dot.seq == previous.dot.seq + 1
+                && event.previous == previous.hash
+            if !continues {
+                runs.append(all[start..<index])
+                start = index
+            }
+        }
+        if !all.isEmpty { runs.append(all[start...]) }
+        return runs
+    }
+
+    private mutating func writeNode(_ node: NodeID) {
+        if let index = nodeIndexes[node] {
+            writer.varint(UInt64(index))
+        } else {
+            let index = nodeIndexes.count
+            nodeIndexes[node] = index
+            writer.varint(UInt64(index))
+            writer.nodeID(node)
+        }
+    }
+
+    private mutating func writeClock(_ clock: HLCTimestamp) {
+        let delta = Int64(bitPattern: clock.physical &- lastClock.physical)
+        let zigzag = UInt64(bitPattern: (delta << 1) ^ (delta >> 63))
+        writer.varint(zigzag << 1 | (clock.logical != 0 ? 1 : 0))
+        if clock.logical != 0 { writer.varint(UInt64(clock.logical)) }
+        lastClock = clock
+    }
+
+    private mutating func writeOperation(_ operation: Operation) {
+        switch operation {
+        case let .assign(assignment):
+            writer.varint(0)
+            text.write(assignment.key.record.type, context: TextContext.recordType, to: &writer)
+            text.write(assignment.key.record.id, context: TextContext.recordID, to: &writer)
+            text.write(assignment.key.field, context: TextContext.assignedField, to: &writer)
+            writer.byte(ValueTag(assignment.value).rawValue)
+            writeValue(assignment.value, context: TextContext.value)
+            writer.varint(UInt64(assignment.supersedes.count))
+            for superseded in assignment.supersedes {
+                writeNode(superseded.dot.node)
+                writer.varint(superseded.dot.seq)
+                writer.digest(superseded.hash)
+            }
+        case let .append(entry):
+            let shape = EntryShape(
+                kind: entry.kind,
+                names: entry.fields.map(\.name),
+                tags: entry.fields.map { ValueTag($0.value).rawValue }
+            )
+            if let index = shapeIndexes[shape] {
+                writer.varint(UInt64(index) + 1)
+            } else {
+                let index = shapeIndexes.count
+                shapeIndexes[shape] = index
+                writer.varint(UInt64(index) + 1)
+                text.write(shape.kind, context: TextContext.kind, to: &writer)
+                writer.varint(UInt64(shape.names.count))
+                for (name, tag) in zip(shape.names, shape.tags) {
+                    text.write(name, context: TextContext.fieldName, to: &writer)
+                    writer.byte(tag)
+                }
+            }
+            text.write(entry.id, context: TextContext.entryID, to: &writer)
+            for field in entry.fields { writeValue(field.value, context: field.name) }
+        }
+    }
+
+    private mutating func writeValue(_ value: Value, context: String) {
+        switch value {
+        case let .int(number): writer.signed(number)
+        case let .text(string): text.write(string, context: context, to: &writer)
+        case let .bool(flag): writer.byte(flag ? 1 : 0)
+        case let .day(day):
+            writer.signed(Int64(day) - lastDay)
+            lastDay = Int64(day)
+        }
+    }
+}
+
+struct EventBatchDecoder {
+    private var reader: ByteReader
+    private var text = TextDecoderTables()
+    private var nodes: [NodeID] = []
+    private var shapes: [EntryShape] = []
+    private var lastClock = HLCTimestamp.zero
+    private var lastDay: Int64 = 0
+
+    init(_ bytes: [UInt8]) { reader = ByteReader(bytes) }
+
+    mutating func decode() throws(WireError) -> [Event] {
+        guard reader.remaining >= 3 else { throw .truncated(at: reader.remaining) }
+        guard try reader.byte() == EventBatch.magic[0], try reader.byte() == EventBatch.magic[1] else { throw .badMagic }
+        let version = try reader.byte()
+        guard version == EventBatch.version else { throw .unsupportedVersion(version) }
+        let runCount = try reader.count(limit: WireLimits.maxEventsPerBatch, "run count")
+        var events: [Event] = []
+        for _ in 0..<runCount {
+            let node = try readNode()
+            let seqOffset = reader.offset
+            let firstSeq = try reader.varint()
+            let count = try reader.count(limit: WireLimits.maxEventsPerBatch - events.count, "event count")
+            guard firstSeq >= 1, firstSeq <= UInt64.max - UInt64(count) else {
+                throw .malformed("run starts at invalid seq \(firstSeq)", at: seqOffset)
+            }
+            guard count >= 1 else { throw .malformed("empty run", at: seqOffset) }
+            var previous = try reader.digest()
+            for index in 0..<count {
+                let clock = try readClock()
+                let operation = try readOperation()
+                let event = Event(dot: Dot(node: node, seq: firstSeq + UInt64(index)), clock: clock,
+                                  previous: previous, operation: operation)
+                previous = event.hash
+                events.append(event)
+            }
+        }
+        guard reader.isAtEnd else { throw .malformed("\(reader.remaining) unexpected bytes after the last event", at: reader.offset) }
+        return events
+    }
+
+    private mutating func readNode() throws(WireError) -> NodeID {
+        let start = reader.offset
+        let index = try reader.varint()
+        if index < UInt64(nodes.count) { return nodes[Int(index)] }
+        guard index == UInt64(nodes.count) else {
+            throw .malformed("node reference \(index) beyond the \(nodes.count) known", at: start)
+        }
+        let node = try reader.nodeID()
+        nodes.append(node)
+        return node
+    }
+
+    private mutating func readClock() throws(WireError) -> HLCTimestamp {
+        let header = try reader.varint()
+        let zigzag = header >> 1
+        let delta = Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
+        var logical: UInt32 = 0
+        if header & 1 == 1 {
+            let start = reader.offset
+            let raw = try reader.varint()
+            guard raw > 0, raw <= UInt64(UInt32.max) else { throw .malformed("clock counter out of range", at: start) }
+            logical = UInt32(raw)
+        }
+        let clock = HLCTimestamp(physical: lastClock.physical &+ UInt64(bitPattern: delta), logical: logical)
+        lastClock = clock
+        return clock
+    }
+
+    private mutating func readOperation() throws(WireError) -> Operation {
+        let start = reader.offset
+        let header = try reader.varint()
+        if header == 0 {
+            let type = try text.read(context: TextContext.recordType, from: &reader)
+            let id = try text.read(context: TextContext.recordID, from: &reader)
+            let field = try text.read(context: TextContext.assignedField, from: &reader)
+            let value = try readValue(tag: try reader.byte(), context: TextContext.value)
+            let count = try reader.count(limit: WireLimits.maxSupersedes, "superseded values")
+            var supersedes: [EventID] = []
+            for _ in 0..<count {
+                let node = try readNode()
+                let seq = try reader.varint()
+                supersedes.append(EventID(dot: Dot(node: node, seq: seq), hash: try reader.digest()))
+            }
+            let assignment = Assignment(key: FieldKey(type, id, field), value: value, supersedes: supersedes)
+            guard assignment.supersedes == supersedes else {
+                throw .malformed("superseded values not in canonical order", at: start)
+            }
+            return .assign(assignment)
+        }
+        let shapeIndex = header - 1
+        if shapeIndex == UInt64(shapes.count) {
+            let kind = try text.read(context: TextContext.kind, from: &reader)
+            let fieldCount = try reader.count(limit: WireLimits.maxFieldsPerShape, "fields per entry")
+            var names: [String] = [], tags: [UInt8] = []
+            for _ in 0..<fieldCount {
+                names.append(try text.read(context: TextContext.fieldName, from: &reader))
+                let tagOffset = reader.offset
+                let tag = try reader.byte()
+                guard ValueTag(rawValue: tag) != nil else { throw .malformed("unknown value type \(tag)", at: tagOffset) }
+                tags.append(tag)
+            }
+            shapes.append(EntryShape(kind: kind, names: names, tags: tags))
+        } else if shapeIndex > UInt64(shapes.count) {
+            throw .malformed("entry shape \(shapeIndex) beyond the \(shapes.count) known", at: start)
+        }
+        let shape = shapes[Int(shapeIndex)]
+        let id = try text.read(context: TextContext.entryID, from: &reader)
+        var fields: [Field] = []
+        fields.reserveCapacity(shape.names.count)
+        for (name, tag) in zip(shape.names, shape.tags) {
+            fields.append(Field(name, try readValue(tag: tag, context: name)))
+        }
+        return .append(Entry(id: id, kind: shape.kind, fields: Fields(fields)))
+    }
+
+    private mutating func readValue(tag: UInt8, context: String) throws(WireError) -> Value {
+        switch ValueTag(rawValue: tag) {
+        case .int: return .int(try reader.signed())
+        case .text: return .text(try text.read(context: context, from: &reader))
+        case .bool:
+            let start = reader.offset
+            switch try reader.byte() {
+            case 0: return .bool(false)
+            case 1: return .bool(true)
+            default: throw .malformed("boolean is neither 0 nor 1", at: start)
+            }
+        case .day:
+            let start = reader.offset
+            let day = lastDay &+ (try reader.signed())
+            guard let value = Int32(exactly: day) else { throw .malformed("day out of range", at: start) }
+            lastDay = day
+            return .day(value)
+        case nil: throw .malformed("unknown value type \(tag)", at: reader.offset)
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import CarnetCore
+import CarnetTestKit
+import Testing
+
+private let alice = NodeID.derived(from: "alice")
+private let bob = NodeID.derived(from: "bob")
+private let price = FieldKey("product", "P1", "price")
+
+private func entry(_ id: String) -> Operation {
+    .append(Entry(id: id, kind: "harvest", fields: [Field("qty", .int(5))]))
+}
+
+struct ReplicaTests {
+    @Test func writesFormAHashChain() {
+        var replica = Replica(node: alice)
+        let first = replica.write(entry("a1"), wallMillis: 10)
+        let second = replica.write(entry("a2"), wallMillis: 20)
+        #expect(first.dot == Dot(node: alice, seq: 1))
+        #expect(first.previous == .zero)
+        #expect(second.dot.seq == 2)
+        #expect(second.previous == first.hash)
+        #expect(replica.versionVector[alice] == 2)
+    }
+
+    @Test func theHashCoversEveryField() {
+        let base = Event(dot: Dot(node: alice, seq: 1), clock: HLCTimestamp(physical: 1, logical: 0), previous: .zero, operation: entry("x"))
+        let otherClock = Event(dot: base.dot, clock: HLCTimestamp(physical: 1, logical: 1), previous: .zero, operation: entry("x"))
+        let otherOperation = Event(dot: base.dot, clock: base.clock, previous: .zero, operation: entry("y"))
+        let otherNode = Event(dot: Dot(node: bob, seq: 1), clock: base.clock, previous: .zero, operation: entry("x"))
+        #expect(Set([base.hash, otherClock.hash, otherOperation.hash, otherNode.hash]).count == 4)
+    }
+
+    @Test func concurrentWritesAreAllKeptAndAWriteThatSawThemSupersedesThem() {
+        var a = Replica(node: alice), b = Replica(node: bob)
+        a.assign(price, .int(300), wallMillis: 1)
+        b.assign(price, .int(320), wallMillis: 2)
+        a.merge(with: b)
+        b.merge(with: a)
+        #expect(a.registers[price]?.values.map(\.value) == b.registers[price]?.values.map(\.value))
+        #expect(a.registers[price]?.values.count == 2)
+        #expect(a.fieldConflicts.count == 1)
+        #expect(a.fieldConflicts.first?.id == b.fieldConflicts.first?.id)
+        let resolution = a.assign(price, .int(310), wallMillis: 3)
+        guard case let .assign(assignment) = resolution.operation else { Issue.record("not an assignment"); return }
+        #expect(assignment.supersedes.count == 2, "a resolution names every value it replaces")
+        b.merge(with: a)
+        #expect(b.registers[price]?.values.map(\.value) == [.int(310)])
+        #expect(b.fieldConflicts.isEmpty)
+        #expect(a.digest == b.digest)
+    }
+
+    @Test func aSupersedingWriteArrivingFirstStillHidesTheOldValue() {
+        var a = Replica(node: alice)
+        let old = a.assign(price, .int(1), wallMillis: 1)
+        let new = a.assign(price, .int(2), wallMillis: 2)
+        var c = Replica(node: bob)
+        // `new` waits for its predecessor `old` in the history; deliver both reversed.
+        #expect(c.receive(new) == .pending)
+        #expect(c.receive(old) == .accepted)
+        #expect(c.registers[price]?.values.map(\.value) == [.int(2)])
+        #expect(c.digest == a.digest)
+    }
+
+    @Test func duplicatesChangeNothing() {
+        var a = Replica(node: alice)
+        let event = a.write(entry("a1"), wallMillis: 1)
+        var b = Replica(node: bob)
+        #expect(b.receive(event) == .accepted)
+        let digest = b.digest
+        #expect(b.receive(event) == .duplicate)
+        #expect(b.digest == digest)
+        #expect(b.eventCount == 1)
+    }
+
+    @Test func invalidEventsAreRejected() {
+        var b = Replica(node: bob)
+        let zeroSeq = Event(dot: Dot(node: alice, seq: 0), clock: .zero, previous: .zero, operation: entry("x"))
+        let badFirst = Event(dot: Dot(node: alice, seq: 1), clock: .zero, previous: SHA256.hash([1]), operation: entry("x"))
+        #expect(b.receive(zeroSeq) != .accepted)
+        #expect(b.receive(badFirst) != .accepted)
+        #expect(b.eventCount == 0)
+    }
+
+    @Test func aRestoredBackupForksAndBothBranchesAreKept() {
+        var device = Replica(node: alice)
+        device.write(entry("a1"), wallMillis: 1)
+        let backup = device
+        let lost = device.write(entry("a2"), wallMillis: 2)
+        var hub = Replica(node: bob)
+        hub.merge(with: device)
+        var restored = backup
+        let reused = restored.write(entry("a2-after-restore"), wallMillis: 3)
+        #expect(reused.dot == lost.dot)
+        #expect(reused.hash != lost.hash)
+        #expect(hub.receive(reused) == .accepted, "the second event at a dot is kept as evidence")
+        #expect(hub.history.contains(lost.id) && hub.history.contains(reused.id))
+        #expect(hub.forks.count == 1)
+        #expect(hub.forks.first?.events == [lost.id, reused.id].sorted())
+        #expect(hub.history.heads(of: alice).count == 2)
+        // Other nodes' events keep merging after the fork.
+        var carol = Replica(node: NodeID.derived(from: "carol"))
+        let fromCarol = carol.write(entry("c1"), wallMillis: 4)
+        #expect(hub.receive(fromCarol) == .accepted)
+        // Whoever learns both branches, in any order, ends up in the same state.
+        var other = Replica(node: NodeID.derived(from: "dave"))
+        other.receive(fromCarol)
+        other.merge(with: restored)
+        other.merge(with: device)
+        #expect(other.digest == hub.digest)
+        #expect(other.forks == hub.forks)
+    }
+
+    @Test func versionVectorMergeAndDominance() {
+        var x = VersionVector([alice: 3])
+        let y = VersionVector([alice: 1, bob: 4])
+        #expect(!x.dominates(y))
+        x.merge(with: y)
+        #expect(x == VersionVector([alice: 3, bob: 4]))
+        #expect(x.dominates(y))
+        #expect(x.contains(Dot(node: bob, seq: 4)) && !x.contains(Dot(node: bob, seq: 5)))
+        #expect(x.total == 7)
+    }
+
+    @Test func nodeIDHexRoundTrip() {
+        #expect(NodeID(hex: alice.hex) == alice)
+        #expect(NodeID(hex: "xyz") == nil)
+        #expect(alice.hex.count == 32)
+    }
+
+    @Test func registerLawsHoldForRandomWriteSets() {
+        let seed = testSeed(default: 20261129)
+        var rng = SplitMix64(seed: seed)
+        for round in 0..<500 {
+            // Random assignments with random (possibly dangling) supersedes.
+            var writes: [(EventID, HLCTimestamp, Assignment)] = []
+            for index in 0..<Int.random(in: 1...8, using: &rng) {
+                let id = EventID(dot: Dot(node: alice, seq: UInt64(index + 1)), hash: SHA256.hash([UInt8(index), UInt8(round % 256)]))
+                let supersedes = writes.filter { _ in Bool.random(using: &rng) }.map(\.0)
+                writes.append((id, HLCTimestamp(physical: UInt64(index), logical: 0),
+                               Assignment(key: price, value: .int(Int64.random(in: 0...3, using: &rng)), supersedes: supersedes)))
+            }
+            var reference = MultiValueRegister()
+            for write in writes { reference.apply(id: write.0, clock: write.1, assignment: write.2) }
+            for _ in 0..<5 {
+                var register = MultiValueRegister()
+                for write in (writes + writes.filter { _ in Bool.random(using: &rng) }).shuffled(using: &rng) {
+                    register.apply(id: write.0, clock: write.1, assignment: write.2)
+                }
+                #expect(register.values == reference.values, "seed \(seed) round \(round)")
+                #expect(register.checkInvariants(), "seed \(seed) round \(round)")
+            }
+        }
+    }
+}
