@@ -49,10 +49,12 @@ public struct Money: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     /// Parses euros as people type them: `3.20`, `3,20`, `120`, `-4.5`. At most two decimals.
     public init?(euros text: String) {
-        var utf8 = Array(text.utf8)
+        var trimmed = Substring(text)
+        if trimmed.hasSuffix("€") { trimmed = trimmed.dropLast() }
+        while trimmed.last == " " { trimmed = trimmed.dropLast() }
+        var utf8 = Array(trimmed.utf8)
         var negative = false
         if utf8.first == UInt8(ascii: "-") { negative = true; utf8.removeFirst() }
-        if utf8.last == UInt8(ascii: "€") { utf8.removeLast() }
         guard !utf8.isEmpty else { return nil }
         var whole: Int64 = 0, fraction: Int64 = 0, fractionDigits = 0, seenSeparator = false
         for c in utf8 {
