@@ -35,7 +35,11 @@ public enum Admission: Sendable, Equatable {
 /// The set of events a replica holds, organised per node as hash chains, with fork
 /// branches kept as evidence and early arrivals kept until their predecessors come.
 public struct History: Sendable {
-    private var nodes: [NodeID: NodeHistory] = [:]
+    /// Per-node histories, in first-seen order; `slots` finds a node's. Kept in an array
+    /// so that appending to a chain mutates it in place (a copy out of a dictionary would
+    /// copy the whole chain on every insert).
+    private var histories: [NodeHistory] = []
+    private var slots: [NodeID: Int] = [:]
     /// Events whose predecessor is missing, keyed by the predecessor they wait for.
     private var waiting: [EventID: [Event]] = [:]
     public private(set) var pendingCount = 0
@@ -44,6 +48,10 @@ public struct History: Sendable {
     public private(set) var count = 0
 
     public init() {}
+
+    private func history(of node: NodeID) -> NodeHistory? {
+        slots[node].map { histories[$0] }
+    }
 
     /// Takes one event. Returns how it was taken and, when accepted, every event that
     /// became part of the history as a result (the event, then any pending successors it
@@ -71,49 +79,63 @@ public struct History: Sendable {
         if dot.seq == 1, event.previous != .zero {
             return .rejected("the first event of a node cannot have a predecessor")
         }
-        var node = nodes[dot.node] ?? NodeHistory()
-        if node.event(event.id) != nil { return .duplicate }
-        let predecessor = EventID(dot: Dot(node: dot.node, seq: dot.seq - 1), hash: event.previous)
-        let extendsChain = dot.seq == UInt64(node.chain.count) + 1
-            && (dot.seq == 1 || node.chain[node.chain.count - 1].hash == event.previous)
-        if extendsChain {
-            node.chain.append(event)
-        } else if dot.seq == 1 || node.event(predecessor) != nil {
-            node.branches[event.id] = event
-        } else {
-            if waiting[predecessor]?.contains(event) == true { return .pending }
-            waiting[predecessor, default: []].append(event)
-            pendingCount += 1
-            return .pending
+        let slot = slots[dot.node]
+        let chainCount = slot.map { histories[$0].chain.count } ?? 0
+        let extendsChain = dot.seq == UInt64(chainCount) + 1
+            && (dot.seq == 1 || histories[slot!].chain[chainCount - 1].hash == event.previous)
+        // An event that extends the chain cannot be held already: an identical event would
+        // have extended the chain when it arrived, and chains only grow.
+        if !extendsChain {
+            if let slot, histories[slot].event(event.id) != nil { return .duplicate }
+            let predecessor = EventID(dot: Dot(node: dot.node, seq: dot.seq - 1), hash: event.previous)
+            let predecessorHeld = dot.seq == 1 || (slot.map { histories[$0].event(predecessor) != nil } ?? false)
+            guard predecessorHeld else {
+                if waiting[predecessor]?.contains(event) == true { return .pending }
+                waiting[predecessor, default: []].append(event)
+                pendingCount += 1
+                return .pending
+            }
         }
-        if dot.seq > node.highestSeq {
-            node.highestSeq = dot.seq
+        let index: Int
+        if let slot {
+            index = slot
+        } else {
+            index = histories.count
+            histories.append(NodeHistory())
+            slots[dot.node] = index
+        }
+        if extendsChain {
+            histories[index].chain.append(event)
+        } else {
+            histories[index].branches[event.id] = event
+        }
+        if dot.seq > histories[index].highestSeq {
+            histories[index].highestSeq = dot.seq
             versionVector[dot.node] = dot.seq
         }
-        nodes[dot.node] = node
         count += 1
         return .accepted
     }
 
     public func contains(_ id: EventID) -> Bool {
-        nodes[id.dot.node]?.event(id) != nil
+        history(of: id.dot.node)?.event(id) != nil
     }
 
     public func event(_ id: EventID) -> Event? {
-        nodes[id.dot.node]?.event(id)
+        history(of: id.dot.node)?.event(id)
     }
 
     /// Nodes with at least one event, in id order.
-    public var nodeIDs: [NodeID] { nodes.keys.sorted() }
+    public var nodeIDs: [NodeID] { slots.keys.sorted() }
 
     /// The last event of the node's first branch: where that node's own next write goes.
     public func chainHead(of node: NodeID) -> Event? {
-        nodes[node]?.chain.last
+        history(of: node)?.chain.last
     }
 
     /// True when `id` lies on the node's first branch (so the chain extends it).
     public func chainHeadIsDescendant(of id: EventID) -> Bool {
-        guard let history = nodes[id.dot.node], id.dot.seq >= 1, id.dot.seq <= UInt64(history.chain.count) else {
+        guard let history = history(of: id.dot.node), id.dot.seq >= 1, id.dot.seq <= UInt64(history.chain.count) else {
             return false
         }
         return history.chain[Int(id.dot.seq - 1)].hash == id.hash && history.branches.isEmpty
@@ -121,26 +143,26 @@ public struct History: Sendable {
 
     /// Length of the node's first branch.
     public func chainLength(of node: NodeID) -> UInt64 {
-        UInt64(nodes[node]?.chain.count ?? 0)
+        UInt64(history(of: node)?.chain.count ?? 0)
     }
 
     /// Events of `node`, first branch in seq order, then other branches by (seq, hash).
     public func events(of node: NodeID) -> [Event] {
-        guard let history = nodes[node] else { return [] }
+        guard let history = history(of: node) else { return [] }
         if history.branches.isEmpty { return history.chain }
         return history.chain + history.branches.values.sorted { $0.id < $1.id }
     }
 
     /// Events of `node` off its first branch, by (seq, hash).
     public func branchEvents(of node: NodeID) -> [Event] {
-        guard let history = nodes[node], !history.branches.isEmpty else { return [] }
+        guard let history = history(of: node), !history.branches.isEmpty else { return [] }
         return history.branches.values.sorted { $0.id < $1.id }
     }
 
     /// Events of `node` after `seq` on every branch, in an order a receiver can apply
     /// without waiting (seq order).
     public func events(of node: NodeID, after seq: UInt64) -> [Event] {
-        guard let history = nodes[node] else { return [] }
+        guard let history = history(of: node) else { return [] }
         var out: [Event] = []
         if seq < UInt64(history.chain.count) {
             out.append(contentsOf: history.chain[Int(seq)...])
@@ -155,7 +177,7 @@ public struct History: Sendable {
     /// Calls `body` with every accepted event, node by node (unspecified node order).
     /// The fast path for views that fold over the whole history.
     public func forEachEvent(_ body: (Event) throws -> Void) rethrows {
-        for history in nodes.values {
+        for history in histories {
             for event in history.chain { try body(event) }
             for event in history.branches.values { try body(event) }
         }
@@ -163,7 +185,7 @@ public struct History: Sendable {
 
     /// The events of each node that no held event follows: one per node unless it forked.
     public func heads(of node: NodeID) -> [EventID] {
-        guard let history = nodes[node] else { return [] }
+        guard let history = history(of: node) else { return [] }
         var heads: [EventID] = []
         if let last = history.chain.last { heads.append(last.id) }
         guard !history.branches.isEmpty else { return heads }
@@ -186,7 +208,8 @@ public struct History: Sendable {
     /// from backup). Both branches stay in the ledger; this list makes them visible.
     public var forks: [Fork] {
         var forks: [Fork] = []
-        for (node, history) in nodes where !history.branches.isEmpty {
+        for (node, slot) in slots where !histories[slot].branches.isEmpty {
+            let history = histories[slot]
             var siblings: [SiblingKey: Set<EventID>] = [:]
             for event in history.branches.values {
                 let key = SiblingKey(seq: event.dot.seq, previous: event.previous)

@@ -143,7 +143,7 @@ struct Demo {
         for conflict in conflicts {
             print("   [\(conflict.id)] \(conflict.kind.rawValue): \(conflict.summary)", to: &out)
             for side in conflict.sides {
-                print("      - \(side.detail)  (by \(names[side.writer] ?? side.writer.short), clock \(side.clock))", to: &out)
+                print("      - \(side.detail)  (by \(names[side.writer] ?? side.writer.short) at \(side.clock.readable))", to: &out)
             }
             print("      → \(conflict.suggestion)", to: &out)
         }

@@ -137,3 +137,10 @@ struct LedgerViewTests {
         #expect(QuantityUnit.parse("furlong") == nil)
     }
 }
+
+struct ClockDisplayTests {
+    @Test func clocksReadAsUTCDateAndTime() {
+        #expect(HLCTimestamp(physical: 1_780_302_352_000, logical: 0).readable == "2026-06-01 08:25:52")
+        #expect(HLCTimestamp(physical: 0, logical: 3).readable == "1970-01-01 00:00:00+3")
+    }
+}

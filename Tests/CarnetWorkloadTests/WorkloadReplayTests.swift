@@ -16,8 +16,11 @@ struct WorkloadReplayTests {
         return try WorkloadReplay.replay(bytes, isolated: isolated)
     }
 
+    /// Replayed once per test process and shared: a replay takes seconds in debug builds.
+    static let shared: Result<WorkloadReplay, any Error> = Result { try replay() }
+
     @Test func theDigestIsTheSameWhateverOrderTheNodesAreMergedIn() throws {
-        let replay = try Self.replay()
+        let replay = try Self.shared.get()
         #expect(replay.entries == 10_000)
         #expect(replay.catalogWrites == 357)
         #expect(replay.syncs == 60)
@@ -45,7 +48,7 @@ struct WorkloadReplayTests {
     }
 
     @Test func theMergedLedgerIsConsistentWithTheFile() throws {
-        let replay = try Self.replay()
+        let replay = try Self.shared.get()
         let hub = replay.hub
         let ledger = LedgerState(replica: hub)
         #expect(ledger.records.count == 10_000)
@@ -66,7 +69,7 @@ struct WorkloadReplayTests {
     }
 
     @Test func aFarmsBatchIsCompact() throws {
-        let replay = try Self.replay()
+        let replay = try Self.shared.get()
         let farm = WorkloadReplay.nodeID(forActor: "F18")
         let events = replay.hub.history.events(of: farm)
         let entries = events.filter { if case .append = $0.operation { true } else { false } }
