@@ -151,4 +151,22 @@ struct ReplicaTests {
             }
         }
     }
+
+    @Test func versionVectorMergeIsCommutativeAssociativeAndIdempotent() {
+        let seed = testSeed(default: 77)
+        var rng = SplitMix64(seed: seed)
+        let nodes = (0..<5).map { NodeID.derived(from: "n\($0)") }
+        func random() -> VersionVector {
+            var vector = VersionVector()
+            for node in nodes where Bool.random(using: &rng) { vector[node] = UInt64.random(in: 0...20, using: &rng) }
+            return vector
+        }
+        for round in 0..<1_000 {
+            let (a, b, c) = (random(), random(), random())
+            #expect(a.merged(with: b) == b.merged(with: a), "seed \(seed) round \(round)")
+            #expect(a.merged(with: b).merged(with: c) == a.merged(with: b.merged(with: c)), "seed \(seed) round \(round)")
+            #expect(a.merged(with: a) == a, "seed \(seed) round \(round)")
+            #expect(a.merged(with: b).dominates(a) && a.merged(with: b).dominates(b), "seed \(seed) round \(round)")
+        }
+    }
 }
