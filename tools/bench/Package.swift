@@ -1,0 +1,27 @@
+// swift-tools-version:6.0
+// The Carnet benchmark: a package of its own so that the root `swift build` and
+// `swift test` never compile it. Run it in release mode from the repo root:
+//
+//     swift run -c release --package-path tools/bench carnet-bench [--scale 100k] [--runs 5]
+import PackageDescription
+
+let package = Package(
+    name: "CarnetBench",
+    dependencies: [
+        // The root package, by path. Its identity is the folder name, so it is also
+        // named here: the benchmark builds whatever the clone's folder is called.
+        .package(name: "Carnet", path: "../.."),
+    ],
+    targets: [
+        .executableTarget(
+            name: "carnet-bench",
+            dependencies: [
+                .product(name: "CarnetCore", package: "Carnet"),
+                .product(name: "CarnetLedger", package: "Carnet"),
+                .product(name: "CarnetWire", package: "Carnet"),
+                .product(name: "CarnetWorkload", package: "Carnet"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,57 @@
+import CarnetCore
+import CarnetWorkload
+import Foundation
+
+/// Runs every measurement on one workload file and prints the report.
+struct Bench {
+    var file: WorkloadFile
+    var runs: Int
+
+    func run() {
+        print("carnet-bench")
+        print("  workload     \(file.path)")
+        print("               \(Format.grouped(file.bytes.count)) bytes, sha256 \(file.sha256)")
+        print("  source       \(Machine.sourceRevision) (\(Machine.repoRoot))")
+        print("  machine      \(Machine.summary)")
+        print("  date         \(Date().formatted(.iso8601))")
+        print("  runs         \(runs) per figure (median, min–max)")
+
+        // Replay: parse every line, create every event (SHA-256 included), sync at each day.
+        let (replaySamples, replay) = Samples.time(runs: runs) { Self.replay(file.bytes) }
+        let hub = replay.hub
+        let created = replay.replicas.reduce(0) { total, replica in
+            total + replica.history.events(of: replica.node).count
+        }
+        print("\nworkload state (full replay, hub-and-spoke sync each day)")
+        print("  lines        \(replay.entries) entries, \(replay.catalogWrites) catalog writes, \(replay.syncs) syncs")
+        print("  actors       \(replay.meta.actors.count) (hub \(replay.meta.hub) + \(replay.meta.farms) farms)")
+        print("  hub events   \(Format.grouped(hub.eventCount)) (events written by all nodes: \(Format.grouped(created)))")
+        print("  hub digest   \(hub.digest.hex)")
+        print("  replay time  \(replaySamples.timeSummary) for the whole file")
+        print("               = \(Format.rate(Double(created) / replaySamples.median)) events created/s (median)")
+        print("  peak RSS     \(Machine.peakResident) after the replays")
+
+        ApplyBench.report(hub: hub, runs: runs)
+        ViewBench.report(hub: hub, runs: runs)
+        EncodingBench.report(replay: replay, workload: file.bytes)
+
+        let held = replay.replicas.reduce(0) { $0 + $1.eventCount }
+        print("\npeak memory")
+        let layout = "Event is \(MemoryLayout<Event>.stride) bytes inline; payload storage is shared"
+        print("  state        \(replay.replicas.count) replicas hold \(Format.grouped(held)) events in all (\(layout))")
+        print("  ru_maxrss    \(Machine.peakResident) (getrusage RUSAGE_SELF, whole run)")
+        if let kib = Machine.highWaterKiB {
+            let mib = Format.fixed(Double(kib) / 1024, 1)
+            print("  VmHWM        \(Format.grouped(kib)) KiB (\(mib) MiB) (/proc/self/status, this process only)")
+            print("               ru_maxrss survives exec, so under `swift run` it is at least swift-run's own peak")
+        }
+    }
+
+    static func replay(_ bytes: [UInt8]) -> WorkloadReplay {
+        do {
+            return try WorkloadReplay.replay(bytes)
+        } catch {
+            fail("the workload does not replay: \(error)", code: 65)
+        }
+    }
+}

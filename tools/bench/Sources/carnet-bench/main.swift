@@ -1,0 +1,72 @@
+// carnet-bench: measures the in-memory engine on a workload file (WORKLOAD.md).
+//
+//     swift run -c release --package-path tools/bench carnet-bench \
+//         [--workload FILE] [--scale 10k|100k|1m] [--runs N]
+//
+// Prints, for the replayed workload: events applied per second into a fresh replica,
+// replay and view-derivation times, encoded bytes per ledger entry of one node's batch,
+// the state digest, the machine, and the peak resident memory.
+import Foundation
+
+struct Options {
+    var workload: String?
+    var scale = Scale.k100
+    var runs = 5
+    var builtinGenerator = false
+}
+
+let usage = """
+usage: carnet-bench [--workload FILE] [--scale 10k|100k|1m] [--runs N] [--builtin-generator]
+
+  --workload FILE  a producer-ledger-workload/1 file (JSON lines)
+  --scale S        without --workload: use /tmp/wl/ledger-S.jsonl, generating it with
+                   ../shared/workload/workload.py when missing (default 100k)
+  --runs N         timed runs per figure, median reported (default 5)
+  --builtin-generator
+                   without --workload: use Carnet's own generator (same format, other
+                   bytes) even when the reference generator is at hand; it is also the
+                   fallback when neither the file nor the reference generator exists
+"""
+
+func fail(_ message: String, code: Int32 = 64) -> Never {
+    FileHandle.standardError.write(Data("carnet-bench: \(message)\n".utf8))
+    exit(code)
+}
+
+func parseOptions(_ arguments: [String]) -> Options {
+    var options = Options()
+    var rest = arguments[...]
+    func value(of flag: String) -> String {
+        guard let value = rest.popFirst() else { fail("\(flag) needs a value\n\(usage)") }
+        return value
+    }
+    while let argument = rest.popFirst() {
+        switch argument {
+        case "--workload":
+            options.workload = value(of: argument)
+        case "--scale":
+            let text = value(of: argument)
+            guard let scale = Scale(rawValue: text) else { fail("unknown scale \"\(text)\" (10k, 100k or 1m)") }
+            options.scale = scale
+        case "--runs":
+            let text = value(of: argument)
+            guard let runs = Int(text), runs >= 1 else { fail("--runs takes a positive integer, not \"\(text)\"") }
+            options.runs = runs
+        case "--builtin-generator":
+            options.builtinGenerator = true
+        case "--help", "-h":
+            print(usage)
+            exit(0)
+        default:
+            fail("unknown argument \"\(argument)\"\n\(usage)")
+        }
+    }
+    return options
+}
+
+let options = parseOptions(Array(CommandLine.arguments.dropFirst()))
+#if DEBUG
+print("warning: debug build; figures are meaningless. Run with `swift run -c release`.\n")
+#endif
+let file = WorkloadFile.locate(path: options.workload, scale: options.scale, builtin: options.builtinGenerator)
+Bench(file: file, runs: options.runs).run()
