@@ -53,24 +53,27 @@ public struct History: Sendable {
         slots[node].map { histories[$0] }
     }
 
-    /// Takes one event. Returns how it was taken and, when accepted, every event that
-    /// became part of the history as a result (the event, then any pending successors it
-    /// released), in causal order.
-    public mutating func insert(_ event: Event) -> (Admission, [Event]) {
-        let admission = admit(event)
-        guard admission == .accepted else { return (admission, []) }
-        var released = [event]
-        var index = 0
-        while index < released.count, pendingCount > 0 {
-            if let successors = waiting.removeValue(forKey: released[index].id) {
-                pendingCount -= successors.count
-                for successor in successors where admit(successor) == .accepted {
-                    released.append(successor)
-                }
+    /// Takes one event and says how. An accepted event may release pending successors:
+    /// collect them with `releaseSuccessors(of:)` (only needed while `pendingCount > 0`).
+    public mutating func insert(_ event: Event) -> Admission {
+        admit(event)
+    }
+
+    /// Admits every pending event that waited, directly or through others, for `id`, and
+    /// returns them in causal order. Cheap when nothing is pending.
+    public mutating func releaseSuccessors(of id: EventID) -> [Event] {
+        guard pendingCount > 0 else { return [] }
+        var released: [Event] = []
+        var frontier = [id]
+        while let next = frontier.popLast(), pendingCount > 0 {
+            guard let successors = waiting.removeValue(forKey: next) else { continue }
+            pendingCount -= successors.count
+            for successor in successors where admit(successor) == .accepted {
+                released.append(successor)
+                frontier.append(successor.id)
             }
-            index += 1
         }
-        return (.accepted, released)
+        return released
     }
 
     private mutating func admit(_ event: Event) -> Admission {

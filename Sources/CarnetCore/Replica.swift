@@ -31,9 +31,10 @@ public struct Replica: Sendable {
             previous: head?.hash ?? .zero,
             operation: operation
         )
-        let (admission, applied) = history.insert(event)
+        let admission = history.insert(event)
         precondition(admission == .accepted, "a local write must extend the local chain")
-        for accepted in applied { materialize(accepted) }
+        materialize(event)
+        for released in history.releaseSuccessors(of: event.id) { materialize(released) }
         return event
     }
 
@@ -49,8 +50,12 @@ public struct Replica: Sendable {
     /// Takes one event from elsewhere (a peer, a bundle, the store).
     @discardableResult
     public mutating func receive(_ event: Event) -> Admission {
-        let (admission, applied) = history.insert(event)
-        for accepted in applied { materialize(accepted) }
+        let admission = history.insert(event)
+        guard admission == .accepted else { return admission }
+        materialize(event)
+        if history.pendingCount > 0 {
+            for released in history.releaseSuccessors(of: event.id) { materialize(released) }
+        }
         return admission
     }
 
@@ -64,16 +69,19 @@ public struct Replica: Sendable {
 
     /// Takes many events; returns how many were new, duplicate, pending or rejected.
     @discardableResult
+    public mutating func receive(contentsOf events: [Event]) -> ReceiveSummary {
+        // A concrete overload: the generic one is not specialized across modules, and
+        // arrays are what the codec and the store hand over.
+        var summary = ReceiveSummary()
+        for event in events { summary.count(receive(event)) }
+        return summary
+    }
+
+    /// Takes many events from any sequence.
+    @discardableResult
     public mutating func receive<Events: Sequence<Event>>(contentsOf events: Events) -> ReceiveSummary {
         var summary = ReceiveSummary()
-        for event in events {
-            switch receive(event) {
-            case .accepted: summary.accepted += 1
-            case .duplicate: summary.duplicates += 1
-            case .pending: summary.pending += 1
-            case .rejected: summary.rejected += 1
-            }
-        }
+        for event in events { summary.count(receive(event)) }
         return summary
     }
 
@@ -138,6 +146,15 @@ public struct ReceiveSummary: Sendable, Equatable {
     public var pending = 0
     public var rejected = 0
     public init() {}
+
+    mutating func count(_ admission: Admission) {
+        switch admission {
+        case .accepted: accepted += 1
+        case .duplicate: duplicates += 1
+        case .pending: pending += 1
+        case .rejected: rejected += 1
+        }
+    }
 }
 
 /// Concurrent writes to one field that left different values.
