@@ -65,6 +65,10 @@ struct ConvergencePropertyTests {
             var grouped = Replica(node: observer)
             for part in parts { grouped.merge(with: part) }
             #expect(Outcome(grouped) == expected, "seed \(seed): grouped delivery diverged")
+            for replica in [reference, shuffled, duplicated, grouped] {
+                let problems = replica.history.invariantViolations()
+                #expect(problems.isEmpty, "seed \(seed): \(problems)")
+            }
 
             // The writers themselves converge once they all exchange with each other — to
             // what survived: a backup restored before a sync loses the events it never sent.
