@@ -10,8 +10,19 @@ public struct RecordKey: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public var description: String { "\(type)/\(id)" }
 
+    // Byte-exact (see `ExactText`): these keys reach digests and orderings.
+    public static func == (lhs: RecordKey, rhs: RecordKey) -> Bool {
+        ExactText.equal(lhs.type, rhs.type) && ExactText.equal(lhs.id, rhs.id)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        ExactText.hash(type, into: &hasher)
+        ExactText.hash(id, into: &hasher)
+    }
+
     public static func < (lhs: RecordKey, rhs: RecordKey) -> Bool {
-        (lhs.type, lhs.id) < (rhs.type, rhs.id)
+        if !ExactText.equal(lhs.type, rhs.type) { return ExactText.less(lhs.type, rhs.type) }
+        return ExactText.less(lhs.id, rhs.id)
     }
 }
 
@@ -31,8 +42,18 @@ public struct FieldKey: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     public var description: String { "\(record).\(field)" }
 
+    public static func == (lhs: FieldKey, rhs: FieldKey) -> Bool {
+        lhs.record == rhs.record && ExactText.equal(lhs.field, rhs.field)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(record)
+        ExactText.hash(field, into: &hasher)
+    }
+
     public static func < (lhs: FieldKey, rhs: FieldKey) -> Bool {
-        (lhs.record, lhs.field) < (rhs.record, rhs.field)
+        if lhs.record != rhs.record { return lhs.record < rhs.record }
+        return ExactText.less(lhs.field, rhs.field)
     }
 }
 

@@ -7,11 +7,32 @@ public enum Value: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// Days since 1970-01-01 (proleptic Gregorian).
     case day(Int32)
 
-    /// Canonical order: by type first, then by value. Used to sort concurrent values.
+    /// Byte-exact for text (see `ExactText`): two spellings of one word are two values.
+    public static func == (lhs: Value, rhs: Value) -> Bool {
+        switch (lhs, rhs) {
+        case let (.int(a), .int(b)): a == b
+        case let (.text(a), .text(b)): ExactText.equal(a, b)
+        case let (.bool(a), .bool(b)): a == b
+        case let (.day(a), .day(b)): a == b
+        default: false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(typeRank)
+        switch self {
+        case let .int(v): hasher.combine(v)
+        case let .text(v): ExactText.hash(v, into: &hasher)
+        case let .bool(v): hasher.combine(v)
+        case let .day(v): hasher.combine(v)
+        }
+    }
+
+    /// Canonical order: by type first, then by value (text by UTF-8 bytes).
     public static func < (lhs: Value, rhs: Value) -> Bool {
         switch (lhs, rhs) {
         case let (.int(a), .int(b)): return a < b
-        case let (.text(a), .text(b)): return Array(a.utf8).lexicographicallyPrecedes(b.utf8)
+        case let (.text(a), .text(b)): return ExactText.less(a, b)
         case let (.bool(a), .bool(b)): return !a && b
         case let (.day(a), .day(b)): return a < b
         default: return lhs.typeRank < rhs.typeRank

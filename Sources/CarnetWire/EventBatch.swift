@@ -41,6 +41,19 @@ struct EntryShape: Hashable {
     var kind: String
     var names: [String]
     var tags: [UInt8]
+
+    // Byte-exact, like the string dictionaries: a shape whose names differ only in
+    // Unicode normalization is another shape.
+    static func == (lhs: EntryShape, rhs: EntryShape) -> Bool {
+        lhs.tags == rhs.tags && ExactString(lhs.kind) == ExactString(rhs.kind)
+            && lhs.names.map(ExactString.init) == rhs.names.map(ExactString.init)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(ExactString(kind))
+        for name in names { hasher.combine(ExactString(name)) }
+        hasher.combine(tags)
+    }
 }
 
 struct EventBatchEncoder {

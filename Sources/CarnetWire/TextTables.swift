@@ -7,6 +7,15 @@ struct TextTemplate: Hashable {
     var prefix: String
     var width: Int
 
+    static func == (lhs: TextTemplate, rhs: TextTemplate) -> Bool {
+        lhs.width == rhs.width && ExactString(lhs.prefix) == ExactString(rhs.prefix)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(ExactString(prefix))
+        hasher.combine(width)
+    }
+
     /// Splits text whose trailing digit run is 3 to 18 digits long; nil otherwise.
     static func split(_ text: String) -> (TextTemplate, Int64)? {
         let utf8 = text.utf8
@@ -49,7 +58,9 @@ enum TextContext {
 /// The encoder's side of the batch's string state: a dictionary per context and one
 /// table of templates, each remembering the last number sent with it.
 struct TextEncoderTables {
-    private var dictionaries: [String: [String: Int]] = [:]
+    /// Keyed by exact bytes: a canonically equivalent spelling must not be sent as a
+    /// reference to another spelling, or the receiver would hash different bytes.
+    private var dictionaries: [String: [ExactString: Int]] = [:]
     private var templateIndexes: [TextTemplate: Int] = [:]
     private var templateLast: [Int64] = []
 
@@ -58,12 +69,12 @@ struct TextEncoderTables {
     /// zig-zag delta from the template's last number (a new template is sent inline).
     mutating func write(_ text: String, context: String, to writer: inout ByteWriter) {
         // Mutated in place (never copied out) so that each write costs O(1).
-        if let index = dictionaries[context]?[text] {
+        if let index = dictionaries[context]?[ExactString(text)] {
             writer.varint(UInt64(index) << 1)
             return
         }
         let newIndex = dictionaries[context]?.count ?? 0
-        dictionaries[context, default: [:]][text] = newIndex
+        dictionaries[context, default: [:]][ExactString(text)] = newIndex
         if let (template, number) = TextTemplate.split(text) {
             let templateIndex: Int
             if let known = templateIndexes[template] {

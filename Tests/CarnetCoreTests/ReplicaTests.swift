@@ -170,3 +170,22 @@ struct ReplicaTests {
         }
     }
 }
+
+struct ExactTextTests {
+    /// "Café" precomposed and decomposed are equal as Swift strings but not as bytes; the
+    /// digest must not depend on which spelling arrived first.
+    @Test func canonicallyEquivalentSpellingsStayDistinctAndOrderFree() {
+        let composed = "Caf\u{E9}", decomposed = "Cafe\u{301}"
+        #expect(composed == decomposed, "precondition: Swift treats them as equal")
+        var a = Replica(node: NodeID.derived(from: "a")), b = Replica(node: NodeID.derived(from: "b"))
+        let first = a.assign(FieldKey("product", composed, "name"), .text(composed), wallMillis: 1)
+        let second = b.assign(FieldKey("product", decomposed, "name"), .text(decomposed), wallMillis: 1)
+        var x = Replica(node: NodeID.derived(from: "x")), y = Replica(node: NodeID.derived(from: "y"))
+        x.receive(first); x.receive(second)
+        y.receive(second); y.receive(first)
+        #expect(x.digest == y.digest)
+        #expect(x.registers.count == 2, "two byte-different keys are two registers")
+        #expect(Value.text(composed) != Value.text(decomposed))
+        #expect(Set([Value.text(composed), Value.text(decomposed)]).count == 2)
+    }
+}

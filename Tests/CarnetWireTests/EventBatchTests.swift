@@ -48,6 +48,17 @@ struct EventBatchTests {
         #expect(decoded.first?.hash == first.hash)
     }
 
+    @Test func canonicallyEquivalentSpellingsKeepTheirBytes() throws {
+        var replica = Replica(node: NodeID.derived(from: "w"))
+        for (index, text) in ["Caf\u{E9}", "Cafe\u{301}", "Caf\u{E9}"].enumerated() {
+            replica.write(.append(Entry(id: "e\(index)", kind: "harvest", fields: [Field("note", .text(text))])), wallMillis: 1)
+        }
+        replica.write(.append(Entry(id: "e3", kind: "harvest", fields: [Field("not\u{E9}", .int(1))])), wallMillis: 1)
+        replica.write(.append(Entry(id: "e4", kind: "harvest", fields: [Field("note\u{301}", .int(1))])), wallMillis: 1)
+        let events = replica.eventsMissing(from: VersionVector())
+        #expect(try EventBatch.decode(EventBatch.encode(events)).map(\.id) == events.map(\.id))
+    }
+
     @Test func oneNodesConsecutiveEntriesAreCompact() {
         var replica = Replica(node: NodeID.derived(from: "farm"))
         var wall: UInt64 = 1_780_000_000_000
