@@ -41,6 +41,7 @@ public struct LedgerState: Sendable {
                 reversalIndexes[target, default: []].append(index)
             }
         }
+        effectiveRecords = records.filter { $0.entry.kind != .reversal && !isVoided($0) }
     }
 
     public func records(withID id: String) -> [LedgerRecord] {
@@ -58,8 +59,7 @@ public struct LedgerState: Sendable {
         record.entry.kind != .reversal && reversalIndexes[record.entry.id] != nil
     }
 
-    /// The entries that count: not reversals, not voided.
-    public var effectiveRecords: [LedgerRecord] {
-        records.filter { $0.entry.kind != .reversal && !isVoided($0) }
-    }
+    /// The entries that count: not reversals, not voided. Computed once: every view
+    /// folds over it.
+    public private(set) var effectiveRecords: [LedgerRecord] = []
 }

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs the whole test suite under AddressSanitizer and ThreadSanitizer, each in its own
+# build folder (a first build takes several minutes on two cores).
+#
+#   tools/check-sanitizers.sh [address|thread]...     (default: both)
+#
+# The XCTest runner leaks by itself, so the ASan run uses Swift Testing only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for sanitizer in "${@:-address thread}"; do
+  for kind in $sanitizer; do
+    echo "== $kind sanitizer"
+    case $kind in
+      address) swift test --sanitize=address --scratch-path .build-asan --disable-xctest ;;
+      thread) swift test --sanitize=thread --scratch-path .build-tsan ;;
+      *) echo "unknown sanitizer $kind (address or thread)" >&2; exit 64 ;;
+    esac
+  done
+done
