@@ -136,8 +136,9 @@ public struct History: Sendable {
         history(of: node)?.chain.last
     }
 
-    /// True when `id` lies on the node's first branch (so the chain extends it).
-    public func chainHeadIsDescendant(of id: EventID) -> Bool {
+    /// True when the node's history is one chain (no fork) that contains `id`: everything
+    /// held after `id` then simply extends it.
+    public func linearHistoryContains(_ id: EventID) -> Bool {
         guard let history = history(of: id.dot.node), id.dot.seq >= 1, id.dot.seq <= UInt64(history.chain.count) else {
             return false
         }

@@ -95,7 +95,7 @@ public struct Replica: Sendable {
         var missing: [Event] = []
         for node in other.history.nodeIDs {
             if other.history.heads(of: node).allSatisfy(history.contains) { continue }
-            if history.heads(of: node).allSatisfy({ other.history.chainHeadIsDescendant(of: $0) }) {
+            if history.heads(of: node).allSatisfy({ other.history.linearHistoryContains($0) }) {
                 missing.append(contentsOf: other.history.events(of: node, after: versionVector[node]))
             } else {
                 missing.append(contentsOf: other.history.events(of: node).filter { !history.contains($0.id) })
