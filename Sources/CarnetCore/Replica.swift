@@ -16,6 +16,13 @@ public struct Replica: Sendable {
         self.clock = clock
     }
 
+    init(node: NodeID, clock: HybridClock, history: History, registers: [FieldKey: MultiValueRegister]) {
+        self.node = node
+        self.clock = clock
+        self.history = history
+        self.registers = registers
+    }
+
     public var versionVector: VersionVector { history.versionVector }
     public var eventCount: Int { history.count }
 

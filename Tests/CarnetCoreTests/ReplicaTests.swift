@@ -189,3 +189,35 @@ struct ExactTextTests {
         #expect(Set([Value.text(composed), Value.text(decomposed)]).count == 2)
     }
 }
+
+struct IncarnationTests {
+    @Test func aForkedDeviceContinuesUnderANewIdAndStopsColliding() {
+        let laptop = NodeID.derived(from: "laptop")
+        var device = Replica(node: laptop)
+        device.write(.append(Entry(id: "a", kind: "harvest", fields: [])), wallMillis: 1)
+        let backup = device
+        device.write(.append(Entry(id: "b", kind: "harvest", fields: [])), wallMillis: 2)
+        var hub = Replica(node: NodeID.derived(from: "hub"))
+        hub.merge(with: device)
+        // Restored from the backup, the device writes again at seq 2, then syncs.
+        var restored = backup
+        restored.write(.append(Entry(id: "b'", kind: "harvest", fields: [])), wallMillis: 3)
+        #expect(!restored.hasForkedItself)
+        restored.merge(with: hub)
+        #expect(restored.hasForkedItself, "after syncing, the device sees its own fork")
+        // It continues under a fresh id; its next writes extend a new chain.
+        let fresh = NodeID.derived(from: "laptop, second life")
+        var continued = restored.continuing(as: fresh, wallMillis: 4)
+        let next = continued.write(.append(Entry(id: "c", kind: "harvest", fields: [])), wallMillis: 5)
+        #expect(next.dot == Dot(node: fresh, seq: 2))
+        #expect(!continued.hasForkedItself)
+        #expect(continued.predecessors(of: fresh) == [laptop])
+        hub.merge(with: continued)
+        #expect(hub.forks.count == 1, "the old fork stays visible; no new one appears")
+        #expect(hub.eventCount == 5, "a, b, b' of the laptop; the link and c of its new incarnation")
+        var check = Replica(node: NodeID.derived(from: "check"))
+        check.merge(with: continued)
+        check.merge(with: hub)
+        #expect(check.digest == hub.digest)
+    }
+}
