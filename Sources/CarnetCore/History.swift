@@ -136,13 +136,18 @@ public struct History: Sendable {
         history(of: node)?.chain.last
     }
 
-    /// True when the node's history is one chain (no fork) that contains `id`: everything
-    /// held after `id` then simply extends it.
-    public func linearHistoryContains(_ id: EventID) -> Bool {
+    /// True when `id` lies on the node's first branch (its chain from seq 1).
+    public func chainContains(_ id: EventID) -> Bool {
         guard let history = history(of: id.dot.node), id.dot.seq >= 1, id.dot.seq <= UInt64(history.chain.count) else {
             return false
         }
-        return history.chain[Int(id.dot.seq - 1)].hash == id.hash && history.branches.isEmpty
+        return history.chain[Int(id.dot.seq - 1)].hash == id.hash
+    }
+
+    /// True when the node's history is one chain (no fork) that contains `id`: everything
+    /// held after `id` then simply extends it.
+    public func linearHistoryContains(_ id: EventID) -> Bool {
+        chainContains(id) && (history(of: id.dot.node)?.branches.isEmpty ?? false)
     }
 
     /// Length of the node's first branch.

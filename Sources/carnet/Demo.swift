@@ -46,6 +46,7 @@ struct Demo {
             }
         }
         print("   every farm device pulled the catalog: \(stats.events) events, \(stats.bytes) bytes.\n", to: &out)
+        let chevreBackup = chevre  // the chèvrerie's laptop is backed up tonight
 
         print("2. Offline, the farms record their morning.", to: &out)
         let harvest = LedgerEntry(id: "col-1", kind: .harvest, producer: "col", date: today, product: "tomme",
@@ -112,17 +113,43 @@ struct Demo {
             let quantity = line.unit.map { Quantity(line.quantity, $0).description } ?? "\(line.quantity)"
             print("   \(line.producer.padding(11)) \(line.product.padding(8)) \(line.lot.padding(10)) \(quantity)", to: &out)
         }
+        let resolved = conflicts.isEmpty
+
+        print("\n7. A week later the chèvrerie's laptop dies and is restored from the backup.", to: &out)
+        var restored = chevreBackup
+        let again = LedgerEntry(id: "chv-1", kind: .harvest, producer: "chevrerie", date: today, product: "oeufs",
+                                quantity: 48, unit: .pieces, lot: "L-chv-9")
+        restored.write(.append(again.coreEntry), wallMillis: tick())
+        print("   not knowing, it records a harvest of 48 eggs — reusing sequence number 1 and id chv-1.", to: &out)
+        stats = SyncStats()
+        exchange(&hub, &restored, stats: &stats)
+        print("   it syncs (\(stats.events) events, \(stats.bytes) bytes). Both histories are kept:", to: &out)
+        printConflicts(Conflicts.all(replica: hub).filter { $0.kind == .fork || $0.kind == .duplicateEntry }, names: names, to: &out)
+        if restored.hasForkedItself {
+            restored = restored.continuing(as: NodeID.derived(from: "demo-chevrerie-restored"), wallMillis: tick())
+            print("   the laptop sees its own fork and goes on under a new node id \(restored.node.short), linked to the old one.", to: &out)
+        }
+        chevre = restored
+        for _ in 0..<2 {
+            exchange(&hub, &col, stats: &stats)
+            exchange(&hub, &colPhone, stats: &stats)
+            exchange(&hub, &chevre, stats: &stats)
+        }
+        printDigests([hub, col, colPhone, chevre], names: names, to: &out)
+        let eggs = LedgerState(replica: hub).stock().filter { $0.product == "oeufs" }.reduce(Int64(0)) { $0 + $1.quantity }
+        print("   no egg is lost: the hub counts \(eggs) eggs on hand, both branches included, until someone reviews them.", to: &out)
+
         let converged = Set([hub, col, colPhone, chevre].map(\.digest)).count == 1
         print(converged ? "\nAll four replicas hold the same events and the same state." : "\nReplicas DIFFER: this is a bug.", to: &out)
-        return converged && conflicts.isEmpty
+        return converged && resolved
     }
 
     /// One sync between two replicas through the real batch codec: each side sends, as one
-    /// encoded batch, the events the other's version vector says it lacks.
+    /// encoded batch, the events the other's summary (version vector and heads) says it lacks.
     private func exchange(_ a: inout Replica, _ b: inout Replica, stats: inout SyncStats) {
         for direction in 0..<2 {
             let (from, to) = direction == 0 ? (b, a) : (a, b)
-            let missing = from.eventsMissing(from: to.versionVector)
+            let missing = from.eventsMissing(from: to.summary)
             guard !missing.isEmpty else { continue }
             let bytes = EventBatch.encode(missing)
             guard let decoded = try? EventBatch.decode(bytes) else { fatalError("a batch we encoded failed to decode") }

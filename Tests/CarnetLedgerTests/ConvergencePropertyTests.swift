@@ -76,10 +76,33 @@ struct ConvergencePropertyTests {
             for _ in 0..<2 {
                 for i in writers.indices { for j in writers.indices where i != j { writers[i].merge(with: writers[j]) } }
             }
+            // Without forks between them, a summary asks for exactly what is missing, once.
+            let (sender, receiver) = (history.replicas[0], history.replicas[history.replicas.count - 1])
+            var union = sender
+            union.merge(with: receiver)
+            if union.forks.isEmpty {
+                var lacking = Set<EventID>()
+                sender.history.forEachEvent { if !receiver.history.contains($0.id) { lacking.insert($0.id) } }
+                let sent = sender.eventsMissing(from: receiver.summary).map(\.id)
+                #expect(sent.count == Set(sent).count && Set(sent) == lacking, "seed \(seed): summary sent \(sent.count), lacking \(lacking.count)")
+            }
+            // The same, exchanging only summaries (version vector and heads) and what each
+            // says the other lacks: two rounds over every pair must be enough.
+            var peers = history.replicas
+            for _ in 0..<2 {
+                for i in peers.indices {
+                    for j in peers.indices where i != j {
+                        peers[i].receive(contentsOf: peers[j].eventsMissing(from: peers[i].summary))
+                    }
+                }
+            }
             var survivors = Replica(node: observer)
             for writer in history.replicas { survivors.receive(contentsOf: writer.eventsMissing(from: VersionVector())) }
             for writer in writers where writer.digest != survivors.digest {
                 Issue.record("seed \(seed): writer \(writer.node.short) did not converge: \(writer.eventCount) events vs \(survivors.eventCount)")
+            }
+            for peer in peers where peer.digest != survivors.digest {
+                Issue.record("seed \(seed): peer \(peer.node.short) did not converge by summaries: \(peer.eventCount) events vs \(survivors.eventCount)")
             }
         }
         // The generator must actually exercise forks and every kind of conflict it can make.
