@@ -38,13 +38,7 @@ struct Demo {
             hub.assign(Catalog.partyKey(id, .kind), .text(kind), wallMillis: tick())
         }
         var stats = SyncStats()
-        for index in 0..<3 {
-            switch index {
-            case 0: exchange(&hub, &col, stats: &stats)
-            case 1: exchange(&hub, &colPhone, stats: &stats)
-            default: exchange(&hub, &chevre, stats: &stats)
-            }
-        }
+        syncEveryDevice(&hub, &col, &colPhone, &chevre, stats: &stats)
         print("   every farm device pulled the catalog: \(stats.events) events, \(stats.bytes) bytes.\n", to: &out)
         let chevreBackup = chevre  // the chèvrerie's laptop is backed up tonight
 
@@ -75,9 +69,7 @@ struct Demo {
         print("3. Each device syncs with the hub (farm → hub, then hub → farm).", to: &out)
         stats = SyncStats()
         for _ in 0..<2 {
-            exchange(&hub, &col, stats: &stats)
-            exchange(&hub, &colPhone, stats: &stats)
-            exchange(&hub, &chevre, stats: &stats)
+            syncEveryDevice(&hub, &col, &colPhone, &chevre, stats: &stats)
         }
         print("   \(stats.events) events in \(stats.batches) batches, \(stats.bytes) bytes on the wire.", to: &out)
         printDigests([hub, col, colPhone, chevre], names: names, to: &out)
@@ -100,9 +92,7 @@ struct Demo {
             print("   the 2 kg oversold are found in the cold room: an `adjust` of +2 kg on lot L-col-07.", to: &out)
         }
         stats = SyncStats()
-        exchange(&hub, &col, stats: &stats)
-        exchange(&hub, &colPhone, stats: &stats)
-        exchange(&hub, &chevre, stats: &stats)
+        syncEveryDevice(&hub, &col, &colPhone, &chevre, stats: &stats)
         print("   synced again: \(stats.events) events, \(stats.bytes) bytes.", to: &out)
         printDigests([hub, col, colPhone, chevre], names: names, to: &out)
         conflicts = Conflicts.all(replica: chevre)
@@ -131,9 +121,7 @@ struct Demo {
         }
         chevre = restored
         for _ in 0..<2 {
-            exchange(&hub, &col, stats: &stats)
-            exchange(&hub, &colPhone, stats: &stats)
-            exchange(&hub, &chevre, stats: &stats)
+            syncEveryDevice(&hub, &col, &colPhone, &chevre, stats: &stats)
         }
         printDigests([hub, col, colPhone, chevre], names: names, to: &out)
         let eggs = LedgerState(replica: hub).stock().filter { $0.product == "oeufs" }.reduce(Int64(0)) { $0 + $1.quantity }
@@ -142,6 +130,14 @@ struct Demo {
         let converged = Set([hub, col, colPhone, chevre].map(\.digest)).count == 1
         print(converged ? "\nAll four replicas hold the same events and the same state." : "\nReplicas DIFFER: this is a bug.", to: &out)
         return converged && resolved
+    }
+
+    /// Each farm device syncs with the hub in turn, as they do when their links come up.
+    private func syncEveryDevice(_ hub: inout Replica, _ a: inout Replica, _ b: inout Replica, _ c: inout Replica,
+                                 stats: inout SyncStats) {
+        exchange(&hub, &a, stats: &stats)
+        exchange(&hub, &b, stats: &stats)
+        exchange(&hub, &c, stats: &stats)
     }
 
     /// One sync between two replicas through the real batch codec: each side sends, as one
