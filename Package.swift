@@ -34,6 +34,7 @@ let package = Package(
             name: "CarnetWireTests",
             dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetTestKit"]
         ),
+        .testTarget(name: "CarnetCLITests", dependencies: ["carnet"]),
         .testTarget(
             name: "CarnetWorkloadTests",
             dependencies: ["CarnetCore", "CarnetLedger", "CarnetWorkload", "CarnetWire"],

@@ -26,7 +26,7 @@ extension LedgerState {
                 kind: .duplicateEntry, subject: "entry/\(record.entry.id)",
                 summary: "\(same.count) different entries carry the id \(record.entry.id)",
                 sides: same.map(side),
-                suggestion: "void the entry that was recorded twice with `carnet void`"
+                suggestion: "both entries count; a void names the id, which they share, so correct a double count with an `adjust`"
             ))
         }
         return reports

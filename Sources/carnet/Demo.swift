@@ -113,8 +113,9 @@ struct Demo {
         print("   not knowing, it records a harvest of 48 eggs — reusing sequence number 1 and id chv-1.", to: &out)
         stats = SyncStats()
         exchange(&hub, &restored, stats: &stats)
-        print("   it syncs (\(stats.events) events, \(stats.bytes) bytes). Both histories are kept:", to: &out)
-        printConflicts(Conflicts.all(replica: hub).filter { $0.kind == .fork || $0.kind == .duplicateEntry }, names: names, to: &out)
+        print("   it syncs with the hub (\(stats.events) events, \(stats.bytes) bytes) and receives the history it had lost.", to: &out)
+        print("   Its own node now has two histories; both are kept, and it reports:", to: &out)
+        printConflicts(Conflicts.all(replica: restored).filter { $0.kind == .fork || $0.kind == .duplicateEntry }, names: names, to: &out)
         if restored.hasForkedItself {
             restored = restored.continuing(as: NodeID.derived(from: "demo-chevrerie-restored"), wallMillis: tick())
             print("   the laptop sees its own fork and goes on under a new node id \(restored.node.short), linked to the old one.", to: &out)
@@ -124,6 +125,8 @@ struct Demo {
             syncEveryDevice(&hub, &col, &colPhone, &chevre, stats: &stats)
         }
         printDigests([hub, col, colPhone, chevre], names: names, to: &out)
+        let forksAtHub = Conflicts.all(replica: hub).filter { $0.kind == .fork }.count
+        print("   after the next syncs every node lists the fork (\(forksAtHub) at the hub).", to: &out)
         let eggs = LedgerState(replica: hub).stock().filter { $0.product == "oeufs" }.reduce(Int64(0)) { $0 + $1.quantity }
         print("   no egg is lost: the hub counts \(eggs) eggs on hand, both branches included, until someone reviews them.", to: &out)
 

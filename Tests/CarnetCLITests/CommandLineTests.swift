@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+/// Runs the built `carnet` executable as a real process and checks what a person sees:
+/// stdout, stderr and the exit status.
+struct CommandLineTests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func carnet(_ arguments: String...) throws -> Run {
+        // The test bundle sits in the same build folder as the executable.
+        let folder = Bundle.main.bundleURL.deletingLastPathComponent()
+        let candidates = [folder.appendingPathComponent("carnet"), Bundle.main.bundleURL.appendingPathComponent("carnet")]
+        let executable = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
+                                      "carnet not built next to the tests (looked in \(folder.path))")
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func theDemoConvergesAndSaysSo() throws {
+        let run = try Self.carnet("demo")
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(run.stdout.contains("All four replicas hold the same events and the same state."))
+        #expect(run.stdout.contains("stock-below-zero"))
+        #expect(run.stdout.contains("field: 2 concurrent values for product/tomme.price"))
+        #expect(run.stdout.contains("fork: node"))
+        #expect(run.stdout.contains("open conflicts on the chèvrerie now: 0"))
+        // The digests printed after each sync round agree line by line.
+        let digests = run.stdout.split(separator: "\n").filter { $0.contains("digest ") }.map { $0.split(separator: " ").last! }
+        #expect(digests.count == 12)
+        for round in stride(from: 0, to: digests.count, by: 4) {
+            #expect(Set(digests[round..<round + 4]).count == 1, "round \(round / 4 + 1): \(digests[round..<round + 4])")
+        }
+    }
+
+    @Test func anUnknownCommandIsAClearErrorOnStderr() throws {
+        let run = try Self.carnet("sycn")
+        #expect(run.status == 64)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr.contains("unknown command \"sycn\""))
+    }
+
+    @Test func helpListsTheCommands() throws {
+        let run = try Self.carnet("--help")
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("demo"))
+    }
+}
