@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CarnetLedger", targets: ["CarnetLedger"]),
         .library(name: "CarnetWire", targets: ["CarnetWire"]),
         .library(name: "CarnetWorkload", targets: ["CarnetWorkload"]),
+        .library(name: "CarnetStore", targets: ["CarnetStore"]),
     ],
     targets: [
         // Pure layers: standard library only, no Foundation, no Glibc, no async.
@@ -18,6 +19,10 @@ let package = Package(
         .target(name: "CarnetLedger", dependencies: ["CarnetCore"]),
         .target(name: "CarnetWire", dependencies: ["CarnetCore"]),
         .target(name: "CarnetWorkload", dependencies: ["CarnetCore", "CarnetLedger"]),
+        // The only home of Glibc: files, fsync, errno, a lock, fault injection.
+        .target(name: "CarnetSystem"),
+        // Durable storage: the framed, checksummed append-only event log.
+        .target(name: "CarnetStore", dependencies: ["CarnetCore", "CarnetWire", "CarnetSystem"]),
         // Test support: seeded randomness and random-history generators.
         .target(name: "CarnetTestKit", dependencies: ["CarnetCore", "CarnetLedger"]),
         // The command line.
@@ -35,6 +40,10 @@ let package = Package(
             dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetTestKit"]
         ),
         .testTarget(name: "CarnetCLITests", dependencies: ["carnet"]),
+        .testTarget(
+            name: "CarnetStoreTests",
+            dependencies: ["CarnetCore", "CarnetWire", "CarnetSystem", "CarnetStore", "CarnetTestKit"]
+        ),
         .testTarget(
             name: "CarnetWorkloadTests",
             dependencies: ["CarnetCore", "CarnetLedger", "CarnetWorkload", "CarnetWire"],

@@ -1,0 +1,204 @@
+import CarnetCore
+import CarnetSystem
+import CarnetWire
+
+/// What opening the log found.
+public struct RecoveryReport: Sendable, Equatable {
+    public var records = 0
+    public var events = 0
+    /// Bytes cut from the end: an incomplete or damaged last record (a crash mid-append).
+    public var cutBytes = 0
+    /// Where the cut began, when there was one.
+    public var cutAt: Int?
+    /// True when the file did not exist and was created.
+    public var created = false
+
+    public init(records: Int = 0, events: Int = 0, cutBytes: Int = 0, cutAt: Int? = nil, created: Bool = false) {
+        self.records = records
+        self.events = events
+        self.cutBytes = cutBytes
+        self.cutAt = cutAt
+        self.created = created
+    }
+}
+
+/// The append-only event log of one node: framed, checksummed records of event batches.
+///
+/// An append is acknowledged only after its bytes and the file are fsynced. After any
+/// failed write or fsync the log refuses further appends (a later fsync could "succeed"
+/// on lost data): the caller reopens it, and recovery cuts whatever partial record the
+/// failure left.
+public struct EventLog: ~Copyable {
+    public let path: String
+    private let file: File
+    private var end: Int
+    private var failed = false
+    /// The events read at open, in log order.
+    public private(set) var recovered: [Event]
+    public let report: RecoveryReport
+
+    public static let fileName = "events.log"
+
+    /// Opens (or creates) `directory/events.log`, recovering from a crash at any byte.
+    public init(directory: String) throws(StoreError) {
+        let path = directory + "/" + Self.fileName
+        let existed = Directory.exists(path)
+        let handle: File
+        do {
+            handle = try File(path: path, create: true)
+        } catch {
+            throw .system(error)
+        }
+        var report = RecoveryReport()
+        report.created = !existed
+        let bytes = try Self.readWithHeader(handle, directory: directory)
+        let scan = LogScanner.scan(bytes)
+        report.records = scan.records
+        report.events = scan.events.count
+        if let damage = scan.damage {
+            guard !LogScanner.hasValidRecord(bytes, after: damage.offset) else {
+                throw .corrupt(path: path, offset: damage.offset, reason: damage.reason,
+                               intactRecords: scan.records, intactEvents: scan.events.count)
+            }
+            // Nothing sound follows: a torn tail from a crash mid-append. Cut it.
+            do {
+                try handle.truncate(to: damage.offset)
+                try handle.sync()
+            } catch {
+                throw .system(error)
+            }
+            report.cutBytes = bytes.count - damage.offset
+            report.cutAt = damage.offset
+        }
+        self.path = path
+        self.recovered = scan.events
+        self.report = report
+        self.end = scan.end
+        self.file = handle
+    }
+
+    /// The file's bytes, after writing the header of a new (or torn-at-creation) file and
+    /// checking the header of an existing one.
+    private static func readWithHeader(_ file: borrowing File, directory: String) throws(StoreError) -> [UInt8] {
+        var bytes: [UInt8]
+        do {
+            bytes = try file.readAll()
+            if bytes.count < LogFormat.headerSize {
+                guard Array(LogFormat.header.prefix(bytes.count)) == bytes else { throw StoreError.notALog(path: file.path) }
+                try file.write(LogFormat.header, at: 0)
+                try file.sync()
+                try Directory.sync(directory)
+                bytes = LogFormat.header
+            }
+        } catch let error as SystemError {
+            throw .system(error)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .notALog(path: file.path)
+        }
+        guard Array(bytes.prefix(8)) == LogFormat.magic else { throw .notALog(path: file.path) }
+        let version = Int(bytes[8]) << 8 | Int(bytes[9])
+        guard version == Int(LogFormat.version) else { throw .unsupportedVersion(path: file.path, version: version) }
+        return bytes
+    }
+
+    /// Bytes of the log that hold sound records (header included).
+    public var size: Int { end }
+
+    /// Appends events as one record and makes them durable. When this returns, they are
+    /// acknowledged: they survive a crash or power loss.
+    public mutating func append(_ events: [Event]) throws(StoreError) {
+        guard !failed else { throw .needsReopen(path: path) }
+        guard !events.isEmpty else { return }
+        let payload = EventBatch.encode(events)
+        guard payload.count <= LogFormat.maxPayload else { throw .batchTooLarge(bytes: payload.count) }
+        let record = LogFormat.frame(payload)
+        do {
+            try file.write(record, at: end)
+            try file.sync()
+        } catch {
+            failed = true
+            throw .system(error)
+        }
+        end += record.count
+    }
+}
+
+/// Reads records from a log image without changing anything.
+enum LogScanner {
+    struct Damage {
+        var offset: Int
+        var reason: String
+    }
+
+    struct Result {
+        var events: [Event] = []
+        var records = 0
+        /// End of the last sound record.
+        var end = LogFormat.headerSize
+        var damage: Damage?
+    }
+
+    static func scan(_ bytes: [UInt8]) -> Result {
+        var result = Result()
+        var offset = LogFormat.headerSize
+        while offset < bytes.count {
+            switch record(in: bytes, at: offset) {
+            case let .failure(damage):
+                result.damage = damage
+                return result
+            case let .success((payloadRange, next)):
+                do {
+                    let events = try EventBatch.decode(Array(bytes[payloadRange]))
+                    result.events.append(contentsOf: events)
+                } catch {
+                    result.damage = Damage(offset: offset, reason: "record does not decode: \(error)")
+                    return result
+                }
+                result.records += 1
+                offset = next
+                result.end = offset
+            }
+        }
+        return result
+    }
+
+    /// The payload range and the next offset of the record at `offset`, or what is wrong.
+    static func record(in bytes: [UInt8], at offset: Int) -> Swift.Result<(Range<Int>, Int), Damage> {
+        guard bytes.count - offset >= LogFormat.recordHeaderSize else {
+            return .failure(Damage(offset: offset, reason: "incomplete record header"))
+        }
+        let length = Int(LogFormat.readUInt32(bytes, at: offset))
+        let stored = LogFormat.readUInt32(bytes, at: offset + 4)
+        guard length <= LogFormat.maxPayload else {
+            return .failure(Damage(offset: offset, reason: "record length \(length) beyond the limit"))
+        }
+        let start = offset + LogFormat.recordHeaderSize
+        guard bytes.count - start >= length else {
+            return .failure(Damage(offset: offset, reason: "record ends past the end of the file"))
+        }
+        let crc = CRC32C.checksum(bytes[start..<(start + length)], initial: CRC32C.checksum(bytes[offset..<(offset + 4)]))
+        guard crc == stored else {
+            return .failure(Damage(offset: offset, reason: "checksum mismatch"))
+        }
+        return .success((start..<(start + length), start + length))
+    }
+
+    /// True when some sound record starts after `offset`: then the damage is in the middle
+    /// of the log, not a torn tail.
+    static func hasValidRecord(_ bytes: [UInt8], after offset: Int) -> Bool {
+        var position = offset + 1
+        while position + LogFormat.recordHeaderSize <= bytes.count {
+            let length = Int(LogFormat.readUInt32(bytes, at: position))
+            if length > 0, length <= bytes.count - position - LogFormat.recordHeaderSize,
+               case .success = record(in: bytes, at: position) {
+                return true
+            }
+            position += 1
+        }
+        return false
+    }
+}
+
+extension LogScanner.Damage: Error {}

@@ -1,0 +1,31 @@
+import CarnetSystem
+
+/// Why the store refused: each case reads as a sentence a person can act on.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    case system(SystemError)
+    /// Damage before the end of the log: never skipped silently. `intactRecords` records
+    /// (`intactEvents` events) before `offset` are sound.
+    case corrupt(path: String, offset: Int, reason: String, intactRecords: Int, intactEvents: Int)
+    case notALog(path: String)
+    case unsupportedVersion(path: String, version: Int)
+    /// An earlier append failed: the file's state is unknown until the log is reopened.
+    case needsReopen(path: String)
+    case batchTooLarge(bytes: Int)
+
+    public var description: String {
+        switch self {
+        case let .system(error):
+            return error.description
+        case let .corrupt(path, offset, reason, records, events):
+            return "\(path) is damaged at byte \(offset) (\(reason)); the \(records) records (\(events) events) before it are intact. Nothing was changed: copy the directory aside, then recover the events from a peer."
+        case let .notALog(path):
+            return "\(path) is not a Carnet event log (wrong magic bytes)"
+        case let .unsupportedVersion(path, version):
+            return "\(path) uses log format version \(version), which this carnet cannot read; upgrade carnet"
+        case let .needsReopen(path):
+            return "an earlier write to \(path) failed; reopen the store before writing again"
+        case let .batchTooLarge(bytes):
+            return "a batch of \(bytes) bytes exceeds the log's record limit"
+        }
+    }
+}

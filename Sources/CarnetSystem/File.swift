@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An open file, and the one funnel through which Carnet's storage calls the kernel.
+///
+/// Every call checks `FaultInjection` first, retries on `EINTR`, and turns failures into a
+/// `SystemError` naming the file. Writes loop until every byte is written: a short write
+/// is not an error, and stopping early would leave a hole in the log.
+public struct File: ~Copyable {
+    public let path: String
+    private let descriptor: Int32
+
+    /// Opens (and with `create`, creates with mode 0600) a file for reading and appending.
+    public init(path: String, create: Bool = false, truncate: Bool = false) throws(SystemError) {
+        if case let .fail(code)? = FaultInjection.effect(for: .open, path: path) {
+            throw SystemError("open", path: path, errno: code)
+        }
+        var flags = O_RDWR | O_CLOEXEC
+        if create { flags |= O_CREAT }
+        if truncate { flags |= O_TRUNC }
+        let fd = retryingInterrupts { open(path, flags, 0o600) }
+        guard fd >= 0 else { throw SystemError("open", path: path, errno: errno) }
+        self.path = path
+        descriptor = fd
+    }
+
+    deinit { close(descriptor) }
+
+    /// Size in bytes.
+    public func size() throws(SystemError) -> Int {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw SystemError("stat", path: path, errno: errno) }
+        return Int(info.st_size)
+    }
+
+    /// Reads the whole file.
+    public func readAll() throws(SystemError) -> [UInt8] {
+        let total = try size()
+        var bytes = [UInt8](repeating: 0, count: total)
+        var done = 0
+        while done < total {
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                retryingInterrupts { pread(descriptor, buffer.baseAddress! + done, total - done, off_t(done)) }
+            }
+            if count < 0 { throw SystemError("read", path: path, errno: errno) }
+            if count == 0 { bytes.removeLast(total - done); break }
+            done += count
+        }
+        return bytes
+    }
+
+    /// Writes every byte at `offset`, looping over short writes.
+    public func write(_ bytes: [UInt8], at offset: Int) throws(SystemError) {
+        var done = 0
+        while done < bytes.count {
+            var length = bytes.count - done
+            switch FaultInjection.effect(for: .write, path: path) {
+            case .fail(EINTR)?: continue  // an interrupted call is retried, as below
+            case let .fail(code)?: throw SystemError("write", path: path, errno: code)
+            case let .shortWrite(limit)?: length = min(length, max(1, limit))
+            case nil: break
+            }
+            let count = bytes.withUnsafeBytes { buffer in
+                retryingInterrupts { pwrite(descriptor, buffer.baseAddress! + done, length, off_t(offset + done)) }
+            }
+            guard count > 0 else { throw SystemError("write", path: path, errno: count == 0 ? EIO : errno) }
+            done += count
+        }
+    }
+
+    /// Makes written bytes durable. After a failure the file's state is unknown (a later
+    /// fsync may "succeed" on lost data), so callers stop using the file and reopen.
+    public func sync() throws(SystemError) {
+        if case let .fail(code)? = FaultInjection.effect(for: .fsync, path: path) {
+            throw SystemError("fsync", path: path, errno: code)
+        }
+        guard retryingInterrupts({ fsync(descriptor) }) == 0 else { throw SystemError("fsync", path: path, errno: errno) }
+    }
+
+    /// Cuts the file to `length` bytes.
+    public func truncate(to length: Int) throws(SystemError) {
+        if case let .fail(code)? = FaultInjection.effect(for: .truncate, path: path) {
+            throw SystemError("truncate", path: path, errno: code)
+        }
+        guard retryingInterrupts({ ftruncate(descriptor, off_t(length)) }) == 0 else {
+            throw SystemError("truncate", path: path, errno: errno)
+        }
+    }
+}
+
+/// Directory operations of the funnel.
+public enum Directory {
+    /// Makes a directory's entries durable (after creating or renaming a file in it).
+    public static func sync(_ path: String) throws(SystemError) {
+        if case let .fail(code)? = FaultInjection.effect(for: .fsync, path: path) {
+            throw SystemError("fsync", path: path, errno: code)
+        }
+        let fd = retryingInterrupts { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard fd >= 0 else { throw SystemError("open", path: path, errno: errno) }
+        defer { close(fd) }
+        guard retryingInterrupts({ fsync(fd) }) == 0 else { throw SystemError("fsync", path: path, errno: errno) }
+    }
+
+    public static func create(_ path: String) throws(SystemError) {
+        guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw SystemError("mkdir", path: path, errno: errno) }
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    /// Atomically replaces `destination` by `source`.
+    public static func rename(_ source: String, to destination: String) throws(SystemError) {
+        if case let .fail(code)? = FaultInjection.effect(for: .rename, path: destination) {
+            throw SystemError("rename", path: destination, errno: code)
+        }
+        guard Glibc.rename(source, destination) == 0 else { throw SystemError("rename", path: destination, errno: errno) }
+    }
+}
+
+/// Repeats a call interrupted by a signal (`EINTR`), as POSIX asks.
+@inline(__always)
+func retryingInterrupts<T: FixedWidthInteger>(_ call: () -> T) -> T {
+    while true {
+        let result = call()
+        if result == -1 && errno == EINTR { continue }
+        return result
+    }
+}

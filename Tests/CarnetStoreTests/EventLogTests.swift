@@ -1,0 +1,177 @@
+import CarnetCore
+import CarnetStore
+import CarnetSystem
+import CarnetTestKit
+import Foundation
+import Testing
+
+struct CRC32CTests {
+    /// RFC 3720, appendix B.4, and the common check value.
+    @Test func publishedVectors() {
+        #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
+        #expect(CRC32C.checksum([UInt8](repeating: 0xFF, count: 32)) == 0x62A8_AB43)
+        #expect(CRC32C.checksum(Array(0...31 as ClosedRange<UInt8>)) == 0x46DD_794E)
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(CRC32C.checksum(Array("56789".utf8), initial: CRC32C.checksum(Array("1234".utf8))) == 0xE306_9283)
+    }
+}
+
+struct EventLogTests {
+    @Test func appendedBatchesAreReadBackAfterReopening() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let batches = threeBatches(seed: 11)
+        do {
+            var log = try EventLog(directory: directory.path)
+            #expect(log.report.created)
+            for batch in batches { try log.append(batch) }
+        }
+        let reopened = try EventLog(directory: directory.path)
+        #expect(reopened.recovered.map(\.id) == batches.flatMap { $0 }.map(\.id))
+        #expect(reopened.report == RecoveryReport(records: 3, events: batches.joined().count))
+        var fromLog = Replica(node: NodeID.derived(from: "r")), direct = Replica(node: NodeID.derived(from: "r"))
+        fromLog.receive(contentsOf: reopened.recovered)
+        direct.receive(contentsOf: batches.flatMap { $0 })
+        #expect(fromLog.digest == direct.digest)
+    }
+
+    @Test func aTornTailIsCutAtEveryByte() throws {
+        let source = try TemporaryDirectory()
+        defer { source.cleanUp() }
+        let batches = threeBatches(seed: 12)
+        var ends: [Int] = []
+        do {
+            var log = try EventLog(directory: source.path)
+            for batch in batches {
+                try log.append(batch)
+                ends.append(log.size)
+            }
+        }
+        let full = try source.logBytes()
+        let twoRecords = ends[1]
+        let kept = batches[0] + batches[1]
+        for length in (twoRecords + 1)..<full.count {
+            let directory = try TemporaryDirectory()
+            defer { directory.cleanUp() }
+            try directory.writeLog(Array(full[..<length]))
+            var log = try EventLog(directory: directory.path)
+            #expect(log.recovered.map(\.id) == kept.map(\.id), "cut at \(length)")
+            #expect(log.report.cutAt == twoRecords && log.report.cutBytes == length - twoRecords, "cut at \(length)")
+            #expect(try directory.logBytes().count == twoRecords, "the tail is gone from disk")
+            try log.append(batches[2])
+            let again = try EventLog(directory: directory.path)
+            #expect(again.recovered.map(\.id) == batches.flatMap { $0 }.map(\.id), "append after cut at \(length)")
+        }
+    }
+
+    @Test func aTornHeaderOfANewFileIsRewritten() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        try directory.writeLog(Array("CARN".utf8))
+        let log = try EventLog(directory: directory.path)
+        #expect(log.recovered.isEmpty)
+        #expect(try directory.logBytes().count == 16)
+    }
+
+    @Test func damageInTheMiddleIsReportedWithItsOffsetAndNothingIsChanged() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let batches = threeBatches(seed: 13)
+        var ends: [Int] = []
+        do {
+            var log = try EventLog(directory: directory.path)
+            for batch in batches {
+                try log.append(batch)
+                ends.append(log.size)
+            }
+        }
+        let pristine = try directory.logBytes()
+        for (record, start) in [16, ends[0]].enumerated() {
+            var damaged = pristine
+            damaged[start + 8 + 5] ^= 0x04  // one bit, inside the record's payload
+            try directory.writeLog(damaged)
+            #expect {
+                try EventLog(directory: directory.path)
+            } throws: { error in
+                guard case let StoreError.corrupt(_, offset, _, intactRecords, intactEvents) = error else { return false }
+                return offset == start && intactRecords == record && intactEvents == batches.prefix(record).joined().count
+            }
+            #expect(try directory.logBytes() == damaged, "a damaged log is left exactly as found")
+        }
+        let message = StoreError.corrupt(path: "x/events.log", offset: 99, reason: "checksum mismatch", intactRecords: 1, intactEvents: 5).description
+        #expect(message.contains("damaged at byte 99") && message.contains("1 records (5 events)"))
+    }
+
+    @Test func otherFilesAndNewerVersionsAreRefused() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        try directory.writeLog(Array("not a log at all, just text\n".utf8))
+        #expect(throws: StoreError.notALog(path: directory.logPath)) { try EventLog(directory: directory.path) }
+        try directory.writeLog(Array("CARNETLG".utf8) + [0, 9] + [UInt8](repeating: 0, count: 6))
+        #expect(throws: StoreError.unsupportedVersion(path: directory.logPath, version: 9)) { try EventLog(directory: directory.path) }
+    }
+}
+
+/// Failure paths through the syscall funnel. Serialized: fault rules are process-wide.
+@Suite(.serialized)
+struct EventLogFaultTests {
+    @Test func aFullDiskFailsTheAppendLeavesTheLogOpenableAndLosesNothingAcknowledged() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let batches = threeBatches(seed: 21)
+        var log = try EventLog(directory: directory.path)
+        try log.append(batches[0])
+        let rules = [FaultInjection.Rule(.write, pathSuffix: directory.logPath, effect: .shortWrite(10)),
+                     FaultInjection.Rule(.write, pathSuffix: directory.logPath, effect: .fail(ENOSPC))]
+        FaultInjection.with(rules) {
+            #expect { try log.append(batches[1]) } throws: { error in
+                guard case let StoreError.system(system) = error else { return false }
+                return system.errno == ENOSPC && system.description.contains("No space left on device (ENOSPC)")
+            }
+        }
+        #expect(throws: StoreError.needsReopen(path: directory.logPath)) { try log.append(batches[2]) }
+        let reopened = try EventLog(directory: directory.path)
+        #expect(reopened.recovered.map(\.id) == batches[0].map(\.id))
+        #expect(reopened.report.cutBytes == 10, "the partial record is cut")
+    }
+
+    @Test func anFsyncErrorIsNeverRetriedAndCarriedOn() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let batches = threeBatches(seed: 22)
+        var log = try EventLog(directory: directory.path)
+        try log.append(batches[0])
+        FaultInjection.with([FaultInjection.Rule(.fsync, pathSuffix: directory.logPath, effect: .fail(EIO))]) {
+            #expect(throws: StoreError.self) { try log.append(batches[1]) }
+        }
+        // Not acknowledged, so the caller must not count on it, and the log stops writing.
+        #expect(throws: StoreError.needsReopen(path: directory.logPath)) { try log.append(batches[2]) }
+        let reopened = try EventLog(directory: directory.path)
+        #expect(reopened.recovered.prefix(batches[0].count).map(\.id) == batches[0].map(\.id))
+    }
+
+    @Test func shortWritesAndInterruptedCallsStillWriteEveryByte() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let batches = threeBatches(seed: 23)
+        var log = try EventLog(directory: directory.path)
+        let rules = [FaultInjection.Rule(.write, pathSuffix: directory.logPath, times: 3, effect: .fail(EINTR)),
+                     FaultInjection.Rule(.write, pathSuffix: directory.logPath, times: 1_000, effect: .shortWrite(7))]
+        try FaultInjection.with(rules) {
+            for batch in batches { try log.append(batch) }
+        }
+        let reopened = try EventLog(directory: directory.path)
+        #expect(reopened.recovered.map(\.id) == batches.flatMap { $0 }.map(\.id))
+        #expect(reopened.report.cutBytes == 0)
+    }
+
+    @Test func aFailureToCreateTheLogIsAClearError() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        FaultInjection.with([FaultInjection.Rule(.open, pathSuffix: directory.logPath, effect: .fail(EACCES))]) {
+            #expect { try EventLog(directory: directory.path) } throws: { error in
+                "\(error)".contains("open \(directory.logPath): Permission denied (EACCES)")
+            }
+        }
+    }
+}
