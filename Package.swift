@@ -40,9 +40,11 @@ let package = Package(
             dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetTestKit"]
         ),
         .testTarget(name: "CarnetCLITests", dependencies: ["carnet"]),
+        // Test equipment: a process the store's crash test kills at random moments.
+        .executableTarget(name: "carnet-crash-child", dependencies: ["CarnetCore", "CarnetStore", "CarnetSystem"]),
         .testTarget(
             name: "CarnetStoreTests",
-            dependencies: ["CarnetCore", "CarnetWire", "CarnetSystem", "CarnetStore", "CarnetTestKit"]
+            dependencies: ["CarnetCore", "CarnetWire", "CarnetSystem", "CarnetStore", "CarnetTestKit", "carnet-crash-child"]
         ),
         .testTarget(
             name: "CarnetWorkloadTests",

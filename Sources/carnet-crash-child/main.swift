@@ -1,0 +1,58 @@
+// Test equipment for the store's crash test (not part of the product): appends events to
+// the log in DIR one record at a time and prints "ack SEQ" after each record is durable.
+// The parent test kills it with SIGKILL at random moments and checks that every
+// acknowledged event survived. Each start recovers the log and continues the same chain.
+//
+//   carnet-crash-child DIR COUNT [BATCH [CHUNK]]
+//
+// With CHUNK, every write reaches the kernel in pieces of CHUNK bytes (through the syscall
+// funnel's fault injection), so that a kill often lands inside a record: a torn tail.
+import CarnetCore
+import CarnetStore
+import CarnetSystem
+import Foundation
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3, let count = Int(arguments[2]) else {
+    FileHandle.standardError.write(Data("usage: carnet-crash-child DIR COUNT [BATCH]\n".utf8))
+    exit(64)
+}
+let batchSize = arguments.count > 3 ? Int(arguments[3]) ?? 1 : 1
+let chunk = arguments.count > 4 ? Int(arguments[4]) : nil
+/// Unbuffered: an acknowledgement must reach the parent before the next write starts.
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
+func run() throws {
+    var log = try EventLog(directory: arguments[1])
+    var replica = Replica(node: NodeID.derived(from: "crash-child"))
+    let summary = replica.receive(contentsOf: log.recovered)
+    guard summary.pending == 0, summary.rejected == 0 else {
+        FileHandle.standardError.write(Data("recovered log does not chain: \(summary)\n".utf8))
+        exit(70)
+    }
+    say("recovered \(replica.eventCount)")
+    var written = 0
+    while written < count {
+        var batch: [Event] = []
+        for _ in 0..<batchSize {
+            let seq = replica.versionVector[replica.node] + 1
+            let entry = Entry(id: "crash-\(seq)", kind: "harvest", fields: [Field("qty", .int(Int64(seq)))])
+            batch.append(replica.write(.append(entry), wallMillis: UInt64(Date().timeIntervalSince1970 * 1000)))
+        }
+        try log.append(batch)
+        say("ack \(replica.versionVector[replica.node])")
+        written += batchSize
+    }
+}
+
+do {
+    if let chunk {
+        let pieces = FaultInjection.Rule(.write, times: .max, effect: .shortWrite(chunk))
+        try FaultInjection.with([pieces], run)
+    } else {
+        try run()
+    }
+} catch {
+    FileHandle.standardError.write(Data("carnet-crash-child: \(error)\n".utf8))
+    exit(1)
+}
