@@ -40,6 +40,8 @@ public struct EventLog: ~Copyable {
     public static let fileName = "events.log"
 
     /// Opens (or creates) `directory/events.log`, recovering from a crash at any byte.
+    /// Recovery holds the log's lock, so it never mistakes another process's append in
+    /// progress for a torn tail.
     public init(directory: String) throws(StoreError) {
         let path = directory + "/" + Self.fileName
         let existed = Directory.exists(path)
@@ -49,24 +51,20 @@ public struct EventLog: ~Copyable {
         } catch {
             throw .system(error)
         }
+        do {
+            try handle.lockExclusive()
+        } catch {
+            throw .system(error)
+        }
+        // On every error path below `handle` is closed, which releases the lock.
         var report = RecoveryReport()
         report.created = !existed
         let bytes = try Self.readWithHeader(handle, directory: directory)
-        let scan = LogScanner.scan(bytes)
+        let scan = LogScanner.scan(bytes, from: LogFormat.headerSize)
         report.records = scan.records
         report.events = scan.events.count
         if let damage = scan.damage {
-            guard !LogScanner.hasValidRecord(bytes, after: damage.offset) else {
-                throw .corrupt(path: path, offset: damage.offset, reason: damage.reason,
-                               intactRecords: scan.records, intactEvents: scan.events.count)
-            }
-            // Nothing sound follows: a torn tail from a crash mid-append. Cut it.
-            do {
-                try handle.truncate(to: damage.offset)
-                try handle.sync()
-            } catch {
-                throw .system(error)
-            }
+            try Self.cutTornTail(handle, bytes: bytes, damage: damage, intact: scan)
             report.cutBytes = bytes.count - damage.offset
             report.cutAt = damage.offset
         }
@@ -74,7 +72,24 @@ public struct EventLog: ~Copyable {
         self.recovered = scan.events
         self.report = report
         self.end = scan.end
+        handle.unlock()
         self.file = handle
+    }
+
+    /// Cuts a torn tail, or refuses when sound records follow the damage (then it is not a
+    /// tail but damage in the middle, which is reported and left untouched).
+    private static func cutTornTail(_ file: borrowing File, bytes: [UInt8], damage: LogScanner.Damage,
+                                    intact: LogScanner.Result, base: Int = 0) throws(StoreError) {
+        guard !LogScanner.hasValidRecord(bytes, after: damage.offset) else {
+            throw .corrupt(path: file.path, offset: base + damage.offset, reason: damage.reason,
+                           intactRecords: intact.records, intactEvents: intact.events.count)
+        }
+        do {
+            try file.truncate(to: base + damage.offset)
+            try file.sync()
+        } catch {
+            throw .system(error)
+        }
     }
 
     /// The file's bytes, after writing the header of a new (or torn-at-creation) file and
@@ -108,12 +123,24 @@ public struct EventLog: ~Copyable {
 
     /// Appends events as one record and makes them durable. When this returns, they are
     /// acknowledged: they survive a crash or power loss.
-    public mutating func append(_ events: [Event]) throws(StoreError) {
+    ///
+    /// Holds the log's lock while writing, so two writers (the CLI and `carnet serve`)
+    /// never interleave records. Returns the events other writers appended since this log
+    /// last looked: the caller's replica must take them in too.
+    @discardableResult
+    public mutating func append(_ events: [Event]) throws(StoreError) -> [Event] {
         guard !failed else { throw .needsReopen(path: path) }
-        guard !events.isEmpty else { return }
         let payload = EventBatch.encode(events)
         guard payload.count <= LogFormat.maxPayload else { throw .batchTooLarge(bytes: payload.count) }
         let record = LogFormat.frame(payload)
+        do {
+            try file.lockExclusive()
+        } catch {
+            throw .system(error)
+        }
+        defer { file.unlock() }
+        let others = try readNewRecordsLocked()
+        guard !events.isEmpty else { return others }
         do {
             try file.write(record, at: end)
             try file.sync()
@@ -122,6 +149,38 @@ public struct EventLog: ~Copyable {
             throw .system(error)
         }
         end += record.count
+        return others
+    }
+
+    /// The events other writers appended since this log last looked (a running server
+    /// calls it to see what the CLI wrote).
+    public mutating func refresh() throws(StoreError) -> [Event] {
+        do {
+            try file.lockExclusive()
+        } catch {
+            throw .system(error)
+        }
+        defer { file.unlock() }
+        return try readNewRecordsLocked()
+    }
+
+    /// Reads records past `end`. Called with the lock held: every other writer has finished
+    /// its record, so an incomplete one is the torn tail of a writer that crashed.
+    private mutating func readNewRecordsLocked() throws(StoreError) -> [Event] {
+        let tail: [UInt8]
+        do {
+            let size = try file.size()
+            guard size > end else { return [] }
+            tail = try file.read(at: end, count: size - end)
+        } catch {
+            throw .system(error)
+        }
+        let scan = LogScanner.scan(tail, from: 0)
+        if let damage = scan.damage {
+            try Self.cutTornTail(file, bytes: tail, damage: damage, intact: scan, base: end)
+        }
+        end += scan.end
+        return scan.events
     }
 }
 
@@ -136,13 +195,16 @@ enum LogScanner {
         var events: [Event] = []
         var records = 0
         /// End of the last sound record.
-        var end = LogFormat.headerSize
+        var end = 0
         var damage: Damage?
     }
 
-    static func scan(_ bytes: [UInt8]) -> Result {
+    /// Reads the records of `bytes` from `start` (after the header for a whole file, 0 for
+    /// a tail read on its own).
+    static func scan(_ bytes: [UInt8], from start: Int) -> Result {
         var result = Result()
-        var offset = LogFormat.headerSize
+        result.end = start
+        var offset = start
         while offset < bytes.count {
             switch record(in: bytes, at: offset) {
             case let .failure(damage):

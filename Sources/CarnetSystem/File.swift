@@ -78,6 +78,32 @@ public struct File: ~Copyable {
         guard retryingInterrupts({ fsync(descriptor) }) == 0 else { throw SystemError("fsync", path: path, errno: errno) }
     }
 
+    /// Takes the file's exclusive lock (`flock`), waiting for other holders. Locks belong to
+    /// this open file: another open of the same path, in this process or another, waits.
+    public func lockExclusive() throws(SystemError) {
+        guard retryingInterrupts({ flock(descriptor, LOCK_EX) }) == 0 else { throw SystemError("lock", path: path, errno: errno) }
+    }
+
+    public func unlock() {
+        _ = flock(descriptor, LOCK_UN)
+    }
+
+    /// Reads `count` bytes at `offset` (fewer at the end of the file).
+    public func read(at offset: Int, count: Int) throws(SystemError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let got = bytes.withUnsafeMutableBytes { buffer in
+                retryingInterrupts { pread(descriptor, buffer.baseAddress! + done, count - done, off_t(offset + done)) }
+            }
+            if got < 0 { throw SystemError("read", path: path, errno: errno) }
+            if got == 0 { break }
+            done += got
+        }
+        bytes.removeLast(count - done)
+        return bytes
+    }
+
     /// Cuts the file to `length` bytes.
     public func truncate(to length: Int) throws(SystemError) {
         if case let .fail(code)? = FaultInjection.effect(for: .truncate, path: path) {

@@ -7,6 +7,8 @@
 //
 // With CHUNK, every write reaches the kernel in pieces of CHUNK bytes (through the syscall
 // funnel's fault injection), so that a kill often lands inside a record: a torn tail.
+// CARNET_CHILD_NODE names the writing node (default "crash-child"), so that several
+// children can write to one log at once.
 import CarnetCore
 import CarnetStore
 import CarnetSystem
@@ -24,7 +26,8 @@ func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").ut
 
 func run() throws {
     var log = try EventLog(directory: arguments[1])
-    var replica = Replica(node: NodeID.derived(from: "crash-child"))
+    let name = ProcessInfo.processInfo.environment["CARNET_CHILD_NODE"] ?? "crash-child"
+    var replica = Replica(node: NodeID.derived(from: name))
     let summary = replica.receive(contentsOf: log.recovered)
     guard summary.pending == 0, summary.rejected == 0 else {
         FileHandle.standardError.write(Data("recovered log does not chain: \(summary)\n".utf8))
