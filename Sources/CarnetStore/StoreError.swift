@@ -11,6 +11,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// An earlier append failed: the file's state is unknown until the log is reopened.
     case needsReopen(path: String)
     case batchTooLarge(bytes: Int)
+    case notANode(directory: String)
+    case alreadyANode(directory: String)
+    case badIdentity(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -26,6 +29,12 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "an earlier write to \(path) failed; reopen the store before writing again"
         case let .batchTooLarge(bytes):
             return "a batch of \(bytes) bytes exceeds the log's record limit"
+        case let .notANode(directory):
+            return "\(directory) holds no Carnet node; create one with `carnet init`"
+        case let .alreadyANode(directory):
+            return "\(directory) already holds a Carnet node; refusing to overwrite it"
+        case let .badIdentity(path, reason):
+            return "\(path) is not a valid node identity file: \(reason)"
         }
     }
 }

@@ -34,6 +34,7 @@ public enum FaultInjection {
     private static let registry = Registry()
 
     /// Installs rules for the duration of `body` (tests run serially around this call).
+    @discardableResult
     public static func with<T>(_ rules: [Rule], _ body: () throws -> T) rethrows -> T {
         registry.install(rules)
         defer { registry.install([]) }

@@ -128,6 +128,27 @@ public enum Directory {
         guard retryingInterrupts({ fsync(fd) }) == 0 else { throw SystemError("fsync", path: path, errno: errno) }
     }
 
+    /// The device and inode of a path: they change when a directory is copied or restored
+    /// from a backup archive, which is how a store notices it is not where it was made.
+    public static func identity(_ path: String) throws(SystemError) -> (device: UInt64, inode: UInt64) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw SystemError("stat", path: path, errno: errno) }
+        return (UInt64(info.st_dev), UInt64(info.st_ino))
+    }
+
+    /// Writes a small file atomically: a temporary file, fsync, rename over the old one,
+    /// fsync of the directory. A crash leaves either the old content or the new.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, in directory: String) throws(SystemError) {
+        let temporary = path + ".tmp"
+        do {
+            let file = try File(path: temporary, create: true, truncate: true)
+            try file.write(bytes, at: 0)
+            try file.sync()
+        }
+        try rename(temporary, to: path)
+        try sync(directory)
+    }
+
     public static func create(_ path: String) throws(SystemError) {
         guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw SystemError("mkdir", path: path, errno: errno) }
     }

@@ -91,7 +91,7 @@ struct EventLogTests {
             damaged[start + 8 + 5] ^= 0x04  // one bit, inside the record's payload
             try directory.writeLog(damaged)
             #expect {
-                try EventLog(directory: directory.path)
+                _ = try EventLog(directory: directory.path)
             } throws: { error in
                 guard case let StoreError.corrupt(_, offset, _, intactRecords, intactEvents) = error else { return false }
                 return offset == start && intactRecords == record && intactEvents == batches.prefix(record).joined().count
@@ -106,9 +106,9 @@ struct EventLogTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         try directory.writeLog(Array("not a log at all, just text\n".utf8))
-        #expect(throws: StoreError.notALog(path: directory.logPath)) { try EventLog(directory: directory.path) }
+        #expect(throws: StoreError.notALog(path: directory.logPath)) { _ = try EventLog(directory: directory.path) }
         try directory.writeLog(Array("CARNETLG".utf8) + [0, 9] + [UInt8](repeating: 0, count: 6))
-        #expect(throws: StoreError.unsupportedVersion(path: directory.logPath, version: 9)) { try EventLog(directory: directory.path) }
+        #expect(throws: StoreError.unsupportedVersion(path: directory.logPath, version: 9)) { _ = try EventLog(directory: directory.path) }
     }
 }
 
@@ -169,7 +169,7 @@ struct EventLogFaultTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         FaultInjection.with([FaultInjection.Rule(.open, pathSuffix: directory.logPath, effect: .fail(EACCES))]) {
-            #expect { try EventLog(directory: directory.path) } throws: { error in
+            #expect { _ = try EventLog(directory: directory.path) } throws: { error in
                 "\(error)".contains("open \(directory.logPath): Permission denied (EACCES)")
             }
         }

@@ -1,0 +1,83 @@
+import CarnetCore
+import CarnetSystem
+
+/// Who a store's node is, kept in the file `node` beside the log.
+///
+/// `home` is the device and inode of the directory when the identity was written. A copy
+/// of the directory (to a second machine, or back from a backup archive) gets another
+/// inode: the store then knows it may not be the only holder of this node's history and
+/// must not write under its id again. A disk image written back block for block keeps its
+/// inode; that case is only caught when peers report seqs this node does not hold.
+public struct NodeIdentity: Equatable, Sendable {
+    public var node: NodeID
+    public var ledger: String
+    public var label: String
+    public var home: Home
+
+    public struct Home: Equatable, Sendable {
+        public var device: UInt64
+        public var inode: UInt64
+    }
+
+    public init(node: NodeID, ledger: String, label: String, home: Home) {
+        self.node = node
+        self.ledger = ledger
+        self.label = label
+        self.home = home
+    }
+
+    public static let fileName = "node"
+    static let header = "carnet-node 1"
+
+    /// `carnet-node 1`, then one `key value` line each: node, ledger, label, home.
+    var text: String {
+        [Self.header, "node \(node.hex)", "ledger \(ledger)", "label \(label)", "home \(home.device):\(home.inode)"]
+            .joined(separator: "\n") + "\n"
+    }
+
+    init(parsing text: String, path: String) throws(StoreError) {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard lines.first == Self.header else { throw .badIdentity(path: path, reason: "it does not start with \"\(Self.header)\"") }
+        var values: [String: String] = [:]
+        for line in lines.dropFirst() where !line.isEmpty {
+            guard let space = line.firstIndex(of: " ") else { throw .badIdentity(path: path, reason: "line \"\(line)\" has no value") }
+            values[String(line[..<space])] = String(line[line.index(after: space)...])
+        }
+        guard let nodeText = values["node"], let node = NodeID(hex: nodeText) else { throw .badIdentity(path: path, reason: "no valid node id") }
+        guard let ledger = values["ledger"], !ledger.isEmpty else { throw .badIdentity(path: path, reason: "no ledger name") }
+        let parts = (values["home"] ?? "").split(separator: ":")
+        guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else {
+            throw .badIdentity(path: path, reason: "no valid home")
+        }
+        self.init(node: node, ledger: ledger, label: values["label"] ?? "", home: Home(device: device, inode: inode))
+    }
+
+    static func load(directory: String) throws(StoreError) -> NodeIdentity {
+        let path = directory + "/" + fileName
+        guard Directory.exists(path) else { throw .notANode(directory: directory) }
+        let bytes: [UInt8]
+        do {
+            bytes = try File(path: path).readAll()
+        } catch {
+            throw .system(error)
+        }
+        return try NodeIdentity(parsing: String(decoding: bytes, as: UTF8.self), path: path)
+    }
+
+    func save(directory: String) throws(StoreError) {
+        do {
+            try Directory.writeAtomically(Array(text.utf8), to: directory + "/" + Self.fileName, in: directory)
+        } catch {
+            throw .system(error)
+        }
+    }
+
+    static func currentHome(of directory: String) throws(StoreError) -> Home {
+        do {
+            let (device, inode) = try Directory.identity(directory)
+            return Home(device: device, inode: inode)
+        } catch {
+            throw .system(error)
+        }
+    }
+}
