@@ -149,7 +149,13 @@ public enum Directory {
         try sync(directory)
     }
 
+    /// Creates a directory (mode 0700) and any missing parents, like `mkdir -p`.
     public static func create(_ path: String) throws(SystemError) {
+        if mkdir(path, 0o700) == 0 || errno == EEXIST { return }
+        guard errno == ENOENT, let slash = path.lastIndex(of: "/"), slash > path.startIndex else {
+            throw SystemError("mkdir", path: path, errno: errno)
+        }
+        try create(String(path[..<slash]))
         guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw SystemError("mkdir", path: path, errno: errno) }
     }
 

@@ -35,6 +35,15 @@ struct NodeStoreTests {
         #expect(store.replica.versionVector[node] == 2)
     }
 
+    @Test func createMakesMissingParentDirectories() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let nested = directory.path + "/farms/col/node"
+        try NodeStore.create(directory: nested, ledger: "l", label: "col", node: NodeID.derived(from: "col"))
+        let store = try NodeStore(directory: nested, wallMillis: 1) { NodeID.derived(from: "other") }
+        #expect(store.identity.label == "col")
+    }
+
     @Test func creatingTwiceOrOpeningNothingAreClearErrors() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }

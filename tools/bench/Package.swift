@@ -20,6 +20,7 @@ let package = Package(
                 .product(name: "CarnetLedger", package: "Carnet"),
                 .product(name: "CarnetWire", package: "Carnet"),
                 .product(name: "CarnetWorkload", package: "Carnet"),
+                .product(name: "CarnetStore", package: "Carnet"),
             ]
         ),
     ],

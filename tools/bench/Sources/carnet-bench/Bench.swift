@@ -34,6 +34,7 @@ struct Bench {
         ApplyBench.report(hub: hub, runs: runs)
         ViewBench.report(hub: hub, runs: runs)
         EncodingBench.report(replay: replay, workload: file.bytes)
+        StoreBench.report(replay: replay, runs: runs)
 
         let held = replay.replicas.reduce(0) { $0 + $1.eventCount }
         print("\npeak memory")

@@ -1,0 +1,94 @@
+import CarnetCore
+import CarnetStore
+import CarnetWorkload
+import Foundation
+
+/// The durable store: bytes on disk per entry, open time, and durable append throughput.
+enum StoreBench {
+    static func report(replay: WorkloadReplay, runs: Int) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-bench-store-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let hub = replay.hub
+        let entries = replay.entries
+        print("\nstore (events.log on \(root.hasPrefix("/tmp") ? "/tmp" : root))")
+
+        // The hub's store, filled as syncs fill it: each farm's events in batches of 1,000.
+        let hubDirectory = root + "/hub"
+        create(hubDirectory, node: WorkloadReplay.nodeID(forActor: replay.meta.hub))
+        do {
+            var store = open(hubDirectory)
+            for node in hub.history.nodeIDs {
+                let events = hub.history.events(of: node)
+                var index = 0
+                while index < events.count {
+                    try store.receive(Array(events[index..<min(events.count, index + 1_000)]))
+                    index += 1_000
+                }
+            }
+        } catch {
+            fail("store import failed: \(error)", code: 74)
+        }
+        let hubBytes = fileSize(hubDirectory + "/" + EventLog.fileName)
+        print("  hub log      \(Format.grouped(hubBytes)) bytes for \(Format.grouped(hub.eventCount)) events = \(Format.fixed(Double(hubBytes) / Double(entries), 2)) bytes/entry (batches of 1,000 per node)")
+
+        // Open: recover the log, decode every event (SHA-256 included), rebuild the replica.
+        let (openSamples, opened) = Samples.time(runs: runs) { () -> Int in
+            let store = open(hubDirectory)
+            return store.replica.eventCount
+        }
+        print("  open         \(openSamples.timeSummary) to open the hub store and hold \(Format.grouped(opened)) events (no checkpoint yet: every open replays the log)")
+
+        // One farm writing its own entries one at a time, as the CLI does: one record each.
+        let farm = WorkloadReplay.nodeID(forActor: "F18")
+        let farmEvents = Array(hub.history.events(of: farm).prefix(500))
+        let farmDirectory = root + "/farm"
+        create(farmDirectory, node: farm)
+        let clock = ContinuousClock()
+        var store = open(farmDirectory)
+        let start = clock.now
+        do {
+            for event in farmEvents { try store.receive([event]) }
+        } catch {
+            fail("single-event appends failed: \(error)", code: 74)
+        }
+        let single = (clock.now - start).seconds
+        let farmBytes = fileSize(farmDirectory + "/" + EventLog.fileName)
+        print("  1-event appends   \(farmEvents.count) durable appends (fsync each) in \(Format.fixed(single * 1000, 1)) ms = \(Format.rate(Double(farmEvents.count) / single)) appends/s; \(Format.fixed(Double(farmBytes) / Double(farmEvents.count), 1)) bytes/entry on disk")
+
+        // 1,000-event batches.
+        let batchDirectory = root + "/batches"
+        create(batchDirectory, node: WorkloadReplay.nodeID(forActor: "batch-writer"))
+        var batchStore = open(batchDirectory)
+        let all = hub.eventsMissing(from: VersionVector())
+        let batches = stride(from: 0, to: min(all.count, 20_000), by: 1_000).map { Array(all[$0..<min(all.count, $0 + 1_000)]) }
+        let batchStart = clock.now
+        do {
+            for batch in batches { try batchStore.receive(batch) }
+        } catch {
+            fail("batch appends failed: \(error)", code: 74)
+        }
+        let batchTime = (clock.now - batchStart).seconds
+        let batchEvents = batches.reduce(0) { $0 + $1.count }
+        print("  1,000-event appends \(batches.count) durable batches in \(Format.fixed(batchTime * 1000, 1)) ms = \(Format.rate(Double(batchEvents) / batchTime)) events/s")
+    }
+
+    private static func create(_ directory: String, node: NodeID) {
+        do {
+            try NodeStore.create(directory: directory, ledger: "bench", label: "bench", node: node)
+        } catch {
+            fail("cannot create a store in \(directory): \(error)", code: 73)
+        }
+    }
+
+    private static func open(_ directory: String) -> NodeStore {
+        do {
+            return try NodeStore(directory: directory, wallMillis: 0) { NodeID.derived(from: "bench-continuation") }
+        } catch {
+            fail("cannot open the store in \(directory): \(error)", code: 74)
+        }
+    }
+
+    private static func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int) ?? 0
+    }
+}
