@@ -83,13 +83,14 @@ public struct NodeStore: ~Copyable {
         try identity.save(directory: directory)
     }
 
-    /// Records a local operation: durable when this returns.
+    /// Records a local operation: durable when this returns. After a failure the store
+    /// must be reopened (its log refuses further appends, and the in-memory replica may
+    /// hold the event that did not reach the disk).
     @discardableResult
     public mutating func write(_ operation: Operation, wallMillis: UInt64) throws(StoreError) -> Event {
-        var next = replica
-        let event = next.write(operation, wallMillis: wallMillis)
+        // Written in place: a copy of the replica would copy this node's whole chain.
+        let event = replica.write(operation, wallMillis: wallMillis)
         let others = try log.append([event])
-        replica = next
         replica.receive(contentsOf: others)
         return event
     }

@@ -33,11 +33,12 @@ public enum FaultInjection {
 
     private static let registry = Registry()
 
-    /// Installs rules for the duration of `body` (tests run serially around this call).
+    /// Adds rules for the duration of `body`, then removes them. Rules of callers running
+    /// at the same time (tests in other suites) stay in place: each matches its own paths.
     @discardableResult
     public static func with<T>(_ rules: [Rule], _ body: () throws -> T) rethrows -> T {
-        registry.install(rules)
-        defer { registry.install([]) }
+        let token = registry.add(rules)
+        defer { registry.remove(token) }
         return try body()
     }
 
@@ -48,27 +49,32 @@ public enum FaultInjection {
     /// `@unchecked Sendable` is sound: every access to `rules` happens under `lock`.
     private final class Registry: @unchecked Sendable {
         private let lock = Lock()
-        private var rules: [Rule] = []
-        private var active = false
+        private var rules: [(token: Int, rule: Rule)] = []
+        private var nextToken = 0
 
-        func install(_ newRules: [Rule]) {
+        func add(_ newRules: [Rule]) -> Int {
             lock.withLock {
-                rules = newRules
-                active = !newRules.isEmpty
+                nextToken += 1
+                rules += newRules.map { (nextToken, $0) }
+                return nextToken
             }
+        }
+
+        func remove(_ token: Int) {
+            lock.withLock { rules.removeAll { $0.token == token } }
         }
 
         func effect(for operation: Operation, path: String) -> Effect? {
             lock.withLock {
-                guard active else { return nil }
-                for index in rules.indices where rules[index].operation == operation && path.hasSuffix(rules[index].pathSuffix) {
-                    if rules[index].after > 0 {
-                        rules[index].after -= 1
+                guard !rules.isEmpty else { return nil }
+                for index in rules.indices where rules[index].rule.operation == operation && path.hasSuffix(rules[index].rule.pathSuffix) {
+                    if rules[index].rule.after > 0 {
+                        rules[index].rule.after -= 1
                         continue
                     }
-                    guard rules[index].times > 0 else { continue }
-                    rules[index].times -= 1
-                    return rules[index].effect
+                    guard rules[index].rule.times > 0 else { continue }
+                    rules[index].rule.times -= 1
+                    return rules[index].rule.effect
                 }
                 return nil
             }

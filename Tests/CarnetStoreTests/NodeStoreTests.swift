@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetStore
+import CarnetSystem
 import CarnetTestKit
 import Foundation
 import Testing
@@ -118,5 +119,23 @@ struct NodeStoreTests {
         let reopened = try NodeStore(directory: directory.path, wallMillis: 8, freshNodeID: ids.callAsFunction)
         #expect(reopened.identity.node == NodeID.derived(from: "fresh-1"))
         #expect(reopened.replica.digest == store.replica.digest)
+    }
+}
+
+@Suite(.serialized)
+struct NodeStoreFaultTests {
+    @Test func aFailedWriteIsNotAcknowledgedAndTheStoreMustBeReopened() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let node = NodeID.derived(from: "farm")
+        try NodeStore.create(directory: directory.path, ledger: "l", label: "farm", node: node)
+        var store = try NodeStore(directory: directory.path, wallMillis: 1) { NodeID.derived(from: "x") }
+        try store.write(entry("a"), wallMillis: 2)
+        FaultInjection.with([FaultInjection.Rule(.write, pathSuffix: directory.logPath, effect: .fail(ENOSPC))]) {
+            #expect(throws: StoreError.self) { try store.write(entry("b"), wallMillis: 3) }
+        }
+        #expect(throws: StoreError.needsReopen(path: directory.logPath)) { try store.write(entry("c"), wallMillis: 4) }
+        let reopened = try NodeStore(directory: directory.path, wallMillis: 5) { NodeID.derived(from: "x") }
+        #expect(reopened.replica.versionVector[node] == 1, "only the acknowledged write is there")
     }
 }
