@@ -175,3 +175,47 @@ struct EventLogFaultTests {
         }
     }
 }
+
+struct LogVerificationTests {
+    @Test func verifyReportsWithoutChangingAnything() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let batches = threeBatches(seed: 31)
+        var ends: [Int] = []
+        do {
+            var log = try EventLog(directory: directory.path)
+            for batch in batches {
+                try log.append(batch)
+                ends.append(log.size)
+            }
+        }
+        let sound = try EventLog.verify(directory: directory.path)
+        #expect(sound.isSound && sound.records == 3 && sound.events == batches.joined().count)
+
+        let pristine = try directory.logBytes()
+        try directory.writeLog(Array(pristine.dropLast(3)))
+        let torn = try EventLog.verify(directory: directory.path)
+        #expect(!torn.isSound && torn.damageIsTornTail && torn.damageOffset == ends[1] && torn.records == 2)
+        #expect(try directory.logBytes().count == pristine.count - 3, "verify changes nothing")
+
+        var flipped = pristine
+        flipped[ends[0] + 12] ^= 0x80
+        try directory.writeLog(flipped)
+        let middle = try EventLog.verify(directory: directory.path)
+        #expect(!middle.isSound && !middle.damageIsTornTail && middle.damageOffset == ends[0] && middle.records == 1)
+    }
+
+    @Test func anEventWithoutItsPredecessorIsReported() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let batches = threeBatches(seed: 32)
+        do {
+            var log = try EventLog(directory: directory.path)
+            try log.append(batches[0])
+            try log.append(batches[2])  // the middle batch never made it into this log
+        }
+        let report = try EventLog.verify(directory: directory.path)
+        #expect(report.damageOffset == nil)
+        #expect(report.unchainedEvents > 0 && !report.isSound)
+    }
+}
