@@ -74,43 +74,58 @@ public struct SHA256: Sendable {
     }
 
     private mutating func compress(_ data: UnsafeRawBufferPointer, blocks: Int) {
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-            var (h0, h1, h2, h3, h4, h5, h6, h7) = state
-            for block in 0..<blocks {
-                let base = block * 64
-                for i in 0..<16 {
-                    let p = base + i * 4
-                    w[i] = UInt32(data[p]) << 24 | UInt32(data[p + 1]) << 16
-                        | UInt32(data[p + 2]) << 8 | UInt32(data[p + 3])
+        sha256RoundConstants.withUnsafeBufferPointer { k in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+                var (h0, h1, h2, h3, h4, h5, h6, h7) = state
+                for block in 0..<blocks {
+                    let base = block * 64
+                    for i in 0..<16 {
+                        w[i] = UInt32(bigEndian: data.loadUnaligned(fromByteOffset: base + i * 4, as: UInt32.self))
+                    }
+                    for i in 16..<64 {
+                        let x = w[i - 15], y = w[i - 2]
+                        let s0 = rotr(x, 7) ^ rotr(x, 18) ^ (x >> 3)
+                        let s1 = rotr(y, 17) ^ rotr(y, 19) ^ (y >> 10)
+                        w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+                    }
+                    var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
+                    // Eight rounds per step with the roles of the variables rotated, instead
+                    // of shifting eight values through each round.
+                    var i = 0
+                    while i < 64 {
+                        round(a, b, c, &d, e, f, g, &h, k[i] &+ w[i])
+                        round(h, a, b, &c, d, e, f, &g, k[i + 1] &+ w[i + 1])
+                        round(g, h, a, &b, c, d, e, &f, k[i + 2] &+ w[i + 2])
+                        round(f, g, h, &a, b, c, d, &e, k[i + 3] &+ w[i + 3])
+                        round(e, f, g, &h, a, b, c, &d, k[i + 4] &+ w[i + 4])
+                        round(d, e, f, &g, h, a, b, &c, k[i + 5] &+ w[i + 5])
+                        round(c, d, e, &f, g, h, a, &b, k[i + 6] &+ w[i + 6])
+                        round(b, c, d, &e, f, g, h, &a, k[i + 7] &+ w[i + 7])
+                        i += 8
+                    }
+                    h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d
+                    h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
                 }
-                for i in 16..<64 {
-                    let x = w[i - 15], y = w[i - 2]
-                    let s0 = rotr(x, 7) ^ rotr(x, 18) ^ (x >> 3)
-                    let s1 = rotr(y, 17) ^ rotr(y, 19) ^ (y >> 10)
-                    w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-                }
-                var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
-                for i in 0..<64 {
-                    let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-                    let choose = (e & f) ^ (~e & g)
-                    let t1 = h &+ s1 &+ choose &+ sha256RoundConstants[i] &+ w[i]
-                    let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-                    let majority = (a & b) ^ (a & c) ^ (b & c)
-                    let t2 = s0 &+ majority
-                    h = g; g = f; f = e; e = d &+ t1
-                    d = c; c = b; b = a; a = t1 &+ t2
-                }
-                h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d
-                h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
+                state = (h0, h1, h2, h3, h4, h5, h6, h7)
             }
-            state = (h0, h1, h2, h3, h4, h5, h6, h7)
         }
     }
 }
 
+/// One SHA-256 round: `d` gains T1, `h` becomes T1 + T2 (FIPS 180-4, 6.2.2 step 3, with
+/// the variables renamed instead of moved).
+@inline(__always)
+private func round(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
+                   _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ kw: UInt32) {
+    let t1 = h &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ kw
+    d &+= t1
+    h = t1 &+ (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
+}
+
 @inline(__always)
 private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 {
-    (x >> n) | (x << (32 - n))
+    // Masking shifts: plain rotate instructions, without the over-shift checks of >> and <<.
+    (x &>> n) | (x &<< (32 &- n))
 }
 
 private let sha256RoundConstants: [UInt32] = [
