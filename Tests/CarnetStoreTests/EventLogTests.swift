@@ -38,15 +38,7 @@ struct EventLogTests {
     @Test func aTornTailIsCutAtEveryByte() throws {
         let source = try TemporaryDirectory()
         defer { source.cleanUp() }
-        let batches = threeBatches(seed: 12)
-        var ends: [Int] = []
-        do {
-            var log = try EventLog(directory: source.path)
-            for batch in batches {
-                try log.append(batch)
-                ends.append(log.size)
-            }
-        }
+        let (batches, ends) = try writeThreeRecords(in: source, seed: 12)
         let full = try source.logBytes()
         let twoRecords = ends[1]
         let kept = batches[0] + batches[1]
@@ -76,15 +68,7 @@ struct EventLogTests {
     @Test func damageInTheMiddleIsReportedWithItsOffsetAndNothingIsChanged() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
-        let batches = threeBatches(seed: 13)
-        var ends: [Int] = []
-        do {
-            var log = try EventLog(directory: directory.path)
-            for batch in batches {
-                try log.append(batch)
-                ends.append(log.size)
-            }
-        }
+        let (batches, ends) = try writeThreeRecords(in: directory, seed: 13)
         let pristine = try directory.logBytes()
         for (record, start) in [16, ends[0]].enumerated() {
             var damaged = pristine
@@ -180,15 +164,7 @@ struct LogVerificationTests {
     @Test func verifyReportsWithoutChangingAnything() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
-        let batches = threeBatches(seed: 31)
-        var ends: [Int] = []
-        do {
-            var log = try EventLog(directory: directory.path)
-            for batch in batches {
-                try log.append(batch)
-                ends.append(log.size)
-            }
-        }
+        let (batches, ends) = try writeThreeRecords(in: directory, seed: 31)
         let sound = try EventLog.verify(directory: directory.path)
         #expect(sound.isSound && sound.records == 3 && sound.events == batches.joined().count)
 

@@ -28,3 +28,16 @@ func threeBatches(seed: UInt64) -> [[Event]] {
     let third = events.count / 3
     return [Array(events[..<third]), Array(events[third..<(2 * third)]), Array(events[(2 * third)...])]
 }
+
+/// Appends `threeBatches(seed:)` to a new log in `directory`, one record each; returns the
+/// batches and the log's size after each record.
+func writeThreeRecords(in directory: TemporaryDirectory, seed: UInt64) throws -> (batches: [[Event]], ends: [Int]) {
+    let batches = threeBatches(seed: seed)
+    var ends: [Int] = []
+    var log = try EventLog(directory: directory.path)
+    for batch in batches {
+        try log.append(batch)
+        ends.append(log.size)
+    }
+    return (batches, ends)
+}
