@@ -42,9 +42,7 @@ public struct ByteWriter: Sendable {
     }
 
     public mutating func uint64BigEndian(_ value: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) {
-            bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
-        }
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     public mutating func nodeID(_ node: NodeID) {
