@@ -172,14 +172,34 @@ struct EventBatchEncoder {
 }
 
 struct EventBatchDecoder {
+    /// A shape as the decoder keeps it: with the dictionary slot of each field.
+    private struct DecodedShape {
+        var kind: String
+        var names: [String]
+        var tags: [UInt8]
+        var slots: [Int]
+    }
+
     private var reader: ByteReader
     private var text = TextDecoderTables()
     private var nodes: [NodeID] = []
-    private var shapes: [EntryShape] = []
+    private var shapes: [DecodedShape] = []
     private var lastClock = HLCTimestamp.zero
     private var lastDay: Int64 = 0
+    private let recordTypeSlot, recordIDSlot, assignedFieldSlot, valueSlot, kindSlot, fieldNameSlot, entryIDSlot: Int
 
-    init(_ bytes: [UInt8]) { reader = ByteReader(bytes) }
+    init(_ bytes: [UInt8]) {
+        reader = ByteReader(bytes)
+        var text = TextDecoderTables()
+        recordTypeSlot = text.slot(for: TextContext.recordType)
+        recordIDSlot = text.slot(for: TextContext.recordID)
+        assignedFieldSlot = text.slot(for: TextContext.assignedField)
+        valueSlot = text.slot(for: TextContext.value)
+        kindSlot = text.slot(for: TextContext.kind)
+        fieldNameSlot = text.slot(for: TextContext.fieldName)
+        entryIDSlot = text.slot(for: TextContext.entryID)
+        self.text = text
+    }
 
     mutating func decode() throws(WireError) -> [Event] {
         guard reader.remaining >= 3 else { throw .truncated(at: reader.remaining) }
@@ -243,10 +263,10 @@ struct EventBatchDecoder {
         let start = reader.offset
         let header = try reader.varint()
         if header == 0 {
-            let type = try text.read(context: TextContext.recordType, from: &reader)
-            let id = try text.read(context: TextContext.recordID, from: &reader)
-            let field = try text.read(context: TextContext.assignedField, from: &reader)
-            let value = try readValue(tag: try reader.byte(), context: TextContext.value)
+            let type = try text.read(slot: recordTypeSlot, from: &reader)
+            let id = try text.read(slot: recordIDSlot, from: &reader)
+            let field = try text.read(slot: assignedFieldSlot, from: &reader)
+            let value = try readValue(tag: try reader.byte(), slot: valueSlot)
             let count = try reader.count(limit: WireLimits.maxSupersedes, "superseded values")
             var supersedes: [EventID] = []
             for _ in 0..<count {
@@ -262,34 +282,36 @@ struct EventBatchDecoder {
         }
         let shapeIndex = header - 1
         if shapeIndex == UInt64(shapes.count) {
-            let kind = try text.read(context: TextContext.kind, from: &reader)
+            let kind = try text.read(slot: kindSlot, from: &reader)
             let fieldCount = try reader.count(limit: WireLimits.maxFieldsPerShape, "fields per entry")
-            var names: [String] = [], tags: [UInt8] = []
+            var names: [String] = [], tags: [UInt8] = [], slots: [Int] = []
             for _ in 0..<fieldCount {
-                names.append(try text.read(context: TextContext.fieldName, from: &reader))
+                let name = try text.read(slot: fieldNameSlot, from: &reader)
+                names.append(name)
+                slots.append(text.slot(for: name))
                 let tagOffset = reader.offset
                 let tag = try reader.byte()
                 guard ValueTag(rawValue: tag) != nil else { throw .malformed("unknown value type \(tag)", at: tagOffset) }
                 tags.append(tag)
             }
-            shapes.append(EntryShape(kind: kind, names: names, tags: tags))
+            shapes.append(DecodedShape(kind: kind, names: names, tags: tags, slots: slots))
         } else if shapeIndex > UInt64(shapes.count) {
             throw .malformed("entry shape \(shapeIndex) beyond the \(shapes.count) known", at: start)
         }
         let shape = shapes[Int(shapeIndex)]
-        let id = try text.read(context: TextContext.entryID, from: &reader)
+        let id = try text.read(slot: entryIDSlot, from: &reader)
         var fields: [Field] = []
         fields.reserveCapacity(shape.names.count)
-        for (name, tag) in zip(shape.names, shape.tags) {
-            fields.append(Field(name, try readValue(tag: tag, context: name)))
+        for index in shape.names.indices {
+            fields.append(Field(shape.names[index], try readValue(tag: shape.tags[index], slot: shape.slots[index])))
         }
         return .append(Entry(id: id, kind: shape.kind, fields: Fields(fields)))
     }
 
-    private mutating func readValue(tag: UInt8, context: String) throws(WireError) -> Value {
+    private mutating func readValue(tag: UInt8, slot: Int) throws(WireError) -> Value {
         switch ValueTag(rawValue: tag) {
         case .int: return .int(try reader.signed())
-        case .text: return .text(try text.read(context: context, from: &reader))
+        case .text: return .text(try text.read(slot: slot, from: &reader))
         case .bool:
             let start = reader.offset
             switch try reader.byte() {

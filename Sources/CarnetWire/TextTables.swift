@@ -97,20 +97,31 @@ struct TextEncoderTables {
     }
 }
 
-/// The decoder's mirror of `TextEncoderTables`.
+/// The decoder's mirror of `TextEncoderTables`. Contexts are resolved to slots once (per
+/// shape field, or once per batch for the fixed contexts), so that reading a value costs
+/// no hashing of its context name.
 struct TextDecoderTables {
-    private var dictionaries: [String: [String]] = [:]
+    private var slotOfContext: [String: Int] = [:]
+    private var dictionaries: [[String]] = []
     private var templates: [TextTemplate] = []
     private var templateLast: [Int64] = []
 
-    mutating func read(context: String, from reader: inout ByteReader) throws(WireError) -> String {
+    /// The slot of a context's dictionary, created on first use.
+    mutating func slot(for context: String) -> Int {
+        if let slot = slotOfContext[context] { return slot }
+        slotOfContext[context] = dictionaries.count
+        dictionaries.append([])
+        return dictionaries.count - 1
+    }
+
+    mutating func read(slot: Int, from reader: inout ByteReader) throws(WireError) -> String {
         let start = reader.offset
         let header = try reader.varint()
         let index = header >> 1
-        let known = dictionaries[context]?.count ?? 0
+        let known = dictionaries[slot].count
         let text: String
         if header & 1 == 0 {
-            if index < UInt64(known) { return dictionaries[context]![Int(index)] }
+            if index < UInt64(known) { return dictionaries[slot][Int(index)] }
             guard index == UInt64(known) else {
                 throw .malformed("string reference \(index) beyond the \(known) known", at: start)
             }
@@ -139,7 +150,7 @@ struct TextDecoderTables {
             templateLast[templateIndex] = number
             text = rendered
         }
-        dictionaries[context, default: []].append(text)
+        dictionaries[slot].append(text)
         return text
     }
 }
