@@ -58,14 +58,18 @@ public struct SHA256: Sendable {
     /// Pads, processes the last block(s) and returns the digest. The hasher is spent afterwards.
     public mutating func finalize() -> SHA256Digest {
         let bitLength = totalLength &* 8
-        var tail = pending
-        tail.append(0x80)
-        while tail.count % 64 != 56 { tail.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) {
-            tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+        let used = pending.count
+        let blocks = used < 56 ? 1 : 2
+        // The padded tail in a stack buffer: 0x80, zeros, the 64-bit big-endian bit length.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { tail in
+            _ = tail.initialize(repeating: 0)
+            for index in 0..<used { tail[index] = pending[index] }
+            tail[used] = 0x80
+            let end = blocks * 64
+            for index in 0..<8 { tail[end - 1 - index] = UInt8(truncatingIfNeeded: bitLength >> UInt64(8 * index)) }
+            compress(UnsafeRawBufferPointer(start: tail.baseAddress, count: end), blocks: blocks)
         }
-        tail.withUnsafeBytes { compress($0, blocks: tail.count / 64) }
-        pending.removeAll()
+        pending.removeAll(keepingCapacity: true)
         let s = state
         return SHA256Digest(
             UInt64(s.0) << 32 | UInt64(s.1), UInt64(s.2) << 32 | UInt64(s.3),
