@@ -118,6 +118,13 @@ public struct EventLog: ~Copyable {
         return bytes
     }
 
+    /// Hands over the events read at open and forgets them, so that they are held once
+    /// (by the caller's replica), not twice.
+    public mutating func takeRecovered() -> [Event] {
+        defer { recovered = [] }
+        return recovered
+    }
+
     /// Bytes of the log that hold sound records (header included).
     public var size: Int { end }
 

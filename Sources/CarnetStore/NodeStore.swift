@@ -48,7 +48,7 @@ public struct NodeStore: ~Copyable {
         var identity = try NodeIdentity.load(directory: directory)
         var log = try EventLog(directory: directory)
         var replica = Replica(node: identity.node)
-        replica.receive(contentsOf: log.recovered)
+        replica.receive(contentsOf: log.takeRecovered())
         var continuedFrom: NodeID?
         var reason: String?
         let home = try NodeIdentity.currentHome(of: directory)
