@@ -13,6 +13,9 @@ public enum FaultInjection {
         case fail(Int32)
         /// A write writes at most this many bytes (a short write, not an error).
         case shortWrite(Int)
+        /// A short write that also takes this long: a slow disk, so that a test's kill
+        /// lands inside a record more often than not.
+        case slowShortWrite(Int, microseconds: UInt32)
     }
 
     public struct Rule: Sendable {

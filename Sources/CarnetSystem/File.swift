@@ -59,6 +59,9 @@ public struct File: ~Copyable {
             case .fail(EINTR)?: continue  // an interrupted call is retried, as below
             case let .fail(code)?: throw SystemError("write", path: path, errno: code)
             case let .shortWrite(limit)?: length = min(length, max(1, limit))
+            case let .slowShortWrite(limit, microseconds)?:
+                length = min(length, max(1, limit))
+                usleep(microseconds)
             case nil: break
             }
             let count = bytes.withUnsafeBytes { buffer in

@@ -5,8 +5,8 @@
 //
 //   carnet-crash-child DIR COUNT [BATCH [CHUNK]]
 //
-// With CHUNK, every write reaches the kernel in pieces of CHUNK bytes (through the syscall
-// funnel's fault injection), so that a kill often lands inside a record: a torn tail.
+// With CHUNK, every write reaches the kernel in pieces of CHUNK bytes, 20 µs apart (through
+// the syscall funnel's fault injection), so that a kill often lands inside a record.
 // CARNET_CHILD_NODE names the writing node (default "crash-child"), so that several
 // children can write to one log at once.
 import CarnetCore
@@ -50,7 +50,7 @@ func run() throws {
 
 do {
     if let chunk {
-        let pieces = FaultInjection.Rule(.write, times: .max, effect: .shortWrite(chunk))
+        let pieces = FaultInjection.Rule(.write, times: .max, effect: .slowShortWrite(chunk, microseconds: 20))
         try FaultInjection.with([pieces], run)
     } else {
         try run()

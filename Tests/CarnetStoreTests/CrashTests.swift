@@ -80,8 +80,9 @@ struct CrashTests {
             #expect(regrouped.digest == replica.digest, "seed \(seed) point \(point)")
         }
         #expect(killedMidRun > Self.killPoints / 2, "seed \(seed): most kills should land while the child is writing")
-        // How many kills tore a record depends on timing, so it is reported, not asserted;
-        // torn tails at every byte are covered deterministically in EventLogTests.
+        // Chunked children write each record in slow pieces, so about a third of the kills
+        // tear one (torn tails at every byte are also covered deterministically).
+        #expect(tornTails > 0, "seed \(seed): no kill landed inside a record; torn tails went untested")
         print("crash test: seed \(seed), \(Self.killPoints) kill points, \(killedMidRun) mid-run, \(tornTails) torn tails cut")
     }
 }
