@@ -114,19 +114,11 @@ public struct Replica: Sendable {
         return receive(contentsOf: missing)
     }
 
-    /// The events this replica holds that a peer with version vector `peer` lacks, node by
-    /// node in seq order. With `includeAllBranches`, fork branches at or below the peer's
-    /// seq are sent too (the peer may hold the other branch at those seqs).
-    public func eventsMissing(from peer: VersionVector, includeAllBranches: Bool = true) -> [Event] {
-        var out: [Event] = []
-        for node in history.nodeIDs {
-            let after = peer[node]
-            out.append(contentsOf: history.events(of: node, after: after))
-            if includeAllBranches {
-                out.append(contentsOf: history.branchEvents(of: node).filter { $0.dot.seq <= after })
-            }
-        }
-        return out
+    /// Every event held, node by node in id order, each node's in an order a receiver can
+    /// apply without waiting (seq order). What a brand-new peer or a bundle of everything
+    /// gets; for a known peer, use `eventsMissing(from:)` with its summary.
+    public var allEvents: [Event] {
+        history.nodeIDs.flatMap { history.events(of: $0, after: 0) }
     }
 
     private mutating func materialize(_ event: Event) {

@@ -41,7 +41,7 @@ struct EventBatchTests {
             Field("flag", .bool(true)), Field("empty", .text("")),
             Field("n", .text("000")), Field("huge", .text("x999999999999999999")),
         ])), wallMillis: 0)
-        let events = replica.eventsMissing(from: VersionVector())
+        let events = replica.allEvents
         let decoded = try EventBatch.decode(EventBatch.encode(events))
         #expect(decoded.map(\.id) == events.map(\.id))
         #expect(decoded.map(\.operation) == events.map(\.operation))
@@ -55,7 +55,7 @@ struct EventBatchTests {
         }
         replica.write(.append(Entry(id: "e3", kind: "harvest", fields: [Field("not\u{E9}", .int(1))])), wallMillis: 1)
         replica.write(.append(Entry(id: "e4", kind: "harvest", fields: [Field("note\u{301}", .int(1))])), wallMillis: 1)
-        let events = replica.eventsMissing(from: VersionVector())
+        let events = replica.allEvents
         #expect(try EventBatch.decode(EventBatch.encode(events)).map(\.id) == events.map(\.id))
     }
 
@@ -72,7 +72,7 @@ struct EventBatchTests {
             )
             replica.write(.append(entry.coreEntry), wallMillis: wall)
         }
-        let bytes = EventBatch.encode(replica.eventsMissing(from: VersionVector()))
+        let bytes = EventBatch.encode(replica.allEvents)
         let perEntry = Double(bytes.count) / 500
         #expect(perEntry <= 20, "\(perEntry) bytes per entry")
     }

@@ -28,7 +28,7 @@ struct GoldenVectorTests {
         farm.write(.append(sale.coreEntry), wallMillis: t0 + 180_000)
         farm.write(.append(harvest.reversal(id: "F18-000003", date: CalendarDay(iso: "2026-06-02")!, reason: "erreur de saisie").coreEntry),
                    wallMillis: t0 + 86_400_000)
-        return hub.eventsMissing(from: VersionVector()) + farm.history.events(of: farm.node)
+        return hub.allEvents + farm.history.events(of: farm.node)
     }
 
     static func vectorText() -> String {

@@ -5,7 +5,7 @@ import CarnetWorkload
 enum ApplyBench {
     static func report(hub: Replica, runs: Int) {
         // Node by node, in seq order: what a new peer would be sent.
-        let events = hub.eventsMissing(from: VersionVector())
+        let events = hub.allEvents
         let receiver = WorkloadReplay.nodeID(forActor: "carnet-bench-receiver")
         let clock = ContinuousClock()
         var samples = Samples()

@@ -59,7 +59,7 @@ enum StoreBench {
         let batchDirectory = root + "/batches"
         create(batchDirectory, node: WorkloadReplay.nodeID(forActor: "batch-writer"))
         var batchStore = open(batchDirectory)
-        let all = hub.eventsMissing(from: VersionVector())
+        let all = hub.allEvents
         let batches = stride(from: 0, to: min(all.count, 20_000), by: 1_000).map { Array(all[$0..<min(all.count, $0 + 1_000)]) }
         let batchStart = clock.now
         do {
