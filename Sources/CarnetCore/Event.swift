@@ -25,6 +25,17 @@ public struct Event: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Rebuilds an event whose hash was computed before and kept under a checksum this
+    /// node wrote itself (a store checkpoint). Never for bytes from a peer: those are
+    /// re-hashed, which is what re-links their chains.
+    public init(dot: Dot, clock: HLCTimestamp, previous: SHA256Digest, operation: Operation, trustedHash: SHA256Digest) {
+        self.dot = dot
+        self.clock = clock
+        self.previous = previous
+        self.operation = operation
+        self.hash = trustedHash
+    }
+
     public var id: EventID { EventID(dot: dot, hash: hash) }
 
     /// The canonical bytes the hash covers (format described in protocol/SPEC.md).

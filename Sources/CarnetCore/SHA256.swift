@@ -62,7 +62,7 @@ public struct SHA256: Sendable {
         let blocks = used < 56 ? 1 : 2
         // The padded tail in a stack buffer: 0x80, zeros, the 64-bit big-endian bit length.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { tail in
-            _ = tail.initialize(repeating: 0)
+            tail.initialize(repeating: 0)
             for index in 0..<used { tail[index] = pending[index] }
             tail[used] = 0x80
             let end = blocks * 64

@@ -13,21 +13,31 @@ public struct SHA256Digest: Hashable, Comparable, Sendable, CustomStringConverti
     /// Builds a digest from exactly 32 bytes; nil for any other length.
     public init?<Bytes: Collection<UInt8>>(bytes: Bytes) {
         guard bytes.count == 32 else { return nil }
-        var words: [UInt64] = [0, 0, 0, 0]
-        for (index, byte) in bytes.enumerated() {
-            words[index / 8] = words[index / 8] << 8 | UInt64(byte)
+        var index = bytes.startIndex
+        func word() -> UInt64 {
+            var value: UInt64 = 0
+            for _ in 0..<8 {
+                value = value << 8 | UInt64(bytes[index])
+                index = bytes.index(after: index)
+            }
+            return value
         }
-        self.init(words[0], words[1], words[2], words[3])
+        let w0 = word(), w1 = word(), w2 = word(), w3 = word()
+        self.init(w0, w1, w2, w3)
     }
 
     public var bytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(32)
-        for word in [w0, w1, w2, w3] {
+        func append(_ word: UInt64) {
             for shift in stride(from: 56, through: 0, by: -8) {
                 out.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
             }
         }
+        append(w0)
+        append(w1)
+        append(w2)
+        append(w3)
         return out
     }
 

@@ -12,6 +12,9 @@ public struct RecoveryReport: Sendable, Equatable {
     public var cutAt: Int?
     /// True when the file did not exist and was created.
     public var created = false
+    /// Set when only the records after a checkpoint's state were read: where they began.
+    /// `records` and `events` then count those records only.
+    public var resumedAt: Int?
 
     public init(records: Int = 0, events: Int = 0, cutBytes: Int = 0, cutAt: Int? = nil, created: Bool = false) {
         self.records = records
@@ -31,7 +34,12 @@ public struct RecoveryReport: Sendable, Equatable {
 public struct EventLog: ~Copyable {
     public let path: String
     private let file: File
-    private var end: Int
+    /// The state of the file this log has read or written: its sound size and last record.
+    public private(set) var stamp: LogStamp
+    private var end: Int {
+        get { stamp.size }
+        set { stamp.size = newValue }
+    }
     private var failed = false
     /// The events read at open, in log order.
     public private(set) var recovered: [Event]
@@ -42,7 +50,11 @@ public struct EventLog: ~Copyable {
     /// Opens (or creates) `directory/events.log`, recovering from a crash at any byte.
     /// Recovery holds the log's lock, so it never mistakes another process's append in
     /// progress for a torn tail.
-    public init(directory: String) throws(StoreError) {
+    ///
+    /// With `checkpoint`, the stamp of a checkpoint the caller holds, and when the log
+    /// still begins with that state, only the records after it are read (`recovered`
+    /// holds just those); otherwise the whole log is read and `report.resumedAt` is nil.
+    public init(directory: String, resumingAt checkpoint: LogStamp? = nil) throws(StoreError) {
         let path = directory + "/" + Self.fileName
         let existed = Directory.exists(path)
         let handle: File
@@ -59,19 +71,42 @@ public struct EventLog: ~Copyable {
         // On every error path below `handle` is closed, which releases the lock.
         var report = RecoveryReport()
         report.created = !existed
-        let bytes = try Self.readWithHeader(handle, directory: directory)
-        let scan = LogScanner.scan(bytes, from: LogFormat.headerSize)
+        let base: Int
+        let bytes: [UInt8]
+        var stamp = LogStamp.empty
+        if let checkpoint, checkpoint.isPrefix(of: handle) {
+            do {
+                try Self.checkHeader(try handle.read(at: 0, count: LogFormat.headerSize), path: path)
+                bytes = try handle.read(at: checkpoint.size, count: try handle.size() - checkpoint.size)
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                throw .system(error as! SystemError)
+            }
+            base = checkpoint.size
+            stamp = checkpoint
+            report.resumedAt = checkpoint.size
+        } else {
+            bytes = try Self.readWithHeader(handle, directory: directory)
+            base = 0
+        }
+        let scan = LogScanner.scan(bytes, from: base == 0 ? LogFormat.headerSize : 0)
         report.records = scan.records
         report.events = scan.events.count
         if let damage = scan.damage {
-            try Self.cutTornTail(handle, bytes: bytes, damage: damage, intact: scan)
+            try Self.cutTornTail(handle, bytes: bytes, damage: damage, intact: scan, base: base)
             report.cutBytes = bytes.count - damage.offset
-            report.cutAt = damage.offset
+            report.cutAt = base + damage.offset
         }
+        if let last = scan.lastRecord {
+            stamp.lastRecordOffset = base + last.offset
+            stamp.lastRecordCRC = last.crc
+        }
+        stamp.size = base + scan.end
         self.path = path
         self.recovered = scan.events
         self.report = report
-        self.end = scan.end
+        self.stamp = stamp
         handle.unlock()
         self.file = handle
     }
@@ -112,10 +147,14 @@ public struct EventLog: ~Copyable {
         } catch {
             throw .notALog(path: file.path)
         }
-        guard Array(bytes.prefix(8)) == LogFormat.magic else { throw .notALog(path: file.path) }
-        let version = Int(bytes[8]) << 8 | Int(bytes[9])
-        guard version == Int(LogFormat.version) else { throw .unsupportedVersion(path: file.path, version: version) }
+        try checkHeader(bytes, path: file.path)
         return bytes
+    }
+
+    private static func checkHeader(_ bytes: [UInt8], path: String) throws(StoreError) {
+        guard bytes.count >= LogFormat.headerSize, Array(bytes.prefix(8)) == LogFormat.magic else { throw .notALog(path: path) }
+        let version = Int(bytes[8]) << 8 | Int(bytes[9])
+        guard version == Int(LogFormat.version) else { throw .unsupportedVersion(path: path, version: version) }
     }
 
     /// Hands over the events read at open and forgets them, so that they are held once
@@ -127,6 +166,23 @@ public struct EventLog: ~Copyable {
 
     /// Bytes of the log that hold sound records (header included).
     public var size: Int { end }
+
+    /// True after a failed append: the file's state is unknown until the log is reopened.
+    public var needsReopen: Bool { failed }
+
+    /// Runs `body` holding the log's lock, when no other writer has appended since this
+    /// log last looked (`body` gets true) or not (false): a checkpoint or status file is
+    /// written only for the state the file is really in.
+    public func withLockIfCurrent<T>(_ body: (Bool) throws(StoreError) -> T) throws(StoreError) -> T {
+        do {
+            try file.lockExclusive()
+        } catch {
+            throw .system(error)
+        }
+        defer { file.unlock() }
+        let current = (try? file.size()) == end
+        return try body(current)
+    }
 
     /// Appends events as one record and makes them durable. When this returns, they are
     /// acknowledged: they survive a crash or power loss.
@@ -155,7 +211,8 @@ public struct EventLog: ~Copyable {
             failed = true
             throw .system(error)
         }
-        end += record.count
+        stamp = LogStamp(size: end + record.count, lastRecordOffset: end,
+                         lastRecordCRC: LogFormat.readUInt32(record, at: 4))
         return others
     }
 
@@ -186,6 +243,10 @@ public struct EventLog: ~Copyable {
         if let damage = scan.damage {
             try Self.cutTornTail(file, bytes: tail, damage: damage, intact: scan, base: end)
         }
+        if let last = scan.lastRecord {
+            stamp.lastRecordOffset = end + last.offset
+            stamp.lastRecordCRC = last.crc
+        }
         end += scan.end
         return scan.events
     }
@@ -203,6 +264,8 @@ enum LogScanner {
         var records = 0
         /// End of the last sound record.
         var end = 0
+        /// Where the last sound record begins, and its stored checksum.
+        var lastRecord: (offset: Int, crc: UInt32)?
         var damage: Damage?
     }
 
@@ -226,6 +289,7 @@ enum LogScanner {
                     return result
                 }
                 result.records += 1
+                result.lastRecord = (offset, LogFormat.readUInt32(bytes, at: offset + 4))
                 offset = next
                 result.end = offset
             }

@@ -17,10 +17,16 @@ public struct NodeStore: ~Copyable {
     /// Set once this store has continued under a new id because a sync showed its own
     /// history forked (a restore that kept the directory's inode, e.g. a disk image).
     public private(set) var continuedAfterSync: NodeID?
+    /// Events the newest checkpoint (read or written by this store) holds.
+    public private(set) var checkpointedEvents: Int
 
     /// What opening found.
     public struct OpeningReport: Sendable, Equatable {
         public var recovery: RecoveryReport
+        /// Events taken from the checkpoint (the log was read only after its state), or
+        /// nil when the whole log was read; then `checkpointProblem` says why.
+        public var checkpointEvents: Int?
+        public var checkpointProblem: String?
         /// Set when the store continued under a new node id: the id it continues, and why.
         public var continuedFrom: NodeID?
         public var reason: String?
@@ -46,8 +52,22 @@ public struct NodeStore: ~Copyable {
     /// relocation or fork can be handled deterministically in tests.
     public init(directory: String, wallMillis: UInt64, freshNodeID: @escaping () -> NodeID) throws(StoreError) {
         var identity = try NodeIdentity.load(directory: directory)
-        var log = try EventLog(directory: directory)
+        var checkpoint: Checkpoint.Contents?
+        var checkpointProblem: String?
+        do throws(Checkpoint.Problem) {
+            checkpoint = try Checkpoint.read(directory: directory)
+        } catch {
+            checkpointProblem = error.description
+        }
+        var log = try EventLog(directory: directory, resumingAt: checkpoint?.stamp)
         var replica = Replica(node: identity.node)
+        var checkpointEvents: Int?
+        if let checkpoint, log.report.resumedAt != nil {
+            replica.receive(contentsOf: checkpoint.events)
+            checkpointEvents = checkpoint.events.count
+        } else if checkpoint != nil {
+            checkpointProblem = "checkpoint does not match the log (older copy, or the log was replaced)"
+        }
         replica.receive(contentsOf: log.takeRecovered())
         var continuedFrom: NodeID?
         var reason: String?
@@ -66,7 +86,9 @@ public struct NodeStore: ~Copyable {
         self.directory = directory
         self.identity = identity
         self.replica = replica
-        self.opening = OpeningReport(recovery: log.report, continuedFrom: continuedFrom, reason: reason)
+        self.opening = OpeningReport(recovery: log.report, checkpointEvents: checkpointEvents,
+                                     checkpointProblem: checkpointProblem, continuedFrom: continuedFrom, reason: reason)
+        self.checkpointedEvents = checkpointEvents ?? 0
         self.log = log
     }
 
@@ -113,6 +135,62 @@ public struct NodeStore: ~Copyable {
             continuedAfterSync = previous
         }
         return summary
+    }
+
+    /// The log's state as this store last saw it.
+    public var stamp: LogStamp { log.stamp }
+
+    /// Events held that the newest checkpoint does not: what the next open must read from
+    /// the log.
+    public var eventsSinceCheckpoint: Int {
+        replica.eventCount + replica.history.pendingCount - checkpointedEvents
+    }
+
+    /// Writes a checkpoint of every event held, covering the log as it is. Skipped (false)
+    /// when another process appended meanwhile: its state is newer than this store's.
+    @discardableResult
+    public mutating func saveCheckpoint() throws(StoreError) -> Bool {
+        guard !log.needsReopen else { throw .needsReopen(path: log.path) }
+        let events = replica.allEvents + replica.history.pendingEvents
+        let stamp = log.stamp
+        let directory = self.directory
+        let written = try log.withLockIfCurrent { (current: Bool) throws(StoreError) -> Bool in
+            guard current else { return false }
+            try Checkpoint.write(events, stamp: stamp, directory: directory)
+            return true
+        }
+        if written { checkpointedEvents = events.count }
+        return written
+    }
+
+    /// Writes a checkpoint when the log has grown enough since the last one that the next
+    /// open would read much of it: at least `minimum` events, and an eighth of the store.
+    @discardableResult
+    public mutating func saveCheckpointIfDue(minimum: Int = 2_000) throws(StoreError) -> Bool {
+        let tail = eventsSinceCheckpoint
+        guard tail >= minimum, tail * 8 >= replica.eventCount else { return false }
+        return try saveCheckpoint()
+    }
+
+    /// What `status` reports, for the state this store holds.
+    public func statusSummary(derived: [String: Int]) -> StoreSummary {
+        StoreSummary(stamp: log.stamp, eventCount: replica.eventCount, digest: replica.digest,
+                     forkCount: replica.forks.count, pendingCount: replica.history.pendingCount,
+                     derived: derived, history: replica.summary)
+    }
+
+    /// Writes the status file, so that the next `status` answers without opening the
+    /// store. Skipped (false) when another process appended meanwhile.
+    @discardableResult
+    public mutating func saveStatus(derived: [String: Int]) throws(StoreError) -> Bool {
+        guard !log.needsReopen else { throw .needsReopen(path: log.path) }
+        let summary = statusSummary(derived: derived)
+        let directory = self.directory
+        return try log.withLockIfCurrent { (current: Bool) throws(StoreError) -> Bool in
+            guard current else { return false }
+            try summary.write(directory: directory)
+            return true
+        }
     }
 
     /// Picks up events another process (the CLI, a server) appended to this node's log.

@@ -14,6 +14,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notANode(directory: String)
     case alreadyANode(directory: String)
     case badIdentity(path: String, reason: String)
+    /// A checkpoint or status file could not be written. Nothing acknowledged is lost: the
+    /// log holds every event, and the old file (or none) is still in place.
+    case checkpointFailed(SystemError)
 
     public var description: String {
         switch self {
@@ -33,6 +36,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(directory) holds no Carnet node; create one with `carnet init`"
         case let .alreadyANode(directory):
             return "\(directory) already holds a Carnet node; refusing to overwrite it"
+        case let .checkpointFailed(error):
+            return "could not write a checkpoint (\(error)); every event is safe in the log, and opening will be slower until a checkpoint is written"
         case let .badIdentity(path, reason):
             return "\(path) is not a valid node identity file: \(reason)"
         }

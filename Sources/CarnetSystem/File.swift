@@ -147,8 +147,12 @@ public enum Directory {
             let file = try File(path: temporary, create: true, truncate: true)
             try file.write(bytes, at: 0)
             try file.sync()
+            try rename(temporary, to: path)
+        } catch {
+            // Leave no half-written temporary behind (a full disk stays no fuller).
+            unlink(temporary)
+            throw error
         }
-        try rename(temporary, to: path)
         try sync(directory)
     }
 

@@ -20,6 +20,18 @@ public enum EventBatch {
         var decoder = EventBatchDecoder(bytes)
         return try decoder.decode()
     }
+
+    /// Decodes a batch whose event hashes were kept beside it, in event order, under the
+    /// store's own checksum: skips re-hashing, which is most of the cost of opening a store.
+    public static func decode(_ bytes: [UInt8], trustedHashes: [SHA256Digest]) throws(WireError) -> [Event] {
+        var decoder = EventBatchDecoder(bytes)
+        decoder.trustedHashes = trustedHashes
+        let events = try decoder.decode()
+        guard events.count == trustedHashes.count else {
+            throw .malformed("\(trustedHashes.count) hashes for \(events.count) events", at: bytes.count)
+        }
+        return events
+    }
 }
 
 /// Type tags of values in the batch format.
@@ -181,6 +193,8 @@ struct EventBatchDecoder {
     }
 
     private var reader: ByteReader
+    /// Hashes kept by the store beside a checkpointed batch; nil for anything else.
+    var trustedHashes: [SHA256Digest]?
     private var text = TextDecoderTables()
     private var nodes: [NodeID] = []
     private var shapes: [DecodedShape] = []
@@ -221,8 +235,15 @@ struct EventBatchDecoder {
             for index in 0..<count {
                 let clock = try readClock()
                 let operation = try readOperation()
-                let event = Event(dot: Dot(node: node, seq: firstSeq + UInt64(index)), clock: clock,
-                                  previous: previous, operation: operation)
+                let dot = Dot(node: node, seq: firstSeq + UInt64(index))
+                let event: Event
+                if let trusted = trustedHashes {
+                    guard events.count < trusted.count else { throw .malformed("more events than hashes", at: reader.offset) }
+                    event = Event(dot: dot, clock: clock, previous: previous, operation: operation,
+                                  trustedHash: trusted[events.count])
+                } else {
+                    event = Event(dot: dot, clock: clock, previous: previous, operation: operation)
+                }
                 previous = event.hash
                 events.append(event)
             }

@@ -31,12 +31,40 @@ enum StoreBench {
         let hubBytes = fileSize(hubDirectory + "/" + EventLog.fileName)
         print("  hub log      \(Format.grouped(hubBytes)) bytes for \(Format.grouped(hub.eventCount)) events = \(Format.fixed(Double(hubBytes) / Double(entries), 2)) bytes/entry (batches of 1,000 per node)")
 
-        // Open: recover the log, decode every event (SHA-256 included), rebuild the replica.
-        let (openSamples, opened) = Samples.time(runs: runs) { () -> Int in
+        // Open without a checkpoint: recover the log, decode and re-hash every event.
+        let (rebuildSamples, rebuilt) = Samples.time(runs: runs) { () -> Int in
             let store = open(hubDirectory)
             return store.replica.eventCount
         }
-        print("  open         \(openSamples.timeSummary) to open the hub store and hold \(Format.grouped(opened)) events (no checkpoint yet: every open replays the log)")
+        print("  open, no checkpoint   \(rebuildSamples.timeSummary) to read the whole log and hold \(Format.grouped(rebuilt)) events")
+
+        // Checkpoint and status file, then open from them.
+        let checkpointStart = ContinuousClock().now
+        do {
+            var store = open(hubDirectory)
+            try store.saveCheckpoint()
+            try store.saveStatus(derived: [:])
+        } catch {
+            fail("checkpoint failed: \(error)", code: 74)
+        }
+        let checkpointTime = (ContinuousClock().now - checkpointStart).seconds
+        let checkpointBytes = fileSize(hubDirectory + "/" + Checkpoint.fileName)
+        print("  checkpoint   \(Format.grouped(checkpointBytes)) bytes (\(Format.fixed(Double(checkpointBytes) / Double(entries), 2)) bytes/entry), written with the status file in \(Format.fixed(checkpointTime * 1000, 1)) ms (open included)")
+        let (readSamples, _) = Samples.time(runs: runs) { () -> Int in
+            (try? Checkpoint.read(directory: hubDirectory))?.events.count ?? 0
+        }
+        print("  checkpoint read \(readSamples.timeSummary)")
+        let (openSamples, opened) = Samples.time(runs: runs) { () -> Int in
+            let store = open(hubDirectory)
+            guard store.opening.checkpointEvents != nil else { fail("the checkpoint was not used: \(store.opening)", code: 70) }
+            return store.replica.eventCount
+        }
+        print("  open, checkpoint      \(openSamples.timeSummary) to hold \(Format.grouped(opened)) events (checkpoint + log tail)")
+        let (statusSamples, answered) = Samples.time(runs: runs) { () -> Int in
+            guard let summary = StoreSummary.current(directory: hubDirectory) else { fail("the status file is stale", code: 70) }
+            return summary.eventCount
+        }
+        print("  status       \(statusSamples.timeSummary) to answer status (\(Format.grouped(answered)) events) from the status file, checked against the log")
 
         // One farm writing its own entries one at a time, as the CLI does: one record each.
         let farm = WorkloadReplay.nodeID(forActor: "F18")

@@ -1,0 +1,132 @@
+import CarnetCore
+import CarnetSystem
+import CarnetWire
+
+/// A snapshot of every event a node holds, with their hashes, covering its log up to a
+/// stamp, so that opening reads the snapshot and only the log's newer records.
+///
+/// Layout (protocol/SPEC.md, "Checkpoint"):
+///
+///     header  = "CARNETCK" u16(version = 1) 6 × 00              (16 bytes)
+///     stamp   = u64(log size) u64(last record offset) u32(its crc)
+///     u32(chunk count)
+///     chunk   = u32(batch length) u32(event count) batch  count × hash(32)
+///     trailer = u32(crc32c of every byte before it)
+///
+/// Written to a temporary file, fsynced, renamed over the old one, directory fsynced: a
+/// crash leaves the old checkpoint or the new one. It is never needed for correctness:
+/// missing, damaged, or not matching the log, it is ignored and rebuilt from the log.
+public enum Checkpoint {
+    public static let fileName = "checkpoint"
+    static let magic: [UInt8] = Array("CARNETCK".utf8)
+    static let version: UInt16 = 1
+    /// Events per chunk: each chunk is one batch, within the batch codec's limits.
+    static let chunkEvents = 16_384
+
+    /// What a readable checkpoint holds.
+    public struct Contents {
+        public var stamp: LogStamp
+        public var events: [Event]
+    }
+
+    /// Why a checkpoint was not used.
+    public enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        case missing
+        case damaged(String)
+        case unsupportedVersion(Int)
+
+        public var description: String {
+            switch self {
+            case .missing: "no checkpoint"
+            case let .damaged(reason): "checkpoint damaged (\(reason))"
+            case let .unsupportedVersion(version): "checkpoint format version \(version) is not known to this carnet"
+            }
+        }
+    }
+
+    /// The file's bytes for `events`, the events a log whose state is `stamp` holds.
+    static func encode(_ events: [Event], stamp: LogStamp) -> [UInt8] {
+        var bytes = magic + [UInt8(version >> 8), UInt8(version & 0xFF)] + [UInt8](repeating: 0, count: 6)
+        stamp.write(into: &bytes)
+        let chunkCount = (events.count + chunkEvents - 1) / chunkEvents
+        bytes += LogFormat.bigEndian(UInt32(chunkCount))
+        var start = 0
+        while start < events.count {
+            let chunk = events[start..<min(start + chunkEvents, events.count)]
+            let batch = EventBatch.encode(chunk)
+            bytes += LogFormat.bigEndian(UInt32(batch.count))
+            bytes += LogFormat.bigEndian(UInt32(chunk.count))
+            bytes += batch
+            bytes.reserveCapacity(bytes.count + chunk.count * 32)
+            for event in chunk { bytes += event.hash.bytes }
+            start += chunkEvents
+        }
+        bytes += LogFormat.bigEndian(CRC32C.checksum(bytes))
+        return bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) throws(Problem) -> Contents {
+        guard bytes.count >= 16 + LogStamp.encodedSize + 8, Array(bytes.prefix(8)) == magic else {
+            throw .damaged("not a checkpoint: wrong magic or too short")
+        }
+        let version = Int(bytes[8]) << 8 | Int(bytes[9])
+        guard version == Int(Self.version) else { throw .unsupportedVersion(version) }
+        let body = bytes.count - 4
+        guard CRC32C.checksum(bytes[..<body]) == LogFormat.readUInt32(bytes, at: body) else {
+            throw .damaged("checksum mismatch")
+        }
+        guard let stamp = LogStamp.read(bytes, at: 16) else { throw .damaged("bad log stamp") }
+        var offset = 16 + LogStamp.encodedSize
+        let chunkCount = Int(LogFormat.readUInt32(bytes, at: offset))
+        offset += 4
+        var events: [Event] = []
+        for _ in 0..<chunkCount {
+            guard body - offset >= 8 else { throw .damaged("chunk header past the end") }
+            let length = Int(LogFormat.readUInt32(bytes, at: offset))
+            let count = Int(LogFormat.readUInt32(bytes, at: offset + 4))
+            offset += 8
+            guard length <= body - offset, count <= (body - offset - length) / 32 else {
+                throw .damaged("chunk past the end")
+            }
+            let batch = Array(bytes[offset..<(offset + length)])
+            offset += length
+            var hashes: [SHA256Digest] = []
+            hashes.reserveCapacity(count)
+            var reader = ByteReader(bytes, offset: offset)
+            for _ in 0..<count {
+                guard let hash = try? reader.digest() else { throw .damaged("hash past the end") }
+                hashes.append(hash)
+            }
+            offset += count * 32
+            do {
+                events += try EventBatch.decode(batch, trustedHashes: hashes)
+            } catch {
+                throw .damaged("chunk does not decode: \(error)")
+            }
+        }
+        guard offset == body else { throw .damaged("\(body - offset) unexpected bytes") }
+        return Contents(stamp: stamp, events: events)
+    }
+
+    /// Reads `directory/checkpoint`.
+    public static func read(directory: String) throws(Problem) -> Contents {
+        let path = directory + "/" + fileName
+        guard Directory.exists(path) else { throw .missing }
+        let bytes: [UInt8]
+        do {
+            bytes = try File(path: path).readAll()
+        } catch {
+            throw .damaged("\(error)")
+        }
+        return try decode(bytes)
+    }
+
+    /// Replaces `directory/checkpoint` atomically.
+    public static func write(_ events: [Event], stamp: LogStamp, directory: String) throws(StoreError) {
+        do {
+            try Directory.writeAtomically(encode(events, stamp: stamp), to: directory + "/" + fileName, in: directory)
+        } catch {
+            throw .checkpointFailed(error)
+        }
+    }
+}
