@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "CarnetWire", targets: ["CarnetWire"]),
         .library(name: "CarnetWorkload", targets: ["CarnetWorkload"]),
         .library(name: "CarnetStore", targets: ["CarnetStore"]),
+        .library(name: "CarnetSync", targets: ["CarnetSync"]),
+        .library(name: "CarnetNet", targets: ["CarnetNet"]),
     ],
     targets: [
         // Pure layers: standard library only, no Foundation, no Glibc, no async.
@@ -19,10 +21,14 @@ let package = Package(
         .target(name: "CarnetLedger", dependencies: ["CarnetCore"]),
         .target(name: "CarnetWire", dependencies: ["CarnetCore"]),
         .target(name: "CarnetWorkload", dependencies: ["CarnetCore", "CarnetLedger"]),
-        // The only home of Glibc: files, fsync, errno, a lock, fault injection.
+        // The per-peer session as a pure state machine: handshake, MACs, deltas, acks.
+        .target(name: "CarnetSync", dependencies: ["CarnetCore", "CarnetWire"]),
+        // Files, fsync, errno, a lock, fault injection (Glibc lives here and in CarnetNet).
         .target(name: "CarnetSystem"),
         // Durable storage: the framed, checksummed append-only event log.
         .target(name: "CarnetStore", dependencies: ["CarnetCore", "CarnetWire", "CarnetSystem"]),
+        // The only home of sockets: blocking TCP calls with timeouts, run on dedicated threads.
+        .target(name: "CarnetNet", dependencies: ["CarnetSystem"]),
         // Test support: seeded randomness and random-history generators.
         .target(name: "CarnetTestKit", dependencies: ["CarnetCore", "CarnetLedger"]),
         // The command line.
@@ -40,12 +46,17 @@ let package = Package(
             dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetTestKit"]
         ),
         .testTarget(name: "CarnetCLITests", dependencies: ["carnet"]),
+        .testTarget(
+            name: "CarnetSyncTests",
+            dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetTestKit"]
+        ),
         // Test equipment: a process the store's crash test kills at random moments.
         .executableTarget(name: "carnet-crash-child", dependencies: ["CarnetCore", "CarnetStore", "CarnetSystem"]),
         .testTarget(
             name: "CarnetStoreTests",
             dependencies: ["CarnetCore", "CarnetWire", "CarnetSystem", "CarnetStore", "CarnetTestKit", "carnet-crash-child"]
         ),
+        .testTarget(name: "CarnetNetTests", dependencies: ["CarnetNet", "CarnetSystem"]),
         .testTarget(
             name: "CarnetWorkloadTests",
             dependencies: ["CarnetCore", "CarnetLedger", "CarnetWorkload", "CarnetWire"],

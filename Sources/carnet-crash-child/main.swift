@@ -8,7 +8,8 @@
 // With CHUNK, every write reaches the kernel in pieces of CHUNK bytes, 20 µs apart (through
 // the syscall funnel's fault injection), so that a kill often lands inside a record.
 // CARNET_CHILD_NODE names the writing node (default "crash-child"), so that several
-// children can write to one log at once.
+// children can write to one log at once. CARNET_CHILD_CHECKPOINT_EVERY=N writes a
+// checkpoint after every N records, so that kills also land inside checkpoint writes.
 import CarnetCore
 import CarnetStore
 import CarnetSystem
@@ -34,6 +35,8 @@ func run() throws {
         exit(70)
     }
     say("recovered \(replica.eventCount)")
+    let checkpointEvery = Int(ProcessInfo.processInfo.environment["CARNET_CHILD_CHECKPOINT_EVERY"] ?? "") ?? 0
+    var records = 0
     var written = 0
     while written < count {
         var batch: [Event] = []
@@ -45,6 +48,10 @@ func run() throws {
         try log.append(batch)
         say("ack \(replica.versionVector[replica.node])")
         written += batchSize
+        records += 1
+        if checkpointEvery > 0 && records % checkpointEvery == 0 {
+            try Checkpoint.write(replica.allEvents, stamp: log.stamp, directory: arguments[1])
+        }
     }
 }
 

@@ -140,7 +140,7 @@ struct CheckpointTests {
                      FaultInjection.Rule(.fsync, pathSuffix: temporary, effect: .fail(EIO)),
                      FaultInjection.Rule(.rename, pathSuffix: fixture.checkpointPath, effect: .fail(EIO))] {
             var store = try fixture.open()
-            try FaultInjection.with([rule]) {
+            FaultInjection.with([rule]) {
                 #expect(throws: StoreError.self) { try store.saveCheckpoint() }
             }
             #expect(!FileManager.default.fileExists(atPath: temporary), "\(rule.operation) left a temporary file")

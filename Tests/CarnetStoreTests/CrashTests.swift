@@ -26,7 +26,7 @@ struct CrashTests {
         var directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         var acknowledged: UInt64 = 0
-        var killedMidRun = 0, tornTails = 0
+        var killedMidRun = 0, tornTails = 0, checkpointsUsed = 0
         for point in 0..<Self.killPoints {
             // Each log lives through several kills (recover, continue, die again); a fresh
             // one every few points keeps every start quick in debug builds.
@@ -42,6 +42,11 @@ struct CrashTests {
             // Mostly in small pieces per write, so that many kills land inside a record.
             if Int.random(in: 0..<3, using: &rng) > 0 { arguments.append(String(Int.random(in: 1...32, using: &rng))) }
             process.arguments = arguments
+            // Every other child also checkpoints, so some kills land inside a checkpoint write.
+            if point % 2 == 1 {
+                process.environment = ProcessInfo.processInfo.environment
+                    .merging(["CARNET_CHILD_CHECKPOINT_EVERY": String(Int.random(in: 1...4, using: &rng))]) { $1 }
+            }
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
@@ -78,11 +83,22 @@ struct CrashTests {
             var regrouped = Replica(node: NodeID.derived(from: "checker"))
             for event in log.recovered.reversed() { regrouped.receive(event) }
             #expect(regrouped.digest == replica.digest, "seed \(seed) point \(point)")
+            // Opening from the checkpoint (when one survived) gives the same state.
+            if let checkpoint = try? Checkpoint.read(directory: directory.path) {
+                var resumed = try EventLog(directory: directory.path, resumingAt: checkpoint.stamp)
+                #expect(resumed.report.resumedAt != nil, "seed \(seed) point \(point): checkpoint not used")
+                var fromCheckpoint = Replica(node: NodeID.derived(from: "checker"))
+                fromCheckpoint.receive(contentsOf: checkpoint.events)
+                fromCheckpoint.receive(contentsOf: resumed.takeRecovered())
+                #expect(fromCheckpoint.digest == replica.digest, "seed \(seed) point \(point): checkpoint + tail differs")
+                checkpointsUsed += 1
+            }
         }
         #expect(killedMidRun > Self.killPoints / 2, "seed \(seed): most kills should land while the child is writing")
         // Chunked children write each record in slow pieces, so about a third of the kills
         // tear one (torn tails at every byte are also covered deterministically).
         #expect(tornTails > 0, "seed \(seed): no kill landed inside a record; torn tails went untested")
-        print("crash test: seed \(seed), \(Self.killPoints) kill points, \(killedMidRun) mid-run, \(tornTails) torn tails cut")
+        #expect(checkpointsUsed > 0, "seed \(seed): no reopen went through a checkpoint")
+        print("crash test: seed \(seed), \(Self.killPoints) kill points, \(killedMidRun) mid-run, \(tornTails) torn tails cut, \(checkpointsUsed) reopens through a checkpoint")
     }
 }

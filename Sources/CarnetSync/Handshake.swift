@@ -1,0 +1,92 @@
+import CarnetCore
+import CarnetWire
+
+/// The cryptography of the handshake (protocol/SPEC.md, "Authentication"): proofs that a
+/// side knows the ledger secret, bound to both sides' fresh nonces and to the prover's
+/// role, and the per-direction keys that MAC every later frame.
+///
+/// A proof covers the verifier's fresh nonce, so a recorded handshake replayed later
+/// fails; it names the prover's role, so a proof reflected back to its maker fails.
+public struct Handshake: Sendable {
+    let secret: [UInt8]
+    let role: SessionRole
+    let ownNonce: [UInt8]
+    let peerNonce: [UInt8]
+
+    public init(secret: [UInt8], role: SessionRole, ownNonce: [UInt8], peerNonce: [UInt8]) {
+        self.secret = secret
+        self.role = role
+        self.ownNonce = ownNonce
+        self.peerNonce = peerNonce
+    }
+
+    static let proofLabel = Array("carnet/1 proof".utf8)
+    static let keyLabel = Array("carnet/1 key".utf8)
+
+    /// HMAC(secret, "carnet/1 proof" ‖ role of the prover ‖ prover's nonce ‖ verifier's nonce).
+    static func proof(secret: [UInt8], prover: SessionRole, proverNonce: [UInt8], verifierNonce: [UInt8]) -> [UInt8] {
+        HMACSHA256.authenticate(proofLabel + [prover.rawValue] + proverNonce + verifierNonce, key: secret).bytes
+    }
+
+    /// This side's proof.
+    public var ownProof: [UInt8] {
+        Self.proof(secret: secret, prover: role, proverNonce: ownNonce, verifierNonce: peerNonce)
+    }
+
+    /// True when `proof` is the peer's proof for this session.
+    public func verifyPeerProof(_ proof: [UInt8]) -> Bool {
+        let expected = Self.proof(secret: secret, prover: role.peer, proverNonce: peerNonce, verifierNonce: ownNonce)
+        return HMACSHA256.constantTimeEquals(proof, expected)
+    }
+
+    /// HMAC(secret, "carnet/1 key" ‖ role of the sender ‖ dialer's nonce ‖ listener's nonce).
+    func key(sender: SessionRole) -> [UInt8] {
+        let (dialerNonce, listenerNonce) = role == .dialer ? (ownNonce, peerNonce) : (peerNonce, ownNonce)
+        return HMACSHA256.authenticate(Self.keyLabel + [sender.rawValue] + dialerNonce + listenerNonce, key: secret).bytes
+    }
+
+    /// The MACs of this session: this side's frames under its key, the peer's under theirs.
+    public var authenticators: (outgoing: FrameAuthenticator, incoming: FrameAuthenticator) {
+        (FrameAuthenticator(key: key(sender: role)), FrameAuthenticator(key: key(sender: role.peer)))
+    }
+}
+
+/// MACs the frames of one direction: the first 16 bytes of HMAC(key, u64be(n) ‖ type ‖
+/// body), where n counts this direction's authenticated frames from 0. The count makes a
+/// dropped, replayed or reordered frame fail as surely as an altered one.
+public struct FrameAuthenticator: Sendable {
+    private let key: [UInt8]
+    /// Frames sealed or opened so far in this direction.
+    public private(set) var count: UInt64 = 0
+
+    init(key: [UInt8]) {
+        self.key = key
+    }
+
+    private func mac(type: FrameType, body: [UInt8]) -> [UInt8] {
+        var hmac = HMACSHA256(key: key)
+        hmac.update([UInt8(count >> 56), UInt8((count >> 48) & 0xFF), UInt8((count >> 40) & 0xFF), UInt8((count >> 32) & 0xFF),
+                     UInt8((count >> 24) & 0xFF), UInt8((count >> 16) & 0xFF), UInt8((count >> 8) & 0xFF), UInt8(count & 0xFF)])
+        hmac.update([type.rawValue])
+        hmac.update(body)
+        return Array(hmac.finalize().bytes.prefix(FrameLimits.macLength))
+    }
+
+    /// The frame for `message`, with its MAC.
+    public mutating func seal(_ message: SessionMessage) -> Frame {
+        let body = message.body
+        let frame = Frame(type: message.frameType, payload: body + mac(type: message.frameType, body: body))
+        count += 1
+        return frame
+    }
+
+    /// The body of `frame` once its MAC checks; nil when it does not.
+    public mutating func open(_ frame: Frame) -> [UInt8]? {
+        guard frame.payload.count >= FrameLimits.macLength else { return nil }
+        let body = Array(frame.payload.dropLast(FrameLimits.macLength))
+        let received = Array(frame.payload.suffix(FrameLimits.macLength))
+        guard HMACSHA256.constantTimeEquals(received, mac(type: frame.type, body: body)) else { return nil }
+        count += 1
+        return body
+    }
+}

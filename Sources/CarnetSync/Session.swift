@@ -1,0 +1,453 @@
+import CarnetCore
+import CarnetWire
+
+/// One sync session with one peer, as a pure state machine (protocol/SPEC.md, section 8):
+/// bytes and time go in, directives come out. It owns no socket and no store: a driver
+/// feeds it what arrives, persists what it asks, computes the events it asks for, and
+/// writes what it says to send. Tests run two sessions against each other in memory.
+///
+/// Order of a session: HELLOs both ways; the listener proves first, the dialer checks the
+/// proof before proving itself (so a stranger who dials in learns nothing), then both
+/// send a SUMMARY (under MAC from here on); each sends the events the other lacks, in
+/// batches the receiver persists and acknowledges; each says DONE; both close once every
+/// batch is acknowledged. With `live` on both sides, the session stays open instead.
+public struct Session: Sendable {
+    public let role: SessionRole
+    public let settings: SessionSettings
+    /// What this side says about itself after authentication.
+    private var local: SummaryMessage
+    private let secret: [UInt8]
+    private let ownNonce: [UInt8]
+    /// The peer's summary remembered from an earlier session (dialer only): lets the
+    /// dialer send what the peer probably lacks without waiting for its summary.
+    private let rememberedPeer: HistorySummary?
+    private var state: State
+    private var decoder = FrameDecoder()
+    private var startedAt: Duration = .zero
+    private var lastReceived: Duration = .zero
+    private var lastSent: Duration = .zero
+    public private(set) var statistics = SessionStatistics()
+
+    enum State: Sendable {
+        case idle
+        /// Own HELLO sent, peer's awaited.
+        case awaitingHello
+        /// HELLOs exchanged; the peer's proof is awaited. (The listener has sent its own.)
+        case awaitingProof(Handshake)
+        case established(Transfer)
+        case closed
+    }
+
+    public init(role: SessionRole, secret: [UInt8], nonce: [UInt8], local: SummaryMessage,
+                rememberedPeer: HistorySummary? = nil, settings: SessionSettings = SessionSettings()) {
+        precondition(nonce.count == HelloMessage.nonceLength, "a session nonce is 32 random bytes")
+        self.role = role
+        self.secret = secret
+        self.ownNonce = nonce
+        self.local = local
+        self.rememberedPeer = role == .dialer ? rememberedPeer : nil
+        self.settings = settings
+        self.state = .idle
+    }
+
+    public var isClosed: Bool {
+        if case .closed = state { return true }
+        return false
+    }
+
+    /// True once the peer proved it knows the secret.
+    public var isAuthenticated: Bool {
+        if case .established = state { return true }
+        return false
+    }
+
+    /// The peer's identity, once it sent its summary.
+    public var peer: SummaryMessage? {
+        if case let .established(transfer) = state { return transfer.peer }
+        return nil
+    }
+
+    // MARK: - Inputs
+
+    /// Opens the session: sends this side's HELLO.
+    public mutating func start(now: Duration) -> [SessionDirective] {
+        guard case .idle = state else { return [] }
+        startedAt = now
+        lastReceived = now
+        state = .awaitingHello
+        statistics.waits += 1
+        return [send(Frame(type: .hello, payload: SessionMessage.hello(HelloMessage(role: role, nonce: ownNonce)).body), now: now)]
+    }
+
+    /// Bytes from the peer, in any chunking.
+    public mutating func receive(_ bytes: [UInt8], now: Duration) -> [SessionDirective] {
+        guard !isClosed else { return [] }
+        lastReceived = now
+        statistics.bytesReceived += bytes.count
+        decoder.feed(bytes)
+        var directives: [SessionDirective] = []
+        while !isClosed {
+            let frame: Frame?
+            do {
+                frame = try decoder.next()
+            } catch {
+                directives += fail(code(for: error), error.description, now: now)
+                break
+            }
+            guard let frame else { break }
+            directives += handle(frame, now: now)
+        }
+        return directives
+    }
+
+    /// The peer closed its side of the connection (EOF). Fine once the session completed;
+    /// otherwise the session was interrupted and what was persisted stays persisted.
+    public mutating func peerClosed(now: Duration) -> [SessionDirective] {
+        guard !isClosed else { return [] }
+        state = .closed
+        return [.close(SessionEnd(.failed(.malformed, "the connection closed before the session finished")))]
+    }
+
+    /// The events the peer lacks, answering `offerEventsMissing`; or, in live mode, events
+    /// just written or received from another peer.
+    public mutating func offer(_ events: [Event], now: Duration) -> [SessionDirective] {
+        guard case var .established(transfer) = state else { return [] }
+        transfer.enqueue(events)
+        transfer.offersPending = max(0, transfer.offersPending - 1)
+        state = .established(transfer)
+        return pump(now: now)
+    }
+
+    /// A batch the driver was asked to persist is durable. `changedSummary` is set when
+    /// the batch revealed a fork to this side: its history changed in a way the peer
+    /// cannot infer from what it sent. The session then tells the peer what this side
+    /// holds (before acknowledging, so the peer cannot finish first) and offers again
+    /// what the peer lacks, so both branches travel in this same session.
+    public mutating func persisted(batch: UInt64, newEvents: UInt64, changedSummary: SummaryMessage? = nil,
+                                   now: Duration) -> [SessionDirective] {
+        guard case var .established(transfer) = state else { return [] }
+        guard transfer.persisting.first == batch else {
+            return fail(.unexpectedMessage, "batch \(batch) persisted out of order", now: now)
+        }
+        transfer.persisting.removeFirst()
+        transfer.eventsReceivedNew += newEvents
+        var directives: [SessionDirective] = []
+        if let changedSummary {
+            local = SummaryMessage(live: local.live, node: changedSummary.node, ledger: changedSummary.ledger,
+                                   label: changedSummary.label, summary: changedSummary.summary)
+            directives.append(send(transfer.outgoing.seal(.summary(local)), now: now))
+            transfer.summariesSent += 1
+            transfer.peerDone = nil
+            transfer.reportedCaughtUp = false
+            if let peer = transfer.peer {
+                transfer.doneSent = false
+                transfer.offersPending += 1
+                directives.append(.offerEventsMissing(from: peer.summary, optimistic: false))
+            }
+        }
+        directives.append(send(transfer.outgoing.seal(.ack(AckMessage(batch: batch, newEvents: newEvents))), now: now))
+        state = .established(transfer)
+        return directives + pump(now: now)
+    }
+
+    /// The driver will not store a batch (its events break a rule the store enforces):
+    /// the peer is told why and does not send that batch's nodes again in this session.
+    public mutating func refuse(batch: UInt64, reason: String, now: Duration) -> [SessionDirective] {
+        guard case var .established(transfer) = state else { return [] }
+        guard transfer.persisting.first == batch else {
+            return fail(.unexpectedMessage, "batch \(batch) refused out of order", now: now)
+        }
+        transfer.persisting.removeFirst()
+        let frame = transfer.outgoing.seal(.ack(AckMessage(batch: batch, newEvents: 0, rejection: reason)))
+        state = .established(transfer)
+        return [send(frame, now: now)] + pump(now: now)
+    }
+
+    /// The driver could not persist a batch (disk full, I/O error): the session stops;
+    /// nothing unacknowledged was lost, the next session resends it.
+    public mutating func persistFailed(batch: UInt64, reason: String, now: Duration) -> [SessionDirective] {
+        fail(.storageFailed, "could not store the peer's batch \(batch): \(reason)", now: now)
+    }
+
+    /// Time passes: handshake and idle timeouts, pings in live mode.
+    public mutating func tick(now: Duration) -> [SessionDirective] {
+        switch state {
+        case .idle, .closed:
+            return []
+        case .awaitingHello, .awaitingProof:
+            if now - startedAt > settings.handshakeTimeout {
+                return fail(.timeout, "the peer did not complete the handshake within \(settings.handshakeTimeout)", now: now)
+            }
+            return []
+        case var .established(transfer):
+            if now - lastReceived > settings.idleTimeout {
+                return fail(.timeout, "the peer sent nothing for \(settings.idleTimeout)", now: now)
+            }
+            if transfer.isLive, now - lastSent >= settings.pingInterval {
+                var outgoing = transfer.outgoing
+                let frame = outgoing.seal(.ping(UInt64(now.components.seconds)))
+                transfer.outgoing = outgoing
+                state = .established(transfer)
+                return [send(frame, now: now)]
+            }
+            return []
+        }
+    }
+
+    /// Closes from this side (shutdown, too many sessions): tells the peer why.
+    public mutating func close(_ code: SessionErrorCode, _ message: String, now: Duration) -> [SessionDirective] {
+        fail(code, message, now: now)
+    }
+
+    // MARK: - Frames
+
+    private mutating func handle(_ frame: Frame, now: Duration) -> [SessionDirective] {
+        switch state {
+        case .idle, .closed:
+            return []
+        case .awaitingHello:
+            return handleHello(frame, now: now)
+        case let .awaitingProof(handshake):
+            return handleProof(frame, handshake: handshake, now: now)
+        case var .established(transfer):
+            var incoming = transfer.incoming
+            guard let body = incoming.open(frame) else {
+                if frame.type == .error, let message = try? SessionMessage.decode(type: .error, body: frame.payload),
+                   case let .error(error) = message {
+                    // An unauthenticated ERROR: report it as such, never act on it otherwise.
+                    return closeByPeer(error.code, "(unauthenticated) " + error.message)
+                }
+                return fail(.badMAC, "a frame from the peer failed its MAC check (altered or injected bytes)", now: now)
+            }
+            transfer.incoming = incoming
+            state = .established(transfer)
+            let message: SessionMessage
+            do {
+                message = try SessionMessage.decode(type: frame.type, body: body)
+            } catch {
+                return fail(.malformed, "the peer sent a malformed \(frame.type) message: \(error)", now: now)
+            }
+            return handleEstablished(message, now: now)
+        }
+    }
+
+    private mutating func handleHello(_ frame: Frame, now: Duration) -> [SessionDirective] {
+        guard frame.type == .hello,
+              case let .hello(hello)? = try? SessionMessage.decode(type: .hello, body: frame.payload) else {
+            return fail(.notCarnet, "the peer's first message is not a Carnet HELLO", now: now)
+        }
+        guard hello.role == role.peer else {
+            return fail(.unexpectedMessage, "both ends of the connection claim to be the \(role)", now: now)
+        }
+        guard hello.nonce != ownNonce else {
+            return fail(.unexpectedMessage, "the peer echoed this side's nonce (a reflected handshake)", now: now)
+        }
+        let handshake = Handshake(secret: secret, role: role, ownNonce: ownNonce, peerNonce: hello.nonce)
+        state = .awaitingProof(handshake)
+        if role == .listener {
+            return [send(Frame(type: .proof, payload: handshake.ownProof), now: now)]
+        }
+        return []
+    }
+
+    private mutating func handleProof(_ frame: Frame, handshake: Handshake, now: Duration) -> [SessionDirective] {
+        if frame.type == .error, case let .error(error)? = try? SessionMessage.decode(type: .error, body: frame.payload) {
+            return closeByPeer(error.code, error.message)
+        }
+        guard frame.type == .proof, frame.payload.count == 32 else {
+            return fail(.unexpectedMessage, "expected the peer's proof, got a \(frame.type) message", now: now)
+        }
+        guard handshake.verifyPeerProof(frame.payload) else {
+            return fail(.authenticationFailed,
+                        "the peer did not prove it knows this ledger's secret (a wrong secret, or another ledger)", now: now)
+        }
+        var directives: [SessionDirective] = []
+        if role == .dialer {
+            directives.append(send(Frame(type: .proof, payload: handshake.ownProof), now: now))
+        }
+        let (outgoing, incoming) = handshake.authenticators
+        var transfer = Transfer(outgoing: outgoing, incoming: incoming, settings: settings)
+        let summaryFrame = transfer.outgoing.seal(.summary(local))
+        directives.append(send(summaryFrame, now: now))
+        transfer.summariesSent = 1
+        statistics.waits += 1
+        if let rememberedPeer {
+            transfer.offersPending += 1
+            directives.append(.offerEventsMissing(from: rememberedPeer, optimistic: true))
+        }
+        state = .established(transfer)
+        return directives
+    }
+
+    private mutating func handleEstablished(_ message: SessionMessage, now: Duration) -> [SessionDirective] {
+        guard case var .established(transfer) = state else { return [] }
+        switch message {
+        case let .summary(summary):
+            guard summary.ledger == local.ledger else {
+                return fail(.ledgerMismatch, "the peer belongs to ledger \"\(summary.ledger)\", this node to \"\(local.ledger)\"", now: now)
+            }
+            guard summary.node != local.node else {
+                return fail(.sameNode, "the peer is this same node (\(summary.node.short)); a node does not sync with itself", now: now)
+            }
+            let first = transfer.peer == nil
+            transfer.peer = summary
+            transfer.summariesReceived += 1
+            transfer.doneSent = false
+            // Every SUMMARY is followed by a DONE from its sender (a changed summary comes
+            // with a new offer): wait for that one.
+            transfer.peerDone = nil
+            transfer.offersPending += 1
+            state = .established(transfer)
+            var directives: [SessionDirective] = []
+            if first { directives.append(.peerIdentified(summary)) }
+            directives.append(.offerEventsMissing(from: summary.summary, optimistic: false))
+            return directives
+        case let .events(batch, events):
+            guard transfer.peer != nil else {
+                return fail(.unexpectedMessage, "the peer sent events before its summary", now: now)
+            }
+            guard batch == transfer.nextIncoming else {
+                return fail(.unexpectedMessage, "the peer sent batch \(batch), expected \(transfer.nextIncoming)", now: now)
+            }
+            transfer.nextIncoming += 1
+            transfer.persisting.append(batch)
+            transfer.eventsReceived += UInt64(events.count)
+            state = .established(transfer)
+            return [.persist(batch: batch, events: events)]
+        case let .ack(ack):
+            guard let index = transfer.inFlight.firstIndex(where: { $0.batch == ack.batch }) else {
+                return fail(.unexpectedMessage, "the peer acknowledged batch \(ack.batch), which is not in flight", now: now)
+            }
+            let acknowledged = transfer.inFlight.remove(at: index)
+            var directives: [SessionDirective] = []
+            if let reason = ack.rejection {
+                transfer.refused(acknowledged.events)
+                directives.append(.refused(batch: ack.batch, reason: reason))
+            } else {
+                transfer.eventsSentNew += ack.newEvents
+                directives.append(.acknowledged(batch: ack.batch, newEvents: ack.newEvents))
+            }
+            state = .established(transfer)
+            return directives + pump(now: now)
+        case let .done(lastBatch, summaries):
+            guard lastBatch == transfer.nextIncoming - 1, summaries <= transfer.summariesSent else {
+                return fail(.unexpectedMessage, "the peer said DONE after batch \(lastBatch) for \(summaries) summaries, but sent \(transfer.nextIncoming - 1) batches and received \(transfer.summariesSent) summaries", now: now)
+            }
+            // A DONE answering an older summary of this side does not count.
+            transfer.peerDone = summaries == transfer.summariesSent ? lastBatch : nil
+            state = .established(transfer)
+            return pump(now: now)
+        case let .ping(token):
+            var outgoing = transfer.outgoing
+            let frame = outgoing.seal(.pong(token))
+            transfer.outgoing = outgoing
+            state = .established(transfer)
+            return [send(frame, now: now)]
+        case .pong:
+            return []
+        case let .error(error):
+            return closeByPeer(error.code, error.message)
+        case .hello, .proof:
+            return fail(.unexpectedMessage, "the peer repeated the handshake inside the session", now: now)
+        }
+    }
+
+    // MARK: - Sending
+
+    /// Sends batches while the window allows, then DONE, then closes when both sides are
+    /// caught up.
+    private mutating func pump(now: Duration) -> [SessionDirective] {
+        guard case var .established(transfer) = state else { return [] }
+        var directives: [SessionDirective] = []
+        while transfer.inFlight.count < settings.window, let batch = transfer.nextBatch() {
+            let frame = transfer.outgoing.seal(.events(batch: batch.number, events: batch.events))
+            transfer.inFlight.append((batch.number, batch.events))
+            transfer.eventsSent += UInt64(batch.events.count)
+            directives.append(send(frame, now: now))
+        }
+        if !transfer.doneSent, transfer.peer != nil, transfer.offersPending == 0, transfer.outboxIsEmpty {
+            let frame = transfer.outgoing.seal(.done(lastBatch: transfer.nextOutgoing - 1, summaries: transfer.summariesReceived))
+            transfer.doneSent = true
+            directives.append(send(frame, now: now))
+            if !(transfer.inFlight.isEmpty && transfer.peerDone != nil) { statistics.waits += 1 }
+        }
+        let caughtUp = transfer.doneSent && transfer.inFlight.isEmpty && transfer.persisting.isEmpty
+            && transfer.peerDone != nil && transfer.offersPending == 0
+        if caughtUp && !transfer.reportedCaughtUp {
+            transfer.reportedCaughtUp = true
+            directives.append(.caughtUp)
+        }
+        statistics.eventsSent = transfer.eventsSent
+        statistics.eventsSentNew = transfer.eventsSentNew
+        statistics.eventsReceived = transfer.eventsReceived
+        statistics.eventsReceivedNew = transfer.eventsReceivedNew
+        statistics.batchesSent = Int(transfer.nextOutgoing - 1)
+        if caughtUp && !(transfer.isLive && local.live) {
+            transfer.reportedCaughtUp = true
+            state = .closed
+            statistics.elapsed = now - startedAt
+            directives.append(.close(SessionEnd(.completed)))
+            return directives
+        }
+        state = .established(transfer)
+        return directives
+    }
+
+    private mutating func send(_ frame: Frame, now: Duration) -> SessionDirective {
+        let bytes = frame.encoded
+        statistics.bytesSent += bytes.count
+        statistics.framesSent += 1
+        lastSent = now
+        return .send(bytes)
+    }
+
+    /// Tells the peer why (under MAC once authenticated) and closes.
+    private mutating func fail(_ code: SessionErrorCode, _ message: String, now: Duration) -> [SessionDirective] {
+        guard !isClosed else { return [] }
+        let error = SessionMessage.error(ErrorMessage(code: code, message: message))
+        let frame: Frame
+        if case let .established(transfer) = state {
+            var outgoing = transfer.outgoing
+            frame = outgoing.seal(error)
+        } else {
+            frame = Frame(type: .error, payload: error.body)
+        }
+        let directive = send(frame, now: now)
+        state = .closed
+        statistics.elapsed = now - startedAt
+        return [directive, .close(SessionEnd(.failed(code, message)))]
+    }
+
+    private mutating func closeByPeer(_ code: SessionErrorCode, _ message: String) -> [SessionDirective] {
+        state = .closed
+        return [.close(SessionEnd(.closedByPeer(code, message)))]
+    }
+
+    private func code(for error: FrameError) -> SessionErrorCode {
+        switch error {
+        case .notCarnet: .notCarnet
+        case .unsupportedVersion: .unsupportedVersion
+        case .tooLarge: .frameTooLarge
+        case .malformed: .malformed
+        }
+    }
+}
+
+/// What a session counts, for `carnet sync`'s report and `status --json`.
+public struct SessionStatistics: Sendable, Equatable {
+    public var bytesSent = 0
+    public var bytesReceived = 0
+    public var framesSent = 0
+    /// Events sent, and how many of them the peer did not hold.
+    public var eventsSent: UInt64 = 0
+    public var eventsSentNew: UInt64 = 0
+    public var eventsReceived: UInt64 = 0
+    public var eventsReceivedNew: UInt64 = 0
+    public var batchesSent = 0
+    /// Times this side had to wait for the peer before it could go on: the HELLO, the
+    /// summary, and the last acknowledgements. The protocol's round trips, not TCP's.
+    public var waits = 0
+    public var elapsed: Duration = .zero
+
+    public init() {}
+}

@@ -1,0 +1,73 @@
+import CarnetCore
+import CarnetWire
+
+/// What the session asks its driver to do. The driver carries them out in order.
+public enum SessionDirective: Sendable, Equatable {
+    /// Write these bytes to the connection.
+    case send([UInt8])
+    /// Make these events durable (one atomic append), then call
+    /// `Session.persisted(batch:newEvents:now:)` (or `persistFailed`).
+    case persist(batch: UInt64, events: [Event])
+    /// Compute the events a peer with `summary` lacks and hand them to
+    /// `Session.offer(_:now:)` (possibly an empty list). `optimistic` marks a summary
+    /// remembered from an earlier session, used before the peer's own arrives.
+    case offerEventsMissing(from: HistorySummary, optimistic: Bool)
+    /// The peer said who it is (after authentication): a driver records it.
+    case peerIdentified(SummaryMessage)
+    /// The peer stored one of this side's batches.
+    case acknowledged(batch: UInt64, newEvents: UInt64)
+    /// The peer refused one of this side's batches; it is not sent again in this session.
+    case refused(batch: UInt64, reason: String)
+    /// Both sides are caught up. In live mode the session stays open; otherwise it is
+    /// followed by `close`.
+    case caughtUp
+    /// Close the connection (after writing what was sent before).
+    case close(SessionEnd)
+}
+
+/// How a session ended.
+public struct SessionEnd: Sendable, Equatable, CustomStringConvertible {
+    public enum Outcome: Sendable, Equatable {
+        /// Every event each side lacked was sent, stored and acknowledged.
+        case completed
+        /// This side closed: the code sent to the peer, and why.
+        case failed(SessionErrorCode, String)
+        /// The peer closed with an ERROR message.
+        case closedByPeer(SessionErrorCode, String)
+    }
+
+    public var outcome: Outcome
+
+    public init(_ outcome: Outcome) {
+        self.outcome = outcome
+    }
+
+    public var isSuccess: Bool { outcome == .completed }
+
+    public var description: String {
+        switch outcome {
+        case .completed: "completed"
+        case let .failed(code, message): "\(message) (\(code))"
+        case let .closedByPeer(code, message): "the peer closed the session: \(message) (\(code))"
+        }
+    }
+}
+
+/// Tunables of a session, with the defaults the spec recommends.
+public struct SessionSettings: Sendable {
+    /// Events per EVENTS message, at most; also cut so that a frame stays under 1 MiB.
+    public var batchEvents = 2_000
+    /// Encoded bytes per batch, at most.
+    public var batchBytes = 256 << 10
+    /// Batches sent and not yet acknowledged, at most: enough to fill a rural link's
+    /// bandwidth-delay product (1 Mbit/s × 300 ms ≈ 37 KB) several times over.
+    public var window = 8
+    /// The handshake must finish within this time.
+    public var handshakeTimeout: Duration = .seconds(15)
+    /// A silent peer is dropped after this long.
+    public var idleTimeout: Duration = .seconds(45)
+    /// In live mode, a PING after this long without sending anything.
+    public var pingInterval: Duration = .seconds(15)
+
+    public init() {}
+}

@@ -1,0 +1,114 @@
+import CarnetCore
+import CarnetWire
+
+/// The state of an authenticated session: what is queued, in flight, being persisted, and
+/// what each side has said. Every field states its invariant.
+struct Transfer: Sendable {
+    /// MACs this side's frames; its count is the number of frames sent under MAC.
+    var outgoing: FrameAuthenticator
+    /// Checks the peer's frames; its count is the number of the peer's frames accepted.
+    var incoming: FrameAuthenticator
+    let settings: SessionSettings
+    /// The peer's latest summary; nil until it arrives. No event is accepted before it.
+    var peer: SummaryMessage?
+    var summariesSent: UInt64 = 0
+    var summariesReceived: UInt64 = 0
+    /// `offerEventsMissing` directives not yet answered by `offer`. DONE waits for zero.
+    var offersPending = 0
+    /// Events queued to send, in the order offered (per node in seq order).
+    private var outbox: [Event] = []
+    private var outboxStart = 0
+    /// Every event queued in this session: an event is sent at most once per session.
+    private var queued = Set<EventID>()
+    /// Nodes whose batch the peer refused: none of their events is sent again here.
+    var refusedNodes = Set<NodeID>()
+    /// Batches sent and not acknowledged, oldest first, with their events (kept so that a
+    /// refused batch of several nodes can be retried node by node).
+    var inFlight: [(batch: UInt64, events: [Event])] = []
+    /// Events of a refused batch of several nodes, one node per group: each is sent as a
+    /// batch of its own, so that a refusal names one node.
+    private var retries: [[Event]] = []
+    /// Number of the next batch this side sends (from 1).
+    var nextOutgoing: UInt64 = 1
+    /// Number of the next batch expected from the peer (from 1, no gaps).
+    var nextIncoming: UInt64 = 1
+    /// Received batches handed to the driver to persist and not yet acknowledged, in order.
+    var persisting: [UInt64] = []
+    var doneSent = false
+    /// The peer's DONE answering this side's latest summary: the last batch it sent.
+    var peerDone: UInt64?
+    var reportedCaughtUp = false
+    var eventsSent: UInt64 = 0
+    var eventsSentNew: UInt64 = 0
+    var eventsReceived: UInt64 = 0
+    var eventsReceivedNew: UInt64 = 0
+
+    init(outgoing: FrameAuthenticator, incoming: FrameAuthenticator, settings: SessionSettings) {
+        self.outgoing = outgoing
+        self.incoming = incoming
+        self.settings = settings
+    }
+
+    var isLive: Bool { peer?.live == true }
+    var outboxIsEmpty: Bool { outboxStart == outbox.count && retries.isEmpty }
+
+    /// The peer refused `events`: a single node's are never sent again in this session;
+    /// several nodes' are retried one node per batch.
+    mutating func refused(_ events: [Event]) {
+        let nodes = Set(events.map(\.dot.node))
+        if nodes.count == 1 {
+            refusedNodes.formUnion(nodes)
+            retries.removeAll { refusedNodes.contains($0[0].dot.node) }
+            return
+        }
+        var groups: [NodeID: [Event]] = [:]
+        for event in events where !refusedNodes.contains(event.dot.node) { groups[event.dot.node, default: []].append(event) }
+        retries += groups.keys.sorted().map { groups[$0]! }
+    }
+
+    /// Queues what was not queued before in this session.
+    mutating func enqueue(_ events: [Event]) {
+        for event in events where !refusedNodes.contains(event.dot.node) && queued.insert(event.id).inserted {
+            outbox.append(event)
+        }
+    }
+
+    /// The next batch to send: up to `batchEvents` events and `batchBytes` encoded bytes,
+    /// skipping nodes the peer refused.
+    mutating func nextBatch() -> (number: UInt64, events: [Event])? {
+        retries.removeAll { refusedNodes.contains($0[0].dot.node) }
+        if !retries.isEmpty {
+            let group = retries.removeFirst()
+            let number = nextOutgoing
+            nextOutgoing += 1
+            return (number, group)
+        }
+        var events: [Event] = []
+        var positions: [Int] = []
+        var index = outboxStart
+        while index < outbox.count, events.count < settings.batchEvents {
+            if !refusedNodes.contains(outbox[index].dot.node) {
+                events.append(outbox[index])
+                positions.append(index)
+            }
+            index += 1
+        }
+        guard !events.isEmpty else {
+            compactOutbox()
+            return nil
+        }
+        // Halve until the encoding fits; a single event always fits (strings are bounded).
+        while events.count > 1, EventBatch.encode(events).count > settings.batchBytes {
+            events.removeLast(events.count - events.count / 2)
+        }
+        outboxStart = positions[events.count - 1] + 1
+        let number = nextOutgoing
+        nextOutgoing += 1
+        return (number, events)
+    }
+
+    private mutating func compactOutbox() {
+        outbox.removeAll(keepingCapacity: false)
+        outboxStart = 0
+    }
+}

@@ -1,0 +1,232 @@
+import CarnetCore
+
+/// A message of the session protocol, as the session state machine sees it. Conversion
+/// to and from bytes lives here; the layouts are in protocol/SPEC.md, "Messages".
+public enum SessionMessage: Sendable, Equatable {
+    case hello(HelloMessage)
+    case proof([UInt8])
+    case summary(SummaryMessage)
+    case events(batch: UInt64, events: [Event])
+    case ack(AckMessage)
+    /// Every event the peer lacked per its summaries so far (`summaries` of them received)
+    /// was sent, up to batch `lastBatch`.
+    case done(lastBatch: UInt64, summaries: UInt64)
+    case ping(UInt64)
+    case pong(UInt64)
+    case error(ErrorMessage)
+
+    public var frameType: FrameType {
+        switch self {
+        case .hello: .hello
+        case .proof: .proof
+        case .summary: .summary
+        case .events: .events
+        case .ack: .ack
+        case .done: .done
+        case .ping: .ping
+        case .pong: .pong
+        case .error: .error
+        }
+    }
+
+    /// The body's bytes (without frame header or MAC).
+    public var body: [UInt8] {
+        var writer = ByteWriter(capacity: 64)
+        switch self {
+        case let .hello(hello):
+            writer.raw(HelloMessage.magic)
+            writer.byte(UInt8(HelloMessage.version >> 8))
+            writer.byte(UInt8(HelloMessage.version & 0xFF))
+            writer.byte(hello.role.rawValue)
+            writer.raw(hello.nonce)
+        case let .proof(proof):
+            writer.raw(proof)
+        case let .summary(summary):
+            writer.byte(summary.live ? 1 : 0)
+            writer.nodeID(summary.node)
+            writer.string(summary.ledger)
+            writer.string(summary.label)
+            SummaryCoding.encode(summary.summary, into: &writer)
+        case let .events(batch, events):
+            writer.varint(batch)
+            writer.raw(EventBatch.encode(events))
+        case let .ack(ack):
+            writer.varint(ack.batch)
+            writer.byte(ack.rejection == nil ? 0 : 1)
+            writer.varint(ack.newEvents)
+            writer.string(ack.rejection ?? "")
+        case let .done(lastBatch, summaries):
+            writer.varint(lastBatch)
+            writer.varint(summaries)
+        case let .ping(token), let .pong(token):
+            writer.uint64BigEndian(token)
+        case let .error(error):
+            writer.byte(UInt8(error.code.rawValue >> 8))
+            writer.byte(UInt8(error.code.rawValue & 0xFF))
+            writer.string(error.message)
+        }
+        return writer.bytes
+    }
+
+    /// Decodes the body of a frame of `type`. Every bound is checked; bad input throws.
+    public static func decode(type: FrameType, body: [UInt8]) throws(WireError) -> SessionMessage {
+        var reader = ByteReader(body)
+        let message: SessionMessage
+        switch type {
+        case .hello:
+            guard Array(try reader.raw(HelloMessage.magic.count)) == HelloMessage.magic else { throw .badMagic }
+            let version = UInt16(try reader.byte()) << 8 | UInt16(try reader.byte())
+            guard version == HelloMessage.version else { throw .malformed("protocol version \(version)", at: 6) }
+            guard let role = SessionRole(rawValue: try reader.byte()) else { throw .malformed("unknown role", at: 8) }
+            message = .hello(HelloMessage(role: role, nonce: Array(try reader.raw(HelloMessage.nonceLength))))
+        case .proof:
+            message = .proof(Array(try reader.raw(32)))
+        case .summary:
+            let flags = try reader.byte()
+            guard flags & ~1 == 0 else { throw .malformed("unknown summary flags \(flags)", at: 0) }
+            let node = try reader.nodeID()
+            let ledger = try reader.string()
+            let label = try reader.string()
+            let summary = try SummaryCoding.decode(from: &reader)
+            message = .summary(SummaryMessage(live: flags & 1 == 1, node: node, ledger: ledger, label: label, summary: summary))
+        case .events:
+            let batch = try reader.varint()
+            let events = try EventBatch.decode(Array(body[reader.offset...]))
+            return .events(batch: batch, events: events)
+        case .ack:
+            let batch = try reader.varint()
+            let status = try reader.byte()
+            guard status <= 1 else { throw .malformed("unknown ack status \(status)", at: reader.offset - 1) }
+            let newEvents = try reader.varint()
+            let reason = try reader.string()
+            message = .ack(AckMessage(batch: batch, newEvents: newEvents, rejection: status == 1 ? reason : nil))
+        case .done:
+            message = .done(lastBatch: try reader.varint(), summaries: try reader.varint())
+        case .ping:
+            message = .ping(try reader.uint64BigEndian())
+        case .pong:
+            message = .pong(try reader.uint64BigEndian())
+        case .error:
+            let code = UInt16(try reader.byte()) << 8 | UInt16(try reader.byte())
+            message = .error(ErrorMessage(code: SessionErrorCode(rawValue: code), message: try reader.string()))
+        }
+        guard reader.isAtEnd else { throw .malformed("\(reader.remaining) unexpected bytes after the message", at: reader.offset) }
+        return message
+    }
+}
+
+/// Which end of the TCP connection a side is: the proofs and keys name it, so that a
+/// proof cannot be reflected back to the side that made it.
+public enum SessionRole: UInt8, Sendable {
+    case dialer = 1
+    case listener = 2
+
+    public var peer: SessionRole { self == .dialer ? .listener : .dialer }
+}
+
+/// The first message each side sends: who it is in the connection, and a fresh nonce.
+/// Nothing about the ledger: a stranger learns only that this is a Carnet node.
+public struct HelloMessage: Sendable, Equatable {
+    public static let magic: [UInt8] = Array("CARNET".utf8)
+    public static let version: UInt16 = 1
+    public static let nonceLength = 32
+    /// type + magic + version + role + nonce.
+    public static let frameLength = 1 + 6 + 2 + 1 + 32
+    /// The bytes every version-1 HELLO frame starts with.
+    public static let framePrefix: [UInt8] = [0, 0, 0, UInt8(frameLength), FrameType.hello.rawValue] + magic
+        + [UInt8(version >> 8), UInt8(version & 0xFF)]
+
+    public var role: SessionRole
+    public var nonce: [UInt8]
+
+    public init(role: SessionRole, nonce: [UInt8]) {
+        self.role = role
+        self.nonce = nonce
+    }
+}
+
+/// Who a side is and what it holds; sent first after authentication, and again when its
+/// history gained fork branches during the session.
+public struct SummaryMessage: Sendable, Equatable {
+    /// The sender wants the session kept open after catching up (live push).
+    public var live: Bool
+    public var node: NodeID
+    public var ledger: String
+    public var label: String
+    public var summary: HistorySummary
+
+    public init(live: Bool, node: NodeID, ledger: String, label: String, summary: HistorySummary) {
+        self.live = live
+        self.node = node
+        self.ledger = ledger
+        self.label = label
+        self.summary = summary
+    }
+}
+
+/// The receiver's answer to one EVENTS message, after the batch is durable (or refused).
+public struct AckMessage: Sendable, Equatable {
+    public var batch: UInt64
+    /// Events of the batch the receiver did not hold before.
+    public var newEvents: UInt64
+    /// Why the batch was refused; nil when it was stored. A refused batch is not sent again
+    /// in this session.
+    public var rejection: String?
+
+    public init(batch: UInt64, newEvents: UInt64, rejection: String? = nil) {
+        self.batch = batch
+        self.newEvents = newEvents
+        self.rejection = rejection
+    }
+}
+
+/// Why a side closes the session.
+public struct ErrorMessage: Sendable, Equatable {
+    public var code: SessionErrorCode
+    public var message: String
+
+    public init(code: SessionErrorCode, message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
+/// The error codes of ERROR messages (protocol/SPEC.md, "Errors"). Unknown codes from a
+/// newer peer are kept as numbers.
+public struct SessionErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    public static let notCarnet = Self(rawValue: 1)
+    public static let unsupportedVersion = Self(rawValue: 2)
+    public static let frameTooLarge = Self(rawValue: 3)
+    public static let malformed = Self(rawValue: 4)
+    public static let authenticationFailed = Self(rawValue: 5)
+    public static let badMAC = Self(rawValue: 6)
+    public static let ledgerMismatch = Self(rawValue: 7)
+    public static let unexpectedMessage = Self(rawValue: 8)
+    public static let busy = Self(rawValue: 9)
+    public static let timeout = Self(rawValue: 10)
+    public static let shuttingDown = Self(rawValue: 11)
+    public static let storageFailed = Self(rawValue: 12)
+    public static let sameNode = Self(rawValue: 13)
+
+    public var description: String {
+        switch self {
+        case .notCarnet: "not-carnet"
+        case .unsupportedVersion: "unsupported-version"
+        case .frameTooLarge: "frame-too-large"
+        case .malformed: "malformed"
+        case .authenticationFailed: "authentication-failed"
+        case .badMAC: "bad-mac"
+        case .ledgerMismatch: "ledger-mismatch"
+        case .unexpectedMessage: "unexpected-message"
+        case .busy: "busy"
+        case .timeout: "timeout"
+        case .shuttingDown: "shutting-down"
+        case .storageFailed: "storage-failed"
+        case .sameNode: "same-node"
+        default: "error-\(rawValue)"
+        }
+    }
+}

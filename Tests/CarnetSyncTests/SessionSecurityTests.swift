@@ -1,0 +1,187 @@
+import CarnetCore
+import CarnetSync
+import CarnetTestKit
+import CarnetWire
+import Testing
+
+private func sides(dialerSecret: [UInt8] = testSecret, listenerSecret: [UInt8] = testSecret,
+                   dialerNonce: UInt8 = 1, listenerNonce: UInt8 = 2) -> (Side, Side) {
+    let history = RandomHistory(seed: 5, nodes: 3, steps: 40)
+    return (Side(role: .dialer, replica: history.replicas[0], secret: dialerSecret, nonceSeed: dialerNonce),
+            Side(role: .listener, replica: history.replicas[1], secret: listenerSecret, nonceSeed: listenerNonce))
+}
+
+/// The frame types in `bytes`, read as a stream that starts after the HELLO exchange.
+private func frameTypes(_ bytes: [UInt8]) -> [FrameType] {
+    var decoder = FrameDecoder()
+    decoder.feed(bytes)
+    var types: [FrameType] = []
+    while let frame = try? decoder.next() { types.append(frame.type) }
+    return types
+}
+
+private func failure(_ end: SessionEnd?) -> SessionErrorCode? {
+    switch end?.outcome {
+    case let .failed(code, _)?, let .closedByPeer(code, _)?: code
+    default: nil
+    }
+}
+
+struct SessionAuthenticationTests {
+    @Test func aWrongSecretFailsOnBothSidesAndNoLedgerDataFlows() {
+        let (dialer, listener) = sides(dialerSecret: Array("another secret entirely, 32 byte".utf8))
+        var pair = SessionPair(dialer: dialer, listener: listener, seed: 1)
+        var listenerSent: [UInt8] = []
+        pair.start()
+        listenerSent += pair.toDialer
+        // Run by hand so that every byte the listener sends is recorded.
+        while !pair.toListener.isEmpty || !pair.toDialer.isEmpty {
+            if !pair.toListener.isEmpty, !pair.listener.session.isClosed {
+                let bytes = pair.toListener
+                pair.toListener = []
+                let out = pair.listener.carryOut(pair.listener.session.receive(bytes, now: .zero), now: .zero)
+                listenerSent += out
+                pair.toDialer += out
+            } else if !pair.toDialer.isEmpty, !pair.dialer.session.isClosed {
+                let bytes = pair.toDialer
+                pair.toDialer = []
+                pair.toListener += pair.dialer.carryOut(pair.dialer.session.receive(bytes, now: .zero), now: .zero)
+            } else {
+                break
+            }
+        }
+        #expect(failure(pair.dialer.end) == .authenticationFailed, "\(String(describing: pair.dialer.end))")
+        #expect(pair.dialer.end?.description.contains("secret") == true)
+        #expect(failure(pair.listener.end) == .authenticationFailed, "\(String(describing: pair.listener.end))")
+        // The listener sent its HELLO and proof, nothing of the ledger.
+        #expect(frameTypes(listenerSent).allSatisfy { [.hello, .proof, .error].contains($0) }, "\(frameTypes(listenerSent))")
+        #expect(pair.dialer.identifiedPeer == nil && pair.listener.identifiedPeer == nil)
+        #expect(pair.dialer.persistedBatches == 0 && pair.listener.persistedBatches == 0)
+    }
+
+    @Test func aReplayedHandshakeFails() {
+        // Record an honest dialer's bytes, then replay them to a listener with a fresh nonce.
+        let (dialer, listener) = sides()
+        var honest = SessionPair(dialer: dialer, listener: listener, seed: 2)
+        honest.start()
+        var recorded = honest.toListener
+        let toDialer = honest.toDialer
+        honest.toListener = []
+        let listenerReply = honest.listener.carryOut(honest.listener.session.receive(recorded, now: .zero), now: .zero)
+        recorded += honest.dialer.carryOut(honest.dialer.session.receive(toDialer + listenerReply, now: .zero), now: .zero)
+        #expect(honest.dialer.session.isAuthenticated)
+
+        let (_, fresh) = sides(listenerNonce: 9)
+        var victim = fresh
+        _ = victim.carryOut(victim.session.start(now: .zero), now: .zero)
+        _ = victim.carryOut(victim.session.receive(recorded, now: .zero), now: .zero)
+        #expect(failure(victim.end) == .authenticationFailed, "\(String(describing: victim.end))")
+        #expect(victim.persistedBatches == 0 && victim.identifiedPeer == nil)
+    }
+
+    @Test func aReflectedProofFails() {
+        // An attacker dials a listener and sends the listener's own HELLO nonce and proof back.
+        var listener = sides().1
+        let hello = listener.carryOut(listener.session.start(now: .zero), now: .zero)
+        let attackerHello = Frame(type: .hello, payload: SessionMessage.hello(HelloMessage(role: .dialer, nonce: [UInt8](repeating: 7, count: 32))).body).encoded
+        let proof = listener.carryOut(listener.session.receive(attackerHello, now: .zero), now: .zero)
+        #expect(!hello.isEmpty && !proof.isEmpty)
+        _ = listener.carryOut(listener.session.receive(proof, now: .zero), now: .zero)
+        #expect(failure(listener.end) == .authenticationFailed)
+    }
+
+    @Test func alteredOrInjectedBytesAfterTheHandshakeCloseTheSession() {
+        let seed = testSeed(default: 0xB17F)
+        var rng = SplitMix64(seed: seed)
+        for round in 0..<30 {
+            let (dialer, listener) = sides()
+            var pair = SessionPair(dialer: dialer, listener: listener, seed: seed &+ UInt64(round))
+            pair.start()
+            // Let the handshake finish (two deliveries each way), then flip one bit in the
+            // next bytes the dialer sends.
+            pair.toDialer += pair.listener.carryOut(pair.listener.session.receive(pair.toListener, now: .zero), now: .zero)
+            pair.toListener = []
+            let flight = pair.dialer.carryOut(pair.dialer.session.receive(pair.toDialer, now: .zero), now: .zero)
+            pair.toDialer = []
+            #expect(pair.dialer.session.isAuthenticated)
+            let proofLength = 4 + 1 + 32
+            var altered = flight
+            let bit = proofLength * 8 + Int.random(in: 0..<((altered.count - proofLength) * 8), using: &rng)
+            altered[bit / 8] ^= UInt8(1 << (bit % 8))
+            _ = pair.listener.carryOut(pair.listener.session.receive(altered, now: .zero), now: .zero)
+            let code = failure(pair.listener.end)
+            #expect(code == .badMAC || code == .frameTooLarge || code == .malformed,
+                    "seed \(seed) round \(round): \(String(describing: pair.listener.end))")
+            #expect(pair.listener.identifiedPeer == nil || pair.listener.persistedBatches == 0 || code != nil)
+        }
+    }
+}
+
+struct SessionStreamErrorTests {
+    private func listenerAnswer(to bytes: [UInt8]) -> (SessionEnd?, [FrameType]) {
+        var listener = sides().1
+        _ = listener.carryOut(listener.session.start(now: .zero), now: .zero)
+        let answer = listener.carryOut(listener.session.receive(bytes, now: .zero), now: .zero)
+        return (listener.end, frameTypes(answer))
+    }
+
+    @Test func somethingThatIsNotCarnetGetsAClearErrorAndAClose() {
+        let (end, types) = listenerAnswer(to: Array("GET / HTTP/1.1\r\nHost: hub\r\n\r\n".utf8))
+        #expect(failure(end) == .notCarnet)
+        #expect(types == [], "the answer is an ERROR frame; the stream reader expects a HELLO first")
+    }
+
+    @Test func anotherProtocolVersionIsNamed() {
+        var hello = Frame(type: .hello, payload: SessionMessage.hello(HelloMessage(role: .dialer, nonce: [UInt8](repeating: 3, count: 32))).body).encoded
+        hello[4 + 1 + 6 + 1] = 7  // version 7
+        let (end, _) = listenerAnswer(to: hello)
+        #expect(failure(end) == .unsupportedVersion)
+        #expect(end?.description.contains("version 7") == true, "\(String(describing: end))")
+    }
+
+    @Test func anOversizedFrameIsRefusedBeforeItArrives() {
+        let (dialer, listener) = sides()
+        var pair = SessionPair(dialer: dialer, listener: listener, seed: 3)
+        pair.start()
+        pair.run()  // completes; now start another listener and send HELLO + a 2 GiB frame header
+        var fresh = sides(listenerNonce: 5).1
+        _ = fresh.carryOut(fresh.session.start(now: .zero), now: .zero)
+        let hello = Frame(type: .hello, payload: SessionMessage.hello(HelloMessage(role: .dialer, nonce: [UInt8](repeating: 4, count: 32))).body).encoded
+        _ = fresh.carryOut(fresh.session.receive(hello + [0x80, 0, 0, 0, 0x02], now: .zero), now: .zero)
+        #expect(failure(fresh.end) == .frameTooLarge)
+    }
+
+    @Test func aSilentPeerTimesOutDuringTheHandshake() {
+        var listener = sides().1
+        _ = listener.carryOut(listener.session.start(now: .zero), now: .zero)
+        _ = listener.carryOut(listener.session.tick(now: .seconds(5)), now: .seconds(5))
+        #expect(listener.end == nil)
+        _ = listener.carryOut(listener.session.tick(now: .seconds(16)), now: .seconds(16))
+        #expect(failure(listener.end) == .timeout)
+    }
+
+    @Test func twoDialersOrAnEchoedNonceAreRefused() {
+        var a = sides().0
+        let helloA = a.carryOut(a.session.start(now: .zero), now: .zero)
+        var b = sides(dialerNonce: 8).0
+        _ = b.carryOut(b.session.start(now: .zero), now: .zero)
+        _ = b.carryOut(b.session.receive(helloA, now: .zero), now: .zero)
+        #expect(failure(b.end) == .unexpectedMessage)
+        var listener = sides().1
+        _ = listener.carryOut(listener.session.start(now: .zero), now: .zero)
+        let echo = Frame(type: .hello, payload: SessionMessage.hello(HelloMessage(role: .dialer, nonce: [UInt8](repeating: 2, count: 32))).body).encoded
+        _ = listener.carryOut(listener.session.receive(echo, now: .zero), now: .zero)
+        #expect(failure(listener.end) == .unexpectedMessage)
+    }
+
+    @Test func anotherLedgerIsRefusedAfterAuthentication() {
+        let history = RandomHistory(seed: 5, nodes: 3, steps: 40)
+        let dialer = Side(role: .dialer, replica: history.replicas[0], secret: testSecret, nonceSeed: 1, ledger: "other")
+        let listener = Side(role: .listener, replica: history.replicas[1], secret: testSecret, nonceSeed: 2)
+        var pair = SessionPair(dialer: dialer, listener: listener, seed: 4)
+        pair.start()
+        pair.run()
+        #expect(failure(pair.listener.end) == .ledgerMismatch || failure(pair.dialer.end) == .ledgerMismatch)
+        #expect(pair.listener.persistedBatches == 0 && pair.dialer.persistedBatches == 0)
+    }
+}
