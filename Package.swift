@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "CarnetStore", targets: ["CarnetStore"]),
         .library(name: "CarnetSync", targets: ["CarnetSync"]),
         .library(name: "CarnetNet", targets: ["CarnetNet"]),
+        .library(name: "CarnetNode", targets: ["CarnetNode"]),
     ],
     targets: [
         // Pure layers: standard library only, no Foundation, no Glibc, no async.
@@ -29,12 +30,18 @@ let package = Package(
         .target(name: "CarnetStore", dependencies: ["CarnetCore", "CarnetWire", "CarnetSystem"]),
         // The only home of sockets: blocking TCP calls with timeouts, run on dedicated threads.
         .target(name: "CarnetNet", dependencies: ["CarnetSystem"]),
+        // The shell: a shared store, sessions over TCP on their own threads, the server and
+        // its peer schedule; what the CLI's sync, serve and status use.
+        .target(
+            name: "CarnetNode",
+            dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetSync", "CarnetStore", "CarnetNet", "CarnetSystem"]
+        ),
         // Test support: seeded randomness and random-history generators.
         .target(name: "CarnetTestKit", dependencies: ["CarnetCore", "CarnetLedger"]),
         // The command line.
         .executableTarget(
             name: "carnet",
-            dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetWorkload"]
+            dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetWorkload", "CarnetStore", "CarnetSystem", "CarnetNode"]
         ),
         .testTarget(name: "CarnetCoreTests", dependencies: ["CarnetCore", "CarnetTestKit"]),
         .testTarget(
@@ -57,6 +64,10 @@ let package = Package(
             dependencies: ["CarnetCore", "CarnetWire", "CarnetSystem", "CarnetStore", "CarnetTestKit", "carnet-crash-child"]
         ),
         .testTarget(name: "CarnetNetTests", dependencies: ["CarnetNet", "CarnetSystem"]),
+        .testTarget(
+            name: "CarnetNodeTests",
+            dependencies: ["CarnetCore", "CarnetLedger", "CarnetSync", "CarnetStore", "CarnetNet", "CarnetNode", "CarnetTestKit"]
+        ),
         .testTarget(
             name: "CarnetWorkloadTests",
             dependencies: ["CarnetCore", "CarnetLedger", "CarnetWorkload", "CarnetWire"],

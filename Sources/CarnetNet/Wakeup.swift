@@ -44,6 +44,14 @@ public final class Wakeup: Sendable {
         while write(writeEnd, &byte, 1) < 0 && errno == EINTR {}
     }
 
+    /// Sleeps until signalled or `timeout` passes; true when signalled. Does not drain:
+    /// a wakeup used as a stop signal stays set for every thread that waits on it.
+    public func waitAlone(timeout: Duration) throws(NetError) -> Bool {
+        let ready = try Poll.wait([(fileDescriptor, Poll.readable)], until: Poll.deadline(after: timeout),
+                                  operation: "wait", address: SocketAddress(host: "wakeup", port: 0))
+        return !ready.timedOut
+    }
+
     /// Empties the pipe, so that the next wait sleeps until the next `signal()`.
     public func drain() {
         var buffer = [UInt8](repeating: 0, count: 64)

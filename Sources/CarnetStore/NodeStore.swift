@@ -193,9 +193,12 @@ public struct NodeStore: ~Copyable {
         }
     }
 
-    /// Picks up events another process (the CLI, a server) appended to this node's log.
+    /// Picks up events another process (the CLI, a server) appended to this node's log;
+    /// returns them (a server pushes them to its live peers).
     @discardableResult
-    public mutating func refresh() throws(StoreError) -> ReceiveSummary {
-        replica.receive(contentsOf: try log.refresh())
+    public mutating func refresh() throws(StoreError) -> [Event] {
+        let events = try log.refresh()
+        replica.receive(contentsOf: events)
+        return events
     }
 }

@@ -139,10 +139,16 @@ public enum Directory {
         return (UInt64(info.st_dev), UInt64(info.st_ino))
     }
 
+    /// The temporary name `writeAtomically` uses for `path`: per process, so that two
+    /// processes replacing the same file never write into one temporary.
+    public static func temporaryPath(for path: String) -> String {
+        path + ".\(getpid()).tmp"
+    }
+
     /// Writes a small file atomically: a temporary file, fsync, rename over the old one,
     /// fsync of the directory. A crash leaves either the old content or the new.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, in directory: String) throws(SystemError) {
-        let temporary = path + ".tmp"
+        let temporary = temporaryPath(for: path)
         do {
             let file = try File(path: temporary, create: true, truncate: true)
             try file.write(bytes, at: 0)

@@ -135,7 +135,7 @@ struct CheckpointTests {
         let fixture = try CheckpointFixture(seed: seed)
         defer { fixture.directory.cleanUp() }
         let before = try fixture.checkpointBytes()
-        let temporary = fixture.checkpointPath + ".tmp"
+        let temporary = Directory.temporaryPath(for: fixture.checkpointPath)
         for rule in [FaultInjection.Rule(.write, pathSuffix: temporary, effect: .fail(ENOSPC)),
                      FaultInjection.Rule(.fsync, pathSuffix: temporary, effect: .fail(EIO)),
                      FaultInjection.Rule(.rename, pathSuffix: fixture.checkpointPath, effect: .fail(EIO))] {

@@ -1,0 +1,152 @@
+import CarnetCore
+import CarnetSystem
+import CarnetWire
+
+/// What a node knows about one peer address: when it last synced, the last error, and the
+/// peer's summary as the last complete session left it (so the next session can send what
+/// the peer probably lacks before its summary arrives, and `status` can say what it lacks).
+public struct PeerRecord: Sendable, Equatable {
+    public var address: String
+    public var lastSyncMillis: UInt64?
+    public var lastErrorMillis: UInt64?
+    public var lastError: String?
+    public var peerNode: NodeID?
+    public var peerLabel: String?
+    public var remembered: HistorySummary?
+
+    public init(address: String) {
+        self.address = address
+    }
+
+    /// Events this node holds beyond the peer's remembered version vector: what the peer
+    /// lacked when last seen, plus everything learned since (exact without forks).
+    public func lacks(given own: VersionVector) -> UInt64? {
+        guard let remembered else { return nil }
+        return own.sortedEntries.reduce(0) { $0 + ($1.seq > remembered.versionVector[$1.node] ? $1.seq - remembered.versionVector[$1.node] : 0) }
+    }
+}
+
+/// The peers `carnet serve` dials (`peers`, one address per line) and what each session
+/// taught about each peer (`peer-state`), both in the node's directory, replaced
+/// atomically. Two processes updating at once may lose one update (the later wins); the
+/// file is never half-written.
+public enum PeerBook {
+    public static let peersFile = "peers"
+    public static let stateFile = "peer-state"
+
+    public static func configured(directory: String) throws(NodeError) -> [String] {
+        let path = directory + "/" + peersFile
+        guard Directory.exists(path) else { return [] }
+        do {
+            let text = String(decoding: try File(path: path).readAll(), as: UTF8.self)
+            return text.split(separator: "\n").map { $0.trimmingSpaces }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        } catch {
+            throw .peers("cannot read \(path): \(error)")
+        }
+    }
+
+    /// Adds `address` (already validated by the caller); false when it was there.
+    @discardableResult
+    public static func add(_ address: String, directory: String) throws(NodeError) -> Bool {
+        var peers = try configured(directory: directory)
+        guard !peers.contains(address) else { return false }
+        peers.append(address)
+        try write(peers, directory: directory)
+        return true
+    }
+
+    @discardableResult
+    public static func remove(_ address: String, directory: String) throws(NodeError) -> Bool {
+        var peers = try configured(directory: directory)
+        guard let index = peers.firstIndex(of: address) else { return false }
+        peers.remove(at: index)
+        try write(peers, directory: directory)
+        return true
+    }
+
+    private static func write(_ peers: [String], directory: String) throws(NodeError) {
+        let text = peers.map { $0 + "\n" }.joined()
+        do {
+            try Directory.writeAtomically(Array(text.utf8), to: directory + "/" + peersFile, in: directory)
+        } catch {
+            throw .peers("cannot write the peer list: \(error)")
+        }
+    }
+
+    // MARK: - State
+
+    /// Every peer's record, by address (a missing or damaged file gives none: it is only
+    /// a cache of what sessions learned).
+    public static func states(directory: String) -> [String: PeerRecord] {
+        guard let bytes = try? File(path: directory + "/" + stateFile).readAll() else { return [:] }
+        var records: [String: PeerRecord] = [:]
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 8, fields[0] == "peer" else { continue }
+            var record = PeerRecord(address: fields[1])
+            record.lastSyncMillis = UInt64(fields[2])
+            record.lastErrorMillis = UInt64(fields[3])
+            record.lastError = fields[4].isEmpty ? nil : unescape(fields[4])
+            record.peerNode = NodeID(hex: fields[5])
+            record.peerLabel = fields[6].isEmpty ? nil : unescape(fields[6])
+            record.remembered = Hex.decode(fields[7]).flatMap { try? SummaryCoding.decode($0) }
+            records[record.address] = record
+        }
+        return records
+    }
+
+    /// Serializes this process's updates (sessions of `serve` end on several threads).
+    private static let lock = Lock()
+
+    /// Records what a session did with `address`.
+    public static func record(_ report: SessionReport, address: String, directory: String, wallMillis: UInt64) {
+        lock.withLock { recordLocked(report, address: address, directory: directory, wallMillis: wallMillis) }
+    }
+
+    private static func recordLocked(_ report: SessionReport, address: String, directory: String, wallMillis: UInt64) {
+        var records = states(directory: directory)
+        var record = records[address] ?? PeerRecord(address: address)
+        if let peer = report.peer {
+            record.peerNode = peer.node
+            record.peerLabel = peer.label
+        }
+        if report.succeeded {
+            record.lastSyncMillis = wallMillis
+            if let summary = report.peerSummaryAtEnd { record.remembered = summary }
+        }
+        if let failure = report.failure {
+            record.lastError = failure
+            record.lastErrorMillis = wallMillis
+        } else if report.succeeded {
+            record.lastError = nil
+            record.lastErrorMillis = nil
+        }
+        records[address] = record
+        let text = records.keys.sorted().map { key -> String in
+            let r = records[key]!
+            return ["peer", r.address, r.lastSyncMillis.map(String.init) ?? "", r.lastErrorMillis.map(String.init) ?? "",
+                    escape(r.lastError ?? ""), r.peerNode?.hex ?? "", escape(r.peerLabel ?? ""),
+                    r.remembered.map { Hex.encode(SummaryCoding.encode($0)) } ?? ""].joined(separator: "\t") + "\n"
+        }.joined()
+        try? Directory.writeAtomically(Array(text.utf8), to: directory + "/" + stateFile, in: directory)
+    }
+
+    private static func escape(_ text: String) -> String {
+        text.replacingTabsAndNewlines
+    }
+
+    private static func unescape(_ text: String) -> String { text }
+}
+
+extension Substring {
+    var trimmingSpaces: String {
+        String(drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed())
+    }
+}
+
+extension String {
+    /// Tabs and line breaks become spaces: the state file is one record per line.
+    var replacingTabsAndNewlines: String {
+        String(map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : $0 })
+    }
+}

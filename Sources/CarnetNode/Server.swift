@@ -1,0 +1,231 @@
+import CarnetCore
+import CarnetNet
+import CarnetSync
+import CarnetSystem
+import CarnetWire
+import Foundation
+
+/// `carnet serve`: accepts peers, dials the configured ones on a schedule (backoff and
+/// jitter after failures), keeps sessions live so new events are pushed as they come, and
+/// picks up what the CLI writes to the same store. Every session runs on its own thread;
+/// nothing blocks the Swift concurrency pool.
+public final class Server: Sendable {
+    public struct Configuration: Sendable {
+        public var listen: SocketAddress?
+        public var peers: [SocketAddress] = []
+        /// Between two sessions with a dialed peer that ended well.
+        public var interval: Duration = .seconds(30)
+        /// Sessions at once, accepted and dialed together; more are told `busy`.
+        public var maxSessions = 256
+        public var connectTimeout: Duration = .seconds(10)
+        public var session = SessionSettings()
+        public var seed: UInt64 = 0
+
+        public init() {}
+    }
+
+    private let store: SharedStore
+    private let secret: LedgerSecret
+    private let configuration: Configuration
+    private let log: @Sendable (String) -> Void
+    private let state = ServerState()
+    private let wakeup: Wakeup
+    private let listener: TCPListener?
+    private let threads = DispatchGroup()
+
+    /// Binds the listening socket at once, so a port in use is an error before anything
+    /// else starts.
+    public init(store: SharedStore, secret: LedgerSecret, configuration: Configuration,
+                log: @escaping @Sendable (String) -> Void) throws(NodeError) {
+        self.store = store
+        self.secret = secret
+        self.configuration = configuration
+        self.log = log
+        do {
+            wakeup = try Wakeup()
+            listener = try configuration.listen.map { address throws(NetError) in try TCPListener(address: address) }
+        } catch {
+            throw .network("cannot listen on \(configuration.listen?.description ?? "-"): \(error)")
+        }
+    }
+
+    /// The port actually listened on (useful with port 0).
+    public var port: UInt16? { listener?.port }
+
+    /// Active sessions right now.
+    public var sessionCount: Int { state.sessionCount }
+
+    /// Runs until `stop()`: returns after every session has ended and the status is saved.
+    public func run() {
+        if let listener {
+            spawn { self.acceptLoop(listener) }
+        }
+        for (index, peer) in configuration.peers.enumerated() {
+            spawn { self.dialLoop(peer, seed: self.configuration.seed &+ UInt64(index)) }
+        }
+        spawn { self.maintenanceLoop() }
+        threads.wait()
+        if let failure = store.saveStatusIfChanged(force: true) { log("warning: \(failure)") }
+    }
+
+    /// Stops accepting and dialing, ends every session (telling peers why); any thread.
+    public func stop() {
+        for runner in state.stopAll() { runner.stop() }
+        wakeup.signal()
+        listener?.close()
+    }
+
+    private func spawn(_ body: @escaping @Sendable () -> Void) {
+        threads.enter()
+        let thread = Thread { [threads] in
+            body()
+            threads.leave()
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    // MARK: - Accepting
+
+    private func acceptLoop(_ listener: TCPListener) {
+        log("listening on \(listener.address.host):\(listener.port)")
+        while !state.stopping {
+            let connection: TCPConnection?
+            do {
+                connection = try listener.accept(timeout: .seconds(1), wakeup: wakeup)
+            } catch {
+                if state.stopping { break }
+                log("accept failed: \(error); retrying in 1 s")
+                Thread.sleep(forTimeInterval: 1)
+                continue
+            }
+            guard let connection else { continue }
+            guard let runner = try? SessionRunner(connection: connection), state.admit(runner, limit: configuration.maxSessions) else {
+                refuseBusy(connection)
+                continue
+            }
+            spawn {
+                let report = runner.run(role: .listener, store: self.store, secret: self.secret, live: true,
+                                        settings: self.configuration.session)
+                self.state.finish(runner)
+                self.logSession(report)
+            }
+        }
+    }
+
+    /// Too many sessions: a HELLO and an ERROR `busy`, so the peer's message is clear.
+    private func refuseBusy(_ connection: TCPConnection) {
+        var generator = SystemRandomNumberGenerator()
+        let nonce = (0..<HelloMessage.nonceLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let hello = Frame(type: .hello, payload: SessionMessage.hello(HelloMessage(role: .listener, nonce: nonce)).body)
+        let busy = Frame(type: .error, payload: SessionMessage.error(ErrorMessage(
+            code: .busy, message: "the node has \(configuration.maxSessions) sessions open; try again later")).body)
+        try? connection.send(hello.encoded + busy.encoded, timeout: .seconds(2))
+        connection.shutdownWrite()
+        connection.close()
+        log("refused a session from \(connection.peer): \(configuration.maxSessions) sessions open")
+    }
+
+    // MARK: - Dialing
+
+    private func dialLoop(_ peer: SocketAddress, seed: UInt64) {
+        var backoff = Backoff(seed: seed)
+        while !state.stopping {
+            let report = dialOnce(peer)
+            let wait: Duration
+            if let report, report.succeeded {
+                backoff.reset()
+                wait = configuration.interval
+            } else {
+                wait = backoff.nextDelay()
+            }
+            if state.stopping { break }
+            _ = try? wakeup.waitAlone(timeout: wait)
+        }
+    }
+
+    private func dialOnce(_ peer: SocketAddress) -> SessionReport? {
+        let address = peer.description
+        let connection: TCPConnection
+        do {
+            connection = try TCPConnection.connect(to: peer, timeout: configuration.connectTimeout)
+        } catch {
+            var report = SessionReport(address: address, role: .dialer)
+            report.transportError = "cannot reach \(address): \(error)"
+            PeerBook.record(report, address: address, directory: store.directory, wallMillis: Self.wallMillis)
+            log("peer \(address): \(report.transportError!)")
+            return report
+        }
+        guard let runner = try? SessionRunner(connection: connection), state.admit(runner, limit: configuration.maxSessions) else {
+            connection.close()
+            return nil
+        }
+        let remembered = PeerBook.states(directory: store.directory)[address]?.remembered
+        let report = runner.run(role: .dialer, store: store, secret: secret, live: true, rememberedPeer: remembered,
+                                settings: configuration.session)
+        state.finish(runner)
+        PeerBook.record(report, address: address, directory: store.directory, wallMillis: Self.wallMillis)
+        logSession(report)
+        return report
+    }
+
+    // MARK: - Maintenance
+
+    /// Picks up the CLI's writes twice a second (pushed to live peers at once) and keeps
+    /// the status file fresh.
+    private func maintenanceLoop() {
+        var ticks = 0
+        while !state.stopping {
+            _ = try? wakeup.waitAlone(timeout: .milliseconds(500))
+            if state.stopping { break }
+            do {
+                try store.refresh()
+            } catch {
+                log("warning: cannot read the log: \(error)")
+            }
+            ticks += 1
+            if ticks % 4 == 0, let failure = store.saveStatusIfChanged() { log("warning: \(failure)") }
+        }
+    }
+
+    private func logSession(_ report: SessionReport) {
+        let who = report.peer.map { "\($0.label) (\($0.node.short))" } ?? report.address
+        let stats = report.statistics
+        var line = "session with \(who): received \(stats.eventsReceivedNew) new events, sent \(stats.eventsSent)"
+            + " (\(stats.bytesReceived) bytes in, \(stats.bytesSent) out)"
+        if let failure = report.failure { line += "; ended: \(failure)" }
+        log(line)
+    }
+
+    static var wallMillis: UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
+}
+
+/// The server's shared bookkeeping: the sessions running, and whether it is stopping.
+private final class ServerState: @unchecked Sendable {
+    // `@unchecked Sendable` is sound: every property is only touched under `lock`.
+    private let lock = Lock()
+    private var runners: [ObjectIdentifier: SessionRunner] = [:]
+    private var isStopping = false
+
+    var stopping: Bool { lock.withLock { isStopping } }
+    var sessionCount: Int { lock.withLock { runners.count } }
+
+    func admit(_ runner: SessionRunner, limit: Int) -> Bool {
+        lock.withLock {
+            guard !isStopping, runners.count < limit else { return false }
+            runners[ObjectIdentifier(runner)] = runner
+            return true
+        }
+    }
+
+    func finish(_ runner: SessionRunner) {
+        lock.withLock { _ = runners.removeValue(forKey: ObjectIdentifier(runner)) }
+    }
+
+    func stopAll() -> [SessionRunner] {
+        lock.withLock {
+            isStopping = true
+            return Array(runners.values)
+        }
+    }
+}

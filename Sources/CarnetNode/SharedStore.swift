@@ -1,0 +1,162 @@
+import CarnetCore
+import CarnetLedger
+import CarnetStore
+import CarnetSync
+import CarnetSystem
+import CarnetWire
+
+/// The node's store shared by every session thread of `carnet serve` (and by `carnet
+/// sync`'s one session): one lock around the `NodeStore`, so persisting a batch, computing
+/// what a peer lacks and taking in the CLI's writes never interleave.
+///
+/// `@unchecked Sendable` is sound: every stored property is either immutable or touched
+/// only under `lock` (a pthread mutex), and the store is never handed out.
+public final class SharedStore: @unchecked Sendable {
+    private let lock = Lock()
+    private var store: NodeStore
+    /// Events in the order this process learned them (written, received, or appended by
+    /// another process), for live sessions to push; trimmed as sessions read it.
+    private var feed: [(event: Event, from: Int)] = []
+    private var feedBase = 0
+    private var cursors: [Int: Int] = [:]
+    private var nextSessionID = 1
+    private var listeners: [Int: @Sendable () -> Void] = [:]
+    private var changedSinceStatus = false
+    public let directory: String
+
+    public init(directory: String, wallMillis: UInt64) throws(NodeError) {
+        do {
+            store = try NodeStore(directory: directory, wallMillis: wallMillis) {
+                var generator = SystemRandomNumberGenerator()
+                return NodeID(using: &generator)
+            }
+        } catch {
+            throw .store(error.description)
+        }
+        self.directory = directory
+    }
+
+    public var identity: NodeIdentity { lock.withLock { store.identity } }
+
+    /// What this node tells a peer after authentication.
+    public func summaryMessage(live: Bool) -> SummaryMessage {
+        lock.withLock {
+            SummaryMessage(live: live, node: store.identity.node, ledger: store.identity.ledger,
+                           label: store.identity.label, summary: store.replica.summary)
+        }
+    }
+
+    public var summary: HistorySummary { lock.withLock { store.replica.summary } }
+
+    public func eventsMissing(from peer: HistorySummary) -> [Event] {
+        lock.withLock { store.replica.eventsMissing(from: peer) }
+    }
+
+    /// Persists a batch from a peer (one fsynced record) and applies it. Returns how many
+    /// events were new to this store and whether the batch revealed a fork (the session
+    /// then re-summarizes).
+    public func receive(_ events: [Event], fromSession session: Int) throws(NodeError) -> (newEvents: Int, revealedFork: Bool) {
+        let (result, wake) = try lock.withLock { () throws(NodeError) -> ((Int, Bool), [@Sendable () -> Void]) in
+            let forksBefore = store.replica.forks.count
+            var seen = Set<EventID>()
+            let fresh = events.filter { !store.replica.history.contains($0.id) && seen.insert($0.id).inserted }
+            do throws(StoreError) {
+                try store.receive(events)
+            } catch {
+                throw .store(error.description)
+            }
+            guard !fresh.isEmpty else { return ((0, false), []) }
+            appendToFeed(fresh, from: session)
+            changedSinceStatus = true
+            return ((fresh.count, store.replica.forks.count > forksBefore), Array(listeners.filter { $0.key != session }.values))
+        }
+        for notify in wake { notify() }
+        return result
+    }
+
+    /// Takes in what other processes (the CLI) appended to the log; wakes live sessions.
+    @discardableResult
+    public func refresh() throws(NodeError) -> Int {
+        let (count, wake) = try lock.withLock { () throws(NodeError) -> (Int, [@Sendable () -> Void]) in
+            let events: [Event]
+            do throws(StoreError) {
+                events = try store.refresh()
+            } catch {
+                throw .store(error.description)
+            }
+            guard !events.isEmpty else { return (0, []) }
+            changedSinceStatus = true
+            appendToFeed(events, from: 0)
+            return (events.count, Array(listeners.values))
+        }
+        for notify in wake { notify() }
+        return count
+    }
+
+    // MARK: - Live feed
+
+    /// Registers a live session; `wake` is called (from any thread) when there is news.
+    public func register(wake: @escaping @Sendable () -> Void) -> Int {
+        lock.withLock {
+            let id = nextSessionID
+            nextSessionID += 1
+            listeners[id] = wake
+            cursors[id] = feedBase + feed.count
+            return id
+        }
+    }
+
+    public func unregister(_ session: Int) {
+        lock.withLock {
+            listeners[session] = nil
+            cursors[session] = nil
+            trimFeed()
+        }
+    }
+
+    /// Events learned since this session last asked, except those its own peer sent.
+    public func news(for session: Int) -> [Event] {
+        lock.withLock {
+            guard let cursor = cursors[session] else { return [] }
+            let start = cursor - feedBase
+            let events = feed[start...].filter { $0.from != session }.map(\.event)
+            cursors[session] = feedBase + feed.count
+            trimFeed()
+            return events
+        }
+    }
+
+    private func appendToFeed(_ events: [Event], from session: Int) {
+        guard !listeners.isEmpty else { return }
+        feed += events.map { ($0, session) }
+    }
+
+    private func trimFeed() {
+        let low = cursors.values.min() ?? (feedBase + feed.count)
+        let drop = low - feedBase
+        if drop > 0 {
+            feed.removeFirst(drop)
+            feedBase = low
+        }
+    }
+
+    // MARK: - Status
+
+    /// Rewrites the status file (and a checkpoint when due) if anything changed, so that
+    /// `carnet status` answers at once. Failures are returned, never thrown: every event
+    /// is already durable in the log.
+    public func saveStatusIfChanged(force: Bool = false) -> String? {
+        lock.withLock { () -> String? in
+            guard changedSinceStatus || force else { return nil }
+            changedSinceStatus = false
+            do throws(StoreError) {
+                try store.saveCheckpointIfDue()
+                let conflicts = Conflicts.all(replica: store.replica).count
+                try store.saveStatus(derived: ["conflicts": conflicts])
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+    }
+}
