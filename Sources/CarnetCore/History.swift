@@ -162,6 +162,15 @@ public struct History: Sendable {
         return history.chain + history.branches.values.sorted { $0.id < $1.id }
     }
 
+    /// The events held at one dot: one, or several when the node forked there.
+    public func events(of node: NodeID, at seq: UInt64) -> [Event] {
+        guard let history = history(of: node), seq >= 1 else { return [] }
+        var out: [Event] = []
+        if seq <= UInt64(history.chain.count) { out.append(history.chain[Int(seq - 1)]) }
+        if !history.branches.isEmpty { out += history.branches.values.filter { $0.dot.seq == seq } }
+        return out
+    }
+
     /// Events of `node` off its first branch, by (seq, hash).
     public func branchEvents(of node: NodeID) -> [Event] {
         guard let history = history(of: node), !history.branches.isEmpty else { return [] }

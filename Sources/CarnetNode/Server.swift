@@ -160,9 +160,7 @@ public final class Server: Sendable {
             connection.close()
             return nil
         }
-        let remembered = PeerBook.states(directory: store.directory)[address]?.remembered
-        let report = runner.run(role: .dialer, store: store, secret: secret, live: true, rememberedPeer: remembered,
-                                settings: configuration.session)
+        let report = runner.run(role: .dialer, store: store, secret: secret, live: true, settings: configuration.session)
         state.finish(runner)
         PeerBook.record(report, address: address, directory: store.directory, wallMillis: Self.wallMillis)
         logSession(report)

@@ -58,14 +58,14 @@ public final class SessionRunner: Sendable {
     }
 
     public func run(role: SessionRole, store: SharedStore, secret: LedgerSecret, live: Bool,
-                    rememberedPeer: HistorySummary? = nil, settings: SessionSettings = SessionSettings()) -> SessionReport {
+                    settings: SessionSettings = SessionSettings()) -> SessionReport {
         let clock = ContinuousClock()
         let started = clock.now
         func now() -> Duration { clock.now - started }
         var generator = SystemRandomNumberGenerator()
         let nonce = (0..<HelloMessage.nonceLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
         var session = Session(role: role, secret: secret.bytes, nonce: nonce, local: store.summaryMessage(live: live),
-                              rememberedPeer: rememberedPeer, settings: settings)
+                              settings: settings)
         var report = SessionReport(address: connection.peer.description, role: role)
         let wakeup = self.wakeup
         let feedID = store.register { wakeup.signal() }
@@ -92,7 +92,7 @@ public final class SessionRunner: Sendable {
                     } catch {
                         queue += session.persistFailed(batch: batch, reason: error.description, now: now())
                     }
-                case let .offerEventsMissing(summary, _):
+                case let .offerEventsMissing(summary):
                     queue += session.offer(store.eventsMissing(from: summary), now: now())
                 case let .peerIdentified(peer):
                     report.peer = peer

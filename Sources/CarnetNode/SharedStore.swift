@@ -42,14 +42,14 @@ public final class SharedStore: @unchecked Sendable {
     public func summaryMessage(live: Bool) -> SummaryMessage {
         lock.withLock {
             SummaryMessage(live: live, node: store.identity.node, ledger: store.identity.ledger,
-                           label: store.identity.label, summary: store.replica.summary)
+                           label: store.identity.label, summary: store.replica.compactSummary)
         }
     }
 
     public var summary: HistorySummary { lock.withLock { store.replica.summary } }
 
-    public func eventsMissing(from peer: HistorySummary) -> [Event] {
-        lock.withLock { store.replica.eventsMissing(from: peer) }
+    public func eventsMissing(from peer: CompactSummary) -> [Event] {
+        lock.withLock { store.replica.eventsMissing(from: store.replica.expand(peer)) }
     }
 
     /// Persists a batch from a peer (one fsynced record) and applies it. Returns how many

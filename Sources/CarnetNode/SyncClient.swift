@@ -13,7 +13,6 @@ public enum SyncClient {
                             connectTimeout: Duration = .seconds(10),
                             settings: SessionSettings = SessionSettings()) throws(NodeError) -> SessionReport {
         let name = address.description
-        let remembered = PeerBook.states(directory: store.directory)[name]?.remembered
         let connection: TCPConnection
         do {
             connection = try TCPConnection.connect(to: address, timeout: connectTimeout)
@@ -24,8 +23,7 @@ public enum SyncClient {
             throw .network(report.transportError!)
         }
         let runner = try SessionRunner(connection: connection)
-        let report = runner.run(role: .dialer, store: store, secret: secret, live: false, rememberedPeer: remembered,
-                                settings: settings)
+        let report = runner.run(role: .dialer, store: store, secret: secret, live: false, settings: settings)
         PeerBook.record(report, address: name, directory: store.directory, wallMillis: wallMillis)
         _ = store.saveStatusIfChanged()
         return report

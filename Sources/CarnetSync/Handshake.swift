@@ -45,6 +45,23 @@ public struct Handshake: Sendable {
         return HMACSHA256.authenticate(Self.keyLabel + [sender.rawValue] + dialerNonce + listenerNonce, key: secret).bytes
     }
 
+    static let sealLabel = Array("carnet/1 seal".utf8)
+    static let stateLabel = Array("carnet/1 state".utf8)
+
+    /// The dialer's state tag: a keyed digest of its compact summary under its nonce.
+    public static func stateTag(secret: [UInt8], dialerNonce: [UInt8], summary: CompactSummary) -> UInt64 {
+        HMACSHA256.authenticate(stateLabel + dialerNonce + summary.encoded, key: secret).w0
+    }
+
+    /// The ciphers of SUMMARY bodies: this side's and the peer's.
+    public var summaryCiphers: (outgoing: SummaryCipher, incoming: SummaryCipher) {
+        func key(_ sender: SessionRole) -> [UInt8] {
+            let (dialerNonce, listenerNonce) = role == .dialer ? (ownNonce, peerNonce) : (peerNonce, ownNonce)
+            return HMACSHA256.authenticate(Self.sealLabel + [sender.rawValue] + dialerNonce + listenerNonce, key: secret).bytes
+        }
+        return (SummaryCipher(key: key(role)), SummaryCipher(key: key(role.peer)))
+    }
+
     /// The MACs of this session: this side's frames under its key, the peer's under theirs.
     public var authenticators: (outgoing: FrameAuthenticator, incoming: FrameAuthenticator) {
         (FrameAuthenticator(key: key(sender: role)), FrameAuthenticator(key: key(sender: role.peer)))
@@ -74,8 +91,12 @@ public struct FrameAuthenticator: Sendable {
 
     /// The frame for `message`, with its MAC.
     public mutating func seal(_ message: SessionMessage) -> Frame {
-        let body = message.body
-        let frame = Frame(type: message.frameType, payload: body + mac(type: message.frameType, body: body))
+        seal(type: message.frameType, body: message.body)
+    }
+
+    /// The frame for a body already encoded (an enciphered SUMMARY), with its MAC.
+    public mutating func seal(type: FrameType, body: [UInt8]) -> Frame {
+        let frame = Frame(type: type, payload: body + mac(type: type, body: body))
         count += 1
         return frame
     }
@@ -88,5 +109,39 @@ public struct FrameAuthenticator: Sendable {
         guard HMACSHA256.constantTimeEquals(received, mac(type: frame.type, body: body)) else { return nil }
         count += 1
         return body
+    }
+}
+
+/// Encrypts SUMMARY bodies: the listener sends its summary before the dialer has proved
+/// itself (so that a sync takes two round trips, not three), and a stranger must not read
+/// it. The keystream is HMAC-SHA256 as a pseudo-random function in counter mode, under a
+/// per-session, per-direction key, with the summary's index in the input so that no
+/// keystream block is ever used twice: `block(i, j) = HMAC(key, u64be(i) ‖ u64be(j))`.
+/// The frame's MAC still covers the ciphertext (encrypt, then MAC).
+public struct SummaryCipher: Sendable {
+    private let key: [UInt8]
+    /// Summaries enciphered (or deciphered) so far in this direction.
+    public private(set) var count: UInt64 = 0
+
+    init(key: [UInt8]) {
+        self.key = key
+    }
+
+    /// Enciphers or deciphers (the same operation) the next summary body.
+    public mutating func apply(_ bytes: [UInt8]) -> [UInt8] {
+        var out = bytes
+        var block: UInt64 = 0
+        var offset = 0
+        while offset < out.count {
+            var input = ByteWriter(capacity: 16)
+            input.uint64BigEndian(count)
+            input.uint64BigEndian(block)
+            let stream = HMACSHA256.authenticate(input.bytes, key: key).bytes
+            for index in 0..<min(32, out.count - offset) { out[offset + index] ^= stream[index] }
+            offset += 32
+            block += 1
+        }
+        count += 1
+        return out
     }
 }

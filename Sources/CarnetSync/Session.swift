@@ -6,21 +6,21 @@ import CarnetWire
 /// feeds it what arrives, persists what it asks, computes the events it asks for, and
 /// writes what it says to send. Tests run two sessions against each other in memory.
 ///
-/// Order of a session: HELLOs both ways; the listener proves first, the dialer checks the
-/// proof before proving itself (so a stranger who dials in learns nothing), then both
-/// send a SUMMARY (under MAC from here on); each sends the events the other lacks, in
-/// batches the receiver persists and acknowledges; each says DONE; both close once every
-/// batch is acknowledged. With `live` on both sides, the session stays open instead.
+/// Order of a session: HELLOs both ways (the dialer's carries a keyed tag of its state);
+/// the listener answers with its proof and its SUMMARY, encrypted (or "same" when the tag
+/// matches its own state); the dialer checks the proof before proving itself and sending
+/// its SUMMARY (a delta against the listener's) with the events the listener lacks; the
+/// listener answers with acknowledgements and the events the dialer lacks. Everything
+/// after a PROOF is under MAC. Each side says DONE; both close once every batch is
+/// acknowledged: two round trips after TCP connects. With `live` on both sides, the
+/// session stays open instead.
 public struct Session: Sendable {
     public let role: SessionRole
     public let settings: SessionSettings
-    /// What this side says about itself after authentication.
+    /// What this side says about itself (its full compact summary).
     private var local: SummaryMessage
     private let secret: [UInt8]
     private let ownNonce: [UInt8]
-    /// The peer's summary remembered from an earlier session (dialer only): lets the
-    /// dialer send what the peer probably lacks without waiting for its summary.
-    private let rememberedPeer: HistorySummary?
     private var state: State
     private var decoder = FrameDecoder()
     private var startedAt: Duration = .zero
@@ -32,20 +32,22 @@ public struct Session: Sendable {
         case idle
         /// Own HELLO sent, peer's awaited.
         case awaitingHello
-        /// HELLOs exchanged; the peer's proof is awaited. (The listener has sent its own.)
-        case awaitingProof(Handshake)
+        /// HELLOs exchanged; the peer's proof is awaited. The listener has sent its proof
+        /// and summary, so it already has the transfer state.
+        case awaitingProof(Handshake, Transfer?)
         case established(Transfer)
         case closed
     }
 
+    /// `local` is this side's identity and full compact summary (its `form` is ignored).
     public init(role: SessionRole, secret: [UInt8], nonce: [UInt8], local: SummaryMessage,
-                rememberedPeer: HistorySummary? = nil, settings: SessionSettings = SessionSettings()) {
+                settings: SessionSettings = SessionSettings()) {
         precondition(nonce.count == HelloMessage.nonceLength, "a session nonce is 32 random bytes")
         self.role = role
         self.secret = secret
         self.ownNonce = nonce
         self.local = local
-        self.rememberedPeer = role == .dialer ? rememberedPeer : nil
+        self.local.form = .full
         self.settings = settings
         self.state = .idle
     }
@@ -76,7 +78,8 @@ public struct Session: Sendable {
         lastReceived = now
         state = .awaitingHello
         statistics.waits += 1
-        return [send(Frame(type: .hello, payload: SessionMessage.hello(HelloMessage(role: role, nonce: ownNonce)).body), now: now)]
+        let tag = role == .dialer ? Handshake.stateTag(secret: secret, dialerNonce: ownNonce, summary: local.summary) : 0
+        return [send(Frame(type: .hello, payload: SessionMessage.hello(HelloMessage(role: role, nonce: ownNonce, stateTag: tag)).body), now: now)]
     }
 
     /// Bytes from the peer, in any chunking.
@@ -133,16 +136,14 @@ public struct Session: Sendable {
         transfer.eventsReceivedNew += newEvents
         var directives: [SessionDirective] = []
         if let changedSummary {
-            local = SummaryMessage(live: local.live, node: changedSummary.node, ledger: changedSummary.ledger,
-                                   label: changedSummary.label, summary: changedSummary.summary)
-            directives.append(send(transfer.outgoing.seal(.summary(local)), now: now))
-            transfer.summariesSent += 1
+            local.summary = changedSummary.summary
+            directives.append(send(transfer.sealSummary(local), now: now))
             transfer.peerDone = nil
             transfer.reportedCaughtUp = false
-            if let peer = transfer.peer {
+            if let peerSummary = transfer.peerSummary {
                 transfer.doneSent = false
                 transfer.offersPending += 1
-                directives.append(.offerEventsMissing(from: peer.summary, optimistic: false))
+                directives.append(.offerEventsMissing(from: peerSummary))
             }
         }
         directives.append(send(transfer.outgoing.seal(.ack(AckMessage(batch: batch, newEvents: newEvents))), now: now))
@@ -207,8 +208,8 @@ public struct Session: Sendable {
             return []
         case .awaitingHello:
             return handleHello(frame, now: now)
-        case let .awaitingProof(handshake):
-            return handleProof(frame, handshake: handshake, now: now)
+        case let .awaitingProof(handshake, transfer):
+            return handleProof(frame, handshake: handshake, transfer: transfer, now: now)
         case var .established(transfer):
             var incoming = transfer.incoming
             guard let body = incoming.open(frame) else {
@@ -220,10 +221,11 @@ public struct Session: Sendable {
                 return fail(.badMAC, "a frame from the peer failed its MAC check (altered or injected bytes)", now: now)
             }
             transfer.incoming = incoming
+            let plain = frame.type == .summary ? transfer.summaryIn.apply(body) : body
             state = .established(transfer)
             let message: SessionMessage
             do {
-                message = try SessionMessage.decode(type: frame.type, body: body)
+                message = try SessionMessage.decode(type: frame.type, body: plain)
             } catch {
                 return fail(.malformed, "the peer sent a malformed \(frame.type) message: \(error)", now: now)
             }
@@ -243,14 +245,28 @@ public struct Session: Sendable {
             return fail(.unexpectedMessage, "the peer echoed this side's nonce (a reflected handshake)", now: now)
         }
         let handshake = Handshake(secret: secret, role: role, ownNonce: ownNonce, peerNonce: hello.nonce)
-        state = .awaitingProof(handshake)
-        if role == .listener {
-            return [send(Frame(type: .proof, payload: handshake.ownProof), now: now)]
+        guard role == .listener else {
+            state = .awaitingProof(handshake, nil)
+            return []
         }
-        return []
+        // The listener proves itself and says what it holds at once, encrypted: "same" when
+        // the dialer's state tag is its own, else its whole compact summary.
+        var transfer = Transfer(handshake: handshake, settings: settings)
+        let sameState = Handshake.stateTag(secret: secret, dialerNonce: hello.nonce, summary: local.summary) == hello.stateTag
+        var summary = local
+        if sameState {
+            summary.form = .same
+            summary.summary = CompactSummary(entries: [])
+        }
+        let proof = send(Frame(type: .proof, payload: handshake.ownProof), now: now)
+        let summaryFrame = send(transfer.sealSummary(summary, full: local.summary), now: now)
+        state = .awaitingProof(handshake, transfer)
+        statistics.waits += 1
+        return [proof, summaryFrame]
     }
 
-    private mutating func handleProof(_ frame: Frame, handshake: Handshake, now: Duration) -> [SessionDirective] {
+    private mutating func handleProof(_ frame: Frame, handshake: Handshake, transfer: Transfer?,
+                                      now: Duration) -> [SessionDirective] {
         if frame.type == .error, case let .error(error)? = try? SessionMessage.decode(type: .error, body: frame.payload) {
             return closeByPeer(error.code, error.message)
         }
@@ -261,46 +277,66 @@ public struct Session: Sendable {
             return fail(.authenticationFailed,
                         "the peer did not prove it knows this ledger's secret (a wrong secret, or another ledger)", now: now)
         }
-        var directives: [SessionDirective] = []
-        if role == .dialer {
-            directives.append(send(Frame(type: .proof, payload: handshake.ownProof), now: now))
+        if let transfer {
+            // Listener: the dialer is a member; its SUMMARY and events follow.
+            state = .established(transfer)
+            return []
         }
-        let (outgoing, incoming) = handshake.authenticators
-        var transfer = Transfer(outgoing: outgoing, incoming: incoming, settings: settings)
-        let summaryFrame = transfer.outgoing.seal(.summary(local))
-        directives.append(send(summaryFrame, now: now))
-        transfer.summariesSent = 1
+        // Dialer: prove in turn; this side's SUMMARY goes out once the listener's arrives
+        // (as a delta against it).
+        state = .established(Transfer(handshake: handshake, settings: settings))
         statistics.waits += 1
-        if let rememberedPeer {
-            transfer.offersPending += 1
-            directives.append(.offerEventsMissing(from: rememberedPeer, optimistic: true))
-        }
-        state = .established(transfer)
-        return directives
+        return [send(Frame(type: .proof, payload: handshake.ownProof), now: now)]
     }
 
     private mutating func handleEstablished(_ message: SessionMessage, now: Duration) -> [SessionDirective] {
         guard case var .established(transfer) = state else { return [] }
         switch message {
-        case let .summary(summary):
-            guard summary.ledger == local.ledger else {
-                return fail(.ledgerMismatch, "the peer belongs to ledger \"\(summary.ledger)\", this node to \"\(local.ledger)\"", now: now)
+        case let .summary(message):
+            guard message.ledger == local.ledger else {
+                return fail(.ledgerMismatch, "the peer belongs to ledger \"\(message.ledger)\", this node to \"\(local.ledger)\"", now: now)
             }
-            guard summary.node != local.node else {
-                return fail(.sameNode, "the peer is this same node (\(summary.node.short)); a node does not sync with itself", now: now)
+            guard message.node != local.node else {
+                return fail(.sameNode, "the peer is this same node (\(message.node.short)); a node does not sync with itself", now: now)
             }
-            let first = transfer.peer == nil
-            transfer.peer = summary
+            // What the peer holds, in full: "same" and "delta" are relative to this side's
+            // latest summary (its own state, for a dialer that has sent none yet).
+            let reference = transfer.lastSentSummary ?? local.summary
+            let peerSummary: CompactSummary
+            switch message.form {
+            case .full: peerSummary = message.summary
+            case .same: peerSummary = reference
+            case .delta: peerSummary = reference.applying(message.summary)
+            }
+            var directives: [SessionDirective] = []
+            if transfer.peer == nil {
+                var identified = message
+                identified.form = .full
+                identified.summary = peerSummary
+                directives.append(.peerIdentified(identified))
+            }
+            transfer.peer = message
+            transfer.peerSummary = peerSummary
             transfer.summariesReceived += 1
             transfer.doneSent = false
             // Every SUMMARY is followed by a DONE from its sender (a changed summary comes
             // with a new offer): wait for that one.
             transfer.peerDone = nil
+            if transfer.lastSentSummary == nil {
+                // The dialer's answer to the listener's summary.
+                var answer = local
+                if message.form == .same {
+                    answer.form = .same
+                    answer.summary = CompactSummary(entries: [])
+                } else {
+                    answer.form = .delta
+                    answer.summary = local.summary.delta(against: peerSummary)
+                }
+                directives.append(send(transfer.sealSummary(answer, full: local.summary), now: now))
+            }
             transfer.offersPending += 1
             state = .established(transfer)
-            var directives: [SessionDirective] = []
-            if first { directives.append(.peerIdentified(summary)) }
-            directives.append(.offerEventsMissing(from: summary.summary, optimistic: false))
+            directives.append(.offerEventsMissing(from: peerSummary))
             return directives
         case let .events(batch, events):
             guard transfer.peer != nil else {

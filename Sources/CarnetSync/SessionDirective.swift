@@ -8,10 +8,9 @@ public enum SessionDirective: Sendable, Equatable {
     /// Make these events durable (one atomic append), then call
     /// `Session.persisted(batch:newEvents:now:)` (or `persistFailed`).
     case persist(batch: UInt64, events: [Event])
-    /// Compute the events a peer with `summary` lacks and hand them to
-    /// `Session.offer(_:now:)` (possibly an empty list). `optimistic` marks a summary
-    /// remembered from an earlier session, used before the peer's own arrives.
-    case offerEventsMissing(from: HistorySummary, optimistic: Bool)
+    /// Compute the events a peer with `summary` lacks (`Replica.expand` names what this
+    /// side can) and hand them to `Session.offer(_:now:)` (possibly an empty list).
+    case offerEventsMissing(from: CompactSummary)
     /// The peer said who it is (after authentication): a driver records it.
     case peerIdentified(SummaryMessage)
     /// The peer stored one of this side's batches.

@@ -9,10 +9,17 @@ struct Transfer: Sendable {
     /// Checks the peer's frames; its count is the number of the peer's frames accepted.
     var incoming: FrameAuthenticator
     let settings: SessionSettings
-    /// The peer's latest summary; nil until it arrives. No event is accepted before it.
+    /// The peer's latest SUMMARY message; nil until it arrives. No event is accepted before it.
     var peer: SummaryMessage?
+    /// What the peer holds per its latest SUMMARY, in full.
+    var peerSummary: CompactSummary?
+    /// This side's latest summary as sent, in full (deltas and "same" refer to it).
+    var lastSentSummary: CompactSummary?
     var summariesSent: UInt64 = 0
     var summariesReceived: UInt64 = 0
+    /// Enciphers this side's SUMMARY bodies; deciphers the peer's.
+    var summaryOut: SummaryCipher
+    var summaryIn: SummaryCipher
     /// `offerEventsMissing` directives not yet answered by `offer`. DONE waits for zero.
     var offersPending = 0
     /// Events queued to send, in the order offered (per node in seq order).
@@ -43,10 +50,20 @@ struct Transfer: Sendable {
     var eventsReceived: UInt64 = 0
     var eventsReceivedNew: UInt64 = 0
 
-    init(outgoing: FrameAuthenticator, incoming: FrameAuthenticator, settings: SessionSettings) {
-        self.outgoing = outgoing
-        self.incoming = incoming
+    init(handshake: Handshake, settings: SessionSettings) {
+        (outgoing, incoming) = handshake.authenticators
+        (summaryOut, summaryIn) = handshake.summaryCiphers
         self.settings = settings
+    }
+
+    /// The frame of a SUMMARY: enciphered, then sealed. `full` is the summary it states
+    /// (for `.same` and `.delta` forms), remembered as this side's latest.
+    mutating func sealSummary(_ message: SummaryMessage, full: CompactSummary? = nil) -> Frame {
+        let plain = SessionMessage.summary(message).body
+        let frame = outgoing.seal(type: .summary, body: summaryOut.apply(plain))
+        lastSentSummary = full ?? message.summary
+        summariesSent += 1
+        return frame
     }
 
     var isLive: Bool { peer?.live == true }

@@ -39,14 +39,15 @@ public enum SessionMessage: Sendable, Equatable {
             writer.byte(UInt8(HelloMessage.version & 0xFF))
             writer.byte(hello.role.rawValue)
             writer.raw(hello.nonce)
+            writer.uint64BigEndian(hello.stateTag)
         case let .proof(proof):
             writer.raw(proof)
         case let .summary(summary):
-            writer.byte(summary.live ? 1 : 0)
+            writer.byte((summary.live ? 1 : 0) | summary.form.rawValue << 1)
             writer.nodeID(summary.node)
             writer.string(summary.ledger)
             writer.string(summary.label)
-            SummaryCoding.encode(summary.summary, into: &writer)
+            if summary.form != .same { summary.summary.encode(into: &writer) }
         case let .events(batch, events):
             writer.varint(batch)
             writer.raw(EventBatch.encode(events))
@@ -78,17 +79,21 @@ public enum SessionMessage: Sendable, Equatable {
             let version = UInt16(try reader.byte()) << 8 | UInt16(try reader.byte())
             guard version == HelloMessage.version else { throw .malformed("protocol version \(version)", at: 6) }
             guard let role = SessionRole(rawValue: try reader.byte()) else { throw .malformed("unknown role", at: 8) }
-            message = .hello(HelloMessage(role: role, nonce: Array(try reader.raw(HelloMessage.nonceLength))))
+            let nonce = Array(try reader.raw(HelloMessage.nonceLength))
+            message = .hello(HelloMessage(role: role, nonce: nonce, stateTag: try reader.uint64BigEndian()))
         case .proof:
             message = .proof(Array(try reader.raw(32)))
         case .summary:
             let flags = try reader.byte()
-            guard flags & ~1 == 0 else { throw .malformed("unknown summary flags \(flags)", at: 0) }
+            guard flags & ~7 == 0, let form = SummaryForm(rawValue: flags >> 1) else {
+                throw .malformed("unknown summary flags \(flags)", at: 0)
+            }
             let node = try reader.nodeID()
             let ledger = try reader.string()
             let label = try reader.string()
-            let summary = try SummaryCoding.decode(from: &reader)
-            message = .summary(SummaryMessage(live: flags & 1 == 1, node: node, ledger: ledger, label: label, summary: summary))
+            let summary = form == .same ? CompactSummary(entries: []) : try CompactSummary.decode(from: &reader)
+            message = .summary(SummaryMessage(live: flags & 1 == 1, node: node, ledger: ledger, label: label,
+                                              form: form, summary: summary))
         case .events:
             let batch = try reader.varint()
             let events = try EventBatch.decode(Array(body[reader.offset...]))
@@ -124,42 +129,64 @@ public enum SessionRole: UInt8, Sendable {
     public var peer: SessionRole { self == .dialer ? .listener : .dialer }
 }
 
-/// The first message each side sends: who it is in the connection, and a fresh nonce.
-/// Nothing about the ledger: a stranger learns only that this is a Carnet node.
+/// The first message each side sends: who it is in the connection, a fresh nonce, and (from
+/// the dialer) a keyed tag of what it holds. Nothing a stranger can read: without the
+/// secret the tag is noise, so a stranger learns only that this is a Carnet node.
 public struct HelloMessage: Sendable, Equatable {
     public static let magic: [UInt8] = Array("CARNET".utf8)
     public static let version: UInt16 = 1
     public static let nonceLength = 32
-    /// type + magic + version + role + nonce.
-    public static let frameLength = 1 + 6 + 2 + 1 + 32
+    /// type + magic + version + role + nonce + state tag.
+    public static let frameLength = 1 + 6 + 2 + 1 + 32 + 8
     /// The bytes every version-1 HELLO frame starts with.
     public static let framePrefix: [UInt8] = [0, 0, 0, UInt8(frameLength), FrameType.hello.rawValue] + magic
         + [UInt8(version >> 8), UInt8(version & 0xFF)]
 
     public var role: SessionRole
     public var nonce: [UInt8]
+    /// The dialer's: the first 8 bytes of HMAC(secret, "carnet/1 state" ‖ its nonce ‖ its
+    /// compact summary), so that a listener holding the same events can say "same" in one
+    /// byte. The listener sends 0.
+    public var stateTag: UInt64
 
-    public init(role: SessionRole, nonce: [UInt8]) {
+    public init(role: SessionRole, nonce: [UInt8], stateTag: UInt64 = 0) {
         self.role = role
         self.nonce = nonce
+        self.stateTag = stateTag
     }
 }
 
-/// Who a side is and what it holds; sent first after authentication, and again when its
-/// history gained fork branches during the session.
+/// How a SUMMARY states the sender's summary.
+public enum SummaryForm: UInt8, Sendable {
+    /// The whole compact summary.
+    case full = 0
+    /// Equal to what the receiver holds (the listener's answer to a matching state tag, and
+    /// the dialer's answer to that).
+    case same = 1
+    /// The entries that differ from the receiver's latest summary (the dialer's answer to a
+    /// full summary: usually a node or two).
+    case delta = 2
+}
+
+/// Who a side is and what it holds; sent first after authentication (the listener's
+/// before it, encrypted), and again when its history gained fork branches during the
+/// session. The session encrypts the whole body: it is ledger data.
 public struct SummaryMessage: Sendable, Equatable {
     /// The sender wants the session kept open after catching up (live push).
     public var live: Bool
     public var node: NodeID
     public var ledger: String
     public var label: String
-    public var summary: HistorySummary
+    public var form: SummaryForm
+    /// The summary (`.full`), the difference (`.delta`), or empty (`.same`).
+    public var summary: CompactSummary
 
-    public init(live: Bool, node: NodeID, ledger: String, label: String, summary: HistorySummary) {
+    public init(live: Bool, node: NodeID, ledger: String, label: String, form: SummaryForm = .full, summary: CompactSummary) {
         self.live = live
         self.node = node
         self.ledger = ledger
         self.label = label
+        self.form = form
         self.summary = summary
     }
 }

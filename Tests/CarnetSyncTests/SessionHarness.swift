@@ -18,16 +18,16 @@ struct Side {
     var ledger = "consortium"
 
     init(role: SessionRole, replica: Replica, secret: [UInt8], nonceSeed: UInt8, live: Bool = false,
-         rememberedPeer: HistorySummary? = nil, settings: SessionSettings = SessionSettings(), ledger: String = "consortium") {
+         settings: SessionSettings = SessionSettings(), ledger: String = "consortium") {
         self.replica = replica
         self.ledger = ledger
-        let local = SummaryMessage(live: live, node: replica.node, ledger: ledger, label: "\(role)", summary: replica.summary)
+        let local = SummaryMessage(live: live, node: replica.node, ledger: ledger, label: "\(role)", summary: replica.compactSummary)
         session = Session(role: role, secret: secret, nonce: [UInt8](repeating: nonceSeed, count: 32), local: local,
-                          rememberedPeer: rememberedPeer, settings: settings)
+                          settings: settings)
     }
 
     var localSummary: SummaryMessage {
-        SummaryMessage(live: false, node: replica.node, ledger: ledger, label: "side", summary: replica.summary)
+        SummaryMessage(live: false, node: replica.node, ledger: ledger, label: "side", summary: replica.compactSummary)
     }
 
     /// Carries out directives; returns the bytes to deliver to the peer.
@@ -48,8 +48,8 @@ struct Side {
                 persistedBatches += 1
                 let changed = replica.forks.count > forksBefore ? localSummary : nil
                 queue += session.persisted(batch: batch, newEvents: UInt64(summary.accepted), changedSummary: changed, now: now)
-            case let .offerEventsMissing(summary, _):
-                queue += session.offer(replica.eventsMissing(from: summary), now: now)
+            case let .offerEventsMissing(summary):
+                queue += session.offer(replica.eventsMissing(from: replica.expand(summary)), now: now)
             case let .peerIdentified(peer):
                 identifiedPeer = peer
             case let .acknowledged(batch, _):

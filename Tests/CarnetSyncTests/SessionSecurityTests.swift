@@ -20,6 +20,11 @@ private func frameTypes(_ bytes: [UInt8]) -> [FrameType] {
     return types
 }
 
+private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard needle.count <= haystack.count else { return false }
+    return (0...(haystack.count - needle.count)).contains { Array(haystack[$0..<($0 + needle.count)]) == needle }
+}
+
 private func failure(_ end: SessionEnd?) -> SessionErrorCode? {
     switch end?.outcome {
     case let .failed(code, _)?, let .closedByPeer(code, _)?: code
@@ -53,8 +58,12 @@ struct SessionAuthenticationTests {
         #expect(failure(pair.dialer.end) == .authenticationFailed, "\(String(describing: pair.dialer.end))")
         #expect(pair.dialer.end?.description.contains("secret") == true)
         #expect(failure(pair.listener.end) == .authenticationFailed, "\(String(describing: pair.listener.end))")
-        // The listener sent its HELLO and proof, nothing of the ledger.
-        #expect(frameTypes(listenerSent).allSatisfy { [.hello, .proof, .error].contains($0) }, "\(frameTypes(listenerSent))")
+        // The listener sent its HELLO, its proof and its summary, encrypted: nothing of the
+        // ledger a stranger can read (no ledger name, no node id, no label).
+        #expect(frameTypes(listenerSent).allSatisfy { [.hello, .proof, .summary, .error].contains($0) }, "\(frameTypes(listenerSent))")
+        for secretThing in [Array("consortium".utf8), Array("listener".utf8), pair.listener.replica.node.bytes] {
+            #expect(!contains(listenerSent, secretThing), "the listener's bytes reveal \(secretThing)")
+        }
         #expect(pair.dialer.identifiedPeer == nil && pair.listener.identifiedPeer == nil)
         #expect(pair.dialer.persistedBatches == 0 && pair.listener.persistedBatches == 0)
     }

@@ -113,22 +113,60 @@ struct SessionSyncTests {
         #expect(pair.listener.replica.history.chainLength(of: refusedNode) < b.history.chainLength(of: refusedNode))
     }
 
-    @Test func rememberedPeerSummaryLetsTheDialerSendBeforeTheListenersSummary() {
+    @Test func aTwoWaySyncTakesTwoRoundTripsAfterConnecting() {
         let (a, b, _) = divergentReplicas(seed: 21)
-        var dialer = Side(role: .dialer, replica: b, secret: testSecret, nonceSeed: 1, rememberedPeer: a.summary)
+        #expect(!a.eventsMissing(from: b.summary).isEmpty && !b.eventsMissing(from: a.summary).isEmpty)
+        var dialer = Side(role: .dialer, replica: b, secret: testSecret, nonceSeed: 1)
         var listener = Side(role: .listener, replica: a, secret: testSecret, nonceSeed: 2)
-        // Step by step: HELLOs, the listener's proof, then the dialer's first flight.
-        let toListener = dialer.carryOut(dialer.session.start(now: .zero), now: .zero)
-        let toDialer = listener.carryOut(listener.session.start(now: .zero), now: .zero)
-        let listenerProof = listener.carryOut(listener.session.receive(toListener, now: .zero), now: .zero)
-        let flight = dialer.carryOut(dialer.session.receive(toDialer + listenerProof, now: .zero), now: .zero)
-        var decoder = FrameDecoder(expectingHello: false)
-        decoder.feed(flight)
-        var types: [FrameType] = []
-        while let frame = try? decoder.next() { types.append(frame.type) }
-        #expect(types.first == .proof && types.dropFirst().first == .summary)
-        #expect(types.contains(.events), "the dialer's first flight carries events: \(types)")
+        // Flights, each delivered whole: the dialer's first, the listener's answer, and so on.
+        var flight = dialer.carryOut(dialer.session.start(now: .zero), now: .zero)
+        let listenerHello = listener.carryOut(listener.session.start(now: .zero), now: .zero)
+        var dialerFlights = 1
+        var toDialer = listener.carryOut(listener.session.receive(flight, now: .zero), now: .zero)
+        // Round trip 1 brings the listener's proof and encrypted summary.
+        #expect(frameTypes(toDialer, afterHello: true) == [.proof, .summary])
+        toDialer = listenerHello + toDialer
+        while !toDialer.isEmpty, dialer.end == nil {
+            flight = dialer.carryOut(dialer.session.receive(toDialer, now: .zero), now: .zero)
+            if dialer.end != nil { break }
+            dialerFlights += 1
+            toDialer = listener.carryOut(listener.session.receive(flight, now: .zero), now: .zero)
+        }
+        #expect(dialer.end?.isSuccess == true, "\(String(describing: dialer.end))")
+        // The dialer waited for the peer twice: HELLO → proof + summary, then its events
+        // → acknowledgements + the listener's events.
+        #expect(dialerFlights == 2, "\(dialerFlights) round trips")
+        _ = listener.carryOut(listener.session.receive(flight, now: .zero), now: .zero)
+        #expect(listener.end?.isSuccess == true && dialer.replica.summary == listener.replica.summary)
     }
+
+    @Test func anInSyncSessionSendsAFewBytesOfLedgerData() {
+        let history = RandomHistory(seed: 41, nodes: 21, steps: 300)
+        var a = Replica(node: NodeID.derived(from: "hub"))
+        a.receive(contentsOf: history.events)
+        var b = Replica(node: NodeID.derived(from: "farm"))
+        b.receive(contentsOf: history.events)
+        #expect(a.summary.versionVector.nodes.count >= 20)
+        var pair = SessionPair(dialer: Side(role: .dialer, replica: b, secret: testSecret, nonceSeed: 1),
+                               listener: Side(role: .listener, replica: a, secret: testSecret, nonceSeed: 2), seed: 41)
+        pair.start()
+        pair.run()
+        #expect(pair.dialer.end?.isSuccess == true && pair.listener.end?.isSuccess == true)
+        // Everything both sides sent, minus HELLO and PROOF frames: the summaries ("same")
+        // and DONEs, with their frame headers and MACs.
+        let total = pair.dialer.session.statistics.bytesSent + pair.listener.session.statistics.bytesSent
+        let handshake = 2 * (4 + HelloMessage.frameLength) + 2 * (4 + 1 + 32)
+        #expect(total - handshake <= 160, "\(total - handshake) bytes after the handshake")
+    }
+}
+
+/// The frame types in `bytes` (a stream already past the HELLOs when `afterHello`).
+func frameTypes(_ bytes: [UInt8], afterHello: Bool) -> [FrameType] {
+    var decoder = FrameDecoder(expectingHello: !afterHello)
+    decoder.feed(bytes)
+    var types: [FrameType] = []
+    while let frame = try? decoder.next() { types.append(frame.type) }
+    return types
 }
 
 struct SessionLiveTests {
