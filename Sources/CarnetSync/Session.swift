@@ -136,6 +136,7 @@ public struct Session: Sendable {
         transfer.eventsReceivedNew += newEvents
         var directives: [SessionDirective] = []
         if let changedSummary {
+            statistics.waits += 1
             local.summary = changedSummary.summary
             directives.append(send(transfer.sealSummary(local), now: now))
             transfer.peerDone = nil
@@ -258,11 +259,16 @@ public struct Session: Sendable {
             summary.form = .same
             summary.summary = CompactSummary(entries: [])
         }
-        let proof = send(Frame(type: .proof, payload: handshake.ownProof), now: now)
-        let summaryFrame = send(transfer.sealSummary(summary, full: local.summary), now: now)
+        var directives = [send(Frame(type: .proof, payload: handshake.ownProof), now: now),
+                          send(transfer.sealSummary(summary, full: local.summary), now: now)]
+        if sameState {
+            // Nothing to send either way: say DONE at once, counting the dialer's tag as its
+            // first summary, so an in-sync dialer finishes in one round trip.
+            directives.append(send(transfer.outgoing.seal(.done(lastBatch: 0, summaries: 1)), now: now))
+            transfer.doneSent = true
+        }
         state = .awaitingProof(handshake, transfer)
-        statistics.waits += 1
-        return [proof, summaryFrame]
+        return directives
     }
 
     private mutating func handleProof(_ frame: Frame, handshake: Handshake, transfer: Transfer?,
@@ -283,9 +289,8 @@ public struct Session: Sendable {
             return []
         }
         // Dialer: prove in turn; this side's SUMMARY goes out once the listener's arrives
-        // (as a delta against it).
+        // (as a delta against it), in the same flight.
         state = .established(Transfer(handshake: handshake, settings: settings))
-        statistics.waits += 1
         return [send(Frame(type: .proof, payload: handshake.ownProof), now: now)]
     }
 
@@ -318,12 +323,14 @@ public struct Session: Sendable {
             transfer.peer = message
             transfer.peerSummary = peerSummary
             transfer.summariesReceived += 1
-            transfer.doneSent = false
             // Every SUMMARY is followed by a DONE from its sender (a changed summary comes
-            // with a new offer): wait for that one.
-            transfer.peerDone = nil
+            // with a new offer): wait for that one. A listener's "same" comes with its DONE.
+            if !(role == .dialer && message.form == .same) { transfer.peerDone = nil }
+            if message.form != .same { transfer.doneSent = false }
             if transfer.lastSentSummary == nil {
-                // The dialer's answer to the listener's summary.
+                // The dialer's answer to the listener's summary: unless both hold the same,
+                // the listener's acknowledgements or events are one more round trip away.
+                if message.form != .same { statistics.waits += 1 }
                 var answer = local
                 if message.form == .same {
                     answer.form = .same
@@ -333,6 +340,11 @@ public struct Session: Sendable {
                     answer.summary = local.summary.delta(against: peerSummary)
                 }
                 directives.append(send(transfer.sealSummary(answer, full: local.summary), now: now))
+            }
+            if message.form == .same {
+                // The peer holds what this side said it holds: nothing to offer.
+                state = .established(transfer)
+                return directives + pump(now: now)
             }
             transfer.offersPending += 1
             state = .established(transfer)
@@ -396,6 +408,7 @@ public struct Session: Sendable {
         guard case var .established(transfer) = state else { return [] }
         var directives: [SessionDirective] = []
         while transfer.inFlight.count < settings.window, let batch = transfer.nextBatch() {
+            if role == .listener && batch.number == 1 { statistics.waits += 1 }  // for the dialer's acks
             let frame = transfer.outgoing.seal(.events(batch: batch.number, events: batch.events))
             transfer.inFlight.append((batch.number, batch.events))
             transfer.eventsSent += UInt64(batch.events.count)
@@ -405,7 +418,6 @@ public struct Session: Sendable {
             let frame = transfer.outgoing.seal(.done(lastBatch: transfer.nextOutgoing - 1, summaries: transfer.summariesReceived))
             transfer.doneSent = true
             directives.append(send(frame, now: now))
-            if !(transfer.inFlight.isEmpty && transfer.peerDone != nil) { statistics.waits += 1 }
         }
         let caughtUp = transfer.doneSent && transfer.inFlight.isEmpty && transfer.persisting.isEmpty
             && transfer.peerDone != nil && transfer.offersPending == 0
@@ -480,8 +492,11 @@ public struct SessionStatistics: Sendable, Equatable {
     public var eventsReceived: UInt64 = 0
     public var eventsReceivedNew: UInt64 = 0
     public var batchesSent = 0
-    /// Times this side had to wait for the peer before it could go on: the HELLO, the
-    /// summary, and the last acknowledgements. The protocol's round trips, not TCP's.
+    /// The protocol's round trips after TCP connected, as its structure fixes them: one for
+    /// the HELLO exchange (it brings the listener's proof and summary); one more for the
+    /// dialer unless both held the same events (its events' acknowledgements, or the
+    /// listener's events); one more for the listener when it sent events; one per summary
+    /// re-sent after a fork.
     public var waits = 0
     public var elapsed: Duration = .zero
 

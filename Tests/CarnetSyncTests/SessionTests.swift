@@ -136,6 +136,7 @@ struct SessionSyncTests {
         // The dialer waited for the peer twice: HELLO → proof + summary, then its events
         // → acknowledgements + the listener's events.
         #expect(dialerFlights == 2, "\(dialerFlights) round trips")
+        #expect(dialer.session.statistics.waits == 2)
         _ = listener.carryOut(listener.session.receive(flight, now: .zero), now: .zero)
         #expect(listener.end?.isSuccess == true && dialer.replica.summary == listener.replica.summary)
     }
@@ -157,6 +158,8 @@ struct SessionSyncTests {
         let total = pair.dialer.session.statistics.bytesSent + pair.listener.session.statistics.bytesSent
         let handshake = 2 * (4 + HelloMessage.frameLength) + 2 * (4 + 1 + 32)
         #expect(total - handshake <= 160, "\(total - handshake) bytes after the handshake")
+        // The dialer is done after one round trip: HELLO → proof, "same" and DONE.
+        #expect(pair.dialer.session.statistics.waits == 1)
     }
 }
 

@@ -21,6 +21,8 @@ let package = Package(
                 .product(name: "CarnetWire", package: "Carnet"),
                 .product(name: "CarnetWorkload", package: "Carnet"),
                 .product(name: "CarnetStore", package: "Carnet"),
+                .product(name: "CarnetNet", package: "Carnet"),
+                .product(name: "CarnetNode", package: "Carnet"),
             ]
         ),
     ],

@@ -35,6 +35,7 @@ struct Bench {
         ViewBench.report(hub: hub, runs: runs)
         EncodingBench.report(replay: replay, workload: file.bytes)
         StoreBench.report(replay: replay, runs: runs)
+        SyncBench.report(replay: replay, runs: runs)
 
         let held = replay.replicas.reduce(0) { $0 + $1.eventCount }
         print("\npeak memory")
