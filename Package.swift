@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "CarnetSync", targets: ["CarnetSync"]),
         .library(name: "CarnetNet", targets: ["CarnetNet"]),
         .library(name: "CarnetNode", targets: ["CarnetNode"]),
+        .library(name: "CarnetLinkSim", targets: ["CarnetLinkSim"]),
     ],
     targets: [
         // Pure layers: standard library only, no Foundation, no Glibc, no async.
@@ -36,6 +37,8 @@ let package = Package(
             name: "CarnetNode",
             dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetSync", "CarnetStore", "CarnetNet", "CarnetSystem"]
         ),
+        // Test and benchmark equipment: a TCP proxy that behaves like a rural link.
+        .target(name: "CarnetLinkSim", dependencies: ["CarnetCore", "CarnetNet", "CarnetSystem"]),
         // Test support: seeded randomness and random-history generators.
         .target(name: "CarnetTestKit", dependencies: ["CarnetCore", "CarnetLedger"]),
         // The command line.
@@ -66,7 +69,7 @@ let package = Package(
         .testTarget(name: "CarnetNetTests", dependencies: ["CarnetNet", "CarnetSystem"]),
         .testTarget(
             name: "CarnetNodeTests",
-            dependencies: ["CarnetCore", "CarnetLedger", "CarnetSync", "CarnetStore", "CarnetNet", "CarnetNode", "CarnetTestKit"]
+            dependencies: ["CarnetCore", "CarnetLedger", "CarnetSync", "CarnetStore", "CarnetNet", "CarnetNode", "CarnetTestKit", "CarnetLinkSim"]
         ),
         .testTarget(
             name: "CarnetWorkloadTests",
