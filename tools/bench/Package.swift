@@ -23,6 +23,7 @@ let package = Package(
                 .product(name: "CarnetStore", package: "Carnet"),
                 .product(name: "CarnetNet", package: "Carnet"),
                 .product(name: "CarnetNode", package: "Carnet"),
+                .product(name: "CarnetLinkSim", package: "Carnet"),
             ]
         ),
     ],

@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetLinkSim
 import CarnetNet
 import CarnetNode
 import CarnetStore
@@ -34,7 +35,7 @@ enum SyncBench {
 
         print("\nsync over TCP (loopback, real stores, real sessions)")
         print("  delta        farm \(target), last day: \(deltaEntries) entries (\(delta.count) events); hub holds the other \(Format.grouped(hubHolds.count)) events, \(hubEvents.history.nodeIDs.count) nodes")
-        var times: [Double] = [], perEntry: [Double] = [], inSyncLedger: [Double] = []
+        var times: [Double] = [], perEntry: [Double] = [], inSyncLedger: [Double] = [], ruralTimes: [Double] = []
         var last: (delta: SessionReport, inSync: SessionReport)?
         for _ in 0..<runs {
             let root = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-bench-sync-\(UUID().uuidString)").path
@@ -57,6 +58,29 @@ enum SyncBench {
                 finished.wait()
             }
             let address = SocketAddress(host: "127.0.0.1", port: server.port!)
+            // The same delta over a simulated 64 kbit/s, 600 ms link, on a copy of the
+            // farm's state: its own session, so it needs a hub that lacks the day too.
+            let ruralHub = makeNode(root + "/rural-hub", actor: replay.meta.hub, events: hubHolds, secret: secret)
+            var ruralConfiguration = Server.Configuration()
+            ruralConfiguration.listen = SocketAddress(host: "127.0.0.1", port: 0)
+            guard let ruralServer = try? Server(store: ruralHub, secret: secret, configuration: ruralConfiguration, log: { _ in }) else {
+                fail("cannot start the second hub", code: 70)
+            }
+            let ruralFinished = DispatchSemaphore(value: 0)
+            Thread { ruralServer.run(); ruralFinished.signal() }.start()
+            guard let link = try? LinkSimulator(target: SocketAddress(host: "127.0.0.1", port: ruralServer.port!),
+                                                profile: .rural(kilobits: 64, roundTripMilliseconds: 600)) else {
+                fail("cannot start the link simulator", code: 70)
+            }
+            let ruralFarm = makeNode(root + "/rural-farm", actor: target, events: hubEvents.allEvents, secret: secret)
+            let ruralStart = ContinuousClock().now
+            guard let rural = try? SyncClient.sync(store: ruralFarm, secret: secret, address: link.address), rural.succeeded else {
+                fail("the delta over the simulated link failed", code: 70)
+            }
+            ruralTimes.append((ContinuousClock().now - ruralStart).seconds)
+            link.stop()
+            ruralServer.stop()
+            ruralFinished.wait()
             let start = ContinuousClock().now
             guard let first = try? SyncClient.sync(store: farm, secret: secret, address: address), first.succeeded else {
                 fail("the delta sync failed", code: 70)
@@ -75,6 +99,7 @@ enum SyncBench {
         print("  delta bytes  \(Format.grouped(stats.bytesSent)) sent + \(Format.grouped(stats.bytesReceived)) received = \(Format.fixed(Samples(values: perEntry).median, 2)) bytes/entry on the socket (median; framing, handshake, summaries, MACs included)")
         print("  delta events \(stats.eventsSentNew) new events sent, \(stats.eventsReceivedNew) received; protocol round trips (waits on the peer) \(stats.waits)")
         print("  delta time   \(Samples(values: times).timeSummary) on loopback (connect, handshake, persist with fsync, close)")
+        print("  delta rural  \(Samples(values: ruralTimes).timeSummary) over a simulated 64 kbit/s, 600 ms RTT link (connect to close, in process; floor: 2 round trips = 1.2 s + \(Format.fixed(Double(stats.bytesSent) * 8 / 64_000, 2)) s of upload)")
         let inSync = last.inSync.statistics
         print("  in sync      \(inSync.bytesSent + inSync.bytesReceived) bytes in all: handshake \(handshakeBytes) + \(Format.fixed(Samples(values: inSyncLedger).median, 0)) after it (two SUMMARY 'same' + two DONE, frames and MACs included); round trips \(inSync.waits)")
     }
