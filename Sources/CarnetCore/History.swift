@@ -162,6 +162,14 @@ public struct History: Sendable {
         return history.chain + history.branches.values.sorted { $0.id < $1.id }
     }
 
+    /// `count` events of `node`'s first branch ending at `endSeq`, or nil when that branch
+    /// does not reach so far (the context of a primed batch).
+    public func chainEvents(of node: NodeID, endingAt endSeq: UInt64, count: Int) -> [Event]? {
+        guard let history = history(of: node), count >= 1, endSeq >= UInt64(count),
+              endSeq <= UInt64(history.chain.count) else { return nil }
+        return Array(history.chain[Int(endSeq) - count..<Int(endSeq)])
+    }
+
     /// The events held at one dot: one, or several when the node forked there.
     public func events(of node: NodeID, at seq: UInt64) -> [Event] {
         guard let history = history(of: node), seq >= 1 else { return [] }

@@ -65,7 +65,9 @@ public final class SessionRunner: Sendable {
         var generator = SystemRandomNumberGenerator()
         let nonce = (0..<HelloMessage.nonceLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
         var session = Session(role: role, secret: secret.bytes, nonce: nonce, local: store.summaryMessage(live: live),
-                              settings: settings)
+                              settings: settings) { node, endSeq, count in
+            store.chainEvents(of: node, endingAt: endSeq, count: count)
+        }
         var report = SessionReport(address: connection.peer.description, role: role)
         let wakeup = self.wakeup
         let feedID = store.register { wakeup.signal() }
@@ -100,6 +102,8 @@ public final class SessionRunner: Sendable {
                     break
                 case let .refused(batch, reason):
                     report.refusedBatches.append("batch \(batch): \(reason)")
+                case let .refuse(batch, reason):
+                    queue += session.refuse(batch: batch, reason: reason, now: now())
                 case .caughtUp:
                     if report.caughtUpAfter == nil { report.caughtUpAfter = now() }
                     report.peerSummaryAtEnd = store.summary

@@ -48,6 +48,11 @@ public final class SharedStore: @unchecked Sendable {
 
     public var summary: HistorySummary { lock.withLock { store.replica.summary } }
 
+    /// The context of a primed batch: `count` events of `node`'s first branch up to `endSeq`.
+    public func chainEvents(of node: NodeID, endingAt endSeq: UInt64, count: Int) -> [Event]? {
+        lock.withLock { store.replica.history.chainEvents(of: node, endingAt: endSeq, count: count) }
+    }
+
     public func eventsMissing(from peer: CompactSummary) -> [Event] {
         lock.withLock { store.replica.eventsMissing(from: store.replica.expand(peer)) }
     }

@@ -22,6 +22,9 @@ public struct Session: Sendable {
     private let secret: [UInt8]
     private let ownNonce: [UInt8]
     private var state: State
+    /// Looks up `count` events of a node's first branch ending at a seq, for primed
+    /// batches (nil: this side neither primes nor accepts primed batches' contexts).
+    private let context: ContextProvider?
     private var decoder = FrameDecoder()
     private var startedAt: Duration = .zero
     private var lastReceived: Duration = .zero
@@ -40,8 +43,12 @@ public struct Session: Sendable {
     }
 
     /// `local` is this side's identity and full compact summary (its `form` is ignored).
+    /// Events of `node`'s first branch with seqs `endSeq - count + 1 ... endSeq`, or nil
+    /// when this side does not hold them all.
+    public typealias ContextProvider = @Sendable (_ node: NodeID, _ endSeq: UInt64, _ count: Int) -> [Event]?
+
     public init(role: SessionRole, secret: [UInt8], nonce: [UInt8], local: SummaryMessage,
-                settings: SessionSettings = SessionSettings()) {
+                settings: SessionSettings = SessionSettings(), context: ContextProvider? = nil) {
         precondition(nonce.count == HelloMessage.nonceLength, "a session nonce is 32 random bytes")
         self.role = role
         self.secret = secret
@@ -49,6 +56,7 @@ public struct Session: Sendable {
         self.local = local
         self.local.form = .full
         self.settings = settings
+        self.context = context
         self.state = .idle
     }
 
@@ -350,7 +358,8 @@ public struct Session: Sendable {
             state = .established(transfer)
             directives.append(.offerEventsMissing(from: peerSummary))
             return directives
-        case let .events(batch, events):
+        case let .events(message):
+            let batch = message.batch
             guard transfer.peer != nil else {
                 return fail(.unexpectedMessage, "the peer sent events before its summary", now: now)
             }
@@ -359,6 +368,15 @@ public struct Session: Sendable {
             }
             transfer.nextIncoming += 1
             transfer.persisting.append(batch)
+            let events: [Event]
+            do {
+                events = try decodeBatch(message)
+            } catch let problem as BatchProblem {
+                state = .established(transfer)
+                return [.refuse(batch: batch, reason: problem.reason)]
+            } catch {
+                return fail(.malformed, "the peer's batch \(batch) does not decode: \(error)", now: now)
+            }
             transfer.eventsReceived += UInt64(events.count)
             state = .established(transfer)
             return [.persist(batch: batch, events: events)]
@@ -369,7 +387,7 @@ public struct Session: Sendable {
             let acknowledged = transfer.inFlight.remove(at: index)
             var directives: [SessionDirective] = []
             if let reason = ack.rejection {
-                transfer.refused(acknowledged.events)
+                transfer.refused(acknowledged.events, wasPrimed: acknowledged.primed)
                 directives.append(.refused(batch: ack.batch, reason: reason))
             } else {
                 transfer.eventsSentNew += ack.newEvents
@@ -400,6 +418,46 @@ public struct Session: Sendable {
         }
     }
 
+    /// Why a primed batch cannot be taken: this side lacks its context, or holds another.
+    private struct BatchProblem: Error {
+        var reason: String
+    }
+
+    private func decodeBatch(_ message: EventsMessage) throws -> [Event] {
+        guard let named = message.context else { return try EventBatch.decode(message.payload) }
+        guard let context, let events = context(named.node, named.endSeq, Int(named.count)), events.count == Int(named.count) else {
+            throw BatchProblem(reason: "this node does not hold the context the batch is primed with")
+        }
+        let decoded: [Event]
+        do {
+            decoded = try EventBatch.decode(message.payload, primedWith: events)
+        } catch {
+            throw BatchProblem(reason: "the batch does not decode against this node's context: \(error)")
+        }
+        guard decoded.first?.dot.node == named.node, decoded.first?.previous == events.last?.hash else {
+            throw BatchProblem(reason: "this node holds another history before the batch")
+        }
+        return decoded
+    }
+
+    /// The bytes of a batch, primed when the peer's summary shows it holds exactly the
+    /// chain just before the batch's first event (its head there is that event's
+    /// predecessor): the usual case of a peer a day behind on a farm's events.
+    private func encodeBatch(_ events: [Event], peer: CompactSummary?) -> (payload: [UInt8], context: BatchContext?) {
+        guard settings.primingContext > 0, let context, let first = events.first, first.dot.seq > 1,
+              let entry = peer?[first.dot.node.high],
+              entry.heads == [CompactSummary.Head(seq: first.dot.seq - 1, hash: first.previous.w0)] else {
+            return (EventBatch.encode(events), nil)
+        }
+        let count = Int(min(UInt64(settings.primingContext), first.dot.seq - 1))
+        guard let prior = context(first.dot.node, first.dot.seq - 1, count), prior.count == count,
+              prior.last?.hash == first.previous else {
+            return (EventBatch.encode(events), nil)
+        }
+        return (EventBatch.encode(events, primedWith: prior),
+                BatchContext(node: first.dot.node, endSeq: first.dot.seq - 1, count: UInt64(count)))
+    }
+
     // MARK: - Sending
 
     /// Sends batches while the window allows, then DONE, then closes when both sides are
@@ -409,8 +467,11 @@ public struct Session: Sendable {
         var directives: [SessionDirective] = []
         while transfer.inFlight.count < settings.window, let batch = transfer.nextBatch() {
             if role == .listener && batch.number == 1 { statistics.waits += 1 }  // for the dialer's acks
-            let frame = transfer.outgoing.seal(.events(batch: batch.number, events: batch.events))
-            transfer.inFlight.append((batch.number, batch.events))
+            let (payload, primedWith) = batch.plain ? (EventBatch.encode(batch.events), nil)
+                : encodeBatch(batch.events, peer: transfer.peerSummary)
+            let frame = transfer.outgoing.seal(.events(EventsMessage(batch: batch.number, context: primedWith, payload: payload)))
+            transfer.inFlight.append((batch.number, batch.events, primedWith != nil))
+            if primedWith != nil { statistics.primedBatches += 1 }
             transfer.eventsSent += UInt64(batch.events.count)
             directives.append(send(frame, now: now))
         }
@@ -492,6 +553,8 @@ public struct SessionStatistics: Sendable, Equatable {
     public var eventsReceived: UInt64 = 0
     public var eventsReceivedNew: UInt64 = 0
     public var batchesSent = 0
+    /// Batches sent primed with events the peer held (their strings did not travel again).
+    public var primedBatches = 0
     /// The protocol's round trips after TCP connected, as its structure fixes them: one for
     /// the HELLO exchange (it brings the listener's proof and summary); one more for the
     /// dialer unless both held the same events (its events' acknowledgements, or the

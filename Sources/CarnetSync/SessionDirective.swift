@@ -11,6 +11,9 @@ public enum SessionDirective: Sendable, Equatable {
     /// Compute the events a peer with `summary` lacks (`Replica.expand` names what this
     /// side can) and hand them to `Session.offer(_:now:)` (possibly an empty list).
     case offerEventsMissing(from: CompactSummary)
+    /// A received batch cannot be stored as sent (it does not decode against its context):
+    /// answer with `Session.refuse(batch:reason:now:)`, in order with `persist`.
+    case refuse(batch: UInt64, reason: String)
     /// The peer said who it is (after authentication): a driver records it.
     case peerIdentified(SummaryMessage)
     /// The peer stored one of this side's batches.
@@ -67,6 +70,8 @@ public struct SessionSettings: Sendable {
     public var idleTimeout: Duration = .seconds(45)
     /// In live mode, a PING after this long without sending anything.
     public var pingInterval: Duration = .seconds(15)
+    /// Events of context a primed batch refers to (0: never prime).
+    public var primingContext = 256
 
     public init() {}
 }

@@ -31,10 +31,10 @@ struct Transfer: Sendable {
     var refusedNodes = Set<NodeID>()
     /// Batches sent and not acknowledged, oldest first, with their events (kept so that a
     /// refused batch of several nodes can be retried node by node).
-    var inFlight: [(batch: UInt64, events: [Event])] = []
-    /// Events of a refused batch of several nodes, one node per group: each is sent as a
-    /// batch of its own, so that a refusal names one node.
-    private var retries: [[Event]] = []
+    var inFlight: [(batch: UInt64, events: [Event], primed: Bool)] = []
+    /// Events of a refused batch to send again: a primed batch's as they were but plain; a
+    /// batch of several nodes' one node per group, so that a refusal names one node.
+    private var retries: [(events: [Event], plain: Bool)] = []
     /// Number of the next batch this side sends (from 1).
     var nextOutgoing: UInt64 = 1
     /// Number of the next batch expected from the peer (from 1, no gaps).
@@ -71,16 +71,21 @@ struct Transfer: Sendable {
 
     /// The peer refused `events`: a single node's are never sent again in this session;
     /// several nodes' are retried one node per batch.
-    mutating func refused(_ events: [Event]) {
+    mutating func refused(_ events: [Event], wasPrimed: Bool) {
+        if wasPrimed {
+            // The peer could not use the context: the same events, plain.
+            retries.append((events, true))
+            return
+        }
         let nodes = Set(events.map(\.dot.node))
         if nodes.count == 1 {
             refusedNodes.formUnion(nodes)
-            retries.removeAll { refusedNodes.contains($0[0].dot.node) }
+            retries.removeAll { refusedNodes.contains($0.events[0].dot.node) }
             return
         }
         var groups: [NodeID: [Event]] = [:]
         for event in events where !refusedNodes.contains(event.dot.node) { groups[event.dot.node, default: []].append(event) }
-        retries += groups.keys.sorted().map { groups[$0]! }
+        retries += groups.keys.sorted().map { (groups[$0]!, true) }
     }
 
     /// Queues what was not queued before in this session.
@@ -92,13 +97,13 @@ struct Transfer: Sendable {
 
     /// The next batch to send: up to `batchEvents` events and `batchBytes` encoded bytes,
     /// skipping nodes the peer refused.
-    mutating func nextBatch() -> (number: UInt64, events: [Event])? {
-        retries.removeAll { refusedNodes.contains($0[0].dot.node) }
+    mutating func nextBatch() -> (number: UInt64, events: [Event], plain: Bool)? {
+        retries.removeAll { refusedNodes.contains($0.events[0].dot.node) }
         if !retries.isEmpty {
-            let group = retries.removeFirst()
+            let retry = retries.removeFirst()
             let number = nextOutgoing
             nextOutgoing += 1
-            return (number, group)
+            return (number, retry.events, retry.plain)
         }
         var events: [Event] = []
         var positions: [Int] = []
@@ -121,7 +126,7 @@ struct Transfer: Sendable {
         outboxStart = positions[events.count - 1] + 1
         let number = nextOutgoing
         nextOutgoing += 1
-        return (number, events)
+        return (number, events, false)
     }
 
     private mutating func compactOutbox() {

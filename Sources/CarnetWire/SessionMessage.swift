@@ -6,7 +6,10 @@ public enum SessionMessage: Sendable, Equatable {
     case hello(HelloMessage)
     case proof([UInt8])
     case summary(SummaryMessage)
-    case events(batch: UInt64, events: [Event])
+    /// A batch: its events encoded on their own, or primed with `context` (events the
+    /// receiver holds, named here, whose strings and shapes need not travel again). The
+    /// payload is decoded by the session, which can look the context up.
+    case events(EventsMessage)
     case ack(AckMessage)
     /// Every event the peer lacked per its summaries so far (`summaries` of them received)
     /// was sent, up to batch `lastBatch`.
@@ -48,9 +51,17 @@ public enum SessionMessage: Sendable, Equatable {
             writer.string(summary.ledger)
             writer.string(summary.label)
             if summary.form != .same { summary.summary.encode(into: &writer) }
-        case let .events(batch, events):
-            writer.varint(batch)
-            writer.raw(EventBatch.encode(events))
+        case let .events(message):
+            writer.varint(message.batch)
+            if let context = message.context {
+                writer.byte(1)
+                writer.nodeID(context.node)
+                writer.varint(context.endSeq)
+                writer.varint(context.count)
+            } else {
+                writer.byte(0)
+            }
+            writer.raw(message.payload)
         case let .ack(ack):
             writer.varint(ack.batch)
             writer.byte(ack.rejection == nil ? 0 : 1)
@@ -96,8 +107,20 @@ public enum SessionMessage: Sendable, Equatable {
                                               form: form, summary: summary))
         case .events:
             let batch = try reader.varint()
-            let events = try EventBatch.decode(Array(body[reader.offset...]))
-            return .events(batch: batch, events: events)
+            let flag = try reader.byte()
+            var context: BatchContext?
+            switch flag {
+            case 0: break
+            case 1:
+                let node = try reader.nodeID()
+                let endSeq = try reader.varint()
+                let count = try reader.count(limit: BatchContext.maxCount, "context length")
+                guard count >= 1, endSeq >= UInt64(count) else { throw .malformed("context of \(count) events ending at seq \(endSeq)", at: reader.offset) }
+                context = BatchContext(node: node, endSeq: endSeq, count: UInt64(count))
+            default:
+                throw .malformed("unknown batch flag \(flag)", at: reader.offset - 1)
+            }
+            return .events(EventsMessage(batch: batch, context: context, payload: Array(body[reader.offset...])))
         case .ack:
             let batch = try reader.varint()
             let status = try reader.byte()
@@ -188,6 +211,34 @@ public struct SummaryMessage: Sendable, Equatable {
         self.label = label
         self.form = form
         self.summary = summary
+    }
+}
+
+/// One EVENTS message: the batch number, the context it is primed with, the batch bytes.
+public struct EventsMessage: Sendable, Equatable {
+    public var batch: UInt64
+    public var context: BatchContext?
+    public var payload: [UInt8]
+
+    public init(batch: UInt64, context: BatchContext?, payload: [UInt8]) {
+        self.batch = batch
+        self.context = context
+        self.payload = payload
+    }
+}
+
+/// The events a primed batch continues: `count` events of `node`'s chain ending at
+/// `endSeq`, whose last is the predecessor of the batch's first event.
+public struct BatchContext: Sendable, Equatable {
+    public static let maxCount = 1_024
+    public var node: NodeID
+    public var endSeq: UInt64
+    public var count: UInt64
+
+    public init(node: NodeID, endSeq: UInt64, count: UInt64) {
+        self.node = node
+        self.endSeq = endSeq
+        self.count = count
     }
 }
 

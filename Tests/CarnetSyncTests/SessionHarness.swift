@@ -4,9 +4,20 @@ import CarnetWire
 
 /// One side of an in-memory session: the real session state machine driving a real
 /// replica, as `carnet`'s driver does over TCP and a store.
+/// The replica a side's session looks contexts up in, as the store does for a real driver.
+final class ReplicaBox: @unchecked Sendable {
+    // `@unchecked Sendable`: each test drives its sides from one thread.
+    var replica: Replica
+    init(_ replica: Replica) { self.replica = replica }
+}
+
 struct Side {
     var session: Session
-    var replica: Replica
+    let box: ReplicaBox
+    var replica: Replica {
+        get { box.replica }
+        nonmutating set { box.replica = newValue }
+    }
     var end: SessionEnd?
     var persistedBatches = 0
     /// Batches from these nodes are refused (to test refusal); empty normally.
@@ -19,11 +30,14 @@ struct Side {
 
     init(role: SessionRole, replica: Replica, secret: [UInt8], nonceSeed: UInt8, live: Bool = false,
          settings: SessionSettings = SessionSettings(), ledger: String = "consortium") {
-        self.replica = replica
+        let box = ReplicaBox(replica)
+        self.box = box
         self.ledger = ledger
         let local = SummaryMessage(live: live, node: replica.node, ledger: ledger, label: "\(role)", summary: replica.compactSummary)
         session = Session(role: role, secret: secret, nonce: [UInt8](repeating: nonceSeed, count: 32), local: local,
-                          settings: settings)
+                          settings: settings) { node, endSeq, count in
+            box.replica.history.chainEvents(of: node, endingAt: endSeq, count: count)
+        }
     }
 
     var localSummary: SummaryMessage {
@@ -56,6 +70,8 @@ struct Side {
                 acknowledged.append(batch)
             case let .refused(batch, _):
                 refused.append(batch)
+            case let .refuse(batch, reason):
+                queue += session.refuse(batch: batch, reason: reason, now: now)
             case .caughtUp:
                 caughtUp = true
             case let .close(end):

@@ -172,6 +172,32 @@ func frameTypes(_ bytes: [UInt8], afterHello: Bool) -> [FrameType] {
     return types
 }
 
+struct PrimedSessionTests {
+    @Test func aPeerADayBehindGetsAPrimedBatchThatIsSmaller() {
+        let history = RandomHistory(seed: 51, nodes: 1, steps: 400)
+        let farm = history.replicas[0]
+        let chain = farm.history.events(of: farm.node)
+        var hub = Replica(node: NodeID.derived(from: "hub"))
+        hub.receive(contentsOf: chain.prefix(chain.count - 40))
+        func run(priming: Int) -> (SessionStatistics, Replica) {
+            var settings = SessionSettings()
+            settings.primingContext = priming
+            var pair = SessionPair(dialer: Side(role: .dialer, replica: farm, secret: testSecret, nonceSeed: 1, settings: settings),
+                                   listener: Side(role: .listener, replica: hub, secret: testSecret, nonceSeed: 2, settings: settings),
+                                   seed: 51)
+            pair.start()
+            pair.run()
+            #expect(pair.dialer.end?.isSuccess == true, "\(String(describing: pair.dialer.end))")
+            return (pair.dialer.session.statistics, pair.listener.replica)
+        }
+        let (primed, primedHub) = run(priming: 256)
+        let (plain, plainHub) = run(priming: 0)
+        #expect(primed.primedBatches == 1 && plain.primedBatches == 0)
+        #expect(primedHub.digest == plainHub.digest && primedHub.digest == farm.digest)
+        #expect(primed.bytesSent < plain.bytesSent, "primed \(primed.bytesSent) vs plain \(plain.bytesSent)")
+    }
+}
+
 struct SessionLiveTests {
     @Test func liveSessionsStayOpenAndPushNewEvents() {
         let (a, b, _) = divergentReplicas(seed: 31)
