@@ -87,12 +87,15 @@ final class LinkConnection: @unchecked Sendable {
     private let profile: LinkProfile
     private let opened = ContinuousClock().now
     private let simulatorStart: ContinuousClock.Instant
-    private let lock = Lock()
     private let condition = NSCondition()
     private var queues: [LinkDirection: [(due: ContinuousClock.Instant, bytes: [UInt8])]] = [.up: [], .down: []]
     private var lastDue: [LinkDirection: ContinuousClock.Instant] = [:]
     private var wireFree: [LinkDirection: ContinuousClock.Instant] = [:]
     private var closedReaders = 0
+    /// Bytes read and not yet delivered, per direction: bounded like a router's buffer, so
+    /// the sender feels the link (TCP flow control) instead of filling the proxy.
+    private var queued: [LinkDirection: Int] = [.up: 0, .down: 0]
+    static let bufferLimit = 64 << 10
     private var isCut = false
     private var crossed = 0
     private var random: SplitMix64
@@ -120,6 +123,12 @@ final class LinkConnection: @unchecked Sendable {
         while true {
             guard let bytes = try? source.receive(maxBytes: 1_400, timeout: .seconds(3600)), !bytes.isEmpty else { break }
             condition.lock()
+            while queued[direction]! >= Self.bufferLimit && !isCut { condition.wait() }
+            if isCut {
+                condition.unlock()
+                break
+            }
+            queued[direction]! += bytes.count
             let now = ContinuousClock().now
             // Serialization: the chunk occupies the wire after the previous one.
             let start = max(now, wireFree[direction] ?? now)
@@ -152,6 +161,8 @@ final class LinkConnection: @unchecked Sendable {
                 break
             }
             let (due, bytes) = queues[direction]!.removeFirst()
+            queued[direction]! -= bytes.count
+            condition.broadcast()
             condition.unlock()
             if bytes.isEmpty {
                 destination.shutdownWrite()

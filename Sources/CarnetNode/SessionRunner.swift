@@ -62,6 +62,9 @@ public final class SessionRunner: Sendable {
         let clock = ContinuousClock()
         let started = clock.now
         func now() -> Duration { clock.now - started }
+        // What another process (the CLI) wrote since this node last looked goes into this
+        // session's summary.
+        _ = try? store.refresh()
         var generator = SystemRandomNumberGenerator()
         let nonce = (0..<HelloMessage.nonceLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
         var session = Session(role: role, secret: secret.bytes, nonce: nonce, local: store.summaryMessage(live: live),

@@ -59,11 +59,12 @@ public struct SessionEnd: Sendable, Equatable, CustomStringConvertible {
 public struct SessionSettings: Sendable {
     /// Events per EVENTS message, at most; also cut so that a frame stays under 1 MiB.
     public var batchEvents = 2_000
-    /// Encoded bytes per batch, at most.
-    public var batchBytes = 256 << 10
-    /// Batches sent and not yet acknowledged, at most: enough to fill a rural link's
-    /// bandwidth-delay product (1 Mbit/s × 300 ms ≈ 37 KB) several times over.
-    public var window = 8
+    /// Encoded bytes per batch, at most: what a cut link may cost again.
+    public var batchBytes = 32 << 10
+    /// Batches sent and not yet acknowledged, at most. Four 32 KB batches keep a rural
+    /// link (1 Mbit/s × 300 ms ≈ 37 KB in flight) full through the receiver's fsyncs,
+    /// while a cut loses at most what was in flight.
+    public var window = 4
     /// The handshake must finish within this time.
     public var handshakeTimeout: Duration = .seconds(15)
     /// A silent peer is dropped after this long.

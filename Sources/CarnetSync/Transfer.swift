@@ -119,9 +119,14 @@ struct Transfer: Sendable {
             compactOutbox()
             return nil
         }
-        // Halve until the encoding fits; a single event always fits (strings are bounded).
-        while events.count > 1, EventBatch.encode(events).count > settings.batchBytes {
-            events.removeLast(events.count - events.count / 2)
+        // Shrink in proportion until the encoding fits; a single event always fits
+        // (strings are bounded). Batches stay close to the byte limit, which is what keeps
+        // a slow link full with few batches in flight.
+        var size = EventBatch.encode(events).count
+        while events.count > 1, size > settings.batchBytes {
+            let keep = max(1, min(events.count - 1, Int(Double(events.count) * Double(settings.batchBytes) / Double(size) * 0.97)))
+            events.removeLast(events.count - keep)
+            size = EventBatch.encode(events).count
         }
         outboxStart = positions[events.count - 1] + 1
         let number = nextOutgoing

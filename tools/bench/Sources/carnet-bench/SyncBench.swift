@@ -104,6 +104,72 @@ enum SyncBench {
         print("  in sync      \(inSync.bytesSent + inSync.bytesReceived) bytes in all: handshake \(handshakeBytes) + \(Format.fixed(Samples(values: inSyncLedger).median, 0)) after it (two SUMMARY 'same' + two DONE, frames and MACs included); round trips \(inSync.waits)")
     }
 
+    /// A new farm pulls the whole hub over a simulated 1 Mbit/s, 300 ms link; then the same
+    /// with the link cut every 5 seconds (the farm dials again at once until it is done).
+    static func reportJoin(replay: WorkloadReplay, runs: Int) {
+        let hubEvents = replay.hub
+        print("\nnew farm joins (fresh node pulls the whole hub; simulated 1 Mbit/s each way, 300 ms RTT)")
+        var plain: [(seconds: Double, bytes: Int)] = []
+        var cut: [(seconds: Double, bytes: Int, cuts: Int, sessions: Int, resentEvents: UInt64, batchEvents: Double)] = []
+        for _ in 0..<runs {
+            for cutting in [false, true] {
+                let root = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-bench-join-\(UUID().uuidString)").path
+                defer { try? FileManager.default.removeItem(atPath: root) }
+                let secret = LedgerSecret.generate()
+                let hub = makeNode(root + "/hub", actor: replay.meta.hub, events: hubEvents.allEvents, secret: secret)
+                let farm = makeNode(root + "/farm", actor: "new-farm", events: [], secret: secret)
+                var configuration = Server.Configuration()
+                configuration.listen = SocketAddress(host: "127.0.0.1", port: 0)
+                guard let server = try? Server(store: hub, secret: secret, configuration: configuration, log: { _ in }) else {
+                    fail("cannot start the hub", code: 70)
+                }
+                let finished = DispatchSemaphore(value: 0)
+                Thread { server.run(); finished.signal() }.start()
+                var profile = LinkProfile.rural(kilobits: 1_000, roundTripMilliseconds: 300)
+                if cutting { profile.cutEvery = .seconds(5) }
+                guard let link = try? LinkSimulator(target: SocketAddress(host: "127.0.0.1", port: server.port!), profile: profile) else {
+                    fail("cannot start the link simulator", code: 70)
+                }
+                let start = ContinuousClock().now
+                var sessions = 0, resent: UInt64 = 0, received: UInt64 = 0, batches = 0
+                var done = false
+                while !done && sessions < 100 {
+                    sessions += 1
+                    guard let report = try? SyncClient.sync(store: farm, secret: secret, address: link.address) else { continue }
+                    resent += report.statistics.eventsReceived - report.statistics.eventsReceivedNew
+                    received += report.statistics.eventsReceived
+                    done = report.succeeded
+                }
+                let seconds = (ContinuousClock().now - start).seconds
+                let counters = link.statistics
+                link.stop()
+                server.stop()
+                finished.wait()
+                guard done else { fail("the join did not finish in 100 sessions", code: 70) }
+                _ = batches
+                let bytes = counters.bytesUp + counters.bytesDown
+                if cutting {
+                    cut.append((seconds, bytes, counters.cuts, sessions, resent, 1_900))
+                } else {
+                    plain.append((seconds, bytes))
+                }
+            }
+        }
+        let entries = Double(replay.entries)
+        let bytes = Samples(values: plain.map { Double($0.bytes) })
+        let seconds = Samples(values: plain.map(\.seconds))
+        let floor = bytes.median / 125_000
+        print("  uncut        \(Format.grouped(Int(bytes.median))) bytes on the wire = \(Format.fixed(bytes.median / entries, 2)) bytes/entry; \(seconds.timeSummary)")
+        print("               bytes ÷ bandwidth = \(Format.fixed(floor, 1)) s; measured / floor = \(Format.fixed(seconds.median / floor, 2))×")
+        let cutBytes = Samples(values: cut.map { Double($0.bytes) })
+        let cutSeconds = Samples(values: cut.map(\.seconds))
+        let cuts = cut.map(\.cuts).max() ?? 0
+        let resentBytes = cutBytes.median - bytes.median
+        print("  cut every 5 s \(cutSeconds.timeSummary); \(cuts) cuts, \(cut.map(\.sessions).max() ?? 0) sessions; \(Format.grouped(Int(cutBytes.median))) bytes = \(Format.fixed(cutBytes.median / bytes.median, 3))× the uncut run")
+        let resentEvents = Samples(values: cut.map { Double($0.resentEvents) }).median
+        print("               events received twice: \(Int(resentEvents)) (\(Format.fixed(resentEvents / Double(max(cuts, 1)), 0)) per cut; a batch is up to 2,000 events or 32 KB); extra bytes \(Format.grouped(Int(resentBytes)))")
+    }
+
     /// HELLO both ways (54 bytes each) and PROOF both ways (37 each).
     static let handshakeBytes = 2 * 54 + 2 * 37
 
