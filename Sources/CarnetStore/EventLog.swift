@@ -192,18 +192,31 @@ public struct EventLog: ~Copyable {
     /// last looked: the caller's replica must take them in too.
     @discardableResult
     public mutating func append(_ events: [Event]) throws(StoreError) -> [Event] {
+        var others: [Event] = []
+        _ = try append { seen in
+            others = seen
+            return events
+        }
+        return others
+    }
+
+    /// Appends the events `build` makes, as one durable record, after `build` has seen
+    /// every record other writers appended: all under the log's lock. A local write
+    /// needs this: its seq must follow what another process (a second `carnet record`)
+    /// wrote a moment ago, or the node would fork itself. Returns the built events.
+    public mutating func append(building build: (_ others: [Event]) -> [Event]) throws(StoreError) -> [Event] {
         guard !failed else { throw .needsReopen(path: path) }
-        let payload = EventBatch.encode(events)
-        guard payload.count <= LogFormat.maxPayload else { throw .batchTooLarge(bytes: payload.count) }
-        let record = LogFormat.frame(payload)
         do {
             try file.lockExclusive()
         } catch {
             throw .system(error)
         }
         defer { file.unlock() }
-        let others = try readNewRecordsLocked()
-        guard !events.isEmpty else { return others }
+        let events = build(try readNewRecordsLocked())
+        guard !events.isEmpty else { return [] }
+        let payload = EventBatch.encode(events)
+        guard payload.count <= LogFormat.maxPayload else { throw .batchTooLarge(bytes: payload.count) }
+        let record = LogFormat.frame(payload)
         do {
             try file.write(record, at: end)
             try file.sync()
@@ -213,7 +226,7 @@ public struct EventLog: ~Copyable {
         }
         stamp = LogStamp(size: end + record.count, lastRecordOffset: end,
                          lastRecordCRC: LogFormat.readUInt32(record, at: 4))
-        return others
+        return events
     }
 
     /// The events other writers appended since this log last looked (a running server

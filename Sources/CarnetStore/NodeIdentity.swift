@@ -52,7 +52,7 @@ public struct NodeIdentity: Equatable, Sendable {
         self.init(node: node, ledger: ledger, label: values["label"] ?? "", home: Home(device: device, inode: inode))
     }
 
-    static func load(directory: String) throws(StoreError) -> NodeIdentity {
+    public static func load(directory: String) throws(StoreError) -> NodeIdentity {
         let path = directory + "/" + fileName
         guard Directory.exists(path) else { throw .notANode(directory: directory) }
         let bytes: [UInt8]

@@ -110,11 +110,25 @@ public struct NodeStore: ~Copyable {
     /// hold the event that did not reach the disk).
     @discardableResult
     public mutating func write(_ operation: Operation, wallMillis: UInt64) throws(StoreError) -> Event {
-        // Written in place: a copy of the replica would copy this node's whole chain.
-        let event = replica.write(operation, wallMillis: wallMillis)
-        let others = try log.append([event])
-        replica.receive(contentsOf: others)
-        return event
+        try writeBatch([operation], wallMillis: wallMillis)[0]
+    }
+
+    /// Records many local operations as one log record (one fsync): durable when this
+    /// returns, like `write`. Each assignment supersedes exactly what it names, so an
+    /// assignment that must replace an earlier one of the same batch belongs in a later
+    /// batch. After a failure the store must be reopened, as after `write`.
+    @discardableResult
+    public mutating func writeBatch(_ operations: [Operation], wallMillis: UInt64) throws(StoreError) -> [Event] {
+        // The events are made under the log's lock, after taking in what other writers
+        // appended, so their seqs follow the log's. The replica is moved out (not copied:
+        // a copy would duplicate this node's whole chain) for the closure to use.
+        var working = Replica(node: replica.node)
+        swap(&working, &replica)
+        defer { swap(&working, &replica) }
+        return try log.append { others in
+            working.receive(contentsOf: others)
+            return operations.map { working.write($0, wallMillis: wallMillis) }
+        }
     }
 
     /// Takes events from a peer or a bundle: the new ones are persisted as one record, then

@@ -139,3 +139,25 @@ struct NodeStoreFaultTests {
         #expect(reopened.replica.versionVector[node] == 1, "only the acknowledged write is there")
     }
 }
+
+struct ConcurrentWriterTests {
+    @Test func twoStoresOnOneDirectoryNeverReuseASeq() throws {
+        // Two `carnet record` processes, or the CLI beside `serve`: each writes without
+        // having seen the other's last write. Seqs must still follow the log.
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let node = NodeID.derived(from: "farm")
+        try NodeStore.create(directory: directory.path, ledger: "l", label: "farm", node: node)
+        var first = try NodeStore(directory: directory.path, wallMillis: 1) { NodeID.derived(from: "x") }
+        var second = try NodeStore(directory: directory.path, wallMillis: 1) { NodeID.derived(from: "y") }
+        for index in 0..<10 {
+            let writer = index % 3 == 0 ? 1 : 2
+            let entry = CarnetCore.Operation.append(Entry(id: "e\(index)", kind: "harvest", fields: []))
+            if writer == 1 { try first.write(entry, wallMillis: UInt64(index + 2)) } else { try second.write(entry, wallMillis: UInt64(index + 2)) }
+        }
+        let reopened = try NodeStore(directory: directory.path, wallMillis: 20) { NodeID.derived(from: "z") }
+        #expect(reopened.replica.forks.isEmpty)
+        #expect(reopened.opening.continuedFrom == nil)
+        #expect(reopened.replica.versionVector[node] == 10)
+    }
+}
