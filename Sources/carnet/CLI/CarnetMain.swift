@@ -1,0 +1,35 @@
+/// The one path every command line takes: global options, command lookup, parse,
+/// validate (`init`), run. Every error ends here as one sentence on stderr and its exit
+/// status.
+enum CarnetMain {
+    static func run(_ arguments: [String], environment: [String: String]) -> Int32 {
+        let output = Output(environment: environment)
+        do {
+            let global = try GlobalOptions(arguments)
+            switch try CommandRegistry.resolve(global.words) {
+            case let .group(name, members):
+                if global.help {
+                    output.line(Help.groupText(name, members: members))
+                    return ExitCode.success.rawValue
+                }
+                let names = members.map { "`carnet \($0.spec.name)`" }.joined(separator: ", ")
+                throw CLIError.usage("`carnet \(name)` needs a subcommand: \(names)")
+            case let .command(type, rest):
+                if global.help {
+                    output.line(type is HelpCommand.Type ? Help.overview() : Help.text(for: type.spec))
+                    return ExitCode.success.rawValue
+                }
+                let invocation = try ArgumentParser.parse(rest, spec: type.spec)
+                let command = try type.init(invocation)
+                let context = Context(directory: DataDirectory.resolve(flag: global.directory, environment: environment),
+                                      environment: environment, output: output)
+                try command.run(in: context)
+                return ExitCode.success.rawValue
+            }
+        } catch {
+            let report = ErrorReport.describe(error)
+            output.error(report.message)
+            return report.code.rawValue
+        }
+    }
+}

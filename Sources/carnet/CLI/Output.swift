@@ -1,0 +1,71 @@
+import Foundation
+
+/// The two output streams and what they may contain.
+///
+/// stdout carries the answer: a table or sentences for people, or exactly one JSON
+/// document with `--json`. stderr carries errors (one sentence), warnings, and progress
+/// (only when it is a terminal). Colour is used only when stdout is a terminal and
+/// `NO_COLOR` is unset (https://no-color.org).
+struct Output: Sendable {
+    var colour: Bool
+    var stderrIsTerminal: Bool
+
+    init(environment: [String: String]) {
+        colour = isatty(STDOUT_FILENO) == 1 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
+        stderrIsTerminal = isatty(STDERR_FILENO) == 1
+    }
+
+    /// Writes text and a line break on stdout.
+    func line(_ text: String = "") {
+        print(text)
+    }
+
+    /// Writes one JSON document on stdout.
+    func json(_ value: JSON) {
+        print(value.rendered())
+    }
+
+    /// A warning on stderr: the command still succeeds.
+    func warn(_ text: String) {
+        Self.writeError("carnet: warning: \(text)\n")
+    }
+
+    /// The error sentence of a failed command.
+    func error(_ text: String) {
+        Self.writeError("carnet: \(text)\n")
+    }
+
+    /// A progress line that overwrites itself, only on a terminal.
+    func progress(_ text: String) {
+        guard stderrIsTerminal else { return }
+        Self.writeError("\r\u{1B}[2K" + text)
+    }
+
+    /// Clears the progress line before a final message.
+    func endProgress() {
+        guard stderrIsTerminal else { return }
+        Self.writeError("\r\u{1B}[2K")
+    }
+
+    static func writeError(_ text: String) {
+        fflush(nil)
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    // MARK: Styling
+
+    func bold(_ text: String) -> String { styled(text, "1") }
+    func red(_ text: String) -> String { styled(text, "31") }
+    func yellow(_ text: String) -> String { styled(text, "33") }
+    func green(_ text: String) -> String { styled(text, "32") }
+    func dim(_ text: String) -> String { styled(text, "2") }
+
+    private func styled(_ text: String, _ code: String) -> String {
+        colour && !text.isEmpty ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+}
+
+/// `print(…, to: &out)` on stdout, for code written against `TextOutputStream` (the demo).
+struct StandardOutput: TextOutputStream {
+    mutating func write(_ string: String) { print(string, terminator: "") }
+}

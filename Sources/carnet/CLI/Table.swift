@@ -1,0 +1,62 @@
+/// A table for people: a header row, aligned columns (numbers to the right), two spaces
+/// between columns. Widths count characters, so `é` and `€` take one column.
+struct Table {
+    enum Alignment { case left, right }
+
+    var columns: [(title: String, alignment: Alignment)]
+    var rows: [[String]] = []
+
+    init(_ columns: [(String, Alignment)]) {
+        self.columns = columns.map { (title: $0.0, alignment: $0.1) }
+    }
+
+    mutating func add(_ row: [String]) {
+        rows.append(row)
+    }
+
+    /// The rendered lines; the header in bold when `output` allows colour.
+    func render(_ output: Output) -> [String] {
+        var widths = columns.map { $0.title.count }
+        for row in rows {
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], Self.visibleWidth(cell))
+            }
+        }
+        func line(_ cells: [String], header: Bool) -> String {
+            var parts: [String] = []
+            for (index, column) in columns.enumerated() {
+                let cell = index < cells.count ? cells[index] : ""
+                let pad = String(repeating: " ", count: max(0, widths[index] - Self.visibleWidth(cell)))
+                let isLast = index == columns.count - 1
+                switch column.alignment {
+                case .left: parts.append(isLast ? cell : cell + pad)
+                case .right: parts.append(pad + cell)
+                }
+            }
+            var text = parts.joined(separator: "  ")
+            while text.hasSuffix(" ") { text.removeLast() }
+            return header ? output.bold(text) : text
+        }
+        return [line(columns.map(\.title), header: true)] + rows.map { line($0, header: false) }
+    }
+
+    func print(_ output: Output) {
+        for line in render(output) { output.line(line) }
+    }
+
+    /// Characters, not counting ANSI colour sequences.
+    static func visibleWidth(_ text: String) -> Int {
+        var count = 0
+        var inEscape = false
+        for character in text {
+            if inEscape {
+                if character == "m" { inEscape = false }
+            } else if character == "\u{1B}" {
+                inEscape = true
+            } else {
+                count += 1
+            }
+        }
+        return count
+    }
+}

@@ -1,0 +1,42 @@
+import CarnetLedger
+
+/// `carnet conflicts [--json]`: every open conflict, with all sides.
+struct ConflictsCommand: Command {
+    static let spec = CommandSpec(
+        path: ["conflicts"], summary: "every open conflict: field conflicts, domain conflicts, forks",
+        options: [.json],
+        discussion: """
+        field: concurrent edits left several values (settle with `carnet resolve`).
+        stock-below-zero, double-reversal, reversal-of-reversal, unknown-reference, overpayment,
+        duplicate-entry: the merged ledger says something impossible; each says which entry
+        would fix it. fork: a device restored from a backup reused sequence numbers.
+        Ids are the same on every node holding the same events.
+        JSON: an array of {id, kind, subject, summary, suggestion, values (field) or events
+        (others): [{index, node, label, clock, clockMillis, event, detail, value}]}.
+        """,
+        examples: ["carnet conflicts", "carnet conflicts --json"]
+    )
+
+    var json: Bool
+
+    init(_ invocation: Invocation) throws {
+        json = invocation.flag("--json")
+    }
+
+    func run(in context: Context) throws {
+        let view = try LedgerView.read(context)
+        let reports = Conflicts.all(replica: view.replica, ledger: view.state)
+        if json {
+            context.output.json(.array(reports.map { ConflictForms.json($0, view: view) }))
+            return
+        }
+        guard !reports.isEmpty else {
+            context.output.line("no open conflicts")
+            return
+        }
+        for (index, report) in reports.enumerated() {
+            if index > 0 { context.output.line() }
+            ConflictForms.print(report, view: view, output: context.output)
+        }
+    }
+}

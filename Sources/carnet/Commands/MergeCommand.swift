@@ -1,0 +1,50 @@
+import CarnetCore
+import CarnetStore
+import CarnetSystem
+
+/// `carnet merge OTHER_DIR`: takes every event of another node directory of the same
+/// ledger (a colleague's USB stick, a restored backup).
+struct MergeCommand: Command {
+    static let spec = CommandSpec(
+        path: ["merge"], summary: "take every event of another node directory of the same ledger",
+        arguments: [ArgumentSpec(name: "OTHER_DIR", help: "the other node's data directory")],
+        options: [.json],
+        discussion: """
+        The other directory is only read (its log is recovered like any opening would: a torn
+        tail of an unfinished write is cut). Refuses another ledger's directory.
+        JSON: {added, duplicates, pending, rejected, from, ledger}.
+        """,
+        examples: ["carnet merge /media/usb/carnet-chevrerie"]
+    )
+
+    var other: String
+    var json: Bool
+
+    init(_ invocation: Invocation) throws {
+        other = invocation.arguments[0]
+        while other.count > 1, other.hasSuffix("/") { other.removeLast() }
+        json = invocation.flag("--json")
+    }
+
+    func run(in context: Context) throws {
+        let theirs: NodeIdentity
+        do {
+            theirs = try NodeIdentity.load(directory: other)
+        } catch StoreError.notANode {
+            throw CLIError(.noInput, "\(other) holds no Carnet node (no `node` file)")
+        }
+        var store = try StoreAccess.open(context)
+        guard theirs.ledger == store.identity.ledger else {
+            throw CLIError.data("\(other) is a node of ledger \"\(theirs.ledger)\", not of this node's ledger \"\(store.identity.ledger)\"; nothing was merged")
+        }
+        if let here = try? Directory.identity(context.directory), let there = try? Directory.identity(other), here == there {
+            throw CLIError.usage("\(other) is this node's own directory")
+        }
+        var log = try EventLog(directory: other)
+        let events = log.takeRecovered()
+        let summary = try store.receive(events)
+        if summary.accepted + summary.pending > 0 { StoreAccess.afterAppend(&store, context: context) }
+        ReceiveReport(summary: summary, source: "\(other) (\(theirs.label), \(theirs.node.short))", ledger: theirs.ledger)
+            .show(json: json, context.output)
+    }
+}

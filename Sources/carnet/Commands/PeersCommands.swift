@@ -1,0 +1,134 @@
+import CarnetCore
+import CarnetNet
+import CarnetNode
+import CarnetStore
+import Foundation
+
+/// `carnet peers add HOST:PORT`: a peer `serve` dials.
+struct PeersAddCommand: Command {
+    static let spec = CommandSpec(
+        path: ["peers", "add"],
+        summary: "add a peer that `carnet serve` dials",
+        arguments: [ArgumentSpec(name: "HOST:PORT", help: "the peer's address (port 7420 when omitted)")],
+        examples: ["carnet peers add hub.local:7420"]
+    )
+
+    let address: SocketAddress
+
+    init(_ invocation: Invocation) throws {
+        do {
+            address = try SocketAddress(parsing: invocation.argument(0) ?? "")
+        } catch {
+            throw CLIError.usage("\(error)")
+        }
+    }
+
+    func run(in context: Context) throws {
+        _ = try NodeIdentity.load(directory: context.directory)
+        let added = try PeerBook.add(address.description, directory: context.directory)
+        context.output.line(added ? "added \(address); `carnet serve` dials it" : "\(address) was already a peer")
+    }
+}
+
+/// `carnet peers remove HOST:PORT`.
+struct PeersRemoveCommand: Command {
+    static let spec = CommandSpec(
+        path: ["peers", "remove"],
+        summary: "stop dialing a peer",
+        arguments: [ArgumentSpec(name: "HOST:PORT", help: "the address as `carnet peers list` shows it")],
+        examples: ["carnet peers remove hub.local:7420"]
+    )
+
+    let address: String
+
+    init(_ invocation: Invocation) throws {
+        do {
+            address = try SocketAddress(parsing: invocation.argument(0) ?? "").description
+        } catch {
+            throw CLIError.usage("\(error)")
+        }
+    }
+
+    func run(in context: Context) throws {
+        _ = try NodeIdentity.load(directory: context.directory)
+        guard try PeerBook.remove(address, directory: context.directory) else {
+            throw CLIError(.dataError, "\(address) is not a peer of this node; `carnet peers list` shows them")
+        }
+        context.output.line("removed \(address)")
+    }
+}
+
+/// `carnet peers list`: the dialed peers and every peer a session taught about.
+struct PeersListCommand: Command {
+    static let spec = CommandSpec(
+        path: ["peers", "list"],
+        summary: "the peers: dialed by `serve`, or met in a sync; last sync, last error, what each lacks",
+        options: [.json],
+        examples: ["carnet peers list", "carnet peers list --json"]
+    )
+
+    let json: Bool
+
+    init(_ invocation: Invocation) throws {
+        json = invocation.flag("--json")
+    }
+
+    func run(in context: Context) throws {
+        _ = try NodeIdentity.load(directory: context.directory)
+        let rows = try PeerStatus.all(directory: context.directory)
+        if json {
+            context.output.json(.array(rows.map(\.json)))
+            return
+        }
+        guard !rows.isEmpty else {
+            context.output.line("no peers yet: `carnet peers add HOST:PORT`, or `carnet sync HOST:PORT`")
+            return
+        }
+        var table = Table([("peer", .left), ("node", .left), ("dialed", .left), ("last sync", .left), ("lacks", .right), ("last error", .left)])
+        for row in rows {
+            table.add([row.address, row.label ?? "-", row.dialed ? "yes" : "no", row.lastSync ?? "never",
+                       row.lacks.map(String.init) ?? "?", row.lastError ?? ""])
+        }
+        for line in table.render(context.output) { context.output.line(line) }
+    }
+}
+
+/// One peer as `peers list` and `status` show it.
+struct PeerStatus {
+    var address: String
+    var dialed: Bool
+    var node: String?
+    var label: String?
+    var lastSync: String?
+    var lastError: String?
+    var lastErrorAt: String?
+    /// Events this node holds that the peer did not, when last seen (and since).
+    var lacks: UInt64?
+
+    /// Every configured peer and every peer a session recorded. `own` is this node's
+    /// version vector, when known without opening the store (the status file).
+    static func all(directory: String, own known: VersionVector? = nil) throws -> [PeerStatus] {
+        let configured = try PeerBook.configured(directory: directory)
+        let states = PeerBook.states(directory: directory)
+        let own = known ?? StoreSummary.current(directory: directory)?.history.versionVector
+        return Set(configured).union(states.keys).sorted().map { address in
+            let state = states[address]
+            return PeerStatus(address: address, dialed: configured.contains(address), node: state?.peerNode?.hex,
+                              label: state?.peerLabel, lastSync: state?.lastSyncMillis.map(iso),
+                              lastError: state?.lastError, lastErrorAt: state?.lastErrorMillis.map(iso),
+                              lacks: own.flatMap { state?.lacks(given: $0) })
+        }
+    }
+
+    static func iso(_ millis: UInt64) -> String {
+        Date(timeIntervalSince1970: Double(millis) / 1000).formatted(.iso8601)
+    }
+
+    var json: JSON {
+        .object([
+            "address": .string(address), "dialed": .bool(dialed), "node": .optional(node), "label": .optional(label),
+            "lastSync": .optional(lastSync), "lastError": .optional(lastError), "lastErrorAt": .optional(lastErrorAt),
+            "lacks": lacks.map { .int($0) } ?? .null,
+        ])
+    }
+}

@@ -1,0 +1,156 @@
+import CarnetCore
+import CarnetLedger
+
+/// `carnet record KIND --producer P ...`: appends one ledger entry and prints its id.
+struct RecordCommand: Command {
+    /// Which flags each kind takes; anything else given is refused, so a flag that would
+    /// be silently ignored (`--to` on a harvest) is caught as the mistake it is.
+    static let flagsByKind: [EntryKind: (required: [String], optional: [String])] = [
+        .harvest: (["--product", "--qty", "--lot"], []),
+        .production: (["--product", "--qty", "--lot"], []),
+        .delivery: (["--product", "--qty", "--lot", "--to"], []),
+        .sale: (["--product", "--qty", "--lot", "--to"], ["--price", "--amount"]),
+        .purchase: (["--product", "--qty", "--from", "--amount"], ["--lot"]),
+        .payment: (["--from", "--amount"], ["--ref", "--method"]),
+        .loss: (["--product", "--qty", "--lot"], ["--reason"]),
+        .adjust: (["--product", "--qty", "--lot"], ["--reason"]),
+    ]
+    static let kinds: [EntryKind] = [.harvest, .production, .delivery, .sale, .purchase, .payment, .loss, .adjust]
+
+    static let spec = CommandSpec(
+        path: ["record"], summary: "append a ledger entry (harvest, production, delivery, sale, purchase, payment, loss, adjust); prints its id",
+        arguments: [ArgumentSpec(name: "KIND", help: kinds.map(\.rawValue).joined(separator: ", "))],
+        options: [
+            .value("--producer", "P", "the farm the entry belongs to (a party of kind farm)", required: true),
+            .value("--date", "YYYY-MM-DD", "the day it happened (default: today)"),
+            .value("--product", "SKU", "the product"),
+            .value("--qty", "Q", "quantity with its unit: 42kg, 42,5kg, 500g, 12piece, 3l (adjust may be negative)"),
+            .value("--lot", "LOT", "the lot: made by a harvest or production, drawn from by the others"),
+            .value("--to", "PARTY", "who receives (delivery, sale)"),
+            .value("--from", "PARTY", "who sells to the producer (purchase) or pays the producer (payment)"),
+            .value("--price", "P", "sale price in euros per kg, litre or piece (default: the catalog price)"),
+            .value("--amount", "A", "total in euros, e.g. 120 or 3,20"),
+            .value("--ref", "ENTRY", "the sale a payment settles"),
+            .value("--method", "M", "payment method: cash, card, transfer, cheque"),
+            .value("--reason", "TEXT", "why (loss, adjust)"),
+            .value("--note", "TEXT", "free text"),
+            .flag("--force", "record even if the producer, product, lot, party or entry named is not known on this node (made elsewhere, not synced yet)"),
+        ],
+        discussion: """
+        flags per kind:
+          harvest, production  --product SKU --qty Q --lot LOT
+          delivery             --product SKU --qty Q --lot LOT --to PARTY
+          sale                 --product SKU --qty Q --lot LOT --to PARTY [--price P | --amount A]
+          purchase             --product SKU --qty Q --from PARTY --amount A [--lot LOT]
+          payment              --from PARTY --amount A [--ref ENTRY] [--method cash|card|transfer|cheque]
+          loss, adjust         --product SKU --qty Q --lot LOT [--reason TEXT]
+        Entry ids are <kind>-<node id, 8 hex digits>-<seq>: unique across devices without coordination.
+        """,
+        examples: [
+            "carnet record harvest --producer col --product tomme --qty 12kg --lot L-col-07",
+            "carnet record sale --producer col --product tomme --qty 8kg --lot L-col-07 --to cantine-jaures --price 24",
+            "carnet record payment --producer col --from cantine-jaures --amount 192 --ref sale-1a2b3c4d-12 --method transfer",
+        ]
+    )
+
+    var kind: EntryKind
+    var producer: String
+    var date: CalendarDay?
+    var product: String?
+    var quantity: Quantity?
+    var lot: String?
+    var party: (id: String, flag: String)?
+    var price: Money?
+    var amount: Money?
+    var ref: String?
+    var method: String?
+    var reason: String?
+    var note: String?
+    var force: Bool
+
+    init(_ invocation: Invocation) throws {
+        let kindText = invocation.arguments[0]
+        guard let kind = EntryKind(rawValue: kindText), let flags = Self.flagsByKind[kind] else {
+            let hint = Suggestion.closest(to: kindText, among: Self.kinds.map(\.rawValue)).map { "; did you mean `\($0)`?" }
+                ?? " (\(Self.kinds.map(\.rawValue).joined(separator: ", ")))"
+            throw CLIError.usage("\"\(kindText)\" is not a kind of entry\(hint)")
+        }
+        self.kind = kind
+        let common: Set<String> = ["--producer", "--date", "--note", "--force"]
+        let allowed = common.union(flags.required).union(flags.optional)
+        for name in invocation.values.keys.sorted() + invocation.flags.sorted() where !allowed.contains(name) {
+            throw CLIError.usage("\(name) does not apply to a \(kind.rawValue); it takes \(flags.required.joined(separator: " ")) \(flags.optional.map { "[\($0)]" }.joined(separator: " "))")
+        }
+        for name in flags.required where invocation.value(name) == nil {
+            throw CLIError.usage("a \(kind.rawValue) needs \(name) \(Self.spec.option(named: name)?.value ?? ""); see `carnet record --help`")
+        }
+        producer = try invocation.nonEmpty("--producer")!
+        force = invocation.flag("--force")
+        if let text = invocation.value("--date") {
+            guard let day = CalendarDay(iso: text) else { throw CLIError.usage("--date \(text) is not a date: write YYYY-MM-DD") }
+            date = day
+        }
+        product = try invocation.nonEmpty("--product")
+        lot = try invocation.nonEmpty("--lot")
+        if let to = try invocation.nonEmpty("--to") { party = (to, "--to") }
+        if let from = try invocation.nonEmpty("--from") { party = (from, "--from") }
+        if let text = invocation.value("--qty") {
+            let parsed = try Quantity(parsing: text)
+            guard parsed.amount != 0, parsed.amount > 0 || kind == .adjust else {
+                throw CLIError.data("--qty \(text): a \(kind.rawValue) needs a quantity above zero\(kind == .adjust ? "" : " (only an adjust may be negative)")")
+            }
+            quantity = parsed
+        }
+        price = try Self.money(invocation, "--price")
+        amount = try Self.money(invocation, "--amount")
+        if price != nil, amount != nil { throw CLIError.usage("give --price or --amount, not both") }
+        ref = try invocation.nonEmpty("--ref")
+        if let text = invocation.value("--method") {
+            guard let method = PaymentMethod(rawValue: text) else {
+                throw CLIError.usage("--method \(text) is not a payment method (cash, card, transfer, cheque)")
+            }
+            self.method = method.rawValue
+        }
+        reason = try invocation.nonEmpty("--reason")
+        note = try invocation.nonEmpty("--note")
+    }
+
+    private static func money(_ invocation: Invocation, _ name: String) throws -> Money? {
+        guard let text = invocation.value(name) else { return nil }
+        guard let money = Money(euros: text) else { throw CLIError.data("\(name) \(text) is not an amount in euros, e.g. 120 or 3,20") }
+        guard money.cents > 0 else { throw CLIError.data("\(name) must be above zero") }
+        return money
+    }
+
+    func run(in context: Context) throws {
+        var store = try StoreAccess.open(context)
+        let view = LedgerView(store.replica)
+        let check = ReferenceCheck(view: view, force: force)
+        try check.producer(producer)
+        if let product { try check.product(product, quantity: quantity) }
+        if let lot, let product, kind != .harvest, kind != .production, kind != .purchase {
+            try check.lot(lot, producer: producer, product: product)
+        }
+        if let party { try check.party(party.id, flag: party.flag) }
+        if let ref { try check.entry(ref, flag: "--ref") }
+        var total = amount
+        if kind == .sale, total == nil, let quantity, let product {
+            let unitPrice = price ?? view.catalog.product(product)?.int(ProductField.price.rawValue).map(Money.init(cents:))
+            guard let unitPrice else {
+                throw CLIError.usage("the catalog has no price for \(product): give --price (per \(quantity.unit.priceBasisName)) or --amount")
+            }
+            total = Money.total(quantity: quantity.amount, unit: quantity.unit, pricePerBasis: unitPrice)
+        }
+        let node = store.identity.node
+        let seq = (store.replica.history.chainHead(of: node)?.dot.seq ?? 0) + 1
+        let entry = LedgerEntry(
+            id: EntryIDs.make(kind: kind, node: node, seq: seq), kind: kind, producer: producer,
+            date: date ?? context.today(), product: product, quantity: quantity?.amount, unit: quantity?.unit,
+            lot: lot, party: party?.id, amount: total?.cents, method: method, ref: ref,
+            reason: reason, note: note
+        )
+        try store.write(.append(entry.coreEntry), wallMillis: context.wallMillis())
+        StoreAccess.afterAppend(&store, context: context)
+        context.output.line(entry.id)
+    }
+}

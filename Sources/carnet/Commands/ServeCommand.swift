@@ -1,0 +1,75 @@
+import CarnetNet
+import CarnetNode
+import Foundation
+import Glibc
+
+/// `carnet serve`: runs the node until SIGINT or SIGTERM.
+struct ServeCommand: Command {
+    static let spec = CommandSpec(
+        path: ["serve"],
+        summary: "run the node: accept peers, sync with the listed peers on a schedule, push new events live",
+        options: [
+            .value("--listen", "HOST:PORT", "where to accept peers (default 0.0.0.0:7420)"),
+            OptionSpec(name: "--peer", value: "HOST:PORT", help: "a peer to dial (also those of `carnet peers add`)", repeatable: true),
+            .value("--interval", "SECONDS", "between two syncs with a dialed peer that went well (default 30)"),
+            .value("--max-sessions", "N", "sessions at once; more are told to retry later (default 256)"),
+        ],
+        discussion: """
+        Sessions with peers that also run `serve` stay open: events written on one node \
+        (by `carnet record` on the same directory, or received from another peer) reach \
+        the others within a second. A peer that cannot be reached is tried again after 1 s, \
+        2 s, 4 s... up to 5 minutes, with jitter. SIGINT or SIGTERM ends every session \
+        cleanly (peers are told why) and saves the status.
+        """,
+        examples: ["carnet serve", "carnet serve --listen 127.0.0.1:7421 --peer hub.local:7420 --interval 60"]
+    )
+
+    let listen: SocketAddress
+    let peers: [SocketAddress]
+    let interval: Duration
+    let maxSessions: Int
+
+    init(_ invocation: Invocation) throws {
+        do {
+            listen = try SocketAddress(parsing: invocation.value("--listen") ?? "0.0.0.0:7420")
+            peers = try invocation.all("--peer").map { text throws(NetError) in try SocketAddress(parsing: text) }
+        } catch {
+            throw CLIError.usage("\(error)")
+        }
+        interval = .seconds(try invocation.positiveInt("--interval") ?? 30)
+        maxSessions = try invocation.positiveInt("--max-sessions") ?? 256
+    }
+
+    func run(in context: Context) throws {
+        let secret = try LedgerSecret.load(directory: context.directory)
+        var dialed = peers
+        for text in try PeerBook.configured(directory: context.directory) {
+            guard let address = try? SocketAddress(parsing: text), !dialed.contains(address) else { continue }
+            dialed.append(address)
+        }
+        let store = try SharedStore(directory: context.directory, wallMillis: context.wallMillis())
+        var configuration = Server.Configuration()
+        configuration.listen = listen
+        configuration.peers = dialed
+        configuration.interval = interval
+        configuration.maxSessions = maxSessions
+        configuration.seed = UInt64.random(in: 0...UInt64.max)
+        let server = try Server(store: store, secret: secret, configuration: configuration) { message in
+            Output.writeError("carnet serve: \(Self.timestamp()) \(message)\n")
+        }
+        _ = try SignalWatcher { signal in
+            Output.writeError("carnet serve: \(Self.timestamp()) \(signal == SIGINT ? "SIGINT" : "SIGTERM"): stopping\n")
+            server.stop()
+        }
+        let identity = store.identity
+        // The first line on stdout says where the node listens (scripts and the demo read it).
+        context.output.line("carnet serve: \(identity.label) (\(identity.node.short)) of ledger \(identity.ledger) listening on \(listen.host):\(server.port ?? listen.port)")
+        fflush(nil)
+        server.run()
+        Output.writeError("carnet serve: \(Self.timestamp()) stopped\n")
+    }
+
+    static func timestamp() -> String {
+        Date().formatted(.iso8601.time(includingFractionalSeconds: false))
+    }
+}

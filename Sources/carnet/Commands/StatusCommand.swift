@@ -1,0 +1,120 @@
+import CarnetCore
+import CarnetLedger
+import CarnetStore
+
+/// `carnet status [--json]`: who this node is and what it holds.
+///
+/// Fast path: when the status file describes the log exactly as it is, the answer comes
+/// from it and the identity file, without reading the log, in milliseconds on a store of
+/// any size. Otherwise the store is opened and the status file rewritten.
+struct StatusCommand: Command {
+    static let spec = CommandSpec(
+        path: ["status"], summary: "who this node is and what it holds",
+        options: [.json],
+        discussion: """
+        JSON fields: node, label, ledger, events, versionVector (node hex → highest contiguous
+        seq), digest, conflicts, forks, pending, fromStatusFile, and peers: for each peer
+        dialed by `serve` or met in a sync, {address, dialed, node, label, lastSync,
+        lastError, lastErrorAt, lacks} (lacks: events this node holds that the peer did not
+        when last seen).
+        """,
+        examples: ["carnet status --json"]
+    )
+
+    var json: Bool
+
+    init(_ invocation: Invocation) throws {
+        json = invocation.flag("--json")
+    }
+
+    /// The figures shown, whichever path produced them.
+    struct Figures {
+        var identity: NodeIdentity
+        var summary: StoreSummary
+        var fromStatusFile: Bool
+        /// Only known when the store was opened.
+        var eventsSinceCheckpoint: Int?
+        var peers: [PeerStatus] = []
+    }
+
+    func run(in context: Context) throws {
+        var figures = try Self.figures(context)
+        figures.peers = try PeerStatus.all(directory: context.directory, own: figures.summary.history.versionVector)
+        if json {
+            context.output.json(Self.json(figures))
+        } else {
+            print(figures, context.output)
+        }
+    }
+
+    static func figures(_ context: Context) throws -> Figures {
+        if let summary = StoreSummary.current(directory: context.directory), summary.derived["conflicts"] != nil {
+            let identity = try NodeIdentity.load(directory: context.directory)
+            return Figures(identity: identity, summary: summary, fromStatusFile: true)
+        }
+        var store = try StoreAccess.open(context)
+        let conflicts = Conflicts.all(replica: store.replica).count
+        let summary = store.statusSummary(derived: ["conflicts": conflicts])
+        do {
+            try store.saveStatus(derived: ["conflicts": conflicts])
+        } catch {
+            context.output.warn("could not write the status file (\(error))")
+        }
+        return Figures(identity: store.identity, summary: summary, fromStatusFile: false,
+                       eventsSinceCheckpoint: store.eventsSinceCheckpoint)
+    }
+
+    static func json(_ figures: Figures) -> JSON {
+        var vector: [String: JSON] = [:]
+        for (node, seq) in figures.summary.history.versionVector.sortedEntries { vector[node.hex] = .int(seq) }
+        return .object([
+            "node": .string(figures.identity.node.hex),
+            "label": .string(figures.identity.label),
+            "ledger": .string(figures.identity.ledger),
+            "events": .int(figures.summary.eventCount),
+            "versionVector": .object(vector),
+            "digest": .string(figures.summary.digest.hex),
+            "conflicts": .int(figures.summary.derived["conflicts"] ?? 0),
+            "forks": .int(figures.summary.forkCount),
+            "pending": .int(figures.summary.pendingCount),
+            "fromStatusFile": .bool(figures.fromStatusFile),
+            "peers": .array(figures.peers.map(\.json)),
+        ])
+    }
+
+    private func print(_ figures: Figures, _ output: Output) {
+        let summary = figures.summary
+        let conflicts = summary.derived["conflicts"] ?? 0
+        var lines: [(String, String)] = [
+            ("node", "\(figures.identity.node.hex) (\(figures.identity.label))"),
+            ("ledger", figures.identity.ledger),
+            ("events", "\(summary.eventCount) from \(summary.history.versionVector.nodes.count) node(s)"),
+            ("digest", summary.digest.hex),
+            ("conflicts", conflicts == 0 ? "none" : output.yellow("\(conflicts) open — see `carnet conflicts`")),
+            ("forks", summary.forkCount == 0 ? "none" : output.red("\(summary.forkCount)")),
+        ]
+        if summary.pendingCount > 0 {
+            lines.append(("pending", "\(summary.pendingCount) events wait for their predecessor (sync again)"))
+        }
+        if let tail = figures.eventsSinceCheckpoint {
+            lines.append(("checkpoint", tail == 0 ? "covers every event" : "\(tail) events since the last checkpoint"))
+        }
+        lines.append(("log", "\(summary.stamp.size) bytes"))
+        for (key, value) in lines {
+            output.line(output.bold(key.rightPadded(to: 11)) + value)
+        }
+        output.line(output.dim("\nversion vector:"))
+        var table = Table([("node", .left), ("label", .left), ("seq", .right)])
+        for (node, seq) in summary.history.versionVector.sortedEntries {
+            table.add([node.short, node == figures.identity.node ? figures.identity.label : "", "\(seq)"])
+        }
+        table.print(output)
+        guard !figures.peers.isEmpty else { return }
+        output.line(output.dim("\npeers:"))
+        var peers = Table([("peer", .left), ("node", .left), ("last sync", .left), ("lacks", .right), ("last error", .left)])
+        for peer in figures.peers {
+            peers.add([peer.address, peer.label ?? "-", peer.lastSync ?? "never", peer.lacks.map(String.init) ?? "?", peer.lastError ?? ""])
+        }
+        peers.print(output)
+    }
+}

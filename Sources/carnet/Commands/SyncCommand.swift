@@ -1,0 +1,87 @@
+import CarnetNet
+import CarnetNode
+import CarnetSync
+import Foundation
+
+/// `carnet sync HOST:PORT`: one session with one peer, both directions, then exit.
+struct SyncCommand: Command {
+    static let spec = CommandSpec(
+        path: ["sync"],
+        summary: "one sync session with a peer, both directions; reports events, bytes and time",
+        arguments: [ArgumentSpec(name: "HOST:PORT", help: "the peer's address (port 7420 when omitted)")],
+        options: [.json, .value("--timeout", "SECONDS", "give up connecting after this long (default 10)")],
+        discussion: """
+        Both nodes must belong to the same ledger and hold its secret (the file `secret` in \
+        each node directory). Only the events each side lacks travel, and an interrupted \
+        sync resumes where it stopped: what was acknowledged is stored.
+        """,
+        examples: ["carnet sync hub.local", "carnet sync 192.168.1.10:7420 --json"]
+    )
+
+    let address: SocketAddress
+    let json: Bool
+    let timeout: Duration
+
+    init(_ invocation: Invocation) throws {
+        do {
+            address = try SocketAddress(parsing: invocation.argument(0) ?? "")
+        } catch {
+            throw CLIError.usage("\(error)")
+        }
+        json = invocation.flag("--json")
+        let seconds = try invocation.positiveInt("--timeout") ?? 10
+        timeout = .seconds(seconds)
+    }
+
+    func run(in context: Context) throws {
+        let secret = try LedgerSecret.load(directory: context.directory)
+        let store = try SharedStore(directory: context.directory, wallMillis: context.wallMillis())
+        let report = try SyncClient.sync(store: store, secret: secret, address: address, connectTimeout: timeout)
+        if json {
+            context.output.json(Self.json(report))
+        } else {
+            for line in Self.lines(report) { context.output.line(line) }
+        }
+        if let failure = report.failure, !report.succeeded {
+            throw CLIError(.unavailable, "the sync with \(report.address) failed: \(failure)")
+        }
+    }
+
+    static func lines(_ report: SessionReport) -> [String] {
+        let stats = report.statistics
+        let who = report.peer.map { "\($0.label) (\($0.node.short))" } ?? "the peer"
+        let seconds = String(format: "%.2f", report.elapsed.secondsValue)
+        var lines = [report.succeeded
+            ? "synced with \(who) at \(report.address) in \(seconds) s, \(stats.waits) round trip\(stats.waits == 1 ? "" : "s")"
+            : "sync with \(who) at \(report.address) stopped after \(seconds) s"]
+        lines.append("  sent      \(stats.eventsSent) events (\(stats.eventsSentNew) new to the peer), \(stats.bytesSent) bytes")
+        lines.append("  received  \(stats.eventsReceived) events (\(stats.eventsReceivedNew) new here), \(stats.bytesReceived) bytes")
+        for refused in report.refusedBatches { lines.append("  refused   \(refused)") }
+        return lines
+    }
+
+    static func json(_ report: SessionReport) -> JSON {
+        let stats = report.statistics
+        var peer: [String: JSON] = ["address": .string(report.address)]
+        if let identity = report.peer {
+            peer["node"] = .string(identity.node.hex)
+            peer["label"] = .string(identity.label)
+        }
+        return .object([
+            "succeeded": .bool(report.succeeded),
+            "error": .optional(report.succeeded ? nil : report.failure),
+            "peer": .object(peer),
+            "elapsedMillis": .int(Int64(report.elapsed.secondsValue * 1000)),
+            "roundTrips": .int(stats.waits),
+            "sent": .object(["events": .int(stats.eventsSent), "newEvents": .int(stats.eventsSentNew), "bytes": .int(stats.bytesSent),
+                             "batches": .int(stats.batchesSent)]),
+            "received": .object(["events": .int(stats.eventsReceived), "newEvents": .int(stats.eventsReceivedNew),
+                                 "bytes": .int(stats.bytesReceived)]),
+            "refusedBatches": .array(report.refusedBatches.map(JSON.string)),
+        ])
+    }
+}
+
+extension Duration {
+    var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,94 @@
+import CarnetCore
+import CarnetLedger
+
+/// How values look to people, the same in every table: `42,5 kg`, `120,50 €`, ISO dates,
+/// clocks in UTC.
+enum Display {
+    static func quantity(_ amount: Int64?, _ unit: QuantityUnit?) -> String {
+        guard let amount else { return "" }
+        return unit.map { Quantity(amount, $0).description } ?? String(amount)
+    }
+
+    static func money(_ cents: Int64?) -> String {
+        cents.map { Money(cents: $0).description } ?? ""
+    }
+
+    /// A catalog price: cents per kg, litre or piece.
+    static func price(_ cents: Int64?, unit: QuantityUnit?) -> String {
+        guard let cents else { return "" }
+        return Money(cents: cents).description + (unit.map { "/" + $0.priceBasisName } ?? "")
+    }
+
+    /// Basis points as a percentage with a decimal comma: 550 → `5,5 %`.
+    static func percent(_ basisPoints: Int64) -> String {
+        let whole = basisPoints / 100, fraction = abs(basisPoints % 100)
+        guard fraction != 0 else { return "\(whole) %" }
+        var digits = fraction < 10 ? "0\(fraction)" : "\(fraction)"
+        if digits.hasSuffix("0") { digits.removeLast() }
+        return "\(whole),\(digits) %"
+    }
+
+    /// `ferme-du-col laptop (1a2b3c4d)`, or the short id alone when no label is known.
+    static func node(_ node: NodeID, replica: Replica) -> String {
+        replica.label(of: node).map { "\($0) (\(node.short))" } ?? node.short
+    }
+
+    /// A register value as the field means it: a price in euros, a unit by name.
+    static func fieldValue(_ value: Value, field: String, unit: QuantityUnit?) -> String {
+        switch (field, value) {
+        case let ("price", .int(cents)): price(cents, unit: unit)
+        case let ("vat", .int(basisPoints)): percent(basisPoints)
+        case let (_, .text(text)): text
+        case let (_, .day(days)): CalendarDay(daysSinceEpoch: days).iso
+        default: value.description
+        }
+    }
+}
+
+/// JSON forms shared by several commands, so a field has one name everywhere.
+enum JSONForms {
+    static func value(_ value: Value) -> JSON {
+        switch value {
+        case let .int(number): .int(number)
+        case let .text(text): .string(text)
+        case let .bool(flag): .bool(flag)
+        case let .day(days): .string(CalendarDay(daysSinceEpoch: days).iso)
+        }
+    }
+
+    /// The writer and time of an event: `node` (hex), `label` (or null), `clock` (UTC,
+    /// readable), `clockMillis`, `event` (`node:seq#hash`).
+    static func writer(_ event: EventID, clock: HLCTimestamp, replica: Replica) -> [String: JSON] {
+        [
+            "node": .string(event.dot.node.hex),
+            "label": .optional(replica.label(of: event.dot.node)),
+            "clock": .string(clock.readable),
+            "clockMillis": .int(clock.physical),
+            "event": .string("\(event.dot.node.hex):\(event.dot.seq)#\(event.hash.short)"),
+        ]
+    }
+
+    static func entry(_ record: LedgerRecord, state: LedgerState, replica: Replica) -> JSON {
+        let entry = record.entry
+        var object = writer(record.event, clock: record.clock, replica: replica)
+        object["id"] = .string(entry.id)
+        object["kind"] = .string(entry.kind.rawValue)
+        object["producer"] = .string(entry.producer)
+        object["date"] = .string(entry.date.iso)
+        object["product"] = .optional(entry.product)
+        object["quantity"] = .optional(entry.quantity)
+        object["unit"] = .optional(entry.unit?.rawValue)
+        object["lot"] = .optional(entry.lot)
+        object["party"] = .optional(entry.party)
+        object["amountCents"] = .optional(entry.amount)
+        object["method"] = .optional(entry.method)
+        object["ref"] = .optional(entry.ref)
+        object["refKind"] = .optional(entry.refKind?.rawValue)
+        object["reason"] = .optional(entry.reason)
+        object["note"] = .optional(entry.note)
+        let reversals = entry.kind == .reversal ? [] : state.reversals(of: entry.id)
+        object["voided"] = .bool(!reversals.isEmpty)
+        object["voidedBy"] = .optional(reversals.first?.entry.id)
+        return .object(object)
+    }
+}

@@ -1,0 +1,39 @@
+import CarnetCore
+import CarnetLedger
+import CarnetStore
+
+/// The ledger as a command reads it: the replica, the merged ledger state and the
+/// catalog, each computed once.
+struct LedgerView {
+    let replica: Replica
+    let state: LedgerState
+    let catalog: Catalog
+
+    init(_ replica: Replica) {
+        self.replica = replica
+        state = LedgerState(replica: replica)
+        catalog = Catalog(replica: replica)
+    }
+
+    /// Opens the store and reads it (for commands that write nothing).
+    static func read(_ context: Context) throws -> LedgerView {
+        let store = try StoreAccess.open(context)
+        return LedgerView(store.replica)
+    }
+
+    func productName(_ sku: String) -> String? {
+        catalog.product(sku)?.text(ProductField.name.rawValue)
+    }
+
+    func partyName(_ id: String) -> String? {
+        catalog.party(id)?.text(PartyField.name.rawValue)
+    }
+}
+
+/// Writing a catalog field: an assignment that supersedes every value the node sees, so
+/// an edit never leaves the old value standing beside the new one.
+enum CatalogWrites {
+    static func assignment(_ key: FieldKey, _ value: Value, replica: Replica) -> Operation {
+        .assign(Assignment(key: key, value: value, supersedes: replica.registers[key]?.liveIDs ?? []))
+    }
+}
