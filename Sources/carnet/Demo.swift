@@ -1,13 +1,18 @@
 import CarnetCore
 import CarnetLedger
-import CarnetWire
+import CarnetNet
+import CarnetNode
+import CarnetStore
+import Foundation
+import Glibc
 
-/// The README's main job until the store and TCP sync exist: four in-memory replicas (a hub
-/// and three farms, one farm with two devices) that write offline, then sync by exchanging
-/// real encoded event batches, and converge to one digest. Everything it prints is computed.
+/// The README's main job: a hub and three farm devices, each a real node directory in a
+/// temporary folder; the hub runs `carnet serve` as its own process on loopback; the farms
+/// record offline and sync with it over TCP (authenticated sessions, the real store on
+/// both sides). Everything it prints is measured; it cleans up after itself.
 struct Demo {
     let seed: UInt64
-    private var now: UInt64 = 1_780_300_800_000  // 2026-06-01 08:00 UTC, a virtual clock
+    private var now: UInt64 = 1_780_300_800_000  // 2026-06-01 08:00 UTC: a fixed story clock
 
     init(seed: UInt64) { self.seed = seed }
 
@@ -16,173 +21,259 @@ struct Demo {
         return now
     }
 
-    /// Returns true when every replica ended with the same digest and no open conflict.
+    /// True when every node ended with the same digest and no open conflict.
     mutating func run<Out: TextOutputStream>(printer out: inout Out) -> Bool {
-        print("Carnet demo — in-memory replicas (no disk, no TCP yet: those are the store and sync issues).", to: &out)
-        print("Sync below moves real encoded event batches between the replicas and counts their bytes.\n", to: &out)
-        var hub = Replica(node: NodeID.derived(from: "demo-hub"))
-        var col = Replica(node: NodeID.derived(from: "demo-ferme-du-col"))
-        var colPhone = Replica(node: NodeID.derived(from: "demo-ferme-du-col-phone"))
-        var chevre = Replica(node: NodeID.derived(from: "demo-chevrerie"))
-        let names = [hub.node: "hub", col.node: "ferme-du-col (laptop)", colPhone.node: "ferme-du-col (phone)", chevre.node: "chevrerie"]
-        let today = CalendarDay(epochMillis: now)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-demo-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        do {
+            return try runOverTCP(root: root, out: &out)
+        } catch {
+            print("\nthe demo failed: \(error)", to: &out)
+            return false
+        }
+    }
 
-        print("1. The hub creates the catalog and the parties.", to: &out)
-        for (sku, name, unit, price) in [("tomme", "Tomme de brebis", "g", Int64(2400)), ("oeufs", "Œufs bio", "pc", 45), ("salade", "Salade batavia", "pc", 120)] {
-            hub.assign(Catalog.productKey(sku, .name), .text(name), wallMillis: tick())
-            hub.assign(Catalog.productKey(sku, .unit), .text(unit), wallMillis: tick())
-            hub.assign(Catalog.productKey(sku, .price), .int(price), wallMillis: tick())
+    private mutating func runOverTCP<Out: TextOutputStream>(root: String, out: inout Out) throws -> Bool {
+        let secret = LedgerSecret.generate()
+        let hub = try DemoNode.create(root: root, name: "hub", label: "Tiers-lieu hub", secret: secret)
+        let col = try DemoNode.create(root: root, name: "ferme-du-col", label: "Ferme du Col (laptop)", secret: secret)
+        let colPhone = try DemoNode.create(root: root, name: "ferme-du-col-phone", label: "Ferme du Col (phone)", secret: secret)
+        var chevre = try DemoNode.create(root: root, name: "chevrerie", label: "Chèvrerie des Pins", secret: secret)
+        let farms = [col, colPhone, chevre]
+        print("Carnet demo: a hub and three farm devices, each a node directory under \(root)", to: &out)
+        print("(one ledger, one shared secret; every sync below is a real TCP session with mutual authentication).\n", to: &out)
+
+        let server = try DemoServer.start(directory: hub.directory)
+        defer { server.stop() }
+        print("0. The hub runs `carnet serve` as its own process (pid \(server.pid)) on \(server.address).\n", to: &out)
+        var names = [String: String]()
+        for node in [hub] + farms { names[try node.identity().node.hex] = node.name }
+
+        print("1. At the hub, `carnet` records the catalog and the parties while `serve` runs on the same store.", to: &out)
+        try hub.write { store, day in
+            for (sku, name, unit, price) in [("tomme", "Tomme de brebis", "g", Int64(2400)), ("oeufs", "Œufs bio", "pc", 45), ("salade", "Salade batavia", "pc", 120)] {
+                try store.write(.assign(Assignment(key: Catalog.productKey(sku, .name), value: .text(name), supersedes: [])), wallMillis: tick())
+                try store.write(.assign(Assignment(key: Catalog.productKey(sku, .unit), value: .text(unit), supersedes: [])), wallMillis: tick())
+                try store.write(.assign(Assignment(key: Catalog.productKey(sku, .price), value: .int(price), supersedes: [])), wallMillis: tick())
+            }
+            for (id, name, kind) in [("col", "Ferme du Col", "farm"), ("chevrerie", "Chèvrerie des Pins", "farm"), ("cantine-jaures", "Cantine Jaurès", "canteen")] {
+                try store.write(.assign(Assignment(key: Catalog.partyKey(id, .name), value: .text(name), supersedes: [])), wallMillis: tick())
+                try store.write(.assign(Assignment(key: Catalog.partyKey(id, .kind), value: .text(kind), supersedes: [])), wallMillis: tick())
+            }
         }
-        for (id, name, kind) in [("col", "Ferme du Col", "farm"), ("chevrerie", "Chèvrerie des Pins", "farm"), ("cantine-jaures", "Cantine Jaurès", "canteen")] {
-            hub.assign(Catalog.partyKey(id, .name), .text(name), wallMillis: tick())
-            hub.assign(Catalog.partyKey(id, .kind), .text(kind), wallMillis: tick())
-        }
-        var stats = SyncStats()
-        syncEveryDevice(&hub, &col, &colPhone, &chevre, stats: &stats)
-        print("   every farm device pulled the catalog: \(stats.events) events, \(stats.bytes) bytes.\n", to: &out)
-        let chevreBackup = chevre  // the chèvrerie's laptop is backed up tonight
+        for farm in farms { try sync(farm, with: server, out: &out) }
+        let backup = root + "/chevrerie-backup"
+        try FileManager.default.copyItem(atPath: chevre.directory, toPath: backup)
+        print("   (tonight the chèvrerie's laptop is backed up.)\n", to: &out)
 
         print("2. Offline, the farms record their morning.", to: &out)
-        let harvest = LedgerEntry(id: "col-1", kind: .harvest, producer: "col", date: today, product: "tomme",
-                                  quantity: 12_000, unit: .grams, lot: "L-col-07")
-        col.write(.append(harvest.coreEntry), wallMillis: tick())
-        colPhone.merge(with: col)  // the phone saw the harvest at breakfast, then went to market
-        let laptopSale = LedgerEntry(id: "col-2", kind: .sale, producer: "col", date: today, product: "tomme",
-                                     quantity: 8_000, unit: .grams, lot: "L-col-07", party: "cantine-jaures", amount: 19_200)
-        col.write(.append(laptopSale.coreEntry), wallMillis: tick())
-        let phoneSale = LedgerEntry(id: "col-p1", kind: .sale, producer: "col", date: today, product: "tomme",
-                                    quantity: 6_000, unit: .grams, lot: "L-col-07", party: "cantine-jaures", amount: 14_400)
-        colPhone.write(.append(phoneSale.coreEntry), wallMillis: tick())
+        let today = CalendarDay(epochMillis: now)
+        try col.append(LedgerEntry(id: "col-1", kind: .harvest, producer: "col", date: today, product: "tomme",
+                                   quantity: 12_000, unit: .grams, lot: "L-col-07"), at: tick())
+        try sync(colPhone, with: server, out: &out, quiet: true)  // the phone saw the harvest at breakfast
+        try col.append(LedgerEntry(id: "col-2", kind: .sale, producer: "col", date: today, product: "tomme",
+                                   quantity: 8_000, unit: .grams, lot: "L-col-07", party: "cantine-jaures", amount: 19_200), at: tick())
+        try colPhone.append(LedgerEntry(id: "col-p1", kind: .sale, producer: "col", date: today, product: "tomme",
+                                        quantity: 6_000, unit: .grams, lot: "L-col-07", party: "cantine-jaures", amount: 14_400), at: tick())
         print("   ferme-du-col harvests 12 kg of tomme (lot L-col-07); the laptop sells 8 kg to the canteen,", to: &out)
         print("   and the phone, offline at the market, sells 6 kg of the same lot.", to: &out)
         for n in 1...5 {
-            let eggs = LedgerEntry(id: "chv-\(n)", kind: n % 2 == 1 ? .harvest : .sale, producer: "chevrerie", date: today,
-                                   product: "oeufs", quantity: Int64(n % 2 == 1 ? 60 : 24), unit: .pieces, lot: "L-chv-\(n / 2 + 1)",
-                                   party: n % 2 == 1 ? nil : "cantine-jaures", amount: n % 2 == 1 ? nil : 1_080)
-            chevre.write(.append(eggs.coreEntry), wallMillis: tick())
+            try chevre.append(LedgerEntry(id: "chv-\(n)", kind: n % 2 == 1 ? .harvest : .sale, producer: "chevrerie", date: today,
+                                          product: "oeufs", quantity: Int64(n % 2 == 1 ? 60 : 24), unit: .pieces,
+                                          lot: "L-chv-\(n / 2 + 1)", party: n % 2 == 1 ? nil : "cantine-jaures",
+                                          amount: n % 2 == 1 ? nil : 1_080), at: tick())
         }
         print("   the chèvrerie records 3 egg harvests and 2 sales.", to: &out)
-        col.assign(Catalog.productKey("tomme", .price), .int(2_600), wallMillis: tick())
-        chevre.assign(Catalog.productKey("tomme", .price), .int(2_350), wallMillis: tick())
+        try col.write { store, _ in
+            try store.write(.assign(Assignment(key: Catalog.productKey("tomme", .price), value: .int(2_600),
+                                               supersedes: store.replica.registers[Catalog.productKey("tomme", .price)]?.values.map(\.id) ?? [])), wallMillis: tick())
+        }
+        try chevre.write { store, _ in
+            try store.write(.assign(Assignment(key: Catalog.productKey("tomme", .price), value: .int(2_350),
+                                               supersedes: store.replica.registers[Catalog.productKey("tomme", .price)]?.values.map(\.id) ?? [])), wallMillis: tick())
+        }
         print("   meanwhile two farms change the price of tomme at once: 26,00 €/kg and 23,50 €/kg.\n", to: &out)
 
-        print("3. Each device syncs with the hub (farm → hub, then hub → farm).", to: &out)
-        stats = SyncStats()
-        for _ in 0..<2 {
-            syncEveryDevice(&hub, &col, &colPhone, &chevre, stats: &stats)
-        }
-        print("   \(stats.events) events in \(stats.batches) batches, \(stats.bytes) bytes on the wire.", to: &out)
-        printDigests([hub, col, colPhone, chevre], names: names, to: &out)
+        print("3. Each device syncs with the hub when its link comes up (twice round: the second brings the others' news).", to: &out)
+        for _ in 0..<2 { for farm in farms { try sync(farm, with: server, out: &out) } }
+        try printDigests([hub] + farms, to: &out)
 
-        print("\n4. Conflicts found on the merged ledger (the same list on every node):", to: &out)
-        var conflicts = Conflicts.all(replica: hub)
+        print("\n4. Conflicts found on the merged ledger (the same list, same ids, on every node):", to: &out)
+        let conflicts = try colPhone.conflicts()
         printConflicts(conflicts, names: names, to: &out)
+        let sameEverywhere = try Set(([hub] + farms).map { try $0.conflicts().map(\.id) }).count == 1
+        print("   every node lists the same \(conflicts.count) conflicts: \(sameEverywhere ? "yes" : "NO")", to: &out)
 
-        print("\n5. The hub resolves them.", to: &out)
-        if let price = hub.fieldConflicts.first {
-            hub.assign(price.key, .int(2_500), wallMillis: tick())
-            print("   price of tomme set to 25,00 €/kg, superseding both values (an auditable event).", to: &out)
-        }
-        let ledger = LedgerState(replica: hub)
-        if let duplicateSale = ledger.records(withID: "col-p1").first {
+        print("\n5. At the hub, someone resolves them (while `serve` runs).", to: &out)
+        try hub.write { store, day in
+            if let price = store.replica.fieldConflicts.first {
+                try store.write(.assign(Assignment(key: price.key, value: .int(2_500), supersedes: price.values.map(\.id))), wallMillis: tick())
+            }
             let adjust = LedgerEntry(id: "hub-adj-1", kind: .adjust, producer: "col", date: today, product: "tomme",
-                                     quantity: 2_000, unit: .grams, lot: "L-col-07",
-                                     note: "2 kg found in the cold room, covers sale \(duplicateSale.entry.id)")
-            hub.write(.append(adjust.coreEntry), wallMillis: tick())
-            print("   the 2 kg oversold are found in the cold room: an `adjust` of +2 kg on lot L-col-07.", to: &out)
+                                     quantity: 2_000, unit: .grams, lot: "L-col-07", note: "2 kg found in the cold room, covers sale col-p1")
+            try store.write(.append(adjust.coreEntry), wallMillis: tick())
         }
-        stats = SyncStats()
-        syncEveryDevice(&hub, &col, &colPhone, &chevre, stats: &stats)
-        print("   synced again: \(stats.events) events, \(stats.bytes) bytes.", to: &out)
-        printDigests([hub, col, colPhone, chevre], names: names, to: &out)
-        conflicts = Conflicts.all(replica: chevre)
-        print("   open conflicts on the chèvrerie now: \(conflicts.count)", to: &out)
+        print("   price of tomme set to 25,00 €/kg, superseding both values; the 2 kg oversold are found", to: &out)
+        print("   in the cold room: an `adjust` of +2 kg on lot L-col-07. Both are events, visible in `carnet log`.", to: &out)
+        for farm in farms { try sync(farm, with: server, out: &out) }
+        let open = try chevre.conflicts().count
+        print("   open conflicts on the chèvrerie now: \(open)\n", to: &out)
 
-        print("\n6. Stock on hand, as every node now computes it:", to: &out)
-        for line in LedgerState(replica: colPhone).stock() {
+        print("6. A week later the chèvrerie's laptop dies and is restored from last night's backup.", to: &out)
+        // The dead laptop's disk goes in a drawer; the backup is copied onto the new one.
+        try FileManager.default.moveItem(atPath: chevre.directory, toPath: root + "/chevrerie-dead-laptop")
+        try FileManager.default.copyItem(atPath: backup, toPath: chevre.directory)
+        let before = try chevre.identity().node
+        try chevre.append(LedgerEntry(id: "chv-9", kind: .harvest, producer: "chevrerie", date: today, product: "oeufs",
+                                      quantity: 48, unit: .pieces, lot: "L-chv-9"), at: tick())
+        let after = try chevre.identity().node
+        if after != before {
+            names[after.hex] = "chevrerie (restored)"
+            print("   opening it, the store sees its directory is not where the node was created: it continues", to: &out)
+            print("   under a new node id \(after.short), linked to \(before.short), so no sequence number is reused.", to: &out)
+        }
+        chevre.name = "chevrerie (restored)"
+        let restoredFarms = [col, colPhone, chevre]
+        for _ in 0..<2 { for farm in restoredFarms { try sync(farm, with: server, out: &out) } }
+        try printDigests([hub] + restoredFarms, to: &out)
+        let forks = try hub.conflicts().filter { $0.kind == .fork }.count
+        print("   it got back every event it had lost, under its old id too; forks at the hub: \(forks).", to: &out)
+
+        print("\n7. Stock on hand, as every node now computes it:", to: &out)
+        for line in try colPhone.ledger().stock() {
             let quantity = line.unit.map { Quantity(line.quantity, $0).description } ?? "\(line.quantity)"
             print("   \(line.producer.padding(11)) \(line.product.padding(8)) \(line.lot.padding(10)) \(quantity)", to: &out)
         }
-        let resolved = conflicts.isEmpty
 
-        print("\n7. A week later the chèvrerie's laptop dies and is restored from the backup.", to: &out)
-        var restored = chevreBackup
-        let again = LedgerEntry(id: "chv-1", kind: .harvest, producer: "chevrerie", date: today, product: "oeufs",
-                                quantity: 48, unit: .pieces, lot: "L-chv-9")
-        restored.write(.append(again.coreEntry), wallMillis: tick())
-        print("   not knowing, it records a harvest of 48 eggs — reusing sequence number 1 and id chv-1.", to: &out)
-        stats = SyncStats()
-        exchange(&hub, &restored, stats: &stats)
-        print("   it syncs with the hub (\(stats.events) events, \(stats.bytes) bytes) and receives the history it had lost.", to: &out)
-        print("   Its own node now has two histories; both are kept, and it reports:", to: &out)
-        printConflicts(Conflicts.all(replica: restored).filter { $0.kind == .fork || $0.kind == .duplicateEntry }, names: names, to: &out)
-        if restored.hasForkedItself {
-            restored = restored.continuing(as: NodeID.derived(from: "demo-chevrerie-restored"), wallMillis: tick())
-            print("   the laptop sees its own fork and goes on under a new node id \(restored.node.short), linked to the old one.", to: &out)
-        }
-        chevre = restored
-        for _ in 0..<2 {
-            syncEveryDevice(&hub, &col, &colPhone, &chevre, stats: &stats)
-        }
-        printDigests([hub, col, colPhone, chevre], names: names, to: &out)
-        let forksAtHub = Conflicts.all(replica: hub).filter { $0.kind == .fork }.count
-        print("   after the next syncs every node lists the fork (\(forksAtHub) at the hub).", to: &out)
-        let eggs = LedgerState(replica: hub).stock().filter { $0.product == "oeufs" }.reduce(Int64(0)) { $0 + $1.quantity }
-        print("   no egg is lost: the hub counts \(eggs) eggs on hand, both branches included, until someone reviews them.", to: &out)
-
-        let converged = Set([hub, col, colPhone, chevre].map(\.digest)).count == 1
-        print(converged ? "\nAll four replicas hold the same events and the same state." : "\nReplicas DIFFER: this is a bug.", to: &out)
-        return converged && resolved
+        let status = server.stop()
+        print("\n8. SIGTERM to `carnet serve`: it ends its sessions, saves its status and exits with \(status).", to: &out)
+        let digests = try Set(([hub] + restoredFarms).map { try $0.digest() })
+        let converged = digests.count == 1
+        let resolved = try ([hub] + restoredFarms).allSatisfy { try $0.conflicts().filter { $0.kind != .fork }.isEmpty }
+        print(converged && resolved && status == 0
+              ? "\nAll four nodes hold the same events and the same state; no conflict is left open."
+              : "\nNodes DIFFER, a conflict is open, or serve failed: this is a bug.", to: &out)
+        return converged && resolved && status == 0
     }
 
-    /// Each farm device syncs with the hub in turn, as they do when their links come up.
-    private func syncEveryDevice(_ hub: inout Replica, _ a: inout Replica, _ b: inout Replica, _ c: inout Replica,
-                                 stats: inout SyncStats) {
-        exchange(&hub, &a, stats: &stats)
-        exchange(&hub, &b, stats: &stats)
-        exchange(&hub, &c, stats: &stats)
+    /// One `carnet sync` session of `node` with the hub, narrated.
+    private func sync<Out: TextOutputStream>(_ node: DemoNode, with server: DemoServer, out: inout Out, quiet: Bool = false) throws {
+        let store = try SharedStore(directory: node.directory, wallMillis: now)
+        let report = try SyncClient.sync(store: store, secret: try LedgerSecret.load(directory: node.directory), address: server.address)
+        guard report.succeeded else { throw NodeError.network("sync of \(node.name) failed: \(report.failure ?? "?")") }
+        guard !quiet else { return }
+        let stats = report.statistics
+        print("   \(node.name.padding(22)) ⇄ hub: sent \(stats.eventsSentNew) new events, received \(stats.eventsReceivedNew); "
+              + "\(stats.bytesSent + stats.bytesReceived) bytes, \(stats.waits) round trip\(stats.waits == 1 ? "" : "s"), "
+              + "\(Int(report.elapsed.secondsValue * 1000)) ms", to: &out)
     }
 
-    /// One sync between two replicas through the real batch codec: each side sends, as one
-    /// encoded batch, the events the other's summary (version vector and heads) says it lacks.
-    private func exchange(_ a: inout Replica, _ b: inout Replica, stats: inout SyncStats) {
-        for direction in 0..<2 {
-            let (from, to) = direction == 0 ? (b, a) : (a, b)
-            let missing = from.eventsMissing(from: to.summary)
-            guard !missing.isEmpty else { continue }
-            let bytes = EventBatch.encode(missing)
-            guard let decoded = try? EventBatch.decode(bytes) else { fatalError("a batch we encoded failed to decode") }
-            if direction == 0 { a.receive(contentsOf: decoded) } else { b.receive(contentsOf: decoded) }
-            stats.events += decoded.count
-            stats.bytes += bytes.count
-            stats.batches += 1
+    private func printDigests<Out: TextOutputStream>(_ nodes: [DemoNode], to out: inout Out) throws {
+        for node in nodes {
+            let store = try node.open()
+            print("   \(node.name.padding(22)) \(store.replica.eventCount) events  digest \(store.replica.digest.short)", to: &out)
         }
     }
 
-    private func printDigests<Out: TextOutputStream>(_ replicas: [Replica], names: [NodeID: String], to out: inout Out) {
-        for replica in replicas {
-            print("   \((names[replica.node] ?? replica.node.short).padding(22)) \(replica.eventCount) events  digest \(replica.digest.short)", to: &out)
-        }
-    }
-
-    private func printConflicts<Out: TextOutputStream>(_ conflicts: [ConflictReport], names: [NodeID: String], to out: inout Out) {
+    private func printConflicts<Out: TextOutputStream>(_ conflicts: [ConflictReport], names: [String: String], to out: inout Out) {
         for conflict in conflicts {
             print("   [\(conflict.id)] \(conflict.kind.rawValue): \(conflict.summary)", to: &out)
             for side in conflict.sides {
-                print("      - \(side.detail)  (by \(names[side.writer] ?? side.writer.short) at \(side.clock.readable))", to: &out)
+                print("      - \(side.detail)  (by \(names[side.writer.hex] ?? side.writer.short) at \(side.clock.readable))", to: &out)
             }
             print("      → \(conflict.suggestion)", to: &out)
         }
     }
 }
 
-struct SyncStats {
-    var events = 0
-    var bytes = 0
-    var batches = 0
+/// A node directory of the demo, used the way `carnet` commands use one.
+struct DemoNode {
+    var name: String
+    let directory: String
+
+    static func create(root: String, name: String, label: String, secret: LedgerSecret) throws -> DemoNode {
+        let directory = root + "/" + name
+        var generator = SystemRandomNumberGenerator()
+        try NodeStore.create(directory: directory, ledger: "consortium-du-plateau", label: label, node: NodeID(using: &generator))
+        try secret.text.write(toFile: directory + "/" + LedgerSecret.fileName, atomically: true, encoding: .utf8)
+        return DemoNode(name: name, directory: directory)
+    }
+
+    func open() throws -> NodeStore {
+        try NodeStore(directory: directory, wallMillis: UInt64(Date().timeIntervalSince1970 * 1000)) {
+            var generator = SystemRandomNumberGenerator()
+            return NodeID(using: &generator)
+        }
+    }
+
+    func identity() throws -> NodeIdentity { try NodeIdentity.load(directory: directory) }
+
+    /// Opens the store, writes, and closes it, as one `carnet` command does.
+    func write(_ body: (inout NodeStore, CalendarDay) throws -> Void) throws {
+        var store = try open()
+        try body(&store, CalendarDay(epochMillis: 1_780_300_800_000))
+        try? store.saveStatus(derived: ["conflicts": Conflicts.all(replica: store.replica).count])
+    }
+
+    func append(_ entry: LedgerEntry, at wallMillis: UInt64) throws {
+        try write { store, _ in try store.write(.append(entry.coreEntry), wallMillis: wallMillis) }
+    }
+
+    func digest() throws -> SHA256Digest { try open().replica.digest }
+    func ledger() throws -> LedgerState { LedgerState(replica: try open().replica) }
+    func conflicts() throws -> [ConflictReport] { Conflicts.all(replica: try open().replica) }
+}
+
+/// The hub's `carnet serve`, a child process of the demo.
+final class DemoServer {
+    private let process: Process
+    let address: SocketAddress
+    var pid: Int32 { process.processIdentifier }
+    private var status: Int32?
+
+    private init(process: Process, address: SocketAddress) {
+        self.process = process
+        self.address = address
+    }
+
+    /// Starts `carnet serve` on a free loopback port and reads where it listens from the
+    /// first line it prints.
+    static func start(directory: String) throws -> DemoServer {
+        let process = Process()
+        process.executableURL = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+        process.arguments = ["serve", "--dir", directory, "--listen", "127.0.0.1:0", "--interval", "3600"]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var buffer = Data()
+        while !buffer.contains(UInt8(ascii: "\n")) {
+            let chunk = stdout.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+        }
+        let line = String(decoding: buffer, as: UTF8.self)
+        guard let range = line.range(of: "listening on "),
+              let address = try? SocketAddress(parsing: String(line[range.upperBound...].prefix { !$0.isWhitespace })) else {
+            process.terminate()
+            throw NodeError.network("`carnet serve` did not start: \(line)")
+        }
+        return DemoServer(process: process, address: address)
+    }
+
+    /// SIGTERM, then waits; returns the exit status (once).
+    @discardableResult
+    func stop() -> Int32 {
+        if let status { return status }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        status = process.terminationStatus
+        return process.terminationStatus
+    }
 }
 
 extension String {
+    /// Padded with spaces to `width` characters (the demo's columns).
     func padding(_ width: Int) -> String {
         count >= width ? self : self + String(repeating: " ", count: width - count)
     }

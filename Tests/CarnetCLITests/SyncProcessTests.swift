@@ -1,0 +1,170 @@
+import CarnetCore
+import Foundation
+import Testing
+
+/// Real `carnet` processes on 127.0.0.1: `serve` on every node, concurrent writes by
+/// `record`, `sync` in seeded random pairings; all end with one digest. And a stranger
+/// with another secret is refused on both sides with nothing exchanged.
+@Suite(.serialized)
+struct SyncProcessTests {
+    /// A node directory with its own running `carnet serve`.
+    /// `@unchecked Sendable`: `port` is set once before any other thread reads it; the
+    /// rest is immutable or used from the test's thread.
+    final class ServedNode: @unchecked Sendable {
+        let directory: String
+        let label: String
+        let process = Process()
+        var port = 0
+        let errors = Pipe()
+
+        init(root: String, label: String, secretFile: String) throws {
+            directory = root + "/" + label
+            self.label = label
+            let run = try CommandLineTests.carnet(["--dir", directory, "init", "--ledger", "plateau", "--label", label, "--secret-file", secretFile])
+            guard run.status == 0 else { throw TestFailure("init \(label): \(run.stderr)") }
+        }
+
+        func start() throws {
+            process.executableURL = try CommandLineTests.executable()
+            process.arguments = ["--dir", directory, "serve", "--listen", "127.0.0.1:0", "--interval", "3600"]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = errors
+            try process.run()
+            var buffer = Data()
+            while !buffer.contains(UInt8(ascii: "\n")) {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+            }
+            let line = String(decoding: buffer, as: UTF8.self)
+            guard let colon = line.lastIndex(of: ":"), let port = Int(line[line.index(after: colon)...].prefix { $0.isNumber }) else {
+                throw TestFailure("serve did not say where it listens: \(line)")
+            }
+            self.port = port
+        }
+
+        /// SIGTERM; returns the exit status and what serve logged.
+        func stop() -> (Int32, String) {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+            let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            return (process.terminationStatus, log)
+        }
+
+        func carnet(_ arguments: [String]) throws -> CommandLineTests.Run {
+            try CommandLineTests.carnet(["--dir", directory] + arguments)
+        }
+
+        func digest() throws -> String {
+            let status = try carnet(["status", "--json"])
+            let object = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
+            return object?["digest"] as? String ?? "?"
+        }
+    }
+
+    struct TestFailure: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    @Test func aHubAndThreeFarmsWritingConcurrentlyConvergeThroughRandomPairings() throws {
+        let seed = UInt64(ProcessInfo.processInfo.environment["CARNET_SEED"] ?? "") ?? 4_242
+        var random = SplitMix64(seed: seed)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-procs-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let secret = root + "/ledger.key"
+        #expect(try CommandLineTests.carnet(["secret", "new", "--out", secret]).status == 0)
+        let nodes = try ["hub", "farm-a", "farm-b", "farm-c"].map { try ServedNode(root: root, label: $0, secretFile: secret) }
+        for node in nodes { try node.start() }
+        var stopped = false
+        defer { if !stopped { nodes.forEach { _ = $0.stop() } } }
+        // The hub's catalog reaches the farms first.
+        let hub = nodes[0]
+        for (id, name) in [("farm-a", "Ferme A"), ("farm-b", "Ferme B"), ("farm-c", "Ferme C")] {
+            #expect(try hub.carnet(["party", "set", id, "--name", name, "--kind", "farm"]).status == 0)
+        }
+        #expect(try hub.carnet(["product", "set", "tomme", "--name", "Tomme", "--unit", "g", "--price", "24"]).status == 0)
+        for farm in nodes.dropFirst() {
+            let run = try farm.carnet(["sync", "127.0.0.1:\(hub.port)"])
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        // Every farm records at once (while its own serve runs), and random pairs sync
+        // meanwhile.
+        let group = DispatchGroup()
+        for farm in nodes.dropFirst() {
+            group.enter()
+            Thread {
+                for index in 0..<6 {
+                    _ = try? farm.carnet(["record", "harvest", "--producer", farm.label, "--product", "tomme",
+                                          "--qty", "\(index + 1)kg", "--lot", "\(farm.label)-L\(index)", "--date", "2026-06-0\(index % 9 + 1)"])
+                }
+                group.leave()
+            }.start()
+        }
+        for _ in 0..<8 {
+            let from = nodes[Int(random.next() % 4)], to = nodes[Int(random.next() % 4)]
+            guard from !== to else { continue }
+            let run = try from.carnet(["sync", "127.0.0.1:\(to.port)"])
+            #expect(run.status == 0, "seed \(seed): \(from.label) → \(to.label): \(run.stderr)")
+        }
+        group.wait()
+        // Two rounds through the hub bring everyone everything.
+        for _ in 0..<2 {
+            for farm in nodes.dropFirst() {
+                let run = try farm.carnet(["sync", "127.0.0.1:\(hub.port)"])
+                #expect(run.status == 0, "seed \(seed): \(run.stderr)")
+            }
+        }
+        let digests = try nodes.map { try $0.digest() }
+        #expect(Set(digests).count == 1, "seed \(seed): \(digests)")
+        // status --json names each peer, its last sync, and what it lacks (nothing now).
+        let farmStatus = try JSONSerialization.jsonObject(with: Data(try nodes[1].carnet(["status", "--json"]).stdout.utf8)) as? [String: Any]
+        let peers = farmStatus?["peers"] as? [[String: Any]] ?? []
+        let hubPeer = peers.first { $0["address"] as? String == "127.0.0.1:\(hub.port)" }
+        #expect(hubPeer?["lastSync"] is String, "\(peers)")
+        #expect(hubPeer?["label"] as? String == "hub" && hubPeer?["lacks"] as? Int == 0, "\(String(describing: hubPeer))")
+        let events = try JSONSerialization.jsonObject(with: Data(try hub.carnet(["status", "--json"]).stdout.utf8)) as? [String: Any]
+        #expect((events?["events"] as? Int ?? 0) >= 4 + 18, "seed \(seed)")
+        stopped = true
+        for node in nodes {
+            let (status, log) = node.stop()
+            #expect(status == 0, "\(node.label) serve exited \(status): \(log)")
+        }
+    }
+
+    @Test func aStrangerWithAnotherSecretIsRefusedOnBothSides() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-procs-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for name in ["ledger.key", "other.key"] {
+            #expect(try CommandLineTests.carnet(["secret", "new", "--out", root + "/" + name]).status == 0)
+        }
+        let hub = try ServedNode(root: root, label: "hub", secretFile: root + "/ledger.key")
+        let stranger = try ServedNode(root: root, label: "stranger", secretFile: root + "/other.key")
+        #expect(try stranger.carnet(["product", "set", "secret-recipe", "--name", "Secret", "--unit", "g"]).status == 0)
+        func hubEvents() throws -> Int? {
+            let object = try JSONSerialization.jsonObject(with: Data(try hub.carnet(["status", "--json"]).stdout.utf8)) as? [String: Any]
+            return object?["events"] as? Int
+        }
+        let before = try hubEvents()
+        try hub.start()
+        let run = try stranger.carnet(["sync", "127.0.0.1:\(hub.port)"])
+        let (status, log) = hub.stop()
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("secret"), "\(run.stderr)")
+        #expect(log.contains("secret"), "the hub's log says why: \(log)")
+        #expect(status == 0)
+        #expect(try hubEvents() == before, "nothing was exchanged")
+    }
+}
+
+extension CommandLineTests {
+    /// The built `carnet`, for tests that run it as a long-lived process (`serve`).
+    static func executable() throws -> URL {
+        let folder = Bundle.main.bundleURL.deletingLastPathComponent()
+        let candidates = [folder.appendingPathComponent("carnet"), Bundle.main.bundleURL.appendingPathComponent("carnet")]
+        return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) })
+    }
+}
