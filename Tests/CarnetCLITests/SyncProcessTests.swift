@@ -1,5 +1,6 @@
 import CarnetCore
 import Foundation
+import Glibc
 import Testing
 
 /// Real `carnet` processes on 127.0.0.1: `serve` on every node, concurrent writes by
@@ -134,6 +135,31 @@ struct SyncProcessTests {
         }
     }
 
+    @Test func garbageOversizedAndTruncatedInputLeaveARealServerServing() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-procs-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let secret = root + "/ledger.key"
+        #expect(try CommandLineTests.carnet(["secret", "new", "--out", secret]).status == 0)
+        let hub = try ServedNode(root: root, label: "hub", secretFile: secret)
+        let farm = try ServedNode(root: root, label: "farm", secretFile: secret)
+        #expect(try farm.carnet(["product", "set", "miel", "--name", "Miel", "--unit", "g"]).status == 0)
+        try hub.start()
+        // Raw sockets: an HTTP request, a HELLO followed by a 2 GiB length, half a HELLO.
+        let hello: [UInt8] = [0, 0, 0, 0x32, 1] + Array("CARNET".utf8) + [0, 1, 1] + [UInt8](repeating: 7, count: 40)
+        for bytes in [Array("GET / HTTP/1.1\r\n\r\n".utf8), hello + [0x7F, 0xFF, 0xFF, 0xFF, 4], Array(hello.prefix(17))] {
+            let socket = try RawSocket(port: hub.port)
+            socket.send(bytes)
+            socket.close()
+        }
+        let run = try farm.carnet(["sync", "127.0.0.1:\(hub.port)", "--json"])
+        let (status, log) = hub.stop()
+        #expect(run.status == 0, "the server kept serving: \(run.stderr)")
+        #expect(status == 0)
+        #expect(log.contains("not-carnet") || log.contains("Carnet protocol"), "\(log)")
+        #expect(log.contains("frame-too-large") || log.contains("above the limit"), "\(log)")
+    }
+
     @Test func aStrangerWithAnotherSecretIsRefusedOnBothSides() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-procs-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
@@ -167,4 +193,32 @@ extension CommandLineTests {
         let candidates = [folder.appendingPathComponent("carnet"), Bundle.main.bundleURL.appendingPathComponent("carnet")]
         return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) })
     }
+}
+
+/// A plain TCP client for sending bytes no Carnet node would send.
+struct RawSocket {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw SyncProcessTests.TestFailure("connect failed: errno \(errno)") }
+    }
+
+    func send(_ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        // Give the server a moment to answer and close before the next probe.
+        var buffer = [UInt8](repeating: 0, count: 512)
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        while recv(fd, &buffer, buffer.count, 0) > 0 {}
+    }
+
+    func close() { _ = Glibc.close(fd) }
 }
