@@ -222,3 +222,64 @@ struct RawSocket {
 
     func close() { _ = Glibc.close(fd) }
 }
+
+/// Issue 5's scripted scenario, through a hub's `carnet serve`: two devices edit the same
+/// price offline and both sell the last kilos of one lot; after syncing through the hub
+/// every node lists the same conflicts with the same ids; after `resolve` (and an adjust)
+/// and a sync, none remains, and `log --changes` shows who resolved the price.
+@Suite(.serialized)
+struct ConflictScenarioTests {
+    @Test func conflictsSeenAlikeEverywhereThenResolvedEverywhere() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-scenario-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let secret = root + "/ledger.key"
+        #expect(try CommandLineTests.carnet(["secret", "new", "--out", secret]).status == 0)
+        let hub = try SyncProcessTests.ServedNode(root: root, label: "hub", secretFile: secret)
+        let laptop = try SyncProcessTests.ServedNode(root: root, label: "col-laptop", secretFile: secret)
+        let phone = try SyncProcessTests.ServedNode(root: root, label: "col-phone", secretFile: secret)
+        try hub.start()
+        var stopped = false
+        defer { if !stopped { _ = hub.stop() } }
+        func ok(_ node: SyncProcessTests.ServedNode, _ arguments: [String]) throws -> String {
+            let run = try node.carnet(arguments)
+            #expect(run.status == 0, "\(node.label) \(arguments): \(run.stderr)")
+            return run.stdout
+        }
+        func conflicts(_ node: SyncProcessTests.ServedNode) throws -> [[String: Any]] {
+            try JSONSerialization.jsonObject(with: Data(try ok(node, ["conflicts", "--json"]).utf8)) as? [[String: Any]] ?? []
+        }
+        func syncAll() throws {
+            for _ in 0..<2 { for device in [laptop, phone] { _ = try ok(device, ["sync", "127.0.0.1:\(hub.port)"]) } }
+        }
+        _ = try ok(hub, ["party", "set", "col", "--name", "Ferme du Col", "--kind", "farm"])
+        _ = try ok(hub, ["party", "set", "cantine", "--name", "Cantine Jaurès", "--kind", "canteen"])
+        _ = try ok(hub, ["product", "set", "tomme", "--name", "Tomme", "--unit", "kg", "--price", "24"])
+        _ = try ok(laptop, ["sync", "127.0.0.1:\(hub.port)"])
+        _ = try ok(laptop, ["record", "harvest", "--producer", "col", "--product", "tomme", "--qty", "10kg", "--lot", "L1"])
+        try syncAll()
+        // Offline: both change the price, both sell the last kilos of L1.
+        _ = try ok(laptop, ["product", "set", "tomme", "--price", "26"])
+        _ = try ok(phone, ["product", "set", "tomme", "--price", "23,50"])
+        _ = try ok(laptop, ["record", "sale", "--producer", "col", "--product", "tomme", "--qty", "7kg", "--lot", "L1", "--to", "cantine", "--amount", "182"])
+        _ = try ok(phone, ["record", "sale", "--producer", "col", "--product", "tomme", "--qty", "6kg", "--lot", "L1", "--to", "cantine", "--amount", "141"])
+        try syncAll()
+        let lists = try [hub, laptop, phone].map { try conflicts($0).compactMap { $0["id"] as? String }.sorted() }
+        #expect(lists[0].count == 2, "a price conflict and a lot below zero: \(lists[0])")
+        #expect(Set(lists).count == 1, "every node lists the same conflict ids: \(lists)")
+        let price = try #require(try conflicts(phone).first { $0["kind"] as? String == "field" }?["id"] as? String)
+        _ = try ok(phone, ["resolve", price, "--value", "25"])
+        _ = try ok(laptop, ["record", "adjust", "--producer", "col", "--product", "tomme", "--qty", "3kg", "--lot", "L1",
+                            "--reason", "found in the cold room"])
+        try syncAll()
+        for node in [hub, laptop, phone] {
+            #expect(try conflicts(node).isEmpty, "\(node.label) still lists conflicts")
+        }
+        let changes = try JSONSerialization.jsonObject(with: Data(try ok(hub, ["log", "--changes", "--json"]).utf8)) as? [[String: Any]] ?? []
+        let resolution = changes.first { $0["subject"] as? String == "product/tomme.price" }
+        #expect(resolution?["label"] as? String == "col-phone", "\(String(describing: resolution))")
+        #expect(resolution?["supersedes"] as? Int == 2)
+        stopped = true
+        #expect(hub.stop().0 == 0)
+    }
+}

@@ -1,3 +1,4 @@
+import CarnetCore
 import CarnetLedger
 
 /// `carnet log [--json] [--limit N] [--producer P]`: entries, newest first.
@@ -8,28 +9,44 @@ struct LogCommand: Command {
             .json,
             .value("--limit", "N", "show at most N entries"),
             .value("--producer", "P", "only this producer's entries"),
+            .flag("--changes", "catalog, party and node changes instead of entries: who set what, when, and what each write superseded (a resolved conflict shows here)"),
         ],
         discussion: """
         Newest first by the writer's clock. Voided entries are marked. JSON: an array of
         entries {id, kind, producer, date, product, quantity, unit, lot, party, amountCents,
         method, ref, refKind, reason, note, voided, voidedBy, node, label, clock, clockMillis,
         event}; quantity is in the unit's smallest step (g, ml, pc), amounts in cents.
+        Without --json, the latest catalog and party changes follow the entries. With
+        --changes: {subject, value, node, label, clock, clockMillis, event, supersedes}
+        (supersedes: how many earlier values the write replaced; 2 or more resolved a
+        conflict).
         """,
-        examples: ["carnet log --limit 20", "carnet log --producer col --json"]
+        examples: ["carnet log --limit 20", "carnet log --producer col --json", "carnet log --changes"]
     )
 
     var json: Bool
     var limit: Int?
     var producer: String?
+    var changes: Bool
 
     init(_ invocation: Invocation) throws {
         json = invocation.flag("--json")
+        changes = invocation.flag("--changes")
         limit = try invocation.positiveInt("--limit")
         producer = invocation.value("--producer")
     }
 
     func run(in context: Context) throws {
         let view = try LedgerView.read(context)
+        if changes {
+            let rows = Array(CatalogChange.all(in: view.replica).prefix(limit ?? Int.max))
+            if json {
+                context.output.json(.array(rows.map(\.json)))
+            } else {
+                CatalogChange.print(rows, context.output)
+            }
+            return
+        }
         var records = view.state.records.reversed().filter { producer == nil || $0.entry.producer == producer }
         if let limit, records.count > limit { records = Array(records.prefix(limit)) }
         if json {
@@ -53,5 +70,49 @@ struct LogCommand: Command {
             ])
         }
         table.print(output)
+        let recent = Array(CatalogChange.all(in: view.replica).prefix(5))
+        if !recent.isEmpty {
+            output.line(output.dim("\nlatest catalog and party changes (all: `carnet log --changes`):"))
+            CatalogChange.print(recent, output)
+        }
+    }
+}
+
+/// One assignment: a product, party or node field set by some node, and what it superseded.
+struct CatalogChange {
+    var event: Event
+    var assignment: Assignment
+    var label: String?
+
+    /// Every assignment the replica holds, newest first by the writer's clock.
+    static func all(in replica: Replica) -> [CatalogChange] {
+        var changes: [CatalogChange] = []
+        replica.history.forEachEvent { event in
+            if case let .assign(assignment) = event.operation {
+                changes.append(CatalogChange(event: event, assignment: assignment, label: replica.label(of: event.dot.node)))
+            }
+        }
+        return changes.sorted { ($0.event.clock, $0.event.id) > ($1.event.clock, $1.event.id) }
+    }
+
+    var resolves: Bool { assignment.supersedes.count >= 2 }
+
+    static func print(_ changes: [CatalogChange], _ output: Output) {
+        var table = Table([("when", .left), ("by", .left), ("what", .left), ("value", .left), ("", .left)])
+        for change in changes {
+            table.add([change.event.clock.readable, change.label ?? change.event.dot.node.short, change.assignment.key.description,
+                       change.assignment.value.description,
+                       change.resolves ? output.yellow("resolves a conflict (supersedes \(change.assignment.supersedes.count) values)") : ""])
+        }
+        table.print(output)
+    }
+
+    var json: JSON {
+        .object([
+            "subject": .string(assignment.key.description), "value": .string(assignment.value.description),
+            "node": .string(event.dot.node.hex), "label": .optional(label), "clock": .string(event.clock.readable),
+            "clockMillis": .int(event.clock.physical), "event": .string(event.id.description),
+            "supersedes": .int(assignment.supersedes.count),
+        ])
     }
 }
