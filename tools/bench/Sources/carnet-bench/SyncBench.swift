@@ -104,6 +104,45 @@ enum SyncBench {
         print("  in sync      \(inSync.bytesSent + inSync.bytesReceived) bytes in all: handshake \(handshakeBytes) + \(Format.fixed(Samples(values: inSyncLedger).median, 0)) after it (two SUMMARY 'same' + two DONE, frames and MACs included); round trips \(inSync.waits)")
     }
 
+    /// The delta scenario's two stores, `runs` times, on disk for the real binaries.
+    static func prepareDelta(replay: WorkloadReplay, into root: String, runs: Int) {
+        let (target, delta, hubHolds) = deltaScenario(replay)
+        let secret = LedgerSecret.generate()
+        for run in 1...runs {
+            let directory = root + "/run-\(run)"
+            _ = makeNode(directory + "/hub", actor: replay.meta.hub, events: hubHolds, secret: secret)
+            _ = makeNode(directory + "/farm", actor: target, events: replay.hub.allEvents, secret: secret)
+            // The status files, so that nothing but the sync is timed.
+            for node in ["hub", "farm"] {
+                do {
+                    var store = try NodeStore(directory: directory + "/" + node, wallMillis: 0) { NodeID.derived(from: "x") }
+                    try store.saveStatus(derived: ["conflicts": 0])
+                } catch {
+                    fail("cannot write the status file: \(error)", code: 74)
+                }
+            }
+        }
+        let entries = delta.filter { if case .append = $0.operation { true } else { false } }.count
+        print("prepared \(runs) delta pairs in \(root): farm \(target) holds everything, the hub lacks its last day (\(entries) entries)")
+    }
+
+    /// WORKLOAD.md's delta: the median farm, its events of the last day, and all the rest.
+    static func deltaScenario(_ replay: WorkloadReplay) -> (target: String, delta: [Event], hubHolds: [Event]) {
+        let hubEvents = replay.hub
+        let farms = replay.meta.actors.filter { $0 != replay.meta.hub }
+        let counted = farms.map { farm -> (String, Int) in
+            let node = WorkloadReplay.nodeID(forActor: farm)
+            let entries = hubEvents.history.events(of: node).filter { if case .append = $0.operation { true } else { false } }
+            return (farm, entries.count)
+        }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
+        let target = counted[counted.count / 2].0
+        let chain = hubEvents.history.events(of: WorkloadReplay.nodeID(forActor: target))
+        let lastDay = hubEvents.history.nodeIDs.flatMap { hubEvents.history.events(of: $0) }.compactMap(day).max() ?? 0
+        let delta = Array(chain[(chain.firstIndex { day(of: $0) == lastDay } ?? chain.count)...])
+        let ids = Set(delta.map(\.id))
+        return (target, delta, hubEvents.allEvents.filter { !ids.contains($0.id) })
+    }
+
     /// A new farm pulls the whole hub over a simulated 1 Mbit/s, 300 ms link; then the same
     /// with the link cut every 5 seconds (the farm dials again at once until it is done).
     static func reportJoin(replay: WorkloadReplay, runs: Int) {
@@ -188,6 +227,7 @@ enum SyncBench {
                 index += 5_000
             }
             try store.saveCheckpoint()
+            try secret.text.write(toFile: directory + "/" + LedgerSecret.fileName, atomically: true, encoding: .utf8)
         } catch {
             fail("cannot build the store in \(directory): \(error)", code: 73)
         }

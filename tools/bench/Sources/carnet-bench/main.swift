@@ -13,6 +13,7 @@ struct Options {
     var scale = Scale.k100
     var runs = 5
     var builtinGenerator = false
+    var prepareDelta: String?
 }
 
 let usage = """
@@ -22,6 +23,10 @@ usage: carnet-bench [--workload FILE] [--scale 10k|100k|1m] [--runs N] [--builti
   --scale S        without --workload: use /tmp/wl/ledger-S.jsonl, generating it with
                    ../shared/workload/workload.py when missing (default 100k)
   --runs N         timed runs per figure, median reported (default 5)
+  --prepare-delta DIR
+                   write DIR/run-<i>/hub and DIR/run-<i>/farm (--runs pairs): the delta
+                   scenario's stores with a shared secret, for a timing of the real
+                   binaries (tools/bench-delta-netem.sh); then exit
   --builtin-generator
                    without --workload: use Carnet's own generator (same format, other
                    bytes) even when the reference generator is at hand; it is also the
@@ -54,6 +59,8 @@ func parseOptions(_ arguments: [String]) -> Options {
             options.runs = runs
         case "--builtin-generator":
             options.builtinGenerator = true
+        case "--prepare-delta":
+            options.prepareDelta = value(of: argument)
         case "--help", "-h":
             print(usage)
             exit(0)
@@ -69,4 +76,8 @@ let options = parseOptions(Array(CommandLine.arguments.dropFirst()))
 print("warning: debug build; figures are meaningless. Run with `swift run -c release`.\n")
 #endif
 let file = WorkloadFile.locate(path: options.workload, scale: options.scale, builtin: options.builtinGenerator)
-Bench(file: file, runs: options.runs).run()
+if let directory = options.prepareDelta {
+    SyncBench.prepareDelta(replay: Bench.replay(file.bytes), into: directory, runs: options.runs)
+} else {
+    Bench(file: file, runs: options.runs).run()
+}
