@@ -170,6 +170,12 @@ public struct History: Sendable {
         return Array(history.chain[Int(endSeq) - count..<Int(endSeq)])
     }
 
+    /// Up to `max` events of `node`'s first branch after seq `after`.
+    public func chainEvents(of node: NodeID, after: UInt64, max: Int) -> [Event] {
+        guard let history = history(of: node), max > 0, after < UInt64(history.chain.count) else { return [] }
+        return Array(history.chain[Int(after)..<Swift.min(history.chain.count, Int(after) + max)])
+    }
+
     /// The events held at one dot: one, or several when the node forked there.
     public func events(of node: NodeID, at seq: UInt64) -> [Event] {
         guard let history = history(of: node), seq >= 1 else { return [] }

@@ -30,23 +30,68 @@ extension Replica {
     /// with every branch event. Receivers drop duplicates, and forks are rare, so extra
     /// bytes appear only when a fork does; two exchanges always converge.
     public func eventsMissing(from peer: HistorySummary) -> [Event] {
+        let plan = missingPlan(from: peer)
         var out: [Event] = []
+        for range in plan.ranges {
+            out += history.chainEvents(of: range.node, after: range.after, max: Int(range.through - range.after))
+        }
+        return out + plan.branchEvents
+    }
+
+    /// The same difference as `eventsMissing(from:)`, described without copying events:
+    /// ranges of each node's first branch, and the (rare) events of other branches. A
+    /// server with hundreds of sessions holds these instead of hundreds of event arrays,
+    /// and each session reads its batches from the store as it sends them.
+    public func missingPlan(from peer: HistorySummary) -> MissingPlan {
+        var plan = MissingPlan()
         for node in history.nodeIDs {
             let peerHeads = peer.heads[node] ?? []
             let myHeads = history.heads(of: node)
             if Set(myHeads).isSubset(of: peerHeads) { continue }
             let peerSeq = peer.versionVector[node]
+            let chainLength = history.chainLength(of: node)
             if myHeads.count == 1, let head = myHeads.first {
                 if peerHeads.allSatisfy({ history.linearHistoryContains($0) }), peerSeq < head.dot.seq {
-                    out.append(contentsOf: history.events(of: node, after: peerSeq))
+                    plan.add(ChainRange(node: node, after: peerSeq, through: chainLength))
+                    plan.branchEvents += history.branchEvents(of: node).filter { $0.dot.seq > peerSeq }
                     continue
                 }
                 if peerSeq > head.dot.seq { continue }
             }
             let provenPrefix = peerHeads.filter { history.chainContains($0) }.map(\.dot.seq).max() ?? 0
-            out.append(contentsOf: history.events(of: node, after: provenPrefix))
-            out.append(contentsOf: history.branchEvents(of: node).filter { $0.dot.seq <= provenPrefix })
+            plan.add(ChainRange(node: node, after: provenPrefix, through: chainLength))
+            plan.branchEvents += history.branchEvents(of: node)
         }
-        return out
+        return plan
     }
+}
+
+/// Events of one node's first branch: seqs `after + 1 ... through`.
+public struct ChainRange: Hashable, Sendable {
+    public var node: NodeID
+    public var after: UInt64
+    public var through: UInt64
+
+    public init(node: NodeID, after: UInt64, through: UInt64) {
+        self.node = node
+        self.after = after
+        self.through = through
+    }
+
+    public var count: UInt64 { through > after ? through - after : 0 }
+}
+
+/// What a peer lacks: ranges of first branches and the other branches' events.
+public struct MissingPlan: Hashable, Sendable {
+    public var ranges: [ChainRange] = []
+    public var branchEvents: [Event] = []
+
+    public init() {}
+
+    mutating func add(_ range: ChainRange) {
+        if range.count > 0 { ranges.append(range) }
+    }
+
+    public var eventCount: Int { ranges.reduce(0) { $0 + Int($1.count) } + branchEvents.count }
+    public var isEmpty: Bool { ranges.isEmpty && branchEvents.isEmpty }
 }

@@ -98,7 +98,7 @@ public final class SessionRunner: Sendable {
                         queue += session.persistFailed(batch: batch, reason: error.description, now: now())
                     }
                 case let .offerEventsMissing(summary):
-                    queue += session.offer(store.eventsMissing(from: summary), now: now())
+                    queue += session.offer(plan: store.missingPlan(from: summary), now: now())
                 case let .peerIdentified(peer):
                     report.peer = peer
                 case .acknowledged:
@@ -144,7 +144,9 @@ public final class SessionRunner: Sendable {
                 healthy = carryOut(bytes.isEmpty ? session.peerClosed(now: now()) : session.receive(bytes, now: now()))
             case .woken:
                 wakeup.drain()
-                if live, session.isAuthenticated {
+                // Only a session both sides keep open takes news: a one-shot peer gets
+                // what it lacks from its plan, and news would only pile up here.
+                if session.isLiveWithPeer {
                     let news = store.news(for: feedID)
                     if !news.isEmpty { healthy = carryOut(session.offer(news, now: now())) }
                 }

@@ -57,6 +57,12 @@ public final class SharedStore: @unchecked Sendable {
         lock.withLock { store.replica.eventsMissing(from: store.replica.expand(peer)) }
     }
 
+    /// What a peer lacks, as ranges a session reads batch by batch: cheap under the lock
+    /// however much the peer lacks.
+    public func missingPlan(from peer: CompactSummary) -> MissingPlan {
+        lock.withLock { store.replica.missingPlan(from: store.replica.expand(peer)) }
+    }
+
     /// Persists a batch from a peer (one fsynced record) and applies it. Returns how many
     /// events were new to this store and whether the batch revealed a fork (the session
     /// then re-summarizes).

@@ -71,6 +71,12 @@ public struct Session: Sendable {
         return false
     }
 
+    /// True once both sides asked for a live session (it stays open and takes news).
+    public var isLiveWithPeer: Bool {
+        if case let .established(transfer) = state { return transfer.isLive && local.live }
+        return false
+    }
+
     /// The peer's identity, once it sent its summary.
     public var peer: SummaryMessage? {
         if case let .established(transfer) = state { return transfer.peer }
@@ -119,8 +125,21 @@ public struct Session: Sendable {
         return [.close(SessionEnd(.failed(.malformed, "the connection closed before the session finished")))]
     }
 
-    /// The events the peer lacks, answering `offerEventsMissing`; or, in live mode, events
-    /// just written or received from another peer.
+    /// What the peer lacks, answering `offerEventsMissing`: ranges the session reads from
+    /// the store (through the context provider) as it sends them.
+    public mutating func offer(plan: MissingPlan, now: Duration) -> [SessionDirective] {
+        guard case var .established(transfer) = state else { return [] }
+        guard context != nil else {
+            return fail(.storageFailed, "this side cannot read its store (a session made without a context provider)", now: now)
+        }
+        transfer.enqueue(plan)
+        transfer.offersPending = max(0, transfer.offersPending - 1)
+        state = .established(transfer)
+        return pump(now: now)
+    }
+
+    /// Events the peer lacks, given one by one: in live mode, events just written or
+    /// received from another peer; or an answer to `offerEventsMissing`.
     public mutating func offer(_ events: [Event], now: Duration) -> [SessionDirective] {
         guard case var .established(transfer) = state else { return [] }
         transfer.enqueue(events)
@@ -465,7 +484,7 @@ public struct Session: Sendable {
     private mutating func pump(now: Duration) -> [SessionDirective] {
         guard case var .established(transfer) = state else { return [] }
         var directives: [SessionDirective] = []
-        while transfer.inFlight.count < settings.window, let batch = transfer.nextBatch() {
+        while transfer.inFlight.count < settings.window, let batch = transfer.nextBatch(read: context) {
             if role == .listener && batch.number == 1 { statistics.waits += 1 }  // for the dialer's acks
             let (payload, primedWith) = batch.plain ? (EventBatch.encode(batch.events), nil)
                 : encodeBatch(batch.events, peer: transfer.peerSummary)

@@ -8,8 +8,9 @@ public enum SessionDirective: Sendable, Equatable {
     /// Make these events durable (one atomic append), then call
     /// `Session.persisted(batch:newEvents:now:)` (or `persistFailed`).
     case persist(batch: UInt64, events: [Event])
-    /// Compute the events a peer with `summary` lacks (`Replica.expand` names what this
-    /// side can) and hand them to `Session.offer(_:now:)` (possibly an empty list).
+    /// Compute what a peer with `summary` lacks (`Replica.expand` names what this side
+    /// can; `Replica.missingPlan` says what to send) and hand it to
+    /// `Session.offer(plan:now:)`, or the events themselves to `Session.offer(_:now:)`.
     case offerEventsMissing(from: CompactSummary)
     /// A received batch cannot be stored as sent (it does not decode against its context):
     /// answer with `Session.refuse(batch:reason:now:)`, in order with `persist`.

@@ -22,7 +22,14 @@ struct Transfer: Sendable {
     var summaryIn: SummaryCipher
     /// `offerEventsMissing` directives not yet answered by `offer`. DONE waits for zero.
     var offersPending = 0
-    /// Events queued to send, in the order offered (per node in seq order).
+    /// Ranges of first branches still to send (from offered plans), in order: read from
+    /// the store batch by batch, so a session never holds what it has yet to send.
+    private var ranges: [ChainRange] = []
+    private var rangeIndex = 0
+    /// Per node, the first-branch seq up to which events were taken from ranges: a later
+    /// plan (after a re-summary) does not send them again.
+    private var takenThrough: [NodeID: UInt64] = [:]
+    /// Events queued one by one (branch events, live pushes), in the order offered.
     private var outbox: [Event] = []
     private var outboxStart = 0
     /// Every event queued in this session: an event is sent at most once per session.
@@ -67,7 +74,7 @@ struct Transfer: Sendable {
     }
 
     var isLive: Bool { peer?.live == true }
-    var outboxIsEmpty: Bool { outboxStart == outbox.count && retries.isEmpty }
+    var outboxIsEmpty: Bool { outboxStart == outbox.count && retries.isEmpty && rangeIndex == ranges.count }
 
     /// The peer refused `events`: a single node's are never sent again in this session;
     /// several nodes' are retried one node per batch.
@@ -89,15 +96,25 @@ struct Transfer: Sendable {
     }
 
     /// Queues what was not queued before in this session.
+    /// Queues what a plan says the peer lacks.
+    mutating func enqueue(_ plan: MissingPlan) {
+        ranges += plan.ranges
+        enqueue(plan.branchEvents)
+    }
+
     mutating func enqueue(_ events: [Event]) {
         for event in events where !refusedNodes.contains(event.dot.node) && queued.insert(event.id).inserted {
             outbox.append(event)
         }
     }
 
+    /// Reads first-branch events from the store: `count` events of a node ending at a seq.
+    typealias ChainReader = (_ node: NodeID, _ endSeq: UInt64, _ count: Int) -> [Event]?
+
     /// The next batch to send: up to `batchEvents` events and `batchBytes` encoded bytes,
-    /// skipping nodes the peer refused.
-    mutating func nextBatch() -> (number: UInt64, events: [Event], plain: Bool)? {
+    /// from the ranges first (read through `read`), then the queued events; skipping nodes
+    /// the peer refused.
+    mutating func nextBatch(read: ChainReader?) -> (number: UInt64, events: [Event], plain: Bool)? {
         retries.removeAll { refusedNodes.contains($0.events[0].dot.node) }
         if !retries.isEmpty {
             let retry = retries.removeFirst()
@@ -105,7 +122,28 @@ struct Transfer: Sendable {
             nextOutgoing += 1
             return (number, retry.events, retry.plain)
         }
+        // Gather candidates without committing, so that what the byte limit cuts off stays
+        // queued exactly where it was.
         var events: [Event] = []
+        var taken = takenThrough
+        var scan = rangeIndex
+        while events.count < settings.batchEvents, scan < ranges.count, let read {
+            let range = ranges[scan]
+            let start = max(range.after, taken[range.node] ?? 0)
+            guard !refusedNodes.contains(range.node), start < range.through else {
+                scan += 1
+                continue
+            }
+            let count = min(settings.batchEvents - events.count, Int(range.through - start))
+            guard let chunk = read(range.node, start + UInt64(count), count), chunk.count == count else {
+                scan += 1  // the store no longer holds that chain (a fork revealed): skip
+                continue
+            }
+            events += chunk
+            taken[range.node] = start + UInt64(count)
+            if start + UInt64(count) >= range.through { scan += 1 }
+        }
+        let fromRanges = events.count
         var positions: [Int] = []
         var index = outboxStart
         while index < outbox.count, events.count < settings.batchEvents {
@@ -116,6 +154,7 @@ struct Transfer: Sendable {
             index += 1
         }
         guard !events.isEmpty else {
+            rangeIndex = scan
             compactOutbox()
             return nil
         }
@@ -128,7 +167,17 @@ struct Transfer: Sendable {
             events.removeLast(events.count - keep)
             size = EventBatch.encode(events).count
         }
-        outboxStart = positions[events.count - 1] + 1
+        // Commit what the batch kept.
+        for event in events.prefix(fromRanges) {
+            takenThrough[event.dot.node] = max(takenThrough[event.dot.node] ?? 0, event.dot.seq)
+        }
+        while rangeIndex < ranges.count {
+            let range = ranges[rangeIndex]
+            guard refusedNodes.contains(range.node) || (takenThrough[range.node] ?? 0) >= range.through else { break }
+            rangeIndex += 1
+        }
+        let keptFromOutbox = events.count - min(events.count, fromRanges)
+        if keptFromOutbox > 0 { outboxStart = positions[keptFromOutbox - 1] + 1 }
         let number = nextOutgoing
         nextOutgoing += 1
         return (number, events, false)

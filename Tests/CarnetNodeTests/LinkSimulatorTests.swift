@@ -52,7 +52,7 @@ struct LinkSimulatorTests {
         try farm.write(6_000, prefix: "cut")
         let server = try serve(hub)
         defer { server.stop() }
-        var profile = LinkProfile.rural(kilobits: 400, roundTripMilliseconds: 50)
+        var profile = LinkProfile.rural(kilobits: 150, roundTripMilliseconds: 50)
         profile.cutEvery = .seconds(1)
         let link = try LinkSimulator(target: server.address, profile: profile)
         defer { link.stop() }

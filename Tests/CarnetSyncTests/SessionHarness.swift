@@ -63,7 +63,7 @@ struct Side {
                 let changed = replica.forks.count > forksBefore ? localSummary : nil
                 queue += session.persisted(batch: batch, newEvents: UInt64(summary.accepted), changedSummary: changed, now: now)
             case let .offerEventsMissing(summary):
-                queue += session.offer(replica.eventsMissing(from: replica.expand(summary)), now: now)
+                queue += session.offer(plan: replica.missingPlan(from: replica.expand(summary)), now: now)
             case let .peerIdentified(peer):
                 identifiedPeer = peer
             case let .acknowledged(batch, _):

@@ -14,6 +14,8 @@ struct Options {
     var runs = 5
     var builtinGenerator = false
     var prepareDelta: String?
+    var load: Int?
+    var loadEvents = 500
 }
 
 let usage = """
@@ -23,6 +25,9 @@ usage: carnet-bench [--workload FILE] [--scale 10k|100k|1m] [--runs N] [--builti
   --scale S        without --workload: use /tmp/wl/ledger-S.jsonl, generating it with
                    ../shared/workload/workload.py when missing (default 100k)
   --runs N         timed runs per figure, median reported (default 5)
+  --load N         the hub under load instead: N farms sync at once with a real
+                   `carnet serve` (build it first: swift build -c release --product carnet)
+  --events E       with --load: new events per farm per round (default 500)
   --prepare-delta DIR
                    write DIR/run-<i>/hub and DIR/run-<i>/farm (--runs pairs): the delta
                    scenario's stores with a shared secret, for a timing of the real
@@ -59,6 +64,12 @@ func parseOptions(_ arguments: [String]) -> Options {
             options.runs = runs
         case "--builtin-generator":
             options.builtinGenerator = true
+        case "--load":
+            guard let count = Int(value(of: argument)), count >= 1 else { fail("--load takes a number of farms") }
+            options.load = count
+        case "--events":
+            guard let count = Int(value(of: argument)), count >= 1 else { fail("--events takes a number of events") }
+            options.loadEvents = count
         case "--prepare-delta":
             options.prepareDelta = value(of: argument)
         case "--help", "-h":
@@ -75,6 +86,10 @@ let options = parseOptions(Array(CommandLine.arguments.dropFirst()))
 #if DEBUG
 print("warning: debug build; figures are meaningless. Run with `swift run -c release`.\n")
 #endif
+if let farms = options.load {
+    LoadBench.report(farms: farms, events: options.loadEvents)
+    exit(0)
+}
 let file = WorkloadFile.locate(path: options.workload, scale: options.scale, builtin: options.builtinGenerator)
 if let directory = options.prepareDelta {
     SyncBench.prepareDelta(replay: Bench.replay(file.bytes), into: directory, runs: options.runs)
