@@ -23,6 +23,12 @@ swift build -c release --product carnet >/dev/null
 CARNET=$(swift build -c release --show-bin-path)/carnet
 swift run -c release --package-path tools/bench carnet-bench --scale 100k --runs "$RUNS" --prepare-delta "$WORK"
 
+if ! tc qdisc add dev lo root netem delay 0ms 2>/dev/null && ! (modprobe sch_netem 2>/dev/null && tc qdisc add dev lo root netem delay 0ms 2>/dev/null); then
+    echo "this kernel has no netem qdisc (sch_netem); use the simulator figure instead:" >&2
+    echo "  swift run -c release --package-path tools/bench carnet-bench --scale 100k  (line 'delta binary')" >&2
+    exit 3
+fi
+tc qdisc del dev lo root 2>/dev/null || true
 ip netns add "$A"; ip netns add "$B"
 ip link add vhub type veth peer name vfarm
 ip link set vhub netns "$A"; ip link set vfarm netns "$B"

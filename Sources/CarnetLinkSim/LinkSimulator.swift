@@ -3,8 +3,8 @@ import CarnetNet
 import CarnetSystem
 import Foundation
 
-/// A TCP proxy on loopback that makes a connection behave like `profile`: each direction
-/// is paced to its bandwidth (a chunk leaves after the previous one has been "on the
+/// A TCP proxy on loopback that makes a connection behave like `profile`: a connection
+/// starts one round trip late (TCP's handshake), each direction is paced to its bandwidth (a chunk leaves after the previous one has been "on the
 /// wire" long enough), delayed by half the round trip plus jitter, and cut or stalled on
 /// schedule. Two threads per direction (reader and timed writer); nothing on the Swift
 /// concurrency pool.
@@ -13,7 +13,7 @@ public final class LinkSimulator: @unchecked Sendable {
     public let profile: LinkProfile
     public let target: SocketAddress
     private let listener: TCPListener
-    private let started = ContinuousClock().now
+    fileprivate let started = ContinuousClock().now
     private let lock = Lock()
     private var stopped = false
     private var connectionCount = 0
@@ -36,6 +36,13 @@ public final class LinkSimulator: @unchecked Sendable {
 
     private var isStopped: Bool { lock.withLock { stopped } }
 
+    fileprivate func count(_ direction: LinkDirection, _ bytes: Int, _ cut: Bool) {
+        lock.withLock {
+            if direction == .up { counters.bytesUp += bytes } else { counters.bytesDown += bytes }
+            if cut { counters.cuts += 1 }
+        }
+    }
+
     private func acceptLoop() {
         while !isStopped {
             guard let client = try? listener.accept(timeout: .milliseconds(200)) else { continue }
@@ -44,25 +51,32 @@ public final class LinkSimulator: @unchecked Sendable {
                 client.close()
                 continue
             }
-            guard let server = try? TCPConnection.connect(to: target, timeout: .seconds(5)) else {
-                client.close()
-                continue
-            }
             let index = lock.withLock { () -> Int in
                 connectionCount += 1
                 counters.connections += 1
                 return connectionCount
             }
-            let link = LinkConnection(client: client, server: server, profile: profile, seed: profile.seed &+ UInt64(index),
-                                      simulatorStart: started) { [weak self] direction, bytes, cut in
-                guard let self else { return }
-                self.lock.withLock {
-                    if direction == .up { self.counters.bytesUp += bytes } else { self.counters.bytesDown += bytes }
-                    if cut { self.counters.cuts += 1 }
-                }
-            }
-            link.start()
+            Thread { self.open(client, index: index) }.start()
         }
+    }
+}
+
+extension LinkSimulator {
+    /// Connects through to the target and starts the link. The client's connect returned
+    /// at once (the proxy is local); a real link spends one round trip on TCP's handshake
+    /// first, so nothing moves until one round trip has passed.
+    fileprivate func open(_ client: TCPConnection, index: Int) {
+        if profile.roundTrip > .zero { Thread.sleep(forTimeInterval: profile.roundTrip.seconds) }
+        guard let server = try? TCPConnection.connect(to: target, timeout: .seconds(5)) else {
+            client.close()
+            return
+        }
+        let link = LinkConnection(client: client, server: server, profile: profile, seed: profile.seed &+ UInt64(index),
+                                  simulatorStart: started) { [weak self] direction, bytes, cut in
+            guard let self else { return }
+            self.count(direction, bytes, cut)
+        }
+        link.start()
     }
 }
 

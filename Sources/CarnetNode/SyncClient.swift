@@ -22,11 +22,52 @@ public enum SyncClient {
             PeerBook.record(report, address: name, directory: store.directory, wallMillis: wallMillis)
             throw .network(report.transportError!)
         }
+        return try sync(store: store, secret: secret, connection: connection, name: name, settings: settings)
+    }
+
+    /// The same over a connection already made: `carnet sync` dials while it opens the
+    /// store, so a slow link's TCP handshake and a large store's open overlap.
+    public static func sync(store: SharedStore, secret: LedgerSecret, connection: TCPConnection, name: String,
+                            settings: SessionSettings = SessionSettings()) throws(NodeError) -> SessionReport {
         let runner = try SessionRunner(connection: connection)
         let report = runner.run(role: .dialer, store: store, secret: secret, live: false, settings: settings)
         PeerBook.record(report, address: name, directory: store.directory, wallMillis: wallMillis)
         _ = store.saveStatusIfChanged()
         return report
+    }
+
+    /// Dials on its own thread; `connection()` waits for the outcome.
+    public final class Dialer: @unchecked Sendable {
+        // `@unchecked Sendable`: `outcome` is written once by the dialing thread before
+        // `done` is signalled, and read only after waiting on `done`.
+        private var outcome: Result<TCPConnection, NetError>?
+        private let done = DispatchSemaphore(value: 0)
+        public let address: SocketAddress
+
+        public init(_ address: SocketAddress, timeout: Duration) {
+            self.address = address
+            Thread { [self] in
+                do throws(NetError) {
+                    outcome = .success(try TCPConnection.connect(to: address, timeout: timeout))
+                } catch {
+                    outcome = .failure(error)
+                }
+                done.signal()
+            }.start()
+        }
+
+        public func connection(directory: String) throws(NodeError) -> TCPConnection {
+            done.wait()
+            switch outcome! {
+            case let .success(connection):
+                return connection
+            case let .failure(error):
+                var report = SessionReport(address: address.description, role: .dialer)
+                report.transportError = "cannot reach \(address): \(error)"
+                PeerBook.record(report, address: address.description, directory: directory, wallMillis: SyncClient.wallMillis)
+                throw .network(report.transportError!)
+            }
+        }
     }
 
     static var wallMillis: UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }

@@ -63,11 +63,7 @@ public struct EventLog: ~Copyable {
         } catch {
             throw .system(error)
         }
-        do {
-            try handle.lockExclusive()
-        } catch {
-            throw .system(error)
-        }
+        try Self.lock(handle)
         // On every error path below `handle` is closed, which releases the lock.
         var report = RecoveryReport()
         report.created = !existed
@@ -109,6 +105,15 @@ public struct EventLog: ~Copyable {
         self.stamp = stamp
         handle.unlock()
         self.file = handle
+    }
+
+    /// Takes the log's lock; a lock held past its timeout is another process stuck mid-write.
+    static func lock(_ file: borrowing File) throws(StoreError) {
+        do {
+            try file.lockExclusive()
+        } catch {
+            throw error.isLockTimeout ? .busy(path: file.path) : .system(error)
+        }
     }
 
     /// Cuts a torn tail, or refuses when sound records follow the damage (then it is not a
@@ -174,11 +179,7 @@ public struct EventLog: ~Copyable {
     /// log last looked (`body` gets true) or not (false): a checkpoint or status file is
     /// written only for the state the file is really in.
     public func withLockIfCurrent<T>(_ body: (Bool) throws(StoreError) -> T) throws(StoreError) -> T {
-        do {
-            try file.lockExclusive()
-        } catch {
-            throw .system(error)
-        }
+        try Self.lock(file)
         defer { file.unlock() }
         let current = (try? file.size()) == end
         return try body(current)
@@ -206,11 +207,7 @@ public struct EventLog: ~Copyable {
     /// wrote a moment ago, or the node would fork itself. Returns the built events.
     public mutating func append(building build: (_ others: [Event]) -> [Event]) throws(StoreError) -> [Event] {
         guard !failed else { throw .needsReopen(path: path) }
-        do {
-            try file.lockExclusive()
-        } catch {
-            throw .system(error)
-        }
+        try Self.lock(file)
         defer { file.unlock() }
         let events = build(try readNewRecordsLocked())
         guard !events.isEmpty else { return [] }
@@ -232,11 +229,7 @@ public struct EventLog: ~Copyable {
     /// The events other writers appended since this log last looked (a running server
     /// calls it to see what the CLI wrote).
     public mutating func refresh() throws(StoreError) -> [Event] {
-        do {
-            try file.lockExclusive()
-        } catch {
-            throw .system(error)
-        }
+        try Self.lock(file)
         defer { file.unlock() }
         return try readNewRecordsLocked()
     }

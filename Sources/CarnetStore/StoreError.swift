@@ -17,6 +17,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A checkpoint or status file could not be written. Nothing acknowledged is lost: the
     /// log holds every event, and the old file (or none) is still in place.
     case checkpointFailed(SystemError)
+    /// Another process held the log's lock past the lock timeout (it is stuck mid-write).
+    case busy(path: String)
 
     public var description: String {
         switch self {
@@ -38,6 +40,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(directory) already holds a Carnet node; refusing to overwrite it"
         case let .checkpointFailed(error):
             return "could not write a checkpoint (\(error)); every event is safe in the log, and opening will be slower until a checkpoint is written"
+        case let .busy(path):
+            return "another process has held the lock of \(path) for too long (a carnet command stuck while writing?); nothing was written: stop that process and try again"
         case let .badIdentity(path, reason):
             return "\(path) is not a valid node identity file: \(reason)"
         }

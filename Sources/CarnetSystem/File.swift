@@ -81,11 +81,30 @@ public struct File: ~Copyable {
         guard retryingInterrupts({ fsync(descriptor) }) == 0 else { throw SystemError("fsync", path: path, errno: errno) }
     }
 
-    /// Takes the file's exclusive lock (`flock`), waiting for other holders. Locks belong to
-    /// this open file: another open of the same path, in this process or another, waits.
+    /// Takes the file's exclusive lock (`flock`), waiting for other holders, but not
+    /// forever: a writer holds it for one append (milliseconds), so a lock held for
+    /// `lockTimeout` means a stuck process, and the caller gets `EWOULDBLOCK` to report
+    /// instead of hanging. Locks belong to this open file: another open of the same path,
+    /// in this process or another, waits.
     public func lockExclusive() throws(SystemError) {
-        guard retryingInterrupts({ flock(descriptor, LOCK_EX) }) == 0 else { throw SystemError("lock", path: path, errno: errno) }
+        let deadline = ContinuousClock().now + File.lockTimeout
+        var pause: UInt32 = 200
+        while retryingInterrupts({ flock(descriptor, LOCK_EX | LOCK_NB) }) != 0 {
+            guard errno == EWOULDBLOCK, ContinuousClock().now < deadline else {
+                throw SystemError("lock", path: path, errno: errno)
+            }
+            usleep(pause)
+            pause = min(pause * 2, 50_000)
+        }
     }
+
+    /// How long `lockExclusive` waits: 30 s, or `CARNET_LOCK_TIMEOUT_MS` (tests).
+    public static let lockTimeout: Duration = {
+        if let text = getenv("CARNET_LOCK_TIMEOUT_MS").map({ String(cString: $0) }), let millis = Int(text), millis >= 0 {
+            return .milliseconds(millis)
+        }
+        return .seconds(30)
+    }()
 
     public func unlock() {
         _ = flock(descriptor, LOCK_UN)

@@ -15,6 +15,9 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
         self.errno = errno
     }
 
+    /// True for a lock that stayed held past `File.lockTimeout`.
+    public var isLockTimeout: Bool { operation == "lock" && (errno == EWOULDBLOCK || errno == EAGAIN) }
+
     public var description: String {
         "\(operation) \(path): \(String(cString: strerror(errno))) (\(SystemError.name(of: errno)))"
     }

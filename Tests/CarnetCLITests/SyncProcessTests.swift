@@ -283,3 +283,28 @@ struct ConflictScenarioTests {
         #expect(hub.stop().0 == 0)
     }
 }
+
+/// A store whose lock another process holds (stuck mid-write): a command says so and exits
+/// instead of hanging, and writes nothing.
+struct LockedStoreTests {
+    @Test func aStoreLockedByAnotherWriterIsAClearError() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-locked-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        #expect(try CommandLineTests.carnet(["secret", "new", "--out", root + "/k"]).status == 0)
+        #expect(try CommandLineTests.carnet(["--dir", root + "/n", "init", "--ledger", "l", "--label", "n", "--secret-file", root + "/k"]).status == 0)
+        // This test process plays the stuck writer: it holds the log's lock.
+        let fd = open(root + "/n/events.log", O_RDWR)
+        defer { close(fd) }
+        #expect(flock(fd, LOCK_EX) == 0)
+        var environment = ProcessInfo.processInfo.environment
+        environment["CARNET_LOCK_TIMEOUT_MS"] = "300"
+        let run = try CommandLineTests.carnet(["--dir", root + "/n", "party", "set", "col", "--name", "Col", "--kind", "farm"],
+                                              environment: environment)
+        #expect(run.status == 69, "\(run.stderr)")
+        #expect(run.stderr.contains("held the lock"), "\(run.stderr)")
+        flock(fd, LOCK_UN)
+        let after = try CommandLineTests.carnet(["--dir", root + "/n", "party", "list", "--json"])
+        #expect(after.status == 0 && !after.stdout.contains("\"col\""), "nothing was written")
+    }
+}

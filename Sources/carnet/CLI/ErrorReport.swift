@@ -36,6 +36,7 @@ enum ErrorReport {
         case .alreadyANode: .cannotCreate
         case .corrupt, .notALog, .unsupportedVersion, .badIdentity: .dataError
         case .system, .needsReopen, .batchTooLarge, .checkpointFailed: .ioError
+        case .busy: .unavailable
         }
     }
 }

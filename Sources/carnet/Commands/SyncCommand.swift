@@ -34,9 +34,13 @@ struct SyncCommand: Command {
     }
 
     func run(in context: Context) throws {
+        // Dial first: the TCP handshake (a round trip on a slow link) overlaps opening the
+        // store.
+        let dialer = SyncClient.Dialer(address, timeout: timeout)
         let secret = try LedgerSecret.load(directory: context.directory)
         let store = try SharedStore(directory: context.directory, wallMillis: context.wallMillis())
-        let report = try SyncClient.sync(store: store, secret: secret, address: address, connectTimeout: timeout)
+        let connection = try dialer.connection(directory: context.directory)
+        let report = try SyncClient.sync(store: store, secret: secret, connection: connection, name: address.description)
         if json {
             context.output.json(Self.json(report))
         } else {

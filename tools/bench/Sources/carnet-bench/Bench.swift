@@ -36,6 +36,7 @@ struct Bench {
         EncodingBench.report(replay: replay, workload: file.bytes)
         StoreBench.report(replay: replay, runs: runs)
         SyncBench.report(replay: replay, runs: runs)
+        SyncBench.reportBinaryDelta(replay: replay, runs: runs)
         SyncBench.reportJoin(replay: replay, runs: min(runs, 3))
 
         let held = replay.replicas.reduce(0) { $0 + $1.eventCount }

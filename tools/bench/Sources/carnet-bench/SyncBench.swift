@@ -104,6 +104,72 @@ enum SyncBench {
         print("  in sync      \(inSync.bytesSent + inSync.bytesReceived) bytes in all: handshake \(handshakeBytes) + \(Format.fixed(Samples(values: inSyncLedger).median, 0)) after it (two SUMMARY 'same' + two DONE, frames and MACs included); round trips \(inSync.waits)")
     }
 
+    /// The delta with the real binaries: the hub's `carnet serve` process, the simulated
+    /// 64 kbit/s, 600 ms link (connect costs a round trip, as TCP's handshake does), and
+    /// `carnet sync` timed from process start to exit.
+    static func reportBinaryDelta(replay: WorkloadReplay, runs: Int) {
+        let binary = Machine.repoRoot + "/.build/release/carnet"
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            print("\ndelta binary: skipped (build it first: swift build -c release --product carnet)")
+            return
+        }
+        let (target, delta, hubHolds) = deltaScenario(replay)
+        var times: [Double] = []
+        var lastJSON = ""
+        for _ in 0..<runs {
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-bench-bin-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: root) }
+            let secret = LedgerSecret.generate()
+            _ = makeNode(root + "/hub", actor: replay.meta.hub, events: hubHolds, secret: secret)
+            _ = makeNode(root + "/farm", actor: target, events: replay.hub.allEvents, secret: secret)
+            for node in ["hub", "farm"] {
+                var store = try? NodeStore(directory: root + "/" + node, wallMillis: 0) { NodeID.derived(from: "x") }
+                try? store?.saveStatus(derived: ["conflicts": 0])
+            }
+            let serve = Process()
+            serve.executableURL = URL(fileURLWithPath: binary)
+            serve.arguments = ["--dir", root + "/hub", "serve", "--listen", "127.0.0.1:0", "--interval", "3600"]
+            let out = Pipe()
+            serve.standardOutput = out
+            serve.standardError = FileHandle.nullDevice
+            guard (try? serve.run()) != nil else { fail("cannot start serve", code: 70) }
+            var line = Data()
+            while !line.contains(UInt8(ascii: "\n")) {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                line.append(chunk)
+            }
+            let text = String(decoding: line, as: UTF8.self)
+            guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...].prefix { $0.isNumber }),
+                  let link = try? LinkSimulator(target: SocketAddress(host: "127.0.0.1", port: port),
+                                                profile: .rural(kilobits: 64, roundTripMilliseconds: 600)) else {
+                fail("serve or the link did not start: \(text)", code: 70)
+            }
+            let sync = Process()
+            sync.executableURL = URL(fileURLWithPath: binary)
+            sync.arguments = ["--dir", root + "/farm", "sync", link.address.description, "--json"]
+            let result = Pipe()
+            sync.standardOutput = result
+            let start = ContinuousClock().now
+            guard (try? sync.run()) != nil else { fail("cannot start sync", code: 70) }
+            let output = result.fileHandleForReading.readDataToEndOfFile()
+            sync.waitUntilExit()
+            times.append((ContinuousClock().now - start).seconds)
+            lastJSON = String(decoding: output, as: UTF8.self)
+            link.stop()
+            kill(serve.processIdentifier, SIGTERM)
+            serve.waitUntilExit()
+            guard sync.terminationStatus == 0 else { fail("carnet sync failed: \(lastJSON)", code: 70) }
+        }
+        let entries = delta.filter { if case .append = $0.operation { true } else { false } }.count
+        print("\ndelta binary (`carnet sync` process, start to exit, over a simulated 64 kbit/s, 600 ms RTT link; connect costs one RTT)")
+        print("  time         \(Samples(values: times).timeSummary) for \(entries) entries; target ≤ 2.5 s")
+        if let data = lastJSON.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let sent = object["sent"] as? [String: Any], let received = object["received"] as? [String: Any] {
+            print("  last run     sent \(sent["bytes"] ?? "?") bytes, received \(received["bytes"] ?? "?"); round trips \(object["roundTrips"] ?? "?"); in-session \(object["elapsedMillis"] ?? "?") ms")
+        }
+    }
+
     /// The delta scenario's two stores, `runs` times, on disk for the real binaries.
     static func prepareDelta(replay: WorkloadReplay, into root: String, runs: Int) {
         let (target, delta, hubHolds) = deltaScenario(replay)
