@@ -13,6 +13,14 @@ let package = Package(
         .package(name: "Carnet", path: "../.."),
     ],
     targets: [
+        // The link simulator on the command line: a loopback proxy shaped like a rural link.
+        .executableTarget(
+            name: "carnet-linksim",
+            dependencies: [
+                .product(name: "CarnetLinkSim", package: "Carnet"),
+                .product(name: "CarnetNet", package: "Carnet"),
+            ]
+        ),
         .executableTarget(
             name: "carnet-bench",
             dependencies: [
