@@ -37,6 +37,7 @@ struct Bench {
         StoreBench.report(replay: replay, runs: runs)
         SyncBench.report(replay: replay, runs: runs)
         SyncBench.reportBinaryDelta(replay: replay, runs: runs)
+        SyncBench.reportAggregation(replay: replay, runs: min(runs, 3))
         SyncBench.reportJoin(replay: replay, runs: min(runs, 3))
 
         let held = replay.replicas.reduce(0) { $0 + $1.eventCount }
