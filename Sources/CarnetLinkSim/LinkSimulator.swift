@@ -94,7 +94,8 @@ enum LinkDirection: Sendable { case up, down }
 
 /// One proxied connection: a reader and a paced writer per direction.
 final class LinkConnection: @unchecked Sendable {
-    // `@unchecked Sendable`: queues and flags are only touched under `lock`; the sockets
+    // `@unchecked Sendable`: queues, counters and flags are only touched while holding
+    // `condition` (an NSCondition, also the lock); the sockets
     // are `Sendable`.
     private let client: TCPConnection
     private let server: TCPConnection
