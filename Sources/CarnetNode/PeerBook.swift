@@ -86,9 +86,9 @@ public enum PeerBook {
             var record = PeerRecord(address: fields[1])
             record.lastSyncMillis = UInt64(fields[2])
             record.lastErrorMillis = UInt64(fields[3])
-            record.lastError = fields[4].isEmpty ? nil : unescape(fields[4])
+            record.lastError = fields[4].isEmpty ? nil : fields[4]
             record.peerNode = NodeID(hex: fields[5])
-            record.peerLabel = fields[6].isEmpty ? nil : unescape(fields[6])
+            record.peerLabel = fields[6].isEmpty ? nil : fields[6]
             record.remembered = Hex.decode(fields[7]).flatMap { try? SummaryCoding.decode($0) }
             records[record.address] = record
         }
@@ -125,17 +125,12 @@ public enum PeerBook {
         let text = records.keys.sorted().map { key -> String in
             let r = records[key]!
             return ["peer", r.address, r.lastSyncMillis.map(String.init) ?? "", r.lastErrorMillis.map(String.init) ?? "",
-                    escape(r.lastError ?? ""), r.peerNode?.hex ?? "", escape(r.peerLabel ?? ""),
+                    (r.lastError ?? "").replacingTabsAndNewlines, r.peerNode?.hex ?? "", (r.peerLabel ?? "").replacingTabsAndNewlines,
                     r.remembered.map { Hex.encode(SummaryCoding.encode($0)) } ?? ""].joined(separator: "\t") + "\n"
         }.joined()
         try? Directory.writeAtomically(Array(text.utf8), to: directory + "/" + stateFile, in: directory)
     }
 
-    private static func escape(_ text: String) -> String {
-        text.replacingTabsAndNewlines
-    }
-
-    private static func unescape(_ text: String) -> String { text }
 }
 
 extension Substring {

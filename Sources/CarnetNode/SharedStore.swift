@@ -53,10 +53,6 @@ public final class SharedStore: @unchecked Sendable {
         lock.withLock { store.replica.history.chainEvents(of: node, endingAt: endSeq, count: count) }
     }
 
-    public func eventsMissing(from peer: CompactSummary) -> [Event] {
-        lock.withLock { store.replica.eventsMissing(from: store.replica.expand(peer)) }
-    }
-
     /// What a peer lacks, as ranges a session reads batch by batch: cheap under the lock
     /// however much the peer lacks.
     public func missingPlan(from peer: CompactSummary) -> MissingPlan {

@@ -36,29 +36,10 @@ enum LoadBench {
             }
             return directory
         }
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: binary)
-        server.arguments = ["--dir", hub, "serve", "--listen", "127.0.0.1:0", "--max-sessions", String(count + 16), "--interval", "3600"]
-        let out = Pipe()
-        server.standardOutput = out
-        server.standardError = FileHandle.nullDevice
-        do { try server.run() } catch { fail("cannot start serve: \(error)", code: 70) }
-        defer {
-            kill(server.processIdentifier, SIGTERM)
-            server.waitUntilExit()
-        }
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...].prefix { $0.isNumber }) else {
-            fail("serve did not start: \(text)", code: 70)
-        }
-        let address = SocketAddress(host: "127.0.0.1", port: port)
-        let pid = server.processIdentifier
+        let server = ServeProcess(binary: binary, directory: hub, extra: ["--max-sessions", String(count + 16)])
+        defer { server.stop() }
+        let address = server.address
+        let pid = server.pid
         print("  before       hub RSS \(residentKiB(pid)) KiB, \(descriptors(pid)) open descriptors")
         for round in 1...3 {
             // Round 2 brings nothing new (in-sync sessions); rounds 1 and 3 bring events.
@@ -131,5 +112,39 @@ enum LoadBench {
     static func peakKiB(_ pid: Int32) -> Int { status(pid, "VmHWM") }
     static func descriptors(_ pid: Int32) -> Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
+    }
+}
+
+/// A real `carnet serve` on a loopback port, started from the release binary.
+final class ServeProcess {
+    private let process = Process()
+    let address: SocketAddress
+    var pid: Int32 { process.processIdentifier }
+
+    init(binary: String, directory: String, extra: [String] = []) {
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["--dir", directory, "serve", "--listen", "127.0.0.1:0", "--interval", "3600"] + extra
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { fail("cannot start serve: \(error)", code: 70) }
+        // Its first line says where it listens.
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...].prefix { $0.isNumber }) else {
+            fail("serve did not start: \(text)", code: 70)
+        }
+        address = SocketAddress(host: "127.0.0.1", port: port)
+    }
+
+    /// SIGTERM, then waits for it to end its sessions and exit.
+    func stop() {
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
     }
 }

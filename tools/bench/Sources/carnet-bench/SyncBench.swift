@@ -13,25 +13,12 @@ import Foundation
 enum SyncBench {
     static func report(replay: WorkloadReplay, runs: Int) {
         let hubEvents = replay.hub
-        let farms = replay.meta.actors.filter { $0 != replay.meta.hub }
-        // WORKLOAD.md: the median farm by entry count (ties by farm id).
-        let counted = farms.map { farm -> (String, Int) in
-            let node = WorkloadReplay.nodeID(forActor: farm)
-            let entries = hubEvents.history.events(of: node).filter { if case .append = $0.operation { true } else { false } }
-            return (farm, entries.count)
-        }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
-        let target = counted[counted.count / 2].0
-        let node = WorkloadReplay.nodeID(forActor: target)
-        let chain = hubEvents.history.events(of: node)
-        let lastDay = hubEvents.history.nodeIDs.flatMap { hubEvents.history.events(of: $0) }.compactMap(day).max() ?? 0
-        guard let firstOfDay = chain.firstIndex(where: { day(of: $0) == lastDay }) else {
+        let (target, delta, hubHolds) = deltaScenario(replay)
+        guard !delta.isEmpty else {
             print("\nsync: the target farm wrote nothing on the last day; skipped")
             return
         }
-        let delta = Array(chain[firstOfDay...])
         let deltaEntries = delta.filter { if case .append = $0.operation { true } else { false } }.count
-        let deltaIDs = Set(delta.map(\.id))
-        let hubHolds = hubEvents.allEvents.filter { !deltaIDs.contains($0.id) }
 
         print("\nsync over TCP (loopback, real stores, real sessions)")
         print("  delta        farm \(target), last day: \(deltaEntries) entries (\(delta.count) events); hub holds the other \(Format.grouped(hubHolds.count)) events, \(hubEvents.history.nodeIDs.count) nodes")
@@ -43,32 +30,14 @@ enum SyncBench {
             let secret = LedgerSecret.generate()
             let hub = makeNode(root + "/hub", actor: replay.meta.hub, events: hubHolds, secret: secret)
             let farm = makeNode(root + "/farm", actor: target, events: hubEvents.allEvents, secret: secret)
-            var configuration = Server.Configuration()
-            configuration.listen = SocketAddress(host: "127.0.0.1", port: 0)
-            let server: Server
-            do {
-                server = try Server(store: hub, secret: secret, configuration: configuration) { _ in }
-            } catch {
-                fail("cannot start the hub: \(error)", code: 70)
-            }
-            let finished = DispatchSemaphore(value: 0)
-            Thread { server.run(); finished.signal() }.start()
-            defer {
-                server.stop()
-                finished.wait()
-            }
-            let address = SocketAddress(host: "127.0.0.1", port: server.port!)
+            let server = HubServer(hub, secret: secret)
+            defer { server.stop() }
+            let address = server.address
             // The same delta over a simulated 64 kbit/s, 600 ms link, on a copy of the
             // farm's state: its own session, so it needs a hub that lacks the day too.
             let ruralHub = makeNode(root + "/rural-hub", actor: replay.meta.hub, events: hubHolds, secret: secret)
-            var ruralConfiguration = Server.Configuration()
-            ruralConfiguration.listen = SocketAddress(host: "127.0.0.1", port: 0)
-            guard let ruralServer = try? Server(store: ruralHub, secret: secret, configuration: ruralConfiguration, log: { _ in }) else {
-                fail("cannot start the second hub", code: 70)
-            }
-            let ruralFinished = DispatchSemaphore(value: 0)
-            Thread { ruralServer.run(); ruralFinished.signal() }.start()
-            guard let link = try? LinkSimulator(target: SocketAddress(host: "127.0.0.1", port: ruralServer.port!),
+            let ruralServer = HubServer(ruralHub, secret: secret)
+            guard let link = try? LinkSimulator(target: ruralServer.address,
                                                 profile: .rural(kilobits: 64, roundTripMilliseconds: 600)) else {
                 fail("cannot start the link simulator", code: 70)
             }
@@ -80,7 +49,6 @@ enum SyncBench {
             ruralTimes.append((ContinuousClock().now - ruralStart).seconds)
             link.stop()
             ruralServer.stop()
-            ruralFinished.wait()
             let start = ContinuousClock().now
             guard let first = try? SyncClient.sync(store: farm, secret: secret, address: address), first.succeeded else {
                 fail("the delta sync failed", code: 70)
@@ -99,7 +67,7 @@ enum SyncBench {
         print("  delta bytes  \(Format.grouped(stats.bytesSent)) sent + \(Format.grouped(stats.bytesReceived)) received = \(Format.fixed(Samples(values: perEntry).median, 2)) bytes/entry on the socket (median; framing, handshake, summaries, MACs included)")
         print("  delta events \(stats.eventsSentNew) new events sent, \(stats.eventsReceivedNew) received; protocol round trips (waits on the peer) \(stats.waits)")
         print("  delta time   \(Samples(values: times).timeSummary) on loopback (connect, handshake, persist with fsync, close)")
-        print("  delta rural  \(Samples(values: ruralTimes).timeSummary) over a simulated 64 kbit/s, 600 ms RTT link (connect to close, in process; floor: 2 round trips = 1.2 s + \(Format.fixed(Double(stats.bytesSent) * 8 / 64_000, 2)) s of upload)")
+        print("  delta rural  \(Samples(values: ruralTimes).timeSummary) over a simulated 64 kbit/s, 600 ms RTT link (connect to close, in process; floor: 3 round trips (TCP connect + 2) = 1.8 s + \(Format.fixed(Double(stats.bytesSent) * 8 / 64_000, 2)) s of upload)")
         let inSync = last.inSync.statistics
         print("  in sync      \(inSync.bytesSent + inSync.bytesReceived) bytes in all: handshake \(handshakeBytes) + \(Format.fixed(Samples(values: inSyncLedger).median, 0)) after it (two SUMMARY 'same' + two DONE, frames and MACs included); round trips \(inSync.waits)")
     }
@@ -122,28 +90,9 @@ enum SyncBench {
             let secret = LedgerSecret.generate()
             _ = makeNode(root + "/hub", actor: replay.meta.hub, events: hubHolds, secret: secret)
             _ = makeNode(root + "/farm", actor: target, events: replay.hub.allEvents, secret: secret)
-            for node in ["hub", "farm"] {
-                var store = try? NodeStore(directory: root + "/" + node, wallMillis: 0) { NodeID.derived(from: "x") }
-                try? store?.saveStatus(derived: ["conflicts": 0])
-            }
-            let serve = Process()
-            serve.executableURL = URL(fileURLWithPath: binary)
-            serve.arguments = ["--dir", root + "/hub", "serve", "--listen", "127.0.0.1:0", "--interval", "3600"]
-            let out = Pipe()
-            serve.standardOutput = out
-            serve.standardError = FileHandle.nullDevice
-            guard (try? serve.run()) != nil else { fail("cannot start serve", code: 70) }
-            var line = Data()
-            while !line.contains(UInt8(ascii: "\n")) {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                line.append(chunk)
-            }
-            let text = String(decoding: line, as: UTF8.self)
-            guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...].prefix { $0.isNumber }),
-                  let link = try? LinkSimulator(target: SocketAddress(host: "127.0.0.1", port: port),
-                                                profile: .rural(kilobits: 64, roundTripMilliseconds: 600)) else {
-                fail("serve or the link did not start: \(text)", code: 70)
+            let serve = ServeProcess(binary: binary, directory: root + "/hub")
+            guard let link = try? LinkSimulator(target: serve.address, profile: .rural(kilobits: 64, roundTripMilliseconds: 600)) else {
+                fail("cannot start the link simulator", code: 70)
             }
             let sync = Process()
             sync.executableURL = URL(fileURLWithPath: binary)
@@ -157,8 +106,7 @@ enum SyncBench {
             times.append((ContinuousClock().now - start).seconds)
             lastJSON = String(decoding: output, as: UTF8.self)
             link.stop()
-            kill(serve.processIdentifier, SIGTERM)
-            serve.waitUntilExit()
+            serve.stop()
             guard sync.terminationStatus == 0 else { fail("carnet sync failed: \(lastJSON)", code: 70) }
         }
         let entries = delta.filter { if case .append = $0.operation { true } else { false } }.count
@@ -188,14 +136,8 @@ enum SyncBench {
                 makeNode(root + "/" + farm, actor: farm, events: catalog + hubEvents.history.events(of: WorkloadReplay.nodeID(forActor: farm)),
                          secret: secret)
             }
-            var configuration = Server.Configuration()
-            configuration.listen = SocketAddress(host: "127.0.0.1", port: 0)
-            guard let server = try? Server(store: hub, secret: secret, configuration: configuration, log: { _ in }) else {
-                fail("cannot start the hub", code: 70)
-            }
-            let finished = DispatchSemaphore(value: 0)
-            Thread { server.run(); finished.signal() }.start()
-            let address = SocketAddress(host: "127.0.0.1", port: server.port!)
+            let server = HubServer(hub, secret: secret)
+            let address = server.address
             let total = LoadBench.Results()
             let start = ContinuousClock().now
             for _ in 0..<2 {
@@ -215,7 +157,6 @@ enum SyncBench {
             }
             times.append((ContinuousClock().now - start).seconds)
             server.stop()
-            finished.wait()
             let summary = total.summary
             guard summary.failures == 0 else { fail("aggregation sessions failed: \(summary.firstFailure ?? "?")", code: 70) }
             let target = hub.summary
@@ -235,15 +176,6 @@ enum SyncBench {
             let directory = root + "/run-\(run)"
             _ = makeNode(directory + "/hub", actor: replay.meta.hub, events: hubHolds, secret: secret)
             _ = makeNode(directory + "/farm", actor: target, events: replay.hub.allEvents, secret: secret)
-            // The status files, so that nothing but the sync is timed.
-            for node in ["hub", "farm"] {
-                do {
-                    var store = try NodeStore(directory: directory + "/" + node, wallMillis: 0) { NodeID.derived(from: "x") }
-                    try store.saveStatus(derived: ["conflicts": 0])
-                } catch {
-                    fail("cannot write the status file: \(error)", code: 74)
-                }
-            }
         }
         let entries = delta.filter { if case .append = $0.operation { true } else { false } }.count
         print("prepared \(runs) delta pairs in \(root): farm \(target) holds everything, the hub lacks its last day (\(entries) entries)")
@@ -272,7 +204,7 @@ enum SyncBench {
         let hubEvents = replay.hub
         print("\nnew farm joins (fresh node pulls the whole hub; simulated 1 Mbit/s each way, 300 ms RTT)")
         var plain: [(seconds: Double, bytes: Int)] = []
-        var cut: [(seconds: Double, bytes: Int, cuts: Int, sessions: Int, resentEvents: UInt64, batchEvents: Double)] = []
+        var cut: [(seconds: Double, bytes: Int, cuts: Int, sessions: Int, resentEvents: UInt64)] = []
         for _ in 0..<runs {
             for cutting in [false, true] {
                 let root = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-bench-join-\(UUID().uuidString)").path
@@ -280,38 +212,29 @@ enum SyncBench {
                 let secret = LedgerSecret.generate()
                 let hub = makeNode(root + "/hub", actor: replay.meta.hub, events: hubEvents.allEvents, secret: secret)
                 let farm = makeNode(root + "/farm", actor: "new-farm", events: [], secret: secret)
-                var configuration = Server.Configuration()
-                configuration.listen = SocketAddress(host: "127.0.0.1", port: 0)
-                guard let server = try? Server(store: hub, secret: secret, configuration: configuration, log: { _ in }) else {
-                    fail("cannot start the hub", code: 70)
-                }
-                let finished = DispatchSemaphore(value: 0)
-                Thread { server.run(); finished.signal() }.start()
+                let server = HubServer(hub, secret: secret)
                 var profile = LinkProfile.rural(kilobits: 1_000, roundTripMilliseconds: 300)
                 if cutting { profile.cutEvery = .seconds(5) }
-                guard let link = try? LinkSimulator(target: SocketAddress(host: "127.0.0.1", port: server.port!), profile: profile) else {
+                guard let link = try? LinkSimulator(target: server.address, profile: profile) else {
                     fail("cannot start the link simulator", code: 70)
                 }
                 let start = ContinuousClock().now
-                var sessions = 0, resent: UInt64 = 0, received: UInt64 = 0, batches = 0
+                var sessions = 0, resent: UInt64 = 0
                 var done = false
                 while !done && sessions < 100 {
                     sessions += 1
                     guard let report = try? SyncClient.sync(store: farm, secret: secret, address: link.address) else { continue }
                     resent += report.statistics.eventsReceived - report.statistics.eventsReceivedNew
-                    received += report.statistics.eventsReceived
                     done = report.succeeded
                 }
                 let seconds = (ContinuousClock().now - start).seconds
                 let counters = link.statistics
                 link.stop()
                 server.stop()
-                finished.wait()
                 guard done else { fail("the join did not finish in 100 sessions", code: 70) }
-                _ = batches
                 let bytes = counters.bytesUp + counters.bytesDown
                 if cutting {
-                    cut.append((seconds, bytes, counters.cuts, sessions, resent, 1_900))
+                    cut.append((seconds, bytes, counters.cuts, sessions, resent))
                 } else {
                     plain.append((seconds, bytes))
                 }
@@ -359,5 +282,34 @@ enum SyncBench {
         } catch {
             fail("cannot open \(directory): \(error)", code: 74)
         }
+    }
+}
+
+/// A hub's `Server` on a loopback port of this process, running on its own thread.
+final class HubServer: @unchecked Sendable {
+    // `@unchecked Sendable`: both properties are immutable; `Server` is `Sendable`.
+    private let server: Server
+    private let finished = DispatchSemaphore(value: 0)
+    let address: SocketAddress
+
+    init(_ store: SharedStore, secret: LedgerSecret) {
+        var configuration = Server.Configuration()
+        configuration.listen = SocketAddress(host: "127.0.0.1", port: 0)
+        do {
+            server = try Server(store: store, secret: secret, configuration: configuration) { _ in }
+        } catch {
+            fail("cannot start the hub: \(error)", code: 70)
+        }
+        address = SocketAddress(host: "127.0.0.1", port: server.port!)
+        Thread { [server, finished] in
+            server.run()
+            finished.signal()
+        }.start()
+    }
+
+    /// Stops the server and waits until every session has ended.
+    func stop() {
+        server.stop()
+        finished.wait()
     }
 }
