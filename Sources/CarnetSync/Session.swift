@@ -462,16 +462,16 @@ public struct Session: Sendable {
     /// The bytes of a batch, primed when the peer's summary shows it holds exactly the
     /// chain just before the batch's first event (its head there is that event's
     /// predecessor): the usual case of a peer a day behind on a farm's events.
-    private func encodeBatch(_ events: [Event], peer: CompactSummary?) -> (payload: [UInt8], context: BatchContext?) {
+    private func encodeBatch(_ events: [Event], plain: [UInt8]?, peer: CompactSummary?) -> (payload: [UInt8], context: BatchContext?) {
         guard settings.primingContext > 0, let context, let first = events.first, first.dot.seq > 1,
               let entry = peer?[first.dot.node.high],
               entry.heads == [CompactSummary.Head(seq: first.dot.seq - 1, hash: first.previous.w0)] else {
-            return (EventBatch.encode(events), nil)
+            return (plain ?? EventBatch.encode(events), nil)
         }
         let count = Int(min(UInt64(settings.primingContext), first.dot.seq - 1))
         guard let prior = context(first.dot.node, first.dot.seq - 1, count), prior.count == count,
               prior.last?.hash == first.previous else {
-            return (EventBatch.encode(events), nil)
+            return (plain ?? EventBatch.encode(events), nil)
         }
         return (EventBatch.encode(events, primedWith: prior),
                 BatchContext(node: first.dot.node, endSeq: first.dot.seq - 1, count: UInt64(count)))
@@ -486,8 +486,8 @@ public struct Session: Sendable {
         var directives: [SessionDirective] = []
         while transfer.inFlight.count < settings.window, let batch = transfer.nextBatch(read: context) {
             if role == .listener && batch.number == 1 { statistics.waits += 1 }  // for the dialer's acks
-            let (payload, primedWith) = batch.plain ? (EventBatch.encode(batch.events), nil)
-                : encodeBatch(batch.events, peer: transfer.peerSummary)
+            let (payload, primedWith) = batch.plain ? (batch.encoded ?? EventBatch.encode(batch.events), nil)
+                : encodeBatch(batch.events, plain: batch.encoded, peer: transfer.peerSummary)
             let frame = transfer.outgoing.seal(.events(EventsMessage(batch: batch.number, context: primedWith, payload: payload)))
             transfer.inFlight.append((batch.number, batch.events, primedWith != nil))
             if primedWith != nil { statistics.primedBatches += 1 }

@@ -114,13 +114,15 @@ struct Transfer: Sendable {
     /// The next batch to send: up to `batchEvents` events and `batchBytes` encoded bytes,
     /// from the ranges first (read through `read`), then the queued events; skipping nodes
     /// the peer refused.
-    mutating func nextBatch(read: ChainReader?) -> (number: UInt64, events: [Event], plain: Bool)? {
+    /// Returns the batch's events, whether they must go plain (a retry), and their plain
+    /// encoding when it was made here (measuring the batch), so it is not made twice.
+    mutating func nextBatch(read: ChainReader?) -> (number: UInt64, events: [Event], plain: Bool, encoded: [UInt8]?)? {
         retries.removeAll { refusedNodes.contains($0.events[0].dot.node) }
         if !retries.isEmpty {
             let retry = retries.removeFirst()
             let number = nextOutgoing
             nextOutgoing += 1
-            return (number, retry.events, retry.plain)
+            return (number, retry.events, retry.plain, nil)
         }
         // Gather candidates without committing, so that what the byte limit cuts off stays
         // queued exactly where it was.
@@ -161,11 +163,11 @@ struct Transfer: Sendable {
         // Shrink in proportion until the encoding fits; a single event always fits
         // (strings are bounded). Batches stay close to the byte limit, which is what keeps
         // a slow link full with few batches in flight.
-        var size = EventBatch.encode(events).count
-        while events.count > 1, size > settings.batchBytes {
-            let keep = max(1, min(events.count - 1, Int(Double(events.count) * Double(settings.batchBytes) / Double(size) * 0.97)))
+        var encoded = EventBatch.encode(events)
+        while events.count > 1, encoded.count > settings.batchBytes {
+            let keep = max(1, min(events.count - 1, Int(Double(events.count) * Double(settings.batchBytes) / Double(encoded.count) * 0.97)))
             events.removeLast(events.count - keep)
-            size = EventBatch.encode(events).count
+            encoded = EventBatch.encode(events)
         }
         // Commit what the batch kept.
         for event in events.prefix(fromRanges) {
@@ -180,7 +182,7 @@ struct Transfer: Sendable {
         if keptFromOutbox > 0 { outboxStart = positions[keptFromOutbox - 1] + 1 }
         let number = nextOutgoing
         nextOutgoing += 1
-        return (number, events, false)
+        return (number, events, false, encoded)
     }
 
     private mutating func compactOutbox() {
