@@ -45,4 +45,31 @@ struct ImportVerifyTests {
         #expect(damaged.stderr.contains("byte \(offset)"))
         #expect(object["sound"] as? Bool == false)
     }
+
+    /// `--actor`: each node takes only its own lines; together they hold every entry once.
+    @Test func importByActorSplitsTheFileBetweenNodes() throws {
+        let box = try Sandbox()
+        let lines = try String(contentsOf: Self.fixture, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let prefix = box.path("prefix.jsonl")
+        try (lines.prefix(1_500).joined(separator: "\n") + "\n").write(toFile: prefix, atomically: true, encoding: .utf8)
+        let all = lines.prefix(1_500).filter { $0.hasPrefix("{\"t\":\"entry\"") }
+        let ofF00 = all.filter { $0.contains("\"farm\":\"F00\"") }.count
+        #expect(ofF00 > 0)
+
+        try box.initNode("f00", label: "F00")
+        let farm = try #require(try box.json(["import", prefix, "--actor", "F00"], node: "f00") as? [String: Any])
+        #expect(farm["entries"] as? Int == ofF00)
+        #expect((farm["skippedLines"] as? Int ?? 0) > 0)
+        let log = try #require(try box.json(["log", "--limit", "100000"], node: "f00") as? [[String: Any]])
+        #expect(log.count == ofF00 && log.allSatisfy { ($0["id"] as? String)?.hasPrefix("F00-") == true })
+
+        try box.initNode("hub", label: "HUB")
+        let hub = try #require(try box.json(["import", prefix, "--actor", "HUB"], node: "hub") as? [String: Any])
+        #expect(hub["entries"] as? Int == 0)
+        #expect((hub["catalogWrites"] as? Int ?? 0) >= 200)
+
+        let unknown = try box.run(["import", prefix, "--actor", "F99"], node: "hub")
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("no such actor"))
+    }
 }
