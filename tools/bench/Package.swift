@@ -13,6 +13,8 @@ let package = Package(
         .package(name: "Carnet", path: "../.."),
     ],
     targets: [
+        // Peak resident memory of a child process, measured from a small parent.
+        .executableTarget(name: "carnet-rss"),
         // The link simulator on the command line: a loopback proxy shaped like a rural link.
         .executableTarget(
             name: "carnet-linksim",

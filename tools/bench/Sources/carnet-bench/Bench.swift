@@ -6,6 +6,12 @@ import Foundation
 struct Bench {
     var file: WorkloadFile
     var runs: Int
+    /// Scenario names to run (`--only`); empty runs them all.
+    var only: Set<String> = []
+
+    static let scenarios = ["apply", "views", "encoding", "store", "sync", "delta-binary", "join", "process"]
+
+    private func selected(_ scenario: String) -> Bool { only.isEmpty || only.contains(scenario) }
 
     func run() {
         print("carnet-bench")
@@ -31,14 +37,16 @@ struct Bench {
         print("               = \(Format.rate(Double(created) / replaySamples.median)) events created/s (median)")
         print("  peak RSS     \(Machine.peakResident) after the replays")
 
-        ApplyBench.report(hub: hub, runs: runs)
-        ViewBench.report(hub: hub, runs: runs)
-        EncodingBench.report(replay: replay, workload: file.bytes)
-        StoreBench.report(replay: replay, runs: runs)
-        SyncBench.report(replay: replay, runs: runs)
-        SyncBench.reportBinaryDelta(replay: replay, runs: runs)
-        SyncBench.reportAggregation(replay: replay, runs: min(runs, 3))
-        SyncBench.reportJoin(replay: replay, runs: min(runs, 3))
+        if selected("apply") { ApplyBench.report(hub: hub, runs: runs) }
+        if selected("views") { ViewBench.report(hub: hub, runs: runs) }
+        if selected("encoding") { EncodingBench.report(replay: replay, workload: file.bytes) }
+        if selected("store") { StoreBench.report(replay: replay, runs: runs) }
+        if selected("sync") { SyncBench.report(replay: replay, runs: runs) }
+        if selected("delta-binary") { SyncBench.reportBinaryDelta(replay: replay, runs: runs) }
+        if selected("join") { SyncBench.reportJoin(replay: replay, runs: min(runs, 3)) }
+        if selected("process") {
+            ProcessBench.report(file: file, actors: replay.meta.actors, hub: replay.meta.hub, runs: min(runs, 3))
+        }
 
         let held = replay.replicas.reduce(0) { $0 + $1.eventCount }
         print("\npeak memory")

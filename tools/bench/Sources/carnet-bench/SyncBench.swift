@@ -118,56 +118,6 @@ enum SyncBench {
         }
     }
 
-    /// Hub aggregation: every farm holds its own events and the catalog, the hub only the
-    /// catalog; all farms sync at once, twice (the second round brings each farm the
-    /// others'). Wall time to full convergence and bytes on the wire.
-    static func reportAggregation(replay: WorkloadReplay, runs: Int) {
-        let hubEvents = replay.hub
-        let hubNode = WorkloadReplay.nodeID(forActor: replay.meta.hub)
-        let catalog = hubEvents.history.events(of: hubNode)
-        let farms = replay.meta.actors.filter { $0 != replay.meta.hub }
-        var times: [Double] = [], bytes: [Double] = []
-        for _ in 0..<runs {
-            let root = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-bench-agg-\(UUID().uuidString)").path
-            defer { try? FileManager.default.removeItem(atPath: root) }
-            let secret = LedgerSecret.generate()
-            let hub = makeNode(root + "/hub", actor: replay.meta.hub, events: catalog, secret: secret)
-            let stores = farms.map { farm in
-                makeNode(root + "/" + farm, actor: farm, events: catalog + hubEvents.history.events(of: WorkloadReplay.nodeID(forActor: farm)),
-                         secret: secret)
-            }
-            let server = HubServer(hub, secret: secret)
-            let address = server.address
-            let total = LoadBench.Results()
-            let start = ContinuousClock().now
-            for _ in 0..<2 {
-                let group = DispatchGroup()
-                for store in stores {
-                    group.enter()
-                    Thread {
-                        if let report = try? SyncClient.sync(store: store, secret: secret, address: address) {
-                            total.add(report.succeeded ? nil : report.failure, bytes: report.statistics.bytesSent + report.statistics.bytesReceived)
-                        } else {
-                            total.add("no session", bytes: 0)
-                        }
-                        group.leave()
-                    }.start()
-                }
-                group.wait()
-            }
-            times.append((ContinuousClock().now - start).seconds)
-            server.stop()
-            let summary = total.summary
-            guard summary.failures == 0 else { fail("aggregation sessions failed: \(summary.firstFailure ?? "?")", code: 70) }
-            let target = hub.summary
-            guard stores.allSatisfy({ $0.summary == target }) else { fail("the farms did not converge", code: 70) }
-            bytes.append(Double(summary.bytes))
-        }
-        print("\nhub aggregation (\(farms.count) farms with their own events sync at once with the hub, twice; loopback)")
-        print("  converged    every farm holds the hub's \(Format.grouped(hubEvents.eventCount)) events; \(Samples(values: times).timeSummary) wall time for both rounds")
-        print("  bytes        \(Format.grouped(Int(Samples(values: bytes).median))) on the wire in all (each farm pulls every other farm's events)")
-    }
-
     /// The delta scenario's two stores, `runs` times, on disk for the real binaries.
     static func prepareDelta(replay: WorkloadReplay, into root: String, runs: Int) {
         let (target, delta, hubHolds) = deltaScenario(replay)

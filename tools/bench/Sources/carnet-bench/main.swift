@@ -16,6 +16,8 @@ struct Options {
     var prepareDelta: String?
     var load: Int?
     var loadEvents = 500
+    var minutes: Double?
+    var only: Set<String> = []
 }
 
 let usage = """
@@ -25,9 +27,14 @@ usage: carnet-bench [--workload FILE] [--scale 10k|100k|1m] [--runs N] [--builti
   --scale S        without --workload: use /tmp/wl/ledger-S.jsonl, generating it with
                    ../shared/workload/workload.py when missing (default 100k)
   --runs N         timed runs per figure, median reported (default 5)
+  --only A,B       only these scenarios: apply, views, encoding, store, sync,
+                   delta-binary, join, process (build + aggregation + cold open with
+                   the release binary: swift build -c release --product carnet)
   --load N         the hub under load instead: N farms sync at once with a real
                    `carnet serve` (build it first: swift build -c release --product carnet)
   --events E       with --load: new events per farm per round (default 500)
+  --minutes M      with --load: the soak instead: live sessions for M minutes, one
+                   event per farm every 10 s, hub memory and descriptors sampled
   --prepare-delta DIR
                    write DIR/run-<i>/hub and DIR/run-<i>/farm (--runs pairs): the delta
                    scenario's stores with a shared secret, for a timing of the real
@@ -62,6 +69,12 @@ func parseOptions(_ arguments: [String]) -> Options {
             let text = value(of: argument)
             guard let runs = Int(text), runs >= 1 else { fail("--runs takes a positive integer, not \"\(text)\"") }
             options.runs = runs
+        case "--only":
+            let names = value(of: argument).split(separator: ",").map(String.init)
+            if let unknown = names.first(where: { !Bench.scenarios.contains($0) }) {
+                fail("unknown scenario \"\(unknown)\" (\(Bench.scenarios.joined(separator: ", ")))")
+            }
+            options.only = Set(names)
         case "--builtin-generator":
             options.builtinGenerator = true
         case "--load":
@@ -70,6 +83,9 @@ func parseOptions(_ arguments: [String]) -> Options {
         case "--events":
             guard let count = Int(value(of: argument)), count >= 1 else { fail("--events takes a number of events") }
             options.loadEvents = count
+        case "--minutes":
+            guard let minutes = Double(value(of: argument)), minutes > 0 else { fail("--minutes takes a positive number") }
+            options.minutes = minutes
         case "--prepare-delta":
             options.prepareDelta = value(of: argument)
         case "--help", "-h":
@@ -87,12 +103,16 @@ let options = parseOptions(Array(CommandLine.arguments.dropFirst()))
 print("warning: debug build; figures are meaningless. Run with `swift run -c release`.\n")
 #endif
 if let farms = options.load {
-    LoadBench.report(farms: farms, events: options.loadEvents)
+    if let minutes = options.minutes {
+        LiveLoadBench.report(farms: farms, minutes: minutes)
+    } else {
+        LoadBench.report(farms: farms, events: options.loadEvents)
+    }
     exit(0)
 }
 let file = WorkloadFile.locate(path: options.workload, scale: options.scale, builtin: options.builtinGenerator)
 if let directory = options.prepareDelta {
     SyncBench.prepareDelta(replay: Bench.replay(file.bytes), into: directory, runs: options.runs)
 } else {
-    Bench(file: file, runs: options.runs).run()
+    Bench(file: file, runs: options.runs, only: options.only).run()
 }
