@@ -26,6 +26,13 @@ public final class Server: Sendable {
 
     private let store: SharedStore
     private let secret: LedgerSecret
+
+    /// The secret in the node's directory now, read for each session, so that
+    /// `carnet secret rotate` or `install` takes effect without a restart; the one the
+    /// server started with when the file cannot be read.
+    private var currentSecret: LedgerSecret {
+        (try? LedgerSecret.load(directory: store.directory)) ?? secret
+    }
     private let configuration: Configuration
     private let log: @Sendable (String) -> Void
     private let state = ServerState()
@@ -105,7 +112,7 @@ public final class Server: Sendable {
                 continue
             }
             spawn {
-                let report = runner.run(role: .listener, store: self.store, secret: self.secret, live: true,
+                let report = runner.run(role: .listener, store: self.store, secret: self.currentSecret, live: true,
                                         settings: self.configuration.session)
                 self.state.finish(runner)
                 self.logSession(report)
@@ -160,7 +167,7 @@ public final class Server: Sendable {
             connection.close()
             return nil
         }
-        let report = runner.run(role: .dialer, store: store, secret: secret, live: true, settings: configuration.session)
+        let report = runner.run(role: .dialer, store: store, secret: currentSecret, live: true, settings: configuration.session)
         state.finish(runner)
         PeerBook.record(report, address: address, directory: store.directory, wallMillis: Self.wallMillis)
         logSession(report)

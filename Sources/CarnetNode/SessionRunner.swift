@@ -68,7 +68,7 @@ public final class SessionRunner: Sendable {
         var generator = SystemRandomNumberGenerator()
         let nonce = (0..<HelloMessage.nonceLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
         var session = Session(role: role, secret: secret.bytes, nonce: nonce, local: store.summaryMessage(live: live),
-                              settings: settings) { node, endSeq, count in
+                              settings: settings, retired: LedgerSecret.retired(directory: store.directory)) { node, endSeq, count in
             store.chainEvents(of: node, endingAt: endSeq, count: count)
         }
         var report = SessionReport(address: connection.peer.description, role: role)

@@ -45,6 +45,14 @@ public struct Handshake: Sendable {
         return HMACSHA256.authenticate(Self.keyLabel + [sender.rawValue] + dialerNonce + listenerNonce, key: secret).bytes
     }
 
+    static let secretIDLabel = Array("carnet/1 secret id".utf8)
+
+    /// The secret's id for HELLO: HMAC(secret, "carnet/1 secret id"), first 8 bytes. Names
+    /// a secret without revealing anything that helps to guess it.
+    public static func secretID(_ secret: [UInt8]) -> UInt64 {
+        HMACSHA256.authenticate(secretIDLabel, key: secret).w0
+    }
+
     static let sealLabel = Array("carnet/1 seal".utf8)
     static let stateLabel = Array("carnet/1 state".utf8)
 
@@ -143,5 +151,17 @@ public struct SummaryCipher: Sendable {
         }
         count += 1
         return out
+    }
+}
+
+/// A secret the node held before its current one, by id, with a note for the message a
+/// peer still using it receives: "it was <note>", as "replaced on 2026-11-29 (rotated by hub)".
+public struct RetiredSecret: Sendable, Equatable {
+    public var id: UInt64
+    public var note: String
+
+    public init(secret: [UInt8], note: String) {
+        id = Handshake.secretID(secret)
+        self.note = note
     }
 }

@@ -20,6 +20,9 @@ public struct Session: Sendable {
     /// What this side says about itself (its full compact summary).
     private var local: SummaryMessage
     private let secret: [UInt8]
+    /// Secrets this node held before the current one (`carnet secret rotate`), to tell a
+    /// peer still on one of them how to rejoin.
+    private let retired: [RetiredSecret]
     private let ownNonce: [UInt8]
     private var state: State
     /// Looks up `count` events of a node's first branch ending at a seq, for primed
@@ -48,10 +51,12 @@ public struct Session: Sendable {
     public typealias ContextProvider = @Sendable (_ node: NodeID, _ endSeq: UInt64, _ count: Int) -> [Event]?
 
     public init(role: SessionRole, secret: [UInt8], nonce: [UInt8], local: SummaryMessage,
-                settings: SessionSettings = SessionSettings(), context: ContextProvider? = nil) {
+                settings: SessionSettings = SessionSettings(), retired: [RetiredSecret] = [],
+                context: ContextProvider? = nil) {
         precondition(nonce.count == HelloMessage.nonceLength, "a session nonce is 32 random bytes")
         self.role = role
         self.secret = secret
+        self.retired = retired
         self.ownNonce = nonce
         self.local = local
         self.local.form = .full
@@ -93,7 +98,8 @@ public struct Session: Sendable {
         state = .awaitingHello
         statistics.waits += 1
         let tag = role == .dialer ? Handshake.stateTag(secret: secret, dialerNonce: ownNonce, summary: local.summary) : 0
-        return [send(Frame(type: .hello, payload: SessionMessage.hello(HelloMessage(role: role, nonce: ownNonce, stateTag: tag)).body), now: now)]
+        let hello = HelloMessage(role: role, nonce: ownNonce, stateTag: tag, secretID: Handshake.secretID(secret))
+        return [send(Frame(type: .hello, payload: SessionMessage.hello(hello).body), now: now)]
     }
 
     /// Bytes from the peer, in any chunking.
@@ -271,6 +277,16 @@ public struct Session: Sendable {
         }
         guard hello.nonce != ownNonce else {
             return fail(.unexpectedMessage, "the peer echoed this side's nonce (a reflected handshake)", now: now)
+        }
+        if hello.secretID != 0, let old = retired.first(where: { $0.id == hello.secretID }) {
+            // Only a hint (anyone may copy an id off the wire), so it can only end the
+            // session, never admit a peer; the message tells the peer how to rejoin.
+            return fail(.secretRetired,
+                        "the peer still uses the ledger's old secret, \(old.note): it must get "
+                            + "the new secret file and run `carnet secret install FILE`",
+                        toPeer: "this node's ledger secret is no longer valid: it was \(old.note). "
+                            + "Get the new secret file from whoever replaced it and run "
+                            + "`carnet secret install FILE`", now: now)
         }
         let handshake = Handshake(secret: secret, role: role, ownNonce: ownNonce, peerNonce: hello.nonce)
         guard role == .listener else {
@@ -530,9 +546,12 @@ public struct Session: Sendable {
     }
 
     /// Tells the peer why (under MAC once authenticated) and closes.
-    private mutating func fail(_ code: SessionErrorCode, _ message: String, now: Duration) -> [SessionDirective] {
+    /// Sends ERROR (`toPeer`, when the peer should read other words than this side's
+    /// report) and closes.
+    private mutating func fail(_ code: SessionErrorCode, _ message: String, toPeer: String? = nil,
+                               now: Duration) -> [SessionDirective] {
         guard !isClosed else { return [] }
-        let error = SessionMessage.error(ErrorMessage(code: code, message: message))
+        let error = SessionMessage.error(ErrorMessage(code: code, message: toPeer ?? message))
         let frame: Frame
         if case let .established(transfer) = state {
             var outgoing = transfer.outgoing

@@ -43,6 +43,7 @@ public enum SessionMessage: Sendable, Equatable {
             writer.byte(hello.role.rawValue)
             writer.raw(hello.nonce)
             writer.uint64BigEndian(hello.stateTag)
+            writer.uint64BigEndian(hello.secretID)
         case let .proof(proof):
             writer.raw(proof)
         case let .summary(summary):
@@ -91,7 +92,8 @@ public enum SessionMessage: Sendable, Equatable {
             guard version == HelloMessage.version else { throw .malformed("protocol version \(version)", at: 6) }
             guard let role = SessionRole(rawValue: try reader.byte()) else { throw .malformed("unknown role", at: 8) }
             let nonce = Array(try reader.raw(HelloMessage.nonceLength))
-            message = .hello(HelloMessage(role: role, nonce: nonce, stateTag: try reader.uint64BigEndian()))
+            let stateTag = try reader.uint64BigEndian()
+            message = .hello(HelloMessage(role: role, nonce: nonce, stateTag: stateTag, secretID: try reader.uint64BigEndian()))
         case .proof:
             message = .proof(Array(try reader.raw(32)))
         case .summary:
@@ -159,8 +161,8 @@ public struct HelloMessage: Sendable, Equatable {
     public static let magic: [UInt8] = Array("CARNET".utf8)
     public static let version: UInt16 = 1
     public static let nonceLength = 32
-    /// type + magic + version + role + nonce + state tag.
-    public static let frameLength = 1 + 6 + 2 + 1 + 32 + 8
+    /// type + magic + version + role + nonce + state tag + secret id.
+    public static let frameLength = 1 + 6 + 2 + 1 + 32 + 8 + 8
     /// The bytes every version-1 HELLO frame starts with.
     public static let framePrefix: [UInt8] = [0, 0, 0, UInt8(frameLength), FrameType.hello.rawValue] + magic
         + [UInt8(version >> 8), UInt8(version & 0xFF)]
@@ -171,11 +173,17 @@ public struct HelloMessage: Sendable, Equatable {
     /// compact summary), so that a listener holding the same events can say "same" in one
     /// byte. The listener sends 0.
     public var stateTag: UInt64
+    /// Which secret the sender holds: the first 8 bytes of HMAC(secret, "carnet/1 secret
+    /// id"), 0 when unstated. Authenticates nothing (the proofs do); it lets a node that
+    /// rotated the ledger's secret tell a peer still on the retired one how to rejoin,
+    /// where a proof failure alone could only say "wrong secret".
+    public var secretID: UInt64
 
-    public init(role: SessionRole, nonce: [UInt8], stateTag: UInt64 = 0) {
+    public init(role: SessionRole, nonce: [UInt8], stateTag: UInt64 = 0, secretID: UInt64 = 0) {
         self.role = role
         self.nonce = nonce
         self.stateTag = stateTag
+        self.secretID = secretID
     }
 }
 
@@ -288,6 +296,7 @@ public struct SessionErrorCode: RawRepresentable, Hashable, Sendable, CustomStri
     public static let shuttingDown = Self(rawValue: 11)
     public static let storageFailed = Self(rawValue: 12)
     public static let sameNode = Self(rawValue: 13)
+    public static let secretRetired = Self(rawValue: 14)
 
     public var description: String {
         switch self {
@@ -304,6 +313,7 @@ public struct SessionErrorCode: RawRepresentable, Hashable, Sendable, CustomStri
         case .shuttingDown: "shutting-down"
         case .storageFailed: "storage-failed"
         case .sameNode: "same-node"
+        case .secretRetired: "secret-retired"
         default: "error-\(rawValue)"
         }
     }

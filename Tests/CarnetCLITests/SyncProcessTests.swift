@@ -146,7 +146,7 @@ struct SyncProcessTests {
         #expect(try farm.carnet(["product", "set", "miel", "--name", "Miel", "--unit", "g"]).status == 0)
         try hub.start()
         // Raw sockets: an HTTP request, a HELLO followed by a 2 GiB length, half a HELLO.
-        let hello: [UInt8] = [0, 0, 0, 0x32, 1] + Array("CARNET".utf8) + [0, 1, 1] + [UInt8](repeating: 7, count: 40)
+        let hello: [UInt8] = [0, 0, 0, 0x3A, 1] + Array("CARNET".utf8) + [0, 1, 1] + [UInt8](repeating: 7, count: 48)
         for bytes in [Array("GET / HTTP/1.1\r\n\r\n".utf8), hello + [0x7F, 0xFF, 0xFF, 0xFF, 4], Array(hello.prefix(17))] {
             let socket = try RawSocket(port: hub.port)
             socket.send(bytes)

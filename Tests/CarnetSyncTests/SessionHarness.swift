@@ -29,13 +29,13 @@ struct Side {
     var ledger = "consortium"
 
     init(role: SessionRole, replica: Replica, secret: [UInt8], nonceSeed: UInt8, live: Bool = false,
-         settings: SessionSettings = SessionSettings(), ledger: String = "consortium") {
+         settings: SessionSettings = SessionSettings(), ledger: String = "consortium", retired: [RetiredSecret] = []) {
         let box = ReplicaBox(replica)
         self.box = box
         self.ledger = ledger
         let local = SummaryMessage(live: live, node: replica.node, ledger: ledger, label: "\(role)", summary: replica.compactSummary)
         session = Session(role: role, secret: secret, nonce: [UInt8](repeating: nonceSeed, count: 32), local: local,
-                          settings: settings) { node, endSeq, count in
+                          settings: settings, retired: retired) { node, endSeq, count in
             box.replica.history.chainEvents(of: node, endingAt: endSeq, count: count)
         }
     }

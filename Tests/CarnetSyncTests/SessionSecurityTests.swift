@@ -68,6 +68,51 @@ struct SessionAuthenticationTests {
         #expect(pair.dialer.persistedBatches == 0 && pair.listener.persistedBatches == 0)
     }
 
+    /// After `carnet secret rotate`: a node still on the old secret is refused whichever
+    /// side dials, and it is the one told how to rejoin; nothing of the ledger flows.
+    @Test(arguments: [SessionRole.dialer, .listener])
+    func aPeerOnARetiredSecretIsToldHowToRejoin(rotatedSide: SessionRole) {
+        let oldSecret = testSecret, newSecret = Array("the ledger secret after rotation!".utf8.prefix(32))
+        let history = RandomHistory(seed: 5, nodes: 3, steps: 40)
+        let retired = [RetiredSecret(secret: oldSecret, note: "replaced on 2026-11-29 (rotated by hub)")]
+        let dialer = Side(role: .dialer, replica: history.replicas[0], secret: rotatedSide == .dialer ? newSecret : oldSecret,
+                          nonceSeed: 1, retired: rotatedSide == .dialer ? retired : [])
+        let listener = Side(role: .listener, replica: history.replicas[1], secret: rotatedSide == .listener ? newSecret : oldSecret,
+                            nonceSeed: 2, retired: rotatedSide == .listener ? retired : [])
+        var pair = SessionPair(dialer: dialer, listener: listener, seed: 1)
+        pair.start()
+        pair.run()
+        let (rotated, behind) = rotatedSide == .dialer ? (pair.dialer, pair.listener) : (pair.listener, pair.dialer)
+        guard case let .failed(code, message)? = rotated.end?.outcome else {
+            Issue.record("the rotated side did not refuse: \(String(describing: rotated.end))")
+            return
+        }
+        #expect(code == .secretRetired)
+        #expect(message.contains("old secret") && message.contains("carnet secret install"), "\(message)")
+        guard case let .closedByPeer(peerCode, peerMessage)? = behind.end?.outcome else {
+            Issue.record("the side behind was not told: \(String(describing: behind.end))")
+            return
+        }
+        #expect(peerCode == .secretRetired)
+        #expect(peerMessage.contains("no longer valid") && peerMessage.contains("replaced on 2026-11-29 (rotated by hub)")
+                    && peerMessage.contains("carnet secret install FILE"), "\(peerMessage)")
+        #expect(pair.dialer.identifiedPeer == nil && pair.listener.identifiedPeer == nil)
+        #expect(pair.dialer.persistedBatches == 0 && pair.listener.persistedBatches == 0)
+    }
+
+    /// A retired list never admits anyone: a stranger still fails on its proof.
+    @Test func aStrangerIsStillRefusedAsAWrongSecret() {
+        let history = RandomHistory(seed: 5, nodes: 3, steps: 40)
+        let retired = [RetiredSecret(secret: Array("some other old secret, 32 bytes!".utf8), note: "replaced")]
+        let dialer = Side(role: .dialer, replica: history.replicas[0], secret: Array("a stranger's secret, 32 bytes...".utf8), nonceSeed: 1)
+        let listener = Side(role: .listener, replica: history.replicas[1], secret: testSecret, nonceSeed: 2, retired: retired)
+        var pair = SessionPair(dialer: dialer, listener: listener, seed: 1)
+        pair.start()
+        pair.run()
+        #expect(failure(pair.dialer.end) == .authenticationFailed)
+        #expect(failure(pair.listener.end) == .authenticationFailed)
+    }
+
     @Test func aReplayedHandshakeFails() {
         // Record an honest dialer's bytes, then replay them to a listener with a fresh nonce.
         let (dialer, listener) = sides()

@@ -7,6 +7,8 @@ enum CommandRegistry {
     static var commands: [any Command.Type] {
         [
             SecretNewCommand.self,
+            SecretRotateCommand.self,
+            SecretInstallCommand.self,
             InitCommand.self,
             StatusCommand.self,
             ProductSetCommand.self,

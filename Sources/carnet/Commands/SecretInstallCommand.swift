@@ -1,0 +1,42 @@
+import CarnetCore
+import CarnetNode
+import CarnetStore
+
+/// `carnet secret install FILE`: makes FILE this node's ledger secret, after another
+/// node rotated it. The old secret is kept only to tell peers still on it how to rejoin.
+struct SecretInstallCommand: Command {
+    static let spec = CommandSpec(
+        path: ["secret", "install"], summary: "make FILE (a rotated ledger secret) this node's secret",
+        arguments: [ArgumentSpec(name: "FILE", help: "the new secret, from `carnet secret rotate` on another node")],
+        discussion: """
+        Run it on every node after one of them ran `carnet secret rotate`. The node's previous secret
+        moves to its `retired-secrets` file. A running `carnet serve` uses the new secret from its next
+        session. Installing the secret the node already has changes nothing.
+        """,
+        examples: ["carnet secret install ledger-2026-11.secret"]
+    )
+
+    var file: String
+
+    init(_ invocation: Invocation) throws {
+        file = invocation.arguments[0]
+    }
+
+    func run(in context: Context) throws {
+        let text = String(decoding: try Files.read(file, what: "the secret file"), as: UTF8.self)
+        guard let secret = LedgerSecret(text: text) else {
+            throw CLIError.data("\(file) is not a ledger secret: it must hold 64 hex digits (made by `carnet secret rotate --out FILE`)")
+        }
+        if try secret.install(directory: context.directory, note: Self.note(context, verb: "installed")) {
+            context.output.line("installed the ledger secret from \(file); the previous one is retired (peers still on it are told how to rejoin)")
+        } else {
+            context.output.line("\(file) already is this node's ledger secret; nothing changed")
+        }
+    }
+
+    /// "replaced on 2026-11-29 (rotated by hub)": what a peer still on the old secret reads.
+    static func note(_ context: Context, verb: String) -> String {
+        let label = (try? NodeIdentity.load(directory: context.directory))?.label
+        return "replaced on \(context.today().iso)" + (label.map { " (\(verb) by \($0))" } ?? "")
+    }
+}
