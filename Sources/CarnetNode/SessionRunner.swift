@@ -67,14 +67,14 @@ public final class SessionRunner: Sendable {
         _ = try? store.refresh()
         var generator = SystemRandomNumberGenerator()
         let nonce = (0..<HelloMessage.nonceLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        var session = Session(role: role, secret: secret.bytes, nonce: nonce, local: store.summaryMessage(live: live),
+        let wakeup = self.wakeup
+        let (feedID, local) = store.register(live: live) { wakeup.signal() }
+        defer { store.unregister(feedID) }
+        var session = Session(role: role, secret: secret.bytes, nonce: nonce, local: local,
                               settings: settings, retired: LedgerSecret.retired(directory: store.directory)) { node, endSeq, count in
             store.chainEvents(of: node, endingAt: endSeq, count: count)
         }
         var report = SessionReport(address: connection.peer.description, role: role)
-        let wakeup = self.wakeup
-        let feedID = store.register { wakeup.signal() }
-        defer { store.unregister(feedID) }
 
         /// Carries out directives, including those they lead to; false once the
         /// connection failed.
@@ -118,6 +118,8 @@ public final class SessionRunner: Sendable {
         }
 
         var healthy = carryOut(session.start(now: now()))
+        // Set by a wake; the feed may also hold events from before this session was live.
+        var newsWaiting = true
         while healthy && !session.isClosed {
             if stopRequest.isSet {
                 healthy = carryOut(session.close(.shuttingDown, "the node is shutting down", now: now()))
@@ -144,14 +146,17 @@ public final class SessionRunner: Sendable {
                 healthy = carryOut(bytes.isEmpty ? session.peerClosed(now: now()) : session.receive(bytes, now: now()))
             case .woken:
                 wakeup.drain()
-                // Only a session both sides keep open takes news: a one-shot peer gets
-                // what it lacks from its plan, and news would only pile up here.
-                if session.isLiveWithPeer {
-                    let news = store.news(for: feedID)
-                    if !news.isEmpty { healthy = carryOut(session.offer(news, now: now())) }
-                }
+                newsWaiting = true
             case .timedOut:
                 break
+            }
+            // Only a session both sides keep open takes news: a one-shot peer gets what it
+            // lacks from its plan. News that came before the session went live waits in the
+            // feed and goes out as soon as it is (no later wake may come to fetch it).
+            if healthy && newsWaiting && session.isLiveWithPeer {
+                newsWaiting = false
+                let news = store.news(for: feedID)
+                if !news.isEmpty { healthy = carryOut(session.offer(news, now: now())) }
             }
             if healthy && !session.isClosed { healthy = carryOut(session.tick(now: now())) }
         }

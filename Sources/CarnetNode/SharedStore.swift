@@ -72,13 +72,38 @@ public final class SharedStore: @unchecked Sendable {
             } catch {
                 throw .store(error.description)
             }
-            guard !fresh.isEmpty else { return ((0, false), []) }
+            // What another process (the CLI) appended, taken in on the way: news for every
+            // live peer, this session's included.
+            let foreign = store.takeEventsFromOtherWriters()
+            appendToFeed(foreign, from: 0)
+            guard !fresh.isEmpty || !foreign.isEmpty else { return ((0, false), []) }
             appendToFeed(fresh, from: session)
             changedSinceStatus = true
-            return ((fresh.count, store.replica.forks.count > forksBefore), Array(listeners.filter { $0.key != session }.values))
+            let wake = foreign.isEmpty ? listeners.filter { $0.key != session }.values : listeners.values
+            return ((fresh.count, store.replica.forks.count > forksBefore), Array(wake))
         }
         for notify in wake { notify() }
         return result
+    }
+
+    /// Writes local operations as one durable record and hands them to live sessions at
+    /// once: for a program that embeds the node (and the hub soak), where going through a
+    /// second `NodeStore` and `refresh()` would re-open the log for every write.
+    @discardableResult
+    public func write(_ operations: [Operation], wallMillis: UInt64) throws(NodeError) -> [Event] {
+        let (events, wake) = try lock.withLock { () throws(NodeError) -> ([Event], [@Sendable () -> Void]) in
+            let events: [Event]
+            do throws(StoreError) {
+                events = try store.writeBatch(operations, wallMillis: wallMillis)
+            } catch {
+                throw .store(error.description)
+            }
+            changedSinceStatus = true
+            appendToFeed(store.takeEventsFromOtherWriters() + events, from: 0)
+            return (events, Array(listeners.values))
+        }
+        for notify in wake { notify() }
+        return events
     }
 
     /// Takes in what other processes (the CLI) appended to the log; wakes live sessions.
@@ -102,14 +127,19 @@ public final class SharedStore: @unchecked Sendable {
 
     // MARK: - Live feed
 
-    /// Registers a live session; `wake` is called (from any thread) when there is news.
-    public func register(wake: @escaping @Sendable () -> Void) -> Int {
+    /// Registers a session and returns what it tells its peer, both under one lock: every
+    /// event is then either in that summary or in the session's feed. (Taken apart, an
+    /// event arriving between the two was in neither, and a live peer never got it.)
+    /// `wake` is called (from any thread) when there is news.
+    public func register(live: Bool, wake: @escaping @Sendable () -> Void) -> (session: Int, summary: SummaryMessage) {
         lock.withLock {
             let id = nextSessionID
             nextSessionID += 1
             listeners[id] = wake
             cursors[id] = feedBase + feed.count
-            return id
+            let summary = SummaryMessage(live: live, node: store.identity.node, ledger: store.identity.ledger,
+                                         label: store.identity.label, summary: store.replica.compactSummary)
+            return (id, summary)
         }
     }
 

@@ -17,6 +17,12 @@ public struct NodeStore: ~Copyable {
     /// Set once this store has continued under a new id because a sync showed its own
     /// history forked (a restore that kept the directory's inode, e.g. a disk image).
     public private(set) var continuedAfterSync: NodeID?
+    /// Other writers' events that a write or a receive took in on the way (they must be
+    /// read before appending): `refresh()` and `takeEventsFromOtherWriters()` return them, so a
+    /// server's live sessions learn of every event another process wrote, however it
+    /// came in. (Dropped on the floor, a `carnet record` made while `serve` persisted a
+    /// batch was pushed to no live peer.)
+    private var foreignSinceRefresh: [Event] = []
     /// Events the newest checkpoint (read or written by this store) holds.
     public private(set) var checkpointedEvents: Int
 
@@ -125,7 +131,10 @@ public struct NodeStore: ~Copyable {
         var working = Replica(node: replica.node)
         swap(&working, &replica)
         defer { swap(&working, &replica) }
+        var takenIn: [Event] = []
+        defer { foreignSinceRefresh += takenIn }
         return try log.append { others in
+            takenIn = others
             working.receive(contentsOf: others)
             return operations.map { working.write($0, wallMillis: wallMillis) }
         }
@@ -138,6 +147,7 @@ public struct NodeStore: ~Copyable {
         var seen = Set<EventID>()
         let new = events.filter { !replica.history.contains($0.id) && seen.insert($0.id).inserted }
         let others = try log.append(new)
+        foreignSinceRefresh += others
         replica.receive(contentsOf: others)
         var summary = replica.receive(contentsOf: new)
         summary.duplicates += events.count - new.count
@@ -213,6 +223,13 @@ public struct NodeStore: ~Copyable {
     public mutating func refresh() throws(StoreError) -> [Event] {
         let events = try log.refresh()
         replica.receive(contentsOf: events)
-        return events
+        return takeEventsFromOtherWriters() + events
+    }
+
+    /// Other writers' events that writes and receives took in since the last call (or
+    /// `refresh()`), already applied: for a server to push them as it pushes its own.
+    public mutating func takeEventsFromOtherWriters() -> [Event] {
+        defer { foreignSinceRefresh = [] }
+        return foreignSinceRefresh
     }
 }

@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetLinkSim
 import CarnetNet
 import CarnetNode
 import CarnetStore
@@ -92,6 +93,40 @@ struct TCPSyncTests {
         }
         #expect(received == 4, "the hub got the farm's new events without a new session")
     }
+
+    /// Events written while a live session is still shaking hands (after it took its
+    /// summary, before the peer's arrived) reach the peer with no later write to carry
+    /// them. They once waited in the feed for a wake that never came (found by the hub soak).
+    @Test func eventsWrittenDuringTheHandshakeArePushedLive() throws {
+        let hub = try TestNode(label: "hub", secret: secret)
+        let farm = try TestNode(label: "farm", secret: secret)
+        defer { [hub, farm].forEach { $0.cleanUp() } }
+        let hubStore = try hub.open()
+        var configuration = Server.Configuration()
+        configuration.listen = SocketAddress(host: "127.0.0.1", port: 0)
+        let hubServer = RunningServer(try Server(store: hubStore, secret: LedgerSecret.load(directory: hub.directory),
+                                                 configuration: configuration) { _ in })
+        defer { hubServer.stop() }
+        // 400 ms round trips: connect, HELLOs and proofs take well over a second, and
+        // every write below lands before the session is live.
+        let link = try LinkSimulator(target: hubServer.address, profile: .rural(kilobits: 1_000, roundTripMilliseconds: 400))
+        defer { link.stop() }
+        let farmServer = try serve(farm, peers: [link.address], interval: .seconds(3600))
+        defer { farmServer.stop() }
+        for index in 0..<10 {
+            try hubStore.write([.append(Entry(id: "early-\(index)", kind: "harvest", fields: [Field("qty", .int(Int64(index)))]))],
+                               wallMillis: 1_790_000_000_000 + UInt64(index))
+            Thread.sleep(forTimeInterval: 0.08)
+        }
+        let deadline = Date().addingTimeInterval(10)
+        var received: UInt64 = 0
+        while Date() < deadline {
+            received = NodeStoreProbe.eventCount(farm.directory)
+            if received >= 10 { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(received == 10, "the farm got every event written during its session's handshake")
+    }
 }
 
 /// Reads a node's event count from its log, as a separate reader would.
@@ -99,5 +134,30 @@ enum NodeStoreProbe {
     static func eventCount(_ directory: String) -> UInt64 {
         guard let log = try? EventLog(directory: directory) else { return 0 }
         return UInt64(log.recovered.count)
+    }
+}
+
+/// The shared store of a server hands live sessions every event another process wrote,
+/// also when persisting a peer's batch took that event in before `refresh()` could.
+struct SharedStoreFeedTests {
+    @Test func aCLIWriteTakenInByAReceiveIsNewsForEveryLiveSession() throws {
+        let node = try TestNode(label: "farm", secret: LedgerSecret.generate())
+        defer { node.cleanUp() }
+        let shared = try node.open()
+        let (session, _) = shared.register(live: true) {}
+        let (other, _) = shared.register(live: true) {}
+        defer { [session, other].forEach(shared.unregister) }
+        try node.write(1, prefix: "cli")  // another process: `carnet record`
+        var peer = Replica(node: NodeID.derived(from: "peer"))
+        let fromPeer = peer.write(.append(Entry(id: "peer-0", kind: "harvest", fields: [])), wallMillis: 1_790_000_000_000)
+        _ = try shared.receive([fromPeer], fromSession: session)
+
+        let cliEvent = ["cli-0"]
+        func entryIDs(_ events: [Event]) -> [String] {
+            events.compactMap { if case let .append(entry) = $0.operation { entry.id } else { nil } }.sorted()
+        }
+        #expect(entryIDs(shared.news(for: session)) == cliEvent, "the receiving session's own peer lacks the CLI's event too")
+        #expect(entryIDs(shared.news(for: other)) == (cliEvent + ["peer-0"]).sorted())
+        #expect(try shared.refresh() == 0, "nothing left for refresh to report")
     }
 }
