@@ -96,7 +96,7 @@ struct TCPSyncTests {
 
     /// Events written while a live session is still shaking hands (after it took its
     /// summary, before the peer's arrived) reach the peer with no later write to carry
-    /// them. They once waited in the feed for a wake that never came (found by the hub soak).
+    /// them: through the plan made when the peer's summary arrives, or the feed.
     @Test func eventsWrittenDuringTheHandshakeArePushedLive() throws {
         let hub = try TestNode(label: "hub", secret: secret)
         let farm = try TestNode(label: "farm", secret: secret)
