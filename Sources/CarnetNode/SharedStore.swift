@@ -48,6 +48,9 @@ public final class SharedStore: @unchecked Sendable {
 
     public var summary: HistorySummary { lock.withLock { store.replica.summary } }
 
+    /// Places where a node has two histories (restored backups, forged events).
+    public var forkCount: Int { lock.withLock { store.replica.forks.count } }
+
     /// The context of a primed batch: `count` events of `node`'s first branch up to `endSeq`.
     public func chainEvents(of node: NodeID, endingAt endSeq: UInt64, count: Int) -> [Event]? {
         lock.withLock { store.replica.history.chainEvents(of: node, endingAt: endSeq, count: count) }

@@ -1,3 +1,4 @@
+import CarnetCore
 import CarnetNet
 import CarnetNode
 import CarnetSync
@@ -40,11 +41,17 @@ struct SyncCommand: Command {
         let secret = try LedgerSecret.load(directory: context.directory)
         let store = try SharedStore(directory: context.directory, wallMillis: context.wallMillis())
         let connection = try dialer.connection(directory: context.directory)
+        let (nodeBefore, forksBefore) = (store.identity.node, store.forkCount)
         let report = try SyncClient.sync(store: store, secret: secret, connection: connection, name: address.description)
+        let history = HistoryNews(before: nodeBefore, after: store.identity.node, newForks: store.forkCount - forksBefore)
         if json {
-            context.output.json(Self.json(report))
+            guard case var .object(fields) = Self.json(report) else { return }
+            fields["continuedAs"] = .optional(history.continuedAs?.hex)
+            fields["newForks"] = .int(history.newForks)
+            context.output.json(.object(fields))
         } else {
             for line in Self.lines(report) { context.output.line(line) }
+            for line in history.lines { context.output.warn(line) }
         }
         if let failure = report.failure, !report.succeeded {
             throw CLIError(.unavailable, "the sync with \(report.address) failed: \(failure)")
@@ -83,6 +90,34 @@ struct SyncCommand: Command {
                                  "bytes": .int(stats.bytesReceived)]),
             "refusedBatches": .array(report.refusedBatches.map(JSON.string)),
         ])
+    }
+}
+
+/// What a sync revealed about histories, told to the person at the keyboard: a fork of
+/// this node (its directory was restored from an older copy) or of another node.
+struct HistoryNews {
+    var continuedAs: NodeID?
+    var previous: NodeID
+    var newForks: Int
+
+    init(before: NodeID, after: NodeID, newForks: Int) {
+        continuedAs = before == after ? nil : after
+        previous = before
+        self.newForks = max(0, newForks)
+    }
+
+    var lines: [String] {
+        if let continuedAs {
+            return ["this node's own history diverges from what the peer holds: the node's directory was restored "
+                + "from an older copy (or copied) and wrote again under numbers already used. Nothing is lost: both "
+                + "histories are kept as a fork, and this node now writes as \(continuedAs.short), linked to "
+                + "\(previous.short). Review the entries of both branches with `carnet conflicts`."]
+        }
+        if newForks > 0 {
+            return ["the peer brought \(newForks) fork\(newForks == 1 ? "" : "s"): a node with two histories (a restored "
+                + "backup, or a forged event). Both are kept; review them with `carnet conflicts`."]
+        }
+        return []
     }
 }
 
