@@ -82,6 +82,13 @@ public struct Session: Sendable {
         return false
     }
 
+    /// Events this side holds on to for the peer (queued or unacknowledged): bounded by
+    /// what is in transit, however long a live session runs.
+    public var retainedEvents: Int {
+        if case let .established(transfer) = state { return transfer.retainedCount }
+        return 0
+    }
+
     /// The peer's identity, once it sent its summary.
     public var peer: SummaryMessage? {
         if case let .established(transfer) = state { return transfer.peer }
@@ -426,6 +433,7 @@ public struct Session: Sendable {
                 directives.append(.refused(batch: ack.batch, reason: reason))
             } else {
                 transfer.eventsSentNew += ack.newEvents
+                transfer.acknowledged(acknowledged.events)
                 directives.append(.acknowledged(batch: ack.batch, newEvents: ack.newEvents))
             }
             state = .established(transfer)

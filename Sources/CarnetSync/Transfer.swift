@@ -32,7 +32,10 @@ struct Transfer: Sendable {
     /// Events queued one by one (branch events, live pushes), in the order offered.
     private var outbox: [Event] = []
     private var outboxStart = 0
-    /// Every event queued in this session: an event is sent at most once per session.
+    /// Events queued one by one and not yet acknowledged: such an event is not queued
+    /// twice. Acknowledged ones are forgotten, so that a live session that runs for weeks
+    /// does not keep an id of every event it ever pushed (the feed that offers them never
+    /// offers one twice, so forgetting costs nothing).
     private var queued = Set<EventID>()
     /// Nodes whose batch the peer refused: none of their events is sent again here.
     var refusedNodes = Set<NodeID>()
@@ -94,6 +97,15 @@ struct Transfer: Sendable {
         for event in events where !refusedNodes.contains(event.dot.node) { groups[event.dot.node, default: []].append(event) }
         retries += groups.keys.sorted().map { (groups[$0]!, true) }
     }
+
+    /// The peer stored these events: they need no more guarding against a second send.
+    mutating func acknowledged(_ events: [Event]) {
+        for event in events { queued.remove(event.id) }
+        if queued.isEmpty { queued = [] }  // give back a grown table's memory
+    }
+
+    /// Events queued and not yet acknowledged (what a live session retains).
+    var retainedCount: Int { queued.count + (outbox.count - outboxStart) }
 
     /// Queues what was not queued before in this session.
     /// Queues what a plan says the peer lacks.

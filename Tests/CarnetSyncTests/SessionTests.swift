@@ -229,6 +229,27 @@ struct SessionLiveTests {
         }
     }
 
+    /// A live session that pushes for a long time holds on only to what is in transit,
+    /// not to an id of every event it ever pushed (the hub soak's memory grew with those).
+    @Test func aLongLiveSessionRetainsOnlyWhatIsInTransit() {
+        let (a, b, _) = divergentReplicas(seed: 33)
+        var pair = SessionPair(dialer: Side(role: .dialer, replica: b, secret: testSecret, nonceSeed: 1, live: true),
+                               listener: Side(role: .listener, replica: a, secret: testSecret, nonceSeed: 2, live: true), seed: 33)
+        pair.start()
+        pair.run()
+        var pushed: [Event] = []
+        for round in 0..<300 {
+            let event = pair.listener.replica.write(.append(Entry(id: "live-\(round)", kind: "harvest", fields: [])),
+                                                    wallMillis: 1_790_000_000_000 + UInt64(round))
+            pushed.append(event)
+            pair.toDialer += pair.listener.carryOut(pair.listener.session.offer([event], now: pair.now), now: pair.now)
+            pair.run()
+        }
+        #expect(pushed.allSatisfy { pair.dialer.replica.history.contains($0.id) })
+        #expect(pair.listener.session.retainedEvents == 0, "retains \(pair.listener.session.retainedEvents) events after 300 pushes, all acknowledged")
+        #expect(pair.dialer.end == nil && pair.listener.end == nil)
+    }
+
     @Test func aLiveSessionWithAOneShotPeerCloses() {
         let (a, b, _) = divergentReplicas(seed: 32)
         var pair = SessionPair(dialer: Side(role: .dialer, replica: b, secret: testSecret, nonceSeed: 1, live: false),
