@@ -36,6 +36,7 @@ public final class Server: Sendable {
     private let configuration: Configuration
     private let log: @Sendable (String) -> Void
     private let state = ServerState()
+    private let counters = CounterBook(pid: Int(ProcessInfo.processInfo.processIdentifier), startedMillis: Server.wallMillis)
     private let wakeup: Wakeup
     private let listener: TCPListener?
     private let threads = DispatchGroup()
@@ -73,6 +74,7 @@ public final class Server: Sendable {
         spawn { self.maintenanceLoop() }
         threads.wait()
         if let failure = store.saveStatusIfChanged(force: true) { log("warning: \(failure)") }
+        saveCounters(force: true)
     }
 
     /// Stops accepting and dialing, ends every session (telling peers why); any thread.
@@ -111,10 +113,12 @@ public final class Server: Sendable {
                 refuseBusy(connection)
                 continue
             }
+            counters.sessionStarted(open: state.sessionCount)
             spawn {
                 let report = runner.run(role: .listener, store: self.store, secret: self.currentSecret, live: true,
                                         settings: self.configuration.session)
                 self.state.finish(runner)
+                self.counters.sessionEnded(report, open: self.state.sessionCount)
                 self.logSession(report)
             }
         }
@@ -127,6 +131,7 @@ public final class Server: Sendable {
         let hello = Frame(type: .hello, payload: SessionMessage.hello(HelloMessage(role: .listener, nonce: nonce)).body)
         let busy = Frame(type: .error, payload: SessionMessage.error(ErrorMessage(
             code: .busy, message: "the node has \(configuration.maxSessions) sessions open; try again later")).body)
+        counters.refusedBusy()
         try? connection.send(hello.encoded + busy.encoded, timeout: .seconds(2))
         connection.shutdownWrite()
         connection.close()
@@ -167,8 +172,10 @@ public final class Server: Sendable {
             connection.close()
             return nil
         }
+        counters.sessionStarted(open: state.sessionCount)
         let report = runner.run(role: .dialer, store: store, secret: currentSecret, live: true, settings: configuration.session)
         state.finish(runner)
+        counters.sessionEnded(report, open: state.sessionCount)
         PeerBook.record(report, address: address, directory: store.directory, wallMillis: Self.wallMillis)
         logSession(report)
         return report
@@ -190,6 +197,17 @@ public final class Server: Sendable {
             }
             ticks += 1
             if ticks % 4 == 0, let failure = store.saveStatusIfChanged() { log("warning: \(failure)") }
+            saveCounters(force: false)
+        }
+    }
+
+    /// Rewrites `serve-stats` when the counters changed (every half second at most).
+    private func saveCounters(force: Bool) {
+        guard let changed = counters.takeChanged(force: force, now: Self.wallMillis) else { return }
+        do {
+            try changed.save(directory: store.directory)
+        } catch {
+            log("warning: cannot write \(ServerCounters.fileName): \(error)")
         }
     }
 

@@ -1,6 +1,8 @@
 import CarnetCore
 import CarnetLedger
+import CarnetNode
 import CarnetStore
+import Glibc
 
 /// `carnet status [--json]`: who this node is and what it holds.
 ///
@@ -16,7 +18,10 @@ struct StatusCommand: Command {
         seq), digest, conflicts, forks, pending, fromStatusFile, and peers: for each peer
         dialed by `serve` or met in a sync, {address, dialed, node, label, lastSync,
         lastError, lastErrorAt, lacks} (lacks: events this node holds that the peer did not
-        when last seen).
+        when last seen); server: what this node's `carnet serve` counted since it started
+        (null if none ran here): {running, pid, sessions {open, peak, started, completed,
+        failed}, failures (by error code), rejected (hostile or broken input, by reason),
+        authenticationFailures, busyRefusals, events {sent, received, receivedNew}, bytes}.
         """,
         examples: ["carnet status --json"]
     )
@@ -35,11 +40,14 @@ struct StatusCommand: Command {
         /// Only known when the store was opened.
         var eventsSinceCheckpoint: Int?
         var peers: [PeerStatus] = []
+        /// What this node's `carnet serve` counted, when one ran here.
+        var server: ServerCounters?
     }
 
     func run(in context: Context) throws {
         var figures = try Self.figures(context)
         figures.peers = try PeerStatus.all(directory: context.directory, own: figures.summary.history.versionVector)
+        figures.server = ServerCounters.load(directory: context.directory)
         if json {
             context.output.json(Self.json(figures))
         } else {
@@ -79,6 +87,27 @@ struct StatusCommand: Command {
             "pending": .int(figures.summary.pendingCount),
             "fromStatusFile": .bool(figures.fromStatusFile),
             "peers": .array(figures.peers.map(\.json)),
+            "server": figures.server.map(serverJSON) ?? .null,
+        ])
+    }
+
+    /// The counters of this node's `carnet serve` (the last one, if none runs now).
+    static func serverJSON(_ counters: ServerCounters) -> JSON {
+        func map(_ values: [String: Int]) -> JSON { .object(values.mapValues { JSON.int($0) }) }
+        return .object([
+            "running": .bool(counters.pid > 0 && kill(pid_t(counters.pid), 0) == 0),
+            "pid": .int(counters.pid), "startedMillis": .int(counters.startedMillis), "updatedMillis": .int(counters.updatedMillis),
+            "sessions": .object([
+                "open": .int(counters.openSessions), "peak": .int(counters.peakSessions), "started": .int(counters.sessionsStarted),
+                "completed": .int(counters.sessionsCompleted), "failed": .int(counters.sessionsFailed),
+            ]),
+            "failures": map(counters.failures),
+            "rejected": map(counters.rejected),
+            "authenticationFailures": .int(counters.authenticationFailures),
+            "busyRefusals": .int(counters.busyRefusals),
+            "events": .object(["sent": .int(counters.eventsSent), "received": .int(counters.eventsReceived),
+                               "receivedNew": .int(counters.eventsReceivedNew)]),
+            "bytes": .object(["sent": .int(counters.bytesSent), "received": .int(counters.bytesReceived)]),
         ])
     }
 
@@ -100,6 +129,13 @@ struct StatusCommand: Command {
             lines.append(("checkpoint", tail == 0 ? "covers every event" : "\(tail) events since the last checkpoint"))
         }
         lines.append(("log", "\(summary.stamp.size) bytes"))
+        if let server = figures.server {
+            let running = server.pid > 0 && kill(pid_t(server.pid), 0) == 0
+            let rejected = server.rejected.values.reduce(0, +)
+            lines.append(("server", "\(running ? "running (pid \(server.pid))" : "not running"): \(server.openSessions) sessions open, "
+                + "\(server.sessionsCompleted) completed, \(server.sessionsFailed) failed (\(server.authenticationFailures) authentication, "
+                + "\(rejected) rejected input), \(server.eventsReceivedNew) new events received"))
+        }
         for (key, value) in lines {
             output.line(output.bold(key.rightPadded(to: 11)) + value)
         }

@@ -1,0 +1,165 @@
+import CarnetSystem
+import CarnetWire
+
+/// What a running `carnet serve` has seen since it started, for `carnet status --json` (a
+/// separate process) and for tests that assert on numbers rather than on log lines:
+/// sessions and how they ended, hostile input rejected by reason, authentication
+/// failures, events and bytes each way, connections open now.
+///
+/// The server rewrites the file `serve-stats` in the node's directory (atomically) when
+/// the figures change; it is a plain `key value` list, one per line.
+public struct ServerCounters: Sendable, Equatable {
+    public static let fileName = "serve-stats"
+
+    public var pid: Int = 0
+    public var startedMillis: UInt64 = 0
+    public var updatedMillis: UInt64 = 0
+    public var openSessions = 0
+    public var peakSessions = 0
+    public var sessionsStarted = 0
+    public var sessionsCompleted = 0
+    public var sessionsFailed = 0
+    /// Failed sessions by the error code that ended them ("transport" for a lost
+    /// connection): `not-carnet`, `frame-too-large`, `bad-mac`, `authentication-failed`…
+    public var failures: [String: Int] = [:]
+    /// Connections refused because the session limit was reached.
+    public var busyRefusals = 0
+    public var eventsSent: UInt64 = 0
+    public var eventsReceived: UInt64 = 0
+    public var eventsReceivedNew: UInt64 = 0
+    public var bytesSent: UInt64 = 0
+    public var bytesReceived: UInt64 = 0
+
+    public init() {}
+
+    /// Codes that mean the peer sent something this node rejected before or instead of
+    /// a sound session (hostile or broken input), as opposed to an ordinary end.
+    public static let rejectionCodes: Set<String> = [
+        SessionErrorCode.notCarnet, .unsupportedVersion, .frameTooLarge, .malformed, .badMAC, .unexpectedMessage,
+    ].reduce(into: []) { $0.insert($1.description) }
+
+    /// Sessions that failed authentication (a wrong or retired secret).
+    public var authenticationFailures: Int {
+        (failures[SessionErrorCode.authenticationFailed.description] ?? 0) + (failures[SessionErrorCode.secretRetired.description] ?? 0)
+    }
+
+    /// Sessions ended because of input this node rejected, by reason.
+    public var rejected: [String: Int] { failures.filter { Self.rejectionCodes.contains($0.key) } }
+
+    /// Adds one finished session.
+    mutating func count(_ report: SessionReport) {
+        let stats = report.statistics
+        eventsSent += stats.eventsSent
+        eventsReceived += stats.eventsReceived
+        eventsReceivedNew += stats.eventsReceivedNew
+        bytesSent += UInt64(stats.bytesSent)
+        bytesReceived += UInt64(stats.bytesReceived)
+        if report.succeeded {
+            sessionsCompleted += 1
+            return
+        }
+        sessionsFailed += 1
+        let reason: String
+        switch report.end?.outcome {
+        case let .failed(code, _)?, let .closedByPeer(code, _)?: reason = code.description
+        default: reason = "transport"
+        }
+        failures[reason, default: 0] += 1
+    }
+
+    // MARK: - The file
+
+    public var encoded: [UInt8] {
+        var lines = [
+            "pid \(pid)", "started \(startedMillis)", "updated \(updatedMillis)",
+            "sessions.open \(openSessions)", "sessions.peak \(peakSessions)", "sessions.started \(sessionsStarted)",
+            "sessions.completed \(sessionsCompleted)", "sessions.failed \(sessionsFailed)", "busy \(busyRefusals)",
+            "events.sent \(eventsSent)", "events.received \(eventsReceived)", "events.received-new \(eventsReceivedNew)",
+            "bytes.sent \(bytesSent)", "bytes.received \(bytesReceived)",
+        ]
+        lines += failures.keys.sorted().map { "failure.\($0) \(failures[$0]!)" }
+        return Array((lines.joined(separator: "\n") + "\n").utf8)
+    }
+
+    /// Reads the file a server wrote; nil when there is none or it does not parse.
+    public static func load(directory: String) -> ServerCounters? {
+        guard let bytes = try? File(path: directory + "/" + fileName).readAll() else { return nil }
+        var counters = ServerCounters()
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, let value = UInt64(parts[1]) else { return nil }
+            let key = String(parts[0])
+            switch key {
+            case "pid": counters.pid = Int(value)
+            case "started": counters.startedMillis = value
+            case "updated": counters.updatedMillis = value
+            case "sessions.open": counters.openSessions = Int(value)
+            case "sessions.peak": counters.peakSessions = Int(value)
+            case "sessions.started": counters.sessionsStarted = Int(value)
+            case "sessions.completed": counters.sessionsCompleted = Int(value)
+            case "sessions.failed": counters.sessionsFailed = Int(value)
+            case "busy": counters.busyRefusals = Int(value)
+            case "events.sent": counters.eventsSent = value
+            case "events.received": counters.eventsReceived = value
+            case "events.received-new": counters.eventsReceivedNew = value
+            case "bytes.sent": counters.bytesSent = value
+            case "bytes.received": counters.bytesReceived = value
+            default:
+                guard key.hasPrefix("failure.") else { continue }  // a newer server's figure
+                counters.failures[String(key.dropFirst("failure.".count))] = Int(value)
+            }
+        }
+        return counters
+    }
+
+    func save(directory: String) throws(SystemError) {
+        try Directory.writeAtomically(encoded, to: directory + "/" + Self.fileName, in: directory)
+    }
+}
+
+/// The server's counters under a lock, shared by its session threads.
+final class CounterBook: @unchecked Sendable {
+    // `@unchecked Sendable` is sound: `counters` and `dirty` are only touched under `lock`.
+    private let lock = Lock()
+    private var counters = ServerCounters()
+    private var dirty = true
+
+    init(pid: Int, startedMillis: UInt64) {
+        counters.pid = pid
+        counters.startedMillis = startedMillis
+    }
+
+    func sessionStarted(open: Int) {
+        lock.withLock {
+            counters.sessionsStarted += 1
+            counters.openSessions = open
+            counters.peakSessions = max(counters.peakSessions, open)
+            dirty = true
+        }
+    }
+
+    func sessionEnded(_ report: SessionReport, open: Int) {
+        lock.withLock {
+            counters.count(report)
+            counters.openSessions = open
+            dirty = true
+        }
+    }
+
+    func refusedBusy() {
+        lock.withLock {
+            counters.busyRefusals += 1
+            dirty = true
+        }
+    }
+
+    /// The counters to write, when they changed since the last call (or `force`).
+    func takeChanged(force: Bool, now: UInt64) -> ServerCounters? {
+        lock.withLock {
+            guard dirty || force else { return nil }
+            dirty = false
+            counters.updatedMillis = now
+            return counters
+        }
+    }
+}
