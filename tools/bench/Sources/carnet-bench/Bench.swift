@@ -9,7 +9,7 @@ struct Bench {
     /// Scenario names to run (`--only`); empty runs them all.
     var only: Set<String> = []
 
-    static let scenarios = ["apply", "views", "encoding", "store", "sync", "delta-binary", "join", "process"]
+    static let scenarios = ["apply", "views", "encoding", "store", "sync", "delta-binary", "join", "process", "cold-open"]
 
     private func selected(_ scenario: String) -> Bool { only.isEmpty || only.contains(scenario) }
 
@@ -47,6 +47,7 @@ struct Bench {
         if selected("process") {
             ProcessBench.report(file: file, actors: replay.meta.actors, hub: replay.meta.hub, runs: min(runs, 3))
         }
+        if selected("cold-open") { ProcessBench.reportColdOpen(file: file, runs: runs) }
 
         let held = replay.replicas.reduce(0) { $0 + $1.eventCount }
         print("\npeak memory")

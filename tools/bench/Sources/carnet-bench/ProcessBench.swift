@@ -103,6 +103,38 @@ enum ProcessBench {
         print("  full open    \(fullTimes.timeSummary), peak RSS \(Format.fixed(Samples(values: fullStatus.map { Double($0.maxResidentKiB) }).median / 1024, 0)) MB (status file removed: log + checkpoint read, views and conflicts rebuilt, \(fullStatus.count) runs)")
     }
 
+    /// Cold open of a hub that imported the whole file as one author (`--only cold-open`;
+    /// at 1M the aggregation scenario would need 20 processes of a gigabyte each): the
+    /// import, then `status` from the status file and with it removed, a new process each.
+    static func reportColdOpen(file: WorkloadFile, runs: Int) {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            print("\ncold open: skipped (build the binary first: swift build -c release --product carnet)")
+            return
+        }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-bench-open-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        _ = ChildProcess.ok(binary, ["secret", "new", "--out", root + "/ledger.secret"])
+        let hub = root + "/hub"
+        _ = ChildProcess.ok(binary, ["--dir", hub, "init", "--ledger", "bench", "--label", "hub", "--secret-file", root + "/ledger.secret"])
+        let imported = ChildProcess.ok(binary, ["--dir", hub, "import", file.path, "--json"])
+        let events = ChildProcess.json(imported)["events"] as? Int ?? 0
+        var fast: [ChildRun] = [], full: [ChildRun] = []
+        for _ in 0..<runs {
+            try? FileManager.default.removeItem(atPath: hub + "/status")
+            let run = ChildProcess.ok(binary, ["--dir", hub, "status", "--json"])
+            guard ChildProcess.json(run)["fromStatusFile"] as? Bool == false else { fail("cold open: status still came from its file", code: 70) }
+            full.append(run)
+            fast.append(ChildProcess.ok(binary, ["--dir", hub, "status", "--json"]))
+        }
+        let logBytes = (try? FileManager.default.attributesOfItem(atPath: hub + "/events.log")[.size] as? Int) ?? 0
+        func peak(_ runs: [ChildRun]) -> String { Format.fixed(Samples(values: runs.map { Double($0.maxResidentKiB) }).median / 1024, 0) + " MB" }
+        print("\ncold open of a hub that imported the whole file (`carnet import`, one author; a new process each time)")
+        print("  import       \(Format.grouped(events)) events in \(Format.fixed(imported.seconds, 2)) s (\(Format.rate(Double(events) / imported.seconds)) events/s), peak RSS \(imported.megabytes); events.log \(Format.grouped(logBytes)) bytes")
+        print("  status       \(Samples(values: fast.map(\.seconds)).timeSummary), peak RSS \(peak(fast)) (status file current, \(runs) runs)")
+        print("  full open    \(Samples(values: full.map(\.seconds)).timeSummary), peak RSS \(peak(full)) (status file removed: log + checkpoint read, views and conflicts rebuilt, \(runs) runs)")
+    }
+
     /// Results of processes run on several threads, by index.
     final class Outcomes: @unchecked Sendable {
         // `@unchecked Sendable`: `runs` is only touched under `lock`.

@@ -29,7 +29,8 @@ usage: carnet-bench [--workload FILE] [--scale 10k|100k|1m] [--runs N] [--builti
   --runs N         timed runs per figure, median reported (default 5)
   --only A,B       only these scenarios: apply, views, encoding, store, sync,
                    delta-binary, join, process (build + aggregation + cold open with
-                   the release binary: swift build -c release --product carnet)
+                   the release binary: swift build -c release --product carnet),
+                   cold-open (a hub that imported the whole file; for 1m)
   --load N         the hub under load instead: N farms sync at once with a real
                    `carnet serve` (build it first: swift build -c release --product carnet)
   --events E       with --load: new events per farm per round (default 500)
@@ -114,5 +115,11 @@ let file = WorkloadFile.locate(path: options.workload, scale: options.scale, bui
 if let directory = options.prepareDelta {
     SyncBench.prepareDelta(replay: Bench.replay(file.bytes), into: directory, runs: options.runs)
 } else {
-    Bench(file: file, runs: options.runs, only: options.only).run()
+    if options.only == ["cold-open"] {
+        // Needs no in-memory replay: at 1m that alone takes gigabytes.
+        print("carnet-bench --only cold-open\n  workload     \(file.path)\n  machine      \(Machine.summary)\n  source       \(Machine.sourceRevision)")
+        ProcessBench.reportColdOpen(file: file, runs: options.runs)
+    } else {
+        Bench(file: file, runs: options.runs, only: options.only).run()
+    }
 }
