@@ -40,7 +40,7 @@ let package = Package(
         // Test and benchmark equipment: a TCP proxy that behaves like a rural link.
         .target(name: "CarnetLinkSim", dependencies: ["CarnetCore", "CarnetNet", "CarnetSystem"]),
         // Test support: seeded randomness and random-history generators.
-        .target(name: "CarnetTestKit", dependencies: ["CarnetCore", "CarnetLedger"]),
+        .target(name: "CarnetTestKit", dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetSync", "CarnetSystem"]),
         // The command line.
         .executableTarget(
             name: "carnet",
@@ -55,7 +55,7 @@ let package = Package(
             name: "CarnetWireTests",
             dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetTestKit"]
         ),
-        .testTarget(name: "CarnetCLITests", dependencies: ["carnet"]),
+        .testTarget(name: "CarnetCLITests", dependencies: ["carnet", "CarnetTestKit"]),
         .testTarget(
             name: "CarnetSyncTests",
             dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetTestKit"]

@@ -70,6 +70,13 @@ public struct HybridClock: Sendable {
         return last
     }
 
+    /// Continues after a timestamp this node issued before (read back from its store): a
+    /// clock made anew at every open would otherwise stamp a write made after the wall
+    /// clock went back earlier than the writes before it.
+    public mutating func resume(after issued: HLCTimestamp) {
+        if issued > last { last = issued }
+    }
+
     /// Takes in a timestamp received from another node, so that later local events order
     /// after it — unless it lies beyond the allowed drift, in which case it is only reported.
     @discardableResult

@@ -54,6 +54,14 @@ public struct Replica: Sendable {
         return write(.assign(Assignment(key: key, value: value, supersedes: seen)), wallMillis: wallMillis)
     }
 
+    /// Sets the clock past every event this node wrote (its own heads), after loading
+    /// them from a store, so that its timestamps keep growing across process runs.
+    public mutating func resumeClock() {
+        for head in history.heads(of: node) {
+            if let event = history.event(head) { clock.resume(after: event.clock) }
+        }
+    }
+
     /// Takes one event from elsewhere (a peer, a bundle, the store).
     @discardableResult
     public mutating func receive(_ event: Event) -> Admission {

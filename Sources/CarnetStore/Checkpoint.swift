@@ -109,12 +109,12 @@ public enum Checkpoint {
     }
 
     /// Reads `directory/checkpoint`.
-    public static func read(directory: String) throws(Problem) -> Contents {
+    public static func read(directory: String, storage: any Storage = PosixStorage()) throws(Problem) -> Contents {
         let path = directory + "/" + fileName
-        guard Directory.exists(path) else { throw .missing }
+        guard storage.exists(path) else { throw .missing }
         let bytes: [UInt8]
         do {
-            bytes = try File(path: path).readAll()
+            bytes = try storage.open(path).readAll()
         } catch {
             throw .damaged("\(error)")
         }
@@ -122,9 +122,10 @@ public enum Checkpoint {
     }
 
     /// Replaces `directory/checkpoint` atomically.
-    public static func write(_ events: [Event], stamp: LogStamp, directory: String) throws(StoreError) {
+    public static func write(_ events: [Event], stamp: LogStamp, directory: String,
+                             storage: any Storage = PosixStorage()) throws(StoreError) {
         do {
-            try Directory.writeAtomically(encode(events, stamp: stamp), to: directory + "/" + fileName, in: directory)
+            try storage.writeAtomically(encode(events, stamp: stamp), to: directory + "/" + fileName, in: directory)
         } catch {
             throw .checkpointFailed(error)
         }

@@ -29,11 +29,13 @@ public struct RecoveryReport: Sendable, Equatable {
 ///
 /// An append is acknowledged only after its bytes and the file are fsynced. After any
 /// failed write or fsync the log refuses further appends (a later fsync could "succeed"
-/// on lost data): the caller reopens it, and recovery cuts whatever partial record the
-/// failure left.
+/// on lost data) and cuts the record it was writing: the caller reopens it, and recovery
+/// cuts whatever partial record a crash left.
+///
+/// All I/O goes through a `Storage` (the real disk unless a test passes a simulated one).
 public struct EventLog: ~Copyable {
     public let path: String
-    private let file: File
+    private let file: any StorageFile
     /// The state of the file this log has read or written: its sound size and last record.
     public private(set) var stamp: LogStamp
     private var end: Int {
@@ -41,6 +43,9 @@ public struct EventLog: ~Copyable {
         set { stamp.size = newValue }
     }
     private var failed = false
+    /// Set when a failed append could not even cut its own unacknowledged bytes: then what
+    /// lies past `end` is unknown, and reading it (`refresh`) is refused too.
+    private var tailUnknown = false
     /// The events read at open, in log order.
     public private(set) var recovered: [Event]
     public let report: RecoveryReport
@@ -54,12 +59,15 @@ public struct EventLog: ~Copyable {
     /// With `checkpoint`, the stamp of a checkpoint the caller holds, and when the log
     /// still begins with that state, only the records after it are read (`recovered`
     /// holds just those); otherwise the whole log is read and `report.resumedAt` is nil.
-    public init(directory: String, resumingAt checkpoint: LogStamp? = nil) throws(StoreError) {
+    ///
+    /// `storage` is the disk (the real one unless a test simulates one).
+    public init(directory: String, resumingAt checkpoint: LogStamp? = nil,
+                storage: any Storage = PosixStorage()) throws(StoreError) {
         let path = directory + "/" + Self.fileName
-        let existed = Directory.exists(path)
-        let handle: File
+        let existed = storage.exists(path)
+        let handle: any StorageFile
         do {
-            handle = try File(path: path, create: true)
+            handle = try storage.open(path, create: true, truncate: false)
         } catch {
             throw .system(error)
         }
@@ -83,7 +91,7 @@ public struct EventLog: ~Copyable {
             stamp = checkpoint
             report.resumedAt = checkpoint.size
         } else {
-            bytes = try Self.readWithHeader(handle, directory: directory)
+            bytes = try Self.readWithHeader(handle, directory: directory, storage: storage)
             base = 0
         }
         let scan = LogScanner.scan(bytes, from: base == 0 ? LogFormat.headerSize : 0)
@@ -108,7 +116,7 @@ public struct EventLog: ~Copyable {
     }
 
     /// Takes the log's lock; a lock held past its timeout is another process stuck mid-write.
-    static func lock(_ file: borrowing File) throws(StoreError) {
+    static func lock(_ file: any StorageFile) throws(StoreError) {
         do {
             try file.lockExclusive()
         } catch {
@@ -118,7 +126,7 @@ public struct EventLog: ~Copyable {
 
     /// Cuts a torn tail, or refuses when sound records follow the damage (then it is not a
     /// tail but damage in the middle, which is reported and left untouched).
-    private static func cutTornTail(_ file: borrowing File, bytes: [UInt8], damage: LogScanner.Damage,
+    private static func cutTornTail(_ file: any StorageFile, bytes: [UInt8], damage: LogScanner.Damage,
                                     intact: LogScanner.Result, base: Int = 0) throws(StoreError) {
         guard !LogScanner.hasValidRecord(bytes, after: damage.offset) else {
             throw .corrupt(path: file.path, offset: base + damage.offset, reason: damage.reason,
@@ -134,15 +142,27 @@ public struct EventLog: ~Copyable {
 
     /// The file's bytes, after writing the header of a new (or torn-at-creation) file and
     /// checking the header of an existing one.
-    private static func readWithHeader(_ file: borrowing File, directory: String) throws(StoreError) -> [UInt8] {
+    private static func readWithHeader(_ file: any StorageFile, directory: String,
+                                       storage: any Storage) throws(StoreError) -> [UInt8] {
         var bytes: [UInt8]
         do {
             bytes = try file.readAll()
             if bytes.count < LogFormat.headerSize {
                 guard Array(LogFormat.header.prefix(bytes.count)) == bytes else { throw StoreError.notALog(path: file.path) }
-                try file.write(LogFormat.header, at: 0)
-                try file.sync()
-                try Directory.sync(directory)
+                do {
+                    try file.write(LogFormat.header, at: 0)
+                    try file.sync()
+                    try storage.syncDirectory(directory)
+                } catch {
+                    // A header whose write or fsync failed can be readable and yet never
+                    // reach the disk (nor the file's name, if the directory's fsync
+                    // failed). Left in place, the next opening would take it as written
+                    // and never write or sync it again: the first record would then land
+                    // after 16 bytes the disk never got. Cut back to nothing, the next
+                    // opening writes and syncs it all anew.
+                    try? file.truncate(to: 0)
+                    throw error
+                }
                 bytes = LogFormat.header
             }
         } catch let error as SystemError {
@@ -218,7 +238,9 @@ public struct EventLog: ~Copyable {
             try file.write(record, at: end)
             try file.sync()
         } catch {
+            // Fail-stop: never acknowledged, never retried; the caller reopens.
             failed = true
+            cutOwnUnacknowledgedBytes()
             throw .system(error)
         }
         stamp = LogStamp(size: end + record.count, lastRecordOffset: end,
@@ -226,9 +248,26 @@ public struct EventLog: ~Copyable {
         return events
     }
 
+    /// After a failed append, cuts what it wrote past `end`: under the lock those bytes are
+    /// its own record, never acknowledged. Without the cut, a record whose fsync failed
+    /// stays readable (the page cache still holds it) though the disk may never get it: the
+    /// next writer would take it as sound and append after it, and a power loss would then
+    /// leave a hole in the middle of the log, before acknowledged records. Best effort and
+    /// not synced: the next append's fsync makes the cut durable with its record, and
+    /// recovery cuts whatever a crash leaves of an unfinished record.
+    private mutating func cutOwnUnacknowledgedBytes() {
+        do {
+            try file.truncate(to: end)
+        } catch {
+            tailUnknown = true
+        }
+    }
+
     /// The events other writers appended since this log last looked (a running server
-    /// calls it to see what the CLI wrote).
+    /// calls it to see what the CLI wrote). Refused after a failed append that could not
+    /// cut its own bytes: they would read as another writer's record.
     public mutating func refresh() throws(StoreError) -> [Event] {
+        guard !tailUnknown else { throw .needsReopen(path: path) }
         try Self.lock(file)
         defer { file.unlock() }
         return try readNewRecordsLocked()
@@ -247,7 +286,14 @@ public struct EventLog: ~Copyable {
         }
         let scan = LogScanner.scan(tail, from: 0)
         if let damage = scan.damage {
-            try Self.cutTornTail(file, bytes: tail, damage: damage, intact: scan, base: end)
+            do {
+                try Self.cutTornTail(file, bytes: tail, damage: damage, intact: scan, base: end)
+            } catch {
+                // A failed truncate or fsync of the cut is a failed write like any other:
+                // this log appends no more until reopened.
+                if case .system = error { failed = true }
+                throw error
+            }
         }
         if let last = scan.lastRecord {
             stamp.lastRecordOffset = end + last.offset

@@ -26,7 +26,7 @@ public struct LogStamp: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "log size \(size), last record at \(lastRecordOffset)" }
 
     /// True when `file` (the log) still holds the stamped state as its prefix.
-    func isPrefix(of file: borrowing File) -> Bool {
+    func isPrefix(of file: any StorageFile) -> Bool {
         guard let size = try? file.size(), size >= self.size else { return false }
         guard lastRecordOffset > 0 else { return self.size == LogFormat.headerSize }
         guard lastRecordOffset + LogFormat.recordHeaderSize <= self.size,

@@ -26,11 +26,11 @@ public struct LogVerification: Sendable, Equatable {
 extension EventLog {
     /// Checks `directory/events.log` without changing it: framing and checksums of every
     /// record, decoding, and the hash chains of the events they hold.
-    public static func verify(directory: String) throws(StoreError) -> LogVerification {
+    public static func verify(directory: String, storage: any Storage = PosixStorage()) throws(StoreError) -> LogVerification {
         let path = directory + "/" + fileName
         let bytes: [UInt8]
         do {
-            bytes = try File(path: path).readAll()
+            bytes = try storage.open(path).readAll()
         } catch {
             throw .system(error)
         }

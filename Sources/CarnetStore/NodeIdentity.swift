@@ -52,29 +52,29 @@ public struct NodeIdentity: Equatable, Sendable {
         self.init(node: node, ledger: ledger, label: values["label"] ?? "", home: Home(device: device, inode: inode))
     }
 
-    public static func load(directory: String) throws(StoreError) -> NodeIdentity {
+    public static func load(directory: String, storage: any Storage = PosixStorage()) throws(StoreError) -> NodeIdentity {
         let path = directory + "/" + fileName
-        guard Directory.exists(path) else { throw .notANode(directory: directory) }
+        guard storage.exists(path) else { throw .notANode(directory: directory) }
         let bytes: [UInt8]
         do {
-            bytes = try File(path: path).readAll()
+            bytes = try storage.open(path).readAll()
         } catch {
             throw .system(error)
         }
         return try NodeIdentity(parsing: String(decoding: bytes, as: UTF8.self), path: path)
     }
 
-    func save(directory: String) throws(StoreError) {
+    func save(directory: String, storage: any Storage) throws(StoreError) {
         do {
-            try Directory.writeAtomically(Array(text.utf8), to: directory + "/" + Self.fileName, in: directory)
+            try storage.writeAtomically(Array(text.utf8), to: directory + "/" + Self.fileName, in: directory)
         } catch {
             throw .system(error)
         }
     }
 
-    static func currentHome(of directory: String) throws(StoreError) -> Home {
+    static func currentHome(of directory: String, storage: any Storage) throws(StoreError) -> Home {
         do {
-            let (device, inode) = try Directory.identity(directory)
+            let (device, inode) = try storage.identity(of: directory)
             return Home(device: device, inode: inode)
         } catch {
             throw .system(error)

@@ -13,6 +13,8 @@ public struct NodeStore: ~Copyable {
     public private(set) var replica: Replica
     private var log: EventLog
     private let freshNodeID: () -> NodeID
+    /// The disk: the real one unless a test simulates one.
+    private let storage: any Storage
     public let opening: OpeningReport
     /// Set once this store has continued under a new id because a sync showed its own
     /// history forked (a restore that kept the directory's inode, e.g. a disk image).
@@ -39,33 +41,46 @@ public struct NodeStore: ~Copyable {
     }
 
     /// Creates a node in an empty (or new) directory.
-    public static func create(directory: String, ledger: String, label: String, node: NodeID) throws(StoreError) {
+    public static func create(directory: String, ledger: String, label: String, node: NodeID,
+                              storage: any Storage = PosixStorage()) throws(StoreError) {
         for text in [ledger, label] where text.contains("\n") || text.contains("\r") {
             throw .badIdentity(path: directory, reason: "names cannot contain line breaks")
         }
         do {
-            try Directory.create(directory)
+            try storage.createDirectory(directory)
         } catch {
             throw .system(error)
         }
-        guard !Directory.exists(directory + "/" + NodeIdentity.fileName) else { throw .alreadyANode(directory: directory) }
-        let identity = NodeIdentity(node: node, ledger: ledger, label: label, home: try NodeIdentity.currentHome(of: directory))
-        _ = try EventLog(directory: directory)
-        try identity.save(directory: directory)
+        guard !storage.exists(directory + "/" + NodeIdentity.fileName) else { throw .alreadyANode(directory: directory) }
+        let home = try NodeIdentity.currentHome(of: directory, storage: storage)
+        let identity = NodeIdentity(node: node, ledger: ledger, label: label, home: home)
+        _ = try EventLog(directory: directory, storage: storage)
+        do {
+            try identity.save(directory: directory, storage: storage)
+        } catch {
+            // The rename may have happened and its directory fsync failed: the file is
+            // there to see but maybe not on disk. Left in place, `create` again would say
+            // "already a node" and nothing would ever make the name durable. Remove it, so
+            // that creating again does it all anew.
+            storage.remove(directory + "/" + NodeIdentity.fileName)
+            throw error
+        }
     }
 
     /// Opens the node in `directory`. `wallMillis` and `freshNodeID` are inputs so that a
     /// relocation or fork can be handled deterministically in tests.
-    public init(directory: String, wallMillis: UInt64, freshNodeID: @escaping () -> NodeID) throws(StoreError) {
-        var identity = try NodeIdentity.load(directory: directory)
+    /// `storage` is the disk (the real one unless a test simulates one).
+    public init(directory: String, wallMillis: UInt64, storage: any Storage = PosixStorage(),
+                freshNodeID: @escaping () -> NodeID) throws(StoreError) {
+        var identity = try NodeIdentity.load(directory: directory, storage: storage)
         var checkpoint: Checkpoint.Contents?
         var checkpointProblem: String?
         do throws(Checkpoint.Problem) {
-            checkpoint = try Checkpoint.read(directory: directory)
+            checkpoint = try Checkpoint.read(directory: directory, storage: storage)
         } catch {
             checkpointProblem = error.description
         }
-        var log = try EventLog(directory: directory, resumingAt: checkpoint?.stamp)
+        var log = try EventLog(directory: directory, resumingAt: checkpoint?.stamp, storage: storage)
         var replica = Replica(node: identity.node)
         var checkpointEvents: Int?
         if let checkpoint, log.report.resumedAt != nil {
@@ -75,9 +90,10 @@ public struct NodeStore: ~Copyable {
             checkpointProblem = "checkpoint does not match the log (older copy, or the log was replaced)"
         }
         replica.receive(contentsOf: log.takeRecovered())
+        replica.resumeClock()
         var continuedFrom: NodeID?
         var reason: String?
-        let home = try NodeIdentity.currentHome(of: directory)
+        let home = try NodeIdentity.currentHome(of: directory, storage: storage)
         if home != identity.home {
             reason = "the directory was copied or restored (it is not where this node was created)"
         } else if replica.hasForkedItself {
@@ -86,9 +102,10 @@ public struct NodeStore: ~Copyable {
         if reason != nil {
             continuedFrom = identity.node
             try Self.continueUnderNewID(&replica, &identity, &log, home: home, directory: directory,
-                                        node: freshNodeID(), wallMillis: wallMillis)
+                                        node: freshNodeID(), wallMillis: wallMillis, storage: storage)
         }
         self.freshNodeID = freshNodeID
+        self.storage = storage
         self.directory = directory
         self.identity = identity
         self.replica = replica
@@ -102,13 +119,13 @@ public struct NodeStore: ~Copyable {
     /// between the two leaves the old identity: the next open continues again, harmlessly.
     private static func continueUnderNewID(_ replica: inout Replica, _ identity: inout NodeIdentity, _ log: inout EventLog,
                                            home: NodeIdentity.Home, directory: String, node: NodeID,
-                                           wallMillis: UInt64) throws(StoreError) {
+                                           wallMillis: UInt64, storage: any Storage) throws(StoreError) {
         let next = replica.continuing(as: node, wallMillis: wallMillis)
         try log.append(next.history.events(of: node))
         replica = next
         identity.node = node
         identity.home = home
-        try identity.save(directory: directory)
+        try identity.save(directory: directory, storage: storage)
     }
 
     /// Records a local operation: durable when this returns. After a failure the store
@@ -155,7 +172,7 @@ public struct NodeStore: ~Copyable {
             // A peer holds a history of this node that this store lost: stop using the id.
             let previous = identity.node
             try Self.continueUnderNewID(&replica, &identity, &log, home: identity.home, directory: directory,
-                                        node: freshNodeID(), wallMillis: replica.clock.last.physical)
+                                        node: freshNodeID(), wallMillis: replica.clock.last.physical, storage: storage)
             continuedAfterSync = previous
         }
         return summary
@@ -178,9 +195,10 @@ public struct NodeStore: ~Copyable {
         let events = replica.allEvents + replica.history.pendingEvents
         let stamp = log.stamp
         let directory = self.directory
+        let storage = self.storage
         let written = try log.withLockIfCurrent { (current: Bool) throws(StoreError) -> Bool in
             guard current else { return false }
-            try Checkpoint.write(events, stamp: stamp, directory: directory)
+            try Checkpoint.write(events, stamp: stamp, directory: directory, storage: storage)
             return true
         }
         if written { checkpointedEvents = events.count }
@@ -210,9 +228,10 @@ public struct NodeStore: ~Copyable {
         guard !log.needsReopen else { throw .needsReopen(path: log.path) }
         let summary = statusSummary(derived: derived)
         let directory = self.directory
+        let storage = self.storage
         return try log.withLockIfCurrent { (current: Bool) throws(StoreError) -> Bool in
             guard current else { return false }
-            try summary.write(directory: directory)
+            try summary.write(directory: directory, storage: storage)
             return true
         }
     }

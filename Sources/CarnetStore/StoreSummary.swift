@@ -90,19 +90,19 @@ public struct StoreSummary: Sendable, Equatable {
 
     /// The status file of `directory` when it describes the log exactly as it is now; nil
     /// when it is missing, damaged, or the log has changed since (then open the store).
-    public static func current(directory: String) -> StoreSummary? {
-        guard let bytes = try? File(path: directory + "/" + fileName).readAll(),
+    public static func current(directory: String, storage: any Storage = PosixStorage()) -> StoreSummary? {
+        guard let bytes = try? storage.open(directory + "/" + fileName).readAll(),
               let summary = decode(bytes),
-              let log = try? File(path: directory + "/" + EventLog.fileName),
+              let log = try? storage.open(directory + "/" + EventLog.fileName),
               let size = try? log.size(), size == summary.stamp.size,
               summary.stamp.isPrefix(of: log) else { return nil }
         return summary
     }
 
     /// Replaces the status file atomically.
-    func write(directory: String) throws(StoreError) {
+    func write(directory: String, storage: any Storage) throws(StoreError) {
         do {
-            try Directory.writeAtomically(encode(), to: directory + "/" + Self.fileName, in: directory)
+            try storage.writeAtomically(encode(), to: directory + "/" + Self.fileName, in: directory)
         } catch {
             throw .checkpointFailed(error)
         }

@@ -2,7 +2,10 @@
 /// full disk, an I/O error, a short write, an interrupted call) runs without a broken disk.
 ///
 /// Off unless a test installs a rule; a rule matches an operation on paths ending with a
-/// suffix, skips its first `after` matches, then fires `times` times.
+/// suffix, skips its first `after` matches, then fires `times` times. A write rule with
+/// `afterBytes` lets that many bytes through first (the write that crosses the limit is cut
+/// short there), like a disk that fills up. `CARNET_FAULTS` installs rules in a whole
+/// process (see `FaultSpec`).
 public enum FaultInjection {
     public enum Operation: String, Sendable {
         case write, fsync, open, rename, truncate
@@ -24,13 +27,17 @@ public enum FaultInjection {
         public var after: Int
         public var times: Int
         public var effect: Effect
+        /// For writes: bytes let through before the rule starts firing.
+        public var afterBytes: Int?
 
-        public init(_ operation: Operation, pathSuffix: String = "", after: Int = 0, times: Int = 1, effect: Effect) {
+        public init(_ operation: Operation, pathSuffix: String = "", after: Int = 0, times: Int = 1, effect: Effect,
+                    afterBytes: Int? = nil) {
             self.operation = operation
             self.pathSuffix = pathSuffix
             self.after = after
             self.times = times
             self.effect = effect
+            self.afterBytes = afterBytes
         }
     }
 
@@ -45,8 +52,14 @@ public enum FaultInjection {
         return try body()
     }
 
-    static func effect(for operation: Operation, path: String) -> Effect? {
-        registry.effect(for: operation, path: path)
+    /// Adds rules for the rest of the process (`CARNET_FAULTS`, test equipment).
+    public static func install(_ rules: [Rule]) {
+        _ = registry.add(rules)
+    }
+
+    /// What the next call does. `length` is the size of a write, for byte-limited rules.
+    static func effect(for operation: Operation, path: String, length: Int = 0) -> Effect? {
+        registry.effect(for: operation, path: path, length: length)
     }
 
     /// `@unchecked Sendable` is sound: every access to `rules` happens under `lock`.
@@ -67,10 +80,18 @@ public enum FaultInjection {
             lock.withLock { rules.removeAll { $0.token == token } }
         }
 
-        func effect(for operation: Operation, path: String) -> Effect? {
+        func effect(for operation: Operation, path: String, length: Int) -> Effect? {
             lock.withLock {
                 guard !rules.isEmpty else { return nil }
                 for index in rules.indices where rules[index].rule.operation == operation && path.hasSuffix(rules[index].rule.pathSuffix) {
+                    if let room = rules[index].rule.afterBytes, room > 0 {
+                        // Room left on the "disk": this write goes through, cut short
+                        // where the room ends.
+                        let allowed = min(room, max(length, 1))
+                        rules[index].rule.afterBytes = room - allowed
+                        if allowed < length { return .shortWrite(allowed) }
+                        continue
+                    }
                     if rules[index].rule.after > 0 {
                         rules[index].rule.after -= 1
                         continue

@@ -7,7 +7,10 @@ import Glibc
 /// Every call checks `FaultInjection` first, retries on `EINTR`, and turns failures into a
 /// `SystemError` naming the file. Writes loop until every byte is written: a short write
 /// is not an error, and stopping early would leave a hole in the log.
-public struct File: ~Copyable {
+///
+/// `Sendable`: its state is a path and a descriptor, both immutable, and the calls it makes
+/// (`pread`, `pwrite`, `fsync`, `flock`) are safe from any thread.
+public struct File: ~Copyable, Sendable {
     public let path: String
     private let descriptor: Int32
 
@@ -54,8 +57,16 @@ public struct File: ~Copyable {
     public func write(_ bytes: [UInt8], at offset: Int) throws(SystemError) {
         var done = 0
         while done < bytes.count {
-            var length = bytes.count - done
-            switch FaultInjection.effect(for: .write, path: path) {
+            done += try writeOnce(bytes[done...], at: offset + done)
+        }
+    }
+
+    /// One `pwrite` of a prefix of `bytes` (retried on `EINTR`): returns how many bytes it
+    /// wrote, at least 1, possibly fewer than asked (a short write, which callers loop over).
+    public func writeOnce(_ bytes: ArraySlice<UInt8>, at offset: Int) throws(SystemError) -> Int {
+        var length = bytes.count
+        while true {
+            switch FaultInjection.effect(for: .write, path: path, length: length) {
             case .fail(EINTR)?: continue  // an interrupted call is retried, as below
             case let .fail(code)?: throw SystemError("write", path: path, errno: code)
             case let .shortWrite(limit)?: length = min(length, max(1, limit))
@@ -64,12 +75,13 @@ public struct File: ~Copyable {
                 usleep(microseconds)
             case nil: break
             }
-            let count = bytes.withUnsafeBytes { buffer in
-                retryingInterrupts { pwrite(descriptor, buffer.baseAddress! + done, length, off_t(offset + done)) }
-            }
-            guard count > 0 else { throw SystemError("write", path: path, errno: count == 0 ? EIO : errno) }
-            done += count
+            break
         }
+        let count = bytes.withUnsafeBytes { buffer in
+            retryingInterrupts { pwrite(descriptor, buffer.baseAddress!, length, off_t(offset)) }
+        }
+        guard count > 0 else { throw SystemError("write", path: path, errno: count == 0 ? EIO : errno) }
+        return count
     }
 
     /// Makes written bytes durable. After a failure the file's state is unknown (a later
@@ -167,18 +179,7 @@ public enum Directory {
     /// Writes a small file atomically: a temporary file, fsync, rename over the old one,
     /// fsync of the directory. A crash leaves either the old content or the new.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, in directory: String) throws(SystemError) {
-        let temporary = temporaryPath(for: path)
-        do {
-            let file = try File(path: temporary, create: true, truncate: true)
-            try file.write(bytes, at: 0)
-            try file.sync()
-            try rename(temporary, to: path)
-        } catch {
-            // Leave no half-written temporary behind (a full disk stays no fuller).
-            unlink(temporary)
-            throw error
-        }
-        try sync(directory)
+        try PosixStorage().writeAtomically(bytes, to: path, in: directory)
     }
 
     /// Creates a directory (mode 0700) and any missing parents, like `mkdir -p`.
