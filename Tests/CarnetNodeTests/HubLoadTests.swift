@@ -7,14 +7,12 @@ import Testing
 
 /// RELIABILITY.md T7, the PR version: 20 farms hold live sessions with one hub's server
 /// and write as they go; every event reaches every farm through the hub, no session ends
-/// in error, and the descriptors go back to where they were. (The 200-peer, 10-minute
-/// soak is `carnet-bench --load 200 --minutes 10`, in BENCHMARKS.md.)
+/// in error, and the hub's counters show every session closed. (Descriptors are checked
+/// where they can be: on the `carnet serve` process of the 200-peer, 10-minute soak,
+/// `carnet-bench --load 200 --minutes 10`, and of HostileTableTests; in this process other
+/// suites open and close files at the same time.)
 @Suite(.serialized)
 struct HubLoadTests {
-    static func openDescriptors() -> Int {
-        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
-    }
-
     /// Live sessions' outcomes, from their threads.
     final class Outcomes: @unchecked Sendable {
         // `@unchecked Sendable`: every property is only touched under `lock`.
@@ -49,7 +47,6 @@ struct HubLoadTests {
         let address = server.address
 
         let stores = try farms.map { try $0.open() }
-        let baseline = Self.openDescriptors()  // stores and listener open; no session yet
         let outcomes = Outcomes()
         let group = DispatchGroup()
         for store in stores {
@@ -82,12 +79,6 @@ struct HubLoadTests {
         let held = stores.map { $0.summary.versionVector.total }
         outcomes.stopAll()
         group.wait()
-        var after = Self.openDescriptors()
-        let closing = Date().addingTimeInterval(5)
-        while abs(after - baseline) > 5, Date() < closing {  // the hub's side closes on its own threads
-            Thread.sleep(forTimeInterval: 0.1)
-            after = Self.openDescriptors()
-        }
         server.stop()
 
         #expect(held.allSatisfy { $0 == target }, "every farm holds all \(target) events: \(held)")
@@ -95,6 +86,5 @@ struct HubLoadTests {
         let counters = try #require(ServerCounters.load(directory: hub.directory))
         #expect(counters.sessionsStarted == 20 && counters.openSessions == 0 && counters.eventsReceivedNew == target,
                 "\(counters)")
-        #expect(abs(after - baseline) <= 5, "descriptors: \(baseline) before the sessions, \(after) after")
     }
 }
