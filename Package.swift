@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "CarnetNet", targets: ["CarnetNet"]),
         .library(name: "CarnetNode", targets: ["CarnetNode"]),
         .library(name: "CarnetLinkSim", targets: ["CarnetLinkSim"]),
+        // For tools/fuzz, the libFuzzer package: the fuzz targets' one-input functions.
+        .library(name: "CarnetFuzzTargets", targets: ["CarnetFuzzTargets"]),
     ],
     targets: [
         // Pure layers: standard library only, no Foundation, no Glibc, no async.
@@ -67,6 +69,10 @@ let package = Package(
             dependencies: ["CarnetCore", "CarnetWire", "CarnetSystem", "CarnetStore", "CarnetTestKit", "carnet-crash-child"]
         ),
         .testTarget(name: "CarnetNetTests", dependencies: ["CarnetNet", "CarnetSystem"]),
+        // Test equipment: the fuzz targets' one-input functions, shared by tools/fuzz (libFuzzer)
+        // and the replay test (corpora, crashers and seeded mutations inside `swift test`).
+        .target(name: "CarnetFuzzTargets", dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetStore", "CarnetSystem"]),
+        .testTarget(name: "CarnetFuzzReplayTests", dependencies: ["CarnetFuzzTargets", "CarnetTestKit"]),
         .testTarget(
             name: "CarnetNodeTests",
             dependencies: ["CarnetCore", "CarnetLedger", "CarnetSync", "CarnetStore", "CarnetNet", "CarnetNode", "CarnetTestKit", "CarnetLinkSim"]
