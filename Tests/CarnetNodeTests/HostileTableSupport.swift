@@ -1,0 +1,494 @@
+import CarnetCore
+import CarnetNet
+import CarnetSync
+import CarnetWire
+import Foundation
+import Glibc
+import Testing
+
+// Equipment for HostileTableTests: the real `carnet` binary (a `serve` and one-shot
+// commands), raw TCP probes, and a scripted peer that runs the real session state machine
+// with the ledger secret so that a test can get past authentication and then misbehave.
+
+/// The built `carnet` executable (found as the CLI tests find it: the test bundle sits in
+/// the build folder beside it).
+enum CarnetBinary {
+    struct Run: Sendable {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func url() throws -> URL {
+        let folder = Bundle.main.bundleURL.deletingLastPathComponent()
+        let candidates = [folder.appendingPathComponent("carnet"), Bundle.main.bundleURL.appendingPathComponent("carnet")]
+        return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
+                            "carnet not built next to the tests (looked in \(folder.path)); build with --build-tests")
+    }
+
+    static var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = "1"
+        environment["CARNET_DIR"] = nil
+        environment["CARNET_FAULTS"] = nil
+        return environment
+    }
+
+    static func run(_ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = try url()
+        process.arguments = arguments
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+/// A running `carnet serve` on 127.0.0.1 (port chosen by the system), its stderr in a file
+/// that tests read as it grows.
+final class ServeProcess {
+    let directory: String
+    let logPath: String
+    private let process = Process()
+    private let stdout = Pipe()
+    private(set) var port: UInt16 = 0
+
+    init(directory: String, logPath: String) {
+        self.directory = directory
+        self.logPath = logPath
+    }
+
+    func start(peers: [String] = []) throws {
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.executableURL = try CarnetBinary.url()
+        process.arguments = ["--dir", directory, "serve", "--listen", "127.0.0.1:0", "--interval", "3600"]
+            + peers.flatMap { ["--peer", $0] }
+        process.environment = CarnetBinary.environment
+        process.standardOutput = stdout
+        process.standardError = log
+        try process.run()
+        try? log.close()
+        var buffer = Data()
+        while !buffer.contains(UInt8(ascii: "\n")) {
+            let chunk = stdout.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+        }
+        let line = String(decoding: buffer, as: UTF8.self)
+        guard let colon = line.lastIndex(of: ":"), let port = UInt16(line[line.index(after: colon)...].prefix { $0.isNumber }) else {
+            throw Failure("serve did not say where it listens: \(line)")
+        }
+        self.port = port
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+
+    /// SIGTERM, then the exit status.
+    func stop() -> Int32 {
+        guard process.isRunning else { return process.terminationStatus }
+        kill(pid, SIGTERM)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// For clean-up after a failed test: no waiting for a hung server.
+    func kill9() {
+        if process.isRunning { kill(pid, SIGKILL) }
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    var logLines: [String] { log.split(separator: "\n").map(String.init) }
+
+    /// Entries in /proc/<pid>/fd.
+    var openDescriptors: Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1 }
+
+    /// A figure of /proc/<pid>/status in KiB: "VmRSS" (now) or "VmHWM" (peak).
+    func memoryKiB(_ field: String) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return -1 }
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? -1
+        }
+        return -1
+    }
+}
+
+struct Failure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// What `carnet status --json` says about a node and the server running on it.
+struct NodeFigures {
+    var digest = ""
+    var events = 0
+    var forks = 0
+    var pending = 0
+    var versionVector: [String: Int] = [:]
+    var server = ServerFigures()
+
+    struct ServerFigures: Equatable {
+        var running = false
+        var started = 0
+        var completed = 0
+        var failed = 0
+        var open = 0
+        var busy = 0
+        var authenticationFailures = 0
+        var failures: [String: Int] = [:]
+
+        func failures(_ code: String) -> Int { failures[code] ?? 0 }
+    }
+
+    static func read(_ directory: String) throws -> NodeFigures {
+        let run = try CarnetBinary.run(["--dir", directory, "status", "--json"])
+        guard run.status == 0, let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any] else {
+            throw Failure("status --json failed (\(run.status)): \(run.stderr)")
+        }
+        var figures = NodeFigures()
+        figures.digest = object["digest"] as? String ?? "?"
+        figures.events = object["events"] as? Int ?? -1
+        figures.forks = object["forks"] as? Int ?? -1
+        figures.pending = object["pending"] as? Int ?? -1
+        figures.versionVector = object["versionVector"] as? [String: Int] ?? [:]
+        if let server = object["server"] as? [String: Any] {
+            let sessions = server["sessions"] as? [String: Any] ?? [:]
+            figures.server.running = server["running"] as? Bool ?? false
+            figures.server.started = sessions["started"] as? Int ?? 0
+            figures.server.completed = sessions["completed"] as? Int ?? 0
+            figures.server.failed = sessions["failed"] as? Int ?? 0
+            figures.server.open = sessions["open"] as? Int ?? 0
+            figures.server.busy = server["busyRefusals"] as? Int ?? 0
+            figures.server.authenticationFailures = server["authenticationFailures"] as? Int ?? 0
+            figures.server.failures = server["failures"] as? [String: Int] ?? [:]
+        }
+        return figures
+    }
+}
+
+/// A plain TCP client for bytes no Carnet node would send.
+struct RawProbe: Sendable {
+    let connection: TCPConnection
+
+    static func connect(port: UInt16) throws -> RawProbe {
+        RawProbe(connection: try TCPConnection.connect(to: SocketAddress(host: "127.0.0.1", port: port), timeout: .seconds(5)))
+    }
+
+    var localPort: UInt16 { connection.localPort }
+
+    /// False when the server had already closed (or reset) the connection.
+    @discardableResult
+    func send(_ bytes: [UInt8]) -> Bool {
+        (try? connection.send(bytes, timeout: .seconds(3))) != nil
+    }
+
+    func hangUp() { connection.shutdownWrite() }
+    func close() { connection.close() }
+
+    /// Exactly `count` bytes (fewer if the server closes or `timeout` passes).
+    func receive(_ count: Int, timeout: Duration = .seconds(5)) -> [UInt8] {
+        var bytes: [UInt8] = []
+        let deadline = ContinuousClock.now + timeout
+        while bytes.count < count {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero, let chunk = try? connection.receive(maxBytes: count - bytes.count, timeout: left), !chunk.isEmpty else { break }
+            bytes += chunk
+        }
+        return bytes
+    }
+
+    /// Everything the server sends until it closes (EOF or reset) or `timeout` passes; and
+    /// when it closed, as a time since `since` (nil: still open at the timeout).
+    func readUntilClosed(since: ContinuousClock.Instant, timeout: Duration = .seconds(5)) -> (bytes: [UInt8], closedAfter: Duration?) {
+        var bytes: [UInt8] = []
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return (bytes, nil) }
+            do {
+                let chunk = try connection.receive(maxBytes: 1 << 16, timeout: left)
+                if chunk.isEmpty { return (bytes, ContinuousClock.now - since) }
+                bytes += chunk
+            } catch {
+                if case .timedOut = error { return (bytes, nil) }
+                return (bytes, ContinuousClock.now - since)  // reset: closed too
+            }
+        }
+    }
+}
+
+/// Frames: a dialer HELLO, the unauthenticated ERRORs in a server's stream.
+enum Wire {
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
+    static func hello(role: SessionRole = .dialer, nonce: [UInt8] = randomBytes(32)) -> [UInt8] {
+        Frame(type: .hello, payload: SessionMessage.hello(HelloMessage(role: role, nonce: nonce)).body).encoded
+    }
+
+    static func be32(_ value: UInt32) -> [UInt8] {
+        [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
+    }
+
+    /// The nonce of the HELLO at the start of `stream`.
+    static func nonce(ofHelloIn stream: [UInt8]) -> [UInt8]? {
+        stream.count >= HelloMessage.frameLength + 4 ? Array(stream[14..<46]) : nil
+    }
+
+    /// The ERROR frames (without MAC) of a stream that starts with a HELLO.
+    static func errors(in stream: [UInt8]) -> [ErrorMessage] {
+        var decoder = FrameDecoder()
+        decoder.feed(stream)
+        var errors: [ErrorMessage] = []
+        while let frame = try? decoder.next() {
+            if frame.type == .error, case let .error(error)? = try? SessionMessage.decode(type: .error, body: frame.payload) {
+                errors.append(error)
+            }
+        }
+        return errors
+    }
+
+    /// The frame types of a stream that starts with a HELLO.
+    static func types(in stream: [UInt8]) -> [FrameType] {
+        var decoder = FrameDecoder()
+        decoder.feed(stream)
+        var types: [FrameType] = []
+        while let frame = try? decoder.next() { types.append(frame.type) }
+        return types
+    }
+}
+
+/// One side of a session over a real connection, run by the real `CarnetSync.Session` with
+/// a secret the test chooses, whose outgoing frames a test can alter, replace, inject or
+/// cut. Driven from one thread.
+final class ScriptedPeer {
+    enum Step {
+        /// Send the frame as the session made it.
+        case pass
+        /// Send these bytes instead (the moment is recorded as the tampering).
+        case replace([[UInt8]])
+        /// Send these bytes, then half-close and send nothing more.
+        case hangUpAfter([UInt8])
+    }
+
+    let connection: TCPConnection
+    let role: SessionRole
+    let secret: [UInt8]
+    let nonce: [UInt8]
+    let label: String
+    private var session: Session
+    private let started = ContinuousClock.now
+    /// Events handed to the session the first time it asks what the peer lacks.
+    var offering: [Event] = []
+    private var offered = false
+    /// Called with each frame the session wants to send, numbered from 0 (the HELLO).
+    var tamper: (_ index: Int, _ frame: [UInt8], _ peer: ScriptedPeer) -> Step = { _, _, _ in .pass }
+    private(set) var produced = 0
+    private(set) var received: [UInt8] = []
+    private(set) var sent: [UInt8] = []
+    private(set) var end: SessionEnd?
+    /// New events per acknowledged batch.
+    private(set) var acknowledged: [UInt64] = []
+    private(set) var refusals: [String] = []
+    private(set) var identified: SummaryMessage?
+    private(set) var tamperedAt: ContinuousClock.Instant?
+    private(set) var sentAt: [Int: ContinuousClock.Instant] = [:]
+    private(set) var closedAt: ContinuousClock.Instant?
+    private var hungUp = false
+
+    init(connection: TCPConnection, role: SessionRole = .dialer, secret: [UInt8], ledger: String, label: String) {
+        self.connection = connection
+        self.role = role
+        self.secret = secret
+        self.label = label
+        var generator = SystemRandomNumberGenerator()
+        nonce = (0..<HelloMessage.nonceLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let local = SummaryMessage(live: false, node: NodeID(using: &generator), ledger: ledger, label: label,
+                                   summary: CompactSummary(entries: []))
+        session = Session(role: role, secret: secret, nonce: nonce, local: local)
+    }
+
+    static func dial(port: UInt16, secret: [UInt8], ledger: String, label: String) throws -> ScriptedPeer {
+        let connection = try TCPConnection.connect(to: SocketAddress(host: "127.0.0.1", port: port), timeout: .seconds(5))
+        return ScriptedPeer(connection: connection, secret: secret, ledger: ledger, label: label)
+    }
+
+    var localPort: UInt16 { connection.localPort }
+    var peerNonce: [UInt8]? { Wire.nonce(ofHelloIn: received) }
+    private var now: Duration { ContinuousClock.now - started }
+
+    /// The ERRORs the peer sent, read off the raw stream (under MAC or not): the session
+    /// itself may have finished before one arrived.
+    var errorsReceived: [ErrorMessage] {
+        var decoder = FrameDecoder()
+        decoder.feed(received)
+        var errors: [ErrorMessage] = []
+        while let frame = try? decoder.next() {
+            guard frame.type == .error else { continue }
+            for body in [frame.payload, Array(frame.payload.dropLast(FrameLimits.macLength))] {
+                if case let .error(error)? = try? SessionMessage.decode(type: .error, body: body) {
+                    errors.append(error)
+                    break
+                }
+            }
+        }
+        return errors
+    }
+
+    /// How long after the tampering (or after frame `index` went out) the server closed.
+    var closedAfterTampering: Duration? {
+        guard let tamperedAt, let closedAt else { return nil }
+        return closedAt - tamperedAt
+    }
+
+    func closedAfter(frame index: Int) -> Duration? {
+        guard let sent = sentAt[index], let closedAt else { return nil }
+        return closedAt - sent
+    }
+
+    /// The code and message the session ended with (its own failure or the peer's ERROR).
+    var endCode: SessionErrorCode? {
+        switch end?.outcome {
+        case let .failed(code, _)?, let .closedByPeer(code, _)?: code
+        default: nil
+        }
+    }
+
+    var endMessage: String {
+        switch end?.outcome {
+        case let .failed(_, message)?, let .closedByPeer(_, message)?: message
+        default: ""
+        }
+    }
+
+    /// Runs the session until the peer closes the connection (or `timeout`).
+    func run(timeout: Duration = .seconds(10)) {
+        carryOut(session.start(now: now))
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { break }
+            let bytes: [UInt8]
+            do {
+                bytes = try connection.receive(maxBytes: 1 << 16, timeout: left)
+            } catch {
+                if case .timedOut = error { break }
+                closedAt = ContinuousClock.now
+                break
+            }
+            if bytes.isEmpty {
+                closedAt = ContinuousClock.now
+                if !session.isClosed { carryOut(session.peerClosed(now: now)) }
+                break
+            }
+            received += bytes
+            if !session.isClosed {
+                carryOut(session.receive(bytes, now: now))
+                if session.isClosed && !hungUp {
+                    hungUp = true
+                    connection.shutdownWrite()
+                }
+            }
+        }
+        connection.close()
+    }
+
+    /// A frame sealed as this side's session would seal it: MAC under this side's key with
+    /// frame counter `counter` (SPEC 8.2.4), any type byte.
+    func sealed(type: UInt8, body: [UInt8], counter: UInt64) -> [UInt8] {
+        let peer = peerNonce ?? []
+        let (dialerNonce, listenerNonce) = role == .dialer ? (nonce, peer) : (peer, nonce)
+        let key = HMACSHA256.authenticate(Array("carnet/1 key".utf8) + [role.rawValue] + dialerNonce + listenerNonce, key: secret).bytes
+        var hmac = HMACSHA256(key: key)
+        hmac.update((0..<8).map { UInt8(truncatingIfNeeded: counter >> (56 - 8 * UInt64($0))) })
+        hmac.update([type])
+        hmac.update(body)
+        let mac = Array(hmac.finalize().bytes.prefix(FrameLimits.macLength))
+        return Wire.be32(UInt32(1 + body.count + mac.count)) + [type] + body + mac
+    }
+
+    private func write(_ bytes: [UInt8], index: Int) {
+        sentAt[index] = ContinuousClock.now
+        sent += bytes
+        _ = try? connection.send(bytes, timeout: .seconds(3))
+    }
+
+    private func carryOut(_ directives: [SessionDirective]) {
+        var queue = directives[...]
+        while let directive = queue.popFirst() {
+            switch directive {
+            case let .send(frame):
+                let index = produced
+                produced += 1
+                guard !hungUp else { continue }
+                switch tamper(index, frame, self) {
+                case .pass:
+                    write(frame, index: index)
+                case let .replace(frames):
+                    tamperedAt = ContinuousClock.now
+                    for bytes in frames { write(bytes, index: index) }
+                case let .hangUpAfter(bytes):
+                    tamperedAt = ContinuousClock.now
+                    write(bytes, index: index)
+                    hungUp = true
+                    connection.shutdownWrite()
+                }
+            case let .persist(batch, _):
+                queue += session.persisted(batch: batch, newEvents: 0, now: now)
+            case .offerEventsMissing:
+                let events = offered ? [] : offering
+                offered = true
+                queue += session.offer(events, now: now)
+            case let .refuse(batch, reason):
+                queue += session.refuse(batch: batch, reason: reason, now: now)
+            case let .peerIdentified(peer):
+                identified = peer
+            case let .acknowledged(_, newEvents):
+                acknowledged.append(newEvents)
+            case let .refused(_, reason):
+                refusals.append(reason)
+            case .caughtUp:
+                break
+            case let .close(end):
+                self.end = end
+            }
+        }
+    }
+}
+
+/// Results gathered by background threads.
+final class Gathered<Value: Sendable>: @unchecked Sendable {
+    // `@unchecked Sendable` is sound: `values` is only touched under `lock`.
+    private let lock = NSLock()
+    private var values: [Value] = []
+    private let group = DispatchGroup()
+
+    /// Runs `body` on a thread of its own; its result is kept.
+    func spawn(_ body: @escaping @Sendable () -> Value) {
+        group.enter()
+        Thread { [self] in
+            let value = body()
+            lock.lock()
+            values.append(value)
+            lock.unlock()
+            group.leave()
+        }.start()
+    }
+
+    func wait() -> [Value] {
+        group.wait()
+        lock.lock()
+        defer { lock.unlock() }
+        return values
+    }
+}
