@@ -73,6 +73,11 @@ let package = Package(
         // and the replay test (corpora, crashers and seeded mutations inside `swift test`).
         .target(name: "CarnetFuzzTargets", dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetStore", "CarnetSystem"]),
         .testTarget(name: "CarnetFuzzReplayTests", dependencies: ["CarnetFuzzTargets", "CarnetTestKit"]),
+        // T2: deterministic simulation of 1 hub + K farms on a simulated network, in virtual time.
+        .testTarget(
+            name: "CarnetSimulationTests",
+            dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetTestKit"]
+        ),
         .testTarget(
             name: "CarnetNodeTests",
             dependencies: ["CarnetCore", "CarnetLedger", "CarnetSync", "CarnetStore", "CarnetNet", "CarnetNode", "CarnetTestKit", "CarnetLinkSim"]

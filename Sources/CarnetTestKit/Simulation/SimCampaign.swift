@@ -1,0 +1,134 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Many seeded runs in a row: the PR run, a replay, and the soak all go through here.
+///
+/// Environment (all optional):
+/// - `CARNET_SEED=s`: replay seed `s` alone, and print its full report.
+/// - `CARNET_SIM_SEEDS=n`: how many seeds (from `CARNET_SIM_FIRST`, default 1).
+/// - `CARNET_SIM_K=k` or `lo-hi`: farms per run; a range picks K from each seed.
+/// - `CARNET_SIM_HUBS=h` or `1-2`: hubs per run, likewise.
+/// - `CARNET_SIM_TRACE=1` (with `CARNET_SEED`): print the run's sessions and faults.
+/// - `CARNET_SIM_PROGRESS=n`: print a progress line every n seeds.
+/// - `CARNET_SIM_VERBOSE=1`: print each seed before it runs (to name a seed that crashes
+///   the process, which no test can report).
+public struct SimCampaign: Sendable {
+    public var seeds: Int
+    public var firstSeed: UInt64
+    public var farms: ClosedRange<Int>
+    public var hubs: ClosedRange<Int>
+    public var verbose: Bool
+    /// Print a progress line every this many seeds (0: never).
+    public var progressEvery = 0
+    /// True when `CARNET_SEED` asked for one seed.
+    public var isReplay: Bool
+
+    public init(seeds: Int, firstSeed: UInt64 = 1, farms: ClosedRange<Int> = 5...5, hubs: ClosedRange<Int> = 1...1,
+                verbose: Bool = false, isReplay: Bool = false) {
+        self.seeds = seeds
+        self.firstSeed = firstSeed
+        self.farms = farms
+        self.hubs = hubs
+        self.verbose = verbose
+        self.isReplay = isReplay
+    }
+
+    /// The campaign the environment asks for, `defaultSeeds` seeds of K = 5 and one hub
+    /// when it asks for nothing.
+    public static func fromEnvironment(defaultSeeds: Int) -> SimCampaign {
+        var campaign = SimCampaign(seeds: defaultSeeds)
+        if let text = environment("CARNET_SIM_SEEDS"), let count = Int(text), count >= 0 { campaign.seeds = count }
+        if let text = environment("CARNET_SIM_FIRST"), let first = UInt64(text) { campaign.firstSeed = first }
+        if let range = environment("CARNET_SIM_K").flatMap(Self.range), range.lowerBound >= 1 { campaign.farms = range }
+        if let range = environment("CARNET_SIM_HUBS").flatMap(Self.range), range.lowerBound >= 1, range.upperBound <= 2 {
+            campaign.hubs = range
+        }
+        campaign.verbose = environment("CARNET_SIM_VERBOSE") == "1"
+        if let text = environment("CARNET_SIM_PROGRESS"), let every = Int(text), every >= 0 { campaign.progressEvery = every }
+        if let text = environment("CARNET_SEED"), let seed = UInt64(text) {
+            campaign.firstSeed = seed
+            campaign.seeds = 1
+            campaign.isReplay = true
+        }
+        return campaign
+    }
+
+    /// "5" or "2-12".
+    static func range(_ text: String) -> ClosedRange<Int>? {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        if parts.count == 1 { return parts[0]...parts[0] }
+        if parts.count == 2, parts[0] <= parts[1] { return parts[0]...parts[1] }
+        return nil
+    }
+
+    /// The configuration of the run with `seed`: K and the hub count come from the seed
+    /// when they are ranges, so a printed seed with the same ranges replays.
+    public func configuration(seed: UInt64) -> SimConfiguration {
+        var mix = SplitMix64.stream(seed, 7)
+        let farms = self.farms.lowerBound + Int(mix.next() % UInt64(self.farms.count))
+        let hubs = self.hubs.lowerBound + Int(mix.next() % UInt64(self.hubs.count))
+        return SimConfiguration(seed: seed, farms: farms, hubs: hubs)
+    }
+
+    /// Runs every seed; calls `failed` with each failing outcome (and `passed` with each
+    /// passing one). Returns the totals.
+    public func run(failed: (SimOutcome) -> Void, passed: (SimOutcome) -> Void = { _ in }) -> SimCampaignSummary {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var summary = SimCampaignSummary()
+        for offset in 0..<seeds {
+            let seed = firstSeed &+ UInt64(offset)
+            let configuration = configuration(seed: seed)
+            if verbose { print("simulation: running \(configuration)") }
+            var simulation = Simulation(configuration: configuration, plan: .random(configuration))
+            simulation.tracing = isReplay && Self.environment("CARNET_SIM_TRACE") == "1"
+            let outcome = simulation.run()
+            summary.seeds += 1
+            summary.events += outcome.statistics.eventsAtEnd
+            summary.sessions += outcome.statistics.sessions
+            if !outcome.knownIssues.isEmpty { summary.knownIssues += 1 }
+            if outcome.passed {
+                passed(outcome)
+            } else {
+                summary.failures += 1
+                summary.failedSeeds.append(seed)
+                failed(outcome)
+            }
+            if progressEvery > 0 && summary.seeds % progressEvery == 0 {
+                print("simulation progress: \(summary.seeds)/\(seeds) seeds, \(summary.failures) failures, at seed \(seed)")
+            }
+        }
+        let elapsed = clock.now - start
+        summary.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return summary
+    }
+
+    private static func environment(_ name: String) -> String? {
+        guard let pointer = getenv(name) else { return nil }
+        return String(cString: pointer)
+    }
+}
+
+/// The totals of a campaign, and the one line the soak prints.
+public struct SimCampaignSummary: Sendable, CustomStringConvertible {
+    public var seeds = 0
+    public var failures = 0
+    public var failedSeeds: [UInt64] = []
+    /// Seeds that passed only because a known product issue explained a check's failure.
+    public var knownIssues = 0
+    public var events = 0
+    public var sessions = 0
+    public var seconds = 0.0
+
+    public var seedsPerSecond: Double { seconds > 0 ? Double(seeds) / seconds : 0 }
+
+    public var description: String {
+        let rate = (seedsPerSecond * 10).rounded() / 10
+        let time = (seconds * 10).rounded() / 10
+        return "simulation summary: seeds=\(seeds) failures=\(failures) knownIssues=\(knownIssues) events=\(events) sessions=\(sessions) "
+            + "seconds=\(time) seeds/s=\(rate)" + (failedSeeds.isEmpty ? "" : " failed seeds: \(failedSeeds.prefix(20))")
+    }
+}

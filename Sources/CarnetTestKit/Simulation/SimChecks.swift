@@ -1,0 +1,172 @@
+import CarnetCore
+import CarnetWire
+
+/// The invariants a run must end with (RELIABILITY.md 3.1), checked against what the
+/// simulation saw happen. Each failure names its invariant and what broke.
+enum SimChecks {
+    /// At most this many examples per kind of failure, so a report stays readable.
+    static let examples = 3
+
+    /// The failures, and the known product issues that explain a check's failure instead.
+    static func check(_ simulation: Simulation) -> (failures: [String], knownIssues: [String]) {
+        let replicas = simulation.nodes.map(\.replica)
+        let labels = simulation.nodes.map(\.label)
+        var failures: [String] = []
+        var knownIssues: [String] = []
+        failures += convergence(replicas, labels)
+        failures += acknowledgedWrites(replicas, labels, simulation.tracker)
+        failures += unexpectedEvents(replicas[0], labels[0], simulation.tracker)
+        failures += forks(replicas, labels, simulation.tracker)
+        if simulation.convergedAt != nil && simulation.reconnectedAt == nil {
+            switch bandwidth(simulation) {
+            case nil: break
+            case let .failure(text)?: failures.append(text)
+            case let .knownIssue(text)?: knownIssues.append(text)
+            }
+        }
+        return (failures, knownIssues)
+    }
+
+    /// I2: equal digests and version vectors everywhere, nothing left pending.
+    static func convergence(_ replicas: [Replica], _ labels: [String]) -> [String] {
+        var failures: [String] = []
+        let digests = replicas.map(\.digest)
+        if digests.contains(where: { $0 != digests[0] }) {
+            let shown = zip(labels, zip(digests, replicas)).map { "\($0.0)=\($0.1.0.short) (\($0.1.1.eventCount) events)" }
+            failures.append("I2: state digests differ: " + shown.joined(separator: ", "))
+        }
+        let vectors = replicas.map(\.versionVector)
+        if vectors.contains(where: { $0 != vectors[0] }) {
+            failures.append("I2: version vectors differ: " + zip(labels, vectors).map { "\($0.0)=\($0.1)" }.joined(separator: ", "))
+        }
+        for (label, replica) in zip(labels, replicas) where replica.history.pendingCount > 0 {
+            let waiting = replica.history.pendingEvents.prefix(examples).map { "\($0.id) after \($0.dot.seq - 1)#\($0.previous.short)" }
+            failures.append("I2: \(label) still holds \(replica.history.pendingCount) events waiting for a predecessor, e.g. \(waiting)")
+        }
+        return failures
+    }
+
+    /// I1: every acknowledged write is on every node, unless restores destroyed every
+    /// copy of it (a backup restore may lose what only the restored node held).
+    static func acknowledgedWrites(_ replicas: [Replica], _ labels: [String], _ tracker: SimTracker) -> [String] {
+        var failures: [String] = []
+        var missing = 0
+        for id in tracker.acknowledged {
+            let absent = replicas.indices.filter { !replicas[$0].history.contains(id) }
+            if absent.isEmpty { continue }
+            if absent.count == replicas.count && tracker.lostAtRestore.contains(id) { continue }
+            missing += 1
+            if missing <= examples {
+                failures.append("I1: acknowledged event \(id) is missing on \(absent.map { labels[$0] })")
+            }
+        }
+        if missing > examples { failures.append("I1: … \(missing) acknowledged events missing in all") }
+        return failures
+    }
+
+    /// Jepsen's "unexpected": nothing that no node ever wrote.
+    static func unexpectedEvents(_ replica: Replica, _ label: String, _ tracker: SimTracker) -> [String] {
+        var unexpected: [EventID] = []
+        replica.history.forEachEvent { event in
+            if !tracker.created.contains(event.id) { unexpected.append(event.id) }
+        }
+        guard !unexpected.isEmpty else { return [] }
+        return ["I2: \(label) holds \(unexpected.count) events no node wrote, e.g. \(unexpected.sorted().prefix(examples))"]
+    }
+
+    /// I4: a restored node that wrote again at seqs its original history had used made a
+    /// fork: every node must show it, and hold both branches.
+    static func forks(_ replicas: [Replica], _ labels: [String], _ tracker: SimTracker) -> [String] {
+        var failures: [String] = []
+        for record in tracker.restores {
+            let reference = replicas[0].history
+            let original = record.originalBranch.filter(reference.contains)
+            let new = record.newBranch.filter(reference.contains)
+            var originalAt: [UInt64: EventID] = [:]
+            for id in original { originalAt[id.dot.seq] = id }
+            let clashes = new.filter { id in originalAt[id.dot.seq].map { $0 != id } ?? false }
+            guard let firstClash = clashes.map(\.dot.seq).min() else { continue }
+            let what = "restore of \(labels[record.node]) at \(record.time) (id \(record.nodeID.short), backup chain \(record.backupChainLength))"
+            for (label, replica) in zip(labels, replicas) {
+                if !replica.forks.contains(where: { $0.node == record.nodeID && $0.seq <= firstClash }) {
+                    failures.append("I4: \(label) shows no fork of \(record.nodeID.short) at seq ≤ \(firstClash) after the \(what)")
+                }
+                let dropped = (original + new).filter { !replica.history.contains($0) }
+                if !dropped.isEmpty {
+                    failures.append("I4: \(label) dropped \(dropped.count) events of the branches of the \(what), e.g. \(dropped.prefix(examples))")
+                }
+            }
+        }
+        return failures
+    }
+
+    enum Verdict {
+        case failure(String)
+        /// Over the budget only because of events the known product issues resent.
+        case knownIssue(String)
+    }
+
+    /// I6, as a budget: what sessions sent after the heal is at most 1.25 × the encoded
+    /// size of what each node lacked, plus 2 KiB per session.
+    ///
+    /// Copies that raced (two peers sent a node the same events at once, neither able to
+    /// know) are not counted: sessions do not coordinate, by design, and I6 is about
+    /// sending what the receiver already persisted. Nor are the events of a forked node
+    /// that `Replica.missingPlan` sends generously by design. Events resent by the known
+    /// product issues (`KnownIssueTests`) turn a failure into a known issue.
+    static func bandwidth(_ simulation: Simulation) -> Verdict? {
+        let statistics = simulation.tracker.statistics
+        let allowance = 2_048 * statistics.sessionsAfterHeal
+        guard statistics.bytesSentAfterHeal > allowance else { return nil }
+        func size(_ events: [Event]) -> Int { events.isEmpty ? 0 : EventBatch.encode(events).count }
+        let racedBytes = size(simulation.tracker.racedAfterHeal)
+        let counted = statistics.bytesSentAfterHeal - racedBytes
+        let lacked = simulation.tracker.lackedAtHeal.reduce(0) { $0 + size($1) }
+        let budget = lacked + lacked / 4 + allowance
+        guard counted > budget else { return nil }
+        let known = size(simulation.tracker.resentByKnownIssues)
+        let text = "I6: \(counted) bytes sent after the heal (\(statistics.bytesSentAfterHeal) less \(racedBytes) of raced copies "
+            + "and forked nodes' branches), "
+            + "over the budget of \(budget) (1.25 × \(lacked) bytes of \(statistics.eventsLackedAtHeal) lacked events "
+            + "+ 2 KiB × \(statistics.sessionsAfterHeal) sessions); resent: \(statistics.eventsResentAfterHeal) events "
+            + "for no known reason, \(statistics.eventsResentByKnownIssues) (\(known) bytes) by known product issues"
+        // The known issues' bytes are estimated as one batch (their real batches cost more
+        // in headers, MACs and acknowledgements): with nothing resent for no known reason,
+        // they explain the overrun.
+        let explained = counted - known <= budget || (statistics.eventsResentAfterHeal == 0 && known > 0)
+        return explained ? .knownIssue(text + " (KnownIssueTests)") : .failure(text)
+    }
+}
+
+/// The result of one run.
+public struct SimOutcome: Sendable, CustomStringConvertible {
+    public let configuration: SimConfiguration
+    /// One line per broken invariant; empty when the run passed.
+    public let failures: [String]
+    /// Checks that failed because of a known product issue (see `KnownIssueTests`).
+    public let knownIssues: [String]
+    public let statistics: SimStatistics
+    public let planSummary: String
+
+    public var passed: Bool { failures.isEmpty }
+
+    /// What two runs of one seed must agree on, to the action: the final state, the
+    /// number of actions taken, the bytes sent and the virtual time at the end.
+    public var fingerprint: String {
+        "\(statistics.finalDigest.prefix(16)) actions=\(statistics.actions) bytes=\(statistics.bytesSent) end=\(statistics.endTime.micros)"
+    }
+
+    public var description: String {
+        let stats = statistics
+        let facts = "events=\(stats.eventsAtEnd) acked=\(stats.writesAcknowledged) sessions=\(stats.sessions) "
+            + "crashes=\(stats.crashes) restores=\(stats.restores) forks=\(stats.forks) heal=\(stats.healTime) "
+            + "converged=\(stats.convergedAt.map(\.description) ?? "never") end=\(stats.endTime) "
+            + "bytesAfterHeal=\(stats.bytesSentAfterHeal) resent=\(stats.eventsResentAfterHeal)+\(stats.eventsResentByKnownIssues)+\(stats.eventsResentByForkRule) raced=\(stats.eventsRacedAfterHeal) eventsSent=\(stats.eventsSent) new=\(stats.eventsSentNew) "
+            + "batches=\(stats.batchesSent) frames=\(stats.framesSent) endings: \(stats.endingsSummary)"
+        let known = knownIssues.isEmpty ? "" : "; known issues: " + knownIssues.joined(separator: "; ")
+        guard !passed else { return "\(configuration): passed (\(facts))\(known)" }
+        return "\(configuration): \(failures.count) failure(s)\n  - " + failures.joined(separator: "\n  - ")
+            + "\n  plan: \(planSummary)\n  \(facts)"
+            + "\n  replay: CARNET_SEED=\(configuration.seed) CARNET_SIM_K=\(configuration.farms) CARNET_SIM_HUBS=\(configuration.hubs) CARNET_SIM_TRACE=1 swift test --filter SimulationSeedTests"
+    }
+}

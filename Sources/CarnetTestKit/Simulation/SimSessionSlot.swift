@@ -1,0 +1,97 @@
+import CarnetCore
+import CarnetSync
+
+/// One session of a node with the driver's state around it: what the real driver
+/// (`CarnetNode.SessionRunner`) keeps on its thread's stack.
+///
+/// The real driver carries out a session's directives one by one and blocks while a
+/// batch is being persisted; bytes that arrive meanwhile wait in the socket. The slot
+/// models exactly that: `queue` is the directive list being carried out, `awaitingPersist`
+/// stops it until the fsync completes, and `inbox` is the socket's receive buffer.
+struct SessionSlot: Sendable {
+    /// Something that arrived while the driver was busy.
+    enum Inbound: Sendable {
+        case bytes([UInt8])
+        case endOfStream
+    }
+
+    let connection: ConnectionID
+    /// Which end of the connection this session is.
+    let side: ConnectionEnd
+    let peer: Int
+    var session: Session
+    /// Directives still to carry out, in order (results of carrying one out go last, as
+    /// in the real driver's `queue += …`).
+    var queue: [SessionDirective] = []
+    /// The batch whose fsync the driver is waiting for.
+    var awaitingPersist: UInt64?
+    var inbox: [Inbound] = []
+    /// Events this node learned since the session started, for a live session to push
+    /// (the real driver's `store.news(for:)`).
+    var news: [Event] = []
+    /// The dial loop that opened this session (dialer end only).
+    var dialLoop: Int?
+    var caughtUp = false
+    /// How the session ended (its `close` directive).
+    var outcome: SessionEnd?
+    /// The connection failed under the session (a reset).
+    var transportFailure: String?
+    var bytesSent = 0
+    var bytesSentAfterHeal = 0
+    /// When this side last told its peer what it holds (its SUMMARY, at the start or
+    /// after a fork): what the peer's plans are based on.
+    var summaryAt: SimTime
+    /// Events the peer sent in this session so far, and when they became durable here.
+    var received: [EventID: SimTime] = [:]
+    /// When this side sent each of its EVENTS frames (batch n is the n-th).
+    var batchSentAt: [SimTime] = []
+    /// Events offered to this session as news, and whether it re-offered after a fork:
+    /// what the two known product issues of `KnownIssueTests` resend.
+    var offeredNews = Set<EventID>()
+    var reofferedAfterFork = false
+
+    init(connection: ConnectionID, side: ConnectionEnd, peer: Int, session: Session, dialLoop: Int?, summaryAt: SimTime) {
+        self.connection = connection
+        self.summaryAt = summaryAt
+        self.side = side
+        self.peer = peer
+        self.session = session
+        self.dialLoop = dialLoop
+    }
+
+    /// The driver is carrying out directives or waiting for a persist: input waits.
+    var isBusy: Bool { awaitingPersist != nil || !queue.isEmpty }
+
+    /// True when the real driver would count the session as a success
+    /// (`SessionReport.succeeded`).
+    var succeeded: Bool { transportFailure == nil && (outcome?.isSuccess == true || caughtUp) }
+}
+
+/// A node's schedule for dialing one peer, as `Server.dialLoop` runs it: after a session
+/// that went well, wait the interval; after a failure, back off exponentially with
+/// jitter (1 s doubling to 300 s, a random point in the upper half, as `Backoff` does).
+struct DialLoop: Sendable {
+    let target: Int
+    /// Between a session that went well and the next.
+    var interval: SimTime
+    var failures = 0
+    /// Invalidates a scheduled dial when the loop is rescheduled.
+    var token = 0
+    /// A connection attempt or a session is under way.
+    var connection: ConnectionID?
+    /// When the next dial is scheduled.
+    var nextAt: SimTime?
+
+    init(target: Int, interval: SimTime) {
+        self.target = target
+        self.interval = interval
+    }
+
+    /// The delay before the next attempt after one more failure.
+    mutating func backoff(using rng: inout SplitMix64) -> SimTime {
+        let exponent = min(failures, 30)
+        failures += 1
+        let ceiling = min(SimTime.seconds(300), SimTime.seconds(1) * (Int64(1) << Int64(min(exponent, 20))))
+        return SimTime(micros: ceiling.micros / 2 + Int64.random(in: 0...(ceiling.micros / 2), using: &rng))
+    }
+}

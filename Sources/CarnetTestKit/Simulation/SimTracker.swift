@@ -1,0 +1,107 @@
+import CarnetCore
+import CarnetSync
+
+/// What the simulation knows that no node does: every event ever made, which writes were
+/// acknowledged, what restores destroyed, and what each session cost. The checks compare
+/// the nodes against it.
+struct SimTracker: Sendable {
+    /// Every event any node made (acknowledged or not): nothing else may appear anywhere.
+    var created = Set<EventID>()
+    /// Local writes acknowledged to their writer (durable), in order.
+    var acknowledged: [EventID] = []
+    /// Events a restore removed from the node restored (they may live on elsewhere).
+    var lostAtRestore = Set<EventID>()
+    var restores: [RestoreRecord] = []
+    /// Per node, the events it lacked when the faults healed (what the bandwidth bound is
+    /// measured against).
+    var lackedAtHeal: [[Event]] = []
+    /// After the heal: events a node received again that its peer could not know it held
+    /// (another peer's copy arrived after this session's summary was sent), or that the
+    /// plan's rule for a forked node sends whatever the peer holds (by design).
+    var racedAfterHeal: [Event] = []
+    /// After the heal: events resent by the known product issues (`KnownIssueTests`).
+    var resentByKnownIssues: [Event] = []
+    var statistics = SimStatistics()
+}
+
+/// A restore from an old backup, and what it led to.
+public struct RestoreRecord: Sendable {
+    public var node: Int
+    /// The id the restored node writes under (the backup's).
+    public var nodeID: NodeID
+    public var time: SimTime
+    /// Length of that id's chain in the backup: the restored node's next write takes the
+    /// seq after it again.
+    public var backupChainLength: UInt64
+    /// Events of that id past the backup that the node held before the restore: the
+    /// original branch.
+    public var originalBranch: [EventID]
+    /// Events the node wrote under that id after the restore: the new branch.
+    public var newBranch: [EventID] = []
+}
+
+/// Counters of a run, for reports and the soak summary.
+public struct SimStatistics: Sendable {
+    public var writesAcknowledged = 0
+    /// Writes not attempted because their node was down.
+    public var writesSkipped = 0
+    /// Records that reached the disk in the crash that stopped their acknowledgement.
+    public var unacknowledgedSurvivors = 0
+    public var crashes = 0
+    public var restores = 0
+    public var sessions = 0
+    public var sessionsCompleted = 0
+    /// How sessions ended, by reason ("completed", "failed badMAC"…).
+    public var endings: [String: Int] = [:]
+    public var bytesSent = 0
+    /// Events sessions sent, and how many of them were new to their receiver.
+    public var eventsSent: UInt64 = 0
+    public var eventsSentNew: UInt64 = 0
+    public var batchesSent = 0
+    public var framesSent = 0
+    public var bytesSentAfterHeal = 0
+    /// Connections with a session after the heal (the per-session allowance counts these).
+    public var sessionsAfterHeal = 0
+    public var eventsLackedAtHeal = 0
+    /// After the heal: events a node received again that its peer knew it held (from its
+    /// summary or from this session's acknowledgements: what I6 calls sending what is
+    /// already persisted), and events it received twice because two peers sent them at
+    /// once, neither able to know.
+    public var eventsResentAfterHeal = 0
+    public var eventsRacedAfterHeal = 0
+    /// Of the resent events, those the known product issues explain (news pushed to a peer
+    /// whose summary listed them; a re-offer against a stale summary after a fork).
+    public var eventsResentByKnownIssues = 0
+    /// Of the resent events, those of a forked node (the plan sends such a node's branches
+    /// generously, by design: forks are rare).
+    public var eventsResentByForkRule = 0
+    /// `EventBatch` size of what each node lacked at the heal, summed (computed only when
+    /// the bytes sent after the heal exceed the per-session allowance alone).
+    public var lackedBytesAtHeal: Int?
+    public var healTime: SimTime = .zero
+    public var convergedAt: SimTime?
+    public var endTime: SimTime = .zero
+    public var forks = 0
+    /// Times a node learned that its own history forked and continued under a new id.
+    public var continuations = 0
+    /// The first node's state digest at the end (equal everywhere when I2 holds).
+    public var finalDigest = ""
+    public var eventsAtEnd = 0
+    public var actions = 0
+    public var network = SimNetwork.Counters()
+
+    mutating func record(_ end: SessionEnd) {
+        let key: String
+        switch end.outcome {
+        case .completed: key = "completed"
+        case let .failed(code, _): key = "failed \(code)"
+        case let .closedByPeer(code, _): key = "closed by peer \(code)"
+        }
+        endings[key, default: 0] += 1
+    }
+
+    /// "completed=12, failed badMAC=2…", sorted (dictionary order never shows).
+    public var endingsSummary: String {
+        endings.keys.sorted().map { "\($0)=\(endings[$0]!)" }.joined(separator: ", ")
+    }
+}

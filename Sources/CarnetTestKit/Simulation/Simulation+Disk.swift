@@ -1,0 +1,127 @@
+import CarnetCore
+import CarnetSync
+
+/// Local writes and the disks: a write or a received batch is durable (applied,
+/// acknowledged, news for live sessions) only when its simulated fsync completes.
+extension Simulation {
+    mutating func write(_ node: Int, count: Int) {
+        guard nodes[node].isUp, healTime == nil else {
+            tracker.statistics.writesSkipped += count
+            return
+        }
+        for _ in 0..<count {
+            let operation = workload.next(node: node, label: nodes[node].label)
+            enqueue(node, .write(operation))
+        }
+    }
+
+    mutating func enqueue(_ node: Int, _ record: SimNodeDisk.Record) {
+        if let completion = nodes[node].disk.enqueue(record, now: now) {
+            scheduler.schedule(.diskDone(node: node, incarnation: nodes[node].incarnation), at: completion)
+        }
+    }
+
+    /// A write reached the disk: it is durable now, so it is applied and acknowledged.
+    mutating func diskDone(_ node: Int) {
+        let (record, next) = nodes[node].disk.completeHead(now: now)
+        if let next { scheduler.schedule(.diskDone(node: node, incarnation: nodes[node].incarnation), at: next) }
+        switch record {
+        case let .write(operation):
+            let event = nodes[node].materialize(operation, now: now)
+            acknowledge(node, [event])
+            // `carnet serve` picks up what the CLI wrote when it next refreshes (every
+            // 500 ms), and then wakes its live sessions with everything new at once.
+            if nodes[node].localNews.isEmpty {
+                scheduler.schedule(.refresh(node: node, incarnation: nodes[node].incarnation), after: Self.refreshInterval)
+            }
+            nodes[node].localNews.append(event)
+            nudgeDials(node)
+        case let .batch(connection, _, batch, events):
+            // Only needed after the heal (a copy the persist below would otherwise force).
+            let heldBefore = healTime != nil ? nodes[node].durableSince : [:]
+            let (fresh, revealedFork, continuation) = nodes[node].persistBatch(events, now: now)
+            if !continuation.isEmpty { tracker.statistics.continuations += 1 }
+            if healTime != nil && fresh.count < events.count {
+                classifyDuplicates(node, events, fresh: fresh, heldBefore: heldBefore, connection: connection, batch: batch)
+            }
+            if let slot = nodes[node].slotIndex(connection) {
+                for event in events where nodes[node].sessions[slot].received[event.id] == nil {
+                    nodes[node].sessions[slot].received[event.id] = now
+                }
+                if revealedFork { nodes[node].sessions[slot].summaryAt = now }
+            }
+            acknowledge(node, continuation)
+            trace("\(nodes[node].label) persisted batch \(batch) of \(connection): \(events.count) events, \(fresh.count) new"
+                + (revealedFork ? ", revealed a fork" : "") + (continuation.isEmpty ? "" : ", continues as \(nodes[node].nodeID.short)")
+                + ": \(Self.ranges(events))")
+            if let slot = nodes[node].slotIndex(connection), nodes[node].sessions[slot].awaitingPersist == batch {
+                nodes[node].sessions[slot].awaitingPersist = nil
+                let changed = revealedFork ? nodes[node].summaryMessage(live: isLive(node, nodes[node].sessions[slot].side)) : nil
+                if revealedFork { nodes[node].sessions[slot].reofferedAfterFork = true }
+                nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.persisted(
+                    batch: batch, newEvents: UInt64(fresh.count), changedSummary: changed, now: now.duration)
+                drain(node, connection)
+            }
+            // As `SharedStore.receive`: the events new here (not the link event) are news
+            // for the node's other live sessions.
+            learned(node, fresh, from: connection)
+        }
+    }
+
+    /// Sorts the events of a received batch that were not new: raced (another peer's copy
+    /// arrived after the summary the sender planned from: no sender could know), sent by
+    /// the plan's rule for a forked node (generous by design, see `Replica.missingPlan`), resent
+    /// through one of the known product issues (pushed as news, or re-offered after a
+    /// fork, though the sender knew), or resent for no known reason (the sender knew the
+    /// receiver held them, from its summary or from this session).
+    private mutating func classifyDuplicates(_ node: Int, _ events: [Event], fresh: [Event], heldBefore: [EventID: SimTime],
+                                             connection: ConnectionID, batch: UInt64) {
+        let slot = nodes[node].slotIndex(connection).map { nodes[node].sessions[$0] }
+        let senderSlot = slot.flatMap { slot in nodes[slot.peer].slotIndex(connection).map { nodes[slot.peer].sessions[$0] } }
+        let sentAt = senderSlot.flatMap { $0.batchSentAt.count >= Int(batch) && batch >= 1 ? $0.batchSentAt[Int(batch) - 1] : nil } ?? now
+        let freshIDs = Set(fresh.map(\.id))
+        var seen = Set<EventID>()
+        for event in events where !freshIDs.contains(event.id) && seen.insert(event.id).inserted {
+            // The sender knew: the receiver's summary listed it, or the sender sent it
+            // earlier in this session, or had received it from the receiver in this
+            // session before sending this batch.
+            let knownToSender = slot.map { slot in
+                slot.received[event.id] != nil || heldBefore[event.id].map { $0 <= slot.summaryAt } ?? false
+            } ?? false || senderSlot?.received[event.id].map { $0 <= sentAt } == true
+            if !knownToSender {
+                tracker.statistics.eventsRacedAfterHeal += 1
+                tracker.racedAfterHeal.append(event)
+            } else if nodes[node].store.with({ $0.history.heads(of: event.dot.node).count > 1 })
+                        || slot.map({ nodes[$0.peer].store.with { $0.history.heads(of: event.dot.node).count > 1 } }) == true {
+                // `Replica.missingPlan`'s rule for a node whose histories diverge, by design:
+                // everything past the prefix the peer provably holds, with every branch
+                // event (the sender may not see the fork yet; the receiver then does).
+                tracker.statistics.eventsResentByForkRule += 1
+                tracker.racedAfterHeal.append(event)
+            } else if senderSlot?.offeredNews.contains(event.id) == true || senderSlot?.reofferedAfterFork == true {
+                tracker.statistics.eventsResentByKnownIssues += 1
+                tracker.resentByKnownIssues.append(event)
+            } else {
+                tracker.statistics.eventsResentAfterHeal += 1
+                trace("\(nodes[node].label) got \(event.id) again on \(connection) batch \(batch), which its peer knew it held")
+            }
+        }
+    }
+
+    /// Durable local events: acknowledged to their writer.
+    mutating func acknowledge(_ node: Int, _ events: [Event]) {
+        for event in events {
+            tracker.created.insert(event.id)
+            tracker.acknowledged.append(event.id)
+            tracker.statistics.writesAcknowledged += 1
+            noteRestoreBranch(node, event)
+        }
+    }
+
+    /// An event a restored node wrote under its restored id belongs to the new branch.
+    mutating func noteRestoreBranch(_ node: Int, _ event: Event) {
+        if let record = nodes[node].restoreRecord, tracker.restores[record].nodeID == event.dot.node {
+            tracker.restores[record].newBranch.append(event.id)
+        }
+    }
+}

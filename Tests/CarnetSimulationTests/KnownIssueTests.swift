@@ -1,0 +1,240 @@
+import CarnetCore
+import CarnetSync
+import CarnetTestKit
+import CarnetWire
+import Testing
+
+/// Product problems the T2 simulation found, each reduced to the fewest steps that show
+/// it, marked as known issues until `Sources/CarnetSync` is fixed (the simulation itself
+/// never edits product code). When a fix lands, `withKnownIssue` fails: remove the
+/// wrapper then, and the matching tolerance in `SimChecks`.
+struct KnownIssueTests {
+    /// Found by `seed=54 K=5 hubs=1` (live mode; the plans have changed since: today
+    /// `seed=31206 K=5 hubs=1` in `SimulationRegressionSeedTests`): after the heal, each farm's live session
+    /// with the hub, open since before a restored farm forked, learned of the fork and sent
+    /// the hub 70–120 events the hub already held (0 new), 4.7 KB for one farm, breaking
+    /// the I6 budget (28,688 bytes sent against 23,261).
+    ///
+    /// Cause: `Session.persisted(batch:newEvents:changedSummary:now:)` answers a revealed
+    /// fork with `offerEventsMissing(from: transfer.peerSummary)`. In a live session that
+    /// summary is the one the peer sent when the session started; everything this side
+    /// pushed since (and the peer acknowledged) is missing from it, so the new plan's
+    /// ranges send it all again. `Transfer.nextBatch` reads ranges without checking
+    /// `queued`, so events sent earlier in the same session as news are not filtered out.
+    @Test func aForkRevealedInALongLiveSessionResendsWhatThePeerAlreadyAcknowledged() {
+        // Node X forks at seq 3: two different events follow X2.
+        var x = Replica(node: NodeID.derived(from: "X"))
+        let x1 = x.write(.append(Entry(id: "x1", kind: "harvest", fields: [])), wallMillis: 1_000)
+        let x2 = x.write(.append(Entry(id: "x2", kind: "harvest", fields: [])), wallMillis: 2_000)
+        var restored = x
+        let x3 = x.write(.append(Entry(id: "x3", kind: "harvest", fields: [])), wallMillis: 3_000)
+        let x3b = restored.write(.append(Entry(id: "x3-again", kind: "harvest", fields: [])), wallMillis: 4_000)
+        var farmReplica = Replica(node: NodeID.derived(from: "farm"))
+        var hubReplica = Replica(node: NodeID.derived(from: "hub"))
+        farmReplica.receive(contentsOf: [x1, x2, x3])
+        hubReplica.receive(contentsOf: [x1, x2, x3])
+        var farm = LivePeer(role: .dialer, replica: farmReplica, nonce: 1)
+        var hub = LivePeer(role: .listener, replica: hubReplica, nonce: 2)
+        LivePeer.exchange(&farm, &hub, farm.carryOut(farm.session.start(now: .zero)), hub.carryOut(hub.session.start(now: .zero)))
+        #expect(farm.session.isLiveWithPeer && hub.session.isLiveWithPeer)
+
+        // The farm records 20 entries; its live session pushes them and the hub stores them.
+        let written = (0..<20).map { index in
+            farm.store.with { $0.write(.append(Entry(id: "f\(index)", kind: "sale", fields: [])), wallMillis: 10_000 + UInt64(index)) }
+        }
+        LivePeer.exchange(&farm, &hub, farm.carryOut(farm.session.offer(written, now: .seconds(1))), [])
+        #expect(hub.store.replica.eventCount == 23)
+        let sentBefore = farm.session.statistics.eventsSent
+
+        // The hub learns X's other branch from another farm and pushes it: the farm sees
+        // the fork, re-summarizes, and plans again against the hub's summary of long ago.
+        hub.store.with { _ = $0.receive(x3b) }
+        LivePeer.exchange(&farm, &hub, [], hub.carryOut(hub.session.offer([x3b], now: .seconds(2))))
+        #expect(farm.store.replica.forks.count == 1 && hub.store.replica.summary == farm.store.replica.summary)
+        let statistics = farm.session.statistics
+        let sentAfterFork = statistics.eventsSent - sentBefore
+        let duplicates = statistics.eventsSent - statistics.eventsSentNew
+        withKnownIssue("CarnetSync: a fork revealed in a live session re-offers from the peer's summary of the session's start") {
+            #expect(duplicates == 0, "after the fork the farm sent \(sentAfterFork) events, \(duplicates) of them already held by the hub")
+        }
+    }
+
+    /// Found by `seed=5052 K=8 hubs=2` (live mode; today `seed=31746 K=3 hubs=2` in
+    /// `SimulationRegressionSeedTests`):
+    /// after the heal, the first hub learned 27 events from one farm and pushed them as news
+    /// on its five other live sessions, to farms whose summaries, sent when those sessions
+    /// started, already listed all 27 (they had them from the second hub): 135 events sent
+    /// for nothing, over the I6 budget.
+    ///
+    /// Cause: `Session.offer(_ events:)` queues news without looking at what the peer said
+    /// it holds (`Transfer.enqueue` only skips events queued before in the session).
+    @Test func liveNewsIncludeEventsThePeersSummaryShowsItHolds() {
+        var elsewhere = Replica(node: NodeID.derived(from: "another farm"))
+        let events = (0..<5).map { elsewhere.write(.append(Entry(id: "e\($0)", kind: "harvest", fields: [])), wallMillis: 1_000 + UInt64($0)) }
+        var farmReplica = Replica(node: NodeID.derived(from: "farm"))
+        farmReplica.receive(contentsOf: events)
+        var farm = LivePeer(role: .dialer, replica: farmReplica, nonce: 1)
+        var hub = LivePeer(role: .listener, replica: Replica(node: NodeID.derived(from: "hub")), nonce: 2)
+        // The farm's summary lists the events; its copy for the hub is on the way...
+        let held = LivePeer.exchange(&farm, &hub, farm.carryOut(farm.session.start(now: .zero)),
+                                     hub.carryOut(hub.session.start(now: .zero)), hold: { $0 == .events })
+        #expect(!held.isEmpty && hub.session.peer != nil)
+        // ...when the hub learns them from another peer: news for this session.
+        hub.store.with { _ = $0.receive(contentsOf: events) }
+        LivePeer.exchange(&farm, &hub, held, hub.carryOut(hub.session.offer(events, now: .seconds(1))))
+        let pushed = hub.session.statistics.eventsSent
+        withKnownIssue("CarnetSync: live news are pushed even when the peer's summary lists them") {
+            #expect(pushed == 0, "the hub pushed \(pushed) events the farm's summary listed")
+        }
+    }
+
+    /// Found by `seed=5159 K=8 hubs=1` (live mode; today `seed=31972 K=9 hubs=1` in
+    /// `SimulationRegressionSeedTests`):
+    /// the hub was restored from an empty backup and wrote under its old id again; a farm
+    /// whose live session with the hub was planned before the hub learned of that fork
+    /// (through another farm's session) never received the hub's new branch nor the link
+    /// event of the hub's new id, and held the hub's later writes as pending forever: no
+    /// convergence in 12 h of quiet (I1, I2, I4 fail on that farm).
+    ///
+    /// Causes, together: (1) the plan rule "the peer is ahead on this node: send nothing,
+    /// it will send its branch and the next rule applies" (`Replica.missingPlan`) only
+    /// works if the fork is revealed in this same session; here the peer's copy arrives
+    /// after another session revealed it, so `persisted` gets no `changedSummary` and the
+    /// session never re-summarizes; there is no way to tell a live session that this
+    /// side's history changed elsewhere. (2) The link event `NodeStore.receive` writes
+    /// when a node continues under a new id is not news (`SharedStore.receive` feeds only
+    /// the batch's new events), so the hub's next writes reach live peers without their
+    /// predecessor.
+    @Test func aForkLearnedThroughAnotherSessionNeverReachesALiveSessionPlannedBefore() {
+        let hubID = NodeID.derived(from: "hub")
+        var original = Replica(node: hubID)
+        let h1 = original.write(.append(Entry(id: "h1", kind: "delivery", fields: [])), wallMillis: 1_000)
+        let h2 = original.write(.append(Entry(id: "h2", kind: "delivery", fields: [])), wallMillis: 2_000)
+        // The hub, restored from an empty backup, writes seq 1 again.
+        var restored = Replica(node: hubID)
+        restored.write(.append(Entry(id: "h1-again", kind: "delivery", fields: [])), wallMillis: 3_000)
+        let hubStore = SimReplicaBox(restored)
+        var farmA = Replica(node: NodeID.derived(from: "farm A"))
+        var farmB = Replica(node: NodeID.derived(from: "farm B"))
+        farmA.receive(contentsOf: [h1, h2])
+        farmB.receive(contentsOf: [h1, h2])
+        var a = LivePeer(role: .dialer, replica: farmA, nonce: 1)
+        var hubForA = LivePeer(role: .listener, store: hubStore, nonce: 2)
+        var b = LivePeer(role: .dialer, replica: farmB, nonce: 3)
+        var hubForB = LivePeer(role: .listener, store: hubStore, nonce: 4)
+
+        // Farm B's session is planned first; its copy of h1, h2 is still on the way...
+        let heldForHub = LivePeer.exchange(&b, &hubForB, b.carryOut(b.session.start(now: .zero)),
+                                           hubForB.carryOut(hubForB.session.start(now: .zero)), hold: { $0 == .events })
+        #expect(!heldForHub.isEmpty && b.session.isLiveWithPeer)
+        // ...when farm A's session brings them first: the hub sees its fork and continues
+        // under a new id; farm A gets everything.
+        LivePeer.exchange(&a, &hubForA, a.carryOut(a.session.start(now: .zero)), hubForA.carryOut(hubForA.session.start(now: .zero)))
+        #expect(hubStore.replica.node != hubID && a.store.replica.summary == hubStore.replica.summary)
+        // What the hub learned from A is news for B's session; then B's copy arrives (not
+        // new any more), and the hub records an entry, pushed to B as news.
+        LivePeer.exchange(&b, &hubForB, heldForHub, hubForB.carryOut(hubForB.session.offer(hubForA.learned, now: .seconds(2))))
+        let entry = hubStore.with { $0.write(.append(Entry(id: "h-next", kind: "delivery", fields: [])), wallMillis: 60_000) }
+        LivePeer.exchange(&b, &hubForB, [], hubForB.carryOut(hubForB.session.offer([entry], now: .seconds(3))))
+
+        let farm = b.store.replica
+        withKnownIssue("CarnetSync/CarnetNode: a live session planned before a fork was revealed elsewhere never sends that fork") {
+            #expect(farm.summary == hubStore.replica.summary,
+                    "farm B holds \(farm.eventCount) events (\(farm.history.pendingCount) pending), the hub \(hubStore.replica.eventCount)")
+            #expect(farm.history.pendingCount == 0, "farm B holds the hub's new entry without its predecessor")
+        }
+    }
+}
+
+/// One end of an in-memory live session, carried out at once (persist included), as the
+/// real driver does; enough for regression tests that need exact control of the order.
+/// Several peers may share one store (a hub's sessions).
+private struct LivePeer {
+    var session: Session
+    let store: SimReplicaBox
+    /// Events this end's persists made new, in order: what `SharedStore` feeds the node's
+    /// other live sessions as news.
+    var learned: [Event] = []
+
+    init(role: SessionRole, replica: Replica, nonce: UInt8) {
+        self.init(role: role, store: SimReplicaBox(replica), nonce: nonce)
+    }
+
+    init(role: SessionRole, store: SimReplicaBox, nonce: UInt8) {
+        self.store = store
+        let replica = store.replica
+        let local = SummaryMessage(live: true, node: replica.node, ledger: "sim", label: "\(role)", summary: replica.compactSummary)
+        session = Session(role: role, secret: Array("a ledger secret of 32 bytes.....".utf8),
+                          nonce: [UInt8](repeating: nonce, count: 32), local: local, context: store.contextProvider)
+    }
+
+    /// Carries out directives; returns the bytes for the peer. A persist is
+    /// `NodeStore.receive`: new events are applied, and a node that finds its own history
+    /// forked continues under a new id (the link event is not news, as in `SharedStore`).
+    mutating func carryOut(_ directives: [SessionDirective]) -> [UInt8] {
+        var out: [UInt8] = []
+        var queue = directives[...]
+        while let directive = queue.popFirst() {
+            switch directive {
+            case let .send(bytes):
+                out += bytes
+            case let .persist(batch, events):
+                let (fresh, revealed) = store.with { replica -> ([Event], Bool) in
+                    let before = replica.forks.count
+                    let fresh = events.filter { !replica.history.contains($0.id) }
+                    replica.receive(contentsOf: fresh)
+                    if replica.hasForkedItself {
+                        replica = replica.continuing(as: NodeID.derived(from: "continued \(replica.node)"), wallMillis: 50_000)
+                    }
+                    return (fresh, replica.forks.count > before)
+                }
+                learned += fresh
+                let changed = revealed ? store.with { replica in
+                    SummaryMessage(live: true, node: replica.node, ledger: "sim", label: "", summary: replica.compactSummary)
+                } : nil
+                queue += session.persisted(batch: batch, newEvents: UInt64(fresh.count), changedSummary: changed, now: .zero)
+            case let .offerEventsMissing(summary):
+                queue += session.offer(plan: store.with { $0.missingPlan(from: $0.expand(summary)) }, now: .zero)
+            case let .refuse(batch, reason):
+                queue += session.refuse(batch: batch, reason: reason, now: .zero)
+            case .peerIdentified, .acknowledged, .refused, .caughtUp, .close:
+                break
+            }
+        }
+        return out
+    }
+
+    /// Delivers bytes both ways until neither side has anything more to say. From the
+    /// first frame going to `b` for which `hold` is true, frames to `b` are kept back (in
+    /// order: the MAC counter forbids skipping one) and returned instead.
+    @discardableResult
+    static func exchange(_ a: inout LivePeer, _ b: inout LivePeer, _ toB: [UInt8], _ toA: [UInt8],
+                         hold: (FrameType) -> Bool = { _ in false }) -> [UInt8] {
+        var toB = toB, toA = toA
+        var held: [UInt8] = []
+        var rounds = 0
+        while !(toA.isEmpty && toB.isEmpty), rounds < 1_000 {
+            rounds += 1
+            var forB: [UInt8] = []
+            for frame in frames(toB) {
+                if !held.isEmpty || FrameType(rawValue: frame[4]).map(hold) == true { held += frame } else { forB += frame }
+            }
+            let forA = toA
+            toA = forB.isEmpty ? [] : b.carryOut(b.session.receive(forB, now: .seconds(1)))
+            toB = forA.isEmpty ? [] : a.carryOut(a.session.receive(forA, now: .seconds(1)))
+        }
+        return held
+    }
+
+    /// Cuts a byte stream of whole frames into frames (4-byte length, then the frame).
+    static func frames(_ bytes: [UInt8]) -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        var offset = 0
+        while offset + 4 <= bytes.count {
+            let length = Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+            out.append(Array(bytes[offset..<(offset + 4 + length)]))
+            offset += 4 + length
+        }
+        return out
+    }
+}
