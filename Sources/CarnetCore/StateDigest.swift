@@ -1,6 +1,12 @@
-/// The canonical digest of a replica: of the event set it holds (per-node version, heads
-/// and pending events) and of the state materialized from it (every register's live
-/// values, every entry's id). Equal on two replicas exactly when they hold the same events.
+/// The canonical digest of a replica: of the events it has admitted (per-node version and
+/// heads) and of the state materialized from them (every register's live values, every
+/// entry's id). Equal on two replicas exactly when they have admitted the same events.
+///
+/// Events held aside (pending: a gap, or a previous hash no held event has) are left out.
+/// They change no state and no session sends them, so counting them would let one peer's
+/// broken or hostile event keep a node's digest apart from every other node's forever
+/// (I2), and change the digest of a node that refused them as state (T5). The store
+/// reports their number beside the digest.
 ///
 /// Everything is sorted before it is hashed: no dictionary order reaches the digest.
 extension Replica {
@@ -13,7 +19,7 @@ extension Replica {
                 writer = ByteWriter(capacity: 4096)
             }
         }
-        writer.raw(Array("carnet-state/1".utf8))
+        writer.raw(Array("carnet-state/2".utf8))
         let nodes = history.nodeIDs
         writer.varint(UInt64(nodes.count))
         for node in nodes {
@@ -22,12 +28,6 @@ extension Replica {
             let heads = history.heads(of: node)
             writer.varint(UInt64(heads.count))
             for head in heads { writer.canonicalEventID(head) }
-            flush()
-        }
-        let pending = history.pendingEvents
-        writer.varint(UInt64(pending.count))
-        for event in pending {
-            writer.canonicalEventID(event.id)
             flush()
         }
         let keys = registers.keys.sorted()

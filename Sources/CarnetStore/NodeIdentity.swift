@@ -36,7 +36,12 @@ public struct NodeIdentity: Equatable, Sendable {
     }
 
     init(parsing text: String, path: String) throws(StoreError) {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // Split on the byte, not the Character: Swift reads "\r\n" as one Character, so a
+        // file saved with CRLF line ends (a Windows editor) would read as a single line.
+        // A line's trailing CR is dropped for the same reason.
+        let lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
+            String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
+        }
         guard lines.first == Self.header else { throw .badIdentity(path: path, reason: "it does not start with \"\(Self.header)\"") }
         var values: [String: String] = [:]
         for line in lines.dropFirst() where !line.isEmpty {

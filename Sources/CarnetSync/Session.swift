@@ -326,8 +326,11 @@ public struct Session: Sendable {
         if frame.type == .error, case let .error(error)? = try? SessionMessage.decode(type: .error, body: frame.payload) {
             return closeByPeer(error.code, error.message)
         }
-        guard frame.type == .proof, frame.payload.count == 32 else {
+        guard frame.type == .proof else {
             return fail(.unexpectedMessage, "expected the peer's proof, got a \(frame.type) message", now: now)
+        }
+        guard frame.payload.count == 32 else {
+            return fail(.malformed, "the peer's proof is \(frame.payload.count) bytes long, not 32", now: now)
         }
         guard handshake.verifyPeerProof(frame.payload) else {
             return fail(.authenticationFailed,

@@ -37,6 +37,11 @@ public struct FrameDecoder: Sendable {
         guard length >= 1 else { throw .malformed("empty frame") }
         guard length <= FrameLimits.maxLength else { throw .tooLarge(length) }
         guard available >= 4 + length else { return nil }
+        if expectingHello && length != HelloMessage.frameLength {
+            // A HELLO too short to reach its version: complete before `checkHelloPrefix`
+            // could see its length, so refused here, however TCP cut the bytes.
+            throw .malformed("a HELLO must be \(HelloMessage.frameLength) bytes long")
+        }
         guard let type = FrameType(rawValue: buffer[start + 4]) else {
             throw .malformed("unknown frame type \(buffer[start + 4])")
         }

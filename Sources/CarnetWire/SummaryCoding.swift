@@ -51,7 +51,10 @@ public enum SummaryCoding {
             for _ in 0..<headCount {
                 let seq = try reader.varint()
                 guard seq >= 1 else { throw .malformed("head at seq 0", at: reader.offset) }
-                nodeHeads.append(EventID(dot: Dot(node: node, seq: seq), hash: try reader.digest()))
+                let head = EventID(dot: Dot(node: node, seq: seq), hash: try reader.digest())
+                // Sorted as the encoder writes them: one summary, one encoding.
+                if let last = nodeHeads.last, !(last < head) { throw .malformed("summary heads out of order", at: reader.offset) }
+                nodeHeads.append(head)
             }
             if !nodeHeads.isEmpty { heads[node] = nodeHeads }
         }

@@ -61,6 +61,29 @@ struct ReplicaTests {
         #expect(c.digest == a.digest)
     }
 
+    /// SPEC 5: an event held aside changes no state, so it is not in the digest (else a
+    /// hostile peer's gap would keep this replica's digest apart from everyone's); once its
+    /// predecessor arrives it is admitted and counts.
+    @Test func eventsHeldAsideAreNotInTheDigest() {
+        var a = Replica(node: alice)
+        let first = a.write(entry("a1"), wallMillis: 1)
+        let second = a.write(entry("a2"), wallMillis: 2)
+        var b = Replica(node: bob)
+        let empty = b.digest
+        #expect(b.receive(second) == .pending)
+        #expect(b.history.pendingCount == 1)
+        #expect(b.digest == empty)
+        let forged = Event(dot: Dot(node: alice, seq: 2), clock: second.clock, previous: SHA256Digest(bytes: [UInt8](repeating: 7, count: 32))!,
+                           operation: entry("forged"))
+        #expect(b.receive(forged) == .pending)
+        #expect(b.digest == empty)
+        #expect(b.receive(first) == .accepted)
+        var c = Replica(node: bob)
+        #expect(c.receive(first) == .accepted && c.receive(second) == .accepted)
+        #expect(b.history.pendingCount == 1, "the forged event still waits")
+        #expect(b.digest == c.digest && b.digest == a.digest)
+    }
+
     @Test func duplicatesChangeNothing() {
         var a = Replica(node: alice)
         let event = a.write(entry("a1"), wallMillis: 1)

@@ -469,7 +469,7 @@ final class HostileBed {
     /// A PROOF frame of length 1 (its type and no body): shorter than a PROOF's fixed size.
     func aShortProof() throws {
         var told: [ErrorMessage] = []
-        try hostile("a PROOF frame shorter than its fixed size", reason: "(unexpected-message)", expect: Expected(failures: ["unexpected-message": 1])) {
+        try hostile("a PROOF frame shorter than its fixed size", reason: "(malformed)", expect: Expected(failures: ["malformed": 1])) {
             let probe = try RawProbe.connect(port: port)
             probe.send(Wire.hello())
             _ = probe.receive(HelloMessage.frameLength + 4)
@@ -480,13 +480,9 @@ final class HostileBed {
             told = Wire.errors(in: Wire.hello() + answer)
             return [.port(probe.localPort, closedAfter: closed)]
         }
-        withKnownIssue("""
-            A PROOF frame of the wrong length is a frame that does not decode: SPEC 8.4 and the T5 table say \
-            `malformed`; the server answers `unexpected-message` with "expected the peer's proof, got a proof message"
-            """) {
-            #expect(told.map(\.code) == [.malformed], "\(told)")
-            #expect(told.allSatisfy { !$0.message.contains("got a proof message") }, "\(told)")
-        }
+        // A PROOF of the wrong length does not decode: SPEC 8.4 and the T5 table say `malformed`.
+        #expect(told.map(\.code) == [.malformed], "\(told)")
+        #expect(told.allSatisfy { !$0.message.contains("got a proof message") }, "\(told)")
     }
 
     /// All 62 prefixes of a HELLO, each followed by EOF.
@@ -785,13 +781,9 @@ final class HostileBed {
             #expect(hub.versionVector == farm.versionVector && hub.events == farm.events && hub.forks == farm.forks,
                     "hub \(hub.events) events \(hub.versionVector), farm \(farm.events) events \(farm.versionVector)")
             #expect(hub.pending == 2 && farm.pending == 0, "the gap and the wrong link wait on the hub only")
-            withKnownIssue("""
-                Events the hub holds aside (pending: a gap or a wrong previous hash an insider sent) are part of its \
-                digest (SPEC 5) but a session never sends them (Replica.missingPlan skips pending events, unlike \
-                Replica.merge), so the hub's digest never again equals an honest peer's: I2 reports a divergence forever
-                """) {
-                #expect(hub.digest == farm.digest, "hub pending \(hub.pending), farm pending \(farm.pending)")
-            }
+            // Events held aside change no state and are never sent, so they are not in the
+            // digest (SPEC 5): the hub and an honest farm agree.
+            #expect(hub.digest == farm.digest, "hub pending \(hub.pending), farm pending \(farm.pending)")
             let status = serve.stop()
             #expect(status == 0, "serve exited \(status)")
             let log = serve.log

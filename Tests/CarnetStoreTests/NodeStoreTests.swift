@@ -36,6 +36,34 @@ struct NodeStoreTests {
         #expect(store.replica.versionVector[node] == 2)
     }
 
+    /// Found by fuzzing: a node file whose lines end in CR (a Windows editor) read its last
+    /// value with the CR, and once saved again the file no longer loaded. Line ends are
+    /// bytes now: CRLF reads as LF, and a save and load keep every value.
+    @Test func aNodeFileWithCRLFLineEndsLoadsAndSurvivesASave() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let node = NodeID.derived(from: "farm")
+        try NodeStore.create(directory: directory.path, ledger: "consortium", label: "Ferme du Col", node: node)
+        let path = directory.path + "/" + NodeIdentity.fileName
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        for edited in [text.replacingOccurrences(of: "\n", with: "\r\n"),
+                       String(text.dropLast()) + "\r"] {
+            try edited.write(toFile: path, atomically: true, encoding: .utf8)
+            let loaded = try NodeIdentity.load(directory: directory.path)
+            #expect(loaded.node == node && loaded.ledger == "consortium" && loaded.label == "Ferme du Col")
+            // A copied directory continues under a new id, which saves the identity.
+            let copy = try TemporaryDirectory()
+            defer { copy.cleanUp() }
+            for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) {
+                try FileManager.default.copyItem(atPath: directory.path + "/" + name, toPath: copy.path + "/" + name)
+            }
+            let moved = try NodeStore(directory: copy.path, wallMillis: 1) { NodeID.derived(from: "moved") }
+            #expect(moved.identity.node == NodeID.derived(from: "moved") && moved.identity.label == "Ferme du Col")
+            let again = try NodeIdentity.load(directory: copy.path)
+            #expect(again.label == "Ferme du Col" && again.ledger == "consortium")
+        }
+    }
+
     @Test func createMakesMissingParentDirectories() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }

@@ -43,7 +43,11 @@ struct SummaryCodingTests {
         let tooManyNodes: [UInt8] = [0x81, 0x80, 0x08]  // 131,073
         let truncated = Array(([1] + entry(low, seq: 3, heads: [3])).dropLast())
         let trailing = [1] + entry(low, seq: 3, heads: [3]) + [0]
-        for bytes in [outOfOrder, duplicate, headAtZero, tooManyNodes, truncated, trailing] {
+        // Heads must come sorted, as the encoder writes them (found by fuzzing: unsorted
+        // heads decoded to a summary that re-encoded to other bytes).
+        let headsOutOfOrder = [1] + entry(low, seq: 3, heads: [3, 2])
+        let headRepeated = [1] + entry(low, seq: 3, heads: [3, 3])
+        for bytes in [outOfOrder, duplicate, headAtZero, tooManyNodes, truncated, trailing, headsOutOfOrder, headRepeated] {
             #expect(throws: WireError.self) { try SummaryCoding.decode(bytes) }
         }
     }
