@@ -68,7 +68,9 @@ public final class SessionRunner: Sendable {
         var generator = SystemRandomNumberGenerator()
         let nonce = (0..<HelloMessage.nonceLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let wakeup = self.wakeup
-        let (feedID, local) = store.register(live: live) { wakeup.signal() }
+        let (feedID, local, forksAtStart) = store.register(live: live) { wakeup.signal() }
+        // The forks this node held when the session last told its peer its summary.
+        var forksSummarized = forksAtStart
         defer { store.unregister(feedID) }
         var session = Session(role: role, secret: secret.bytes, nonce: nonce, local: local,
                               settings: settings, retired: LedgerSecret.retired(directory: store.directory)) { node, endSeq, count in
@@ -91,9 +93,11 @@ public final class SessionRunner: Sendable {
                     }
                 case let .persist(batch, events):
                     do {
-                        let (new, revealedFork) = try store.receive(events, fromSession: feedID)
-                        let changed = revealedFork ? store.summaryMessage(live: live) : nil
-                        queue += session.persisted(batch: batch, newEvents: UInt64(new), changedSummary: changed, now: now())
+                        let new = try store.receive(events, fromSession: feedID)
+                        // A fork this batch revealed, or one another session brought since.
+                        let changed = store.summaryIfForked(since: forksSummarized, live: live)
+                        if let changed { forksSummarized = changed.forks }
+                        queue += session.persisted(batch: batch, newEvents: UInt64(new), changedSummary: changed?.summary, now: now())
                     } catch {
                         queue += session.persistFailed(batch: batch, reason: error.description, now: now())
                     }
@@ -157,6 +161,12 @@ public final class SessionRunner: Sendable {
                 newsWaiting = false
                 let news = store.news(for: feedID)
                 if !news.isEmpty { healthy = carryOut(session.offer(news, now: now())) }
+            }
+            // A fork another session (or process) brought: this peer must hear of it.
+            if healthy && session.isAuthenticated, let changed = store.summaryIfForked(since: forksSummarized, live: live) {
+                let (accepted, directives) = session.historyChanged(changed.summary, now: now())
+                if accepted { forksSummarized = changed.forks }
+                healthy = carryOut(directives)
             }
             if healthy && !session.isClosed { healthy = carryOut(session.tick(now: now())) }
         }

@@ -40,9 +40,21 @@ public final class SharedStore: @unchecked Sendable {
 
     /// What this node tells a peer after authentication.
     public func summaryMessage(live: Bool) -> SummaryMessage {
+        lock.withLock { lockedSummaryMessage(live: live) }
+    }
+
+    private func lockedSummaryMessage(live: Bool) -> SummaryMessage {
+        SummaryMessage(live: live, node: store.identity.node, ledger: store.identity.ledger,
+                       label: store.identity.label, summary: store.replica.compactSummary)
+    }
+
+    /// This node's summary and fork count, when it holds more forks than `forks`: a
+    /// session that summarized at `forks` must tell its peer (`Session.historyChanged`),
+    /// whichever session or process brought the fork. Both are read under one lock.
+    public func summaryIfForked(since forks: Int, live: Bool) -> (forks: Int, summary: SummaryMessage)? {
         lock.withLock {
-            SummaryMessage(live: live, node: store.identity.node, ledger: store.identity.ledger,
-                           label: store.identity.label, summary: store.replica.compactSummary)
+            let now = store.replica.forks.count
+            return now > forks ? (now, lockedSummaryMessage(live: live)) : nil
         }
     }
 
@@ -63,11 +75,10 @@ public final class SharedStore: @unchecked Sendable {
     }
 
     /// Persists a batch from a peer (one fsynced record) and applies it. Returns how many
-    /// events were new to this store and whether the batch revealed a fork (the session
-    /// then re-summarizes).
-    public func receive(_ events: [Event], fromSession session: Int) throws(NodeError) -> (newEvents: Int, revealedFork: Bool) {
-        let (result, wake) = try lock.withLock { () throws(NodeError) -> ((Int, Bool), [@Sendable () -> Void]) in
-            let forksBefore = store.replica.forks.count
+    /// events were new to this store.
+    public func receive(_ events: [Event], fromSession session: Int) throws(NodeError) -> Int {
+        let (result, wake) = try lock.withLock { () throws(NodeError) -> (Int, [@Sendable () -> Void]) in
+            let nodeBefore = store.identity.node
             var seen = Set<EventID>()
             let fresh = events.filter { !store.replica.history.contains($0.id) && seen.insert($0.id).inserted }
             do throws(StoreError) {
@@ -79,11 +90,17 @@ public final class SharedStore: @unchecked Sendable {
             // live peer, this session's included.
             let foreign = store.takeEventsFromOtherWriters()
             appendToFeed(foreign, from: 0)
-            guard !fresh.isEmpty || !foreign.isEmpty else { return ((0, false), []) }
+            guard !fresh.isEmpty || !foreign.isEmpty else { return (0, []) }
             appendToFeed(fresh, from: session)
+            if store.identity.node != nodeBefore {
+                // The batch showed this node its own history forked: it continues under a
+                // new id, linked by one event. Live peers need that event before the
+                // node's next writes (this session's peer gets it from its new plan).
+                appendToFeed(store.replica.history.events(of: store.identity.node), from: session)
+            }
             changedSinceStatus = true
             let wake = foreign.isEmpty ? listeners.filter { $0.key != session }.values : listeners.values
-            return ((fresh.count, store.replica.forks.count > forksBefore), Array(wake))
+            return (fresh.count, Array(wake))
         }
         for notify in wake { notify() }
         return result
@@ -132,17 +149,16 @@ public final class SharedStore: @unchecked Sendable {
 
     /// Registers a session and returns what it tells its peer, both under one lock: every
     /// event is then either in that summary or in the session's feed. (Taken apart, an
-    /// event arriving between the two was in neither, and a live peer never got it.)
-    /// `wake` is called (from any thread) when there is news.
-    public func register(live: Bool, wake: @escaping @Sendable () -> Void) -> (session: Int, summary: SummaryMessage) {
+    /// event arriving between the two was in neither, and a live peer never got it.) The
+    /// fork count goes with the summary, for `summaryIfForked`. `wake` is called (from any
+    /// thread) when there is news.
+    public func register(live: Bool, wake: @escaping @Sendable () -> Void) -> (session: Int, summary: SummaryMessage, forks: Int) {
         lock.withLock {
             let id = nextSessionID
             nextSessionID += 1
             listeners[id] = wake
             cursors[id] = feedBase + feed.count
-            let summary = SummaryMessage(live: live, node: store.identity.node, ledger: store.identity.ledger,
-                                         label: store.identity.label, summary: store.replica.compactSummary)
-            return (id, summary)
+            return (id, lockedSummaryMessage(live: live), store.replica.forks.count)
         }
     }
 

@@ -151,11 +151,17 @@ public struct Session: Sendable {
         return pump(now: now)
     }
 
-    /// Events the peer lacks, given one by one: in live mode, events just written or
-    /// received from another peer; or an answer to `offerEventsMissing`.
+    /// Events the peer may lack, given one by one: in live mode, events just written or
+    /// received from another peer; or an answer to `offerEventsMissing`. Those the peer's
+    /// summary (brought forward by what it acknowledged and sent since) shows it holds
+    /// are dropped: a hub learning a farm's events pushes them only to peers that lack them.
     public mutating func offer(_ events: [Event], now: Duration) -> [SessionDirective] {
         guard case var .established(transfer) = state else { return [] }
-        transfer.enqueue(events)
+        if let context, let summary = transfer.peerSummary {
+            transfer.enqueue(events.filter { !Self.peer(summary, holds: $0, context: context) })
+        } else {
+            transfer.enqueue(events)
+        }
         transfer.offersPending = max(0, transfer.offersPending - 1)
         state = .established(transfer)
         return pump(now: now)
@@ -175,21 +181,40 @@ public struct Session: Sendable {
         transfer.persisting.removeFirst()
         transfer.eventsReceivedNew += newEvents
         var directives: [SessionDirective] = []
-        if let changedSummary {
-            statistics.waits += 1
-            local.summary = changedSummary.summary
-            directives.append(send(transfer.sealSummary(local), now: now))
-            transfer.peerDone = nil
-            transfer.reportedCaughtUp = false
-            if let peerSummary = transfer.peerSummary {
-                transfer.doneSent = false
-                transfer.offersPending += 1
-                directives.append(.offerEventsMissing(from: peerSummary))
-            }
-        }
+        if let changedSummary { directives += resummarize(changedSummary, &transfer, now: now) }
         directives.append(send(transfer.outgoing.seal(.ack(AckMessage(batch: batch, newEvents: newEvents))), now: now))
         state = .established(transfer)
         return directives + pump(now: now)
+    }
+
+    /// This side's history changed in a way the peer cannot infer from this session: a
+    /// fork of some node reached this side through another session (or another process).
+    /// The session tells the peer what this side holds now and offers again what the peer
+    /// lacks, as `persisted` does for a fork its own batch revealed; without it, a live
+    /// session planned before the fork would never send the other branch. Ignored until
+    /// the session is established (its first SUMMARY is still to come or just sent);
+    /// returns false then, so the driver asks again later.
+    public mutating func historyChanged(_ summary: SummaryMessage, now: Duration) -> (accepted: Bool, directives: [SessionDirective]) {
+        guard case var .established(transfer) = state, transfer.lastSentSummary != nil else { return (false, []) }
+        let directives = resummarize(summary, &transfer, now: now)
+        state = .established(transfer)
+        return (true, directives + pump(now: now))
+    }
+
+    /// Sends this side's changed summary, waits for the peer's DONE again, and offers what
+    /// the peer lacks against what it is known to hold now.
+    private mutating func resummarize(_ changed: SummaryMessage, _ transfer: inout Transfer, now: Duration) -> [SessionDirective] {
+        statistics.waits += 1
+        local.summary = changed.summary
+        var directives = [send(transfer.sealSummary(local), now: now)]
+        transfer.peerDone = nil
+        transfer.reportedCaughtUp = false
+        if let peerSummary = transfer.peerSummary {
+            transfer.doneSent = false
+            transfer.offersPending += 1
+            directives.append(.offerEventsMissing(from: peerSummary))
+        }
+        return directives
     }
 
     /// The driver will not store a batch (its events break a rule the store enforces):
@@ -423,6 +448,8 @@ public struct Session: Sendable {
                 return fail(.malformed, "the peer's batch \(batch) does not decode: \(error)", now: now)
             }
             transfer.eventsReceived += UInt64(events.count)
+            // The peer holds what it sends: a later plan or news check must not send it back.
+            transfer.peerSummary = transfer.peerSummary?.holding(events)
             state = .established(transfer)
             return [.persist(batch: batch, events: events)]
         case let .ack(ack):
@@ -437,6 +464,7 @@ public struct Session: Sendable {
             } else {
                 transfer.eventsSentNew += ack.newEvents
                 transfer.acknowledged(acknowledged.events)
+                transfer.peerSummary = transfer.peerSummary?.holding(acknowledged.events)
                 directives.append(.acknowledged(batch: ack.batch, newEvents: ack.newEvents))
             }
             state = .established(transfer)

@@ -11,7 +11,8 @@ struct Transfer: Sendable {
     let settings: SessionSettings
     /// The peer's latest SUMMARY message; nil until it arrives. No event is accepted before it.
     var peer: SummaryMessage?
-    /// What the peer holds per its latest SUMMARY, in full.
+    /// What the peer holds per its latest SUMMARY, in full, brought forward with every
+    /// event it acknowledged or sent since (`CompactSummary.holding`).
     var peerSummary: CompactSummary?
     /// This side's latest summary as sent, in full (deltas and "same" refer to it).
     var lastSentSummary: CompactSummary?
@@ -32,10 +33,11 @@ struct Transfer: Sendable {
     /// Events queued one by one (branch events, live pushes), in the order offered.
     private var outbox: [Event] = []
     private var outboxStart = 0
-    /// Events queued one by one and not yet acknowledged: such an event is not queued
-    /// twice. Acknowledged ones are forgotten, so that a live session that runs for weeks
-    /// does not keep an id of every event it ever pushed (the feed that offers them never
-    /// offers one twice, so forgetting costs nothing).
+    /// Events queued one by one, or sent from ranges, and not yet acknowledged: such an
+    /// event is not queued or read from a range again (news and a plan made after a fork
+    /// can name the same events). Acknowledged ones are forgotten, so that a live session
+    /// that runs for weeks does not keep an id of every event it ever pushed: by then the
+    /// peer's summary, brought forward, says the peer holds them.
     private var queued = Set<EventID>()
     /// Nodes whose batch the peer refused: none of their events is sent again here.
     var refusedNodes = Set<NodeID>()
@@ -153,7 +155,7 @@ struct Transfer: Sendable {
                 scan += 1  // the store no longer holds that chain (a fork revealed): skip
                 continue
             }
-            events += chunk
+            events += chunk.filter { !queued.contains($0.id) }
             taken[range.node] = start + UInt64(count)
             if start + UInt64(count) >= range.through { scan += 1 }
         }
@@ -175,15 +177,21 @@ struct Transfer: Sendable {
         // Shrink in proportion until the encoding fits; a single event always fits
         // (strings are bounded). Batches stay close to the byte limit, which is what keeps
         // a slow link full with few batches in flight.
+        let gathered = events.count
         var encoded = EventBatch.encode(events)
         while events.count > 1, encoded.count > settings.batchBytes {
             let keep = max(1, min(events.count - 1, Int(Double(events.count) * Double(settings.batchBytes) / Double(encoded.count) * 0.97)))
             events.removeLast(events.count - keep)
             encoded = EventBatch.encode(events)
         }
-        // Commit what the batch kept.
+        // Commit what the batch kept. Whole, it took every range read (events skipped as
+        // already sent included); cut by bytes, up to its last event of each node.
+        if events.count == gathered {
+            takenThrough.merge(taken) { max($0, $1) }
+        }
         for event in events.prefix(fromRanges) {
             takenThrough[event.dot.node] = max(takenThrough[event.dot.node] ?? 0, event.dot.seq)
+            queued.insert(event.id)
         }
         while rangeIndex < ranges.count {
             let range = ranges[rangeIndex]

@@ -144,8 +144,8 @@ struct SharedStoreFeedTests {
         let node = try TestNode(label: "farm", secret: LedgerSecret.generate())
         defer { node.cleanUp() }
         let shared = try node.open()
-        let (session, _) = shared.register(live: true) {}
-        let (other, _) = shared.register(live: true) {}
+        let (session, _, _) = shared.register(live: true) {}
+        let (other, _, _) = shared.register(live: true) {}
         defer { [session, other].forEach(shared.unregister) }
         try node.write(1, prefix: "cli")  // another process: `carnet record`
         var peer = Replica(node: NodeID.derived(from: "peer"))

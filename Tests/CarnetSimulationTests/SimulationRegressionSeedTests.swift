@@ -1,10 +1,8 @@
 import CarnetTestKit
 import Testing
 
-/// Seeds that once failed, kept as named runs (TigerBeetle's habit). Each passes its
-/// invariants today only because a known product issue explains a check
-/// (`KnownIssueTests` reduces each to a few steps); once the product is fixed, the known
-/// issue disappears and `withKnownIssue` says so.
+/// Seeds that once failed, kept as named runs (TigerBeetle's habit). Each showed a
+/// live-session bug that `LiveSessionRegressionTests` reduces to a few steps.
 struct SimulationRegressionSeedTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var seed: UInt64
@@ -23,9 +21,6 @@ struct SimulationRegressionSeedTests {
     @Test(arguments: cases)
     func onceFailingSeedsHoldTheirInvariants(_ known: Case) {
         let outcome = Simulation.run(SimConfiguration(seed: known.seed, farms: known.farms, hubs: known.hubs))
-        #expect(outcome.passed, "\(outcome)")
-        withKnownIssue("\(known.issue)") {
-            #expect(outcome.knownIssues.isEmpty, "\(outcome.configuration): \(outcome.knownIssues)")
-        }
+        #expect(outcome.passed, "\(known.issue): \(outcome)")
     }
 }

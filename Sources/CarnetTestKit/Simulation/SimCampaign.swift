@@ -89,7 +89,6 @@ public struct SimCampaign: Sendable {
             summary.seeds += 1
             summary.events += outcome.statistics.eventsAtEnd
             summary.sessions += outcome.statistics.sessions
-            if !outcome.knownIssues.isEmpty { summary.knownIssues += 1 }
             if outcome.passed {
                 passed(outcome)
             } else {
@@ -117,8 +116,6 @@ public struct SimCampaignSummary: Sendable, CustomStringConvertible {
     public var seeds = 0
     public var failures = 0
     public var failedSeeds: [UInt64] = []
-    /// Seeds that passed only because a known product issue explained a check's failure.
-    public var knownIssues = 0
     public var events = 0
     public var sessions = 0
     public var seconds = 0.0
@@ -128,7 +125,7 @@ public struct SimCampaignSummary: Sendable, CustomStringConvertible {
     public var description: String {
         let rate = (seedsPerSecond * 10).rounded() / 10
         let time = (seconds * 10).rounded() / 10
-        return "simulation summary: seeds=\(seeds) failures=\(failures) knownIssues=\(knownIssues) events=\(events) sessions=\(sessions) "
+        return "simulation summary: seeds=\(seeds) failures=\(failures) events=\(events) sessions=\(sessions) "
             + "seconds=\(time) seeds/s=\(rate)" + (failedSeeds.isEmpty ? "" : " failed seeds: \(failedSeeds.prefix(20))")
     }
 }

@@ -7,24 +7,19 @@ enum SimChecks {
     /// At most this many examples per kind of failure, so a report stays readable.
     static let examples = 3
 
-    /// The failures, and the known product issues that explain a check's failure instead.
-    static func check(_ simulation: Simulation) -> (failures: [String], knownIssues: [String]) {
+    /// One line per broken invariant.
+    static func check(_ simulation: Simulation) -> [String] {
         let replicas = simulation.nodes.map(\.replica)
         let labels = simulation.nodes.map(\.label)
         var failures: [String] = []
-        var knownIssues: [String] = []
         failures += convergence(replicas, labels)
         failures += acknowledgedWrites(replicas, labels, simulation.tracker)
         failures += unexpectedEvents(replicas[0], labels[0], simulation.tracker)
         failures += forks(replicas, labels, simulation.tracker)
-        if simulation.convergedAt != nil && simulation.reconnectedAt == nil {
-            switch bandwidth(simulation) {
-            case nil: break
-            case let .failure(text)?: failures.append(text)
-            case let .knownIssue(text)?: knownIssues.append(text)
-            }
+        if simulation.convergedAt != nil && simulation.reconnectedAt == nil, let overrun = bandwidth(simulation) {
+            failures.append(overrun)
         }
-        return (failures, knownIssues)
+        return failures
     }
 
     /// I2: equal digests and version vectors everywhere, nothing left pending.
@@ -100,23 +95,17 @@ enum SimChecks {
         return failures
     }
 
-    enum Verdict {
-        case failure(String)
-        /// Over the budget only because of events the known product issues resent.
-        case knownIssue(String)
-    }
-
     /// I6, as a budget: what sessions sent after the heal is at most 1.25 × the encoded
-    /// size of what each node lacked, plus 2 KiB per session.
+    /// size of what each node lacked, plus 2 KiB per session, plus the SUMMARY frames a
+    /// session sent again to tell its peer of a fork (forks cost that round by design).
     ///
     /// Copies that raced (two peers sent a node the same events at once, neither able to
     /// know) are not counted: sessions do not coordinate, by design, and I6 is about
     /// sending what the receiver already persisted. Nor are the events of a forked node
-    /// that `Replica.missingPlan` sends generously by design. Events resent by the known
-    /// product issues (`KnownIssueTests`) turn a failure into a known issue.
-    static func bandwidth(_ simulation: Simulation) -> Verdict? {
+    /// that `Replica.missingPlan` sends generously by design.
+    static func bandwidth(_ simulation: Simulation) -> String? {
         let statistics = simulation.tracker.statistics
-        let allowance = 2_048 * statistics.sessionsAfterHeal
+        let allowance = 2_048 * statistics.sessionsAfterHeal + statistics.resummaryBytesAfterHeal
         guard statistics.bytesSentAfterHeal > allowance else { return nil }
         func size(_ events: [Event]) -> Int { events.isEmpty ? 0 : EventBatch.encode(events).count }
         let racedBytes = size(simulation.tracker.racedAfterHeal)
@@ -124,17 +113,11 @@ enum SimChecks {
         let lacked = simulation.tracker.lackedAtHeal.reduce(0) { $0 + size($1) }
         let budget = lacked + lacked / 4 + allowance
         guard counted > budget else { return nil }
-        let known = size(simulation.tracker.resentByKnownIssues)
-        let text = "I6: \(counted) bytes sent after the heal (\(statistics.bytesSentAfterHeal) less \(racedBytes) of raced copies "
+        return "I6: \(counted) bytes sent after the heal (\(statistics.bytesSentAfterHeal) less \(racedBytes) of raced copies "
             + "and forked nodes' branches), "
             + "over the budget of \(budget) (1.25 × \(lacked) bytes of \(statistics.eventsLackedAtHeal) lacked events "
-            + "+ 2 KiB × \(statistics.sessionsAfterHeal) sessions); resent: \(statistics.eventsResentAfterHeal) events "
-            + "for no known reason, \(statistics.eventsResentByKnownIssues) (\(known) bytes) by known product issues"
-        // The known issues' bytes are estimated as one batch (their real batches cost more
-        // in headers, MACs and acknowledgements): with nothing resent for no known reason,
-        // they explain the overrun.
-        let explained = counted - known <= budget || (statistics.eventsResentAfterHeal == 0 && known > 0)
-        return explained ? .knownIssue(text + " (KnownIssueTests)") : .failure(text)
+            + "+ 2 KiB × \(statistics.sessionsAfterHeal) sessions + \(statistics.resummaryBytesAfterHeal) bytes of summaries "
+            + "sent again after forks); resent: \(statistics.eventsResentAfterHeal) events the receiver was known to hold"
     }
 }
 
@@ -143,8 +126,6 @@ public struct SimOutcome: Sendable, CustomStringConvertible {
     public let configuration: SimConfiguration
     /// One line per broken invariant; empty when the run passed.
     public let failures: [String]
-    /// Checks that failed because of a known product issue (see `KnownIssueTests`).
-    public let knownIssues: [String]
     public let statistics: SimStatistics
     public let planSummary: String
 
@@ -161,10 +142,9 @@ public struct SimOutcome: Sendable, CustomStringConvertible {
         let facts = "events=\(stats.eventsAtEnd) acked=\(stats.writesAcknowledged) sessions=\(stats.sessions) "
             + "crashes=\(stats.crashes) restores=\(stats.restores) forks=\(stats.forks) heal=\(stats.healTime) "
             + "converged=\(stats.convergedAt.map(\.description) ?? "never") end=\(stats.endTime) "
-            + "bytesAfterHeal=\(stats.bytesSentAfterHeal) resent=\(stats.eventsResentAfterHeal)+\(stats.eventsResentByKnownIssues)+\(stats.eventsResentByForkRule) raced=\(stats.eventsRacedAfterHeal) eventsSent=\(stats.eventsSent) new=\(stats.eventsSentNew) "
+            + "bytesAfterHeal=\(stats.bytesSentAfterHeal) resent=\(stats.eventsResentAfterHeal)+\(stats.eventsResentByForkRule) raced=\(stats.eventsRacedAfterHeal) eventsSent=\(stats.eventsSent) new=\(stats.eventsSentNew) "
             + "batches=\(stats.batchesSent) frames=\(stats.framesSent) endings: \(stats.endingsSummary)"
-        let known = knownIssues.isEmpty ? "" : "; known issues: " + knownIssues.joined(separator: "; ")
-        guard !passed else { return "\(configuration): passed (\(facts))\(known)" }
+        guard !passed else { return "\(configuration): passed (\(facts))" }
         return "\(configuration): \(failures.count) failure(s)\n  - " + failures.joined(separator: "\n  - ")
             + "\n  plan: \(planSummary)\n  \(facts)"
             + "\n  replay: CARNET_SEED=\(configuration.seed) CARNET_SIM_K=\(configuration.farms) CARNET_SIM_HUBS=\(configuration.hubs) CARNET_SIM_TRACE=1 swift test --filter SimulationSeedTests"

@@ -41,18 +41,21 @@ struct SessionSlot: Sendable {
     /// When this side last told its peer what it holds (its SUMMARY, at the start or
     /// after a fork): what the peer's plans are based on.
     var summaryAt: SimTime
+    /// The forks this node held when the session last told its peer its summary (the
+    /// real driver's `forksSummarized`).
+    var forksSummarized: Int
     /// Events the peer sent in this session so far, and when they became durable here.
     var received: [EventID: SimTime] = [:]
     /// When this side sent each of its EVENTS frames (batch n is the n-th).
     var batchSentAt: [SimTime] = []
-    /// Events offered to this session as news, and whether it re-offered after a fork:
-    /// what the two known product issues of `KnownIssueTests` resend.
-    var offeredNews = Set<EventID>()
-    var reofferedAfterFork = false
+    /// SUMMARY frames this side sent (the first, then one per fork it told its peer of).
+    var summariesSent = 0
 
-    init(connection: ConnectionID, side: ConnectionEnd, peer: Int, session: Session, dialLoop: Int?, summaryAt: SimTime) {
+    init(connection: ConnectionID, side: ConnectionEnd, peer: Int, session: Session, dialLoop: Int?, summaryAt: SimTime,
+         forksSummarized: Int) {
         self.connection = connection
         self.summaryAt = summaryAt
+        self.forksSummarized = forksSummarized
         self.side = side
         self.peer = peer
         self.session = session

@@ -19,8 +19,6 @@ struct SimTracker: Sendable {
     /// (another peer's copy arrived after this session's summary was sent), or that the
     /// plan's rule for a forked node sends whatever the peer holds (by design).
     var racedAfterHeal: [Event] = []
-    /// After the heal: events resent by the known product issues (`KnownIssueTests`).
-    var resentByKnownIssues: [Event] = []
     var statistics = SimStatistics()
 }
 
@@ -60,6 +58,8 @@ public struct SimStatistics: Sendable {
     public var batchesSent = 0
     public var framesSent = 0
     public var bytesSentAfterHeal = 0
+    /// Of those, the SUMMARY frames sessions sent again to tell their peer of a fork.
+    public var resummaryBytesAfterHeal = 0
     /// Connections with a session after the heal (the per-session allowance counts these).
     public var sessionsAfterHeal = 0
     public var eventsLackedAtHeal = 0
@@ -69,9 +69,6 @@ public struct SimStatistics: Sendable {
     /// once, neither able to know.
     public var eventsResentAfterHeal = 0
     public var eventsRacedAfterHeal = 0
-    /// Of the resent events, those the known product issues explain (news pushed to a peer
-    /// whose summary listed them; a re-offer against a stale summary after a fork).
-    public var eventsResentByKnownIssues = 0
     /// Of the resent events, those of a forked node (the plan sends such a node's branches
     /// generously, by design: forks are rare).
     public var eventsResentByForkRule = 0

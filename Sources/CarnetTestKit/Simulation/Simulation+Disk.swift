@@ -48,7 +48,6 @@ extension Simulation {
                 for event in events where nodes[node].sessions[slot].received[event.id] == nil {
                     nodes[node].sessions[slot].received[event.id] = now
                 }
-                if revealedFork { nodes[node].sessions[slot].summaryAt = now }
             }
             acknowledge(node, continuation)
             trace("\(nodes[node].label) persisted batch \(batch) of \(connection): \(events.count) events, \(fresh.count) new"
@@ -56,24 +55,30 @@ extension Simulation {
                 + ": \(Self.ranges(events))")
             if let slot = nodes[node].slotIndex(connection), nodes[node].sessions[slot].awaitingPersist == batch {
                 nodes[node].sessions[slot].awaitingPersist = nil
-                let changed = revealedFork ? nodes[node].summaryMessage(live: isLive(node, nodes[node].sessions[slot].side)) : nil
-                if revealedFork { nodes[node].sessions[slot].reofferedAfterFork = true }
+                // `SharedStore.summaryIfForked`: a fork this batch revealed, or one another
+                // session brought since this one last summarized.
+                let forks = nodes[node].store.with { $0.forks.count }
+                let changed = forks > nodes[node].sessions[slot].forksSummarized
+                    ? nodes[node].summaryMessage(live: isLive(node, nodes[node].sessions[slot].side)) : nil
+                if changed != nil {
+                    nodes[node].sessions[slot].forksSummarized = forks
+                    nodes[node].sessions[slot].summaryAt = now
+                }
                 nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.persisted(
                     batch: batch, newEvents: UInt64(fresh.count), changedSummary: changed, now: now.duration)
                 drain(node, connection)
             }
-            // As `SharedStore.receive`: the events new here (not the link event) are news
-            // for the node's other live sessions.
-            learned(node, fresh, from: connection)
+            // As `SharedStore.receive`: the events new here, and the link event of a node
+            // that continues under a new id, are news for the node's other live sessions.
+            learned(node, fresh + continuation, from: connection)
         }
     }
 
     /// Sorts the events of a received batch that were not new: raced (another peer's copy
     /// arrived after the summary the sender planned from: no sender could know), sent by
-    /// the plan's rule for a forked node (generous by design, see `Replica.missingPlan`), resent
-    /// through one of the known product issues (pushed as news, or re-offered after a
-    /// fork, though the sender knew), or resent for no known reason (the sender knew the
-    /// receiver held them, from its summary or from this session).
+    /// the plan's rule for a forked node (generous by design, see `Replica.missingPlan`), or
+    /// resent (the sender knew the receiver held them, from its summary or from this
+    /// session: what I6 forbids).
     private mutating func classifyDuplicates(_ node: Int, _ events: [Event], fresh: [Event], heldBefore: [EventID: SimTime],
                                              connection: ConnectionID, batch: UInt64) {
         let slot = nodes[node].slotIndex(connection).map { nodes[node].sessions[$0] }
@@ -98,9 +103,6 @@ extension Simulation {
                 // event (the sender may not see the fork yet; the receiver then does).
                 tracker.statistics.eventsResentByForkRule += 1
                 tracker.racedAfterHeal.append(event)
-            } else if senderSlot?.offeredNews.contains(event.id) == true || senderSlot?.reofferedAfterFork == true {
-                tracker.statistics.eventsResentByKnownIssues += 1
-                tracker.resentByKnownIssues.append(event)
             } else {
                 tracker.statistics.eventsResentAfterHeal += 1
                 trace("\(nodes[node].label) got \(event.id) again on \(connection) batch \(batch), which its peer knew it held")

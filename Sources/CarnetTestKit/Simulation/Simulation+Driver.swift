@@ -87,7 +87,8 @@ extension Simulation {
         let session = Session(role: side == .dialer ? .dialer : .listener, secret: Self.secret, nonce: nonce, local: local,
                               settings: plan.settings, context: nodes[node].store.contextProvider)
         nodes[node].sessions.append(SessionSlot(connection: connection, side: side, peer: peer, session: session,
-                                                dialLoop: dialLoop, summaryAt: now))
+                                                dialLoop: dialLoop, summaryAt: now,
+                                                forksSummarized: nodes[node].store.with { $0.forks.count }))
         network.markStarted(connection, side)
         tracker.statistics.sessions += 1
         if healTime != nil && side == .dialer { tracker.statistics.sessionsAfterHeal += 1 }
@@ -122,11 +123,26 @@ extension Simulation {
                 }
                 continue
             }
+            // As the real driver's loop: a fork another session brought since this one
+            // last summarized is told to the peer.
+            let forks = nodes[node].store.with { $0.forks.count }
+            if forks > nodes[node].sessions[slot].forksSummarized && nodes[node].sessions[slot].session.isAuthenticated {
+                let summary = nodes[node].summaryMessage(live: isLive(node, nodes[node].sessions[slot].side))
+                let (accepted, directives) = nodes[node].sessions[slot].session.historyChanged(summary, now: now.duration)
+                if accepted {
+                    nodes[node].sessions[slot].forksSummarized = forks
+                    nodes[node].sessions[slot].summaryAt = now
+                    trace("\(nodes[node].label) \(connection) tells its peer of a fork learned elsewhere")
+                }
+                if !directives.isEmpty {
+                    nodes[node].sessions[slot].queue += directives
+                    continue
+                }
+            }
             if !nodes[node].sessions[slot].news.isEmpty {
                 if nodes[node].sessions[slot].session.isLiveWithPeer {
                     let news = nodes[node].sessions[slot].news
                     nodes[node].sessions[slot].news = []
-                    for event in news { nodes[node].sessions[slot].offeredNews.insert(event.id) }
                     nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.offer(news, now: now.duration)
                     continue
                 }
@@ -147,10 +163,13 @@ extension Simulation {
         case let .send(bytes):
             network.send(bytes, on: connection, from: nodes[node].sessions[slot].side, now: now)
             if bytes.count > 4 && bytes[4] == FrameType.events.rawValue { nodes[node].sessions[slot].batchSentAt.append(now) }
+            let resummary = bytes.count > 4 && bytes[4] == FrameType.summary.rawValue && nodes[node].sessions[slot].summariesSent > 0
+            if bytes.count > 4 && bytes[4] == FrameType.summary.rawValue { nodes[node].sessions[slot].summariesSent += 1 }
             nodes[node].sessions[slot].bytesSent += bytes.count
             tracker.statistics.bytesSent += bytes.count
             if healTime != nil {
                 tracker.statistics.bytesSentAfterHeal += bytes.count
+                if resummary { tracker.statistics.resummaryBytesAfterHeal += bytes.count }
                 nodes[node].sessions[slot].bytesSentAfterHeal += bytes.count
             }
         case let .persist(batch, events):

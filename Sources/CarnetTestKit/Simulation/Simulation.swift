@@ -146,20 +146,14 @@ public struct Simulation: Sendable {
         tracker.statistics.eventsAtEnd = nodes[0].replica.eventCount
         tracker.statistics.forks = nodes[0].replica.forks.count
         tracker.statistics.finalDigest = nodes[0].replica.digest.hex
-        var (failures, knownIssues) = SimChecks.check(self)
+        var failures = SimChecks.check(self)
         if convergedAt == nil {
             failures.insert("did not converge within \(plan.quiesceLimit) of the heal, nor as long after resetting every "
                 + "connection: \(divergence)", at: 0)
         } else if let reconnectedAt {
-            let text = "I2: converged only after every connection was reset at \(reconnectedAt), \(plan.quiesceLimit) after the heal"
-            if plan.mode == .live && tracker.statistics.continuations > 0 {
-                // `KnownIssueTests.aForkLearnedThroughAnotherSessionNeverReachesALiveSessionPlannedBefore`.
-                knownIssues.append(text + " — known issue: a live session planned before a fork was revealed elsewhere never sends it")
-            } else {
-                failures.insert(text, at: 0)
-            }
+            failures.insert("I2: converged only after every connection was reset at \(reconnectedAt), \(plan.quiesceLimit) after the heal", at: 0)
         }
-        return SimOutcome(configuration: configuration, failures: failures, knownIssues: knownIssues,
+        return SimOutcome(configuration: configuration, failures: failures,
                           statistics: tracker.statistics, planSummary: plan.summary)
     }
 

@@ -4,11 +4,14 @@ import CarnetTestKit
 import CarnetWire
 import Testing
 
-/// Product problems the T2 simulation found, each reduced to the fewest steps that show
-/// it, marked as known issues until `Sources/CarnetSync` is fixed (the simulation itself
-/// never edits product code). When a fix lands, `withKnownIssue` fails: remove the
-/// wrapper then, and the matching tolerance in `SimChecks`.
-struct KnownIssueTests {
+/// Live-session bugs the T2 simulation found, each reduced to the fewest steps that show
+/// it, kept as regression tests now that they are fixed: a session brings the peer's
+/// summary forward with what the peer acknowledged and sent (`CompactSummary.holding`),
+/// drops news the peer holds (`Session.offer`), never reads an event it has in flight
+/// from a range again (`Transfer`), and tells its peer of a fork another session brought
+/// (`Session.historyChanged`, driven by `SharedStore.summaryIfForked`); the link event of
+/// a node continuing under a new id is news (`SharedStore.receive`).
+struct LiveSessionRegressionTests {
     /// Found by `seed=54 K=5 hubs=1` (live mode; the plans have changed since: today
     /// `seed=31206 K=5 hubs=1` in `SimulationRegressionSeedTests`): after the heal, each farm's live session
     /// with the hub, open since before a restored farm forked, learned of the fork and sent
@@ -54,9 +57,7 @@ struct KnownIssueTests {
         let statistics = farm.session.statistics
         let sentAfterFork = statistics.eventsSent - sentBefore
         let duplicates = statistics.eventsSent - statistics.eventsSentNew
-        withKnownIssue("CarnetSync: a fork revealed in a live session re-offers from the peer's summary of the session's start") {
-            #expect(duplicates == 0, "after the fork the farm sent \(sentAfterFork) events, \(duplicates) of them already held by the hub")
-        }
+        #expect(duplicates == 0, "after the fork the farm sent \(sentAfterFork) events, \(duplicates) of them already held by the hub")
     }
 
     /// Found by `seed=5052 K=8 hubs=2` (live mode; today `seed=31746 K=3 hubs=2` in
@@ -83,9 +84,7 @@ struct KnownIssueTests {
         hub.store.with { _ = $0.receive(contentsOf: events) }
         LivePeer.exchange(&farm, &hub, held, hub.carryOut(hub.session.offer(events, now: .seconds(1))))
         let pushed = hub.session.statistics.eventsSent
-        withKnownIssue("CarnetSync: live news are pushed even when the peer's summary lists them") {
-            #expect(pushed == 0, "the hub pushed \(pushed) events the farm's summary listed")
-        }
+        #expect(pushed == 0, "the hub pushed \(pushed) events the farm's summary listed")
     }
 
     /// Found by `seed=5159 K=8 hubs=1` (live mode; today `seed=31972 K=9 hubs=1` in
@@ -138,11 +137,9 @@ struct KnownIssueTests {
         LivePeer.exchange(&b, &hubForB, [], hubForB.carryOut(hubForB.session.offer([entry], now: .seconds(3))))
 
         let farm = b.store.replica
-        withKnownIssue("CarnetSync/CarnetNode: a live session planned before a fork was revealed elsewhere never sends that fork") {
-            #expect(farm.summary == hubStore.replica.summary,
-                    "farm B holds \(farm.eventCount) events (\(farm.history.pendingCount) pending), the hub \(hubStore.replica.eventCount)")
-            #expect(farm.history.pendingCount == 0, "farm B holds the hub's new entry without its predecessor")
-        }
+        #expect(farm.summary == hubStore.replica.summary,
+                "farm B holds \(farm.eventCount) events (\(farm.history.pendingCount) pending), the hub \(hubStore.replica.eventCount)")
+        #expect(farm.history.pendingCount == 0, "farm B holds the hub's new entry without its predecessor")
     }
 }
 
@@ -155,6 +152,9 @@ private struct LivePeer {
     /// Events this end's persists made new, in order: what `SharedStore` feeds the node's
     /// other live sessions as news.
     var learned: [Event] = []
+    /// The store's forks when this session last summarized (`SessionRunner`'s
+    /// `forksSummarized`).
+    var forksSummarized: Int
 
     init(role: SessionRole, replica: Replica, nonce: UInt8) {
         self.init(role: role, store: SimReplicaBox(replica), nonce: nonce)
@@ -163,6 +163,7 @@ private struct LivePeer {
     init(role: SessionRole, store: SimReplicaBox, nonce: UInt8) {
         self.store = store
         let replica = store.replica
+        forksSummarized = replica.forks.count
         let local = SummaryMessage(live: true, node: replica.node, ledger: "sim", label: "\(role)", summary: replica.compactSummary)
         session = Session(role: role, secret: Array("a ledger secret of 32 bytes.....".utf8),
                           nonce: [UInt8](repeating: nonce, count: 32), local: local, context: store.contextProvider)
@@ -170,28 +171,34 @@ private struct LivePeer {
 
     /// Carries out directives; returns the bytes for the peer. A persist is
     /// `NodeStore.receive`: new events are applied, and a node that finds its own history
-    /// forked continues under a new id (the link event is not news, as in `SharedStore`).
+    /// forked continues under a new id (its link event is news, as in `SharedStore`). As
+    /// `SessionRunner` does, a fork the store holds that this session has not told its
+    /// peer about (brought by another session) is told with `Session.historyChanged`.
     mutating func carryOut(_ directives: [SessionDirective]) -> [UInt8] {
         var out: [UInt8] = []
         var queue = directives[...]
-        while let directive = queue.popFirst() {
+        while true {
+            if queue.isEmpty, let summary = forkedSummary() {
+                let (accepted, more) = session.historyChanged(summary, now: .zero)
+                if accepted { forksSummarized = store.replica.forks.count }
+                queue += more
+            }
+            guard let directive = queue.popFirst() else { break }
             switch directive {
             case let .send(bytes):
                 out += bytes
             case let .persist(batch, events):
-                let (fresh, revealed) = store.with { replica -> ([Event], Bool) in
-                    let before = replica.forks.count
+                let (fresh, link) = store.with { replica -> ([Event], [Event]) in
                     let fresh = events.filter { !replica.history.contains($0.id) }
                     replica.receive(contentsOf: fresh)
-                    if replica.hasForkedItself {
-                        replica = replica.continuing(as: NodeID.derived(from: "continued \(replica.node)"), wallMillis: 50_000)
-                    }
-                    return (fresh, replica.forks.count > before)
+                    guard replica.hasForkedItself else { return (fresh, []) }
+                    let node = NodeID.derived(from: "continued \(replica.node)")
+                    replica = replica.continuing(as: node, wallMillis: 50_000)
+                    return (fresh, replica.history.events(of: node))
                 }
-                learned += fresh
-                let changed = revealed ? store.with { replica in
-                    SummaryMessage(live: true, node: replica.node, ledger: "sim", label: "", summary: replica.compactSummary)
-                } : nil
+                learned += fresh + link
+                let changed = forkedSummary()
+                if changed != nil { forksSummarized = store.replica.forks.count }
                 queue += session.persisted(batch: batch, newEvents: UInt64(fresh.count), changedSummary: changed, now: .zero)
             case let .offerEventsMissing(summary):
                 queue += session.offer(plan: store.with { $0.missingPlan(from: $0.expand(summary)) }, now: .zero)
@@ -202,6 +209,14 @@ private struct LivePeer {
             }
         }
         return out
+    }
+
+    /// This node's summary when it holds forks this session has not told its peer about.
+    func forkedSummary() -> SummaryMessage? {
+        store.with { replica in
+            replica.forks.count > forksSummarized
+                ? SummaryMessage(live: true, node: replica.node, ledger: "sim", label: "", summary: replica.compactSummary) : nil
+        }
     }
 
     /// Delivers bytes both ways until neither side has anything more to say. From the

@@ -1,0 +1,55 @@
+import CarnetCore
+import CarnetWire
+
+/// What a session knows the peer holds: its latest SUMMARY, brought forward with every
+/// event the peer proved it holds since (it acknowledged it, or sent it). A live session
+/// runs for weeks on one summary; without this, a plan made after a fork, or a check of
+/// news, would take the peer for what it was when the session began and send again
+/// everything it got since.
+extension CompactSummary {
+    /// This summary with `events` held too, in the order given (causal order within a
+    /// batch). An event that extends a head replaces it; any other becomes a head of its
+    /// own. That may list an event behind another head of its branch (a compact summary
+    /// cannot tell): harmless, since such a head only makes the plan and the news check
+    /// more careful, while leaving it out would make the plan's fork rule send the peer
+    /// its own branch back.
+    func holding(_ events: [Event]) -> CompactSummary {
+        guard !events.isEmpty else { return self }
+        var byNode: [UInt64: Entry] = [:]
+        for entry in entries { byNode[entry.node] = entry }
+        for event in events {
+            let node = event.dot.node.high, seq = event.dot.seq
+            let head = Head(seq: seq, hash: event.hash.w0)
+            var entry = byNode[node] ?? Entry(node: node, seq: 0, heads: [])
+            if entry.heads.contains(head) { continue }
+            let predecessor = Head(seq: seq - 1, hash: event.previous.w0)
+            if let index = entry.heads.firstIndex(of: predecessor) { entry.heads.remove(at: index) }
+            entry.heads.append(head)
+            entry.heads.sort()
+            entry.seq = max(entry.seq, seq)
+            byNode[node] = entry
+        }
+        return CompactSummary(entries: Array(byNode.values))
+    }
+}
+
+extension Session {
+    /// True when the peer's summary (brought forward) shows it holds `event`: the event is
+    /// one of its heads, or the peer has a single head for the node, after the event, and
+    /// the event is on this side's first branch, which reaches that head or stops short of
+    /// it. In the second case the peer is ahead on that node: its chain passes through the
+    /// event unless the node forked, and then the peer's own plan sends its branch here,
+    /// which reveals the fork and makes this side re-offer (`Session.persisted`). Anything
+    /// less certain (several heads, a head this side's chain contradicts) counts as not
+    /// held: sending an event twice costs bytes, never correctness.
+    static func peer(_ summary: CompactSummary, holds event: Event, context: ContextProvider) -> Bool {
+        guard let entry = summary[event.dot.node.high] else { return false }
+        if entry.heads.contains(Head(seq: event.dot.seq, hash: event.hash.w0)) { return true }
+        guard entry.heads.count == 1, let head = entry.heads.first, head.seq > event.dot.seq,
+              context(event.dot.node, event.dot.seq, 1)?.first?.id == event.id else { return false }
+        guard let ours = context(event.dot.node, head.seq, 1)?.first else { return true }
+        return ours.hash.w0 == head.hash
+    }
+
+    private typealias Head = CompactSummary.Head
+}
