@@ -67,7 +67,7 @@ public struct SessionSettings: Sendable {
     /// while a cut loses at most what was in flight.
     public var window = 4
     /// The handshake must finish within this time.
-    public var handshakeTimeout: Duration = .seconds(15)
+    public var handshakeTimeout: Duration = .seconds(10)
     /// A silent peer is dropped after this long.
     public var idleTimeout: Duration = .seconds(45)
     /// In live mode, a PING after this long without sending anything.

@@ -14,7 +14,7 @@ import Testing
 /// move by exactly what the case did. At the end an honest farm with the same secret still
 /// syncs, and after 1,000 connects and disconnects the server's descriptors are back to
 /// their baseline (± 5). The 50 slow-loris connections run while the other cases do (the
-/// handshake timeout is 15 s and `serve` has no flag for it).
+/// handshake timeout is 10 s and `serve` has no flag for it).
 @Suite(.serialized)
 struct HostileTableTests {
     @Test(.timeLimit(.minutes(4)))
@@ -333,15 +333,15 @@ final class HostileBed {
     }
 
     func slowLorisWereClosedAtTheHandshakeTimeout(_ loris: (outcomes: Gathered<LorisOutcome>, before: NodeFigures, logMark: Int)) throws {
-        try timed("50 slow-loris: waiting for the rest of their 15 s") {
+        try timed("50 slow-loris: waiting for the rest of their 10 s") {
             let outcomes = loris.outcomes.wait()
             #expect(outcomes.count == 50)
             let closings = outcomes.compactMap(\.closedAfter).sorted()
             timings.append(("  slow-loris closed after \(closings.first ?? .zero) … \(closings.last ?? .zero)", .zero))
             for outcome in outcomes {
                 let closed = outcome.closedAfter ?? .seconds(99)
-                #expect(closed >= .seconds(15) && closed < .seconds(16),
-                        "a HELLO-then-silence connection was closed \(closed) after it connected (handshake timeout 15 s, closed within 1 s)")
+                #expect(closed >= .seconds(10) && closed < .seconds(11),
+                        "a HELLO-then-silence connection was closed \(closed) after it connected (handshake timeout 10 s, closed within 1 s)")
                 #expect(outcome.errors.map(\.code) == [.timeout], "it was told why: \(outcome.errors)")
             }
             let figures = try waitForHub("50 timeouts") { $0.server.failures("timeout") == loris.before.server.failures("timeout") + 50 }
@@ -350,7 +350,7 @@ final class HostileBed {
             let lines = Array(serve.logLines.dropFirst(loris.logMark))
             for outcome in outcomes {
                 let mine = lines.filter { $0.contains("session with 127.0.0.1:\(outcome.port):") }
-                #expect(mine.count == 1 && mine.allSatisfy { $0.contains("did not complete the handshake within 15") && $0.contains("(timeout)") },
+                #expect(mine.count == 1 && mine.allSatisfy { $0.contains("did not complete the handshake within 10") && $0.contains("(timeout)") },
                         "\(mine)")
             }
         }
