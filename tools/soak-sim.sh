@@ -6,12 +6,14 @@
 #
 # Environment: CARNET_SIM_K (default 2-12), CARNET_SIM_HUBS (default 1-2), CARNET_SIM_JOBS
 # (parallel test processes, default 1; each takes a share of the seeds),
-# CARNET_SIM_SCRATCH (build directory, default .build-soak-sim).
+# CARNET_SIM_SCRATCH (build directory, default .build-soak-sim). Runs `carnet-sim`
+# (Sources/carnet-sim) in a release build.
 #
 # Prints one summary line: seeds, failures, events, sessions, wall seconds. A failing seed
 # is printed with its replay command:
 #   CARNET_SEED=<seed> CARNET_SIM_K=<k> CARNET_SIM_HUBS=<h> CARNET_SIM_TRACE=1 \
 #     swift test --filter SimulationSeedTests
+# (or the same environment before `swift run -c release carnet-sim`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds=${1:-100000}
@@ -21,11 +23,9 @@ scratch=${CARNET_SIM_SCRATCH:-.build-soak-sim}
 export CARNET_SIM_K=${CARNET_SIM_K:-2-12}
 export CARNET_SIM_HUBS=${CARNET_SIM_HUBS:-1-2}
 export CARNET_SIM_PROGRESS=${CARNET_SIM_PROGRESS:-1000}
-# `-enable-testing`: other test targets use `@testable import`, which a plain release
-# build refuses.
-flags=(-c release -Xswiftc -enable-testing --scratch-path "$scratch")
-echo "building (release)…"
-swift build "${flags[@]}" --build-tests >/dev/null
+echo "building carnet-sim (release)…"
+swift build -c release --product carnet-sim --scratch-path "$scratch" >/dev/null
+sim=$scratch/release/carnet-sim
 logs=$(mktemp -d)
 start=$(date +%s)
 share=$(( (seeds + jobs - 1) / jobs ))
@@ -33,8 +33,7 @@ for job in $(seq 0 $((jobs - 1))); do
   from=$(( first + job * share ))
   count=$(( seeds - job * share < share ? seeds - job * share : share ))
   [ "$count" -gt 0 ] || continue
-  CARNET_SIM_SEEDS=$count CARNET_SIM_FIRST=$from \
-    swift test "${flags[@]}" --skip-build --filter SimulationSeedTests >"$logs/job$job.log" 2>&1 &
+  CARNET_SIM_SEEDS=$count CARNET_SIM_FIRST=$from "$sim" >"$logs/job$job.log" 2>&1 &
 done
 status=0
 wait || status=$?

@@ -56,7 +56,9 @@ public struct SimCampaign: Sendable {
         return campaign
     }
 
-    /// "5" or "2-12".
+    /// "5" or "2-12", as the environment and `carnet-sim` take them.
+    public static func parseRange(_ text: String) -> ClosedRange<Int>? { range(text) }
+
     static func range(_ text: String) -> ClosedRange<Int>? {
         let parts = text.split(separator: "-").compactMap { Int($0) }
         if parts.count == 1 { return parts[0]...parts[0] }
