@@ -65,7 +65,7 @@ let package = Package(
         // Test equipment: a process the store's crash test kills at random moments.
         .executableTarget(name: "carnet-crash-child", dependencies: ["CarnetCore", "CarnetStore", "CarnetSystem"]),
         // T2 from the command line, built in release for CI's 1,000 seeds and the soak.
-        .executableTarget(name: "carnet-sim", dependencies: ["CarnetTestKit"]),
+        .executableTarget(name: "carnet-sim", dependencies: ["CarnetLedger", "CarnetTestKit"]),
         .testTarget(
             name: "CarnetStoreTests",
             dependencies: ["CarnetCore", "CarnetWire", "CarnetSystem", "CarnetStore", "CarnetTestKit", "carnet-crash-child"]

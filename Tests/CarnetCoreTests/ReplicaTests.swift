@@ -153,7 +153,7 @@ struct ReplicaTests {
     @Test func registerLawsHoldForRandomWriteSets() {
         let seed = testSeed(default: 20261129)
         var rng = SplitMix64(seed: seed)
-        for round in 0..<500 {
+        for round in 0..<2_000 {  // × 5 deliveries: 10,000 cases (T1)
             // Random assignments with random (possibly dangling) supersedes.
             var writes: [(EventID, HLCTimestamp, Assignment)] = []
             for index in 0..<Int.random(in: 1...8, using: &rng) {
@@ -184,7 +184,7 @@ struct ReplicaTests {
             for node in nodes where Bool.random(using: &rng) { vector[node] = UInt64.random(in: 0...20, using: &rng) }
             return vector
         }
-        for round in 0..<1_000 {
+        for round in 0..<10_000 {  // T1: 10,000 cases per law
             let (a, b, c) = (random(), random(), random())
             #expect(a.merged(with: b) == b.merged(with: a), "seed \(seed) round \(round)")
             #expect(a.merged(with: b).merged(with: c) == a.merged(with: b.merged(with: c)), "seed \(seed) round \(round)")

@@ -1,0 +1,111 @@
+import CarnetCore
+import CarnetLedger
+
+/// T1's merge laws over one seeded random history (several nodes, concurrent catalog
+/// edits, reversals, payments, backups restored into forks): the order, the duplication
+/// and the grouping of delivery never change the digest, the conflicts, the forks, the
+/// stock or the balances; writers that exchange converge; a summary asks for exactly
+/// what is missing. Shared by `swift test` (2,000 histories, debug) and `carnet-sim
+/// --laws N` (10,000 in release, in CI).
+public enum MergeLaws {
+    /// What one history showed: the laws it broke (empty when none), and what it exercised.
+    public struct Result: Sendable {
+        public var failures: [String] = []
+        public var forked = false
+        public var conflictKinds = Set<ConflictKind>()
+    }
+
+    /// Everything a delivery order must not change.
+    struct Outcome: Equatable {
+        var digest: SHA256Digest
+        var conflicts: [ConflictReport]
+        var forks: [Fork]
+        var stock: [StockLine]
+        var balances: [Balance]
+
+        init(_ replica: Replica) {
+            let ledger = LedgerState(replica: replica)
+            digest = replica.digest
+            conflicts = Conflicts.all(replica: replica, ledger: ledger)
+            forks = replica.forks
+            stock = ledger.stock()
+            balances = ledger.balances()
+        }
+    }
+
+    /// Checks the history of `seed` (`offset` sizes it: 2–5 nodes, 30–79 steps).
+    public static func check(seed: UInt64, offset: UInt64) -> Result {
+        var result = Result()
+        func fail(_ message: String) { result.failures.append("seed \(seed): \(message)") }
+        let history = RandomHistory(seed: seed, nodes: 2 + Int(offset % 4), steps: 30 + Int(offset % 50))
+        var rng = SplitMix64(seed: seed ^ 0xDE11_7E57)
+        let observer = NodeID.derived(from: "observer")
+
+        var reference = Replica(node: observer)
+        reference.receive(contentsOf: history.events)
+        let expected = Outcome(reference)
+        if reference.history.pendingCount != 0 { fail("a causal order left \(reference.history.pendingCount) events pending") }
+        result.forked = !expected.forks.isEmpty
+        result.conflictKinds.formUnion(expected.conflicts.map(\.kind))
+
+        var shuffled = Replica(node: observer)
+        shuffled.receive(contentsOf: Delivery.shuffled(history.events, using: &rng))
+        if Outcome(shuffled) != expected { fail("shuffled delivery diverged") }
+
+        var duplicated = Replica(node: observer)
+        duplicated.receive(contentsOf: Delivery.withDuplicates(history.events, using: &rng))
+        if Outcome(duplicated) != expected { fail("duplicated delivery diverged") }
+
+        // Grouping: each group goes to its own replica, and the replicas then merge in a
+        // random order, as farms that met different peers and later meet each other.
+        var parts = Delivery.grouped(history.events, using: &rng).map { group -> Replica in
+            var part = Replica(node: NodeID(using: &rng))
+            part.receive(contentsOf: group)
+            return part
+        }
+        parts.shuffle(using: &rng)
+        var grouped = Replica(node: observer)
+        for part in parts { grouped.merge(with: part) }
+        if Outcome(grouped) != expected { fail("grouped delivery diverged") }
+        for replica in [reference, shuffled, duplicated, grouped] {
+            let problems = replica.history.invariantViolations()
+            if !problems.isEmpty { fail("history invariants: \(problems)") }
+        }
+
+        // The writers themselves converge once they all exchange with each other — to what
+        // survived: a backup restored before a sync loses the events it never sent.
+        var writers = history.replicas
+        for _ in 0..<2 {
+            for i in writers.indices { for j in writers.indices where i != j { writers[i].merge(with: writers[j]) } }
+        }
+        // Without forks between them, a summary asks for exactly what is missing, once.
+        let (sender, receiver) = (history.replicas[0], history.replicas[history.replicas.count - 1])
+        var union = sender
+        union.merge(with: receiver)
+        if union.forks.isEmpty {
+            var lacking = Set<EventID>()
+            sender.history.forEachEvent { if !receiver.history.contains($0.id) { lacking.insert($0.id) } }
+            let sent = sender.eventsMissing(from: receiver.summary).map(\.id)
+            if !(sent.count == Set(sent).count && Set(sent) == lacking) { fail("summary sent \(sent.count), lacking \(lacking.count)") }
+        }
+        // The same, exchanging only summaries (version vector and heads) and what each
+        // says the other lacks: two rounds over every pair must be enough.
+        var peers = history.replicas
+        for _ in 0..<2 {
+            for i in peers.indices {
+                for j in peers.indices where i != j {
+                    peers[i].receive(contentsOf: peers[j].eventsMissing(from: peers[i].summary))
+                }
+            }
+        }
+        var survivors = Replica(node: observer)
+        for writer in history.replicas { survivors.receive(contentsOf: writer.allEvents) }
+        for writer in writers where writer.digest != survivors.digest {
+            fail("writer \(writer.node.short) did not converge: \(writer.eventCount) events vs \(survivors.eventCount)")
+        }
+        for peer in peers where peer.digest != survivors.digest {
+            fail("peer \(peer.node.short) did not converge by summaries: \(peer.eventCount) events vs \(survivors.eventCount)")
+        }
+        return result
+    }
+}
