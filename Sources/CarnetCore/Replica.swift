@@ -55,10 +55,22 @@ public struct Replica: Sendable {
     }
 
     /// Sets the clock past every event this node wrote (its own heads), after loading
-    /// them from a store, so that its timestamps keep growing across process runs.
-    public mutating func resumeClock() {
-        for head in history.heads(of: node) {
-            if let event = history.event(head) { clock.resume(after: event.clock) }
+    /// them from a store, so that its timestamps keep growing across process runs; and
+    /// past what other nodes wrote, unless that lies more than the allowed drift ahead of
+    /// `wallMillis` (HLC causality: a write follows everything its node held, a wildly
+    /// wrong clock elsewhere drags no one forward).
+    public mutating func resumeClock(wallMillis: UInt64) {
+        for holder in history.nodeIDs {
+            for head in history.heads(of: holder) {
+                guard let event = history.event(head) else { continue }
+                if holder == node {
+                    clock.resume(after: event.clock)
+                } else {
+                    // What others wrote, within the allowed drift: a node whose wall clock
+                    // is behind still stamps its next write after what it already holds.
+                    clock.observe(event.clock, wallMillis: wallMillis)
+                }
+            }
         }
     }
 

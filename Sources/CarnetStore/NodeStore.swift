@@ -90,7 +90,7 @@ public struct NodeStore: ~Copyable {
             checkpointProblem = "checkpoint does not match the log (older copy, or the log was replaced)"
         }
         replica.receive(contentsOf: log.takeRecovered())
-        replica.resumeClock()
+        replica.resumeClock(wallMillis: wallMillis)
         var continuedFrom: NodeID?
         var reason: String?
         let home = try NodeIdentity.currentHome(of: directory, storage: storage)
