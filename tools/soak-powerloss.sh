@@ -40,7 +40,13 @@ for round in $(seq 1 "$ROUNDS"); do
     "$CHILD" "$WORK/mnt" 100000 "$batch" $((RANDOM % 64 + 1)) >"$WORK/acks" 2>"$WORK/child.err" &
     WRITER=$!
     sleep "0.$((RANDOM % 9 + 1))"
-    stat "$WORK/mnt/.powerloss" >/dev/null 2>&1 || true   # the power goes
+    # The power goes: the writer stops at once (SIGSTOP, wherever it is, mid-write
+    # included), then every unsynced byte is dropped, then the writer dies. Cutting the
+    # power while the writer still ran let it write, fsync and acknowledge records after
+    # the cut, behind a hole of dropped bytes: no power loss does that (on a loaded
+    # machine 4 rounds in 17 "lost" events that way).
+    kill -STOP "$WRITER" 2>/dev/null || true
+    stat "$WORK/mnt/.powerloss" >/dev/null 2>&1 || true
     kill -9 "$WRITER" 2>/dev/null || true; wait "$WRITER" 2>/dev/null || true
     fusermount -u "$WORK/mnt" 2>/dev/null || true; kill "$FS" 2>/dev/null || true; wait "$FS" 2>/dev/null || true
     acked=$(grep '^ack ' "$WORK/acks" | tail -1 | cut -d' ' -f2); acked=${acked:-0}
