@@ -57,7 +57,7 @@ let package = Package(
             name: "CarnetWireTests",
             dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetTestKit"]
         ),
-        .testTarget(name: "CarnetCLITests", dependencies: ["carnet", "CarnetTestKit"]),
+        .testTarget(name: "CarnetCLITests", dependencies: ["carnet", "CarnetTestKit", "CarnetLinkSim"]),
         .testTarget(
             name: "CarnetSyncTests",
             dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetTestKit"]

@@ -62,6 +62,7 @@ public struct ServerCounters: Sendable, Equatable {
         let reason: String
         switch report.end?.outcome {
         case let .failed(code, _)?, let .closedByPeer(code, _)?: reason = code.description
+        case .interrupted?: reason = "interrupted"
         default: reason = "transport"
         }
         failures[reason, default: 0] += 1

@@ -131,11 +131,16 @@ public struct Session: Sendable {
     }
 
     /// The peer closed its side of the connection (EOF). Fine once the session completed;
-    /// otherwise the session was interrupted and what was persisted stays persisted.
+    /// otherwise the session was interrupted and what was persisted stays persisted. Not
+    /// a rejection of the peer's input: a cut link looks the same as a truncated frame.
     public mutating func peerClosed(now: Duration) -> [SessionDirective] {
         guard !isClosed else { return [] }
         state = .closed
-        return [.close(SessionEnd(.failed(.malformed, "the connection closed before the session finished")))]
+        statistics.elapsed = now - startedAt
+        let partial = decoder.bufferedBytes
+        let reason = partial > 0 ? "the connection closed mid-frame (\(partial) bytes of a frame arrived; none of it was applied)"
+            : "the connection closed before the session finished"
+        return [.close(SessionEnd(.interrupted(reason)))]
     }
 
     /// What the peer lacks, answering `offerEventsMissing`: ranges the session reads from

@@ -37,6 +37,10 @@ public struct SessionEnd: Sendable, Equatable, CustomStringConvertible {
         case failed(SessionErrorCode, String)
         /// The peer closed with an ERROR message.
         case closedByPeer(SessionErrorCode, String)
+        /// The connection ended (EOF) before the session finished: a cut link, a killed
+        /// peer, or a peer that stopped mid-frame. Nothing was rejected and nothing is
+        /// lost: what was acknowledged is durable, the next session resumes.
+        case interrupted(String)
     }
 
     public var outcome: Outcome
@@ -52,6 +56,7 @@ public struct SessionEnd: Sendable, Equatable, CustomStringConvertible {
         case .completed: "completed"
         case let .failed(code, message): "\(message) (\(code))"
         case let .closedByPeer(code, message): "the peer closed the session: \(message) (\(code))"
+        case let .interrupted(message): message
         }
     }
 }

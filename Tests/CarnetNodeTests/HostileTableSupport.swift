@@ -366,7 +366,7 @@ final class ScriptedPeer {
 
     var endMessage: String {
         switch end?.outcome {
-        case let .failed(_, message)?, let .closedByPeer(_, message)?: message
+        case let .failed(_, message)?, let .closedByPeer(_, message)?, let .interrupted(message)?: message
         default: ""
         }
     }

@@ -487,8 +487,8 @@ final class HostileBed {
 
     /// All 62 prefixes of a HELLO, each followed by EOF.
     func truncatedHello() throws {
-        try hostile("a HELLO cut at every byte, then EOF", reason: "the connection closed before the session finished (malformed)",
-                    expect: Expected(failures: ["malformed": HelloMessage.frameLength + 4])) {
+        try hostile("a HELLO cut at every byte, then EOF", reason: "the connection closed",
+                    expect: Expected(failures: ["interrupted": HelloMessage.frameLength + 4])) {
             let hello = Wire.hello()
             return try (0..<hello.count).map { cut -> Probe in
                 let probe = try RawProbe.connect(port: port)
@@ -507,8 +507,8 @@ final class HostileBed {
     func truncatedEventsAfterAuthentication() throws {
         let event = note(ghostlessNode(), seq: 1, previous: .zero, text: "never stored")
         let cuts: [(Int) -> Int] = [{ _ in 1 }, { _ in 4 }, { _ in 5 }, { _ in 7 }, { $0 / 2 }, { $0 - 17 }, { $0 - 16 }, { $0 - 1 }]
-        try hostile("an EVENTS frame cut mid-frame, then EOF (authenticated)", reason: "the connection closed before the session finished (malformed)",
-                    expect: Expected(failures: ["malformed": cuts.count])) {
+        try hostile("an EVENTS frame cut mid-frame, then EOF (authenticated)", reason: "the connection closed mid-frame",
+                    expect: Expected(failures: ["interrupted": cuts.count])) {
             try cuts.enumerated().map { index, cut -> Probe in
                 let peer = try ScriptedPeer.dial(port: port, secret: secret, ledger: ledger, label: "cut-events-\(index)")
                 peer.offering = [event]
@@ -559,7 +559,7 @@ final class HostileBed {
     /// B's challenge is answered with a proof the server made on A: the roles differ, so it
     /// fails. A, abandoned half-way, ends on its EOF. C echoes the server's own nonce.
     func reflection() throws {
-        try hostile("reflection", reason: "", expect: Expected(failures: ["authentication-failed": 1, "malformed": 1, "unexpected-message": 1],
+        try hostile("reflection", reason: "", expect: Expected(failures: ["authentication-failed": 1, "interrupted": 1, "unexpected-message": 1],
                                                                authenticationFailures: 1)) {
             let b = try RawProbe.connect(port: port)
             let helloB = b.receive(HelloMessage.frameLength + 4)
@@ -586,7 +586,7 @@ final class HostileBed {
             c.close()
             #expect(Wire.errors(in: helloC + answerC).map(\.code) == [.unexpectedMessage])
             return [.port(b.localPort, closedAfter: closedB, reason: "did not prove it knows this ledger's secret"),
-                    .port(a.localPort, closedAfter: closedA, reason: "closed before the session finished (malformed)"),
+                    .port(a.localPort, closedAfter: closedA, reason: "the connection closed before the session finished"),
                     .port(c.localPort, closedAfter: closedC, reason: "echoed this side's nonce (a reflected handshake) (unexpected-message)")]
         }
     }
@@ -758,9 +758,9 @@ final class HostileBed {
                     && server.completed + server.failed == server.started
             }
             let server = after.server, was = before.server
-            let ended = (server.failures("malformed") - was.failures("malformed")) + (server.failures("transport") - was.failures("transport"))
+            let ended = (server.failures("interrupted") - was.failures("interrupted")) + (server.failures("transport") - was.failures("transport"))
             #expect(server.started - was.started == ended && server.completed == was.completed,
-                    "each ended as a cut connection (malformed or transport): \(was) → \(server)")
+                    "each ended as a cut connection (interrupted or transport): \(was) → \(server)")
             #expect(server.busy - was.busy <= 0, "busy refusals: \(server.busy - was.busy)")
             let lines = serve.logLines.dropFirst(mark).filter { $0.contains("session with") }
             #expect(lines.count == server.started - was.started, "one log line each")

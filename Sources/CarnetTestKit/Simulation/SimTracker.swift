@@ -93,6 +93,7 @@ public struct SimStatistics: Sendable {
         case .completed: key = "completed"
         case let .failed(code, _): key = "failed \(code)"
         case let .closedByPeer(code, _): key = "closed by peer \(code)"
+        case .interrupted: key = "interrupted"
         }
         endings[key, default: 0] += 1
     }
