@@ -8,11 +8,16 @@ import CarnetWire
 /// everything it got since.
 extension CompactSummary {
     /// This summary with `events` held too, in the order given (causal order within a
-    /// batch). An event that extends a head replaces it; any other becomes a head of its
-    /// own. That may list an event behind another head of its branch (a compact summary
-    /// cannot tell): harmless, since such a head only makes the plan and the news check
-    /// more careful, while leaving it out would make the plan's fork rule send the peer
-    /// its own branch back.
+    /// batch), as far as they are provably part of the peer's history: an event whose
+    /// predecessor is one of the peer's heads replaces it, the first event of a node the
+    /// peer had nothing of starts a head. Any other is left out (an event behind a head
+    /// adds nothing; listed as a head of its own it would hide that single head from the
+    /// news check, as the simulation's seed 107603 showed): a peer acknowledges (and pushes as news) events it
+    /// holds aside, waiting for a predecessor, and a head the peer does not have in its
+    /// history would make this side prime a batch with a context the peer lacks, which
+    /// the peer refuses, stopping that node for the rest of the session. (Found by the
+    /// simulation, seed 885: a continuing node's link event was lost to a cut, its next
+    /// events waited on the farm, the hub took them for held and primed against them.)
     func holding(_ events: [Event]) -> CompactSummary {
         guard !events.isEmpty else { return self }
         var byNode: [UInt64: Entry] = [:]
@@ -23,7 +28,11 @@ extension CompactSummary {
             var entry = byNode[node] ?? Entry(node: node, seq: 0, heads: [])
             if entry.heads.contains(head) { continue }
             let predecessor = Head(seq: seq - 1, hash: event.previous.w0)
-            if let index = entry.heads.firstIndex(of: predecessor) { entry.heads.remove(at: index) }
+            if let index = entry.heads.firstIndex(of: predecessor) {
+                entry.heads.remove(at: index)
+            } else if !(seq == 1 && event.previous == .zero && entry.heads.isEmpty) {
+                continue
+            }
             entry.heads.append(head)
             entry.heads.sort()
             entry.seq = max(entry.seq, seq)

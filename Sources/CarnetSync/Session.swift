@@ -197,10 +197,12 @@ public struct Session: Sendable {
     /// The session tells the peer what this side holds now and offers again what the peer
     /// lacks, as `persisted` does for a fork its own batch revealed; without it, a live
     /// session planned before the fork would never send the other branch. Ignored until
-    /// the session is established (its first SUMMARY is still to come or just sent);
-    /// returns false then, so the driver asks again later.
+    /// both sides' first SUMMARY crossed (returns false then, so the driver asks again
+    /// later): the peer's first SUMMARY may be a delta against this side's first one, and
+    /// read against a newer one it would claim events the peer lacks (found by the
+    /// simulation, seed 885: the hub then primed batches with a context the farm lacked).
     public mutating func historyChanged(_ summary: SummaryMessage, now: Duration) -> (accepted: Bool, directives: [SessionDirective]) {
-        guard case var .established(transfer) = state, transfer.lastSentSummary != nil else { return (false, []) }
+        guard case var .established(transfer) = state, transfer.lastSentSummary != nil, transfer.peer != nil else { return (false, []) }
         let directives = resummarize(summary, &transfer, now: now)
         state = .established(transfer)
         return (true, directives + pump(now: now))
@@ -505,7 +507,8 @@ public struct Session: Sendable {
     private func decodeBatch(_ message: EventsMessage) throws -> [Event] {
         guard let named = message.context else { return try EventBatch.decode(message.payload) }
         guard let context, let events = context(named.node, named.endSeq, Int(named.count)), events.count == Int(named.count) else {
-            throw BatchProblem(reason: "this node does not hold the context the batch is primed with")
+            throw BatchProblem(reason: "this node does not hold the context the batch is primed with "
+                + "(\(named.count) events of \(named.node.short) up to seq \(named.endSeq))")
         }
         let decoded: [Event]
         do {

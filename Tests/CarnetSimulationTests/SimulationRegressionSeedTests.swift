@@ -16,6 +16,8 @@ struct SimulationRegressionSeedTests {
         Case(seed: 31206, farms: 5, hubs: 1, issue: "a fork revealed in a long live session re-offers from a stale summary (I6)"),
         Case(seed: 31746, farms: 3, hubs: 2, issue: "live news pushed to peers whose summary lists them (I6)"),
         Case(seed: 31972, farms: 9, hubs: 1, issue: "a live session planned before a fork revealed elsewhere never sends it (I2)"),
+        Case(seed: 885, farms: 5, hubs: 1, issue: "a re-summary before the peer's delta summary arrived misread it; batches primed with a context the farm lacked were refused (I2)"),
+        Case(seed: 107603, farms: 5, hubs: 1, issue: "events the peer sent, behind its single head, listed as heads of their own: news it held went out again (I6)"),
     ]
 
     @Test(arguments: cases)

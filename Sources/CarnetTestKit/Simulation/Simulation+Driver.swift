@@ -183,6 +183,7 @@ extension Simulation {
                 + (missing.branchEvents.isEmpty ? "" : " + \(missing.branchEvents.count) branch events"))
             nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.offer(plan: missing, now: now.duration)
         case let .refuse(batch, reason):
+            trace("\(nodes[node].label) refuses batch \(batch) of \(connection): \(reason)")
             nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.refuse(batch: batch, reason: reason, now: now.duration)
         case .peerIdentified, .acknowledged, .refused:
             break
