@@ -49,11 +49,19 @@ for round in $(seq 1 "$ROUNDS"); do
     stat "$WORK/mnt/.powerloss" >/dev/null 2>&1 || true
     kill -9 "$WRITER" 2>/dev/null || true; wait "$WRITER" 2>/dev/null || true
     fusermount -u "$WORK/mnt" 2>/dev/null || true; kill "$FS" 2>/dev/null || true; wait "$FS" 2>/dev/null || true
-    acked=$(grep '^ack ' "$WORK/acks" | tail -1 | cut -d' ' -f2); acked=${acked:-0}
+    # (No acknowledgement yet when the power went: 0, not the end of the script, which
+    # is how the first 1,000-round run stopped silently after round 282.)
+    acked=$(grep '^ack ' "$WORK/acks" | tail -1 | cut -d' ' -f2 || true); acked=${acked:-0}
     # Reopen on the disk as it survived: the child recovers and reports what it holds.
-    held=$("$CHILD" "$WORK/backing" 0 | grep '^recovered ' | cut -d' ' -f2)
+    # (A store that does not open prints no "recovered" line: a failed round, reported,
+    # never a silent end of the script under `set -e`.)
+    held=$("$CHILD" "$WORK/backing" 0 2>"$WORK/reopen.err" | grep '^recovered ' | cut -d' ' -f2 || true)
     dropped=$(grep -o 'dropped [0-9]* unsynced bytes' "$WORK/lazyfs.log" | head -1 || true)
-    if [ "${held:-0}" -lt "$acked" ]; then
+    if [ -z "$held" ]; then
+        echo "round $round: FAILED: the store does not reopen after the power loss (seed $SEED): $(head -c 400 "$WORK/reopen.err")"
+        cp -r "$WORK/backing" "/tmp/carnet-powerloss-failed-$SEED-$round" 2>/dev/null || true
+        failures=$((failures + 1))
+    elif [ "$held" -lt "$acked" ]; then
         echo "round $round: FAILED: acknowledged $acked, store holds ${held:-0} (seed $SEED)"
         failures=$((failures + 1))
     else
