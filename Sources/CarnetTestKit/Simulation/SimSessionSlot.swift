@@ -38,9 +38,15 @@ struct SessionSlot: Sendable {
     var transportFailure: String?
     var bytesSent = 0
     var bytesSentAfterHeal = 0
-    /// When this side last told its peer what it holds (its SUMMARY, at the start or
-    /// after a fork): what the peer's plans are based on.
-    var summaryAt: SimTime
+    /// When this side told its peer what it holds (its SUMMARY, at the start and after
+    /// each fork), in order: what the peer's plans are based on.
+    var summaryTimes: [SimTime]
+
+    /// When this side last told its peer what it holds before `time` (a batch the peer
+    /// sent at `time` can only have been planned from a summary told before it).
+    func summaryTold(before time: SimTime) -> SimTime? {
+        summaryTimes.last { $0 <= time }
+    }
     /// The forks this node held when the session last told its peer its summary (the
     /// real driver's `forksSummarized`).
     var forksSummarized: Int
@@ -54,7 +60,7 @@ struct SessionSlot: Sendable {
     init(connection: ConnectionID, side: ConnectionEnd, peer: Int, session: Session, dialLoop: Int?, summaryAt: SimTime,
          forksSummarized: Int) {
         self.connection = connection
-        self.summaryAt = summaryAt
+        self.summaryTimes = [summaryAt]
         self.forksSummarized = forksSummarized
         self.side = side
         self.peer = peer

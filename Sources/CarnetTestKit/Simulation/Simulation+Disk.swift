@@ -62,7 +62,7 @@ extension Simulation {
                     ? nodes[node].summaryMessage(live: isLive(node, nodes[node].sessions[slot].side)) : nil
                 if changed != nil {
                     nodes[node].sessions[slot].forksSummarized = forks
-                    nodes[node].sessions[slot].summaryAt = now
+                    nodes[node].sessions[slot].summaryTimes.append(now)
                 }
                 nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.persisted(
                     batch: batch, newEvents: UInt64(fresh.count), changedSummary: changed, now: now.duration)
@@ -91,7 +91,10 @@ extension Simulation {
             // earlier in this session, or had received it from the receiver in this
             // session before sending this batch.
             let knownToSender = slot.map { slot in
-                slot.received[event.id] != nil || heldBefore[event.id].map { $0 <= slot.summaryAt } ?? false
+                // (The receiver's summary told before the batch was sent: a re-summary
+                // after a fork cannot inform a batch already on its way.)
+                slot.received[event.id] != nil
+                    || heldBefore[event.id].map { held in slot.summaryTold(before: sentAt).map { held <= $0 } ?? false } ?? false
             } ?? false || senderSlot?.received[event.id].map { $0 <= sentAt } == true
             if !knownToSender {
                 tracker.statistics.eventsRacedAfterHeal += 1

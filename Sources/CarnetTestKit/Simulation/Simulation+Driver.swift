@@ -131,7 +131,7 @@ extension Simulation {
                 let (accepted, directives) = nodes[node].sessions[slot].session.historyChanged(summary, now: now.duration)
                 if accepted {
                     nodes[node].sessions[slot].forksSummarized = forks
-                    nodes[node].sessions[slot].summaryAt = now
+                    nodes[node].sessions[slot].summaryTimes.append(now)
                     trace("\(nodes[node].label) \(connection) tells its peer of a fork learned elsewhere")
                 }
                 if !directives.isEmpty {
