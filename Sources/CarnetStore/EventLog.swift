@@ -57,8 +57,10 @@ public struct EventLog: ~Copyable {
     /// progress for a torn tail.
     ///
     /// With `checkpoint`, the stamp of a checkpoint the caller holds, and when the log
-    /// still begins with that state, only the records after it are read (`recovered`
-    /// holds just those); otherwise the whole log is read and `report.resumedAt` is nil.
+    /// still begins with that state, only the records after it are decoded (`recovered`
+    /// holds just those; the ones before are checked against their checksums, and damage
+    /// there is reported, never cut); otherwise the whole log is decoded and
+    /// `report.resumedAt` is nil.
     ///
     /// `storage` is the disk (the real one unless a test simulates one).
     public init(directory: String, resumingAt checkpoint: LogStamp? = nil,
@@ -80,8 +82,10 @@ public struct EventLog: ~Copyable {
         var stamp = LogStamp.empty
         if let checkpoint, checkpoint.isPrefix(of: handle) {
             do {
-                try Self.checkHeader(try handle.read(at: 0, count: LogFormat.headerSize), path: path)
-                bytes = try handle.read(at: checkpoint.size, count: try handle.size() - checkpoint.size)
+                let whole = try handle.readAll()
+                try Self.checkHeader(whole, path: path)
+                try Self.checkCoveredRecords(whole, upTo: checkpoint.size, path: path)
+                bytes = Array(whole[checkpoint.size...])
             } catch let error as StoreError {
                 throw error
             } catch {
@@ -113,6 +117,20 @@ public struct EventLog: ~Copyable {
         self.stamp = stamp
         handle.unlock()
         self.file = handle
+    }
+
+    /// Checks the framing and checksums of the records a checkpoint covers, without
+    /// decoding them: the checkpoint spares open the decoding and hashing, not the check
+    /// that the log is still sound (RELIABILITY I3: middle damage is reported, and a store
+    /// with it refuses to write). Damage here is never a torn tail, even in the last
+    /// covered record: the stamp proves those records were complete, so it is reported
+    /// and the file is left as it is.
+    private static func checkCoveredRecords(_ bytes: [UInt8], upTo covered: Int, path: String) throws(StoreError) {
+        guard let damage = LogScanner.checkFrames(bytes, from: LogFormat.headerSize, to: covered) else { return }
+        // Only on damage: decode the sound records before it, to say how many events they hold.
+        let intact = LogScanner.scan(Array(bytes[..<damage.offset]), from: LogFormat.headerSize)
+        throw .corrupt(path: path, offset: damage.offset, reason: damage.reason,
+                       intactRecords: intact.records, intactEvents: intact.events.count)
     }
 
     /// Takes the log's lock; a lock held past its timeout is another process stuck mid-write.
@@ -347,6 +365,24 @@ enum LogScanner {
             }
         }
         return result
+    }
+
+    /// The first damage among the records of `bytes[start..<end]`, checking their framing
+    /// and checksums only (no decoding). The records must end exactly at `end`.
+    static func checkFrames(_ bytes: [UInt8], from start: Int, to end: Int) -> Damage? {
+        var offset = start
+        while offset < end {
+            switch record(in: bytes, at: offset) {
+            case let .failure(damage):
+                return damage
+            case let .success((_, next)):
+                guard next <= end else {
+                    return Damage(offset: offset, reason: "record runs past the end the checkpoint recorded")
+                }
+                offset = next
+            }
+        }
+        return nil
     }
 
     /// The payload range and the next offset of the record at `offset`, or what is wrong.
