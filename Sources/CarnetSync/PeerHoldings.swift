@@ -52,11 +52,26 @@ extension Session {
     /// less certain (several heads, a head this side's chain contradicts) counts as not
     /// held: sending an event twice costs bytes, never correctness.
     static func peer(_ summary: CompactSummary, holds event: Event, context: ContextProvider) -> Bool {
+        peer(summary, holds: event, context: context, pastThisSidesBranch: true)
+    }
+
+    /// The certain part of `peer(_:holds:context:)`: the event is one of the peer's heads,
+    /// or this side's first branch runs through the event to the peer's single head (same
+    /// hash, so the same chain). It never counts an event held because the peer is ahead
+    /// of this side's branch: once this side knows of a fork, the events it queued of the
+    /// other branch are exactly those, and the peer lacks them. Checked on queued events
+    /// just before they are sent (`Transfer.nextBatch`).
+    static func peer(_ summary: CompactSummary, surelyHolds event: Event, context: ContextProvider) -> Bool {
+        peer(summary, holds: event, context: context, pastThisSidesBranch: false)
+    }
+
+    private static func peer(_ summary: CompactSummary, holds event: Event, context: ContextProvider,
+                             pastThisSidesBranch: Bool) -> Bool {
         guard let entry = summary[event.dot.node.high] else { return false }
         if entry.heads.contains(Head(seq: event.dot.seq, hash: event.hash.w0)) { return true }
         guard entry.heads.count == 1, let head = entry.heads.first, head.seq > event.dot.seq,
               context(event.dot.node, event.dot.seq, 1)?.first?.id == event.id else { return false }
-        guard let ours = context(event.dot.node, head.seq, 1)?.first else { return true }
+        guard let ours = context(event.dot.node, head.seq, 1)?.first else { return pastThisSidesBranch }
         return ours.hash.w0 == head.hash
     }
 

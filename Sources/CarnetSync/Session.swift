@@ -547,7 +547,8 @@ public struct Session: Sendable {
     private mutating func pump(now: Duration) -> [SessionDirective] {
         guard case var .established(transfer) = state else { return [] }
         var directives: [SessionDirective] = []
-        while transfer.inFlight.count < settings.window, let batch = transfer.nextBatch(read: context) {
+        while transfer.inFlight.count < settings.window,
+              let batch = transfer.nextBatch(read: context, peerHolds: peerHolds(transfer.peerSummary)) {
             if role == .listener && batch.number == 1 { statistics.waits += 1 }  // for the dialer's acks
             let (payload, primedWith) = batch.plain ? (batch.encoded ?? EventBatch.encode(batch.events), nil)
                 : encodeBatch(batch.events, plain: batch.encoded, peer: transfer.peerSummary)
@@ -582,6 +583,12 @@ public struct Session: Sendable {
         }
         state = .established(transfer)
         return directives
+    }
+
+    /// Whether the peer, per `summary` (brought forward), surely holds an event about to be sent.
+    private func peerHolds(_ summary: CompactSummary?) -> (Event) -> Bool {
+        guard let context, let summary else { return { _ in false } }
+        return { Self.peer(summary, surelyHolds: $0, context: context) }
     }
 
     private mutating func send(_ frame: Frame, now: Duration) -> SessionDirective {

@@ -127,10 +127,14 @@ struct Transfer: Sendable {
 
     /// The next batch to send: up to `batchEvents` events and `batchBytes` encoded bytes,
     /// from the ranges first (read through `read`), then the queued events; skipping nodes
-    /// the peer refused.
+    /// the peer refused, and events `peerHolds` says the peer holds by now. A plan or a
+    /// piece of news can wait behind a full window for a while on a slow link, and the peer
+    /// may send the same events meanwhile (it learned them elsewhere): checked when queued
+    /// only, they would go back to it (found by the simulation's soak, seed 350326).
     /// Returns the batch's events, whether they must go plain (a retry), and their plain
     /// encoding when it was made here (measuring the batch), so it is not made twice.
-    mutating func nextBatch(read: ChainReader?) -> (number: UInt64, events: [Event], plain: Bool, encoded: [UInt8]?)? {
+    mutating func nextBatch(read: ChainReader?, peerHolds: (Event) -> Bool = { _ in false })
+        -> (number: UInt64, events: [Event], plain: Bool, encoded: [UInt8]?)? {
         retries.removeAll { refusedNodes.contains($0.events[0].dot.node) }
         if !retries.isEmpty {
             let retry = retries.removeFirst()
@@ -155,20 +159,28 @@ struct Transfer: Sendable {
                 scan += 1  // the store no longer holds that chain (a fork revealed): skip
                 continue
             }
-            events += chunk.filter { !queued.contains($0.id) }
+            events += chunk.filter { !queued.contains($0.id) && !peerHolds($0) }
             taken[range.node] = start + UInt64(count)
             if start + UInt64(count) >= range.through { scan += 1 }
         }
         let fromRanges = events.count
         var positions: [Int] = []
         var index = outboxStart
+        var held: [Int] = []
         while index < outbox.count, events.count < settings.batchEvents {
-            if !refusedNodes.contains(outbox[index].dot.node) {
-                events.append(outbox[index])
+            let event = outbox[index]
+            if refusedNodes.contains(event.dot.node) {
+                // Skipped for good.
+            } else if peerHolds(event) {
+                held.append(index)
+            } else {
+                events.append(event)
                 positions.append(index)
             }
             index += 1
         }
+        // Queued events the peer holds by now are dropped, as if sent and acknowledged.
+        for position in held { queued.remove(outbox[position].id) }
         guard !events.isEmpty else {
             rangeIndex = scan
             compactOutbox()

@@ -146,6 +146,47 @@ struct LiveSessionRegressionTests {
 /// One end of an in-memory live session, carried out at once (persist included), as the
 /// real driver does; enough for regression tests that need exact control of the order.
 /// Several peers may share one store (a hub's sessions).
+extension LiveSessionRegressionTests {
+    /// Found by the K 2–12 soak, `seed=350326 K=11 hubs=2`: after the heal, a hub sent a
+    /// farm 21 events, then 55 more, that the farm itself had sent the hub earlier in the
+    /// same session (353 events in all, over the I6 budget).
+    ///
+    /// Cause: news is checked against the peer's summary when it is queued
+    /// (`Session.offer`), not when it goes out. On a slow link it waits behind a full
+    /// window, and meanwhile the peer, which learned the same events from the other hub,
+    /// sends them here: the brought-forward summary then shows the peer holds them, but
+    /// nobody looked again. `Transfer.nextBatch` now drops queued events the peer surely
+    /// holds (`Session.peer(_:surelyHolds:context:)`).
+    @Test func newsWaitingBehindAFullWindowIsNotSentBackToThePeerThatSentItMeanwhile() {
+        var other = Replica(node: NodeID.derived(from: "another farm"))
+        let earlier = (0..<5).map { other.write(.append(Entry(id: "a\($0)", kind: "harvest", fields: [])), wallMillis: 1_000 + UInt64($0)) }
+        let news = (0..<5).map { other.write(.append(Entry(id: "b\($0)", kind: "harvest", fields: [])), wallMillis: 2_000 + UInt64($0)) }
+        var oneBatchInFlight = SessionSettings()
+        oneBatchInFlight.window = 1
+        var farm = LivePeer(role: .dialer, replica: Replica(node: NodeID.derived(from: "farm")), nonce: 1)
+        var hub = LivePeer(role: .listener, replica: Replica(node: NodeID.derived(from: "hub")), nonce: 2, settings: oneBatchInFlight)
+        LivePeer.exchange(&farm, &hub, farm.carryOut(farm.session.start(now: .zero)), hub.carryOut(hub.session.start(now: .zero)))
+        #expect(farm.session.isLiveWithPeer && hub.session.isLiveWithPeer)
+
+        // The hub pushes the earlier events (one batch fills its window), then learns the news.
+        hub.store.with { _ = $0.receive(contentsOf: earlier) }
+        let earlierBatch = hub.carryOut(hub.session.offer(earlier, now: .seconds(1)))
+        hub.store.with { _ = $0.receive(contentsOf: news) }
+        let waiting = hub.carryOut(hub.session.offer(news, now: .seconds(1)))
+        #expect(waiting.isEmpty, "the news should wait behind the full window")
+        // The farm learns all of them from elsewhere and pushes them to the hub before the
+        // hub's batch arrives (the earlier ones race the hub's: neither side can know).
+        farm.store.with { _ = $0.receive(contentsOf: earlier + news) }
+        let farmPush = farm.carryOut(farm.session.offer(earlier + news, now: .seconds(2)))
+        let hubAck = hub.carryOut(hub.session.receive(farmPush, now: .seconds(2)))
+        // The hub's batch arrives; the farm's acknowledgement opens the hub's window.
+        LivePeer.exchange(&farm, &hub, [], earlierBatch + hubAck)
+        let sent = hub.session.statistics.eventsSent
+        #expect(sent == UInt64(earlier.count), "the hub sent \(sent) events: the farm had sent it the \(news.count) news events already")
+        #expect(farm.store.replica.summary == hub.store.replica.summary)
+    }
+}
+
 private struct LivePeer {
     var session: Session
     let store: SimReplicaBox
@@ -156,17 +197,18 @@ private struct LivePeer {
     /// `forksSummarized`).
     var forksSummarized: Int
 
-    init(role: SessionRole, replica: Replica, nonce: UInt8) {
-        self.init(role: role, store: SimReplicaBox(replica), nonce: nonce)
+    init(role: SessionRole, replica: Replica, nonce: UInt8, settings: SessionSettings = SessionSettings()) {
+        self.init(role: role, store: SimReplicaBox(replica), nonce: nonce, settings: settings)
     }
 
-    init(role: SessionRole, store: SimReplicaBox, nonce: UInt8) {
+    init(role: SessionRole, store: SimReplicaBox, nonce: UInt8, settings: SessionSettings = SessionSettings()) {
         self.store = store
         let replica = store.replica
         forksSummarized = replica.forks.count
         let local = SummaryMessage(live: true, node: replica.node, ledger: "sim", label: "\(role)", summary: replica.compactSummary)
         session = Session(role: role, secret: Array("a ledger secret of 32 bytes.....".utf8),
-                          nonce: [UInt8](repeating: nonce, count: 32), local: local, context: store.contextProvider)
+                          nonce: [UInt8](repeating: nonce, count: 32), local: local, settings: settings,
+                          context: store.contextProvider)
     }
 
     /// Carries out directives; returns the bytes for the peer. A persist is

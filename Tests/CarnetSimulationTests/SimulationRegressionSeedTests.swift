@@ -18,6 +18,9 @@ struct SimulationRegressionSeedTests {
         Case(seed: 31972, farms: 9, hubs: 1, issue: "a live session planned before a fork revealed elsewhere never sends it (I2)"),
         Case(seed: 885, farms: 5, hubs: 1, issue: "a re-summary before the peer's delta summary arrived misread it; batches primed with a context the farm lacked were refused (I2)"),
         Case(seed: 107603, farms: 5, hubs: 1, issue: "events the peer sent, behind its single head, listed as heads of their own: news it held went out again (I6)"),
+        Case(seed: 350326, farms: 11, hubs: 2, issue: "news queued behind a full window went out after the peer had sent the same events in this session (I6)"),
+        Case(seed: 350453, farms: 11, hubs: 1, issue: "a farm's backoff kept live sessions open 10 minutes past the heal; their PINGs counted against the per-session allowance (I6 check); a fork's branch events must still go out (I1, I4)"),
+        Case(seed: 300960, farms: 10, hubs: 1, issue: "live sessions' keepalive over a long convergence counted against the per-session allowance (I6 check)"),
     ]
 
     @Test(arguments: cases)

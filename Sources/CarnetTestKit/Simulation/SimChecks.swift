@@ -19,6 +19,7 @@ enum SimChecks {
         if simulation.convergedAt != nil && simulation.reconnectedAt == nil, let overrun = bandwidth(simulation) {
             failures.append(overrun)
         }
+        if let overrun = keepalive(simulation.tracker.statistics) { failures.append(overrun) }
         return failures
     }
 
@@ -102,22 +103,37 @@ enum SimChecks {
     /// Copies that raced (two peers sent a node the same events at once, neither able to
     /// know) are not counted: sessions do not coordinate, by design, and I6 is about
     /// sending what the receiver already persisted. Nor are the events of a forked node
-    /// that `Replica.missingPlan` sends generously by design.
+    /// that `Replica.missingPlan` sends generously by design. Nor are live sessions'
+    /// PING and PONG frames: they cost bytes for as long as a session stays open (the run
+    /// goes on until the slowest farm's backoff brings it back, minutes at times), and
+    /// `keepalive` bounds them by that time instead.
     static func bandwidth(_ simulation: Simulation) -> String? {
         let statistics = simulation.tracker.statistics
         let allowance = 2_048 * statistics.sessionsAfterHeal + statistics.resummaryBytesAfterHeal
-        guard statistics.bytesSentAfterHeal > allowance else { return nil }
+        let sent = statistics.bytesSentAfterHeal - statistics.keepaliveBytesAfterHeal
+        guard sent > allowance else { return nil }
         func size(_ events: [Event]) -> Int { events.isEmpty ? 0 : EventBatch.encode(events).count }
         let racedBytes = size(simulation.tracker.racedAfterHeal)
-        let counted = statistics.bytesSentAfterHeal - racedBytes
+        let counted = sent - racedBytes
         let lacked = simulation.tracker.lackedAtHeal.reduce(0) { $0 + size($1) }
         let budget = lacked + lacked / 4 + allowance
         guard counted > budget else { return nil }
-        return "I6: \(counted) bytes sent after the heal (\(statistics.bytesSentAfterHeal) less \(racedBytes) of raced copies "
-            + "and forked nodes' branches), "
+        return "I6: \(counted) bytes sent after the heal (\(statistics.bytesSentAfterHeal) less \(statistics.keepaliveBytesAfterHeal) "
+            + "of keepalive and \(racedBytes) of raced copies and forked nodes' branches), "
             + "over the budget of \(budget) (1.25 × \(lacked) bytes of \(statistics.eventsLackedAtHeal) lacked events "
             + "+ 2 KiB × \(statistics.sessionsAfterHeal) sessions + \(statistics.resummaryBytesAfterHeal) bytes of summaries "
             + "sent again after forks); resent: \(statistics.eventsResentAfterHeal) events the receiver was known to hold"
+    }
+}
+
+extension SimChecks {
+    /// Live sessions' keepalive after the heal: at most one PING per ping interval and
+    /// side while idle, each answered by one PONG (SPEC 8.3).
+    static func keepalive(_ statistics: SimStatistics) -> String? {
+        guard statistics.keepaliveFramesAfterHeal > statistics.keepaliveFramesAllowed else { return nil }
+        return "I6: \(statistics.keepaliveFramesAfterHeal) PING and PONG frames (\(statistics.keepaliveBytesAfterHeal) bytes) "
+            + "sent after the heal, over the \(statistics.keepaliveFramesAllowed) that one PING per ping interval and side, "
+            + "each answered, allows for the time sessions stayed open"
     }
 }
 

@@ -38,6 +38,10 @@ struct SessionSlot: Sendable {
     var transportFailure: String?
     var bytesSent = 0
     var bytesSentAfterHeal = 0
+    /// PING and PONG frames this side sent after the heal: a live session's keepalive,
+    /// which costs bytes for as long as the session stays open, not per event.
+    var keepaliveFramesAfterHeal = 0
+    let openedAt: SimTime
     /// When this side told its peer what it holds (its SUMMARY, at the start and after
     /// each fork), in order: what the peer's plans are based on.
     var summaryTimes: [SimTime]
@@ -61,11 +65,20 @@ struct SessionSlot: Sendable {
          forksSummarized: Int) {
         self.connection = connection
         self.summaryTimes = [summaryAt]
+        self.openedAt = summaryAt
         self.forksSummarized = forksSummarized
         self.side = side
         self.peer = peer
         self.session = session
         self.dialLoop = dialLoop
+    }
+
+    /// The most PING and PONG frames this side may send after `heal` while open until
+    /// `end`: one PING per ping interval when idle, and one PONG for each of the peer's.
+    func keepaliveFramesAllowed(heal: SimTime, end: SimTime) -> Int {
+        let open = max(0, (end - max(openedAt, heal)).micros)
+        let interval = max(1, session.settings.pingInterval.components.seconds * 1_000_000)
+        return 2 * Int(open / interval + 1)
     }
 
     /// The driver is carrying out directives or waiting for a persist: input waits.

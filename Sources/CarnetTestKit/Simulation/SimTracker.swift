@@ -60,6 +60,11 @@ public struct SimStatistics: Sendable {
     public var bytesSentAfterHeal = 0
     /// Of those, the SUMMARY frames sessions sent again to tell their peer of a fork.
     public var resummaryBytesAfterHeal = 0
+    /// Of those, PING and PONG frames: live sessions' keepalive, bounded by time (one PING
+    /// per interval and side, each answered), not by the events lacked.
+    public var keepaliveBytesAfterHeal = 0
+    public var keepaliveFramesAfterHeal = 0
+    public var keepaliveFramesAllowed = 0
     /// Connections with a session after the heal (the per-session allowance counts these).
     public var sessionsAfterHeal = 0
     public var eventsLackedAtHeal = 0

@@ -171,6 +171,10 @@ extension Simulation {
                 tracker.statistics.bytesSentAfterHeal += bytes.count
                 if resummary { tracker.statistics.resummaryBytesAfterHeal += bytes.count }
                 nodes[node].sessions[slot].bytesSentAfterHeal += bytes.count
+                if bytes.count > 4 && (bytes[4] == FrameType.ping.rawValue || bytes[4] == FrameType.pong.rawValue) {
+                    tracker.statistics.keepaliveBytesAfterHeal += bytes.count
+                    nodes[node].sessions[slot].keepaliveFramesAfterHeal += 1
+                }
             }
         case let .persist(batch, events):
             nodes[node].sessions[slot].awaitingPersist = batch
@@ -200,6 +204,7 @@ extension Simulation {
     mutating func finish(_ node: Int, _ slot: Int) {
         let ended = nodes[node].sessions.remove(at: slot)
         let statistics = ended.session.statistics
+        countKeepalive(ended)
         tracker.statistics.eventsSent += statistics.eventsSent
         tracker.statistics.eventsSentNew += statistics.eventsSentNew
         tracker.statistics.batchesSent += statistics.batchesSent
@@ -217,6 +222,14 @@ extension Simulation {
             + "\(statistics.eventsSent) events (\(statistics.eventsSentNew) new) in \(statistics.batchesSent) batches, "
             + "received \(statistics.eventsReceived) (\(statistics.eventsReceivedNew) new)")
         if let loop = ended.dialLoop { loopFinished(node, loop, success: ended.succeeded) }
+    }
+
+    /// Adds a session's keepalive frames after the heal, and what it was allowed, to the
+    /// run's figures (when it ends, or when the run does).
+    mutating func countKeepalive(_ slot: SessionSlot) {
+        guard let healTime else { return }
+        tracker.statistics.keepaliveFramesAfterHeal += slot.keepaliveFramesAfterHeal
+        tracker.statistics.keepaliveFramesAllowed += slot.keepaliveFramesAllowed(heal: healTime, end: now)
     }
 
     mutating func tick(_ node: Int, _ connection: ConnectionID) {

@@ -129,6 +129,7 @@ public struct Simulation: Sendable {
         }
         for node in nodes.indices {
             for slot in nodes[node].sessions {
+                countKeepalive(slot)
                 let statistics = slot.session.statistics
                 tracker.statistics.eventsSent += statistics.eventsSent
                 tracker.statistics.eventsSentNew += statistics.eventsSentNew
