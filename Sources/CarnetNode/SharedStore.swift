@@ -4,6 +4,7 @@ import CarnetStore
 import CarnetSync
 import CarnetSystem
 import CarnetWire
+import struct Foundation.Date
 
 /// The node's store shared by every session thread of `carnet serve` (and by `carnet
 /// sync`'s one session): one lock around the `NodeStore`, so persisting a batch, computing
@@ -23,17 +24,43 @@ public final class SharedStore: @unchecked Sendable {
     private var listeners: [Int: @Sendable () -> Void] = [:]
     private var changedSinceStatus = false
     public let directory: String
+    /// The wall clock, in ms since 1970, for opening the store again (its HLC resumes from it).
+    private let wallClock: @Sendable () -> UInt64
 
-    public init(directory: String, wallMillis: UInt64) throws(NodeError) {
+    public init(directory: String, wallMillis: UInt64,
+                wallClock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }) throws(NodeError) {
         do {
-            store = try NodeStore(directory: directory, wallMillis: wallMillis) {
-                var generator = SystemRandomNumberGenerator()
-                return NodeID(using: &generator)
-            }
+            store = try NodeStore(directory: directory, wallMillis: wallMillis, freshNodeID: Self.freshNodeID)
         } catch {
             throw .store(error.description)
         }
         self.directory = directory
+        self.wallClock = wallClock
+    }
+
+    /// A node id for a directory that turns out to be a copy (it continues under it).
+    private static func freshNodeID() -> NodeID {
+        var generator = SystemRandomNumberGenerator()
+        return NodeID(using: &generator)
+    }
+
+    /// Opens the store again from disk after a write or fsync failed: the log appends
+    /// nothing more until then (fail-stop). Recovery cuts what the failed record left and
+    /// the replica becomes what the disk holds; never a retry of the failed call on the
+    /// same file, whose later fsync could succeed over pages the kernel already dropped.
+    /// Returns what the disk holds that the old replica did not (other processes'
+    /// appends), news for live sessions. Without it `serve` refused every batch and
+    /// write until restarted (RELIABILITY.md, store fail-stop rules).
+    private func lockedReopenIfNeeded() throws(NodeError) -> [Event] {
+        guard store.needsReopen else { return [] }
+        let known = store.replica.history
+        do {
+            store = try NodeStore(directory: directory, wallMillis: wallClock(), freshNodeID: Self.freshNodeID)
+        } catch {
+            throw .store("a write to the store failed earlier and reopening it failed too: \(error.description)")
+        }
+        changedSinceStatus = true
+        return store.replica.allEvents.filter { !known.contains($0.id) }
     }
 
     public var identity: NodeIdentity { lock.withLock { store.identity } }
@@ -78,6 +105,7 @@ public final class SharedStore: @unchecked Sendable {
     /// events were new to this store.
     public func receive(_ events: [Event], fromSession session: Int) throws(NodeError) -> Int {
         let (result, wake) = try lock.withLock { () throws(NodeError) -> (Int, [@Sendable () -> Void]) in
+            let reopened = try lockedReopenIfNeeded()
             let nodeBefore = store.identity.node
             var seen = Set<EventID>()
             let fresh = events.filter { !store.replica.history.contains($0.id) && seen.insert($0.id).inserted }
@@ -88,7 +116,7 @@ public final class SharedStore: @unchecked Sendable {
             }
             // What another process (the CLI) appended, taken in on the way: news for every
             // live peer, this session's included.
-            let foreign = store.takeEventsFromOtherWriters()
+            let foreign = reopened + store.takeEventsFromOtherWriters()
             appendToFeed(foreign, from: 0)
             guard !fresh.isEmpty || !foreign.isEmpty else { return (0, []) }
             appendToFeed(fresh, from: session)
@@ -112,6 +140,8 @@ public final class SharedStore: @unchecked Sendable {
     @discardableResult
     public func write(_ operations: [Operation], wallMillis: UInt64) throws(NodeError) -> [Event] {
         let (events, wake) = try lock.withLock { () throws(NodeError) -> ([Event], [@Sendable () -> Void]) in
+            let reopened = try lockedReopenIfNeeded()
+            appendToFeed(reopened, from: 0)
             let events: [Event]
             do throws(StoreError) {
                 events = try store.writeBatch(operations, wallMillis: wallMillis)
@@ -130,9 +160,10 @@ public final class SharedStore: @unchecked Sendable {
     @discardableResult
     public func refresh() throws(NodeError) -> Int {
         let (count, wake) = try lock.withLock { () throws(NodeError) -> (Int, [@Sendable () -> Void]) in
+            let reopened = try lockedReopenIfNeeded()
             let events: [Event]
             do throws(StoreError) {
-                events = try store.refresh()
+                events = try reopened + store.refresh()
             } catch {
                 throw .store(error.description)
             }

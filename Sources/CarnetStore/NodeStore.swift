@@ -181,6 +181,10 @@ public struct NodeStore: ~Copyable {
     /// The log's state as this store last saw it.
     public var stamp: LogStamp { log.stamp }
 
+    /// True after a failed write or fsync: this store appends nothing more, and the
+    /// caller opens the directory again (recovery cuts what the failed record left).
+    public var needsReopen: Bool { log.needsReopen }
+
     /// Events held that the newest checkpoint does not: what the next open must read from
     /// the log.
     public var eventsSinceCheckpoint: Int {

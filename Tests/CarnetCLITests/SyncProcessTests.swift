@@ -25,9 +25,13 @@ struct SyncProcessTests {
             guard run.status == 0 else { throw TestFailure("init \(label): \(run.stderr)") }
         }
 
-        func start() throws {
+        /// Starts `serve`; `faults` is its `CARNET_FAULTS` (a failing disk, test equipment).
+        func start(faults: String? = nil) throws {
             process.executableURL = try CommandLineTests.executable()
             process.arguments = ["--dir", directory, "serve", "--listen", "127.0.0.1:0", "--interval", "3600"]
+            if let faults {
+                process.environment = ProcessInfo.processInfo.environment.merging(["CARNET_FAULTS": faults]) { $1 }
+            }
             let out = Pipe()
             process.standardOutput = out
             process.standardError = errors
