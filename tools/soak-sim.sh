@@ -27,13 +27,15 @@ echo "building carnet-sim (release)…"
 swift build -c release --product carnet-sim --scratch-path "$scratch" >/dev/null
 sim=$scratch/release/carnet-sim
 logs=$(mktemp -d)
+echo "logs (progress every $CARNET_SIM_PROGRESS seeds, failures as they come): $logs"
 start=$(date +%s)
 share=$(( (seeds + jobs - 1) / jobs ))
 for job in $(seq 0 $((jobs - 1))); do
   from=$(( first + job * share ))
   count=$(( seeds - job * share < share ? seeds - job * share : share ))
   [ "$count" -gt 0 ] || continue
-  CARNET_SIM_SEEDS=$count CARNET_SIM_FIRST=$from "$sim" >"$logs/job$job.log" 2>&1 &
+  # Line-buffered, so that the logs show progress and failures while it runs.
+  CARNET_SIM_SEEDS=$count CARNET_SIM_FIRST=$from stdbuf -oL -eL "$sim" >"$logs/job$job.log" 2>&1 &
 done
 status=0
 wait || status=$?
