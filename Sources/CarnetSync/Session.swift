@@ -19,6 +19,9 @@ public struct Session: Sendable {
     public let settings: SessionSettings
     /// What this side says about itself (its full compact summary).
     private var local: SummaryMessage
+    /// A dialer's summary that changed after its HELLO named `local` by its state tag and
+    /// before its first SUMMARY went out (`historyChanged`): that SUMMARY carries it.
+    private var changedBeforeFirstSummary: CompactSummary?
     private let secret: [UInt8]
     /// Secrets this node held before the current one (`carnet secret rotate`), to tell a
     /// peer still on one of them how to rejoin.
@@ -201,11 +204,38 @@ public struct Session: Sendable {
     /// later): the peer's first SUMMARY may be a delta against this side's first one, and
     /// read against a newer one it would claim events the peer lacks (found by the
     /// simulation, seed 885: the hub then primed batches with a context the farm lacked).
+    ///
+    /// Before this side's first SUMMARY has gone out, the change is kept for it instead, so
+    /// that the peer never plans from a summary this side knows is stale. (Found by the
+    /// K 2–12 soak, seed 703515: a farm learned 226 events and a fork through one hub
+    /// while its handshake with the other crawled over a slow link; its first SUMMARY,
+    /// built when the session began, said it lacked them all, the re-summary followed
+    /// at once, but the hub had planned and sent all 226 before it arrived.)
     public mutating func historyChanged(_ summary: SummaryMessage, now: Duration) -> (accepted: Bool, directives: [SessionDirective]) {
+        if firstSummaryUnsent {
+            switch state {
+            case .idle, .awaitingHello where role == .listener:
+                local.summary = summary.summary  // no state tag names it yet
+            default:
+                changedBeforeFirstSummary = summary.summary  // the HELLO's tag names `local`
+            }
+            return (true, [])
+        }
         guard case var .established(transfer) = state, transfer.lastSentSummary != nil, transfer.peer != nil else { return (false, []) }
         let directives = resummarize(summary, &transfer, now: now)
         state = .established(transfer)
         return (true, directives + pump(now: now))
+    }
+
+    /// True until this side's first SUMMARY has been sent: a listener sends it on the
+    /// dialer's HELLO, a dialer on the listener's first SUMMARY.
+    private var firstSummaryUnsent: Bool {
+        switch state {
+        case .idle, .awaitingHello: return true
+        case let .awaitingProof(_, transfer): return transfer?.lastSentSummary == nil
+        case let .established(transfer): return transfer.lastSentSummary == nil
+        case .closed: return false
+        }
     }
 
     /// Sends this side's changed summary, waits for the peer's DONE again, and offers what
@@ -408,6 +438,7 @@ public struct Session: Sendable {
             transfer.peer = message
             transfer.peerSummary = peerSummary
             transfer.summariesReceived += 1
+            statistics.summariesReceived += 1
             // Every SUMMARY is followed by a DONE from its sender (a changed summary comes
             // with a new offer): wait for that one. A listener's "same" comes with its DONE.
             if !(role == .dialer && message.form == .same) { transfer.peerDone = nil }
@@ -418,13 +449,26 @@ public struct Session: Sendable {
                 if message.form != .same { statistics.waits += 1 }
                 var answer = local
                 if message.form == .same {
+                    // `same` answers `same`: it names the state the HELLO's tag named.
                     answer.form = .same
                     answer.summary = CompactSummary(entries: [])
+                    directives.append(send(transfer.sealSummary(answer, full: local.summary), now: now))
+                    if let changed = changedBeforeFirstSummary {
+                        // Changed since: told at once, as `historyChanged` would.
+                        changedBeforeFirstSummary = nil
+                        var message = local
+                        message.summary = changed
+                        directives += resummarize(message, &transfer, now: now)
+                    }
                 } else {
+                    if let changed = changedBeforeFirstSummary {
+                        local.summary = changed
+                        changedBeforeFirstSummary = nil
+                    }
                     answer.form = .delta
                     answer.summary = local.summary.delta(against: peerSummary)
+                    directives.append(send(transfer.sealSummary(answer, full: local.summary), now: now))
                 }
-                directives.append(send(transfer.sealSummary(answer, full: local.summary), now: now))
             }
             if message.form == .same {
                 // The peer holds what this side said it holds: nothing to offer.
@@ -647,6 +691,8 @@ public struct SessionStatistics: Sendable, Equatable {
     public var batchesSent = 0
     /// Batches sent primed with events the peer held (their strings did not travel again).
     public var primedBatches = 0
+    /// The peer's SUMMARY messages taken in (its first, then one per change it told).
+    public var summariesReceived = 0
     /// The protocol's round trips after TCP connected, as its structure fixes them: one for
     /// the HELLO exchange (it brings the listener's proof and summary); one more for the
     /// dialer unless both held the same events (its events' acknowledgements, or the

@@ -187,6 +187,45 @@ extension LiveSessionRegressionTests {
     }
 }
 
+extension LiveSessionRegressionTests {
+    /// Found by the K 2–12 soak, `seed=703515 K=2 hubs=2` (and 403752, 702256, 703777):
+    /// a farm learned 226 events and a fork through one hub while its handshake with the
+    /// other crawled over a slow link. Its first SUMMARY, built when the session began,
+    /// said it lacked them; the re-summary (`historyChanged`) followed at once, but the
+    /// hub planned from the first and sent all 226 again before the second arrived.
+    ///
+    /// Cause: `historyChanged` was refused until both first SUMMARYs had crossed (the
+    /// seed 885 rule), so a change known before this side's first SUMMARY went out could
+    /// only follow it. Now the first SUMMARY carries it (a dialer's HELLO state tag still
+    /// names the summary it was made from: a listener's `same` is answered `same`, and
+    /// the change then told at once).
+    @Test func aForkLearnedDuringTheHandshakeGoesInTheFirstSummary() {
+        var x = Replica(node: NodeID.derived(from: "X"))
+        let x1 = x.write(.append(Entry(id: "x1", kind: "harvest", fields: [])), wallMillis: 1_000)
+        let x2 = x.write(.append(Entry(id: "x2", kind: "harvest", fields: [])), wallMillis: 2_000)
+        var restored = x
+        let x3 = x.write(.append(Entry(id: "x3", kind: "harvest", fields: [])), wallMillis: 3_000)
+        let x3b = restored.write(.append(Entry(id: "x3-again", kind: "harvest", fields: [])), wallMillis: 4_000)
+        var y = Replica(node: NodeID.derived(from: "Y"))
+        let ys = (0..<10).map { y.write(.append(Entry(id: "y\($0)", kind: "sale", fields: [])), wallMillis: 5_000 + UInt64($0)) }
+        var hubReplica = Replica(node: NodeID.derived(from: "hub"))
+        hubReplica.receive(contentsOf: [x1, x2, x3] + ys)
+        var farm = LivePeer(role: .dialer, replica: Replica(node: NodeID.derived(from: "farm")), nonce: 1)
+        var hub = LivePeer(role: .listener, replica: hubReplica, nonce: 2)
+        let farmHello = farm.carryOut(farm.session.start(now: .zero))
+        let hubHello = hub.carryOut(hub.session.start(now: .zero))
+        // While the HELLOs travel, the farm learns everything, and the fork, from elsewhere.
+        farm.store.with { $0.receive(contentsOf: [x1, x2, x3, x3b] + ys) }
+        #expect(farm.store.replica.forks.count == 1)
+        #expect(farm.carryOut([]).isEmpty, "nothing to send before the handshake")
+        #expect(farm.forksSummarized == 1, "the session should take the change for its first summary")
+        LivePeer.exchange(&farm, &hub, farmHello, hubHello)
+        let resent = hub.session.statistics.eventsSent
+        #expect(resent == 0, "the hub sent \(resent) events the farm held before its first summary went out")
+        #expect(hub.store.replica.summary == farm.store.replica.summary)
+    }
+}
+
 private struct LivePeer {
     var session: Session
     let store: SimReplicaBox

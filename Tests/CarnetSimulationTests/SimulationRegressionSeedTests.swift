@@ -21,6 +21,8 @@ struct SimulationRegressionSeedTests {
         Case(seed: 350326, farms: 11, hubs: 2, issue: "news queued behind a full window went out after the peer had sent the same events in this session (I6)"),
         Case(seed: 350453, farms: 11, hubs: 1, issue: "a farm's backoff kept live sessions open 10 minutes past the heal; their PINGs counted against the per-session allowance (I6 check); a fork's branch events must still go out (I1, I4)"),
         Case(seed: 300960, farms: 10, hubs: 1, issue: "live sessions' keepalive over a long convergence counted against the per-session allowance (I6 check)"),
+        Case(seed: 703515, farms: 2, hubs: 2, issue: "a fork learned during a slow handshake followed the first summary instead of going in it; the hub planned from the stale one (I6)"),
+        Case(seed: 702256, farms: 9, hubs: 2, issue: "a re-summary still on the wire was taken as known to the peer when it sent its batch (I6 check: judged by arrival now)"),
     ]
 
     @Test(arguments: cases)

@@ -42,14 +42,21 @@ struct SessionSlot: Sendable {
     /// which costs bytes for as long as the session stays open, not per event.
     var keepaliveFramesAfterHeal = 0
     let openedAt: SimTime
-    /// When this side told its peer what it holds (its SUMMARY, at the start and after
-    /// each fork), in order: what the peer's plans are based on.
+    /// When the session took this node's state for what it tells its peer (at the start,
+    /// and at each change it accepted since), in order.
     var summaryTimes: [SimTime]
+    /// For each SUMMARY frame this side sent, in order: the time of the state it stated.
+    var summaryStates: [SimTime] = []
+    /// When each of the peer's SUMMARY messages arrived here, in order.
+    var peerSummaryArrivals: [SimTime] = []
 
-    /// When this side last told its peer what it holds before `time` (a batch the peer
-    /// sent at `time` can only have been planned from a summary told before it).
-    func summaryTold(before time: SimTime) -> SimTime? {
-        summaryTimes.last { $0 <= time }
+    /// The state (as a time) of the latest SUMMARY of this side that had reached `peer`
+    /// when the peer sent something at `time`: a batch can only have been planned from a
+    /// summary that had arrived (a re-summary still on the wire cannot inform it; found
+    /// by the K 2–12 soak, seeds 702256 and 703777, where the two crossed).
+    func summaryKnown(to peer: SessionSlot, at time: SimTime) -> SimTime? {
+        let arrived = peer.peerSummaryArrivals.prefix { $0 <= time }.count
+        return arrived > 0 && arrived <= summaryStates.count ? summaryStates[arrived - 1] : nil
     }
     /// The forks this node held when the session last told its peer its summary (the
     /// real driver's `forksSummarized`).

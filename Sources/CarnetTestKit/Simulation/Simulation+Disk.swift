@@ -91,10 +91,12 @@ extension Simulation {
             // earlier in this session, or had received it from the receiver in this
             // session before sending this batch.
             let knownToSender = slot.map { slot in
-                // (The receiver's summary told before the batch was sent: a re-summary
-                // after a fork cannot inform a batch already on its way.)
+                // (The receiver's summary that had reached the sender when it sent the
+                // batch: a re-summary still on the wire cannot inform it.)
                 slot.received[event.id] != nil
-                    || heldBefore[event.id].map { held in slot.summaryTold(before: sentAt).map { held <= $0 } ?? false } ?? false
+                    || heldBefore[event.id].map { held in
+                        senderSlot.flatMap { slot.summaryKnown(to: $0, at: sentAt) }.map { held <= $0 } ?? false
+                    } ?? false
             } ?? false || senderSlot?.received[event.id].map { $0 <= sentAt } == true
             if !knownToSender {
                 tracker.statistics.eventsRacedAfterHeal += 1

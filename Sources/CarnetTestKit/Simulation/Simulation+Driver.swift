@@ -51,7 +51,7 @@ extension Simulation {
             if nodes[node].sessions[slot].isBusy {
                 nodes[node].sessions[slot].inbox.append(.bytes(bytes))
             } else {
-                nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.receive(bytes, now: now.duration)
+                receive(bytes, node, slot)
                 drain(node, connection)
             }
         case let .fin(connection, side):
@@ -117,7 +117,7 @@ extension Simulation {
                 let inbound = nodes[node].sessions[slot].inbox.removeFirst()
                 switch inbound {
                 case let .bytes(bytes):
-                    nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.receive(bytes, now: now.duration)
+                    receive(bytes, node, slot)
                 case .endOfStream:
                     nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.peerClosed(now: now.duration)
                 }
@@ -156,6 +156,15 @@ extension Simulation {
         }
     }
 
+    /// Hands bytes to a session, noting when each of the peer's SUMMARY messages arrived
+    /// (what the peer's batches after it can have been planned from).
+    private mutating func receive(_ bytes: [UInt8], _ node: Int, _ slot: Int) {
+        let before = nodes[node].sessions[slot].session.statistics.summariesReceived
+        nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.receive(bytes, now: now.duration)
+        let after = nodes[node].sessions[slot].session.statistics.summariesReceived
+        nodes[node].sessions[slot].peerSummaryArrivals += Array(repeating: now, count: max(0, after - before))
+    }
+
     /// One directive, as `SessionRunner.carryOut` does it.
     private mutating func carryOut(_ directive: SessionDirective, _ node: Int, _ slot: Int) {
         let connection = nodes[node].sessions[slot].connection
@@ -164,7 +173,11 @@ extension Simulation {
             network.send(bytes, on: connection, from: nodes[node].sessions[slot].side, now: now)
             if bytes.count > 4 && bytes[4] == FrameType.events.rawValue { nodes[node].sessions[slot].batchSentAt.append(now) }
             let resummary = bytes.count > 4 && bytes[4] == FrameType.summary.rawValue && nodes[node].sessions[slot].summariesSent > 0
-            if bytes.count > 4 && bytes[4] == FrameType.summary.rawValue { nodes[node].sessions[slot].summariesSent += 1 }
+            if bytes.count > 4 && bytes[4] == FrameType.summary.rawValue {
+                nodes[node].sessions[slot].summariesSent += 1
+                // What this SUMMARY states: the node as of the latest change the session took.
+                nodes[node].sessions[slot].summaryStates.append(nodes[node].sessions[slot].summaryTimes.last!)
+            }
             nodes[node].sessions[slot].bytesSent += bytes.count
             tracker.statistics.bytesSent += bytes.count
             if healTime != nil {
