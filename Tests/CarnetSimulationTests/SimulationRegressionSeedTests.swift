@@ -23,6 +23,7 @@ struct SimulationRegressionSeedTests {
         Case(seed: 300960, farms: 10, hubs: 1, issue: "live sessions' keepalive over a long convergence counted against the per-session allowance (I6 check)"),
         Case(seed: 703515, farms: 2, hubs: 2, issue: "a fork learned during a slow handshake followed the first summary instead of going in it; the hub planned from the stale one (I6)"),
         Case(seed: 702256, farms: 9, hubs: 2, issue: "a re-summary still on the wire was taken as known to the peer when it sent its batch (I6 check: judged by arrival now)"),
+        Case(seed: 706103, farms: 11, hubs: 2, issue: "the same, with 11 farms and 401 events (I6 check)"),
     ]
 
     @Test(arguments: cases)
