@@ -65,8 +65,6 @@ struct SessionSlot: Sendable {
     var received: [EventID: SimTime] = [:]
     /// When this side sent each of its EVENTS frames (batch n is the n-th).
     var batchSentAt: [SimTime] = []
-    /// SUMMARY frames this side sent (the first, then one per fork it told its peer of).
-    var summariesSent = 0
 
     init(connection: ConnectionID, side: ConnectionEnd, peer: Int, session: Session, dialLoop: Int?, summaryAt: SimTime,
          forksSummarized: Int) {

@@ -171,10 +171,10 @@ extension Simulation {
         switch directive {
         case let .send(bytes):
             network.send(bytes, on: connection, from: nodes[node].sessions[slot].side, now: now)
-            if bytes.count > 4 && bytes[4] == FrameType.events.rawValue { nodes[node].sessions[slot].batchSentAt.append(now) }
-            let resummary = bytes.count > 4 && bytes[4] == FrameType.summary.rawValue && nodes[node].sessions[slot].summariesSent > 0
-            if bytes.count > 4 && bytes[4] == FrameType.summary.rawValue {
-                nodes[node].sessions[slot].summariesSent += 1
+            let type = bytes.count > 4 ? FrameType(rawValue: bytes[4]) : nil
+            if type == .events { nodes[node].sessions[slot].batchSentAt.append(now) }
+            let resummary = type == .summary && !nodes[node].sessions[slot].summaryStates.isEmpty
+            if type == .summary {
                 // What this SUMMARY states: the node as of the latest change the session took.
                 nodes[node].sessions[slot].summaryStates.append(nodes[node].sessions[slot].summaryTimes.last!)
             }
@@ -184,7 +184,7 @@ extension Simulation {
                 tracker.statistics.bytesSentAfterHeal += bytes.count
                 if resummary { tracker.statistics.resummaryBytesAfterHeal += bytes.count }
                 nodes[node].sessions[slot].bytesSentAfterHeal += bytes.count
-                if bytes.count > 4 && (bytes[4] == FrameType.ping.rawValue || bytes[4] == FrameType.pong.rawValue) {
+                if type == .ping || type == .pong {
                     tracker.statistics.keepaliveBytesAfterHeal += bytes.count
                     nodes[node].sessions[slot].keepaliveFramesAfterHeal += 1
                 }
@@ -217,11 +217,7 @@ extension Simulation {
     mutating func finish(_ node: Int, _ slot: Int) {
         let ended = nodes[node].sessions.remove(at: slot)
         let statistics = ended.session.statistics
-        countKeepalive(ended)
-        tracker.statistics.eventsSent += statistics.eventsSent
-        tracker.statistics.eventsSentNew += statistics.eventsSentNew
-        tracker.statistics.batchesSent += statistics.batchesSent
-        tracker.statistics.framesSent += statistics.framesSent
+        addFigures(of: ended)
         if ended.transportFailure == nil {
             network.close(ended.connection, from: ended.side, now: now)
         } else {
@@ -237,9 +233,14 @@ extension Simulation {
         if let loop = ended.dialLoop { loopFinished(node, loop, success: ended.succeeded) }
     }
 
-    /// Adds a session's keepalive frames after the heal, and what it was allowed, to the
-    /// run's figures (when it ends, or when the run does).
-    mutating func countKeepalive(_ slot: SessionSlot) {
+    /// Adds a session's figures to the run's, when it ends or when the run does: what it
+    /// sent, and its keepalive frames after the heal with what it was allowed.
+    mutating func addFigures(of slot: SessionSlot) {
+        let statistics = slot.session.statistics
+        tracker.statistics.eventsSent += statistics.eventsSent
+        tracker.statistics.eventsSentNew += statistics.eventsSentNew
+        tracker.statistics.batchesSent += statistics.batchesSent
+        tracker.statistics.framesSent += statistics.framesSent
         guard let healTime else { return }
         tracker.statistics.keepaliveFramesAfterHeal += slot.keepaliveFramesAfterHeal
         tracker.statistics.keepaliveFramesAllowed += slot.keepaliveFramesAllowed(heal: healTime, end: now)

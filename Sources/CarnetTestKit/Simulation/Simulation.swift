@@ -129,12 +129,8 @@ public struct Simulation: Sendable {
         }
         for node in nodes.indices {
             for slot in nodes[node].sessions {
-                countKeepalive(slot)
+                addFigures(of: slot)
                 let statistics = slot.session.statistics
-                tracker.statistics.eventsSent += statistics.eventsSent
-                tracker.statistics.eventsSentNew += statistics.eventsSentNew
-                tracker.statistics.batchesSent += statistics.batchesSent
-                tracker.statistics.framesSent += statistics.framesSent
                 trace("\(nodes[node].label) \(slot.side) \(slot.connection) with \(nodes[slot.peer].label) still open: "
                     + "sent \(statistics.bytesSent) B (\(slot.bytesSentAfterHeal) after the heal), \(statistics.eventsSent) events "
                     + "(\(statistics.eventsSentNew) new) in \(statistics.batchesSent) batches")
