@@ -1,8 +1,8 @@
 import CarnetTestKit
 import Testing
 
-/// Seeds that once failed, kept as named runs (TigerBeetle's habit). Each showed a
-/// live-session bug that `LiveSessionRegressionTests` reduces to a few steps.
+/// Seeds that once failed, kept as named runs (TigerBeetle's habit). Those that showed a
+/// live-session bug are also reduced to a few steps in `LiveSessionRegressionTests`.
 struct SimulationRegressionSeedTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var seed: UInt64
@@ -24,6 +24,7 @@ struct SimulationRegressionSeedTests {
         Case(seed: 703515, farms: 2, hubs: 2, issue: "a fork learned during a slow handshake followed the first summary instead of going in it; the hub planned from the stale one (I6)"),
         Case(seed: 702256, farms: 9, hubs: 2, issue: "a re-summary still on the wire was taken as known to the peer when it sent its batch (I6 check: judged by arrival now)"),
         Case(seed: 706103, farms: 11, hubs: 2, issue: "the same, with 11 farms and 401 events (I6 check)"),
+        Case(seed: 3679, farms: 2, hubs: 1, issue: "a batch sent into a session the peer had already closed (read its SUMMARY before its ERROR) counted as resent (I6 check: lost in flight)"),
     ]
 
     @Test(arguments: cases)

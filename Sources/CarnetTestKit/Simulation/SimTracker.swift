@@ -19,7 +19,25 @@ struct SimTracker: Sendable {
     /// (another peer's copy arrived after this session's summary was sent), or that the
     /// plan's rule for a forked node sends whatever the peer holds (by design).
     var racedAfterHeal: [Event] = []
+    /// EVENTS frames sent after the heal, with their size, and the batches that reached
+    /// their receiving session (persisted or refused there). One that never arrived was
+    /// lost in flight when its session was cut: the batch I6 lets the next session send
+    /// again.
+    var batchesSentAfterHeal: [SentBatch: Int] = [:]
+    var batchesArrived = Set<SentBatch>()
     var statistics = SimStatistics()
+
+    /// Bytes of the EVENTS frames sent after the heal that never reached a session.
+    var bytesLostInFlightAfterHeal: Int {
+        batchesSentAfterHeal.reduce(0) { $0 + (batchesArrived.contains($1.key) ? 0 : $1.value) }
+    }
+}
+
+/// One batch of one session: its connection, the end that sent it, and its number.
+struct SentBatch: Hashable, Sendable {
+    let connection: ConnectionID
+    let sender: ConnectionEnd
+    let batch: UInt64
 }
 
 /// A restore from an old backup, and what it led to.

@@ -183,6 +183,10 @@ extension Simulation {
             if healTime != nil {
                 tracker.statistics.bytesSentAfterHeal += bytes.count
                 if resummary { tracker.statistics.resummaryBytesAfterHeal += bytes.count }
+                if type == .events {
+                    let batch = UInt64(nodes[node].sessions[slot].batchSentAt.count)
+                    tracker.batchesSentAfterHeal[SentBatch(connection: connection, sender: nodes[node].sessions[slot].side, batch: batch)] = bytes.count
+                }
                 nodes[node].sessions[slot].bytesSentAfterHeal += bytes.count
                 if type == .ping || type == .pong {
                     tracker.statistics.keepaliveBytesAfterHeal += bytes.count
@@ -190,6 +194,7 @@ extension Simulation {
                 }
             }
         case let .persist(batch, events):
+            noteArrival(of: batch, node, slot)
             nodes[node].sessions[slot].awaitingPersist = batch
             enqueue(node, .batch(connection, side: nodes[node].sessions[slot].side, batch: batch, events: events))
         case let .offerEventsMissing(summary):
@@ -200,6 +205,7 @@ extension Simulation {
                 + (missing.branchEvents.isEmpty ? "" : " + \(missing.branchEvents.count) branch events"))
             nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.offer(plan: missing, now: now.duration)
         case let .refuse(batch, reason):
+            noteArrival(of: batch, node, slot)
             trace("\(nodes[node].label) refuses batch \(batch) of \(connection): \(reason)")
             nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.refuse(batch: batch, reason: reason, now: now.duration)
         case .peerIdentified, .acknowledged, .refused:
@@ -210,6 +216,13 @@ extension Simulation {
             nodes[node].sessions[slot].outcome = end
             tracker.statistics.record(end)
         }
+    }
+
+    /// The peer's batch reached this session (whatever becomes of it): it was not lost in
+    /// flight.
+    private mutating func noteArrival(of batch: UInt64, _ node: Int, _ slot: Int) {
+        let sender: ConnectionEnd = nodes[node].sessions[slot].side == .dialer ? .listener : .dialer
+        tracker.batchesArrived.insert(SentBatch(connection: nodes[node].sessions[slot].connection, sender: sender, batch: batch))
     }
 
     /// The session is over: the socket is closed (FIN after what was written, unless the
