@@ -25,6 +25,7 @@ struct SimulationRegressionSeedTests {
         Case(seed: 702256, farms: 9, hubs: 2, issue: "a re-summary still on the wire was taken as known to the peer when it sent its batch (I6 check: judged by arrival now)"),
         Case(seed: 706103, farms: 11, hubs: 2, issue: "the same, with 11 farms and 401 events (I6 check)"),
         Case(seed: 3679, farms: 2, hubs: 1, issue: "a batch sent into a session the peer had already closed (read its SUMMARY before its ERROR) counted as resent (I6 check: lost in flight)"),
+        Case(seed: 68479, farms: 11, hubs: 2, issue: "raced copies relayed by 11 farms to both hubs, excused at their size as one batch, not at what their many small batches cost (I6 check: per batch now)"),
     ]
 
     @Test(arguments: cases)

@@ -101,7 +101,8 @@ enum SimChecks {
     /// session sent again to tell its peer of a fork (forks cost that round by design).
     ///
     /// Copies that raced (two peers sent a node the same events at once, neither able to
-    /// know) are not counted: sessions do not coordinate, by design, and I6 is about
+    /// know) are not counted, at what they cost on the wire (see `excusedBytes`): sessions
+    /// do not coordinate, by design, and I6 is about
     /// sending what the receiver already persisted. Nor are the events of a forked node
     /// that `Replica.missingPlan` sends generously by design. Nor are live sessions'
     /// PING and PONG frames: they cost bytes for as long as a session stays open (the run
@@ -118,7 +119,7 @@ enum SimChecks {
         let sent = statistics.bytesSentAfterHeal - statistics.keepaliveBytesAfterHeal
         guard sent > allowance else { return nil }
         func size(_ events: [Event]) -> Int { events.isEmpty ? 0 : EventBatch.encode(events).count }
-        let racedBytes = size(simulation.tracker.racedAfterHeal)
+        let racedBytes = simulation.tracker.excusedBytesAfterHeal
         let lostInFlight = simulation.tracker.bytesLostInFlightAfterHeal
         let counted = sent - racedBytes - lostInFlight
         let lacked = simulation.tracker.lackedAtHeal.reduce(0) { $0 + size($1) }

@@ -15,10 +15,10 @@ struct SimTracker: Sendable {
     /// Per node, the events it lacked when the faults healed (what the bandwidth bound is
     /// measured against).
     var lackedAtHeal: [[Event]] = []
-    /// After the heal: events a node received again that its peer could not know it held
-    /// (another peer's copy arrived after this session's summary was sent), or that the
-    /// plan's rule for a forked node sends whatever the peer holds (by design).
-    var racedAfterHeal: [Event] = []
+    /// After the heal: bytes of the copies a node received again that its peer could not
+    /// know it held (another peer's copy arrived after this session's summary was sent),
+    /// or that the plan's rule for a forked node sends whatever the peer holds (by design).
+    var excusedBytesAfterHeal = 0
     /// EVENTS frames sent after the heal, with their size, and the batches that reached
     /// their receiving session (persisted or refused there). One that never arrived was
     /// lost in flight when its session was cut: the batch I6 lets the next session send

@@ -221,7 +221,7 @@ extension Simulation {
     /// The peer's batch reached this session (whatever becomes of it): it was not lost in
     /// flight.
     private mutating func noteArrival(of batch: UInt64, _ node: Int, _ slot: Int) {
-        let sender: ConnectionEnd = nodes[node].sessions[slot].side == .dialer ? .listener : .dialer
+        let sender = nodes[node].sessions[slot].side.other
         tracker.batchesArrived.insert(SentBatch(connection: nodes[node].sessions[slot].connection, sender: sender, batch: batch))
     }
 
