@@ -126,7 +126,7 @@ extension Simulation {
     /// the batch was sent before the heal (its bytes are not counted then). Measured per
     /// batch because raced copies come in many small batches (soak seed 68479: with two
     /// hubs and 11 farms all live, farms relay each other's news to both hubs, which
-    /// received some events eleven times), and encoding them all as one batch undercounts
+    /// received some events twelve times), and encoding them all as one batch undercounts
     /// what each batch's own framing costs.
     private func excusedBytes(_ excused: [Event], of events: [Event], fresh: Int, frame: SentBatch) -> Int {
         guard !excused.isEmpty, let frameBytes = tracker.batchesSentAfterHeal[frame] else { return 0 }
