@@ -102,8 +102,8 @@ enum SimChecks {
     ///
     /// Copies that raced (two peers sent a node the same events at once, neither able to
     /// know) are not counted, at what they cost on the wire (see `excusedBytes`): sessions
-    /// do not coordinate, by design, and I6 is about
-    /// sending what the receiver already persisted. Nor are the events of a forked node
+    /// do not coordinate, by design, and I6 is about sending what the receiver already
+    /// persisted. Nor are the events of a forked node
     /// that `Replica.missingPlan` sends generously by design. Nor are live sessions'
     /// PING and PONG frames: they cost bytes for as long as a session stays open (the run
     /// goes on until the slowest farm's backoff brings it back, minutes at times), and
@@ -119,14 +119,14 @@ enum SimChecks {
         let sent = statistics.bytesSentAfterHeal - statistics.keepaliveBytesAfterHeal
         guard sent > allowance else { return nil }
         func size(_ events: [Event]) -> Int { events.isEmpty ? 0 : EventBatch.encode(events).count }
-        let racedBytes = simulation.tracker.excusedBytesAfterHeal
+        let excusedBytes = simulation.tracker.excusedBytesAfterHeal
         let lostInFlight = simulation.tracker.bytesLostInFlightAfterHeal
-        let counted = sent - racedBytes - lostInFlight
+        let counted = sent - excusedBytes - lostInFlight
         let lacked = simulation.tracker.lackedAtHeal.reduce(0) { $0 + size($1) }
         let budget = lacked + lacked / 4 + allowance
         guard counted > budget else { return nil }
         return "I6: \(counted) bytes sent after the heal (\(statistics.bytesSentAfterHeal) less \(statistics.keepaliveBytesAfterHeal) "
-            + "of keepalive, \(racedBytes) of raced copies and forked nodes' branches and \(lostInFlight) of batches lost in flight), "
+            + "of keepalive, \(excusedBytes) of raced copies and forked nodes' branches and \(lostInFlight) of batches lost in flight), "
             + "over the budget of \(budget) (1.25 × \(lacked) bytes of \(statistics.eventsLackedAtHeal) lacked events "
             + "+ 2 KiB × \(statistics.sessionsAfterHeal) sessions + \(statistics.resummaryBytesAfterHeal) bytes of summaries "
             + "sent again after forks); resent: \(statistics.eventsResentAfterHeal) events the receiver was known to hold"
