@@ -5,11 +5,12 @@
 // histories prove the equipment; this proves the figures); `tools/soak-sim.sh` runs the
 // simulation soak.
 //
-//   carnet-sim [--laws N] [--seeds N] [--first S] [--farms K|LO-HI] [--hubs H|LO-HI] [--progress N]
+//   carnet-sim [--laws N] [--laws-from O] [--seeds N] [--first S] [--farms K|LO-HI] [--hubs H|LO-HI] [--progress N]
 //
 // Defaults: no law histories; 1,000 seeds from seed 1, K = 5, one hub (`--seeds 0`: none).
 // The law histories are those of `swift test`'s base seed 42, from offset 2,000 on (the
-// test covers offsets 0–1,999). `CARNET_SEED=s` replays one simulation seed with its full
+// test covers offsets 0–1,999); `--laws-from O` starts at offset O instead, so that a soak
+// can split disjoint ranges across cores. `CARNET_SEED=s` replays one simulation seed with its full
 // report (and `CARNET_SIM_TRACE=1` its trace). Exit status 1 when a history breaks a law
 // or a seed an invariant (each failure is printed with its seed), 2 on bad usage.
 import CarnetLedger
@@ -19,13 +20,14 @@ import Glibc
 #endif
 
 func usage(_ problem: String) -> Never {
-    let text = Array("carnet-sim: \(problem)\nusage: carnet-sim [--laws N] [--seeds N] [--first S] [--farms K|LO-HI] [--hubs H|LO-HI] [--progress N]\n".utf8)
+    let text = Array("carnet-sim: \(problem)\nusage: carnet-sim [--laws N] [--laws-from O] [--seeds N] [--first S] [--farms K|LO-HI] [--hubs H|LO-HI] [--progress N]\n".utf8)
     _ = write(2, text, text.count)
     exit(2)
 }
 
 var campaign = SimCampaign.fromEnvironment(defaultSeeds: 1_000)
 var lawHistories = 0
+var lawFirstOffset: UInt64 = 2_000
 var arguments = CommandLine.arguments.dropFirst()
 while let flag = arguments.popFirst() {
     guard let value = arguments.popFirst() else { usage("\(flag) needs a value") }
@@ -33,6 +35,9 @@ while let flag = arguments.popFirst() {
     case "--laws":
         guard let count = Int(value), count >= 0 else { usage("--laws takes a number of histories, not \(value)") }
         lawHistories = count
+    case "--laws-from":
+        guard let offset = UInt64(value) else { usage("--laws-from takes a history offset, not \(value)") }
+        lawFirstOffset = offset
     case "--seeds":
         guard let count = Int(value), count >= 0 else { usage("--seeds takes a number of seeds, not \(value)") }
         campaign.seeds = count
@@ -60,7 +65,7 @@ if lawHistories > 0 {
     let clock = ContinuousClock(), started = clock.now
     var forked = 0, kinds = Set<ConflictKind>()
     for index in 0..<lawHistories {
-        let offset = UInt64(2_000 + index)
+        let offset = lawFirstOffset &+ UInt64(index)
         let result = MergeLaws.check(seed: 42 &+ offset, offset: offset)
         for failure in result.failures { print("merge law broken: \(failure)") }
         lawFailures += result.failures.isEmpty ? 0 : 1
@@ -74,7 +79,7 @@ if lawHistories > 0 {
         print("merge laws: the histories were too tame: \(forked) forked, conflict kinds \(kinds.map(\.rawValue).sorted())")
         lawFailures += 1
     }
-    print("merge laws: \(lawHistories) histories × (order, duplication, grouping, exchange), \(lawFailures) failing, "
+    print("merge laws: \(lawHistories) histories (offsets \(lawFirstOffset) on) × (order, duplication, grouping, exchange), \(lawFailures) failing, "
         + "\(forked) forked, \(kinds.count) conflict kinds, \(clock.now - started)")
 }
 
