@@ -9,10 +9,11 @@
 //
 // Defaults: no law histories; 1,000 seeds from seed 1, K = 5, one hub (`--seeds 0`: none).
 // The law histories are those of `swift test`'s base seed 42, from offset 2,000 on (the
-// test covers offsets 0–1,999); `--laws-from O` starts at offset O instead, so that a soak
-// can split disjoint ranges across cores. `CARNET_SEED=s` replays one simulation seed with its full
-// report (and `CARNET_SIM_TRACE=1` its trace). Exit status 1 when a history breaks a law
-// or a seed an invariant (each failure is printed with its seed), 2 on bad usage.
+// test covers offsets 0–1,999); `--laws-from O` starts at offset O instead, so that a
+// soak can split disjoint ranges across cores. `CARNET_SEED=s` replays one simulation
+// seed with its full report (and `CARNET_SIM_TRACE=1` its trace). Exit status 1 when a
+// history breaks a law or a seed an invariant (each failure is printed with its seed), 2
+// on bad usage.
 import CarnetLedger
 import CarnetTestKit
 #if canImport(Glibc)
