@@ -103,16 +103,16 @@ enum SimChecks {
     /// Copies that raced (two peers sent a node the same events at once, neither able to
     /// know) are not counted, at what they cost on the wire (see `excusedBytes`): sessions
     /// do not coordinate, by design, and I6 is about sending what the receiver already
-    /// persisted. Nor are the events of a forked node
-    /// that `Replica.missingPlan` sends generously by design. Nor are live sessions'
-    /// PING and PONG frames: they cost bytes for as long as a session stays open (the run
-    /// goes on until the slowest farm's backoff brings it back, minutes at times), and
-    /// `keepalive` bounds them by that time instead. Nor are batches lost in flight, which
-    /// never reached the receiving session because it was cut: I6 lets the next session
-    /// send the batch in flight again (soak seed 3679: a hub closed a handshake on a
-    /// duplicated HELLO while the farm was cut off; after the heal the farm read the hub's
-    /// SUMMARY before its ERROR and sent its 276 events into the closed session, as the
-    /// one-flight design of SPEC 8.3 rule 3 does, then sent them again in the next).
+    /// persisted. Nor are the events of a forked node that `Replica.missingPlan` sends
+    /// generously by design. Nor are live sessions' PING and PONG frames: they cost bytes
+    /// for as long as a session stays open (the run goes on until the slowest farm's
+    /// backoff brings it back, minutes at times), and `keepalive` bounds them by that time
+    /// instead. Nor are batches lost in flight, which never reached the receiving session
+    /// because it was cut: I6 lets the next session send the batch in flight again (soak
+    /// seed 3679: a hub closed a handshake on a duplicated HELLO while the farm was cut
+    /// off; after the heal the farm read the hub's SUMMARY before its ERROR and sent its
+    /// 276 events into the closed session, as the one-flight design of SPEC 8.3 rule 3
+    /// does, then sent them again in the next).
     static func bandwidth(_ simulation: Simulation) -> String? {
         let statistics = simulation.tracker.statistics
         let allowance = 2_048 * statistics.sessionsAfterHeal + statistics.resummaryBytesAfterHeal
