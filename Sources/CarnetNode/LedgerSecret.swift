@@ -45,17 +45,3 @@ public struct LedgerSecret: Sendable, Equatable {
         return secret
     }
 }
-
-/// Why a node-level operation failed: one sentence a person can act on.
-public enum NodeError: Error, Sendable, Equatable, CustomStringConvertible {
-    case secret(String)
-    case store(String)
-    case network(String)
-    case peers(String)
-
-    public var description: String {
-        switch self {
-        case let .secret(message), let .store(message), let .network(message), let .peers(message): message
-        }
-    }
-}

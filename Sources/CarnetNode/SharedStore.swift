@@ -32,7 +32,7 @@ public final class SharedStore: @unchecked Sendable {
         do {
             store = try NodeStore(directory: directory, wallMillis: wallMillis, freshNodeID: Self.freshNodeID)
         } catch {
-            throw .store(error.description)
+            throw .store(error)
         }
         self.directory = directory
         self.wallClock = wallClock
@@ -57,7 +57,7 @@ public final class SharedStore: @unchecked Sendable {
         do {
             store = try NodeStore(directory: directory, wallMillis: wallClock(), freshNodeID: Self.freshNodeID)
         } catch {
-            throw .store("a write to the store failed earlier and reopening it failed too: \(error.description)")
+            throw .reopenFailed(error)
         }
         changedSinceStatus = true
         return store.replica.allEvents.filter { !known.contains($0.id) }
@@ -112,7 +112,7 @@ public final class SharedStore: @unchecked Sendable {
             do throws(StoreError) {
                 try store.receive(events)
             } catch {
-                throw .store(error.description)
+                throw .store(error)
             }
             // What another process (the CLI) appended, taken in on the way: news for every
             // live peer, this session's included.
@@ -146,7 +146,7 @@ public final class SharedStore: @unchecked Sendable {
             do throws(StoreError) {
                 events = try store.writeBatch(operations, wallMillis: wallMillis)
             } catch {
-                throw .store(error.description)
+                throw .store(error)
             }
             changedSinceStatus = true
             appendToFeed(store.takeEventsFromOtherWriters() + events, from: 0)
@@ -165,7 +165,7 @@ public final class SharedStore: @unchecked Sendable {
             do throws(StoreError) {
                 events = try reopened + store.refresh()
             } catch {
-                throw .store(error.description)
+                throw .store(error)
             }
             guard !events.isEmpty else { return (0, []) }
             changedSinceStatus = true
@@ -236,14 +236,8 @@ public final class SharedStore: @unchecked Sendable {
         lock.withLock { () -> String? in
             guard changedSinceStatus || force else { return nil }
             changedSinceStatus = false
-            do throws(StoreError) {
-                try store.saveCheckpointIfDue()
-                let conflicts = Conflicts.all(replica: store.replica).count
-                try store.saveStatus(derived: ["conflicts": conflicts])
-                return nil
-            } catch {
-                return error.description
-            }
+            let warnings = store.saveDerivedState()
+            return warnings.isEmpty ? nil : warnings.joined(separator: "; ")
         }
     }
 }
