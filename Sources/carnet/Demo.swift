@@ -1,10 +1,7 @@
 import CarnetCore
 import CarnetLedger
-import CarnetNet
 import CarnetNode
-import CarnetStore
 import Foundation
-import Glibc
 
 /// The README's main job: a hub and three farm devices, each a real node directory in a
 /// temporary folder; the hub runs `carnet serve` as its own process on loopback; the farms
@@ -52,13 +49,13 @@ struct Demo {
         print("1. At the hub, `carnet` records the catalog and the parties while `serve` runs on the same store.", to: &out)
         try hub.write { store, day in
             for (sku, name, unit, price) in [("tomme", "Tomme de brebis", "g", Int64(2400)), ("oeufs", "Œufs bio", "pc", 45), ("salade", "Salade batavia", "pc", 120)] {
-                try store.write(.assign(Assignment(key: Catalog.productKey(sku, .name), value: .text(name), supersedes: [])), wallMillis: tick())
-                try store.write(.assign(Assignment(key: Catalog.productKey(sku, .unit), value: .text(unit), supersedes: [])), wallMillis: tick())
-                try store.write(.assign(Assignment(key: Catalog.productKey(sku, .price), value: .int(price), supersedes: [])), wallMillis: tick())
+                try store.write([.assign(Assignment(key: Catalog.productKey(sku, .name), value: .text(name), supersedes: []))], wallMillis: tick())
+                try store.write([.assign(Assignment(key: Catalog.productKey(sku, .unit), value: .text(unit), supersedes: []))], wallMillis: tick())
+                try store.write([.assign(Assignment(key: Catalog.productKey(sku, .price), value: .int(price), supersedes: []))], wallMillis: tick())
             }
             for (id, name, kind) in [("col", "Ferme du Col", "farm"), ("chevrerie", "Chèvrerie des Pins", "farm"), ("cantine-jaures", "Cantine Jaurès", "canteen")] {
-                try store.write(.assign(Assignment(key: Catalog.partyKey(id, .name), value: .text(name), supersedes: [])), wallMillis: tick())
-                try store.write(.assign(Assignment(key: Catalog.partyKey(id, .kind), value: .text(kind), supersedes: [])), wallMillis: tick())
+                try store.write([.assign(Assignment(key: Catalog.partyKey(id, .name), value: .text(name), supersedes: []))], wallMillis: tick())
+                try store.write([.assign(Assignment(key: Catalog.partyKey(id, .kind), value: .text(kind), supersedes: []))], wallMillis: tick())
             }
         }
         for farm in farms { try sync(farm, with: server, out: &out) }
@@ -85,12 +82,12 @@ struct Demo {
         }
         print("   the chèvrerie records 3 egg harvests and 2 sales.", to: &out)
         try col.write { store, _ in
-            try store.write(.assign(Assignment(key: Catalog.productKey("tomme", .price), value: .int(2_600),
-                                               supersedes: store.replica.registers[Catalog.productKey("tomme", .price)]?.values.map(\.id) ?? [])), wallMillis: tick())
+            try store.write([.assign(Assignment(key: Catalog.productKey("tomme", .price), value: .int(2_600),
+                                               supersedes: store.replica.registers[Catalog.productKey("tomme", .price)]?.values.map(\.id) ?? []))], wallMillis: tick())
         }
         try chevre.write { store, _ in
-            try store.write(.assign(Assignment(key: Catalog.productKey("tomme", .price), value: .int(2_350),
-                                               supersedes: store.replica.registers[Catalog.productKey("tomme", .price)]?.values.map(\.id) ?? [])), wallMillis: tick())
+            try store.write([.assign(Assignment(key: Catalog.productKey("tomme", .price), value: .int(2_350),
+                                               supersedes: store.replica.registers[Catalog.productKey("tomme", .price)]?.values.map(\.id) ?? []))], wallMillis: tick())
         }
         print("   meanwhile two farms change the price of tomme at once: 26,00 €/kg and 23,50 €/kg.\n", to: &out)
 
@@ -107,11 +104,11 @@ struct Demo {
         print("\n5. At the hub, someone resolves them (while `serve` runs).", to: &out)
         try hub.write { store, day in
             if let price = store.replica.fieldConflicts.first {
-                try store.write(.assign(Assignment(key: price.key, value: .int(2_500), supersedes: price.values.map(\.id))), wallMillis: tick())
+                try store.write([.assign(Assignment(key: price.key, value: .int(2_500), supersedes: price.values.map(\.id)))], wallMillis: tick())
             }
             let adjust = LedgerEntry(id: "hub-adj-1", kind: .adjust, producer: "col", date: today, product: "tomme",
                                      quantity: 2_000, unit: .grams, lot: "L-col-07", note: "2 kg found in the cold room, covers sale col-p1")
-            try store.write(.append(adjust.coreEntry), wallMillis: tick())
+            try store.write([.append(adjust.coreEntry)], wallMillis: tick())
         }
         print("   price of tomme set to 25,00 €/kg, superseding both values; the 2 kg oversold are found", to: &out)
         print("   in the cold room: an `adjust` of +2 kg on lot L-col-07. Both are events, visible in `carnet log`.", to: &out)
@@ -194,29 +191,26 @@ struct DemoNode {
     static func create(root: String, name: String, label: String, secret: LedgerSecret) throws -> DemoNode {
         let directory = root + "/" + name
         var generator = SystemRandomNumberGenerator()
-        try NodeStore.create(directory: directory, ledger: "consortium-du-plateau", label: label, node: NodeID(using: &generator))
+        try LocalNode.create(directory: directory, ledger: "consortium-du-plateau", label: label, node: NodeID(using: &generator))
         try secret.text.write(toFile: directory + "/" + LedgerSecret.fileName, atomically: true, encoding: .utf8)
         return DemoNode(name: name, directory: directory)
     }
 
-    func open() throws -> NodeStore {
-        try NodeStore(directory: directory, wallMillis: UInt64(Date().timeIntervalSince1970 * 1000)) {
-            var generator = SystemRandomNumberGenerator()
-            return NodeID(using: &generator)
-        }
+    func open() throws -> LocalNode {
+        try LocalNode(directory: directory, wallMillis: UInt64(Date().timeIntervalSince1970 * 1000))
     }
 
-    func identity() throws -> NodeIdentity { try NodeIdentity.load(directory: directory) }
+    func identity() throws -> NodeStatus.Identity { try NodeDirectory.identity(of: directory) }
 
     /// Opens the store, writes, and closes it, as one `carnet` command does.
-    func write(_ body: (inout NodeStore, CalendarDay) throws -> Void) throws {
+    func write(_ body: (inout LocalNode, CalendarDay) throws -> Void) throws {
         var store = try open()
         try body(&store, CalendarDay(epochMillis: 1_780_300_800_000))
-        _ = try? store.saveStatus(derived: ["conflicts": Conflicts.all(replica: store.replica).count])
+        _ = store.saveDerivedState()
     }
 
     func append(_ entry: LedgerEntry, at wallMillis: UInt64) throws {
-        try write { store, _ in try store.write(.append(entry.coreEntry), wallMillis: wallMillis) }
+        try write { store, _ in try store.write([.append(entry.coreEntry)], wallMillis: wallMillis) }
     }
 
     func digest() throws -> SHA256Digest { try open().replica.digest }
@@ -227,11 +221,11 @@ struct DemoNode {
 /// The hub's `carnet serve`, a child process of the demo.
 final class DemoServer {
     private let process: Process
-    let address: SocketAddress
+    let address: PeerAddress
     var pid: Int32 { process.processIdentifier }
     private var status: Int32?
 
-    private init(process: Process, address: SocketAddress) {
+    private init(process: Process, address: PeerAddress) {
         self.process = process
         self.address = address
     }
@@ -254,7 +248,7 @@ final class DemoServer {
         }
         let line = String(decoding: buffer, as: UTF8.self)
         guard let range = line.range(of: "listening on "),
-              let address = try? SocketAddress(parsing: String(line[range.upperBound...].prefix { !$0.isWhitespace })) else {
+              let address = try? PeerAddress(parsing: String(line[range.upperBound...].prefix { !$0.isWhitespace })) else {
             process.terminate()
             throw NodeError.network("`carnet serve` did not start: \(line)")
         }
@@ -265,7 +259,7 @@ final class DemoServer {
     @discardableResult
     func stop() -> Int32 {
         if let status { return status }
-        kill(process.processIdentifier, SIGTERM)
+        process.terminate()  // SIGTERM
         process.waitUntilExit()
         status = process.terminationStatus
         return process.terminationStatus

@@ -1,7 +1,5 @@
 import CarnetLedger
 import CarnetNode
-import CarnetStore
-import CarnetSystem
 import CarnetWorkload
 
 /// Turns any error a command lets escape into the sentence and exit status a person
@@ -12,31 +10,24 @@ enum ErrorReport {
         switch error {
         case let error as CLIError:
             return error
-        case let error as StoreError:
-            return CLIError(code(of: error), error.description)
+        case let error as NodeError:
+            return CLIError(code(of: error.kind), error.description)
         case let error as LedgerError:
             return CLIError(.dataError, error.message)
         case let error as WorkloadError:
             return CLIError(.dataError, error.message)
-        case let error as SystemError:
-            return CLIError(.ioError, error.description)
-        case let error as NodeError:
-            switch error {
-            case .network: return CLIError(.unavailable, error.description)
-            default: return CLIError(.ioError, error.description)
-            }
         default:
             return CLIError(.ioError, "\(error)")
         }
     }
 
-    private static func code(of error: StoreError) -> ExitCode {
-        switch error {
-        case .notANode: .noInput
-        case .alreadyANode: .cannotCreate
-        case .corrupt, .notALog, .unsupportedVersion, .badIdentity: .dataError
-        case .system, .needsReopen, .batchTooLarge, .checkpointFailed: .ioError
-        case .busy: .unavailable
+    private static func code(of kind: NodeFailureKind) -> ExitCode {
+        switch kind {
+        case .missing: .noInput
+        case .exists: .cannotCreate
+        case .damaged: .dataError
+        case .io: .ioError
+        case .unavailable: .unavailable
         }
     }
 }

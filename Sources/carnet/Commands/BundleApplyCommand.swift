@@ -1,5 +1,4 @@
 import CarnetCore
-import CarnetStore
 
 /// `carnet bundle apply FILE`: takes a bundle's events. Idempotent: applying it twice adds
 /// nothing the second time.
@@ -32,8 +31,8 @@ struct BundleApplyCommand: Command {
             throw CLIError.data("\(file) \(error)")
         }
         var store = try StoreAccess.open(context)
-        guard bundle.ledger == store.identity.ledger else {
-            throw CLIError.data("\(file) holds events of ledger \"\(bundle.ledger)\", not of this node's ledger \"\(store.identity.ledger)\"; nothing was applied")
+        guard bundle.ledger == store.ledger else {
+            throw CLIError.data("\(file) holds events of ledger \"\(bundle.ledger)\", not of this node's ledger \"\(store.ledger)\"; nothing was applied")
         }
         let summary = try store.receive(bundle.events)
         if summary.accepted + summary.pending > 0 { StoreAccess.afterAppend(&store, context: context) }

@@ -1,6 +1,5 @@
 import CarnetCore
 import CarnetNode
-import CarnetStore
 
 /// `carnet bundle create FILE [--for NODE]`: events in a file, for a node out of reach.
 struct BundleCreateCommand: Command {
@@ -59,7 +58,7 @@ struct BundleCreateCommand: Command {
             events = replica.allEvents + replica.history.pendingEvents
             rule = "every event this node holds"
         }
-        let bundle = BundleFile(ledger: store.identity.ledger, creator: store.identity.node, creatorLabel: store.identity.label,
+        let bundle = BundleFile(ledger: store.ledger, creator: store.node, creatorLabel: store.label,
                                 createdMillis: context.wallMillis(), recipient: recipientID, events: events)
         let bytes = bundle.encode()
         try Files.replace(file, bytes)

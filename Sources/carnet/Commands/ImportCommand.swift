@@ -60,7 +60,7 @@ struct ImportCommand: Command {
 
         func flush() throws {
             guard !batch.isEmpty else { return }
-            try store.writeBatch(batch, wallMillis: wall)
+            try store.write(batch, wallMillis: wall)
             counts.events += batch.count
             batch.removeAll(keepingCapacity: true)
             assignedInBatch.removeAll(keepingCapacity: true)

@@ -1,8 +1,6 @@
 import CarnetCore
 import CarnetLedger
 import CarnetNode
-import CarnetStore
-import CarnetSystem
 
 /// `carnet init --ledger NAME --label LABEL --secret-file FILE`: creates this node.
 struct InitCommand: Command {
@@ -39,21 +37,17 @@ struct InitCommand: Command {
         guard let secret = LedgerSecret(text: text) else {
             throw CLIError.data("\(secretFile) is not a ledger secret: it must hold 64 hex digits (make one with `carnet secret new --out FILE`)")
         }
-        if Directory.exists(directory + "/" + NodeIdentity.fileName) {
-            let existing = (try? NodeIdentity.load(directory: directory)).map { " (ledger \($0.ledger), label \($0.label))" } ?? ""
+        if NodeDirectory.holdsNode(directory) {
+            let existing = (try? NodeDirectory.identity(of: directory)).map { " (ledger \($0.ledger), label \($0.label))" } ?? ""
             throw CLIError(.cannotCreate, "\(directory) already holds a Carnet node\(existing); refusing to overwrite it (use another --dir)")
         }
-        do {
-            try Directory.create(directory)
-        } catch {
-            throw CLIError(.ioError, "cannot create \(directory): \(error)")
-        }
+        try UserFiles.createDirectory(directory)
         try Files.replace(directory + "/" + LedgerSecret.fileName, Array(secret.text.utf8))
-        try NodeStore.create(directory: directory, ledger: ledger, label: label, node: Context.randomNodeID())
+        try LocalNode.create(directory: directory, ledger: ledger, label: label, node: Context.randomNodeID())
         var store = try StoreAccess.open(context)
-        try store.write(.assign(Assignment(key: NodeLabels.key(store.identity.node), value: .text(label))),
+        try store.write([.assign(Assignment(key: NodeLabels.key(store.node), value: .text(label)))],
                         wallMillis: context.wallMillis())
         StoreAccess.afterAppend(&store, context: context)
-        context.output.line("created node \(store.identity.node.hex) (\(label)) of ledger \(ledger) in \(directory)")
+        context.output.line("created node \(store.node.hex) (\(label)) of ledger \(ledger) in \(directory)")
     }
 }

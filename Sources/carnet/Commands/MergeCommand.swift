@@ -1,6 +1,5 @@
 import CarnetCore
-import CarnetStore
-import CarnetSystem
+import CarnetNode
 
 /// `carnet merge OTHER_DIR`: takes every event of another node directory of the same
 /// ledger (a colleague's USB stick, a restored backup).
@@ -27,21 +26,18 @@ struct MergeCommand: Command {
     }
 
     func run(in context: Context) throws {
-        let theirs: NodeIdentity
-        do {
-            theirs = try NodeIdentity.load(directory: other)
-        } catch StoreError.notANode {
+        guard NodeDirectory.holdsNode(other) else {
             throw CLIError(.noInput, "\(other) holds no Carnet node (no `node` file)")
         }
+        let theirs = try NodeDirectory.identity(of: other)
         var store = try StoreAccess.open(context)
-        guard theirs.ledger == store.identity.ledger else {
-            throw CLIError.data("\(other) is a node of ledger \"\(theirs.ledger)\", not of this node's ledger \"\(store.identity.ledger)\"; nothing was merged")
+        guard theirs.ledger == store.ledger else {
+            throw CLIError.data("\(other) is a node of ledger \"\(theirs.ledger)\", not of this node's ledger \"\(store.ledger)\"; nothing was merged")
         }
-        if let here = try? Directory.identity(context.directory), let there = try? Directory.identity(other), here == there {
+        if UserFiles.sameDirectory(context.directory, other) {
             throw CLIError.usage("\(other) is this node's own directory")
         }
-        var log = try EventLog(directory: other)
-        let events = log.takeRecovered()
+        let events = try NodeDirectory.events(of: other)
         let summary = try store.receive(events)
         if summary.accepted + summary.pending > 0 { StoreAccess.afterAppend(&store, context: context) }
         ReceiveReport(summary: summary, source: "\(other) (\(theirs.label), \(theirs.node.short))", ledger: theirs.ledger)

@@ -41,7 +41,7 @@ struct PartySetCommand: Command {
         if let kind = kind ?? (existing?.text("kind") == nil ? "customer" : nil) {
             operations.append(CatalogWrites.assignment(Catalog.partyKey(id, .kind), .text(kind), replica: store.replica))
         }
-        try store.writeBatch(operations, wallMillis: context.wallMillis())
+        try store.write(operations, wallMillis: context.wallMillis())
         StoreAccess.afterAppend(&store, context: context)
         let shownKind = kind ?? existing?.text("kind") ?? "customer"
         context.output.line("\(existing == nil ? "created" : "updated") party \(id) (\(name), \(shownKind))")

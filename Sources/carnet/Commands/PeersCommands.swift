@@ -1,7 +1,5 @@
 import CarnetCore
-import CarnetNet
 import CarnetNode
-import CarnetStore
 import Foundation
 
 /// `carnet peers add HOST:PORT`: a peer `serve` dials.
@@ -13,18 +11,18 @@ struct PeersAddCommand: Command {
         examples: ["carnet peers add hub.local:7420"]
     )
 
-    let address: SocketAddress
+    let address: PeerAddress
 
     init(_ invocation: Invocation) throws {
         do {
-            address = try SocketAddress(parsing: invocation.argument(0) ?? "")
+            address = try PeerAddress(parsing: invocation.argument(0) ?? "")
         } catch {
             throw CLIError.usage("\(error)")
         }
     }
 
     func run(in context: Context) throws {
-        _ = try NodeIdentity.load(directory: context.directory)
+        _ = try NodeDirectory.identity(of: context.directory)
         let added = try PeerBook.add(address.description, directory: context.directory)
         context.output.line(added ? "added \(address); `carnet serve` dials it" : "\(address) was already a peer")
     }
@@ -43,14 +41,14 @@ struct PeersRemoveCommand: Command {
 
     init(_ invocation: Invocation) throws {
         do {
-            address = try SocketAddress(parsing: invocation.argument(0) ?? "").description
+            address = try PeerAddress(parsing: invocation.argument(0) ?? "").description
         } catch {
             throw CLIError.usage("\(error)")
         }
     }
 
     func run(in context: Context) throws {
-        _ = try NodeIdentity.load(directory: context.directory)
+        _ = try NodeDirectory.identity(of: context.directory)
         guard try PeerBook.remove(address, directory: context.directory) else {
             throw CLIError(.dataError, "\(address) is not a peer of this node; `carnet peers list` shows them")
         }
@@ -74,7 +72,7 @@ struct PeersListCommand: Command {
     }
 
     func run(in context: Context) throws {
-        _ = try NodeIdentity.load(directory: context.directory)
+        _ = try NodeDirectory.identity(of: context.directory)
         let rows = try PeerStatus.all(directory: context.directory)
         if json {
             context.output.json(.array(rows.map(\.json)))
@@ -110,7 +108,7 @@ struct PeerStatus {
     static func all(directory: String, own known: VersionVector? = nil) throws -> [PeerStatus] {
         let configured = try PeerBook.configured(directory: directory)
         let states = PeerBook.states(directory: directory)
-        let own = known ?? StoreSummary.current(directory: directory)?.history.versionVector
+        let own = known ?? NodeStatus.currentVersionVector(directory: directory)
         return Set(configured).union(states.keys).sorted().map { address in
             let state = states[address]
             return PeerStatus(address: address, dialed: configured.contains(address), node: state?.peerNode?.hex,

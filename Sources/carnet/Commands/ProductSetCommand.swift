@@ -47,7 +47,7 @@ struct ProductSetCommand: Command {
         let operations = fields.map { field, value in
             CatalogWrites.assignment(Catalog.productKey(sku, field), value, replica: store.replica)
         }
-        try store.writeBatch(operations, wallMillis: context.wallMillis())
+        try store.write(operations, wallMillis: context.wallMillis())
         StoreAccess.afterAppend(&store, context: context)
         let written = fields.map { $0.0.rawValue }.joined(separator: ", ")
         context.output.line("\(existed ? "updated" : "created") product \(sku) (\(written))")

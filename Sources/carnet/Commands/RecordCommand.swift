@@ -141,16 +141,21 @@ struct RecordCommand: Command {
             }
             total = Money.total(quantity: quantity.amount, unit: quantity.unit, pricePerBasis: unitPrice)
         }
-        let node = store.identity.node
-        let seq = (store.replica.history.chainHead(of: node)?.dot.seq ?? 0) + 1
-        let entry = LedgerEntry(
-            id: EntryIDs.make(kind: kind, node: node, seq: seq), kind: kind, producer: producer,
-            date: date ?? context.today(), product: product, quantity: quantity?.amount, unit: quantity?.unit,
-            lot: lot, party: party?.id, amount: total?.cents, method: method, ref: ref,
-            reason: reason, note: note
-        )
-        try store.write(.append(entry.coreEntry), wallMillis: context.wallMillis())
+        // The id names the event that carries it: made under the store's lock, so that
+        // another process writing at the same moment cannot take the same one.
+        let day = date ?? context.today()
+        var entry: LedgerEntry?
+        try store.write(wallMillis: context.wallMillis()) { first, _ in
+            let made = LedgerEntry(
+                id: EntryIDs.make(kind: kind, node: first.node, seq: first.seq), kind: kind, producer: producer,
+                date: day, product: product, quantity: quantity?.amount, unit: quantity?.unit,
+                lot: lot, party: party?.id, amount: total?.cents, method: method, ref: ref,
+                reason: reason, note: note
+            )
+            entry = made
+            return [.append(made.coreEntry)]
+        }
         StoreAccess.afterAppend(&store, context: context)
-        context.output.line(entry.id)
+        context.output.line(entry!.id)
     }
 }

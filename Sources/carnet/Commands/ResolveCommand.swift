@@ -47,7 +47,7 @@ struct ResolveCommand: Command {
             chosen = try Self.parse(value!, field: conflict.key.field, like: conflict.values.map(\.value))
         }
         let live = store.replica.registers[conflict.key]?.liveIDs ?? conflict.values.map(\.id)
-        try store.write(.assign(Assignment(key: conflict.key, value: chosen, supersedes: live)), wallMillis: context.wallMillis())
+        try store.write([.assign(Assignment(key: conflict.key, value: chosen, supersedes: live))], wallMillis: context.wallMillis())
         StoreAccess.afterAppend(&store, context: context)
         let shown = Display.fieldValue(chosen, field: conflict.key.field, unit: ConflictForms.unit(report, view: view))
         context.output.line("resolved \(report.id): \(conflict.key) = \(shown) (supersedes \(live.count) values)")

@@ -1,6 +1,5 @@
 import CarnetCore
 import CarnetNode
-import CarnetStore
 
 /// `carnet secret install FILE`: makes FILE this node's ledger secret, after another
 /// node rotated it. The old secret is kept only to tell peers still on it how to rejoin.
@@ -36,7 +35,7 @@ struct SecretInstallCommand: Command {
 
     /// "replaced on 2026-11-29 (rotated by hub)": what a peer still on the old secret reads.
     static func note(_ context: Context, verb: String) -> String {
-        let label = (try? NodeIdentity.load(directory: context.directory))?.label
+        let label = (try? NodeDirectory.identity(of: context.directory))?.label
         return "replaced on \(context.today().iso)" + (label.map { " (\(verb) by \($0))" } ?? "")
     }
 }

@@ -1,5 +1,4 @@
 import CarnetNode
-import CarnetStore
 
 /// `carnet secret rotate --out FILE`: a new ledger secret for this node, written to FILE
 /// for the others. After a stolen device or a member leaving, rotation is how the ledger

@@ -1,7 +1,5 @@
-import CarnetNet
 import CarnetNode
 import Foundation
-import Glibc
 
 /// `carnet serve`: runs the node until SIGINT or SIGTERM.
 struct ServeCommand: Command {
@@ -24,15 +22,15 @@ struct ServeCommand: Command {
         examples: ["carnet serve", "carnet serve --listen 127.0.0.1:7421 --peer hub.local:7420 --interval 60"]
     )
 
-    let listen: SocketAddress
-    let peers: [SocketAddress]
+    let listen: PeerAddress
+    let peers: [PeerAddress]
     let interval: Duration
     let maxSessions: Int
 
     init(_ invocation: Invocation) throws {
         do {
-            listen = try SocketAddress(parsing: invocation.value("--listen") ?? "0.0.0.0:7420")
-            peers = try invocation.all("--peer").map { text throws(NetError) in try SocketAddress(parsing: text) }
+            listen = try PeerAddress(parsing: invocation.value("--listen") ?? "0.0.0.0:7420")
+            peers = try invocation.all("--peer").map { text throws(AddressError) in try PeerAddress(parsing: text) }
         } catch {
             throw CLIError.usage("\(error)")
         }
@@ -44,7 +42,7 @@ struct ServeCommand: Command {
         let secret = try LedgerSecret.load(directory: context.directory)
         var dialed = peers
         for text in try PeerBook.configured(directory: context.directory) {
-            guard let address = try? SocketAddress(parsing: text), !dialed.contains(address) else { continue }
+            guard let address = try? PeerAddress(parsing: text), !dialed.contains(address) else { continue }
             dialed.append(address)
         }
         let store = try SharedStore(directory: context.directory, wallMillis: context.wallMillis())
@@ -57,8 +55,8 @@ struct ServeCommand: Command {
         let server = try Server(store: store, secret: secret, configuration: configuration) { message in
             Output.writeError("carnet serve: \(Self.timestamp()) \(message)\n")
         }
-        _ = try SignalWatcher { signal in
-            Output.writeError("carnet serve: \(Self.timestamp()) \(signal == SIGINT ? "SIGINT" : "SIGTERM"): stopping\n")
+        try StopSignals.watch { signal in
+            Output.writeError("carnet serve: \(Self.timestamp()) \(signal): stopping\n")
             server.stop()
         }
         let identity = store.identity

@@ -1,8 +1,6 @@
 import CarnetCore
 import CarnetLedger
 import CarnetNode
-import CarnetStore
-import Glibc
 
 /// `carnet status [--json]`: who this node is and what it holds.
 ///
@@ -34,11 +32,12 @@ struct StatusCommand: Command {
 
     /// The figures shown, whichever path produced them.
     struct Figures {
-        var identity: NodeIdentity
-        var summary: StoreSummary
-        var fromStatusFile: Bool
+        var status: NodeStatus
+        var identity: NodeStatus.Identity { status.identity }
+        var summary: NodeStatus.Summary { status.summary }
+        var fromStatusFile: Bool { status.fromStatusFile }
         /// Only known when the store was opened.
-        var eventsSinceCheckpoint: Int?
+        var eventsSinceCheckpoint: Int? { status.eventsSinceCheckpoint }
         var peers: [PeerStatus] = []
         /// What this node's `carnet serve` counted, when one ran here.
         var server: ServerCounters?
@@ -56,20 +55,9 @@ struct StatusCommand: Command {
     }
 
     static func figures(_ context: Context) throws -> Figures {
-        if let summary = StoreSummary.current(directory: context.directory), summary.derived["conflicts"] != nil {
-            let identity = try NodeIdentity.load(directory: context.directory)
-            return Figures(identity: identity, summary: summary, fromStatusFile: true)
-        }
-        var store = try StoreAccess.open(context)
-        let conflicts = Conflicts.all(replica: store.replica).count
-        let summary = store.statusSummary(derived: ["conflicts": conflicts])
-        do {
-            try store.saveStatus(derived: ["conflicts": conflicts])
-        } catch {
-            context.output.warn("could not write the status file (\(error))")
-        }
-        return Figures(identity: store.identity, summary: summary, fromStatusFile: false,
-                       eventsSinceCheckpoint: store.eventsSinceCheckpoint)
+        let (status, notices) = try NodeStatus.read(directory: context.directory, wallMillis: context.wallMillis())
+        for notice in notices { context.output.warn(notice) }
+        return Figures(status: status)
     }
 
     static func json(_ figures: Figures) -> JSON {
@@ -82,7 +70,7 @@ struct StatusCommand: Command {
             "events": .int(figures.summary.eventCount),
             "versionVector": .object(vector),
             "digest": .string(figures.summary.digest.hex),
-            "conflicts": .int(figures.summary.derived["conflicts"] ?? 0),
+            "conflicts": .int(figures.status.conflicts),
             "forks": .int(figures.summary.forkCount),
             "pending": .int(figures.summary.pendingCount),
             "fromStatusFile": .bool(figures.fromStatusFile),
@@ -95,7 +83,7 @@ struct StatusCommand: Command {
     static func serverJSON(_ counters: ServerCounters) -> JSON {
         func map(_ values: [String: Int]) -> JSON { .object(values.mapValues { JSON.int($0) }) }
         return .object([
-            "running": .bool(counters.pid > 0 && kill(pid_t(counters.pid), 0) == 0),
+            "running": .bool(UserFiles.processIsRunning(counters.pid)),
             "pid": .int(counters.pid), "startedMillis": .int(counters.startedMillis), "updatedMillis": .int(counters.updatedMillis),
             "sessions": .object([
                 "open": .int(counters.openSessions), "peak": .int(counters.peakSessions), "started": .int(counters.sessionsStarted),
@@ -113,7 +101,7 @@ struct StatusCommand: Command {
 
     private func print(_ figures: Figures, _ output: Output) {
         let summary = figures.summary
-        let conflicts = summary.derived["conflicts"] ?? 0
+        let conflicts = figures.status.conflicts
         var lines: [(String, String)] = [
             ("node", "\(figures.identity.node.hex) (\(figures.identity.label))"),
             ("ledger", figures.identity.ledger),
@@ -130,7 +118,7 @@ struct StatusCommand: Command {
         }
         lines.append(("log", "\(summary.stamp.size) bytes"))
         if let server = figures.server {
-            let running = server.pid > 0 && kill(pid_t(server.pid), 0) == 0
+            let running = UserFiles.processIsRunning(server.pid)
             let rejected = server.rejected.values.reduce(0, +)
             lines.append(("server", "\(running ? "running (pid \(server.pid))" : "not running"): \(server.openSessions) sessions open, "
                 + "\(server.sessionsCompleted) completed, \(server.sessionsFailed) failed (\(server.authenticationFailures) authentication, "

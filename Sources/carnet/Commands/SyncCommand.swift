@@ -1,5 +1,4 @@
 import CarnetCore
-import CarnetNet
 import CarnetNode
 import CarnetSync
 import Foundation
@@ -19,13 +18,13 @@ struct SyncCommand: Command {
         examples: ["carnet sync hub.local", "carnet sync 192.168.1.10:7420 --json"]
     )
 
-    let address: SocketAddress
+    let address: PeerAddress
     let json: Bool
     let timeout: Duration
 
     init(_ invocation: Invocation) throws {
         do {
-            address = try SocketAddress(parsing: invocation.argument(0) ?? "")
+            address = try PeerAddress(parsing: invocation.argument(0) ?? "")
         } catch {
             throw CLIError.usage("\(error)")
         }

@@ -44,12 +44,17 @@ struct VoidCommand: Command {
         if let earlier = state.reversals(of: target).first {
             throw CLIError.data("\(target) is already voided by \(earlier.entry.id)")
         }
-        let node = store.identity.node
-        let seq = (store.replica.history.chainHead(of: node)?.dot.seq ?? 0) + 1
-        let reversal = record.entry.reversal(id: EntryIDs.make(kind: .reversal, node: node, seq: seq),
-                                             date: date ?? context.today(), reason: reason)
-        try store.write(.append(reversal.coreEntry), wallMillis: context.wallMillis())
+        // The id names the event that carries it: made under the store's lock, so that
+        // another process writing at the same moment cannot take the same one.
+        let day = date ?? context.today()
+        var reversal: LedgerEntry?
+        try store.write(wallMillis: context.wallMillis()) { first, _ in
+            let made = record.entry.reversal(id: EntryIDs.make(kind: .reversal, node: first.node, seq: first.seq),
+                                             date: day, reason: reason)
+            reversal = made
+            return [.append(made.coreEntry)]
+        }
         StoreAccess.afterAppend(&store, context: context)
-        context.output.line(reversal.id)
+        context.output.line(reversal!.id)
     }
 }

@@ -1,6 +1,5 @@
 import CarnetCore
 import CarnetLedger
-import CarnetStore
 
 /// The ledger as a command reads it: the replica, the merged ledger state and the
 /// catalog, each computed once.

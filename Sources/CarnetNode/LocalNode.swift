@@ -1,0 +1,115 @@
+import CarnetCore
+import CarnetLedger
+import CarnetStore
+
+/// The node in a directory as one command uses it: open, read, write, take events in,
+/// and leave the derived files (checkpoint, status) current. The command line stands on
+/// this type and never on the store beneath it, so that how a write is made safe against
+/// other processes (ids made under the store's lock, the after-write housekeeping) is
+/// written once, here, and not once per command.
+///
+/// Not shared between threads: `carnet serve` and `carnet sync` use `SharedStore`.
+public struct LocalNode: ~Copyable {
+    private var store: NodeStore
+    /// What opening had to do, one sentence each (a torn tail cut, a new node id): the
+    /// caller shows them, since they explain why the node looks as it does.
+    public let openingNotices: [String]
+
+    /// Opens the node in `directory`. `wallMillis` resumes its clock; `freshNodeID` names
+    /// the node if the directory turns out to be a copy (it then continues under it).
+    public init(directory: String, wallMillis: UInt64,
+                freshNodeID: @escaping () -> NodeID = LocalNode.randomNodeID) throws(NodeError) {
+        do {
+            store = try NodeStore(directory: directory, wallMillis: wallMillis, freshNodeID: freshNodeID)
+        } catch {
+            throw .store(error)
+        }
+        var notices: [String] = []
+        let opening = store.opening
+        if opening.recovery.cutBytes > 0 {
+            notices.append("cut \(opening.recovery.cutBytes) bytes of an unfinished write at the end of the log (a crash during a write that was never acknowledged)")
+        }
+        if let previous = opening.continuedFrom {
+            notices.append("\(opening.reason ?? "this node must not write under its old id"); it continues as node \(store.identity.node.short), linked to \(previous.short)")
+        }
+        openingNotices = notices
+    }
+
+    /// Creates a node in an empty (or new) directory.
+    public static func create(directory: String, ledger: String, label: String, node: NodeID) throws(NodeError) {
+        do {
+            try NodeStore.create(directory: directory, ledger: ledger, label: label, node: node)
+        } catch {
+            throw .store(error)
+        }
+    }
+
+    /// A node id from the system's random source.
+    public static func randomNodeID() -> NodeID {
+        var generator = SystemRandomNumberGenerator()
+        return NodeID(using: &generator)
+    }
+
+    public var directory: String { store.directory }
+    public var node: NodeID { store.identity.node }
+    public var ledger: String { store.identity.ledger }
+    public var label: String { store.identity.label }
+    /// Everything the node holds, as of opening and its own writes since.
+    public var replica: Replica { store.replica }
+    /// Events held that the newest checkpoint does not: what the next open reads from the log.
+    public var eventsSinceCheckpoint: Int { store.eventsSinceCheckpoint }
+
+    /// Records operations as one durable record (one fsync).
+    @discardableResult
+    public mutating func write(_ operations: [Operation], wallMillis: UInt64) throws(NodeError) -> [Event] {
+        do {
+            return try store.writeBatch(operations, wallMillis: wallMillis)
+        } catch {
+            throw .store(error)
+        }
+    }
+
+    /// Records operations that name the event carrying them (an entry id is the node and
+    /// the sequence number): `make` runs under the store's lock with the dot the first
+    /// event gets, so two processes writing at once never hand out one id twice.
+    @discardableResult
+    public mutating func write(wallMillis: UInt64, _ make: (_ first: Dot, _ current: Replica) -> [Operation]) throws(NodeError) -> [Event] {
+        do {
+            return try store.writeBatch(wallMillis: wallMillis, make)
+        } catch {
+            throw .store(error)
+        }
+    }
+
+    /// Takes in events from elsewhere (a bundle, another node's directory): the new ones
+    /// are persisted as one record, then applied.
+    public mutating func receive(_ events: [Event]) throws(NodeError) -> ReceiveSummary {
+        do {
+            return try store.receive(events)
+        } catch {
+            throw .store(error)
+        }
+    }
+
+    /// After writes: a checkpoint when due and the status file, so that the next opening
+    /// and `status` are fast. Returns warnings, never throws: the events are already
+    /// durable in the log, and a failed command would suggest otherwise.
+    public mutating func saveDerivedState(ledger: LedgerState? = nil) -> [String] {
+        store.saveDerivedState(ledger: ledger)
+    }
+
+    /// The figures `status` shows, for the state this node holds, and the status file
+    /// rewritten to match (its failure is the second value, a warning).
+    public mutating func status() -> (status: NodeStatus, warning: String?) {
+        let conflicts = Conflicts.all(replica: store.replica).count
+        let summary = store.statusSummary(derived: [NodeStatus.conflictsKey: conflicts])
+        var warning: String?
+        do {
+            try store.saveStatus(derived: [NodeStatus.conflictsKey: conflicts])
+        } catch {
+            warning = "could not write the status file (\(error))"
+        }
+        return (NodeStatus(identity: store.identity, summary: summary, fromStatusFile: false,
+                           eventsSinceCheckpoint: store.eventsSinceCheckpoint), warning)
+    }
+}

@@ -1,0 +1,122 @@
+import CarnetCore
+import CarnetLedger
+import CarnetStore
+
+/// `carnet verify`'s findings: the node's files checked against each other without
+/// changing any of them. The log is read twice, by the store's own check and by
+/// `LogReader`, an independent reader of the format, so that `verify` does not trust the
+/// code it checks.
+public struct StoreAudit: Sendable {
+    public var logPath: String
+    public var logBytes = 0
+    public var records = 0
+    public var events = 0
+    public var damageOffset: Int?
+    public var damageReason: String?
+    /// The damage is an unfinished write at the very end: the next opening cuts it.
+    public var tornTail = false
+    public var unchainedEvents = 0
+    public var rejectedEvents = 0
+    public var digest = SHA256Digest(0, 0, 0, 0)
+    public var checkpointPresent = false
+    /// Events the checkpoint holds, when it could be read.
+    public var checkpointEvents: Int?
+    /// Whether the checkpoint holds exactly the log's events up to its stamp; nil when
+    /// damage in the log leaves it unknown.
+    public var checkpointMatches: Bool?
+    /// The status file was current (written for the log as it is).
+    public var statusCurrent = false
+    public var statusMatches: Bool?
+    public var problems: [String] = []
+    public var warnings: [String] = []
+
+    public var isSound: Bool { problems.isEmpty }
+
+    /// Audits the node in `directory`. Throws only when there is no node to audit or the
+    /// log cannot be read at all; everything else is a finding.
+    public static func run(directory: String) throws(NodeError) -> StoreAudit {
+        let identity = try NodeDirectory.identity(of: directory)
+        var audit = StoreAudit(logPath: directory + "/" + EventLog.fileName)
+        // 1. Framing, checksums and hash chains (the store's own check).
+        let verification: LogVerification
+        do {
+            verification = try EventLog.verify(directory: directory)
+        } catch {
+            throw .store(error)
+        }
+        let bytes = try UserFiles.read(audit.logPath, what: "the event log")
+        let log = LogReader(bytes)
+        audit.logBytes = bytes.count
+        audit.records = verification.records
+        audit.events = verification.events
+        audit.damageOffset = verification.damageOffset
+        audit.damageReason = verification.damageReason
+        audit.unchainedEvents = verification.unchainedEvents
+        audit.rejectedEvents = verification.rejectedEvents
+        if let offset = verification.damageOffset {
+            let reason = verification.damageReason ?? "damaged"
+            if verification.damageIsTornTail {
+                audit.tornTail = true
+                audit.warnings.append("\(audit.logPath) ends with \(bytes.count - offset) bytes of an unfinished write at byte \(offset) (\(reason)); the next opening cuts them")
+            } else {
+                audit.problems.append("\(audit.logPath) is damaged at byte \(offset) (\(reason)); the \(verification.records) records (\(verification.events) events) before it are intact")
+            }
+        }
+        if verification.unchainedEvents > 0 { audit.problems.append("\(verification.unchainedEvents) events do not chain to their predecessor") }
+        if verification.rejectedEvents > 0 { audit.problems.append("\(verification.rejectedEvents) events are refused by the history (bad hash chain)") }
+        audit.problems += verification.historyProblems.map { "history: \($0)" }
+        let middleDamage = verification.damageOffset != nil && !audit.tornTail
+
+        // 2. The state the log holds.
+        var replica = Replica(node: identity.node)
+        replica.receive(contentsOf: log.allEvents)
+        audit.digest = replica.digest
+
+        // 3. The checkpoint against the log.
+        do throws(Checkpoint.Problem) {
+            let contents = try Checkpoint.read(directory: directory)
+            audit.checkpointPresent = true
+            audit.checkpointEvents = contents.events.count
+            if let covered = log.events(upTo: contents.stamp) {
+                let same = Set(covered.map(\.id)) == Set(contents.events.map(\.id)) && covered.count == contents.events.count
+                audit.checkpointMatches = same
+                if !same {
+                    audit.problems.append("the checkpoint holds \(contents.events.count) events but the log holds \(covered.count) up to its \(contents.stamp); they differ")
+                }
+            } else if !middleDamage {
+                audit.checkpointMatches = false
+                audit.problems.append("the checkpoint covers a log state (\(contents.stamp)) that is not a prefix of this log")
+            }
+        } catch .missing {
+            audit.warnings.append("no checkpoint (opening reads the whole log; one is written as the store grows)")
+        } catch {
+            audit.checkpointPresent = true
+            audit.checkpointMatches = false
+            audit.problems.append("\(error)")
+        }
+
+        // 4. Derived state: the status file against what the log gives.
+        if !middleDamage, let summary = StoreSummary.current(directory: directory) {
+            let conflicts = Conflicts.all(replica: replica).count
+            var mismatches: [String] = []
+            if summary.digest != audit.digest { mismatches.append("digest \(summary.digest.short) ≠ \(audit.digest.short)") }
+            if summary.eventCount != replica.eventCount { mismatches.append("events \(summary.eventCount) ≠ \(replica.eventCount)") }
+            if summary.forkCount != replica.forks.count { mismatches.append("forks \(summary.forkCount) ≠ \(replica.forks.count)") }
+            if summary.pendingCount != replica.history.pendingCount { mismatches.append("pending \(summary.pendingCount) ≠ \(replica.history.pendingCount)") }
+            if let stored = summary.derived[NodeStatus.conflictsKey], stored != conflicts { mismatches.append("conflicts \(stored) ≠ \(conflicts)") }
+            audit.statusCurrent = true
+            audit.statusMatches = mismatches.isEmpty
+            if !mismatches.isEmpty {
+                audit.problems.append("the status file disagrees with the log: \(mismatches.joined(separator: ", "))")
+            }
+        }
+
+        // 5. Entries a newer carnet wrote that this one cannot read: not damage.
+        let unreadable = LedgerState(replica: replica).unreadable
+        if !unreadable.isEmpty { audit.warnings.append("\(unreadable.count) entries cannot be read by this version (e.g. \(unreadable[0].reason))") }
+        if !UserFiles.exists(directory + "/" + LedgerSecret.fileName) {
+            audit.warnings.append("no ledger secret in \(directory)/\(LedgerSecret.fileName): sync will not work")
+        }
+        return audit
+    }
+}

@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CarnetSystem
+
+/// Files a person names on the command line (secrets, bundles, CSV, imports), read and
+/// written through the same funnel as the store, with errors that name the file and
+/// say what to do. Here so that the command line needs no system module of its own.
+public enum UserFiles {
+    /// The whole file; a missing file is `.missing`, not an I/O failure.
+    public static func read(_ path: String, what: String) throws(NodeError) -> [UInt8] {
+        guard Directory.exists(path) else { throw .file(FileProblem(.missing, "\(what) \(path) does not exist")) }
+        do {
+            return try File(path: path).readAll()
+        } catch {
+            throw .file(FileProblem(.io, "cannot read \(what) \(path): \(error)"))
+        }
+    }
+
+    /// Creates `path` with mode 0600, failing if anything is already there (O_EXCL), and
+    /// makes it durable. For secrets: a secret is never overwritten by mistake.
+    public static func createExclusive(_ path: String, _ bytes: [UInt8], what: String) throws(NodeError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            let code = errno
+            if code == EEXIST { throw .file(FileProblem(.exists, "\(path) already exists; refusing to overwrite \(what)")) }
+            throw .file(FileProblem(.io, "cannot create \(path): \(String(cString: strerror(code)))"))
+        }
+        defer { close(fd) }
+        var done = 0
+        while done < bytes.count {
+            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw .file(FileProblem(.io, "cannot write \(path): \(String(cString: strerror(errno)))"))
+            }
+            done += written
+        }
+        guard fsync(fd) == 0 else { throw .file(FileProblem(.io, "cannot sync \(path): \(String(cString: strerror(errno)))")) }
+    }
+
+    /// Replaces `path` atomically (temporary file, fsync, rename): a reader never sees half
+    /// a bundle or half a CSV.
+    public static func replace(_ path: String, _ bytes: [UInt8]) throws(NodeError) {
+        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        do {
+            try Directory.writeAtomically(bytes, to: path, in: directory.isEmpty ? "/" : directory)
+        } catch {
+            throw .file(FileProblem(.io, "cannot write \(path): \(error)"))
+        }
+    }
+
+    public static func exists(_ path: String) -> Bool { Directory.exists(path) }
+
+    /// Creates a directory (and what leads to it) if it is not there.
+    public static func createDirectory(_ path: String) throws(NodeError) {
+        do {
+            try Directory.create(path)
+        } catch {
+            throw .file(FileProblem(.io, "cannot create the directory \(path): \(error)"))
+        }
+    }
+
+    /// True when both paths name the same directory (device and inode), however written.
+    public static func sameDirectory(_ first: String, _ second: String) -> Bool {
+        guard let one = try? Directory.identity(first), let other = try? Directory.identity(second) else { return false }
+        return one == other
+    }
+
+    /// True when a process with this id exists (a `carnet serve` named in a counters file).
+    public static func processIsRunning(_ pid: Int) -> Bool {
+        pid > 0 && kill(pid_t(pid), 0) == 0
+    }
+}
