@@ -82,7 +82,7 @@ public struct StoreTarget: Sendable {
 
     private func open(resumingAt stamp: LogStamp? = nil) -> Result<Opened, StoreError> {
         do throws(StoreError) {
-            let log = try EventLog(directory: directory, resumingAt: stamp)
+            let log = try EventLog.open(directory: directory, resumingAt: stamp)
             return .success(Opened(report: log.report, events: log.recovered))
         } catch {
             return .failure(error)

@@ -61,8 +61,7 @@ public enum NodeDirectory {
     /// Every event held in another node's directory, for `merge`.
     public static func events(of directory: String) throws(NodeError) -> [Event] {
         do {
-            var log = try EventLog(directory: directory)
-            return log.takeRecovered()
+            return try EventLog.open(directory: directory).recovered
         } catch {
             throw .store(error)
         }

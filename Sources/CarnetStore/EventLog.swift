@@ -46,11 +46,19 @@ public struct EventLog: ~Copyable {
     /// Set when a failed append could not even cut its own unacknowledged bytes: then what
     /// lies past `end` is unknown, and reading it (`refresh`) is refused too.
     private var tailUnknown = false
-    /// The events read at open, in log order.
-    public private(set) var recovered: [Event]
     public let report: RecoveryReport
 
     public static let fileName = "events.log"
+
+    /// An opened log with what opening read: the log to append to, the events its records
+    /// hold (in log order; after the checkpoint's state when it resumed from one), and
+    /// what recovery did. Handed over together so that no caller has to remember to ask
+    /// for the events, and the log never holds a second copy of them.
+    public struct Opening: ~Copyable {
+        public var log: EventLog
+        public var recovered: [Event]
+        public var report: RecoveryReport
+    }
 
     /// Opens (or creates) `directory/events.log`, recovering from a crash at any byte.
     /// Recovery holds the log's lock, so it never mistakes another process's append in
@@ -63,8 +71,17 @@ public struct EventLog: ~Copyable {
     /// `report.resumedAt` is nil.
     ///
     /// `storage` is the disk (the real one unless a test simulates one).
-    public init(directory: String, resumingAt checkpoint: LogStamp? = nil,
-                storage: any Storage = PosixStorage()) throws(StoreError) {
+    public static func open(directory: String, resumingAt checkpoint: LogStamp? = nil,
+                            storage: any Storage = PosixStorage()) throws(StoreError) -> Opening {
+        var recovered: [Event] = []
+        let log = try EventLog(directory: directory, resumingAt: checkpoint, storage: storage, recovered: &recovered)
+        let report = log.report
+        return Opening(log: log, recovered: recovered, report: report)
+    }
+
+    /// Opens the log and recovers it (see `open`); the events read go to `recovered`.
+    private init(directory: String, resumingAt checkpoint: LogStamp?,
+                 storage: any Storage, recovered: inout [Event]) throws(StoreError) {
         let path = directory + "/" + Self.fileName
         let existed = storage.exists(path)
         let handle: any StorageFile
@@ -112,7 +129,7 @@ public struct EventLog: ~Copyable {
         }
         stamp.size = base + scan.end
         self.path = path
-        self.recovered = scan.events
+        recovered = scan.events
         self.report = report
         self.stamp = stamp
         handle.unlock()
@@ -198,13 +215,6 @@ public struct EventLog: ~Copyable {
         guard bytes.count >= LogFormat.headerSize, Array(bytes.prefix(8)) == LogFormat.magic else { throw .notALog(path: path) }
         let version = Int(bytes[8]) << 8 | Int(bytes[9])
         guard version == Int(LogFormat.version) else { throw .unsupportedVersion(path: path, version: version) }
-    }
-
-    /// Hands over the events read at open and forgets them, so that they are held once
-    /// (by the caller's replica), not twice.
-    public mutating func takeRecovered() -> [Event] {
-        defer { recovered = [] }
-        return recovered
     }
 
     /// Bytes of the log that hold sound records (header included).

@@ -54,7 +54,7 @@ public struct NodeStore: ~Copyable {
         guard !storage.exists(directory + "/" + NodeIdentity.fileName) else { throw .alreadyANode(directory: directory) }
         let home = try NodeIdentity.currentHome(of: directory, storage: storage)
         let identity = NodeIdentity(node: node, ledger: ledger, label: label, home: home)
-        _ = try EventLog(directory: directory, storage: storage)
+        _ = try EventLog.open(directory: directory, storage: storage)
         do {
             try identity.save(directory: directory, storage: storage)
         } catch {
@@ -80,7 +80,8 @@ public struct NodeStore: ~Copyable {
         } catch {
             checkpointProblem = error.description
         }
-        var log = try EventLog(directory: directory, resumingAt: checkpoint?.stamp, storage: storage)
+        let opening = try EventLog.open(directory: directory, resumingAt: checkpoint?.stamp, storage: storage)
+        var log = opening.log
         var replica = Replica(node: identity.node)
         var checkpointEvents: Int?
         if let checkpoint, log.report.resumedAt != nil {
@@ -89,7 +90,7 @@ public struct NodeStore: ~Copyable {
         } else if checkpoint != nil {
             checkpointProblem = "checkpoint does not match the log (older copy, or the log was replaced)"
         }
-        replica.receive(contentsOf: log.takeRecovered())
+        replica.receive(contentsOf: opening.recovered)
         replica.resumeClock(wallMillis: wallMillis)
         var continuedFrom: NodeID?
         var reason: String?

@@ -26,7 +26,7 @@ let chunk = arguments.count > 4 ? Int(arguments[4]) : nil
 func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
 func run() throws {
-    var log = try EventLog(directory: arguments[1])
+    var log = try EventLog.open(directory: arguments[1])
     let name = ProcessInfo.processInfo.environment["CARNET_CHILD_NODE"] ?? "crash-child"
     var replica = Replica(node: NodeID.derived(from: name))
     let summary = replica.receive(contentsOf: log.recovered)
@@ -45,12 +45,12 @@ func run() throws {
             let entry = Entry(id: "crash-\(seq)", kind: "harvest", fields: [Field("qty", .int(Int64(seq)))])
             batch.append(replica.write(.append(entry), wallMillis: UInt64(Date().timeIntervalSince1970 * 1000)))
         }
-        try log.append(batch)
+        try log.log.append(batch)
         say("ack \(replica.versionVector[replica.node])")
         written += batchSize
         records += 1
         if checkpointEvery > 0 && records % checkpointEvery == 0 {
-            try Checkpoint.write(replica.allEvents, stamp: log.stamp, directory: arguments[1])
+            try Checkpoint.write(replica.allEvents, stamp: log.log.stamp, directory: arguments[1])
         }
     }
 }

@@ -132,7 +132,7 @@ struct TCPSyncTests {
 /// Reads a node's event count from its log, as a separate reader would.
 enum NodeStoreProbe {
     static func eventCount(_ directory: String) -> UInt64 {
-        guard let log = try? EventLog(directory: directory) else { return 0 }
+        guard let log = try? EventLog.open(directory: directory) else { return 0 }
         return UInt64(log.recovered.count)
     }
 }

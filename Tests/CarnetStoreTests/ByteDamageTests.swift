@@ -27,19 +27,19 @@ struct ByteDamageTests {
         init(seed: UInt64, records: Int = 6) throws {
             let disk = SimStorage(seed: seed)
             try disk.createDirectory(ByteDamageTests.directory)
-            var log = try EventLog(directory: ByteDamageTests.directory, storage: disk)
+            var log = try EventLog.open(directory: ByteDamageTests.directory, storage: disk)
             var replica = Replica(node: NodeID.derived(from: "damage-writer"))
             var random = SplitMix64(seed: seed)
             starts = []
             batches = []
             for record in 0..<records {
-                starts.append(log.size)
+                starts.append(log.log.size)
                 let batch = (0..<10).map { index in
                     replica.write(.append(Entry(id: "r\(record)-\(index)", kind: "harvest",
                                                 fields: [Field("qty", .int(Int64.random(in: 1...1_000, using: &random)))])),
                                   wallMillis: 1_780_000_000_000 + UInt64(record * 10 + index))
                 }
-                try log.append(batch)
+                try log.log.append(batch)
                 batches.append(batch)
             }
             image = disk.currentImage
@@ -83,7 +83,7 @@ struct ByteDamageTests {
                 } else if verification.damageOffset != boundary || !verification.damageIsTornTail {
                     problems.append("\(label): verify says damage at \(verification.damageOffset.map(String.init) ?? "nil"), tail \(verification.damageIsTornTail); expected a torn tail at \(boundary)")
                 }
-                let log = try EventLog(directory: Self.directory, storage: disk)
+                let log = try EventLog.open(directory: Self.directory, storage: disk)
                 let expectedCut = offset - boundary
                 if log.report.cutBytes != expectedCut || (expectedCut > 0 && log.report.cutAt != boundary) {
                     problems.append("\(label): cut \(log.report.cutBytes) bytes at \(log.report.cutAt.map(String.init) ?? "nil"), expected \(expectedCut) at \(boundary)")
@@ -94,9 +94,9 @@ struct ByteDamageTests {
                 }
                 _ = consume log
                 // The cut is durable and done: a crash now, then a reopening, cuts nothing more.
-                let again = try EventLog(directory: Self.directory, storage: disk.restart(after: .dropUnsynced, seed: seed))
-                if again.report.cutBytes != 0 || again.size != boundary {
-                    problems.append("\(label): after a crash the reopened log cut \(again.report.cutBytes) more bytes, size \(again.size)")
+                let again = try EventLog.open(directory: Self.directory, storage: disk.restart(after: .dropUnsynced, seed: seed))
+                if again.report.cutBytes != 0 || again.log.size != boundary {
+                    problems.append("\(label): after a crash the reopened log cut \(again.report.cutBytes) more bytes, size \(again.log.size)")
                 }
             } catch {
                 problems.append("\(label): \(error)")
@@ -134,7 +134,7 @@ struct ByteDamageTests {
                     problems.append("\(label): verify failed: \(error)")
                 }
                 do throws(StoreError) {
-                    _ = try EventLog(directory: Self.directory, storage: disk)
+                    _ = try EventLog.open(directory: Self.directory, storage: disk)
                     problems.append("\(label): the damaged log opened for writing")
                 } catch {
                     guard case let .corrupt(path, at, _, intactRecords, _) = error, path == Self.logPath, at == start,

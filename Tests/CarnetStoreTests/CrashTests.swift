@@ -71,7 +71,7 @@ struct CrashTests {
                 acknowledged = max(acknowledged, UInt64(line.dropFirst(4)) ?? 0)
             }
             // Reopen: the log must be sound and hold every acknowledged event, in one chain.
-            let log = try EventLog(directory: directory.path)
+            let log = try EventLog.open(directory: directory.path)
             if log.report.cutBytes > 0 { tornTails += 1 }
             var replica = Replica(node: NodeID.derived(from: "checker"))
             let summary = replica.receive(contentsOf: log.recovered)
@@ -85,11 +85,11 @@ struct CrashTests {
             #expect(regrouped.digest == replica.digest, "seed \(seed) point \(point)")
             // Opening from the checkpoint (when one survived) gives the same state.
             if let checkpoint = try? Checkpoint.read(directory: directory.path) {
-                var resumed = try EventLog(directory: directory.path, resumingAt: checkpoint.stamp)
+                var resumed = try EventLog.open(directory: directory.path, resumingAt: checkpoint.stamp)
                 #expect(resumed.report.resumedAt != nil, "seed \(seed) point \(point): checkpoint not used")
                 var fromCheckpoint = Replica(node: NodeID.derived(from: "checker"))
                 fromCheckpoint.receive(contentsOf: checkpoint.events)
-                fromCheckpoint.receive(contentsOf: resumed.takeRecovered())
+                fromCheckpoint.receive(contentsOf: resumed.recovered)
                 #expect(fromCheckpoint.digest == replica.digest, "seed \(seed) point \(point): checkpoint + tail differs")
                 checkpointsUsed += 1
             }

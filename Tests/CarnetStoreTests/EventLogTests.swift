@@ -22,11 +22,11 @@ struct EventLogTests {
         defer { directory.cleanUp() }
         let batches = threeBatches(seed: 11)
         do {
-            var log = try EventLog(directory: directory.path)
+            var log = try EventLog.open(directory: directory.path)
             #expect(log.report.created)
-            for batch in batches { try log.append(batch) }
+            for batch in batches { try log.log.append(batch) }
         }
-        let reopened = try EventLog(directory: directory.path)
+        let reopened = try EventLog.open(directory: directory.path)
         #expect(reopened.recovered.map(\.id) == batches.flatMap { $0 }.map(\.id))
         #expect(reopened.report == RecoveryReport(records: 3, events: batches.joined().count))
         var fromLog = Replica(node: NodeID.derived(from: "r")), direct = Replica(node: NodeID.derived(from: "r"))
@@ -46,12 +46,12 @@ struct EventLogTests {
             let directory = try TemporaryDirectory()
             defer { directory.cleanUp() }
             try directory.writeLog(Array(full[..<length]))
-            var log = try EventLog(directory: directory.path)
+            var log = try EventLog.open(directory: directory.path)
             #expect(log.recovered.map(\.id) == kept.map(\.id), "cut at \(length)")
             #expect(log.report.cutAt == twoRecords && log.report.cutBytes == length - twoRecords, "cut at \(length)")
             #expect(try directory.logBytes().count == twoRecords, "the tail is gone from disk")
-            try log.append(batches[2])
-            let again = try EventLog(directory: directory.path)
+            try log.log.append(batches[2])
+            let again = try EventLog.open(directory: directory.path)
             #expect(again.recovered.map(\.id) == batches.flatMap { $0 }.map(\.id), "append after cut at \(length)")
         }
     }
@@ -60,7 +60,7 @@ struct EventLogTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         try directory.writeLog(Array("CARN".utf8))
-        let log = try EventLog(directory: directory.path)
+        let log = try EventLog.open(directory: directory.path)
         #expect(log.recovered.isEmpty)
         #expect(try directory.logBytes().count == 16)
     }
@@ -75,7 +75,7 @@ struct EventLogTests {
             damaged[start + 8 + 5] ^= 0x04  // one bit, inside the record's payload
             try directory.writeLog(damaged)
             #expect {
-                _ = try EventLog(directory: directory.path)
+                _ = try EventLog.open(directory: directory.path)
             } throws: { error in
                 guard case let StoreError.corrupt(_, offset, _, intactRecords, intactEvents) = error else { return false }
                 return offset == start && intactRecords == record && intactEvents == batches.prefix(record).joined().count
@@ -90,9 +90,9 @@ struct EventLogTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         try directory.writeLog(Array("not a log at all, just text\n".utf8))
-        #expect(throws: StoreError.notALog(path: directory.logPath)) { _ = try EventLog(directory: directory.path) }
+        #expect(throws: StoreError.notALog(path: directory.logPath)) { _ = try EventLog.open(directory: directory.path) }
         try directory.writeLog(Array("CARNETLG".utf8) + [0, 9] + [UInt8](repeating: 0, count: 6))
-        #expect(throws: StoreError.unsupportedVersion(path: directory.logPath, version: 9)) { _ = try EventLog(directory: directory.path) }
+        #expect(throws: StoreError.unsupportedVersion(path: directory.logPath, version: 9)) { _ = try EventLog.open(directory: directory.path) }
     }
 }
 
@@ -103,37 +103,37 @@ struct EventLogFaultTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let batches = threeBatches(seed: 21)
-        var log = try EventLog(directory: directory.path)
-        try log.append(batches[0])
+        var log = try EventLog.open(directory: directory.path)
+        try log.log.append(batches[0])
         let rules = [FaultInjection.Rule(.write, pathSuffix: directory.logPath, effect: .shortWrite(10)),
                      FaultInjection.Rule(.write, pathSuffix: directory.logPath, effect: .fail(ENOSPC))]
         FaultInjection.with(rules) {
-            #expect { try log.append(batches[1]) } throws: { error in
+            #expect { try log.log.append(batches[1]) } throws: { error in
                 guard case let StoreError.system(system) = error else { return false }
                 return system.errno == ENOSPC && system.description.contains("No space left on device (ENOSPC)")
             }
         }
-        #expect(throws: StoreError.needsReopen(path: directory.logPath)) { try log.append(batches[2]) }
-        let reopened = try EventLog(directory: directory.path)
+        #expect(throws: StoreError.needsReopen(path: directory.logPath)) { try log.log.append(batches[2]) }
+        let reopened = try EventLog.open(directory: directory.path)
         #expect(reopened.recovered.map(\.id) == batches[0].map(\.id))
         // The failed append cut its own partial record (10 bytes) before giving up the lock,
         // so the next writer never builds on it; reopening finds nothing more to cut.
         let size = try directory.logBytes().count
-        #expect(reopened.report.cutBytes == 0 && size == reopened.size, "the partial record is cut")
+        #expect(reopened.report.cutBytes == 0 && size == reopened.log.size, "the partial record is cut")
     }
 
     @Test func anFsyncErrorIsNeverRetriedAndCarriedOn() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let batches = threeBatches(seed: 22)
-        var log = try EventLog(directory: directory.path)
-        try log.append(batches[0])
+        var log = try EventLog.open(directory: directory.path)
+        try log.log.append(batches[0])
         FaultInjection.with([FaultInjection.Rule(.fsync, pathSuffix: directory.logPath, effect: .fail(EIO))]) {
-            #expect(throws: StoreError.self) { try log.append(batches[1]) }
+            #expect(throws: StoreError.self) { try log.log.append(batches[1]) }
         }
         // Not acknowledged, so the caller must not count on it, and the log stops writing.
-        #expect(throws: StoreError.needsReopen(path: directory.logPath)) { try log.append(batches[2]) }
-        let reopened = try EventLog(directory: directory.path)
+        #expect(throws: StoreError.needsReopen(path: directory.logPath)) { try log.log.append(batches[2]) }
+        let reopened = try EventLog.open(directory: directory.path)
         #expect(reopened.recovered.prefix(batches[0].count).map(\.id) == batches[0].map(\.id))
     }
 
@@ -141,13 +141,13 @@ struct EventLogFaultTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let batches = threeBatches(seed: 23)
-        var log = try EventLog(directory: directory.path)
+        var log = try EventLog.open(directory: directory.path)
         let rules = [FaultInjection.Rule(.write, pathSuffix: directory.logPath, times: 3, effect: .fail(EINTR)),
                      FaultInjection.Rule(.write, pathSuffix: directory.logPath, times: 1_000, effect: .shortWrite(7))]
         try FaultInjection.with(rules) {
-            for batch in batches { try log.append(batch) }
+            for batch in batches { try log.log.append(batch) }
         }
-        let reopened = try EventLog(directory: directory.path)
+        let reopened = try EventLog.open(directory: directory.path)
         #expect(reopened.recovered.map(\.id) == batches.flatMap { $0 }.map(\.id))
         #expect(reopened.report.cutBytes == 0)
     }
@@ -156,7 +156,7 @@ struct EventLogFaultTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         FaultInjection.with([FaultInjection.Rule(.open, pathSuffix: directory.logPath, effect: .fail(EACCES))]) {
-            #expect { _ = try EventLog(directory: directory.path) } throws: { error in
+            #expect { _ = try EventLog.open(directory: directory.path) } throws: { error in
                 "\(error)".contains("open \(directory.logPath): Permission denied (EACCES)")
             }
         }
@@ -189,9 +189,9 @@ struct LogVerificationTests {
         defer { directory.cleanUp() }
         let batches = threeBatches(seed: 32)
         do {
-            var log = try EventLog(directory: directory.path)
-            try log.append(batches[0])
-            try log.append(batches[2])  // the middle batch never made it into this log
+            var log = try EventLog.open(directory: directory.path)
+            try log.log.append(batches[0])
+            try log.log.append(batches[2])  // the middle batch never made it into this log
         }
         let report = try EventLog.verify(directory: directory.path)
         #expect(report.damageOffset == nil)

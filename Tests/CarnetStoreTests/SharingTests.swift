@@ -10,16 +10,16 @@ struct SharingTests {
     @Test func twoOpenLogsSeeEachOthersAppends() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
-        var first = try EventLog(directory: directory.path)
-        var second = try EventLog(directory: directory.path)
+        var first = try EventLog.open(directory: directory.path)
+        var second = try EventLog.open(directory: directory.path)
         var x = Replica(node: NodeID.derived(from: "x")), y = Replica(node: NodeID.derived(from: "y"))
         let fromX = [x.write(.append(Entry(id: "x1", kind: "harvest", fields: [])), wallMillis: 1)]
         let fromY = [y.write(.append(Entry(id: "y1", kind: "harvest", fields: [])), wallMillis: 1)]
-        #expect(try first.append(fromX).isEmpty)
-        #expect(try second.append(fromY).map(\.id) == fromX.map(\.id), "the second writer learns of the first's record")
-        #expect(try first.refresh().map(\.id) == fromY.map(\.id))
-        #expect(try first.refresh().isEmpty)
-        let reopened = try EventLog(directory: directory.path)
+        #expect(try first.log.append(fromX).isEmpty)
+        #expect(try second.log.append(fromY).map(\.id) == fromX.map(\.id), "the second writer learns of the first's record")
+        #expect(try first.log.refresh().map(\.id) == fromY.map(\.id))
+        #expect(try first.log.refresh().isEmpty)
+        let reopened = try EventLog.open(directory: directory.path)
         #expect(reopened.recovered.map(\.id) == (fromX + fromY).map(\.id))
     }
 
@@ -39,7 +39,7 @@ struct SharingTests {
         for process in writers { try process.run() }
         for process in writers { process.waitUntilExit() }
         #expect(writers.allSatisfy { $0.terminationStatus == 0 })
-        let log = try EventLog(directory: directory.path)
+        let log = try EventLog.open(directory: directory.path)
         #expect(log.report.cutBytes == 0)
         var replica = Replica(node: NodeID.derived(from: "checker"))
         let summary = replica.receive(contentsOf: log.recovered)

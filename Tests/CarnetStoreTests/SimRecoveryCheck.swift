@@ -283,7 +283,7 @@ struct SimRecoveryCheck {
     private mutating func wholeLogDigest(_ disk: SimStorage) throws(StoreError) -> SHA256Digest {
         let log = disk.currentImage.contents(of: Self.logPath) ?? []
         if let hit = digests.first(where: { SimDiskImage.sameBytes($0.log, log) }) { return hit.digest }
-        let whole = try EventLog(directory: SimWorkload.directory, storage: disk)
+        let whole = try EventLog.open(directory: SimWorkload.directory, storage: disk)
         var replica = Replica(node: SimWorkload.node)
         replica.receive(contentsOf: whole.recovered)
         digests = [(log, replica.digest)] + digests.prefix(5)

@@ -141,12 +141,12 @@ struct SimStorageTests {
 
     @Test func aLockHeldByAnotherOpenFileMakesTheLogBusy() throws {
         let disk = try disk()
-        let log = try EventLog(directory: Self.directory, storage: disk)
+        let log = try EventLog.open(directory: Self.directory, storage: disk)
         let holder = try disk.open(Self.directory + "/" + EventLog.fileName)
         try holder.lockExclusive()
-        #expect(throws: StoreError.busy(path: log.path)) { _ = try EventLog(directory: Self.directory, storage: disk) }
+        #expect(throws: StoreError.busy(path: log.log.path)) { _ = try EventLog.open(directory: Self.directory, storage: disk) }
         holder.unlock()
-        _ = try EventLog(directory: Self.directory, storage: disk)
+        _ = try EventLog.open(directory: Self.directory, storage: disk)
     }
 
     /// The log makes its own name durable when it creates the file: an acknowledged append
@@ -154,12 +154,12 @@ struct SimStorageTests {
     /// `NodeStore.create`, which syncs the directory again for the identity file).
     @Test func aNewLogAndItsFirstAcknowledgedRecordSurviveACrash() throws {
         let disk = try disk()
-        var log = try EventLog(directory: Self.directory, storage: disk)
+        var log = try EventLog.open(directory: Self.directory, storage: disk)
         var replica = Replica(node: NodeID.derived(from: "unit"))
         let event = replica.write(.append(Entry(id: "a", kind: "harvest", fields: [])), wallMillis: 1)
-        try log.append([event])
+        try log.log.append([event])
         for damage in CrashDamage.allCases {
-            let reopened = try EventLog(directory: Self.directory, storage: disk.restart(after: damage, seed: 5))
+            let reopened = try EventLog.open(directory: Self.directory, storage: disk.restart(after: damage, seed: 5))
             #expect(reopened.recovered.map(\.id) == [event.id], "\(damage)")
         }
     }

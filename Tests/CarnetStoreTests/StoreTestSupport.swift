@@ -34,10 +34,10 @@ func threeBatches(seed: UInt64) -> [[Event]] {
 func writeThreeRecords(in directory: TemporaryDirectory, seed: UInt64) throws -> (batches: [[Event]], ends: [Int]) {
     let batches = threeBatches(seed: seed)
     var ends: [Int] = []
-    var log = try EventLog(directory: directory.path)
+    var log = try EventLog.open(directory: directory.path)
     for batch in batches {
-        try log.append(batch)
-        ends.append(log.size)
+        try log.log.append(batch)
+        ends.append(log.log.size)
     }
     return (batches, ends)
 }
