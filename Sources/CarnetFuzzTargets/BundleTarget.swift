@@ -40,7 +40,7 @@ public enum BundleTarget {
     }
 
     static var header: [UInt8] {
-        BundleFormat.magic + [UInt8(BundleFormat.version >> 8), UInt8(BundleFormat.version & 0xFF), 0, 0, 0, 0, 0, 0]
+        FileHeader.bundle.bytes
     }
 
     /// A file with the harness's header and checksum around the input's body.

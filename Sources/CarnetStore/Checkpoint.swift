@@ -18,8 +18,6 @@ import CarnetWire
 /// missing, damaged, or not matching the log, it is ignored and rebuilt from the log.
 public enum Checkpoint {
     public static let fileName = "checkpoint"
-    static let magic: [UInt8] = Array("CARNETCK".utf8)
-    static let version: UInt16 = 1
     /// Events per chunk: each chunk is one batch, within the batch codec's limits.
     static let chunkEvents = 16_384
 
@@ -46,7 +44,7 @@ public enum Checkpoint {
 
     /// The file's bytes for `events`, the events a log whose state is `stamp` holds.
     static func encode(_ events: [Event], stamp: LogStamp) -> [UInt8] {
-        var bytes = magic + [UInt8(version >> 8), UInt8(version & 0xFF)] + [UInt8](repeating: 0, count: 6)
+        var bytes = FileHeader.checkpoint.bytes
         stamp.write(into: &bytes)
         let chunkCount = (events.count + chunkEvents - 1) / chunkEvents
         bytes += LogFormat.bigEndian(UInt32(chunkCount))
@@ -66,11 +64,11 @@ public enum Checkpoint {
     }
 
     static func decode(_ bytes: [UInt8]) throws(Problem) -> Contents {
-        guard bytes.count >= 16 + LogStamp.encodedSize + 8, Array(bytes.prefix(8)) == magic else {
+        let reading = FileHeader.checkpoint.read(bytes)
+        guard bytes.count >= FileHeader.size + LogStamp.encodedSize + 8, reading != .otherFormat else {
             throw .damaged("not a checkpoint: wrong magic or too short")
         }
-        let version = Int(bytes[8]) << 8 | Int(bytes[9])
-        guard version == Int(Self.version) else { throw .unsupportedVersion(version) }
+        if case let .otherVersion(version) = reading { throw .unsupportedVersion(version) }
         let body = bytes.count - 4
         guard CRC32C.checksum(bytes[..<body]) == LogFormat.readUInt32(bytes, at: body) else {
             throw .damaged("checksum mismatch")

@@ -212,9 +212,11 @@ public struct EventLog: ~Copyable {
     }
 
     private static func checkHeader(_ bytes: [UInt8], path: String) throws(StoreError) {
-        guard bytes.count >= LogFormat.headerSize, Array(bytes.prefix(8)) == LogFormat.magic else { throw .notALog(path: path) }
-        let version = Int(bytes[8]) << 8 | Int(bytes[9])
-        guard version == Int(LogFormat.version) else { throw .unsupportedVersion(path: path, version: version) }
+        switch FileHeader.log.read(bytes) {
+        case .matches: break
+        case .otherFormat: throw .notALog(path: path)
+        case let .otherVersion(version): throw .unsupportedVersion(path: path, version: version)
+        }
     }
 
     /// Bytes of the log that hold sound records (header included).

@@ -1,3 +1,5 @@
+import CarnetWire
+
 /// The on-disk layout of `events.log` (protocol/SPEC.md, "Store log"):
 ///
 ///     header  = "CARNETLG" u16(version = 1) 6 × 00             (16 bytes)
@@ -7,16 +9,12 @@
 /// Integers are big-endian. A record is one atomic append: one CLI write or one received
 /// batch.
 enum LogFormat {
-    static let magic: [UInt8] = Array("CARNETLG".utf8)
-    static let version: UInt16 = 1
-    static let headerSize = 16
+    static let headerSize = FileHeader.size
     static let recordHeaderSize = 8
     /// Larger records are refused when writing and treated as damage when reading.
     static let maxPayload = 64 << 20
 
-    static var header: [UInt8] {
-        magic + [UInt8(version >> 8), UInt8(version & 0xFF)] + [UInt8](repeating: 0, count: 6)
-    }
+    static let header = FileHeader.log.bytes
 
     static func frame(_ payload: [UInt8]) -> [UInt8] {
         let length = UInt32(payload.count)

@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetSystem
+import CarnetWire
 
 /// What a read-only check of a log found (`carnet verify` reports it).
 public struct LogVerification: Sendable, Equatable {
@@ -34,7 +35,7 @@ extension EventLog {
         } catch {
             throw .system(error)
         }
-        guard bytes.count >= LogFormat.headerSize, Array(bytes.prefix(8)) == LogFormat.magic else {
+        if FileHeader.log.read(bytes) == .otherFormat {
             throw .notALog(path: path)
         }
         let scan = LogScanner.scan(bytes, from: LogFormat.headerSize)

@@ -27,8 +27,6 @@ public struct StoreSummary: Sendable, Equatable {
     public var history: HistorySummary
 
     public static let fileName = "status"
-    static let magic: [UInt8] = Array("CARNETST".utf8)
-    static let version: UInt16 = 1
 
     public init(stamp: LogStamp, eventCount: Int, digest: SHA256Digest, forkCount: Int, pendingCount: Int,
                 derived: [String: Int], history: HistorySummary) {
@@ -42,7 +40,7 @@ public struct StoreSummary: Sendable, Equatable {
     }
 
     func encode() -> [UInt8] {
-        var bytes = Self.magic + [UInt8(Self.version >> 8), UInt8(Self.version & 0xFF)] + [UInt8](repeating: 0, count: 6)
+        var bytes = FileHeader.status.bytes
         stamp.write(into: &bytes)
         var writer = ByteWriter(capacity: 256)
         writer.varint(UInt64(eventCount))
@@ -61,9 +59,8 @@ public struct StoreSummary: Sendable, Equatable {
     }
 
     static func decode(_ bytes: [UInt8]) -> StoreSummary? {
-        let headerEnd = 16 + LogStamp.encodedSize
-        guard bytes.count >= headerEnd + 4, Array(bytes.prefix(8)) == magic,
-              Int(bytes[8]) << 8 | Int(bytes[9]) == Int(version) else { return nil }
+        let headerEnd = FileHeader.size + LogStamp.encodedSize
+        guard bytes.count >= headerEnd + 4, FileHeader.status.read(bytes) == .matches else { return nil }
         let body = bytes.count - 4
         guard CRC32C.checksum(bytes[..<body]) == LogFormat.readUInt32(bytes, at: body),
               let stamp = LogStamp.read(bytes, at: 16) else { return nil }

@@ -20,8 +20,6 @@ import CarnetCore
 /// The format lives here, beside the other codecs, rather than in the `carnet` executable,
 /// so that the fuzz targets (and anything else) can decode bundles without the CLI.
 public struct BundleFormat: Sendable, Equatable {
-    public static let magic: [UInt8] = Array("CARNETBN".utf8)
-    public static let version: UInt16 = 1
     public static let chunkEvents = 10_000
     /// At most this many chunks in one bundle: a bound on a hostile count, far above any
     /// real bundle (2^20 chunks of 10,000 events).
@@ -47,8 +45,7 @@ public struct BundleFormat: Sendable, Equatable {
 
     public func encode() -> [UInt8] {
         var writer = ByteWriter(capacity: 64 + events.count * 64)
-        writer.raw(Self.magic)
-        writer.raw([UInt8(Self.version >> 8), UInt8(Self.version & 0xFF), 0, 0, 0, 0, 0, 0])
+        writer.raw(FileHeader.bundle.bytes)
         writer.string(ledger)
         writer.nodeID(creator)
         writer.string(creatorLabel)
@@ -94,9 +91,11 @@ public struct BundleFormat: Sendable, Equatable {
     }
 
     public static func decode(_ bytes: [UInt8]) throws(Problem) -> BundleFormat {
-        guard bytes.count >= 16, Array(bytes.prefix(8)) == magic else { throw .notABundle }
-        let version = Int(bytes[8]) << 8 | Int(bytes[9])
-        guard version == Int(Self.version) else { throw .newerVersion(version) }
+        switch FileHeader.bundle.read(bytes) {
+        case .matches: break
+        case .otherFormat: throw .notABundle
+        case let .otherVersion(version): throw .newerVersion(version)
+        }
         guard bytes.count >= 16 + 32 else { throw .damaged("too short") }
         let body = bytes.count - 32
         guard SHA256.hash(bytes[..<body]).bytes == Array(bytes[body...]) else {
