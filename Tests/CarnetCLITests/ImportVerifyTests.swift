@@ -44,6 +44,15 @@ struct ImportVerifyTests {
         #expect(offset > 16 && offset <= middle)
         #expect(damaged.stderr.contains("byte \(offset)"))
         #expect(object["sound"] as? Bool == false)
+
+        // The commands that open the store through the node say it is damaged (65, data
+        // error) rather than an I/O failure (74): the store's error keeps its kind.
+        for arguments in [["sync", "127.0.0.1:9"], ["serve", "--listen", "127.0.0.1:0"], ["record", "harvest", "--producer", "F00",
+                          "--product", "P000", "--qty", "1kg", "--lot", "X", "--force"]] {
+            let refused = try box.run(arguments)
+            #expect(refused.status == 65, "carnet \(arguments[0]) on a damaged store → \(refused.status): \(refused.stderr)")
+            #expect(refused.stderr.contains("damaged at byte"), "\(refused.stderr)")
+        }
     }
 
     /// `--actor`: each node takes only its own lines; together they hold every entry once.
