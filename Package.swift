@@ -3,6 +3,12 @@
 // No package dependencies, by the owner's rule: everything builds on the toolchain.
 import PackageDescription
 
+/// Fault injection (`FaultInjection`, `CARNET_FAULTS`) is test equipment: compiled into debug
+/// builds only, like swift-system's `ENABLE_MOCKING`, so that the release `carnet` neither
+/// checks fault rules on every file call nor reads the variable. Every target whose code
+/// touches it needs this setting, and that code sits under `#if CARNET_FAULT_INJECTION`.
+let faultInjection: [SwiftSetting] = [.define("CARNET_FAULT_INJECTION", .when(configuration: .debug))]
+
 let package = Package(
     name: "Carnet",
     products: [
@@ -27,8 +33,8 @@ let package = Package(
         .target(name: "CarnetWorkload", dependencies: ["CarnetCore", "CarnetLedger"]),
         // The per-peer session as a pure state machine: handshake, MACs, deltas, acks.
         .target(name: "CarnetSync", dependencies: ["CarnetCore", "CarnetWire"]),
-        // Files, fsync, errno, a lock, fault injection (Glibc lives here and in CarnetNet).
-        .target(name: "CarnetSystem"),
+        // Files, fsync, errno, a lock, fault injection in debug builds (Glibc lives here and in CarnetNet).
+        .target(name: "CarnetSystem", swiftSettings: faultInjection),
         // Durable storage: the framed, checksummed append-only event log.
         .target(name: "CarnetStore", dependencies: ["CarnetCore", "CarnetWire", "CarnetSystem"]),
         // The only home of sockets: blocking TCP calls with timeouts, run on dedicated threads.
@@ -63,12 +69,15 @@ let package = Package(
             dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetTestKit"]
         ),
         // Test equipment: a process the store's crash test kills at random moments.
-        .executableTarget(name: "carnet-crash-child", dependencies: ["CarnetCore", "CarnetStore", "CarnetSystem"]),
+        .executableTarget(
+            name: "carnet-crash-child", dependencies: ["CarnetCore", "CarnetStore", "CarnetSystem"], swiftSettings: faultInjection
+        ),
         // T2 from the command line, built in release for CI's 1,000 seeds and the soak.
         .executableTarget(name: "carnet-sim", dependencies: ["CarnetLedger", "CarnetTestKit"]),
         .testTarget(
             name: "CarnetStoreTests",
-            dependencies: ["CarnetCore", "CarnetWire", "CarnetSystem", "CarnetStore", "CarnetTestKit", "carnet-crash-child"]
+            dependencies: ["CarnetCore", "CarnetWire", "CarnetSystem", "CarnetStore", "CarnetTestKit", "carnet-crash-child"],
+            swiftSettings: faultInjection
         ),
         .testTarget(name: "CarnetNetTests", dependencies: ["CarnetNet", "CarnetSystem"]),
         // Test equipment: the fuzz targets' one-input functions, shared by tools/fuzz (libFuzzer)
