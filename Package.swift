@@ -22,8 +22,8 @@ let package = Package(
         .library(name: "CarnetNet", targets: ["CarnetNet"]),
         .library(name: "CarnetNode", targets: ["CarnetNode"]),
         .library(name: "CarnetLinkSim", targets: ["CarnetLinkSim"]),
-        // For tools/fuzz, the libFuzzer package: the fuzz targets' one-input functions.
-        .library(name: "CarnetFuzzTargets", targets: ["CarnetFuzzTargets"]),
+        // For the packages in tools/ (fuzz targets, link simulator): files and a lock.
+        .library(name: "CarnetSystem", targets: ["CarnetSystem"]),
     ],
     targets: [
         // Pure layers: standard library only, no Foundation, no Glibc, no async.
@@ -80,9 +80,14 @@ let package = Package(
             swiftSettings: faultInjection
         ),
         .testTarget(name: "CarnetNetTests", dependencies: ["CarnetNet", "CarnetSystem"]),
-        // Test equipment: the fuzz targets' one-input functions, shared by tools/fuzz (libFuzzer)
-        // and the replay test (corpora, crashers and seeded mutations inside `swift test`).
-        .target(name: "CarnetFuzzTargets", dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetStore", "CarnetSystem"]),
+        // Test equipment, not a product: the fuzz targets' one-input functions. Their home is
+        // tools/fuzz, whose package builds them into libFuzzer executables; here they are
+        // compiled for the replay test (corpora, crashers and seeded mutations in `swift test`).
+        .target(
+            name: "CarnetFuzzTargets",
+            dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetStore", "CarnetSystem"],
+            path: "tools/fuzz/Sources/CarnetFuzzTargets"
+        ),
         .testTarget(name: "CarnetFuzzReplayTests", dependencies: ["CarnetFuzzTargets", "CarnetTestKit"]),
         // T2: deterministic simulation of 1 hub + K farms on a simulated network, in virtual time.
         .testTarget(
