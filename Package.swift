@@ -21,7 +21,6 @@ let package = Package(
         .library(name: "CarnetSync", targets: ["CarnetSync"]),
         .library(name: "CarnetNet", targets: ["CarnetNet"]),
         .library(name: "CarnetNode", targets: ["CarnetNode"]),
-        .library(name: "CarnetLinkSim", targets: ["CarnetLinkSim"]),
         // For the packages in tools/ (fuzz targets, link simulator): files and a lock.
         .library(name: "CarnetSystem", targets: ["CarnetSystem"]),
     ],
@@ -45,8 +44,14 @@ let package = Package(
             name: "CarnetNode",
             dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetSync", "CarnetStore", "CarnetNet", "CarnetSystem"]
         ),
-        // Test and benchmark equipment: a TCP proxy that behaves like a rural link.
-        .target(name: "CarnetLinkSim", dependencies: ["CarnetCore", "CarnetNet", "CarnetSystem"]),
+        // Test and benchmark equipment, not a product: a TCP proxy that behaves like a rural
+        // link. Its home is tools/bench, whose package compiles the same folder for the
+        // benchmark and carnet-linksim; here it is compiled for the tests.
+        .target(
+            name: "CarnetLinkSim",
+            dependencies: ["CarnetCore", "CarnetNet", "CarnetSystem"],
+            path: "tools/bench/Sources/CarnetLinkSim"
+        ),
         // Test support: seeded randomness and random-history generators.
         .target(name: "CarnetTestKit", dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetSync", "CarnetSystem"]),
         // The command line.
