@@ -103,9 +103,17 @@ let package = Package(
             name: "CarnetNodeTests",
             dependencies: ["CarnetCore", "CarnetLedger", "CarnetSync", "CarnetStore", "CarnetNet", "CarnetNode", "CarnetTestKit", "CarnetLinkSim"]
         ),
+        // Benchmark and test equipment, not a product: a seeded writer of workload files.
+        // Its home is tools/bench (`carnet-bench --builtin-generator`); here it is compiled
+        // for its tests.
+        .target(
+            name: "CarnetWorkloadGenerator",
+            dependencies: ["CarnetCore", "CarnetLedger", "CarnetWorkload"],
+            path: "tools/bench/Sources/CarnetWorkloadGenerator"
+        ),
         .testTarget(
             name: "CarnetWorkloadTests",
-            dependencies: ["CarnetCore", "CarnetLedger", "CarnetWorkload", "CarnetWire"],
+            dependencies: ["CarnetCore", "CarnetLedger", "CarnetWorkload", "CarnetWorkloadGenerator", "CarnetWire"],
             exclude: ["Fixtures"]
         ),
     ],

@@ -5,8 +5,9 @@
 //     swift run -c release --package-path tools/bench carnet-bench [--scale 100k] [--runs 5]
 //
 // It uses the root package's shipped modules (its products) and equipment that ships in
-// none of them: the link simulator (Sources/CarnetLinkSim). The root package compiles that
-// folder as a plain target of its own for its tests; the two copies never meet in one build.
+// none of them: the link simulator (Sources/CarnetLinkSim) and the workload generator
+// (Sources/CarnetWorkloadGenerator). The root package compiles those folders as plain
+// targets of its own for its tests; the two copies never meet in one build.
 import PackageDescription
 
 let package = Package(
@@ -24,6 +25,11 @@ let package = Package(
             name: "CarnetLinkSim",
             dependencies: ["CarnetCore", "CarnetNet", "CarnetSystem"].map { .product(name: $0, package: "Carnet") }
         ),
+        // Writes workloads in the reference generator's format from a seed (--builtin-generator).
+        .target(
+            name: "CarnetWorkloadGenerator",
+            dependencies: ["CarnetCore", "CarnetLedger", "CarnetWorkload"].map { .product(name: $0, package: "Carnet") }
+        ),
         // The link simulator on the command line: a loopback proxy shaped like a rural link.
         .executableTarget(
             name: "carnet-linksim",
@@ -40,6 +46,7 @@ let package = Package(
                 .product(name: "CarnetNet", package: "Carnet"),
                 .product(name: "CarnetNode", package: "Carnet"),
                 "CarnetLinkSim",
+                "CarnetWorkloadGenerator",
             ]
         ),
     ],
