@@ -3,6 +3,12 @@
 // No package dependencies, by the owner's rule: everything builds on the toolchain.
 import PackageDescription
 
+/// Fault injection (`FaultInjection`, `CARNET_FAULTS`) is test equipment: compiled into debug
+/// builds only, like swift-system's `ENABLE_MOCKING`, so that the release `carnet` neither
+/// checks fault rules on every file call nor reads the variable. Every target whose code
+/// touches it needs this setting, and that code sits under `#if CARNET_FAULT_INJECTION`.
+let faultInjection: [SwiftSetting] = [.define("CARNET_FAULT_INJECTION", .when(configuration: .debug))]
+
 let package = Package(
     name: "Carnet",
     products: [
@@ -15,9 +21,8 @@ let package = Package(
         .library(name: "CarnetSync", targets: ["CarnetSync"]),
         .library(name: "CarnetNet", targets: ["CarnetNet"]),
         .library(name: "CarnetNode", targets: ["CarnetNode"]),
-        .library(name: "CarnetLinkSim", targets: ["CarnetLinkSim"]),
-        // For tools/fuzz, the libFuzzer package: the fuzz targets' one-input functions.
-        .library(name: "CarnetFuzzTargets", targets: ["CarnetFuzzTargets"]),
+        // For the packages in tools/ (fuzz targets, link simulator): files and a lock.
+        .library(name: "CarnetSystem", targets: ["CarnetSystem"]),
     ],
     targets: [
         // Pure layers: standard library only, no Foundation, no Glibc, no async.
@@ -27,8 +32,8 @@ let package = Package(
         .target(name: "CarnetWorkload", dependencies: ["CarnetCore", "CarnetLedger"]),
         // The per-peer session as a pure state machine: handshake, MACs, deltas, acks.
         .target(name: "CarnetSync", dependencies: ["CarnetCore", "CarnetWire"]),
-        // Files, fsync, errno, a lock, fault injection (Glibc lives here and in CarnetNet).
-        .target(name: "CarnetSystem"),
+        // Files, fsync, errno, a lock, fault injection in debug builds (Glibc lives here and in CarnetNet).
+        .target(name: "CarnetSystem", swiftSettings: faultInjection),
         // Durable storage: the framed, checksummed append-only event log.
         .target(name: "CarnetStore", dependencies: ["CarnetCore", "CarnetWire", "CarnetSystem"]),
         // The only home of sockets: blocking TCP calls with timeouts, run on dedicated threads.
@@ -39,8 +44,14 @@ let package = Package(
             name: "CarnetNode",
             dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetSync", "CarnetStore", "CarnetNet", "CarnetSystem"]
         ),
-        // Test and benchmark equipment: a TCP proxy that behaves like a rural link.
-        .target(name: "CarnetLinkSim", dependencies: ["CarnetCore", "CarnetNet", "CarnetSystem"]),
+        // Test and benchmark equipment, not a product: a TCP proxy that behaves like a rural
+        // link. Its home is tools/bench, whose package compiles the same folder for the
+        // benchmark and carnet-linksim; here it is compiled for the tests.
+        .target(
+            name: "CarnetLinkSim",
+            dependencies: ["CarnetCore", "CarnetNet", "CarnetSystem"],
+            path: "tools/bench/Sources/CarnetLinkSim"
+        ),
         // Test support: seeded randomness and random-history generators.
         .target(name: "CarnetTestKit", dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetSync", "CarnetSystem"]),
         // The command line.
@@ -63,17 +74,25 @@ let package = Package(
             dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetTestKit"]
         ),
         // Test equipment: a process the store's crash test kills at random moments.
-        .executableTarget(name: "carnet-crash-child", dependencies: ["CarnetCore", "CarnetStore", "CarnetSystem"]),
+        .executableTarget(
+            name: "carnet-crash-child", dependencies: ["CarnetCore", "CarnetStore", "CarnetSystem"], swiftSettings: faultInjection
+        ),
         // T2 from the command line, built in release for CI's 1,000 seeds and the soak.
         .executableTarget(name: "carnet-sim", dependencies: ["CarnetLedger", "CarnetTestKit"]),
         .testTarget(
             name: "CarnetStoreTests",
-            dependencies: ["CarnetCore", "CarnetWire", "CarnetSystem", "CarnetStore", "CarnetTestKit", "carnet-crash-child"]
+            dependencies: ["CarnetCore", "CarnetWire", "CarnetSystem", "CarnetStore", "CarnetTestKit", "carnet-crash-child"],
+            swiftSettings: faultInjection
         ),
         .testTarget(name: "CarnetNetTests", dependencies: ["CarnetNet", "CarnetSystem"]),
-        // Test equipment: the fuzz targets' one-input functions, shared by tools/fuzz (libFuzzer)
-        // and the replay test (corpora, crashers and seeded mutations inside `swift test`).
-        .target(name: "CarnetFuzzTargets", dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetStore", "CarnetSystem"]),
+        // Test equipment, not a product: the fuzz targets' one-input functions. Their home is
+        // tools/fuzz, whose package builds them into libFuzzer executables; here they are
+        // compiled for the replay test (corpora, crashers and seeded mutations in `swift test`).
+        .target(
+            name: "CarnetFuzzTargets",
+            dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetStore", "CarnetSystem"],
+            path: "tools/fuzz/Sources/CarnetFuzzTargets"
+        ),
         .testTarget(name: "CarnetFuzzReplayTests", dependencies: ["CarnetFuzzTargets", "CarnetTestKit"]),
         // T2: deterministic simulation of 1 hub + K farms on a simulated network, in virtual time.
         .testTarget(
@@ -84,9 +103,17 @@ let package = Package(
             name: "CarnetNodeTests",
             dependencies: ["CarnetCore", "CarnetLedger", "CarnetSync", "CarnetStore", "CarnetNet", "CarnetNode", "CarnetTestKit", "CarnetLinkSim"]
         ),
+        // Benchmark and test equipment, not a product: a seeded writer of workload files.
+        // Its home is tools/bench (`carnet-bench --builtin-generator`); here it is compiled
+        // for its tests.
+        .target(
+            name: "CarnetWorkloadGenerator",
+            dependencies: ["CarnetCore", "CarnetLedger", "CarnetWorkload"],
+            path: "tools/bench/Sources/CarnetWorkloadGenerator"
+        ),
         .testTarget(
             name: "CarnetWorkloadTests",
-            dependencies: ["CarnetCore", "CarnetLedger", "CarnetWorkload", "CarnetWire"],
+            dependencies: ["CarnetCore", "CarnetLedger", "CarnetWorkload", "CarnetWorkloadGenerator", "CarnetWire"],
             exclude: ["Fixtures"]
         ),
     ],

@@ -9,12 +9,12 @@
 #                                          -set_cover_merge=1), taking in what the runs found
 #   tools/fuzz.sh build                    only build tools/fuzz
 #
-# Targets: frame session codec store bundle (see Sources/CarnetFuzzTargets). Each run starts
-# from Tests/Fixtures/fuzz/<target>/corpus (read only) plus its working corpus in
-# tools/fuzz/.work/<target>/corpus (where new inputs go; `merge` folds them in). Every
-# crash, timeout or OOM is copied to Tests/Fixtures/fuzz/<target>/crashers/, kept forever
-# and replayed by `swift test` (CarnetFuzzReplayTests). A run that stops on a finding is
-# restarted for the rest of its time, so the counts cover the whole duration.
+# Targets: frame session codec store bundle (see tools/fuzz/Sources/CarnetFuzzTargets).
+# Each run starts from Tests/Fixtures/fuzz/<target>/corpus (read only) plus its working
+# corpus in tools/fuzz/.work/<target>/corpus (where new inputs go; `merge` folds them
+# in). Every crash, timeout or OOM is copied to Tests/Fixtures/fuzz/<target>/crashers/,
+# kept forever and replayed by `swift test` (CarnetFuzzReplayTests). A run that stops on a
+# finding is restarted for the rest of its time, so the counts cover the whole duration.
 #
 # Limits on every run: -rss_limit_mb=1024 -malloc_limit_mb=64 -timeout=10 (no input may
 # allocate more than 64 MB at once or run longer than 10 s). The timeout is wall-clock

@@ -1,11 +1,17 @@
+#if CARNET_FAULT_INJECTION
 /// Failures that tests ask the syscall funnel to produce, so that every failure path (a
 /// full disk, an I/O error, a short write, an interrupted call) runs without a broken disk.
 ///
-/// Off unless a test installs a rule; a rule matches an operation on paths ending with a
+/// Test equipment, compiled only where Package.swift defines `CARNET_FAULT_INJECTION` (debug
+/// builds, as swift-system's `ENABLE_MOCKING`): a release build has neither this type nor
+/// the funnel's checks, so the shipped binary pays nothing for them and cannot be made to
+/// fail on purpose. Code that uses it sits under `#if CARNET_FAULT_INJECTION` too.
+///
+/// Off unless a test adds a rule; a rule matches an operation on paths ending with a
 /// suffix, skips its first `after` matches, then fires `times` times. A write rule with
 /// `afterBytes` lets that many bytes through first (the write that crosses the limit is cut
-/// short there), like a disk that fills up. `CARNET_FAULTS` installs rules in a whole
-/// process (see `FaultSpec`).
+/// short there), like a disk that fills up. `CARNET_FAULTS` adds rules for a whole process,
+/// read on the first check (see `FaultSpec`).
 public enum FaultInjection {
     public enum Operation: String, Sendable {
         case write, fsync, open, rename, truncate
@@ -41,7 +47,10 @@ public enum FaultInjection {
         }
     }
 
-    private static let registry = Registry()
+    /// Created on the first check (or `with`), with the rules of `CARNET_FAULTS`: a debug
+    /// process that runs with that variable meets those faults from its first file call on,
+    /// without its `main` having to ask for them.
+    private static let registry = Registry(FaultSpec.rulesFromEnvironment())
 
     /// Adds rules for the duration of `body`, then removes them. Rules of callers running
     /// at the same time (tests in other suites) stay in place: each matches its own paths.
@@ -50,11 +59,6 @@ public enum FaultInjection {
         let token = registry.add(rules)
         defer { registry.remove(token) }
         return try body()
-    }
-
-    /// Adds rules for the rest of the process (`CARNET_FAULTS`, test equipment).
-    public static func install(_ rules: [Rule]) {
-        _ = registry.add(rules)
     }
 
     /// What the next call does. `length` is the size of a write, for byte-limited rules.
@@ -67,6 +71,10 @@ public enum FaultInjection {
         private let lock = Lock()
         private var rules: [(token: Int, rule: Rule)] = []
         private var nextToken = 0
+
+        init(_ processRules: [Rule]) {
+            rules = processRules.map { (0, $0) }
+        }
 
         func add(_ newRules: [Rule]) -> Int {
             lock.withLock {
@@ -105,3 +113,4 @@ public enum FaultInjection {
         }
     }
 }
+#endif

@@ -1,12 +1,17 @@
+#if CARNET_FAULT_INJECTION
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `CARNET_FAULTS`: fault-injection rules for a whole process, read once at start.
+/// `CARNET_FAULTS`: fault-injection rules for a whole process, read on its first file call.
 ///
 /// Test equipment, not a feature: it lets a test make the real `carnet` binary meet a
 /// failing disk (an fsync that returns EIO, a full disk, a short write) without a broken
-/// disk, root, or an LD_PRELOAD shim. Unset, it costs nothing and changes nothing.
+/// disk, root, or an LD_PRELOAD shim. It exists only in builds compiled with
+/// `CARNET_FAULT_INJECTION`, which Package.swift defines for debug builds of CarnetSystem:
+/// the tests that use it run on the debug `carnet`, and a release `carnet` has no trace of
+/// the variable (`strings .build/release/carnet | grep CARNET_FAULTS` prints nothing).
+/// Unset, it changes nothing.
 ///
 /// Rules are separated by `;`. Each is `operation:effect[:key=value…]`:
 ///
@@ -90,15 +95,14 @@ public enum FaultSpec {
     }
 }
 
-extension FaultInjection {
-    /// Installs the rules of `CARNET_FAULTS` when it is set (test equipment; see
-    /// `FaultSpec`). A malformed value stops the process with a message and exit status 64
-    /// before anything runs: a test that meant to inject a fault must not silently run
-    /// without it.
-    public static func installFromEnvironment() {
-        guard let pointer = getenv(FaultSpec.variable) else { return }
+extension FaultSpec {
+    /// The rules of `CARNET_FAULTS`, none when it is unset. A malformed value stops the
+    /// process with a message and exit status 64 at its first file call, before that call
+    /// runs: a test that meant to inject a fault must not silently run without it.
+    static func rulesFromEnvironment() -> [FaultInjection.Rule] {
+        guard let pointer = getenv(variable) else { return [] }
         do {
-            install(try FaultSpec.parse(String(cString: pointer)))
+            return try parse(String(cString: pointer))
         } catch {
             let message = Array("carnet: \(error)\n".utf8)
             _ = message.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
@@ -106,3 +110,4 @@ extension FaultInjection {
         }
     }
 }
+#endif

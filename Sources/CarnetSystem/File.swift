@@ -4,8 +4,9 @@ import Glibc
 
 /// An open file, and the one funnel through which Carnet's storage calls the kernel.
 ///
-/// Every call checks `FaultInjection` first, retries on `EINTR`, and turns failures into a
-/// `SystemError` naming the file. Writes loop until every byte is written: a short write
+/// Every call checks `FaultInjection` first (in builds with `CARNET_FAULT_INJECTION`, the
+/// debug builds; a release build has no check), retries on `EINTR`, and turns failures into
+/// a `SystemError` naming the file. Writes loop until every byte is written: a short write
 /// is not an error, and stopping early would leave a hole in the log.
 ///
 /// `Sendable`: its state is a path and a descriptor, both immutable, and the calls it makes
@@ -16,9 +17,11 @@ public struct File: ~Copyable, Sendable {
 
     /// Opens (and with `create`, creates with mode 0600) a file for reading and appending.
     public init(path: String, create: Bool = false, truncate: Bool = false) throws(SystemError) {
+        #if CARNET_FAULT_INJECTION
         if case let .fail(code)? = FaultInjection.effect(for: .open, path: path) {
             throw SystemError("open", path: path, errno: code)
         }
+        #endif
         var flags = O_RDWR | O_CLOEXEC
         if create { flags |= O_CREAT }
         if truncate { flags |= O_TRUNC }
@@ -64,6 +67,7 @@ public struct File: ~Copyable, Sendable {
     /// One `pwrite` of a prefix of `bytes` (retried on `EINTR`): returns how many bytes it
     /// wrote, at least 1, possibly fewer than asked (a short write, which callers loop over).
     public func writeOnce(_ bytes: ArraySlice<UInt8>, at offset: Int) throws(SystemError) -> Int {
+        #if CARNET_FAULT_INJECTION
         var length = bytes.count
         while true {
             switch FaultInjection.effect(for: .write, path: path, length: length) {
@@ -77,6 +81,9 @@ public struct File: ~Copyable, Sendable {
             }
             break
         }
+        #else
+        let length = bytes.count
+        #endif
         let count = bytes.withUnsafeBytes { buffer in
             retryingInterrupts { pwrite(descriptor, buffer.baseAddress!, length, off_t(offset)) }
         }
@@ -87,9 +94,11 @@ public struct File: ~Copyable, Sendable {
     /// Makes written bytes durable. After a failure the file's state is unknown (a later
     /// fsync may "succeed" on lost data), so callers stop using the file and reopen.
     public func sync() throws(SystemError) {
+        #if CARNET_FAULT_INJECTION
         if case let .fail(code)? = FaultInjection.effect(for: .fsync, path: path) {
             throw SystemError("fsync", path: path, errno: code)
         }
+        #endif
         guard retryingInterrupts({ fsync(descriptor) }) == 0 else { throw SystemError("fsync", path: path, errno: errno) }
     }
 
@@ -140,9 +149,11 @@ public struct File: ~Copyable, Sendable {
 
     /// Cuts the file to `length` bytes.
     public func truncate(to length: Int) throws(SystemError) {
+        #if CARNET_FAULT_INJECTION
         if case let .fail(code)? = FaultInjection.effect(for: .truncate, path: path) {
             throw SystemError("truncate", path: path, errno: code)
         }
+        #endif
         guard retryingInterrupts({ ftruncate(descriptor, off_t(length)) }) == 0 else {
             throw SystemError("truncate", path: path, errno: errno)
         }
@@ -153,9 +164,11 @@ public struct File: ~Copyable, Sendable {
 public enum Directory {
     /// Makes a directory's entries durable (after creating or renaming a file in it).
     public static func sync(_ path: String) throws(SystemError) {
+        #if CARNET_FAULT_INJECTION
         if case let .fail(code)? = FaultInjection.effect(for: .fsync, path: path) {
             throw SystemError("fsync", path: path, errno: code)
         }
+        #endif
         let fd = retryingInterrupts { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { throw SystemError("open", path: path, errno: errno) }
         defer { close(fd) }
@@ -198,9 +211,11 @@ public enum Directory {
 
     /// Atomically replaces `destination` by `source`.
     public static func rename(_ source: String, to destination: String) throws(SystemError) {
+        #if CARNET_FAULT_INJECTION
         if case let .fail(code)? = FaultInjection.effect(for: .rename, path: destination) {
             throw SystemError("rename", path: destination, errno: code)
         }
+        #endif
         guard Glibc.rename(source, destination) == 0 else { throw SystemError("rename", path: destination, errno: errno) }
     }
 }

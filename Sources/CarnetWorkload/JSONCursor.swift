@@ -1,5 +1,17 @@
-// The pull parser under JSONScanner and the typed workload reader (see the overview at
-// the top of JSONScanner.swift).
+// The streaming JSON reader under the typed workload reader (`carnet import`). Standard
+// library only.
+//
+// A pull parser over UTF-8 bytes: the workload reader walks each line with it, matching
+// keys as bytes and decoding into Strings only the values it keeps, so no tree is ever
+// built (the tree parser the grammar tests use lives with them, in
+// Tests/CarnetWorkloadTests/JSONTree.swift).
+//
+// Strict means: RFC 8259 grammar, with the restrictions of the workload format on top:
+// every number is an integer (fractions and exponents are rejected with their own
+// message), strings must be valid UTF-8 (no overlong forms, no encoded surrogates),
+// `\u` escapes must pair surrogates correctly, and nesting is bounded. Any input, however
+// malformed, produces either a value or a `JSONError` carrying the byte offset of the
+// fault; the parser never traps.
 
 // MARK: - Pull parser
 
@@ -33,6 +45,9 @@ struct JSONStringSpan {
 /// Only valid while the buffer it was made from is alive (used inside
 /// `withUnsafeBufferPointer`). Every read of `base` is preceded by a check against `end`.
 struct JSONCursor {
+    /// Default bound on nesting of arrays and objects.
+    static let defaultMaxDepth = 32
+
     let base: UnsafeBufferPointer<UInt8>
     var pos: Int
     let end: Int
@@ -454,6 +469,11 @@ struct JSONCursor {
         throw unexpected("true or false")
     }
 
+    /// Reads `null`.
+    mutating func readNull() throws(JSONError) {
+        guard matchLiteral("null") else { throw unexpected("a value") }
+    }
+
     /// Consumes `literal` if it is next.
     private mutating func matchLiteral(_ literal: StaticString) -> Bool {
         let n = literal.utf8CodeUnitCount
@@ -472,8 +492,7 @@ struct JSONCursor {
         case .string: _ = try scanString()
         case .number: _ = try readInt()
         case .bool: _ = try readBool()
-        case .null:
-            guard matchLiteral("null") else { throw unexpected("a value") }
+        case .null: try readNull()
         case .object:
             try enterObject()
             var first = true
@@ -482,35 +501,6 @@ struct JSONCursor {
             try enterArray()
             var first = true
             while try nextElement(first: &first) { try skipValue() }
-        case .end, .invalid:
-            throw unexpected("a value")
-        }
-    }
-
-    /// Parses the next value into a tree.
-    mutating func parseValue() throws(JSONError) -> JSONValue {
-        switch peekKind() {
-        case .string: return .string(try readString())
-        case .number: return .int(try readInt())
-        case .bool: return .bool(try readBool())
-        case .null:
-            guard matchLiteral("null") else { throw unexpected("a value") }
-            return .null
-        case .object:
-            try enterObject()
-            var members: [JSONMember] = []
-            var first = true
-            while let key = try nextKey(first: &first) {
-                let name = string(key)
-                members.append(JSONMember(name, try parseValue()))
-            }
-            return .object(members)
-        case .array:
-            try enterArray()
-            var items: [JSONValue] = []
-            var first = true
-            while try nextElement(first: &first) { items.append(try parseValue()) }
-            return .array(items)
         case .end, .invalid:
             throw unexpected("a value")
         }

@@ -212,7 +212,7 @@ public enum WorkloadLine: Sendable, Equatable {
             w.out.append(UInt8(ascii: "["))
             for (i, actor) in m.actors.enumerated() {
                 if i > 0 { w.out.append(UInt8(ascii: ",")) }
-                JSONScanner.appendString(actor, to: &w.out)
+                JSONEncoding.appendString(actor, to: &w.out)
             }
             w.out.append(UInt8(ascii: "]"))
             if !m.counts.isEmpty { w.countObject("counts", m.counts) }
@@ -227,12 +227,12 @@ public enum WorkloadLine: Sendable, Equatable {
             w.out.append(UInt8(ascii: "{"))
             for (i, field) in c.fields.enumerated() {
                 if i > 0 { w.out.append(UInt8(ascii: ",")) }
-                JSONScanner.appendString(field.name, to: &w.out)
+                JSONEncoding.appendString(field.name, to: &w.out)
                 w.out.append(UInt8(ascii: ":"))
                 switch field.value {
-                case .int(let v): JSONScanner.appendInt(v, to: &w.out)
-                case .string(let s): JSONScanner.appendString(s, to: &w.out)
-                case .bool(let b): JSONScanner.appendLiteral(b ? "true" : "false", to: &w.out)
+                case .int(let v): JSONEncoding.appendInt(v, to: &w.out)
+                case .string(let s): JSONEncoding.appendString(s, to: &w.out)
+                case .bool(let b): JSONEncoding.appendLiteral(b ? "true" : "false", to: &w.out)
                 }
             }
             w.out.append(UInt8(ascii: "}"))
@@ -288,15 +288,15 @@ private struct LineWriter {
 
     mutating func begin(_ type: StaticString) {
         out.append(UInt8(ascii: "{"))
-        JSONScanner.appendLiteral("\"t\":\"", to: &out)
-        JSONScanner.appendLiteral(type, to: &out)
+        JSONEncoding.appendLiteral("\"t\":\"", to: &out)
+        JSONEncoding.appendLiteral(type, to: &out)
         out.append(UInt8(ascii: "\""))
     }
 
     mutating func key(_ name: StaticString) {
         out.append(UInt8(ascii: ","))
         out.append(UInt8(ascii: "\""))
-        JSONScanner.appendLiteral(name, to: &out)
+        JSONEncoding.appendLiteral(name, to: &out)
         out.append(UInt8(ascii: "\""))
         out.append(UInt8(ascii: ":"))
     }
@@ -304,13 +304,13 @@ private struct LineWriter {
     mutating func string(_ name: StaticString, _ value: String?) {
         guard let value else { return }
         key(name)
-        JSONScanner.appendString(value, to: &out)
+        JSONEncoding.appendString(value, to: &out)
     }
 
     mutating func int(_ name: StaticString, _ value: Int64?) {
         guard let value else { return }
         key(name)
-        JSONScanner.appendInt(value, to: &out)
+        JSONEncoding.appendInt(value, to: &out)
     }
 
     mutating func countObject(_ name: StaticString, _ pairs: [(name: String, count: Int)]) {
@@ -318,9 +318,9 @@ private struct LineWriter {
         out.append(UInt8(ascii: "{"))
         for (i, pair) in pairs.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            JSONScanner.appendString(pair.name, to: &out)
+            JSONEncoding.appendString(pair.name, to: &out)
             out.append(UInt8(ascii: ":"))
-            JSONScanner.appendInt(Int64(pair.count), to: &out)
+            JSONEncoding.appendInt(Int64(pair.count), to: &out)
         }
         out.append(UInt8(ascii: "}"))
     }

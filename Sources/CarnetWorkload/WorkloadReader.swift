@@ -1,6 +1,6 @@
 // Reads a "producer-ledger-workload/1" file (JSON lines) into typed `WorkloadLine`s.
 //
-// Each line is parsed in one pass by the pull parser in JSONScanner.swift: keys are
+// Each line is parsed in one pass by the pull parser in JSONCursor.swift: keys are
 // matched as bytes, values are decoded only for the fields the model keeps, and values
 // of unknown keys are validated and skipped (unknown keys are allowed, for forward
 // compatibility). The key order of the format is not required, except that `t` is
@@ -46,7 +46,7 @@ public struct WorkloadReader: Sendable {
     /// Number of the last line read (0 before the first call to `next()`).
     public private(set) var lineNumber = 0
     /// Bound on JSON nesting within a line.
-    public var maxDepth = JSONScanner.defaultMaxDepth
+    public var maxDepth = JSONCursor.defaultMaxDepth
 
     public init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -100,7 +100,7 @@ public struct WorkloadReader: Sendable {
         try bytes.withUnsafeBufferPointer { (buffer) throws(WorkloadError) -> WorkloadLine in
             var end = buffer.count
             if end > 0 && buffer[end - 1] == 0x0A { end -= 1 }
-            var cursor = JSONCursor(buffer, from: 0, to: end, maxDepth: JSONScanner.defaultMaxDepth, lineMode: true)
+            var cursor = JSONCursor(buffer, from: 0, to: end, maxDepth: JSONCursor.defaultMaxDepth, lineMode: true)
             do throws(JSONError) {
                 return try LineParser.parse(&cursor)
             } catch {

@@ -6,7 +6,8 @@
 //   carnet-crash-child DIR COUNT [BATCH [CHUNK]]
 //
 // With CHUNK, every write reaches the kernel in pieces of CHUNK bytes, 20 µs apart (through
-// the syscall funnel's fault injection), so that a kill often lands inside a record.
+// the syscall funnel's fault injection, so in debug builds only), so that a kill often
+// lands inside a record.
 // CARNET_CHILD_NODE names the writing node (default "crash-child"), so that several
 // children can write to one log at once. CARNET_CHILD_CHECKPOINT_EVERY=N writes a
 // checkpoint after every N records, so that kills also land inside checkpoint writes.
@@ -57,8 +58,13 @@ func run() throws {
 
 do {
     if let chunk {
+        #if CARNET_FAULT_INJECTION
         let pieces = FaultInjection.Rule(.write, times: .max, effect: .slowShortWrite(chunk, microseconds: 20))
         try FaultInjection.with([pieces], run)
+        #else
+        FileHandle.standardError.write(Data("carnet-crash-child: CHUNK \(chunk) needs fault injection, a debug build\n".utf8))
+        exit(64)
+        #endif
     } else {
         try run()
     }

@@ -130,6 +130,7 @@ struct CheckpointTests {
         #expect(reopened.replica.digest == other.expectedDigest, "seed \(seed)")
     }
 
+    #if CARNET_FAULT_INJECTION  // FaultInjection exists in debug builds only (Package.swift)
     @Test func diskFullOrIOErrorWhileCheckpointingLosesNothing() throws {
         let seed = testSeed(default: 0xC4EC4)
         let fixture = try CheckpointFixture(seed: seed)
@@ -152,6 +153,7 @@ struct CheckpointTests {
         #expect(reopened.opening.checkpointEvents != nil)
         #expect(reopened.replica.eventCount == fixture.events.count + 3, "seed \(seed)")
     }
+    #endif
 
     @Test func checkpointsAreWrittenWhenDue() throws {
         let directory = try TemporaryDirectory()

@@ -96,6 +96,7 @@ struct EventLogTests {
     }
 }
 
+#if CARNET_FAULT_INJECTION  // FaultInjection exists in debug builds only (Package.swift)
 /// Failure paths through the syscall funnel. Serialized: fault rules are process-wide.
 @Suite(.serialized)
 struct EventLogFaultTests {
@@ -162,6 +163,7 @@ struct EventLogFaultTests {
         }
     }
 }
+#endif
 
 struct LogVerificationTests {
     @Test func verifyReportsWithoutChangingAnything() throws {

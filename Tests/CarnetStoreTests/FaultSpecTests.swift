@@ -3,6 +3,8 @@ import Foundation
 import Glibc
 import Testing
 
+#if CARNET_FAULT_INJECTION  // FaultInjection exists in debug builds only (Package.swift)
+
 /// `CARNET_FAULTS`, the fault rules the `carnet` binary takes from its environment (test
 /// equipment for the real-process disk tests).
 struct FaultSpecTests {
@@ -39,3 +41,4 @@ struct FaultSpecTests {
         #expect(try file.readAll() == Array(repeating: 1, count: 6) + Array(repeating: 2, count: 4))
     }
 }
+#endif

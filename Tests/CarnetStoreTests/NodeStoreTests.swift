@@ -150,6 +150,7 @@ struct NodeStoreTests {
     }
 }
 
+#if CARNET_FAULT_INJECTION  // FaultInjection exists in debug builds only (Package.swift)
 @Suite(.serialized)
 struct NodeStoreFaultTests {
     @Test func aFailedWriteIsNotAcknowledgedAndTheStoreMustBeReopened() throws {
@@ -167,6 +168,7 @@ struct NodeStoreFaultTests {
         #expect(reopened.replica.versionVector[node] == 1, "only the acknowledged write is there")
     }
 }
+#endif
 
 struct ConcurrentWriterTests {
     @Test func twoStoresOnOneDirectoryNeverReuseASeq() throws {

@@ -189,11 +189,13 @@ struct SimStorageTests {
         #expect(!storage.exists(path + "2"))
         #expect(try storage.identity(of: root).inode != storage.identity(of: root + "/a").inode)
         #expect(throws: SystemError.self) { _ = try storage.open(path) }
+        #if CARNET_FAULT_INJECTION  // FaultInjection exists in debug builds only (Package.swift)
         // The funnel's fault injection reaches the store's calls through the protocol.
         let rule = FaultInjection.Rule(.fsync, pathSuffix: "/a/b/g", effect: .fail(EIO))
         let other = try storage.open(root + "/a/b/g", create: true, truncate: false)
         FaultInjection.with([rule]) {
             #expect(throws: SystemError("fsync", path: root + "/a/b/g", errno: EIO)) { try other.sync() }
         }
+        #endif
     }
 }

@@ -1,6 +1,7 @@
 import CarnetCore
 import CarnetLedger
 import CarnetWorkload
+import CarnetWorkloadGenerator
 import Testing
 
 /// The built-in generator writes files the strict reader accepts, with the format's

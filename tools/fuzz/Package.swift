@@ -1,8 +1,12 @@
 // swift-tools-version:6.0
 // The Carnet fuzzers (RELIABILITY.md, T4): a package of its own so that the root
 // `swift build` and `swift test` never compile them (a libFuzzer executable has no `main`
-// of its own). One executable per target; each only calls the target's one-input function
-// in the root package's CarnetFuzzTargets, which the replay test in `swift test` shares.
+// of its own), and so that the fuzz targets are no product of the root package.
+//
+// CarnetFuzzTargets (Sources/CarnetFuzzTargets) holds each target's one-input function;
+// one executable per target only calls it. The root package compiles the same folder as a
+// plain target of its own for the replay test in `swift test` (CarnetFuzzReplayTests), so
+// any input replays the same way in both; the two never meet in one build.
 // Build and run them with tools/fuzz.sh, which passes the flags libFuzzer needs:
 //
 //     swift build -c release --package-path tools/fuzz --sanitize=fuzzer --sanitize=address \
@@ -18,11 +22,15 @@ let package = Package(
         // named here: the fuzzers build whatever the clone's folder is called.
         .package(name: "Carnet", path: "../.."),
     ],
-    targets: targets.map { target in
-        .executableTarget(
-            name: "fuzz-\(target)",
-            dependencies: [.product(name: "CarnetFuzzTargets", package: "Carnet")]
-        )
+    targets: [
+        .target(
+            name: "CarnetFuzzTargets",
+            dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetStore", "CarnetSystem"].map {
+                .product(name: $0, package: "Carnet")
+            }
+        ),
+    ] + targets.map { target in
+        .executableTarget(name: "fuzz-\(target)", dependencies: ["CarnetFuzzTargets"])
     },
     swiftLanguageModes: [.v6]
 )

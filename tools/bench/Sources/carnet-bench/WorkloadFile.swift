@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetWorkload
+import CarnetWorkloadGenerator
 import Foundation
 
 /// The sample sizes of WORKLOAD.md.

@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetLedger
+import CarnetWorkload
 
 /// Writes workloads in the `producer-ledger-workload/1` format for people who do not have
 /// the reference generator: same line types, fields, order and causality rules, from a

@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetWorkload
 
 /// One farm while a workload is generated: its products, open lots, unpaid sales and
 /// recent entries, so that deliveries and sales draw from real lots, payments settle real

@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetWorkload
 
 /// The hub's product catalog while a workload is generated: creations on day 0, then
 /// single-field edits, some of them deliberately concurrent.
