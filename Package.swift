@@ -57,7 +57,7 @@ let package = Package(
         // The command line.
         .executableTarget(
             name: "carnet",
-            dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetWorkload", "CarnetStore", "CarnetSystem", "CarnetNode"]
+            dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetWorkload", "CarnetSync", "CarnetNode"]
         ),
         .testTarget(name: "CarnetCoreTests", dependencies: ["CarnetCore", "CarnetTestKit"]),
         .testTarget(
