@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "CarnetNetTests", dependencies: ["CarnetNet", "CarnetSystem"]),
         // Test equipment: the fuzz targets' one-input functions, shared by tools/fuzz (libFuzzer)
         // and the replay test (corpora, crashers and seeded mutations inside `swift test`).
-        .target(name: "CarnetFuzzTargets", dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetStore", "CarnetSystem"]),
+        .target(name: "CarnetFuzzTargets", dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetStore", "CarnetSystem", "CarnetTestKit"]),
         .testTarget(name: "CarnetFuzzReplayTests", dependencies: ["CarnetFuzzTargets", "CarnetTestKit"]),
         // T2: deterministic simulation of 1 hub + K farms on a simulated network, in virtual time.
         .testTarget(

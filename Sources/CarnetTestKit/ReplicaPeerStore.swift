@@ -5,9 +5,11 @@ import Synchronization
 
 /// A node's store in memory, for tests and the fuzz target: a replica behind the
 /// `PeerStore` that `PeerDriver` runs on, with the node's news feed and fork rules as
-/// `CarnetNode.SharedStore` has them (a batch that shows the node its own history forked
-/// makes it continue under a new id, linked by one event that is news). Several drivers
-/// may share one (a hub's sessions).
+/// `CarnetNode.SharedStore` has them. Several drivers may share one (a hub's sessions).
+///
+/// With `continuesWhenForked`, a batch that shows the node its own history forked makes it
+/// continue under a new id, linked by one event that is news, as `NodeStore` does; without
+/// it the replica keeps its id (the protocol's own tests, whose sides are bare replicas).
 ///
 /// `Sendable` without `@unchecked`: everything lives in a `Mutex` (never contended: a
 /// test drives its sessions from one thread).
@@ -29,11 +31,13 @@ public final class ReplicaPeerStore: PeerStore, Sendable {
     private let state: Mutex<State>
     public let ledger: String
     public let label: String
+    public let continuesWhenForked: Bool
 
-    public init(_ replica: Replica, ledger: String = "consortium", label: String = "replica") {
+    public init(_ replica: Replica, ledger: String = "consortium", label: String = "replica", continuesWhenForked: Bool = false) {
         state = Mutex(State(replica: replica))
         self.ledger = ledger
         self.label = label
+        self.continuesWhenForked = continuesWhenForked
     }
 
     /// A copy of the replica (cheap: copy-on-write storage).
@@ -67,7 +71,7 @@ public final class ReplicaPeerStore: PeerStore, Sendable {
     @discardableResult
     public func learn(_ events: [Event]) -> Int {
         let (new, wake) = state.withLock { state in
-            let fresh = Self.take(events, into: &state, from: 0)
+            let fresh = take(events, into: &state, from: 0)
             return (fresh, fresh > 0 ? Array(state.wakes.values) : [])
         }
         for notify in wake { notify() }
@@ -75,13 +79,13 @@ public final class ReplicaPeerStore: PeerStore, Sendable {
     }
 
     /// Applies what `events` adds to the replica, feeding it as news from `session`; the
-    /// link event of a node that finds its own history forked is news too.
-    private static func take(_ events: [Event], into state: inout State, from session: Int) -> Int {
+    /// link event of a node that finds its own history forked (and continues) is news too.
+    private func take(_ events: [Event], into state: inout State, from session: Int) -> Int {
         var seen = Set<EventID>()
         let fresh = events.filter { !state.replica.history.contains($0.id) && seen.insert($0.id).inserted }
         state.replica.receive(contentsOf: fresh)
         state.feed += fresh.map { ($0, session) }
-        if state.replica.hasForkedItself {
+        if continuesWhenForked && state.replica.hasForkedItself {
             let continued = NodeID.derived(from: "continued \(state.replica.node)")
             state.replica = state.replica.continuing(as: continued, wallMillis: 50_000)
             state.feed += state.replica.history.events(of: continued).map { ($0, session) }
@@ -129,7 +133,7 @@ public final class ReplicaPeerStore: PeerStore, Sendable {
     public func persist(_ events: [Event], fromSession session: Int) -> Int {
         let (new, wake) = state.withLock { state in
             state.persistedBatches += 1
-            let fresh = Self.take(events, into: &state, from: session)
+            let fresh = take(events, into: &state, from: session)
             return (fresh, fresh > 0 ? state.wakes.filter { $0.key != session }.map(\.value) : [])
         }
         for notify in wake { notify() }
