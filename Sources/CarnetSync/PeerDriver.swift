@@ -19,8 +19,9 @@ public struct PeerDriver: Sendable {
     public let feed: Int
     public private(set) var session: Session
     public private(set) var report = PeerDriverReport()
-    /// The forks this node held when the session last told its peer its summary.
-    private var forksSummarized: Int
+    /// The forks this node held when the session last told its peer its summary (or kept
+    /// a change for its first one).
+    public private(set) var forksSummarized: Int
     /// Set by `newsArrived`, and at the start: the feed may hold events from before the
     /// session went live, which must go out once it is (no later wake may come for them).
     private var newsWaiting = true
