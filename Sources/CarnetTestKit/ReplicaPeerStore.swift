@@ -14,11 +14,11 @@ import Synchronization
 /// `Sendable` without `@unchecked`: everything lives in a `Mutex` (never contended: a
 /// test drives its sessions from one thread).
 public final class ReplicaPeerStore: PeerStore, Sendable {
-    public typealias PersistFailure = Never
 
     private struct State {
         var replica: Replica
         var refusedNodes: Set<NodeID> = []
+        var persistFailure: String?
         var persistedBatches = 0
         /// Events in the order the node learned them, and which session's peer sent them
         /// (0: none).
@@ -50,6 +50,17 @@ public final class ReplicaPeerStore: PeerStore, Sendable {
     public var refusedNodes: Set<NodeID> {
         get { state.withLock { $0.refusedNodes } }
         set { state.withLock { $0.refusedNodes = newValue } }
+    }
+
+    /// When set, persisting fails with this reason (a full disk), storing nothing.
+    public var persistFailure: String? {
+        get { state.withLock { $0.persistFailure } }
+        set { state.withLock { $0.persistFailure = newValue } }
+    }
+
+    /// Why persisting failed.
+    public struct PersistFailure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     // MARK: - The node's own changes (news for every session)
@@ -130,8 +141,9 @@ public final class ReplicaPeerStore: PeerStore, Sendable {
         }
     }
 
-    public func persist(_ events: [Event], fromSession session: Int) -> Int {
-        let (new, wake) = state.withLock { state in
+    public func persist(_ events: [Event], fromSession session: Int) throws(PersistFailure) -> Int {
+        let (new, wake) = try state.withLock { state throws(PersistFailure) in
+            if let reason = state.persistFailure { throw PersistFailure(description: reason) }
             state.persistedBatches += 1
             let fresh = take(events, into: &state, from: session)
             return (fresh, fresh > 0 ? state.wakes.filter { $0.key != session }.map(\.value) : [])
