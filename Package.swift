@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "CarnetCLITests", dependencies: ["carnet", "CarnetTestKit", "CarnetLinkSim"]),
         .testTarget(
             name: "CarnetSyncTests",
-            dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetTestKit"]
+            dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetTestKit", "CarnetReplicaNode"]
         ),
         // Test equipment: a process the store's crash test kills at random moments.
         .executableTarget(
@@ -90,14 +90,22 @@ let package = Package(
         // compiled for the replay test (corpora, crashers and seeded mutations in `swift test`).
         .target(
             name: "CarnetFuzzTargets",
-            dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetStore", "CarnetSystem"],
+            dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetStore", "CarnetSystem", "CarnetReplicaNode"],
             path: "tools/fuzz/Sources/CarnetFuzzTargets"
+        ),
+        // Test equipment, not a product: a node held in memory over a `Replica`, for the
+        // session harnesses, the hostile-peer tests and the fuzz session target (tools/fuzz
+        // compiles the same folder).
+        .target(
+            name: "CarnetReplicaNode",
+            dependencies: ["CarnetCore", "CarnetWire", "CarnetSync"],
+            path: "tools/fuzz/Sources/CarnetReplicaNode"
         ),
         .testTarget(name: "CarnetFuzzReplayTests", dependencies: ["CarnetFuzzTargets", "CarnetTestKit"]),
         // T2: deterministic simulation of 1 hub + K farms on a simulated network, in virtual time.
         .testTarget(
             name: "CarnetSimulationTests",
-            dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetTestKit"]
+            dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetTestKit", "CarnetReplicaNode"]
         ),
         .testTarget(
             name: "CarnetNodeTests",

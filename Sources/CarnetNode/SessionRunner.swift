@@ -33,10 +33,10 @@ public struct SessionReport: Sendable {
     }
 }
 
-/// Runs one `Session` over one TCP connection on the calling thread (never the Swift
-/// concurrency pool: every call here blocks, with a timeout). It carries out the
-/// session's directives against the shared store, and in live mode pushes what the node
-/// learns from elsewhere as it arrives.
+/// Runs one session over one TCP connection on the calling thread (never the Swift
+/// concurrency pool: every call here blocks, with a timeout). It owns the socket, the
+/// wakeup and the clock; `PeerDriver` does the rest against the shared store (in live
+/// mode, pushing what the node learns from elsewhere as the store wakes it).
 public final class SessionRunner: Sendable {
     private let connection: TCPConnection
     private let wakeup: Wakeup
@@ -68,65 +68,15 @@ public final class SessionRunner: Sendable {
         var generator = SystemRandomNumberGenerator()
         let nonce = (0..<HelloMessage.nonceLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let wakeup = self.wakeup
-        let (feedID, local, forksAtStart) = store.register(live: live) { wakeup.signal() }
-        // The forks this node held when the session last told its peer its summary.
-        var forksSummarized = forksAtStart
-        defer { store.unregister(feedID) }
-        var session = Session(role: role, secret: secret.bytes, nonce: nonce, local: local,
-                              settings: settings, retired: LedgerSecret.retired(directory: store.directory)) { node, endSeq, count in
-            store.chainEvents(of: node, endingAt: endSeq, count: count)
-        }
+        var driver = PeerDriver(role: role, secret: secret.bytes, nonce: nonce, live: live, settings: settings,
+                                retired: LedgerSecret.retired(directory: store.directory), store: store) { wakeup.signal() }
+        var transport = ConnectionTransport(connection: connection, timeout: settings.idleTimeout)
         var report = SessionReport(address: connection.peer.description, role: role)
 
-        /// Carries out directives, including those they lead to; false once the
-        /// connection failed.
-        func carryOut(_ directives: [SessionDirective]) -> Bool {
-            var queue = directives[...]
-            while let directive = queue.popFirst() {
-                switch directive {
-                case let .send(bytes):
-                    do {
-                        try connection.send(bytes, timeout: settings.idleTimeout)
-                    } catch {
-                        report.transportError = "lost the connection to \(report.address) while sending: \(error)"
-                        return false
-                    }
-                case let .persist(batch, events):
-                    do {
-                        let new = try store.receive(events, fromSession: feedID)
-                        // A fork this batch revealed, or one another session brought since.
-                        let changed = store.summaryIfForked(since: forksSummarized, live: live)
-                        if let changed { forksSummarized = changed.forks }
-                        queue += session.persisted(batch: batch, newEvents: UInt64(new), changedSummary: changed?.summary, now: now())
-                    } catch {
-                        queue += session.persistFailed(batch: batch, reason: error.description, now: now())
-                    }
-                case let .offerEventsMissing(summary):
-                    queue += session.offer(plan: store.missingPlan(from: summary), now: now())
-                case let .peerIdentified(peer):
-                    report.peer = peer
-                case .acknowledged:
-                    break
-                case let .refused(batch, reason):
-                    report.refusedBatches.append("batch \(batch): \(reason)")
-                case let .refuse(batch, reason):
-                    queue += session.refuse(batch: batch, reason: reason, now: now())
-                case .caughtUp:
-                    if report.caughtUpAfter == nil { report.caughtUpAfter = now() }
-                    report.peerSummaryAtEnd = store.summary
-                case let .close(end):
-                    report.end = end
-                }
-            }
-            return true
-        }
-
-        var healthy = carryOut(session.start(now: now()))
-        // Set by a wake; the feed may also hold events from before this session was live.
-        var newsWaiting = true
-        while healthy && !session.isClosed {
+        driver.start(store: store, transport: &transport, now: now())
+        while !driver.isFinished {
             if stopRequest.isSet {
-                healthy = carryOut(session.close(.shuttingDown, "the node is shutting down", now: now()))
+                driver.close(.shuttingDown, "the node is shutting down", store: store, transport: &transport, now: now())
                 break
             }
             let waited: TCPConnection.WaitResult
@@ -142,35 +92,33 @@ public final class SessionRunner: Sendable {
                 do {
                     bytes = try connection.receive(maxBytes: 64 << 10, timeout: .seconds(1))
                 } catch {
-                    if session.isClosed { break }
-                    report.transportError = "lost the connection to \(report.address): \(error)"
-                    healthy = false
-                    continue
+                    if !driver.session.isClosed { report.transportError = "lost the connection to \(report.address): \(error)" }
+                    break
                 }
-                healthy = carryOut(bytes.isEmpty ? session.peerClosed(now: now()) : session.receive(bytes, now: now()))
+                if bytes.isEmpty {
+                    driver.peerClosed(store: store, transport: &transport, now: now())
+                } else {
+                    driver.received(bytes, store: store, transport: &transport, now: now())
+                }
             case .woken:
                 wakeup.drain()
-                newsWaiting = true
+                driver.newsArrived(store: store, transport: &transport, now: now())
             case .timedOut:
                 break
             }
-            // Only a session both sides keep open takes news: a one-shot peer gets what it
-            // lacks from its plan. News that came before the session went live waits in the
-            // feed and goes out as soon as it is (no later wake may come to fetch it).
-            if healthy && newsWaiting && session.isLiveWithPeer {
-                newsWaiting = false
-                let news = store.news(for: feedID)
-                if !news.isEmpty { healthy = carryOut(session.offer(news, now: now())) }
-            }
-            // A fork another session (or process) brought: this peer must hear of it.
-            if healthy && session.isAuthenticated, let changed = store.summaryIfForked(since: forksSummarized, live: live) {
-                let (accepted, directives) = session.historyChanged(changed.summary, now: now())
-                if accepted { forksSummarized = changed.forks }
-                healthy = carryOut(directives)
-            }
-            if healthy && !session.isClosed { healthy = carryOut(session.tick(now: now())) }
+            if report.transportError != nil { break }
+            driver.tick(store: store, transport: &transport, now: now())
         }
-        report.statistics = session.statistics
+        driver.finish(store: store)
+        if let failure = driver.report.sendFailure {
+            report.transportError = "lost the connection to \(report.address) while sending: \(failure)"
+        }
+        report.peer = driver.report.peer
+        report.end = driver.report.end
+        report.caughtUpAfter = driver.report.caughtUpAt
+        report.refusedBatches = driver.report.refusedBatches.map(\.description)
+        report.peerSummaryAtEnd = driver.report.peerSummaryAtEnd
+        report.statistics = driver.session.statistics
         report.elapsed = now()
         // Everything this side wrote is in the socket; say so, and close without waiting
         // for the peer (it has acknowledged all it needs).
@@ -178,6 +126,20 @@ public final class SessionRunner: Sendable {
         while let bytes = try? connection.receive(maxBytes: 64 << 10, timeout: .zero), !bytes.isEmpty {}
         connection.close()
         return report
+    }
+}
+
+/// The session's bytes go to the socket, each write bounded by the idle timeout.
+private struct ConnectionTransport: PeerTransport {
+    let connection: TCPConnection
+    let timeout: Duration
+
+    func send(_ bytes: [UInt8]) throws(PeerTransportFailure) {
+        do {
+            try connection.send(bytes, timeout: timeout)
+        } catch {
+            throw PeerTransportFailure("\(error)")
+        }
     }
 }
 

@@ -268,9 +268,9 @@ enum Wire {
     }
 }
 
-/// One side of a session over a real connection, run by the real `CarnetSync.Session` with
-/// a secret the test chooses, whose outgoing frames a test can alter, replace, inject or
-/// cut. Driven from one thread.
+/// One side of a session over a real connection, run by the node's own driver
+/// (`PeerDriver`) and session state machine with a secret the test chooses, whose outgoing
+/// frames a test can alter, replace, inject or cut. Driven from one thread.
 final class ScriptedPeer {
     enum Step {
         /// Send the frame as the session made it.
@@ -286,21 +286,24 @@ final class ScriptedPeer {
     let secret: [UInt8]
     let nonce: [UInt8]
     let label: String
-    private var session: Session
+    private let store: ScriptedStore
+    private var driver: PeerDriver
     private let started = ContinuousClock.now
     /// Events handed to the session the first time it asks what the peer lacks.
-    var offering: [Event] = []
-    private var offered = false
+    var offering: [Event] {
+        get { store.offering }
+        set { store.offering = newValue }
+    }
     /// Called with each frame the session wants to send, numbered from 0 (the HELLO).
     var tamper: (_ index: Int, _ frame: [UInt8], _ peer: ScriptedPeer) -> Step = { _, _, _ in .pass }
     private(set) var produced = 0
     private(set) var received: [UInt8] = []
     private(set) var sent: [UInt8] = []
-    private(set) var end: SessionEnd?
-    /// New events per acknowledged batch.
-    private(set) var acknowledged: [UInt64] = []
-    private(set) var refusals: [String] = []
-    private(set) var identified: SummaryMessage?
+    var end: SessionEnd? { driver.report.end }
+    /// Batches the server stored, and how many of their events were new to it.
+    var acknowledged: (batches: Int, newEvents: UInt64) { (driver.report.acknowledgedBatches, driver.session.statistics.eventsSentNew) }
+    var refusals: [String] { driver.report.refusedBatches.map(\.reason) }
+    var identified: SummaryMessage? { driver.report.peer }
     private(set) var tamperedAt: ContinuousClock.Instant?
     private(set) var sentAt: [Int: ContinuousClock.Instant] = [:]
     private(set) var closedAt: ContinuousClock.Instant?
@@ -313,9 +316,8 @@ final class ScriptedPeer {
         self.label = label
         var generator = SystemRandomNumberGenerator()
         nonce = (0..<HelloMessage.nonceLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let local = SummaryMessage(live: false, node: NodeID(using: &generator), ledger: ledger, label: label,
-                                   summary: CompactSummary(entries: []))
-        session = Session(role: role, secret: secret, nonce: nonce, local: local)
+        store = ScriptedStore(node: NodeID(using: &generator), ledger: ledger, label: label)
+        driver = PeerDriver(role: role, secret: secret, nonce: nonce, live: false, store: store)
     }
 
     static func dial(port: UInt16, secret: [UInt8], ledger: String, label: String) throws -> ScriptedPeer {
@@ -373,7 +375,8 @@ final class ScriptedPeer {
 
     /// Runs the session until the peer closes the connection (or `timeout`).
     func run(timeout: Duration = .seconds(10)) {
-        carryOut(session.start(now: now))
+        var transport = TamperingTransport(peer: self)
+        driver.start(store: store, transport: &transport, now: now)
         let deadline = ContinuousClock.now + timeout
         while true {
             let left = deadline - ContinuousClock.now
@@ -388,18 +391,19 @@ final class ScriptedPeer {
             }
             if bytes.isEmpty {
                 closedAt = ContinuousClock.now
-                if !session.isClosed { carryOut(session.peerClosed(now: now)) }
+                if !driver.session.isClosed { driver.peerClosed(store: store, transport: &transport, now: now) }
                 break
             }
             received += bytes
-            if !session.isClosed {
-                carryOut(session.receive(bytes, now: now))
-                if session.isClosed && !hungUp {
+            if !driver.session.isClosed {
+                driver.received(bytes, store: store, transport: &transport, now: now)
+                if driver.session.isClosed && !hungUp {
                     hungUp = true
                     connection.shutdownWrite()
                 }
             }
         }
+        driver.finish(store: store)
         connection.close()
     }
 
@@ -423,47 +427,74 @@ final class ScriptedPeer {
         _ = try? connection.send(bytes, timeout: .seconds(3))
     }
 
-    private func carryOut(_ directives: [SessionDirective]) {
-        var queue = directives[...]
-        while let directive = queue.popFirst() {
-            switch directive {
-            case let .send(frame):
-                let index = produced
-                produced += 1
-                guard !hungUp else { continue }
-                switch tamper(index, frame, self) {
-                case .pass:
-                    write(frame, index: index)
-                case let .replace(frames):
-                    tamperedAt = ContinuousClock.now
-                    for bytes in frames { write(bytes, index: index) }
-                case let .hangUpAfter(bytes):
-                    tamperedAt = ContinuousClock.now
-                    write(bytes, index: index)
-                    hungUp = true
-                    connection.shutdownWrite()
-                }
-            case let .persist(batch, _):
-                queue += session.persisted(batch: batch, newEvents: 0, now: now)
-            case .offerEventsMissing:
-                let events = offered ? [] : offering
-                offered = true
-                queue += session.offer(events, now: now)
-            case let .refuse(batch, reason):
-                queue += session.refuse(batch: batch, reason: reason, now: now)
-            case let .peerIdentified(peer):
-                identified = peer
-            case let .acknowledged(_, newEvents):
-                acknowledged.append(newEvents)
-            case let .refused(_, reason):
-                refusals.append(reason)
-            case .caughtUp:
-                break
-            case let .close(end):
-                self.end = end
-            }
+    /// A frame the session sends, through the test's tampering.
+    fileprivate func deliver(_ frame: [UInt8]) {
+        let index = produced
+        produced += 1
+        guard !hungUp else { return }
+        switch tamper(index, frame, self) {
+        case .pass:
+            write(frame, index: index)
+        case let .replace(frames):
+            tamperedAt = ContinuousClock.now
+            for bytes in frames { write(bytes, index: index) }
+        case let .hangUpAfter(bytes):
+            tamperedAt = ContinuousClock.now
+            write(bytes, index: index)
+            hungUp = true
+            connection.shutdownWrite()
         }
     }
+}
+
+/// What a scripted peer's session writes goes through its tampering to the socket (a
+/// failed write is the server closing: the session learns it from the next read).
+private struct TamperingTransport: PeerTransport {
+    let peer: ScriptedPeer
+
+    func send(_ bytes: [UInt8]) throws(PeerTransportFailure) {
+        peer.deliver(bytes)
+    }
+}
+
+/// A scripted peer is no node: it holds nothing, stores nothing it is sent (each batch is
+/// acknowledged with 0 new events), and offers what the test scripted, once, whatever the
+/// server's summary says.
+private final class ScriptedStore: PeerStore {
+    let node: NodeID
+    let ledger: String
+    let label: String
+    var offering: [Event] = []
+    private var offered = false
+
+    init(node: NodeID, ledger: String, label: String) {
+        self.node = node
+        self.ledger = ledger
+        self.label = label
+    }
+
+    func register(live: Bool, wake: @escaping @Sendable () -> Void) -> (session: Int, summary: SummaryMessage, forks: Int) {
+        (1, SummaryMessage(live: live, node: node, ledger: ledger, label: label, summary: CompactSummary(entries: [])), 0)
+    }
+
+    func unregister(_ session: Int) {}
+
+    func chainEvents(of node: NodeID, endingAt endSeq: UInt64, count: Int) -> [Event]? { nil }
+
+    func missingPlan(from peer: CompactSummary) -> MissingPlan {
+        var plan = MissingPlan()
+        plan.branchEvents = offered ? [] : offering
+        offered = true
+        return plan
+    }
+
+    func persist(_ events: [Event], fromSession session: Int) -> Int { 0 }
+
+    func news(for session: Int) -> [Event] { [] }
+
+    func summaryIfForked(since forks: Int, live: Bool) -> (forks: Int, summary: SummaryMessage)? { nil }
+
+    var summary: HistorySummary { Replica(node: node).summary }
 }
 
 /// Results gathered by background threads.

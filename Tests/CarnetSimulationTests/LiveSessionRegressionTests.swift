@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetReplicaNode
 import CarnetSync
 import CarnetTestKit
 import CarnetWire
@@ -44,21 +45,21 @@ struct LiveSessionRegressionTests {
         hubReplica.receive(contentsOf: [x1, x2, x3])
         var farm = LivePeer(role: .dialer, replica: farmReplica, nonce: 1)
         var hub = LivePeer(role: .listener, replica: hubReplica, nonce: 2)
-        LivePeer.exchange(&farm, &hub, farm.carryOut(farm.session.start(now: .zero)), hub.carryOut(hub.session.start(now: .zero)))
+        LivePeer.exchange(&farm, &hub, farm.start(now: .zero), hub.start(now: .zero))
         #expect(farm.session.isLiveWithPeer && hub.session.isLiveWithPeer)
 
         // The farm records 20 entries; its live session pushes them and the hub stores them.
         let written = (0..<20).map { index in
-            farm.store.with { $0.write(.append(Entry(id: "f\(index)", kind: "sale", fields: [])), wallMillis: 10_000 + UInt64(index)) }
+            farm.store.write(.append(Entry(id: "f\(index)", kind: "sale", fields: [])), wallMillis: 10_000 + UInt64(index))
         }
-        LivePeer.exchange(&farm, &hub, farm.carryOut(farm.session.offer(written, now: .seconds(1))), [])
+        LivePeer.exchange(&farm, &hub, farm.newsArrived(now: .seconds(1)), [])
         #expect(hub.store.replica.eventCount == 23)
         let sentBefore = farm.session.statistics.eventsSent
 
         // The hub learns X's other branch from another farm and pushes it: the farm sees
         // the fork, re-summarizes, and plans again against the hub's summary of long ago.
-        hub.store.with { _ = $0.receive(x3b) }
-        LivePeer.exchange(&farm, &hub, [], hub.carryOut(hub.session.offer([x3b], now: .seconds(2))))
+        hub.store.learn([x3b])
+        LivePeer.exchange(&farm, &hub, [], hub.newsArrived(now: .seconds(2)))
         #expect(farm.store.replica.forks.count == 1 && hub.store.replica.summary == farm.store.replica.summary)
         let statistics = farm.session.statistics
         let sentAfterFork = statistics.eventsSent - sentBefore
@@ -83,12 +84,11 @@ struct LiveSessionRegressionTests {
         var farm = LivePeer(role: .dialer, replica: farmReplica, nonce: 1)
         var hub = LivePeer(role: .listener, replica: Replica(node: NodeID.derived(from: "hub")), nonce: 2)
         // The farm's summary lists the events; its copy for the hub is on the way...
-        let held = LivePeer.exchange(&farm, &hub, farm.carryOut(farm.session.start(now: .zero)),
-                                     hub.carryOut(hub.session.start(now: .zero)), hold: { $0 == .events })
+        let held = LivePeer.exchange(&farm, &hub, farm.start(now: .zero), hub.start(now: .zero), hold: { $0 == .events })
         #expect(!held.isEmpty && hub.session.peer != nil)
         // ...when the hub learns them from another peer: news for this session.
-        hub.store.with { _ = $0.receive(contentsOf: events) }
-        LivePeer.exchange(&farm, &hub, held, hub.carryOut(hub.session.offer(events, now: .seconds(1))))
+        hub.store.learn(events)
+        LivePeer.exchange(&farm, &hub, held, hub.newsArrived(now: .seconds(1)))
         let pushed = hub.session.statistics.eventsSent
         #expect(pushed == 0, "the hub pushed \(pushed) events the farm's summary listed")
     }
@@ -118,7 +118,7 @@ struct LiveSessionRegressionTests {
         // The hub, restored from an empty backup, writes seq 1 again.
         var restored = Replica(node: hubID)
         restored.write(.append(Entry(id: "h1-again", kind: "delivery", fields: [])), wallMillis: 3_000)
-        let hubStore = SimReplicaBox(restored)
+        let hubStore = LivePeer.store(restored, label: "hub")
         var farmA = Replica(node: NodeID.derived(from: "farm A"))
         var farmB = Replica(node: NodeID.derived(from: "farm B"))
         farmA.receive(contentsOf: [h1, h2])
@@ -129,18 +129,17 @@ struct LiveSessionRegressionTests {
         var hubForB = LivePeer(role: .listener, store: hubStore, nonce: 4)
 
         // Farm B's session is planned first; its copy of h1, h2 is still on the way...
-        let heldForHub = LivePeer.exchange(&b, &hubForB, b.carryOut(b.session.start(now: .zero)),
-                                           hubForB.carryOut(hubForB.session.start(now: .zero)), hold: { $0 == .events })
+        let heldForHub = LivePeer.exchange(&b, &hubForB, b.start(now: .zero), hubForB.start(now: .zero), hold: { $0 == .events })
         #expect(!heldForHub.isEmpty && b.session.isLiveWithPeer)
         // ...when farm A's session brings them first: the hub sees its fork and continues
         // under a new id; farm A gets everything.
-        LivePeer.exchange(&a, &hubForA, a.carryOut(a.session.start(now: .zero)), hubForA.carryOut(hubForA.session.start(now: .zero)))
+        LivePeer.exchange(&a, &hubForA, a.start(now: .zero), hubForA.start(now: .zero))
         #expect(hubStore.replica.node != hubID && a.store.replica.summary == hubStore.replica.summary)
         // What the hub learned from A is news for B's session; then B's copy arrives (not
         // new any more), and the hub records an entry, pushed to B as news.
-        LivePeer.exchange(&b, &hubForB, heldForHub, hubForB.carryOut(hubForB.session.offer(hubForA.learned, now: .seconds(2))))
-        let entry = hubStore.with { $0.write(.append(Entry(id: "h-next", kind: "delivery", fields: [])), wallMillis: 60_000) }
-        LivePeer.exchange(&b, &hubForB, [], hubForB.carryOut(hubForB.session.offer([entry], now: .seconds(3))))
+        LivePeer.exchange(&b, &hubForB, heldForHub, hubForB.newsArrived(now: .seconds(2)))
+        hubStore.write(.append(Entry(id: "h-next", kind: "delivery", fields: [])), wallMillis: 60_000)
+        LivePeer.exchange(&b, &hubForB, [], hubForB.newsArrived(now: .seconds(3)))
 
         let farm = b.store.replica
         #expect(farm.summary == hubStore.replica.summary,
@@ -149,9 +148,6 @@ struct LiveSessionRegressionTests {
     }
 }
 
-/// One end of an in-memory live session, carried out at once (persist included), as the
-/// real driver does; enough for regression tests that need exact control of the order.
-/// Several peers may share one store (a hub's sessions).
 extension LiveSessionRegressionTests {
     /// Found by the K 2–12 soak, `seed=350326 K=11 hubs=2`: after the heal, a hub sent a
     /// farm 21 events, then 55 more, that the farm itself had sent the hub earlier in the
@@ -171,20 +167,20 @@ extension LiveSessionRegressionTests {
         oneBatchInFlight.window = 1
         var farm = LivePeer(role: .dialer, replica: Replica(node: NodeID.derived(from: "farm")), nonce: 1)
         var hub = LivePeer(role: .listener, replica: Replica(node: NodeID.derived(from: "hub")), nonce: 2, settings: oneBatchInFlight)
-        LivePeer.exchange(&farm, &hub, farm.carryOut(farm.session.start(now: .zero)), hub.carryOut(hub.session.start(now: .zero)))
+        LivePeer.exchange(&farm, &hub, farm.start(now: .zero), hub.start(now: .zero))
         #expect(farm.session.isLiveWithPeer && hub.session.isLiveWithPeer)
 
         // The hub pushes the earlier events (one batch fills its window), then learns the news.
-        hub.store.with { _ = $0.receive(contentsOf: earlier) }
-        let earlierBatch = hub.carryOut(hub.session.offer(earlier, now: .seconds(1)))
-        hub.store.with { _ = $0.receive(contentsOf: news) }
-        let waiting = hub.carryOut(hub.session.offer(news, now: .seconds(1)))
+        hub.store.learn(earlier)
+        let earlierBatch = hub.newsArrived(now: .seconds(1))
+        hub.store.learn(news)
+        let waiting = hub.newsArrived(now: .seconds(1))
         #expect(waiting.isEmpty, "the news should wait behind the full window")
         // The farm learns all of them from elsewhere and pushes them to the hub before the
         // hub's batch arrives (the earlier ones race the hub's: neither side can know).
-        farm.store.with { _ = $0.receive(contentsOf: earlier + news) }
-        let farmPush = farm.carryOut(farm.session.offer(earlier + news, now: .seconds(2)))
-        let hubAck = hub.carryOut(hub.session.receive(farmPush, now: .seconds(2)))
+        farm.store.learn(earlier + news)
+        let farmPush = farm.newsArrived(now: .seconds(2))
+        let hubAck = hub.receive(farmPush, now: .seconds(2))
         // The hub's batch arrives; the farm's acknowledgement opens the hub's window.
         LivePeer.exchange(&farm, &hub, [], earlierBatch + hubAck)
         let sent = hub.session.statistics.eventsSent
@@ -213,12 +209,12 @@ extension LiveSessionRegressionTests {
         hubReplica.receive(contentsOf: [x1, x2, x3] + ys)
         var farm = LivePeer(role: .dialer, replica: Replica(node: NodeID.derived(from: "farm")), nonce: 1)
         var hub = LivePeer(role: .listener, replica: hubReplica, nonce: 2)
-        let farmHello = farm.carryOut(farm.session.start(now: .zero))
-        let hubHello = hub.carryOut(hub.session.start(now: .zero))
+        let farmHello = farm.start(now: .zero)
+        let hubHello = hub.start(now: .zero)
         // While the HELLOs travel, the farm learns everything, and the fork, from elsewhere.
-        farm.store.with { $0.receive(contentsOf: [x1, x2, x3, x3b] + ys) }
+        farm.store.learn([x1, x2, x3, x3b] + ys)
         #expect(farm.store.replica.forks.count == 1)
-        #expect(farm.carryOut([]).isEmpty, "nothing to send before the handshake")
+        #expect(farm.tick(now: .zero).isEmpty, "nothing to send before the handshake")
         #expect(farm.forksSummarized == 1, "the session should take the change for its first summary")
         LivePeer.exchange(&farm, &hub, farmHello, hubHello)
         let resent = hub.session.statistics.eventsSent
@@ -227,78 +223,57 @@ extension LiveSessionRegressionTests {
     }
 }
 
+/// One end of an in-memory live session: the node's driver (`PeerDriver`) over an
+/// in-memory node (`ReplicaPeerStore`, continuing under a new id when it finds its own
+/// history forked, as a node does), everything carried out at once (persist included);
+/// enough for regression tests that need exact control of the order. Several peers may
+/// share one store (a hub's sessions); what one learns is news for the others.
 private struct LivePeer {
-    var session: Session
-    let store: SimReplicaBox
-    /// Events this end's persists made new, in order: what `SharedStore` feeds the node's
-    /// other live sessions as news.
-    var learned: [Event] = []
-    /// The store's forks when this session last summarized (`SessionRunner`'s
-    /// `forksSummarized`).
-    var forksSummarized: Int
+    private(set) var driver: PeerDriver
+    let store: ReplicaPeerStore
 
     init(role: SessionRole, replica: Replica, nonce: UInt8, settings: SessionSettings = SessionSettings()) {
-        self.init(role: role, store: SimReplicaBox(replica), nonce: nonce, settings: settings)
+        self.init(role: role, store: LivePeer.store(replica, label: "\(role)"), nonce: nonce, settings: settings)
     }
 
-    init(role: SessionRole, store: SimReplicaBox, nonce: UInt8, settings: SessionSettings = SessionSettings()) {
+    init(role: SessionRole, store: ReplicaPeerStore, nonce: UInt8, settings: SessionSettings = SessionSettings()) {
         self.store = store
-        let replica = store.replica
-        forksSummarized = replica.forks.count
-        let local = SummaryMessage(live: true, node: replica.node, ledger: "sim", label: "\(role)", summary: replica.compactSummary)
-        session = Session(role: role, secret: Array("a ledger secret of 32 bytes.....".utf8),
-                          nonce: [UInt8](repeating: nonce, count: 32), local: local, settings: settings,
-                          context: store.contextProvider)
+        driver = PeerDriver(role: role, secret: Array("a ledger secret of 32 bytes.....".utf8),
+                            nonce: [UInt8](repeating: nonce, count: 32), live: true, settings: settings, store: store)
     }
 
-    /// Carries out directives; returns the bytes for the peer. A persist is
-    /// `NodeStore.receive`: new events are applied, and a node that finds its own history
-    /// forked continues under a new id (its link event is news, as in `SharedStore`). As
-    /// `SessionRunner` does, a fork the store holds that this session has not told its
-    /// peer about (brought by another session) is told with `Session.historyChanged`.
-    mutating func carryOut(_ directives: [SessionDirective]) -> [UInt8] {
-        var out: [UInt8] = []
-        var queue = directives[...]
-        while true {
-            if queue.isEmpty, let summary = forkedSummary() {
-                let (accepted, more) = session.historyChanged(summary, now: .zero)
-                if accepted { forksSummarized = store.replica.forks.count }
-                queue += more
-            }
-            guard let directive = queue.popFirst() else { break }
-            switch directive {
-            case let .send(bytes):
-                out += bytes
-            case let .persist(batch, events):
-                let (fresh, link) = store.with { replica -> ([Event], [Event]) in
-                    let fresh = events.filter { !replica.history.contains($0.id) }
-                    replica.receive(contentsOf: fresh)
-                    guard replica.hasForkedItself else { return (fresh, []) }
-                    let node = NodeID.derived(from: "continued \(replica.node)")
-                    replica = replica.continuing(as: node, wallMillis: 50_000)
-                    return (fresh, replica.history.events(of: node))
-                }
-                learned += fresh + link
-                let changed = forkedSummary()
-                if changed != nil { forksSummarized = store.replica.forks.count }
-                queue += session.persisted(batch: batch, newEvents: UInt64(fresh.count), changedSummary: changed, now: .zero)
-            case let .offerEventsMissing(summary):
-                queue += session.offer(plan: store.with { $0.missingPlan(from: $0.expand(summary)) }, now: .zero)
-            case let .refuse(batch, reason):
-                queue += session.refuse(batch: batch, reason: reason, now: .zero)
-            case .peerIdentified, .acknowledged, .refused, .caughtUp, .close:
-                break
-            }
-        }
-        return out
+    static func store(_ replica: Replica, label: String) -> ReplicaPeerStore {
+        ReplicaPeerStore(replica, ledger: "sim", label: label, continuesWhenForked: true)
     }
 
-    /// This node's summary when it holds forks this session has not told its peer about.
-    func forkedSummary() -> SummaryMessage? {
-        store.with { replica in
-            replica.forks.count > forksSummarized
-                ? SummaryMessage(live: true, node: replica.node, ledger: "sim", label: "", summary: replica.compactSummary) : nil
-        }
+    var session: Session { driver.session }
+    /// The store's forks when this session last summarized.
+    var forksSummarized: Int { driver.forksSummarized }
+
+    /// Each returns the bytes for the peer.
+    mutating func start(now: Duration) -> [UInt8] {
+        var out = OutgoingBytes()
+        driver.start(store: store, transport: &out, now: now)
+        return out.bytes
+    }
+
+    mutating func receive(_ bytes: [UInt8], now: Duration) -> [UInt8] {
+        var out = OutgoingBytes()
+        driver.received(bytes, store: store, transport: &out, now: now)
+        return out.bytes
+    }
+
+    /// The store woke the session: what it learned since goes to the peer.
+    mutating func newsArrived(now: Duration) -> [UInt8] {
+        var out = OutgoingBytes()
+        driver.newsArrived(store: store, transport: &out, now: now)
+        return out.bytes
+    }
+
+    mutating func tick(now: Duration) -> [UInt8] {
+        var out = OutgoingBytes()
+        driver.tick(store: store, transport: &out, now: now)
+        return out.bytes
     }
 
     /// Delivers bytes both ways until neither side has anything more to say. From the
@@ -317,8 +292,8 @@ private struct LivePeer {
                 if !held.isEmpty || FrameType(rawValue: frame[4]).map(hold) == true { held += frame } else { forB += frame }
             }
             let forA = toA
-            toA = forB.isEmpty ? [] : b.carryOut(b.session.receive(forB, now: .seconds(1)))
-            toB = forA.isEmpty ? [] : a.carryOut(a.session.receive(forA, now: .seconds(1)))
+            toA = forB.isEmpty ? [] : b.receive(forB, now: .seconds(1))
+            toB = forA.isEmpty ? [] : a.receive(forA, now: .seconds(1))
         }
         return held
     }

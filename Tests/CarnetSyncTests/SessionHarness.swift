@@ -1,84 +1,68 @@
 import CarnetCore
+import CarnetReplicaNode
 import CarnetSync
+import CarnetTestKit
 import CarnetWire
 
-/// One side of an in-memory session: the real session state machine driving a real
-/// replica, as `carnet`'s driver does over TCP and a store.
-/// The replica a side's session looks contexts up in, as the store does for a real driver.
-final class ReplicaBox: @unchecked Sendable {
-    // `@unchecked Sendable`: each test drives its sides from one thread.
-    var replica: Replica
-    init(_ replica: Replica) { self.replica = replica }
-}
-
+/// One side of an in-memory session: the real driver (`PeerDriver`) running the real
+/// session state machine over an in-memory node (`ReplicaPeerStore`), as `carnet` runs
+/// them over TCP and its store. Each call returns the bytes to deliver to the peer.
 struct Side {
-    var session: Session
-    let box: ReplicaBox
-    var replica: Replica {
-        get { box.replica }
-        nonmutating set { box.replica = newValue }
-    }
-    var end: SessionEnd?
-    var persistedBatches = 0
-    /// Batches from these nodes are refused (to test refusal); empty normally.
-    var refuseNodes: Set<NodeID> = []
-    var identifiedPeer: SummaryMessage?
-    var acknowledged: [UInt64] = []
-    var refused: [UInt64] = []
-    var caughtUp = false
-    var ledger = "consortium"
+    private(set) var driver: PeerDriver
+    let store: ReplicaPeerStore
 
     init(role: SessionRole, replica: Replica, secret: [UInt8], nonceSeed: UInt8, live: Bool = false,
          settings: SessionSettings = SessionSettings(), ledger: String = "consortium", retired: [RetiredSecret] = []) {
-        let box = ReplicaBox(replica)
-        self.box = box
-        self.ledger = ledger
-        let local = SummaryMessage(live: live, node: replica.node, ledger: ledger, label: "\(role)", summary: replica.compactSummary)
-        session = Session(role: role, secret: secret, nonce: [UInt8](repeating: nonceSeed, count: 32), local: local,
-                          settings: settings, retired: retired) { node, endSeq, count in
-            box.replica.history.chainEvents(of: node, endingAt: endSeq, count: count)
-        }
+        store = ReplicaPeerStore(replica, ledger: ledger, label: "\(role)")
+        driver = PeerDriver(role: role, secret: secret, nonce: [UInt8](repeating: nonceSeed, count: 32), live: live,
+                            settings: settings, retired: retired, store: store)
     }
 
-    var localSummary: SummaryMessage {
-        SummaryMessage(live: false, node: replica.node, ledger: ledger, label: "side", summary: replica.compactSummary)
+    var session: Session { driver.session }
+    var replica: Replica { store.replica }
+    var end: SessionEnd? { driver.report.end }
+    /// Batches this side stored for its peer.
+    var persistedBatches: Int { store.persistedBatches }
+    /// Batches from these nodes are refused (to test refusal); empty normally.
+    var refuseNodes: Set<NodeID> {
+        get { store.refusedNodes }
+        nonmutating set { store.refusedNodes = newValue }
+    }
+    var identifiedPeer: SummaryMessage? { driver.report.peer }
+    /// This side's batches the peer refused.
+    var refused: [UInt64] { driver.report.refusedBatches.map(\.batch) }
+    var caughtUp: Bool { driver.report.caughtUpAt != nil }
+
+    mutating func start(now: Duration) -> [UInt8] {
+        var out = OutgoingBytes()
+        driver.start(store: store, transport: &out, now: now)
+        return out.bytes
     }
 
-    /// Carries out directives; returns the bytes to deliver to the peer.
-    mutating func carryOut(_ directives: [SessionDirective], now: Duration) -> [UInt8] {
-        var outgoing: [UInt8] = []
-        var queue = directives[...]
-        while let directive = queue.popFirst() {
-            switch directive {
-            case let .send(bytes):
-                outgoing += bytes
-            case let .persist(batch, events):
-                if events.contains(where: { refuseNodes.contains($0.dot.node) }) {
-                    queue += session.refuse(batch: batch, reason: "refused by test", now: now)
-                    continue
-                }
-                let forksBefore = replica.forks.count
-                let summary = replica.receive(contentsOf: events)
-                persistedBatches += 1
-                let changed = replica.forks.count > forksBefore ? localSummary : nil
-                queue += session.persisted(batch: batch, newEvents: UInt64(summary.accepted), changedSummary: changed, now: now)
-            case let .offerEventsMissing(summary):
-                queue += session.offer(plan: replica.missingPlan(from: replica.expand(summary)), now: now)
-            case let .peerIdentified(peer):
-                identifiedPeer = peer
-            case let .acknowledged(batch, _):
-                acknowledged.append(batch)
-            case let .refused(batch, _):
-                refused.append(batch)
-            case let .refuse(batch, reason):
-                queue += session.refuse(batch: batch, reason: reason, now: now)
-            case .caughtUp:
-                caughtUp = true
-            case let .close(end):
-                self.end = end
-            }
-        }
-        return outgoing
+    mutating func receive(_ bytes: [UInt8], now: Duration) -> [UInt8] {
+        var out = OutgoingBytes()
+        driver.received(bytes, store: store, transport: &out, now: now)
+        return out.bytes
+    }
+
+    mutating func peerClosed(now: Duration) -> [UInt8] {
+        var out = OutgoingBytes()
+        driver.peerClosed(store: store, transport: &out, now: now)
+        return out.bytes
+    }
+
+    mutating func tick(now: Duration) -> [UInt8] {
+        var out = OutgoingBytes()
+        driver.tick(store: store, transport: &out, now: now)
+        return out.bytes
+    }
+
+    /// The node writes an entry; the driver pushes it to a live peer.
+    mutating func write(_ operation: Operation, wallMillis: UInt64, now: Duration) -> (event: Event, bytes: [UInt8]) {
+        let event = store.write(operation, wallMillis: wallMillis)
+        var out = OutgoingBytes()
+        driver.newsArrived(store: store, transport: &out, now: now)
+        return (event, out.bytes)
     }
 }
 
@@ -102,8 +86,8 @@ struct SessionPair {
     }
 
     mutating func start() {
-        toListener += dialer.carryOut(dialer.session.start(now: now), now: now)
-        toDialer += listener.carryOut(listener.session.start(now: now), now: now)
+        toListener += dialer.start(now: now)
+        toDialer += listener.start(now: now)
     }
 
     /// Returns the number of steps taken; stops when both ends closed or nothing moves.
@@ -129,12 +113,12 @@ struct SessionPair {
                 let chunk = Array(toListener.prefix(count))
                 toListener.removeFirst(count)
                 deliveredToListener += count
-                toDialer += listener.carryOut(listener.session.receive(chunk, now: now), now: now)
+                toDialer += listener.receive(chunk, now: now)
             } else {
                 let count = min(toDialer.count, Int.random(in: 1...4_096, using: &rng))
                 let chunk = Array(toDialer.prefix(count))
                 toDialer.removeFirst(count)
-                toListener += dialer.carryOut(dialer.session.receive(chunk, now: now), now: now)
+                toListener += dialer.receive(chunk, now: now)
             }
         }
         return steps
@@ -144,8 +128,8 @@ struct SessionPair {
     mutating func disconnect() {
         toListener = []
         toDialer = []
-        _ = dialer.carryOut(dialer.session.peerClosed(now: now), now: now)
-        _ = listener.carryOut(listener.session.peerClosed(now: now), now: now)
+        _ = dialer.peerClosed(now: now)
+        _ = listener.peerClosed(now: now)
     }
 }
 

@@ -44,13 +44,13 @@ struct SessionAuthenticationTests {
             if !pair.toListener.isEmpty, !pair.listener.session.isClosed {
                 let bytes = pair.toListener
                 pair.toListener = []
-                let out = pair.listener.carryOut(pair.listener.session.receive(bytes, now: .zero), now: .zero)
+                let out = pair.listener.receive(bytes, now: .zero)
                 listenerSent += out
                 pair.toDialer += out
             } else if !pair.toDialer.isEmpty, !pair.dialer.session.isClosed {
                 let bytes = pair.toDialer
                 pair.toDialer = []
-                pair.toListener += pair.dialer.carryOut(pair.dialer.session.receive(bytes, now: .zero), now: .zero)
+                pair.toListener += pair.dialer.receive(bytes, now: .zero)
             } else {
                 break
             }
@@ -121,14 +121,14 @@ struct SessionAuthenticationTests {
         var recorded = honest.toListener
         let toDialer = honest.toDialer
         honest.toListener = []
-        let listenerReply = honest.listener.carryOut(honest.listener.session.receive(recorded, now: .zero), now: .zero)
-        recorded += honest.dialer.carryOut(honest.dialer.session.receive(toDialer + listenerReply, now: .zero), now: .zero)
+        let listenerReply = honest.listener.receive(recorded, now: .zero)
+        recorded += honest.dialer.receive(toDialer + listenerReply, now: .zero)
         #expect(honest.dialer.session.isAuthenticated)
 
         let (_, fresh) = sides(listenerNonce: 9)
         var victim = fresh
-        _ = victim.carryOut(victim.session.start(now: .zero), now: .zero)
-        _ = victim.carryOut(victim.session.receive(recorded, now: .zero), now: .zero)
+        _ = victim.start(now: .zero)
+        _ = victim.receive(recorded, now: .zero)
         #expect(failure(victim.end) == .authenticationFailed, "\(String(describing: victim.end))")
         #expect(victim.persistedBatches == 0 && victim.identifiedPeer == nil)
     }
@@ -136,11 +136,11 @@ struct SessionAuthenticationTests {
     @Test func aReflectedProofFails() {
         // An attacker dials a listener and sends the listener's own HELLO nonce and proof back.
         var listener = sides().1
-        let hello = listener.carryOut(listener.session.start(now: .zero), now: .zero)
+        let hello = listener.start(now: .zero)
         let attackerHello = Frame(type: .hello, payload: SessionMessage.hello(HelloMessage(role: .dialer, nonce: [UInt8](repeating: 7, count: 32))).body).encoded
-        let proof = listener.carryOut(listener.session.receive(attackerHello, now: .zero), now: .zero)
+        let proof = listener.receive(attackerHello, now: .zero)
         #expect(!hello.isEmpty && !proof.isEmpty)
-        _ = listener.carryOut(listener.session.receive(proof, now: .zero), now: .zero)
+        _ = listener.receive(proof, now: .zero)
         #expect(failure(listener.end) == .authenticationFailed)
     }
 
@@ -153,16 +153,16 @@ struct SessionAuthenticationTests {
             pair.start()
             // Let the handshake finish (two deliveries each way), then flip one bit in the
             // next bytes the dialer sends.
-            pair.toDialer += pair.listener.carryOut(pair.listener.session.receive(pair.toListener, now: .zero), now: .zero)
+            pair.toDialer += pair.listener.receive(pair.toListener, now: .zero)
             pair.toListener = []
-            let flight = pair.dialer.carryOut(pair.dialer.session.receive(pair.toDialer, now: .zero), now: .zero)
+            let flight = pair.dialer.receive(pair.toDialer, now: .zero)
             pair.toDialer = []
             #expect(pair.dialer.session.isAuthenticated)
             let proofLength = 4 + 1 + 32
             var altered = flight
             let bit = proofLength * 8 + Int.random(in: 0..<((altered.count - proofLength) * 8), using: &rng)
             altered[bit / 8] ^= UInt8(1 << (bit % 8))
-            _ = pair.listener.carryOut(pair.listener.session.receive(altered, now: .zero), now: .zero)
+            _ = pair.listener.receive(altered, now: .zero)
             let code = failure(pair.listener.end)
             #expect(code == .badMAC || code == .frameTooLarge || code == .malformed,
                     "seed \(seed) round \(round): \(String(describing: pair.listener.end))")
@@ -174,8 +174,8 @@ struct SessionAuthenticationTests {
 struct SessionStreamErrorTests {
     private func listenerAnswer(to bytes: [UInt8]) -> (SessionEnd?, [FrameType]) {
         var listener = sides().1
-        _ = listener.carryOut(listener.session.start(now: .zero), now: .zero)
-        let answer = listener.carryOut(listener.session.receive(bytes, now: .zero), now: .zero)
+        _ = listener.start(now: .zero)
+        let answer = listener.receive(bytes, now: .zero)
         return (listener.end, frameTypes(answer))
     }
 
@@ -199,32 +199,32 @@ struct SessionStreamErrorTests {
         pair.start()
         pair.run()  // completes; now start another listener and send HELLO + a 2 GiB frame header
         var fresh = sides(listenerNonce: 5).1
-        _ = fresh.carryOut(fresh.session.start(now: .zero), now: .zero)
+        _ = fresh.start(now: .zero)
         let hello = Frame(type: .hello, payload: SessionMessage.hello(HelloMessage(role: .dialer, nonce: [UInt8](repeating: 4, count: 32))).body).encoded
-        _ = fresh.carryOut(fresh.session.receive(hello + [0x80, 0, 0, 0, 0x02], now: .zero), now: .zero)
+        _ = fresh.receive(hello + [0x80, 0, 0, 0, 0x02], now: .zero)
         #expect(failure(fresh.end) == .frameTooLarge)
     }
 
     @Test func aSilentPeerTimesOutDuringTheHandshake() {
         var listener = sides().1
-        _ = listener.carryOut(listener.session.start(now: .zero), now: .zero)
-        _ = listener.carryOut(listener.session.tick(now: .seconds(5)), now: .seconds(5))
+        _ = listener.start(now: .zero)
+        _ = listener.tick(now: .seconds(5))
         #expect(listener.end == nil)
-        _ = listener.carryOut(listener.session.tick(now: .seconds(16)), now: .seconds(16))
+        _ = listener.tick(now: .seconds(16))
         #expect(failure(listener.end) == .timeout)
     }
 
     @Test func twoDialersOrAnEchoedNonceAreRefused() {
         var a = sides().0
-        let helloA = a.carryOut(a.session.start(now: .zero), now: .zero)
+        let helloA = a.start(now: .zero)
         var b = sides(dialerNonce: 8).0
-        _ = b.carryOut(b.session.start(now: .zero), now: .zero)
-        _ = b.carryOut(b.session.receive(helloA, now: .zero), now: .zero)
+        _ = b.start(now: .zero)
+        _ = b.receive(helloA, now: .zero)
         #expect(failure(b.end) == .unexpectedMessage)
         var listener = sides().1
-        _ = listener.carryOut(listener.session.start(now: .zero), now: .zero)
+        _ = listener.start(now: .zero)
         let echo = Frame(type: .hello, payload: SessionMessage.hello(HelloMessage(role: .dialer, nonce: [UInt8](repeating: 2, count: 32))).body).encoded
-        _ = listener.carryOut(listener.session.receive(echo, now: .zero), now: .zero)
+        _ = listener.receive(echo, now: .zero)
         #expect(failure(listener.end) == .unexpectedMessage)
     }
 

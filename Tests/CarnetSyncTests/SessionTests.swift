@@ -100,7 +100,7 @@ struct SessionSyncTests {
                 pair.1.history.nodeIDs.filter { pair.1.history.chainLength(of: $0) > pair.0.history.chainLength(of: $0) }.count >= 2
             }.map { ($0.0, $0.1) }!
         let refusedNode = b.history.nodeIDs.first { b.history.chainLength(of: $0) > a.history.chainLength(of: $0) }!
-        var listener = Side(role: .listener, replica: a, secret: testSecret, nonceSeed: 2)
+        let listener = Side(role: .listener, replica: a, secret: testSecret, nonceSeed: 2)
         listener.refuseNodes = [refusedNode]
         var settings = SessionSettings()
         settings.batchEvents = 3
@@ -125,25 +125,25 @@ struct SessionSyncTests {
         var dialer = Side(role: .dialer, replica: b, secret: testSecret, nonceSeed: 1)
         var listener = Side(role: .listener, replica: a, secret: testSecret, nonceSeed: 2)
         // Flights, each delivered whole: the dialer's first, the listener's answer, and so on.
-        var flight = dialer.carryOut(dialer.session.start(now: .zero), now: .zero)
-        let listenerHello = listener.carryOut(listener.session.start(now: .zero), now: .zero)
+        var flight = dialer.start(now: .zero)
+        let listenerHello = listener.start(now: .zero)
         var dialerFlights = 1
-        var toDialer = listener.carryOut(listener.session.receive(flight, now: .zero), now: .zero)
+        var toDialer = listener.receive(flight, now: .zero)
         // Round trip 1 brings the listener's proof and encrypted summary.
         #expect(frameTypes(toDialer, afterHello: true) == [.proof, .summary])
         toDialer = listenerHello + toDialer
         while !toDialer.isEmpty, dialer.end == nil {
-            flight = dialer.carryOut(dialer.session.receive(toDialer, now: .zero), now: .zero)
+            flight = dialer.receive(toDialer, now: .zero)
             if dialer.end != nil { break }
             dialerFlights += 1
-            toDialer = listener.carryOut(listener.session.receive(flight, now: .zero), now: .zero)
+            toDialer = listener.receive(flight, now: .zero)
         }
         #expect(dialer.end?.isSuccess == true, "\(String(describing: dialer.end))")
         // The dialer waited for the peer twice: HELLO → proof + summary, then its events
         // → acknowledgements + the listener's events.
         #expect(dialerFlights == 2, "\(dialerFlights) round trips")
         #expect(dialer.session.statistics.waits == 2)
-        _ = listener.carryOut(listener.session.receive(flight, now: .zero), now: .zero)
+        _ = listener.receive(flight, now: .zero)
         #expect(listener.end?.isSuccess == true && dialer.replica.summary == listener.replica.summary)
     }
 
@@ -214,16 +214,18 @@ struct SessionLiveTests {
         #expect(pair.dialer.end == nil && pair.listener.end == nil, "live sessions stay open: \(String(describing: pair.dialer.end)) \(String(describing: pair.listener.end))")
         #expect(pair.dialer.caughtUp && pair.listener.caughtUp)
         // The listener writes; its driver pushes the event.
-        let event = pair.listener.replica.write(.append(Entry(id: "live-1", kind: "harvest", fields: [])), wallMillis: 1_790_000_000_000)
-        pair.toDialer += pair.listener.carryOut(pair.listener.session.offer([event], now: pair.now), now: pair.now)
+        let (event, push) = pair.listener.write(.append(Entry(id: "live-1", kind: "harvest", fields: [])), wallMillis: 1_790_000_000_000,
+                                                now: pair.now)
+        #expect(!push.isEmpty)
+        pair.toDialer += push
         pair.run()
         #expect(pair.dialer.replica.history.contains(event.id))
         // Idle: pings keep it alive; a silent peer is dropped.
         let later = pair.now + .seconds(20)
-        let ping = pair.dialer.carryOut(pair.dialer.session.tick(now: later), now: later)
+        let ping = pair.dialer.tick(now: later)
         #expect(!ping.isEmpty)
         let tooLate = later + .seconds(60)
-        _ = pair.dialer.carryOut(pair.dialer.session.tick(now: tooLate), now: tooLate)
+        _ = pair.dialer.tick(now: tooLate)
         if case .failed(.timeout, _)? = pair.dialer.end?.outcome {} else {
             Issue.record("expected an idle timeout, got \(String(describing: pair.dialer.end))")
         }
@@ -239,10 +241,10 @@ struct SessionLiveTests {
         pair.run()
         var pushed: [Event] = []
         for round in 0..<300 {
-            let event = pair.listener.replica.write(.append(Entry(id: "live-\(round)", kind: "harvest", fields: [])),
-                                                    wallMillis: 1_790_000_000_000 + UInt64(round))
+            let (event, push) = pair.listener.write(.append(Entry(id: "live-\(round)", kind: "harvest", fields: [])),
+                                                    wallMillis: 1_790_000_000_000 + UInt64(round), now: pair.now)
             pushed.append(event)
-            pair.toDialer += pair.listener.carryOut(pair.listener.session.offer([event], now: pair.now), now: pair.now)
+            pair.toDialer += push
             pair.run()
         }
         #expect(pushed.allSatisfy { pair.dialer.replica.history.contains($0.id) })

@@ -23,19 +23,19 @@ struct SessionVectorTests {
         var dialer = Side(role: .dialer, replica: farm, secret: secret, nonceSeed: 0xD1)
         var listener = Side(role: .listener, replica: hub, secret: secret, nonceSeed: 0x15)
         var writes: [(SessionRole, [UInt8])] = []
-        var toListener = dialer.carryOut(dialer.session.start(now: .zero), now: .zero)
+        var toListener = dialer.start(now: .zero)
         writes.append((.dialer, toListener))
-        var toDialer = listener.carryOut(listener.session.start(now: .zero), now: .zero)
+        var toDialer = listener.start(now: .zero)
         writes.append((.listener, toDialer))
         for _ in 0..<10 where !(toListener.isEmpty && toDialer.isEmpty) {
             if !toListener.isEmpty {
-                let out = listener.carryOut(listener.session.receive(toListener, now: .zero), now: .zero)
+                let out = listener.receive(toListener, now: .zero)
                 toListener = []
                 if !out.isEmpty { writes.append((.listener, out)) }
                 toDialer += out
             }
             if !toDialer.isEmpty {
-                let out = dialer.carryOut(dialer.session.receive(toDialer, now: .zero), now: .zero)
+                let out = dialer.receive(toDialer, now: .zero)
                 toDialer = []
                 if !out.isEmpty { writes.append((.dialer, out)) }
                 toListener += out

@@ -24,10 +24,14 @@ let package = Package(
     ],
     targets: [
         .target(
+            name: "CarnetReplicaNode",
+            dependencies: ["CarnetCore", "CarnetWire", "CarnetSync"].map { .product(name: $0, package: "Carnet") }
+        ),
+        .target(
             name: "CarnetFuzzTargets",
             dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetStore", "CarnetSystem"].map {
                 .product(name: $0, package: "Carnet")
-            }
+            } + ["CarnetReplicaNode"]
         ),
     ] + targets.map { target in
         .executableTarget(name: "fuzz-\(target)", dependencies: ["CarnetFuzzTargets"])

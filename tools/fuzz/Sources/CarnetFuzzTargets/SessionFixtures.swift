@@ -24,10 +24,6 @@ enum SessionFixtures {
         role == .dialer ? farm : hub
     }
 
-    static func local(of role: SessionRole, live: Bool) -> SummaryMessage {
-        SummaryMessage(live: live, node: replica(of: role).node, ledger: ledger, label: "\(role)", summary: summary(of: role))
-    }
-
     /// The compact summary of the side playing `role`, computed once: every input starts a
     /// session with one.
     static func summary(of role: SessionRole) -> CompactSummary {
@@ -61,9 +57,4 @@ enum SessionFixtures {
         replica.receive(contentsOf: other.allEvents)
         return replica
     }()
-
-    /// Looks contexts up in a fixed replica: what the side held when the session began.
-    static func contextProvider(_ replica: Replica) -> Session.ContextProvider {
-        { node, endSeq, count in replica.history.chainEvents(of: node, endingAt: endSeq, count: count) }
-    }
 }

@@ -13,7 +13,8 @@ import CarnetWire
 struct SessionOutputCheck {
     static let name = "session"
     let role: SessionRole
-    /// What the session held when it began: where its primed batches find their context.
+    /// What the node held when the session ended: where its primed batches found their
+    /// context (a node only ever adds events, so a context read during the session is there).
     let snapshot: Replica
 
     func check(output: [UInt8], input: [UInt8]) throws(FuzzViolation) {

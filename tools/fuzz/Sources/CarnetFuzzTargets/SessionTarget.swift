@@ -63,7 +63,7 @@ public enum SessionTarget {
         if selector & 32 != 0 { try driver.tick(advancing: 60) }
         try require(driver.session.statistics.bytesSent == driver.output.count, name,
                     "the session counted \(driver.session.statistics.bytesSent) bytes sent but sent \(driver.output.count)")
-        try SessionOutputCheck(role: role, snapshot: SessionFixtures.replica(of: role))
+        try SessionOutputCheck(role: role, snapshot: driver.replica)
             .check(output: driver.output, input: delivered)
     }
 

@@ -1,0 +1,198 @@
+import CarnetCore
+import CarnetWire
+
+/// The one interpreter of a `Session`'s directives, and the policy around it: what a node
+/// does for one peer. A shell (the TCP server and client, the simulation, the fuzz target,
+/// test harnesses) owns the connection and the clock, and calls the driver for everything
+/// else, passing the node's store and the connection's transport into each call.
+///
+/// Pure and synchronous: a batch is persisted within the call that received it (a shell
+/// that models disk latency delays what the call wrote instead). The policy, in one place:
+/// a persisted batch is acknowledged with how many events were new, and with this node's
+/// summary when it now holds a fork the peer has not heard of; a peer's summary is
+/// answered with the store's plan of what it lacks; news reach the peer only once both
+/// sides keep the session live; a fork learned elsewhere (another session, another
+/// process) is told to the peer as soon as the session can take it (SPEC 8.3 rule 6).
+public struct PeerDriver: Sendable {
+    public let live: Bool
+    /// This session's place in the store's news feed.
+    public let feed: Int
+    public private(set) var session: Session
+    public private(set) var report = PeerDriverReport()
+    /// The forks this node held when the session last told its peer its summary (or kept
+    /// a change for its first one).
+    public private(set) var forksSummarized: Int
+    /// Set by `newsArrived`, and at the start: the feed may hold events from before the
+    /// session went live, which must go out once it is (no later wake may come for them).
+    private var newsWaiting = true
+    private let loan: PeerStoreLoan
+    /// The session gave its `close` (checked by `checkContract`).
+    private var closeGiven = false
+
+    /// Registers the session in `store`'s news feed (`wake` is called from any thread
+    /// when there is news: the shell then calls `newsArrived`) and makes the session,
+    /// which tells the peer what the store holds now.
+    public init<Store: PeerStore>(role: SessionRole, secret: [UInt8], nonce: [UInt8], live: Bool,
+                                  settings: SessionSettings = SessionSettings(), retired: [RetiredSecret] = [],
+                                  store: Store, wake: @escaping @Sendable () -> Void = {}) {
+        let registration = store.register(live: live, wake: wake)
+        let loan = PeerStoreLoan()
+        self.live = live
+        self.loan = loan
+        feed = registration.session
+        forksSummarized = registration.forks
+        session = Session(role: role, secret: secret, nonce: nonce, local: registration.summary, settings: settings,
+                          retired: retired) { node, endSeq, count in
+            loan.chainEvents(of: node, endingAt: endSeq, count: count)
+        }
+    }
+
+    /// True once the session closed or the transport failed: the shell stops calling in
+    /// and closes the connection.
+    public var isFinished: Bool { session.isClosed || report.sendFailure != nil }
+
+    // MARK: - Inputs
+
+    /// Opens the session (this side's HELLO).
+    public mutating func start<Store: PeerStore, Transport: PeerTransport>(store: Store, transport: inout Transport, now: Duration) {
+        run(store, &transport, now) { $0.start(now: now) }
+    }
+
+    /// Bytes from the peer, in any chunking.
+    public mutating func received<Store: PeerStore, Transport: PeerTransport>(_ bytes: [UInt8], store: Store,
+                                                                              transport: inout Transport, now: Duration) {
+        run(store, &transport, now) { $0.receive(bytes, now: now) }
+    }
+
+    /// The peer closed its side of the connection (EOF).
+    public mutating func peerClosed<Store: PeerStore, Transport: PeerTransport>(store: Store, transport: inout Transport, now: Duration) {
+        run(store, &transport, now) { $0.peerClosed(now: now) }
+    }
+
+    /// The store woke the session: there is news (offered once the session is live).
+    public mutating func newsArrived<Store: PeerStore, Transport: PeerTransport>(store: Store, transport: inout Transport, now: Duration) {
+        newsWaiting = true
+        run(store, &transport, now) { _ in [] }
+    }
+
+    /// Time passes (call it often: the node's loop does every 250 ms): what the store
+    /// learned meanwhile goes to the peer, then the session's timeouts and pings.
+    public mutating func tick<Store: PeerStore, Transport: PeerTransport>(store: Store, transport: inout Transport, now: Duration) {
+        guard !isFinished else { return }
+        loan.lend(store)
+        defer { loan.end() }
+        poll(store, &transport, now)
+        if !isFinished { carryOut(session.tick(now: now), store, &transport, now) }
+    }
+
+    /// Closes from this side (shutdown, too many sessions), telling the peer why.
+    public mutating func close<Store: PeerStore, Transport: PeerTransport>(_ code: SessionErrorCode, _ message: String, store: Store,
+                                                                           transport: inout Transport, now: Duration) {
+        run(store, &transport, now) { $0.close(code, message, now: now) }
+    }
+
+    /// The shell is done with the session: the store stops keeping news for it.
+    public func finish<Store: PeerStore>(store: Store) {
+        store.unregister(feed)
+    }
+
+    // MARK: - Carrying out
+
+    /// One input: its directives, then what the store learned meanwhile.
+    private mutating func run<Store: PeerStore, Transport: PeerTransport>(_ store: Store, _ transport: inout Transport, _ now: Duration,
+                                                                          _ input: (inout Session) -> [SessionDirective]) {
+        guard report.sendFailure == nil else { return }
+        loan.lend(store)
+        defer { loan.end() }
+        carryOut(input(&session), store, &transport, now)
+        if !isFinished { poll(store, &transport, now) }
+    }
+
+    /// News, when both sides keep the session live (a one-shot peer gets what it lacks from
+    /// its plan); then a fork another session or process brought, which this peer must hear
+    /// of (before its first SUMMARY, the session keeps it for that SUMMARY; until it can take
+    /// it, it says no and is asked again at the next call).
+    private mutating func poll<Store: PeerStore, Transport: PeerTransport>(_ store: Store, _ transport: inout Transport, _ now: Duration) {
+        if newsWaiting && session.isLiveWithPeer {
+            newsWaiting = false
+            let news = store.news(for: feed)
+            if !news.isEmpty { carryOut(session.offer(news, now: now), store, &transport, now) }
+        }
+        guard !isFinished, let changed = store.summaryIfForked(since: forksSummarized, live: live) else { return }
+        let (accepted, directives) = session.historyChanged(changed.summary, now: now)
+        if accepted { forksSummarized = changed.forks }
+        carryOut(directives, store, &transport, now)
+    }
+
+    /// Carries out directives in order, with those they lead to; stops at a failed send.
+    private mutating func carryOut<Store: PeerStore, Transport: PeerTransport>(_ directives: [SessionDirective], _ store: Store,
+                                                                               _ transport: inout Transport, _ now: Duration) {
+        checkContract(directives)
+        var queue = directives[...]
+        while let directive = queue.popFirst() {
+            var next: [SessionDirective] = []
+            switch directive {
+            case let .send(bytes):
+                do {
+                    try transport.send(bytes)
+                } catch {
+                    report.sendFailure = error.description
+                    return
+                }
+            case let .persist(batch, events):
+                next = persist(batch: batch, events, store, now)
+            case let .offerEventsMissing(summary):
+                next = session.offer(plan: store.missingPlan(from: summary), now: now)
+            case let .refuse(batch, reason):
+                next = session.refuse(batch: batch, reason: reason, now: now)
+            case let .peerIdentified(peer):
+                report.peer = peer
+            case .acknowledged:
+                report.acknowledgedBatches += 1
+            case let .refused(batch, reason):
+                report.refusedBatches.append(RefusedBatch(batch: batch, reason: reason))
+            case .caughtUp:
+                if report.caughtUpAt == nil { report.caughtUpAt = now }
+                report.peerSummaryAtEnd = store.summary
+            case let .close(end):
+                report.end = end
+            }
+            checkContract(next)
+            queue += next
+        }
+    }
+
+    /// Stores a peer's batch and tells the session how it went: acknowledged with the count
+    /// of new events and, when this node now holds a fork its peer has not heard of (this
+    /// batch revealed it, or another session brought it), with this node's new summary.
+    private mutating func persist<Store: PeerStore>(batch: UInt64, _ events: [Event], _ store: Store, _ now: Duration) -> [SessionDirective] {
+        if let reason = store.refusal(of: events) {
+            return session.refuse(batch: batch, reason: reason, now: now)
+        }
+        do throws(Store.PersistFailure) {
+            let new = try store.persist(events, fromSession: feed)
+            let changed = store.summaryIfForked(since: forksSummarized, live: live)
+            if let changed { forksSummarized = changed.forks }
+            return session.persisted(batch: batch, newEvents: UInt64(new), changedSummary: changed?.summary, now: now)
+        } catch {
+            return session.persistFailed(batch: batch, reason: "\(error)", now: now)
+        }
+    }
+
+    /// A session's promise to its driver: a `close` comes last in its list, once, and
+    /// nothing follows it. A breach is recorded (the first), not acted on.
+    private mutating func checkContract(_ directives: [SessionDirective]) {
+        guard !directives.isEmpty, report.contractBreach == nil else { return }
+        if closeGiven {
+            report.contractBreach = "the session gave \(directives.count) directives after it closed"
+            return
+        }
+        let closes = directives.indices.filter { if case .close = directives[$0] { true } else { false } }
+        closeGiven = !closes.isEmpty
+        if closes.count > 1 || closes.first.map({ $0 != directives.count - 1 }) == true {
+            report.contractBreach = "a close directive is not the last of its list"
+        } else if !closes.isEmpty && !session.isClosed {
+            report.contractBreach = "the session asked to close but is not closed"
+        }
+    }
+}

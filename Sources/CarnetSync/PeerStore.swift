@@ -1,0 +1,58 @@
+import CarnetCore
+import CarnetWire
+
+/// What a session needs from the node it runs on, and nothing more: the one driver of
+/// sessions (`PeerDriver`) asks it everything, so a socket shell, the simulation, the fuzz
+/// target and test harnesses differ only in the store (and transport) they pass in.
+///
+/// The store is passed into each driver call rather than kept by the driver (as automerge's
+/// `sync.rs` passes the document in): the driver stays a value with no reference to the
+/// node, and a node's many sessions share one store. A class, because those sessions see
+/// one node changing under them (another session's batch, a local write).
+public protocol PeerStore: AnyObject {
+    /// Why persisting can fail (disk full, I/O error); the session then stops, telling
+    /// the peer, and nothing unacknowledged is lost.
+    associatedtype PersistFailure: Error
+
+    /// Enters a session into the node's news feed and returns what it tells its peer, both
+    /// at once: every event is then either in that summary or in the session's news. The
+    /// fork count goes with the summary, for `summaryIfForked`. `wake` is called (from any
+    /// thread) when there is news for the session.
+    func register(live: Bool, wake: @escaping @Sendable () -> Void) -> (session: Int, summary: SummaryMessage, forks: Int)
+
+    /// The session ended: its news need no keeping.
+    func unregister(_ session: Int)
+
+    /// The context of a primed batch: `count` events of `node`'s first branch up to
+    /// `endSeq`, or nil when the node does not hold them all.
+    func chainEvents(of node: NodeID, endingAt endSeq: UInt64, count: Int) -> [Event]?
+
+    /// What a peer whose compact summary is `peer` lacks, as ranges the session reads
+    /// batch by batch (cheap however much the peer lacks).
+    func missingPlan(from peer: CompactSummary) -> MissingPlan
+
+    /// Why this node will not store a batch at all (its events break a rule the store
+    /// enforces), or nil. The peer is told and does not send those nodes again in this
+    /// session. A node's real store takes every batch (the default).
+    func refusal(of events: [Event]) -> String?
+
+    /// Makes a peer's batch durable (one atomic append) and applies it; returns how many
+    /// events were new to this node. `session` keeps them out of that session's own news.
+    func persist(_ events: [Event], fromSession session: Int) throws(PersistFailure) -> Int
+
+    /// Events this node learned since the session last asked (written, received by
+    /// another session, appended by another process), except those its own peer sent.
+    func news(for session: Int) -> [Event]
+
+    /// This node's summary and fork count when it holds more forks than `forks`: a session
+    /// that summarized at `forks` must tell its peer, whichever session or process brought
+    /// the fork.
+    func summaryIfForked(since forks: Int, live: Bool) -> (forks: Int, summary: SummaryMessage)?
+
+    /// What this node holds now (the peer's too, once a session with it caught up).
+    var summary: HistorySummary { get }
+}
+
+extension PeerStore {
+    public func refusal(of events: [Event]) -> String? { nil }
+}

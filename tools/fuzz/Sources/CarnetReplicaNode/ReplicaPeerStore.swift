@@ -1,0 +1,171 @@
+import CarnetCore
+import CarnetSync
+import CarnetWire
+import Synchronization
+
+/// A node's store in memory, for tests and the fuzz target: a replica behind the
+/// `PeerStore` that `PeerDriver` runs on, with the node's news feed and fork rules as
+/// `CarnetNode.SharedStore` has them. Several drivers may share one (a hub's sessions).
+///
+/// With `continuesWhenForked`, a batch that shows the node its own history forked makes it
+/// continue under a new id, linked by one event that is news, as `NodeStore` does; without
+/// it the replica keeps its id (the protocol's own tests, whose sides are bare replicas).
+///
+/// `Sendable` without `@unchecked`: everything lives in a `Mutex` (never contended: a
+/// test drives its sessions from one thread).
+public final class ReplicaPeerStore: PeerStore, Sendable {
+
+    private struct State {
+        var replica: Replica
+        var refusedNodes: Set<NodeID> = []
+        var persistFailure: String?
+        var persistedBatches = 0
+        /// Events in the order the node learned them, and which session's peer sent them
+        /// (0: none).
+        var feed: [(event: Event, from: Int)] = []
+        var cursors: [Int: Int] = [:]
+        var wakes: [Int: @Sendable () -> Void] = [:]
+        var nextSession = 1
+    }
+
+    private let state: Mutex<State>
+    public let ledger: String
+    public let label: String
+    public let continuesWhenForked: Bool
+
+    public init(_ replica: Replica, ledger: String = "consortium", label: String = "replica", continuesWhenForked: Bool = false) {
+        state = Mutex(State(replica: replica))
+        self.ledger = ledger
+        self.label = label
+        self.continuesWhenForked = continuesWhenForked
+    }
+
+    /// A copy of the replica (cheap: copy-on-write storage).
+    public var replica: Replica { state.withLock { $0.replica } }
+
+    /// Batches stored for peers.
+    public var persistedBatches: Int { state.withLock { $0.persistedBatches } }
+
+    /// Batches with events of these nodes are refused (to test refusals).
+    public var refusedNodes: Set<NodeID> {
+        get { state.withLock { $0.refusedNodes } }
+        set { state.withLock { $0.refusedNodes = newValue } }
+    }
+
+    /// When set, persisting fails with this reason (a full disk), storing nothing.
+    public var persistFailure: String? {
+        get { state.withLock { $0.persistFailure } }
+        set { state.withLock { $0.persistFailure = newValue } }
+    }
+
+    /// Why persisting failed.
+    public struct PersistFailure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    // MARK: - The node's own changes (news for every session)
+
+    /// A local write, news for every live session.
+    @discardableResult
+    public func write(_ operation: Operation, wallMillis: UInt64) -> Event {
+        let (event, wake) = state.withLock { state in
+            let event = state.replica.write(operation, wallMillis: wallMillis)
+            state.feed.append((event, 0))
+            return (event, Array(state.wakes.values))
+        }
+        for notify in wake { notify() }
+        return event
+    }
+
+    /// Events learned another way (another peer's session, another process): stored, and
+    /// news for every live session. Returns how many were new.
+    @discardableResult
+    public func learn(_ events: [Event]) -> Int {
+        let (new, wake) = state.withLock { state in
+            let fresh = take(events, into: &state, from: 0)
+            return (fresh, fresh > 0 ? Array(state.wakes.values) : [])
+        }
+        for notify in wake { notify() }
+        return new
+    }
+
+    /// Applies what `events` adds to the replica, feeding it as news from `session`; the
+    /// link event of a node that finds its own history forked (and continues) is news too.
+    private func take(_ events: [Event], into state: inout State, from session: Int) -> Int {
+        var seen = Set<EventID>()
+        let fresh = events.filter { !state.replica.history.contains($0.id) && seen.insert($0.id).inserted }
+        state.replica.receive(contentsOf: fresh)
+        state.feed += fresh.map { ($0, session) }
+        if continuesWhenForked && state.replica.hasForkedItself {
+            let continued = NodeID.derived(from: "continued \(state.replica.node)")
+            state.replica = state.replica.continuing(as: continued, wallMillis: 50_000)
+            state.feed += state.replica.history.events(of: continued).map { ($0, session) }
+        }
+        return fresh.count
+    }
+
+    private func summaryMessage(_ replica: Replica, live: Bool) -> SummaryMessage {
+        SummaryMessage(live: live, node: replica.node, ledger: ledger, label: label, summary: replica.compactSummary)
+    }
+
+    // MARK: - PeerStore
+
+    public func register(live: Bool, wake: @escaping @Sendable () -> Void) -> (session: Int, summary: SummaryMessage, forks: Int) {
+        state.withLock { state in
+            let session = state.nextSession
+            state.nextSession += 1
+            state.cursors[session] = state.feed.count
+            state.wakes[session] = wake
+            return (session, summaryMessage(state.replica, live: live), state.replica.forks.count)
+        }
+    }
+
+    public func unregister(_ session: Int) {
+        state.withLock { state in
+            state.cursors[session] = nil
+            state.wakes[session] = nil
+        }
+    }
+
+    public func chainEvents(of node: NodeID, endingAt endSeq: UInt64, count: Int) -> [Event]? {
+        state.withLock { $0.replica.history.chainEvents(of: node, endingAt: endSeq, count: count) }
+    }
+
+    public func missingPlan(from peer: CompactSummary) -> MissingPlan {
+        state.withLock { $0.replica.missingPlan(from: $0.replica.expand(peer)) }
+    }
+
+    public func refusal(of events: [Event]) -> String? {
+        state.withLock { state in
+            events.contains { state.refusedNodes.contains($0.dot.node) } ? "refused by test" : nil
+        }
+    }
+
+    public func persist(_ events: [Event], fromSession session: Int) throws(PersistFailure) -> Int {
+        let (new, wake) = try state.withLock { state throws(PersistFailure) in
+            if let reason = state.persistFailure { throw PersistFailure(description: reason) }
+            state.persistedBatches += 1
+            let fresh = take(events, into: &state, from: session)
+            return (fresh, fresh > 0 ? state.wakes.filter { $0.key != session }.map(\.value) : [])
+        }
+        for notify in wake { notify() }
+        return new
+    }
+
+    public func news(for session: Int) -> [Event] {
+        state.withLock { state in
+            guard let cursor = state.cursors[session] else { return [] }
+            state.cursors[session] = state.feed.count
+            return state.feed[cursor...].filter { $0.from != session }.map(\.event)
+        }
+    }
+
+    public func summaryIfForked(since forks: Int, live: Bool) -> (forks: Int, summary: SummaryMessage)? {
+        state.withLock { state in
+            let now = state.replica.forks.count
+            return now > forks ? (now, summaryMessage(state.replica, live: live)) : nil
+        }
+    }
+
+    public var summary: HistorySummary { state.withLock { $0.replica.summary } }
+}
