@@ -107,6 +107,7 @@ public final class SessionRunner: Sendable {
                     report.peer = peer
                 case .acknowledged:
                     break
+                case .inputOutOfState: break
                 case let .refused(batch, reason):
                     report.refusedBatches.append("batch \(batch): \(reason)")
                 case let .refuse(batch, reason):

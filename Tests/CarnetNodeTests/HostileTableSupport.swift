@@ -459,6 +459,7 @@ final class ScriptedPeer {
                 refusals.append(reason)
             case .caughtUp:
                 break
+            case .inputOutOfState: break
             case let .close(end):
                 self.end = end
             }

@@ -288,6 +288,7 @@ private struct LivePeer {
                 queue += session.refuse(batch: batch, reason: reason, now: .zero)
             case .peerIdentified, .acknowledged, .refused, .caughtUp, .close:
                 break
+            case .inputOutOfState: break
             }
         }
         return out

@@ -74,6 +74,7 @@ struct Side {
                 queue += session.refuse(batch: batch, reason: reason, now: now)
             case .caughtUp:
                 caughtUp = true
+            case .inputOutOfState: break
             case let .close(end):
                 self.end = end
             }
