@@ -22,7 +22,7 @@ struct SendQueue: Sendable {
     /// event is not queued or read from a range again (news and a plan made after a fork
     /// can name the same events). Acknowledged ones are forgotten, so that a live session
     /// that runs for weeks does not keep an id of every event it ever pushed: by then the
-    /// peer's summary, brought forward, says the peer holds them.
+    /// peer's holdings say the peer holds them.
     private var queued = Set<EventID>()
     /// Nodes whose batch the peer refused: none of their events is sent again here.
     private(set) var refusedNodes = Set<NodeID>()

@@ -39,14 +39,14 @@ public struct Session: Sendable {
         /// Own HELLO sent, peer's awaited.
         case awaitingHello
         /// HELLOs exchanged; the peer's proof is awaited. The listener has sent its proof
-        /// and summary, so it already has its link.
-        case awaitingProof(Handshake, Link?)
-        case established(Link)
+        /// and summary, so it already has what the established state holds.
+        case awaitingProof(Handshake, Established?)
+        case established(Established)
         case closed
     }
 
     /// What an authenticated session runs on: its channel and its transfer.
-    struct Link: Sendable {
+    struct Established: Sendable {
         var channel: SecureChannel
         var transfer: Transfer
 
@@ -94,7 +94,7 @@ public struct Session: Sendable {
     /// Events this side holds on to for the peer (queued or unacknowledged): bounded by
     /// what is in transit, however long a live session runs.
     public var retainedEvents: Int {
-        if case let .established(link) = state { return link.transfer.retainedCount }
+        if case let .established(established) = state { return established.transfer.retainedCount }
         return 0
     }
 
@@ -158,12 +158,12 @@ public struct Session: Sendable {
     /// What the peer lacks, answering `offerEventsMissing`: ranges the session reads from
     /// the store (through the context provider) as it sends them.
     public mutating func offer(plan: MissingPlan, now: Duration) -> [SessionDirective] {
-        guard case var .established(link) = state else { return outOfState(.offerPlan) }
+        guard case var .established(established) = state else { return outOfState(.offerPlan) }
         guard priming.context != nil else {
             return fail(SessionFailure(.storageFailed, "this side cannot read its store (a session made without a context provider)"), now: now)
         }
-        link.transfer.offered(plan)
-        state = .established(link)
+        established.transfer.offered(plan)
+        state = .established(established)
         return pump(now: now)
     }
 
@@ -172,9 +172,9 @@ public struct Session: Sendable {
     /// holdings show it holds are dropped: a hub learning a farm's events pushes them only
     /// to peers that lack them.
     public mutating func offer(_ events: [Event], now: Duration) -> [SessionDirective] {
-        guard case var .established(link) = state else { return outOfState(.offerEvents) }
-        link.transfer.offered(priming.mayLack(events, peerHoldings: summaries.peerHoldings))
-        state = .established(link)
+        guard case var .established(established) = state else { return outOfState(.offerEvents) }
+        established.transfer.offered(priming.mayLack(events, peerHoldings: summaries.peerHoldings))
+        state = .established(established)
         return pump(now: now)
     }
 
@@ -185,12 +185,12 @@ public struct Session: Sendable {
     /// what the peer lacks, so both branches travel in this same session.
     public mutating func persisted(batch: UInt64, newEvents: UInt64, changedSummary: SummaryMessage? = nil,
                                    now: Duration) -> [SessionDirective] {
-        guard case var .established(link) = state else { return outOfState(.persisted) }
-        if let failure = link.transfer.stored(batch: batch, newEvents: newEvents) { return fail(failure, now: now) }
+        guard case var .established(established) = state else { return outOfState(.persisted) }
+        if let failure = established.transfer.stored(batch: batch, newEvents: newEvents) { return fail(failure, now: now) }
         var directives: [SessionDirective] = []
-        if let changedSummary { directives += resummarize(changedSummary.summary, &link, now: now) }
-        directives.append(send(link.channel.seal(.ack(AckMessage(batch: batch, newEvents: newEvents))), now: now))
-        state = .established(link)
+        if let changedSummary { directives += resummarize(changedSummary.summary, &established, now: now) }
+        directives.append(send(established.channel.seal(.ack(AckMessage(batch: batch, newEvents: newEvents))), now: now))
+        state = .established(established)
         return directives + pump(now: now)
     }
 
@@ -223,19 +223,19 @@ public struct Session: Sendable {
             summaries.changedBeforeFirstSummary(summary.summary, namedByHello: namedByHello)
             return (true, [])
         }
-        guard case var .established(link) = state, summaries.bothFirstSummariesCrossed else { return (false, []) }
-        let directives = resummarize(summary.summary, &link, now: now)
-        state = .established(link)
+        guard case var .established(established) = state, summaries.bothFirstSummariesCrossed else { return (false, []) }
+        let directives = resummarize(summary.summary, &established, now: now)
+        state = .established(established)
         return (true, directives + pump(now: now))
     }
 
     /// The driver will not store a batch (its events break a rule the store enforces):
     /// the peer is told why and does not send that batch's nodes again in this session.
     public mutating func refuse(batch: UInt64, reason: String, now: Duration) -> [SessionDirective] {
-        guard case var .established(link) = state else { return outOfState(.refuse) }
-        if let failure = link.transfer.stored(batch: batch, newEvents: nil) { return fail(failure, now: now) }
-        let frame = link.channel.seal(.ack(AckMessage(batch: batch, newEvents: 0, rejection: reason)))
-        state = .established(link)
+        guard case var .established(established) = state else { return outOfState(.refuse) }
+        if let failure = established.transfer.stored(batch: batch, newEvents: nil) { return fail(failure, now: now) }
+        let frame = established.channel.seal(.ack(AckMessage(batch: batch, newEvents: 0, rejection: reason)))
+        state = .established(established)
         return [send(frame, now: now)] + pump(now: now)
     }
 
@@ -256,13 +256,13 @@ public struct Session: Sendable {
                 return fail(SessionFailure(.timeout, "the peer did not complete the handshake within \(settings.handshakeTimeout)"), now: now)
             }
             return []
-        case var .established(link):
+        case var .established(established):
             if now - lastReceived > settings.idleTimeout {
                 return fail(SessionFailure(.timeout, "the peer sent nothing for \(settings.idleTimeout)"), now: now)
             }
             if summaries.peerIsLive, now - lastSent >= settings.pingInterval {
-                let frame = link.channel.seal(.ping(UInt64(now.components.seconds)))
-                state = .established(link)
+                let frame = established.channel.seal(.ping(UInt64(now.components.seconds)))
+                state = .established(established)
                 return [send(frame, now: now)]
             }
             return []
@@ -283,10 +283,10 @@ public struct Session: Sendable {
             return []  // `receive` takes no bytes in these states
         case .awaitingHello:
             return handleHello(frame, now: now)
-        case let .awaitingProof(handshake, link):
-            return handleProof(frame, handshake: handshake, link: link, now: now)
-        case var .established(link):
-            guard let body = link.channel.open(frame) else {
+        case let .awaitingProof(handshake, established):
+            return handleProof(frame, handshake: handshake, established: established, now: now)
+        case var .established(established):
+            guard let body = established.channel.open(frame) else {
                 if frame.type == .error, let message = try? SessionMessage.decode(type: .error, body: frame.payload),
                    case let .error(error) = message {
                     // An unauthenticated ERROR: report it as such, never act on it otherwise.
@@ -294,14 +294,14 @@ public struct Session: Sendable {
                 }
                 return fail(SessionFailure(.badMAC, "a frame from the peer failed its MAC check (altered or injected bytes)"), now: now)
             }
-            state = .established(link)
+            state = .established(established)
             let message: SessionMessage
             do {
                 message = try SessionMessage.decode(type: frame.type, body: body)
             } catch {
                 return fail(SessionFailure(.malformed, "the peer sent a malformed \(frame.type) message: \(error)"), now: now)
             }
-            return handleEstablished(message, link, now: now)
+            return handleEstablished(message, established, now: now)
         }
     }
 
@@ -318,72 +318,72 @@ public struct Session: Sendable {
         // The listener proves itself and says what it holds at once, encrypted; when the
         // dialer holds the same, it says DONE at once too, so an in-sync dialer finishes in
         // one round trip.
-        var link = Link(accepted, settings: settings)
+        var established = Established(accepted, settings: settings)
         let same = handshake.dialer(of: hello, holds: summaries.local.summary)
         var directives = [send(handshake.proof(accepted), now: now),
-                          send(summaries.listenersFirstSummary(dialerHoldsTheSame: same, on: &link.channel), now: now)]
-        if same { directives.append(send(link.transfer.doneAtOnce(on: &link.channel), now: now)) }
-        state = .awaitingProof(accepted, link)
+                          send(summaries.listenersFirstSummary(dialerHoldsTheSame: same, on: &established.channel), now: now)]
+        if same { directives.append(send(established.transfer.doneAtOnce(on: &established.channel), now: now)) }
+        state = .awaitingProof(accepted, established)
         return directives
     }
 
-    private mutating func handleProof(_ frame: Frame, handshake accepted: Handshake, link: Link?,
+    private mutating func handleProof(_ frame: Frame, handshake accepted: Handshake, established: Established?,
                                       now: Duration) -> [SessionDirective] {
         switch handshake.acceptProof(frame, of: accepted) {
         case let .closedByPeer(code, message): return closeByPeer(code, message)
         case let .failed(failure): return fail(failure, now: now)
         case .proven: break
         }
-        if let link {
+        if let established {
             // Listener: the dialer is a member; its SUMMARY and events follow.
-            state = .established(link)
+            state = .established(established)
             return []
         }
         // Dialer: prove in turn; this side's SUMMARY goes out once the listener's arrives
         // (as a delta against it), in the same flight.
-        state = .established(Link(accepted, settings: settings))
+        state = .established(Established(accepted, settings: settings))
         return [send(handshake.proof(accepted), now: now)]
     }
 
-    private mutating func handleEstablished(_ message: SessionMessage, _ link: Link, now: Duration) -> [SessionDirective] {
-        var link = link
+    private mutating func handleEstablished(_ message: SessionMessage, _ established: Established, now: Duration) -> [SessionDirective] {
+        var established = established
         switch message {
         case let .summary(message):
-            return receiveSummary(message, &link, now: now)
+            return summaryArrived(message, &established, now: now)
         case let .events(message):
             guard summaries.peer != nil else {
                 return fail(SessionFailure(.unexpectedMessage, "the peer sent events before its summary"), now: now)
             }
-            switch link.transfer.receive(message, priming: priming) {
+            switch established.transfer.batchArrived(message, priming: priming) {
             case let .failed(failure):
                 return fail(failure, now: now)
             case let .refuse(reason):
-                state = .established(link)
+                state = .established(established)
                 return [.refuse(batch: message.batch, reason: reason)]
             case let .persist(events):
                 // The peer holds what it sends: a later plan or news check must not send it back.
                 summaries.peerHolds(events)
-                state = .established(link)
+                state = .established(established)
                 return [.persist(batch: message.batch, events: events)]
             }
         case let .ack(ack):
-            switch link.transfer.acknowledged(ack) {
+            switch established.transfer.acknowledged(ack) {
             case let .failure(failure):
                 return fail(failure, now: now)
             case let .success((directive, held)):
                 summaries.peerHolds(held)
-                state = .established(link)
+                state = .established(established)
                 return [directive] + pump(now: now)
             }
         case let .done(lastBatch, answered):
-            if let failure = link.transfer.peerSaidDone(lastBatch: lastBatch, summaries: answered, summariesSent: summaries.sent) {
+            if let failure = established.transfer.peerSaidDone(lastBatch: lastBatch, summaries: answered, summariesSent: summaries.sent) {
                 return fail(failure, now: now)
             }
-            state = .established(link)
+            state = .established(established)
             return pump(now: now)
         case let .ping(token):
-            let frame = link.channel.seal(.pong(token))
-            state = .established(link)
+            let frame = established.channel.seal(.pong(token))
+            state = .established(established)
             return [send(frame, now: now)]
         case .pong:
             return []
@@ -396,10 +396,10 @@ public struct Session: Sendable {
 
     /// The peer's SUMMARY: who it is (the first time), what it holds, a dialer's answer to
     /// the listener's first; then an offer of what it lacks, unless it said "same".
-    private mutating func receiveSummary(_ message: SummaryMessage, _ link: inout Link, now: Duration) -> [SessionDirective] {
+    private mutating func summaryArrived(_ message: SummaryMessage, _ established: inout Established, now: Duration) -> [SessionDirective] {
         let answering = summaries.firstSummaryUnsent
         let receipt: SummaryExchange.Receipt
-        switch summaries.receive(message, role: role, on: &link.channel) {
+        switch summaries.summaryArrived(message, role: role, on: &established.channel) {
         case let .failure(failure): return fail(failure, now: now)
         case let .success(taken): receipt = taken
         }
@@ -407,35 +407,35 @@ public struct Session: Sendable {
         if let identified = receipt.identified { directives.append(.peerIdentified(identified)) }
         statistics.summariesReceived += 1
         let same = message.form == .same
-        link.transfer.peerSummarized(sameAsSaid: same, fromListener: role == .dialer)
+        established.transfer.peerSummarized(sameAsSaid: same, fromListener: role == .dialer)
         // The dialer's answer: unless both hold the same, the listener's acknowledgements
         // or events are one more round trip away.
         if answering && !same { statistics.waits += 1 }
         directives += receipt.answer.map { send($0, now: now) }
-        if receipt.restated { directives += awaitPeerAgain(&link) }
+        if receipt.restated { directives += awaitPeerAgain(&established) }
         if same {
             // The peer holds what this side said it holds: nothing to offer.
-            state = .established(link)
+            state = .established(established)
             return directives + pump(now: now)
         }
-        link.transfer.askedForOffer()
-        state = .established(link)
+        established.transfer.askedForOffer()
+        state = .established(established)
         directives.append(.offerEventsMissing(from: receipt.holdings))
         return directives
     }
 
     /// Sends this side's changed summary, waits for the peer's DONE again, and offers what
     /// the peer lacks against what it is known to hold now.
-    private mutating func resummarize(_ changed: CompactSummary, _ link: inout Link, now: Duration) -> [SessionDirective] {
-        [send(summaries.restate(changed, on: &link.channel), now: now)] + awaitPeerAgain(&link)
+    private mutating func resummarize(_ changed: CompactSummary, _ established: inout Established, now: Duration) -> [SessionDirective] {
+        [send(summaries.restate(changed, on: &established.channel), now: now)] + awaitPeerAgain(&established)
     }
 
     /// After a re-summary went out: one more round trip, and a new offer when the peer's
     /// holdings are known.
-    private mutating func awaitPeerAgain(_ link: inout Link) -> [SessionDirective] {
+    private mutating func awaitPeerAgain(_ established: inout Established) -> [SessionDirective] {
         statistics.waits += 1
         let holdings = summaries.peerHoldings
-        link.transfer.resummarized(reoffering: holdings != nil)
+        established.transfer.resummarized(reoffering: holdings != nil)
         return holdings.map { [.offerEventsMissing(from: $0)] } ?? []
     }
 
@@ -444,8 +444,8 @@ public struct Session: Sendable {
     /// Sends batches while the window allows, then DONE, then closes when both sides are
     /// caught up (unless both asked for a live session).
     private mutating func pump(now: Duration) -> [SessionDirective] {
-        guard case var .established(link) = state else { return [] }
-        let pumped = link.transfer.pump(on: &link.channel, summaries: summaries, priming: priming, role: role,
+        guard case var .established(established) = state else { return [] }
+        let pumped = established.transfer.pump(on: &established.channel, summaries: summaries, priming: priming, role: role,
                                         staysOpen: summaries.peerIsLive && summaries.local.live, statistics: &statistics)
         var directives = pumped.frames.map { send($0, now: now) }
         if pumped.caughtUp { directives.append(.caughtUp) }
@@ -455,7 +455,7 @@ public struct Session: Sendable {
             directives.append(.close(SessionEnd(.completed)))
             return directives
         }
-        state = .established(link)
+        state = .established(established)
         return directives
     }
 
@@ -473,8 +473,8 @@ public struct Session: Sendable {
         guard !isClosed else { return [] }
         let error = SessionMessage.error(ErrorMessage(code: failure.code, message: failure.toPeer ?? failure.message))
         let frame: Frame
-        if case let .established(link) = state {
-            frame = link.channel.sealLast(error)
+        if case let .established(established) = state {
+            frame = established.channel.sealLast(error)
         } else {
             frame = Frame(type: .error, payload: error.body)
         }

@@ -20,9 +20,9 @@ struct SummaryExchange: Sendable {
     /// This side's latest summary as sent, in full (the peer's "same" and deltas refer to
     /// it); nil until the first SUMMARY goes out.
     private(set) var lastSent: CompactSummary?
-    /// SUMMARY messages sent, and the peer's taken in (its DONE counts the ones it answers).
+    /// SUMMARY messages sent, and the peer's arrived (its DONE counts the ones it answers).
     private(set) var sent: UInt64 = 0
-    private(set) var received: UInt64 = 0
+    private(set) var arrived: UInt64 = 0
     /// The peer's latest SUMMARY message; nil until it arrives. No event is accepted before it.
     private(set) var peer: SummaryMessage?
     /// The peer's holdings: what it holds per its latest SUMMARY, in full, brought forward
@@ -105,7 +105,7 @@ struct SummaryExchange: Sendable {
     /// Takes in the peer's SUMMARY: checks it is of this ledger and another node, resolves
     /// it against this side's latest summary ("same" and delta are relative to it; to its
     /// own state, for a dialer that has sent none yet), and for a dialer makes the answer.
-    mutating func receive(_ message: SummaryMessage, role: SessionRole,
+    mutating func summaryArrived(_ message: SummaryMessage, role: SessionRole,
                           on channel: inout SecureChannel) -> Result<Receipt, SessionFailure> {
         guard message.ledger == local.ledger else {
             return .failure(SessionFailure(.ledgerMismatch, "the peer belongs to ledger \"\(message.ledger)\", this node to \"\(local.ledger)\""))
@@ -129,7 +129,7 @@ struct SummaryExchange: Sendable {
         }
         peer = message
         peerHoldings = holdings
-        received += 1
+        arrived += 1
         if lastSent == nil {
             // The dialer's answer to the listener's summary.
             var answer = local

@@ -100,7 +100,7 @@ struct Transfer: Sendable {
 
     /// Takes in the peer's batch, in order, decoded (against this side's chain context when
     /// primed).
-    mutating func receive(_ message: EventsMessage, priming: BatchPriming) -> Arrival {
+    mutating func batchArrived(_ message: EventsMessage, priming: BatchPriming) -> Arrival {
         let batch = message.batch
         guard batch == nextIncoming else {
             return .failed(SessionFailure(.unexpectedMessage, "the peer sent batch \(batch), expected \(nextIncoming)"))
@@ -188,7 +188,7 @@ struct Transfer: Sendable {
             eventsSent += UInt64(batch.events.count)
         }
         if !doneSent, summaries.peer != nil, offersPending == 0, queue.isEmpty {
-            pumped.frames.append(channel.seal(.done(lastBatch: nextOutgoing - 1, summaries: summaries.received)))
+            pumped.frames.append(channel.seal(.done(lastBatch: nextOutgoing - 1, summaries: summaries.arrived)))
             doneSent = true
         }
         let caughtUp = doneSent && inFlight.isEmpty && persisting.isEmpty && peerDone != nil && offersPending == 0
