@@ -43,7 +43,7 @@ extension CompactSummary {
 }
 
 extension Session {
-    /// True when the peer's summary (brought forward) shows it holds `event`: the event is
+    /// True when the peer's holdings show it holds `event`: the event is
     /// one of its heads, or the peer has a single head for the node, after the event, and
     /// the event is on this side's first branch, which reaches that head or stops short of
     /// it. In the second case the peer is ahead on that node: its chain passes through the
@@ -60,7 +60,7 @@ extension Session {
     /// hash, so the same chain). It never counts an event held because the peer is ahead
     /// of this side's branch: once this side knows of a fork, the events it queued of the
     /// other branch are exactly those, and the peer lacks them. Checked on queued events
-    /// just before they are sent (`Transfer.nextBatch`).
+    /// just before they are sent (`SendQueue.nextBatch`).
     static func peer(_ summary: CompactSummary, surelyHolds event: Event, context: ContextProvider) -> Bool {
         peer(summary, holds: event, context: context, pastThisSidesBranch: false)
     }

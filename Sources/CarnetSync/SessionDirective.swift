@@ -26,6 +26,11 @@ public enum SessionDirective: Sendable, Equatable {
     case caughtUp
     /// Close the connection (after writing what was sent before).
     case close(SessionEnd)
+    /// An input arrived in a state that cannot take it: the session ignored it and changed
+    /// nothing. A driver counts these. Most are a bug in the driver; a few are races it
+    /// cannot avoid, such as a persist that completes after the session closed
+    /// (`OutOfStateInput` says which is which). It is always the only directive of its list.
+    case inputOutOfState(OutOfStateInput)
 }
 
 /// How a session ended.

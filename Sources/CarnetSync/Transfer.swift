@@ -1,224 +1,207 @@
 import CarnetCore
 import CarnetWire
 
-/// The state of an authenticated session: what is queued, in flight, being persisted, and
-/// what each side has said. Every field states its invariant.
+/// Transfer and flow control of an authenticated session: batches numbered and sent while
+/// the window allows, acknowledged or refused by the peer; the peer's batches taken in
+/// order, handed to the driver to persist and acknowledged once durable; DONE each way;
+/// and the moment both sides are caught up. What is still to send is the `SendQueue`'s.
+/// Every field states its invariant.
 struct Transfer: Sendable {
-    /// MACs this side's frames; its count is the number of frames sent under MAC.
-    var outgoing: FrameAuthenticator
-    /// Checks the peer's frames; its count is the number of the peer's frames accepted.
-    var incoming: FrameAuthenticator
     let settings: SessionSettings
-    /// The peer's latest SUMMARY message; nil until it arrives. No event is accepted before it.
-    var peer: SummaryMessage?
-    /// What the peer holds per its latest SUMMARY, in full, brought forward with every
-    /// event it acknowledged or sent since (`CompactSummary.holding`).
-    var peerSummary: CompactSummary?
-    /// This side's latest summary as sent, in full (deltas and "same" refer to it).
-    var lastSentSummary: CompactSummary?
-    var summariesSent: UInt64 = 0
-    var summariesReceived: UInt64 = 0
-    /// Enciphers this side's SUMMARY bodies; deciphers the peer's.
-    var summaryOut: SummaryCipher
-    var summaryIn: SummaryCipher
+    /// What this side has yet to send.
+    private(set) var queue: SendQueue
     /// `offerEventsMissing` directives not yet answered by `offer`. DONE waits for zero.
-    var offersPending = 0
-    /// Ranges of first branches still to send (from offered plans), in order: read from
-    /// the store batch by batch, so a session never holds what it has yet to send.
-    private var ranges: [ChainRange] = []
-    private var rangeIndex = 0
-    /// Per node, the first-branch seq up to which events were taken from ranges: a later
-    /// plan (after a re-summary) does not send them again.
-    private var takenThrough: [NodeID: UInt64] = [:]
-    /// Events queued one by one (branch events, live pushes), in the order offered.
-    private var outbox: [Event] = []
-    private var outboxStart = 0
-    /// Events queued one by one, or sent from ranges, and not yet acknowledged: such an
-    /// event is not queued or read from a range again (news and a plan made after a fork
-    /// can name the same events). Acknowledged ones are forgotten, so that a live session
-    /// that runs for weeks does not keep an id of every event it ever pushed: by then the
-    /// peer's summary, brought forward, says the peer holds them.
-    private var queued = Set<EventID>()
-    /// Nodes whose batch the peer refused: none of their events is sent again here.
-    var refusedNodes = Set<NodeID>()
+    private(set) var offersPending = 0
     /// Batches sent and not acknowledged, oldest first, with their events (kept so that a
-    /// refused batch of several nodes can be retried node by node).
-    var inFlight: [(batch: UInt64, events: [Event], primed: Bool)] = []
-    /// Events of a refused batch to send again: a primed batch's as they were but plain; a
-    /// batch of several nodes' one node per group, so that a refusal names one node.
-    private var retries: [(events: [Event], plain: Bool)] = []
+    /// refused batch of several nodes can be retried node by node). At most `window`.
+    private var inFlight: [(batch: UInt64, events: [Event], primed: Bool)] = []
     /// Number of the next batch this side sends (from 1).
-    var nextOutgoing: UInt64 = 1
+    private var nextOutgoing: UInt64 = 1
     /// Number of the next batch expected from the peer (from 1, no gaps).
-    var nextIncoming: UInt64 = 1
+    private var nextIncoming: UInt64 = 1
     /// Received batches handed to the driver to persist and not yet acknowledged, in order.
-    var persisting: [UInt64] = []
-    var doneSent = false
+    private var persisting: [UInt64] = []
+    /// This side said DONE for the peer's latest summary (and has not queued anything since).
+    private var doneSent = false
     /// The peer's DONE answering this side's latest summary: the last batch it sent.
-    var peerDone: UInt64?
-    var reportedCaughtUp = false
-    var eventsSent: UInt64 = 0
-    var eventsSentNew: UInt64 = 0
-    var eventsReceived: UInt64 = 0
-    var eventsReceivedNew: UInt64 = 0
+    private var peerDone: UInt64?
+    /// `caughtUp` was reported since the last re-summary.
+    private var reportedCaughtUp = false
+    private var eventsSent: UInt64 = 0
+    private var eventsSentNew: UInt64 = 0
+    private var eventsReceived: UInt64 = 0
+    private var eventsReceivedNew: UInt64 = 0
 
-    init(handshake: Handshake, settings: SessionSettings) {
-        (outgoing, incoming) = handshake.authenticators
-        (summaryOut, summaryIn) = handshake.summaryCiphers
+    init(settings: SessionSettings) {
         self.settings = settings
+        queue = SendQueue(settings: settings)
     }
 
-    /// The frame of a SUMMARY: enciphered, then sealed. `full` is the summary it states
-    /// (for `.same` and `.delta` forms), remembered as this side's latest.
-    mutating func sealSummary(_ message: SummaryMessage, full: CompactSummary? = nil) -> Frame {
-        let plain = SessionMessage.summary(message).body
-        let frame = outgoing.seal(type: .summary, body: summaryOut.apply(plain))
-        lastSentSummary = full ?? message.summary
-        summariesSent += 1
-        return frame
+    /// Events this side holds on to for the peer (queued or unacknowledged).
+    var retainedCount: Int { queue.retainedCount }
+
+    // MARK: - Offers
+
+    /// The driver was asked what the peer lacks (`offerEventsMissing`).
+    mutating func askedForOffer() {
+        offersPending += 1
     }
 
-    var isLive: Bool { peer?.live == true }
-    var outboxIsEmpty: Bool { outboxStart == outbox.count && retries.isEmpty && rangeIndex == ranges.count }
-
-    /// The peer refused `events`: a single node's are never sent again in this session;
-    /// several nodes' are retried one node per batch.
-    mutating func refused(_ events: [Event], wasPrimed: Bool) {
-        if wasPrimed {
-            // The peer could not use the context: the same events, plain.
-            retries.append((events, true))
-            return
-        }
-        let nodes = Set(events.map(\.dot.node))
-        if nodes.count == 1 {
-            refusedNodes.formUnion(nodes)
-            retries.removeAll { refusedNodes.contains($0.events[0].dot.node) }
-            return
-        }
-        var groups: [NodeID: [Event]] = [:]
-        for event in events where !refusedNodes.contains(event.dot.node) { groups[event.dot.node, default: []].append(event) }
-        retries += groups.keys.sorted().map { (groups[$0]!, true) }
+    /// What the peer lacks, as a plan; answers one `offerEventsMissing` (if one is pending).
+    mutating func offered(_ plan: MissingPlan) {
+        queue.enqueue(plan)
+        offersPending = max(0, offersPending - 1)
     }
 
-    /// The peer stored these events: they need no more guarding against a second send.
-    mutating func acknowledged(_ events: [Event]) {
-        for event in events { queued.remove(event.id) }
-        if queued.isEmpty { queued = [] }  // give back a grown table's memory
+    /// What the peer may lack, one by one; answers one `offerEventsMissing` (if one is pending).
+    mutating func offered(_ events: [Event]) {
+        queue.enqueue(events)
+        offersPending = max(0, offersPending - 1)
     }
 
-    /// Events queued and not yet acknowledged (what a live session retains).
-    var retainedCount: Int { queued.count + (outbox.count - outboxStart) }
+    // MARK: - Summaries
 
-    /// Queues what was not queued before in this session.
-    /// Queues what a plan says the peer lacks.
-    mutating func enqueue(_ plan: MissingPlan) {
-        ranges += plan.ranges
-        enqueue(plan.branchEvents)
+    /// The peer's SUMMARY arrived: every SUMMARY is followed by a DONE from its sender (a
+    /// changed summary comes with a new offer), so wait for that one, except after a
+    /// listener's "same", which comes with its DONE. A SUMMARY that is not "same" may ask
+    /// for more events: this side's DONE is to be said again.
+    mutating func peerSummarized(sameAsSaid: Bool, fromListener: Bool) {
+        if !(fromListener && sameAsSaid) { peerDone = nil }
+        if !sameAsSaid { doneSent = false }
     }
 
-    mutating func enqueue(_ events: [Event]) {
-        for event in events where !refusedNodes.contains(event.dot.node) && queued.insert(event.id).inserted {
-            outbox.append(event)
+    /// This side sent a re-summary: the peer's DONE is awaited again, and, when the peer's
+    /// holdings are known (an offer follows), this side's own DONE waits for the offer.
+    mutating func resummarized(reoffering: Bool) {
+        peerDone = nil
+        reportedCaughtUp = false
+        if reoffering {
+            doneSent = false
+            offersPending += 1
         }
     }
 
-    /// Reads first-branch events from the store: `count` events of a node ending at a seq.
-    typealias ChainReader = (_ node: NodeID, _ endSeq: UInt64, _ count: Int) -> [Event]?
+    /// A listener whose state the dialer's HELLO named: nothing to send either way, so it
+    /// says DONE at once, counting the dialer's tag as its first summary.
+    mutating func doneAtOnce(on channel: inout SecureChannel) -> Frame {
+        doneSent = true
+        return channel.seal(.done(lastBatch: 0, summaries: 1))
+    }
 
-    /// The next batch to send: up to `batchEvents` events and `batchBytes` encoded bytes,
-    /// from the ranges first (read through `read`), then the queued events; skipping nodes
-    /// the peer refused, and events `peerHolds` says the peer holds by now. A plan or a
-    /// piece of news can wait behind a full window for a while on a slow link, and the peer
-    /// may send the same events meanwhile (it learned them elsewhere): checked when queued
-    /// only, they would go back to it (found by the simulation's soak, seed 350326).
-    /// Returns the batch's events, whether they must go plain (a retry), and their plain
-    /// encoding when it was made here (measuring the batch), so it is not made twice.
-    mutating func nextBatch(read: ChainReader?, peerHolds: (Event) -> Bool = { _ in false })
-        -> (number: UInt64, events: [Event], plain: Bool, encoded: [UInt8]?)? {
-        retries.removeAll { refusedNodes.contains($0.events[0].dot.node) }
-        if !retries.isEmpty {
-            let retry = retries.removeFirst()
+    // MARK: - The peer's batches
+
+    /// What becomes of a batch from the peer.
+    enum Arrival {
+        case persist([Event])
+        /// Its priming cannot be used here: the driver answers with `refuse`.
+        case refuse(String)
+        case failed(SessionFailure)
+    }
+
+    /// Takes in the peer's batch, in order, decoded (against this side's chain context when
+    /// primed).
+    mutating func batchArrived(_ message: EventsMessage, priming: BatchPriming) -> Arrival {
+        let batch = message.batch
+        guard batch == nextIncoming else {
+            return .failed(SessionFailure(.unexpectedMessage, "the peer sent batch \(batch), expected \(nextIncoming)"))
+        }
+        nextIncoming += 1
+        persisting.append(batch)
+        let events: [Event]
+        do {
+            events = try priming.decode(message)
+        } catch let problem as BatchPriming.Problem {
+            return .refuse(problem.reason)
+        } catch {
+            return .failed(SessionFailure(.malformed, "the peer's batch \(batch) does not decode: \(error)"))
+        }
+        eventsReceived += UInt64(events.count)
+        return .persist(events)
+    }
+
+    /// The driver made the peer's oldest unacknowledged batch durable (`newEvents` of it new
+    /// here), or refused it (`newEvents` nil): the ACK to send follows, unless the batch was
+    /// not the one awaited.
+    mutating func stored(batch: UInt64, newEvents: UInt64?) -> SessionFailure? {
+        guard persisting.first == batch else {
+            return SessionFailure(.unexpectedMessage, "batch \(batch) \(newEvents == nil ? "refused" : "persisted") out of order")
+        }
+        persisting.removeFirst()
+        if let newEvents { eventsReceivedNew += newEvents }
+        return nil
+    }
+
+    /// The peer's DONE: the last batch it sent, and how many of this side's summaries it
+    /// answers (`summariesSent` of them were sent). A DONE answering an older summary does not count.
+    mutating func peerSaidDone(lastBatch: UInt64, summaries: UInt64, summariesSent: UInt64) -> SessionFailure? {
+        guard lastBatch == nextIncoming - 1, summaries <= summariesSent else {
+            return SessionFailure(.unexpectedMessage, "the peer said DONE after batch \(lastBatch) for \(summaries) summaries, but sent \(nextIncoming - 1) batches and received \(summariesSent) summaries")
+        }
+        peerDone = summaries == summariesSent ? lastBatch : nil
+        return nil
+    }
+
+    // MARK: - This side's batches
+
+    /// The peer's ACK of one of this side's batches: the directive that reports it, and the
+    /// events the peer now holds (none when it refused them).
+    mutating func acknowledged(_ ack: AckMessage) -> Result<(SessionDirective, held: [Event]), SessionFailure> {
+        guard let index = inFlight.firstIndex(where: { $0.batch == ack.batch }) else {
+            return .failure(SessionFailure(.unexpectedMessage, "the peer acknowledged batch \(ack.batch), which is not in flight"))
+        }
+        let acknowledged = inFlight.remove(at: index)
+        if let reason = ack.rejection {
+            queue.refused(acknowledged.events, wasPrimed: acknowledged.primed)
+            return .success((.refused(batch: ack.batch, reason: reason), []))
+        }
+        eventsSentNew += ack.newEvents
+        queue.acknowledged(acknowledged.events)
+        return .success((.acknowledged(batch: ack.batch, newEvents: ack.newEvents), acknowledged.events))
+    }
+
+    /// What `pump` did.
+    struct Pumped {
+        /// Frames to send, in order: batches, then perhaps DONE.
+        var frames: [Frame] = []
+        /// Both sides just became caught up (reported once per summary).
+        var caughtUp = false
+        /// Caught up, and the session is not live: it is complete.
+        var complete = false
+    }
+
+    /// Sends batches while the window allows, then DONE once nothing is left to send or
+    /// offer; says when both sides are caught up, and whether that completes the session
+    /// (`staysOpen`: both sides asked for a live session).
+    mutating func pump(on channel: inout SecureChannel, summaries: SummaryExchange, priming: BatchPriming,
+                       role: SessionRole, staysOpen: Bool, statistics: inout SessionStatistics) -> Pumped {
+        var pumped = Pumped()
+        while inFlight.count < settings.window,
+              let batch = queue.nextBatch(read: priming.context, peerHolds: priming.surelyHeld(by: summaries.peerHoldings)) {
             let number = nextOutgoing
             nextOutgoing += 1
-            return (number, retry.events, retry.plain, nil)
+            if role == .listener && number == 1 { statistics.waits += 1 }  // for the dialer's acks
+            let (payload, primedWith) = batch.plain ? (batch.encoded ?? EventBatch.encode(batch.events), nil)
+                : priming.encode(batch.events, plain: batch.encoded, peerHoldings: summaries.peerHoldings)
+            pumped.frames.append(channel.seal(.events(EventsMessage(batch: number, context: primedWith, payload: payload))))
+            inFlight.append((number, batch.events, primedWith != nil))
+            if primedWith != nil { statistics.primedBatches += 1 }
+            eventsSent += UInt64(batch.events.count)
         }
-        // Gather candidates without committing, so that what the byte limit cuts off stays
-        // queued exactly where it was.
-        var events: [Event] = []
-        var taken = takenThrough
-        var scan = rangeIndex
-        while events.count < settings.batchEvents, scan < ranges.count, let read {
-            let range = ranges[scan]
-            let start = max(range.after, taken[range.node] ?? 0)
-            guard !refusedNodes.contains(range.node), start < range.through else {
-                scan += 1
-                continue
-            }
-            let count = min(settings.batchEvents - events.count, Int(range.through - start))
-            guard let chunk = read(range.node, start + UInt64(count), count), chunk.count == count else {
-                scan += 1  // the store no longer holds that chain (a fork revealed): skip
-                continue
-            }
-            events += chunk.filter { !queued.contains($0.id) && !peerHolds($0) }
-            taken[range.node] = start + UInt64(count)
-            if start + UInt64(count) >= range.through { scan += 1 }
+        if !doneSent, summaries.peer != nil, offersPending == 0, queue.isEmpty {
+            pumped.frames.append(channel.seal(.done(lastBatch: nextOutgoing - 1, summaries: summaries.arrived)))
+            doneSent = true
         }
-        let fromRanges = events.count
-        var positions: [Int] = []
-        var index = outboxStart
-        var held: [Int] = []
-        while index < outbox.count, events.count < settings.batchEvents {
-            let event = outbox[index]
-            if refusedNodes.contains(event.dot.node) {
-                // Skipped for good.
-            } else if peerHolds(event) {
-                held.append(index)
-            } else {
-                events.append(event)
-                positions.append(index)
-            }
-            index += 1
+        let caughtUp = doneSent && inFlight.isEmpty && persisting.isEmpty && peerDone != nil && offersPending == 0
+        if caughtUp && !reportedCaughtUp {
+            reportedCaughtUp = true
+            pumped.caughtUp = true
         }
-        // Queued events the peer holds by now are dropped, as if sent and acknowledged.
-        for position in held { queued.remove(outbox[position].id) }
-        guard !events.isEmpty else {
-            rangeIndex = scan
-            compactOutbox()
-            return nil
-        }
-        // Shrink in proportion until the encoding fits; a single event always fits
-        // (strings are bounded). Batches stay close to the byte limit, which is what keeps
-        // a slow link full with few batches in flight.
-        let gathered = events.count
-        var encoded = EventBatch.encode(events)
-        while events.count > 1, encoded.count > settings.batchBytes {
-            let keep = max(1, min(events.count - 1, Int(Double(events.count) * Double(settings.batchBytes) / Double(encoded.count) * 0.97)))
-            events.removeLast(events.count - keep)
-            encoded = EventBatch.encode(events)
-        }
-        // Commit what the batch kept. Whole, it took every range read (events skipped as
-        // already sent included); cut by bytes, up to its last event of each node.
-        if events.count == gathered {
-            takenThrough.merge(taken) { max($0, $1) }
-        }
-        for event in events.prefix(fromRanges) {
-            takenThrough[event.dot.node] = max(takenThrough[event.dot.node] ?? 0, event.dot.seq)
-            queued.insert(event.id)
-        }
-        while rangeIndex < ranges.count {
-            let range = ranges[rangeIndex]
-            guard refusedNodes.contains(range.node) || (takenThrough[range.node] ?? 0) >= range.through else { break }
-            rangeIndex += 1
-        }
-        let keptFromOutbox = events.count - min(events.count, fromRanges)
-        if keptFromOutbox > 0 { outboxStart = positions[keptFromOutbox - 1] + 1 }
-        let number = nextOutgoing
-        nextOutgoing += 1
-        return (number, events, false, encoded)
-    }
-
-    private mutating func compactOutbox() {
-        outbox.removeAll(keepingCapacity: false)
-        outboxStart = 0
+        statistics.eventsSent = eventsSent
+        statistics.eventsSentNew = eventsSentNew
+        statistics.eventsReceived = eventsReceived
+        statistics.eventsReceivedNew = eventsReceivedNew
+        statistics.batchesSent = Int(nextOutgoing - 1)
+        pumped.complete = caughtUp && !staysOpen
+        return pumped
     }
 }

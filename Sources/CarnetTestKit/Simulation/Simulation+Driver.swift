@@ -210,6 +210,7 @@ extension Simulation {
             nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.refuse(batch: batch, reason: reason, now: now.duration)
         case .peerIdentified, .acknowledged, .refused:
             break
+        case .inputOutOfState: break
         case .caughtUp:
             nodes[node].sessions[slot].caughtUp = true
         case let .close(end):

@@ -1,0 +1,25 @@
+/// What a session counts, for `carnet sync`'s report and `status --json`.
+public struct SessionStatistics: Sendable, Equatable {
+    public var bytesSent = 0
+    public var bytesReceived = 0
+    public var framesSent = 0
+    /// Events sent, and how many of them the peer did not hold.
+    public var eventsSent: UInt64 = 0
+    public var eventsSentNew: UInt64 = 0
+    public var eventsReceived: UInt64 = 0
+    public var eventsReceivedNew: UInt64 = 0
+    public var batchesSent = 0
+    /// Batches sent primed with events the peer held (their strings did not travel again).
+    public var primedBatches = 0
+    /// The peer's SUMMARY messages taken in (its first, then one per change it told).
+    public var summariesReceived = 0
+    /// The protocol's round trips after TCP connected, as its structure fixes them: one for
+    /// the HELLO exchange (it brings the listener's proof and summary); one more for the
+    /// dialer unless both held the same events (its events' acknowledgements, or the
+    /// listener's events); one more for the listener when it sent events; one per summary
+    /// re-sent after a fork.
+    public var waits = 0
+    public var elapsed: Duration = .zero
+
+    public init() {}
+}
