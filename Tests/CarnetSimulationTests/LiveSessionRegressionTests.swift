@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetReplicaNode
+import CarnetSimulation
 import CarnetSync
 import CarnetTestKit
 import CarnetWire
