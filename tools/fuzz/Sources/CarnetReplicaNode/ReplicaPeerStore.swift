@@ -168,4 +168,6 @@ public final class ReplicaPeerStore: PeerStore, Sendable {
     }
 
     public var summary: HistorySummary { state.withLock { $0.replica.summary } }
+
+    public var node: NodeID { state.withLock { $0.replica.node } }
 }
