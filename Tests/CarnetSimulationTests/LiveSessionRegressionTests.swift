@@ -282,7 +282,7 @@ private struct LivePeer {
     }
 
     static func store(_ replica: Replica, label: String) -> ReplicaPeerStore {
-        ReplicaPeerStore(replica, ledger: "sim", label: label, continuesWhenForked: true)
+        ReplicaPeerStore(replica, ledger: "sim", label: label)
     }
 
     var session: Session { driver.session }

@@ -13,7 +13,7 @@ struct Side {
 
     init(role: SessionRole, replica: Replica, secret: [UInt8], nonceSeed: UInt8, live: Bool = false,
          settings: SessionSettings = SessionSettings(), ledger: String = "consortium", retired: [RetiredSecret] = []) {
-        store = ReplicaPeerStore(replica, ledger: ledger, label: "\(role)", continuesWhenForked: true)
+        store = ReplicaPeerStore(replica, ledger: ledger, label: "\(role)")
         driver = PeerDriver(role: role, secret: secret, nonce: [UInt8](repeating: nonceSeed, count: 32), live: live,
                             settings: settings, retired: retired, store: store)
     }
