@@ -54,6 +54,9 @@ let package = Package(
         ),
         // Test support: seeded randomness and random-history generators.
         .target(name: "CarnetTestKit", dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetSync", "CarnetSystem"]),
+        // Test support: T2, the deterministic simulation of hubs and farms on a simulated
+        // network in virtual time (RELIABILITY.md), apart from the small seeded support.
+        .target(name: "CarnetSimulation", dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetSync", "CarnetTestKit"]),
         // The command line.
         .executableTarget(
             name: "carnet",
@@ -78,7 +81,7 @@ let package = Package(
             name: "carnet-crash-child", dependencies: ["CarnetCore", "CarnetStore", "CarnetSystem"], swiftSettings: faultInjection
         ),
         // T2 from the command line, built in release for CI's 1,000 seeds and the soak.
-        .executableTarget(name: "carnet-sim", dependencies: ["CarnetLedger", "CarnetTestKit"]),
+        .executableTarget(name: "carnet-sim", dependencies: ["CarnetLedger", "CarnetTestKit", "CarnetSimulation"]),
         .testTarget(
             name: "CarnetStoreTests",
             dependencies: ["CarnetCore", "CarnetWire", "CarnetSystem", "CarnetStore", "CarnetTestKit", "carnet-crash-child"],
@@ -105,7 +108,7 @@ let package = Package(
         // T2: deterministic simulation of 1 hub + K farms on a simulated network, in virtual time.
         .testTarget(
             name: "CarnetSimulationTests",
-            dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetTestKit", "CarnetReplicaNode"]
+            dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetTestKit", "CarnetReplicaNode", "CarnetSimulation"]
         ),
         .testTarget(
             name: "CarnetNodeTests",

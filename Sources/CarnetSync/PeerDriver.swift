@@ -12,7 +12,8 @@ import CarnetWire
 /// summary when it now holds a fork the peer has not heard of; a peer's summary is
 /// answered with the store's plan of what it lacks; news reach the peer only once both
 /// sides keep the session live; a fork learned elsewhere (another session, another
-/// process) is told to the peer as soon as the session can take it (SPEC 8.3 rule 6).
+/// process), and a continuation under a new id wherever it came from, is told to the peer
+/// as soon as the session can take it (SPEC 8.3 rule 6).
 public struct PeerDriver: Sendable {
     public let live: Bool
     /// This session's place in the store's news feed.
@@ -22,6 +23,9 @@ public struct PeerDriver: Sendable {
     /// The forks this node held when the session last told its peer its summary (or kept
     /// a change for its first one).
     public private(set) var forksSummarized: Int
+    /// The id this node wrote under then: a continuation under a new id since is a change
+    /// the peer cannot infer (its link event), even when it brought no fork.
+    public private(set) var nodeSummarized: NodeID
     /// Set by `newsArrived`, and at the start: the feed may hold events from before the
     /// session went live, which must go out once it is (no later wake may come for them).
     private var newsWaiting = true
@@ -41,6 +45,7 @@ public struct PeerDriver: Sendable {
         self.loan = loan
         feed = registration.session
         forksSummarized = registration.forks
+        nodeSummarized = registration.summary.node
         session = Session(role: role, secret: secret, nonce: nonce, local: registration.summary, settings: settings,
                           retired: retired) { node, endSeq, count in
             loan.chainEvents(of: node, endingAt: endSeq, count: count)
@@ -118,10 +123,29 @@ public struct PeerDriver: Sendable {
             let news = store.news(for: feed)
             if !news.isEmpty { carryOut(session.offer(news, now: now), store, &transport, now) }
         }
-        guard !isFinished, let changed = store.summaryIfForked(since: forksSummarized, live: live) else { return }
+        guard !isFinished, let changed = changedSummary(store) else { return }
         let (accepted, directives) = session.historyChanged(changed.summary, now: now)
-        if accepted { forksSummarized = changed.forks }
+        if accepted { summarized(changed) }
         carryOut(directives, store, &transport, now)
+    }
+
+    /// This node's summary when its history changed since the session last told its peer
+    /// in a way the peer cannot infer: it holds more forks, or it continued under a new id.
+    /// The second needs its own check: a store that held its own fork before continuing
+    /// adds none when it does, and its link event then reached no peer of the session that
+    /// caused it (the store feeds it to the other sessions only) until a later session.
+    private func changedSummary<Store: PeerStore>(_ store: Store) -> (forks: Int, summary: SummaryMessage)? {
+        // After a continuation, asked below any fork count, the store answers with what it
+        // holds. The id is read apart from the summary: a continuation landing between the
+        // two reads is seen at the next call (the mark takes the id from the summary told,
+        // never from this read).
+        store.summaryIfForked(since: store.node == nodeSummarized ? forksSummarized : -1, live: live)
+    }
+
+    /// The session told its peer (or kept for its first SUMMARY) this summary.
+    private mutating func summarized(_ changed: (forks: Int, summary: SummaryMessage)) {
+        forksSummarized = changed.forks
+        nodeSummarized = changed.summary.node
     }
 
     /// Carries out directives in order, with those they lead to; stops at a failed send.
@@ -168,16 +192,17 @@ public struct PeerDriver: Sendable {
     }
 
     /// Stores a peer's batch and tells the session how it went: acknowledged with the count
-    /// of new events and, when this node now holds a fork its peer has not heard of (this
-    /// batch revealed it, or another session brought it), with this node's new summary.
+    /// of new events and, when this node's history changed in a way its peer has not heard
+    /// of (a fork this batch revealed or another session brought, or the new id this node
+    /// continued under), with this node's new summary.
     private mutating func persist<Store: PeerStore>(batch: UInt64, _ events: [Event], _ store: Store, _ now: Duration) -> [SessionDirective] {
         if let reason = store.refusal(of: events) {
             return session.refuse(batch: batch, reason: reason, now: now)
         }
         do throws(Store.PersistFailure) {
             let new = try store.persist(events, fromSession: feed)
-            let changed = store.summaryIfForked(since: forksSummarized, live: live)
-            if let changed { forksSummarized = changed.forks }
+            let changed = changedSummary(store)
+            if let changed { summarized(changed) }
             return session.persisted(batch: batch, newEvents: UInt64(new), changedSummary: changed?.summary, now: now)
         } catch {
             return session.persistFailed(batch: batch, reason: "\(error)", now: now)

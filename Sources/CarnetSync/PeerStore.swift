@@ -46,8 +46,17 @@ public protocol PeerStore: AnyObject {
 
     /// This node's summary and fork count when it holds more forks than `forks`: a session
     /// that summarized at `forks` must tell its peer, whichever session or process brought
-    /// the fork.
+    /// the fork. Asked below any count (`forks` < 0), it answers whatever the store holds:
+    /// the summary and its fork count read together.
     func summaryIfForked(since forks: Int, live: Bool) -> (forks: Int, summary: SummaryMessage)?
+
+    /// The id this node writes under now. It changes when the node continues under a new
+    /// one (its own history forked, SPEC 4): the link event that starts the new id is a
+    /// change of its history no peer can infer, as a fork is, so a session must tell its
+    /// peer. A fork usually comes with it, but not always (a store that took in its own
+    /// fork without continuing, as a server's `refresh()` does, continues at its next
+    /// batch and adds no fork then).
+    var node: NodeID { get }
 
     /// What this node holds now (the peer's too, once a session with it caught up).
     var summary: HistorySummary { get }

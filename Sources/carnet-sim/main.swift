@@ -15,6 +15,7 @@
 // history breaks a law or a seed an invariant (each failure is printed with its seed), 2
 // on bad usage.
 import CarnetLedger
+import CarnetSimulation
 import CarnetTestKit
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetReplicaNode
+import CarnetSimulation
 import CarnetSync
 import CarnetTestKit
 import CarnetWire
@@ -223,6 +224,44 @@ extension LiveSessionRegressionTests {
     }
 }
 
+extension LiveSessionRegressionTests {
+    /// Found by the sync harness once it ran with continuation on, as a node does
+    /// (`anInterruptedSessionResumes…`, seeds 3080 and 3084): a node whose store held its
+    /// own fork before continuing (as a server's does once `refresh()` took in another
+    /// process's copy of its lost branch) continued at the next batch it persisted, and the
+    /// peer that sent it never got the link event in that session; live, the node's next
+    /// write then reached that peer without its predecessor.
+    ///
+    /// Cause: the driver re-summarized only when the store held more forks than it had
+    /// told, and that continuation added none; the store feeds the link event as news to
+    /// every session but the one whose batch caused it ("its peer gets it from its new
+    /// plan", a plan nothing asked for). Now a new node id is such a change too
+    /// (`PeerDriver.nodeSummarized`, SPEC 8.3 rule 6).
+    @Test func aContinuationThatAddsNoForkReachesTheLivePeerWhoseBatchCausedIt() {
+        let (x1, x2, x3, x3b) = Self.nodeXForkedAtSeq3()
+        var laptopReplica = Replica(node: x1.dot.node)
+        laptopReplica.receive(contentsOf: [x1, x2, x3, x3b])
+        #expect(laptopReplica.hasForkedItself)
+        var hubReplica = Replica(node: NodeID.derived(from: "hub"))
+        hubReplica.receive(contentsOf: [x1, x2, x3, x3b])
+        hubReplica.write(.append(Entry(id: "h1", kind: "delivery", fields: [])), wallMillis: 5_000)
+        var laptop = LivePeer(role: .dialer, replica: laptopReplica, nonce: 1)
+        var hub = LivePeer(role: .listener, replica: hubReplica, nonce: 2)
+        // The hub's entry is the laptop's first batch: it continues under a new id.
+        LivePeer.exchange(&laptop, &hub, laptop.start(now: .zero), hub.start(now: .zero))
+        let continued = laptop.store.replica.node
+        #expect(continued != x1.dot.node && laptop.session.isLiveWithPeer)
+        // Its next write goes to the hub as news.
+        laptop.store.write(.append(Entry(id: "next", kind: "sale", fields: [])), wallMillis: 60_000)
+        LivePeer.exchange(&laptop, &hub, laptop.newsArrived(now: .seconds(1)), [])
+
+        let held = hub.store.replica
+        #expect(held.history.chainLength(of: continued) == 2, "the hub holds \(held.history.chainLength(of: continued)) events of \(continued.short) in its chain")
+        #expect(held.history.pendingCount == 0, "the hub holds the laptop's next write without its link event")
+        #expect(held.summary == laptop.store.replica.summary)
+    }
+}
+
 /// One end of an in-memory live session: the node's driver (`PeerDriver`) over an
 /// in-memory node (`ReplicaPeerStore`, continuing under a new id when it finds its own
 /// history forked, as a node does), everything carried out at once (persist included);
@@ -243,7 +282,7 @@ private struct LivePeer {
     }
 
     static func store(_ replica: Replica, label: String) -> ReplicaPeerStore {
-        ReplicaPeerStore(replica, ledger: "sim", label: label, continuesWhenForked: true)
+        ReplicaPeerStore(replica, ledger: "sim", label: label)
     }
 
     var session: Session { driver.session }

@@ -1,3 +1,4 @@
+import CarnetSimulation
 import CarnetTestKit
 import Testing
 

@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetSimulation
 import CarnetTestKit
 import Testing
 

@@ -15,6 +15,17 @@ private func divergentReplicas(seed: UInt64, steps: Int = 80) -> (Replica, Repli
     return (a, b, merged)
 }
 
+/// How many nodes `replica` holds that `merged` does not, each of them a new id one side
+/// continued under in the session, holding its one link event; -1 when one is something else.
+private func continuations(in replica: Replica, beyond merged: Replica) -> Int {
+    let known = Set(merged.history.nodeIDs)
+    let new = replica.history.nodeIDs.filter { !known.contains($0) }
+    let links = new.filter { node in
+        replica.history.events(of: node).count == 1 && replica.predecessors(of: node).first.map(known.contains) == true
+    }
+    return links.count == new.count ? links.count : -1
+}
+
 struct SessionSyncTests {
     @Test func oneSessionGivesBothSidesEveryEventInAnyChunking() {
         let seed = testSeed(default: 0x5E55_1000)
@@ -34,7 +45,10 @@ struct SessionSyncTests {
             #expect(pair.listener.end == SessionEnd(.completed), "seed \(roundSeed): listener \(String(describing: pair.listener.end))")
             // Both hold the same event set; forks may need the re-summary to get there.
             #expect(pair.dialer.replica.summary == pair.listener.replica.summary, "seed \(roundSeed)")
-            #expect(pair.dialer.replica.eventCount == merged.eventCount, "seed \(roundSeed)")
+            // Every event of either side, and besides them only the link events of a side
+            // that found its own history forked and continued under a new id (SPEC 4).
+            let links = continuations(in: pair.dialer.replica, beyond: merged)
+            #expect(pair.dialer.replica.eventCount == merged.eventCount + links, "seed \(roundSeed)")
             #expect(pair.dialer.replica.history.pendingCount == merged.history.pendingCount, "seed \(roundSeed)")
             #expect(pair.dialer.identifiedPeer?.node == a.node && pair.listener.identifiedPeer?.node == b.node)
         }

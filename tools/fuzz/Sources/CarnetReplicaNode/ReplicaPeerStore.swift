@@ -7,9 +7,11 @@ import Synchronization
 /// `PeerStore` that `PeerDriver` runs on, with the node's news feed and fork rules as
 /// `CarnetNode.SharedStore` has them. Several drivers may share one (a hub's sessions).
 ///
-/// With `continuesWhenForked`, a batch that shows the node its own history forked makes it
-/// continue under a new id, linked by one event that is news, as `NodeStore` does; without
-/// it the replica keeps its id (the protocol's own tests, whose sides are bare replicas).
+/// Events that show the node its own history forked make it continue under a new id,
+/// linked by one event that is news, as `NodeStore.receive` does. A replica given holding
+/// its own fork continues at the first events it takes in, not at once as `NodeStore` does
+/// when it opens: as a node's store that took in its own fork through `refresh()`, a
+/// continuation that adds no fork, which the driver must still tell the peer of.
 ///
 /// `Sendable` without `@unchecked`: everything lives in a `Mutex` (never contended: a
 /// test drives its sessions from one thread).
@@ -31,13 +33,11 @@ public final class ReplicaPeerStore: PeerStore, Sendable {
     private let state: Mutex<State>
     public let ledger: String
     public let label: String
-    public let continuesWhenForked: Bool
 
-    public init(_ replica: Replica, ledger: String = "consortium", label: String = "replica", continuesWhenForked: Bool = false) {
+    public init(_ replica: Replica, ledger: String = "consortium", label: String = "replica") {
         state = Mutex(State(replica: replica))
         self.ledger = ledger
         self.label = label
-        self.continuesWhenForked = continuesWhenForked
     }
 
     /// A copy of the replica (cheap: copy-on-write storage).
@@ -96,7 +96,7 @@ public final class ReplicaPeerStore: PeerStore, Sendable {
         let fresh = events.filter { !state.replica.history.contains($0.id) && seen.insert($0.id).inserted }
         state.replica.receive(contentsOf: fresh)
         state.feed += fresh.map { ($0, session) }
-        if continuesWhenForked && state.replica.hasForkedItself {
+        if state.replica.hasForkedItself {
             let continued = NodeID.derived(from: "continued \(state.replica.node)")
             state.replica = state.replica.continuing(as: continued, wallMillis: 50_000)
             state.feed += state.replica.history.events(of: continued).map { ($0, session) }
@@ -168,4 +168,6 @@ public final class ReplicaPeerStore: PeerStore, Sendable {
     }
 
     public var summary: HistorySummary { state.withLock { $0.replica.summary } }
+
+    public var node: NodeID { state.withLock { $0.replica.node } }
 }

@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetSync
+import CarnetTestKit
 import CarnetWire
 
 /// Local writes and the disks: a write or a received batch is durable (applied,

@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetTestKit
 
 /// A node's durable state and the writes on their way to it.
 ///

@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetSync
+import CarnetTestKit
 
 /// One session of a node with the driver's state around it: what the real driver
 /// (`CarnetNode.SessionRunner`) keeps on its thread's stack.

@@ -1,3 +1,6 @@
+import CarnetCore
+import CarnetTestKit
+
 /// A simulated TCP connection's number: unique in a run, in order of creation.
 public struct ConnectionID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let raw: Int

@@ -1,4 +1,5 @@
 import CarnetSync
+import CarnetTestKit
 
 /// The size of a simulated consortium and the seed everything in its run derives from.
 public struct SimConfiguration: Sendable, CustomStringConvertible {

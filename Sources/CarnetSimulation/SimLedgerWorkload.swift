@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetTestKit
 
 /// A local write as the simulation asks for it. Its event is made only when the write
 /// reaches the disk, so an assignment supersedes what the node sees at that moment.

@@ -1,3 +1,6 @@
+import CarnetCore
+import CarnetTestKit
+
 /// How one directed link between two nodes behaves.
 ///
 /// Delay and rates are properties of the link and stay after the heal; loss, duplication

@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetTestKit
 
 /// The quiet after the heal: when the nodes have converged, and what to show when they
 /// have not.

@@ -1,3 +1,6 @@
+import CarnetCore
+import CarnetTestKit
+
 /// The simulated network: nodes joined by directed links, and TCP-like connections over
 /// them, each a pair of directed byte streams.
 ///

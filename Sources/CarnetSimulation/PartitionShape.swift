@@ -1,3 +1,6 @@
+import CarnetCore
+import CarnetTestKit
+
 /// A directed link: traffic from one node to another.
 public struct DirectedLink: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var from: Int

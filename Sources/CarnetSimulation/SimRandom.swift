@@ -3,6 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CarnetCore
+import CarnetTestKit
 
 /// The draws a simulation needs, on the shared seeded generator: every random choice of a
 /// run comes from a `SplitMix64` derived from its one seed.

@@ -3,6 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CarnetCore
+import CarnetTestKit
 
 /// Many seeded runs in a row: the PR run, a replay, and the soak all go through here.
 ///

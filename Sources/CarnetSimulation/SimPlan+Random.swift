@@ -1,4 +1,5 @@
 import CarnetSync
+import CarnetTestKit
 
 extension SimPlan {
     /// A plan drawn from the configuration's seed with no fault: the network, disks,

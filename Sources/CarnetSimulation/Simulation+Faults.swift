@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetTestKit
 
 /// Faults: episodes starting and ending, crashes, restores, and the heal.
 extension Simulation {

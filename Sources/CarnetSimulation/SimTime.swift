@@ -1,3 +1,6 @@
+import CarnetCore
+import CarnetTestKit
+
 /// A point or a span of virtual time, in whole microseconds.
 ///
 /// Integer arithmetic, so that one seed gives the same times on every machine, and cheap

@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetTestKit
 import CarnetWire
 
 /// The invariants a run must end with (RELIABILITY.md 3.1), checked against what the

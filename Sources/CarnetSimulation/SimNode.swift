@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetTestKit
 import CarnetWire
 
 /// One simulated node: its durable state (`disk`), the replica it serves from, its

@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetTestKit
 import Synchronization
 
 /// A node's replica, shared between the node and its sessions' context providers (a

@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetSync
+import CarnetTestKit
 
 /// What the simulation's agenda holds.
 enum SimAction: Sendable {

@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetSync
+import CarnetTestKit
 
 /// What the simulation knows that no node does: every event ever made, which writes were
 /// acknowledged, what restores destroyed, and what each session cost. The checks compare

@@ -1,3 +1,6 @@
+import CarnetCore
+import CarnetTestKit
+
 /// The virtual clock and its agenda: timed actions in a binary min-heap.
 ///
 /// Two actions due at the same instant run in the order they were scheduled (each gets

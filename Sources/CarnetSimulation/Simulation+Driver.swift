@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetSync
+import CarnetTestKit
 import CarnetWire
 
 /// The simulated driver: carries out each session's directives the way
