@@ -3,23 +3,68 @@ import CarnetSync
 import CarnetTestKit
 import CarnetWire
 
-/// The simulated driver: carries out each session's directives the way
-/// `CarnetNode.SessionRunner` does over TCP and `SharedStore` does on the store.
+/// The nodes' sessions: each is the product's `PeerDriver`, called with the node's real
+/// store. The simulation owns only what a shell owns: the connection, the clock, and the
+/// time a call's fsync takes.
 ///
-/// Where it differs from the real driver, and why:
-/// - `persist` is asynchronous here: the record waits for a simulated fsync. The session
-///   is paused meanwhile (its remaining directives and any bytes that arrive wait), which
-///   is what the real driver's blocking `store.receive` amounts to. Other sessions of the
-///   node keep running and may compute plans from the replica without the batch, which
-///   in the real node would mean they took the store's lock just before.
+/// Where it differs from the TCP shell (`SessionRunner`), and why:
+/// - A driver call that made the disk sync (a persisted batch, a link event) takes the
+///   node's `fsyncTime`: what it wrote to its peer goes out when that is over, and the
+///   node's other inputs wait meanwhile, as its sessions wait on the store's lock.
 /// - Timers are checked every `tickInterval` (2 s of virtual time), not every 250 ms.
-/// - Live news are offered as soon as the session is free and established, not at the
-///   next wake-up of its thread; the events are the same (`SharedStore.news`: everything
-///   learned since the session started, except what its own peer sent).
-/// - A reset ends the session without telling it (the real driver's transport error):
-///   nothing durable is lost either way.
+/// - A reset ends the session without telling the driver (the real shell's transport
+///   error): nothing durable is lost either way.
 extension Simulation {
+    /// A network event: those that reach a node's driver or store wait their turn behind
+    /// the node's fsync; the others are handled now.
     mutating func handleNetwork(_ event: NetworkEvent) {
+        let node: Int?
+        switch event {
+        case let .connected(connection):
+            node = network.nodes(of: connection)?[ConnectionEnd.dialer.rawValue]
+        case let .accepted(connection):
+            node = network.nodes(of: connection)?[ConnectionEnd.listener.rawValue]
+        case let .data(connection, side, _), let .fin(connection, side), let .reset(connection, side):
+            node = network.nodes(of: connection)?[side.rawValue]
+        case .connectFailed, .releaseHeld:
+            node = nil
+        }
+        if let node {
+            submit(node, .network(event))
+        } else {
+            takeNetwork(event)
+        }
+    }
+
+    /// Queues an input of a node, and handles what the node can take now.
+    mutating func submit(_ node: Int, _ input: SimInput) {
+        nodes[node].inputs.append(input)
+        pump(node)
+    }
+
+    /// Handles the node's inputs in order until none is left or one made the disk sync.
+    mutating func pump(_ node: Int) {
+        while nodes[node].inFlight == nil, !nodes[node].inputs.isEmpty {
+            let input = nodes[node].inputs.removeFirst()
+            switch input {
+            case let .network(event): takeNetwork(event)
+            case let .tick(connection): call(node, connection) { $0.tick(store: $1, transport: &$2, now: $3) }
+            case let .news(connection): call(node, connection) { $0.newsArrived(store: $1, transport: &$2, now: $3) }
+            case let .write(operation): write(node, operation)
+            }
+            takeWakes(node)
+        }
+    }
+
+    /// The sessions the store woke get their news, in turn.
+    mutating func takeWakes(_ node: Int) {
+        var seen = Set<ConnectionID>()
+        for connection in nodes[node].wakes.take() where seen.insert(connection).inserted {
+            if nodes[node].slotIndex(connection) != nil { nodes[node].inputs.append(.news(connection)) }
+        }
+    }
+
+    private mutating func takeNetwork(_ event: NetworkEvent) {
         switch event {
         case let .connected(connection):
             guard let (node, loop) = dialLoop(waitingFor: connection) else {
@@ -44,27 +89,15 @@ extension Simulation {
         case let .data(connection, side, bytes):
             guard let ends = network.nodes(of: connection) else { return }
             let node = ends[side.rawValue]
-            guard network.isOpen(connection, side, now: now), let slot = nodes[node].slotIndex(connection) else {
+            guard network.isOpen(connection, side, now: now), nodes[node].slotIndex(connection) != nil else {
                 // A closed socket answers data with a reset (nothing if it was reset already).
                 if !network.isReset(connection, now: now) { network.refuseData(connection, at: side, now: now) }
                 return
             }
-            if nodes[node].sessions[slot].isBusy {
-                nodes[node].sessions[slot].inbox.append(.bytes(bytes))
-            } else {
-                receive(bytes, node, slot)
-                drain(node, connection)
-            }
+            call(node, connection) { $0.received(bytes, store: $1, transport: &$2, now: $3) }
         case let .fin(connection, side):
             guard let ends = network.nodes(of: connection) else { return }
-            let node = ends[side.rawValue]
-            guard let slot = nodes[node].slotIndex(connection) else { return }
-            if nodes[node].sessions[slot].isBusy {
-                nodes[node].sessions[slot].inbox.append(.endOfStream)
-            } else {
-                nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.peerClosed(now: now.duration)
-                drain(node, connection)
-            }
+            call(ends[side.rawValue], connection) { $0.peerClosed(store: $1, transport: &$2, now: $3) }
         case let .reset(connection, side):
             guard let ends = network.nodes(of: connection) else { return }
             let node = ends[side.rawValue]
@@ -83,156 +116,128 @@ extension Simulation {
     }
 
     mutating func startSession(_ node: Int, _ connection: ConnectionID, side: ConnectionEnd, peer: Int, dialLoop: Int?) {
-        let local = nodes[node].summaryMessage(live: isLive(node, side))
+        guard let store = nodes[node].observed else { return }
         let nonce = nodes[node].rng.bytes(32)
-        let session = Session(role: side == .dialer ? .dialer : .listener, secret: Self.secret, nonce: nonce, local: local,
-                              settings: plan.settings, context: nodes[node].store.contextProvider)
-        nodes[node].sessions.append(SessionSlot(connection: connection, side: side, peer: peer, session: session,
-                                                dialLoop: dialLoop, summaryAt: now,
-                                                forksSummarized: nodes[node].store.with { $0.forks.count }))
+        let wakes = nodes[node].wakes
+        let driver = PeerDriver(role: side == .dialer ? .dialer : .listener, secret: Self.secret, nonce: nonce,
+                                live: isLive(node, side), settings: plan.settings, store: store,
+                                wake: { wakes.wake(connection) })
+        nodes[node].sessions.append(SessionSlot(connection: connection, side: side, peer: peer, driver: driver,
+                                                dialLoop: dialLoop, summaryAt: now))
         network.markStarted(connection, side)
         tracker.statistics.sessions += 1
         if healTime != nil && side == .dialer { tracker.statistics.sessionsAfterHeal += 1 }
-        let slot = nodes[node].sessions.count - 1
-        nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.start(now: now.duration)
+        call(node, connection) { $0.start(store: $1, transport: &$2, now: $3) }
         scheduler.schedule(.tick(node: node, incarnation: nodes[node].incarnation, connection), after: Self.tickInterval)
-        drain(node, connection)
     }
 
-    /// Carries out a session's directives until none is left or one waits for the disk;
-    /// then reads what arrived meanwhile, then offers news; ends the slot once the session
-    /// closed (as the real driver's loop does).
-    mutating func drain(_ node: Int, _ connection: ConnectionID) {
-        while let slot = nodes[node].slotIndex(connection) {
-            if nodes[node].sessions[slot].awaitingPersist != nil { return }
-            if !nodes[node].sessions[slot].queue.isEmpty {
-                let directive = nodes[node].sessions[slot].queue.removeFirst()
-                carryOut(directive, node, slot)
-                continue
-            }
-            if nodes[node].sessions[slot].session.isClosed {
-                finish(node, slot)
-                return
-            }
-            if !nodes[node].sessions[slot].inbox.isEmpty {
-                let inbound = nodes[node].sessions[slot].inbox.removeFirst()
-                switch inbound {
-                case let .bytes(bytes):
-                    receive(bytes, node, slot)
-                case .endOfStream:
-                    nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.peerClosed(now: now.duration)
-                }
-                continue
-            }
-            // As the real driver's loop: a fork another session brought since this one
-            // last summarized is told to the peer.
-            let forks = nodes[node].store.with { $0.forks.count }
-            if forks > nodes[node].sessions[slot].forksSummarized && nodes[node].sessions[slot].session.isAuthenticated {
-                let summary = nodes[node].summaryMessage(live: isLive(node, nodes[node].sessions[slot].side))
-                let (accepted, directives) = nodes[node].sessions[slot].session.historyChanged(summary, now: now.duration)
-                if accepted {
-                    nodes[node].sessions[slot].forksSummarized = forks
-                    nodes[node].sessions[slot].summaryTimes.append(now)
-                    trace("\(nodes[node].label) \(connection) tells its peer of a fork learned elsewhere")
-                }
-                if !directives.isEmpty {
-                    nodes[node].sessions[slot].queue += directives
-                    continue
-                }
-            }
-            if !nodes[node].sessions[slot].news.isEmpty {
-                if nodes[node].sessions[slot].session.isLiveWithPeer {
-                    let news = nodes[node].sessions[slot].news
-                    nodes[node].sessions[slot].news = []
-                    nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.offer(news, now: now.duration)
-                    continue
-                }
-                if nodes[node].sessions[slot].session.peer != nil {
-                    // Established and not live: a one-shot peer gets what it lacks from its
-                    // plan, never news.
-                    nodes[node].sessions[slot].news = []
-                }
-            }
-            return
+    /// Timers: the driver's `tick`, every `tickInterval` while the session lasts.
+    mutating func tick(_ node: Int, _ connection: ConnectionID) {
+        guard nodes[node].slotIndex(connection) != nil else { return }
+        submit(node, .tick(connection))
+        scheduler.schedule(.tick(node: node, incarnation: nodes[node].incarnation, connection), after: Self.tickInterval)
+    }
+
+    /// One call of a session's driver with the node's store. When the call made the disk
+    /// sync, the node is busy for `fsyncTime` and what the call wrote goes out then;
+    /// otherwise it goes out now. Then the slot ends if the session is over.
+    mutating func call(_ node: Int, _ connection: ConnectionID,
+                       _ body: (inout PeerDriver, SimPeerStore, inout SimTransport, Duration) -> Void) {
+        guard let slot = nodes[node].slotIndex(connection), let store = nodes[node].observed else { return }
+        let syncs = nodes[node].storage.counts.syncs
+        let imageBefore = nodes[node].storage.currentImage
+        let forks = nodes[node].sessions[slot].driver.forksSummarized
+        let summaries = nodes[node].sessions[slot].driver.session.statistics.summariesReceived
+        nodes[node].clock.set(nodes[node].wallMillis(now))
+        var transport = SimTransport()
+        body(&nodes[node].sessions[slot].driver, store, &transport, now.duration)
+        let synced = nodes[node].storage.counts.syncs > syncs
+        let completion = synced ? now + nodes[node].fsyncTime : now
+
+        // What the session tells its peer changed when the driver took a new summary.
+        if nodes[node].sessions[slot].driver.forksSummarized != forks {
+            nodes[node].sessions[slot].summaryTimes.append(now)
+            trace("\(nodes[node].label) \(connection) tells its peer of a fork")
+        }
+        let arrived = nodes[node].sessions[slot].driver.session.statistics.summariesReceived - summaries
+        nodes[node].sessions[slot].peerSummaryArrivals += Array(repeating: now, count: max(0, arrived))
+        let answered = answeredBatches(transport.frames, node, slot)
+        let links = tookPersisted(store.takePersisted(), batches: answered, node, slot, durableAt: completion)
+        if synced {
+            nodes[node].inFlight = SimInFlight(imageBefore: imageBefore, connection: connection, frames: transport.frames,
+                                               acknowledging: links)
+            scheduler.schedule(.diskDone(node: node, incarnation: nodes[node].incarnation), at: completion)
+        } else {
+            acknowledge(node, links)
+            send(transport.frames, node, connection)
         }
     }
 
-    /// Hands bytes to a session, noting when each of the peer's SUMMARY messages arrived
-    /// (what the peer's batches after it can have been planned from).
-    private mutating func receive(_ bytes: [UInt8], _ node: Int, _ slot: Int) {
-        let before = nodes[node].sessions[slot].session.statistics.summariesReceived
-        nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.receive(bytes, now: now.duration)
-        let after = nodes[node].sessions[slot].session.statistics.summariesReceived
-        nodes[node].sessions[slot].peerSummaryArrivals += Array(repeating: now, count: max(0, after - before))
+    /// The peer's batches this call answered (from the ACK frames it wrote: the batch number,
+    /// and whether it was stored): each reached its session, whatever became of it. Returns
+    /// the stored ones in order, which are the store's persists of the call in order.
+    private mutating func answeredBatches(_ frames: [[UInt8]], _ node: Int, _ slot: Int) -> [UInt64] {
+        var stored: [UInt64] = []
+        for frame in frames where frame.count > 5 + FrameLimits.macLength && frame[4] == FrameType.ack.rawValue {
+            let body = Array(frame[5..<(frame.count - FrameLimits.macLength)])
+            guard case let .ack(ack)? = try? SessionMessage.decode(type: .ack, body: body) else { continue }
+            let sender = nodes[node].sessions[slot].side.other
+            tracker.batchesArrived.insert(SentBatch(connection: nodes[node].sessions[slot].connection, sender: sender, batch: ack.batch))
+            if let reason = ack.rejection {
+                trace("\(nodes[node].label) refused batch \(ack.batch) of \(nodes[node].sessions[slot].connection): \(reason)")
+            } else {
+                stored.append(ack.batch)
+            }
+        }
+        return stored
     }
 
-    /// One directive, as `SessionRunner.carryOut` does it.
-    private mutating func carryOut(_ directive: SessionDirective, _ node: Int, _ slot: Int) {
-        let connection = nodes[node].sessions[slot].connection
-        switch directive {
-        case let .send(bytes):
+    /// Writes frames of a session to its connection now, with their accounting; ends the
+    /// slot once its session is over.
+    mutating func send(_ frames: [[UInt8]], _ node: Int, _ connection: ConnectionID) {
+        guard let slot = nodes[node].slotIndex(connection) else { return }
+        for bytes in frames {
             network.send(bytes, on: connection, from: nodes[node].sessions[slot].side, now: now)
-            let type = bytes.count > 4 ? FrameType(rawValue: bytes[4]) : nil
-            if type == .events { nodes[node].sessions[slot].batchSentAt.append(now) }
-            let resummary = type == .summary && !nodes[node].sessions[slot].summaryStates.isEmpty
-            if type == .summary {
-                // What this SUMMARY states: the node as of the latest change the session took.
-                nodes[node].sessions[slot].summaryStates.append(nodes[node].sessions[slot].summaryTimes.last!)
-            }
-            nodes[node].sessions[slot].bytesSent += bytes.count
-            tracker.statistics.bytesSent += bytes.count
-            if healTime != nil {
-                tracker.statistics.bytesSentAfterHeal += bytes.count
-                if resummary { tracker.statistics.resummaryBytesAfterHeal += bytes.count }
-                if type == .events {
-                    let batch = UInt64(nodes[node].sessions[slot].batchSentAt.count)
-                    tracker.batchesSentAfterHeal[SentBatch(connection: connection, sender: nodes[node].sessions[slot].side, batch: batch)] = bytes.count
-                }
-                nodes[node].sessions[slot].bytesSentAfterHeal += bytes.count
-                if type == .ping || type == .pong {
-                    tracker.statistics.keepaliveBytesAfterHeal += bytes.count
-                    nodes[node].sessions[slot].keepaliveFramesAfterHeal += 1
-                }
-            }
-        case let .persist(batch, events):
-            noteArrival(of: batch, node, slot)
-            nodes[node].sessions[slot].awaitingPersist = batch
-            enqueue(node, .batch(connection, side: nodes[node].sessions[slot].side, batch: batch, events: events))
-        case let .offerEventsMissing(summary):
-            // `SharedStore.missingPlan`: expand the peer's compact summary, then plan.
-            let missing = nodes[node].store.with { $0.missingPlan(from: $0.expand(summary)) }
-            trace("\(nodes[node].label) \(connection) plans \(missing.eventCount) events for \(nodes[nodes[node].sessions[slot].peer].label): "
-                + missing.ranges.map { "\($0.node.short):\($0.after + 1)-\($0.through)" }.joined(separator: " ")
-                + (missing.branchEvents.isEmpty ? "" : " + \(missing.branchEvents.count) branch events"))
-            nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.offer(plan: missing, now: now.duration)
-        case let .refuse(batch, reason):
-            noteArrival(of: batch, node, slot)
-            trace("\(nodes[node].label) refuses batch \(batch) of \(connection): \(reason)")
-            nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.refuse(batch: batch, reason: reason, now: now.duration)
-        case .peerIdentified, .acknowledged, .refused:
-            break
-        case .inputOutOfState: break
-        case .caughtUp:
-            nodes[node].sessions[slot].caughtUp = true
-        case let .close(end):
-            nodes[node].sessions[slot].outcome = end
-            tracker.statistics.record(end)
+            account(bytes, node, slot)
         }
+        if nodes[node].sessions[slot].driver.isFinished { finish(node, slot) }
     }
 
-    /// The peer's batch reached this session (whatever becomes of it): it was not lost in
-    /// flight.
-    private mutating func noteArrival(of batch: UInt64, _ node: Int, _ slot: Int) {
-        let sender = nodes[node].sessions[slot].side.other
-        tracker.batchesArrived.insert(SentBatch(connection: nodes[node].sessions[slot].connection, sender: sender, batch: batch))
+    /// One frame's bytes, counted by what it is.
+    private mutating func account(_ bytes: [UInt8], _ node: Int, _ slot: Int) {
+        let connection = nodes[node].sessions[slot].connection
+        let type = bytes.count > 4 ? FrameType(rawValue: bytes[4]) : nil
+        if type == .events { nodes[node].sessions[slot].batchSentAt.append(now) }
+        let resummary = type == .summary && !nodes[node].sessions[slot].summaryStates.isEmpty
+        if type == .summary {
+            // What this SUMMARY states: the node as of the latest change the session took.
+            nodes[node].sessions[slot].summaryStates.append(nodes[node].sessions[slot].summaryTimes.last!)
+        }
+        nodes[node].sessions[slot].bytesSent += bytes.count
+        tracker.statistics.bytesSent += bytes.count
+        guard healTime != nil else { return }
+        tracker.statistics.bytesSentAfterHeal += bytes.count
+        if resummary { tracker.statistics.resummaryBytesAfterHeal += bytes.count }
+        if type == .events {
+            let batch = UInt64(nodes[node].sessions[slot].batchSentAt.count)
+            tracker.batchesSentAfterHeal[SentBatch(connection: connection, sender: nodes[node].sessions[slot].side, batch: batch)] = bytes.count
+        }
+        nodes[node].sessions[slot].bytesSentAfterHeal += bytes.count
+        if type == .ping || type == .pong {
+            tracker.statistics.keepaliveBytesAfterHeal += bytes.count
+            nodes[node].sessions[slot].keepaliveFramesAfterHeal += 1
+        }
     }
 
     /// The session is over: the socket is closed (FIN after what was written, unless the
-    /// connection was reset), and its dial loop schedules the next attempt.
+    /// connection was reset), the store forgets its feed, and its dial loop schedules the
+    /// next attempt.
     mutating func finish(_ node: Int, _ slot: Int) {
         let ended = nodes[node].sessions.remove(at: slot)
-        let statistics = ended.session.statistics
+        if let store = nodes[node].observed { ended.driver.finish(store: store) }
+        let statistics = ended.driver.session.statistics
         addFigures(of: ended)
+        if let end = ended.outcome { tracker.statistics.record(end) }
         if ended.transportFailure == nil {
             network.close(ended.connection, from: ended.side, now: now)
         } else {
@@ -251,7 +256,7 @@ extension Simulation {
     /// Adds a session's figures to the run's, when it ends or when the run does: what it
     /// sent, and its keepalive frames after the heal with what it was allowed.
     mutating func addFigures(of slot: SessionSlot) {
-        let statistics = slot.session.statistics
+        let statistics = slot.driver.session.statistics
         tracker.statistics.eventsSent += statistics.eventsSent
         tracker.statistics.eventsSentNew += statistics.eventsSentNew
         tracker.statistics.batchesSent += statistics.batchesSent
@@ -259,75 +264,5 @@ extension Simulation {
         guard let healTime else { return }
         tracker.statistics.keepaliveFramesAfterHeal += slot.keepaliveFramesAfterHeal
         tracker.statistics.keepaliveFramesAllowed += slot.keepaliveFramesAllowed(heal: healTime, end: now)
-    }
-
-    mutating func tick(_ node: Int, _ connection: ConnectionID) {
-        guard let slot = nodes[node].slotIndex(connection) else { return }
-        if !nodes[node].sessions[slot].isBusy {
-            nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.tick(now: now.duration)
-            drain(node, connection)
-        }
-        if nodes[node].slotIndex(connection) != nil {
-            scheduler.schedule(.tick(node: node, incarnation: nodes[node].incarnation, connection), after: Self.tickInterval)
-        }
-    }
-
-    /// Events became durable at `node`: news for its live sessions (except the one whose
-    /// peer sent them), as `SharedStore`'s feed wakes them.
-    mutating func learned(_ node: Int, _ events: [Event], from source: ConnectionID?) {
-        guard !events.isEmpty else { return }
-        var woken: [ConnectionID] = []
-        for slot in nodes[node].sessions.indices where nodes[node].sessions[slot].connection != source {
-            nodes[node].sessions[slot].news += events
-            woken.append(nodes[node].sessions[slot].connection)
-        }
-        for connection in woken { drain(node, connection) }
-    }
-
-    // MARK: - Dialing
-
-    func dialLoop(waitingFor connection: ConnectionID) -> (Int, Int)? {
-        for node in nodes.indices {
-            if let loop = nodes[node].dialLoops.firstIndex(where: { $0.connection == connection }) { return (node, loop) }
-        }
-        return nil
-    }
-
-    mutating func scheduleDial(_ node: Int, _ loop: Int, after delay: SimTime) {
-        nodes[node].dialLoops[loop].token += 1
-        nodes[node].dialLoops[loop].nextAt = now + delay
-        scheduler.schedule(.dial(node: node, loop: loop, token: nodes[node].dialLoops[loop].token), after: delay)
-    }
-
-    mutating func dial(_ node: Int, _ loop: Int, token: Int) {
-        guard nodes[node].isUp, nodes[node].dialLoops[loop].token == token, nodes[node].dialLoops[loop].connection == nil else { return }
-        nodes[node].dialLoops[loop].nextAt = nil
-        let target = nodes[node].dialLoops[loop].target
-        nodes[node].dialLoops[loop].connection = network.connect(from: node, to: target, listenerUp: nodes[target].isUp, now: now)
-    }
-
-    /// As `Server.dialLoop`: the interval after a session that went well, else backoff.
-    mutating func loopFinished(_ node: Int, _ loop: Int, success: Bool) {
-        nodes[node].dialLoops[loop].connection = nil
-        guard nodes[node].isUp else { return }
-        let delay: SimTime
-        if success {
-            nodes[node].dialLoops[loop].failures = 0
-            delay = nodes[node].dialLoops[loop].interval
-        } else {
-            delay = nodes[node].dialLoops[loop].backoff(using: &rng)
-        }
-        scheduleDial(node, loop, after: delay)
-    }
-
-    /// One-shot farms sync a little after recording (`carnet record`, a few more entries,
-    /// then `carnet sync`), unless a sync is due sooner anyway.
-    mutating func nudgeDials(_ node: Int) {
-        guard plan.mode == .oneShot, nodes[node].role == .farm else { return }
-        for loop in nodes[node].dialLoops.indices where nodes[node].dialLoops[loop].connection == nil {
-            let soon = now + rng.uniform(.minutes(1)...(.minutes(8)))
-            if let next = nodes[node].dialLoops[loop].nextAt, next <= soon { continue }
-            scheduleDial(node, loop, after: soon - now)
-        }
     }
 }

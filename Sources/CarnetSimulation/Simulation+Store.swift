@@ -1,80 +1,98 @@
 import CarnetCore
+import CarnetNode
 import CarnetSync
 import CarnetTestKit
 import CarnetWire
 
-/// Local writes and the disks: a write or a received batch is durable (applied,
-/// acknowledged, news for live sessions) only when its simulated fsync completes.
+/// Local writes, fsyncs completing, and what persisted batches did: a write or a batch is
+/// durable (acknowledged, sent on) only when its simulated fsync completes.
 extension Simulation {
+    /// The plan's writes at `node`: each one its own record and fsync, in turn.
     mutating func write(_ node: Int, count: Int) {
         guard nodes[node].isUp, healTime == nil else {
             tracker.statistics.writesSkipped += count
             return
         }
         for _ in 0..<count {
-            let operation = workload.next(node: node, label: nodes[node].label)
-            enqueue(node, .write(operation))
+            submit(node, .write(workload.next(node: node, label: nodes[node].label)))
         }
     }
 
-    mutating func enqueue(_ node: Int, _ record: SimNodeDisk.Record) {
-        if let completion = nodes[node].disk.enqueue(record, now: now) {
-            scheduler.schedule(.diskDone(node: node, incarnation: nodes[node].incarnation), at: completion)
+    /// One local write through the node's store (`SharedStore.write`, as a program that
+    /// embeds the node writes): it wakes the live sessions, which run once it is durable.
+    mutating func write(_ node: Int, _ operation: SimOperation) {
+        guard let store = nodes[node].store else { return }
+        let imageBefore = nodes[node].storage.currentImage
+        let wall = nodes[node].wallMillis(now)
+        nodes[node].clock.set(wall)
+        let written: Operation
+        switch operation {
+        case let .assign(key, value):
+            // It supersedes what the node sees now, as `Replica.assign` does.
+            written = .assign(Assignment(key: key, value: value, supersedes: Self.liveIDs(of: key, in: store)))
+        case let .append(entry):
+            written = .append(entry)
         }
+        let events: [Event]
+        do {
+            events = try store.write([written], wallMillis: wall)
+        } catch {
+            tracker.storeErrors.append("\(nodes[node].label) could not write: \(error)")
+            return
+        }
+        for event in events {
+            tracker.created.insert(event.id)
+            nodes[node].durableSince[event.id] = now + nodes[node].fsyncTime
+        }
+        nodes[node].inFlight = SimInFlight(imageBefore: imageBefore, acknowledging: events)
+        scheduler.schedule(.diskDone(node: node, incarnation: nodes[node].incarnation), after: nodes[node].fsyncTime)
+        nudgeDials(node)
     }
 
-    /// A write reached the disk: it is durable now, so it is applied and acknowledged.
+    /// The values a field holds now. (A function of its own, so that the copy of the
+    /// replica is gone before the store writes.)
+    private static func liveIDs(of key: FieldKey, in store: SharedStore) -> [EventID] {
+        store.replica.registers[key]?.liveIDs ?? []
+    }
+
+    /// The fsync under way completed: its local events are acknowledged, what its call
+    /// wrote goes out, and the node takes its next inputs.
     mutating func diskDone(_ node: Int) {
-        let (record, next) = nodes[node].disk.completeHead(now: now)
-        if let next { scheduler.schedule(.diskDone(node: node, incarnation: nodes[node].incarnation), at: next) }
-        switch record {
-        case let .write(operation):
-            let event = nodes[node].materialize(operation, now: now)
-            acknowledge(node, [event])
-            // `carnet serve` picks up what the CLI wrote when it next refreshes (every
-            // 500 ms), and then wakes its live sessions with everything new at once.
-            if nodes[node].localNews.isEmpty {
-                scheduler.schedule(.refresh(node: node, incarnation: nodes[node].incarnation), after: Self.refreshInterval)
+        guard let done = nodes[node].inFlight else { return }
+        nodes[node].inFlight = nil
+        acknowledge(node, done.acknowledging)
+        if let connection = done.connection { send(done.frames, node, connection) }
+        pump(node)
+    }
+
+    /// What the persists of one driver call did, batch by batch (`batches`: their numbers,
+    /// from the ACKs the call wrote): duplicates sorted for I6, the events noted as durable
+    /// at `durableAt`, continuations counted. Returns the link events to acknowledge.
+    mutating func tookPersisted(_ persisted: [SimPeerStore.Persisted], batches: [UInt64], _ node: Int, _ slot: Int,
+                                durableAt: SimTime) -> [Event] {
+        let connection = nodes[node].sessions[slot].connection
+        let sender = nodes[node].sessions[slot].side.other
+        var links: [Event] = []
+        for (index, record) in persisted.enumerated() {
+            let batch = index < batches.count && batches.count == persisted.count ? batches[index] : nil
+            if healTime != nil && record.fresh.count < record.events.count {
+                classifyDuplicates(node, record.events, fresh: record.fresh, heldBefore: nodes[node].durableSince,
+                                   connection: connection, batch: batch.map { SentBatch(connection: connection, sender: sender, batch: $0) })
             }
-            nodes[node].localNews.append(event)
-            nudgeDials(node)
-        case let .batch(connection, side, batch, events):
-            // Only needed after the heal (a copy the persist below would otherwise force).
-            let heldBefore = healTime != nil ? nodes[node].durableSince : [:]
-            let (fresh, revealedFork, continuation) = nodes[node].persistBatch(events, now: now)
-            if !continuation.isEmpty { tracker.statistics.continuations += 1 }
-            if healTime != nil && fresh.count < events.count {
-                classifyDuplicates(node, events, fresh: fresh, heldBefore: heldBefore,
-                                   batch: SentBatch(connection: connection, sender: side.other, batch: batch))
+            for event in record.events where nodes[node].sessions[slot].received[event.id] == nil {
+                nodes[node].sessions[slot].received[event.id] = durableAt
             }
-            if let slot = nodes[node].slotIndex(connection) {
-                for event in events where nodes[node].sessions[slot].received[event.id] == nil {
-                    nodes[node].sessions[slot].received[event.id] = now
-                }
+            for event in record.fresh + record.link { nodes[node].durableSince[event.id] = durableAt }
+            if !record.link.isEmpty {
+                tracker.statistics.continuations += 1
+                for event in record.link { tracker.created.insert(event.id) }
+                links += record.link
             }
-            acknowledge(node, continuation)
-            trace("\(nodes[node].label) persisted batch \(batch) of \(connection): \(events.count) events, \(fresh.count) new"
-                + (revealedFork ? ", revealed a fork" : "") + (continuation.isEmpty ? "" : ", continues as \(nodes[node].nodeID.short)")
-                + ": \(Self.ranges(events))")
-            if let slot = nodes[node].slotIndex(connection), nodes[node].sessions[slot].awaitingPersist == batch {
-                nodes[node].sessions[slot].awaitingPersist = nil
-                // `SharedStore.summaryIfForked`: a fork this batch revealed, or one another
-                // session brought since this one last summarized.
-                let forks = nodes[node].store.with { $0.forks.count }
-                let changed = forks > nodes[node].sessions[slot].forksSummarized
-                    ? nodes[node].summaryMessage(live: isLive(node, nodes[node].sessions[slot].side)) : nil
-                if changed != nil {
-                    nodes[node].sessions[slot].forksSummarized = forks
-                    nodes[node].sessions[slot].summaryTimes.append(now)
-                }
-                nodes[node].sessions[slot].queue += nodes[node].sessions[slot].session.persisted(
-                    batch: batch, newEvents: UInt64(fresh.count), changedSummary: changed, now: now.duration)
-                drain(node, connection)
-            }
-            // As `SharedStore.receive`: the events new here, and the link event of a node
-            // that continues under a new id, are news for the node's other live sessions.
-            learned(node, fresh + continuation, from: connection)
+            trace("\(nodes[node].label) persisted batch \(batch.map(String.init) ?? "?") of \(connection): \(record.events.count) events, "
+                + "\(record.fresh.count) new" + (record.link.isEmpty ? "" : ", continues as \(nodes[node].nodeID.short)")
+                + ": \(Self.ranges(record.events))")
         }
+        return links
     }
 
     /// Sorts the events of a received batch that were not new: raced (another peer's copy
@@ -83,9 +101,12 @@ extension Simulation {
     /// resent (the sender knew the receiver held them, from its summary or from this
     /// session: what I6 forbids). The first two are left out of the I6 budget at what they
     /// cost on the wire (`excusedBytes`).
+    ///
+    /// `key` is nil when the batch's number is not known (the call's ACKs and persists did
+    /// not pair up): its copies then cost what they cost, excused or not.
     private mutating func classifyDuplicates(_ node: Int, _ events: [Event], fresh: [Event], heldBefore: [EventID: SimTime],
-                                             batch key: SentBatch) {
-        let (connection, batch) = (key.connection, key.batch)
+                                             connection: ConnectionID, batch key: SentBatch?) {
+        let batch = key?.batch ?? 0
         var excused: [Event] = []
         defer { tracker.excusedBytesAfterHeal += excusedBytes(excused, of: events, fresh: fresh.count, frame: key) }
         let slot = nodes[node].slotIndex(connection).map { nodes[node].sessions[$0] }
@@ -108,8 +129,8 @@ extension Simulation {
             if !knownToSender {
                 tracker.statistics.eventsRacedAfterHeal += 1
                 excused.append(event)
-            } else if nodes[node].store.with({ $0.history.heads(of: event.dot.node).count > 1 })
-                        || slot.map({ nodes[$0.peer].store.with { $0.history.heads(of: event.dot.node).count > 1 } }) == true {
+            } else if nodes[node].replica.history.heads(of: event.dot.node).count > 1
+                        || slot.map({ nodes[$0.peer].replica.history.heads(of: event.dot.node).count > 1 }) == true {
                 // `Replica.missingPlan`'s rule for a node whose histories diverge, by design:
                 // everything past the prefix the peer provably holds, with every branch
                 // event (the sender may not see the fork yet; the receiver then does).
@@ -129,8 +150,8 @@ extension Simulation {
     /// hubs and 11 farms all live, farms relay each other's news to both hubs, which
     /// received some events twelve times), and encoding them all as one batch undercounts
     /// what each batch's own framing costs.
-    private func excusedBytes(_ excused: [Event], of events: [Event], fresh: Int, frame: SentBatch) -> Int {
-        guard !excused.isEmpty, let frameBytes = tracker.batchesSentAfterHeal[frame] else { return 0 }
+    private func excusedBytes(_ excused: [Event], of events: [Event], fresh: Int, frame: SentBatch?) -> Int {
+        guard !excused.isEmpty, let frame, let frameBytes = tracker.batchesSentAfterHeal[frame] else { return 0 }
         if fresh == 0 && excused.count == events.count { return frameBytes }
         let excusedIDs = Set(excused.map(\.id))
         let rest = events.filter { !excusedIDs.contains($0.id) }
