@@ -111,7 +111,7 @@ let package = Package(
         // T2: deterministic simulation of 1 hub + K farms on a simulated network, in virtual time.
         .testTarget(
             name: "CarnetSimulationTests",
-            dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetTestKit", "CarnetReplicaNode", "CarnetSimulation"]
+            dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetStore", "CarnetTestKit", "CarnetReplicaNode", "CarnetSimulation"]
         ),
         .testTarget(
             name: "CarnetNodeTests",

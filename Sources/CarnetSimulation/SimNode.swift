@@ -62,7 +62,8 @@ public struct SimNode: Sendable {
     /// the event before its peer sent it) from a race (two peers sent it at once).
     var durableSince: [EventID: SimTime] = [:]
 
-    static let directory = "/carnet/node"
+    /// The directory of the node on its disk.
+    public static let directory = "/carnet/node"
 
     init(index: Int, role: Role, label: String, node: NodeID, fsyncTime: SimTime, clockSkewMillis: Int64, seed: UInt64) {
         self.index = index
