@@ -56,7 +56,10 @@ let package = Package(
         .target(name: "CarnetTestKit", dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetSync", "CarnetSystem"]),
         // Test support: T2, the deterministic simulation of hubs and farms on a simulated
         // network in virtual time (RELIABILITY.md), apart from the small seeded support.
-        .target(name: "CarnetSimulation", dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetSync", "CarnetTestKit"]),
+        .target(
+            name: "CarnetSimulation",
+            dependencies: ["CarnetCore", "CarnetLedger", "CarnetWire", "CarnetSync", "CarnetStore", "CarnetNode", "CarnetTestKit"]
+        ),
         // The command line.
         .executableTarget(
             name: "carnet",
@@ -108,7 +111,7 @@ let package = Package(
         // T2: deterministic simulation of 1 hub + K farms on a simulated network, in virtual time.
         .testTarget(
             name: "CarnetSimulationTests",
-            dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetTestKit", "CarnetReplicaNode", "CarnetSimulation"]
+            dependencies: ["CarnetCore", "CarnetWire", "CarnetSync", "CarnetStore", "CarnetTestKit", "CarnetReplicaNode", "CarnetSimulation"]
         ),
         .testTarget(
             name: "CarnetNodeTests",

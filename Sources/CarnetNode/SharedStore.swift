@@ -26,20 +26,29 @@ public final class SharedStore: @unchecked Sendable {
     public let directory: String
     /// The wall clock, in ms since 1970, for opening the store again (its HLC resumes from it).
     private let wallClock: @Sendable () -> UInt64
+    /// The disk, and where a fresh node id comes from when the node continues under one:
+    /// inputs, so that a simulation can run the node on a simulated disk and stay
+    /// deterministic (the defaults are the real disk and the system's randomness).
+    private let storage: any Storage
+    private let freshNodeID: @Sendable () -> NodeID
 
     public init(directory: String, wallMillis: UInt64,
-                wallClock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }) throws(NodeError) {
+                wallClock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) },
+                storage: any Storage = PosixStorage(),
+                freshNodeID: @escaping @Sendable () -> NodeID = SharedStore.randomNodeID) throws(NodeError) {
         do {
-            store = try NodeStore(directory: directory, wallMillis: wallMillis, freshNodeID: Self.freshNodeID)
+            store = try NodeStore(directory: directory, wallMillis: wallMillis, storage: storage, freshNodeID: freshNodeID)
         } catch {
             throw .store(error)
         }
         self.directory = directory
         self.wallClock = wallClock
+        self.storage = storage
+        self.freshNodeID = freshNodeID
     }
 
     /// A node id for a directory that turns out to be a copy (it continues under it).
-    private static func freshNodeID() -> NodeID {
+    public static func randomNodeID() -> NodeID {
         var generator = SystemRandomNumberGenerator()
         return NodeID(using: &generator)
     }
@@ -55,7 +64,7 @@ public final class SharedStore: @unchecked Sendable {
         guard store.needsReopen else { return [] }
         let known = store.replica.history
         do {
-            store = try NodeStore(directory: directory, wallMillis: wallClock(), freshNodeID: Self.freshNodeID)
+            store = try NodeStore(directory: directory, wallMillis: wallClock(), storage: storage, freshNodeID: freshNodeID)
         } catch {
             throw .reopenFailed(error)
         }
@@ -64,6 +73,10 @@ public final class SharedStore: @unchecked Sendable {
     }
 
     public var identity: NodeIdentity { lock.withLock { store.identity } }
+
+    /// What the node holds now (a copy-on-write value: cheap), for a program that embeds
+    /// the node and checks it, as the deterministic simulation does.
+    public var replica: Replica { lock.withLock { store.replica } }
 
     /// What this node tells a peer after authentication.
     public func summaryMessage(live: Bool) -> SummaryMessage {

@@ -12,7 +12,7 @@ enum SimChecks {
     static func check(_ simulation: Simulation) -> [String] {
         let replicas = simulation.nodes.map(\.replica)
         let labels = simulation.nodes.map(\.label)
-        var failures: [String] = []
+        var failures: [String] = simulation.tracker.storeErrors.prefix(examples).map { "store: \($0)" }
         failures += convergence(replicas, labels)
         failures += acknowledgedWrites(replicas, labels, simulation.tracker)
         failures += unexpectedEvents(replicas[0], labels[0], simulation.tracker)

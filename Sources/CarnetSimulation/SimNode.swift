@@ -1,14 +1,17 @@
 import CarnetCore
+import CarnetNode
+import CarnetStore
 import CarnetTestKit
 import CarnetWire
 
-/// One simulated node: its durable state (`disk`), the replica it serves from, its
-/// sessions and its dial schedule.
+/// One simulated node: the real node (`SharedStore` over `NodeStore`) on its own simulated
+/// disk, its sessions, its dial schedule, and the one operation its disk is syncing.
 ///
-/// The replica only ever holds what is durable, as `NodeStore` does (it appends to its
-/// log, fsyncs, then applies): a write or a received batch is applied when its fsync
-/// completes. The operations here are the store's (`NodeStore.writeBatch`,
-/// `NodeStore.receive`, opening) run on the real `Replica`.
+/// The real store fsyncs inside the call that writes; the simulation gives that fsync its
+/// latency by keeping the node busy meanwhile (`inFlight`): what the call wrote to its
+/// peer goes out when the fsync completes, and every other input of the node (bytes,
+/// timers, news, local writes) waits in `inputs`, as the real node's sessions wait on the
+/// store's lock.
 public struct SimNode: Sendable {
     public enum Role: Sendable, Equatable {
         case hub
@@ -18,132 +21,138 @@ public struct SimNode: Sendable {
     public let index: Int
     public let role: Role
     public let label: String
-    /// The replica, shared with the sessions' context providers.
-    public let store: SimReplicaBox
-    public internal(set) var disk: SimNodeDisk
-    public internal(set) var isUp = true
+    /// The node's disk (one directory): replaced by what survives at each crash.
+    public internal(set) var storage: SimStorage
+    /// The running process's store; nil while the node is down.
+    public internal(set) var store: SharedStore?
+    /// What the driver calls get: `store`, observed.
+    var observed: SimPeerStore?
+    /// The replica at the crash, for reports while the node is down.
+    var replicaAtCrash: Replica
+    public var isUp: Bool { store != nil }
     /// Bumped at every crash: what was scheduled for an earlier life is ignored.
     var incarnation = 0
     /// Open sessions, in connection order.
     var sessions: [SessionSlot] = []
     var dialLoops: [DialLoop] = []
-    /// Copies of the durable state taken during the run (backups a restore goes back to).
-    var backups: [SimNodeDisk.Contents] = []
+    /// Copies of the durable image taken during the run, with the id they were taken
+    /// under (backups a restore goes back to).
+    var backups: [(image: SimDiskImage, node: NodeID)] = []
+    /// The restore waiting for the node's restart, to be recorded once the store is open.
+    var pendingRestore: (node: NodeID, time: SimTime, before: [EventID])?
+    /// Inputs that wait while the disk syncs, oldest first.
+    var inputs: [SimInput] = []
+    /// The operation whose fsync is under way.
+    var inFlight: SimInFlight?
+    /// Time one fsync takes on this node's disk.
+    let fsyncTime: SimTime
     /// How wrong this node's wall clock is (the HLC must cope).
     let clockSkewMillis: Int64
-    /// Session nonces and fresh node ids.
+    /// Session nonces.
     var rng: SplitMix64
+    /// Fresh node ids for the store (seeded: every run the same).
+    let ids: SimNodeIDs
+    /// The wall clock the store reads when it must open itself again.
+    let clock = SimWallClock()
+    /// Sessions the store woke since the simulation last looked.
+    var wakes = SimWakes()
     /// The restore (in the tracker) whose id this node writes under now, if any.
     var restoreRecord: Int?
     /// When each event this node holds became durable here: tells a resend (the node held
     /// the event before its peer sent it) from a race (two peers sent it at once).
     var durableSince: [EventID: SimTime] = [:]
-    /// Local writes durable since the server last refreshed (news for live sessions).
-    var localNews: [Event] = []
+
+    /// The directory of the node on its disk.
+    public static let directory = "/carnet/node"
 
     init(index: Int, role: Role, label: String, node: NodeID, fsyncTime: SimTime, clockSkewMillis: Int64, seed: UInt64) {
         self.index = index
         self.role = role
         self.label = label
-        store = SimReplicaBox(Replica(node: node))
-        disk = SimNodeDisk(node: node, fsyncTime: fsyncTime)
+        self.fsyncTime = fsyncTime
         self.clockSkewMillis = clockSkewMillis
         rng = SplitMix64(seed: seed)
+        ids = SimNodeIDs(seed: SplitMix64.derivedSeed(seed, 1))
+        storage = SimStorage(seed: SplitMix64.derivedSeed(seed, 2))
+        replicaAtCrash = Replica(node: node)
+        do {
+            try NodeStore.create(directory: Self.directory, ledger: "sim", label: label, node: node, storage: storage)
+        } catch {
+            preconditionFailure("cannot create a node on an empty simulated disk: \(error)")
+        }
     }
 
-    public var replica: Replica { store.replica }
+    /// What the node holds (as it was at the crash while it is down).
+    public var replica: Replica { store?.replica ?? replicaAtCrash }
     /// The id this node writes under now.
-    public var nodeID: NodeID { disk.node }
+    public var nodeID: NodeID { store?.identity.node ?? replicaAtCrash.node }
 
     /// The node's wall clock at virtual time `now`: a fixed epoch, plus its skew.
     func wallMillis(_ now: SimTime) -> UInt64 {
         UInt64(max(0, 1_780_000_000_000 + now.milliseconds + clockSkewMillis))
     }
 
-    /// What this node tells a peer after authentication (`SharedStore.summaryMessage`).
-    func summaryMessage(live: Bool) -> SummaryMessage {
-        let summary = store.with { $0.compactSummary }
-        return SummaryMessage(live: live, node: disk.node, ledger: "sim", label: label, summary: summary)
-    }
-
     func slotIndex(_ connection: ConnectionID) -> Int? {
         sessions.firstIndex { $0.connection == connection }
     }
 
-    // MARK: - The store's operations
-
-    /// A local write reached the disk: its event is made and applied now.
-    mutating func materialize(_ operation: SimOperation, now: SimTime) -> Event {
-        let wall = wallMillis(now)
-        let event = store.with { replica -> Event in
-            switch operation {
-            case let .assign(key, value): replica.assign(key, value, wallMillis: wall)
-            case let .append(entry): replica.write(.append(entry), wallMillis: wall)
-            }
-        }
-        disk.append([event])
-        durableSince[event.id] = now
-        return event
+    /// The durable image now: what a backup copies (an operation still syncing is not
+    /// durable yet, so the image before it).
+    var durableImage: SimDiskImage {
+        var random = SplitMix64(seed: 0)  // dropping unsynced bytes draws nothing
+        return (inFlight?.imageBefore ?? storage.currentImage).crashed(.dropUnsynced, using: &random)
     }
 
-    /// A peer's batch reached the disk (`SharedStore.receive` over `NodeStore.receive`):
-    /// the events new here are logged and applied. Returns them, whether they revealed a
-    /// fork, and the link event when this node learned that its own history forked and
-    /// continued under a new id.
-    mutating func persistBatch(_ events: [Event], now: SimTime) -> (fresh: [Event], revealedFork: Bool, continuation: [Event]) {
-        let (fresh, forksBefore) = store.with { replica -> ([Event], Int) in
-            let before = replica.forks.count
-            var seen = Set<EventID>()
-            let fresh = events.filter { !replica.history.contains($0.id) && seen.insert($0.id).inserted }
-            replica.receive(contentsOf: fresh)
-            return (fresh, before)
-        }
-        guard !fresh.isEmpty else { return ([], false, []) }
-        disk.append(fresh)
-        for event in fresh { durableSince[event.id] = now }
-        let continuation = continueIfForkedItself(wallMillis: store.with { $0.clock.last.physical }, now: now)
-        let revealed = store.with { $0.forks.count } > forksBefore
-        return (fresh, revealed, continuation)
+    /// Starts the process: opens the store from the disk (which continues under a new id
+    /// when it finds its own history forked). Returns the id the disk named, to compare.
+    mutating func open(now: SimTime) throws(NodeError) -> NodeID? {
+        let named = try? NodeIdentity.load(directory: Self.directory, storage: storage).node
+        clock.set(wallMillis(now))
+        let clock = self.clock
+        let ids = self.ids
+        let store = try SharedStore(directory: Self.directory, wallMillis: wallMillis(now), wallClock: { clock.millis },
+                                    storage: storage, freshNodeID: { ids.next() })
+        self.store = store
+        wakes = SimWakes()
+        observed = SimPeerStore(store)
+        return named
     }
 
-    /// `NodeStore`'s rule: a node that holds a fork of its own history stops using its id
-    /// and continues under a fresh one, linked to the old. Returns the link event.
-    mutating func continueIfForkedItself(wallMillis: UInt64, now: SimTime) -> [Event] {
-        guard store.with({ $0.hasForkedItself }) else { return [] }
-        let fresh = NodeID(using: &rng)
-        let link = store.with { replica -> [Event] in
-            let next = replica.continuing(as: fresh, wallMillis: wallMillis)
-            replica = next
-            return next.history.events(of: fresh)
-        }
-        disk.append(link)
-        disk.setNode(fresh)
-        for event in link { durableSince[event.id] = now }
-        return link
-    }
-
-    /// The process dies: sessions and queued writes are gone. Returns the write that was
-    /// being synced, which the caller may still make durable.
-    mutating func crash() -> SimNodeDisk.Record? {
-        isUp = false
+    /// The process dies: store, sessions and waiting inputs are gone; the disk becomes
+    /// `image` (what the crash left).
+    mutating func crash(leaving image: SimDiskImage, seed: UInt64) {
+        replicaAtCrash = replica
+        store = nil
+        observed = nil
         incarnation += 1
         sessions = []
-        localNews = []
+        inputs = []
+        inFlight = nil
+        storage = SimStorage(seed: seed, image: image)
         for index in dialLoops.indices {
             dialLoops[index].connection = nil
             dialLoops[index].token += 1
             dialLoops[index].nextAt = nil
         }
-        return disk.crash()
     }
+}
 
-    /// Opening the store: the replica is rebuilt from the durable log alone (and
-    /// continues under a new id if its own history forked). Returns the link event.
-    mutating func reopen(now: SimTime) -> [Event] {
-        var replica = Replica(node: disk.node)
-        replica.receive(contentsOf: disk.contents.log)
-        store.replace(with: replica)
-        isUp = true
-        return continueIfForkedItself(wallMillis: wallMillis(now), now: now)
-    }
+/// An input of a node, kept while its disk syncs.
+enum SimInput: Sendable {
+    case network(NetworkEvent)
+    case tick(ConnectionID)
+    /// The store woke this session: there is news.
+    case news(ConnectionID)
+    case write(SimOperation)
+}
+
+/// An operation whose fsync is under way: what it will acknowledge or send once durable,
+/// and the disk before it (what a crash that loses it goes back to).
+struct SimInFlight: Sendable {
+    var imageBefore: SimDiskImage
+    /// The session whose driver call wrote, and the frames it wrote meanwhile.
+    var connection: ConnectionID?
+    var frames: [[UInt8]] = []
+    /// Local events (writes, a link event) acknowledged when the fsync completes.
+    var acknowledging: [Event] = []
 }

@@ -2,39 +2,17 @@ import CarnetCore
 import CarnetSync
 import CarnetTestKit
 
-/// One session of a node with the driver's state around it: what the real driver
-/// (`CarnetNode.SessionRunner`) keeps on its thread's stack.
-///
-/// The real driver carries out a session's directives one by one and blocks while a
-/// batch is being persisted; bytes that arrive meanwhile wait in the socket. The slot
-/// models exactly that: `queue` is the directive list being carried out, `awaitingPersist`
-/// stops it until the fsync completes, and `inbox` is the socket's receive buffer.
+/// One session of a node: the product's `PeerDriver` for it, and what the simulation
+/// notes about it for its checks (when each summary and batch went out, what the peer's
+/// batches brought and when it became durable here).
 struct SessionSlot: Sendable {
-    /// Something that arrived while the driver was busy.
-    enum Inbound: Sendable {
-        case bytes([UInt8])
-        case endOfStream
-    }
-
     let connection: ConnectionID
     /// Which end of the connection this session is.
     let side: ConnectionEnd
     let peer: Int
-    var session: Session
-    /// Directives still to carry out, in order (results of carrying one out go last, as
-    /// in the real driver's `queue += …`).
-    var queue: [SessionDirective] = []
-    /// The batch whose fsync the driver is waiting for.
-    var awaitingPersist: UInt64?
-    var inbox: [Inbound] = []
-    /// Events this node learned since the session started, for a live session to push
-    /// (the real driver's `store.news(for:)`).
-    var news: [Event] = []
+    var driver: PeerDriver
     /// The dial loop that opened this session (dialer end only).
     var dialLoop: Int?
-    var caughtUp = false
-    /// How the session ended (its `close` directive).
-    var outcome: SessionEnd?
     /// The connection failed under the session (a reset).
     var transportFailure: String?
     var bytesSent = 0
@@ -59,23 +37,18 @@ struct SessionSlot: Sendable {
         let arrived = peer.peerSummaryArrivals.prefix { $0 <= time }.count
         return arrived > 0 && arrived <= summaryStates.count ? summaryStates[arrived - 1] : nil
     }
-    /// The forks this node held when the session last told its peer its summary (the
-    /// real driver's `forksSummarized`).
-    var forksSummarized: Int
     /// Events the peer sent in this session so far, and when they became durable here.
     var received: [EventID: SimTime] = [:]
     /// When this side sent each of its EVENTS frames (batch n is the n-th).
     var batchSentAt: [SimTime] = []
 
-    init(connection: ConnectionID, side: ConnectionEnd, peer: Int, session: Session, dialLoop: Int?, summaryAt: SimTime,
-         forksSummarized: Int) {
+    init(connection: ConnectionID, side: ConnectionEnd, peer: Int, driver: PeerDriver, dialLoop: Int?, summaryAt: SimTime) {
         self.connection = connection
         self.summaryTimes = [summaryAt]
         self.openedAt = summaryAt
-        self.forksSummarized = forksSummarized
         self.side = side
         self.peer = peer
-        self.session = session
+        self.driver = driver
         self.dialLoop = dialLoop
     }
 
@@ -83,16 +56,15 @@ struct SessionSlot: Sendable {
     /// `end`: one PING per ping interval when idle, and one PONG for each of the peer's.
     func keepaliveFramesAllowed(heal: SimTime, end: SimTime) -> Int {
         let open = max(0, (end - max(openedAt, heal)).micros)
-        let interval = max(1, session.settings.pingInterval.components.seconds * 1_000_000)
+        let interval = max(1, driver.session.settings.pingInterval.components.seconds * 1_000_000)
         return 2 * Int(open / interval + 1)
     }
 
-    /// The driver is carrying out directives or waiting for a persist: input waits.
-    var isBusy: Bool { awaitingPersist != nil || !queue.isEmpty }
+    /// How the session ended (its `close`); nil while it runs or when the connection failed.
+    var outcome: SessionEnd? { driver.report.end }
 
-    /// True when the real driver would count the session as a success
-    /// (`SessionReport.succeeded`).
-    var succeeded: Bool { transportFailure == nil && (outcome?.isSuccess == true || caughtUp) }
+    /// True when the real driver's shell would count the session as a success.
+    var succeeded: Bool { transportFailure == nil && (outcome?.isSuccess == true || driver.report.caughtUpAt != nil) }
 }
 
 /// A node's schedule for dialing one peer, as `Server.dialLoop` runs it: after a session

@@ -13,6 +13,8 @@ struct SimTracker: Sendable {
     /// Events a restore removed from the node restored (they may live on elsewhere).
     var lostAtRestore = Set<EventID>()
     var restores: [RestoreRecord] = []
+    /// Store calls that failed (the simulated disk has no faults: each is a bug).
+    var storeErrors: [String] = []
     /// Per node, the events it lacked when the faults healed (what the bandwidth bound is
     /// measured against).
     var lackedAtHeal: [[Event]] = []

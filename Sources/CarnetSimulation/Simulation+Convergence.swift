@@ -7,9 +7,9 @@ extension Simulation {
     /// True when every node is up, idle on disk, and holds the same events (equal version
     /// vectors and heads: no node lacks anything).
     var isConverged: Bool {
-        guard nodes.allSatisfy({ $0.isUp && $0.disk.isIdle }) else { return false }
-        let first = nodes[0].store.with { $0.summary }
-        return nodes.dropFirst().allSatisfy { node in node.store.with { $0.summary } == first }
+        guard nodes.allSatisfy({ $0.isUp && $0.inFlight == nil }) else { return false }
+        let first = nodes[0].store?.summary
+        return nodes.dropFirst().allSatisfy { node in node.store?.summary == first }
     }
 
     /// Stops once every node holds the same events. If the quiet after the heal runs out
@@ -57,7 +57,7 @@ extension Simulation {
     var divergence: String {
         nodes.map { node in
             let replica = node.replica
-            return "\(node.label)\(node.isUp ? "" : "(down)"): \(replica.eventCount) events, vv \(replica.versionVector), \(node.sessions.count) sessions, disk queue \(node.disk.queue.count)"
+            return "\(node.label)\(node.isUp ? "" : "(down)"): \(replica.eventCount) events, vv \(replica.versionVector), \(node.sessions.count) sessions, \(node.inFlight == nil ? "idle" : "syncing"), \(node.inputs.count) inputs waiting"
         }.joined(separator: "; ")
     }
 }

@@ -46,56 +46,78 @@ extension Simulation {
         }
     }
 
-    /// The node's process dies. Its kernel resets its connections (a kill), or nothing
-    /// reaches the peers at all (a power cut) and they find out by their timeouts. The
-    /// write being synced reaches the disk with probability `keepInFlight`: durable then,
-    /// but never acknowledged.
+    /// The node's process dies (store, drivers and waiting inputs with it). Its kernel
+    /// resets its connections (a kill), or nothing reaches the peers at all (a power cut)
+    /// and they find out by their timeouts. The operation whose fsync was under way
+    /// reached the disk with probability `keepInFlight`: durable then, but never
+    /// acknowledged; else the disk is as it was before it. Unsynced bytes suffer one of
+    /// `CrashDamage`'s fates.
     mutating func crash(_ node: Int, keepInFlight: Double) {
         tracker.statistics.crashes += 1
         let killed = rng.chance(0.7)
         for (connection, side) in network.connections(of: node) {
             network.abandon(connection, at: side, notifyPeer: killed, now: now)
         }
-        guard let inFlight = nodes[node].crash(), rng.chance(keepInFlight) else { return }
-        tracker.statistics.unacknowledgedSurvivors += 1
-        switch inFlight {
-        case let .write(operation):
-            let event = nodes[node].materialize(operation, now: now)
-            tracker.created.insert(event.id)
-            noteRestoreBranch(node, event)
-        case let .batch(_, _, _, events):
-            let (_, _, continuation) = nodes[node].persistBatch(events, now: now)
-            if !continuation.isEmpty { tracker.statistics.continuations += 1 }
-            acknowledge(node, continuation)
+        var image = nodes[node].storage.currentImage
+        if let inFlight = nodes[node].inFlight {
+            if rng.chance(keepInFlight) {
+                tracker.statistics.unacknowledgedSurvivors += 1
+                for event in inFlight.acknowledging { noteRestoreBranch(node, event) }
+            } else {
+                image = inFlight.imageBefore
+            }
         }
+        let damage = CrashDamage.allCases[rng.int(0...(CrashDamage.allCases.count - 1))]
+        var random = SplitMix64(seed: rng.next())
+        let seed = rng.next()
+        nodes[node].crash(leaving: image.crashed(damage, using: &random), seed: seed)
     }
 
-    /// Replaces a (crashed) node's disk with one of its earlier backups, keeping its id.
+    /// Replaces a (crashed) node's disk with one of its earlier backups, keeping its id:
+    /// what the node held before is compared with the backup once the store opens it.
     mutating func restore(_ node: Int, backup index: Int) {
         tracker.statistics.restores += 1
         let backups = nodes[node].backups
         let backup = backups[max(0, backups.count - 1 - index)]
-        let before = nodes[node].disk.contents
-        let kept = Set(backup.log.map(\.id))
-        let lost = before.log.filter { !kept.contains($0.id) }
-        tracker.lostAtRestore.formUnion(lost.map(\.id))
-        for event in lost { nodes[node].durableSince[event.id] = nil }
-        nodes[node].disk.restore(backup)
-        var restored = Replica(node: backup.node)
-        restored.receive(contentsOf: backup.log)
-        let length = restored.history.chainLength(of: backup.node)
-        let original = lost.filter { $0.dot.node == backup.node && $0.dot.seq > length }.map(\.id)
-        tracker.restores.append(RestoreRecord(node: node, nodeID: backup.node, time: now,
-                                              backupChainLength: length, originalBranch: original))
-        nodes[node].restoreRecord = tracker.restores.count - 1
+        var before: [EventID] = []
+        nodes[node].replicaAtCrash.history.forEachEvent { before.append($0.id) }
+        nodes[node].storage = SimStorage(seed: rng.next(), image: backup.image)
+        nodes[node].pendingRestore = (backup.node, now, before)
     }
 
-    /// The node's process starts again: it opens its store from the disk and dials.
+    /// The node's process starts again: it opens its store from the disk (the real
+    /// `NodeStore` continues under a new id if it finds its own history forked), and dials.
     mutating func restart(_ node: Int) {
         guard !nodes[node].isUp else { return }
-        let link = nodes[node].reopen(now: now)
-        if !link.isEmpty { tracker.statistics.continuations += 1 }
-        acknowledge(node, link)
+        let named: NodeID?
+        do {
+            named = try nodes[node].open(now: now)
+        } catch {
+            tracker.storeErrors.append("\(nodes[node].label) could not open its store: \(error)")
+            return
+        }
+        let replica = nodes[node].replica
+        if let named, replica.node != named {
+            // Opening continued under a new id: its link event is durable now.
+            let link = replica.history.events(of: replica.node)
+            tracker.statistics.continuations += 1
+            for event in link { tracker.created.insert(event.id) }
+            acknowledge(node, link)
+        }
+        if let restore = nodes[node].pendingRestore {
+            nodes[node].pendingRestore = nil
+            let lost = restore.before.filter { !replica.history.contains($0) }
+            tracker.lostAtRestore.formUnion(lost)
+            let length = replica.history.chainLength(of: restore.node)
+            let original = lost.filter { $0.dot.node == restore.node && $0.dot.seq > length }
+            tracker.restores.append(RestoreRecord(node: node, nodeID: restore.node, time: restore.time,
+                                                  backupChainLength: length, originalBranch: original))
+            nodes[node].restoreRecord = tracker.restores.count - 1
+        }
+        // When each event became durable: what the disk kept, as before; the rest now.
+        var held: [EventID: SimTime] = [:]
+        replica.history.forEachEvent { held[$0.id] = nodes[node].durableSince[$0.id] ?? now }
+        nodes[node].durableSince = held
         for loop in nodes[node].dialLoops.indices {
             scheduleDial(node, loop, after: rng.uniform(.zero...(.seconds(5))))
         }
@@ -128,15 +150,12 @@ extension Simulation {
     /// What each node lacks of everything held anywhere, at the heal.
     private mutating func recordLackedEvents() {
         var union: [EventID: Event] = [:]
-        for node in nodes {
-            node.store.with { replica in
-                replica.history.forEachEvent { union[$0.id] = $0 }
-            }
+        let replicas = nodes.map(\.replica)
+        for replica in replicas {
+            replica.history.forEachEvent { union[$0.id] = $0 }
         }
         let all = union.values.sorted { $0.id < $1.id }
-        tracker.lackedAtHeal = nodes.map { node in
-            node.store.with { replica in all.filter { !replica.history.contains($0.id) } }
-        }
+        tracker.lackedAtHeal = replicas.map { replica in all.filter { !replica.history.contains($0.id) } }
         tracker.statistics.eventsLackedAtHeal = tracker.lackedAtHeal.reduce(0) { $0 + $1.count }
         trace("lacking at the heal: " + zip(nodes, tracker.lackedAtHeal).map { "\($0.0.label) \($0.1.count)" }.joined(separator: ", "))
     }

@@ -5,7 +5,7 @@ import CarnetTestKit
 /// What the simulation's agenda holds.
 enum SimAction: Sendable {
     case network(NetworkEvent)
-    /// The write being synced on a node's disk completes (for the node's life `incarnation`).
+    /// The fsync under way on a node's disk completes (for the node's life `incarnation`).
     case diskDone(node: Int, incarnation: Int)
     /// A session's timers (handshake and idle timeouts, pings).
     case tick(node: Int, incarnation: Int, ConnectionID)
@@ -14,16 +14,15 @@ enum SimAction: Sendable {
     case backup(node: Int)
     case episodeStart(Int)
     case episodeEnd(Int)
-    /// The node's server refreshes from its log: local writes become news.
-    case refresh(node: Int, incarnation: Int)
     case heal
     case checkConvergence
     case stop
 }
 
-/// A deterministic, single-process, virtual-time run of 1–2 hubs and K farms: the real
-/// `Replica` and the real `Session` state machine over `SimNetwork`, with simulated disks,
-/// crashes and restores (RELIABILITY.md, T2).
+/// A deterministic, single-process, virtual-time run of 1–2 hubs and K farms: each node
+/// the product's own `SharedStore` over `NodeStore` on a simulated disk (`SimStorage`),
+/// each session the product's own `PeerDriver`, over `SimNetwork`, with crashes and
+/// restores (RELIABILITY.md, T2).
 ///
 /// A run writes and injects faults for `plan.faultPhase`, heals every fault, lets the
 /// nodes sync until they converge (or `plan.quiesceLimit` passes), then checks I1, I2,
@@ -53,9 +52,6 @@ public struct Simulation: Sendable {
     static let secret = Array("the simulated ledger's secret...".utf8)
     /// How often a session's timers are checked (the real driver: every 250 ms at most).
     static let tickInterval = SimTime.seconds(2)
-    /// How often a node's server takes in what was written locally (`Server`'s
-    /// maintenance loop).
-    static let refreshInterval = SimTime.milliseconds(500)
     /// How long the run goes on once the nodes converged (sessions finish closing).
     static let settleTime = SimTime.seconds(60)
 
@@ -74,7 +70,12 @@ public struct Simulation: Sendable {
                                label: isHub ? "hub\(index)" : "farm\(index - configuration.hubs)",
                                node: NodeID(using: &ids), fsyncTime: plan.fsyncTimes[index],
                                clockSkewMillis: plan.clockSkewsMillis[index], seed: SplitMix64.derivedSeed(seed, 100 + UInt64(index)))
-            node.backups = [node.disk.contents]  // the empty disk: what a restore with no backup goes back to
+            do {
+                _ = try node.open(now: .zero)
+            } catch {
+                preconditionFailure("cannot open a new node's store: \(error)")
+            }
+            node.backups = [(node.durableImage, node.nodeID)]  // the new node: what a restore with no backup goes back to
             node.dialLoops = Self.dialLoops(of: index, configuration: configuration, plan: plan)
             nodes.append(node)
         }
@@ -131,7 +132,7 @@ public struct Simulation: Sendable {
         for node in nodes.indices {
             for slot in nodes[node].sessions {
                 addFigures(of: slot)
-                let statistics = slot.session.statistics
+                let statistics = slot.driver.session.statistics
                 trace("\(nodes[node].label) \(slot.side) \(slot.connection) with \(nodes[slot.peer].label) still open: "
                     + "sent \(statistics.bytesSent) B (\(slot.bytesSentAfterHeal) after the heal), \(statistics.eventsSent) events "
                     + "(\(statistics.eventsSentNew) new) in \(statistics.batchesSent) batches")
@@ -167,14 +168,8 @@ public struct Simulation: Sendable {
             dial(node, loop, token: token)
         case let .write(node, count):
             write(node, count: count)
-        case let .refresh(node, incarnation):
-            if nodes[node].isUp && nodes[node].incarnation == incarnation {
-                let news = nodes[node].localNews
-                nodes[node].localNews = []
-                learned(node, news, from: nil)
-            }
         case let .backup(node):
-            if nodes[node].isUp && healTime == nil { nodes[node].backups.append(nodes[node].disk.contents) }
+            if nodes[node].isUp && healTime == nil { nodes[node].backups.append((nodes[node].durableImage, nodes[node].nodeID)) }
         case let .episodeStart(index):
             startEpisode(index)
         case let .episodeEnd(index):

@@ -1,7 +1,7 @@
 // T1 and T2 from the command line, in whatever build this is compiled in: the merge laws
 // over many random histories (`MergeLaws`), then the deterministic simulation over many
 // seeds. CI runs 10,000 histories and 1,000 seeds of a hub and 5 farms in a release build
-// (the debug build of `swift test` reaches ~1.4 seeds/s: its 75 seeds and 2,000
+// (the debug build of `swift test` reaches ~2.7 seeds/s: its 75 seeds and 2,000
 // histories prove the equipment; this proves the figures); `tools/soak-sim.sh` runs the
 // simulation soak.
 //

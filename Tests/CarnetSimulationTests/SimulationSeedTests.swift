@@ -8,9 +8,10 @@ import Testing
 /// (`tools/soak-sim.sh`).
 struct SimulationSeedTests {
     /// Seeds in `swift test`'s debug build. The target is 1,000 in ≤ 60 s (20 seeds/s);
-    /// the debug build runs about 1.4 seeds/s on one core here (0.73 s of CPU per seed,
-    /// nearly all in the product's batch coding and hashing, which debug builds do not
-    /// optimize), so 75 seeds is what fits about 55 s. CI runs 1,000 more in release
+    /// the debug build ran about 1.4 seeds/s on one core with the simulation's own model of
+    /// the store, and 2.7 seeds/s (75 seeds in 27 s) since it runs the product's
+    /// `SharedStore` and `PeerDriver` (nearly all the time is in the product's batch coding
+    /// and hashing, which debug builds do not optimize). CI runs 1,000 more in release
     /// (`carnet-sim`), and `tools/soak-sim.sh` the soak.
     static let defaultSeeds = 75
 
