@@ -51,6 +51,8 @@ final class SimPeerStore: PeerStore, Sendable {
 
     func missingPlan(from peer: CompactSummary) -> MissingPlan { store.missingPlan(from: peer) }
 
+    var node: NodeID { store.node }
+
     func persist(_ events: [Event], fromSession session: Int) throws(NodeError) -> Int {
         let fresh = Self.unheld(events, by: store)
         let before = store.identity.node
