@@ -76,7 +76,7 @@ public struct Replica: Sendable {
 
     /// Takes one event from elsewhere (a peer, a bundle, the store).
     @discardableResult
-    public mutating func receive(_ event: Event) -> Admission {
+    public mutating func admit(_ event: Event) -> Admission {
         let admission = history.insert(event)
         guard admission == .accepted else { return admission }
         materialize(event)
@@ -89,26 +89,26 @@ public struct Replica: Sendable {
     /// Takes one event and lets the clock see its timestamp, so that later local writes
     /// order after it (unless its clock is wildly ahead, which is only reported).
     @discardableResult
-    public mutating func receive(_ event: Event, wallMillis: UInt64) -> Admission {
+    public mutating func admit(_ event: Event, wallMillis: UInt64) -> Admission {
         clock.observe(event.clock, wallMillis: wallMillis)
-        return receive(event)
+        return admit(event)
     }
 
     /// Takes many events; returns how many were new, duplicate, pending or rejected.
     @discardableResult
-    public mutating func receive(contentsOf events: [Event]) -> ReceiveSummary {
+    public mutating func admit(contentsOf events: [Event]) -> AdmissionCounts {
         // A concrete overload: the generic one is not specialized across modules, and
         // arrays are what the codec and the store hand over.
-        var summary = ReceiveSummary()
-        for event in events { summary.count(receive(event)) }
+        var summary = AdmissionCounts()
+        for event in events { summary.count(admit(event)) }
         return summary
     }
 
     /// Takes many events from any sequence.
     @discardableResult
-    public mutating func receive<Events: Sequence<Event>>(contentsOf events: Events) -> ReceiveSummary {
-        var summary = ReceiveSummary()
-        for event in events { summary.count(receive(event)) }
+    public mutating func admit<Events: Sequence<Event>>(contentsOf events: Events) -> AdmissionCounts {
+        var summary = AdmissionCounts()
+        for event in events { summary.count(admit(event)) }
         return summary
     }
 
@@ -118,7 +118,7 @@ public struct Replica: Sendable {
     /// node's heads are compared too: a node whose heads are all held here only sends what
     /// lies past this replica's seq; any other node sends every event not held here.
     @discardableResult
-    public mutating func merge(with other: Replica) -> ReceiveSummary {
+    public mutating func merge(with other: Replica) -> AdmissionCounts {
         var missing: [Event] = []
         for node in other.history.nodeIDs {
             if other.history.heads(of: node).allSatisfy(history.contains) { continue }
@@ -131,7 +131,7 @@ public struct Replica: Sendable {
         // Events the other holds aside (waiting for a predecessor) travel too: they are
         // held data, and this replica may have the predecessor they wait for.
         missing.append(contentsOf: other.history.pendingEvents.filter { !history.contains($0.id) })
-        return receive(contentsOf: missing)
+        return admit(contentsOf: missing)
     }
 
     /// Every event held, node by node in id order, each node's in an order a receiver can
@@ -159,7 +159,7 @@ public struct Replica: Sendable {
 }
 
 /// Counts of what a batch of received events did.
-public struct ReceiveSummary: Sendable, Equatable {
+public struct AdmissionCounts: Sendable, Equatable {
     public var accepted = 0
     public var duplicates = 0
     public var pending = 0

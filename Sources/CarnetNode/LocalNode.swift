@@ -83,9 +83,9 @@ public struct LocalNode: ~Copyable {
 
     /// Takes in events from elsewhere (a bundle, another node's directory): the new ones
     /// are persisted as one record, then applied.
-    public mutating func receive(_ events: [Event]) throws(NodeError) -> ReceiveSummary {
+    public mutating func persist(_ events: [Event]) throws(NodeError) -> AdmissionCounts {
         do {
-            return try store.receive(events)
+            return try store.persist(events)
         } catch {
             throw .store(error)
         }

@@ -9,10 +9,10 @@ public struct NodeStatus: Sendable {
     /// Who the node is (its `node` file), for callers that do not import the store.
     public typealias Identity = NodeIdentity
     /// The store's figures (the status file's contents), for the same callers.
-    public typealias Summary = StoreSummary
+    public typealias Summary = StoreStatus
 
     public var identity: NodeIdentity
-    public var summary: StoreSummary
+    public var summary: StoreStatus
     /// True when read from the status file without opening the store.
     public var fromStatusFile: Bool
     /// Only known when the store was opened.
@@ -23,7 +23,7 @@ public struct NodeStatus: Sendable {
     /// The status of the node in `directory`: the status file when it is current, else
     /// the store opened (and the status file rewritten, for next time).
     public static func read(directory: String, wallMillis: UInt64) throws(NodeError) -> (status: NodeStatus, notices: [String]) {
-        if let summary = StoreSummary.current(directory: directory), summary.derived[conflictsKey] != nil {
+        if let summary = StoreStatus.current(directory: directory), summary.derived[conflictsKey] != nil {
             do {
                 let identity = try NodeIdentity.load(directory: directory)
                 return (NodeStatus(identity: identity, summary: summary, fromStatusFile: true), [])
@@ -39,7 +39,7 @@ public struct NodeStatus: Sendable {
     /// The version vector of the status file, when it is current: what this node holds,
     /// without opening the store.
     public static func currentVersionVector(directory: String) -> VersionVector? {
-        StoreSummary.current(directory: directory)?.history.versionVector
+        StoreStatus.current(directory: directory)?.history.versionVector
     }
 }
 

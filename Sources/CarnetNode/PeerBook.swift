@@ -112,7 +112,7 @@ public enum PeerBook {
         }
         if report.succeeded {
             record.lastSyncMillis = wallMillis
-            if let summary = report.peerSummaryAtEnd { record.remembered = summary }
+            if let summary = report.summaryWhenCaughtUp { record.remembered = summary }
         }
         if let failure = report.failure {
             record.lastError = failure

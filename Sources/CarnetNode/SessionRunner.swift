@@ -21,7 +21,7 @@ public struct SessionReport: Sendable {
     public var caughtUpAfter: Duration?
     public var refusedBatches: [String] = []
     /// The peer's summary as it ended: every event either side held, when it completed.
-    public var peerSummaryAtEnd: HistorySummary?
+    public var summaryWhenCaughtUp: HistorySummary?
 
     public var succeeded: Bool { transportError == nil && (end?.isSuccess ?? false || caughtUpAfter != nil) }
 
@@ -117,7 +117,7 @@ public final class SessionRunner: Sendable {
         report.end = driver.report.end
         report.caughtUpAfter = driver.report.caughtUpAt
         report.refusedBatches = driver.report.refusedBatches.map(\.description)
-        report.peerSummaryAtEnd = driver.report.peerSummaryAtEnd
+        report.summaryWhenCaughtUp = driver.report.summaryWhenCaughtUp
         report.statistics = driver.session.statistics
         report.elapsed = now()
         // Everything this side wrote is in the socket; say so, and close without waiting

@@ -116,14 +116,14 @@ public final class SharedStore: @unchecked Sendable {
 
     /// Persists a batch from a peer (one fsynced record) and applies it. Returns how many
     /// events were new to this store.
-    public func receive(_ events: [Event], fromSession session: Int) throws(NodeError) -> Int {
+    public func persist(_ events: [Event], fromSession session: Int) throws(NodeError) -> Int {
         let (result, wake) = try lock.withLock { () throws(NodeError) -> (Int, [@Sendable () -> Void]) in
             let reopened = try lockedReopenIfNeeded()
             let nodeBefore = store.identity.node
             var seen = Set<EventID>()
             let fresh = events.filter { !store.replica.history.contains($0.id) && seen.insert($0.id).inserted }
             do throws(StoreError) {
-                try store.receive(events)
+                try store.persist(events)
             } catch {
                 throw .store(error)
             }

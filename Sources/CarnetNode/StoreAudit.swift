@@ -69,7 +69,7 @@ public struct StoreAudit: Sendable {
 
         // 2. The state the log holds.
         var replica = Replica(node: identity.node)
-        replica.receive(contentsOf: log.allEvents)
+        replica.admit(contentsOf: log.allEvents)
         audit.digest = replica.digest
 
         // 3. The checkpoint against the log.
@@ -96,7 +96,7 @@ public struct StoreAudit: Sendable {
         }
 
         // 4. Derived state: the status file against what the log gives.
-        if !middleDamage, let summary = StoreSummary.current(directory: directory) {
+        if !middleDamage, let summary = StoreStatus.current(directory: directory) {
             let conflicts = Conflicts.all(replica: replica).count
             var mismatches: [String] = []
             if summary.digest != audit.digest { mismatches.append("digest \(summary.digest.short) ≠ \(audit.digest.short)") }

@@ -183,7 +183,7 @@ extension Simulation {
             guard case let .ack(ack)? = try? SessionMessage.decode(type: .ack, body: body) else { continue }
             let sender = nodes[node].sessions[slot].side.other
             tracker.batchesArrived.insert(SentBatch(connection: nodes[node].sessions[slot].connection, sender: sender, batch: ack.batch))
-            if let reason = ack.rejection {
+            if let reason = ack.refusal {
                 trace("\(nodes[node].label) refused batch \(ack.batch) of \(nodes[node].sessions[slot].connection): \(reason)")
             } else {
                 stored.append(ack.batch)

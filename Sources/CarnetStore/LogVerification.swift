@@ -46,7 +46,7 @@ extension EventLog {
             result.damageIsTornTail = !LogScanner.hasValidRecord(bytes, after: damage.offset)
         }
         var replica = Replica(node: NodeID(high: 0, low: 0))
-        let summary = replica.receive(contentsOf: scan.events)
+        let summary = replica.admit(contentsOf: scan.events)
         result.unchainedEvents = summary.pending
         result.rejectedEvents = summary.rejected
         result.historyProblems = replica.history.invariantViolations()

@@ -85,12 +85,12 @@ public struct NodeStore: ~Copyable {
         var replica = Replica(node: identity.node)
         var checkpointEvents: Int?
         if let checkpoint, log.report.resumedAt != nil {
-            replica.receive(contentsOf: checkpoint.events)
+            replica.admit(contentsOf: checkpoint.events)
             checkpointEvents = checkpoint.events.count
         } else if checkpoint != nil {
             checkpointProblem = "checkpoint does not match the log (older copy, or the log was replaced)"
         }
-        replica.receive(contentsOf: opening.recovered)
+        replica.admit(contentsOf: opening.recovered)
         replica.resumeClock(wallMillis: wallMillis)
         var continuedFrom: NodeID?
         var reason: String?
@@ -166,7 +166,7 @@ public struct NodeStore: ~Copyable {
         defer { foreignSinceRefresh += takenIn }
         return try log.append { others in
             takenIn = others
-            working.receive(contentsOf: others)
+            working.admit(contentsOf: others)
             let node = working.node
             let first = Dot(node: node, seq: (working.history.chainHead(of: node)?.dot.seq ?? 0) + 1)
             let operations = make(first, working)
@@ -177,13 +177,13 @@ public struct NodeStore: ~Copyable {
     /// Takes events from a peer or a bundle: the new ones are persisted as one record, then
     /// applied. Returns what they did.
     @discardableResult
-    public mutating func receive(_ events: [Event]) throws(StoreError) -> ReceiveSummary {
+    public mutating func persist(_ events: [Event]) throws(StoreError) -> AdmissionCounts {
         var seen = Set<EventID>()
         let new = events.filter { !replica.history.contains($0.id) && seen.insert($0.id).inserted }
         let others = try log.append(new)
         foreignSinceRefresh += others
-        replica.receive(contentsOf: others)
-        var summary = replica.receive(contentsOf: new)
+        replica.admit(contentsOf: others)
+        var summary = replica.admit(contentsOf: new)
         summary.duplicates += events.count - new.count
         if replica.hasForkedItself {
             // A peer holds a history of this node that this store lost: stop using the id.
@@ -236,8 +236,8 @@ public struct NodeStore: ~Copyable {
     }
 
     /// What `status` reports, for the state this store holds.
-    public func statusSummary(derived: [String: Int]) -> StoreSummary {
-        StoreSummary(stamp: log.stamp, eventCount: replica.eventCount, digest: replica.digest,
+    public func statusSummary(derived: [String: Int]) -> StoreStatus {
+        StoreStatus(stamp: log.stamp, eventCount: replica.eventCount, digest: replica.digest,
                      forkCount: replica.forks.count, pendingCount: replica.history.pendingCount,
                      derived: derived, history: replica.summary)
     }
@@ -262,7 +262,7 @@ public struct NodeStore: ~Copyable {
     @discardableResult
     public mutating func refresh() throws(StoreError) -> [Event] {
         let events = try log.refresh()
-        replica.receive(contentsOf: events)
+        replica.admit(contentsOf: events)
         return takeEventsFromOtherWriters() + events
     }
 

@@ -2,7 +2,7 @@ import CarnetCore
 import CarnetWire
 
 /// The handshake as this side takes it (protocol/SPEC.md, section 8): its HELLO out, the
-/// peer's HELLO checked, the peer's PROOF checked. `Handshake` holds the cryptography of
+/// peer's HELLO checked, the peer's PROOF checked. `HandshakeKeys` holds the cryptography of
 /// the proofs and keys; this holds the rules of each step and what a step that fails tells
 /// the peer, so that `Session` only moves from state to state.
 struct HandshakeSteps: Sendable {
@@ -25,14 +25,14 @@ struct HandshakeSteps: Sendable {
     /// This side's HELLO. A dialer's carries a keyed tag of the summary it holds, so that a
     /// listener holding the same can answer "same" at once.
     func hello(holding summary: CompactSummary) -> Frame {
-        let tag = role == .dialer ? Handshake.stateTag(secret: secret, dialerNonce: ownNonce, summary: summary) : 0
-        let hello = HelloMessage(role: role, nonce: ownNonce, stateTag: tag, secretID: Handshake.secretID(secret))
+        let tag = role == .dialer ? HandshakeKeys.stateTag(secret: secret, dialerNonce: ownNonce, summary: summary) : 0
+        let hello = HelloMessage(role: role, nonce: ownNonce, stateTag: tag, secretID: HandshakeKeys.secretID(secret))
         return Frame(type: .hello, payload: SessionMessage.hello(hello).body)
     }
 
     /// The peer's HELLO, checked: the handshake of this session, and the HELLO (its state
     /// tag is the listener's to compare).
-    func acceptHello(_ frame: Frame) -> Result<(Handshake, HelloMessage), SessionFailure> {
+    func acceptHello(_ frame: Frame) -> Result<(HandshakeKeys, HelloMessage), SessionFailure> {
         guard frame.type == .hello,
               case let .hello(hello)? = try? SessionMessage.decode(type: .hello, body: frame.payload) else {
             return .failure(SessionFailure(.notCarnet, "the peer's first message is not a Carnet HELLO"))
@@ -53,17 +53,17 @@ struct HandshakeSteps: Sendable {
                                                + "Get the new secret file from whoever replaced it and run "
                                                + "`carnet secret install FILE`"))
         }
-        return .success((Handshake(secret: secret, role: role, ownNonce: ownNonce, peerNonce: hello.nonce), hello))
+        return .success((HandshakeKeys(secret: secret, role: role, ownNonce: ownNonce, peerNonce: hello.nonce), hello))
     }
 
     /// For a listener: whether the dialer's HELLO named `summary` by its state tag, that is,
     /// the dialer holds exactly what this side holds.
     func dialer(of hello: HelloMessage, holds summary: CompactSummary) -> Bool {
-        Handshake.stateTag(secret: secret, dialerNonce: hello.nonce, summary: summary) == hello.stateTag
+        HandshakeKeys.stateTag(secret: secret, dialerNonce: hello.nonce, summary: summary) == hello.stateTag
     }
 
     /// This side's PROOF (sent before the channel's MACs start).
-    func proof(_ handshake: Handshake) -> Frame {
+    func proof(_ handshake: HandshakeKeys) -> Frame {
         Frame(type: .proof, payload: handshake.ownProof)
     }
 
@@ -76,7 +76,7 @@ struct HandshakeSteps: Sendable {
         case failed(SessionFailure)
     }
 
-    func acceptProof(_ frame: Frame, of handshake: Handshake) -> ProofOutcome {
+    func acceptProof(_ frame: Frame, of handshake: HandshakeKeys) -> ProofOutcome {
         if frame.type == .error, case let .error(error)? = try? SessionMessage.decode(type: .error, body: frame.payload) {
             return .closedByPeer(error.code, error.message)
         }

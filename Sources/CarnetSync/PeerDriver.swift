@@ -167,17 +167,17 @@ public struct PeerDriver: Sendable {
                 next = persist(batch: batch, events, store, now)
             case let .offerEventsMissing(summary):
                 next = session.offer(plan: store.missingPlan(from: summary), now: now)
-            case let .refuse(batch, reason):
+            case let .refuseIncoming(batch, reason):
                 next = session.refuse(batch: batch, reason: reason, now: now)
             case let .peerIdentified(peer):
                 report.peer = peer
             case .acknowledged:
                 report.acknowledgedBatches += 1
-            case let .refused(batch, reason):
+            case let .peerRefused(batch, reason):
                 report.refusedBatches.append(RefusedBatch(batch: batch, reason: reason))
             case .caughtUp:
                 if report.caughtUpAt == nil { report.caughtUpAt = now }
-                report.peerSummaryAtEnd = store.summary
+                report.summaryWhenCaughtUp = store.summary
             case let .close(end):
                 report.end = end
             case .inputOutOfState:

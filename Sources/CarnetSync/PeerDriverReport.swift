@@ -13,7 +13,7 @@ public struct PeerDriverReport: Sendable {
     /// When the session first caught up (the `now` of that call).
     public var caughtUpAt: Duration?
     /// This node's summary when the session last caught up: then the peer held it too.
-    public var peerSummaryAtEnd: HistorySummary?
+    public var summaryWhenCaughtUp: HistorySummary?
     /// This side's batches the peer refused, in order.
     public var refusedBatches: [RefusedBatch] = []
     /// This side's batches the peer stored.

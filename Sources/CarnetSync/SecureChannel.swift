@@ -15,7 +15,7 @@ struct SecureChannel: Sendable {
     /// Deciphers the peer's SUMMARY bodies.
     private var summariesIn: SummaryCipher
 
-    init(_ handshake: Handshake) {
+    init(_ handshake: HandshakeKeys) {
         (outgoing, incoming) = handshake.authenticators
         (summariesOut, summariesIn) = handshake.summaryCiphers
     }

@@ -35,7 +35,7 @@ extension Session {
     }
 
     private mutating func handleHello(_ frame: Frame, now: Duration) -> [SessionDirective] {
-        let accepted: Handshake, hello: HelloMessage
+        let accepted: HandshakeKeys, hello: HelloMessage
         switch handshake.acceptHello(frame) {
         case let .failure(failure): return fail(failure, now: now)
         case let .success((handshake, message)): (accepted, hello) = (handshake, message)
@@ -56,7 +56,7 @@ extension Session {
         return directives
     }
 
-    private mutating func handleProof(_ frame: Frame, handshake accepted: Handshake, established: Established?,
+    private mutating func handleProof(_ frame: Frame, handshake accepted: HandshakeKeys, established: Established?,
                                       now: Duration) -> [SessionDirective] {
         switch handshake.acceptProof(frame, of: accepted) {
         case let .closedByPeer(code, message): return closeByPeer(code, message)
@@ -88,7 +88,7 @@ extension Session {
                 return fail(failure, now: now)
             case let .refuse(reason):
                 state = .established(established)
-                return [.refuse(batch: message.batch, reason: reason)]
+                return [.refuseIncoming(batch: message.batch, reason: reason)]
             case let .persist(events):
                 // The peer holds what it sends: a later plan or news check must not send it back.
                 summaries.peerHolds(events)

@@ -40,7 +40,7 @@ public struct Session: Sendable {
         case awaitingHello
         /// HELLOs exchanged; the peer's proof is awaited. The listener has sent its proof
         /// and summary, so it already has what the established state holds.
-        case awaitingProof(Handshake, Established?)
+        case awaitingProof(HandshakeKeys, Established?)
         case established(Established)
         case closed
     }
@@ -50,7 +50,7 @@ public struct Session: Sendable {
         var channel: SecureChannel
         var transfer: Transfer
 
-        init(_ handshake: Handshake, settings: SessionSettings) {
+        init(_ handshake: HandshakeKeys, settings: SessionSettings) {
             channel = SecureChannel(handshake)
             transfer = Transfer(settings: settings)
         }
@@ -234,7 +234,7 @@ public struct Session: Sendable {
     public mutating func refuse(batch: UInt64, reason: String, now: Duration) -> [SessionDirective] {
         guard case var .established(established) = state else { return outOfState(.refuse) }
         if let failure = established.transfer.stored(batch: batch, newEvents: nil) { return fail(failure, now: now) }
-        let frame = established.channel.seal(.ack(AckMessage(batch: batch, newEvents: 0, rejection: reason)))
+        let frame = established.channel.seal(.ack(AckMessage(batch: batch, newEvents: 0, refusal: reason)))
         state = .established(established)
         return [send(frame, now: now)] + pump(now: now)
     }

@@ -14,13 +14,13 @@ public enum SessionDirective: Sendable, Equatable {
     case offerEventsMissing(from: CompactSummary)
     /// A received batch cannot be stored as sent (it does not decode against its context):
     /// answer with `Session.refuse(batch:reason:now:)`, in order with `persist`.
-    case refuse(batch: UInt64, reason: String)
+    case refuseIncoming(batch: UInt64, reason: String)
     /// The peer said who it is (after authentication): a driver records it.
     case peerIdentified(SummaryMessage)
     /// The peer stored one of this side's batches.
     case acknowledged(batch: UInt64, newEvents: UInt64)
     /// The peer refused one of this side's batches; it is not sent again in this session.
-    case refused(batch: UInt64, reason: String)
+    case peerRefused(batch: UInt64, reason: String)
     /// Both sides are caught up. In live mode the session stays open; otherwise it is
     /// followed by `close`.
     case caughtUp

@@ -150,9 +150,9 @@ struct Transfer: Sendable {
             return .failure(SessionFailure(.unexpectedMessage, "the peer acknowledged batch \(ack.batch), which is not in flight"))
         }
         let acknowledged = inFlight.remove(at: index)
-        if let reason = ack.rejection {
+        if let reason = ack.refusal {
             queue.refused(acknowledged.events, wasPrimed: acknowledged.primed)
-            return .success((.refused(batch: ack.batch, reason: reason), []))
+            return .success((.peerRefused(batch: ack.batch, reason: reason), []))
         }
         eventsSentNew += ack.newEvents
         queue.acknowledged(acknowledged.events)

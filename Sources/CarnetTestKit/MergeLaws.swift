@@ -42,25 +42,25 @@ public enum MergeLaws {
         let observer = NodeID.derived(from: "observer")
 
         var reference = Replica(node: observer)
-        reference.receive(contentsOf: history.events)
+        reference.admit(contentsOf: history.events)
         let expected = Outcome(reference)
         if reference.history.pendingCount != 0 { fail("a causal order left \(reference.history.pendingCount) events pending") }
         result.forked = !expected.forks.isEmpty
         result.conflictKinds.formUnion(expected.conflicts.map(\.kind))
 
         var shuffled = Replica(node: observer)
-        shuffled.receive(contentsOf: Delivery.shuffled(history.events, using: &rng))
+        shuffled.admit(contentsOf: Delivery.shuffled(history.events, using: &rng))
         if Outcome(shuffled) != expected { fail("shuffled delivery diverged") }
 
         var duplicated = Replica(node: observer)
-        duplicated.receive(contentsOf: Delivery.withDuplicates(history.events, using: &rng))
+        duplicated.admit(contentsOf: Delivery.withDuplicates(history.events, using: &rng))
         if Outcome(duplicated) != expected { fail("duplicated delivery diverged") }
 
         // Grouping: each group goes to its own replica, and the replicas then merge in a
         // random order, as farms that met different peers and later meet each other.
         var parts = Delivery.grouped(history.events, using: &rng).map { group -> Replica in
             var part = Replica(node: NodeID(using: &rng))
-            part.receive(contentsOf: group)
+            part.admit(contentsOf: group)
             return part
         }
         parts.shuffle(using: &rng)
@@ -94,12 +94,12 @@ public enum MergeLaws {
         for _ in 0..<2 {
             for i in peers.indices {
                 for j in peers.indices where i != j {
-                    peers[i].receive(contentsOf: peers[j].eventsMissing(from: peers[i].summary))
+                    peers[i].admit(contentsOf: peers[j].eventsMissing(from: peers[i].summary))
                 }
             }
         }
         var survivors = Replica(node: observer)
-        for writer in history.replicas { survivors.receive(contentsOf: writer.allEvents) }
+        for writer in history.replicas { survivors.admit(contentsOf: writer.allEvents) }
         for writer in writers where writer.digest != survivors.digest {
             fail("writer \(writer.node.short) did not converge: \(writer.eventCount) events vs \(survivors.eventCount)")
         }

@@ -65,9 +65,9 @@ public enum SessionMessage: Sendable, Equatable {
             writer.raw(message.payload)
         case let .ack(ack):
             writer.varint(ack.batch)
-            writer.byte(ack.rejection == nil ? 0 : 1)
+            writer.byte(ack.refusal == nil ? 0 : 1)
             writer.varint(ack.newEvents)
-            writer.string(ack.rejection ?? "")
+            writer.string(ack.refusal ?? "")
         case let .done(lastBatch, summaries):
             writer.varint(lastBatch)
             writer.varint(summaries)
@@ -129,7 +129,7 @@ public enum SessionMessage: Sendable, Equatable {
             guard status <= 1 else { throw .malformed("unknown ack status \(status)", at: reader.offset - 1) }
             let newEvents = try reader.varint()
             let reason = try reader.string()
-            message = .ack(AckMessage(batch: batch, newEvents: newEvents, rejection: status == 1 ? reason : nil))
+            message = .ack(AckMessage(batch: batch, newEvents: newEvents, refusal: status == 1 ? reason : nil))
         case .done:
             message = .done(lastBatch: try reader.varint(), summaries: try reader.varint())
         case .ping:
@@ -257,12 +257,12 @@ public struct AckMessage: Sendable, Equatable {
     public var newEvents: UInt64
     /// Why the batch was refused; nil when it was stored. A refused batch is not sent again
     /// in this session.
-    public var rejection: String?
+    public var refusal: String?
 
-    public init(batch: UInt64, newEvents: UInt64, rejection: String? = nil) {
+    public init(batch: UInt64, newEvents: UInt64, refusal: String? = nil) {
         self.batch = batch
         self.newEvents = newEvents
-        self.rejection = rejection
+        self.refusal = refusal
     }
 }
 

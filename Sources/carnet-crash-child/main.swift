@@ -30,7 +30,7 @@ func run() throws {
     var log = try EventLog.open(directory: arguments[1])
     let name = ProcessInfo.processInfo.environment["CARNET_CHILD_NODE"] ?? "crash-child"
     var replica = Replica(node: NodeID.derived(from: name))
-    let summary = replica.receive(contentsOf: log.recovered)
+    let summary = replica.admit(contentsOf: log.recovered)
     guard summary.pending == 0, summary.rejected == 0 else {
         FileHandle.standardError.write(Data("recovered log does not chain: \(summary)\n".utf8))
         exit(70)

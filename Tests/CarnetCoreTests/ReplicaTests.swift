@@ -55,8 +55,8 @@ struct ReplicaTests {
         let new = a.assign(price, .int(2), wallMillis: 2)
         var c = Replica(node: bob)
         // `new` waits for its predecessor `old` in the history; deliver both reversed.
-        #expect(c.receive(new) == .pending)
-        #expect(c.receive(old) == .accepted)
+        #expect(c.admit(new) == .pending)
+        #expect(c.admit(old) == .accepted)
         #expect(c.registers[price]?.values.map(\.value) == [.int(2)])
         #expect(c.digest == a.digest)
     }
@@ -70,16 +70,16 @@ struct ReplicaTests {
         let second = a.write(entry("a2"), wallMillis: 2)
         var b = Replica(node: bob)
         let empty = b.digest
-        #expect(b.receive(second) == .pending)
+        #expect(b.admit(second) == .pending)
         #expect(b.history.pendingCount == 1)
         #expect(b.digest == empty)
         let forged = Event(dot: Dot(node: alice, seq: 2), clock: second.clock, previous: SHA256Digest(bytes: [UInt8](repeating: 7, count: 32))!,
                            operation: entry("forged"))
-        #expect(b.receive(forged) == .pending)
+        #expect(b.admit(forged) == .pending)
         #expect(b.digest == empty)
-        #expect(b.receive(first) == .accepted)
+        #expect(b.admit(first) == .accepted)
         var c = Replica(node: bob)
-        #expect(c.receive(first) == .accepted && c.receive(second) == .accepted)
+        #expect(c.admit(first) == .accepted && c.admit(second) == .accepted)
         #expect(b.history.pendingCount == 1, "the forged event still waits")
         #expect(b.digest == c.digest && b.digest == a.digest)
     }
@@ -88,9 +88,9 @@ struct ReplicaTests {
         var a = Replica(node: alice)
         let event = a.write(entry("a1"), wallMillis: 1)
         var b = Replica(node: bob)
-        #expect(b.receive(event) == .accepted)
+        #expect(b.admit(event) == .accepted)
         let digest = b.digest
-        #expect(b.receive(event) == .duplicate)
+        #expect(b.admit(event) == .duplicate)
         #expect(b.digest == digest)
         #expect(b.eventCount == 1)
     }
@@ -99,8 +99,8 @@ struct ReplicaTests {
         var b = Replica(node: bob)
         let zeroSeq = Event(dot: Dot(node: alice, seq: 0), clock: .zero, previous: .zero, operation: entry("x"))
         let badFirst = Event(dot: Dot(node: alice, seq: 1), clock: .zero, previous: SHA256.hash([1]), operation: entry("x"))
-        #expect(b.receive(zeroSeq) != .accepted)
-        #expect(b.receive(badFirst) != .accepted)
+        #expect(b.admit(zeroSeq) != .accepted)
+        #expect(b.admit(badFirst) != .accepted)
         #expect(b.eventCount == 0)
     }
 
@@ -115,7 +115,7 @@ struct ReplicaTests {
         let reused = restored.write(entry("a2-after-restore"), wallMillis: 3)
         #expect(reused.dot == lost.dot)
         #expect(reused.hash != lost.hash)
-        #expect(hub.receive(reused) == .accepted, "the second event at a dot is kept as evidence")
+        #expect(hub.admit(reused) == .accepted, "the second event at a dot is kept as evidence")
         #expect(hub.history.contains(lost.id) && hub.history.contains(reused.id))
         #expect(hub.forks.count == 1)
         #expect(hub.forks.first?.events == [lost.id, reused.id].sorted())
@@ -123,10 +123,10 @@ struct ReplicaTests {
         // Other nodes' events keep merging after the fork.
         var carol = Replica(node: NodeID.derived(from: "carol"))
         let fromCarol = carol.write(entry("c1"), wallMillis: 4)
-        #expect(hub.receive(fromCarol) == .accepted)
+        #expect(hub.admit(fromCarol) == .accepted)
         // Whoever learns both branches, in any order, ends up in the same state.
         var other = Replica(node: NodeID.derived(from: "dave"))
-        other.receive(fromCarol)
+        other.admit(fromCarol)
         other.merge(with: restored)
         other.merge(with: device)
         #expect(other.digest == hub.digest)
@@ -204,8 +204,8 @@ struct ExactTextTests {
         let first = a.assign(FieldKey("product", composed, "name"), .text(composed), wallMillis: 1)
         let second = b.assign(FieldKey("product", decomposed, "name"), .text(decomposed), wallMillis: 1)
         var x = Replica(node: NodeID.derived(from: "x")), y = Replica(node: NodeID.derived(from: "y"))
-        x.receive(first); x.receive(second)
-        y.receive(second); y.receive(first)
+        x.admit(first); x.admit(second)
+        y.admit(second); y.admit(first)
         #expect(x.digest == y.digest)
         #expect(x.registers.count == 2, "two byte-different keys are two registers")
         #expect(Value.text(composed) != Value.text(decomposed))

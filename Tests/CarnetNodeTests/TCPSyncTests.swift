@@ -150,7 +150,7 @@ struct SharedStoreFeedTests {
         try node.write(1, prefix: "cli")  // another process: `carnet record`
         var peer = Replica(node: NodeID.derived(from: "peer"))
         let fromPeer = peer.write(.append(Entry(id: "peer-0", kind: "harvest", fields: [])), wallMillis: 1_790_000_000_000)
-        _ = try shared.receive([fromPeer], fromSession: session)
+        _ = try shared.persist([fromPeer], fromSession: session)
 
         let cliEvent = ["cli-0"]
         func entryIDs(_ events: [Event]) -> [String] {

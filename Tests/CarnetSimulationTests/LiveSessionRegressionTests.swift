@@ -12,7 +12,7 @@ import Testing
 /// drops news the peer holds (`Session.offer`), never reads an event it has in flight
 /// from a range again (`Transfer`), and tells its peer of a fork another session brought
 /// (`Session.historyChanged`, driven by `SharedStore.summaryIfForked`); the link event of
-/// a node continuing under a new id is news (`SharedStore.receive`).
+/// a node continuing under a new id is news (`SharedStore.persist`).
 struct LiveSessionRegressionTests {
     /// Node X's first two events, then two different third events (a restored backup).
     static func nodeXForkedAtSeq3() -> (Event, Event, Event, Event) {
@@ -42,8 +42,8 @@ struct LiveSessionRegressionTests {
         let (x1, x2, x3, x3b) = Self.nodeXForkedAtSeq3()
         var farmReplica = Replica(node: NodeID.derived(from: "farm"))
         var hubReplica = Replica(node: NodeID.derived(from: "hub"))
-        farmReplica.receive(contentsOf: [x1, x2, x3])
-        hubReplica.receive(contentsOf: [x1, x2, x3])
+        farmReplica.admit(contentsOf: [x1, x2, x3])
+        hubReplica.admit(contentsOf: [x1, x2, x3])
         var farm = LivePeer(role: .dialer, replica: farmReplica, nonce: 1)
         var hub = LivePeer(role: .listener, replica: hubReplica, nonce: 2)
         LivePeer.exchange(&farm, &hub, farm.start(now: .zero), hub.start(now: .zero))
@@ -81,7 +81,7 @@ struct LiveSessionRegressionTests {
         var elsewhere = Replica(node: NodeID.derived(from: "another farm"))
         let events = (0..<5).map { elsewhere.write(.append(Entry(id: "e\($0)", kind: "harvest", fields: [])), wallMillis: 1_000 + UInt64($0)) }
         var farmReplica = Replica(node: NodeID.derived(from: "farm"))
-        farmReplica.receive(contentsOf: events)
+        farmReplica.admit(contentsOf: events)
         var farm = LivePeer(role: .dialer, replica: farmReplica, nonce: 1)
         var hub = LivePeer(role: .listener, replica: Replica(node: NodeID.derived(from: "hub")), nonce: 2)
         // The farm's summary lists the events; its copy for the hub is on the way...
@@ -107,8 +107,8 @@ struct LiveSessionRegressionTests {
     /// works if the fork is revealed in this same session; here the peer's copy arrives
     /// after another session revealed it, so `persisted` gets no `changedSummary` and the
     /// session never re-summarizes; there is no way to tell a live session that this
-    /// side's history changed elsewhere. (2) The link event `NodeStore.receive` writes
-    /// when a node continues under a new id is not news (`SharedStore.receive` feeds only
+    /// side's history changed elsewhere. (2) The link event `NodeStore.persist` writes
+    /// when a node continues under a new id is not news (`SharedStore.persist` feeds only
     /// the batch's new events), so the hub's next writes reach live peers without their
     /// predecessor.
     @Test func aForkLearnedThroughAnotherSessionNeverReachesALiveSessionPlannedBefore() {
@@ -122,8 +122,8 @@ struct LiveSessionRegressionTests {
         let hubStore = LivePeer.store(restored, label: "hub")
         var farmA = Replica(node: NodeID.derived(from: "farm A"))
         var farmB = Replica(node: NodeID.derived(from: "farm B"))
-        farmA.receive(contentsOf: [h1, h2])
-        farmB.receive(contentsOf: [h1, h2])
+        farmA.admit(contentsOf: [h1, h2])
+        farmB.admit(contentsOf: [h1, h2])
         var a = LivePeer(role: .dialer, replica: farmA, nonce: 1)
         var hubForA = LivePeer(role: .listener, store: hubStore, nonce: 2)
         var b = LivePeer(role: .dialer, replica: farmB, nonce: 3)
@@ -207,7 +207,7 @@ extension LiveSessionRegressionTests {
         var y = Replica(node: NodeID.derived(from: "Y"))
         let ys = (0..<10).map { y.write(.append(Entry(id: "y\($0)", kind: "sale", fields: [])), wallMillis: 5_000 + UInt64($0)) }
         var hubReplica = Replica(node: NodeID.derived(from: "hub"))
-        hubReplica.receive(contentsOf: [x1, x2, x3] + ys)
+        hubReplica.admit(contentsOf: [x1, x2, x3] + ys)
         var farm = LivePeer(role: .dialer, replica: Replica(node: NodeID.derived(from: "farm")), nonce: 1)
         var hub = LivePeer(role: .listener, replica: hubReplica, nonce: 2)
         let farmHello = farm.start(now: .zero)
@@ -240,10 +240,10 @@ extension LiveSessionRegressionTests {
     @Test func aContinuationThatAddsNoForkReachesTheLivePeerWhoseBatchCausedIt() {
         let (x1, x2, x3, x3b) = Self.nodeXForkedAtSeq3()
         var laptopReplica = Replica(node: x1.dot.node)
-        laptopReplica.receive(contentsOf: [x1, x2, x3, x3b])
+        laptopReplica.admit(contentsOf: [x1, x2, x3, x3b])
         #expect(laptopReplica.hasForkedItself)
         var hubReplica = Replica(node: NodeID.derived(from: "hub"))
-        hubReplica.receive(contentsOf: [x1, x2, x3, x3b])
+        hubReplica.admit(contentsOf: [x1, x2, x3, x3b])
         hubReplica.write(.append(Entry(id: "h1", kind: "delivery", fields: [])), wallMillis: 5_000)
         var laptop = LivePeer(role: .dialer, replica: laptopReplica, nonce: 1)
         var hub = LivePeer(role: .listener, replica: hubReplica, nonce: 2)

@@ -20,12 +20,12 @@ private struct CheckpointFixture {
         try NodeStore.create(directory: directory.path, ledger: "l", label: "hub", node: NodeID.derived(from: "hub"))
         var store = try open()
         let cut = Int(Double(events.count) * fraction)
-        try store.receive(Array(events[..<cut]))
+        try store.persist(Array(events[..<cut]))
         try store.saveCheckpoint()
         // The rest in small records, as a server receiving batches would write them.
         var start = cut
         while start < events.count {
-            try store.receive(Array(events[start..<min(start + 7, events.count)]))
+            try store.persist(Array(events[start..<min(start + 7, events.count)]))
             start += 7
         }
     }
@@ -37,7 +37,7 @@ private struct CheckpointFixture {
     /// The digest of a replica that received every event directly: what any open must give.
     var expectedDigest: SHA256Digest {
         var replica = Replica(node: NodeID.derived(from: "hub"))
-        replica.receive(contentsOf: events)
+        replica.admit(contentsOf: events)
         return replica.digest
     }
 
@@ -177,17 +177,17 @@ struct StatusFileTests {
         let fixture = try CheckpointFixture(seed: seed)
         defer { fixture.directory.cleanUp() }
         let path = fixture.directory.path
-        #expect(StoreSummary.current(directory: path) == nil, "no status file yet")
+        #expect(StoreStatus.current(directory: path) == nil, "no status file yet")
         var store = try fixture.open()
         #expect(try store.saveStatus(derived: ["conflicts": 3]))
-        let summary = try #require(StoreSummary.current(directory: path))
+        let summary = try #require(StoreStatus.current(directory: path))
         #expect(summary == store.statusSummary(derived: ["conflicts": 3]))
         #expect(summary.digest == fixture.expectedDigest && summary.eventCount == store.replica.eventCount)
         #expect(summary.history == store.replica.summary && summary.derived["conflicts"] == 3)
         try store.write(.append(Entry(id: "late", kind: "harvest", fields: [])), wallMillis: 5)
-        #expect(StoreSummary.current(directory: path) == nil, "the log grew: stale")
+        #expect(StoreStatus.current(directory: path) == nil, "the log grew: stale")
         #expect(try store.saveStatus(derived: [:]))
-        #expect(StoreSummary.current(directory: path)?.eventCount == fixture.events.count + 1)
+        #expect(StoreStatus.current(directory: path)?.eventCount == fixture.events.count + 1)
     }
 
     @Test func aDamagedStatusFileIsNotUsed() throws {
@@ -195,13 +195,13 @@ struct StatusFileTests {
         defer { fixture.directory.cleanUp() }
         var store = try fixture.open()
         try store.saveStatus(derived: [:])
-        let path = fixture.directory.path + "/" + StoreSummary.fileName
+        let path = fixture.directory.path + "/" + StoreStatus.fileName
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         bytes[bytes.count / 2] ^= 0x10
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        #expect(StoreSummary.current(directory: fixture.directory.path) == nil)
+        #expect(StoreStatus.current(directory: fixture.directory.path) == nil)
         try Data(bytes.prefix(20)).write(to: URL(fileURLWithPath: path))
-        #expect(StoreSummary.current(directory: fixture.directory.path) == nil)
+        #expect(StoreStatus.current(directory: fixture.directory.path) == nil)
     }
 
     @Test func anotherWritersAppendMakesThisStoreSkipItsStaleStatus() throws {
@@ -214,6 +214,6 @@ struct StatusFileTests {
         #expect(try server.saveCheckpoint() == false)
         try server.refresh()
         #expect(try server.saveStatus(derived: [:]))
-        #expect(StoreSummary.current(directory: fixture.directory.path)?.eventCount == fixture.events.count + 1)
+        #expect(StoreStatus.current(directory: fixture.directory.path)?.eventCount == fixture.events.count + 1)
     }
 }

@@ -37,7 +37,7 @@ struct ClockResumeTests {
         let wildEvent = wild.write(.append(Entry(id: "wild", kind: "delivery", fields: [])), wallMillis: now + 3 * 8_760 * hour)
         do {
             var store = try NodeStore(directory: directory.path, wallMillis: now) { NodeID.derived(from: "unused") }
-            try store.receive([hubEvent, wildEvent])
+            try store.persist([hubEvent, wildEvent])
         }
         var store = try NodeStore(directory: directory.path, wallMillis: now) { NodeID.derived(from: "unused") }
         let write = try store.write(.append(Entry(id: "farm", kind: "harvest", fields: [])), wallMillis: now)

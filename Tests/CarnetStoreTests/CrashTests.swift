@@ -74,22 +74,22 @@ struct CrashTests {
             let log = try EventLog.open(directory: directory.path)
             if log.report.cutBytes > 0 { tornTails += 1 }
             var replica = Replica(node: NodeID.derived(from: "checker"))
-            let summary = replica.receive(contentsOf: log.recovered)
+            let summary = replica.admit(contentsOf: log.recovered)
             let held = replica.versionVector[NodeID.derived(from: "crash-child")]
             #expect(summary.pending == 0 && summary.rejected == 0, "seed \(seed) point \(point): the log's events do not chain")
             #expect(held >= acknowledged, "seed \(seed) point \(point): acknowledged up to \(acknowledged), log holds \(held)")
             #expect(replica.history.invariantViolations().isEmpty, "seed \(seed) point \(point)")
             // The state rebuilt from the surviving events does not depend on how they are grouped.
             var regrouped = Replica(node: NodeID.derived(from: "checker"))
-            for event in log.recovered.reversed() { regrouped.receive(event) }
+            for event in log.recovered.reversed() { regrouped.admit(event) }
             #expect(regrouped.digest == replica.digest, "seed \(seed) point \(point)")
             // Opening from the checkpoint (when one survived) gives the same state.
             if let checkpoint = try? Checkpoint.read(directory: directory.path) {
                 var resumed = try EventLog.open(directory: directory.path, resumingAt: checkpoint.stamp)
                 #expect(resumed.report.resumedAt != nil, "seed \(seed) point \(point): checkpoint not used")
                 var fromCheckpoint = Replica(node: NodeID.derived(from: "checker"))
-                fromCheckpoint.receive(contentsOf: checkpoint.events)
-                fromCheckpoint.receive(contentsOf: resumed.recovered)
+                fromCheckpoint.admit(contentsOf: checkpoint.events)
+                fromCheckpoint.admit(contentsOf: resumed.recovered)
                 #expect(fromCheckpoint.digest == replica.digest, "seed \(seed) point \(point): checkpoint + tail differs")
                 checkpointsUsed += 1
             }

@@ -30,8 +30,8 @@ struct EventLogTests {
         #expect(reopened.recovered.map(\.id) == batches.flatMap { $0 }.map(\.id))
         #expect(reopened.report == RecoveryReport(records: 3, events: batches.joined().count))
         var fromLog = Replica(node: NodeID.derived(from: "r")), direct = Replica(node: NodeID.derived(from: "r"))
-        fromLog.receive(contentsOf: reopened.recovered)
-        direct.receive(contentsOf: batches.flatMap { $0 })
+        fromLog.admit(contentsOf: reopened.recovered)
+        direct.admit(contentsOf: batches.flatMap { $0 })
         #expect(fromLog.digest == direct.digest)
     }
 

@@ -110,7 +110,7 @@ struct NodeStoreTests {
         var stayed = try NodeStore(directory: original.path, wallMillis: 7, freshNodeID: ids.callAsFunction)
         #expect(stayed.opening.continuedFrom == nil && stayed.identity.node == node)
         try stayed.write(entry("c"), wallMillis: 8)
-        try stayed.receive(copied.replica.eventsMissing(from: stayed.replica.summary))
+        try stayed.persist(copied.replica.eventsMissing(from: stayed.replica.summary))
         #expect(stayed.replica.forks.isEmpty)
         // And the copy, reopened, stays on its new id.
         let reopened = try NodeStore(directory: copy, wallMillis: 9, freshNodeID: ids.callAsFunction)
@@ -139,7 +139,7 @@ struct NodeStoreTests {
         #expect(store.opening.continuedFrom == nil, "undetectable locally: the documented remaining risk")
         let reused = try store.write(entry("b-again"), wallMillis: 6)
         #expect(reused.dot.seq == 2)
-        try store.receive(peer.eventsMissing(from: store.replica.summary))
+        try store.persist(peer.eventsMissing(from: store.replica.summary))
         #expect(store.continuedAfterSync == node, "the peer's history shows the fork; the store stops using the id")
         #expect(store.replica.forks.count == 1)
         let next = try store.write(entry("c"), wallMillis: 7)

@@ -24,7 +24,7 @@ struct OtherWritersTests {
         if path == "receive" {
             var peer = Replica(node: NodeID.derived(from: "peer"))
             let fromPeer = peer.write(harvest("from-a-peer"), wallMillis: 3)
-            try server.receive([fromPeer])
+            try server.persist([fromPeer])
         } else {
             try server.write(harvest("from-the-server"), wallMillis: 3)
         }

@@ -42,7 +42,7 @@ struct SharingTests {
         let log = try EventLog.open(directory: directory.path)
         #expect(log.report.cutBytes == 0)
         var replica = Replica(node: NodeID.derived(from: "checker"))
-        let summary = replica.receive(contentsOf: log.recovered)
+        let summary = replica.admit(contentsOf: log.recovered)
         #expect(summary.accepted == log.recovered.count && summary.pending == 0)
         for index in 0..<3 {
             #expect(replica.versionVector[NodeID.derived(from: "writer-\(index)")] >= 150)

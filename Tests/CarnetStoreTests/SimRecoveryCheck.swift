@@ -202,7 +202,7 @@ struct SimRecoveryCheck {
         } catch {
             problems.append("I3: cannot audit the recovered store: \(error)")
         }
-        if let summary = StoreSummary.current(directory: directory, storage: disk) {
+        if let summary = StoreStatus.current(directory: directory, storage: disk) {
             stats.statusFilesCurrent += 1
             if summary.eventCount != state.eventCount || summary.digest != state.digest {
                 problems.append("I3: the current status file says \(summary.eventCount) events, the log \(state.eventCount)")
@@ -285,7 +285,7 @@ struct SimRecoveryCheck {
         if let hit = digests.first(where: { SimDiskImage.sameBytes($0.log, log) }) { return hit.digest }
         let whole = try EventLog.open(directory: SimWorkload.directory, storage: disk)
         var replica = Replica(node: SimWorkload.node)
-        replica.receive(contentsOf: whole.recovered)
+        replica.admit(contentsOf: whole.recovered)
         digests = [(log, replica.digest)] + digests.prefix(5)
         return replica.digest
     }

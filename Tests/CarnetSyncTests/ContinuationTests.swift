@@ -17,10 +17,10 @@ struct ContinuationTests {
         var older = laptop
         for index in 0..<entries {
             let event = laptop.write(.append(Entry(id: "l\(index)", kind: "harvest", fields: [])), wallMillis: 1_000 + UInt64(index))
-            if index < kept { older.receive(contentsOf: [event]) }
+            if index < kept { older.admit(contentsOf: [event]) }
         }
         var hub = Replica(node: NodeID.derived(from: "hub"))
-        hub.receive(contentsOf: laptop.allEvents)
+        hub.admit(contentsOf: laptop.allEvents)
         hub.write(.append(Entry(id: "h0", kind: "delivery", fields: [])), wallMillis: 9_000)
         return (older, hub)
     }
@@ -58,8 +58,8 @@ struct ContinuationTests {
         let newWrites = (0..<2).map {
             restored.write(.append(Entry(id: "again\($0)", kind: "sale", fields: [])), wallMillis: 20_000 + UInt64($0))
         }
-        restored.receive(contentsOf: hub.history.events(of: restored.node))
-        hub.receive(contentsOf: newWrites)
+        restored.admit(contentsOf: hub.history.events(of: restored.node))
+        hub.admit(contentsOf: newWrites)
         #expect(restored.hasForkedItself && restored.forks == hub.forks)
         Self.syncOnce(laptop: restored, hub: hub, newWrites: newWrites)
     }

@@ -57,9 +57,9 @@ struct SessionSyncTests {
     @Test func inSyncPeersExchangeOnlyTheHandshakeAndSummaries() {
         let (a, _, merged) = divergentReplicas(seed: 7)
         var full = a
-        full.receive(contentsOf: merged.allEvents)
+        full.admit(contentsOf: merged.allEvents)
         var other = Replica(node: NodeID.derived(from: "farm"))
-        other.receive(contentsOf: merged.allEvents)
+        other.admit(contentsOf: merged.allEvents)
         var pair = SessionPair(dialer: Side(role: .dialer, replica: other, secret: testSecret, nonceSeed: 1),
                                listener: Side(role: .listener, replica: full, secret: testSecret, nonceSeed: 2), seed: 7)
         pair.start()
@@ -164,9 +164,9 @@ struct SessionSyncTests {
     @Test func anInSyncSessionSendsAFewBytesOfLedgerData() {
         let history = RandomHistory(seed: 41, nodes: 21, steps: 300)
         var a = Replica(node: NodeID.derived(from: "hub"))
-        a.receive(contentsOf: history.events)
+        a.admit(contentsOf: history.events)
         var b = Replica(node: NodeID.derived(from: "farm"))
-        b.receive(contentsOf: history.events)
+        b.admit(contentsOf: history.events)
         #expect(a.summary.versionVector.nodes.count >= 20)
         var pair = SessionPair(dialer: Side(role: .dialer, replica: b, secret: testSecret, nonceSeed: 1),
                                listener: Side(role: .listener, replica: a, secret: testSecret, nonceSeed: 2), seed: 41)
@@ -198,7 +198,7 @@ struct PrimedSessionTests {
         let farm = history.replicas[0]
         let chain = farm.history.events(of: farm.node)
         var hub = Replica(node: NodeID.derived(from: "hub"))
-        hub.receive(contentsOf: chain.prefix(chain.count - 40))
+        hub.admit(contentsOf: chain.prefix(chain.count - 40))
         func run(priming: Int) -> (SessionStatistics, Replica) {
             var settings = SessionSettings()
             settings.primingContext = priming

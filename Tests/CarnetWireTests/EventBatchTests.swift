@@ -15,7 +15,7 @@ struct EventBatchTests {
             #expect(decoded.map(\.id) == events.map(\.id), "seed \(seed &+ offset)")
             // Cut into random batches, shuffle the batches: the receiver ends in the same state.
             var reference = Replica(node: NodeID.derived(from: "r"))
-            reference.receive(contentsOf: events)
+            reference.admit(contentsOf: events)
             var batched = Replica(node: NodeID.derived(from: "r"))
             var batches: [[UInt8]] = []
             var index = 0
@@ -25,7 +25,7 @@ struct EventBatchTests {
                 index += size
             }
             for batch in batches.shuffled(using: &rng) {
-                batched.receive(contentsOf: try EventBatch.decode(batch))
+                batched.admit(contentsOf: try EventBatch.decode(batch))
             }
             #expect(batched.digest == reference.digest, "seed \(seed &+ offset)")
         }
@@ -122,7 +122,7 @@ struct EventBatchTests {
                 decodedSomething += 1
                 // Whatever decodes is safe to hand to a replica: bad chains are held aside.
                 var replica = Replica(node: NodeID.derived(from: "fuzz"))
-                replica.receive(contentsOf: events)
+                replica.admit(contentsOf: events)
             }
         }
         #expect(decodedSomething < 3_000, "seed \(seed): mutations should mostly be caught")

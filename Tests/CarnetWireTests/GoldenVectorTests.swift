@@ -17,7 +17,7 @@ struct GoldenVectorTests {
         var hub = Replica(node: NodeID(hex: "ffeeddccbbaa99887766554433221100")!)
         let t0: UInt64 = 1_780_300_800_000
         let name = hub.assign(FieldKey("product", "P0001", "name"), .text("Œufs bio"), wallMillis: t0)
-        farm.receive(name)
+        farm.admit(name)
         farm.assign(FieldKey("product", "P0001", "name"), .text("Œufs plein air"), wallMillis: t0 + 1_000)
         let harvest = LedgerEntry(id: "F18-000001", kind: .harvest, producer: "F18", date: CalendarDay(iso: "2026-06-01")!,
                                   product: "P0001", quantity: 120, unit: .pieces, lot: "L18-00001")

@@ -9,7 +9,7 @@ struct PrimedBatchTests {
         var smaller = 0, rounds = 0
         for round in 0..<30 {
             var replica = Replica(node: NodeID.derived(from: "r"))
-            replica.receive(contentsOf: RandomHistory(seed: seed &+ UInt64(round), nodes: 2, steps: 120).events)
+            replica.admit(contentsOf: RandomHistory(seed: seed &+ UInt64(round), nodes: 2, steps: 120).events)
             for node in replica.history.nodeIDs {
                 // The first branch only: one hash chain.
                 let chain = Array(replica.history.events(of: node).prefix(Int(replica.history.chainLength(of: node))))
@@ -29,7 +29,7 @@ struct PrimedBatchTests {
 
     @Test func anotherContextDoesNotDecodeToTheSameEvents() throws {
         var replica = Replica(node: NodeID.derived(from: "r"))
-        replica.receive(contentsOf: RandomHistory(seed: 77, nodes: 2, steps: 120).events)
+        replica.admit(contentsOf: RandomHistory(seed: 77, nodes: 2, steps: 120).events)
         let node = replica.history.nodeIDs.max { replica.history.chainLength(of: $0) < replica.history.chainLength(of: $1) }!
         let chain = Array(replica.history.events(of: node).prefix(Int(replica.history.chainLength(of: node))))
         let cut = chain.count / 2

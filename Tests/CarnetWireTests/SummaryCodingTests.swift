@@ -8,7 +8,7 @@ struct SummaryCodingTests {
         let seed = testSeed(default: 0x5EED_5)
         for round in 0..<40 {
             var replica = Replica(node: NodeID.derived(from: "r"))
-            replica.receive(contentsOf: RandomHistory(seed: seed &+ UInt64(round), nodes: 5, steps: 50).events)
+            replica.admit(contentsOf: RandomHistory(seed: seed &+ UInt64(round), nodes: 5, steps: 50).events)
             let summary = replica.summary
             let bytes = SummaryCoding.encode(summary)
             let decoded = try SummaryCoding.decode(bytes)

@@ -34,7 +34,7 @@ struct BundleApplyCommand: Command {
         guard bundle.ledger == store.ledger else {
             throw CLIError.data("\(file) holds events of ledger \"\(bundle.ledger)\", not of this node's ledger \"\(store.ledger)\"; nothing was applied")
         }
-        let summary = try store.receive(bundle.events)
+        let summary = try store.persist(bundle.events)
         if summary.accepted + summary.pending > 0 { StoreAccess.afterAppend(&store, context: context) }
         ReceiveReport(summary: summary, source: "\(file) (from \(bundle.creatorLabel), \(bundle.creator.short))",
                       ledger: bundle.ledger).show(json: json, context.output)
@@ -43,7 +43,7 @@ struct BundleApplyCommand: Command {
 
 /// What taking events from elsewhere did, shown the same way by `bundle apply` and `merge`.
 struct ReceiveReport {
-    var summary: ReceiveSummary
+    var summary: AdmissionCounts
     var source: String
     var ledger: String
 

@@ -38,7 +38,7 @@ struct MergeCommand: Command {
             throw CLIError.usage("\(other) is this node's own directory")
         }
         let events = try NodeDirectory.events(of: other)
-        let summary = try store.receive(events)
+        let summary = try store.persist(events)
         if summary.accepted + summary.pending > 0 { StoreAccess.afterAppend(&store, context: context) }
         ReceiveReport(summary: summary, source: "\(other) (\(theirs.label), \(theirs.node.short))", ledger: theirs.ledger)
             .show(json: json, context.output)

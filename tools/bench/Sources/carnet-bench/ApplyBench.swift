@@ -10,18 +10,18 @@ enum ApplyBench {
         let clock = ContinuousClock()
         var samples = Samples()
         var last: Replica?
-        var summary = ReceiveSummary()
+        var summary = AdmissionCounts()
         for _ in 0..<runs {
             var replica = Replica(node: receiver)
             let start = clock.now
-            summary = replica.receive(contentsOf: events)
+            summary = replica.admit(contentsOf: events)
             samples.values.append((clock.now - start).seconds)
             last = replica  // the previous run's replica is freed here, outside the timing
         }
         let converged = last.map { $0.digest == hub.digest } ?? false
 
         let count = Double(events.count)
-        print("\n1. events applied per second, in memory (Replica.receive(contentsOf:) into a fresh replica)")
+        print("\n1. events applied per second, in memory (Replica.admit(contentsOf:) into a fresh replica)")
         print("  events       \(Format.grouped(events.count)) (every event of the hub, node by node in seq order)")
         print("  accepted     \(Format.grouped(summary.accepted)), duplicates \(summary.duplicates), pending \(summary.pending), rejected \(summary.rejected)")
         print("  time         \(samples.timeSummary)")

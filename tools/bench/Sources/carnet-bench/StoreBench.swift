@@ -21,7 +21,7 @@ enum StoreBench {
                 let events = hub.history.events(of: node)
                 var index = 0
                 while index < events.count {
-                    try store.receive(Array(events[index..<min(events.count, index + 1_000)]))
+                    try store.persist(Array(events[index..<min(events.count, index + 1_000)]))
                     index += 1_000
                 }
             }
@@ -61,7 +61,7 @@ enum StoreBench {
         }
         print("  open, checkpoint      \(openSamples.timeSummary) to hold \(Format.grouped(opened)) events (checkpoint + log tail)")
         let (statusSamples, answered) = Samples.time(runs: runs) { () -> Int in
-            guard let summary = StoreSummary.current(directory: hubDirectory) else { fail("the status file is stale", code: 70) }
+            guard let summary = StoreStatus.current(directory: hubDirectory) else { fail("the status file is stale", code: 70) }
             return summary.eventCount
         }
         print("  status       \(statusSamples.timeSummary) to answer status (\(Format.grouped(answered)) events) from the status file, checked against the log")
@@ -75,7 +75,7 @@ enum StoreBench {
         var store = open(farmDirectory)
         let start = clock.now
         do {
-            for event in farmEvents { try store.receive([event]) }
+            for event in farmEvents { try store.persist([event]) }
         } catch {
             fail("single-event appends failed: \(error)", code: 74)
         }
@@ -91,7 +91,7 @@ enum StoreBench {
         let batches = stride(from: 0, to: min(all.count, 20_000), by: 1_000).map { Array(all[$0..<min(all.count, $0 + 1_000)]) }
         let batchStart = clock.now
         do {
-            for batch in batches { try batchStore.receive(batch) }
+            for batch in batches { try batchStore.persist(batch) }
         } catch {
             fail("batch appends failed: \(error)", code: 74)
         }

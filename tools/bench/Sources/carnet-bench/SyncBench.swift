@@ -219,7 +219,7 @@ enum SyncBench {
             var store = try NodeStore(directory: directory, wallMillis: 0) { NodeID.derived(from: "bench-continuation") }
             var index = 0
             while index < events.count {
-                try store.receive(Array(events[index..<min(events.count, index + 5_000)]))
+                try store.persist(Array(events[index..<min(events.count, index + 5_000)]))
                 index += 5_000
             }
             try store.saveCheckpoint()

@@ -12,13 +12,13 @@ struct HonestPeer {
     }
 
     let role: SessionRole
-    let handshakeKeys: Handshake
+    let handshakeKeys: HandshakeKeys
     private var outgoing: FrameAuthenticator
     private var summaries: SummaryCipher
 
     init(facing sessionRole: SessionRole) {
         role = sessionRole.peer
-        handshakeKeys = Handshake(secret: SessionFixtures.secret, role: role, ownNonce: SessionFixtures.nonce(of: role),
+        handshakeKeys = HandshakeKeys(secret: SessionFixtures.secret, role: role, ownNonce: SessionFixtures.nonce(of: role),
                                   peerNonce: SessionFixtures.nonce(of: sessionRole))
         outgoing = handshakeKeys.authenticators.outgoing
         summaries = handshakeKeys.summaryCiphers.outgoing
@@ -30,7 +30,7 @@ struct HonestPeer {
         var tag: UInt64 = 0
         if role == .dialer {
             tag = source.byte() & 1 == 1
-                ? Handshake.stateTag(secret: SessionFixtures.secret, dialerNonce: SessionFixtures.nonce(of: role),
+                ? HandshakeKeys.stateTag(secret: SessionFixtures.secret, dialerNonce: SessionFixtures.nonce(of: role),
                                      summary: SessionFixtures.summary(of: role.peer))
                 : source.uint64()
         }

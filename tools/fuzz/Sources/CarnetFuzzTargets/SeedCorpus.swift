@@ -119,7 +119,7 @@ public enum SeedCorpus {
             + events.dropFirst(5).flatMap(\.hash.bytes)
         seeds.append(("checkpoint", [2] + checkpointFile))
         seeds.append(("checkpoint-envelope", [3] + checkpointScript))
-        let summary = StoreSummary(stamp: StoreFixtures.emptyLogStamp, eventCount: events.count, digest: SHA256.hash([1, 2, 3]),
+        let summary = StoreStatus(stamp: StoreFixtures.emptyLogStamp, eventCount: events.count, digest: SHA256.hash([1, 2, 3]),
                                    forkCount: 1, pendingCount: 2, derived: ["conflicts": 3, "lots": -1],
                                    history: SessionFixtures.hub.summary)
         let status = StoreFiles.status(summary)

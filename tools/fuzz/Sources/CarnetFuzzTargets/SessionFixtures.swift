@@ -49,12 +49,12 @@ enum SessionFixtures {
     /// The hub: the farm's first four events, a price of its own and a third node's event.
     static let hub: Replica = {
         var replica = Replica(node: hubNode)
-        replica.receive(contentsOf: Array(farm.history.chainEvents(of: farmNode, after: 0, max: 4)))
+        replica.admit(contentsOf: Array(farm.history.chainEvents(of: farmNode, after: 0, max: 4)))
         replica.assign(FieldKey("product", "P0001", "price"), .int(320), wallMillis: t0 + 500)
         var other = Replica(node: otherNode)
         other.write(.append(Entry(id: "s-aabb-001", kind: "sale", fields: [Field("qty", .int(-3)), Field("to", .text("market"))])),
                     wallMillis: t0 + 700)
-        replica.receive(contentsOf: other.allEvents)
+        replica.admit(contentsOf: other.allEvents)
         return replica
     }()
 }

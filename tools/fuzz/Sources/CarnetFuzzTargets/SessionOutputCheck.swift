@@ -39,7 +39,7 @@ struct SessionOutputCheck {
             }
             return
         }
-        let handshake = Handshake(secret: SessionFixtures.secret, role: role.peer, ownNonce: peerNonce,
+        let handshake = HandshakeKeys(secret: SessionFixtures.secret, role: role.peer, ownNonce: peerNonce,
                                   peerNonce: SessionFixtures.nonce(of: role))
         var incoming = handshake.authenticators.incoming
         var summaries = handshake.summaryCiphers.incoming

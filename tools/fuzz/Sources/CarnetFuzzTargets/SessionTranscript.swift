@@ -43,7 +43,7 @@ struct SessionTranscript {
     /// The frames `role` sent after its handshake, each as its plain message body: MAC
     /// checked and removed, summaries deciphered, with the keys the sender holds.
     func plainMessages(of role: SessionRole) -> [(type: FrameType, body: [UInt8])] {
-        let keys = Handshake(secret: SessionFixtures.secret, role: role, ownNonce: SessionFixtures.nonce(of: role),
+        let keys = HandshakeKeys(secret: SessionFixtures.secret, role: role, ownNonce: SessionFixtures.nonce(of: role),
                              peerNonce: SessionFixtures.nonce(of: role.peer))
         var opener = keys.authenticators.outgoing
         var summaries = keys.summaryCiphers.outgoing

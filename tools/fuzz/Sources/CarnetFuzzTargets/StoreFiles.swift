@@ -75,7 +75,7 @@ enum StoreFiles {
 
     // MARK: - Reference encoders
 
-    static func status(_ summary: StoreSummary) -> [UInt8] {
+    static func status(_ summary: StoreStatus) -> [UInt8] {
         var writer = ByteWriter(capacity: 256)
         writer.varint(UInt64(summary.eventCount))
         writer.digest(summary.digest)

@@ -15,7 +15,7 @@ import CarnetWire
 /// - 0, 5: `events.log` = rest; `EventLog.verify`, then `EventLog` open, then open again;
 /// - 1, 6: `checkpoint` = rest, beside the fixture log; `Checkpoint.read`, then the log
 ///   opened resuming at its stamp;
-/// - 2: `status` = rest, beside an empty log; `StoreSummary.current`;
+/// - 2: `status` = rest, beside an empty log; `StoreStatus.current`;
 /// - 3: `node` = rest; `NodeIdentity.load`;
 /// - 4, 7: `length() checkpoint` then `events.log` = rest, with a valid identity; `NodeStore`.
 ///
@@ -144,9 +144,9 @@ public struct StoreTarget: Sendable {
     }
 
     private func status() throws(FuzzViolation) {
-        guard let summary = StoreSummary.current(directory: directory) else { return }
+        guard let summary = StoreStatus.current(directory: directory) else { return }
         try write("status", StoreFiles.status(summary))
-        guard let again = StoreSummary.current(directory: directory) else {
+        guard let again = StoreStatus.current(directory: directory) else {
             throw FuzzViolation(Self.name, "a status file rewritten from the spec does not read")
         }
         try require(again == summary, Self.name, "status file round trip changed it")

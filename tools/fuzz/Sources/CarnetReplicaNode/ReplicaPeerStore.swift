@@ -8,7 +8,7 @@ import Synchronization
 /// `CarnetNode.SharedStore` has them. Several drivers may share one (a hub's sessions).
 ///
 /// Events that show the node its own history forked make it continue under a new id,
-/// linked by one event that is news, as `NodeStore.receive` does. A replica given holding
+/// linked by one event that is news, as `NodeStore.persist` does. A replica given holding
 /// its own fork continues at the first events it takes in, not at once as `NodeStore` does
 /// when it opens: as a node's store that took in its own fork through `refresh()`, a
 /// continuation that adds no fork, which the driver must still tell the peer of.
@@ -94,7 +94,7 @@ public final class ReplicaPeerStore: PeerStore, Sendable {
     private func take(_ events: [Event], into state: inout State, from session: Int) -> Int {
         var seen = Set<EventID>()
         let fresh = events.filter { !state.replica.history.contains($0.id) && seen.insert($0.id).inserted }
-        state.replica.receive(contentsOf: fresh)
+        state.replica.admit(contentsOf: fresh)
         state.feed += fresh.map { ($0, session) }
         if state.replica.hasForkedItself {
             let continued = NodeID.derived(from: "continued \(state.replica.node)")

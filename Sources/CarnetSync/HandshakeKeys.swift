@@ -7,7 +7,7 @@ import CarnetWire
 ///
 /// A proof covers the verifier's fresh nonce, so a recorded handshake replayed later
 /// fails; it names the prover's role, so a proof reflected back to its maker fails.
-public struct Handshake: Sendable {
+public struct HandshakeKeys: Sendable {
     let secret: [UInt8]
     let role: SessionRole
     let ownNonce: [UInt8]
@@ -161,7 +161,7 @@ public struct RetiredSecret: Sendable, Equatable {
     public var note: String
 
     public init(secret: [UInt8], note: String) {
-        id = Handshake.secretID(secret)
+        id = HandshakeKeys.secretID(secret)
         self.note = note
     }
 }

@@ -15,7 +15,7 @@ import CarnetWire
 ///               varint(n) n × ( string(name) signed(value) )      (derived figures)
 ///               summary                                          (as in "Summaries")
 ///     trailer = u32(crc32c of every byte before it)
-public struct StoreSummary: Sendable, Equatable {
+public struct StoreStatus: Sendable, Equatable {
     public var stamp: LogStamp
     public var eventCount: Int
     public var digest: SHA256Digest
@@ -58,7 +58,7 @@ public struct StoreSummary: Sendable, Equatable {
         return bytes
     }
 
-    static func decode(_ bytes: [UInt8]) -> StoreSummary? {
+    static func decode(_ bytes: [UInt8]) -> StoreStatus? {
         let headerEnd = FileHeader.size + LogStamp.encodedSize
         guard bytes.count >= headerEnd + 4, FileHeader.status.read(bytes) == .matches else { return nil }
         let body = bytes.count - 4
@@ -78,7 +78,7 @@ public struct StoreSummary: Sendable, Equatable {
             }
             let history = try SummaryCoding.decode(from: &reader)
             guard reader.isAtEnd else { return nil }
-            return StoreSummary(stamp: stamp, eventCount: events, digest: digest, forkCount: forks,
+            return StoreStatus(stamp: stamp, eventCount: events, digest: digest, forkCount: forks,
                                 pendingCount: pending, derived: derived, history: history)
         } catch {
             return nil
@@ -87,7 +87,7 @@ public struct StoreSummary: Sendable, Equatable {
 
     /// The status file of `directory` when it describes the log exactly as it is now; nil
     /// when it is missing, damaged, or the log has changed since (then open the store).
-    public static func current(directory: String, storage: any Storage = PosixStorage()) -> StoreSummary? {
+    public static func current(directory: String, storage: any Storage = PosixStorage()) -> StoreStatus? {
         guard let bytes = try? storage.open(directory + "/" + fileName).readAll(),
               let summary = decode(bytes),
               let log = try? storage.open(directory + "/" + EventLog.fileName),
