@@ -127,7 +127,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CarnetWorkloadTests",
-            dependencies: ["CarnetCore", "CarnetLedger", "CarnetWorkload", "CarnetWorkloadGenerator", "CarnetWire"],
+            dependencies: ["CarnetCore", "CarnetLedger", "CarnetWorkload", "CarnetWorkloadGenerator", "CarnetWire", "CarnetTestKit"],
             exclude: ["Fixtures"]
         ),
     ],
