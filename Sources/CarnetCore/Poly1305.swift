@@ -15,7 +15,10 @@
 /// final reduction ("is h ≥ p?") is not a comparison: it computes g = h + 5 − 2^130, takes
 /// the sign bit of the top limb as an all-ones or all-zeros mask, and selects h or g with
 /// that mask. No branch and no memory index depends on the key, the message or the tag; the
-/// only branches depend on message lengths, which are public.
+/// only branches depend on message lengths, which are public. The limb arithmetic uses the
+/// wrapping operators (`&+`, `&*`): the bounds above show it never overflows, and the
+/// wrapping forms leave out the overflow checks, whose trap branches would test flags
+/// computed from secrets.
 public struct Poly1305: Sendable {
     public static let keySize = 32
     public static let tagSize = 16
@@ -52,10 +55,10 @@ public struct Poly1305: Sendable {
         r2 = (t1 >> 20 | t2 << 12) & Self.mask26
         r3 = (t2 >> 14 | t3 << 18) & Self.mask26
         r4 = t3 >> 8
-        s1 = r1 * 5
-        s2 = r2 * 5
-        s3 = r3 * 5
-        s4 = r4 * 5
+        s1 = r1 &* 5
+        s2 = r2 &* 5
+        s3 = r3 &* 5
+        s4 = r4 &* 5
         pad0 = word(4)
         pad1 = word(5)
         pad2 = word(6)
@@ -114,25 +117,25 @@ public struct Poly1305: Sendable {
     @inline(__always)
     private mutating func absorb(low: UInt64, high: UInt64, topBit: UInt64) {
         let m = Self.mask26
-        h0 += low & m
-        h1 += (low >> 26) & m
-        h2 += (low >> 52 | high << 12) & m
-        h3 += (high >> 14) & m
-        h4 += (high >> 40) | topBit
+        h0 &+= low & m
+        h1 &+= (low >> 26) & m
+        h2 &+= (low >> 52 | high << 12) & m
+        h3 &+= (high >> 14) & m
+        h4 &+= (high >> 40) | topBit
 
-        let d0 = h0 * r0 + h1 * s4 + h2 * s3 + h3 * s2 + h4 * s1
-        var d1 = h0 * r1 + h1 * r0 + h2 * s4 + h3 * s3 + h4 * s2
-        var d2 = h0 * r2 + h1 * r1 + h2 * r0 + h3 * s4 + h4 * s3
-        var d3 = h0 * r3 + h1 * r2 + h2 * r1 + h3 * r0 + h4 * s4
-        var d4 = h0 * r4 + h1 * r3 + h2 * r2 + h3 * r1 + h4 * r0
+        let d0 = h0 &* r0 &+ h1 &* s4 &+ h2 &* s3 &+ h3 &* s2 &+ h4 &* s1
+        var d1 = h0 &* r1 &+ h1 &* r0 &+ h2 &* s4 &+ h3 &* s3 &+ h4 &* s2
+        var d2 = h0 &* r2 &+ h1 &* r1 &+ h2 &* r0 &+ h3 &* s4 &+ h4 &* s3
+        var d3 = h0 &* r3 &+ h1 &* r2 &+ h2 &* r1 &+ h3 &* r0 &+ h4 &* s4
+        var d4 = h0 &* r4 &+ h1 &* r3 &+ h2 &* r2 &+ h3 &* r1 &+ h4 &* r0
 
         // Carry: each limb back to 26 bits, the carry out of limb 4 folded into limb 0 × 5.
-        d1 += d0 >> 26; h0 = d0 & m
-        d2 += d1 >> 26; h1 = d1 & m
-        d3 += d2 >> 26; h2 = d2 & m
-        d4 += d3 >> 26; h3 = d3 & m
-        h0 += (d4 >> 26) * 5; h4 = d4 & m
-        h1 += h0 >> 26; h0 &= m
+        d1 &+= d0 >> 26; h0 = d0 & m
+        d2 &+= d1 >> 26; h1 = d1 & m
+        d3 &+= d2 >> 26; h2 = d2 & m
+        d4 &+= d3 >> 26; h3 = d3 & m
+        h0 &+= (d4 >> 26) &* 5; h4 = d4 & m
+        h1 &+= h0 >> 26; h0 &= m
     }
 
     /// Returns the 16-byte tag. The value is spent afterwards.
@@ -145,22 +148,22 @@ public struct Poly1305: Sendable {
         }
         let m = Self.mask26
         // Full carry: every limb below 2^26, h < 2^130 (not yet below p).
-        h2 += h1 >> 26; h1 &= m
-        h3 += h2 >> 26; h2 &= m
-        h4 += h3 >> 26; h3 &= m
-        h0 += (h4 >> 26) * 5; h4 &= m
-        h1 += h0 >> 26; h0 &= m
-        h2 += h1 >> 26; h1 &= m
-        h3 += h2 >> 26; h2 &= m
-        h4 += h3 >> 26; h3 &= m
+        h2 &+= h1 >> 26; h1 &= m
+        h3 &+= h2 >> 26; h2 &= m
+        h4 &+= h3 >> 26; h3 &= m
+        h0 &+= (h4 >> 26) &* 5; h4 &= m
+        h1 &+= h0 >> 26; h0 &= m
+        h2 &+= h1 >> 26; h1 &= m
+        h3 &+= h2 >> 26; h2 &= m
+        h4 &+= h3 >> 26; h3 &= m
 
         // g = h + 5 − 2^130. If h ≥ p, g is h − p, in range; otherwise the subtraction
         // borrows and the top bit of g4 is set. Select by mask, not by branch.
-        var g0 = h0 + 5
-        var g1 = h1 + (g0 >> 26); g0 &= m
-        var g2 = h2 + (g1 >> 26); g1 &= m
-        var g3 = h3 + (g2 >> 26); g2 &= m
-        let g4 = (h4 + (g3 >> 26)) &- (1 << 26); g3 &= m
+        var g0 = h0 &+ 5
+        var g1 = h1 &+ (g0 >> 26); g0 &= m
+        var g2 = h2 &+ (g1 >> 26); g1 &= m
+        var g3 = h3 &+ (g2 >> 26); g2 &= m
+        let g4 = (h4 &+ (g3 >> 26)) &- (1 << 26); g3 &= m
         let keepG = (g4 >> 63) &- 1  // all ones when no borrow (h ≥ p), else zero
         let keepH = ~keepG
         h0 = (h0 & keepH) | (g0 & keepG)
@@ -174,13 +177,13 @@ public struct Poly1305: Sendable {
         let w1 = (h1 >> 6 | h2 << 20) & 0xffff_ffff
         let w2 = (h2 >> 12 | h3 << 14) & 0xffff_ffff
         let w3 = (h3 >> 18 | h4 << 8) & 0xffff_ffff
-        var f = w0 + pad0
+        var f = w0 &+ pad0
         let t0 = f & 0xffff_ffff
-        f = w1 + pad1 + (f >> 32)
+        f = w1 &+ pad1 &+ (f >> 32)
         let t1 = f & 0xffff_ffff
-        f = w2 + pad2 + (f >> 32)
+        f = w2 &+ pad2 &+ (f >> 32)
         let t2 = f & 0xffff_ffff
-        f = w3 + pad3 + (f >> 32)
+        f = w3 &+ pad3 &+ (f >> 32)
         let t3 = f & 0xffff_ffff
 
         var tag = [UInt8](repeating: 0, count: Self.tagSize)
