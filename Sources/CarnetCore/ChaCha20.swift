@@ -126,6 +126,16 @@ public enum ChaCha20 {
             )
         }
 
+        /// The first 32 bytes of block 0: Poly1305's one-time key for this key and nonce
+        /// (RFC 8439 §2.6).
+        func oneTimeKey() -> [UInt8] {
+            var words = Words()
+            block(counter: 0, into: &words)
+            var out = [UInt8](repeating: 0, count: ChaCha20.blockSize)
+            words.serialize(into: &out)
+            return Array(out.prefix(32))
+        }
+
         /// XORs the keystream starting at block `counter` into `buffer`, in place.
         func xor(counter: UInt32, in buffer: UnsafeMutableRawBufferPointer) {
             let blocks = (buffer.count + ChaCha20.blockSize - 1) / ChaCha20.blockSize

@@ -42,8 +42,13 @@ public struct ChaCha20Poly1305: Sendable {
     /// Encrypts `plaintext` and authenticates it with `aad`; returns ciphertext ‖ 16-byte tag.
     /// Precondition: the plaintext fits the 32-bit block counter (under 256 GiB).
     public func seal(_ plaintext: [UInt8], nonce: Nonce, aad: [UInt8] = []) -> [UInt8] {
-        var sealed = ChaCha20.xor(plaintext, key: key, nonce: nonce.bytes, counter: 1)
-        sealed.append(contentsOf: tag(ciphertext: sealed, aad: aad, nonce: nonce))
+        let cipher = ChaCha20.State(key: key, nonce: nonce.bytes)
+        var sealed: [UInt8] = []
+        sealed.reserveCapacity(plaintext.count + Self.tagSize)
+        sealed.append(contentsOf: plaintext)
+        sealed.withUnsafeMutableBytes { cipher.xor(counter: 1, in: $0) }
+        let tag = sealed.withUnsafeBytes { Self.tag(ciphertext: $0, aad: aad, cipher: cipher) }
+        sealed.append(contentsOf: tag)
         return sealed
     }
 
@@ -52,17 +57,23 @@ public struct ChaCha20Poly1305: Sendable {
     /// tag has been checked.
     public func open(_ sealed: [UInt8], nonce: Nonce, aad: [UInt8] = []) -> [UInt8]? {
         guard sealed.count >= Self.tagSize else { return nil }
-        let ciphertext = Array(sealed.dropLast(Self.tagSize))
-        let received = Array(sealed.suffix(Self.tagSize))
-        let expected = tag(ciphertext: ciphertext, aad: aad, nonce: nonce)
-        guard Poly1305.constantTimeEquals(expected, received) else { return nil }
-        return ChaCha20.xor(ciphertext, key: key, nonce: nonce.bytes, counter: 1)
+        let cipher = ChaCha20.State(key: key, nonce: nonce.bytes)
+        let length = sealed.count - Self.tagSize
+        let matches = sealed.withUnsafeBytes { bytes in
+            let expected = Self.tag(ciphertext: UnsafeRawBufferPointer(rebasing: bytes[..<length]), aad: aad, cipher: cipher)
+            return Poly1305.constantTimeEquals(expected, Array(bytes[length...]))
+        }
+        guard matches else { return nil }
+        var plaintext = Array(sealed[..<length])
+        plaintext.withUnsafeMutableBytes { cipher.xor(counter: 1, in: $0) }
+        return plaintext
     }
 
-    /// The tag of §2.8: Poly1305 over aad, zero padding to 16, ciphertext, zero padding to
-    /// 16, then both lengths as 64-bit little-endian numbers.
-    private func tag(ciphertext: [UInt8], aad: [UInt8], nonce: Nonce) -> [UInt8] {
-        var mac = Poly1305(key: Poly1305.keyGen(key: key, nonce: nonce.bytes))
+    /// The tag of §2.8: Poly1305, under the one-time key of block 0 (§2.6), over aad, zero
+    /// padding to 16, ciphertext, zero padding to 16, then both lengths as 64-bit
+    /// little-endian numbers.
+    private static func tag(ciphertext: UnsafeRawBufferPointer, aad: [UInt8], cipher: ChaCha20.State) -> [UInt8] {
+        var mac = Poly1305(key: cipher.oneTimeKey())
         let zeros = [UInt8](repeating: 0, count: 16)
         mac.update(aad)
         mac.update(Array(zeros.prefix((16 - aad.count % 16) % 16)))
