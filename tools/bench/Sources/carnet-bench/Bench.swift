@@ -9,7 +9,7 @@ struct Bench {
     /// Scenario names to run (`--only`); empty runs them all.
     var only: Set<String> = []
 
-    static let scenarios = ["apply", "views", "encoding", "store", "sync", "delta-binary", "join", "process", "cold-open"]
+    static let scenarios = ["apply", "views", "encoding", "store", "sync", "delta-binary", "join", "process", "cold-open", "crypto-aead"]
 
     private func selected(_ scenario: String) -> Bool { only.isEmpty || only.contains(scenario) }
 
