@@ -748,9 +748,17 @@ final class HostileBed {
         try timed("1,000 connects and disconnects") {
             let before = try hub()
             let mark = serve.logLines.count
-            for _ in 0..<1_000 {
-                let probe = try RawProbe.connect(port: port)
-                probe.close()
+            for round in 0..<10 {
+                for _ in 0..<100 {
+                    let probe = try RawProbe.connect(port: port)
+                    probe.close()
+                }
+                // Paced by the hundred: on a loaded machine (CI's suite runs tests in
+                // parallel) the session threads may not get the CPU to see their EOF as fast
+                // as one client connects, and the hub then rightly answers `busy` at its
+                // session cap; what this case checks is that every connection ends and its
+                // descriptor goes, not how fast a starved hub drains.
+                try waitForHub("the hundred connections of round \(round) ended") { $0.server.open <= 60 }
             }
             let after = try waitForHub("1,000 sessions ended") { figures in
                 let server = figures.server
