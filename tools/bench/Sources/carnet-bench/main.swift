@@ -30,7 +30,8 @@ usage: carnet-bench [--workload FILE] [--scale 10k|100k|1m] [--runs N] [--builti
   --only A,B       only these scenarios: apply, views, encoding, store, sync,
                    delta-binary, join, process (build + aggregation + cold open with
                    the release binary: swift build -c release --product carnet),
-                   cold-open (a hub that imported the whole file; for 1m)
+                   cold-open (a hub that imported the whole file; for 1m),
+                   crypto-sign (SHA-512 and Ed25519 rates; needs no workload)
   --load N         the hub under load instead: N farms sync at once with a real
                    `carnet serve` (build it first: swift build -c release --product carnet)
   --events E       with --load: new events per farm per round (default 500)
@@ -109,6 +110,12 @@ if let farms = options.load {
     } else {
         LoadBench.report(farms: farms, events: options.loadEvents)
     }
+    exit(0)
+}
+if !options.only.isEmpty && options.only.isSubset(of: Bench.standalone) {
+    print("carnet-bench --only \(options.only.sorted().joined(separator: ","))\n  machine      \(Machine.summary)\n  source       \(Machine.sourceRevision)")
+    print("  runs         \(options.runs) per figure (median, min–max)")
+    if options.only.contains("crypto-sign") { CryptoBench.report(runs: options.runs) }
     exit(0)
 }
 let file = WorkloadFile.locate(path: options.workload, scale: options.scale, builtin: options.builtinGenerator)
