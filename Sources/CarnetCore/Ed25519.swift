@@ -18,12 +18,13 @@
 ///    bit) differs from every canonical encoding, and a decodable R is equal to the point
 ///    exactly when its bytes are that point's encoding.
 ///
-/// The equation is the cofactorless one, which §5.1.7 names as sufficient (the same check
-/// as Go's crypto/ed25519 and libsodium): a signature whose R or A has a component of small
-/// order may verify under one check and not the other, but honest signers never make one,
-/// and every Carnet replica runs this code, so all of them reach the same verdict. Public
-/// keys of small order are accepted here as the RFC accepts them; `isOfSmallOrder` lets a
-/// caller that enrols keys refuse them (no honest key has small order).
+/// The equation is the cofactorless one, which §5.1.7 names as sufficient (Go's
+/// crypto/ed25519 and libsodium check the same equation; libsodium also refuses R and A of
+/// small order). A signature whose R or A has a component of small order may verify under
+/// one equation and not the other, but honest signers never make one, and every Carnet
+/// replica runs this code, so all of them reach the same verdict. Public keys of small
+/// order are accepted here as the RFC accepts them; `isOfSmallOrder` lets a caller that
+/// enrols keys refuse them (no honest key has small order).
 ///
 /// Wycheproof marks some vectors `acceptable` where implementations may differ; the
 /// committed file has none (88 valid, 63 invalid), and its test fails if one appears, so
