@@ -9,7 +9,10 @@ struct Bench {
     /// Scenario names to run (`--only`); empty runs them all.
     var only: Set<String> = []
 
-    static let scenarios = ["apply", "views", "encoding", "store", "sync", "delta-binary", "join", "process", "cold-open", "crypto-aead"]
+    static let scenarios = ["apply", "views", "encoding", "store", "sync", "delta-binary", "join", "process", "cold-open", "crypto-aead", "crypto-sign"]
+
+    /// Scenarios that need no workload file: run alone, they skip the replay.
+    static let standalone: Set<String> = ["crypto-aead", "crypto-sign"]
 
     private func selected(_ scenario: String) -> Bool { only.isEmpty || only.contains(scenario) }
 
@@ -48,6 +51,8 @@ struct Bench {
             ProcessBench.report(file: file, actors: replay.meta.actors, hub: replay.meta.hub, runs: min(runs, 3))
         }
         if selected("cold-open") { ProcessBench.reportColdOpen(file: file, runs: runs) }
+        if selected("crypto-sign") { CryptoBench.report(runs: runs) }
+        if selected("crypto-aead") { CryptoAEADBench.report(runs: runs) }
 
         let held = replay.replicas.reduce(0) { $0 + $1.eventCount }
         print("\npeak memory")

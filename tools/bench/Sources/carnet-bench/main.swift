@@ -32,6 +32,7 @@ usage: carnet-bench [--workload FILE] [--scale 10k|100k|1m] [--runs N] [--builti
                    the release binary: swift build -c release --product carnet),
                    cold-open (a hub that imported the whole file; for 1m),
                    crypto-aead (ChaCha20-Poly1305 seal/open MB/s; alone, no workload)
+                   crypto-sign (SHA-512 and Ed25519 rates; needs no workload)
   --load N         the hub under load instead: N farms sync at once with a real
                    `carnet serve` (build it first: swift build -c release --product carnet)
   --events E       with --load: new events per farm per round (default 500)
@@ -112,8 +113,11 @@ if let farms = options.load {
     }
     exit(0)
 }
-if options.only == ["crypto-aead"] {  // needs no workload
-    CryptoAEADBench.report(runs: options.runs)
+if !options.only.isEmpty && options.only.isSubset(of: Bench.standalone) {
+    print("carnet-bench --only \(options.only.sorted().joined(separator: ","))\n  machine      \(Machine.summary)\n  source       \(Machine.sourceRevision)")
+    print("  runs         \(options.runs) per figure (median, min–max)")
+    if options.only.contains("crypto-sign") { CryptoBench.report(runs: options.runs) }
+    if options.only.contains("crypto-aead") { CryptoAEADBench.report(runs: options.runs) }
     exit(0)
 }
 let file = WorkloadFile.locate(path: options.workload, scale: options.scale, builtin: options.builtinGenerator)
