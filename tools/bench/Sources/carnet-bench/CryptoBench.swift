@@ -1,14 +1,15 @@
 import CarnetCore
 
 /// `--only crypto-sign`: the rates of Carnet's own signature primitives (CarnetCore:
-/// `SHA512`, `Ed25519`), one thread, no workload file needed.
+/// `SHA512`, `Ed25519`) and of its Diffie–Hellman (`X25519`, one per handshake and side
+/// for each of its DH tokens), one thread, no workload file needed.
 ///
 /// Every figure is timed `runs` times; a run repeats the operation a fixed number of times
 /// and the median run gives the rate. Messages are 32 bytes, the size of the SHA-256 head
 /// a node will sign, and 1 KiB; keys and messages come from a fixed seed.
 enum CryptoBench {
     static func report(runs: Int) {
-        print("\ncrypto-sign: SHA-512 and Ed25519 (CarnetCore, one thread)")
+        print("\ncrypto-sign: SHA-512, Ed25519 and X25519 (CarnetCore, one thread)")
         var rng = SplitMix64(seed: 8032)
         func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) } }
 
@@ -72,6 +73,25 @@ enum CryptoBench {
         print("  verify       \(perSecond(verify32)) verifications/s, 32-byte message; \(perSecond(verify1k)) for 1 KiB (key decoded once)")
         print("  decode key   \(perSecond(decode)) public keys/s (PublicKey(bytes:): a square root, checked)")
         print("  check        \(failures == 0 ? "every signature verified" : "\(failures) signatures FAILED to verify")")
+
+        // X25519: a key pair is one ladder on the base point, a shared secret one ladder on
+        // the peer's key plus the zero check.
+        let dhKeys = seeds.map { X25519.PrivateKey(bytes: $0)! }
+        let peers = dhKeys.map(\.publicKey).reversed().map { $0 }
+        var refused = 0
+        let dhKeyPair = rate(runs: runs, operations: count) { index in
+            X25519.PrivateKey(bytes: seeds[index % seeds.count])!.publicKey[0]
+        }
+        let dhShared = rate(runs: runs, operations: count) { index in
+            guard let secret = dhKeys[index % dhKeys.count].sharedSecret(with: peers[index % peers.count]) else {
+                refused += 1
+                return 0
+            }
+            return secret[0]
+        }
+        print("  X25519 pair  \(perSecond(dhKeyPair)) key pairs/s (PrivateKey(bytes:): X25519(k, 9))")
+        print("  X25519 DH    \(perSecond(dhShared)) shared secrets/s (sharedSecret(with:): the ladder, an inversion, the zero check)")
+        if refused > 0 { print("  X25519: \(refused) shared secrets FAILED") }
     }
 
     struct Rate {

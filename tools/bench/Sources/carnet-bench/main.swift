@@ -32,7 +32,7 @@ usage: carnet-bench [--workload FILE] [--scale 10k|100k|1m] [--runs N] [--builti
                    the release binary: swift build -c release --product carnet),
                    cold-open (a hub that imported the whole file; for 1m),
                    crypto-aead (ChaCha20-Poly1305 seal/open MB/s; alone, no workload)
-                   crypto-sign (SHA-512 and Ed25519 rates; needs no workload)
+                   crypto-sign (SHA-512, Ed25519 and X25519 rates; needs no workload)
   --load N         the hub under load instead: N farms sync at once with a real
                    `carnet serve` (build it first: swift build -c release --product carnet)
   --events E       with --load: new events per farm per round (default 500)
