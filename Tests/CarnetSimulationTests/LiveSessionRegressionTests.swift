@@ -267,59 +267,30 @@ extension LiveSessionRegressionTests {
 /// history forked, as a node does), everything carried out at once (persist included);
 /// enough for regression tests that need exact control of the order. Several peers may
 /// share one store (a hub's sessions); what one learns is news for the others.
-private struct LivePeer {
-    private(set) var driver: PeerDriver
-    let store: ReplicaPeerStore
+private typealias LivePeer = DrivenPeer
 
-    init(role: SessionRole, replica: Replica, nonce: UInt8, settings: SessionSettings = SessionSettings()) {
+extension DrivenPeer {
+    fileprivate init(role: SessionRole, replica: Replica, nonce: UInt8, settings: SessionSettings = SessionSettings()) {
         self.init(role: role, store: LivePeer.store(replica, label: "\(role)"), nonce: nonce, settings: settings)
     }
 
-    init(role: SessionRole, store: ReplicaPeerStore, nonce: UInt8, settings: SessionSettings = SessionSettings()) {
-        self.store = store
-        driver = PeerDriver(role: role, secret: Array("a ledger secret of 32 bytes.....".utf8),
-                            nonce: [UInt8](repeating: nonce, count: 32), live: true, settings: settings, store: store)
+    fileprivate init(role: SessionRole, store: ReplicaPeerStore, nonce: UInt8, settings: SessionSettings = SessionSettings()) {
+        self.init(role: role, secret: Array("a ledger secret of 32 bytes.....".utf8), nonce: [UInt8](repeating: nonce, count: 32),
+                  live: true, settings: settings, store: store)
     }
 
-    static func store(_ replica: Replica, label: String) -> ReplicaPeerStore {
+    fileprivate static func store(_ replica: Replica, label: String) -> ReplicaPeerStore {
         ReplicaPeerStore(replica, ledger: "sim", label: label)
     }
 
-    var session: Session { driver.session }
     /// The store's forks when this session last summarized.
-    var forksSummarized: Int { driver.forksSummarized }
-
-    /// Each returns the bytes for the peer.
-    mutating func start(now: Duration) -> [UInt8] {
-        var out = OutgoingBytes()
-        driver.start(store: store, transport: &out, now: now)
-        return out.bytes
-    }
-
-    mutating func receive(_ bytes: [UInt8], now: Duration) -> [UInt8] {
-        var out = OutgoingBytes()
-        driver.received(bytes, store: store, transport: &out, now: now)
-        return out.bytes
-    }
-
-    /// The store woke the session: what it learned since goes to the peer.
-    mutating func newsArrived(now: Duration) -> [UInt8] {
-        var out = OutgoingBytes()
-        driver.newsArrived(store: store, transport: &out, now: now)
-        return out.bytes
-    }
-
-    mutating func tick(now: Duration) -> [UInt8] {
-        var out = OutgoingBytes()
-        driver.tick(store: store, transport: &out, now: now)
-        return out.bytes
-    }
+    fileprivate var forksSummarized: Int { driver.forksSummarized }
 
     /// Delivers bytes both ways until neither side has anything more to say. From the
     /// first frame going to `b` for which `hold` is true, frames to `b` are kept back (in
     /// order: the MAC counter forbids skipping one) and returned instead.
     @discardableResult
-    static func exchange(_ a: inout LivePeer, _ b: inout LivePeer, _ toB: [UInt8], _ toA: [UInt8],
+    fileprivate static func exchange(_ a: inout LivePeer, _ b: inout LivePeer, _ toB: [UInt8], _ toA: [UInt8],
                          hold: (FrameType) -> Bool = { _ in false }) -> [UInt8] {
         var toB = toB, toA = toA
         var held: [UInt8] = []
@@ -338,7 +309,7 @@ private struct LivePeer {
     }
 
     /// Cuts a byte stream of whole frames into frames (4-byte length, then the frame).
-    static func frames(_ bytes: [UInt8]) -> [[UInt8]] {
+    fileprivate static func frames(_ bytes: [UInt8]) -> [[UInt8]] {
         var out: [[UInt8]] = []
         var offset = 0
         while offset + 4 <= bytes.count {

@@ -7,18 +7,15 @@ import CarnetWire
 /// One side of an in-memory session: the real driver (`PeerDriver`) running the real
 /// session state machine over an in-memory node (`ReplicaPeerStore`), as `carnet` runs
 /// them over TCP and its store. Each call returns the bytes to deliver to the peer.
-struct Side {
-    private(set) var driver: PeerDriver
-    let store: ReplicaPeerStore
+typealias Side = DrivenPeer
 
+extension DrivenPeer {
     init(role: SessionRole, replica: Replica, secret: [UInt8], nonceSeed: UInt8, live: Bool = false,
          settings: SessionSettings = SessionSettings(), ledger: String = "consortium", retired: [RetiredSecret] = []) {
-        store = ReplicaPeerStore(replica, ledger: ledger, label: "\(role)")
-        driver = PeerDriver(role: role, secret: secret, nonce: [UInt8](repeating: nonceSeed, count: 32), live: live,
-                            settings: settings, retired: retired, store: store)
+        self.init(role: role, secret: secret, nonce: [UInt8](repeating: nonceSeed, count: 32), live: live, settings: settings,
+                  retired: retired, store: ReplicaPeerStore(replica, ledger: ledger, label: "\(role)"))
     }
 
-    var session: Session { driver.session }
     var replica: Replica { store.replica }
     var end: SessionEnd? { driver.report.end }
     /// Batches this side stored for its peer.
@@ -33,36 +30,10 @@ struct Side {
     var refused: [UInt64] { driver.report.refusedBatches.map(\.batch) }
     var caughtUp: Bool { driver.report.caughtUpAt != nil }
 
-    mutating func start(now: Duration) -> [UInt8] {
-        var out = OutgoingBytes()
-        driver.start(store: store, transport: &out, now: now)
-        return out.bytes
-    }
-
-    mutating func receive(_ bytes: [UInt8], now: Duration) -> [UInt8] {
-        var out = OutgoingBytes()
-        driver.received(bytes, store: store, transport: &out, now: now)
-        return out.bytes
-    }
-
-    mutating func peerClosed(now: Duration) -> [UInt8] {
-        var out = OutgoingBytes()
-        driver.peerClosed(store: store, transport: &out, now: now)
-        return out.bytes
-    }
-
-    mutating func tick(now: Duration) -> [UInt8] {
-        var out = OutgoingBytes()
-        driver.tick(store: store, transport: &out, now: now)
-        return out.bytes
-    }
-
     /// The node writes an entry; the driver pushes it to a live peer.
     mutating func write(_ operation: Operation, wallMillis: UInt64, now: Duration) -> (event: Event, bytes: [UInt8]) {
         let event = store.write(operation, wallMillis: wallMillis)
-        var out = OutgoingBytes()
-        driver.newsArrived(store: store, transport: &out, now: now)
-        return (event, out.bytes)
+        return (event, newsArrived(now: now))
     }
 }
 
