@@ -61,7 +61,7 @@ public struct ChaCha20Poly1305: Sendable {
         let length = sealed.count - Self.tagSize
         let matches = sealed.withUnsafeBytes { bytes in
             let expected = Self.tag(ciphertext: UnsafeRawBufferPointer(rebasing: bytes[..<length]), aad: aad, cipher: cipher)
-            return Poly1305.constantTimeEquals(expected, Array(bytes[length...]))
+            return ConstantTime.equals(expected, Array(bytes[length...]))
         }
         guard matches else { return nil }
         var plaintext = Array(sealed[..<length])

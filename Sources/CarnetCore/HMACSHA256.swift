@@ -51,11 +51,6 @@ public struct HMACSHA256: Sendable {
     /// how many leading bytes of a forged MAC were right. Arrays of different lengths are
     /// unequal (lengths are not secret: a MAC's length is public).
     public static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices {
-            difference |= a[index] ^ b[index]
-        }
-        return difference == 0
+        ConstantTime.equals(a, b)
     }
 }

@@ -197,16 +197,4 @@ public struct Poly1305: Sendable {
         (h0, h1, h2, h3, h4, pad0, pad1, pad2, pad3) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
         return tag
     }
-
-    /// Compares two tags over all their bytes, with no early exit, so the time taken does not
-    /// tell a forger how many leading bytes were right. Lengths are public: tags of
-    /// different lengths are unequal.
-    public static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices {
-            difference |= a[index] ^ b[index]
-        }
-        return difference == 0
-    }
 }

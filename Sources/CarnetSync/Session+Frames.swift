@@ -89,7 +89,7 @@ extension Session {
             case let .refuse(reason):
                 state = .established(established)
                 return [.refuseIncoming(batch: message.batch, reason: reason)]
-            case let .persist(events):
+            case let .decoded(events):
                 // The peer holds what it sends: a later plan or news check must not send it back.
                 summaries.peerHolds(events)
                 state = .established(established)

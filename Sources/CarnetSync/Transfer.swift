@@ -92,7 +92,8 @@ struct Transfer: Sendable {
 
     /// What becomes of a batch from the peer.
     enum Arrival {
-        case persist([Event])
+        /// Decoded: the session asks its driver to persist it.
+        case decoded([Event])
         /// Its priming cannot be used here: the driver answers with `refuse`.
         case refuse(String)
         case failed(SessionFailure)
@@ -116,7 +117,7 @@ struct Transfer: Sendable {
             return .failed(SessionFailure(.malformed, "the peer's batch \(batch) does not decode: \(error)"))
         }
         eventsReceived += UInt64(events.count)
-        return .persist(events)
+        return .decoded(events)
     }
 
     /// The driver made the peer's oldest unacknowledged batch durable (`newEvents` of it new
