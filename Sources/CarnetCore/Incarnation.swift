@@ -17,7 +17,22 @@ extension Replica {
     /// which node it continues, so people and tools can follow the device across ids.
     public func continuing(as newNode: NodeID, wallMillis: UInt64) -> Replica {
         precondition(newNode != node, "a new incarnation needs a new node id")
-        var next = Replica(node: newNode, clock: clock, history: history, registers: registers)
+        var next = Replica(node: newNode, clock: clock, history: history, registers: registers, signedHeads: signedHeads)
+        next.assign(
+            FieldKey(Self.incarnationRecordType, newNode.hex, Self.incarnationField),
+            .text(node.hex), wallMillis: wallMillis
+        )
+        return next
+    }
+
+    /// Like `continuing(as:wallMillis:)` for a signed ledger: the new incarnation's first
+    /// event declares its key (same device key, fresh salt), its second names the node it
+    /// continues.
+    public func continuing(as key: NodeKey, wallMillis: UInt64) -> Replica {
+        let newNode = key.node
+        precondition(newNode != node, "a new incarnation needs a new node id")
+        var next = Replica(node: newNode, clock: clock, history: history, registers: registers, signedHeads: signedHeads)
+        next.assign(NodeKey.declarationKey(for: newNode), .text(key.declarationText), wallMillis: wallMillis)
         next.assign(
             FieldKey(Self.incarnationRecordType, newNode.hex, Self.incarnationField),
             .text(node.hex), wallMillis: wallMillis

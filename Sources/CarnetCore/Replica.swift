@@ -10,17 +10,49 @@ public struct Replica: Sendable {
     public private(set) var history = History()
     /// Multi-value registers of every mutable record field, materialized as events arrive.
     public private(set) var registers: [FieldKey: MultiValueRegister] = [:]
+    /// The signed heads that vouch for the chains held (signed ledgers only; empty in a
+    /// format-1 ledger). Not part of the digest: signatures prove who wrote the events,
+    /// they are not state.
+    public private(set) var signedHeads = SignedHeadBook()
 
     public init(node: NodeID, clock: HybridClock = HybridClock()) {
         self.node = node
         self.clock = clock
     }
 
-    init(node: NodeID, clock: HybridClock, history: History, registers: [FieldKey: MultiValueRegister]) {
+    init(node: NodeID, clock: HybridClock, history: History, registers: [FieldKey: MultiValueRegister],
+         signedHeads: SignedHeadBook = SignedHeadBook()) {
         self.node = node
         self.clock = clock
         self.history = history
         self.registers = registers
+        self.signedHeads = signedHeads
+    }
+
+    /// Keeps heads whose events are held. The caller verified them (`SignedChains`); a
+    /// head over an event not held is dropped, since nothing could be forwarded with it.
+    public mutating func keep(_ heads: [SignedHead]) {
+        for head in heads where history.contains(head.eventID) {
+            signedHeads.keep(head) { id in history.heads(of: id.dot.node).contains(id) }
+        }
+    }
+
+    /// Takes events with the heads that vouch for them.
+    @discardableResult
+    public mutating func admit(_ signed: SignedEvents) -> AdmissionCounts {
+        let counts = admit(contentsOf: signed.events)
+        keep(signed.heads)
+        return counts
+    }
+
+    /// What this replica holds, for `SignedChains` to walk through: a node's declared key
+    /// (from its first event) and each held event's predecessor.
+    public var heldChains: SignedChains.Held {
+        let history = self.history
+        return SignedChains.Held(
+            key: { node in history.events(of: node, at: 1).lazy.compactMap(NodeKey.declared(by:)).first },
+            previousHash: { history.event($0)?.previous }
+        )
     }
 
     public var versionVector: VersionVector { history.versionVector }

@@ -25,6 +25,8 @@ public enum Checkpoint {
     public struct Contents {
         public var stamp: LogStamp
         public var events: [Event]
+        /// The signed heads kept (signed ledgers); each chunk carries those of its events.
+        public var heads: [SignedHead] = []
     }
 
     /// Why a checkpoint was not used.
@@ -43,7 +45,9 @@ public enum Checkpoint {
     }
 
     /// The file's bytes for `events`, the events a log whose state is `stamp` holds.
-    static func encode(_ events: [Event], stamp: LogStamp) -> [UInt8] {
+    static func encode(_ events: [Event], heads: [SignedHead]? = nil, stamp: LogStamp) -> [UInt8] {
+        var headsByEvent: [EventID: SignedHead] = [:]
+        for head in heads ?? [] { headsByEvent[head.eventID] = head }
         var bytes = FileHeader.checkpoint.bytes
         stamp.write(into: &bytes)
         let chunkCount = (events.count + chunkEvents - 1) / chunkEvents
@@ -51,7 +55,10 @@ public enum Checkpoint {
         var start = 0
         while start < events.count {
             let chunk = events[start..<min(start + chunkEvents, events.count)]
-            let batch = EventBatch.encode(chunk)
+            // A signed ledger's chunks are batches of version 2 with the heads of their own
+            // events; a format-1 store keeps writing version 1.
+            let batch = heads == nil ? EventBatch.encode(chunk)
+                : EventBatch.encode(SignedEvents(events: Array(chunk), heads: chunk.compactMap { headsByEvent[$0.id] }))
             bytes += LogFormat.bigEndian(UInt32(batch.count))
             bytes += LogFormat.bigEndian(UInt32(chunk.count))
             bytes += batch
@@ -78,6 +85,7 @@ public enum Checkpoint {
         let chunkCount = Int(LogFormat.readUInt32(bytes, at: offset))
         offset += 4
         var events: [Event] = []
+        var heads: [SignedHead] = []
         for _ in 0..<chunkCount {
             guard body - offset >= 8 else { throw .damaged("chunk header past the end") }
             let length = Int(LogFormat.readUInt32(bytes, at: offset))
@@ -97,13 +105,15 @@ public enum Checkpoint {
             }
             offset += count * 32
             do {
-                events += try EventBatch.decode(batch, trustedHashes: hashes)
+                let signed = try EventBatch.decodeSigned(batch, trustedHashes: hashes)
+                events += signed.events
+                heads += signed.heads
             } catch {
                 throw .damaged("chunk does not decode: \(error)")
             }
         }
         guard offset == body else { throw .damaged("\(body - offset) unexpected bytes") }
-        return Contents(stamp: stamp, events: events)
+        return Contents(stamp: stamp, events: events, heads: heads)
     }
 
     /// Reads `directory/checkpoint`.
@@ -120,10 +130,10 @@ public enum Checkpoint {
     }
 
     /// Replaces `directory/checkpoint` atomically.
-    public static func write(_ events: [Event], stamp: LogStamp, directory: String,
+    public static func write(_ events: [Event], heads: [SignedHead]? = nil, stamp: LogStamp, directory: String,
                              storage: any Storage = PosixStorage()) throws(StoreError) {
         do {
-            try storage.writeAtomically(encode(events, stamp: stamp), to: directory + "/" + fileName, in: directory)
+            try storage.writeAtomically(encode(events, heads: heads, stamp: stamp), to: directory + "/" + fileName, in: directory)
         } catch {
             throw .checkpointFailed(error)
         }

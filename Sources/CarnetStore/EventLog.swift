@@ -46,6 +46,8 @@ public struct EventLog: ~Copyable {
     /// Set when a failed append could not even cut its own unacknowledged bytes: then what
     /// lies past `end` is unknown, and reading it (`refresh`) is refused too.
     private var tailUnknown = false
+    /// Signed heads of records read since `takeHeadsRead` last emptied it.
+    private var headsRead: [SignedHead] = []
     public let report: RecoveryReport
 
     public static let fileName = "events.log"
@@ -57,6 +59,8 @@ public struct EventLog: ~Copyable {
     public struct Opening: ~Copyable {
         public var log: EventLog
         public var recovered: [Event]
+        /// The signed heads the recovered records carry (signed ledgers).
+        public var recoveredHeads: [SignedHead]
         public var report: RecoveryReport
     }
 
@@ -73,15 +77,15 @@ public struct EventLog: ~Copyable {
     /// `storage` is the disk (the real one unless a test simulates one).
     public static func open(directory: String, resumingAt checkpoint: LogStamp? = nil,
                             storage: any Storage = PosixStorage()) throws(StoreError) -> Opening {
-        var recovered: [Event] = []
+        var recovered = SignedEvents(events: [])
         let log = try EventLog(directory: directory, resumingAt: checkpoint, storage: storage, recovered: &recovered)
         let report = log.report
-        return Opening(log: log, recovered: recovered, report: report)
+        return Opening(log: log, recovered: recovered.events, recoveredHeads: recovered.heads, report: report)
     }
 
     /// Opens the log and recovers it (see `open`); the events read go to `recovered`.
     private init(directory: String, resumingAt checkpoint: LogStamp?,
-                 storage: any Storage, recovered: inout [Event]) throws(StoreError) {
+                 storage: any Storage, recovered: inout SignedEvents) throws(StoreError) {
         let path = directory + "/" + Self.fileName
         let existed = storage.exists(path)
         let handle: any StorageFile
@@ -129,7 +133,7 @@ public struct EventLog: ~Copyable {
         }
         stamp.size = base + scan.end
         self.path = path
-        recovered = scan.events
+        recovered = SignedEvents(events: scan.events, heads: scan.heads)
         self.report = report
         self.stamp = stamp
         handle.unlock()
@@ -242,12 +246,12 @@ public struct EventLog: ~Copyable {
     /// never interleave records. Returns the events other writers appended since this log
     /// last looked: the caller's replica must take them in too.
     @discardableResult
-    public mutating func append(_ events: [Event]) throws(StoreError) -> [Event] {
+    public mutating func append(_ events: [Event], heads: [SignedHead]? = nil) throws(StoreError) -> [Event] {
         var others: [Event] = []
-        _ = try append { seen in
+        _ = try append(signing: { seen in
             others = seen
-            return events
-        }
+            return (events, heads)
+        })
         return others
     }
 
@@ -256,12 +260,20 @@ public struct EventLog: ~Copyable {
     /// needs this: its seq must follow what another process (a second `carnet record`)
     /// wrote a moment ago, or the node would fork itself. Returns the built events.
     public mutating func append(building build: (_ others: [Event]) -> [Event]) throws(StoreError) -> [Event] {
+        try append(signing: { others in (build(others), nil) })
+    }
+
+    /// Like `append(building:)`, for a signed ledger: `build` also returns the heads that
+    /// vouch for its events, written in the same record (a batch of version 2), so that
+    /// no crash can leave events on disk without their signature. Nil heads write a
+    /// version-1 batch, as a format-1 ledger does.
+    public mutating func append(signing build: (_ others: [Event]) -> (events: [Event], heads: [SignedHead]?)) throws(StoreError) -> [Event] {
         guard !failed else { throw .needsReopen(path: path) }
         try Self.lock(file)
         defer { file.unlock() }
-        let events = build(try readNewRecordsLocked())
+        let (events, heads) = build(try readNewRecordsLocked())
         guard !events.isEmpty else { return [] }
-        let payload = EventBatch.encode(events)
+        let payload = heads.map { EventBatch.encode(SignedEvents(events: events, heads: $0)) } ?? EventBatch.encode(events)
         guard payload.count <= LogFormat.maxPayload else { throw .batchTooLarge(bytes: payload.count) }
         let record = LogFormat.frame(payload)
         do {
@@ -330,7 +342,15 @@ public struct EventLog: ~Copyable {
             stamp.lastRecordCRC = last.crc
         }
         end += scan.end
+        headsRead += scan.heads
         return scan.events
+    }
+
+    /// Hands over the signed heads of the records other writers appended, read since the
+    /// last call (by `append` or `refresh`): the caller keeps them with the events.
+    public mutating func takeHeadsRead() -> [SignedHead] {
+        defer { headsRead = [] }
+        return headsRead
     }
 }
 
@@ -343,6 +363,7 @@ enum LogScanner {
 
     struct Result {
         var events: [Event] = []
+        var heads: [SignedHead] = []
         var records = 0
         /// End of the last sound record.
         var end = 0
@@ -364,8 +385,9 @@ enum LogScanner {
                 return result
             case let .success((payloadRange, next)):
                 do {
-                    let events = try EventBatch.decode(Array(bytes[payloadRange]))
-                    result.events.append(contentsOf: events)
+                    let signed = try EventBatch.decodeSigned(Array(bytes[payloadRange]))
+                    result.events.append(contentsOf: signed.events)
+                    result.heads.append(contentsOf: signed.heads)
                 } catch {
                     result.damage = Damage(offset: offset, reason: "record does not decode: \(error)")
                     return result

@@ -13,26 +13,39 @@ public struct NodeIdentity: Equatable, Sendable {
     public var ledger: String
     public var label: String
     public var home: Home
+    /// The ledger's id, in a signed (format 2) ledger; nil in a format-1 ledger.
+    public var ledgerID: LedgerID?
+    /// The salt that, with the device key, derives `node` (signed ledgers).
+    public var salt: [UInt8]?
 
     public struct Home: Equatable, Sendable {
         public var device: UInt64
         public var inode: UInt64
     }
 
-    public init(node: NodeID, ledger: String, label: String, home: Home) {
+    public init(node: NodeID, ledger: String, label: String, home: Home, ledgerID: LedgerID? = nil, salt: [UInt8]? = nil) {
         self.node = node
         self.ledger = ledger
         self.label = label
         self.home = home
+        self.ledgerID = ledgerID
+        self.salt = salt
     }
+
+    /// Whether this node belongs to a signed ledger (format 2).
+    public var isSigned: Bool { ledgerID != nil }
 
     public static let fileName = "node"
     static let header = "carnet-node 1"
+    static let signedHeader = "carnet-node 2"
 
-    /// `carnet-node 1`, then one `key value` line each: node, ledger, label, home.
+    /// `carnet-node 1`, then one `key value` line each: node, ledger, label, home. A node of
+    /// a signed ledger writes `carnet-node 2` and adds `ledger-id` and `salt`.
     var text: String {
-        [Self.header, "node \(node.hex)", "ledger \(ledger)", "label \(label)", "home \(home.device):\(home.inode)"]
-            .joined(separator: "\n") + "\n"
+        var lines = [isSigned ? Self.signedHeader : Self.header, "node \(node.hex)", "ledger \(ledger)", "label \(label)",
+                     "home \(home.device):\(home.inode)"]
+        if let ledgerID, let salt { lines += ["ledger-id \(ledgerID.hex)", "salt \(Hex.encode(salt))"] }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     init(parsing text: String, path: String) throws(StoreError) {
@@ -42,7 +55,9 @@ public struct NodeIdentity: Equatable, Sendable {
         let lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
             String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
         }
-        guard lines.first == Self.header else { throw .badIdentity(path: path, reason: "it does not start with \"\(Self.header)\"") }
+        guard lines.first == Self.header || lines.first == Self.signedHeader else {
+            throw .badIdentity(path: path, reason: "it does not start with \"\(Self.header)\" or \"\(Self.signedHeader)\"")
+        }
         var values: [String: String] = [:]
         for line in lines.dropFirst() where !line.isEmpty {
             guard let space = line.firstIndex(of: " ") else { throw .badIdentity(path: path, reason: "line \"\(line)\" has no value") }
@@ -54,7 +69,18 @@ public struct NodeIdentity: Equatable, Sendable {
         guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else {
             throw .badIdentity(path: path, reason: "no valid home")
         }
-        self.init(node: node, ledger: ledger, label: values["label"] ?? "", home: Home(device: device, inode: inode))
+        var ledgerID: LedgerID?
+        var salt: [UInt8]?
+        if lines.first == Self.signedHeader {
+            guard let text = values["ledger-id"], let id = LedgerID(hex: text) else { throw .badIdentity(path: path, reason: "no valid ledger-id") }
+            guard let text = values["salt"], let bytes = Hex.decode(text), bytes.count == NodeKey.saltByteCount else {
+                throw .badIdentity(path: path, reason: "no valid salt")
+            }
+            ledgerID = id
+            salt = bytes
+        }
+        self.init(node: node, ledger: ledger, label: values["label"] ?? "", home: Home(device: device, inode: inode),
+                  ledgerID: ledgerID, salt: salt)
     }
 
     public static func load(directory: String, storage: any Storage = PosixStorage()) throws(StoreError) -> NodeIdentity {

@@ -13,6 +13,8 @@ public struct NodeStore: ~Copyable {
     public private(set) var replica: Replica
     private var log: EventLog
     private let freshNodeID: () -> NodeID
+    /// This device's key under the current incarnation's salt (signed ledgers only).
+    private var signer: DeviceSigner?
     /// The disk: the real one unless a test simulates one.
     private let storage: any Storage
     public let opening: OpeningReport
@@ -40,9 +42,14 @@ public struct NodeStore: ~Copyable {
         public var reason: String?
     }
 
-    /// Creates a node in an empty (or new) directory.
+    /// Creates a node in an empty (or new) directory. With `signed` (a ledger id and this
+    /// device's signer), the node belongs to a signed ledger: its key goes to `device.key`
+    /// and its first event, signed, declares the public half; `node` must be the signer's.
     public static func create(directory: String, ledger: String, label: String, node: NodeID,
+                              signed: (ledger: LedgerID, device: DeviceSigner)? = nil,
+                              wallMillis: UInt64 = 0,
                               storage: any Storage = PosixStorage()) throws(StoreError) {
+        precondition(signed == nil || signed!.device.node == node, "a signed node's id is its key's")
         for text in [ledger, label] where text.contains("\n") || text.contains("\r") {
             throw .badIdentity(path: directory, reason: "names cannot contain line breaks")
         }
@@ -53,8 +60,20 @@ public struct NodeStore: ~Copyable {
         }
         guard !storage.exists(directory + "/" + NodeIdentity.fileName) else { throw .alreadyANode(directory: directory) }
         let home = try NodeIdentity.currentHome(of: directory, storage: storage)
-        let identity = NodeIdentity(node: node, ledger: ledger, label: label, home: home)
-        _ = try EventLog.open(directory: directory, storage: storage)
+        let identity = NodeIdentity(node: node, ledger: ledger, label: label, home: home,
+                                    ledgerID: signed?.ledger, salt: signed?.device.nodeKey.salt)
+        var opening = try EventLog.open(directory: directory, storage: storage)
+        if let signed {
+            // The key and the declaration come before the identity file: a crash before the
+            // identity leaves a directory that is not a node yet, and `create` can run again
+            // only after clearing it, which the caller reports.
+            try DeviceKeyFile.create(signed.device.privateKey, directory: directory, storage: storage)
+            var replica = Replica(node: node)
+            let declaration = replica.assign(NodeKey.declarationKey(for: node), .text(signed.device.nodeKey.declarationText),
+                                             wallMillis: wallMillis)
+            let head = signed.device.signHead(seq: declaration.dot.seq, hash: declaration.hash, ledger: signed.ledger)
+            try opening.log.append([declaration], heads: [head])
+        }
         do {
             try identity.save(directory: directory, storage: storage)
         } catch {
@@ -83,14 +102,24 @@ public struct NodeStore: ~Copyable {
         let opening = try EventLog.open(directory: directory, resumingAt: checkpoint?.stamp, storage: storage)
         var log = opening.log
         var replica = Replica(node: identity.node)
+        var signer: DeviceSigner?
+        if identity.isSigned, let salt = identity.salt {
+            let device = DeviceSigner(privateKey: try DeviceKeyFile.load(directory: directory, storage: storage), salt: salt)
+            guard device.node == identity.node else {
+                throw .badIdentity(path: directory + "/" + NodeIdentity.fileName,
+                                   reason: "its node id is not the one the device key and salt derive; the files do not belong together")
+            }
+            signer = device
+        }
         var checkpointEvents: Int?
         if let checkpoint, log.report.resumedAt != nil {
             replica.admit(contentsOf: checkpoint.events)
+            replica.keep(checkpoint.heads)
             checkpointEvents = checkpoint.events.count
         } else if checkpoint != nil {
             checkpointProblem = "checkpoint does not match the log (older copy, or the log was replaced)"
         }
-        replica.admit(contentsOf: opening.recovered)
+        replica.admit(SignedEvents(events: opening.recovered, heads: opening.recoveredHeads))
         replica.resumeClock(wallMillis: wallMillis)
         var continuedFrom: NodeID?
         var reason: String?
@@ -102,9 +131,10 @@ public struct NodeStore: ~Copyable {
         }
         if reason != nil {
             continuedFrom = identity.node
-            try Self.continueUnderNewID(&replica, &identity, &log, home: home, directory: directory,
-                                        node: freshNodeID(), wallMillis: wallMillis, storage: storage)
+            try Self.continueUnderNewID(&replica, &identity, &signer, &log, home: home, directory: directory,
+                                        fresh: freshNodeID(), wallMillis: wallMillis, storage: storage)
         }
+        self.signer = signer
         self.freshNodeID = freshNodeID
         self.storage = storage
         self.directory = directory
@@ -118,13 +148,29 @@ public struct NodeStore: ~Copyable {
 
     /// Writes the link event of a new incarnation, then the identity that names it. A crash
     /// between the two leaves the old identity: the next open continues again, harmlessly.
-    private static func continueUnderNewID(_ replica: inout Replica, _ identity: inout NodeIdentity, _ log: inout EventLog,
-                                           home: NodeIdentity.Home, directory: String, node: NodeID,
+    /// `fresh` is 16 random bytes: the new node id of a format-1 node, the new salt of a
+    /// signed one (same device key, so its roles follow it).
+    private static func continueUnderNewID(_ replica: inout Replica, _ identity: inout NodeIdentity,
+                                           _ signer: inout DeviceSigner?, _ log: inout EventLog,
+                                           home: NodeIdentity.Home, directory: String, fresh: NodeID,
                                            wallMillis: UInt64, storage: any Storage) throws(StoreError) {
-        let next = replica.continuing(as: node, wallMillis: wallMillis)
-        try log.append(next.history.events(of: node))
-        replica = next
-        identity.node = node
+        if let current = signer, let ledger = identity.ledgerID {
+            let device = DeviceSigner(privateKey: current.privateKey, salt: fresh.bytes)
+            let next = replica.continuing(as: device.nodeKey, wallMillis: wallMillis)
+            let events = next.history.events(of: device.node)
+            let head = device.signHead(seq: events[events.count - 1].dot.seq, hash: events[events.count - 1].hash, ledger: ledger)
+            try log.append(events, heads: [head])
+            replica = next
+            replica.keep([head])
+            signer = device
+            identity.salt = device.nodeKey.salt
+            identity.node = device.node
+        } else {
+            let next = replica.continuing(as: fresh, wallMillis: wallMillis)
+            try log.append(next.history.events(of: fresh))
+            replica = next
+            identity.node = fresh
+        }
         identity.home = home
         try identity.save(directory: directory, storage: storage)
     }
@@ -164,32 +210,57 @@ public struct NodeStore: ~Copyable {
         defer { swap(&working, &replica) }
         var takenIn: [Event] = []
         defer { foreignSinceRefresh += takenIn }
-        return try log.append { others in
+        let signing = signer.flatMap { device in identity.ledgerID.map { (device, $0) } }
+        var ownHead: SignedHead?
+        let written = try log.append(signing: { others in
             takenIn = others
             working.admit(contentsOf: others)
             let node = working.node
             let first = Dot(node: node, seq: (working.history.chainHead(of: node)?.dot.seq ?? 0) + 1)
             let operations = make(first, working)
-            return operations.map { working.write($0, wallMillis: wallMillis) }
-        }
+            let events = operations.map { working.write($0, wallMillis: wallMillis) }
+            // Every local commit ends with a signed head (signed ledgers): what is on disk is
+            // always vouched for, and a sender can forward it as it is.
+            guard let (device, ledger) = signing, let last = events.last else { return (events, nil) }
+            ownHead = device.signHead(seq: last.dot.seq, hash: last.hash, ledger: ledger)
+            return (events, [ownHead!])
+        })
+        working.keep(log.takeHeadsRead() + (ownHead.map { [$0] } ?? []))
+        return written
     }
 
     /// Takes events from a peer or a bundle: the new ones are persisted as one record, then
     /// applied. Returns what they did.
     @discardableResult
     public mutating func persist(_ events: [Event]) throws(StoreError) -> AdmissionCounts {
+        try persist(SignedEvents(events: events))
+    }
+
+    /// Takes events with the heads that vouch for them. In a signed ledger every event must
+    /// lie below a valid head of its author (`SignedChains`), or nothing is stored; the
+    /// heads are written in the same record as the events.
+    @discardableResult
+    public mutating func persist(_ signed: SignedEvents) throws(StoreError) -> AdmissionCounts {
+        let events = signed.events
+        if let ledger = identity.ledgerID,
+           let rejection = SignedChains.rejection(of: events, heads: signed.heads, ledger: ledger, held: replica.heldChains) {
+            throw .unsigned(rejection)
+        }
         var seen = Set<EventID>()
         let new = events.filter { !replica.history.contains($0.id) && seen.insert($0.id).inserted }
-        let others = try log.append(new)
+        let newIDs = Set(new.map(\.id))
+        let heads = identity.isSigned ? signed.heads.filter { newIDs.contains($0.eventID) } : nil
+        let others = try log.append(new, heads: heads)
         foreignSinceRefresh += others
         replica.admit(contentsOf: others)
         var summary = replica.admit(contentsOf: new)
+        replica.keep(log.takeHeadsRead() + signed.heads)
         summary.duplicates += events.count - new.count
         if replica.hasForkedItself {
             // A peer holds a history of this node that this store lost: stop using the id.
             let previous = identity.node
-            try Self.continueUnderNewID(&replica, &identity, &log, home: identity.home, directory: directory,
-                                        node: freshNodeID(), wallMillis: replica.clock.last.physical, storage: storage)
+            try Self.continueUnderNewID(&replica, &identity, &signer, &log, home: identity.home, directory: directory,
+                                        fresh: freshNodeID(), wallMillis: replica.clock.last.physical, storage: storage)
             continuedAfterSync = previous
         }
         return summary
@@ -214,12 +285,13 @@ public struct NodeStore: ~Copyable {
     public mutating func saveCheckpoint() throws(StoreError) -> Bool {
         guard !log.needsReopen else { throw .needsReopen(path: log.path) }
         let events = replica.allEvents + replica.history.pendingEvents
+        let heads = identity.isSigned ? replica.signedHeads.all : nil
         let stamp = log.stamp
         let directory = self.directory
         let storage = self.storage
         let written = try log.withLockIfCurrent { (current: Bool) throws(StoreError) -> Bool in
             guard current else { return false }
-            try Checkpoint.write(events, stamp: stamp, directory: directory, storage: storage)
+            try Checkpoint.write(events, heads: heads, stamp: stamp, directory: directory, storage: storage)
             return true
         }
         if written { checkpointedEvents = events.count }
@@ -263,6 +335,7 @@ public struct NodeStore: ~Copyable {
     public mutating func refresh() throws(StoreError) -> [Event] {
         let events = try log.refresh()
         replica.admit(contentsOf: events)
+        replica.keep(log.takeHeadsRead())
         return takeEventsFromOtherWriters() + events
     }
 

@@ -1,3 +1,4 @@
+import CarnetCore
 import CarnetSystem
 
 /// Why the store refused: each case reads as a sentence a person can act on.
@@ -19,6 +20,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case checkpointFailed(SystemError)
     /// Another process held the log's lock past the lock timeout (it is stuck mid-write).
     case busy(path: String)
+    /// Events offered to a signed ledger that no valid signature of their author covers:
+    /// none of them was stored.
+    case unsigned(ChainRejection)
 
     public var description: String {
         switch self {
@@ -42,6 +46,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "could not write a checkpoint (\(error)); every event is safe in the log, and opening will be slower until a checkpoint is written"
         case let .busy(path):
             return "another process has held the lock of \(path) for too long (a carnet command stuck while writing?); nothing was written: stop that process and try again"
+        case let .unsigned(rejection):
+            return "refused events that their author did not sign (\(rejection)); nothing was stored"
         case let .badIdentity(path, reason):
             return "\(path) is not a valid node identity file: \(reason)"
         }

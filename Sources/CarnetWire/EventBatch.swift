@@ -104,9 +104,15 @@ struct EventBatchEncoder {
     }
 
     mutating func encode<Events: Collection<Event>>(_ events: Events) -> [UInt8] {
+        encode(events, heads: nil)
+    }
+
+    /// Writes version 1 when `heads` is nil, else version 2 with the heads section after
+    /// the runs (cut so that every head ends one).
+    mutating func encode<Events: Collection<Event>>(_ events: Events, heads: [SignedHead]?) -> [UInt8] {
         writer.raw(EventBatch.magic)
-        writer.byte(EventBatch.version)
-        let runs = Self.runs(events)
+        writer.byte(heads == nil ? EventBatch.version : EventBatch.signedVersion)
+        let runs = Self.runs(events, endingAt: Set((heads ?? []).map(\.eventID)))
         writer.varint(UInt64(runs.count))
         for run in runs {
             let first = run[run.startIndex]
@@ -119,18 +125,20 @@ struct EventBatchEncoder {
                 writeOperation(event.operation)
             }
         }
+        if let heads { Self.headsSection(heads, runs: runs, into: &writer) }
         return writer.bytes
     }
 
-    /// Splits events, in the given order, into runs of one node's consecutive, chained events.
-    static func runs<Events: Collection<Event>>(_ events: Events) -> [ArraySlice<Event>] {
+    /// Splits events, in the given order, into runs of one node's consecutive, chained
+    /// events; a run also ends at each event of `ends` (a signed head).
+    static func runs<Events: Collection<Event>>(_ events: Events, endingAt ends: Set<EventID> = []) -> [ArraySlice<Event>] {
         let all = Array(events)
         var runs: [ArraySlice<Event>] = []
         var start = 0
         for index in all.indices.dropFirst() {
             let previous = all[index - 1], event = all[index]
             let continues = event.dot.node == previous.dot.node && event.dot.seq == previous.dot.seq + 1
-                && event.previous == previous.hash
+                && event.previous == previous.hash && !ends.contains(previous.id)
             if !continues {
                 runs.append(all[start..<index])
                 start = index
@@ -248,12 +256,19 @@ struct EventBatchDecoder {
     }
 
     mutating func decode() throws(WireError) -> [Event] {
+        try decodeSigned().events
+    }
+
+    /// Decodes a batch of either version; a version-1 batch has no heads.
+    mutating func decodeSigned() throws(WireError) -> SignedEvents {
         guard reader.remaining >= 3 else { throw .truncated(at: reader.remaining) }
         guard try reader.byte() == EventBatch.magic[0], try reader.byte() == EventBatch.magic[1] else { throw .badMagic }
         let version = try reader.byte()
-        guard version == EventBatch.version else { throw .unsupportedVersion(version) }
+        guard version == EventBatch.version || version == EventBatch.signedVersion else { throw .unsupportedVersion(version) }
         let runCount = try reader.count(limit: WireLimits.maxEventsPerBatch, "run count")
         var events: [Event] = []
+        var runEnds: [EventID] = []
+        runEnds.reserveCapacity(runCount)
         for _ in 0..<runCount {
             let node = try readNode()
             let seqOffset = reader.offset
@@ -279,9 +294,30 @@ struct EventBatchDecoder {
                 previous = event.hash
                 events.append(event)
             }
+            runEnds.append(events[events.count - 1].id)
         }
+        let heads = version == EventBatch.signedVersion ? try readHeads(runEnds: runEnds) : []
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) unexpected bytes after the last event", at: reader.offset) }
-        return events
+        return SignedEvents(events: events, heads: heads)
+    }
+
+    /// Reads the heads section of a version-2 batch: run indexes strictly increasing and
+    /// below the run count, each followed by a 64-byte signature.
+    private mutating func readHeads(runEnds: [EventID]) throws(WireError) -> [SignedHead] {
+        let count = try reader.count(limit: runEnds.count, "signed heads")
+        var heads: [SignedHead] = []
+        heads.reserveCapacity(count)
+        var lowest = 0
+        for _ in 0..<count {
+            let start = reader.offset
+            let index = try reader.count(limit: runEnds.count - 1, "run index of a head")
+            guard index >= lowest else { throw .malformed("heads out of run order", at: start) }
+            lowest = index + 1
+            let signature = Array(try reader.raw(Ed25519.signatureByteCount))
+            let end = runEnds[index]
+            heads.append(SignedHead(node: end.dot.node, seq: end.dot.seq, hash: end.hash, signature: signature))
+        }
+        return heads
     }
 
     private mutating func readNode() throws(WireError) -> NodeID {
