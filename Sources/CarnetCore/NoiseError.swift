@@ -46,6 +46,8 @@ public enum NoiseError: Error, Equatable, Sendable {
     case handshakeFinished
     /// The transport was asked for before the handshake's last message.
     case handshakeNotFinished
+    /// `split()` was already called on this handshake: a second transport would reuse nonces.
+    case alreadySplit
     /// An earlier failure aborted this handshake; its state is wiped and a new handshake
     /// (with a new ephemeral key) must be started.
     case handshakeAborted

@@ -20,13 +20,14 @@ public enum NoiseRole: Equatable, Sendable {
 /// deterministic.
 ///
 /// A value type, driven by `writeMessage` and `readMessage` in turn; once `isFinished`,
-/// `transport()` gives the two cipher states. Any failure while processing a message
+/// `split()` gives the two cipher states, once. Any failure while processing a message
 /// (a bad tag, a truncated message, a small-order key) aborts the handshake: the state
-/// drops its keys and every later call throws `handshakeAborted`, as §5.3 asks ("the
-/// application should delete the HandshakeState"). Refusals made before any processing
+/// drops its keys and every later call throws `handshakeAborted`, since a handshake that
+/// failed once must not go on. Refusals made before any processing
 /// (wrong turn, a message over 65,535 bytes) leave the state as it was.
 public struct NoiseHandshakeState: Sendable {
-    public let protocolName: NoiseProtocol
+    /// The protocol this handshake runs; its pattern drives every step.
+    public let noiseProtocol: NoiseProtocol
     public let role: NoiseRole
     private var symmetric: NoiseSymmetricState
     private var localStatic: X25519.PrivateKey?
@@ -39,11 +40,20 @@ public struct NoiseHandshakeState: Sendable {
     private var presharedKeys: [[UInt8]]
     private var pskIndex = 0
     private var messageIndex = 0
-    private var aborted = false
+    private var phase = Phase.running
+
+    private enum Phase {
+        /// Messages still to write or read, or finished but not yet split.
+        case running
+        /// `split()` has handed out the transport; the secrets are gone.
+        case split
+        /// A message failed; the secrets are gone.
+        case aborted
+    }
 
     /// `Initialize(handshake_pattern, initiator, prologue, s, e, rs, re)` with the PSKs of
-    /// §9. The prologue is any data both parties already agree on (Carnet: the protocol
-    /// version); it enters `h`, so a mismatch fails the first authenticated message.
+    /// §9. The prologue is any data both parties already agree on (a protocol version, say);
+    /// it enters `h`, so a mismatch fails the first authenticated message.
     ///
     /// Every key the pattern will need from this party is checked here, so a
     /// misconfiguration fails before any message is sent: `localStatic` when this party
@@ -51,7 +61,7 @@ public struct NoiseHandshakeState: Sendable {
     /// `remoteStatic` (32 bytes) when the peer's static key is a pre-message, and exactly
     /// as many 32-byte PSKs as the pattern has `psk` tokens.
     public init(
-        protocolName: NoiseProtocol,
+        noiseProtocol: NoiseProtocol,
         role: NoiseRole,
         prologue: [UInt8] = [],
         localStatic: X25519.PrivateKey? = nil,
@@ -60,7 +70,7 @@ public struct NoiseHandshakeState: Sendable {
         remoteEphemeral: [UInt8]? = nil,
         presharedKeys: [[UInt8]] = []
     ) throws(NoiseError) {
-        let pattern = protocolName.pattern
+        let pattern = noiseProtocol.pattern
         guard presharedKeys.count == pattern.pskCount else {
             throw .wrongPSKCount(expected: pattern.pskCount, given: presharedKeys.count)
         }
@@ -80,14 +90,14 @@ public struct NoiseHandshakeState: Sendable {
         if remoteStatic == nil, peerPre.contains(.s) { throw .missingKey(.remoteStatic) }
         if remoteEphemeral == nil, peerPre.contains(.e) { throw .missingKey(.remoteEphemeral) }
 
-        self.protocolName = protocolName
+        self.noiseProtocol = noiseProtocol
         self.role = role
         self.localStatic = localStatic
         self.localEphemeral = localEphemeral
         remoteStaticKey = remoteStatic
         remoteEphemeralKey = remoteEphemeral
         self.presharedKeys = presharedKeys
-        symmetric = NoiseSymmetricState(protocolName: protocolName.name)
+        symmetric = NoiseSymmetricState(protocolName: noiseProtocol.name)
         symmetric.mixHash(prologue)
         // Pre-messages: the initiator's keys first, then the responder's, each side hashing
         // the same public keys (its own or the peer's). An `e` here is mixed into the key too
@@ -120,22 +130,23 @@ public struct NoiseHandshakeState: Sendable {
         presharedKeys: [[UInt8]] = []
     ) throws(NoiseError) {
         try self.init(
-            protocolName: NoiseProtocol(name: protocolName), role: role, prologue: prologue,
+            noiseProtocol: NoiseProtocol(name: protocolName), role: role, prologue: prologue,
             localStatic: localStatic, localEphemeral: localEphemeral,
             remoteStatic: remoteStatic, remoteEphemeral: remoteEphemeral, presharedKeys: presharedKeys)
     }
 
     /// Whether every handshake message has been written or read.
-    public var isFinished: Bool { !aborted && messageIndex == protocolName.pattern.messages.count }
+    public var isFinished: Bool { phase != .aborted && messageIndex == noiseProtocol.pattern.messages.count }
 
     /// Whether the next handshake message is this party's to write (false once finished).
     public var isMyTurn: Bool {
-        !aborted && messageIndex < protocolName.pattern.messages.count
+        phase == .running && messageIndex < noiseProtocol.pattern.messages.count
             && messageIndex.isMultiple(of: 2) == (role == .initiator)
     }
 
     /// `GetHandshakeHash()`: `h`, the transcript hash. Once `isFinished` it is the same on
-    /// both sides and unique to this session, which is why Carnet signs it (§11.2).
+    /// both sides and unique to this session, which is why Carnet signs it (§11.2). Kept
+    /// after `split()`.
     public var handshakeHash: [UInt8] { symmetric.handshakeHash }
 
     /// `WriteMessage(payload)`: the next handshake message, ending with `payload` (encrypted
@@ -145,7 +156,7 @@ public struct NoiseHandshakeState: Sendable {
         var next = self
         var message: [UInt8] = []
         do throws(NoiseError) {
-            for token in protocolName.pattern.messages[messageIndex] {
+            for token in noiseProtocol.pattern.messages[messageIndex] {
                 switch token {
                 case .e:
                     guard let ephemeral = next.localEphemeral else { throw NoiseError.missingKey(.localEphemeral) }
@@ -179,7 +190,7 @@ public struct NoiseHandshakeState: Sendable {
         var rest = message[...]
         let payload: [UInt8]
         do throws(NoiseError) {
-            for token in protocolName.pattern.messages[messageIndex] {
+            for token in noiseProtocol.pattern.messages[messageIndex] {
                 switch token {
                 case .e:
                     guard rest.count >= X25519.keyByteCount else { throw NoiseError.messageTooShort }
@@ -209,12 +220,21 @@ public struct NoiseHandshakeState: Sendable {
     }
 
     /// `Split()`, oriented for this party: what to send and receive with after the
-    /// handshake. Throws `handshakeNotFinished` before the last message.
-    public func transport() throws(NoiseError) -> NoiseTransport {
-        guard !aborted else { throw .handshakeAborted }
+    /// handshake. Throws `handshakeNotFinished` before the last message. Works once: it
+    /// then drops the chaining key and the local keys, and a second call throws
+    /// `alreadySplit`, because a second pair of cipher states would start again at nonce
+    /// 0 under the same keys.
+    public mutating func split() throws(NoiseError) -> NoiseTransport {
+        guard phase != .aborted else { throw .handshakeAborted }
+        guard phase != .split else { throw .alreadySplit }
         guard isFinished else { throw .handshakeNotFinished }
         let (initiatorToResponder, responderToInitiator) = symmetric.split()
-        let oneWay = protocolName.pattern.isOneWay
+        phase = .split
+        symmetric.dropKeys()
+        localStatic = nil
+        localEphemeral = nil
+        presharedKeys = []
+        let oneWay = noiseProtocol.pattern.isOneWay
         switch role {
         case .initiator:
             return NoiseTransport(
@@ -230,8 +250,8 @@ public struct NoiseHandshakeState: Sendable {
     // MARK: Steps
 
     private func checkTurn(writing: Bool) throws(NoiseError) {
-        guard !aborted else { throw .handshakeAborted }
-        guard messageIndex < protocolName.pattern.messages.count else { throw .handshakeFinished }
+        guard phase != .aborted else { throw .handshakeAborted }
+        guard messageIndex < noiseProtocol.pattern.messages.count else { throw .handshakeFinished }
         guard isMyTurn == writing else { throw .wrongTurn }
     }
 
@@ -239,7 +259,7 @@ public struct NoiseHandshakeState: Sendable {
     /// (§9.2), so that the key that encrypts after a `psk` depends on a fresh ephemeral.
     private mutating func mixEphemeral(_ publicKey: [UInt8]) {
         symmetric.mixHash(publicKey)
-        if protocolName.pattern.usesPSK { symmetric.mixKey(publicKey) }
+        if noiseProtocol.pattern.usesPSK { symmetric.mixKey(publicKey) }
     }
 
     /// The DH tokens and `psk`. `es` means DH(initiator's e, responder's s) from either side,
@@ -278,8 +298,8 @@ public struct NoiseHandshakeState: Sendable {
 
     /// Drops every secret this state holds and refuses all later calls.
     private mutating func abort() {
-        aborted = true
-        symmetric = NoiseSymmetricState(protocolName: protocolName.name)
+        phase = .aborted
+        symmetric = NoiseSymmetricState(protocolName: noiseProtocol.name)
         localStatic = nil
         localEphemeral = nil
         presharedKeys = []

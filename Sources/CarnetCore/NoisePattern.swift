@@ -26,7 +26,9 @@ public struct NoisePattern: Equatable, Sendable {
     /// How many pre-shared keys the handshake consumes, in order of use.
     public var pskCount: Int { messages.reduce(0) { $0 + $1.filter { $0 == .psk }.count } }
 
-    public init(name: String, initiatorPreMessage: [Token], responderPreMessage: [Token], messages: [[Token]], isOneWay: Bool) {
+    /// Internal: the table and the modifiers build patterns; a caller-made pattern would
+    /// escape the spec's validity rules (§7.3), which nothing here re-checks.
+    init(name: String, initiatorPreMessage: [Token], responderPreMessage: [Token], messages: [[Token]], isOneWay: Bool) {
         self.name = name
         self.initiatorPreMessage = initiatorPreMessage
         self.responderPreMessage = responderPreMessage

@@ -71,6 +71,14 @@ public struct NoiseSymmetricState: Sendable {
         return (NoiseCipherState(key: output[0]), NoiseCipherState(key: output[1]))
     }
 
+    /// After `split()`: forgets `ck` and the cipher key, which could re-derive the transport
+    /// keys, and keeps `h`, which the application still needs for channel binding (the
+    /// spec lets everything but `h` be deleted after Split).
+    mutating func dropKeys() {
+        chainingKey = [UInt8](repeating: 0, count: Self.hashLength)
+        cipher = NoiseCipherState()
+    }
+
     /// Noise's `HKDF(chaining_key, input_key_material, num_outputs)` (§4.3). With HASHLEN 32
     /// it is RFC 5869 HKDF-SHA-256 with salt = `ck`, empty info and 32 × `outputs` bytes:
     /// the spec's temp_key is HKDF-Extract's PRK, and its output1, output2, output3 are

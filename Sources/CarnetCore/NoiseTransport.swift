@@ -9,6 +9,10 @@
 /// Messages must be decrypted in the order they were encrypted, as over a stream such
 /// as TCP; a failed decryption leaves the receiving counter where it was, but the session
 /// should then close, since on a stream it means tampering or a lost message.
+///
+/// A value type holding two counters: keep exactly one copy. Encrypting from two copies
+/// would reuse nonces under one key, which breaks ChaCha20-Poly1305's confidentiality and
+/// integrity. The same holds for a `NoiseHandshakeState` copied mid-handshake.
 public struct NoiseTransport: Sendable {
     private var sending: NoiseCipherState?
     private var receiving: NoiseCipherState?

@@ -123,15 +123,18 @@ struct NoiseHandshakeTests {
     func nnpsk0RoundTrip() throws {
         var (initiator, responder) = try Self.pair(Self.nnpsk0)
         #expect(initiator.isMyTurn && !responder.isMyTurn)
-        #expect(throws: NoiseError.handshakeNotFinished) { try initiator.transport() }
+        #expect(throws: NoiseError.handshakeNotFinished) { try initiator.split() }
         let messages = try Self.complete(&initiator, &responder)
         #expect(messages.map(\.count) == [32 + 9 + 16, 32 + 9 + 16])
         #expect(initiator.handshakeHash == responder.handshakeHash)
         #expect(initiator.remoteEphemeralKey == Self.key(4).publicKey)
         #expect(responder.remoteEphemeralKey == Self.key(2).publicKey)
         #expect(initiator.remoteStaticKey == nil)
-        var a = try initiator.transport(), b = try responder.transport()
+        var a = try initiator.split(), b = try responder.split()
         #expect(a.handshakeHash == initiator.handshakeHash)
+        #expect(b.handshakeHash == initiator.handshakeHash)
+        #expect(throws: NoiseError.alreadySplit) { try initiator.split() }
+        #expect(throws: NoiseError.handshakeFinished) { try initiator.writeMessage() }
         for round in 0..<3 {
             let ping = Array("ping \(round)".utf8), pong = Array("pong \(round)".utf8)
             #expect(try b.decrypt(a.encrypt(ping)) == ping)
@@ -173,7 +176,7 @@ struct NoiseHandshakeTests {
         for name in ["Noise_N_25519_ChaChaPoly_SHA256", "Noise_K_25519_ChaChaPoly_SHA256", "Noise_X_25519_ChaChaPoly_SHA256"] {
             var (initiator, responder) = try Self.pair(name)
             _ = try Self.complete(&initiator, &responder)
-            var a = try initiator.transport(), b = try responder.transport()
+            var a = try initiator.split(), b = try responder.split()
             #expect(try b.decrypt(a.encrypt([1])) == [1], "\(name)")
             #expect(throws: NoiseError.wrongTurn, "\(name)") { try b.encrypt([2]) }
             #expect(throws: NoiseError.wrongTurn, "\(name)") { try a.decrypt([UInt8](repeating: 0, count: 17)) }
@@ -213,7 +216,7 @@ struct NoiseHandshakeTests {
                 }
                 #expect(throws: NoiseError.handshakeAborted) { try copy.readMessage(message) }
                 #expect(throws: NoiseError.handshakeAborted) { try copy.writeMessage() }
-                #expect(throws: NoiseError.handshakeAborted) { try copy.transport() }
+                #expect(throws: NoiseError.handshakeAborted) { try copy.split() }
                 #expect(!copy.isFinished && !copy.isMyTurn)
                 flips += 1
             }
@@ -301,7 +304,7 @@ struct NoiseHandshakeTests {
         #expect(throws: NoiseError.messageTooLong(65_536)) { try responder.readMessage(largest + [0]) }
         #expect(try responder.readMessage(largest).count == 65_487)
         _ = try initiator.readMessage(try responder.writeMessage())
-        var a = try initiator.transport(), b = try responder.transport()
+        var a = try initiator.split(), b = try responder.split()
         #expect(throws: NoiseError.messageTooLong(65_536)) { try a.encrypt([UInt8](repeating: 2, count: 65_520)) }
         #expect(a.sendingNonce == 0)
         let full = try a.encrypt([UInt8](repeating: 2, count: NoiseTransport.maximumPayloadLength))

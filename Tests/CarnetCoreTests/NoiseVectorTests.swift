@@ -78,7 +78,7 @@ struct NoiseVectorTests {
             fail("initialize: \(error)")
             return outcome
         }
-        let pattern = initiator.protocolName.pattern
+        let pattern = initiator.noiseProtocol.pattern
         var index = 0
         do {
             // The handshake.
@@ -101,7 +101,7 @@ struct NoiseVectorTests {
             if initiator.handshakeHash != handshakeHash { fail("initiator's handshake hash differs") }
             if responder.handshakeHash != handshakeHash { fail("responder's handshake hash differs") }
             // Transport messages.
-            var initiatorTransport = try initiator.transport(), responderTransport = try responder.transport()
+            var initiatorTransport = try initiator.split(), responderTransport = try responder.split()
             while index < messages.count {
                 let payload = CryptoHex.bytes(messages[index]["payload"] ?? "")
                 let ciphertext = CryptoHex.bytes(messages[index]["ciphertext"] ?? "")
