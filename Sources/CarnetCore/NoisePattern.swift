@@ -39,7 +39,7 @@ public struct NoisePattern: Equatable, Sendable {
     /// A pattern from its name: a base pattern of the table (fundamental §7.4–7.5 or
     /// deferred §7.6), then optional modifiers joined by `+`. Only `pskN` is supported:
     /// `psk0` puts a `psk` token at the start of the first message, `pskN` for N ≥ 1 at the
-    /// end of message N (§9.2). Other modifiers (`fallback`, `hfs`) are refused.
+    /// end of message N (§9.4). Other modifiers (`fallback`, `hfs`) are refused.
     public init(named name: String) throws(NoiseError) {
         // The base name is upper-case letters and digits; modifiers start lower-case.
         let baseEnd = name.firstIndex { $0.isLowercase } ?? name.endIndex
