@@ -185,14 +185,37 @@ public struct History: Sendable {
         return out
     }
 
-    /// Events of `node` off its first branch, by (seq, hash).
+    /// Events of `node` off its first branch, branch by branch, each branch's events
+    /// consecutive and in chain order (a depth-first walk from each branch's first event, by
+    /// id where a branch splits again). A receiver applies them without waiting, and a
+    /// batch keeps each branch as one run: a signed ledger can only cut a run where a signed
+    /// head ends it, so interleaving two branches (as an order by seq did) left every event
+    /// a run of its own that no signature covered.
     public func branchEvents(of node: NodeID) -> [Event] {
         guard let history = history(of: node), !history.branches.isEmpty else { return [] }
-        return history.branches.values.sorted { $0.id < $1.id }
+        var children: [EventID: [Event]] = [:]
+        var roots: [Event] = []
+        for event in history.branches.values {
+            let parent = EventID(dot: Dot(node: node, seq: event.dot.seq - 1), hash: event.previous)
+            if event.dot.seq > 1, history.branches[parent] != nil {
+                children[parent, default: []].append(event)
+            } else {
+                roots.append(event)
+            }
+        }
+        var out: [Event] = []
+        out.reserveCapacity(history.branches.count)
+        var stack = roots.sorted { $0.id > $1.id }
+        while let event = stack.popLast() {
+            out.append(event)
+            stack.append(contentsOf: (children[event.id] ?? []).sorted { $0.id > $1.id })
+        }
+        return out
     }
 
     /// Events of `node` after `seq` on every branch, in an order a receiver can apply
-    /// without waiting (seq order).
+    /// without waiting: the first branch in seq order, then the other branches as
+    /// `branchEvents(of:)` orders them.
     public func events(of node: NodeID, after seq: UInt64) -> [Event] {
         guard let history = history(of: node) else { return [] }
         var out: [Event] = []
@@ -200,8 +223,7 @@ public struct History: Sendable {
             out.append(contentsOf: history.chain[Int(seq)...])
         }
         if !history.branches.isEmpty {
-            out.append(contentsOf: history.branches.values.filter { $0.dot.seq > seq })
-            out.sort { $0.id < $1.id }
+            out.append(contentsOf: branchEvents(of: node).filter { $0.dot.seq > seq })
         }
         return out
     }
@@ -228,6 +250,12 @@ public struct History: Sendable {
             heads.append(event.id)
         }
         return heads.sorted()
+    }
+
+    /// A held event waiting for its predecessor, by id (a scan: such events are few).
+    public func pendingEvent(_ id: EventID) -> Event? {
+        guard !waiting.isEmpty else { return nil }
+        return waiting.values.lazy.flatMap { $0 }.first { $0.id == id }
     }
 
     /// Events held but not applied because their predecessor is missing, in id order.

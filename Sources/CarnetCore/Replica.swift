@@ -29,10 +29,12 @@ public struct Replica: Sendable {
         self.signedHeads = signedHeads
     }
 
-    /// Keeps heads whose events are held. The caller verified them (`SignedChains`); a
-    /// head over an event not held is dropped, since nothing could be forwarded with it.
+    /// Keeps heads whose events are held, accepted or waiting for a predecessor. The caller
+    /// verified them (`SignedChains`); a head over an event not held is dropped, since
+    /// nothing could be forwarded with it. A waiting event's head is what later vouches
+    /// for the predecessors it waits for, when they come without one.
     public mutating func keep(_ heads: [SignedHead]) {
-        for head in heads where history.contains(head.eventID) {
+        for head in heads where history.contains(head.eventID) || history.pendingEvent(head.eventID) != nil {
             signedHeads.keep(head) { id in history.heads(of: id.dot.node).contains(id) }
         }
     }
@@ -49,9 +51,11 @@ public struct Replica: Sendable {
     /// (from its first event) and each held event's predecessor.
     public var heldChains: SignedChains.Held {
         let history = self.history
+        let kept = signedHeads
         return SignedChains.Held(
             key: { node in history.events(of: node, at: 1).lazy.compactMap(NodeKey.declared(by:)).first },
-            previousHash: { history.event($0)?.previous }
+            previousHash: { history.event($0)?.previous ?? history.pendingEvent($0)?.previous },
+            heads: { kept.heads(of: $0) }
         )
     }
 

@@ -30,10 +30,15 @@ public enum SignedChains {
     public struct Held {
         public var key: (NodeID) -> NodeKey?
         public var previousHash: (EventID) -> SHA256Digest?
+        /// Heads the receiver kept (verified when they came): a batch may fill in the
+        /// chain below one of them, for an event that came first and waits.
+        public var heads: (NodeID) -> [SignedHead]
 
-        public init(key: @escaping (NodeID) -> NodeKey?, previousHash: @escaping (EventID) -> SHA256Digest?) {
+        public init(key: @escaping (NodeID) -> NodeKey?, previousHash: @escaping (EventID) -> SHA256Digest?,
+                    heads: @escaping (NodeID) -> [SignedHead] = { _ in [] }) {
             self.key = key
             self.previousHash = previousHash
+            self.heads = heads
         }
 
         /// A receiver that holds nothing yet.
@@ -61,6 +66,12 @@ public enum SignedChains {
             guard let key = held.key(head.node) ?? declared[head.node] else { return .unknownKey(head.node) }
             guard head.isValid(for: key, ledger: ledger) else { return .badSignature(head.dot) }
             walk(from: head.eventID, down: lowestSeq[head.node] ?? head.seq, events: byID, held: held, covered: &covered)
+        }
+        var walkedKept = Set<NodeID>()
+        for event in events where !covered.contains(event.id) && walkedKept.insert(event.dot.node).inserted {
+            for head in held.heads(event.dot.node) where head.seq >= event.dot.seq {
+                walk(from: head.eventID, down: lowestSeq[event.dot.node] ?? head.seq, events: byID, held: held, covered: &covered)
+            }
         }
         for event in events where !covered.contains(event.id) {
             return held.key(event.dot.node) == nil && declared[event.dot.node] == nil

@@ -8,4 +8,5 @@ extension SharedStore: PeerStore {
 
     /// The id this node writes under now (a new one once it continued: `NodeStore.persist`).
     public var node: NodeID { identity.node }
+
 }

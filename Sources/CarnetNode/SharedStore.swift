@@ -22,6 +22,12 @@ public final class SharedStore: @unchecked Sendable {
     private var cursors: [Int: Int] = [:]
     private var nextSessionID = 1
     private var listeners: [Int: @Sendable () -> Void] = [:]
+    /// The listeners by session number: sessions are woken in the order they registered,
+    /// so that a simulated run (whose wakes schedule its next steps) replays from its seed.
+    /// A dictionary's own order changes with each process's hash seed.
+    private var listenersInOrder: [(key: Int, value: @Sendable () -> Void)] {
+        listeners.sorted { $0.key < $1.key }
+    }
     private var changedSinceStatus = false
     public let directory: String
     /// The wall clock, in ms since 1970, for opening the store again (its HLC resumes from it).
@@ -117,13 +123,42 @@ public final class SharedStore: @unchecked Sendable {
     /// Persists a batch from a peer (one fsynced record) and applies it. Returns how many
     /// events were new to this store.
     public func persist(_ events: [Event], fromSession session: Int) throws(NodeError) -> Int {
+        try persist(SignedEvents(events: events), fromSession: session)
+    }
+
+    public var signsBatches: Bool { identity.isSigned }
+
+    public func signedHead(at id: EventID) -> SignedHead? {
+        lock.withLock { store.signedHead(at: id) }
+    }
+
+    /// A signed ledger refuses a batch its heads do not vouch for, naming why: the peer is
+    /// told, and sends that node no more in this session. Persisting checks again, under
+    /// the lock that makes it true.
+    public func refusal(of batch: SignedEvents) -> String? {
+        lock.withLock {
+            guard let ledger = store.identity.ledgerID else { return nil }
+            return SignedChains.rejection(of: batch.events, heads: batch.heads, ledger: ledger, held: store.replica.heldChains)
+                .map { "refused: \($0)" }
+        }
+    }
+
+    /// See `PeerStore.chainToSignedHead(after:)`.
+    public func chainToSignedHead(after id: EventID) -> (events: [Event], head: SignedHead)? {
+        lock.withLock { store.chainToSignedHead(after: id) }
+    }
+
+    /// Makes a peer's or a bundle's events durable, with the heads that vouch for them (a
+    /// signed ledger stores nothing they do not cover; see `NodeStore.persist`).
+    public func persist(_ batch: SignedEvents, fromSession session: Int) throws(NodeError) -> Int {
+        let events = batch.events
         let (result, wake) = try lock.withLock { () throws(NodeError) -> (Int, [@Sendable () -> Void]) in
             let reopened = try lockedReopenIfNeeded()
             let nodeBefore = store.identity.node
             var seen = Set<EventID>()
             let fresh = events.filter { !store.replica.history.contains($0.id) && seen.insert($0.id).inserted }
             do throws(StoreError) {
-                try store.persist(events)
+                try store.persist(batch)
             } catch {
                 throw .store(error)
             }
@@ -140,7 +175,7 @@ public final class SharedStore: @unchecked Sendable {
                 appendToFeed(store.replica.history.events(of: store.identity.node), from: session)
             }
             changedSinceStatus = true
-            let wake = foreign.isEmpty ? listeners.filter { $0.key != session }.values : listeners.values
+            let wake = foreign.isEmpty ? listenersInOrder.filter { $0.key != session }.map(\.value) : listenersInOrder.map(\.value)
             return (fresh.count, Array(wake))
         }
         for notify in wake { notify() }
@@ -163,7 +198,7 @@ public final class SharedStore: @unchecked Sendable {
             }
             changedSinceStatus = true
             appendToFeed(store.takeEventsFromOtherWriters() + events, from: 0)
-            return (events, Array(listeners.values))
+            return (events, listenersInOrder.map(\.value))
         }
         for notify in wake { notify() }
         return events
@@ -183,7 +218,7 @@ public final class SharedStore: @unchecked Sendable {
             guard !events.isEmpty else { return (0, []) }
             changedSinceStatus = true
             appendToFeed(events, from: 0)
-            return (events.count, Array(listeners.values))
+            return (events.count, listenersInOrder.map(\.value))
         }
         for notify in wake { notify() }
         return count

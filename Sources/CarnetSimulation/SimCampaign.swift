@@ -17,6 +17,7 @@ import CarnetTestKit
 /// - `CARNET_SIM_PROGRESS=n`: print a progress line every n seeds.
 /// - `CARNET_SIM_VERBOSE=1`: print each seed before it runs (to name a seed that crashes
 ///   the process, which no test can report).
+/// - `CARNET_SIM_SIGNED=1`: a signed ledger (format 2): device keys, signed heads.
 public struct SimCampaign: Sendable {
     public var seeds: Int
     public var firstSeed: UInt64
@@ -27,6 +28,8 @@ public struct SimCampaign: Sendable {
     public var progressEvery = 0
     /// True when `CARNET_SEED` asked for one seed.
     public var isReplay: Bool
+    /// Run signed ledgers (format 2).
+    public var signedLedger = false
 
     public init(seeds: Int, firstSeed: UInt64 = 1, farms: ClosedRange<Int> = 5...5, hubs: ClosedRange<Int> = 1...1,
                 verbose: Bool = false, isReplay: Bool = false) {
@@ -49,6 +52,7 @@ public struct SimCampaign: Sendable {
             campaign.hubs = range
         }
         campaign.verbose = environment("CARNET_SIM_VERBOSE") == "1"
+        campaign.signedLedger = environment("CARNET_SIM_SIGNED") == "1"
         if let text = environment("CARNET_SIM_PROGRESS"), let every = Int(text), every >= 0 { campaign.progressEvery = every }
         if let text = environment("CARNET_SEED"), let seed = UInt64(text) {
             campaign.firstSeed = seed
@@ -87,7 +91,9 @@ public struct SimCampaign: Sendable {
             let seed = firstSeed &+ UInt64(offset)
             let configuration = configuration(seed: seed)
             if verbose { print("simulation: running \(configuration)") }
-            var simulation = Simulation(configuration: configuration, plan: .random(configuration))
+            var plan = SimPlan.random(configuration)
+            plan.signedLedger = signedLedger
+            var simulation = Simulation(configuration: configuration, plan: plan)
             simulation.tracing = isReplay && Self.environment("CARNET_SIM_TRACE") == "1"
             let outcome = simulation.run()
             summary.seeds += 1

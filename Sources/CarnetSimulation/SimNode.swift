@@ -65,7 +65,8 @@ public struct SimNode: Sendable {
     /// The directory of the node on its disk.
     public static let directory = "/carnet/node"
 
-    init(index: Int, role: Role, label: String, node: NodeID, fsyncTime: SimTime, clockSkewMillis: Int64, seed: UInt64) {
+    init(index: Int, role: Role, label: String, node: NodeID, signed: (ledger: LedgerID, device: DeviceSigner)? = nil,
+         fsyncTime: SimTime, clockSkewMillis: Int64, seed: UInt64) {
         self.index = index
         self.role = role
         self.label = label
@@ -76,7 +77,8 @@ public struct SimNode: Sendable {
         storage = SimStorage(seed: SplitMix64.derivedSeed(seed, 2))
         replicaAtCrash = Replica(node: node)
         do {
-            try NodeStore.create(directory: Self.directory, ledger: "sim", label: label, node: node, storage: storage)
+            try NodeStore.create(directory: Self.directory, ledger: "sim", label: label, node: node, signed: signed,
+                                 wallMillis: 1_780_000_000_000, storage: storage)
         } catch {
             preconditionFailure("cannot create a node on an empty simulated disk: \(error)")
         }

@@ -53,10 +53,19 @@ final class SimPeerStore: PeerStore, Sendable {
 
     var node: NodeID { store.node }
 
-    func persist(_ events: [Event], fromSession session: Int) throws(NodeError) -> Int {
+    var signsBatches: Bool { store.signsBatches }
+
+    func signedHead(at id: EventID) -> SignedHead? { store.signedHead(at: id) }
+
+    func chainToSignedHead(after id: EventID) -> (events: [Event], head: SignedHead)? { store.chainToSignedHead(after: id) }
+
+    func refusal(of batch: SignedEvents) -> String? { store.refusal(of: batch) }
+
+    func persist(_ batch: SignedEvents, fromSession session: Int) throws(NodeError) -> Int {
+        let events = batch.events
         let fresh = Self.unheld(events, by: store)
         let before = store.identity.node
-        let new = try store.persist(events, fromSession: session)
+        let new = try store.persist(batch, fromSession: session)
         let after = store.identity.node
         let link = after == before ? [] : store.replica.history.events(of: after)
         records.withLock { $0.append(Persisted(feed: session, events: events, fresh: fresh, link: link)) }

@@ -56,6 +56,9 @@ public struct SimPlan: Sendable {
     public var episodes: [SimEpisode]
     public var writes: [SimWrite]
     public var backups: [SimBackup]
+    /// The ledger is signed (format 2): every node has a device key, signs its commits, and
+    /// stores only what signatures vouch for; batches carry signed heads.
+    public var signedLedger = false
 
     public init(mode: Mode, faultPhase: SimTime, pollInterval: SimTime, quiescePollInterval: SimTime,
                 quiesceLimit: SimTime, farmToFarm: Bool, settings: SessionSettings, links: [LinkConditions],

@@ -64,17 +64,23 @@ public struct Simulation: Sendable {
         rng = SplitMix64.stream(seed, 5)
         activeEpisodes = [Bool](repeating: false, count: plan.episodes.count)
         var ids = SplitMix64.stream(seed, 6)
+        var keys = SplitMix64.stream(seed, 7)
+        let ledger = LedgerID(using: &keys)
         for index in 0..<configuration.nodeCount {
             let isHub = index < configuration.hubs
+            let device = plan.signedLedger ? DeviceSigner.generate(using: &keys) : nil
             var node = SimNode(index: index, role: isHub ? .hub : .farm,
                                label: isHub ? "hub\(index)" : "farm\(index - configuration.hubs)",
-                               node: NodeID(using: &ids), fsyncTime: plan.fsyncTimes[index],
+                               node: device?.node ?? NodeID(using: &ids), signed: device.map { (ledger, $0) },
+                               fsyncTime: plan.fsyncTimes[index],
                                clockSkewMillis: plan.clockSkewsMillis[index], seed: SplitMix64.derivedSeed(seed, 100 + UInt64(index)))
             do {
                 _ = try node.open(now: .zero)
             } catch {
                 preconditionFailure("cannot open a new node's store: \(error)")
             }
+            // A signed node's store starts with its key declaration: written, by the node.
+            for event in node.replica.allEvents { tracker.created.insert(event.id) }
             node.backups = [(node.durableImage, node.nodeID)]  // the new node: what a restore with no backup goes back to
             node.dialLoops = Self.dialLoops(of: index, configuration: configuration, plan: plan)
             nodes.append(node)

@@ -266,6 +266,40 @@ public struct NodeStore: ~Copyable {
         return summary
     }
 
+    /// Whether this node belongs to a signed ledger: its batches carry signed heads.
+    public var signsBatches: Bool { identity.isSigned }
+
+    /// A signature that vouches for the held chain ending at `id`: a head kept (from the
+    /// author, received with its events), or, for this node's own events, one signed now.
+    /// Nil when neither exists, or in a format-1 ledger. A sender cuts its batches at such
+    /// points, so every batch it sends can be verified on its own.
+    public func signedHead(at id: EventID) -> SignedHead? {
+        guard let ledger = identity.ledgerID else { return nil }
+        if let kept = replica.signedHeads.head(at: id) { return kept }
+        guard let signer, id.dot.node == signer.node, replica.history.contains(id) else { return nil }
+        return signer.signHead(seq: id.dot.seq, hash: id.hash, ledger: ledger)
+    }
+
+    /// The held events after `id` on its chain up to the lowest head kept above it, and that
+    /// head (`PeerStore.chainToSignedHead`).
+    public func chainToSignedHead(after id: EventID) -> (events: [Event], head: SignedHead)? {
+        guard identity.isSigned else { return nil }
+        let history = replica.history
+        for head in replica.signedHeads.heads(of: id.dot.node) where head.seq > id.dot.seq {
+            var events: [Event] = []
+            var current = head.eventID
+            while current.dot.seq > id.dot.seq, let event = history.event(current) ?? history.pendingEvent(current) {
+                events.append(event)
+                current = EventID(dot: Dot(node: current.dot.node, seq: current.dot.seq - 1), hash: event.previous)
+            }
+            if current == id { return (events.reversed(), head) }
+        }
+        return nil
+    }
+
+    /// Whether this store can sign any event of `node` itself (it is its own).
+    public func signsFor(_ node: NodeID) -> Bool { signer?.node == node }
+
     /// The log's state as this store last saw it.
     public var stamp: LogStamp { log.stamp }
 

@@ -46,10 +46,13 @@ public struct PeerDriver: Sendable {
         feed = registration.session
         forksSummarized = registration.forks
         nodeSummarized = registration.summary.node
+        let heads = store.signsBatches
+            ? HeadSource(own: { loan.node }, head: { loan.signedHead(at: $0) },
+                         extend: { loan.chainToSignedHead(after: $0) }) : nil
         session = Session(role: role, secret: secret, nonce: nonce, local: registration.summary, settings: settings,
-                          retired: retired) { node, endSeq, count in
+                          retired: retired, context: { node, endSeq, count in
             loan.chainEvents(of: node, endingAt: endSeq, count: count)
-        }
+        }, heads: heads)
     }
 
     /// True once the session closed or the transport failed: the shell stops calling in
@@ -195,7 +198,7 @@ public struct PeerDriver: Sendable {
     /// of new events and, when this node's history changed in a way its peer has not heard
     /// of (a fork this batch revealed or another session brought, or the new id this node
     /// continued under), with this node's new summary.
-    private mutating func persist<Store: PeerStore>(batch: UInt64, _ events: [Event], _ store: Store, _ now: Duration) -> [SessionDirective] {
+    private mutating func persist<Store: PeerStore>(batch: UInt64, _ events: SignedEvents, _ store: Store, _ now: Duration) -> [SessionDirective] {
         if let reason = store.refusal(of: events) {
             return session.refuse(batch: batch, reason: reason, now: now)
         }

@@ -34,11 +34,24 @@ public protocol PeerStore: AnyObject {
     /// Why this node will not store a batch at all (its events break a rule the store
     /// enforces), or nil. The peer is told and does not send those nodes again in this
     /// session. A node's real store takes every batch (the default).
-    func refusal(of events: [Event]) -> String?
+    func refusal(of batch: SignedEvents) -> String?
 
     /// Makes a peer's batch durable (one atomic append) and applies it; returns how many
     /// events were new to this node. `session` keeps them out of that session's own news.
-    func persist(_ events: [Event], fromSession session: Int) throws(PersistFailure) -> Int
+    /// In a signed ledger the heads must vouch for every event, or nothing is stored.
+    func persist(_ signed: SignedEvents, fromSession session: Int) throws(PersistFailure) -> Int
+
+    /// Whether this node's ledger is signed: its batches carry signed heads
+    /// (protocol/SPEC.md §3.4) and it stores only what they vouch for.
+    var signsBatches: Bool { get }
+
+    /// A signature vouching for the held chain ending at `id`: kept, or made now for one of
+    /// this node's own events; nil when there is none.
+    func signedHead(at id: EventID) -> SignedHead?
+
+    /// The held events after `id` on its chain up to the lowest kept head above it, and that
+    /// head: what a sender adds to a run it cannot cut where it ends.
+    func chainToSignedHead(after id: EventID) -> (events: [Event], head: SignedHead)?
 
     /// Events this node learned since the session last asked (written, received by
     /// another session, appended by another process), except those its own peer sent.
@@ -63,5 +76,9 @@ public protocol PeerStore: AnyObject {
 }
 
 extension PeerStore {
-    public func refusal(of events: [Event]) -> String? { nil }
+    public func refusal(of batch: SignedEvents) -> String? { nil }
+    /// A format-1 ledger's store (the default): no signatures.
+    public var signsBatches: Bool { false }
+    public func signedHead(at id: EventID) -> SignedHead? { nil }
+    public func chainToSignedHead(after id: EventID) -> (events: [Event], head: SignedHead)? { nil }
 }

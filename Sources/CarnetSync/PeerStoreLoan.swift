@@ -13,13 +13,37 @@ import CarnetCore
 /// never in use on two threads at once.
 final class PeerStoreLoan: @unchecked Sendable {
     private var lookUp: ((NodeID, UInt64, Int) -> [Event]?)?
+    private var headAt: ((EventID) -> SignedHead?)?
+    private var ownNode: (() -> NodeID)?
+    private var extendAt: ((EventID) -> (events: [Event], head: SignedHead)?)?
 
     func lend<Store: PeerStore>(_ store: Store) {
         lookUp = { node, endSeq, count in store.chainEvents(of: node, endingAt: endSeq, count: count) }
+        headAt = { store.signedHead(at: $0) }
+        ownNode = { store.node }
+        extendAt = { store.chainToSignedHead(after: $0) }
+    }
+
+    func chainToSignedHead(after id: EventID) -> (events: [Event], head: SignedHead)? {
+        guard let extendAt else { preconditionFailure("a session read its store outside a call of its driver") }
+        return extendAt(id)
     }
 
     func end() {
         lookUp = nil
+        headAt = nil
+        ownNode = nil
+        extendAt = nil
+    }
+
+    func signedHead(at id: EventID) -> SignedHead? {
+        guard let headAt else { preconditionFailure("a session read its store outside a call of its driver") }
+        return headAt(id)
+    }
+
+    var node: NodeID {
+        guard let ownNode else { preconditionFailure("a session read its store outside a call of its driver") }
+        return ownNode()
     }
 
     func chainEvents(of node: NodeID, endingAt endSeq: UInt64, count: Int) -> [Event]? {

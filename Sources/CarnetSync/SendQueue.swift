@@ -89,50 +89,33 @@ struct SendQueue: Sendable {
     /// Returns the batch's events, whether they must go plain (a retry), and their plain
     /// encoding when it was made here (measuring the batch), so it is not made twice. The
     /// caller numbers the batch.
-    mutating func nextBatch(read: ChainReader?, peerHolds: (Event) -> Bool = { _ in false })
-        -> (events: [Event], plain: Bool, encoded: [UInt8]?)? {
+    ///
+    /// In a signed ledger (`heads`), a batch ends each run where a head vouches for it: it is
+    /// cut back to the longest such prefix (never below the first such point of its first
+    /// run, whatever its size), and the heads go with it.
+    mutating func nextBatch(read: ChainReader?, heads source: HeadSource? = nil, peerHolds: (Event) -> Bool = { _ in false })
+        -> (events: [Event], plain: Bool, encoded: [UInt8]?, heads: [SignedHead]?)? {
         retries.removeAll { refusedNodes.contains($0.events[0].dot.node) }
         if !retries.isEmpty {
             let retry = retries.removeFirst()
-            return (retry.events, retry.plain, nil)
+            return (retry.events, retry.plain, nil, source.map { $0.signedPrefix(of: retry.events).heads })
         }
         // Gather candidates without committing, so that what the byte limit cuts off stays
-        // queued exactly where it was.
-        var events: [Event] = []
-        var taken = takenThrough
-        var scan = rangeIndex
-        while events.count < settings.batchEvents, scan < ranges.count, let read {
-            let range = ranges[scan]
-            let start = max(range.after, taken[range.node] ?? 0)
-            guard !refusedNodes.contains(range.node), start < range.through else {
-                scan += 1
-                continue
-            }
-            let count = min(settings.batchEvents - events.count, Int(range.through - start))
-            guard let chunk = read(range.node, start + UInt64(count), count), chunk.count == count else {
-                scan += 1  // the store no longer holds that chain (a fork revealed): skip
-                continue
-            }
-            events += chunk.filter { !queued.contains($0.id) && !peerHolds($0) }
-            taken[range.node] = start + UInt64(count)
-            if start + UInt64(count) >= range.through { scan += 1 }
+        // queued exactly where it was. In a signed ledger, a first run that holds no signed
+        // point within the limit (a relay keeps its heads sparse, and the peer's batches may
+        // have been larger than this session's) is gathered further, the limit doubling,
+        // until it reaches one: a batch no signature covers would only be refused.
+        var limit = settings.batchEvents
+        var gathering = gather(limit: limit, read: read, peerHolds: peerHolds)
+        while let source, source.firstCut(in: gathering.events, peerContinues: gathering.peerContinues) == nil,
+              gathering.events.count >= limit,
+              limit < settings.batchEvents * 1_024 {
+            limit *= 2
+            gathering = gather(limit: limit, read: read, peerHolds: peerHolds)
         }
-        let fromRanges = events.count
-        var positions: [Int] = []
-        var index = outboxStart
-        var held: [Int] = []
-        while index < outbox.count, events.count < settings.batchEvents {
-            let event = outbox[index]
-            if refusedNodes.contains(event.dot.node) {
-                // Skipped for good.
-            } else if peerHolds(event) {
-                held.append(index)
-            } else {
-                events.append(event)
-                positions.append(index)
-            }
-            index += 1
-        }
+        var events = gathering.events
+        let (taken, scan, fromRanges, positions, held) = (gathering.taken, gathering.scan, gathering.fromRanges,
+                                                          gathering.positions, gathering.held)
         // Queued events the peer holds by now are dropped, as if sent and acknowledged.
         for position in held { queued.remove(outbox[position].id) }
         guard !events.isEmpty else {
@@ -140,15 +123,104 @@ struct SendQueue: Sendable {
             compactOutbox()
             return nil
         }
+        return commit(events: &events, gathered: events.count, taken: taken, fromRanges: fromRanges,
+                      positions: positions, source: source, peerContinues: gathering.peerContinues)
+    }
+
+    /// What `nextBatch` would send with at most `limit` events, without changing the queue.
+    /// `peerContinues` names the events whose successor was left out because the peer holds
+    /// it or gets it in an earlier batch: a run may end there (`HeadSource.mayCut`).
+    private func gather(limit: Int, read: ChainReader?, peerHolds: (Event) -> Bool)
+        -> (events: [Event], taken: [NodeID: UInt64], scan: Int, fromRanges: Int, positions: [Int], held: [Int],
+            peerContinues: Set<EventID>) {
+        var peerContinues = Set<EventID>()
+        func leftOut(_ event: Event) {
+            if event.dot.seq > 1 {
+                peerContinues.insert(EventID(dot: Dot(node: event.dot.node, seq: event.dot.seq - 1), hash: event.previous))
+            }
+        }
+        var events: [Event] = []
+        var taken = takenThrough
+        var scan = rangeIndex
+        while events.count < limit, scan < ranges.count, let read {
+            let range = ranges[scan]
+            let start = max(range.after, taken[range.node] ?? 0)
+            guard !refusedNodes.contains(range.node), start < range.through else {
+                scan += 1
+                continue
+            }
+            let count = min(limit - events.count, Int(range.through - start))
+            guard let chunk = read(range.node, start + UInt64(count), count), chunk.count == count else {
+                scan += 1  // the store no longer holds that chain (a fork revealed): skip
+                continue
+            }
+            for event in chunk {
+                if !queued.contains(event.id) && !peerHolds(event) { events.append(event) } else { leftOut(event) }
+            }
+            taken[range.node] = start + UInt64(count)
+            if start + UInt64(count) >= range.through { scan += 1 }
+        }
+        let fromRanges = events.count
+        var positions: [Int] = []
+        var index = outboxStart
+        var held: [Int] = []
+        while index < outbox.count, events.count < limit {
+            let event = outbox[index]
+            if refusedNodes.contains(event.dot.node) {
+                // Skipped for good.
+            } else if peerHolds(event) {
+                held.append(index)
+                leftOut(event)
+            } else {
+                events.append(event)
+                positions.append(index)
+            }
+            index += 1
+        }
+        return (events, taken, scan, fromRanges, positions, held, peerContinues)
+    }
+
+    /// Cuts the gathered batch to the byte limit (and in a signed ledger to its signed
+    /// points), then commits what it kept: ranges read, outbox events taken.
+    private mutating func commit(events: inout [Event], gathered: Int, taken: [NodeID: UInt64], fromRanges: Int,
+                                 positions: [Int], source: HeadSource?, peerContinues: Set<EventID>)
+        -> (events: [Event], plain: Bool, encoded: [UInt8]?, heads: [SignedHead]?) {
         // Shrink in proportion until the encoding fits; a single event always fits
         // (strings are bounded). Batches stay close to the byte limit, which is what keeps
-        // a slow link full with few batches in flight.
-        let gathered = events.count
+        // a slow link full with few batches in flight. The shortest batch allowed: one
+        // event, or in a signed ledger through the first signed point. Should the first run
+        // hold none even gathered further (its events came covered by a head above them that
+        // this session already sent, or that came before them and waited), the batch is cut
+        // to that run, which is extended up to the head above it: those few events go again.
+        var extended: (events: [Event], head: SignedHead)?
+        if let source, !events.isEmpty, source.firstCut(in: events, peerContinues: peerContinues) == nil {
+            let run = 1 + (events.indices.dropLast().firstIndex { !Self.chains(events[$0 + 1], after: events[$0]) } ?? events.count - 1)
+            if let more = source.extend(events[run - 1].id) {
+                events.removeLast(events.count - run)
+                extended = more
+            }
+        }
+        let minimum = extended != nil ? events.count
+            : source.map { $0.firstCut(in: events, peerContinues: peerContinues) ?? events.count } ?? 1
+        if let source {
+            events.removeLast(events.count - max(minimum, source.signedPrefix(of: events, peerContinues: peerContinues).count))
+        }
         var encoded = EventBatch.encode(events)
-        while events.count > 1, encoded.count > settings.batchBytes {
-            let keep = max(1, min(events.count - 1, Int(Double(events.count) * Double(settings.batchBytes) / Double(encoded.count) * 0.97)))
+        while events.count > minimum, encoded.count > settings.batchBytes {
+            let keep = max(minimum, min(events.count - 1, Int(Double(events.count) * Double(settings.batchBytes) / Double(encoded.count) * 0.97)))
             events.removeLast(events.count - keep)
+            if let source {
+                events.removeLast(events.count - max(minimum, source.signedPrefix(of: events, peerContinues: peerContinues).count))
+            }
             encoded = EventBatch.encode(events)
+        }
+        var heads: [SignedHead]?
+        if let extended {
+            heads = [extended.head]
+            encoded = EventBatch.encode(SignedEvents(events: events + extended.events, heads: heads!))
+        } else if let source {
+            heads = source.signedPrefix(of: events, peerContinues: peerContinues).heads
+            encoded = EventBatch.encode(SignedEvents(events: events, heads: heads!))
         }
         // Commit what the batch kept. Whole, it took every range read (events skipped as
         // already sent included); cut by bytes, up to its last event of each node.
@@ -166,7 +238,11 @@ struct SendQueue: Sendable {
         }
         let keptFromOutbox = events.count - min(events.count, fromRanges)
         if keptFromOutbox > 0 { outboxStart = positions[keptFromOutbox - 1] + 1 }
-        return (events, false, encoded)
+        return (events + (extended?.events ?? []), false, encoded, heads)
+    }
+
+    private static func chains(_ next: Event, after event: Event) -> Bool {
+        next.dot.node == event.dot.node && next.dot.seq == event.dot.seq + 1 && next.previous == event.hash
     }
 
     private mutating func compactOutbox() {

@@ -91,7 +91,7 @@ extension Session {
                 return [.refuseIncoming(batch: message.batch, reason: reason)]
             case let .decoded(events):
                 // The peer holds what it sends: a later plan or news check must not send it back.
-                summaries.peerHolds(events)
+                summaries.peerHolds(events.events)
                 state = .established(established)
                 return [.persist(batch: message.batch, events: events)]
             }

@@ -65,12 +65,12 @@ public struct Session: Sendable {
     /// nor accepts primed batches' contexts, and cannot answer with a plan).
     public init(role: SessionRole, secret: [UInt8], nonce: [UInt8], local: SummaryMessage,
                 settings: SessionSettings = SessionSettings(), retired: [RetiredSecret] = [],
-                context: ContextProvider? = nil) {
+                context: ContextProvider? = nil, heads: HeadSource? = nil) {
         self.role = role
         self.handshake = HandshakeSteps(role: role, secret: secret, retired: retired, nonce: nonce)
         self.summaries = SummaryExchange(local: local)
         self.settings = settings
-        self.priming = BatchPriming(context: context, contextLength: settings.primingContext)
+        self.priming = BatchPriming(context: context, contextLength: settings.primingContext, heads: heads)
         self.state = .idle
     }
 

@@ -7,7 +7,7 @@ public enum SessionDirective: Sendable, Equatable {
     case send([UInt8])
     /// Make these events durable (one atomic append), then call
     /// `Session.persisted(batch:newEvents:now:)` (or `persistFailed`).
-    case persist(batch: UInt64, events: [Event])
+    case persist(batch: UInt64, events: SignedEvents)
     /// Compute what a peer with `summary` lacks (`Replica.expand` names what this side
     /// can; `Replica.missingPlan` says what to send) and hand it to
     /// `Session.offer(plan:now:)`, or the events themselves to `Session.offer(_:now:)`.

@@ -93,7 +93,7 @@ struct Transfer: Sendable {
     /// What becomes of a batch from the peer.
     enum Arrival {
         /// Decoded: the session asks its driver to persist it.
-        case decoded([Event])
+        case decoded(SignedEvents)
         /// Its priming cannot be used here: the driver answers with `refuse`.
         case refuse(String)
         case failed(SessionFailure)
@@ -108,7 +108,7 @@ struct Transfer: Sendable {
         }
         nextIncoming += 1
         persisting.append(batch)
-        let events: [Event]
+        let events: SignedEvents
         do {
             events = try priming.decode(message)
         } catch let problem as BatchPriming.Problem {
@@ -116,7 +116,7 @@ struct Transfer: Sendable {
         } catch {
             return .failed(SessionFailure(.malformed, "the peer's batch \(batch) does not decode: \(error)"))
         }
-        eventsReceived += UInt64(events.count)
+        eventsReceived += UInt64(events.events.count)
         return .decoded(events)
     }
 
@@ -177,12 +177,13 @@ struct Transfer: Sendable {
                        role: SessionRole, staysOpen: Bool, statistics: inout SessionStatistics) -> Pumped {
         var pumped = Pumped()
         while inFlight.count < settings.window,
-              let batch = queue.nextBatch(read: priming.context, peerHolds: priming.surelyHeld(by: summaries.peerHoldings)) {
+              let batch = queue.nextBatch(read: priming.context, heads: priming.heads,
+                                          peerHolds: priming.surelyHeld(by: summaries.peerHoldings)) {
             let number = nextOutgoing
             nextOutgoing += 1
             if role == .listener && number == 1 { statistics.waits += 1 }  // for the dialer's acks
-            let (payload, primedWith) = batch.plain ? (batch.encoded ?? EventBatch.encode(batch.events), nil)
-                : priming.encode(batch.events, plain: batch.encoded, peerHoldings: summaries.peerHoldings)
+            let (payload, primedWith) = batch.plain ? (batch.encoded ?? BatchPriming.plain(batch.events, heads: batch.heads), nil)
+                : priming.encode(batch.events, heads: batch.heads, plain: batch.encoded, peerHoldings: summaries.peerHoldings)
             pumped.frames.append(channel.seal(.events(EventsMessage(batch: number, context: primedWith, payload: payload))))
             inFlight.append((number, batch.events, primedWith != nil))
             if primedWith != nil { statistics.primedBatches += 1 }

@@ -5,7 +5,7 @@
 // histories prove the equipment; this proves the figures); `tools/soak-sim.sh` runs the
 // simulation soak.
 //
-//   carnet-sim [--laws N] [--laws-from O] [--seeds N] [--first S] [--farms K|LO-HI] [--hubs H|LO-HI] [--progress N]
+//   carnet-sim [--laws N] [--laws-from O] [--seeds N] [--first S] [--farms K|LO-HI] [--hubs H|LO-HI] [--signed yes|no] [--progress N]
 //
 // Defaults: no law histories; 1,000 seeds from seed 1, K = 5, one hub (`--seeds 0`: none).
 // The law histories are those of `swift test`'s base seed 42, from offset 2,000 on (the
@@ -22,7 +22,7 @@ import Glibc
 #endif
 
 func usage(_ problem: String) -> Never {
-    let text = Array("carnet-sim: \(problem)\nusage: carnet-sim [--laws N] [--laws-from O] [--seeds N] [--first S] [--farms K|LO-HI] [--hubs H|LO-HI] [--progress N]\n".utf8)
+    let text = Array("carnet-sim: \(problem)\nusage: carnet-sim [--laws N] [--laws-from O] [--seeds N] [--first S] [--farms K|LO-HI] [--hubs H|LO-HI] [--signed yes|no] [--progress N]\n".utf8)
     _ = write(2, text, text.count)
     exit(2)
 }
@@ -57,6 +57,9 @@ while let flag = arguments.popFirst() {
     case "--progress":
         guard let every = Int(value), every >= 0 else { usage("--progress takes a number of seeds, not \(value)") }
         campaign.progressEvery = every
+    case "--signed":
+        guard value == "yes" || value == "no" else { usage("--signed takes yes or no, not \(value)") }
+        campaign.signedLedger = value == "yes"
     default:
         usage("unknown option \(flag)")
     }

@@ -488,7 +488,7 @@ private final class ScriptedStore: PeerStore {
         return plan
     }
 
-    func persist(_ events: [Event], fromSession session: Int) -> Int { 0 }
+    func persist(_ batch: SignedEvents, fromSession session: Int) -> Int { 0 }
 
     func news(for session: Int) -> [Event] { [] }
 

@@ -26,4 +26,21 @@ struct SimulationSeedTests {
         print(summary)
         #expect(summary.failures == 0, "\(summary)")
     }
+
+    /// The same over signed ledgers (format 2): device keys, a signed head on every commit,
+    /// batches cut at signed heads and verified before they are stored. Fewer seeds: each
+    /// one signs and verifies Ed25519 in a debug build (1.4 s a seed). CI runs 300 more in
+    /// release (`carnet-sim --signed yes`).
+    @Test func signedLedgersKeepTheInvariants() {
+        var campaign = SimCampaign.fromEnvironment(defaultSeeds: 8)
+        campaign.signedLedger = true
+        let summary = campaign.run(failed: { outcome in
+            print("simulation failure (signed ledger): \(outcome)")
+            Issue.record("\(outcome)")
+        }, passed: { outcome in
+            if campaign.isReplay { print(outcome) }
+        })
+        print(summary)
+        #expect(summary.failures == 0, "\(summary)")
+    }
 }

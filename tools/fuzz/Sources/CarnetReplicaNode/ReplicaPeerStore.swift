@@ -135,13 +135,14 @@ public final class ReplicaPeerStore: PeerStore, Sendable {
         state.withLock { $0.replica.missingPlan(from: $0.replica.expand(peer)) }
     }
 
-    public func refusal(of events: [Event]) -> String? {
+    public func refusal(of batch: SignedEvents) -> String? {
         state.withLock { state in
-            events.contains { state.refusedNodes.contains($0.dot.node) } ? "refused by test" : nil
+            batch.events.contains { state.refusedNodes.contains($0.dot.node) } ? "refused by test" : nil
         }
     }
 
-    public func persist(_ events: [Event], fromSession session: Int) throws(PersistFailure) -> Int {
+    public func persist(_ batch: SignedEvents, fromSession session: Int) throws(PersistFailure) -> Int {
+        let events = batch.events
         let (new, wake) = try state.withLock { state throws(PersistFailure) in
             if let reason = state.persistFailure { throw PersistFailure(description: reason) }
             state.persistedBatches += 1
