@@ -35,7 +35,7 @@ public struct LedgerSecret: Sendable, Equatable {
         let path = directory + "/" + fileName
         let text: String
         do {
-            text = String(decoding: try File(path: path).readAll(), as: UTF8.self)
+            text = String(decoding: try File(readingOnly: path).readAll(), as: UTF8.self)
         } catch {
             throw .secret("cannot read the ledger secret \(path) (\(error)); copy the ledger's secret file there, or run `carnet init` again")
         }
