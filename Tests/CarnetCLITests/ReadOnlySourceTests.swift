@@ -18,6 +18,55 @@ struct ReadOnlySourceTests {
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
     }
 
+    @Test func mergeReadsAReadOnlySourceWithATornTailAndChangesNoByteOfIt() throws {
+        let box = try Sandbox()
+        try box.initNode("a", label: "col-laptop")
+        try box.initNode("b", label: "hub")
+        try box.seedLedger("a")
+        let source = box.path("a")
+        // A crash in the middle of an append on a's machine: a record header promising 100
+        // bytes, then 2 of them.
+        let log = try #require(FileHandle(forWritingAtPath: source + "/events.log"))
+        log.seekToEndOfFile()
+        log.write(Data([0, 0, 0, 100, 0xDE, 0xAD, 0xBE, 0xEF, 1, 2]))
+        try log.close()
+        let before = try Self.snapshot(source)
+        for name in before.keys { try Self.chmod(0o444, source + "/" + name) }
+        try Self.chmod(0o555, source)
+        defer {
+            try? Self.chmod(0o755, source)
+            for name in before.keys { try? Self.chmod(0o644, source + "/" + name) }
+        }
+
+        let run = try box.run(["merge", source, "--json"], node: "b")
+        #expect(run.status == 0, "\(run.stderr)")
+        let merged = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect((merged["added"] as? Int ?? 0) > 0, "\(run.stdout)")
+        #expect(run.stderr.contains("not read"), "the torn tail is reported, not cut: \(run.stderr)")
+        #expect(try Self.snapshot(source) == before, "merge wrote to its source directory")
+    }
+
+    @Test func mergeRefusesASymlinkedEventsLog() throws {
+        let box = try Sandbox()
+        try box.initNode("a", label: "col-laptop")
+        try box.initNode("b", label: "hub")
+        try box.seedLedger("a")
+        let source = box.path("linked")
+        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: box.path("a/node"), toPath: source + "/node")
+        try FileManager.default.createSymbolicLink(atPath: source + "/events.log", withDestinationPath: box.path("a/events.log"))
+        let logBefore = FileManager.default.contents(atPath: box.path("a/events.log"))
+        let eventsBefore = try #require(try box.json(["status"], node: "b") as? [String: Any])["events"] as? Int
+
+        let run = try box.run(["merge", source], node: "b")
+        #expect(run.status != 0, "\(run.stdout)")
+        #expect(run.stderr.contains("symbolic link"), "\(run.stderr)")
+        #expect(run.stderr.contains(source + "/events.log"), "\(run.stderr)")
+        #expect(FileManager.default.contents(atPath: box.path("a/events.log")) == logBefore)
+        let status = try #require(try box.json(["status"], node: "b") as? [String: Any])
+        #expect(status["events"] as? Int == eventsBefore, "nothing was merged: \(status)")
+    }
+
     /// A bundle with mode 0444 (as on read-only media) applies. As root the kernel would
     /// let any open through, so the commands then run as `nobody` (setpriv), where a write
     /// open of a 0444 file fails as it does for every farmer.
