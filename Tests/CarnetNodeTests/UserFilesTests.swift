@@ -28,4 +28,24 @@ struct UserFilesTests {
         #expect(FileManager.default.contents(atPath: bundle) == Data("bundle bytes".utf8))
         for link in links { #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == victim) }
     }
+
+    @Test func aNodeSecretOthersCanReadIsRefusedWithTheChmodToRun() throws {
+        defer { cleanUp() }
+        let path = root + "/" + LedgerSecret.fileName
+        let secret = LedgerSecret.generate()
+        try Data(secret.text.utf8).write(to: URL(fileURLWithPath: path))
+        for mode in [0o644, 0o640, 0o604, 0o660, 0o606, 0o610] {
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+            do {
+                _ = try LedgerSecret.load(directory: root)
+                Issue.record("mode \(String(mode, radix: 8)) was accepted")
+            } catch {
+                #expect("\(error)".contains("chmod 600 \(path)"), "\(error)")
+            }
+        }
+        for mode in [0o600, 0o400] {
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+            #expect(try LedgerSecret.load(directory: root) == secret)
+        }
+    }
 }
