@@ -41,10 +41,11 @@ public protocol Storage: Sendable {
     func identity(of path: String) throws(SystemError) -> (device: UInt64, inode: UInt64)
 
     /// Creates the new, empty temporary file (mode 0600) that `writeAtomically` fills and
-    /// renames over `path`, in `path`'s directory; its `path` is the temporary's name. It
-    /// never opens a file that was already there: on the real disk the name is random and
+    /// renames over `path`, in `path`'s directory; its `path` is the temporary's name. On
+    /// the real disk it never opens a file that was already there: the name is random and
     /// the file created with `O_EXCL | O_NOFOLLOW` (see `Directory.createTemporary`), so
-    /// nobody can plant a symbolic link where it will be.
+    /// nobody can plant a symbolic link where it will be. The simulated disk, where nobody
+    /// plants anything, reuses one deterministic name so that runs compare equal.
     func createTemporary(for path: String) throws(SystemError) -> any StorageFile
 }
 
