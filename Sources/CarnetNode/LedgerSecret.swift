@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetSync
 import CarnetSystem
 
 /// The ledger's pre-shared secret: 32 random bytes, kept in a node's directory as 64 hex
@@ -30,18 +31,31 @@ public struct LedgerSecret: Sendable, Equatable {
 
     public var text: String { Hex.encode(bytes) + "\n" }
 
+    /// The secret's id as 16 hex digits: the one HELLO states (protocol/SPEC.md §8.2), an
+    /// HMAC of the secret, so it names a secret in messages and on screen (which one was
+    /// replaced, whether two nodes hold the same) without revealing it.
+    public var id: String {
+        let digits = String(HandshakeKeys.secretID(bytes), radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
     /// Reads `directory/secret`, with an error a person can act on.
     public static func load(directory: String) throws(NodeError) -> LedgerSecret {
         let path = directory + "/" + fileName
-        let text: String
-        do {
-            text = String(decoding: try File(path: path).readAll(), as: UTF8.self)
-        } catch {
-            throw .secret("cannot read the ledger secret \(path) (\(error)); copy the ledger's secret file there, or run `carnet init` again")
+        guard UserFiles.exists(path) else {
+            throw .secret("there is no ledger secret \(path); copy the ledger's secret file there, or run `carnet init` again")
         }
-        guard let secret = LedgerSecret(text: text) else {
-            throw .secret("\(path) is not a ledger secret (64 hex digits expected)")
-        }
-        return secret
+        return try SecretFile.read(path, what: "the ledger secret")
+    }
+
+    /// Reads a secret file a person names (`init --secret-file`, `secret install`).
+    public static func load(file path: String) throws(NodeError) -> LedgerSecret {
+        try SecretFile.read(path, what: "the secret file")
+    }
+
+    /// Writes `directory/secret` atomically, mode 0600: for code that makes node
+    /// directories itself (the demo, tests, benchmarks) rather than through `carnet init`.
+    public func save(directory: String) throws(NodeError) {
+        try UserFiles.replace(directory + "/" + Self.fileName, Array(text.utf8))
     }
 }

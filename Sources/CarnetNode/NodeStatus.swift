@@ -58,12 +58,9 @@ public enum NodeDirectory {
         UserFiles.exists(directory + "/" + NodeIdentity.fileName)
     }
 
-    /// Every event held in another node's directory, for `merge`.
-    public static func events(of directory: String) throws(NodeError) -> [Event] {
-        do {
-            return try EventLog.open(directory: directory).recovered
-        } catch {
-            throw .store(error)
-        }
+    /// Every event held in another node's directory, for `merge`: read-only, nothing there
+    /// is written, cut or created (see `ForeignLog`).
+    public static func events(of directory: String) throws(NodeError) -> ForeignLog {
+        try ForeignLog.read(directory: directory)
     }
 }

@@ -38,7 +38,7 @@ public enum PeerBook {
         let path = directory + "/" + peersFile
         guard Directory.exists(path) else { return [] }
         do {
-            let text = String(decoding: try File(path: path).readAll(), as: UTF8.self)
+            let text = String(decoding: try File(readingOnly: path).readAll(), as: UTF8.self)
             return text.split(separator: "\n").map { $0.trimmingSpaces }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
         } catch {
             throw .peers("cannot read \(path): \(error)")
@@ -78,7 +78,7 @@ public enum PeerBook {
     /// Every peer's record, by address (a missing or damaged file gives none: it is only
     /// a cache of what sessions learned).
     public static func states(directory: String) -> [String: PeerRecord] {
-        guard let bytes = try? File(path: directory + "/" + stateFile).readAll() else { return [:] }
+        guard let bytes = try? File(readingOnly: directory + "/" + stateFile).readAll() else { return [:] }
         var records: [String: PeerRecord] = [:]
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)

@@ -14,7 +14,7 @@ extension LedgerSecret {
     /// The secrets this node held before its current one, newest first. A missing file
     /// is none; an unreadable line is skipped (the list only improves an error message).
     public static func retired(directory: String) -> [RetiredSecret] {
-        guard let bytes = try? File(path: directory + "/" + retiredFileName).readAll() else { return [] }
+        guard let bytes = try? File(readingOnly: directory + "/" + retiredFileName).readAll() else { return [] }
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { line in
             let parts = line.split(separator: " ", maxSplits: 1)
             guard let first = parts.first, let secret = LedgerSecret(text: String(first)) else { return nil }
@@ -32,7 +32,7 @@ extension LedgerSecret {
         let current = try LedgerSecret.load(directory: directory)
         guard current != self else { return false }
         var lines = [Hex.encode(current.bytes) + " " + note]
-        if let bytes = try? File(path: directory + "/" + Self.retiredFileName).readAll() {
+        if let bytes = try? File(readingOnly: directory + "/" + Self.retiredFileName).readAll() {
             lines += String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
                 .filter { !$0.hasPrefix(Hex.encode(self.bytes)) }  // an old secret reinstalled is current again
         }

@@ -84,7 +84,7 @@ public struct ServerCounters: Sendable, Equatable {
 
     /// Reads the file a server wrote; nil when there is none or it does not parse.
     public static func load(directory: String) -> ServerCounters? {
-        guard let bytes = try? File(path: directory + "/" + fileName).readAll() else { return nil }
+        guard let bytes = try? File(readingOnly: directory + "/" + fileName).readAll() else { return nil }
         var counters = ServerCounters()
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
             let parts = line.split(separator: " ")

@@ -7,11 +7,12 @@ import CarnetSystem
 /// written through the same funnel as the store, with errors that name the file and
 /// say what to do. Here so that the command line needs no system module of its own.
 public enum UserFiles {
-    /// The whole file; a missing file is `.missing`, not an I/O failure.
+    /// The whole file, opened read-only: a bundle on a read-only USB stick or with mode
+    /// 0444 must apply. A missing file is `.missing`, not an I/O failure.
     public static func read(_ path: String, what: String) throws(NodeError) -> [UInt8] {
         guard Directory.exists(path) else { throw .file(FileProblem(.missing, "\(what) \(path) does not exist")) }
         do {
-            return try File(path: path).readAll()
+            return try File(readingOnly: path).readAll()
         } catch {
             throw .file(FileProblem(.io, "cannot read \(what) \(path): \(error)"))
         }

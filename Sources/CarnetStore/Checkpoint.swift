@@ -122,7 +122,7 @@ public enum Checkpoint {
         guard storage.exists(path) else { throw .missing }
         let bytes: [UInt8]
         do {
-            bytes = try storage.open(path).readAll()
+            bytes = try storage.openReadOnly(path).readAll()
         } catch {
             throw .damaged("\(error)")
         }

@@ -31,7 +31,7 @@ extension EventLog {
         let path = directory + "/" + fileName
         let bytes: [UInt8]
         do {
-            bytes = try storage.open(path).readAll()
+            bytes = try storage.openReadOnly(path).readAll()
         } catch {
             throw .system(error)
         }

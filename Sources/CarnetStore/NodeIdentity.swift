@@ -88,7 +88,7 @@ public struct NodeIdentity: Equatable, Sendable {
         guard storage.exists(path) else { throw .notANode(directory: directory) }
         let bytes: [UInt8]
         do {
-            bytes = try storage.open(path).readAll()
+            bytes = try storage.openReadOnly(path).readAll()
         } catch {
             throw .system(error)
         }

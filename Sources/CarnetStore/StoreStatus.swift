@@ -88,9 +88,9 @@ public struct StoreStatus: Sendable, Equatable {
     /// The status file of `directory` when it describes the log exactly as it is now; nil
     /// when it is missing, damaged, or the log has changed since (then open the store).
     public static func current(directory: String, storage: any Storage = PosixStorage()) -> StoreStatus? {
-        guard let bytes = try? storage.open(directory + "/" + fileName).readAll(),
+        guard let bytes = try? storage.openReadOnly(directory + "/" + fileName).readAll(),
               let summary = decode(bytes),
-              let log = try? storage.open(directory + "/" + EventLog.fileName),
+              let log = try? storage.openReadOnly(directory + "/" + EventLog.fileName),
               let size = try? log.size(), size == summary.stamp.size,
               summary.stamp.isPrefix(of: log) else { return nil }
         return summary

@@ -16,15 +16,37 @@ public struct File: ~Copyable, Sendable {
     private let descriptor: Int32
 
     /// Opens (and with `create`, creates with mode 0600) a file for reading and appending.
+    /// For files Carnet writes in place (the log); a file that is only read is opened with
+    /// `init(readingOnly:)`, a replacement with `Directory.createTemporary(for:)`.
     public init(path: String, create: Bool = false, truncate: Bool = false) throws(SystemError) {
+        var flags = O_RDWR | O_CLOEXEC
+        if create { flags |= O_CREAT }
+        if truncate { flags |= O_TRUNC }
+        try self.init(path: path, flags: flags)
+    }
+
+    /// Opens a file for reading only (`O_RDONLY`): what merely reads must work on read-only
+    /// media, on a file with mode 0444 and in a directory the user may not write, and can
+    /// then change nothing even by mistake (a write fails with `EBADF`). With
+    /// `followingSymlink` false a symbolic link is refused (`ELOOP`) instead of followed,
+    /// for files that must be the directory's own.
+    public init(readingOnly path: String, followingSymlink: Bool = true) throws(SystemError) {
+        try self.init(path: path, flags: O_RDONLY | O_CLOEXEC | (followingSymlink ? 0 : O_NOFOLLOW))
+    }
+
+    /// Creates a file that did not exist, mode 0600, for reading and writing: `O_EXCL` fails
+    /// with `EEXIST` when anything is at `path`, a symbolic link included, so the write can
+    /// never land in a file someone else put or pointed there.
+    init(creatingNew path: String) throws(SystemError) {
+        try self.init(path: path, flags: O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)
+    }
+
+    private init(path: String, flags: Int32) throws(SystemError) {
         #if CARNET_FAULT_INJECTION
         if case let .fail(code)? = FaultInjection.effect(for: .open, path: path) {
             throw SystemError("open", path: path, errno: code)
         }
         #endif
-        var flags = O_RDWR | O_CLOEXEC
-        if create { flags |= O_CREAT }
-        if truncate { flags |= O_TRUNC }
         let fd = retryingInterrupts { open(path, flags, 0o600) }
         guard fd >= 0 else { throw SystemError("open", path: path, errno: errno) }
         self.path = path
@@ -38,6 +60,15 @@ public struct File: ~Copyable, Sendable {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw SystemError("stat", path: path, errno: errno) }
         return Int(info.st_size)
+    }
+
+    /// The permission bits (`st_mode & 0o7777`) of the open file and whether it is a
+    /// regular file: asked of the descriptor, not the path, so that what is checked is what
+    /// is read.
+    public func metadata() throws(SystemError) -> (permissions: UInt32, isRegularFile: Bool) {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw SystemError("stat", path: path, errno: errno) }
+        return (UInt32(info.st_mode) & 0o7777, UInt32(info.st_mode) & UInt32(S_IFMT) == UInt32(S_IFREG))
     }
 
     /// Reads the whole file.
@@ -181,12 +212,6 @@ public enum Directory {
         var info = stat()
         guard stat(path, &info) == 0 else { throw SystemError("stat", path: path, errno: errno) }
         return (UInt64(info.st_dev), UInt64(info.st_ino))
-    }
-
-    /// The temporary name `writeAtomically` uses for `path`: per process, so that two
-    /// processes replacing the same file never write into one temporary.
-    public static func temporaryPath(for path: String) -> String {
-        path + ".\(getpid()).tmp"
     }
 
     /// Writes a small file atomically: a temporary file, fsync, rename over the old one,

@@ -12,6 +12,10 @@ public struct PosixStorage: Storage {
         PosixFile(try File(path: path, create: create, truncate: truncate))
     }
 
+    public func openReadOnly(_ path: String) throws(SystemError) -> any StorageFile {
+        PosixFile(try File(readingOnly: path))
+    }
+
     public func exists(_ path: String) -> Bool { Directory.exists(path) }
 
     public func syncDirectory(_ path: String) throws(SystemError) { try Directory.sync(path) }
@@ -28,7 +32,9 @@ public struct PosixStorage: Storage {
         try Directory.identity(path)
     }
 
-    public func temporaryPath(for path: String) -> String { Directory.temporaryPath(for: path) }
+    public func createTemporary(for path: String) throws(SystemError) -> any StorageFile {
+        PosixFile(try Directory.createTemporary(for: path))
+    }
 }
 
 /// An open `File` behind the `StorageFile` protocol. The descriptor is closed (and its

@@ -18,6 +18,10 @@ public protocol Storage: Sendable {
     /// `truncate`, it is emptied.
     func open(_ path: String, create: Bool, truncate: Bool) throws(SystemError) -> any StorageFile
 
+    /// Opens an existing file for reading only: for files the caller only reads, which
+    /// then work on read-only media and with mode 0444, and cannot be changed by mistake.
+    func openReadOnly(_ path: String) throws(SystemError) -> any StorageFile
+
     func exists(_ path: String) -> Bool
 
     /// Makes a directory's entries durable: files created, renamed or removed in it.
@@ -36,9 +40,13 @@ public protocol Storage: Sendable {
     /// an archive, which is how a store notices it is not where it was made.
     func identity(of path: String) throws(SystemError) -> (device: UInt64, inode: UInt64)
 
-    /// The temporary name `writeAtomically` uses for `path`: per process, so that two
-    /// processes replacing the same file never write into one temporary.
-    func temporaryPath(for path: String) -> String
+    /// Creates the new, empty temporary file (mode 0600) that `writeAtomically` fills and
+    /// renames over `path`, in `path`'s directory; its `path` is the temporary's name. On
+    /// the real disk it never opens a file that was already there: the name is random and
+    /// the file created with `O_EXCL | O_NOFOLLOW` (see `Directory.createTemporary`), so
+    /// nobody can plant a symbolic link where it will be. The simulated disk, where nobody
+    /// plants anything, reuses one deterministic name so that runs compare equal.
+    func createTemporary(for path: String) throws(SystemError) -> any StorageFile
 }
 
 /// An open file of a `Storage`. Closed when the last reference goes away, which also
@@ -101,9 +109,9 @@ extension Storage {
     /// Writes a small file atomically: a temporary file, sync, rename over the old one,
     /// sync of the directory. A crash leaves either the old content or the new.
     public func writeAtomically(_ bytes: [UInt8], to path: String, in directory: String) throws(SystemError) {
-        let temporary = temporaryPath(for: path)
+        let file = try createTemporary(for: path)
+        let temporary = file.path
         do {
-            let file = try open(temporary, create: true, truncate: true)
             try file.write(bytes, at: 0)
             try file.sync()
             try rename(temporary, to: path)

@@ -34,6 +34,8 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
         case EDQUOT: "EDQUOT"
         case EAGAIN: "EAGAIN"
         case EBADF: "EBADF"
+        case ELOOP: "ELOOP"
+        case EPERM: "EPERM"
         default: "errno \(code)"
         }
     }

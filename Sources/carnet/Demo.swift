@@ -192,7 +192,7 @@ struct DemoNode {
         let directory = root + "/" + name
         var generator = SystemRandomNumberGenerator()
         try LocalNode.create(directory: directory, ledger: "consortium-du-plateau", label: label, node: NodeID(using: &generator))
-        try secret.text.write(toFile: directory + "/" + LedgerSecret.fileName, atomically: true, encoding: .utf8)
+        try secret.save(directory: directory)
         return DemoNode(name: name, directory: directory)
     }
 

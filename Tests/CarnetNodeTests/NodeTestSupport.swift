@@ -13,7 +13,7 @@ struct TestNode {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-node-\(UUID().uuidString)").path
         node = NodeID.derived(from: label + directory)
         try NodeStore.create(directory: directory, ledger: ledger, label: label, node: node)
-        try secret.text.write(toFile: directory + "/" + LedgerSecret.fileName, atomically: true, encoding: .utf8)
+        try secret.save(directory: directory)
     }
 
     func open() throws -> SharedStore { try SharedStore(directory: directory, wallMillis: 1_790_000_000_000) }

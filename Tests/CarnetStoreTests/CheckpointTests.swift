@@ -136,7 +136,8 @@ struct CheckpointTests {
         let fixture = try CheckpointFixture(seed: seed)
         defer { fixture.directory.cleanUp() }
         let before = try fixture.checkpointBytes()
-        let temporary = Directory.temporaryPath(for: fixture.checkpointPath)
+        // Temporaries are `checkpoint.<random>.tmp` (Directory.createTemporary).
+        let temporary = ".tmp"
         for rule in [FaultInjection.Rule(.write, pathSuffix: temporary, effect: .fail(ENOSPC)),
                      FaultInjection.Rule(.fsync, pathSuffix: temporary, effect: .fail(EIO)),
                      FaultInjection.Rule(.rename, pathSuffix: fixture.checkpointPath, effect: .fail(EIO))] {
@@ -144,7 +145,8 @@ struct CheckpointTests {
             FaultInjection.with([rule]) {
                 #expect(throws: StoreError.self) { try store.saveCheckpoint() }
             }
-            #expect(!FileManager.default.fileExists(atPath: temporary), "\(rule.operation) left a temporary file")
+            let left = try FileManager.default.contentsOfDirectory(atPath: fixture.directory.path).filter { $0.hasSuffix(temporary) }
+            #expect(left.isEmpty, "\(rule.operation) left a temporary file")
             #expect(try fixture.checkpointBytes() == before, "\(rule.operation) changed the old checkpoint")
             // The store keeps working, and the next open is whole.
             try store.write(.append(Entry(id: "after-\(rule.operation)", kind: "harvest", fields: [])), wallMillis: 9)

@@ -176,7 +176,19 @@ public final class SimStorage: Storage, @unchecked Sendable {
     }
 
     /// One simulated process: the same name every run, so that images compare equal.
+    /// (The real disk's names are random; a simulated disk has nobody to plant a link.)
     public func temporaryPath(for path: String) -> String { path + ".1.tmp" }
+
+    /// The temporary at `temporaryPath(for:)`, emptied if a crash left one there.
+    public func createTemporary(for path: String) throws(SystemError) -> any StorageFile {
+        try open(temporaryPath(for: path), create: true, truncate: true)
+    }
+
+    /// The simulated disk has no permissions: a read-only open is an open, and the store
+    /// code that uses it never writes through it.
+    public func openReadOnly(_ path: String) throws(SystemError) -> any StorageFile {
+        try open(path, create: false, truncate: false)
+    }
 
     // MARK: - File calls (from SimFile)
 

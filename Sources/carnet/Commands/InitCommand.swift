@@ -33,10 +33,7 @@ struct InitCommand: Command {
 
     func run(in context: Context) throws {
         let directory = context.directory
-        let text = String(decoding: try Files.read(secretFile, what: "the secret file"), as: UTF8.self)
-        guard let secret = LedgerSecret(text: text) else {
-            throw CLIError.data("\(secretFile) is not a ledger secret: it must hold 64 hex digits (make one with `carnet secret new --out FILE`)")
-        }
+        let secret = try LedgerSecret.load(file: secretFile)
         if NodeDirectory.holdsNode(directory) {
             let existing = (try? NodeDirectory.identity(of: directory)).map { " (ledger \($0.ledger), label \($0.label))" } ?? ""
             throw CLIError(.cannotCreate, "\(directory) already holds a Carnet node\(existing); refusing to overwrite it (use another --dir)")

@@ -9,8 +9,9 @@ struct MergeCommand: Command {
         arguments: [ArgumentSpec(name: "OTHER_DIR", help: "the other node's data directory")],
         options: [.json],
         discussion: """
-        The other directory is only read (its log is recovered like any opening would: a torn
-        tail of an unfinished write is cut). Refuses another ledger's directory.
+        The other directory is only read, never written: nothing there is cut, locked or created,
+        and it may be read-only. An unfinished write at the end of its log is left out and
+        reported. Refuses another ledger's directory, and an events.log that is a symbolic link.
         JSON: {added, duplicates, pending, rejected, from, ledger}.
         """,
         examples: ["carnet merge /media/usb/carnet-chevrerie"]
@@ -37,8 +38,9 @@ struct MergeCommand: Command {
         if UserFiles.sameDirectory(context.directory, other) {
             throw CLIError.usage("\(other) is this node's own directory")
         }
-        let events = try NodeDirectory.events(of: other)
-        let summary = try store.persist(events)
+        let log = try NodeDirectory.events(of: other)
+        if let unread = log.unread { context.output.warn(unread) }
+        let summary = try store.persist(log.events)
         if summary.accepted + summary.pending > 0 { StoreAccess.afterAppend(&store, context: context) }
         ReceiveReport(summary: summary, source: "\(other) (\(theirs.label), \(theirs.node.short))", ledger: theirs.ledger)
             .show(json: json, context.output)

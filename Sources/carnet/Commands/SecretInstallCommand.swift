@@ -10,7 +10,9 @@ struct SecretInstallCommand: Command {
         discussion: """
         Run it on every node after one of them ran `carnet secret rotate`. The node's previous secret
         moves to its `retired-secrets` file. A running `carnet serve` uses the new secret from its next
-        session. Installing the secret the node already has changes nothing.
+        session. Installing the secret the node already has changes nothing. FILE must be what
+        `carnet secret new` or `rotate` writes (64 lowercase hex digits), readable by its owner
+        only (`chmod 600 FILE`). Secrets are named by their id, never shown.
         """,
         examples: ["carnet secret install ledger-2026-11.secret"]
     )
@@ -22,14 +24,15 @@ struct SecretInstallCommand: Command {
     }
 
     func run(in context: Context) throws {
-        let text = String(decoding: try Files.read(file, what: "the secret file"), as: UTF8.self)
-        guard let secret = LedgerSecret(text: text) else {
-            throw CLIError.data("\(file) is not a ledger secret: it must hold 64 hex digits (made by `carnet secret rotate --out FILE`)")
-        }
+        let secret = try LedgerSecret.load(file: file)
+        let current = try LedgerSecret.load(directory: context.directory)
         if try secret.install(directory: context.directory, note: Self.note(context, verb: "installed")) {
-            context.output.line("installed the ledger secret from \(file); the previous one is retired (peers still on it are told how to rejoin)")
+            context.output.line("""
+                installed the ledger secret from \(file) (id \(secret.id)); it replaces the secret with id \(current.id), \
+                now retired (peers still on it are told how to rejoin)
+                """)
         } else {
-            context.output.line("\(file) already is this node's ledger secret; nothing changed")
+            context.output.line("\(file) already is this node's ledger secret (id \(secret.id)); nothing changed")
         }
     }
 

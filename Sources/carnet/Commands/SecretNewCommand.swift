@@ -23,6 +23,6 @@ struct SecretNewCommand: Command {
             return
         }
         try Files.createExclusive(out, Array(secret.text.utf8), what: "an existing file")
-        context.output.line("wrote a new ledger secret to \(out) (mode 0600); give it to `carnet init --secret-file` on every node")
+        context.output.line("wrote a new ledger secret (id \(secret.id)) to \(out) (mode 0600); give it to `carnet init --secret-file` on every node")
     }
 }

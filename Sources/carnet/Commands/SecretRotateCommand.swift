@@ -31,7 +31,7 @@ struct SecretRotateCommand: Command {
         try Files.createExclusive(out, Array(secret.text.utf8), what: "an existing file")
         try secret.install(directory: context.directory, note: SecretInstallCommand.note(context, verb: "rotated"))
         context.output.line("""
-            this node now uses the new ledger secret written to \(out) (mode 0600).
+            this node now uses the new ledger secret (id \(secret.id), replacing id \(current.id)) written to \(out) (mode 0600).
             Give that file to every other node and run `carnet secret install \(out)` there;
             until then they are refused, with a message saying how to rejoin.
             """)

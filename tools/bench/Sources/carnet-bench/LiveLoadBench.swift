@@ -29,7 +29,7 @@ enum LiveLoadBench {
             do {
                 try NodeStore.create(directory: directory, ledger: "bench", label: index == 0 ? "hub" : "farm-\(index - 1)",
                                      node: NodeID.derived(from: "soak-\(index)"))
-                try secret.text.write(toFile: directory + "/secret", atomically: true, encoding: .utf8)
+                try secret.save(directory: directory)
             } catch {
                 fail("cannot create a node: \(error)", code: 73)
             }

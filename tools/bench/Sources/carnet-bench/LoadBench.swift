@@ -21,7 +21,7 @@ enum LoadBench {
         let hub = root + "/hub"
         do {
             try NodeStore.create(directory: hub, ledger: "bench", label: "hub", node: NodeID.derived(from: "load-hub"))
-            try secret.text.write(toFile: hub + "/secret", atomically: true, encoding: .utf8)
+            try secret.save(directory: hub)
         } catch {
             fail("cannot create the hub: \(error)", code: 73)
         }
@@ -30,7 +30,7 @@ enum LoadBench {
             let directory = root + "/farm-\(index)"
             do {
                 try NodeStore.create(directory: directory, ledger: "bench", label: "farm-\(index)", node: NodeID.derived(from: "load-farm-\(index)"))
-                try secret.text.write(toFile: directory + "/secret", atomically: true, encoding: .utf8)
+                try secret.save(directory: directory)
             } catch {
                 fail("cannot create a farm: \(error)", code: 73)
             }

@@ -223,7 +223,7 @@ enum SyncBench {
                 index += 5_000
             }
             try store.saveCheckpoint()
-            try secret.text.write(toFile: directory + "/" + LedgerSecret.fileName, atomically: true, encoding: .utf8)
+            try secret.save(directory: directory)
         } catch {
             fail("cannot build the store in \(directory): \(error)", code: 73)
         }
