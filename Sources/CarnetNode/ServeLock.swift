@@ -16,10 +16,11 @@ public final class ServeLock: Sendable {
     public let path: String
     private let descriptor: Int32
 
-    /// Takes the lock without waiting, and writes this process's pid into the file. When
-    /// another process holds it, throws a sentence naming that process (pid and address,
-    /// as its file says) and how to stop it.
-    public init(directory: String, pid: Int32 = getpid()) throws(NodeError) {
+    /// Takes the lock without waiting, and writes this process's pid and `command` (the
+    /// `carnet` command holding it: `serve`, or `recover`, which replaces the log a server
+    /// would go on appending to) into the file. When another process holds it, throws a
+    /// sentence naming that process (command, pid and address, as its file says).
+    public init(directory: String, pid: Int32 = getpid(), command: String = "serve") throws(NodeError) {
         path = directory + "/" + Self.fileName
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
@@ -30,18 +31,24 @@ public final class ServeLock: Sendable {
             result = flock(descriptor, LOCK_EX | LOCK_NB)
         } while result != 0 && errno == EINTR
         if result != 0 {
-            let holder = Self.holderText(descriptor)
+            let (holder, running) = Self.holderText(descriptor)
             close(descriptor)
-            throw .network("another `carnet serve` is already running on \(directory) (\(holder)); "
-                + "only one may serve a node directory: stop it first, or serve another directory")
+            throw .network(command == "serve" && running == "serve"
+                ? "another `carnet serve` is already running on \(directory) (\(holder)); "
+                    + "only one may serve a node directory: stop it first, or serve another directory"
+                : "`carnet \(running)` is already running on \(directory) (\(holder)); "
+                    + "`carnet \(command)` cannot run beside it: stop it first")
         }
         self.descriptor = descriptor
-        write("pid \(pid)\n")
+        self.command = command
+        write("pid \(pid)\ncommand \(command)\n")
     }
+
+    private let command: String
 
     /// Records where this server listens (after binding, so a port 0 shows the real port).
     public func announce(pid: Int32 = getpid(), listening address: String?) {
-        write("pid \(pid)\nlistening \(address ?? "nowhere (dialing only)")\n")
+        write("pid \(pid)\ncommand \(command)\nlistening \(address ?? "nowhere (dialing only)")\n")
     }
 
     /// Lets the next `serve` start; the file stays (its text is stale until the next holder
@@ -60,19 +67,22 @@ public final class ServeLock: Sendable {
         _ = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
     }
 
-    /// "pid 1234, listening on 127.0.0.1:7420", from the holder's file; a holder that has
-    /// not written yet is just starting.
-    static func holderText(_ descriptor: Int32) -> String {
+    /// "pid 1234, listening on 127.0.0.1:7420" and the holder's command, from its file; a
+    /// holder that has not written yet is just starting.
+    static func holderText(_ descriptor: Int32) -> (String, command: String) {
         var buffer = [UInt8](repeating: 0, count: 512)
         let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
         let text = count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : ""
         var pid: String?
         var address: String?
+        var command = "serve"
         for line in text.split(separator: "\n") {
             if line.hasPrefix("pid ") { pid = String(line.dropFirst(4)) }
+            if line.hasPrefix("command ") { command = String(line.dropFirst(8)) }
             if line.hasPrefix("listening ") { address = String(line.dropFirst(10)) }
         }
-        guard let pid else { return "a process that is just starting" }
-        return "pid \(pid), " + (address.map { "listening on \($0)" } ?? "not listening yet")
+        guard let pid else { return ("a process that is just starting", command) }
+        if command != "serve" { return ("pid \(pid)", command) }
+        return ("pid \(pid), " + (address.map { "listening on \($0)" } ?? "not listening yet"), command)
     }
 }
