@@ -22,7 +22,7 @@ public final class ServeLock: Sendable {
     /// sentence naming that process (command, pid and address, as its file says).
     public init(directory: String, pid: Int32 = getpid(), command: String = "serve") throws(NodeError) {
         path = directory + "/" + Self.fileName
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw .file(FileProblem(.io, "cannot open \(path): \(String(cString: strerror(errno)))"))
         }

@@ -150,6 +150,28 @@ struct StoreRecoveryTests {
         #expect(try farm.open().summary == (try hub.open().summary), "\(context): the farm and the hub hold the same events")
     }
 
+    @Test func recoveryIsRefusedWhileAServerHoldsTheDirectoryAndChangesNothing() throws {
+        let farm = try TestNode(label: "farm", secret: secret)
+        defer { farm.cleanUp() }
+        try farm.write(5, prefix: "f")
+        let logPath = farm.directory + "/events.log"
+        var bytes = try Self.read(logPath)
+        let frames = Self.records(bytes)
+        bytes[frames[2].lowerBound + 9] ^= 0x22
+        try Self.write(bytes, logPath)
+        let serving = try ServeLock(directory: farm.directory)
+        serving.announce(pid: 4242, listening: "127.0.0.1:7420")
+        #expect {
+            _ = try NodeRecovery.run(directory: farm.directory, wallMillis: 1_790_000_100_000) { NodeID.derived(from: "never") }
+        } throws: { error in
+            "\(error)".contains("`carnet serve` is already running") && "\(error)".contains("pid 4242, listening on 127.0.0.1:7420")
+        }
+        #expect(try Self.read(logPath) == bytes)
+        #expect(NodeRecovery.asideFiles(in: farm.directory).isEmpty)
+        serving.release()
+        #expect(try NodeRecovery.run(directory: farm.directory, wallMillis: 1_790_000_100_000) { NodeID.derived(from: "next") }.after.isSound)
+    }
+
     @Test func recoveryOfASoundStoreSaysSoAndChangesNothing() throws {
         let farm = try TestNode(label: "farm", secret: secret)
         defer { farm.cleanUp() }
