@@ -30,6 +30,15 @@ struct LogSalvage {
 
     var events: [Event] { records.flatMap(\.events) }
 
+    /// Where the sound part ends when the only damage is one range at the end of the file
+    /// after a sound header (every record before it is sound, in place): the log can then
+    /// be cut there. Nil when damage lies elsewhere.
+    var soundPrefixEnd: Int? {
+        guard damage.count == 1, let only = damage.first, only.range.lowerBound >= LogFormat.headerSize,
+              records.last.map({ $0.range.upperBound <= only.range.lowerBound }) ?? true else { return nil }
+        return only.range.lowerBound
+    }
+
     /// Reads `bytes` (a whole log file); a header that is not the log's is a damaged range
     /// of its own (the caller has refused a newer version before).
     init(_ bytes: [UInt8]) {

@@ -82,11 +82,10 @@ public enum StoreRecovery {
         if !salvage.damage.isEmpty {
             report.asideFile = try setAside(bytes, salvage.damage, directory: directory, suffix: asideSuffix,
                                             storage: storage, regions: &report.regions)
-            var log = LogFormat.header
-            for record in salvage.records { log += bytes[record.range] }
+            var link: [UInt8] = []
             if mayHaveLostOwnEvents(salvage, replica: replica) {
                 let next = replica.continuing(as: freshNodeID(), wallMillis: wallMillis)
-                log += LogFormat.frame(EventBatch.encode(next.history.events(of: next.node)))
+                link = LogFormat.frame(EventBatch.encode(next.history.events(of: next.node)))
                 report.continuedFrom = identity.node
                 // The identity first: a crash before the new log is in place leaves the
                 // damaged log (recover runs again) under a fresh id, never the old id over
@@ -98,7 +97,13 @@ public enum StoreRecovery {
                 report.node = next.node
             }
             do {
-                try storage.writeAtomically(log, to: path, in: directory)
+                if let end = salvage.soundPrefixEnd {
+                    try cutInPlace(handle, at: end, appending: link)
+                } else {
+                    var log = LogFormat.header
+                    for record in salvage.records { log += bytes[record.range] }
+                    try storage.writeAtomically(log + link, to: path, in: directory)
+                }
             } catch {
                 throw .system(error)
             }
@@ -118,6 +123,19 @@ public enum StoreRecovery {
         report.waitingEvents = replica.history.pendingCount
         report.waitingOwnEvents = replica.history.pendingEvents.filter { $0.dot.node == report.continuedFrom ?? identity.node }.count
         return report
+    }
+
+    /// Damage only at the end (a torn tail, a damaged last record) is cut in place, as
+    /// opening cuts a torn tail, rather than by renaming a new file over the log: a
+    /// `carnet record` that opened the log while recovery held its lock then appends to
+    /// the file that stays, not to one that a rename has orphaned (its acknowledged write
+    /// would be lost). Middle damage needs a new file, but no writer can have opened
+    /// that log (opening refuses it). A crash midway leaves a sound log (without the link
+    /// record, under the fresh id already saved) or a torn tail that opening cuts.
+    private static func cutInPlace(_ file: any StorageFile, at end: Int, appending link: [UInt8]) throws(SystemError) {
+        try file.truncate(to: end)
+        if !link.isEmpty { try file.write(link, at: end) }
+        try file.sync()
     }
 
     /// Writes the damaged ranges, in order, into `events.log.damaged-<suffix>` (durably,
