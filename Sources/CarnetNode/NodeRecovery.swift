@@ -28,12 +28,14 @@ public enum NodeRecovery {
         _ = try NodeDirectory.identity(of: directory)
         let peers = Self.knownPeers(directory: directory)
         // Read-only first: a sound store is left exactly as it is (not even a lock file).
-        if let before = try? StoreAudit.run(directory: directory), before.isSound, !before.tornTail {
+        // Not repeated under the lock: whatever changed meanwhile, recovery reads the log
+        // again under its own lock, and drops derived files whenever this check failed.
+        let before = try? StoreAudit.run(directory: directory)
+        if let before, before.isSound, !before.tornTail {
             return Outcome(wasSound: true, before: before, store: nil, after: before, peers: peers)
         }
         let serving = try ServeLock(directory: directory, command: "recover")
         defer { serving.release() }
-        let before = try? StoreAudit.run(directory: directory)
         let report: StoreRecovery.Report
         do {
             report = try StoreRecovery.run(directory: directory, asideSuffix: Self.timestamp(now),
