@@ -15,6 +15,8 @@ public final class ServeLock: Sendable {
 
     public let path: String
     private let descriptor: Int32
+    /// The `carnet` command holding the lock, written into the file for the next one.
+    private let command: String
 
     /// Takes the lock without waiting, and writes this process's pid and `command` (the
     /// `carnet` command holding it: `serve`, or `recover`, which replaces the log a server
@@ -30,6 +32,11 @@ public final class ServeLock: Sendable {
         repeat {
             result = flock(descriptor, LOCK_EX | LOCK_NB)
         } while result != 0 && errno == EINTR
+        if result != 0 && errno != EWOULDBLOCK {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw .file(FileProblem(.io, "cannot lock \(path): \(reason)"))
+        }
         if result != 0 {
             let (holder, running) = Self.holderText(descriptor)
             close(descriptor)
@@ -43,8 +50,6 @@ public final class ServeLock: Sendable {
         self.command = command
         write("pid \(pid)\ncommand \(command)\n")
     }
-
-    private let command: String
 
     /// Records where this server listens (after binding, so a port 0 shows the real port).
     public func announce(pid: Int32 = getpid(), listening address: String?) {
