@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetNet
 import CarnetSystem
 import CarnetWire
 
@@ -55,13 +56,27 @@ public enum PeerBook {
         return true
     }
 
+    /// Removes `typed` from the dialed peers and forgets what sessions learned about it:
+    /// `peers list` shows both, so `peers remove` must take any address it shows. Matched
+    /// as written, or as the same host and port once parsed (`hub.local` names the line
+    /// `hub.local:7420`, and the other way round), but never by resolving a name: an entry
+    /// whose host does not resolve, or that does not parse at all (`127.0.0.1:70000`
+    /// written by hand), is removed by its text. False when nothing matched.
     @discardableResult
-    public static func remove(_ address: String, directory: String) throws(NodeError) -> Bool {
-        var peers = try configured(directory: directory)
-        guard let index = peers.firstIndex(of: address) else { return false }
-        peers.remove(at: index)
-        try write(peers, directory: directory)
-        return true
+    public static func remove(_ typed: String, directory: String) throws(NodeError) -> Bool {
+        let peers = try configured(directory: directory)
+        let kept = peers.filter { !sameAddress($0, typed) }
+        if kept.count != peers.count { try write(kept, directory: directory) }
+        let forgotten = try lock.withLock { () throws(NodeError) -> Bool in try forgetLocked(typed, directory: directory) }
+        return kept.count != peers.count || forgotten
+    }
+
+    /// True when `stored` (a line of `peers`, a key of `peer-state`) is the address a person
+    /// typed: the same text, or both parse to the same host and port.
+    public static func sameAddress(_ stored: String, _ typed: String) -> Bool {
+        if stored == typed { return true }
+        guard let left = try? SocketAddress(parsing: stored), let right = try? SocketAddress(parsing: typed) else { return false }
+        return left == right
     }
 
     private static func write(_ peers: [String], directory: String) throws(NodeError) {
@@ -122,15 +137,31 @@ public enum PeerBook {
             record.lastErrorMillis = nil
         }
         records[address] = record
+        writeStates(records, directory: directory)
+    }
+
+    /// Drops every state record of `typed`; true when there was one. Called under `lock`.
+    private static func forgetLocked(_ typed: String, directory: String) throws(NodeError) -> Bool {
+        let records = states(directory: directory)
+        let kept = records.filter { !sameAddress($0.key, typed) }
+        guard kept.count != records.count else { return false }
+        guard writeStates(kept, directory: directory) else {
+            throw .peers("cannot rewrite \(directory)/\(stateFile)")
+        }
+        return true
+    }
+
+    /// Replaces `peer-state` with `records`, one line per peer; false when it failed.
+    @discardableResult
+    private static func writeStates(_ records: [String: PeerRecord], directory: String) -> Bool {
         let text = records.keys.sorted().map { key -> String in
             let r = records[key]!
             return ["peer", r.address, r.lastSyncMillis.map(String.init) ?? "", r.lastErrorMillis.map(String.init) ?? "",
                     (r.lastError ?? "").replacingTabsAndNewlines, r.peerNode?.hex ?? "", (r.peerLabel ?? "").replacingTabsAndNewlines,
                     r.remembered.map { Hex.encode(SummaryCoding.encode($0)) } ?? ""].joined(separator: "\t") + "\n"
         }.joined()
-        try? Directory.writeAtomically(Array(text.utf8), to: directory + "/" + stateFile, in: directory)
+        return (try? Directory.writeAtomically(Array(text.utf8), to: directory + "/" + stateFile, in: directory)) != nil
     }
-
 }
 
 extension Substring {

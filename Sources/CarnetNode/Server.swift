@@ -40,21 +40,27 @@ public final class Server: Sendable {
     private let wakeup: Wakeup
     private let listener: TCPListener?
     private let threads = DispatchGroup()
+    /// Held from `init` until `run` returns: a second server on this directory is refused.
+    private let serveLock: ServeLock
 
-    /// Binds the listening socket at once, so a port in use is an error before anything
-    /// else starts.
+    /// Takes the directory's serve lock first (a second server on the same node is refused,
+    /// naming the first), then binds the listening socket at once, so a port in use is an
+    /// error before anything else starts.
     public init(store: SharedStore, secret: LedgerSecret, configuration: Configuration,
                 log: @escaping @Sendable (String) -> Void) throws(NodeError) {
         self.store = store
         self.secret = secret
         self.configuration = configuration
         self.log = log
+        serveLock = try ServeLock(directory: store.directory)
         do {
             wakeup = try Wakeup()
             listener = try configuration.listen.map { address throws(NetError) in try TCPListener(address: address) }
         } catch {
+            serveLock.release()
             throw .network("cannot listen on \(configuration.listen?.description ?? "-"): \(error)")
         }
+        serveLock.announce(listening: listener.map { SocketAddress(host: $0.address.host, port: $0.port).description })
     }
 
     /// The port actually listened on (useful with port 0).
@@ -75,6 +81,7 @@ public final class Server: Sendable {
         threads.wait()
         if let failure = store.saveStatusIfChanged(force: true) { log("warning: \(failure)") }
         saveCounters(force: true)
+        serveLock.release()
     }
 
     /// Stops accepting and dialing, ends every session (telling peers why); any thread.

@@ -62,7 +62,7 @@ public struct StoreAudit: Sendable {
                 audit.problems.append("\(audit.logPath) is damaged at byte \(offset) (\(reason)); the \(verification.records) records (\(verification.events) events) before it are intact")
             }
         }
-        if verification.unchainedEvents > 0 { audit.problems.append("\(verification.unchainedEvents) events do not chain to their predecessor") }
+        if verification.unchainedEvents > 0, NodeRecovery.asideFiles(in: directory).isEmpty { audit.problems.append("\(verification.unchainedEvents) events do not chain to their predecessor") }
         if verification.rejectedEvents > 0 { audit.problems.append("\(verification.rejectedEvents) events are refused by the history (bad hash chain)") }
         audit.problems += verification.historyProblems.map { "history: \($0)" }
         let middleDamage = verification.damageOffset != nil && !audit.tornTail
@@ -71,6 +71,8 @@ public struct StoreAudit: Sendable {
         var replica = Replica(node: identity.node)
         replica.admit(contentsOf: log.allEvents)
         audit.digest = replica.digest
+        // After `carnet recover`, events whose predecessor was in the damage wait for it (a sync brings it), and come before it in the log.
+        if verification.unchainedEvents > 0, replica.history.pendingCount > 0, !NodeRecovery.asideFiles(in: directory).isEmpty { audit.warnings.append("\(replica.history.pendingCount) events wait for a predecessor that was in the damage `carnet recover` set aside: `carnet sync` with a peer brings it") }
 
         // 3. The checkpoint against the log.
         do throws(Checkpoint.Problem) {

@@ -29,7 +29,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .system(error):
             return error.description
         case let .corrupt(path, offset, reason, records, events):
-            return "\(path) is damaged at byte \(offset) (\(reason)); the \(records) records (\(events) events) before it are intact. Nothing was changed: copy the directory aside, then recover the events from a peer."
+            return "\(path) is damaged at byte \(offset) (\(reason)); the \(records) records (\(events) events) before it are intact. Nothing was changed: `carnet recover` keeps every intact event and sets the damaged bytes aside, then `carnet sync` fetches the rest from a peer."
         case let .notALog(path):
             return "\(path) is not a Carnet event log (wrong magic bytes)"
         case let .unsupportedVersion(path, version):

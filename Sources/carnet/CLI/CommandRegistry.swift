@@ -31,6 +31,7 @@ enum CommandRegistry {
             ImportCommand.self,
             ExportCommand.self,
             VerifyCommand.self,
+            RecoverCommand.self,
             SyncCommand.self,
             ServeCommand.self,
             PeersAddCommand.self,

@@ -32,18 +32,26 @@ struct PeersAddCommand: Command {
 struct PeersRemoveCommand: Command {
     static let spec = CommandSpec(
         path: ["peers", "remove"],
-        summary: "stop dialing a peer",
+        summary: "stop dialing a peer and forget what sessions learned about it",
         arguments: [ArgumentSpec(name: "HOST:PORT", help: "the address as `carnet peers list` shows it")],
+        discussion: """
+        Takes any address `carnet peers list` shows, exactly as it shows it, even one that \
+        does not resolve or does not parse (a typo such as `hub.locla:7420`, a port such as \
+        `127.0.0.1:70000` written into the file by hand); `hub.local` and `hub.local:7420` \
+        name the same peer. A `carnet serve` running with that peer in its list keeps \
+        dialing it until it is restarted.
+        """,
         examples: ["carnet peers remove hub.local:7420"]
     )
 
+    /// Taken as typed, not parsed: an address that does not parse can still be in the
+    /// list (written by hand or by an older carnet), and must be removable.
     let address: String
 
     init(_ invocation: Invocation) throws {
-        do {
-            address = try PeerAddress(parsing: invocation.argument(0) ?? "").description
-        } catch {
-            throw CLIError.usage("\(error)")
+        address = (invocation.argument(0) ?? "").trimmingCharacters(in: .whitespaces)
+        guard !address.isEmpty else {
+            throw CLIError.usage("name the peer to remove, as `carnet peers list` shows it")
         }
     }
 
@@ -52,7 +60,7 @@ struct PeersRemoveCommand: Command {
         guard try PeerBook.remove(address, directory: context.directory) else {
             throw CLIError(.dataError, "\(address) is not a peer of this node; `carnet peers list` shows them")
         }
-        context.output.line("removed \(address)")
+        context.output.line("removed \(address): not dialed, and what sessions learned about it is forgotten")
     }
 }
 

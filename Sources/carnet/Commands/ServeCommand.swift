@@ -17,7 +17,9 @@ struct ServeCommand: Command {
         (by `carnet record` on the same directory, or received from another peer) reach \
         the others within a second. A peer that cannot be reached is tried again after 1 s, \
         2 s, 4 s... up to 5 minutes, with jitter. SIGINT or SIGTERM ends every session \
-        cleanly (peers are told why) and saves the status.
+        cleanly (peers are told why) and saves the status. One `serve` per node directory: \
+        a second is refused with the first's pid and address (the file `serve.lock`); a \
+        server that was killed leaves nothing that blocks the next.
         """,
         examples: ["carnet serve", "carnet serve --listen 127.0.0.1:7421 --peer hub.local:7420 --interval 60"]
     )
