@@ -50,7 +50,7 @@ struct LogReader {
                 return
             }
             do {
-                let events = try EventBatch.decode(payload)
+                let events = try EventBatch.decode(payload, limits: .unbounded)
                 records.append(Record(offset: offset, end: offset + 8 + length, crc: stored, events: events))
             } catch {
                 damage = (offset, "record does not decode: \(error)")

@@ -364,7 +364,7 @@ enum LogScanner {
                 return result
             case let .success((payloadRange, next)):
                 do {
-                    let events = try EventBatch.decode(Array(bytes[payloadRange]))
+                    let events = try EventBatch.decode(Array(bytes[payloadRange]), limits: .unbounded)
                     result.events.append(contentsOf: events)
                 } catch {
                     result.damage = Damage(offset: offset, reason: "record does not decode: \(error)")
