@@ -164,14 +164,19 @@ public struct NodeStore: ~Copyable {
         defer { swap(&working, &replica) }
         var takenIn: [Event] = []
         defer { foreignSinceRefresh += takenIn }
-        return try log.append { others in
+        var refused: StoreError?
+        let events = try log.append { others in
             takenIn = others
             working.admit(contentsOf: others)
             let node = working.node
             let first = Dot(node: node, seq: (working.history.chainHead(of: node)?.dot.seq ?? 0) + 1)
             let operations = make(first, working)
+            refused = Self.oversized(operations, first: first, clock: working.clock, wallMillis: wallMillis)
+            guard refused == nil else { return [] }  // nothing is written
             return operations.map { working.write($0, wallMillis: wallMillis) }
         }
+        if let refused { throw refused }
+        return events
     }
 
     /// Takes events from a peer or a bundle: the new ones are persisted as one record, then
@@ -180,6 +185,7 @@ public struct NodeStore: ~Copyable {
     public mutating func persist(_ events: [Event]) throws(StoreError) -> AdmissionCounts {
         var seen = Set<EventID>()
         let new = events.filter { !replica.history.contains($0.id) && seen.insert($0.id).inserted }
+        if let refused = Self.oversized(new) { throw refused }
         let others = try log.append(new)
         foreignSinceRefresh += others
         replica.admit(contentsOf: others)
