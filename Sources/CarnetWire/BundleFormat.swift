@@ -80,10 +80,14 @@ public struct BundleFormat: Sendable, Equatable {
         case notABundle
         case newerVersion(Int)
         case damaged(String)
+        /// Sound as a file, but holding what no node accepts (protocol/SPEC.md §3.2): a
+        /// copy from the same source would be no better.
+        case refused(String)
 
         public var description: String {
             switch self {
             case .notABundle: "is not a Carnet bundle (wrong magic bytes)"
+            case let .refused(reason): "is refused: \(reason); nothing was applied, and no Carnet node accepts it"
             case let .newerVersion(version): "uses bundle format version \(version), which this carnet cannot read; upgrade carnet"
             case let .damaged(reason): "is damaged (\(reason)); copy it again from the node that made it"
             }
@@ -121,6 +125,7 @@ public struct BundleFormat: Sendable, Equatable {
             return BundleFormat(ledger: ledger, creator: creator, creatorLabel: label, createdMillis: created,
                                 recipient: recipient, events: events)
         } catch {
+            if case .canonicalSizeExceeded = error { throw .refused("\(error)") }
             throw .damaged("\(error)")
         }
     }
