@@ -144,6 +144,8 @@ struct SendQueue: Sendable {
         // (strings are bounded). Batches stay close to the byte limit, which is what keeps
         // a slow link full with few batches in flight.
         let gathered = events.count
+        // The receiver refuses a batch past the canonical size limit (SPEC §3.2).
+        events.removeLast(events.count - EventBatch.countWithinCanonicalLimit(events))
         var encoded = EventBatch.encode(events)
         while events.count > 1, encoded.count > settings.batchBytes {
             let keep = max(1, min(events.count - 1, Int(Double(events.count) * Double(settings.batchBytes) / Double(encoded.count) * 0.97)))

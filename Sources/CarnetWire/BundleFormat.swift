@@ -14,7 +14,8 @@ import CarnetCore
 ///               chunk = varint(event count) varint(byte length) batch
 ///     trailer = sha256(every byte before it)                          (32 bytes)
 ///
-/// Each batch is the event batch encoding (at most `chunkEvents` events); the receiver
+/// Each batch is the event batch encoding (at most `chunkEvents` events, and within the
+/// batch's canonical size limit, protocol/SPEC.md §3.2); the receiver
 /// recomputes every event hash, so an event cannot be altered undetected either.
 ///
 /// The format lives here, beside the other codecs, rather than in the `carnet` executable,
@@ -59,8 +60,10 @@ public struct BundleFormat: Sendable, Equatable {
         var chunks: [ArraySlice<Event>] = []
         var start = 0
         while start < events.count {
-            chunks.append(events[start..<min(start + Self.chunkEvents, events.count)])
-            start += Self.chunkEvents
+            let candidates = events[start..<min(start + Self.chunkEvents, events.count)]
+            let count = EventBatch.countWithinCanonicalLimit(candidates)
+            chunks.append(candidates.prefix(count))
+            start += count
         }
         writer.varint(UInt64(chunks.count))
         for chunk in chunks {

@@ -125,3 +125,23 @@ extension CanonicalLimitTests {
         #expect(HostileBatch.blowUp(count: 3, textBytes: 100) == EventBatch.encode(events))
     }
 }
+
+extension CanonicalLimitTests {
+    /// A bundle is cut into batches a receiver accepts, however large its events are.
+    @Test func bundleChunksStayWithinTheBatchLimit() throws {
+        var replica = Replica(node: NodeID.derived(from: "long-notes"))
+        let text = String(repeating: "z", count: 60_000)
+        let count = WireLimits.maxBatchCanonicalBytes / 60_000 + 20
+        for seq in 1...count {
+            replica.write(.append(Entry(id: "N\(seq)", kind: "note", fields: [Field("n", .text(text))])), wallMillis: 1)
+        }
+        let events = replica.allEvents
+        let bundle = BundleFormat(ledger: "coop", creator: replica.node, creatorLabel: "col", createdMillis: 1,
+                                  recipient: nil, events: events)
+        let decoded = try BundleFormat.decode(bundle.encode())
+        #expect(decoded.events.map(\.id) == events.map(\.id))
+        #expect(EventBatch.countWithinCanonicalLimit(events) < events.count)
+        #expect(EventBatch.countWithinCanonicalLimit(events, limit: 10) == 1)
+        #expect(EventBatch.countWithinCanonicalLimit([Event]()) == 0)
+    }
+}
