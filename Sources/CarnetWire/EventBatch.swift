@@ -355,14 +355,19 @@ struct EventBatchDecoder {
             return .assign(assignment)
         }
         let shapeIndex = header - 1
-        if shapeIndex == UInt64(shapes.count) {
+        let defined = shapeIndex == UInt64(shapes.count)
+        if defined {
+            // Charged to this event (which uses the shape) as it is read: each field name
+            // may be a reference to one long name, and `slot(for:)` hashes it.
             let kind = try text.read(slot: kindSlot, from: &reader)
             let fieldCount = try reader.count(limit: WireLimits.maxFieldsPerShape, "fields per entry")
             var names: [String] = [], tags: [UInt8] = [], slots: [Int] = []
             var size = 1 + CanonicalSize.string(kind) + CanonicalSize.varint(UInt64(fieldCount))
+            try budget.charge(size, at: reader.offset)
             for _ in 0..<fieldCount {
                 let name = try text.read(slot: fieldNameSlot, from: &reader)
                 size += CanonicalSize.string(name)
+                try budget.charge(CanonicalSize.string(name), at: reader.offset)
                 names.append(name)
                 slots.append(text.slot(for: name))
                 let tagOffset = reader.offset
@@ -375,7 +380,7 @@ struct EventBatchDecoder {
             throw .malformed("entry shape \(shapeIndex) beyond the \(shapes.count) known", at: start)
         }
         let shape = shapes[Int(shapeIndex)]
-        try budget.charge(shape.canonicalSize, at: reader.offset)
+        if !defined { try budget.charge(shape.canonicalSize, at: reader.offset) }
         let id = try readText(slot: entryIDSlot)
         var fields: [Field] = []
         fields.reserveCapacity(shape.names.count)
