@@ -113,7 +113,7 @@ struct SendQueue: Sendable {
                 scan += 1  // the store no longer holds that chain (a fork revealed): skip
                 continue
             }
-            events += chunk.filter { !queued.contains($0.id) && !peerHolds($0) }
+            events += chunk.filter { !queued.contains($0.id) && !peerHolds($0) && Self.acceptable($0) }
             taken[range.node] = start + UInt64(count)
             if start + UInt64(count) >= range.through { scan += 1 }
         }
@@ -123,7 +123,7 @@ struct SendQueue: Sendable {
         var held: [Int] = []
         while index < outbox.count, events.count < settings.batchEvents {
             let event = outbox[index]
-            if refusedNodes.contains(event.dot.node) {
+            if refusedNodes.contains(event.dot.node) || !Self.acceptable(event) {
                 // Skipped for good.
             } else if peerHolds(event) {
                 held.append(index)
@@ -169,6 +169,12 @@ struct SendQueue: Sendable {
         let keptFromOutbox = events.count - min(events.count, fromRanges)
         if keptFromOutbox > 0 { outboxStart = positions[keptFromOutbox - 1] + 1 }
         return (events, false, encoded)
+    }
+
+    /// False for an event above the per-event canonical limit (SPEC §3.2), held from
+    /// before the limit: every peer refuses a batch holding it, so it is never sent.
+    static func acceptable(_ event: Event) -> Bool {
+        event.canonicalSize <= WireLimits.maxEventCanonicalBytes
     }
 
     private mutating func compactOutbox() {

@@ -33,3 +33,26 @@ struct SendQueueCanonicalLimitTests {
         #expect(sent == count)
     }
 }
+
+extension SendQueueCanonicalLimitTests {
+    /// An event above the per-event limit, held from before the limit existed (or taken
+    /// in by an older version), is never sent: every peer would refuse the batch holding
+    /// it, and the session with it. The other events still go.
+    @Test func anEventAboveTheEventLimitIsNeverSent() {
+        let node = NodeID.derived(from: "old")
+        let big = String(repeating: "b", count: WireLimits.maxEventCanonicalBytes)
+        let events = [("small", "s"), ("big", big), ("after", "a")].enumerated().map { index, item in
+            Event(dot: Dot(node: node, seq: UInt64(index + 1)), clock: .zero, previous: .zero,
+                  operation: .append(Entry(id: item.0, kind: "note", fields: [Field("n", .text(item.1))])),
+                  trustedHash: SHA256Digest(UInt64(index), 0, 0, 0))
+        }
+        var queue = SendQueue(settings: SessionSettings())
+        queue.enqueue(events)
+        var sent: [String] = []
+        while let batch = queue.nextBatch(read: nil) {
+            for event in batch.events { if case let .append(entry) = event.operation { sent.append(entry.id) } }
+            queue.acknowledged(batch.events)
+        }
+        #expect(sent == ["small", "after"])
+    }
+}
