@@ -20,6 +20,9 @@ import CarnetWire
 /// same way for files it must trust).
 public struct ForeignLog: Sendable {
     public var events: [Event]
+    /// The signed heads its records carry (a signed ledger's): a signed node takes in only
+    /// what they vouch for.
+    public var heads: [SignedHead] = []
     /// What of the log was left out, as a sentence; nil when every byte was read.
     public var unread: String?
 
@@ -62,6 +65,6 @@ public struct ForeignLog: Sendable {
                 + "(\(damage.reason)): an unfinished write or damage (`carnet verify --dir \(directory)` tells which); "
                 + "\(directory) was left as it is"
         }
-        return ForeignLog(events: reader.allEvents, unread: unread)
+        return ForeignLog(events: reader.allEvents, heads: reader.records.flatMap(\.heads), unread: unread)
     }
 }

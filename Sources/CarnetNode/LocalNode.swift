@@ -84,8 +84,14 @@ public struct LocalNode: ~Copyable {
     /// Takes in events from elsewhere (a bundle, another node's directory): the new ones
     /// are persisted as one record, then applied.
     public mutating func persist(_ events: [Event]) throws(NodeError) -> AdmissionCounts {
+        try persist(SignedEvents(events: events))
+    }
+
+    /// Takes in events with the heads that vouch for them: a signed ledger refuses what no
+    /// signature covers, and stores nothing then.
+    public mutating func persist(_ signed: SignedEvents) throws(NodeError) -> AdmissionCounts {
         do {
-            return try store.persist(events)
+            return try store.persist(signed)
         } catch {
             throw .store(error)
         }

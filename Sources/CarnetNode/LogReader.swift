@@ -17,6 +17,8 @@ struct LogReader {
         var end: Int
         var crc: UInt32
         var events: [Event]
+        /// The signed heads the record carries (signed ledgers).
+        var heads: [SignedHead] = []
     }
 
     var records: [Record] = []
@@ -50,8 +52,9 @@ struct LogReader {
                 return
             }
             do {
-                let events = try EventBatch.decode(payload)
-                records.append(Record(offset: offset, end: offset + 8 + length, crc: stored, events: events))
+                let signed = try EventBatch.decodeSigned(payload, limits: .unbounded)
+                records.append(Record(offset: offset, end: offset + 8 + length, crc: stored, events: signed.events,
+                                      heads: signed.heads))
             } catch {
                 damage = (offset, "record does not decode: \(error)")
                 return

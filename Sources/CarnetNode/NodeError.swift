@@ -40,7 +40,7 @@ public enum NodeError: Error, Sendable, Equatable, CustomStringConvertible {
         switch error {
         case .notANode: .missing
         case .alreadyANode: .exists
-        case .corrupt, .notALog, .unsupportedVersion, .badIdentity, .unsigned: .damaged
+        case .corrupt, .notALog, .unsupportedVersion, .badIdentity, .unsigned, .eventTooLarge: .damaged
         case .system, .needsReopen, .batchTooLarge, .checkpointFailed: .io
         case .busy: .unavailable
         }

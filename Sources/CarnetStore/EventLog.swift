@@ -385,7 +385,7 @@ enum LogScanner {
                 return result
             case let .success((payloadRange, next)):
                 do {
-                    let signed = try EventBatch.decodeSigned(Array(bytes[payloadRange]))
+                    let signed = try EventBatch.decodeSigned(Array(bytes[payloadRange]), limits: .unbounded)
                     result.events.append(contentsOf: signed.events)
                     result.heads.append(contentsOf: signed.heads)
                 } catch {

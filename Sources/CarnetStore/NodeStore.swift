@@ -212,12 +212,15 @@ public struct NodeStore: ~Copyable {
         defer { foreignSinceRefresh += takenIn }
         let signing = signer.flatMap { device in identity.ledgerID.map { (device, $0) } }
         var ownHead: SignedHead?
+        var refused: StoreError?
         let written = try log.append(signing: { others in
             takenIn = others
             working.admit(contentsOf: others)
             let node = working.node
             let first = Dot(node: node, seq: (working.history.chainHead(of: node)?.dot.seq ?? 0) + 1)
             let operations = make(first, working)
+            refused = Self.oversized(operations, first: first, clock: working.clock, wallMillis: wallMillis)
+            guard refused == nil else { return ([], nil) }  // nothing is written
             let events = operations.map { working.write($0, wallMillis: wallMillis) }
             // Every local commit ends with a signed head (signed ledgers): what is on disk is
             // always vouched for, and a sender can forward it as it is.
@@ -225,6 +228,7 @@ public struct NodeStore: ~Copyable {
             ownHead = device.signHead(seq: last.dot.seq, hash: last.hash, ledger: ledger)
             return (events, [ownHead!])
         })
+        if let refused { throw refused }
         working.keep(log.takeHeadsRead() + (ownHead.map { [$0] } ?? []))
         return written
     }
@@ -248,6 +252,7 @@ public struct NodeStore: ~Copyable {
         }
         var seen = Set<EventID>()
         let new = events.filter { !replica.history.contains($0.id) && seen.insert($0.id).inserted }
+        if let refused = Self.oversized(new) { throw refused }
         let newIDs = Set(new.map(\.id))
         let heads = identity.isSigned ? signed.heads.filter { newIDs.contains($0.eventID) } : nil
         let others = try log.append(new, heads: heads)

@@ -12,6 +12,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// An earlier append failed: the file's state is unknown until the log is reopened.
     case needsReopen(path: String)
     case batchTooLarge(bytes: Int)
+    /// An event above the per-event canonical size limit (protocol/SPEC.md §3.2): every
+    /// peer would refuse it, so it is never stored.
+    /// `local`: this node was about to write it (else it came from elsewhere).
+    case eventTooLarge(what: String, bytes: Int, limit: Int, local: Bool)
     case notANode(directory: String)
     case alreadyANode(directory: String)
     case badIdentity(path: String, reason: String)
@@ -38,6 +42,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "an earlier write to \(path) failed; reopen the store before writing again"
         case let .batchTooLarge(bytes):
             return "a batch of \(bytes) bytes exceeds the log's record limit"
+        case let .eventTooLarge(what, bytes, limit, local):
+            return "\(what) would take \(bytes) bytes, above the limit of \(limit) bytes an event may take on every Carnet node; nothing was written"
+                + (local ? ": shorten its text (a note?)" : ": no Carnet node accepts it")
         case let .notANode(directory):
             return "\(directory) holds no Carnet node; create one with `carnet init`"
         case let .alreadyANode(directory):

@@ -155,6 +155,7 @@ struct SendQueue: Sendable {
                 continue
             }
             for event in chunk {
+                guard Self.acceptable(event) else { continue }  // past the per-event limit: never sent
                 if !queued.contains(event.id) && !peerHolds(event) { events.append(event) } else { leftOut(event) }
             }
             taken[range.node] = start + UInt64(count)
@@ -166,7 +167,7 @@ struct SendQueue: Sendable {
         var held: [Int] = []
         while index < outbox.count, events.count < limit {
             let event = outbox[index]
-            if refusedNodes.contains(event.dot.node) {
+            if refusedNodes.contains(event.dot.node) || !Self.acceptable(event) {
                 // Skipped for good.
             } else if peerHolds(event) {
                 held.append(index)
@@ -204,6 +205,14 @@ struct SendQueue: Sendable {
             : source.map { $0.firstCut(in: events, peerContinues: peerContinues) ?? events.count } ?? 1
         if let source {
             events.removeLast(events.count - max(minimum, source.signedPrefix(of: events, peerContinues: peerContinues).count))
+        }
+        // The receiver refuses a batch past the canonical size limit (SPEC §3.2).
+        if extended == nil {
+            events.removeLast(events.count - max(min(minimum, events.count), EventBatch.countWithinCanonicalLimit(events)))
+            if let source {
+                events.removeLast(events.count - max(min(minimum, events.count),
+                                                     source.signedPrefix(of: events, peerContinues: peerContinues).count))
+            }
         }
         var encoded = EventBatch.encode(events)
         while events.count > minimum, encoded.count > settings.batchBytes {
@@ -243,6 +252,12 @@ struct SendQueue: Sendable {
 
     private static func chains(_ next: Event, after event: Event) -> Bool {
         next.dot.node == event.dot.node && next.dot.seq == event.dot.seq + 1 && next.previous == event.hash
+    }
+
+    /// False for an event above the per-event canonical limit (SPEC §3.2), held from
+    /// before the limit: every peer refuses a batch holding it, so it is never sent.
+    static func acceptable(_ event: Event) -> Bool {
+        event.canonicalSize <= WireLimits.maxEventCanonicalBytes
     }
 
     private mutating func compactOutbox() {

@@ -14,7 +14,8 @@ import CarnetCore
 ///               chunk = varint(event count) varint(byte length) batch
 ///     trailer = sha256(every byte before it)                          (32 bytes)
 ///
-/// Each batch is the event batch encoding (at most `chunkEvents` events); the receiver
+/// Each batch is the event batch encoding (at most `chunkEvents` events, and within the
+/// batch's canonical size limit, protocol/SPEC.md §3.2); the receiver
 /// recomputes every event hash, so an event cannot be altered undetected either.
 ///
 /// The format lives here, beside the other codecs, rather than in the `carnet` executable,
@@ -59,8 +60,10 @@ public struct BundleFormat: Sendable, Equatable {
         var chunks: [ArraySlice<Event>] = []
         var start = 0
         while start < events.count {
-            chunks.append(events[start..<min(start + Self.chunkEvents, events.count)])
-            start += Self.chunkEvents
+            let candidates = events[start..<min(start + Self.chunkEvents, events.count)]
+            let count = EventBatch.countWithinCanonicalLimit(candidates)
+            chunks.append(candidates.prefix(count))
+            start += count
         }
         writer.varint(UInt64(chunks.count))
         for chunk in chunks {
@@ -80,10 +83,14 @@ public struct BundleFormat: Sendable, Equatable {
         case notABundle
         case newerVersion(Int)
         case damaged(String)
+        /// Sound as a file, but holding what no node accepts (protocol/SPEC.md §3.2): a
+        /// copy from the same source would be no better.
+        case refused(String)
 
         public var description: String {
             switch self {
             case .notABundle: "is not a Carnet bundle (wrong magic bytes)"
+            case let .refused(reason): "is refused: \(reason); nothing was applied, and no Carnet node accepts it"
             case let .newerVersion(version): "uses bundle format version \(version), which this carnet cannot read; upgrade carnet"
             case let .damaged(reason): "is damaged (\(reason)); copy it again from the node that made it"
             }
@@ -121,6 +128,7 @@ public struct BundleFormat: Sendable, Equatable {
             return BundleFormat(ledger: ledger, creator: creator, creatorLabel: label, createdMillis: created,
                                 recipient: recipient, events: events)
         } catch {
+            if case .canonicalSizeExceeded = error { throw .refused("\(error)") }
             throw .damaged("\(error)")
         }
     }

@@ -52,8 +52,15 @@ public struct CompactSummary: Hashable, Sendable {
         })
     }
 
+    /// Binary search (entries are sorted): `delta(against:)` looks up every node of a
+    /// peer's summary, up to `maxEntries` of them, and a linear search made that quadratic.
     public subscript(node: UInt64) -> Entry? {
-        entries.first { $0.node == node }
+        var low = 0, high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].node < node { low = middle + 1 } else { high = middle }
+        }
+        return low < entries.count && entries[low].node == node ? entries[low] : nil
     }
 
     /// The entries of `self` that differ from `base`, and an empty entry (seq 0, no heads)
@@ -104,6 +111,9 @@ public struct CompactSummary: Hashable, Sendable {
 
     public static func decode(from reader: inout ByteReader) throws(WireError) -> CompactSummary {
         let count = try reader.count(limit: maxEntries, "summary entry count")
+        // Each entry takes at least 10 bytes (node, seq, head count): a count the bytes
+        // cannot hold is refused before anything is reserved for it.
+        guard count <= reader.remaining / 10 else { throw .limitExceeded("summary entry count", at: reader.offset) }
         var entries: [Entry] = []
         entries.reserveCapacity(count)
         var previous: UInt64?

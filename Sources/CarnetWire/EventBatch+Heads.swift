@@ -14,9 +14,15 @@ extension EventBatch {
         return encoder.encode(signed.events, heads: signed.heads)
     }
 
-    /// Decodes a batch of version 1 (no heads) or 2.
+    /// Decodes a batch of version 1 (no heads) or 2, from a peer or a file: within the
+    /// limits of protocol/SPEC.md §3.2.
     public static func decodeSigned(_ bytes: [UInt8]) throws(WireError) -> SignedEvents {
-        var decoder = EventBatchDecoder(bytes)
+        try decodeSigned(bytes, limits: .standard)
+    }
+
+    /// Decodes with explicit canonical size limits (`.unbounded` for the store's own log).
+    public static func decodeSigned(_ bytes: [UInt8], limits: CanonicalLimits) throws(WireError) -> SignedEvents {
+        var decoder = EventBatchDecoder(bytes, limits: limits)
         return try decoder.decodeSigned()
     }
 
@@ -31,17 +37,18 @@ extension EventBatch {
     /// Like `decode(_:primedWith:)`, keeping the heads.
     public static func decodeSigned(_ bytes: [UInt8], primedWith context: [Event]) throws(WireError) -> SignedEvents {
         var primer = EventBatchEncoder()
-        var decoder = EventBatchDecoder(primer.encode(context))
+        // The context is this node's own events: it does not count against the limits.
+        var decoder = EventBatchDecoder(primer.encode(context), limits: .unbounded)
         decoder.trustedHashes = context.map(\.hash)
         _ = try decoder.decode()
         decoder.trustedHashes = nil
-        decoder.continueWith(bytes)
+        decoder.continueWith(bytes, limits: .standard)
         return try decoder.decodeSigned()
     }
 
     /// Like `decode(_:trustedHashes:)`, keeping the heads.
     public static func decodeSigned(_ bytes: [UInt8], trustedHashes: [SHA256Digest]) throws(WireError) -> SignedEvents {
-        var decoder = EventBatchDecoder(bytes)
+        var decoder = EventBatchDecoder(bytes, limits: .unbounded)
         decoder.trustedHashes = trustedHashes
         let signed = try decoder.decodeSigned()
         guard signed.events.count == trustedHashes.count else {

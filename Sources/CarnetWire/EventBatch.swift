@@ -16,8 +16,16 @@ public enum EventBatch {
         return encoder.encode(events)
     }
 
+    /// Decodes a batch from a peer or a file, within the limits of protocol/SPEC.md §3.2,
+    /// the canonical size ones included.
     public static func decode(_ bytes: [UInt8]) throws(WireError) -> [Event] {
-        var decoder = EventBatchDecoder(bytes)
+        try decode(bytes, limits: .standard)
+    }
+
+    /// Decodes with explicit canonical size limits: `.unbounded` is for the store's own
+    /// records only (see `CanonicalLimits`).
+    public static func decode(_ bytes: [UInt8], limits: CanonicalLimits) throws(WireError) -> [Event] {
+        var decoder = EventBatchDecoder(bytes, limits: limits)
         return try decoder.decode()
     }
 
@@ -35,18 +43,20 @@ public enum EventBatch {
 
     public static func decode(_ bytes: [UInt8], primedWith context: [Event]) throws(WireError) -> [Event] {
         var primer = EventBatchEncoder()
-        var decoder = EventBatchDecoder(primer.encode(context))
+        // The context is this node's own events, already checked; only the real batch
+        // counts against the limits.
+        var decoder = EventBatchDecoder(primer.encode(context), limits: .unbounded)
         decoder.trustedHashes = context.map(\.hash)
         _ = try decoder.decode()
         decoder.trustedHashes = nil
-        decoder.continueWith(bytes)
+        decoder.continueWith(bytes, limits: .standard)
         return try decoder.decode()
     }
 
     /// Decodes a batch whose event hashes were kept beside it, in event order, under the
     /// store's own checksum: skips re-hashing, which is most of the cost of opening a store.
     public static func decode(_ bytes: [UInt8], trustedHashes: [SHA256Digest]) throws(WireError) -> [Event] {
-        var decoder = EventBatchDecoder(bytes)
+        var decoder = EventBatchDecoder(bytes, limits: .unbounded)
         decoder.trustedHashes = trustedHashes
         let events = try decoder.decode()
         guard events.count == trustedHashes.count else {
@@ -225,6 +235,8 @@ struct EventBatchDecoder {
         var names: [String]
         var tags: [UInt8]
         var slots: [Int]
+        /// Canonical bytes of everything but the id and the values: tag, kind, count, names.
+        var canonicalSize: Int
     }
 
     private var reader: ByteReader
@@ -235,10 +247,12 @@ struct EventBatchDecoder {
     private var shapes: [DecodedShape] = []
     private var lastClock = HLCTimestamp.zero
     private var lastDay: Int64 = 0
+    private var budget: CanonicalBudget
     private let recordTypeSlot, recordIDSlot, assignedFieldSlot, valueSlot, kindSlot, fieldNameSlot, entryIDSlot: Int
 
-    init(_ bytes: [UInt8]) {
+    init(_ bytes: [UInt8], limits: CanonicalLimits) {
         reader = ByteReader(bytes)
+        budget = CanonicalBudget(limits)
         var text = TextDecoderTables()
         recordTypeSlot = text.slot(for: TextContext.recordType)
         recordIDSlot = text.slot(for: TextContext.recordID)
@@ -251,8 +265,9 @@ struct EventBatchDecoder {
     }
 
     /// Keeps every table and the last clock, and reads a new batch from `bytes`.
-    mutating func continueWith(_ bytes: [UInt8]) {
+    mutating func continueWith(_ bytes: [UInt8], limits: CanonicalLimits) {
         reader = ByteReader(bytes)
+        budget = CanonicalBudget(limits)
     }
 
     mutating func decode() throws(WireError) -> [Event] {
@@ -266,6 +281,7 @@ struct EventBatchDecoder {
         let version = try reader.byte()
         guard version == EventBatch.version || version == EventBatch.signedVersion else { throw .unsupportedVersion(version) }
         let runCount = try reader.count(limit: WireLimits.maxEventsPerBatch, "run count")
+        budget.startBatch()
         var events: [Event] = []
         var runEnds: [EventID] = []
         runEnds.reserveCapacity(runCount)
@@ -280,9 +296,11 @@ struct EventBatchDecoder {
             guard count >= 1 else { throw .malformed("empty run", at: seqOffset) }
             var previous = try reader.digest()
             for index in 0..<count {
-                let clock = try readClock()
-                let operation = try readOperation()
+                budget.startEvent()
                 let dot = Dot(node: node, seq: firstSeq + UInt64(index))
+                let clock = try readClock()
+                try budget.charge(CanonicalSize.header(seq: dot.seq, clock: clock), at: reader.offset)
+                let operation = try readOperation()
                 let event: Event
                 if let trusted = trustedHashes {
                     guard events.count < trusted.count else { throw .malformed("more events than hashes", at: reader.offset) }
@@ -352,16 +370,19 @@ struct EventBatchDecoder {
         let start = reader.offset
         let header = try reader.varint()
         if header == 0 {
-            let type = try text.read(slot: recordTypeSlot, from: &reader)
-            let id = try text.read(slot: recordIDSlot, from: &reader)
-            let field = try text.read(slot: assignedFieldSlot, from: &reader)
+            let type = try readText(slot: recordTypeSlot)
+            let id = try readText(slot: recordIDSlot)
+            let field = try readText(slot: assignedFieldSlot)
             let value = try readValue(tag: try reader.byte(), slot: valueSlot)
             let count = try reader.count(limit: WireLimits.maxSupersedes, "superseded values")
+            try budget.charge(1 + CanonicalSize.varint(UInt64(count)), at: reader.offset)
             var supersedes: [EventID] = []
             for _ in 0..<count {
                 let node = try readNode()
                 let seq = try reader.varint()
-                supersedes.append(EventID(dot: Dot(node: node, seq: seq), hash: try reader.digest()))
+                let id = EventID(dot: Dot(node: node, seq: seq), hash: try reader.digest())
+                try budget.charge(CanonicalSize.eventID(id), at: reader.offset)
+                supersedes.append(id)
             }
             let assignment = Assignment(key: FieldKey(type, id, field), value: value, supersedes: supersedes)
             guard assignment.supersedes == supersedes else {
@@ -370,12 +391,19 @@ struct EventBatchDecoder {
             return .assign(assignment)
         }
         let shapeIndex = header - 1
-        if shapeIndex == UInt64(shapes.count) {
+        let defined = shapeIndex == UInt64(shapes.count)
+        if defined {
+            // Charged to this event (which uses the shape) as it is read: each field name
+            // may be a reference to one long name, and `slot(for:)` hashes it.
             let kind = try text.read(slot: kindSlot, from: &reader)
             let fieldCount = try reader.count(limit: WireLimits.maxFieldsPerShape, "fields per entry")
             var names: [String] = [], tags: [UInt8] = [], slots: [Int] = []
+            var size = 1 + CanonicalSize.string(kind) + CanonicalSize.varint(UInt64(fieldCount))
+            try budget.charge(size, at: reader.offset)
             for _ in 0..<fieldCount {
                 let name = try text.read(slot: fieldNameSlot, from: &reader)
+                size += CanonicalSize.string(name)
+                try budget.charge(CanonicalSize.string(name), at: reader.offset)
                 names.append(name)
                 slots.append(text.slot(for: name))
                 let tagOffset = reader.offset
@@ -383,12 +411,13 @@ struct EventBatchDecoder {
                 guard ValueTag(rawValue: tag) != nil else { throw .malformed("unknown value type \(tag)", at: tagOffset) }
                 tags.append(tag)
             }
-            shapes.append(DecodedShape(kind: kind, names: names, tags: tags, slots: slots))
+            shapes.append(DecodedShape(kind: kind, names: names, tags: tags, slots: slots, canonicalSize: size))
         } else if shapeIndex > UInt64(shapes.count) {
             throw .malformed("entry shape \(shapeIndex) beyond the \(shapes.count) known", at: start)
         }
         let shape = shapes[Int(shapeIndex)]
-        let id = try text.read(slot: entryIDSlot, from: &reader)
+        if !defined { try budget.charge(shape.canonicalSize, at: reader.offset) }
+        let id = try readText(slot: entryIDSlot)
         var fields: [Field] = []
         fields.reserveCapacity(shape.names.count)
         for index in shape.names.indices {
@@ -397,7 +426,22 @@ struct EventBatchDecoder {
         return .append(Entry(id: id, kind: shape.kind, fields: Fields(fields)))
     }
 
+    /// A string of the operation, charged to the budget: a dictionary reference costs a
+    /// byte or two in the batch but its full length in canonical bytes.
+    private mutating func readText(slot: Int) throws(WireError) -> String {
+        let text = try text.read(slot: slot, from: &reader)
+        try budget.charge(CanonicalSize.string(text), at: reader.offset)
+        return text
+    }
+
+    /// A value, charged to the budget (tag byte included) before anything uses it.
     private mutating func readValue(tag: UInt8, slot: Int) throws(WireError) -> Value {
+        let value = try readUncharged(tag: tag, slot: slot)
+        try budget.charge(CanonicalSize.value(value), at: reader.offset)
+        return value
+    }
+
+    private mutating func readUncharged(tag: UInt8, slot: Int) throws(WireError) -> Value {
         switch ValueTag(rawValue: tag) {
         case .int: return .int(try reader.signed())
         case .text: return .text(try text.read(slot: slot, from: &reader))

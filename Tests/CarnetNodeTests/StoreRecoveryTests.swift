@@ -72,7 +72,7 @@ struct StoreRecoveryTests {
             var store = try NodeStore(directory: (damage == .twoRegions ? farm : hub).directory, wallMillis: 1_790_000_000_000) { NodeID.derived(from: "x") }
             #expect(try store.saveCheckpoint())
         }
-        let original = Set(try NodeDirectory.events(of: farm.directory).map(\.id))
+        let original = Set(try NodeDirectory.events(of: farm.directory).events.map(\.id))
         let logPath = farm.directory + "/events.log"
         var bytes = try Self.read(logPath)
         let pristine = bytes
@@ -119,7 +119,7 @@ struct StoreRecoveryTests {
         #expect(!outcome.wasSound, "\(context)")
         #expect(outcome.after.isSound, "\(context): \(outcome.after.problems)")
         #expect(try StoreAudit.run(directory: farm.directory).isSound, "\(context)")
-        let kept = Set(try NodeDirectory.events(of: farm.directory).map(\.id))
+        let kept = Set(try NodeDirectory.events(of: farm.directory).events.map(\.id))
         #expect(intact.isSubset(of: kept), "\(context): \(intact.subtracting(kept).count) intact events lost")
         #expect(kept.subtracting(original).allSatisfy { $0.dot.node == report.node && report.continuedFrom != nil },
                 "\(context): only the link event of a new incarnation is new")
@@ -145,7 +145,7 @@ struct StoreRecoveryTests {
         // A sync with the intact hub brings back everything the damage took.
         let sync = try SyncClient.sync(store: try farm.open(), secret: secret, address: server.address)
         #expect(sync.succeeded, "\(context): \(String(describing: sync.failure))")
-        let restored = Set(try NodeDirectory.events(of: farm.directory).map(\.id))
+        let restored = Set(try NodeDirectory.events(of: farm.directory).events.map(\.id))
         #expect(original.isSubset(of: restored), "\(context): \(original.subtracting(restored).count) events not restored")
         let audit = try StoreAudit.run(directory: farm.directory)
         #expect(audit.isSound && !audit.warnings.contains { $0.contains("predecessor") }, "\(context): \(audit.problems) \(audit.warnings)")

@@ -9,14 +9,14 @@ enum CarnetMain {
             switch try CommandRegistry.resolve(global.words) {
             case let .group(name, members):
                 if global.help {
-                    output.line(Help.groupText(name, members: members))
+                    output.text(Help.groupText(name, members: members))
                     return ExitCode.success.rawValue
                 }
                 let names = members.map { "`carnet \($0.spec.name)`" }.joined(separator: ", ")
                 throw CLIError.usage("`carnet \(name)` needs a subcommand: \(names)")
             case let .command(type, rest):
                 if global.help {
-                    output.line(type is HelpCommand.Type ? Help.overview() : Help.text(for: type.spec))
+                    output.text(type is HelpCommand.Type ? Help.overview() : Help.text(for: type.spec))
                     return ExitCode.success.rawValue
                 }
                 let invocation = try ArgumentParser.parse(rest, spec: type.spec)

@@ -15,9 +15,19 @@ struct Output: Sendable {
         stderrIsTerminal = isatty(STDERR_FILENO) == 1
     }
 
-    /// Writes text and a line break on stdout.
+    /// Writes one line and a line break on stdout. Every line of human output passes
+    /// here, so text from peers and files in it is made safe (`TerminalText`): a line
+    /// break in it shows as `\n`, except at the very start (a blank line before).
     func line(_ text: String = "") {
-        print(text)
+        print(TerminalText.sanitized(text, keepingStyle: colour, keepingLeadingBreaks: true))
+    }
+
+    /// Writes this program's own multi-line text (help) on stdout: line breaks are kept,
+    /// anything else is made safe as in `line`.
+    func text(_ text: String) {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            print(TerminalText.sanitized(String(line), keepingStyle: colour, keepingLeadingBreaks: false))
+        }
     }
 
     /// Writes one JSON document on stdout.
@@ -27,18 +37,18 @@ struct Output: Sendable {
 
     /// A warning on stderr: the command still succeeds.
     func warn(_ text: String) {
-        Self.writeError("carnet: warning: \(text)\n")
+        Self.writeError("carnet: warning: \(TerminalText.sanitized(text))\n")
     }
 
-    /// The error sentence of a failed command.
+    /// The error sentence of a failed command (one line: it may quote a peer or a file).
     func error(_ text: String) {
-        Self.writeError("carnet: \(text)\n")
+        Self.writeError("carnet: \(TerminalText.sanitized(text))\n")
     }
 
     /// A progress line that overwrites itself, only on a terminal.
     func progress(_ text: String) {
         guard stderrIsTerminal else { return }
-        Self.writeError("\r\u{1B}[2K" + text)
+        Self.writeError("\r\u{1B}[2K" + TerminalText.sanitized(text))
     }
 
     /// Clears the progress line before a final message.

@@ -10,8 +10,11 @@ struct Table {
         self.columns = columns.map { (title: $0.0, alignment: $0.1) }
     }
 
+    /// Cells often hold text from peers and files: made safe here (`TerminalText`), before
+    /// widths are measured, so that an escape cannot break the alignment either. Colour
+    /// sequences `Output` made are kept; `Output.line` drops them when colour is off.
     mutating func add(_ row: [String]) {
-        rows.append(row)
+        rows.append(row.map { TerminalText.sanitized($0, keepingStyle: true, keepingLeadingBreaks: false) })
     }
 
     /// The rendered lines; the header in bold when `output` allows colour.

@@ -15,12 +15,12 @@ struct HelpCommand: Command {
 
     func run(in context: Context) throws {
         guard !words.isEmpty else {
-            context.output.line(Help.overview())
+            context.output.text(Help.overview())
             return
         }
         switch try CommandRegistry.resolve(words) {
-        case let .command(type, _): context.output.line(Help.text(for: type.spec))
-        case let .group(name, members): context.output.line(Help.groupText(name, members: members))
+        case let .command(type, _): context.output.text(Help.text(for: type.spec))
+        case let .group(name, members): context.output.text(Help.groupText(name, members: members))
         }
     }
 }

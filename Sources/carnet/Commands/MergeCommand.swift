@@ -40,7 +40,7 @@ struct MergeCommand: Command {
         }
         let log = try NodeDirectory.events(of: other)
         if let unread = log.unread { context.output.warn(unread) }
-        let summary = try store.persist(log.events)
+        let summary = try store.persist(SignedEvents(events: log.events, heads: log.heads))
         if summary.accepted + summary.pending > 0 { StoreAccess.afterAppend(&store, context: context) }
         ReceiveReport(summary: summary, source: "\(other) (\(theirs.label), \(theirs.node.short))", ledger: theirs.ledger)
             .show(json: json, context.output)

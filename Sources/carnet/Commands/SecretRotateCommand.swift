@@ -30,7 +30,7 @@ struct SecretRotateCommand: Command {
         while secret == current { secret = LedgerSecret.generate() }
         try Files.createExclusive(out, Array(secret.text.utf8), what: "an existing file")
         try secret.install(directory: context.directory, note: SecretInstallCommand.note(context, verb: "rotated"))
-        context.output.line("""
+        context.output.text("""
             this node now uses the new ledger secret (id \(secret.id), replacing id \(current.id)) written to \(out) (mode 0600).
             Give that file to every other node and run `carnet secret install \(out)` there;
             until then they are refused, with a message saying how to rejoin.

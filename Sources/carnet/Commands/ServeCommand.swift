@@ -55,7 +55,7 @@ struct ServeCommand: Command {
         configuration.maxSessions = maxSessions
         configuration.seed = UInt64.random(in: 0...UInt64.max)
         let server = try Server(store: store, secret: secret, configuration: configuration) { message in
-            Output.writeError("carnet serve: \(Self.timestamp()) \(message)\n")
+            Output.writeError("carnet serve: \(Self.timestamp()) \(TerminalText.sanitized(message))\n")  // may quote a peer
         }
         try StopSignals.watch { signal in
             Output.writeError("carnet serve: \(Self.timestamp()) \(signal): stopping\n")

@@ -52,9 +52,20 @@ struct SyncCommand: Command {
             for line in Self.lines(report) { context.output.line(line) }
             for line in history.lines { context.output.warn(line) }
         }
-        if let failure = report.failure, !report.succeeded {
+        if let failure = Self.failure(report) {
             throw CLIError(.unavailable, "the sync with \(report.address) failed: \(failure)")
         }
+    }
+
+    /// Why the sync failed, for people. A peer's ERROR text is the peer's word, not this
+    /// node's: a fake listener could send anything. It is quoted as such, made safe for
+    /// the terminal (`TerminalText`).
+    static func failure(_ report: SessionReport) -> String? {
+        guard let failure = report.failure, !report.succeeded else { return nil }
+        if report.transportError == nil, case let .closedByPeer(code, message)? = report.end?.outcome {
+            return "the peer closed the session (\(code)); the peer said: \"\(TerminalText.sanitized(message))\""
+        }
+        return TerminalText.sanitized(failure)
     }
 
     static func lines(_ report: SessionReport) -> [String] {

@@ -45,6 +45,13 @@ public enum CodecTarget {
 
     static func plainBatch(_ bytes: [UInt8]) throws(FuzzViolation) {
         guard let events = try? EventBatch.decode(bytes) else { return }
+        // What the decoder accepts, it has counted exactly (protocol/SPEC.md §3.2).
+        let sizes = events.map(\.canonicalSize)
+        try require(sizes.allSatisfy { $0 <= WireLimits.maxEventCanonicalBytes }
+                        && sizes.reduce(0, +) <= WireLimits.maxBatchCanonicalBytes, name,
+                    "a decoded batch passes the canonical size limits")
+        try require(zip(events, sizes).allSatisfy { $0.canonicalBytes.count == $1 }, name,
+                    "canonicalSize differs from the canonical bytes' length")
         let encoded = EventBatch.encode(events)
         let again: [Event]
         do {
