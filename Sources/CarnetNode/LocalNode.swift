@@ -44,6 +44,23 @@ public struct LocalNode: ~Copyable {
         }
     }
 
+    /// Creates a node of a signed ledger: a fresh device key (made here, never leaving the
+    /// directory) whose public half derives the node id, declared in the node's first,
+    /// signed, event. Returns the device's signer (its public key and node id).
+    @discardableResult
+    public static func createSigned(directory: String, ledger: String, ledgerID: LedgerID, label: String,
+                                    wallMillis: UInt64) throws(NodeError) -> DeviceSigner {
+        var generator = SystemRandomNumberGenerator()
+        let device = DeviceSigner.generate(using: &generator)
+        do {
+            try NodeStore.create(directory: directory, ledger: ledger, label: label, node: device.node,
+                                 signed: (ledgerID, device), wallMillis: wallMillis)
+        } catch {
+            throw .store(error)
+        }
+        return device
+    }
+
     /// A node id from the system's random source.
     public static func randomNodeID() -> NodeID {
         var generator = SystemRandomNumberGenerator()

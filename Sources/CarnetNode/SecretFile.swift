@@ -21,6 +21,20 @@ enum SecretFile {
     static let maximumSize = 4096
 
     static func read(_ path: String, what: String) throws(NodeError) -> LedgerSecret {
+        let bytes = try readPrivate(path, what: what, kind: "ledger secret")
+        guard let secret = parse(bytes) else {
+            throw .file(FileProblem(.damaged, """
+                \(path) is not a ledger secret: a secret file holds exactly 64 lowercase hex digits and a newline, \
+                as `carnet secret new --out FILE` writes it
+                """))
+        }
+        return secret
+    }
+
+    /// The bytes of a small file that must be private to its owner (a secret, a ledger
+    /// file): a regular file, at most `maximumSize` bytes, no permission for group or
+    /// others. `kind` names what it should be, for the messages.
+    static func readPrivate(_ path: String, what: String, kind: String) throws(NodeError) -> [UInt8] {
         let bytes: [UInt8]
         let permissions: UInt32
         do throws(SystemError) {
@@ -33,22 +47,16 @@ enum SecretFile {
             bytes = try file.size() <= maximumSize ? file.readAll() : []
         } catch {
             if error.errno == ENOENT { throw .file(FileProblem(.missing, "\(what) \(path) does not exist")) }
-            if error.errno == EISDIR { throw .file(FileProblem(.damaged, "\(path) is not a ledger secret: it is not a regular file")) }
+            if error.errno == EISDIR { throw .file(FileProblem(.damaged, "\(path) is not a \(kind): it is not a regular file")) }
             throw .secret("cannot read \(what) \(path): \(error)")
-        }
-        guard let secret = parse(bytes) else {
-            throw .file(FileProblem(.damaged, """
-                \(path) is not a ledger secret: a secret file holds exactly 64 lowercase hex digits and a newline, \
-                as `carnet secret new --out FILE` writes it
-                """))
         }
         guard permissions & 0o077 == 0 else {
             throw .secret("""
                 \(what) \(path) can be read or changed by other users (mode \(octal(permissions))); \
-                a ledger secret must be private to its owner. Run `chmod 600 \(path)` and try again
+                a \(kind) must be private to its owner. Run `chmod 600 \(path)` and try again
                 """)
         }
-        return secret
+        return bytes
     }
 
     /// A mode as `chmod` and `ls` people read it: "0644".

@@ -10,6 +10,7 @@ enum CommandRegistry {
             SecretRotateCommand.self,
             SecretInstallCommand.self,
             InitCommand.self,
+            LedgerCreateCommand.self,
             StatusCommand.self,
             ProductSetCommand.self,
             ProductListCommand.self,

@@ -12,7 +12,8 @@ struct StatusCommand: Command {
         path: ["status"], summary: "who this node is and what it holds",
         options: [.json],
         discussion: """
-        JSON fields: node, label, ledger, events, versionVector (node hex → highest contiguous
+        JSON fields: node, label, ledger, ledgerId (null for a format-1 ledger), signed (whether
+        every commit is signed and only signed events are stored), events, versionVector (node hex → highest contiguous
         seq), digest, conflicts, forks, pending, fromStatusFile, and peers: for each peer
         dialed by `serve` or met in a sync, {address, dialed, node, label, lastSync,
         lastError, lastErrorAt, lacks} (lacks: events this node holds that the peer did not
@@ -67,6 +68,8 @@ struct StatusCommand: Command {
             "node": .string(figures.identity.node.hex),
             "label": .string(figures.identity.label),
             "ledger": .string(figures.identity.ledger),
+            "ledgerId": figures.identity.ledgerID.map { .string($0.hex) } ?? .null,
+            "signed": .bool(figures.identity.isSigned),
             "events": .int(figures.summary.eventCount),
             "versionVector": .object(vector),
             "digest": .string(figures.summary.digest.hex),
@@ -104,7 +107,8 @@ struct StatusCommand: Command {
         let conflicts = figures.status.conflicts
         var lines: [(String, String)] = [
             ("node", "\(figures.identity.node.hex) (\(figures.identity.label))"),
-            ("ledger", figures.identity.ledger),
+            ("ledger", figures.identity.ledgerID.map { "\(figures.identity.ledger) (signed; id \($0.hex))" }
+                ?? "\(figures.identity.ledger) (format 1: unsigned)"),
             ("events", "\(summary.eventCount) from \(summary.history.versionVector.nodes.count) node(s)"),
             ("digest", summary.digest.hex),
             ("conflicts", conflicts == 0 ? "none" : output.yellow("\(conflicts) open — see `carnet conflicts`")),
