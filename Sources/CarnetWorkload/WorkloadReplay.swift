@@ -23,19 +23,53 @@ public struct WorkloadReplay: Sendable {
     /// A replay that exchanges nothing at `sync` lines: each actor keeps only what it wrote
     /// itself (the "build" scenario of WORKLOAD.md).
     public var isolated = false
+    /// Each actor is a device of a signed ledger (format 2): its node id comes from its key
+    /// (`signer(forActor:)`) and its first event declares that key. What benchmarks of
+    /// signed ledgers replay.
+    public let signed: Bool
+
+    /// The ledger id of every signed replay.
+    public static let signedLedger = LedgerID(bytes: SHA256.hash(Array("carnet-workload-ledger".utf8)).bytes.prefix(16))!
+
+    /// An actor's device in a signed replay: a key derived from its name, so digests are
+    /// reproducible (never how a real device gets its key).
+    public static func signer(forActor actor: String) -> DeviceSigner {
+        let seed = SHA256.hash(Array("workload-device:\(actor)".utf8)).bytes
+        let salt = Array(SHA256.hash(Array("workload-salt:\(actor)".utf8)).bytes.prefix(NodeKey.saltByteCount))
+        return DeviceSigner(privateKey: Ed25519.PrivateKey(seed: seed)!, salt: salt)
+    }
+
+    /// The id of an actor's node in a replay of that kind.
+    public static func nodeID(forActor actor: String, signed: Bool) -> NodeID {
+        signed ? signer(forActor: actor).node : nodeID(forActor: actor)
+    }
+
+    /// When a signed replay's actors declare their keys: what `NodeStore.create` must be
+    /// given to write the same first event.
+    public static func declarationMillis(_ meta: WorkloadMeta) -> UInt64 {
+        (CalendarDay(iso: meta.start)?.epochMillis ?? 0) + 6 * 3_600_000
+    }
 
     /// The id every replay gives to an actor's node, so digests are reproducible.
     public static func nodeID(forActor actor: String) -> NodeID {
         NodeID.derived(from: "workload-actor:" + actor)
     }
 
-    public init(meta: WorkloadMeta) throws(WorkloadError) {
+    public init(meta: WorkloadMeta, signed: Bool = false) throws(WorkloadError) {
         guard let start = CalendarDay(iso: meta.start) else {
             throw WorkloadError(line: 1, message: "line 1: start date \"\(meta.start)\" is not YYYY-MM-DD")
         }
         self.meta = meta
+        self.signed = signed
         startDay = start
-        replicas = meta.actors.map { Replica(node: Self.nodeID(forActor: $0)) }
+        replicas = meta.actors.map { Replica(node: Self.nodeID(forActor: $0, signed: signed)) }
+        if signed {
+            for (index, actor) in meta.actors.enumerated() {
+                let key = Self.signer(forActor: actor).nodeKey
+                replicas[index].assign(NodeKey.declarationKey(for: key.node), .text(key.declarationText),
+                                       wallMillis: Self.declarationMillis(meta))
+            }
+        }
         var index: [String: Int] = [:]
         for (position, actor) in meta.actors.enumerated() { index[actor] = position }
         indexOfActor = index
@@ -43,12 +77,12 @@ public struct WorkloadReplay: Sendable {
     }
 
     /// Reads and replays a whole file.
-    public static func replay(_ bytes: [UInt8], isolated: Bool = false) throws(WorkloadError) -> WorkloadReplay {
+    public static func replay(_ bytes: [UInt8], isolated: Bool = false, signed: Bool = false) throws(WorkloadError) -> WorkloadReplay {
         var reader = WorkloadReader(bytes: bytes)
         guard case let .meta(meta)? = try reader.next() else {
             throw WorkloadError(line: 1, message: "line 1: a workload starts with its meta line")
         }
-        var replay = try WorkloadReplay(meta: meta)
+        var replay = try WorkloadReplay(meta: meta, signed: signed)
         replay.isolated = isolated
         var lineNumber = 1
         while let line = try reader.next() {

@@ -8,6 +8,8 @@ struct Bench {
     var runs: Int
     /// Scenario names to run (`--only`); empty runs them all.
     var only: Set<String> = []
+    /// Replay as a signed ledger (format 2): keys, declarations, signed heads on the wire.
+    var signed = false
 
     static let scenarios = ["apply", "views", "encoding", "store", "sync", "delta-binary", "join", "process", "cold-open", "crypto-aead", "crypto-sign"]
 
@@ -26,7 +28,8 @@ struct Bench {
         print("  runs         \(runs) per figure (median, min–max)")
 
         // Replay: parse every line, create every event (SHA-256 included), sync at each day.
-        let (replaySamples, replay) = Samples.time(runs: runs) { Self.replay(file.bytes) }
+        if signed { print("  ledger       signed (format 2): every actor a device with its key; batches carry signed heads") }
+        let (replaySamples, replay) = Samples.time(runs: runs) { Self.replay(file.bytes, signed: signed) }
         let hub = replay.hub
         let created = replay.replicas.reduce(0) { total, replica in
             total + replica.history.events(of: replica.node).count
@@ -66,9 +69,9 @@ struct Bench {
         }
     }
 
-    static func replay(_ bytes: [UInt8]) -> WorkloadReplay {
+    static func replay(_ bytes: [UInt8], signed: Bool = false) -> WorkloadReplay {
         do {
-            return try WorkloadReplay.replay(bytes)
+            return try WorkloadReplay.replay(bytes, signed: signed)
         } catch {
             fail("the workload does not replay: \(error)", code: 65)
         }

@@ -28,20 +28,20 @@ enum SyncBench {
             let root = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-bench-sync-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: root) }
             let secret = LedgerSecret.generate()
-            let hub = makeNode(root + "/hub", actor: replay.meta.hub, events: hubHolds, secret: secret)
-            let farm = makeNode(root + "/farm", actor: target, events: hubEvents.allEvents, secret: secret)
+            let hub = makeNode(root + "/hub", replay: replay, actor: replay.meta.hub, events: hubHolds, secret: secret)
+            let farm = makeNode(root + "/farm", replay: replay, actor: target, events: hubEvents.allEvents, secret: secret)
             let server = HubServer(hub, secret: secret)
             defer { server.stop() }
             let address = server.address
             // The same delta over a simulated 64 kbit/s, 600 ms link, on a copy of the
             // farm's state: its own session, so it needs a hub that lacks the day too.
-            let ruralHub = makeNode(root + "/rural-hub", actor: replay.meta.hub, events: hubHolds, secret: secret)
+            let ruralHub = makeNode(root + "/rural-hub", replay: replay, actor: replay.meta.hub, events: hubHolds, secret: secret)
             let ruralServer = HubServer(ruralHub, secret: secret)
             guard let link = try? LinkSimulator(target: ruralServer.address,
                                                 profile: .rural(kilobits: 64, roundTripMilliseconds: 600)) else {
                 fail("cannot start the link simulator", code: 70)
             }
-            let ruralFarm = makeNode(root + "/rural-farm", actor: target, events: hubEvents.allEvents, secret: secret)
+            let ruralFarm = makeNode(root + "/rural-farm", replay: replay, actor: target, events: hubEvents.allEvents, secret: secret)
             let ruralStart = ContinuousClock().now
             guard let rural = try? SyncClient.sync(store: ruralFarm, secret: secret, address: link.address), rural.succeeded else {
                 fail("the delta over the simulated link failed", code: 70)
@@ -88,8 +88,8 @@ enum SyncBench {
             let root = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-bench-bin-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: root) }
             let secret = LedgerSecret.generate()
-            _ = makeNode(root + "/hub", actor: replay.meta.hub, events: hubHolds, secret: secret)
-            _ = makeNode(root + "/farm", actor: target, events: replay.hub.allEvents, secret: secret)
+            _ = makeNode(root + "/hub", replay: replay, actor: replay.meta.hub, events: hubHolds, secret: secret)
+            _ = makeNode(root + "/farm", replay: replay, actor: target, events: replay.hub.allEvents, secret: secret)
             let serve = ServeProcess(binary: binary, directory: root + "/hub")
             guard let link = try? LinkSimulator(target: serve.address, profile: .rural(kilobits: 64, roundTripMilliseconds: 600)) else {
                 fail("cannot start the link simulator", code: 70)
@@ -124,8 +124,8 @@ enum SyncBench {
         let secret = LedgerSecret.generate()
         for run in 1...runs {
             let directory = root + "/run-\(run)"
-            _ = makeNode(directory + "/hub", actor: replay.meta.hub, events: hubHolds, secret: secret)
-            _ = makeNode(directory + "/farm", actor: target, events: replay.hub.allEvents, secret: secret)
+            _ = makeNode(directory + "/hub", replay: replay, actor: replay.meta.hub, events: hubHolds, secret: secret)
+            _ = makeNode(directory + "/farm", replay: replay, actor: target, events: replay.hub.allEvents, secret: secret)
         }
         let entries = delta.filter { if case .append = $0.operation { true } else { false } }.count
         print("prepared \(runs) delta pairs in \(root): farm \(target) holds everything, the hub lacks its last day (\(entries) entries)")
@@ -136,12 +136,12 @@ enum SyncBench {
         let hubEvents = replay.hub
         let farms = replay.meta.actors.filter { $0 != replay.meta.hub }
         let counted = farms.map { farm -> (String, Int) in
-            let node = WorkloadReplay.nodeID(forActor: farm)
+            let node = WorkloadReplay.nodeID(forActor: farm, signed: replay.signed)
             let entries = hubEvents.history.events(of: node).filter { if case .append = $0.operation { true } else { false } }
             return (farm, entries.count)
         }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
         let target = counted[counted.count / 2].0
-        let chain = hubEvents.history.events(of: WorkloadReplay.nodeID(forActor: target))
+        let chain = hubEvents.history.events(of: WorkloadReplay.nodeID(forActor: target, signed: replay.signed))
         let lastDay = hubEvents.history.nodeIDs.flatMap { hubEvents.history.events(of: $0) }.compactMap(day).max() ?? 0
         let delta = Array(chain[(chain.firstIndex { day(of: $0) == lastDay } ?? chain.count)...])
         let ids = Set(delta.map(\.id))
@@ -160,8 +160,8 @@ enum SyncBench {
                 let root = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-bench-join-\(UUID().uuidString)").path
                 defer { try? FileManager.default.removeItem(atPath: root) }
                 let secret = LedgerSecret.generate()
-                let hub = makeNode(root + "/hub", actor: replay.meta.hub, events: hubEvents.allEvents, secret: secret)
-                let farm = makeNode(root + "/farm", actor: "new-farm", events: [], secret: secret)
+                let hub = makeNode(root + "/hub", replay: replay, actor: replay.meta.hub, events: hubEvents.allEvents, secret: secret)
+                let farm = makeNode(root + "/farm", replay: replay, actor: "new-farm", events: [], secret: secret)
                 let server = HubServer(hub, secret: secret)
                 var profile = LinkProfile.rural(kilobits: 1_000, roundTripMilliseconds: 300)
                 if cutting { profile.cutEvery = .seconds(5) }
@@ -213,19 +213,47 @@ enum SyncBench {
         return day
     }
 
-    private static func makeNode(_ directory: String, actor: String, events: [Event], secret: LedgerSecret) -> SharedStore {
+    private static func makeNode(_ directory: String, replay: WorkloadReplay, actor: String, events: [Event],
+                                 secret: LedgerSecret) -> SharedStore {
         do {
-            try NodeStore.create(directory: directory, ledger: "bench", label: actor, node: WorkloadReplay.nodeID(forActor: actor))
+            if replay.signed {
+                // The same first event as the replay's actor wrote (same key, same clock).
+                let device = WorkloadReplay.signer(forActor: actor)
+                try NodeStore.create(directory: directory, ledger: "bench", label: actor, node: device.node,
+                                     signed: (WorkloadReplay.signedLedger, device),
+                                     wallMillis: WorkloadReplay.declarationMillis(replay.meta))
+            } else {
+                try NodeStore.create(directory: directory, ledger: "bench", label: actor, node: WorkloadReplay.nodeID(forActor: actor))
+            }
             var store = try NodeStore(directory: directory, wallMillis: 0) { NodeID.derived(from: "bench-continuation") }
+            var signers: [NodeID: DeviceSigner] = [:]
+            if replay.signed {
+                for actor in replay.meta.actors {
+                    let signer = WorkloadReplay.signer(forActor: actor)
+                    signers[signer.node] = signer
+                }
+            }
             var index = 0
             while index < events.count {
-                try store.persist(Array(events[index..<min(events.count, index + 5_000)]))
+                let chunk = Array(events[index..<min(events.count, index + 5_000)])
+                // Each chunk as its authors would have signed it: a head over each node's last
+                // event in it (the replay's events come node by node, each chain in order).
+                var last: [NodeID: Event] = [:]
+                for event in chunk { last[event.dot.node] = event }
+                let heads = last.values.compactMap { event in
+                    signers[event.dot.node]?.signHead(seq: event.dot.seq, hash: event.hash, ledger: WorkloadReplay.signedLedger)
+                }
+                try store.persist(SignedEvents(events: chunk, heads: heads))
                 index += 5_000
             }
             try store.saveCheckpoint()
-            try secret.save(directory: directory)
         } catch {
             fail("cannot build the store in \(directory): \(error)", code: 73)
+        }
+        do {
+            try secret.save(directory: directory)
+        } catch {
+            fail("cannot write the secret in \(directory): \(error)", code: 73)
         }
         do {
             return try SharedStore(directory: directory, wallMillis: 0)

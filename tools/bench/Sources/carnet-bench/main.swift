@@ -18,14 +18,16 @@ struct Options {
     var loadEvents = 500
     var minutes: Double?
     var only: Set<String> = []
+    var signed = false
 }
 
 let usage = """
-usage: carnet-bench [--workload FILE] [--scale 10k|100k|1m] [--runs N] [--builtin-generator]
+usage: carnet-bench [--workload FILE] [--scale 10k|100k|1m] [--runs N] [--builtin-generator] [--signed]
 
   --workload FILE  a producer-ledger-workload/1 file (JSON lines)
   --scale S        without --workload: use /tmp/wl/ledger-S.jsonl, generating it with
                    ../shared/workload/workload.py when missing (default 100k)
+  --signed         replay as a signed ledger (format 2): device keys, signed heads
   --runs N         timed runs per figure, median reported (default 5)
   --only A,B       only these scenarios: apply, views, encoding, store, sync,
                    delta-binary, join, process (build + aggregation + cold open with
@@ -80,6 +82,8 @@ func parseOptions(_ arguments: [String]) -> Options {
             options.only = Set(names)
         case "--builtin-generator":
             options.builtinGenerator = true
+        case "--signed":
+            options.signed = true
         case "--load":
             guard let count = Int(value(of: argument)), count >= 1 else { fail("--load takes a number of farms") }
             options.load = count
@@ -129,6 +133,6 @@ if let directory = options.prepareDelta {
         print("carnet-bench --only cold-open\n  workload     \(file.path)\n  machine      \(Machine.summary)\n  source       \(Machine.sourceRevision)")
         ProcessBench.reportColdOpen(file: file, runs: options.runs)
     } else {
-        Bench(file: file, runs: options.runs, only: options.only).run()
+        Bench(file: file, runs: options.runs, only: options.only, signed: options.signed).run()
     }
 }
