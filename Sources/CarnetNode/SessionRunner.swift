@@ -66,7 +66,8 @@ public final class SessionRunner: Sendable {
         // session's summary.
         _ = try? store.refresh()
         var generator = SystemRandomNumberGenerator()
-        let nonce = (0..<HelloMessage.nonceLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        // The session's ephemeral X25519 key: fresh for every session, never reused.
+        let nonce = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let wakeup = self.wakeup
         var driver = PeerDriver(role: role, secret: secret.bytes, nonce: nonce, live: live, settings: settings,
                                 retired: LedgerSecret.retired(directory: store.directory), store: store) { wakeup.signal() }
