@@ -15,7 +15,7 @@ public struct SessionReport: Sendable {
     /// A network failure (reset, timeout writing) that ended the session.
     public var transportError: String?
     public var statistics = SessionStatistics()
-    /// Time from the first HELLO to the end (or to catching up, in live mode).
+    /// Time from the start of the handshake to the end (or to catching up, in live mode).
     public var elapsed: Duration = .zero
     /// When the session first caught up, from its start.
     public var caughtUpAfter: Duration?

@@ -237,7 +237,7 @@ public struct Session: Sendable {
     public mutating func historyChanged(_ summary: SummaryMessage, now: Duration) -> (accepted: Bool, directives: [SessionDirective]) {
         if isClosed { return (false, outOfState(.historyChanged)) }
         if summaries.firstSummaryUnsent {
-            // Once a dialer's HELLO went out, its state tag names the summary it had.
+            // Once a dialer's message 1 went out, its state tag names the summary it had.
             let namedByHello: Bool
             switch state {
             case .idle: namedByHello = false
