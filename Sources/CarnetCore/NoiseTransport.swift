@@ -53,6 +53,28 @@ public struct NoiseTransport: Sendable {
         return payload
     }
 
+    /// The next outgoing *record*: like `encrypt`, with the same key and counter nonce, but
+    /// without the 65,535-byte limit. For an application whose records are not Noise
+    /// transport messages, because it frames them itself (Carnet's SEALED frames carry up
+    /// to 1 MiB, protocol/SPEC.md 8.1): ChaCha20-Poly1305 takes far longer plaintexts, and
+    /// the limit exists only so that Noise messages fit a 16-bit length field. Never mix
+    /// both calls on one direction of a session: the peer must open with the matching one.
+    public mutating func encryptRecord(_ payload: [UInt8], associatedData: [UInt8] = []) throws(NoiseError) -> [UInt8] {
+        guard var cipher = sending else { throw .wrongTurn }
+        let record = try cipher.encrypt(payload, associatedData: associatedData)
+        sending = cipher
+        return record
+    }
+
+    /// The payload of the next incoming record (`encryptRecord`'s counterpart). A failure
+    /// leaves the counter where it was.
+    public mutating func decryptRecord(_ record: [UInt8], associatedData: [UInt8] = []) throws(NoiseError) -> [UInt8] {
+        guard var cipher = receiving else { throw .wrongTurn }
+        let payload = try cipher.decrypt(record, associatedData: associatedData)
+        receiving = cipher
+        return payload
+    }
+
     /// `Rekey()` of the sending key; the peer must rekey its receiving key at the same
     /// message (the rule is the application's, §11.3).
     public mutating func rekeySending() {

@@ -44,14 +44,15 @@ public struct LedgerFile: Sendable, Equatable {
 
     /// Reads a ledger file a person names, with the checks of a secret file.
     public static func load(file path: String) throws(NodeError) -> LedgerFile {
-        let bytes = try SecretFile.readPrivate(path, what: "the ledger file", kind: "ledger file")
-        guard let file = parse(bytes) else {
-            throw .file(FileProblem(.damaged, """
-                \(path) is not a Carnet ledger file: it must start with "\(header)", then name, id and secret \
-                lines, as `carnet ledger create --out FILE` writes it
-                """))
+        try SecretFile.readPrivate(path, what: "the ledger file", kind: "ledger file") { bytes throws(NodeError) in
+            guard let file = parse(bytes) else {
+                throw .file(FileProblem(.damaged, """
+                    \(path) is not a Carnet ledger file: it must start with "\(header)", then name, id and secret \
+                    lines, as `carnet ledger create --out FILE` writes it
+                    """))
+            }
+            return file
         }
-        return file
     }
 
     /// Writes a new file, mode 0600; refuses to replace one.

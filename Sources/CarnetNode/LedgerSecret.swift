@@ -31,12 +31,12 @@ public struct LedgerSecret: Sendable, Equatable {
 
     public var text: String { Hex.encode(bytes) + "\n" }
 
-    /// The secret's id as 16 hex digits: the one HELLO states (protocol/SPEC.md §8.2), an
-    /// HMAC of the secret, so it names a secret in messages and on screen (which one was
-    /// replaced, whether two nodes hold the same) without revealing it.
+    /// The secret's id as 16 hex digits: the first 8 bytes of HMAC-SHA256(secret,
+    /// "carnet/1 secret id"), so it names a secret in messages and on screen (which one was
+    /// replaced, whether two nodes hold the same) without revealing it. Protocol 1 sent it
+    /// in its HELLO; protocol 2 never sends it.
     public var id: String {
-        let digits = String(HandshakeKeys.secretID(bytes), radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        Hex.encode(HMACSHA256.authenticate(Array("carnet/1 secret id".utf8), key: bytes).bytes.prefix(8))
     }
 
     /// Reads `directory/secret`, with an error a person can act on.

@@ -21,20 +21,23 @@ enum SecretFile {
     static let maximumSize = 4096
 
     static func read(_ path: String, what: String) throws(NodeError) -> LedgerSecret {
-        let bytes = try readPrivate(path, what: what, kind: "ledger secret")
-        guard let secret = parse(bytes) else {
-            throw .file(FileProblem(.damaged, """
-                \(path) is not a ledger secret: a secret file holds exactly 64 lowercase hex digits and a newline, \
-                as `carnet secret new --out FILE` writes it
-                """))
+        try readPrivate(path, what: what, kind: "ledger secret") { bytes throws(NodeError) in
+            guard let secret = parse(bytes) else {
+                throw .file(FileProblem(.damaged, """
+                    \(path) is not a ledger secret: a secret file holds exactly 64 lowercase hex digits and a newline, \
+                    as `carnet secret new --out FILE` writes it
+                    """))
+            }
+            return secret
         }
-        return secret
     }
 
-    /// The bytes of a small file that must be private to its owner (a secret, a ledger
-    /// file): a regular file, at most `maximumSize` bytes, no permission for group or
-    /// others. `kind` names what it should be, for the messages.
-    static func readPrivate(_ path: String, what: String, kind: String) throws(NodeError) -> [UInt8] {
+    /// What `parse` makes of a small file that must be private to its owner (a secret, a
+    /// ledger file): a regular file, at most `maximumSize` bytes, no permission for group or
+    /// others. What it is, is checked first (a file that is not one is named as such);
+    /// then who may read it. `kind` names what it should be, for the messages.
+    static func readPrivate<Value>(_ path: String, what: String, kind: String,
+                                   parse: ([UInt8]) throws(NodeError) -> Value) throws(NodeError) -> Value {
         let bytes: [UInt8]
         let permissions: UInt32
         do throws(SystemError) {
@@ -50,13 +53,14 @@ enum SecretFile {
             if error.errno == EISDIR { throw .file(FileProblem(.damaged, "\(path) is not a \(kind): it is not a regular file")) }
             throw .secret("cannot read \(what) \(path): \(error)")
         }
+        let value = try parse(bytes)
         guard permissions & 0o077 == 0 else {
             throw .secret("""
                 \(what) \(path) can be read or changed by other users (mode \(octal(permissions))); \
                 a \(kind) must be private to its owner. Run `chmod 600 \(path)` and try again
                 """)
         }
-        return bytes
+        return value
     }
 
     /// A mode as `chmod` and `ls` people read it: "0644".

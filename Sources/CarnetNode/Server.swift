@@ -131,15 +131,13 @@ public final class Server: Sendable {
         }
     }
 
-    /// Too many sessions: a HELLO and an ERROR `busy`, so the peer's message is clear.
+    /// Too many sessions: an ERROR `busy` in clear (SPEC 8.2: the one error a listener
+    /// sends before reading message 1), so the peer's message is clear.
     private func refuseBusy(_ connection: TCPConnection) {
-        var generator = SystemRandomNumberGenerator()
-        let nonce = (0..<HelloMessage.nonceLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let hello = Frame(type: .hello, payload: SessionMessage.hello(HelloMessage(role: .listener, nonce: nonce)).body)
         let busy = Frame(type: .error, payload: SessionMessage.error(ErrorMessage(
             code: .busy, message: "the node has \(configuration.maxSessions) sessions open; try again later")).body)
         counters.refusedBusy()
-        try? connection.send(hello.encoded + busy.encoded, timeout: .seconds(2))
+        try? connection.send(busy.encoded, timeout: .seconds(2))
         connection.shutdownWrite()
         connection.close()
         log("refused a session from \(connection.peer): \(configuration.maxSessions) sessions open")

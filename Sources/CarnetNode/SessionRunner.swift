@@ -1,4 +1,7 @@
 import CarnetCore
+#if canImport(Glibc)
+import Glibc
+#endif
 import CarnetNet
 import CarnetSync
 import CarnetSystem
@@ -15,7 +18,7 @@ public struct SessionReport: Sendable {
     /// A network failure (reset, timeout writing) that ended the session.
     public var transportError: String?
     public var statistics = SessionStatistics()
-    /// Time from the first HELLO to the end (or to catching up, in live mode).
+    /// Time from the start of the handshake to the end (or to catching up, in live mode).
     public var elapsed: Duration = .zero
     /// When the session first caught up, from its start.
     public var caughtUpAfter: Duration?
@@ -66,10 +69,15 @@ public final class SessionRunner: Sendable {
         // session's summary.
         _ = try? store.refresh()
         var generator = SystemRandomNumberGenerator()
-        let nonce = (0..<HelloMessage.nonceLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        // The session's ephemeral X25519 key: fresh for every session, never reused.
+        let nonce = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let wakeup = self.wakeup
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        let wallMillis = UInt64(max(0, Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000))
         var driver = PeerDriver(role: role, secret: secret.bytes, nonce: nonce, live: live, settings: settings,
-                                retired: LedgerSecret.retired(directory: store.directory), store: store) { wakeup.signal() }
+                                retired: LedgerSecret.retired(directory: store.directory), wallMillis: wallMillis,
+                                store: store) { wakeup.signal() }
         var transport = ConnectionTransport(connection: connection, timeout: settings.idleTimeout)
         var report = SessionReport(address: connection.peer.description, role: role)
 

@@ -128,6 +128,9 @@ public final class SharedStore: @unchecked Sendable {
 
     public var signsBatches: Bool { identity.isSigned }
 
+    /// The ledger's id (signed ledgers): bound into the handshake.
+    public var ledgerID: LedgerID? { identity.ledgerID }
+
     public func signedHead(at id: EventID) -> SignedHead? {
         lock.withLock { store.signedHead(at: id) }
     }

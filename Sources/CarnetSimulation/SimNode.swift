@@ -154,7 +154,7 @@ struct SimInFlight: Sendable {
     var imageBefore: SimDiskImage
     /// The session whose driver call wrote, and the frames it wrote meanwhile.
     var connection: ConnectionID?
-    var frames: [[UInt8]] = []
+    var frames: [SimFrame] = []
     /// Local events (writes, a link event) acknowledged when the fsync completes.
     var acknowledging: [Event] = []
 }

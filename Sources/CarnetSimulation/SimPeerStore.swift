@@ -55,6 +55,8 @@ final class SimPeerStore: PeerStore, Sendable {
 
     var signsBatches: Bool { store.signsBatches }
 
+    var ledgerID: LedgerID? { store.ledgerID }
+
     func signedHead(at id: EventID) -> SignedHead? { store.signedHead(at: id) }
 
     func chainToSignedHead(after id: EventID) -> (events: [Event], head: SignedHead)? { store.chainToSignedHead(after: id) }
@@ -92,6 +94,15 @@ final class SimPeerStore: PeerStore, Sendable {
 
 /// Where a driver writes: each `send` (one frame) kept apart, so that the simulation sees
 /// frame types and delivers them over its links when the call's fsync is done.
+/// A frame a session wrote, with what it carries (from the session's `sentLog`: in
+/// version 2 the message type travels encrypted, so the bytes no longer say it).
+struct SimFrame: Sendable {
+    var bytes: [UInt8]
+    /// The message's type; nil when the session's log did not cover the frame.
+    var type: FrameType?
+    var ack: AckMessage?
+}
+
 struct SimTransport: PeerTransport {
     var frames: [[UInt8]] = []
 

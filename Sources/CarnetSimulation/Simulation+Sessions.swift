@@ -161,26 +161,31 @@ extension Simulation {
         }
         let arrived = nodes[node].sessions[slot].driver.session.statistics.summariesReceived - summaries
         nodes[node].sessions[slot].peerSummaryArrivals += Array(repeating: now, count: max(0, arrived))
-        let answered = answeredBatches(transport.frames, node, slot)
+        let log = Array(nodes[node].sessions[slot].driver.session.sentLog.last(transport.frames.count))
+        let unlogged = transport.frames.count - log.count
+        let frames = transport.frames.enumerated().map { index, bytes in
+            index < unlogged ? SimFrame(bytes: bytes) : SimFrame(bytes: bytes, type: log[index - unlogged].messageType,
+                                                                    ack: log[index - unlogged].ack)
+        }
+        let answered = answeredBatches(frames, node, slot)
         let links = tookPersisted(store.takePersisted(), batches: answered, node, slot, durableAt: completion)
         if synced {
-            nodes[node].inFlight = SimInFlight(imageBefore: imageBefore, connection: connection, frames: transport.frames,
+            nodes[node].inFlight = SimInFlight(imageBefore: imageBefore, connection: connection, frames: frames,
                                                acknowledging: links)
             scheduler.schedule(.diskDone(node: node, incarnation: nodes[node].incarnation), at: completion)
         } else {
             acknowledge(node, links)
-            send(transport.frames, node, connection)
+            send(frames, node, connection)
         }
     }
 
     /// The peer's batches this call answered (from the ACK frames it wrote: the batch number,
     /// and whether it was stored): each reached its session, whatever became of it. Returns
     /// the stored ones in order, which are the store's persists of the call in order.
-    private mutating func answeredBatches(_ frames: [[UInt8]], _ node: Int, _ slot: Int) -> [UInt64] {
+    private mutating func answeredBatches(_ frames: [SimFrame], _ node: Int, _ slot: Int) -> [UInt64] {
         var stored: [UInt64] = []
-        for frame in frames where frame.count > 5 + FrameLimits.macLength && frame[4] == FrameType.ack.rawValue {
-            let body = Array(frame[5..<(frame.count - FrameLimits.macLength)])
-            guard case let .ack(ack)? = try? SessionMessage.decode(type: .ack, body: body) else { continue }
+        for frame in frames {
+            guard let ack = frame.ack else { continue }
             let sender = nodes[node].sessions[slot].side.other
             tracker.batchesArrived.insert(SentBatch(connection: nodes[node].sessions[slot].connection, sender: sender, batch: ack.batch))
             if let reason = ack.refusal {
@@ -194,19 +199,19 @@ extension Simulation {
 
     /// Writes frames of a session to its connection now, with their accounting; ends the
     /// slot once its session is over.
-    mutating func send(_ frames: [[UInt8]], _ node: Int, _ connection: ConnectionID) {
+    mutating func send(_ frames: [SimFrame], _ node: Int, _ connection: ConnectionID) {
         guard let slot = nodes[node].slotIndex(connection) else { return }
-        for bytes in frames {
-            network.send(bytes, on: connection, from: nodes[node].sessions[slot].side, now: now)
-            account(bytes, node, slot)
+        for frame in frames {
+            network.send(frame.bytes, on: connection, from: nodes[node].sessions[slot].side, now: now)
+            account(frame, node, slot)
         }
         if nodes[node].sessions[slot].driver.isFinished { finish(node, slot) }
     }
 
     /// One frame's bytes, counted by what it is.
-    private mutating func account(_ bytes: [UInt8], _ node: Int, _ slot: Int) {
+    private mutating func account(_ frame: SimFrame, _ node: Int, _ slot: Int) {
         let connection = nodes[node].sessions[slot].connection
-        let type = bytes.count > 4 ? FrameType(rawValue: bytes[4]) : nil
+        let bytes = frame.bytes, type = frame.type
         if type == .events { nodes[node].sessions[slot].batchSentAt.append(now) }
         let resummary = type == .summary && !nodes[node].sessions[slot].summaryStates.isEmpty
         if type == .summary {

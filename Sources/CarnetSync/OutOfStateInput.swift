@@ -5,7 +5,7 @@
 /// they can arrive there:
 ///
 /// - `start` after the session started: always a driver bug.
-/// - `receive` before `start`: a driver bug (the session must send its HELLO first). After
+/// - `receive` before `start`: a driver bug (the session must be started first). After
 ///   the session closed: bytes the connection held when the session ended, read by a
 ///   driver that did not check `isClosed` first.
 /// - `offer(plan:)` and `offer(_:)` before the session is established: a driver bug (no
@@ -42,7 +42,7 @@ public struct OutOfStateInput: Sendable, Equatable, CustomStringConvertible {
     public enum State: String, Sendable, Equatable {
         /// Made, not started.
         case idle
-        /// Started; HELLOs and proofs are being exchanged.
+        /// Started; the Noise handshake messages are being exchanged.
         case handshake
         /// The peer proved itself.
         case established

@@ -38,7 +38,7 @@ public struct PeerDriver: Sendable {
     /// which tells the peer what the store holds now.
     public init<Store: PeerStore>(role: SessionRole, secret: [UInt8], nonce: [UInt8], live: Bool,
                                   settings: SessionSettings = SessionSettings(), retired: [RetiredSecret] = [],
-                                  store: Store, wake: @escaping @Sendable () -> Void = {}) {
+                                  wallMillis: UInt64 = 0, store: Store, wake: @escaping @Sendable () -> Void = {}) {
         let registration = store.register(live: live, wake: wake)
         let loan = PeerStoreLoan()
         self.live = live
@@ -50,7 +50,7 @@ public struct PeerDriver: Sendable {
             ? HeadSource(own: { loan.node }, head: { loan.signedHead(at: $0) },
                          extend: { loan.chainToSignedHead(after: $0) }) : nil
         session = Session(role: role, secret: secret, nonce: nonce, local: registration.summary, settings: settings,
-                          retired: retired, context: { node, endSeq, count in
+                          retired: retired, ledgerID: store.ledgerID, wallMillis: wallMillis, context: { node, endSeq, count in
             loan.chainEvents(of: node, endingAt: endSeq, count: count)
         }, heads: heads)
     }

@@ -41,6 +41,11 @@ public protocol PeerStore: AnyObject {
     /// In a signed ledger the heads must vouch for every event, or nothing is stored.
     func persist(_ signed: SignedEvents, fromSession session: Int) throws(PersistFailure) -> Int
 
+    /// The ledger's id (a signed ledger's; nil in format 1): it enters the handshake's
+    /// pre-shared key, so a node of another ledger cannot complete a handshake whatever its
+    /// name (protocol/SPEC.md §8.2).
+    var ledgerID: LedgerID? { get }
+
     /// Whether this node's ledger is signed: its batches carry signed heads
     /// (protocol/SPEC.md §3.4) and it stores only what they vouch for.
     var signsBatches: Bool { get }
@@ -77,8 +82,9 @@ public protocol PeerStore: AnyObject {
 
 extension PeerStore {
     public func refusal(of batch: SignedEvents) -> String? { nil }
-    /// A format-1 ledger's store (the default): no signatures.
+    /// A format-1 ledger's store (the default): no signatures, no ledger id.
     public var signsBatches: Bool { false }
+    public var ledgerID: LedgerID? { nil }
     public func signedHead(at id: EventID) -> SignedHead? { nil }
     public func chainToSignedHead(after id: EventID) -> (events: [Event], head: SignedHead)? { nil }
 }

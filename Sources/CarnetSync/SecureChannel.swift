@@ -1,47 +1,56 @@
+import CarnetCore
 import CarnetWire
 
-/// The authenticated channel of a session once both HELLOs crossed (protocol/SPEC.md,
-/// "Authentication"): this side's frames sealed under its MAC key, the peer's opened under
-/// theirs, and SUMMARY bodies enciphered both ways. The counts inside the authenticators and
-/// ciphers are the session's, so a channel is made once per session and never copied back
-/// from a stale value.
+/// The encrypted channel of a session once the Noise handshake finished (protocol/SPEC.md
+/// 8.1): every message this side sends is a SEALED frame, ChaCha20-Poly1305 of its type and
+/// body under this side's direction key with Noise's counter nonce; the peer's are opened
+/// under theirs. The counters make a replayed, dropped or reordered frame fail as surely
+/// as an altered one, and the two directions' keys differ, so a frame reflected back to
+/// its sender fails too. Records may exceed Noise's 65,535 bytes (`encryptRecord`).
+///
+/// Holds the only copy of the transport's counters: made once per session, never copied
+/// back from a stale value.
 struct SecureChannel: Sendable {
-    /// MACs this side's frames; its count is the number of frames sent under MAC.
-    private var outgoing: FrameAuthenticator
-    /// Checks the peer's frames; its count is the number of the peer's frames accepted.
-    private var incoming: FrameAuthenticator
-    /// Enciphers this side's SUMMARY bodies.
-    private var summariesOut: SummaryCipher
-    /// Deciphers the peer's SUMMARY bodies.
-    private var summariesIn: SummaryCipher
+    private var transport: NoiseTransport
+    /// The peer's frames opened so far: the listener knows the dialer is live (not a
+    /// replay of an old message 1) once one opened.
+    private(set) var opened: UInt64 = 0
 
-    init(_ handshake: HandshakeKeys) {
-        (outgoing, incoming) = handshake.authenticators
-        (summariesOut, summariesIn) = handshake.summaryCiphers
+    init(_ transport: NoiseTransport) {
+        self.transport = transport
     }
 
-    /// The frame of `message`, under MAC.
+    /// The SEALED frame of `message`.
     mutating func seal(_ message: SessionMessage) -> Frame {
-        outgoing.seal(message)
+        guard let record = try? transport.encryptRecord(message.encoded) else {
+            // 2^64 − 1 frames in one session: not reachable.
+            preconditionFailure("the session's nonces ran out")
+        }
+        return Frame(type: .sealed, payload: record, sealedMessage: message)
     }
 
-    /// The frame of a SUMMARY: enciphered, then sealed.
+    /// The SEALED frame of a SUMMARY.
     mutating func seal(_ summary: SummaryMessage) -> Frame {
-        let plain = SessionMessage.summary(summary).body
-        return outgoing.seal(type: .summary, body: summariesOut.apply(plain))
+        seal(.summary(summary))
     }
 
     /// The frame of this side's last message (an ERROR before closing): sealed in turn, the
     /// channel left as it was since nothing follows it.
     func sealLast(_ message: SessionMessage) -> Frame {
-        var outgoing = outgoing
-        return outgoing.seal(message)
+        var copy = self
+        return copy.seal(message)
     }
 
-    /// The plain body of the peer's frame once its MAC checks (a SUMMARY's deciphered);
-    /// nil when it does not, and then the channel is unchanged.
-    mutating func open(_ frame: Frame) -> [UInt8]? {
-        guard let body = incoming.open(frame) else { return nil }
-        return frame.type == .summary ? summariesIn.apply(body) : body
+    /// The peer's message in `frame`; nil when the frame is not SEALED or does not open
+    /// under the next nonce (altered, replayed, reordered, reflected, truncated), and then
+    /// the channel is unchanged. A message that opens but does not decode throws.
+    mutating func open(_ frame: Frame) -> Result<SessionMessage, WireError>? {
+        guard frame.type == .sealed, let plain = try? transport.decryptRecord(frame.payload) else { return nil }
+        opened += 1
+        do {
+            return .success(try SessionMessage.decode(inner: plain))
+        } catch {
+            return .failure(error)
+        }
     }
 }

@@ -1,77 +1,79 @@
 import CarnetCore
 import CarnetWire
 
-/// Frames from the peer, by state: the peer's HELLO and PROOF go to the handshake, and
-/// once the channel is open each message goes to the part that owns it (SUMMARY to the
-/// summary exchange; EVENTS, ACK and DONE to the transfer).
+/// Frames from the peer, by state: the handshake messages go to the handshake, and once
+/// the channel is open each SEALED frame is opened and its message goes to the part that
+/// owns it (SUMMARY to the summary exchange; EVENTS, ACK and DONE to the transfer).
 extension Session {
     /// A whole frame from the peer, to the part of the session its state gives it to.
     mutating func handle(_ frame: Frame, now: Duration) -> [SessionDirective] {
         switch state {
         case .idle, .closed:
             return []  // `receive` takes no bytes in these states
-        case .awaitingHello:
-            return handleHello(frame, now: now)
-        case let .awaitingProof(handshake, established):
-            return handleProof(frame, handshake: handshake, established: established, now: now)
+        case let .handshaking(noise?):
+            return handleReply(frame, noise, now: now)
+        case .handshaking(nil):
+            return handleOpening(frame, now: now)
         case var .established(established):
-            guard let body = established.channel.open(frame) else {
-                if frame.type == .error, let message = try? SessionMessage.decode(type: .error, body: frame.payload),
-                   case let .error(error) = message {
-                    // An unauthenticated ERROR: report it as such, never act on it otherwise.
+            guard let opened = established.channel.open(frame) else {
+                if frame.type == .error, case let .error(error)? = try? SessionMessage.decode(type: .error, body: frame.payload) {
+                    // An ERROR in clear: reported as such, never acted on otherwise.
                     return closeByPeer(error.code, "(unauthenticated) " + error.message)
                 }
-                return fail(SessionFailure(.badMAC, "a frame from the peer failed its MAC check (altered or injected bytes)"), now: now)
+                return fail(SessionFailure(.badMAC, "a frame from the peer did not decrypt under its key and next nonce "
+                                                + "(altered, replayed, reordered, reflected or cut bytes); none of it was used"),
+                            now: now)
             }
             state = .established(established)
-            let message: SessionMessage
-            do {
-                message = try SessionMessage.decode(type: frame.type, body: body)
-            } catch {
-                return fail(SessionFailure(.malformed, "the peer sent a malformed \(frame.type) message: \(error)"), now: now)
+            switch opened {
+            case let .failure(error):
+                return fail(SessionFailure(.malformed, "the peer sent a malformed message: \(error)"), now: now)
+            case let .success(message):
+                return handleEstablished(message, established, now: now)
             }
-            return handleEstablished(message, established, now: now)
         }
     }
 
-    private mutating func handleHello(_ frame: Frame, now: Duration) -> [SessionDirective] {
-        let accepted: HandshakeKeys, hello: HelloMessage
-        switch handshake.acceptHello(frame) {
-        case let .failure(failure): return fail(failure, now: now)
-        case let .success((handshake, message)): (accepted, hello) = (handshake, message)
+    /// The listener on the dialer's message 1: a member gets message 2 with this side's
+    /// first SUMMARY (and DONE at once when the dialer's state tag says it holds the same,
+    /// so an in-sync dialer finishes in one round trip); anyone else gets what
+    /// `HandshakeSteps.acceptOpening` says, usually nothing.
+    private mutating func handleOpening(_ frame: Frame, now: Duration) -> [SessionDirective] {
+        guard frame.type == .handshake1 else {
+            return fail(SessionFailure(.unexpectedMessage, "expected the dialer's handshake, got a \(frame.type) frame"), now: now)
         }
-        guard role == .listener else {
-            state = .awaitingProof(accepted, nil)
-            return []
+        var noise: NoiseHandshakeState, hello: DialerHello
+        switch handshake.acceptOpening(frame) {
+        case let .refused(reply, failure): return fail(failure, sending: reply?.encoded, now: now)
+        case let .admitted(state, message): (noise, hello) = (state, message)
         }
-        // The listener proves itself and says what it holds at once, encrypted; when the
-        // dialer holds the same, it says DONE at once too, so an in-sync dialer finishes in
-        // one round trip.
-        var established = Established(accepted, settings: settings)
-        let same = handshake.dialer(of: hello, holds: summaries.local.summary)
-        var directives = [send(handshake.proof(accepted), now: now),
-                          send(summaries.listenersFirstSummary(dialerHoldsTheSame: same, on: &established.channel), now: now)]
+        let same = HandshakeKeys.stateTag(of: summaries.local.summary) == hello.stateTag
+        let first = summaries.listenersFirstSummary(dialerHoldsTheSame: same)
+        var reply = ListenerReply(message: .summary(first))
+        if reply.encoded.count > HandshakeSteps.maxReplyLength { reply = ListenerReply(message: nil) }
+        let (message2, transport) = handshake.reply(&noise, reply)
+        var established = Established(transport, settings: settings)
+        var directives = [send(message2, now: now)]
+        if reply.message == nil { directives.append(send(established.channel.seal(first), now: now)) }
         if same { directives.append(send(established.transfer.doneAtOnce(on: &established.channel), now: now)) }
-        state = .awaitingProof(accepted, established)
+        state = .established(established)
         return directives
     }
 
-    private mutating func handleProof(_ frame: Frame, handshake accepted: HandshakeKeys, established: Established?,
-                                      now: Duration) -> [SessionDirective] {
-        switch handshake.acceptProof(frame, of: accepted) {
+    /// The dialer on the listener's message 2: the channel opens, and the listener's first
+    /// SUMMARY is taken as any SUMMARY (this side's answer and events follow in one flight).
+    private mutating func handleReply(_ frame: Frame, _ noise: NoiseHandshakeState, now: Duration) -> [SessionDirective] {
+        switch handshake.acceptReply(frame, to: noise) {
         case let .closedByPeer(code, message): return closeByPeer(code, message)
         case let .failed(failure): return fail(failure, now: now)
-        case .proven: break
-        }
-        if let established {
-            // Listener: the dialer is a member; its SUMMARY and events follow.
+        case let .admitted(transport, summary):
+            var established = Established(transport, settings: settings)
+            // Established before the SUMMARY is taken, so that a refusal of it (another
+            // ledger, this same node) reaches the listener, SEALED.
             state = .established(established)
-            return []
+            guard let summary else { return [] }
+            return summaryArrived(summary, &established, now: now)
         }
-        // Dialer: prove in turn; this side's SUMMARY goes out once the listener's arrives
-        // (as a delta against it), in the same flight.
-        state = .established(Established(accepted, settings: settings))
-        return [send(handshake.proof(accepted), now: now)]
     }
 
     private mutating func handleEstablished(_ message: SessionMessage, _ established: Established, now: Duration) -> [SessionDirective] {
@@ -118,8 +120,6 @@ extension Session {
             return []
         case let .error(error):
             return closeByPeer(error.code, error.message)
-        case .hello, .proof:
-            return fail(SessionFailure(.unexpectedMessage, "the peer repeated the handshake inside the session"), now: now)
         }
     }
 

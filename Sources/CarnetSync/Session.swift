@@ -6,14 +6,14 @@ import CarnetWire
 /// feeds it what arrives, persists what it asks, computes the events it asks for, and
 /// writes what it says to send. Tests run two sessions against each other in memory.
 ///
-/// Order of a session: HELLOs both ways (the dialer's carries a keyed tag of its state);
-/// the listener answers with its proof and its SUMMARY, encrypted (or "same" when the tag
-/// matches its own state); the dialer checks the proof before proving itself and sending
-/// its SUMMARY (a delta against the listener's) with the events the listener lacks; the
-/// listener answers with acknowledgements and the events the dialer lacks. Everything
-/// after a PROOF is under MAC. Each side says DONE; both close once every batch is
-/// acknowledged: two round trips after TCP connects. With `live` on both sides, the
-/// session stays open instead.
+/// Order of a session (version 2): the dialer sends Noise message 1, encrypted under the
+/// ledger's PSK, with a tag of its state; the listener, if it reads it, answers with
+/// message 2 carrying its first SUMMARY ("same" when the tag matches its own state); the
+/// dialer sends its SUMMARY (a delta against the listener's) with the events the listener
+/// lacks; the listener answers with acknowledgements and the events the dialer lacks.
+/// Everything after the handshake is a SEALED frame. Each side says DONE; both close once
+/// every batch is acknowledged: two round trips after TCP connects (one when in sync).
+/// With `live` on both sides, the session stays open instead.
 ///
 /// This type only dispatches: each input goes to the part that owns its concern, the
 /// handshake (`HandshakeSteps`), the summary exchange (`SummaryExchange`), transfer and
@@ -33,25 +33,25 @@ public struct Session: Sendable {
     private var lastReceived: Duration = .zero
     private var lastSent: Duration = .zero
     public internal(set) var statistics = SessionStatistics()
+    /// What the latest frames sent were, for accounting by kind (their types are encrypted).
+    public internal(set) var sentLog = SentLog()
 
     enum State: Sendable {
         case idle
-        /// Own HELLO sent, peer's awaited.
-        case awaitingHello
-        /// HELLOs exchanged; the peer's proof is awaited. The listener has sent its proof
-        /// and summary, so it already has what the established state holds.
-        case awaitingProof(HandshakeKeys, Established?)
+        /// The handshake runs: a dialer has sent message 1 and awaits message 2 (with the
+        /// Noise state); a listener awaits message 1 (nil).
+        case handshaking(NoiseHandshakeState?)
         case established(Established)
         case closed
     }
 
-    /// What an authenticated session runs on: its channel and its transfer.
+    /// What a session runs on once the handshake finished: its channel and its transfer.
     struct Established: Sendable {
         var channel: SecureChannel
         var transfer: Transfer
 
-        init(_ handshake: HandshakeKeys, settings: SessionSettings) {
-            channel = SecureChannel(handshake)
+        init(_ transport: NoiseTransport, settings: SessionSettings) {
+            channel = SecureChannel(transport)
             transfer = Transfer(settings: settings)
         }
     }
@@ -61,13 +61,19 @@ public struct Session: Sendable {
     public typealias ContextProvider = @Sendable (_ node: NodeID, _ endSeq: UInt64, _ count: Int) -> [Event]?
 
     /// `local` is this side's identity and full compact summary (its `form` is ignored).
-    /// `context` looks up chain contexts for primed batches (nil: this side neither primes
-    /// nor accepts primed batches' contexts, and cannot answer with a plan).
+    /// `nonce` is the session's randomness: 32 fresh bytes from a cryptographic source,
+    /// this side's ephemeral X25519 private key (an input, so that tests and the simulation
+    /// replay). `ledgerID` enters the PSK (nil for a node without one). `wallMillis` is the
+    /// dialer's clock, sent for replay detection to come. `context` looks up chain contexts
+    /// for primed batches (nil: this side neither primes nor accepts primed batches'
+    /// contexts, and cannot answer with a plan).
     public init(role: SessionRole, secret: [UInt8], nonce: [UInt8], local: SummaryMessage,
                 settings: SessionSettings = SessionSettings(), retired: [RetiredSecret] = [],
-                context: ContextProvider? = nil, heads: HeadSource? = nil) {
+                ledgerID: LedgerID? = nil, wallMillis: UInt64 = 0, context: ContextProvider? = nil,
+                heads: HeadSource? = nil) {
         self.role = role
-        self.handshake = HandshakeSteps(role: role, secret: secret, retired: retired, nonce: nonce)
+        self.handshake = HandshakeSteps(role: role, secret: secret, ledgerID: ledgerID, retired: retired, nonce: nonce,
+                                        wallMillis: wallMillis)
         self.summaries = SummaryExchange(local: local)
         self.settings = settings
         self.priming = BatchPriming(context: context, contextLength: settings.primingContext, heads: heads)
@@ -79,9 +85,11 @@ public struct Session: Sendable {
         return false
     }
 
-    /// True once the peer proved it knows the secret.
+    /// True once the peer proved it knows the secret in this session: for a dialer, the
+    /// listener's message 2 decrypted; for a listener, a SEALED frame of the dialer opened
+    /// (message 1 alone could be a recording of another session's).
     public var isAuthenticated: Bool {
-        if case .established = state { return true }
+        if case let .established(established) = state { return role == .dialer || established.channel.opened > 0 }
         return false
     }
 
@@ -106,21 +114,29 @@ public struct Session: Sendable {
 
     // MARK: - Inputs
 
-    /// Opens the session: sends this side's HELLO.
+    /// Opens the session: a dialer sends message 1; a listener sends nothing until a
+    /// member's message 1 arrives.
     public mutating func start(now: Duration) -> [SessionDirective] {
         guard case .idle = state else { return outOfState(.start) }
         startedAt = now
         lastReceived = now
-        state = .awaitingHello
         statistics.waits += 1
-        return [send(handshake.hello(holding: summaries.local.summary), now: now)]
+        guard role == .dialer else {
+            decoder = FrameDecoder(opening: [.handshake1])
+            state = .handshaking(nil)
+            return []
+        }
+        decoder = FrameDecoder(opening: [.handshake2, .error])
+        let (noise, frame) = handshake.opening(holding: summaries.local.summary)
+        state = .handshaking(noise)
+        return [send(frame, now: now)]
     }
 
     /// Bytes from the peer, in any chunking.
     public mutating func receive(_ bytes: [UInt8], now: Duration) -> [SessionDirective] {
         switch state {
         case .idle, .closed: return outOfState(.receive)
-        case .awaitingHello, .awaitingProof, .established: break
+        case .handshaking, .established: break
         }
         lastReceived = now
         statistics.bytesReceived += bytes.count
@@ -131,7 +147,10 @@ public struct Session: Sendable {
             do {
                 frame = try decoder.next()
             } catch {
-                directives += fail(SessionFailure(code(for: error), error.description), now: now)
+                // A version-1 dialer is told in words its code reads; nobody else hears a thing.
+                var reply: [UInt8]?
+                if role == .listener, case let .unsupportedVersion(version) = error { reply = Version1.refusal(peerVersion: version) }
+                directives += fail(failure(for: error), sending: reply, now: now)
                 break
             }
             guard let frame else { break }
@@ -147,9 +166,15 @@ public struct Session: Sendable {
     /// connection ends.
     public mutating func peerClosed(now: Duration) -> [SessionDirective] {
         guard !isClosed else { return [] }
+        let duringHandshake: Bool
+        if case .handshaking = state { duringHandshake = true } else { duringHandshake = false }
         state = .closed
         statistics.elapsed = now - startedAt
         let partial = decoder.bufferedBytes
+        if duringHandshake && role == .dialer && partial == 0 {
+            // The listener's answer to a message 1 it cannot read: no answer at all.
+            return [.close(SessionEnd(.failed(.authenticationFailed, Self.closedDuringHandshake)))]
+        }
         let reason = partial > 0 ? "the connection closed mid-frame (\(partial) bytes of a frame arrived; none of it was applied)"
             : "the connection closed before the session finished"
         return [.close(SessionEnd(.interrupted(reason)))]
@@ -213,12 +238,12 @@ public struct Session: Sendable {
     public mutating func historyChanged(_ summary: SummaryMessage, now: Duration) -> (accepted: Bool, directives: [SessionDirective]) {
         if isClosed { return (false, outOfState(.historyChanged)) }
         if summaries.firstSummaryUnsent {
-            // Once a dialer's HELLO went out, its state tag names the summary it had.
+            // Once a dialer's message 1 went out, its state tag names the summary it had.
             let namedByHello: Bool
             switch state {
             case .idle: namedByHello = false
-            case .awaitingHello: namedByHello = role == .dialer
-            case .awaitingProof, .established, .closed: namedByHello = true
+            case .handshaking: namedByHello = role == .dialer
+            case .established, .closed: namedByHello = true
             }
             summaries.changedBeforeFirstSummary(summary.summary, namedByHello: namedByHello)
             return (true, [])
@@ -251,7 +276,7 @@ public struct Session: Sendable {
         switch state {
         case .idle, .closed:
             return []
-        case .awaitingHello, .awaitingProof:
+        case .handshaking:
             if now - startedAt > settings.handshakeTimeout {
                 return fail(SessionFailure(.timeout, "the peer did not complete the handshake within \(settings.handshakeTimeout)"), now: now)
             }
@@ -268,6 +293,11 @@ public struct Session: Sendable {
             return []
         }
     }
+
+    /// What a dialer says when the listener hung up on its message 1: a listener closes
+    /// without a word on a message 1 it cannot read (protocol/SPEC.md 8.2).
+    static let closedDuringHandshake = "the peer closed the connection during the handshake: it is not a Carnet node of this "
+        + "ledger, or this node's ledger secret is not the peer's (run `carnet secret install FILE` with the current secret)"
 
     /// Closes from this side (shutdown, too many sessions): tells the peer why. Ignored
     /// once closed, so that a shutdown may close every session without asking.
@@ -311,28 +341,34 @@ public struct Session: Sendable {
     }
 
     mutating func send(_ frame: Frame, now: Duration) -> SessionDirective {
-        let bytes = frame.encoded
+        sentLog.record(frame)
+        return send(bytes: frame.encoded, now: now)
+    }
+
+    mutating func send(bytes: [UInt8], now: Duration) -> SessionDirective {
         statistics.bytesSent += bytes.count
         statistics.framesSent += 1
         lastSent = now
         return .send(bytes)
     }
 
-    /// Sends ERROR (under MAC once authenticated; `toPeer`, when the peer should read other
-    /// words than this side's report) and closes.
-    mutating func fail(_ failure: SessionFailure, now: Duration) -> [SessionDirective] {
+    /// Closes, telling the peer why in a SEALED ERROR once the channel exists (`toPeer`,
+    /// when the peer should read other words than this side's report). During the
+    /// handshake nothing is sent: no channel exists to say it in, and a listener tells a
+    /// stranger nothing (`reply` is the exception a step hands over: message 2 with an
+    /// ERROR, or the answer to a version-1 peer).
+    mutating func fail(_ failure: SessionFailure, sending reply: [UInt8]? = nil, now: Duration) -> [SessionDirective] {
         guard !isClosed else { return [] }
-        let error = SessionMessage.error(ErrorMessage(code: failure.code, message: failure.toPeer ?? failure.message))
-        let frame: Frame
+        var directives: [SessionDirective] = []
         if case let .established(established) = state {
-            frame = established.channel.sealLast(error)
-        } else {
-            frame = Frame(type: .error, payload: error.body)
+            let error = SessionMessage.error(ErrorMessage(code: failure.code, message: failure.toPeer ?? failure.message))
+            directives.append(send(established.channel.sealLast(error), now: now))
+        } else if let reply {
+            directives.append(send(bytes: reply, now: now))
         }
-        let directive = send(frame, now: now)
         state = .closed
         statistics.elapsed = now - startedAt
-        return [directive, .close(SessionEnd(.failed(failure.code, failure.message)))]
+        return directives + [.close(SessionEnd(.failed(failure.code, failure.message)))]
     }
 
     mutating func closeByPeer(_ code: SessionErrorCode, _ message: String) -> [SessionDirective] {
@@ -346,19 +382,25 @@ public struct Session: Sendable {
         let phase: OutOfStateInput.State
         switch state {
         case .idle: phase = .idle
-        case .awaitingHello, .awaitingProof: phase = .handshake
+        case .handshaking: phase = .handshake
         case .established: phase = .established
         case .closed: phase = .closed
         }
         return [.inputOutOfState(OutOfStateInput(input, in: phase))]
     }
 
-    private func code(for error: FrameError) -> SessionErrorCode {
+    /// Why the stream is refused. A peer of another version is named, so that its user
+    /// knows what to upgrade.
+    private func failure(for error: FrameError) -> SessionFailure {
         switch error {
-        case .notCarnet: .notCarnet
-        case .unsupportedVersion: .unsupportedVersion
-        case .tooLarge: .frameTooLarge
-        case .malformed: .malformed
+        case .notCarnet: return SessionFailure(.notCarnet, error.description)
+        case let .unsupportedVersion(version):
+            let message = version < Version1.current
+                ? "the peer runs an older Carnet (protocol \(version)): upgrade Carnet on it"
+                : "the peer runs a newer Carnet (protocol \(version)); this node speaks protocol \(Version1.current): upgrade Carnet here"
+            return SessionFailure(.unsupportedVersion, message)
+        case .tooLarge: return SessionFailure(.frameTooLarge, error.description)
+        case .malformed: return SessionFailure(.malformed, error.description)
         }
     }
 }

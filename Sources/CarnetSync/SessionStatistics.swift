@@ -14,7 +14,7 @@ public struct SessionStatistics: Sendable, Equatable {
     /// The peer's SUMMARY messages taken in (its first, then one per change it told).
     public var summariesReceived = 0
     /// The protocol's round trips after TCP connected, as its structure fixes them: one for
-    /// the HELLO exchange (it brings the listener's proof and summary); one more for the
+    /// the handshake (message 2 brings the listener's summary); one more for the
     /// dialer unless both held the same events (its events' acknowledgements, or the
     /// listener's events); one more for the listener when it sent events; one per summary
     /// re-sent after a fork.

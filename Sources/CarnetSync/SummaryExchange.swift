@@ -2,19 +2,19 @@ import CarnetCore
 import CarnetWire
 
 /// The summary exchange (protocol/SPEC.md, "Summaries"): what each side says it holds.
-/// This side's first SUMMARY (a listener's on the dialer's HELLO, full or "same"; a
+/// This side's first SUMMARY (a listener's on the dialer's handshake message, full or "same"; a
 /// dialer's in answer to the listener's, "same" or a delta), its re-summaries when its
 /// history changed in a way the peer cannot infer (`historyChanged`, a fork a batch
 /// revealed), and the peer's SUMMARY in any form, resolved to what the peer holds in full:
 /// its holdings, brought forward with every event it proves it holds since.
 ///
-/// It lives for the whole session: this side's summary is named by the dialer's HELLO
-/// before any channel exists. Every field states its invariant.
+/// It lives for the whole session: this side's summary is named by the dialer's state tag
+/// (in its handshake message) before any channel exists. Every field states its invariant.
 struct SummaryExchange: Sendable {
     /// What this side says about itself: identity and full compact summary (`form` is
     /// always `.full` here; the form goes on each message as sent).
     private(set) var local: SummaryMessage
-    /// A dialer's summary that changed after its HELLO named `local` by its state tag and
+    /// A dialer's summary that changed after its handshake message named `local` by its state tag and
     /// before its first SUMMARY went out: that SUMMARY carries it.
     private var changedBeforeFirstSummary: CompactSummary?
     /// This side's latest summary as sent, in full (the peer's "same" and deltas refer to
@@ -36,7 +36,7 @@ struct SummaryExchange: Sendable {
     }
 
     /// True until this side's first SUMMARY has been sent: a listener sends it on the
-    /// dialer's HELLO, a dialer on the listener's first SUMMARY.
+    /// dialer's handshake message, a dialer on the listener's first SUMMARY.
     var firstSummaryUnsent: Bool { lastSent == nil }
 
     /// True when both sides' first SUMMARY crossed: a re-summary can be read against them.
@@ -55,20 +55,24 @@ struct SummaryExchange: Sendable {
         return frame
     }
 
-    /// The listener's first SUMMARY, on the dialer's HELLO: "same" when the dialer's state
-    /// tag named this side's state (`dialerHoldsTheSame`), else its whole compact summary.
-    mutating func listenersFirstSummary(dialerHoldsTheSame: Bool, on channel: inout SecureChannel) -> Frame {
+    /// The listener's first SUMMARY, on the dialer's message 1: "same" when the dialer's
+    /// state tag named this side's state (`dialerHoldsTheSame`), else its whole compact
+    /// summary. Counted as sent here: it travels in the listener's handshake message (or,
+    /// when too long for it, as its first SEALED frame), made before the channel exists.
+    mutating func listenersFirstSummary(dialerHoldsTheSame: Bool) -> SummaryMessage {
         var summary = local
         if dialerHoldsTheSame {
             summary.form = .same
             summary.summary = CompactSummary(entries: [])
         }
-        return seal(summary, stating: local.summary, on: &channel)
+        lastSent = local.summary
+        sent += 1
+        return summary
     }
 
     /// This side's history changed before its first SUMMARY went out: that SUMMARY says so,
     /// so the peer never plans from a summary this side knows is stale. `namedByHello`: this
-    /// side's HELLO named `local` by a state tag (a dialer's, once sent), so the first
+    /// side's handshake message named `local` by a state tag (a dialer's, once sent), so the first
     /// SUMMARY must still answer to it and the change follows as a re-summary.
     mutating func changedBeforeFirstSummary(_ summary: CompactSummary, namedByHello: Bool) {
         if namedByHello {
@@ -96,7 +100,7 @@ struct SummaryExchange: Sendable {
         /// The peer's first SUMMARY, resolved in full: the driver hears who the peer is.
         var identified: SummaryMessage?
         /// The dialer's first SUMMARY, answering this one (and a re-summary after it, when
-        /// this side changed since its HELLO): frames to send in order.
+        /// this side changed since its handshake message): frames to send in order.
         var answer: [Frame] = []
         /// The answer carries a re-summary: the peer's DONE is to be awaited again.
         var restated = false
@@ -134,7 +138,7 @@ struct SummaryExchange: Sendable {
             // The dialer's answer to the listener's summary.
             var answer = local
             if message.form == .same {
-                // `same` answers `same`: it names the state the HELLO's tag named.
+                // `same` answers `same`: it names the state the handshake's tag named.
                 answer.form = .same
                 answer.summary = CompactSummary(entries: [])
                 receipt.answer.append(seal(answer, stating: local.summary, on: &channel))

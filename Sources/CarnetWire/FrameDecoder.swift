@@ -2,20 +2,24 @@
 /// call to `next()` gives a frame, or nil for "need more bytes".
 ///
 /// The length is checked before anything is buffered for the frame, so a peer announcing
-/// a huge frame costs nothing. The first frame of a session must be a HELLO of exactly
-/// its size, with the magic: anything else (an HTTP request, a port scanner, another
-/// protocol) is refused on its first bytes as "not a Carnet peer".
+/// a huge frame costs nothing. The first frame of a session is checked as it arrives
+/// (protocol/SPEC.md 8.2): a version-1 HELLO is recognised by its first bytes and named
+/// (`unsupportedVersion`), and any other first frame whose type is not one the session
+/// expects (an HTTP request, a port scanner, another protocol) is refused on its first
+/// five bytes as "not a Carnet peer", before its length could make it wait for more.
 public struct FrameDecoder: Sendable {
     private var buffer: [UInt8] = []
     private var start = 0
-    private var expectingHello: Bool
+    /// The types the first frame may have; empty once it arrived (or when not checked).
+    private var opening: [FrameType]
     /// Bytes buffered and not yet returned as frames: bounded by one maximal frame plus
     /// whatever the caller feeds at once.
     public var bufferedBytes: Int { buffer.count - start }
 
-    /// `expectingHello`: the stream begins with the peer's HELLO (every session does).
-    public init(expectingHello: Bool = true) {
-        self.expectingHello = expectingHello
+    /// `opening`: the types the stream's first frame may have (a listener: HANDSHAKE-1; a
+    /// dialer: HANDSHAKE-2 or an ERROR in clear); empty to take any frame.
+    public init(opening: [FrameType] = []) {
+        self.opening = opening
     }
 
     public mutating func feed<Bytes: Sequence<UInt8>>(_ bytes: Bytes) {
@@ -29,25 +33,20 @@ public struct FrameDecoder: Sendable {
     /// The next complete frame, nil when more bytes are needed, or why the stream is bad.
     public mutating func next() throws(FrameError) -> Frame? {
         let available = buffer.count - start
-        if expectingHello {
-            try checkHelloPrefix(available: available)
+        if !opening.isEmpty {
+            guard try checkOpening(available: available) else { return nil }
         }
         guard available >= 4 else { return nil }
         let length = Int(buffer[start]) << 24 | Int(buffer[start + 1]) << 16 | Int(buffer[start + 2]) << 8 | Int(buffer[start + 3])
         guard length >= 1 else { throw .malformed("empty frame") }
         guard length <= FrameLimits.maxLength else { throw .tooLarge(length) }
         guard available >= 4 + length else { return nil }
-        if expectingHello && length != HelloMessage.frameLength {
-            // A HELLO too short to reach its version: complete before `checkHelloPrefix`
-            // could see its length, so refused here, however TCP cut the bytes.
-            throw .malformed("a HELLO must be \(HelloMessage.frameLength) bytes long")
-        }
         guard let type = FrameType(rawValue: buffer[start + 4]) else {
             throw .malformed("unknown frame type \(buffer[start + 4])")
         }
         let payload = Array(buffer[(start + 5)..<(start + 4 + length)])
         start += 4 + length
-        expectingHello = false
+        opening = []
         if start == buffer.count {
             buffer.removeAll(keepingCapacity: true)
             start = 0
@@ -55,26 +54,25 @@ public struct FrameDecoder: Sendable {
         return Frame(type: type, payload: payload)
     }
 
-    /// Checks as much of the expected HELLO as has arrived, in an order that stays valid
-    /// for every version: type and magic first (else it is not Carnet), then the version
-    /// (a peer too new or too old is told so), then this version's HELLO length.
-    private func checkHelloPrefix(available: Int) throws(FrameError) {
-        let expected = HelloMessage.framePrefix
-        let magicEnd = 5 + HelloMessage.magic.count
-        for index in 4..<max(4, min(available, magicEnd)) where buffer[start + index] != expected[index] {
-            throw .notCarnet
+    /// Checks as much of the first frame as has arrived; false while it cannot tell yet.
+    /// A version-1 HELLO (`00 00 00 3a 01 "CARNET"`, then its version) is named by its
+    /// version as soon as that arrives; anything else is judged on its type byte. The
+    /// verdict depends only on the bytes, never on how the stream was cut.
+    private func checkOpening(available: Int) throws(FrameError) -> Bool {
+        let prefix = Version1.helloPrefix
+        let seen = min(available, prefix.count)
+        if (0..<seen).allSatisfy({ buffer[start + $0] == prefix[$0] }) {
+            guard available >= prefix.count + 2 else { return false }
+            throw .unsupportedVersion(Int(buffer[start + prefix.count]) << 8 | Int(buffer[start + prefix.count + 1]))
         }
-        guard available >= magicEnd + 2 else { return }
-        let version = Int(buffer[start + magicEnd]) << 8 | Int(buffer[start + magicEnd + 1])
-        guard version == Int(HelloMessage.version) else { throw .unsupportedVersion(version) }
-        for index in 0..<4 where buffer[start + index] != expected[index] {
-            throw .malformed("a HELLO must be \(HelloMessage.frameLength) bytes long")
-        }
+        guard available >= 5 else { return false }
+        guard let type = FrameType(rawValue: buffer[start + 4]), opening.contains(type) else { throw .notCarnet }
+        return true
     }
 }
 
-/// Why a stream cannot be read as frames. The session answers each with an ERROR frame
-/// and closes.
+/// Why a stream cannot be read as frames. The session closes on each (telling the peer
+/// only where the protocol says so).
 public enum FrameError: Error, Sendable, Equatable, CustomStringConvertible {
     case notCarnet
     case unsupportedVersion(Int)
@@ -83,8 +81,8 @@ public enum FrameError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .notCarnet: "the peer does not speak the Carnet protocol (wrong magic bytes)"
-        case let .unsupportedVersion(version): "the peer speaks Carnet protocol version \(version); this node speaks version \(HelloMessage.version)"
+        case .notCarnet: "the peer does not speak the Carnet protocol (its first bytes are no Carnet handshake)"
+        case let .unsupportedVersion(version): "the peer speaks Carnet protocol version \(version); this node speaks version \(Version1.current)"
         case let .tooLarge(length): "the peer announced a frame of \(length) bytes, above the limit of \(FrameLimits.maxLength)"
         case let .malformed(reason): "malformed frame: \(reason)"
         }

@@ -1,10 +1,9 @@
 import CarnetCore
 
-/// A message of the session protocol, as the session state machine sees it. Conversion
-/// to and from bytes lives here; the layouts are in protocol/SPEC.md, "Messages".
+/// A message of the session protocol, as the session state machine sees it: what a SEALED
+/// frame carries inside (protocol/SPEC.md 8.1), and an ERROR where it travels in clear.
+/// Conversion to and from bytes lives here; the layouts are version 1's.
 public enum SessionMessage: Sendable, Equatable {
-    case hello(HelloMessage)
-    case proof([UInt8])
     case summary(SummaryMessage)
     /// A batch: its events encoded on their own, or primed with `context` (events the
     /// receiver holds, named here, whose strings and shapes need not travel again). The
@@ -20,8 +19,6 @@ public enum SessionMessage: Sendable, Equatable {
 
     public var frameType: FrameType {
         switch self {
-        case .hello: .hello
-        case .proof: .proof
         case .summary: .summary
         case .events: .events
         case .ack: .ack
@@ -32,20 +29,21 @@ public enum SessionMessage: Sendable, Equatable {
         }
     }
 
-    /// The body's bytes (without frame header or MAC).
+    /// The inner message as a SEALED frame encrypts it: its type, then its body.
+    public var encoded: [UInt8] { [frameType.rawValue] + body }
+
+    /// Decodes an inner message (`encoded`'s layout). Every bound is checked.
+    public static func decode(inner bytes: [UInt8]) throws(WireError) -> SessionMessage {
+        guard let first = bytes.first, let type = FrameType(rawValue: first), FrameType.inner.contains(type) else {
+            throw .malformed("unknown message type \(bytes.first.map(String.init) ?? "(none)")", at: 0)
+        }
+        return try decode(type: type, body: Array(bytes.dropFirst()))
+    }
+
+    /// The body's bytes (without the type).
     public var body: [UInt8] {
         var writer = ByteWriter(capacity: 64)
         switch self {
-        case let .hello(hello):
-            writer.raw(HelloMessage.magic)
-            writer.byte(UInt8(HelloMessage.version >> 8))
-            writer.byte(UInt8(HelloMessage.version & 0xFF))
-            writer.byte(hello.role.rawValue)
-            writer.raw(hello.nonce)
-            writer.uint64BigEndian(hello.stateTag)
-            writer.uint64BigEndian(hello.secretID)
-        case let .proof(proof):
-            writer.raw(proof)
         case let .summary(summary):
             writer.byte((summary.live ? 1 : 0) | summary.form.rawValue << 1)
             writer.nodeID(summary.node)
@@ -86,16 +84,6 @@ public enum SessionMessage: Sendable, Equatable {
         var reader = ByteReader(body)
         let message: SessionMessage
         switch type {
-        case .hello:
-            guard Array(try reader.raw(HelloMessage.magic.count)) == HelloMessage.magic else { throw .badMagic }
-            let version = UInt16(try reader.byte()) << 8 | UInt16(try reader.byte())
-            guard version == HelloMessage.version else { throw .malformed("protocol version \(version)", at: 6) }
-            guard let role = SessionRole(rawValue: try reader.byte()) else { throw .malformed("unknown role", at: 8) }
-            let nonce = Array(try reader.raw(HelloMessage.nonceLength))
-            let stateTag = try reader.uint64BigEndian()
-            message = .hello(HelloMessage(role: role, nonce: nonce, stateTag: stateTag, secretID: try reader.uint64BigEndian()))
-        case .proof:
-            message = .proof(Array(try reader.raw(32)))
         case .summary:
             let flags = try reader.byte()
             guard flags & ~7 == 0, let form = SummaryForm(rawValue: flags >> 1) else {
@@ -139,52 +127,21 @@ public enum SessionMessage: Sendable, Equatable {
         case .error:
             let code = UInt16(try reader.byte()) << 8 | UInt16(try reader.byte())
             message = .error(ErrorMessage(code: SessionErrorCode(rawValue: code), message: try reader.string()))
+        case .hello, .handshake1, .handshake2, .sealed:
+            throw .malformed("a \(type) frame carries no session message", at: 0)
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) unexpected bytes after the message", at: reader.offset) }
         return message
     }
 }
 
-/// Which end of the TCP connection a side is: the proofs and keys name it, so that a
-/// proof cannot be reflected back to the side that made it.
+/// Which end of the TCP connection a side is: the dialer is Noise's initiator, the
+/// listener its responder.
 public enum SessionRole: UInt8, Sendable {
     case dialer = 1
     case listener = 2
 
     public var peer: SessionRole { self == .dialer ? .listener : .dialer }
-}
-
-/// The first message each side sends: who it is in the connection, a fresh nonce, and (from
-/// the dialer) a keyed tag of what it holds. Nothing a stranger can read: without the
-/// secret the tag is noise, so a stranger learns only that this is a Carnet node.
-public struct HelloMessage: Sendable, Equatable {
-    public static let magic: [UInt8] = Array("CARNET".utf8)
-    public static let version: UInt16 = 1
-    public static let nonceLength = 32
-    /// type + magic + version + role + nonce + state tag + secret id.
-    public static let frameLength = 1 + 6 + 2 + 1 + 32 + 8 + 8
-    /// The bytes every version-1 HELLO frame starts with.
-    public static let framePrefix: [UInt8] = [0, 0, 0, UInt8(frameLength), FrameType.hello.rawValue] + magic
-        + [UInt8(version >> 8), UInt8(version & 0xFF)]
-
-    public var role: SessionRole
-    public var nonce: [UInt8]
-    /// The dialer's: the first 8 bytes of HMAC(secret, "carnet/1 state" ‖ its nonce ‖ its
-    /// compact summary), so that a listener holding the same events can say "same" in one
-    /// byte. The listener sends 0.
-    public var stateTag: UInt64
-    /// Which secret the sender holds: the first 8 bytes of HMAC(secret, "carnet/1 secret
-    /// id"), 0 when unstated. Authenticates nothing (the proofs do); it lets a node that
-    /// rotated the ledger's secret tell a peer still on the retired one how to rejoin,
-    /// where a proof failure alone could only say "wrong secret".
-    public var secretID: UInt64
-
-    public init(role: SessionRole, nonce: [UInt8], stateTag: UInt64 = 0, secretID: UInt64 = 0) {
-        self.role = role
-        self.nonce = nonce
-        self.stateTag = stateTag
-        self.secretID = secretID
-    }
 }
 
 /// How a SUMMARY states the sender's summary.
@@ -199,9 +156,9 @@ public enum SummaryForm: UInt8, Sendable {
     case delta = 2
 }
 
-/// Who a side is and what it holds; sent first after authentication (the listener's
-/// before it, encrypted), and again when its history gained fork branches during the
-/// session. The session encrypts the whole body: it is ledger data.
+/// Who a side is and what it holds: the listener's first in its handshake message, the
+/// dialer's first in its first SEALED frame, and again when a side's history gained fork
+/// branches during the session. Always encrypted: it is ledger data.
 public struct SummaryMessage: Sendable, Equatable {
     /// The sender wants the session kept open after catching up (live push).
     public var live: Bool

@@ -149,9 +149,9 @@ struct SyncProcessTests {
         let farm = try ServedNode(root: root, label: "farm", secretFile: secret)
         #expect(try farm.carnet(["product", "set", "miel", "--name", "Miel", "--unit", "g"]).status == 0)
         try hub.start()
-        // Raw sockets: an HTTP request, a HELLO followed by a 2 GiB length, half a HELLO.
+        // Raw sockets: an HTTP request, a message 1 announcing 2 GiB, half a version-1 HELLO.
         let hello: [UInt8] = [0, 0, 0, 0x3A, 1] + Array("CARNET".utf8) + [0, 1, 1] + [UInt8](repeating: 7, count: 48)
-        for bytes in [Array("GET / HTTP/1.1\r\n\r\n".utf8), hello + [0x7F, 0xFF, 0xFF, 0xFF, 4], Array(hello.prefix(17))] {
+        for bytes in [Array("GET / HTTP/1.1\r\n\r\n".utf8), [0x7F, 0xFF, 0xFF, 0xFF, 0x10], Array(hello.prefix(17))] {
             let socket = try RawSocket(port: hub.port)
             socket.send(bytes)
             socket.close()

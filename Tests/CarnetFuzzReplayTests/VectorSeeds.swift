@@ -2,12 +2,12 @@ import CarnetCore
 import CarnetFuzzTargets
 import Foundation
 
-/// Seeds from the golden session vectors (protocol/vectors/session-v1.txt): the frames
-/// each side wrote. The session target uses the vectors' secret and nonces, so the
-/// dialer's side replays as a valid session against a listener under test, and the
-/// reverse.
+/// Seeds from the golden session vectors (protocol/vectors/session-v2.txt): the frames
+/// each side wrote (the inner messages the file shows in clear are left out). The
+/// session target uses the vectors' secret and ephemeral keys, so the dialer's side
+/// replays as a valid session against a listener under test, and the reverse.
 enum VectorSeeds {
-    static let file = FuzzCorpus.repository.appendingPathComponent("protocol/vectors/session-v1.txt")
+    static let file = FuzzCorpus.repository.appendingPathComponent("protocol/vectors/session-v2.txt")
 
     /// Each side's stream, in order of writes.
     static func streams() -> (dialer: [UInt8], listener: [UInt8]) {
@@ -16,7 +16,8 @@ enum VectorSeeds {
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             let items = line.split(separator: " ")
             guard let side = items.first else { continue }
-            let bytes = items.dropFirst().flatMap { item in Hex.decode(String(item.split(separator: ":").last ?? "")) ?? [] }
+            let bytes = items.dropFirst().filter { !$0.hasPrefix("=inner:") }
+                .flatMap { item in Hex.decode(String(item.split(separator: ":").last ?? "")) ?? [] }
             if side == "dialer" { dialer += bytes } else if side == "listener" { listener += bytes }
         }
         return (dialer, listener)

@@ -232,20 +232,55 @@ enum Wire {
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
 
-    static func hello(role: SessionRole = .dialer, nonce: [UInt8] = randomBytes(32)) -> [UInt8] {
-        Frame(type: .hello, payload: SessionMessage.hello(HelloMessage(role: role, nonce: nonce)).body).encoded
+    /// A version-1 HELLO (what a node of version 1 sends first), of `version`.
+    static func v1Hello(role: SessionRole = .dialer, version: UInt8 = 1) -> [UInt8] {
+        let start = Version1.helloPrefix + [0, version, role.rawValue]
+        return start + randomBytes(4 + Version1.helloFrameLength - start.count)
+    }
+
+    /// A member's message 1 (HANDSHAKE-1 frame) under `secret` with the ephemeral key
+    /// `nonce`, stating an empty state (so the listener answers with its full summary).
+    static func message1(secret: [UInt8], nonce: [UInt8]) -> [UInt8] {
+        var noise = HandshakeKeys.handshake(role: .dialer, ephemeral: nonce, psk: HandshakeKeys.psk(secret: secret, ledgerID: nil))
+        let payload = DialerHello(wallMillis: 0, stateTag: HandshakeKeys.stateTag(of: CompactSummary(entries: []))).encoded
+        return Frame(type: .handshake1, payload: (try? noise.writeMessage(payload: payload)) ?? []).encoded
+    }
+
+    /// The messages a listener sent a dialer (`message1`, with its ephemeral key `nonce`),
+    /// read from the raw stream it answered: the ERRORs in clear, and every SEALED frame
+    /// opened with the dialer's keys. Empty when it sent no message 2.
+    static func messages(in stream: [UInt8], secret: [UInt8], nonce: [UInt8], message1: [UInt8]) -> [SessionMessage] {
+        var decoder = FrameDecoder()
+        decoder.feed(stream)
+        var messages: [SessionMessage] = []
+        var tap: DialerTap?
+        var first = FrameDecoder()
+        first.feed(message1)
+        let sentFirst = (try? first.next())??.payload ?? []
+        while let frame = try? decoder.next() {
+            switch frame.type {
+            case .handshake2:
+                tap = DialerTap(secret: secret, nonce: nonce, message1: sentFirst, message2: frame.payload)
+            case .sealed:
+                if let inner = tap?.open(frame), let message = try? SessionMessage.decode(inner: inner) { messages.append(message) }
+            case .error:
+                if let message = try? SessionMessage.decode(type: .error, body: frame.payload) { messages.append(message) }
+            default:
+                continue
+            }
+        }
+        return messages
+    }
+
+    static func errors(of messages: [SessionMessage]) -> [ErrorMessage] {
+        messages.compactMap { if case let .error(error) = $0 { error } else { nil } }
     }
 
     static func be32(_ value: UInt32) -> [UInt8] {
         [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
     }
 
-    /// The nonce of the HELLO at the start of `stream`.
-    static func nonce(ofHelloIn stream: [UInt8]) -> [UInt8]? {
-        stream.count >= HelloMessage.frameLength + 4 ? Array(stream[14..<46]) : nil
-    }
-
-    /// The ERROR frames (without MAC) of a stream that starts with a HELLO.
+    /// The ERROR frames in clear of a stream.
     static func errors(in stream: [UInt8]) -> [ErrorMessage] {
         var decoder = FrameDecoder()
         decoder.feed(stream)
@@ -258,7 +293,7 @@ enum Wire {
         return errors
     }
 
-    /// The frame types of a stream that starts with a HELLO.
+    /// The frame types of a stream, as the wire shows them.
     static func types(in stream: [UInt8]) -> [FrameType] {
         var decoder = FrameDecoder()
         decoder.feed(stream)
@@ -294,7 +329,7 @@ final class ScriptedPeer {
         get { store.offering }
         set { store.offering = newValue }
     }
-    /// Called with each frame the session wants to send, numbered from 0 (the HELLO).
+    /// Called with each frame the session wants to send, numbered from 0 (message 1).
     var tamper: (_ index: Int, _ frame: [UInt8], _ peer: ScriptedPeer) -> Step = { _, _, _ in .pass }
     private(set) var produced = 0
     private(set) var received: [UInt8] = []
@@ -315,7 +350,7 @@ final class ScriptedPeer {
         self.secret = secret
         self.label = label
         var generator = SystemRandomNumberGenerator()
-        nonce = (0..<HelloMessage.nonceLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        nonce = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         store = ScriptedStore(node: NodeID(using: &generator), ledger: ledger, label: label)
         driver = PeerDriver(role: role, secret: secret, nonce: nonce, live: false, store: store)
     }
@@ -326,25 +361,16 @@ final class ScriptedPeer {
     }
 
     var localPort: UInt16 { connection.localPort }
-    var peerNonce: [UInt8]? { Wire.nonce(ofHelloIn: received) }
+    /// The type of the message in this side's frame `index` (encrypted on the wire).
+    func messageType(of index: Int) -> FrameType? {
+        driver.session.sentLog.entry(index)?.messageType
+    }
     private var now: Duration { ContinuousClock.now - started }
 
-    /// The ERRORs the peer sent, read off the raw stream (under MAC or not): the session
-    /// itself may have finished before one arrived.
+    /// The ERRORs the peer sent, read off the raw stream (in clear, or SEALED and opened
+    /// with this side's keys): the session itself may have finished before one arrived.
     var errorsReceived: [ErrorMessage] {
-        var decoder = FrameDecoder()
-        decoder.feed(received)
-        var errors: [ErrorMessage] = []
-        while let frame = try? decoder.next() {
-            guard frame.type == .error else { continue }
-            for body in [frame.payload, Array(frame.payload.dropLast(FrameLimits.macLength))] {
-                if case let .error(error)? = try? SessionMessage.decode(type: .error, body: body) {
-                    errors.append(error)
-                    break
-                }
-            }
-        }
-        return errors
+        Wire.errors(of: Wire.messages(in: received, secret: secret, nonce: nonce, message1: sent))
     }
 
     /// How long after the tampering (or after frame `index` went out) the server closed.
@@ -377,6 +403,7 @@ final class ScriptedPeer {
     func run(timeout: Duration = .seconds(10)) {
         var transport = TamperingTransport(peer: self)
         driver.start(store: store, transport: &transport, now: now)
+        flush()
         let deadline = ContinuousClock.now + timeout
         while true {
             let left = deadline - ContinuousClock.now
@@ -392,11 +419,13 @@ final class ScriptedPeer {
             if bytes.isEmpty {
                 closedAt = ContinuousClock.now
                 if !driver.session.isClosed { driver.peerClosed(store: store, transport: &transport, now: now) }
+                flush()
                 break
             }
             received += bytes
             if !driver.session.isClosed {
                 driver.received(bytes, store: store, transport: &transport, now: now)
+                flush()
                 if driver.session.isClosed && !hungUp {
                     hungUp = true
                     connection.shutdownWrite()
@@ -407,18 +436,16 @@ final class ScriptedPeer {
         connection.close()
     }
 
-    /// A frame sealed as this side's session would seal it: MAC under this side's key with
-    /// frame counter `counter` (SPEC 8.2.4), any type byte.
-    func sealed(type: UInt8, body: [UInt8], counter: UInt64) -> [UInt8] {
-        let peer = peerNonce ?? []
-        let (dialerNonce, listenerNonce) = role == .dialer ? (nonce, peer) : (peer, nonce)
-        let key = HMACSHA256.authenticate(Array("carnet/1 key".utf8) + [role.rawValue] + dialerNonce + listenerNonce, key: secret).bytes
-        var hmac = HMACSHA256(key: key)
-        hmac.update((0..<8).map { UInt8(truncatingIfNeeded: counter >> (56 - 8 * UInt64($0))) })
-        hmac.update([type])
-        hmac.update(body)
-        let mac = Array(hmac.finalize().bytes.prefix(FrameLimits.macLength))
-        return Wire.be32(UInt32(1 + body.count + mac.count)) + [type] + body + mac
+    /// A SEALED frame as this side's session would seal it: `inner` (a type byte and a
+    /// body, any bytes) under this side's key at frame counter `counter` (SPEC 8.1).
+    func sealed(inner: [UInt8], counter: UInt64) -> [UInt8] {
+        var first = FrameDecoder(), reply = FrameDecoder()
+        first.feed(sent)
+        reply.feed(received)
+        guard let message1 = (try? first.next())??.payload, let message2 = (try? reply.next())??.payload,
+              var tap = DialerTap(secret: secret, nonce: nonce, message1: message1, message2: message2) else { return [] }
+        for _ in 0..<counter { _ = tap.seal([]) }
+        return tap.seal(inner).encoded
     }
 
     private func write(_ bytes: [UInt8], index: Int) {
@@ -427,8 +454,23 @@ final class ScriptedPeer {
         _ = try? connection.send(bytes, timeout: .seconds(3))
     }
 
+    /// Frames the session sent during the driver call under way: delivered once it
+    /// returned, since the tampering reads the driver (what each frame carries) and must
+    /// not while the call holds it.
+    private var queued: [[UInt8]] = []
+
+    fileprivate func enqueue(_ frame: [UInt8]) {
+        queued.append(frame)
+    }
+
+    private func flush() {
+        let frames = queued
+        queued = []
+        for frame in frames { deliver(frame) }
+    }
+
     /// A frame the session sends, through the test's tampering.
-    fileprivate func deliver(_ frame: [UInt8]) {
+    private func deliver(_ frame: [UInt8]) {
         let index = produced
         produced += 1
         guard !hungUp else { return }
@@ -453,7 +495,7 @@ private struct TamperingTransport: PeerTransport {
     let peer: ScriptedPeer
 
     func send(_ bytes: [UInt8]) throws(PeerTransportFailure) {
-        peer.deliver(bytes)
+        peer.enqueue(bytes)
     }
 }
 

@@ -287,8 +287,8 @@ extension DrivenPeer {
     fileprivate var forksSummarized: Int { driver.forksSummarized }
 
     /// Delivers bytes both ways until neither side has anything more to say. From the
-    /// first frame going to `b` for which `hold` is true, frames to `b` are kept back (in
-    /// order: the MAC counter forbids skipping one) and returned instead.
+    /// first frame going to `b` whose message `hold` is true of, frames to `b` are kept back
+    /// (in order: the nonce counter forbids skipping one) and returned instead.
     @discardableResult
     fileprivate static func exchange(_ a: inout LivePeer, _ b: inout LivePeer, _ toB: [UInt8], _ toA: [UInt8],
                          hold: (FrameType) -> Bool = { _ in false }) -> [UInt8] {
@@ -298,8 +298,12 @@ extension DrivenPeer {
         while !(toA.isEmpty && toB.isEmpty), rounds < 1_000 {
             rounds += 1
             var forB: [UInt8] = []
-            for frame in frames(toB) {
-                if !held.isEmpty || FrameType(rawValue: frame[4]).map(hold) == true { held += frame } else { forB += frame }
+            // `toB` is `a`'s latest output: its log says what each frame carries (the
+            // message types travel encrypted).
+            let outgoing = frames(toB)
+            let types = a.session.sentLog.last(outgoing.count).map(\.messageType)
+            for (frame, type) in zip(outgoing, types) {
+                if !held.isEmpty || hold(type) { held += frame } else { forB += frame }
             }
             let forA = toA
             toA = forB.isEmpty ? [] : b.receive(forB, now: .seconds(1))

@@ -63,6 +63,13 @@ struct SyncCommand: Command {
     static func failure(_ report: SessionReport) -> String? {
         guard let failure = report.failure, !report.succeeded else { return nil }
         if report.transportError == nil, case let .closedByPeer(code, message)? = report.end?.outcome {
+            // An ERROR sent in clear, before any handshake, proves nothing of its sender
+            // (the session marks it): say so outside the quotes, and take no advice from it.
+            let marker = "(unauthenticated) "
+            if message.hasPrefix(marker) {
+                return "the peer closed the connection before any authentication (\(code)); an unauthenticated peer said: "
+                    + "\"\(TerminalText.sanitized(String(message.dropFirst(marker.count))))\""
+            }
             return "the peer closed the session (\(code)); the peer said: \"\(TerminalText.sanitized(message))\""
         }
         return TerminalText.sanitized(failure)

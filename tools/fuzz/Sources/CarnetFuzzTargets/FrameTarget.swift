@@ -4,13 +4,13 @@ import CarnetWire
 ///
 /// Input: a selector byte, then the stream. Selector bit 0: raw stream (0) or valid
 /// envelope (1: the harness cuts the rest into frames and writes their length prefixes,
-/// and a HELLO prefix with magic and version when one is expected, so that mutations reach
-/// the frames rather than the length check). Bit 1: the stream starts with a HELLO (0, as
-/// every session does) or not (1).
+/// and a HANDSHAKE-1 header when one is expected, so that mutations reach the frames
+/// rather than the length check). Bit 1: the stream starts with a listener's opening
+/// check (0, HANDSHAKE-1 expected, as a listener reads) or not (1).
 ///
 /// Properties: no crash; feeding the stream in chunks (sizes derived from the input) gives
-/// the frames and the failure (or not) of feeding it whole; a first frame, when a HELLO is
-/// expected, is a HELLO of exactly its size; the frames re-encode to
+/// the frames and the failure (or not) of feeding it whole; a first frame, when an opening
+/// is expected, is a HANDSHAKE-1; the frames re-encode to
 /// exactly the bytes they were read from, which decode again to the same frames; while it
 /// waits for more bytes the decoder never holds more than one maximal frame.
 public enum FrameTarget {
@@ -27,11 +27,8 @@ public enum FrameTarget {
         try compare(stream, expectingHello: expectingHello, chunked: chunked, whole: whole)
     }
 
-    /// True for a frame typed HELLO that is not a HELLO's size (FrameDecoder once returned
-    /// such a frame when TCP cut the stream after it).
-    static func isShortHello(_ frame: Frame) -> Bool {
-        frame.type == .hello && frame.payload.count != HelloMessage.frameLength - 1
-    }
+    /// What a listener's decoder expects first.
+    static let opening: [FrameType] = [.handshake1]
 
     static func compare(_ stream: [UInt8], expectingHello: Bool, chunked: Outcome, whole: Outcome) throws(FuzzViolation) {
         try require(chunked.frames == whole.frames, name,
@@ -39,7 +36,7 @@ public enum FrameTarget {
         try require((chunked.error == nil) == (whole.error == nil), name,
                     "chunked decoding failed with \(String(describing: chunked.error)), whole with \(String(describing: whole.error))")
         if expectingHello, let first = chunked.frames.first {
-            try require(!isShortHello(first), name, "the first frame is a HELLO of \(first.payload.count + 1) bytes, not \(HelloMessage.frameLength)")
+            try require(opening.contains(first.type), name, "the first frame is a \(first.type), not an expected opening")
         }
         let consumed = chunked.frames.flatMap(\.encoded)
         try require(stream.starts(with: consumed), name, "the frames do not re-encode to the bytes they were read from")
@@ -58,7 +55,7 @@ public enum FrameTarget {
     /// Feeds `chunks` in order, taking every frame after each, as a session does; stops at
     /// the first error, as a session does.
     static func decode(_ chunks: [ArraySlice<UInt8>], expectingHello: Bool) throws(FuzzViolation) -> Outcome {
-        var decoder = FrameDecoder(expectingHello: expectingHello)
+        var decoder = FrameDecoder(opening: expectingHello ? opening : [])
         var outcome = Outcome()
         for chunk in chunks {
             decoder.feed(chunk)
@@ -83,8 +80,7 @@ public enum FrameTarget {
     static func envelope(_ source: inout FuzzInput, hello: Bool) -> [UInt8] {
         var stream: [UInt8] = []
         if hello {
-            stream += HelloMessage.framePrefix
-            stream += source.takePadded(HelloMessage.frameLength - HelloMessage.framePrefix.count + 4)
+            stream += encodeFrame(type: FrameType.handshake1.rawValue, payload: source.takePadded(handshake1Length))
         }
         while !source.isAtEnd {
             let typeByte = source.byte()
@@ -94,6 +90,9 @@ public enum FrameTarget {
         }
         return stream
     }
+
+    /// The payload of a version-2 message 1: an ephemeral key and the encrypted fixed payload.
+    static let handshake1Length = 32 + DialerHello.length + 16
 
     /// A frame's bytes with any type byte, known or not.
     static func encodeFrame(type: UInt8, payload: [UInt8]) -> [UInt8] {

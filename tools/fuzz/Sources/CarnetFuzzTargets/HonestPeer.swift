@@ -2,8 +2,9 @@ import CarnetCore
 import CarnetSync
 import CarnetWire
 
-/// The harness's side of an envelope-mode session: an honest handshake with the known
-/// secret, then frames sealed (and summaries enciphered) with the keys it derives.
+/// The harness's side of an envelope-mode session: an honest Noise handshake with the
+/// known secret and the fixtures' ephemeral keys, then messages sealed under the keys the
+/// session derives too (`SessionWiretap`).
 struct HonestPeer {
     enum Command {
         case bytes([UInt8])
@@ -12,39 +13,35 @@ struct HonestPeer {
     }
 
     let role: SessionRole
-    let handshakeKeys: HandshakeKeys
-    private var outgoing: FrameAuthenticator
-    private var summaries: SummaryCipher
+    private var tap = SessionFixtures.wiretap()
 
     init(facing sessionRole: SessionRole) {
         role = sessionRole.peer
-        handshakeKeys = HandshakeKeys(secret: SessionFixtures.secret, role: role, ownNonce: SessionFixtures.nonce(of: role),
-                                  peerNonce: SessionFixtures.nonce(of: sessionRole))
-        outgoing = handshakeKeys.authenticators.outgoing
-        summaries = handshakeKeys.summaryCiphers.outgoing
     }
 
-    /// The HELLO and the proof. (A real dialer sends its proof after the listener's; the
-    /// session reads the stream in order, so sending both at once is the same to it.)
+    /// The harness's handshake message: as dialer, message 1 (the state tag chosen by the
+    /// input); as listener, message 2 answering the fixture dialer's message 1 (which the
+    /// session under test sends) with the hub's full summary.
     mutating func handshake(_ source: inout FuzzInput) -> [UInt8] {
-        var tag: UInt64 = 0
         if role == .dialer {
-            tag = source.byte() & 1 == 1
-                ? HandshakeKeys.stateTag(secret: SessionFixtures.secret, dialerNonce: SessionFixtures.nonce(of: role),
-                                     summary: SessionFixtures.summary(of: role.peer))
-                : source.uint64()
+            let tag = source.byte() & 1 == 1 ? HandshakeKeys.stateTag(of: SessionFixtures.summary(of: role.peer)) : source.uint64()
+            let message = tap.message1(payload: DialerHello(wallMillis: 0, stateTag: tag).encoded)
+            return Frame(type: .handshake1, payload: message).encoded
         }
-        let hello = SessionMessage.hello(HelloMessage(role: role, nonce: SessionFixtures.nonce(of: role), stateTag: tag))
-        return Frame(type: .hello, payload: hello.body).encoded + Frame(type: .proof, payload: handshakeKeys.ownProof).encoded
+        let summary = SummaryMessage(live: false, node: SessionFixtures.hubNode, ledger: SessionFixtures.ledger, label: "listener",
+                                     summary: SessionFixtures.summary(of: .listener))
+        let reply = ListenerReply(message: .summary(summary)).encoded
+        let message = tap.message2(after: SessionFixtures.dialerMessage1, payload: reply) ?? []
+        return Frame(type: .handshake2, payload: message).encoded
     }
 
     mutating func command(_ source: inout FuzzInput) -> Command {
         let op = source.byte()
         switch op % 8 {
         case 0...3:
-            let type = FrameType.allCases[Int(source.byte()) % FrameType.allCases.count]
+            let type = FrameType.inner[Int(source.byte()) % FrameType.inner.count]
             let body = source.take(source.length())
-            return .bytes(outgoing.seal(type: type, body: type == .summary ? summaries.apply(body) : body).encoded)
+            return .bytes(tap.seal([type.rawValue] + body, from: role).encoded)
         case 4:
             let type = FrameType.allCases[Int(source.byte()) % FrameType.allCases.count]
             return .bytes(Frame(type: type, payload: source.take(source.length())).encoded)
@@ -59,6 +56,6 @@ struct HonestPeer {
 
     /// The script command that makes this peer send `message` sealed: how seeds are written.
     static func sealedCommand(type: FrameType, plainBody: [UInt8]) -> [UInt8] {
-        [0, type.rawValue - 1] + FuzzInput.lengthPrefix(plainBody.count) + plainBody
+        [0, UInt8(FrameType.inner.firstIndex(of: type) ?? 0)] + FuzzInput.lengthPrefix(plainBody.count) + plainBody
     }
 }

@@ -19,19 +19,19 @@ public enum SeedCorpus {
         }
     }
 
-    /// A stream as the frame target's envelope mode writes it: the HELLO's fields, then
-    /// `type length() payload` per frame.
+    /// A stream as the frame target's envelope mode writes it: message 1's payload (when
+    /// an opening is expected), then `type length() payload` per frame.
     public static func frameEnvelope(_ stream: [UInt8], hello: Bool) -> [UInt8] {
-        var decoder = FrameDecoder(expectingHello: hello)
+        var decoder = FrameDecoder()
         decoder.feed(stream)
         var script: [UInt8] = []
         var first = hello
         while let frame = try? decoder.next() {
             if first {
-                script += frame.encoded.dropFirst(HelloMessage.framePrefix.count)
+                script += frame.payload.prefix(FrameTarget.handshake1Length)
                 first = false
-            } else if frame.payload.count < 0x8000 {
-                script += [frame.type.rawValue - 1] + FuzzInput.lengthPrefix(frame.payload.count) + frame.payload
+            } else if frame.payload.count < 0x8000, let index = FrameType.allCases.firstIndex(of: frame.type) {
+                script += [UInt8(index)] + FuzzInput.lengthPrefix(frame.payload.count) + frame.payload
             }
         }
         return script
@@ -46,7 +46,7 @@ public enum SeedCorpus {
                 let tag = "\(role)\(live ? "-live" : "")"
                 seeds.append(("raw-\(tag)", [0] + stream))
                 seeds.append(("envelope-\(tag)", [1] + frameEnvelope(stream, hello: true)))
-                let afterHello = Array(stream.dropFirst(HelloMessage.frameLength + 4))
+                let afterHello = Array(stream.dropFirst(SessionTranscript.frames(stream).first.map { $0.encoded.count } ?? 0))
                 seeds.append(("raw-nohello-\(tag)", [2] + afterHello))
                 seeds.append(("envelope-nohello-\(tag)", [3] + frameEnvelope(afterHello, hello: false)))
             }
@@ -93,12 +93,9 @@ public enum SeedCorpus {
         messages.append((.ping, SessionMessage.ping(42).body))
         messages.append((.pong, SessionMessage.pong(42).body))
         messages.append((.error, SessionMessage.error(ErrorMessage(code: .busy, message: "busy")).body))
-        messages.append((.hello, SessionMessage.hello(HelloMessage(role: .dialer, nonce: SessionFixtures.nonce(of: .dialer),
-                                                                   stateTag: 7)).body))
-        messages.append((.proof, [UInt8](repeating: 0xAB, count: 32)))
         for (index, message) in messages.enumerated() {
             seeds.append(("message-\(index)-\(message.type)", [6, message.type.rawValue] + message.body))
-            seeds.append(("message-envelope-\(index)-\(message.type)", [7, message.type.rawValue - 1] + message.body))
+            seeds.append(("message-envelope-\(index)-\(message.type)", [7, UInt8(FrameType.allCases.firstIndex(of: message.type) ?? 0)] + message.body))
         }
         seeds.append(("summary-hub", [8] + SummaryCoding.encode(SessionFixtures.hub.summary)))
         seeds.append(("compact-hub", [10] + SessionFixtures.hub.compactSummary.encoded))

@@ -3,7 +3,7 @@ import CarnetSync
 import CarnetWire
 
 /// The fixed world the session target runs in: the golden vectors' secret and nonces
-/// (protocol/vectors/session-v1.txt), so that the vector transcripts replay as valid
+/// (protocol/vectors/session-v2.txt), so that the vector transcripts replay as valid
 /// sessions, and two small replicas, a farm (the dialer) and a hub (the listener), that
 /// differ enough for a session to send batches both ways, one of them primed.
 enum SessionFixtures {
@@ -15,9 +15,19 @@ enum SessionFixtures {
     static let hubNode = NodeID(high: 0xFFEE_DDCC_BBAA_9988, low: 0x7766_5544_3322_1100)
     static let otherNode = NodeID(high: 0xAABB_0000_0000_0001, low: 0x0000_0000_0000_0002)
 
+    /// A side's session randomness (its ephemeral key), as in the golden vectors.
     static func nonce(of role: SessionRole) -> [UInt8] {
-        [UInt8](repeating: role == .dialer ? 0xD1 : 0x15, count: HelloMessage.nonceLength)
+        [UInt8](repeating: role == .dialer ? 0xD1 : 0x15, count: 32)
     }
+
+    /// Both directions of a session between the fixture sides (their fixed ephemerals).
+    static func wiretap() -> SessionWiretap {
+        SessionWiretap(secret: secret, dialerNonce: nonce(of: .dialer), listenerNonce: nonce(of: .listener))
+    }
+
+    /// The fixture dialer's message 1, as its session writes it (clock 0, its state tag).
+    static let dialerMessage1: [UInt8] = wiretap().message1(
+        payload: DialerHello(wallMillis: 0, stateTag: HandshakeKeys.stateTag(of: farm.compactSummary)).encoded)
 
     /// The replica of the side playing `role`.
     static func replica(of role: SessionRole) -> Replica {

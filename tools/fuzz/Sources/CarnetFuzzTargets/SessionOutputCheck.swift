@@ -3,13 +3,14 @@ import CarnetSync
 import CarnetWire
 
 /// Checks everything a session under test sent, as its peer would read it: a stream of
-/// whole frames starting with this side's HELLO; a proof that the peer's handshake
-/// accepts; every later frame under a MAC the peer's keys open (an ERROR may also be
-/// plain, before authentication), whose body decodes, summaries deciphered, event batches
-/// decoded (primed ones against the context the session holds).
+/// whole frames; for a dialer, message 1 first, which the fixture listener reads; for a
+/// listener, message 2 first (or the answer to a version-1 peer, and nothing else); every
+/// later frame SEALED, opening under the session's keys in order, whose message decodes,
+/// event batches decoded (primed ones against the context the session holds).
 ///
-/// The peer's nonce is read from the first frame the session was given, when that is a
-/// HELLO: in raw mode too, a session that accepted a HELLO must speak under its keys.
+/// The keys are known when the peer's handshake message in the input carries the
+/// fixture peer's ephemeral key (as every seed does); otherwise only the framing and the
+/// frame types are checked.
 struct SessionOutputCheck {
     static let name = "session"
     let role: SessionRole
@@ -18,7 +19,7 @@ struct SessionOutputCheck {
     let snapshot: Replica
 
     func check(output: [UInt8], input: [UInt8]) throws(FuzzViolation) {
-        var decoder = FrameDecoder(expectingHello: true)
+        var decoder = FrameDecoder()
         decoder.feed(output)
         var frames: [Frame] = []
         do {
@@ -27,52 +28,36 @@ struct SessionOutputCheck {
             throw FuzzViolation(Self.name, "the session's own output is not a frame stream: \(error)")
         }
         try require(decoder.bufferedBytes == 0, Self.name, "the session sent \(decoder.bufferedBytes) bytes of an incomplete frame")
-        guard let hello = frames.first else { return }
-        guard case let .hello(own)? = try? SessionMessage.decode(type: .hello, body: hello.payload), own.role == role,
-              own.nonce == SessionFixtures.nonce(of: role) else {
-            throw FuzzViolation(Self.name, "the session's first frame is not its HELLO")
-        }
-        guard let peerNonce = Self.peerNonce(in: input) else {
-            for frame in frames.dropFirst() {
-                try require(frame.type == .error && (try? SessionMessage.decode(type: .error, body: frame.payload)) != nil,
-                            Self.name, "the session sent a \(frame.type) frame to a peer that sent no HELLO")
-            }
+        guard let first = frames.first else { return }
+        var tap = SessionFixtures.wiretap()
+        let keysKnown: Bool
+        switch (role, first.type) {
+        case (.dialer, .handshake1):
+            try require(first.payload == SessionFixtures.dialerMessage1, Self.name, "the dialer's message 1 is not the fixture's")
+            keysKnown = Self.peerEphemeral(in: input, opening: .handshake2) == Self.publicKey(of: .listener)
+        case (.listener, .handshake2):
+            keysKnown = Self.peerEphemeral(in: input, opening: .handshake1) == Self.publicKey(of: .dialer)
+        case (.listener, .hello):
+            try require(frames.count == 2 && frames[1].type == .error, Self.name, "the answer to a version-1 peer is not HELLO and ERROR")
             return
+        default:
+            throw FuzzViolation(Self.name, "the session's first frame is a \(first.type), not its handshake message")
         }
-        let handshake = HandshakeKeys(secret: SessionFixtures.secret, role: role.peer, ownNonce: peerNonce,
-                                  peerNonce: SessionFixtures.nonce(of: role))
-        var incoming = handshake.authenticators.incoming
-        var summaries = handshake.summaryCiphers.incoming
         for (index, frame) in frames.enumerated().dropFirst() {
-            switch frame.type {
-            case .hello:
-                throw FuzzViolation(Self.name, "the session sent a second HELLO (frame \(index))")
-            case .proof:
-                try require(handshake.verifyPeerProof(frame.payload), Self.name, "the session's proof does not verify")
-            case .error:
-                var attempt = incoming
-                if let body = attempt.open(frame) {
-                    incoming = attempt
-                    try decodes(.error, body, index)
-                } else {
-                    try decodes(.error, frame.payload, index)
-                }
-            default:
-                guard let body = incoming.open(frame) else {
-                    throw FuzzViolation(Self.name, "frame \(index) (\(frame.type)) fails its MAC under the session's keys")
-                }
-                let message = try decodes(frame.type, frame.type == .summary ? summaries.apply(body) : body, index)
-                if case let .events(events) = message { try batchDecodes(events, index) }
+            guard frame.type == .sealed else {
+                throw FuzzViolation(Self.name, "frame \(index) is a \(frame.type) frame after the handshake, not SEALED")
             }
-        }
-    }
-
-    @discardableResult
-    private func decodes(_ type: FrameType, _ body: [UInt8], _ index: Int) throws(FuzzViolation) -> SessionMessage {
-        do {
-            return try SessionMessage.decode(type: type, body: body)
-        } catch {
-            throw FuzzViolation(Self.name, "frame \(index): the session sent a \(type) body that does not decode: \(error)")
+            guard keysKnown else { continue }
+            guard let inner = tap.open(frame, from: role) else {
+                throw FuzzViolation(Self.name, "frame \(index) does not open under the session's keys")
+            }
+            let message: SessionMessage
+            do {
+                message = try SessionMessage.decode(inner: inner)
+            } catch {
+                throw FuzzViolation(Self.name, "frame \(index): the session sealed a message that does not decode: \(error)")
+            }
+            if case let .events(events) = message { try batchDecodes(events, index) }
         }
     }
 
@@ -93,12 +78,16 @@ struct SessionOutputCheck {
         }
     }
 
-    /// The nonce of the HELLO the session was given first, if the input starts with one.
-    static func peerNonce(in input: [UInt8]) -> [UInt8]? {
-        var decoder = FrameDecoder(expectingHello: true)
+    /// The fixture side's ephemeral public key.
+    static func publicKey(of role: SessionRole) -> [UInt8]? {
+        X25519.PrivateKey(bytes: SessionFixtures.nonce(of: role))?.publicKey
+    }
+
+    /// The ephemeral key at the start of the handshake message the session was given first.
+    static func peerEphemeral(in input: [UInt8], opening: FrameType) -> [UInt8]? {
+        var decoder = FrameDecoder(opening: [opening])
         decoder.feed(input)
-        guard let frame = try? decoder.next(),
-              case let .hello(hello)? = try? SessionMessage.decode(type: .hello, body: frame.payload) else { return nil }
-        return hello.nonce
+        guard let frame = try? decoder.next(), frame.payload.count >= 32 else { return nil }
+        return Array(frame.payload.prefix(32))
     }
 }

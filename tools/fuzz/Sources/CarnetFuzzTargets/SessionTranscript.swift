@@ -33,24 +33,32 @@ struct SessionTranscript {
     }
 
     static func frames(_ stream: [UInt8]) -> [Frame] {
-        var decoder = FrameDecoder(expectingHello: true)
+        var decoder = FrameDecoder()
         decoder.feed(stream)
         var frames: [Frame] = []
         while let frame = try? decoder.next() { frames.append(frame) }
         return frames
     }
 
-    /// The frames `role` sent after its handshake, each as its plain message body: MAC
-    /// checked and removed, summaries deciphered, with the keys the sender holds.
-    func plainMessages(of role: SessionRole) -> [(type: FrameType, body: [UInt8])] {
-        let keys = HandshakeKeys(secret: SessionFixtures.secret, role: role, ownNonce: SessionFixtures.nonce(of: role),
-                             peerNonce: SessionFixtures.nonce(of: role.peer))
-        var opener = keys.authenticators.outgoing
-        var summaries = keys.summaryCiphers.outgoing
+    /// The messages `role` sent, each as its plain type and body, opened with the keys both
+    /// fixture sides derive: the listener's first SUMMARY from its handshake message (when
+    /// `handshake`), then every SEALED frame.
+    func plainMessages(of role: SessionRole, handshake: Bool = true) -> [(type: FrameType, body: [UInt8])] {
+        var tap = SessionFixtures.wiretap()
         var messages: [(FrameType, [UInt8])] = []
-        for frame in Self.frames(stream(of: role)) where frame.type != .hello && frame.type != .proof {
-            guard let body = opener.open(frame) else { continue }
-            messages.append((frame.type, frame.type == .summary ? summaries.apply(body) : body))
+        for frame in Self.frames(stream(of: role)) {
+            switch frame.type {
+            case .sealed:
+                guard let inner = tap.open(frame, from: role), let type = inner.first.flatMap(FrameType.init(rawValue:)) else { continue }
+                messages.append((type, Array(inner.dropFirst())))
+            case .handshake2 where handshake:
+                guard let message1 = Self.frames(dialerStream).first?.payload,
+                      let payload = tap.listenerReply(frame.payload, after: message1),
+                      let message = try? ListenerReply.decode(payload).message else { continue }
+                messages.append((message.frameType, message.body))
+            default:
+                continue
+            }
         }
         return messages
     }
@@ -59,10 +67,15 @@ struct SessionTranscript {
     func script(of role: SessionRole) -> [UInt8] {
         var script: [UInt8] = []
         if role == .dialer {
-            let hello = Self.frames(dialerStream).first.map(\.payload) ?? []
-            script += [0] + hello.suffix(8)  // the dialer's own state tag, as sent
+            let tap = SessionFixtures.wiretap()
+            let hello = Self.frames(dialerStream).first.flatMap { tap.dialerHello($0.payload) }.flatMap { try? DialerHello.decode($0) }
+            var writer = ByteWriter(capacity: 9)
+            writer.byte(0)
+            writer.uint64BigEndian(hello?.stateTag ?? 0)  // the dialer's own state tag, as sent
+            script += writer.bytes
         }
-        for message in plainMessages(of: role) {
+        // The harness's own handshake carries the listener's first SUMMARY.
+        for message in plainMessages(of: role, handshake: false) {
             script += HonestPeer.sealedCommand(type: message.type, plainBody: message.body)
         }
         return script
