@@ -33,16 +33,21 @@ public enum BundleSeal {
     /// signed point when `bundle.heads` is not empty (`BundlePlan` orders them so), and
     /// written as batches of version 2 then; otherwise of version 1.
     public static func seal(_ bundle: BundleFormat, ledgerID: LedgerID?, secret: [UInt8], salt: [UInt8]) -> [UInt8] {
-        precondition(salt.count == saltSize, "a bundle's salt is 32 bytes")
-        let id = ledgerID ?? noLedgerID
-        let clear = header.bytes + id.bytes + salt
         var writer = ByteWriter(capacity: 64 + bundle.events.count * 64)
         let chunks = BundlePlan.chunks(bundle.events, heads: bundle.heads).map { chunk in
             (count: chunk.events.count,
              batch: bundle.heads.isEmpty ? EventBatch.encode(chunk.events) : EventBatch.encode(chunk))
         }
         bundle.writeBody(chunks, into: &writer)
-        let plaintext = writer.bytes
+        return seal(plaintext: writer.bytes, ledgerID: ledgerID, secret: secret, salt: salt)
+    }
+
+    /// Seals a body already encoded (the fuzz target seals what it makes up this way).
+    public static func seal(plaintext: [UInt8], ledgerID: LedgerID?, secret: [UInt8], salt: [UInt8]) -> [UInt8] {
+        precondition(salt.count == saltSize, "a bundle's salt is 32 bytes")
+        precondition(!plaintext.isEmpty, "a body is never empty")
+        let id = ledgerID ?? noLedgerID
+        let clear = header.bytes + id.bytes + salt
         let cipher = ChaCha20Poly1305(key: key(secret: secret, salt: salt, ledgerID: id))!
         var file = clear
         file.reserveCapacity(clear.count + plaintext.count + (plaintext.count / segmentSize + 1) * ChaCha20Poly1305.tagSize)
