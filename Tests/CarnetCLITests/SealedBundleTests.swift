@@ -60,26 +60,38 @@ struct SealedBundleTests {
         #expect(try box.json(["status"], node: "a") as? [String: Any] != nil)
     }
 
-    /// One flipped byte anywhere (the header, the ledger id, the salt, the sealed chunk),
-    /// or the file cut short: refused with a message that says why, exit non-zero, and
-    /// the receiving node stores nothing.
+    /// One flipped byte anywhere (the header, the ledger id, the salt, every sealed chunk),
+    /// or the file cut short (at the chunk boundary too): refused with a message that says
+    /// why, exit non-zero, and the receiving node stores nothing.
     @Test func anAlteredOrCutBundleIsRefusedAndNothingIsStored() throws {
         let box = try Sandbox()
         try box.initNode("a", label: "col-laptop")
         try box.initNode("b", label: "hub")
         try box.seedLedger("a")
+        // Two long notes: over 64 KiB of plaintext, so the file has two sealed chunks.
+        for (index, letter) in ["q", "w"].enumerated() {
+            try box.ok(["record", "harvest", "--producer", "col", "--product", "tomme", "--qty", "1kg", "--lot", "N\(index)",
+                        "--date", "2026-06-02", "--note", String(repeating: letter + "note ", count: 8_000)], node: "a")
+        }
         let file = box.path("good.bundle")
         try box.ok(["bundle", "create", file], node: "a")
         let good = try Self.bytes(file)
         let before = try Self.events(box, "b")
         let clear = BundleSeal.clearSize
-        let positions = [0, 7, 9, 12, 16, 31, 32, 63, clear, clear + 1, clear + (good.count - clear) / 2, good.count - 17, good.count - 1]
+        let chunk = BundleSeal.segmentSize + 16
+        #expect(good.count > clear + chunk, "two chunks needed: \(good.count) bytes")
+        var positions = [0, 7, 9, 12, 16, 31, 32, 63]
+        for start in stride(from: clear, to: good.count, by: chunk) {
+            let end = min(start + chunk, good.count)
+            positions += [start, start + 1, (start + end) / 2, end - 17, end - 16, end - 1]
+        }
         var variants = positions.map { position in
             var altered = good
             altered[position] ^= 0x20
             return ("byte \(position)", altered)
         }
         variants += [("cut to the clear part", Array(good[..<clear])), ("cut by one byte", Array(good.dropLast())),
+                     ("cut at the chunk boundary", Array(good[..<(clear + chunk)])),
                      ("cut in the middle", Array(good[..<(clear + 40)])), ("a byte added", good + [0])]
         for (name, bytes) in variants {
             let path = box.path("bad.bundle")
