@@ -71,6 +71,11 @@ public struct LocalNode: ~Copyable {
     public var node: NodeID { store.identity.node }
     public var ledger: String { store.identity.ledger }
     public var label: String { store.identity.label }
+    /// The ledger's id in a signed ledger, nil in a format-1 ledger (bundles seal under it).
+    public var ledgerID: LedgerID? { store.identity.ledgerID }
+    /// A signature over the held chain ending at `id` (`NodeStore.signedHead(at:)`): where a
+    /// bundle of a signed ledger may cut.
+    public func signedHead(at id: EventID) -> SignedHead? { store.signedHead(at: id) }
     /// Everything the node holds, as of opening and its own writes since.
     public var replica: Replica { store.replica }
     /// Events held that the newest checkpoint does not: what the next open reads from the log.

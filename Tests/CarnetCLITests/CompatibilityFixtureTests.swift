@@ -60,6 +60,10 @@ struct CompatibilityFixtureTests {
     func bundlesWrittenByAnEarlierBuildApply(_ version: String) throws {
         let source = Self.fixtures.appendingPathComponent(version)
         let sandbox = try Sandbox()
+        // The fixture ledger's secret: bundles of format 2 (fixtures v2 on) open only with it.
+        let secret = sandbox.path("ledger.secret")
+        try FileManager.default.copyItem(atPath: source.appendingPathComponent("store/secret").path, toPath: secret)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secret)
         try sandbox.initNode("fresh", label: "fresh", ledger: "compat-fixture")
         let bundles = try FileManager.default.contentsOfDirectory(atPath: source.path).filter { $0.hasSuffix(".bundle") }.sorted()
         #expect(!bundles.isEmpty, "\(version): no bundle")

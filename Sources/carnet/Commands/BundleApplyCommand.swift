@@ -1,4 +1,7 @@
 import CarnetCore
+import CarnetNode
+import CarnetStore
+import CarnetWire
 
 /// `carnet bundle apply FILE`: takes a bundle's events. Idempotent: applying it twice adds
 /// nothing the second time.
@@ -8,7 +11,10 @@ struct BundleApplyCommand: Command {
         arguments: [ArgumentSpec(name: "FILE", help: "a bundle made by `carnet bundle create`")],
         options: [.json],
         discussion: """
-        Refuses a damaged file and another ledger's bundle, storing nothing. The new events are
+        Refuses, storing nothing: another ledger's bundle (by ledger id, whatever its name), a
+        file altered anywhere or cut short, one not sealed with this ledger's secret, and in a
+        signed ledger events their authors did not sign (a bundle of format 1 carries no
+        signatures). Reads the file only: read-only media are fine. The new events are
         stored as one durable record. JSON: {added, duplicates, pending, rejected, from, ledger}.
         """,
         examples: ["carnet bundle apply /media/usb/for-hub.bundle"]
@@ -24,20 +30,40 @@ struct BundleApplyCommand: Command {
 
     func run(in context: Context) throws {
         let bytes = try Files.read(file, what: "the bundle")
+        var store = try StoreAccess.open(context)
+        // The ledger id first: a stranger's bundle is named as such, not as "damaged".
+        let nodeLedger = store.ledgerID ?? BundleSeal.noLedgerID
+        if let bundleLedger = BundleSeal.ledgerID(of: bytes), bundleLedger != nodeLedger {
+            throw CLIError.data("\(file): this bundle belongs to ledger \(bundleLedger), this node to \(nodeLedger); nothing was applied")
+        }
         let bundle: BundleFile
         do {
-            bundle = try BundleFile.decode(bytes)
-        } catch {
+            let secret = BundleSeal.ledgerID(of: bytes) == nil ? nil : try LedgerSecret.load(directory: context.directory).bytes
+            bundle = try BundleFile.decode(bytes, secret: secret)
+        } catch let error as BundleFile.Problem {
             throw CLIError.data("\(file) \(error)")
         }
-        var store = try StoreAccess.open(context)
         guard bundle.ledger == store.ledger else {
             throw CLIError.data("\(file) holds events of ledger \"\(bundle.ledger)\", not of this node's ledger \"\(store.ledger)\"; nothing was applied")
         }
-        let summary = try store.persist(bundle.events)
+        let summary: AdmissionCounts
+        do {
+            summary = try store.persist(SignedEvents(events: bundle.events, heads: bundle.heads))
+        } catch {
+            throw Self.explained(error, file: file, formatOne: bundle.heads.isEmpty && BundleSeal.ledgerID(of: bytes) == nil)
+        }
         if summary.accepted + summary.pending > 0 { StoreAccess.afterAppend(&store, context: context) }
         ReceiveReport(summary: summary, source: "\(file) (from \(bundle.creatorLabel), \(bundle.creator.short))",
                       ledger: bundle.ledger).show(json: json, context.output)
+    }
+
+    /// A signed node's refusal, with what the person can do about it.
+    static func explained(_ error: NodeError, file: String, formatOne: Bool) -> any Error {
+        guard case let .store(.unsigned(rejection)) = error else { return error }
+        let why = formatOne
+            ? "a bundle of format 1 carries no signatures, and this node's ledger takes only signed events; ask for a new bundle"
+            : "its author did not sign it"
+        return CLIError.data("\(file) is refused: \(rejection) (\(why)); nothing was applied")
     }
 }
 

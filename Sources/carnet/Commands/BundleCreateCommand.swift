@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetNode
+import CarnetWire
 
 /// `carnet bundle create FILE [--for NODE]`: events in a file, for a node out of reach.
 struct BundleCreateCommand: Command {
@@ -16,8 +17,12 @@ struct BundleCreateCommand: Command {
         event NODE lacked then or that this node learned since. Otherwise the only sure thing
         is that NODE holds its own events: the bundle holds everything else. Applying a bundle
         is idempotent, so an event NODE already has costs bytes, never correctness.
-        The file is self-describing (magic, version, ledger name) and checksummed (SHA-256).
-        JSON: {file, events, bytes, rule}.
+        The file is sealed with the ledger's secret (format 2, protocol/SPEC.md §6.4): whoever
+        finds the stick learns the ledger id and the file's size, nothing else, and a node of
+        another ledger or an altered copy refuses it. In a signed ledger it carries the
+        signatures that vouch for its events; events past the last signature of their chain
+        are left out (and counted). Written with mode 0600.
+        JSON: {file, events, bytes, rule, leftOut}.
         """,
         examples: ["carnet bundle create /media/usb/for-hub.bundle --for hub"]
     )
@@ -58,14 +63,27 @@ struct BundleCreateCommand: Command {
             events = replica.allEvents + replica.history.pendingEvents
             rule = "every event this node holds"
         }
+        let secret = try LedgerSecret.load(directory: context.directory)
+        var heads: [SignedHead] = []
+        var leftOut = 0
+        if store.ledgerID != nil {
+            let plan = BundlePlan.signedOrder(events) { store.signedHead(at: $0) }
+            (events, heads, leftOut) = (plan.events, plan.heads, plan.uncovered.count)
+        }
         let bundle = BundleFile(ledger: store.ledger, creator: store.node, creatorLabel: store.label,
-                                createdMillis: context.wallMillis(), recipient: recipientID, events: events)
-        let bytes = bundle.encode()
+                                createdMillis: context.wallMillis(), recipient: recipientID, events: events, heads: heads)
+        var random = SystemRandomNumberGenerator()
+        let salt = (0..<BundleSeal.saltSize).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let bytes = BundleSeal.seal(bundle, ledgerID: store.ledgerID, secret: secret.bytes, salt: salt)
         try Files.replace(file, bytes)
         if json {
-            context.output.json(.object(["file": .string(file), "events": .int(events.count), "bytes": .int(bytes.count), "rule": .string(rule)]))
+            context.output.json(.object(["file": .string(file), "events": .int(events.count), "bytes": .int(bytes.count),
+                                         "rule": .string(rule), "leftOut": .int(leftOut)]))
         } else {
-            context.output.line("wrote \(events.count) events (\(bytes.count) bytes) to \(file): \(rule)")
+            context.output.line("wrote \(events.count) events (\(bytes.count) bytes, sealed) to \(file): \(rule)")
+            if leftOut > 0 {
+                context.output.warn("left out \(leftOut) events that no signature of their author covers yet: no signed node would take them")
+            }
         }
     }
 }

@@ -156,6 +156,10 @@ public enum SeedCorpus {
         let anonymous = BundleFormat(ledger: "l", creator: SessionFixtures.hubNode, creatorLabel: "", createdMillis: 0,
                                      recipient: nil, events: [])
         seeds.append(("bundle-empty", [0] + anonymous.encode()))
+        // Format 2: a sealed file as `bundle create` writes it, and the two harness-sealed forms.
+        let sealed = BundleSeal.seal(bundle, ledgerID: nil, secret: BundleTarget.secret, salt: BundleTarget.salt)
+        seeds += [("bundle-sealed", [4] + sealed), ("bundle-sealed-envelope", [5] + file.dropFirst(16).dropLast(32)),
+                  ("bundle-sealed-chunks", [7] + chunked.dropFirst())]
         return seeds
     }
 }
