@@ -32,13 +32,16 @@ struct Demo {
 
     private mutating func runOverTCP<Out: TextOutputStream>(root: String, out: inout Out) throws -> Bool {
         let secret = LedgerSecret.generate()
-        let hub = try DemoNode.create(root: root, name: "hub", label: "Tiers-lieu hub", secret: secret)
-        let col = try DemoNode.create(root: root, name: "ferme-du-col", label: "Ferme du Col (laptop)", secret: secret)
-        let colPhone = try DemoNode.create(root: root, name: "ferme-du-col-phone", label: "Ferme du Col (phone)", secret: secret)
-        var chevre = try DemoNode.create(root: root, name: "chevrerie", label: "Chèvrerie des Pins", secret: secret)
+        var generator = SystemRandomNumberGenerator()
+        let ledger = LedgerID(using: &generator)
+        let hub = try DemoNode.create(root: root, name: "hub", label: "Tiers-lieu hub", secret: secret, ledger: ledger)
+        let col = try DemoNode.create(root: root, name: "ferme-du-col", label: "Ferme du Col (laptop)", secret: secret, ledger: ledger)
+        let colPhone = try DemoNode.create(root: root, name: "ferme-du-col-phone", label: "Ferme du Col (phone)", secret: secret, ledger: ledger)
+        var chevre = try DemoNode.create(root: root, name: "chevrerie", label: "Chèvrerie des Pins", secret: secret, ledger: ledger)
         let farms = [col, colPhone, chevre]
         print("Carnet demo: a hub and three farm devices, each a node directory under \(root)", to: &out)
-        print("(one ledger, one shared secret; every sync below is a real TCP session with mutual authentication).\n", to: &out)
+        print("(one signed ledger, id \(ledger.hex): each device signs what it writes with its own key, and every node", to: &out)
+        print("stores only what its author signed; every sync below is a real TCP session, a Noise handshake, every frame encrypted).\n", to: &out)
 
         let server = try DemoServer.start(directory: hub.directory)
         defer { server.stop() }
@@ -188,11 +191,12 @@ struct DemoNode {
     var name: String
     let directory: String
 
-    static func create(root: String, name: String, label: String, secret: LedgerSecret) throws -> DemoNode {
+    static func create(root: String, name: String, label: String, secret: LedgerSecret, ledger: LedgerID) throws -> DemoNode {
         let directory = root + "/" + name
-        var generator = SystemRandomNumberGenerator()
-        try LocalNode.create(directory: directory, ledger: "consortium-du-plateau", label: label, node: NodeID(using: &generator))
+        try UserFiles.createDirectory(directory)
         try secret.save(directory: directory)
+        try LocalNode.createSigned(directory: directory, ledger: "consortium-du-plateau", ledgerID: ledger, label: label,
+                                   wallMillis: UInt64(Date().timeIntervalSince1970 * 1000))
         return DemoNode(name: name, directory: directory)
     }
 

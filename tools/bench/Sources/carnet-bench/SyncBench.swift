@@ -59,7 +59,7 @@ enum SyncBench {
             guard let second = try? SyncClient.sync(store: farm, secret: secret, address: address), second.succeeded else {
                 fail("the in-sync session failed", code: 70)
             }
-            inSyncLedger.append(Double(second.statistics.bytesSent + second.statistics.bytesReceived - handshakeBytes))
+            inSyncLedger.append(Double(second.statistics.bytesSent + second.statistics.bytesReceived))
             last = (first, second)
         }
         guard let last else { return }
@@ -69,7 +69,7 @@ enum SyncBench {
         print("  delta time   \(Samples(values: times).timeSummary) on loopback (connect, handshake, persist with fsync, close)")
         print("  delta rural  \(Samples(values: ruralTimes).timeSummary) over a simulated 64 kbit/s, 600 ms RTT link (connect to close, in process; floor: 3 round trips (TCP connect + 2) = 1.8 s + \(Format.fixed(Double(stats.bytesSent) * 8 / 64_000, 2)) s of upload)")
         let inSync = last.inSync.statistics
-        print("  in sync      \(inSync.bytesSent + inSync.bytesReceived) bytes in all: handshake \(handshakeBytes) + \(Format.fixed(Samples(values: inSyncLedger).median, 0)) after it (two SUMMARY 'same' + two DONE, frames and MACs included); round trips \(inSync.waits)")
+        print("  in sync      \(Format.fixed(Samples(values: inSyncLedger).median, 0)) bytes in all (dialer \(inSync.bytesSent), listener \(inSync.bytesReceived)): Noise message 1 (\(handshakeMessage1Bytes)), message 2 with the listener's SUMMARY 'same', then the dialer's SUMMARY and two DONE sealed; round trips \(inSync.waits)")
     }
 
     /// The delta with the real binaries: the hub's `carnet serve` process, the simulated
@@ -205,8 +205,9 @@ enum SyncBench {
         print("               events received twice: \(Int(resentEvents)) (\(Format.fixed(resentEvents / Double(max(cuts, 1)), 0)) per cut; a batch is up to 2,000 events or 32 KB); extra bytes \(Format.grouped(Int(resentBytes)))")
     }
 
-    /// HELLO both ways (54 bytes each) and PROOF both ways (37 each).
-    static let handshakeBytes = 2 * 54 + 2 * 37
+    /// Noise message 1 on the stream (protocol/SPEC.md §8.2): frame header, ephemeral key,
+    /// sealed payload and tag.
+    static let handshakeMessage1Bytes = 70
 
     private static func day(of event: Event) -> Int32? {
         guard case let .append(entry) = event.operation, case let .day(day)? = entry.fields["date"] else { return nil }
