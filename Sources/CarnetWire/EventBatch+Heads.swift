@@ -37,7 +37,8 @@ extension EventBatch {
     /// Like `decode(_:primedWith:)`, keeping the heads.
     public static func decodeSigned(_ bytes: [UInt8], primedWith context: [Event]) throws(WireError) -> SignedEvents {
         var primer = EventBatchEncoder()
-        // The context is this node's own events: it does not count against the limits.
+        // The context is this node's own events, already checked; only the real batch
+        // counts against the limits.
         var decoder = EventBatchDecoder(primer.encode(context), limits: .unbounded)
         decoder.trustedHashes = context.map(\.hash)
         _ = try decoder.decode()

@@ -42,27 +42,13 @@ public enum EventBatch {
     }
 
     public static func decode(_ bytes: [UInt8], primedWith context: [Event]) throws(WireError) -> [Event] {
-        var primer = EventBatchEncoder()
-        // The context is this node's own events, already checked; only the real batch
-        // counts against the limits.
-        var decoder = EventBatchDecoder(primer.encode(context), limits: .unbounded)
-        decoder.trustedHashes = context.map(\.hash)
-        _ = try decoder.decode()
-        decoder.trustedHashes = nil
-        decoder.continueWith(bytes, limits: .standard)
-        return try decoder.decode()
+        try decodeSigned(bytes, primedWith: context).events
     }
 
     /// Decodes a batch whose event hashes were kept beside it, in event order, under the
     /// store's own checksum: skips re-hashing, which is most of the cost of opening a store.
     public static func decode(_ bytes: [UInt8], trustedHashes: [SHA256Digest]) throws(WireError) -> [Event] {
-        var decoder = EventBatchDecoder(bytes, limits: .unbounded)
-        decoder.trustedHashes = trustedHashes
-        let events = try decoder.decode()
-        guard events.count == trustedHashes.count else {
-            throw .malformed("\(trustedHashes.count) hashes for \(events.count) events", at: bytes.count)
-        }
-        return events
+        try decodeSigned(bytes, trustedHashes: trustedHashes).events
     }
 }
 
