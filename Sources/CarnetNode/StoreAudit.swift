@@ -29,6 +29,10 @@ public struct StoreAudit: Sendable {
     public var statusMatches: Bool?
     public var problems: [String] = []
     public var warnings: [String] = []
+    /// A signed ledger's: how many signed heads the log's records carry, all verified.
+    public var signatures: Int?
+    /// A signed ledger's: events that no signature of their author covers.
+    public var unsignedEvents = 0
 
     public var isSound: Bool { problems.isEmpty }
 
@@ -67,9 +71,15 @@ public struct StoreAudit: Sendable {
         audit.problems += verification.historyProblems.map { "history: \($0)" }
         let middleDamage = verification.damageOffset != nil && !audit.tornTail
 
-        // 2. The state the log holds.
+        // 2. The state the log holds, and in a signed ledger the signatures: record by
+        // record, every event must lie below a valid head of its author, as a peer receiving
+        // the records in this order would check (protocol/SPEC.md §9.3).
         var replica = Replica(node: identity.node)
-        replica.admit(contentsOf: log.allEvents)
+        if let ledger = identity.ledgerID {
+            audit.checkSignatures(of: log.records, ledger: ledger, into: &replica)
+        } else {
+            replica.admit(contentsOf: log.allEvents)
+        }
         audit.digest = replica.digest
         // After `carnet recover`, events whose predecessor was in the damage wait for it (a sync brings it), and come before it in the log.
         if verification.unchainedEvents > 0, replica.history.pendingCount > 0, !NodeRecovery.asideFiles(in: directory).isEmpty { audit.warnings.append("\(replica.history.pendingCount) events wait for a predecessor that was in the damage `carnet recover` set aside: `carnet sync` with a peer brings it") }

@@ -1,3 +1,4 @@
+import CarnetStore
 import Foundation
 import Glibc
 import Testing
@@ -36,9 +37,35 @@ struct SignedLedgerTests {
             let verify = try sandbox.run(["verify"], node: node)
             #expect(verify.status == 0, "\(node): \(verify.stdout) \(verify.stderr)")
         }
-        // Every node holds the farms' entries, signed by their authors.
+        // Every node holds the farms' entries, signed by their authors, and `verify` checks
+        // every signature.
         let log = try sandbox.ok(["log"], node: "hub")
         #expect(log.contains("harvest"))
+        let verified = try sandbox.ok(["verify"], node: "hub")
+        #expect(verified.contains("signed heads verified; every event is signed by its author"), "\(verified)")
+    }
+
+    @Test func verifyFindsASignatureThatDoesNotVerify() throws {
+        let sandbox = try Sandbox()
+        _ = try Self.makeLedger(sandbox)
+        try sandbox.seedLedger("a")
+        let path = sandbox.path("a") + "/events.log"
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        // The last record: its payload ends with the 64 bytes of its signed head. Flip one and
+        // mend the record's checksum, as a forger who edits the file would.
+        var offset = 16, last = 16
+        while offset < bytes.count {
+            last = offset
+            offset += 8 + Int(bytes[offset]) << 24 + Int(bytes[offset + 1]) << 16 + Int(bytes[offset + 2]) << 8 + Int(bytes[offset + 3])
+        }
+        bytes[bytes.count - 10] ^= 0x40
+        let crc = CRC32C.checksum(Array(bytes[last..<(last + 4)]) + Array(bytes[(last + 8)...]))
+        for index in 0..<4 { bytes[last + 4 + index] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * UInt32(index))) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        try? FileManager.default.removeItem(atPath: sandbox.path("a") + "/checkpoint")
+        let verify = try sandbox.run(["verify"], node: "a")
+        #expect(verify.status != 0)
+        #expect(verify.stdout.contains("does not verify"), "\(verify.stdout)")
     }
 
     @Test func aDirectoryWhoseNodeFileNamesAnotherDeviceIsRefused() throws {

@@ -41,6 +41,8 @@ struct VerifyCommand: Command {
                 "unchainedEvents": .int(audit.unchainedEvents), "rejectedEvents": .int(audit.rejectedEvents),
             ]),
             "digest": .string(audit.digest.hex),
+            "signatures": audit.signatures.map { JSON.int($0) } ?? .null,
+            "unsignedEvents": .int(audit.unsignedEvents),
             "checkpoint": .object(checkpoint),
             "status": .object(status),
             "sound": .bool(audit.isSound),
@@ -53,6 +55,10 @@ struct VerifyCommand: Command {
             let output = context.output
             output.line("log: \(audit.records) records, \(audit.events) events, \(audit.logBytes) bytes")
             output.line("digest: \(audit.digest.hex)")
+            if let signatures = audit.signatures {
+                output.line("signatures: \(signatures) signed heads verified; "
+                            + (audit.unsignedEvents == 0 ? "every event is signed by its author" : "\(audit.unsignedEvents) events are not"))
+            }
             for warning in audit.warnings { output.line(output.yellow("warning: ") + warning) }
             for problem in audit.problems { output.line(output.red("problem: ") + problem) }
             if audit.isSound { output.line(output.green("sound")) }
