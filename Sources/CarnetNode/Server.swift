@@ -184,6 +184,7 @@ public final class Server: Sendable {
     private func dialLoop(_ peer: SocketAddress, seed: UInt64) {
         var backoff = Backoff(seed: seed)
         while !state.stopping {
+            let dialedWith = currentSecret
             let report = dialOnce(peer)
             let wait: Duration
             if let report, report.succeeded {
@@ -193,7 +194,19 @@ public final class Server: Sendable {
                 wait = backoff.nextDelay()
             }
             if state.stopping { break }
-            _ = try? wakeup.waitAlone(timeout: wait)
+            waitToDial(wait, dialedWith: dialedWith)
+        }
+    }
+
+    /// Sleeps `wait` before the next dial, unless the node is stopping or its secret was
+    /// replaced meanwhile: a node that just ran `secret install` rejoins at once rather
+    /// than after the interval or a backoff earned with the old secret.
+    private func waitToDial(_ wait: Duration, dialedWith: LedgerSecret) {
+        let clock = ContinuousClock()
+        let until = clock.now + wait
+        while !state.stopping, clock.now < until {
+            _ = try? wakeup.waitAlone(timeout: min(.seconds(1), until - clock.now))
+            if let now = try? LedgerSecret.load(directory: store.directory), now != dialedWith { return }
         }
     }
 
@@ -226,8 +239,9 @@ public final class Server: Sendable {
 
     // MARK: - Maintenance
 
-    /// Picks up the CLI's writes twice a second (pushed to live peers at once), keeps the
-    /// status file fresh and sums up dropped connections.
+    /// Picks up the CLI's writes twice a second (pushed to live peers at once), ends the
+    /// sessions made with a secret that `secret rotate` or `install` (maybe in another
+    /// process) replaced since, keeps the status file fresh and sums up dropped connections.
     private func maintenanceLoop() {
         let clock = ContinuousClock()
         var lastDropSummary = clock.now
@@ -240,6 +254,7 @@ public final class Server: Sendable {
             } catch {
                 log("warning: cannot read the log: \(error)")
             }
+            closeSessionsOnReplacedSecret()
             ticks += 1
             if ticks % 4 == 0, let failure = store.saveStatusIfChanged() { log("warning: \(failure)") }
             saveCounters(force: false)
@@ -247,6 +262,18 @@ public final class Server: Sendable {
                 lastDropSummary = clock.now
                 logDrops()
             }
+        }
+    }
+
+    /// A session authenticated with a secret that is no longer the node's is ended: whoever
+    /// the secret was rotated against (a stolen device) must not keep a live session. The
+    /// peer is told `secret-retired` in the channel; its next dial is refused the same way.
+    /// A secret file that cannot be read now changes nothing (the next look will tell).
+    private func closeSessionsOnReplacedSecret() {
+        guard let current = try? LedgerSecret.load(directory: store.directory) else { return }
+        for runner in state.takeReplaced(current: current) {
+            log("session with \(runner.peerAddress) closed: the ledger secret was replaced")
+            runner.stop(.secretReplaced)
         }
     }
 

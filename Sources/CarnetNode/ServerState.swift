@@ -60,6 +60,18 @@ final class ServerState: @unchecked Sendable {
         }
     }
 
+    /// The sessions made with another secret than `current`, each returned once.
+    func takeReplaced(current: LedgerSecret) -> [SessionRunner] {
+        lock.withLock {
+            var replaced: [SessionRunner] = []
+            for (key, value) in runners where !value.replaced && value.secret != current {
+                runners[key]?.replaced = true
+                replaced.append(value.runner)
+            }
+            return replaced
+        }
+    }
+
     func stopAll() -> [SessionRunner] {
         lock.withLock {
             isStopping = true

@@ -50,6 +50,8 @@ public enum UnauthenticatedDrop: Sendable {
 /// Why the server ends a session of its own accord.
 public enum StopReason: Sendable {
     case shuttingDown
+    /// `secret rotate` or `install` replaced the secret the session authenticated with.
+    case secretReplaced
     /// An unauthenticated connection closed to make room (`PendingConnections`).
     case evicted
 }
@@ -71,6 +73,9 @@ public final class SessionRunner: Sendable {
             throw .network(error.description)
         }
     }
+
+    /// The peer's address, for the log.
+    public var peerAddress: String { connection.peer.description }
 
     /// Ends the session soon, telling the peer why when the channel exists (any thread).
     public func stop(_ reason: StopReason = .shuttingDown) {
@@ -177,6 +182,8 @@ extension SessionRunner {
     static func closing(_ reason: StopReason) -> (SessionErrorCode, String) {
         switch reason {
         case .shuttingDown: (.shuttingDown, "the node is shutting down")
+        case .secretReplaced:
+            (.secretRetired, "the ledger secret was replaced on this node; run `carnet secret install FILE` with the new secret file")
         case .evicted: (.busy, "too many connections waiting to authenticate; try again later")
         }
     }
