@@ -15,8 +15,20 @@ public final class Server: Sendable {
         public var peers: [SocketAddress] = []
         /// Between two sessions with a dialed peer that ended well.
         public var interval: Duration = .seconds(30)
-        /// Sessions at once, accepted and dialed together; more are told `busy`.
+        /// Sessions at once, accepted and dialed together; more are told `busy`. An accepted
+        /// connection counts once it authenticates: until then it is in the pending budget.
         public var maxSessions = 256
+        /// Accepted connections waiting to authenticate, from one address and in all; past
+        /// either, the oldest is closed to make room (`PendingConnections`, SPEC 8.4).
+        /// 32 from one address lets a co-op's devices behind one NAT start at once, while one
+        /// address holds at most a quarter of the budget.
+        public var maxPendingPerAddress = 32
+        public var maxPending = 128
+        /// An accepted connection that has not authenticated by then is closed: a handshake
+        /// takes one round trip, so even a slow rural link needs well under a second.
+        public var handshakeDeadline: Duration = .seconds(5)
+        /// How often the log sums up the unauthenticated connections dropped.
+        public var dropSummaryInterval: Duration = .seconds(10)
         public var connectTimeout: Duration = .seconds(10)
         public var session = SessionSettings()
         public var seed: UInt64 = 0
@@ -35,7 +47,8 @@ public final class Server: Sendable {
     }
     private let configuration: Configuration
     private let log: @Sendable (String) -> Void
-    private let state = ServerState()
+    private let state: ServerState
+    private let drops = DropSummary()
     private let counters = CounterBook(pid: Int(ProcessInfo.processInfo.processIdentifier), startedMillis: Server.wallMillis)
     private let wakeup: Wakeup
     private let listener: TCPListener?
@@ -52,6 +65,7 @@ public final class Server: Sendable {
         self.secret = secret
         self.configuration = configuration
         self.log = log
+        state = ServerState(perAddress: configuration.maxPendingPerAddress, pendingTotal: configuration.maxPending)
         serveLock = try ServeLock(directory: store.directory)
         do {
             wakeup = try Wakeup()
@@ -69,6 +83,9 @@ public final class Server: Sendable {
     /// Active sessions right now.
     public var sessionCount: Int { state.sessionCount }
 
+    /// Of those, accepted connections not authenticated yet.
+    public var pendingCount: Int { state.pendingCount }
+
     /// Runs until `stop()`: returns after every session has ended and the status is saved.
     public func run() {
         if let listener {
@@ -79,6 +96,7 @@ public final class Server: Sendable {
         }
         spawn { self.maintenanceLoop() }
         threads.wait()
+        logDrops()
         if let failure = store.saveStatusIfChanged(force: true) { log("warning: \(failure)") }
         saveCounters(force: true)
         serveLock.release()
@@ -116,18 +134,36 @@ public final class Server: Sendable {
                 continue
             }
             guard let connection else { continue }
-            guard let runner = try? SessionRunner(connection: connection), state.admit(runner, limit: configuration.maxSessions) else {
+            let secret = currentSecret
+            guard let runner = try? SessionRunner(connection: connection),
+                  case let .admitted(evicting) = state.admitAccepted(runner, host: connection.peer.host, secret: secret,
+                                                                     limit: configuration.maxSessions) else {
                 refuseBusy(connection)
                 continue
             }
+            evicting?.stop(.evicted)
             counters.sessionStarted(open: state.sessionCount)
-            spawn {
-                let report = runner.run(role: .listener, store: self.store, secret: self.currentSecret, live: true,
-                                        settings: self.configuration.session)
-                self.state.finish(runner)
-                self.counters.sessionEnded(report, open: self.state.sessionCount)
-                self.logSession(report)
-            }
+            counters.pending(open: state.pendingCount)
+            spawn { self.serveAccepted(runner, from: connection.peer.host, secret: secret) }
+        }
+    }
+
+    /// One accepted session, on its own thread: it leaves the pending budget once the peer
+    /// authenticates; dropped before that, it goes to the log's summary, not a line of its own.
+    private func serveAccepted(_ runner: SessionRunner, from host: String, secret: LedgerSecret) {
+        let report = runner.run(role: .listener, store: store, secret: secret, live: true, settings: configuration.session,
+                                handshakeDeadline: configuration.handshakeDeadline) {
+            self.state.authenticated(runner)
+            self.counters.pending(open: self.state.pendingCount)
+        }
+        state.finish(runner)
+        counters.sessionEnded(report, open: state.sessionCount)
+        counters.pending(open: state.pendingCount)
+        if let dropped = report.dropped {
+            counters.dropped(dropped)
+            drops.add(dropped, host: host)
+        } else {
+            logSession(report)
         }
     }
 
@@ -148,6 +184,7 @@ public final class Server: Sendable {
     private func dialLoop(_ peer: SocketAddress, seed: UInt64) {
         var backoff = Backoff(seed: seed)
         while !state.stopping {
+            let dialedWith = currentSecret
             let report = dialOnce(peer)
             let wait: Duration
             if let report, report.succeeded {
@@ -157,7 +194,19 @@ public final class Server: Sendable {
                 wait = backoff.nextDelay()
             }
             if state.stopping { break }
-            _ = try? wakeup.waitAlone(timeout: wait)
+            waitToDial(wait, dialedWith: dialedWith)
+        }
+    }
+
+    /// Sleeps `wait` before the next dial, unless the node is stopping or its secret was
+    /// replaced meanwhile: a node that just ran `secret install` rejoins at once rather
+    /// than after the interval or a backoff earned with the old secret.
+    private func waitToDial(_ wait: Duration, dialedWith: LedgerSecret) {
+        let clock = ContinuousClock()
+        let until = clock.now + wait
+        while !state.stopping, clock.now < until {
+            _ = try? wakeup.waitAlone(timeout: min(.seconds(1), until - clock.now))
+            if let now = try? LedgerSecret.load(directory: store.directory), now != dialedWith { return }
         }
     }
 
@@ -173,12 +222,14 @@ public final class Server: Sendable {
             log("peer \(address): \(report.transportError!)")
             return report
         }
-        guard let runner = try? SessionRunner(connection: connection), state.admit(runner, limit: configuration.maxSessions) else {
+        let secret = currentSecret
+        guard let runner = try? SessionRunner(connection: connection),
+              state.admitDialed(runner, secret: secret, limit: configuration.maxSessions) else {
             connection.close()
             return nil
         }
         counters.sessionStarted(open: state.sessionCount)
-        let report = runner.run(role: .dialer, store: store, secret: currentSecret, live: true, settings: configuration.session)
+        let report = runner.run(role: .dialer, store: store, secret: secret, live: true, settings: configuration.session)
         state.finish(runner)
         counters.sessionEnded(report, open: state.sessionCount)
         PeerBook.record(report, address: address, directory: store.directory, wallMillis: Self.wallMillis)
@@ -188,9 +239,12 @@ public final class Server: Sendable {
 
     // MARK: - Maintenance
 
-    /// Picks up the CLI's writes twice a second (pushed to live peers at once) and keeps
-    /// the status file fresh.
+    /// Picks up the CLI's writes twice a second (pushed to live peers at once), ends the
+    /// sessions made with a secret that `secret rotate` or `install` (maybe in another
+    /// process) replaced since, keeps the status file fresh and sums up dropped connections.
     private func maintenanceLoop() {
+        let clock = ContinuousClock()
+        var lastDropSummary = clock.now
         var ticks = 0
         while !state.stopping {
             _ = try? wakeup.waitAlone(timeout: .milliseconds(500))
@@ -200,9 +254,33 @@ public final class Server: Sendable {
             } catch {
                 log("warning: cannot read the log: \(error)")
             }
+            closeSessionsOnReplacedSecret()
             ticks += 1
             if ticks % 4 == 0, let failure = store.saveStatusIfChanged() { log("warning: \(failure)") }
             saveCounters(force: false)
+            if clock.now - lastDropSummary >= configuration.dropSummaryInterval {
+                lastDropSummary = clock.now
+                logDrops()
+            }
+        }
+    }
+
+    /// A session authenticated with a secret that is no longer the node's is ended: whoever
+    /// the secret was rotated against (a stolen device) must not keep a live session. The
+    /// peer is told `secret-retired` in the channel; its next dial is refused the same way.
+    /// A secret file that cannot be read now changes nothing (the next look will tell).
+    private func closeSessionsOnReplacedSecret() {
+        guard let current = try? LedgerSecret.load(directory: store.directory) else { return }
+        for runner in state.takeReplaced(current: current) {
+            log("session with \(runner.peerAddress) closed: the ledger secret was replaced")
+            runner.stop(.secretReplaced)
+        }
+    }
+
+    private func logDrops() {
+        if let line = drops.take(perAddress: configuration.maxPendingPerAddress, total: configuration.maxPending,
+                                 deadline: configuration.handshakeDeadline) {
+            log(line)
         }
     }
 
@@ -226,34 +304,4 @@ public final class Server: Sendable {
     }
 
     static var wallMillis: UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
-}
-
-/// The server's shared bookkeeping: the sessions running, and whether it is stopping.
-private final class ServerState: @unchecked Sendable {
-    // `@unchecked Sendable` is sound: every property is only touched under `lock`.
-    private let lock = Lock()
-    private var runners: [ObjectIdentifier: SessionRunner] = [:]
-    private var isStopping = false
-
-    var stopping: Bool { lock.withLock { isStopping } }
-    var sessionCount: Int { lock.withLock { runners.count } }
-
-    func admit(_ runner: SessionRunner, limit: Int) -> Bool {
-        lock.withLock {
-            guard !isStopping, runners.count < limit else { return false }
-            runners[ObjectIdentifier(runner)] = runner
-            return true
-        }
-    }
-
-    func finish(_ runner: SessionRunner) {
-        lock.withLock { _ = runners.removeValue(forKey: ObjectIdentifier(runner)) }
-    }
-
-    func stopAll() -> [SessionRunner] {
-        lock.withLock {
-            isStopping = true
-            return Array(runners.values)
-        }
-    }
 }

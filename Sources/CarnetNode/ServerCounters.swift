@@ -24,6 +24,13 @@ public struct ServerCounters: Sendable, Equatable {
     public var failures: [String: Int] = [:]
     /// Connections refused because the session limit was reached.
     public var busyRefusals = 0
+    /// Accepted connections that have not authenticated yet, now and at most at once.
+    public var unauthenticatedOpen = 0
+    public var unauthenticatedPeak = 0
+    /// Unauthenticated connections closed to make room for newer ones (`PendingConnections`).
+    public var unauthenticatedEvicted = 0
+    /// Unauthenticated connections closed at the handshake deadline.
+    public var unauthenticatedTimedOut = 0
     public var eventsSent: UInt64 = 0
     public var eventsReceived: UInt64 = 0
     public var eventsReceivedNew: UInt64 = 0
@@ -75,6 +82,8 @@ public struct ServerCounters: Sendable, Equatable {
             "pid \(pid)", "started \(startedMillis)", "updated \(updatedMillis)",
             "sessions.open \(openSessions)", "sessions.peak \(peakSessions)", "sessions.started \(sessionsStarted)",
             "sessions.completed \(sessionsCompleted)", "sessions.failed \(sessionsFailed)", "busy \(busyRefusals)",
+            "unauthenticated.open \(unauthenticatedOpen)", "unauthenticated.peak \(unauthenticatedPeak)",
+            "unauthenticated.evicted \(unauthenticatedEvicted)", "unauthenticated.timed-out \(unauthenticatedTimedOut)",
             "events.sent \(eventsSent)", "events.received \(eventsReceived)", "events.received-new \(eventsReceivedNew)",
             "bytes.sent \(bytesSent)", "bytes.received \(bytesReceived)",
         ]
@@ -100,6 +109,10 @@ public struct ServerCounters: Sendable, Equatable {
             case "sessions.completed": counters.sessionsCompleted = Int(value)
             case "sessions.failed": counters.sessionsFailed = Int(value)
             case "busy": counters.busyRefusals = Int(value)
+            case "unauthenticated.open": counters.unauthenticatedOpen = Int(value)
+            case "unauthenticated.peak": counters.unauthenticatedPeak = Int(value)
+            case "unauthenticated.evicted": counters.unauthenticatedEvicted = Int(value)
+            case "unauthenticated.timed-out": counters.unauthenticatedTimedOut = Int(value)
             case "events.sent": counters.eventsSent = value
             case "events.received": counters.eventsReceived = value
             case "events.received-new": counters.eventsReceivedNew = value
@@ -143,6 +156,25 @@ final class CounterBook: @unchecked Sendable {
         lock.withLock {
             counters.count(report)
             counters.openSessions = open
+            dirty = true
+        }
+    }
+
+    /// Connections waiting to authenticate now.
+    func pending(open: Int) {
+        lock.withLock {
+            counters.unauthenticatedOpen = open
+            counters.unauthenticatedPeak = max(counters.unauthenticatedPeak, open)
+            dirty = true
+        }
+    }
+
+    func dropped(_ drop: UnauthenticatedDrop) {
+        lock.withLock {
+            switch drop {
+            case .evicted: counters.unauthenticatedEvicted += 1
+            case .deadline: counters.unauthenticatedTimedOut += 1
+            }
             dirty = true
         }
     }

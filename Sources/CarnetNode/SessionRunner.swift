@@ -25,6 +25,9 @@ public struct SessionReport: Sendable {
     public var refusedBatches: [String] = []
     /// The peer's summary as it ended: every event either side held, when it completed.
     public var summaryWhenCaughtUp: HistorySummary?
+    /// Why the server closed the connection before the peer authenticated (a flood's
+    /// leftovers: summed up in the log rather than told one by one).
+    public var dropped: UnauthenticatedDrop?
 
     public var succeeded: Bool { transportError == nil && (end?.isSuccess ?? false || caughtUpAfter != nil) }
 
@@ -34,6 +37,23 @@ public struct SessionReport: Sendable {
         if end == nil && caughtUpAfter == nil { return "the session ended before it finished" }
         return nil
     }
+}
+
+/// Why a listener closed a connection that had not authenticated.
+public enum UnauthenticatedDrop: Sendable {
+    /// A newer connection needed its place (`PendingConnections`).
+    case evicted
+    /// The handshake did not complete within the server's deadline.
+    case deadline
+}
+
+/// Why the server ends a session of its own accord.
+public enum StopReason: Sendable {
+    case shuttingDown
+    /// `secret rotate` or `install` replaced the secret the session authenticated with.
+    case secretReplaced
+    /// An unauthenticated connection closed to make room (`PendingConnections`).
+    case evicted
 }
 
 /// Runs one session over one TCP connection on the calling thread (never the Swift
@@ -54,14 +74,21 @@ public final class SessionRunner: Sendable {
         }
     }
 
-    /// Ends the session soon, telling the peer the node is shutting down (any thread).
-    public func stop() {
-        stopRequest.set()
+    /// The peer's address, for the log.
+    public var peerAddress: String { connection.peer.description }
+
+    /// Ends the session soon, telling the peer why when the channel exists (any thread).
+    public func stop(_ reason: StopReason = .shuttingDown) {
+        stopRequest.set(reason)
         wakeup.signal()
     }
 
+    /// `handshakeDeadline`: the peer must be authenticated by then (a listener's guard
+    /// against connections that never finish; nil leaves it to the session's own timeout).
+    /// `authenticated` is called once, when the peer is.
     public func run(role: SessionRole, store: SharedStore, secret: LedgerSecret, live: Bool,
-                    settings: SessionSettings = SessionSettings()) -> SessionReport {
+                    settings: SessionSettings = SessionSettings(), handshakeDeadline: Duration? = nil,
+                    authenticated: () -> Void = {}) -> SessionReport {
         let clock = ContinuousClock()
         let started = clock.now
         func now() -> Duration { clock.now - started }
@@ -82,9 +109,12 @@ public final class SessionRunner: Sendable {
         var report = SessionReport(address: connection.peer.description, role: role)
 
         driver.start(store: store, transport: &transport, now: now())
+        var isAuthenticated = false
         while !driver.isFinished {
-            if stopRequest.isSet {
-                driver.close(.shuttingDown, "the node is shutting down", store: store, transport: &transport, now: now())
+            if let reason = stopRequest.reason {
+                let (code, message) = Self.closing(reason)
+                if reason == .evicted, !isAuthenticated { report.dropped = .evicted }
+                driver.close(code, message, store: store, transport: &transport, now: now())
                 break
             }
             let waited: TCPConnection.WaitResult
@@ -115,7 +145,17 @@ public final class SessionRunner: Sendable {
                 break
             }
             if report.transportError != nil { break }
-            driver.tick(store: store, transport: &transport, now: now())
+            // One instant for both: at an equal deadline, the session's own timeout is the one told.
+            let instant = now()
+            driver.tick(store: store, transport: &transport, now: instant)
+            if !isAuthenticated, driver.session.isAuthenticated {
+                isAuthenticated = true
+                authenticated()
+            } else if !isAuthenticated, let handshakeDeadline, instant > handshakeDeadline, !driver.isFinished {
+                report.dropped = .deadline
+                driver.close(.timeout, "the peer did not complete the handshake within \(handshakeDeadline)", store: store,
+                             transport: &transport, now: instant)
+            }
         }
         driver.finish(store: store)
         if let failure = driver.report.sendFailure {
@@ -137,6 +177,18 @@ public final class SessionRunner: Sendable {
     }
 }
 
+extension SessionRunner {
+    /// What the peer is told (when the channel exists; before, nothing is sent).
+    static func closing(_ reason: StopReason) -> (SessionErrorCode, String) {
+        switch reason {
+        case .shuttingDown: (.shuttingDown, "the node is shutting down")
+        case .secretReplaced:
+            (.secretRetired, "the ledger secret was replaced on this node; run `carnet secret install FILE` with the new secret file")
+        case .evicted: (.busy, "too many connections waiting to authenticate; try again later")
+        }
+    }
+}
+
 /// The session's bytes go to the socket, each write bounded by the idle timeout.
 private struct ConnectionTransport: PeerTransport {
     let connection: TCPConnection
@@ -151,12 +203,12 @@ private struct ConnectionTransport: PeerTransport {
     }
 }
 
-/// A flag one thread sets and another polls.
+/// A stop request one thread sets and another polls; the first reason given stays.
 final class StopFlag: @unchecked Sendable {
     // `@unchecked Sendable` is sound: `value` is only touched under `lock`.
     private let lock = Lock()
-    private var value = false
+    private var value: StopReason?
 
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
+    func set(_ reason: StopReason) { lock.withLock { if value == nil { value = reason } } }
+    var reason: StopReason? { lock.withLock { value } }
 }

@@ -126,9 +126,19 @@ struct HostilePeerTests {
         defer { hub.cleanUp() }
         let server = try serve(hub, maxSessions: 2)
         defer { server.stop() }
-        let idle = try (0..<2).map { _ in try TCPConnection.connect(to: server.address, timeout: .seconds(2)) }
-        defer { idle.forEach { $0.close() } }
-        Thread.sleep(forTimeInterval: 0.2)
+        // Two live authenticated sessions fill the cap (idle connections would not: they have
+        // their own budget, ConnectionFloodTests).
+        let farms = try (0..<2).map { try TestNode(label: "live\($0)", secret: secret) }
+        defer { farms.forEach { $0.cleanUp() } }
+        let runners = try farms.map { _ in try SessionRunner(connection: try TCPConnection.connect(to: server.address, timeout: .seconds(2))) }
+        let group = DispatchGroup()
+        for (farm, runner) in zip(farms, runners) {
+            let store = try farm.open(), secret = secret
+            DispatchQueue.global().async(group: group) { _ = runner.run(role: .dialer, store: store, secret: secret, live: true) }
+        }
+        defer { runners.forEach { $0.stop() }; group.wait() }
+        let deadline = Date().addingTimeInterval(10)
+        while server.server.sessionCount - server.server.pendingCount < 2, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         let reply = try answer(to: dialerHello, at: server.address)
         #expect(errorCode(in: reply) == .busy, "an ERROR in clear: the one thing said before message 1 is read")
     }

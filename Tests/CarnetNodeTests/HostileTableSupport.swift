@@ -70,6 +70,7 @@ final class ServeProcess {
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = try CarnetBinary.url()
         process.arguments = ["--dir", directory, "serve", "--listen", "127.0.0.1:0", "--interval", "3600"]
+            + ["--max-pending", "2048", "--max-pending-per-address", "2048", "--handshake-deadline", "10"]  // each case alone (ConnectionFloodTests has the caps)
             + peers.flatMap { ["--peer", $0] }
         process.environment = CarnetBinary.environment
         process.standardOutput = stdout

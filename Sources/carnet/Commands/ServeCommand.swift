@@ -11,6 +11,9 @@ struct ServeCommand: Command {
             OptionSpec(name: "--peer", value: "HOST:PORT", help: "a peer to dial (also those of `carnet peers add`)", repeatable: true),
             .value("--interval", "SECONDS", "between two syncs with a dialed peer that went well (default 30)"),
             .value("--max-sessions", "N", "sessions at once; more are told to retry later (default 256)"),
+            .value("--max-pending", "N", "connections not authenticated yet; past it the oldest is closed (default 128)"),
+            .value("--max-pending-per-address", "N", "of those, from one address (default 32)"),
+            .value("--handshake-deadline", "SECONDS", "a connection not authenticated by then is closed (default 5)"),
         ],
         discussion: """
         Sessions with peers that also run `serve` stay open: events written on one node \
@@ -28,6 +31,7 @@ struct ServeCommand: Command {
     let peers: [PeerAddress]
     let interval: Duration
     let maxSessions: Int
+    let pending: (total: Int, perAddress: Int, deadline: Duration)
 
     init(_ invocation: Invocation) throws {
         do {
@@ -38,6 +42,11 @@ struct ServeCommand: Command {
         }
         interval = .seconds(try invocation.positiveInt("--interval") ?? 30)
         maxSessions = try invocation.positiveInt("--max-sessions") ?? 256
+        pending = (try invocation.positiveInt("--max-pending") ?? 128, try invocation.positiveInt("--max-pending-per-address") ?? 32,
+                   .seconds(try invocation.positiveInt("--handshake-deadline") ?? 5))
+        guard pending.total >= pending.perAddress else {
+            throw CLIError.usage("--max-pending (\(pending.total)) must be at least --max-pending-per-address (\(pending.perAddress))")
+        }
     }
 
     func run(in context: Context) throws {
@@ -53,6 +62,7 @@ struct ServeCommand: Command {
         configuration.peers = dialed
         configuration.interval = interval
         configuration.maxSessions = maxSessions
+        (configuration.maxPending, configuration.maxPendingPerAddress, configuration.handshakeDeadline) = pending
         configuration.seed = UInt64.random(in: 0...UInt64.max)
         let server = try Server(store: store, secret: secret, configuration: configuration) { message in
             Output.writeError("carnet serve: \(Self.timestamp()) \(TerminalText.sanitized(message))\n")  // may quote a peer

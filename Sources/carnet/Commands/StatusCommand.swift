@@ -20,7 +20,8 @@ struct StatusCommand: Command {
         when last seen); server: what this node's `carnet serve` counted since it started
         (null if none ran here): {running, pid, sessions {open, peak, started, completed,
         failed}, failures (by error code), rejected (hostile or broken input, by reason),
-        authenticationFailures, busyRefusals, events {sent, received, receivedNew}, bytes}.
+        authenticationFailures, busyRefusals, unauthenticated {open, peak, evicted, \
+        timedOut} (connections not authenticated yet), events {sent, received, receivedNew}, bytes}.
         """,
         examples: ["carnet status --json"]
     )
@@ -96,6 +97,8 @@ struct StatusCommand: Command {
             "rejected": map(counters.rejected),
             "authenticationFailures": .int(counters.authenticationFailures),
             "busyRefusals": .int(counters.busyRefusals),
+            "unauthenticated": .object(["open": .int(counters.unauthenticatedOpen), "peak": .int(counters.unauthenticatedPeak),
+                                        "evicted": .int(counters.unauthenticatedEvicted), "timedOut": .int(counters.unauthenticatedTimedOut)]),
             "events": .object(["sent": .int(counters.eventsSent), "received": .int(counters.eventsReceived),
                                "receivedNew": .int(counters.eventsReceivedNew)]),
             "bytes": .object(["sent": .int(counters.bytesSent), "received": .int(counters.bytesReceived)]),
