@@ -1,6 +1,5 @@
 import CarnetCore
 import CarnetNode
-import CarnetStore
 import CarnetWire
 
 /// `carnet bundle apply FILE`: takes a bundle's events. Idempotent: applying it twice adds

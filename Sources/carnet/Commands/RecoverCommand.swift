@@ -1,5 +1,4 @@
 import CarnetNode
-import CarnetStore
 import Foundation
 
 /// `carnet recover [--json]`: the way out of a damaged store, which every other command
