@@ -38,6 +38,12 @@ public struct Event: Hashable, Sendable, CustomStringConvertible {
 
     public var id: EventID { EventID(dot: dot, hash: hash) }
 
+    /// Whether this event is the next one of `event`'s chain: same node, next seq, and it
+    /// names `event`'s hash. What makes consecutive events one run of a batch.
+    public func follows(_ event: Event) -> Bool {
+        dot.node == event.dot.node && dot.seq == event.dot.seq + 1 && previous == event.hash
+    }
+
     /// The canonical bytes the hash covers (format described in protocol/SPEC.md).
     public var canonicalBytes: [UInt8] {
         var writer = ByteWriter(capacity: 160)

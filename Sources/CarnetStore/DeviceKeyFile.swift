@@ -1,8 +1,5 @@
 import CarnetCore
 import CarnetSystem
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The device's private key, in `device.key` beside the log: the only file Carnet never
 /// carries anywhere (no bundle, merge or sync reads it).
@@ -44,7 +41,9 @@ public enum DeviceKeyFile {
             throw .badIdentity(path: path, reason: "this node of a signed ledger has no device key; it cannot sign what it writes")
         }
         let bytes: [UInt8]
-        if storage is PosixStorage, let mode = permissionBits(of: path), mode & 0o077 != 0 {
+        // Only the real disk has modes; the simulated one has none to check. A file that
+        // cannot be examined is left to the open below, which says why.
+        if storage is PosixStorage, let mode = try? File(readingOnly: path).metadata().permissions, mode & 0o077 != 0 {
             throw .badIdentity(path: path, reason: "the device key is readable or writable by others; run `chmod 600 \(path)`")
         }
         do {
@@ -56,17 +55,5 @@ public enum DeviceKeyFile {
             throw .badIdentity(path: path, reason: "not a Carnet device key file")
         }
         return key
-    }
-
-    /// The file's permission bits, nil when it cannot be examined (the open that follows
-    /// then reports why). Only the real disk has them; the simulated one has no modes.
-    private static func permissionBits(of path: String) -> UInt32? {
-        #if canImport(Glibc)
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return UInt32(info.st_mode) & 0o777
-        #else
-        return nil
-        #endif
     }
 }

@@ -40,7 +40,7 @@ public struct HeadSource: Sendable {
         var index = 0
         while index < events.count {
             let event = events[index]
-            let endsRun = index + 1 == events.count || !Self.chains(events[index + 1], after: event)
+            let endsRun = index + 1 == events.count || !events[index + 1].follows(event)
             if mayCut(after: event.id, peerContinues: peerContinues) {
                 good = index + 1
             } else if endsRun {
@@ -50,7 +50,7 @@ public struct HeadSource: Sendable {
         }
         var heads: [SignedHead] = []
         for (position, event) in events.prefix(good).enumerated() {
-            let endsRun = position + 1 == good || !Self.chains(events[position + 1], after: event)
+            let endsRun = position + 1 == good || !events[position + 1].follows(event)
             if endsRun, let head = head(event.id) { heads.append(head) }
         }
         return (good, heads)
@@ -61,12 +61,8 @@ public struct HeadSource: Sendable {
     func firstCut(in events: [Event], peerContinues: Set<EventID> = []) -> Int? {
         for (index, event) in events.enumerated() {
             if mayCut(after: event.id, peerContinues: peerContinues) { return index + 1 }
-            if index + 1 < events.count, !Self.chains(events[index + 1], after: event) { return nil }
+            if index + 1 < events.count, !events[index + 1].follows(event) { return nil }
         }
         return nil
-    }
-
-    private static func chains(_ next: Event, after event: Event) -> Bool {
-        next.dot.node == event.dot.node && next.dot.seq == event.dot.seq + 1 && next.previous == event.hash
     }
 }

@@ -195,7 +195,7 @@ struct SendQueue: Sendable {
         // to that run, which is extended up to the head above it: those few events go again.
         var extended: (events: [Event], head: SignedHead)?
         if let source, !events.isEmpty, source.firstCut(in: events, peerContinues: peerContinues) == nil {
-            let run = 1 + (events.indices.dropLast().firstIndex { !Self.chains(events[$0 + 1], after: events[$0]) } ?? events.count - 1)
+            let run = 1 + (events.indices.dropLast().firstIndex { !events[$0 + 1].follows(events[$0]) } ?? events.count - 1)
             if let more = source.extend(events[run - 1].id) {
                 events.removeLast(events.count - run)
                 extended = more
@@ -248,10 +248,6 @@ struct SendQueue: Sendable {
         let keptFromOutbox = events.count - min(events.count, fromRanges)
         if keptFromOutbox > 0 { outboxStart = positions[keptFromOutbox - 1] + 1 }
         return (events + (extended?.events ?? []), false, encoded, heads)
-    }
-
-    private static func chains(_ next: Event, after event: Event) -> Bool {
-        next.dot.node == event.dot.node && next.dot.seq == event.dot.seq + 1 && next.previous == event.hash
     }
 
     /// False for an event above the per-event canonical limit (SPEC §3.2), held from

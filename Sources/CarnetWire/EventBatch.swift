@@ -133,8 +133,7 @@ struct EventBatchEncoder {
         var start = 0
         for index in all.indices.dropFirst() {
             let previous = all[index - 1], event = all[index]
-            let continues = event.dot.node == previous.dot.node && event.dot.seq == previous.dot.seq + 1
-                && event.previous == previous.hash && !ends.contains(previous.id)
+            let continues = event.follows(previous) && !ends.contains(previous.id)
             if !continues {
                 runs.append(all[start..<index])
                 start = index
