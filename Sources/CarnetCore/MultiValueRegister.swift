@@ -43,14 +43,20 @@ public struct MultiValueRegister: Hashable, Sendable {
     public var liveIDs: [EventID] { values.map(\.id) }
 
     /// True when concurrent writes left different values: a conflict for a person to settle.
-    public var isConflicted: Bool {
+    public var isConflicted: Bool { Self.isConflicted(values) }
+
+    /// The same test on a register's live values alone (a read-only copy of them).
+    public static func isConflicted(_ values: [RegisterValue]) -> Bool {
         guard let first = values.first?.value else { return false }
         return values.contains { $0.value != first }
     }
 
     /// The value to show when one must be shown: the latest clock, then the highest node id.
     /// Only a convenience; a conflicted register stays flagged until resolved.
-    public var preferred: RegisterValue? {
+    public var preferred: RegisterValue? { Self.preferred(among: values) }
+
+    /// The same choice among a register's live values alone (a read-only copy of them).
+    public static func preferred(among values: [RegisterValue]) -> RegisterValue? {
         values.max { ($0.clock, $0.id.dot.node) < ($1.clock, $1.id.dot.node) }
     }
 

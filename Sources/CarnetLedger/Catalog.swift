@@ -17,33 +17,44 @@ public enum PartyField: String, CaseIterable, Sendable {
     case name, kind
 }
 
-/// One mutable record with every field's register: a product, a party.
+/// One mutable record with the live values of every field: a product, a party.
+///
+/// Holds what the registers show (their live values), not what they superseded: enough to
+/// show and to flag conflicts, and small enough to keep in the views file.
 public struct CatalogRecord: Hashable, Sendable {
     public var key: RecordKey
-    /// Field name → register, for every field ever written.
-    public var fields: [String: MultiValueRegister]
+    /// Field name → live values (sorted by event id), for every field ever written.
+    public var fields: [String: [RegisterValue]]
 
-    /// The value to show for a field (see `MultiValueRegister.preferred`).
-    public func value(_ field: String) -> Value? { fields[field]?.preferred?.value }
+    public init(key: RecordKey, fields: [String: [RegisterValue]]) {
+        self.key = key
+        self.fields = fields
+    }
+
+    /// The value to show for a field (see `MultiValueRegister.preferred(among:)`).
+    public func value(_ field: String) -> Value? {
+        fields[field].flatMap(MultiValueRegister.preferred(among:))?.value
+    }
     public func text(_ field: String) -> String? { value(field)?.textValue }
     public func int(_ field: String) -> Int64? { value(field)?.intValue }
     public func bool(_ field: String) -> Bool? { value(field)?.boolValue }
 
     /// Field names whose register holds different concurrent values.
     public var conflictedFields: [String] {
-        fields.filter { $0.value.isConflicted }.keys.sorted()
+        fields.filter { MultiValueRegister.isConflicted($0.value) }.keys.sorted()
     }
 }
 
 /// Products and parties as the merged registers say.
-public struct Catalog: Sendable {
+public struct Catalog: Sendable, Equatable {
     public private(set) var products: [CatalogRecord] = []
     public private(set) var parties: [CatalogRecord] = []
 
     public init(replica: Replica) {
-        var records: [RecordKey: [String: MultiValueRegister]] = [:]
-        for (key, register) in replica.registers {
-            records[key.record, default: [:]][key.field] = register
+        var records: [RecordKey: [String: [RegisterValue]]] = [:]
+        for (key, register) in replica.registers
+        where key.record.type == RecordType.product || key.record.type == RecordType.party {
+            records[key.record, default: [:]][key.field] = register.values
         }
         for (key, fields) in records.sorted(by: { $0.key < $1.key }) {
             let record = CatalogRecord(key: key, fields: fields)
@@ -53,10 +64,34 @@ public struct Catalog: Sendable {
             default: break
             }
         }
+        index()
     }
 
-    public func product(_ sku: String) -> CatalogRecord? { products.first { $0.key.id == sku } }
-    public func party(_ id: String) -> CatalogRecord? { parties.first { $0.key.id == id } }
+    /// A catalog read back from the views file: products and parties in key order.
+    public init(products: [CatalogRecord], parties: [CatalogRecord]) {
+        self.products = products
+        self.parties = parties
+        index()
+    }
+
+    /// Id → position, so that a table of 100,000 stock lines names its products without
+    /// scanning the catalog for each.
+    private var productPositions: [String: Int] = [:]
+    private var partyPositions: [String: Int] = [:]
+
+    private mutating func index() {
+        for (position, record) in products.enumerated() { productPositions[record.key.id] = position }
+        for (position, record) in parties.enumerated() { partyPositions[record.key.id] = position }
+    }
+
+    public func product(_ sku: String) -> CatalogRecord? { productPositions[sku].map { products[$0] } }
+    public func party(_ id: String) -> CatalogRecord? { partyPositions[id].map { parties[$0] } }
+
+    /// A product's name, for tables.
+    public func productName(_ sku: String) -> String? { product(sku)?.text(ProductField.name.rawValue) }
+
+    /// A party's name, for tables.
+    public func partyName(_ id: String) -> String? { party(id)?.text(PartyField.name.rawValue) }
 
     /// The unit a product is counted in, if the catalog knows it.
     public func unit(of sku: String) -> QuantityUnit? {

@@ -32,6 +32,13 @@ public struct ConflictSide: Hashable, Sendable {
     public var detail: String
     public var value: Value?
 
+    public init(event: EventID, clock: HLCTimestamp, detail: String, value: Value?) {
+        self.event = event
+        self.clock = clock
+        self.detail = detail
+        self.value = value
+    }
+
     public var writer: NodeID { event.dot.node }
 }
 

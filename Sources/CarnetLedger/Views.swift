@@ -8,6 +8,14 @@ public struct StockLine: Hashable, Sendable {
     public var lot: String
     public var quantity: Int64
     public var unit: QuantityUnit?
+
+    public init(producer: String, product: String, lot: String, quantity: Int64, unit: QuantityUnit?) {
+        self.producer = producer
+        self.product = product
+        self.lot = lot
+        self.quantity = quantity
+        self.unit = unit
+    }
 }
 
 /// What a party owes a producer (positive) or the producer owes the party (negative).
@@ -15,6 +23,12 @@ public struct Balance: Hashable, Sendable {
     public var producer: String
     public var party: String
     public var cents: Int64
+
+    public init(producer: String, party: String, cents: Int64) {
+        self.producer = producer
+        self.party = party
+        self.cents = cents
+    }
 }
 
 /// Consortium-wide availability of one product, for the hub.
@@ -27,6 +41,14 @@ public struct Availability: Hashable, Sendable {
     public var delivered: Int64
     /// Producers holding a positive quantity, in name order.
     public var producers: [String]
+
+    public init(product: String, unit: QuantityUnit?, atProducers: Int64, delivered: Int64, producers: [String]) {
+        self.product = product
+        self.unit = unit
+        self.atProducers = atProducers
+        self.delivered = delivered
+        self.producers = producers
+    }
 }
 
 extension LedgerState {

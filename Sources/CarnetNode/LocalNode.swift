@@ -126,18 +126,28 @@ public struct LocalNode: ~Copyable {
         store.saveDerivedState(ledger: ledger)
     }
 
-    /// The figures `status` shows, for the state this node holds, and the status file
-    /// rewritten to match (its failure is the second value, a warning).
-    public mutating func status() -> (status: NodeStatus, warning: String?) {
-        let conflicts = Conflicts.all(replica: store.replica).count
-        let summary = store.statusSummary(derived: [NodeStatus.conflictsKey: conflicts])
-        var warning: String?
+    /// The ledger's views for the state this node holds, with the status and views files
+    /// rewritten to match, so that the next reading command answers without the log.
+    /// Failures to write are the warnings.
+    public mutating func views() -> (views: LedgerViews, warnings: [String]) {
+        let views = LedgerViews(replica: store.replica)
+        var warnings: [String] = []
         do {
-            try store.saveStatus(derived: [NodeStatus.conflictsKey: conflicts])
+            try store.saveStatus(derived: [NodeStatus.conflictsKey: views.conflicts.count])
         } catch {
-            warning = "could not write the status file (\(error))"
+            warnings.append("could not write the status file (\(error))")
         }
+        if let warning = store.saveViews(views) { warnings.append(warning) }
+        return (views, warnings)
+    }
+
+    /// The figures `status` shows, for the state this node holds, and the status and views
+    /// files rewritten to match (their failure is the second value, a warning).
+    public mutating func status() -> (status: NodeStatus, warning: String?) {
+        let (views, warnings) = views()
+        let summary = store.statusSummary(derived: [NodeStatus.conflictsKey: views.conflicts.count])
         return (NodeStatus(identity: store.identity, summary: summary, fromStatusFile: false,
-                           eventsSinceCheckpoint: store.eventsSinceCheckpoint), warning)
+                           eventsSinceCheckpoint: store.eventsSinceCheckpoint),
+                warnings.isEmpty ? nil : warnings.joined(separator: "; "))
     }
 }

@@ -1,11 +1,13 @@
 import CarnetLedger
 import CarnetStore
+import CarnetWire
 
 extension NodeStore {
     /// After events were appended (by a command, a session or a bundle): a checkpoint when
-    /// due, and the status file with the derived counts, so that the next `status`
-    /// answers without reading the log. Written once for the command line and `serve`.
-    /// Returns warnings: every event is already durable, so nothing here fails a command.
+    /// due, the status file with the derived counts, and the views file, so that the next
+    /// `status`, `stock` or `conflicts` answers without reading the log. Written once for
+    /// the command line and `serve`. Returns warnings: every event is already durable, so
+    /// nothing here fails a command.
     mutating func saveDerivedState(ledger: LedgerState? = nil) -> [String] {
         var warnings: [String] = []
         do {
@@ -13,12 +15,24 @@ extension NodeStore {
         } catch {
             warnings.append("\(error)")
         }
+        let views = LedgerViews(replica: replica, ledger: ledger)
         do {
-            let conflicts = Conflicts.all(replica: replica, ledger: ledger).count
-            try saveStatus(derived: [NodeStatus.conflictsKey: conflicts])
+            try saveStatus(derived: [NodeStatus.conflictsKey: views.conflicts.count])
         } catch {
             warnings.append("could not update the status file (\(error)); `carnet status` will read the log next time")
         }
+        if let warning = saveViews(views) { warnings.append(warning) }
         return warnings
+    }
+
+    /// Writes the views file; a warning when it could not (reading commands then open the
+    /// store, slower but as exact).
+    mutating func saveViews(_ views: LedgerViews) -> String? {
+        do {
+            try saveStampedFile(LedgerViewsFile.fileName, as: .views, body: LedgerViewsFile.encode(views))
+            return nil
+        } catch {
+            return "could not update the views file (\(error)); reading commands will read the log next time"
+        }
     }
 }

@@ -27,6 +27,9 @@ public struct StoreAudit: Sendable {
     /// The status file was current (written for the log as it is).
     public var statusCurrent = false
     public var statusMatches: Bool?
+    /// The views file was current, and whether it equals the views folded from the log.
+    public var viewsCurrent = false
+    public var viewsMatch: Bool?
     public var problems: [String] = []
     public var warnings: [String] = []
     /// A signed ledger's: how many signed heads the log's records carry, all verified.
@@ -107,9 +110,11 @@ public struct StoreAudit: Sendable {
             audit.problems.append("\(error)")
         }
 
-        // 4. Derived state: the status file against what the log gives.
+        // 4. Derived state: the status and views files against what the log gives.
+        let ledger = LedgerState(replica: replica)
+        let views = LedgerViews(replica: replica, ledger: ledger)
         if !middleDamage, let summary = StoreStatus.current(directory: directory) {
-            let conflicts = Conflicts.all(replica: replica).count
+            let conflicts = views.conflicts.count
             var mismatches: [String] = []
             if summary.digest != audit.digest { mismatches.append("digest \(summary.digest.short) ≠ \(audit.digest.short)") }
             if summary.eventCount != replica.eventCount { mismatches.append("events \(summary.eventCount) ≠ \(replica.eventCount)") }
@@ -122,9 +127,18 @@ public struct StoreAudit: Sendable {
                 audit.problems.append("the status file disagrees with the log: \(mismatches.joined(separator: ", "))")
             }
         }
+        if !middleDamage, let stored = LedgerViewsFile.current(directory: directory) {
+            let differences = stored.differences(from: views)
+            audit.viewsCurrent = true
+            audit.viewsMatch = differences.isEmpty
+            if !differences.isEmpty {
+                audit.problems.append("the views file disagrees with the log (\(differences.joined(separator: ", "))); "
+                                          + "reading commands show it: delete \(directory)/\(LedgerViewsFile.fileName) and the next one rewrites it")
+            }
+        }
 
         // 5. Entries a newer carnet wrote that this one cannot read: not damage.
-        let unreadable = LedgerState(replica: replica).unreadable
+        let unreadable = ledger.unreadable
         if !unreadable.isEmpty { audit.warnings.append("\(unreadable.count) entries cannot be read by this version (e.g. \(unreadable[0].reason))") }
         if !UserFiles.exists(directory + "/" + LedgerSecret.fileName) {
             audit.warnings.append("no ledger secret in \(directory)/\(LedgerSecret.fileName): sync will not work")

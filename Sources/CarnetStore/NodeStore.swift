@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetSystem
+import CarnetWire
 
 /// One node's durable store: its identity, its event log and the replica they hold.
 ///
@@ -364,6 +365,23 @@ public struct NodeStore: ~Copyable {
         return try log.withLockIfCurrent { (current: Bool) throws(StoreError) -> Bool in
             guard current else { return false }
             try summary.write(directory: directory, storage: storage)
+            return true
+        }
+    }
+
+    /// Writes a file derived from the state this store holds (the ledger's views), stamped
+    /// with the log's state so that readers believe it only while the log is unchanged.
+    /// Skipped (false) when another process appended meanwhile: the body describes a state
+    /// that is no longer the log's.
+    @discardableResult
+    public mutating func saveStampedFile(_ name: String, as header: FileHeader, body: [UInt8]) throws(StoreError) -> Bool {
+        guard !log.needsReopen else { throw .needsReopen(path: log.path) }
+        let file = StampedFile(stamp: log.stamp, body: body)
+        let directory = self.directory
+        let storage = self.storage
+        return try log.withLockIfCurrent { (current: Bool) throws(StoreError) -> Bool in
+            guard current else { return false }
+            try file.write(name, as: header, directory: directory, storage: storage)
             return true
         }
     }

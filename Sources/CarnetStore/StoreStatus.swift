@@ -40,8 +40,6 @@ public struct StoreStatus: Sendable, Equatable {
     }
 
     func encode() -> [UInt8] {
-        var bytes = FileHeader.status.bytes
-        stamp.write(into: &bytes)
         var writer = ByteWriter(capacity: 256)
         writer.varint(UInt64(eventCount))
         writer.digest(digest)
@@ -53,18 +51,15 @@ public struct StoreStatus: Sendable, Equatable {
             writer.signed(Int64(value))
         }
         SummaryCoding.encode(history, into: &writer)
-        bytes += writer.bytes
-        bytes += LogFormat.bigEndian(CRC32C.checksum(bytes))
-        return bytes
+        return StampedFile(stamp: stamp, body: writer.bytes).encoded(as: .status)
     }
 
     static func decode(_ bytes: [UInt8]) -> StoreStatus? {
-        let headerEnd = FileHeader.size + LogStamp.encodedSize
-        guard bytes.count >= headerEnd + 4, FileHeader.status.read(bytes) == .matches else { return nil }
-        let body = bytes.count - 4
-        guard CRC32C.checksum(bytes[..<body]) == LogFormat.readUInt32(bytes, at: body),
-              let stamp = LogStamp.read(bytes, at: 16) else { return nil }
-        var reader = ByteReader(Array(bytes[headerEnd..<body]))
+        StampedFile.decode(bytes, as: .status).flatMap(decode)
+    }
+
+    private static func decode(_ file: StampedFile) -> StoreStatus? {
+        var reader = ByteReader(file.body)
         do throws(WireError) {
             let events = try reader.count(limit: Int.max >> 1, "events")
             let digest = try reader.digest()
@@ -78,7 +73,7 @@ public struct StoreStatus: Sendable, Equatable {
             }
             let history = try SummaryCoding.decode(from: &reader)
             guard reader.isAtEnd else { return nil }
-            return StoreStatus(stamp: stamp, eventCount: events, digest: digest, forkCount: forks,
+            return StoreStatus(stamp: file.stamp, eventCount: events, digest: digest, forkCount: forks,
                                 pendingCount: pending, derived: derived, history: history)
         } catch {
             return nil
@@ -88,20 +83,11 @@ public struct StoreStatus: Sendable, Equatable {
     /// The status file of `directory` when it describes the log exactly as it is now; nil
     /// when it is missing, damaged, or the log has changed since (then open the store).
     public static func current(directory: String, storage: any Storage = PosixStorage()) -> StoreStatus? {
-        guard let bytes = try? storage.openReadOnly(directory + "/" + fileName).readAll(),
-              let summary = decode(bytes),
-              let log = try? storage.openReadOnly(directory + "/" + EventLog.fileName),
-              let size = try? log.size(), size == summary.stamp.size,
-              summary.stamp.isPrefix(of: log) else { return nil }
-        return summary
+        StampedFile.current(fileName, as: .status, directory: directory, storage: storage).flatMap(decode)
     }
 
     /// Replaces the status file atomically.
     func write(directory: String, storage: any Storage) throws(StoreError) {
-        do {
-            try storage.writeAtomically(encode(), to: directory + "/" + Self.fileName, in: directory)
-        } catch {
-            throw .checkpointFailed(error)
-        }
+        try StampedFile.replace(Self.fileName, with: encode(), directory: directory, storage: storage)
     }
 }

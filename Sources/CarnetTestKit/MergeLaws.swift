@@ -22,6 +22,8 @@ public enum MergeLaws {
         var forks: [Fork]
         var stock: [StockLine]
         var balances: [Balance]
+        /// Everything the reading commands show, as the views file keeps it.
+        var views: LedgerViews
 
         init(_ replica: Replica) {
             let ledger = LedgerState(replica: replica)
@@ -30,6 +32,7 @@ public enum MergeLaws {
             forks = replica.forks
             stock = ledger.stock()
             balances = ledger.balances()
+            views = LedgerViews(replica: replica, ledger: ledger)
         }
     }
 

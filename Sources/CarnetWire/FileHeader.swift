@@ -2,7 +2,7 @@
 ///
 ///     header = magic(8 ASCII bytes naming the format) u16(version, big endian) 6 × 00
 ///
-/// One codec for the four formats (event log, checkpoint, status file, bundle), so that
+/// One codec for the five formats (event log, checkpoint, status file, views file, bundle), so that
 /// they agree on how a file says what it is and which version wrote it, and so that a
 /// reader tells "not this kind of file" from "a newer version of it".
 public struct FileHeader: Sendable, Equatable {
@@ -23,6 +23,9 @@ public struct FileHeader: Sendable, Equatable {
     public static let checkpoint = FileHeader(magic: "CARNETCK", version: 1)
     /// The status file that lets `status` answer without reading the log.
     public static let status = FileHeader(magic: "CARNETST", version: 1)
+    /// The ledger's views (stock, balances, conflicts, catalog) that reading commands
+    /// answer from without reading the log, `views`.
+    public static let views = FileHeader(magic: "CARNETVW", version: 1)
     /// A bundle carried between nodes on a stick.
     public static let bundle = FileHeader(magic: "CARNETBN", version: 1)
 

@@ -20,13 +20,13 @@ struct AvailabilityCommand: Command {
     }
 
     func run(in context: Context) throws {
-        let view = try LedgerView.read(context)
-        let items = view.state.availability()
+        let views = try ViewsAccess.read(context)
+        let items = views.availability
         if json {
             context.output.json(.array(items.map { item in
                 .object([
-                    "product": .string(item.product), "name": .optional(view.productName(item.product)),
-                    "unit": .optional((item.unit ?? view.catalog.unit(of: item.product))?.rawValue),
+                    "product": .string(item.product), "name": .optional(views.catalog.productName(item.product)),
+                    "unit": .optional((item.unit ?? views.catalog.unit(of: item.product))?.rawValue),
                     "atProducers": .int(item.atProducers), "delivered": .int(item.delivered),
                     "producers": .array(item.producers.map(JSON.string)),
                 ])
@@ -39,8 +39,8 @@ struct AvailabilityCommand: Command {
         }
         var table = Table([("product", .left), ("name", .left), ("at farms", .right), ("delivered", .right), ("farms", .left)])
         for item in items {
-            let unit = item.unit ?? view.catalog.unit(of: item.product)
-            table.add([item.product, view.productName(item.product) ?? "", Display.quantity(item.atProducers, unit),
+            let unit = item.unit ?? views.catalog.unit(of: item.product)
+            table.add([item.product, views.catalog.productName(item.product) ?? "", Display.quantity(item.atProducers, unit),
                        Display.quantity(item.delivered, unit), item.producers.joined(separator: ", ")])
         }
         table.print(context.output)

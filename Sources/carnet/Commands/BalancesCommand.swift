@@ -20,8 +20,8 @@ struct BalancesCommand: Command {
     }
 
     func run(in context: Context) throws {
-        let view = try LedgerView.read(context)
-        let balances = view.state.balances()
+        let views = try ViewsAccess.read(context)
+        let balances = views.balances
         if json {
             context.output.json(.array(balances.map {
                 .object(["producer": .string($0.producer), "party": .string($0.party), "balanceCents": .int($0.cents)])
@@ -36,7 +36,7 @@ struct BalancesCommand: Command {
         var table = Table([("producer", .left), ("party", .left), ("name", .left), ("balance", .right), ("", .left)])
         for balance in balances {
             let meaning = balance.cents > 0 ? "owed to the producer" : balance.cents < 0 ? "owed by the producer" : "settled"
-            table.add([balance.producer, balance.party, view.partyName(balance.party) ?? "",
+            table.add([balance.producer, balance.party, views.catalog.partyName(balance.party) ?? "",
                        Display.money(balance.cents), output.dim(meaning)])
         }
         table.print(output)

@@ -24,10 +24,10 @@ struct ConflictsCommand: Command {
     }
 
     func run(in context: Context) throws {
-        let view = try LedgerView.read(context)
-        let reports = Conflicts.all(replica: view.replica, ledger: view.state)
+        let views = try ViewsAccess.read(context)
+        let reports = views.conflicts
         if json {
-            context.output.json(.array(reports.map { ConflictForms.json($0, view: view) }))
+            context.output.json(.array(reports.map { ConflictForms.json($0, views: views) }))
             return
         }
         guard !reports.isEmpty else {
@@ -36,7 +36,7 @@ struct ConflictsCommand: Command {
         }
         for (index, report) in reports.enumerated() {
             if index > 0 { context.output.line() }
-            ConflictForms.print(report, view: view, output: context.output)
+            ConflictForms.print(report, views: views, output: context.output)
         }
     }
 }

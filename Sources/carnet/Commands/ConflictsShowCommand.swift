@@ -19,12 +19,12 @@ struct ConflictsShowCommand: Command {
     }
 
     func run(in context: Context) throws {
-        let view = try LedgerView.read(context)
-        let report = try ConflictForms.find(id, in: Conflicts.all(replica: view.replica, ledger: view.state))
+        let views = try ViewsAccess.read(context)
+        let report = try ConflictForms.find(id, in: views.conflicts)
         if json {
-            context.output.json(ConflictForms.json(report, view: view))
+            context.output.json(ConflictForms.json(report, views: views))
         } else {
-            ConflictForms.print(report, view: view, output: context.output)
+            ConflictForms.print(report, views: views, output: context.output)
         }
     }
 }

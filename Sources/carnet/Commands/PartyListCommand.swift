@@ -16,8 +16,8 @@ struct PartyListCommand: Command {
     }
 
     func run(in context: Context) throws {
-        let view = try LedgerView.read(context)
-        let parties = view.catalog.parties
+        let views = try ViewsAccess.read(context)
+        let parties = views.catalog.parties
         if json {
             context.output.json(.array(parties.map { party in
                 .object([

@@ -21,10 +21,10 @@ struct ProductListCommand: Command {
     }
 
     func run(in context: Context) throws {
-        let view = try LedgerView.read(context)
-        let products = view.catalog.products
+        let views = try ViewsAccess.read(context)
+        let products = views.catalog.products
         if json {
-            context.output.json(.array(products.map { Self.json($0, replica: view.replica) }))
+            context.output.json(.array(products.map { Self.json($0, labels: views) }))
             return
         }
         guard !products.isEmpty else {
@@ -40,7 +40,7 @@ struct ProductListCommand: Command {
             func cell(_ field: ProductField, _ text: String) -> String {
                 conflicted.contains(field.rawValue) ? output.yellow(text + " *") : text
             }
-            let unit = view.catalog.unit(of: product.key.id)
+            let unit = views.catalog.unit(of: product.key.id)
             table.add([
                 product.key.id,
                 cell(.name, product.text("name") ?? ""),
@@ -55,11 +55,11 @@ struct ProductListCommand: Command {
         }
     }
 
-    static func json(_ product: CatalogRecord, replica: Replica) -> JSON {
+    static func json(_ product: CatalogRecord, labels: some WriterLabels) -> JSON {
         var conflicts: [String: JSON] = [:]
         for field in product.conflictedFields {
-            conflicts[field] = .array((product.fields[field]?.values ?? []).map { value in
-                var object = JSONForms.writer(value.id, clock: value.clock, replica: replica)
+            conflicts[field] = .array((product.fields[field] ?? []).map { value in
+                var object = JSONForms.writer(value.id, clock: value.clock, labels: labels)
                 object["value"] = JSONForms.value(value.value)
                 return .object(object)
             })

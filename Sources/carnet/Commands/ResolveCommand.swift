@@ -49,7 +49,7 @@ struct ResolveCommand: Command {
         let live = store.replica.registers[conflict.key]?.liveIDs ?? conflict.values.map(\.id)
         try store.write([.assign(Assignment(key: conflict.key, value: chosen, supersedes: live))], wallMillis: context.wallMillis())
         StoreAccess.afterAppend(&store, context: context)
-        let shown = Display.fieldValue(chosen, field: conflict.key.field, unit: ConflictForms.unit(report, view: view))
+        let shown = Display.fieldValue(chosen, field: conflict.key.field, unit: ConflictForms.unit(report, catalog: view.catalog))
         context.output.line("resolved \(report.id): \(conflict.key) = \(shown) (supersedes \(live.count) values)")
     }
 

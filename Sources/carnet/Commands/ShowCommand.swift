@@ -52,17 +52,17 @@ struct ShowCommand: Command {
         let entry = record.entry
         var rows: [(String, String?)] = [
             ("id", entry.id), ("kind", entry.kind.rawValue),
-            ("producer", entry.producer + (view.partyName(entry.producer).map { " (\($0))" } ?? "")),
+            ("producer", entry.producer + (view.catalog.partyName(entry.producer).map { " (\($0))" } ?? "")),
             ("date", entry.date.iso),
-            ("product", entry.product.map { $0 + (view.productName($0).map { " (\($0))" } ?? "") }),
+            ("product", entry.product.map { $0 + (view.catalog.productName($0).map { " (\($0))" } ?? "") }),
             ("quantity", entry.quantity == nil ? nil : Display.quantity(entry.quantity, entry.unit)),
             ("lot", entry.lot),
-            ("party", entry.party.map { $0 + (view.partyName($0).map { " (\($0))" } ?? "") }),
+            ("party", entry.party.map { $0 + (view.catalog.partyName($0).map { " (\($0))" } ?? "") }),
             ("amount", entry.amount == nil ? nil : Display.money(entry.amount)),
             ("method", entry.method), ("ref", entry.ref.map { $0 + (entry.refKind.map { " (\($0.rawValue))" } ?? "") }),
             ("reason", entry.reason), ("note", entry.note),
         ]
-        rows.append(("written by", Display.node(record.writer, replica: view.replica)))
+        rows.append(("written by", Display.node(record.writer, labels: view.replica)))
         rows.append(("at", record.clock.readable + " UTC"))
         for (key, value) in rows {
             guard let value else { continue }

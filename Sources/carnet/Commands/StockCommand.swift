@@ -36,10 +36,10 @@ struct StockCommand: Command {
         var unit: QuantityUnit?
     }
 
-    func lines(_ view: LedgerView) -> [Line] {
+    func lines(_ views: LedgerViews) -> [Line] {
         var lines: [Line] = []
-        for stock in view.state.stock() where producer == nil || stock.producer == producer {
-            let unit = stock.unit ?? view.catalog.unit(of: stock.product)
+        for stock in views.stock where producer == nil || stock.producer == producer {
+            let unit = stock.unit ?? views.catalog.unit(of: stock.product)
             if !byLot, let last = lines.last, last.producer == stock.producer, last.product == stock.product {
                 lines[lines.count - 1].quantity &+= stock.quantity
                 if lines[lines.count - 1].unit == nil { lines[lines.count - 1].unit = unit }
@@ -52,8 +52,8 @@ struct StockCommand: Command {
     }
 
     func run(in context: Context) throws {
-        let view = try LedgerView.read(context)
-        let lines = lines(view)
+        let views = try ViewsAccess.read(context)
+        let lines = lines(views)
         if json {
             context.output.json(.array(lines.map { line in
                 var object: [String: JSON] = [
@@ -75,7 +75,7 @@ struct StockCommand: Command {
         columns.append(("quantity", .right))
         var table = Table(columns)
         for line in lines {
-            var row = [line.producer, line.product, view.productName(line.product) ?? ""]
+            var row = [line.producer, line.product, views.catalog.productName(line.product) ?? ""]
             if byLot { row.append(line.lot.map { $0.isEmpty ? "(none)" : $0 } ?? "") }
             let quantity = Display.quantity(line.quantity, line.unit)
             row.append(line.quantity < 0 ? output.red(quantity) : quantity)

@@ -8,12 +8,14 @@ struct VerifyCommand: Command {
         discussion: """
         Checks, reading only: every log record's framing and checksum; every event's hash
         chain; that the checkpoint holds exactly the log's events up to its stamp; that the
-        status file's digest and counts equal those recomputed from the log (when the status
-        file is current). A torn tail (an unfinished, never acknowledged write) is a warning:
+        status file's digest and counts equal those recomputed from the log, and that the
+        views file (stock, balances, conflicts, catalog) equals the views folded again from
+        every event (each when current). A torn tail (an unfinished, never acknowledged write) is a warning:
         the next opening cuts it. Damage before the end is a failure (exit 1) and its byte
         offset is reported. JSON: {sound, problems, warnings, log: {bytes, records, events,
         damageOffset, damageReason, tornTail, unchainedEvents, rejectedEvents}, checkpoint:
-        {present, events, matches}, status: {current, matches}, digest}.
+        {present, events, matches}, status: {current, matches}, views: {current, matches},
+        digest, signatures, unsignedEvents}.
         """,
         examples: ["carnet verify", "carnet verify --json"]
     )
@@ -33,6 +35,8 @@ struct VerifyCommand: Command {
         if let matches = audit.checkpointMatches { checkpoint["matches"] = .bool(matches) }
         var status: [String: JSON] = ["current": .bool(audit.statusCurrent)]
         if let matches = audit.statusMatches { status["matches"] = .bool(matches) }
+        var views: [String: JSON] = ["current": .bool(audit.viewsCurrent)]
+        if let matches = audit.viewsMatch { views["matches"] = .bool(matches) }
         let report: [String: JSON] = [
             "log": .object([
                 "bytes": .int(audit.logBytes), "records": .int(audit.records), "events": .int(audit.events),
@@ -45,6 +49,7 @@ struct VerifyCommand: Command {
             "unsignedEvents": .int(audit.unsignedEvents),
             "checkpoint": .object(checkpoint),
             "status": .object(status),
+            "views": .object(views),
             "sound": .bool(audit.isSound),
             "problems": .array(audit.problems.map(JSON.string)),
             "warnings": .array(audit.warnings.map(JSON.string)),
@@ -58,6 +63,9 @@ struct VerifyCommand: Command {
             if let signatures = audit.signatures {
                 output.line("signatures: \(signatures) signed heads verified; "
                             + (audit.unsignedEvents == 0 ? "every event is signed by its author" : "\(audit.unsignedEvents) events are not"))
+            }
+            if audit.viewsMatch == true {
+                output.line("views: the views file equals the views folded again from every event")
             }
             for warning in audit.warnings { output.line(output.yellow("warning: ") + warning) }
             for problem in audit.problems { output.line(output.red("problem: ") + problem) }

@@ -14,25 +14,25 @@ enum ConflictForms {
     }
 
     /// The unit a field conflict's values are in, so a price shows as euros per kg.
-    static func unit(_ report: ConflictReport, view: LedgerView) -> QuantityUnit? {
+    static func unit(_ report: ConflictReport, catalog: Catalog) -> QuantityUnit? {
         guard report.kind == .field, report.subject.hasPrefix(RecordType.product + "/") else { return nil }
         let rest = report.subject.dropFirst(RecordType.product.count + 1)
         guard let dot = rest.lastIndex(of: ".") else { return nil }
-        return view.catalog.unit(of: String(rest[..<dot]))
+        return catalog.unit(of: String(rest[..<dot]))
     }
 
     static func field(of report: ConflictReport) -> String {
         report.subject.split(separator: ".").last.map(String.init) ?? ""
     }
 
-    static func sideText(_ side: ConflictSide, report: ConflictReport, view: LedgerView) -> String {
+    static func sideText(_ side: ConflictSide, report: ConflictReport, views: LedgerViews) -> String {
         guard let value = side.value else { return side.detail }
-        return Display.fieldValue(value, field: field(of: report), unit: unit(report, view: view))
+        return Display.fieldValue(value, field: field(of: report), unit: unit(report, catalog: views.catalog))
     }
 
-    static func json(_ report: ConflictReport, view: LedgerView) -> JSON {
+    static func json(_ report: ConflictReport, views: LedgerViews) -> JSON {
         let sides: [JSON] = report.sides.enumerated().map { index, side in
-            var object = JSONForms.writer(side.event, clock: side.clock, replica: view.replica)
+            var object = JSONForms.writer(side.event, clock: side.clock, labels: views)
             object["index"] = .int(index + 1)
             object["detail"] = .string(side.detail)
             if let value = side.value { object["value"] = JSONForms.value(value) }
@@ -48,12 +48,12 @@ enum ConflictForms {
         ])
     }
 
-    static func print(_ report: ConflictReport, view: LedgerView, output: Output) {
+    static func print(_ report: ConflictReport, views: LedgerViews, output: Output) {
         output.line(output.bold("[\(report.id)]") + " " + output.yellow(report.kind.rawValue) + "  " + report.subject)
         output.line("   " + report.summary)
         for (index, side) in report.sides.enumerated() {
-            let who = Display.node(side.writer, replica: view.replica)
-            output.line("   \(index + 1). \(sideText(side, report: report, view: view))  " + output.dim("by \(who) at \(side.clock.readable)"))
+            let who = Display.node(side.writer, labels: views)
+            output.line("   \(index + 1). \(sideText(side, report: report, views: views))  " + output.dim("by \(who) at \(side.clock.readable)"))
         }
         output.line("   → " + report.suggestion)
     }

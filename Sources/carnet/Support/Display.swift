@@ -29,8 +29,8 @@ enum Display {
     }
 
     /// `ferme-du-col laptop (1a2b3c4d)`, or the short id alone when no label is known.
-    static func node(_ node: NodeID, replica: Replica) -> String {
-        replica.label(of: node).map { "\($0) (\(node.short))" } ?? node.short
+    static func node(_ node: NodeID, labels: some WriterLabels) -> String {
+        labels.label(of: node).map { "\($0) (\(node.short))" } ?? node.short
     }
 
     /// A register value as the field means it: a price in euros, a unit by name.
@@ -58,10 +58,10 @@ enum JSONForms {
 
     /// The writer and time of an event: `node` (hex), `label` (or null), `clock` (UTC,
     /// readable), `clockMillis`, `event` (`node:seq#hash`).
-    static func writer(_ event: EventID, clock: HLCTimestamp, replica: Replica) -> [String: JSON] {
+    static func writer(_ event: EventID, clock: HLCTimestamp, labels: some WriterLabels) -> [String: JSON] {
         [
             "node": .string(event.dot.node.hex),
-            "label": .optional(replica.label(of: event.dot.node)),
+            "label": .optional(labels.label(of: event.dot.node)),
             "clock": .string(clock.readable),
             "clockMillis": .int(clock.physical),
             "event": .string("\(event.dot.node.hex):\(event.dot.seq)#\(event.hash.short)"),
@@ -70,7 +70,7 @@ enum JSONForms {
 
     static func entry(_ record: LedgerRecord, state: LedgerState, replica: Replica) -> JSON {
         let entry = record.entry
-        var object = writer(record.event, clock: record.clock, replica: replica)
+        var object = writer(record.event, clock: record.clock, labels: replica)
         object["id"] = .string(entry.id)
         object["kind"] = .string(entry.kind.rawValue)
         object["producer"] = .string(entry.producer)

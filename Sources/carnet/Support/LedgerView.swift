@@ -20,13 +20,6 @@ struct LedgerView {
         return LedgerView(store.replica)
     }
 
-    func productName(_ sku: String) -> String? {
-        catalog.product(sku)?.text(ProductField.name.rawValue)
-    }
-
-    func partyName(_ id: String) -> String? {
-        catalog.party(id)?.text(PartyField.name.rawValue)
-    }
 }
 
 /// Writing a catalog field: an assignment that supersedes every value the node sees, so

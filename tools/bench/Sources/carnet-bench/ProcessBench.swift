@@ -133,6 +133,38 @@ enum ProcessBench {
         print("  import       \(Format.grouped(events)) events in \(Format.fixed(imported.seconds, 2)) s (\(Format.rate(Double(events) / imported.seconds)) events/s), peak RSS \(imported.megabytes); events.log \(Format.grouped(logBytes)) bytes")
         print("  status       \(Samples(values: fast.map(\.seconds)).timeSummary), peak RSS \(peak(fast)) (status file current, \(runs) runs)")
         print("  full open    \(Samples(values: full.map(\.seconds)).timeSummary), peak RSS \(peak(full)) (status file removed: log + checkpoint read, views and conflicts rebuilt, \(runs) runs)")
+        reportReads(hub: hub, events: events, runs: runs)
+    }
+
+    /// Reading commands as fresh processes on the imported hub (issue 19's table): those
+    /// that answer from the views file, the same with the file removed, and those that
+    /// still open the store; then the bytes on disk per event, every file of the node.
+    static func reportReads(hub: String, events: Int, runs: Int) {
+        func row(_ name: String, _ arguments: [String], removing file: String? = nil, note: String) {
+            var samples: [ChildRun] = []
+            for _ in 0..<runs {
+                if let file { try? FileManager.default.removeItem(atPath: hub + "/" + file) }
+                samples.append(ChildProcess.ok(binary, ["--dir", hub] + arguments))
+            }
+            let rss = Format.fixed(Samples(values: samples.map { Double($0.maxResidentKiB) }).median / 1024, 0)
+            print("  \(name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(Samples(values: samples.map(\.seconds)).timeSummary), peak RSS \(rss) MB (\(note))")
+        }
+        print("\nreading commands on that hub (a new process each, \(runs) runs)")
+        _ = ChildProcess.ok(binary, ["--dir", hub, "stock", "--json"])
+        for command in [["stock"], ["stock", "--by-lot"], ["balances"], ["availability"], ["conflicts"], ["product", "list"], ["party", "list"]] {
+            row(command.joined(separator: " "), command + ["--json"], note: "views file current")
+        }
+        row("stock, no views file", ["stock", "--json"], removing: "views", note: "store opened, every event folded, the file rewritten")
+        let entry = ChildProcess.ok(binary, ["--dir", hub, "log", "--limit", "1", "--json"])
+        let id = ((try? JSONSerialization.jsonObject(with: Data(entry.stdout.utf8))) as? [[String: Any]])?.first?["id"] as? String
+        row("log --limit 5", ["log", "--limit", "5", "--json"], note: "store opened")
+        if let id { row("show ID", ["show", id, "--json"], note: "store opened") }
+        var size = 0
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: hub)) ?? [] {
+            size += (try? FileManager.default.attributesOfItem(atPath: hub + "/" + name)[.size] as? Int) ?? 0
+        }
+        let views = (try? FileManager.default.attributesOfItem(atPath: hub + "/views")[.size] as? Int) ?? 0
+        print("  on disk                \(Format.grouped(size)) bytes in every file of the node = \(Format.fixed(Double(size) / Double(max(events, 1)), 1)) bytes/event (views file \(Format.grouped(views)) bytes)")
     }
 
     /// Results of processes run on several threads, by index.

@@ -1,0 +1,76 @@
+import CarnetCore
+
+/// What the reading commands show (stock, balances, availability, open conflicts, the
+/// catalog, who wrote what), as one value that can be kept beside the log.
+///
+/// Computing it needs every event; showing it needs none. Kept in the views file
+/// (protocol/SPEC.md §6.5) whenever a writer leaves the store, so that `carnet stock` on a
+/// hub of a million entries reads a few hundred kilobytes instead of rebuilding the ledger.
+public struct LedgerViews: Sendable, Equatable {
+    /// Stock by producer, product and lot (`LedgerState.stock()`), zero lines included.
+    public var stock: [StockLine]
+    public var balances: [Balance]
+    public var availability: [Availability]
+    /// Every open conflict, as `Conflicts.all` gives them.
+    public var conflicts: [ConflictReport]
+    public var catalog: Catalog
+    /// The label of every node that wrote something, by node id, resolved through the
+    /// nodes it continues (`Replica.label(of:)`).
+    public var labels: [NodeID: String]
+    /// Entries that count, before voids and reversals are set aside.
+    public var entryCount: Int
+    /// Entries this version cannot read (a newer version's kinds).
+    public var unreadableCount: Int
+
+    public init(stock: [StockLine], balances: [Balance], availability: [Availability], conflicts: [ConflictReport],
+                catalog: Catalog, labels: [NodeID: String], entryCount: Int, unreadableCount: Int) {
+        self.stock = stock
+        self.balances = balances
+        self.availability = availability
+        self.conflicts = conflicts
+        self.catalog = catalog
+        self.labels = labels
+        self.entryCount = entryCount
+        self.unreadableCount = unreadableCount
+    }
+
+    /// The views of a replica, from its ledger state when the caller already built it.
+    public init(replica: Replica, ledger: LedgerState? = nil) {
+        let state = ledger ?? LedgerState(replica: replica)
+        var labels: [NodeID: String] = [:]
+        for node in replica.history.nodeIDs {
+            if let label = replica.label(of: node) { labels[node] = label }
+        }
+        self.init(stock: state.stock(), balances: state.balances(), availability: state.availability(),
+                  conflicts: Conflicts.all(replica: replica, ledger: state), catalog: Catalog(replica: replica),
+                  labels: labels, entryCount: state.records.count, unreadableCount: state.unreadable.count)
+    }
+}
+
+extension LedgerViews {
+    /// The parts that differ from `other`, by name: what `verify` reports when the views
+    /// file disagrees with the views folded from the log.
+    public func differences(from other: LedgerViews) -> [String] {
+        var parts: [String] = []
+        if stock != other.stock { parts.append("stock") }
+        if balances != other.balances { parts.append("balances") }
+        if availability != other.availability { parts.append("availability") }
+        if conflicts != other.conflicts { parts.append("conflicts") }
+        if catalog != other.catalog { parts.append("catalog") }
+        if labels != other.labels { parts.append("node labels") }
+        if entryCount != other.entryCount || unreadableCount != other.unreadableCount { parts.append("entry counts") }
+        return parts
+    }
+}
+
+/// Whatever can name the node that wrote an event: the replica itself, or the views kept
+/// from it. Lets the command line show writers the same way from either.
+public protocol WriterLabels {
+    func label(of node: NodeID) -> String?
+}
+
+extension Replica: WriterLabels {}
+
+extension LedgerViews: WriterLabels {
+    public func label(of node: NodeID) -> String? { labels[node] }
+}

@@ -1,0 +1,221 @@
+import CarnetCore
+import CarnetLedger
+import CarnetStore
+import CarnetSystem
+import CarnetWire
+
+/// The views file, `views`: the ledger's views (`LedgerViews`) kept beside the log, so
+/// that `stock`, `balances`, `availability`, `conflicts` and the catalog lists answer
+/// without reading an event. Believed only while the log is exactly as stamped, like the
+/// status file; any doubt (missing, damaged, stale, another version) and the command
+/// opens the store, which writes it again. Layout: protocol/SPEC.md §6.5.
+public enum LedgerViewsFile {
+    public static let fileName = "views"
+
+    /// The views of `directory` when the file describes its log exactly as it is now.
+    public static func current(directory: String, storage: any Storage = PosixStorage()) -> LedgerViews? {
+        StampedFile.current(fileName, as: .views, directory: directory, storage: storage).flatMap { decode($0.body) }
+    }
+
+    // MARK: - Body
+
+    public static func encode(_ views: LedgerViews) -> [UInt8] {
+        var writer = ByteWriter(capacity: 4096)
+        writer.varint(UInt64(views.entryCount))
+        writer.varint(UInt64(views.unreadableCount))
+        writer.varint(UInt64(views.stock.count))
+        for line in views.stock {
+            writer.string(line.producer)
+            writer.string(line.product)
+            writer.string(line.lot)
+            writer.signed(line.quantity)
+            writer.string(line.unit?.rawValue ?? "")
+        }
+        writer.varint(UInt64(views.balances.count))
+        for balance in views.balances {
+            writer.string(balance.producer)
+            writer.string(balance.party)
+            writer.signed(balance.cents)
+        }
+        writer.varint(UInt64(views.availability.count))
+        for item in views.availability {
+            writer.string(item.product)
+            writer.string(item.unit?.rawValue ?? "")
+            writer.signed(item.atProducers)
+            writer.signed(item.delivered)
+            writer.varint(UInt64(item.producers.count))
+            for producer in item.producers { writer.string(producer) }
+        }
+        writer.varint(UInt64(views.conflicts.count))
+        for report in views.conflicts {
+            writer.string(report.kind.rawValue)
+            writer.string(report.subject)
+            writer.string(report.summary)
+            writer.string(report.suggestion)
+            writer.varint(UInt64(report.sides.count))
+            for side in report.sides {
+                writeWriter(side.event, side.clock, into: &writer)
+                writer.string(side.detail)
+                writeOptionalValue(side.value, into: &writer)
+            }
+        }
+        for records in [views.catalog.products, views.catalog.parties] {
+            writer.varint(UInt64(records.count))
+            for record in records {
+                writer.string(record.key.type)
+                writer.string(record.key.id)
+                writer.varint(UInt64(record.fields.count))
+                for (name, values) in record.fields.sorted(by: { $0.key < $1.key }) {
+                    writer.string(name)
+                    writer.varint(UInt64(values.count))
+                    for value in values {
+                        writeWriter(value.id, value.clock, into: &writer)
+                        writeOptionalValue(value.value, into: &writer)
+                    }
+                }
+            }
+        }
+        writer.varint(UInt64(views.labels.count))
+        for (node, label) in views.labels.sorted(by: { $0.key < $1.key }) {
+            writer.nodeID(node)
+            writer.string(label)
+        }
+        return writer.bytes
+    }
+
+    /// Nil when the body does not read as this version wrote it.
+    public static func decode(_ body: [UInt8]) -> LedgerViews? {
+        var reader = ByteReader(body)
+        do throws(WireError) {
+            let entryCount = try reader.count(limit: Int.max >> 1, "entries")
+            let unreadableCount = try reader.count(limit: Int.max >> 1, "unreadable entries")
+            var stock: [StockLine] = []
+            for _ in 0..<(try reader.count(limit: body.count, "stock lines")) {
+                stock.append(StockLine(producer: try reader.string(), product: try reader.string(), lot: try reader.string(),
+                                       quantity: try reader.signed(), unit: try unit(&reader)))
+            }
+            var balances: [Balance] = []
+            for _ in 0..<(try reader.count(limit: body.count, "balances")) {
+                balances.append(Balance(producer: try reader.string(), party: try reader.string(), cents: try reader.signed()))
+            }
+            var availability: [Availability] = []
+            for _ in 0..<(try reader.count(limit: body.count, "availability lines")) {
+                let product = try reader.string()
+                let itemUnit = try unit(&reader)
+                let atProducers = try reader.signed()
+                let delivered = try reader.signed()
+                var producers: [String] = []
+                for _ in 0..<(try reader.count(limit: body.count, "producers")) { producers.append(try reader.string()) }
+                availability.append(Availability(product: product, unit: itemUnit, atProducers: atProducers,
+                                                 delivered: delivered, producers: producers))
+            }
+            var conflicts: [ConflictReport] = []
+            for _ in 0..<(try reader.count(limit: body.count, "conflicts")) {
+                guard let kind = ConflictKind(rawValue: try reader.string()) else { return nil }
+                let subject = try reader.string()
+                let summary = try reader.string()
+                let suggestion = try reader.string()
+                var sides: [ConflictSide] = []
+                for _ in 0..<(try reader.count(limit: body.count, "sides")) {
+                    let (event, clock) = try readWriter(&reader)
+                    sides.append(ConflictSide(event: event, clock: clock, detail: try reader.string(),
+                                              value: try readOptionalValue(&reader)))
+                }
+                conflicts.append(ConflictReport(kind: kind, subject: subject, summary: summary, sides: sides,
+                                                suggestion: suggestion))
+            }
+            var catalogs: [[CatalogRecord]] = []
+            for _ in 0..<2 {
+                var records: [CatalogRecord] = []
+                for _ in 0..<(try reader.count(limit: body.count, "catalog records")) {
+                    let key = RecordKey(type: try reader.string(), id: try reader.string())
+                    var fields: [String: [RegisterValue]] = [:]
+                    for _ in 0..<(try reader.count(limit: body.count, "fields")) {
+                        let name = try reader.string()
+                        var values: [RegisterValue] = []
+                        for _ in 0..<(try reader.count(limit: body.count, "values")) {
+                            let (id, clock) = try readWriter(&reader)
+                            guard let value = try readOptionalValue(&reader) else { return nil }
+                            values.append(RegisterValue(id: id, clock: clock, value: value))
+                        }
+                        fields[name] = values
+                    }
+                    records.append(CatalogRecord(key: key, fields: fields))
+                }
+                catalogs.append(records)
+            }
+            var labels: [NodeID: String] = [:]
+            for _ in 0..<(try reader.count(limit: body.count, "labels")) {
+                let node = try reader.nodeID()
+                labels[node] = try reader.string()
+            }
+            guard reader.isAtEnd else { return nil }
+            return LedgerViews(stock: stock, balances: balances, availability: availability, conflicts: conflicts,
+                               catalog: Catalog(products: catalogs[0], parties: catalogs[1]), labels: labels,
+                               entryCount: entryCount, unreadableCount: unreadableCount)
+        } catch {
+            return nil
+        }
+    }
+
+    private static func unit(_ reader: inout ByteReader) throws(WireError) -> QuantityUnit? {
+        QuantityUnit(rawValue: try reader.string())
+    }
+
+    /// An event id and its clock: node(16) varint(seq) hash(32) varint(physical) varint(logical).
+    private static func writeWriter(_ event: EventID, _ clock: HLCTimestamp, into writer: inout ByteWriter) {
+        writer.nodeID(event.dot.node)
+        writer.varint(event.dot.seq)
+        writer.digest(event.hash)
+        writer.varint(clock.physical)
+        writer.varint(UInt64(clock.logical))
+    }
+
+    private static func readWriter(_ reader: inout ByteReader) throws(WireError) -> (EventID, HLCTimestamp) {
+        let node = try reader.nodeID()
+        let seq = try reader.varint()
+        let hash = try reader.digest()
+        let physical = try reader.varint()
+        let logical = try reader.varint()
+        guard logical <= UInt64(UInt32.max) else { throw .malformed("a clock's logical counter is out of range", at: reader.offset) }
+        return (EventID(dot: Dot(node: node, seq: seq), hash: hash), HLCTimestamp(physical: physical, logical: UInt32(logical)))
+    }
+
+    /// tag 0 none, 1 int signed, 2 text string, 3 bool byte, 4 day signed.
+    private static func writeOptionalValue(_ value: Value?, into writer: inout ByteWriter) {
+        switch value {
+        case nil: writer.byte(0)
+        case let .int(number)?:
+            writer.byte(1)
+            writer.signed(number)
+        case let .text(text)?:
+            writer.byte(2)
+            writer.string(text)
+        case let .bool(flag)?:
+            writer.byte(3)
+            writer.byte(flag ? 1 : 0)
+        case let .day(day)?:
+            writer.byte(4)
+            writer.signed(Int64(day))
+        }
+    }
+
+    private static func readOptionalValue(_ reader: inout ByteReader) throws(WireError) -> Value? {
+        switch try reader.byte() {
+        case 0: return nil
+        case 1: return .int(try reader.signed())
+        case 2: return .text(try reader.string())
+        case 3:
+            switch try reader.byte() {
+            case 0: return .bool(false)
+            case 1: return .bool(true)
+            default: throw .malformed("a boolean is neither 0 nor 1", at: reader.offset)
+            }
+        case 4:
+            let day = try reader.signed()
+            guard let narrow = Int32(exactly: day) else { throw .malformed("a day is out of range", at: reader.offset) }
+            return .day(narrow)
+        default: throw .malformed("unknown value tag", at: reader.offset)
+        }
+    }
+}
