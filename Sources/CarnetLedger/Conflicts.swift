@@ -68,11 +68,17 @@ public struct ConflictReport: Hashable, Sendable {
 /// Every open conflict of a replica: field conflicts, forks and domain conflicts.
 public enum Conflicts {
     public static func all(replica: Replica, ledger: LedgerState? = nil) -> [ConflictReport] {
-        let state = ledger ?? LedgerState(replica: replica)
+        all(replica: replica, domain: (ledger ?? LedgerState(replica: replica)).domainConflicts())
+    }
+
+    /// The same, with the ledger's own conflicts made elsewhere (`LedgerFold`). Ordered by
+    /// kind, subject, then summary: a reversal and a payment may both name one unknown
+    /// entry, and their order must not depend on which index made them.
+    public static func all(replica: Replica, domain: [ConflictReport]) -> [ConflictReport] {
         var reports = replica.fieldConflicts.map(fieldReport)
         reports += replica.forks.map { forkReport($0, replica: replica) }
-        reports += state.domainConflicts()
-        return reports.sorted { ($0.kind, $0.subject) < ($1.kind, $1.subject) }
+        reports += domain
+        return reports.sorted { ($0.kind, $0.subject, $0.summary) < ($1.kind, $1.subject, $1.summary) }
     }
 
     static func fieldReport(_ conflict: FieldConflict) -> ConflictReport {

@@ -91,8 +91,21 @@ extension LedgerState {
 
     /// Per product: what the farms hold and what has been delivered, across the consortium.
     public func availability() -> [Availability] {
+        var delivered: [String: Int64] = [:]
+        for record in effectiveRecords where record.entry.kind == .delivery {
+            guard let product = record.entry.product, let quantity = record.entry.quantity else { continue }
+            delivered[product, default: 0] &+= quantity
+        }
+        return Availability.combine(stock: stock(), delivered: delivered)
+    }
+}
+
+extension Availability {
+    /// Availability from the stock lines (sorted, as `stock()` gives them) and the
+    /// quantities delivered per product: shared by `LedgerState` and `LedgerFold`.
+    static func combine(stock: [StockLine], delivered: [String: Int64]) -> [Availability] {
         var byProduct: [String: Availability] = [:]
-        for line in stock() {
+        for line in stock {
             var item = byProduct[line.product] ?? Availability(product: line.product, unit: line.unit,
                                                                  atProducers: 0, delivered: 0, producers: [])
             item.atProducers &+= line.quantity
@@ -100,10 +113,9 @@ extension LedgerState {
             if item.unit == nil { item.unit = line.unit }
             byProduct[line.product] = item
         }
-        for record in effectiveRecords where record.entry.kind == .delivery {
-            guard let product = record.entry.product, let quantity = record.entry.quantity else { continue }
-            var item = byProduct[product] ?? Availability(product: product, unit: record.entry.unit,
-                                                            atProducers: 0, delivered: 0, producers: [])
+        for (product, quantity) in delivered {
+            // Every delivery that counts moves stock too, so its product has a line above.
+            var item = byProduct[product] ?? Availability(product: product, unit: nil, atProducers: 0, delivered: 0, producers: [])
             item.delivered &+= quantity
             byProduct[product] = item
         }

@@ -11,6 +11,8 @@ import CarnetStore
 /// Not shared between threads: `carnet serve` and `carnet sync` use `SharedStore`.
 public struct LocalNode: ~Copyable {
     private var store: NodeStore
+    /// The ledger's views, kept as this node's replica grows (built on first use).
+    private var fold = LedgerFold()
     /// What opening had to do, one sentence each (a torn tail cut, a new node id): the
     /// caller shows them, since they explain why the node looks as it does.
     public let openingNotices: [String]
@@ -122,15 +124,15 @@ public struct LocalNode: ~Copyable {
     /// After writes: a checkpoint when due and the status file, so that the next opening
     /// and `status` are fast. Returns warnings, never throws: the events are already
     /// durable in the log, and a failed command would suggest otherwise.
-    public mutating func saveDerivedState(ledger: LedgerState? = nil) -> [String] {
-        store.saveDerivedState(ledger: ledger)
+    public mutating func saveDerivedState() -> [String] {
+        store.saveDerivedState(fold: &fold)
     }
 
     /// The ledger's views for the state this node holds, with the status and views files
     /// rewritten to match, so that the next reading command answers without the log.
     /// Failures to write are the warnings.
     public mutating func views() -> (views: LedgerViews, warnings: [String]) {
-        let views = LedgerViews(replica: store.replica)
+        let views = LedgerViews(replica: store.replica, fold: &fold)
         var warnings: [String] = []
         do {
             try store.saveStatus(derived: [NodeStatus.conflictsKey: views.conflicts.count])

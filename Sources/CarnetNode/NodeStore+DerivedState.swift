@@ -8,14 +8,17 @@ extension NodeStore {
     /// `status`, `stock` or `conflicts` answers without reading the log. Written once for
     /// the command line and `serve`. Returns warnings: every event is already durable, so
     /// nothing here fails a command.
-    mutating func saveDerivedState(ledger: LedgerState? = nil) -> [String] {
+    ///
+    /// `fold` follows this store's replica: caught up here, it makes the views from what
+    /// changed since it last did (for `serve`, a few events; for a command, everything).
+    mutating func saveDerivedState(fold: inout LedgerFold) -> [String] {
         var warnings: [String] = []
         do {
             try saveCheckpointIfDue()
         } catch {
             warnings.append("\(error)")
         }
-        let views = LedgerViews(replica: replica, ledger: ledger)
+        let views = LedgerViews(replica: replica, fold: &fold)
         do {
             try saveStatus(derived: [NodeStatus.conflictsKey: views.conflicts.count])
         } catch {

@@ -29,6 +29,9 @@ public final class SharedStore: @unchecked Sendable {
         listeners.sorted { $0.key < $1.key }
     }
     private var changedSinceStatus = false
+    /// The ledger's views, kept current as events arrive, so that leaving the status and
+    /// views files current costs what changed, not the whole ledger, under the lock.
+    private var fold = LedgerFold()
     public let directory: String
     /// The wall clock, in ms since 1970, for opening the store again (its HLC resumes from it).
     private let wallClock: @Sendable () -> UInt64
@@ -74,6 +77,8 @@ public final class SharedStore: @unchecked Sendable {
         } catch {
             throw .reopenFailed(error)
         }
+        // Recovery may have cut events the old replica held (never acknowledged).
+        fold = LedgerFold()
         changedSinceStatus = true
         return store.replica.allEvents.filter { !known.contains($0.id) }
     }
@@ -287,7 +292,7 @@ public final class SharedStore: @unchecked Sendable {
         lock.withLock { () -> String? in
             guard changedSinceStatus || force else { return nil }
             changedSinceStatus = false
-            let warnings = store.saveDerivedState()
+            let warnings = store.saveDerivedState(fold: &fold)
             return warnings.isEmpty ? nil : warnings.joined(separator: "; ")
         }
     }

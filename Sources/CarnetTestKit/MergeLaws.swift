@@ -55,6 +55,19 @@ public enum MergeLaws {
         shuffled.admit(contentsOf: Delivery.shuffled(history.events, using: &rng))
         if Outcome(shuffled) != expected { fail("shuffled delivery diverged") }
 
+        // The views kept as events arrive (`LedgerFold`, caught up after every few events,
+        // in this shuffled order) equal the views folded from all of them at once.
+        var folding = Replica(node: observer)
+        var fold = LedgerFold()
+        for (index, event) in Delivery.shuffled(history.events, using: &rng).enumerated() {
+            folding.admit(event)
+            if index % 7 == 0 { fold.catchUp(with: folding) }
+        }
+        if LedgerViews(replica: folding, fold: &fold) != expected.views {
+            fail("the views kept as events arrived differ from the views of every event at once: "
+                 + LedgerViews(replica: folding, fold: &fold).differences(from: expected.views).joined(separator: ", "))
+        }
+
         var duplicated = Replica(node: observer)
         duplicated.admit(contentsOf: Delivery.withDuplicates(history.events, using: &rng))
         if Outcome(duplicated) != expected { fail("duplicated delivery diverged") }

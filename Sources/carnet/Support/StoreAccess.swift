@@ -16,7 +16,7 @@ enum StoreAccess {
     /// After appending: a checkpoint when due, and the status file, so that the next
     /// `status` answers without reading the log. Failures are warnings, never a failed
     /// command: the events are already durable in the log.
-    static func afterAppend(_ node: inout LocalNode, context: Context, ledger: LedgerState? = nil) {
-        for warning in node.saveDerivedState(ledger: ledger) { context.output.warn(warning) }
+    static func afterAppend(_ node: inout LocalNode, context: Context) {
+        for warning in node.saveDerivedState() { context.output.warn(warning) }
     }
 }

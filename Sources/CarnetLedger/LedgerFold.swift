@@ -1,0 +1,304 @@
+import CarnetCore
+
+/// The ledger's views kept current as events are accepted, instead of rebuilt from every
+/// event: what `carnet serve` and every writer hold so that leaving the views file current
+/// costs what changed, not the size of the ledger.
+///
+/// Every view is a sum or a set keyed by something (a lot, a producer and a party, an
+/// entry id), so the order in which events arrive does not matter: folding a replica's
+/// events in any order, in any grouping, gives the views `LedgerState` computes from all
+/// of them at once (the property tests hold the two to each other, `verify` too).
+///
+/// Holds, per entry, only where it is (its event and clock) and what a later void needs
+/// to undo without parsing it again (kind, amount); the entry itself is read from the
+/// replica when a conflict must show it.
+public struct LedgerFold: Sendable {
+    /// Which events are folded: each node's chain up to a length, and fork branches by id.
+    private var chainFolded: [NodeID: UInt64] = [:]
+    private var branchesFolded: Set<EventID> = []
+
+    /// Entry id → the entries carrying it (almost always one), in record order.
+    private var byID: [String: EntryRefs] = [:]
+    private var duplicateIDs: Set<String> = []
+    /// Target id → the reversals naming it, in record order. A target with any is voided.
+    private var reversalsByTarget: [String: [RecordRef]] = [:]
+    private var unreadable: [EventID: String] = [:]
+    public private(set) var entryCount = 0
+
+    private var stockCells: [StockKey: StockCell] = [:]
+    private var balanceCells: [PairKey: CountedSum] = [:]
+    private var deliveredCells: [String: CountedSum] = [:]
+    /// Sale id → the payments that count naming it, in record order, and their total.
+    private var paymentsBySale: [String: [RecordRef]] = [:]
+    private var paidBySale: [String: Int64] = [:]
+
+    public init() {}
+
+    public var unreadableCount: Int { unreadable.count }
+
+    /// Folds every event the replica accepted that is not folded yet: each node's chain
+    /// past what was folded, and fork branches not seen. Costs what is new, plus one look
+    /// per node.
+    public mutating func catchUp(with replica: Replica) {
+        let history = replica.history
+        for node in history.nodeIDs {
+            let folded = chainFolded[node] ?? 0
+            let length = history.chainLength(of: node)
+            if length > folded {
+                for event in history.chainEvents(of: node, after: folded, max: Int(length - folded)) {
+                    fold(event, replica: replica)
+                }
+                chainFolded[node] = length
+            }
+            for event in history.branchEvents(of: node) where !branchesFolded.contains(event.id) {
+                branchesFolded.insert(event.id)
+                fold(event, replica: replica)
+            }
+        }
+    }
+
+    // MARK: - Folding one event
+
+    private mutating func fold(_ event: Event, replica: Replica) {
+        guard case let .append(core) = event.operation else { return }
+        let entry: LedgerEntry
+        do throws(LedgerError) {
+            entry = try LedgerEntry(core)
+        } catch {
+            unreadable[event.id] = error.message
+            return
+        }
+        let ref = RecordRef(clock: event.clock, event: event.id)
+        let indexed = IndexedEntry(ref: ref, kind: entry.kind, amount: entry.amount)
+        if let refs = byID[entry.id] {
+            guard !refs.all.contains(where: { $0.ref == ref }) else { return }
+            var grown = refs
+            grown.insert(indexed)
+            byID[entry.id] = grown
+            duplicateIDs.insert(entry.id)
+        } else {
+            byID[entry.id] = EntryRefs(indexed)
+        }
+        entryCount += 1
+        let record = LedgerRecord(event: event.id, clock: event.clock, entry: entry)
+        if entry.kind == .reversal {
+            guard let target = entry.ref else { return }
+            let alreadyVoided = reversalsByTarget[target] != nil
+            reversalsByTarget[target, default: []].insertSorted(ref)
+            if !alreadyVoided {
+                for voided in byID[target]?.all ?? [] where voided.kind != .reversal {
+                    if let record = Self.record(voided.ref, in: replica) { apply(record, sign: -1, replica: replica) }
+                }
+            }
+            return
+        }
+        if reversalsByTarget[entry.id] == nil { apply(record, sign: 1, replica: replica) }
+    }
+
+    /// Adds (sign 1) or takes away (sign -1) what an entry that counts contributes.
+    private mutating func apply(_ record: LedgerRecord, sign: Int64, replica: Replica) {
+        let entry = record.entry
+        let ref = RecordRef(clock: record.clock, event: record.event)
+        if let direction = entry.kind.stockDirection, let product = entry.product {
+            let key = StockKey(producer: entry.producer, product: product, lot: entry.lot ?? "")
+            var cell = stockCells[key] ?? StockCell()
+            if sign > 0 { cell.contributors.insertSorted(ref) } else { cell.contributors.removeSorted(ref) }
+            if let quantity = entry.quantity {
+                cell.quantity &+= sign &* direction &* quantity
+                cell.measured += Int(sign)
+                if let unit = entry.unit {
+                    if sign > 0 {
+                        if cell.unitSource.map({ $0.ref < ref }) ?? true { cell.unitSource = (ref, unit) }
+                    } else if cell.unitSource?.ref == ref {
+                        cell.unitSource = Self.latestUnit(among: cell.contributors, replica: replica)
+                    }
+                }
+            }
+            stockCells[key] = cell.contributors.isEmpty ? nil : cell
+        }
+        if let party = entry.party, let amount = entry.amount {
+            let direction: Int64? = switch entry.kind {
+            case .sale: 1
+            case .payment, .purchase: -1
+            default: nil
+            }
+            if let direction {
+                balanceCells[PairKey(producer: entry.producer, party: party), default: CountedSum()].add(sign &* direction &* amount, count: Int(sign))
+                if balanceCells[PairKey(producer: entry.producer, party: party)]?.count == 0 {
+                    balanceCells[PairKey(producer: entry.producer, party: party)] = nil
+                }
+            }
+        }
+        if entry.kind == .delivery, let product = entry.product, let quantity = entry.quantity {
+            deliveredCells[product, default: CountedSum()].add(sign &* quantity, count: Int(sign))
+            if deliveredCells[product]?.count == 0 { deliveredCells[product] = nil }
+        }
+        if entry.kind == .payment, let sale = entry.ref {
+            if sign > 0 { paymentsBySale[sale, default: []].insertSorted(ref) } else { paymentsBySale[sale]?.removeSorted(ref) }
+            paidBySale[sale, default: 0] &+= sign &* (entry.amount ?? 0)
+            if paymentsBySale[sale]?.isEmpty == true {
+                paymentsBySale[sale] = nil
+                paidBySale[sale] = nil
+            }
+        }
+    }
+
+    /// The unit of the latest contributor that gave a quantity and a unit: what a lot is
+    /// counted in once the one that set it is voided.
+    private static func latestUnit(among contributors: [RecordRef], replica: Replica) -> (ref: RecordRef, unit: QuantityUnit)? {
+        for ref in contributors.reversed() {
+            guard let entry = record(ref, in: replica)?.entry, entry.quantity != nil, let unit = entry.unit else { continue }
+            return (ref, unit)
+        }
+        return nil
+    }
+
+    private static func record(_ ref: RecordRef, in replica: Replica) -> LedgerRecord? {
+        guard let event = replica.history.event(ref.event), case let .append(core) = event.operation,
+              let entry = try? LedgerEntry(core) else { return nil }
+        return LedgerRecord(event: event.id, clock: event.clock, entry: entry)
+    }
+
+    // MARK: - Views
+
+    /// Stock by producer, product and lot, as `LedgerState.stock()` gives it.
+    public func stock() -> [StockLine] {
+        stockCells.compactMap { key, cell -> StockLine? in
+            guard cell.measured > 0 else { return nil }
+            return StockLine(producer: key.producer, product: key.product, lot: key.lot, quantity: cell.quantity,
+                             unit: cell.unitSource?.unit)
+        }.sorted { ($0.producer, $0.product, $0.lot) < ($1.producer, $1.product, $1.lot) }
+    }
+
+    /// Money owed between each producer and each party, as `LedgerState.balances()`.
+    public func balances() -> [Balance] {
+        balanceCells.map { Balance(producer: $0.key.producer, party: $0.key.party, cents: $0.value.sum) }
+            .sorted { ($0.producer, $0.party) < ($1.producer, $1.party) }
+    }
+
+    /// Per product, as `LedgerState.availability()`.
+    public func availability() -> [Availability] {
+        Availability.combine(stock: stock(), delivered: deliveredCells.mapValues(\.sum))
+    }
+
+    /// The ledger's own conflicts, as `LedgerState.domainConflicts()`; the entries they
+    /// show are read from `replica`, the one this fold follows.
+    public func domainConflicts(replica: Replica) -> [ConflictReport] {
+        func records(_ refs: [RecordRef]) -> [LedgerRecord] { refs.compactMap { Self.record($0, in: replica) } }
+        var reports: [ConflictReport] = []
+        for id in duplicateIDs.sorted() {
+            reports.append(DomainConflictReports.duplicate(id: id, records: records(byID[id]?.all.map(\.ref) ?? [])))
+        }
+        for (target, reversals) in reversalsByTarget.sorted(by: { $0.key < $1.key }) {
+            // Only a reversal's wording needs the entries; most targets have none to report.
+            let targets = byID[target]?.all ?? []
+            guard targets.isEmpty || targets.contains(where: { $0.kind == .reversal }) || reversals.count > 1 else { continue }
+            if let report = DomainConflictReports.reversal(target: target, targets: records(targets.map(\.ref)),
+                                                           reversals: records(reversals)) {
+                reports.append(report)
+            }
+        }
+        for (sale, payments) in paymentsBySale.sorted(by: { $0.key < $1.key }) {
+            let sales = byID[sale]?.all ?? []
+            let voided = reversalsByTarget[sale] != nil
+            let due = sales.filter { $0.kind == .reversal || !voided }.reduce(Int64(0)) { $0 &+ ($1.amount ?? 0) }
+            guard sales.isEmpty || (paidBySale[sale] ?? 0) > due else { continue }
+            if let report = DomainConflictReports.payment(sale: sale, sales: records(sales.map(\.ref)), voided: voided,
+                                                          payments: records(payments)) {
+                reports.append(report)
+            }
+        }
+        for line in stock() where line.quantity < 0 {
+            let key = StockKey(producer: line.producer, product: line.product, lot: line.lot)
+            reports.append(DomainConflictReports.stock(line: line, contributors: records(stockCells[key]?.contributors ?? [])))
+        }
+        return reports
+    }
+}
+
+/// Where an entry sits in record order (clock, then event id), and its event.
+struct RecordRef: Hashable, Comparable, Sendable {
+    var clock: HLCTimestamp
+    var event: EventID
+
+    static func < (lhs: RecordRef, rhs: RecordRef) -> Bool { (lhs.clock, lhs.event) < (rhs.clock, rhs.event) }
+}
+
+/// An entry as the id index keeps it: enough to undo a void and to total a sale's amount.
+struct IndexedEntry: Sendable {
+    var ref: RecordRef
+    var kind: EntryKind
+    var amount: Int64?
+}
+
+/// The entries carrying one id: one, stored inline, in all but the duplicate case.
+struct EntryRefs: Sendable {
+    private var first: IndexedEntry
+    private var others: [IndexedEntry] = []
+
+    init(_ entry: IndexedEntry) { first = entry }
+
+    /// In record order.
+    var all: [IndexedEntry] { others.isEmpty ? [first] : [first] + others }
+
+    mutating func insert(_ entry: IndexedEntry) {
+        var entries = all
+        let index = entries.firstIndex { entry.ref < $0.ref } ?? entries.endIndex
+        entries.insert(entry, at: index)
+        first = entries[0]
+        others = Array(entries.dropFirst())
+    }
+}
+
+struct StockCell: Sendable {
+    var quantity: Int64 = 0
+    /// Contributors that gave a quantity: a lot is a stock line only when one did.
+    var measured = 0
+    /// Every entry that counts and moved this lot, in record order (the conflict's sides).
+    var contributors: [RecordRef] = []
+    /// The latest measured contributor with a unit, and that unit.
+    var unitSource: (ref: RecordRef, unit: QuantityUnit)?
+}
+
+/// A total and how many entries make it (the key goes when none does).
+struct CountedSum: Sendable {
+    var sum: Int64 = 0
+    var count = 0
+
+    mutating func add(_ value: Int64, count change: Int) {
+        sum &+= value
+        count += change
+    }
+}
+
+extension Array where Element == RecordRef {
+    mutating func insertSorted(_ ref: RecordRef) {
+        var low = 0, high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if self[middle] < ref { low = middle + 1 } else { high = middle }
+        }
+        if low < count, self[low] == ref { return }
+        insert(ref, at: low)
+    }
+
+    mutating func removeSorted(_ ref: RecordRef) {
+        if let index = firstIndex(of: ref) { remove(at: index) }
+    }
+}
+
+extension LedgerViews {
+    /// The views of a replica from a fold that follows it (caught up first): what a writer
+    /// that holds a fold leaves in the views file, without folding every event again.
+    public init(replica: Replica, fold: inout LedgerFold) {
+        fold.catchUp(with: replica)
+        var labels: [NodeID: String] = [:]
+        for node in replica.history.nodeIDs {
+            if let label = replica.label(of: node) { labels[node] = label }
+        }
+        self.init(stock: fold.stock(), balances: fold.balances(), availability: fold.availability(),
+                  conflicts: Conflicts.all(replica: replica, domain: fold.domainConflicts(replica: replica)),
+                  catalog: Catalog(replica: replica), labels: labels, entryCount: fold.entryCount,
+                  unreadableCount: fold.unreadableCount)
+    }
+}
