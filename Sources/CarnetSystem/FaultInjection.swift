@@ -30,16 +30,20 @@ public enum FaultInjection {
     public struct Rule: Sendable {
         public var operation: Operation
         public var pathSuffix: String
+        /// When set, only paths under it (a test's own directory): a rule on a name that
+        /// every directory has, such as `.tmp`, must not fire in tests running beside it.
+        public var pathPrefix: String?
         public var after: Int
         public var times: Int
         public var effect: Effect
         /// For writes: bytes let through before the rule starts firing.
         public var afterBytes: Int?
 
-        public init(_ operation: Operation, pathSuffix: String = "", after: Int = 0, times: Int = 1, effect: Effect,
-                    afterBytes: Int? = nil) {
+        public init(_ operation: Operation, pathSuffix: String = "", pathPrefix: String? = nil, after: Int = 0, times: Int = 1,
+                    effect: Effect, afterBytes: Int? = nil) {
             self.operation = operation
             self.pathSuffix = pathSuffix
+            self.pathPrefix = pathPrefix
             self.after = after
             self.times = times
             self.effect = effect
@@ -91,7 +95,8 @@ public enum FaultInjection {
         func effect(for operation: Operation, path: String, length: Int) -> Effect? {
             lock.withLock {
                 guard !rules.isEmpty else { return nil }
-                for index in rules.indices where rules[index].rule.operation == operation && path.hasSuffix(rules[index].rule.pathSuffix) {
+                for index in rules.indices where rules[index].rule.operation == operation && path.hasSuffix(rules[index].rule.pathSuffix)
+                    && rules[index].rule.pathPrefix.map(path.hasPrefix) ?? true {
                     if let room = rules[index].rule.afterBytes, room > 0 {
                         // Room left on the "disk": this write goes through, cut short
                         // where the room ends.

@@ -138,8 +138,10 @@ struct CheckpointTests {
         let before = try fixture.checkpointBytes()
         // Temporaries are `checkpoint.<random>.tmp` (Directory.createTemporary).
         let temporary = ".tmp"
-        for rule in [FaultInjection.Rule(.write, pathSuffix: temporary, effect: .fail(ENOSPC)),
-                     FaultInjection.Rule(.fsync, pathSuffix: temporary, effect: .fail(EIO)),
+        // Only this fixture's temporaries: other suites write `.tmp` files meanwhile.
+        let own = fixture.directory.path + "/"
+        for rule in [FaultInjection.Rule(.write, pathSuffix: temporary, pathPrefix: own, effect: .fail(ENOSPC)),
+                     FaultInjection.Rule(.fsync, pathSuffix: temporary, pathPrefix: own, effect: .fail(EIO)),
                      FaultInjection.Rule(.rename, pathSuffix: fixture.checkpointPath, effect: .fail(EIO))] {
             var store = try fixture.open()
             FaultInjection.with([rule]) {
