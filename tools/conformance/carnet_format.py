@@ -586,10 +586,11 @@ def read_bundle_body(reader):
         count, length = reader.varint(), reader.varint()
         if count > 1 << 20 or length > reader.remaining():
             raise FormatError("chunk count or length out of range")
-        version, events, _, heads = decode_batch(reader.raw(length))
+        payload = reader.raw(length)
+        version, events, _, heads = decode_batch(payload)
         if len(events) != count:
             raise FormatError(f"chunk says {count} events, batch holds {len(events)}")
-        body["chunks"].append((version, events, heads))
+        body["chunks"].append((version, events, heads, payload))
     if not reader.at_end():
         raise FormatError("bytes after the last chunk")
     return body
