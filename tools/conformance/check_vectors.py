@@ -40,8 +40,10 @@ class Report:
         return condition
 
     def equal(self, found, expected, what):
-        return self.check(found == expected, f"{what}: found {found!r}, expected {expected!r}"
-                          if found != expected else what)
+        if found == expected:
+            return self.check(True, what)
+        shown = [value.hex() if isinstance(value, bytes) else value for value in (found, expected)]
+        return self.check(False, f"{what}: found {shown[0]!r}, expected {shown[1]!r}")
 
     def error(self, what):
         self.check(False, what)
@@ -478,7 +480,12 @@ def main():
             check_fixtures(report, os.path.join(fixtures, version))
     except (cf.FormatError, ValueError, KeyError, OSError) as error:
         report.error(f"stopped: {type(error).__name__}: {error}")
-    print("conformance (decoder written from protocol/SPEC.md alone):")
+    return summarize(report, "conformance (decoder written from protocol/SPEC.md alone)")
+
+
+def summarize(report, title):
+    """Counts per section, then every failure again; the exit status."""
+    print(f"{title}:")
     for section, count in report.counts.items():
         print(f"  {section}: {count} checks")
     if report.failures:

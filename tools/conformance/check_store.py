@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Conformance against the real binary: make stores with `carnet`, read them with the
+independent decoder, and compare with what `carnet` itself reports.
+
+The golden vectors are fixed; this check follows the formats as the current code writes
+them (a format-1 store with a reversal, a payment and a field conflict merged in, a
+10,000-entry import with a checkpoint, a signed ledger's version-2 batches), so a change
+of the on-disk bytes that the SPEC does not describe fails here.
+
+    python3 tools/conformance/check_store.py --carnet .build/debug/carnet [--keep DIR]
+
+Exit status 0 when everything matches, 1 otherwise.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.dont_write_bytecode = True  # leave no __pycache__ in the checkout
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import carnet_format as cf  # noqa: E402
+import carnet_read  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORKLOAD = os.path.join(HERE, "..", "..", "Tests", "CarnetWorkloadTests", "Fixtures", "ledger-10k.jsonl")
+ENTRY_FIELDS = ("producer", "date", "product", "quantity", "unit", "lot", "party",
+                "amountCents", "method", "ref", "refKind", "reason", "note")
+
+
+class Carnet:
+    """Runs the real binary in a scratch directory."""
+
+    def __init__(self, binary, work):
+        self.binary, self.work = binary, work
+
+    def run(self, *args, directory=None):
+        command = [self.binary, *args] + (["--dir", os.path.join(self.work, directory)] if directory else [])
+        result = subprocess.run(command, cwd=self.work, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)}: exit {result.returncode}: {result.stderr.strip()}")
+        return result.stdout
+
+    def json(self, *args, directory):
+        return json.loads(self.run(*args, "--json", directory=directory))
+
+
+def make_stores(carnet):
+    """The stores to read: returns their directory names under the scratch directory."""
+    carnet.run("secret", "new", "--out", "secret")
+    for name in ("farm", "other"):
+        carnet.run("init", "--ledger", "conformance", "--label", name, "--secret-file", "secret",
+                   directory=name)
+    farm = lambda *args: carnet.run(*args, directory="farm")  # noqa: E731
+    farm("party", "set", "ferme-un", "--name", "Ferme Été", "--kind", "farm")
+    farm("party", "set", "cantine", "--name", "Cantine Jaurès", "--kind", "canteen")
+    farm("product", "set", "tomate", "--name", "Tomate ronde", "--unit", "kg", "--price", "3,20")
+    farm("record", "harvest", "--producer", "ferme-un", "--date", "2026-06-01", "--product", "tomate",
+         "--qty", "42kg", "--lot", "L1")
+    sale = farm("record", "sale", "--producer", "ferme-un", "--date", "2026-06-02", "--product",
+                "tomate", "--qty", "10kg", "--lot", "L1", "--to", "cantine").strip()
+    farm("record", "payment", "--producer", "ferme-un", "--from", "cantine", "--amount", "32",
+         "--ref", sale, "--method", "cheque")
+    loss = farm("record", "loss", "--producer", "ferme-un", "--date", "2026-06-03", "--product",
+                "tomate", "--qty", "1kg", "--lot", "L1", "--reason", "grêle").strip()
+    farm("void", loss, "--reason", "saisie en double")
+    carnet.run("product", "set", "tomate", "--price", "3,50", directory="other")
+    farm("merge", os.path.join(carnet.work, "other"))
+    carnet.run("ledger", "create", "--ledger", "signée", "--label", "hub", "--out", "signed.ledger",
+               directory="signed")
+    carnet.run("init", "--ledger-file", "signed.ledger", "--label", "ferme", directory="signed-farm")
+    carnet.run("party", "set", "ferme-deux", "--name", "Ferme Deux", "--kind", "farm",
+               directory="signed-farm")
+    carnet.run("record", "harvest", "--producer", "ferme-deux", "--date", "2026-06-01", "--product",
+               "pomme", "--qty", "3kg", "--lot", "P1", "--force", directory="signed-farm")
+    carnet.run("merge", os.path.join(carnet.work, "signed-farm"), directory="signed")
+    stores = ["farm", "signed"]
+    if os.path.exists(WORKLOAD):
+        carnet.run("init", "--ledger", "conformance", "--label", "hub", "--secret-file", "secret",
+                   directory="big")
+        carnet.run("import", WORKLOAD, directory="big")
+        stores.append("big")
+    return stores
+
+
+def check_store(report, carnet, name):
+    """One store: events, digest, summary, status file, checkpoint, entries, re-encoding."""
+    directory = os.path.join(carnet.work, name)
+    report.section = f"store {name}"
+    replica, records, stop = carnet_read.load_store(directory)
+    verify = carnet.json("verify", directory=name)
+    status = carnet.json("status", directory=name)
+    report.equal(stop, None, "every log record sound")
+    report.equal(len(records), verify["log"]["records"], "records = carnet verify")
+    report.equal(len(replica.accepted()), verify["log"]["events"], "accepted events = carnet verify")
+    report.equal(replica.state_digest().hex(), verify["digest"], "state digest (§5) = carnet verify")
+    report.equal({n.hex(): s for n, s, _ in replica.summary()}, status["versionVector"],
+                 "version vector = carnet status")
+    report.equal(replica.forks(), status["forks"], "fork points = carnet status")
+    status_file = cf.read_status(carnet_read.read_file(os.path.join(directory, "status")))
+    report.equal(status_file["summary"], replica.summary(), "status file summary (§4.2, §6.3)")
+    report.equal(status_file["figures"].get("conflicts"), status["conflicts"],
+                 "status file `conflicts` = carnet status")
+    check_checkpoint(report, directory, replica, verify)
+    reencoded = carnet_read.reencoded_records(os.path.join(directory, "events.log"))
+    report.equal(reencoded, f"{len(records)} of {len(records)} records",
+                 "log records re-made by the SPEC's encoder rules")
+    check_entries(report, carnet, name, replica)
+
+
+def check_checkpoint(report, directory, replica, verify):
+    path = os.path.join(directory, "checkpoint")
+    report.equal(os.path.exists(path), verify["checkpoint"]["present"], "checkpoint present = carnet verify")
+    if not os.path.exists(path):
+        return
+    _, chunks = cf.read_checkpoint(carnet_read.read_file(path))
+    events = [e for chunk, _ in chunks for e in chunk]
+    report.check(all(e.hash == h for chunk, hashes in chunks for e, h in zip(chunk, hashes)),
+                 f"checkpoint (§6.2): {len(events)} stored hashes = recomputed hashes")
+    report.equal({e.id() for e in events}, set(replica.held), "checkpoint holds the log's events")
+
+
+def check_entries(report, carnet, name, replica):
+    """`carnet log --json` against the entries (§10.3) this decoder reads, newest first."""
+    theirs = carnet.json("log", directory=name)
+    ours = json.loads(capture(carnet_read.cmd_entries, os.path.join(carnet.work, name)))
+    report.equal([e["id"] for e in ours], [e["id"] for e in theirs], f"{len(theirs)} entries, in log order")
+    mismatched = []
+    for mine, real in zip(ours, theirs):
+        fields = ("kind", "event", "node", "clockMillis") + ENTRY_FIELDS
+        if any(mine.get(key) != real.get(key) for key in fields):
+            mismatched.append((mine, real))
+    report.equal(mismatched[:1], [], "every entry's fields = carnet log --json")
+
+
+def capture(function, *args):
+    """Run a carnet_read command and return what it printed."""
+    import contextlib
+    import io
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        function(*args)
+    return buffer.getvalue()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--carnet", required=True, help="the carnet binary")
+    parser.add_argument("--keep", help="make the stores in this (new) directory and keep them")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args()
+    import check_vectors
+    report = check_vectors.Report(args.verbose)
+    work = args.keep or tempfile.mkdtemp(prefix="carnet-conformance-")
+    os.makedirs(work, exist_ok=True)
+    try:
+        carnet = Carnet(os.path.abspath(args.carnet), work)
+        for name in make_stores(carnet):
+            print(f"{os.path.join(work, name)}:")
+            check_store(report, carnet, name)
+    except (RuntimeError, cf.FormatError, OSError, KeyError, ValueError) as error:
+        report.error(f"stopped: {type(error).__name__}: {error}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return check_vectors.summarize(report, "conformance with the real carnet")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
