@@ -13,10 +13,12 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import sys
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the checkout
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import carnet_crypto as cc  # noqa: E402
 import carnet_encode  # noqa: E402
 import carnet_format as cf  # noqa: E402
 
@@ -347,12 +349,14 @@ FRAME_TYPES = {"handshake1": 16, "handshake2": 17, "sealed": 18}
 
 
 def check_session_vectors(report, path):
-    """Framing (§8.1) of every frame and the inner messages (§8.1, §4.3, §3) in clear; the
-    Noise encryption itself is not checked (no X25519 or ChaCha20 in Python's library)."""
+    """Framing (§8.1) of every frame, the Noise handshake and SEALED frames (§8.1, §8.2)
+    replayed from the stated secret and ephemeral keys, and the inner messages (§8.1,
+    §4.3, §3) they carry."""
     report.section = "session-v2"
     print(f"{path}:")
+    writes = parse_session_vectors(path)
     sent = {"dialer": [], "listener": []}
-    for side, frames in parse_session_vectors(path):
+    for side, frames in writes:
         for frame in frames:
             reader = cf.Reader(frame["bytes"])
             length, ftype = reader.u32be(), reader.u8()
@@ -365,8 +369,105 @@ def check_session_vectors(report, path):
                     sent[side].append(decode_inner(frame["inner"]))
                 except cf.FormatError as error:
                     report.error(f"{side} inner message does not decode: {error}")
+    replay_noise(report, path, writes, sent)
     for side, messages in sent.items():
         check_session_side(report, side, messages)
+
+
+def parse_session_keys(path):
+    """The secret, psk, ephemeral keys and clock the vector's comments state."""
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    found = {
+        "secret": re.search(r"# secret ([0-9a-f]{64})", text),
+        "psk": re.search(r"psk ([0-9a-f]{64})", text),
+        "dialer": re.search(r"dialer ephemeral private key 32 × ([0-9a-f]{2})", text),
+        "listener": re.search(r"listener 32 × ([0-9a-f]{2})", text),
+        "clock": re.search(r"dialer clock (\d+)", text),
+    }
+    if not all(found.values()):
+        raise ValueError(f"{path}: the comments do not state every key")
+    keys = {name: bytes.fromhex(match.group(1)) for name, match in found.items()
+            if name in ("secret", "psk")}
+    keys["dialer"] = bytes.fromhex(found["dialer"].group(1)) * 32
+    keys["listener"] = bytes.fromhex(found["listener"].group(1)) * 32
+    keys["clock"] = int(found["clock"].group(1))
+    return keys
+
+
+def replay_noise(report, path, writes, sent):
+    """§8.2: the psk, both handshake messages and every SEALED frame, from the keys alone.
+    ChaCha20-Poly1305 is deterministic, so a frame that opens under the derived key, nonce
+    and associated data is also the exact frame an implementation of §8.2 would write."""
+    keys = parse_session_keys(path)
+    psk = cc.hkdf_sha256(keys["secret"], b"carnet/2 psk", b"", 32)
+    report.equal(psk, keys["psk"], "psk = HKDF-SHA256(secret, \"carnet/2 psk\", no ledger id)")
+    frames = [(side, f) for side, fs in writes for f in fs]
+    handshake1 = next(f["bytes"] for side, f in frames if f["kind"] == "handshake1")
+    handshake2 = next(f["bytes"] for side, f in frames if f["kind"] == "handshake2")
+    dialer_e = cc.x25519_public(keys["dialer"])
+    listener_e = cc.x25519_public(keys["listener"])
+    noise = cc.NoiseSymmetric("Noise_NNpsk0_25519_ChaChaPoly_SHA256")
+    noise.mix_hash(b"carnet/2")
+    # Message 1: -> psk, e (payload encrypted under the psk-derived key).
+    noise.mix_key_and_hash(psk)
+    report.equal(handshake1[5:37], dialer_e, "message 1 carries the dialer's ephemeral key")
+    noise.mix_hash(dialer_e)
+    noise.mix_key(dialer_e)
+    payload1 = noise.decrypt_and_hash(handshake1[37:])
+    if not report.check(payload1 is not None, "message 1 opens under the psk (§8.2)"):
+        return
+    check_handshake1_payload(report, payload1, keys["clock"], sent["dialer"])
+    # Message 2: <- e, ee.
+    report.equal(handshake2[5:37], listener_e, "message 2 carries the listener's ephemeral key")
+    noise.mix_hash(listener_e)
+    noise.mix_key(listener_e)
+    shared = cc.x25519(keys["listener"], dialer_e)
+    report.equal(shared, cc.x25519(keys["dialer"], listener_e), "both sides' ee are one secret")
+    noise.mix_key(shared)
+    payload2 = noise.decrypt_and_hash(handshake2[37:])
+    if not report.check(payload2 is not None, "message 2 opens after ee (§8.2)"):
+        return
+    report.equal(payload2[0] & ~1, 0, "message 2 flags: no reserved bit")
+    if not payload2[0] & 1:
+        sent["listener"].insert(0, decode_inner(payload2[1:]))
+        report.check(True, "message 2 carries the listener's first SUMMARY")
+    directions = dict(zip(("dialer", "listener"), noise.split()))
+    counters = {"dialer": 0, "listener": 0}
+    for side, frame in frames:
+        if frame["kind"] != "sealed":
+            continue
+        inner = cc.aead_decrypt(directions[side], cc.noise_nonce(counters[side]), b"",
+                                frame["bytes"][5:])
+        report.equal(inner, frame["inner"], f"{side} SEALED #{counters[side]} opens to its stated inner message")
+        counters[side] += 1
+
+
+def check_handshake1_payload(report, payload, clock, dialer_messages):
+    """§8.2.1: flags 0, the dialer's clock, and the state tag of its compact summary (the
+    events it holds are those it sends in the vector)."""
+    reader = cf.Reader(payload)
+    flags, sent_clock, tag = reader.u8(), reader.u64be(), reader.raw(8)
+    report.check(reader.at_end(), "message 1 payload is 17 bytes")
+    report.equal(flags, 0, "message 1 flags = 0")
+    report.equal(sent_clock, clock, "message 1 clock = the stated dialer clock")
+    replica = cf.Replica()
+    for message in dialer_messages:
+        if message["type"] == "EVENTS":
+            replica.add(message["batch"][1])
+    compact = encode_compact(replica.summary())
+    expected = hashlib.sha256(b"carnet/2 state" + compact).digest()[:8]
+    report.equal(tag, expected, "message 1 state tag = SHA-256(\"carnet/2 state\" ‖ compact summary)[:8]")
+
+
+def encode_compact(summary):
+    """A compact summary (§4.3) of a full summary."""
+    out = bytearray(cf.enc_varint(len(summary)))
+    for node, seq, heads in summary:
+        out += node[:8] + cf.enc_varint(seq) + cf.enc_varint(len(heads))
+        for head_seq, digest in heads:
+            out += cf.enc_varint(cf.zigzag(head_seq - seq)) + digest[:8]
+    return bytes(out)
 
 
 def decode_inner(data):
