@@ -323,6 +323,34 @@ def check_bundle(report, path):
     return events
 
 
+# ---------------------------------------------------------------- primitives (RFC vectors)
+
+def check_primitives(report):
+    """carnet_crypto.py's primitives against their RFCs' own test vectors, so that a
+    session or bundle mismatch cannot be a bug of this checker's crypto."""
+    report.section = "primitives"
+    key = bytes(range(0x80, 0xA0))
+    nonce = bytes.fromhex("070000004041424344454647")
+    aad = bytes.fromhex("50515253c0c1c2c3c4c5c6c7")
+    text = (b"Ladies and Gentlemen of the class of '99: If I could offer you only one tip "
+            b"for the future, sunscreen would be it.")
+    sealed = cc.aead_encrypt(key, nonce, aad, text)
+    report.equal(sealed[-16:].hex(), "1ae10b594f09e26a7e902ecbd0600691", "ChaCha20-Poly1305 tag (RFC 8439 §2.8.2)")
+    report.equal(cc.aead_decrypt(key, nonce, aad, sealed), text, "ChaCha20-Poly1305 opens (RFC 8439 §2.8.2)")
+    report.equal(cc.x25519(
+        bytes.fromhex("a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4"),
+        bytes.fromhex("e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c")).hex(),
+        "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552", "X25519 (RFC 7748 §5.2)")
+    public = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+    signature = bytes.fromhex("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b")
+    report.check(cc.ed25519_verify(public, b"", signature), "Ed25519 verifies (RFC 8032 §7.1 test 1)")
+    report.check(not cc.ed25519_verify(public, b"x", signature), "Ed25519 refuses another message")
+    report.equal(cc.hkdf_sha256(bytes([0x0B] * 22), bytes(range(13)), bytes(range(0xF0, 0xFA)), 42).hex(),
+                 "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865",
+                 "HKDF-SHA256 (RFC 5869 A.1)")
+    report.equal(hex(cf.crc32c(b"123456789")), "0xe3069283", "CRC-32C check value (§6)")
+
+
 # ---------------------------------------------------------------- session-v2.txt (inner messages)
 
 def parse_session_vectors(path):
@@ -572,6 +600,7 @@ def main():
     report = Report(args.verbose)
     vectors = os.path.join(args.protocol, "vectors")
     try:
+        check_primitives(report)
         check_event_vectors(report, os.path.join(vectors, "events-v1.txt"))
         session = os.path.join(vectors, "session-v2.txt")
         if os.path.exists(session):
