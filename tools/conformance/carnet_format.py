@@ -596,6 +596,66 @@ def read_bundle_body(reader):
     return body
 
 
+BUNDLE_SEGMENT = 65_536  # §6.4: plain bytes per sealed chunk
+
+
+def read_bundle_v2(data, secret):
+    """A format-2 (sealed) bundle (§6.4): the 64 clear bytes, then the STREAM chunks,
+    every one opened before the body is decoded. Returns (ledger id, body)."""
+    import carnet_crypto as cc
+    if len(data) < 64:
+        raise FormatError("shorter than a sealed bundle's 64 clear bytes")
+    clear = data[:64]
+    if read_header(Reader(clear), b"CARNETBN") != 2:
+        raise FormatError("not a format-2 bundle")
+    ledger_id, salt = clear[16:32], clear[32:64]
+    key = cc.hkdf_sha256(secret, salt, b"carnet/2 bundle" + ledger_id, 32)
+    sealed = data[64:]
+    size = BUNDLE_SEGMENT + 16
+    chunks = [sealed[i:i + size] for i in range(0, len(sealed), size)]
+    if not chunks:
+        raise FormatError("a sealed bundle without chunks")
+    plain = bytearray()
+    for index, chunk in enumerate(chunks):
+        last = index == len(chunks) - 1
+        nonce = index.to_bytes(11, "big") + bytes([1 if last else 0])
+        opened = cc.aead_decrypt(key, nonce, clear, chunk)
+        if not opened:  # a chunk that opens to no bytes is refused too
+            raise FormatError(f"sealed chunk {index} does not open: damaged or another secret")
+        plain += opened
+    return ledger_id, read_bundle_body(Reader(bytes(plain)))
+
+
+def key_declaration(event):
+    """§9.1: (public key, salt) when `event` declares its author's key, else None."""
+    if event.seq != 1 or event.op[0] != "assign" or event.op[4].tag != 1:
+        return None
+    _, rtype, record, field, value, _ = event.op
+    if (rtype, field, record) != (b"node", b"key", event.node.hex().encode()):
+        return None
+    try:
+        material = bytes.fromhex(value.data.decode())
+    except ValueError:
+        return None
+    if len(material) != 48 or value.data != value.data.lower():
+        return None
+    public, salt = material[:32], material[32:]
+    if node_id(public, salt) != event.node:
+        return None
+    return public, salt
+
+
+def node_id(public, salt):
+    """§9.1: the first 16 bytes of SHA-256("carnet/2 node" ‖ A ‖ salt)."""
+    return hashlib.sha256(b"carnet/2 node" + public + salt).digest()[:16]
+
+
+def head_message(ledger_id, event):
+    """§9.2: the bytes a signed head's signature covers."""
+    return (b"carnet/2 head" + ledger_id + event.node + event.seq.to_bytes(8, "big")
+            + event.hash)
+
+
 # ---------------------------------------------------------------- §4, §5 state
 
 class Replica:

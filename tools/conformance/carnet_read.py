@@ -8,7 +8,8 @@ without building Carnet:
     carnet_read.py store DIR [--json]          the store: log, checkpoint, status file, digest
     carnet_read.py entries DIR                 the ledger entries (§10.3) as JSON, newest first,
                                                in the shape of `carnet log --json`
-    carnet_read.py bundle PATH [--json]        the events of a format-1 bundle (§6.4)
+    carnet_read.py bundle PATH [SECRET] [--json]  the events of a bundle (§6.4); a sealed
+                                               (format-2) one needs the ledger's secret file
     carnet_read.py batch HEX [--json]          one event batch (§3)
 
 Exit status 0 when the file reads, 1 when it does not (with the reason on stderr).
@@ -158,8 +159,16 @@ def cmd_entries(directory):
     return 0
 
 
-def cmd_bundle(path, as_json):
-    body = cf.read_bundle_v1(read_file(path))
+def cmd_bundle(path, as_json, secret_path=None):
+    """Format 1 reads as is; format 2 needs the ledger secret (§6.4, §7.2: its file)."""
+    data = read_file(path)
+    if data[8:10] == b"\x00\x02":
+        if not secret_path:
+            raise cf.FormatError("a sealed (format-2) bundle: give the ledger's secret file too")
+        secret = bytes.fromhex(read_file(secret_path).decode("ascii").strip())
+        _, body = cf.read_bundle_v2(data, secret)
+    else:
+        body = cf.read_bundle_v1(data)
     events = [e for _, chunk, _, _ in body["chunks"] for e in chunk]
     if as_json:
         print(json.dumps({"ledger": body["ledger"], "creator": body["creator"].hex(),
@@ -192,9 +201,11 @@ def main(argv):
     commands = {"events-log": lambda: cmd_events_log(args[1], as_json),
                 "store": lambda: cmd_store(args[1], as_json),
                 "entries": lambda: cmd_entries(args[1]),
-                "bundle": lambda: cmd_bundle(args[1], as_json),
+                "bundle": lambda: cmd_bundle(args[1], as_json, *args[2:3]),
                 "batch": lambda: cmd_batch(args[1], as_json)}
-    if len(args) != 2 or args[0] not in commands:
+    if args[:1] == ["bundle"] and len(args) == 3:
+        pass
+    elif len(args) != 2 or args[0] not in commands:
         print(__doc__, file=sys.stderr)
         return 64
     try:

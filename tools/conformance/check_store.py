@@ -22,6 +22,7 @@ import tempfile
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the checkout
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import carnet_crypto as cc  # noqa: E402
 import carnet_format as cf  # noqa: E402
 import carnet_read  # noqa: E402
 
@@ -109,6 +110,82 @@ def check_store(report, carnet, name):
     report.equal(reencoded, f"{len(records)} of {len(records)} records",
                  "log records re-made by the SPEC's encoder rules")
     check_entries(report, carnet, name, replica)
+    identity = read_node_file(os.path.join(directory, "node"))
+    ledger_id = bytes.fromhex(identity.get("ledger-id", "00" * 16))
+    if "ledger-id" in identity:
+        check_signatures(report, replica, signed_heads(os.path.join(directory, "events.log")),
+                         ledger_id, "log")
+    if name != "big":  # pure-Python ChaCha20 on 250 KB would cost seconds for nothing new
+        check_bundle(report, carnet, name, replica, identity, ledger_id)
+
+
+def read_node_file(path):
+    """§7: key, one space, value; the last of a repeated key wins."""
+    values = {}
+    with open(path, "rb") as handle:
+        for line in handle.read().split(b"\n")[1:]:
+            line = line[:-1] if line.endswith(b"\r") else line
+            if line:
+                key, _, value = line.partition(b" ")
+                values[key.decode()] = value.decode()
+    return values
+
+
+def signed_heads(log_path):
+    """Every (event, signature) the log's version-2 records carry (§3.4)."""
+    records, _ = cf.read_log(carnet_read.read_file(log_path))
+    heads = []
+    for _, payload in records:
+        _, _, runs, record_heads = cf.decode_batch(payload)
+        heads += [(runs[index][-1], signature) for index, signature in record_heads]
+    return heads
+
+
+def check_signatures(report, replica, heads, ledger_id, where):
+    """§9.1-§9.3: node ids derive from their declared keys, every head's signature verifies
+    under its author's key, and every event lies below a verified head."""
+    keys = {}
+    for event in replica.held.values():
+        declared = cf.key_declaration(event)
+        if declared:
+            keys[event.node] = declared[0]
+    nodes = {event.node for event in replica.held.values()}
+    report.equal(sorted(nodes - set(keys)), [], f"{where}: every node declares a key that derives its id (§9.1)")
+    good = [event for event, signature in heads if event.node in keys
+            and cc.ed25519_verify(keys[event.node], cf.head_message(ledger_id, event), signature)]
+    report.equal(len(good), len(heads), f"{where}: {len(heads)} head signatures verify (§9.2)")
+    covered = set()
+    for event in good:
+        while event is not None and event.id() not in covered:
+            covered.add(event.id())
+            event = replica.held.get((event.node, event.seq - 1, event.previous))
+    report.equal(len(set(replica.held) - covered), 0, f"{where}: every event below a signed head (§9.3)")
+
+
+def check_bundle(report, carnet, name, replica, identity, ledger_id):
+    """§6.4 format 2: `carnet bundle create` of the whole store, opened with the store's
+    secret, holds every event the store holds (and, signed, their heads)."""
+    path = os.path.join(carnet.work, f"{name}.bundle")
+    carnet.run("bundle", "create", path, directory=name)
+    with open(os.path.join(carnet.work, name, "secret"), encoding="ascii") as handle:
+        secret = bytes.fromhex(handle.read().strip())
+    found_id, body = cf.read_bundle_v2(carnet_read.read_file(path), secret)
+    report.equal(found_id, ledger_id, "bundle's clear ledger id (§6.4)")
+    report.equal((body["ledger"], body["creator"].hex(), body["label"]),
+                 (identity["ledger"], identity["node"], identity.get("label", "")),
+                 "bundle body: ledger name, creator, label")
+    events = [e for _, chunk, _, _ in body["chunks"] for e in chunk]
+    report.equal({e.id() for e in events}, set(replica.held), f"bundle holds the store's {len(events)} events")
+    versions = {version for version, _, _, _ in body["chunks"]}
+    report.equal(versions, {2 if "ledger-id" in identity else 1}, "bundle batches' version")
+    if "ledger-id" in identity:
+        heads = []
+        for _, chunk, chunk_heads, payload in body["chunks"]:
+            _, _, runs, _ = cf.decode_batch(payload)
+            heads += [(runs[index][-1], signature) for index, signature in chunk_heads]
+        bundled = cf.Replica()
+        bundled.add(events)
+        check_signatures(report, bundled, heads, ledger_id, "bundle")
 
 
 def check_checkpoint(report, directory, replica, verify):
