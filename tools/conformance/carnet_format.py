@@ -45,7 +45,10 @@ class Reader:
         return chunk
 
     def u8(self):
-        return self.raw(1)[0]
+        if self.pos >= len(self.data):
+            raise FormatError(f"truncated: need 1 byte at offset {self.pos}")
+        self.pos += 1
+        return self.data[self.pos - 1]
 
     def u16be(self):
         return int.from_bytes(self.raw(2), "big")
@@ -58,6 +61,9 @@ class Reader:
 
     def varint(self):
         """Unsigned LEB128, at most 10 bytes, value ≤ 2^64−1; longer forms accepted (§1)."""
+        if self.pos < len(self.data) and self.data[self.pos] < 0x80:  # one byte: most of them
+            self.pos += 1
+            return self.data[self.pos - 1]
         value = 0
         for index in range(10):
             byte = self.u8()

@@ -30,14 +30,22 @@ def read_file(path):
         return handle.read()
 
 
+class Record:
+    """One log record, decoded once: its offset, bytes, and the batch they hold."""
+
+    def __init__(self, offset, payload):
+        self.offset, self.payload = offset, payload
+        self.version, self.events, self.runs, self.heads = cf.decode_batch(payload)
+
+    def signed_heads(self):
+        """(event, signature) for each head (§3.4: the last event of its run)."""
+        return [(self.runs[index][-1], signature) for index, signature in self.heads]
+
+
 def log_events(path):
-    """Every event of the log's sound records, in log order, with the record it came in."""
+    """Every sound record of the log, decoded, in log order; and where reading stopped."""
     records, stop = cf.read_log(read_file(path))
-    out = []
-    for offset, payload in records:
-        _, events, _, heads = cf.decode_batch(payload)
-        out.append((offset, events, heads))
-    return out, stop
+    return [Record(offset, payload) for offset, payload in records], stop
 
 
 def describe(event):
@@ -72,12 +80,13 @@ def day_text(day):
 def cmd_events_log(path, as_json):
     records, stop = log_events(path)
     if as_json:
-        print(json.dumps([e.to_json() for _, events, _ in records for e in events],
+        print(json.dumps([e.to_json() for record in records for e in record.events],
                          ensure_ascii=False, indent=1))
     else:
-        for offset, events, heads in records:
-            print(f"# record at {offset}: {len(events)} events, {len(heads)} signed heads")
-            for event in events:
+        for record in records:
+            print(f"# record at {record.offset}: {len(record.events)} events, "
+                  f"{len(record.heads)} signed heads")
+            for event in record.events:
                 print(describe(event))
     if stop:
         print(f"log stops at offset {stop[0]}: {stop[1]}", file=sys.stderr)
@@ -89,8 +98,8 @@ def load_store(directory):
     """The replica of a store's log (the checkpoint is never needed, §6.2)."""
     records, stop = log_events(os.path.join(directory, "events.log"))
     replica = cf.Replica()
-    for _, events, _ in records:
-        replica.add(events)
+    for record in records:
+        replica.add(record.events)
     return replica, records, stop
 
 
@@ -103,7 +112,7 @@ def cmd_store(directory, as_json):
               "digest": replica.state_digest().hex(),
               "versionVector": {n.hex(): s for n, s, _ in replica.summary()},
               "logStop": stop}
-    report["reencoded"] = reencoded_records(os.path.join(directory, "events.log"))
+    report["reencoded"] = reencoded_records(records)
     status_path = os.path.join(directory, "status")
     if os.path.exists(status_path):
         status = cf.read_status(read_file(status_path))
@@ -125,15 +134,11 @@ def cmd_store(directory, as_json):
     return 0 if stop is None else 1
 
 
-def reencoded_records(path):
+def reencoded_records(records):
     """How many log records the spec's encoder rules (§3, §3.1) re-make byte for byte."""
     import carnet_encode
-    records, _ = cf.read_log(read_file(path))
-    same = 0
-    for _, payload in records:
-        version, events, runs, heads = cf.decode_batch(payload)
-        signed = [(runs[i][-1].id(), signature) for i, signature in heads]
-        same += carnet_encode.encode_batch(events, version, signed) == payload
+    same = sum(carnet_encode.encode_batch(r.events, r.version, [(e.id(), sig) for e, sig in r.signed_heads()])
+               == r.payload for r in records)
     return f"{same} of {len(records)} records"
 
 
@@ -143,6 +148,12 @@ JSON_NAMES = {"qty": "quantity", "amount": "amountCents", "ref_kind": "refKind"}
 def cmd_entries(directory):
     """Ledger entries as `carnet log --json` names them (§10.3), newest first by clock."""
     replica, _, _ = load_store(directory)
+    print(json.dumps(entries_json(replica), ensure_ascii=False, indent=1))
+    return 0
+
+
+def entries_json(replica):
+    """The accepted appends, newest first (clock, then event id), fields by §10.3 names."""
     entries = [e for e in replica.accepted().values() if e.op[0] == "append"]
     entries.sort(key=lambda e: ((e.physical, e.logical), e.id()), reverse=True)
     out = []
@@ -155,8 +166,7 @@ def cmd_entries(directory):
             if key not in item:  # §10.4: a field read by name takes its first occurrence
                 item[key] = day_text(value.data) if value.tag == 3 else value.to_json()
         out.append(item)
-    print(json.dumps(out, ensure_ascii=False, indent=1))
-    return 0
+    return out
 
 
 def cmd_bundle(path, as_json, secret_path=None):

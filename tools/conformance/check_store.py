@@ -4,7 +4,7 @@ independent decoder, and compare with what `carnet` itself reports.
 
 The golden vectors are fixed; this check follows the formats as the current code writes
 them (a format-1 store with a reversal, a payment and a field conflict merged in, a
-10,000-entry import with a checkpoint, a signed ledger's version-2 batches), so a change
+10,000-entry import done twice (a checkpoint of two chunks), a signed ledger's version-2 batches), so a change
 of the on-disk bytes that the SPEC does not describe fails here.
 
     python3 tools/conformance/check_store.py --carnet .build/debug/carnet [--keep DIR]
@@ -82,6 +82,8 @@ def make_stores(carnet):
     if os.path.exists(WORKLOAD):
         carnet.run("init", "--ledger", "conformance", "--label", "hub", "--secret-file", "secret",
                    directory="big")
+        # Twice: past 16,384 events the checkpoint has a second chunk (§6.2).
+        carnet.run("import", WORKLOAD, directory="big")
         carnet.run("import", WORKLOAD, directory="big")
         stores.append("big")
     return stores
@@ -92,12 +94,16 @@ def check_store(report, carnet, name):
     directory = os.path.join(carnet.work, name)
     report.section = f"store {name}"
     replica, records, stop = carnet_read.load_store(directory)
-    verify = carnet.json("verify", directory=name)
     status = carnet.json("status", directory=name)
     report.equal(stop, None, "every log record sound")
-    report.equal(len(records), verify["log"]["records"], "records = carnet verify")
-    report.equal(len(replica.accepted()), verify["log"]["events"], "accepted events = carnet verify")
-    report.equal(replica.state_digest().hex(), verify["digest"], "state digest (§5) = carnet verify")
+    report.equal(len(replica.accepted()), status["events"], "accepted events = carnet status")
+    report.equal(replica.state_digest().hex(), status["digest"], "state digest (§5) = carnet status")
+    # `verify` recomputes everything from the log: 2 s of a debug build on the big store,
+    # whose digest `status` already gives; the small stores show the two agree.
+    verify = carnet.json("verify", directory=name) if name != "big" else None
+    if verify:
+        report.equal(len(records), verify["log"]["records"], "records = carnet verify")
+        report.equal(replica.state_digest().hex(), verify["digest"], "state digest = carnet verify")
     report.equal({n.hex(): s for n, s, _ in replica.summary()}, status["versionVector"],
                  "version vector = carnet status")
     report.equal(replica.forks(), status["forks"], "fork points = carnet status")
@@ -106,14 +112,14 @@ def check_store(report, carnet, name):
     report.equal(status_file["figures"].get("conflicts"), status["conflicts"],
                  "status file `conflicts` = carnet status")
     check_checkpoint(report, directory, replica, verify)
-    reencoded = carnet_read.reencoded_records(os.path.join(directory, "events.log"))
+    reencoded = carnet_read.reencoded_records(records)
     report.equal(reencoded, f"{len(records)} of {len(records)} records",
                  "log records re-made by the SPEC's encoder rules")
     check_entries(report, carnet, name, replica)
     identity = read_node_file(os.path.join(directory, "node"))
     ledger_id = bytes.fromhex(identity.get("ledger-id", "00" * 16))
     if "ledger-id" in identity:
-        check_signatures(report, replica, signed_heads(os.path.join(directory, "events.log")),
+        check_signatures(report, replica, [h for r in records for h in r.signed_heads()],
                          ledger_id, "log")
     if name != "big":  # pure-Python ChaCha20 on 250 KB would cost seconds for nothing new
         check_bundle(report, carnet, name, replica, identity, ledger_id)
@@ -129,16 +135,6 @@ def read_node_file(path):
                 key, _, value = line.partition(b" ")
                 values[key.decode()] = value.decode()
     return values
-
-
-def signed_heads(log_path):
-    """Every (event, signature) the log's version-2 records carry (§3.4)."""
-    records, _ = cf.read_log(carnet_read.read_file(log_path))
-    heads = []
-    for _, payload in records:
-        _, _, runs, record_heads = cf.decode_batch(payload)
-        heads += [(runs[index][-1], signature) for index, signature in record_heads]
-    return heads
 
 
 def check_signatures(report, replica, heads, ledger_id, where):
@@ -190,20 +186,25 @@ def check_bundle(report, carnet, name, replica, identity, ledger_id):
 
 def check_checkpoint(report, directory, replica, verify):
     path = os.path.join(directory, "checkpoint")
-    report.equal(os.path.exists(path), verify["checkpoint"]["present"], "checkpoint present = carnet verify")
+    if verify:
+        report.equal(os.path.exists(path), verify["checkpoint"]["present"],
+                     "checkpoint present = carnet verify")
+    else:
+        report.check(os.path.exists(path), "a checkpoint (written past 2,000 events)")
     if not os.path.exists(path):
         return
     _, chunks = cf.read_checkpoint(carnet_read.read_file(path))
     events = [e for chunk, _ in chunks for e in chunk]
     report.check(all(e.hash == h for chunk, hashes in chunks for e, h in zip(chunk, hashes)),
-                 f"checkpoint (§6.2): {len(events)} stored hashes = recomputed hashes")
+                 f"checkpoint (§6.2): {len(events)} stored hashes = recomputed hashes, "
+                 f"{len(chunks)} chunks each decoded afresh")
     report.equal({e.id() for e in events}, set(replica.held), "checkpoint holds the log's events")
 
 
 def check_entries(report, carnet, name, replica):
     """`carnet log --json` against the entries (§10.3) this decoder reads, newest first."""
     theirs = carnet.json("log", directory=name)
-    ours = json.loads(capture(carnet_read.cmd_entries, os.path.join(carnet.work, name)))
+    ours = carnet_read.entries_json(replica)
     report.equal([e["id"] for e in ours], [e["id"] for e in theirs], f"{len(theirs)} entries, in log order")
     mismatched = []
     for mine, real in zip(ours, theirs):
@@ -211,16 +212,6 @@ def check_entries(report, carnet, name, replica):
         if any(mine.get(key) != real.get(key) for key in fields):
             mismatched.append((mine, real))
     report.equal(mismatched[:1], [], "every entry's fields = carnet log --json")
-
-
-def capture(function, *args):
-    """Run a carnet_read command and return what it printed."""
-    import contextlib
-    import io
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        function(*args)
-    return buffer.getvalue()
 
 
 def main():
