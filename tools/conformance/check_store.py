@@ -78,7 +78,8 @@ def make_stores(carnet):
     carnet.run("record", "harvest", "--producer", "ferme-deux", "--date", "2026-06-01", "--product",
                "pomme", "--qty", "3kg", "--lot", "P1", "--force", directory="signed-farm")
     carnet.run("merge", os.path.join(carnet.work, "signed-farm"), directory="signed")
-    stores = ["farm", "signed"]
+    make_unicode_store(carnet)
+    stores = ["farm", "signed", "unicode"]
     if os.path.exists(WORKLOAD):
         carnet.run("init", "--ledger", "conformance", "--label", "hub", "--secret-file", "secret",
                    directory="big")
@@ -87,6 +88,27 @@ def make_stores(carnet):
         carnet.run("import", WORKLOAD, directory="big")
         stores.append("big")
     return stores
+
+
+def make_unicode_store(carnet):
+    """Entry ids that sort differently as bytes and as NFC text (§5 orders entries by the
+    scalar values of their NFC forms): é precomposed and e + U+0301, Å and the Angstrom
+    sign U+212B, after z in NFC but not all after it in bytes."""
+    lines = [{"t": "meta", "schema": "producer-ledger-workload/1", "seed": 1, "farms": 1, "days": 1,
+              "products": 1, "entries": 6, "start": "2026-03-02", "hub": "HUB", "actors": ["HUB", "F00"],
+              "counts": {"entry": 6, "cat": 1, "sync": 0}, "kinds": {"harvest": 6}, "conflict_groups": 0},
+             {"t": "cat", "actor": "HUB", "date": "2026-03-02", "product": "P0000",
+              "set": {"name": "Carotte", "unit": "g", "price": 209}}]
+    for index, entry_id in enumerate(["\u00e9-1", "e\u0301-1", "z-1", "\u212b-1", "\u00c5-1", "Z-1"]):
+        lines.append({"t": "entry", "id": entry_id, "farm": "F00", "date": "2026-03-02",
+                      "kind": "harvest", "product": "P0000", "qty": 100 + index, "unit": "g",
+                      "lot": f"L{index}"})
+    path = os.path.join(carnet.work, "unicode.jsonl")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    carnet.run("init", "--ledger", "conformance", "--label", "unicode", "--secret-file", "secret",
+               directory="unicode")
+    carnet.run("import", path, directory="unicode")
 
 
 def check_store(report, carnet, name):
