@@ -489,6 +489,36 @@ def read_log(data):
     return records, None
 
 
+def scan_log(data):
+    """§6 on open: the sound records, then what the first unsound one is. Returns (records,
+    None) for a sound log, or (records, (offset, "torn tail" | "middle damage", reason)):
+    a torn tail when no sound record starts anywhere after it, else damage in the middle."""
+    records, stop = read_log(data)
+    for index, (offset, payload) in enumerate(records):
+        try:
+            decode_batch(payload, apply_limits=False)  # a node's own log MAY skip limits (§3.2)
+        except FormatError as error:
+            records, stop = records[:index], (offset, f"does not decode: {error}")
+            break
+    if stop is None:
+        return records, None
+    offset, reason = stop
+    kind = "middle damage" if sound_record_after(data, offset) else "torn tail"
+    return records, (offset, kind, reason)
+
+
+def sound_record_after(data, start):
+    """§6: does a record start at some p > start: 8 bytes of length and CRC, 1 ≤ length ≤
+    the bytes after them, and a matching CRC-32C (framing only, not decoding)."""
+    for p in range(start + 1, len(data) - 7):
+        length = int.from_bytes(data[p:p + 4], "big")
+        if 1 <= length <= len(data) - p - 8:
+            crc = int.from_bytes(data[p + 4:p + 8], "big")
+            if crc32c(data[p:p + 4] + data[p + 8:p + 8 + length]) == crc:
+                return True
+    return False
+
+
 def read_stamp(reader):
     """§6.1: u64be(size) u64be(last record offset) u32be(crc)."""
     return {"size": reader.u64be(), "last": reader.u64be(), "crc": reader.u32be()}

@@ -89,7 +89,8 @@ def cmd_events_log(path, as_json):
             for event in record.events:
                 print(describe(event))
     if stop:
-        print(f"log stops at offset {stop[0]}: {stop[1]}", file=sys.stderr)
+        _, damage = cf.scan_log(read_file(path))
+        print(f"log stops at offset {damage[0]}: {damage[2]} ({damage[1]}, §6)", file=sys.stderr)
         return 1
     return 0
 

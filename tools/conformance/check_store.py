@@ -38,15 +38,17 @@ class Carnet:
     def __init__(self, binary, work):
         self.binary, self.work = binary, work
 
-    def run(self, *args, directory=None):
+    def run(self, *args, directory=None, fails=False):
+        """Its stdout; an exit status other than 0 is an error unless `fails` allows it
+        (`verify` of a damaged store exits 1 with its JSON)."""
         command = [self.binary, *args] + (["--dir", os.path.join(self.work, directory)] if directory else [])
         result = subprocess.run(command, cwd=self.work, capture_output=True, text=True)
-        if result.returncode != 0:
+        if result.returncode != 0 and not (fails and result.stdout):
             raise RuntimeError(f"{' '.join(args)}: exit {result.returncode}: {result.stderr.strip()}")
         return result.stdout
 
-    def json(self, *args, directory):
-        return json.loads(self.run(*args, "--json", directory=directory))
+    def json(self, *args, directory, fails=False):
+        return json.loads(self.run(*args, "--json", directory=directory, fails=fails))
 
 
 def make_stores(carnet):
@@ -236,6 +238,47 @@ def check_entries(report, carnet, name, replica):
     report.equal(mismatched[:1], [], "every entry's fields = carnet log --json")
 
 
+def damaged_logs(log):
+    """Copies of a sound log damaged the ways §6 distinguishes: a torn tail (cut, bad CRC,
+    garbage, an undecodable or oversized last record) or damage in the middle."""
+    offsets = [offset for offset, _ in cf.read_log(log)[0]]
+
+    def framed(payload):
+        length = len(payload).to_bytes(4, "big")
+        return length + cf.crc32c(length + payload).to_bytes(4, "big") + payload
+
+    flip = offsets[0] + 13
+    return {
+        "last record cut short": log[:-10],
+        "a byte of the first record flipped": log[:flip] + bytes([log[flip] ^ 1]) + log[flip + 1:],
+        "a byte of the last record flipped": log[:-1] + bytes([log[-1] ^ 1]),
+        "5 bytes appended": log + b"\x01\x02\x03\x04\x05",
+        "a framed undecodable record appended": log + framed(b"XX"),
+        "a framed undecodable record inserted": log[:offsets[2]] + framed(b"XX") + log[offsets[2]:],
+        "an empty framed record appended": log + framed(b""),
+        "a length above 64 MiB appended": log + (64 * 1024 * 1024 + 1).to_bytes(4, "big") + bytes(4),
+    }
+
+
+def check_damage(report, carnet, name):
+    """§6's reading of a damaged log: where it stops and whether it is a torn tail, against
+    `carnet verify` (which reads without repairing) on a copy of the store."""
+    report.section = f"damaged {name}"
+    source = os.path.join(carnet.work, name)
+    with open(os.path.join(source, "events.log"), "rb") as handle:
+        log = handle.read()
+    for index, (what, data) in enumerate(damaged_logs(log).items()):
+        copy = f"{name}-damaged-{index}"
+        shutil.copytree(source, os.path.join(carnet.work, copy))
+        with open(os.path.join(carnet.work, copy, "events.log"), "wb") as handle:
+            handle.write(data)
+        _, stop = cf.scan_log(data)
+        verify = carnet.json("verify", directory=copy, fails=True)["log"]
+        ours = (stop[0], stop[1] == "torn tail") if stop else (None, False)
+        report.equal(ours, (verify["damageOffset"], verify["tornTail"]),
+                     f"{what}: (offset, torn tail) = carnet verify")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--carnet", required=True, help="the carnet binary")
@@ -251,6 +294,7 @@ def main():
         for name in make_stores(carnet):
             print(f"{os.path.join(work, name)}:")
             check_store(report, carnet, name)
+        check_damage(report, carnet, "farm")
     except (RuntimeError, cf.FormatError, OSError, KeyError, ValueError) as error:
         report.error(f"stopped: {type(error).__name__}: {error}")
     finally:
