@@ -194,6 +194,18 @@ _G = (lambda y: (_recover_x(y, 0), y, 1, _recover_x(y, 0) * y % P25519))(
     4 * pow(5, P25519 - 2, P25519) % P25519)
 
 
+def ed25519_public(seed):
+    """RFC 8032 §5.1.5: the public key of a 32-byte seed."""
+    digest = bytearray(hashlib.sha512(seed).digest()[:32])
+    digest[0] &= 248
+    digest[31] &= 127
+    digest[31] |= 64
+    point = _point_mul(int.from_bytes(digest, "little"), _G)
+    inverse = pow(point[2], P25519 - 2, P25519)
+    x, y = point[0] * inverse % P25519, point[1] * inverse % P25519
+    return (y | (x & 1) << 255).to_bytes(32, "little")
+
+
 def ed25519_verify(public, message, signature):
     """RFC 8032 §5.1.7: True when `signature` is `public`'s over `message`."""
     if len(public) != 32 or len(signature) != 64:

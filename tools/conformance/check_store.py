@@ -15,6 +15,7 @@ Exit status 0 when everything matches, 1 otherwise.
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -145,6 +146,7 @@ def check_store(report, carnet, name):
     if "ledger-id" in identity:
         check_signatures(report, replica, [h for r in records for h in r.signed_heads()],
                          ledger_id, "log")
+    check_identity_files(report, directory, identity, replica)
     if name != "big":  # pure-Python ChaCha20 on 250 KB would cost seconds for nothing new
         check_bundle(report, carnet, name, replica, identity, ledger_id)
 
@@ -159,6 +161,43 @@ def read_node_file(path):
                 key, _, value = line.partition(b" ")
                 values[key.decode()] = value.decode()
     return values
+
+
+def check_identity_files(report, directory, identity, replica):
+    """§7, §7.1, §7.2: the node file's fields, the secret file's exact form, and in a signed
+    ledger the device key whose seed gives the key the node declared (§9.1)."""
+    with open(os.path.join(directory, "node"), "rb") as handle:
+        first = handle.read().split(b"\n")[0]
+    signed = "ledger-id" in identity
+    report.equal(first, b"carnet-node 2" if signed else b"carnet-node 1", "node file's first line (§7)")
+    report.check(re.fullmatch(r"[0-9a-f]{32}", identity.get("node", "")) is not None
+                 and re.fullmatch(r"\d+:\d+", identity.get("home", "")) is not None
+                 and bool(identity.get("ledger")), "node file: node, ledger and home (§7)")
+    with open(os.path.join(directory, "secret"), "rb") as handle:
+        report.check(re.fullmatch(rb"[0-9a-f]{64}\n", handle.read()) is not None,
+                     "secret file: 64 lowercase hex digits and a newline (§7.2)")
+    if not signed:
+        return
+    with open(os.path.join(directory, "device.key"), "rb") as handle:
+        lines = handle.read().split(b"\n")
+    report.equal(lines[0], b"carnet-device-key 1", "device.key first line (§7.1)")
+    seed = bytes.fromhex(lines[1].decode().partition(" ")[2])
+    public = cc.ed25519_public(seed)
+    salt = bytes.fromhex(identity["salt"])
+    node = bytes.fromhex(identity["node"])
+    report.equal(cf.node_id(public, salt), node, "node id = SHA-256(\"carnet/2 node\" ‖ A ‖ salt)[:16] of device.key (§9.1)")
+    ledger_file = os.path.join(os.path.dirname(directory), "signed.ledger")
+    if os.path.exists(ledger_file):
+        with open(ledger_file, "rb") as handle:
+            text = handle.read()
+        with open(os.path.join(directory, "secret"), "rb") as handle:
+            secret = handle.read().strip()
+        expected = (b"carnet-ledger 1\nname " + identity["ledger"].encode() + b"\nid "
+                    + identity["ledger-id"].encode() + b"\nsecret " + secret + b"\n")
+        report.equal(text, expected, "the ledger file: name, id and secret, one line each (§7.1)")
+    first_event = next((e for e in replica.held.values() if e.node == node and e.seq == 1), None)
+    report.equal(cf.key_declaration(first_event) if first_event else None, (public, salt),
+                 "the node's seq 1 declares device.key's public key and the node file's salt")
 
 
 def check_signatures(report, replica, heads, ledger_id, where):

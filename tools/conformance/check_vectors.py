@@ -343,6 +343,9 @@ def check_primitives(report):
         "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552", "X25519 (RFC 7748 §5.2)")
     public = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
     signature = bytes.fromhex("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b")
+    report.equal(cc.ed25519_public(bytes.fromhex(
+        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")), public,
+        "Ed25519 public key of a seed (RFC 8032 §7.1 test 1)")
     report.check(cc.ed25519_verify(public, b"", signature), "Ed25519 verifies (RFC 8032 §7.1 test 1)")
     report.check(not cc.ed25519_verify(public, b"x", signature), "Ed25519 refuses another message")
     report.equal(cc.hkdf_sha256(bytes([0x0B] * 22), bytes(range(13)), bytes(range(0xF0, 0xFA)), 42).hex(),
