@@ -520,6 +520,9 @@ def decode_inner(data):
             raise cf.FormatError(f"EVENTS flag {message['primed']}")
         if message["primed"] == 1:
             message["context"] = (reader.node(), reader.varint(), reader.varint())
+            _, end, count = message["context"]
+            if not 1 <= count <= 1024 or count > end:  # §3.3
+                raise cf.FormatError(f"primed context of {count} events ending at {end}")
         message["payload"] = reader.raw(reader.remaining())
         message["batch"] = cf.decode_batch(message["payload"])
     elif kind == 5:
