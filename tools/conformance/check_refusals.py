@@ -14,6 +14,7 @@ decoder read (same ids, so same canonical bytes).
 
 import argparse
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -81,6 +82,8 @@ CASES = [
     ("first-seq + count = 2^64", "§3", REFUSE, batch(run(seq=U64), CLOCK, assign())),
     ("first-seq + count = 2^64 - 1", "§3", ACCEPT,
      batch(run(seq=U64 - 1, previous=b"\x05" * 32), CLOCK, assign())),
+    ("seq 1 with a non-zero previous (decodes; the event is rejected)", "§4", ACCEPT,
+     batch(run(previous=b"\x07" * 32), CLOCK, assign())),
     ("a node-ref beyond the table", "§3", REFUSE,
      batch(b"\x01" + NODE + V(1) + V(1) + bytes(32), CLOCK, assign())),
     ("a clock below 0, wrapping", "§3", ACCEPT, batch(run(), V(cf.zigzag(-5) << 1), assign())),
@@ -163,9 +166,10 @@ def carnet_verdict(binary, work, index, payload):
     result = subprocess.run([binary, "bundle", "apply", path, "--dir", directory],
                             capture_output=True, text=True)
     if result.returncode != 0:
-        return REFUSE, result.stderr.strip(), set()
-    replica, _, _ = carnet_read.load_store(directory)
-    return ACCEPT, result.stdout.strip(), set(replica.held) | set(replica.rejected)
+        return REFUSE, result.stderr.strip(), None
+    status = subprocess.run([binary, "status", "--json", "--dir", directory],
+                            capture_output=True, text=True, check=True)
+    return ACCEPT, result.stdout.strip(), (directory, json.loads(status.stdout))
 
 
 def main():
@@ -191,16 +195,28 @@ def main():
             report.equal(mine, expected, f"{section} {name}: the decoder")
             if not args.carnet:
                 continue
-            theirs, message, held = carnet_verdict(os.path.abspath(args.carnet), work, index, payload)
+            theirs, message, stored = carnet_verdict(os.path.abspath(args.carnet), work, index, payload)
             if args.verbose:
                 print(f"       carnet: {message[:160]}")
             report.equal(theirs, expected, f"{section} {name}: carnet bundle apply")
             if theirs == ACCEPT and mine == ACCEPT:
-                report.equal(held >= {e.id() for e in events}, True,
-                             f"{section} {name}: carnet stored the events the decoder read")
+                check_stored(report, f"{section} {name}", events, *stored)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return check_vectors.summarize(report, "the SPEC's refusals (decoder" + (" and carnet)" if args.carnet else ")"))
+
+
+def check_stored(report, what, events, directory, status):
+    """What carnet kept of an accepted batch: the events the decoder read (same ids, so the
+    same canonical bytes), and the accepted, pending and rejected ones as §4 sorts them,
+    with the digest (§5) they give."""
+    replica, _, _ = carnet_read.load_store(directory)
+    kept = {e.id() for e in events if e.seq > 1 or e.previous == cf.ZERO_HASH}  # §4: rejected
+    report.equal(set(replica.held) >= kept, True, f"{what}: carnet stored the events the decoder read")
+    pending = len(replica.held) - len(replica.accepted())
+    report.equal((len(replica.accepted()), pending, replica.state_digest().hex()),
+                 (status["events"], status["pending"], status["digest"]),
+                 f"{what}: accepted, pending and digest = carnet status")
 
 
 if __name__ == "__main__":
