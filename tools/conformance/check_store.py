@@ -3,9 +3,11 @@
 independent decoder, and compare with what `carnet` itself reports.
 
 The golden vectors are fixed; this check follows the formats as the current code writes
-them (a format-1 store with a reversal, a payment and a field conflict merged in, a
-10,000-entry import done twice (a checkpoint of two chunks), a signed ledger's version-2 batches), so a change
-of the on-disk bytes that the SPEC does not describe fails here.
+them, so a change of the on-disk bytes that the SPEC does not describe fails here. The
+stores: a format-1 farm (a reversal, a payment, a field conflict merged in), a signed
+ledger (version-2 batches, heads, key declarations), entry ids that sort differently as
+bytes and as NFC, a hub holding a fork, and the 10,000-entry workload imported twice (a
+checkpoint of two chunks); then copies of the farm's log damaged eight ways.
 
     python3 tools/conformance/check_store.py --carnet .build/debug/carnet [--keep DIR]
 
@@ -82,7 +84,8 @@ def make_stores(carnet):
                "pomme", "--qty", "3kg", "--lot", "P1", "--force", directory="signed-farm")
     carnet.run("merge", os.path.join(carnet.work, "signed-farm"), directory="signed")
     make_unicode_store(carnet)
-    stores = ["farm", "signed", "unicode"]
+    make_fork_store(carnet)
+    stores = ["farm", "signed", "unicode", "fork-hub"]
     if os.path.exists(WORKLOAD):
         carnet.run("init", "--ledger", "conformance", "--label", "hub", "--secret-file", "secret",
                    directory="big")
@@ -114,6 +117,26 @@ def make_unicode_store(carnet):
     carnet.run("import", path, directory="unicode")
 
 
+def make_fork_store(carnet):
+    """A hub holding a fork (§4): a farm's log is put back to an earlier copy in place (the
+    directory keeps its inode, so the farm does not know) and the farm writes the same seq
+    again; the hub merges before and after, and holds both branches."""
+    for name in ("fork-farm", "fork-hub"):
+        carnet.run("init", "--ledger", "conformance", "--label", name, "--secret-file", "secret",
+                   directory=name)
+    farm = os.path.join(carnet.work, "fork-farm")
+    carnet.run("party", "set", "f1", "--name", "Un", "--kind", "farm", directory="fork-farm")
+    shutil.copy(os.path.join(farm, "events.log"), os.path.join(carnet.work, "fork-backup.log"))
+    carnet.run("party", "set", "f2", "--name", "Deux", "--kind", "farm", directory="fork-farm")
+    carnet.run("merge", farm, directory="fork-hub")
+    shutil.copy(os.path.join(carnet.work, "fork-backup.log"), os.path.join(farm, "events.log"))
+    for derived in ("status", "checkpoint", "views"):
+        if os.path.exists(os.path.join(farm, derived)):
+            os.remove(os.path.join(farm, derived))
+    carnet.run("party", "set", "f3", "--name", "Trois", "--kind", "farm", directory="fork-farm")
+    carnet.run("merge", farm, directory="fork-hub")
+
+
 def check_store(report, carnet, name):
     """One store: events, digest, summary, status file, checkpoint, entries, re-encoding."""
     directory = os.path.join(carnet.work, name)
@@ -132,6 +155,9 @@ def check_store(report, carnet, name):
     report.equal({n.hex(): s for n, s, _ in replica.summary()}, status["versionVector"],
                  "version vector = carnet status")
     report.equal(replica.forks(), status["forks"], "fork points = carnet status")
+    if name == "fork-hub":
+        report.check(replica.forks() == 1 and any(len(h) == 2 for _, _, h in replica.summary()),
+                     "the restored farm's fork: one fork point, two heads (§4, §4.2)")
     status_file = cf.read_status(carnet_read.read_file(os.path.join(directory, "status")))
     report.equal(status_file["summary"], replica.summary(), "status file summary (§4.2, §6.3)")
     report.equal(status_file["figures"].get("conflicts"), status["conflicts"],
