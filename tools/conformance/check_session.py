@@ -36,11 +36,12 @@ class Dialer:
     """The dialer's side of §8.1-§8.3 over one TCP connection: frames, the NNpsk0
     handshake, SEALED frames with per-direction counters."""
 
-    def __init__(self, address, secret, summary):
+    def __init__(self, address, secret, ledger_id, summary):
         self.sock = socket.create_connection(address, timeout=10)
         self.buffer = b""
         self.summary = summary  # the full summary (§4.2) of what this dialer holds
-        self.psk = cc.hkdf_sha256(secret, b"carnet/2 psk", b"", 32)  # format 1: no ledger id
+        self.ledger_id = ledger_id
+        self.psk = cc.hkdf_sha256(secret, b"carnet/2 psk", ledger_id, 32)  # format 1: empty id
         self.sent = self.received = 0
 
     # -- frames (§8.1)
@@ -143,36 +144,46 @@ def decode_primed(payload, context):
     return decoder.decode(payload)
 
 
-def run_session(report, carnet, work):
-    """A farm of 13 events; the dialer holds its first 7 (an earlier copy of its log)."""
+def run_session(report, carnet, work, signed):
+    """A farm of 13 events; the dialer holds its first 7 (an earlier copy of its log). In a
+    signed ledger the farm's commits carry signed heads and its batches are of version 2,
+    while the context is still encoded as a plain version-1 batch (§3.3)."""
     farm = os.path.join(work, "farm")
 
     def run(*args):
         subprocess.run([carnet, *args, "--dir", farm], capture_output=True, check=True)
 
-    subprocess.run([carnet, "secret", "new", "--out", os.path.join(work, "secret")],
-                   capture_output=True, check=True)
-    run("init", "--ledger", LEDGER, "--label", "farm", "--secret-file", os.path.join(work, "secret"))
+    if signed:
+        run("ledger", "create", "--ledger", LEDGER, "--label", "farm", "--out",
+            os.path.join(work, "farm.ledger"))
+    else:
+        subprocess.run([carnet, "secret", "new", "--out", os.path.join(farm + ".secret")],
+                       capture_output=True, check=True)
+        run("init", "--ledger", LEDGER, "--label", "farm", "--secret-file", farm + ".secret")
     run("party", "set", "ferme", "--name", "Ferme", "--kind", "farm")
     run("product", "set", "tomate", "--name", "Tomate", "--unit", "kg", "--price", "3,20")
     run("record", "harvest", "--producer", "ferme", "--date", "2026-06-01", "--product", "tomate",
         "--qty", "40kg", "--lot", "L001")
-    early, _ = carnet_read.load_store(farm)[:2]
+    early = carnet_read.load_store(farm)[0]
     for day in range(2, 8):
         run("record", "sale", "--producer", "ferme", "--date", f"2026-06-0{day}", "--product",
             "tomate", "--qty", "1kg", "--lot", "L001", "--to", "ferme")
-    full, _, _ = carnet_read.load_store(farm)
+    full = carnet_read.load_store(farm)[0]
     held = sorted(early.accepted().values(), key=cf.Event.id)
     expected = sorted((e for e in full.accepted().values() if e.id() not in early.held), key=cf.Event.id)
+    identity = read_identity(farm)
+    with open(os.path.join(farm, "secret"), encoding="ascii") as handle:
+        secret = bytes.fromhex(handle.read().strip())
+    ledger_id = bytes.fromhex(identity.get("ledger-id", ""))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen([carnet, "serve", "--listen", f"127.0.0.1:{port}", "--dir", farm],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        dialer = connect(port, work, early.summary())
+        dialer = connect(port, secret, ledger_id, early.summary())
         try:
-            exchange(report, dialer, early, held, expected)
+            exchange(report, dialer, early, held, expected, 2 if signed else 1)
         finally:
             dialer.sock.close()
     finally:
@@ -180,20 +191,25 @@ def run_session(report, carnet, work):
         server.wait(timeout=10)
 
 
-def connect(port, work, summary):
-    with open(os.path.join(work, "secret"), encoding="ascii") as handle:
-        secret = bytes.fromhex(handle.read().strip())
+def read_identity(directory):
+    """The node file's key-value lines (§7)."""
+    with open(os.path.join(directory, "node"), encoding="utf-8") as handle:
+        lines = handle.read().split("\n")[1:]
+    return dict(line.partition(" ")[::2] for line in lines if line)
+
+
+def connect(port, secret, ledger_id, summary):
     deadline = time.time() + 10
     while True:
         try:
-            return Dialer(("127.0.0.1", port), secret, summary)
+            return Dialer(("127.0.0.1", port), secret, ledger_id, summary)
         except OSError:
             if time.time() > deadline:
                 raise
             time.sleep(0.05)
 
 
-def exchange(report, dialer, early, held, expected):
+def exchange(report, dialer, early, held, expected, version):
     listener_summary = dialer.handshake()
     report.equal(listener_summary["type"], "SUMMARY", "message 2 carries the listener's SUMMARY (§8.2)")
     node = os.urandom(16)
@@ -207,7 +223,10 @@ def exchange(report, dialer, early, held, expected):
                 context_node, end, count = message["context"]
                 context = [e for e in held if e.node == context_node and end - count < e.seq <= end]
                 report.equal(len(context), count, f"the primed context ({count} events to seq {end}) is held")
-                _, events, _, _ = decode_primed(message["payload"], context)
+                batch_version, events, runs, heads = decode_primed(message["payload"], context)
+                report.equal(batch_version, version, f"the primed batch is of version {version}")
+                if version == 2:
+                    check_heads(report, held, runs, heads, dialer.ledger_id)
                 report.check(events and events[0].node == context_node and events[0].seq == end + 1
                              and events[0].previous == context[-1].hash,
                              "the primed batch follows its context (§3.3)")
@@ -235,20 +254,30 @@ def exchange(report, dialer, early, held, expected):
                  f"the {len(got)} events received are the farm's events the dialer lacked (same ids)")
 
 
+def check_heads(report, held, runs, heads, ledger_id):
+    """§9.2: each head of the primed batch is signed by the key its node declared (§9.1)."""
+    keys = {e.node: cf.key_declaration(e)[0] for e in held if cf.key_declaration(e)}
+    good = sum(cc.ed25519_verify(keys.get(runs[i][-1].node, bytes(32)),
+                                 cf.head_message(ledger_id, runs[i][-1]), signature)
+               for i, signature in heads)
+    report.check(heads and good == len(heads), f"its {len(heads)} signed heads verify (§9.2)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--carnet", required=True)
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     report = check_vectors.Report(args.verbose)
-    report.section = "session"
-    work = tempfile.mkdtemp(prefix="carnet-session-")
-    try:
-        run_session(report, os.path.abspath(args.carnet), work)
-    except (cf.FormatError, OSError, subprocess.SubprocessError) as error:
-        report.error(f"stopped: {type(error).__name__}: {error}")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    for signed in (False, True):
+        report.section = "signed ledger" if signed else "format-1 ledger"
+        work = tempfile.mkdtemp(prefix="carnet-session-")
+        try:
+            run_session(report, os.path.abspath(args.carnet), work, signed)
+        except (cf.FormatError, OSError, subprocess.SubprocessError) as error:
+            report.error(f"stopped: {type(error).__name__}: {error}")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     return check_vectors.summarize(report, "a live session with carnet serve (§8, §3.3)")
 
 
