@@ -14,6 +14,7 @@ import struct
 # ---------------------------------------------------------------- RFC 5869 HKDF
 
 def hkdf_sha256(ikm, salt, info, length):
+    """RFC 5869 extract-then-expand (the psk of §8.2 and the bundle key of §6.4)."""
     prk = hmac.new(salt, ikm, hashlib.sha256).digest()
     out, block = b"", b""
     counter = 1
@@ -42,6 +43,7 @@ def _quarter(state, a, b, c, d):
 
 
 def chacha20_block(key, counter, nonce):
+    """RFC 8439 §2.3: one 64-byte keystream block (also the Poly1305 one-time key)."""
     initial = list(struct.unpack("<4I", b"expand 32-byte k") + struct.unpack("<8I", key)
                    + (counter,) + struct.unpack("<3I", nonce))
     state = initial[:]
@@ -66,6 +68,7 @@ def chacha20(key, counter, nonce, data):
 
 
 def poly1305(key, message):
+    """RFC 8439 §2.5: the one-time authenticator under a 32-byte key."""
     r = int.from_bytes(key[:16], "little") & 0x0FFFFFFC0FFFFFFC0FFFFFFC0FFFFFFF
     s = int.from_bytes(key[16:], "little")
     p = (1 << 130) - 5
@@ -104,6 +107,7 @@ P25519 = (1 << 255) - 19
 
 
 def x25519(scalar, u_bytes):
+    """RFC 7748 §5: the Montgomery ladder with the clamped scalar (Noise's DH, §8.2)."""
     k = bytearray(scalar)
     k[0] &= 248
     k[31] &= 127

@@ -66,6 +66,7 @@ class BatchEncoder:
         dictionary[data] = index
 
     def payload(self, value, context):
+        """A payload by tag (§3 table); a day is coded against the batch's last day value."""
         if value.tag == 0:
             self.svarint(value.data)
         elif value.tag == 1:
@@ -84,6 +85,7 @@ class BatchEncoder:
             self.varint(event.logical)
 
     def operation(self, op):
+        """An assign, or an append reusing an equal shape or defining one (§3)."""
         if op[0] == "assign":
             _, rtype, record, field, value, superseded = op
             self.varint(0)

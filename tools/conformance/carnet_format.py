@@ -272,6 +272,7 @@ class BatchDecoder:
         return text
 
     def templated(self, reader, index):
+        """A templated string (§3.1 `h` odd): prefix plus number zero-padded to width."""
         if index == len(self.templates):
             prefix = reader.string_bytes()
             width = reader.u8()
@@ -314,6 +315,7 @@ class BatchDecoder:
         raise FormatError(f"unknown value tag {tag}")
 
     def clock(self, reader):
+        """A clock (§3): zig-zag delta of the physical time, then the counter if flagged."""
         h = reader.varint()
         delta = unzigzag(h >> 1)
         physical = (self.last_physical + delta) & U64
@@ -332,6 +334,7 @@ class BatchDecoder:
         return self.append(reader, x - 1)
 
     def assign(self, reader):
+        """An assign (§3): its texts, value, and superseded ids in strict id order."""
         rtype = self.text(reader, TEXT_CONTEXTS["type"])
         record = self.text(reader, TEXT_CONTEXTS["record"])
         field = self.text(reader, TEXT_CONTEXTS["assigned"])
@@ -348,6 +351,7 @@ class BatchDecoder:
         return ("assign", rtype, record, field, value, superseded)
 
     def append(self, reader, shape_index):
+        """An append (§3) using shape `shape_index`, defined inline when it is new."""
         if shape_index == len(self.shapes):
             kind = self.text(reader, TEXT_CONTEXTS["kind"])
             count = reader.varint()

@@ -78,6 +78,7 @@ def day_text(day):
 
 
 def cmd_events_log(path, as_json):
+    """List every event of a log, record by record; exit 1 if the log stops early."""
     records, stop = log_events(path)
     if as_json:
         print(json.dumps([e.to_json() for record in records for e in record.events],
@@ -105,6 +106,7 @@ def load_store(directory):
 
 
 def cmd_store(directory, as_json):
+    """What a store holds and whether its status file and checkpoint agree with its log."""
     replica, records, stop = load_store(directory)
     accepted = replica.accepted()
     report = {"records": len(records), "held": len(replica.held), "accepted": len(accepted),
@@ -195,6 +197,7 @@ def cmd_bundle(path, as_json, secret_path=None):
 
 
 def cmd_batch(hexdata, as_json):
+    """Decode one batch given in hex (a vector line, a captured frame)."""
     version, events, runs, heads = cf.decode_batch(bytes.fromhex(hexdata))
     if as_json:
         print(json.dumps({"version": version, "runs": len(runs), "heads": [i for i, _ in heads],
@@ -207,6 +210,7 @@ def cmd_batch(hexdata, as_json):
 
 
 def main(argv):
+    """Dispatch a command; FormatError and OSError become exit 1 with one line."""
     as_json = "--json" in argv
     args = [a for a in argv if a != "--json"]
     commands = {"events-log": lambda: cmd_events_log(args[1], as_json),

@@ -173,6 +173,7 @@ def carnet_verdict(binary, work, index, payload):
 
 
 def main():
+    """Each case through the decoder, then through `carnet bundle apply` if given."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--carnet", help="also check the real binary's verdicts")
     parser.add_argument("-v", "--verbose", action="store_true")

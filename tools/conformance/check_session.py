@@ -50,6 +50,7 @@ class Dialer:
         self.sock.sendall((1 + len(body)).to_bytes(4, "big") + bytes([kind]) + body)
 
     def read_frame(self):
+        """The next frame (type, body), length checked before buffering it (§8.1)."""
         while True:
             if len(self.buffer) >= 4:
                 length = int.from_bytes(self.buffer[:4], "big")
@@ -101,6 +102,7 @@ class Dialer:
         self.send_frame(18, sealed)
 
     def receive(self):
+        """The next SEALED frame, opened under the next receive nonce and decoded."""
         kind, body = self.read_frame()
         if kind != 18:
             raise cf.FormatError(f"expected SEALED, got frame type {kind}: {body[:80]!r}")
@@ -199,6 +201,7 @@ def read_identity(directory):
 
 
 def connect(port, secret, ledger_id, summary):
+    """Dial the listener, retrying while `carnet serve` starts (at most 10 s)."""
     deadline = time.time() + 10
     while True:
         try:
@@ -210,6 +213,8 @@ def connect(port, secret, ledger_id, summary):
 
 
 def exchange(report, dialer, early, held, expected, version):
+    """The dialer's session: SUMMARY (delta) and DONE, then ACK every EVENTS until the
+    listener's DONE; a primed batch is decoded against the context the dialer holds."""
     listener_summary = dialer.handshake()
     report.equal(listener_summary["type"], "SUMMARY", "message 2 carries the listener's SUMMARY (§8.2)")
     node = os.urandom(16)
@@ -264,6 +269,7 @@ def check_heads(report, held, runs, heads, ledger_id):
 
 
 def main():
+    """The exchange in a format-1 and in a signed ledger, each in a scratch directory."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--carnet", required=True)
     parser.add_argument("-v", "--verbose", action="store_true")

@@ -274,6 +274,7 @@ def check_bundle(report, carnet, name, replica, identity, ledger_id):
 
 
 def check_checkpoint(report, directory, replica, verify):
+    """§6.2: stored hashes equal recomputed ones, chunk by chunk, for the log's events."""
     path = os.path.join(directory, "checkpoint")
     if verify:
         report.equal(os.path.exists(path), verify["checkpoint"]["present"],
@@ -345,6 +346,7 @@ def check_damage(report, carnet, name):
 
 
 def main():
+    """Make the stores, check each, damage the farm's log; report and exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--carnet", required=True, help="the carnet binary")
     parser.add_argument("--keep", help="make the stores in this (new) directory and keep them")

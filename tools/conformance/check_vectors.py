@@ -33,6 +33,7 @@ class Report:
         self.section = "?"
 
     def check(self, condition, what):
+        """Count one check; print and keep it if it failed."""
         self.counts[self.section] = self.counts.get(self.section, 0) + 1
         if not condition:
             self.failures.append(f"[{self.section}] {what}")
@@ -100,6 +101,7 @@ def decode_canonical(data):
 
 
 def read_canonical_value(reader):
+    """`value` of §2.1, read back from canonical bytes."""
     tag = reader.u8()
     if tag in (0, 3):
         return cf.Value(tag, reader.svarint())
@@ -599,6 +601,7 @@ def describe(message):
 # ---------------------------------------------------------------- main
 
 def main():
+    """Primitives, event and session vectors, then every fixtures version."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     here = os.path.dirname(os.path.abspath(__file__))
     parser.add_argument("--protocol", default=os.path.join(here, "..", "..", "protocol"))
