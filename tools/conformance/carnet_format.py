@@ -1,0 +1,787 @@
+"""An independent reader of Carnet's formats, written from protocol/SPEC.md alone.
+
+Nothing here was taken from the Swift sources: every rule cites the SPEC section it
+implements, so that a reader of this file in ten years can check it against the text.
+Standard library only (hashlib for SHA-256, unicodedata for NFC).
+"""
+
+import hashlib
+import unicodedata
+
+MAX_STRING = 65_536            # §1, §3.2
+MAX_BATCH_EVENTS = 1 << 20     # §3.2
+MAX_SHAPE_FIELDS = 64          # §3.2
+MAX_SUPERSEDED = 4_096         # §3, §3.2
+MAX_EVENT_CANONICAL = 65_536   # §3.2
+MAX_BATCH_CANONICAL = 32 * 1024 * 1024  # §3.2
+U64 = (1 << 64) - 1
+ZERO_HASH = bytes(32)
+
+
+class FormatError(Exception):
+    """Any input the SPEC says a decoder MUST refuse."""
+
+
+# ---------------------------------------------------------------- §1 primitives
+
+class Reader:
+    """A cursor over bytes; every read refuses truncation (§3.2: truncation is invalid)."""
+
+    def __init__(self, data, pos=0):
+        self.data = bytes(data)
+        self.pos = pos
+
+    def remaining(self):
+        return len(self.data) - self.pos
+
+    def at_end(self):
+        return self.pos == len(self.data)
+
+    def raw(self, n):
+        if n < 0 or self.pos + n > len(self.data):
+            raise FormatError(f"truncated: need {n} bytes at offset {self.pos}")
+        chunk = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return chunk
+
+    def u8(self):
+        if self.pos >= len(self.data):
+            raise FormatError(f"truncated: need 1 byte at offset {self.pos}")
+        self.pos += 1
+        return self.data[self.pos - 1]
+
+    def u16be(self):
+        return int.from_bytes(self.raw(2), "big")
+
+    def u32be(self):
+        return int.from_bytes(self.raw(4), "big")
+
+    def u64be(self):
+        return int.from_bytes(self.raw(8), "big")
+
+    def varint(self):
+        """Unsigned LEB128, at most 10 bytes, value ≤ 2^64−1; longer forms accepted (§1)."""
+        if self.pos < len(self.data) and self.data[self.pos] < 0x80:  # one byte: most of them
+            self.pos += 1
+            return self.data[self.pos - 1]
+        value = 0
+        for index in range(10):
+            byte = self.u8()
+            if index == 9 and byte > 1:
+                raise FormatError("varint above 2^64-1")
+            value |= (byte & 0x7F) << (7 * index)
+            if not byte & 0x80:
+                return value
+        raise FormatError("varint longer than 10 bytes")
+
+    def svarint(self):
+        return unzigzag(self.varint())
+
+    def string_bytes(self):
+        """`string` (§1): a varint length ≤ 65,536 then strict UTF-8."""
+        length = self.varint()
+        if length > MAX_STRING:
+            raise FormatError(f"string length {length} above {MAX_STRING}")
+        data = self.raw(length)
+        check_utf8(data)
+        return data
+
+    def node(self):
+        return self.raw(16)
+
+    def digest(self):
+        return self.raw(32)
+
+
+def check_utf8(data):
+    """RFC 3629 UTF-8; Python's strict codec refuses overlongs, surrogates and > U+10FFFF."""
+    try:
+        data.decode("utf-8", errors="strict")
+    except UnicodeDecodeError as error:
+        raise FormatError(f"invalid UTF-8: {error}") from None
+
+
+def unzigzag(z):
+    """§1 svarint: (z >> 1) ^ −(z & 1), as a signed 64-bit integer."""
+    return (z >> 1) ^ -(z & 1)
+
+
+def zigzag(n):
+    return ((n << 1) ^ (n >> 63)) & U64
+
+
+def to_signed64(value):
+    value &= U64
+    return value - (1 << 64) if value >> 63 else value
+
+
+def enc_varint(value):
+    """Shortest-form varint (§1: an encoder MUST write the shortest form)."""
+    if not 0 <= value <= U64:
+        raise FormatError(f"varint out of range: {value}")
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def enc_svarint(value):
+    return enc_varint(zigzag(value))
+
+
+def enc_string(data):
+    return enc_varint(len(data)) + data
+
+
+def hex_(data):
+    return data.hex()
+
+
+# ---------------------------------------------------------------- §2 events
+
+class Value:
+    """A value (§2): tag 0 integer, 1 text (bytes), 2 boolean, 3 day."""
+
+    __slots__ = ("tag", "data")
+    NAMES = {0: "int", 1: "text", 2: "bool", 3: "day"}
+
+    def __init__(self, tag, data):
+        self.tag, self.data = tag, data
+
+    def encode(self):
+        """`value` of §2.1 and §5."""
+        if self.tag in (0, 3):
+            return bytes([self.tag]) + enc_svarint(self.data)
+        if self.tag == 1:
+            return b"\x01" + enc_string(self.data)
+        return b"\x02" + (b"\x01" if self.data else b"\x00")
+
+    def to_json(self):
+        if self.tag == 1:
+            return self.data.decode("utf-8")
+        return self.data
+
+    def __repr__(self):
+        return f"{self.NAMES[self.tag]}:{self.to_json()!r}"
+
+
+class Event:
+    """An event `(dot, clock, previous, operation)` (§2) with its hash once computed."""
+
+    def __init__(self, node, seq, physical, logical, previous, op):
+        self.node, self.seq = node, seq
+        self.physical, self.logical = physical, logical
+        self.previous = previous
+        self.op = op          # ("assign", type, record, field, Value, [ids]) or
+        self.hash = None      # ("append", entry_id, kind, [(name, Value)])
+
+    def id(self):
+        """Event id `(node, seq, hash)`, a tuple that sorts in id order (§1)."""
+        return (self.node, self.seq, self.hash)
+
+    def canonical(self):
+        """`canonical-event` of §2.1."""
+        out = bytearray(b"CEv1")
+        out += self.node + enc_varint(self.seq) + enc_varint(self.physical)
+        out += enc_varint(self.logical) + self.previous
+        if self.op[0] == "assign":
+            _, rtype, record, field, value, superseded = self.op
+            out += b"\x00" + enc_string(rtype) + enc_string(record) + enc_string(field)
+            out += value.encode() + enc_varint(len(superseded))
+            for node, seq, digest in superseded:
+                out += node + enc_varint(seq) + digest
+        else:
+            _, entry_id, kind, fields = self.op
+            out += b"\x01" + enc_string(entry_id) + enc_string(kind) + enc_varint(len(fields))
+            for name, value in fields:
+                out += enc_string(name) + value.encode()
+        return bytes(out)
+
+    def compute_hash(self):
+        canonical = self.canonical()
+        self.hash = hashlib.sha256(canonical).digest()
+        return canonical
+
+    def label(self):
+        return f"{hex_(self.node)}:{self.seq}#{hex_(self.hash)[:8]}"
+
+    def to_json(self):
+        """A plain description, for reports and `carnet_read.py`."""
+        out = {"node": hex_(self.node), "seq": self.seq, "hash": hex_(self.hash),
+               "physical": self.physical, "logical": self.logical,
+               "previous": hex_(self.previous)}
+        if self.op[0] == "assign":
+            _, rtype, record, field, value, superseded = self.op
+            out.update(op="assign", type=rtype.decode(), record=record.decode(),
+                       field=field.decode(), value=value.to_json(),
+                       valueType=Value.NAMES[value.tag],
+                       supersedes=[f"{hex_(n)}:{s}#{hex_(h)}" for n, s, h in superseded])
+        else:
+            _, entry_id, kind, fields = self.op
+            out.update(op="append", id=entry_id.decode(), kind=kind.decode(),
+                       fields=[[n.decode(), Value.NAMES[v.tag], v.to_json()] for n, v in fields])
+        return out
+
+
+# ---------------------------------------------------------------- §3 batches
+
+TEXT_CONTEXTS = {name: b"\x00" + name.encode() for name in
+                 ("type", "record", "assigned", "value", "kind", "field", "id")}
+
+
+class BatchDecoder:
+    """The decoder state of §3 and §3.1; one per batch (or carried over when primed, §3.3)."""
+
+    def __init__(self):
+        self.nodes = []          # node table
+        self.shapes = []         # shape table: (kind, [(name, tag)])
+        self.dictionaries = {}   # context string -> [bytes]
+        self.templates = []      # [prefix, width, last number]
+        self.last_physical = 0
+        self.last_day = 0
+
+    # -- tables
+
+    def node_ref(self, reader):
+        index = reader.varint()
+        if index == len(self.nodes):
+            self.nodes.append(reader.node())
+        elif index > len(self.nodes):
+            raise FormatError(f"node-ref {index} beyond the node table ({len(self.nodes)})")
+        return self.nodes[index]
+
+    def text(self, reader, context):
+        """A string in a text context (§3.1)."""
+        dictionary = self.dictionaries.setdefault(context, [])
+        h = reader.varint()
+        if h % 2 == 0:
+            index = h // 2
+            if index < len(dictionary):
+                return dictionary[index]
+            if index > len(dictionary):
+                raise FormatError(f"text reference {index} beyond the dictionary ({len(dictionary)})")
+            text = reader.string_bytes()
+        else:
+            text = self.templated(reader, (h - 1) // 2)
+        dictionary.append(text)
+        return text
+
+    def templated(self, reader, index):
+        """A templated string (§3.1 `h` odd): prefix plus number zero-padded to width."""
+        if index == len(self.templates):
+            prefix = reader.string_bytes()
+            width = reader.u8()
+            if not 3 <= width <= 18:
+                raise FormatError(f"template width {width} outside 3..18")
+            self.templates.append([prefix, width, 0])
+        elif index > len(self.templates):
+            raise FormatError(f"template {index} beyond the table ({len(self.templates)})")
+        template = self.templates[index]
+        number = template[2] + reader.svarint()
+        if not -(1 << 63) <= number < (1 << 63):
+            raise FormatError("template number overflows a signed 64-bit integer")
+        digits = str(number)
+        if number < 0 or len(digits) > template[1]:
+            raise FormatError(f"template number {number} does not fit width {template[1]}")
+        template[2] = number
+        text = template[0] + digits.rjust(template[1], "0").encode()
+        check_utf8(text)  # a prefix is valid UTF-8 and digits are ASCII; kept as a guard
+        return text
+
+    # -- values
+
+    def payload(self, reader, tag, context):
+        """A payload by tag (§3 table)."""
+        if tag == 0:
+            return Value(0, reader.svarint())
+        if tag == 1:
+            return Value(1, self.text(reader, context))
+        if tag == 2:
+            byte = reader.u8()
+            if byte > 1:
+                raise FormatError(f"boolean byte {byte}")
+            return Value(2, byte == 1)
+        if tag == 3:
+            day = to_signed64(self.last_day + reader.svarint())
+            if not -(1 << 31) <= day < (1 << 31):
+                raise FormatError(f"day {day} outside signed 32-bit")
+            self.last_day = day
+            return Value(3, day)
+        raise FormatError(f"unknown value tag {tag}")
+
+    def clock(self, reader):
+        """A clock (§3): zig-zag delta of the physical time, then the counter if flagged."""
+        h = reader.varint()
+        delta = unzigzag(h >> 1)
+        physical = (self.last_physical + delta) & U64
+        self.last_physical = physical
+        logical = 0
+        if h & 1:
+            logical = reader.varint()
+            if not 1 <= logical <= 0xFFFFFFFF:
+                raise FormatError(f"logical counter {logical} outside 1..2^32-1")
+        return physical, logical
+
+    def operation(self, reader):
+        x = reader.varint()
+        if x == 0:
+            return self.assign(reader)
+        return self.append(reader, x - 1)
+
+    def assign(self, reader):
+        """An assign (§3): its texts, value, and superseded ids in strict id order."""
+        rtype = self.text(reader, TEXT_CONTEXTS["type"])
+        record = self.text(reader, TEXT_CONTEXTS["record"])
+        field = self.text(reader, TEXT_CONTEXTS["assigned"])
+        value = self.payload(reader, reader.u8(), TEXT_CONTEXTS["value"])
+        count = reader.varint()
+        if count > MAX_SUPERSEDED:
+            raise FormatError(f"{count} superseded ids above {MAX_SUPERSEDED}")
+        superseded = []
+        for _ in range(count):
+            superseded.append((self.node_ref(reader), reader.varint(), reader.digest()))
+        for before, after in zip(superseded, superseded[1:]):
+            if not before < after:
+                raise FormatError("superseded ids out of id order or repeated")
+        return ("assign", rtype, record, field, value, superseded)
+
+    def append(self, reader, shape_index):
+        """An append (§3) using shape `shape_index`, defined inline when it is new."""
+        if shape_index == len(self.shapes):
+            kind = self.text(reader, TEXT_CONTEXTS["kind"])
+            count = reader.varint()
+            if count > MAX_SHAPE_FIELDS:
+                raise FormatError(f"shape of {count} fields above {MAX_SHAPE_FIELDS}")
+            fields = []
+            for _ in range(count):
+                name = self.text(reader, TEXT_CONTEXTS["field"])
+                tag = reader.u8()
+                if tag > 3:
+                    raise FormatError(f"unknown tag {tag} in a shape")
+                fields.append((name, tag))
+            self.shapes.append((kind, fields))
+        elif shape_index > len(self.shapes):
+            raise FormatError(f"shape {shape_index} beyond the table ({len(self.shapes)})")
+        kind, shape = self.shapes[shape_index]
+        entry_id = self.text(reader, TEXT_CONTEXTS["id"])
+        # §3.1: a text field's context is the field's name itself.
+        fields = [(name, self.payload(reader, tag, name)) for name, tag in shape]
+        return ("append", entry_id, kind, fields)
+
+    # -- the batch
+
+    def decode(self, data, apply_limits=True):
+        """Decode one batch (§3, §3.4); returns (version, events, runs, heads)."""
+        reader = Reader(data)
+        if reader.raw(2) != b"CB":
+            raise FormatError("not a batch (magic)")
+        version = reader.u8()
+        if version not in (1, 2):
+            raise FormatError(f"batch version {version}")
+        run_count = reader.varint()
+        events, runs = [], []
+        total_canonical = 0
+        for _ in range(run_count):
+            node = self.node_ref(reader)
+            first_seq, count = reader.varint(), reader.varint()
+            previous = reader.digest()
+            if first_seq == 0 or count == 0 or first_seq + count > U64:
+                raise FormatError(f"run of seq {first_seq} count {count}")
+            if apply_limits and len(events) + count > MAX_BATCH_EVENTS:
+                raise FormatError("more than 2^20 events in a batch")
+            run = []
+            for offset in range(count):
+                physical, logical = self.clock(reader)
+                event = Event(node, first_seq + offset, physical, logical, previous,
+                              self.operation(reader))
+                canonical = event.compute_hash()
+                total_canonical += len(canonical)
+                if apply_limits and (len(canonical) > MAX_EVENT_CANONICAL
+                                     or total_canonical > MAX_BATCH_CANONICAL):
+                    raise FormatError("canonical size limit passed (§3.2)")
+                previous = event.hash
+                run.append(event)
+            runs.append(run)
+            events.extend(run)
+        heads = []
+        if version == 2:
+            head_count = reader.varint()
+            if head_count > run_count:
+                raise FormatError("more heads than runs")
+            for _ in range(head_count):
+                index = reader.varint()
+                if index >= run_count or (heads and index <= heads[-1][0]):
+                    raise FormatError("head run indexes not increasing or beyond the runs")
+                heads.append((index, reader.raw(64)))
+        if not reader.at_end():
+            raise FormatError(f"{reader.remaining()} trailing bytes after the batch")
+        return version, events, runs, heads
+
+
+def decode_batch(data, apply_limits=True):
+    """A plain batch with a fresh decoder."""
+    return BatchDecoder().decode(data, apply_limits)
+
+
+# ---------------------------------------------------------------- CRC-32C (§6)
+
+def _crc32c_table():
+    table = []
+    for index in range(256):
+        crc = index
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
+        table.append(crc)
+    return table
+
+
+_CRC32C = _crc32c_table()
+
+
+def crc32c(data, crc=0):
+    """CRC-32C (Castagnoli), reflected polynomial 0x82F63B78, as iSCSI uses it."""
+    crc ^= 0xFFFFFFFF
+    for byte in data:
+        crc = _CRC32C[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+# ---------------------------------------------------------------- §6 files
+
+MAGICS = {b"CARNETLG": "log", b"CARNETCK": "checkpoint", b"CARNETST": "status",
+          b"CARNETBN": "bundle"}
+
+
+def read_header(reader, magic):
+    """The 16-byte file header of §6; reserved bytes are not checked."""
+    if reader.remaining() < 16:
+        raise FormatError("shorter than the 16-byte header")
+    found = reader.raw(8)
+    if found != magic:
+        raise FormatError(f"magic {found!r}, expected {magic!r}")
+    version = reader.u16be()
+    reader.raw(6)
+    return version
+
+
+def read_log(data):
+    """`events.log` (§6): header, then records; returns (records, stop) where each record is
+    (offset, payload) and stop is None or (offset, reason) at the first unsound record."""
+    reader = Reader(data)
+    version = read_header(reader, b"CARNETLG")
+    if version != 1:
+        raise FormatError(f"log version {version}")
+    records = []
+    while not reader.at_end():
+        offset = reader.pos
+        if reader.remaining() < 8:
+            return records, (offset, "incomplete record header")
+        length, crc = reader.u32be(), reader.u32be()
+        if length > 64 * 1024 * 1024:
+            return records, (offset, f"record length {length} above 64 MiB")
+        if reader.remaining() < length:
+            return records, (offset, "incomplete record")
+        payload = reader.raw(length)
+        if crc32c(data[offset:offset + 4] + payload) != crc:
+            return records, (offset, "checksum mismatch")
+        records.append((offset, payload))
+    return records, None
+
+
+def scan_log(data):
+    """§6 on open: the sound records, then what the first unsound one is. Returns (records,
+    None) for a sound log, or (records, (offset, "torn tail" | "middle damage", reason)):
+    a torn tail when no sound record starts anywhere after it, else damage in the middle."""
+    records, stop = read_log(data)
+    for index, (offset, payload) in enumerate(records):
+        try:
+            decode_batch(payload, apply_limits=False)  # a node's own log MAY skip limits (§3.2)
+        except FormatError as error:
+            records, stop = records[:index], (offset, f"does not decode: {error}")
+            break
+    if stop is None:
+        return records, None
+    offset, reason = stop
+    kind = "middle damage" if sound_record_after(data, offset) else "torn tail"
+    return records, (offset, kind, reason)
+
+
+def sound_record_after(data, start):
+    """§6: does a record start at some p > start: 8 bytes of length and CRC, 1 ≤ length ≤
+    the bytes after them, and a matching CRC-32C (framing only, not decoding)."""
+    for p in range(start + 1, len(data) - 7):
+        length = int.from_bytes(data[p:p + 4], "big")
+        if 1 <= length <= len(data) - p - 8:
+            crc = int.from_bytes(data[p + 4:p + 8], "big")
+            if crc32c(data[p:p + 4] + data[p + 8:p + 8 + length]) == crc:
+                return True
+    return False
+
+
+def read_stamp(reader):
+    """§6.1: u64be(size) u64be(last record offset) u32be(crc)."""
+    return {"size": reader.u64be(), "last": reader.u64be(), "crc": reader.u32be()}
+
+
+def check_trailer_crc(data):
+    """Checkpoint and status trailers: CRC-32C of every byte before the last 4 (§6.2, §6.3)."""
+    if len(data) < 4 or crc32c(data[:-4]) != int.from_bytes(data[-4:], "big"):
+        raise FormatError("trailer CRC-32C mismatch")
+
+
+def read_checkpoint(data):
+    """§6.2: returns (stamp, [(events, hashes)]), checking stored hashes against recomputed."""
+    check_trailer_crc(data)
+    reader = Reader(data[:-4])
+    if read_header(reader, b"CARNETCK") != 1:
+        raise FormatError("checkpoint version")
+    stamp = read_stamp(reader)
+    chunks = []
+    for _ in range(reader.u32be()):
+        length, count = reader.u32be(), reader.u32be()
+        _, events, _, _ = decode_batch(reader.raw(length), apply_limits=False)
+        hashes = [reader.digest() for _ in range(count)]
+        if len(events) != count:
+            raise FormatError("checkpoint chunk count mismatch")
+        chunks.append((events, hashes))
+    if not reader.at_end():
+        raise FormatError("bytes after the checkpoint's chunks")
+    return stamp, chunks
+
+
+def read_summary(reader):
+    """A summary (§4.2): [(node, seq, [(head seq, hash)])], order and limits checked."""
+    count = reader.varint()
+    if count > 65_536:
+        raise FormatError("summary of more than 65,536 nodes")
+    entries = []
+    for _ in range(count):
+        node, seq, head_count = reader.node(), reader.varint(), reader.varint()
+        if head_count > 64:
+            raise FormatError("more than 64 heads")
+        heads = [(reader.varint(), reader.digest()) for _ in range(head_count)]
+        if any(s == 0 for s, _ in heads):
+            raise FormatError("a head at seq 0")
+        if any(not a < b for a, b in zip(heads, heads[1:])):
+            raise FormatError("heads out of order or repeated")
+        if entries and not entries[-1][0] < node:
+            raise FormatError("summary nodes out of order or repeated")
+        entries.append((node, seq, heads))
+    return entries
+
+
+def encode_summary(entries):
+    out = bytearray(enc_varint(len(entries)))
+    for node, seq, heads in entries:
+        out += node + enc_varint(seq) + enc_varint(len(heads))
+        for head_seq, digest in heads:
+            out += enc_varint(head_seq) + digest
+    return bytes(out)
+
+
+def read_status(data):
+    """The status file (§6.3)."""
+    check_trailer_crc(data)
+    reader = Reader(data[:-4])
+    if read_header(reader, b"CARNETST") != 1:
+        raise FormatError("status version")
+    status = {"stamp": read_stamp(reader), "events": reader.varint(),
+              "digest": reader.digest(), "forks": reader.varint(), "pending": reader.varint()}
+    count = reader.varint()
+    if count > 1024:
+        raise FormatError("more than 1,024 derived figures")
+    status["figures"] = {reader.string_bytes().decode(): reader.svarint() for _ in range(count)}
+    status["summary"] = read_summary(reader)
+    if not reader.at_end():
+        raise FormatError("status body does not end at the trailer")
+    return status
+
+
+def read_bundle_v1(data):
+    """A format-1 bundle (§6.4): header, body, SHA-256 trailer."""
+    if len(data) < 48 or hashlib.sha256(data[:-32]).digest() != data[-32:]:
+        raise FormatError("bundle checksum mismatch")
+    reader = Reader(data[:-32])
+    version = read_header(reader, b"CARNETBN")
+    if version != 1:
+        raise FormatError(f"bundle version {version} (only format 1 is read here)")
+    return read_bundle_body(reader)
+
+
+def read_bundle_body(reader):
+    """The bundle body shared by both formats (§6.4)."""
+    body = {"ledger": reader.string_bytes().decode(), "creator": reader.node(),
+            "label": reader.string_bytes().decode(), "created": reader.u64be()}
+    body["for"] = reader.node() if reader.u8() == 1 else None
+    chunk_count = reader.varint()
+    if chunk_count > 1 << 20:
+        raise FormatError("more than 2^20 chunks")
+    body["chunks"] = []
+    for _ in range(chunk_count):
+        count, length = reader.varint(), reader.varint()
+        if count > 1 << 20 or length > reader.remaining():
+            raise FormatError("chunk count or length out of range")
+        payload = reader.raw(length)
+        version, events, _, heads = decode_batch(payload)
+        if len(events) != count:
+            raise FormatError(f"chunk says {count} events, batch holds {len(events)}")
+        body["chunks"].append((version, events, heads, payload))
+    if not reader.at_end():
+        raise FormatError("bytes after the last chunk")
+    return body
+
+
+BUNDLE_SEGMENT = 65_536  # §6.4: plain bytes per sealed chunk
+
+
+def read_bundle_v2(data, secret):
+    """A format-2 (sealed) bundle (§6.4): the 64 clear bytes, then the STREAM chunks,
+    every one opened before the body is decoded. Returns (ledger id, body)."""
+    import carnet_crypto as cc
+    if len(data) < 64:
+        raise FormatError("shorter than a sealed bundle's 64 clear bytes")
+    clear = data[:64]
+    if read_header(Reader(clear), b"CARNETBN") != 2:
+        raise FormatError("not a format-2 bundle")
+    ledger_id, salt = clear[16:32], clear[32:64]
+    key = cc.hkdf_sha256(secret, salt, b"carnet/2 bundle" + ledger_id, 32)
+    sealed = data[64:]
+    size = BUNDLE_SEGMENT + 16
+    chunks = [sealed[i:i + size] for i in range(0, len(sealed), size)]
+    if not chunks:
+        raise FormatError("a sealed bundle without chunks")
+    plain = bytearray()
+    for index, chunk in enumerate(chunks):
+        last = index == len(chunks) - 1
+        nonce = index.to_bytes(11, "big") + bytes([1 if last else 0])
+        opened = cc.aead_decrypt(key, nonce, clear, chunk)
+        if not opened:  # a chunk that opens to no bytes is refused too
+            raise FormatError(f"sealed chunk {index} does not open: damaged or another secret")
+        plain += opened
+    return ledger_id, read_bundle_body(Reader(bytes(plain)))
+
+
+def key_declaration(event):
+    """§9.1: (public key, salt) when `event` declares its author's key, else None."""
+    if event.seq != 1 or event.op[0] != "assign" or event.op[4].tag != 1:
+        return None
+    _, rtype, record, field, value, _ = event.op
+    if (rtype, field, record) != (b"node", b"key", event.node.hex().encode()):
+        return None
+    try:
+        material = bytes.fromhex(value.data.decode())
+    except ValueError:
+        return None
+    if len(material) != 48 or value.data != value.data.lower():
+        return None
+    public, salt = material[:32], material[32:]
+    if node_id(public, salt) != event.node:
+        return None
+    return public, salt
+
+
+def node_id(public, salt):
+    """§9.1: the first 16 bytes of SHA-256("carnet/2 node" ‖ A ‖ salt)."""
+    return hashlib.sha256(b"carnet/2 node" + public + salt).digest()[:16]
+
+
+def head_message(ledger_id, event):
+    """§9.2: the bytes a signed head's signature covers."""
+    return (b"carnet/2 head" + ledger_id + event.node + event.seq.to_bytes(8, "big")
+            + event.hash)
+
+
+# ---------------------------------------------------------------- §4, §5 state
+
+class Replica:
+    """The events a node holds, and what §4, §4.2 and §5 derive from them."""
+
+    def __init__(self):
+        self.held = {}      # (node, seq, hash) -> Event
+        self.rejected = {}  # seq 1 with a previous hash: never accepted, not held (§4)
+
+    def add(self, events):
+        for event in events:
+            if event.seq == 1 and event.previous != ZERO_HASH:
+                self.rejected.setdefault(event.id(), event)
+            else:
+                self.held.setdefault(event.id(), event)
+
+    def accepted(self):
+        """§4: accepted when the predecessor is accepted (or seq 1 with a zero previous)."""
+        accepted = set()
+        by_pred = {}
+        for key, event in self.held.items():
+            by_pred.setdefault((event.node, event.seq - 1, event.previous), []).append(key)
+        frontier = [key for key, e in self.held.items()
+                    if e.seq == 1 and e.previous == ZERO_HASH]
+        while frontier:
+            key = frontier.pop()
+            if key in accepted:
+                continue
+            accepted.add(key)
+            frontier.extend(by_pred.get(key, []))
+        return {key: self.held[key] for key in accepted}
+
+    def summary(self):
+        """§4.2: per node with an accepted event, its highest seq and its heads."""
+        accepted = self.accepted()
+        followed = {(e.node, e.seq - 1, e.previous) for e in accepted.values()}
+        nodes = {}
+        for key, event in accepted.items():
+            entry = nodes.setdefault(event.node, [0, []])
+            entry[0] = max(entry[0], event.seq)
+            if key not in followed:
+                entry[1].append((event.seq, event.hash))
+        return [(node, seq, sorted(heads)) for node, (seq, heads) in sorted(nodes.items())]
+
+    def forks(self):
+        """§6.3: distinct (node, seq, previous) shared by two or more accepted events."""
+        points = {}
+        for event in self.accepted().values():
+            key = (event.node, event.seq, event.previous)
+            points[key] = points.get(key, 0) + 1
+        return sum(1 for n in points.values() if n > 1)
+
+    def visible_registers(self):
+        """§2.2: per register, accepted assigns minus those any of its assigns supersede."""
+        registers = {}
+        for event in self.accepted().values():
+            if event.op[0] == "assign":
+                key = (event.op[1], event.op[2], event.op[3])
+                registers.setdefault(key, []).append(event)
+        visible = {}
+        for key, writes in registers.items():
+            superseded = {tuple(i) for w in writes for i in w.op[5]}
+            visible[key] = sorted((w for w in writes if w.id() not in superseded),
+                                  key=Event.id)
+        return visible
+
+    def state_digest(self):
+        """§5: SHA-256 over "carnet-state/2" and the nodes, registers and entries."""
+        out = bytearray(b"carnet-state/2")
+        summary = self.summary()
+        out += enc_varint(len(summary))
+        for node, seq, heads in summary:
+            out += node + enc_varint(seq) + enc_varint(len(heads))
+            for head_seq, digest in heads:
+                out += node + enc_varint(head_seq) + digest
+        registers = self.visible_registers()
+        out += enc_varint(len(registers))
+        for (rtype, record, field) in sorted(registers):
+            values = registers[(rtype, record, field)]
+            out += enc_string(rtype) + enc_string(record) + enc_string(field)
+            out += enc_varint(len(values))
+            for event in values:
+                out += event.node + enc_varint(event.seq) + event.hash + event.op[4].encode()
+        entries = [e for e in self.accepted().values() if e.op[0] == "append"]
+        entries.sort(key=lambda e: (unicodedata.normalize("NFC", e.op[1].decode()), e.id()))
+        out += enc_varint(len(entries))
+        for event in entries:
+            out += enc_string(event.op[1]) + event.node + enc_varint(event.seq) + event.hash
+        return hashlib.sha256(bytes(out)).digest()

@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+"""A session with a real `carnet serve`, from a dialer written from protocol/SPEC.md §8
+alone, that makes the listener send a primed batch (§3.3) and decodes it.
+
+No vector holds a primed batch, and the receiver of one must rebuild the sender's tables
+by encoding the context itself (§3.3), so only a live session shows that the SPEC states
+priming completely. The dialer holds the first events of a farm (read from an earlier copy
+of its log); the farm, listening, holds more; by §3.3 it primes the batch with the events
+the dialer holds, and the decoded events must be the farm's (same ids).
+
+    python3 tools/conformance/check_session.py --carnet .build/debug/carnet [-v]
+"""
+
+import argparse
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True  # leave no __pycache__ in the checkout
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import carnet_crypto as cc  # noqa: E402
+import carnet_encode  # noqa: E402
+import carnet_format as cf  # noqa: E402
+import carnet_read  # noqa: E402
+import check_vectors  # noqa: E402
+
+LEDGER = "conformance"
+
+
+class Dialer:
+    """The dialer's side of §8.1-§8.3 over one TCP connection: frames, the NNpsk0
+    handshake, SEALED frames with per-direction counters."""
+
+    def __init__(self, address, secret, ledger_id, summary):
+        self.sock = socket.create_connection(address, timeout=10)
+        self.buffer = b""
+        self.summary = summary  # the full summary (§4.2) of what this dialer holds
+        self.ledger_id = ledger_id
+        self.psk = cc.hkdf_sha256(secret, b"carnet/2 psk", ledger_id, 32)  # format 1: empty id
+        self.sent = self.received = 0
+
+    # -- frames (§8.1)
+
+    def send_frame(self, kind, body):
+        self.sock.sendall((1 + len(body)).to_bytes(4, "big") + bytes([kind]) + body)
+
+    def read_frame(self):
+        """The next frame (type, body), length checked before buffering it (§8.1)."""
+        while True:
+            if len(self.buffer) >= 4:
+                length = int.from_bytes(self.buffer[:4], "big")
+                if not 1 <= length <= 1_048_593:
+                    raise cf.FormatError(f"frame length {length}")
+                if len(self.buffer) >= 4 + length:
+                    frame, self.buffer = self.buffer[4:4 + length], self.buffer[4 + length:]
+                    return frame[0], frame[1:]
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise cf.FormatError("the listener closed the connection")
+            self.buffer += chunk
+
+    # -- handshake (§8.2)
+
+    def handshake(self):
+        """Message 1 (psk, e) with flags, clock and state tag; message 2 (e, ee) with the
+        listener's first SUMMARY; then Split()."""
+        private = os.urandom(32)
+        ephemeral = cc.x25519_public(private)
+        noise = cc.NoiseSymmetric("Noise_NNpsk0_25519_ChaChaPoly_SHA256")
+        noise.mix_hash(b"carnet/2")
+        noise.mix_key_and_hash(self.psk)
+        noise.mix_hash(ephemeral)
+        noise.mix_key(ephemeral)
+        tag = hashlib.sha256(b"carnet/2 state" + check_vectors.encode_compact(self.summary)).digest()[:8]
+        payload = b"\x00" + int(time.time() * 1000).to_bytes(8, "big") + tag
+        self.send_frame(16, ephemeral + noise.encrypt_and_hash(payload))
+        kind, body = self.read_frame()
+        if kind != 17:
+            raise cf.FormatError(f"expected HANDSHAKE-2, got frame type {kind}")
+        remote = body[:32]
+        noise.mix_hash(remote)
+        noise.mix_key(remote)
+        noise.mix_key(cc.x25519(private, remote))
+        payload = noise.decrypt_and_hash(body[32:])
+        if payload is None:
+            raise cf.FormatError("message 2 does not open")
+        self.send_key, self.receive_key = noise.split()
+        if payload[0] & 1:  # SUMMARY follows in the first SEALED frame
+            return self.receive()
+        return check_vectors.decode_inner(payload[1:])
+
+    # -- SEALED (§8.1)
+
+    def send(self, inner):
+        sealed = cc.aead_encrypt(self.send_key, cc.noise_nonce(self.sent), b"", inner)
+        self.sent += 1
+        self.send_frame(18, sealed)
+
+    def receive(self):
+        """The next SEALED frame, opened under the next receive nonce and decoded."""
+        kind, body = self.read_frame()
+        if kind != 18:
+            raise cf.FormatError(f"expected SEALED, got frame type {kind}: {body[:80]!r}")
+        inner = cc.aead_decrypt(self.receive_key, cc.noise_nonce(self.received), b"", body)
+        if inner is None:
+            raise cf.FormatError("a SEALED frame does not open")
+        self.received += 1
+        return check_vectors.decode_inner(inner)
+
+
+def summary_message(node, label, form, compact):
+    """SUMMARY (§8.1): flags (form in bits 1-2), node, ledger, label, compact summary."""
+    return (b"\x03" + bytes([form << 1]) + node + cf.enc_string(LEDGER.encode())
+            + cf.enc_string(label.encode()) + compact)
+
+
+def delta(mine, theirs):
+    """§8.3.1 `delta`: my compact entries that differ from the listener's, plus seq 0 and no
+    heads for each node the listener has and I have not."""
+    listener = {prefix: (seq, heads) for prefix, seq, heads in theirs}
+    out = []
+    own = {node[:8]: (seq, [(s, h[:8]) for s, h in heads]) for node, seq, heads in mine}
+    for prefix in sorted(set(own) | set(listener)):
+        if prefix not in own:
+            out.append((prefix, 0, []))
+        elif listener.get(prefix) != own[prefix]:
+            out.append((prefix,) + own[prefix])
+    body = bytearray(cf.enc_varint(len(out)))
+    for prefix, seq, heads in out:
+        body += prefix + cf.enc_varint(seq) + cf.enc_varint(len(heads))
+        for head_seq, hash_prefix in heads:
+            body += cf.enc_varint(cf.zigzag(head_seq - seq)) + hash_prefix
+    return bytes(body)
+
+
+def decode_primed(payload, context):
+    """§3.3: encode the context as a plain version-1 batch with a fresh encoder, decode it to
+    set up a decoder, then decode the real batch with that decoder."""
+    decoder = cf.BatchDecoder()
+    decoder.decode(carnet_encode.encode_batch(context, 1), apply_limits=False)
+    return decoder.decode(payload)
+
+
+def run_session(report, carnet, work, signed):
+    """A farm of 13 events; the dialer holds its first 7 (an earlier copy of its log). In a
+    signed ledger the farm's commits carry signed heads and its batches are of version 2,
+    while the context is still encoded as a plain version-1 batch (§3.3)."""
+    farm = os.path.join(work, "farm")
+
+    def run(*args):
+        subprocess.run([carnet, *args, "--dir", farm], capture_output=True, check=True)
+
+    if signed:
+        run("ledger", "create", "--ledger", LEDGER, "--label", "farm", "--out",
+            os.path.join(work, "farm.ledger"))
+    else:
+        subprocess.run([carnet, "secret", "new", "--out", os.path.join(farm + ".secret")],
+                       capture_output=True, check=True)
+        run("init", "--ledger", LEDGER, "--label", "farm", "--secret-file", farm + ".secret")
+    run("party", "set", "ferme", "--name", "Ferme", "--kind", "farm")
+    run("product", "set", "tomate", "--name", "Tomate", "--unit", "kg", "--price", "3,20")
+    run("record", "harvest", "--producer", "ferme", "--date", "2026-06-01", "--product", "tomate",
+        "--qty", "40kg", "--lot", "L001")
+    early = carnet_read.load_store(farm)[0]
+    for day in range(2, 8):
+        run("record", "sale", "--producer", "ferme", "--date", f"2026-06-0{day}", "--product",
+            "tomate", "--qty", "1kg", "--lot", "L001", "--to", "ferme")
+    full = carnet_read.load_store(farm)[0]
+    held = sorted(early.accepted().values(), key=cf.Event.id)
+    expected = sorted((e for e in full.accepted().values() if e.id() not in early.held), key=cf.Event.id)
+    identity = read_identity(farm)
+    with open(os.path.join(farm, "secret"), encoding="ascii") as handle:
+        secret = bytes.fromhex(handle.read().strip())
+    ledger_id = bytes.fromhex(identity.get("ledger-id", ""))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([carnet, "serve", "--listen", f"127.0.0.1:{port}", "--dir", farm],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        dialer = connect(port, secret, ledger_id, early.summary())
+        try:
+            exchange(report, dialer, early, held, expected, 2 if signed else 1)
+        finally:
+            dialer.sock.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def read_identity(directory):
+    """The node file's key-value lines (§7)."""
+    with open(os.path.join(directory, "node"), encoding="utf-8") as handle:
+        lines = handle.read().split("\n")[1:]
+    return dict(line.partition(" ")[::2] for line in lines if line)
+
+
+def connect(port, secret, ledger_id, summary):
+    """Dial the listener, retrying while `carnet serve` starts (at most 10 s)."""
+    deadline = time.time() + 10
+    while True:
+        try:
+            return Dialer(("127.0.0.1", port), secret, ledger_id, summary)
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def exchange(report, dialer, early, held, expected, version):
+    """The dialer's session: SUMMARY (delta) and DONE, then ACK every EVENTS until the
+    listener's DONE; a primed batch is decoded against the context the dialer holds."""
+    listener_summary = dialer.handshake()
+    report.equal(listener_summary["type"], "SUMMARY", "message 2 carries the listener's SUMMARY (§8.2)")
+    node = os.urandom(16)
+    dialer.send(summary_message(node, "conformance-dialer", 2, delta(early.summary(), listener_summary["compact"] or [])))
+    dialer.send(b"\x06" + cf.enc_varint(0) + cf.enc_varint(1))  # DONE(0, 1)
+    received, done = [], False
+    while not done:
+        message = dialer.receive()
+        if message["type"] == "EVENTS":
+            if message["primed"]:
+                context_node, end, count = message["context"]
+                context = [e for e in held if e.node == context_node and end - count < e.seq <= end]
+                report.equal(len(context), count, f"the primed context ({count} events to seq {end}) is held")
+                batch_version, events, runs, heads = decode_primed(message["payload"], context)
+                report.equal(batch_version, version, f"the primed batch is of version {version}")
+                if version == 2:
+                    check_heads(report, held, runs, heads, dialer.ledger_id)
+                report.check(events and events[0].node == context_node and events[0].seq == end + 1
+                             and events[0].previous == context[-1].hash,
+                             "the primed batch follows its context (§3.3)")
+                try:
+                    plain = cf.decode_batch(message["payload"])[1]
+                except cf.FormatError:
+                    plain = None
+                report.check(plain is None or [e.id() for e in plain] != [e.id() for e in events],
+                             "without its context the batch does not decode to the same events")
+            else:
+                events = message["batch"][1]
+            report.check(True, f"EVENTS #{message['number']}: {len(events)} events, "
+                               f"{'primed' if message['primed'] else 'plain'}")
+            received.append(message)
+            dialer.send(b"\x05" + cf.enc_varint(message["number"]) + b"\x00"
+                        + cf.enc_varint(len(events)) + cf.enc_string(b""))
+            message["events"] = events
+        elif message["type"] == "DONE":
+            done = True
+        elif message["type"] == "ERROR":
+            raise cf.FormatError(f"the listener sent ERROR {message['code']}: {message['message']!r}")
+    got = sorted((e for m in received for e in m["events"]), key=cf.Event.id)
+    report.check(any(m["primed"] for m in received), "the listener primed a batch (§3.3)")
+    report.equal([e.id() for e in got], [e.id() for e in expected],
+                 f"the {len(got)} events received are the farm's events the dialer lacked (same ids)")
+
+
+def check_heads(report, held, runs, heads, ledger_id):
+    """§9.2: each head of the primed batch is signed by the key its node declared (§9.1)."""
+    keys = {e.node: cf.key_declaration(e)[0] for e in held if cf.key_declaration(e)}
+    good = sum(cc.ed25519_verify(keys.get(runs[i][-1].node, bytes(32)),
+                                 cf.head_message(ledger_id, runs[i][-1]), signature)
+               for i, signature in heads)
+    report.check(heads and good == len(heads), f"its {len(heads)} signed heads verify (§9.2)")
+
+
+def main():
+    """The exchange in a format-1 and in a signed ledger, each in a scratch directory."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--carnet", required=True)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args()
+    report = check_vectors.Report(args.verbose)
+    for signed in (False, True):
+        report.section = "signed ledger" if signed else "format-1 ledger"
+        work = tempfile.mkdtemp(prefix="carnet-session-")
+        try:
+            run_session(report, os.path.abspath(args.carnet), work, signed)
+        except (cf.FormatError, OSError, subprocess.SubprocessError) as error:
+            report.error(f"stopped: {type(error).__name__}: {error}")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return check_vectors.summarize(report, "a live session with carnet serve (§8, §3.3)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

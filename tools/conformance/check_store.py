@@ -1,0 +1,374 @@
+#!/usr/bin/env python3
+"""Conformance against the real binary: make stores with `carnet`, read them with the
+independent decoder, and compare with what `carnet` itself reports.
+
+The golden vectors are fixed; this check follows the formats as the current code writes
+them, so a change of the on-disk bytes that the SPEC does not describe fails here. The
+stores: a format-1 farm (a reversal, a payment, a field conflict merged in), a signed
+ledger (version-2 batches, heads, key declarations), entry ids that sort differently as
+bytes and as NFC, a hub holding a fork, and the 10,000-entry workload imported twice (a
+checkpoint of two chunks); then copies of the farm's log damaged eight ways.
+
+    python3 tools/conformance/check_store.py --carnet .build/debug/carnet [--keep DIR]
+
+Exit status 0 when everything matches, 1 otherwise.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.dont_write_bytecode = True  # leave no __pycache__ in the checkout
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import carnet_crypto as cc  # noqa: E402
+import carnet_format as cf  # noqa: E402
+import carnet_read  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORKLOAD = os.path.join(HERE, "..", "..", "Tests", "CarnetWorkloadTests", "Fixtures", "ledger-10k.jsonl")
+ENTRY_FIELDS = ("producer", "date", "product", "quantity", "unit", "lot", "party",
+                "amountCents", "method", "ref", "refKind", "reason", "note")
+
+
+class Carnet:
+    """Runs the real binary in a scratch directory."""
+
+    def __init__(self, binary, work):
+        self.binary, self.work = binary, work
+
+    def run(self, *args, directory=None, fails=False):
+        """Its stdout; an exit status other than 0 is an error unless `fails` allows it
+        (`verify` of a damaged store exits 1 with its JSON)."""
+        command = [self.binary, *args] + (["--dir", os.path.join(self.work, directory)] if directory else [])
+        result = subprocess.run(command, cwd=self.work, capture_output=True, text=True)
+        if result.returncode != 0 and not (fails and result.stdout):
+            raise RuntimeError(f"{' '.join(args)}: exit {result.returncode}: {result.stderr.strip()}")
+        return result.stdout
+
+    def json(self, *args, directory, fails=False):
+        return json.loads(self.run(*args, "--json", directory=directory, fails=fails))
+
+
+def make_stores(carnet):
+    """The stores to read: returns their directory names under the scratch directory."""
+    carnet.run("secret", "new", "--out", "secret")
+    for name in ("farm", "other"):
+        carnet.run("init", "--ledger", "conformance", "--label", name, "--secret-file", "secret",
+                   directory=name)
+    farm = lambda *args: carnet.run(*args, directory="farm")  # noqa: E731
+    farm("party", "set", "ferme-un", "--name", "Ferme Été", "--kind", "farm")
+    farm("party", "set", "cantine", "--name", "Cantine Jaurès", "--kind", "canteen")
+    farm("product", "set", "tomate", "--name", "Tomate ronde", "--unit", "kg", "--price", "3,20")
+    farm("record", "harvest", "--producer", "ferme-un", "--date", "2026-06-01", "--product", "tomate",
+         "--qty", "42kg", "--lot", "L1")
+    sale = farm("record", "sale", "--producer", "ferme-un", "--date", "2026-06-02", "--product",
+                "tomate", "--qty", "10kg", "--lot", "L1", "--to", "cantine").strip()
+    farm("record", "payment", "--producer", "ferme-un", "--from", "cantine", "--amount", "32",
+         "--ref", sale, "--method", "cheque")
+    loss = farm("record", "loss", "--producer", "ferme-un", "--date", "2026-06-03", "--product",
+                "tomate", "--qty", "1kg", "--lot", "L1", "--reason", "grêle").strip()
+    farm("void", loss, "--reason", "saisie en double")
+    carnet.run("product", "set", "tomate", "--price", "3,50", directory="other")
+    farm("merge", os.path.join(carnet.work, "other"))
+    carnet.run("ledger", "create", "--ledger", "signée", "--label", "hub", "--out", "signed.ledger",
+               directory="signed")
+    carnet.run("init", "--ledger-file", "signed.ledger", "--label", "ferme", directory="signed-farm")
+    carnet.run("party", "set", "ferme-deux", "--name", "Ferme Deux", "--kind", "farm",
+               directory="signed-farm")
+    carnet.run("record", "harvest", "--producer", "ferme-deux", "--date", "2026-06-01", "--product",
+               "pomme", "--qty", "3kg", "--lot", "P1", "--force", directory="signed-farm")
+    carnet.run("merge", os.path.join(carnet.work, "signed-farm"), directory="signed")
+    make_unicode_store(carnet)
+    make_fork_store(carnet)
+    stores = ["farm", "signed", "unicode", "fork-hub"]
+    if os.path.exists(WORKLOAD):
+        carnet.run("init", "--ledger", "conformance", "--label", "hub", "--secret-file", "secret",
+                   directory="big")
+        # Twice: past 16,384 events the checkpoint has a second chunk (§6.2).
+        carnet.run("import", WORKLOAD, directory="big")
+        carnet.run("import", WORKLOAD, directory="big")
+        stores.append("big")
+    return stores
+
+
+def make_unicode_store(carnet):
+    """Entry ids that sort differently as bytes and as NFC text (§5 orders entries by the
+    scalar values of their NFC forms): é precomposed and e + U+0301, Å and the Angstrom
+    sign U+212B, after z in NFC but not all after it in bytes."""
+    lines = [{"t": "meta", "schema": "producer-ledger-workload/1", "seed": 1, "farms": 1, "days": 1,
+              "products": 1, "entries": 6, "start": "2026-03-02", "hub": "HUB", "actors": ["HUB", "F00"],
+              "counts": {"entry": 6, "cat": 1, "sync": 0}, "kinds": {"harvest": 6}, "conflict_groups": 0},
+             {"t": "cat", "actor": "HUB", "date": "2026-03-02", "product": "P0000",
+              "set": {"name": "Carotte", "unit": "g", "price": 209}}]
+    for index, entry_id in enumerate(["\u00e9-1", "e\u0301-1", "z-1", "\u212b-1", "\u00c5-1", "Z-1"]):
+        lines.append({"t": "entry", "id": entry_id, "farm": "F00", "date": "2026-03-02",
+                      "kind": "harvest", "product": "P0000", "qty": 100 + index, "unit": "g",
+                      "lot": f"L{index}"})
+    path = os.path.join(carnet.work, "unicode.jsonl")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    carnet.run("init", "--ledger", "conformance", "--label", "unicode", "--secret-file", "secret",
+               directory="unicode")
+    carnet.run("import", path, directory="unicode")
+
+
+def make_fork_store(carnet):
+    """A hub holding a fork (§4): a farm's log is put back to an earlier copy in place (the
+    directory keeps its inode, so the farm does not know) and the farm writes the same seq
+    again; the hub merges before and after, and holds both branches."""
+    for name in ("fork-farm", "fork-hub"):
+        carnet.run("init", "--ledger", "conformance", "--label", name, "--secret-file", "secret",
+                   directory=name)
+    farm = os.path.join(carnet.work, "fork-farm")
+    carnet.run("party", "set", "f1", "--name", "Un", "--kind", "farm", directory="fork-farm")
+    shutil.copy(os.path.join(farm, "events.log"), os.path.join(carnet.work, "fork-backup.log"))
+    carnet.run("party", "set", "f2", "--name", "Deux", "--kind", "farm", directory="fork-farm")
+    carnet.run("merge", farm, directory="fork-hub")
+    shutil.copy(os.path.join(carnet.work, "fork-backup.log"), os.path.join(farm, "events.log"))
+    for derived in ("status", "checkpoint", "views"):
+        if os.path.exists(os.path.join(farm, derived)):
+            os.remove(os.path.join(farm, derived))
+    carnet.run("party", "set", "f3", "--name", "Trois", "--kind", "farm", directory="fork-farm")
+    carnet.run("merge", farm, directory="fork-hub")
+
+
+def check_store(report, carnet, name):
+    """One store: events, digest, summary, status file, checkpoint, entries, re-encoding."""
+    directory = os.path.join(carnet.work, name)
+    report.section = f"store {name}"
+    replica, records, stop = carnet_read.load_store(directory)
+    status = carnet.json("status", directory=name)
+    report.equal(stop, None, "every log record sound")
+    report.equal(len(replica.accepted()), status["events"], "accepted events = carnet status")
+    report.equal(replica.state_digest().hex(), status["digest"], "state digest (§5) = carnet status")
+    # `verify` recomputes everything from the log: 2 s of a debug build on the big store,
+    # whose digest `status` already gives; the small stores show the two agree.
+    verify = carnet.json("verify", directory=name) if name != "big" else None
+    if verify:
+        report.equal(len(records), verify["log"]["records"], "records = carnet verify")
+        report.equal(replica.state_digest().hex(), verify["digest"], "state digest = carnet verify")
+    report.equal({n.hex(): s for n, s, _ in replica.summary()}, status["versionVector"],
+                 "version vector = carnet status")
+    report.equal(replica.forks(), status["forks"], "fork points = carnet status")
+    if name == "fork-hub":
+        report.check(replica.forks() == 1 and any(len(h) == 2 for _, _, h in replica.summary()),
+                     "the restored farm's fork: one fork point, two heads (§4, §4.2)")
+    status_file = cf.read_status(carnet_read.read_file(os.path.join(directory, "status")))
+    report.equal(status_file["summary"], replica.summary(), "status file summary (§4.2, §6.3)")
+    report.equal(status_file["figures"].get("conflicts"), status["conflicts"],
+                 "status file `conflicts` = carnet status")
+    check_checkpoint(report, directory, replica, verify)
+    reencoded = carnet_read.reencoded_records(records)
+    report.equal(reencoded, f"{len(records)} of {len(records)} records",
+                 "log records re-made by the SPEC's encoder rules")
+    check_entries(report, carnet, name, replica)
+    identity = read_node_file(os.path.join(directory, "node"))
+    ledger_id = bytes.fromhex(identity.get("ledger-id", "00" * 16))
+    if "ledger-id" in identity:
+        check_signatures(report, replica, [h for r in records for h in r.signed_heads()],
+                         ledger_id, "log")
+    check_identity_files(report, directory, identity, replica)
+    if name != "big":  # pure-Python ChaCha20 on 250 KB would cost seconds for nothing new
+        check_bundle(report, carnet, name, replica, identity, ledger_id)
+
+
+def read_node_file(path):
+    """§7: key, one space, value; the last of a repeated key wins."""
+    values = {}
+    with open(path, "rb") as handle:
+        for line in handle.read().split(b"\n")[1:]:
+            line = line[:-1] if line.endswith(b"\r") else line
+            if line:
+                key, _, value = line.partition(b" ")
+                values[key.decode()] = value.decode()
+    return values
+
+
+def check_identity_files(report, directory, identity, replica):
+    """§7, §7.1, §7.2: the node file's fields, the secret file's exact form, and in a signed
+    ledger the device key whose seed gives the key the node declared (§9.1)."""
+    with open(os.path.join(directory, "node"), "rb") as handle:
+        first = handle.read().split(b"\n")[0]
+    signed = "ledger-id" in identity
+    report.equal(first, b"carnet-node 2" if signed else b"carnet-node 1", "node file's first line (§7)")
+    report.check(re.fullmatch(r"[0-9a-f]{32}", identity.get("node", "")) is not None
+                 and re.fullmatch(r"\d+:\d+", identity.get("home", "")) is not None
+                 and bool(identity.get("ledger")), "node file: node, ledger and home (§7)")
+    with open(os.path.join(directory, "secret"), "rb") as handle:
+        report.check(re.fullmatch(rb"[0-9a-f]{64}\n", handle.read()) is not None,
+                     "secret file: 64 lowercase hex digits and a newline (§7.2)")
+    if not signed:
+        return
+    with open(os.path.join(directory, "device.key"), "rb") as handle:
+        lines = handle.read().split(b"\n")
+    report.equal(lines[0], b"carnet-device-key 1", "device.key first line (§7.1)")
+    seed = bytes.fromhex(lines[1].decode().partition(" ")[2])
+    public = cc.ed25519_public(seed)
+    salt = bytes.fromhex(identity["salt"])
+    node = bytes.fromhex(identity["node"])
+    report.equal(cf.node_id(public, salt), node, "node id = SHA-256(\"carnet/2 node\" ‖ A ‖ salt)[:16] of device.key (§9.1)")
+    ledger_file = os.path.join(os.path.dirname(directory), "signed.ledger")
+    if os.path.exists(ledger_file):
+        with open(ledger_file, "rb") as handle:
+            text = handle.read()
+        with open(os.path.join(directory, "secret"), "rb") as handle:
+            secret = handle.read().strip()
+        expected = (b"carnet-ledger 1\nname " + identity["ledger"].encode() + b"\nid "
+                    + identity["ledger-id"].encode() + b"\nsecret " + secret + b"\n")
+        report.equal(text, expected, "the ledger file: name, id and secret, one line each (§7.1)")
+    first_event = next((e for e in replica.held.values() if e.node == node and e.seq == 1), None)
+    report.equal(cf.key_declaration(first_event) if first_event else None, (public, salt),
+                 "the node's seq 1 declares device.key's public key and the node file's salt")
+
+
+def check_signatures(report, replica, heads, ledger_id, where):
+    """§9.1-§9.3: node ids derive from their declared keys, every head's signature verifies
+    under its author's key, and every event lies below a verified head."""
+    keys = {}
+    for event in replica.held.values():
+        declared = cf.key_declaration(event)
+        if declared:
+            keys[event.node] = declared[0]
+    nodes = {event.node for event in replica.held.values()}
+    report.equal(sorted(nodes - set(keys)), [], f"{where}: every node declares a key that derives its id (§9.1)")
+    good = [event for event, signature in heads if event.node in keys
+            and cc.ed25519_verify(keys[event.node], cf.head_message(ledger_id, event), signature)]
+    report.equal(len(good), len(heads), f"{where}: {len(heads)} head signatures verify (§9.2)")
+    covered = set()
+    for event in good:
+        while event is not None and event.id() not in covered:
+            covered.add(event.id())
+            event = replica.held.get((event.node, event.seq - 1, event.previous))
+    report.equal(len(set(replica.held) - covered), 0, f"{where}: every event below a signed head (§9.3)")
+
+
+def check_bundle(report, carnet, name, replica, identity, ledger_id):
+    """§6.4 format 2: `carnet bundle create` of the whole store, opened with the store's
+    secret, holds every event the store holds (and, signed, their heads)."""
+    path = os.path.join(carnet.work, f"{name}.bundle")
+    carnet.run("bundle", "create", path, directory=name)
+    with open(os.path.join(carnet.work, name, "secret"), encoding="ascii") as handle:
+        secret = bytes.fromhex(handle.read().strip())
+    found_id, body = cf.read_bundle_v2(carnet_read.read_file(path), secret)
+    report.equal(found_id, ledger_id, "bundle's clear ledger id (§6.4)")
+    report.equal((body["ledger"], body["creator"].hex(), body["label"]),
+                 (identity["ledger"], identity["node"], identity.get("label", "")),
+                 "bundle body: ledger name, creator, label")
+    events = [e for _, chunk, _, _ in body["chunks"] for e in chunk]
+    report.equal({e.id() for e in events}, set(replica.held), f"bundle holds the store's {len(events)} events")
+    versions = {version for version, _, _, _ in body["chunks"]}
+    report.equal(versions, {2 if "ledger-id" in identity else 1}, "bundle batches' version")
+    if "ledger-id" in identity:
+        heads = []
+        for _, chunk, chunk_heads, payload in body["chunks"]:
+            _, _, runs, _ = cf.decode_batch(payload)
+            heads += [(runs[index][-1], signature) for index, signature in chunk_heads]
+        bundled = cf.Replica()
+        bundled.add(events)
+        check_signatures(report, bundled, heads, ledger_id, "bundle")
+
+
+def check_checkpoint(report, directory, replica, verify):
+    """§6.2: stored hashes equal recomputed ones, chunk by chunk, for the log's events."""
+    path = os.path.join(directory, "checkpoint")
+    if verify:
+        report.equal(os.path.exists(path), verify["checkpoint"]["present"],
+                     "checkpoint present = carnet verify")
+    else:
+        report.check(os.path.exists(path), "a checkpoint (written past 2,000 events)")
+    if not os.path.exists(path):
+        return
+    _, chunks = cf.read_checkpoint(carnet_read.read_file(path))
+    events = [e for chunk, _ in chunks for e in chunk]
+    report.check(all(e.hash == h for chunk, hashes in chunks for e, h in zip(chunk, hashes)),
+                 f"checkpoint (§6.2): {len(events)} stored hashes = recomputed hashes, "
+                 f"{len(chunks)} chunks each decoded afresh")
+    report.equal({e.id() for e in events}, set(replica.held), "checkpoint holds the log's events")
+
+
+def check_entries(report, carnet, name, replica):
+    """`carnet log --json` against the entries (§10.3) this decoder reads, newest first."""
+    theirs = carnet.json("log", directory=name)
+    ours = carnet_read.entries_json(replica)
+    report.equal([e["id"] for e in ours], [e["id"] for e in theirs], f"{len(theirs)} entries, in log order")
+    mismatched = []
+    for mine, real in zip(ours, theirs):
+        fields = ("kind", "event", "node", "clockMillis") + ENTRY_FIELDS
+        if any(mine.get(key) != real.get(key) for key in fields):
+            mismatched.append((mine, real))
+    report.equal(mismatched[:1], [], "every entry's fields = carnet log --json")
+
+
+def damaged_logs(log):
+    """Copies of a sound log damaged the ways §6 distinguishes: a torn tail (cut, bad CRC,
+    garbage, an undecodable or oversized last record) or damage in the middle."""
+    offsets = [offset for offset, _ in cf.read_log(log)[0]]
+
+    def framed(payload):
+        length = len(payload).to_bytes(4, "big")
+        return length + cf.crc32c(length + payload).to_bytes(4, "big") + payload
+
+    flip = offsets[0] + 13
+    return {
+        "last record cut short": log[:-10],
+        "a byte of the first record flipped": log[:flip] + bytes([log[flip] ^ 1]) + log[flip + 1:],
+        "a byte of the last record flipped": log[:-1] + bytes([log[-1] ^ 1]),
+        "5 bytes appended": log + b"\x01\x02\x03\x04\x05",
+        "a framed undecodable record appended": log + framed(b"XX"),
+        "a framed undecodable record inserted": log[:offsets[2]] + framed(b"XX") + log[offsets[2]:],
+        "an empty framed record appended": log + framed(b""),
+        "a length above 64 MiB appended": log + (64 * 1024 * 1024 + 1).to_bytes(4, "big") + bytes(4),
+    }
+
+
+def check_damage(report, carnet, name):
+    """§6's reading of a damaged log: where it stops and whether it is a torn tail, against
+    `carnet verify` (which reads without repairing) on a copy of the store."""
+    report.section = f"damaged {name}"
+    source = os.path.join(carnet.work, name)
+    with open(os.path.join(source, "events.log"), "rb") as handle:
+        log = handle.read()
+    for index, (what, data) in enumerate(damaged_logs(log).items()):
+        copy = f"{name}-damaged-{index}"
+        shutil.copytree(source, os.path.join(carnet.work, copy))
+        with open(os.path.join(carnet.work, copy, "events.log"), "wb") as handle:
+            handle.write(data)
+        _, stop = cf.scan_log(data)
+        verify = carnet.json("verify", directory=copy, fails=True)["log"]
+        ours = (stop[0], stop[1] == "torn tail") if stop else (None, False)
+        report.equal(ours, (verify["damageOffset"], verify["tornTail"]),
+                     f"{what}: (offset, torn tail) = carnet verify")
+
+
+def main():
+    """Make the stores, check each, damage the farm's log; report and exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--carnet", required=True, help="the carnet binary")
+    parser.add_argument("--keep", help="make the stores in this (new) directory and keep them")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args()
+    import check_vectors
+    report = check_vectors.Report(args.verbose)
+    work = args.keep or tempfile.mkdtemp(prefix="carnet-conformance-")
+    os.makedirs(work, exist_ok=True)
+    try:
+        carnet = Carnet(os.path.abspath(args.carnet), work)
+        for name in make_stores(carnet):
+            print(f"{os.path.join(work, name)}:")
+            check_store(report, carnet, name)
+        check_damage(report, carnet, "farm")
+    except (RuntimeError, cf.FormatError, OSError, KeyError, ValueError) as error:
+        report.error(f"stopped: {type(error).__name__}: {error}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return check_vectors.summarize(report, "conformance with the real carnet")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
