@@ -25,11 +25,16 @@ enum ExactText {
 
 /// A string that is equal to another only when their UTF-8 bytes are: a dictionary key
 /// for codecs and indexes whose output must preserve the exact bytes.
-public struct ExactString: Hashable, Sendable {
+public struct ExactString: Hashable, Comparable, Sendable {
     public let text: String
 
     public init(_ text: String) { self.text = text }
 
     public static func == (lhs: ExactString, rhs: ExactString) -> Bool { ExactText.equal(lhs.text, rhs.text) }
     public func hash(into hasher: inout Hasher) { ExactText.hash(text, into: &hasher) }
+    /// Byte order: total on distinct byte strings, unlike `String <`, which finds two
+    /// spellings of one word neither less nor greater.
+    public static func < (lhs: ExactString, rhs: ExactString) -> Bool { ExactText.less(lhs.text, rhs.text) }
+    /// The same order on plain strings, for sorting values that keep them as `String`.
+    public static func less(_ lhs: String, _ rhs: String) -> Bool { ExactText.less(lhs, rhs) }
 }

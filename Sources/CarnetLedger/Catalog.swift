@@ -76,16 +76,16 @@ public struct Catalog: Sendable, Equatable {
 
     /// Id → position, so that a table of 100,000 stock lines names its products without
     /// scanning the catalog for each.
-    private var productPositions: [String: Int] = [:]
-    private var partyPositions: [String: Int] = [:]
+    private var productPositions: [ExactString: Int] = [:]
+    private var partyPositions: [ExactString: Int] = [:]
 
     private mutating func index() {
-        for (position, record) in products.enumerated() { productPositions[record.key.id] = position }
-        for (position, record) in parties.enumerated() { partyPositions[record.key.id] = position }
+        for (position, record) in products.enumerated() { productPositions[ExactString(record.key.id)] = position }
+        for (position, record) in parties.enumerated() { partyPositions[ExactString(record.key.id)] = position }
     }
 
-    public func product(_ sku: String) -> CatalogRecord? { productPositions[sku].map { products[$0] } }
-    public func party(_ id: String) -> CatalogRecord? { partyPositions[id].map { parties[$0] } }
+    public func product(_ sku: String) -> CatalogRecord? { productPositions[ExactString(sku)].map { products[$0] } }
+    public func party(_ id: String) -> CatalogRecord? { partyPositions[ExactString(id)].map { parties[$0] } }
 
     /// A product's name, for tables.
     public func productName(_ sku: String) -> String? { product(sku)?.text(ProductField.name.rawValue) }

@@ -78,7 +78,11 @@ public enum Conflicts {
         var reports = replica.fieldConflicts.map(fieldReport)
         reports += replica.forks.map { forkReport($0, replica: replica) }
         reports += domain
-        return reports.sorted { ($0.kind, $0.subject, $0.summary) < ($1.kind, $1.subject, $1.summary) }
+        return reports.sorted { lhs, rhs in
+            if lhs.kind != rhs.kind { return lhs.kind < rhs.kind }
+            if ExactString(lhs.subject) != ExactString(rhs.subject) { return ExactString.less(lhs.subject, rhs.subject) }
+            return ExactString.less(lhs.summary, rhs.summary)
+        }
     }
 
     static func fieldReport(_ conflict: FieldConflict) -> ConflictReport {

@@ -6,28 +6,28 @@ extension LedgerState {
     /// them from its own: one wording, two ways of keeping the indexes.
     public func domainConflicts() -> [ConflictReport] {
         var reports: [ConflictReport] = []
-        var seen = Set<String>()
-        for record in records where !seen.contains(record.entry.id) {
-            seen.insert(record.entry.id)
+        var seen = Set<ExactString>()
+        for record in records where !seen.contains(ExactString(record.entry.id)) {
+            seen.insert(ExactString(record.entry.id))
             let same = records(withID: record.entry.id)
             if same.count > 1 { reports.append(DomainConflictReports.duplicate(id: record.entry.id, records: same)) }
         }
-        var checkedTargets = Set<String>()
+        var checkedTargets = Set<ExactString>()
         for record in records where record.entry.kind == .reversal {
-            guard let target = record.entry.ref, !checkedTargets.contains(target) else { continue }
-            checkedTargets.insert(target)
+            guard let target = record.entry.ref, !checkedTargets.contains(ExactString(target)) else { continue }
+            checkedTargets.insert(ExactString(target))
             if let report = DomainConflictReports.reversal(target: target, targets: records(withID: target),
                                                            reversals: reversals(of: target)) {
                 reports.append(report)
             }
         }
-        var paymentsBySale: [String: [LedgerRecord]] = [:]
+        var paymentsBySale: [ExactString: [LedgerRecord]] = [:]
         for record in effectiveRecords where record.entry.kind == .payment {
-            if let sale = record.entry.ref { paymentsBySale[sale, default: []].append(record) }
+            if let sale = record.entry.ref { paymentsBySale[ExactString(sale), default: []].append(record) }
         }
         for (sale, payments) in paymentsBySale.sorted(by: { $0.key < $1.key }) {
-            if let report = DomainConflictReports.payment(sale: sale, sales: records(withID: sale),
-                                                          voided: !reversals(of: sale).isEmpty, payments: payments) {
+            if let report = DomainConflictReports.payment(sale: sale.text, sales: records(withID: sale.text),
+                                                          voided: !reversals(of: sale.text).isEmpty, payments: payments) {
                 reports.append(report)
             }
         }

@@ -18,19 +18,20 @@ public struct LedgerFold: Sendable {
     private var branchesFolded: Set<EventID> = []
 
     /// Entry id → the entries carrying it (almost always one), in record order.
-    private var byID: [String: EntryRefs] = [:]
-    private var duplicateIDs: Set<String> = []
+    /// Ids compare as bytes (SPEC §10), as in `LedgerState`.
+    private var byID: [ExactString: EntryRefs] = [:]
+    private var duplicateIDs: Set<ExactString> = []
     /// Target id → the reversals naming it, in record order. A target with any is voided.
-    private var reversalsByTarget: [String: [RecordRef]] = [:]
+    private var reversalsByTarget: [ExactString: [RecordRef]] = [:]
     private var unreadable: [EventID: String] = [:]
     public private(set) var entryCount = 0
 
     private var stockCells: [StockKey: StockCell] = [:]
     private var balanceCells: [PairKey: CountedSum] = [:]
-    private var deliveredCells: [String: CountedSum] = [:]
+    private var deliveredCells: [ExactString: CountedSum] = [:]
     /// Sale id → the payments that count naming it, in record order, and their total.
-    private var paymentsBySale: [String: [RecordRef]] = [:]
-    private var paidBySale: [String: Int64] = [:]
+    private var paymentsBySale: [ExactString: [RecordRef]] = [:]
+    private var paidBySale: [ExactString: Int64] = [:]
 
     public init() {}
 
@@ -70,19 +71,20 @@ public struct LedgerFold: Sendable {
         }
         let ref = RecordRef(clock: event.clock, event: event.id)
         let indexed = IndexedEntry(ref: ref, kind: entry.kind, amount: entry.amount)
-        if let refs = byID[entry.id] {
+        let id = ExactString(entry.id)
+        if let refs = byID[id] {
             guard !refs.all.contains(where: { $0.ref == ref }) else { return }
             var grown = refs
             grown.insert(indexed)
-            byID[entry.id] = grown
-            duplicateIDs.insert(entry.id)
+            byID[id] = grown
+            duplicateIDs.insert(id)
         } else {
-            byID[entry.id] = EntryRefs(indexed)
+            byID[id] = EntryRefs(indexed)
         }
         entryCount += 1
         let record = LedgerRecord(event: event.id, clock: event.clock, entry: entry)
         if entry.kind == .reversal {
-            guard let target = entry.ref else { return }
+            guard let target = entry.ref.map(ExactString.init) else { return }
             let alreadyVoided = reversalsByTarget[target] != nil
             reversalsByTarget[target, default: []].insertSorted(ref)
             if !alreadyVoided {
@@ -92,7 +94,7 @@ public struct LedgerFold: Sendable {
             }
             return
         }
-        if reversalsByTarget[entry.id] == nil { apply(record, sign: 1, replica: replica) }
+        if reversalsByTarget[id] == nil { apply(record, sign: 1, replica: replica) }
     }
 
     /// Adds (sign 1) or takes away (sign -1) what an entry that counts contributes.
@@ -129,11 +131,11 @@ public struct LedgerFold: Sendable {
                 }
             }
         }
-        if entry.kind == .delivery, let product = entry.product, let quantity = entry.quantity {
+        if entry.kind == .delivery, let product = entry.product.map(ExactString.init), let quantity = entry.quantity {
             deliveredCells[product, default: CountedSum()].add(sign &* quantity, count: Int(sign))
             if deliveredCells[product]?.count == 0 { deliveredCells[product] = nil }
         }
-        if entry.kind == .payment, let sale = entry.ref {
+        if entry.kind == .payment, let sale = entry.ref.map(ExactString.init) {
             if sign > 0 { paymentsBySale[sale, default: []].insertSorted(ref) } else { paymentsBySale[sale]?.removeSorted(ref) }
             paidBySale[sale, default: 0] &+= sign &* (entry.amount ?? 0)
             if paymentsBySale[sale]?.isEmpty == true {
@@ -167,13 +169,13 @@ public struct LedgerFold: Sendable {
             guard cell.measured > 0 else { return nil }
             return StockLine(producer: key.producer, product: key.product, lot: key.lot, quantity: cell.quantity,
                              unit: cell.unitSource?.unit)
-        }.sorted { ($0.producer, $0.product, $0.lot) < ($1.producer, $1.product, $1.lot) }
+        }.sorted(by: StockLine.precedes)
     }
 
     /// Money owed between each producer and each party, as `LedgerState.balances()`.
     public func balances() -> [Balance] {
         balanceCells.map { Balance(producer: $0.key.producer, party: $0.key.party, cents: $0.value.sum) }
-            .sorted { ($0.producer, $0.party) < ($1.producer, $1.party) }
+            .sorted(by: Balance.precedes)
     }
 
     /// Per product, as `LedgerState.availability()`.
@@ -187,13 +189,13 @@ public struct LedgerFold: Sendable {
         func records(_ refs: [RecordRef]) -> [LedgerRecord] { refs.compactMap { Self.record($0, in: replica) } }
         var reports: [ConflictReport] = []
         for id in duplicateIDs.sorted() {
-            reports.append(DomainConflictReports.duplicate(id: id, records: records(byID[id]?.all.map(\.ref) ?? [])))
+            reports.append(DomainConflictReports.duplicate(id: id.text, records: records(byID[id]?.all.map(\.ref) ?? [])))
         }
         for (target, reversals) in reversalsByTarget.sorted(by: { $0.key < $1.key }) {
             // Only a reversal's wording needs the entries; most targets have none to report.
             let targets = byID[target]?.all ?? []
             guard targets.isEmpty || targets.contains(where: { $0.kind == .reversal }) || reversals.count > 1 else { continue }
-            if let report = DomainConflictReports.reversal(target: target, targets: records(targets.map(\.ref)),
+            if let report = DomainConflictReports.reversal(target: target.text, targets: records(targets.map(\.ref)),
                                                            reversals: records(reversals)) {
                 reports.append(report)
             }
@@ -203,7 +205,7 @@ public struct LedgerFold: Sendable {
             let voided = reversalsByTarget[sale] != nil
             let due = sales.filter { $0.kind == .reversal || !voided }.reduce(Int64(0)) { $0 &+ ($1.amount ?? 0) }
             guard sales.isEmpty || (paidBySale[sale] ?? 0) > due else { continue }
-            if let report = DomainConflictReports.payment(sale: sale, sales: records(sales.map(\.ref)), voided: voided,
+            if let report = DomainConflictReports.payment(sale: sale.text, sales: records(sales.map(\.ref)), voided: voided,
                                                           payments: records(payments)) {
                 reports.append(report)
             }

@@ -20,9 +20,10 @@ public struct LedgerState: Sendable {
     /// Entries that could not be read (unknown kind from a newer version, wrong types).
     public private(set) var unreadable: [(event: EventID, reason: String)] = []
     /// Entry id → indexes in `records` (more than one only when ids collide, e.g. a fork).
-    private var indexesByID: [String: [Int]] = [:]
+    /// Keys compare as bytes (SPEC §10): two spellings of one word are two ids.
+    private var indexesByID: [ExactString: [Int]] = [:]
     /// Target entry id → indexes of the reversals that name it, in record order.
-    private var reversalIndexes: [String: [Int]] = [:]
+    private var reversalIndexes: [ExactString: [Int]] = [:]
 
     public init(replica: Replica) {
         replica.history.forEachEvent { event in
@@ -36,27 +37,27 @@ public struct LedgerState: Sendable {
         records.sort { ($0.clock, $0.event) < ($1.clock, $1.event) }
         unreadable.sort { $0.event < $1.event }
         for (index, record) in records.enumerated() {
-            indexesByID[record.entry.id, default: []].append(index)
+            indexesByID[ExactString(record.entry.id), default: []].append(index)
             if record.entry.kind == .reversal, let target = record.entry.ref {
-                reversalIndexes[target, default: []].append(index)
+                reversalIndexes[ExactString(target), default: []].append(index)
             }
         }
         effectiveRecords = records.filter { $0.entry.kind != .reversal && !isVoided($0) }
     }
 
     public func records(withID id: String) -> [LedgerRecord] {
-        (indexesByID[id] ?? []).map { records[$0] }
+        (indexesByID[ExactString(id)] ?? []).map { records[$0] }
     }
 
     /// The reversals naming this entry, earliest first. Only the first one takes effect.
     public func reversals(of id: String) -> [LedgerRecord] {
-        (reversalIndexes[id] ?? []).map { records[$0] }
+        (reversalIndexes[ExactString(id)] ?? []).map { records[$0] }
     }
 
     /// True when the first reversal naming this entry is itself a valid reversal (it does
     /// not target a reversal). A voided entry counts for nothing in the views.
     public func isVoided(_ record: LedgerRecord) -> Bool {
-        record.entry.kind != .reversal && reversalIndexes[record.entry.id] != nil
+        record.entry.kind != .reversal && reversalIndexes[ExactString(record.entry.id)] != nil
     }
 
     /// The entries that count: not reversals, not voided. Computed once: every view

@@ -67,7 +67,7 @@ extension LedgerState {
         return quantities.map {
             StockLine(producer: $0.key.producer, product: $0.key.product, lot: $0.key.lot,
                       quantity: $0.value, unit: units[$0.key])
-        }.sorted { ($0.producer, $0.product, $0.lot) < ($1.producer, $1.product, $1.lot) }
+        }.sorted(by: StockLine.precedes)
     }
 
     /// Money owed between each producer and each party: sales minus payments received,
@@ -86,15 +86,15 @@ extension LedgerState {
             totals[PairKey(producer: entry.producer, party: party), default: 0] &+= sign &* amount
         }
         return totals.map { Balance(producer: $0.key.producer, party: $0.key.party, cents: $0.value) }
-            .sorted { ($0.producer, $0.party) < ($1.producer, $1.party) }
+            .sorted(by: Balance.precedes)
     }
 
     /// Per product: what the farms hold and what has been delivered, across the consortium.
     public func availability() -> [Availability] {
-        var delivered: [String: Int64] = [:]
+        var delivered: [ExactString: Int64] = [:]
         for record in effectiveRecords where record.entry.kind == .delivery {
             guard let product = record.entry.product, let quantity = record.entry.quantity else { continue }
-            delivered[product, default: 0] &+= quantity
+            delivered[ExactString(product), default: 0] &+= quantity
         }
         return Availability.combine(stock: stock(), delivered: delivered)
     }
@@ -103,37 +103,78 @@ extension LedgerState {
 extension Availability {
     /// Availability from the stock lines (sorted, as `stock()` gives them) and the
     /// quantities delivered per product: shared by `LedgerState` and `LedgerFold`.
-    static func combine(stock: [StockLine], delivered: [String: Int64]) -> [Availability] {
-        var byProduct: [String: Availability] = [:]
+    static func combine(stock: [StockLine], delivered: [ExactString: Int64]) -> [Availability] {
+        var byProduct: [ExactString: Availability] = [:]
+        var producers: [ExactString: Set<ExactString>] = [:]
         for line in stock {
-            var item = byProduct[line.product] ?? Availability(product: line.product, unit: line.unit,
-                                                                 atProducers: 0, delivered: 0, producers: [])
+            let product = ExactString(line.product)
+            var item = byProduct[product] ?? Availability(product: line.product, unit: line.unit,
+                                                            atProducers: 0, delivered: 0, producers: [])
             item.atProducers &+= line.quantity
-            if line.quantity > 0, !item.producers.contains(line.producer) { item.producers.append(line.producer) }
+            if line.quantity > 0 { producers[product, default: []].insert(ExactString(line.producer)) }
             if item.unit == nil { item.unit = line.unit }
-            byProduct[line.product] = item
+            byProduct[product] = item
         }
         for (product, quantity) in delivered {
             // Every delivery that counts moves stock too, so its product has a line above.
-            var item = byProduct[product] ?? Availability(product: product, unit: nil, atProducers: 0, delivered: 0, producers: [])
+            var item = byProduct[product] ?? Availability(product: product.text, unit: nil, atProducers: 0, delivered: 0, producers: [])
             item.delivered &+= quantity
             byProduct[product] = item
         }
-        return byProduct.values.map { item in
+        return byProduct.map { product, item in
             var sorted = item
-            sorted.producers.sort()
+            sorted.producers = (producers[product] ?? []).sorted().map(\.text)
             return sorted
-        }.sorted { $0.product < $1.product }
+        }.sorted { ExactString.less($0.product, $1.product) }
     }
 }
 
+/// Keys compare and hash as bytes (SPEC §10): two spellings of one name are two keys,
+/// whatever order their entries arrived in.
 struct StockKey: Hashable {
     var producer: String
     var product: String
     var lot: String
+
+    static func == (lhs: StockKey, rhs: StockKey) -> Bool {
+        ExactString(lhs.producer) == ExactString(rhs.producer) && ExactString(lhs.product) == ExactString(rhs.product)
+            && ExactString(lhs.lot) == ExactString(rhs.lot)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(ExactString(producer))
+        hasher.combine(ExactString(product))
+        hasher.combine(ExactString(lot))
+    }
 }
 
 struct PairKey: Hashable {
     var producer: String
     var party: String
+
+    static func == (lhs: PairKey, rhs: PairKey) -> Bool {
+        ExactString(lhs.producer) == ExactString(rhs.producer) && ExactString(lhs.party) == ExactString(rhs.party)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(ExactString(producer))
+        hasher.combine(ExactString(party))
+    }
+}
+
+extension StockLine {
+    /// Producer, product, lot, each in byte order.
+    static func precedes(_ lhs: StockLine, _ rhs: StockLine) -> Bool {
+        if ExactString(lhs.producer) != ExactString(rhs.producer) { return ExactString.less(lhs.producer, rhs.producer) }
+        if ExactString(lhs.product) != ExactString(rhs.product) { return ExactString.less(lhs.product, rhs.product) }
+        return ExactString.less(lhs.lot, rhs.lot)
+    }
+}
+
+extension Balance {
+    /// Producer, then party, each in byte order.
+    static func precedes(_ lhs: Balance, _ rhs: Balance) -> Bool {
+        if ExactString(lhs.producer) != ExactString(rhs.producer) { return ExactString.less(lhs.producer, rhs.producer) }
+        return ExactString.less(lhs.party, rhs.party)
+    }
 }

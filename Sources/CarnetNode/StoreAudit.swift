@@ -128,7 +128,11 @@ public struct StoreAudit: Sendable {
             }
         }
         if !middleDamage, let stored = LedgerViewsFile.current(directory: directory) {
-            let differences = stored.differences(from: views)
+            var differences = stored.differences(from: views)
+            // `==` on text is Unicode equivalence; the file must hold the very bytes.
+            if differences.isEmpty, LedgerViewsFile.encode(stored) != LedgerViewsFile.encode(views) {
+                differences.append("the spelling of a name")
+            }
             audit.viewsCurrent = true
             audit.viewsMatch = differences.isEmpty
             if !differences.isEmpty {

@@ -89,3 +89,32 @@ struct LedgerFoldTests {
         }
     }
 }
+
+@Suite("Ids as bytes")
+struct ExactIDTests {
+    @Test("two spellings of one word are two entries: no duplicate, and a void of one leaves the other")
+    func spellingsAreDistinct() {
+        let composed = "vente-\u{E9}", decomposed = "vente-e\u{301}"
+        #expect(composed == decomposed, "Swift's == takes them for one string: the case this test is about")
+        var writer = Replica(node: NodeID.derived(from: "farm"))
+        let day = CalendarDay(daysSinceEpoch: 20_600)
+        var events: [Event] = []
+        for (index, id) in [composed, decomposed].enumerated() {
+            events.append(writer.write(.append(LedgerEntry(id: id, kind: .harvest, producer: "col", date: day, product: "P1",
+                                                           quantity: 1_000, unit: .grams, lot: "L1").coreEntry),
+                                       wallMillis: 1_790_000_000_000 + UInt64(index)))
+        }
+        events.append(writer.write(.append(LedgerEntry(id: "void-1", kind: .reversal, producer: "col", date: day,
+                                                       ref: decomposed).coreEntry), wallMillis: 1_790_000_000_010))
+        for order in [events, events.reversed()] {
+            var replica = Replica(node: NodeID.derived(from: "reader"))
+            replica.admit(contentsOf: order)
+            let state = LedgerState(replica: replica)
+            #expect(state.records(withID: composed).count == 1 && state.records(withID: decomposed).count == 1)
+            #expect(state.domainConflicts().isEmpty, "\(state.domainConflicts().map(\.summary))")
+            #expect(state.stock().map(\.quantity) == [1_000], "the void of one spelling voided both")
+            var fold = LedgerFold()
+            #expect(LedgerViews(replica: replica, fold: &fold) == LedgerViews(replica: replica, ledger: state))
+        }
+    }
+}
