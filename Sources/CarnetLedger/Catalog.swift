@@ -10,11 +10,17 @@ public enum RecordType {
 /// editing the price and the name at once do not conflict.
 public enum ProductField: String, CaseIterable, Sendable {
     case name, unit, price, category, vat, active
+    /// Quality and origin labels (`QualityLabel.field`), the EGalim family
+    /// (`ProductFamily`) and where it comes from (free text: a commune, a département).
+    case labels, family, origin
 }
 
 /// The attributes of a party (a farm, the hub, a canteen, a shop, a customer).
 public enum PartyField: String, CaseIterable, Sendable {
     case name, kind
+    /// Where the party is: a commune or an EPCI (the rural territory, the metropolis), for
+    /// the flows report.
+    case territory
 }
 
 /// One mutable record with the live values of every field: a product, a party.
@@ -23,17 +29,21 @@ public enum PartyField: String, CaseIterable, Sendable {
 /// show and to flag conflicts, and small enough to keep in the views file.
 public struct CatalogRecord: Hashable, Sendable {
     public var key: RecordKey
-    /// Field name → live values (sorted by event id), for every field ever written.
-    public var fields: [String: [RegisterValue]]
+    /// Field name → live values (sorted by event id), for every field ever written. Names
+    /// are keys as bytes (SPEC §10.4): two spellings of one name are two fields.
+    public var fields: [ExactString: [RegisterValue]]
 
-    public init(key: RecordKey, fields: [String: [RegisterValue]]) {
+    public init(key: RecordKey, fields: [ExactString: [RegisterValue]]) {
         self.key = key
         self.fields = fields
     }
 
+    /// The live values of a field.
+    public func values(_ field: String) -> [RegisterValue] { fields[ExactString(field)] ?? [] }
+
     /// The value to show for a field (see `MultiValueRegister.preferred(among:)`).
     public func value(_ field: String) -> Value? {
-        fields[field].flatMap(MultiValueRegister.preferred(among:))?.value
+        MultiValueRegister.preferred(among: values(field))?.value
     }
     public func text(_ field: String) -> String? { value(field)?.textValue }
     public func int(_ field: String) -> Int64? { value(field)?.intValue }
@@ -41,7 +51,7 @@ public struct CatalogRecord: Hashable, Sendable {
 
     /// Field names whose register holds different concurrent values.
     public var conflictedFields: [String] {
-        fields.filter { MultiValueRegister.isConflicted($0.value) }.keys.sorted()
+        fields.filter { MultiValueRegister.isConflicted($0.value) }.keys.sorted().map(\.text)
     }
 }
 
@@ -51,10 +61,10 @@ public struct Catalog: Sendable, Equatable {
     public private(set) var parties: [CatalogRecord] = []
 
     public init(replica: Replica) {
-        var records: [RecordKey: [String: [RegisterValue]]] = [:]
+        var records: [RecordKey: [ExactString: [RegisterValue]]] = [:]
         for (key, register) in replica.registers
         where key.record.type == RecordType.product || key.record.type == RecordType.party {
-            records[key.record, default: [:]][key.field] = register.values
+            records[key.record, default: [:]][ExactString(key.field)] = register.values
         }
         for (key, fields) in records.sorted(by: { $0.key < $1.key }) {
             let record = CatalogRecord(key: key, fields: fields)
@@ -92,6 +102,21 @@ public struct Catalog: Sendable, Equatable {
 
     /// A party's name, for tables.
     public func partyName(_ id: String) -> String? { party(id)?.text(PartyField.name.rawValue) }
+
+    /// A party's kind, when it is one this version knows.
+    public func kind(of id: String) -> PartyKind? {
+        party(id)?.text(PartyField.kind.rawValue).flatMap(PartyKind.init(rawValue:))
+    }
+
+    /// A product's labels, in list order (codes a newer version wrote are left out).
+    public func labels(of sku: String) -> [QualityLabel] {
+        product(sku)?.text(ProductField.labels.rawValue).map { QualityLabel.parse(field: $0).labels } ?? []
+    }
+
+    /// A product's family, when set to one this version knows.
+    public func family(of sku: String) -> ProductFamily? {
+        product(sku)?.text(ProductField.family.rawValue).flatMap(ProductFamily.init(rawValue:))
+    }
 
     /// The unit a product is counted in, if the catalog knows it.
     public func unit(of sku: String) -> QuantityUnit? {

@@ -37,8 +37,11 @@ public struct LedgerEntry: Hashable, Sendable {
     public var lot: String?
     /// The other side: who bought, received a delivery, sold to us or paid us.
     public var party: String?
-    /// Euro cents; negative only in reversals.
+    /// Euro cents, VAT included; negative only in reversals.
     public var amount: Int64?
+    /// The VAT rate of `amount`, in basis points (550 is 5.5 %); nil when the entry says
+    /// none (entries written before rates were recorded): `VAT.foodRate` is then assumed.
+    public var vat: Int64?
     public var method: String?
     /// The entry this one settles (payment) or cancels (reversal).
     public var ref: String?
@@ -49,14 +52,17 @@ public struct LedgerEntry: Hashable, Sendable {
     public init(
         id: String, kind: EntryKind, producer: String, date: CalendarDay,
         product: String? = nil, quantity: Int64? = nil, unit: QuantityUnit? = nil, lot: String? = nil,
-        party: String? = nil, amount: Int64? = nil, method: String? = nil,
+        party: String? = nil, amount: Int64? = nil, vat: Int64? = nil, method: String? = nil,
         ref: String? = nil, refKind: EntryKind? = nil, reason: String? = nil, note: String? = nil
     ) {
         self.id = id; self.kind = kind; self.producer = producer; self.date = date
         self.product = product; self.quantity = quantity; self.unit = unit; self.lot = lot
-        self.party = party; self.amount = amount; self.method = method
+        self.party = party; self.amount = amount; self.vat = vat; self.method = method
         self.ref = ref; self.refKind = refKind; self.reason = reason; self.note = note
     }
+
+    /// The amount before VAT, at the entry's rate (or the food rate when it has none).
+    public var amountExcludingVAT: Int64? { amount.map { VAT.excluding($0, rate: vat ?? VAT.foodRate) } }
 
     /// The core entry that carries this one in an event. Field order is fixed here, so the
     /// same entry always has the same bytes.
@@ -70,6 +76,7 @@ public struct LedgerEntry: Hashable, Sendable {
         if let lot { fields.append(FieldName.lot, .text(lot)) }
         if let party { fields.append(FieldName.party, .text(party)) }
         if let amount { fields.append(FieldName.amount, .int(amount)) }
+        if let vat { fields.append(FieldName.vat, .int(vat)) }
         if let method { fields.append(FieldName.method, .text(method)) }
         if let ref { fields.append(FieldName.ref, .text(ref)) }
         if let refKind { fields.append(FieldName.refKind, .text(refKind.rawValue)) }
@@ -110,6 +117,7 @@ public struct LedgerEntry: Hashable, Sendable {
             id: entry.id, kind: kind, producer: producer, date: CalendarDay(daysSinceEpoch: day),
             product: try text(FieldName.product), quantity: try int(FieldName.quantity), unit: unit,
             lot: try text(FieldName.lot), party: try text(FieldName.party), amount: try int(FieldName.amount),
+            vat: try int(FieldName.vat),
             method: try text(FieldName.method), ref: try text(FieldName.ref), refKind: refKind,
             reason: try text(FieldName.reason), note: try text(FieldName.note)
         )
@@ -121,7 +129,7 @@ public struct LedgerEntry: Hashable, Sendable {
         return LedgerEntry(
             id: id, kind: .reversal, producer: producer, date: date,
             quantity: movesMoney ? nil : quantity.map { -$0 },
-            amount: movesMoney ? amount.map { -$0 } : nil,
+            amount: movesMoney ? amount.map { -$0 } : nil, vat: movesMoney ? vat : nil,
             ref: self.id, refKind: kind, reason: reason
         )
     }
@@ -138,6 +146,8 @@ public enum FieldName {
     public static let lot = "lot"
     public static let party = "party"
     public static let amount = "amount"
+    /// Basis points of VAT in `amount` (sales and purchases).
+    public static let vat = "vat"
     public static let method = "method"
     public static let ref = "ref"
     public static let refKind = "ref_kind"

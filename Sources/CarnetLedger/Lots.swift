@@ -1,4 +1,4 @@
-/// Where a lot came from: the harvest or production that made it. A delivery, sale, loss
+/// Where a lot came from: the harvest, production or purchase that made it. A delivery, sale, loss
 /// or adjustment names a lot; the CLI checks that lot exists before writing, because a
 /// mistyped lot would otherwise open a phantom lot with negative stock.
 public struct LotOrigin: Hashable, Sendable {
@@ -10,11 +10,11 @@ public struct LotOrigin: Hashable, Sendable {
 }
 
 extension LedgerState {
-    /// Every lot made by a harvest or production that counts (not voided), by producer
+    /// Every lot made by a harvest, production or purchase that counts (not voided), by actor
     /// then lot. When two products were recorded into one lot, the first one is kept.
     public func lotOrigins() -> [String: [String: LotOrigin]] {
         var origins: [String: [String: LotOrigin]] = [:]
-        for record in effectiveRecords where record.entry.kind == .harvest || record.entry.kind == .production {
+        for record in effectiveRecords where record.entry.kind == .harvest || record.entry.kind == .production || record.entry.kind == .purchase {
             let entry = record.entry
             guard let lot = entry.lot, let product = entry.product else { continue }
             if origins[entry.producer]?[lot] == nil {

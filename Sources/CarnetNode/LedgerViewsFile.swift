@@ -66,7 +66,7 @@ public enum LedgerViewsFile {
                 writer.string(record.key.id)
                 writer.varint(UInt64(record.fields.count))
                 for (name, values) in record.fields.sorted(by: { $0.key < $1.key }) {
-                    writer.string(name)
+                    writer.string(name.text)
                     writer.varint(UInt64(values.count))
                     for value in values {
                         writeWriter(value.id, value.clock, into: &writer)
@@ -129,9 +129,9 @@ public enum LedgerViewsFile {
                 var records: [CatalogRecord] = []
                 for _ in 0..<(try reader.count(limit: body.count, "catalog records")) {
                     let key = RecordKey(type: try reader.string(), id: try reader.string())
-                    var fields: [String: [RegisterValue]] = [:]
+                    var fields: [ExactString: [RegisterValue]] = [:]
                     for _ in 0..<(try reader.count(limit: body.count, "fields")) {
-                        let name = try reader.string()
+                        let name = ExactString(try reader.string())
                         var values: [RegisterValue] = []
                         for _ in 0..<(try reader.count(limit: body.count, "values")) {
                             let (id, clock) = try readWriter(&reader)
@@ -158,8 +158,12 @@ public enum LedgerViewsFile {
         }
     }
 
+    /// Empty for none; anything else must be a unit this version knows.
     private static func unit(_ reader: inout ByteReader) throws(WireError) -> QuantityUnit? {
-        QuantityUnit(rawValue: try reader.string())
+        let text = try reader.string()
+        guard !text.isEmpty else { return nil }
+        guard let unit = QuantityUnit(rawValue: text) else { throw .malformed("unknown unit \"\(text)\"", at: reader.offset) }
+        return unit
     }
 
     /// An event id and its clock: node(16) varint(seq) hash(32) varint(physical) varint(logical).

@@ -56,6 +56,15 @@ struct Sandbox: ~Copyable {
     }
 }
 
+/// Bad input gives one sentence on stderr, nothing on stdout, and the documented status.
+func expectError(_ run: CommandLineTests.Run, _ status: Int32, _ fragment: String,
+                 sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(run.status == status, "status \(run.status), stderr: \(run.stderr)", sourceLocation: sourceLocation)
+    #expect(run.stderr.contains(fragment), "stderr: \(run.stderr)", sourceLocation: sourceLocation)
+    #expect(run.stderr.split(separator: "\n").count == 1, "one line: \(run.stderr)", sourceLocation: sourceLocation)
+    #expect(run.stdout.isEmpty, "stdout: \(run.stdout)", sourceLocation: sourceLocation)
+}
+
 extension String {
     var trimmedLine: String { trimmingCharacters(in: .whitespacesAndNewlines) }
 }

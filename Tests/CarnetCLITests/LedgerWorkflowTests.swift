@@ -22,7 +22,7 @@ struct LedgerWorkflowTests {
                                "--to", "cantine", "--price", "24", "--note", "calibre 2, \"extra\""])
         _ = try record(["purchase", "--producer", "col", "--product", "tomme", "--qty", "1kg", "--from", "fromagerie", "--amount", "15"])
         _ = try record(["payment", "--producer", "col", "--from", "cantine", "--amount", "100", "--ref", sale, "--method", "transfer"])
-        _ = try record(["loss", "--producer", "col", "--product", "tomme", "--qty", "500g", "--lot", "L1", "--reason", "abîmé"])
+        _ = try record(["loss", "--producer", "col", "--product", "tomme", "--qty", "500g", "--lot", "L1", "--reason", "damaged", "--note", "abîmé"])
         let adjust = try record(["adjust", "--producer", "col", "--product", "tomme", "--qty", "-200g", "--lot", "L1"])
         #expect(production.hasPrefix("production-") && sale.hasPrefix("sale-"))
 

@@ -1,9 +1,10 @@
 import CarnetCore
 import CarnetLedger
 
-/// `carnet party set ID --name N [--kind K]`: farms, the hub, canteens, shops, customers.
+/// `carnet party set ID --name N [--kind K] [--territory T]`: farms, the hub, canteens,
+/// shops, customers.
 struct PartySetCommand: Command {
-    static let kinds = ["farm", "hub", "canteen", "shop", "restaurant", "market", "customer", "supplier"]
+    static let kinds = PartyKind.writable.map(\.rawValue)
 
     static let spec = CommandSpec(
         path: ["party", "set"], summary: "create or edit a party: a farm, the hub, a canteen, a shop, a customer",
@@ -11,15 +12,21 @@ struct PartySetCommand: Command {
         options: [
             .value("--name", "N", "the name people read", required: true),
             .value("--kind", "K", "one of \(kinds.joined(separator: ", ")) (a new party defaults to customer)"),
+            .value("--territory", "T", "where it is: a commune or an EPCI, e.g. \"CC du Val\" or \"Métropole\""),
         ],
-        discussion: "Producers are parties of kind farm: `record --producer` names one.",
-        examples: ["carnet party set col --name \"Ferme du Col\" --kind farm",
-                   "carnet party set cantine-jaures --name \"Cantine Jaurès\" --kind canteen"]
+        discussion: """
+        Trading kinds (farm, hub, drive, wholesale, processor, shop) own stock and money: an
+        entry's --actor names one. Canteens are public or private: the EGalim report is
+        about them. The territory groups flows (the rural territory, the metropolis).
+        """,
+        examples: ["carnet party set col --name \"Ferme du Col\" --kind farm --territory \"CC du Val\"",
+                   "carnet party set cantine-jaures --name \"Cantine Jaurès\" --kind canteen-public"]
     )
 
     var id: String
     var name: String
     var kind: String?
+    var territory: String?
 
     init(_ invocation: Invocation) throws {
         id = invocation.arguments[0]
@@ -32,6 +39,7 @@ struct PartySetCommand: Command {
             }
             self.kind = kind
         }
+        territory = try invocation.nonEmpty("--territory")
     }
 
     func run(in context: Context) throws {
@@ -40,6 +48,9 @@ struct PartySetCommand: Command {
         var operations = [CatalogWrites.assignment(Catalog.partyKey(id, .name), .text(name), replica: store.replica)]
         if let kind = kind ?? (existing?.text("kind") == nil ? "customer" : nil) {
             operations.append(CatalogWrites.assignment(Catalog.partyKey(id, .kind), .text(kind), replica: store.replica))
+        }
+        if let territory {
+            operations.append(CatalogWrites.assignment(Catalog.partyKey(id, .territory), .text(territory), replica: store.replica))
         }
         try store.write(operations, wallMillis: context.wallMillis())
         StoreAccess.afterAppend(&store, context: context)

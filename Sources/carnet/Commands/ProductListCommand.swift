@@ -8,8 +8,9 @@ struct ProductListCommand: Command {
         options: [.json],
         discussion: """
         A field that concurrent edits left with several values is marked `*`; the value shown
-        is the latest. JSON: an array of {sku, name, unit, priceCents, category, vat, active,
-        conflictingFields, conflicts: {field: [{value, node, label, clock, ...}]}}.
+        is the latest. JSON: an array of {sku, name, unit, priceCents, category, vat (basis
+        points: 550 is 5.5 %), active, labels, family, origin, conflictingFields, conflicts:
+        {field: [{value, node, label, clock, ...}]}}.
         """,
         examples: ["carnet product list", "carnet product list --json"]
     )
@@ -32,7 +33,8 @@ struct ProductListCommand: Command {
             return
         }
         let output = context.output
-        var table = Table([("sku", .left), ("name", .left), ("unit", .left), ("price", .right), ("category", .left)])
+        var table = Table([("sku", .left), ("name", .left), ("unit", .left), ("price", .right), ("category", .left),
+                           ("labels", .left), ("family", .left)])
         var anyConflict = false
         for product in products {
             let conflicted = Set(product.conflictedFields)
@@ -47,6 +49,8 @@ struct ProductListCommand: Command {
                 cell(.unit, unit?.priceBasisName ?? (product.text("unit") ?? "")),
                 cell(.price, Display.price(product.int("price"), unit: unit)),
                 cell(.category, product.text("category") ?? ""),
+                cell(.labels, (product.text(ProductField.labels.rawValue) ?? "").replacingOccurrences(of: ",", with: " ")),
+                cell(.family, product.text(ProductField.family.rawValue) ?? ""),
             ])
         }
         table.print(output)
@@ -58,7 +62,7 @@ struct ProductListCommand: Command {
     static func json(_ product: CatalogRecord, labels: some WriterLabels) -> JSON {
         var conflicts: [String: JSON] = [:]
         for field in product.conflictedFields {
-            conflicts[field] = .array((product.fields[field] ?? []).map { value in
+            conflicts[field] = .array(product.values(field).map { value in
                 var object = JSONForms.writer(value.id, clock: value.clock, labels: labels)
                 object["value"] = JSONForms.value(value.value)
                 return .object(object)
@@ -71,6 +75,10 @@ struct ProductListCommand: Command {
             "priceCents": .optional(product.int("price")),
             "category": .optional(product.text("category")),
             "vat": .optional(product.int("vat")),
+            "labels": .array(product.text(ProductField.labels.rawValue).map { QualityLabel.parse(field: $0) }
+                .map { $0.labels.map { JSON.string($0.rawValue) } + $0.unknown.map(JSON.string) } ?? []),
+            "family": .optional(product.text(ProductField.family.rawValue)),
+            "origin": .optional(product.text(ProductField.origin.rawValue)),
             "active": product.bool("active").map(JSON.bool) ?? .null,
             "conflictingFields": .array(product.conflictedFields.map(JSON.string)),
             "conflicts": .object(conflicts),

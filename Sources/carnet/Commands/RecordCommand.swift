@@ -1,7 +1,7 @@
 import CarnetCore
 import CarnetLedger
 
-/// `carnet record KIND --producer P ...`: appends one ledger entry and prints its id.
+/// `carnet record KIND --actor P ...`: appends one ledger entry and prints its id.
 struct RecordCommand: Command {
     /// Which flags each kind takes; anything else given is refused, so a flag that would
     /// be silently ignored (`--to` on a harvest) is caught as the mistake it is.
@@ -9,8 +9,8 @@ struct RecordCommand: Command {
         .harvest: (["--product", "--qty", "--lot"], []),
         .production: (["--product", "--qty", "--lot"], []),
         .delivery: (["--product", "--qty", "--lot", "--to"], []),
-        .sale: (["--product", "--qty", "--lot", "--to"], ["--price", "--amount"]),
-        .purchase: (["--product", "--qty", "--from", "--amount"], ["--lot"]),
+        .sale: (["--product", "--qty", "--lot", "--to"], ["--price", "--amount", "--vat"]),
+        .purchase: (["--product", "--qty", "--from", "--amount"], ["--lot", "--vat"]),
         .payment: (["--from", "--amount"], ["--ref", "--method"]),
         .loss: (["--product", "--qty", "--lot"], ["--reason"]),
         .adjust: (["--product", "--qty", "--lot"], ["--reason"]),
@@ -21,7 +21,9 @@ struct RecordCommand: Command {
         path: ["record"], summary: "append a ledger entry (harvest, production, delivery, sale, purchase, payment, loss, adjust); prints its id",
         arguments: [ArgumentSpec(name: "KIND", help: kinds.map(\.rawValue).joined(separator: ", "))],
         options: [
-            .value("--producer", "P", "the farm the entry belongs to (a party of kind farm)", required: true),
+            .value("--actor", "P", "who the entry belongs to: a trading party (farm, hub, drive, wholesale, processor, shop); "
+                   + "a harvest belongs to a farm, a production to a farm or a processor"),
+            .value("--producer", "P", "the same as --actor (its older name)"),
             .value("--date", "YYYY-MM-DD", "the day it happened (default: today)"),
             .value("--product", "SKU", "the product"),
             .value("--qty", "Q", "quantity with its unit: 42kg, 42,5kg, 500g, 12piece, 3l (adjust may be negative)"),
@@ -29,10 +31,11 @@ struct RecordCommand: Command {
             .value("--to", "PARTY", "who receives (delivery, sale)"),
             .value("--from", "PARTY", "who sells to the producer (purchase) or pays the producer (payment)"),
             .value("--price", "P", "sale price in euros per kg, litre or piece (default: the catalog price)"),
-            .value("--amount", "A", "total in euros, e.g. 120 or 3,20"),
+            .value("--amount", "A", "total in euros, VAT included, e.g. 120 or 3,20"),
+            .value("--vat", "RATE", "VAT rate of a sale or purchase in percent (default: the product's, else 5.5, the food rate)"),
             .value("--ref", "ENTRY", "the sale a payment settles"),
             .value("--method", "M", "payment method: cash, card, transfer, cheque"),
-            .value("--reason", "TEXT", "why (loss, adjust)"),
+            .value("--reason", "R", "why: for a loss one of \(LossReason.allCases.map(\.rawValue).joined(separator: ", ")) (say more with --note); free text for an adjust"),
             .value("--note", "TEXT", "free text"),
             .flag("--force", "record even if the producer, product, lot, party or entry named is not known on this node (made elsewhere, not synced yet)"),
         ],
@@ -40,16 +43,21 @@ struct RecordCommand: Command {
         flags per kind:
           harvest, production  --product SKU --qty Q --lot LOT
           delivery             --product SKU --qty Q --lot LOT --to PARTY
-          sale                 --product SKU --qty Q --lot LOT --to PARTY [--price P | --amount A]
-          purchase             --product SKU --qty Q --from PARTY --amount A [--lot LOT]
-          payment              --from PARTY --amount A [--ref ENTRY] [--method cash|card|transfer|cheque]
-          loss, adjust         --product SKU --qty Q --lot LOT [--reason TEXT]
-        Entry ids are <kind>-<node id, 8 hex digits>-<seq>: unique across devices without coordination.
+          sale                 --product SKU --qty Q --lot LOT --to PARTY [--price P | --amount A] [--vat RATE]
+          purchase             --product SKU --qty Q --from PARTY --amount A [--lot LOT] [--vat RATE]
+          payment              --from PARTY --amount A [--ref SALE] [--method cash|card|transfer|cheque]
+          loss                 --product SKU --qty Q --lot LOT [--reason unsold|damaged|expired|quality|other]
+          adjust               --product SKU --qty Q --lot LOT [--reason TEXT]
+        A hub, a drive or a wholesale network trades as a farm does: it buys (purchase, its
+        stock grows), holds stock and sells. A payment that settles a sale (--ref) must come
+        from the sale's party. Entry ids are <kind>-<node id, 8 hex digits>-<seq>: unique
+        across devices without coordination.
         """,
         examples: [
             "carnet record harvest --producer col --product tomme --qty 12kg --lot L-col-07",
             "carnet record sale --producer col --product tomme --qty 8kg --lot L-col-07 --to cantine-jaures --price 24",
             "carnet record payment --producer col --from cantine-jaures --amount 192 --ref sale-1a2b3c4d-12 --method transfer",
+            "carnet record purchase --actor hub --product tomme --qty 20kg --from col --amount 400 --lot H-07 --vat 5.5",
         ]
     )
 
@@ -62,6 +70,7 @@ struct RecordCommand: Command {
     var party: (id: String, flag: String)?
     var price: Money?
     var amount: Money?
+    var vat: Int64?
     var ref: String?
     var method: String?
     var reason: String?
@@ -76,7 +85,7 @@ struct RecordCommand: Command {
             throw CLIError.usage("\"\(kindText)\" is not a kind of entry\(hint)")
         }
         self.kind = kind
-        let common: Set<String> = ["--producer", "--date", "--note", "--force"]
+        let common: Set<String> = ["--actor", "--producer", "--date", "--note", "--force"]
         let allowed = common.union(flags.required).union(flags.optional)
         for name in invocation.values.keys.sorted() + invocation.flags.sorted() where !allowed.contains(name) {
             throw CLIError.usage("\(name) does not apply to a \(kind.rawValue); it takes \(flags.required.joined(separator: " ")) \(flags.optional.map { "[\($0)]" }.joined(separator: " "))")
@@ -84,7 +93,14 @@ struct RecordCommand: Command {
         for name in flags.required where invocation.value(name) == nil {
             throw CLIError.usage("a \(kind.rawValue) needs \(name) \(Self.spec.option(named: name)?.value ?? ""); see `carnet record --help`")
         }
-        producer = try invocation.nonEmpty("--producer")!
+        let actor = try invocation.nonEmpty("--actor"), producer = try invocation.nonEmpty("--producer")
+        if let actor, let producer, actor != producer {
+            throw CLIError.usage("--actor \(actor) and --producer \(producer) name two parties; --producer is the older name of --actor, give one")
+        }
+        guard let named = actor ?? producer else {
+            throw CLIError.usage("a \(kind.rawValue) needs --actor PARTY: who it belongs to; see `carnet record --help`")
+        }
+        self.producer = named
         force = invocation.flag("--force")
         if let text = invocation.value("--date") {
             guard let day = CalendarDay(iso: text) else { throw CLIError.usage("--date \(text) is not a date: write YYYY-MM-DD") }
@@ -111,7 +127,17 @@ struct RecordCommand: Command {
             }
             self.method = method.rawValue
         }
+        if let rateText = invocation.value("--vat") {
+            guard let rate = VAT.parseRate(rateText) else {
+                throw CLIError.usage("--vat \(rateText) is not a VAT rate: write a percentage such as 5.5, 10 or 20")
+            }
+            vat = rate
+        }
         reason = try invocation.nonEmpty("--reason")
+        if kind == .loss, let reason, LossReason(rawValue: reason) == nil {
+            let hint = Suggestion.closest(to: reason, among: LossReason.allCases.map(\.rawValue)).map { "; did you mean \($0)?" } ?? ""
+            throw CLIError.usage("--reason \(reason) is not a reason for a loss (\(LossReason.allCases.map(\.rawValue).joined(separator: ", ")); say more with --note)\(hint)")
+        }
         note = try invocation.nonEmpty("--note")
     }
 
@@ -126,13 +152,19 @@ struct RecordCommand: Command {
         var store = try StoreAccess.open(context)
         let view = LedgerView(store.replica)
         let check = ReferenceCheck(view: view, force: force)
-        try check.producer(producer)
+        try check.actor(producer, for: kind)
         if let product { try check.product(product, quantity: quantity) }
         if let lot, let product, kind != .harvest, kind != .production, kind != .purchase {
             try check.lot(lot, producer: producer, product: product)
         }
         if let party { try check.party(party.id, flag: party.flag) }
-        if let ref { try check.entry(ref, flag: "--ref") }
+        if let ref {
+            try check.entry(ref, flag: "--ref")
+            if kind == .payment, let payer = party?.id { try check.payment(settling: ref, from: payer, actor: producer) }
+        }
+        let rate: Int64? = kind == .sale || kind == .purchase
+            ? vat ?? product.flatMap { view.catalog.product($0)?.int(ProductField.vat.rawValue) } ?? VAT.foodRate
+            : nil
         var total = amount
         if kind == .sale, total == nil, let quantity, let product {
             let unitPrice = price ?? view.catalog.product(product)?.int(ProductField.price.rawValue).map(Money.init(cents:))
@@ -149,7 +181,7 @@ struct RecordCommand: Command {
             let made = LedgerEntry(
                 id: EntryIDs.make(kind: kind, node: first.node, seq: first.seq), kind: kind, producer: producer,
                 date: day, product: product, quantity: quantity?.amount, unit: quantity?.unit,
-                lot: lot, party: party?.id, amount: total?.cents, method: method, ref: ref,
+                lot: lot, party: party?.id, amount: total?.cents, vat: rate, method: method, ref: ref,
                 reason: reason, note: note
             )
             entry = made

@@ -81,6 +81,10 @@ enum JSONForms {
         object["lot"] = .optional(entry.lot)
         object["party"] = .optional(entry.party)
         object["amountCents"] = .optional(entry.amount)
+        object["vatRate"] = .optional(entry.vat)
+        if entry.kind == .sale || entry.kind == .purchase || entry.refKind == .sale || entry.refKind == .purchase {
+            object["amountExclVatCents"] = .optional(entry.amountExcludingVAT)
+        }
         object["method"] = .optional(entry.method)
         object["ref"] = .optional(entry.ref)
         object["refKind"] = .optional(entry.refKind?.rawValue)

@@ -11,14 +11,45 @@ struct ReferenceCheck {
 
     private static let forceHint = " (or add --force if another node created it and has not synced yet)"
 
-    func producer(_ id: String) throws {
+    /// The party an entry belongs to must trade (own stock and money); a harvest belongs
+    /// to a farm, a production to a farm or a processor.
+    func actor(_ id: String, for entry: EntryKind) throws {
         guard let party = view.catalog.party(id) else {
             guard !force else { return }
-            throw CLIError.data("unknown producer \"\(id)\": create it with `carnet party set \(id) --name NAME --kind farm`\(Self.forceHint)")
+            throw CLIError.data("unknown party \"\(id)\" (--actor): create it with `carnet party set \(id) --name NAME --kind farm` "
+                                + "(or hub, drive, wholesale, processor, shop)\(Self.forceHint)")
         }
-        let kind = party.text(PartyField.kind.rawValue) ?? "party"
-        guard kind == "farm" || force else {
-            throw CLIError.data("\(id) is a \(kind), not a farm: a producer is a party of kind farm (`carnet party set \(id) --name NAME --kind farm`)")
+        guard !force else { return }
+        let kindText = party.text(PartyField.kind.rawValue) ?? "party"
+        let kind = PartyKind(rawValue: kindText)
+        let allowed: [PartyKind] = switch entry {
+        case .harvest: [.farm]
+        case .production: [.farm, .processor]
+        default: PartyKind.trading
+        }
+        guard let kind, allowed.contains(kind) else {
+            let what = entry == .harvest ? "a harvest belongs to a farm"
+                : entry == .production ? "a production belongs to a farm or a processor"
+                : "an entry belongs to a party that trades (\(PartyKind.trading.map(\.rawValue).joined(separator: ", ")))"
+            throw CLIError.data("\(id) is a \(kindText), and \(what): record it under the party whose stock or money it moves "
+                                + "(a sale to \(id) is `--to \(id)`, a payment from it `--from \(id)`)")
+        }
+    }
+
+    /// A payment that names a sale must come from that sale's party, to that sale's actor.
+    func payment(settling ref: String, from payer: String, actor: String) throws {
+        guard !force else { return }
+        for record in view.state.records(withID: ref) {
+            guard record.entry.kind == .sale else {
+                throw CLIError.data("\(ref) is a \(record.entry.kind.rawValue), not a sale: a payment settles a sale\(Self.forceHint)")
+            }
+            if let buyer = record.entry.party, buyer != payer {
+                throw CLIError.data("sale \(ref) was made to \(buyer), not \(payer): a payment comes from the sale's party "
+                                    + "(use --from \(buyer), or add --force if \(payer) really paid for it)")
+            }
+            if record.entry.producer != actor {
+                throw CLIError.data("sale \(ref) belongs to \(record.entry.producer), not \(actor): record the payment with --actor \(record.entry.producer)\(Self.forceHint)")
+            }
         }
     }
 

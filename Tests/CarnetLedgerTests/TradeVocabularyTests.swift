@@ -1,0 +1,48 @@
+import CarnetLedger
+import Testing
+
+/// VAT arithmetic and the fixed lists of issue 20: labels as "ma cantine" counts them,
+/// families, party kinds, loss reasons.
+struct TradeVocabularyTests {
+    @Test func amountsBeforeVATRoundToTheNearestCent() {
+        #expect(VAT.excluding(6_000, rate: 550) == 5_687)   // 56.872…
+        #expect(VAT.excluding(4_000, rate: 1_000) == 3_636)  // 36.363…
+        #expect(VAT.excluding(1_200, rate: 2_000) == 1_000)
+        #expect(VAT.excluding(211, rate: 550) == 200)        // 200.0 exactly
+        #expect(VAT.excluding(1, rate: 550) == 1)            // 0.947… rounds up
+        #expect(VAT.excluding(-6_000, rate: 550) == -5_687, "a reversal is the exact opposite")
+        #expect(VAT.excluding(0, rate: 550) == 0)
+        #expect(VAT.excluding(123_456, rate: 0) == 123_456)
+        // Halves away from zero: 105 at 5 % is exactly 100; 21 at 5 % is 20, 1.05 → 1.
+        #expect(VAT.excluding(10_500, rate: 500) == 10_000)
+        #expect(VAT.excluding(3, rate: 2_000) == 3, "2.5 rounds away from zero")
+        #expect(VAT.excluding(-3, rate: 2_000) == -3)
+    }
+
+    @Test func ratesAreReadAsPeopleWriteThem() {
+        #expect(VAT.parseRate("5.5") == 550)
+        #expect(VAT.parseRate("5,5") == 550)
+        #expect(VAT.parseRate("20") == 2_000)
+        #expect(VAT.parseRate("2.10") == 210)
+        #expect(VAT.parseRate("0") == 0)
+        #expect(VAT.parseRate("100") == 10_000)
+        for bad in ["", "5.", ".5", "5.555", "-5", "5%", "cinq", "101", "1e2", " 5", "5.5.5", "٥"] {
+            #expect(VAT.parseRate(bad) == nil, "\"\(bad)\" read as a rate")
+        }
+        #expect(VAT.percent(550) == "5.5 %" && VAT.percent(2_000) == "20 %" && VAT.percent(205) == "2.05 %")
+    }
+
+    @Test func labelsCountAsTheLawSays() {
+        let organic = QualityLabel.allCases.filter(\.countsAsOrganic)
+        #expect(organic == [.organic, .organicConversion])
+        let notCounted = QualityLabel.allCases.filter { !$0.countsAsQuality }
+        #expect(notCounted == [.france, .shortCircuit, .local], "local is shown, never counted")
+        #expect(Set(QualityLabel.allCases.map(\.maCantineCode)).count == QualityLabel.allCases.count)
+        #expect(QualityLabel.field([.fermier, .organic]) == "organic,fermier", "stored in list order")
+        let parsed = QualityLabel.parse(field: "organic,some-future-label,aop")
+        #expect(parsed.labels == [.organic, .aop] && parsed.unknown == ["some-future-label"])
+        #expect(ProductFamily.allCases.filter(\.isMeatOrFish) == [.meatPoultry, .seafood])
+        #expect(PartyKind.trading == [.farm, .hub, .drive, .wholesale, .processor, .shop])
+        #expect(PartyKind.allCases.filter(\.isCanteen) == [.canteenPublic, .canteenPrivate, .canteen])
+    }
+}
