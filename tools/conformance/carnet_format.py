@@ -704,8 +704,10 @@ class Replica:
     def __init__(self):
         self.held = {}      # (node, seq, hash) -> Event
         self.rejected = {}  # seq 1 with a previous hash: never accepted, not held (§4)
+        self._accepted = None  # accepted(), kept until the next add
 
     def add(self, events):
+        self._accepted = None
         for event in events:
             if event.seq == 1 and event.previous != ZERO_HASH:
                 self.rejected.setdefault(event.id(), event)
@@ -713,7 +715,10 @@ class Replica:
                 self.held.setdefault(event.id(), event)
 
     def accepted(self):
-        """§4: accepted when the predecessor is accepted (or seq 1 with a zero previous)."""
+        """§4: accepted when the predecessor is accepted (or seq 1 with a zero previous).
+        Kept until the next `add` (callers only read it)."""
+        if getattr(self, "_accepted", None) is not None:
+            return self._accepted
         accepted = set()
         by_pred = {}
         for key, event in self.held.items():
@@ -726,7 +731,8 @@ class Replica:
                 continue
             accepted.add(key)
             frontier.extend(by_pred.get(key, []))
-        return {key: self.held[key] for key in accepted}
+        self._accepted = {key: self.held[key] for key in accepted}
+        return self._accepted
 
     def summary(self):
         """§4.2: per node with an accepted event, its highest seq and its heads."""
