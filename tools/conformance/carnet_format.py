@@ -624,6 +624,10 @@ def stamp_covers(stamp, log):
             and stamp["last"] + 8 + int.from_bytes(head[:4], "big") == stamp["size"])
 
 
+# §6.5: the conflict kinds, in the order conflicts are stored.
+VIEW_CONFLICT_KINDS = (b"field", b"fork", b"stock-below-zero", b"double-reversal",
+                       b"reversal-of-reversal", b"unknown-reference", b"overpayment",
+                       b"duplicate-entry")
 # The views file's value tags (§6.5), mapped onto §2's Value tags; 00 is "none".
 VIEW_VALUE_TAGS = {1: 0, 2: 1, 3: 2, 4: 3}
 
@@ -661,8 +665,11 @@ def read_view_value(reader):
 
 def read_view_writer(reader):
     """`writer` of §6.5: the event id and clock of the event that carries a value."""
-    return {"id": (reader.node(), reader.varint(), reader.digest()),
-            "physical": reader.varint(), "logical": reader.varint()}
+    writer = {"id": (reader.node(), reader.varint(), reader.digest()),
+              "physical": reader.varint(), "logical": reader.varint()}
+    if writer["logical"] > 0xFFFFFFFF:
+        raise FormatError("views: a logical counter above 2^32-1 (§2)")
+    return writer
 
 
 def read_view_record(reader):
@@ -673,6 +680,8 @@ def read_view_record(reader):
         name = reader.string_bytes()
         values = [(read_view_writer(reader), read_view_value(reader))
                   for _ in range(_count(reader, 52))]
+        if any(value is None for _, value in values):
+            raise FormatError("views: a none value in a record's field")
         fields.append((name, values))
     return (rtype, rid, fields)
 
@@ -689,6 +698,8 @@ def read_views(data):
     if version != 1:
         raise FormatError(f"views version {version}")
     views = {"stamp": read_stamp(reader), "entries": reader.varint(), "unreadable": reader.varint()}
+    if max(views["entries"], views["unreadable"]) > (1 << 62) - 1:
+        raise FormatError("views: an entry count above 2^62-1")
     s = reader.string_bytes
     views["stock"] = [(s(), s(), s(), reader.svarint(), s()) for _ in range(_count(reader, 5))]
     views["balances"] = [(s(), s(), reader.svarint()) for _ in range(_count(reader, 3))]
@@ -698,6 +709,8 @@ def read_views(data):
     conflicts = []
     for _ in range(_count(reader, 5)):
         kind, subject, summary, suggestion = s(), s(), s(), s()
+        if kind not in VIEW_CONFLICT_KINDS:
+            raise FormatError(f"views: conflict kind {kind!r}")
         sides = [(read_view_writer(reader), s(), read_view_value(reader))
                  for _ in range(_count(reader, 53))]
         conflicts.append((kind, subject, summary, suggestion, sides))
