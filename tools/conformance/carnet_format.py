@@ -454,7 +454,7 @@ def crc32c(data, crc=0):
 # ---------------------------------------------------------------- §6 files
 
 MAGICS = {b"CARNETLG": "log", b"CARNETCK": "checkpoint", b"CARNETST": "status",
-          b"CARNETBN": "bundle"}
+          b"CARNETVW": "views", b"CARNETBN": "bundle"}
 
 
 def read_header(reader, magic):
@@ -602,6 +602,127 @@ def read_status(data):
     return status
 
 
+def log_stamp(log):
+    """§6.1: the stamp of a sound log's current state (size, last record offset, its CRC)."""
+    records, _ = read_log(log)
+    if not records:
+        return {"size": 16, "last": 0, "crc": 0}
+    offset, payload = records[-1]
+    return {"size": offset + 8 + len(payload), "last": offset,
+            "crc": int.from_bytes(log[offset + 4:offset + 8], "big")}
+
+
+def stamp_covers(stamp, log):
+    """§6.1: the log is at least `size` bytes and the record at `last` has the stored CRC
+    and ends exactly at `size` (a stamp of an empty log names offset 0)."""
+    if len(log) < stamp["size"]:
+        return False
+    if stamp["last"] == 0:
+        return stamp["size"] == 16
+    head = log[stamp["last"]:stamp["last"] + 8]
+    return (len(head) == 8 and int.from_bytes(head[4:], "big") == stamp["crc"]
+            and stamp["last"] + 8 + int.from_bytes(head[:4], "big") == stamp["size"])
+
+
+# §6.5: the conflict kinds, in the order conflicts are stored.
+VIEW_CONFLICT_KINDS = (b"field", b"fork", b"stock-below-zero", b"double-reversal",
+                       b"reversal-of-reversal", b"unknown-reference", b"overpayment",
+                       b"duplicate-entry")
+# The views file's value tags (§6.5), mapped onto §2's Value tags; 00 is "none".
+VIEW_VALUE_TAGS = {1: 0, 2: 1, 3: 2, 4: 3}
+
+
+def _count(reader, least):
+    """A list count: each item takes at least `least` bytes, so a count the rest of the
+    file cannot hold is refused before it is looped over."""
+    n = reader.varint()
+    if n * least > reader.remaining():
+        raise FormatError(f"count {n} at offset {reader.pos} beyond the file")
+    return n
+
+
+def read_view_value(reader):
+    """`value` of §6.5: None for 00 (a conflict side that is an entry), else a Value."""
+    tag = reader.u8()
+    if tag == 0:
+        return None
+    if tag not in VIEW_VALUE_TAGS:
+        raise FormatError(f"views value tag {tag:02x}")
+    if tag == 1:
+        return Value(0, reader.svarint())
+    if tag == 2:
+        return Value(1, reader.string_bytes())
+    if tag == 3:
+        flag = reader.u8()
+        if flag > 1:
+            raise FormatError(f"views bool byte {flag:02x}")
+        return Value(2, bool(flag))
+    day = reader.svarint()
+    if not -(1 << 31) <= day < (1 << 31):
+        raise FormatError(f"views day {day} beyond 32 bits")
+    return Value(3, day)
+
+
+def read_view_writer(reader):
+    """`writer` of §6.5: the event id and clock of the event that carries a value."""
+    writer = {"id": (reader.node(), reader.varint(), reader.digest()),
+              "physical": reader.varint(), "logical": reader.varint()}
+    if writer["logical"] > 0xFFFFFFFF:
+        raise FormatError("views: a logical counter above 2^32-1 (§2)")
+    return writer
+
+
+def read_view_record(reader):
+    """`record` of §6.5: type, id, fields each with their live values."""
+    rtype, rid = reader.string_bytes(), reader.string_bytes()
+    fields = []
+    for _ in range(_count(reader, 2)):
+        name = reader.string_bytes()
+        values = [(read_view_writer(reader), read_view_value(reader))
+                  for _ in range(_count(reader, 52))]
+        if any(value is None for _, value in values):
+            raise FormatError("views: a none value in a record's field")
+        fields.append((name, values))
+    return (rtype, rid, fields)
+
+
+def read_views(data):
+    """The views file (§6.5): header, stamp, body, trailer; strings kept as bytes. A file
+    this refuses (FormatError) is one a reader MUST ignore; whether its stamp is the log's
+    current state is the caller's to check (`stamp_covers`, size equal)."""
+    if len(data) < 16 + 20 + 4:
+        raise FormatError("shorter than header, stamp and trailer")
+    check_trailer_crc(data)
+    reader = Reader(data[:-4])
+    version = read_header(reader, b"CARNETVW")
+    if version != 1:
+        raise FormatError(f"views version {version}")
+    views = {"stamp": read_stamp(reader), "entries": reader.varint(), "unreadable": reader.varint()}
+    if max(views["entries"], views["unreadable"]) > (1 << 62) - 1:
+        raise FormatError("views: an entry count above 2^62-1")
+    s = reader.string_bytes
+    views["stock"] = [(s(), s(), s(), reader.svarint(), s()) for _ in range(_count(reader, 5))]
+    views["balances"] = [(s(), s(), reader.svarint()) for _ in range(_count(reader, 3))]
+    views["availability"] = [(s(), s(), reader.svarint(), reader.svarint(),
+                              [s() for _ in range(_count(reader, 1))])
+                             for _ in range(_count(reader, 5))]
+    conflicts = []
+    for _ in range(_count(reader, 5)):
+        kind, subject, summary, suggestion = s(), s(), s(), s()
+        if kind not in VIEW_CONFLICT_KINDS:
+            raise FormatError(f"views: conflict kind {kind!r}")
+        sides = [(read_view_writer(reader), s(), read_view_value(reader))
+                 for _ in range(_count(reader, 53))]
+        conflicts.append((kind, subject, summary, suggestion, sides))
+    views["conflicts"] = conflicts
+    views["products"] = [read_view_record(reader) for _ in range(_count(reader, 3))]
+    views["parties"] = [read_view_record(reader) for _ in range(_count(reader, 3))]
+    views["labels"] = [(reader.node(), s()) for _ in range(_count(reader, 17))]
+    if not reader.at_end():
+        raise FormatError(f"views body ends at {reader.pos}, before the trailer")
+    return views
+
+
 def read_bundle_v1(data):
     """A format-1 bundle (§6.4): header, body, SHA-256 trailer."""
     if len(data) < 48 or hashlib.sha256(data[:-32]).digest() != data[-32:]:
@@ -704,8 +825,10 @@ class Replica:
     def __init__(self):
         self.held = {}      # (node, seq, hash) -> Event
         self.rejected = {}  # seq 1 with a previous hash: never accepted, not held (§4)
+        self._accepted = None  # accepted(), kept until the next add
 
     def add(self, events):
+        self._accepted = None
         for event in events:
             if event.seq == 1 and event.previous != ZERO_HASH:
                 self.rejected.setdefault(event.id(), event)
@@ -713,7 +836,10 @@ class Replica:
                 self.held.setdefault(event.id(), event)
 
     def accepted(self):
-        """§4: accepted when the predecessor is accepted (or seq 1 with a zero previous)."""
+        """§4: accepted when the predecessor is accepted (or seq 1 with a zero previous).
+        Kept until the next `add` (callers only read it)."""
+        if getattr(self, "_accepted", None) is not None:
+            return self._accepted
         accepted = set()
         by_pred = {}
         for key, event in self.held.items():
@@ -726,7 +852,8 @@ class Replica:
                 continue
             accepted.add(key)
             frontier.extend(by_pred.get(key, []))
-        return {key: self.held[key] for key in accepted}
+        self._accepted = {key: self.held[key] for key in accepted}
+        return self._accepted
 
     def summary(self):
         """§4.2: per node with an accepted event, its highest seq and its heads."""
@@ -785,3 +912,114 @@ class Replica:
         for event in entries:
             out += enc_string(event.op[1]) + event.node + enc_varint(event.seq) + event.hash
         return hashlib.sha256(bytes(out)).digest()
+
+
+# ---------------------------------------------------------------- §10 the ledger's views
+
+LEDGER_KINDS = (b"harvest", b"production", b"delivery", b"sale", b"purchase", b"payment",
+                b"loss", b"adjust", b"reversal")
+LEDGER_FIELD_TAGS = {b"producer": 1, b"date": 3, b"product": 1, b"qty": 0, b"unit": 1,
+                     b"lot": 1, b"party": 1, b"amount": 0, b"method": 1, b"ref": 1,
+                     b"ref_kind": 1, b"reason": 1, b"note": 1}  # §10.3, Value tags of §2
+LEDGER_UNITS = (b"g", b"ml", b"pc")
+STOCK_SIGN = {b"harvest": 1, b"production": 1, b"purchase": 1, b"adjust": 1,
+              b"delivery": -1, b"sale": -1, b"loss": -1}  # §10.3's stock column
+BALANCE_SIGN = {b"sale": 1, b"payment": -1, b"purchase": -1}  # §10.4
+
+
+def ledger_entry(event):
+    """§10.4: an accepted append's fields by name (first occurrence), or None when it is
+    unreadable (unknown kind, no text producer or day date, a known field of another type,
+    a unit not g/ml/pc, a ref_kind that is not a kind)."""
+    _, entry_id, kind, fields = event.op
+    if kind not in LEDGER_KINDS:
+        return None
+    by_name = {}
+    for name, value in fields:
+        by_name.setdefault(name, value)
+    for name, value in by_name.items():
+        if name in LEDGER_FIELD_TAGS and value.tag != LEDGER_FIELD_TAGS[name]:
+            return None
+    if b"producer" not in by_name or b"date" not in by_name:
+        return None
+    if b"unit" in by_name and by_name[b"unit"].data not in LEDGER_UNITS:
+        return None
+    if b"ref_kind" in by_name and by_name[b"ref_kind"].data not in LEDGER_KINDS:
+        return None
+    return {"id": entry_id, "kind": kind, "event": event,
+            **{name.decode(): value.data for name, value in by_name.items()}}
+
+
+def ledger_views(replica):
+    """The ledger's views recomputed from the accepted appends by §10.3, §10.4 and §6.5:
+    {"entries", "unreadable", "stock": {(producer, product, lot): [qty, unit]},
+    "balances": {(producer, party): cents}, "availability": {product: (unit, at producers,
+    delivered, [producers])}}, keys as bytes, an empty unit for none. Entries count in
+    (clock, event id) order; voided entries and reversals count in no view."""
+    appends = sorted((e for e in replica.accepted().values() if e.op[0] == "append"),
+                     key=lambda e: ((e.physical, e.logical), e.id()))
+    readable = [entry for entry in map(ledger_entry, appends) if entry is not None]
+    voided = {entry["ref"] for entry in readable
+              if entry["kind"] == b"reversal" and "ref" in entry}
+    stock, balances, delivered = {}, {}, {}
+    for entry in readable:
+        if entry["kind"] == b"reversal" or entry["id"] in voided:
+            continue
+        sign = STOCK_SIGN.get(entry["kind"])
+        if sign is not None and "product" in entry and "qty" in entry:
+            key = (entry["producer"], entry["product"], entry.get("lot", b""))
+            line = stock.setdefault(key, [0, b""])
+            line[0] += sign * entry["qty"]
+            line[1] = entry.get("unit", line[1])  # §6.5: the last entry's that has one
+            if entry["kind"] == b"delivery":
+                delivered[entry["product"]] = delivered.get(entry["product"], 0) + entry["qty"]
+        sign = BALANCE_SIGN.get(entry["kind"])
+        if sign is not None and "party" in entry and "amount" in entry:
+            key = (entry["producer"], entry["party"])
+            balances[key] = balances.get(key, 0) + sign * entry["amount"]
+    availability = {}
+    for (producer, product, _), (quantity, unit) in sorted(stock.items()):
+        unit_, at, _, producers = availability.get(product, (b"", 0, 0, set()))
+        if quantity > 0:
+            producers.add(producer)
+        availability[product] = (unit_ or unit, at + quantity, 0, producers)
+    for product, quantity in delivered.items():
+        unit_, at, _, producers = availability.get(product, (b"", 0, 0, set()))
+        availability[product] = (unit_, at, quantity, producers)
+    availability = {product: (unit, at, out, sorted(producers))
+                    for product, (unit, at, out, producers) in availability.items()}
+    return {"entries": len(readable), "unreadable": len(appends) - len(readable),
+            "stock": stock, "balances": balances, "availability": availability}
+
+
+def preferred(values):
+    """§6.5: of a register's live values, the latest clock, then the highest node id."""
+    return max(values, key=lambda e: ((e.physical, e.logical), e.node), default=None)
+
+
+def node_labels(replica):
+    """§6.5, §10.2: {node: label} for every node with an accepted event and a label, its
+    own or the nearest continued node's (at most 64 steps, no node twice)."""
+    registers = replica.visible_registers()
+
+    def shown(node, field):
+        event = preferred(registers.get((b"node", node.hex().encode(), field), []))
+        return event.op[4].data if event is not None and event.op[4].tag == 1 else None
+
+    labels = {}
+    for node in {e.node for e in replica.accepted().values()}:
+        chain, current = [node], node
+        while len(chain) <= 64:
+            text = shown(current, b"continues")
+            try:
+                previous = bytes.fromhex(text.decode()) if text else None
+            except ValueError:
+                previous = None
+            if previous is None or len(previous) != 16 or previous in chain:
+                break
+            chain.append(previous)
+            current = previous
+        label = next((text for text in map(lambda n: shown(n, b"label"), chain) if text is not None), None)
+        if label is not None:
+            labels[node] = label
+    return labels

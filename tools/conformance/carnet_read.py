@@ -10,6 +10,8 @@ without building Carnet:
                                                in the shape of `carnet log --json`
     carnet_read.py bundle PATH [SECRET] [--json]  the events of a bundle (§6.4); a sealed
                                                (format-2) one needs the ledger's secret file
+    carnet_read.py views PATH                  a views file (§6.5) as JSON: stock, balances,
+                                               availability, conflicts, catalog, labels
     carnet_read.py batch HEX [--json]          one event batch (§3)
 
 Exit status 0 when the file reads, 1 when it does not (with the reason on stderr).
@@ -196,6 +198,41 @@ def cmd_bundle(path, as_json, secret_path=None):
     return 0
 
 
+def cmd_views(path):
+    """The views file (§6.5) as JSON; strings shown as text, node ids and hashes in hex."""
+    views = cf.read_views(read_file(path))
+
+    def writer(w):
+        node, seq, digest = w["id"]
+        return {"event": f"{node.hex()}:{seq}#{digest.hex()}", "physical": w["physical"],
+                "logical": w["logical"]}
+
+    def value(v):
+        return None if v is None else {"type": cf.Value.NAMES[v.tag], "value": v.to_json()}
+
+    def record(r):
+        return {"type": r[0].decode(), "id": r[1].decode(),
+                "fields": {n.decode(): [dict(writer(w), value=value(v)) for w, v in values]
+                           for n, values in r[2]}}
+
+    t = bytes.decode
+    print(json.dumps({
+        "stamp": views["stamp"], "entries": views["entries"], "unreadable": views["unreadable"],
+        "stock": [{"producer": t(p), "product": t(q), "lot": t(l), "quantity": n, "unit": t(u)}
+                  for p, q, l, n, u in views["stock"]],
+        "balances": [{"producer": t(p), "party": t(q), "cents": n} for p, q, n in views["balances"]],
+        "availability": [{"product": t(p), "unit": t(u), "atProducers": a, "delivered": d,
+                          "producers": [t(x) for x in xs]} for p, u, a, d, xs in views["availability"]],
+        "conflicts": [{"kind": t(k), "subject": t(s), "summary": t(m), "suggestion": t(g),
+                       "sides": [dict(writer(w), detail=t(x), value=value(v)) for w, x, v in sides]}
+                      for k, s, m, g, sides in views["conflicts"]],
+        "products": [record(r) for r in views["products"]],
+        "parties": [record(r) for r in views["parties"]],
+        "labels": {node.hex(): t(label) for node, label in views["labels"]}},
+        ensure_ascii=False, indent=1))
+    return 0
+
+
 def cmd_batch(hexdata, as_json):
     """Decode one batch given in hex (a vector line, a captured frame)."""
     version, events, runs, heads = cf.decode_batch(bytes.fromhex(hexdata))
@@ -217,6 +254,7 @@ def main(argv):
                 "store": lambda: cmd_store(args[1], as_json),
                 "entries": lambda: cmd_entries(args[1]),
                 "bundle": lambda: cmd_bundle(args[1], as_json, *args[2:3]),
+                "views": lambda: cmd_views(args[1]),
                 "batch": lambda: cmd_batch(args[1], as_json)}
     if args[:1] == ["bundle"] and len(args) == 3:
         pass

@@ -4,10 +4,13 @@ independent decoder, and compare with what `carnet` itself reports.
 
 The golden vectors are fixed; this check follows the formats as the current code writes
 them, so a change of the on-disk bytes that the SPEC does not describe fails here. The
-stores: a format-1 farm (a reversal, a payment, a field conflict merged in), a signed
+stores: a format-1 farm (a reversal, a payment, a lot below zero, a field conflict merged
+in), a copy of a node that continues it under a new id, a signed
 ledger (version-2 batches, heads, key declarations), entry ids that sort differently as
 bytes and as NFC, a hub holding a fork, and the 10,000-entry workload imported twice (a
-checkpoint of two chunks); then copies of the farm's log damaged eight ways.
+checkpoint of two chunks); then copies of the farm's log damaged eight ways. Each store's
+views file (§6.5) is read, compared with the reading commands and with stock and balances
+recomputed from the events (§10), and damaged to see `carnet` ignore and rewrite it.
 
     python3 tools/conformance/check_store.py --carnet .build/debug/carnet [--keep DIR]
 
@@ -73,8 +76,14 @@ def make_stores(carnet):
     loss = farm("record", "loss", "--producer", "ferme-un", "--date", "2026-06-03", "--product",
                 "tomate", "--qty", "1kg", "--lot", "L1", "--reason", "grêle").strip()
     farm("void", loss, "--reason", "saisie en double")
+    # 42 - 10 - 40: lot L1 below zero, a ledger conflict (§10.5) beside the field one.
+    farm("record", "loss", "--producer", "ferme-un", "--date", "2026-06-04", "--product", "tomate",
+         "--qty", "40kg", "--lot", "L1", "--reason", "gel")
     carnet.run("product", "set", "tomate", "--price", "3,50", directory="other")
     farm("merge", os.path.join(carnet.work, "other"))
+    # A copied directory continues as a new node (§10.2) with no label of its own.
+    shutil.copytree(os.path.join(carnet.work, "other"), os.path.join(carnet.work, "moved"))
+    carnet.run("product", "set", "tomate", "--price", "3,60", directory="moved")
     carnet.run("ledger", "create", "--ledger", "signée", "--label", "hub", "--out", "signed.ledger",
                directory="signed")
     carnet.run("init", "--ledger-file", "signed.ledger", "--label", "ferme", directory="signed-farm")
@@ -85,7 +94,7 @@ def make_stores(carnet):
     carnet.run("merge", os.path.join(carnet.work, "signed-farm"), directory="signed")
     make_unicode_store(carnet)
     make_fork_store(carnet)
-    stores = ["farm", "signed", "unicode", "fork-hub"]
+    stores = ["farm", "moved", "signed", "unicode", "fork-hub"]
     if os.path.exists(WORKLOAD):
         carnet.run("init", "--ledger", "conformance", "--label", "hub", "--secret-file", "secret",
                    directory="big")
@@ -167,6 +176,7 @@ def check_store(report, carnet, name):
     report.equal(reencoded, f"{len(records)} of {len(records)} records",
                  "log records re-made by the SPEC's encoder rules")
     check_entries(report, carnet, name, replica)
+    check_views(report, carnet, name, replica, status)
     identity = read_node_file(os.path.join(directory, "node"))
     ledger_id = bytes.fromhex(identity.get("ledger-id", "00" * 16))
     if "ledger-id" in identity:
@@ -302,6 +312,169 @@ def check_entries(report, carnet, name, replica):
         if any(mine.get(key) != real.get(key) for key in fields):
             mismatched.append((mine, real))
     report.equal(mismatched[:1], [], "every entry's fields = carnet log --json")
+
+
+CONFLICT_KINDS = cf.VIEW_CONFLICT_KINDS  # §6.5, in the order conflicts are stored
+
+
+def ascending(keys):
+    """Strictly ascending (bytes compare as bytes in Python, as §1 orders strings)."""
+    return all(a < b for a, b in zip(keys, keys[1:]))
+
+
+def text(data):
+    return data.decode("utf-8")
+
+
+def check_views(report, carnet, name, replica, status):
+    """§6.5: the views file read from the SPEC, stamped with the log's current state,
+    against the reading commands and against stock and balances recomputed from the
+    events (§10.3, §10.4); then a flipped byte must make `carnet` ignore and rewrite it."""
+    directory = os.path.join(carnet.work, name)
+    data = carnet_read.read_file(os.path.join(directory, "views"))
+    log = carnet_read.read_file(os.path.join(directory, "events.log"))
+    report.equal(data[:16], b"CARNETVW\x00\x01" + bytes(6), "views header: CARNETVW, version 1 (§6.5)")
+    views = cf.read_views(data)  # trailer CRC-32C, value tags, decoded exactly to its end
+    report.check(True, f"views file decodes to its trailer: {len(views['stock'])} stock lines, "
+                       f"{len(views['balances'])} balances, {len(views['conflicts'])} conflicts")
+    report.check(views["stamp"] == cf.log_stamp(log) and views["stamp"]["size"] == len(log)
+                 and cf.stamp_covers(views["stamp"], log), "views stamp = the log's current state (§6.1)")
+    ours = cf.ledger_views(replica)
+    report.equal((views["entries"], views["unreadable"]), (ours["entries"], ours["unreadable"]),
+                 "views entries and unreadable = recomputed (§10.4)")
+    stock = {(p, q, l): [n, u] for p, q, l, n, u in views["stock"]}
+    report.equal(len(stock), len(views["stock"]), "views stock lines: one per (producer, product, lot)")
+    report.equal(stock, ours["stock"], f"views stock = recomputed from {ours['entries']} entries (§10.3, §10.4)")
+    balances = {(p, q): n for p, q, n in views["balances"]}
+    report.equal(balances, ours["balances"], "views balances = recomputed (§10.4)")
+    availability = {p: (u, a, d, producers) for p, u, a, d, producers in views["availability"]}
+    report.equal(availability, ours["availability"], "views availability = recomputed from stock lines and deliveries")
+    report.equal(len(views["conflicts"]), status["conflicts"], "views conflicts = carnet status `conflicts`")
+    check_views_orders(report, views)
+    check_views_records(report, replica, views)
+    check_views_conflicts(report, replica, views)
+    # What the reading commands print (they answer from this file while it is current).
+    theirs = carnet.json("stock", "--by-lot", directory=name)
+    report.equal([(l["producer"], l["product"], l["lot"], l["quantity"], l.get("unit") or "") for l in theirs],
+                 [(text(p), text(q), text(l), n, text(u)) for p, q, l, n, u in views["stock"] if n != 0],
+                 f"carnet stock --by-lot --json = the views' {len(theirs)} non-zero lines")
+    theirs = carnet.json("balances", directory=name)
+    report.equal([(b["producer"], b["party"], b["balanceCents"]) for b in theirs],
+                 [(text(p), text(q), n) for p, q, n in views["balances"]], "carnet balances --json = views")
+    theirs = carnet.json("availability", directory=name)
+    report.equal([(a["product"], a.get("unit") or "", a["atProducers"], a["delivered"], a["producers"]) for a in theirs],
+                 [(text(p), text(u), a, d, [text(x) for x in producers])
+                  for p, u, a, d, producers in views["availability"]], "carnet availability --json = views")
+    if name == "big":  # 10,000 conflicts printed (2 s) and the log folded again after the
+        return          # damage (2.5 s, debug): the small stores show both
+    theirs = carnet.json("conflicts", directory=name)
+    labels = {node.hex(): text(label) for node, label in views["labels"]}
+
+    def side(writer, detail, value):
+        node, seq, digest = writer["id"]
+        shown = {"node": node.hex(), "event": f"{node.hex()}:{seq}#{digest.hex()[:8]}",
+                 "clockMillis": writer["physical"], "detail": text(detail), "label": labels.get(node.hex())}
+        if value is not None:
+            shown["value"] = value.to_json()
+        return shown
+
+    keys = ("node", "event", "clockMillis", "detail", "label", "value")
+    report.equal([(c["kind"], c["subject"], c["summary"], c["suggestion"],
+                   [{k: s[k] for k in keys if k in s} for s in c.get("values", c.get("events", []))])
+                  for c in theirs],
+                 [(text(k), text(s), text(m), text(g), [side(*x) for x in sides])
+                  for k, s, m, g, sides in views["conflicts"]],
+                 f"carnet conflicts --json = the views' {len(theirs)} conflicts, sides and labels")
+    check_views_damage(report, carnet, name, data)
+
+
+def check_views_orders(report, views):
+    """The orders §6.5 states, strings as bytes."""
+    report.check(ascending([line[:3] for line in views["stock"]]), "stock lines in ascending (producer, product, lot)")
+    report.check(ascending([b[:2] for b in views["balances"]]), "balances in ascending (producer, party)")
+    report.check(ascending([a[0] for a in views["availability"]])
+                 and all(ascending(a[4]) for a in views["availability"]),
+                 "availability by ascending product, its producers ascending")
+    order = [(CONFLICT_KINDS.index(c[0]), c[1], c[2]) for c in views["conflicts"]]
+    report.check(order == sorted(order), "conflicts by kind order, then subject, then summary")
+    records = views["products"] + views["parties"]
+    report.check(all(r[0] == b"product" for r in views["products"]) and all(r[0] == b"party" for r in views["parties"])
+                 and ascending([r[1] for r in views["products"]]) and ascending([r[1] for r in views["parties"]]),
+                 "products, then parties, each in ascending id")
+    report.check(all(ascending([f[0] for f in r[2]]) for r in records)
+                 and all(ascending([w["id"] for w, _ in f[1]]) for r in records for f in r[2]),
+                 "record fields by name, their values in id order")
+    report.check(ascending([node for node, _ in views["labels"]]), "labels in node order")
+
+
+def check_views_records(report, replica, views):
+    """Catalog and labels: the products' and parties' live values (§2.2), and each node's
+    label (§6.5, §10.2), from the events."""
+    registers = replica.visible_registers()
+    expected = {b"product": {}, b"party": {}}
+    for (rtype, record, field), events in sorted(registers.items()):
+        if rtype in expected:
+            fields = expected[rtype].setdefault(record, [])
+            fields.append((field, [({"id": e.id(), "physical": e.physical, "logical": e.logical},
+                                    e.op[4]) for e in events]))
+    found = [(r[0], r[1], [(n, [(w, (v.tag, v.data)) for w, v in values]) for n, values in r[2]])
+             for r in views["products"] + views["parties"]]
+    wanted = [(t, record, [(n, [(w, (v.tag, v.data)) for w, v in values]) for n, values in fields])
+              for t in (b"product", b"party") for record, fields in sorted(expected[t].items())]
+    report.equal(found, wanted, f"views catalog = the {len(wanted)} records' live values, writers and clocks")
+    report.equal(dict(views["labels"]), cf.node_labels(replica), "views labels = node labels from the events")
+
+
+def check_views_conflicts(report, replica, views):
+    """The conflicts that the events alone decide: one `field` per register whose live
+    values differ (§2.2), its sides those values; one `fork` per fork point, its sides the
+    branches' events."""
+    registers = replica.visible_registers()
+    fields = sorted(sorted((e.id(), e.op[4].tag, e.op[4].data) for e in events) for events in registers.values()
+                    if len({(e.op[4].tag, e.op[4].data) for e in events}) > 1)
+    found = sorted(sorted((w["id"], v.tag, v.data) for w, _, v in c[4]) for c in views["conflicts"] if c[0] == b"field")
+    report.equal(found, fields, f"{len(fields)} field conflicts = registers with differing live values")
+    points = {}
+    for event in replica.accepted().values():
+        points.setdefault((event.node, event.seq, event.previous), []).append(event.id())
+    forks = sorted(sorted(ids) for ids in points.values() if len(ids) > 1)
+    found = sorted(sorted(w["id"] for w, _, v in c[4]) for c in views["conflicts"] if c[0] == b"fork")
+    report.equal(found, forks, f"{len(forks)} fork conflicts = fork points, sides their branches")
+    report.check(all(v is None for c in views["conflicts"] if c[0] != b"field" for _, _, v in c[4]),
+                 "sides that are events or entries carry no value (00)")
+
+
+def check_views_damage(report, carnet, name, data):
+    """A views file with one byte flipped fails its trailer: `verify` says it is not
+    current, `stock` answers the same from the log and rewrites it (§6.5)."""
+    path = os.path.join(carnet.work, name, "views")
+    before = carnet.json("stock", directory=name)
+    flip = len(data) // 2
+    with open(path, "wb") as handle:
+        handle.write(data[:flip] + bytes([data[flip] ^ 0x10]) + data[flip + 1:])
+    if name != "big":  # verify folds every event again: seconds on the big store
+        report.equal(carnet.json("verify", directory=name, fails=True)["views"]["current"], False,
+                     "a flipped byte: carnet verify reports views.current false")
+    report.equal(carnet.json("stock", directory=name), before, "a flipped byte: carnet stock --json answers the same")
+    rewritten = carnet_read.read_file(path)
+    report.check(rewritten == data, "a flipped byte: the views file is rewritten as it was")
+    at = data.find(b"\x05field", 36)
+    if at < 0:
+        return
+    # A conflict kind §6.5 does not name, under a good trailer: both readers must refuse it.
+    body = data[:at] + b"\x05fielx" + data[at + 6:-4]
+    with open(path, "wb") as handle:
+        handle.write(body + cf.crc32c(body).to_bytes(4, "big"))
+    try:
+        cf.read_views(body + cf.crc32c(body).to_bytes(4, "big"))
+        refused = False
+    except cf.FormatError:
+        refused = True
+    report.check(refused, "an unknown conflict kind (good trailer): this decoder refuses the file")
+    report.equal(carnet.json("verify", directory=name, fails=True)["views"]["current"], False,
+                 "an unknown conflict kind: carnet verify reports views.current false")
+    carnet.json("stock", directory=name)
+    report.check(carnet_read.read_file(path) == data, "an unknown conflict kind: the file is rewritten as it was")
 
 
 def damaged_logs(log):
