@@ -74,11 +74,11 @@ def make_stores(carnet):
     farm("record", "payment", "--producer", "ferme-un", "--from", "cantine", "--amount", "32",
          "--ref", sale, "--method", "cheque")
     loss = farm("record", "loss", "--producer", "ferme-un", "--date", "2026-06-03", "--product",
-                "tomate", "--qty", "1kg", "--lot", "L1", "--reason", "grêle").strip()
+                "tomate", "--qty", "1kg", "--lot", "L1", "--reason", "damaged", "--note", "grêle").strip()
     farm("void", loss, "--reason", "saisie en double")
     # 42 - 10 - 40: lot L1 below zero, a ledger conflict (§10.5) beside the field one.
     farm("record", "loss", "--producer", "ferme-un", "--date", "2026-06-04", "--product", "tomate",
-         "--qty", "40kg", "--lot", "L1", "--reason", "gel")
+         "--qty", "40kg", "--lot", "L1", "--reason", "damaged", "--note", "gel")
     carnet.run("product", "set", "tomate", "--price", "3,50", directory="other")
     farm("merge", os.path.join(carnet.work, "other"))
     # A copied directory continues as a new node (§10.2) with no label of its own.
