@@ -63,6 +63,18 @@ public struct CalendarDay: Hashable, Comparable, Sendable, CustomStringConvertib
     public var description: String { iso }
 
     /// Midnight UTC of this day, in milliseconds since the epoch.
+    /// The Monday of this day's week (ISO weeks start on Monday; 1970-01-01 was a Thursday).
+    public var monday: CalendarDay {
+        let sinceMonday = ((Int64(daysSinceEpoch) + 3) % 7 + 7) % 7
+        return CalendarDay(daysSinceEpoch: Int32(Int64(daysSinceEpoch) - sinceMonday))
+    }
+
+    /// The first day of this day's month.
+    public var firstOfMonth: CalendarDay {
+        let (year, month, _) = components
+        return CalendarDay(year: year, month: month, day: 1) ?? self
+    }
+
     public var epochMillis: UInt64 { UInt64(max(0, Int64(daysSinceEpoch))) * 86_400_000 }
 
     public static func < (lhs: CalendarDay, rhs: CalendarDay) -> Bool {

@@ -42,6 +42,12 @@ public struct LedgerEntry: Hashable, Sendable {
     /// The VAT rate of `amount`, in basis points (550 is 5.5 %); nil when the entry says
     /// none (entries written before rates were recorded): `VAT.foodRate` is then assumed.
     public var vat: Int64?
+    /// The product's labels and family as the catalog said when the sale or purchase was
+    /// recorded (`QualityLabel.field`, `ProductFamily`): what the buyer bought, kept with
+    /// the entry, so that a label the product gains or loses later does not rewrite a
+    /// year already declared.
+    public var labels: String?
+    public var family: String?
     public var method: String?
     /// The entry this one settles (payment) or cancels (reversal).
     public var ref: String?
@@ -52,12 +58,14 @@ public struct LedgerEntry: Hashable, Sendable {
     public init(
         id: String, kind: EntryKind, producer: String, date: CalendarDay,
         product: String? = nil, quantity: Int64? = nil, unit: QuantityUnit? = nil, lot: String? = nil,
-        party: String? = nil, amount: Int64? = nil, vat: Int64? = nil, method: String? = nil,
+        party: String? = nil, amount: Int64? = nil, vat: Int64? = nil, labels: String? = nil, family: String? = nil,
+        method: String? = nil,
         ref: String? = nil, refKind: EntryKind? = nil, reason: String? = nil, note: String? = nil
     ) {
         self.id = id; self.kind = kind; self.producer = producer; self.date = date
         self.product = product; self.quantity = quantity; self.unit = unit; self.lot = lot
-        self.party = party; self.amount = amount; self.vat = vat; self.method = method
+        self.party = party; self.amount = amount; self.vat = vat
+        self.labels = labels; self.family = family; self.method = method
         self.ref = ref; self.refKind = refKind; self.reason = reason; self.note = note
     }
 
@@ -77,6 +85,8 @@ public struct LedgerEntry: Hashable, Sendable {
         if let party { fields.append(FieldName.party, .text(party)) }
         if let amount { fields.append(FieldName.amount, .int(amount)) }
         if let vat { fields.append(FieldName.vat, .int(vat)) }
+        if let labels { fields.append(FieldName.labels, .text(labels)) }
+        if let family { fields.append(FieldName.family, .text(family)) }
         if let method { fields.append(FieldName.method, .text(method)) }
         if let ref { fields.append(FieldName.ref, .text(ref)) }
         if let refKind { fields.append(FieldName.refKind, .text(refKind.rawValue)) }
@@ -117,7 +127,7 @@ public struct LedgerEntry: Hashable, Sendable {
             id: entry.id, kind: kind, producer: producer, date: CalendarDay(daysSinceEpoch: day),
             product: try text(FieldName.product), quantity: try int(FieldName.quantity), unit: unit,
             lot: try text(FieldName.lot), party: try text(FieldName.party), amount: try int(FieldName.amount),
-            vat: try int(FieldName.vat),
+            vat: try int(FieldName.vat), labels: try text(FieldName.labels), family: try text(FieldName.family),
             method: try text(FieldName.method), ref: try text(FieldName.ref), refKind: refKind,
             reason: try text(FieldName.reason), note: try text(FieldName.note)
         )
@@ -148,6 +158,9 @@ public enum FieldName {
     public static let amount = "amount"
     /// Basis points of VAT in `amount` (sales and purchases).
     public static let vat = "vat"
+    /// The product's labels and family when a sale or purchase was recorded.
+    public static let labels = "labels"
+    public static let family = "family"
     public static let method = "method"
     public static let ref = "ref"
     public static let refKind = "ref_kind"

@@ -74,12 +74,4 @@ public enum VAT {
         let rate = whole * 100 + hundredths
         return rate <= highestRate ? rate : nil
     }
-
-    /// `5.5 %`, `20 %`, `2.1 %`.
-    public static func percent(_ rate: Int64) -> String {
-        let whole = rate / 100, fraction = rate % 100
-        if fraction == 0 { return "\(whole) %" }
-        if fraction % 10 == 0 { return "\(whole).\(fraction / 10) %" }
-        return "\(whole).\(fraction < 10 ? "0" : "")\(fraction) %"
-    }
 }

@@ -5,6 +5,10 @@
 ///
 /// Three are mentions the law does not count (`france`, `short-circuit`, `local`): they
 /// are shown beside the EGalim shares, never counted in one.
+///
+/// The order is the declaration's precedence: a product with several labels is counted in
+/// the first category it has (organic before Label Rouge before AOP, and so on), as "ma
+/// cantine" aggregates a purchase in one category only.
 public enum QualityLabel: String, Sendable, CaseIterable, Comparable {
     case organic
     case organicConversion = "organic-conversion"
@@ -15,13 +19,13 @@ public enum QualityLabel: String, Sendable, CaseIterable, Comparable {
     case stg
     /// Haute valeur environnementale (level 3).
     case hve
-    /// "Fermier", "produit de la ferme".
-    case fermier
     /// Sustainable-fishing ecolabel ("pêche durable", MSC and the public ecolabel).
     case ecolabelPeche = "ecolabel-peche"
     /// Région ultrapériphérique.
     case rup
     case commerceEquitable = "commerce-equitable"
+    /// "Fermier", "produit de la ferme".
+    case fermier
     /// Bought on the cost of its environmental externalities over its life cycle.
     case externalites
     /// Bought on its environmental performance.
@@ -91,6 +95,12 @@ public enum QualityLabel: String, Sendable, CaseIterable, Comparable {
 
     public static func < (lhs: QualityLabel, rhs: QualityLabel) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+
+    /// The one category a purchase with these labels counts in (the first in precedence
+    /// that the law counts); nil when none does.
+    public static func category(of labels: [QualityLabel]) -> QualityLabel? {
+        labels.filter(\.countsAsQuality).min()
     }
 
     /// How a product's labels are stored: one text field, the codes in list order, joined

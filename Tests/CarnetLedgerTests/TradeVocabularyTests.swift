@@ -29,7 +29,6 @@ struct TradeVocabularyTests {
         for bad in ["", "5.", ".5", "5.555", "-5", "5%", "cinq", "101", "1e2", " 5", "5.5.5", "٥"] {
             #expect(VAT.parseRate(bad) == nil, "\"\(bad)\" read as a rate")
         }
-        #expect(VAT.percent(550) == "5.5 %" && VAT.percent(2_000) == "20 %" && VAT.percent(205) == "2.05 %")
     }
 
     @Test func labelsCountAsTheLawSays() {
@@ -39,6 +38,8 @@ struct TradeVocabularyTests {
         #expect(notCounted == [.france, .shortCircuit, .local], "local is shown, never counted")
         #expect(Set(QualityLabel.allCases.map(\.maCantineCode)).count == QualityLabel.allCases.count)
         #expect(QualityLabel.field([.fermier, .organic]) == "organic,fermier", "stored in list order")
+        #expect(QualityLabel.category(of: [.local, .fermier, .labelRouge]) == .labelRouge)
+        #expect(QualityLabel.category(of: [.local, .france]) == nil)
         let parsed = QualityLabel.parse(field: "organic,some-future-label,aop")
         #expect(parsed.labels == [.organic, .aop] && parsed.unknown == ["some-future-label"])
         #expect(ProductFamily.allCases.filter(\.isMeatOrFish) == [.meatPoultry, .seafood])

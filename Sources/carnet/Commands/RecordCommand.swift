@@ -173,6 +173,11 @@ struct RecordCommand: Command {
             }
             total = Money.total(quantity: quantity.amount, unit: quantity.unit, pricePerBasis: unitPrice)
         }
+        // What the product is labelled as now, kept with the sale or purchase (SPEC §10.3).
+        let snapshot: (labels: String?, family: String?) = kind == .sale || kind == .purchase
+            ? (product.flatMap { view.catalog.product($0)?.text(ProductField.labels.rawValue) }.flatMap { $0.isEmpty ? nil : $0 },
+               product.flatMap { view.catalog.product($0)?.text(ProductField.family.rawValue) })
+            : (nil, nil)
         // The id names the event that carries it: made under the store's lock, so that
         // another process writing at the same moment cannot take the same one.
         let day = date ?? context.today()
@@ -181,7 +186,8 @@ struct RecordCommand: Command {
             let made = LedgerEntry(
                 id: EntryIDs.make(kind: kind, node: first.node, seq: first.seq), kind: kind, producer: producer,
                 date: day, product: product, quantity: quantity?.amount, unit: quantity?.unit,
-                lot: lot, party: party?.id, amount: total?.cents, vat: rate, method: method, ref: ref,
+                lot: lot, party: party?.id, amount: total?.cents, vat: rate,
+                labels: snapshot.labels, family: snapshot.family, method: method, ref: ref,
                 reason: reason, note: note
             )
             entry = made

@@ -82,6 +82,8 @@ enum JSONForms {
         object["party"] = .optional(entry.party)
         object["amountCents"] = .optional(entry.amount)
         object["vatRate"] = .optional(entry.vat)
+        if let labels = entry.labels { object["labels"] = .array(labels.split(separator: ",").map { .string(String($0)) }) }
+        object["family"] = .optional(entry.family)
         if entry.kind == .sale || entry.kind == .purchase || entry.refKind == .sale || entry.refKind == .purchase {
             object["amountExclVatCents"] = .optional(entry.amountExcludingVAT)
         }

@@ -1,0 +1,84 @@
+import CarnetLedger
+
+/// `carnet report producers [--from D] [--to D] [--json | --csv]`: what each producer
+/// (each actor) sold, through which channel, at what average price.
+struct ReportProducersCommand: Command {
+    static let spec = CommandSpec(
+        path: ["report", "producers"], summary: "per producer, channel and product: quantity, value before VAT, average price",
+        options: [
+            .value("--from", "YYYY-MM-DD", "first day counted"),
+            .value("--to", "YYYY-MM-DD", "last day counted"),
+            .json,
+            .flag("--csv", "print CSV (RFC 4180) instead of a table"),
+        ],
+        discussion: """
+        Every sale that counts (voided ones do not), grouped by its actor, the buyer's kind
+        (the channel: hub, drive, wholesale, canteen-public, shop, customer, ...) and the
+        product. Values are before VAT; the average price is per kg, litre or piece.
+        JSON: an array of {actor, channel, product, quantity, unit, exclVatCents,
+        averagePriceCents, sales}.
+        """,
+        examples: ["carnet report producers --from 2026-01-01 --to 2026-06-30"]
+    )
+
+    var period: ReportPeriod
+    var json: Bool
+    var csv: Bool
+
+    init(_ invocation: Invocation) throws {
+        period = try ReportPeriod(invocation)
+        json = invocation.flag("--json")
+        csv = invocation.flag("--csv")
+        if json && csv { throw CLIError.usage("give --json or --csv, not both") }
+    }
+
+    func run(in context: Context) throws {
+        let view = try LedgerView.read(context)
+        let lines = SalesReports.producers(SalesReports.facts(state: view.state, catalog: view.catalog, from: period.from, to: period.to))
+        if json {
+            context.output.json(.array(lines.map { line in
+                .object(["actor": .string(line.actor), "channel": .string(line.channel), "product": .string(line.product),
+                         "quantity": .int(line.quantity), "unit": .optional(line.unit?.rawValue), "exclVatCents": .int(line.excludingVAT),
+                         "averagePriceCents": .optional(line.averagePrice), "sales": .int(Int64(line.sales))])
+            }))
+            return
+        }
+        if csv {
+            context.output.csv([["actor", "channel", "product", "quantity", "unit", "excl_vat_eur", "average_price_eur", "sales"]]
+                + lines.map { line in
+                    [line.actor, line.channel, line.product, String(line.quantity), line.unit?.rawValue ?? "",
+                     ReportEgalimCommand.euros(line.excludingVAT), line.averagePrice.map(ReportEgalimCommand.euros) ?? "",
+                     String(line.sales)]
+                })
+            return
+        }
+        guard !lines.isEmpty else {
+            context.output.line("no sales\(period.isOpen ? "" : " in that period")")
+            return
+        }
+        var table = Table([("actor", .left), ("channel", .left), ("product", .left), ("quantity", .right),
+                           ("excl. VAT", .right), ("average", .right), ("sales", .right)])
+        for line in lines {
+            table.add([line.actor, line.channel, line.product, Display.quantity(line.quantity, line.unit), Display.money(line.excludingVAT),
+                       Display.price(line.averagePrice, unit: line.unit), String(line.sales)])
+        }
+        table.print(context.output)
+    }
+}
+
+/// `--from` and `--to` of a report: days included, checked once for every report.
+struct ReportPeriod {
+    var from: CalendarDay?
+    var to: CalendarDay?
+
+    var isOpen: Bool { from == nil && to == nil }
+
+    init(_ invocation: Invocation) throws {
+        for name in ["--from", "--to"] {
+            guard let text = invocation.value(name) else { continue }
+            guard let day = CalendarDay(iso: text) else { throw CLIError.usage("\(name) \(text) is not a date: write YYYY-MM-DD") }
+            if name == "--from" { from = day } else { to = day }
+        }
+        if let from, let to, to < from { throw CLIError.usage("--to \(to.iso) is before --from \(from.iso)") }
+    }
+}
