@@ -21,4 +21,22 @@ struct TerminalTruthsTests {
         #expect(!row.contains(" 0 g"), "\(row)")
         #expect(row.contains("12 kg"), "\(row)")
     }
+
+    /// `log --changes` shows a price in euros per kg and a unit as `product list` does,
+    /// not the stored cents and grams; its JSON keeps the stored form.
+    @Test func catalogChangesReadAsTheRestOfTheCLI() throws {
+        let box = try Sandbox()
+        try box.initNode("a", label: "col-laptop")
+        try box.seedLedger()
+        try box.ok(["product", "set", "tomme", "--name", "Tomme de brebis", "--unit", "kg", "--price", "1.75"])
+        let changes = try box.ok(["log", "--changes"])
+        let price = try #require(changes.split(separator: "\n").first { $0.contains("product/tomme.price") }, "\(changes)")
+        #expect(price.contains("1,75 €/kg"), "\(price)")
+        #expect(!price.contains(" 175"), "\(price)")
+        let unit = try #require(changes.split(separator: "\n").first { $0.contains("product/tomme.unit") }, "\(changes)")
+        #expect(unit.hasSuffix(" kg") || unit.contains(" kg "), "\(unit)")
+        #expect(!unit.contains(" g"), "\(unit)")
+        let json = try #require(try box.json(["log", "--changes"]) as? [[String: Any]])
+        #expect(json.first { $0["subject"] as? String == "product/tomme.price" }?["value"] as? String == "175")
+    }
 }
