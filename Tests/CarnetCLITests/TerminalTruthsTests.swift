@@ -39,4 +39,20 @@ struct TerminalTruthsTests {
         let json = try #require(try box.json(["log", "--changes"]) as? [[String: Any]])
         #expect(json.first { $0["subject"] as? String == "product/tomme.price" }?["value"] as? String == "175")
     }
+
+    /// An entry recorded with the hub as its producer: the advice is to name the farm the
+    /// entry belongs to, never to turn the hub into a farm.
+    @Test func aHubAsProducerIsToldToNameAFarm() throws {
+        let box = try Sandbox()
+        try box.initNode("a", label: "col-laptop")
+        try box.seedLedger()
+        try box.ok(["party", "set", "hub", "--name", "La Coop", "--kind", "hub"])
+        let run = try box.run(["record", "harvest", "--producer", "hub", "--product", "tomme", "--qty", "1kg", "--lot", "L2"])
+        #expect(run.status == 65, "\(run.status): \(run.stderr)")
+        #expect(run.stderr.contains("hub is a hub, not a farm"), "\(run.stderr)")
+        #expect(!run.stderr.contains("--kind farm"), "suggests making the hub a farm: \(run.stderr)")
+        #expect(run.stderr.contains("--producer"), "\(run.stderr)")
+        #expect(run.stderr.contains("the farms here: col"), "\(run.stderr)")
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+    }
 }

@@ -16,10 +16,26 @@ struct ReferenceCheck {
             guard !force else { return }
             throw CLIError.data("unknown producer \"\(id)\": create it with `carnet party set \(id) --name NAME --kind farm`\(Self.forceHint)")
         }
-        let kind = party.text(PartyField.kind.rawValue) ?? "party"
-        guard kind == "farm" || force else {
-            throw CLIError.data("\(id) is a \(kind), not a farm: a producer is a party of kind farm (`carnet party set \(id) --name NAME --kind farm`)")
+        let kind = party.text(PartyField.kind.rawValue)
+        guard kind != "farm", !force else { return }
+        throw CLIError.data(Self.notAFarm(id, kind: kind, farms: view.catalog.parties.filter { $0.text(PartyField.kind.rawValue) == "farm" }
+            .map(\.key.id)))
+    }
+
+    /// Why a party that is not a farm cannot be an entry's producer, and what to do
+    /// instead. Entries belong to the farm whose stock or money they move: a hub, a
+    /// canteen or a customer is the other side (`--to`, `--from`), so turning it into a
+    /// farm is never the advice; naming a farm is. Only a party with no kind at all may
+    /// be a farm whose kind was not written yet.
+    static func notAFarm(_ id: String, kind: String?, farms: [String]) -> String {
+        let named = farms.isEmpty ? "no farm is recorded yet: create it with `carnet party set FARM --name NAME --kind farm`"
+            : "the farms here: " + farms.prefix(6).joined(separator: ", ") + (farms.count > 6 ? ", …" : "")
+        guard let kind else {
+            return "\(id) has no kind, so it is not a farm: every entry belongs to a farm (its --producer). If \(id) is one, "
+                + "say so with `carnet party set \(id) --name NAME --kind farm`; otherwise give the farm the entry belongs to (\(named))"
         }
+        return "\(id) is a \(kind), not a farm: every entry belongs to the farm whose stock or money it moves, and a "
+            + "\(kind) is the other side of it (--to or --from \(id)). Give that farm as --producer (\(named))"
     }
 
     func product(_ sku: String, quantity: Quantity?) throws {
