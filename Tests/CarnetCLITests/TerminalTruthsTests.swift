@@ -55,4 +55,22 @@ struct TerminalTruthsTests {
         #expect(run.stderr.contains("the farms here: col"), "\(run.stderr)")
         #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
     }
+
+    /// `status` names every node of the version vector whose label the ledger carries, not
+    /// only itself, on the fast path (status and views files) as after opening the store.
+    @Test func statusNamesEveryKnownNode() throws {
+        let box = try Sandbox()
+        try box.initNode("a", label: "col-laptop")
+        try box.initNode("b", label: "hub-pc")
+        try box.seedLedger("b")
+        try box.ok(["merge", box.path("b")], node: "a")
+        let status = try #require(try box.json(["status"], node: "a") as? [String: Any])
+        #expect(status["fromStatusFile"] as? Bool == true)
+        let labels = try #require(status["labels"] as? [String: String], "\(status)")
+        #expect(Set(labels.values) == ["col-laptop", "hub-pc"], "\(labels)")
+        let table = try box.ok(["status"], node: "a")
+        let vector = table.components(separatedBy: "version vector:").last ?? ""
+        #expect(vector.contains("hub-pc"), "\(table)")
+        #expect(vector.contains("col-laptop"), "\(table)")
+    }
 }
