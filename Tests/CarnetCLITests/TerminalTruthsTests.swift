@@ -73,4 +73,41 @@ struct TerminalTruthsTests {
         #expect(vector.contains("hub-pc"), "\(table)")
         #expect(vector.contains("col-laptop"), "\(table)")
     }
+
+    /// A sync cut mid-way says what the peer confirmed storing, not the events written to
+    /// the socket as if they had arrived: what it reports as stored is at most what the
+    /// hub gained.
+    @Test func aCutSyncSaysWhatThePeerConfirmed() throws {
+        let box = try Sandbox()
+        try box.initNode("hub", label: "hub")
+        try box.initNode("farm", label: "farm")
+        try box.seedLedger("farm")
+        var random = SplitMix64(seed: 21)
+        let backlog = box.path("backlog.jsonl")
+        _ = try ChaosBacklog.write(to: backlog, farm: "col", prefix: "B", count: 600, random: &random)
+        try box.ok(["import", backlog], node: "farm")
+        let hubBefore = try #require(try box.json(["status"], node: "hub") as? [String: Any])["events"] as? Int ?? -1
+
+        let serve = try ServeProcess(directory: box.path("hub"))
+        defer { serve.stop() }
+        let port = try #require(serve.port, "serve printed: \(serve.firstLine)")
+        var profile = LinkProfile()
+        profile.cutAfterBytes = 64 << 10
+        let link = try LinkSimulator(target: SocketAddress(host: "127.0.0.1", port: UInt16(port)), profile: profile)
+        defer { link.stop() }
+
+        let run = try box.run(["sync", "127.0.0.1:\(link.address.port)"], node: "farm")
+        #expect(run.status == 69, "\(run.status): \(run.stdout) \(run.stderr)")
+        let sent = try #require(run.stdout.split(separator: "\n").first { $0.contains("sent") }, "\(run.stdout)")
+        #expect(sent.contains("before the session stopped"), "\(sent)")
+        let confirmed = try #require(Self.number(after: "the peer confirmed storing ", in: String(sent)), "\(sent)")
+        serve.stop()
+        let hubAfter = try #require(try box.json(["status"], node: "hub") as? [String: Any])["events"] as? Int ?? -1
+        #expect(confirmed <= hubAfter - hubBefore, "claimed \(confirmed) stored, the hub gained \(hubAfter - hubBefore): \(sent)")
+    }
+
+    static func number(after marker: String, in text: String) -> Int? {
+        guard let range = text.range(of: marker) else { return nil }
+        return Int(text[range.upperBound...].prefix { $0.isNumber })
+    }
 }
