@@ -5,7 +5,8 @@ import Testing
 /// Issue 21, item 9: `carnet serve` under a service manager tells it when it is ready and
 /// when it stops (`NOTIFY_SOCKET`), and logs to the journal one bare line per event.
 struct ServeServiceTests {
-    /// A unix datagram socket standing in for systemd's notification socket.
+    /// A unix datagram socket standing in for systemd's notification socket: a path, or
+    /// an abstract name written `@name` as in `NOTIFY_SOCKET`.
     final class NotifySocket {
         let path: String
         let descriptor: Int32
@@ -16,12 +17,14 @@ struct ServeServiceTests {
             guard descriptor >= 0 else { throw POSIXError(.EIO) }
             var address = sockaddr_un()
             address.sun_family = sa_family_t(AF_UNIX)
-            let bytes = Array(path.utf8)
+            var bytes = Array(path.utf8)
+            if bytes.first == UInt8(ascii: "@") { bytes[0] = 0 }
             withUnsafeMutableBytes(of: &address.sun_path) { raw in
                 for (index, byte) in bytes.enumerated() { raw[index] = byte }
             }
+            let length = socklen_t(MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + bytes.count)
             let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
             }
             guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
             var timeout = timeval(tv_sec: 20, tv_usec: 0)
@@ -55,6 +58,18 @@ struct ServeServiceTests {
         #expect(notify.receive() == "STOPPING=1")
         let exit = try #require(serve.waitForExit(seconds: 20))
         #expect(exit.status == 0, "\(exit.stderr)")
+    }
+
+    /// systemd may name its socket in the abstract namespace (`@…`): READY=1 reaches it too.
+    @Test func readinessReachesAnAbstractSocket() throws {
+        let box = try Sandbox()
+        try box.initNode("hub", label: "hub")
+        let notify = try NotifySocket(path: "@carnet-notify-" + UUID().uuidString)
+        let serve = try ServeProcess(directory: box.path("hub"), environment: ["NOTIFY_SOCKET": notify.path])
+        #expect(serve.port != nil, "serve printed: \(serve.firstLine)")
+        let ready = try #require(notify.receive(), "no READY=1 within 20 s")
+        #expect(ready.split(separator: "\n").contains("READY=1"), "\(ready)")
+        serve.stop()
     }
 
     /// Into the journal: every line is one event with its syslog priority and no

@@ -13,7 +13,9 @@ struct SyncCommand: Command {
         discussion: """
         Both nodes must belong to the same ledger and hold its secret (the file `secret` in \
         each node directory). Only the events each side lacks travel, and an interrupted \
-        sync resumes where it stopped: what was acknowledged is stored.
+        sync resumes where it stopped: what was acknowledged is stored. A sync that \
+        stopped early says how many events the peer confirmed storing; in JSON, \
+        sent.newEvents counts those confirmed (sent.events, those written to the connection).
         """,
         examples: ["carnet sync hub.local", "carnet sync 192.168.1.10:7420 --json"]
     )
