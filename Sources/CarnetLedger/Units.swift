@@ -31,8 +31,11 @@ public struct Quantity: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// For people: `42,5 kg`, `750 g`, `3 l`, `12 pc`. Grams and millilitres switch to kg and
-    /// l from 1000 up, with at most three decimals and a decimal comma.
+    /// l from 1000 up, with at most three decimals and a decimal comma. Zero is said in the
+    /// unit the product is sold by (`0 kg`, `0 l`): "0 g" of a cheese sold by the kilo
+    /// reads as if the product were counted in grams.
     public var description: String {
+        if amount == 0 { return "0 " + unit.priceBasisName }
         switch unit {
         case .pieces: return "\(amount) pc"
         case .grams: return amount.magnitude >= 1000 ? Decimal3.format(amount) + " kg" : "\(amount) g"

@@ -16,11 +16,19 @@ final class ServeProcess {
     var pid: Int32 { process.processIdentifier }
 
     /// Starts `carnet --dir directory serve --listen listen …`; returns once it printed
-    /// its first line or exited.
-    init(directory: String, listen: String = "127.0.0.1:0", extra: [String] = []) throws {
+    /// its first line or exited. `environment` adds to the controlled one; `journal` sets
+    /// `JOURNAL_STREAM` to the stderr pipe, as systemd does for a service logging to the
+    /// journal.
+    init(directory: String, listen: String = "127.0.0.1:0", extra: [String] = [], environment: [String: String] = [:],
+         journal: Bool = false) throws {
         process.executableURL = try CommandLineTests.executable()
         process.arguments = ["--dir", directory, "serve", "--listen", listen, "--interval", "3600"] + extra
-        process.environment = ["NO_COLOR": "1", "PATH": "/usr/bin:/bin", "TZ": "UTC"]
+        process.environment = ["NO_COLOR": "1", "PATH": "/usr/bin:/bin", "TZ": "UTC"].merging(environment) { $1 }
+        if journal {
+            var status = stat()
+            fstat(err.fileHandleForWriting.fileDescriptor, &status)
+            process.environment?["JOURNAL_STREAM"] = "\(status.st_dev):\(status.st_ino)"
+        }
         process.standardOutput = out
         process.standardError = err
         try process.run()

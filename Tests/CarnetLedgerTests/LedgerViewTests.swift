@@ -132,6 +132,10 @@ struct LedgerViewTests {
         #expect(Quantity(750, .grams).description == "750 g")
         #expect(Quantity(3_000, .millilitres).description == "3 l")
         #expect(Quantity(12, .pieces).description == "12 pc")
+        // Zero in the unit the product is sold by, not its smallest step.
+        #expect(Quantity(0, .grams).description == "0 kg")
+        #expect(Quantity(0, .millilitres).description == "0 l")
+        #expect(Quantity(0, .pieces).description == "0 pc")
         #expect(QuantityUnit.parse("kg")! == (.grams, 1000))
         #expect(QuantityUnit.parse("l")! == (.millilitres, 1000))
         #expect(QuantityUnit.parse("furlong") == nil)

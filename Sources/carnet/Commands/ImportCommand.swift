@@ -57,6 +57,7 @@ struct ImportCommand: Command {
         var assignedInBatch = Set<FieldKey>()
         var counts = (entries: 0, catalog: 0, parties: 0, syncs: 0, events: 0, skipped: 0)
         let wall = context.wallMillis()
+        var repaint = ProgressThrottle()
 
         func flush() throws {
             guard !batch.isEmpty else { return }
@@ -64,6 +65,7 @@ struct ImportCommand: Command {
             counts.events += batch.count
             batch.removeAll(keepingCapacity: true)
             assignedInBatch.removeAll(keepingCapacity: true)
+            guard repaint.isDue() else { return }
             context.output.progress("importing \(file): \(reader.offset * 100 / max(1, bytes.count)) % (\(counts.events) events)")
         }
         /// An assignment that replaces what the node sees; one that would replace a write of

@@ -83,13 +83,19 @@ struct CatalogChange {
     var event: Event
     var assignment: Assignment
     var label: String?
+    /// The product's unit as the catalog says now, so that a price shows in euros per kg,
+    /// litre or piece (nil for parties and nodes, or a product without a unit).
+    var unit: QuantityUnit?
 
     /// Every assignment the replica holds, newest first by the writer's clock.
     static func all(in replica: Replica) -> [CatalogChange] {
         var changes: [CatalogChange] = []
+        let catalog = Catalog(replica: replica)
         replica.history.forEachEvent { event in
             if case let .assign(assignment) = event.operation {
-                changes.append(CatalogChange(event: event, assignment: assignment, label: replica.label(of: event.dot.node)))
+                let record = assignment.key.record
+                let unit = record.type == RecordType.product ? catalog.unit(of: record.id) : nil
+                changes.append(CatalogChange(event: event, assignment: assignment, label: replica.label(of: event.dot.node), unit: unit))
             }
         }
         return changes.sorted { ($0.event.clock, $0.event.id) > ($1.event.clock, $1.event.id) }
@@ -101,10 +107,16 @@ struct CatalogChange {
         var table = Table([("when", .left), ("by", .left), ("what", .left), ("value", .left), ("", .left)])
         for change in changes {
             table.add([change.event.clock.readable, change.label ?? change.event.dot.node.short, change.assignment.key.description,
-                       change.assignment.value.description,
+                       change.shownValue,
                        change.resolves ? output.yellow("resolves a conflict (supersedes \(change.assignment.supersedes.count) values)") : ""])
         }
         table.print(output)
+    }
+
+    /// The value as the rest of the CLI shows it (`1,75 €/kg`, `kg`, `5,5 %`); JSON keeps
+    /// the stored form (cents, `g`, basis points), like every other command's JSON.
+    var shownValue: String {
+        Display.fieldValue(assignment.value, field: assignment.key.field, unit: unit)
     }
 
     var json: JSON {

@@ -22,7 +22,10 @@ struct ServeCommand: Command {
         2 s, 4 s... up to 5 minutes, with jitter. SIGINT or SIGTERM ends every session \
         cleanly (peers are told why) and saves the status. One `serve` per node directory: \
         a second is refused with the first's pid and address (the file `serve.lock`); a \
-        server that was killed leaves nothing that blocks the next.
+        server that was killed leaves nothing that blocks the next. Under systemd \
+        (deploy/systemd/carnet-serve.service), it tells the manager when it listens \
+        (READY=1 on NOTIFY_SOCKET, for Type=notify) and logs to the journal one line per \
+        event with a syslog priority, without its own timestamps.
         """,
         examples: ["carnet serve", "carnet serve --listen 127.0.0.1:7421 --peer hub.local:7420 --interval 60"]
     )
@@ -64,22 +67,27 @@ struct ServeCommand: Command {
         configuration.maxSessions = maxSessions
         (configuration.maxPending, configuration.maxPendingPerAddress, configuration.handshakeDeadline) = pending
         configuration.seed = UInt64.random(in: 0...UInt64.max)
+        let log = ServeLog(environment: context.environment)
         let server = try Server(store: store, secret: secret, configuration: configuration) { message in
-            Output.writeError("carnet serve: \(Self.timestamp()) \(TerminalText.sanitized(message))\n")  // may quote a peer
+            log.write(message)  // may quote a peer: ServeLog makes it one safe line
         }
+        let environment = context.environment
         try StopSignals.watch { signal in
-            Output.writeError("carnet serve: \(Self.timestamp()) \(signal): stopping\n")
+            log.write("\(signal): stopping")
+            ServiceNotify.send("STOPPING=1", environment: environment)
             server.stop()
         }
         let identity = store.identity
+        let listening = "\(identity.label) (\(identity.node.short)) of ledger \(identity.ledger) listening on \(listen.host):\(server.port ?? listen.port)"
         // The first line on stdout says where the node listens (scripts and the demo read it).
-        context.output.line("carnet serve: \(identity.label) (\(identity.node.short)) of ledger \(identity.ledger) listening on \(listen.host):\(server.port ?? listen.port)")
+        context.output.line("carnet serve: " + listening)
         fflush(nil)
+        // The listening socket is bound and queues connections from here on: a service
+        // manager may call the node ready (`Type=notify`, deploy/systemd).
+        if let failure = ServiceNotify.send("READY=1\nSTATUS=" + listening, environment: context.environment) {
+            log.write("warning: \(failure)")
+        }
         server.run()
-        Output.writeError("carnet serve: \(Self.timestamp()) stopped\n")
-    }
-
-    static func timestamp() -> String {
-        Date().formatted(.iso8601.time(includingFractionalSeconds: false))
+        log.write("stopped")
     }
 }

@@ -14,7 +14,8 @@ struct StatusCommand: Command {
         discussion: """
         JSON fields: node, label, ledger, ledgerId (null for a format-1 ledger), signed (whether
         every commit is signed and only signed events are stored), events, versionVector (node hex → highest contiguous
-        seq), digest, conflicts, forks, pending, fromStatusFile, and peers: for each peer
+        seq), labels (node hex → label, for the nodes of the version vector whose label the
+        ledger carries), digest, conflicts, forks, pending, fromStatusFile, and peers: for each peer
         dialed by `serve` or met in a sync, {address, dialed, node, label, lastSync,
         lastError, lastErrorAt, lacks} (lacks: events this node holds that the peer did not
         when last seen); server: what this node's `carnet serve` counted since it started
@@ -43,12 +44,15 @@ struct StatusCommand: Command {
         var peers: [PeerStatus] = []
         /// What this node's `carnet serve` counted, when one ran here.
         var server: ServerCounters?
+        /// Every node's label the ledger carries (`NodeLabelsFromViews`); the node's own always.
+        var labels: [NodeID: String] = [:]
     }
 
     func run(in context: Context) throws {
         var figures = try Self.figures(context)
         figures.peers = try PeerStatus.all(directory: context.directory, own: figures.summary.history.versionVector)
         figures.server = ServerCounters.load(directory: context.directory)
+        figures.labels = NodeLabelsFromViews.labels(directory: context.directory, own: figures.identity)
         if json {
             context.output.json(Self.json(figures))
         } else {
@@ -64,7 +68,11 @@ struct StatusCommand: Command {
 
     static func json(_ figures: Figures) -> JSON {
         var vector: [String: JSON] = [:]
-        for (node, seq) in figures.summary.history.versionVector.sortedEntries { vector[node.hex] = .int(seq) }
+        var labels: [String: JSON] = [:]
+        for (node, seq) in figures.summary.history.versionVector.sortedEntries {
+            vector[node.hex] = .int(seq)
+            if let label = figures.labels[node] { labels[node.hex] = .string(label) }
+        }
         return .object([
             "node": .string(figures.identity.node.hex),
             "label": .string(figures.identity.label),
@@ -73,6 +81,7 @@ struct StatusCommand: Command {
             "signed": .bool(figures.identity.isSigned),
             "events": .int(figures.summary.eventCount),
             "versionVector": .object(vector),
+            "labels": .object(labels),
             "digest": .string(figures.summary.digest.hex),
             "conflicts": .int(figures.status.conflicts),
             "forks": .int(figures.summary.forkCount),
@@ -137,7 +146,7 @@ struct StatusCommand: Command {
         output.line(output.dim("\nversion vector:"))
         var table = Table([("node", .left), ("label", .left), ("seq", .right)])
         for (node, seq) in summary.history.versionVector.sortedEntries {
-            table.add([node.short, node == figures.identity.node ? figures.identity.label : "", "\(seq)"])
+            table.add([node.short, figures.labels[node] ?? "", "\(seq)"])
         }
         table.print(output)
         guard !figures.peers.isEmpty else { return }

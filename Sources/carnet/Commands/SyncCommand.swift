@@ -13,7 +13,9 @@ struct SyncCommand: Command {
         discussion: """
         Both nodes must belong to the same ledger and hold its secret (the file `secret` in \
         each node directory). Only the events each side lacks travel, and an interrupted \
-        sync resumes where it stopped: what was acknowledged is stored.
+        sync resumes where it stopped: what was acknowledged is stored. A sync that \
+        stopped early says how many events the peer confirmed storing; in JSON, \
+        sent.newEvents counts those confirmed (sent.events, those written to the connection).
         """,
         examples: ["carnet sync hub.local", "carnet sync 192.168.1.10:7420 --json"]
     )
@@ -82,10 +84,24 @@ struct SyncCommand: Command {
         var lines = [report.succeeded
             ? "synced with \(who) at \(report.address) in \(seconds) s, \(stats.waits) round trip\(stats.waits == 1 ? "" : "s")"
             : "sync with \(who) at \(report.address) stopped after \(seconds) s"]
-        lines.append("  sent      \(stats.eventsSent) events (\(stats.eventsSentNew) new to the peer), \(stats.bytesSent) bytes")
+        lines.append(sentLine(stats, succeeded: report.succeeded))
         lines.append("  received  \(stats.eventsReceived) events (\(stats.eventsReceivedNew) new here), \(stats.bytesReceived) bytes")
         for refused in report.refusedBatches { lines.append("  refused   \(refused)") }
         return lines
+    }
+
+    /// What was sent, said as the peer confirmed it. Events count as sent once written to
+    /// the socket; only the peer's acknowledgements say what it stored (and how many of
+    /// those were new to it). After a complete session the two agree; after a cut, the
+    /// events written but not acknowledged may or may not have arrived: the line says
+    /// what the peer confirmed, and leaves the rest to the next sync, which sends what the
+    /// peer still lacks.
+    static func sentLine(_ stats: SessionStatistics, succeeded: Bool) -> String {
+        guard !succeeded else {
+            return "  sent      \(stats.eventsSent) events (\(stats.eventsSentNew) new to the peer), \(stats.bytesSent) bytes"
+        }
+        return "  sent      \(stats.eventsSent) events, \(stats.bytesSent) bytes, before the session stopped; the peer confirmed storing "
+            + "\(stats.eventsSentNew) new to it (the next sync sends whatever it still lacks)"
     }
 
     static func json(_ report: SessionReport) -> JSON {

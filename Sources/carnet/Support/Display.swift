@@ -33,11 +33,13 @@ enum Display {
         labels.label(of: node).map { "\($0) (\(node.short))" } ?? node.short
     }
 
-    /// A register value as the field means it: a price in euros, a unit by name.
+    /// A register value as the field means it: a price in euros, a unit by name (the unit
+    /// a product is sold by, `kg` for one stored in grams, as `product list` shows it).
     static func fieldValue(_ value: Value, field: String, unit: QuantityUnit?) -> String {
         switch (field, value) {
         case let ("price", .int(cents)): price(cents, unit: unit)
         case let ("vat", .int(basisPoints)): percent(basisPoints)
+        case let ("unit", .text(text)): QuantityUnit(rawValue: text)?.priceBasisName ?? text
         case let (_, .text(text)): text
         case let (_, .day(days)): CalendarDay(daysSinceEpoch: days).iso
         default: value.description

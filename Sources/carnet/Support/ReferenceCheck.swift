@@ -20,20 +20,37 @@ struct ReferenceCheck {
                                 + "(or hub, drive, wholesale, processor, shop)\(Self.forceHint)")
         }
         guard !force else { return }
-        let kindText = party.text(PartyField.kind.rawValue) ?? "party"
-        let kind = PartyKind(rawValue: kindText)
+        let kindText = party.text(PartyField.kind.rawValue)
         let allowed: [PartyKind] = switch entry {
         case .harvest: [.farm]
         case .production: [.farm, .processor]
         default: PartyKind.trading
         }
-        guard let kind, allowed.contains(kind) else {
-            let what = entry == .harvest ? "a harvest belongs to a farm"
-                : entry == .production ? "a production belongs to a farm or a processor"
-                : "an entry belongs to a party that trades (\(PartyKind.trading.map(\.rawValue).joined(separator: ", ")))"
-            throw CLIError.data("\(id) is a \(kindText), and \(what): record it under the party whose stock or money it moves "
-                                + "(a sale to \(id) is `--to \(id)`, a payment from it `--from \(id)`)")
+        guard let kind = kindText.flatMap(PartyKind.init(rawValue:)), allowed.contains(kind) else {
+            let eligible = view.catalog.parties.filter { record in
+                record.text(PartyField.kind.rawValue).flatMap(PartyKind.init(rawValue:)).map(allowed.contains) ?? false
+            }.map(\.key.id)
+            throw CLIError.data(Self.notAnActor(id, kind: kindText, entry: entry, allowed: allowed, eligible: eligible))
         }
+    }
+
+    /// Why a party cannot be this entry's actor, and what to do instead. An entry belongs
+    /// to the party whose stock or money it moves: a canteen or a customer is the other
+    /// side (`--to`, `--from`), so changing its kind is never the advice; naming the right
+    /// party is. Only a party with no kind at all may be one whose kind was not written yet.
+    static func notAnActor(_ id: String, kind: String?, entry: EntryKind, allowed: [PartyKind], eligible: [String]) -> String {
+        let kinds = allowed.map(\.rawValue).joined(separator: ", ")
+        let named = eligible.isEmpty ? "none is recorded yet: create one with `carnet party set ID --name NAME --kind \(allowed[0].rawValue)`"
+            : "here: " + eligible.prefix(6).joined(separator: ", ") + (eligible.count > 6 ? ", …" : "")
+        let what = entry == .harvest ? "a harvest belongs to a farm"
+            : entry == .production ? "a production belongs to a farm or a processor"
+            : "an entry belongs to a party that trades (\(kinds))"
+        guard let kind else {
+            return "\(id) has no kind, and \(what). If \(id) is one, say so with `carnet party set \(id) --name NAME --kind KIND`; "
+                + "otherwise give the party the entry belongs to as --actor (\(named))"
+        }
+        return "\(id) is a \(kind), and \(what): \(id) is the other side of it (--to or --from \(id)). "
+            + "Give the party whose stock or money it moves as --actor (\(named))"
     }
 
     /// A payment that names a sale must come from that sale's party, to that sale's actor.

@@ -1,0 +1,16 @@
+import CarnetCore
+import CarnetNode
+
+/// The labels `status` puts beside each node of the version vector. Node labels are
+/// carried in the ledger (each node writes its own), and the views file keeps them, so
+/// they are read from there: `status` stays as fast as its status file, never opening the
+/// store for them. When the views file is stale (a write is under way, or it could not be
+/// saved), only this node's own label is known, from its identity: an unknown label is
+/// shown blank rather than guessed.
+enum NodeLabelsFromViews {
+    static func labels(directory: String, own identity: NodeStatus.Identity) -> [NodeID: String] {
+        var labels = LedgerViewsFile.current(directory: directory)?.labels ?? [:]
+        labels[identity.node] = identity.label
+        return labels
+    }
+}
