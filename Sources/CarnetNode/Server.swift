@@ -49,6 +49,8 @@ public final class Server: Sendable {
     private let log: @Sendable (String) -> Void
     private let state: ServerState
     private let drops = DropSummary()
+    /// The message-1 keys this process answered: a replayed message 1 gets nothing (SPEC 8.2.6).
+    private let replays = ReplayGuard()
     private let counters = CounterBook(pid: Int(ProcessInfo.processInfo.processIdentifier), startedMillis: Server.wallMillis)
     private let wakeup: Wakeup
     private let listener: TCPListener?
@@ -152,7 +154,7 @@ public final class Server: Sendable {
     /// authenticates; dropped before that, it goes to the log's summary, not a line of its own.
     private func serveAccepted(_ runner: SessionRunner, from host: String, secret: LedgerSecret) {
         let report = runner.run(role: .listener, store: store, secret: secret, live: true, settings: configuration.session,
-                                handshakeDeadline: configuration.handshakeDeadline) {
+                                handshakeDeadline: configuration.handshakeDeadline, replays: replays.check) {
             self.state.authenticated(runner)
             self.counters.pending(open: self.state.pendingCount)
         }

@@ -17,14 +17,18 @@ struct HandshakeSteps: Sendable {
     private let ephemeral: [UInt8]
     /// The dialer's wall clock for message 1 (milliseconds since 1970).
     private let wallMillis: UInt64
+    /// A listening process's replay cache (nil: none, as for a dialer or a test).
+    private let replays: ReplayCheck?
 
-    init(role: SessionRole, secret: [UInt8], ledgerID: LedgerID?, retired: [RetiredSecret], nonce: [UInt8], wallMillis: UInt64) {
+    init(role: SessionRole, secret: [UInt8], ledgerID: LedgerID?, retired: [RetiredSecret], nonce: [UInt8], wallMillis: UInt64,
+         replays: ReplayCheck? = nil) {
         precondition(nonce.count == 32, "a session's randomness is 32 random bytes")
         self.role = role
         psk = HandshakeKeys.psk(secret: secret, ledgerID: ledgerID)
         self.retired = retired.map { ($0.psk(ledgerID: ledgerID), $0.note) }
         ephemeral = nonce
         self.wallMillis = wallMillis
+        self.replays = replays
     }
 
     // MARK: - Dialer
@@ -92,10 +96,19 @@ struct HandshakeSteps: Sendable {
 
     /// The dialer's message 1, read under the current secret's PSK, else under each retired
     /// one. Under a retired PSK the answer is message 2 carrying ERROR `secret-retired`,
-    /// which only the holder of that old secret can read; under none, nothing at all.
+    /// which only the holder of that old secret can read; under none, nothing at all. A
+    /// message 1 this process answered before (its ephemeral key is in the replay cache)
+    /// gets nothing either: its answer's size would tell the replayer whether this node's
+    /// state changed. Only messages that decrypt enter the cache, so a stranger cannot
+    /// fill it.
     func acceptOpening(_ frame: Frame) -> OpeningOutcome {
         var noise = HandshakeKeys.handshake(role: .listener, ephemeral: ephemeral, psk: psk)
         if let payload = try? noise.readMessage(frame.payload) {
+            if let replays, !replays(Array(frame.payload.prefix(X25519.keyByteCount))) {
+                return .refused(nil, SessionFailure(.authenticationFailed,
+                                                    "a peer sent a handshake this node already answered (a recording of an "
+                                                        + "earlier session's message 1, replayed); nothing was sent to it"))
+            }
             do {
                 return .admitted(noise, try DialerHello.decode(payload))
             } catch {

@@ -64,16 +64,17 @@ public struct Session: Sendable {
     /// `nonce` is the session's randomness: 32 fresh bytes from a cryptographic source,
     /// this side's ephemeral X25519 private key (an input, so that tests and the simulation
     /// replay). `ledgerID` enters the PSK (nil for a node without one). `wallMillis` is the
-    /// dialer's clock, sent for replay detection to come. `context` looks up chain contexts
+    /// dialer's clock (informative). `context` looks up chain contexts
     /// for primed batches (nil: this side neither primes nor accepts primed batches'
-    /// contexts, and cannot answer with a plan).
+    /// contexts, and cannot answer with a plan). `replays` is a listening process's replay
+    /// cache (8.2.6), shared by its sessions.
     public init(role: SessionRole, secret: [UInt8], nonce: [UInt8], local: SummaryMessage,
                 settings: SessionSettings = SessionSettings(), retired: [RetiredSecret] = [],
                 ledgerID: LedgerID? = nil, wallMillis: UInt64 = 0, context: ContextProvider? = nil,
-                heads: HeadSource? = nil) {
+                heads: HeadSource? = nil, replays: ReplayCheck? = nil) {
         self.role = role
         self.handshake = HandshakeSteps(role: role, secret: secret, ledgerID: ledgerID, retired: retired, nonce: nonce,
-                                        wallMillis: wallMillis)
+                                        wallMillis: wallMillis, replays: replays)
         self.summaries = SummaryExchange(local: local)
         self.settings = settings
         self.priming = BatchPriming(context: context, contextLength: settings.primingContext, heads: heads)

@@ -11,8 +11,8 @@ public struct DialerHello: Sendable, Equatable {
     public static let length = 1 + 8 + 8
 
     public var flags: UInt8
-    /// The dialer's wall clock in milliseconds since 1970: for replay detection by the
-    /// listener (a later step); not checked by this version.
+    /// The dialer's wall clock in milliseconds since 1970: informative. The listener's
+    /// replay cache is bounded by count, not by this clock, which a farm may have wrong.
     public var wallMillis: UInt64
     /// The first 8 bytes of SHA-256("carnet/2 state" ‖ the dialer's compact summary).
     public var stateTag: UInt64
