@@ -297,7 +297,9 @@ public final class Server: Sendable {
     }
 
     private func logSession(_ report: SessionReport) {
-        let who = report.peer.map { "\($0.label) (\($0.node.short))" } ?? report.address
+        // A signed ledger's peer is named by the node its device proved (SPEC 8.2.7).
+        let device = report.statistics.peerDevice == nil ? "" : ", device verified"
+        let who = report.peer.map { "\($0.label) (\($0.node.short)\(device))" } ?? report.address
         let stats = report.statistics
         var line = "session with \(who): received \(stats.eventsReceivedNew) new events, sent \(stats.eventsSent)"
             + " (\(stats.bytesReceived) bytes in, \(stats.bytesSent) out)"

@@ -51,10 +51,14 @@ public struct PeerDriver: Sendable {
         let heads = store.signsBatches
             ? HeadSource(own: { loan.node }, head: { loan.signedHead(at: $0) },
                          extend: { loan.chainToSignedHead(after: $0) }) : nil
+        // A signed ledger's sessions prove their devices (SPEC 8.2.7); format 1 has none.
+        let devices = store.signsBatches
+            ? DeviceCredentials(ownKey: { loan.deviceKey }, sign: { loan.signWithDevice($0) },
+                                declaredKey: { loan.declaredKey(of: $0) }) : nil
         session = Session(role: role, secret: secret, nonce: nonce, local: registration.summary, settings: settings,
                           retired: retired, ledgerID: store.ledgerID, wallMillis: wallMillis, context: { node, endSeq, count in
             loan.chainEvents(of: node, endingAt: endSeq, count: count)
-        }, heads: heads, replays: replays)
+        }, heads: heads, replays: replays, devices: devices)
     }
 
     /// True once the session closed or the transport failed: the shell stops calling in

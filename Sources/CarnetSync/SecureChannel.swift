@@ -15,14 +15,22 @@ struct SecureChannel: Sendable {
     /// The peer's frames opened so far: the listener knows the dialer is live (not a
     /// replay of an old message 1) once one opened.
     private(set) var opened: UInt64 = 0
+    /// A dialer's device proof in a signed ledger (SPEC 8.2.7): the plaintext of its first
+    /// SEALED frame starts with it, whatever message follows; nil once sent.
+    var firstFramePrefix: [UInt8]?
 
     init(_ transport: NoiseTransport) {
         self.transport = transport
     }
 
+    /// The final handshake hash: what the dialer's device proof signs.
+    var handshakeHash: [UInt8] { transport.handshakeHash }
+
     /// The SEALED frame of `message`.
     mutating func seal(_ message: SessionMessage) -> Frame {
-        guard let record = try? transport.encryptRecord(message.encoded) else {
+        let prefix = firstFramePrefix ?? []
+        firstFramePrefix = nil
+        guard let record = try? transport.encryptRecord(prefix + message.encoded) else {
             // 2^64 − 1 frames in one session: not reachable.
             preconditionFailure("the session's nonces ran out")
         }
@@ -49,6 +57,20 @@ struct SecureChannel: Sendable {
         opened += 1
         do {
             return .success(try SessionMessage.decode(inner: plain))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The dialer's first SEALED frame in a signed ledger: its device proof, then its
+    /// message; as `open` otherwise.
+    mutating func openProved(_ frame: Frame) -> Result<(DeviceProof, SessionMessage), WireError>? {
+        guard frame.type == .sealed, let plain = try? transport.decryptRecord(frame.payload) else { return nil }
+        opened += 1
+        do throws(WireError) {
+            var reader = ByteReader(plain)
+            let proof = try DeviceProof.decode(from: &reader)
+            return .success((proof, try SessionMessage.decode(inner: Array(plain[reader.offset...]))))
         } catch {
             return .failure(error)
         }

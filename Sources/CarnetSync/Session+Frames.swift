@@ -15,6 +15,9 @@ extension Session {
         case .handshaking(nil):
             return handleOpening(frame, now: now)
         case var .established(established):
+            if role == .listener, devices != nil, established.channel.opened == 0 {
+                return handleProvedFirst(frame, established, now: now)
+            }
             guard let opened = established.channel.open(frame) else {
                 if frame.type == .error, case let .error(error)? = try? SessionMessage.decode(type: .error, body: frame.payload) {
                     // An ERROR in clear: reported as such, never acted on otherwise.
@@ -34,6 +37,23 @@ extension Session {
         }
     }
 
+    /// A listener's first SEALED frame from the dialer in a signed ledger: the dialer's
+    /// device proof (over the final handshake hash), kept for its SUMMARY, then its message.
+    private mutating func handleProvedFirst(_ frame: Frame, _ established: Established, now: Duration) -> [SessionDirective] {
+        var established = established
+        guard let opened = established.channel.openProved(frame) else {
+            return fail(SessionFailure(.badMAC, "the peer's first frame did not decrypt under its key; none of it was used"), now: now)
+        }
+        state = .established(established)
+        switch opened {
+        case let .failure(error):
+            return fail(SessionFailure(.malformed, "the peer's first frame (device proof and message) is malformed: \(error)"), now: now)
+        case let .success((proof, message)):
+            peerProof = (proof, established.channel.handshakeHash)
+            return handleEstablished(message, established, now: now)
+        }
+    }
+
     /// The listener on the dialer's message 1: a member gets message 2 with this side's
     /// first SUMMARY (and DONE at once when the dialer's state tag says it holds the same,
     /// so an in-sync dialer finishes in one round trip); anyone else gets what
@@ -49,12 +69,21 @@ extension Session {
         }
         let same = HandshakeKeys.stateTag(of: summaries.local.summary) == hello.stateTag
         let first = summaries.listenersFirstSummary(dialerHoldsTheSame: same)
-        var reply = ListenerReply(message: .summary(first))
-        if reply.encoded.count > HandshakeSteps.maxReplyLength { reply = ListenerReply(message: nil) }
-        let (message2, transport) = handshake.reply(&noise, reply)
+        var prove: (([UInt8]) -> DeviceProof)?
+        if let devices {
+            // The dialer holds this node's declaration surely only when it holds the same.
+            guard devices.ownKey() != nil else { return fail(Self.noDeviceKey, now: now) }
+            prove = { hash in
+                devices.proof(role: .listener, handshakeHash: hash, peerHoldsOwnNode: same)
+                    ?? DeviceProof(key: nil, signature: [UInt8](repeating: 0, count: DeviceProof.signatureLength))
+            }
+        }
+        let proofRoom = devices == nil ? 0 : DeviceProof.length(withKey: true)
+        let inline = 1 + proofRoom + SessionMessage.summary(first).encoded.count <= HandshakeSteps.maxReplyLength
+        let (message2, transport) = handshake.reply(&noise, inline ? .summary(first) : nil, proving: prove)
         var established = Established(transport, settings: settings)
         var directives = [send(message2, now: now)]
-        if reply.message == nil { directives.append(send(established.channel.seal(first), now: now)) }
+        if !inline { directives.append(send(established.channel.seal(first), now: now)) }
         if same { directives.append(send(established.transfer.doneAtOnce(on: &established.channel), now: now)) }
         state = .established(established)
         return directives
@@ -66,8 +95,20 @@ extension Session {
         switch handshake.acceptReply(frame, to: noise) {
         case let .closedByPeer(code, message): return closeByPeer(code, message)
         case let .failed(failure): return fail(failure, now: now)
-        case let .admitted(transport, summary):
+        case let .admitted(transport, summary, proof):
             var established = Established(transport, settings: settings)
+            if let devices {
+                peerProof = proof
+                // The listener holds this node's declaration surely when it holds the same,
+                // or says it holds events of this node (seq 1 is the declaration).
+                let own = summaries.local.node
+                let holdsOwn = summary.map { $0.form == .same || ($0.summary[own.high]?.seq ?? 0) >= 1 } ?? false
+                guard let mine = devices.proof(role: .dialer, handshakeHash: established.channel.handshakeHash,
+                                               peerHoldsOwnNode: holdsOwn) else {
+                    return fail(Self.noDeviceKey, now: now)
+                }
+                established.channel.firstFramePrefix = mine.encoded
+            }
             // Established before the SUMMARY is taken, so that a refusal of it (another
             // ledger, this same node) reaches the listener, SEALED.
             state = .established(established)
@@ -126,6 +167,20 @@ extension Session {
     /// The peer's SUMMARY: who it is (the first time), what it holds, a dialer's answer to
     /// the listener's first; then an offer of what it lacks, unless it said "same".
     private mutating func summaryArrived(_ message: SummaryMessage, _ established: inout Established, now: Duration) -> [SessionDirective] {
+        if let devices, statistics.peerDevice == nil {
+            // The peer's first SUMMARY names the node its device proof must show it is:
+            // checked before anything of the peer is taken in.
+            guard let proof = peerProof else {
+                return fail(SessionFailure(.authenticationFailed, "the peer did not prove its device, which a signed ledger requires"),
+                            now: now)
+            }
+            if let failure = devices.rejection(of: proof.proof, role: role.peer, handshakeHash: proof.handshakeHash,
+                                               claimed: message.node) {
+                return fail(failure, now: now)
+            }
+            peerProof = nil
+            statistics.peerDevice = message.node
+        }
         let answering = summaries.firstSummaryUnsent
         let receipt: SummaryExchange.Receipt
         switch summaries.summaryArrived(message, role: role, on: &established.channel) {
