@@ -129,7 +129,9 @@ struct HandshakeSteps: Sendable {
             }
             guard (hello.flags & DialerHello.identityFlag != 0) == provesDevices else {
                 return refusal(noise, provesDevices
-                    ? SessionFailure(.authenticationFailed, "the peer did not offer to prove its device, which a signed ledger requires")
+                    ? SessionFailure(.authenticationFailed, "the peer did not offer to prove its device, which a signed ledger requires",
+                                     toPeer: "this ledger is signed: a node must prove its device in the handshake, and this "
+                                         + "one did not offer to (is it running an older Carnet?)")
                     : SessionFailure(.malformed, "the peer offered a device proof in a ledger without device keys"))
             }
             return .admitted(noise, hello)
