@@ -15,7 +15,7 @@ extension Session {
         case .handshaking(nil):
             return handleOpening(frame, now: now)
         case var .established(established):
-            if role == .listener, devices != nil, established.channel.opened == 0 {
+            if role == .listener, devices != nil, established.channel.opened == 0, frame.type == .sealed {
                 return handleProvedFirst(frame, established, now: now)
             }
             guard let opened = established.channel.open(frame) else {
@@ -74,6 +74,8 @@ extension Session {
             // The dialer holds this node's declaration surely only when it holds the same.
             guard devices.ownKey() != nil else { return fail(Self.noDeviceKey, now: now) }
             prove = { hash in
+                // The key was just read, so signing cannot fail; were it to, the peer would
+                // refuse the zero signature.
                 devices.proof(role: .listener, handshakeHash: hash, peerHoldsOwnNode: same)
                     ?? DeviceProof(key: nil, signature: [UInt8](repeating: 0, count: DeviceProof.signatureLength))
             }
