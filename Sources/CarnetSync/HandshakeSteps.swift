@@ -82,6 +82,9 @@ struct HandshakeSteps: Sendable {
             return .closedByPeer(error.code, error.message)
         }
         let proof = reply.identity.map { (proof: $0, handshakeHash: boundHash) }
+        if reply.identity?.asksForKey == true {
+            return .failed(SessionFailure(.malformed, "the peer's device proof asks for a key, which only a dialer may"))
+        }
         if provesDevices != (proof != nil) {
             return .failed(provesDevices
                 ? SessionFailure(.authenticationFailed, "the peer did not prove its device, which a signed ledger requires")

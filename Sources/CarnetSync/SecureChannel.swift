@@ -15,9 +15,10 @@ struct SecureChannel: Sendable {
     /// The peer's frames opened so far: the listener knows the dialer is live (not a
     /// replay of an old message 1) once one opened.
     private(set) var opened: UInt64 = 0
-    /// A dialer's device proof in a signed ledger (SPEC 8.2.7): the plaintext of its first
-    /// SEALED frame starts with it, whatever message follows; nil once sent.
-    var firstFramePrefix: [UInt8]?
+    /// Bytes the plaintext of this side's next SEALED frame starts with, whatever message
+    /// follows; nil once sent. In a signed ledger (SPEC 8.2.7): a dialer's device proof, or
+    /// a listener's key when the dialer asked for it.
+    var nextFramePrefix: [UInt8]?
 
     init(_ transport: NoiseTransport) {
         self.transport = transport
@@ -28,8 +29,8 @@ struct SecureChannel: Sendable {
 
     /// The SEALED frame of `message`.
     mutating func seal(_ message: SessionMessage) -> Frame {
-        let prefix = firstFramePrefix ?? []
-        firstFramePrefix = nil
+        let prefix = nextFramePrefix ?? []
+        nextFramePrefix = nil
         guard let record = try? transport.encryptRecord(prefix + message.encoded) else {
             // 2^64 − 1 frames in one session: not reachable.
             preconditionFailure("the session's nonces ran out")
@@ -62,15 +63,16 @@ struct SecureChannel: Sendable {
         }
     }
 
-    /// The dialer's first SEALED frame in a signed ledger: its device proof, then its
-    /// message; as `open` otherwise.
-    mutating func openProved(_ frame: Frame) -> Result<(DeviceProof, SessionMessage), WireError>? {
+    /// A SEALED frame whose plaintext starts with a field before its message (the dialer's
+    /// device proof, the listener's key when asked: SPEC 8.2.7), as `open` otherwise.
+    mutating func open<Field>(_ frame: Frame, after field: (inout ByteReader) throws(WireError) -> Field)
+        -> Result<(Field, SessionMessage), WireError>? {
         guard frame.type == .sealed, let plain = try? transport.decryptRecord(frame.payload) else { return nil }
         opened += 1
         do throws(WireError) {
             var reader = ByteReader(plain)
-            let proof = try DeviceProof.decode(from: &reader)
-            return .success((proof, try SessionMessage.decode(inner: Array(plain[reader.offset...]))))
+            let value = try field(&reader)
+            return .success((value, try SessionMessage.decode(inner: Array(plain[reader.offset...]))))
         } catch {
             return .failure(error)
         }

@@ -32,6 +32,9 @@ public struct Session: Sendable {
     /// The peer's device proof and the handshake hash it signed, kept until the peer's
     /// first SUMMARY names the node it claims to be.
     var peerProof: (proof: DeviceProof, handshakeHash: [UInt8])?
+    /// A dialer that asked the listener for its key: the listener's next SEALED frame
+    /// starts with it, and the listener's proof is checked then.
+    var awaitingPeerKey = false
     var state: State
     private var decoder = FrameDecoder()
     private var startedAt: Duration = .zero

@@ -6,7 +6,8 @@ import CarnetCore
 /// signer knows the verifier holds the key its node declared.
 ///
 /// ```
-/// proof = u8(form) [public key(32) salt(16)] signature(64)      form 0: signature alone, 1: key and signature
+/// proof = u8(form) [public key(32) salt(16)] signature(64)      form bit 0: the key is there;
+///                                                               bit 7: send me your key (the dialer's only)
 /// signed message = "carnet/2 device" ‖ u8(signer's role: 1 dialer, 2 listener) ‖ h(32)
 /// ```
 ///
@@ -24,37 +25,48 @@ public struct DeviceProof: Sendable, Equatable {
     /// the signer's first SUMMARY names.
     public var key: NodeKey?
     public var signature: [UInt8]
+    /// The dialer asks the listener for its key: the listener's proof in message 2 was a
+    /// signature alone and the dialer does not hold the key the listener's node declared.
+    /// The listener's next SEALED frame then starts with it (SPEC 8.2.7).
+    public var asksForKey: Bool
 
-    public init(key: NodeKey?, signature: [UInt8]) {
+    static let keyBit: UInt8 = 1
+    static let askBit: UInt8 = 0x80
+
+    public init(key: NodeKey?, signature: [UInt8], asksForKey: Bool = false) {
         self.key = key
         self.signature = signature
+        self.asksForKey = asksForKey
     }
 
     /// The bytes on the wire: 65 with the signature alone, 113 with the key.
     public static func length(withKey: Bool) -> Int { 1 + (withKey ? keyLength : 0) + signatureLength }
 
     public var encoded: [UInt8] {
-        guard let key else { return [0] + signature }
-        return [1] + key.publicKey.bytes + key.salt + signature
+        let form = (key == nil ? 0 : Self.keyBit) | (asksForKey ? Self.askBit : 0)
+        return [form] + (key.map(Self.encode) ?? []) + signature
+    }
+
+    /// A key as a proof carries it, and as a listener sends it when asked: public key, salt.
+    public static func encode(_ key: NodeKey) -> [UInt8] { key.publicKey.bytes + key.salt }
+
+    /// A key sent as `encode` writes it.
+    public static func decodeKey(from reader: inout ByteReader) throws(WireError) -> NodeKey {
+        let start = reader.offset
+        let bytes = try reader.raw(keyLength)
+        guard let publicKey = Ed25519.PublicKey(bytes: bytes.prefix(Ed25519.publicKeyByteCount)),
+              let key = NodeKey(publicKey: publicKey, salt: Array(bytes.suffix(NodeKey.saltByteCount))) else {
+            throw .malformed("a device key whose public key does not decode", at: start)
+        }
+        return key
     }
 
     public static func decode(from reader: inout ByteReader) throws(WireError) -> DeviceProof {
         let start = reader.offset
         let form = try reader.byte()
-        var key: NodeKey?
-        switch form {
-        case 0:
-            break
-        case 1:
-            let bytes = try reader.raw(keyLength)
-            guard let publicKey = Ed25519.PublicKey(bytes: bytes.prefix(Ed25519.publicKeyByteCount)) else {
-                throw .malformed("a device proof whose public key does not decode", at: start + 1)
-            }
-            key = NodeKey(publicKey: publicKey, salt: Array(bytes.suffix(NodeKey.saltByteCount)))
-        default:
-            throw .malformed("device proof form \(form)", at: start)
-        }
-        return DeviceProof(key: key, signature: Array(try reader.raw(signatureLength)))
+        guard form & ~(keyBit | askBit) == 0 else { throw .malformed("device proof form \(form)", at: start) }
+        let key = form & keyBit != 0 ? try decodeKey(from: &reader) : nil
+        return DeviceProof(key: key, signature: Array(try reader.raw(signatureLength)), asksForKey: form & askBit != 0)
     }
 
     /// What `role`'s device signs in the session whose handshake hash (at the point the

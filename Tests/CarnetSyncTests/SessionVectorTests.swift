@@ -118,8 +118,8 @@ struct SessionVectorTests {
     }
 
     /// Two sessions of a signed ledger's farm and hub: their first meeting (each lacks the
-    /// other's events, so both proofs carry the key), then an in-sync one (both proofs are
-    /// a signature alone). Each write, by session.
+    /// other's events: the farm sends its key and asks for the hub's), then an in-sync one
+    /// (both proofs are a signature alone). Each write, by session.
     static func signedTranscripts() -> [[(from: SessionRole, bytes: [UInt8])]] {
         let t0: UInt64 = 1_780_300_800_000
         let farm = SignedReplicaStore(device: device(seed: 0xFA, salt: 0x01), ledger: ledger, label: "farm",
@@ -168,7 +168,8 @@ struct SessionVectorTests {
         for (index, writes) in signedTranscripts().enumerated() {
             let nonces = index == 0 ? ("d1", "15") : ("d2", "25")
             lines += ["", index == 0
-                ? "# session 1, first meeting: both proofs carry the key (form 1); ephemeral keys 32 × \(nonces.0), 32 × \(nonces.1)"
+                ? "# session 1, first meeting: the hub's proof in message 2 is its signature alone; the farm's proof carries its key "
+                    + "and asks for the hub's (form 81), which starts the hub's first SEALED frame; ephemeral keys 32 × \(nonces.0), 32 × \(nonces.1)"
                 : "# session 2, in sync: both proofs are the signature alone (form 0); ephemeral keys 32 × \(nonces.0), 32 × \(nonces.1)"]
             var tap = SessionWiretap(secret: secret, ledgerID: ledger, dialerNonce: [UInt8](repeating: index == 0 ? 0xD1 : 0xD2, count: 32),
                                      listenerNonce: [UInt8](repeating: index == 0 ? 0x15 : 0x25, count: 32))
