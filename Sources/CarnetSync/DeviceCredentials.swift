@@ -22,13 +22,13 @@ public struct DeviceCredentials: Sendable {
     }
 
     /// This side's proof for the handshake hash `handshakeHash`, signed as `role`. The key
-    /// is left out (64 bytes saved) only when the peer surely holds this node's
-    /// declaration: `peerHoldsOwnNode` (it said it holds this node's events) and this node
-    /// holds its own declaration (so those events include it). Nil without a device key.
-    func proof(role: SessionRole, handshakeHash: [UInt8], peerHoldsOwnNode: Bool) -> DeviceProof? {
+    /// is left out (48 bytes saved) only when `peerNeedsNoKey` (the peer holds this node's
+    /// events, or can ask for the key) and this node holds its own declaration (so those
+    /// events include it). Nil without a device key.
+    func proof(role: SessionRole, handshakeHash: [UInt8], peerNeedsNoKey: Bool) -> DeviceProof? {
         guard let key = ownKey(),
               let signature = sign(DeviceProof.signedMessage(role: role, handshakeHash: handshakeHash)) else { return nil }
-        let omitKey = peerHoldsOwnNode && declaredKey(key.node) == key
+        let omitKey = peerNeedsNoKey && declaredKey(key.node) == key
         return DeviceProof(key: omitKey ? nil : key, signature: signature)
     }
 

@@ -126,7 +126,7 @@ extension Session {
             prove = { hash in
                 // The key was just read, so signing cannot fail; were it to, the peer would
                 // refuse the zero signature.
-                devices.proof(role: .listener, handshakeHash: hash, peerHoldsOwnNode: inline)
+                devices.proof(role: .listener, handshakeHash: hash, peerNeedsNoKey: inline)
                     ?? DeviceProof(key: nil, signature: [UInt8](repeating: 0, count: DeviceProof.signatureLength))
             }
         }
@@ -154,7 +154,7 @@ extension Session {
                 let own = summaries.local.node
                 let holdsOwn = summary.map { $0.form == .same || ($0.summary[own.high]?.seq ?? 0) >= 1 } ?? false
                 guard var mine = devices.proof(role: .dialer, handshakeHash: established.channel.handshakeHash,
-                                               peerHoldsOwnNode: holdsOwn) else {
+                                               peerNeedsNoKey: holdsOwn) else {
                     return fail(Self.noDeviceKey, now: now)
                 }
                 // A listener's signature alone, for a node whose key this side lacks: ask.

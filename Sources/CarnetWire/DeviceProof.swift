@@ -2,8 +2,10 @@ import CarnetCore
 
 /// A device's proof of its identity in a signed ledger's handshake (protocol/SPEC.md
 /// 8.2.7): an Ed25519 signature by the node's device key over the Noise handshake hash,
-/// with the key itself (public key and salt, from which the node id derives) unless the
-/// signer knows the verifier holds the key its node declared.
+/// with the key itself (public key and salt, from which the node id derives) only when
+/// the verifier may lack the key the signer's node declared: a dialer sends it unless the
+/// listener's SUMMARY shows it holds the dialer's node; a listener sends it when the
+/// dialer asks (form bit 7), in front of its next SEALED frame.
 ///
 /// ```
 /// proof = u8(form) [public key(32) salt(16)] signature(64)      form bit 0: the key is there;
