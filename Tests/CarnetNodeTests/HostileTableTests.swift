@@ -339,7 +339,9 @@ final class HostileBed {
             timings.append(("  slow-loris closed after \(closings.first ?? .zero) … \(closings.last ?? .zero)", .zero))
             for outcome in outcomes {
                 let closed = outcome.closedAfter ?? .seconds(99)
-                #expect(closed >= .seconds(10) && closed < .seconds(11),
+                // From the probe's clock read after `connect` returned: under a loaded machine that
+                // read can lag the server's accept (where its 10 s start) by tens of ms.
+                #expect(closed >= .seconds(10) - .milliseconds(100) && closed < .seconds(11),
                         "a half-handshake-then-silence connection was closed \(closed) after it connected (handshake timeout 10 s, closed within 1 s)")
                 #expect(outcome.errors.isEmpty, "nothing is said to a peer that never proved anything: \(outcome.errors)")
             }
