@@ -152,6 +152,15 @@ public struct NoiseHandshakeState: Sendable {
     /// `WriteMessage(payload)`: the next handshake message, ending with `payload` (encrypted
     /// once a key exists: check the pattern's §7.7 properties before sending secrets early).
     public mutating func writeMessage(payload: [UInt8] = []) throws(NoiseError) -> [UInt8] {
+        try writeMessage(payloadBoundTo: { _ in payload })
+    }
+
+    /// `WriteMessage` whose payload is made from `h` as it stands once the message's tokens
+    /// are processed, just before the payload is encrypted: a signature over that `h`
+    /// binds the payload to this handshake's transcript so far (every earlier message and
+    /// this message's keys), the channel binding of §11.2 for a party that must prove
+    /// itself inside a handshake message rather than after it.
+    public mutating func writeMessage(payloadBoundTo makePayload: (_ handshakeHash: [UInt8]) -> [UInt8]) throws(NoiseError) -> [UInt8] {
         try checkTurn(writing: true)
         var next = self
         var message: [UInt8] = []
@@ -169,7 +178,7 @@ public struct NoiseHandshakeState: Sendable {
                     try next.mixSecret(token)
                 }
             }
-            message += try next.symmetric.encryptAndHash(payload)
+            message += try next.symmetric.encryptAndHash(makePayload(next.symmetric.handshakeHash))
         } catch {
             abort()
             throw error
@@ -184,11 +193,18 @@ public struct NoiseHandshakeState: Sendable {
     /// (and aborts the handshake) when the message is short, a tag fails or a key is of
     /// small order; nothing of a failed message is kept.
     public mutating func readMessage(_ message: [UInt8]) throws(NoiseError) -> [UInt8] {
+        try readMessageBound(message).payload
+    }
+
+    /// `ReadMessage`, with `h` as it stood before the payload was decrypted: what a
+    /// signature made by `writeMessage(payloadBoundTo:)` covers.
+    public mutating func readMessageBound(_ message: [UInt8]) throws(NoiseError) -> (payload: [UInt8], handshakeHash: [UInt8]) {
         try checkTurn(writing: false)
         guard message.count <= NoiseProtocol.maximumMessageLength else { throw .messageTooLong(message.count) }
         var next = self
         var rest = message[...]
         let payload: [UInt8]
+        var boundHash: [UInt8] = []
         do throws(NoiseError) {
             for token in noiseProtocol.pattern.messages[messageIndex] {
                 switch token {
@@ -209,6 +225,7 @@ public struct NoiseHandshakeState: Sendable {
                 }
             }
             if next.symmetric.cipher.hasKey, rest.count < ChaCha20Poly1305.tagSize { throw NoiseError.messageTooShort }
+            boundHash = next.symmetric.handshakeHash
             payload = try next.symmetric.decryptAndHash(Array(rest))
         } catch {
             abort()
@@ -216,7 +233,7 @@ public struct NoiseHandshakeState: Sendable {
         }
         next.messageIndex += 1
         self = next
-        return payload
+        return (payload, boundHash)
     }
 
     /// `Split()`, oriented for this party: what to send and receive with after the

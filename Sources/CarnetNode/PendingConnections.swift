@@ -1,3 +1,5 @@
+import CarnetNet
+
 /// The connections a listener accepted that have not completed the handshake yet, oldest
 /// first, and who makes room when they are too many (SPEC 8.4, issue 18 item 3).
 ///
@@ -9,6 +11,8 @@
 /// out the honest peer) means an honest handshake, which takes one round trip, is only lost
 /// if `perAddress` newer connections from its own address (or `total` from anywhere) arrive
 /// before it completes; refusing the newest would refuse it for as long as the flood lasts.
+/// "An address" is an `AddressGroup`: IPv6 addresses count per /64 prefix, IPv4 (and
+/// IPv4-mapped IPv6) addresses one by one.
 /// Generic over what is kept per connection so that it can be tested without sockets.
 struct PendingConnections<Entry> {
     let perAddress: Int
@@ -23,8 +27,10 @@ struct PendingConnections<Entry> {
 
     var count: Int { waiting.count }
 
-    /// Takes a new connection from `host`; returns the one closed to make room, if any.
+    /// Takes a new connection from `host` (numeric, as the kernel reports it); returns the
+    /// one closed to make room, if any.
     mutating func admit(_ key: ObjectIdentifier, host: String, _ entry: Entry) -> Entry? {
+        let host = AddressGroup.key(forHost: host)
         var evicted: Entry?
         if let oldest = waiting.firstIndex(where: { $0.host == host }),
            waiting.lazy.filter({ $0.host == host }).count >= perAddress {

@@ -49,6 +49,8 @@ public final class Server: Sendable {
     private let log: @Sendable (String) -> Void
     private let state: ServerState
     private let drops = DropSummary()
+    /// The message-1 keys this process answered: a replayed message 1 gets nothing (SPEC 8.2.6).
+    private let replays = ReplayGuard()
     private let counters = CounterBook(pid: Int(ProcessInfo.processInfo.processIdentifier), startedMillis: Server.wallMillis)
     private let wakeup: Wakeup
     private let listener: TCPListener?
@@ -152,7 +154,7 @@ public final class Server: Sendable {
     /// authenticates; dropped before that, it goes to the log's summary, not a line of its own.
     private func serveAccepted(_ runner: SessionRunner, from host: String, secret: LedgerSecret) {
         let report = runner.run(role: .listener, store: store, secret: secret, live: true, settings: configuration.session,
-                                handshakeDeadline: configuration.handshakeDeadline) {
+                                handshakeDeadline: configuration.handshakeDeadline, replays: replays.check) {
             self.state.authenticated(runner)
             self.counters.pending(open: self.state.pendingCount)
         }
@@ -295,7 +297,9 @@ public final class Server: Sendable {
     }
 
     private func logSession(_ report: SessionReport) {
-        let who = report.peer.map { "\($0.label) (\($0.node.short))" } ?? report.address
+        // A signed ledger's peer is named by the node its device proved (SPEC 8.2.7).
+        let device = report.statistics.peerDevice == nil ? "" : ", device verified"
+        let who = report.peer.map { "\($0.label) (\($0.node.short)\(device))" } ?? report.address
         let stats = report.statistics
         var line = "session with \(who): received \(stats.eventsReceivedNew) new events, sent \(stats.eventsSent)"
             + " (\(stats.bytesReceived) bytes in, \(stats.bytesSent) out)"

@@ -85,10 +85,11 @@ public final class SessionRunner: Sendable {
 
     /// `handshakeDeadline`: the peer must be authenticated by then (a listener's guard
     /// against connections that never finish; nil leaves it to the session's own timeout).
-    /// `authenticated` is called once, when the peer is.
+    /// `authenticated` is called once, when the peer is. `replays`: the listening
+    /// process's replay cache (SPEC 8.2.6).
     public func run(role: SessionRole, store: SharedStore, secret: LedgerSecret, live: Bool,
                     settings: SessionSettings = SessionSettings(), handshakeDeadline: Duration? = nil,
-                    authenticated: () -> Void = {}) -> SessionReport {
+                    replays: ReplayCheck? = nil, authenticated: () -> Void = {}) -> SessionReport {
         let clock = ContinuousClock()
         let started = clock.now
         func now() -> Duration { clock.now - started }
@@ -104,7 +105,7 @@ public final class SessionRunner: Sendable {
         let wallMillis = UInt64(max(0, Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000))
         var driver = PeerDriver(role: role, secret: secret.bytes, nonce: nonce, live: live, settings: settings,
                                 retired: LedgerSecret.retired(directory: store.directory), wallMillis: wallMillis,
-                                store: store) { wakeup.signal() }
+                                replays: replays, store: store) { wakeup.signal() }
         var transport = ConnectionTransport(connection: connection, timeout: settings.idleTimeout)
         var report = SessionReport(address: connection.peer.description, role: role)
 

@@ -151,6 +151,21 @@ public final class SharedStore: @unchecked Sendable {
         }
     }
 
+    /// This node's device key (signed ledgers), for its sessions' device proofs.
+    public var deviceKey: NodeKey? {
+        lock.withLock { store.deviceKey }
+    }
+
+    /// Signs a session's handshake hash with the device key (SPEC 8.2.7).
+    public func signWithDevice(_ message: [UInt8]) -> [UInt8]? {
+        lock.withLock { store.signWithDevice(message) }
+    }
+
+    /// The key `node` declared, as this node holds it.
+    public func declaredKey(of node: NodeID) -> NodeKey? {
+        lock.withLock { store.declaredKey(of: node) }
+    }
+
     /// See `PeerStore.chainToSignedHead(after:)`.
     public func chainToSignedHead(after id: EventID) -> (events: [Event], head: SignedHead)? {
         lock.withLock { store.chainToSignedHead(after: id) }

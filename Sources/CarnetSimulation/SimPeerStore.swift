@@ -63,6 +63,12 @@ final class SimPeerStore: PeerStore, Sendable {
 
     func refusal(of batch: SignedEvents) -> String? { store.refusal(of: batch) }
 
+    var deviceKey: NodeKey? { store.deviceKey }
+
+    func signWithDevice(_ message: [UInt8]) -> [UInt8]? { store.signWithDevice(message) }
+
+    func declaredKey(of node: NodeID) -> NodeKey? { store.declaredKey(of: node) }
+
     func persist(_ batch: SignedEvents, fromSession session: Int) throws(NodeError) -> Int {
         let events = batch.events
         let fresh = Self.unheld(events, by: store)

@@ -303,6 +303,22 @@ public struct NodeStore: ~Copyable {
         return nil
     }
 
+    /// This node's device key with its current salt (signed ledgers): what its sessions
+    /// prove (SPEC 8.2.7).
+    public var deviceKey: NodeKey? { identity.isSigned ? signer?.nodeKey : nil }
+
+    /// A signature by the device key over a session's handshake (SPEC 8.2.7); the key
+    /// itself never leaves the store.
+    public func signWithDevice(_ message: [UInt8]) -> [UInt8]? {
+        guard identity.isSigned, let signer else { return nil }
+        return signer.privateKey.sign(message)
+    }
+
+    /// The key `node` declared in its seq-1 event, when this store holds that event.
+    public func declaredKey(of node: NodeID) -> NodeKey? {
+        replica.history.events(of: node, at: 1).lazy.compactMap(NodeKey.declared(by:)).first
+    }
+
     /// Whether this store can sign any event of `node` itself (it is its own).
     public func signsFor(_ node: NodeID) -> Bool { signer?.node == node }
 

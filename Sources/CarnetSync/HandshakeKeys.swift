@@ -9,9 +9,9 @@ import CarnetWire
 /// Why `NNpsk0`: the PSK is mixed in before the first message, so message 1 already proves
 /// the dialer knows the ledger secret. A stranger's message 1 does not decrypt, and the
 /// listener closes without a byte: no static key, no summary, no error. Nothing stable is
-/// sent in clear (both keys are ephemeral). Device identities will be proved by
-/// signatures over the handshake hash inside the encrypted payloads (Noise §11.2), not by
-/// Noise static keys.
+/// sent in clear (both keys are ephemeral). In a signed ledger each device proves itself
+/// by a signature over the handshake hash inside the encrypted payloads (Noise §11.2,
+/// `DeviceProof`), not by a Noise static key.
 public enum HandshakeKeys {
     public static let protocolName = "Noise_NNpsk0_25519_ChaChaPoly_SHA256"
     /// Both sides hash it first: a peer running another version fails message 1.

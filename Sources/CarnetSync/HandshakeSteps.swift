@@ -17,14 +17,21 @@ struct HandshakeSteps: Sendable {
     private let ephemeral: [UInt8]
     /// The dialer's wall clock for message 1 (milliseconds since 1970).
     private let wallMillis: UInt64
+    /// A listening process's replay cache (nil: none, as for a dialer or a test).
+    private let replays: ReplayCheck?
+    /// Whether both sides prove their devices (a signed ledger, SPEC 8.2.7).
+    let provesDevices: Bool
 
-    init(role: SessionRole, secret: [UInt8], ledgerID: LedgerID?, retired: [RetiredSecret], nonce: [UInt8], wallMillis: UInt64) {
+    init(role: SessionRole, secret: [UInt8], ledgerID: LedgerID?, retired: [RetiredSecret], nonce: [UInt8], wallMillis: UInt64,
+         replays: ReplayCheck? = nil, provesDevices: Bool = false) {
         precondition(nonce.count == 32, "a session's randomness is 32 random bytes")
         self.role = role
         psk = HandshakeKeys.psk(secret: secret, ledgerID: ledgerID)
         self.retired = retired.map { ($0.psk(ledgerID: ledgerID), $0.note) }
         ephemeral = nonce
         self.wallMillis = wallMillis
+        self.replays = replays
+        self.provesDevices = provesDevices
     }
 
     // MARK: - Dialer
@@ -34,15 +41,17 @@ struct HandshakeSteps: Sendable {
     /// "same" at once.
     func opening(holding summary: CompactSummary) -> (NoiseHandshakeState, Frame) {
         var noise = HandshakeKeys.handshake(role: .dialer, ephemeral: ephemeral, psk: psk)
-        let hello = DialerHello(wallMillis: wallMillis, stateTag: HandshakeKeys.stateTag(of: summary))
+        let hello = DialerHello(flags: provesDevices ? DialerHello.identityFlag : 0, wallMillis: wallMillis,
+                                stateTag: HandshakeKeys.stateTag(of: summary))
         guard let message = try? noise.writeMessage(payload: hello.encoded) else { preconditionFailure("message 1 is 82 bytes") }
         return (noise, Frame(type: .handshake1, payload: message))
     }
 
     enum ReplyOutcome {
-        /// The listener holds the secret: the channel, and its first SUMMARY (nil when it
-        /// follows as the first SEALED frame).
-        case admitted(NoiseTransport, SummaryMessage?)
+        /// The listener holds the secret: the channel, its first SUMMARY (nil when it
+        /// follows as the first SEALED frame), and in a signed ledger its device proof with
+        /// the handshake hash it signed (checked against the node its SUMMARY names).
+        case admitted(NoiseTransport, SummaryMessage?, (proof: DeviceProof, handshakeHash: [UInt8])?)
         case closedByPeer(SessionErrorCode, String)
         case failed(SessionFailure)
     }
@@ -57,7 +66,7 @@ struct HandshakeSteps: Sendable {
             return .closedByPeer(error.code, "(unauthenticated) " + error.message)
         }
         var noise = noise
-        guard let payload = try? noise.readMessage(frame.payload) else {
+        guard let (payload, boundHash) = try? noise.readMessageBound(frame.payload) else {
             return .failed(SessionFailure(.authenticationFailed,
                                           "the peer's handshake reply did not decrypt: it does not hold this ledger's secret, "
                                               + "or the bytes were altered on the way"))
@@ -68,14 +77,24 @@ struct HandshakeSteps: Sendable {
         } catch {
             return .failed(SessionFailure(.malformed, "the peer's handshake reply is malformed: \(error)"))
         }
-        switch reply.message {
-        case let .error(error)?:
+        if case let .error(error)? = reply.message {
             // Authenticated: only a holder of the secret this side used could write it.
             return .closedByPeer(error.code, error.message)
+        }
+        let proof = reply.identity.map { (proof: $0, handshakeHash: boundHash) }
+        if reply.identity?.asksForKey == true {
+            return .failed(SessionFailure(.malformed, "the peer's device proof asks for a key, which only a dialer may"))
+        }
+        if provesDevices != (proof != nil) {
+            return .failed(provesDevices
+                ? SessionFailure(.authenticationFailed, "the peer did not prove its device, which a signed ledger requires")
+                : SessionFailure(.malformed, "the peer sent a device proof in a ledger without device keys"))
+        }
+        switch reply.message {
         case let .summary(summary)?:
-            return .admitted(split(&noise), summary)
+            return .admitted(split(&noise), summary, proof)
         case nil:
-            return .admitted(split(&noise), nil)
+            return .admitted(split(&noise), nil, proof)
         case .some:
             return .failed(SessionFailure(.malformed, "the peer's handshake reply carries neither a SUMMARY nor an ERROR"))
         }
@@ -92,15 +111,33 @@ struct HandshakeSteps: Sendable {
 
     /// The dialer's message 1, read under the current secret's PSK, else under each retired
     /// one. Under a retired PSK the answer is message 2 carrying ERROR `secret-retired`,
-    /// which only the holder of that old secret can read; under none, nothing at all.
+    /// which only the holder of that old secret can read; under none, nothing at all. A
+    /// message 1 this process answered before (its ephemeral key is in the replay cache)
+    /// gets nothing either: its answer's size would tell the replayer whether this node's
+    /// state changed. Only messages that decrypt enter the cache, so a stranger cannot
+    /// fill it.
     func acceptOpening(_ frame: Frame) -> OpeningOutcome {
         var noise = HandshakeKeys.handshake(role: .listener, ephemeral: ephemeral, psk: psk)
         if let payload = try? noise.readMessage(frame.payload) {
+            if let replays, !replays(Array(frame.payload.prefix(X25519.keyByteCount))) {
+                return .refused(nil, SessionFailure(.authenticationFailed,
+                                                    "a peer sent a handshake this node already answered (a recording of an "
+                                                        + "earlier session's message 1, replayed); nothing was sent to it"))
+            }
+            let hello: DialerHello
             do {
-                return .admitted(noise, try DialerHello.decode(payload))
+                hello = try DialerHello.decode(payload)
             } catch {
                 return refusal(noise, SessionFailure(.malformed, "the peer's handshake message is malformed: \(error)"))
             }
+            guard (hello.flags & DialerHello.identityFlag != 0) == provesDevices else {
+                return refusal(noise, provesDevices
+                    ? SessionFailure(.authenticationFailed, "the peer did not offer to prove its device, which a signed ledger requires",
+                                     toPeer: "this ledger is signed: a node must prove its device in the handshake, and this "
+                                         + "one did not offer to (is it running an older Carnet?)")
+                    : SessionFailure(.malformed, "the peer offered a device proof in a ledger without device keys"))
+            }
+            return .admitted(noise, hello)
         }
         for old in retired {
             var noise = HandshakeKeys.handshake(role: .listener, ephemeral: ephemeral, psk: old.psk)
@@ -117,12 +154,17 @@ struct HandshakeSteps: Sendable {
                                                 + "the current secret or a retired one); nothing was sent to it"))
     }
 
-    /// Message 2 carrying `reply`, and the channel it opens.
-    func reply(_ noise: inout NoiseHandshakeState, _ reply: ListenerReply) -> (Frame, NoiseTransport) {
-        guard let message = try? noise.writeMessage(payload: reply.encoded) else {
+    /// Message 2 carrying `message` (nil: the SUMMARY follows), and the channel it opens.
+    /// `prove` makes the listener's device proof from the handshake hash before the payload
+    /// (nil in format 1).
+    func reply(_ noise: inout NoiseHandshakeState, _ message: SessionMessage?,
+               proving prove: (([UInt8]) -> DeviceProof)? = nil) -> (Frame, NoiseTransport) {
+        guard let bytes = try? noise.writeMessage(payloadBoundTo: { hash in
+            ListenerReply(message: message, identity: prove?(hash)).encoded
+        }) else {
             preconditionFailure("the caller keeps message 2 within Noise's limit")
         }
-        return (Frame(type: .handshake2, payload: message), split(&noise))
+        return (Frame(type: .handshake2, payload: bytes), split(&noise))
     }
 
     /// The largest listener reply (flags and inner message) message 2 can carry: Noise's
@@ -132,7 +174,7 @@ struct HandshakeSteps: Sendable {
     private func refusal(_ noise: NoiseHandshakeState, _ failure: SessionFailure) -> OpeningOutcome {
         var noise = noise
         let error = SessionMessage.error(ErrorMessage(code: failure.code, message: failure.toPeer ?? failure.message))
-        return .refused(reply(&noise, ListenerReply(message: error)).0, failure)
+        return .refused(reply(&noise, error).0, failure)
     }
 
     private func split(_ noise: inout NoiseHandshakeState) -> NoiseTransport {

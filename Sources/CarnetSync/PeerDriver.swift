@@ -35,10 +35,12 @@ public struct PeerDriver: Sendable {
 
     /// Registers the session in `store`'s news feed (`wake` is called from any thread
     /// when there is news: the shell then calls `newsArrived`) and makes the session,
-    /// which tells the peer what the store holds now.
+    /// which tells the peer what the store holds now. `replays`: a listening process's
+    /// replay cache (SPEC 8.2.6).
     public init<Store: PeerStore>(role: SessionRole, secret: [UInt8], nonce: [UInt8], live: Bool,
                                   settings: SessionSettings = SessionSettings(), retired: [RetiredSecret] = [],
-                                  wallMillis: UInt64 = 0, store: Store, wake: @escaping @Sendable () -> Void = {}) {
+                                  wallMillis: UInt64 = 0, replays: ReplayCheck? = nil, store: Store,
+                                  wake: @escaping @Sendable () -> Void = {}) {
         let registration = store.register(live: live, wake: wake)
         let loan = PeerStoreLoan()
         self.live = live
@@ -49,10 +51,14 @@ public struct PeerDriver: Sendable {
         let heads = store.signsBatches
             ? HeadSource(own: { loan.node }, head: { loan.signedHead(at: $0) },
                          extend: { loan.chainToSignedHead(after: $0) }) : nil
+        // A signed ledger's sessions prove their devices (SPEC 8.2.7); format 1 has none.
+        let devices = store.signsBatches
+            ? DeviceCredentials(ownKey: { loan.deviceKey }, sign: { loan.signWithDevice($0) },
+                                declaredKey: { loan.declaredKey(of: $0) }) : nil
         session = Session(role: role, secret: secret, nonce: nonce, local: registration.summary, settings: settings,
                           retired: retired, ledgerID: store.ledgerID, wallMillis: wallMillis, context: { node, endSeq, count in
             loan.chainEvents(of: node, endingAt: endSeq, count: count)
-        }, heads: heads)
+        }, heads: heads, replays: replays, devices: devices)
     }
 
     /// True once the session closed or the transport failed: the shell stops calling in

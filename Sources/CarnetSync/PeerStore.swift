@@ -50,6 +50,18 @@ public protocol PeerStore: AnyObject {
     /// (protocol/SPEC.md §3.4) and it stores only what they vouch for.
     var signsBatches: Bool { get }
 
+    /// This node's device key with the salt of its current id (a signed ledger's node;
+    /// nil in format 1): the key its handshake proves (SPEC 8.2.7).
+    var deviceKey: NodeKey? { get }
+
+    /// Signs `message` with this node's device key, for the handshake's device proof; nil
+    /// without a key. The private key stays in the store.
+    func signWithDevice(_ message: [UInt8]) -> [UInt8]?
+
+    /// The key `node` declared in its seq-1 event (SPEC 9.1), when this node holds it: a
+    /// peer's device proof must match it.
+    func declaredKey(of node: NodeID) -> NodeKey?
+
     /// A signature vouching for the held chain ending at `id`: kept, or made now for one of
     /// this node's own events; nil when there is none.
     func signedHead(at id: EventID) -> SignedHead?
@@ -87,4 +99,7 @@ extension PeerStore {
     public var ledgerID: LedgerID? { nil }
     public func signedHead(at id: EventID) -> SignedHead? { nil }
     public func chainToSignedHead(after id: EventID) -> (events: [Event], head: SignedHead)? { nil }
+    public var deviceKey: NodeKey? { nil }
+    public func signWithDevice(_ message: [UInt8]) -> [UInt8]? { nil }
+    public func declaredKey(of node: NodeID) -> NodeKey? { nil }
 }

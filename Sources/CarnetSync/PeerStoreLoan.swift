@@ -16,12 +16,30 @@ final class PeerStoreLoan: @unchecked Sendable {
     private var headAt: ((EventID) -> SignedHead?)?
     private var ownNode: (() -> NodeID)?
     private var extendAt: ((EventID) -> (events: [Event], head: SignedHead)?)?
+    private var device: (key: () -> NodeKey?, sign: ([UInt8]) -> [UInt8]?, declared: (NodeID) -> NodeKey?)?
 
     func lend<Store: PeerStore>(_ store: Store) {
         lookUp = { node, endSeq, count in store.chainEvents(of: node, endingAt: endSeq, count: count) }
         headAt = { store.signedHead(at: $0) }
         ownNode = { store.node }
         extendAt = { store.chainToSignedHead(after: $0) }
+        device = ({ store.deviceKey }, { store.signWithDevice($0) }, { store.declaredKey(of: $0) })
+    }
+
+    /// The store's device key, signature and declared keys, for `DeviceCredentials`.
+    var deviceKey: NodeKey? {
+        guard let device else { preconditionFailure("a session read its store outside a call of its driver") }
+        return device.key()
+    }
+
+    func signWithDevice(_ message: [UInt8]) -> [UInt8]? {
+        guard let device else { preconditionFailure("a session read its store outside a call of its driver") }
+        return device.sign(message)
+    }
+
+    func declaredKey(of node: NodeID) -> NodeKey? {
+        guard let device else { preconditionFailure("a session read its store outside a call of its driver") }
+        return device.declared(node)
     }
 
     func chainToSignedHead(after id: EventID) -> (events: [Event], head: SignedHead)? {
@@ -34,6 +52,7 @@ final class PeerStoreLoan: @unchecked Sendable {
         headAt = nil
         ownNode = nil
         extendAt = nil
+        device = nil
     }
 
     func signedHead(at id: EventID) -> SignedHead? {

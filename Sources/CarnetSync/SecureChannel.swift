@@ -15,14 +15,23 @@ struct SecureChannel: Sendable {
     /// The peer's frames opened so far: the listener knows the dialer is live (not a
     /// replay of an old message 1) once one opened.
     private(set) var opened: UInt64 = 0
+    /// Bytes the plaintext of this side's next SEALED frame starts with, whatever message
+    /// follows; nil once sent. In a signed ledger (SPEC 8.2.7): a dialer's device proof, or
+    /// a listener's key when the dialer asked for it.
+    var nextFramePrefix: [UInt8]?
 
     init(_ transport: NoiseTransport) {
         self.transport = transport
     }
 
+    /// The final handshake hash: what the dialer's device proof signs.
+    var handshakeHash: [UInt8] { transport.handshakeHash }
+
     /// The SEALED frame of `message`.
     mutating func seal(_ message: SessionMessage) -> Frame {
-        guard let record = try? transport.encryptRecord(message.encoded) else {
+        let prefix = nextFramePrefix ?? []
+        nextFramePrefix = nil
+        guard let record = try? transport.encryptRecord(prefix + message.encoded) else {
             // 2^64 − 1 frames in one session: not reachable.
             preconditionFailure("the session's nonces ran out")
         }
@@ -49,6 +58,21 @@ struct SecureChannel: Sendable {
         opened += 1
         do {
             return .success(try SessionMessage.decode(inner: plain))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// A SEALED frame whose plaintext starts with a field before its message (the dialer's
+    /// device proof, the listener's key when asked: SPEC 8.2.7), as `open` otherwise.
+    mutating func open<Field>(_ frame: Frame, after field: (inout ByteReader) throws(WireError) -> Field)
+        -> Result<(Field, SessionMessage), WireError>? {
+        guard frame.type == .sealed, let plain = try? transport.decryptRecord(frame.payload) else { return nil }
+        opened += 1
+        do throws(WireError) {
+            var reader = ByteReader(plain)
+            let value = try field(&reader)
+            return .success((value, try SessionMessage.decode(inner: Array(plain[reader.offset...]))))
         } catch {
             return .failure(error)
         }

@@ -15,6 +15,10 @@ extension Session {
         case .handshaking(nil):
             return handleOpening(frame, now: now)
         case var .established(established):
+            if devices != nil, frame.type == .sealed {
+                if role == .listener, established.channel.opened == 0 { return handleProvedFirst(frame, established, now: now) }
+                if role == .dialer, awaitingPeerKey { return handleKeyedFirst(frame, established, now: now) }
+            }
             guard let opened = established.channel.open(frame) else {
                 if frame.type == .error, case let .error(error)? = try? SessionMessage.decode(type: .error, body: frame.payload) {
                     // An ERROR in clear: reported as such, never acted on otherwise.
@@ -34,6 +38,68 @@ extension Session {
         }
     }
 
+    /// A listener's first SEALED frame from the dialer in a signed ledger: the dialer's
+    /// device proof (over the final handshake hash), kept for its SUMMARY, then its message.
+    /// A dialer that asks for this side's key gets it in front of this side's next frame.
+    private mutating func handleProvedFirst(_ frame: Frame, _ established: Established, now: Duration) -> [SessionDirective] {
+        var established = established
+        guard let opened = established.channel.open(frame, after: DeviceProof.decode(from:)) else {
+            return fail(SessionFailure(.badMAC, "the peer's first frame did not decrypt under its key; none of it was used"), now: now)
+        }
+        state = .established(established)
+        switch opened {
+        case let .failure(error):
+            return fail(SessionFailure(.malformed, "the peer's first frame (device proof and message) is malformed: \(error)"), now: now)
+        case let .success((proof, message)):
+            peerProof = (proof, established.channel.handshakeHash)
+            if proof.asksForKey {
+                guard let key = devices?.ownKey() else { return fail(Self.noDeviceKey, now: now) }
+                established.channel.nextFramePrefix = DeviceProof.encode(key)
+                state = .established(established)
+            }
+            return handleEstablished(message, established, now: now)
+        }
+    }
+
+    /// A dialer's first SEALED frame from the listener after it asked for the listener's
+    /// key: the key, with which the listener's proof from message 2 is checked before the
+    /// frame's message (or anything after it) is taken in.
+    private mutating func handleKeyedFirst(_ frame: Frame, _ established: Established, now: Duration) -> [SessionDirective] {
+        var established = established
+        guard let opened = established.channel.open(frame, after: DeviceProof.decodeKey(from:)) else {
+            return fail(SessionFailure(.badMAC, "a frame from the peer did not decrypt under its key and next nonce; none of it was used"),
+                        now: now)
+        }
+        state = .established(established)
+        switch opened {
+        case let .failure(error):
+            return fail(SessionFailure(.malformed, "the peer's key and message are malformed: \(error)"), now: now)
+        case let .success((key, message)):
+            awaitingPeerKey = false
+            peerProof?.proof.key = key
+            guard let claimed = summaries.peer?.node else {
+                return fail(SessionFailure(.unexpectedMessage, "the peer sent its key before its summary"), now: now)
+            }
+            if let failure = verifyPeerDevice(claimed: claimed) { return fail(failure, now: now) }
+            return handleEstablished(message, established, now: now)
+        }
+    }
+
+    /// Checks the peer's device proof against the node it claims (SPEC 8.2.7); on success
+    /// the session knows which node's device the peer is.
+    private mutating func verifyPeerDevice(claimed: NodeID) -> SessionFailure? {
+        guard let devices else { return nil }
+        guard let proof = peerProof else {
+            return SessionFailure(.authenticationFailed, "the peer did not prove its device, which a signed ledger requires")
+        }
+        if let failure = devices.rejection(of: proof.proof, role: role.peer, handshakeHash: proof.handshakeHash, claimed: claimed) {
+            return failure
+        }
+        peerProof = nil
+        statistics.peerDevice = claimed
+        return nil
+    }
+
     /// The listener on the dialer's message 1: a member gets message 2 with this side's
     /// first SUMMARY (and DONE at once when the dialer's state tag says it holds the same,
     /// so an in-sync dialer finishes in one round trip); anyone else gets what
@@ -49,12 +115,25 @@ extension Session {
         }
         let same = HandshakeKeys.stateTag(of: summaries.local.summary) == hello.stateTag
         let first = summaries.listenersFirstSummary(dialerHoldsTheSame: same)
-        var reply = ListenerReply(message: .summary(first))
-        if reply.encoded.count > HandshakeSteps.maxReplyLength { reply = ListenerReply(message: nil) }
-        let (message2, transport) = handshake.reply(&noise, reply)
+        let proofRoom = devices == nil ? 0 : DeviceProof.length(withKey: true)
+        let inline = 1 + proofRoom + SessionMessage.summary(first).encoded.count <= HandshakeSteps.maxReplyLength
+        var prove: (([UInt8]) -> DeviceProof)?
+        if let devices {
+            // The signature alone, unless the SUMMARY follows: a dialer that lacks this
+            // node's key asks for it in its first frame, having read the SUMMARY that names
+            // the node (most dialers hold it: the key travels only to those that do not).
+            guard devices.ownKey() != nil else { return fail(Self.noDeviceKey, now: now) }
+            prove = { hash in
+                // The key was just read, so signing cannot fail; were it to, the peer would
+                // refuse the zero signature.
+                devices.proof(role: .listener, handshakeHash: hash, peerNeedsNoKey: inline)
+                    ?? DeviceProof(key: nil, signature: [UInt8](repeating: 0, count: DeviceProof.signatureLength))
+            }
+        }
+        let (message2, transport) = handshake.reply(&noise, inline ? .summary(first) : nil, proving: prove)
         var established = Established(transport, settings: settings)
         var directives = [send(message2, now: now)]
-        if reply.message == nil { directives.append(send(established.channel.seal(first), now: now)) }
+        if !inline { directives.append(send(established.channel.seal(first), now: now)) }
         if same { directives.append(send(established.transfer.doneAtOnce(on: &established.channel), now: now)) }
         state = .established(established)
         return directives
@@ -66,8 +145,25 @@ extension Session {
         switch handshake.acceptReply(frame, to: noise) {
         case let .closedByPeer(code, message): return closeByPeer(code, message)
         case let .failed(failure): return fail(failure, now: now)
-        case let .admitted(transport, summary):
+        case let .admitted(transport, summary, proof):
             var established = Established(transport, settings: settings)
+            if let devices {
+                peerProof = proof
+                // The listener holds this node's declaration surely when it holds the same,
+                // or says it holds events of this node (seq 1 is the declaration).
+                let own = summaries.local.node
+                let holdsOwn = summary.map { $0.form == .same || ($0.summary[own.high]?.seq ?? 0) >= 1 } ?? false
+                guard var mine = devices.proof(role: .dialer, handshakeHash: established.channel.handshakeHash,
+                                               peerNeedsNoKey: holdsOwn) else {
+                    return fail(Self.noDeviceKey, now: now)
+                }
+                // A listener's signature alone, for a node whose key this side lacks: ask.
+                if let summary, proof?.proof.key == nil, devices.declaredKey(summary.node) == nil {
+                    mine.asksForKey = true
+                    awaitingPeerKey = true
+                }
+                established.channel.nextFramePrefix = mine.encoded
+            }
             // Established before the SUMMARY is taken, so that a refusal of it (another
             // ledger, this same node) reaches the listener, SEALED.
             state = .established(established)
@@ -126,6 +222,12 @@ extension Session {
     /// The peer's SUMMARY: who it is (the first time), what it holds, a dialer's answer to
     /// the listener's first; then an offer of what it lacks, unless it said "same".
     private mutating func summaryArrived(_ message: SummaryMessage, _ established: inout Established, now: Duration) -> [SessionDirective] {
+        if devices != nil, statistics.peerDevice == nil, !awaitingPeerKey {
+            // The peer's first SUMMARY names the node its device proof must show it is:
+            // checked before anything of the peer is taken in (a dialer that asked for the
+            // listener's key checks when the key arrives, before the listener's next message).
+            if let failure = verifyPeerDevice(claimed: message.node) { return fail(failure, now: now) }
+        }
         let answering = summaries.firstSummaryUnsent
         let receipt: SummaryExchange.Receipt
         switch summaries.summaryArrived(message, role: role, on: &established.channel) {

@@ -27,6 +27,14 @@ public struct Session: Sendable {
     /// What each side said it holds; lives for the whole session.
     var summaries: SummaryExchange
     let priming: BatchPriming
+    /// A signed ledger's device keys (SPEC 8.2.7); nil in format 1, where no side proves one.
+    let devices: DeviceCredentials?
+    /// The peer's device proof and the handshake hash it signed, kept until the peer's
+    /// first SUMMARY names the node it claims to be.
+    var peerProof: (proof: DeviceProof, handshakeHash: [UInt8])?
+    /// A dialer that asked the listener for its key: the listener's next SEALED frame
+    /// starts with it, and the listener's proof is checked then.
+    var awaitingPeerKey = false
     var state: State
     private var decoder = FrameDecoder()
     private var startedAt: Duration = .zero
@@ -64,16 +72,19 @@ public struct Session: Sendable {
     /// `nonce` is the session's randomness: 32 fresh bytes from a cryptographic source,
     /// this side's ephemeral X25519 private key (an input, so that tests and the simulation
     /// replay). `ledgerID` enters the PSK (nil for a node without one). `wallMillis` is the
-    /// dialer's clock, sent for replay detection to come. `context` looks up chain contexts
+    /// dialer's clock (informative). `context` looks up chain contexts
     /// for primed batches (nil: this side neither primes nor accepts primed batches'
-    /// contexts, and cannot answer with a plan).
+    /// contexts, and cannot answer with a plan). `replays` is a listening process's replay
+    /// cache (8.2.6), shared by its sessions. `devices`: a signed ledger's device keys, with
+    /// which both sides prove their devices (8.2.7).
     public init(role: SessionRole, secret: [UInt8], nonce: [UInt8], local: SummaryMessage,
                 settings: SessionSettings = SessionSettings(), retired: [RetiredSecret] = [],
                 ledgerID: LedgerID? = nil, wallMillis: UInt64 = 0, context: ContextProvider? = nil,
-                heads: HeadSource? = nil) {
+                heads: HeadSource? = nil, replays: ReplayCheck? = nil, devices: DeviceCredentials? = nil) {
         self.role = role
         self.handshake = HandshakeSteps(role: role, secret: secret, ledgerID: ledgerID, retired: retired, nonce: nonce,
-                                        wallMillis: wallMillis)
+                                        wallMillis: wallMillis, replays: replays, provesDevices: devices != nil)
+        self.devices = devices
         self.summaries = SummaryExchange(local: local)
         self.settings = settings
         self.priming = BatchPriming(context: context, contextLength: settings.primingContext, heads: heads)
@@ -87,9 +98,12 @@ public struct Session: Sendable {
 
     /// True once the peer proved it knows the secret in this session: for a dialer, the
     /// listener's message 2 decrypted; for a listener, a SEALED frame of the dialer opened
-    /// (message 1 alone could be a recording of another session's).
+    /// (message 1 alone could be a recording of another session's) and, in a signed
+    /// ledger, its device proof verified.
     public var isAuthenticated: Bool {
-        if case let .established(established) = state { return role == .dialer || established.channel.opened > 0 }
+        if case let .established(established) = state {
+            return role == .dialer || (established.channel.opened > 0 && (devices == nil || statistics.peerDevice != nil))
+        }
         return false
     }
 
@@ -293,6 +307,10 @@ public struct Session: Sendable {
             return []
         }
     }
+
+    /// A signed ledger's node without a device key cannot prove its device (SPEC 8.2.7).
+    static let noDeviceKey = SessionFailure(.authenticationFailed, "this node belongs to a signed ledger but holds no device key "
+                                                + "(device.key) to prove its device with")
 
     /// What a dialer says when the listener hung up on its message 1: a listener closes
     /// without a word on a message 1 it cannot read (protocol/SPEC.md 8.2).

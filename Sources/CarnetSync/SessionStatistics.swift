@@ -1,3 +1,5 @@
+import CarnetCore
+
 /// What a session counts, for `carnet sync`'s report and `status --json`.
 public struct SessionStatistics: Sendable, Equatable {
     public var bytesSent = 0
@@ -20,6 +22,9 @@ public struct SessionStatistics: Sendable, Equatable {
     /// re-sent after a fork.
     public var waits = 0
     public var elapsed: Duration = .zero
+    /// The peer's node id once its device proof verified (a signed ledger, SPEC 8.2.7):
+    /// the node the peer is, not only the one it says it is. Nil in format 1.
+    public var peerDevice: NodeID?
 
     public init() {}
 }

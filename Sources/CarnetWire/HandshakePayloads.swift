@@ -4,15 +4,16 @@ import CarnetCore
 /// ledger's PSK: flags, its wall clock, its state tag. Fixed size, so that message 1 says
 /// nothing by its length.
 public struct DialerHello: Sendable, Equatable {
-    /// Bit 0 is reserved for the device-identity field that will follow the fixed fields
-    /// (signatures over the handshake hash, a later step); this version sends 0 and
-    /// refuses a message that sets any bit, so a later version can give them meaning.
+    /// Bit 0: the dialer proves its device (a signed ledger), in a `DeviceProof` at the
+    /// start of its first SEALED frame's plaintext (it signs the final handshake hash, so
+    /// the proof cannot be in message 1). No other bit is defined; a message that sets one
+    /// is refused, so a later version can give them meaning.
     public static let identityFlag: UInt8 = 1
     public static let length = 1 + 8 + 8
 
     public var flags: UInt8
-    /// The dialer's wall clock in milliseconds since 1970: for replay detection by the
-    /// listener (a later step); not checked by this version.
+    /// The dialer's wall clock in milliseconds since 1970: informative. The listener's
+    /// replay cache is bounded by count, not by this clock, which a farm may have wrong.
     public var wallMillis: UInt64
     /// The first 8 bytes of SHA-256("carnet/2 state" ‖ the dialer's compact summary).
     public var stateTag: UInt64
@@ -34,7 +35,7 @@ public struct DialerHello: Sendable, Equatable {
     public static func decode(_ bytes: [UInt8]) throws(WireError) -> DialerHello {
         var reader = ByteReader(bytes)
         let flags = try reader.byte()
-        guard flags == 0 else { throw .malformed("handshake flags \(flags) (none are defined in version 2)", at: 0) }
+        guard flags & ~identityFlag == 0 else { throw .malformed("handshake flags \(flags) (only bit 0 is defined in version 2)", at: 0) }
         let hello = DialerHello(flags: flags, wallMillis: try reader.uint64BigEndian(), stateTag: try reader.uint64BigEndian())
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) unexpected bytes after the handshake payload", at: reader.offset) }
         return hello
@@ -42,41 +43,48 @@ public struct DialerHello: Sendable, Equatable {
 }
 
 /// The listener's payload in Noise message 2 (protocol/SPEC.md 8.2), encrypted under the
-/// PSK and both ephemerals: flags, then an inner message (type and body, as in a SEALED
-/// frame): its first SUMMARY, or an ERROR (`secret-retired`) to a holder of a retired
-/// secret. With `summaryFollows` set nothing follows the flags: the SUMMARY would have
-/// made the message longer than Noise allows, so it is the listener's first SEALED frame.
+/// PSK and both ephemerals: flags, the listener's device proof in a signed ledger, then
+/// an inner message (type and body, as in a SEALED frame): its first SUMMARY, or an ERROR
+/// (`secret-retired`, `malformed`) to a dialer it will not admit. With `summaryFollows`
+/// set no inner message follows: the SUMMARY would have made the message longer than
+/// Noise allows, so it is the listener's first SEALED frame.
 public struct ListenerReply: Sendable, Equatable {
     public static let summaryFollowsFlag: UInt8 = 1
-    /// Reserved, as the dialer's bit 0: a device-identity field (a later step).
+    /// Bit 1: a `DeviceProof` follows the flags (signed ledgers; never with an ERROR).
     public static let identityFlag: UInt8 = 2
 
     /// The inner message; nil when the SUMMARY follows as the first SEALED frame.
     public var message: SessionMessage?
+    /// The listener's device proof, signed over the handshake hash before this payload.
+    public var identity: DeviceProof?
 
-    public init(message: SessionMessage?) {
+    public init(message: SessionMessage?, identity: DeviceProof? = nil) {
         self.message = message
+        self.identity = identity
     }
 
     public var encoded: [UInt8] {
-        guard let message else { return [Self.summaryFollowsFlag] }
-        return [0] + message.encoded
+        let flags = (message == nil ? Self.summaryFollowsFlag : 0) | (identity == nil ? 0 : Self.identityFlag)
+        return [flags] + (identity?.encoded ?? []) + (message?.encoded ?? [])
     }
 
     public static func decode(_ bytes: [UInt8]) throws(WireError) -> ListenerReply {
-        guard let flags = bytes.first else { throw .malformed("an empty handshake payload", at: 0) }
-        switch flags {
-        case Self.summaryFollowsFlag:
-            guard bytes.count == 1 else { throw .malformed("bytes after a deferred summary's flags", at: 1) }
-            return ListenerReply(message: nil)
-        case 0:
-            let message = try SessionMessage.decode(inner: Array(bytes.dropFirst()))
-            switch message {
-            case .summary, .error: return ListenerReply(message: message)
-            default: throw .malformed("a \(message.frameType) message in the listener's handshake", at: 1)
-            }
-        default:
-            throw .malformed("handshake flags \(flags)", at: 0)
+        var reader = ByteReader(bytes)
+        let flags = try reader.byte()
+        guard flags & ~(summaryFollowsFlag | identityFlag) == 0 else { throw .malformed("handshake flags \(flags)", at: 0) }
+        let identity = flags & identityFlag != 0 ? try DeviceProof.decode(from: &reader) : nil
+        if flags & summaryFollowsFlag != 0 {
+            guard reader.isAtEnd else { throw .malformed("bytes after a deferred summary's flags", at: reader.offset) }
+            return ListenerReply(message: nil, identity: identity)
+        }
+        let offset = reader.offset
+        let message = try SessionMessage.decode(inner: Array(bytes[offset...]))
+        switch message {
+        case .summary: return ListenerReply(message: message, identity: identity)
+        case .error:
+            guard identity == nil else { throw .malformed("a device proof with an ERROR in the listener's handshake", at: 0) }
+            return ListenerReply(message: message)
+        default: throw .malformed("a \(message.frameType) message in the listener's handshake", at: offset)
         }
     }
 }

@@ -30,6 +30,9 @@ struct SignedLedgerTests {
         let hub = try ServeProcess(directory: sandbox.path("hub"))
         let port = try #require(hub.port, "serve printed: \(hub.firstLine)")
         for node in ["a", "b", "a"] { try sandbox.ok(["sync", "127.0.0.1:\(port)"], node: node) }
+        // Each session proved the hub's device to the farm (SPEC 8.2.7).
+        let again = try sandbox.json(["sync", "127.0.0.1:\(port)"], node: "b") as? [String: Any]
+        #expect((again?["peer"] as? [String: Any])?["deviceVerified"] as? Bool == true, "\(String(describing: again))")
         hub.stop()
         let digests = try ["hub", "a", "b"].map { try Self.status(sandbox, $0)["digest"] as? String }
         #expect(Set(digests).count == 1, "\(digests)")

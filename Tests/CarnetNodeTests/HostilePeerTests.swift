@@ -75,6 +75,20 @@ struct HostilePeerTests {
         try honestSyncWorks(server)
     }
 
+    /// A member's message 1 recorded and played again to the live server gets zero bytes
+    /// back (SPEC 8.2.6): the size of a second message 2 would say whether the hub's state
+    /// changed since the recording.
+    @Test func aReplayedMessage1GetsZeroBytes() throws {
+        let hub = try TestNode(label: "hub", secret: secret)
+        defer { hub.cleanUp() }
+        let server = try serve(hub)
+        defer { server.stop() }
+        let message1 = Wire.message1(secret: secret.bytes, nonce: Wire.randomBytes(32))
+        #expect(Wire.types(in: try answer(to: message1, at: server.address)).first == .handshake2, "the original is answered")
+        #expect(try answer(to: message1, at: server.address).isEmpty, "the replay gets nothing")
+        try honestSyncWorks(server)
+    }
+
     @Test func anOversizedLengthIsRefusedBeforeItArrives() throws {
         let hub = try TestNode(label: "hub", secret: secret)
         defer { hub.cleanUp() }

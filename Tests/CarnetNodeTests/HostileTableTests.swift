@@ -339,7 +339,9 @@ final class HostileBed {
             timings.append(("  slow-loris closed after \(closings.first ?? .zero) … \(closings.last ?? .zero)", .zero))
             for outcome in outcomes {
                 let closed = outcome.closedAfter ?? .seconds(99)
-                #expect(closed >= .seconds(10) && closed < .seconds(11),
+                // From the probe's clock read after `connect` returned: under a loaded machine that
+                // read can lag the server's accept (where its 10 s start) by tens of ms.
+                #expect(closed >= .seconds(10) - .milliseconds(100) && closed < .seconds(11),
                         "a half-handshake-then-silence connection was closed \(closed) after it connected (handshake timeout 10 s, closed within 1 s)")
                 #expect(outcome.errors.isEmpty, "nothing is said to a peer that never proved anything: \(outcome.errors)")
             }
@@ -536,18 +538,17 @@ final class HostileBed {
             try waitForHub("the captured session") { $0.server.completed == before.server.completed + 1 }
             return capture
         }
-        // Message 1 alone reads again (the server answers with a message 2 only the real
-        // dialer could read); the recorded SEALED frames were made under the old session's
-        // keys and fail.
-        try hostile("a replayed client session", reason: "did not decrypt", expect: Expected(failures: ["bad-mac": 1])) {
+        // Message 1 reads again, but the server answered its ephemeral key before: a replay
+        // gets nothing at all (SPEC 8.2.6), not even a message 2 whose size would say
+        // whether the hub's state changed since the recording.
+        try hostile("a replayed client session", reason: "already answered",
+                    expect: Expected(failures: ["authentication-failed": 1], authenticationFailures: 1)) {
             let probe = try RawProbe.connect(port: port)
             let start = ContinuousClock.now
             probe.send(capture.sent)
             let (answer, closed) = probe.readUntilClosed(since: start)
             probe.close()
-            // A message 2 (readable only with the recorded dialer's ephemeral key, which a
-            // replayer does not have), then SEALED frames only: nothing in clear.
-            #expect(Wire.types(in: answer).filter { $0 != .sealed } == [.handshake2], "\(Wire.types(in: answer))")
+            #expect(answer.isEmpty, "\(Wire.types(in: answer))")
             return [.port(probe.localPort, closedAfter: closed)]
         }
     }

@@ -48,13 +48,16 @@ struct SessionHandshakeTests {
         #expect(pair.dialer.replica.summary == hub.summary)
     }
 
-    /// A message 1 that reads but sets a flag this version does not define (the identity
-    /// bit, say) is answered, under the channel being made, with `malformed`.
-    @Test func aMessage1WithAnUndefinedFlagIsToldMalformed() {
+    /// A message 1 that reads but sets a flag this version does not define, or the
+    /// identity bit in a ledger without device keys, is answered, under the channel being
+    /// made, with `malformed`.
+    @Test(arguments: [(UInt8(2), "flags"), (DialerHello.identityFlag, "device proof")])
+    func aMessage1WithAFlagItCannotHonourIsToldMalformed(flags: UInt8, words: String) {
         let history = RandomHistory(seed: 5, nodes: 3, steps: 40)
         var listener = Side(role: .listener, replica: history.replicas[1], secret: testSecret, nonceSeed: 2)
         _ = listener.start(now: .zero)
-        let payload = DialerHello(flags: DialerHello.identityFlag, wallMillis: 0, stateTag: 0).encoded
+        var payload = DialerHello(wallMillis: 0, stateTag: 0).encoded
+        payload[0] = flags
         let message1 = Self.tap.message1(payload: payload)
         let reply = frames(listener.receive(Frame(type: .handshake1, payload: message1).encoded, now: .zero))
         #expect(reply.map(\.type) == [.handshake2])
@@ -63,7 +66,7 @@ struct SessionHandshakeTests {
             Issue.record("no ERROR in message 2")
             return
         }
-        #expect(error.code == .malformed && error.message.contains("flags"), "\(error.message)")
+        #expect(error.code == .malformed && error.message.contains(words), "\(error.message)")
         guard case let .failed(code, _)? = listener.end?.outcome else {
             Issue.record("\(String(describing: listener.end))")
             return

@@ -104,4 +104,97 @@ struct SessionVectorTests {
         // Message 1 is the ephemeral key and the 17-byte payload with its tag.
         #expect(frames[0].payload.count == 32 + DialerHello.length + 16)
     }
+
+    // MARK: - Signed ledger (protocol/vectors/session-v2-signed.txt)
+
+    static let signedFile = file.deletingLastPathComponent().appendingPathComponent("session-v2-signed.txt")
+    static let ledger = LedgerID(bytes: Array(0x40..<0x50).map { UInt8($0) })!
+
+    /// Devices from fixed seeds: Ed25519 signatures are deterministic (RFC 8032), so the
+    /// proofs and heads are too.
+    static func device(seed: UInt8, salt: UInt8) -> DeviceSigner {
+        DeviceSigner(privateKey: Ed25519.PrivateKey(seed: [UInt8](repeating: seed, count: 32))!,
+                     salt: [UInt8](repeating: salt, count: NodeKey.saltByteCount))
+    }
+
+    /// Two sessions of a signed ledger's farm and hub: their first meeting (each lacks the
+    /// other's events: the farm sends its key and asks for the hub's), then an in-sync one
+    /// (both proofs are a signature alone). Each write, by session.
+    static func signedTranscripts() -> [[(from: SessionRole, bytes: [UInt8])]] {
+        let t0: UInt64 = 1_780_300_800_000
+        let farm = SignedReplicaStore(device: device(seed: 0xFA, salt: 0x01), ledger: ledger, label: "farm",
+                                      operations: [(FieldKey("lot", "L1", "qty"), .int(120))], wallMillis: t0 + 5)
+        let hub = SignedReplicaStore(device: device(seed: 0x4B, salt: 0x02), ledger: ledger, label: "hub",
+                                     operations: [(FieldKey("product", "P0001", "price"), .int(320))], wallMillis: t0)
+        return [0, 1].map { session in
+            let nonces = session == 0 ? (UInt8(0xD1), UInt8(0x15)) : (UInt8(0xD2), UInt8(0x25))
+            var dialer = PeerDriver(role: .dialer, secret: secret, nonce: [UInt8](repeating: nonces.0, count: 32), live: false, store: farm)
+            var listener = PeerDriver(role: .listener, secret: secret, nonce: [UInt8](repeating: nonces.1, count: 32), live: false,
+                                      store: hub)
+            var toListener = OutgoingBytes(), toDialer = OutgoingBytes()
+            var writes: [(SessionRole, [UInt8])] = []
+            dialer.start(store: farm, transport: &toListener, now: .zero)
+            listener.start(store: hub, transport: &toDialer, now: .zero)
+            writes.append((.dialer, toListener.bytes))
+            for _ in 0..<10 {
+                let forListener = toListener.take()
+                if !forListener.isEmpty && !listener.isFinished {
+                    listener.received(forListener, store: hub, transport: &toDialer, now: .zero)
+                    if !toDialer.bytes.isEmpty { writes.append((.listener, toDialer.bytes)) }
+                }
+                let forDialer = toDialer.take()
+                if !forDialer.isEmpty && !dialer.isFinished {
+                    dialer.received(forDialer, store: farm, transport: &toListener, now: .zero)
+                    if !toListener.bytes.isEmpty { writes.append((.dialer, toListener.bytes)) }
+                }
+                if toListener.bytes.isEmpty && toDialer.bytes.isEmpty { break }
+            }
+            precondition(dialer.report.end?.isSuccess == true && listener.report.end?.isSuccess == true, "the signed vector session fails")
+            dialer.finish(store: farm)
+            listener.finish(store: hub)
+            return writes
+        }
+    }
+
+    static func signedVectorText() -> String {
+        let farm = device(seed: 0xFA, salt: 0x01), hub = device(seed: 0x4B, salt: 0x02)
+        var lines = ["# Carnet session golden vectors, protocol version 2, signed ledger (SPEC 8.2.7: device proofs).",
+                     "# secret \(Hex.encode(secret)), ledger id \(ledger.hex): psk \(Hex.encode(HandshakeKeys.psk(secret: secret, ledgerID: ledger)))",
+                     "# farm (dialer): Ed25519 seed 32 × fa, salt 16 × 01, public key \(Hex.encode(farm.nodeKey.publicKey.bytes)), node \(farm.node.hex)",
+                     "# hub (listener): Ed25519 seed 32 × 4b, salt 16 × 02, public key \(Hex.encode(hub.nodeKey.publicKey.bytes)), node \(hub.node.hex)",
+                     "# Each node's seq 1 declares its key; the farm then assigns lot/L1.qty, the hub product/P0001.price.",
+                     "# Frames as in session-v2.txt. The dialer's first SEALED frame's inner bytes start with its device proof;",
+                     "# message 2's payload (flags, the listener's proof, its SUMMARY) is not shown in clear."]
+        for (index, writes) in signedTranscripts().enumerated() {
+            let nonces = index == 0 ? ("d1", "15") : ("d2", "25")
+            lines += ["", index == 0
+                ? "# session 1, first meeting: the hub's proof in message 2 is its signature alone; the farm's proof carries its key "
+                    + "and asks for the hub's (form 81), which starts the hub's first SEALED frame; ephemeral keys 32 × \(nonces.0), 32 × \(nonces.1)"
+                : "# session 2, in sync: both proofs are the signature alone (form 0); ephemeral keys 32 × \(nonces.0), 32 × \(nonces.1)"]
+            var tap = SessionWiretap(secret: secret, ledgerID: ledger, dialerNonce: [UInt8](repeating: index == 0 ? 0xD1 : 0xD2, count: 32),
+                                     listenerNonce: [UInt8](repeating: index == 0 ? 0x15 : 0x25, count: 32))
+            for write in writes {
+                var decoder = FrameDecoder()
+                decoder.feed(write.bytes)
+                var frames: [String] = []
+                while let frame = try? decoder.next() {
+                    frames.append("\(frame.type):" + Hex.encode(frame.encoded))
+                    if let inner = tap.open(frame, from: write.from) { frames.append("=inner:" + Hex.encode(inner)) }
+                }
+                lines.append("\(write.from) \(frames.joined(separator: " "))")
+            }
+            let total = writes.reduce(0) { $0 + $1.bytes.count }
+            lines.append("# \(total) bytes in all")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    @Test func theStoredSignedSessionsMatchTheCode() throws {
+        let expected = Self.signedVectorText()
+        if ProcessInfo.processInfo.environment["CARNET_WRITE_VECTORS"] == "1" {
+            try expected.write(to: Self.signedFile, atomically: true, encoding: .utf8)
+        }
+        let stored = try String(contentsOf: Self.signedFile, encoding: .utf8)
+        #expect(stored == expected, "protocol/vectors/session-v2-signed.txt no longer matches the code")
+    }
 }

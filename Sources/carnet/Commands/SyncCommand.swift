@@ -79,7 +79,9 @@ struct SyncCommand: Command {
 
     static func lines(_ report: SessionReport) -> [String] {
         let stats = report.statistics
-        let who = report.peer.map { "\($0.label) (\($0.node.short))" } ?? "the peer"
+        // In a signed ledger the peer's device proved the node it names (SPEC 8.2.7).
+        let device = stats.peerDevice == nil ? "" : ", device verified"
+        let who = report.peer.map { "\($0.label) (\($0.node.short)\(device))" } ?? "the peer"
         let seconds = String(format: "%.2f", report.elapsed.secondsValue)
         var lines = [report.succeeded
             ? "synced with \(who) at \(report.address) in \(seconds) s, \(stats.waits) round trip\(stats.waits == 1 ? "" : "s")"
@@ -110,6 +112,7 @@ struct SyncCommand: Command {
         if let identity = report.peer {
             peer["node"] = .string(identity.node.hex)
             peer["label"] = .string(identity.label)
+            peer["deviceVerified"] = .bool(stats.peerDevice == identity.node)
         }
         return .object([
             "succeeded": .bool(report.succeeded),
