@@ -345,7 +345,15 @@ final class HostileBed {
                         "a half-handshake-then-silence connection was closed \(closed) after it connected (handshake timeout 10 s, closed within 1 s)")
                 #expect(outcome.errors.isEmpty, "nothing is said to a peer that never proved anything: \(outcome.errors)")
             }
-            let figures = try waitForHub("50 timeouts") { $0.server.failures("timeout") == loris.before.server.failures("timeout") + 50 }
+            // The counters and the log lines are written one after the other: under load the
+            // log can lag the counters, so wait for both (the table's other checks do too).
+            func logged(_ lines: [String]) -> Bool {
+                outcomes.allSatisfy { outcome in lines.contains { $0.contains("session with 127.0.0.1:\(outcome.port):") } }
+            }
+            let figures = try waitForHub("50 timeouts") {
+                $0.server.failures("timeout") == loris.before.server.failures("timeout") + 50
+                    && logged(Array(self.serve.logLines.dropFirst(loris.logMark)))
+            }
             #expect(figures.server.failures("timeout") - loris.before.server.failures("timeout") == 50, "\(figures.server)")
             #expect(serve.isRunning && figures.server.busy == 0)
             let lines = Array(serve.logLines.dropFirst(loris.logMark))
