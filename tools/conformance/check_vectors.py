@@ -327,6 +327,23 @@ def check_bundle(report, path):
 
 # ---------------------------------------------------------------- primitives (RFC vectors)
 
+# RFC 8032 §7.1, tests 1-3: secret key (seed), public key, message, signature.
+ED25519_TESTS = [
+    ("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+     "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
+     "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+     "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"),
+    ("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+     "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
+     "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+     "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"),
+    ("c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
+     "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025", "af82",
+     "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac"
+     "18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"),
+]
+
+
 def check_primitives(report):
     """carnet_crypto.py's primitives against their RFCs' own test vectors, so that a
     session or bundle mismatch cannot be a bug of this checker's crypto."""
@@ -343,13 +360,12 @@ def check_primitives(report):
         bytes.fromhex("a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4"),
         bytes.fromhex("e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c")).hex(),
         "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552", "X25519 (RFC 7748 §5.2)")
-    public = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
-    signature = bytes.fromhex("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b")
-    report.equal(cc.ed25519_public(bytes.fromhex(
-        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")), public,
-        "Ed25519 public key of a seed (RFC 8032 §7.1 test 1)")
-    report.check(cc.ed25519_verify(public, b"", signature), "Ed25519 verifies (RFC 8032 §7.1 test 1)")
-    report.check(not cc.ed25519_verify(public, b"x", signature), "Ed25519 refuses another message")
+    for test, (seed, public, message, signature) in enumerate(ED25519_TESTS, 1):
+        seed, public, message, signature = (bytes.fromhex(x) for x in (seed, public, message, signature))
+        report.equal(cc.ed25519_public(seed), public, f"Ed25519 public key of a seed (RFC 8032 §7.1 test {test})")
+        report.equal(cc.ed25519_sign(seed, message), signature, f"Ed25519 signs (RFC 8032 §7.1 test {test})")
+        report.check(cc.ed25519_verify(public, message, signature), f"Ed25519 verifies (RFC 8032 §7.1 test {test})")
+        report.check(not cc.ed25519_verify(public, message + b"x", signature), "Ed25519 refuses another message")
     report.equal(cc.hkdf_sha256(bytes([0x0B] * 22), bytes(range(13)), bytes(range(0xF0, 0xFA)), 42).hex(),
                  "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865",
                  "HKDF-SHA256 (RFC 5869 A.1)")
