@@ -75,7 +75,7 @@ class Dialer:
 
     # -- handshake (§8.2)
 
-    def handshake(self):
+    def handshake(self, flags=None):
         """Message 1 (psk, e) with flags, clock and state tag; message 2 (e, ee) with the
         listener's first SUMMARY; then Split()."""
         private = os.urandom(32)
@@ -86,7 +86,9 @@ class Dialer:
         noise.mix_hash(ephemeral)
         noise.mix_key(ephemeral)
         tag = hashlib.sha256(b"carnet/2 state" + check_vectors.encode_compact(self.summary)).digest()[:8]
-        flags = b"\x01" if self.device else b"\x00"  # §8.2.1 bit 0: device proof, signed only
+        if flags is None:
+            flags = 1 if self.device else 0  # §8.2.1 bit 0: device proof, signed ledgers only
+        flags = bytes([flags])
         payload = flags + int(time.time() * 1000).to_bytes(8, "big") + tag
         self.message1 = (1 + 32 + len(payload) + 16).to_bytes(4, "big") + b"\x10" + ephemeral \
             + noise.encrypt_and_hash(payload)
@@ -261,6 +263,7 @@ def run_session(report, carnet, work, signed):
             check_key_request(report, port, secret, ledger_id, device, full)
             check_bad_proof(report, port, secret, ledger_id, device, early, held)
         check_replay(report, port, dialer.message1)
+        check_opening_flags(report, port, secret, ledger_id, device, early, signed)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -274,10 +277,14 @@ def make_dialer_device(carnet, work):
     subprocess.run([carnet, "init", "--ledger-file", os.path.join(work, "farm.ledger"), "--label",
                     "conformance-dialer", "--dir", directory], capture_output=True, check=True)
     identity = read_identity(directory)
-    with open(os.path.join(directory, "device.key"), encoding="ascii") as handle:
+    path = os.path.join(directory, "device.key")
+    if os.stat(path).st_mode & 0o077:
+        raise cf.FormatError(f"device.key grants permissions to group or others (§7.1): {oct(os.stat(path).st_mode)}")
+    with open(path, encoding="ascii") as handle:
         lines = handle.read().split("\n")
-    if lines[0] != "carnet-device-key 1" or not lines[1].startswith("seed "):
-        raise cf.FormatError(f"device.key does not start as §7.1 says: {lines[0]!r}")
+    if (len(lines) != 3 or lines[0] != "carnet-device-key 1" or not lines[1].startswith("seed ")
+            or len(lines[1]) != 69 or lines[1] != lines[1].lower() or lines[2]):
+        raise cf.FormatError(f"device.key is not as §7.1 says: {lines[0]!r}, {len(lines)} lines")
     seed = bytes.fromhex(lines[1][len("seed "):])
     salt, node = bytes.fromhex(identity["salt"]), bytes.fromhex(identity["node"])
     if cf.node_id(cc.ed25519_public(seed), salt) != node:
@@ -352,6 +359,25 @@ def check_bad_proof(report, port, secret, ledger_id, device, early, held):
     report.check(kinds in ([], ["ERROR"]) and all(m["code"] == 5 for m in answers),
                  "and is answered ERROR authentication-failed or a close (§8.2.7, §8.4)"
                  + "".join(f": {m['message'].decode(errors='replace')!r}" for m in answers))
+
+
+def check_opening_flags(report, port, secret, ledger_id, device, early, signed):
+    """§8.2.1: message 1's bit 0 must say what the ledger is (else message 2 carries ERROR
+    authentication-failed in a signed ledger, malformed in format 1), and another bit is
+    malformed; each answered with message 2 carrying only that ERROR, no proof."""
+    cases = [(0 if signed else 1, 5 if signed else 4, "bit 0 " + ("clear in a signed ledger" if signed
+                                                                   else "set in format 1")),
+             ((1 if signed else 0) | 2, 4, "bit 1 set")]
+    for flags, code, what in cases:
+        dialer = connect(port, secret, ledger_id, early.summary(), device)
+        try:
+            answer = dialer.handshake(flags)
+        except (cf.FormatError, OSError) as error:
+            answer = {"type": f"{type(error).__name__}: {error}"}
+        finally:
+            dialer.sock.close()
+        report.equal((answer["type"], answer.get("code")), ("ERROR", code),
+                     f"message 1 with {what}: message 2 carries ERROR {code} (§8.2.1)")
 
 
 def check_replay(report, port, message1):
