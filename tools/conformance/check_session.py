@@ -50,7 +50,6 @@ class Dialer:
         self.proof_pending = None  # the listener's proof, checked when its SUMMARY comes
         self.key_expected = False  # the listener's next SEALED frame starts with its key
         self.ask_key = False
-        self.tamper = False  # flip a byte of this dialer's signature (a negative check)
         self.message1 = None
 
     # -- frames (§8.1)
@@ -147,8 +146,6 @@ class Dialer:
         proof = cf.encode_proof(self.device["seed"], self.device["salt"], cf.DIALER, self.final_h,
                                 with_key=not holds_me, ask_key=self.ask_key)
         self.key_expected = self.ask_key
-        if self.tamper:
-            proof = proof[:-1] + bytes([proof[-1] ^ 1])
         return proof
 
     # -- SEALED (§8.1)
@@ -335,30 +332,42 @@ def check_key_request(report, port, secret, ledger_id, device, full):
 
 
 def check_bad_proof(report, port, secret, ledger_id, device, early, held):
-    """Fail-first for §8.2.7: the same dialer with one byte of its signature flipped gets
-    no event, and an ERROR authentication-failed (5) or a closed connection."""
-    dialer = connect(port, secret, ledger_id, early.summary(), device, held)
-    dialer.tamper = True
-    try:
-        summary = dialer.handshake()
-        dialer.send(summary_message(device["node"], "conformance-dialer", 2,
-                                    delta(early.summary(), summary["compact"] or [])),
-                    dialer.first_proof(summary))
-        dialer.send(b"\x06" + cf.enc_varint(0) + cf.enc_varint(1))
-        answers = []
+    """Fail-first for §8.2.7: the dialer of the exchange above, with its proof spoiled
+    three ways (one signature byte flipped; the signature alone, while the listener holds
+    no declaration of this node; no proof at all, the first SEALED frame starting with its
+    SUMMARY), gets nothing of the farm: an ERROR authentication-failed (5), malformed (4)
+    for the missing proof, or a close."""
+    spoil = {
+        "with a flipped signature byte": lambda proof: proof[:-1] + bytes([proof[-1] ^ 1]),
+        "without its key, which the listener lacks": lambda proof: b"\x00" + proof[49:],
+        "missing": lambda proof: b"",
+    }
+    for what, change in spoil.items():
+        dialer = connect(port, secret, ledger_id, early.summary(), device, held)
         try:
-            while True:
-                answers.append(dialer.receive())
-        except (cf.FormatError, OSError):
-            pass
-    finally:
-        dialer.sock.close()
-    kinds = [m["type"] for m in answers]
-    report.check("EVENTS" not in kinds and "SUMMARY" not in kinds,
-                 f"a dialer proof with a flipped signature byte gets nothing of the farm (got {kinds})")
-    report.check(kinds in ([], ["ERROR"]) and all(m["code"] == 5 for m in answers),
-                 "and is answered ERROR authentication-failed or a close (§8.2.7, §8.4)"
-                 + "".join(f": {m['message'].decode(errors='replace')!r}" for m in answers))
+            summary = dialer.handshake()
+            proof = dialer.first_proof(summary)
+            if proof[0] != 1:
+                raise cf.FormatError(f"expected a proof with the key, form 1; form {proof[0]}")
+            dialer.send(summary_message(device["node"], "conformance-dialer", 2,
+                                        delta(early.summary(), summary["compact"] or [])), change(proof))
+            dialer.send(b"\x06" + cf.enc_varint(0) + cf.enc_varint(1))
+            answers = []
+            try:
+                while True:
+                    answers.append(dialer.receive())
+            except (cf.FormatError, OSError):
+                pass
+        finally:
+            dialer.sock.close()
+        kinds = [m["type"] for m in answers]
+        # A missing proof is read as a proof whose form is the SUMMARY's type byte, 3:
+        # malformed (§8.2.7).
+        codes = (4,) if what == "missing" else (5,)
+        report.check(kinds in ([], ["ERROR"]) and all(m["code"] in codes for m in answers),
+                     f"a dialer proof {what}: nothing of the farm, a close or ERROR "
+                     f"{'malformed' if codes == (4,) else 'authentication-failed'} (§8.2.7, §8.4), got {kinds}"
+                     + "".join(f": {m['message'].decode(errors='replace')!r}" for m in answers))
 
 
 def check_opening_flags(report, port, secret, ledger_id, device, early, signed):
