@@ -646,6 +646,8 @@ def parse_signed_session_vectors(path):
             sessions.append({"title": line[2:].split(":")[0], "lines": lines,
                              "dialer": bytes.fromhex(match.group(2)) * 32,
                              "listener": bytes.fromhex(match.group(3)) * 32})
+        elif re.match(r"# (\d+) bytes in all", line) and sessions:
+            sessions[-1]["total"] = int(re.match(r"# (\d+) bytes in all", line).group(1))
         elif line.strip() and not line.startswith("#"):
             if not sessions:
                 raise ValueError(f"{path}: frames before the first `# session` line")
@@ -798,6 +800,8 @@ def check_signed_session(report, session, writes, keys, devices, psk, held):
                 held[side].add(events)
                 held["listener" if side == "dialer" else "dialer"].add(events)
         check_session_side(report, side, messages[side])
+    total = sum(len(f["bytes"]) for _, f in frames)
+    report.equal(total, session.get("total"), f"{title}: {total} bytes on the wire, as the vector states")
     print(f"  {title}: listener proof form {listener_proof['form']:#04x}, dialer proof form "
           f"{dialer_proof['form']:#04x}, {sum(len(f['bytes']) for _, f in frames)} bytes")
 
