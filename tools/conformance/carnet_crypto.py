@@ -139,7 +139,7 @@ def x25519_public(scalar):
     return x25519(scalar, (9).to_bytes(32, "little"))
 
 
-# ---------------------------------------------------------------- RFC 8032 Ed25519 (verify)
+# ---------------------------------------------------------------- RFC 8032 Ed25519
 
 _D = -121665 * pow(121666, P25519 - 2, P25519) % P25519
 _L = (1 << 252) + 27742317777372353535851937790883648493
@@ -198,16 +198,35 @@ _G = (lambda y: (_recover_x(y, 0), y, 1, _recover_x(y, 0) * y % P25519))(
     4 * pow(5, P25519 - 2, P25519) % P25519)
 
 
-def ed25519_public(seed):
-    """RFC 8032 §5.1.5: the public key of a 32-byte seed."""
-    digest = bytearray(hashlib.sha512(seed).digest()[:32])
-    digest[0] &= 248
-    digest[31] &= 127
-    digest[31] |= 64
-    point = _point_mul(int.from_bytes(digest, "little"), _G)
+def _compress(point):
     inverse = pow(point[2], P25519 - 2, P25519)
     x, y = point[0] * inverse % P25519, point[1] * inverse % P25519
     return (y | (x & 1) << 255).to_bytes(32, "little")
+
+
+def _expand_seed(seed):
+    """RFC 8032 §5.1.5: the clamped secret scalar and the prefix of a 32-byte seed."""
+    digest = hashlib.sha512(seed).digest()
+    scalar = bytearray(digest[:32])
+    scalar[0] &= 248
+    scalar[31] &= 127
+    scalar[31] |= 64
+    return int.from_bytes(scalar, "little"), digest[32:]
+
+
+def ed25519_public(seed):
+    """RFC 8032 §5.1.5: the public key of a 32-byte seed."""
+    return _compress(_point_mul(_expand_seed(seed)[0], _G))
+
+
+def ed25519_sign(seed, message):
+    """RFC 8032 §5.1.6: the signature of `message` by the key of a 32-byte seed."""
+    scalar, prefix = _expand_seed(seed)
+    public = _compress(_point_mul(scalar, _G))
+    r = int.from_bytes(hashlib.sha512(prefix + message).digest(), "little") % _L
+    big_r = _compress(_point_mul(r, _G))
+    k = int.from_bytes(hashlib.sha512(big_r + public + message).digest(), "little") % _L
+    return big_r + ((r + k * scalar) % _L).to_bytes(32, "little")
 
 
 def ed25519_verify(public, message, signature):

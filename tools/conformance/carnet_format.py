@@ -817,6 +817,69 @@ def head_message(ledger_id, event):
             + event.hash)
 
 
+# ---------------------------------------------------------------- §8.2.7 device proofs
+
+DIALER, LISTENER = 1, 2  # the signer's role byte
+
+
+def device_message(role, handshake_hash):
+    """§8.2.7: the bytes a device proof signs."""
+    return b"carnet/2 device" + bytes([role]) + handshake_hash
+
+
+def read_proof(reader, dialer):
+    """§8.2.7: a device proof, {form, key, salt, signature, asks_key}; form bit 7 is allowed
+    only in the dialer's proof, other bits are malformed."""
+    form = reader.u8()
+    if form & ~(0x81 if dialer else 0x01):
+        raise FormatError(f"device proof form {form:#04x}")
+    key, salt = (reader.raw(32), reader.raw(16)) if form & 1 else (None, None)
+    return {"form": form, "key": key, "salt": salt, "signature": reader.raw(64),
+            "asks_key": bool(form & 0x80)}
+
+
+def encode_proof(seed, salt, role, handshake_hash, with_key, ask_key=False):
+    """§8.2.7: a device proof signed by the device key of `seed`."""
+    from carnet_crypto import ed25519_public, ed25519_sign  # the decoder needs no crypto
+    form = (1 if with_key else 0) | (0x80 if ask_key else 0)
+    key = ed25519_public(seed) + salt if with_key else b""
+    return bytes([form]) + key + ed25519_sign(seed, device_message(role, handshake_hash))
+
+
+def read_handshake2_payload(payload):
+    """§8.2.2: message 2's payload, (flags, proof or None, the inner message's bytes or
+    None when the SUMMARY follows in the first SEALED frame)."""
+    reader = Reader(payload)
+    flags = reader.u8()
+    if flags & ~3:
+        raise FormatError(f"message 2 flags {flags:#04x}")
+    proof = read_proof(reader, dialer=False) if flags & 2 else None
+    inner = None if flags & 1 else reader.raw(reader.remaining())
+    if flags & 1 and not reader.at_end():
+        raise FormatError("message 2 says the SUMMARY follows but carries more bytes")
+    return flags, proof, inner
+
+
+def check_proof(proof, role, handshake_hash, node, declared=None):
+    """§8.2.7 verification: None when `proof` proves `node` (the node id of the signer's
+    first SUMMARY), else why not. `declared`: the (key, salt) that node declared, when the
+    verifier holds it; a proof without the key needs it."""
+    from carnet_crypto import ed25519_verify
+    if proof["key"] is not None:
+        if node_id(proof["key"], proof["salt"]) != node:
+            return "the proof's key and salt do not derive the SUMMARY's node id"
+        if declared is not None and declared[0] != proof["key"]:
+            return "the peer's device key does not match the key its node declared"
+        key = proof["key"]
+    elif declared is not None:
+        key = declared[0]
+    else:
+        return "a proof without its key for a node whose declaration is not held"
+    if not ed25519_verify(key, device_message(role, handshake_hash), proof["signature"]):
+        return "the device proof's signature does not verify"
+    return None
+
+
 # ---------------------------------------------------------------- §4, §5 state
 
 class Replica:

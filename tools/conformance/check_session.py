@@ -36,13 +36,21 @@ class Dialer:
     """The dialer's side of §8.1-§8.3 over one TCP connection: frames, the NNpsk0
     handshake, SEALED frames with per-direction counters."""
 
-    def __init__(self, address, secret, ledger_id, summary):
+    def __init__(self, address, secret, ledger_id, summary, device=None, held=()):
         self.sock = socket.create_connection(address, timeout=10)
         self.buffer = b""
         self.summary = summary  # the full summary (§4.2) of what this dialer holds
         self.ledger_id = ledger_id
         self.psk = cc.hkdf_sha256(secret, b"carnet/2 psk", ledger_id, 32)  # format 1: empty id
         self.sent = self.received = 0
+        # Signed ledger (§8.2.7): this dialer's device {seed, salt, node}, and the key
+        # declarations (§9.1) of the events it holds, by node.
+        self.device = device
+        self.declared = {e.node: cf.key_declaration(e) for e in held if cf.key_declaration(e)}
+        self.proof_pending = None  # the listener's proof, checked when its SUMMARY comes
+        self.key_expected = False  # the listener's next SEALED frame starts with its key
+        self.ask_key = False
+        self.message1 = None
 
     # -- frames (§8.1)
 
@@ -66,7 +74,7 @@ class Dialer:
 
     # -- handshake (§8.2)
 
-    def handshake(self):
+    def handshake(self, flags=None):
         """Message 1 (psk, e) with flags, clock and state tag; message 2 (e, ee) with the
         listener's first SUMMARY; then Split()."""
         private = os.urandom(32)
@@ -77,8 +85,13 @@ class Dialer:
         noise.mix_hash(ephemeral)
         noise.mix_key(ephemeral)
         tag = hashlib.sha256(b"carnet/2 state" + check_vectors.encode_compact(self.summary)).digest()[:8]
-        payload = b"\x00" + int(time.time() * 1000).to_bytes(8, "big") + tag
-        self.send_frame(16, ephemeral + noise.encrypt_and_hash(payload))
+        if flags is None:
+            flags = 1 if self.device else 0  # §8.2.1 bit 0: device proof, signed ledgers only
+        flags = bytes([flags])
+        payload = flags + int(time.time() * 1000).to_bytes(8, "big") + tag
+        self.message1 = (1 + 32 + len(payload) + 16).to_bytes(4, "big") + b"\x10" + ephemeral \
+            + noise.encrypt_and_hash(payload)
+        self.sock.sendall(self.message1)
         kind, body = self.read_frame()
         if kind != 17:
             raise cf.FormatError(f"expected HANDSHAKE-2, got frame type {kind}")
@@ -86,17 +99,59 @@ class Dialer:
         noise.mix_hash(remote)
         noise.mix_key(remote)
         noise.mix_key(cc.x25519(private, remote))
+        listener_h = noise.h  # §8.2.7: what the listener signed
         payload = noise.decrypt_and_hash(body[32:])
         if payload is None:
             raise cf.FormatError("message 2 does not open")
+        self.final_h = noise.h  # §8.2.7: what this dialer signs
         self.send_key, self.receive_key = noise.split()
-        if payload[0] & 1:  # SUMMARY follows in the first SEALED frame
-            return self.receive()
-        return check_vectors.decode_inner(payload[1:])
+        flags, proof, inner = cf.read_handshake2_payload(payload)
+        if inner is not None and inner[:1] == b"\x09":
+            return check_vectors.decode_inner(inner)  # an ERROR carries no proof
+        if bool(proof) != bool(self.device):
+            raise cf.FormatError(f"message 2 flags {flags:#04x}: a device proof "
+                                 f"{'missing' if self.device else 'in a format-1 ledger'} (§8.2.2)")
+        self.listener_proof = proof
+        if proof:
+            self.proof_pending = (proof, listener_h)
+        summary = self.receive() if inner is None else check_vectors.decode_inner(inner)
+        self.check_listener_proof(summary)
+        return summary
+
+    def check_listener_proof(self, summary):
+        """§8.2.7: the listener's proof, for the node of its first SUMMARY, checked before
+        anything of it is taken in; without its key and its declaration, ask for the key."""
+        if not self.proof_pending or summary["type"] != "SUMMARY":
+            return
+        proof, listener_h = self.proof_pending
+        declared = self.declared.get(summary["node"])
+        if proof["key"] is None and declared is None:
+            self.ask_key = True  # checked when the key comes (receive)
+            self.listener_node = summary["node"]
+            return
+        why = cf.check_proof(proof, cf.LISTENER, listener_h, summary["node"], declared)
+        if why:
+            raise cf.FormatError(f"the listener's device proof: {why}")
+        self.proof_pending = None
+        self.listener_verified = summary["node"]
+
+    def first_proof(self, listener_summary):
+        """§8.2.7: this dialer's proof, with its key unless the listener's first SUMMARY is
+        `same` or `full` with an entry for this node at seq 1 or more."""
+        if not self.device:
+            return b""
+        entries = listener_summary["compact"] or []
+        holds_me = listener_summary["form"] == 1 or any(
+            prefix == self.device["node"][:8] and seq >= 1 for prefix, seq, _ in entries)
+        proof = cf.encode_proof(self.device["seed"], self.device["salt"], cf.DIALER, self.final_h,
+                                with_key=not holds_me, ask_key=self.ask_key)
+        self.key_expected = self.ask_key
+        return proof
 
     # -- SEALED (§8.1)
 
-    def send(self, inner):
+    def send(self, inner, proof=b""):
+        inner = proof + inner  # §8.2.7: the dialer's proof starts its first SEALED frame
         sealed = cc.aead_encrypt(self.send_key, cc.noise_nonce(self.sent), b"", inner)
         self.sent += 1
         self.send_frame(18, sealed)
@@ -110,6 +165,17 @@ class Dialer:
         if inner is None:
             raise cf.FormatError("a SEALED frame does not open")
         self.received += 1
+        if self.key_expected:  # §8.2.7: the key asked for, in front of the message
+            self.key_expected = False
+            proof, listener_h = self.proof_pending
+            proof = dict(proof, key=inner[:32], salt=inner[32:48])
+            inner = inner[48:]
+            why = cf.check_proof(proof, cf.LISTENER, listener_h, self.listener_node)
+            if why:
+                raise cf.FormatError(f"the listener's device proof with the key it sent: {why}")
+            self.proof_pending = None
+            self.listener_verified = self.listener_node
+            self.key_received = proof["key"], proof["salt"]
         return check_vectors.decode_inner(inner)
 
 
@@ -180,17 +246,166 @@ def run_session(report, carnet, work, signed):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    device = make_dialer_device(carnet, work) if signed else None
     server = subprocess.Popen([carnet, "serve", "--listen", f"127.0.0.1:{port}", "--dir", farm],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        dialer = connect(port, secret, ledger_id, early.summary())
+        dialer = connect(port, secret, ledger_id, early.summary(), device, held)
         try:
             exchange(report, dialer, early, held, expected, 2 if signed else 1)
         finally:
             dialer.sock.close()
+        if signed:
+            check_proofs(report, dialer, full)
+            check_key_request(report, port, secret, ledger_id, device, full)
+            check_bad_proof(report, port, secret, ledger_id, device, early, held)
+        check_replay(report, port, dialer.message1)
+        check_opening_flags(report, port, secret, ledger_id, device, early, signed)
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def make_dialer_device(carnet, work):
+    """A second node of the signed ledger, made by the real `carnet init --ledger-file`:
+    this dialer proves its device with that node's `device.key` (§7.1) and salt. (The
+    dialer's SUMMARY lists only the farm's events it holds, not that node's own.)"""
+    directory = os.path.join(work, "dialer")
+    subprocess.run([carnet, "init", "--ledger-file", os.path.join(work, "farm.ledger"), "--label",
+                    "conformance-dialer", "--dir", directory], capture_output=True, check=True)
+    identity = read_identity(directory)
+    path = os.path.join(directory, "device.key")
+    if os.stat(path).st_mode & 0o077:
+        raise cf.FormatError(f"device.key grants permissions to group or others (§7.1): {oct(os.stat(path).st_mode)}")
+    with open(path, encoding="ascii") as handle:
+        lines = handle.read().split("\n")
+    if (len(lines) != 3 or lines[0] != "carnet-device-key 1" or not lines[1].startswith("seed ")
+            or len(lines[1]) != 69 or lines[1] != lines[1].lower() or lines[2]):
+        raise cf.FormatError(f"device.key is not as §7.1 says: {lines[0]!r}, {len(lines)} lines")
+    seed = bytes.fromhex(lines[1][len("seed "):])
+    salt, node = bytes.fromhex(identity["salt"]), bytes.fromhex(identity["node"])
+    if cf.node_id(cc.ed25519_public(seed), salt) != node:
+        raise cf.FormatError("device.key and the node's salt do not derive its node id (§9.1)")
+    return {"seed": seed, "salt": salt, "node": node}
+
+
+def check_proofs(report, dialer, full):
+    """§8.2.7 in the exchange that just ran: the listener proved the farm's node."""
+    farm = next(e.node for e in full.accepted().values() if cf.key_declaration(e))
+    report.equal(getattr(dialer, "listener_verified", None), farm,
+                 "the listener's device proof verifies for the node of its SUMMARY (§8.2.7)")
+    report.equal(dialer.listener_proof["form"], 0,
+                 "the listener's proof is its signature alone (its SUMMARY is in message 2)")
+
+
+def check_key_request(report, port, secret, ledger_id, device, full):
+    """§8.2.7, a dialer that holds nothing: it lacks the farm's declaration, asks for the
+    key (form bit 7), and the listener's next SEALED frame starts with it; then the
+    listener sends the farm's events."""
+    dialer = connect(port, secret, ledger_id, [], device, [])
+    try:
+        summary = dialer.handshake()
+        report.check(dialer.ask_key, "a dialer without the farm's declaration asks for its key")
+        dialer.send(summary_message(device["node"], "conformance-dialer", 2, delta([], summary["compact"] or [])),
+                    dialer.first_proof(summary))
+        dialer.send(b"\x06" + cf.enc_varint(0) + cf.enc_varint(1))
+        got = []
+        while True:
+            message = dialer.receive()
+            if message["type"] == "EVENTS":
+                report.equal(message["primed"], 0, "to a dialer that holds nothing, batches are plain")
+                got += message["batch"][1]
+                dialer.send(b"\x05" + cf.enc_varint(message["number"]) + b"\x00"
+                            + cf.enc_varint(len(message["batch"][1])) + cf.enc_string(b""))
+            elif message["type"] == "DONE":
+                break
+            elif message["type"] == "ERROR":
+                raise cf.FormatError(f"the listener sent ERROR {message['code']}: {message['message']!r}")
+    finally:
+        dialer.sock.close()
+    declared = next(cf.key_declaration(e) for e in full.accepted().values() if cf.key_declaration(e))
+    report.equal(getattr(dialer, "key_received", None), declared,
+                 "asked, the listener's next SEALED frame starts with its declared key and salt, "
+                 "and its proof verifies with them")
+    report.equal(sorted(e.id() for e in got), sorted(e.id() for e in full.accepted().values()),
+                 f"then its {len(got)} events, the farm's")
+
+
+def check_bad_proof(report, port, secret, ledger_id, device, early, held):
+    """Fail-first for §8.2.7: the dialer of the exchange above, with its proof spoiled
+    three ways (one signature byte flipped; the signature alone, while the listener holds
+    no declaration of this node; no proof at all, the first SEALED frame starting with its
+    SUMMARY), gets nothing of the farm: an ERROR authentication-failed (5), malformed (4)
+    for the missing proof, or a close."""
+    spoil = {
+        "with a flipped signature byte": lambda proof: proof[:-1] + bytes([proof[-1] ^ 1]),
+        "without its key, which the listener lacks": lambda proof: b"\x00" + proof[49:],
+        "missing": lambda proof: b"",
+    }
+    for what, change in spoil.items():
+        dialer = connect(port, secret, ledger_id, early.summary(), device, held)
+        try:
+            summary = dialer.handshake()
+            proof = dialer.first_proof(summary)
+            if proof[0] != 1:
+                raise cf.FormatError(f"expected a proof with the key, form 1; form {proof[0]}")
+            dialer.send(summary_message(device["node"], "conformance-dialer", 2,
+                                        delta(early.summary(), summary["compact"] or [])), change(proof))
+            dialer.send(b"\x06" + cf.enc_varint(0) + cf.enc_varint(1))
+            answers = []
+            try:
+                while True:
+                    answers.append(dialer.receive())
+            except (cf.FormatError, OSError):
+                pass
+        finally:
+            dialer.sock.close()
+        kinds = [m["type"] for m in answers]
+        # A missing proof is read as a proof whose form is the SUMMARY's type byte, 3:
+        # malformed (§8.2.7).
+        codes = (4,) if what == "missing" else (5,)
+        report.check(kinds in ([], ["ERROR"]) and all(m["code"] in codes for m in answers),
+                     f"a dialer proof {what}: nothing of the farm, a close or ERROR "
+                     f"{'malformed' if codes == (4,) else 'authentication-failed'} (§8.2.7, §8.4), got {kinds}"
+                     + "".join(f": {m['message'].decode(errors='replace')!r}" for m in answers))
+
+
+def check_opening_flags(report, port, secret, ledger_id, device, early, signed):
+    """§8.2.1: message 1's bit 0 must say what the ledger is (else message 2 carries ERROR
+    authentication-failed in a signed ledger, malformed in format 1), and another bit is
+    malformed; each answered with message 2 carrying only that ERROR, no proof."""
+    cases = [(0 if signed else 1, 5 if signed else 4, "bit 0 " + ("clear in a signed ledger" if signed
+                                                                   else "set in format 1")),
+             ((1 if signed else 0) | 2, 4, "bit 1 set")]
+    for flags, code, what in cases:
+        dialer = connect(port, secret, ledger_id, early.summary(), device)
+        try:
+            answer = dialer.handshake(flags)
+        except (cf.FormatError, OSError) as error:
+            answer = {"type": f"{type(error).__name__}: {error}"}
+        finally:
+            dialer.sock.close()
+        report.equal((answer["type"], answer.get("code")), ("ERROR", code),
+                     f"message 1 with {what}: message 2 carries ERROR {code} (§8.2.1)")
+
+
+def check_replay(report, port, message1):
+    """§8.2.6: the message 1 answered above, sent again to the same `carnet serve`, gets
+    nothing at all: the connection closes with zero bytes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as sock:
+        sock.sendall(message1)
+        got, closed = b"", False
+        try:
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    closed = True
+                    break
+                got += chunk
+        except (socket.timeout, ConnectionResetError):
+            closed = isinstance(sys.exc_info()[1], ConnectionResetError)
+    report.equal(len(got), 0, "a replayed message 1 gets zero bytes back (§8.2.6 replay cache)")
+    report.check(closed, "and the listener closes the connection")
 
 
 def read_identity(directory):
@@ -200,12 +415,12 @@ def read_identity(directory):
     return dict(line.partition(" ")[::2] for line in lines if line)
 
 
-def connect(port, secret, ledger_id, summary):
+def connect(port, secret, ledger_id, summary, device=None, held=()):
     """Dial the listener, retrying while `carnet serve` starts (at most 10 s)."""
     deadline = time.time() + 10
     while True:
         try:
-            return Dialer(("127.0.0.1", port), secret, ledger_id, summary)
+            return Dialer(("127.0.0.1", port), secret, ledger_id, summary, device, held)
         except OSError:
             if time.time() > deadline:
                 raise
@@ -217,8 +432,9 @@ def exchange(report, dialer, early, held, expected, version):
     listener's DONE; a primed batch is decoded against the context the dialer holds."""
     listener_summary = dialer.handshake()
     report.equal(listener_summary["type"], "SUMMARY", "message 2 carries the listener's SUMMARY (§8.2)")
-    node = os.urandom(16)
-    dialer.send(summary_message(node, "conformance-dialer", 2, delta(early.summary(), listener_summary["compact"] or [])))
+    node = dialer.device["node"] if dialer.device else os.urandom(16)
+    dialer.send(summary_message(node, "conformance-dialer", 2, delta(early.summary(), listener_summary["compact"] or [])),
+                dialer.first_proof(listener_summary))
     dialer.send(b"\x06" + cf.enc_varint(0) + cf.enc_varint(1))  # DONE(0, 1)
     received, done = [], False
     while not done:

@@ -327,6 +327,23 @@ def check_bundle(report, path):
 
 # ---------------------------------------------------------------- primitives (RFC vectors)
 
+# RFC 8032 §7.1, tests 1-3: secret key (seed), public key, message, signature.
+ED25519_TESTS = [
+    ("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+     "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
+     "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+     "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"),
+    ("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+     "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
+     "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+     "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"),
+    ("c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
+     "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025", "af82",
+     "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac"
+     "18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"),
+]
+
+
 def check_primitives(report):
     """carnet_crypto.py's primitives against their RFCs' own test vectors, so that a
     session or bundle mismatch cannot be a bug of this checker's crypto."""
@@ -343,13 +360,12 @@ def check_primitives(report):
         bytes.fromhex("a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4"),
         bytes.fromhex("e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c")).hex(),
         "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552", "X25519 (RFC 7748 §5.2)")
-    public = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
-    signature = bytes.fromhex("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b")
-    report.equal(cc.ed25519_public(bytes.fromhex(
-        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")), public,
-        "Ed25519 public key of a seed (RFC 8032 §7.1 test 1)")
-    report.check(cc.ed25519_verify(public, b"", signature), "Ed25519 verifies (RFC 8032 §7.1 test 1)")
-    report.check(not cc.ed25519_verify(public, b"x", signature), "Ed25519 refuses another message")
+    for test, (seed, public, message, signature) in enumerate(ED25519_TESTS, 1):
+        seed, public, message, signature = (bytes.fromhex(x) for x in (seed, public, message, signature))
+        report.equal(cc.ed25519_public(seed), public, f"Ed25519 public key of a seed (RFC 8032 §7.1 test {test})")
+        report.equal(cc.ed25519_sign(seed, message), signature, f"Ed25519 signs (RFC 8032 §7.1 test {test})")
+        report.check(cc.ed25519_verify(public, message, signature), f"Ed25519 verifies (RFC 8032 §7.1 test {test})")
+        report.check(not cc.ed25519_verify(public, message + b"x", signature), "Ed25519 refuses another message")
     report.equal(cc.hkdf_sha256(bytes([0x0B] * 22), bytes(range(13)), bytes(range(0xF0, 0xFA)), 42).hex(),
                  "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865",
                  "HKDF-SHA256 (RFC 5869 A.1)")
@@ -598,6 +614,198 @@ def describe(message):
     return shown
 
 
+# ---------------------------------------------------------------- session-v2-signed.txt (§8.2.7)
+
+def parse_signed_session_vectors(path):
+    """session-v2-signed.txt: the shared keys, each device's seed, salt, key and node, then
+    sessions, each from its `# session` comment (which states its ephemeral keys)."""
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    found = {
+        "secret": re.search(r"# secret ([0-9a-f]{64})", text),
+        "ledger": re.search(r"ledger id ([0-9a-f]{32})", text),
+        "psk": re.search(r"psk ([0-9a-f]{64})", text),
+    }
+    devices = {}
+    for role in ("dialer", "listener"):
+        match = re.search(r"# (\w+) \(" + role + r"\): Ed25519 seed 32 × ([0-9a-f]{2}), salt 16 × "
+                          r"([0-9a-f]{2}), public key ([0-9a-f]{64}), node ([0-9a-f]{32})", text)
+        if not match:
+            raise ValueError(f"{path}: the comments do not state the {role}'s device")
+        devices[role] = {"name": match.group(1), "seed": bytes.fromhex(match.group(2)) * 32,
+                         "salt": bytes.fromhex(match.group(3)) * 16,
+                         "key": bytes.fromhex(match.group(4)), "node": bytes.fromhex(match.group(5))}
+    if not all(found.values()):
+        raise ValueError(f"{path}: the comments do not state the secret, ledger id and psk")
+    keys = {name: bytes.fromhex(match.group(1)) for name, match in found.items()}
+    sessions, lines = [], []
+    for line in text.splitlines():
+        match = re.match(r"# session (\d+).*ephemeral keys 32 × ([0-9a-f]{2}), 32 × ([0-9a-f]{2})", line)
+        if match:
+            lines = []
+            sessions.append({"title": line[2:].split(":")[0], "lines": lines,
+                             "dialer": bytes.fromhex(match.group(2)) * 32,
+                             "listener": bytes.fromhex(match.group(3)) * 32})
+        elif re.match(r"# (\d+) bytes in all", line) and sessions:
+            sessions[-1]["total"] = int(re.match(r"# (\d+) bytes in all", line).group(1))
+        elif line.strip() and not line.startswith("#"):
+            if not sessions:
+                raise ValueError(f"{path}: frames before the first `# session` line")
+            lines.append(line)
+    return keys, devices, sessions
+
+
+def check_signed_session_vectors(report, path):
+    """The signed ledger's sessions (§8.2.7): each side's device key from its seed and its
+    node id (§9.1); each handshake replayed from the stated keys; both device proofs found
+    where §8.2.7 puts them, in the form it prescribes, verifying over the handshake hash
+    each signer had (and equal to the deterministic Ed25519 signature of the stated seed);
+    every SEALED frame opening to its stated inner bytes, which decode."""
+    report.section = "session-v2-signed"
+    print(f"{path}:")
+    keys, devices, sessions = parse_signed_session_vectors(path)
+    psk = cc.hkdf_sha256(keys["secret"], b"carnet/2 psk", keys["ledger"], 32)
+    report.equal(psk, keys["psk"], "psk = HKDF-SHA256(secret, \"carnet/2 psk\", ledger id)")
+    for role, device in devices.items():
+        report.equal(cc.ed25519_public(device["seed"]), device["key"], f"{role}'s public key = its seed's (RFC 8032)")
+        report.equal(cf.node_id(device["key"], device["salt"]), device["node"],
+                     f"{role}'s node = SHA-256(\"carnet/2 node\" ‖ key ‖ salt)[:16] (§9.1)")
+    # What each side holds, across sessions (the dialer starts with the events it sends).
+    held = {"dialer": cf.Replica(), "listener": cf.Replica()}
+    report.check(len(sessions) >= 2, f"{len(sessions)} sessions")
+    for session in sessions:
+        writes = parse_session_vectors_lines(session["lines"])
+        check_signed_session(report, session, writes, keys, devices, psk, held)
+
+
+def parse_session_vectors_lines(lines):
+    writes = []
+    for line in lines:
+        side, _, rest = line.strip().partition(" ")
+        frames = []
+        for item in rest.split(" "):
+            if item.startswith("=inner:"):
+                frames[-1]["inner"] = bytes.fromhex(item[len("=inner:"):])
+            else:
+                kind, _, hexdata = item.partition(":")
+                frames.append({"kind": kind, "bytes": bytes.fromhex(hexdata)})
+        writes.append((side, frames))
+    return writes
+
+
+def check_signed_session(report, session, writes, keys, devices, psk, held):
+    """One session of session-v2-signed.txt (see check_signed_session_vectors)."""
+    title = session["title"]
+    frames = [(side, f) for side, fs in writes for f in fs]
+    for side, frame in frames:
+        reader = cf.Reader(frame["bytes"])
+        report.check(reader.u32be() == len(frame["bytes"]) - 4 and reader.u8() == FRAME_TYPES[frame["kind"]],
+                     f"{title}: {side} {frame['kind']} frame length and type (§8.1)")
+    handshake1 = next(f["bytes"] for side, f in frames if f["kind"] == "handshake1")
+    handshake2 = next(f["bytes"] for side, f in frames if f["kind"] == "handshake2")
+    dialer_e, listener_e = cc.x25519_public(session["dialer"]), cc.x25519_public(session["listener"])
+    noise = cc.NoiseSymmetric("Noise_NNpsk0_25519_ChaChaPoly_SHA256")
+    noise.mix_hash(b"carnet/2")
+    noise.mix_key_and_hash(psk)
+    report.equal(handshake1[5:37], dialer_e, f"{title}: message 1 carries the dialer's ephemeral key")
+    noise.mix_hash(dialer_e)
+    noise.mix_key(dialer_e)
+    payload1 = noise.decrypt_and_hash(handshake1[37:])
+    if not report.check(payload1 is not None and len(payload1) == 17, f"{title}: message 1 opens under the psk, 17 bytes"):
+        return
+    report.equal(payload1[0], 1, f"{title}: message 1 flags = 1, device proof (§8.2.1, signed ledger)")
+    report.equal(handshake2[5:37], listener_e, f"{title}: message 2 carries the listener's ephemeral key")
+    noise.mix_hash(listener_e)
+    noise.mix_key(listener_e)
+    noise.mix_key(cc.x25519(session["listener"], dialer_e))
+    listener_h = noise.h  # §8.2.7: after message 2's e and ee, before its payload
+    payload2 = noise.decrypt_and_hash(handshake2[37:])
+    if not report.check(payload2 is not None, f"{title}: message 2 opens after ee (§8.2)"):
+        return
+    dialer_h = noise.h  # §8.2.7: the final handshake hash
+    flags, listener_proof, inner2 = cf.read_handshake2_payload(payload2)
+    report.check(flags & 2 and listener_proof is not None, f"{title}: message 2 flag bit 1, the listener's device proof")
+    hub, farm = devices["listener"], devices["dialer"]
+    directions = dict(zip(("dialer", "listener"), noise.split()))
+    counters = {"dialer": 0, "listener": 0}
+    inners = {"dialer": [], "listener": []}
+    for side, frame in frames:
+        if frame["kind"] != "sealed":
+            continue
+        inner = cc.aead_decrypt(directions[side], cc.noise_nonce(counters[side]), b"", frame["bytes"][5:])
+        report.equal(inner, frame["inner"], f"{title}: {side} SEALED #{counters[side]} opens to its stated inner bytes")
+        counters[side] += 1
+        inners[side].append(inner or b"")
+    # The dialer's proof starts its first SEALED frame (§8.2.7).
+    reader = cf.Reader(inners["dialer"][0])
+    dialer_proof = cf.read_proof(reader, dialer=True)
+    inners["dialer"][0] = reader.raw(reader.remaining())
+    if dialer_proof["asks_key"]:
+        # The listener's next SEALED frame starts with its key and salt.
+        reader = cf.Reader(inners["listener"][0])
+        listener_proof.update(key=reader.raw(32), salt=reader.raw(16))
+        inners["listener"][0] = reader.raw(reader.remaining())
+        report.check(True, f"{title}: the dialer asked for the listener's key (form bit 7); its first SEALED frame starts with it")
+    messages = {side: ([decode_inner(inner2)] if side == "listener" and inner2 is not None else [])
+                + [decode_inner(i) for i in inners[side]] for side in inners}
+    first = {side: next(m for m in messages[side] if m["type"] == "SUMMARY") for side in messages}
+    for side, proof, device, h in (("listener", listener_proof, hub, listener_h), ("dialer", dialer_proof, farm, dialer_h)):
+        role = cf.LISTENER if side == "listener" else cf.DIALER
+        report.equal(first[side]["node"], device["node"], f"{title}: the {side}'s first SUMMARY names its node")
+        verifier = held["dialer" if side == "listener" else "listener"]
+        declared = next((cf.key_declaration(e) for e in verifier.accepted().values()
+                         if e.node == device["node"] and cf.key_declaration(e)), None)
+        report.equal(cf.check_proof(proof, role, h, first[side]["node"], declared), None,
+                     f"{title}: the {side}'s device proof verifies (\"carnet/2 device\" ‖ {role} ‖ h)")
+        report.equal(proof["signature"], cc.ed25519_sign(device["seed"], cf.device_message(role, h)),
+                     f"{title}: the {side}'s proof is the Ed25519 signature of its stated seed")
+        if proof["key"] is not None:
+            report.equal((proof["key"], proof["salt"]), (device["key"], device["salt"]),
+                         f"{title}: the {side}'s key and salt as stated")
+        bad = dict(proof, signature=proof["signature"][:-1] + bytes([proof["signature"][-1] ^ 1]))
+        report.check(cf.check_proof(bad, role, h, first[side]["node"], declared) is not None,
+                     f"{title}: the {side}'s proof with a flipped byte does not verify")
+        other_role = cf.DIALER if role == cf.LISTENER else cf.LISTENER
+        report.check(cf.check_proof(proof, other_role, h, first[side]["node"], declared) is not None,
+                     f"{title}: the {side}'s proof does not verify as the other role's")
+    # The dialer held, when it dialed, what it held before and the events it sends.
+    before = cf.Replica()
+    before.add([e for e in held["dialer"].accepted().values()]
+               + [e for m in messages["dialer"] if m["type"] == "EVENTS" for e in m["batch"][1]])
+    tag = hashlib.sha256(b"carnet/2 state" + encode_compact(before.summary())).digest()[:8]
+    report.equal(payload1[9:], tag, f"{title}: message 1 state tag = the dialer's compact summary's")
+    # Which form (§8.2.7).
+    listener_sent_key = listener_proof["form"] & 1
+    report.equal(bool(listener_sent_key), inner2 is None,
+                 f"{title}: the listener's proof carries its key exactly when its SUMMARY follows")
+    holds_hub = any(e.node == hub["node"] and e.seq == 1 for e in held["dialer"].accepted().values())
+    report.equal(dialer_proof["asks_key"], not listener_sent_key and not holds_hub,
+                 f"{title}: the dialer asks for the key exactly when it lacks the listener's declaration")
+    summary = first["listener"]
+    listener_has_farm = summary["form"] == 1 or any(
+        prefix == farm["node"][:8] and seq >= 1 for prefix, seq, _ in summary["compact"] or [])
+    report.equal(bool(dialer_proof["form"] & 1), not listener_has_farm,
+                 f"{title}: the dialer sends its key exactly when the listener's SUMMARY shows no seq 1 of it")
+    for side in messages:
+        for message in messages[side]:
+            if message["type"] == "EVENTS" and message["batch"]:
+                version, events, runs, heads = message["batch"]
+                report.equal(version, 2, f"{title}: {side} EVENTS #{message['number']} is a version-2 batch")
+                good = sum(cc.ed25519_verify(cf.key_declaration(next(
+                    e for e in list(held[side].accepted().values()) + events
+                    if e.node == runs[i][-1].node and e.seq == 1))[0],
+                    cf.head_message(keys["ledger"], runs[i][-1]), signature) for i, signature in heads)
+                report.check(heads and good == len(heads), f"{title}: its {len(heads)} signed heads verify (§9.2)")
+                reencode_payload(report, message["payload"], f"{title}: {side} EVENTS #{message['number']}")
+                held[side].add(events)
+                held["listener" if side == "dialer" else "dialer"].add(events)
+        check_session_side(report, side, messages[side])
+    total = sum(len(f["bytes"]) for _, f in frames)
+    report.equal(total, session.get("total"), f"{title}: {total} bytes on the wire, as the vector states")
+    print(f"  {title}: listener proof form {listener_proof['form']:#04x}, dialer proof form "
+          f"{dialer_proof['form']:#04x}, {sum(len(f['bytes']) for _, f in frames)} bytes")
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -615,6 +823,9 @@ def main():
         session = os.path.join(vectors, "session-v2.txt")
         if os.path.exists(session):
             check_session_vectors(report, session)
+        signed = os.path.join(vectors, "session-v2-signed.txt")
+        if os.path.exists(signed):
+            check_signed_session_vectors(report, signed)
         fixtures = os.path.join(args.protocol, "fixtures")
         for version in sorted(os.listdir(fixtures)) if os.path.isdir(fixtures) else []:
             check_fixtures(report, os.path.join(fixtures, version))
