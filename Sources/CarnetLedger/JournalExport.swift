@@ -50,6 +50,10 @@ public enum JournalExport {
     /// one would overflow.
     public static let largestAmount: Int64 = 100_000_000_000_000
 
+    /// The years of the dates both tools read: ledger refuses years before 1400, and
+    /// neither reads a fifth digit.
+    public static let readableYears = 1400...9999
+
     /// One posting: an account and signed cents.
     public struct Posting: Hashable, Sendable {
         public var account: String
@@ -73,8 +77,8 @@ public enum JournalExport {
     }
 
     /// The journal of every readable entry of `state`. Throws (one sentence, nothing to
-    /// write) when an entry cannot be written as hledger reads it: a year before 1 or
-    /// after 9999, an amount beyond `largestAmount`.
+    /// write) when an entry cannot be written as hledger and ledger read it: a year out of
+    /// `readableYears`, an amount beyond `largestAmount`.
     public static func transactions(_ state: LedgerState) throws(LedgerError) -> [Transaction] {
         // Every entry is checked before any is written: a reversal may come before the
         // entry it voids, and takes its amounts.
@@ -155,8 +159,8 @@ public enum JournalExport {
     /// Refuses an entry a journal cannot hold.
     static func check(_ entry: LedgerEntry) throws(LedgerError) {
         let year = entry.date.components.year
-        guard (1...9999).contains(year) else {
-            throw LedgerError("entry \(entry.id) is dated in the year \(year), which a journal cannot hold (years 1 to 9999); nothing written")
+        guard readableYears.contains(year) else {
+            throw LedgerError("entry \(entry.id) is dated in the year \(year), which hledger and ledger cannot both read (years \(readableYears.lowerBound) to \(readableYears.upperBound)); nothing written")
         }
         if let amount = entry.amount, amount.magnitude > largestAmount.magnitude {
             throw LedgerError("entry \(entry.id) has an amount of \(amount) cents, more than a journal export takes (\(euros(largestAmount)) EUR); nothing written")

@@ -152,10 +152,17 @@ struct JournalExportTests {
         #expect(text.contains(", lot:L%2C1"))
     }
 
-    @Test func entriesAJournalCannotHoldAreRefusedInOneSentence() {
+    @Test func entriesAJournalCannotHoldAreRefusedInOneSentence() throws {
         let farFuture = LedgerEntry(id: "h1", kind: .harvest, producer: "col", date: CalendarDay(daysSinceEpoch: Int32.max),
                                     product: "p", quantity: 1, unit: .grams, lot: "L")
         #expect(throws: LedgerError.self) { try JournalExport.text(state([farFuture])) }
+        var old = farFuture
+        old.date = CalendarDay(iso: "1399-12-31")!
+        #expect(throws: LedgerError("entry h1 is dated in the year 1399, which hledger and ledger cannot both read (years 1400 to 9999); nothing written")) {
+            try JournalExport.text(state([old]))
+        }
+        old.date = CalendarDay(iso: "1400-01-01")!
+        #expect(try JournalExport.text(state([old])).contains("\n1400-01-01 col | harvest p  ; entry:h1,"))
         do {
             _ = try JournalExport.text(state([farFuture]))
         } catch {
