@@ -78,7 +78,7 @@ public enum JournalExport {
 
     /// The journal of every readable entry of `state`. Throws (one sentence, nothing to
     /// write) when an entry cannot be written as hledger and ledger read it: a year out of
-    /// `readableYears`, an amount beyond `largestAmount`.
+    /// `readableYears`, an amount beyond `largestAmount`, a VAT rate below 0 or above 100 %.
     public static func transactions(_ state: LedgerState) throws(LedgerError) -> [Transaction] {
         // Every entry is checked before any is written: a reversal may come before the
         // entry it voids, and takes its amounts.
@@ -164,6 +164,11 @@ public enum JournalExport {
         }
         if let amount = entry.amount, amount.magnitude > largestAmount.magnitude {
             throw LedgerError("entry \(entry.id) has an amount of \(amount) cents, more than a journal export takes (\(euros(largestAmount)) EUR); nothing written")
+        }
+        // Carnet refuses such rates when they are recorded; another writer's entry may
+        // still hold one, and no amount before VAT can be split off at it.
+        if let rate = entry.vat, !(0...VAT.highestRate).contains(rate) {
+            throw LedgerError("entry \(entry.id) has a VAT rate of \(rate) basis points, not one from 0 to 100 %; nothing written")
         }
     }
 
