@@ -118,6 +118,9 @@ public struct LedgerEntry: Hashable, Sendable {
             guard let parsed = QuantityUnit(rawValue: unitText) else { throw LedgerError("entry \(entry.id) has unknown unit \"\(unitText)\"") }
             unit = parsed
         }
+        if let rate = try int(FieldName.vat), !(0...VAT.highestRate).contains(rate) {
+            throw LedgerError("entry \(entry.id) has a VAT rate of \(rate) basis points, outside 0 to 10,000")
+        }
         var refKind: EntryKind?
         if let refKindText = try text(FieldName.refKind) {
             guard let parsed = EntryKind(rawValue: refKindText) else { throw LedgerError("entry \(entry.id) reverses unknown kind \"\(refKindText)\"") }

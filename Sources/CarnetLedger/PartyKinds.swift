@@ -53,10 +53,12 @@ public enum VAT {
     public static let highestRate: Int64 = 10_000
 
     /// The amount before VAT of `amount` (VAT included) at `rate` basis points.
+    /// Total for any input (entries come from peers): a rate outside 0–100 % is taken as
+    /// its nearest bound, and the arithmetic is done in 128 bits.
     public static func excluding(_ amount: Int64, rate: Int64) -> Int64 {
-        let divisor = 10_000 + rate
-        let magnitude = (amount.magnitude * 20_000 + UInt64(divisor)) / (2 * UInt64(divisor))
-        return amount < 0 ? -Int64(magnitude) : Int64(magnitude)
+        let divisor = Int128(10_000 + min(max(rate, 0), highestRate))
+        let magnitude = (Int128(amount.magnitude) * 20_000 + divisor) / (2 * divisor)
+        return Int64(clamping: amount < 0 ? -magnitude : magnitude)
     }
 
     /// Parses a rate people write: `5.5`, `5,5`, `10`, `20`, `0` (percent), at most two
@@ -73,5 +75,14 @@ public enum VAT {
         }
         let rate = whole * 100 + hundredths
         return rate <= highestRate ? rate : nil
+    }
+
+    /// `5.5 %`, `20 %`, `2.05 %`: a rate with a decimal point, for files (a journal's tags)
+    /// rather than people (`Display.percent` writes the French decimal comma).
+    public static func percent(_ rate: Int64) -> String {
+        let whole = rate / 100, fraction = abs(rate % 100)
+        if fraction == 0 { return "\(whole) %" }
+        if fraction % 10 == 0 { return "\(whole).\(fraction / 10) %" }
+        return "\(whole).\(fraction < 10 ? "0" : "")\(fraction) %"
     }
 }

@@ -170,9 +170,9 @@ struct JournalExportTests {
             #expect(!error.message.contains("\n"))
         }
         let badRate = entry("s2", .sale, product: "p", qty: 1, lot: "L", party: "x", amount: 100, vat: -10_000)
-        #expect(throws: LedgerError("entry s2 has a VAT rate of -10000 basis points, not one from 0 to 100 %; nothing written")) {
-            try JournalExport.text(state([badRate]))
-        }
+        // An entry with such a rate is unreadable (SPEC §10.4): reported by the ledger, in no journal.
+        #expect(state([badRate]).unreadable.map(\.reason) == ["entry s2 has a VAT rate of -10000 basis points, outside 0 to 10,000"])
+        #expect(try !JournalExport.text(state([badRate])).contains("entry:s2"))
         let huge = entry("s1", .sale, product: "p", qty: 1, lot: "L", party: "x", amount: Int64.max)
         let reversal = huge.reversal(id: "r1", date: Self.day, reason: "typo")
         // The reversal first: it takes the amounts of the entry it voids.

@@ -26,6 +26,7 @@ struct TradeVocabularyTests {
         #expect(VAT.parseRate("2.10") == 210)
         #expect(VAT.parseRate("0") == 0)
         #expect(VAT.parseRate("100") == 10_000)
+        #expect(VAT.percent(550) == "5.5 %" && VAT.percent(2_000) == "20 %" && VAT.percent(205) == "2.05 %")
         for bad in ["", "5.", ".5", "5.555", "-5", "5%", "cinq", "101", "1e2", " 5", "5.5.5", "٥"] {
             #expect(VAT.parseRate(bad) == nil, "\"\(bad)\" read as a rate")
         }
@@ -45,5 +46,27 @@ struct TradeVocabularyTests {
         #expect(ProductFamily.allCases.filter(\.isMeatOrFish) == [.meatPoultry, .seafood])
         #expect(PartyKind.trading == [.farm, .hub, .drive, .wholesale, .processor, .shop])
         #expect(PartyKind.allCases.filter(\.isCanteen) == [.canteenPublic, .canteenPrivate, .canteen])
+    }
+}
+
+/// Entries come from peers: a VAT rate or an amount no command writes must not crash a
+/// report, a log or an export.
+struct HostileVATTests {
+    @Test func anyRateAndAmountAreTotal() {
+        for amount in [Int64.max, Int64.min, Int64.max - 1, -1, 0] {
+            for rate in [Int64.max, Int64.min, -1, 0, 10_000, 10_001] {
+                _ = VAT.excluding(amount, rate: rate)
+            }
+        }
+        #expect(VAT.excluding(Int64.max, rate: 0) == Int64.max)
+    }
+
+    @Test func anEntryWithARateOutOfRangeIsUnreadable() {
+        var fields = LedgerEntry(id: "s1", kind: .sale, producer: "col", date: CalendarDay(daysSinceEpoch: 20_600), amount: 100).coreEntry
+        fields.fields.append(FieldName.vat, .int(Int64.max))
+        #expect(throws: LedgerError.self) { try LedgerEntry(fields) }
+        var fine = LedgerEntry(id: "s1", kind: .sale, producer: "col", date: CalendarDay(daysSinceEpoch: 20_600), amount: 100).coreEntry
+        fine.fields.append(FieldName.vat, .int(10_000))
+        #expect((try? LedgerEntry(fine))?.amountExcludingVAT == 50)
     }
 }
