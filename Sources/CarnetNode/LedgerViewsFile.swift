@@ -12,130 +12,194 @@ import CarnetWire
 public enum LedgerViewsFile {
     public static let fileName = "views"
 
-    /// The views of `directory` when the file describes its log exactly as it is now.
-    public static func current(directory: String, storage: any Storage = PosixStorage()) -> LedgerViews? {
-        StampedFile.current(fileName, as: .views, directory: directory, storage: storage).flatMap { decode($0.body) }
+    /// The sections of the file. A command reads the ones it shows: `balances` need not
+    /// decode a hundred thousand stock lines, nor `status` the conflicts.
+    public enum Part: UInt8, CaseIterable, Sendable {
+        case counts = 1, stock, balances, availability, conflicts, catalog, labels
+    }
+
+    /// The views of `directory` when the file describes its log exactly as it is now, with
+    /// `parts` decoded; the others are left empty (a caller shows only what it asked for).
+    public static func current(directory: String, parts: Set<Part> = Set(Part.allCases),
+                               storage: any Storage = PosixStorage()) -> LedgerViews? {
+        StampedFile.current(fileName, as: .views, directory: directory, storage: storage).flatMap { decode($0.body, parts: parts) }
     }
 
     // MARK: - Body
 
     public static func encode(_ views: LedgerViews) -> [UInt8] {
-        var writer = ByteWriter(capacity: 4096)
-        writer.varint(UInt64(views.entryCount))
-        writer.varint(UInt64(views.unreadableCount))
-        writer.varint(UInt64(views.stock.count))
-        for line in views.stock {
-            writer.string(line.producer)
-            writer.string(line.product)
-            writer.string(line.lot)
-            writer.signed(line.quantity)
-            writer.string(line.unit?.rawValue ?? "")
+        let sections = Part.allCases.map { ($0, section($0, of: views)) }
+        var writer = ByteWriter(capacity: sections.reduce(16) { $0 + $1.1.count + 8 })
+        writer.varint(UInt64(sections.count))
+        for (part, bytes) in sections {
+            writer.byte(part.rawValue)
+            writer.varint(UInt64(bytes.count))
         }
-        writer.varint(UInt64(views.balances.count))
-        for balance in views.balances {
-            writer.string(balance.producer)
-            writer.string(balance.party)
-            writer.signed(balance.cents)
-        }
-        writer.varint(UInt64(views.availability.count))
-        for item in views.availability {
-            writer.string(item.product)
-            writer.string(item.unit?.rawValue ?? "")
-            writer.signed(item.atProducers)
-            writer.signed(item.delivered)
-            writer.varint(UInt64(item.producers.count))
-            for producer in item.producers { writer.string(producer) }
-        }
-        writer.varint(UInt64(views.conflicts.count))
-        for report in views.conflicts {
-            writer.string(report.kind.rawValue)
-            writer.string(report.subject)
-            writer.string(report.summary)
-            writer.string(report.suggestion)
-            writer.varint(UInt64(report.sides.count))
-            for side in report.sides {
-                writeWriter(side.event, side.clock, into: &writer)
-                writer.string(side.detail)
-                writeOptionalValue(side.value, into: &writer)
+        for (_, bytes) in sections { writer.raw(bytes) }
+        return writer.bytes
+    }
+
+    private static func section(_ part: Part, of views: LedgerViews) -> [UInt8] {
+        var writer = ByteWriter(capacity: 1024)
+        switch part {
+        case .counts:
+            writer.varint(UInt64(views.entryCount))
+            writer.varint(UInt64(views.unreadableCount))
+        case .stock:
+            writer.varint(UInt64(views.stock.count))
+            for line in views.stock {
+                writer.string(line.producer)
+                writer.string(line.product)
+                writer.string(line.lot)
+                writer.signed(line.quantity)
+                writer.string(line.unit?.rawValue ?? "")
             }
-        }
-        for records in [views.catalog.products, views.catalog.parties] {
-            writer.varint(UInt64(records.count))
-            for record in records {
-                writer.string(record.key.type)
-                writer.string(record.key.id)
-                writer.varint(UInt64(record.fields.count))
-                for (name, values) in record.fields.sorted(by: { $0.key < $1.key }) {
-                    writer.string(name.text)
-                    writer.varint(UInt64(values.count))
-                    for value in values {
-                        writeWriter(value.id, value.clock, into: &writer)
-                        writeOptionalValue(value.value, into: &writer)
+        case .balances:
+            writer.varint(UInt64(views.balances.count))
+            for balance in views.balances {
+                writer.string(balance.producer)
+                writer.string(balance.party)
+                writer.signed(balance.cents)
+            }
+        case .availability:
+            writer.varint(UInt64(views.availability.count))
+            for item in views.availability {
+                writer.string(item.product)
+                writer.string(item.unit?.rawValue ?? "")
+                writer.signed(item.atProducers)
+                writer.signed(item.delivered)
+                writer.varint(UInt64(item.producers.count))
+                for producer in item.producers { writer.string(producer) }
+            }
+        case .conflicts:
+            writer.varint(UInt64(views.conflicts.count))
+            for report in views.conflicts {
+                writer.string(report.kind.rawValue)
+                writer.string(report.subject)
+                writer.string(report.summary)
+                writer.string(report.suggestion)
+                writer.varint(UInt64(report.sides.count))
+                for side in report.sides {
+                    writeWriter(side.event, side.clock, into: &writer)
+                    writer.string(side.detail)
+                    writeOptionalValue(side.value, into: &writer)
+                }
+            }
+        case .catalog:
+            for records in [views.catalog.products, views.catalog.parties] {
+                writer.varint(UInt64(records.count))
+                for record in records {
+                    writer.string(record.key.type)
+                    writer.string(record.key.id)
+                    writer.varint(UInt64(record.fields.count))
+                    for (name, values) in record.fields.sorted(by: { $0.key < $1.key }) {
+                        writer.string(name.text)
+                        writer.varint(UInt64(values.count))
+                        for value in values {
+                            writeWriter(value.id, value.clock, into: &writer)
+                            writeOptionalValue(value.value, into: &writer)
+                        }
                     }
                 }
             }
-        }
-        writer.varint(UInt64(views.labels.count))
-        for (node, label) in views.labels.sorted(by: { $0.key < $1.key }) {
-            writer.nodeID(node)
-            writer.string(label)
+        case .labels:
+            writer.varint(UInt64(views.labels.count))
+            for (node, label) in views.labels.sorted(by: { $0.key < $1.key }) {
+                writer.nodeID(node)
+                writer.string(label)
+            }
         }
         return writer.bytes
     }
 
-    /// Nil when the body does not read as this version wrote it.
-    public static func decode(_ body: [UInt8]) -> LedgerViews? {
+    /// Nil when the body does not read as this version wrote it: a table of sections
+    /// that does not add up, a known section missing or twice, or one of `parts` that
+    /// does not decode exactly to its length. Sections of a later version are skipped.
+    public static func decode(_ body: [UInt8], parts: Set<Part> = Set(Part.allCases)) -> LedgerViews? {
         var reader = ByteReader(body)
+        var views = LedgerViews(stock: [], balances: [], availability: [], conflicts: [],
+                                catalog: Catalog(products: [], parties: []), labels: [:], entryCount: 0, unreadableCount: 0)
         do throws(WireError) {
-            let entryCount = try reader.count(limit: Int.max >> 1, "entries")
-            let unreadableCount = try reader.count(limit: Int.max >> 1, "unreadable entries")
-            var stock: [StockLine] = []
-            for _ in 0..<(try reader.count(limit: body.count, "stock lines")) {
-                stock.append(StockLine(producer: try reader.string(), product: try reader.string(), lot: try reader.string(),
-                                       quantity: try reader.signed(), unit: try unit(&reader)))
+            let count = try reader.count(limit: 255, "sections")
+            var table: [(id: UInt8, length: Int)] = []
+            for _ in 0..<count {
+                table.append((try reader.byte(), try reader.count(limit: body.count, "section length")))
             }
-            var balances: [Balance] = []
-            for _ in 0..<(try reader.count(limit: body.count, "balances")) {
-                balances.append(Balance(producer: try reader.string(), party: try reader.string(), cents: try reader.signed()))
+            var seen = Set<UInt8>()
+            for (id, length) in table {
+                let bytes = Array(try reader.raw(length))
+                guard seen.insert(id).inserted else { return nil }
+                guard let part = Part(rawValue: id), parts.contains(part) else { continue }
+                guard try read(part, from: bytes, into: &views) else { return nil }
             }
-            var availability: [Availability] = []
-            for _ in 0..<(try reader.count(limit: body.count, "availability lines")) {
+            guard reader.isAtEnd, Part.allCases.allSatisfy({ seen.contains($0.rawValue) }) else { return nil }
+            return views
+        } catch {
+            return nil
+        }
+    }
+
+    /// Decodes one section into `views`; false when bytes are left over.
+    private static func read(_ part: Part, from bytes: [UInt8], into views: inout LedgerViews) throws(WireError) -> Bool {
+        var reader = ByteReader(bytes)
+        let limit = bytes.count
+        switch part {
+        case .counts:
+            views.entryCount = try reader.count(limit: Int.max >> 1, "entries")
+            views.unreadableCount = try reader.count(limit: Int.max >> 1, "unreadable entries")
+        case .stock:
+            for _ in 0..<(try reader.count(limit: limit, "stock lines")) {
+                views.stock.append(StockLine(producer: try reader.string(), product: try reader.string(), lot: try reader.string(),
+                                             quantity: try reader.signed(), unit: try unit(&reader)))
+            }
+        case .balances:
+            for _ in 0..<(try reader.count(limit: limit, "balances")) {
+                views.balances.append(Balance(producer: try reader.string(), party: try reader.string(), cents: try reader.signed()))
+            }
+        case .availability:
+            for _ in 0..<(try reader.count(limit: limit, "availability lines")) {
                 let product = try reader.string()
                 let itemUnit = try unit(&reader)
                 let atProducers = try reader.signed()
                 let delivered = try reader.signed()
                 var producers: [String] = []
-                for _ in 0..<(try reader.count(limit: body.count, "producers")) { producers.append(try reader.string()) }
-                availability.append(Availability(product: product, unit: itemUnit, atProducers: atProducers,
-                                                 delivered: delivered, producers: producers))
+                for _ in 0..<(try reader.count(limit: limit, "producers")) { producers.append(try reader.string()) }
+                views.availability.append(Availability(product: product, unit: itemUnit, atProducers: atProducers,
+                                                       delivered: delivered, producers: producers))
             }
-            var conflicts: [ConflictReport] = []
-            for _ in 0..<(try reader.count(limit: body.count, "conflicts")) {
-                guard let kind = ConflictKind(rawValue: try reader.string()) else { return nil }
+        case .conflicts:
+            for _ in 0..<(try reader.count(limit: limit, "conflicts")) {
+                let kindText = try reader.string()
+                guard let kind = ConflictKind(rawValue: kindText) else {
+                    throw .malformed("unknown conflict kind \"\(kindText)\"", at: reader.offset)
+                }
                 let subject = try reader.string()
                 let summary = try reader.string()
                 let suggestion = try reader.string()
                 var sides: [ConflictSide] = []
-                for _ in 0..<(try reader.count(limit: body.count, "sides")) {
+                for _ in 0..<(try reader.count(limit: limit, "sides")) {
                     let (event, clock) = try readWriter(&reader)
                     sides.append(ConflictSide(event: event, clock: clock, detail: try reader.string(),
                                               value: try readOptionalValue(&reader)))
                 }
-                conflicts.append(ConflictReport(kind: kind, subject: subject, summary: summary, sides: sides,
-                                                suggestion: suggestion))
+                views.conflicts.append(ConflictReport(kind: kind, subject: subject, summary: summary, sides: sides,
+                                                      suggestion: suggestion))
             }
+        case .catalog:
             var catalogs: [[CatalogRecord]] = []
             for _ in 0..<2 {
                 var records: [CatalogRecord] = []
-                for _ in 0..<(try reader.count(limit: body.count, "catalog records")) {
+                for _ in 0..<(try reader.count(limit: limit, "catalog records")) {
                     let key = RecordKey(type: try reader.string(), id: try reader.string())
                     var fields: [ExactString: [RegisterValue]] = [:]
-                    for _ in 0..<(try reader.count(limit: body.count, "fields")) {
+                    for _ in 0..<(try reader.count(limit: limit, "fields")) {
                         let name = ExactString(try reader.string())
                         var values: [RegisterValue] = []
-                        for _ in 0..<(try reader.count(limit: body.count, "values")) {
+                        for _ in 0..<(try reader.count(limit: limit, "values")) {
                             let (id, clock) = try readWriter(&reader)
-                            guard let value = try readOptionalValue(&reader) else { return nil }
+                            guard let value = try readOptionalValue(&reader) else {
+                                throw .malformed("a catalog value is none", at: reader.offset)
+                            }
                             values.append(RegisterValue(id: id, clock: clock, value: value))
                         }
                         fields[name] = values
@@ -144,21 +208,16 @@ public enum LedgerViewsFile {
                 }
                 catalogs.append(records)
             }
-            var labels: [NodeID: String] = [:]
-            for _ in 0..<(try reader.count(limit: body.count, "labels")) {
+            views.catalog = Catalog(products: catalogs[0], parties: catalogs[1])
+        case .labels:
+            for _ in 0..<(try reader.count(limit: limit, "labels")) {
                 let node = try reader.nodeID()
-                labels[node] = try reader.string()
+                views.labels[node] = try reader.string()
             }
-            guard reader.isAtEnd else { return nil }
-            return LedgerViews(stock: stock, balances: balances, availability: availability, conflicts: conflicts,
-                               catalog: Catalog(products: catalogs[0], parties: catalogs[1]), labels: labels,
-                               entryCount: entryCount, unreadableCount: unreadableCount)
-        } catch {
-            return nil
         }
+        return reader.isAtEnd
     }
 
-    /// Empty for none; anything else must be a unit this version knows.
     private static func unit(_ reader: inout ByteReader) throws(WireError) -> QuantityUnit? {
         let text = try reader.string()
         guard !text.isEmpty else { return nil }

@@ -43,6 +43,20 @@ struct LedgerViewsFileTests {
         }
     }
 
+    @Test("a command reads only the sections it shows; the others stay empty")
+    func sections() {
+        let history = RandomHistory(seed: testSeed(default: 0x7E15_0004), nodes: 3, steps: 80)
+        var replica = Replica(node: NodeID.derived(from: "reader"))
+        replica.admit(contentsOf: history.events)
+        let views = LedgerViews(replica: replica)
+        let body = LedgerViewsFile.encode(views)
+        let balances = LedgerViewsFile.decode(body, parts: [.balances])
+        #expect(balances?.balances == views.balances && balances?.stock == [] && balances?.conflicts == [])
+        let conflicts = LedgerViewsFile.decode(body, parts: [.conflicts, .labels])
+        #expect(conflicts?.conflicts == views.conflicts && conflicts?.labels == views.labels && conflicts?.catalog.products == [])
+        #expect(!views.conflicts.isEmpty && !views.balances.isEmpty, "the history exercises both sections")
+    }
+
     @Test("a truncated or altered body is refused, never misread")
     func damagedBodies() {
         let history = RandomHistory(seed: testSeed(default: 0x7E15_0003), nodes: 3, steps: 80)
@@ -80,7 +94,7 @@ struct LedgerViewsFileTests {
 
         // A later version of the file: not read (the reader falls back to the log).
         bytes = original
-        bytes[9] = 2
+        bytes[9] = 3
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         #expect(LedgerViewsFile.current(directory: directory) == nil, "a views file of another version was read")
 

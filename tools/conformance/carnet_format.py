@@ -686,41 +686,81 @@ def read_view_record(reader):
     return (rtype, rid, fields)
 
 
+VIEW_SECTIONS = {1: "counts", 2: "stock", 3: "balances", 4: "availability", 5: "conflicts",
+                 6: "catalog", 7: "labels"}
+
+
 def read_views(data):
-    """The views file (§6.5): header, stamp, body, trailer; strings kept as bytes. A file
-    this refuses (FormatError) is one a reader MUST ignore; whether its stamp is the log's
-    current state is the caller's to check (`stamp_covers`, size equal)."""
+    """The views file (§6.5, version 2): header, stamp, a table of sections, the sections,
+    trailer; strings kept as bytes. A file this refuses (FormatError) is one a reader MUST
+    ignore; whether its stamp is the log's current state is the caller's to check
+    (`stamp_covers`, size equal). Every known section is decoded, each exactly to its
+    length; a section number this reader does not know is skipped."""
     if len(data) < 16 + 20 + 4:
         raise FormatError("shorter than header, stamp and trailer")
     check_trailer_crc(data)
     reader = Reader(data[:-4])
     version = read_header(reader, b"CARNETVW")
-    if version != 1:
+    if version != 2:
         raise FormatError(f"views version {version}")
-    views = {"stamp": read_stamp(reader), "entries": reader.varint(), "unreadable": reader.varint()}
-    if max(views["entries"], views["unreadable"]) > (1 << 62) - 1:
-        raise FormatError("views: an entry count above 2^62-1")
-    s = reader.string_bytes
-    views["stock"] = [(s(), s(), s(), reader.svarint(), s()) for _ in range(_count(reader, 5))]
-    views["balances"] = [(s(), s(), reader.svarint()) for _ in range(_count(reader, 3))]
-    views["availability"] = [(s(), s(), reader.svarint(), reader.svarint(),
-                              [s() for _ in range(_count(reader, 1))])
-                             for _ in range(_count(reader, 5))]
-    conflicts = []
-    for _ in range(_count(reader, 5)):
-        kind, subject, summary, suggestion = s(), s(), s(), s()
-        if kind not in VIEW_CONFLICT_KINDS:
-            raise FormatError(f"views: conflict kind {kind!r}")
-        sides = [(read_view_writer(reader), s(), read_view_value(reader))
-                 for _ in range(_count(reader, 53))]
-        conflicts.append((kind, subject, summary, suggestion, sides))
-    views["conflicts"] = conflicts
-    views["products"] = [read_view_record(reader) for _ in range(_count(reader, 3))]
-    views["parties"] = [read_view_record(reader) for _ in range(_count(reader, 3))]
-    views["labels"] = [(reader.node(), s()) for _ in range(_count(reader, 17))]
+    views = {"stamp": read_stamp(reader)}
+    count = reader.varint()
+    if count > 255:
+        raise FormatError("views: more than 255 sections")
+    table = []
+    for _ in range(count):
+        number, length = reader.u8(), reader.varint()
+        if length > reader.remaining():
+            raise FormatError("views: a section longer than the body")
+        table.append((number, length))
+    seen = set()
+    for number, length in table:
+        if number in seen:
+            raise FormatError(f"views: section {number} twice")
+        seen.add(number)
+        section = Reader(reader.raw(length))
+        if number in VIEW_SECTIONS:
+            _read_view_section(VIEW_SECTIONS[number], section, views)
+            if not section.at_end():
+                raise FormatError(f"views: section {VIEW_SECTIONS[number]} does not end at its length")
     if not reader.at_end():
         raise FormatError(f"views body ends at {reader.pos}, before the trailer")
+    missing = set(VIEW_SECTIONS) - seen
+    if missing:
+        raise FormatError(f"views: sections {sorted(missing)} missing")
     return views
+
+
+def _read_view_section(name, reader, views):
+    """One section of §6.5 into `views`."""
+    s = reader.string_bytes
+    if name == "counts":
+        views["entries"], views["unreadable"] = reader.varint(), reader.varint()
+        if max(views["entries"], views["unreadable"]) > (1 << 62) - 1:
+            raise FormatError("views: an entry count above 2^62-1")
+    elif name == "stock":
+        views["stock"] = [(s(), s(), s(), reader.svarint(), s()) for _ in range(_count(reader, 5))]
+    elif name == "balances":
+        views["balances"] = [(s(), s(), reader.svarint()) for _ in range(_count(reader, 3))]
+    elif name == "availability":
+        views["availability"] = [(s(), s(), reader.svarint(), reader.svarint(),
+                                  [s() for _ in range(_count(reader, 1))])
+                                 for _ in range(_count(reader, 5))]
+    elif name == "conflicts":
+        conflicts = []
+        for _ in range(_count(reader, 5)):
+            kind, subject, summary, suggestion = s(), s(), s(), s()
+            if kind not in VIEW_CONFLICT_KINDS:
+                raise FormatError(f"views: conflict kind {kind!r}")
+            sides = [(read_view_writer(reader), s(), read_view_value(reader))
+                     for _ in range(_count(reader, 53))]
+            conflicts.append((kind, subject, summary, suggestion, sides))
+        views["conflicts"] = conflicts
+    elif name == "catalog":
+        views["products"] = [read_view_record(reader) for _ in range(_count(reader, 3))]
+        views["parties"] = [read_view_record(reader) for _ in range(_count(reader, 3))]
+    elif name == "labels":
+        views["labels"] = [(reader.node(), s()) for _ in range(_count(reader, 17))]
 
 
 def read_bundle_v1(data):

@@ -20,7 +20,7 @@ struct AvailabilityCommand: Command {
     }
 
     func run(in context: Context) throws {
-        let views = try ViewsAccess.read(context)
+        let views = try ViewsAccess.read(context, parts: [.availability, .catalog])
         let items = views.availability
         if json {
             context.output.json(.array(items.map { item in

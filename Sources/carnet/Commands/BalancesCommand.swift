@@ -20,7 +20,7 @@ struct BalancesCommand: Command {
     }
 
     func run(in context: Context) throws {
-        let views = try ViewsAccess.read(context)
+        let views = try ViewsAccess.read(context, parts: [.balances, .catalog])
         let balances = views.balances
         if json {
             context.output.json(.array(balances.map {

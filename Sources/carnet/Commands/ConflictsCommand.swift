@@ -24,7 +24,7 @@ struct ConflictsCommand: Command {
     }
 
     func run(in context: Context) throws {
-        let views = try ViewsAccess.read(context)
+        let views = try ViewsAccess.read(context, parts: [.conflicts, .catalog, .labels])
         let reports = views.conflicts
         if json {
             context.output.json(.array(reports.map { ConflictForms.json($0, views: views) }))

@@ -19,7 +19,7 @@ struct ConflictsShowCommand: Command {
     }
 
     func run(in context: Context) throws {
-        let views = try ViewsAccess.read(context)
+        let views = try ViewsAccess.read(context, parts: [.conflicts, .catalog, .labels])
         let report = try ConflictForms.find(id, in: views.conflicts)
         if json {
             context.output.json(ConflictForms.json(report, views: views))

@@ -16,7 +16,7 @@ struct PartyListCommand: Command {
     }
 
     func run(in context: Context) throws {
-        let views = try ViewsAccess.read(context)
+        let views = try ViewsAccess.read(context, parts: [.catalog])
         let parties = views.catalog.parties
         if json {
             context.output.json(.array(parties.map { party in

@@ -22,7 +22,7 @@ struct ProductListCommand: Command {
     }
 
     func run(in context: Context) throws {
-        let views = try ViewsAccess.read(context)
+        let views = try ViewsAccess.read(context, parts: [.catalog, .labels])
         let products = views.catalog.products
         if json {
             context.output.json(.array(products.map { Self.json($0, labels: views) }))

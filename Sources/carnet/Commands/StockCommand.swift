@@ -52,7 +52,7 @@ struct StockCommand: Command {
     }
 
     func run(in context: Context) throws {
-        let views = try ViewsAccess.read(context)
+        let views = try ViewsAccess.read(context, parts: [.stock, .catalog])
         let lines = lines(views)
         if json {
             context.output.json(.array(lines.map { line in

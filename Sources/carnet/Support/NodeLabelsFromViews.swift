@@ -9,7 +9,7 @@ import CarnetNode
 /// shown blank rather than guessed.
 enum NodeLabelsFromViews {
     static func labels(directory: String, own identity: NodeStatus.Identity) -> [NodeID: String] {
-        var labels = LedgerViewsFile.current(directory: directory)?.labels ?? [:]
+        var labels = LedgerViewsFile.current(directory: directory, parts: [.labels])?.labels ?? [:]
         labels[identity.node] = identity.label
         return labels
     }
