@@ -11,7 +11,7 @@ struct ReportEgalimCommand: Command {
             .value("--year", "Y", "the calendar year (by the entries' dates)", required: true),
             .value("--buyer", "B", "one buyer only (any party), even if it bought nothing"),
             .json,
-            .flag("--csv", "print CSV (RFC 4180) instead of a table"),
+            ReportFormat.csvOption,
         ],
         discussion: """
         A canteen's purchases are the sales recorded to it (parties of kind canteen-public,
@@ -35,8 +35,7 @@ struct ReportEgalimCommand: Command {
 
     var year: Int
     var buyer: String?
-    var json: Bool
-    var csv: Bool
+    var format: ReportFormat
 
     init(_ invocation: Invocation) throws {
         let text = try invocation.required("--year")
@@ -45,9 +44,7 @@ struct ReportEgalimCommand: Command {
         }
         self.year = year
         buyer = try invocation.nonEmpty("--buyer")
-        json = invocation.flag("--json")
-        csv = invocation.flag("--csv")
-        if json && csv { throw CLIError.usage("give --json or --csv, not both") }
+        format = try ReportFormat(invocation)
     }
 
     /// One share as the report shows it.
@@ -78,7 +75,7 @@ struct ReportEgalimCommand: Command {
             throw CLIError.data("unknown party \"\(buyer)\" (--buyer)\(hint)")
         }
         let report = EgalimReport.figures(state: view.state, catalog: view.catalog, year: year, buyer: buyer)
-        if json {
+        if format == .json {
             context.output.json(.array(report.map { figures in
                 let shares = Self.shares(figures)
                 var categories: [String: JSON] = [:]
@@ -97,18 +94,18 @@ struct ReportEgalimCommand: Command {
             }))
             return
         }
-        if csv {
+        if format == .csv {
             var records = [["buyer", "name", "year", "purchases", "total_excl_vat_eur", "quality_eur", "quality_share",
                             "organic_eur", "organic_share", "meat_fish_eur", "meat_fish_quality_eur", "meat_fish_share",
                             "local_eur"] + QualityLabel.allCases.filter(\.countsAsQuality).map { "value_\($0.maCantineCode.lowercased())_eur" }]
             for figures in report {
                 let shares = Self.shares(figures)
                 records.append([figures.buyer, view.catalog.partyName(figures.buyer) ?? "", String(figures.year),
-                                String(figures.purchases), Self.euros(figures.total), Self.euros(figures.quality),
-                                Self.ratio(shares.quality), Self.euros(figures.organic), Self.ratio(shares.organic),
-                                Self.euros(figures.meatAndFish), Self.euros(figures.meatAndFishQuality),
-                                Self.ratio(shares.meatAndFish), Self.euros(figures.local)]
-                               + QualityLabel.allCases.filter(\.countsAsQuality).map { Self.euros(figures.byCategory[$0] ?? 0) })
+                                String(figures.purchases), ReportFormat.euros(figures.total), ReportFormat.euros(figures.quality),
+                                Self.ratio(shares.quality), ReportFormat.euros(figures.organic), Self.ratio(shares.organic),
+                                ReportFormat.euros(figures.meatAndFish), ReportFormat.euros(figures.meatAndFishQuality),
+                                Self.ratio(shares.meatAndFish), ReportFormat.euros(figures.local)]
+                               + QualityLabel.allCases.filter(\.countsAsQuality).map { ReportFormat.euros(figures.byCategory[$0] ?? 0) })
             }
             context.output.csv(records)
             return
@@ -137,14 +134,6 @@ struct ReportEgalimCommand: Command {
             let what = assumed == 1 ? "1 purchase was" : "\(assumed) purchases were"
             output.line(output.dim("\(what) recorded before entries kept their labels: counted with the products' labels of today"))
         }
-    }
-
-    /// Cents as `1234.56` (a decimal point: the comma separates CSV fields).
-    static func euros(_ cents: Int64) -> String {
-        let sign = cents < 0 ? "-" : ""
-        let magnitude = cents.magnitude
-        let fraction = magnitude % 100
-        return "\(sign)\(magnitude / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 
     /// A share as a fraction with four decimals (`0.6234`), empty when nothing was bought.

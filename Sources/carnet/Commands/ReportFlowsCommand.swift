@@ -11,7 +11,7 @@ struct ReportFlowsCommand: Command {
             .value("--to", "YYYY-MM-DD", "last day counted"),
             .value("--by", "week|month", "the period of each line (default: week, starting on Monday)"),
             .json,
-            .flag("--csv", "print CSV (RFC 4180) instead of a table"),
+            ReportFormat.csvOption,
         ],
         discussion: """
         Each sale that counts goes one route: hub (a hub or a drive sold it), wholesale (the
@@ -27,8 +27,7 @@ struct ReportFlowsCommand: Command {
 
     var period: ReportPeriod
     var byMonth: Bool
-    var json: Bool
-    var csv: Bool
+    var format: ReportFormat
 
     init(_ invocation: Invocation) throws {
         period = try ReportPeriod(invocation)
@@ -37,16 +36,14 @@ struct ReportFlowsCommand: Command {
         case "month": byMonth = true
         case let other?: throw CLIError.usage("--by \(other) is not a period: week or month")
         }
-        json = invocation.flag("--json")
-        csv = invocation.flag("--csv")
-        if json && csv { throw CLIError.usage("give --json or --csv, not both") }
+        format = try ReportFormat(invocation)
     }
 
     func run(in context: Context) throws {
         let view = try LedgerView.read(context)
         let lines = SalesReports.flows(SalesReports.facts(state: view.state, catalog: view.catalog, from: period.from, to: period.to),
                                        byMonth: byMonth)
-        if json {
+        if format == .json {
             context.output.json(.array(lines.map { line in
                 var quantities: [String: JSON] = [:]
                 for (unit, quantity) in line.quantities { quantities[unit.rawValue] = .int(quantity) }
@@ -57,10 +54,10 @@ struct ReportFlowsCommand: Command {
             }))
             return
         }
-        if csv {
+        if format == .csv {
             context.output.csv([["period", "route", "family", "territory", "excl_vat_eur", "sales", "g", "ml", "pc"]] + lines.map { line in
                 [line.period.iso, line.route.rawValue, line.family?.rawValue ?? "", line.territory ?? "",
-                 ReportEgalimCommand.euros(line.excludingVAT), String(line.sales)]
+                 ReportFormat.euros(line.excludingVAT), String(line.sales)]
                     + QuantityUnit.allCases.map { line.quantities[$0].map(String.init) ?? "" }
             })
             return

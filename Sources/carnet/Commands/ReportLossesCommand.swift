@@ -9,7 +9,7 @@ struct ReportLossesCommand: Command {
             .value("--from", "YYYY-MM-DD", "first day counted (default: the first entry)"),
             .value("--to", "YYYY-MM-DD", "last day counted (default: the last entry)"),
             .json,
-            .flag("--csv", "print CSV (RFC 4180) instead of a table"),
+            ReportFormat.csvOption,
         ],
         discussion: """
         Voided losses count for nothing. Losses recorded with a free-text reason (before the
@@ -20,20 +20,17 @@ struct ReportLossesCommand: Command {
     )
 
     var period: ReportPeriod
-    var json: Bool
-    var csv: Bool
+    var format: ReportFormat
 
     init(_ invocation: Invocation) throws {
         period = try ReportPeriod(invocation)
-        json = invocation.flag("--json")
-        csv = invocation.flag("--csv")
-        if json && csv { throw CLIError.usage("give --json or --csv, not both") }
+        format = try ReportFormat(invocation)
     }
 
     func run(in context: Context) throws {
         let view = try LedgerView.read(context)
         let lines = LossReport.lines(state: view.state, from: period.from, to: period.to)
-        if json {
+        if format == .json {
             context.output.json(.array(lines.map { line in
                 .object(["actor": .string(line.actor), "product": .string(line.product),
                          "name": .optional(view.catalog.productName(line.product)), "reason": .string(line.reason.rawValue),
@@ -41,7 +38,7 @@ struct ReportLossesCommand: Command {
             }))
             return
         }
-        if csv {
+        if format == .csv {
             context.output.csv([["actor", "product", "name", "reason", "quantity", "unit", "entries"]] + lines.map { line in
                 [line.actor, line.product, view.catalog.productName(line.product) ?? "", line.reason.rawValue,
                  String(line.quantity), line.unit?.rawValue ?? "", String(line.entries)]

@@ -9,7 +9,7 @@ struct ReportProducersCommand: Command {
             .value("--from", "YYYY-MM-DD", "first day counted"),
             .value("--to", "YYYY-MM-DD", "last day counted"),
             .json,
-            .flag("--csv", "print CSV (RFC 4180) instead of a table"),
+            ReportFormat.csvOption,
         ],
         discussion: """
         Every sale that counts (voided ones do not), grouped by its actor, the buyer's kind
@@ -22,20 +22,17 @@ struct ReportProducersCommand: Command {
     )
 
     var period: ReportPeriod
-    var json: Bool
-    var csv: Bool
+    var format: ReportFormat
 
     init(_ invocation: Invocation) throws {
         period = try ReportPeriod(invocation)
-        json = invocation.flag("--json")
-        csv = invocation.flag("--csv")
-        if json && csv { throw CLIError.usage("give --json or --csv, not both") }
+        format = try ReportFormat(invocation)
     }
 
     func run(in context: Context) throws {
         let view = try LedgerView.read(context)
         let lines = SalesReports.producers(SalesReports.facts(state: view.state, catalog: view.catalog, from: period.from, to: period.to))
-        if json {
+        if format == .json {
             context.output.json(.array(lines.map { line in
                 .object(["actor": .string(line.actor), "channel": .string(line.channel), "product": .string(line.product),
                          "quantity": .int(line.quantity), "unit": .optional(line.unit?.rawValue), "exclVatCents": .int(line.excludingVAT),
@@ -43,11 +40,11 @@ struct ReportProducersCommand: Command {
             }))
             return
         }
-        if csv {
+        if format == .csv {
             context.output.csv([["actor", "channel", "product", "quantity", "unit", "excl_vat_eur", "average_price_eur", "sales"]]
                 + lines.map { line in
                     [line.actor, line.channel, line.product, String(line.quantity), line.unit?.rawValue ?? "",
-                     ReportEgalimCommand.euros(line.excludingVAT), line.averagePrice.map(ReportEgalimCommand.euros) ?? "",
+                     ReportFormat.euros(line.excludingVAT), line.averagePrice.map(ReportFormat.euros) ?? "",
                      String(line.sales)]
                 })
             return
@@ -63,22 +60,5 @@ struct ReportProducersCommand: Command {
                        Display.price(line.averagePrice, unit: line.unit), String(line.sales)])
         }
         table.print(context.output)
-    }
-}
-
-/// `--from` and `--to` of a report: days included, checked once for every report.
-struct ReportPeriod {
-    var from: CalendarDay?
-    var to: CalendarDay?
-
-    var isOpen: Bool { from == nil && to == nil }
-
-    init(_ invocation: Invocation) throws {
-        for name in ["--from", "--to"] {
-            guard let text = invocation.value(name) else { continue }
-            guard let day = CalendarDay(iso: text) else { throw CLIError.usage("\(name) \(text) is not a date: write YYYY-MM-DD") }
-            if name == "--from" { from = day } else { to = day }
-        }
-        if let from, let to, to < from { throw CLIError.usage("--to \(to.iso) is before --from \(from.iso)") }
     }
 }
