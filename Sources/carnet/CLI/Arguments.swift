@@ -94,7 +94,9 @@ enum ArgumentParser {
         for option in spec.options where option.required && values[option.name] == nil {
             throw CLIError.usage("`carnet \(spec.name)` needs \(option.name) \(option.value ?? ""); usage: \(spec.usage)")
         }
-        return Invocation(spec: spec, arguments: arguments, values: values, flags: flags)
+        var invocation = Invocation(spec: spec, arguments: arguments, values: values, flags: flags)
+        TypedNames.normalize(&invocation)
+        return invocation
     }
 
     /// `-x`, `--name`; not `-2kg` or `-4.50` (negative numbers are arguments).

@@ -20,6 +20,10 @@ enum CarnetMain {
                     return ExitCode.success.rawValue
                 }
                 let invocation = try ArgumentParser.parse(rest, spec: type.spec)
+                for (typed, taken) in invocation.normalized {
+                    output.warn("\"\(typed)\" was typed in a decomposed Unicode form; it is taken as \"\(taken)\" (composed, NFC), "
+                                + "the form Carnet gives every typed name, so that one name typed on two machines is one record")
+                }
                 let command = try type.init(invocation)
                 let context = Context(directory: DataDirectory.resolve(flag: global.directory, environment: environment),
                                       environment: environment, output: output)

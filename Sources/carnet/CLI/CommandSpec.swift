@@ -36,6 +36,9 @@ struct ArgumentSpec: Sendable {
     var name: String
     var help: String
     var optional = false
+    /// A name typed to find or make a record (a party, a product, an entry): taken in
+    /// its composed Unicode form (NFC, `TypedNames`). Never set for a path.
+    var identifier = false
 }
 
 /// A `--name` option: a flag when `value` is nil, else it takes one value (`--qty 42kg`

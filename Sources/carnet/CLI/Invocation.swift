@@ -5,6 +5,8 @@ struct Invocation: Sendable {
     var arguments: [String]
     var values: [String: [String]]
     var flags: Set<String>
+    /// Typed names taken in another form than typed (`TypedNames`): what to tell the person.
+    var normalized: [(typed: String, taken: String)] = []
 
     /// The value of an option given once, or nil.
     func value(_ name: String) -> String? { values[name]?.last }

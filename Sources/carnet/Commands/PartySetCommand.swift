@@ -8,7 +8,7 @@ struct PartySetCommand: Command {
 
     static let spec = CommandSpec(
         path: ["party", "set"], summary: "create or edit a party: a farm, the hub, a canteen, a shop, a customer",
-        arguments: [ArgumentSpec(name: "ID", help: "the party's code, e.g. col or cantine-jaures")],
+        arguments: [ArgumentSpec(name: "ID", help: "the party's code, e.g. col or cantine-jaures", identifier: true)],
         options: [
             .value("--name", "N", "the name people read", required: true),
             .value("--kind", "K", "one of \(kinds.joined(separator: ", ")) (a new party defaults to customer)"),

@@ -6,7 +6,7 @@ import CarnetLedger
 struct ProductSetCommand: Command {
     static let spec = CommandSpec(
         path: ["product", "set"], summary: "create or edit a catalog product (each attribute is its own field)",
-        arguments: [ArgumentSpec(name: "SKU", help: "the product's code, e.g. tomme-brebis or P0042")],
+        arguments: [ArgumentSpec(name: "SKU", help: "the product's code, e.g. tomme-brebis or P0042", identifier: true)],
         options: [
             .value("--name", "N", "the name people read"),
             .value("--unit", "U", "what it is counted in: kg or g (stored as g), l or ml (ml), piece (pc)"),

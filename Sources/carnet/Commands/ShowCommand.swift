@@ -4,7 +4,7 @@ import CarnetLedger
 struct ShowCommand: Command {
     static let spec = CommandSpec(
         path: ["show"], summary: "one entry, with its reversal if any",
-        arguments: [ArgumentSpec(name: "ENTRY", help: "an entry id (see `carnet log`)")],
+        arguments: [ArgumentSpec(name: "ENTRY", help: "an entry id (see `carnet log`)", identifier: true)],
         options: [.json],
         discussion: """
         JSON: the entry (fields as in `carnet log --json`) with `reversals` (the entries that

@@ -6,7 +6,7 @@ import CarnetLedger
 struct VoidCommand: Command {
     static let spec = CommandSpec(
         path: ["void"], summary: "append a reversal of an earlier entry",
-        arguments: [ArgumentSpec(name: "ENTRY", help: "the id of the entry to cancel (see `carnet log`)")],
+        arguments: [ArgumentSpec(name: "ENTRY", help: "the id of the entry to cancel (see `carnet log`)", identifier: true)],
         options: [
             .value("--reason", "TEXT", "why it is cancelled", required: true),
             .value("--date", "YYYY-MM-DD", "the day of the reversal (default: today)"),
