@@ -10,6 +10,8 @@ public struct NodeStatus: Sendable {
     public typealias Identity = NodeIdentity
     /// The store's figures (the status file's contents), for the same callers.
     public typealias Summary = StoreStatus
+    /// What `verify` last found (`verified`), for the same callers.
+    public typealias Verification = VerificationRecord
 
     public var identity: NodeIdentity
     public var summary: StoreStatus

@@ -34,6 +34,8 @@ public struct StoreAudit: Sendable {
     public var warnings: [String] = []
     /// A signed ledger's: how many signed heads the log's records carry, all verified.
     public var signatures: Int?
+    /// The log as audited (its frames), for the record `verify` leaves for `status`.
+    public var stamp = LogStamp(size: 0, lastRecordOffset: 0, lastRecordCRC: 0)
     /// A signed ledger's: events that no signature of their author covers.
     public var unsignedEvents = 0
 
@@ -52,6 +54,7 @@ public struct StoreAudit: Sendable {
             throw .store(error)
         }
         let bytes = try UserFiles.read(audit.logPath, what: "the event log")
+        audit.stamp = LogStamp.framing(bytes)
         let log = LogReader(bytes)
         audit.logBytes = bytes.count
         audit.records = verification.records

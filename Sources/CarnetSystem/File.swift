@@ -65,10 +65,11 @@ public struct File: ~Copyable, Sendable {
     /// The permission bits (`st_mode & 0o7777`) of the open file and whether it is a
     /// regular file: asked of the descriptor, not the path, so that what is checked is what
     /// is read.
-    public func metadata() throws(SystemError) -> (permissions: UInt32, isRegularFile: Bool) {
+    public func metadata() throws(SystemError) -> (permissions: UInt32, isRegularFile: Bool, modifiedMillis: UInt64) {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw SystemError("stat", path: path, errno: errno) }
-        return (UInt32(info.st_mode) & 0o7777, UInt32(info.st_mode) & UInt32(S_IFMT) == UInt32(S_IFREG))
+        let modified = UInt64(max(0, info.st_mtim.tv_sec)) * 1000 + UInt64(max(0, info.st_mtim.tv_nsec)) / 1_000_000
+        return (UInt32(info.st_mode) & 0o7777, UInt32(info.st_mode) & UInt32(S_IFMT) == UInt32(S_IFREG), modified)
     }
 
     /// Reads the whole file.

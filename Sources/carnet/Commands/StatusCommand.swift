@@ -46,6 +46,10 @@ struct StatusCommand: Command {
         var server: ServerCounters?
         /// Every node's label the ledger carries (`NodeLabelsFromViews`); the node's own always.
         var labels: [NodeID: String] = [:]
+        /// What `verify` last found, and whether the log is still the one it checked.
+        var verification: (record: NodeStatus.Verification, coverage: NodeStatus.Verification.Coverage)?
+        /// False when the log's last record fails its checksum (checked on every call).
+        var lastRecordSound = true
     }
 
     func run(in context: Context) throws {
@@ -53,6 +57,13 @@ struct StatusCommand: Command {
         figures.peers = try PeerStatus.all(directory: context.directory, own: figures.summary.history.versionVector)
         figures.server = ServerCounters.load(directory: context.directory)
         figures.labels = NodeLabelsFromViews.labels(directory: context.directory, own: figures.identity)
+        if let record = NodeStatus.Verification.load(directory: context.directory) {
+            figures.verification = (record, record.coverage(directory: context.directory))
+        }
+        figures.lastRecordSound = figures.summary.stamp.lastRecordIsSound(directory: context.directory)
+        if !figures.lastRecordSound {
+            context.output.warn("the log's last record fails its checksum: run `carnet verify` (and `carnet recover` if it finds damage)")
+        }
         if json {
             context.output.json(Self.json(figures))
         } else {
@@ -87,6 +98,11 @@ struct StatusCommand: Command {
             "forks": .int(figures.summary.forkCount),
             "pending": .int(figures.summary.pendingCount),
             "fromStatusFile": .bool(figures.fromStatusFile),
+            "lastRecordSound": .bool(figures.lastRecordSound),
+            "verified": figures.verification.map { verification in
+                .object(["atMillis": .int(Int64(verification.record.atMillis)), "sound": .bool(verification.record.sound),
+                         "log": .string(Self.coverageName(verification.coverage))])
+            } ?? .null,
             "peers": .array(figures.peers.map(\.json)),
             "server": figures.server.map(serverJSON) ?? .null,
         ])
@@ -114,6 +130,38 @@ struct StatusCommand: Command {
         ])
     }
 
+    static func coverageName(_ coverage: NodeStatus.Verification.Coverage) -> String {
+        switch coverage {
+        case .same: "unchanged"
+        case .grown: "grown"
+        case .rewritten: "rewritten"
+        case .other: "replaced"
+        }
+    }
+
+    /// What `status` can say of the log's soundness: it reads small files, not the log,
+    /// so it says when every record was last checked rather than that all is well.
+    static func verifiedLine(_ figures: Figures, _ output: Output) -> String {
+        guard figures.lastRecordSound else { return output.red("the last record fails its checksum: run `carnet verify`") }
+        guard let (record, coverage) = figures.verification, coverage != .other else {
+            return output.yellow("never, for this log: `carnet verify` checks every record (status reads only small files)")
+        }
+        let when = HLCTimestamp(physical: record.atMillis, logical: 0).readable + " UTC"
+        guard record.sound else {
+            return output.red("damage found at \(when): run `carnet verify` again, then `carnet recover`")
+        }
+        switch coverage {
+        case .rewritten:
+            return output.red("every record was sound at \(when), but the log was written to since without growing "
+                              + "(a change in the middle?): run `carnet verify`")
+        case .grown:
+            let since = figures.summary.stamp.size - record.stamp.size
+            return "every record sound at \(when); \(since) bytes written since, not verified"
+        default:
+            return "every record sound at \(when); the log has neither grown nor been written to since"
+        }
+    }
+
     private func print(_ figures: Figures, _ output: Output) {
         let summary = figures.summary
         let conflicts = figures.status.conflicts
@@ -133,6 +181,7 @@ struct StatusCommand: Command {
             lines.append(("checkpoint", tail == 0 ? "covers every event" : "\(tail) events since the last checkpoint"))
         }
         lines.append(("log", "\(summary.stamp.size) bytes"))
+        lines.append(("verified", Self.verifiedLine(figures, output)))
         if let server = figures.server {
             let running = UserFiles.processIsRunning(server.pid)
             let rejected = server.rejected.values.reduce(0, +)

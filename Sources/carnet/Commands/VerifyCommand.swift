@@ -71,6 +71,13 @@ struct VerifyCommand: Command {
             for problem in audit.problems { output.line(output.red("problem: ") + problem) }
             if audit.isSound { output.line(output.green("sound")) }
         }
+        // What was checked, for `status`: it cannot see the middle of the log itself.
+        let record = NodeStatus.Verification(atMillis: context.wallMillis(), sound: audit.isSound, stamp: audit.stamp)
+        do {
+            try record.save(directory: context.directory)
+        } catch {
+            context.output.warn("could not note this verification for `carnet status` (\(error))")
+        }
         guard audit.isSound else {
             throw CLIError(.failure, "the store is not sound: \(audit.problems[0])")
         }
