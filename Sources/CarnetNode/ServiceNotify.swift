@@ -10,10 +10,10 @@ import Glibc
 /// than for the process to exist; `STOPPING=1` says a shutdown is under way. Without
 /// `NOTIFY_SOCKET` (a terminal, another supervisor) nothing is sent; a failure to send is
 /// not fatal either: the node serves its peers whether or not anyone is told.
-enum ServiceNotify {
+public enum ServiceNotify {
     /// Sends `state` (e.g. `READY=1\nSTATUS=…`); returns why it could not, if it could not.
     @discardableResult
-    static func send(_ state: String, environment: [String: String]) -> String? {
+    public static func send(_ state: String, environment: [String: String]) -> String? {
         guard let target = environment["NOTIFY_SOCKET"], !target.isEmpty else { return nil }
         guard target.hasPrefix("/") || target.hasPrefix("@") else {
             return "NOTIFY_SOCKET \"\(target)\" is neither a path nor an abstract socket name"
