@@ -6,9 +6,7 @@ import CarnetLedger
 struct ReportFlowsCommand: Command {
     static let spec = CommandSpec(
         path: ["report", "flows"], summary: "values and volumes through the hub and wholesale vs direct, by period, family and territory",
-        options: [
-            .value("--from", "YYYY-MM-DD", "first day counted"),
-            .value("--to", "YYYY-MM-DD", "last day counted"),
+        options: ReportPeriod.options + [
             .value("--by", "week|month", "the period of each line (default: week, starting on Monday)"),
             .json,
             ReportFormat.csvOption,

@@ -5,9 +5,7 @@ import CarnetLedger
 struct ReportLossesCommand: Command {
     static let spec = CommandSpec(
         path: ["report", "losses"], summary: "stock lost, by actor, product and reason",
-        options: [
-            .value("--from", "YYYY-MM-DD", "first day counted (default: the first entry)"),
-            .value("--to", "YYYY-MM-DD", "last day counted (default: the last entry)"),
+        options: ReportPeriod.options + [
             .json,
             ReportFormat.csvOption,
         ],

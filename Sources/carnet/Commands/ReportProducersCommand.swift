@@ -5,9 +5,7 @@ import CarnetLedger
 struct ReportProducersCommand: Command {
     static let spec = CommandSpec(
         path: ["report", "producers"], summary: "per producer, channel and product: quantity, value before VAT, average price",
-        options: [
-            .value("--from", "YYYY-MM-DD", "first day counted"),
-            .value("--to", "YYYY-MM-DD", "last day counted"),
+        options: ReportPeriod.options + [
             .json,
             ReportFormat.csvOption,
         ],

@@ -24,6 +24,11 @@ enum ReportFormat: Equatable {
 
 /// `--from` and `--to` of a report: days included, checked once for every report.
 struct ReportPeriod {
+    static let options: [OptionSpec] = [
+        .value("--from", "YYYY-MM-DD", "first day counted (default: the first entry)"),
+        .value("--to", "YYYY-MM-DD", "last day counted (default: the last entry)"),
+    ]
+
     var from: CalendarDay?
     var to: CalendarDay?
 
