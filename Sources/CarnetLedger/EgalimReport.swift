@@ -59,9 +59,7 @@ public enum EgalimReport {
                 guard catalog.kind(of: party)?.isCanteen == true else { continue }
             }
             var figures = byBuyer[key] ?? empty(party, year)
-            let fromCatalog = entry.labels == nil && entry.family == nil
-            let labels = entry.labels.map { QualityLabel.parse(field: $0).labels } ?? entry.product.map(catalog.labels(of:)) ?? []
-            let family = entry.family.flatMap(ProductFamily.init(rawValue:)) ?? (fromCatalog ? entry.product.flatMap(catalog.family(of:)) : nil)
+            let (labels, family, fromCatalog) = entry.tradeLabels(catalog: catalog)
             if fromCatalog { figures.labelsFromCatalog += 1 }
             // Wrapping sums, as every view's: entries from peers are bounded in size, not in value.
             figures.purchases += 1

@@ -41,8 +41,7 @@ public enum SalesReports {
             case .wholesale?: .wholesale
             default: buyerKind?.trades == true ? .supply : .direct
             }
-            let family = entry.family.flatMap(ProductFamily.init(rawValue:))
-                ?? (entry.labels == nil && entry.family == nil ? catalog.family(of: product) : nil)
+            let family = entry.tradeLabels(catalog: catalog).family
             facts.append(SaleFact(actor: entry.producer, buyer: buyer, channel: buyerKind?.rawValue ?? "unknown", route: route,
                                   product: product, family: family,
                                   territory: catalog.party(buyer)?.text(PartyField.territory.rawValue), date: entry.date,

@@ -82,6 +82,24 @@ struct EgalimReportTests {
     }
 }
 
+/// A product sold without labels and labelled afterwards: the sale counts as it was made.
+struct EgalimRelabelTests {
+    @Test func aLabelGainedLaterDoesNotCountForEarlierSales() throws {
+        let box = try Sandbox()
+        try box.initNode("a", label: "hub")
+        try box.ok(["party", "set", "col", "--name", "Col", "--kind", "farm"])
+        try box.ok(["party", "set", "cj", "--name", "CJ", "--kind", "canteen-public"])
+        try box.ok(["product", "set", "pomme", "--name", "Pomme", "--unit", "kg", "--family", "fruit-vegetables"])
+        try box.ok(["record", "harvest", "--actor", "col", "--product", "pomme", "--qty", "10kg", "--lot", "P1", "--date", "2026-03-01"])
+        try box.ok(["record", "sale", "--actor", "col", "--product", "pomme", "--qty", "5kg", "--lot", "P1", "--to", "cj",
+                    "--amount", "10.55", "--date", "2026-03-02"])
+        try box.ok(["product", "set", "pomme", "--label", "organic"])
+        let report = try #require(try box.json(["report", "egalim", "--year", "2026"]) as? [[String: Any]])
+        #expect((report.first?["organic"] as? [String: Any])?["cents"] as? Int == 0, "\(report)")
+        #expect(report.first?["labelsFromCatalog"] as? Int == 0)
+    }
+}
+
 /// `carnet report losses`: grouped by actor, product and reason; voided losses out.
 struct LossReportTests {
     @Test func lossesAreGroupedByReason() throws {
