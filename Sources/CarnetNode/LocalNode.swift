@@ -132,15 +132,7 @@ public struct LocalNode: ~Copyable {
     /// rewritten to match, so that the next reading command answers without the log.
     /// Failures to write are the warnings.
     public mutating func views() -> (views: LedgerViews, warnings: [String]) {
-        let views = LedgerViews(replica: store.replica, fold: &fold)
-        var warnings: [String] = []
-        do {
-            try store.saveStatus(derived: [NodeStatus.conflictsKey: views.conflicts.count])
-        } catch {
-            warnings.append("could not write the status file (\(error))")
-        }
-        if let warning = store.saveViews(views) { warnings.append(warning) }
-        return (views, warnings)
+        store.saveStatusAndViews(fold: &fold)
     }
 
     /// The figures `status` shows, for the state this node holds, and the status and views

@@ -18,14 +18,21 @@ extension NodeStore {
         } catch {
             warnings.append("\(error)")
         }
+        return warnings + saveStatusAndViews(fold: &fold).warnings
+    }
+
+    /// The views of the state held (from `fold`, caught up), with the status and views
+    /// files rewritten to match; failures to write are the warnings.
+    mutating func saveStatusAndViews(fold: inout LedgerFold) -> (views: LedgerViews, warnings: [String]) {
         let views = LedgerViews(replica: replica, fold: &fold)
+        var warnings: [String] = []
         do {
             try saveStatus(derived: [NodeStatus.conflictsKey: views.conflicts.count])
         } catch {
             warnings.append("could not update the status file (\(error)); `carnet status` will read the log next time")
         }
         if let warning = saveViews(views) { warnings.append(warning) }
-        return warnings
+        return (views, warnings)
     }
 
     /// Writes the views file; a warning when it could not (reading commands then open the
