@@ -14,6 +14,10 @@ public struct PeerRecord: Sendable, Equatable {
     public var peerNode: NodeID?
     public var peerLabel: String?
     public var remembered: HistorySummary?
+    /// Named fields after the eight positional ones of a `peer-state` line (`name=value`):
+    /// later additions go here, so an older line still reads and an unknown name is kept
+    /// as it was. Typed accessors for each live beside what fills them.
+    public var extra: [String: String] = [:]
 
     public init(address: String) {
         self.address = address
@@ -97,7 +101,7 @@ public enum PeerBook {
         var records: [String: PeerRecord] = [:]
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard fields.count == 8, fields[0] == "peer" else { continue }
+            guard fields.count >= 8, fields[0] == "peer" else { continue }
             var record = PeerRecord(address: fields[1])
             record.lastSyncMillis = UInt64(fields[2])
             record.lastErrorMillis = UInt64(fields[3])
@@ -105,6 +109,10 @@ public enum PeerBook {
             record.peerNode = NodeID(hex: fields[5])
             record.peerLabel = fields[6].isEmpty ? nil : fields[6]
             record.remembered = Hex.decode(fields[7]).flatMap { try? SummaryCoding.decode($0) }
+            for named in fields.dropFirst(8) {
+                guard let equals = named.firstIndex(of: "="), equals != named.startIndex else { continue }
+                record.extra[String(named[..<equals])] = String(named[named.index(after: equals)...])
+            }
             records[record.address] = record
         }
         return records
@@ -156,9 +164,10 @@ public enum PeerBook {
     private static func writeStates(_ records: [String: PeerRecord], directory: String) -> Bool {
         let text = records.keys.sorted().map { key -> String in
             let r = records[key]!
-            return ["peer", r.address, r.lastSyncMillis.map(String.init) ?? "", r.lastErrorMillis.map(String.init) ?? "",
+            return (["peer", r.address, r.lastSyncMillis.map(String.init) ?? "", r.lastErrorMillis.map(String.init) ?? "",
                     (r.lastError ?? "").replacingTabsAndNewlines, r.peerNode?.hex ?? "", (r.peerLabel ?? "").replacingTabsAndNewlines,
-                    r.remembered.map { Hex.encode(SummaryCoding.encode($0)) } ?? ""].joined(separator: "\t") + "\n"
+                    r.remembered.map { Hex.encode(SummaryCoding.encode($0)) } ?? ""]
+                + r.extra.keys.sorted().map { "\($0)=\(r.extra[$0]!.replacingTabsAndNewlines)" }).joined(separator: "\t") + "\n"
         }.joined()
         return (try? Directory.writeAtomically(Array(text.utf8), to: directory + "/" + stateFile, in: directory)) != nil
     }
