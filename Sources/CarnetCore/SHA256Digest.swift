@@ -88,3 +88,14 @@ public enum Hex {
         }
     }
 }
+
+extension SHA256Digest {
+    /// Reads the form `hex` prints: exactly 64 lower-case hex digits, nothing else, so that
+    /// one digest has one spelling wherever a ledger names an event.
+    public init?(lowercaseHex text: String) {
+        let utf8 = Array(text.utf8)
+        guard utf8.count == 64, utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }),
+              let bytes = Hex.decode(text) else { return nil }
+        self.init(bytes: bytes)
+    }
+}

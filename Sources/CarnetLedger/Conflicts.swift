@@ -65,16 +65,24 @@ public struct ConflictReport: Hashable, Sendable {
     }
 }
 
-/// Every open conflict of a replica: field conflicts, forks and domain conflicts.
+/// Every open conflict of a replica: field conflicts, forks and domain conflicts, less
+/// those a review settles (`ConflictReviews`).
 public enum Conflicts {
     public static func all(replica: Replica, ledger: LedgerState? = nil) -> [ConflictReport] {
-        all(replica: replica, domain: (ledger ?? LedgerState(replica: replica)).domainConflicts())
+        let state = ledger ?? LedgerState(replica: replica)
+        return all(replica: replica, domain: state.domainConflicts(), reviews: state.reviews)
     }
 
-    /// The same, with the ledger's own conflicts made elsewhere (`LedgerFold`). Ordered by
-    /// kind, subject, then summary: a reversal and a payment may both name one unknown
-    /// entry, and their order must not depend on which index made them.
-    public static func all(replica: Replica, domain: [ConflictReport]) -> [ConflictReport] {
+    /// The same, with the ledger's own conflicts and reviews kept elsewhere (`LedgerFold`).
+    /// Ordered by kind, subject, then summary, so that the order does not depend on which
+    /// index made them.
+    public static func all(replica: Replica, domain: [ConflictReport], reviews: ConflictReviews) -> [ConflictReport] {
+        reviews.open(every(replica: replica, domain: domain))
+    }
+
+    /// Every conflict, settled by a review or not: what `resolve` looks in, so that it can
+    /// say a conflict was already reviewed.
+    public static func every(replica: Replica, domain: [ConflictReport]) -> [ConflictReport] {
         var reports = replica.fieldConflicts.map(fieldReport)
         reports += replica.forks.map { forkReport($0, replica: replica) }
         reports += domain
@@ -106,7 +114,8 @@ public enum Conflicts {
             kind: .fork, subject: "node/\(fork.node.hex)@\(fork.seq)",
             summary: "node \(fork.node.short) wrote \(fork.events.count) different events at seq \(fork.seq) (restored from a backup?)",
             sides: sides,
-            suggestion: "both branches are kept and counted; check the entries of each branch and void any that were recorded twice"
+            suggestion: "both branches are kept and counted; check the entries of each branch, void any recorded twice, "
+                + "then \(DomainConflictReports.reviewCommand(.fork, "node/\(fork.node.hex)@\(fork.seq)"))"
         )
     }
 }

@@ -10,16 +10,16 @@ extension LedgerState {
         for record in records where !seen.contains(ExactString(record.entry.id)) {
             seen.insert(ExactString(record.entry.id))
             let same = records(withID: record.entry.id)
-            if same.count > 1 { reports.append(DomainConflictReports.duplicate(id: record.entry.id, records: same)) }
+            if let report = DomainConflictReports.duplicate(id: record.entry.id, records: same, isVoided: isVoided) {
+                reports.append(report)
+            }
         }
         var checkedTargets = Set<ExactString>()
         for record in records where record.entry.kind == .reversal {
             guard let target = record.entry.ref, !checkedTargets.contains(ExactString(target)) else { continue }
             checkedTargets.insert(ExactString(target))
-            if let report = DomainConflictReports.reversal(target: target, targets: records(withID: target),
-                                                           reversals: reversals(of: target)) {
-                reports.append(report)
-            }
+            reports += DomainConflictReports.reversal(target: target, targets: records(withID: target),
+                                                      reversals: reversals(of: target))
         }
         var paymentsBySale: [ExactString: [LedgerRecord]] = [:]
         for record in effectiveRecords where record.entry.kind == .payment {
@@ -27,7 +27,7 @@ extension LedgerState {
         }
         for (sale, payments) in paymentsBySale.sorted(by: { $0.key < $1.key }) {
             if let report = DomainConflictReports.payment(sale: sale.text, sales: records(withID: sale.text),
-                                                          voided: !reversals(of: sale.text).isEmpty, payments: payments) {
+                                                          isVoided: isVoided, payments: payments) {
                 reports.append(report)
             }
         }
@@ -55,57 +55,89 @@ public enum DomainConflictReports {
         ConflictSide(event: record.event, clock: record.clock, detail: record.entry.oneLine, value: nil)
     }
 
-    /// Two or more readable entries carry one id.
-    static func duplicate(id: String, records: [LedgerRecord]) -> ConflictReport {
-        ConflictReport(
-            kind: .duplicateEntry, subject: "entry/\(id)",
-            summary: "\(records.count) different entries carry the id \(id)",
-            sides: records.map(side),
-            suggestion: "both entries count; a void names the id, which they share, so correct a double count with an `adjust`"
+    /// The command that marks a conflict as seen (`ConflictReviews`).
+    static func reviewCommand(_ kind: ConflictKind, _ subject: String) -> String {
+        "`carnet resolve \(ConflictID.make(kind: kind.rawValue, subject: subject)) --reviewed`"
+    }
+
+    /// Two or more entries carry one id and are not voided: both count until one is voided
+    /// by its event, or a person says both are meant.
+    static func duplicate(id: String, records: [LedgerRecord], isVoided: (LedgerRecord) -> Bool) -> ConflictReport? {
+        let counting = records.filter { !isVoided($0) }
+        guard counting.count > 1 else { return nil }
+        let subject = "entry/\(id)"
+        return ConflictReport(
+            kind: .duplicateEntry, subject: subject,
+            summary: "\(counting.count) different entries carry the id \(id)",
+            sides: counting.map(side),
+            suggestion: "both count; void the one recorded by mistake with `carnet void \(id) --event N` (N as listed), "
+                + "or say both are meant with \(reviewCommand(.duplicateEntry, subject))"
         )
     }
 
     /// What is wrong with the reversals naming `target`, if anything: the entries carrying
     /// that id and the reversals naming it.
-    static func reversal(target: String, targets: [LedgerRecord], reversals: [LedgerRecord]) -> ConflictReport? {
+    static func reversal(target: String, targets: [LedgerRecord], reversals: [LedgerRecord]) -> [ConflictReport] {
+        let subject = "entry/\(target)"
         if targets.isEmpty {
-            return ConflictReport(
-                kind: .unknownReference, subject: "entry/\(target)",
+            return [ConflictReport(
+                kind: .unknownReference, subject: subject,
                 summary: "\(reversals.count == 1 ? "a reversal names" : "reversals name") entry \(target), which this node does not hold",
                 sides: reversals.map(side),
-                suggestion: "sync with the node that wrote \(target); if it never existed, void the reversal"
-            )
-        } else if targets.contains(where: { $0.entry.kind == .reversal }) {
-            return ConflictReport(
-                kind: .reversalOfReversal, subject: "entry/\(target)",
+                suggestion: "sync with the node that wrote \(target); if it never existed, the reversal counts for nothing: "
+                    + "say so with \(reviewCommand(.unknownReference, subject))"
+            )]
+        }
+        if targets.contains(where: { $0.entry.kind == .reversal }) {
+            return [ConflictReport(
+                kind: .reversalOfReversal, subject: subject,
                 summary: "entry \(target) is a reversal and cannot itself be reversed",
                 sides: targets.map(side) + reversals.map(side),
-                suggestion: "record the original entry again instead of reversing its reversal"
-            )
-        } else if reversals.count > 1 {
-            return ConflictReport(
-                kind: .doubleReversal, subject: "entry/\(target)",
-                summary: "entry \(target) is reversed \(reversals.count) times; only the first counts",
-                sides: reversals.map(side),
-                suggestion: "record the entry again if the later reversal meant to cancel something else"
-            )
+                suggestion: "the second reversal counts for nothing: record the original entry again if it should count, "
+                    + "then \(reviewCommand(.reversalOfReversal, subject))"
+            )]
         }
-        return nil
+        var reports: [ConflictReport] = []
+        let strays = reversals.filter { reversal in !targets.contains { reversal.entry.cancels($0) } }
+        if !strays.isEmpty {
+            reports.append(ConflictReport(
+                kind: .unknownReference, subject: subject,
+                summary: "\(strays.count == 1 ? "a reversal names an event" : "reversals name events") of entry \(target) that this node does not hold",
+                sides: strays.map(side),
+                suggestion: "sync with the node that wrote \(target); if that entry never existed, the reversal counts for nothing: "
+                    + "say so with \(reviewCommand(.unknownReference, subject))"
+            ))
+        }
+        let twice = reversals.filter { reversal in
+            targets.contains { target in reversal.entry.cancels(target) && reversals.filter { $0.entry.cancels(target) }.count > 1 }
+        }
+        if !twice.isEmpty {
+            reports.append(ConflictReport(
+                kind: .doubleReversal, subject: subject,
+                summary: "entry \(target) is reversed \(twice.count) times; only the first counts",
+                sides: twice.map(side),
+                suggestion: "record the entry again if the later reversal meant to cancel something else; "
+                    + "if not, \(reviewCommand(.doubleReversal, subject))"
+            ))
+        }
+        return reports
     }
 
     /// What is wrong with the payments settling `sale`, if anything: the entries carrying
-    /// that id, whether a reversal names it (`voided`), and the payments that count.
-    static func payment(sale: String, sales: [LedgerRecord], voided: Bool, payments: [LedgerRecord]) -> ConflictReport? {
+    /// that id, which of them a reversal cancels, and the payments that count.
+    static func payment(sale: String, sales: [LedgerRecord], isVoided: (LedgerRecord) -> Bool,
+                        payments: [LedgerRecord]) -> ConflictReport? {
         if sales.isEmpty {
+            let subject = "entry/\(sale)/payments"
             return ConflictReport(
-                kind: .unknownReference, subject: "entry/\(sale)",
+                kind: .unknownReference, subject: subject,
                 summary: "\(payments.count == 1 ? "a payment settles" : "payments settle") entry \(sale), which this node does not hold",
                 sides: payments.map(side),
                 suggestion: "sync with the node that wrote \(sale); if the sale never existed, void the payment"
             )
         }
         // A voided entry counts for nothing; a reversal is never voided (LedgerState.isVoided).
-        let due = sales.filter { $0.entry.kind == .reversal || !voided }.reduce(Int64(0)) { $0 &+ ($1.entry.amount ?? 0) }
+        let due = sales.filter { !isVoided($0) }.reduce(Int64(0)) { $0 &+ ($1.entry.amount ?? 0) }
         let paid = payments.reduce(Int64(0)) { $0 &+ ($1.entry.amount ?? 0) }
         guard paid > due else { return nil }
         return ConflictReport(

@@ -206,21 +206,26 @@ public enum JournalExport {
             words = ["reversal", "of", escape(target)]
             if let kind = entry.refKind { words.append("(\(kind.rawValue))") }
             tags.append("reverses:\(escape(target))")
-            let targets = state.records(withID: target).filter { $0.entry.kind != .reversal }
-            let first = state.reversals(of: target).first
+            if let event = entry.refEvent { tags.append("reverses-event:\(event.hex)") }
+            let named = state.records(withID: target)
+            let targets = named.filter { entry.cancels($0) }
+            let cancelled = targets.filter { state.voidingReversal(of: $0)?.event == record.event }
             if entry.ref == nil || targets.isEmpty {
-                let namesReversal = !state.records(withID: target).isEmpty
-                notes.append(namesReversal ? "counts for nothing: it names a reversal, which cannot be reversed"
-                                           : "counts for nothing: it names an entry this ledger does not hold")
-            } else if let first, first.event != record.event {
+                notes.append(named.isEmpty ? "counts for nothing: it names an entry this ledger does not hold"
+                             : named.allSatisfy({ $0.entry.kind == .reversal }) ? "counts for nothing: it names a reversal, which cannot be reversed"
+                             : "counts for nothing: it names an event of \(target) this ledger does not hold")
+            } else if cancelled.isEmpty, let first = state.voidingReversal(of: targets[0]) {
                 notes.append("counts for nothing: \(target) was reversed first by \(first.entry.id)")
             } else {
-                for target in targets {
+                for target in cancelled {
                     guard let money = moneyPostings(target.entry) else { continue }
                     for posting in money { postings.append(Posting(account: posting.account, cents: -posting.cents)) }
                 }
                 if postings.isEmpty { notes.append("moves no money: \(target) is a stock entry") }
             }
+        case .review:
+            words = ["review", "of", "conflict", escape(entry.ref ?? "")]
+            notes.append("moves nothing: marks a conflict as seen and right as it stands")
         case .harvest, .production, .delivery, .loss, .adjust:
             break
         }
@@ -228,7 +233,7 @@ public enum JournalExport {
             tags.append("qty:\(quantity) \(entry.unit?.rawValue ?? "")".trimmingTrailingSpace)
         }
         if entry.kind != .reversal, let lot = entry.lot { tags.append("lot:\(escape(lot))") }
-        if entry.kind != .reversal, let reversal = state.reversals(of: entry.id).first {
+        if let reversal = state.voidingReversal(of: record) {
             tags.append("voided-by:\(escape(reversal.entry.id))")
         }
         return Transaction(date: entry.date, description: "\(actor) | " + words.joined(separator: " "),

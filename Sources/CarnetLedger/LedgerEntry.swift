@@ -3,6 +3,10 @@ import CarnetCore
 /// What happened, in the vocabulary of the producers (see CLI.md, `record`).
 public enum EntryKind: String, Sendable, CaseIterable, Hashable {
     case harvest, production, delivery, sale, purchase, payment, loss, adjust, reversal
+    /// A person's verdict on a conflict that no entry can undo (a fork, a reversal of a
+    /// reversal, ...): "seen, and right as it stands". It names the conflict and the sides
+    /// it saw, so a side that arrives later opens the conflict again. Moves nothing.
+    case review
 
     /// Whether entries of this kind move stock, and in which direction (+1 in, -1 out).
     /// `adjust` carries its own sign.
@@ -10,7 +14,7 @@ public enum EntryKind: String, Sendable, CaseIterable, Hashable {
         switch self {
         case .harvest, .production, .purchase, .adjust: 1
         case .delivery, .sale, .loss: -1
-        case .payment, .reversal: nil
+        case .payment, .reversal, .review: nil
         }
     }
 }
@@ -52,6 +56,11 @@ public struct LedgerEntry: Hashable, Sendable {
     /// The entry this one settles (payment) or cancels (reversal).
     public var ref: String?
     public var refKind: EntryKind?
+    /// A reversal that cancels one entry among several carrying its `ref` id: the hash of
+    /// the event that carries it (two entries with one id are otherwise voided together).
+    public var refEvent: SHA256Digest?
+    /// A review: the hashes of the events that were the conflict's sides when it was seen.
+    public var sides: [SHA256Digest]?
     public var reason: String?
     public var note: String?
 
@@ -60,13 +69,15 @@ public struct LedgerEntry: Hashable, Sendable {
         product: String? = nil, quantity: Int64? = nil, unit: QuantityUnit? = nil, lot: String? = nil,
         party: String? = nil, amount: Int64? = nil, vat: Int64? = nil, labels: String? = nil, family: String? = nil,
         method: String? = nil,
-        ref: String? = nil, refKind: EntryKind? = nil, reason: String? = nil, note: String? = nil
+        ref: String? = nil, refKind: EntryKind? = nil, refEvent: SHA256Digest? = nil, sides: [SHA256Digest]? = nil,
+        reason: String? = nil, note: String? = nil
     ) {
         self.id = id; self.kind = kind; self.producer = producer; self.date = date
         self.product = product; self.quantity = quantity; self.unit = unit; self.lot = lot
         self.party = party; self.amount = amount; self.vat = vat
         self.labels = labels; self.family = family; self.method = method
-        self.ref = ref; self.refKind = refKind; self.reason = reason; self.note = note
+        self.ref = ref; self.refKind = refKind; self.refEvent = refEvent; self.sides = sides
+        self.reason = reason; self.note = note
     }
 
     /// The amount before VAT, at the entry's rate (or the food rate when it has none).
@@ -76,7 +87,8 @@ public struct LedgerEntry: Hashable, Sendable {
     /// same entry always has the same bytes.
     public var coreEntry: Entry {
         var fields = Fields()
-        fields.append(FieldName.producer, .text(producer))
+        // A review settles a conflict, which belongs to no actor: it has no producer.
+        if kind != .review || !producer.isEmpty { fields.append(FieldName.producer, .text(producer)) }
         fields.append(FieldName.date, .day(date.daysSinceEpoch))
         if let product { fields.append(FieldName.product, .text(product)) }
         if let quantity { fields.append(FieldName.quantity, .int(quantity)) }
@@ -90,6 +102,8 @@ public struct LedgerEntry: Hashable, Sendable {
         if let method { fields.append(FieldName.method, .text(method)) }
         if let ref { fields.append(FieldName.ref, .text(ref)) }
         if let refKind { fields.append(FieldName.refKind, .text(refKind.rawValue)) }
+        if let refEvent { fields.append(FieldName.refEvent, .text(refEvent.hex)) }
+        if let sides { fields.append(FieldName.sides, .text(sides.map(\.hex).joined(separator: ","))) }
         if let reason { fields.append(FieldName.reason, .text(reason)) }
         if let note { fields.append(FieldName.note, .text(note)) }
         return Entry(id: id, kind: kind.rawValue, fields: fields)
@@ -111,7 +125,8 @@ public struct LedgerEntry: Hashable, Sendable {
             guard case let .int(number) = value else { throw LedgerError("entry \(entry.id): field \(name) is not a number") }
             return number
         }
-        guard let producer = try text(FieldName.producer) else { throw LedgerError("entry \(entry.id) has no producer") }
+        let producerText = try text(FieldName.producer)
+        guard let producer = producerText ?? (kind == .review ? "" : nil) else { throw LedgerError("entry \(entry.id) has no producer") }
         guard case let .day(day)? = entry.fields[FieldName.date] else { throw LedgerError("entry \(entry.id) has no date") }
         var unit: QuantityUnit?
         if let unitText = try text(FieldName.unit) {
@@ -126,24 +141,44 @@ public struct LedgerEntry: Hashable, Sendable {
             guard let parsed = EntryKind(rawValue: refKindText) else { throw LedgerError("entry \(entry.id) reverses unknown kind \"\(refKindText)\"") }
             refKind = parsed
         }
+        var refEvent: SHA256Digest?
+        if let hex = try text(FieldName.refEvent) {
+            guard let digest = SHA256Digest(lowercaseHex: hex) else {
+                throw LedgerError("entry \(entry.id): ref_event is not an event hash (64 lowercase hex digits)")
+            }
+            refEvent = digest
+        }
+        var sides: [SHA256Digest]?
+        if let list = try text(FieldName.sides) {
+            let parsed = list.split(separator: ",", omittingEmptySubsequences: false).map { SHA256Digest(lowercaseHex: String($0)) }
+            guard !parsed.isEmpty, !parsed.contains(nil) else {
+                throw LedgerError("entry \(entry.id): sides is not a list of event hashes (64 lowercase hex digits, comma-separated)")
+            }
+            sides = parsed.compactMap { $0 }
+        }
+        if kind == .review, try text(FieldName.ref) == nil || sides == nil {
+            throw LedgerError("entry \(entry.id) is a review without the conflict it settles (ref) or the sides it saw (sides)")
+        }
         self.init(
             id: entry.id, kind: kind, producer: producer, date: CalendarDay(daysSinceEpoch: day),
             product: try text(FieldName.product), quantity: try int(FieldName.quantity), unit: unit,
             lot: try text(FieldName.lot), party: try text(FieldName.party), amount: try int(FieldName.amount),
             vat: try int(FieldName.vat), labels: try text(FieldName.labels), family: try text(FieldName.family),
             method: try text(FieldName.method), ref: try text(FieldName.ref), refKind: refKind,
-            reason: try text(FieldName.reason), note: try text(FieldName.note)
+            refEvent: refEvent, sides: sides, reason: try text(FieldName.reason), note: try text(FieldName.note)
         )
     }
 
     /// The entry that cancels this one: same producer, the opposite quantity or amount.
-    public func reversal(id: String, date: CalendarDay, reason: String) -> LedgerEntry {
+    /// `event` names the event that carries this entry, when other entries share its id
+    /// and only this one is cancelled.
+    public func reversal(id: String, date: CalendarDay, reason: String, event: SHA256Digest? = nil) -> LedgerEntry {
         let movesMoney = kind == .sale || kind == .payment || kind == .purchase
         return LedgerEntry(
             id: id, kind: .reversal, producer: producer, date: date,
             quantity: movesMoney ? nil : quantity.map { -$0 },
             amount: movesMoney ? amount.map { -$0 } : nil, vat: movesMoney ? vat : nil,
-            ref: self.id, refKind: kind, reason: reason
+            ref: self.id, refKind: kind, refEvent: event, reason: reason
         )
     }
 }
@@ -167,6 +202,10 @@ public enum FieldName {
     public static let method = "method"
     public static let ref = "ref"
     public static let refKind = "ref_kind"
+    /// The event a reversal cancels, when entries share its `ref` id.
+    public static let refEvent = "ref_event"
+    /// The events a review saw as a conflict's sides.
+    public static let sides = "sides"
     public static let reason = "reason"
     public static let note = "note"
 }
@@ -177,3 +216,4 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+

@@ -21,8 +21,13 @@ public struct LedgerFold: Sendable {
     /// Ids compare as bytes (SPEC §10), as in `LedgerState`.
     private var byID: [ExactString: EntryRefs] = [:]
     private var duplicateIDs: Set<ExactString> = []
-    /// Target id → the reversals naming it, in record order. A target with any is voided.
+    /// Target id → the reversals naming it, in record order.
     private var reversalsByTarget: [ExactString: [RecordRef]] = [:]
+    /// The reversals that cancel one event of their target id (`ref_event`), and that event.
+    /// The others cancel every entry carrying the id.
+    private var reversalEvents: [RecordRef: SHA256Digest] = [:]
+    /// The reviews that count, by conflict.
+    public private(set) var reviews = ConflictReviews()
     private var unreadable: [EventID: String] = [:]
     public private(set) var entryCount = 0
 
@@ -85,22 +90,39 @@ public struct LedgerFold: Sendable {
         let record = LedgerRecord(event: event.id, clock: event.clock, entry: entry)
         if entry.kind == .reversal {
             guard let target = entry.ref.map(ExactString.init) else { return }
-            let alreadyVoided = reversalsByTarget[target] != nil
+            let carrying = (byID[target]?.all ?? []).filter { $0.kind != .reversal }
+            let before = carrying.map { isVoided($0.ref, id: target) }
             reversalsByTarget[target, default: []].insertSorted(ref)
-            if !alreadyVoided {
-                for voided in byID[target]?.all ?? [] where voided.kind != .reversal {
-                    if let record = Self.record(voided.ref, in: replica) { apply(record, sign: -1, replica: replica) }
-                }
+            if let event = entry.refEvent { reversalEvents[ref] = event }
+            for (voided, wasVoided) in zip(carrying, before) where !wasVoided && isVoided(voided.ref, id: target) {
+                if let record = Self.record(voided.ref, in: replica) { apply(record, sign: -1, replica: replica) }
             }
             return
         }
-        if reversalsByTarget[id] == nil { apply(record, sign: 1, replica: replica) }
+        if !isVoided(ref, id: id) { apply(record, sign: 1, replica: replica) }
+    }
+
+    /// Whether a reversal folded so far cancels the entry at `ref`, which carries `id` and
+    /// is not a reversal: one naming the id and no event, or naming its event.
+    private func isVoided(_ ref: RecordRef, id: ExactString) -> Bool {
+        guard let reversals = reversalsByTarget[id] else { return false }
+        return reversals.contains { reversalEvents[$0].map { $0 == ref.event.hash } ?? true }
+    }
+
+    /// The same for a record read back from the replica.
+    private func isVoided(_ record: LedgerRecord) -> Bool {
+        record.entry.kind != .reversal
+            && isVoided(RecordRef(clock: record.clock, event: record.event), id: ExactString(record.entry.id))
     }
 
     /// Adds (sign 1) or takes away (sign -1) what an entry that counts contributes.
     private mutating func apply(_ record: LedgerRecord, sign: Int64, replica: Replica) {
         let entry = record.entry
         let ref = RecordRef(clock: record.clock, event: record.event)
+        if entry.kind == .review {
+            if sign > 0 { reviews.add(record) } else { reviews.remove(record) }
+            return
+        }
         if let direction = entry.kind.stockDirection, let product = entry.product {
             let key = StockKey(producer: entry.producer, product: product, lot: entry.lot ?? "")
             var cell = stockCells[key] ?? StockCell()
@@ -189,23 +211,24 @@ public struct LedgerFold: Sendable {
         func records(_ refs: [RecordRef]) -> [LedgerRecord] { refs.compactMap { Self.record($0, in: replica) } }
         var reports: [ConflictReport] = []
         for id in duplicateIDs.sorted() {
-            reports.append(DomainConflictReports.duplicate(id: id.text, records: records(byID[id]?.all.map(\.ref) ?? [])))
+            if let report = DomainConflictReports.duplicate(id: id.text, records: records(byID[id]?.all.map(\.ref) ?? []),
+                                                            isVoided: isVoided) {
+                reports.append(report)
+            }
         }
         for (target, reversals) in reversalsByTarget.sorted(by: { $0.key < $1.key }) {
             // Only a reversal's wording needs the entries; most targets have none to report.
             let targets = byID[target]?.all ?? []
-            guard targets.isEmpty || targets.contains(where: { $0.kind == .reversal }) || reversals.count > 1 else { continue }
-            if let report = DomainConflictReports.reversal(target: target.text, targets: records(targets.map(\.ref)),
-                                                           reversals: records(reversals)) {
-                reports.append(report)
-            }
+            guard targets.isEmpty || targets.contains(where: { $0.kind == .reversal }) || reversals.count > 1
+                || reversals.contains(where: { reversalEvents[$0] != nil }) else { continue }
+            reports += DomainConflictReports.reversal(target: target.text, targets: records(targets.map(\.ref)),
+                                                      reversals: records(reversals))
         }
         for (sale, payments) in paymentsBySale.sorted(by: { $0.key < $1.key }) {
             let sales = byID[sale]?.all ?? []
-            let voided = reversalsByTarget[sale] != nil
-            let due = sales.filter { $0.kind == .reversal || !voided }.reduce(Int64(0)) { $0 &+ ($1.amount ?? 0) }
+            let due = sales.filter { $0.kind == .reversal || !isVoided($0.ref, id: sale) }.reduce(Int64(0)) { $0 &+ ($1.amount ?? 0) }
             guard sales.isEmpty || (paidBySale[sale] ?? 0) > due else { continue }
-            if let report = DomainConflictReports.payment(sale: sale.text, sales: records(sales.map(\.ref)), voided: voided,
+            if let report = DomainConflictReports.payment(sale: sale.text, sales: records(sales.map(\.ref)), isVoided: isVoided,
                                                           payments: records(payments)) {
                 reports.append(report)
             }
@@ -299,7 +322,7 @@ extension LedgerViews {
             if let label = replica.label(of: node) { labels[node] = label }
         }
         self.init(stock: fold.stock(), balances: fold.balances(), availability: fold.availability(),
-                  conflicts: Conflicts.all(replica: replica, domain: fold.domainConflicts(replica: replica)),
+                  conflicts: Conflicts.all(replica: replica, domain: fold.domainConflicts(replica: replica), reviews: fold.reviews),
                   catalog: Catalog(replica: replica), labels: labels, entryCount: fold.entryCount,
                   unreadableCount: fold.unreadableCount)
     }

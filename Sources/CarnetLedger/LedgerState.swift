@@ -42,25 +42,54 @@ public struct LedgerState: Sendable {
                 reversalIndexes[ExactString(target), default: []].append(index)
             }
         }
-        effectiveRecords = records.filter { $0.entry.kind != .reversal && !isVoided($0) }
+        let counting = records.filter { $0.entry.kind != .reversal && !isVoided($0) }
+        effectiveRecords = counting.filter { $0.entry.kind != .review }
+        for record in counting where record.entry.kind == .review { reviews.add(record) }
     }
 
     public func records(withID id: String) -> [LedgerRecord] {
         (indexesByID[ExactString(id)] ?? []).map { records[$0] }
     }
 
-    /// The reversals naming this entry, earliest first. Only the first one takes effect.
+    /// The reversals naming this entry id, earliest first, whichever of the entries
+    /// carrying the id they cancel.
     public func reversals(of id: String) -> [LedgerRecord] {
         (reversalIndexes[ExactString(id)] ?? []).map { records[$0] }
     }
 
-    /// True when the first reversal naming this entry is itself a valid reversal (it does
-    /// not target a reversal). A voided entry counts for nothing in the views.
-    public func isVoided(_ record: LedgerRecord) -> Bool {
-        record.entry.kind != .reversal && reversalIndexes[ExactString(record.entry.id)] != nil
+    /// The reversals that cancel this record, earliest first: those naming its id, for the
+    /// whole id or for its event (`ref_event`). A reversal is never cancelled (reversals
+    /// are not reversed): none for one. Only the first counts; more is a double reversal.
+    public func voidingReversals(of record: LedgerRecord) -> [LedgerRecord] {
+        guard record.entry.kind != .reversal else { return [] }
+        return reversals(of: record.entry.id).filter { $0.entry.cancels(record) }
     }
 
-    /// The entries that count: not reversals, not voided. Computed once: every view
-    /// folds over it.
+    /// The reversal that cancels this record, if any.
+    public func voidingReversal(of record: LedgerRecord) -> LedgerRecord? {
+        guard record.entry.kind != .reversal, let indexes = reversalIndexes[ExactString(record.entry.id)] else { return nil }
+        for index in indexes where records[index].entry.cancels(record) { return records[index] }
+        return nil
+    }
+
+    /// True when a reversal cancels this record. A voided entry counts for nothing in the views.
+    public func isVoided(_ record: LedgerRecord) -> Bool {
+        voidingReversal(of: record) != nil
+    }
+
+    /// The entries that count: not reversals, not voided, not reviews. Computed once: every
+    /// view folds over it.
     public private(set) var effectiveRecords: [LedgerRecord] = []
+
+    /// The reviews that count (not voided), by the conflict id they name.
+    public private(set) var reviews = ConflictReviews()
+}
+
+extension LedgerEntry {
+    /// Whether this entry, a reversal, cancels `record`: it names the record's id, and
+    /// either no event (every entry with the id) or the record's own event.
+    public func cancels(_ record: LedgerRecord) -> Bool {
+        kind == .reversal && record.entry.kind != .reversal && ref.map { ExactString($0) == ExactString(record.entry.id) } == true
+            && (refEvent == nil || refEvent == record.event.hash)
+    }
 }

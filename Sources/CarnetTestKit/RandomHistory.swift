@@ -51,6 +51,19 @@ public struct RandomHistory: Sendable {
     }
 
     private struct Writer {
+        /// A review of a conflict `replica` shows (a kind settled by review), sometimes of
+        /// fewer sides than it has (which settles nothing) or of one already settled; nil
+        /// when it shows none.
+        static func randomReview<R: RandomNumberGenerator>(id: String, day: CalendarDay, of replica: Replica,
+                                                           using rng: inout R) -> LedgerEntry? {
+            let reviewable = Conflicts.every(replica: replica, domain: LedgerState(replica: replica).domainConflicts())
+                .filter(\.kind.settledByReview)
+            guard let conflict = reviewable.randomElement(using: &rng) else { return nil }
+            var sides = conflict.sides.map(\.event.hash)
+            if sides.count > 1, Int.random(in: 0..<4, using: &rng) == 0 { sides.removeLast() }
+            return LedgerEntry(id: id, kind: .review, producer: "", date: day, ref: conflict.id, sides: sides, note: "vu")
+        }
+
         var replica: Replica
         var label: String
         var skewMillis: UInt64
@@ -84,7 +97,18 @@ public struct RandomHistory: Sendable {
                                     ref: sale?.entry.id ?? "missing-\(counter)")
             default:
                 guard let target = known.randomElement(using: &rng) else { return nil }
-                entry = target.entry.reversal(id: id, date: day, reason: "erreur de saisie")
+                // What kind of void or review this is comes from a stream of its own, so
+                // that the main stream, and every history the tests pin by seed, stays as
+                // it was before reviews and event voids existed.
+                var own = SplitMix64(seed: replica.node.high ^ replica.node.low &+ UInt64(counter) &* 0x9E37_79B9_7F4A_7C15)
+                let roll = Int.random(in: 0..<6, using: &own)
+                if roll < 2, let review = Self.randomReview(id: id, day: day, of: replica, using: &own) {
+                    entry = review
+                } else {
+                    // One in six cancels the target's own event, not every entry with its id.
+                    entry = target.entry.reversal(id: id, date: day, reason: "erreur de saisie",
+                                                  event: roll == 2 ? target.event.hash : nil)
+                }
             }
             return replica.write(.append(entry.coreEntry), wallMillis: wallMillis)
         }

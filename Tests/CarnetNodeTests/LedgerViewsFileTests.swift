@@ -92,9 +92,14 @@ struct LedgerViewsFileTests {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         #expect(LedgerViewsFile.current(directory: directory) == nil, "an altered views file was believed")
 
-        // A later version of the file: not read (the reader falls back to the log).
+        // Another version of the file, earlier or later: not read (the reader falls back to
+        // the log).
         bytes = original
-        bytes[9] = 3
+        #expect(bytes[9] == 3, "this version writes version 3")
+        bytes[9] = 2
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(LedgerViewsFile.current(directory: directory) == nil, "a views file of version 2 was read")
+        bytes[9] = 4
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         #expect(LedgerViewsFile.current(directory: directory) == nil, "a views file of another version was read")
 

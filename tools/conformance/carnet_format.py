@@ -691,7 +691,7 @@ VIEW_SECTIONS = {1: "counts", 2: "stock", 3: "balances", 4: "availability", 5: "
 
 
 def read_views(data):
-    """The views file (§6.5, version 2): header, stamp, a table of sections, the sections,
+    """The views file (§6.5, version 3): header, stamp, a table of sections, the sections,
     trailer; strings kept as bytes. A file this refuses (FormatError) is one a reader MUST
     ignore; whether its stamp is the log's current state is the caller's to check
     (`stamp_covers`, size equal). Every known section is decoded, each exactly to its
@@ -701,7 +701,7 @@ def read_views(data):
     check_trailer_crc(data)
     reader = Reader(data[:-4])
     version = read_header(reader, b"CARNETVW")
-    if version != 2:
+    if version != 3:
         raise FormatError(f"views version {version}")
     views = {"stamp": read_stamp(reader)}
     count = reader.varint()
@@ -1020,10 +1020,11 @@ class Replica:
 # ---------------------------------------------------------------- §10 the ledger's views
 
 LEDGER_KINDS = (b"harvest", b"production", b"delivery", b"sale", b"purchase", b"payment",
-                b"loss", b"adjust", b"reversal")
+                b"loss", b"adjust", b"reversal", b"review")
 LEDGER_FIELD_TAGS = {b"producer": 1, b"date": 3, b"product": 1, b"qty": 0, b"unit": 1,
                      b"lot": 1, b"party": 1, b"amount": 0, b"method": 1, b"ref": 1,
-                     b"ref_kind": 1, b"reason": 1, b"note": 1}  # §10.3, Value tags of §2
+                     b"ref_kind": 1, b"ref_event": 1, b"sides": 1, b"reason": 1,
+                     b"note": 1}  # §10.3, Value tags of §2
 LEDGER_UNITS = (b"g", b"ml", b"pc")
 STOCK_SIGN = {b"harvest": 1, b"production": 1, b"purchase": 1, b"adjust": 1,
               b"delivery": -1, b"sale": -1, b"loss": -1}  # §10.3's stock column
@@ -1043,7 +1044,14 @@ def ledger_entry(event):
     for name, value in by_name.items():
         if name in LEDGER_FIELD_TAGS and value.tag != LEDGER_FIELD_TAGS[name]:
             return None
-    if b"producer" not in by_name or b"date" not in by_name:
+    # §10.3: a review belongs to no actor; it names a conflict and the sides it saw.
+    if (b"producer" not in by_name and kind != b"review") or b"date" not in by_name:
+        return None
+    if kind == b"review" and (b"ref" not in by_name or b"sides" not in by_name):
+        return None
+    if b"ref_event" in by_name and not is_event_hash(by_name[b"ref_event"].data):
+        return None
+    if b"sides" in by_name and not all(map(is_event_hash, by_name[b"sides"].data.split(b","))):
         return None
     if b"unit" in by_name and by_name[b"unit"].data not in LEDGER_UNITS:
         return None
@@ -1051,6 +1059,18 @@ def ledger_entry(event):
         return None
     return {"id": entry_id, "kind": kind, "event": event,
             **{name.decode(): value.data for name, value in by_name.items()}}
+
+
+def is_event_hash(text):
+    """§10.3: an event named in an entry, 64 lower-case hex digits."""
+    return len(text) == 64 and all(c in b"0123456789abcdef" for c in text)
+
+
+def cancels(reversal, entry):
+    """§10.4: a reversal cancels an entry (not a reversal) whose id it names, every entry
+    with that id or, with `ref_event`, the one its event carries."""
+    return (entry["kind"] != b"reversal" and reversal.get("ref") == entry["id"]
+            and ("ref_event" not in reversal or bytes.fromhex(reversal["ref_event"].decode()) == entry["event"].hash))
 
 
 def ledger_views(replica):
@@ -1062,11 +1082,15 @@ def ledger_views(replica):
     appends = sorted((e for e in replica.accepted().values() if e.op[0] == "append"),
                      key=lambda e: ((e.physical, e.logical), e.id()))
     readable = [entry for entry in map(ledger_entry, appends) if entry is not None]
-    voided = {entry["ref"] for entry in readable
-              if entry["kind"] == b"reversal" and "ref" in entry}
+    reversals = {}
+    for entry in readable:
+        if entry["kind"] == b"reversal" and "ref" in entry:
+            reversals.setdefault(entry["ref"], []).append(entry)
     stock, balances, delivered = {}, {}, {}
     for entry in readable:
-        if entry["kind"] == b"reversal" or entry["id"] in voided:
+        if entry["kind"] in (b"reversal", b"review"):
+            continue
+        if any(cancels(reversal, entry) for reversal in reversals.get(entry["id"], [])):
             continue
         sign = STOCK_SIGN.get(entry["kind"])
         if sign is not None and "product" in entry and "qty" in entry:

@@ -333,7 +333,7 @@ def check_views(report, carnet, name, replica, status):
     directory = os.path.join(carnet.work, name)
     data = carnet_read.read_file(os.path.join(directory, "views"))
     log = carnet_read.read_file(os.path.join(directory, "events.log"))
-    report.equal(data[:16], b"CARNETVW\x00\x02" + bytes(6), "views header: CARNETVW, version 2 (§6.5)")
+    report.equal(data[:16], b"CARNETVW\x00\x03" + bytes(6), "views header: CARNETVW, version 3 (§6.5)")
     views = cf.read_views(data)  # trailer CRC-32C, value tags, decoded exactly to its end
     report.check(True, f"views file decodes to its trailer: {len(views['stock'])} stock lines, "
                        f"{len(views['balances'])} balances, {len(views['conflicts'])} conflicts")

@@ -68,7 +68,7 @@ struct ExportCommand: Command {
         var text = CSV.record(Self.columns)
         for record in view.state.records {
             let entry = record.entry
-            let reversal = entry.kind == .reversal ? nil : view.state.reversals(of: entry.id).first
+            let reversal = view.state.voidingReversal(of: record)
             text += CSV.record([
                 entry.id, entry.date.iso, entry.kind.rawValue, entry.producer, entry.product ?? "",
                 entry.quantity.map(String.init) ?? "", entry.unit?.rawValue ?? "", entry.lot ?? "", entry.party ?? "",

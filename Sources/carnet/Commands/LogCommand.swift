@@ -9,7 +9,7 @@ struct LogCommand: Command {
             .json,
             .value("--limit", "N", "show at most N entries"),
             .value("--producer", "P", "only this producer's entries"),
-            .flag("--changes", "catalog, party and node changes instead of entries: who set what, when, and what each write superseded (a resolved conflict shows here)"),
+            .flag("--changes", "catalog, party and node changes, and the entries that settle conflicts, instead of entries: who set what, when, and what each write superseded (a resolved or reviewed conflict shows here)"),
         ],
         discussion: """
         Newest first by the writer's clock. Voided entries are marked. JSON: an array of
@@ -19,7 +19,8 @@ struct LogCommand: Command {
         Without --json, the latest catalog and party changes follow the entries. With
         --changes: {subject, value, node, label, clock, clockMillis, event, supersedes}
         (supersedes: how many earlier values the write replaced; 2 or more resolved a
-        conflict).
+        conflict); a review or a void of one event adds {entry, kind, note}, its subject
+        `conflict/ID` or `entry/ID`.
         """,
         examples: ["carnet log --limit 20", "carnet log --producer col --json", "carnet log --changes"]
     )
@@ -39,11 +40,11 @@ struct LogCommand: Command {
     func run(in context: Context) throws {
         let view = try LedgerView.read(context)
         if changes {
-            let rows = Array(CatalogChange.all(in: view.replica).prefix(limit ?? Int.max))
+            let rows = Array(LedgerChange.all(in: view).prefix(limit ?? Int.max))
             if json {
                 context.output.json(.array(rows.map(\.json)))
             } else {
-                CatalogChange.print(rows, context.output)
+                LedgerChange.print(rows, context.output)
             }
             return
         }
@@ -62,7 +63,7 @@ struct LogCommand: Command {
                            ("quantity", .right), ("lot", .left), ("party", .left), ("amount", .right), ("", .left)])
         for record in records {
             let entry = record.entry
-            let voided = entry.kind != .reversal && !view.state.reversals(of: entry.id).isEmpty
+            let voided = view.state.isVoided(record)
             table.add([
                 entry.date.iso, entry.id, entry.kind.rawValue, entry.producer, entry.product ?? "",
                 Display.quantity(entry.quantity, entry.unit), entry.lot ?? "", entry.party ?? (entry.ref.map { "→ \($0)" } ?? ""),

@@ -1,41 +1,71 @@
 import CarnetCore
 import CarnetLedger
+import CarnetNode
 
-/// `carnet resolve CONFLICT --value V | --keep N`: settles a field conflict by one write
-/// that supersedes every value the conflict shows (an auditable event, like any edit).
+/// `carnet resolve CONFLICT --value V | --keep N | --reviewed`: settles a field conflict
+/// by one write that supersedes every value the conflict shows, or marks a conflict no
+/// entry can undo (a fork, a double reversal, ...) as reviewed. Either is an auditable
+/// event with its author, shown by `log --changes`.
 struct ResolveCommand: Command {
     static let spec = CommandSpec(
-        path: ["resolve"], summary: "settle a field conflict by a write that supersedes all its values",
+        path: ["resolve"], summary: "settle a conflict: choose a field's value, or mark a fork or a reversal conflict reviewed",
         arguments: [ArgumentSpec(name: "CONFLICT", help: "a conflict id from `carnet conflicts` (a unique prefix is enough)")],
         options: [
             .value("--value", "V", "the value to keep from now on (a price in euros, a unit, a name)"),
             .value("--keep", "N", "keep the N-th value as listed by `carnet conflicts`"),
+            .flag("--reviewed", "mark a fork, double reversal, reversal of a reversal, unknown reference or duplicate id as seen and right as it stands"),
+            .value("--note", "TEXT", "with --reviewed: why it stands (kept with the review)"),
         ],
         discussion: """
-        Only field conflicts are settled by a value. Domain conflicts (stock below zero, a
-        double reversal, ...) are settled by an entry: `resolve` says which, and writes nothing
-        (exit 1).
+        A field conflict is settled by a value (--value or --keep). A fork, a double
+        reversal, a reversal of a reversal, a reversal of an unknown entry or two entries
+        with one id are settled by a review (--reviewed): the review names the sides it
+        saw, so a new side arriving later opens the conflict again. A lot below zero and an
+        overpayment are settled by an entry (an adjust, a void): `resolve` says which, and
+        writes nothing (exit 1). Without an option, `resolve` says how the conflict is
+        settled.
         """,
-        examples: ["carnet resolve 3f9a0c21b4 --keep 2", "carnet resolve 3f9a0c21b4 --value 25,00"]
+        examples: ["carnet resolve 3f9a0c21b4 --keep 2", "carnet resolve 3f9a0c21b4 --value 25,00",
+                   "carnet resolve 81c0d2e4aa --reviewed --note \"both branches checked with the farm\""]
     )
 
     var id: String
     var value: String?
     var keep: Int?
+    var reviewed: Bool
+    var note: String?
 
     init(_ invocation: Invocation) throws {
         id = invocation.arguments[0]
         value = invocation.value("--value")
         keep = try invocation.positiveInt("--keep")
-        guard (value == nil) != (keep == nil) else { throw CLIError.usage("give either --value V or --keep N") }
+        reviewed = invocation.flag("--reviewed")
+        note = try invocation.nonEmpty("--note")
+        guard [value != nil, keep != nil, reviewed].filter({ $0 }).count <= 1 else {
+            throw CLIError.usage("give one of --value V, --keep N or --reviewed")
+        }
+        guard note == nil || reviewed else { throw CLIError.usage("--note goes with --reviewed") }
     }
 
     func run(in context: Context) throws {
         var store = try StoreAccess.open(context)
         let view = LedgerView(store.replica)
+        let every = Conflicts.every(replica: view.replica, domain: view.state.domainConflicts())
+        if let settled = every.first(where: { $0.id == id }), let review = view.state.reviews.settlement(of: settled) {
+            let who = Display.node(review.dot.node, labels: view.replica)
+            throw CLIError.data("\(settled.id) was already reviewed (event \(review), by \(who)); nothing written")
+        }
         let report = try ConflictForms.find(id, in: Conflicts.all(replica: view.replica, ledger: view.state))
+        if reviewed {
+            try review(report, store: &store, view: view, context: context)
+            return
+        }
         guard report.kind == .field, let conflict = view.replica.fieldConflicts.first(where: { $0.id == report.id }) else {
-            throw CLIError(.failure, "\(report.id) is a \(report.kind.rawValue) conflict, which a value cannot settle: \(report.suggestion)")
+            let how = report.kind.settledByReview ? "mark it reviewed with `carnet resolve \(report.id) --reviewed`, or " : ""
+            throw CLIError(.failure, "\(report.id) is a \(report.kind.rawValue) conflict, which a value cannot settle: \(how)\(report.suggestion)")
+        }
+        guard value != nil || keep != nil else {
+            throw CLIError.usage("\(report.id) is a field conflict: keep one of its \(conflict.values.count) values with --keep N, or write another with --value V")
         }
         let chosen: Value
         if let keep {
@@ -51,6 +81,26 @@ struct ResolveCommand: Command {
         StoreAccess.afterAppend(&store, context: context)
         let shown = Display.fieldValue(chosen, field: conflict.key.field, unit: ConflictForms.unit(report, catalog: view.catalog))
         context.output.line("resolved \(report.id): \(conflict.key) = \(shown) (supersedes \(live.count) values)")
+    }
+
+    /// Writes the review of `report`: its id and the events of its sides, with a note.
+    private func review(_ report: ConflictReport, store: inout LocalNode, view: LedgerView, context: Context) throws {
+        guard report.kind.settledByReview else {
+            throw CLIError(.failure, report.kind == .field
+                ? "\(report.id) is a field conflict, settled by a value: --keep N or --value V"
+                : "\(report.id) is a \(report.kind.rawValue) conflict, which a review cannot settle (the figures stay wrong): \(report.suggestion)")
+        }
+        let day = context.today()
+        let sides = report.sides.map(\.event.hash)
+        var written: LedgerEntry?
+        try store.write(wallMillis: context.wallMillis()) { first, _ in
+            let entry = LedgerEntry(id: EntryIDs.make(kind: .review, node: first.node, seq: first.seq), kind: .review,
+                                    producer: "", date: day, ref: report.id, sides: sides, note: note)
+            written = entry
+            return [.append(entry.coreEntry)]
+        }
+        StoreAccess.afterAppend(&store, context: context)
+        context.output.line("reviewed \(report.id): \(report.kind.rawValue) \(report.subject), \(sides.count) side\(sides.count == 1 ? "" : "s") seen (\(written!.id)); a new side would open it again")
     }
 
     /// Reads `text` as the field means it: a price in euros, a unit by name, a yes/no flag,

@@ -29,7 +29,7 @@ struct ShowCommand: Command {
             let hint = Suggestion.closest(to: id, among: view.state.records.map(\.entry.id)).map { "; did you mean \($0)?" } ?? "; see `carnet log` for entry ids"
             throw CLIError.data("no entry \"\(id)\" on this node\(hint)")
         }
-        let reversals = record.entry.kind == .reversal ? [] : view.state.reversals(of: id)
+        let reversals = view.state.voidingReversals(of: record)
         if json {
             guard case var .object(object) = JSONForms.entry(record, state: view.state, replica: view.replica) else { return }
             object["reversals"] = .array(reversals.map { JSONForms.entry($0, state: view.state, replica: view.replica) })

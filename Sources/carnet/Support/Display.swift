@@ -94,9 +94,11 @@ enum JSONForms {
         object["refKind"] = .optional(entry.refKind?.rawValue)
         object["reason"] = .optional(entry.reason)
         object["note"] = .optional(entry.note)
-        let reversals = entry.kind == .reversal ? [] : state.reversals(of: entry.id)
-        object["voided"] = .bool(!reversals.isEmpty)
-        object["voidedBy"] = .optional(reversals.first?.entry.id)
+        if let event = entry.refEvent { object["refEvent"] = .string(event.hex) }
+        if let sides = entry.sides { object["sides"] = .array(sides.map { .string($0.hex) }) }
+        let voidedBy = state.voidingReversal(of: record)
+        object["voided"] = .bool(voidedBy != nil)
+        object["voidedBy"] = .optional(voidedBy?.entry.id)
         return .object(object)
     }
 }

@@ -1,0 +1,81 @@
+import CarnetCore
+import CarnetLedger
+
+/// One row of `log --changes`: a catalog, party or node write, or an entry that settles
+/// a conflict (a review, a void naming one event of a shared id). Both are what a person
+/// decided rather than what happened on the farm, so they are listed together, newest
+/// first, each with its author.
+enum LedgerChange {
+    case write(CatalogChange)
+    case settlement(LedgerRecord, label: String?)
+
+    /// Every change the ledger holds, newest first by the writer's clock.
+    static func all(in view: LedgerView) -> [LedgerChange] {
+        var changes = CatalogChange.all(in: view.replica).map(LedgerChange.write)
+        for record in view.state.records where record.entry.kind == .review || record.entry.refEvent != nil {
+            changes.append(.settlement(record, label: view.replica.label(of: record.writer)))
+        }
+        return changes.sorted { ($0.clock, $0.event) > ($1.clock, $1.event) }
+    }
+
+    var clock: HLCTimestamp {
+        switch self {
+        case let .write(change): change.event.clock
+        case let .settlement(record, _): record.clock
+        }
+    }
+
+    var event: EventID {
+        switch self {
+        case let .write(change): change.event.id
+        case let .settlement(record, _): record.event
+        }
+    }
+
+    static func print(_ changes: [LedgerChange], _ output: Output) {
+        var table = Table([("when", .left), ("by", .left), ("what", .left), ("value", .left), ("", .left)])
+        for change in changes {
+            switch change {
+            case let .write(write):
+                table.add([write.event.clock.readable, write.label ?? write.event.dot.node.short, write.assignment.key.description,
+                           write.shownValue,
+                           write.resolves ? output.yellow("resolves a conflict (supersedes \(write.assignment.supersedes.count) values)") : ""])
+            case let .settlement(record, label):
+                table.add([record.clock.readable, label ?? record.writer.short, settlementSubject(record.entry),
+                           settlementValue(record.entry), output.yellow(settlementNote(record.entry))])
+            }
+        }
+        table.print(output)
+    }
+
+    var json: JSON {
+        switch self {
+        case let .write(change):
+            return change.json
+        case let .settlement(record, label):
+            return .object([
+                "subject": .string(Self.settlementSubject(record.entry)), "value": .string(Self.settlementValue(record.entry)),
+                "node": .string(record.writer.hex), "label": .optional(label), "clock": .string(record.clock.readable),
+                "clockMillis": .int(record.clock.physical), "event": .string(record.event.description),
+                "supersedes": .int(0), "entry": .string(record.entry.id), "kind": .string(record.entry.kind.rawValue),
+                "note": .optional(record.entry.note ?? record.entry.reason),
+            ])
+        }
+    }
+
+    private static func settlementSubject(_ entry: LedgerEntry) -> String {
+        entry.kind == .review ? "conflict/\(entry.ref ?? "")" : "entry/\(entry.ref ?? "")"
+    }
+
+    private static func settlementValue(_ entry: LedgerEntry) -> String {
+        if entry.kind == .review {
+            let count = entry.sides?.count ?? 0
+            return "reviewed (\(count) side\(count == 1 ? "" : "s"))" + (entry.note.map { ": \($0)" } ?? "")
+        }
+        return "voided event \(entry.refEvent?.short ?? "")" + (entry.reason.map { ": \($0)" } ?? "")
+    }
+
+    private static func settlementNote(_ entry: LedgerEntry) -> String {
+        entry.kind == .review ? "settles a conflict (\(entry.id))" : "settles a duplicate id (\(entry.id))"
+    }
+}
