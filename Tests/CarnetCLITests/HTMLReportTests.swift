@@ -152,6 +152,14 @@ struct HTMLReportTests {
         #expect(html.contains("from 2026-03-09 to 2026-03-31 included; EGalim: year 2026"))
         try Self.expectTablesMatchReports(html, box, language: "en", from: "2026-03-09", to: "2026-03-31")
         #expect(try #require(PageTables.rows(html, id: "flows-weeks-table")).map { $0[0] } == ["2026-03-09"])
+
+        // Without --year: this year (the sandbox runs in UTC), and its days for the other reports.
+        func thisYear() -> Int { Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date()).year! }
+        let before = thisYear()
+        try box.ok(["report", "--html", path])
+        let years = Set([before, thisYear()]).map { "du \($0)-01-01 au \($0)-12-31 inclus ; EGalim : année \($0)." }
+        let current = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(years.contains { current.contains($0) }, "\(years)")
     }
 
     @Test func badPathsAndOptionsWriteNothing() throws {
