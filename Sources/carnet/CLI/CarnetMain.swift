@@ -12,7 +12,11 @@ enum CarnetMain {
                     output.text(Help.groupText(name, members: members))
                     return ExitCode.success.rawValue
                 }
-                let names = members.map { "`carnet \($0.spec.name)`" }.joined(separator: ", ")
+                // A member named by the group's word alone is spelled with its required options.
+                let names = members.map { member in
+                    let required = member.spec.options.filter(\.required).map { $0.name + ($0.value.map { " " + $0 } ?? "") }
+                    return "`" + (["carnet", member.spec.name] + (member.spec.path.count == 1 ? required : [])).joined(separator: " ") + "`"
+                }.joined(separator: ", ")
                 throw CLIError.usage("`carnet \(name)` needs a subcommand: \(names)")
             case let .command(type, rest):
                 if global.help {

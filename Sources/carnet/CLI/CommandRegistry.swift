@@ -2,7 +2,9 @@
 ///
 /// To add a command: write a type conforming to `Command` in its own file under
 /// Commands/, then add one line to `commands` below. Its words (`spec.path`) may name a
-/// group (`peers add`, `peers list`): the group's help is derived from its members.
+/// group (`peers add`, `peers list`): the group's help is derived from its members. A
+/// group's word may also be a command of its own that takes options only (`report --html
+/// FILE` beside `report egalim`): the word alone, or with another word, is the group's.
 enum CommandRegistry {
     static var commands: [any Command.Type] {
         [
@@ -35,6 +37,7 @@ enum CommandRegistry {
             ReportLossesCommand.self,
             ReportProducersCommand.self,
             ReportFlowsCommand.self,
+            ReportHTMLCommand.self,
             VerifyCommand.self,
             RecoverCommand.self,
             SyncCommand.self,
@@ -68,11 +71,13 @@ enum CommandRegistry {
         if words.count >= 2, let sub = matching.first(where: { $0.spec.path.count == 2 && $0.spec.path[1] == words[1] }) {
             return .command(sub, rest: Array(words.dropFirst(2)))
         }
-        if let single = matching.first(where: { $0.spec.path.count == 1 }) {
+        let subcommands = matching.filter { $0.spec.path.count == 2 }
+        if let single = matching.first(where: { $0.spec.path.count == 1 }),
+           subcommands.isEmpty || (words.count >= 2 && words[1].hasPrefix("-")) {
             return .command(single, rest: Array(words.dropFirst()))
         }
         if words.count >= 2 {
-            let names = matching.map { $0.spec.path[1] }
+            let names = subcommands.map { $0.spec.path[1] }
             let hint = Suggestion.closest(to: words[1], among: names).map { "; did you mean `carnet \(first) \($0)`?" }
                 ?? "; it has \(names.map { "`\($0)`" }.joined(separator: ", "))"
             throw CLIError.usage("unknown subcommand \"\(words[1])\" of `carnet \(first)`\(hint)")

@@ -57,7 +57,11 @@ enum Help {
             lines.append("  " + member.spec.usage)
             lines.append("      " + member.spec.summary)
         }
-        lines += ["", "Run `carnet \(name) <subcommand> --help` for details."]
+        var more = "Run `carnet \(name) <subcommand> --help` for details"
+        if let single = members.first(where: { $0.spec.path.count == 1 }), let option = single.spec.options.first {
+            more += ", `carnet \(name) \(option.name) --help` for `carnet \(name) \(option.name)`"
+        }
+        lines += ["", more + "."]
         return lines.joined(separator: "\n")
     }
 }
