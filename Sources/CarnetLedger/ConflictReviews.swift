@@ -46,11 +46,12 @@ extension ConflictKind {
     /// Conflicts that no entry can undo, which a person settles by saying they saw them:
     /// both branches of a fork count; a second reversal, a reversal of a reversal and a
     /// reversal of an unknown entry count for nothing; two entries with one id may both
-    /// be meant. The others have an entry or a value that makes the figures right.
+    /// be meant; orders beyond the stock held may be meant to be filled by a harvest to
+    /// come. The others have an entry or a value that makes the figures right.
     public var settledByReview: Bool {
         switch self {
-        case .fork, .doubleReversal, .reversalOfReversal, .unknownReference, .duplicateEntry: true
-        case .field, .stockBelowZero, .overpayment: false
+        case .fork, .doubleReversal, .reversalOfReversal, .unknownReference, .duplicateEntry, .ordersBeyondAvailability: true
+        case .field, .stockBelowZero, .overpayment, .orderFulfilledTwice, .orderOverfilled: false
         }
     }
 }

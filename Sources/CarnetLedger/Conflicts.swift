@@ -18,6 +18,12 @@ public enum ConflictKind: String, Sendable, CaseIterable, Comparable {
     case overpayment
     /// Two different entries carry the same id.
     case duplicateEntry = "duplicate-entry"
+    /// Two entries each fulfil the whole of one order line.
+    case orderFulfilledTwice = "order-fulfilled-twice"
+    /// More fulfilled than an order line asked (or a cancelled line fulfilled).
+    case orderOverfilled = "order-overfilled"
+    /// Open orders ask more of a product than the producers hold.
+    case ordersBeyondAvailability = "orders-beyond-availability"
 
     public static func < (lhs: ConflictKind, rhs: ConflictKind) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!

@@ -31,6 +31,7 @@ extension LedgerState {
                 reports.append(report)
             }
         }
+        reports += orders.conflicts(availability: availability(), isHeld: { !records(withID: $0).isEmpty })
         let negative = stock().filter { $0.quantity < 0 }
         guard !negative.isEmpty else { return reports }
         var contributors: [StockKey: [LedgerRecord]] = [:]

@@ -188,6 +188,7 @@ public enum JournalExport {
         default: break
         }
         if entry.kind == .payment, let ref = entry.ref { words += ["for", escape(ref)] }
+        if let line = entry.orderLineID { tags.append("order:\(escape(line))") }
 
         switch entry.kind {
         case .sale, .payment, .purchase:
@@ -226,6 +227,12 @@ public enum JournalExport {
         case .review:
             words = ["review", "of", "conflict", escape(entry.ref ?? "")]
             notes.append("moves nothing: marks a conflict as seen and right as it stands")
+        case .order:
+            if let party = entry.party { words += ["for", escape(party)] }
+            notes.append("moves nothing: an order line, fulfilled by the sales and deliveries that name it")
+        case .uncollected:
+            words = ["order", escape(entry.ref ?? ""), "not", "collected"]
+            notes.append("moves nothing: the order was not picked up")
         case .harvest, .production, .delivery, .loss, .adjust:
             break
         }

@@ -7,6 +7,15 @@ public enum EntryKind: String, Sendable, CaseIterable, Hashable {
     /// reversal, ...): "seen, and right as it stands". It names the conflict and the sides
     /// it saw, so a side that arrives later opens the conflict again. Moves nothing.
     case review
+    /// One line of an order: a buyer (`party`) asks a seller (`producer`) for a quantity
+    /// of a product by a day, at an agreed amount. Moves nothing; sales, deliveries and
+    /// purchases naming the line fulfil it.
+    case order
+    /// A drive basket or an order that was never picked up (`ref`: the order).
+    case uncollected
+
+    /// Whether entries of this kind move stock at all.
+    public var movesStock: Bool { stockDirection != nil }
 
     /// Whether entries of this kind move stock, and in which direction (+1 in, -1 out).
     /// `adjust` carries its own sign.
@@ -14,7 +23,7 @@ public enum EntryKind: String, Sendable, CaseIterable, Hashable {
         switch self {
         case .harvest, .production, .purchase, .adjust: 1
         case .delivery, .sale, .loss: -1
-        case .payment, .reversal, .review: nil
+        case .payment, .reversal, .review, .order, .uncollected: nil
         }
     }
 }
@@ -61,6 +70,9 @@ public struct LedgerEntry: Hashable, Sendable {
     public var refEvent: SHA256Digest?
     /// A review: the hashes of the events that were the conflict's sides when it was seen.
     public var sides: [SHA256Digest]?
+    /// An order line, or an entry that fulfils one: the order's id and the line's number.
+    public var order: String?
+    public var line: Int64?
     public var reason: String?
     public var note: String?
 
@@ -70,14 +82,21 @@ public struct LedgerEntry: Hashable, Sendable {
         party: String? = nil, amount: Int64? = nil, vat: Int64? = nil, labels: String? = nil, family: String? = nil,
         method: String? = nil,
         ref: String? = nil, refKind: EntryKind? = nil, refEvent: SHA256Digest? = nil, sides: [SHA256Digest]? = nil,
-        reason: String? = nil, note: String? = nil
+        order: String? = nil, line: Int64? = nil, reason: String? = nil, note: String? = nil
     ) {
         self.id = id; self.kind = kind; self.producer = producer; self.date = date
         self.product = product; self.quantity = quantity; self.unit = unit; self.lot = lot
         self.party = party; self.amount = amount; self.vat = vat
         self.labels = labels; self.family = family; self.method = method
         self.ref = ref; self.refKind = refKind; self.refEvent = refEvent; self.sides = sides
+        self.order = order; self.line = line
         self.reason = reason; self.note = note
+    }
+
+    /// The order line this entry is (an `order`) or fulfils: `ORDER:LINE`.
+    public var orderLineID: String? {
+        guard let order, let line else { return nil }
+        return OrderLineID.make(order: order, line: line)
     }
 
     /// The amount before VAT, at the entry's rate (or the food rate when it has none).
@@ -104,6 +123,8 @@ public struct LedgerEntry: Hashable, Sendable {
         if let refKind { fields.append(FieldName.refKind, .text(refKind.rawValue)) }
         if let refEvent { fields.append(FieldName.refEvent, .text(refEvent.hex)) }
         if let sides { fields.append(FieldName.sides, .text(sides.map(\.hex).joined(separator: ","))) }
+        if let order { fields.append(FieldName.order, .text(order)) }
+        if let line { fields.append(FieldName.line, .int(line)) }
         if let reason { fields.append(FieldName.reason, .text(reason)) }
         if let note { fields.append(FieldName.note, .text(note)) }
         return Entry(id: id, kind: kind.rawValue, fields: fields)
@@ -156,6 +177,17 @@ public struct LedgerEntry: Hashable, Sendable {
             }
             sides = parsed.compactMap { $0 }
         }
+        let order = try text(FieldName.order), line = try int(FieldName.line)
+        if (order == nil) != (line == nil) || line.map({ $0 < 1 }) == true {
+            throw LedgerError("entry \(entry.id) names an order line without both the order and a line number from 1")
+        }
+        let product = try text(FieldName.product), quantity = try int(FieldName.quantity)
+        if kind == .order, order == nil || product == nil || quantity == nil {
+            throw LedgerError("entry \(entry.id) is an order line without its order, line, product or quantity")
+        }
+        if kind == .uncollected, try text(FieldName.ref) == nil {
+            throw LedgerError("entry \(entry.id) says an order was not collected without naming it (ref)")
+        }
         if kind == .review, try text(FieldName.ref) == nil || sides == nil {
             throw LedgerError("entry \(entry.id) is a review without the conflict it settles (ref) or the sides it saw (sides)")
         }
@@ -165,7 +197,7 @@ public struct LedgerEntry: Hashable, Sendable {
             lot: try text(FieldName.lot), party: try text(FieldName.party), amount: try int(FieldName.amount),
             vat: try int(FieldName.vat), labels: try text(FieldName.labels), family: try text(FieldName.family),
             method: try text(FieldName.method), ref: try text(FieldName.ref), refKind: refKind,
-            refEvent: refEvent, sides: sides, reason: try text(FieldName.reason), note: try text(FieldName.note)
+            refEvent: refEvent, sides: sides, order: order, line: line, reason: try text(FieldName.reason), note: try text(FieldName.note)
         )
     }
 
@@ -206,6 +238,9 @@ public enum FieldName {
     public static let refEvent = "ref_event"
     /// The events a review saw as a conflict's sides.
     public static let sides = "sides"
+    /// The order an order line belongs to, or that an entry fulfils, and the line.
+    public static let order = "order"
+    public static let line = "line"
     public static let reason = "reason"
     public static let note = "note"
 }
@@ -217,3 +252,14 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// Order line ids: `ORDER:LINE`, the entry id of the line and what `--order` names.
+public enum OrderLineID {
+    public static func make(order: String, line: Int64) -> String { "\(order):\(line)" }
+
+    /// Splits `ORDER:LINE` at its last colon; nil when what follows is not a line number.
+    public static func parse(_ text: String) -> (order: String, line: Int64)? {
+        guard let colon = text.lastIndex(of: ":"), let line = Int64(text[text.index(after: colon)...]), line >= 1,
+              colon != text.startIndex else { return nil }
+        return (String(text[..<colon]), line)
+    }
+}

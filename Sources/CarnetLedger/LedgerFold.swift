@@ -28,6 +28,8 @@ public struct LedgerFold: Sendable {
     private var reversalEvents: [RecordRef: SHA256Digest] = [:]
     /// The reviews that count, by conflict.
     public private(set) var reviews = ConflictReviews()
+    /// The orders and what fulfils them.
+    public private(set) var orders = OrderBook()
     private var unreadable: [EventID: String] = [:]
     public private(set) var entryCount = 0
 
@@ -123,6 +125,7 @@ public struct LedgerFold: Sendable {
             if sign > 0 { reviews.add(record) } else { reviews.remove(record) }
             return
         }
+        orders.apply(record, sign: Int(sign))
         if let direction = entry.kind.stockDirection, let product = entry.product {
             let key = StockKey(producer: entry.producer, product: product, lot: entry.lot ?? "")
             var cell = stockCells[key] ?? StockCell()
@@ -233,6 +236,7 @@ public struct LedgerFold: Sendable {
                 reports.append(report)
             }
         }
+        reports += orders.conflicts(availability: availability(), isHeld: { byID[ExactString($0)] != nil })
         for line in stock() where line.quantity < 0 {
             let key = StockKey(producer: line.producer, product: line.product, lot: line.lot)
             reports.append(DomainConflictReports.stock(line: line, contributors: records(stockCells[key]?.contributors ?? [])))

@@ -45,6 +45,7 @@ public struct LedgerState: Sendable {
         let counting = records.filter { $0.entry.kind != .reversal && !isVoided($0) }
         effectiveRecords = counting.filter { $0.entry.kind != .review }
         for record in counting where record.entry.kind == .review { reviews.add(record) }
+        for record in effectiveRecords { orders.apply(record, sign: 1) }
     }
 
     public func records(withID id: String) -> [LedgerRecord] {
@@ -83,6 +84,9 @@ public struct LedgerState: Sendable {
 
     /// The reviews that count (not voided), by the conflict id they name.
     public private(set) var reviews = ConflictReviews()
+
+    /// The orders, their fulfilments and what was not collected.
+    public private(set) var orders = OrderBook()
 }
 
 extension LedgerEntry {

@@ -83,9 +83,18 @@ public struct RandomHistory: Sendable {
                 entry = LedgerEntry(id: id, kind: .harvest, producer: label, date: day, product: product,
                                     quantity: Int64.random(in: 1...50, using: &rng) * 100, unit: .grams, lot: lot)
             case 3..<5:
-                entry = LedgerEntry(id: id, kind: .sale, producer: label, date: day, product: product,
-                                    quantity: Int64.random(in: 1...30, using: &rng) * 100, unit: .grams, lot: lot,
-                                    party: "cantine", amount: Int64.random(in: 100...5000, using: &rng))
+                var sale = LedgerEntry(id: id, kind: .sale, producer: label, date: day, product: product,
+                                       quantity: Int64.random(in: 1...30, using: &rng) * 100, unit: .grams, lot: lot,
+                                       party: "cantine", amount: Int64.random(in: 100...5000, using: &rng))
+                // One sale in three fulfils an order line for its product, if one is known
+                // (from a stream of its own: the main stream stays as it was).
+                var own = SplitMix64(seed: replica.node.low ^ UInt64(counter) &* 0xA24B_AED4_963E_E407)
+                let lines = known.filter { $0.entry.kind == .order && $0.entry.product == product }
+                if Int.random(in: 0..<3, using: &own) == 0, let line = lines.randomElement(using: &own) {
+                    sale.order = line.entry.order
+                    sale.line = line.entry.line
+                }
+                entry = sale
             case 5:
                 entry = LedgerEntry(id: id, kind: .delivery, producer: label, date: day, product: product,
                                     quantity: Int64.random(in: 1...30, using: &rng) * 100, unit: .grams, lot: lot, party: "HUB")
@@ -101,11 +110,20 @@ public struct RandomHistory: Sendable {
                 // that the main stream, and every history the tests pin by seed, stays as
                 // it was before reviews and event voids existed.
                 var own = SplitMix64(seed: replica.node.high ^ replica.node.low &+ UInt64(counter) &* 0x9E37_79B9_7F4A_7C15)
-                let roll = Int.random(in: 0..<6, using: &own)
+                let roll = Int.random(in: 0..<9, using: &own)
+                let orders = known.filter { $0.entry.kind == .order }
                 if roll < 2, let review = Self.randomReview(id: id, day: day, of: replica, using: &own) {
                     entry = review
+                } else if roll == 3 {
+                    // An order of one line, which sales may fulfil, twice or in excess.
+                    entry = LedgerEntry(id: OrderLineID.make(order: id, line: 1), kind: .order, producer: label, date: day,
+                                        product: "P\(Int.random(in: 0..<3, using: &own))",
+                                        quantity: Int64.random(in: 1...40, using: &own) * 100, unit: .grams, party: "cantine",
+                                        amount: Int64.random(in: 100...5000, using: &own), order: id, line: 1)
+                } else if roll == 4, let order = orders.randomElement(using: &own)?.entry.order {
+                    entry = LedgerEntry(id: id, kind: .uncollected, producer: label, date: day, party: "cantine", ref: order)
                 } else {
-                    // One in six cancels the target's own event, not every entry with its id.
+                    // One in nine cancels the target's own event, not every entry with its id.
                     entry = target.entry.reversal(id: id, date: day, reason: "erreur de saisie",
                                                   event: roll == 2 ? target.event.hash : nil)
                 }

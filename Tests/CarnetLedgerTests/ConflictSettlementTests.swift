@@ -172,6 +172,7 @@ struct ConflictSettlementTests {
     /// voids: check they settle conflicts often enough for those tests to mean something.
     @Test func randomHistoriesSettleConflicts() {
         var settled = 0, eventVoids = 0
+        var orderKinds = Set<ConflictKind>()
         for seed in 0..<40 as Range<UInt64> {
             let history = RandomHistory(seed: 0x5E77_0000 &+ seed, nodes: 3, steps: 120)
             var merged = Replica(node: NodeID.derived(from: "reader"))
@@ -180,7 +181,9 @@ struct ConflictSettlementTests {
             let every = Conflicts.every(replica: merged, domain: state.domainConflicts())
             settled += every.filter { state.reviews.settlement(of: $0) != nil }.count
             eventVoids += state.records.filter { $0.entry.refEvent != nil }.count
+            orderKinds.formUnion(every.map(\.kind).filter { [.orderFulfilledTwice, .orderOverfilled, .ordersBeyondAvailability].contains($0) })
         }
+        #expect(orderKinds.count == 3, "the random histories make only these order conflicts: \(orderKinds)")
         #expect(settled >= 10, "only \(settled) conflicts settled by review in 40 histories")
         #expect(eventVoids >= 10, "only \(eventVoids) reversals naming an event in 40 histories")
     }

@@ -627,7 +627,8 @@ def stamp_covers(stamp, log):
 # §6.5: the conflict kinds, in the order conflicts are stored.
 VIEW_CONFLICT_KINDS = (b"field", b"fork", b"stock-below-zero", b"double-reversal",
                        b"reversal-of-reversal", b"unknown-reference", b"overpayment",
-                       b"duplicate-entry")
+                       b"duplicate-entry", b"order-fulfilled-twice", b"order-overfilled",
+                       b"orders-beyond-availability")
 # The views file's value tags (§6.5), mapped onto §2's Value tags; 00 is "none".
 VIEW_VALUE_TAGS = {1: 0, 2: 1, 3: 2, 4: 3}
 
@@ -1020,10 +1021,10 @@ class Replica:
 # ---------------------------------------------------------------- §10 the ledger's views
 
 LEDGER_KINDS = (b"harvest", b"production", b"delivery", b"sale", b"purchase", b"payment",
-                b"loss", b"adjust", b"reversal", b"review")
+                b"loss", b"adjust", b"reversal", b"review", b"order", b"uncollected")
 LEDGER_FIELD_TAGS = {b"producer": 1, b"date": 3, b"product": 1, b"qty": 0, b"unit": 1,
                      b"lot": 1, b"party": 1, b"amount": 0, b"method": 1, b"ref": 1,
-                     b"ref_kind": 1, b"ref_event": 1, b"sides": 1, b"reason": 1,
+                     b"ref_kind": 1, b"ref_event": 1, b"sides": 1, b"order": 1, b"line": 0, b"reason": 1,
                      b"note": 1}  # §10.3, Value tags of §2
 LEDGER_UNITS = (b"g", b"ml", b"pc")
 STOCK_SIGN = {b"harvest": 1, b"production": 1, b"purchase": 1, b"adjust": 1,
@@ -1048,6 +1049,12 @@ def ledger_entry(event):
     if (b"producer" not in by_name and kind != b"review") or b"date" not in by_name:
         return None
     if kind == b"review" and (b"ref" not in by_name or b"sides" not in by_name):
+        return None
+    if (b"order" in by_name) != (b"line" in by_name) or (b"line" in by_name and by_name[b"line"].data < 1):
+        return None
+    if kind == b"order" and not all(name in by_name for name in (b"order", b"product", b"qty")):
+        return None
+    if kind == b"uncollected" and b"ref" not in by_name:
         return None
     if b"ref_event" in by_name and not is_event_hash(by_name[b"ref_event"].data):
         return None
@@ -1088,7 +1095,7 @@ def ledger_views(replica):
             reversals.setdefault(entry["ref"], []).append(entry)
     stock, balances, delivered = {}, {}, {}
     for entry in readable:
-        if entry["kind"] in (b"reversal", b"review"):
+        if entry["kind"] in (b"reversal", b"review", b"order", b"uncollected"):
             continue
         if any(cancels(reversal, entry) for reversal in reversals.get(entry["id"], [])):
             continue

@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetLedger
+import Foundation
 
 /// `carnet record KIND --actor P ...`: appends one ledger entry and prints its id.
 struct RecordCommand: Command {
@@ -8,9 +9,9 @@ struct RecordCommand: Command {
     static let flagsByKind: [EntryKind: (required: [String], optional: [String])] = [
         .harvest: (["--product", "--qty", "--lot"], []),
         .production: (["--product", "--qty", "--lot"], []),
-        .delivery: (["--product", "--qty", "--lot", "--to"], []),
-        .sale: (["--product", "--qty", "--lot", "--to"], ["--price", "--amount", "--vat"]),
-        .purchase: (["--product", "--qty", "--from", "--amount"], ["--lot", "--vat"]),
+        .delivery: (["--product", "--qty", "--lot", "--to"], ["--order"]),
+        .sale: (["--product", "--qty", "--lot", "--to"], ["--price", "--amount", "--vat", "--order"]),
+        .purchase: (["--product", "--qty", "--from", "--amount"], ["--lot", "--vat", "--order"]),
         .payment: (["--from", "--amount"], ["--ref", "--method"]),
         .loss: (["--product", "--qty", "--lot"], ["--reason"]),
         .adjust: (["--product", "--qty", "--lot"], ["--reason"]),
@@ -36,15 +37,18 @@ struct RecordCommand: Command {
             .value("--ref", "ENTRY", "the sale a payment settles"),
             .value("--method", "M", "payment method: cash, card, transfer, cheque"),
             .value("--reason", "R", "why: for a loss one of \(LossReason.allCases.map(\.rawValue).joined(separator: ", ")) (say more with --note); free text for an adjust"),
+            .value("--order", "ORDER:LINE", "the order line this sale, delivery or purchase fulfils; the product, the quantity left, the other side and the agreed price come from the line unless given"),
             .value("--note", "TEXT", "free text"),
             .flag("--force", "record even if the producer, product, lot, party or entry named is not known on this node (made elsewhere, not synced yet)"),
         ],
         discussion: """
         flags per kind:
           harvest, production  --product SKU --qty Q --lot LOT
-          delivery             --product SKU --qty Q --lot LOT --to PARTY
-          sale                 --product SKU --qty Q --lot LOT --to PARTY [--price P | --amount A] [--vat RATE]
-          purchase             --product SKU --qty Q --from PARTY --amount A [--lot LOT] [--vat RATE]
+          delivery             --product SKU --qty Q --lot LOT --to PARTY [--order ORDER:LINE]
+          sale                 --product SKU --qty Q --lot LOT --to PARTY [--price P | --amount A] [--vat RATE] [--order ORDER:LINE]
+          purchase             --product SKU --qty Q --from PARTY --amount A [--lot LOT] [--vat RATE] [--order ORDER:LINE]
+        With --order, --product, --qty, --to/--from and the amount may be left out: they
+        come from the order line (the quantity not fulfilled yet).
           payment              --from PARTY --amount A [--ref SALE] [--method cash|card|transfer|cheque]
           loss                 --product SKU --qty Q --lot LOT [--reason unsold|damaged|expired|quality|other]
           adjust               --product SKU --qty Q --lot LOT [--reason TEXT]
@@ -76,6 +80,7 @@ struct RecordCommand: Command {
     var reason: String?
     var note: String?
     var force: Bool
+    var orderLine: (order: String, line: Int64)?
 
     init(_ invocation: Invocation) throws {
         let kindText = invocation.arguments[0]
@@ -90,7 +95,14 @@ struct RecordCommand: Command {
         for name in invocation.values.keys.sorted() + invocation.flags.sorted() where !allowed.contains(name) {
             throw CLIError.usage("\(name) does not apply to a \(kind.rawValue); it takes \(flags.required.joined(separator: " ")) \(flags.optional.map { "[\($0)]" }.joined(separator: " "))")
         }
-        for name in flags.required where invocation.value(name) == nil {
+        if let text = invocation.value("--order") {
+            guard let parsed = OrderLineID.parse(text.precomposedStringWithCanonicalMapping) else {
+                throw CLIError.usage("--order \(text) is not an order line: write ORDER:LINE, e.g. order-1a2b3c4d-17:2 (see `carnet order list`)")
+            }
+            orderLine = parsed
+        }
+        let fromOrder: Set<String> = orderLine == nil ? [] : ["--product", "--qty", "--to", "--from", "--amount"]
+        for name in flags.required where invocation.value(name) == nil && !fromOrder.contains(name) {
             throw CLIError.usage("a \(kind.rawValue) needs \(name) \(Self.spec.option(named: name)?.value ?? ""); see `carnet record --help`")
         }
         let actor = try invocation.nonEmpty("--actor"), producer = try invocation.nonEmpty("--producer")
@@ -152,6 +164,24 @@ struct RecordCommand: Command {
         var store = try StoreAccess.open(context)
         let view = LedgerView(store.replica)
         let check = ReferenceCheck(view: view, force: force)
+        var product = product, quantity = quantity, party = party, amount = amount
+        if let orderLine {
+            let filled = try OrderFulfilment.fill(kind: kind, actor: producer, line: orderLine, state: view.state, force: force,
+                                                  product: product, quantity: quantity, party: party?.id)
+            product = filled.product
+            quantity = filled.quantity
+            party = filled.party.map { ($0, kind == .purchase ? "--from" : "--to") }
+            if amount == nil, price == nil { amount = filled.amount }
+        }
+        if kind.movesStock, product == nil || quantity == nil {
+            throw CLIError.usage("a \(kind.rawValue) needs --product and --qty; see `carnet record --help`")
+        }
+        if kind == .delivery || kind == .sale || kind == .purchase, party == nil {
+            throw CLIError.usage("a \(kind.rawValue) needs \(kind == .purchase ? "--from" : "--to") PARTY; see `carnet record --help`")
+        }
+        if kind == .purchase, amount == nil {
+            throw CLIError.usage("a purchase needs --amount A (the order line has no agreed price)")
+        }
         try check.actor(producer, for: kind)
         if let product { try check.product(product, quantity: quantity) }
         if let lot, let product, kind != .harvest, kind != .production, kind != .purchase {
@@ -188,7 +218,7 @@ struct RecordCommand: Command {
                 date: day, product: product, quantity: quantity?.amount, unit: quantity?.unit,
                 lot: lot, party: party?.id, amount: total?.cents, vat: rate,
                 labels: snapshot.labels, family: snapshot.family, method: method, ref: ref,
-                reason: reason, note: note
+                order: orderLine?.order, line: orderLine?.line, reason: reason, note: note
             )
             entry = made
             return [.append(made.coreEntry)]

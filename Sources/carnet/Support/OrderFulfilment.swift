@@ -1,0 +1,58 @@
+import CarnetCore
+import CarnetLedger
+
+/// What `record --order ORDER:LINE` takes from the line: the product, the quantity not
+/// fulfilled yet, the other side and the agreed amount for that quantity, each only where
+/// the command line left it out, and the checks that keep a fulfilment true to its order
+/// (`--force` skips them, for a line made elsewhere and not synced yet).
+enum OrderFulfilment {
+    struct Filled {
+        var product: String?
+        var quantity: Quantity?
+        var party: String?
+        var amount: Money?
+    }
+
+    static func fill(kind: EntryKind, actor: String, line id: (order: String, line: Int64), state: LedgerState, force: Bool,
+                     product: String?, quantity: Quantity?, party: String?) throws -> Filled {
+        let lineID = OrderLineID.make(order: id.order, line: id.line)
+        let order = state.orders.orders().first { ExactString($0.id) == ExactString(id.order) }
+        guard let status = order?.lines.first(where: { ExactString($0.id) == ExactString(lineID) }) else {
+            if force { return Filled(product: product, quantity: quantity, party: party, amount: nil) }
+            let held = !state.records(withID: lineID).isEmpty
+            throw CLIError.data(held ? "order line \(lineID) was cancelled: record it without --order, or order again"
+                                     : "unknown order line \"\(lineID)\": see `carnet order list`"
+                                         + " (or add --force if another node took the order and has not synced yet)")
+        }
+        let line = status.line.entry
+        guard let order, !order.isUncollected || force else {
+            throw CLIError.data("order \(id.order) was marked not collected; record this without --order")
+        }
+        // The seller sells and delivers; the buyer purchases.
+        let (side, other) = kind == .purchase ? (order.buyer, order.seller) : (order.seller, order.buyer)
+        guard ExactString(actor) == ExactString(side) || force else {
+            throw CLIError.data("order \(id.order) is \(order.buyer)'s order to \(order.seller): a \(kind.rawValue) fulfilling it "
+                                + "belongs to \(side) (--actor \(side))")
+        }
+        if let party, ExactString(party) != ExactString(other), !force {
+            throw CLIError.data("order \(id.order) is between \(order.seller) and \(order.buyer): the other side of this \(kind.rawValue) is \(other), not \(party)")
+        }
+        if let product, ExactString(product) != ExactString(line.product ?? ""), !force {
+            throw CLIError.data("order line \(lineID) is for \(line.product ?? "?"), not \(product)")
+        }
+        let left = status.ordered - status.fulfilled
+        guard left > 0 || force else {
+            throw CLIError.data("order line \(lineID) is fulfilled already (by \(status.fulfilments.map(\.entry.id).joined(separator: ", "))); "
+                                + "record this without --order, or void the entry that did not happen")
+        }
+        if let quantity, let unit = line.unit, quantity.unit != unit, !force {
+            throw CLIError.data("order line \(lineID) counts \(unit.priceBasisName)s; give --qty in that unit")
+        }
+        let chosen = quantity ?? line.unit.map { Quantity(max(left, 0), $0) }
+        var amount: Money?
+        if let agreed = line.amount, let chosen, let ordered = line.quantity, ordered > 0 {
+            amount = Money(cents: (agreed * chosen.amount + ordered / 2) / ordered)
+        }
+        return Filled(product: product ?? line.product, quantity: chosen, party: party ?? other, amount: amount)
+    }
+}
