@@ -1,0 +1,94 @@
+import CarnetCore
+import CarnetSystem
+
+/// The sessions a `serve` runs now, so that what it publishes follows them while they run:
+/// the events and bytes of `serve-stats`, and each peer's record in peer-state (who it is,
+/// what it holds, that a session with it is open). Sessions are live for as long as both
+/// servers run; figures written only when a session ended stayed at zero, or at what the
+/// peer held when the session began.
+///
+/// `@unchecked Sendable` is sound: `entries` and `lastWrite` are only touched under `lock`,
+/// which also covers the peer-state writes, so a session's end is never overwritten by a
+/// late live update that marks it open again.
+final class LiveSessions: @unchecked Sendable {
+    private struct Entry {
+        let runner: SessionRunner
+        /// The dialed address; nil for a peer that dialed in (recorded by its node id).
+        let dialed: String?
+        let sinceMillis: UInt64
+        /// The `SessionProgress` change last written to peer-state, and when.
+        var written = -1
+        var writtenMillis: UInt64 = 0
+
+        /// The record's key, once the peer is known.
+        var key: String? {
+            dialed ?? runner.progress.snapshot.peer.map { PeerRecord.dialedInKey($0.node) }
+        }
+    }
+
+    /// At most one peer-state rewrite per `minimumInterval` for changes (a new session is
+    /// written at once), and each live peer's last sync refreshed every `heartbeat`: the file
+    /// holds every peer's holdings, so rewriting it at every acknowledgement would cost a hub
+    /// more than its sessions do.
+    static let minimumInterval: UInt64 = 2_000
+    static let heartbeat: UInt64 = 30_000
+
+    private let lock = Lock()
+    private var entries: [ObjectIdentifier: Entry] = [:]
+    private var lastWrite: UInt64 = 0
+    private let directory: String
+    private let pid: Int
+
+    init(directory: String, pid: Int) {
+        self.directory = directory
+        self.pid = pid
+    }
+
+    func began(_ runner: SessionRunner, dialed: String?, sinceMillis: UInt64) {
+        lock.withLock { entries[ObjectIdentifier(runner)] = Entry(runner: runner, dialed: dialed, sinceMillis: sinceMillis) }
+    }
+
+    /// Every running session with its figures so far (the runner kept with them, so that its
+    /// identity cannot be reused by a new session while the caller works with them).
+    func snapshots() -> [(runner: SessionRunner, progress: SessionProgress.Snapshot)] {
+        lock.withLock { entries.values.map { ($0.runner, $0.runner.progress.snapshot) } }
+    }
+
+    /// Writes the peer-state of the running sessions that changed since their last write
+    /// (or whose heartbeat is due); what each peer holds is named against `store`.
+    func recordDue(store: SharedStore, wallMillis: UInt64) {
+        lock.withLock {
+            var updates: [LivePeerUpdate] = []
+            let mayRewrite = wallMillis >= lastWrite + Self.minimumInterval
+            for (id, var entry) in entries {
+                let snapshot = entry.runner.progress.snapshot
+                guard let peer = snapshot.peer, snapshot.changes != entry.written || wallMillis >= entry.writtenMillis + Self.heartbeat,
+                      entry.written < 0 || mayRewrite else { continue }
+                updates.append(LivePeerUpdate(key: entry.dialed ?? PeerRecord.dialedInKey(peer.node), dialedIn: entry.dialed == nil,
+                                              peer: peer, held: snapshot.peerHoldings.map(store.expand), caughtUp: snapshot.caughtUp,
+                                              sinceMillis: entry.sinceMillis))
+                entry.written = snapshot.changes
+                entry.writtenMillis = wallMillis
+                entries[id] = entry
+            }
+            guard !updates.isEmpty else { return }
+            lastWrite = wallMillis
+            PeerBook.recordLive(updates, directory: directory, wallMillis: wallMillis, pid: pid)
+        }
+    }
+
+    /// The session ended: it leaves the running ones and its report goes to peer-state, in
+    /// one step. A connection that never authenticated names no peer and records nothing.
+    /// The live mark stays while another session with the same peer runs.
+    func ended(_ runner: SessionRunner, _ report: SessionReport, wallMillis: UInt64) {
+        lock.withLock {
+            guard let entry = entries.removeValue(forKey: ObjectIdentifier(runner)),
+                  let key = entry.dialed ?? report.peer.map({ PeerRecord.dialedInKey($0.node) }) else { return }
+            let stillLive = entries.values.contains { $0.key == key }
+            PeerBook.record(report, address: key, directory: directory, wallMillis: wallMillis) { record in
+                if entry.dialed == nil { record.isDialedIn = true }
+                if !stillLive { record.endLive() }
+            }
+        }
+    }
+}
