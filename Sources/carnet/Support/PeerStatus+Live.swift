@@ -2,11 +2,15 @@ import CarnetNode
 
 /// How `peers list` and `status` show the peers that dial in and the sessions open now.
 extension PeerStatus {
-    /// This row with what `serve` marked in the peer's record: dialed in, live since when.
+    /// This row with what `serve` marked in the peer's record: dialed in, live since when,
+    /// and dialed while `serve` dials it.
     func followingLive(_ record: PeerRecord?) -> PeerStatus {
         var row = self
         row.dialedIn = record?.isDialedIn ?? false
         row.liveSince = record.flatMap { $0.isLive ? $0.liveSinceMillis.map(PeerStatus.iso) : nil }
+        // Only `serve` keeps a session live: one it did not accept, it dialed (maybe from
+        // `serve --peer`, which the peers file does not list).
+        if row.liveSince != nil, !row.dialedIn { row.dialed = true }
         return row
     }
 
