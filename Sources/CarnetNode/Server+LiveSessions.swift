@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetSystem
+import CarnetWire
 
 /// The sessions a `serve` runs now, so that what it publishes follows them while they run:
 /// the events and bytes of `serve-stats`, and each peer's record in peer-state (who it is,
@@ -7,16 +8,17 @@ import CarnetSystem
 /// servers run; figures written only when a session ended stayed at zero, or at what the
 /// peer held when the session began.
 ///
-/// `@unchecked Sendable` is sound: `entries` and `lastWrite` are only touched under `lock`,
-/// which also covers the peer-state writes, so a session's end is never overwritten by a
-/// late live update that marks it open again.
+/// `@unchecked Sendable` is sound: `entries` and `lastWrite` are only touched under
+/// `lock`. `writing` orders the peer-state writes, so that a session's end is never
+/// overwritten by a live update read before it (which would mark it open again); it is
+/// never held by the accepting thread, which a slow disk must not hold up.
 final class LiveSessions: @unchecked Sendable {
     private struct Entry {
         let runner: SessionRunner
         /// The dialed address; nil for a peer that dialed in (recorded by its node id).
         let dialed: String?
         let sinceMillis: UInt64
-        /// The `SessionProgress` change last written to peer-state, and when.
+        /// The `SessionProgress.Snapshot.peerChanges` last written to peer-state, and when.
         var written = -1
         var writtenMillis: UInt64 = 0
 
@@ -28,12 +30,13 @@ final class LiveSessions: @unchecked Sendable {
 
     /// At most one peer-state rewrite per `minimumInterval` for changes (a new session is
     /// written at once), and each live peer's last sync refreshed every `heartbeat`: the file
-    /// holds every peer's holdings, so rewriting it at every acknowledgement would cost a hub
-    /// more than its sessions do.
-    static let minimumInterval: UInt64 = 2_000
+    /// holds every peer's holdings, so rewriting it at every acknowledgement would cost a
+    /// hub's disk more than its sessions do.
+    static let minimumInterval: UInt64 = 5_000
     static let heartbeat: UInt64 = 30_000
 
     private let lock = Lock()
+    private let writing = Lock()
     private var entries: [ObjectIdentifier: Entry] = [:]
     private var lastWrite: UInt64 = 0
     private let directory: String
@@ -54,40 +57,52 @@ final class LiveSessions: @unchecked Sendable {
         lock.withLock { entries.values.map { ($0.runner, $0.runner.progress.snapshot) } }
     }
 
-    /// Writes the peer-state of the running sessions that changed since their last write
-    /// (or whose heartbeat is due); what each peer holds is named against `store`.
+    /// Writes the peer-state of the running sessions whose peer changed since their last
+    /// write (or whose heartbeat is due); what each peer holds is named against `store`.
     func recordDue(store: SharedStore, wallMillis: UInt64) {
-        lock.withLock {
-            var updates: [LivePeerUpdate] = []
-            let mayRewrite = wallMillis >= lastWrite + Self.minimumInterval
-            for (id, var entry) in entries {
-                let snapshot = entry.runner.progress.snapshot
-                guard let peer = snapshot.peer, snapshot.changes != entry.written || wallMillis >= entry.writtenMillis + Self.heartbeat,
-                      entry.written < 0 || mayRewrite else { continue }
-                updates.append(LivePeerUpdate(key: entry.dialed ?? PeerRecord.dialedInKey(peer.node), dialedIn: entry.dialed == nil,
-                                              peer: peer, held: snapshot.peerHoldings.map(store.expand), caughtUp: snapshot.caughtUp,
-                                              sinceMillis: entry.sinceMillis))
-                entry.written = snapshot.changes
-                entry.writtenMillis = wallMillis
-                entries[id] = entry
+        writing.withLock {
+            let due = lock.withLock { () -> [(update: LivePeerUpdate, holdings: CompactSummary?)] in
+                var due: [(LivePeerUpdate, CompactSummary?)] = []
+                let mayRewrite = wallMillis >= lastWrite + Self.minimumInterval
+                for (id, var entry) in entries {
+                    let snapshot = entry.runner.progress.snapshot
+                    guard let peer = snapshot.peer,
+                          snapshot.peerChanges != entry.written || wallMillis >= entry.writtenMillis + Self.heartbeat,
+                          entry.written < 0 || mayRewrite else { continue }
+                    due.append((LivePeerUpdate(key: entry.dialed ?? PeerRecord.dialedInKey(peer.node), dialedIn: entry.dialed == nil,
+                                               peer: peer, held: nil, caughtUp: snapshot.caughtUp, sinceMillis: entry.sinceMillis),
+                                snapshot.peerHoldings))
+                    entry.written = snapshot.peerChanges
+                    entry.writtenMillis = wallMillis
+                    entries[id] = entry
+                }
+                if !due.isEmpty { lastWrite = wallMillis }
+                return due
             }
-            guard !updates.isEmpty else { return }
-            lastWrite = wallMillis
+            guard !due.isEmpty else { return }
+            let updates = due.map { item in
+                var update = item.update
+                update.held = item.holdings.map(store.expand)
+                return update
+            }
             PeerBook.recordLive(updates, directory: directory, wallMillis: wallMillis, pid: pid)
         }
     }
 
-    /// The session ended: it leaves the running ones and its report goes to peer-state, in
-    /// one step. A connection that never authenticated names no peer and records nothing.
-    /// The live mark stays while another session with the same peer runs.
+    /// The session ended: it leaves the running ones and its report goes to peer-state. A
+    /// connection that never authenticated names no peer and records nothing. The live
+    /// mark stays while another session with the same peer runs.
     func ended(_ runner: SessionRunner, _ report: SessionReport, wallMillis: UInt64) {
-        lock.withLock {
-            guard let entry = entries.removeValue(forKey: ObjectIdentifier(runner)),
-                  let key = entry.dialed ?? report.peer.map({ PeerRecord.dialedInKey($0.node) }) else { return }
-            let stillLive = entries.values.contains { $0.key == key }
-            PeerBook.record(report, address: key, directory: directory, wallMillis: wallMillis) { record in
-                if entry.dialed == nil { record.isDialedIn = true }
-                if !stillLive { record.endLive() }
+        writing.withLock {
+            let ended = lock.withLock { () -> (entry: Entry, key: String, stillLive: Bool)? in
+                guard let entry = entries.removeValue(forKey: ObjectIdentifier(runner)),
+                      let key = entry.dialed ?? report.peer.map({ PeerRecord.dialedInKey($0.node) }) else { return nil }
+                return (entry, key, entries.values.contains { $0.key == key })
+            }
+            guard let ended else { return }
+            PeerBook.record(report, address: ended.key, directory: directory, wallMillis: wallMillis) { record in
+                if ended.entry.dialed == nil { record.isDialedIn = true }
+                if !ended.stillLive { record.endLive() }
             }
         }
     }

@@ -18,8 +18,10 @@ public final class SessionProgress: @unchecked Sendable {
         public var peerHoldings: CompactSummary?
         /// The session caught up at least once: both sides held the same then.
         public var caughtUp = false
-        /// How many times the snapshot changed: a reader compares it with what it wrote.
-        public var changes = 0
+        /// How many times who the peer is, what it holds or whether the session caught up
+        /// changed (not the statistics, which move with every keepalive): a reader of
+        /// peer-state compares it with what it wrote.
+        public var peerChanges = 0
     }
 
     private let lock = Lock()
@@ -29,19 +31,18 @@ public final class SessionProgress: @unchecked Sendable {
 
     public var snapshot: Snapshot { lock.withLock { latest } }
 
-    /// Takes the driver's figures; counts a change only when one of them moved.
+    /// Takes the driver's figures; counts a change of the peer's only when one moved.
     func publish(_ driver: PeerDriver) {
         var statistics = driver.session.statistics
         statistics.elapsed = .zero
         let peer = driver.report.peer, holdings = driver.session.peerHoldings, caughtUp = driver.report.caughtUpAt != nil
         lock.withLock {
-            guard statistics != latest.statistics || peer != latest.peer || holdings != latest.peerHoldings
-                    || caughtUp != latest.caughtUp else { return }
             latest.statistics = statistics
+            guard peer != latest.peer || holdings != latest.peerHoldings || caughtUp != latest.caughtUp else { return }
             latest.peer = peer
             latest.peerHoldings = holdings
             latest.caughtUp = caughtUp
-            latest.changes += 1
+            latest.peerChanges += 1
         }
     }
 }

@@ -94,7 +94,8 @@ struct LiveFiguresTests {
         // it acknowledged them, and the list says so while the session still runs.
         for index in 4..<7 { try Self.write(box, "farm", index) }
         #expect(try Self.eventually { try Self.sameDigest(box, "hub", "farm") })
-        let current = try Self.eventually(5) {
+        // peer-state is rewritten at most every 5 s while sessions run (`LiveSessions`).
+        let current = try Self.eventually {
             row = try Self.peers(box, "farm").first { $0["address"] as? String == address } ?? [:]
             return row["lacks"] as? Int == 0
         }
