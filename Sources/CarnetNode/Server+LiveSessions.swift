@@ -103,7 +103,21 @@ final class LiveSessions: @unchecked Sendable {
             PeerBook.record(report, address: ended.key, directory: directory, wallMillis: wallMillis) { record in
                 if ended.entry.dialed == nil { record.isDialedIn = true }
                 if !ended.stillLive { record.endLive() }
+                if Self.endedInSyncByAStop(report) {
+                    record.lastError = nil
+                    record.lastErrorMillis = nil
+                }
             }
+        }
+    }
+
+    /// A live session that caught up and ended because one of the two servers stopped:
+    /// the way every live session ends, not an error for `peers list` to show.
+    static func endedInSyncByAStop(_ report: SessionReport) -> Bool {
+        guard report.succeeded, report.transportError == nil else { return false }
+        switch report.end?.outcome {
+        case .failed(.shuttingDown, _)?, .closedByPeer(.shuttingDown, _)?: return true
+        default: return false
         }
     }
 }

@@ -124,6 +124,7 @@ struct LiveFiguresTests {
         let row = peers.first { $0["address"] as? String == address } ?? [:]
         #expect(row["lacks"] as? Int == 0, "the hub holds everything the farm holds: \(row)")
         #expect(row["live"] as? Bool == false, "\(row)")
+        #expect(row["lastError"] is NSNull, "stopping a server that was in sync is no error: \(row)")
         let bundle = try box.json(["bundle", "create", box.path("for-hub.bundle"), "--for", "hub"], node: "farm") as? [String: Any]
         #expect(bundle?["events"] as? Int == 0, "\(String(describing: bundle))")
         hub.stop()
