@@ -40,7 +40,7 @@ struct PeersRemoveCommand: Command {
         does not resolve or does not parse (a typo such as `hub.locla:7420`, a port such as \
         `127.0.0.1:70000` written into the file by hand); `hub.local` and `hub.local:7420` \
         name the same peer. A `carnet serve` running with that peer in its list keeps \
-        dialing it until it is restarted; a peer that dials in is listed again at its next session.
+        dialing it until it is restarted; a peer that dials in is listed again while it syncs here.
         """,
         examples: ["carnet peers remove hub.local:7420"]
     )

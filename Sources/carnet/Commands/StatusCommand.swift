@@ -22,7 +22,8 @@ struct StatusCommand: Command {
         (null if none ran here): {running, pid, sessions {open, peak, started, completed,
         failed}, failures (by error code), rejected (hostile or broken input, by reason),
         authenticationFailures, busyRefusals, unauthenticated {open, peak, evicted, \
-        timedOut} (connections not authenticated yet), events {sent, received, receivedNew}, bytes}.
+        timedOut} (connections not authenticated yet), events {sent, received, receivedNew}, bytes} (events and
+        bytes of the sessions still open included, within a second).
         """,
         examples: ["carnet status --json"]
     )
