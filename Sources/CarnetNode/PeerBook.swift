@@ -33,7 +33,8 @@ public struct PeerRecord: Sendable, Equatable {
 }
 
 /// The peers `carnet serve` dials (`peers`, one address per line) and what each session
-/// taught about each peer (`peer-state`), both in the node's directory, replaced
+/// taught about each peer (`peer-state`: by address, or by node id for a peer that dials
+/// in; `serve` keeps it current while sessions run), both in the node's directory, replaced
 /// atomically. Two processes updating at once may lose one update (the later wins); the
 /// file is never half-written.
 public enum PeerBook {
