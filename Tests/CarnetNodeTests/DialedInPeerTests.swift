@@ -38,6 +38,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let record = try #require(PeerBook.states(directory: directory)[Self.farm.hex])
         #expect(record.isDialedIn && !record.isLive)
-        #expect(!(try PeerBook.remove(Self.farm.short.dropLast().description, directory: directory)), "a prefix shorter than shown names nothing")
+        let shorter = String(Self.farm.short.dropLast())
+        #expect(!(try PeerBook.remove(shorter, directory: directory)), "a prefix shorter than shown names nothing")
     }
 }

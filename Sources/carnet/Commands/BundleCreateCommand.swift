@@ -53,7 +53,8 @@ struct BundleCreateCommand: Command {
                 .max { ($0.lastSyncMillis ?? 0) < ($1.lastSyncMillis ?? 0) }
             if let record = remembered, let summary = record.remembered {
                 events = replica.eventsMissing(from: summary)
-                rule = "what \(node.short) lacked when last seen in a session with this node (\(record.isDialedIn ? "it dialed in" : record.address)), and all learned since"
+                let session = record.isDialedIn ? "it dialed in" : record.address
+                rule = "what \(node.short) lacked when last seen in a session with this node (\(session)), and all learned since"
             } else {
                 let own = HistorySummary(versionVector: VersionVector([node: replica.versionVector[node]]),
                                          heads: [node: replica.history.heads(of: node)])
