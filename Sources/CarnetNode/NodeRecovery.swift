@@ -67,10 +67,12 @@ public enum NodeRecovery {
         return "\(parts.year ?? 0)\(two(parts.month))\(two(parts.day))T\(two(parts.hour))\(two(parts.minute))\(two(parts.second))Z"
     }
 
-    /// The dialed peers first, then those a session met.
+    /// The dialed peers first, then those a session met (not those that dialed in: their
+    /// record is keyed by node id, which no `carnet sync` can dial).
     static func knownPeers(directory: String) -> [String] {
         let configured = (try? PeerBook.configured(directory: directory)) ?? []
-        let met = PeerBook.states(directory: directory).values.filter { $0.lastSyncMillis != nil }.map(\.address).sorted()
+        let met = PeerBook.states(directory: directory).values.filter { $0.lastSyncMillis != nil && !$0.isDialedIn }
+            .map(\.address).sorted()
         return configured + met.filter { !configured.contains($0) }
     }
 }

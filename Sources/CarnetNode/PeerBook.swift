@@ -3,9 +3,10 @@ import CarnetNet
 import CarnetSystem
 import CarnetWire
 
-/// What a node knows about one peer address: when it last synced, the last error, and the
-/// peer's summary as the last complete session left it (so the next session can send what
-/// the peer probably lacks before its summary arrives, and `status` can say what it lacks).
+/// What a node knows about one peer address (or, for a peer that dials in, its node id):
+/// when it last synced, the last error, and what the peer was last shown to hold (its
+/// summary with what it acknowledged and sent since, kept current while a live session
+/// runs), so that `status` can say what it lacks and `bundle create --for` what to carry.
 public struct PeerRecord: Sendable, Equatable {
     public var address: String
     public var lastSyncMillis: UInt64?
@@ -32,7 +33,8 @@ public struct PeerRecord: Sendable, Equatable {
 }
 
 /// The peers `carnet serve` dials (`peers`, one address per line) and what each session
-/// taught about each peer (`peer-state`), both in the node's directory, replaced
+/// taught about each peer (`peer-state`: by address, or by node id for a peer that dials
+/// in; `serve` keeps it current while sessions run), both in the node's directory, replaced
 /// atomically. Two processes updating at once may lose one update (the later wins); the
 /// file is never half-written.
 public enum PeerBook {
@@ -65,7 +67,9 @@ public enum PeerBook {
     /// as written, or as the same host and port once parsed (`hub.local` names the line
     /// `hub.local:7420`, and the other way round), but never by resolving a name: an entry
     /// whose host does not resolve, or that does not parse at all (`127.0.0.1:70000`
-    /// written by hand), is removed by its text. False when nothing matched.
+    /// written by hand), is removed by its text. A peer that dials in is named by its node
+    /// id, the id's prefix or its label (`PeerRecord.isDialedIn(named:)`). False when
+    /// nothing matched.
     @discardableResult
     public static func remove(_ typed: String, directory: String) throws(NodeError) -> Bool {
         let peers = try configured(directory: directory)
@@ -119,14 +123,17 @@ public enum PeerBook {
     }
 
     /// Serializes this process's updates (sessions of `serve` end on several threads).
-    private static let lock = Lock()
+    static let lock = Lock()
 
-    /// Records what a session did with `address`.
-    public static func record(_ report: SessionReport, address: String, directory: String, wallMillis: UInt64) {
-        lock.withLock { recordLocked(report, address: address, directory: directory, wallMillis: wallMillis) }
+    /// Records what a session did with `address`; `adjust` changes the record further in
+    /// the same write (`serve` marks its live session ended).
+    public static func record(_ report: SessionReport, address: String, directory: String, wallMillis: UInt64,
+                              adjust: (inout PeerRecord) -> Void = { _ in }) {
+        lock.withLock { recordLocked(report, address: address, directory: directory, wallMillis: wallMillis, adjust: adjust) }
     }
 
-    private static func recordLocked(_ report: SessionReport, address: String, directory: String, wallMillis: UInt64) {
+    private static func recordLocked(_ report: SessionReport, address: String, directory: String, wallMillis: UInt64,
+                                     adjust: (inout PeerRecord) -> Void) {
         var records = states(directory: directory)
         var record = records[address] ?? PeerRecord(address: address)
         if let peer = report.peer {
@@ -137,6 +144,8 @@ public enum PeerBook {
             record.lastSyncMillis = wallMillis
             if let summary = report.summaryWhenCaughtUp { record.remembered = summary }
         }
+        // What the peer acknowledged and sent, to the end: also after the catch-up, and in a cut session.
+        if let held = report.peerHeld { record.remembered = held }
         if let failure = report.failure {
             record.lastError = failure
             record.lastErrorMillis = wallMillis
@@ -144,6 +153,7 @@ public enum PeerBook {
             record.lastError = nil
             record.lastErrorMillis = nil
         }
+        adjust(&record)
         records[address] = record
         writeStates(records, directory: directory)
     }
@@ -151,7 +161,7 @@ public enum PeerBook {
     /// Drops every state record of `typed`; true when there was one. Called under `lock`.
     private static func forgetLocked(_ typed: String, directory: String) throws(NodeError) -> Bool {
         let records = states(directory: directory)
-        let kept = records.filter { !sameAddress($0.key, typed) }
+        let kept = records.filter { !sameAddress($0.key, typed) && !$0.value.isDialedIn(named: typed) }
         guard kept.count != records.count else { return false }
         guard writeStates(kept, directory: directory) else {
             throw .peers("cannot rewrite \(directory)/\(stateFile)")
@@ -161,7 +171,7 @@ public enum PeerBook {
 
     /// Replaces `peer-state` with `records`, one line per peer; false when it failed.
     @discardableResult
-    private static func writeStates(_ records: [String: PeerRecord], directory: String) -> Bool {
+    static func writeStates(_ records: [String: PeerRecord], directory: String) -> Bool {
         let text = records.keys.sorted().map { key -> String in
             let r = records[key]!
             return (["peer", r.address, r.lastSyncMillis.map(String.init) ?? "", r.lastErrorMillis.map(String.init) ?? "",

@@ -52,6 +52,8 @@ public final class Server: Sendable {
     /// The message-1 keys this process answered: a replayed message 1 gets nothing (SPEC 8.2.6).
     private let replays = ReplayGuard()
     private let counters = CounterBook(pid: Int(ProcessInfo.processInfo.processIdentifier), startedMillis: Server.wallMillis)
+    /// The sessions running, whose figures `serve-stats` and peer-state follow as they go.
+    private let live: LiveSessions
     private let wakeup: Wakeup
     private let listener: TCPListener?
     private let threads = DispatchGroup()
@@ -67,6 +69,7 @@ public final class Server: Sendable {
         self.secret = secret
         self.configuration = configuration
         self.log = log
+        live = LiveSessions(directory: store.directory, pid: Int(ProcessInfo.processInfo.processIdentifier))
         state = ServerState(perAddress: configuration.maxPendingPerAddress, pendingTotal: configuration.maxPending)
         serveLock = try ServeLock(directory: store.directory)
         do {
@@ -144,7 +147,8 @@ public final class Server: Sendable {
                 continue
             }
             evicting?.stop(.evicted)
-            counters.sessionStarted(open: state.sessionCount)
+            counters.sessionStarted(ObjectIdentifier(runner), open: state.sessionCount)
+            live.began(runner, dialed: nil, sinceMillis: Self.wallMillis)
             counters.pending(open: state.pendingCount)
             spawn { self.serveAccepted(runner, from: connection.peer.host, secret: secret) }
         }
@@ -159,8 +163,9 @@ public final class Server: Sendable {
             self.counters.pending(open: self.state.pendingCount)
         }
         state.finish(runner)
-        counters.sessionEnded(report, open: state.sessionCount)
+        counters.sessionEnded(ObjectIdentifier(runner), report, open: state.sessionCount)
         counters.pending(open: state.pendingCount)
+        live.ended(runner, report, wallMillis: Self.wallMillis)
         if let dropped = report.dropped {
             counters.dropped(dropped)
             drops.add(dropped, host: host)
@@ -230,11 +235,12 @@ public final class Server: Sendable {
             connection.close()
             return nil
         }
-        counters.sessionStarted(open: state.sessionCount)
+        counters.sessionStarted(ObjectIdentifier(runner), open: state.sessionCount)
+        live.began(runner, dialed: address, sinceMillis: Self.wallMillis)
         let report = runner.run(role: .dialer, store: store, secret: secret, live: true, settings: configuration.session)
         state.finish(runner)
-        counters.sessionEnded(report, open: state.sessionCount)
-        PeerBook.record(report, address: address, directory: store.directory, wallMillis: Self.wallMillis)
+        counters.sessionEnded(ObjectIdentifier(runner), report, open: state.sessionCount)
+        live.ended(runner, report, wallMillis: Self.wallMillis)
         logSession(report)
         return report
     }
@@ -243,7 +249,8 @@ public final class Server: Sendable {
 
     /// Picks up the CLI's writes twice a second (pushed to live peers at once), ends the
     /// sessions made with a secret that `secret rotate` or `install` (maybe in another
-    /// process) replaced since, keeps the status file fresh and sums up dropped connections.
+    /// process) replaced since, keeps the status file, the counters and the peers' records
+    /// fresh while sessions run, and sums up dropped connections.
     private func maintenanceLoop() {
         let clock = ContinuousClock()
         var lastDropSummary = clock.now
@@ -259,6 +266,7 @@ public final class Server: Sendable {
             closeSessionsOnReplacedSecret()
             ticks += 1
             if ticks % 4 == 0, let failure = store.saveStatusIfChanged() { log("warning: \(failure)") }
+            followLiveSessions()
             saveCounters(force: false)
             if clock.now - lastDropSummary >= configuration.dropSummaryInterval {
                 lastDropSummary = clock.now
@@ -284,6 +292,15 @@ public final class Server: Sendable {
                                  deadline: configuration.handshakeDeadline) {
             log(line)
         }
+    }
+
+    /// The running sessions' events and bytes join the counters, and their peers' records
+    /// follow them (`LiveSessions`).
+    private func followLiveSessions() {
+        for (runner, progress) in live.snapshots() {
+            counters.progress(ObjectIdentifier(runner), progress.statistics)
+        }
+        live.recordDue(store: store, wallMillis: Self.wallMillis)
     }
 
     /// Rewrites `serve-stats` when the counters changed (every half second at most).

@@ -1,3 +1,4 @@
+import CarnetSync
 import CarnetSystem
 import CarnetWire
 
@@ -55,12 +56,7 @@ public struct ServerCounters: Sendable, Equatable {
 
     /// Adds one finished session.
     mutating func count(_ report: SessionReport) {
-        let stats = report.statistics
-        eventsSent += stats.eventsSent
-        eventsReceived += stats.eventsReceived
-        eventsReceivedNew += stats.eventsReceivedNew
-        bytesSent += UInt64(stats.bytesSent)
-        bytesReceived += UInt64(stats.bytesReceived)
+        add(report.statistics)
         if report.succeeded {
             sessionsCompleted += 1
             return
@@ -73,6 +69,15 @@ public struct ServerCounters: Sendable, Equatable {
         default: reason = "transport"
         }
         failures[reason, default: 0] += 1
+    }
+
+    /// Adds a session's events and bytes, ended or still running.
+    mutating func add(_ stats: SessionStatistics) {
+        eventsSent += stats.eventsSent
+        eventsReceived += stats.eventsReceived
+        eventsReceivedNew += stats.eventsReceivedNew
+        bytesSent += UInt64(stats.bytesSent)
+        bytesReceived += UInt64(stats.bytesReceived)
     }
 
     // MARK: - The file
@@ -131,11 +136,17 @@ public struct ServerCounters: Sendable, Equatable {
     }
 }
 
-/// The server's counters under a lock, shared by its session threads.
+/// The server's counters under a lock, shared by its session threads. The events and
+/// bytes of sessions still running are added as they go (`progress`): a live session
+/// lasts as long as both servers run, and `status` showed nothing received until it ended.
 final class CounterBook: @unchecked Sendable {
-    // `@unchecked Sendable` is sound: `counters` and `dirty` are only touched under `lock`.
+    // `@unchecked Sendable` is sound: every property is only touched under `lock`.
     private let lock = Lock()
+    /// The ended sessions' figures, and the rest.
     private var counters = ServerCounters()
+    /// The running sessions' events and bytes so far, by session: a session leaves this
+    /// the moment its whole figures join `counters`, under the same lock, so none counts twice.
+    private var running: [ObjectIdentifier: SessionStatistics] = [:]
     private var dirty = true
 
     init(pid: Int, startedMillis: UInt64) {
@@ -143,8 +154,9 @@ final class CounterBook: @unchecked Sendable {
         counters.startedMillis = startedMillis
     }
 
-    func sessionStarted(open: Int) {
+    func sessionStarted(_ session: ObjectIdentifier, open: Int) {
         lock.withLock {
+            running[session] = SessionStatistics()
             counters.sessionsStarted += 1
             counters.openSessions = open
             counters.peakSessions = max(counters.peakSessions, open)
@@ -152,8 +164,18 @@ final class CounterBook: @unchecked Sendable {
         }
     }
 
-    func sessionEnded(_ report: SessionReport, open: Int) {
+    /// A running session's figures so far; ignored once it ended.
+    func progress(_ session: ObjectIdentifier, _ statistics: SessionStatistics) {
         lock.withLock {
+            guard let known = running[session], known != statistics else { return }
+            running[session] = statistics
+            dirty = true
+        }
+    }
+
+    func sessionEnded(_ session: ObjectIdentifier, _ report: SessionReport, open: Int) {
+        lock.withLock {
+            running[session] = nil
             counters.count(report)
             counters.openSessions = open
             dirty = true
@@ -192,7 +214,9 @@ final class CounterBook: @unchecked Sendable {
             guard dirty || force else { return nil }
             dirty = false
             counters.updatedMillis = now
-            return counters
+            var shown = counters
+            for statistics in running.values { shown.add(statistics) }
+            return shown
         }
     }
 }

@@ -25,6 +25,9 @@ public struct SessionReport: Sendable {
     public var refusedBatches: [String] = []
     /// The peer's summary as it ended: every event either side held, when it completed.
     public var summaryWhenCaughtUp: HistorySummary?
+    /// What the peer was shown to hold as the session ended: its last summary with every
+    /// event it acknowledged or sent since. Nil when no summary came from it.
+    public var peerHeld: HistorySummary?
     /// Why the server closed the connection before the peer authenticated (a flood's
     /// leftovers: summed up in the log rather than told one by one).
     public var dropped: UnauthenticatedDrop?
@@ -64,6 +67,8 @@ public final class SessionRunner: Sendable {
     private let connection: TCPConnection
     private let wakeup: Wakeup
     private let stopRequest = StopFlag()
+    /// The session's figures as it runs, for `serve`'s counters and peer-state.
+    public let progress = SessionProgress()
 
     public init(connection: TCPConnection) throws(NodeError) {
         self.connection = connection
@@ -157,6 +162,7 @@ public final class SessionRunner: Sendable {
                 driver.close(.timeout, "the peer did not complete the handshake within \(handshakeDeadline)", store: store,
                              transport: &transport, now: instant)
             }
+            progress.publish(driver)
         }
         driver.finish(store: store)
         if let failure = driver.report.sendFailure {
@@ -167,6 +173,8 @@ public final class SessionRunner: Sendable {
         report.caughtUpAfter = driver.report.caughtUpAt
         report.refusedBatches = driver.report.refusedBatches.map(\.description)
         report.summaryWhenCaughtUp = driver.report.summaryWhenCaughtUp
+        report.peerHeld = driver.session.peerHoldings.map(store.expand)
+        progress.publish(driver)
         report.statistics = driver.session.statistics
         report.elapsed = now()
         // Everything this side wrote is in the socket; say so, and close without waiting

@@ -111,6 +111,12 @@ public final class SharedStore: @unchecked Sendable {
 
     public var summary: HistorySummary { lock.withLock { store.replica.summary } }
 
+    /// A peer's compact summary in full, as far as this node can name its events
+    /// (`Replica.expand`): what the node remembers of a peer's holdings.
+    public func expand(_ compact: CompactSummary) -> HistorySummary {
+        lock.withLock { store.replica.expand(compact) }
+    }
+
     /// Places where a node has two histories (restored backups, forged events).
     public var forkCount: Int { lock.withLock { store.replica.forks.count } }
 

@@ -13,8 +13,10 @@ struct BundleCreateCommand: Command {
         ],
         discussion: """
         What "NODE lacks" means, as far as this node can know: when this node has synced with
-        NODE, the summary NODE gave at the end of the last sync (peer-state) is used: every
-        event NODE lacked then or that this node learned since. Otherwise the only sure thing
+        NODE (dialing it, dialed by it, or in a live session of `serve`), what NODE was last
+        shown to hold (peer-state: its summary with every event it acknowledged or sent since,
+        kept current while a live session runs) is used: every event NODE lacked then or that
+        this node learned since. Otherwise the only sure thing
         is that NODE holds its own events: the bundle holds everything else. Applying a bundle
         is idempotent, so an event NODE already has costs bytes, never correctness.
         The file is sealed with the ledger's secret (format 2, protocol/SPEC.md §6.4): whoever
@@ -51,7 +53,8 @@ struct BundleCreateCommand: Command {
                 .max { ($0.lastSyncMillis ?? 0) < ($1.lastSyncMillis ?? 0) }
             if let record = remembered, let summary = record.remembered {
                 events = replica.eventsMissing(from: summary)
-                rule = "what \(node.short) lacked at its last sync with this node (\(record.address)), and all learned since"
+                let session = record.isDialedIn ? "it dialed in" : record.address
+                rule = "what \(node.short) lacked when last seen in a session with this node (\(session)), and all learned since"
             } else {
                 let own = HistorySummary(versionVector: VersionVector([node: replica.versionVector[node]]),
                                          heads: [node: replica.history.heads(of: node)])

@@ -35,11 +35,12 @@ struct PeersRemoveCommand: Command {
         summary: "stop dialing a peer and forget what sessions learned about it",
         arguments: [ArgumentSpec(name: "HOST:PORT", help: "the address as `carnet peers list` shows it")],
         discussion: """
-        Takes any address `carnet peers list` shows, exactly as it shows it, even one that \
+        A peer that dials in is shown by its node id, and taken by it, its 8-digit prefix or \
+        its label. Takes any address `carnet peers list` shows, exactly as it shows it, even one that \
         does not resolve or does not parse (a typo such as `hub.locla:7420`, a port such as \
         `127.0.0.1:70000` written into the file by hand); `hub.local` and `hub.local:7420` \
         name the same peer. A `carnet serve` running with that peer in its list keeps \
-        dialing it until it is restarted.
+        dialing it until it is restarted; a peer that dials in is listed again while it syncs here.
         """,
         examples: ["carnet peers remove hub.local:7420"]
     )
@@ -68,8 +69,14 @@ struct PeersRemoveCommand: Command {
 struct PeersListCommand: Command {
     static let spec = CommandSpec(
         path: ["peers", "list"],
-        summary: "the peers: dialed by `serve`, or met in a sync; last sync, last error, what each lacks",
+        summary: "the peers: dialed by `serve`, dialing in, or met in a sync; last sync, last error, what each lacks",
         options: [.json],
+        discussion: """
+        A peer that dials this node is listed by its node id, `dialed in`: its address is an \
+        ephemeral port. `(live)` after the last sync: a session with it is open now, and the \
+        row follows it (what the peer lacks, as it acknowledges what it is sent). JSON: \
+        {address, dialed, dialedIn, node, label, lastSync, lastError, lastErrorAt, lacks, live, liveSince}.
+        """,
         examples: ["carnet peers list", "carnet peers list --json"]
     )
 
@@ -92,7 +99,7 @@ struct PeersListCommand: Command {
         }
         var table = Table([("peer", .left), ("node", .left), ("dialed", .left), ("last sync", .left), ("lacks", .right), ("last error", .left)])
         for row in rows {
-            table.add([row.address, row.label ?? "-", row.dialed ? "yes" : "no", row.lastSync ?? "never",
+            table.add([row.address, row.label ?? "-", row.dialedColumn, row.lastSyncColumn,
                        row.lacks.map(String.init) ?? "?", row.lastError ?? ""])
         }
         for line in table.render(context.output) { context.output.line(line) }
@@ -110,6 +117,10 @@ struct PeerStatus {
     var lastErrorAt: String?
     /// Events this node holds that the peer did not, when last seen (and since).
     var lacks: UInt64?
+    /// The peer dials this node (listed by node id: its address is an ephemeral port).
+    var dialedIn = false
+    /// When the session open with it now began; nil when none is.
+    var liveSince: String?
 
     /// Every configured peer and every peer a session recorded. `own` is this node's
     /// version vector, when known without opening the store (the status file).
@@ -122,7 +133,7 @@ struct PeerStatus {
             return PeerStatus(address: address, dialed: configured.contains(address), node: state?.peerNode?.hex,
                               label: state?.peerLabel, lastSync: state?.lastSyncMillis.map(iso),
                               lastError: state?.lastError, lastErrorAt: state?.lastErrorMillis.map(iso),
-                              lacks: own.flatMap { state?.lacks(given: $0) })
+                              lacks: own.flatMap { state?.lacks(given: $0) }).followingLive(state)
         }
     }
 
@@ -135,6 +146,7 @@ struct PeerStatus {
             "address": .string(address), "dialed": .bool(dialed), "node": .optional(node), "label": .optional(label),
             "lastSync": .optional(lastSync), "lastError": .optional(lastError), "lastErrorAt": .optional(lastErrorAt),
             "lacks": lacks.map { .int($0) } ?? .null,
+            "dialedIn": .bool(dialedIn), "live": .bool(liveSince != nil), "liveSince": .optional(liveSince),
         ])
     }
 }

@@ -16,13 +16,14 @@ struct StatusCommand: Command {
         every commit is signed and only signed events are stored), events, versionVector (node hex → highest contiguous
         seq), labels (node hex → label, for the nodes of the version vector whose label the
         ledger carries), digest, conflicts, forks, pending, fromStatusFile, and peers: for each peer
-        dialed by `serve` or met in a sync, {address, dialed, node, label, lastSync,
-        lastError, lastErrorAt, lacks} (lacks: events this node holds that the peer did not
-        when last seen); server: what this node's `carnet serve` counted since it started
+        dialed by `serve`, dialing in (by node id) or met in a sync, {address, dialed, dialedIn, node, label, lastSync,
+        lastError, lastErrorAt, lacks, live, liveSince} (lacks: events this node holds that the peer was not shown
+        to hold, kept current while a live session runs); server: what this node's `carnet serve` counted since it started
         (null if none ran here): {running, pid, sessions {open, peak, started, completed,
         failed}, failures (by error code), rejected (hostile or broken input, by reason),
         authenticationFailures, busyRefusals, unauthenticated {open, peak, evicted, \
-        timedOut} (connections not authenticated yet), events {sent, received, receivedNew}, bytes}.
+        timedOut} (connections not authenticated yet), events {sent, received, receivedNew}, bytes} (events and
+        bytes of the sessions still open included, within a second).
         """,
         examples: ["carnet status --json"]
     )
@@ -202,7 +203,7 @@ struct StatusCommand: Command {
         output.line(output.dim("\npeers:"))
         var peers = Table([("peer", .left), ("node", .left), ("last sync", .left), ("lacks", .right), ("last error", .left)])
         for peer in figures.peers {
-            peers.add([peer.address, peer.label ?? "-", peer.lastSync ?? "never", peer.lacks.map(String.init) ?? "?", peer.lastError ?? ""])
+            peers.add([peer.peerColumn, peer.label ?? "-", peer.lastSyncColumn, peer.lacks.map(String.init) ?? "?", peer.lastError ?? ""])
         }
         peers.print(output)
     }
