@@ -9,7 +9,7 @@ import Foundation
 /// both sides). Everything it prints is measured; it cleans up after itself.
 struct Demo {
     let seed: UInt64
-    private var now: UInt64 = 1_780_300_800_000  // 2026-06-01 08:00 UTC: a fixed story clock
+    private(set) var now: UInt64 = 1_780_300_800_000  // 2026-06-01 08:00 UTC: a fixed story clock
 
     init(seed: UInt64) { self.seed = seed }
 
@@ -145,19 +145,22 @@ struct Demo {
             print("   \(line.producer.padding(11)) \(line.product.padding(8)) \(line.lot.padding(10)) \(quantity)", to: &out)
         }
 
+        print("", to: &out)
+        let traded = try runTrade(root: root, hub: hub, farms: restoredFarms, server: server, secret: secret, ledger: ledger, out: &out)
+
         let status = server.stop()
-        print("\n8. SIGTERM to `carnet serve`: it ends its sessions, saves its status and exits with \(status).", to: &out)
+        print("\n11. SIGTERM to `carnet serve`: it ends its sessions, saves its status and exits with \(status).", to: &out)
         let digests = try Set(([hub] + restoredFarms).map { try $0.digest() })
         let converged = digests.count == 1
         let resolved = try ([hub] + restoredFarms).allSatisfy { try $0.conflicts().filter { $0.kind != .fork }.isEmpty }
-        print(converged && resolved && status == 0
-              ? "\nAll four nodes hold the same events and the same state; no conflict is left open."
+        print(converged && resolved && traded && status == 0
+              ? "\nEvery node holds the same events and the same state; no conflict is left open."
               : "\nNodes DIFFER, a conflict is open, or serve failed: this is a bug.", to: &out)
-        return converged && resolved && status == 0
+        return converged && resolved && traded && status == 0
     }
 
     /// One `carnet sync` session of `node` with the hub, narrated.
-    private func sync<Out: TextOutputStream>(_ node: DemoNode, with server: DemoServer, out: inout Out, quiet: Bool = false) throws {
+    func sync<Out: TextOutputStream>(_ node: DemoNode, with server: DemoServer, out: inout Out, quiet: Bool = false) throws {
         let store = try SharedStore(directory: node.directory, wallMillis: now)
         let report = try SyncClient.sync(store: store, secret: try LedgerSecret.load(directory: node.directory), address: server.address)
         guard report.succeeded else { throw NodeError.network("sync of \(node.name) failed: \(report.failure ?? "?")") }
@@ -168,7 +171,7 @@ struct Demo {
               + "\(Int(report.elapsed.secondsValue * 1000)) ms", to: &out)
     }
 
-    private func printDigests<Out: TextOutputStream>(_ nodes: [DemoNode], to out: inout Out) throws {
+    func printDigests<Out: TextOutputStream>(_ nodes: [DemoNode], to out: inout Out) throws {
         for node in nodes {
             let store = try node.open()
             print("   \(node.name.padding(22)) \(store.replica.eventCount) events  digest \(store.replica.digest.short)", to: &out)

@@ -41,18 +41,25 @@ struct CommandLineTests {
     @Test func theDemoConvergesOverTCPAndSaysSo() throws {
         let run = try Self.carnet("demo")
         #expect(run.status == 0, "stderr: \(run.stderr)")
-        #expect(run.stdout.contains("All four nodes hold the same events and the same state; no conflict is left open."))
+        #expect(run.stdout.contains("Every node holds the same events and the same state; no conflict is left open."))
         #expect(run.stdout.contains("runs `carnet serve` as its own process"))
         #expect(run.stdout.contains("stock-below-zero"))
         #expect(run.stdout.contains("field: 2 concurrent values for product/tomme.price"))
         #expect(run.stdout.contains("open conflicts on the chèvrerie now: 0"))
         #expect(run.stdout.contains("continues\n   under a new node id"), "the restored laptop does not reuse seqs")
         #expect(run.stdout.contains("exits with 0"))
-        // The digests printed after each sync round agree line by line.
+        // The DYNAMO story (issue 20, item 8): the hub buys, a canteen orders and is
+        // delivered, a drive basket is not collected, the report shows the canteen's shares.
+        #expect(run.stdout.contains("cmd-jaures-1   hub → cantine-jaures  fulfilled"))
+        #expect(run.stdout.contains("panier-ana-1   hub → ana             not-collected"))
+        #expect(run.stdout.contains("cantine-jaures: 6 purchases, 583,51 € before VAT; quality 100,00 % (target 50 %), organic 18,13 % (target 20 %)"))
+        #expect(run.stdout.contains("the canteen still owes the hub 158,00 €"))
+        #expect(run.stdout.contains("the same report on all 5 nodes: yes"))
+        // The digests printed after each sync round agree line by line: 4 nodes twice, then 5.
         let digests = run.stdout.split(separator: "\n").filter { $0.contains("digest ") }.map { $0.split(separator: " ").last! }
-        #expect(digests.count == 8)
-        for round in stride(from: 0, to: digests.count, by: 4) {
-            #expect(Set(digests[round..<round + 4]).count == 1, "round \(round / 4 + 1): \(digests[round..<round + 4])")
+        #expect(digests.count == 13)
+        for (start, count) in [(0, 4), (4, 4), (8, 5)] {
+            #expect(Set(digests[start..<start + count]).count == 1, "round from \(start): \(digests[start..<start + count])")
         }
     }
 

@@ -2,7 +2,7 @@
 /// (Demo.swift).
 struct DemoCommand: Command {
     static let spec = CommandSpec(
-        path: ["demo"], summary: "a hub and three farms in a temporary folder syncing over TCP, narrated; exit 0 when they converge",
+        path: ["demo"], summary: "a hub and three farms in a temporary folder syncing over TCP, then trading (orders, a drive basket, the EGalim report), narrated; exit 0 when they converge",
         examples: ["carnet demo"]
     )
 
