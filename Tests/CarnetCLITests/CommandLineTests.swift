@@ -63,6 +63,16 @@ struct CommandLineTests {
         }
     }
 
+    /// `conflicts` is a command and the group of `conflicts show`: alone, it runs. (Once
+    /// `report --html` made `report` both, `carnet conflicts` alone answered "needs a
+    /// subcommand".)
+    @Test func aGroupWordThatIsACommandRunsAlone() throws {
+        let box = try Sandbox()
+        try box.initNode("a", label: "hub")
+        #expect(try box.ok(["conflicts"]).contains("no open conflict"))
+        expectError(try box.run(["report"]), 64, "`carnet report` needs a subcommand")
+    }
+
     @Test func anUnknownCommandIsAClearErrorOnStderr() throws {
         let run = try Self.carnet("sycn")
         #expect(run.status == 64)

@@ -4,7 +4,8 @@
 /// Commands/, then add one line to `commands` below. Its words (`spec.path`) may name a
 /// group (`peers add`, `peers list`): the group's help is derived from its members. A
 /// group's word may also be a command of its own that takes options only (`report --html
-/// FILE` beside `report egalim`): the word alone, or with another word, is the group's.
+/// FILE` beside `report egalim`, `conflicts` beside `conflicts show`): with another word it
+/// is the group's; alone, it is the command's unless the command needs an option.
 enum CommandRegistry {
     static var commands: [any Command.Type] {
         [
@@ -76,8 +77,11 @@ enum CommandRegistry {
             return .command(sub, rest: Array(words.dropFirst(2)))
         }
         let subcommands = matching.filter { $0.spec.path.count == 2 }
+        // The word alone runs its own command unless that command needs an option (`report`
+        // alone lists the reports; `conflicts` alone lists the conflicts).
         if let single = matching.first(where: { $0.spec.path.count == 1 }),
-           subcommands.isEmpty || (words.count >= 2 && words[1].hasPrefix("-")) {
+           subcommands.isEmpty || (words.count >= 2 && words[1].hasPrefix("-"))
+            || (words.count == 1 && !single.spec.options.contains(where: \.required)) {
             return .command(single, rest: Array(words.dropFirst()))
         }
         if words.count >= 2 {
