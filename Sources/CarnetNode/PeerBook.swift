@@ -133,6 +133,7 @@ public enum PeerBook {
             record.peerNode = peer.node
             record.peerLabel = peer.label
         }
+        record.noteClock(of: report.statistics, at: wallMillis)
         if report.succeeded {
             record.lastSyncMillis = wallMillis
             if let summary = report.summaryWhenCaughtUp { record.remembered = summary }

@@ -305,6 +305,7 @@ public final class Server: Sendable {
             + " (\(stats.bytesReceived) bytes in, \(stats.bytesSent) out)"
         if let failure = report.failure { line += "; ended: \(failure)" }
         log(line)
+        for warning in ClockWarning.lines(stats, peer: report.peer?.label ?? report.address) { log("warning: " + warning) }
     }
 
     static var wallMillis: UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }

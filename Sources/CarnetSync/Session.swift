@@ -37,7 +37,9 @@ public struct Session: Sendable {
     var awaitingPeerKey = false
     var state: State
     private var decoder = FrameDecoder()
-    private var startedAt: Duration = .zero
+    /// When `start` ran, on the session's monotonic clock: with `handshake.wallMillis`, the
+    /// wall clock at any later instant (`wallMillis(at:)`).
+    private(set) var startedAt: Duration = .zero
     private var lastReceived: Duration = .zero
     private var lastSent: Duration = .zero
     public internal(set) var statistics = SessionStatistics()
@@ -72,7 +74,8 @@ public struct Session: Sendable {
     /// `nonce` is the session's randomness: 32 fresh bytes from a cryptographic source,
     /// this side's ephemeral X25519 private key (an input, so that tests and the simulation
     /// replay). `ledgerID` enters the PSK (nil for a node without one). `wallMillis` is the
-    /// dialer's clock (informative). `context` looks up chain contexts
+    /// wall clock when the session starts (the dialer's goes in message 1, the
+    /// listener's in message 2; each side measures the other's offset, 8.2.10). `context` looks up chain contexts
     /// for primed batches (nil: this side neither primes nor accepts primed batches'
     /// contexts, and cannot answer with a plan). `replays` is a listening process's replay
     /// cache (8.2.6), shared by its sessions. `devices`: a signed ledger's device keys, with

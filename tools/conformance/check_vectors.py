@@ -433,6 +433,7 @@ def parse_session_keys(path):
         "dialer": re.search(r"dialer ephemeral private key 32 × ([0-9a-f]{2})", text),
         "listener": re.search(r"listener 32 × ([0-9a-f]{2})", text),
         "clock": re.search(r"dialer clock (\d+)", text),
+        "listener_clock": re.search(r"listener clock (\d+)", text),
     }
     if not all(found.values()):
         raise ValueError(f"{path}: the comments do not state every key")
@@ -441,6 +442,7 @@ def parse_session_keys(path):
     keys["dialer"] = bytes.fromhex(found["dialer"].group(1)) * 32
     keys["listener"] = bytes.fromhex(found["listener"].group(1)) * 32
     keys["clock"] = int(found["clock"].group(1))
+    keys["listener_clock"] = int(found["listener_clock"].group(1))
     return keys
 
 
@@ -478,8 +480,10 @@ def replay_noise(report, path, writes, sent):
     if not report.check(payload2 is not None, "message 2 opens after ee (§8.2)"):
         return
     report.equal(payload2[0] & ~1, 0, "message 2 flags: no reserved bit")
-    if not payload2[0] & 1:
-        sent["listener"].insert(0, decode_inner(payload2[1:]))
+    _, listener_clock, _, inner2 = cf.read_handshake2_payload(payload2)
+    report.equal(listener_clock, keys["listener_clock"], "message 2 clock = the stated listener clock (§8.2.2)")
+    if inner2 is not None:
+        sent["listener"].insert(0, decode_inner(inner2))
         report.check(True, "message 2 carries the listener's first SUMMARY")
     directions = dict(zip(("dialer", "listener"), noise.split()))
     counters = {"dialer": 0, "listener": 0}
@@ -723,7 +727,7 @@ def check_signed_session(report, session, writes, keys, devices, psk, held):
     if not report.check(payload2 is not None, f"{title}: message 2 opens after ee (§8.2)"):
         return
     dialer_h = noise.h  # §8.2.7: the final handshake hash
-    flags, listener_proof, inner2 = cf.read_handshake2_payload(payload2)
+    flags, _, listener_proof, inner2 = cf.read_handshake2_payload(payload2)
     report.check(flags & 2 and listener_proof is not None, f"{title}: message 2 flag bit 1, the listener's device proof")
     hub, farm = devices["listener"], devices["dialer"]
     directions = dict(zip(("dialer", "listener"), noise.split()))

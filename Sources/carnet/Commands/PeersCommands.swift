@@ -68,8 +68,13 @@ struct PeersRemoveCommand: Command {
 struct PeersListCommand: Command {
     static let spec = CommandSpec(
         path: ["peers", "list"],
-        summary: "the peers: dialed by `serve`, or met in a sync; last sync, last error, what each lacks",
+        summary: "the peers: dialed by `serve`, or met in a sync; last sync, last error, what each lacks, its clock",
         options: [.json],
+        discussion: """
+        clock: the peer's wall clock minus this node's, as the latest handshake measured it; \
+        past 5 minutes either way it is marked and a warning follows. JSON adds \
+        clockOffsetMillis, clockMeasuredAt and clockSuspect to each peer.
+        """,
         examples: ["carnet peers list", "carnet peers list --json"]
     )
 
@@ -90,12 +95,14 @@ struct PeersListCommand: Command {
             context.output.line("no peers yet: `carnet peers add HOST:PORT`, or `carnet sync HOST:PORT`")
             return
         }
-        var table = Table([("peer", .left), ("node", .left), ("dialed", .left), ("last sync", .left), ("lacks", .right), ("last error", .left)])
+        var table = Table([("peer", .left), ("node", .left), ("dialed", .left), ("last sync", .left), ("lacks", .right),
+                           ("clock", .left), ("last error", .left)])
         for row in rows {
             table.add([row.address, row.label ?? "-", row.dialed ? "yes" : "no", row.lastSync ?? "never",
-                       row.lacks.map(String.init) ?? "?", row.lastError ?? ""])
+                       row.lacks.map(String.init) ?? "?", PeerClock.cell(row.clock, context.output), row.lastError ?? ""])
         }
         for line in table.render(context.output) { context.output.line(line) }
+        for warning in PeerClock.warnings(rows) { context.output.line(context.output.yellow("warning: " + warning)) }
     }
 }
 
@@ -110,6 +117,8 @@ struct PeerStatus {
     var lastErrorAt: String?
     /// Events this node holds that the peer did not, when last seen (and since).
     var lacks: UInt64?
+    /// The peer's clock as the latest handshake measured it (nil: never).
+    var clock: PeerClock?
 
     /// Every configured peer and every peer a session recorded. `own` is this node's
     /// version vector, when known without opening the store (the status file).
@@ -122,7 +131,7 @@ struct PeerStatus {
             return PeerStatus(address: address, dialed: configured.contains(address), node: state?.peerNode?.hex,
                               label: state?.peerLabel, lastSync: state?.lastSyncMillis.map(iso),
                               lastError: state?.lastError, lastErrorAt: state?.lastErrorMillis.map(iso),
-                              lacks: own.flatMap { state?.lacks(given: $0) })
+                              lacks: own.flatMap { state?.lacks(given: $0) }, clock: PeerClock(state))
         }
     }
 
@@ -135,6 +144,6 @@ struct PeerStatus {
             "address": .string(address), "dialed": .bool(dialed), "node": .optional(node), "label": .optional(label),
             "lastSync": .optional(lastSync), "lastError": .optional(lastError), "lastErrorAt": .optional(lastErrorAt),
             "lacks": lacks.map { .int($0) } ?? .null,
-        ])
+        ].merging(PeerClock.json(clock)) { $1 })
     }
 }

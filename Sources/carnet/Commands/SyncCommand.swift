@@ -15,7 +15,12 @@ struct SyncCommand: Command {
         each node directory). Only the events each side lacks travel, and an interrupted \
         sync resumes where it stopped: what was acknowledged is stored. A sync that \
         stopped early says how many events the peer confirmed storing; in JSON, \
-        sent.newEvents counts those confirmed (sent.events, those written to the connection).
+        sent.newEvents counts those confirmed (sent.events, those written to the connection). \
+        The handshake measures the peer's clock against this node's: past 5 minutes either \
+        way, a warning says which is ahead (entries stamped by a clock ahead sort after \
+        everyone's); so does one for events received stamped more than 5 minutes ahead of \
+        this node's clock. JSON: clock.peerOffsetMillis (the peer's clock minus this \
+        node's), clock.suspect, clock.eventsStampedAhead, clock.farthestStampAheadMillis.
         """,
         examples: ["carnet sync hub.local", "carnet sync 192.168.1.10:7420 --json"]
     )
@@ -54,6 +59,7 @@ struct SyncCommand: Command {
             for line in Self.lines(report) { context.output.line(line) }
             for line in history.lines { context.output.warn(line) }
         }
+        for line in ClockWarning.lines(report.statistics, peer: report.peer?.label ?? report.address) { context.output.warn(line) }
         if let failure = Self.failure(report) {
             throw CLIError(.unavailable, "the sync with \(report.address) failed: \(failure)")
         }
@@ -125,6 +131,12 @@ struct SyncCommand: Command {
             "received": .object(["events": .int(stats.eventsReceived), "newEvents": .int(stats.eventsReceivedNew),
                                  "bytes": .int(stats.bytesReceived)]),
             "refusedBatches": .array(report.refusedBatches.map(JSON.string)),
+            "clock": .object([
+                "peerOffsetMillis": stats.peerClockOffsetMillis.map { .int($0) } ?? .null,
+                "suspect": .bool(stats.peerClockOffsetMillis.map(ClockOffset.isSuspect) ?? false),
+                "eventsStampedAhead": .int(stats.eventsStampedAhead),
+                "farthestStampAheadMillis": .int(stats.farthestStampAheadMillis),
+            ]),
         ])
     }
 }
