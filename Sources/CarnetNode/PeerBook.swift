@@ -134,6 +134,7 @@ public enum PeerBook {
             record.peerLabel = peer.label
         }
         record.noteClock(of: report.statistics, at: wallMillis)
+        record.noteTraffic(of: report.statistics)
         if report.succeeded {
             record.lastSyncMillis = wallMillis
             if let summary = report.summaryWhenCaughtUp { record.remembered = summary }

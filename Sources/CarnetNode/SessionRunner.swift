@@ -28,6 +28,9 @@ public struct SessionReport: Sendable {
     /// Why the server closed the connection before the peer authenticated (a flood's
     /// leftovers: summed up in the log rather than told one by one).
     public var dropped: UnauthenticatedDrop?
+    /// What the peer held as the session ended, as far as the session knows (its summary
+    /// brought forward): what a budgeted sync left is measured against it.
+    public var peerHoldings: CompactSummary?
 
     public var succeeded: Bool { transportError == nil && (end?.isSuccess ?? false || caughtUpAfter != nil) }
 
@@ -168,6 +171,7 @@ public final class SessionRunner: Sendable {
         report.refusedBatches = driver.report.refusedBatches.map(\.description)
         report.summaryWhenCaughtUp = driver.report.summaryWhenCaughtUp
         report.statistics = driver.session.statistics
+        report.peerHoldings = driver.session.peerHoldingsNow
         report.elapsed = now()
         // Everything this side wrote is in the socket; say so, and close without waiting
         // for the peer (it has acknowledged all it needs).

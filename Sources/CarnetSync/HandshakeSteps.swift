@@ -23,8 +23,12 @@ struct HandshakeSteps: Sendable {
     /// Whether both sides prove their devices (a signed ledger, SPEC 8.2.7).
     let provesDevices: Bool
 
+    /// The dialer's byte budget for message 1 (0: none).
+    private let budgetBytes: UInt32
+
     init(role: SessionRole, secret: [UInt8], ledgerID: LedgerID?, retired: [RetiredSecret], nonce: [UInt8], wallMillis: UInt64,
-         replays: ReplayCheck? = nil, provesDevices: Bool = false) {
+         replays: ReplayCheck? = nil, provesDevices: Bool = false, budgetBytes: UInt32 = 0) {
+        self.budgetBytes = budgetBytes
         precondition(nonce.count == 32, "a session's randomness is 32 random bytes")
         self.role = role
         psk = HandshakeKeys.psk(secret: secret, ledgerID: ledgerID)
@@ -43,8 +47,8 @@ struct HandshakeSteps: Sendable {
     func opening(holding summary: CompactSummary) -> (NoiseHandshakeState, Frame) {
         var noise = HandshakeKeys.handshake(role: .dialer, ephemeral: ephemeral, psk: psk)
         let hello = DialerHello(flags: provesDevices ? DialerHello.identityFlag : 0, wallMillis: wallMillis,
-                                stateTag: HandshakeKeys.stateTag(of: summary))
-        guard let message = try? noise.writeMessage(payload: hello.encoded) else { preconditionFailure("message 1 is 82 bytes") }
+                                stateTag: HandshakeKeys.stateTag(of: summary), budgetBytes: budgetBytes)
+        guard let message = try? noise.writeMessage(payload: hello.encoded) else { preconditionFailure("message 1 is 69 bytes") }
         return (noise, Frame(type: .handshake1, payload: message))
     }
 

@@ -134,6 +134,7 @@ extension Session {
         let (message2, transport) = handshake.reply(&noise, inline ? .summary(first) : nil, wallMillis: wallMillis(at: now),
                                                    proving: prove)
         var established = Established(transport, settings: settings)
+        applyBudget(hello.budgetBytes, to: &established.transfer)
         var directives = [send(message2, now: now)]
         if !inline { directives.append(send(established.channel.seal(first), now: now)) }
         if same { directives.append(send(established.transfer.doneAtOnce(on: &established.channel), now: now)) }
@@ -150,6 +151,7 @@ extension Session {
         case let .admitted(transport, summary, proof, peerMillis):
             measurePeerClock(dialerReading: peerMillis, now: now)
             var established = Established(transport, settings: settings)
+            applyBudget(settings.budgetBytes, to: &established.transfer)
             if let devices {
                 peerProof = proof
                 // The listener holds this node's declaration surely when it holds the same,

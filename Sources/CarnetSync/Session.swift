@@ -86,7 +86,8 @@ public struct Session: Sendable {
                 heads: HeadSource? = nil, replays: ReplayCheck? = nil, devices: DeviceCredentials? = nil) {
         self.role = role
         self.handshake = HandshakeSteps(role: role, secret: secret, ledgerID: ledgerID, retired: retired, nonce: nonce,
-                                        wallMillis: wallMillis, replays: replays, provesDevices: devices != nil)
+                                        wallMillis: wallMillis, replays: replays, provesDevices: devices != nil,
+                                        budgetBytes: role == .dialer ? settings.budgetBytes : 0)
         self.devices = devices
         self.summaries = SummaryExchange(local: local)
         self.settings = settings
@@ -157,6 +158,7 @@ public struct Session: Sendable {
         }
         lastReceived = now
         statistics.bytesReceived += bytes.count
+        if let overrun = budgetOverrun() { return fail(overrun, now: now) }
         decoder.feed(bytes)
         var directives: [SessionDirective] = []
         while !isClosed {
@@ -204,7 +206,7 @@ public struct Session: Sendable {
         guard priming.context != nil else {
             return fail(SessionFailure(.storageFailed, "this side cannot read its store (a session made without a context provider)"), now: now)
         }
-        established.transfer.offered(plan)
+        established.transfer.offered(ownFirst(plan))
         state = .established(established)
         return pump(now: now)
     }

@@ -32,6 +32,10 @@ public struct SessionStatistics: Sendable, Equatable {
     /// clock when they arrived, and how far ahead the farthest was.
     public var eventsStampedAhead: UInt64 = 0
     public var farthestStampAheadMillis: Int64 = 0
+    /// The session's byte budget both ways (SPEC 8.3.9; 0: none), and whether this side
+    /// left events unsent because the next batch would have crossed it.
+    public var budgetBytes = 0
+    public var heldBackByBudget = false
 
     public init() {}
 }

@@ -1,15 +1,15 @@
 import CarnetCore
 
 /// The dialer's payload in Noise message 1 (protocol/SPEC.md 8.2), encrypted under the
-/// ledger's PSK: flags, its wall clock, its state tag. Fixed size, so that message 1 says
-/// nothing by its length.
+/// ledger's PSK: flags, its wall clock, its state tag, its byte budget. Fixed size, so
+/// that message 1 says nothing by its length (not even whether a budget is set).
 public struct DialerHello: Sendable, Equatable {
     /// Bit 0: the dialer proves its device (a signed ledger), in a `DeviceProof` at the
     /// start of its first SEALED frame's plaintext (it signs the final handshake hash, so
     /// the proof cannot be in message 1). No other bit is defined; a message that sets one
     /// is refused, so a later version can give them meaning.
     public static let identityFlag: UInt8 = 1
-    public static let length = 1 + 8 + 8
+    public static let length = 1 + 8 + 8 + 4
 
     public var flags: UInt8
     /// The dialer's wall clock in milliseconds since 1970: informative. The listener's
@@ -17,11 +17,15 @@ public struct DialerHello: Sendable, Equatable {
     public var wallMillis: UInt64
     /// The first 8 bytes of SHA-256("carnet/2 state" ‖ the dialer's compact summary).
     public var stateTag: UInt64
+    /// The most bytes the session may carry on the socket, both ways, handshake included
+    /// (SPEC 8.3.9): a metered link's `carnet sync --budget`. 0: no budget.
+    public var budgetBytes: UInt32
 
-    public init(flags: UInt8 = 0, wallMillis: UInt64, stateTag: UInt64) {
+    public init(flags: UInt8 = 0, wallMillis: UInt64, stateTag: UInt64, budgetBytes: UInt32 = 0) {
         self.flags = flags
         self.wallMillis = wallMillis
         self.stateTag = stateTag
+        self.budgetBytes = budgetBytes
     }
 
     public var encoded: [UInt8] {
@@ -29,6 +33,7 @@ public struct DialerHello: Sendable, Equatable {
         writer.byte(flags)
         writer.uint64BigEndian(wallMillis)
         writer.uint64BigEndian(stateTag)
+        for shift in stride(from: 24, through: 0, by: -8) { writer.byte(UInt8(truncatingIfNeeded: budgetBytes >> UInt32(shift))) }
         return writer.bytes
     }
 
@@ -36,7 +41,8 @@ public struct DialerHello: Sendable, Equatable {
         var reader = ByteReader(bytes)
         let flags = try reader.byte()
         guard flags & ~identityFlag == 0 else { throw .malformed("handshake flags \(flags) (only bit 0 is defined in version 2)", at: 0) }
-        let hello = DialerHello(flags: flags, wallMillis: try reader.uint64BigEndian(), stateTag: try reader.uint64BigEndian())
+        let hello = DialerHello(flags: flags, wallMillis: try reader.uint64BigEndian(), stateTag: try reader.uint64BigEndian(),
+                                budgetBytes: try reader.raw(4).reduce(0) { $0 << 8 | UInt32($1) })
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) unexpected bytes after the handshake payload", at: reader.offset) }
         return hello
     }

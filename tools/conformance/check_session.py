@@ -88,7 +88,7 @@ class Dialer:
         if flags is None:
             flags = 1 if self.device else 0  # §8.2.1 bit 0: device proof, signed ledgers only
         flags = bytes([flags])
-        payload = flags + int(time.time() * 1000).to_bytes(8, "big") + tag
+        payload = flags + int(time.time() * 1000).to_bytes(8, "big") + tag + bytes(4)  # no budget (§8.3.9)
         self.message1 = (1 + 32 + len(payload) + 16).to_bytes(4, "big") + b"\x10" + ephemeral \
             + noise.encrypt_and_hash(payload)
         self.sock.sendall(self.message1)

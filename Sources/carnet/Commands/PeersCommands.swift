@@ -73,7 +73,9 @@ struct PeersListCommand: Command {
         discussion: """
         clock: the peer's wall clock minus this node's, as the latest handshake measured it; \
         past 5 minutes either way it is marked and a warning follows. JSON adds \
-        clockOffsetMillis, clockMeasuredAt and clockSuspect to each peer.
+        clockOffsetMillis, clockMeasuredAt and clockSuspect to each peer. last session bytes: \
+        what the latest session with it wrote and read on the link, and the --budget it ran \
+        under (JSON lastBytesSent, lastBytesReceived, lastBudget).
         """,
         examples: ["carnet peers list", "carnet peers list --json"]
     )
@@ -96,10 +98,11 @@ struct PeersListCommand: Command {
             return
         }
         var table = Table([("peer", .left), ("node", .left), ("dialed", .left), ("last sync", .left), ("lacks", .right),
-                           ("clock", .left), ("last error", .left)])
+                           ("clock", .left), ("last session bytes", .left), ("last error", .left)])
         for row in rows {
             table.add([row.address, row.label ?? "-", row.dialed ? "yes" : "no", row.lastSync ?? "never",
-                       row.lacks.map(String.init) ?? "?", PeerClock.cell(row.clock, context.output), row.lastError ?? ""])
+                       row.lacks.map(String.init) ?? "?", PeerClock.cell(row.clock, context.output), PeerTraffic.cell(row.traffic),
+                       row.lastError ?? ""])
         }
         for line in table.render(context.output) { context.output.line(line) }
         for warning in PeerClock.warnings(rows) { context.output.line(context.output.yellow("warning: " + warning)) }
@@ -119,6 +122,8 @@ struct PeerStatus {
     var lacks: UInt64?
     /// The peer's clock as the latest handshake measured it (nil: never).
     var clock: PeerClock?
+    /// The bytes the latest session with it used (nil: none recorded).
+    var traffic: PeerTraffic?
 
     /// Every configured peer and every peer a session recorded. `own` is this node's
     /// version vector, when known without opening the store (the status file).
@@ -131,7 +136,8 @@ struct PeerStatus {
             return PeerStatus(address: address, dialed: configured.contains(address), node: state?.peerNode?.hex,
                               label: state?.peerLabel, lastSync: state?.lastSyncMillis.map(iso),
                               lastError: state?.lastError, lastErrorAt: state?.lastErrorMillis.map(iso),
-                              lacks: own.flatMap { state?.lacks(given: $0) }, clock: PeerClock(state))
+                              lacks: own.flatMap { state?.lacks(given: $0) }, clock: PeerClock(state),
+                              traffic: PeerTraffic(state))
         }
     }
 
@@ -144,6 +150,6 @@ struct PeerStatus {
             "address": .string(address), "dialed": .bool(dialed), "node": .optional(node), "label": .optional(label),
             "lastSync": .optional(lastSync), "lastError": .optional(lastError), "lastErrorAt": .optional(lastErrorAt),
             "lacks": lacks.map { .int($0) } ?? .null,
-        ].merging(PeerClock.json(clock)) { $1 })
+        ].merging(PeerClock.json(clock)) { $1 }.merging(PeerTraffic.json(traffic)) { $1 })
     }
 }
