@@ -89,10 +89,12 @@ public final class SessionRunner: Sendable {
     /// `handshakeDeadline`: the peer must be authenticated by then (a listener's guard
     /// against connections that never finish; nil leaves it to the session's own timeout).
     /// `authenticated` is called once, when the peer is. `replays`: the listening
-    /// process's replay cache (SPEC 8.2.6).
+    /// process's replay cache (SPEC 8.2.6). `peerMet` is called once, when the peer's
+    /// first SUMMARY named it, with what the session measured so far (its clock offset).
     public func run(role: SessionRole, store: SharedStore, secret: LedgerSecret, live: Bool,
                     settings: SessionSettings = SessionSettings(), handshakeDeadline: Duration? = nil,
-                    replays: ReplayCheck? = nil, authenticated: () -> Void = {}) -> SessionReport {
+                    replays: ReplayCheck? = nil, authenticated: () -> Void = {},
+                    peerMet: (SummaryMessage, SessionStatistics) -> Void = { _, _ in }) -> SessionReport {
         let clock = ContinuousClock()
         let started = clock.now
         func now() -> Duration { clock.now - started }
@@ -114,6 +116,7 @@ public final class SessionRunner: Sendable {
 
         driver.start(store: store, transport: &transport, now: now())
         var isAuthenticated = false
+        var metPeer = false
         while !driver.isFinished {
             if let reason = stopRequest.reason {
                 let (code, message) = Self.closing(reason)
@@ -152,6 +155,12 @@ public final class SessionRunner: Sendable {
             // One instant for both: at an equal deadline, the session's own timeout is the one told.
             let instant = now()
             driver.tick(store: store, transport: &transport, now: instant)
+            if !metPeer, let peer = driver.report.peer {
+                // Once, as soon as the peer named itself: a live session may run for weeks,
+                // and what its handshake measured (its clock) is worth saying at once.
+                metPeer = true
+                peerMet(peer, driver.session.statistics)
+            }
             if !isAuthenticated, driver.session.isAuthenticated {
                 isAuthenticated = true
                 authenticated()
