@@ -194,6 +194,18 @@ struct Transfer: Sendable {
         var complete = false
     }
 
+    /// Under a budget, the most bytes the next batch's encoding may take: what is left of
+    /// the budget less what is due after it (`pump` checks the whole frame), less 64
+    /// bytes for the frame around the batch (header, tag, the EVENTS fields, a primed
+    /// batch's context) so that a batch cut to the room also fits as a frame. Nil without
+    /// a budget; at least 1, so that a full budget still cuts a batch, which then does not
+    /// fit and stops the sending.
+    private func budgetRoom(_ statistics: SessionStatistics, pending: Int) -> Int? {
+        guard let budget else { return nil }
+        let reserve = Self.controlFrameReserve * (inFlight.count + 1 + persisting.count + 2)
+        return max(1, budget - statistics.bytesSent - statistics.bytesReceived - pending - reserve - 64)
+    }
+
     /// Sends batches while the window allows, then DONE once nothing is left to send or
     /// offer; says when both sides are caught up, and whether that completes the session
     /// (`staysOpen`: both sides asked for a live session).
@@ -203,7 +215,8 @@ struct Transfer: Sendable {
         var pumpedBytes = 0
         while inFlight.count < settings.window, !heldBack, !(eventsWaitForPeerDone && !peerSaidDoneOnce),
               let batch = queue.nextBatch(read: priming.context, heads: priming.heads,
-                                          peerHolds: priming.surelyHeld(by: summaries.peerHoldings)) {
+                                          peerHolds: priming.surelyHeld(by: summaries.peerHoldings),
+                                          byteLimit: budgetRoom(statistics, pending: pumpedBytes)) {
             let number = nextOutgoing
             let (payload, primedWith) = batch.plain ? (batch.encoded ?? BatchPriming.plain(batch.events, heads: batch.heads), nil)
                 : priming.encode(batch.events, heads: batch.heads, plain: batch.encoded, peerHoldings: summaries.peerHoldings)
