@@ -202,8 +202,13 @@ struct Transfer: Sendable {
     /// fit and stops the sending.
     private func budgetRoom(_ statistics: SessionStatistics, pending: Int) -> Int? {
         guard let budget else { return nil }
-        let reserve = Self.controlFrameReserve * (inFlight.count + 1 + persisting.count + 2)
-        return max(1, budget - statistics.bytesSent - statistics.bytesReceived - pending - reserve - 64)
+        return max(1, budget - statistics.bytesSent - statistics.bytesReceived - pending - dueAfterNextBatch - 64)
+    }
+
+    /// What the next batch leaves due, kept back from a budget: an ACK of it and of every
+    /// batch in flight either way, and both DONEs.
+    private var dueAfterNextBatch: Int {
+        Self.controlFrameReserve * (inFlight.count + 1 + persisting.count + 2)
     }
 
     /// Sends batches while the window allows, then DONE once nothing is left to send or
@@ -222,13 +227,11 @@ struct Transfer: Sendable {
                 : priming.encode(batch.events, heads: batch.heads, plain: batch.encoded, peerHoldings: summaries.peerHoldings)
             let message = SessionMessage.events(EventsMessage(batch: number, context: primedWith, payload: payload))
             if let budget {
-                // The batch, then an ACK of it and of every batch in flight either way, and
-                // both DONEs: past the budget, this batch and all after it wait for the
-                // next session (the events stay where they are: nothing was sent).
+                // The batch and what it leaves due: past the budget, this batch and all
+                // after it wait for the next session (nothing of them was sent).
                 let frameBytes = channel.sealedLength(message)
                 let used = statistics.bytesSent + statistics.bytesReceived + pumpedBytes
-                let reserve = Self.controlFrameReserve * (inFlight.count + 1 + persisting.count + 2)
-                guard used + frameBytes + reserve <= budget else {
+                guard used + frameBytes + dueAfterNextBatch <= budget else {
                     heldBack = true
                     statistics.heldBackByBudget = true
                     break
