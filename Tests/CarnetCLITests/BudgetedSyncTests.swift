@@ -91,4 +91,12 @@ struct BudgetedSyncTests {
         expectError(try box.run(["sync", "127.0.0.1:9", "--budget", text], node: "farm"), 64, words)
         #expect(try FileManager.default.contentsOfDirectory(atPath: box.path("farm")).sorted() == before, "nothing written")
     }
+
+    /// The spellings help gives are taken: the sync then dials (no one listens on port 9).
+    @Test(arguments: ["200k", "1.5M", "2m", "64kB", "5000", "4G"])
+    func aSizeAsHelpSpellsItIsTaken(text: String) throws {
+        let box = try Sandbox()
+        try box.initNode("farm", label: "farm")
+        expectError(try box.run(["sync", "127.0.0.1:9", "--budget", text], node: "farm"), 69, "cannot reach 127.0.0.1:9")
+    }
 }
