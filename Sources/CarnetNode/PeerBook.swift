@@ -140,6 +140,8 @@ public enum PeerBook {
             record.peerNode = peer.node
             record.peerLabel = peer.label
         }
+        record.noteClock(of: report.statistics, at: wallMillis)
+        record.noteTraffic(of: report.statistics)
         if report.succeeded {
             record.lastSyncMillis = wallMillis
             if let summary = report.summaryWhenCaughtUp { record.remembered = summary }

@@ -158,10 +158,11 @@ public final class Server: Sendable {
     /// authenticates; dropped before that, it goes to the log's summary, not a line of its own.
     private func serveAccepted(_ runner: SessionRunner, from host: String, secret: LedgerSecret) {
         let report = runner.run(role: .listener, store: store, secret: secret, live: true, settings: configuration.session,
-                                handshakeDeadline: configuration.handshakeDeadline, replays: replays.check) {
-            self.state.authenticated(runner)
-            self.counters.pending(open: self.state.pendingCount)
-        }
+                                handshakeDeadline: configuration.handshakeDeadline, replays: replays.check,
+                                authenticated: {
+                                    self.state.authenticated(runner)
+                                    self.counters.pending(open: self.state.pendingCount)
+                                }, peerMet: logPeerClock)
         state.finish(runner)
         counters.sessionEnded(ObjectIdentifier(runner), report, open: state.sessionCount)
         counters.pending(open: state.pendingCount)
@@ -237,7 +238,8 @@ public final class Server: Sendable {
         }
         counters.sessionStarted(ObjectIdentifier(runner), open: state.sessionCount)
         live.began(runner, dialed: address, sinceMillis: Self.wallMillis)
-        let report = runner.run(role: .dialer, store: store, secret: secret, live: true, settings: configuration.session)
+        let report = runner.run(role: .dialer, store: store, secret: secret, live: true, settings: configuration.session,
+                                peerMet: logPeerClock)
         state.finish(runner)
         counters.sessionEnded(ObjectIdentifier(runner), report, open: state.sessionCount)
         live.ended(runner, report, wallMillis: Self.wallMillis)
@@ -322,6 +324,18 @@ public final class Server: Sendable {
             + " (\(stats.bytesReceived) bytes in, \(stats.bytesSent) out)"
         if let failure = report.failure { line += "; ended: \(failure)" }
         log(line)
+        if let stamps = ClockWarning.stamps(count: stats.eventsStampedAhead, farthestMillis: stats.farthestStampAheadMillis,
+                                            peer: report.peer?.label ?? report.address) {
+            log("warning: " + stamps)
+        }
+    }
+
+    /// A peer whose clock is off past the bound, said once per session as soon as the
+    /// peer named itself (SPEC 8.2.10); the stamps it sent are summed up at the end.
+    private func logPeerClock(_ peer: SummaryMessage, _ statistics: SessionStatistics) {
+        if let warning = statistics.peerClockOffsetMillis.flatMap({ ClockWarning.offset($0, peer: peer.label) }) {
+            log("warning: " + warning)
+        }
     }
 
     static var wallMillis: UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }

@@ -31,6 +31,9 @@ public struct SessionReport: Sendable {
     /// Why the server closed the connection before the peer authenticated (a flood's
     /// leftovers: summed up in the log rather than told one by one).
     public var dropped: UnauthenticatedDrop?
+    /// What the peer held as the session ended, as far as the session knows (its summary
+    /// brought forward): what a budgeted sync left is measured against it.
+    public var peerHoldings: CompactSummary?
 
     public var succeeded: Bool { transportError == nil && (end?.isSuccess ?? false || caughtUpAfter != nil) }
 
@@ -91,10 +94,12 @@ public final class SessionRunner: Sendable {
     /// `handshakeDeadline`: the peer must be authenticated by then (a listener's guard
     /// against connections that never finish; nil leaves it to the session's own timeout).
     /// `authenticated` is called once, when the peer is. `replays`: the listening
-    /// process's replay cache (SPEC 8.2.6).
+    /// process's replay cache (SPEC 8.2.6). `peerMet` is called once, when the peer's
+    /// first SUMMARY named it, with what the session measured so far (its clock offset).
     public func run(role: SessionRole, store: SharedStore, secret: LedgerSecret, live: Bool,
                     settings: SessionSettings = SessionSettings(), handshakeDeadline: Duration? = nil,
-                    replays: ReplayCheck? = nil, authenticated: () -> Void = {}) -> SessionReport {
+                    replays: ReplayCheck? = nil, authenticated: () -> Void = {},
+                    peerMet: (SummaryMessage, SessionStatistics) -> Void = { _, _ in }) -> SessionReport {
         let clock = ContinuousClock()
         let started = clock.now
         func now() -> Duration { clock.now - started }
@@ -116,6 +121,7 @@ public final class SessionRunner: Sendable {
 
         driver.start(store: store, transport: &transport, now: now())
         var isAuthenticated = false
+        var metPeer = false
         while !driver.isFinished {
             if let reason = stopRequest.reason {
                 let (code, message) = Self.closing(reason)
@@ -154,6 +160,12 @@ public final class SessionRunner: Sendable {
             // One instant for both: at an equal deadline, the session's own timeout is the one told.
             let instant = now()
             driver.tick(store: store, transport: &transport, now: instant)
+            if !metPeer, let peer = driver.report.peer {
+                // Once, as soon as the peer named itself: a live session may run for weeks,
+                // and what its handshake measured (its clock) is worth saying at once.
+                metPeer = true
+                peerMet(peer, driver.session.statistics)
+            }
             if !isAuthenticated, driver.session.isAuthenticated {
                 isAuthenticated = true
                 authenticated()
@@ -176,6 +188,7 @@ public final class SessionRunner: Sendable {
         report.peerHeld = driver.session.peerHoldings.map(store.expand)
         progress.publish(driver)
         report.statistics = driver.session.statistics
+        report.peerHoldings = driver.session.peerHoldingsNow
         report.elapsed = now()
         // Everything this side wrote is in the socket; say so, and close without waiting
         // for the peer (it has acknowledged all it needs).

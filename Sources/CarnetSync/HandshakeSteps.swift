@@ -15,15 +15,20 @@ struct HandshakeSteps: Sendable {
     /// This side's ephemeral X25519 private key: 32 fresh random bytes per session, so a
     /// recorded handshake replays into no usable session.
     private let ephemeral: [UInt8]
-    /// The dialer's wall clock for message 1 (milliseconds since 1970).
-    private let wallMillis: UInt64
+    /// This side's wall clock when the session started (milliseconds since 1970): the
+    /// dialer's goes in message 1; a listener's refusal carries it in message 2.
+    let wallMillis: UInt64
     /// A listening process's replay cache (nil: none, as for a dialer or a test).
     private let replays: ReplayCheck?
     /// Whether both sides prove their devices (a signed ledger, SPEC 8.2.7).
     let provesDevices: Bool
 
+    /// The dialer's byte budget for message 1 (0: none).
+    private let budgetBytes: UInt32
+
     init(role: SessionRole, secret: [UInt8], ledgerID: LedgerID?, retired: [RetiredSecret], nonce: [UInt8], wallMillis: UInt64,
-         replays: ReplayCheck? = nil, provesDevices: Bool = false) {
+         replays: ReplayCheck? = nil, provesDevices: Bool = false, budgetBytes: UInt32 = 0) {
+        self.budgetBytes = budgetBytes
         precondition(nonce.count == 32, "a session's randomness is 32 random bytes")
         self.role = role
         psk = HandshakeKeys.psk(secret: secret, ledgerID: ledgerID)
@@ -42,8 +47,8 @@ struct HandshakeSteps: Sendable {
     func opening(holding summary: CompactSummary) -> (NoiseHandshakeState, Frame) {
         var noise = HandshakeKeys.handshake(role: .dialer, ephemeral: ephemeral, psk: psk)
         let hello = DialerHello(flags: provesDevices ? DialerHello.identityFlag : 0, wallMillis: wallMillis,
-                                stateTag: HandshakeKeys.stateTag(of: summary))
-        guard let message = try? noise.writeMessage(payload: hello.encoded) else { preconditionFailure("message 1 is 82 bytes") }
+                                stateTag: HandshakeKeys.stateTag(of: summary), budgetBytes: budgetBytes)
+        guard let message = try? noise.writeMessage(payload: hello.encoded) else { preconditionFailure("message 1 is 69 bytes") }
         return (noise, Frame(type: .handshake1, payload: message))
     }
 
@@ -51,7 +56,8 @@ struct HandshakeSteps: Sendable {
         /// The listener holds the secret: the channel, its first SUMMARY (nil when it
         /// follows as the first SEALED frame), and in a signed ledger its device proof with
         /// the handshake hash it signed (checked against the node its SUMMARY names).
-        case admitted(NoiseTransport, SummaryMessage?, (proof: DeviceProof, handshakeHash: [UInt8])?)
+        /// `peerMillis` is the listener's clock as it wrote message 2.
+        case admitted(NoiseTransport, SummaryMessage?, (proof: DeviceProof, handshakeHash: [UInt8])?, peerMillis: UInt64)
         case closedByPeer(SessionErrorCode, String)
         case failed(SessionFailure)
     }
@@ -92,9 +98,9 @@ struct HandshakeSteps: Sendable {
         }
         switch reply.message {
         case let .summary(summary)?:
-            return .admitted(split(&noise), summary, proof)
+            return .admitted(split(&noise), summary, proof, peerMillis: reply.wallMillis)
         case nil:
-            return .admitted(split(&noise), nil, proof)
+            return .admitted(split(&noise), nil, proof, peerMillis: reply.wallMillis)
         case .some:
             return .failed(SessionFailure(.malformed, "the peer's handshake reply carries neither a SUMMARY nor an ERROR"))
         }
@@ -154,13 +160,13 @@ struct HandshakeSteps: Sendable {
                                                 + "the current secret or a retired one); nothing was sent to it"))
     }
 
-    /// Message 2 carrying `message` (nil: the SUMMARY follows), and the channel it opens.
-    /// `prove` makes the listener's device proof from the handshake hash before the payload
-    /// (nil in format 1).
-    func reply(_ noise: inout NoiseHandshakeState, _ message: SessionMessage?,
+    /// Message 2 carrying `message` (nil: the SUMMARY follows) and the listener's clock
+    /// `wallMillis`, and the channel it opens. `prove` makes the listener's device proof
+    /// from the handshake hash before the payload (nil in format 1).
+    func reply(_ noise: inout NoiseHandshakeState, _ message: SessionMessage?, wallMillis: UInt64,
                proving prove: (([UInt8]) -> DeviceProof)? = nil) -> (Frame, NoiseTransport) {
         guard let bytes = try? noise.writeMessage(payloadBoundTo: { hash in
-            ListenerReply(message: message, identity: prove?(hash)).encoded
+            ListenerReply(wallMillis: wallMillis, message: message, identity: prove?(hash)).encoded
         }) else {
             preconditionFailure("the caller keeps message 2 within Noise's limit")
         }
@@ -174,7 +180,7 @@ struct HandshakeSteps: Sendable {
     private func refusal(_ noise: NoiseHandshakeState, _ failure: SessionFailure) -> OpeningOutcome {
         var noise = noise
         let error = SessionMessage.error(ErrorMessage(code: failure.code, message: failure.toPeer ?? failure.message))
-        return .refused(reply(&noise, error).0, failure)
+        return .refused(reply(&noise, error, wallMillis: wallMillis).0, failure)
     }
 
     private func split(_ noise: inout NoiseHandshakeState) -> NoiseTransport {

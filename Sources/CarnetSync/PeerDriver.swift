@@ -186,7 +186,9 @@ public struct PeerDriver: Sendable {
                 report.refusedBatches.append(RefusedBatch(batch: batch, reason: reason))
             case .caughtUp:
                 if report.caughtUpAt == nil { report.caughtUpAt = now }
-                report.summaryWhenCaughtUp = store.summary
+                // Caught up under a budget may leave events on either side (SPEC 8.3.9):
+                // this side's summary is then not what the peer holds.
+                report.summaryWhenCaughtUp = session.budgetBytes == 0 ? store.summary : nil
             case let .close(end):
                 report.end = end
             case .inputOutOfState:

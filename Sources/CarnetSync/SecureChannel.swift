@@ -28,6 +28,12 @@ struct SecureChannel: Sendable {
     var handshakeHash: [UInt8] { transport.handshakeHash }
 
     /// The SEALED frame of `message`.
+    /// The bytes `seal(message)` would put on the socket: length, type, any prefix, the
+    /// message, the tag. What a session under a byte budget weighs before it sends.
+    func sealedLength(_ message: SessionMessage) -> Int {
+        4 + 1 + (nextFramePrefix?.count ?? 0) + message.encoded.count + ChaCha20Poly1305.tagSize
+    }
+
     mutating func seal(_ message: SessionMessage) -> Frame {
         let prefix = nextFramePrefix ?? []
         nextFramePrefix = nil

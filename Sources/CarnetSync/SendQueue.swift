@@ -93,7 +93,11 @@ struct SendQueue: Sendable {
     /// In a signed ledger (`heads`), a batch ends each run where a head vouches for it: it is
     /// cut back to the longest such prefix (never below the first such point of its first
     /// run, whatever its size), and the heads go with it.
-    mutating func nextBatch(read: ChainReader?, heads source: HeadSource? = nil, peerHolds: (Event) -> Bool = { _ in false })
+    ///
+    /// `byteLimit` lowers the byte limit for this batch (a session under a budget, with
+    /// less room left than a whole batch).
+    mutating func nextBatch(read: ChainReader?, heads source: HeadSource? = nil, peerHolds: (Event) -> Bool = { _ in false },
+                            byteLimit: Int? = nil)
         -> (events: [Event], plain: Bool, encoded: [UInt8]?, heads: [SignedHead]?)? {
         retries.removeAll { refusedNodes.contains($0.events[0].dot.node) }
         if !retries.isEmpty {
@@ -124,7 +128,8 @@ struct SendQueue: Sendable {
             return nil
         }
         return commit(events: &events, gathered: events.count, taken: taken, fromRanges: fromRanges,
-                      positions: positions, source: source, peerContinues: gathering.peerContinues)
+                      positions: positions, source: source, peerContinues: gathering.peerContinues,
+                      byteLimit: min(settings.batchBytes, byteLimit ?? .max))
     }
 
     /// What `nextBatch` would send with at most `limit` events, without changing the queue.
@@ -184,7 +189,7 @@ struct SendQueue: Sendable {
     /// Cuts the gathered batch to the byte limit (and in a signed ledger to its signed
     /// points), then commits what it kept: ranges read, outbox events taken.
     private mutating func commit(events: inout [Event], gathered: Int, taken: [NodeID: UInt64], fromRanges: Int,
-                                 positions: [Int], source: HeadSource?, peerContinues: Set<EventID>)
+                                 positions: [Int], source: HeadSource?, peerContinues: Set<EventID>, byteLimit: Int)
         -> (events: [Event], plain: Bool, encoded: [UInt8]?, heads: [SignedHead]?) {
         // Shrink in proportion until the encoding fits; a single event always fits
         // (strings are bounded). Batches stay close to the byte limit, which is what keeps
@@ -215,8 +220,8 @@ struct SendQueue: Sendable {
             }
         }
         var encoded = EventBatch.encode(events)
-        while events.count > minimum, encoded.count > settings.batchBytes {
-            let keep = max(minimum, min(events.count - 1, Int(Double(events.count) * Double(settings.batchBytes) / Double(encoded.count) * 0.97)))
+        while events.count > minimum, encoded.count > byteLimit {
+            let keep = max(minimum, min(events.count - 1, Int(Double(events.count) * Double(byteLimit) / Double(encoded.count) * 0.97)))
             events.removeLast(events.count - keep)
             if let source {
                 events.removeLast(events.count - max(minimum, source.signedPrefix(of: events, peerContinues: peerContinues).count))

@@ -115,8 +115,9 @@ extension Session {
         }
         let same = HandshakeKeys.stateTag(of: summaries.local.summary) == hello.stateTag
         let first = summaries.listenersFirstSummary(dialerHoldsTheSame: same)
+        measurePeerClock(listenerReading: hello.wallMillis, now: now)
         let proofRoom = devices == nil ? 0 : DeviceProof.length(withKey: true)
-        let inline = 1 + proofRoom + SessionMessage.summary(first).encoded.count <= HandshakeSteps.maxReplyLength
+        let inline = ListenerReply.fixedLength + proofRoom + SessionMessage.summary(first).encoded.count <= HandshakeSteps.maxReplyLength
         var prove: (([UInt8]) -> DeviceProof)?
         if let devices {
             // The signature alone, unless the SUMMARY follows: a dialer that lacks this
@@ -130,8 +131,10 @@ extension Session {
                     ?? DeviceProof(key: nil, signature: [UInt8](repeating: 0, count: DeviceProof.signatureLength))
             }
         }
-        let (message2, transport) = handshake.reply(&noise, inline ? .summary(first) : nil, proving: prove)
+        let (message2, transport) = handshake.reply(&noise, inline ? .summary(first) : nil, wallMillis: wallMillis(at: now),
+                                                   proving: prove)
         var established = Established(transport, settings: settings)
+        applyBudget(hello.budgetBytes, to: &established.transfer)
         var directives = [send(message2, now: now)]
         if !inline { directives.append(send(established.channel.seal(first), now: now)) }
         if same { directives.append(send(established.transfer.doneAtOnce(on: &established.channel), now: now)) }
@@ -145,8 +148,10 @@ extension Session {
         switch handshake.acceptReply(frame, to: noise) {
         case let .closedByPeer(code, message): return closeByPeer(code, message)
         case let .failed(failure): return fail(failure, now: now)
-        case let .admitted(transport, summary, proof):
+        case let .admitted(transport, summary, proof, peerMillis):
+            measurePeerClock(dialerReading: peerMillis, now: now)
             var established = Established(transport, settings: settings)
+            applyBudget(settings.budgetBytes, to: &established.transfer)
             if let devices {
                 peerProof = proof
                 // The listener holds this node's declaration surely when it holds the same,
@@ -188,6 +193,7 @@ extension Session {
                 state = .established(established)
                 return [.refuseIncoming(batch: message.batch, reason: reason)]
             case let .decoded(events):
+                noteStamps(of: events.events, now: now)
                 // The peer holds what it sends: a later plan or news check must not send it back.
                 summaries.peerHolds(events.events)
                 state = .established(established)

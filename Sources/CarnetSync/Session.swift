@@ -37,7 +37,9 @@ public struct Session: Sendable {
     var awaitingPeerKey = false
     var state: State
     private var decoder = FrameDecoder()
-    private var startedAt: Duration = .zero
+    /// When `start` ran, on the session's monotonic clock: with `handshake.wallMillis`, the
+    /// wall clock at any later instant (`wallMillis(at:)`).
+    private(set) var startedAt: Duration = .zero
     private var lastReceived: Duration = .zero
     private var lastSent: Duration = .zero
     public internal(set) var statistics = SessionStatistics()
@@ -72,7 +74,8 @@ public struct Session: Sendable {
     /// `nonce` is the session's randomness: 32 fresh bytes from a cryptographic source,
     /// this side's ephemeral X25519 private key (an input, so that tests and the simulation
     /// replay). `ledgerID` enters the PSK (nil for a node without one). `wallMillis` is the
-    /// dialer's clock (informative). `context` looks up chain contexts
+    /// wall clock when the session starts (the dialer's goes in message 1, the
+    /// listener's in message 2; each side measures the other's offset, 8.2.10). `context` looks up chain contexts
     /// for primed batches (nil: this side neither primes nor accepts primed batches'
     /// contexts, and cannot answer with a plan). `replays` is a listening process's replay
     /// cache (8.2.6), shared by its sessions. `devices`: a signed ledger's device keys, with
@@ -83,7 +86,8 @@ public struct Session: Sendable {
                 heads: HeadSource? = nil, replays: ReplayCheck? = nil, devices: DeviceCredentials? = nil) {
         self.role = role
         self.handshake = HandshakeSteps(role: role, secret: secret, ledgerID: ledgerID, retired: retired, nonce: nonce,
-                                        wallMillis: wallMillis, replays: replays, provesDevices: devices != nil)
+                                        wallMillis: wallMillis, replays: replays, provesDevices: devices != nil,
+                                        budgetBytes: role == .dialer ? settings.budgetBytes : 0)
         self.devices = devices
         self.summaries = SummaryExchange(local: local)
         self.settings = settings
@@ -154,6 +158,7 @@ public struct Session: Sendable {
         }
         lastReceived = now
         statistics.bytesReceived += bytes.count
+        if let overrun = budgetOverrun() { return fail(overrun, now: now) }
         decoder.feed(bytes)
         var directives: [SessionDirective] = []
         while !isClosed {
@@ -201,7 +206,7 @@ public struct Session: Sendable {
         guard priming.context != nil else {
             return fail(SessionFailure(.storageFailed, "this side cannot read its store (a session made without a context provider)"), now: now)
         }
-        established.transfer.offered(plan)
+        established.transfer.offered(ownFirst(plan))
         state = .established(established)
         return pump(now: now)
     }

@@ -84,6 +84,11 @@ public struct SessionSettings: Sendable {
     public var pingInterval: Duration = .seconds(15)
     /// Events of context a primed batch refers to (0: never prime).
     public var primingContext = 256
+    /// A dialer's byte budget for the session (SPEC 8.3.9): the most bytes it writes plus
+    /// reads on the socket, handshake included; 0 for none. Sent in message 1, so that the
+    /// listener sends within it too. Own events go first and both sides stop at a batch
+    /// boundary; what is left waits for the next session. Never for a live session.
+    public var budgetBytes: UInt32 = 0
 
     public init() {}
 }

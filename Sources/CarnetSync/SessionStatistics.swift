@@ -25,6 +25,17 @@ public struct SessionStatistics: Sendable, Equatable {
     /// The peer's node id once its device proof verified (a signed ledger, SPEC 8.2.7):
     /// the node the peer is, not only the one it says it is. Nil in format 1.
     public var peerDevice: NodeID?
+    /// The peer's wall clock minus this node's, in milliseconds, as the handshake measured
+    /// it (SPEC 8.2.10): nil until the peer's handshake message was read.
+    public var peerClockOffsetMillis: Int64?
+    /// Events received stamped more than `ClockOffset.boundMillis` ahead of this node's
+    /// clock when they arrived, and how far ahead the farthest was.
+    public var eventsStampedAhead: UInt64 = 0
+    public var farthestStampAheadMillis: Int64 = 0
+    /// The session's byte budget both ways (SPEC 8.3.9; 0: none), and whether this side
+    /// left events unsent because the next batch would have crossed it.
+    public var budgetBytes = 0
+    public var heldBackByBudget = false
 
     public init() {}
 }

@@ -31,6 +31,15 @@ struct Transfer: Sendable {
     private var eventsSentNew: UInt64 = 0
     private var eventsReceived: UInt64 = 0
     private var eventsReceivedNew: UInt64 = 0
+    /// The session's byte budget, both ways on the socket (SPEC 8.3.9); nil without one.
+    private(set) var budget: Int?
+    /// A listener under the dialer's budget sends no EVENTS before the dialer's first
+    /// DONE: the dialer's own events, which exist nowhere else, take the budget first.
+    private var eventsWaitForPeerDone = false
+    /// The peer said DONE at least once in this session.
+    private var peerSaidDoneOnce = false
+    /// A batch did not fit the budget: no batch is sent after it, and DONE follows what was.
+    private(set) var heldBack = false
 
     init(settings: SessionSettings) {
         self.settings = settings
@@ -39,6 +48,20 @@ struct Transfer: Sendable {
 
     /// Events this side holds on to for the peer (queued or unacknowledged).
     var retainedCount: Int { queue.retainedCount }
+
+    /// The session runs under a byte budget of `bytes` (0: none). A listener's events wait
+    /// for the dialer's DONE (`waitForPeerDone`).
+    mutating func setBudget(_ bytes: UInt32, waitForPeerDone: Bool) {
+        guard bytes > 0 else { return }
+        budget = Int(bytes)
+        eventsWaitForPeerDone = waitForPeerDone
+    }
+
+    /// Bytes kept back from the budget for each small SEALED frame still to come either
+    /// way (an ACK, a DONE): its 21 bytes of header and tag and an inner message of at
+    /// most 11 bytes (an ACK of a batch numbered below 2^14 that stored fewer than 2^14
+    /// new events, or a DONE).
+    static let controlFrameReserve = 32
 
     // MARK: - Offers
 
@@ -139,6 +162,7 @@ struct Transfer: Sendable {
             return SessionFailure(.unexpectedMessage, "the peer said DONE after batch \(lastBatch) for \(summaries) summaries, but sent \(nextIncoming - 1) batches and received \(summariesSent) summaries")
         }
         peerDone = summaries == summariesSent ? lastBatch : nil
+        peerSaidDoneOnce = true
         return nil
     }
 
@@ -170,26 +194,58 @@ struct Transfer: Sendable {
         var complete = false
     }
 
+    /// Under a budget, the most bytes the next batch's encoding may take: what is left of
+    /// the budget less what is due after it (`pump` checks the whole frame), less 64
+    /// bytes for the frame around the batch (header, tag, the EVENTS fields, a primed
+    /// batch's context) so that a batch cut to the room also fits as a frame. Nil without
+    /// a budget; at least 1, so that a full budget still cuts a batch, which then does not
+    /// fit and stops the sending.
+    private func budgetRoom(_ statistics: SessionStatistics, pending: Int) -> Int? {
+        guard let budget else { return nil }
+        return max(1, budget - statistics.bytesSent - statistics.bytesReceived - pending - dueAfterNextBatch - 64)
+    }
+
+    /// What the next batch leaves due, kept back from a budget: an ACK of it and of every
+    /// batch in flight either way, and both DONEs.
+    private var dueAfterNextBatch: Int {
+        Self.controlFrameReserve * (inFlight.count + 1 + persisting.count + 2)
+    }
+
     /// Sends batches while the window allows, then DONE once nothing is left to send or
     /// offer; says when both sides are caught up, and whether that completes the session
     /// (`staysOpen`: both sides asked for a live session).
     mutating func pump(on channel: inout SecureChannel, summaries: SummaryExchange, priming: BatchPriming,
                        role: SessionRole, staysOpen: Bool, statistics: inout SessionStatistics) -> Pumped {
         var pumped = Pumped()
-        while inFlight.count < settings.window,
+        var pumpedBytes = 0
+        while inFlight.count < settings.window, !heldBack, !(eventsWaitForPeerDone && !peerSaidDoneOnce),
               let batch = queue.nextBatch(read: priming.context, heads: priming.heads,
-                                          peerHolds: priming.surelyHeld(by: summaries.peerHoldings)) {
+                                          peerHolds: priming.surelyHeld(by: summaries.peerHoldings),
+                                          byteLimit: budgetRoom(statistics, pending: pumpedBytes)) {
             let number = nextOutgoing
-            nextOutgoing += 1
-            if role == .listener && number == 1 { statistics.waits += 1 }  // for the dialer's acks
             let (payload, primedWith) = batch.plain ? (batch.encoded ?? BatchPriming.plain(batch.events, heads: batch.heads), nil)
                 : priming.encode(batch.events, heads: batch.heads, plain: batch.encoded, peerHoldings: summaries.peerHoldings)
-            pumped.frames.append(channel.seal(.events(EventsMessage(batch: number, context: primedWith, payload: payload))))
+            let message = SessionMessage.events(EventsMessage(batch: number, context: primedWith, payload: payload))
+            if let budget {
+                // The batch and what it leaves due: past the budget, this batch and all
+                // after it wait for the next session (nothing of them was sent).
+                let frameBytes = channel.sealedLength(message)
+                let used = statistics.bytesSent + statistics.bytesReceived + pumpedBytes
+                guard used + frameBytes + dueAfterNextBatch <= budget else {
+                    heldBack = true
+                    statistics.heldBackByBudget = true
+                    break
+                }
+                pumpedBytes += frameBytes
+            }
+            nextOutgoing += 1
+            if role == .listener && number == 1 { statistics.waits += 1 }  // for the dialer's acks
+            pumped.frames.append(channel.seal(message))
             inFlight.append((number, batch.events, primedWith != nil))
             if primedWith != nil { statistics.primedBatches += 1 }
             eventsSent += UInt64(batch.events.count)
         }
-        if !doneSent, summaries.peer != nil, offersPending == 0, queue.isEmpty {
+        if !doneSent, summaries.peer != nil, offersPending == 0, queue.isEmpty || heldBack {
             pumped.frames.append(channel.seal(.done(lastBatch: nextOutgoing - 1, summaries: summaries.arrived)))
             doneSent = true
         }

@@ -324,3 +324,10 @@ func canonicalConflicts(_ json: String, names: [String: String]) throws -> [Stri
         return line
     }.sorted()
 }
+
+/// `conflicts --json` without the readers' "clock?" marks (`clockAhead`), which judge the
+/// reading node's clock (protocol/SPEC.md 8.2.10): nodes whose clocks differ mark
+/// differently, while the conflicts themselves must be the same everywhere.
+func withoutClockMarks(_ json: String) -> String {
+    json.replacingOccurrences(of: #""clockAhead"\s*:\s*(true|false)\s*,?"#, with: "", options: .regularExpression)
+}

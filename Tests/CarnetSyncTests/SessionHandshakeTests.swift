@@ -33,10 +33,10 @@ struct SessionHandshakeTests {
         let reply = listener.receive(message1, now: .zero)
         let sent = frames(reply)
         #expect(sent.map(\.type) == [.handshake2, .sealed], "\(sent.map(\.type))")
-        #expect(sent.first?.payload.count == 32 + 1 + 16, "message 2 holds the flags byte alone")
+        #expect(sent.first?.payload.count == 32 + ListenerReply.fixedLength + 16, "message 2 holds the flags and the clock alone")
         if let message2 = sent.first?.payload, let first = frames(message1).first?.payload,
            let payload = Self.tap.listenerReply(message2, after: first) {
-            #expect(payload == [ListenerReply.summaryFollowsFlag])
+            #expect(payload == [ListenerReply.summaryFollowsFlag] + [UInt8](repeating: 0, count: 8), "flags, then the clock (0 here)")
         } else {
             Issue.record("message 2 does not read")
         }

@@ -49,7 +49,7 @@ struct SessionVectorTests {
     static func vectorText() -> String {
         var lines = ["# Carnet session golden vectors, protocol version 2 (Noise_NNpsk0_25519_ChaChaPoly_SHA256).",
                      "# secret \(Hex.encode(secret)), no ledger id: psk \(Hex.encode(HandshakeKeys.psk(secret: secret, ledgerID: nil)))",
-                     "# dialer ephemeral private key 32 × d1, listener 32 × 15; dialer clock 0.",
+                     "# dialer ephemeral private key 32 × d1, listener 32 × 15; dialer clock 0, listener clock 0.",
                      "# One line per write, frames separated by spaces; each SEALED frame is followed by",
                      "# \"=inner:\" and its inner message (type byte, body) in clear.", ""]
         var tap = SessionWiretap(secret: secret, dialerNonce: [UInt8](repeating: 0xD1, count: 32),
@@ -164,7 +164,7 @@ struct SessionVectorTests {
                      "# hub (listener): Ed25519 seed 32 × 4b, salt 16 × 02, public key \(Hex.encode(hub.nodeKey.publicKey.bytes)), node \(hub.node.hex)",
                      "# Each node's seq 1 declares its key; the farm then assigns lot/L1.qty, the hub product/P0001.price.",
                      "# Frames as in session-v2.txt. The dialer's first SEALED frame's inner bytes start with its device proof;",
-                     "# message 2's payload (flags, the listener's proof, its SUMMARY) is not shown in clear."]
+                     "# message 2's payload (flags, the listener's clock, its proof, its SUMMARY) is not shown in clear."]
         for (index, writes) in signedTranscripts().enumerated() {
             let nonces = index == 0 ? ("d1", "15") : ("d2", "25")
             lines += ["", index == 0

@@ -44,7 +44,7 @@ struct SignedHandshakeTests {
         let sent = frames(reply)
         #expect(sent.map(\.type) == [.handshake2, .sealed], "\(sent.map(\.type))")
         // The flags and a proof with the key (the farm is new to the hub): nothing else.
-        #expect(sent.first?.payload.count == 32 + 1 + DeviceProof.length(withKey: true) + 16)
+        #expect(sent.first?.payload.count == 32 + ListenerReply.fixedLength + DeviceProof.length(withKey: true) + 16)
         dialer.received(reply, store: farm, transport: &toListener, now: .zero)
         #expect(dialer.session.statistics.peerDevice == hubDevice.node, "checked once the SUMMARY arrived")
         listener.received(toListener.take(), store: hub, transport: &toDialer, now: .zero)

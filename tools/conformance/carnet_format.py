@@ -888,17 +888,19 @@ def encode_proof(seed, salt, role, handshake_hash, with_key, ask_key=False):
 
 
 def read_handshake2_payload(payload):
-    """§8.2.2: message 2's payload, (flags, proof or None, the inner message's bytes or
-    None when the SUMMARY follows in the first SEALED frame)."""
+    """§8.2.2: message 2's payload, (flags, the listener's clock in ms since 1970, proof or
+    None, the inner message's bytes or None when the SUMMARY follows in the first SEALED
+    frame)."""
     reader = Reader(payload)
     flags = reader.u8()
     if flags & ~3:
         raise FormatError(f"message 2 flags {flags:#04x}")
+    clock = reader.u64be()
     proof = read_proof(reader, dialer=False) if flags & 2 else None
     inner = None if flags & 1 else reader.raw(reader.remaining())
     if flags & 1 and not reader.at_end():
         raise FormatError("message 2 says the SUMMARY follows but carries more bytes")
-    return flags, proof, inner
+    return flags, clock, proof, inner
 
 
 def check_proof(proof, role, handshake_hash, node, declared=None):

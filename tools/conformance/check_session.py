@@ -88,7 +88,7 @@ class Dialer:
         if flags is None:
             flags = 1 if self.device else 0  # §8.2.1 bit 0: device proof, signed ledgers only
         flags = bytes([flags])
-        payload = flags + int(time.time() * 1000).to_bytes(8, "big") + tag
+        payload = flags + int(time.time() * 1000).to_bytes(8, "big") + tag + bytes(4)  # no budget (§8.3.9)
         self.message1 = (1 + 32 + len(payload) + 16).to_bytes(4, "big") + b"\x10" + ephemeral \
             + noise.encrypt_and_hash(payload)
         self.sock.sendall(self.message1)
@@ -105,7 +105,7 @@ class Dialer:
             raise cf.FormatError("message 2 does not open")
         self.final_h = noise.h  # §8.2.7: what this dialer signs
         self.send_key, self.receive_key = noise.split()
-        flags, proof, inner = cf.read_handshake2_payload(payload)
+        flags, self.listener_clock, proof, inner = cf.read_handshake2_payload(payload)
         if inner is not None and inner[:1] == b"\x09":
             return check_vectors.decode_inner(inner)  # an ERROR carries no proof
         if bool(proof) != bool(self.device):
@@ -432,6 +432,8 @@ def exchange(report, dialer, early, held, expected, version):
     listener's DONE; a primed batch is decoded against the context the dialer holds."""
     listener_summary = dialer.handshake()
     report.equal(listener_summary["type"], "SUMMARY", "message 2 carries the listener's SUMMARY (§8.2)")
+    report.check(abs(dialer.listener_clock - time.time() * 1000) < 60_000,
+                 "message 2 carries the listener's wall clock, within a minute of this machine's (§8.2.2)")
     node = dialer.device["node"] if dialer.device else os.urandom(16)
     dialer.send(summary_message(node, "conformance-dialer", 2, delta(early.summary(), listener_summary["compact"] or [])),
                 dialer.first_proof(listener_summary))

@@ -433,6 +433,7 @@ def parse_session_keys(path):
         "dialer": re.search(r"dialer ephemeral private key 32 × ([0-9a-f]{2})", text),
         "listener": re.search(r"listener 32 × ([0-9a-f]{2})", text),
         "clock": re.search(r"dialer clock (\d+)", text),
+        "listener_clock": re.search(r"listener clock (\d+)", text),
     }
     if not all(found.values()):
         raise ValueError(f"{path}: the comments do not state every key")
@@ -441,6 +442,7 @@ def parse_session_keys(path):
     keys["dialer"] = bytes.fromhex(found["dialer"].group(1)) * 32
     keys["listener"] = bytes.fromhex(found["listener"].group(1)) * 32
     keys["clock"] = int(found["clock"].group(1))
+    keys["listener_clock"] = int(found["listener_clock"].group(1))
     return keys
 
 
@@ -478,8 +480,10 @@ def replay_noise(report, path, writes, sent):
     if not report.check(payload2 is not None, "message 2 opens after ee (§8.2)"):
         return
     report.equal(payload2[0] & ~1, 0, "message 2 flags: no reserved bit")
-    if not payload2[0] & 1:
-        sent["listener"].insert(0, decode_inner(payload2[1:]))
+    _, listener_clock, _, inner2 = cf.read_handshake2_payload(payload2)
+    report.equal(listener_clock, keys["listener_clock"], "message 2 clock = the stated listener clock (§8.2.2)")
+    if inner2 is not None:
+        sent["listener"].insert(0, decode_inner(inner2))
         report.check(True, "message 2 carries the listener's first SUMMARY")
     directions = dict(zip(("dialer", "listener"), noise.split()))
     counters = {"dialer": 0, "listener": 0}
@@ -496,8 +500,9 @@ def check_handshake1_payload(report, payload, clock, dialer_messages):
     """§8.2.1: flags 0, the dialer's clock, and the state tag of its compact summary (the
     events it holds are those it sends in the vector)."""
     reader = cf.Reader(payload)
-    flags, sent_clock, tag = reader.u8(), reader.u64be(), reader.raw(8)
-    report.check(reader.at_end(), "message 1 payload is 17 bytes")
+    flags, sent_clock, tag, budget = reader.u8(), reader.u64be(), reader.raw(8), reader.raw(4)
+    report.check(reader.at_end(), "message 1 payload is 21 bytes")
+    report.equal(budget, bytes(4), "message 1 budget 0: none (§8.3.9)")
     report.equal(flags, 0, "message 1 flags = 0")
     report.equal(sent_clock, clock, "message 1 clock = the stated dialer clock")
     replica = cf.Replica()
@@ -711,7 +716,7 @@ def check_signed_session(report, session, writes, keys, devices, psk, held):
     noise.mix_hash(dialer_e)
     noise.mix_key(dialer_e)
     payload1 = noise.decrypt_and_hash(handshake1[37:])
-    if not report.check(payload1 is not None and len(payload1) == 17, f"{title}: message 1 opens under the psk, 17 bytes"):
+    if not report.check(payload1 is not None and len(payload1) == 21, f"{title}: message 1 opens under the psk, 21 bytes"):
         return
     report.equal(payload1[0], 1, f"{title}: message 1 flags = 1, device proof (§8.2.1, signed ledger)")
     report.equal(handshake2[5:37], listener_e, f"{title}: message 2 carries the listener's ephemeral key")
@@ -723,7 +728,7 @@ def check_signed_session(report, session, writes, keys, devices, psk, held):
     if not report.check(payload2 is not None, f"{title}: message 2 opens after ee (§8.2)"):
         return
     dialer_h = noise.h  # §8.2.7: the final handshake hash
-    flags, listener_proof, inner2 = cf.read_handshake2_payload(payload2)
+    flags, _, listener_proof, inner2 = cf.read_handshake2_payload(payload2)
     report.check(flags & 2 and listener_proof is not None, f"{title}: message 2 flag bit 1, the listener's device proof")
     hub, farm = devices["listener"], devices["dialer"]
     directions = dict(zip(("dialer", "listener"), noise.split()))
@@ -773,7 +778,7 @@ def check_signed_session(report, session, writes, keys, devices, psk, held):
     before.add([e for e in held["dialer"].accepted().values()]
                + [e for m in messages["dialer"] if m["type"] == "EVENTS" for e in m["batch"][1]])
     tag = hashlib.sha256(b"carnet/2 state" + encode_compact(before.summary())).digest()[:8]
-    report.equal(payload1[9:], tag, f"{title}: message 1 state tag = the dialer's compact summary's")
+    report.equal(payload1[9:17], tag, f"{title}: message 1 state tag = the dialer's compact summary's")
     # Which form (§8.2.7).
     listener_sent_key = listener_proof["form"] & 1
     report.equal(bool(listener_sent_key), inner2 is None,

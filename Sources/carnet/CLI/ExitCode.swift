@@ -17,6 +17,9 @@ enum ExitCode: Int32, Sendable, CaseIterable {
     case cannotCreate = 73
     /// Reading or writing failed (permissions, full disk, I/O error).
     case ioError = 74
+    /// The work stopped cleanly before its end, as asked (`sync --budget`): what was done
+    /// is kept; running the command again goes on from there.
+    case tempFail = 75
 
     var meaning: String {
         switch self {
@@ -28,6 +31,7 @@ enum ExitCode: Int32, Sendable, CaseIterable {
         case .unavailable: "a peer or service could not be reached"
         case .cannotCreate: "refused to overwrite (a node, a secret file)"
         case .ioError: "reading or writing failed (permissions, disk full, I/O error)"
+        case .tempFail: "stopped cleanly before the end, as asked (a sync's --budget); run it again to go on"
         }
     }
 }

@@ -12,7 +12,9 @@ struct ConflictsCommand: Command {
         would fix it. fork: a device restored from a backup reused sequence numbers.
         Ids are the same on every node holding the same events.
         JSON: an array of {id, kind, subject, summary, suggestion, values (field) or events
-        (others): [{index, node, label, clock, clockMillis, event, detail, value}]}.
+        (others): [{index, node, label, clock, clockMillis, clockAhead, event, detail, value}]}.
+        A side marked "clock?" (clockAhead) was stamped more than 5 minutes ahead of this
+        machine's clock: its writer's clock was wrong.
         """,
         examples: ["carnet conflicts", "carnet conflicts --json"]
     )

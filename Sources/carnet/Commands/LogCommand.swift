@@ -12,12 +12,14 @@ struct LogCommand: Command {
             .flag("--changes", "catalog, party and node changes, and the entries that settle conflicts, instead of entries: who set what, when, and what each write superseded (a resolved or reviewed conflict shows here)"),
         ],
         discussion: """
-        Newest first by the writer's clock. Voided entries are marked. JSON: an array of
+        Newest first by the writer's clock. Voided entries are marked, and so are entries
+        stamped more than 5 minutes ahead of this machine's clock ("clock?", JSON
+        clockAhead): their writer's clock was wrong, and they sort before later writes. JSON: an array of
         entries {id, kind, producer, date, product, quantity, unit, lot, party, amountCents,
         method, ref, refKind, reason, note, voided, voidedBy, node, label, clock, clockMillis,
-        event}; quantity is in the unit's smallest step (g, ml, pc), amounts in cents.
+        clockAhead, event}; quantity is in the unit's smallest step (g, ml, pc), amounts in cents.
         Without --json, the latest catalog and party changes follow the entries. With
-        --changes: {subject, value, node, label, clock, clockMillis, event, supersedes}
+        --changes: {subject, value, node, label, clock, clockMillis, clockAhead, event, supersedes}
         (supersedes: how many earlier values the write replaced; 2 or more resolved a
         conflict); a review or a void of one event adds {entry, kind, note}, its subject
         `conflict/ID` or `entry/ID`.
@@ -67,7 +69,8 @@ struct LogCommand: Command {
             table.add([
                 entry.date.iso, entry.id, entry.kind.rawValue, entry.producer, entry.product ?? "",
                 Display.quantity(entry.quantity, entry.unit), entry.lot ?? "", entry.party ?? (entry.ref.map { "→ \($0)" } ?? ""),
-                Display.money(entry.amount), voided ? output.dim("voided") : "",
+                Display.money(entry.amount),
+                [voided ? output.dim("voided") : "", ClockMark.cell(record.clock, output)].filter { !$0.isEmpty }.joined(separator: " "),
             ])
         }
         table.print(output)
@@ -109,7 +112,8 @@ struct CatalogChange {
         for change in changes {
             table.add([change.event.clock.readable, change.label ?? change.event.dot.node.short, change.assignment.key.description,
                        change.shownValue,
-                       change.resolves ? output.yellow("resolves a conflict (supersedes \(change.assignment.supersedes.count) values)") : ""])
+                       [change.resolves ? output.yellow("resolves a conflict (supersedes \(change.assignment.supersedes.count) values)") : "",
+                        ClockMark.cell(change.event.clock, output)].filter { !$0.isEmpty }.joined(separator: " ")])
         }
         table.print(output)
     }
@@ -124,7 +128,8 @@ struct CatalogChange {
         .object([
             "subject": .string(assignment.key.description), "value": .string(assignment.value.description),
             "node": .string(event.dot.node.hex), "label": .optional(label), "clock": .string(event.clock.readable),
-            "clockMillis": .int(event.clock.physical), "event": .string(event.id.description),
+            "clockMillis": .int(event.clock.physical), "clockAhead": .bool(ClockMark.isAhead(event.clock)),
+            "event": .string(event.id.description),
             "supersedes": .int(assignment.supersedes.count),
         ])
     }

@@ -69,13 +69,18 @@ struct PeersRemoveCommand: Command {
 struct PeersListCommand: Command {
     static let spec = CommandSpec(
         path: ["peers", "list"],
-        summary: "the peers: dialed by `serve`, dialing in, or met in a sync; last sync, last error, what each lacks",
+        summary: "the peers: dialed by `serve`, dialing in, or met in a sync; last sync, last error, what each lacks, its clock",
         options: [.json],
         discussion: """
         A peer that dials this node is listed by its node id, `dialed in`: its address is an \
         ephemeral port. `(live)` after the last sync: a session with it is open now, and the \
-        row follows it (what the peer lacks, as it acknowledges what it is sent). JSON: \
-        {address, dialed, dialedIn, node, label, lastSync, lastError, lastErrorAt, lacks, live, liveSince}.
+        row follows it (what the peer lacks, as it acknowledges what it is sent). \
+        clock: the peer's wall clock minus this node's, as the latest handshake measured it; \
+        past 5 minutes either way it is marked and a warning follows. last session bytes: \
+        what the latest session with it wrote and read on the link, and the --budget it ran \
+        under. JSON: {address, dialed, dialedIn, node, label, lastSync, lastError, lastErrorAt, \
+        lacks, live, liveSince, clockOffsetMillis, clockMeasuredAt, clockSuspect, \
+        lastBytesSent, lastBytesReceived, lastBudget}.
         """,
         examples: ["carnet peers list", "carnet peers list --json"]
     )
@@ -97,12 +102,15 @@ struct PeersListCommand: Command {
             context.output.line("no peers yet: `carnet peers add HOST:PORT`, or `carnet sync HOST:PORT`")
             return
         }
-        var table = Table([("peer", .left), ("node", .left), ("dialed", .left), ("last sync", .left), ("lacks", .right), ("last error", .left)])
+        var table = Table([("peer", .left), ("node", .left), ("dialed", .left), ("last sync", .left), ("lacks", .right),
+                           ("clock", .left), ("last session bytes", .left), ("last error", .left)])
         for row in rows {
             table.add([row.address, row.label ?? "-", row.dialedColumn, row.lastSyncColumn,
-                       row.lacks.map(String.init) ?? "?", row.lastError ?? ""])
+                       row.lacks.map(String.init) ?? "?", PeerClock.cell(row.clock, context.output), PeerTraffic.cell(row.traffic),
+                       row.lastError ?? ""])
         }
         for line in table.render(context.output) { context.output.line(line) }
+        for warning in PeerClock.warnings(rows) { context.output.line(context.output.yellow("warning: " + warning)) }
     }
 }
 
@@ -121,6 +129,10 @@ struct PeerStatus {
     var dialedIn = false
     /// When the session open with it now began; nil when none is.
     var liveSince: String?
+    /// The peer's clock as the latest handshake measured it (nil: never).
+    var clock: PeerClock?
+    /// The bytes the latest session with it used (nil: none recorded).
+    var traffic: PeerTraffic?
 
     /// Every configured peer and every peer a session recorded. `own` is this node's
     /// version vector, when known without opening the store (the status file).
@@ -133,7 +145,8 @@ struct PeerStatus {
             return PeerStatus(address: address, dialed: configured.contains(address), node: state?.peerNode?.hex,
                               label: state?.peerLabel, lastSync: state?.lastSyncMillis.map(iso),
                               lastError: state?.lastError, lastErrorAt: state?.lastErrorMillis.map(iso),
-                              lacks: own.flatMap { state?.lacks(given: $0) }).followingLive(state)
+                              lacks: own.flatMap { state?.lacks(given: $0) }, clock: PeerClock(state),
+                              traffic: PeerTraffic(state)).followingLive(state)
         }
     }
 
@@ -147,6 +160,6 @@ struct PeerStatus {
             "lastSync": .optional(lastSync), "lastError": .optional(lastError), "lastErrorAt": .optional(lastErrorAt),
             "lacks": lacks.map { .int($0) } ?? .null,
             "dialedIn": .bool(dialedIn), "live": .bool(liveSince != nil), "liveSince": .optional(liveSince),
-        ])
+        ].merging(PeerClock.json(clock)) { $1 }.merging(PeerTraffic.json(traffic)) { $1 })
     }
 }

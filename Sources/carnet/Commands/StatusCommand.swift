@@ -17,8 +17,9 @@ struct StatusCommand: Command {
         seq), labels (node hex → label, for the nodes of the version vector whose label the
         ledger carries), digest, conflicts, forks, pending, fromStatusFile, and peers: for each peer
         dialed by `serve`, dialing in (by node id) or met in a sync, {address, dialed, dialedIn, node, label, lastSync,
-        lastError, lastErrorAt, lacks, live, liveSince} (lacks: events this node holds that the peer was not shown
-        to hold, kept current while a live session runs); server: what this node's `carnet serve` counted since it started
+        lastError, lastErrorAt, lacks, live, liveSince, clockOffsetMillis, clockMeasuredAt, clockSuspect} (lacks: events
+        this node holds that the peer was not shown to hold, kept current while a live session runs; clockOffsetMillis:
+        the peer's wall clock minus this node's at the latest handshake, suspect past 5 minutes); server: what this node's `carnet serve` counted since it started
         (null if none ran here): {running, pid, sessions {open, peak, started, completed,
         failed}, failures (by error code), rejected (hostile or broken input, by reason),
         authenticationFailures, busyRefusals, unauthenticated {open, peak, evicted, \
@@ -201,10 +202,12 @@ struct StatusCommand: Command {
         table.print(output)
         guard !figures.peers.isEmpty else { return }
         output.line(output.dim("\npeers:"))
-        var peers = Table([("peer", .left), ("node", .left), ("last sync", .left), ("lacks", .right), ("last error", .left)])
+        var peers = Table([("peer", .left), ("node", .left), ("last sync", .left), ("lacks", .right), ("clock", .left), ("last error", .left)])
         for peer in figures.peers {
-            peers.add([peer.peerColumn, peer.label ?? "-", peer.lastSyncColumn, peer.lacks.map(String.init) ?? "?", peer.lastError ?? ""])
+            peers.add([peer.peerColumn, peer.label ?? "-", peer.lastSyncColumn, peer.lacks.map(String.init) ?? "?",
+                       PeerClock.cell(peer.clock, output), peer.lastError ?? ""])
         }
         peers.print(output)
+        for warning in PeerClock.warnings(figures.peers) { output.line(output.yellow("warning: " + warning)) }
     }
 }

@@ -9,20 +9,38 @@ struct SyncCommand: Command {
         path: ["sync"],
         summary: "one sync session with a peer, both directions; reports events, bytes and time",
         arguments: [ArgumentSpec(name: "HOST:PORT", help: "the peer's address (port 7420 when omitted)")],
-        options: [.json, .value("--timeout", "SECONDS", "give up connecting after this long (default 10)")],
+        options: [.json, .value("--timeout", "SECONDS", "give up connecting after this long (default 10)"),
+                  .value("--budget", "SIZE", "use at most SIZE bytes on the link, both ways, handshake included: 200k, 1.5M, "
+                      + "or plain bytes (k = 1,000, M = 1,000,000); own unsent entries go first")],
         discussion: """
         Both nodes must belong to the same ledger and hold its secret (the file `secret` in \
         each node directory). Only the events each side lacks travel, and an interrupted \
         sync resumes where it stopped: what was acknowledged is stored. A sync that \
         stopped early says how many events the peer confirmed storing; in JSON, \
-        sent.newEvents counts those confirmed (sent.events, those written to the connection).
+        sent.newEvents counts those confirmed (sent.events, those written to the connection). \
+        The handshake measures the peer's clock against this node's: past 5 minutes either \
+        way, a warning says which is ahead (entries stamped by a clock ahead sort after \
+        everyone's); so does one for events received stamped more than 5 minutes ahead of \
+        this node's clock. JSON: clock.peerOffsetMillis (the peer's clock minus this \
+        node's), clock.suspect, clock.eventsStampedAhead, clock.farthestStampAheadMillis. \
+        With --budget, the bytes this node writes and reads on the connection, the \
+        handshake's included, stay within SIZE: this node's own entries the peer lacks go \
+        first (they exist nowhere else), then what this node lacks; each side stops at the \
+        batch that would cross it, keeps what was acknowledged, and the report says what is \
+        left, with exit status 75 when something is (run the same sync again). JSON adds \
+        budget {bytes, ownToSend, ownSent, ownLeft, toReceive, complete}.
         """,
-        examples: ["carnet sync hub.local", "carnet sync 192.168.1.10:7420 --json"]
+        examples: ["carnet sync hub.local", "carnet sync 192.168.1.10:7420 --json", "carnet sync hub.local --budget 200k"]
     )
 
     let address: PeerAddress
     let json: Bool
     let timeout: Duration
+    /// `--budget`, in bytes; nil without one.
+    let budget: UInt32?
+
+    /// Below this a budget cannot carry a handshake and a summary.
+    static let smallestBudget = 1_000
 
     init(_ invocation: Invocation) throws {
         do {
@@ -33,6 +51,18 @@ struct SyncCommand: Command {
         json = invocation.flag("--json")
         let seconds = try invocation.positiveInt("--timeout") ?? 10
         timeout = .seconds(seconds)
+        if let text = invocation.value("--budget") {
+            guard let size = ByteSize(parsing: text) else {
+                throw CLIError.usage("--budget takes a size such as 200k, 1.5M or 50000 (bytes; k = 1,000), not \"\(text)\"")
+            }
+            guard size.bytes >= Self.smallestBudget, size.bytes <= Int(UInt32.max) else {
+                throw CLIError.usage("--budget \(text) is \(ByteSize.grouped(size.bytes)) bytes: give between 1k (a handshake and a "
+                                         + "summary need some hundreds) and 4G (4,294,967,295 bytes)")
+            }
+            budget = UInt32(size.bytes)
+        } else {
+            budget = nil
+        }
     }
 
     func run(in context: Context) throws {
@@ -43,19 +73,28 @@ struct SyncCommand: Command {
         let store = try SharedStore(directory: context.directory, wallMillis: context.wallMillis())
         let connection = try dialer.connection(directory: context.directory)
         let (nodeBefore, forksBefore) = (store.identity.node, store.forkCount)
-        let report = try SyncClient.sync(store: store, secret: secret, connection: connection, name: address.description)
+        var settings = SessionSettings()
+        settings.budgetBytes = budget ?? 0
+        let report = try SyncClient.sync(store: store, secret: secret, connection: connection, name: address.description,
+                                         settings: settings)
         let history = HistoryNews(before: nodeBefore, after: store.identity.node, newForks: store.forkCount - forksBefore)
+        let leftovers = budget == nil ? nil : SyncLeftovers(report: report, own: store.identity.node, holding: store.summary)
         if json {
             guard case var .object(fields) = Self.json(report) else { return }
             fields["continuedAs"] = .optional(history.continuedAs?.hex)
             fields["newForks"] = .int(history.newForks)
+            if let budget { fields["budget"] = BudgetReport.json(budget: budget, leftovers) }
             context.output.json(.object(fields))
         } else {
             for line in Self.lines(report) { context.output.line(line) }
             for line in history.lines { context.output.warn(line) }
         }
+        for line in ClockWarning.lines(report.statistics, peer: report.peer?.label ?? report.address) { context.output.warn(line) }
         if let failure = Self.failure(report) {
             throw CLIError(.unavailable, "the sync with \(report.address) failed: \(failure)")
+        }
+        if let leftovers, !leftovers.isEmpty {
+            throw CLIError(.tempFail, BudgetReport.sentence(leftovers, budget: budget ?? 0, peer: address.description))
         }
     }
 
@@ -125,6 +164,12 @@ struct SyncCommand: Command {
             "received": .object(["events": .int(stats.eventsReceived), "newEvents": .int(stats.eventsReceivedNew),
                                  "bytes": .int(stats.bytesReceived)]),
             "refusedBatches": .array(report.refusedBatches.map(JSON.string)),
+            "clock": .object([
+                "peerOffsetMillis": stats.peerClockOffsetMillis.map { .int($0) } ?? .null,
+                "suspect": .bool(stats.peerClockOffsetMillis.map(ClockOffset.isSuspect) ?? false),
+                "eventsStampedAhead": .int(stats.eventsStampedAhead),
+                "farthestStampAheadMillis": .int(stats.farthestStampAheadMillis),
+            ]),
         ])
     }
 }

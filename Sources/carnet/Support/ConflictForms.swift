@@ -53,7 +53,8 @@ enum ConflictForms {
         output.line("   " + report.summary)
         for (index, side) in report.sides.enumerated() {
             let who = Display.node(side.writer, labels: views)
-            output.line("   \(index + 1). \(sideText(side, report: report, views: views))  " + output.dim("by \(who) at \(side.clock.readable)"))
+            output.line("   \(index + 1). \(sideText(side, report: report, views: views))  " + output.dim("by \(who) at \(side.clock.readable)")
+                + (ClockMark.isAhead(side.clock) ? " " + output.yellow(ClockMark.text) : ""))
         }
         output.line("   → " + report.suggestion)
     }

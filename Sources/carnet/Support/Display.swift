@@ -59,13 +59,15 @@ enum JSONForms {
     }
 
     /// The writer and time of an event: `node` (hex), `label` (or null), `clock` (UTC,
-    /// readable), `clockMillis`, `event` (`node:seq#hash`).
+    /// readable), `clockMillis`, `clockAhead` (stamped more than 5 minutes ahead of this
+    /// machine's clock: `ClockMark`), `event` (`node:seq#hash`).
     static func writer(_ event: EventID, clock: HLCTimestamp, labels: some WriterLabels) -> [String: JSON] {
         [
             "node": .string(event.dot.node.hex),
             "label": .optional(labels.label(of: event.dot.node)),
             "clock": .string(clock.readable),
             "clockMillis": .int(clock.physical),
+            "clockAhead": .bool(ClockMark.isAhead(clock)),
             "event": .string("\(event.dot.node.hex):\(event.dot.seq)#\(event.hash.short)"),
         ]
     }
