@@ -51,6 +51,28 @@ public enum UserFiles {
         }
     }
 
+    /// Replaces `path` atomically, as `replace`, with the mode a document a person shares
+    /// gets from any tool (0666 less the umask, 0644 usually): an exported journal, CSV or
+    /// report page is for a treasurer or the consortium to open, not a secret. Bundles and
+    /// secrets keep `replace`'s 0600.
+    public static func replaceDocument(_ path: String, _ bytes: [UInt8]) throws(NodeError) {
+        try replace(path, bytes)
+        guard chmod(path, 0o666 & ~processUmask) == 0 else {
+            throw .file(FileProblem(.io, "cannot set the mode of \(path): \(String(cString: strerror(errno)))"))
+        }
+    }
+
+    /// The process's umask, read from /proc without changing it (umask(2) can only read it
+    /// by setting it, which would race with files other threads create); 022 if unreadable.
+    private static var processUmask: mode_t {
+        guard let status = try? File(readingOnly: "/proc/self/status").readAll() else { return 0o022 }
+        for line in String(decoding: status, as: UTF8.self).split(separator: "\n") where line.hasPrefix("Umask:") {
+            let digits = line.dropFirst("Umask:".count).filter { $0 != " " && $0 != "\t" }
+            if let mask = mode_t(String(digits), radix: 8) { return mask }
+        }
+        return 0o022
+    }
+
     public static func exists(_ path: String) -> Bool { Directory.exists(path) }
 
     /// Creates a directory (and what leads to it) if it is not there.

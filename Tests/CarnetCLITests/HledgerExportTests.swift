@@ -91,7 +91,18 @@ struct HledgerExportTests {
         let path = box.path("coop.journal")
         let out = try box.ok(["export", "--hledger", path])
         #expect(out == "wrote 13 entries to \(path)\n")
+        // A journal is a document for the treasurer: group and others may read it, as the
+        // umask allows (it was written 0600, like a secret).
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        #expect(mode == 0o666 & ~Self.umask, "mode \(String(mode, radix: 8))")
         return (path, try String(contentsOfFile: path, encoding: .utf8))
+    }
+
+    /// The test process's umask, read from /proc (setting it to read it would race).
+    static var umask: Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("Umask:") } ?? "Umask:\t0022"
+        return Int(line.dropFirst(6).filter { $0 != " " && $0 != "\t" }, radix: 8) ?? 0o022
     }
 
     @Test func theJournalHoldsOneTransactionPerEntryTaggedWithItsEvent() throws {

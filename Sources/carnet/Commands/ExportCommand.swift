@@ -61,7 +61,7 @@ struct ExportCommand: Command {
         let view = LedgerView(node.replica)
         if format == .hledger {
             let text = try JournalExport.text(view.state, title: "Carnet ledger \(node.ledger), node \(node.label) (\(node.node.short))")
-            try Files.replace(file, Array(text.utf8))
+            try Files.replaceDocument(file, Array(text.utf8))
             context.output.line("wrote \(view.state.records.count) entries to \(file)")
             return
         }
@@ -77,7 +77,7 @@ struct ExportCommand: Command {
                 record.writer.hex, record.clock.readable,
             ])
         }
-        try Files.replace(file, Array(text.utf8))
+        try Files.replaceDocument(file, Array(text.utf8))
         context.output.line("wrote \(view.state.records.count) entries to \(file)")
     }
 

@@ -91,7 +91,7 @@ struct ReportHTMLCommand: Command {
         let content = HTMLReportContent(view: LedgerView(node.replica), ledger: node.ledger, node: node.label, day: today,
                                         year: year, from: from, to: to)
         let page = HTMLReportPage.render(content, language: language)
-        try Files.replace(file, Array(page.utf8))
+        try Files.replaceDocument(file, Array(page.utf8))
         context.output.line("wrote \(file): EGalim \(year) for \(content.egalim.count) canteen(s), flows, producers and losses "
                             + "from \(from.iso) to \(to.iso), stock of \(content.stock.count) family line(s)")
     }

@@ -18,4 +18,9 @@ enum Files {
     static func replace(_ path: String, _ bytes: [UInt8]) throws {
         try UserFiles.replace(path, bytes)
     }
+
+    /// An export or a report page: readable as any document is (0644 under the usual umask).
+    static func replaceDocument(_ path: String, _ bytes: [UInt8]) throws {
+        try UserFiles.replaceDocument(path, bytes)
+    }
 }
