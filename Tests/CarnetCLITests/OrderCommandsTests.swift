@@ -56,7 +56,9 @@ struct OrderCommandsTests {
         let before = try events(box)
         expectError(try box.run(["record", "sale", "--actor", "hub", "--order", "\(order):1", "--lot", "H1"]), 65, "is fulfilled already")
         expectError(try box.run(["record", "sale", "--actor", "hub", "--order", "\(order):9", "--lot", "H1"]), 65, "unknown order line")
-        expectError(try box.run(["record", "sale", "--actor", "hub", "--order", order, "--lot", "H1"]), 64, "is not an order line")
+        expectError(try box.run(["record", "sale", "--actor", "hub", "--order", order, "--product", "tomme", "--lot", "H1"]), 64,
+                    "has no line left to fulfil for tomme")
+        expectError(try box.run(["record", "sale", "--actor", "hub", "--order", "order-nope", "--lot", "H1"]), 65, "names no order here")
         expectError(try box.run(["record", "sale", "--actor", "hub", "--order", "\(order):2", "--product", "tomme", "--lot", "H1"]),
                     65, "is for miel, not tomme")
         expectError(try box.run(["record", "sale", "--actor", "hub", "--order", "\(order):2", "--to", "ana", "--lot", "H1"]),
@@ -83,7 +85,8 @@ struct OrderCommandsTests {
         let box = try hub()
         let basket = try box.ok(["order", "create", "--buyer", "ana", "--seller", "hub", "--line", "tomme:2kg", "--date", "2026-06-09"]).trimmedLine
         let other = try box.ok(["order", "create", "--buyer", "ana", "--seller", "hub", "--line", "tomme:1kg", "--date", "2026-06-10"]).trimmedLine
-        try box.ok(["record", "sale", "--actor", "hub", "--order", "\(basket):1", "--lot", "H1"])
+        // An order alone names its only line.
+        try box.ok(["record", "sale", "--actor", "hub", "--order", basket, "--lot", "H1"])
         try box.ok(["record", "sale", "--actor", "hub", "--order", "\(other):1", "--lot", "H1"])
         let stock = { () throws -> Int in
             let lines = try #require(try box.json(["stock", "--by-lot"]) as? [[String: Any]])

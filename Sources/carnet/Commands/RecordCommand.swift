@@ -37,7 +37,7 @@ struct RecordCommand: Command {
             .value("--ref", "ENTRY", "the sale a payment settles"),
             .value("--method", "M", "payment method: cash, card, transfer, cheque"),
             .value("--reason", "R", "why: for a loss one of \(LossReason.allCases.map(\.rawValue).joined(separator: ", ")) (say more with --note); free text for an adjust"),
-            .value("--order", "ORDER:LINE", "the order line this sale, delivery or purchase fulfils; the product, the quantity left, the other side and the agreed price come from the line unless given"),
+            .value("--order", "ORDER[:LINE]", "the order line this sale, delivery or purchase fulfils (an order alone: its line for --product, or its only line left); the product, the quantity left, the other side and the agreed price come from the line unless given"),
             .value("--note", "TEXT", "free text"),
             .flag("--force", "record even if the producer, product, lot, party or entry named is not known on this node (made elsewhere, not synced yet)"),
         ],
@@ -80,7 +80,8 @@ struct RecordCommand: Command {
     var reason: String?
     var note: String?
     var force: Bool
-    var orderLine: (order: String, line: Int64)?
+    /// `--order`: an order line `ORDER:LINE`, or an order whose line is found by product.
+    var orderText: String?
 
     init(_ invocation: Invocation) throws {
         let kindText = invocation.arguments[0]
@@ -95,13 +96,8 @@ struct RecordCommand: Command {
         for name in invocation.values.keys.sorted() + invocation.flags.sorted() where !allowed.contains(name) {
             throw CLIError.usage("\(name) does not apply to a \(kind.rawValue); it takes \(flags.required.joined(separator: " ")) \(flags.optional.map { "[\($0)]" }.joined(separator: " "))")
         }
-        if let text = invocation.value("--order") {
-            guard let parsed = OrderLineID.parse(text.precomposedStringWithCanonicalMapping) else {
-                throw CLIError.usage("--order \(text) is not an order line: write ORDER:LINE, e.g. order-1a2b3c4d-17:2 (see `carnet order list`)")
-            }
-            orderLine = parsed
-        }
-        let fromOrder: Set<String> = orderLine == nil ? [] : ["--product", "--qty", "--to", "--from", "--amount"]
+        orderText = try invocation.nonEmpty("--order")?.precomposedStringWithCanonicalMapping
+        let fromOrder: Set<String> = orderText == nil ? [] : ["--product", "--qty", "--to", "--from", "--amount"]
         for name in flags.required where invocation.value(name) == nil && !fromOrder.contains(name) {
             throw CLIError.usage("a \(kind.rawValue) needs \(name) \(Self.spec.option(named: name)?.value ?? ""); see `carnet record --help`")
         }
@@ -165,6 +161,7 @@ struct RecordCommand: Command {
         let view = LedgerView(store.replica)
         let check = ReferenceCheck(view: view, force: force)
         var product = product, quantity = quantity, party = party, amount = amount
+        let orderLine = try orderText.map { try OrderFulfilment.line(named: $0, product: product, state: view.state, force: force) }
         if let orderLine {
             let filled = try OrderFulfilment.fill(kind: kind, actor: producer, line: orderLine, state: view.state, force: force,
                                                   product: product, quantity: quantity, party: party?.id)

@@ -13,6 +13,28 @@ enum OrderFulfilment {
         var amount: Money?
     }
 
+    /// The line `--order` names: `ORDER:LINE`, or an order alone when one of its lines not
+    /// yet fulfilled is for `product` (or it has one such line). Unknown orders pass
+    /// through as written, for `fill` to refuse or `--force` to keep.
+    static func line(named text: String, product: String?, state: LedgerState, force: Bool) throws -> (order: String, line: Int64) {
+        let orders = state.orders.orders()
+        let parsed = OrderLineID.parse(text)
+        if let parsed, orders.contains(where: { ExactString($0.id) == ExactString(parsed.order) }) || force { return parsed }
+        guard let order = orders.first(where: { ExactString($0.id) == ExactString(text) }) else {
+            if let parsed { return parsed }
+            throw CLIError.data("--order \(text) names no order here: write ORDER or ORDER:LINE as `carnet order list` shows them"
+                                + " (or add --force if another node took the order and has not synced yet)")
+        }
+        let open = order.lines.filter { $0.fulfilled < $0.ordered && (product == nil || ExactString($0.line.entry.product ?? "") == ExactString(product!)) }
+        guard open.count == 1 else {
+            let lines = order.lines.map { "\($0.id) (\($0.line.entry.product ?? "?"))" }.joined(separator: ", ")
+            throw CLIError.usage(open.isEmpty
+                ? "order \(order.id) has no line left to fulfil\(product.map { " for \($0)" } ?? ""): \(lines)"
+                : "order \(order.id) has \(open.count) lines to fulfil; name one: \(lines)")
+        }
+        return (order.id, open[0].number)
+    }
+
     static func fill(kind: EntryKind, actor: String, line id: (order: String, line: Int64), state: LedgerState, force: Bool,
                      product: String?, quantity: Quantity?, party: String?) throws -> Filled {
         let lineID = OrderLineID.make(order: id.order, line: id.line)
