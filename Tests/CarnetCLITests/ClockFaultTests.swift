@@ -11,8 +11,9 @@ import Testing
 /// and that syncs take their usual time (timeouts run on the monotonic clock, which the
 /// fake leaves alone).
 ///
-/// The clock rule tested: protocol/SPEC.md says nothing about clocks that are wrong (an
-/// event's clock is "as the author believed"). The stated rule is in the code,
+/// The clock rule tested: protocol/SPEC.md lets clocks be wrong (an event's clock is "as
+/// the author believed"); §8.2.10 only measures a peer's offset and marks what a suspect
+/// clock stamped, for display. The merge rule is in the code,
 /// `HybridClock`: a remote timestamp up to 24 h ahead of the local wall clock is adopted,
 /// so that later local writes order after it; one further ahead is not adopted, only
 /// reported. So an event stamped +3 or +10 years is kept as it is (not clamped, not
