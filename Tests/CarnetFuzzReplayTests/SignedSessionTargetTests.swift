@@ -58,7 +58,7 @@ struct SignedSessionTargetTests {
     }
 
     @Test func everyEnvelopeSeedIsAWorkingSession() throws {
-        let envelopes = SeedCorpus.seeds(for: .sessionSigned).filter { $0.name.hasPrefix("envelope-") }
+        let envelopes = SeedCorpus.seeds(for: .sessionSigned).filter { $0.name.hasPrefix("envelope-") && !$0.name.contains("heads-") }
         #expect(envelopes.count == 9)
         for seed in envelopes {
             let outcome = try #require(try SignedSessionTarget.outcome(seed.bytes))
@@ -76,6 +76,18 @@ struct SignedSessionTargetTests {
             input[1] |= dishonesty
             let outcome = try #require(try SignedSessionTarget.outcome(input))
             #expect(!outcome.succeeded && outcome.peerDevice == nil && outcome.eventsStored == 0, "\(seed.name) with options \(input[1])")
+        }
+    }
+
+    /// A proved peer whose batches lack their heads, or carry forged ones: the node refuses
+    /// them and stores nothing of them.
+    @Test func batchesTheirHeadsDoNotVouchForAreRefused() throws {
+        let dishonest = SeedCorpus.seeds(for: .sessionSigned).filter { $0.name.contains("-heads-") }
+        try #require(dishonest.count == 2)
+        for seed in dishonest {
+            let outcome = try #require(try SignedSessionTarget.outcome(seed.bytes))
+            #expect(outcome.peerDevice == SignedSessionWorld.farmDevice.node, "\(seed.name): the peer proved its device")
+            #expect(outcome.eventsStored == 0 && outcome.headsKept == 0, "\(seed.name): nothing of its batch stored")
         }
     }
 

@@ -1,3 +1,4 @@
+import CarnetCore
 import CarnetSync
 
 extension SeedCorpus {
@@ -21,6 +22,16 @@ extension SeedCorpus {
         let first = SignedSessionTranscript(.first, live: false)
         seeds.append(("raw-listener-first-hangup-ticks", [16 | 32] + first.dialerStream))
         seeds.append(("envelope-dialer-first-unprimed", [3 | 8] + first.script(of: .listener)))
+        // A dishonest peer's batches, which the node must refuse: without their heads, and
+        // with each head's signature altered.
+        seeds.append(("envelope-listener-first-heads-dropped", [1] + first.script(of: .dialer) { SignedEvents(events: $0.events) }))
+        seeds.append(("envelope-listener-first-heads-forged", [1] + first.script(of: .dialer) { signed in
+            SignedEvents(events: signed.events, heads: signed.heads.map { head in
+                var signature = head.signature
+                signature[0] ^= 1
+                return SignedHead(node: head.node, seq: head.seq, hash: head.hash, signature: signature)
+            })
+        }))
         return seeds
     }
 }

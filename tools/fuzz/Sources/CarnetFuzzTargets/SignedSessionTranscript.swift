@@ -64,8 +64,9 @@ struct SignedSessionTranscript {
     }
 
     /// The envelope-mode script (options byte, the dialer's state tag, sealed messages)
-    /// that makes the harness peer say what `role` said, proving its device as it did.
-    func script(of role: SessionRole) -> [UInt8] {
+    /// that makes the harness peer say what `role` said, proving its device as it did;
+    /// each unprimed batch it sent changed by `rewrite` (a dishonest peer's seeds).
+    func script(of role: SessionRole, rewritingBatches rewrite: ((SignedEvents) -> SignedEvents)? = nil) -> [UInt8] {
         var script: [UInt8] = [SignedHonestPeer.honestOptions(role: role, meeting: world.meeting)]
         if role == .dialer {
             let tap = world.wiretap()
@@ -77,7 +78,12 @@ struct SignedSessionTranscript {
             script += writer.bytes
         }
         for message in plainMessages(of: role) {
-            script += HonestPeer.sealedCommand(type: message.type, plainBody: message.body)
+            var body = message.body
+            if let rewrite, case let .events(events)? = try? SessionMessage.decode(type: message.type, body: body), events.context == nil,
+               let signed = try? EventBatch.decodeSigned(events.payload) {
+                body = SessionMessage.events(EventsMessage(batch: events.batch, context: nil, payload: EventBatch.encode(rewrite(signed)))).body
+            }
+            script += HonestPeer.sealedCommand(type: message.type, plainBody: body)
         }
         return script
     }
