@@ -9,7 +9,7 @@
 #                                          -set_cover_merge=1), taking in what the runs found
 #   tools/fuzz.sh build                    only build tools/fuzz
 #
-# Targets: frame session codec store bundle (see tools/fuzz/Sources/CarnetFuzzTargets).
+# Targets: frame session session-signed codec store bundle (see tools/fuzz/Sources/CarnetFuzzTargets).
 # Each run starts from Tests/Fixtures/fuzz/<target>/corpus (read only) plus its working
 # corpus in tools/fuzz/.work/<target>/corpus (where new inputs go; `merge` folds them
 # in). Every crash, timeout or OOM is copied to Tests/Fixtures/fuzz/<target>/crashers/,
@@ -23,7 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-targets_all=(frame session codec store bundle)
+targets_all=(frame session session-signed codec store bundle)
 work=$root/tools/fuzz/.work
 bin_dir=$root/tools/fuzz/.build/release
 limits=(-rss_limit_mb=1024 -malloc_limit_mb=64 -timeout=10)

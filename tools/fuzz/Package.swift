@@ -13,7 +13,7 @@
 //         -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
 import PackageDescription
 
-let targets = ["frame", "session", "codec", "store", "bundle"]
+let targets = ["frame", "session", "session-signed", "codec", "store", "bundle"]
 
 let package = Package(
     name: "CarnetFuzz",

@@ -5,6 +5,8 @@
 public enum FuzzTarget: String, CaseIterable, Sendable {
     case frame
     case session
+    /// The session of a signed ledger (device proofs, signed heads): `SignedSessionTarget`.
+    case sessionSigned = "session-signed"
     case codec
     case store
     case bundle
@@ -35,6 +37,7 @@ public struct FuzzRunner: Sendable {
         switch target {
         case .frame: try FrameTarget.run(input)
         case .session: try SessionTarget.run(input)
+        case .sessionSigned: try SignedSessionTarget.run(input)
         case .codec: try CodecTarget.run(input)
         case .bundle: try BundleTarget.run(input)
         case .store:

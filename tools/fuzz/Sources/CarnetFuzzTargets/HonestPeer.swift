@@ -13,10 +13,14 @@ struct HonestPeer {
     }
 
     let role: SessionRole
-    private var tap = SessionFixtures.wiretap()
+    private var tap: SessionWiretap
+    /// What the plaintext of the next sealed message starts with, once (a signed ledger's
+    /// device proof or key: `SignedHonestPeer`).
+    var firstFramePrefix: [UInt8]?
 
-    init(facing sessionRole: SessionRole) {
+    init(facing sessionRole: SessionRole, tap: SessionWiretap = SessionFixtures.wiretap()) {
         role = sessionRole.peer
+        self.tap = tap
     }
 
     /// The harness's handshake message: as dialer, message 1 (the state tag chosen by the
@@ -41,7 +45,8 @@ struct HonestPeer {
         case 0...3:
             let type = FrameType.inner[Int(source.byte()) % FrameType.inner.count]
             let body = source.take(source.length())
-            return .bytes(tap.seal([type.rawValue] + body, from: role).encoded)
+            defer { firstFramePrefix = nil }
+            return .bytes(tap.seal((firstFramePrefix ?? []) + [type.rawValue] + body, from: role).encoded)
         case 4:
             let type = FrameType.allCases[Int(source.byte()) % FrameType.allCases.count]
             return .bytes(Frame(type: type, payload: source.take(source.length())).encoded)

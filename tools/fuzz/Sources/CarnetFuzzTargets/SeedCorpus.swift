@@ -13,6 +13,7 @@ public enum SeedCorpus {
         switch target {
         case .frame: frameSeeds()
         case .session: sessionSeeds()
+        case .sessionSigned: signedSessionSeeds()
         case .codec: codecSeeds()
         case .store: storeSeeds()
         case .bundle: bundleSeeds()

@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetSync
+import CarnetReplicaNode
 import CarnetWire
 
 /// Fuzz target (b): the handshake and session state machine (`Session`) fed a sequence of
@@ -67,7 +68,7 @@ public enum SessionTarget {
             .check(output: driver.output, input: delivered)
     }
 
-    private static func deliver(_ bytes: [UInt8], to driver: inout SessionDriver, plan: inout ChunkPlan,
+    private static func deliver(_ bytes: [UInt8], to driver: inout SessionDriver<ReplicaPeerStore>, plan: inout ChunkPlan,
                                 delivered: inout [UInt8]) throws(FuzzViolation) {
         delivered += bytes
         for chunk in plan.chunks(of: bytes) where !driver.closed { try driver.receive(chunk) }

@@ -61,6 +61,10 @@ public final class ReplicaPeerStore: PeerStore, Sendable {
     /// Why persisting failed.
     public struct PersistFailure: Error, CustomStringConvertible {
         public var description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     // MARK: - The node's own changes (news for every session)
@@ -89,12 +93,15 @@ public final class ReplicaPeerStore: PeerStore, Sendable {
         return new
     }
 
-    /// Applies what `events` adds to the replica, feeding it as news from `session`; the
-    /// link event of a node that finds its own history forked (and continues) is news too.
-    private func take(_ events: [Event], into state: inout State, from session: Int) -> Int {
+    /// Applies what `events` adds to the replica, and keeps the signed heads that came
+    /// with them (a signed ledger's batch; none in format 1), feeding the events as news
+    /// from `session`; the link event of a node that finds its own history forked (and
+    /// continues) is news too.
+    private func take(_ events: [Event], heads: [SignedHead] = [], into state: inout State, from session: Int) -> Int {
         var seen = Set<EventID>()
         let fresh = events.filter { !state.replica.history.contains($0.id) && seen.insert($0.id).inserted }
         state.replica.admit(contentsOf: fresh)
+        state.replica.keep(heads)
         state.feed += fresh.map { ($0, session) }
         if state.replica.hasForkedItself {
             let continued = NodeID.derived(from: "continued \(state.replica.node)")
@@ -142,11 +149,10 @@ public final class ReplicaPeerStore: PeerStore, Sendable {
     }
 
     public func persist(_ batch: SignedEvents, fromSession session: Int) throws(PersistFailure) -> Int {
-        let events = batch.events
         let (new, wake) = try state.withLock { state throws(PersistFailure) in
             if let reason = state.persistFailure { throw PersistFailure(description: reason) }
             state.persistedBatches += 1
-            let fresh = take(events, into: &state, from: session)
+            let fresh = take(batch.events, heads: batch.heads, into: &state, from: session)
             return (fresh, fresh > 0 ? state.wakes.filter { $0.key != session }.map(\.value) : [])
         }
         for notify in wake { notify() }
