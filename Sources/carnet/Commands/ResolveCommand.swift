@@ -61,8 +61,9 @@ struct ResolveCommand: Command {
             return
         }
         guard report.kind == .field, let conflict = view.replica.fieldConflicts.first(where: { $0.id == report.id }) else {
-            let how = report.kind.settledByReview ? "mark it reviewed with `carnet resolve \(report.id) --reviewed`, or " : ""
-            throw CLIError(.failure, "\(report.id) is a \(report.kind.rawValue) conflict, which a value cannot settle: \(how)\(report.suggestion)")
+            let review = "`carnet resolve \(report.id) --reviewed`"
+            let how = report.kind.settledByReview && !report.suggestion.contains(review) ? "; or mark it reviewed with \(review)" : ""
+            throw CLIError(.failure, "\(report.id) (\(report.kind.rawValue)) is not settled by a value: \(report.suggestion)\(how)")
         }
         guard value != nil || keep != nil else {
             throw CLIError.usage("\(report.id) is a field conflict: keep one of its \(conflict.values.count) values with --keep N, or write another with --value V")
@@ -88,7 +89,7 @@ struct ResolveCommand: Command {
         guard report.kind.settledByReview else {
             throw CLIError(.failure, report.kind == .field
                 ? "\(report.id) is a field conflict, settled by a value: --keep N or --value V"
-                : "\(report.id) is a \(report.kind.rawValue) conflict, which a review cannot settle (the figures stay wrong): \(report.suggestion)")
+                : "\(report.id) (\(report.kind.rawValue)) is not settled by a review (the figures would stay wrong): \(report.suggestion)")
         }
         let day = context.today()
         let sides = report.sides.map(\.event.hash)
