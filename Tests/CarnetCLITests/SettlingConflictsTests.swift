@@ -133,6 +133,10 @@ struct SettlingConflictsTests {
             let stock = try Self.ok(node, ["stock", "--by-lot"])
             #expect(stock.contains("L-1") && stock.contains("L-2"), "\(stock)")
         }
+        // The entries say which device wrote each: three reviews are the other farm's, one col's.
+        let reviews = try Self.ok(hub, ["log"]).split(separator: "\n").filter { $0.contains(" review ") }
+        #expect(reviews.filter { $0.trimmingCharacters(in: .whitespaces).hasSuffix(" other") }.count == 3, "\(reviews)")
+        #expect(reviews.filter { $0.trimmingCharacters(in: .whitespaces).hasSuffix(" col") }.count == 1, "\(reviews)")
         // The table form names who settled what.
         let table = try Self.ok(hub, ["log", "--changes"])
         #expect(table.contains("conflict/\(ids["fork"]!)") && table.contains("settles a conflict"), "\(table)")

@@ -62,14 +62,14 @@ struct LogCommand: Command {
         }
         let output = context.output
         var table = Table([("date", .left), ("id", .left), ("kind", .left), ("producer", .left), ("product", .left),
-                           ("quantity", .right), ("lot", .left), ("party", .left), ("amount", .right), ("", .left)])
+                           ("quantity", .right), ("lot", .left), ("party", .left), ("amount", .right), ("by", .left), ("", .left)])
         for record in records {
             let entry = record.entry
             let voided = view.state.isVoided(record)
             table.add([
                 entry.date.iso, entry.id, entry.kind.rawValue, entry.producer, entry.product ?? "",
                 Display.quantity(entry.quantity, entry.unit), entry.lot ?? "", entry.party ?? (entry.ref.map { "→ \($0)" } ?? ""),
-                Display.money(entry.amount),
+                Display.money(entry.amount), view.replica.label(of: record.writer) ?? record.writer.short,
                 [voided ? output.dim("voided") : "", ClockMark.cell(record.clock, output)].filter { !$0.isEmpty }.joined(separator: " "),
             ])
         }
