@@ -6,11 +6,16 @@ struct ConflictsCommand: Command {
         path: ["conflicts"], summary: "every open conflict: field conflicts, domain conflicts, forks",
         options: [.json],
         discussion: """
-        field: concurrent edits left several values (settle with `carnet resolve`).
+        field: concurrent edits left several values (settle with `carnet resolve ID --keep N`).
         stock-below-zero, double-reversal, reversal-of-reversal, unknown-reference, overpayment,
         duplicate-entry: the merged ledger says something impossible; each says which entry
         would fix it. fork: a device restored from a backup reused sequence numbers.
-        Ids are the same on every node holding the same events.
+        order-fulfilled-twice, order-overfilled, orders-beyond-availability: an order line
+        fulfilled twice or in excess, or open orders asking more than the producers hold.
+        What no entry can undo (a fork, a reversal conflict, a duplicate id meant to stand,
+        orders beyond stock) is settled by `carnet resolve ID --reviewed`: it stays settled
+        until a side it did not see arrives. Settling writes an event with its author
+        (`carnet log --changes`). Ids are the same on every node holding the same events.
         JSON: an array of {id, kind, subject, summary, suggestion, values (field) or events
         (others): [{index, node, label, clock, clockMillis, clockAhead, event, detail, value}]}.
         A side marked "clock?" (clockAhead) was stamped more than 5 minutes ahead of this
