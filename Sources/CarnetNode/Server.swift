@@ -95,7 +95,8 @@ public final class Server: Sendable {
     /// Of those, accepted connections not authenticated yet.
     public var pendingCount: Int { state.pendingCount }
 
-    /// Runs until `stop()`: returns after every session has ended and the status is saved.
+    /// Runs until `stop()`: returns after every session has ended, and the status and views
+    /// files are saved if that is quick (`SharedStore.saveServedStatus`).
     public func run() {
         if let listener {
             spawn { self.acceptLoop(listener) }
