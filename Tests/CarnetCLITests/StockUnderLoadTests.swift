@@ -8,7 +8,7 @@ import Testing
 ///
 /// Sizes: the issue says a 100k hub; in a debug build, importing 100k entries alone takes
 /// about 30 s and a `stock` that must open the store about 10 s, so the test uses a hub of
-/// 30k harvests and a batch of 20k, which keeps it near a minute. The release figures at
+/// 30k harvests and a batch of 20k: about 25 s in a debug build. The release figures at
 /// 100k and 1M are in BENCHMARKS.md §12.
 @Suite(.serialized)
 struct StockUnderLoadTests {
