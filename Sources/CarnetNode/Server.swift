@@ -30,6 +30,10 @@ public final class Server: Sendable {
         /// How often the log sums up the unauthenticated connections dropped.
         public var dropSummaryInterval: Duration = .seconds(10)
         public var connectTimeout: Duration = .seconds(10)
+        /// How long stopping waits for the fold of the whole ledger (started with `run`) to
+        /// finish, so that the status and views files can be left current; past it they are
+        /// left stale (readers rebuild them). A small ledger's fold takes milliseconds.
+        public var stopWaitForViews: DispatchTimeInterval = .milliseconds(500)
         public var session = SessionSettings()
         public var seed: UInt64 = 0
 
@@ -91,7 +95,8 @@ public final class Server: Sendable {
     /// Of those, accepted connections not authenticated yet.
     public var pendingCount: Int { state.pendingCount }
 
-    /// Runs until `stop()`: returns after every session has ended and the status is saved.
+    /// Runs until `stop()`: returns after every session has ended, and the status and views
+    /// files are saved if that is quick (`SharedStore.saveServedStatus`).
     public func run() {
         if let listener {
             spawn { self.acceptLoop(listener) }
@@ -100,9 +105,14 @@ public final class Server: Sendable {
             spawn { self.dialLoop(peer, seed: self.configuration.seed &+ UInt64(index)) }
         }
         spawn { self.maintenanceLoop() }
+        let warming = warmFold()
         threads.wait()
         logDrops()
-        if let failure = store.saveStatusIfChanged(force: true) { log("warning: \(failure)") }
+        // The status and views files are left current if that is quick: the fold warmed (a
+        // small ledger's in milliseconds; a short wait at most) and the last save was fast.
+        // Otherwise they stay stale, which readers refuse and rebuild (stop within 2 s).
+        _ = warming.wait(timeout: .now() + configuration.stopWaitForViews)
+        if let failure = store.saveServedStatus(stopping: true) { log("warning: \(failure)") }
         saveCounters(force: true)
         serveLock.release()
     }
@@ -112,6 +122,22 @@ public final class Server: Sendable {
         for runner in state.stopAll() { runner.stop() }
         wakeup.signal()
         listener?.close()
+    }
+
+    /// Folds the whole ledger once, outside the store's lock, on a thread that stopping
+    /// does not wait for (`run` waits for the returned group only briefly): until it is
+    /// done the status and views files are not rewritten, so no save folds a million
+    /// events under the lock that sessions and the CLI's writes need.
+    private func warmFold() -> DispatchGroup {
+        let warming = DispatchGroup()
+        warming.enter()
+        let thread = Thread { [store] in
+            store.warmFold()
+            warming.leave()
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+        return warming
     }
 
     private func spawn(_ body: @escaping @Sendable () -> Void) {
@@ -267,7 +293,7 @@ public final class Server: Sendable {
             }
             closeSessionsOnReplacedSecret()
             ticks += 1
-            if ticks % 4 == 0, let failure = store.saveStatusIfChanged() { log("warning: \(failure)") }
+            if ticks % 4 == 0 { saveStatusInBackground() }
             followLiveSessions()
             saveCounters(force: false)
             if clock.now - lastDropSummary >= configuration.dropSummaryInterval {
@@ -275,6 +301,19 @@ public final class Server: Sendable {
                 logDrops()
             }
         }
+    }
+
+    /// Leaves the status and views files current on a thread of its own: at a million
+    /// events building the views takes seconds, which neither the CLI's writes (picked up
+    /// by this loop) nor stopping should wait for. One at a time; stopping makes one still
+    /// building write nothing (`SharedStore.saveServedStatus`).
+    private func saveStatusInBackground() {
+        guard !store.isSaving else { return }
+        let thread = Thread { [store, log] in
+            if let failure = store.saveServedStatus(stopping: false) { log("warning: \(failure)") }
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
     }
 
     /// A session authenticated with a secret that is no longer the node's is ended: whoever

@@ -32,6 +32,22 @@ public final class SharedStore: @unchecked Sendable {
     /// The ledger's views, kept current as events arrive, so that leaving the status and
     /// views files current costs what changed, not the whole ledger, under the lock.
     private var fold = LedgerFold()
+    /// Whether `fold` has caught up with the replica since this process opened it: until
+    /// then, catching it up folds every event (seconds at a million), which `serve` does
+    /// outside the lock (`warmFold`) rather than under it. Bumped with the store reopened.
+    private var foldWarm = false
+    private var foldGeneration = 0
+    /// A save building the views outside the lock (one at a time), and what the last one
+    /// and the warm-up cost: stopping skips a save that would take longer than its budget.
+    private var saving = false
+    private var lastSaveCost: Duration?
+    private var warmCost: Duration?
+    /// Set by the stopping save: a save still building its views on another thread then
+    /// writes nothing, so the process may exit without waiting for it.
+    private var closed = false
+
+    /// Whether a served save is building its views (the server starts one at a time).
+    public var isSaving: Bool { lock.withLock { saving } }
     public let directory: String
     /// The wall clock, in ms since 1970, for opening the store again (its HLC resumes from it).
     private let wallClock: @Sendable () -> UInt64
@@ -79,6 +95,8 @@ public final class SharedStore: @unchecked Sendable {
         }
         // Recovery may have cut events the old replica held (never acknowledged).
         fold = LedgerFold()
+        foldWarm = false
+        foldGeneration += 1
         changedSinceStatus = true
         return store.replica.allEvents.filter { !known.contains($0.id) }
     }
@@ -308,13 +326,101 @@ public final class SharedStore: @unchecked Sendable {
 
     /// Rewrites the status file (and a checkpoint when due) if anything changed, so that
     /// `carnet status` answers at once. Failures are returned, never thrown: every event
-    /// is already durable in the log.
+    /// is already durable in the log. Folds every event the first time (`carnet sync`,
+    /// which must leave the views current); `serve` calls `saveServedStatus` instead.
     public func saveStatusIfChanged(force: Bool = false) -> String? {
         lock.withLock { () -> String? in
             guard changedSinceStatus || force else { return nil }
+            return lockedSave(checkpoint: true)
+        }
+    }
+
+    /// `serve`'s save: like `saveStatusIfChanged`, but never the whole ledger under the
+    /// lock that sessions and the CLI's writes need. While the fold is cold (`warmFold`
+    /// still running) nothing is written: the status and views files are derived, stamped
+    /// with the log they describe, so a stale one is refused by readers and rebuilt, never
+    /// believed. Otherwise the views are built and encoded outside the lock (seconds at a
+    /// million: conflicts, catalog, a 14 MB body) from a copy of the replica and the fold,
+    /// and written under it only if the log is still the one they describe; if it moved
+    /// on, the next call tries again (the fold keeps what it caught up).
+    ///
+    /// `stopping`: no checkpoint (a full replica written out; the log holds every
+    /// acknowledged event and the next open replays past the older checkpoint), and no
+    /// save at all if the last one took more than `budget`: `serve` stops within 2 s at
+    /// any size. Before this, stopping a 1M hub folded every event and wrote the views
+    /// under the lock, 7 to 17 s.
+    public func saveServedStatus(stopping: Bool, budget: Duration = .milliseconds(500)) -> String? {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var warnings: [String] = []
+        let taken = lock.withLock { () -> (replica: Replica, fold: LedgerFold, stamp: LogStamp, generation: Int)? in
+            if stopping { closed = true }
+            guard changedSinceStatus, foldWarm, !saving, !closed || stopping else { return nil }
+            if stopping, let cost = lastSaveCost ?? warmCost, cost > budget { return nil }
+            if !stopping {
+                do {
+                    try store.saveCheckpointIfDue()
+                } catch {
+                    warnings.append("\(error)")
+                }
+            }
+            saving = true
             changedSinceStatus = false
-            let warnings = store.saveDerivedState(fold: &fold)
-            return warnings.isEmpty ? nil : warnings.joined(separator: "; ")
+            return (store.replica, fold, store.stamp, foldGeneration)
+        }
+        guard let taken else { return warnings.isEmpty ? nil : warnings.joined(separator: "; ") }
+        var caughtUp = taken.fold
+        let views = LedgerViews(replica: taken.replica, fold: &caughtUp)
+        let body = LedgerViewsFile.encode(views)
+        lock.withLock {
+            saving = false
+            guard taken.generation == foldGeneration else {
+                changedSinceStatus = true
+                return
+            }
+            fold = caughtUp
+            guard store.stamp == taken.stamp, !store.needsReopen, !closed || stopping else {
+                changedSinceStatus = true
+                return
+            }
+            do {
+                try store.saveStatus(derived: [NodeStatus.conflictsKey: views.conflicts.count])
+            } catch {
+                warnings.append("could not update the status file (\(error)); `carnet status` will read the log next time")
+            }
+            do {
+                try store.saveStampedFile(LedgerViewsFile.fileName, as: .views, body: body)
+            } catch {
+                warnings.append("could not update the views file (\(error)); reading commands will read the log next time")
+            }
+            lastSaveCost = clock.now - started
+        }
+        return warnings.isEmpty ? nil : warnings.joined(separator: "; ")
+    }
+
+    private func lockedSave(checkpoint: Bool) -> String? {
+        changedSinceStatus = false
+        let warnings = checkpoint ? store.saveDerivedState(fold: &fold) : store.saveStatusAndViews(fold: &fold).warnings
+        foldWarm = true
+        return warnings.isEmpty ? nil : warnings.joined(separator: "; ")
+    }
+
+    /// Catches the fold up with the whole ledger outside the lock: on a copy of the
+    /// replica (copy-on-write, cheap to take), then installed unless the store was opened
+    /// again meanwhile; the next save folds only what arrived since the copy. For `serve`,
+    /// on a thread of its own that stopping does not wait for (it touches memory only).
+    public func warmFold() {
+        let (replica, generation, warm) = lock.withLock { (store.replica, foldGeneration, foldWarm) }
+        guard !warm else { return }
+        let clock = ContinuousClock()
+        let started = clock.now
+        var warmed = LedgerFold()
+        warmed.catchUp(with: replica)
+        lock.withLock {
+            guard generation == foldGeneration, !foldWarm else { return }
+            fold = warmed
+            foldWarm = true
+            warmCost = clock.now - started
         }
     }
 }

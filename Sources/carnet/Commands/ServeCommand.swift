@@ -20,9 +20,10 @@ struct ServeCommand: Command {
         (by `carnet record` on the same directory, or received from another peer) reach \
         the others within a second. A peer that cannot be reached is tried again after 1 s, \
         2 s, 4 s... up to 5 minutes, with jitter. SIGINT or SIGTERM ends every session \
-        cleanly (peers are told why) and saves the status. One `serve` per node directory: \
-        a second is refused with the first's pid and address (the file `serve.lock`); a \
-        server that was killed leaves nothing that blocks the next. Under systemd \
+        cleanly (peers are told why) within 2 s at any size; the status and views files \
+        are left current when that is quick, else the next reading command rebuilds \
+        them. One `serve` per node directory: a second is refused with the first's pid \
+        and address (the file `serve.lock`); a server that was killed leaves nothing that blocks the next. Under systemd \
         (deploy/systemd/carnet-serve.service), it tells the manager when it listens \
         (READY=1 on NOTIFY_SOCKET, for Type=notify) and logs to the journal one line per \
         event with a syslog priority, without its own timestamps.
