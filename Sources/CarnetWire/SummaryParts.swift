@@ -104,8 +104,10 @@ public struct SummaryAssembly: Sendable {
         let addedHeads = message.summary.entries.reduce(0) { $0 + $1.heads.count }
         guard entries.count + message.summary.entries.count <= SummaryParts.maxEntries,
               heads + addedHeads <= SummaryParts.maxHeads else {
-            return .failure(Refusal(reason: "the peer's summary names more than \(SummaryParts.maxEntries) nodes "
-                                    + "(or \(SummaryParts.maxHeads) heads), more than a session takes in"))
+            // Worded for both ends: the refused side reads it as the peer's ERROR.
+            return .failure(Refusal(reason: "the summary of node \((first ?? message).node.short) names more than "
+                                    + "\(SummaryParts.maxEntries) nodes (or \(SummaryParts.maxHeads) heads), more than "
+                                    + "a session takes in (protocol/SPEC.md 8.1)"))
         }
         if first == nil { first = message }
         entries += message.summary.entries

@@ -44,25 +44,14 @@ struct ManyNodesSessionTests {
         #expect(pair.listener.end == SessionEnd(.completed), "\(String(describing: pair.listener.end))")
         var merged = hub
         merged.merge(with: farm)
-        #expect(pair.dialer.replica.summary == merged.summary)
-        #expect(pair.listener.replica.summary == merged.summary)
+        // Compared as booleans: a failing comparison of 70,000-node summaries prints megabytes.
+        let dialerConverged = pair.dialer.replica.summary == merged.summary
+        let listenerConverged = pair.listener.replica.summary == merged.summary
+        #expect(dialerConverged && listenerConverged)
         #expect(pair.dialer.replica.eventCount == 70_000 + 3 + 5)
         // Each event crossed once: the farm's 5 one way, the hub's 70,003 the other.
         let farmEnd = hubRole == .listener ? pair.dialer : pair.listener
         #expect(farmEnd.session.statistics.eventsSent == 5)
         #expect(farmEnd.session.statistics.eventsReceived == 70_003)
-    }
-
-    /// Two sides that hold the same 70,000 nodes are in sync in one round trip: the state
-    /// tag answers for the summary, which never travels.
-    @Test func twoLargeReplicasInSyncExchangeNoSummary() {
-        var other = Replica(node: NodeID.derived(from: "mirror"))
-        other.admit(contentsOf: Self.hub.allEvents)
-        var pair = SessionPair(dialer: Side(role: .dialer, replica: other, secret: testSecret, nonceSeed: 1),
-                               listener: Side(role: .listener, replica: Self.hub, secret: testSecret, nonceSeed: 2), seed: 3)
-        pair.start()
-        pair.run()
-        #expect(pair.dialer.end == SessionEnd(.completed) && pair.listener.end == SessionEnd(.completed))
-        #expect(pair.dialer.session.statistics.eventsReceived == 0 && pair.dialer.session.statistics.eventsSent == 0)
     }
 }
