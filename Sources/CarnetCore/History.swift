@@ -40,6 +40,9 @@ public struct History: Sendable {
     /// copy the whole chain on every insert).
     private var histories: [NodeHistory] = []
     private var slots: [NodeID: Int] = [:]
+    /// The nodes that hold fork branches (almost always none): `forks` looks at these only,
+    /// since a session asks for it on every frame and a ledger may hold 60,000 nodes.
+    private var branched: Set<NodeID> = []
     /// Events whose predecessor is missing, keyed by the predecessor they wait for.
     private var waiting: [EventID: [Event]] = [:]
     public private(set) var pendingCount = 0
@@ -111,6 +114,7 @@ public struct History: Sendable {
             histories[index].chain.append(event)
         } else {
             histories[index].branches[event.id] = event
+            branched.insert(dot.node)
         }
         if dot.seq > histories[index].highestSeq {
             histories[index].highestSeq = dot.seq
@@ -268,8 +272,8 @@ public struct History: Sendable {
     /// from backup). Both branches stay in the ledger; this list makes them visible.
     public var forks: [Fork] {
         var forks: [Fork] = []
-        for (node, slot) in slots where !histories[slot].branches.isEmpty {
-            let history = histories[slot]
+        for node in branched {
+            guard let history = history(of: node) else { continue }
             var siblings: [SiblingKey: Set<EventID>] = [:]
             for event in history.branches.values {
                 let key = SiblingKey(seq: event.dot.seq, previous: event.previous)

@@ -20,12 +20,12 @@ extension CompactSummary {
     /// events waited on the farm, the hub took them for held and primed against them.)
     func holding(_ events: [Event]) -> CompactSummary {
         guard !events.isEmpty else { return self }
+        // Only the batch's nodes are looked at and changed: a peer may hold 60,000.
         var byNode: [UInt64: Entry] = [:]
-        for entry in entries { byNode[entry.node] = entry }
         for event in events {
             let node = event.dot.node.high, seq = event.dot.seq
             let head = Head(seq: seq, hash: event.hash.w0)
-            var entry = byNode[node] ?? Entry(node: node, seq: 0, heads: [])
+            var entry = byNode[node] ?? self[node] ?? Entry(node: node, seq: 0, heads: [])
             if entry.heads.contains(head) { continue }
             let predecessor = Head(seq: seq - 1, hash: event.previous.w0)
             if let index = entry.heads.firstIndex(of: predecessor) {
@@ -38,7 +38,7 @@ extension CompactSummary {
             entry.seq = max(entry.seq, seq)
             byNode[node] = entry
         }
-        return CompactSummary(entries: Array(byNode.values))
+        return replacing(byNode)
     }
 }
 

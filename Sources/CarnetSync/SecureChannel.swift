@@ -44,9 +44,10 @@ struct SecureChannel: Sendable {
         return Frame(type: .sealed, payload: record, sealedMessage: message)
     }
 
-    /// The SEALED frame of a SUMMARY.
-    mutating func seal(_ summary: SummaryMessage) -> Frame {
-        seal(.summary(summary))
+    /// The SEALED frames of a SUMMARY: one, or the parts of one too large for a frame
+    /// (`SummaryParts`), back to back.
+    mutating func seal(_ summary: SummaryMessage) -> [Frame] {
+        SummaryParts.split(summary).map { seal(.summary($0)) }
     }
 
     /// The frame of this side's last message (an ERROR before closing): sealed in turn, the

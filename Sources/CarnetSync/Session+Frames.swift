@@ -136,7 +136,7 @@ extension Session {
         var established = Established(transport, settings: settings)
         applyBudget(hello.budgetBytes, to: &established.transfer)
         var directives = [send(message2, now: now)]
-        if !inline { directives.append(send(established.channel.seal(first), now: now)) }
+        if !inline { directives += established.channel.seal(first).map { send($0, now: now) } }
         if same { directives.append(send(established.transfer.doneAtOnce(on: &established.channel), now: now)) }
         state = .established(established)
         return directives
@@ -173,15 +173,30 @@ extension Session {
             // ledger, this same node) reaches the listener, SEALED.
             state = .established(established)
             guard let summary else { return [] }
+            if summary.continued {
+                // Message 2 carries a SUMMARY only when it fits there whole (SPEC 8.2.2).
+                return fail(SessionFailure(.malformed, "the peer's handshake message carries part of a split summary"), now: now)
+            }
             return summaryArrived(summary, &established, now: now)
         }
     }
 
     private mutating func handleEstablished(_ message: SessionMessage, _ established: Established, now: Duration) -> [SessionDirective] {
         var established = established
+        if summaryParts.isOpen, message.frameType != .summary {
+            return fail(SessionFailure(.unexpectedMessage, "the peer sent a \(message.frameType) between the parts of its summary"), now: now)
+        }
         switch message {
-        case let .summary(message):
-            return summaryArrived(message, &established, now: now)
+        case let .summary(part):
+            switch summaryParts.add(part) {
+            case let .failure(refusal):
+                return fail(SessionFailure(.malformed, refusal.reason), now: now)
+            case .success(nil):
+                state = .established(established)
+                return []
+            case let .success(whole?):
+                return summaryArrived(whole, &established, now: now)
+            }
         case let .events(message):
             guard summaries.peer != nil else {
                 return fail(SessionFailure(.unexpectedMessage, "the peer sent events before its summary"), now: now)

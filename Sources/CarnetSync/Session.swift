@@ -35,6 +35,9 @@ public struct Session: Sendable {
     /// A dialer that asked the listener for its key: the listener's next SEALED frame
     /// starts with it, and the listener's proof is checked then.
     var awaitingPeerKey = false
+    /// The parts of the peer's split SUMMARY received so far (SPEC 8.1): nothing of it is
+    /// read before its last part.
+    var summaryParts = SummaryAssembly()
     var state: State
     private var decoder = FrameDecoder()
     /// When `start` ran, on the session's monotonic clock: with `handshake.wallMillis`, the
@@ -331,7 +334,7 @@ public struct Session: Sendable {
     /// Sends this side's changed summary, waits for the peer's DONE again, and offers what
     /// the peer lacks against what it is known to hold now.
     mutating func resummarize(_ changed: CompactSummary, _ established: inout Established, now: Duration) -> [SessionDirective] {
-        [send(summaries.restate(changed, on: &established.channel), now: now)] + awaitPeerAgain(&established)
+        summaries.restate(changed, on: &established.channel).map { send($0, now: now) } + awaitPeerAgain(&established)
     }
 
     /// After a re-summary went out: one more round trip, and a new offer when the peer's

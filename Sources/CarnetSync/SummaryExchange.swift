@@ -45,14 +45,14 @@ struct SummaryExchange: Sendable {
     /// True once the peer asked for a live session.
     var peerIsLive: Bool { peer?.live == true }
 
-    /// The frame of `message`; `full` is the summary it states (for the "same" and delta
+    /// The frames of `message` (one, or its parts); `full` is the summary it states (for the "same" and delta
     /// forms), remembered as this side's latest.
     private mutating func seal(_ message: SummaryMessage, stating full: CompactSummary? = nil,
-                               on channel: inout SecureChannel) -> Frame {
-        let frame = channel.seal(message)
+                               on channel: inout SecureChannel) -> [Frame] {
+        let frames = channel.seal(message)
         lastSent = full ?? message.summary
         sent += 1
-        return frame
+        return frames
     }
 
     /// The listener's first SUMMARY, on the dialer's message 1: "same" when the dialer's
@@ -83,7 +83,7 @@ struct SummaryExchange: Sendable {
     }
 
     /// A re-summary: this side's summary as it is now, in full.
-    mutating func restate(_ changed: CompactSummary, on channel: inout SecureChannel) -> Frame {
+    mutating func restate(_ changed: CompactSummary, on channel: inout SecureChannel) -> [Frame] {
         local.summary = changed
         return seal(local, on: &channel)
     }
@@ -141,11 +141,11 @@ struct SummaryExchange: Sendable {
                 // `same` answers `same`: it names the state the handshake's tag named.
                 answer.form = .same
                 answer.summary = CompactSummary(entries: [])
-                receipt.answer.append(seal(answer, stating: local.summary, on: &channel))
+                receipt.answer.append(contentsOf: seal(answer, stating: local.summary, on: &channel))
                 if let changed = changedBeforeFirstSummary {
                     // Changed since: told at once, as `historyChanged` would.
                     changedBeforeFirstSummary = nil
-                    receipt.answer.append(restate(changed, on: &channel))
+                    receipt.answer.append(contentsOf: restate(changed, on: &channel))
                     receipt.restated = true
                 }
             } else {
@@ -155,7 +155,7 @@ struct SummaryExchange: Sendable {
                 }
                 answer.form = .delta
                 answer.summary = local.summary.delta(against: holdings)
-                receipt.answer.append(seal(answer, stating: local.summary, on: &channel))
+                receipt.answer.append(contentsOf: seal(answer, stating: local.summary, on: &channel))
             }
         }
         return .success(receipt)

@@ -73,6 +73,33 @@ public struct CompactSummary: Hashable, Sendable {
         return CompactSummary(entries: changed)
     }
 
+    /// `self` with the entries of `changed` put in (replacing those of the same node):
+    /// one merge of two sorted lists, so that a peer's holdings, brought forward after
+    /// every batch, cost the batch's nodes and one pass rather than a sort of 60,000.
+    public func replacing(_ changed: [UInt64: Entry]) -> CompactSummary {
+        guard !changed.isEmpty else { return self }
+        let incoming = changed.keys.sorted()
+        var merged: [Entry] = []
+        merged.reserveCapacity(entries.count + incoming.count)
+        var next = 0
+        for entry in entries {
+            while next < incoming.count, incoming[next] < entry.node {
+                merged.append(changed[incoming[next]]!)
+                next += 1
+            }
+            if next < incoming.count, incoming[next] == entry.node {
+                merged.append(changed[incoming[next]]!)
+                next += 1
+            } else {
+                merged.append(entry)
+            }
+        }
+        for node in incoming[next...] { merged.append(changed[node]!) }
+        var result = CompactSummary(entries: [])
+        result.entries = merged
+        return result
+    }
+
     /// `self` with `delta` applied (the inverse of `delta(against:)`).
     public func applying(_ delta: CompactSummary) -> CompactSummary {
         var byNode: [UInt64: Entry] = [:]

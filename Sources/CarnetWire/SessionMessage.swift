@@ -45,7 +45,7 @@ public enum SessionMessage: Sendable, Equatable {
         var writer = ByteWriter(capacity: 64)
         switch self {
         case let .summary(summary):
-            writer.byte((summary.live ? 1 : 0) | summary.form.rawValue << 1)
+            writer.byte((summary.live ? 1 : 0) | summary.form.rawValue << 1 | (summary.continued ? 8 : 0))
             writer.nodeID(summary.node)
             writer.string(summary.ledger)
             writer.string(summary.label)
@@ -86,15 +86,17 @@ public enum SessionMessage: Sendable, Equatable {
         switch type {
         case .summary:
             let flags = try reader.byte()
-            guard flags & ~7 == 0, let form = SummaryForm(rawValue: flags >> 1) else {
+            guard flags & ~15 == 0, let form = SummaryForm(rawValue: flags >> 1 & 3) else {
                 throw .malformed("unknown summary flags \(flags)", at: 0)
             }
+            let continued = flags & 8 != 0
+            if continued && form == .same { throw .malformed("a summary of form same cannot be continued", at: 0) }
             let node = try reader.nodeID()
             let ledger = try reader.string()
             let label = try reader.string()
             let summary = form == .same ? CompactSummary(entries: []) : try CompactSummary.decode(from: &reader)
             message = .summary(SummaryMessage(live: flags & 1 == 1, node: node, ledger: ledger, label: label,
-                                              form: form, summary: summary))
+                                              form: form, summary: summary, continued: continued))
         case .events:
             let batch = try reader.varint()
             let flag = try reader.byte()
@@ -166,16 +168,22 @@ public struct SummaryMessage: Sendable, Equatable {
     public var ledger: String
     public var label: String
     public var form: SummaryForm
-    /// The summary (`.full`), the difference (`.delta`), or empty (`.same`).
+    /// The summary (`.full`), the difference (`.delta`), or empty (`.same`); in a part of
+    /// a split SUMMARY, a run of its entries (`SummaryParts`).
     public var summary: CompactSummary
+    /// More parts of this SUMMARY follow (flag bit 3): a summary too large for one frame
+    /// travels in several, which the receiver assembles before it reads any (SPEC 8.1).
+    public var continued: Bool
 
-    public init(live: Bool, node: NodeID, ledger: String, label: String, form: SummaryForm = .full, summary: CompactSummary) {
+    public init(live: Bool, node: NodeID, ledger: String, label: String, form: SummaryForm = .full,
+                summary: CompactSummary, continued: Bool = false) {
         self.live = live
         self.node = node
         self.ledger = ledger
         self.label = label
         self.form = form
         self.summary = summary
+        self.continued = continued
     }
 }
 

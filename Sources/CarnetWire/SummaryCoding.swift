@@ -7,9 +7,10 @@ import CarnetCore
 ///
 /// Nodes in id order, heads in id order: equal summaries encode to equal bytes.
 public enum SummaryCoding {
-    /// At most this many nodes in one summary: far above any consortium, small enough that
-    /// a hostile count cannot make a receiver allocate much.
-    public static let maxNodes = 65_536
+    /// At most this many nodes in one summary: a session's bound (`SummaryParts.maxEntries`),
+    /// so that the status file and a peer's remembered summary hold whatever a session
+    /// takes in; far above any consortium, and a count the bytes cannot hold is refused.
+    public static let maxNodes = SummaryParts.maxEntries
     /// Heads per node: one without a fork, two or three with one.
     public static let maxHeadsPerNode = 64
 

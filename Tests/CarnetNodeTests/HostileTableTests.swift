@@ -39,6 +39,7 @@ struct HostileTableTests {
         try bed.ledgerDataBeforeAuthentication()
         try bed.wrongMACOrCounter()
         try bed.unknownMessageType()
+        try bed.summaryPartsPastTheBound()
         try bed.impossibleSequences()
         try bed.clockTenYearsAhead()
         try bed.slowLorisWereClosedAtTheHandshakeTimeout(loris)

@@ -557,8 +557,8 @@ def read_checkpoint(data):
 def read_summary(reader):
     """A summary (§4.2): [(node, seq, [(head seq, hash)])], order and limits checked."""
     count = reader.varint()
-    if count > 65_536:
-        raise FormatError("summary of more than 65,536 nodes")
+    if count > 262_144:
+        raise FormatError("summary of more than 262,144 nodes")
     entries = []
     for _ in range(count):
         node, seq, head_count = reader.node(), reader.varint(), reader.varint()

@@ -157,6 +157,15 @@ class Dialer:
         self.send_frame(18, sealed)
 
     def receive(self):
+        """The next message: a SEALED frame opened and decoded, or the parts of a SUMMARY
+        split over several (§8.1, bit 3), assembled."""
+        message = self.receive_one()
+        parts = [message]
+        while parts[-1]["type"] == "SUMMARY" and parts[-1]["continued"]:
+            parts.append(self.receive_one())
+        return check_vectors.assemble_summary(parts) if len(parts) > 1 else message
+
+    def receive_one(self):
         """The next SEALED frame, opened under the next receive nonce and decoded."""
         kind, body = self.read_frame()
         if kind != 18:

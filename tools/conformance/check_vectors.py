@@ -530,9 +530,13 @@ def decode_inner(data):
     kind = reader.u8()
     if kind == 3:
         flags = reader.u8()
-        if flags & ~7 or flags >> 1 == 3:
+        if flags & ~15 or (flags >> 1) & 3 == 3:
             raise cf.FormatError(f"SUMMARY flags {flags}: reserved bits or form 3")
+        if flags & 8 and (flags >> 1) & 3 == 1:
+            raise cf.FormatError("a SUMMARY of form same cannot be continued")
+        # §8.1 bit 3, continued: more parts of this SUMMARY follow (assemble_summary).
         message = {"type": "SUMMARY", "live": bool(flags & 1), "form": (flags >> 1) & 3,
+                   "continued": bool(flags & 8),
                    "node": reader.node(), "ledger": reader.string_bytes(),
                    "label": reader.string_bytes()}
         # §8.1: the compact summary is there unless the form is `same` (1).
@@ -565,6 +569,35 @@ def decode_inner(data):
     if not reader.at_end():
         raise cf.FormatError(f"{reader.remaining()} trailing bytes in {message['type']}")
     return message
+
+
+MAX_SUMMARY_ENTRIES = 262_144  # §8.1: every part of one SUMMARY together
+MAX_SUMMARY_HEADS = 4 * MAX_SUMMARY_ENTRIES
+
+
+def assemble_summary(parts):
+    """§8.1 split summaries: the parts of one SUMMARY (every one but the last continued),
+    as one SUMMARY; the same sender and form in each, entries in ascending prefix order across
+    parts, a continued part not empty, the whole within the bounds."""
+    first = parts[0]
+    entries = []
+    for index, part in enumerate(parts):
+        if part["type"] != "SUMMARY":
+            raise cf.FormatError(f"a {part['type']} between the parts of a SUMMARY")
+        if part["continued"] != (index < len(parts) - 1):
+            raise cf.FormatError("only the last part of a SUMMARY is not continued")
+        if any(part[k] != first[k] for k in ("live", "form", "node", "ledger", "label")):
+            raise cf.FormatError("the parts of a SUMMARY name different senders or forms")
+        if part["continued"] and not part["compact"]:
+            raise cf.FormatError("an empty continued SUMMARY part")
+        if entries and part["compact"] and not entries[-1][0] < part["compact"][0][0]:
+            raise cf.FormatError("SUMMARY parts out of prefix order")
+        entries += part["compact"] or []
+    if len(entries) > MAX_SUMMARY_ENTRIES or sum(len(h) for _, _, h in entries) > MAX_SUMMARY_HEADS:
+        raise cf.FormatError("a SUMMARY above 262,144 entries or 1,048,576 heads")
+    whole = dict(first, continued=False)
+    whole["compact"] = entries if first["compact"] is not None else None
+    return whole
 
 
 def read_compact(reader):

@@ -1,0 +1,74 @@
+import CarnetCore
+import CarnetWire
+import Foundation
+import Testing
+
+/// Issue 17, item 7: a bundle of 60,000 one-event nodes, applied in half a second, made a
+/// hub's summary larger than the 1 MiB frame, so every later sync with that hub failed,
+/// for good. A summary too large for one frame now travels in parts (SPEC 8.1): the same
+/// bundle applied to a hub served by `carnet serve`, a farm's `carnet sync` with it works
+/// and converges, each event crossing once.
+@Suite(.serialized)
+struct ManyNodesTests {
+    typealias Node = SyncProcessTests.ServedNode
+
+    /// A format-1 bundle (SPEC 6.4) of `count` nodes that each wrote one event, in chunks
+    /// of 10,000 events as a writer cuts them: what any member of a format-1 ledger can make.
+    static func manyNodesBundle(ledger: String, count: Int) -> [UInt8] {
+        var events: [Event] = []
+        events.reserveCapacity(count)
+        for index in 0..<count {
+            var one = Replica(node: NodeID.derived(from: "mallory-\(index)"))
+            events.append(one.assign(FieldKey("note", "n\(index)", "v"), .int(Int64(index)), wallMillis: 1_780_000_000_000))
+        }
+        let chunks = stride(from: 0, to: count, by: 10_000).map { events[$0..<min($0 + 10_000, count)] }
+        var writer = ByteWriter()
+        writer.raw(Array("CARNETBN".utf8) + [0, 1, 0, 0, 0, 0, 0, 0])
+        writer.string(ledger)
+        writer.nodeID(NodeID.derived(from: "mallory"))
+        writer.string("mallory")
+        writer.uint64BigEndian(1_780_000_000_000)
+        writer.byte(0)
+        writer.varint(UInt64(chunks.count))
+        for chunk in chunks {
+            let batch = EventBatch.encode(chunk)
+            writer.varint(UInt64(chunk.count))
+            writer.varint(UInt64(batch.count))
+            writer.raw(batch)
+        }
+        return writer.bytes + SHA256.hash(writer.bytes).bytes
+    }
+
+    @Test func aHubGivenSixtyThousandNodesStaysReachable() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-many-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let secret = root + "/ledger.key"
+        #expect(try CommandLineTests.carnet(["secret", "new", "--out", secret]).status == 0)
+        let hub = try Node(root: root, label: "hub", secretFile: secret)
+        let farm = try Node(root: root, label: "farm", secretFile: secret)
+        #expect(try farm.carnet(["product", "set", "tomme", "--name", "Tomme", "--unit", "g", "--price", "24"]).status == 0)
+
+        let file = root + "/many.bundle"
+        try Data(Self.manyNodesBundle(ledger: "plateau", count: 60_000)).write(to: URL(fileURLWithPath: file))
+        let applied = try hub.carnet(["bundle", "apply", file])
+        #expect(applied.status == 0, "\(applied.stderr)")
+        #expect(applied.stdout.contains("added 60000 new events"), "\(applied.stdout)")
+
+        try hub.start()
+        var stopped = false
+        defer { if !stopped { _ = hub.stop() } }
+        let started = ContinuousClock.now
+        let first = try farm.carnet(["sync", "127.0.0.1:\(hub.port)"])
+        let firstTook = ContinuousClock.now - started
+        #expect(first.status == 0, "the farm's sync with the hub: \(first.stderr)")
+        // The hub's 60,000 and its own declaration; the farm's declaration and product.
+        #expect(first.stdout.contains("received  60001 events (60001 new here)"), "\(first.stdout)")
+        #expect(first.stdout.contains("sent      4 events (4 new to the peer)"), "\(first.stdout)")
+        #expect(try farm.digest() == hub.digest(), "the farm took the hub's 60,000 nodes and the hub the farm's product")
+        print("ManyNodesTests: the farm's sync with the hub of 60,000 nodes took \(firstTook)")
+        stopped = true
+        let (status, log) = hub.stop()
+        #expect(status == 0, "\(log)")
+    }
+}
