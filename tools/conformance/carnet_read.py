@@ -147,7 +147,7 @@ def reencoded_records(records):
     return f"{same} of {len(records)} records"
 
 
-JSON_NAMES = {"qty": "quantity", "amount": "amountCents", "ref_kind": "refKind"}  # §10.3
+JSON_NAMES = {"qty": "quantity", "amount": "amountCents", "ref_kind": "refKind", "ref_event": "refEvent"}  # §10.3
 
 
 def cmd_entries(directory):
@@ -170,6 +170,8 @@ def entries_json(replica):
             key = JSON_NAMES.get(name.decode(), name.decode())
             if key not in item:  # §10.4: a field read by name takes its first occurrence
                 item[key] = day_text(value.data) if value.tag == 3 else value.to_json()
+        if item["kind"] == "review":
+            item.setdefault("producer", "")  # §10.4: a review has no producer
         out.append(item)
     return out
 

@@ -18,6 +18,7 @@ Exit status 0 when everything matches, 1 otherwise.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -35,7 +36,7 @@ import carnet_read  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKLOAD = os.path.join(HERE, "..", "..", "Tests", "CarnetWorkloadTests", "Fixtures", "ledger-10k.jsonl")
 ENTRY_FIELDS = ("producer", "date", "product", "quantity", "unit", "lot", "party",
-                "amountCents", "method", "ref", "refKind", "reason", "note")
+                "amountCents", "method", "ref", "refKind", "refEvent", "order", "line", "reason", "note")
 
 
 class Carnet:
@@ -94,7 +95,8 @@ def make_stores(carnet):
     carnet.run("merge", os.path.join(carnet.work, "signed-farm"), directory="signed")
     make_unicode_store(carnet)
     make_fork_store(carnet)
-    stores = ["farm", "moved", "signed", "unicode", "fork-hub"]
+    make_settled_store(carnet)
+    stores = ["farm", "moved", "signed", "unicode", "fork-hub", "settled"]
     if os.path.exists(WORKLOAD):
         carnet.run("init", "--ledger", "conformance", "--label", "hub", "--secret-file", "secret",
                    directory="big")
@@ -144,6 +146,42 @@ def make_fork_store(carnet):
             os.remove(os.path.join(farm, derived))
     carnet.run("party", "set", "f3", "--name", "Trois", "--kind", "farm", directory="fork-farm")
     carnet.run("merge", farm, directory="fork-hub")
+
+
+def make_settled_store(carnet):
+    """A hub whose conflicts are settled (§10.5): a restored farm writes a second harvest
+    under the first one's seq, so its id too (a fork and a duplicate id); the hub voids the
+    second by its event (`ref_event`, §10.4), reviews the fork, and fulfils an order line.
+    The stock and the open conflicts recomputed here must follow those rules."""
+    for name in ("settle-farm", "settled"):
+        carnet.run("init", "--ledger", "conformance", "--label", name, "--secret-file", "secret",
+                   directory=name)
+    farm = os.path.join(carnet.work, "settle-farm")
+    for args in (("party", "set", "f1", "--name", "Un", "--kind", "farm"),
+                 ("party", "set", "cj", "--name", "Cantine", "--kind", "canteen-public"),
+                 ("product", "set", "miel", "--name", "Miel", "--unit", "g")):
+        carnet.run(*args, directory="settle-farm")
+    shutil.copy(os.path.join(farm, "events.log"), os.path.join(carnet.work, "settle-backup.log"))
+    harvest = ("record", "harvest", "--producer", "f1", "--date", "2026-06-01", "--product", "miel", "--lot", "L1")
+    first = carnet.run(*harvest, "--qty", "500g", directory="settle-farm").strip()
+    carnet.run("merge", farm, directory="settled")
+    shutil.copy(os.path.join(carnet.work, "settle-backup.log"), os.path.join(farm, "events.log"))
+    for derived in ("status", "checkpoint", "views"):
+        if os.path.exists(os.path.join(farm, derived)):
+            os.remove(os.path.join(farm, derived))
+    second = carnet.run(*harvest, "--qty", "700g", directory="settle-farm").strip()
+    if first != second:
+        raise RuntimeError(f"the restored farm wrote {second}, not again {first}")
+    carnet.run("merge", farm, directory="settled")
+    carnet.run("void", first, "--event", "2", "--reason", "written twice", directory="settled")
+    fork = [c for c in carnet.json("conflicts", directory="settled") if c["kind"] == "fork"]
+    if len(fork) != 1:
+        raise RuntimeError(f"expected one fork conflict, got {fork}")
+    carnet.run("resolve", fork[0]["id"], "--reviewed", "--note", "checked", directory="settled")
+    order = carnet.run("order", "create", "--buyer", "cj", "--seller", "f1", "--line", "miel:100g:20",
+                       "--date", "2026-06-02", directory="settled").strip()
+    carnet.run("record", "sale", "--actor", "f1", "--order", order, "--lot", "L1", "--date", "2026-06-02",
+               directory="settled")
 
 
 def check_store(report, carnet, name):
@@ -436,12 +474,41 @@ def check_views_conflicts(report, replica, views):
     report.equal(found, fields, f"{len(fields)} field conflicts = registers with differing live values")
     points = {}
     for event in replica.accepted().values():
-        points.setdefault((event.node, event.seq, event.previous), []).append(event.id())
-    forks = sorted(sorted(ids) for ids in points.values() if len(ids) > 1)
+        points.setdefault((event.node, event.seq, event.previous), []).append(event)
+    # §10.5: a fork is open unless a review that counts names its id and saw every branch.
+    reviews = settling_reviews(replica)
+    forks, settled = [], 0
+    for (node, seq, _), events in points.items():
+        if len(events) < 2:
+            continue
+        ids = [e.id() for e in events]
+        subject = f"node/{node.hex()}@{seq}"
+        conflict = hashlib.sha256(f"fork:{subject}".encode()).hexdigest()[:10]
+        hashes = {e.hash for e in events}
+        if any(hashes <= seen for seen in reviews.get(conflict.encode(), [])):
+            settled += 1
+        else:
+            forks.append(sorted(ids))
+    forks.sort()
     found = sorted(sorted(w["id"] for w, _, v in c[4]) for c in views["conflicts"] if c[0] == b"fork")
-    report.equal(found, forks, f"{len(forks)} fork conflicts = fork points, sides their branches")
+    report.equal(found, forks, f"{len(forks)} fork conflicts = fork points no review settles ({settled} settled), "
+                               "sides their branches")
     report.check(all(v is None for c in views["conflicts"] if c[0] != b"field" for _, _, v in c[4]),
                  "sides that are events or entries carry no value (00)")
+
+
+def settling_reviews(replica):
+    """§10.5: conflict id → the side sets of the readable reviews that count (not voided)."""
+    entries = [e for e in map(cf.ledger_entry, (e for e in replica.accepted().values() if e.op[0] == "append"))
+               if e is not None]
+    reversals = [e for e in entries if e["kind"] == b"reversal"]
+    reviews = {}
+    for entry in entries:
+        if entry["kind"] != b"review" or any(cf.cancels(r, entry) for r in reversals):
+            continue
+        sides = {bytes.fromhex(h.decode()) for h in entry["sides"].split(b",")}
+        reviews.setdefault(entry["ref"], []).append(sides)
+    return reviews
 
 
 def check_views_damage(report, carnet, name, data):

@@ -98,6 +98,10 @@ enum JSONForms {
         object["note"] = .optional(entry.note)
         if let event = entry.refEvent { object["refEvent"] = .string(event.hex) }
         if let sides = entry.sides { object["sides"] = .array(sides.map { .string($0.hex) }) }
+        if let order = entry.order, let line = entry.line {
+            object["order"] = .string(order)
+            object["line"] = .int(line)
+        }
         let voidedBy = state.voidingReversal(of: record)
         object["voided"] = .bool(voidedBy != nil)
         object["voidedBy"] = .optional(voidedBy?.entry.id)
