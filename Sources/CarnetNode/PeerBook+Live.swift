@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetWire
+import CarnetSync
 
 /// What one running session of `serve` has to say to peer-state.
 struct LivePeerUpdate {
@@ -12,6 +13,9 @@ struct LivePeerUpdate {
     /// The session caught up at least once: the peer has been in sync since.
     var caughtUp: Bool
     var sinceMillis: UInt64
+    /// The session's figures so far: its handshake measured the peer's clock, which a hub
+    /// shows for a farm that dials in without waiting for the session to end.
+    var statistics = SessionStatistics()
 }
 
 extension PeerBook {
@@ -34,6 +38,7 @@ extension PeerBook {
                     record.lastErrorMillis = nil
                 }
                 if update.dialedIn { record.isDialedIn = true }
+                record.noteClock(of: update.statistics, at: wallMillis)
                 record.markLive(sinceMillis: update.sinceMillis, pid: pid)
                 records[update.key] = record
             }

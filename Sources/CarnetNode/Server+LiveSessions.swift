@@ -70,7 +70,8 @@ final class LiveSessions: @unchecked Sendable {
                           snapshot.peerChanges != entry.written || wallMillis >= entry.writtenMillis + Self.heartbeat,
                           entry.written < 0 || mayRewrite else { continue }
                     due.append((LivePeerUpdate(key: entry.dialed ?? PeerRecord.dialedInKey(peer.node), dialedIn: entry.dialed == nil,
-                                               peer: peer, held: nil, caughtUp: snapshot.caughtUp, sinceMillis: entry.sinceMillis),
+                                               peer: peer, held: nil, caughtUp: snapshot.caughtUp, sinceMillis: entry.sinceMillis,
+                                               statistics: snapshot.statistics),
                                 snapshot.peerHoldings))
                     entry.written = snapshot.peerChanges
                     entry.writtenMillis = wallMillis

@@ -155,6 +155,10 @@ struct LiveFiguresTests {
                 "\(farmRow)")
         #expect(otherRow["label"] as? String == "other-farm" && otherRow["dialedIn"] as? Bool == true && otherRow["lastSync"] is String
                     && otherRow["live"] as? Bool == false, "\(otherRow)")
+        // The farm's clock, as the live session's handshake measured it, shows at once
+        // (before, only once the session ended, which a live one never does).
+        #expect(farmRow["clockOffsetMillis"] is Int && farmRow["clockMeasuredAt"] is String && farmRow["clockSuspect"] as? Bool == false,
+                "\(farmRow)")
         let text = try box.ok(["peers", "list"], node: "hub")
         #expect(text.contains("dialed in") && text.contains("other-farm"), "\(text)")
         // The hub knows what the farm holds, so a bundle for it carries nothing it has.
