@@ -192,13 +192,15 @@ public final class Server: Sendable {
         state.finish(runner)
         counters.sessionEnded(ObjectIdentifier(runner), report, open: state.sessionCount)
         counters.pending(open: state.pendingCount)
-        live.ended(runner, report, wallMillis: Self.wallMillis)
+        // The log line first: recording the peer may wait for another session's write of
+        // peer-state, and the line says what happened, as soon as it happened.
         if let dropped = report.dropped {
             counters.dropped(dropped)
             drops.add(dropped, host: host)
         } else {
             logSession(report)
         }
+        live.ended(runner, report, wallMillis: Self.wallMillis)
     }
 
     /// Too many sessions: an ERROR `busy` in clear (SPEC 8.2: the one error a listener
@@ -268,8 +270,8 @@ public final class Server: Sendable {
                                 peerMet: logPeerClock)
         state.finish(runner)
         counters.sessionEnded(ObjectIdentifier(runner), report, open: state.sessionCount)
-        live.ended(runner, report, wallMillis: Self.wallMillis)
         logSession(report)
+        live.ended(runner, report, wallMillis: Self.wallMillis)
         return report
     }
 
