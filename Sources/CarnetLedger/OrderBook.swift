@@ -55,6 +55,11 @@ public struct OrderBook: Sendable, Equatable {
         }.sorted { ExactString($0.id) < ExactString($1.id) }
     }
 
+    /// The order with this id, if any line of it counts.
+    public func order(_ id: String) -> Order? {
+        orders().first { ExactString($0.id) == ExactString(id) }
+    }
+
     /// The order conflicts (SPEC §10.5): a line fulfilled twice, more fulfilled than
     /// ordered (a cancelled line counts as nothing ordered), fulfilment of a line no one
     /// holds, and open orders beyond the stock the producers hold.

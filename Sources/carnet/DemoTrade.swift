@@ -87,15 +87,14 @@ extension Demo {
 
         // A drive basket, prepared but never picked up: the sale is voided and the salad lost.
         let basket = "panier-ana-1"
+        let prepared = LedgerEntry(id: "hub-vente-3", kind: .sale, producer: "hub", date: today, product: "salade", quantity: 10,
+                                   unit: .pieces, lot: "H-salade-1", party: "ana", amount: 1_800, vat: 550, labels: "organic",
+                                   family: "fruit-vegetables", order: basket, line: 1)
         try record(hub, [
             LedgerEntry(id: OrderLineID.make(order: basket, line: 1), kind: .order, producer: "hub", date: today, product: "salade",
                         quantity: 10, unit: .pieces, party: "ana", amount: 1_800, order: basket, line: 1, note: "retrait 18h"),
-            LedgerEntry(id: "hub-vente-3", kind: .sale, producer: "hub", date: today, product: "salade", quantity: 10, unit: .pieces,
-                        lot: "H-salade-1", party: "ana", amount: 1_800, vat: 550, labels: "organic", family: "fruit-vegetables",
-                        order: basket, line: 1),
+            prepared,
         ])
-        let prepared = LedgerEntry(id: "hub-vente-3", kind: .sale, producer: "hub", date: today, product: "salade", quantity: 10,
-                                   unit: .pieces, lot: "H-salade-1", party: "ana", amount: 1_800, vat: 550)
         try record(hub, [
             LedgerEntry(id: "hub-non-retire-1", kind: .uncollected, producer: "hub", date: today, party: "ana", ref: basket),
             prepared.reversal(id: "hub-annul-1", date: today, reason: "order \(basket) not collected"),

@@ -108,14 +108,14 @@ struct CatalogChange {
     var resolves: Bool { assignment.supersedes.count >= 2 }
 
     static func print(_ changes: [CatalogChange], _ output: Output) {
-        var table = Table([("when", .left), ("by", .left), ("what", .left), ("value", .left), ("", .left)])
-        for change in changes {
-            table.add([change.event.clock.readable, change.label ?? change.event.dot.node.short, change.assignment.key.description,
-                       change.shownValue,
-                       [change.resolves ? output.yellow("resolves a conflict (supersedes \(change.assignment.supersedes.count) values)") : "",
-                        ClockMark.cell(change.event.clock, output)].filter { !$0.isEmpty }.joined(separator: " ")])
-        }
-        table.print(output)
+        LedgerChange.print(changes.map(LedgerChange.write), output)
+    }
+
+    /// Its row in the changes table: when, by, what, value, and what it settled.
+    func cells(_ output: Output) -> [String] {
+        [event.clock.readable, label ?? event.dot.node.short, assignment.key.description, shownValue,
+         [resolves ? output.yellow("resolves a conflict (supersedes \(assignment.supersedes.count) values)") : "",
+          ClockMark.cell(event.clock, output)].filter { !$0.isEmpty }.joined(separator: " ")]
     }
 
     /// The value as the rest of the CLI shows it (`1,75 €/kg`, `kg`, `5,5 %`); JSON keeps

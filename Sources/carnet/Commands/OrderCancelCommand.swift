@@ -23,7 +23,7 @@ struct OrderCancelCommand: Command {
     func run(in context: Context) throws {
         var store = try StoreAccess.open(context)
         let state = LedgerState(replica: store.replica)
-        guard let found = state.orders.orders().first(where: { ExactString($0.id) == ExactString(order) }) else {
+        guard let found = state.orders.order(order) else {
             let cancelled = state.records.contains { $0.entry.kind == .order && $0.entry.order.map(ExactString.init) == ExactString(order) }
             throw CLIError.data(cancelled ? "order \(order) is already cancelled" : "unknown order \"\(order)\": see `carnet order list`")
         }

@@ -29,7 +29,7 @@ struct OrderUncollectedCommand: Command {
     func run(in context: Context) throws {
         var store = try StoreAccess.open(context)
         let state = LedgerState(replica: store.replica)
-        guard let found = state.orders.orders().first(where: { ExactString($0.id) == ExactString(order) }) else {
+        guard let found = state.orders.order(order) else {
             throw CLIError.data("unknown order \"\(order)\" (or every line cancelled): see `carnet order list`")
         }
         if let earlier = found.uncollected.first {

@@ -37,12 +37,12 @@ enum LedgerChange {
         for change in changes {
             switch change {
             case let .write(write):
-                table.add([write.event.clock.readable, write.label ?? write.event.dot.node.short, write.assignment.key.description,
-                           write.shownValue,
-                           write.resolves ? output.yellow("resolves a conflict (supersedes \(write.assignment.supersedes.count) values)") : ""])
+                table.add(write.cells(output))
             case let .settlement(record, label):
                 table.add([record.clock.readable, label ?? record.writer.short, settlementSubject(record.entry),
-                           settlementValue(record.entry), output.yellow(settlementNote(record.entry))])
+                           settlementValue(record.entry),
+                           [output.yellow(settlementNote(record.entry)), ClockMark.cell(record.clock, output)]
+                               .filter { !$0.isEmpty }.joined(separator: " ")])
             }
         }
         table.print(output)

@@ -38,7 +38,7 @@ enum OrderFulfilment {
     static func fill(kind: EntryKind, actor: String, line id: (order: String, line: Int64), state: LedgerState, force: Bool,
                      product: String?, quantity: Quantity?, party: String?) throws -> Filled {
         let lineID = OrderLineID.make(order: id.order, line: id.line)
-        let order = state.orders.orders().first { ExactString($0.id) == ExactString(id.order) }
+        let order = state.orders.order(id.order)
         guard let status = order?.lines.first(where: { ExactString($0.id) == ExactString(lineID) }) else {
             if force { return Filled(product: product, quantity: quantity, party: party, amount: nil) }
             let held = !state.records(withID: lineID).isEmpty
