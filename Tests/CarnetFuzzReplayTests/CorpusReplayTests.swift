@@ -10,13 +10,9 @@ struct CorpusReplayTests {
         let runner = try #require(FuzzRunner())
         let files = FuzzCorpus.files(target, "corpus") + FuzzCorpus.files(target, "crashers")
         #expect(!FuzzCorpus.files(target, "corpus").isEmpty, "no corpus for \(target) in \(FuzzCorpus.root.path)")
-        for file in files {
-            do {
-                try runner.run(target, file.bytes)
-            } catch {
-                Issue.record("\(file.name): \(error)")
-            }
-        }
+        let inputs = files.map { ($0.name, $0.bytes) }
+        let failures = LargeStack.run { Self.failures(runner, target, inputs) }
+        for failure in failures { Issue.record(Comment(rawValue: failure)) }
     }
 
     /// The seeds the code makes are valid inputs: no property fails on them.
@@ -25,12 +21,21 @@ struct CorpusReplayTests {
         let runner = try #require(FuzzRunner())
         let seeds = SeedCorpus.seeds(for: target) + VectorSeeds.seeds(for: target)
         #expect(seeds.count >= 3)
-        for seed in seeds {
+        let inputs = seeds.map { ("seed \($0.name)", $0.bytes) }
+        let failures = LargeStack.run { Self.failures(runner, target, inputs) }
+        for failure in failures { Issue.record(Comment(rawValue: failure)) }
+    }
+
+    /// Each input through the target, on the caller's thread: what failed, named.
+    static func failures(_ runner: FuzzRunner, _ target: FuzzTarget, _ inputs: [(String, [UInt8])]) -> [String] {
+        var failures: [String] = []
+        for (name, bytes) in inputs {
             do {
-                try runner.run(target, seed.bytes)
+                try runner.run(target, bytes)
             } catch {
-                Issue.record("seed \(seed.name): \(error)")
+                failures.append("\(name): \(error)")
             }
         }
+        return failures
     }
 }

@@ -33,21 +33,25 @@ struct MutationTests {
         let runner = try #require(FuzzRunner())
         let corpus = (FuzzCorpus.files(target, "corpus") + FuzzCorpus.files(target, "crashers")).map(\.bytes)
         try #require(!corpus.isEmpty, "no corpus for \(target)")
-        var mutator = Mutator(seed: seed, corpus: corpus)
         let count = Self.count(for: target)
-        var failures = 0
-        let started = ContinuousClock.now, startedCPU = Self.threadCPUSeconds()
-        for iteration in 0..<count {
-            let input = mutator.next()
-            do {
-                try runner.run(target, input)
-            } catch {
-                failures += 1
-                Issue.record("seed=\(base) (replay: CARNET_SEED=\(base)) target=\(target) iteration=\(iteration): \(error)\ninput \(FuzzCorpus.hex(input, limit: 4096))")
-                if failures >= 5 { break }
+        let started = ContinuousClock.now
+        let (failures, cpu) = LargeStack.run { () -> ([String], Double) in
+            var mutator = Mutator(seed: seed, corpus: corpus)
+            var failures: [String] = []
+            let startedCPU = Self.threadCPUSeconds()
+            for iteration in 0..<count {
+                let input = mutator.next()
+                do {
+                    try runner.run(target, input)
+                } catch {
+                    failures.append("seed=\(base) (replay: CARNET_SEED=\(base)) target=\(target) iteration=\(iteration): \(error)\ninput \(FuzzCorpus.hex(input, limit: 4096))")
+                    if failures.count >= 5 { break }
+                }
             }
+            return (failures, Self.threadCPUSeconds() - startedCPU)
         }
-        let elapsed = ContinuousClock.now - started, cpu = Self.threadCPUSeconds() - startedCPU
+        for failure in failures { Issue.record(Comment(rawValue: failure)) }
+        let elapsed = ContinuousClock.now - started
         print("fuzz mutations: \(target) \(count) inputs in \(elapsed) (\(cpu) s of CPU) (seed=\(base))")
     }
 
