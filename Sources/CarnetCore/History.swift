@@ -134,6 +134,8 @@ public struct History: Sendable {
 
     /// Nodes with at least one event, in id order.
     public var nodeIDs: [NodeID] { slots.keys.sorted() }
+    /// How many nodes have events here (held or waiting).
+    public var nodeCount: Int { slots.count }
 
     /// The last event of the node's first branch: where that node's own next write goes.
     public func chainHead(of node: NodeID) -> Event? {

@@ -17,7 +17,8 @@ extension Replica {
     /// which node it continues, so people and tools can follow the device across ids.
     public func continuing(as newNode: NodeID, wallMillis: UInt64) -> Replica {
         precondition(newNode != node, "a new incarnation needs a new node id")
-        var next = Replica(node: newNode, clock: clock, history: history, registers: registers, signedHeads: signedHeads)
+        var next = Replica(node: newNode, clock: clock, history: history, registers: registers, signedHeads: signedHeads,
+                           ledger: ledger, membershipEvents: membershipEvents)
         next.assign(
             FieldKey(Self.incarnationRecordType, newNode.hex, Self.incarnationField),
             .text(node.hex), wallMillis: wallMillis
@@ -31,7 +32,8 @@ extension Replica {
     public func continuing(as key: NodeKey, wallMillis: UInt64) -> Replica {
         let newNode = key.node
         precondition(newNode != node, "a new incarnation needs a new node id")
-        var next = Replica(node: newNode, clock: clock, history: history, registers: registers, signedHeads: signedHeads)
+        var next = Replica(node: newNode, clock: clock, history: history, registers: registers, signedHeads: signedHeads,
+                           ledger: ledger, membershipEvents: membershipEvents)
         next.assign(NodeKey.declarationKey(for: newNode), .text(key.declarationText), wallMillis: wallMillis)
         next.assign(
             FieldKey(Self.incarnationRecordType, newNode.hex, Self.incarnationField),

@@ -29,3 +29,17 @@ public struct LedgerID: Hashable, Sendable, CustomStringConvertible {
     public var hex: String { Hex.encode(bytes) }
     public var description: String { hex }
 }
+
+extension LedgerID {
+    /// The id of a ledger whose creator is the device with `publicKey`:
+    /// `first 16 bytes of SHA-256("carnet/2 ledger" ‖ public key ‖ salt)`.
+    ///
+    /// The id commits to its creator, so the ledger's genesis (the creator's own signed
+    /// event stating the key and salt) can be checked by anyone who holds the id: no other
+    /// device can write a genesis that derives it, and the first administrator of a ledger
+    /// is not a claim one member could make against another.
+    public static func derived(creator publicKey: Ed25519.PublicKey, salt: [UInt8]) -> LedgerID {
+        let digest = SHA256.hash(Array("carnet/2 ledger".utf8) + publicKey.bytes + salt)
+        return LedgerID(bytes: digest.bytes.prefix(byteCount))!
+    }
+}

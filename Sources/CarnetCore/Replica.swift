@@ -14,19 +14,28 @@ public struct Replica: Sendable {
     /// format-1 ledger). Not part of the digest: signatures prove who wrote the events,
     /// they are not state.
     public private(set) var signedHeads = SignedHeadBook()
+    /// The ledger this replica belongs to, in a signed ledger (nil in format 1): what the
+    /// ledger's genesis and members are read against (`Membership`). Not part of the digest.
+    public let ledger: LedgerID?
+    /// The events that say who may write (member records and the ledger's genesis), kept
+    /// as they arrive so that reading the members never scans the whole history.
+    public private(set) var membershipEvents: Set<EventID> = []
 
-    public init(node: NodeID, clock: HybridClock = HybridClock()) {
+    public init(node: NodeID, clock: HybridClock = HybridClock(), ledger: LedgerID? = nil) {
         self.node = node
         self.clock = clock
+        self.ledger = ledger
     }
 
     init(node: NodeID, clock: HybridClock, history: History, registers: [FieldKey: MultiValueRegister],
-         signedHeads: SignedHeadBook = SignedHeadBook()) {
+         signedHeads: SignedHeadBook = SignedHeadBook(), ledger: LedgerID? = nil, membershipEvents: Set<EventID> = []) {
         self.node = node
         self.clock = clock
         self.history = history
         self.registers = registers
         self.signedHeads = signedHeads
+        self.ledger = ledger
+        self.membershipEvents = membershipEvents
     }
 
     /// Keeps heads whose events are held, accepted or waiting for a predecessor. The caller
@@ -178,11 +187,20 @@ public struct Replica: Sendable {
     }
 
     private mutating func materialize(_ event: Event) {
-        if case let .assign(assignment) = event.operation {
+        switch event.operation {
+        case let .assign(assignment):
             registers[assignment.key, default: MultiValueRegister()]
                 .apply(id: event.id, clock: event.clock, assignment: assignment)
+            if assignment.key.record.type == Self.genesisRecordType { membershipEvents.insert(event.id) }
+        case let .append(entry):
+            if entry.kind == Self.memberEntryKind { membershipEvents.insert(event.id) }
         }
     }
+
+    /// Record type of a signed ledger's genesis (`ledger/<ledger id hex>`).
+    public static let genesisRecordType = "ledger"
+    /// Entry kind of the records that enrol, change the roles of, or revoke a device.
+    public static let memberEntryKind = "member"
 
     /// Registers whose live values differ: field conflicts, in key order.
     public var fieldConflicts: [FieldConflict] {
@@ -217,6 +235,11 @@ public struct FieldConflict: Hashable, Sendable {
     public var key: FieldKey
     /// Every live value, with its writer and clock, in event-id order.
     public var values: [RegisterValue]
+
+    public init(key: FieldKey, values: [RegisterValue]) {
+        self.key = key
+        self.values = values
+    }
 
     /// Stable on every node that holds the same events: derived from the subject only, so
     /// a person can name it in `resolve` on any node.

@@ -60,11 +60,16 @@ public struct Catalog: Sendable, Equatable {
     public private(set) var products: [CatalogRecord] = []
     public private(set) var parties: [CatalogRecord] = []
 
-    public init(replica: Replica) {
+    /// The catalog as the registers say, less the writes of devices without the catalog
+    /// role where the ledger has members (`Membership.correctedRegisters`).
+    public init(replica: Replica, membership: Membership? = nil) {
+        let corrected = (membership ?? Membership(replica: replica)).correctedRegisters(of: replica)
         var records: [RecordKey: [ExactString: [RegisterValue]]] = [:]
         for (key, register) in replica.registers
         where key.record.type == RecordType.product || key.record.type == RecordType.party {
-            records[key.record, default: [:]][ExactString(key.field)] = register.values
+            let values = corrected[key] ?? register.values
+            guard !values.isEmpty else { continue }
+            records[key.record, default: [:]][ExactString(key.field)] = values
         }
         for (key, fields) in records.sorted(by: { $0.key < $1.key }) {
             let record = CatalogRecord(key: key, fields: fields)

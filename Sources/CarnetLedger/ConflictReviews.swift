@@ -50,7 +50,8 @@ extension ConflictKind {
     /// come. The others have an entry or a value that makes the figures right.
     public var settledByReview: Bool {
         switch self {
-        case .fork, .doubleReversal, .reversalOfReversal, .unknownReference, .duplicateEntry, .ordersBeyondAvailability: true
+        case .fork, .doubleReversal, .reversalOfReversal, .unknownReference, .duplicateEntry, .ordersBeyondAvailability,
+             .pastRevocation, .outOfRole: true
         case .field, .stockBelowZero, .overpayment, .orderFulfilledTwice, .orderOverfilled: false
         }
     }

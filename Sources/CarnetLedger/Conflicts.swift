@@ -24,6 +24,11 @@ public enum ConflictKind: String, Sendable, CaseIterable, Comparable {
     case orderOverfilled = "order-overfilled"
     /// Open orders ask more of a product than the producers hold.
     case ordersBeyondAvailability = "orders-beyond-availability"
+    /// Events a device wrote past the cut of its revocation: kept, counted nowhere.
+    case pastRevocation = "past-revocation"
+    /// Events outside their writer's roles (an entry for another producer, a catalog edit
+    /// without the catalog role, a member record by a non-administrator).
+    case outOfRole = "out-of-role"
 
     public static func < (lhs: ConflictKind, rhs: ConflictKind) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
@@ -76,20 +81,31 @@ public struct ConflictReport: Hashable, Sendable {
 public enum Conflicts {
     public static func all(replica: Replica, ledger: LedgerState? = nil) -> [ConflictReport] {
         let state = ledger ?? LedgerState(replica: replica)
-        return all(replica: replica, domain: state.domainConflicts(), reviews: state.reviews)
+        return all(replica: replica, domain: state.domainConflicts(), reviews: state.reviews, membership: state.membership)
     }
 
     /// The same, with the ledger's own conflicts and reviews kept elsewhere (`LedgerFold`).
     /// Ordered by kind, subject, then summary, so that the order does not depend on which
     /// index made them.
-    public static func all(replica: Replica, domain: [ConflictReport], reviews: ConflictReviews) -> [ConflictReport] {
-        reviews.open(every(replica: replica, domain: domain))
+    public static func all(replica: Replica, domain: [ConflictReport], reviews: ConflictReviews,
+                           membership: Membership = .open) -> [ConflictReport] {
+        reviews.open(every(replica: replica, domain: domain, membership: membership))
     }
 
     /// Every conflict, settled by a review or not: what `resolve` looks in, so that it can
-    /// say a conflict was already reviewed.
-    public static func every(replica: Replica, domain: [ConflictReport]) -> [ConflictReport] {
-        var reports = replica.fieldConflicts.map(fieldReport)
+    /// say a conflict was already reviewed. A field's values written outside their writer's
+    /// roles are not among its sides (they are an out-of-role conflict of their own).
+    public static func every(replica: Replica, domain: [ConflictReport], membership: Membership = .open) -> [ConflictReport] {
+        var fieldConflicts = replica.fieldConflicts
+        let corrected = membership.correctedRegisters(of: replica)
+        if !corrected.isEmpty {
+            fieldConflicts = fieldConflicts.filter { corrected[$0.key] == nil }
+            for (key, values) in corrected where MultiValueRegister.isConflicted(values) {
+                fieldConflicts.append(FieldConflict(key: key, values: values))
+            }
+            fieldConflicts.sort { $0.key < $1.key }
+        }
+        var reports = fieldConflicts.map(fieldReport)
         reports += replica.forks.map { forkReport($0, replica: replica) }
         reports += domain
         return reports.sorted { lhs, rhs in

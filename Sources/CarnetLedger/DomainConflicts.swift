@@ -32,6 +32,7 @@ extension LedgerState {
             }
         }
         reports += orders.conflicts(availability: availability(), isHeld: { !records(withID: $0).isEmpty })
+        reports += DomainConflictReports.membership(setAsideEvents)
         let negative = stock().filter { $0.quantity < 0 }
         guard !negative.isEmpty else { return reports }
         var contributors: [StockKey: [LedgerRecord]] = [:]
@@ -103,7 +104,8 @@ public enum DomainConflictReports {
         if !strays.isEmpty {
             reports.append(ConflictReport(
                 kind: .unknownReference, subject: subject,
-                summary: "\(strays.count == 1 ? "a reversal names an event" : "reversals name events") of entry \(target) that this node does not hold",
+                summary: "\(strays.count == 1 ? "a reversal names an event" : "reversals name events") of entry \(target) that this node does not hold, "
+                    + "or an entry of another producer",
                 sides: strays.map(side),
                 suggestion: "sync with the node that wrote \(target); if that entry never existed, the reversal counts for nothing: "
                     + "say so with \(reviewCommand(.unknownReference, subject))"

@@ -26,12 +26,22 @@ public struct LedgerFold: Sendable {
     /// The reversals that cancel one event of their target id (`ref_event`), and that event.
     /// The others cancel every entry carrying the id.
     private var reversalEvents: [RecordRef: SHA256Digest] = [:]
+    /// Each reversal's producer: it cancels only entries of that producer.
+    private var reversalProducers: [RecordRef: ExactString] = [:]
     /// The reviews that count, by conflict.
     public private(set) var reviews = ConflictReviews()
     /// The orders and what fulfils them.
     public private(set) var orders = OrderBook()
     private var unreadable: [EventID: String] = [:]
     public private(set) var entryCount = 0
+    /// Who may write what, and the events that do not count under it (SPEC §9.5). When the
+    /// members change in a way that judges some event differently (rare: an enrolment, a
+    /// revocation), the fold starts again from nothing.
+    public private(set) var membership = Membership.open
+    private var membershipInputs: Membership.Inputs?
+    private var setAside: [EventID: SetAsideEvent] = [:]
+    /// Why each event set aside does not count.
+    public var setAsideVerdicts: [Membership.Verdict] { setAside.values.map(\.verdict) }
 
     private var stockCells: [StockKey: StockCell] = [:]
     private var balanceCells: [PairKey: CountedSum] = [:]
@@ -48,6 +58,13 @@ public struct LedgerFold: Sendable {
     /// past what was folded, and fork branches not seen. Costs what is new, plus one look
     /// per node.
     public mutating func catchUp(with replica: Replica) {
+        let inputs = Membership.inputs(of: replica)
+        if inputs != membershipInputs {
+            let reading = Membership(replica: replica)
+            if !reading.judgesLike(membership) { self = LedgerFold() }
+            membership = reading
+            membershipInputs = inputs
+        }
         let history = replica.history
         for node in history.nodeIDs {
             let folded = chainFolded[node] ?? 0
@@ -68,7 +85,13 @@ public struct LedgerFold: Sendable {
     // MARK: - Folding one event
 
     private mutating func fold(_ event: Event, replica: Replica) {
-        guard case let .append(core) = event.operation else { return }
+        guard case let .append(core) = event.operation, core.kind != Replica.memberEntryKind else {
+            if membership.enforced {
+                let verdict = membership.verdict(of: event, entry: nil)
+                if verdict != .counts { setAside[event.id] = SetAsideEvent(event, verdict: verdict) }
+            }
+            return
+        }
         let entry: LedgerEntry
         do throws(LedgerError) {
             entry = try LedgerEntry(core)
@@ -76,8 +99,13 @@ public struct LedgerFold: Sendable {
             unreadable[event.id] = error.message
             return
         }
+        let verdict = membership.verdict(of: event, entry: entry)
+        guard verdict == .counts else {
+            setAside[event.id] = SetAsideEvent(event: event.id, clock: event.clock, detail: entry.oneLine, verdict: verdict)
+            return
+        }
         let ref = RecordRef(clock: event.clock, event: event.id)
-        let indexed = IndexedEntry(ref: ref, kind: entry.kind, amount: entry.amount)
+        let indexed = IndexedEntry(ref: ref, kind: entry.kind, amount: entry.amount, producer: ExactString(entry.producer))
         let id = ExactString(entry.id)
         if let refs = byID[id] {
             guard !refs.all.contains(where: { $0.ref == ref }) else { return }
@@ -93,28 +121,33 @@ public struct LedgerFold: Sendable {
         if entry.kind == .reversal {
             guard let target = entry.ref.map(ExactString.init) else { return }
             let carrying = (byID[target]?.all ?? []).filter { $0.kind != .reversal }
-            let before = carrying.map { isVoided($0.ref, id: target) }
+            let before = carrying.map { isVoided($0, id: target) }
             reversalsByTarget[target, default: []].insertSorted(ref)
             if let event = entry.refEvent { reversalEvents[ref] = event }
-            for (voided, wasVoided) in zip(carrying, before) where !wasVoided && isVoided(voided.ref, id: target) {
+            reversalProducers[ref] = ExactString(entry.producer)
+            for (voided, wasVoided) in zip(carrying, before) where !wasVoided && isVoided(voided, id: target) {
                 if let record = Self.record(voided.ref, in: replica) { apply(record, sign: -1, replica: replica) }
             }
             return
         }
-        if !isVoided(ref, id: id) { apply(record, sign: 1, replica: replica) }
+        if !isVoided(indexed, id: id) { apply(record, sign: 1, replica: replica) }
     }
 
-    /// Whether a reversal folded so far cancels the entry at `ref`, which carries `id` and
-    /// is not a reversal: one naming the id and no event, or naming its event.
-    private func isVoided(_ ref: RecordRef, id: ExactString) -> Bool {
+    /// Whether a reversal folded so far cancels `entry`, which carries `id` and is not a
+    /// reversal: one of the same producer naming the id and no event, or naming its event.
+    private func isVoided(_ entry: IndexedEntry, id: ExactString) -> Bool {
         guard let reversals = reversalsByTarget[id] else { return false }
-        return reversals.contains { reversalEvents[$0].map { $0 == ref.event.hash } ?? true }
+        return reversals.contains {
+            reversalProducers[$0] == entry.producer && (reversalEvents[$0].map { $0 == entry.ref.event.hash } ?? true)
+        }
     }
 
     /// The same for a record read back from the replica.
     private func isVoided(_ record: LedgerRecord) -> Bool {
         record.entry.kind != .reversal
-            && isVoided(RecordRef(clock: record.clock, event: record.event), id: ExactString(record.entry.id))
+            && isVoided(IndexedEntry(ref: RecordRef(clock: record.clock, event: record.event), kind: record.entry.kind,
+                                     amount: record.entry.amount, producer: ExactString(record.entry.producer)),
+                        id: ExactString(record.entry.id))
     }
 
     /// Adds (sign 1) or takes away (sign -1) what an entry that counts contributes.
@@ -223,13 +256,15 @@ public struct LedgerFold: Sendable {
             // Only a reversal's wording needs the entries; most targets have none to report.
             let targets = byID[target]?.all ?? []
             guard targets.isEmpty || targets.contains(where: { $0.kind == .reversal }) || reversals.count > 1
-                || reversals.contains(where: { reversalEvents[$0] != nil }) else { continue }
+                || reversals.contains(where: { reversalEvents[$0] != nil })
+                || reversals.contains(where: { reversal in !targets.contains { $0.producer == reversalProducers[reversal] } })
+            else { continue }
             reports += DomainConflictReports.reversal(target: target.text, targets: records(targets.map(\.ref)),
                                                       reversals: records(reversals))
         }
         for (sale, payments) in paymentsBySale.sorted(by: { $0.key < $1.key }) {
             let sales = byID[sale]?.all ?? []
-            let due = sales.filter { $0.kind == .reversal || !isVoided($0.ref, id: sale) }.reduce(Int64(0)) { $0 &+ ($1.amount ?? 0) }
+            let due = sales.filter { $0.kind == .reversal || !isVoided($0, id: sale) }.reduce(Int64(0)) { $0 &+ ($1.amount ?? 0) }
             guard sales.isEmpty || (paidBySale[sale] ?? 0) > due else { continue }
             if let report = DomainConflictReports.payment(sale: sale.text, sales: records(sales.map(\.ref)), isVoided: isVoided,
                                                           payments: records(payments)) {
@@ -241,6 +276,7 @@ public struct LedgerFold: Sendable {
             let key = StockKey(producer: line.producer, product: line.product, lot: line.lot)
             reports.append(DomainConflictReports.stock(line: line, contributors: records(stockCells[key]?.contributors ?? [])))
         }
+        reports += DomainConflictReports.membership(Array(setAside.values))
         return reports
     }
 }
@@ -258,6 +294,7 @@ struct IndexedEntry: Sendable {
     var ref: RecordRef
     var kind: EntryKind
     var amount: Int64?
+    var producer: ExactString
 }
 
 /// The entries carrying one id: one, stored inline, in all but the duplicate case.
@@ -326,8 +363,10 @@ extension LedgerViews {
             if let label = replica.label(of: node) { labels[node] = label }
         }
         self.init(stock: fold.stock(), balances: fold.balances(), availability: fold.availability(),
-                  conflicts: Conflicts.all(replica: replica, domain: fold.domainConflicts(replica: replica), reviews: fold.reviews),
-                  catalog: Catalog(replica: replica), labels: labels, entryCount: fold.entryCount,
-                  unreadableCount: fold.unreadableCount)
+                  conflicts: Conflicts.all(replica: replica, domain: fold.domainConflicts(replica: replica), reviews: fold.reviews,
+                                           membership: fold.membership),
+                  catalog: Catalog(replica: replica, membership: fold.membership), labels: labels, entryCount: fold.entryCount,
+                  unreadableCount: fold.unreadableCount,
+                  members: MembersView(membership: fold.membership, replica: replica, setAside: fold.setAsideVerdicts))
     }
 }

@@ -25,16 +25,48 @@ public struct LedgerState: Sendable {
     /// Target entry id → indexes of the reversals that name it, in record order.
     private var reversalIndexes: [ExactString: [Int]] = [:]
 
-    public init(replica: Replica) {
+    /// Who may write what (SPEC §9.5): in a signed ledger with members, the entries that do
+    /// not count are kept apart, in `setAside`, and nothing below sees them.
+    public let membership: Membership
+    /// Entries held that do not count, with why (unenrolled writer, past a revocation,
+    /// outside the writer's roles), in (clock, event id) order.
+    public private(set) var setAside: [(record: LedgerRecord, verdict: Membership.Verdict)] = []
+    /// Assigns (catalog writes, genesis) and member records that do not count, with why.
+    public private(set) var setAsideWrites: [SetAsideEvent] = []
+
+    /// Both, as the conflicts show them.
+    var setAsideEvents: [SetAsideEvent] {
+        setAside.map { SetAsideEvent(event: $0.record.event, clock: $0.record.clock, detail: $0.record.entry.oneLine, verdict: $0.verdict) }
+            + setAsideWrites
+    }
+
+    public init(replica: Replica, membership: Membership? = nil) {
+        let membership = membership ?? Membership(replica: replica)
+        self.membership = membership
         replica.history.forEachEvent { event in
-            guard case let .append(entry) = event.operation else { return }
-            do throws(LedgerError) {
-                records.append(LedgerRecord(event: event.id, clock: event.clock, entry: try LedgerEntry(entry)))
-            } catch {
-                unreadable.append((event.id, error.message))
+            switch event.operation {
+            case let .append(entry):
+                if entry.kind == Replica.memberEntryKind {
+                    let verdict = membership.verdict(of: event, entry: nil)
+                    if verdict != .counts { setAsideWrites.append(SetAsideEvent(event, verdict: verdict)) }
+                    return
+                }
+                do throws(LedgerError) {
+                    let record = LedgerRecord(event: event.id, clock: event.clock, entry: try LedgerEntry(entry))
+                    let verdict = membership.verdict(of: event, entry: record.entry)
+                    if verdict == .counts { records.append(record) } else { setAside.append((record, verdict)) }
+                } catch {
+                    unreadable.append((event.id, error.message))
+                }
+            case .assign:
+                guard membership.enforced else { return }
+                let verdict = membership.verdict(of: event, entry: nil)
+                if verdict != .counts { setAsideWrites.append(SetAsideEvent(event, verdict: verdict)) }
             }
         }
         records.sort { ($0.clock, $0.event) < ($1.clock, $1.event) }
+        setAside.sort { ($0.record.clock, $0.record.event) < ($1.record.clock, $1.record.event) }
+        setAsideWrites.sort { ($0.clock, $0.event) < ($1.clock, $1.event) }
         unreadable.sort { $0.event < $1.event }
         for (index, record) in records.enumerated() {
             indexesByID[ExactString(record.entry.id), default: []].append(index)
@@ -46,6 +78,24 @@ public struct LedgerState: Sendable {
         effectiveRecords = counting.filter { $0.entry.kind != .review }
         for record in counting where record.entry.kind == .review { reviews.add(record) }
         for record in effectiveRecords { orders.apply(record, sign: 1) }
+    }
+
+    /// Every readable entry held, those that do not count (`setAside`) included, in record
+    /// order: what `log` lists, marking the others.
+    public var everyRecord: [LedgerRecord] {
+        guard !setAside.isEmpty else { return records }
+        return (records + setAside.map(\.record)).sorted { ($0.clock, $0.event) < ($1.clock, $1.event) }
+    }
+
+    /// Whether an entry counts under the ledger's members, and if not, why.
+    public func verdict(of record: LedgerRecord) -> Membership.Verdict {
+        guard !setAside.isEmpty else { return .counts }
+        return setAside.first { $0.record.event == record.event }?.verdict ?? .counts
+    }
+
+    /// The entries carrying this id, those that count first, then those set aside.
+    public func everyRecord(withID id: String) -> [LedgerRecord] {
+        records(withID: id) + setAside.filter { ExactString($0.record.entry.id) == ExactString(id) }.map(\.record)
     }
 
     public func records(withID id: String) -> [LedgerRecord] {
@@ -90,10 +140,12 @@ public struct LedgerState: Sendable {
 }
 
 extension LedgerEntry {
-    /// Whether this entry, a reversal, cancels `record`: it names the record's id, and
-    /// either no event (every entry with the id) or the record's own event.
+    /// Whether this entry, a reversal, cancels `record`: it names the record's id, it is of
+    /// the record's producer (no one voids another producer's entry by naming its id), and
+    /// it names either no event (every entry with the id) or the record's own event.
     public func cancels(_ record: LedgerRecord) -> Bool {
         kind == .reversal && record.entry.kind != .reversal && ref.map { ExactString($0) == ExactString(record.entry.id) } == true
+            && ExactString(producer) == ExactString(record.entry.producer)
             && (refEvent == nil || refEvent == record.event.hash)
     }
 }

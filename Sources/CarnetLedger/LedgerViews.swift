@@ -21,9 +21,13 @@ public struct LedgerViews: Sendable, Equatable {
     public var entryCount: Int
     /// Entries this version cannot read (a newer version's kinds).
     public var unreadableCount: Int
+    /// This node's standing among the ledger's members, and the events that do not count.
+    public var members: MembersView
 
     public init(stock: [StockLine], balances: [Balance], availability: [Availability], conflicts: [ConflictReport],
-                catalog: Catalog, labels: [NodeID: String], entryCount: Int, unreadableCount: Int) {
+                catalog: Catalog, labels: [NodeID: String], entryCount: Int, unreadableCount: Int,
+                members: MembersView = .open) {
+        self.members = members
         self.stock = stock
         self.balances = balances
         self.availability = availability
@@ -42,8 +46,10 @@ public struct LedgerViews: Sendable, Equatable {
             if let label = replica.label(of: node) { labels[node] = label }
         }
         self.init(stock: state.stock(), balances: state.balances(), availability: state.availability(),
-                  conflicts: Conflicts.all(replica: replica, ledger: state), catalog: Catalog(replica: replica),
-                  labels: labels, entryCount: state.records.count, unreadableCount: state.unreadable.count)
+                  conflicts: Conflicts.all(replica: replica, ledger: state), catalog: Catalog(replica: replica, membership: state.membership),
+                  labels: labels, entryCount: state.records.count, unreadableCount: state.unreadable.count,
+                  members: MembersView(membership: state.membership, replica: replica,
+                                       setAside: state.setAsideEvents.map(\.verdict)))
     }
 }
 
@@ -58,6 +64,7 @@ extension LedgerViews {
         if conflicts != other.conflicts { parts.append("conflicts") }
         if catalog != other.catalog { parts.append("catalog") }
         if labels != other.labels { parts.append("node labels") }
+        if members != other.members { parts.append("members") }
         if entryCount != other.entryCount || unreadableCount != other.unreadableCount { parts.append("entry counts") }
         return parts
     }

@@ -15,7 +15,7 @@ public enum LedgerViewsFile {
     /// The sections of the file. A command reads the ones it shows: `balances` need not
     /// decode a hundred thousand stock lines, nor `status` the conflicts.
     public enum Part: UInt8, CaseIterable, Sendable {
-        case counts = 1, stock, balances, availability, conflicts, catalog, labels
+        case counts = 1, stock, balances, availability, conflicts, catalog, labels, members
     }
 
     /// The views of `directory` when the file describes its log exactly as it is now, with
@@ -108,6 +108,15 @@ public enum LedgerViewsFile {
                 writer.nodeID(node)
                 writer.string(label)
             }
+        case .members:
+            let members = views.members
+            writer.byte(members.enforced ? 1 : 0)
+            // Standing: 0 enrolled (or no members), 1 not enrolled, 2 revoked.
+            writer.byte(!members.enforced ? 0 : members.ownRevoked ? 2 : members.ownRoles == nil ? 1 : 0)
+            writer.string(members.ownRoles?.description ?? "")
+            writer.varint(UInt64(members.heldAside))
+            writer.varint(UInt64(members.revoked))
+            writer.varint(UInt64(members.outOfRole))
         }
         return writer.bytes
     }
@@ -214,6 +223,23 @@ public enum LedgerViewsFile {
                 let node = try reader.nodeID()
                 views.labels[node] = try reader.string()
             }
+        case .members:
+            let enforced = try reader.byte(), standing = try reader.byte()
+            let rolesText = try reader.string()
+            guard enforced <= 1, standing <= 2, enforced == 1 || standing == 0 && rolesText.isEmpty else {
+                throw .malformed("members section out of range", at: reader.offset)
+            }
+            let roles: MemberRoles
+            do throws(LedgerError) {
+                roles = try MemberRoles(text: rolesText)
+            } catch {
+                throw .malformed(error.message, at: reader.offset)
+            }
+            let counts = (try reader.count(limit: Int.max >> 1, "held aside"), try reader.count(limit: Int.max >> 1, "revoked"),
+                          try reader.count(limit: Int.max >> 1, "out of role"))
+            views.members = enforced == 0 ? .open
+                : MembersView(enforced: true, ownRoles: standing == 0 ? roles : nil, ownRevoked: standing == 2,
+                              heldAside: counts.0, revoked: counts.1, outOfRole: counts.2)
         }
         return reader.isAtEnd
     }

@@ -51,9 +51,9 @@ public struct LocalNode: ~Copyable {
     /// signed, event. Returns the device's signer (its public key and node id).
     @discardableResult
     public static func createSigned(directory: String, ledger: String, ledgerID: LedgerID, label: String,
-                                    wallMillis: UInt64) throws(NodeError) -> DeviceSigner {
+                                    wallMillis: UInt64, device: DeviceSigner? = nil) throws(NodeError) -> DeviceSigner {
         var generator = SystemRandomNumberGenerator()
-        let device = DeviceSigner.generate(using: &generator)
+        let device = device ?? DeviceSigner.generate(using: &generator)
         do {
             try NodeStore.create(directory: directory, ledger: ledger, label: label, node: device.node,
                                  signed: (ledgerID, device), wallMillis: wallMillis)

@@ -80,7 +80,7 @@ public struct StoreAudit: Sendable {
         // 2. The state the log holds, and in a signed ledger the signatures: record by
         // record, every event must lie below a valid head of its author, as a peer receiving
         // the records in this order would check (protocol/SPEC.md §9.3).
-        var replica = Replica(node: identity.node)
+        var replica = Replica(node: identity.node, ledger: identity.ledgerID)
         if let ledger = identity.ledgerID {
             audit.checkSignatures(of: log.records, ledger: ledger, into: &replica)
         } else {

@@ -102,7 +102,7 @@ public struct NodeStore: ~Copyable {
         }
         let opening = try EventLog.open(directory: directory, resumingAt: checkpoint?.stamp, storage: storage)
         var log = opening.log
-        var replica = Replica(node: identity.node)
+        var replica = Replica(node: identity.node, ledger: identity.ledgerID)
         var signer: DeviceSigner?
         if identity.isSigned, let salt = identity.salt {
             let device = DeviceSigner(privateKey: try DeviceKeyFile.load(directory: directory, storage: storage), salt: salt)

@@ -76,7 +76,7 @@ public enum StoreRecovery {
         var report = Report(node: identity.node)
         report.keptRecords = salvage.records.count
         report.keptEvents = salvage.records.reduce(0) { $0 + $1.events.count }
-        var replica = Replica(node: identity.node)
+        var replica = Replica(node: identity.node, ledger: identity.ledgerID)
         replica.admit(contentsOf: salvage.events)
         replica.resumeClock(wallMillis: wallMillis)
         if !salvage.damage.isEmpty {

@@ -25,7 +25,7 @@ public struct FileHeader: Sendable, Equatable {
     public static let status = FileHeader(magic: "CARNETST", version: 1)
     /// The ledger's views (stock, balances, conflicts, catalog) that reading commands
     /// answer from without reading the log, `views`.
-    public static let views = FileHeader(magic: "CARNETVW", version: 3)
+    public static let views = FileHeader(magic: "CARNETVW", version: 4)
     /// A bundle carried between nodes on a stick.
     public static let bundle = FileHeader(magic: "CARNETBN", version: 1)
 

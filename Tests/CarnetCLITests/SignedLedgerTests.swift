@@ -29,6 +29,13 @@ struct SignedLedgerTests {
         for node in ["a", "b"] { try sandbox.seedLedger(node) }
         let hub = try ServeProcess(directory: sandbox.path("hub"))
         let port = try #require(hub.port, "serve printed: \(hub.firstLine)")
+        for node in ["a", "b"] { try sandbox.ok(["sync", "127.0.0.1:\(port)"], node: node) }
+        // The farms wrote before they were enrolled (offline first): what they wrote counts
+        // once the ledger's creator enrols them (SPEC §9.5).
+        for node in ["a", "b"] {
+            let id = try #require(try Self.status(sandbox, node)["node"] as? String)
+            try sandbox.ok(["member", "add", id, "--role", "producer:col", "--role", "catalog"], node: "hub")
+        }
         for node in ["a", "b", "a"] { try sandbox.ok(["sync", "127.0.0.1:\(port)"], node: node) }
         // Each session proved the hub's device to the farm (SPEC 8.2.7).
         let again = try sandbox.json(["sync", "127.0.0.1:\(port)"], node: "b") as? [String: Any]
@@ -43,7 +50,9 @@ struct SignedLedgerTests {
         // Every node holds the farms' entries, signed by their authors, and `verify` checks
         // every signature.
         let log = try sandbox.ok(["log"], node: "hub")
-        #expect(log.contains("harvest"))
+        #expect(log.contains("harvest") && !log.contains("waiting"), "\(log)")
+        let stock = try sandbox.json(["stock"], node: "hub") as? [[String: Any]] ?? []
+        #expect(stock.compactMap { $0["quantity"] as? Double }.reduce(0, +) == 24_000, "both farms' 12 kg count: \(stock)")
         let verified = try sandbox.ok(["verify"], node: "hub")
         #expect(verified.contains("signed heads verified; every event is signed by its author"), "\(verified)")
     }

@@ -95,11 +95,11 @@ struct LedgerViewsFileTests {
         // Another version of the file, earlier or later: not read (the reader falls back to
         // the log).
         bytes = original
-        #expect(bytes[9] == 3, "this version writes version 3")
-        bytes[9] = 2
+        #expect(bytes[9] == 4, "this version writes version 4")
+        bytes[9] = 3
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        #expect(LedgerViewsFile.current(directory: directory) == nil, "a views file of version 2 was read")
-        bytes[9] = 4
+        #expect(LedgerViewsFile.current(directory: directory) == nil, "a views file of version 3 (before members) was read")
+        bytes[9] = 5
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         #expect(LedgerViewsFile.current(directory: directory) == nil, "a views file of another version was read")
 

@@ -628,7 +628,7 @@ def stamp_covers(stamp, log):
 VIEW_CONFLICT_KINDS = (b"field", b"fork", b"stock-below-zero", b"double-reversal",
                        b"reversal-of-reversal", b"unknown-reference", b"overpayment",
                        b"duplicate-entry", b"order-fulfilled-twice", b"order-overfilled",
-                       b"orders-beyond-availability")
+                       b"orders-beyond-availability", b"past-revocation", b"out-of-role")
 # The views file's value tags (§6.5), mapped onto §2's Value tags; 00 is "none".
 VIEW_VALUE_TAGS = {1: 0, 2: 1, 3: 2, 4: 3}
 
@@ -688,11 +688,11 @@ def read_view_record(reader):
 
 
 VIEW_SECTIONS = {1: "counts", 2: "stock", 3: "balances", 4: "availability", 5: "conflicts",
-                 6: "catalog", 7: "labels"}
+                 6: "catalog", 7: "labels", 8: "members"}
 
 
 def read_views(data):
-    """The views file (§6.5, version 3): header, stamp, a table of sections, the sections,
+    """The views file (§6.5, version 4): header, stamp, a table of sections, the sections,
     trailer; strings kept as bytes. A file this refuses (FormatError) is one a reader MUST
     ignore; whether its stamp is the log's current state is the caller's to check
     (`stamp_covers`, size equal). Every known section is decoded, each exactly to its
@@ -702,7 +702,7 @@ def read_views(data):
     check_trailer_crc(data)
     reader = Reader(data[:-4])
     version = read_header(reader, b"CARNETVW")
-    if version != 3:
+    if version != 4:
         raise FormatError(f"views version {version}")
     views = {"stamp": read_stamp(reader)}
     count = reader.varint()
@@ -762,6 +762,12 @@ def _read_view_section(name, reader, views):
         views["parties"] = [read_view_record(reader) for _ in range(_count(reader, 3))]
     elif name == "labels":
         views["labels"] = [(reader.node(), s()) for _ in range(_count(reader, 17))]
+    elif name == "members":
+        enforced, standing, roles = reader.u8(), reader.u8(), s()
+        if enforced > 1 or standing > 2 or (not enforced and (standing or roles)):
+            raise FormatError("views: members section out of range")
+        views["members"] = {"enforced": bool(enforced), "standing": standing, "roles": roles,
+                            "heldAside": reader.varint(), "revoked": reader.varint(), "outOfRole": reader.varint()}
 
 
 def read_bundle_v1(data):
@@ -1076,9 +1082,10 @@ def is_event_hash(text):
 
 
 def cancels(reversal, entry):
-    """§10.4: a reversal cancels an entry (not a reversal) whose id it names, every entry
-    with that id or, with `ref_event`, the one its event carries."""
+    """§10.4: a reversal cancels an entry (not a reversal) of its own producer whose id it
+    names, every entry with that id or, with `ref_event`, the one its event carries."""
     return (entry["kind"] != b"reversal" and reversal.get("ref") == entry["id"]
+            and reversal.get("producer") == entry.get("producer")
             and ("ref_event" not in reversal or bytes.fromhex(reversal["ref_event"].decode()) == entry["event"].hash))
 
 
@@ -1088,7 +1095,8 @@ def ledger_views(replica):
     "balances": {(producer, party): cents}, "availability": {product: (unit, at producers,
     delivered, [producers])}}, keys as bytes, an empty unit for none. Entries count in
     (clock, event id) order; voided entries and reversals count in no view."""
-    appends = sorted((e for e in replica.accepted().values() if e.op[0] == "append"),
+    # Member records (§9.5) are not ledger entries, and not unreadable ones.
+    appends = sorted((e for e in replica.accepted().values() if e.op[0] == "append" and e.op[2] != b"member"),
                      key=lambda e: ((e.physical, e.logical), e.id()))
     readable = [entry for entry in map(ledger_entry, appends) if entry is not None]
     reversals = {}

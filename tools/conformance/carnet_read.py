@@ -158,8 +158,9 @@ def cmd_entries(directory):
 
 
 def entries_json(replica):
-    """The accepted appends, newest first (clock, then event id), fields by §10.3 names."""
-    entries = [e for e in replica.accepted().values() if e.op[0] == "append"]
+    """The accepted appends, newest first (clock, then event id), fields by §10.3 names;
+    member records (§9.5) are not ledger entries and `log` does not list them."""
+    entries = [e for e in replica.accepted().values() if e.op[0] == "append" and e.op[2] != b"member"]
     entries.sort(key=lambda e: ((e.physical, e.logical), e.id()), reverse=True)
     out = []
     for event in entries:

@@ -93,6 +93,11 @@ def make_stores(carnet):
     carnet.run("record", "harvest", "--producer", "ferme-deux", "--date", "2026-06-01", "--product",
                "pomme", "--qty", "3kg", "--lot", "P1", "--force", directory="signed-farm")
     carnet.run("merge", os.path.join(carnet.work, "signed-farm"), directory="signed")
+    # The farm wrote before it was enrolled (§9.5): the creator enrols it, and then all it
+    # wrote counts, as the views recomputed below (which know no members) count it.
+    farm_node = carnet.json("status", directory="signed-farm")["node"]
+    carnet.run("member", "add", farm_node, "--role", "producer:ferme-deux", "--role", "catalog",
+               "--label", "Ferme Deux", directory="signed")
     make_unicode_store(carnet)
     make_fork_store(carnet)
     make_settled_store(carnet)
@@ -371,7 +376,7 @@ def check_views(report, carnet, name, replica, status):
     directory = os.path.join(carnet.work, name)
     data = carnet_read.read_file(os.path.join(directory, "views"))
     log = carnet_read.read_file(os.path.join(directory, "events.log"))
-    report.equal(data[:16], b"CARNETVW\x00\x03" + bytes(6), "views header: CARNETVW, version 3 (§6.5)")
+    report.equal(data[:16], b"CARNETVW\x00\x04" + bytes(6), "views header: CARNETVW, version 4 (§6.5)")
     views = cf.read_views(data)  # trailer CRC-32C, value tags, decoded exactly to its end
     report.check(True, f"views file decodes to its trailer: {len(views['stock'])} stock lines, "
                        f"{len(views['balances'])} balances, {len(views['conflicts'])} conflicts")
@@ -390,6 +395,13 @@ def check_views(report, carnet, name, replica, status):
     report.equal(len(views["conflicts"]), status["conflicts"], "views conflicts = carnet status `conflicts`")
     check_views_orders(report, views)
     check_views_records(report, replica, views)
+    members = views["members"]
+    if name == "signed":
+        report.equal((members["enforced"], members["standing"], members["roles"], members["heldAside"]),
+                     (True, 0, b"admin catalog producer:*", 0),
+                     "views members: the creator has every role, nothing held aside once the farm is enrolled (§9.5)")
+    else:
+        report.equal(members["enforced"], False, "views members: none in a ledger without a genesis (§9.5)")
     check_views_conflicts(report, replica, views)
     # What the reading commands print (they answer from this file while it is current).
     theirs = carnet.json("stock", "--by-lot", directory=name)

@@ -87,13 +87,13 @@ struct InitCommand: Command {
     /// Makes a node of the signed ledger `file` in the data directory: the secret, the
     /// device key, the node (its first event declares the key), then one signed commit of
     /// its label and whatever `more` adds. Returns the node id.
-    static func createSignedNode(in context: Context, file: LedgerFile, label: String,
+    static func createSignedNode(in context: Context, file: LedgerFile, label: String, device: DeviceSigner? = nil,
                                  more: (NodeID) -> [CarnetCore.Operation]) throws -> NodeID {
         let directory = context.directory
         try UserFiles.createDirectory(directory)
         try file.secret.save(directory: directory)
         let device = try LocalNode.createSigned(directory: directory, ledger: file.name, ledgerID: file.id,
-                                                label: label, wallMillis: context.wallMillis())
+                                                label: label, wallMillis: context.wallMillis(), device: device)
         var store = try StoreAccess.open(context)
         try store.write([.assign(Assignment(key: NodeLabels.key(device.node), value: .text(label)))] + more(device.node),
                         wallMillis: context.wallMillis())

@@ -44,25 +44,21 @@ struct LedgerCreateCommand: Command {
         let directory = context.directory
         try InitCommand.refuseExistingNode(directory)
         var generator = SystemRandomNumberGenerator()
-        let file = LedgerFile(name: ledger, id: LedgerID(using: &generator), secret: LedgerSecret.generate())
+        // The ledger id derives from this device's key and a salt, and the genesis states
+        // both: every node can check that this device, and no other, created the ledger.
+        let device = DeviceSigner.generate(using: &generator)
+        let salt = DeviceSigner.randomSalt(using: &generator)
+        let id = LedgerID.derived(creator: device.nodeKey.publicKey, salt: salt)
+        let file = LedgerFile(name: ledger, id: id, secret: LedgerSecret.generate())
         // The file first: without it no other device could ever join, so a node must not
         // exist without it.
         try file.create(at: out)
-        let node = try InitCommand.createSignedNode(in: context, file: file, label: label) { node in
+        let node = try InitCommand.createSignedNode(in: context, file: file, label: label, device: device) { _ in
             [.assign(Assignment(key: LedgerGenesis.nameKey(file.id), value: .text(file.name))),
-             .assign(Assignment(key: LedgerGenesis.creatorKey(file.id), value: .text(node.hex)))]
+             .assign(Assignment(key: LedgerGenesis.genesisKey(file.id),
+                                value: .text(LedgerGenesis.text(creator: device.nodeKey.publicKey, salt: salt))))]
         }
         context.output.line("created ledger \(ledger) (id \(file.id.hex)) and its first node \(node.hex) (\(label)) in \(directory)")
         context.output.line("wrote the ledger file \(out) (mode 0600): give it to each member's device and run `carnet init --ledger-file FILE --label LABEL` there")
     }
-}
-
-/// The ledger's first events, written by the device that created it: the record
-/// `ledger/<id hex>` with its name and its creator's node id. Replicated like any record,
-/// signed like every event of its author.
-enum LedgerGenesis {
-    static let recordType = "ledger"
-
-    static func nameKey(_ id: LedgerID) -> FieldKey { FieldKey(recordType, id.hex, "name") }
-    static func creatorKey(_ id: LedgerID) -> FieldKey { FieldKey(recordType, id.hex, "created-by") }
 }

@@ -50,7 +50,7 @@ struct LogCommand: Command {
             }
             return
         }
-        var records = view.state.records.reversed().filter { producer == nil || $0.entry.producer == producer }
+        var records = view.state.everyRecord.reversed().filter { producer == nil || $0.entry.producer == producer }
         if let limit, records.count > limit { records = Array(records.prefix(limit)) }
         if json {
             context.output.json(.array(records.map { JSONForms.entry($0, state: view.state, replica: view.replica) }))
@@ -66,11 +66,18 @@ struct LogCommand: Command {
         for record in records {
             let entry = record.entry
             let voided = view.state.isVoided(record)
+            let verdict = view.state.verdict(of: record)
+            let standing = switch verdict {
+            case .counts: ""
+            case .unenrolled: output.yellow("waiting (not enrolled)")
+            case .revoked: output.red("revoked")
+            case .outOfRole: output.red("out of role")
+            }
             table.add([
                 entry.date.iso, entry.id, entry.kind.rawValue, entry.producer, entry.product ?? "",
                 Display.quantity(entry.quantity, entry.unit), entry.lot ?? "", entry.party ?? (entry.ref.map { "→ \($0)" } ?? ""),
                 Display.money(entry.amount), view.replica.label(of: record.writer) ?? record.writer.short,
-                [voided ? output.dim("voided") : "", ClockMark.cell(record.clock, output)].filter { !$0.isEmpty }.joined(separator: " "),
+                [voided ? output.dim("voided") : "", standing, ClockMark.cell(record.clock, output)].filter { !$0.isEmpty }.joined(separator: " "),
             ])
         }
         table.print(output)

@@ -95,6 +95,7 @@ struct ProductSetCommand: Command {
 
     func run(in context: Context) throws {
         var store = try StoreAccess.open(context)
+        try RoleCheck.require(.catalog, store: store, context: context)
         let existed = Catalog(replica: store.replica).product(sku) != nil
         let operations = fields.map { field, value in
             CatalogWrites.assignment(Catalog.productKey(sku, field), value, replica: store.replica)

@@ -158,6 +158,7 @@ struct RecordCommand: Command {
 
     func run(in context: Context) throws {
         var store = try StoreAccess.open(context)
+        try RoleCheck.require(.producer(producer), store: store, context: context)
         let view = LedgerView(store.replica)
         let check = ReferenceCheck(view: view, force: force)
         var product = product, quantity = quantity, party = party, amount = amount

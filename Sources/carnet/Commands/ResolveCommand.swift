@@ -50,13 +50,14 @@ struct ResolveCommand: Command {
     func run(in context: Context) throws {
         var store = try StoreAccess.open(context)
         let view = LedgerView(store.replica)
-        let every = Conflicts.every(replica: view.replica, domain: view.state.domainConflicts())
+        let every = Conflicts.every(replica: view.replica, domain: view.state.domainConflicts(), membership: view.state.membership)
         if let settled = every.first(where: { $0.id == id }), let review = view.state.reviews.settlement(of: settled) {
             let who = Display.node(review.dot.node, labels: view.replica)
             throw CLIError.data("\(settled.id) was already reviewed (event \(review), by \(who)); nothing written")
         }
         let report = try ConflictForms.find(id, in: Conflicts.all(replica: view.replica, ledger: view.state))
         if reviewed {
+            try RoleCheck.require(.admin, store: store, context: context)
             try review(report, store: &store, view: view, context: context)
             return
         }

@@ -24,9 +24,9 @@ struct ShowCommand: Command {
 
     func run(in context: Context) throws {
         let view = try LedgerView.read(context)
-        let records = view.state.records(withID: id)
+        let records = view.state.everyRecord(withID: id)
         guard let record = records.first else {
-            let hint = Suggestion.closest(to: id, among: view.state.records.map(\.entry.id)).map { "; did you mean \($0)?" } ?? "; see `carnet log` for entry ids"
+            let hint = Suggestion.closest(to: id, among: view.state.everyRecord.map(\.entry.id)).map { "; did you mean \($0)?" } ?? "; see `carnet log` for entry ids"
             throw CLIError.data("no entry \"\(id)\" on this node\(hint)")
         }
         let reversals = view.state.voidingReversals(of: record)
@@ -63,6 +63,11 @@ struct ShowCommand: Command {
             ("reason", entry.reason), ("note", entry.note),
         ]
         rows.append(("written by", Display.node(record.writer, labels: view.replica)))
+        if view.state.membership.enforced {
+            rows.append(("roles", view.state.membership.roles(at: record.event)?.description ?? "none: not enrolled"))
+            let verdict = view.state.verdict(of: record)
+            if verdict != .counts { rows.append(("standing", output.red(verdict.description))) }
+        }
         rows.append(("at", record.clock.readable + " UTC"))
         for (key, value) in rows {
             guard let value else { continue }

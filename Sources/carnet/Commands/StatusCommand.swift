@@ -48,6 +48,9 @@ struct StatusCommand: Command {
         var server: ServerCounters?
         /// Every node's label the ledger carries (`NodeLabelsFromViews`); the node's own always.
         var labels: [NodeID: String] = [:]
+        /// This device's standing among the ledger's members, from the views file (nil when
+        /// it is stale: shown as unknown rather than guessed).
+        var members: MembersView?
         /// What `verify` last found, and whether the log is still the one it checked.
         var verification: (record: NodeStatus.Verification, coverage: NodeStatus.Verification.Coverage)?
         /// False when the log's last record fails its checksum (checked on every call).
@@ -59,6 +62,7 @@ struct StatusCommand: Command {
         figures.peers = try PeerStatus.all(directory: context.directory, own: figures.summary.history.versionVector)
         figures.server = ServerCounters.load(directory: context.directory)
         figures.labels = NodeLabelsFromViews.labels(directory: context.directory, own: figures.identity)
+        figures.members = LedgerViewsFile.current(directory: context.directory, parts: [.members])?.members
         if let record = NodeStatus.Verification.load(directory: context.directory) {
             figures.verification = (record, record.coverage(directory: context.directory))
         }
@@ -92,6 +96,13 @@ struct StatusCommand: Command {
             "ledger": .string(figures.identity.ledger),
             "ledgerId": figures.identity.ledgerID.map { .string($0.hex) } ?? .null,
             "signed": .bool(figures.identity.isSigned),
+            "members": .bool(figures.members?.enforced ?? false),
+            "roles": figures.members.map { members in
+                members.enforced ? .optional(members.ownRoles?.description) : .string(MemberRoles.creator.description)
+            } ?? .null,
+            "revoked": .bool(figures.members?.ownRevoked ?? false),
+            "heldAside": .optional(figures.members.map { Int64($0.heldAside) }),
+            "notCounted": .optional(figures.members.map { Int64($0.revoked + $0.outOfRole) }),
             "events": .int(figures.summary.eventCount),
             "versionVector": .object(vector),
             "labels": .object(labels),
@@ -164,6 +175,17 @@ struct StatusCommand: Command {
         }
     }
 
+    /// This device's roles, and what of the ledger waits for an enrolment.
+    static func rolesLine(_ members: MembersView?, _ output: Output) -> String {
+        guard let members else { return output.dim("unknown until the views are saved again (any command that opens the store)") }
+        guard members.enforced else { return "every role (no members: the ledger's genesis is not held, or it predates members)" }
+        var text = members.ownRevoked ? output.red("revoked: what this device writes counts on no node")
+            : members.ownRoles.map(\.description) ?? output.yellow("not enrolled yet: what this device writes waits for an administrator's `carnet member add`")
+        if members.heldAside > 0 { text += "; \(members.heldAside) events of devices not enrolled held aside" }
+        if members.revoked + members.outOfRole > 0 { text += "; " + output.yellow("\(members.revoked + members.outOfRole) events count nowhere (see `carnet conflicts`)") }
+        return text
+    }
+
     private func print(_ figures: Figures, _ output: Output) {
         let summary = figures.summary
         let conflicts = figures.status.conflicts
@@ -173,6 +195,9 @@ struct StatusCommand: Command {
                 ?? "\(figures.identity.ledger) (format 1: unsigned)"),
             ("events", "\(summary.eventCount) from \(summary.history.versionVector.nodes.count) node(s)"),
             ("digest", summary.digest.hex),
+        ]
+        if figures.identity.isSigned { lines.append(("roles", Self.rolesLine(figures.members, output))) }
+        lines += [
             ("conflicts", conflicts == 0 ? "none" : output.yellow("\(conflicts) open — see `carnet conflicts`")),
             ("forks", summary.forkCount == 0 ? "none" : output.red("\(summary.forkCount)")),
         ]

@@ -45,6 +45,7 @@ struct VoidCommand: Command {
         guard record.entry.kind != .reversal else {
             throw CLIError.data("\(target) is a reversal, and reversals are not reversed: record the original entry again instead")
         }
+        try RoleCheck.require(.producer(record.entry.producer), store: store, context: context)
         if let earlier = state.voidingReversal(of: record) {
             throw CLIError.data("\(target) is already voided by \(earlier.entry.id)")
         }

@@ -105,6 +105,13 @@ enum JSONForms {
         let voidedBy = state.voidingReversal(of: record)
         object["voided"] = .bool(voidedBy != nil)
         object["voidedBy"] = .optional(voidedBy?.entry.id)
+        if state.membership.enforced {
+            // Signed ledgers with members (SPEC §9.5): whether it counts, and the writer's roles.
+            let verdict = state.verdict(of: record)
+            object["counts"] = .bool(verdict == .counts)
+            object["verdict"] = .string(verdict.name)
+            object["writerRoles"] = .optional(state.membership.roles(at: record.event)?.description)
+        }
         return .object(object)
     }
 }

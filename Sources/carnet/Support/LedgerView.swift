@@ -11,7 +11,7 @@ struct LedgerView {
     init(_ replica: Replica) {
         self.replica = replica
         state = LedgerState(replica: replica)
-        catalog = Catalog(replica: replica)
+        catalog = Catalog(replica: replica, membership: state.membership)
     }
 
     /// Opens the store and reads it (for commands that write nothing).
