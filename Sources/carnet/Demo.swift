@@ -32,16 +32,20 @@ struct Demo {
 
     private mutating func runOverTCP<Out: TextOutputStream>(root: String, out: inout Out) throws -> Bool {
         let secret = LedgerSecret.generate()
-        var generator = SystemRandomNumberGenerator()
-        let ledger = LedgerID(using: &generator)
-        let hub = try DemoNode.create(root: root, name: "hub", label: "Tiers-lieu hub", secret: secret, ledger: ledger)
+        let (hub, ledger) = try DemoNode.createLedger(root: root, name: "hub", label: "Tiers-lieu hub", secret: secret, wallMillis: tick())
         let col = try DemoNode.create(root: root, name: "ferme-du-col", label: "Ferme du Col (laptop)", secret: secret, ledger: ledger)
         let colPhone = try DemoNode.create(root: root, name: "ferme-du-col-phone", label: "Ferme du Col (phone)", secret: secret, ledger: ledger)
         var chevre = try DemoNode.create(root: root, name: "chevrerie", label: "Chèvrerie des Pins", secret: secret, ledger: ledger)
         let farms = [col, colPhone, chevre]
         print("Carnet demo: a hub and three farm devices, each a node directory under \(root)", to: &out)
-        print("(one signed ledger, id \(ledger.hex): each device signs what it writes with its own key, and every node", to: &out)
-        print("stores only what its author signed; every sync below is a real TCP session, a Noise handshake, every frame encrypted).\n", to: &out)
+        print("(one signed ledger, id \(ledger.hex), created by the hub: each device signs what it writes with its own key,", to: &out)
+        print("every node stores only what its author signed, and counts it only within the roles the ledger gives that device;", to: &out)
+        print("every sync below is a real TCP session, a Noise handshake, every frame encrypted).\n", to: &out)
+        try hub.enrol(col, roles: [.producer("col"), .catalog], at: tick())
+        try hub.enrol(colPhone, roles: [.producer("col")], at: tick())
+        try hub.enrol(chevre, roles: [.producer("chevrerie"), .catalog], at: tick())
+        print("   The hub, the ledger's first administrator, enrols the farm devices: the Col's laptop and the chèvrerie", to: &out)
+        print("   write for their farm and edit the catalog, the Col's phone writes for the Col only.\n", to: &out)
 
         let server = try DemoServer.start(directory: hub.directory)
         defer { server.stop() }
@@ -193,6 +197,41 @@ struct Demo {
 struct DemoNode {
     var name: String
     let directory: String
+
+    /// The node that creates the ledger: its id derives from this device's key, and its
+    /// genesis names the device as the first administrator (`carnet ledger create`).
+    static func createLedger(root: String, name: String, label: String, secret: LedgerSecret,
+                             wallMillis: UInt64) throws -> (DemoNode, LedgerID) {
+        var generator = SystemRandomNumberGenerator()
+        let device = DeviceSigner.generate(using: &generator)
+        let salt = DeviceSigner.randomSalt(using: &generator)
+        let ledger = LedgerID.derived(creator: device.nodeKey.publicKey, salt: salt)
+        let directory = root + "/" + name
+        try UserFiles.createDirectory(directory)
+        try secret.save(directory: directory)
+        try LocalNode.createSigned(directory: directory, ledger: "consortium-du-plateau", ledgerID: ledger, label: label,
+                                   wallMillis: wallMillis, device: device)
+        let node = DemoNode(name: name, directory: directory)
+        try node.write { store, _ in
+            try store.write([.assign(Assignment(key: LedgerGenesis.nameKey(ledger), value: .text("consortium-du-plateau"))),
+                             .assign(Assignment(key: LedgerGenesis.genesisKey(ledger),
+                                                value: .text(LedgerGenesis.text(creator: device.nodeKey.publicKey, salt: salt))))],
+                            wallMillis: wallMillis + 1)
+        }
+        return (node, ledger)
+    }
+
+    /// An administrator enrols `device` with `roles` (`carnet member add`).
+    func enrol(_ device: DemoNode, roles: [MemberRole], at wallMillis: UInt64) throws {
+        let target = try device.identity().node
+        let label = try device.identity().label
+        try write { store, _ in
+            try store.write(wallMillis: wallMillis) { first, _ in
+                [.append(MemberRecord(id: MemberRecord.makeID(node: first.node, seq: first.seq), action: .enrol, device: target,
+                                      roles: MemberRoles(roles), label: label).coreEntry)]
+            }
+        }
+    }
 
     static func create(root: String, name: String, label: String, secret: LedgerSecret, ledger: LedgerID) throws -> DemoNode {
         let directory = root + "/" + name

@@ -27,6 +27,7 @@ extension Demo {
         let today = CalendarDay(epochMillis: now)
         print("9. The hub trades. A third farm joins: the market gardener's laptop is initialised and syncs.", to: &out)
         let val = try DemoNode.create(root: root, name: "maraichage-du-val", label: "Maraîchage du Val", secret: secret, ledger: ledger)
+        try hub.enrol(val, roles: [.producer("val")], at: tick())
         let col = farms[0]
         let all = farms + [val]
         for (sku, labels, family) in [("tomme", "fermier", "dairy"), ("oeufs", "organic", "other"), ("salade", "organic", "fruit-vegetables")] {
