@@ -13,6 +13,8 @@ public enum MergeLaws {
         public var failures: [String] = []
         public var forked = false
         public var conflictKinds = Set<ConflictKind>()
+        /// A history of a ledger with members (one seed in three).
+        public var members = false
     }
 
     /// Everything a delivery order must not change.
@@ -40,24 +42,27 @@ public enum MergeLaws {
     public static func check(seed: UInt64, offset: UInt64) -> Result {
         var result = Result()
         func fail(_ message: String) { result.failures.append("seed \(seed): \(message)") }
-        let history = RandomHistory(seed: seed, nodes: 2 + Int(offset % 4), steps: 30 + Int(offset % 50))
+        let members = seed % 3 == 2
+        let history = RandomHistory(seed: seed, nodes: 2 + Int(offset % 4), steps: 30 + Int(offset % 50), members: members)
+        result.members = members
         var rng = SplitMix64(seed: seed ^ 0xDE11_7E57)
         let observer = NodeID.derived(from: "observer")
+        let ledger = history.ledger
 
-        var reference = Replica(node: observer)
+        var reference = Replica(node: observer, ledger: ledger)
         reference.admit(contentsOf: history.events)
         let expected = Outcome(reference)
         if reference.history.pendingCount != 0 { fail("a causal order left \(reference.history.pendingCount) events pending") }
         result.forked = !expected.forks.isEmpty
         result.conflictKinds.formUnion(expected.conflicts.map(\.kind))
 
-        var shuffled = Replica(node: observer)
+        var shuffled = Replica(node: observer, ledger: ledger)
         shuffled.admit(contentsOf: Delivery.shuffled(history.events, using: &rng))
         if Outcome(shuffled) != expected { fail("shuffled delivery diverged") }
 
         // The views kept as events arrive (`LedgerFold`, caught up after every few events,
         // in this shuffled order) equal the views folded from all of them at once.
-        var folding = Replica(node: observer)
+        var folding = Replica(node: observer, ledger: ledger)
         var fold = LedgerFold()
         for (index, event) in Delivery.shuffled(history.events, using: &rng).enumerated() {
             folding.admit(event)
@@ -68,19 +73,19 @@ public enum MergeLaws {
                  + LedgerViews(replica: folding, fold: &fold).differences(from: expected.views).joined(separator: ", "))
         }
 
-        var duplicated = Replica(node: observer)
+        var duplicated = Replica(node: observer, ledger: ledger)
         duplicated.admit(contentsOf: Delivery.withDuplicates(history.events, using: &rng))
         if Outcome(duplicated) != expected { fail("duplicated delivery diverged") }
 
         // Grouping: each group goes to its own replica, and the replicas then merge in a
         // random order, as farms that met different peers and later meet each other.
         var parts = Delivery.grouped(history.events, using: &rng).map { group -> Replica in
-            var part = Replica(node: NodeID(using: &rng))
+            var part = Replica(node: NodeID(using: &rng), ledger: ledger)
             part.admit(contentsOf: group)
             return part
         }
         parts.shuffle(using: &rng)
-        var grouped = Replica(node: observer)
+        var grouped = Replica(node: observer, ledger: ledger)
         for part in parts { grouped.merge(with: part) }
         if Outcome(grouped) != expected { fail("grouped delivery diverged") }
         for replica in [reference, shuffled, duplicated, grouped] {
@@ -114,7 +119,7 @@ public enum MergeLaws {
                 }
             }
         }
-        var survivors = Replica(node: observer)
+        var survivors = Replica(node: observer, ledger: ledger)
         for writer in history.replicas { survivors.admit(contentsOf: writer.allEvents) }
         for writer in writers where writer.digest != survivors.digest {
             fail("writer \(writer.node.short) did not converge: \(writer.eventCount) events vs \(survivors.eventCount)")

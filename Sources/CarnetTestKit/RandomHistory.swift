@@ -13,21 +13,40 @@ public struct RandomHistory: Sendable {
     public private(set) var events: [Event] = []
     /// The writers' replicas at the end.
     public private(set) var replicas: [Replica] = []
+    /// With members: the signed ledger the writers belong to (writer 0 created it), whose
+    /// member records and verdicts the history exercises; nil otherwise.
+    public let ledger: LedgerID?
 
-    public init(seed: UInt64, nodes nodeCount: Int = 4, steps: Int = 60) {
+    /// `members`: the writers are devices of a ledger with members. Writer 0 creates it;
+    /// enrolments, changes of roles and revocations (some by devices that may not write
+    /// them, some with cuts behind what the writer wrote since), entries for another
+    /// producer and catalog edits without the role come in at random, from a stream of
+    /// their own, so that the main stream and every history pinned by seed stay as they were.
+    public init(seed: UInt64, nodes nodeCount: Int = 4, steps: Int = 60, members: Bool = false) {
         self.seed = seed
         var rng = SplitMix64(seed: seed)
         var writers: [Writer] = (0..<nodeCount).map { index in
             Writer(replica: Replica(node: NodeID(using: &rng)), label: "N\(index)",
                    skewMillis: UInt64.random(in: 0...5_000_000, using: &rng))
         }
-        var backups: [Int: Writer] = [:]
+        var memberStream = SplitMix64(seed: seed ^ 0x3E3B_E125_D00D_F00D)
         var now: UInt64 = 1_780_000_000_000
+        if members {
+            let founded = MemberHistory.found(&writers, wallMillis: now, using: &memberStream)
+            ledger = founded.ledger
+            events += founded.events
+        } else {
+            ledger = nil
+        }
+        var backups: [Int: Writer] = [:]
         for _ in 0..<steps {
             now += UInt64.random(in: 1...600_000, using: &rng)
             let index = Int.random(in: 0..<nodeCount, using: &rng)
             let roll = Int.random(in: 0..<100, using: &rng)
             let wall = now + writers[index].skewMillis
+            if members, let event = MemberHistory.step(&writers, index: index, wallMillis: wall, using: &memberStream) {
+                events.append(event)
+            }
             switch roll {
             case 0..<45:
                 if let event = writers[index].appendRandomEntry(wallMillis: wall, using: &rng) { events.append(event) }
@@ -50,7 +69,7 @@ public struct RandomHistory: Sendable {
         replicas = writers.map(\.replica)
     }
 
-    private struct Writer {
+    struct Writer {
         /// A review of a conflict `replica` shows (a kind settled by review), sometimes of
         /// fewer sides than it has (which settles nothing) or of one already settled; nil
         /// when it shows none.

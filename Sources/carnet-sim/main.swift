@@ -68,24 +68,26 @@ while let flag = arguments.popFirst() {
 var lawFailures = 0
 if lawHistories > 0 {
     let clock = ContinuousClock(), started = clock.now
-    var forked = 0, kinds = Set<ConflictKind>()
+    var forked = 0, members = 0, kinds = Set<ConflictKind>()
     for index in 0..<lawHistories {
         let offset = lawFirstOffset &+ UInt64(index)
         let result = MergeLaws.check(seed: 42 &+ offset, offset: offset)
         for failure in result.failures { print("merge law broken: \(failure)") }
         lawFailures += result.failures.isEmpty ? 0 : 1
         if result.forked { forked += 1 }
+        if result.members { members += 1 }
         kinds.formUnion(result.conflictKinds)
     }
     // The generator must exercise forks and every kind of conflict it makes, or the laws
     // were checked on histories too tame to break them.
-    let expectedKinds: Set<ConflictKind> = [.field, .fork, .stockBelowZero, .doubleReversal, .unknownReference, .duplicateEntry]
+    let expectedKinds: Set<ConflictKind> = [.field, .fork, .stockBelowZero, .doubleReversal, .unknownReference, .duplicateEntry,
+                                            .pastRevocation, .outOfRole]
     if forked <= lawHistories / 400 || !kinds.isSuperset(of: expectedKinds) {
         print("merge laws: the histories were too tame: \(forked) forked, conflict kinds \(kinds.map(\.rawValue).sorted())")
         lawFailures += 1
     }
     print("merge laws: \(lawHistories) histories (offsets \(lawFirstOffset) on) × (order, duplication, grouping, exchange), \(lawFailures) failing, "
-        + "\(forked) forked, \(kinds.count) conflict kinds, \(clock.now - started)")
+        + "\(forked) forked, \(members) with members, \(kinds.count) conflict kinds, \(clock.now - started)")
 }
 
 let summary = campaign.seeds == 0 ? nil : campaign.run(failed: { outcome in

@@ -14,18 +14,21 @@ struct ConvergencePropertyTests {
     @Test(arguments: 0..<slices)
     func deliveryOrderDuplicationAndGroupingNeverChangeTheOutcome(slice: Int) {
         let baseSeed = testSeed(default: 42)
-        var forkedHistories = 0, conflictKinds = Set<ConflictKind>()
+        var forkedHistories = 0, memberHistories = 0, conflictKinds = Set<ConflictKind>()
         for index in 0..<Self.historiesPerSlice {
             let offset = UInt64(slice * Self.historiesPerSlice + index)
             let seed = baseSeed &+ offset
             let result = MergeLaws.check(seed: seed, offset: offset)
             for failure in result.failures { Issue.record("\(failure) (base seed \(baseSeed); replay with CARNET_SEED)") }
             if result.forked { forkedHistories += 1 }
+            if result.members { memberHistories += 1 }
             conflictKinds.formUnion(result.conflictKinds)
         }
         // The generator must actually exercise forks and every kind of conflict it can make.
         #expect(forkedHistories > 5, "only \(forkedHistories) histories forked")
-        #expect(conflictKinds.isSuperset(of: [.field, .fork, .stockBelowZero, .doubleReversal, .unknownReference, .duplicateEntry]),
+        #expect(memberHistories > 50, "only \(memberHistories) histories had members")
+        #expect(conflictKinds.isSuperset(of: [.field, .fork, .stockBelowZero, .doubleReversal, .unknownReference, .duplicateEntry,
+                                              .pastRevocation, .outOfRole]),
                 "conflict kinds seen: \(conflictKinds.sorted())")
     }
 }
