@@ -136,6 +136,8 @@ public struct History: Sendable {
     public var nodeIDs: [NodeID] { slots.keys.sorted() }
     /// How many nodes have events here (held or waiting).
     public var nodeCount: Int { slots.count }
+    /// Whether any event of `node` is here (held or waiting).
+    public func holds(node: NodeID) -> Bool { slots[node] != nil }
 
     /// The last event of the node's first branch: where that node's own next write goes.
     public func chainHead(of node: NodeID) -> Event? {

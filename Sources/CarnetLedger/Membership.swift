@@ -404,3 +404,22 @@ public struct MembersView: Sendable, Equatable {
                   heldAside: counts.0, revoked: counts.1, outOfRole: counts.2)
     }
 }
+
+extension Membership {
+    /// Devices of the nodes held that no counting member record names (waiting for an
+    /// enrolment), and how many node ids each device writes under: what bounds the nodes a
+    /// ledger with members holds (`DeviceBound` in the node layer).
+    public func deviceCensus(of nodes: [NodeID]) -> (waiting: Set<Device>, nodesPerDevice: [Device: Int]) {
+        var named = Set<Device>()
+        for judged in records where judged.verdict == .counts { named.insert(device(of: judged.record.device)) }
+        if let creator { named.insert(device(of: creator)) }
+        var waiting = Set<Device>()
+        var perDevice: [Device: Int] = [:]
+        for node in nodes {
+            let device = device(of: node)
+            perDevice[device, default: 0] += 1
+            if !named.contains(device) { waiting.insert(device) }
+        }
+        return (waiting, perDevice)
+    }
+}

@@ -114,6 +114,7 @@ public struct LocalNode: ~Copyable {
     /// Takes in events with the heads that vouch for them: a signed ledger refuses what no
     /// signature covers, and stores nothing then.
     public mutating func persist(_ signed: SignedEvents) throws(NodeError) -> AdmissionCounts {
+        if let refusal = DeviceBound.refusal(of: signed.events, into: store.replica) { throw .refused(refusal) }
         do {
             return try store.persist(signed)
         } catch {

@@ -15,10 +15,12 @@ public enum NodeError: Error, Sendable, Equatable, CustomStringConvertible {
     case file(FileProblem)
     case network(String)
     case peers(String)
+    /// Events a bound of the ledger refuses (`DeviceBound`): nothing was stored.
+    case refused(String)
 
     public var description: String {
         switch self {
-        case let .secret(message), let .network(message), let .peers(message): message
+        case let .secret(message), let .network(message), let .peers(message), let .refused(message): message
         case let .store(error): error.description
         case let .reopenFailed(error): "a write to the store failed earlier and reopening it failed too: \(error.description)"
         case let .file(problem): problem.description
@@ -33,6 +35,7 @@ public enum NodeError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .file(problem): problem.kind
         case .network: .unavailable
         case .peers: .io
+        case .refused: .damaged
         }
     }
 

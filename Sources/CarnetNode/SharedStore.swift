@@ -170,8 +170,10 @@ public final class SharedStore: @unchecked Sendable {
     public func refusal(of batch: SignedEvents) -> String? {
         lock.withLock {
             guard let ledger = store.identity.ledgerID else { return nil }
-            return SignedChains.rejection(of: batch.events, heads: batch.heads, ledger: ledger, held: store.replica.heldChains)
-                .map { "refused: \($0)" }
+            if let rejection = SignedChains.rejection(of: batch.events, heads: batch.heads, ledger: ledger, held: store.replica.heldChains) {
+                return "refused: \(rejection)"
+            }
+            return DeviceBound.refusal(of: batch.events, into: store.replica)
         }
     }
 
