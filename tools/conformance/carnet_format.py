@@ -1089,16 +1089,20 @@ def cancels(reversal, entry):
             and ("ref_event" not in reversal or bytes.fromhex(reversal["ref_event"].decode()) == entry["event"].hash))
 
 
-def ledger_views(replica):
+def ledger_views(replica, ledger_id=None):
     """The ledger's views recomputed from the accepted appends by §10.3, §10.4 and §6.5:
     {"entries", "unreadable", "stock": {(producer, product, lot): [qty, unit]},
     "balances": {(producer, party): cents}, "availability": {product: (unit, at producers,
     delivered, [producers])}}, keys as bytes, an empty unit for none. Entries count in
-    (clock, event id) order; voided entries and reversals count in no view."""
+    (clock, event id) order; voided entries and reversals count in no view. In a ledger
+    with members (`ledger_id` of a signed ledger, §9.5) only the entries that count."""
+    import carnet_members
     # Member records (§9.5) are not ledger entries, and not unreadable ones.
     appends = sorted((e for e in replica.accepted().values() if e.op[0] == "append" and e.op[2] != b"member"),
                      key=lambda e: ((e.physical, e.logical), e.id()))
-    readable = [entry for entry in map(ledger_entry, appends) if entry is not None]
+    every = [entry for entry in map(ledger_entry, appends) if entry is not None]
+    members = carnet_members.Members(replica, ledger_id)
+    readable = [entry for entry in every if members.verdict(entry["event"], entry) == carnet_members.COUNTS]
     reversals = {}
     for entry in readable:
         if entry["kind"] == b"reversal" and "ref" in entry:
@@ -1132,7 +1136,7 @@ def ledger_views(replica):
         availability[product] = (unit_, at, quantity, producers)
     availability = {product: (unit, at, out, sorted(producers))
                     for product, (unit, at, out, producers) in availability.items()}
-    return {"entries": len(readable), "unreadable": len(appends) - len(readable),
+    return {"entries": len(readable), "unreadable": len(appends) - len(every), "members": members,
             "stock": stock, "balances": balances, "availability": availability}
 
 

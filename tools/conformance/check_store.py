@@ -101,7 +101,8 @@ def make_stores(carnet):
     make_unicode_store(carnet)
     make_fork_store(carnet)
     make_settled_store(carnet)
-    stores = ["farm", "moved", "signed", "unicode", "fork-hub", "settled"]
+    make_members_store(carnet)
+    stores = ["farm", "moved", "signed", "unicode", "fork-hub", "settled", "members"]
     if os.path.exists(WORKLOAD):
         carnet.run("init", "--ledger", "conformance", "--label", "hub", "--secret-file", "secret",
                    directory="big")
@@ -151,6 +152,64 @@ def make_fork_store(carnet):
             os.remove(os.path.join(farm, derived))
     carnet.run("party", "set", "f3", "--name", "Trois", "--kind", "farm", directory="fork-farm")
     carnet.run("merge", farm, directory="fork-hub")
+
+
+def make_members_store(carnet):
+    """A ledger with members (§9.5): the hub created it; farm A is enrolled for ferme-a;
+    farm B wrote a sale for ferme-a and voided A's sale before it was enrolled, then was
+    enrolled for ferme-b only; farm C is revoked, then writes more, which reaches the hub
+    by merge; farm D never is enrolled. The stock recomputed here from the SPEC's verdicts
+    must be carnet's, and so must the out-of-role and past-revocation conflicts."""
+    carnet.run("ledger", "create", "--ledger", "membres", "--label", "hub", "--out", "members.ledger",
+               directory="members")
+    for name in ("m-a", "m-b", "m-c", "m-d"):
+        carnet.run("init", "--ledger-file", "members.ledger", "--label", name, directory=name)
+    node = {name: carnet.json("status", directory=name)["node"] for name in ("m-a", "m-b", "m-c", "m-d")}
+    for args in (("party", "set", "ferme-a", "--name", "A", "--kind", "farm"),
+                 ("party", "set", "ferme-c", "--name", "C", "--kind", "farm"),
+                 ("party", "set", "cj", "--name", "Cantine", "--kind", "canteen-public"),
+                 ("product", "set", "miel", "--name", "Miel", "--unit", "g")):
+        carnet.run(*args, directory="members")
+    carnet.run("member", "add", node["m-a"], "--role", "producer:ferme-a", directory="members")
+    carnet.run("member", "add", node["m-c"], "--role", "producer:ferme-c", directory="members")
+    for name in ("m-a", "m-b", "m-c", "m-d"):
+        carnet.run("merge", os.path.join(carnet.work, "members"), directory=name)
+    carnet.run("record", "harvest", "--actor", "ferme-a", "--product", "miel", "--qty", "900g", "--lot", "A1",
+               directory="m-a")
+    sale = carnet.run("record", "sale", "--actor", "ferme-a", "--product", "miel", "--qty", "100g", "--lot", "A1",
+                      "--to", "cj", "--amount", "5", directory="m-a").strip()
+    carnet.run("merge", os.path.join(carnet.work, "m-a"), directory="m-b")
+    carnet.run("record", "sale", "--actor", "ferme-a", "--product", "miel", "--qty", "700g", "--lot", "A1",
+               "--to", "cj", "--amount", "30", directory="m-b")
+    carnet.run("void", sale, "--reason", "pas le mien", directory="m-b")
+    carnet.run("record", "harvest", "--actor", "ferme-d", "--product", "miel", "--qty", "50g", "--lot", "D1",
+               "--force", directory="m-d")
+    carnet.run("record", "harvest", "--actor", "ferme-c", "--product", "miel", "--qty", "300g", "--lot", "C1",
+               directory="m-c")
+    for name in ("m-a", "m-b", "m-c", "m-d"):
+        carnet.run("merge", os.path.join(carnet.work, name), directory="members")
+    carnet.run("member", "add", node["m-b"], "--role", "producer:ferme-b", directory="members")
+    carnet.run("member", "revoke", node["m-c"], "--reason", "volé", directory="members")
+    carnet.run("record", "harvest", "--actor", "ferme-c", "--product", "miel", "--qty", "9000g", "--lot", "C2",
+               directory="m-c")
+    carnet.run("merge", os.path.join(carnet.work, "m-c"), directory="members")
+
+
+def check_members(report, carnet, name, replica, ledger_id, views):
+    """§9.5 read from the SPEC: the verdicts of the members store, against carnet's."""
+    import carnet_members
+    members = carnet_members.Members(replica, ledger_id)
+    verdicts = {}
+    for event in replica.accepted().values():
+        entry = cf.ledger_entry(event) if event.op[0] == "append" and event.op[2] != b"member" else None
+        verdicts.setdefault(members.verdict(event, entry), []).append(event)
+    counts = {kind: len(events) for kind, events in verdicts.items()}
+    report.check(members.enforced and counts.get("revoked") == 1 and counts.get("out-of-role") == 2
+                 and counts.get("unenrolled") == 1,
+                 f"§9.5 verdicts recomputed: {sorted(counts.items())} (the revoked harvest, B's sale and void for "
+                 f"ferme-a, D's harvest waiting)")
+    kinds = sorted({kind.decode() for kind, *_ in views["conflicts"]} & {"past-revocation", "out-of-role"})
+    report.equal(kinds, ["out-of-role", "past-revocation"], "views list the out-of-role and past-revocation conflicts")
 
 
 def make_settled_store(carnet):
@@ -219,9 +278,9 @@ def check_store(report, carnet, name):
     report.equal(reencoded, f"{len(records)} of {len(records)} records",
                  "log records re-made by the SPEC's encoder rules")
     check_entries(report, carnet, name, replica)
-    check_views(report, carnet, name, replica, status)
     identity = read_node_file(os.path.join(directory, "node"))
     ledger_id = bytes.fromhex(identity.get("ledger-id", "00" * 16))
+    check_views(report, carnet, name, replica, status, ledger_id if "ledger-id" in identity else None)
     if "ledger-id" in identity:
         check_signatures(report, replica, [h for r in records for h in r.signed_heads()],
                          ledger_id, "log")
@@ -265,7 +324,8 @@ def check_identity_files(report, directory, identity, replica):
     salt = bytes.fromhex(identity["salt"])
     node = bytes.fromhex(identity["node"])
     report.equal(cf.node_id(public, salt), node, "node id = SHA-256(\"carnet/2 node\" ‖ A ‖ salt)[:16] of device.key (§9.1)")
-    ledger_file = os.path.join(os.path.dirname(directory), "signed.ledger")
+    ledger_file = os.path.join(os.path.dirname(directory),
+                               "members.ledger" if os.path.basename(directory) == "members" else "signed.ledger")
     if os.path.exists(ledger_file):
         with open(ledger_file, "rb") as handle:
             text = handle.read()
@@ -369,7 +429,7 @@ def text(data):
     return data.decode("utf-8")
 
 
-def check_views(report, carnet, name, replica, status):
+def check_views(report, carnet, name, replica, status, ledger_id=None):
     """§6.5: the views file read from the SPEC, stamped with the log's current state,
     against the reading commands and against stock and balances recomputed from the
     events (§10.3, §10.4); then a flipped byte must make `carnet` ignore and rewrite it."""
@@ -382,7 +442,7 @@ def check_views(report, carnet, name, replica, status):
                        f"{len(views['balances'])} balances, {len(views['conflicts'])} conflicts")
     report.check(views["stamp"] == cf.log_stamp(log) and views["stamp"]["size"] == len(log)
                  and cf.stamp_covers(views["stamp"], log), "views stamp = the log's current state (§6.1)")
-    ours = cf.ledger_views(replica)
+    ours = cf.ledger_views(replica, ledger_id)
     report.equal((views["entries"], views["unreadable"]), (ours["entries"], ours["unreadable"]),
                  "views entries and unreadable = recomputed (§10.4)")
     stock = {(p, q, l): [n, u] for p, q, l, n, u in views["stock"]}
@@ -395,8 +455,14 @@ def check_views(report, carnet, name, replica, status):
     report.equal(len(views["conflicts"]), status["conflicts"], "views conflicts = carnet status `conflicts`")
     check_views_orders(report, views)
     check_views_records(report, replica, views)
+    if name == "members":
+        check_members(report, carnet, name, replica, ledger_id, views)
     members = views["members"]
-    if name == "signed":
+    if name == "members":
+        report.equal((members["enforced"], members["standing"], members["roles"], members["heldAside"],
+                      members["revoked"], members["outOfRole"]), (True, 0, b"admin catalog producer:*", 1, 1, 2),
+                     "views members: the creator's roles; D's harvest waits, 1 revoked, 2 out of role (§9.5)")
+    elif name == "signed":
         report.equal((members["enforced"], members["standing"], members["roles"], members["heldAside"]),
                      (True, 0, b"admin catalog producer:*", 0),
                      "views members: the creator has every role, nothing held aside once the farm is enrolled (§9.5)")
