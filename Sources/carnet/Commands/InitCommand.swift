@@ -63,6 +63,8 @@ struct InitCommand: Command {
             try Self.refuseExistingNode(directory)
             let node = try Self.createSignedNode(in: context, file: file, label: label) { _ in [] }
             context.output.line("created node \(node.hex) (\(label)) of signed ledger \(file.name) (id \(file.id.hex)) in \(directory)")
+            context.output.line("it can write at once; what it writes counts once an administrator enrols it: "
+                + "`carnet member add \(node.hex) --role producer:PARTY` (give them this node id)")
         case let .formatOne(ledger, secretFile):
             let secret = try LedgerSecret.load(file: secretFile)
             try Self.refuseExistingNode(directory)

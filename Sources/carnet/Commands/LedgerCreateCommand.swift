@@ -22,7 +22,9 @@ struct LedgerCreateCommand: Command {
 
         Give the ledger file to each member's device (on a stick, by hand) and run
         `carnet init --ledger-file FILE --label LABEL` there. It holds the secret: keep it as
-        you would a key.
+        you would a key. Then enrol each device with its roles (`carnet member add`): until
+        then what it writes is held aside on every node. This device is the ledger's first
+        administrator, with every role.
         """,
         examples: ["carnet ledger create --dir ~/carnet --ledger coop-vallee --label hub --out coop-vallee.ledger"]
     )
@@ -60,5 +62,6 @@ struct LedgerCreateCommand: Command {
         }
         context.output.line("created ledger \(ledger) (id \(file.id.hex)) and its first node \(node.hex) (\(label)) in \(directory)")
         context.output.line("wrote the ledger file \(out) (mode 0600): give it to each member's device and run `carnet init --ledger-file FILE --label LABEL` there")
+        context.output.line("then enrol each device here with the node id it prints: `carnet member add NODE --role producer:PARTY` (this device has every role)")
     }
 }
