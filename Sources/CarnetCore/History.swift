@@ -136,6 +136,8 @@ public struct History: Sendable {
     public var nodeIDs: [NodeID] { slots.keys.sorted() }
     /// How many nodes have events here (held or waiting).
     public var nodeCount: Int { slots.count }
+    /// Nodes whose history has more than one branch here (a fork).
+    public var branchedNodes: Set<NodeID> { branched }
     /// Whether any event of `node` is here (held or waiting).
     public func holds(node: NodeID) -> Bool { slots[node] != nil }
 

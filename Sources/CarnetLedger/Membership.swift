@@ -235,13 +235,16 @@ public struct Membership: Sendable {
     /// What the verdicts depend on besides the member records: which nodes are held (a
     /// node's first event tells its device). A fold judges again when either changes.
     public static func inputs(of replica: Replica) -> Inputs {
-        Inputs(ledger: replica.ledger, membershipEvents: replica.membershipEvents, nodeCount: replica.history.nodeCount)
+        Inputs(ledger: replica.ledger, membershipEvents: replica.membershipEvents, nodeCount: replica.history.nodeCount,
+               branchedNodes: replica.history.branchedNodes)
     }
 
     public struct Inputs: Hashable, Sendable {
         var ledger: LedgerID?
         var membershipEvents: Set<EventID>
         var nodeCount: Int
+        /// A fork decides which events lie past a cut (those off the cut's branch).
+        var branchedNodes: Set<NodeID>
     }
 
     /// Whether two readings judge every event alike.
@@ -249,6 +252,12 @@ public struct Membership: Sendable {
     /// record names it or was written by it.)
     public func judgesLike(_ other: Membership) -> Bool {
         guard enforced == other.enforced, creator == other.creator, records == other.records else { return false }
+        // A node named in a cut that forked since: its events on the other branch are past it.
+        let cutNodes = Set(records.flatMap { $0.record.cuts.map(\.node) })
+        if !cutNodes.isEmpty,
+           cutNodes.contains(where: { history.heads(of: $0).count != other.history.heads(of: $0).count }) {
+            return false
+        }
         for judged in records {
             for node in [judged.event.dot.node, judged.record.device] where device(of: node) != other.device(of: node) {
                 return false

@@ -223,6 +223,35 @@ struct MembershipTests {
         #expect(views.conflicts.filter { $0.kind == .outOfRole }.first?.sides.count == 1)
     }
 
+    @Test func aRevocationsCutNamesOneBranchOfAForkedDevice() {
+        var world = World(seed: 8)
+        world.add("a")
+        world.member("hub", .enrol, "a", roles: [.producer("a")], at: Self.t0 + 1)
+        world.write("a", Self.harvest("h-1", producer: "a", grams: 100), at: Self.t0 + 2)
+        let backup = world.replicas["a"]!
+        world.write("a", Self.harvest("h-2", producer: "a", grams: 200), at: Self.t0 + 3)
+        world.sync("a", into: "hub")
+        world.member("hub", .revoke, "a", at: Self.t0 + 4)
+        // A copy of the device from before h-2 writes at h-2's seq: another branch, which
+        // the cut (on h-2's branch) does not cover.
+        var copy = backup
+        copy.write(.append(Self.harvest("h-2b", producer: "a", grams: 5_000)), wallMillis: Self.t0 + 5)
+        world.replicas["copy"] = copy
+        let views = Self.sameEverywhere(world, seed: 81)
+        // The order that makes a fold judge again: the copy's branch folded while it was
+        // the only one (within the cut), then the cut's own branch arrives.
+        let h2 = world.replicas["a"]!.history.chainHead(of: world.node("a"))!
+        var reader = Replica(node: NodeID.derived(from: "reader"), ledger: world.ledger)
+        var fold = LedgerFold()
+        reader.admit(contentsOf: world.allEvents.filter { $0.id != h2.id })
+        fold.catchUp(with: reader)
+        reader.admit(h2)
+        #expect(LedgerViews(replica: reader, fold: &fold) == views)
+        #expect(Self.stock(views, "a") == 300)
+        #expect(views.conflicts.contains { $0.kind == .pastRevocation && $0.sides.count == 1 })
+        #expect(views.conflicts.contains { $0.kind == .fork })
+    }
+
     @Test func aLedgerWhoseIdDerivesFromNoGenesisHasNoMembers() {
         var rng = SplitMix64(seed: 7)
         let device = DeviceSigner.generate(using: &rng)
