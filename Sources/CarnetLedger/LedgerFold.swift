@@ -42,6 +42,8 @@ public struct LedgerFold: Sendable {
     private var setAside: [EventID: SetAsideEvent] = [:]
     /// Why each event set aside does not count.
     public var setAsideVerdicts: [Membership.Verdict] { setAside.values.map(\.verdict) }
+    /// The same, by event (for tests that find where a fold and a recomputation part).
+    public var setAsideByEvent: [EventID: Membership.Verdict] { setAside.mapValues(\.verdict) }
 
     private var stockCells: [StockKey: StockCell] = [:]
     private var balanceCells: [PairKey: CountedSum] = [:]
@@ -59,7 +61,7 @@ public struct LedgerFold: Sendable {
     /// per node.
     public mutating func catchUp(with replica: Replica) {
         let inputs = Membership.inputs(of: replica)
-        if inputs != membershipInputs {
+        if inputs != membershipInputs || !membership.cutsReadAlike(in: replica.history) {
             let reading = Membership(replica: replica)
             if !reading.judgesLike(membership) { self = LedgerFold() }
             membership = reading

@@ -35,7 +35,7 @@ public struct LedgerState: Sendable {
     public private(set) var setAsideWrites: [SetAsideEvent] = []
 
     /// Both, as the conflicts show them.
-    var setAsideEvents: [SetAsideEvent] {
+    public var setAsideEvents: [SetAsideEvent] {
         setAside.map { SetAsideEvent(event: $0.record.event, clock: $0.record.clock, detail: $0.record.entry.oneLine, verdict: $0.verdict) }
             + setAsideWrites
     }

@@ -247,17 +247,27 @@ public struct Membership: Sendable {
         var branchedNodes: Set<NodeID>
     }
 
+    /// Whether this reading's cuts still place events where they did in `history`: where a
+    /// node named in a cut forked, which branch an event is on decides whether it is past
+    /// the cut, so a new branch, or the cut's own head arriving (a fold does not see it as
+    /// a change of members), may move events judged before to the other side.
+    public func cutsReadAlike(in other: History) -> Bool {
+        for cut in records.flatMap(\.record.cuts) {
+            let head = EventID(dot: Dot(node: cut.node, seq: cut.seq), hash: cut.head)
+            if history.heads(of: cut.node).count != other.heads(of: cut.node).count
+                || history.contains(head) != other.contains(head) {
+                return false
+            }
+        }
+        return true
+    }
+
     /// Whether two readings judge every event alike.
     /// (A node that joins changes no verdict on what was judged before, unless a member
     /// record names it or was written by it.)
     public func judgesLike(_ other: Membership) -> Bool {
         guard enforced == other.enforced, creator == other.creator, records == other.records else { return false }
-        // A node named in a cut that forked since: its events on the other branch are past it.
-        let cutNodes = Set(records.flatMap { $0.record.cuts.map(\.node) })
-        if !cutNodes.isEmpty,
-           cutNodes.contains(where: { history.heads(of: $0).count != other.history.heads(of: $0).count }) {
-            return false
-        }
+        return other.cutsReadAlike(in: history)
         for judged in records {
             for node in [judged.event.dot.node, judged.record.device] where device(of: node) != other.device(of: node) {
                 return false

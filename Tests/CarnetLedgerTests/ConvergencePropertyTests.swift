@@ -7,6 +7,16 @@ import Testing
 /// the duplication and the grouping of delivery never change the digest or the
 /// conflicts. CI runs 10,000 more in release (`carnet-sim --laws 10000`).
 struct ConvergencePropertyTests {
+    /// Histories of ledgers with members that 30,000 release runs found breaking the fold
+    /// law: a fork of a device whose cut names one branch, the cut's head arriving after
+    /// the other branch was folded (offsets 23885, 28217 and 40193 of `carnet-sim --laws`).
+    @Test(arguments: [(UInt64(23927), UInt64(23885)), (28259, 28217), (40235, 40193)])
+    func membersHistoriesOnceBroken(seed: UInt64, offset: UInt64) {
+        let result = MergeLaws.check(seed: seed, offset: offset)
+        #expect(result.members)
+        for failure in result.failures { Issue.record("\(failure)") }
+    }
+
     /// 2,000 histories in 8 slices, so that Swift Testing runs them on every core.
     static let slices = 8
     static let historiesPerSlice = 250
