@@ -30,6 +30,8 @@ public enum SyncClient {
     public static func sync(store: SharedStore, secret: LedgerSecret, connection: TCPConnection, name: String,
                             settings: SessionSettings = SessionSettings()) throws(NodeError) -> SessionReport {
         let runner = try SessionRunner(connection: connection)
+        var settings = settings
+        settings.wantsReceipt = ReceiptBook.wanted(address: name, store: store)
         let report = runner.run(role: .dialer, store: store, secret: secret, live: false, settings: settings)
         PeerBook.record(report, address: name, directory: store.directory, wallMillis: wallMillis)
         _ = store.saveStatusIfChanged()

@@ -50,6 +50,8 @@ enum CommandRegistry {
             PeersAddCommand.self,
             PeersListCommand.self,
             PeersRemoveCommand.self,
+            ReceiptShowCommand.self,
+            ReceiptVerifyCommand.self,
             DemoCommand.self,
             HelpCommand.self,
         ]
