@@ -25,9 +25,11 @@ struct CustodyReceiptSessionTests {
     }
 
     /// Runs a one-shot session to its end; returns both drivers and the bytes that crossed.
-    static func sync(_ farm: SignedReplicaStore, _ hub: SignedReplicaStore, asking: Bool) -> (PeerDriver, PeerDriver, Int) {
+    static func sync(_ farm: SignedReplicaStore, _ hub: SignedReplicaStore, asking: Bool,
+                     budget: UInt32 = 0) -> (PeerDriver, PeerDriver, Int) {
         var settings = SessionSettings()
         settings.wantsReceipt = asking
+        settings.budgetBytes = budget
         var dialer = PeerDriver(role: .dialer, secret: secret, nonce: [UInt8](repeating: 1, count: 32), live: false,
                                 settings: settings, wallMillis: 1_700_000_000_000, store: farm)
         var listener = PeerDriver(role: .listener, secret: secret, nonce: [UInt8](repeating: 2, count: 32), live: false,
@@ -84,6 +86,21 @@ struct CustodyReceiptSessionTests {
         #expect(dialer.report.end == SessionEnd(.completed) && listener.report.end == SessionEnd(.completed))
         #expect(dialer.session.statistics.eventsSent == 0)
         #expect(try #require(dialer.report.receipt).seq == 6)
+    }
+
+    /// Under a byte budget (SPEC 8.3.9) both sides keep the receipt's frame back, so
+    /// the farm's events and the receipt fit, and nothing crosses the budget. (1,100 bytes
+    /// binds: the hub's own events wait for the next session; 1,500 lets all through.)
+    @Test(arguments: [UInt32(1_100), 1_200, 1_500, 2_000])
+    func aBudgetedSessionKeepsRoomForTheReceipt(budget: UInt32) throws {
+        let farm = Self.farm()
+        let (dialer, listener, crossed) = Self.sync(farm, Self.hub(), asking: true, budget: budget)
+        #expect(dialer.report.end == SessionEnd(.completed), "\(String(describing: dialer.report.end))")
+        #expect(listener.report.end == SessionEnd(.completed))
+        #expect(crossed <= Int(budget), "\(crossed) bytes")
+        let receipt = try #require(dialer.report.receipt)
+        #expect(receipt.isValid(for: Self.hubDevice.nodeKey))
+        #expect(receipt.seq == dialer.session.statistics.eventsSentNew, "the receipt covers what the budget let through")
     }
 
     @Test func aBadSignatureIsRefusedAndNotKept() throws {
