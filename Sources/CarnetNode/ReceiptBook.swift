@@ -61,6 +61,8 @@ public enum ReceiptBook {
             guard (try? Directory.rename(path, to: path + ".damaged")) != nil else { return false }
             kept = []
         }
+        // A live session's heartbeat repeats the receipt it holds: nothing to write.
+        if kept.contains(receipt) { return true }
         var receipts = kept.filter { $0.holder != receipt.holder }
         receipts.append(receipt)
         receipts.sort { $0.holder < $1.holder }

@@ -53,6 +53,28 @@ struct CustodyReceiptProcessTests {
                 "\(checked.stdout) \(checked.stderr)")
     }
 
+    /// A farm that runs `serve` and dials the hub keeps the hub's receipt while the live
+    /// session runs: live sessions end only when a server stops.
+    @Test func aFarmServerDialingTheHubKeepsTheReceiptWhileLive() throws {
+        let sandbox = try Sandbox()
+        _ = try SignedLedgerTests.makeLedger(sandbox)
+        try sandbox.seedLedger("a")
+        let hub = try ServeProcess(directory: sandbox.path("hub"))
+        defer { hub.stop() }
+        let port = try #require(hub.port, "serve printed: \(hub.firstLine)")
+        let farm = try ServeProcess(directory: sandbox.path("a"), extra: ["--peer", "127.0.0.1:\(port)"])
+        defer { farm.stop() }
+        let deadline = Date().addingTimeInterval(15)
+        var receipts: [[String: Any]] = []
+        while receipts.isEmpty && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+            receipts = try Self.receipts(sandbox, "a")
+        }
+        let hubNode = try SignedLedgerTests.status(sandbox, "hub")["node"] as? String
+        #expect(receipts.first?["node"] as? String == hubNode && receipts.first?["coversAll"] as? Bool == true, "\(receipts)")
+        #expect(try sandbox.run(["receipt", "verify"], node: "a").status == 0)
+    }
+
     @Test func aTamperedReceiptFailsWithAClearMessage() throws {
         let sandbox = try Sandbox()
         _ = try SignedLedgerTests.makeLedger(sandbox)
