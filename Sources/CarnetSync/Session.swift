@@ -360,6 +360,8 @@ public struct Session: Sendable {
     mutating func pump(now: Duration) -> [SessionDirective] {
         guard case var .established(established) = state else { return [] }
         let receipt = receiptDue(&established, now: now)
+        // The listener's key, asked for, rides in front of its next frame: both sides count it.
+        established.transfer.keyDue = role == .dialer ? awaitingPeerKey : established.channel.nextFramePrefix != nil
         let pumped = established.transfer.pump(on: &established.channel, summaries: summaries, priming: priming, role: role,
                                         staysOpen: summaries.peerIsLive && summaries.local.live,
                                         waitingForReceipt: receipts.awaited, statistics: &statistics)

@@ -43,6 +43,9 @@ struct Transfer: Sendable {
     /// A custody receipt is still to come either way (SPEC 9.5): its frame is kept back
     /// from a budget.
     var receiptDue = false
+    /// A listener's device key is still to travel in front of its next frame, because the
+    /// dialer asked for it (SPEC 8.2.7): 48 bytes kept back from a budget.
+    var keyDue = false
 
     init(settings: SessionSettings) {
         self.settings = settings
@@ -216,6 +219,7 @@ struct Transfer: Sendable {
     /// batch in flight either way, and both DONEs.
     private var dueAfterNextBatch: Int {
         Self.controlFrameReserve * (inFlight.count + 1 + persisting.count + 2) + (receiptDue ? Session.receiptFrameReserve : 0)
+            + (keyDue ? DeviceProof.keyLength : 0)
     }
 
     /// Sends batches while the window allows, then DONE once nothing is left to send or

@@ -103,6 +103,20 @@ struct CustodyReceiptSessionTests {
         #expect(receipt.seq == dialer.session.statistics.eventsSentNew, "the receipt covers what the budget let through")
     }
 
+    /// Every budget from the handshake's size up, with and without a receipt: the session
+    /// completes and crosses no budget. (Found here: the listener's device key, which a
+    /// dialer that lacks it asks for, rides in front of the listener's next frame, and was
+    /// not kept back: sessions of a budget 26 bytes below what they needed overran it.)
+    @Test func noBudgetIsCrossed() {
+        for asking in [false, true] {
+            for budget in stride(from: UInt32(560), through: 1_400, by: 4) {
+                let (dialer, _, crossed) = Self.sync(Self.farm(), Self.hub(), asking: asking, budget: budget)
+                #expect(dialer.report.end == SessionEnd(.completed) && crossed <= Int(budget),
+                        "asking \(asking), budget \(budget): \(crossed) bytes, \(String(describing: dialer.report.end))")
+            }
+        }
+    }
+
     @Test func aBadSignatureIsRefusedAndNotKept() throws {
         let device = Self.hubDevice
         let hub = Self.hub(signing: { message in
