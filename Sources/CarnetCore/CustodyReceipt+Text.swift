@@ -1,4 +1,4 @@
-/// A custody receipt as text (protocol/SPEC.md 9.5): what `carnet receipt show` prints and
+/// A custody receipt as text (protocol/SPEC.md 9.6): what `carnet receipt show` prints and
 /// `carnet receipt verify FILE` reads, so that a receipt can be handed to a treasurer and
 /// checked on another machine, by this code or by anything that reads the SPEC.
 ///

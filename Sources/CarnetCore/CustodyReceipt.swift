@@ -1,6 +1,6 @@
 /// A holder's signed statement that it has durably stored a node's chain: "on ledger L,
 /// I (holder) hold node N (subject) up to seq S, whose event has hash H, as of my clock
-/// T" (protocol/SPEC.md 9.5).
+/// T" (protocol/SPEC.md 9.6).
 ///
 /// A hub gives one to a farm whose events it stored, so the farm can show anyone (a
 /// treasurer, offline) that its writes up to S are safe elsewhere. Like a signed head,

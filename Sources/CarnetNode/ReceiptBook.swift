@@ -1,7 +1,7 @@
 import CarnetCore
 import CarnetSystem
 
-/// The custody receipts this node keeps (protocol/SPEC.md 9.5): the latest one from each
+/// The custody receipts this node keeps (protocol/SPEC.md 9.6): the latest one from each
 /// peer that stored its events, in the file `receipts` of the node's directory, replaced
 /// atomically. The file is the receipts' text forms one after the other, ordered by
 /// holder, so that a person can read it and `carnet receipt show` can print one as it is.

@@ -19,7 +19,7 @@ public final class SessionProgress: @unchecked Sendable {
         public var peerHoldings: CompactSummary?
         /// The session caught up at least once: both sides held the same then.
         public var caughtUp = false
-        /// The peer's custody receipt for this node's events (SPEC 9.5), once it came: a
+        /// The peer's custody receipt for this node's events (SPEC 9.6), once it came: a
         /// live session that dialed a hub keeps it at once, not when the session ends.
         public var receipt: CustodyReceipt?
         /// How many times who the peer is, what it holds or whether the session caught up

@@ -34,7 +34,7 @@ public struct SessionReport: Sendable {
     /// What the peer held as the session ended, as far as the session knows (its summary
     /// brought forward): what a budgeted sync left is measured against it.
     public var peerHoldings: CompactSummary?
-    /// The peer's custody receipt for this node's events (SPEC 9.5), checked by the
+    /// The peer's custody receipt for this node's events (SPEC 9.6), checked by the
     /// session: kept by `PeerBook.record`.
     public var receipt: CustodyReceipt?
 

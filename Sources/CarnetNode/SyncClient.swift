@@ -10,7 +10,7 @@ public enum SyncClient {
     /// file. Throws only when the session could not start (no route, refused); a session
     /// that started and failed is in the report.
     /// `receipt`: whether to ask the peer for a custody receipt (signed ledgers, SPEC
-    /// 9.5); nil decides as `ReceiptBook.wanted` says (the benchmark measures both ways).
+    /// 9.6); nil decides as `ReceiptBook.wanted` says (the benchmark measures both ways).
     public static func sync(store: SharedStore, secret: LedgerSecret, address: SocketAddress,
                             connectTimeout: Duration = .seconds(10),
                             settings: SessionSettings = SessionSettings(), receipt: Bool? = nil) throws(NodeError) -> SessionReport {

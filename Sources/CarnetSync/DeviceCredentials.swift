@@ -14,7 +14,7 @@ public struct DeviceCredentials: Sendable {
     /// The key `node` declared in its seq-1 event, when this node holds it.
     public var declaredKey: @Sendable (_ node: NodeID) -> NodeKey?
     /// The newest event of `node` this node holds durably (the highest of its branch
-    /// tips): what a custody receipt for that node signs (SPEC 9.5). Nil when it holds none.
+    /// tips): what a custody receipt for that node signs (SPEC 9.6). Nil when it holds none.
     public var newestHeld: @Sendable (_ node: NodeID) -> EventID?
 
     public init(ownKey: @escaping @Sendable () -> NodeKey?, sign: @escaping @Sendable ([UInt8]) -> [UInt8]?,

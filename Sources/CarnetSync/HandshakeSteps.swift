@@ -25,7 +25,7 @@ struct HandshakeSteps: Sendable {
 
     /// The dialer's byte budget for message 1 (0: none).
     private let budgetBytes: UInt32
-    /// A dialer that asks the listener for a custody receipt (message 1's bit 1, SPEC 9.5).
+    /// A dialer that asks the listener for a custody receipt (message 1's bit 1, SPEC 9.6).
     let asksForReceipt: Bool
 
     init(role: SessionRole, secret: [UInt8], ledgerID: LedgerID?, retired: [RetiredSecret], nonce: [UInt8], wallMillis: UInt64,

@@ -71,7 +71,7 @@ public protocol PeerStore: AnyObject {
     func chainToSignedHead(after id: EventID) -> (events: [Event], head: SignedHead)?
 
     /// The newest event of `node` this node holds durably (the highest seq of its branch
-    /// tips; the lowest hash breaks a tie): what a custody receipt signs (SPEC 9.5).
+    /// tips; the lowest hash breaks a tie): what a custody receipt signs (SPEC 9.6).
     func newestHeld(of node: NodeID) -> EventID?
 
     /// Events this node learned since the session last asked (written, received by

@@ -95,7 +95,7 @@ extension Session {
         if let failure = devices.rejection(of: proof.proof, role: role.peer, handshakeHash: proof.handshakeHash, claimed: claimed) {
             return failure
         }
-        // The key a custody receipt from this peer must verify under (SPEC 9.5).
+        // The key a custody receipt from this peer must verify under (SPEC 9.6).
         receipts.peerKey = proof.proof.key ?? devices.declaredKey(claimed)
         peerProof = nil
         statistics.peerDevice = claimed

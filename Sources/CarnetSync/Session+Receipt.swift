@@ -1,7 +1,7 @@
 import CarnetCore
 import CarnetWire
 
-/// Custody receipts in a session (protocol/SPEC.md 9.5). A dialer of a signed ledger
+/// Custody receipts in a session (protocol/SPEC.md 9.6). A dialer of a signed ledger
 /// whose latest receipt from this peer does not cover its newest own event asks in
 /// message 1 (bit 1); the listener, once it has acknowledged every batch the dialer's DONE
 /// names, signs what it then holds of the dialer's node and sends it in a RECEIPT; the

@@ -38,7 +38,7 @@ public struct Session: Sendable {
     /// The parts of the peer's split SUMMARY received so far (SPEC 8.1): nothing of it is
     /// read before its last part.
     var summaryParts = SummaryAssembly()
-    /// Custody receipts (SPEC 9.5): asked, owed, received.
+    /// Custody receipts (SPEC 9.6): asked, owed, received.
     var receipts = ReceiptState()
     /// The ledger's id (a signed ledger's): what a custody receipt is signed for.
     let ledgerID: LedgerID?

@@ -40,7 +40,7 @@ struct Transfer: Sendable {
     private var peerSaidDoneOnce = false
     /// A batch did not fit the budget: no batch is sent after it, and DONE follows what was.
     private(set) var heldBack = false
-    /// A custody receipt is still to come either way (SPEC 9.5): its frame is kept back
+    /// A custody receipt is still to come either way (SPEC 9.6): its frame is kept back
     /// from a budget.
     var receiptDue = false
     /// A listener's device key is still to travel in front of its next frame, because the

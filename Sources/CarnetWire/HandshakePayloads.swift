@@ -7,7 +7,7 @@ public struct DialerHello: Sendable, Equatable {
     /// Bit 0: the dialer proves its device (a signed ledger), in a `DeviceProof` at the
     /// start of its first SEALED frame's plaintext (it signs the final handshake hash, so
     /// the proof cannot be in message 1). Bit 1: the dialer asks for a custody receipt
-    /// (SPEC 9.5; signed ledgers only, with bit 0). No other bit is defined; a message
+    /// (SPEC 9.6; signed ledgers only, with bit 0). No other bit is defined; a message
     /// that sets one is refused, so a later version can give them meaning.
     public static let identityFlag: UInt8 = 1
     public static let receiptFlag: UInt8 = 2

@@ -16,7 +16,7 @@ public enum SessionMessage: Sendable, Equatable {
     case ping(UInt64)
     case pong(UInt64)
     case error(ErrorMessage)
-    /// A custody receipt's wire part (SPEC 9.5): only what the dialer cannot rebuild.
+    /// A custody receipt's wire part (SPEC 9.6): only what the dialer cannot rebuild.
     case receipt(ReceiptMessage)
 
     public var frameType: FrameType {
@@ -249,7 +249,7 @@ public struct AckMessage: Sendable, Equatable {
     }
 }
 
-/// A RECEIPT (SPEC 9.5): `varint(seq)`, then, when seq is above 0, `u64be(held at)
+/// A RECEIPT (SPEC 9.6): `varint(seq)`, then, when seq is above 0, `u64be(held at)
 /// signature(64)`. The dialer rebuilds the rest of the signed statement itself: the ledger
 /// id, the listener's node (its SUMMARY), its own node, and the hash of its own event at
 /// seq. Seq 0 says the listener holds none of the dialer's events, and carries nothing

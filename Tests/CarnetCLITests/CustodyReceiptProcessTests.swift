@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Issue 17, item 6: a farm of a signed ledger syncs with a hub under `carnet serve` and
-/// keeps the hub's custody receipt (SPEC 9.5); `status`, `peers list` and `receipt show`
+/// keeps the hub's custody receipt (SPEC 9.6); `status`, `peers list` and `receipt show`
 /// tell it; a treasurer's node checks it offline; a tampered receipt fails, clearly.
 @Suite(.serialized)
 struct CustodyReceiptProcessTests {

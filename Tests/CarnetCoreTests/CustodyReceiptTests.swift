@@ -20,7 +20,7 @@ private func receipt() -> CustodyReceipt {
     hub.signReceipt(subject: farm.node, seq: 127, head: head, heldAtMillis: 1_780_000_000_000, ledger: ledger)
 }
 
-/// A custody receipt (protocol/SPEC.md 9.5): the holder's device signs "on ledger L, I
+/// A custody receipt (protocol/SPEC.md 9.6): the holder's device signs "on ledger L, I
 /// hold node N up to seq S, head H, at time T".
 @Suite struct CustodyReceiptTests {
     @Test func signedMessageIsTheSpecLayout() {

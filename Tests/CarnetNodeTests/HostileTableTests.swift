@@ -647,7 +647,7 @@ final class HostileBed {
     }
 
     /// After an honest handshake, a SEALED frame whose inner type is 11 (10 is a custody
-    /// receipt's, SPEC 9.5, which a listener refuses as out of place), with a valid tag
+    /// receipt's, SPEC 9.6, which a listener refuses as out of place), with a valid tag
     /// and nonce, in place of the dialer's SUMMARY (its first SEALED frame: nonce 0). That
     /// the server names the type shows the frame opened: it is what a member would make.
     func unknownMessageType() throws {

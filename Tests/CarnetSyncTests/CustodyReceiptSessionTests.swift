@@ -4,7 +4,7 @@ import CarnetSync
 import CarnetWire
 import Testing
 
-/// Custody receipts in a session (SPEC 9.5): a farm that asks gets the hub's signed word
+/// Custody receipts in a session (SPEC 9.6): a farm that asks gets the hub's signed word
 /// for what the hub stored of it; one that does not ask pays nothing; a receipt that does
 /// not verify, or names an event the farm never wrote, is refused and not kept.
 struct CustodyReceiptSessionTests {

@@ -49,7 +49,7 @@ struct SessionHandshakeTests {
     }
 
     /// A message 1 that reads but sets a flag this version does not define, or the
-    /// identity bit or the receipt bit (SPEC 9.5) in a ledger without device keys, is
+    /// identity bit or the receipt bit (SPEC 9.6) in a ledger without device keys, is
     /// answered, under the channel being made, with `malformed`.
     @Test(arguments: [(UInt8(4), "flags"), (DialerHello.identityFlag, "device proof"), (DialerHello.receiptFlag, "custody receipt")])
     func aMessage1WithAFlagItCannotHonourIsToldMalformed(flags: UInt8, words: String) {

@@ -1,7 +1,7 @@
 import CarnetWire
 import Testing
 
-/// The RECEIPT message (SPEC 8.1, 9.5) and message 1's bit 1, byte for byte.
+/// The RECEIPT message (SPEC 8.1, 9.6) and message 1's bit 1, byte for byte.
 struct ReceiptMessageTests {
     static let signature = (0..<64).map { UInt8($0) }
 

@@ -384,7 +384,7 @@ def check_bad_proof(report, port, secret, ledger_id, device, early, held):
 def check_opening_flags(report, port, secret, ledger_id, device, early, signed):
     """§8.2.1: message 1's bit 0 must say what the ledger is (else message 2 carries ERROR
     authentication-failed in a signed ledger, malformed in format 1), bit 1 (a receipt,
-    §9.5) is malformed in format 1, and another bit is malformed; each answered with
+    §9.6) is malformed in format 1, and another bit is malformed; each answered with
     message 2 carrying only that ERROR, no proof."""
     cases = [(0 if signed else 1, 5 if signed else 4, "bit 0 " + ("clear in a signed ledger" if signed
                                                                    else "set in format 1")),
@@ -404,13 +404,13 @@ def check_opening_flags(report, port, secret, ledger_id, device, early, signed):
 
 
 def receipt_message(ledger_id, holder, subject, seq, head, held_at):
-    """§9.5: the bytes a custody receipt's signature covers."""
+    """§9.6: the bytes a custody receipt's signature covers."""
     return (b"carnet/2 receipt" + ledger_id + holder + subject + seq.to_bytes(8, "big") + head
             + held_at.to_bytes(8, "big"))
 
 
 def check_receipt(report, carnet, work, port, secret, ledger_id, device, farm):
-    """§9.5: the dialer's node first syncs for real (`carnet sync`), so the listener holds
+    """§9.6: the dialer's node first syncs for real (`carnet sync`), so the listener holds
     its events; a dialer that then sets message 1's bit 1 gets a RECEIPT once its DONE is
     answered: the newest seq of its node the listener holds, the listener's clock and a
     signature that verifies, under the key the listener's node declared, over the message
@@ -441,7 +441,7 @@ def check_receipt(report, carnet, work, port, secret, ledger_id, device, farm):
                 raise cf.FormatError(f"the listener sent ERROR {message['code']}: {message['message']!r}")
     finally:
         dialer.sock.close()
-    report.equal(receipt["seq"], own.seq, "the RECEIPT names the newest seq of the dialer's node the listener holds (§9.5)")
+    report.equal(receipt["seq"], own.seq, "the RECEIPT names the newest seq of the dialer's node the listener holds (§9.6)")
     report.check(abs(receipt.get("held_at", 0) - time.time() * 1000) < 60_000,
                  "it carries the listener's wall clock, within a minute of this machine's")
     holder = listener_summary["node"]
@@ -450,7 +450,7 @@ def check_receipt(report, carnet, work, port, secret, ledger_id, device, farm):
     message = receipt_message(ledger_id, holder, device["node"], own.seq, own.hash, receipt.get("held_at", 0))
     signature = receipt.get("signature", bytes(64))
     report.check(cc.ed25519_verify(keys.get(holder, bytes(32)), message, signature),
-                 "its signature verifies under the listener's declared key over the rebuilt message (§9.5)")
+                 "its signature verifies under the listener's declared key over the rebuilt message (§9.6)")
     flipped = message[:-9] + bytes([message[-9] ^ 1]) + message[-8:]
     report.check(not cc.ed25519_verify(keys.get(holder, bytes(32)), flipped, signature),
                  "and not over a message with the head's last byte flipped")

@@ -565,7 +565,7 @@ def decode_inner(data):
     elif kind == 9:
         message = {"type": "ERROR", "code": reader.u16be(), "message": reader.string_bytes()}
     elif kind == 10:
-        # §9.5: the seq, then the holder's clock and signature unless seq is 0.
+        # §9.6: the seq, then the holder's clock and signature unless seq is 0.
         message = {"type": "RECEIPT", "seq": reader.varint()}
         if message["seq"] > 0:
             message.update(held_at=reader.u64be(), signature=reader.raw(64))

@@ -2,7 +2,7 @@ import CarnetCore
 import CarnetNode
 
 /// `carnet receipt show [PEER] [--json]`: the custody receipts this node keeps, in the
-/// text form a treasurer can take away and check elsewhere (SPEC 9.5).
+/// text form a treasurer can take away and check elsewhere (SPEC 9.6).
 struct ReceiptShowCommand: Command {
     static let spec = CommandSpec(
         path: ["receipt", "show"],
@@ -14,7 +14,7 @@ struct ReceiptShowCommand: Command {
         A custody receipt is a peer's signed statement that it has stored this node's events \
         up to a seq (signed ledgers; `carnet sync` asks for one when the latest does not cover \
         this node's newest event). The text printed is the receipt itself (protocol/SPEC.md \
-        9.5): save it to a file and `carnet receipt verify FILE` on any node of the ledger \
+        9.6): save it to a file and `carnet receipt verify FILE` on any node of the ledger \
         checks it. JSON: an array of {node, label, seq, time, timeMillis, subject, head, \
         coversAll, signature} (node: the holder).
         """,

@@ -131,7 +131,7 @@ struct SyncCommand: Command {
         lines.append("  received  \(stats.eventsReceived) events (\(stats.eventsReceivedNew) new here), \(stats.bytesReceived) bytes")
         for refused in report.refusedBatches { lines.append("  refused   \(refused)") }
         if let receipt = report.receipt {
-            // Checked by the session before it was kept (SPEC 9.5).
+            // Checked by the session before it was kept (SPEC 9.6).
             lines.append("  receipt   the peer signed that it holds this node's events up to seq \(receipt.seq) (`carnet receipt show`)")
         }
         return lines

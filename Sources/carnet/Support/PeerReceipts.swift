@@ -2,7 +2,7 @@ import CarnetCore
 import CarnetLedger
 import CarnetNode
 
-/// A kept custody receipt (SPEC 9.5) as `status`, `peers list` and `receipt show` tell
+/// A kept custody receipt (SPEC 9.6) as `status`, `peers list` and `receipt show` tell
 /// it: who holds this node's events, up to which seq, since when, and whether that covers
 /// everything this node wrote. Read from the `receipts` file: the signature was checked
 /// when the receipt arrived; `carnet receipt verify` checks it again against the ledger.

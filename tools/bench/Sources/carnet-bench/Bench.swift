@@ -10,7 +10,7 @@ struct Bench {
     var only: Set<String> = []
     /// Replay as a signed ledger (format 2): keys, declarations, signed heads on the wire.
     var signed = false
-    /// A signed ledger's farm asks for custody receipts as `carnet sync` does (SPEC 9.5);
+    /// A signed ledger's farm asks for custody receipts as `carnet sync` does (SPEC 9.6);
     /// `--no-receipts` never asks, to measure what they cost.
     var receipts = true
 
