@@ -16,6 +16,8 @@ struct LivePeerUpdate {
     /// The session's figures so far: its handshake measured the peer's clock, which a hub
     /// shows for a farm that dials in without waiting for the session to end.
     var statistics = SessionStatistics()
+    /// The peer's custody receipt for this node's events, once the session got one.
+    var receipt: CustodyReceipt?
 }
 
 extension PeerBook {
@@ -43,6 +45,7 @@ extension PeerBook {
                 records[update.key] = record
             }
             writeStates(records, directory: directory)
+            for receipt in updates.compactMap(\.receipt) { ReceiptBook.keep(receipt, directory: directory) }
         }
     }
 }

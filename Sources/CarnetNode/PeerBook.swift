@@ -158,6 +158,7 @@ public enum PeerBook {
         adjust(&record)
         records[address] = record
         writeStates(records, directory: directory)
+        if let receipt = report.receipt { ReceiptBook.keep(receipt, directory: directory) }
     }
 
     /// Drops every state record of `typed`; true when there was one. Called under `lock`.

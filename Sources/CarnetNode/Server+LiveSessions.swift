@@ -71,7 +71,7 @@ final class LiveSessions: @unchecked Sendable {
                           entry.written < 0 || mayRewrite else { continue }
                     due.append((LivePeerUpdate(key: entry.dialed ?? PeerRecord.dialedInKey(peer.node), dialedIn: entry.dialed == nil,
                                                peer: peer, held: nil, caughtUp: snapshot.caughtUp, sinceMillis: entry.sinceMillis,
-                                               statistics: snapshot.statistics),
+                                               statistics: snapshot.statistics, receipt: snapshot.receipt),
                                 snapshot.peerHoldings))
                     entry.written = snapshot.peerChanges
                     entry.writtenMillis = wallMillis

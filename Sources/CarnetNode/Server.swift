@@ -266,7 +266,9 @@ public final class Server: Sendable {
         }
         counters.sessionStarted(ObjectIdentifier(runner), open: state.sessionCount)
         live.began(runner, dialed: address, sinceMillis: Self.wallMillis)
-        let report = runner.run(role: .dialer, store: store, secret: secret, live: true, settings: configuration.session,
+        var settings = configuration.session
+        settings.wantsReceipt = ReceiptBook.wanted(address: address, store: store)
+        let report = runner.run(role: .dialer, store: store, secret: secret, live: true, settings: settings,
                                 peerMet: logPeerClock)
         state.finish(runner)
         counters.sessionEnded(ObjectIdentifier(runner), report, open: state.sessionCount)

@@ -1,3 +1,4 @@
+import CarnetCore
 import CarnetSync
 import CarnetSystem
 import CarnetWire
@@ -18,6 +19,9 @@ public final class SessionProgress: @unchecked Sendable {
         public var peerHoldings: CompactSummary?
         /// The session caught up at least once: both sides held the same then.
         public var caughtUp = false
+        /// The peer's custody receipt for this node's events (SPEC 9.6), once it came: a
+        /// live session that dialed a hub keeps it at once, not when the session ends.
+        public var receipt: CustodyReceipt?
         /// How many times who the peer is, what it holds or whether the session caught up
         /// changed (not the statistics, which move with every keepalive): a reader of
         /// peer-state compares it with what it wrote.
@@ -36,12 +40,15 @@ public final class SessionProgress: @unchecked Sendable {
         var statistics = driver.session.statistics
         statistics.elapsed = .zero
         let peer = driver.report.peer, holdings = driver.session.peerHoldings, caughtUp = driver.report.caughtUpAt != nil
+        let receipt = driver.report.receipt
         lock.withLock {
             latest.statistics = statistics
-            guard peer != latest.peer || holdings != latest.peerHoldings || caughtUp != latest.caughtUp else { return }
+            guard peer != latest.peer || holdings != latest.peerHoldings || caughtUp != latest.caughtUp
+                || receipt != latest.receipt else { return }
             latest.peer = peer
             latest.peerHoldings = holdings
             latest.caughtUp = caughtUp
+            latest.receipt = receipt
             latest.peerChanges += 1
         }
     }

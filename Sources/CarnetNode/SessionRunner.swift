@@ -34,6 +34,9 @@ public struct SessionReport: Sendable {
     /// What the peer held as the session ended, as far as the session knows (its summary
     /// brought forward): what a budgeted sync left is measured against it.
     public var peerHoldings: CompactSummary?
+    /// The peer's custody receipt for this node's events (SPEC 9.6), checked by the
+    /// session: kept by `PeerBook.record`.
+    public var receipt: CustodyReceipt?
 
     public var succeeded: Bool { transportError == nil && (end?.isSuccess ?? false || caughtUpAfter != nil) }
 
@@ -185,6 +188,7 @@ public final class SessionRunner: Sendable {
         report.caughtUpAfter = driver.report.caughtUpAt
         report.refusedBatches = driver.report.refusedBatches.map(\.description)
         report.summaryWhenCaughtUp = driver.report.summaryWhenCaughtUp
+        report.receipt = driver.report.receipt
         report.peerHeld = driver.session.peerHoldings.map(store.expand)
         progress.publish(driver)
         report.statistics = driver.session.statistics

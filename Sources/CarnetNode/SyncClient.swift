@@ -9,9 +9,11 @@ public enum SyncClient {
     /// peer (for the next session's head start and for `status`) and refreshes the status
     /// file. Throws only when the session could not start (no route, refused); a session
     /// that started and failed is in the report.
+    /// `receipt`: whether to ask the peer for a custody receipt (signed ledgers, SPEC
+    /// 9.6); nil decides as `ReceiptBook.wanted` says (the benchmark measures both ways).
     public static func sync(store: SharedStore, secret: LedgerSecret, address: SocketAddress,
                             connectTimeout: Duration = .seconds(10),
-                            settings: SessionSettings = SessionSettings()) throws(NodeError) -> SessionReport {
+                            settings: SessionSettings = SessionSettings(), receipt: Bool? = nil) throws(NodeError) -> SessionReport {
         let name = address.description
         let connection: TCPConnection
         do {
@@ -22,14 +24,16 @@ public enum SyncClient {
             PeerBook.record(report, address: name, directory: store.directory, wallMillis: wallMillis)
             throw .network(report.transportError!)
         }
-        return try sync(store: store, secret: secret, connection: connection, name: name, settings: settings)
+        return try sync(store: store, secret: secret, connection: connection, name: name, settings: settings, receipt: receipt)
     }
 
     /// The same over a connection already made: `carnet sync` dials while it opens the
     /// store, so a slow link's TCP handshake and a large store's open overlap.
     public static func sync(store: SharedStore, secret: LedgerSecret, connection: TCPConnection, name: String,
-                            settings: SessionSettings = SessionSettings()) throws(NodeError) -> SessionReport {
+                            settings: SessionSettings = SessionSettings(), receipt: Bool? = nil) throws(NodeError) -> SessionReport {
         let runner = try SessionRunner(connection: connection)
+        var settings = settings
+        settings.wantsReceipt = receipt ?? ReceiptBook.wanted(address: name, store: store)
         let report = runner.run(role: .dialer, store: store, secret: secret, live: false, settings: settings)
         PeerBook.record(report, address: name, directory: store.directory, wallMillis: wallMillis)
         _ = store.saveStatusIfChanged()

@@ -13,12 +13,17 @@ public struct DeviceCredentials: Sendable {
     public var sign: @Sendable (_ message: [UInt8]) -> [UInt8]?
     /// The key `node` declared in its seq-1 event, when this node holds it.
     public var declaredKey: @Sendable (_ node: NodeID) -> NodeKey?
+    /// The newest event of `node` this node holds durably (the highest of its branch
+    /// tips): what a custody receipt for that node signs (SPEC 9.6). Nil when it holds none.
+    public var newestHeld: @Sendable (_ node: NodeID) -> EventID?
 
     public init(ownKey: @escaping @Sendable () -> NodeKey?, sign: @escaping @Sendable ([UInt8]) -> [UInt8]?,
-                declaredKey: @escaping @Sendable (NodeID) -> NodeKey?) {
+                declaredKey: @escaping @Sendable (NodeID) -> NodeKey?,
+                newestHeld: @escaping @Sendable (NodeID) -> EventID? = { _ in nil }) {
         self.ownKey = ownKey
         self.sign = sign
         self.declaredKey = declaredKey
+        self.newestHeld = newestHeld
     }
 
     /// This side's proof for the handshake hash `handshakeHash`, signed as `role`. The key

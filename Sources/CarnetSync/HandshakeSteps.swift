@@ -25,10 +25,14 @@ struct HandshakeSteps: Sendable {
 
     /// The dialer's byte budget for message 1 (0: none).
     private let budgetBytes: UInt32
+    /// A dialer that asks the listener for a custody receipt (message 1's bit 1, SPEC 9.6).
+    let asksForReceipt: Bool
 
     init(role: SessionRole, secret: [UInt8], ledgerID: LedgerID?, retired: [RetiredSecret], nonce: [UInt8], wallMillis: UInt64,
-         replays: ReplayCheck? = nil, provesDevices: Bool = false, budgetBytes: UInt32 = 0) {
+         replays: ReplayCheck? = nil, provesDevices: Bool = false, budgetBytes: UInt32 = 0, asksForReceipt: Bool = false) {
         self.budgetBytes = budgetBytes
+        // Only a signed ledger has device keys to sign a receipt with.
+        self.asksForReceipt = asksForReceipt && provesDevices
         precondition(nonce.count == 32, "a session's randomness is 32 random bytes")
         self.role = role
         psk = HandshakeKeys.psk(secret: secret, ledgerID: ledgerID)
@@ -46,7 +50,8 @@ struct HandshakeSteps: Sendable {
     /// "same" at once.
     func opening(holding summary: CompactSummary) -> (NoiseHandshakeState, Frame) {
         var noise = HandshakeKeys.handshake(role: .dialer, ephemeral: ephemeral, psk: psk)
-        let hello = DialerHello(flags: provesDevices ? DialerHello.identityFlag : 0, wallMillis: wallMillis,
+        let flags = (provesDevices ? DialerHello.identityFlag : 0) | (asksForReceipt ? DialerHello.receiptFlag : 0)
+        let hello = DialerHello(flags: flags, wallMillis: wallMillis,
                                 stateTag: HandshakeKeys.stateTag(of: summary), budgetBytes: budgetBytes)
         guard let message = try? noise.writeMessage(payload: hello.encoded) else { preconditionFailure("message 1 is 69 bytes") }
         return (noise, Frame(type: .handshake1, payload: message))
@@ -142,6 +147,9 @@ struct HandshakeSteps: Sendable {
                                      toPeer: "this ledger is signed: a node must prove its device in the handshake, and this "
                                          + "one did not offer to (is it running an older Carnet?)")
                     : SessionFailure(.malformed, "the peer offered a device proof in a ledger without device keys"))
+            }
+            guard hello.flags & DialerHello.receiptFlag == 0 || provesDevices else {
+                return refusal(noise, SessionFailure(.malformed, "the peer asked for a custody receipt in a ledger without device keys"))
             }
             return .admitted(noise, hello)
         }

@@ -54,7 +54,7 @@ public struct PeerDriver: Sendable {
         // A signed ledger's sessions prove their devices (SPEC 8.2.7); format 1 has none.
         let devices = store.signsBatches
             ? DeviceCredentials(ownKey: { loan.deviceKey }, sign: { loan.signWithDevice($0) },
-                                declaredKey: { loan.declaredKey(of: $0) }) : nil
+                                declaredKey: { loan.declaredKey(of: $0) }, newestHeld: { loan.newestHeld(of: $0) }) : nil
         session = Session(role: role, secret: secret, nonce: nonce, local: registration.summary, settings: settings,
                           retired: retired, ledgerID: store.ledgerID, wallMillis: wallMillis, context: { node, endSeq, count in
             loan.chainEvents(of: node, endingAt: endSeq, count: count)
@@ -182,6 +182,8 @@ public struct PeerDriver: Sendable {
                 report.peer = peer
             case .acknowledged:
                 report.acknowledgedBatches += 1
+            case let .receiptReceived(receipt):
+                report.receipt = receipt
             case let .peerRefused(batch, reason):
                 report.refusedBatches.append(RefusedBatch(batch: batch, reason: reason))
             case .caughtUp:

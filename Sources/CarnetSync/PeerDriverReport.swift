@@ -18,6 +18,9 @@ public struct PeerDriverReport: Sendable {
     public var refusedBatches: [RefusedBatch] = []
     /// This side's batches the peer stored.
     public var acknowledgedBatches = 0
+    /// The peer's custody receipt for this node's events, checked (SPEC 9.6); nil when
+    /// none was asked for or none came.
+    public var receipt: CustodyReceipt?
     /// Inputs the session took as arriving in the wrong state (a driver's or peer's
     /// mistake the session survived): counted, never silent.
     public var misusedInputs = 0

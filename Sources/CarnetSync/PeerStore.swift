@@ -70,6 +70,10 @@ public protocol PeerStore: AnyObject {
     /// head: what a sender adds to a run it cannot cut where it ends.
     func chainToSignedHead(after id: EventID) -> (events: [Event], head: SignedHead)?
 
+    /// The newest event of `node` this node holds durably (the highest seq of its branch
+    /// tips; the lowest hash breaks a tie): what a custody receipt signs (SPEC 9.6).
+    func newestHeld(of node: NodeID) -> EventID?
+
     /// Events this node learned since the session last asked (written, received by
     /// another session, appended by another process), except those its own peer sent.
     func news(for session: Int) -> [Event]
@@ -102,4 +106,7 @@ extension PeerStore {
     public var deviceKey: NodeKey? { nil }
     public func signWithDevice(_ message: [UInt8]) -> [UInt8]? { nil }
     public func declaredKey(of node: NodeID) -> NodeKey? { nil }
+    public func newestHeld(of node: NodeID) -> EventID? {
+        summary.heads[node]?.min { ($0.dot.seq, $1.hash) > ($1.dot.seq, $0.hash) }
+    }
 }

@@ -16,14 +16,14 @@ final class PeerStoreLoan: @unchecked Sendable {
     private var headAt: ((EventID) -> SignedHead?)?
     private var ownNode: (() -> NodeID)?
     private var extendAt: ((EventID) -> (events: [Event], head: SignedHead)?)?
-    private var device: (key: () -> NodeKey?, sign: ([UInt8]) -> [UInt8]?, declared: (NodeID) -> NodeKey?)?
+    private var device: (key: () -> NodeKey?, sign: ([UInt8]) -> [UInt8]?, declared: (NodeID) -> NodeKey?, newest: (NodeID) -> EventID?)?
 
     func lend<Store: PeerStore>(_ store: Store) {
         lookUp = { node, endSeq, count in store.chainEvents(of: node, endingAt: endSeq, count: count) }
         headAt = { store.signedHead(at: $0) }
         ownNode = { store.node }
         extendAt = { store.chainToSignedHead(after: $0) }
-        device = ({ store.deviceKey }, { store.signWithDevice($0) }, { store.declaredKey(of: $0) })
+        device = ({ store.deviceKey }, { store.signWithDevice($0) }, { store.declaredKey(of: $0) }, { store.newestHeld(of: $0) })
     }
 
     /// The store's device key, signature and declared keys, for `DeviceCredentials`.
@@ -40,6 +40,11 @@ final class PeerStoreLoan: @unchecked Sendable {
     func declaredKey(of node: NodeID) -> NodeKey? {
         guard let device else { preconditionFailure("a session read its store outside a call of its driver") }
         return device.declared(node)
+    }
+
+    func newestHeld(of node: NodeID) -> EventID? {
+        guard let device else { preconditionFailure("a session read its store outside a call of its driver") }
+        return device.newest(node)
     }
 
     func chainToSignedHead(after id: EventID) -> (events: [Event], head: SignedHead)? {

@@ -95,6 +95,8 @@ extension Session {
         if let failure = devices.rejection(of: proof.proof, role: role.peer, handshakeHash: proof.handshakeHash, claimed: claimed) {
             return failure
         }
+        // The key a custody receipt from this peer must verify under (SPEC 9.6).
+        receipts.peerKey = proof.proof.key ?? devices.declaredKey(claimed)
         peerProof = nil
         statistics.peerDevice = claimed
         return nil
@@ -134,6 +136,8 @@ extension Session {
         let (message2, transport) = handshake.reply(&noise, inline ? .summary(first) : nil, wallMillis: wallMillis(at: now),
                                                    proving: prove)
         var established = Established(transport, settings: settings)
+        receipts.asked = hello.flags & DialerHello.receiptFlag != 0
+        established.transfer.receiptDue = receipts.asked
         applyBudget(hello.budgetBytes, to: &established.transfer)
         var directives = [send(message2, now: now)]
         if !inline { directives += established.channel.seal(first).map { send($0, now: now) } }
@@ -151,6 +155,7 @@ extension Session {
         case let .admitted(transport, summary, proof, peerMillis):
             measurePeerClock(dialerReading: peerMillis, now: now)
             var established = Established(transport, settings: settings)
+            established.transfer.receiptDue = receipts.asked
             applyBudget(settings.budgetBytes, to: &established.transfer)
             if let devices {
                 peerProof = proof
@@ -235,6 +240,8 @@ extension Session {
             return [send(frame, now: now)]
         case .pong:
             return []
+        case let .receipt(receipt):
+            return receiptArrived(receipt, established, now: now)
         case let .error(error):
             return closeByPeer(error.code, error.message)
         }

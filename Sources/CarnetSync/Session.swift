@@ -38,6 +38,10 @@ public struct Session: Sendable {
     /// The parts of the peer's split SUMMARY received so far (SPEC 8.1): nothing of it is
     /// read before its last part.
     var summaryParts = SummaryAssembly()
+    /// Custody receipts (SPEC 9.6): asked, owed, received.
+    var receipts = ReceiptState()
+    /// The ledger's id (a signed ledger's): what a custody receipt is signed for.
+    let ledgerID: LedgerID?
     var state: State
     private var decoder = FrameDecoder()
     /// When `start` ran, on the session's monotonic clock: with `handshake.wallMillis`, the
@@ -90,8 +94,11 @@ public struct Session: Sendable {
         self.role = role
         self.handshake = HandshakeSteps(role: role, secret: secret, ledgerID: ledgerID, retired: retired, nonce: nonce,
                                         wallMillis: wallMillis, replays: replays, provesDevices: devices != nil,
-                                        budgetBytes: role == .dialer ? settings.budgetBytes : 0)
+                                        budgetBytes: role == .dialer ? settings.budgetBytes : 0,
+                                        asksForReceipt: role == .dialer && settings.wantsReceipt)
         self.devices = devices
+        self.ledgerID = ledgerID
+        receipts.asked = handshake.asksForReceipt
         self.summaries = SummaryExchange(local: local)
         self.settings = settings
         self.priming = BatchPriming(context: context, contextLength: settings.primingContext, heads: heads)
@@ -352,9 +359,13 @@ public struct Session: Sendable {
     /// caught up (unless both asked for a live session).
     mutating func pump(now: Duration) -> [SessionDirective] {
         guard case var .established(established) = state else { return [] }
+        let receipt = receiptDue(&established, now: now)
+        // The listener's key, asked for, rides in front of its next frame: both sides count it.
+        established.transfer.keyDue = role == .dialer ? awaitingPeerKey : established.channel.nextFramePrefix != nil
         let pumped = established.transfer.pump(on: &established.channel, summaries: summaries, priming: priming, role: role,
-                                        staysOpen: summaries.peerIsLive && summaries.local.live, statistics: &statistics)
-        var directives = pumped.frames.map { send($0, now: now) }
+                                        staysOpen: summaries.peerIsLive && summaries.local.live,
+                                        waitingForReceipt: receipts.awaited, statistics: &statistics)
+        var directives = (receipt.map { [$0] } ?? []) + pumped.frames.map { send($0, now: now) }
         if pumped.caughtUp { directives.append(.caughtUp) }
         if pumped.complete {
             state = .closed

@@ -21,6 +21,9 @@ public enum SessionDirective: Sendable, Equatable {
     case acknowledged(batch: UInt64, newEvents: UInt64)
     /// The peer refused one of this side's batches; it is not sent again in this session.
     case peerRefused(batch: UInt64, reason: String)
+    /// The peer's custody receipt for this side's events, checked (SPEC 9.6): a driver
+    /// keeps the latest per peer.
+    case receiptReceived(CustodyReceipt)
     /// Both sides are caught up. In live mode the session stays open; otherwise it is
     /// followed by `close`.
     case caughtUp
@@ -89,6 +92,10 @@ public struct SessionSettings: Sendable {
     /// listener sends within it too. Own events go first and both sides stop at a batch
     /// boundary; what is left waits for the next session. Never for a live session.
     public var budgetBytes: UInt32 = 0
+    /// A dialer of a signed ledger asks the listener for a custody receipt (SPEC 9.6):
+    /// set when its latest receipt from that peer does not cover its newest own event, so
+    /// that an in-sync session carries none. Ignored in format 1 and by a listener.
+    public var wantsReceipt = false
 
     public init() {}
 }

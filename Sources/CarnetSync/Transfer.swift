@@ -40,6 +40,12 @@ struct Transfer: Sendable {
     private var peerSaidDoneOnce = false
     /// A batch did not fit the budget: no batch is sent after it, and DONE follows what was.
     private(set) var heldBack = false
+    /// A custody receipt is still to come either way (SPEC 9.6): its frame is kept back
+    /// from a budget.
+    var receiptDue = false
+    /// A listener's device key is still to travel in front of its next frame, because the
+    /// dialer asked for it (SPEC 8.2.7): 48 bytes kept back from a budget.
+    var keyDue = false
 
     init(settings: SessionSettings) {
         self.settings = settings
@@ -155,6 +161,10 @@ struct Transfer: Sendable {
         return nil
     }
 
+    /// The peer said DONE for this side's latest summary and every batch it names is
+    /// durable and acknowledged here: what a custody receipt waits for.
+    var peerDoneAndStored: Bool { peerDone != nil && persisting.isEmpty }
+
     /// The peer's DONE: the last batch it sent, and how many of this side's summaries it
     /// answers (`summariesSent` of them were sent). A DONE answering an older summary does not count.
     mutating func peerSaidDone(lastBatch: UInt64, summaries: UInt64, summariesSent: UInt64) -> SessionFailure? {
@@ -208,14 +218,16 @@ struct Transfer: Sendable {
     /// What the next batch leaves due, kept back from a budget: an ACK of it and of every
     /// batch in flight either way, and both DONEs.
     private var dueAfterNextBatch: Int {
-        Self.controlFrameReserve * (inFlight.count + 1 + persisting.count + 2)
+        Self.controlFrameReserve * (inFlight.count + 1 + persisting.count + 2) + (receiptDue ? Session.receiptFrameReserve : 0)
+            + (keyDue ? DeviceProof.keyLength : 0)
     }
 
     /// Sends batches while the window allows, then DONE once nothing is left to send or
     /// offer; says when both sides are caught up, and whether that completes the session
     /// (`staysOpen`: both sides asked for a live session).
     mutating func pump(on channel: inout SecureChannel, summaries: SummaryExchange, priming: BatchPriming,
-                       role: SessionRole, staysOpen: Bool, statistics: inout SessionStatistics) -> Pumped {
+                       role: SessionRole, staysOpen: Bool, waitingForReceipt: Bool = false,
+                       statistics: inout SessionStatistics) -> Pumped {
         var pumped = Pumped()
         var pumpedBytes = 0
         while inFlight.count < settings.window, !heldBack, !(eventsWaitForPeerDone && !peerSaidDoneOnce),
@@ -249,7 +261,8 @@ struct Transfer: Sendable {
             pumped.frames.append(channel.seal(.done(lastBatch: nextOutgoing - 1, summaries: summaries.arrived)))
             doneSent = true
         }
-        let caughtUp = doneSent && inFlight.isEmpty && persisting.isEmpty && peerDone != nil && offersPending == 0
+        // A dialer that asked for a custody receipt is caught up only once it has it.
+        let caughtUp = doneSent && inFlight.isEmpty && persisting.isEmpty && peerDone != nil && offersPending == 0 && !waitingForReceipt
         if caughtUp && !reportedCaughtUp {
             reportedCaughtUp = true
             pumped.caughtUp = true

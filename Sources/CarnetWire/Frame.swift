@@ -53,12 +53,14 @@ public enum FrameType: UInt8, Sendable, CaseIterable {
     case ping = 0x07
     case pong = 0x08
     case error = 0x09
+    /// A custody receipt, listener → dialer, in a signed ledger when asked (SPEC 9.6).
+    case receipt = 0x0A
     case handshake1 = 0x10
     case handshake2 = 0x11
     case sealed = 0x12
 
     /// The types a SEALED frame may carry inside.
-    public static let inner: [FrameType] = [.summary, .events, .ack, .done, .ping, .pong, .error]
+    public static let inner: [FrameType] = [.summary, .events, .ack, .done, .ping, .pong, .error, .receipt]
 }
 
 /// Limits of the session protocol, checked before allocating.

@@ -6,9 +6,11 @@ import CarnetCore
 public struct DialerHello: Sendable, Equatable {
     /// Bit 0: the dialer proves its device (a signed ledger), in a `DeviceProof` at the
     /// start of its first SEALED frame's plaintext (it signs the final handshake hash, so
-    /// the proof cannot be in message 1). No other bit is defined; a message that sets one
-    /// is refused, so a later version can give them meaning.
+    /// the proof cannot be in message 1). Bit 1: the dialer asks for a custody receipt
+    /// (SPEC 9.6; signed ledgers only, with bit 0). No other bit is defined; a message
+    /// that sets one is refused, so a later version can give them meaning.
     public static let identityFlag: UInt8 = 1
+    public static let receiptFlag: UInt8 = 2
     public static let length = 1 + 8 + 8 + 4
 
     public var flags: UInt8
@@ -40,7 +42,9 @@ public struct DialerHello: Sendable, Equatable {
     public static func decode(_ bytes: [UInt8]) throws(WireError) -> DialerHello {
         var reader = ByteReader(bytes)
         let flags = try reader.byte()
-        guard flags & ~identityFlag == 0 else { throw .malformed("handshake flags \(flags) (only bit 0 is defined in version 2)", at: 0) }
+        guard flags & ~(identityFlag | receiptFlag) == 0 else {
+            throw .malformed("handshake flags \(flags) (only bits 0 and 1 are defined in version 2)", at: 0)
+        }
         let hello = DialerHello(flags: flags, wallMillis: try reader.uint64BigEndian(), stateTag: try reader.uint64BigEndian(),
                                 budgetBytes: try reader.raw(4).reduce(0) { $0 << 8 | UInt32($1) })
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) unexpected bytes after the handshake payload", at: reader.offset) }

@@ -16,6 +16,8 @@ public enum SessionMessage: Sendable, Equatable {
     case ping(UInt64)
     case pong(UInt64)
     case error(ErrorMessage)
+    /// A custody receipt's wire part (SPEC 9.6): only what the dialer cannot rebuild.
+    case receipt(ReceiptMessage)
 
     public var frameType: FrameType {
         switch self {
@@ -26,6 +28,7 @@ public enum SessionMessage: Sendable, Equatable {
         case .ping: .ping
         case .pong: .pong
         case .error: .error
+        case .receipt: .receipt
         }
     }
 
@@ -75,6 +78,12 @@ public enum SessionMessage: Sendable, Equatable {
             writer.byte(UInt8(error.code.rawValue >> 8))
             writer.byte(UInt8(error.code.rawValue & 0xFF))
             writer.string(error.message)
+        case let .receipt(receipt):
+            writer.varint(receipt.seq)
+            if let signed = receipt.signed {
+                writer.uint64BigEndian(signed.heldAtMillis)
+                writer.raw(signed.signature)
+            }
         }
         return writer.bytes
     }
@@ -129,6 +138,15 @@ public enum SessionMessage: Sendable, Equatable {
         case .error:
             let code = UInt16(try reader.byte()) << 8 | UInt16(try reader.byte())
             message = .error(ErrorMessage(code: SessionErrorCode(rawValue: code), message: try reader.string()))
+        case .receipt:
+            let seq = try reader.varint()
+            if seq == 0 {
+                message = .receipt(ReceiptMessage(seq: 0, signed: nil))
+            } else {
+                let heldAt = try reader.uint64BigEndian()
+                let signature = Array(try reader.raw(ReceiptMessage.signatureLength))
+                message = .receipt(ReceiptMessage(seq: seq, signed: (heldAt, signature)))
+            }
         case .hello, .handshake1, .handshake2, .sealed:
             throw .malformed("a \(type) frame carries no session message", at: 0)
         }
@@ -228,6 +246,26 @@ public struct AckMessage: Sendable, Equatable {
         self.batch = batch
         self.newEvents = newEvents
         self.refusal = refusal
+    }
+}
+
+/// A RECEIPT (SPEC 9.6): `varint(seq)`, then, when seq is above 0, `u64be(held at)
+/// signature(64)`. The dialer rebuilds the rest of the signed statement itself: the ledger
+/// id, the listener's node (its SUMMARY), its own node, and the hash of its own event at
+/// seq. Seq 0 says the listener holds none of the dialer's events, and carries nothing
+/// to sign.
+public struct ReceiptMessage: Sendable, Equatable {
+    public static let signatureLength = 64
+    public var seq: UInt64
+    public var signed: (heldAtMillis: UInt64, signature: [UInt8])?
+
+    public init(seq: UInt64, signed: (heldAtMillis: UInt64, signature: [UInt8])?) {
+        self.seq = seq
+        self.signed = signed
+    }
+
+    public static func == (lhs: ReceiptMessage, rhs: ReceiptMessage) -> Bool {
+        lhs.seq == rhs.seq && lhs.signed?.heldAtMillis == rhs.signed?.heldAtMillis && lhs.signed?.signature == rhs.signed?.signature
     }
 }
 

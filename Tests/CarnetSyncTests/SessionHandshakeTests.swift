@@ -49,9 +49,9 @@ struct SessionHandshakeTests {
     }
 
     /// A message 1 that reads but sets a flag this version does not define, or the
-    /// identity bit in a ledger without device keys, is answered, under the channel being
-    /// made, with `malformed`.
-    @Test(arguments: [(UInt8(2), "flags"), (DialerHello.identityFlag, "device proof")])
+    /// identity bit or the receipt bit (SPEC 9.6) in a ledger without device keys, is
+    /// answered, under the channel being made, with `malformed`.
+    @Test(arguments: [(UInt8(4), "flags"), (DialerHello.identityFlag, "device proof"), (DialerHello.receiptFlag, "custody receipt")])
     func aMessage1WithAFlagItCannotHonourIsToldMalformed(flags: UInt8, words: String) {
         let history = RandomHistory(seed: 5, nodes: 3, steps: 40)
         var listener = Side(role: .listener, replica: history.replicas[1], secret: testSecret, nonceSeed: 2)

@@ -12,9 +12,16 @@ final class SignedReplicaStore: PeerStore, Sendable {
     let base: ReplicaPeerStore
     let device: DeviceSigner
     let ledger: LedgerID
+    /// Tests of a lying peer: a device signature made otherwise (nil: the device's), and
+    /// another answer to what this node holds of a node (nil: the truth).
+    let signing: (@Sendable ([UInt8]) -> [UInt8]?)?
+    let newestOverride: (@Sendable (NodeID) -> EventID?)?
 
     /// A node whose first event declares `device`'s key, then `operations`.
-    init(device: DeviceSigner, ledger: LedgerID, label: String, operations: [(FieldKey, Value)], wallMillis: UInt64) {
+    init(device: DeviceSigner, ledger: LedgerID, label: String, operations: [(FieldKey, Value)], wallMillis: UInt64,
+         signing: (@Sendable ([UInt8]) -> [UInt8]?)? = nil, newestOverride: (@Sendable (NodeID) -> EventID?)? = nil) {
+        self.signing = signing
+        self.newestOverride = newestOverride
         var replica = Replica(node: device.node)
         replica.assign(NodeKey.declarationKey(for: device.node), .text(device.nodeKey.declarationText), wallMillis: wallMillis)
         for (offset, (key, value)) in operations.enumerated() { replica.assign(key, value, wallMillis: wallMillis + 1 + UInt64(offset)) }
@@ -27,7 +34,11 @@ final class SignedReplicaStore: PeerStore, Sendable {
     var ledgerID: LedgerID? { ledger }
     var signsBatches: Bool { true }
     var deviceKey: NodeKey? { device.nodeKey }
-    func signWithDevice(_ message: [UInt8]) -> [UInt8]? { device.privateKey.sign(message) }
+    func signWithDevice(_ message: [UInt8]) -> [UInt8]? { signing.map { $0(message) } ?? device.privateKey.sign(message) }
+    func newestHeld(of node: NodeID) -> EventID? {
+        if let newestOverride { return newestOverride(node) }
+        return summary.heads[node]?.max { $0.dot.seq < $1.dot.seq }
+    }
     func declaredKey(of node: NodeID) -> NodeKey? {
         base.replica.history.events(of: node, at: 1).lazy.compactMap(NodeKey.declared(by:)).first
     }

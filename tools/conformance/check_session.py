@@ -270,6 +270,8 @@ def run_session(report, carnet, work, signed):
             check_bad_proof(report, port, secret, ledger_id, device, early, held)
         check_replay(report, port, dialer.message1)
         check_opening_flags(report, port, secret, ledger_id, device, early, signed)
+        if signed:
+            check_receipt(report, carnet, work, port, secret, ledger_id, device, farm)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -381,11 +383,14 @@ def check_bad_proof(report, port, secret, ledger_id, device, early, held):
 
 def check_opening_flags(report, port, secret, ledger_id, device, early, signed):
     """§8.2.1: message 1's bit 0 must say what the ledger is (else message 2 carries ERROR
-    authentication-failed in a signed ledger, malformed in format 1), and another bit is
-    malformed; each answered with message 2 carrying only that ERROR, no proof."""
+    authentication-failed in a signed ledger, malformed in format 1), bit 1 (a receipt,
+    §9.6) is malformed in format 1, and another bit is malformed; each answered with
+    message 2 carrying only that ERROR, no proof."""
     cases = [(0 if signed else 1, 5 if signed else 4, "bit 0 " + ("clear in a signed ledger" if signed
                                                                    else "set in format 1")),
-             ((1 if signed else 0) | 2, 4, "bit 1 set")]
+             ((1 if signed else 0) | 4, 4, "bit 2 set")]
+    if not signed:
+        cases.append((2, 4, "bit 1 (receipt wanted) in format 1"))
     for flags, code, what in cases:
         dialer = connect(port, secret, ledger_id, early.summary(), device)
         try:
@@ -396,6 +401,59 @@ def check_opening_flags(report, port, secret, ledger_id, device, early, signed):
             dialer.sock.close()
         report.equal((answer["type"], answer.get("code")), ("ERROR", code),
                      f"message 1 with {what}: message 2 carries ERROR {code} (§8.2.1)")
+
+
+def receipt_message(ledger_id, holder, subject, seq, head, held_at):
+    """§9.6: the bytes a custody receipt's signature covers."""
+    return (b"carnet/2 receipt" + ledger_id + holder + subject + seq.to_bytes(8, "big") + head
+            + held_at.to_bytes(8, "big"))
+
+
+def check_receipt(report, carnet, work, port, secret, ledger_id, device, farm):
+    """§9.6: the dialer's node first syncs for real (`carnet sync`), so the listener holds
+    its events; a dialer that then sets message 1's bit 1 gets a RECEIPT once its DONE is
+    answered: the newest seq of its node the listener holds, the listener's clock and a
+    signature that verifies, under the key the listener's node declared, over the message
+    rebuilt with the hash of the dialer's own event at that seq."""
+    directory = os.path.join(work, "dialer")
+    subprocess.run([carnet, "sync", f"127.0.0.1:{port}", "--dir", directory], capture_output=True, check=True)
+    mine = carnet_read.load_store(directory)[0]
+    held = sorted(mine.accepted().values(), key=cf.Event.id)
+    own = max((e for e in held if e.node == device["node"]), key=lambda e: e.seq)
+    dialer = connect(port, secret, ledger_id, mine.summary(), device, held)
+    try:
+        listener_summary = dialer.handshake(3)  # bit 0 device proof, bit 1 receipt wanted
+        same = listener_summary["form"] == 1
+        compact = b"" if same else delta(mine.summary(), listener_summary["compact"] or [])
+        dialer.send(summary_message(device["node"], "conformance-dialer", 1 if same else 2, compact),
+                    dialer.first_proof(listener_summary))
+        dialer.send(b"\x06" + cf.enc_varint(0) + cf.enc_varint(1))  # DONE(0, 1)
+        receipt, done = None, False
+        while receipt is None or not done:
+            message = dialer.receive()
+            if message["type"] == "RECEIPT":
+                receipt = message
+            elif message["type"] == "DONE":
+                done = True
+            elif message["type"] == "EVENTS":
+                dialer.send(b"\x05" + cf.enc_varint(message["number"]) + b"\x00" + cf.enc_varint(0) + cf.enc_string(b""))
+            elif message["type"] == "ERROR":
+                raise cf.FormatError(f"the listener sent ERROR {message['code']}: {message['message']!r}")
+    finally:
+        dialer.sock.close()
+    report.equal(receipt["seq"], own.seq, "the RECEIPT names the newest seq of the dialer's node the listener holds (§9.6)")
+    report.check(abs(receipt.get("held_at", 0) - time.time() * 1000) < 60_000,
+                 "it carries the listener's wall clock, within a minute of this machine's")
+    holder = listener_summary["node"]
+    keys = {e.node: cf.key_declaration(e)[0] for e in carnet_read.load_store(farm)[0].accepted().values()
+            if cf.key_declaration(e)}
+    message = receipt_message(ledger_id, holder, device["node"], own.seq, own.hash, receipt.get("held_at", 0))
+    signature = receipt.get("signature", bytes(64))
+    report.check(cc.ed25519_verify(keys.get(holder, bytes(32)), message, signature),
+                 "its signature verifies under the listener's declared key over the rebuilt message (§9.6)")
+    flipped = message[:-9] + bytes([message[-9] ^ 1]) + message[-8:]
+    report.check(not cc.ed25519_verify(keys.get(holder, bytes(32)), flipped, signature),
+                 "and not over a message with the head's last byte flipped")
 
 
 def check_replay(report, port, message1):

@@ -564,6 +564,11 @@ def decode_inner(data):
         message = {"type": "PING" if kind == 7 else "PONG", "token": reader.u64be()}
     elif kind == 9:
         message = {"type": "ERROR", "code": reader.u16be(), "message": reader.string_bytes()}
+    elif kind == 10:
+        # §9.6: the seq, then the holder's clock and signature unless seq is 0.
+        message = {"type": "RECEIPT", "seq": reader.varint()}
+        if message["seq"] > 0:
+            message.update(held_at=reader.u64be(), signature=reader.raw(64))
     else:
         raise cf.FormatError(f"unknown inner type {kind}")
     if not reader.at_end():

@@ -54,6 +54,8 @@ enum CommandRegistry {
             PeersAddCommand.self,
             PeersListCommand.self,
             PeersRemoveCommand.self,
+            ReceiptShowCommand.self,
+            ReceiptVerifyCommand.self,
             DemoCommand.self,
             HelpCommand.self,
         ]

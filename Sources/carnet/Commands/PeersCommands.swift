@@ -78,9 +78,12 @@ struct PeersListCommand: Command {
         clock: the peer's wall clock minus this node's, as the latest handshake measured it; \
         past 5 minutes either way it is marked and a warning follows. last session bytes: \
         what the latest session with it wrote and read on the link, and the --budget it ran \
-        under. JSON: {address, dialed, dialedIn, node, label, lastSync, lastError, lastErrorAt, \
-        lacks, live, liveSince, clockOffsetMillis, clockMeasuredAt, clockSuspect, \
-        lastBytesSent, lastBytesReceived, lastBudget}.
+        under. receipt: the latest custody receipt the peer signed for this node's events \
+        (signed ledgers: the seq it holds up to, and when, by its clock; `carnet receipt \
+        show` prints it whole). JSON: {address, dialed, dialedIn, node, label, lastSync, \
+        lastError, lastErrorAt, lacks, live, liveSince, clockOffsetMillis, clockMeasuredAt, \
+        clockSuspect, lastBytesSent, lastBytesReceived, lastBudget, receipt} (receipt: null, or \
+        {node, label, seq, time, timeMillis, subject, head, coversAll, signature}).
         """,
         examples: ["carnet peers list", "carnet peers list --json"]
     )
@@ -103,11 +106,11 @@ struct PeersListCommand: Command {
             return
         }
         var table = Table([("peer", .left), ("node", .left), ("dialed", .left), ("last sync", .left), ("lacks", .right),
-                           ("clock", .left), ("last session bytes", .left), ("last error", .left)])
+                           ("clock", .left), ("last session bytes", .left), ("receipt", .left), ("last error", .left)])
         for row in rows {
             table.add([row.address, row.label ?? "-", row.dialedColumn, row.lastSyncColumn,
                        row.lacks.map(String.init) ?? "?", PeerClock.cell(row.clock, context.output), PeerTraffic.cell(row.traffic),
-                       row.lastError ?? ""])
+                       row.receipt?.cell ?? "-", row.lastError ?? ""])
         }
         for line in table.render(context.output) { context.output.line(line) }
         for warning in PeerClock.warnings(rows) { context.output.line(context.output.yellow("warning: " + warning)) }
@@ -133,6 +136,8 @@ struct PeerStatus {
     var clock: PeerClock?
     /// The bytes the latest session with it used (nil: none recorded).
     var traffic: PeerTraffic?
+    /// The latest custody receipt it signed for this node's events (nil: none).
+    var receipt: PeerReceipt?
 
     /// Every configured peer and every peer a session recorded. `own` is this node's
     /// version vector, when known without opening the store (the status file).
@@ -140,13 +145,16 @@ struct PeerStatus {
         let configured = try PeerBook.configured(directory: directory)
         let states = PeerBook.states(directory: directory)
         let own = known ?? NodeStatus.currentVersionVector(directory: directory)
+        // A damaged receipts file is told by `status` and `receipt verify`; here it shows none.
+        let receipts = (try? PeerReceipt.all(directory: directory, own: own)) ?? []
         return Set(configured).union(states.keys).sorted().map { address in
             let state = states[address]
             return PeerStatus(address: address, dialed: configured.contains(address), node: state?.peerNode?.hex,
                               label: state?.peerLabel, lastSync: state?.lastSyncMillis.map(iso),
                               lastError: state?.lastError, lastErrorAt: state?.lastErrorMillis.map(iso),
                               lacks: own.flatMap { state?.lacks(given: $0) }, clock: PeerClock(state),
-                              traffic: PeerTraffic(state)).followingLive(state)
+                              traffic: PeerTraffic(state),
+                              receipt: receipts.first { $0.receipt.holder == state?.peerNode }).followingLive(state)
         }
     }
 
@@ -160,6 +168,7 @@ struct PeerStatus {
             "lastSync": .optional(lastSync), "lastError": .optional(lastError), "lastErrorAt": .optional(lastErrorAt),
             "lacks": lacks.map { .int($0) } ?? .null,
             "dialedIn": .bool(dialedIn), "live": .bool(liveSince != nil), "liveSince": .optional(liveSince),
+            "receipt": receipt?.json ?? .null,
         ].merging(PeerClock.json(clock)) { $1 }.merging(PeerTraffic.json(traffic)) { $1 })
     }
 }

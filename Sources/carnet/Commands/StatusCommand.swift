@@ -17,9 +17,12 @@ struct StatusCommand: Command {
         seq), labels (node hex → label, for the nodes of the version vector whose label the
         ledger carries), digest, conflicts, forks, pending, fromStatusFile, and peers: for each peer
         dialed by `serve`, dialing in (by node id) or met in a sync, {address, dialed, dialedIn, node, label, lastSync,
-        lastError, lastErrorAt, lacks, live, liveSince, clockOffsetMillis, clockMeasuredAt, clockSuspect} (lacks: events
+        lastError, lastErrorAt, lacks, live, liveSince, clockOffsetMillis, clockMeasuredAt, clockSuspect, receipt} (lacks: events
         this node holds that the peer was not shown to hold, kept current while a live session runs; clockOffsetMillis:
-        the peer's wall clock minus this node's at the latest handshake, suspect past 5 minutes); server: what this node's `carnet serve` counted since it started
+        the peer's wall clock minus this node's at the latest handshake, suspect past 5 minutes); receipts: the latest \
+        custody receipt from each peer that stored this node's events (signed ledgers), {node, label, seq, time, \
+        timeMillis, subject, head, coversAll, signature} (node: the holder; coversAll: whether seq reaches this node's \
+        newest event; checked when it arrived, `carnet receipt verify` checks it again); server: what this node's `carnet serve` counted since it started
         (null if none ran here): {running, pid, sessions {open, peak, started, completed,
         failed}, failures (by error code), rejected (hostile or broken input, by reason),
         authenticationFailures, busyRefusals, unauthenticated {open, peak, evicted, \
@@ -44,6 +47,8 @@ struct StatusCommand: Command {
         /// Only known when the store was opened.
         var eventsSinceCheckpoint: Int? { status.eventsSinceCheckpoint }
         var peers: [PeerStatus] = []
+        /// The custody receipts kept (signed ledgers).
+        var receipts: [PeerReceipt] = []
         /// What this node's `carnet serve` counted, when one ran here.
         var server: ServerCounters?
         /// Every node's label the ledger carries (`NodeLabelsFromViews`); the node's own always.
@@ -61,6 +66,11 @@ struct StatusCommand: Command {
         var figures = try Self.figures(context)
         figures.peers = try PeerStatus.all(directory: context.directory, own: figures.summary.history.versionVector)
         figures.server = ServerCounters.load(directory: context.directory)
+        do {
+            figures.receipts = try PeerReceipt.all(directory: context.directory, own: figures.summary.history.versionVector)
+        } catch {
+            context.output.warn("\(error); `carnet receipt verify` says more")
+        }
         figures.labels = NodeLabelsFromViews.labels(directory: context.directory, own: figures.identity)
         figures.members = LedgerViewsFile.current(directory: context.directory, parts: [.members])?.members
         if let record = NodeStatus.Verification.load(directory: context.directory) {
@@ -117,6 +127,7 @@ struct StatusCommand: Command {
                          "log": .string(Self.coverageName(verification.coverage))])
             } ?? .null,
             "peers": .array(figures.peers.map(\.json)),
+            "receipts": .array(figures.receipts.map(\.json)),
             "server": figures.server.map(serverJSON) ?? .null,
         ])
     }
@@ -225,6 +236,10 @@ struct StatusCommand: Command {
             table.add([node.short, figures.labels[node] ?? "", "\(seq)"])
         }
         table.print(output)
+        if !figures.receipts.isEmpty {
+            output.line(output.dim("\ncustody receipts:"))
+            for receipt in figures.receipts { output.line(receipt.sentence) }
+        }
         guard !figures.peers.isEmpty else { return }
         output.line(output.dim("\npeers:"))
         var peers = Table([("peer", .left), ("node", .left), ("last sync", .left), ("lacks", .right), ("clock", .left), ("last error", .left)])

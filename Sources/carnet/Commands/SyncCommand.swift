@@ -28,7 +28,9 @@ struct SyncCommand: Command {
         first (they exist nowhere else), then what this node lacks; each side stops at the \
         batch that would cross it, keeps what was acknowledged, and the report says what is \
         left, with exit status 75 when something is (run the same sync again). JSON adds \
-        budget {bytes, ownToSend, ownSent, ownLeft, toReceive, complete}.
+        budget {bytes, ownToSend, ownSent, ownLeft, toReceive, complete}. In a signed ledger, \
+        when the peer's latest custody receipt does not cover this node's newest event, the \
+        sync asks for a new one (`carnet receipt show`); JSON: receipt {node, seq, time} or null.
         """,
         examples: ["carnet sync hub.local", "carnet sync 192.168.1.10:7420 --json", "carnet sync hub.local --budget 200k"]
     )
@@ -128,6 +130,10 @@ struct SyncCommand: Command {
         lines.append(sentLine(stats, succeeded: report.succeeded))
         lines.append("  received  \(stats.eventsReceived) events (\(stats.eventsReceivedNew) new here), \(stats.bytesReceived) bytes")
         for refused in report.refusedBatches { lines.append("  refused   \(refused)") }
+        if let receipt = report.receipt {
+            // Checked by the session before it was kept (SPEC 9.6).
+            lines.append("  receipt   the peer signed that it holds this node's events up to seq \(receipt.seq) (`carnet receipt show`)")
+        }
         return lines
     }
 
@@ -164,6 +170,8 @@ struct SyncCommand: Command {
             "received": .object(["events": .int(stats.eventsReceived), "newEvents": .int(stats.eventsReceivedNew),
                                  "bytes": .int(stats.bytesReceived)]),
             "refusedBatches": .array(report.refusedBatches.map(JSON.string)),
+            "receipt": report.receipt.map { .object(["node": .string($0.holder.hex), "seq": .int($0.seq),
+                                                      "time": .string(PeerStatus.iso($0.heldAtMillis))]) } ?? .null,
             "clock": .object([
                 "peerOffsetMillis": stats.peerClockOffsetMillis.map { .int($0) } ?? .null,
                 "suspect": .bool(stats.peerClockOffsetMillis.map(ClockOffset.isSuspect) ?? false),

@@ -10,6 +10,9 @@ struct Bench {
     var only: Set<String> = []
     /// Replay as a signed ledger (format 2): keys, declarations, signed heads on the wire.
     var signed = false
+    /// A signed ledger's farm asks for custody receipts as `carnet sync` does (SPEC 9.6);
+    /// `--no-receipts` never asks, to measure what they cost.
+    var receipts = true
 
     static let scenarios = ["apply", "views", "encoding", "store", "sync", "delta-binary", "join", "process", "cold-open", "crypto-aead", "crypto-sign"]
 
@@ -47,7 +50,7 @@ struct Bench {
         if selected("views") { ViewBench.report(hub: hub, runs: runs) }
         if selected("encoding") { EncodingBench.report(replay: replay, workload: file.bytes) }
         if selected("store") { StoreBench.report(replay: replay, runs: runs) }
-        if selected("sync") { SyncBench.report(replay: replay, runs: runs) }
+        if selected("sync") { SyncBench.report(replay: replay, runs: runs, receipts: receipts) }
         if selected("delta-binary") { SyncBench.reportBinaryDelta(replay: replay, runs: runs) }
         if selected("join") { SyncBench.reportJoin(replay: replay, runs: min(runs, 3)) }
         if selected("process") {

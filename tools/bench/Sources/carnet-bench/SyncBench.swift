@@ -11,7 +11,9 @@ import Foundation
 /// in-sync session. Counts the bytes that crossed the socket (frames, MACs and all) and
 /// the protocol round trips. No link simulation here: times are loopback times.
 enum SyncBench {
-    static func report(replay: WorkloadReplay, runs: Int) {
+    static func report(replay: WorkloadReplay, runs: Int, receipts: Bool = true) {
+        // nil: ask as `carnet sync` does (the delta asks, the in-sync session does not).
+        let receipt: Bool? = receipts ? nil : false
         let hubEvents = replay.hub
         let (target, delta, hubHolds) = deltaScenario(replay)
         guard !delta.isEmpty else {
@@ -43,20 +45,21 @@ enum SyncBench {
             }
             let ruralFarm = makeNode(root + "/rural-farm", replay: replay, actor: target, events: hubEvents.allEvents, secret: secret)
             let ruralStart = ContinuousClock().now
-            guard let rural = try? SyncClient.sync(store: ruralFarm, secret: secret, address: link.address), rural.succeeded else {
+            guard let rural = try? SyncClient.sync(store: ruralFarm, secret: secret, address: link.address, receipt: receipt),
+                  rural.succeeded else {
                 fail("the delta over the simulated link failed", code: 70)
             }
             ruralTimes.append((ContinuousClock().now - ruralStart).seconds)
             link.stop()
             ruralServer.stop()
             let start = ContinuousClock().now
-            guard let first = try? SyncClient.sync(store: farm, secret: secret, address: address), first.succeeded else {
+            guard let first = try? SyncClient.sync(store: farm, secret: secret, address: address, receipt: receipt), first.succeeded else {
                 fail("the delta sync failed", code: 70)
             }
             times.append((ContinuousClock().now - start).seconds)
             let bytes = first.statistics.bytesSent + first.statistics.bytesReceived
             perEntry.append(Double(bytes) / Double(deltaEntries))
-            guard let second = try? SyncClient.sync(store: farm, secret: secret, address: address), second.succeeded else {
+            guard let second = try? SyncClient.sync(store: farm, secret: secret, address: address, receipt: receipt), second.succeeded else {
                 fail("the in-sync session failed", code: 70)
             }
             inSyncLedger.append(Double(second.statistics.bytesSent + second.statistics.bytesReceived))
@@ -66,6 +69,7 @@ enum SyncBench {
         let stats = last.delta.statistics
         print("  delta bytes  \(Format.grouped(stats.bytesSent)) sent + \(Format.grouped(stats.bytesReceived)) received = \(Format.fixed(Samples(values: perEntry).median, 2)) bytes/entry on the socket (median; framing, handshake, summaries, MACs included)")
         print("  delta events \(stats.eventsSentNew) new events sent, \(stats.eventsReceivedNew) received; protocol round trips (waits on the peer) \(stats.waits)")
+        print("  receipts     delta: \(last.delta.receipt.map { "custody receipt kept (seq \($0.seq))" } ?? "none"); in sync: \(last.inSync.receipt == nil ? "none" : "one") (\(receipts ? "asked as `carnet sync` does" : "--no-receipts"))")
         print("  delta time   \(Samples(values: times).timeSummary) on loopback (connect, handshake, persist with fsync, close)")
         print("  delta rural  \(Samples(values: ruralTimes).timeSummary) over a simulated 64 kbit/s, 600 ms RTT link (connect to close, in process; floor: 3 round trips (TCP connect + 2) = 1.8 s + \(Format.fixed(Double(stats.bytesSent) * 8 / 64_000, 2)) s of upload)")
         let inSync = last.inSync.statistics

@@ -19,15 +19,19 @@ struct Options {
     var minutes: Double?
     var only: Set<String> = []
     var signed = false
+    var receipts = true
 }
 
 let usage = """
-usage: carnet-bench [--workload FILE] [--scale 10k|100k|1m] [--runs N] [--builtin-generator] [--signed]
+usage: carnet-bench [--workload FILE] [--scale 10k|100k|1m] [--runs N] [--builtin-generator] [--signed] [--no-receipts]
 
   --workload FILE  a producer-ledger-workload/1 file (JSON lines)
   --scale S        without --workload: use /tmp/wl/ledger-S.jsonl, generating it with
                    ../shared/workload/workload.py when missing (default 100k)
   --signed         replay as a signed ledger (format 2): device keys, signed heads
+  --no-receipts    with --signed: the farm never asks for a custody receipt (to
+                   measure what receipts cost; `carnet sync` asks when its latest
+                   receipt does not cover its newest own event)
   --runs N         timed runs per figure, median reported (default 5)
   --only A,B       only these scenarios: apply, views, encoding, store, sync,
                    delta-binary, join, process (build + aggregation + cold open with
@@ -84,6 +88,8 @@ func parseOptions(_ arguments: [String]) -> Options {
             options.builtinGenerator = true
         case "--signed":
             options.signed = true
+        case "--no-receipts":
+            options.receipts = false
         case "--load":
             guard let count = Int(value(of: argument)), count >= 1 else { fail("--load takes a number of farms") }
             options.load = count
@@ -133,6 +139,6 @@ if let directory = options.prepareDelta {
         print("carnet-bench --only cold-open\n  workload     \(file.path)\n  machine      \(Machine.summary)\n  source       \(Machine.sourceRevision)")
         ProcessBench.reportColdOpen(file: file, runs: options.runs)
     } else {
-        Bench(file: file, runs: options.runs, only: options.only, signed: options.signed).run()
+        Bench(file: file, runs: options.runs, only: options.only, signed: options.signed, receipts: options.receipts).run()
     }
 }
