@@ -8,12 +8,20 @@ import Testing
 /// store, and a ledger of the same name is another ledger.
 @Suite(.serialized)
 struct SignedLedgerTests {
-    /// A hub that created the ledger and two farms that joined it with the ledger file.
-    static func makeLedger(_ sandbox: borrowing Sandbox) throws -> String {
+    /// A hub that created the ledger and two farms that joined it with the ledger file;
+    /// with `enrol`, the hub enrols both at once for the farm `col` and the catalog (as
+    /// `seedLedger` writes), else they write before they are enrolled.
+    static func makeLedger(_ sandbox: borrowing Sandbox, enrol: Bool = true) throws -> String {
         let file = sandbox.path("coop.ledger")
         try sandbox.ok(["ledger", "create", "--ledger", "coop", "--label", "hub", "--out", file], node: "hub")
         try sandbox.ok(["init", "--ledger-file", file, "--label", "ferme-a"], node: "a")
         try sandbox.ok(["init", "--ledger-file", file, "--label", "ferme-b"], node: "b")
+        if enrol {
+            for node in ["a", "b"] {
+                let id = try #require(try Self.status(sandbox, node)["node"] as? String)
+                try sandbox.ok(["member", "add", id, "--role", "producer:col", "--role", "catalog"], node: "hub")
+            }
+        }
         return file
     }
 
@@ -23,7 +31,7 @@ struct SignedLedgerTests {
 
     @Test func membersOfASignedLedgerSyncWhatTheySignedOverRealSessions() throws {
         let sandbox = try Sandbox()
-        let file = try Self.makeLedger(sandbox)
+        let file = try Self.makeLedger(sandbox, enrol: false)
         let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         for node in ["a", "b"] { try sandbox.seedLedger(node) }
@@ -100,7 +108,7 @@ struct SignedLedgerTests {
 
     @Test func aLedgerOfTheSameNameIsAnotherLedger() throws {
         let sandbox = try Sandbox()
-        _ = try Self.makeLedger(sandbox)
+        _ = try Self.makeLedger(sandbox, enrol: false)
         let strangerFile = sandbox.path("stranger.ledger")
         try sandbox.ok(["ledger", "create", "--ledger", "coop", "--label", "stranger", "--out", strangerFile], node: "s")
         try sandbox.seedLedger("s")
