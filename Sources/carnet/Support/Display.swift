@@ -73,8 +73,14 @@ enum JSONForms {
     }
 
     static func entry(_ record: LedgerRecord, state: LedgerState, replica: Replica) -> JSON {
+        entry(record, voidedBy: state.voidingReversal(of: record), labels: replica)
+    }
+
+    /// An entry as `log --json` and `show --json` print it; `voidedBy`: the reversal that
+    /// cancels it, if any (from the ledger state, or from the entry index).
+    static func entry(_ record: LedgerRecord, voidedBy: LedgerRecord?, labels: some WriterLabels) -> JSON {
         let entry = record.entry
-        var object = writer(record.event, clock: record.clock, labels: replica)
+        var object = writer(record.event, clock: record.clock, labels: labels)
         object["id"] = .string(entry.id)
         object["kind"] = .string(entry.kind.rawValue)
         object["producer"] = .string(entry.producer)
@@ -102,7 +108,6 @@ enum JSONForms {
             object["order"] = .string(order)
             object["line"] = .int(line)
         }
-        let voidedBy = state.voidingReversal(of: record)
         object["voided"] = .bool(voidedBy != nil)
         object["voidedBy"] = .optional(voidedBy?.entry.id)
         return .object(object)

@@ -1,0 +1,23 @@
+import CarnetNode
+
+/// How `show` and `log --limit` read without opening the store: from the entry index
+/// (§6.7) and the views file while both describe the log as it is, in milliseconds at a
+/// million entries. Otherwise the command opens the store (seconds and a gigabyte at a
+/// million), which writes both files again for the next one.
+enum IndexedReading {
+    /// The index and views of the context's directory, when both are current.
+    static func ledger(_ context: Context) -> IndexedLedger? {
+        IndexedLedger.current(directory: context.directory)
+    }
+
+    /// What `read` gives, or nil when the index turned out damaged (a block or a record
+    /// that does not check): then a warning says so, and the caller opens the store.
+    static func answer<T>(_ context: Context, _ read: () throws(EntryIndex.Damage) -> T) -> T? {
+        do {
+            return try read()
+        } catch {
+            context.output.warn("the entry index does not check (\(error)); reading the store instead")
+            return nil
+        }
+    }
+}
