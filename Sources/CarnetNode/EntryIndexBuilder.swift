@@ -7,32 +7,41 @@ import CarnetWire
 /// Builds the entry index (`EntryIndexFile`) of a replica whose events all lie in the log
 /// up to a stamp.
 ///
-/// The orders come from the ledger state (the same `records` and voids `log` and `show`
-/// print from the store); where each event lies comes from the last index file, when its
+/// The orders are the ledger state's (the same `records` and voids `log` and `show` print
+/// from the store); where each event lies comes from the last index file, when its
 /// stamp still begins the log, and from reading only the records appended after it. So a
-/// write costs the records it added, not a reading of the whole log; the first build (or
-/// one after the file was lost or damaged) reads every record once.
+/// write reads the records it added, not the whole log (the first build, or one after the
+/// file was lost or damaged, reads every record once); it still orders every entry and
+/// writes the whole file, as the views file is written whole.
 enum EntryIndexBuilder {
     /// The contents for `replica` at `stamp`, nil when an event's place in the log cannot be
     /// found (the log does not read as the store read it): then no index is written, and
-    /// readers open the store.
-    static func contents(replica: Replica, ledger: LedgerState, stamp: LogStamp, directory: String,
+    /// readers open the store. `ledger`: the ledger state when the caller built one (its
+    /// records are taken as they are); otherwise the records are read here, in the same
+    /// order, without the rest of what `LedgerState` computes (orders, reviews, the views'
+    /// indexes: a second or more at a million entries, for nothing the index holds).
+    static func contents(replica: Replica, ledger: LedgerState?, stamp: LogStamp, directory: String,
                          storage: any Storage) -> EntryIndexFile.Contents? {
         guard let locations = locations(upTo: stamp, directory: directory, storage: storage) else { return nil }
         func slot(_ event: EventID) -> EntryIndexFile.Slot? {
             locations[event.hash.w0].map { EntryIndexFile.Slot(location: $0, hashPrefix: event.hash.w0, voidedBy: nil) }
         }
-        var reversalSlots: [EventID: Int] = [:]
-        for (index, record) in ledger.records.enumerated() where record.entry.kind == .reversal {
-            reversalSlots[record.event] = index
+        let records = ledger?.records ?? readableRecords(of: replica)
+        // Target id → the reversals naming it, in record order (`LedgerState.reversals(of:)`).
+        var reversals: [ExactString: [Int]] = [:]
+        for (index, record) in records.enumerated() where record.entry.kind == .reversal {
+            if let target = record.entry.ref { reversals[ExactString(target), default: []].append(index) }
         }
         var entries: [EntryIndexFile.Slot] = []
         var ids: [EntryIndexFile.IDKey] = []
-        entries.reserveCapacity(ledger.records.count)
-        ids.reserveCapacity(ledger.records.count)
-        for (index, record) in ledger.records.enumerated() {
+        entries.reserveCapacity(records.count)
+        ids.reserveCapacity(records.count + reversals.count)
+        for (index, record) in records.enumerated() {
             guard var entry = slot(record.event) else { return nil }
-            entry.voidedBy = ledger.voidingReversal(of: record).flatMap { reversalSlots[$0.event] }
+            // The first reversal that cancels it (`LedgerState.voidingReversal(of:)`).
+            if record.entry.kind != .reversal, let naming = reversals[ExactString(record.entry.id)] {
+                entry.voidedBy = naming.first { records[$0].entry.cancels(record) }
+            }
             entries.append(entry)
             ids.append(EntryIndexFile.IDKey(key: EntryIndexFile.key(of: record.entry.id), slot: index, role: .carries))
             if record.entry.kind == .reversal, let target = record.entry.ref {
@@ -59,6 +68,17 @@ enum EntryIndexBuilder {
         return EntryIndexFile.Contents(entries: entries, ids: ids, changes: changes, held: held)
     }
 
+    /// The readable entries of the accepted events in (clock, event id) order: the
+    /// `records` of `LedgerState`.
+    static func readableRecords(of replica: Replica) -> [LedgerRecord] {
+        var records: [LedgerRecord] = []
+        replica.history.forEachEvent { event in
+            if let record = LedgerRecord(reading: event) { records.append(record) }
+        }
+        records.sort { ($0.clock, $0.event) < ($1.clock, $1.event) }
+        return records
+    }
+
     /// Where each event of the log up to `stamp` lies, by the first 8 bytes of its hash:
     /// the entries, changes and held events of the last index file (when it is whole and its stamp still
     /// begins the log), then every record after that stamp, read and decoded.
@@ -69,7 +89,7 @@ enum EntryIndexBuilder {
         if let bytes = try? storage.openReadOnly(directory + "/" + EntryIndexFile.fileName).readAll(),
            let file = StampedFile.decode(bytes, as: .entries), file.stamp.size <= stamp.size,
            file.stamp.isPrefix(directory: directory, storage: storage),
-           let previous = EntryIndexFile.decodeBody(file.body, stamp: file.stamp) {
+           let previous = EntryIndexFile.decodeBody(file.body, stamp: file.stamp, withIDs: false) {
             locations.reserveCapacity(previous.entries.count + previous.changes.count + previous.held.count)
             for slot in previous.entries + previous.changes + previous.held { locations[slot.hashPrefix] = slot.location }
             start = file.stamp.size

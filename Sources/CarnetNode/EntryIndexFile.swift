@@ -89,7 +89,7 @@ public enum EntryIndexFile {
     /// to `stamp`; nil when one cannot be found there (`EntryIndexBuilder`).
     static func body(replica: Replica, ledger: LedgerState?, stamp: LogStamp, directory: String,
                      storage: any Storage) -> [UInt8]? {
-        EntryIndexBuilder.contents(replica: replica, ledger: ledger ?? LedgerState(replica: replica), stamp: stamp,
+        EntryIndexBuilder.contents(replica: replica, ledger: ledger, stamp: stamp,
                                    directory: directory, storage: storage).map { encodeBody($0, stamp: stamp) }
     }
 
@@ -146,14 +146,17 @@ public enum EntryIndexFile {
     // MARK: - Reading whole (a writer reusing the locations of the last file)
 
     /// The contents of a whole file's body, every block checked; nil at any doubt.
-    static func decodeBody(_ body: [UInt8], stamp: LogStamp) -> Contents? {
+    /// Without `withIDs` the id table is checked but left empty (a writer reusing the
+    /// places of events needs only the slots).
+    static func decodeBody(_ body: [UInt8], stamp: LogStamp, withIDs: Bool = true) -> Contents? {
         guard body.count >= 20 else { return nil }
         let counts = (0..<4).map { Int(get32(body, $0 * 4)) }
         guard get32(body, 16) == CRC32C.checksum(FileHeader.entries.bytes + stamp.bytes + Array(body[0..<16])),
               body.count == 20 + tableSizes(counts).reduce(0, +) else { return nil }
         var offset = 20
         guard let entries = readTable(body, &offset, counts[0], slotSize, readSlot),
-              let ids = readTable(body, &offset, counts[1], keySize, readKey),
+              let ids = withIDs ? readTable(body, &offset, counts[1], keySize, readKey)
+                  : skipTable(body, &offset, counts[1], keySize),
               let changes = readTable(body, &offset, counts[2], slotSize, readSlot),
               let held = readTable(body, &offset, counts[3], slotSize, readSlot) else { return nil }
         return Contents(entries: entries, ids: ids, changes: changes, held: held)
@@ -178,6 +181,18 @@ public enum EntryIndexFile {
         return elements
     }
 
+    private static func skipTable(_ body: [UInt8], _ offset: inout Int, _ count: Int, _ width: Int) -> [IDKey]? {
+        var start = 0
+        while start < count {
+            let n = min(blockElements, count - start)
+            let end = offset + n * width
+            guard CRC32C.checksum(body[offset..<end]) == get32(body, end) else { return nil }
+            offset = end + 4
+            start += n
+        }
+        return []
+    }
+
     static func readSlot(_ bytes: [UInt8], _ at: Int) -> Slot? {
         let offset = get64(bytes, at)
         let voided = get32(bytes, at + 12)
@@ -193,13 +208,14 @@ public enum EntryIndexFile {
 
     // MARK: - Integers (big endian)
 
+    // Appended through the value's bytes, not a temporary array: a million entries are
+    // six million of these.
     static func put32(_ value: UInt32, _ bytes: inout [UInt8]) {
-        bytes += [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     static func put64(_ value: UInt64, _ bytes: inout [UInt8]) {
-        put32(UInt32(value >> 32), &bytes)
-        put32(UInt32(value & 0xFFFF_FFFF), &bytes)
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     static func get32(_ bytes: [UInt8], _ at: Int) -> UInt32 {

@@ -215,6 +215,7 @@ def check_store(report, carnet, name):
                  "log records re-made by the SPEC's encoder rules")
     check_entries(report, carnet, name, replica)
     check_views(report, carnet, name, replica, status)
+    check_entry_index(report, carnet, name, replica, records)
     identity = read_node_file(os.path.join(directory, "node"))
     ledger_id = bytes.fromhex(identity.get("ledger-id", "00" * 16))
     if "ledger-id" in identity:
@@ -350,6 +351,67 @@ def check_entries(report, carnet, name, replica):
         if any(mine.get(key) != real.get(key) for key in fields):
             mismatched.append((mine, real))
     report.equal(mismatched[:1], [], "every entry's fields = carnet log --json")
+
+
+def check_entry_index(report, carnet, name, replica, records):
+    """§6.7: the entry index read from the SPEC, stamped with the log's current state, each
+    slot naming the record and position of its event, in the order and with the voids and
+    id lines recomputed from the entries (§10.4); then what `show` and `log --limit` print
+    from it against `log --json`, and a flipped byte is said and not believed."""
+    directory = os.path.join(carnet.work, name)
+    data = carnet_read.read_file(os.path.join(directory, "entries"))
+    log = carnet_read.read_file(os.path.join(directory, "events.log"))
+    index = cf.read_entry_index(data)  # head and block CRC-32Cs, trailer, exact size
+    report.check(index["stamp"] == cf.log_stamp(log) and index["stamp"]["size"] == len(log),
+                 f"entry index: {len(index['entries'])} entries, stamp = the log's current state (§6.1)")
+    events = {(record.offset, position): event for record in records for position, event in enumerate(record.events)}
+
+    def pointed(slot):
+        event = events.get((slot[0], slot[1]))
+        return event if event is not None and int.from_bytes(event.hash[:8], "big") == slot[3] else None
+
+    accepted = replica.accepted()
+    appends = sorted((e for e in accepted.values() if e.op[0] == "append"), key=lambda e: ((e.physical, e.logical), e.id()))
+    readable = [entry for entry in map(cf.ledger_entry, appends) if entry is not None]
+    report.equal([pointed(slot) for slot in index["entries"]], [entry["event"] for entry in readable],
+                 "entries: each readable entry's record and position, in (clock, event id) order (§6.7)")
+    position = {entry["event"].id(): at for at, entry in enumerate(readable)}
+    naming = {}
+    for entry in readable:
+        if entry["kind"] == b"reversal" and "ref" in entry:
+            naming.setdefault(entry["ref"], []).append(entry)
+    voided = []
+    for entry in readable:
+        first = next((r for r in naming.get(entry["id"], []) if cf.cancels(r, entry)), None)
+        voided.append(0 if first is None else 1 + position[first["event"].id()])
+    report.equal([slot[2] for slot in index["entries"]], voided, "voided by: 1 + the first cancelling reversal (§10.4)")
+    lines = sorted([(cf.entry_index_key(e["id"]), at, 0) for at, e in enumerate(readable)]
+                   + [(cf.entry_index_key(e["ref"]), at, 1) for at, e in enumerate(readable)
+                      if e["kind"] == b"reversal" and "ref" in e])
+    report.equal(index["ids"], lines, f"ids: {len(lines)} lines by key, entry, role")
+    assigns = sorted((e for e in accepted.values() if e.op[0] == "assign"), key=lambda e: ((e.physical, e.logical), e.id()))
+    report.equal([pointed(slot) for slot in index["changes"]], assigns, f"changes: the {len(assigns)} assignments by clock")
+    pending = sorted((e for key, e in replica.held.items() if key not in accepted), key=lambda e: e.id())
+    report.equal([pointed(slot) for slot in index["held"]], pending, "held: the events waiting for a predecessor")
+    if not readable:
+        return
+    # What the commands print from it (the index is current: they do not open the store).
+    newest = carnet.json("log", "--limit", "3", directory=name)
+    report.equal([e["event"] for e in newest], [e["event"] for e in carnet.json("log", directory=name)[:3]],
+                 "carnet log --limit 3 = the first three of carnet log")
+    shown = carnet.json("show", text(readable[-1]["id"]), directory=name)
+    report.equal(shown["id"], text(readable[-1]["id"]), "carnet show of the newest entry")
+    flipped = bytearray(data)
+    flipped[56 + 8] ^= 0x01  # the first slot's event index: its block's CRC-32C fails
+    with open(os.path.join(directory, "entries"), "wb") as handle:
+        handle.write(bytes(flipped))
+    command = [carnet.binary, "log", "--limit", str(len(readable)), "--json", "--dir", directory]
+    damaged = subprocess.run(command, cwd=carnet.work, capture_output=True, text=True)
+    report.check(damaged.returncode == 0 and "entry index does not check" in damaged.stderr
+                 and json.loads(damaged.stdout) == carnet.json("log", directory=name),
+                 "a flipped byte in the index: said on stderr, the answer read from the store")
+    report.check(cf.read_entry_index(carnet_read.read_file(os.path.join(directory, "entries")))["entries"]
+                 == index["entries"], "and the index written again")
 
 
 CONFLICT_KINDS = cf.VIEW_CONFLICT_KINDS  # §6.5, in the order conflicts are stored
