@@ -32,6 +32,9 @@ public final class EntryIndex {
     private let starts: [Int]
     private var blocks: [Int: [UInt8]] = [:]
     private var records: [Int: [Event]] = [:]
+    /// Bounds on what is kept read: at most 24 MB of blocks, 64 decoded records.
+    private static let blocksKept = 4_096
+    private static let recordsKept = 64
 
     private enum Table: Int {
         case entries = 0, ids, changes
@@ -105,7 +108,14 @@ public final class EntryIndex {
         while index >= 0, shown.count < count {
             let slot = try slot(.entries, index)
             let record = try entry(index)
-            shown.append((record, try slot.voidedBy.map { (slot: Int) throws(Damage) in try entry(slot) }))
+            var voidedBy: LedgerRecord?
+            if let reversal = slot.voidedBy {
+                voidedBy = try entry(reversal)
+                guard voidedBy?.entry.cancels(record) == true else {
+                    throw Damage(description: "slot \(index) of the entry index names as its void an entry that does not cancel it")
+                }
+            }
+            shown.append((record, voidedBy))
             index -= 1
         }
         return shown
@@ -149,6 +159,9 @@ public final class EntryIndex {
             guard let read = log.events(at: offset) else {
                 throw Damage(description: "no sound log record at offset \(offset), where the entry index points")
             }
+            // A few records are reused (neighbours in the log's order share one); `log
+            // --limit 1000000` must not keep every event it printed.
+            if records.count >= Self.recordsKept { records.removeAll(keepingCapacity: true) }
             records[offset] = read
             events = read
         }
@@ -189,6 +202,7 @@ public final class EntryIndex {
               CRC32C.checksum(bytes[0..<length]) == EntryIndexFile.get32(bytes, length) else {
             throw Damage(description: "block \(block) of the entry index fails its checksum")
         }
+        if blocks.count >= Self.blocksKept { blocks.removeAll(keepingCapacity: true) }
         blocks[key] = bytes
         return (bytes, at)
     }

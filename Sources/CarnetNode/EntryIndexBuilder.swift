@@ -23,28 +23,38 @@ enum EntryIndexBuilder {
     static func contents(replica: Replica, ledger: LedgerState?, stamp: LogStamp, directory: String,
                          storage: any Storage) -> EntryIndexFile.Contents? {
         guard let locations = locations(upTo: stamp, directory: directory, storage: storage) else { return nil }
+        return contents(replica: replica, ledger: ledger, locations: locations)
+    }
+
+    /// The contents for `replica` whose events lie where `locations` says (by the first 8
+    /// bytes of their hash); nil when one is not there. `verify` passes what it read from
+    /// every record of the log.
+    static func contents(replica: Replica, ledger: LedgerState?,
+                         locations: [UInt64: EntryIndexFile.Location]) -> EntryIndexFile.Contents? {
         func slot(_ event: EventID) -> EntryIndexFile.Slot? {
             locations[event.hash.w0].map { EntryIndexFile.Slot(location: $0, hashPrefix: event.hash.w0, voidedBy: nil) }
         }
-        let records = ledger?.records ?? readableRecords(of: replica)
+        let rows = ledger.map { $0.records.map(Row.init) } ?? readableRows(of: replica)
         // Target id → the reversals naming it, in record order (`LedgerState.reversals(of:)`).
         var reversals: [ExactString: [Int]] = [:]
-        for (index, record) in records.enumerated() where record.entry.kind == .reversal {
-            if let target = record.entry.ref { reversals[ExactString(target), default: []].append(index) }
+        for (index, row) in rows.enumerated() {
+            if let target = row.reversal?.entry.ref { reversals[ExactString(target), default: []].append(index) }
         }
         var entries: [EntryIndexFile.Slot] = []
         var ids: [EntryIndexFile.IDKey] = []
-        entries.reserveCapacity(records.count)
-        ids.reserveCapacity(records.count + reversals.count)
-        for (index, record) in records.enumerated() {
-            guard var entry = slot(record.event) else { return nil }
-            // The first reversal that cancels it (`LedgerState.voidingReversal(of:)`).
-            if record.entry.kind != .reversal, let naming = reversals[ExactString(record.entry.id)] {
-                entry.voidedBy = naming.first { records[$0].entry.cancels(record) }
+        entries.reserveCapacity(rows.count)
+        ids.reserveCapacity(rows.count + reversals.count)
+        for (index, row) in rows.enumerated() {
+            guard var entry = slot(row.event) else { return nil }
+            // The first reversal that cancels it (`LedgerState.voidingReversal(of:)`), by the
+            // one rule (`LedgerEntry.cancels`), on the entry read again (a few percent are named).
+            if row.reversal == nil, let naming = reversals[ExactString(row.id)],
+               let record = replica.history.event(row.event).flatMap(LedgerRecord.init(reading:)) {
+                entry.voidedBy = naming.first { rows[$0].reversal?.entry.cancels(record) == true }
             }
             entries.append(entry)
-            ids.append(EntryIndexFile.IDKey(key: EntryIndexFile.key(of: record.entry.id), slot: index, role: .carries))
-            if record.entry.kind == .reversal, let target = record.entry.ref {
+            ids.append(EntryIndexFile.IDKey(key: EntryIndexFile.key(of: row.id), slot: index, role: .carries))
+            if let target = row.reversal?.entry.ref {
                 ids.append(EntryIndexFile.IDKey(key: EntryIndexFile.key(of: target), slot: index, role: .reverses))
             }
         }
@@ -68,15 +78,32 @@ enum EntryIndexBuilder {
         return EntryIndexFile.Contents(entries: entries, ids: ids, changes: changes, held: held)
     }
 
-    /// The readable entries of the accepted events in (clock, event id) order: the
-    /// `records` of `LedgerState`.
-    static func readableRecords(of replica: Replica) -> [LedgerRecord] {
-        var records: [LedgerRecord] = []
-        replica.history.forEachEvent { event in
-            if let record = LedgerRecord(reading: event) { records.append(record) }
+    /// What the index needs of a readable entry: where it sorts, its id, and for a reversal
+    /// the whole record (what it names). A million `LedgerRecord`s held at once cost a
+    /// writer some 400 MB more; these, a third of it.
+    struct Row {
+        var clock: HLCTimestamp
+        var event: EventID
+        var id: String
+        var reversal: LedgerRecord?
+
+        init(_ record: LedgerRecord) {
+            clock = record.clock
+            event = record.event
+            id = record.entry.id
+            reversal = record.entry.kind == .reversal ? record : nil
         }
-        records.sort { ($0.clock, $0.event) < ($1.clock, $1.event) }
-        return records
+    }
+
+    /// The readable entries of the accepted events in (clock, event id) order: the
+    /// `records` of `LedgerState`, kept as rows.
+    static func readableRows(of replica: Replica) -> [Row] {
+        var rows: [Row] = []
+        replica.history.forEachEvent { event in
+            if let record = LedgerRecord(reading: event) { rows.append(Row(record)) }
+        }
+        rows.sort { ($0.clock, $0.event) < ($1.clock, $1.event) }
+        return rows
     }
 
     /// Where each event of the log up to `stamp` lies, by the first 8 bytes of its hash:

@@ -143,7 +143,14 @@ public enum EntryIndexFile {
         count * width + 4 * ((count + blockElements - 1) / blockElements)
     }
 
-    // MARK: - Reading whole (a writer reusing the locations of the last file)
+    // MARK: - Reading whole (a writer reusing the locations of the last file, `verify`)
+
+    /// The whole file of `directory`, every block and the trailer checked, when it
+    /// describes the log exactly as it is now; nil otherwise.
+    static func current(directory: String, storage: any Storage = PosixStorage()) -> Contents? {
+        StampedFile.current(fileName, as: .entries, directory: directory, storage: storage)
+            .flatMap { decodeBody($0.body, stamp: $0.stamp) }
+    }
 
     /// The contents of a whole file's body, every block checked; nil at any doubt.
     /// Without `withIDs` the id table is checked but left empty (a writer reusing the

@@ -1,6 +1,6 @@
 import CarnetCore
 import CarnetLedger
-import CarnetNode
+@testable import CarnetNode
 import CarnetStore
 import CarnetTestKit
 import Foundation
@@ -83,6 +83,35 @@ struct EntryIndexTests {
         }
     }
 
+    @Test("verify makes the index again from every record and reports one that differs")
+    func verifyFindsADisagreeingIndex() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try LocalNode.create(directory: directory, ledger: "coop", label: "hub", node: NodeID.derived(from: "hub"))
+        var node = try LocalNode(directory: directory, wallMillis: 1_790_000_000_000)
+        for index in 0..<3 {
+            try node.write([.append(Entry(id: "h-\(index)", kind: "harvest", fields: [
+                Field("producer", .text("col")), Field("date", .day(20_600)), Field("product", .text("P1")),
+                Field("qty", .int(5_000)), Field("unit", .text("g")), Field("lot", .text("L1")),
+            ]))], wallMillis: 1_790_000_000_000 + UInt64(index))
+        }
+        _ = node.views()
+        var audit = try StoreAudit.run(directory: directory)
+        #expect(audit.entryIndexCurrent && audit.entryIndexMatch == true, "\(audit.problems)")
+        // A well-formed index of this very log state with two entries in the wrong order
+        // (as a bug in the writer would leave it): only making it again can tell.
+        var wrong = try #require(EntryIndexFile.current(directory: directory))
+        wrong.entries.swapAt(0, 1)
+        var store = try NodeStore(directory: directory, wallMillis: 1_790_000_000_000) { NodeID.derived(from: "x") }
+        #expect(try store.saveStampedFile(EntryIndexFile.fileName, as: .entries,
+                                          body: EntryIndexFile.encodeBody(wrong, stamp: store.stamp)))
+        #expect(EntryIndexFile.current(directory: directory) == wrong)
+        audit = try StoreAudit.run(directory: directory)
+        #expect(audit.entryIndexCurrent && audit.entryIndexMatch == false)
+        #expect(!audit.isSound && audit.problems.contains { $0.contains("the entry index disagrees with the log") },
+                "\(audit.problems)")
+    }
+
     @Test("stale, damaged at its head or cut short: not opened; a block or a pointer that does not check: Damage")
     func refusals() throws {
         let directory = Self.directory()
@@ -131,6 +160,19 @@ struct EntryIndexTests {
             let index = try #require(EntryIndex.current(directory: directory))
             #expect(throws: EntryIndex.Damage.self) { try index.lookUp("h-7") }
             #expect(try index.lookUp("h-8").records.count == 1, "the other slots still read")
+        }
+        // The newest entry said voided by the oldest, which cancels nothing (CRC made good):
+        // the void is checked against the entries, not believed.
+        bytes = original
+        let newest = 56 + (256 * 24 + 4) + 43 * 24  // slot 299: the second block's 44th
+        bytes[newest + 15] = 1  // voided by: 1 + slot 0
+        let secondBlock = 56 + 256 * 24 + 4, secondEnd = secondBlock + 44 * 24
+        let crc2 = CRC32C.checksum(Array(bytes[secondBlock..<secondEnd]))
+        bytes[secondEnd] = UInt8(crc2 >> 24); bytes[secondEnd + 1] = UInt8((crc2 >> 16) & 0xFF)
+        bytes[secondEnd + 2] = UInt8((crc2 >> 8) & 0xFF); bytes[secondEnd + 3] = UInt8(crc2 & 0xFF)
+        try with(bytes) {
+            let index = try #require(EntryIndex.current(directory: directory))
+            #expect(throws: EntryIndex.Damage.self) { try index.newest(1) }
         }
         // The log moved on: the index describes an older state.
         var other = try LocalNode(directory: directory, wallMillis: 1_790_000_001_000)
