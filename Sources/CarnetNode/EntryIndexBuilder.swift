@@ -16,29 +16,30 @@ import CarnetWire
 enum EntryIndexBuilder {
     /// The contents for `replica` at `stamp`, nil when an event's place in the log cannot be
     /// found (the log does not read as the store read it): then no index is written, and
-    /// readers open the store. `ledger`: the ledger state when the caller built one (its
-    /// records are taken as they are); otherwise the records are read here, in the same
-    /// order, without the rest of what `LedgerState` computes (orders, reviews, the views'
-    /// indexes: a second or more at a million entries, for nothing the index holds).
-    static func contents(replica: Replica, ledger: LedgerState?, stamp: LogStamp, directory: String,
+    /// readers open the store.
+    static func contents(replica: Replica, stamp: LogStamp, directory: String,
                          storage: any Storage) -> EntryIndexFile.Contents? {
         guard let locations = locations(upTo: stamp, directory: directory, storage: storage) else { return nil }
-        return contents(replica: replica, ledger: ledger, locations: locations)
+        return contents(replica: replica, ledger: nil, locations: locations)
     }
 
     /// The contents for `replica` whose events lie where `locations` says (by the first 8
     /// bytes of their hash); nil when one is not there. `verify` passes what it read from
-    /// every record of the log.
+    /// every record of the log, and the ledger state it built (its records are taken as
+    /// they are); otherwise the records are read here, in the same order, without the rest
+    /// of what `LedgerState` computes (orders, reviews, the views' indexes: a second or
+    /// more at a million entries, for nothing the index holds).
     static func contents(replica: Replica, ledger: LedgerState?,
                          locations: [UInt64: EntryIndexFile.Location]) -> EntryIndexFile.Contents? {
         func slot(_ event: EventID) -> EntryIndexFile.Slot? {
             locations[event.hash.w0].map { EntryIndexFile.Slot(location: $0, hashPrefix: event.hash.w0, voidedBy: nil) }
         }
-        let rows = ledger.map { $0.records.map(Row.init) } ?? readableRows(of: replica)
+        let (rows, reversalRecords) = ledger.map { Self.rows($0.records) } ?? readableRows(of: replica)
+        func reversal(_ row: Row) -> LedgerRecord? { row.reversal < 0 ? nil : reversalRecords[Int(row.reversal)] }
         // Target id → the reversals naming it, in record order (`LedgerState.reversals(of:)`).
         var reversals: [ExactString: [Int]] = [:]
         for (index, row) in rows.enumerated() {
-            if let target = row.reversal?.entry.ref { reversals[ExactString(target), default: []].append(index) }
+            if let target = reversal(row)?.entry.ref { reversals[ExactString(target), default: []].append(index) }
         }
         var entries: [EntryIndexFile.Slot] = []
         var ids: [EntryIndexFile.IDKey] = []
@@ -48,13 +49,13 @@ enum EntryIndexBuilder {
             guard var entry = slot(row.event) else { return nil }
             // The first reversal that cancels it (`LedgerState.voidingReversal(of:)`), by the
             // one rule (`LedgerEntry.cancels`), on the entry read again (a few percent are named).
-            if row.reversal == nil, let naming = reversals[ExactString(row.id)],
+            if row.reversal < 0, let naming = reversals[ExactString(row.id)],
                let record = replica.history.event(row.event).flatMap(LedgerRecord.init(reading:)) {
-                entry.voidedBy = naming.first { rows[$0].reversal?.entry.cancels(record) == true }
+                entry.voidedBy = naming.first { reversal(rows[$0])?.entry.cancels(record) == true }
             }
             entries.append(entry)
             ids.append(EntryIndexFile.IDKey(key: EntryIndexFile.key(of: row.id), slot: index, role: .carries))
-            if let target = row.reversal?.entry.ref {
+            if let target = reversal(row)?.entry.ref {
                 ids.append(EntryIndexFile.IDKey(key: EntryIndexFile.key(of: target), slot: index, role: .reverses))
             }
         }
@@ -79,31 +80,42 @@ enum EntryIndexBuilder {
     }
 
     /// What the index needs of a readable entry: where it sorts, its id, and for a reversal
-    /// the whole record (what it names). A million `LedgerRecord`s held at once cost a
-    /// writer some 400 MB more; these, a third of it.
+    /// where its whole record is kept (what it names), -1 for other entries. A million
+    /// `LedgerRecord`s held at once cost a writer some 400 MB more; these, about 100.
     struct Row {
         var clock: HLCTimestamp
         var event: EventID
         var id: String
-        var reversal: LedgerRecord?
-
-        init(_ record: LedgerRecord) {
-            clock = record.clock
-            event = record.event
-            id = record.entry.id
-            reversal = record.entry.kind == .reversal ? record : nil
-        }
+        var reversal: Int32
     }
 
-    /// The readable entries of the accepted events in (clock, event id) order: the
-    /// `records` of `LedgerState`, kept as rows.
-    static func readableRows(of replica: Replica) -> [Row] {
+    /// The rows of records already in (clock, event id) order, and the reversals' records.
+    static func rows(_ records: [LedgerRecord]) -> ([Row], [LedgerRecord]) {
         var rows: [Row] = []
+        var reversals: [LedgerRecord] = []
+        rows.reserveCapacity(records.count)
+        for record in records { rows.append(row(record, keeping: &reversals)) }
+        return (rows, reversals)
+    }
+
+    private static func row(_ record: LedgerRecord, keeping reversals: inout [LedgerRecord]) -> Row {
+        guard record.entry.kind == .reversal else {
+            return Row(clock: record.clock, event: record.event, id: record.entry.id, reversal: -1)
+        }
+        reversals.append(record)
+        return Row(clock: record.clock, event: record.event, id: record.entry.id, reversal: Int32(reversals.count - 1))
+    }
+
+    /// The readable entries of the accepted events in (clock, event id) order (the
+    /// `records` of `LedgerState`), as rows, and the reversals' records.
+    static func readableRows(of replica: Replica) -> ([Row], [LedgerRecord]) {
+        var rows: [Row] = []
+        var reversals: [LedgerRecord] = []
         replica.history.forEachEvent { event in
-            if let record = LedgerRecord(reading: event) { rows.append(Row(record)) }
+            if let record = LedgerRecord(reading: event) { rows.append(row(record, keeping: &reversals)) }
         }
         rows.sort { ($0.clock, $0.event) < ($1.clock, $1.event) }
-        return rows
+        return (rows, reversals)
     }
 
     /// Where each event of the log up to `stamp` lies, by the first 8 bytes of its hash:

@@ -1,5 +1,4 @@
 import CarnetCore
-import CarnetLedger
 import CarnetStore
 import CarnetSystem
 import CarnetWire
@@ -87,9 +86,8 @@ public enum EntryIndexFile {
 
     /// The body of the index of `replica`, whose events lie in the log of `directory` up
     /// to `stamp`; nil when one cannot be found there (`EntryIndexBuilder`).
-    static func body(replica: Replica, ledger: LedgerState?, stamp: LogStamp, directory: String,
-                     storage: any Storage) -> [UInt8]? {
-        EntryIndexBuilder.contents(replica: replica, ledger: ledger, stamp: stamp,
+    static func body(replica: Replica, stamp: LogStamp, directory: String, storage: any Storage) -> [UInt8]? {
+        EntryIndexBuilder.contents(replica: replica, stamp: stamp,
                                    directory: directory, storage: storage).map { encodeBody($0, stamp: stamp) }
     }
 

@@ -131,10 +131,8 @@ public struct LocalNode: ~Copyable {
     /// The ledger's views for the state this node holds, with the status and views files
     /// rewritten to match, so that the next reading command answers without the log.
     /// Failures to write are the warnings.
-    /// `ledger`: the ledger state when the caller already built it (the entry index is
-    /// made from it).
-    public mutating func views(ledger: LedgerState? = nil) -> (views: LedgerViews, warnings: [String]) {
-        store.saveStatusAndViews(fold: &fold, ledger: ledger)
+    public mutating func views() -> (views: LedgerViews, warnings: [String]) {
+        store.saveStatusAndViews(fold: &fold)
     }
 
     /// The figures `status` shows, for the state this node holds, and the status and views

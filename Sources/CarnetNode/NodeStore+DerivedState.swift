@@ -23,7 +23,7 @@ extension NodeStore {
 
     /// The views of the state held (from `fold`, caught up), with the status and views
     /// files and the entry index rewritten to match; failures to write are the warnings.
-    mutating func saveStatusAndViews(fold: inout LedgerFold, ledger: LedgerState? = nil) -> (views: LedgerViews, warnings: [String]) {
+    mutating func saveStatusAndViews(fold: inout LedgerFold) -> (views: LedgerViews, warnings: [String]) {
         let views = LedgerViews(replica: replica, fold: &fold)
         var warnings: [String] = []
         do {
@@ -32,16 +32,16 @@ extension NodeStore {
             warnings.append("could not update the status file (\(error)); `carnet status` will read the log next time")
         }
         if let warning = saveViews(views) { warnings.append(warning) }
-        if let warning = saveEntryIndex(ledger: ledger) { warnings.append(warning) }
+        if let warning = saveEntryIndex() { warnings.append(warning) }
         return (views, warnings)
     }
 
     /// Writes the entry index (§6.7) for the state held, at the views file's moments and
-    /// stamp, so that `show` and `log --limit` answer without opening the store. `ledger`:
-    /// the ledger state when the caller already built it. A warning when it could not.
-    mutating func saveEntryIndex(ledger: LedgerState? = nil) -> String? {
+    /// stamp, so that `show` and `log --limit` answer without opening the store. A warning
+    /// when it could not.
+    mutating func saveEntryIndex() -> String? {
         let stamp = self.stamp
-        guard let body = EntryIndexFile.body(replica: replica, ledger: ledger, stamp: stamp, directory: directory,
+        guard let body = EntryIndexFile.body(replica: replica, stamp: stamp, directory: directory,
                                              storage: fileStorage) else {
             return "could not build the entry index (the log does not read as the store read it); `show` and `log` will open the store"
         }

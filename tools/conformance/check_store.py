@@ -357,7 +357,8 @@ def check_entry_index(report, carnet, name, replica, records):
     """§6.7: the entry index read from the SPEC, stamped with the log's current state, each
     slot naming the record and position of its event, in the order and with the voids and
     id lines recomputed from the entries (§10.4); then what `show` and `log --limit` print
-    from it against `log --json`, and a flipped byte is said and not believed."""
+    from it against `log --json`, and a flipped byte is said and not believed (then the
+    file is put back)."""
     directory = os.path.join(carnet.work, name)
     data = carnet_read.read_file(os.path.join(directory, "entries"))
     log = carnet_read.read_file(os.path.join(directory, "events.log"))
@@ -410,8 +411,8 @@ def check_entry_index(report, carnet, name, replica, records):
     report.check(damaged.returncode == 0 and "entry index does not check" in damaged.stderr
                  and json.loads(damaged.stdout) == carnet.json("log", directory=name),
                  "a flipped byte in the index: said on stderr, the answer read from the store")
-    report.check(cf.read_entry_index(carnet_read.read_file(os.path.join(directory, "entries")))["entries"]
-                 == index["entries"], "and the index written again")
+    with open(os.path.join(directory, "entries"), "wb") as handle:
+        handle.write(data)  # put back: a reader leaves the index as it finds it; the next write makes it again
 
 
 CONFLICT_KINDS = cf.VIEW_CONFLICT_KINDS  # §6.5, in the order conflicts are stored

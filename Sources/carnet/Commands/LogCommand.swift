@@ -51,7 +51,7 @@ struct LogCommand: Command {
             print(shown.0, labels: indexed.labels, recent: recent, context)
             return
         }
-        let view = try LedgerView.read(context, refreshingIndex: limit != nil && !changes && producer == nil)
+        let view = try LedgerView.read(context)
         if changes {
             let rows = Array(LedgerChange.all(in: view).prefix(limit ?? Int.max))
             if json {

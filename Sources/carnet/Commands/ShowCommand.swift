@@ -35,7 +35,7 @@ struct ShowCommand: Command {
                 return
             }
         }
-        let view = try LedgerView.read(context, refreshingIndex: indexed == nil)
+        let view = try LedgerView.read(context)
         let records = view.state.records(withID: id)
         guard !records.isEmpty else {
             let hint = Suggestion.closest(to: id, among: view.state.records.map(\.entry.id)).map { "; did you mean \($0)?" } ?? "; see `carnet log` for entry ids"

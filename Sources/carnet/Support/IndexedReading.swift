@@ -3,7 +3,7 @@ import CarnetNode
 /// How `show` and `log --limit` read without opening the store: from the entry index
 /// (§6.7) and the views file while both describe the log as it is, in milliseconds at a
 /// million entries. Otherwise the command opens the store (seconds and a gigabyte at a
-/// million), which writes both files again for the next one.
+/// million), as it did before the index; the next write leaves both files current again.
 enum IndexedReading {
     /// The index and views of the context's directory, when both are current.
     static func ledger(_ context: Context) -> IndexedLedger? {

@@ -14,17 +14,13 @@ struct LedgerView {
         catalog = Catalog(replica: replica)
     }
 
-    /// Opens the store and reads it (for commands that write nothing). With
-    /// `refreshingIndex`, for a command that would have answered from the entry index had
-    /// it been current: the status, views and index files are written again from what was
-    /// read, so that the next such command answers without the store.
-    static func read(_ context: Context, refreshingIndex: Bool = false) throws -> LedgerView {
-        var store = try StoreAccess.open(context)
-        let view = LedgerView(store.replica)
-        if refreshingIndex {
-            for warning in store.views(ledger: view.state).warnings { context.output.warn(warning) }
-        }
-        return view
+    /// Opens the store and reads it (for commands that write nothing). `show` and `log`
+    /// come here when the entry index could not answer, and leave it as it is: writing it
+    /// again (with the views it needs) would cost a reader at a million entries three times
+    /// its answer; the next write does it.
+    static func read(_ context: Context) throws -> LedgerView {
+        let store = try StoreAccess.open(context)
+        return LedgerView(store.replica)
     }
 
 }
