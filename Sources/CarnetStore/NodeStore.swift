@@ -392,10 +392,9 @@ public struct NodeStore: ~Copyable {
     /// Writes a file derived from the state this store holds (the ledger's views), stamped
     /// with the log's state so that readers believe it only while the log is unchanged.
     /// Skipped (false) when another process appended meanwhile: the body describes a state
-    /// that is no longer the log's.
+    /// that is no longer the log's. With `stamp`, written only when the store's log is in
+    /// that state (a body that names its own stamp, as the entry index's head does).
     @discardableResult
-    /// With `stamp`, written only when the store's log is in that state (a body that
-    /// names its own stamp, as the entry index's head does).
     public mutating func saveStampedFile(_ name: String, as header: FileHeader, body: [UInt8],
                                          stamp: LogStamp? = nil) throws(StoreError) -> Bool {
         guard !log.needsReopen else { throw .needsReopen(path: log.path) }
