@@ -23,10 +23,12 @@ public final class EntryIndex {
 
     private let file: any StorageFile
     private let log: LogRecordReader
-    /// The log state the index describes (also the views file's, for `show`'s names).
+    /// The log state the index describes.
     public let stamp: LogStamp
     /// How many readable entries the ledger holds: the length of `log`'s order.
     public let entryCount: Int
+    /// The names of products, parties and writers, as the catalog and the replica give them.
+    public let names: EntryIndexNames
     private let idCount: Int
     private let changeCount: Int
     private let starts: [Int]
@@ -42,9 +44,9 @@ public final class EntryIndex {
         var width: Int { self == .ids ? EntryIndexFile.keySize : EntryIndexFile.slotSize }
     }
 
-    /// The index of `directory` when it is whole at its head and describes the log as it is
-    /// now; nil when it is missing, of another format or version, damaged at its head, of
-    /// the wrong length, or stale.
+    /// The index of `directory` when it is whole at its head and its names and describes the
+    /// log as it is now; nil when it is missing, of another format or version, damaged at
+    /// its head or names, of the wrong length, or stale.
     public static func current(directory: String, storage: any Storage = PosixStorage()) -> EntryIndex? {
         guard let file = try? storage.openReadOnly(directory + "/" + EntryIndexFile.fileName),
               let head = try? file.read(at: 0, count: EntryIndexFile.headSize), head.count == EntryIndexFile.headSize,
@@ -54,15 +56,23 @@ public final class EntryIndex {
         guard CRC32C.checksum(Array(head[0..<(countsAt + 16)])) == EntryIndexFile.get32(head, countsAt + 16) else { return nil }
         let counts = (0..<4).map { Int(EntryIndexFile.get32(head, countsAt + 4 * $0)) }
         let sizes = EntryIndexFile.tableSizes(counts)
-        guard (try? file.size()) == EntryIndexFile.headSize + sizes.reduce(0, +) + 4,
+        let namesAt = EntryIndexFile.headSize + sizes.reduce(0, +)
+        guard let lengthBytes = try? file.read(at: namesAt, count: 4), lengthBytes.count == 4 else { return nil }
+        let length = Int(EntryIndexFile.get32(lengthBytes, 0))
+        guard (try? file.size()) == namesAt + 8 + length + 4,
+              let bytes = try? file.read(at: namesAt + 4, count: length + 4), bytes.count == length + 4,
+              CRC32C.checksum(bytes[0..<length]) == EntryIndexFile.get32(bytes, length),
+              let names = EntryIndexNames.decode(Array(bytes[0..<length])),
               let log = LogRecordReader(directory: directory, stamp: stamp, storage: storage) else { return nil }
-        return EntryIndex(file: file, log: log, stamp: stamp, counts: counts, sizes: sizes)
+        return EntryIndex(file: file, log: log, stamp: stamp, counts: counts, sizes: sizes, names: names)
     }
 
-    private init(file: any StorageFile, log: LogRecordReader, stamp: LogStamp, counts: [Int], sizes: [Int]) {
+    private init(file: any StorageFile, log: LogRecordReader, stamp: LogStamp, counts: [Int], sizes: [Int],
+                 names: EntryIndexNames) {
         self.file = file
         self.log = log
         self.stamp = stamp
+        self.names = names
         entryCount = counts[0]
         idCount = counts[1]
         changeCount = counts[2]

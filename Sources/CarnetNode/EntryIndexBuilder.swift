@@ -17,10 +17,10 @@ enum EntryIndexBuilder {
     /// The contents for `replica` at `stamp`, nil when an event's place in the log cannot be
     /// found (the log does not read as the store read it): then no index is written, and
     /// readers open the store.
-    static func contents(replica: Replica, stamp: LogStamp, directory: String,
+    static func contents(replica: Replica, names: EntryIndexNames, stamp: LogStamp, directory: String,
                          storage: any Storage) -> EntryIndexFile.Contents? {
         guard let locations = locations(upTo: stamp, directory: directory, storage: storage) else { return nil }
-        return contents(replica: replica, ledger: nil, locations: locations)
+        return contents(replica: replica, ledger: nil, names: names, locations: locations)
     }
 
     /// The contents for `replica` whose events lie where `locations` says (by the first 8
@@ -29,7 +29,7 @@ enum EntryIndexBuilder {
     /// they are); otherwise the records are read here, in the same order, without the rest
     /// of what `LedgerState` computes (orders, reviews, the views' indexes: a second or
     /// more at a million entries, for nothing the index holds).
-    static func contents(replica: Replica, ledger: LedgerState?,
+    static func contents(replica: Replica, ledger: LedgerState?, names: EntryIndexNames,
                          locations: [UInt64: EntryIndexFile.Location]) -> EntryIndexFile.Contents? {
         func slot(_ event: EventID) -> EntryIndexFile.Slot? {
             locations[event.hash.w0].map { EntryIndexFile.Slot(location: $0, hashPrefix: event.hash.w0, voidedBy: nil) }
@@ -76,7 +76,7 @@ enum EntryIndexBuilder {
             guard let waiting = slot(event.id) else { return nil }
             held.append(waiting)
         }
-        return EntryIndexFile.Contents(entries: entries, ids: ids, changes: changes, held: held)
+        return EntryIndexFile.Contents(entries: entries, ids: ids, changes: changes, held: held, names: names)
     }
 
     /// What the index needs of a readable entry: where it sorts, its id, and for a reversal

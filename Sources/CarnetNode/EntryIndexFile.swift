@@ -13,7 +13,9 @@ import CarnetWire
 ///
 /// The tables are cut into blocks of 256 elements, each with its own CRC-32C, so that a
 /// reader checks only the blocks it reads (a few kilobytes at a million entries) while
-/// the file's trailer still covers every byte for a writer that reuses it whole.
+/// the file's trailer still covers every byte for a writer that reuses it whole. The
+/// names printed beside entries (products, parties, writers) follow the tables, a few
+/// kilobytes under their own CRC-32C: the two commands need not read the views file.
 public enum EntryIndexFile {
     public static let fileName = "entries"
     static let blockElements = 256
@@ -75,6 +77,8 @@ public enum EntryIndexFile {
         /// not shown, but one of them may become an entry once its predecessor arrives, and
         /// the next index must find it without reading the log again.
         public var held: [Slot]
+        /// The names `show` and `log` print beside entries.
+        public var names: EntryIndexNames
     }
 
     /// The key of an entry id: the first 8 bytes of the SHA-256 of its UTF-8 bytes, big
@@ -86,8 +90,9 @@ public enum EntryIndexFile {
 
     /// The body of the index of `replica`, whose events lie in the log of `directory` up
     /// to `stamp`; nil when one cannot be found there (`EntryIndexBuilder`).
-    static func body(replica: Replica, stamp: LogStamp, directory: String, storage: any Storage) -> [UInt8]? {
-        EntryIndexBuilder.contents(replica: replica, stamp: stamp,
+    static func body(replica: Replica, names: EntryIndexNames, stamp: LogStamp, directory: String,
+                     storage: any Storage) -> [UInt8]? {
+        EntryIndexBuilder.contents(replica: replica, names: names, stamp: stamp,
                                    directory: directory, storage: storage).map { encodeBody($0, stamp: stamp) }
     }
 
@@ -109,6 +114,10 @@ public enum EntryIndexFile {
         }
         appendTable(contents.changes.count, into: &body) { writeSlot(contents.changes[$0], into: &$1) }
         appendTable(contents.held.count, into: &body) { writeSlot(contents.held[$0], into: &$1) }
+        let names = contents.names.encoded
+        put32(UInt32(names.count), &body)
+        body += names
+        put32(CRC32C.checksum(names), &body)
         return body
     }
 
@@ -157,14 +166,19 @@ public enum EntryIndexFile {
         guard body.count >= 20 else { return nil }
         let counts = (0..<4).map { Int(get32(body, $0 * 4)) }
         guard get32(body, 16) == CRC32C.checksum(FileHeader.entries.bytes + stamp.bytes + Array(body[0..<16])),
-              body.count == 20 + tableSizes(counts).reduce(0, +) else { return nil }
+              body.count >= 20 + tableSizes(counts).reduce(0, +) + 8 else { return nil }
         var offset = 20
         guard let entries = readTable(body, &offset, counts[0], slotSize, readSlot),
               let ids = withIDs ? readTable(body, &offset, counts[1], keySize, readKey)
                   : skipTable(body, &offset, counts[1], keySize),
               let changes = readTable(body, &offset, counts[2], slotSize, readSlot),
               let held = readTable(body, &offset, counts[3], slotSize, readSlot) else { return nil }
-        return Contents(entries: entries, ids: ids, changes: changes, held: held)
+        let length = Int(get32(body, offset))
+        guard body.count == offset + 8 + length else { return nil }
+        let bytes = Array(body[(offset + 4)..<(offset + 4 + length)])
+        guard CRC32C.checksum(bytes) == get32(body, offset + 4 + length),
+              let names = EntryIndexNames.decode(bytes) else { return nil }
+        return Contents(entries: entries, ids: ids, changes: changes, held: held, names: names)
     }
 
     private static func readTable<T>(_ body: [UInt8], _ offset: inout Int, _ count: Int, _ width: Int,

@@ -32,16 +32,18 @@ extension NodeStore {
             warnings.append("could not update the status file (\(error)); `carnet status` will read the log next time")
         }
         if let warning = saveViews(views) { warnings.append(warning) }
-        if let warning = saveEntryIndex() { warnings.append(warning) }
+        if let warning = saveEntryIndex(names: EntryIndexNames(catalog: views.catalog, labels: views.labels)) {
+            warnings.append(warning)
+        }
         return (views, warnings)
     }
 
     /// Writes the entry index (§6.7) for the state held, at the views file's moments and
-    /// stamp, so that `show` and `log --limit` answer without opening the store. A warning
-    /// when it could not.
-    mutating func saveEntryIndex() -> String? {
+    /// stamp, so that `show` and `log --limit` answer without opening the store; `names`
+    /// from the views of the same state. A warning when it could not.
+    mutating func saveEntryIndex(names: EntryIndexNames) -> String? {
         let stamp = self.stamp
-        guard let body = EntryIndexFile.body(replica: replica, stamp: stamp, directory: directory,
+        guard let body = EntryIndexFile.body(replica: replica, names: names, stamp: stamp, directory: directory,
                                              storage: fileStorage) else {
             return "could not build the entry index (the log does not read as the store read it); `show` and `log` will open the store"
         }

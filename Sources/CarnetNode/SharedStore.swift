@@ -372,7 +372,8 @@ public final class SharedStore: @unchecked Sendable {
         var caughtUp = taken.fold
         let views = LedgerViews(replica: taken.replica, fold: &caughtUp)
         let body = LedgerViewsFile.encode(views)
-        let entries = EntryIndexFile.body(replica: taken.replica, stamp: taken.stamp, directory: directory,
+        let entries = EntryIndexFile.body(replica: taken.replica, names: EntryIndexNames(catalog: views.catalog, labels: views.labels),
+                                          stamp: taken.stamp, directory: directory,
                                           storage: storage)
         lock.withLock {
             saving = false

@@ -154,7 +154,9 @@ public struct StoreAudit: Sendable {
                     locations[event.hash.w0] = EntryIndexFile.Location(offset: record.offset, index: index)
                 }
             }
-            let made = EntryIndexBuilder.contents(replica: replica, ledger: ledger, locations: locations)
+            let made = EntryIndexBuilder.contents(replica: replica, ledger: ledger,
+                                                  names: EntryIndexNames(catalog: views.catalog, labels: views.labels),
+                                                  locations: locations)
             audit.entryIndexCurrent = true
             audit.entryIndexMatch = made == stored
             if made != stored {

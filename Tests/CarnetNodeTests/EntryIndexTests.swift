@@ -40,9 +40,19 @@ struct EntryIndexTests {
         replica.history.forEachEvent { if case .assign = $0.operation { assignments.append($0) } }
         assignments.sort { ($0.clock, $0.id) > ($1.clock, $1.id) }
         #expect(try index.newestChanges(assignments.count + 1) == assignments, "seed \(seed) step \(step): changes")
-        #expect(indexed.catalog == Catalog(replica: replica), "seed \(seed) step \(step): catalog")
-        for node in replica.history.nodeIDs {
-            #expect(indexed.labels.label(of: node) == replica.label(of: node), "seed \(seed) step \(step): label")
+        let catalog = Catalog(replica: replica)
+        let names = indexed.names
+        let skus = catalog.products.map(\.key.id) + state.records.compactMap(\.entry.product) + ["no-such-product"]
+        for sku in skus {
+            #expect(names.productName(sku) == catalog.productName(sku) && names.unit(of: sku) == catalog.unit(of: sku),
+                    "seed \(seed) step \(step): product \(sku)")
+        }
+        let parties = catalog.parties.map(\.key.id) + state.records.flatMap { [$0.entry.producer] + ($0.entry.party.map { [$0] } ?? []) }
+        for party in parties + ["no-such-party"] {
+            #expect(names.partyName(party) == catalog.partyName(party), "seed \(seed) step \(step): party \(party)")
+        }
+        for node in replica.history.nodeIDs + [NodeID.derived(from: "nobody")] {
+            #expect(names.label(of: node) == replica.label(of: node), "seed \(seed) step \(step): label")
         }
     }
 

@@ -627,8 +627,10 @@ def stamp_covers(stamp, log):
 def read_entry_index(data):
     """The entry index (§6.7, version 1): header, stamp, head (four counts and their
     CRC-32C), then four tables cut into blocks of 256 elements each followed by its CRC-32C,
-    then the trailer. Returns {"stamp", "entries", "ids", "changes", "held"}: slots as
-    (record offset, event index, voided by, hash prefix), id lines as (key, entry, role).
+    then the names, then the trailer. Returns {"stamp", "entries", "ids", "changes", "held",
+    "products", "parties", "labels"}: slots as (record offset, event index, voided by, hash
+    prefix), id lines as (key, entry, role), products as (sku, name, unit), parties as
+    (id, name), labels as (node, label); strings as bytes, None for an absent name.
     A file this refuses (FormatError) is one a reader MUST ignore; whether its stamp is the
     log's current state is the caller's to check."""
     if len(data) < 56 + 4:
@@ -643,8 +645,9 @@ def read_entry_index(data):
     if crc32c(data[:52]) != reader.u32be():
         raise FormatError("entry index head CRC-32C mismatch")
     widths = (24, 16, 24, 24)
-    if len(data) - 4 != 56 + sum(n * w + 4 * ((n + 255) // 256) for n, w in zip(counts, widths)):
-        raise FormatError("entry index size does not match its counts")
+    names_at = 56 + sum(n * w + 4 * ((n + 255) // 256) for n, w in zip(counts, widths))
+    if len(data) < names_at + 12 or len(data) != names_at + 12 + int.from_bytes(data[names_at:names_at + 4], "big"):
+        raise FormatError("entry index size does not match its counts and names")
     for name, count, width in zip(("entries", "ids", "changes", "held"), counts, widths):
         elements = []
         while len(elements) < count:
@@ -660,6 +663,27 @@ def read_entry_index(data):
                     elements.append((int.from_bytes(element[:8], "big"), int.from_bytes(element[8:12], "big"),
                                      int.from_bytes(element[12:], "big")))
         index[name] = elements
+    length = reader.u32be()
+    body = reader.raw(length)
+    if crc32c(body) != reader.u32be():
+        raise FormatError("entry index names CRC-32C mismatch")
+    names = Reader(body)
+
+    def optional():
+        flag = names.u8()
+        if flag not in (0, 1):
+            raise FormatError("entry index names: an opt byte other than 00 or 01")
+        return names.string_bytes() if flag == 1 else None
+    index["products"] = []
+    for _ in range(names.varint()):
+        sku, name, unit = names.string_bytes(), optional(), optional()
+        if unit is not None and unit not in LEDGER_UNITS:
+            raise FormatError(f"entry index names: unit {unit!r}")
+        index["products"].append((sku, name, unit))
+    index["parties"] = [(names.string_bytes(), optional()) for _ in range(names.varint())]
+    index["labels"] = [(names.node(), names.string_bytes()) for _ in range(names.varint())]
+    if not names.at_end():
+        raise FormatError("entry index names: bytes after the labels")
     return index
 
 

@@ -394,6 +394,22 @@ def check_entry_index(report, carnet, name, replica, records):
     report.equal([pointed(slot) for slot in index["changes"]], assigns, f"changes: the {len(assigns)} assignments by clock")
     pending = sorted((e for key, e in replica.held.items() if key not in accepted), key=lambda e: e.id())
     report.equal([pointed(slot) for slot in index["held"]], pending, "held: the events waiting for a predecessor")
+    views = cf.read_views(carnet_read.read_file(os.path.join(directory, "views")))
+
+    def shown(fields, name):
+        """The value shown of a field (§6.5: the latest clock, then the highest node id), as
+        text; None when the field has none or it is not text."""
+        values = next((values for field, values in fields if field == name), [])
+        if not values:
+            return None
+        _, value = max(values, key=lambda wv: ((wv[0]["physical"], wv[0]["logical"]), wv[0]["id"][0]))
+        return value.data if value.tag == 1 else None
+    products = [(sku, shown(fields, b"name"), (lambda u: u if u in cf.LEDGER_UNITS else None)(shown(fields, b"unit")))
+                for _, sku, fields in views["products"]]
+    report.equal(index["products"], products, f"names: the {len(products)} products' name and unit, as the views' catalog")
+    report.equal(index["parties"], [(pid, shown(fields, b"name")) for _, pid, fields in views["parties"]],
+                 "names: the parties' names")
+    report.equal(index["labels"], list(views["labels"]), "names: the views' labels")
     if not readable:
         return
     # What the commands print from it (the index is current: they do not open the store).

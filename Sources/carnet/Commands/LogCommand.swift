@@ -47,8 +47,8 @@ struct LogCommand: Command {
         if let indexed, let limit, let shown = IndexedReading.answer(context, { () throws(EntryIndex.Damage) in
             (try indexed.index.newest(limit), json ? [] : try indexed.index.newestChanges(5))
         }) {
-            let recent = shown.1.compactMap { CatalogChange(event: $0, catalog: indexed.catalog, labels: indexed.labels) }
-            print(shown.0, labels: indexed.labels, recent: recent, context)
+            let recent = shown.1.compactMap { CatalogChange(event: $0, catalog: indexed.names, labels: indexed.names) }
+            print(shown.0, labels: indexed.names, recent: recent, context)
             return
         }
         let view = try LedgerView.read(context)
@@ -128,7 +128,7 @@ struct CatalogChange {
 
     /// The change an assignment event makes, named as the catalog and labels say (nil for
     /// an event that is no assignment).
-    init?(event: Event, catalog: Catalog, labels: some WriterLabels) {
+    init?(event: Event, catalog: some CatalogNames, labels: some WriterLabels) {
         guard case let .assign(assignment) = event.operation else { return nil }
         let record = assignment.key.record
         let unit = record.type == RecordType.product ? catalog.unit(of: record.id) : nil

@@ -30,8 +30,8 @@ struct ShowCommand: Command {
             // the closest id, which needs every id.
             if let found = IndexedReading.answer(context, { () throws(EntryIndex.Damage) in try indexed.index.lookUp(id) }),
                !found.records.isEmpty {
-                show(Found(records: found.records, reversals: found.reversals, catalog: indexed.catalog,
-                           labels: indexed.labels), context.output)
+                show(Found(records: found.records, reversals: found.reversals, catalog: indexed.names,
+                           labels: indexed.names), context.output)
                 return
             }
         }
@@ -50,7 +50,7 @@ struct ShowCommand: Command {
     struct Found {
         var records: [LedgerRecord]
         var reversals: [LedgerRecord]
-        var catalog: Catalog
+        var catalog: any CatalogNames
         var labels: any WriterLabels
 
         /// The reversals that cancel `record`, earliest first (`LedgerState.voidingReversals`).

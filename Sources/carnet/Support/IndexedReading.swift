@@ -1,11 +1,23 @@
+import CarnetLedger
 import CarnetNode
 
+/// The names `show` and `log` print beside entries: the catalog when the store was opened,
+/// the entry index's copy of them otherwise.
+protocol CatalogNames {
+    func productName(_ sku: String) -> String?
+    func partyName(_ id: String) -> String?
+    func unit(of sku: String) -> QuantityUnit?
+}
+
+extension Catalog: CatalogNames {}
+extension EntryIndexNames: CatalogNames {}
+
 /// How `show` and `log --limit` read without opening the store: from the entry index
-/// (§6.7) and the views file while both describe the log as it is, in milliseconds at a
+/// (§6.7) while it describes the log as it is, in milliseconds at a
 /// million entries. Otherwise the command opens the store (seconds and a gigabyte at a
 /// million), as it did before the index; the next write leaves both files current again.
 enum IndexedReading {
-    /// The index and views of the context's directory, when both are current.
+    /// The index of the context's directory, when it is current.
     static func ledger(_ context: Context) -> IndexedLedger? {
         IndexedLedger.current(directory: context.directory)
     }
