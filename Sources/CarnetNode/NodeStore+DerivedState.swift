@@ -22,7 +22,7 @@ extension NodeStore {
     }
 
     /// The views of the state held (from `fold`, caught up), with the status and views
-    /// files rewritten to match; failures to write are the warnings.
+    /// files and the entry index rewritten to match; failures to write are the warnings.
     mutating func saveStatusAndViews(fold: inout LedgerFold) -> (views: LedgerViews, warnings: [String]) {
         let views = LedgerViews(replica: replica, fold: &fold)
         var warnings: [String] = []
@@ -32,7 +32,27 @@ extension NodeStore {
             warnings.append("could not update the status file (\(error)); `carnet status` will read the log next time")
         }
         if let warning = saveViews(views) { warnings.append(warning) }
+        if let warning = saveEntryIndex(names: EntryIndexNames(catalog: views.catalog, labels: views.labels)) {
+            warnings.append(warning)
+        }
         return (views, warnings)
+    }
+
+    /// Writes the entry index (§6.7) for the state held, at the views file's moments and
+    /// stamp, so that `show` and `log --limit` answer without opening the store; `names`
+    /// from the views of the same state. A warning when it could not.
+    mutating func saveEntryIndex(names: EntryIndexNames) -> String? {
+        let stamp = self.stamp
+        guard let body = EntryIndexFile.body(replica: replica, names: names, stamp: stamp, directory: directory,
+                                             storage: fileStorage) else {
+            return "could not build the entry index (the log does not read as the store read it); `show` and `log` will open the store"
+        }
+        do {
+            try saveStampedFile(EntryIndexFile.fileName, as: .entries, body: body, stamp: stamp)
+            return nil
+        } catch {
+            return "could not update the entry index (\(error)); `show` and `log` will open the store next time"
+        }
     }
 
     /// Writes the views file; a warning when it could not (reading commands then open the

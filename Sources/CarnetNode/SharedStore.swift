@@ -374,6 +374,9 @@ public final class SharedStore: @unchecked Sendable {
         var caughtUp = taken.fold
         let views = LedgerViews(replica: taken.replica, fold: &caughtUp)
         let body = LedgerViewsFile.encode(views)
+        let entries = EntryIndexFile.body(replica: taken.replica, names: EntryIndexNames(catalog: views.catalog, labels: views.labels),
+                                          stamp: taken.stamp, directory: directory,
+                                          storage: storage)
         lock.withLock {
             saving = false
             guard taken.generation == foldGeneration else {
@@ -394,6 +397,15 @@ public final class SharedStore: @unchecked Sendable {
                 try store.saveStampedFile(LedgerViewsFile.fileName, as: .views, body: body)
             } catch {
                 warnings.append("could not update the views file (\(error)); reading commands will read the log next time")
+            }
+            do {
+                if let entries {
+                    try store.saveStampedFile(EntryIndexFile.fileName, as: .entries, body: entries, stamp: taken.stamp)
+                } else {
+                    warnings.append("could not build the entry index; `show` and `log` will open the store")
+                }
+            } catch {
+                warnings.append("could not update the entry index (\(error)); `show` and `log` will open the store next time")
             }
             lastSaveCost = clock.now - started
         }

@@ -30,6 +30,9 @@ public struct StoreAudit: Sendable {
     /// The views file was current, and whether it equals the views folded from the log.
     public var viewsCurrent = false
     public var viewsMatch: Bool?
+    /// The entry index was current, and whether it equals the index made from every record.
+    public var entryIndexCurrent = false
+    public var entryIndexMatch: Bool?
     public var problems: [String] = []
     public var warnings: [String] = []
     /// A signed ledger's: how many signed heads the log's records carry, all verified.
@@ -141,6 +144,24 @@ public struct StoreAudit: Sendable {
             if !differences.isEmpty {
                 audit.problems.append("the views file disagrees with the log (\(differences.joined(separator: ", "))); "
                                           + "reading commands show it: delete \(directory)/\(LedgerViewsFile.fileName) and the next one rewrites it")
+            }
+        }
+
+        if !middleDamage, let stored = EntryIndexFile.current(directory: directory) {
+            var locations: [UInt64: EntryIndexFile.Location] = [:]
+            for record in log.records {
+                for (index, event) in record.events.enumerated() {
+                    locations[event.hash.w0] = EntryIndexFile.Location(offset: record.offset, index: index)
+                }
+            }
+            let made = EntryIndexBuilder.contents(replica: replica, ledger: ledger,
+                                                  names: EntryIndexNames(catalog: views.catalog, labels: views.labels),
+                                                  locations: locations)
+            audit.entryIndexCurrent = true
+            audit.entryIndexMatch = made == stored
+            if made != stored {
+                audit.problems.append("the entry index disagrees with the log; `show` and `log --limit` check each entry they read "
+                                          + "but may miss one: delete \(directory)/\(EntryIndexFile.fileName) and the next write rewrites it")
             }
         }
 

@@ -21,7 +21,14 @@ public struct LogStamp: Sendable, Equatable, CustomStringConvertible {
     }
 
     static let empty = LogStamp(size: LogFormat.headerSize, lastRecordOffset: 0, lastRecordCRC: 0)
-    static let encodedSize = 20
+    public static let encodedSize = 20
+
+    /// The stamp's 20 bytes, as a stamped file stores them.
+    public var bytes: [UInt8] {
+        var bytes: [UInt8] = []
+        write(into: &bytes)
+        return bytes
+    }
 
     public var description: String { "log size \(size), last record at \(lastRecordOffset)" }
 
@@ -43,7 +50,7 @@ public struct LogStamp: Sendable, Equatable, CustomStringConvertible {
         bytes += LogFormat.bigEndian(lastRecordCRC)
     }
 
-    static func read(_ bytes: [UInt8], at offset: Int) -> LogStamp? {
+    public static func read(_ bytes: [UInt8], at offset: Int) -> LogStamp? {
         guard bytes.count - offset >= encodedSize else { return nil }
         let size = LogFormat.readUInt64(bytes, at: offset)
         let last = LogFormat.readUInt64(bytes, at: offset + 8)

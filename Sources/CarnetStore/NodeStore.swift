@@ -325,6 +325,10 @@ public struct NodeStore: ~Copyable {
     /// The log's state as this store last saw it.
     public var stamp: LogStamp { log.stamp }
 
+    /// The disk this store reads and writes, for a derived file built beside it from the
+    /// log's records (the entry index).
+    public var fileStorage: any Storage { storage }
+
     /// True after a failed write or fsync: this store appends nothing more, and the
     /// caller opens the directory again (recovery cuts what the failed record left).
     public var needsReopen: Bool { log.needsReopen }
@@ -388,10 +392,13 @@ public struct NodeStore: ~Copyable {
     /// Writes a file derived from the state this store holds (the ledger's views), stamped
     /// with the log's state so that readers believe it only while the log is unchanged.
     /// Skipped (false) when another process appended meanwhile: the body describes a state
-    /// that is no longer the log's.
+    /// that is no longer the log's. With `stamp`, written only when the store's log is in
+    /// that state (a body that names its own stamp, as the entry index's head does).
     @discardableResult
-    public mutating func saveStampedFile(_ name: String, as header: FileHeader, body: [UInt8]) throws(StoreError) -> Bool {
+    public mutating func saveStampedFile(_ name: String, as header: FileHeader, body: [UInt8],
+                                         stamp: LogStamp? = nil) throws(StoreError) -> Bool {
         guard !log.needsReopen else { throw .needsReopen(path: log.path) }
+        guard stamp == nil || stamp == log.stamp else { return false }
         let file = StampedFile(stamp: log.stamp, body: body)
         let directory = self.directory
         let storage = self.storage

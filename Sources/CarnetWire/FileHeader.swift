@@ -2,7 +2,8 @@
 ///
 ///     header = magic(8 ASCII bytes naming the format) u16(version, big endian) 6 × 00
 ///
-/// One codec for the five formats (event log, checkpoint, status file, views file, bundle), so that
+/// One codec for the six formats (event log, checkpoint, status file, views file, entry index,
+/// bundle), so that
 /// they agree on how a file says what it is and which version wrote it, and so that a
 /// reader tells "not this kind of file" from "a newer version of it".
 public struct FileHeader: Sendable, Equatable {
@@ -26,6 +27,9 @@ public struct FileHeader: Sendable, Equatable {
     /// The ledger's views (stock, balances, conflicts, catalog) that reading commands
     /// answer from without reading the log, `views`.
     public static let views = FileHeader(magic: "CARNETVW", version: 4)
+    /// Where each entry lies in the log and the order `log` prints them in, so that `show`
+    /// and `log --limit` read a few records instead of opening the store, `entries`.
+    public static let entries = FileHeader(magic: "CARNETIX", version: 1)
     /// A bundle carried between nodes on a stick.
     public static let bundle = FileHeader(magic: "CARNETBN", version: 1)
 

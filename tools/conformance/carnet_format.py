@@ -454,7 +454,7 @@ def crc32c(data, crc=0):
 # ---------------------------------------------------------------- §6 files
 
 MAGICS = {b"CARNETLG": "log", b"CARNETCK": "checkpoint", b"CARNETST": "status",
-          b"CARNETVW": "views", b"CARNETBN": "bundle"}
+          b"CARNETVW": "views", b"CARNETIX": "entry index", b"CARNETBN": "bundle"}
 
 
 def read_header(reader, magic):
@@ -622,6 +622,74 @@ def stamp_covers(stamp, log):
     head = log[stamp["last"]:stamp["last"] + 8]
     return (len(head) == 8 and int.from_bytes(head[4:], "big") == stamp["crc"]
             and stamp["last"] + 8 + int.from_bytes(head[:4], "big") == stamp["size"])
+
+
+def read_entry_index(data):
+    """The entry index (§6.7, version 1): header, stamp, head (four counts and their
+    CRC-32C), then four tables cut into blocks of 256 elements each followed by its CRC-32C,
+    then the names, then the trailer. Returns {"stamp", "entries", "ids", "changes", "held",
+    "products", "parties", "labels"}: slots as (record offset, event index, voided by, hash
+    prefix), id lines as (key, entry, role), products as (sku, name, unit), parties as
+    (id, name), labels as (node, label); strings as bytes, None for an absent name.
+    A file this refuses (FormatError) is one a reader MUST ignore; whether its stamp is the
+    log's current state is the caller's to check."""
+    if len(data) < 56 + 4:
+        raise FormatError("shorter than header, stamp, head and trailer")
+    check_trailer_crc(data)
+    reader = Reader(data[:-4])
+    version = read_header(reader, b"CARNETIX")
+    if version != 1:
+        raise FormatError(f"entry index version {version}")
+    index = {"stamp": read_stamp(reader)}
+    counts = [reader.u32be() for _ in range(4)]
+    if crc32c(data[:52]) != reader.u32be():
+        raise FormatError("entry index head CRC-32C mismatch")
+    widths = (24, 16, 24, 24)
+    names_at = 56 + sum(n * w + 4 * ((n + 255) // 256) for n, w in zip(counts, widths))
+    if len(data) < names_at + 12 or len(data) != names_at + 12 + int.from_bytes(data[names_at:names_at + 4], "big"):
+        raise FormatError("entry index size does not match its counts and names")
+    for name, count, width in zip(("entries", "ids", "changes", "held"), counts, widths):
+        elements = []
+        while len(elements) < count:
+            block = reader.raw(min(256, count - len(elements)) * width)
+            if crc32c(block) != reader.u32be():
+                raise FormatError(f"entry index: a block of {name} fails its CRC-32C")
+            for at in range(0, len(block), width):
+                element = block[at:at + width]
+                if width == 24:
+                    elements.append((int.from_bytes(element[:8], "big"), int.from_bytes(element[8:12], "big"),
+                                     int.from_bytes(element[12:16], "big"), int.from_bytes(element[16:], "big")))
+                else:
+                    elements.append((int.from_bytes(element[:8], "big"), int.from_bytes(element[8:12], "big"),
+                                     int.from_bytes(element[12:], "big")))
+        index[name] = elements
+    length = reader.u32be()
+    body = reader.raw(length)
+    if crc32c(body) != reader.u32be():
+        raise FormatError("entry index names CRC-32C mismatch")
+    names = Reader(body)
+
+    def optional():
+        flag = names.u8()
+        if flag not in (0, 1):
+            raise FormatError("entry index names: an opt byte other than 00 or 01")
+        return names.string_bytes() if flag == 1 else None
+    index["products"] = []
+    for _ in range(names.varint()):
+        sku, name, unit = names.string_bytes(), optional(), optional()
+        if unit is not None and unit not in LEDGER_UNITS:
+            raise FormatError(f"entry index names: unit {unit!r}")
+        index["products"].append((sku, name, unit))
+    index["parties"] = [(names.string_bytes(), optional()) for _ in range(names.varint())]
+    index["labels"] = [(names.node(), names.string_bytes()) for _ in range(names.varint())]
+    if not names.at_end():
+        raise FormatError("entry index names: bytes after the labels")
+    return index
+
+
+def entry_index_key(entry_id):
+    """§6.7: the first 8 bytes of the SHA-256 of an id's UTF-8 bytes, as u64be."""
+    return int.from_bytes(hashlib.sha256(entry_id).digest()[:8], "big")
 
 
 # §6.5: the conflict kinds, in the order conflicts are stored.

@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetLedger
+import CarnetNode
 
 /// `carnet log [--json] [--limit N] [--producer P]`: entries, newest first.
 struct LogCommand: Command {
@@ -40,6 +41,16 @@ struct LogCommand: Command {
     }
 
     func run(in context: Context) throws {
+        // The newest N entries of the whole ledger are the entry index's last N slots; a
+        // producer's or the changes need every event, and open the store.
+        let indexed = !changes && producer == nil && limit != nil ? IndexedReading.ledger(context) : nil
+        if let indexed, let limit, let shown = IndexedReading.answer(context, { () throws(EntryIndex.Damage) in
+            (try indexed.index.newest(limit), json ? [] : try indexed.index.newestChanges(5))
+        }) {
+            let recent = shown.1.compactMap { CatalogChange(event: $0, catalog: indexed.names, labels: indexed.names) }
+            print(shown.0.map { ($0.record, $0.voidedBy, nil) }, labels: indexed.names, recent: recent, context)
+            return
+        }
         let view = try LedgerView.read(context)
         if changes {
             let rows = Array(LedgerChange.all(in: view).prefix(limit ?? Int.max))
@@ -52,8 +63,27 @@ struct LogCommand: Command {
         }
         var records = view.state.everyRecord.reversed().filter { producer == nil || $0.entry.producer == producer }
         if let limit, records.count > limit { records = Array(records.prefix(limit)) }
+        let shown = records.map { ($0, view.state.voidingReversal(of: $0), EntryStanding($0, in: view.state)) }
+        print(shown, labels: view.replica, recent: json ? [] : Array(CatalogChange.all(in: view.replica).prefix(5)), context)
+    }
+
+    /// The mark of an entry that does not count in a ledger with members (SPEC §9.5).
+    static func mark(_ standing: EntryStanding?, _ output: Output) -> String {
+        switch standing?.verdict {
+        case nil, .counts?: ""
+        case .unenrolled?: output.yellow("waiting (not enrolled)")
+        case .revoked?: output.red("revoked")
+        case .outOfRole?: output.red("out of role")
+        }
+    }
+
+    /// Prints entries, newest first, each with the reversal that voids it, then (as a
+    /// table) the latest catalog changes: the same lines whether read from the store or
+    /// from the entry index.
+    private func print(_ records: [(record: LedgerRecord, voidedBy: LedgerRecord?, standing: EntryStanding?)], labels: some WriterLabels,
+                       recent: [CatalogChange], _ context: Context) {
         if json {
-            context.output.json(.array(records.map { JSONForms.entry($0, state: view.state, replica: view.replica) }))
+            context.output.json(.array(records.map { JSONForms.entry($0.record, voidedBy: $0.voidedBy, labels: labels, standing: $0.standing) }))
             return
         }
         guard !records.isEmpty else {
@@ -63,25 +93,17 @@ struct LogCommand: Command {
         let output = context.output
         var table = Table([("date", .left), ("id", .left), ("kind", .left), ("producer", .left), ("product", .left),
                            ("quantity", .right), ("lot", .left), ("party", .left), ("amount", .right), ("by", .left), ("", .left)])
-        for record in records {
+        for (record, voidedBy, standing) in records {
             let entry = record.entry
-            let voided = view.state.isVoided(record)
-            let verdict = view.state.verdict(of: record)
-            let standing = switch verdict {
-            case .counts: ""
-            case .unenrolled: output.yellow("waiting (not enrolled)")
-            case .revoked: output.red("revoked")
-            case .outOfRole: output.red("out of role")
-            }
             table.add([
                 entry.date.iso, entry.id, entry.kind.rawValue, entry.producer, entry.product ?? "",
                 Display.quantity(entry.quantity, entry.unit), entry.lot ?? "", entry.party ?? (entry.ref.map { "→ \($0)" } ?? ""),
-                Display.money(entry.amount), view.replica.label(of: record.writer) ?? record.writer.short,
-                [voided ? output.dim("voided") : "", standing, ClockMark.cell(record.clock, output)].filter { !$0.isEmpty }.joined(separator: " "),
+                Display.money(entry.amount), labels.label(of: record.writer) ?? record.writer.short,
+                [voidedBy != nil ? output.dim("voided") : "", Self.mark(standing, output), ClockMark.cell(record.clock, output)]
+                    .filter { !$0.isEmpty }.joined(separator: " "),
             ])
         }
         table.print(output)
-        let recent = Array(CatalogChange.all(in: view.replica).prefix(5))
         if !recent.isEmpty {
             output.line(output.dim("\nlatest catalog and party changes (all: `carnet log --changes`):"))
             CatalogChange.print(recent, output)
@@ -103,13 +125,25 @@ struct CatalogChange {
         var changes: [CatalogChange] = []
         let catalog = Catalog(replica: replica)
         replica.history.forEachEvent { event in
-            if case let .assign(assignment) = event.operation {
-                let record = assignment.key.record
-                let unit = record.type == RecordType.product ? catalog.unit(of: record.id) : nil
-                changes.append(CatalogChange(event: event, assignment: assignment, label: replica.label(of: event.dot.node), unit: unit))
-            }
+            if let change = CatalogChange(event: event, catalog: catalog, labels: replica) { changes.append(change) }
         }
         return changes.sorted { ($0.event.clock, $0.event.id) > ($1.event.clock, $1.event.id) }
+    }
+
+    init(event: Event, assignment: Assignment, label: String?, unit: QuantityUnit?) {
+        self.event = event
+        self.assignment = assignment
+        self.label = label
+        self.unit = unit
+    }
+
+    /// The change an assignment event makes, named as the catalog and labels say (nil for
+    /// an event that is no assignment).
+    init?(event: Event, catalog: some CatalogNames, labels: some WriterLabels) {
+        guard case let .assign(assignment) = event.operation else { return nil }
+        let record = assignment.key.record
+        let unit = record.type == RecordType.product ? catalog.unit(of: record.id) : nil
+        self.init(event: event, assignment: assignment, label: labels.label(of: event.dot.node), unit: unit)
     }
 
     var resolves: Bool { assignment.supersedes.count >= 2 }

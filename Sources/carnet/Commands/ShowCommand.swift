@@ -1,4 +1,5 @@
 import CarnetLedger
+import CarnetNode
 
 /// `carnet show ENTRY [--json]`: one entry with its reversal, if any.
 struct ShowCommand: Command {
@@ -23,50 +24,88 @@ struct ShowCommand: Command {
     }
 
     func run(in context: Context) throws {
+        let indexed = IndexedReading.ledger(context)
+        if let indexed {
+            // An id the index does not know is answered from the store: its error names
+            // the closest id, which needs every id.
+            if let found = IndexedReading.answer(context, { () throws(EntryIndex.Damage) in try indexed.index.lookUp(id) }),
+               !found.records.isEmpty {
+                show(Found(records: found.records, reversals: found.reversals, catalog: indexed.names,
+                           labels: indexed.names), context.output)
+                return
+            }
+        }
         let view = try LedgerView.read(context)
         let records = view.state.everyRecord(withID: id)
-        guard let record = records.first else {
+        guard !records.isEmpty else {
             let hint = Suggestion.closest(to: id, among: view.state.everyRecord.map(\.entry.id)).map { "; did you mean \($0)?" } ?? "; see `carnet log` for entry ids"
             throw CLIError.data("no entry \"\(id)\" on this node\(hint)")
         }
-        let reversals = view.state.voidingReversals(of: record)
-        if json {
-            guard case var .object(object) = JSONForms.entry(record, state: view.state, replica: view.replica) else { return }
-            object["reversals"] = .array(reversals.map { JSONForms.entry($0, state: view.state, replica: view.replica) })
-            object["sameID"] = .array(records.dropFirst().map { JSONForms.entry($0, state: view.state, replica: view.replica) })
-            context.output.json(.object(object))
-            return
+        let state = view.state
+        show(Found(records: records, reversals: state.reversals(of: id), catalog: view.catalog, labels: view.replica,
+                   standing: { EntryStanding($0, in: state) }),
+             context.output)
+    }
+
+    /// The entries carrying the id and the reversals naming it, in `log` order, with what
+    /// names products, parties and writers: from the store or from the entry index.
+    struct Found {
+        var records: [LedgerRecord]
+        var reversals: [LedgerRecord]
+        var catalog: any CatalogNames
+        var labels: any WriterLabels
+        /// In a ledger with members, each entry's verdict and writer's roles (the index's
+        /// path serves only ledgers without members).
+        var standing: (LedgerRecord) -> EntryStanding? = { _ in nil }
+
+        /// The reversals that cancel `record`, earliest first (`LedgerState.voidingReversals`).
+        func voiding(_ record: LedgerRecord) -> [LedgerRecord] {
+            record.entry.kind == .reversal ? [] : reversals.filter { $0.entry.cancels(record) }
         }
-        let output = context.output
-        for (index, shown) in records.enumerated() {
-            if index > 0 { output.line(output.yellow("\nanother entry with the same id:")) }
-            print(shown, view: view, output: output)
-        }
-        for (index, reversal) in reversals.enumerated() {
-            output.line(output.bold(index == 0 ? "\nvoided by:" : "\nalso reversed by (does not count):"))
-            print(reversal, view: view, output: output)
+
+        func json(_ record: LedgerRecord) -> JSON {
+            JSONForms.entry(record, voidedBy: voiding(record).first, labels: labels, standing: standing(record))
         }
     }
 
-    private func print(_ record: LedgerRecord, view: LedgerView, output: Output) {
+    private func show(_ found: Found, _ output: Output) {
+        let reversals = found.voiding(found.records[0])
+        if json {
+            guard case var .object(object) = found.json(found.records[0]) else { return }
+            object["reversals"] = .array(reversals.map(found.json))
+            object["sameID"] = .array(found.records.dropFirst().map(found.json))
+            output.json(.object(object))
+            return
+        }
+        for (index, shown) in found.records.enumerated() {
+            if index > 0 { output.line(output.yellow("\nanother entry with the same id:")) }
+            print(shown, found, output: output)
+        }
+        for (index, reversal) in reversals.enumerated() {
+            output.line(output.bold(index == 0 ? "\nvoided by:" : "\nalso reversed by (does not count):"))
+            print(reversal, found, output: output)
+        }
+    }
+
+    private func print(_ record: LedgerRecord, _ found: Found, output: Output) {
+        let catalog = found.catalog
         let entry = record.entry
         var rows: [(String, String?)] = [
             ("id", entry.id), ("kind", entry.kind.rawValue),
-            ("producer", entry.producer + (view.catalog.partyName(entry.producer).map { " (\($0))" } ?? "")),
+            ("producer", entry.producer + (catalog.partyName(entry.producer).map { " (\($0))" } ?? "")),
             ("date", entry.date.iso),
-            ("product", entry.product.map { $0 + (view.catalog.productName($0).map { " (\($0))" } ?? "") }),
+            ("product", entry.product.map { $0 + (catalog.productName($0).map { " (\($0))" } ?? "") }),
             ("quantity", entry.quantity == nil ? nil : Display.quantity(entry.quantity, entry.unit)),
             ("lot", entry.lot),
-            ("party", entry.party.map { $0 + (view.catalog.partyName($0).map { " (\($0))" } ?? "") }),
+            ("party", entry.party.map { $0 + (catalog.partyName($0).map { " (\($0))" } ?? "") }),
             ("amount", entry.amount == nil ? nil : Display.money(entry.amount)),
             ("method", entry.method), ("ref", entry.ref.map { $0 + (entry.refKind.map { " (\($0.rawValue))" } ?? "") }),
             ("reason", entry.reason), ("note", entry.note),
         ]
-        rows.append(("written by", Display.node(record.writer, labels: view.replica)))
-        if view.state.membership.enforced {
-            rows.append(("roles", view.state.membership.roles(at: record.event)?.description ?? "none: not enrolled"))
-            let verdict = view.state.verdict(of: record)
-            if verdict != .counts { rows.append(("standing", output.red(verdict.description))) }
+        rows.append(("written by", Display.node(record.writer, labels: found.labels)))
+        if let standing = found.standing(record) {
+            rows.append(("roles", standing.writerRoles?.description ?? "none: not enrolled"))
+            if standing.verdict != .counts { rows.append(("standing", output.red(standing.verdict.description))) }
         }
         rows.append(("at", record.clock.readable + " UTC"))
         for (key, value) in rows {

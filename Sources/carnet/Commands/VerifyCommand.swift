@@ -10,12 +10,13 @@ struct VerifyCommand: Command {
         chain; that the checkpoint holds exactly the log's events up to its stamp; that the
         status file's digest and counts equal those recomputed from the log, and that the
         views file (stock, balances, conflicts, catalog) equals the views folded again from
-        every event (each when current). A torn tail (an unfinished, never acknowledged write) is a warning:
+        every event, and that the entry index equals the one made again from every record
+        (each when current). A torn tail (an unfinished, never acknowledged write) is a warning:
         the next opening cuts it. Damage before the end is a failure (exit 1) and its byte
         offset is reported. JSON: {sound, problems, warnings, log: {bytes, records, events,
         damageOffset, damageReason, tornTail, unchainedEvents, rejectedEvents}, checkpoint:
         {present, events, matches}, status: {current, matches}, views: {current, matches},
-        digest, signatures, unsignedEvents}.
+        entryIndex: {current, matches}, digest, signatures, unsignedEvents}.
         """,
         examples: ["carnet verify", "carnet verify --json"]
     )
@@ -37,6 +38,8 @@ struct VerifyCommand: Command {
         if let matches = audit.statusMatches { status["matches"] = .bool(matches) }
         var views: [String: JSON] = ["current": .bool(audit.viewsCurrent)]
         if let matches = audit.viewsMatch { views["matches"] = .bool(matches) }
+        var entries: [String: JSON] = ["current": .bool(audit.entryIndexCurrent)]
+        if let matches = audit.entryIndexMatch { entries["matches"] = .bool(matches) }
         let report: [String: JSON] = [
             "log": .object([
                 "bytes": .int(audit.logBytes), "records": .int(audit.records), "events": .int(audit.events),
@@ -50,6 +53,7 @@ struct VerifyCommand: Command {
             "checkpoint": .object(checkpoint),
             "status": .object(status),
             "views": .object(views),
+            "entryIndex": .object(entries),
             "sound": .bool(audit.isSound),
             "problems": .array(audit.problems.map(JSON.string)),
             "warnings": .array(audit.warnings.map(JSON.string)),
@@ -66,6 +70,9 @@ struct VerifyCommand: Command {
             }
             if audit.viewsMatch == true {
                 output.line("views: the views file equals the views folded again from every event")
+            }
+            if audit.entryIndexMatch == true {
+                output.line("entry index: equals the index made again from every record")
             }
             for warning in audit.warnings { output.line(output.yellow("warning: ") + warning) }
             for problem in audit.problems { output.line(output.red("problem: ") + problem) }

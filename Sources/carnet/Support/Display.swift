@@ -73,8 +73,16 @@ enum JSONForms {
     }
 
     static func entry(_ record: LedgerRecord, state: LedgerState, replica: Replica) -> JSON {
+        entry(record, voidedBy: state.voidingReversal(of: record), labels: replica, standing: EntryStanding(record, in: state))
+    }
+
+    /// An entry as `log --json` and `show --json` print it; `voidedBy`: the reversal that
+    /// cancels it, if any (from the ledger state, or from the entry index); `standing`: in
+    /// a ledger with members, whether it counts and its writer's roles.
+    static func entry(_ record: LedgerRecord, voidedBy: LedgerRecord?, labels: some WriterLabels,
+                      standing: EntryStanding? = nil) -> JSON {
         let entry = record.entry
-        var object = writer(record.event, clock: record.clock, labels: replica)
+        var object = writer(record.event, clock: record.clock, labels: labels)
         object["id"] = .string(entry.id)
         object["kind"] = .string(entry.kind.rawValue)
         object["producer"] = .string(entry.producer)
@@ -102,15 +110,13 @@ enum JSONForms {
             object["order"] = .string(order)
             object["line"] = .int(line)
         }
-        let voidedBy = state.voidingReversal(of: record)
         object["voided"] = .bool(voidedBy != nil)
         object["voidedBy"] = .optional(voidedBy?.entry.id)
-        if state.membership.enforced {
+        if let standing {
             // Signed ledgers with members (SPEC §9.5): whether it counts, and the writer's roles.
-            let verdict = state.verdict(of: record)
-            object["counts"] = .bool(verdict == .counts)
-            object["verdict"] = .string(verdict.name)
-            object["writerRoles"] = .optional(state.membership.roles(at: record.event)?.description)
+            object["counts"] = .bool(standing.verdict == .counts)
+            object["verdict"] = .string(standing.verdict.name)
+            object["writerRoles"] = .optional(standing.writerRoles?.description)
         }
         return .object(object)
     }

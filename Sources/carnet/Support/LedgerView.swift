@@ -14,7 +14,10 @@ struct LedgerView {
         catalog = Catalog(replica: replica, membership: state.membership)
     }
 
-    /// Opens the store and reads it (for commands that write nothing).
+    /// Opens the store and reads it (for commands that write nothing). `show` and `log`
+    /// come here when the entry index could not answer, and leave it as it is: writing it
+    /// again (with the views it needs) would cost a reader at a million entries three times
+    /// its answer; the next write does it.
     static func read(_ context: Context) throws -> LedgerView {
         let store = try StoreAccess.open(context)
         return LedgerView(store.replica)

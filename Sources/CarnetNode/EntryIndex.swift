@@ -1,0 +1,219 @@
+import CarnetCore
+import CarnetLedger
+import CarnetStore
+import CarnetSystem
+import CarnetWire
+
+/// The entry index of a directory, opened for reading while it describes the log exactly
+/// as it is (protocol/SPEC.md §6.7): `show` and `log --limit` answer from it and the few
+/// log records it points at, at any size, in milliseconds and a few megabytes.
+///
+/// Reads block by block (each checked against its CRC-32C when first read) and record by
+/// record (each checked as opening checks it, and every event compared with the hash
+/// prefix the index names). Any mismatch throws `Damage`: the caller opens the store
+/// instead, so a damaged index costs time, never a wrong answer.
+///
+/// One command's reader: not shared between threads.
+public final class EntryIndex {
+    /// Why the index could not answer after it was opened: a block or a record that does
+    /// not check. The message names what, for the warning a command shows.
+    public struct Damage: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    private let file: any StorageFile
+    private let log: LogRecordReader
+    /// The log state the index describes.
+    public let stamp: LogStamp
+    /// How many readable entries the ledger holds: the length of `log`'s order.
+    public let entryCount: Int
+    /// The names of products, parties and writers, as the catalog and the replica give them.
+    public let names: EntryIndexNames
+    private let idCount: Int
+    private let changeCount: Int
+    private let starts: [Int]
+    private var blocks: [Int: [UInt8]] = [:]
+    private var records: [Int: [Event]] = [:]
+    /// Bounds on what is kept read: at most 24 MB of blocks, 64 decoded records.
+    private static let blocksKept = 4_096
+    private static let recordsKept = 64
+
+    private enum Table: Int {
+        case entries = 0, ids, changes
+
+        var width: Int { self == .ids ? EntryIndexFile.keySize : EntryIndexFile.slotSize }
+    }
+
+    /// The index of `directory` when it is whole at its head and its names and describes the
+    /// log as it is now; nil when it is missing, of another format or version, damaged at
+    /// its head or names, of the wrong length, or stale.
+    public static func current(directory: String, storage: any Storage = PosixStorage()) -> EntryIndex? {
+        guard let file = try? storage.openReadOnly(directory + "/" + EntryIndexFile.fileName),
+              let head = try? file.read(at: 0, count: EntryIndexFile.headSize), head.count == EntryIndexFile.headSize,
+              FileHeader.entries.read(head) == .matches,
+              let stamp = LogStamp.read(head, at: FileHeader.size) else { return nil }
+        let countsAt = FileHeader.size + LogStamp.encodedSize
+        guard CRC32C.checksum(Array(head[0..<(countsAt + 16)])) == EntryIndexFile.get32(head, countsAt + 16) else { return nil }
+        let counts = (0..<4).map { Int(EntryIndexFile.get32(head, countsAt + 4 * $0)) }
+        let sizes = EntryIndexFile.tableSizes(counts)
+        let namesAt = EntryIndexFile.headSize + sizes.reduce(0, +)
+        guard let lengthBytes = try? file.read(at: namesAt, count: 4), lengthBytes.count == 4 else { return nil }
+        let length = Int(EntryIndexFile.get32(lengthBytes, 0))
+        guard (try? file.size()) == namesAt + 8 + length + 4,
+              let bytes = try? file.read(at: namesAt + 4, count: length + 4), bytes.count == length + 4,
+              CRC32C.checksum(bytes[0..<length]) == EntryIndexFile.get32(bytes, length),
+              let names = EntryIndexNames.decode(Array(bytes[0..<length])),
+              let log = LogRecordReader(directory: directory, stamp: stamp, storage: storage) else { return nil }
+        return EntryIndex(file: file, log: log, stamp: stamp, counts: counts, sizes: sizes, names: names)
+    }
+
+    private init(file: any StorageFile, log: LogRecordReader, stamp: LogStamp, counts: [Int], sizes: [Int],
+                 names: EntryIndexNames) {
+        self.file = file
+        self.log = log
+        self.stamp = stamp
+        self.names = names
+        entryCount = counts[0]
+        idCount = counts[1]
+        changeCount = counts[2]
+        starts = [EntryIndexFile.headSize, EntryIndexFile.headSize + sizes[0], EntryIndexFile.headSize + sizes[0] + sizes[1]]
+    }
+
+    // MARK: - What commands ask
+
+    /// The entries carrying `id` in `log` order, and the reversals naming it, in the same
+    /// order: what `LedgerState.records(withID:)` and `reversals(of:)` give.
+    public func lookUp(_ id: String) throws(Damage) -> (records: [LedgerRecord], reversals: [LedgerRecord]) {
+        let key = EntryIndexFile.key(of: id)
+        var low = 0, high = idCount
+        while low < high {
+            let middle = (low + high) / 2
+            if try idKey(middle).key < key { low = middle + 1 } else { high = middle }
+        }
+        var records: [LedgerRecord] = [], reversals: [LedgerRecord] = []
+        var index = low
+        while index < idCount {
+            let line = try idKey(index)
+            guard line.key == key else { break }
+            let record = try entry(line.slot)
+            switch line.role {
+            case .carries:
+                if ExactString(record.entry.id) == ExactString(id) { records.append(record) }
+            case .reverses:
+                guard record.entry.kind == .reversal, let target = record.entry.ref else {
+                    throw Damage(description: "the id table names slot \(line.slot) as a reversal, and it is not one")
+                }
+                if ExactString(target) == ExactString(id) { reversals.append(record) }
+            }
+            index += 1
+        }
+        return (records, reversals)
+    }
+
+    /// The newest `count` entries, newest first (the order `log` prints), each with the
+    /// reversal that voids it, if any.
+    public func newest(_ count: Int) throws(Damage) -> [(record: LedgerRecord, voidedBy: LedgerRecord?)] {
+        var shown: [(record: LedgerRecord, voidedBy: LedgerRecord?)] = []
+        var index = entryCount - 1
+        while index >= 0, shown.count < count {
+            let slot = try slot(.entries, index)
+            let record = try entry(index)
+            var voidedBy: LedgerRecord?
+            if let reversal = slot.voidedBy {
+                voidedBy = try entry(reversal)
+                guard voidedBy?.entry.cancels(record) == true else {
+                    throw Damage(description: "slot \(index) of the entry index names as its void an entry that does not cancel it")
+                }
+            }
+            shown.append((record, voidedBy))
+            index -= 1
+        }
+        return shown
+    }
+
+    /// The newest `count` catalog, party and node assignments, newest first (by clock,
+    /// then event id, as `log` lists them).
+    public func newestChanges(_ count: Int) throws(Damage) -> [Event] {
+        var events: [Event] = []
+        var index = changeCount - 1
+        while index >= 0, events.count < count {
+            let event = try event(at: try slot(.changes, index))
+            guard case .assign = event.operation else {
+                throw Damage(description: "change \(index) of the entry index is not an assignment")
+            }
+            events.append(event)
+            index -= 1
+        }
+        return events
+    }
+
+    // MARK: - Slots and events
+
+    /// The entry at `slot` of the entries order.
+    private func entry(_ index: Int) throws(Damage) -> LedgerRecord {
+        guard index >= 0, index < entryCount else {
+            throw Damage(description: "the entry index names slot \(index) of \(entryCount)")
+        }
+        guard let record = LedgerRecord(reading: try event(at: try slot(.entries, index))) else {
+            throw Damage(description: "slot \(index) of the entry index points at an event that is no readable entry")
+        }
+        return record
+    }
+
+    private func event(at slot: EntryIndexFile.Slot) throws(Damage) -> Event {
+        let offset = slot.location.offset
+        let events: [Event]
+        if let cached = records[offset] {
+            events = cached
+        } else {
+            guard let read = log.events(at: offset) else {
+                throw Damage(description: "no sound log record at offset \(offset), where the entry index points")
+            }
+            // A few records are reused (neighbours in the log's order share one); `log
+            // --limit 1000000` must not keep every event it printed.
+            if records.count >= Self.recordsKept { records.removeAll(keepingCapacity: true) }
+            records[offset] = read
+            events = read
+        }
+        guard slot.location.index < events.count, events[slot.location.index].hash.w0 == slot.hashPrefix else {
+            throw Damage(description: "the log record at offset \(offset) does not hold the event the entry index names")
+        }
+        return events[slot.location.index]
+    }
+
+    private func slot(_ table: Table, _ index: Int) throws(Damage) -> EntryIndexFile.Slot {
+        let (bytes, at) = try element(table, index)
+        guard let slot = EntryIndexFile.readSlot(bytes, at) else {
+            throw Damage(description: "slot \(index) of the entry index is out of range")
+        }
+        return slot
+    }
+
+    private func idKey(_ index: Int) throws(Damage) -> EntryIndexFile.IDKey {
+        let (bytes, at) = try element(.ids, index)
+        guard let line = EntryIndexFile.readKey(bytes, at), line.slot < entryCount else {
+            throw Damage(description: "line \(index) of the entry index's id table does not read")
+        }
+        return line
+    }
+
+    /// The block holding element `index` of `table`, read and checked once, and where the
+    /// element begins in it.
+    private func element(_ table: Table, _ index: Int) throws(Damage) -> ([UInt8], Int) {
+        let block = index / EntryIndexFile.blockElements
+        let key = table.rawValue << 40 | block
+        let at = (index % EntryIndexFile.blockElements) * table.width
+        if let cached = blocks[key] { return (cached, at) }
+        let count = [entryCount, idCount, changeCount][table.rawValue]
+        let elements = min(EntryIndexFile.blockElements, count - block * EntryIndexFile.blockElements)
+        let length = elements * table.width
+        let offset = starts[table.rawValue] + block * (EntryIndexFile.blockElements * table.width + 4)
+        guard let bytes = try? file.read(at: offset, count: length + 4), bytes.count == length + 4,
+              CRC32C.checksum(bytes[0..<length]) == EntryIndexFile.get32(bytes, length) else {
+            throw Damage(description: "block \(block) of the entry index fails its checksum")
+        }
+        if blocks.count >= Self.blocksKept { blocks.removeAll(keepingCapacity: true) }
+        blocks[key] = bytes
+        return (bytes, at)
+    }
+}

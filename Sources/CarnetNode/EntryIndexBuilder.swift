@@ -1,0 +1,144 @@
+import CarnetCore
+import CarnetLedger
+import CarnetStore
+import CarnetSystem
+import CarnetWire
+
+/// Builds the entry index (`EntryIndexFile`) of a replica whose events all lie in the log
+/// up to a stamp.
+///
+/// The orders are the ledger state's (the same `records` and voids `log` and `show` print
+/// from the store); where each event lies comes from the last index file, when its
+/// stamp still begins the log, and from reading only the records appended after it. So a
+/// write reads the records it added, not the whole log (the first build, or one after the
+/// file was lost or damaged, reads every record once); it still orders every entry and
+/// writes the whole file, as the views file is written whole.
+enum EntryIndexBuilder {
+    /// The contents for `replica` at `stamp`, nil when an event's place in the log cannot be
+    /// found (the log does not read as the store read it): then no index is written, and
+    /// readers open the store.
+    static func contents(replica: Replica, names: EntryIndexNames, stamp: LogStamp, directory: String,
+                         storage: any Storage) -> EntryIndexFile.Contents? {
+        guard let locations = locations(upTo: stamp, directory: directory, storage: storage) else { return nil }
+        return contents(replica: replica, ledger: nil, names: names, locations: locations)
+    }
+
+    /// The contents for `replica` whose events lie where `locations` says (by the first 8
+    /// bytes of their hash); nil when one is not there. `verify` passes what it read from
+    /// every record of the log, and the ledger state it built (its records are taken as
+    /// they are); otherwise the records are read here, in the same order, without the rest
+    /// of what `LedgerState` computes (orders, reviews, the views' indexes: a second or
+    /// more at a million entries, for nothing the index holds).
+    static func contents(replica: Replica, ledger: LedgerState?, names: EntryIndexNames,
+                         locations: [UInt64: EntryIndexFile.Location]) -> EntryIndexFile.Contents? {
+        func slot(_ event: EventID) -> EntryIndexFile.Slot? {
+            locations[event.hash.w0].map { EntryIndexFile.Slot(location: $0, hashPrefix: event.hash.w0, voidedBy: nil) }
+        }
+        let (rows, reversalRecords) = ledger.map { Self.rows($0.everyRecord) } ?? readableRows(of: replica)
+        func reversal(_ row: Row) -> LedgerRecord? { row.reversal < 0 ? nil : reversalRecords[Int(row.reversal)] }
+        // Target id → the reversals naming it, in record order (`LedgerState.reversals(of:)`).
+        var reversals: [ExactString: [Int]] = [:]
+        for (index, row) in rows.enumerated() {
+            if let target = reversal(row)?.entry.ref { reversals[ExactString(target), default: []].append(index) }
+        }
+        var entries: [EntryIndexFile.Slot] = []
+        var ids: [EntryIndexFile.IDKey] = []
+        entries.reserveCapacity(rows.count)
+        ids.reserveCapacity(rows.count + reversals.count)
+        for (index, row) in rows.enumerated() {
+            guard var entry = slot(row.event) else { return nil }
+            // The first reversal that cancels it (`LedgerState.voidingReversal(of:)`), by the
+            // one rule (`LedgerEntry.cancels`), on the entry read again (a few percent are named).
+            if row.reversal < 0, let naming = reversals[ExactString(row.id)],
+               let record = replica.history.event(row.event).flatMap(LedgerRecord.init(reading:)) {
+                entry.voidedBy = naming.first { reversal(rows[$0])?.entry.cancels(record) == true }
+            }
+            entries.append(entry)
+            ids.append(EntryIndexFile.IDKey(key: EntryIndexFile.key(of: row.id), slot: index, role: .carries))
+            if let target = reversal(row)?.entry.ref {
+                ids.append(EntryIndexFile.IDKey(key: EntryIndexFile.key(of: target), slot: index, role: .reverses))
+            }
+        }
+        ids.sort(by: EntryIndexFile.IDKey.precedes)
+        var assignments: [(clock: HLCTimestamp, id: EventID)] = []
+        replica.history.forEachEvent { event in
+            if case .assign = event.operation { assignments.append((event.clock, event.id)) }
+        }
+        assignments.sort { ($0.clock, $0.id) < ($1.clock, $1.id) }
+        var changes: [EntryIndexFile.Slot] = []
+        changes.reserveCapacity(assignments.count)
+        for assignment in assignments {
+            guard let change = slot(assignment.id) else { return nil }
+            changes.append(change)
+        }
+        var held: [EntryIndexFile.Slot] = []
+        for event in replica.history.pendingEvents.sorted(by: { $0.id < $1.id }) {
+            guard let waiting = slot(event.id) else { return nil }
+            held.append(waiting)
+        }
+        return EntryIndexFile.Contents(entries: entries, ids: ids, changes: changes, held: held, names: names)
+    }
+
+    /// What the index needs of a readable entry: where it sorts, its id, and for a reversal
+    /// where its whole record is kept (what it names), -1 for other entries. A million
+    /// `LedgerRecord`s held at once cost a writer some 400 MB more; these, about 100.
+    struct Row {
+        var clock: HLCTimestamp
+        var event: EventID
+        var id: String
+        var reversal: Int32
+    }
+
+    /// The rows of records already in (clock, event id) order, and the reversals' records.
+    static func rows(_ records: [LedgerRecord]) -> ([Row], [LedgerRecord]) {
+        var rows: [Row] = []
+        var reversals: [LedgerRecord] = []
+        rows.reserveCapacity(records.count)
+        for record in records { rows.append(row(record, keeping: &reversals)) }
+        return (rows, reversals)
+    }
+
+    private static func row(_ record: LedgerRecord, keeping reversals: inout [LedgerRecord]) -> Row {
+        guard record.entry.kind == .reversal else {
+            return Row(clock: record.clock, event: record.event, id: record.entry.id, reversal: -1)
+        }
+        reversals.append(record)
+        return Row(clock: record.clock, event: record.event, id: record.entry.id, reversal: Int32(reversals.count - 1))
+    }
+
+    /// The readable entries of the accepted events in (clock, event id) order (the
+    /// `records` of `LedgerState`), as rows, and the reversals' records.
+    static func readableRows(of replica: Replica) -> ([Row], [LedgerRecord]) {
+        var rows: [Row] = []
+        var reversals: [LedgerRecord] = []
+        replica.history.forEachEvent { event in
+            if let record = LedgerRecord(reading: event) { rows.append(row(record, keeping: &reversals)) }
+        }
+        rows.sort { ($0.clock, $0.event) < ($1.clock, $1.event) }
+        return (rows, reversals)
+    }
+
+    /// Where each event of the log up to `stamp` lies, by the first 8 bytes of its hash:
+    /// the entries, changes and held events of the last index file (when it is whole and its stamp still
+    /// begins the log), then every record after that stamp, read and decoded.
+    static func locations(upTo stamp: LogStamp, directory: String,
+                          storage: any Storage) -> [UInt64: EntryIndexFile.Location]? {
+        var locations: [UInt64: EntryIndexFile.Location] = [:]
+        var start = FileHeader.size
+        if let bytes = try? storage.openReadOnly(directory + "/" + EntryIndexFile.fileName).readAll(),
+           let file = StampedFile.decode(bytes, as: .entries), file.stamp.size <= stamp.size,
+           file.stamp.isPrefix(directory: directory, storage: storage),
+           let previous = EntryIndexFile.decodeBody(file.body, stamp: file.stamp, withIDs: false) {
+            locations.reserveCapacity(previous.entries.count + previous.changes.count + previous.held.count)
+            for slot in previous.entries + previous.changes + previous.held { locations[slot.hashPrefix] = slot.location }
+            start = file.stamp.size
+        }
+        guard let log = LogRecordReader(directory: directory, prefix: stamp, storage: storage) else { return nil }
+        let read = log.forEachRecord(from: start) { offset, events in
+            for (index, event) in events.enumerated() {
+                locations[event.hash.w0] = EntryIndexFile.Location(offset: offset, index: index)
+            }
+        }
+        return read ? locations : nil
+    }
+}

@@ -1,0 +1,85 @@
+import CarnetCore
+import CarnetSystem
+import CarnetWire
+
+/// Reads records of `events.log` by offset, without opening the store, for a file that
+/// says where events lie (the entry index, protocol/SPEC.md §6.7): `show` reads the one
+/// record that holds its entry instead of decoding a million.
+///
+/// Read-only and lock-free: a record inside a stamp that still describes the log was
+/// acknowledged, so its bytes never change (the log only grows). Every record read is
+/// checked as opening checks it (framing, CRC-32C, a batch that decodes, the events'
+/// hashes recomputed by the decoder); anything else is nil, and the caller, holding a
+/// derived file it must not trust over the log, falls back to opening the store.
+public final class LogRecordReader: Sendable {
+    private let file: any StorageFile
+    /// The state of the log this reader reads within: no record past its size is read.
+    public let stamp: LogStamp
+
+    /// The log of `directory` when it is still exactly in the state `stamp` names (its size
+    /// equal to the stamp's, and covered as in §6.1); nil otherwise.
+    public init?(directory: String, stamp: LogStamp, storage: any Storage = PosixStorage()) {
+        guard let file = try? storage.openReadOnly(directory + "/" + EventLog.fileName),
+              let size = try? file.size(), size == stamp.size, stamp.isPrefix(of: file) else { return nil }
+        self.file = file
+        self.stamp = stamp
+    }
+
+    /// The log of `directory` as a prefix: readable up to `stamp` while the log has grown
+    /// past it (a writer rebuilding a file from an older one's stamp).
+    public init?(directory: String, prefix stamp: LogStamp, storage: any Storage = PosixStorage()) {
+        guard let file = try? storage.openReadOnly(directory + "/" + EventLog.fileName),
+              stamp.isPrefix(of: file) else { return nil }
+        self.file = file
+        self.stamp = stamp
+    }
+
+    /// The events of the record that begins at `offset`, when a sound record begins there
+    /// and ends within the stamp.
+    public func events(at offset: Int) -> [Event]? {
+        guard offset >= LogFormat.headerSize, offset + LogFormat.recordHeaderSize <= stamp.size,
+              let head = try? file.read(at: offset, count: LogFormat.recordHeaderSize),
+              head.count == LogFormat.recordHeaderSize else { return nil }
+        let length = Int(LogFormat.readUInt32(head, at: 0))
+        guard length <= LogFormat.maxPayload, offset + LogFormat.recordHeaderSize + length <= stamp.size,
+              let payload = try? file.read(at: offset + LogFormat.recordHeaderSize, count: length),
+              payload.count == length,
+              CRC32C.checksum(payload, initial: CRC32C.checksum(Array(head[0..<4]))) == LogFormat.readUInt32(head, at: 4)
+        else { return nil }
+        return try? EventBatch.decodeSigned(payload, limits: .unbounded).events
+    }
+
+    /// Hands every record from `start` (a record's offset, or the end of the header) to the
+    /// end of the stamp to `body`, with its offset, one at a time (the caller keeps what it
+    /// needs, not a million events); false when one of them is not sound or they do not
+    /// end exactly at the stamp's size.
+    public func forEachRecord(from start: Int, _ body: (_ offset: Int, _ events: [Event]) -> Void) -> Bool {
+        guard start >= LogFormat.headerSize, start <= stamp.size,
+              let bytes = try? file.read(at: start, count: stamp.size - start), bytes.count == stamp.size - start else { return false }
+        var offset = 0
+        while offset < bytes.count {
+            guard case let .success((payload, next)) = LogScanner.record(in: bytes, at: offset),
+                  let signed = try? EventBatch.decodeSigned(Array(bytes[payload]), limits: .unbounded) else { return false }
+            body(start + offset, signed.events)
+            offset = next
+        }
+        return true
+    }
+}
+
+extension LogStamp {
+    /// True when the log of `directory` is exactly in this state now: its size equal to
+    /// the stamp's and the stamped last record still there (§6.1). What a derived file
+    /// must show before a reader believes it.
+    public func isCurrent(directory: String, storage: any Storage = PosixStorage()) -> Bool {
+        guard let log = try? storage.openReadOnly(directory + "/" + EventLog.fileName),
+              let size = try? log.size(), size == self.size else { return false }
+        return isPrefix(of: log)
+    }
+
+    /// True when the log of `directory` still begins with this state (it may have grown).
+    public func isPrefix(directory: String, storage: any Storage = PosixStorage()) -> Bool {
+        guard let log = try? storage.openReadOnly(directory + "/" + EventLog.fileName) else { return false }
+        return isPrefix(of: log)
+    }
+}

@@ -1,0 +1,38 @@
+import CarnetLedger
+import CarnetNode
+
+/// The names `show` and `log` print beside entries: the catalog when the store was opened,
+/// the entry index's copy of them otherwise.
+protocol CatalogNames {
+    func productName(_ sku: String) -> String?
+    func partyName(_ id: String) -> String?
+    func unit(of sku: String) -> QuantityUnit?
+}
+
+extension Catalog: CatalogNames {}
+extension EntryIndexNames: CatalogNames {}
+
+/// How `show` and `log --limit` read without opening the store: from the entry index
+/// (§6.7) while it describes the log as it is, in milliseconds at a
+/// million entries. Otherwise the command opens the store (seconds and a gigabyte at a
+/// million), as it did before the index; the next write leaves both files current again.
+enum IndexedReading {
+    /// The index of the context's directory, when it is current and the ledger is not a
+    /// signed one: the index does not keep the verdicts of a ledger with members (SPEC
+    /// §9.5), so such a ledger's `show` and `log` open the store, as they did before.
+    static func ledger(_ context: Context) -> IndexedLedger? {
+        guard let identity = try? NodeDirectory.identity(of: context.directory), !identity.isSigned else { return nil }
+        return IndexedLedger.current(directory: context.directory)
+    }
+
+    /// What `read` gives, or nil when the index turned out damaged (a block or a record
+    /// that does not check): then a warning says so, and the caller opens the store.
+    static func answer<T>(_ context: Context, _ read: () throws(EntryIndex.Damage) -> T) -> T? {
+        do {
+            return try read()
+        } catch {
+            context.output.warn("the entry index does not check (\(error)); reading the store instead")
+            return nil
+        }
+    }
+}
