@@ -89,6 +89,10 @@ public struct SessionSettings: Sendable {
     /// listener sends within it too. Own events go first and both sides stop at a batch
     /// boundary; what is left waits for the next session. Never for a live session.
     public var budgetBytes: UInt32 = 0
+    /// In a live session, how long a dialer holds back news of other nodes (relayed news)
+    /// before pushing it to its listener, which usually gets it itself meanwhile and
+    /// pushes it here (`RelayHoldback`, SPEC 8.3 rule 8); `.zero` pushes it at once.
+    public var relayDelay: Duration = .seconds(30)
 
     public init() {}
 }
