@@ -224,14 +224,18 @@ public struct PeerDriver: Sendable {
     }
 
     /// What the peer lacks, to the session: all of it, or from a live dialer its own
-    /// node's events and forks' branch events now (its DONE follows them) and the rest
-    /// (relays) as news once the relay delay has passed, planned again then
-    /// (`Session+Relay`, SPEC 8.3 rule 8).
+    /// node's events and every event of a forked node now (its DONE follows them) and the
+    /// rest (relays) as news once the relay delay has passed, planned again then
+    /// (`Session+Relay`, SPEC 8.3 rule 8). A forked node's first branch goes with its
+    /// other branch, never after it: in a signed ledger a branch without the node's first
+    /// event (its key) is refused, which stops the node for the session (the T2
+    /// simulation's signed seed 100008 never converged when the branch went alone).
     private mutating func offer(_ plan: MissingPlan, _ now: Duration) -> [SessionDirective] {
         guard session.holdsBackRelays else { return session.offer(plan: plan, now: now) }
         let own = session.summaries.local.node
+        let forked = Set(plan.branchEvents.map(\.dot.node))
         var immediate = plan
-        immediate.ranges.removeAll { $0.node != own }
+        immediate.ranges.removeAll { $0.node != own && !forked.contains($0.node) }
         if immediate.ranges.count < plan.ranges.count { relayDue = relayDue ?? now + relayDelay }
         return session.offer(plan: immediate, now: now)
     }
