@@ -36,6 +36,18 @@ struct RelayStormTests {
         #expect(statistics.hubCopiesWorst <= known.worstAtMost && statistics.hubDuplicateCopies <= known.extraAtMost, "\(figures)")
     }
 
+    /// Found by CI's signed seeds after the hold-back: every live dialer sent a forked
+    /// node's branch at once and held back its first branch, so a hub restored from an old
+    /// backup refused the branch (no key) in every session and never converged (I1, I2).
+    @Test func aForkedNodesBranchesGoTogetherInASignedLedger() {
+        let configuration = SimConfiguration(seed: 100008, farms: 3, hubs: 2)
+        var plan = SimPlan.random(configuration)
+        plan.signedLedger = true
+        var simulation = Simulation(configuration: configuration, plan: plan)
+        let outcome = simulation.run()
+        #expect(outcome.passed, "signed seed 100008: \(outcome)")
+    }
+
     /// I7, the strict bound, is checked when asked, and says how far off a run is:
     /// the hold-back does not meet it (sessions planned at once, a writer's push crossing a
     /// hub's relay), so seed 68479 still breaks it.
