@@ -12,12 +12,13 @@ import CarnetTestKit
 /// - `CARNET_SEED=s`: replay seed `s` alone, and print its full report.
 /// - `CARNET_SIM_SEEDS=n`: how many seeds (from `CARNET_SIM_FIRST`, default 1).
 /// - `CARNET_SIM_K=k` or `lo-hi`: farms per run; a range picks K from each seed.
-/// - `CARNET_SIM_HUBS=h` or `1-2`: hubs per run, likewise.
+/// - `CARNET_SIM_HUBS=h` or `1-3`: hubs per run, likewise.
 /// - `CARNET_SIM_TRACE=1` (with `CARNET_SEED`): print the run's sessions and faults.
 /// - `CARNET_SIM_PROGRESS=n`: print a progress line every n seeds.
 /// - `CARNET_SIM_VERBOSE=1`: print each seed before it runs (to name a seed that crashes
 ///   the process, which no test can report).
 /// - `CARNET_SIM_SIGNED=1`: a signed ledger (format 2): device keys, signed heads.
+/// - `CARNET_SIM_RELAY_BOUND=1`: check I7, the relay bound, with two hubs or more.
 public struct SimCampaign: Sendable {
     public var seeds: Int
     public var firstSeed: UInt64
@@ -30,6 +31,9 @@ public struct SimCampaign: Sendable {
     public var isReplay: Bool
     /// Run signed ledgers (format 2).
     public var signedLedger = false
+    /// Check I7 (`SimChecks.hubReceipts`): each event reaches each hub at most once, plus
+    /// the batches cut in flight.
+    public var relayBound = false
 
     public init(seeds: Int, firstSeed: UInt64 = 1, farms: ClosedRange<Int> = 5...5, hubs: ClosedRange<Int> = 1...1,
                 verbose: Bool = false, isReplay: Bool = false) {
@@ -48,11 +52,12 @@ public struct SimCampaign: Sendable {
         if let text = environment("CARNET_SIM_SEEDS"), let count = Int(text), count >= 0 { campaign.seeds = count }
         if let text = environment("CARNET_SIM_FIRST"), let first = UInt64(text) { campaign.firstSeed = first }
         if let range = environment("CARNET_SIM_K").flatMap(Self.range), range.lowerBound >= 1 { campaign.farms = range }
-        if let range = environment("CARNET_SIM_HUBS").flatMap(Self.range), range.lowerBound >= 1, range.upperBound <= 2 {
+        if let range = environment("CARNET_SIM_HUBS").flatMap(Self.range), range.lowerBound >= 1, range.upperBound <= 3 {
             campaign.hubs = range
         }
         campaign.verbose = environment("CARNET_SIM_VERBOSE") == "1"
         campaign.signedLedger = environment("CARNET_SIM_SIGNED") == "1"
+        campaign.relayBound = environment("CARNET_SIM_RELAY_BOUND") == "1"
         if let text = environment("CARNET_SIM_PROGRESS"), let every = Int(text), every >= 0 { campaign.progressEvery = every }
         if let text = environment("CARNET_SEED"), let seed = UInt64(text) {
             campaign.firstSeed = seed
@@ -95,10 +100,14 @@ public struct SimCampaign: Sendable {
             plan.signedLedger = signedLedger
             var simulation = Simulation(configuration: configuration, plan: plan)
             simulation.tracing = isReplay && Self.environment("CARNET_SIM_TRACE") == "1"
+            simulation.checksRelayBound = relayBound
             let outcome = simulation.run()
             summary.seeds += 1
             summary.events += outcome.statistics.eventsAtEnd
             summary.sessions += outcome.statistics.sessions
+            summary.hubDuplicateCopies += outcome.statistics.hubDuplicateCopies
+            summary.hubCopiesWorst = max(summary.hubCopiesWorst, outcome.statistics.hubCopiesWorst)
+            summary.bytesSent += outcome.statistics.bytesSent
             if outcome.passed {
                 passed(outcome)
             } else {
@@ -129,6 +138,12 @@ public struct SimCampaignSummary: Sendable, CustomStringConvertible {
     public var events = 0
     public var sessions = 0
     public var seconds = 0.0
+    /// Copies of events that reached a hub again, summed over the seeds, and the most
+    /// copies of one event at one hub in any seed (`SimHubReceipts`).
+    public var hubDuplicateCopies = 0
+    public var hubCopiesWorst = 0
+    /// Bytes every session sent, summed over the seeds.
+    public var bytesSent = 0
 
     public var seedsPerSecond: Double { seconds > 0 ? Double(seeds) / seconds : 0 }
 
@@ -136,6 +151,6 @@ public struct SimCampaignSummary: Sendable, CustomStringConvertible {
         let rate = (seedsPerSecond * 10).rounded() / 10
         let time = (seconds * 10).rounded() / 10
         return "simulation summary: seeds=\(seeds) failures=\(failures) events=\(events) sessions=\(sessions) "
-            + "seconds=\(time) seeds/s=\(rate)" + (failedSeeds.isEmpty ? "" : " failed seeds: \(failedSeeds.prefix(20))")
+            + "seconds=\(time) seeds/s=\(rate) hubCopiesWorst=\(hubCopiesWorst) hubDuplicateCopies=\(hubDuplicateCopies) bytes=\(bytesSent)" + (failedSeeds.isEmpty ? "" : " failed seeds: \(failedSeeds.prefix(20))")
     }
 }

@@ -6,13 +6,13 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
     public var seed: UInt64
     /// Farms (K).
     public var farms: Int
-    /// Always-on hubs (1 or 2): nodes 0 and 1; farms follow.
+    /// Always-on hubs (1 to 3): nodes 0 to `hubs - 1`; farms follow.
     public var hubs: Int
     /// Events written in the whole run, about.
     public var events: Int
 
     public init(seed: UInt64, farms: Int = 5, hubs: Int = 1, events: Int = 300) {
-        precondition(farms >= 1 && (1...2).contains(hubs), "1–2 hubs and at least one farm")
+        precondition(farms >= 1 && (1...3).contains(hubs), "1–3 hubs and at least one farm")
         self.seed = seed
         self.farms = farms
         self.hubs = hubs

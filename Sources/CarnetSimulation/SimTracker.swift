@@ -28,6 +28,8 @@ struct SimTracker: Sendable {
     /// again.
     var batchesSentAfterHeal: [SentBatch: Int] = [:]
     var batchesArrived = Set<SentBatch>()
+    /// Every copy of an event each hub persisted, for the relay bound.
+    var hubReceipts = SimHubReceipts(hubs: 0)
     var statistics = SimStatistics()
 
     /// Bytes of the EVENTS frames sent after the heal that never reached a session.
@@ -98,6 +100,10 @@ public struct SimStatistics: Sendable {
     /// Of the resent events, those of a forked node (the plan sends such a node's branches
     /// generously, by design: forks are rare).
     public var eventsResentByForkRule = 0
+    /// The most copies of one event that reached one hub, and the copies beyond the first
+    /// at all hubs (issue 19, item 5: `SimHubReceipts`).
+    public var hubCopiesWorst = 0
+    public var hubDuplicateCopies = 0
     /// `EventBatch` size of what each node lacked at the heal, summed (computed only when
     /// the bytes sent after the heal exceed the per-session allowance alone).
     public var lackedBytesAtHeal: Int?

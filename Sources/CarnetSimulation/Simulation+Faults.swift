@@ -114,6 +114,7 @@ extension Simulation {
                                                   backupChainLength: length, originalBranch: original))
             nodes[node].restoreRecord = tracker.restores.count - 1
         }
+        if nodes[node].role == .hub { tracker.hubReceipts.restarted(hub: node) { replica.history.contains($0) } }
         // When each event became durable: what the disk kept, as before; the rest now.
         var held: [EventID: SimTime] = [:]
         replica.history.forEachEvent { held[$0.id] = nodes[node].durableSince[$0.id] ?? now }

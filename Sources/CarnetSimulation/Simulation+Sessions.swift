@@ -242,6 +242,7 @@ extension Simulation {
         if let store = nodes[node].observed { ended.driver.finish(store: store) }
         let statistics = ended.driver.session.statistics
         addFigures(of: ended)
+        noteAnswered(ended)
         if let end = ended.outcome { tracker.statistics.record(end) }
         if ended.transportFailure == nil {
             network.close(ended.connection, from: ended.side, now: now)
@@ -256,6 +257,14 @@ extension Simulation {
             + "\(statistics.eventsSent) events (\(statistics.eventsSentNew) new) in \(statistics.batchesSent) batches, "
             + "received \(statistics.eventsReceived) (\(statistics.eventsReceivedNew) new)")
         if let loop = ended.dialLoop { loopFinished(node, loop, success: ended.succeeded) }
+    }
+
+    /// How many of the session's batches its peer answered, as the session saw when it
+    /// ended: the hub receipt bound excuses a copy whose batch was never answered.
+    mutating func noteAnswered(_ slot: SessionSlot) {
+        let report = slot.driver.report
+        tracker.hubReceipts.senderEnded(slot.connection, slot.side,
+                                        answered: UInt64(report.acknowledgedBatches + report.refusedBatches.count))
     }
 
     /// Adds a session's figures to the run's, when it ends or when the run does: what it

@@ -79,6 +79,10 @@ extension Simulation {
                 classifyDuplicates(node, record.events, fresh: record.fresh, heldBefore: nodes[node].durableSince,
                                    connection: connection, batch: batch.map { SentBatch(connection: connection, sender: sender, batch: $0) })
             }
+            if nodes[node].role == .hub {
+                tracker.hubReceipts.received(record.events, hub: node, sender: nodes[node].sessions[slot].peer,
+                                             batch: SentBatch(connection: connection, sender: sender, batch: batch ?? 0), at: now)
+            }
             for event in record.events where nodes[node].sessions[slot].received[event.id] == nil {
                 nodes[node].sessions[slot].received[event.id] = durableAt
             }

@@ -19,7 +19,7 @@ enum SimAction: Sendable {
     case stop
 }
 
-/// A deterministic, single-process, virtual-time run of 1–2 hubs and K farms: each node
+/// A deterministic, single-process, virtual-time run of 1–3 hubs and K farms: each node
 /// the product's own `SharedStore` over `NodeStore` on a simulated disk (`SimStorage`),
 /// each session the product's own `PeerDriver`, over `SimNetwork`, with crashes and
 /// restores (RELIABILITY.md, T2).
@@ -47,6 +47,8 @@ public struct Simulation: Sendable {
     var finished = false
     /// Prints what happens (sessions, faults) as it happens: for replaying one seed.
     public var tracing = false
+    /// Checks I7, the relay bound (`SimChecks.hubReceipts`), in runs of two hubs or more.
+    public var checksRelayBound = false
 
     /// Every node's ledger secret.
     static let secret = Array("the simulated ledger's secret...".utf8)
@@ -63,6 +65,7 @@ public struct Simulation: Sendable {
         workload = SimLedgerWorkload(seed: SplitMix64.derivedSeed(seed, 4), nodeCount: configuration.nodeCount)
         rng = SplitMix64.stream(seed, 5)
         activeEpisodes = [Bool](repeating: false, count: plan.episodes.count)
+        tracker.hubReceipts = SimHubReceipts(hubs: configuration.hubs)
         var ids = SplitMix64.stream(seed, 6)
         var keys = SplitMix64.stream(seed, 7)
         let ledger = LedgerID(using: &keys)
@@ -99,12 +102,12 @@ public struct Simulation: Sendable {
         }
     }
 
-    /// Who a node dials: farms every hub (and a neighbour farm with `farmToFarm`); a
-    /// second hub the first.
+    /// Who a node dials: farms every hub (and a neighbour farm with `farmToFarm`); a hub
+    /// every hub before it (the second the first; a third both: the hubs are a mesh).
     static func dialLoops(of index: Int, configuration: SimConfiguration, plan: SimPlan) -> [DialLoop] {
         let hubs = configuration.hubs
         if index < hubs {
-            return index == 0 ? [] : [DialLoop(target: 0, interval: plan.pollInterval)]
+            return (0..<index).map { DialLoop(target: $0, interval: plan.pollInterval) }
         }
         var loops = (0..<hubs).map { DialLoop(target: $0, interval: plan.pollInterval) }
         if plan.farmToFarm && configuration.farms > 1 {
@@ -138,6 +141,7 @@ public struct Simulation: Sendable {
         for node in nodes.indices {
             for slot in nodes[node].sessions {
                 addFigures(of: slot)
+                noteAnswered(slot)
                 let statistics = slot.driver.session.statistics
                 trace("\(nodes[node].label) \(slot.side) \(slot.connection) with \(nodes[slot.peer].label) still open: "
                     + "sent \(statistics.bytesSent) B (\(slot.bytesSentAfterHeal) after the heal), \(statistics.eventsSent) events "
@@ -151,6 +155,8 @@ public struct Simulation: Sendable {
         tracker.statistics.eventsAtEnd = nodes[0].replica.eventCount
         tracker.statistics.forks = nodes[0].replica.forks.count
         tracker.statistics.finalDigest = nodes[0].replica.digest.hex
+        tracker.statistics.hubCopiesWorst = tracker.hubReceipts.worst
+        tracker.statistics.hubDuplicateCopies = tracker.hubReceipts.duplicates
         var failures = SimChecks.check(self)
         if convergedAt == nil {
             failures.insert("did not converge within \(plan.quiesceLimit) of the heal, nor as long after resetting every "

@@ -29,6 +29,15 @@ public struct PeerDriver: Sendable {
     /// Set by `newsArrived`, and at the start: the feed may hold events from before the
     /// session went live, which must go out once it is (no later wake may come for them).
     private var newsWaiting = true
+    /// When a live dialer's held-back relays go to its listener (`Session+Relay`); nil
+    /// when none are held.
+    private var relayDue: Duration?
+    /// This session's relay delay: the setting, stretched by up to half again by the
+    /// session's own randomness, so that dialers holding the same events for one listener
+    /// do not all send them at the same instant when it lacks them (the first copy it gets
+    /// is pushed to the others, which then drop theirs). Drawn from a hash of the nonce, so
+    /// that the timing of relays says nothing of the ephemeral key.
+    private let relayDelay: Duration
     private let loan: PeerStoreLoan
     /// The session gave its `close` (checked by `checkContract`).
     private var closeGiven = false
@@ -45,6 +54,8 @@ public struct PeerDriver: Sendable {
         let loan = PeerStoreLoan()
         self.live = live
         self.loan = loan
+        let draw = SHA256.hash(Array("carnet relay delay".utf8) + nonce).w0 >> 11
+        relayDelay = settings.relayDelay + settings.relayDelay * (Double(draw) / Double(1 << 54))
         feed = registration.session
         forksSummarized = registration.forks
         nodeSummarized = registration.summary.node
@@ -129,8 +140,18 @@ public struct PeerDriver: Sendable {
     private mutating func poll<Store: PeerStore, Transport: PeerTransport>(_ store: Store, _ transport: inout Transport, _ now: Duration) {
         if newsWaiting && session.isLiveWithPeer {
             newsWaiting = false
-            let news = store.news(for: feed)
+            var news = store.news(for: feed)
+            if session.holdsBackRelays {
+                // Own events go at once; relayed ones wait for the listener to show it has them.
+                let own = store.node
+                if news.contains(where: { $0.dot.node != own }) { relayDue = relayDue ?? now + relayDelay }
+                news.removeAll { $0.dot.node != own }
+            }
             if !news.isEmpty { carryOut(session.offer(news, now: now), store, &transport, now) }
+        }
+        if let due = relayDue, now >= due, !isFinished, let holdings = session.peerHoldings {
+            relayDue = nil
+            carryOut(session.relay(plan: store.missingPlan(from: holdings), now: now), store, &transport, now)
         }
         guard !isFinished, let changed = changedSummary(store) else { return }
         let (accepted, directives) = session.historyChanged(changed.summary, now: now)
@@ -175,7 +196,7 @@ public struct PeerDriver: Sendable {
             case let .persist(batch, events):
                 next = persist(batch: batch, events, store, now)
             case let .offerEventsMissing(summary):
-                next = session.offer(plan: store.missingPlan(from: summary), now: now)
+                next = offer(store.missingPlan(from: summary), now)
             case let .refuseIncoming(batch, reason):
                 next = session.refuse(batch: batch, reason: reason, now: now)
             case let .peerIdentified(peer):
@@ -202,6 +223,23 @@ public struct PeerDriver: Sendable {
             checkContract(next)
             queue += next
         }
+    }
+
+    /// What the peer lacks, to the session: all of it, or from a live dialer its own
+    /// node's events and every event of a forked node now (its DONE follows them) and the
+    /// rest (relays) as news once the relay delay has passed, planned again then
+    /// (`Session+Relay`, SPEC 8.3 rule 8). A forked node's first branch goes with its
+    /// other branch, never after it: in a signed ledger a branch without the node's first
+    /// event (its key) is refused, which stops the node for the session (the T2
+    /// simulation's signed seed 100008 never converged when the branch went alone).
+    private mutating func offer(_ plan: MissingPlan, _ now: Duration) -> [SessionDirective] {
+        guard session.holdsBackRelays else { return session.offer(plan: plan, now: now) }
+        let own = session.summaries.local.node
+        let forked = Set(plan.branchEvents.map(\.dot.node))
+        var immediate = plan
+        immediate.ranges.removeAll { $0.node != own && !forked.contains($0.node) }
+        if immediate.ranges.count < plan.ranges.count { relayDue = relayDue ?? now + relayDelay }
+        return session.offer(plan: immediate, now: now)
     }
 
     /// Stores a peer's batch and tells the session how it went: acknowledged with the count

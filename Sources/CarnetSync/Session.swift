@@ -415,7 +415,7 @@ public struct Session: Sendable {
 
     /// The answer to an input the current state cannot take (`OutOfStateInput` says when
     /// that happens): nothing changed.
-    private func outOfState(_ input: OutOfStateInput.Input) -> [SessionDirective] {
+    func outOfState(_ input: OutOfStateInput.Input) -> [SessionDirective] {
         let phase: OutOfStateInput.State
         switch state {
         case .idle: phase = .idle

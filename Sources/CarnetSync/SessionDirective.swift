@@ -96,6 +96,10 @@ public struct SessionSettings: Sendable {
     /// set when its latest receipt from that peer does not cover its newest own event, so
     /// that an in-sync session carries none. Ignored in format 1 and by a listener.
     public var wantsReceipt = false
+    /// In a live session, how long a dialer holds back news of other nodes (relayed news)
+    /// before pushing it to its listener, which usually gets it itself meanwhile and
+    /// pushes it here (`RelayHoldback`, SPEC 8.3 rule 8); `.zero` pushes it at once.
+    public var relayDelay: Duration = .seconds(30)
 
     public init() {}
 }

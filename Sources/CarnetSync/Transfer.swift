@@ -82,6 +82,12 @@ struct Transfer: Sendable {
         offersPending = max(0, offersPending - 1)
     }
 
+    /// Relays a live dialer held back (`Session+Relay`), planned when their delay passed:
+    /// queued as news is, answering no offer.
+    mutating func relayed(_ plan: MissingPlan) {
+        queue.enqueue(plan)
+    }
+
     /// What the peer may lack, one by one; answers one `offerEventsMissing` (if one is pending).
     mutating func offered(_ events: [Event]) {
         queue.enqueue(events)

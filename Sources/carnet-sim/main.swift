@@ -5,9 +5,12 @@
 // histories prove the equipment; this proves the figures); `tools/soak-sim.sh` runs the
 // simulation soak.
 //
-//   carnet-sim [--laws N] [--laws-from O] [--seeds N] [--first S] [--farms K|LO-HI] [--hubs H|LO-HI] [--signed yes|no] [--progress N]
+//   carnet-sim [--laws N] [--laws-from O] [--seeds N] [--first S] [--farms K|LO-HI] [--hubs H|LO-HI] [--signed yes|no] [--relay-bound yes|no] [--progress N]
 //
 // Defaults: no law histories; 1,000 seeds from seed 1, K = 5, one hub (`--seeds 0`: none).
+// `--hubs` takes 1 to 3 (a third hub dials both others). `--relay-bound yes` also checks
+// I7, each event reaching each hub at most once plus the batches cut in flight (issue 19,
+// item 5), which most runs of two and three hubs break: it reports how far off they are.
 // The law histories are those of `swift test`'s base seed 42, from offset 2,000 on (the
 // test covers offsets 0–1,999); `--laws-from O` starts at offset O instead, so that a
 // soak can split disjoint ranges across cores. `CARNET_SEED=s` replays one simulation
@@ -22,7 +25,7 @@ import Glibc
 #endif
 
 func usage(_ problem: String) -> Never {
-    let text = Array("carnet-sim: \(problem)\nusage: carnet-sim [--laws N] [--laws-from O] [--seeds N] [--first S] [--farms K|LO-HI] [--hubs H|LO-HI] [--signed yes|no] [--progress N]\n".utf8)
+    let text = Array("carnet-sim: \(problem)\nusage: carnet-sim [--laws N] [--laws-from O] [--seeds N] [--first S] [--farms K|LO-HI] [--hubs H|LO-HI] [--signed yes|no] [--relay-bound yes|no] [--progress N]\n".utf8)
     _ = write(2, text, text.count)
     exit(2)
 }
@@ -50,13 +53,16 @@ while let flag = arguments.popFirst() {
         guard let range = SimCampaign.parseRange(value), range.lowerBound >= 1 else { usage("--farms takes K or LO-HI, not \(value)") }
         campaign.farms = range
     case "--hubs":
-        guard let range = SimCampaign.parseRange(value), range.lowerBound >= 1, range.upperBound <= 2 else {
-            usage("--hubs takes 1, 2 or 1-2, not \(value)")
+        guard let range = SimCampaign.parseRange(value), range.lowerBound >= 1, range.upperBound <= 3 else {
+            usage("--hubs takes 1, 2, 3 or a range of them (1-2), not \(value)")
         }
         campaign.hubs = range
     case "--progress":
         guard let every = Int(value), every >= 0 else { usage("--progress takes a number of seeds, not \(value)") }
         campaign.progressEvery = every
+    case "--relay-bound":
+        guard value == "yes" || value == "no" else { usage("--relay-bound takes yes or no, not \(value)") }
+        campaign.relayBound = value == "yes"
     case "--signed":
         guard value == "yes" || value == "no" else { usage("--signed takes yes or no, not \(value)") }
         campaign.signedLedger = value == "yes"

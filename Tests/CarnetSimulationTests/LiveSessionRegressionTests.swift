@@ -164,7 +164,7 @@ extension LiveSessionRegressionTests {
         var other = Replica(node: NodeID.derived(from: "another farm"))
         let earlier = (0..<5).map { other.write(.append(Entry(id: "a\($0)", kind: "harvest", fields: [])), wallMillis: 1_000 + UInt64($0)) }
         let news = (0..<5).map { other.write(.append(Entry(id: "b\($0)", kind: "harvest", fields: [])), wallMillis: 2_000 + UInt64($0)) }
-        var oneBatchInFlight = SessionSettings()
+        var oneBatchInFlight = LivePeer.relaysAtOnce
         oneBatchInFlight.window = 1
         var farm = LivePeer(role: .dialer, replica: Replica(node: NodeID.derived(from: "farm")), nonce: 1)
         var hub = LivePeer(role: .listener, replica: Replica(node: NodeID.derived(from: "hub")), nonce: 2, settings: oneBatchInFlight)
@@ -270,11 +270,21 @@ extension LiveSessionRegressionTests {
 private typealias LivePeer = DrivenPeer
 
 extension DrivenPeer {
-    fileprivate init(role: SessionRole, replica: Replica, nonce: UInt8, settings: SessionSettings = SessionSettings()) {
+    /// Settings whose dialer relays at once (`relayDelay` zero): these reductions push
+    /// other nodes' events from a dialer as news the moment it learns them, as every live
+    /// dialer did before the relay hold-back (SPEC 8.3 rule 8), and as one still does once
+    /// the delay has passed; the mechanisms they pin are the same.
+    fileprivate static var relaysAtOnce: SessionSettings {
+        var settings = SessionSettings()
+        settings.relayDelay = .zero
+        return settings
+    }
+
+    fileprivate init(role: SessionRole, replica: Replica, nonce: UInt8, settings: SessionSettings = LivePeer.relaysAtOnce) {
         self.init(role: role, store: LivePeer.store(replica, label: "\(role)"), nonce: nonce, settings: settings)
     }
 
-    fileprivate init(role: SessionRole, store: ReplicaPeerStore, nonce: UInt8, settings: SessionSettings = SessionSettings()) {
+    fileprivate init(role: SessionRole, store: ReplicaPeerStore, nonce: UInt8, settings: SessionSettings = LivePeer.relaysAtOnce) {
         self.init(role: role, secret: Array("a ledger secret of 32 bytes.....".utf8), nonce: [UInt8](repeating: nonce, count: 32),
                   live: true, settings: settings, store: store)
     }
