@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetLedger
 import CarnetTestKit
 import CarnetWire
 
@@ -22,6 +23,31 @@ enum SimChecks {
         }
         if let overrun = keepalive(simulation.tracker.statistics) { failures.append(overrun) }
         if simulation.checksRelayBound && simulation.configuration.hubs >= 2 { failures += hubReceipts(simulation) }
+        if simulation.workload.members != nil { failures += verdicts(replicas, labels) }
+        return failures
+    }
+
+    /// I8 (issue 17, item 5): in a ledger with members, every node that holds the same
+    /// events reaches the same verdicts: the same conflicts (past-revocation and out-of-role
+    /// included), stock, balances, catalog, and counts of what waits, is revoked or is out
+    /// of role. (Each node's own roles differ, and are not compared.)
+    static func verdicts(_ replicas: [Replica], _ labels: [String]) -> [String] {
+        guard let first = replicas.first, replicas.allSatisfy({ $0.digest == first.digest }) else { return [] }
+        func shown(_ replica: Replica) -> LedgerViews {
+            var views = LedgerViews(replica: replica)
+            views.members.ownRoles = nil
+            views.members.ownRevoked = false
+            return views
+        }
+        let expected = shown(first)
+        guard expected.members.enforced else { return ["I8: the ledger's genesis is not in force on \(labels[0])"] }
+        var failures: [String] = []
+        for (replica, label) in zip(replicas, labels).dropFirst() {
+            let views = shown(replica)
+            if views != expected {
+                failures.append("I8: \(label) judges the same events otherwise than \(labels[0]): \(views.differences(from: expected).joined(separator: ", "))")
+            }
+        }
         return failures
     }
 

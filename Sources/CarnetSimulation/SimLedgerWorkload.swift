@@ -9,6 +9,9 @@ public enum SimOperation: Sendable {
     case assign(FieldKey, Value)
     /// A ledger-like entry (`Replica.write(.append)`): harvests, sales, deliveries.
     case append(Entry)
+    /// A member record the first hub of a signed campaign writes (`SimMembers`): its cut
+    /// is what the hub's store holds when it writes.
+    case member(SimMembers.Action)
 }
 
 /// Random writes in the shape of a producers' ledger: a few products whose price and
@@ -20,14 +23,28 @@ public struct SimLedgerWorkload: Sendable {
     private static let names = ["Tomme", "Chèvre frais", "Miel de châtaignier", "Œufs", "Pommes", "Noix"]
     private static let parties = ["cantine-jaures", "epicerie", "marche-samedi", "HUB"]
 
+    /// A signed campaign's members: then entries are real ledger entries, and the first hub
+    /// writes the genesis and member records (from a stream of their own).
+    var members: SimMembers?
+    private var memberStream: SplitMix64
+
     public init(seed: UInt64, nodeCount: Int) {
         rng = SplitMix64(seed: seed)
+        memberStream = SplitMix64(seed: seed ^ 0x5EED_3E3B)
         counters = [Int](repeating: 0, count: nodeCount)
     }
 
     /// The next write of node `node` (labelled `label` in entry ids).
     public mutating func next(node: Int, label: String) -> SimOperation {
         counters[node] += 1
+        if var members {
+            defer { self.members = members }
+            if node == 0, let write = members.hubWrite(using: &memberStream) { return write }
+            if node >= members.hubs, memberStream.int(0...99) < 60 {
+                return members.entry(node: node, number: counters[node], wallMillis: UInt64(counters[node]) * 60_000 + 1_780_000_000_000,
+                                     using: &memberStream)
+            }
+        }
         let product = Self.products[rng.int(0...(Self.products.count - 1))]
         switch rng.int(0...99) {
         case 0..<25:

@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetLedger
 import CarnetNode
 import CarnetSync
 import CarnetTestKit
@@ -32,6 +33,11 @@ extension Simulation {
             written = .assign(Assignment(key: key, value: value, supersedes: Self.liveIDs(of: key, in: store)))
         case let .append(entry):
             written = .append(entry)
+        case let .member(action):
+            guard let members = workload.members else { return }
+            let replica = store.replica
+            let writer = Dot(node: replica.node, seq: (replica.history.chainHead(of: replica.node)?.dot.seq ?? 0) + 1)
+            written = .append(members.record(action, writer: writer, replica: replica).coreEntry)
         }
         let events: [Event]
         do {

@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetLedger
 import CarnetSync
 import CarnetTestKit
 
@@ -68,10 +69,21 @@ public struct Simulation: Sendable {
         tracker.hubReceipts = SimHubReceipts(hubs: configuration.hubs)
         var ids = SplitMix64.stream(seed, 6)
         var keys = SplitMix64.stream(seed, 7)
-        let ledger = LedgerID(using: &keys)
+        // A signed campaign's ledger has members: its id derives from the first hub's key
+        // and a salt, and the hub's first write is the genesis (`SimMembers`).
+        let devices = plan.signedLedger ? (0..<configuration.nodeCount).map { _ in DeviceSigner.generate(using: &keys) } : []
+        let salt = DeviceSigner.randomSalt(using: &keys)
+        let ledger = devices.first.map { LedgerID.derived(creator: $0.nodeKey.publicKey, salt: salt) } ?? LedgerID(using: &keys)
+        if let creator = devices.first {
+            workload.members = SimMembers(
+                ledger: ledger, genesis: LedgerGenesis.text(creator: creator.nodeKey.publicKey, salt: salt),
+                nodes: devices.map(\.node),
+                labels: (0..<configuration.nodeCount).map { $0 < configuration.hubs ? "hub\($0)" : "farm\($0 - configuration.hubs)" },
+                hubs: configuration.hubs)
+        }
         for index in 0..<configuration.nodeCount {
             let isHub = index < configuration.hubs
-            let device = plan.signedLedger ? DeviceSigner.generate(using: &keys) : nil
+            let device = plan.signedLedger ? devices[index] : nil
             var node = SimNode(index: index, role: isHub ? .hub : .farm,
                                label: isHub ? "hub\(index)" : "farm\(index - configuration.hubs)",
                                node: device?.node ?? NodeID(using: &ids), signed: device.map { (ledger, $0) },

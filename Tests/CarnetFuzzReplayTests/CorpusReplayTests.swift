@@ -1,4 +1,5 @@
 import CarnetFuzzTargets
+import CarnetTestKit
 import Testing
 
 /// T4 in `swift test`: every corpus and crasher file of Tests/Fixtures/fuzz/** through the

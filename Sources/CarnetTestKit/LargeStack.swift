@@ -6,9 +6,10 @@ import Foundation
 /// elements that an unoptimized build keeps on the stack) and tests run on the pool's
 /// threads, whose stacks are smaller than a main thread's: a full `swift test` crashed
 /// once inside the 128-bit multiply of a field product, which the same test run alone
-/// never did. The fuzzers themselves run on a main thread's 8 MiB.
-enum LargeStack {
-    static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
+/// never did; a simulation of a signed ledger signs heads as deep down. The fuzzers and
+/// `carnet-sim` run on a main thread's 8 MiB.
+public enum LargeStack {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
         let done = DispatchSemaphore(value: 0)
         let result = ResultBox<T>()
         let thread = Thread {
