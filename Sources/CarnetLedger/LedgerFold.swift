@@ -42,8 +42,6 @@ public struct LedgerFold: Sendable {
     private var setAside: [EventID: SetAsideEvent] = [:]
     /// Why each event set aside does not count.
     public var setAsideVerdicts: [Membership.Verdict] { setAside.values.map(\.verdict) }
-    /// The same, by event (for tests that find where a fold and a recomputation part).
-    public var setAsideByEvent: [EventID: Membership.Verdict] { setAside.mapValues(\.verdict) }
 
     private var stockCells: [StockKey: StockCell] = [:]
     private var balanceCells: [PairKey: CountedSum] = [:]

@@ -66,6 +66,7 @@ public struct LedgerState: Sendable {
         }
         records.sort { ($0.clock, $0.event) < ($1.clock, $1.event) }
         setAside.sort { ($0.record.clock, $0.record.event) < ($1.record.clock, $1.record.event) }
+        for (record, verdict) in setAside { setAsideVerdicts[record.event] = verdict }
         setAsideWrites.sort { ($0.clock, $0.event) < ($1.clock, $1.event) }
         unreadable.sort { $0.event < $1.event }
         for (index, record) in records.enumerated() {
@@ -89,9 +90,11 @@ public struct LedgerState: Sendable {
 
     /// Whether an entry counts under the ledger's members, and if not, why.
     public func verdict(of record: LedgerRecord) -> Membership.Verdict {
-        guard !setAside.isEmpty else { return .counts }
-        return setAside.first { $0.record.event == record.event }?.verdict ?? .counts
+        setAsideVerdicts[record.event] ?? .counts
     }
+
+    /// `setAside`'s verdicts by event: `log` asks for each entry it prints.
+    private var setAsideVerdicts: [EventID: Membership.Verdict] = [:]
 
     /// The entries carrying this id, those that count first, then those set aside.
     public func everyRecord(withID id: String) -> [LedgerRecord] {
