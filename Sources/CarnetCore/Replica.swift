@@ -68,6 +68,14 @@ public struct Replica: Sendable {
         )
     }
 
+    /// `heldChains`, with the ledger creator's key that adoption heads verify under
+    /// (SPEC 9.7); nil where the node does not know it.
+    public func heldChains(adopter: Ed25519.PublicKey?) -> SignedChains.Held {
+        var held = heldChains
+        held.adopter = adopter
+        return held
+    }
+
     public var versionVector: VersionVector { history.versionVector }
     public var eventCount: Int { history.count }
 

@@ -23,7 +23,8 @@ public enum ChainRejection: Error, Equatable, Sendable, CustomStringConvertible 
 /// A head's hash covers its predecessor's hash, and so on to the node's first event; a
 /// valid signature over the head therefore vouches for every event reached by walking
 /// back through `previous`. Nothing else is needed: neither the order of arrival nor
-/// what other nodes say.
+/// what other nodes say. A chain with no key of its own (a format-1 history) is vouched
+/// for the same way by the ledger creator's adoption heads (SPEC 9.7).
 public enum SignedChains {
     /// What the receiver already holds, for the walk: a held event's predecessor hash lets
     /// the walk continue through events the batch does not repeat.
@@ -33,12 +34,18 @@ public enum SignedChains {
         /// Heads the receiver kept (verified when they came): a batch may fill in the
         /// chain below one of them, for an event that came first and waits.
         public var heads: (NodeID) -> [SignedHead]
+        /// The ledger creator's key, when the node knows it from its ledger file: a head
+        /// it signed as an adoption vouches for a chain that has no key of its own (a
+        /// format-1 history, SPEC 9.7). Known alike to every node of the ledger from the
+        /// start, so the verdict does not depend on what arrived first.
+        public var adopter: Ed25519.PublicKey?
 
         public init(key: @escaping (NodeID) -> NodeKey?, previousHash: @escaping (EventID) -> SHA256Digest?,
-                    heads: @escaping (NodeID) -> [SignedHead] = { _ in [] }) {
+                    heads: @escaping (NodeID) -> [SignedHead] = { _ in [] }, adopter: Ed25519.PublicKey? = nil) {
             self.key = key
             self.previousHash = previousHash
             self.heads = heads
+            self.adopter = adopter
         }
 
         /// A receiver that holds nothing yet.
@@ -63,8 +70,10 @@ public enum SignedChains {
         var covered = Set<EventID>()
         covered.reserveCapacity(events.count)
         for head in heads {
-            guard let key = held.key(head.node) ?? declared[head.node] else { return .unknownKey(head.node) }
-            guard head.isValid(for: key, ledger: ledger) else { return .badSignature(head.dot) }
+            let key = held.key(head.node) ?? declared[head.node]
+            let valid = key.map { head.isValid(for: $0, ledger: ledger) } ?? false
+                || held.adopter.map { head.isValidAdoption(by: $0, ledger: ledger) } ?? false
+            guard valid else { return key == nil ? .unknownKey(head.node) : .badSignature(head.dot) }
             walk(from: head.eventID, down: lowestSeq[head.node] ?? head.seq, events: byID, held: held, covered: &covered)
         }
         var walkedKept = Set<NodeID>()

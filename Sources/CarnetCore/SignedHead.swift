@@ -39,4 +39,24 @@ public struct SignedHead: Hashable, Sendable {
     public func isValid(for key: NodeKey, ledger: LedgerID) -> Bool {
         key.node == node && key.publicKey.isValidSignature(signature, for: signedMessage(ledger: ledger))
     }
+
+    public static let adoptionDomain = Array("carnet/2 adopt".utf8)
+
+    /// `"carnet/2 adopt" ‖ ledger id ‖ node ‖ u64be(seq) ‖ hash`: the ledger's creator
+    /// vouching for a chain it did not write (a format-1 history it adopted, SPEC 9.7). Its
+    /// own domain, so that no head a device signs for itself can be read as an adoption.
+    public func adoptionMessage(ledger: LedgerID) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.raw(Self.adoptionDomain)
+        writer.raw(ledger.bytes)
+        writer.nodeID(node)
+        writer.uint64BigEndian(seq)
+        writer.digest(hash)
+        return writer.bytes
+    }
+
+    /// Whether the signature is the ledger creator's adoption of this head (SPEC 9.7).
+    public func isValidAdoption(by creator: Ed25519.PublicKey, ledger: LedgerID) -> Bool {
+        creator.isValidSignature(signature, for: adoptionMessage(ledger: ledger))
+    }
 }

@@ -11,9 +11,25 @@ import CarnetCore
 public enum LedgerGenesis {
     public static let nameField = "name"
     public static let genesisField = "genesis"
+    /// The heads of a format-1 history the creator adopted (SPEC 9.7).
+    public static let adoptedField = "adopted"
 
     public static func nameKey(_ id: LedgerID) -> FieldKey { FieldKey(Replica.genesisRecordType, id.hex, nameField) }
     public static func genesisKey(_ id: LedgerID) -> FieldKey { FieldKey(Replica.genesisRecordType, id.hex, genesisField) }
+    public static func adoptedKey(_ id: LedgerID) -> FieldKey { FieldKey(Replica.genesisRecordType, id.hex, adoptedField) }
+
+    /// The adoption value: each adopted branch tip as `NODE:SEQ:HASH` (a member record's
+    /// cut form), sorted, joined by `,`; a node that forked has one per branch.
+    public static func adoptedText(_ tips: [MemberCut]) -> String {
+        tips.map(\.text).sorted().joined(separator: ",")
+    }
+
+    /// The tips an adoption value names; nil when it is not one.
+    public static func adoptedTips(_ text: String) -> [MemberCut]? {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        let tips = parts.compactMap(MemberCut.init(text:))
+        return tips.count == parts.count && !tips.isEmpty ? tips : nil
+    }
 
     /// The genesis value: the creator's public key and the ledger's salt, in hex.
     public static func text(creator publicKey: Ed25519.PublicKey, salt: [UInt8]) -> String {

@@ -75,6 +75,9 @@ public struct Membership: Sendable {
     private var state = Grants()
     /// Each node's device, read once (decoding a declared key costs a point decompression).
     private var devicesByNode: [NodeID: Device] = [:]
+    /// The branch tips of format-1 history the creator adopted (SPEC 9.7), per node, from
+    /// adoptions that count: what lies on a chain below one of them counts, with every role.
+    public private(set) var adopted: [NodeID: [MemberCut]] = [:]
 
     /// Everything counts: a format-1 ledger, or one with no members.
     public static let open = Membership()
@@ -90,10 +93,15 @@ public struct Membership: Sendable {
         guard let ledger = replica.ledger else { enforced = false; return }
         var genesis: (node: NodeID, key: [UInt8], id: EventID)?
         var memberEvents: [(event: Event, record: MemberRecord)] = []
+        var adoptions: [(event: EventID, tips: [MemberCut])] = []
         for id in replica.membershipEvents.sorted() {
             guard let event = history.event(id) else { continue }
             switch event.operation {
-            case .assign:
+            case let .assign(assignment):
+                if assignment.key == LedgerGenesis.adoptedKey(ledger), case let .text(text) = assignment.value,
+                   let tips = LedgerGenesis.adoptedTips(text) {
+                    adoptions.append((id, tips))
+                }
                 if let key = LedgerGenesis.creatorKey(of: event, ledger: ledger, declaredKey: Self.declaredKey(event.dot.node, history)),
                    genesis.map({ id < $0.id }) ?? true {
                     genesis = (event.dot.node, key.bytes, id)
@@ -110,6 +118,20 @@ public struct Membership: Sendable {
         creator = genesis.node
         memberEvents.sort { ($0.event.clock, $0.event.id) < ($1.event.clock, $1.event.id) }
         judge(memberEvents, creator: .key(genesis.key))
+        // An adoption counts when the creator's device wrote it and not past a revocation
+        // of that device: a stolen creator device adopts nothing once revoked.
+        for adoption in adoptions where device(of: adoption.event.dot.node) == .key(genesis.key)
+            && revocation(of: .key(genesis.key), at: adoption.event, in: state, ignoringAuthor: nil) == nil {
+            for tip in adoption.tips { adopted[tip.node, default: []].append(tip) }
+        }
+    }
+
+    /// Whether `event` is format-1 history the creator adopted: its node declares no key
+    /// (a key derives its node id, so a format-1 node never has one) and it lies on a chain
+    /// below an adopted tip.
+    public func isAdopted(_ event: EventID) -> Bool {
+        guard let tips = adopted[event.dot.node], device(of: event.dot.node) == .node(event.dot.node) else { return false }
+        return tips.contains { !isPast(event, [event.dot.node: $0]) }
     }
 
     // MARK: - Judging member records
@@ -176,7 +198,7 @@ public struct Membership: Sendable {
 
     /// The roles of the event's writer at that event; nil when its device is not enrolled.
     public func roles(at event: EventID) -> MemberRoles? {
-        guard enforced else { return .creator }
+        guard enforced, !isAdopted(event) else { return .creator }
         return roles(of: device(of: event.dot.node), at: event, in: state)
     }
 
@@ -192,6 +214,7 @@ public struct Membership: Sendable {
         if case let .append(core) = event.operation, core.kind == Replica.memberEntryKind {
             return records.first { $0.event == event.id }?.verdict ?? .outOfRole("admin")
         }
+        if isAdopted(event.id) { return .counts }
         let device = device(of: node)
         if let revocation = revocation(of: device, at: event.id, in: state, ignoringAuthor: nil) { return .revoked(by: revocation) }
         guard let roles = roles(of: device, at: event.id, in: state) else { return .unenrolled }
@@ -252,7 +275,7 @@ public struct Membership: Sendable {
     /// the cut, so a new branch, or the cut's own head arriving (a fold does not see it as
     /// a change of members), may move events judged before to the other side.
     public func cutsReadAlike(in other: History) -> Bool {
-        for cut in records.flatMap(\.record.cuts) {
+        for cut in records.flatMap(\.record.cuts) + adopted.values.joined() {
             let head = EventID(dot: Dot(node: cut.node, seq: cut.seq), hash: cut.head)
             if history.heads(of: cut.node).count != other.heads(of: cut.node).count
                 || history.contains(head) != other.contains(head) {
@@ -266,7 +289,8 @@ public struct Membership: Sendable {
     /// (A node that joins changes no verdict on what was judged before, unless a member
     /// record names it or was written by it.)
     public func judgesLike(_ other: Membership) -> Bool {
-        guard enforced == other.enforced, creator == other.creator, records == other.records else { return false }
+        guard enforced == other.enforced, creator == other.creator, records == other.records,
+              adopted == other.adopted else { return false }
         return other.cutsReadAlike(in: history)
         for judged in records {
             for node in [judged.event.dot.node, judged.record.device] where device(of: node) != other.device(of: node) {
@@ -432,6 +456,7 @@ extension Membership {
         var named = Set<Device>()
         for judged in records where judged.verdict == .counts { named.insert(device(of: judged.record.device)) }
         if let creator { named.insert(device(of: creator)) }
+        for node in adopted.keys { named.insert(device(of: node)) }
         var waiting = Set<Device>()
         var perDevice: [Device: Int] = [:]
         for node in nodes {

@@ -51,12 +51,13 @@ public struct LocalNode: ~Copyable {
     /// signed, event. Returns the device's signer (its public key and node id).
     @discardableResult
     public static func createSigned(directory: String, ledger: String, ledgerID: LedgerID, label: String,
-                                    wallMillis: UInt64, device: DeviceSigner? = nil) throws(NodeError) -> DeviceSigner {
+                                    wallMillis: UInt64, device: DeviceSigner? = nil,
+                                    creator: LedgerCreator? = nil) throws(NodeError) -> DeviceSigner {
         var generator = SystemRandomNumberGenerator()
         let device = device ?? DeviceSigner.generate(using: &generator)
         do {
             try NodeStore.create(directory: directory, ledger: ledger, label: label, node: device.node,
-                                 signed: (ledgerID, device), wallMillis: wallMillis)
+                                 signed: (ledgerID, device), creator: creator, wallMillis: wallMillis)
         } catch {
             throw .store(error)
         }

@@ -170,7 +170,8 @@ public final class SharedStore: @unchecked Sendable {
     public func refusal(of batch: SignedEvents) -> String? {
         lock.withLock {
             guard let ledger = store.identity.ledgerID else { return nil }
-            if let rejection = SignedChains.rejection(of: batch.events, heads: batch.heads, ledger: ledger, held: store.replica.heldChains) {
+            if let rejection = SignedChains.rejection(of: batch.events, heads: batch.heads, ledger: ledger,
+                                                     held: store.replica.heldChains(adopter: store.identity.creator?.publicKey)) {
                 return "refused: \(rejection)"
             }
             return DeviceBound.refusal(of: batch.events, into: store.replica)

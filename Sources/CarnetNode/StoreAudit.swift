@@ -41,6 +41,9 @@ public struct StoreAudit: Sendable {
     public var stamp = LogStamp(size: 0, lastRecordOffset: 0, lastRecordCRC: 0)
     /// A signed ledger's: events that no signature of their author covers.
     public var unsignedEvents = 0
+    /// Of `signatures`, the heads by which the ledger's creator adopted format-1 history
+    /// (SPEC 9.7).
+    public var adoptionHeads = 0
 
     public var isSound: Bool { problems.isEmpty }
 
@@ -85,7 +88,7 @@ public struct StoreAudit: Sendable {
         // the records in this order would check (protocol/SPEC.md §9.3).
         var replica = Replica(node: identity.node, ledger: identity.ledgerID)
         if let ledger = identity.ledgerID {
-            audit.checkSignatures(of: log.records, ledger: ledger, into: &replica)
+            audit.checkSignatures(of: log.records, ledger: ledger, adopter: identity.creator?.publicKey, into: &replica)
         } else {
             replica.admit(contentsOf: log.allEvents)
         }

@@ -17,13 +17,18 @@ public struct NodeIdentity: Equatable, Sendable {
     public var ledgerID: LedgerID?
     /// The salt that, with the device key, derives `node` (signed ledgers).
     public var salt: [UInt8]?
+    /// The ledger's creator, from the ledger file (ledgers made or upgraded since adoption
+    /// existed): the key its adoption heads verify under (SPEC 9.7).
+    public var creator: LedgerCreator?
 
     public struct Home: Equatable, Sendable {
         public var device: UInt64
         public var inode: UInt64
     }
 
-    public init(node: NodeID, ledger: String, label: String, home: Home, ledgerID: LedgerID? = nil, salt: [UInt8]? = nil) {
+    public init(node: NodeID, ledger: String, label: String, home: Home, ledgerID: LedgerID? = nil, salt: [UInt8]? = nil,
+                creator: LedgerCreator? = nil) {
+        self.creator = creator
         self.node = node
         self.ledger = ledger
         self.label = label
@@ -40,11 +45,13 @@ public struct NodeIdentity: Equatable, Sendable {
     static let signedHeader = "carnet-node 2"
 
     /// `carnet-node 1`, then one `key value` line each: node, ledger, label, home. A node of
-    /// a signed ledger writes `carnet-node 2` and adds `ledger-id` and `salt`.
+    /// a signed ledger writes `carnet-node 2` and adds `ledger-id` and `salt`, and `creator`
+    /// when it knows the ledger's creator.
     var text: String {
         var lines = [isSigned ? Self.signedHeader : Self.header, "node \(node.hex)", "ledger \(ledger)", "label \(label)",
                      "home \(home.device):\(home.inode)"]
         if let ledgerID, let salt { lines += ["ledger-id \(ledgerID.hex)", "salt \(Hex.encode(salt))"] }
+        if isSigned, let creator { lines.append("creator \(creator.text)") }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -71,6 +78,7 @@ public struct NodeIdentity: Equatable, Sendable {
         }
         var ledgerID: LedgerID?
         var salt: [UInt8]?
+        var creator: LedgerCreator?
         if lines.first == Self.signedHeader {
             guard let text = values["ledger-id"], let id = LedgerID(hex: text) else { throw .badIdentity(path: path, reason: "no valid ledger-id") }
             guard let text = values["salt"], let bytes = Hex.decode(text), bytes.count == NodeKey.saltByteCount else {
@@ -78,9 +86,15 @@ public struct NodeIdentity: Equatable, Sendable {
             }
             ledgerID = id
             salt = bytes
+            if let text = values["creator"] {
+                guard let known = LedgerCreator(text: text, ledger: id) else {
+                    throw .badIdentity(path: path, reason: "its creator line does not derive its ledger-id")
+                }
+                creator = known
+            }
         }
         self.init(node: node, ledger: ledger, label: values["label"] ?? "", home: Home(device: device, inode: inode),
-                  ledgerID: ledgerID, salt: salt)
+                  ledgerID: ledgerID, salt: salt, creator: creator)
     }
 
     public static func load(directory: String, storage: any Storage = PosixStorage()) throws(StoreError) -> NodeIdentity {

@@ -48,6 +48,7 @@ public struct NodeStore: ~Copyable {
     /// and its first event, signed, declares the public half; `node` must be the signer's.
     public static func create(directory: String, ledger: String, label: String, node: NodeID,
                               signed: (ledger: LedgerID, device: DeviceSigner)? = nil,
+                              creator: LedgerCreator? = nil,
                               wallMillis: UInt64 = 0,
                               storage: any Storage = PosixStorage()) throws(StoreError) {
         precondition(signed == nil || signed!.device.node == node, "a signed node's id is its key's")
@@ -62,7 +63,8 @@ public struct NodeStore: ~Copyable {
         guard !storage.exists(directory + "/" + NodeIdentity.fileName) else { throw .alreadyANode(directory: directory) }
         let home = try NodeIdentity.currentHome(of: directory, storage: storage)
         let identity = NodeIdentity(node: node, ledger: ledger, label: label, home: home,
-                                    ledgerID: signed?.ledger, salt: signed?.device.nodeKey.salt)
+                                    ledgerID: signed?.ledger, salt: signed?.device.nodeKey.salt,
+                                    creator: signed == nil ? nil : creator)
         var opening = try EventLog.open(directory: directory, storage: storage)
         if let signed {
             // The key and the declaration come before the identity file: a crash before the
@@ -248,7 +250,8 @@ public struct NodeStore: ~Copyable {
     public mutating func persist(_ signed: SignedEvents) throws(StoreError) -> AdmissionCounts {
         let events = signed.events
         if let ledger = identity.ledgerID,
-           let rejection = SignedChains.rejection(of: events, heads: signed.heads, ledger: ledger, held: replica.heldChains) {
+           let rejection = SignedChains.rejection(of: events, heads: signed.heads, ledger: ledger,
+                                                 held: replica.heldChains(adopter: identity.creator?.publicKey)) {
             throw .unsigned(rejection)
         }
         var seen = Set<EventID>()

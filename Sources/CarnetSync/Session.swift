@@ -330,7 +330,8 @@ public struct Session: Sendable {
     /// What a dialer says when the listener hung up on its message 1: a listener closes
     /// without a word on a message 1 it cannot read (protocol/SPEC.md 8.2).
     static let closedDuringHandshake = "the peer closed the connection during the handshake: it is not a Carnet node of this "
-        + "ledger, or this node's ledger secret is not the peer's (run `carnet secret install FILE` with the current secret)"
+        + "ledger, or this node's ledger secret is not the peer's (run `carnet secret install FILE` with the current secret), "
+        + "or the peer's ledger was upgraded to a signed one (`carnet ledger upgrade`: join it with `carnet init --ledger-file FILE`)"
 
     /// Closes from this side (shutdown, too many sessions): tells the peer why. Ignored
     /// once closed, so that a shutdown may close every session without asking.

@@ -14,6 +14,7 @@ enum CommandRegistry {
             SecretInstallCommand.self,
             InitCommand.self,
             LedgerCreateCommand.self,
+            LedgerUpgradeCommand.self,
             MemberAddCommand.self,
             MemberRolesCommand.self,
             MemberRevokeCommand.self,

@@ -95,7 +95,8 @@ struct InitCommand: Command {
         try UserFiles.createDirectory(directory)
         try file.secret.save(directory: directory)
         let device = try LocalNode.createSigned(directory: directory, ledger: file.name, ledgerID: file.id,
-                                                label: label, wallMillis: context.wallMillis(), device: device)
+                                                label: label, wallMillis: context.wallMillis(), device: device,
+                                                creator: file.creator)
         var store = try StoreAccess.open(context)
         try store.write([.assign(Assignment(key: NodeLabels.key(device.node), value: .text(label)))] + more(device.node),
                         wallMillis: context.wallMillis())

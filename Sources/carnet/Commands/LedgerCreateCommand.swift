@@ -51,7 +51,8 @@ struct LedgerCreateCommand: Command {
         let device = DeviceSigner.generate(using: &generator)
         let salt = DeviceSigner.randomSalt(using: &generator)
         let id = LedgerID.derived(creator: device.nodeKey.publicKey, salt: salt)
-        let file = LedgerFile(name: ledger, id: id, secret: LedgerSecret.generate())
+        let file = LedgerFile(name: ledger, id: id, secret: LedgerSecret.generate(),
+                              creator: LedgerCreator(publicKey: device.nodeKey.publicKey, salt: salt, ledger: id))
         // The file first: without it no other device could ever join, so a node must not
         // exist without it.
         try file.create(at: out)

@@ -9,8 +9,10 @@ struct MemberListCommand: Command {
         options: [.json],
         discussion: """
         A device that wrote before it was enrolled is listed as waiting: its events are held
-        aside on every node until an administrator enrols it. JSON: an array of {node,
-        nodes, label, roles, enrolledBy, revoked, revokedBy, waiting, lastSeenMillis}.
+        aside on every node until an administrator enrols it. A node of a format-1 history
+        the creator adopted (`carnet ledger upgrade`) is listed as adopted: what it wrote
+        counts, and it can write no more. JSON: an array of {node,
+        nodes, label, roles, enrolledBy, revoked, revokedBy, waiting, adopted, lastSeenMillis}.
         """,
         examples: ["carnet member list", "carnet member list --json"]
     )
@@ -37,7 +39,7 @@ struct MemberListCommand: Command {
             if nodesByDevice[device] == nil { nodesByDevice[device] = [judged.record.device] }
         }
         struct Row { var node: NodeID; var nodes: [NodeID]; var label: String?; var roles: MemberRoles?; var by: NodeID?
-                     var revokedBy: NodeID?; var lastSeen: UInt64? }
+                     var revokedBy: NodeID?; var lastSeen: UInt64?; var adopted = false }
         var rows: [Row] = []
         for (device, nodes) in nodesByDevice {
             let grants = membership.records.filter { $0.verdict == .counts && membership.device(of: $0.record.device) == device }
@@ -50,7 +52,8 @@ struct MemberListCommand: Command {
             let label = grants.compactMap(\.record.label).last ?? nodes.lazy.compactMap { replica.label(of: $0) }.first
             rows.append(Row(node: nodes.max { (replica.history.chainHead(of: $0)?.clock.physical ?? 0) < (replica.history.chainHead(of: $1)?.clock.physical ?? 0) } ?? nodes[0],
                             nodes: nodes, label: label, roles: roles, by: enrolment?.event.dot.node,
-                            revokedBy: revocation?.event.dot.node, lastSeen: lastSeen))
+                            revokedBy: revocation?.event.dot.node, lastSeen: lastSeen,
+                            adopted: grants.isEmpty && nodes.allSatisfy { membership.adopted[$0] != nil && membership.device(of: $0) == .node($0) }))
         }
         rows.sort { ($0.label ?? "", $0.node) < ($1.label ?? "", $1.node) }
         if json {
@@ -66,7 +69,8 @@ struct MemberListCommand: Command {
                 fields["creator"] = .bool(isCreator)
                 fields["revoked"] = .bool(row.revokedBy != nil)
                 fields["revokedBy"] = .optional(row.revokedBy?.hex)
-                fields["waiting"] = .bool(row.roles == nil && row.revokedBy == nil)
+                fields["waiting"] = .bool(row.roles == nil && row.revokedBy == nil && !row.adopted)
+                fields["adopted"] = .bool(row.adopted)
                 fields["lastSeenMillis"] = .optional(row.lastSeen.map { Int64($0) })
                 items.append(.object(fields))
             }
@@ -76,6 +80,7 @@ struct MemberListCommand: Command {
         var table = Table([("node", .left), ("label", .left), ("roles", .left), ("enrolled by", .left), ("standing", .left)])
         for row in rows {
             let standing = row.revokedBy.map { "revoked by \($0.short)" }
+                ?? (row.adopted ? "format-1 history adopted by the creator: counts, writes no more" : nil)
                 ?? (row.roles == nil ? "waiting: not enrolled, its events held aside" : (row.nodes.contains { $0 == membership.creator } ? "created the ledger" : "enrolled"))
             table.add([row.node.short, row.label ?? "", row.roles?.description ?? "", row.by?.short ?? "", standing])
         }

@@ -104,7 +104,7 @@ struct ShowCommand: Command {
         ]
         rows.append(("written by", Display.node(record.writer, labels: found.labels)))
         if let standing = found.standing(record) {
-            rows.append(("roles", standing.writerRoles?.description ?? "none: not enrolled"))
+            rows.append(("roles", standing.rolesText))
             if standing.verdict != .counts { rows.append(("standing", output.red(standing.verdict.description))) }
         }
         rows.append(("at", record.clock.readable + " UTC"))

@@ -65,8 +65,11 @@ struct VerifyCommand: Command {
             output.line("log: \(audit.records) records, \(audit.events) events, \(audit.logBytes) bytes")
             output.line("digest: \(audit.digest.hex)")
             if let signatures = audit.signatures {
-                output.line("signatures: \(signatures) signed heads verified; "
-                            + (audit.unsignedEvents == 0 ? "every event is signed by its author" : "\(audit.unsignedEvents) events are not"))
+                let adopted = audit.adoptionHeads == 0 ? "" : " (\(audit.adoptionHeads) of them the creator's adoption of format-1 history)"
+                output.line("signatures: \(signatures) signed heads verified\(adopted); "
+                            + (audit.unsignedEvents > 0 ? "\(audit.unsignedEvents) events are not covered"
+                               : audit.adoptionHeads > 0 ? "every event is signed by its author or adopted by the creator"
+                               : "every event is signed by its author"))
             }
             if audit.viewsMatch == true {
                 output.line("views: the views file equals the views folded again from every event")

@@ -117,6 +117,7 @@ enum JSONForms {
             object["counts"] = .bool(standing.verdict == .counts)
             object["verdict"] = .string(standing.verdict.name)
             object["writerRoles"] = .optional(standing.writerRoles?.description)
+            object["adopted"] = .bool(standing.adopted)
         }
         return .object(object)
     }

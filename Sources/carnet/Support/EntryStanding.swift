@@ -7,10 +7,19 @@ import CarnetLedger
 struct EntryStanding {
     var verdict: Membership.Verdict
     var writerRoles: MemberRoles?
+    /// Format-1 history the creator adopted (SPEC 9.7): it counts, and its writer had no
+    /// roles, nor a key.
+    var adopted: Bool
 
     init?(_ record: LedgerRecord, in state: LedgerState) {
         guard state.membership.enforced else { return nil }
         verdict = state.verdict(of: record)
-        writerRoles = state.membership.roles(at: record.event)
+        adopted = state.membership.isAdopted(record.event)
+        writerRoles = adopted ? nil : state.membership.roles(at: record.event)
+    }
+
+    /// What `show` prints for the writer's roles.
+    var rolesText: String {
+        adopted ? "none: format-1 history, adopted by the ledger's creator" : writerRoles?.description ?? "none: not enrolled"
     }
 }
