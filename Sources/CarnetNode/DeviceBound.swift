@@ -55,6 +55,7 @@ public enum DeviceBound {
             // An enrolment may name the node before its key was held: `.node(id)` then.
             if membership.standing(of: device) == nil, membership.standing(of: .node(node)) == nil,
                device != membership.creator.map(membership.device(of:)),
+               key != nil || membership.adopted[node] == nil,  // adopted format-1 history is named (SPEC 9.7)
                !namedInBatch.contains(device) {
                 waiting.insert(device)
             }

@@ -7,13 +7,19 @@ import CarnetLedger
 enum MemberHistory {
     /// Makes every writer a device of a new ledger that writer 0 creates: each declares
     /// its key; writer 0 writes the genesis.
+    /// `formatOne`: that writer declares no key: a node of a format-1 history, which counts
+    /// only where the creator adopted it (SPEC 9.7).
     static func found<R: RandomNumberGenerator>(_ writers: inout [RandomHistory.Writer], wallMillis: UInt64,
-                                                using rng: inout R) -> (ledger: LedgerID, events: [Event]) {
+                                                using rng: inout R, formatOne: Int? = nil) -> (ledger: LedgerID, events: [Event]) {
         let devices = writers.map { _ in DeviceSigner.generate(using: &rng) }
         let salt = DeviceSigner.randomSalt(using: &rng)
         let ledger = LedgerID.derived(creator: devices[0].nodeKey.publicKey, salt: salt)
         var events: [Event] = []
         for index in writers.indices {
+            if index == formatOne, index != 0 {
+                writers[index].replica = Replica(node: writers[index].replica.node, ledger: ledger)
+                continue
+            }
             var replica = Replica(node: devices[index].node, ledger: ledger)
             events.append(replica.assign(NodeKey.declarationKey(for: replica.node), .text(devices[index].nodeKey.declarationText),
                                          wallMillis: wallMillis))
@@ -67,5 +73,28 @@ enum MemberHistory {
         default: MemberRecord(id: id, action: .revoke, device: targetNode, cuts: cuts, reason: "random")
         }
         return writers[writer].replica.write(.append(record.coreEntry), wallMillis: wallMillis)
+    }
+
+    /// One in ten steps: the creator (one time in four another writer, whose adoption
+    /// counts for nothing) adopts the heads it holds of the format-1 writer, sometimes a
+    /// seq behind (an adoption made before the last sync).
+    static func adopt<R: RandomNumberGenerator>(_ writers: inout [RandomHistory.Writer], formatOne: Int, ledger: LedgerID,
+                                                wallMillis: UInt64, using rng: inout R) -> Event? {
+        guard Int.random(in: 0..<10, using: &rng) == 0 else { return nil }
+        let adopter = Int.random(in: 0..<4, using: &rng) == 0 ? Int.random(in: 0..<writers.count, using: &rng) : 0
+        guard adopter != formatOne else { return nil }
+        let node = writers[formatOne].replica.node
+        let history = writers[adopter].replica.history
+        var tips: [MemberCut] = []
+        for head in history.heads(of: node) {
+            var id = head
+            if id.dot.seq > 1, Int.random(in: 0..<3, using: &rng) == 0, let event = history.event(id) {
+                id = EventID(dot: Dot(node: node, seq: id.dot.seq - 1), hash: event.previous)
+            }
+            tips.append(MemberCut(node: node, seq: id.dot.seq, head: id.hash))
+        }
+        guard !tips.isEmpty else { return nil }
+        return writers[adopter].replica.assign(LedgerGenesis.adoptedKey(ledger), .text(LedgerGenesis.adoptedText(tips)),
+                                               wallMillis: wallMillis)
     }
 }

@@ -15,6 +15,8 @@ public enum MergeLaws {
         public var conflictKinds = Set<ConflictKind>()
         /// A history of a ledger with members (one seed in three).
         public var members = false
+        /// Of those, one in two has a format-1 writer the creator adopts (SPEC 9.7).
+        public var adoption = false
     }
 
     /// Everything a delivery order must not change.
@@ -39,12 +41,17 @@ public enum MergeLaws {
     }
 
     /// Checks the history of `seed` (`offset` sizes it: 2–5 nodes, 30–79 steps).
-    public static func check(seed: UInt64, offset: UInt64) -> Result {
+    /// `adoption` overrides the rule (one member history in two) for histories pinned
+    /// before adoption existed, which must stay the histories they were.
+    public static func check(seed: UInt64, offset: UInt64, adoption: Bool? = nil) -> Result {
         var result = Result()
         func fail(_ message: String) { result.failures.append("seed \(seed): \(message)") }
         let members = seed % 3 == 2
-        let history = RandomHistory(seed: seed, nodes: 2 + Int(offset % 4), steps: 30 + Int(offset % 50), members: members)
+        let adoption = members && (adoption ?? ((seed / 3) % 2 == 1))
+        let history = RandomHistory(seed: seed, nodes: 2 + Int(offset % 4), steps: 30 + Int(offset % 50), members: members,
+                                    adoption: adoption)
         result.members = members
+        result.adoption = adoption
         var rng = SplitMix64(seed: seed ^ 0xDE11_7E57)
         let observer = NodeID.derived(from: "observer")
         let ledger = history.ledger

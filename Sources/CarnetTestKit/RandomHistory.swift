@@ -22,7 +22,11 @@ public struct RandomHistory: Sendable {
     /// them, some with cuts behind what the writer wrote since), entries for another
     /// producer and catalog edits without the role come in at random, from a stream of
     /// their own, so that the main stream and every history pinned by seed stay as they were.
-    public init(seed: UInt64, nodes nodeCount: Int = 4, steps: Int = 60, members: Bool = false) {
+    ///
+    /// `adoption` (with `members`): the last writer is a format-1 node, with no key, and the
+    /// creator (sometimes another writer, whose adoption counts for nothing) adopts the
+    /// heads of it that it holds, at random, from a stream of its own (SPEC 9.7).
+    public init(seed: UInt64, nodes nodeCount: Int = 4, steps: Int = 60, members: Bool = false, adoption: Bool = false) {
         self.seed = seed
         var rng = SplitMix64(seed: seed)
         var writers: [Writer] = (0..<nodeCount).map { index in
@@ -32,12 +36,14 @@ public struct RandomHistory: Sendable {
         var memberStream = SplitMix64(seed: seed ^ 0x3E3B_E125_D00D_F00D)
         var now: UInt64 = 1_780_000_000_000
         if members {
-            let founded = MemberHistory.found(&writers, wallMillis: now, using: &memberStream)
+            let founded = MemberHistory.found(&writers, wallMillis: now, using: &memberStream,
+                                              formatOne: adoption ? nodeCount - 1 : nil)
             ledger = founded.ledger
             events += founded.events
         } else {
             ledger = nil
         }
+        var adoptionStream = SplitMix64(seed: seed ^ 0xAD0B_7ED0_F0E1_0001)
         var backups: [Int: Writer] = [:]
         for _ in 0..<steps {
             now += UInt64.random(in: 1...600_000, using: &rng)
@@ -45,6 +51,11 @@ public struct RandomHistory: Sendable {
             let roll = Int.random(in: 0..<100, using: &rng)
             let wall = now + writers[index].skewMillis
             if members, let event = MemberHistory.step(&writers, index: index, wallMillis: wall, using: &memberStream) {
+                events.append(event)
+            }
+            if members, adoption, let ledger,
+               let event = MemberHistory.adopt(&writers, formatOne: nodeCount - 1, ledger: ledger, wallMillis: wall,
+                                               using: &adoptionStream) {
                 events.append(event)
             }
             switch roll {

@@ -74,7 +74,7 @@ while let flag = arguments.popFirst() {
 var lawFailures = 0
 if lawHistories > 0 {
     let clock = ContinuousClock(), started = clock.now
-    var forked = 0, members = 0, kinds = Set<ConflictKind>()
+    var forked = 0, members = 0, adoptions = 0, kinds = Set<ConflictKind>()
     for index in 0..<lawHistories {
         let offset = lawFirstOffset &+ UInt64(index)
         let result = MergeLaws.check(seed: 42 &+ offset, offset: offset)
@@ -82,6 +82,7 @@ if lawHistories > 0 {
         lawFailures += result.failures.isEmpty ? 0 : 1
         if result.forked { forked += 1 }
         if result.members { members += 1 }
+        if result.adoption { adoptions += 1 }
         kinds.formUnion(result.conflictKinds)
     }
     // The generator must exercise forks and every kind of conflict it makes, or the laws
@@ -93,7 +94,7 @@ if lawHistories > 0 {
         lawFailures += 1
     }
     print("merge laws: \(lawHistories) histories (offsets \(lawFirstOffset) on) × (order, duplication, grouping, exchange), \(lawFailures) failing, "
-        + "\(forked) forked, \(members) with members, \(kinds.count) conflict kinds, \(clock.now - started)")
+        + "\(forked) forked, \(members) with members (\(adoptions) adopting a format-1 writer), \(kinds.count) conflict kinds, \(clock.now - started)")
 }
 
 let summary = campaign.seeds == 0 ? nil : campaign.run(failed: { outcome in

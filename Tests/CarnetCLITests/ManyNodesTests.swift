@@ -1,4 +1,6 @@
 import CarnetCore
+import CarnetNode
+import CarnetTestKit
 import CarnetWire
 import Foundation
 import Testing
@@ -70,5 +72,57 @@ struct ManyNodesTests {
         stopped = true
         let (status, log) = hub.stop()
         #expect(status == 0, "\(log)")
+    }
+
+    /// A sealed bundle of the ledger `file` names, as any member holding the ledger file can
+    /// make one: `events` vouched for by `heads`.
+    static func sealed(_ file: LedgerFile, events: [Event], heads: [SignedHead]) -> [UInt8] {
+        let bundle = BundleFormat(ledger: file.name, creator: NodeID.derived(from: "mallory"), creatorLabel: "mallory",
+                                  createdMillis: 1_780_000_000_000, recipient: nil, events: events, heads: heads)
+        return BundleSeal.seal(bundle, ledgerID: file.id, secret: file.secret.bytes, salt: Array(repeating: 7, count: 16))
+    }
+
+    /// Issue 17, item 7, in a ledger with members (SPEC 9.5, "Bounds"): the same flood, now
+    /// of 60,000 nodes that are no enrolled device, and of 300 devices whose every head is
+    /// validly signed, is refused whole by `bundle apply` with the reason; the hub stores
+    /// nothing of it and a member's sync goes on as before.
+    @Test func aLedgerWithMembersRefusesAFloodOfNodes() throws {
+        let sandbox = try Sandbox()
+        let file = sandbox.path("coop.ledger")
+        try sandbox.ok(["ledger", "create", "--ledger", "coop", "--label", "hub", "--out", file], node: "hub")
+        try sandbox.ok(["init", "--ledger-file", file, "--label", "farm"], node: "farm")
+        let ledger = try #require(LedgerFile.parse(SealedBundleTests.bytes(file)))
+        let eventsBefore = try SealedBundleTests.events(sandbox, "hub")
+
+        var unsigned: [Event] = []
+        unsigned.reserveCapacity(60_000)
+        for index in 0..<60_000 {
+            var one = Replica(node: NodeID.derived(from: "mallory-\(index)"))
+            unsigned.append(one.assign(FieldKey("note", "n\(index)", "v"), .int(Int64(index)), wallMillis: 1_780_000_000_000))
+        }
+        var rng = SplitMix64(seed: 17_060)
+        var signed: [Event] = []
+        var heads: [SignedHead] = []
+        for _ in 0..<300 {
+            let device = DeviceSigner.generate(using: &rng)
+            var replica = Replica(node: device.node, ledger: ledger.id)
+            let declaration = replica.assign(NodeKey.declarationKey(for: device.node), .text(device.nodeKey.declarationText),
+                                             wallMillis: 1_780_000_000_000)
+            signed.append(declaration)
+            heads.append(device.signHead(seq: 1, hash: declaration.hash, ledger: ledger.id))
+        }
+        for (name, bytes) in [("unsigned", Self.sealed(ledger, events: unsigned, heads: [])),
+                              ("signed", Self.sealed(ledger, events: signed, heads: heads))] {
+            let path = sandbox.path("\(name).bundle")
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let applied = try sandbox.run(["bundle", "apply", path], node: "hub")
+            #expect(applied.status != 0 && applied.stderr.contains("devices not enrolled would wait here"),
+                    "\(name): \(applied.status) \(applied.stderr)")
+            #expect(try SealedBundleTests.events(sandbox, "hub") == eventsBefore, "\(name): nothing of it is stored")
+        }
+        let hub = try ServeProcess(directory: sandbox.path("hub"))
+        defer { hub.stop() }
+        let synced = try sandbox.run(["sync", "127.0.0.1:\(try #require(hub.port))"], node: "farm")
+        #expect(synced.status == 0, "\(synced.stderr)")
     }
 }

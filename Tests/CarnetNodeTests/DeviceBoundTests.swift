@@ -53,6 +53,24 @@ struct DeviceBoundTests {
         #expect(DeviceBound.refusal(of: six, into: open, limits: Self.limits) == nil)
     }
 
+    /// SPEC 9.7: format-1 nodes the creator adopted are named, not waiting, whatever order
+    /// the genesis and their events arrive in.
+    @Test func adoptedFormatOneNodesAreNotWaiting() {
+        var rng = SplitMix64(seed: 73)
+        var (hub, _) = Self.hub(&rng)
+        var legacy: [Event] = []
+        var tips: [MemberCut] = []
+        for index in 0..<6 {
+            var old = Replica(node: NodeID.derived(from: "format-1-\(index)"))
+            let event = old.write(.append(Entry(id: "e\(index)", kind: "note", fields: [])), wallMillis: Self.t0 - 10)
+            legacy.append(event)
+            tips.append(MemberCut(node: event.dot.node, seq: 1, head: event.hash))
+        }
+        #expect(DeviceBound.refusal(of: legacy, into: hub, limits: Self.limits) != nil, "six keyless nodes wait, over the bound of 4")
+        hub.assign(LedgerGenesis.adoptedKey(hub.ledger!), .text(LedgerGenesis.adoptedText(tips)), wallMillis: Self.t0 + 1)
+        #expect(DeviceBound.refusal(of: legacy, into: hub, limits: Self.limits) == nil)
+    }
+
     @Test func oneDeviceUnderTooManyNodeIDsIsRefused() {
         var rng = SplitMix64(seed: 72)
         let (hub, _) = Self.hub(&rng)

@@ -167,7 +167,9 @@ final class HostileBed {
         let probes = try body()
         for probe in probes where probe.measured {
             if let closed = probe.closedAfter {
-                #expect(closed < .seconds(1), "[\(name)] the server closed \(probe.names[0]) \(closed) after the problem",
+                // At once, not at the 10 s idle timeout; 3 s leaves room for a machine
+                // loaded by builds beside the suite (1.37 s seen on two shared cores).
+                #expect(closed < .seconds(3), "[\(name)] the server closed \(probe.names[0]) \(closed) after the problem",
                         sourceLocation: sourceLocation)
             } else {
                 Issue.record("[\(name)] the server never closed \(probe.names[0])", sourceLocation: sourceLocation)
