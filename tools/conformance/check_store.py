@@ -305,6 +305,7 @@ def check_adoption(report, carnet, name, replica, records, adoptions, ledger_id,
         report.equal(kept.state_digest(), old.state_digest(), "the adopted events' state digest (§5) is the format-1 "
                                                               "store's (§9.7)")
         check_doctored_creator(report, carnet)
+        check_flipped_adoption(report, carnet, records, adoptions)
     members = carnet_members.Members(replica, ledger_id)
     named = [f"{n.hex()}:{s}:{h.hex()}" for n, s, h in tips]
     report.equal([e.op[4].data for e in members.adoptions], [",".join(sorted(named)).encode()],
@@ -349,6 +350,37 @@ def check_adoption(report, carnet, name, replica, records, adoptions, ledger_id,
                   for s in carnet.json("stock", directory=name)],
                  [(p, q, n, u) for (p, q), (n, u) in sorted(stock.items()) if n != 0],
                  "carnet stock --json = the stock recomputed from the SPEC's verdicts (§9.7, §10.4)")
+
+
+def check_flipped_adoption(report, carnet, records, adoptions):
+    """§9.3 as §9.7 extends it: a copy of the upgraded hub with one bit of an adoption
+    head's signature flipped (the record's CRC-32C made good again) is refused whole by a
+    node of the ledger that merges it, and `carnet verify` names the events it no longer
+    vouches for."""
+    event, signature = adoptions[0]
+    record = next(r for r in records if (event, signature) in r.signed_heads())
+    at = record.payload.rindex(signature) + 7
+    payload = record.payload[:at] + bytes([record.payload[at] ^ 0x20]) + record.payload[at + 1:]
+    copy = os.path.join(carnet.work, "upgraded-flipped")
+    shutil.copytree(os.path.join(carnet.work, "upgraded"), copy)
+    for derived in ("checkpoint", "status", "views", "entries"):
+        if os.path.exists(os.path.join(copy, derived)):
+            os.remove(os.path.join(copy, derived))
+    log = carnet_read.read_file(os.path.join(copy, "events.log"))
+    length = len(payload).to_bytes(4, "big")
+    framed = length + cf.crc32c(length + payload).to_bytes(4, "big") + payload
+    with open(os.path.join(copy, "events.log"), "wb") as handle:
+        handle.write(log[:record.offset] + framed + log[record.offset + 8 + len(payload):])
+    verify = carnet.json("verify", directory="upgraded-flipped", fails=True)
+    carnet.run("init", "--ledger-file", "upgraded.ledger", "--label", "témoin", directory="up-witness")
+    before = carnet.json("status", directory="up-witness")["events"]
+    merged = subprocess.run([carnet.binary, "merge", copy, "--dir", os.path.join(carnet.work, "up-witness")],
+                            capture_output=True, text=True)
+    after = carnet.json("status", directory="up-witness")["events"]
+    report.check(bool(verify.get("problems")) and merged.returncode != 0 and before == after,
+                 f"an adoption signature with a bit flipped: carnet verify reports it, a merge is refused and "
+                 f"stores nothing ({merged.stderr.strip()[:70]!r})")
+    shutil.rmtree(copy)
 
 
 def check_doctored_creator(report, carnet):
