@@ -423,6 +423,22 @@ def check_doctored_creator(report, carnet):
                  f"a node file whose creator line does not derive its ledger-id: refused here and by carnet status "
                  f"({result.stderr.strip()[:80]!r})")
     shutil.rmtree(copy)
+    # A ledger file without the creator line (written before adoption existed) is still
+    # read; its node has no creator key, so it cannot verify adoption heads and refuses
+    # the adopted history whole (§9.7).
+    path = os.path.join(carnet.work, "no-creator.ledger")
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
+        handle.write(text[:text.index(b"creator ")])
+    ours = cf.read_ledger_file(carnet_read.read_file(path))["creator"] is None
+    carnet.run("init", "--ledger-file", path, "--label", "sans-créateur", directory="no-creator")
+    identity = cf.read_node_file(carnet_read.read_file(os.path.join(carnet.work, "no-creator", "node")))
+    before = carnet.json("status", directory="no-creator")["events"]
+    merged = subprocess.run([carnet.binary, "merge", os.path.join(carnet.work, "upgraded"), "--dir",
+                             os.path.join(carnet.work, "no-creator")], capture_output=True, text=True)
+    after = carnet.json("status", directory="no-creator")["events"]
+    report.check(ours and "creator" not in identity and merged.returncode != 0 and before == after,
+                 f"a ledger file without the creator line: read, its node has none, and it refuses the adopted "
+                 f"history whole ({merged.stderr.strip()[:70]!r})")
 
 
 def check_members(report, carnet, name, replica, ledger_id, views):
