@@ -306,6 +306,7 @@ def check_adoption(report, carnet, name, replica, records, adoptions, ledger_id,
                                                               "store's (§9.7)")
         check_doctored_creator(report, carnet)
         check_flipped_adoption(report, carnet, records, adoptions)
+        check_revoked_creator(report, carnet, keyless)
     members = carnet_members.Members(replica, ledger_id)
     named = [f"{n.hex()}:{s}:{h.hex()}" for n, s, h in tips]
     report.equal([e.op[4].data for e in members.adoptions], [",".join(sorted(named)).encode()],
@@ -381,6 +382,52 @@ def check_flipped_adoption(report, carnet, records, adoptions):
                  f"an adoption signature with a bit flipped: carnet verify reports it, a merge is refused and "
                  f"stores nothing ({merged.stderr.strip()[:70]!r})")
     shutil.rmtree(copy)
+
+
+def check_revoked_creator(report, carnet, keyless):
+    """§9.7 Verdicts: an adoption counts while it is not past a revocation of the creator's
+    device that counts. A copy of the hub continues the creator's device under a fresh id
+    (§9.1) and enrols a second administrator, who revokes the creator's device; the copy
+    writes on past the cut. The adopted history still counts (the adoption lies below the
+    revocation's cut), what the creator wrote past it counts nowhere."""
+    import carnet_members
+    shutil.copytree(os.path.join(carnet.work, "upgraded"), os.path.join(carnet.work, "up-copy"))
+    carnet.run("init", "--ledger-file", "upgraded.ledger", "--label", "admin-deux", directory="up-admin")
+    admin = carnet.json("status", directory="up-admin")["node"]
+    carnet.run("member", "add", admin, "--role", "admin", directory="up-copy")
+    carnet.run("merge", os.path.join(carnet.work, "up-copy"), directory="up-admin")
+    creator = carnet.json("status", directory="up-copy")["node"]
+    carnet.run("member", "revoke", creator, "--reason", "volé", directory="up-admin")
+    # The copy writes before the revocation reaches it (a revoked device's own node
+    # refuses to write): past the cut, as a stolen device would.
+    carnet.run("party", "set", "intrus", "--name", "Intrus", "--kind", "farm", directory="up-copy")
+    carnet.run("merge", os.path.join(carnet.work, "up-copy"), directory="up-admin")
+    replica = carnet_read.load_store(os.path.join(carnet.work, "up-admin"))[0]
+    identity = cf.read_node_file(carnet_read.read_file(os.path.join(carnet.work, "up-admin", "node")))
+    members = carnet_members.Members(replica, identity["ledger_id"])
+    accepted = replica.accepted()
+    verdicts = {}
+    for event in accepted.values():
+        entry = cf.ledger_entry(event) if event.op[0] == "append" and event.op[2] != b"member" else None
+        verdicts.setdefault(members.verdict(event, entry), []).append(event)
+    revoked = verdicts.get(carnet_members.REVOKED, [])
+    report.check(all(members.is_adopted(accepted[e.id()]) for e in keyless) and len(members.adoptions) == 1
+                 and [e.op[2] for e in revoked] == [b"intrus"] * len(revoked) and revoked
+                 and members.device(revoked[0].node) == members.device(members.creator),
+                 f"creator's device revoked: the {len(keyless)} adopted events still count, the creator's "
+                 f"{len(revoked)} events past the cut are revoked (§9.5, §9.7)")
+    views = cf.read_views(carnet_read.read_file(os.path.join(carnet.work, "up-admin", "views")))
+    report.equal((views["members"]["revoked"], views["members"]["heldAside"]), (len(revoked), 0),
+                 "creator's device revoked: views members count what is revoked, nothing held aside")
+    listed = carnet.json("member", "list", directory="up-admin")
+    report.equal((sorted(m["node"] for m in listed if m.get("adopted") is True),
+                  [m["revoked"] for m in listed if creator in m["nodes"]]),
+                 (sorted({e.node.hex() for e in keyless}), [True]),
+                 "creator's device revoked: carnet member list --json, the format-1 nodes still adopted")
+    theirs = carnet.json("log", directory="up-admin")
+    report.equal(sorted(e["event"] for e in theirs if e.get("adopted") is True),
+                 sorted(e.label() for e in keyless if e.op[0] == "append" and cf.ledger_entry(e) is not None),
+                 "creator's device revoked: carnet log --json still marks the adopted entries")
 
 
 def check_doctored_creator(report, carnet):
