@@ -932,6 +932,91 @@ def head_message(ledger_id, event):
             + event.hash)
 
 
+def ledger_id_of(public, salt):
+    """§9.5: the first 16 bytes of SHA-256("carnet/2 ledger" ‖ A ‖ salt)."""
+    return hashlib.sha256(b"carnet/2 ledger" + public + salt).digest()[:16]
+
+
+def adoption_message(ledger_id, event):
+    """§9.7: the bytes an adoption head's signature (by the creator's key) covers."""
+    return (b"carnet/2 adopt" + ledger_id + event.node + event.seq.to_bytes(8, "big")
+            + event.hash)
+
+
+def _hex_field(text, digits, what, lowercase=False):
+    """§7 Hex: `digits` hex digits (either case unless `lowercase`), as bytes."""
+    if len(text) != digits or any(c not in "0123456789abcdefABCDEF" for c in text) \
+            or (lowercase and text != text.lower()):
+        raise FormatError(f"{what} is not {digits} {'lowercase ' if lowercase else ''}hex digits: {text!r}")
+    return bytes.fromhex(text)
+
+
+def creator_material(text, ledger_id):
+    """§7.1, §9.7: a `creator` line's value, the creator's key A and the genesis salt,
+    which MUST derive the ledger id; (A, salt)."""
+    raw = _hex_field(text, 96, "creator")
+    if ledger_id_of(raw[:32], raw[32:]) != ledger_id:
+        raise FormatError("the creator line does not derive the ledger id (§9.7)")
+    return raw[:32], raw[32:]
+
+
+def read_node_file(data):
+    """§7, §7.1: the `node` file: {key: value} (text), with `version` (1 or 2) and, in a
+    signed node, `ledger_id`, `salt_bytes` and `creator_key` / `creator_salt` when the
+    optional creator line is there (refused when it does not derive the ledger id)."""
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
+    if not lines or lines[0] not in (b"carnet-node 1", b"carnet-node 2"):
+        raise FormatError(f"node file's first line is not carnet-node 1 or 2: {lines[:1]!r}")
+    values = {}
+    for line in lines[1:]:
+        if not line:
+            continue
+        if b" " not in line:
+            raise FormatError(f"node file line without a space: {line!r}")
+        key, _, value = line.partition(b" ")
+        values[key.decode("utf-8")] = value.decode("utf-8")  # the last of a repeated key wins
+    _hex_field(values.get("node", ""), 32, "node")
+    if not values.get("ledger"):
+        raise FormatError("node file without a ledger name")
+    device, colon, inode = values.get("home", "").partition(":")
+    if not colon or not all(part.isdigit() and part.isascii() and int(part) <= U64 for part in (device, inode)):
+        raise FormatError(f"node file's home is not DEVICE:INODE: {values.get('home')!r}")
+    values.setdefault("label", "")
+    values["version"] = int(lines[0][-1:])
+    if values["version"] == 2:
+        values["ledger_id"] = _hex_field(values.get("ledger-id", ""), 32, "ledger-id")
+        values["salt_bytes"] = _hex_field(values.get("salt", ""), 32, "salt")
+        if "creator" in values:
+            values["creator_key"], values["creator_salt"] = creator_material(values["creator"], values["ledger_id"])
+    return values
+
+
+def read_ledger_file(data):
+    """§7.1, §9.7: the ledger file, exactly its lines each followed by a newline; the
+    creator line optional (files written before adoption), refused when it does not
+    derive the id. {name, id, secret, creator: (A, salt) or None}."""
+    if not data.endswith(b"\n"):
+        raise FormatError("the ledger file does not end with a newline")
+    lines = data[:-1].split(b"\n")
+    keys = ["name", "id", "secret"] + (["creator"] if len(lines) == 5 else [])
+    if lines[0] != b"carnet-ledger 1" or len(lines) != 1 + len(keys):
+        raise FormatError(f"the ledger file is not carnet-ledger 1 and {len(keys)} lines")
+    values = {}
+    for key, line in zip(keys, lines[1:]):
+        if not line.startswith(key.encode() + b" "):
+            raise FormatError(f"the ledger file's line {line[:20]!r} is not {key}")
+        values[key] = line[len(key) + 1:].decode("utf-8")
+    if not values["name"]:
+        raise FormatError("the ledger file names no ledger")
+    ledger_id = _hex_field(values["id"], 32, "id")
+    secret = _hex_field(values["secret"], 64, "secret", lowercase=True)
+    creator = creator_material(values["creator"], ledger_id) if "creator" in values else None
+    return {"name": values["name"], "id": ledger_id, "secret": secret, "creator": creator}
+
+
 # ---------------------------------------------------------------- §8.2.7 device proofs
 
 DIALER, LISTENER = 1, 2  # the signer's role byte

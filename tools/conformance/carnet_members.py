@@ -1,5 +1,7 @@
 """§9.5 of protocol/SPEC.md read independently: a ledger's genesis, its member records,
-and the verdict on every accepted event (counts, unenrolled, revoked, out-of-role).
+and the verdict on every accepted event (counts, unenrolled, revoked, out-of-role); and
+§9.7's adoption of a format-1 history (the `adopted` assigns that count, and which keyless
+events they adopt).
 
 Written from the SPEC alone, like the rest of this directory: where it and `carnet`
 disagree on a store, one of them (or the SPEC) is wrong.
@@ -87,10 +89,13 @@ class Members:
         self.creator = None
         self.enforced = False
         self.heads = {}
+        self.adopted_tips = {}  # §9.7: node -> [(seq, hash)] named by adopted assigns that count
+        self.adoptions = []     # the adopted assigns that count
         for node, _, heads in replica.summary():
             self.heads[node] = heads
         if ledger_id is None:
             return
+        self.ledger_hex = ledger_id.hex().encode()
         genesis = []
         for event in self.accepted.values():
             if event.op[0] != "assign":
@@ -119,6 +124,7 @@ class Members:
         records.sort(key=lambda item: ((item[0].physical, item[0].logical), item[0].id()))
         self.records = records
         self._judge()
+        self._adopt()
 
     def key(self, node):
         if node not in self.keys:
@@ -200,6 +206,44 @@ class Members:
                 return
             set_aside.add(late.id())
 
+    def _adopt(self):
+        """§9.7 Verdicts: an assign of `ledger/<ledger id hex>` field `adopted` counts when
+        written by a node of the creator's device and not past a revocation of that device
+        that counts; each names branch tips as NODE:SEQ:HASH joined by `,` (a member
+        record's cut form). One that does not parse names nothing."""
+        creator = self.device(self.creator)
+        for event in self.accepted.values():
+            if event.op[0] != "assign":
+                continue
+            _, rtype, record, field, value, _ = event.op
+            text = _text(value)
+            if (rtype != b"ledger" or record != self.ledger_hex or field != b"adopted" or text is None
+                    or self.device(event.node) != creator
+                    or self._revocation(creator, event, self.revocations, None) is not None):
+                continue
+            tips = []
+            for item in text.split(b","):
+                parts = item.split(b":")
+                try:
+                    if len(parts) != 3 or len(parts[0]) != 32 or len(parts[2]) != 64 or not parts[1].isdigit():
+                        raise ValueError(item)
+                    tips.append((bytes.fromhex(parts[0].decode()), int(parts[1]), bytes.fromhex(parts[2].decode())))
+                except ValueError:
+                    tips = None
+                    break
+            if not tips:
+                continue
+            self.adoptions.append(event)
+            for node, seq, digest in tips:
+                self.adopted_tips.setdefault(node, []).append((seq, digest))
+
+    def is_adopted(self, event):
+        """§9.7: in a ledger with members, an event whose node declares no key and that is
+        not past (§9.5 Cuts) one of the tips a counting `adopted` assign names."""
+        if not self.enforced or self.key(event.node) is not None:
+            return False
+        return any(not self.is_past(event, {event.node: tip}) for tip in self.adopted_tips.get(event.node, []))
+
     def verdict(self, event, entry=None):
         """§9.5 Which events count. `entry`: the ledger entry read from an append (10.4)."""
         if not self.enforced:
@@ -208,6 +252,8 @@ class Members:
             return COUNTS
         if event.op[0] == "append" and event.op[2] == b"member":
             return self.member_verdicts.get(event.id(), OUT_OF_ROLE)
+        if self.is_adopted(event):  # §9.7: counts, with every role; never held aside or revoked
+            return COUNTS
         device = self.device(event.node)
         if self._revocation(device, event, self.revocations, None) is not None:
             return REVOKED

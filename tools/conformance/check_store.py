@@ -102,7 +102,8 @@ def make_stores(carnet):
     make_fork_store(carnet)
     make_settled_store(carnet)
     make_members_store(carnet)
-    stores = ["farm", "moved", "signed", "unicode", "fork-hub", "settled", "members"]
+    make_upgraded_store(carnet)
+    stores = ["farm", "moved", "signed", "unicode", "fork-hub", "settled", "members", "upgraded", "up-node"]
     if os.path.exists(WORKLOAD):
         carnet.run("init", "--ledger", "conformance", "--label", "hub", "--secret-file", "secret",
                    directory="big")
@@ -195,6 +196,298 @@ def make_members_store(carnet):
     carnet.run("merge", os.path.join(carnet.work, "m-c"), directory="members")
 
 
+BUCKET_EVENTS = 1_100  # entries imported on the format-1 hub: a chain past one 1,024-seq bucket (§9.7 step 2)
+
+
+def make_upgraded_store(carnet):
+    """A format-1 history adopted (§9.7): a format-1 hub and farm; the farm writes parties,
+    a product, a harvest, a sale and a payment, forks (its log put back to an earlier copy
+    in place, then written again: the hub holds two branch tips of one format-1 node), and
+    the hub imports enough entries for a chain of more than 1,024 seqs. `carnet ledger
+    upgrade` on the hub (`upgraded`) makes it the signed ledger's creator; a new node
+    (`up-node`) joins by the ledger file, takes the hub's history by merge, is enrolled for
+    the farm's producer and records a sale, which the hub merges back."""
+    carnet.run("secret", "new", "--out", "up-secret")
+    for name in ("upgraded", "up-farm"):
+        carnet.run("init", "--ledger", "coop-f1", "--label", name, "--secret-file", "up-secret", directory=name)
+    farm_dir = os.path.join(carnet.work, "up-farm")
+    farm = lambda *args: carnet.run(*args, directory="up-farm")  # noqa: E731
+    farm("party", "set", "ferme-up", "--name", "Ferme Haute", "--kind", "farm")
+    farm("party", "set", "cantine", "--name", "Cantine", "--kind", "canteen")
+    farm("product", "set", "courge", "--name", "Courge", "--unit", "kg", "--price", "2,10")
+    farm("record", "harvest", "--producer", "ferme-up", "--date", "2026-06-01", "--product", "courge",
+         "--qty", "50kg", "--lot", "C1")
+    sale = farm("record", "sale", "--producer", "ferme-up", "--date", "2026-06-02", "--product", "courge",
+                "--qty", "12kg", "--lot", "C1", "--to", "cantine").strip()
+    farm("record", "payment", "--producer", "ferme-up", "--from", "cantine", "--amount", "25,20",
+         "--ref", sale, "--method", "cheque")
+    shutil.copy(os.path.join(farm_dir, "events.log"), os.path.join(carnet.work, "up-backup.log"))
+    farm("party", "set", "voisin-a", "--name", "Voisin A", "--kind", "farm")
+    carnet.run("merge", farm_dir, directory="upgraded")
+    shutil.copy(os.path.join(carnet.work, "up-backup.log"), os.path.join(farm_dir, "events.log"))
+    for derived in ("status", "checkpoint", "views", "entries"):
+        if os.path.exists(os.path.join(farm_dir, derived)):
+            os.remove(os.path.join(farm_dir, derived))
+    farm("party", "set", "voisin-b", "--name", "Voisin B", "--kind", "farm")
+    farm("record", "harvest", "--producer", "ferme-up", "--date", "2026-06-03", "--product", "courge",
+         "--qty", "5kg", "--lot", "C2")
+    carnet.run("merge", farm_dir, directory="upgraded")
+    lines = [{"t": "meta", "schema": "producer-ledger-workload/1", "seed": 2, "farms": 1, "days": 1,
+              "products": 1, "entries": BUCKET_EVENTS, "start": "2026-03-02", "hub": "HUB", "actors": ["HUB", "F00"],
+              "counts": {"entry": BUCKET_EVENTS, "cat": 1, "sync": 0}, "kinds": {"harvest": BUCKET_EVENTS},
+              "conflict_groups": 0},
+             {"t": "cat", "actor": "HUB", "date": "2026-03-02", "product": "P0000",
+              "set": {"name": "Navet", "unit": "g", "price": 150}}]
+    lines += [{"t": "entry", "id": f"nav-{index}", "farm": "F00", "date": "2026-03-02", "kind": "harvest",
+               "product": "P0000", "qty": 10 + index % 7, "unit": "g", "lot": f"N{index % 3}"}
+              for index in range(BUCKET_EVENTS)]
+    path = os.path.join(carnet.work, "upgraded.jsonl")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(line) + "\n" for line in lines)
+    carnet.run("import", path, directory="upgraded")
+    carnet.run("ledger", "upgrade", "--out", "upgraded.ledger", directory="upgraded")
+    carnet.run("init", "--ledger-file", "upgraded.ledger", "--label", "adoptante", directory="up-node")
+    carnet.run("merge", os.path.join(carnet.work, "upgraded"), directory="up-node")
+    node = carnet.json("status", directory="up-node")["node"]
+    carnet.run("member", "add", node, "--role", "producer:ferme-up", "--label", "Ferme Haute (signée)",
+               directory="upgraded")
+    carnet.run("merge", os.path.join(carnet.work, "upgraded"), directory="up-node")
+    carnet.run("record", "sale", "--producer", "ferme-up", "--date", "2026-06-05", "--product", "courge",
+               "--qty", "3kg", "--lot", "C1", "--to", "cantine", directory="up-node")
+    carnet.run("merge", os.path.join(carnet.work, "up-node"), directory="upgraded")
+
+
+def chain_below(replica, event):
+    """The events reached from `event` down through `previous` hashes (§9.2), itself included."""
+    while event is not None:
+        yield event
+        event = replica.held.get((event.node, event.seq - 1, event.previous))
+
+
+def check_adoption(report, carnet, name, replica, records, adoptions, ledger_id, identity):
+    """§9.7 read from the SPEC on a format-1 history adopted by `carnet ledger upgrade`:
+    the adoption heads and where they sit, the `adopted` assign, the events' bytes kept,
+    the verdicts (every adopted event counts), and what `log`, `member list` and `stock`
+    say of them."""
+    import carnet_members
+    accepted = replica.accepted()
+    keys = {e.node for e in replica.held.values() if cf.key_declaration(e)}
+    keyless = [e for e in replica.held.values() if e.node not in keys]
+    tips = sorted((node, seq, digest) for node, _, heads in replica.summary() if node not in keys
+                  for seq, digest in heads)
+    covered = {x.id() for event, _ in adoptions for x in chain_below(replica, event)}
+    report.check(keyless and all(e.id() in covered for e in keyless),
+                 f"{len(keyless)} format-1 events of {len({e.node for e in keyless})} keyless nodes, each below "
+                 f"an adoption head (§9.7): {len(adoptions)} adoption heads")
+    if name == "upgraded":
+        # Step 2 on the node that upgraded: one head at the highest seq of every 1,024-seq
+        # bucket of each chain (seq // 1024, as the seq is a u64 and the bucket its index),
+        # and one at every branch tip.
+        at = {event.id() for event, _ in adoptions}
+        wanted = set()
+        for node, seq, digest in tips:
+            tip = replica.held[(node, seq, digest)]
+            highest = {}
+            for event in chain_below(replica, tip):
+                highest.setdefault(event.seq // 1024, event.id())
+            wanted |= set(highest.values())
+        forked = sum(1 for node in {t[0] for t in tips} if sum(1 for t in tips if t[0] == node) > 1)
+        longest = max((seq for _, seq, _ in tips), default=0)
+        report.check(forked >= 1 and longest > 1024 and wanted <= at,
+                     f"adoption heads at the {len(tips)} branch tips ({forked} forked node) and at the highest seq of "
+                     f"every 1,024-seq bucket (a chain of {longest}): {len(wanted)} places, "
+                     f"{len(at - wanted)} heads elsewhere (§9.7 step 2)")
+        old = carnet_read.load_store(os.path.join(carnet.work, "upgraded.format-1"))[0]
+        report.equal(sorted(old.held), sorted(e.id() for e in keyless),
+                     "the adopted events are the format-1 directory's, ids and hashes kept (§9.7)")
+        kept = cf.Replica()
+        kept.add(keyless)
+        report.equal(kept.state_digest(), old.state_digest(), "the adopted events' state digest (§5) is the format-1 "
+                                                              "store's (§9.7)")
+        check_doctored_creator(report, carnet)
+        check_flipped_adoption(report, carnet, records, adoptions)
+        check_revoked_creator(report, carnet, keyless)
+    members = carnet_members.Members(replica, ledger_id)
+    named = [f"{n.hex()}:{s}:{h.hex()}" for n, s, h in tips]
+    report.equal([e.op[4].data for e in members.adoptions], [",".join(sorted(named)).encode()],
+                 "one `adopted` assign that counts, by the creator's device, naming every branch tip as "
+                 "NODE:SEQ:HASH sorted and joined by `,` (§9.7 step 3)")
+    adoption = members.adoptions[0] if members.adoptions else None
+    genesis_by = {e.node for e in accepted.values() if e.op[0] == "assign" and e.op[3] == b"genesis"
+                  and e.op[1:3] == (b"ledger", ledger_id.hex().encode())}
+    report.check(adoption is not None and genesis_by == {adoption.node, members.creator},
+                 "the adoption is written by the node that wrote the genesis, the creator's")
+    verdicts = {}
+    for event in accepted.values():
+        entry = cf.ledger_entry(event) if event.op[0] == "append" and event.op[2] != b"member" else None
+        verdicts.setdefault(members.verdict(event, entry), []).append(event)
+    adopted = {e.id() for e in accepted.values() if members.is_adopted(e)}
+    report.equal((members.enforced, len(adopted), {k: len(v) for k, v in verdicts.items()}),
+                 (True, len(keyless), {carnet_members.COUNTS: len(accepted)}),
+                 "§9.7 verdicts recomputed: every format-1 event adopted, every event counts (the enrolled node's sale too)")
+    sale = [e for e in accepted.values() if e.node in keys and e.op[0] == "append" and e.op[2] == b"sale"]
+    report.check(len(sale) == 1 and members.verdict(sale[0], cf.ledger_entry(sale[0])) == carnet_members.COUNTS
+                 and not members.is_adopted(sale[0]), "the new node's sale counts once it is enrolled, not as adopted")
+    # The check must be able to fail: the same events with the adoption's tips cut one
+    # event lower leave the forked node's newest events not adopted.
+    members.adopted_tips = {node: [(seq - 1, replica.held[(node, seq, digest)].previous)]
+                            for node, seq, digest in tips[:1]}
+    report.check(not members.is_adopted(replica.held[tips[0]]),
+                 "an event above the adopted tip is not adopted (§9.5 Cuts)")
+    theirs = carnet.json("log", directory=name)
+    report.equal(sorted(e["event"] for e in theirs if e.get("adopted") is True),
+                 sorted(e.label() for e in accepted.values() if e.id() in adopted and e.op[0] == "append"
+                        and cf.ledger_entry(e) is not None),
+                 f"carnet log --json marks the {sum(1 for e in theirs if e.get('adopted'))} adopted entries "
+                 "\"adopted\": true, and no other")
+    listed = carnet.json("member", "list", directory=name)
+    report.equal(sorted(m["node"] for m in listed if m.get("adopted") is True),
+                 sorted({n.hex() for n, _, _ in tips}), "carnet member list --json: the format-1 nodes, \"adopted\": true")
+    stock = {}
+    for (producer, product, _), (quantity, unit) in cf.ledger_views(replica, ledger_id)["stock"].items():
+        line = stock.setdefault((text(producer), text(product)), [0, text(unit)])
+        line[0] += quantity
+    report.equal([(s["producer"], s["product"], s["quantity"], s.get("unit") or "")
+                  for s in carnet.json("stock", directory=name)],
+                 [(p, q, n, u) for (p, q), (n, u) in sorted(stock.items()) if n != 0],
+                 "carnet stock --json = the stock recomputed from the SPEC's verdicts (§9.7, §10.4)")
+
+
+def check_flipped_adoption(report, carnet, records, adoptions):
+    """§9.3 as §9.7 extends it: a copy of the upgraded hub with one bit of an adoption
+    head's signature flipped (the record's CRC-32C made good again) is refused whole by a
+    node of the ledger that merges it, and `carnet verify` names the events it no longer
+    vouches for."""
+    event, signature = adoptions[0]
+    record = next(r for r in records if (event, signature) in r.signed_heads())
+    at = record.payload.rindex(signature) + 7
+    payload = record.payload[:at] + bytes([record.payload[at] ^ 0x20]) + record.payload[at + 1:]
+    copy = os.path.join(carnet.work, "upgraded-flipped")
+    shutil.copytree(os.path.join(carnet.work, "upgraded"), copy)
+    for derived in ("checkpoint", "status", "views", "entries"):
+        if os.path.exists(os.path.join(copy, derived)):
+            os.remove(os.path.join(copy, derived))
+    log = carnet_read.read_file(os.path.join(copy, "events.log"))
+    length = len(payload).to_bytes(4, "big")
+    framed = length + cf.crc32c(length + payload).to_bytes(4, "big") + payload
+    with open(os.path.join(copy, "events.log"), "wb") as handle:
+        handle.write(log[:record.offset] + framed + log[record.offset + 8 + len(payload):])
+    verify = carnet.json("verify", directory="upgraded-flipped", fails=True)
+    carnet.run("init", "--ledger-file", "upgraded.ledger", "--label", "témoin", directory="up-witness")
+    before = carnet.json("status", directory="up-witness")["events"]
+    merged = subprocess.run([carnet.binary, "merge", copy, "--dir", os.path.join(carnet.work, "up-witness")],
+                            capture_output=True, text=True)
+    after = carnet.json("status", directory="up-witness")["events"]
+    report.check(bool(verify.get("problems")) and merged.returncode != 0 and before == after,
+                 f"an adoption signature with a bit flipped: carnet verify reports it, a merge is refused and "
+                 f"stores nothing ({merged.stderr.strip()[:70]!r})")
+    shutil.rmtree(copy)
+
+
+def check_revoked_creator(report, carnet, keyless):
+    """§9.7 Verdicts: an adoption counts while it is not past a revocation of the creator's
+    device that counts. A copy of the hub continues the creator's device under a fresh id
+    (§9.1) and enrols a second administrator, who revokes the creator's device; the copy
+    writes on past the cut. The adopted history still counts (the adoption lies below the
+    revocation's cut), what the creator wrote past it counts nowhere."""
+    import carnet_members
+    shutil.copytree(os.path.join(carnet.work, "upgraded"), os.path.join(carnet.work, "up-copy"))
+    carnet.run("init", "--ledger-file", "upgraded.ledger", "--label", "admin-deux", directory="up-admin")
+    admin = carnet.json("status", directory="up-admin")["node"]
+    carnet.run("member", "add", admin, "--role", "admin", directory="up-copy")
+    carnet.run("merge", os.path.join(carnet.work, "up-copy"), directory="up-admin")
+    creator = carnet.json("status", directory="up-copy")["node"]
+    carnet.run("member", "revoke", creator, "--reason", "volé", directory="up-admin")
+    # The copy writes before the revocation reaches it (a revoked device's own node
+    # refuses to write): past the cut, as a stolen device would.
+    carnet.run("party", "set", "intrus", "--name", "Intrus", "--kind", "farm", directory="up-copy")
+    carnet.run("merge", os.path.join(carnet.work, "up-copy"), directory="up-admin")
+    replica = carnet_read.load_store(os.path.join(carnet.work, "up-admin"))[0]
+    identity = cf.read_node_file(carnet_read.read_file(os.path.join(carnet.work, "up-admin", "node")))
+    members = carnet_members.Members(replica, identity["ledger_id"])
+    accepted = replica.accepted()
+    verdicts = {}
+    for event in accepted.values():
+        entry = cf.ledger_entry(event) if event.op[0] == "append" and event.op[2] != b"member" else None
+        verdicts.setdefault(members.verdict(event, entry), []).append(event)
+    revoked = verdicts.get(carnet_members.REVOKED, [])
+    report.check(all(members.is_adopted(accepted[e.id()]) for e in keyless) and len(members.adoptions) == 1
+                 and [e.op[2] for e in revoked] == [b"intrus"] * len(revoked) and revoked
+                 and members.device(revoked[0].node) == members.device(members.creator),
+                 f"creator's device revoked: the {len(keyless)} adopted events still count, the creator's "
+                 f"{len(revoked)} events past the cut are revoked (§9.5, §9.7)")
+    views = cf.read_views(carnet_read.read_file(os.path.join(carnet.work, "up-admin", "views")))
+    report.equal((views["members"]["revoked"], views["members"]["heldAside"]), (len(revoked), 0),
+                 "creator's device revoked: views members count what is revoked, nothing held aside")
+    listed = carnet.json("member", "list", directory="up-admin")
+    report.equal((sorted(m["node"] for m in listed if m.get("adopted") is True),
+                  [m["revoked"] for m in listed if creator in m["nodes"]]),
+                 (sorted({e.node.hex() for e in keyless}), [True]),
+                 "creator's device revoked: carnet member list --json, the format-1 nodes still adopted")
+    theirs = carnet.json("log", directory="up-admin")
+    report.equal(sorted(e["event"] for e in theirs if e.get("adopted") is True),
+                 sorted(e.label() for e in keyless if e.op[0] == "append" and cf.ledger_entry(e) is not None),
+                 "creator's device revoked: carnet log --json still marks the adopted entries")
+
+
+def check_doctored_creator(report, carnet):
+    """§7.1, §9.7: a ledger file or a node file whose creator line does not derive the
+    ledger id is refused, by this reader and by `carnet`."""
+    with open(os.path.join(carnet.work, "upgraded.ledger"), "rb") as handle:
+        text = handle.read()
+    at = text.index(b"\ncreator ") + len(b"\ncreator ") + 95  # the salt's last digit
+    doctored = text[:at] + (b"1" if text[at:at + 1] == b"0" else b"0") + text[at + 1:]
+    path = os.path.join(carnet.work, "doctored.ledger")
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
+        handle.write(doctored)
+    try:
+        cf.read_ledger_file(doctored)
+        ours = False
+    except cf.FormatError:
+        ours = True
+    result = subprocess.run([carnet.binary, "init", "--ledger-file", path, "--label", "x",
+                             "--dir", os.path.join(carnet.work, "doctored-node")], capture_output=True, text=True)
+    report.check(ours and result.returncode != 0 and not os.path.exists(os.path.join(carnet.work, "doctored-node",
+                                                                                      "events.log")),
+                 f"a ledger file whose creator line does not derive the id: refused here and by carnet init "
+                 f"({result.stderr.strip()[:80]!r})")
+    source = os.path.join(carnet.work, "up-node")
+    copy = os.path.join(carnet.work, "up-node-doctored")
+    shutil.copytree(source, copy)
+    with open(os.path.join(copy, "node"), "rb") as handle:
+        node = handle.read()
+    at = node.index(b"\ncreator ") + len(b"\ncreator ") + 95
+    node = node[:at] + (b"1" if node[at:at + 1] == b"0" else b"0") + node[at + 1:]
+    with open(os.path.join(copy, "node"), "wb") as handle:
+        handle.write(node)
+    try:
+        cf.read_node_file(node)
+        ours = False
+    except cf.FormatError:
+        ours = True
+    result = subprocess.run([carnet.binary, "status", "--json", "--dir", copy], capture_output=True, text=True)
+    report.check(ours and result.returncode != 0,
+                 f"a node file whose creator line does not derive its ledger-id: refused here and by carnet status "
+                 f"({result.stderr.strip()[:80]!r})")
+    shutil.rmtree(copy)
+    # A ledger file without the creator line (written before adoption existed) is still
+    # read; its node has no creator key, so it cannot verify adoption heads and refuses
+    # the adopted history whole (§9.7).
+    path = os.path.join(carnet.work, "no-creator.ledger")
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
+        handle.write(text[:text.index(b"creator ")])
+    ours = cf.read_ledger_file(carnet_read.read_file(path))["creator"] is None
+    carnet.run("init", "--ledger-file", path, "--label", "sans-créateur", directory="no-creator")
+    identity = cf.read_node_file(carnet_read.read_file(os.path.join(carnet.work, "no-creator", "node")))
+    before = carnet.json("status", directory="no-creator")["events"]
+    merged = subprocess.run([carnet.binary, "merge", os.path.join(carnet.work, "upgraded"), "--dir",
+                             os.path.join(carnet.work, "no-creator")], capture_output=True, text=True)
+    after = carnet.json("status", directory="no-creator")["events"]
+    report.check(ours and "creator" not in identity and merged.returncode != 0 and before == after,
+                 f"a ledger file without the creator line: read, its node has none, and it refuses the adopted "
+                 f"history whole ({merged.stderr.strip()[:70]!r})")
+
+
 def check_members(report, carnet, name, replica, ledger_id, views):
     """§9.5 read from the SPEC: the verdicts of the members store, against carnet's."""
     import carnet_members
@@ -278,28 +571,22 @@ def check_store(report, carnet, name):
     report.equal(reencoded, f"{len(records)} of {len(records)} records",
                  "log records re-made by the SPEC's encoder rules")
     check_entries(report, carnet, name, replica)
-    identity = read_node_file(os.path.join(directory, "node"))
+    identity = cf.read_node_file(carnet_read.read_file(os.path.join(directory, "node")))
     ledger_id = bytes.fromhex(identity.get("ledger-id", "00" * 16))
     check_views(report, carnet, name, replica, status, ledger_id if "ledger-id" in identity else None)
     check_entry_index(report, carnet, name, replica, records)
     if "ledger-id" in identity:
-        check_signatures(report, replica, [h for r in records for h in r.signed_heads()],
-                         ledger_id, "log")
+        adoptions = check_signatures(report, replica, [h for r in records for h in r.signed_heads()],
+                                     ledger_id, "log", identity.get("creator_key"))
+        if name in ("upgraded", "up-node"):
+            check_adoption(report, carnet, name, replica, records, adoptions, ledger_id, identity)
     check_identity_files(report, directory, identity, replica)
     if name != "big":  # pure-Python ChaCha20 on 250 KB would cost seconds for nothing new
         check_bundle(report, carnet, name, replica, identity, ledger_id)
 
 
-def read_node_file(path):
-    """§7: key, one space, value; the last of a repeated key wins."""
-    values = {}
-    with open(path, "rb") as handle:
-        for line in handle.read().split(b"\n")[1:]:
-            line = line[:-1] if line.endswith(b"\r") else line
-            if line:
-                key, _, value = line.partition(b" ")
-                values[key.decode()] = value.decode()
-    return values
+LEDGER_FILES = {"signed": "signed.ledger", "members": "members.ledger", "upgraded": "upgraded.ledger",
+                "up-node": "upgraded.ledger"}  # store -> the ledger file it was made from
 
 
 def check_identity_files(report, directory, identity, replica):
@@ -325,40 +612,71 @@ def check_identity_files(report, directory, identity, replica):
     salt = bytes.fromhex(identity["salt"])
     node = bytes.fromhex(identity["node"])
     report.equal(cf.node_id(public, salt), node, "node id = SHA-256(\"carnet/2 node\" ‖ A ‖ salt)[:16] of device.key (§9.1)")
-    ledger_file = os.path.join(os.path.dirname(directory),
-                               "members.ledger" if os.path.basename(directory) == "members" else "signed.ledger")
-    if os.path.exists(ledger_file):
+    ledger_file = os.path.join(os.path.dirname(directory), LEDGER_FILES.get(os.path.basename(directory), ""))
+    if os.path.isfile(ledger_file):
         with open(ledger_file, "rb") as handle:
             text = handle.read()
         with open(os.path.join(directory, "secret"), "rb") as handle:
             secret = handle.read().strip()
+        ledger = cf.read_ledger_file(text)  # refuses a creator line that does not derive the id
+        report.check(ledger["creator"] is not None and "creator" in identity,
+                     "the ledger file and the node file carry the creator line (§7.1, §9.7)")
         expected = (b"carnet-ledger 1\nname " + identity["ledger"].encode() + b"\nid "
-                    + identity["ledger-id"].encode() + b"\nsecret " + secret + b"\n")
-        report.equal(text, expected, "the ledger file: name, id and secret, one line each (§7.1)")
+                    + identity["ledger-id"].encode() + b"\nsecret " + secret + b"\ncreator "
+                    + identity.get("creator", "").encode() + b"\n")
+        report.equal(text, expected, "the ledger file: name, id, secret and the node's creator line, one line "
+                                     "each (§7.1)")
+        report.equal(os.stat(ledger_file).st_mode & 0o777, 0o600, "the ledger file's mode is 0600 (§7.1)")
+        genesis = [e.op[4].data for e in replica.accepted().values() if e.op[0] == "assign"
+                   and e.op[1:4] == (b"ledger", identity["ledger-id"].encode(), b"genesis")]
+        report.equal(genesis, [identity.get("creator", "").encode()],
+                     "the creator line is the genesis' A ‖ salt (§9.5, §9.7), deriving the ledger id")
     first_event = next((e for e in replica.held.values() if e.node == node and e.seq == 1), None)
     report.equal(cf.key_declaration(first_event) if first_event else None, (public, salt),
                  "the node's seq 1 declares device.key's public key and the node file's salt")
 
 
-def check_signatures(report, replica, heads, ledger_id, where):
-    """§9.1-§9.3: node ids derive from their declared keys, every head's signature verifies
-    under its author's key, and every event lies below a verified head."""
+def check_signatures(report, replica, heads, ledger_id, where, creator=None):
+    """§9.1-§9.3, §9.7: node ids derive from their declared keys, every head's signature
+    verifies under its author's key or, as an adoption head, under the creator's key
+    (`creator`, from the node file's creator line), and every event lies below a verified
+    head. Returns the adoption heads (event, signature)."""
     keys = {}
     for event in replica.held.values():
         declared = cf.key_declaration(event)
         if declared:
             keys[event.node] = declared[0]
+    good, adoptions = [], []
+    for event, signature in heads:
+        if event.node in keys and cc.ed25519_verify(keys[event.node], cf.head_message(ledger_id, event), signature):
+            good.append(event)
+        elif creator is not None and cc.ed25519_verify(creator, cf.adoption_message(ledger_id, event), signature):
+            good.append(event)
+            adoptions.append((event, signature))
+    report.equal(len(good), len(heads), f"{where}: {len(heads)} head signatures verify (§9.2), "
+                                        f"{len(adoptions)} of them adoption heads under the creator's key (§9.7)")
     nodes = {event.node for event in replica.held.values()}
-    report.equal(sorted(nodes - set(keys)), [], f"{where}: every node declares a key that derives its id (§9.1)")
-    good = [event for event, signature in heads if event.node in keys
-            and cc.ed25519_verify(keys[event.node], cf.head_message(ledger_id, event), signature)]
-    report.equal(len(good), len(heads), f"{where}: {len(heads)} head signatures verify (§9.2)")
+    adopted_nodes = {event.node for event, _ in adoptions}
+    report.equal(sorted(nodes - set(keys) - adopted_nodes), [],
+                 f"{where}: every node declares a key that derives its id (§9.1)"
+                 + (f", or is one of the {len(adopted_nodes)} keyless nodes below adoption heads (§9.7)"
+                    if creator is not None else ""))
     covered = set()
     for event in good:
         while event is not None and event.id() not in covered:
             covered.add(event.id())
             event = replica.held.get((event.node, event.seq - 1, event.previous))
     report.equal(len(set(replica.held) - covered), 0, f"{where}: every event below a signed head (§9.3)")
+    if adoptions:
+        # The check must be able to fail: a flipped bit, or the head domain in place of
+        # the adoption domain, is refused under both keys.
+        event, signature = adoptions[0]
+        flipped = signature[:10] + bytes([signature[10] ^ 0x04]) + signature[11:]
+        refused = not cc.ed25519_verify(creator, cf.adoption_message(ledger_id, event), flipped) and \
+            not cc.ed25519_verify(creator, cf.head_message(ledger_id, event), signature)
+        report.check(refused, f"{where}: an adoption signature with a bit flipped, or read over the head "
+                              "domain, does not verify")
+    return adoptions
 
 
 def check_bundle(report, carnet, name, replica, identity, ledger_id):
@@ -384,7 +702,7 @@ def check_bundle(report, carnet, name, replica, identity, ledger_id):
             heads += [(runs[index][-1], signature) for index, signature in chunk_heads]
         bundled = cf.Replica()
         bundled.add(events)
-        check_signatures(report, bundled, heads, ledger_id, "bundle")
+        check_signatures(report, bundled, heads, ledger_id, "bundle", identity.get("creator_key"))
 
 
 def check_checkpoint(report, directory, replica, verify):
@@ -548,6 +866,12 @@ def check_views(report, carnet, name, replica, status, ledger_id=None):
         report.equal((members["enforced"], members["standing"], members["roles"], members["heldAside"]),
                      (True, 0, b"admin catalog producer:*", 0),
                      "views members: the creator has every role, nothing held aside once the farm is enrolled (§9.5)")
+    elif name in ("upgraded", "up-node"):
+        report.equal((members["enforced"], members["standing"], members["roles"], members["heldAside"],
+                      members["revoked"], members["outOfRole"]),
+                     (True, 0, b"admin catalog producer:*" if name == "upgraded" else b"producer:ferme-up", 0, 0, 0),
+                     "views members: this node's roles; nothing held aside, revoked or out of role: the format-1 "
+                     "history is adopted (§9.7)")
     else:
         report.equal(members["enforced"], False, "views members: none in a ledger without a genesis (§9.5)")
     check_views_conflicts(report, replica, views)
