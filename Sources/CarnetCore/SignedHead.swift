@@ -25,13 +25,7 @@ public struct SignedHead: Hashable, Sendable {
     /// `"carnet/2 head" ‖ ledger id ‖ node ‖ u64be(seq) ‖ hash`: the ledger id makes a
     /// signature of one ledger worthless in any other.
     public func signedMessage(ledger: LedgerID) -> [UInt8] {
-        var writer = ByteWriter()
-        writer.raw(Self.domain)
-        writer.raw(ledger.bytes)
-        writer.nodeID(node)
-        writer.uint64BigEndian(seq)
-        writer.digest(hash)
-        return writer.bytes
+        message(domain: Self.domain, ledger: ledger)
     }
 
     /// Whether the signature is `key`'s, for this head, on `ledger`, and `key` is the
@@ -46,8 +40,13 @@ public struct SignedHead: Hashable, Sendable {
     /// vouching for a chain it did not write (a format-1 history it adopted, SPEC 9.7). Its
     /// own domain, so that no head a device signs for itself can be read as an adoption.
     public func adoptionMessage(ledger: LedgerID) -> [UInt8] {
+        message(domain: Self.adoptionDomain, ledger: ledger)
+    }
+
+    /// `domain ‖ ledger id ‖ node ‖ u64be(seq) ‖ hash`.
+    private func message(domain: [UInt8], ledger: LedgerID) -> [UInt8] {
         var writer = ByteWriter()
-        writer.raw(Self.adoptionDomain)
+        writer.raw(domain)
         writer.raw(ledger.bytes)
         writer.nodeID(node)
         writer.uint64BigEndian(seq)

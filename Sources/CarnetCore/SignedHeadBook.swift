@@ -21,9 +21,21 @@ public struct SignedHeadBook: Sendable, Equatable {
     /// The heads kept for `node`, by seq (then hash).
     public func heads(of node: NodeID) -> [SignedHead] { byNode[node] ?? [] }
 
-    /// The kept head over exactly this event, if any.
+    /// The kept head over exactly this event, if any. A sender asks for every event it
+    /// might cut after, and an adopted format-1 chain of a million events keeps a
+    /// thousand heads: a binary search by seq, not a scan.
     public func head(at id: EventID) -> SignedHead? {
-        byNode[id.dot.node]?.first { $0.eventID == id }
+        guard let heads = byNode[id.dot.node] else { return nil }
+        var low = 0, high = heads.count
+        while low < high {
+            let middle = (low + high) / 2
+            if heads[middle].seq < id.dot.seq { low = middle + 1 } else { high = middle }
+        }
+        while low < heads.count, heads[low].seq == id.dot.seq {
+            if heads[low].hash == id.hash { return heads[low] }
+            low += 1
+        }
+        return nil
     }
 
     /// Keeps `head` (already verified by the caller), then drops what it makes redundant:

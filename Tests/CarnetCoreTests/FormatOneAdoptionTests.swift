@@ -56,7 +56,13 @@ struct FormatOneAdoptionTests {
         let node = history.nodeIDs[0]
         let kept = receiver.signedHeads.heads(of: node).map(\.seq)
         #expect(kept.contains(1_023) && kept.contains(2_047), "kept: \(kept)")
-        for tip in history.heads(of: node) { #expect(receiver.signedHeads.head(at: tip) != nil) }
+        for tip in history.heads(of: node) { #expect(receiver.signedHeads.head(at: tip) == receiver.signedHeads.heads(of: node).first { $0.eventID == tip }) }
+        // The lookup by seq finds every kept head, one of two at the same seq of a fork, and
+        // nothing where no head was kept.
+        for kept in receiver.signedHeads.heads(of: node) { #expect(receiver.signedHeads.head(at: kept.eventID) == kept) }
+        let unkept = history.events(of: node, at: 1_500)[0].id
+        #expect(receiver.signedHeads.head(at: unkept) == nil)
+        #expect(receiver.signedHeads.head(at: EventID(dot: Dot(node: node, seq: 1_023), hash: .zero)) == nil)
     }
 
     @Test func anotherKeyOrAnotherLedgerAdoptsNothing() {
