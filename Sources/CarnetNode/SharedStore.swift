@@ -220,9 +220,13 @@ public final class SharedStore: @unchecked Sendable {
             appendToFeed(fresh, from: session)
             if store.identity.node != nodeBefore {
                 // The batch showed this node its own history forked: it continues under a
-                // new id, linked by one event. Live peers need that event before the
-                // node's next writes (this session's peer gets it from its new plan).
-                appendToFeed(store.replica.history.events(of: store.identity.node), from: session)
+                // new id, linked by one event (in a signed ledger, after its key
+                // declaration). Every live peer needs those events before the node's next
+                // writes, this session's peer too: its news of the new id would otherwise
+                // come first, and a signed peer refuses a node whose key it does not hold,
+                // then hears no more of it in a session that may live for weeks (signed
+                // simulation seed 100113). The session's queue sends no event twice.
+                appendToFeed(store.replica.history.events(of: store.identity.node), from: 0)
             }
             changedSinceStatus = true
             let wake = foreign.isEmpty ? listenersInOrder.filter { $0.key != session }.map(\.value) : listenersInOrder.map(\.value)

@@ -15,6 +15,8 @@ public struct SimMembers: Sendable {
     let nodes: [NodeID]
     let labels: [String]
     let hubs: Int
+    /// The tips of the format-1 history the first hub adopted, named in its second write.
+    var adoptedTips: [MemberCut]?
 
     /// A member record the hub writes; its cut is read from the hub's store when it writes.
     public enum Action: Sendable {
@@ -28,6 +30,10 @@ public struct SimMembers: Sendable {
         if !genesisWritten {
             genesisWritten = true
             return .assign(LedgerGenesis.genesisKey(ledger), .text(genesis))
+        }
+        if let tips = adoptedTips {
+            adoptedTips = nil
+            return .assign(LedgerGenesis.adoptedKey(ledger), .text(LedgerGenesis.adoptedText(tips)))
         }
         guard nodes.count > hubs, rng.int(0...99) < 30 else { return nil }
         let target = rng.int(hubs...(nodes.count - 1))

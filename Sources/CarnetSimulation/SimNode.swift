@@ -66,7 +66,7 @@ public struct SimNode: Sendable {
     public static let directory = "/carnet/node"
 
     init(index: Int, role: Role, label: String, node: NodeID, signed: (ledger: LedgerID, device: DeviceSigner)? = nil,
-         fsyncTime: SimTime, clockSkewMillis: Int64, seed: UInt64) {
+         creator: LedgerCreator? = nil, fsyncTime: SimTime, clockSkewMillis: Int64, seed: UInt64) {
         self.index = index
         self.role = role
         self.label = label
@@ -78,7 +78,7 @@ public struct SimNode: Sendable {
         replicaAtCrash = Replica(node: node)
         do {
             try NodeStore.create(directory: Self.directory, ledger: "sim", label: label, node: node, signed: signed,
-                                 wallMillis: 1_780_000_000_000, storage: storage)
+                                 creator: creator, wallMillis: 1_780_000_000_000, storage: storage)
         } catch {
             preconditionFailure("cannot create a node on an empty simulated disk: \(error)")
         }

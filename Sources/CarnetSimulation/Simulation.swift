@@ -74,25 +74,42 @@ public struct Simulation: Sendable {
         let devices = plan.signedLedger ? (0..<configuration.nodeCount).map { _ in DeviceSigner.generate(using: &keys) } : []
         let salt = DeviceSigner.randomSalt(using: &keys)
         let ledger = devices.first.map { LedgerID.derived(creator: $0.nodeKey.publicKey, salt: salt) } ?? LedgerID(using: &keys)
+        // One signed campaign in two (from a stream of its own: every other draw stays as
+        // it was) starts from a format-1 history the first hub adopted (SPEC 9.7).
+        let adopted = devices.first.flatMap { creator in
+            SimAdoption.history(seed: SplitMix64.derivedSeed(seed, 8), creator: creator, ledger: ledger)
+        }
         if let creator = devices.first {
             workload.members = SimMembers(
                 ledger: ledger, genesis: LedgerGenesis.text(creator: creator.nodeKey.publicKey, salt: salt),
                 nodes: devices.map(\.node),
                 labels: (0..<configuration.nodeCount).map { $0 < configuration.hubs ? "hub\($0)" : "farm\($0 - configuration.hubs)" },
-                hubs: configuration.hubs)
+                hubs: configuration.hubs, adoptedTips: adopted?.tips)
         }
+        let creator = devices.first.flatMap { LedgerCreator(publicKey: $0.nodeKey.publicKey, salt: salt, ledger: ledger) }
         for index in 0..<configuration.nodeCount {
             let isHub = index < configuration.hubs
             let device = plan.signedLedger ? devices[index] : nil
             var node = SimNode(index: index, role: isHub ? .hub : .farm,
                                label: isHub ? "hub\(index)" : "farm\(index - configuration.hubs)",
                                node: device?.node ?? NodeID(using: &ids), signed: device.map { (ledger, $0) },
-                               fsyncTime: plan.fsyncTimes[index],
+                               creator: creator, fsyncTime: plan.fsyncTimes[index],
                                clockSkewMillis: plan.clockSkewsMillis[index], seed: SplitMix64.derivedSeed(seed, 100 + UInt64(index)))
             do {
                 _ = try node.open(now: .zero)
             } catch {
                 preconditionFailure("cannot open a new node's store: \(error)")
+            }
+            if index == 0, let adopted {
+                // The first hub was the format-1 hub: it holds the history it adopts from the
+                // start, in its first disk image.
+                for batch in adopted.batches {
+                    do {
+                        _ = try node.store?.persist(batch, fromSession: 0)
+                    } catch {
+                        preconditionFailure("the creator's store refused its own adoption: \(error)")
+                    }
+                }
             }
             // A signed node's store starts with its key declaration: written, by the node.
             for event in node.replica.allEvents { tracker.created.insert(event.id) }
