@@ -16,6 +16,9 @@ public enum LedgerViewsFile {
     /// decode a hundred thousand stock lines, nor `status` the conflicts.
     public enum Part: UInt8, CaseIterable, Sendable {
         case counts = 1, stock, balances, availability, conflicts, catalog, labels, members
+        /// Stock summed over lots (`StockTotals`), decoded into `LedgerViews.stock` as one
+        /// line per producer and product with an empty lot, when `stock` is not asked for.
+        case stockTotals
     }
 
     /// The views of `directory` when the file describes its log exactly as it is now, with
@@ -45,6 +48,15 @@ public enum LedgerViewsFile {
         case .counts:
             writer.varint(UInt64(views.entryCount))
             writer.varint(UInt64(views.unreadableCount))
+        case .stockTotals:
+            let totals = StockTotals.of(views.stock, catalog: nil)
+            writer.varint(UInt64(totals.count))
+            for line in totals {
+                writer.string(line.producer)
+                writer.string(line.product)
+                writer.signed(line.quantity)
+                writer.string(line.unit?.rawValue ?? "")
+            }
         case .stock:
             writer.varint(UInt64(views.stock.count))
             for line in views.stock {
@@ -139,6 +151,8 @@ public enum LedgerViewsFile {
                 let bytes = Array(try reader.raw(length))
                 guard seen.insert(id).inserted else { return nil }
                 guard let part = Part(rawValue: id), parts.contains(part) else { continue }
+                // Totals stand in for the lots only when the lots were not asked for.
+                if part == .stockTotals, parts.contains(.stock) { continue }
                 guard try read(part, from: bytes, into: &views) else { return nil }
             }
             guard reader.isAtEnd, Part.allCases.allSatisfy({ seen.contains($0.rawValue) }) else { return nil }
@@ -156,6 +170,11 @@ public enum LedgerViewsFile {
         case .counts:
             views.entryCount = try reader.count(limit: Int.max >> 1, "entries")
             views.unreadableCount = try reader.count(limit: Int.max >> 1, "unreadable entries")
+        case .stockTotals:
+            for _ in 0..<(try reader.count(limit: limit, "stock totals")) {
+                views.stock.append(StockLine(producer: try reader.string(), product: try reader.string(), lot: "",
+                                             quantity: try reader.signed(), unit: try unit(&reader)))
+            }
         case .stock:
             for _ in 0..<(try reader.count(limit: limit, "stock lines")) {
                 views.stock.append(StockLine(producer: try reader.string(), product: try reader.string(), lot: try reader.string(),

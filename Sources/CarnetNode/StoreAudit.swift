@@ -138,6 +138,11 @@ public struct StoreAudit: Sendable {
         }
         if !middleDamage, let stored = LedgerViewsFile.current(directory: directory) {
             var differences = stored.differences(from: views)
+            // Section 9 is derived from the stock lines; what `stock` reads must be them summed.
+            if LedgerViewsFile.current(directory: directory, parts: [.stockTotals])?.stock
+                != StockTotals.of(views.stock, catalog: nil) {
+                differences.append("stock totals")
+            }
             // `==` on text is Unicode equivalence; the file must hold the very bytes.
             if differences.isEmpty, LedgerViewsFile.encode(stored) != LedgerViewsFile.encode(views) {
                 differences.append("the spelling of a name")

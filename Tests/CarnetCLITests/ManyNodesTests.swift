@@ -79,7 +79,7 @@ struct ManyNodesTests {
     static func sealed(_ file: LedgerFile, events: [Event], heads: [SignedHead]) -> [UInt8] {
         let bundle = BundleFormat(ledger: file.name, creator: NodeID.derived(from: "mallory"), creatorLabel: "mallory",
                                   createdMillis: 1_780_000_000_000, recipient: nil, events: events, heads: heads)
-        return BundleSeal.seal(bundle, ledgerID: file.id, secret: file.secret.bytes, salt: Array(repeating: 7, count: 16))
+        return BundleSeal.seal(bundle, ledgerID: file.id, secret: file.secret.bytes, salt: Array(repeating: 7, count: 32))
     }
 
     /// Issue 17, item 7, in a ledger with members (SPEC 9.5, "Bounds"): the same flood, now

@@ -756,11 +756,11 @@ def read_view_record(reader):
 
 
 VIEW_SECTIONS = {1: "counts", 2: "stock", 3: "balances", 4: "availability", 5: "conflicts",
-                 6: "catalog", 7: "labels", 8: "members"}
+                 6: "catalog", 7: "labels", 8: "members", 9: "stock totals"}
 
 
 def read_views(data):
-    """The views file (§6.5, version 4): header, stamp, a table of sections, the sections,
+    """The views file (§6.5, version 5): header, stamp, a table of sections, the sections,
     trailer; strings kept as bytes. A file this refuses (FormatError) is one a reader MUST
     ignore; whether its stamp is the log's current state is the caller's to check
     (`stamp_covers`, size equal). Every known section is decoded, each exactly to its
@@ -770,7 +770,7 @@ def read_views(data):
     check_trailer_crc(data)
     reader = Reader(data[:-4])
     version = read_header(reader, b"CARNETVW")
-    if version != 4:
+    if version != 5:
         raise FormatError(f"views version {version}")
     views = {"stamp": read_stamp(reader)}
     count = reader.varint()
@@ -809,6 +809,8 @@ def _read_view_section(name, reader, views):
             raise FormatError("views: an entry count above 2^62-1")
     elif name == "stock":
         views["stock"] = [(s(), s(), s(), reader.svarint(), s()) for _ in range(_count(reader, 5))]
+    elif name == "stock totals":
+        views["stock totals"] = [(s(), s(), reader.svarint(), s()) for _ in range(_count(reader, 4))]
     elif name == "balances":
         views["balances"] = [(s(), s(), reader.svarint()) for _ in range(_count(reader, 3))]
     elif name == "availability":

@@ -836,7 +836,7 @@ def check_views(report, carnet, name, replica, status, ledger_id=None):
     directory = os.path.join(carnet.work, name)
     data = carnet_read.read_file(os.path.join(directory, "views"))
     log = carnet_read.read_file(os.path.join(directory, "events.log"))
-    report.equal(data[:16], b"CARNETVW\x00\x04" + bytes(6), "views header: CARNETVW, version 4 (§6.5)")
+    report.equal(data[:16], b"CARNETVW\x00\x05" + bytes(6), "views header: CARNETVW, version 5 (§6.5)")
     views = cf.read_views(data)  # trailer CRC-32C, value tags, decoded exactly to its end
     report.check(True, f"views file decodes to its trailer: {len(views['stock'])} stock lines, "
                        f"{len(views['balances'])} balances, {len(views['conflicts'])} conflicts")
@@ -848,6 +848,16 @@ def check_views(report, carnet, name, replica, status, ledger_id=None):
     stock = {(p, q, l): [n, u] for p, q, l, n, u in views["stock"]}
     report.equal(len(stock), len(views["stock"]), "views stock lines: one per (producer, product, lot)")
     report.equal(stock, ours["stock"], f"views stock = recomputed from {ours['entries']} entries (§10.3, §10.4)")
+    totals = []
+    for p, q, _, n, u in views["stock"]:
+        if totals and totals[-1][:2] == [p, q]:
+            totals[-1][2] += n
+            totals[-1][3] = totals[-1][3] or u
+        else:
+            totals.append([p, q, n, u])
+    report.equal([tuple(t) for t in totals if t[2] != 0], views["stock totals"],
+                 f"views stock totals = the stock lines summed per producer and product, zeros left out "
+                 f"({len(views['stock totals'])} lines, §6.5 section 9)")
     balances = {(p, q): n for p, q, n in views["balances"]}
     report.equal(balances, ours["balances"], "views balances = recomputed (§10.4)")
     availability = {p: (u, a, d, producers) for p, u, a, d, producers in views["availability"]}
@@ -880,6 +890,10 @@ def check_views(report, carnet, name, replica, status, ledger_id=None):
     report.equal([(l["producer"], l["product"], l["lot"], l["quantity"], l.get("unit") or "") for l in theirs],
                  [(text(p), text(q), text(l), n, text(u)) for p, q, l, n, u in views["stock"] if n != 0],
                  f"carnet stock --by-lot --json = the views' {len(theirs)} non-zero lines")
+    theirs = carnet.json("stock", directory=name)
+    report.equal([(l["producer"], l["product"], l["quantity"]) for l in theirs],
+                 [(text(p), text(q), n) for p, q, n, _ in views["stock totals"]],
+                 f"carnet stock --json = the views' {len(theirs)} stock totals")
     theirs = carnet.json("balances", directory=name)
     report.equal([(b["producer"], b["party"], b["balanceCents"]) for b in theirs],
                  [(text(p), text(q), n) for p, q, n in views["balances"]], "carnet balances --json = views")

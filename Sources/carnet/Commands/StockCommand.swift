@@ -36,23 +36,22 @@ struct StockCommand: Command {
         var unit: QuantityUnit?
     }
 
+    /// The lines shown. Without `--by-lot`, `views.stock` may hold every lot (from the
+    /// store) or the totals already (from the views file's section 9): summing gives the
+    /// same lines either way.
     func lines(_ views: LedgerViews) -> [Line] {
-        var lines: [Line] = []
-        for stock in views.stock where producer == nil || stock.producer == producer {
-            let unit = stock.unit ?? views.catalog.unit(of: stock.product)
-            if !byLot, let last = lines.last, last.producer == stock.producer, last.product == stock.product {
-                lines[lines.count - 1].quantity &+= stock.quantity
-                if lines[lines.count - 1].unit == nil { lines[lines.count - 1].unit = unit }
-            } else {
-                lines.append(Line(producer: stock.producer, product: stock.product, lot: byLot ? stock.lot : nil,
-                                  quantity: stock.quantity, unit: unit))
-            }
-        }
-        return lines.filter { $0.quantity != 0 }
+        let shown = views.stock.filter { producer == nil || $0.producer == producer }
+        let stock = byLot ? shown.map { line in
+            var line = line
+            line.unit = line.unit ?? views.catalog.unit(of: line.product)
+            return line
+        }.filter { $0.quantity != 0 } : StockTotals.of(shown, catalog: views.catalog)
+        return stock.map { Line(producer: $0.producer, product: $0.product, lot: byLot ? $0.lot : nil, quantity: $0.quantity,
+                                unit: $0.unit) }
     }
 
     func run(in context: Context) throws {
-        let views = try ViewsAccess.read(context, parts: [.stock, .catalog])
+        let views = try ViewsAccess.read(context, parts: [byLot ? .stock : .stockTotals, .catalog])
         let lines = lines(views)
         if json {
             context.output.json(.array(lines.map { line in
