@@ -23,7 +23,9 @@ enum JSON: Sendable, Equatable {
         return out
     }
 
-    private func write(into out: inout String, indent: Int) {
+    /// Appends the value as `rendered` writes it at `indent` spaces (the indentation of the
+    /// line it begins on): an element of an array written piece by piece (`JSONArrayStream`).
+    func write(into out: inout String, indent: Int) {
         switch self {
         case .null: out += "null"
         case let .bool(flag): out += flag ? "true" : "false"

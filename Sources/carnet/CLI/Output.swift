@@ -35,6 +35,12 @@ struct Output: Sendable {
         print(value.rendered())
     }
 
+    /// Writes a piece of one JSON document on stdout, as it is: a long array written as it
+    /// is made (`JSONArrayStream`), the document whole once every piece is written.
+    func jsonPart(_ text: String) {
+        print(text, terminator: "")
+    }
+
     /// A warning on stderr: the command still succeeds.
     func warn(_ text: String) {
         Self.writeError("carnet: warning: \(TerminalText.sanitized(text))\n")

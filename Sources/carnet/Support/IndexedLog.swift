@@ -1,0 +1,72 @@
+import CarnetCore
+import CarnetLedger
+import CarnetNode
+
+/// `log` answered from the entry index (§6.7) by walking it newest first
+/// (`EntryIndex.forEachNewest`): every entry, one producer's, or the newest N, in memory
+/// bounded by a block of slots whatever the ledger's size, printed as it is read.
+///
+/// It walks twice. The first walk prints nothing: it checks every block and record the
+/// answer needs (and measures the table's columns, which need the widest cell), so that
+/// damage found at the oldest entry still sends the whole answer to the store, as §6.7
+/// requires, instead of leaving half of it printed. The second prints. Between the two
+/// nothing the walk reads can change: the index file is open (a writer replaces it by
+/// renaming) and the log records within its stamp are never rewritten.
+struct IndexedLog {
+    var ledger: IndexedLedger
+    var producer: String?
+    var limit: Int
+
+    /// How the walk reads the index; a test passes a small block to cross many block edges.
+    var block = EntryIndex.newestBlock
+
+    private func walk(_ body: (LedgerRecord, LedgerRecord?) -> Void) throws(EntryIndex.Damage) -> Int {
+        try ledger.index.forEachNewest(producer: producer, limit: limit, block: block, body)
+    }
+
+    /// Prints the entries as one JSON array, as `Output.json` prints it whole; false (with
+    /// the warning said) when the index does not check, and nothing was printed.
+    func printJSON(_ context: Context) throws -> Bool {
+        guard IndexedReading.answer(context, { () throws(EntryIndex.Damage) in try walk { _, _ in } }) != nil else { return false }
+        var stream = JSONArrayStream(context.output)
+        let names = ledger.names
+        try Self.second { () throws(EntryIndex.Damage) in
+            try walk { stream.append(JSONForms.entry($0, voidedBy: $1, labels: names)) }
+        }
+        stream.finish()
+        return true
+    }
+
+    /// Prints the entries as `log`'s table (`row` gives a row's cells), then what `footer`
+    /// prints with the latest catalog changes; `empty` instead when no entry is shown.
+    /// False (with the warning said) when the index does not check, and nothing was printed.
+    func printTable(_ context: Context, columns: [(String, Table.Alignment)],
+                    row: (LedgerRecord, LedgerRecord?) -> [String], empty: () -> Void,
+                    footer: ([Event]) -> Void) throws -> Bool {
+        var table = StreamedTable(columns)
+        guard let (count, recent) = IndexedReading.answer(context, { () throws(EntryIndex.Damage) in
+            (try walk { table.measure(row($0, $1)) }, try ledger.index.newestChanges(5))
+        }) else { return false }
+        guard count > 0 else {
+            empty()
+            return true
+        }
+        let output = context.output
+        table.printHeader(output)
+        try Self.second { () throws(EntryIndex.Damage) in try walk { table.print(row($0, $1), output) } }
+        footer(recent)
+        return true
+    }
+
+    /// The printing walk: it read the same blocks and records as the first, which checked,
+    /// so it fails only if the files changed under the command (a disk error); the lines
+    /// printed cannot be taken back, and the command fails saying the answer is cut short.
+    private static func second(_ walk: () throws(EntryIndex.Damage) -> Int) throws {
+        do {
+            _ = try walk()
+        } catch {
+            throw CLIError(.ioError, "the entry index stopped checking while the answer was printed (\(error)); "
+                + "what was printed is incomplete: run the command again")
+        }
+    }
+}
