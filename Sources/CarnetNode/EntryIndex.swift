@@ -22,7 +22,7 @@ public final class EntryIndex {
     }
 
     private let file: any StorageFile
-    private let log: LogRecordReader
+    let log: LogRecordReader
     /// The log state the index describes.
     public let stamp: LogStamp
     /// How many readable entries the ledger holds: the length of `log`'s order.

@@ -6,9 +6,15 @@
 /// the array (an empty one is `[]`) and must be called once, after the last element.
 struct JSONArrayStream {
     private let output: Output
-    private var buffer = ""
+    private var buffer: [UInt8] = []
     private var count = 0
     private static let flushAt = 1 << 16
+    private static let first = Array("[\n  ".utf8), next = Array(",\n  ".utf8)
+    private static let empty = Array("[]\n".utf8), end = Array("\n]\n".utf8)
+
+    /// Whether a byte was written: until then, the answer can still be given up (the
+    /// index found damaged) and another printed instead.
+    private(set) var wrote = false
 
     init(_ output: Output) {
         self.output = output
@@ -16,19 +22,20 @@ struct JSONArrayStream {
     }
 
     mutating func append(_ element: JSON) {
-        buffer += count == 0 ? "[\n  " : ",\n  "
+        buffer += count == 0 ? Self.first : Self.next
         element.write(into: &buffer, indent: 2)
         count += 1
-        if buffer.utf8.count >= Self.flushAt { flush() }
+        if buffer.count >= Self.flushAt { flush() }
     }
 
     mutating func finish() {
-        buffer += count == 0 ? "[]\n" : "\n]\n"
+        buffer += count == 0 ? Self.empty : Self.end
         flush()
     }
 
     private mutating func flush() {
         output.jsonPart(buffer)
+        wrote = true
         buffer.removeAll(keepingCapacity: true)
     }
 }

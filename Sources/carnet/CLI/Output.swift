@@ -37,8 +37,9 @@ struct Output: Sendable {
 
     /// Writes a piece of one JSON document on stdout, as it is: a long array written as it
     /// is made (`JSONArrayStream`), the document whole once every piece is written.
-    func jsonPart(_ text: String) {
-        print(text, terminator: "")
+    func jsonPart(_ bytes: [UInt8]) {
+        // Through `print`, as every other line: one buffered stream, in order.
+        print(String(decoding: bytes, as: UTF8.self), terminator: "")
     }
 
     /// A warning on stderr: the command still succeeds.

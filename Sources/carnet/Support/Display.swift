@@ -58,18 +58,19 @@ enum JSONForms {
         }
     }
 
-    /// The writer and time of an event: `node` (hex), `label` (or null), `clock` (UTC,
+    /// The writer and time of an event (with room for `room` fields): `node` (hex), `label` (or null), `clock` (UTC,
     /// readable), `clockMillis`, `clockAhead` (stamped more than 5 minutes ahead of this
     /// machine's clock: `ClockMark`), `event` (`node:seq#hash`).
-    static func writer(_ event: EventID, clock: HLCTimestamp, labels: some WriterLabels) -> [String: JSON] {
-        [
-            "node": .string(event.dot.node.hex),
-            "label": .optional(labels.label(of: event.dot.node)),
-            "clock": .string(clock.readable),
-            "clockMillis": .int(clock.physical),
-            "clockAhead": .bool(ClockMark.isAhead(clock)),
-            "event": .string("\(event.dot.node.hex):\(event.dot.seq)#\(event.hash.short)"),
-        ]
+    static func writer(_ event: EventID, clock: HLCTimestamp, labels: some WriterLabels, room: Int = 6) -> [String: JSON] {
+        var object = [String: JSON](minimumCapacity: room)
+        let node = event.dot.node.hex
+        object["node"] = .string(node)
+        object["label"] = .optional(labels.label(of: event.dot.node))
+        object["clock"] = .string(clock.readable)
+        object["clockMillis"] = .int(clock.physical)
+        object["clockAhead"] = .bool(ClockMark.isAhead(clock))
+        object["event"] = .string("\(node):\(event.dot.seq)#\(event.hash.short)")
+        return object
     }
 
     static func entry(_ record: LedgerRecord, state: LedgerState, replica: Replica) -> JSON {
@@ -82,7 +83,9 @@ enum JSONForms {
     static func entry(_ record: LedgerRecord, voidedBy: LedgerRecord?, labels: some WriterLabels,
                       standing: EntryStanding? = nil) -> JSON {
         let entry = record.entry
-        var object = writer(record.event, clock: record.clock, labels: labels)
+        // Room for every field at once: `log --json` makes a million of these, and growing
+        // the dictionary field by field was a tenth of its time.
+        var object = writer(record.event, clock: record.clock, labels: labels, room: 32)
         object["id"] = .string(entry.id)
         object["kind"] = .string(entry.kind.rawValue)
         object["producer"] = .string(entry.producer)

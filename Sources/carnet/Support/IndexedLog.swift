@@ -6,12 +6,12 @@ import CarnetNode
 /// (`EntryIndex.forEachNewest`): every entry, one producer's, or the newest N, in memory
 /// bounded by a block of slots whatever the ledger's size, printed as it is read.
 ///
-/// It walks twice. The first walk prints nothing: it checks every block and record the
-/// answer needs (and measures the table's columns, which need the widest cell), so that
-/// damage found at the oldest entry still sends the whole answer to the store, as §6.7
-/// requires, instead of leaving half of it printed. The second prints. Between the two
-/// nothing the walk reads can change: the index file is open (a writer replaces it by
-/// renaming) and the log records within its stamp are never rewritten.
+/// The table walks twice. The first walk prints nothing: it checks every block and record
+/// the answer needs and measures the columns (they need the widest cell), so that damage
+/// found at the oldest entry still sends the whole answer to the store instead of leaving
+/// half of it printed. The second prints. Between the two nothing the walk reads can
+/// change: the index file is open (a writer replaces it by renaming) and the log records
+/// within its stamp are never rewritten. JSON walks once (`printJSON`).
 struct IndexedLog {
     var ledger: IndexedLedger
     var producer: String?
@@ -26,12 +26,27 @@ struct IndexedLog {
 
     /// Prints the entries as one JSON array, as `Output.json` prints it whole; false (with
     /// the warning said) when the index does not check, and nothing was printed.
+    ///
+    /// One walk, not two: the entries are what costs (a million decoded, their hashes
+    /// computed), and JSON needs no widths. Before it, `checkStorage` checks every index
+    /// block and log record the walk will read (storage damage: a flipped byte, a record
+    /// cut short), and the first 64 KB are held back, so that damage found early still
+    /// gives the store's whole answer; damage that only decoding shows, past that, ends
+    /// the command with an error after a partial array (SPEC §6.7).
     func printJSON(_ context: Context) throws -> Bool {
-        guard IndexedReading.answer(context, { () throws(EntryIndex.Damage) in try walk { _, _ in } }) != nil else { return false }
+        guard IndexedReading.answer(context, { () throws(EntryIndex.Damage) in
+            try ledger.index.checkStorage(producer: producer, limit: limit)
+        }) != nil else { return false }
         var stream = JSONArrayStream(context.output)
         let names = ledger.names
-        try Self.second { () throws(EntryIndex.Damage) in
-            try walk { stream.append(JSONForms.entry($0, voidedBy: $1, labels: names)) }
+        do {
+            _ = try walk { stream.append(JSONForms.entry($0, voidedBy: $1, labels: names)) }
+        } catch {
+            guard stream.wrote else {
+                context.output.warn("the entry index does not check (\(error)); reading the store instead")
+                return false
+            }
+            throw Self.cutShort(error)
         }
         stream.finish()
         return true
@@ -65,8 +80,12 @@ struct IndexedLog {
         do {
             _ = try walk()
         } catch {
-            throw CLIError(.ioError, "the entry index stopped checking while the answer was printed (\(error)); "
-                + "what was printed is incomplete: run the command again")
+            throw cutShort(error)
         }
+    }
+
+    private static func cutShort(_ damage: EntryIndex.Damage) -> CLIError {
+        CLIError(.dataError, "the entry index does not check (\(damage)) after part of the answer was printed; "
+            + "what was printed is incomplete: `carnet verify` checks the index, and the next write makes it again")
     }
 }
