@@ -62,6 +62,8 @@ struct Table {
 
     /// Characters, not counting ANSI colour sequences.
     static func visibleWidth(_ text: String) -> Int {
+        // Printable ASCII (most cells): one character per byte, no escape to skip.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }
         var count = 0
         var inEscape = false
         for character in text {
