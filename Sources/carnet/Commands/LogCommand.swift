@@ -90,7 +90,9 @@ struct LogCommand: Command {
     private func print(_ records: [(record: LedgerRecord, voidedBy: LedgerRecord?, standing: EntryStanding?)], labels: some WriterLabels,
                        recent: [CatalogChange], _ context: Context) {
         if json {
-            context.output.json(.array(records.map { JSONForms.entry($0.record, voidedBy: $0.voidedBy, labels: labels, standing: $0.standing) }))
+            context.output.json(.array(records.map {
+                .fields(JSONForms.entryFields($0.record, voidedBy: $0.voidedBy, labels: labels, standing: $0.standing))
+            }))
             return
         }
         guard !records.isEmpty else {

@@ -40,7 +40,7 @@ struct IndexedLog {
         var stream = JSONArrayStream(context.output)
         let names = ledger.names
         do {
-            _ = try walk { stream.append(JSONForms.entry($0, voidedBy: $1, labels: names)) }
+            _ = try walk { stream.append(.fields(JSONForms.entryFields($0, voidedBy: $1, labels: names))) }
         } catch {
             guard stream.wrote else {
                 context.output.warn("the entry index does not check (\(error)); reading the store instead")
