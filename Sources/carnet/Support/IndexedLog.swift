@@ -17,11 +17,8 @@ struct IndexedLog {
     var producer: String?
     var limit: Int
 
-    /// How the walk reads the index; a test passes a small block to cross many block edges.
-    var block = EntryIndex.newestBlock
-
     private func walk(_ body: (LedgerRecord, LedgerRecord?) -> Void) throws(EntryIndex.Damage) -> Int {
-        try ledger.index.forEachNewest(producer: producer, limit: limit, block: block, body)
+        try ledger.index.forEachNewest(producer: producer, limit: limit, body)
     }
 
     /// Prints the entries as one JSON array, as `Output.json` prints it whole; false (with
