@@ -18,12 +18,13 @@ extension EntryIndex {
     /// size, and a record shared by a block's entries is decoded once, however the writers'
     /// clocks interleave the log.
     ///
-    /// Throws `Damage` at the first block or record that does not check; `body` has then
-    /// been handed the entries of the blocks before it (a caller that must not show half an
-    /// answer walks once without showing, then again).
+    /// Throws `Damage` at the first block or record that does not check, or that `body`
+    /// throws (a caller's own check, made before it shows anything); `body` has then been
+    /// handed the entries of the blocks before it (a caller that must not show half an
+    /// answer walks once without showing, then again, or holds back what it shows).
     @discardableResult
     public func forEachNewest(producer: String? = nil, limit: Int = .max, block: Int = EntryIndex.newestBlock,
-                              _ body: (_ record: LedgerRecord, _ voidedBy: LedgerRecord?) -> Void) throws(Damage) -> Int {
+                              _ body: (_ record: LedgerRecord, _ voidedBy: LedgerRecord?) throws(Damage) -> Void) throws(Damage) -> Int {
         // Without a producer, the newest `limit` are the last `limit` slots: read no more.
         let block = max(1, producer == nil ? min(block, limit) : block)
         var handed = 0
@@ -42,7 +43,7 @@ extension EntryIndex {
                     }
                     voidedBy = found
                 }
-                body(record, voidedBy)
+                try body(record, voidedBy)
                 handed += 1
                 if handed == limit { break }
             }

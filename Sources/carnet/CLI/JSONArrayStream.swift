@@ -8,7 +8,7 @@ struct JSONArrayStream {
     private let output: Output
     private var buffer: [UInt8] = []
     private var count = 0
-    private static let flushAt = 1 << 16
+    static let flushAt = 1 << 16
     private static let first = Array("[\n  ".utf8), next = Array(",\n  ".utf8)
     private static let empty = Array("[]\n".utf8), end = Array("\n]\n".utf8)
 
@@ -16,16 +16,31 @@ struct JSONArrayStream {
     /// index found damaged) and another printed instead.
     private(set) var wrote = false
 
-    init(_ output: Output) {
+    /// Whether everything is kept until `release`.
+    private var holding: Bool
+
+    /// `holding`: nothing is written before `release` (or `finish`), so that a caller can
+    /// still give the answer up; `held` says how much waits.
+    init(_ output: Output, holding: Bool = false) {
         self.output = output
+        self.holding = holding
         buffer.reserveCapacity(Self.flushAt + 4_096)
+    }
+
+    /// The bytes made and not written yet.
+    var held: Int { buffer.count }
+
+    /// Writes what was held back, and from now on as the buffer fills.
+    mutating func release() {
+        holding = false
+        flush()
     }
 
     mutating func append(_ element: JSON) {
         buffer += count == 0 ? Self.first : Self.next
         element.write(into: &buffer, indent: 2)
         count += 1
-        if buffer.count >= Self.flushAt { flush() }
+        if !holding && buffer.count >= Self.flushAt { flush() }
     }
 
     mutating func finish() {

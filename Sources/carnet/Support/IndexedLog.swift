@@ -17,7 +17,7 @@ struct IndexedLog {
     var producer: String?
     var limit: Int
 
-    private func walk(_ body: (LedgerRecord, LedgerRecord?) -> Void) throws(EntryIndex.Damage) -> Int {
+    private func walk(_ body: (LedgerRecord, LedgerRecord?) throws(EntryIndex.Damage) -> Void) throws(EntryIndex.Damage) -> Int {
         try ledger.index.forEachNewest(producer: producer, limit: limit, body)
     }
 
@@ -25,19 +25,23 @@ struct IndexedLog {
     /// the warning said) when the index does not check, and nothing was printed.
     ///
     /// One walk, not two: the entries are what costs (a million decoded, their hashes
-    /// computed), and JSON needs no widths. Before it, `checkStorage` checks every index
-    /// block and log record the walk will read (storage damage: a flipped byte, a record
-    /// cut short), and the first 64 KB are held back, so that damage found early still
-    /// gives the store's whole answer; damage that only decoding shows, past that, ends
-    /// the command with an error after a partial array (SPEC §6.7).
+    /// computed), and JSON needs no widths. The first 64 KB are held back; an answer that
+    /// fits in them (`--limit 20`, a small producer's) is checked whole before a byte goes
+    /// out. One that does not is checked for storage damage before its first byte goes
+    /// out: `checkStorage` reads every index block and log record the walk will read (a
+    /// flipped byte, a record cut short), so that such damage still gives the store's whole
+    /// answer; damage that only decoding shows, found past that, ends the command with an
+    /// error after a partial array (SPEC §6.7).
     func printJSON(_ context: Context) throws -> Bool {
-        guard IndexedReading.answer(context, { () throws(EntryIndex.Damage) in
-            try ledger.index.checkStorage(producer: producer, limit: limit)
-        }) != nil else { return false }
-        var stream = JSONArrayStream(context.output)
+        var stream = JSONArrayStream(context.output, holding: true)
         let names = ledger.names
         do {
-            _ = try walk { stream.append(.fields(JSONForms.entryFields($0, voidedBy: $1, labels: names))) }
+            _ = try walk { (record, voidedBy) throws(EntryIndex.Damage) in
+                stream.append(.fields(JSONForms.entryFields(record, voidedBy: voidedBy, labels: names)))
+                guard stream.held >= JSONArrayStream.flushAt, !stream.wrote else { return }
+                try ledger.index.checkStorage(producer: producer, limit: limit)
+                stream.release()
+            }
         } catch {
             guard stream.wrote else {
                 context.output.warn("the entry index does not check (\(error)); reading the store instead")
