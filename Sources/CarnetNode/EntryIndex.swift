@@ -34,8 +34,10 @@ public final class EntryIndex {
     private let starts: [Int]
     private var blocks: [Int: [UInt8]] = [:]
     private var records: [Int: [Event]] = [:]
-    /// Bounds on what is kept read: at most 24 MB of blocks, 64 decoded records.
-    private static let blocksKept = 4_096
+    /// Bounds on what is kept read: at most 1.5 MB of blocks, 64 decoded records.
+    // `show` reads some 20 blocks, `log` a walk of them once each (and a few voids' again):
+    // 24 MB of blocks kept was most of a streamed `log`'s memory at a million entries.
+    private static let blocksKept = 256
     private static let recordsKept = 64
 
     enum Table: Int {
