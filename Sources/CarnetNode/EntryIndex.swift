@@ -22,7 +22,7 @@ public final class EntryIndex {
     }
 
     private let file: any StorageFile
-    private let log: LogRecordReader
+    let log: LogRecordReader
     /// The log state the index describes.
     public let stamp: LogStamp
     /// How many readable entries the ledger holds: the length of `log`'s order.
@@ -34,11 +34,13 @@ public final class EntryIndex {
     private let starts: [Int]
     private var blocks: [Int: [UInt8]] = [:]
     private var records: [Int: [Event]] = [:]
-    /// Bounds on what is kept read: at most 24 MB of blocks, 64 decoded records.
-    private static let blocksKept = 4_096
+    /// Bounds on what is kept read: at most 1.5 MB of blocks, 64 decoded records.
+    // `show` reads some 20 blocks, `log` a walk of them once each (and a few voids' again):
+    // 24 MB of blocks kept was most of a streamed `log`'s memory at a million entries.
+    private static let blocksKept = 256
     private static let recordsKept = 64
 
-    private enum Table: Int {
+    enum Table: Int {
         case entries = 0, ids, changes
 
         var width: Int { self == .ids ? EntryIndexFile.keySize : EntryIndexFile.slotSize }
@@ -111,23 +113,10 @@ public final class EntryIndex {
     }
 
     /// The newest `count` entries, newest first (the order `log` prints), each with the
-    /// reversal that voids it, if any.
+    /// reversal that voids it, if any: `forEachNewest` kept in an array (for a small count).
     public func newest(_ count: Int) throws(Damage) -> [(record: LedgerRecord, voidedBy: LedgerRecord?)] {
         var shown: [(record: LedgerRecord, voidedBy: LedgerRecord?)] = []
-        var index = entryCount - 1
-        while index >= 0, shown.count < count {
-            let slot = try slot(.entries, index)
-            let record = try entry(index)
-            var voidedBy: LedgerRecord?
-            if let reversal = slot.voidedBy {
-                voidedBy = try entry(reversal)
-                guard voidedBy?.entry.cancels(record) == true else {
-                    throw Damage(description: "slot \(index) of the entry index names as its void an entry that does not cancel it")
-                }
-            }
-            shown.append((record, voidedBy))
-            index -= 1
-        }
+        try forEachNewest(limit: count) { shown.append(($0, $1)) }
         return shown
     }
 
@@ -150,7 +139,7 @@ public final class EntryIndex {
     // MARK: - Slots and events
 
     /// The entry at `slot` of the entries order.
-    private func entry(_ index: Int) throws(Damage) -> LedgerRecord {
+    func entry(_ index: Int) throws(Damage) -> LedgerRecord {
         guard index >= 0, index < entryCount else {
             throw Damage(description: "the entry index names slot \(index) of \(entryCount)")
         }
@@ -160,28 +149,32 @@ public final class EntryIndex {
         return record
     }
 
-    private func event(at slot: EntryIndexFile.Slot) throws(Damage) -> Event {
-        let offset = slot.location.offset
-        let events: [Event]
-        if let cached = records[offset] {
-            events = cached
-        } else {
-            guard let read = log.events(at: offset) else {
-                throw Damage(description: "no sound log record at offset \(offset), where the entry index points")
-            }
-            // A few records are reused (neighbours in the log's order share one); `log
-            // --limit 1000000` must not keep every event it printed.
-            if records.count >= Self.recordsKept { records.removeAll(keepingCapacity: true) }
-            records[offset] = read
-            events = read
-        }
+    func event(at slot: EntryIndexFile.Slot) throws(Damage) -> Event {
+        try Self.event(slot, in: try recordEvents(at: slot.location.offset))
+    }
+
+    /// The event `slot` names in `events` (its record's), when its hash begins as the slot says.
+    static func event(_ slot: EntryIndexFile.Slot, in events: [Event]) throws(Damage) -> Event {
         guard slot.location.index < events.count, events[slot.location.index].hash.w0 == slot.hashPrefix else {
-            throw Damage(description: "the log record at offset \(offset) does not hold the event the entry index names")
+            throw Damage(description: "the log record at offset \(slot.location.offset) does not hold the event the entry index names")
         }
         return events[slot.location.index]
     }
 
-    private func slot(_ table: Table, _ index: Int) throws(Damage) -> EntryIndexFile.Slot {
+    /// The events of the log record at `offset`, read and checked once while a few are kept.
+    func recordEvents(at offset: Int) throws(Damage) -> [Event] {
+        if let cached = records[offset] { return cached }
+        guard let read = log.events(at: offset) else {
+            throw Damage(description: "no sound log record at offset \(offset), where the entry index points")
+        }
+        // A few records are reused (neighbours in the log's order share one); `log`
+        // must not keep every event it printed.
+        if records.count >= Self.recordsKept { records.removeAll(keepingCapacity: true) }
+        records[offset] = read
+        return read
+    }
+
+    func slot(_ table: Table, _ index: Int) throws(Damage) -> EntryIndexFile.Slot {
         let (bytes, at) = try element(table, index)
         guard let slot = EntryIndexFile.readSlot(bytes, at) else {
             throw Damage(description: "slot \(index) of the entry index is out of range")

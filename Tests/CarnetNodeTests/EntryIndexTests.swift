@@ -36,6 +36,7 @@ struct EntryIndexTests {
         #expect(newest.map(\.record) == expected.map(\.0), "seed \(seed) step \(step): log order")
         #expect(newest.map(\.voidedBy) == expected.map(\.1), "seed \(seed) step \(step): voided by")
         #expect(try index.newest(3).map(\.record) == Array(expected.prefix(3)).map(\.0), "seed \(seed) step \(step): log --limit 3")
+        try expectWalks(index, expected, seed: seed, step: step)
         var assignments: [Event] = []
         replica.history.forEachEvent { if case .assign = $0.operation { assignments.append($0) } }
         assignments.sort { ($0.clock, $0.id) > ($1.clock, $1.id) }
@@ -53,6 +54,26 @@ struct EntryIndexTests {
         }
         for node in replica.history.nodeIDs + [NodeID.derived(from: "nobody")] {
             #expect(names.label(of: node) == replica.label(of: node), "seed \(seed) step \(step): label")
+        }
+    }
+
+    /// The walk `log` streams (every entry, one producer's, at most N) gives what the ledger
+    /// state gives, in the same order with the same voids, whatever the block it reads at a
+    /// time: blocks of 1, 2 and 7 slots cross block edges, voids that lie in another block
+    /// and records shared by two blocks.
+    static func expectWalks(_ index: EntryIndex, _ expected: [(LedgerRecord, LedgerRecord?)], seed: UInt64, step: Int) throws {
+        let producers = Set(expected.map(\.0.entry.producer)).sorted() + ["no-such-producer"]
+        var rng = SplitMix64(seed: seed &+ UInt64(step))
+        for block in [1, 2, 7, EntryIndex.newestBlock] {
+            for producer in [nil] + producers.map(Optional.some) {
+                let limit = Int.random(in: 0..<3, using: &rng) == 0 ? Int.max : Int.random(in: 1...(expected.count + 2), using: &rng)
+                var walked: [(LedgerRecord, LedgerRecord?)] = []
+                let handed = try index.forEachNewest(producer: producer, limit: limit, block: block) { walked.append(($0, $1)) }
+                let wanted = Array(expected.filter { producer == nil || $0.0.entry.producer == producer }.prefix(limit))
+                let context = "seed \(seed) step \(step) block \(block) producer \(producer ?? "-") limit \(limit)"
+                #expect(handed == wanted.count && walked.map(\.0) == wanted.map(\.0), "\(context): entries")
+                #expect(walked.map(\.1) == wanted.map(\.1), "\(context): voided by")
+            }
         }
     }
 

@@ -35,6 +35,13 @@ struct Output: Sendable {
         print(value.rendered())
     }
 
+    /// Writes a piece of one JSON document on stdout, as it is: a long array written as it
+    /// is made (`JSONArrayStream`), the document whole once every piece is written.
+    func jsonPart(_ bytes: [UInt8]) {
+        // Through `print`, as every other line: one buffered stream, in order.
+        print(String(decoding: bytes, as: UTF8.self), terminator: "")
+    }
+
     /// A warning on stderr: the command still succeeds.
     func warn(_ text: String) {
         Self.writeError("carnet: warning: \(TerminalText.sanitized(text))\n")

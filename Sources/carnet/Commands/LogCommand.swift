@@ -41,16 +41,9 @@ struct LogCommand: Command {
     }
 
     func run(in context: Context) throws {
-        // The newest N entries of the whole ledger are the entry index's last N slots; a
-        // producer's or the changes need every event, and open the store.
-        let indexed = !changes && producer == nil && limit != nil ? IndexedReading.ledger(context) : nil
-        if let indexed, let limit, let shown = IndexedReading.answer(context, { () throws(EntryIndex.Damage) in
-            (try indexed.index.newest(limit), json ? [] : try indexed.index.newestChanges(5))
-        }) {
-            let recent = shown.1.compactMap { CatalogChange(event: $0, catalog: indexed.names, labels: indexed.names) }
-            print(shown.0.map { ($0.record, $0.voidedBy, nil) }, labels: indexed.names, recent: recent, context)
-            return
-        }
+        // Entries (every one, the newest N, one producer's) are a walk of the entry index,
+        // newest first, printed as it reads; the changes need every event, and open the store.
+        if !changes, let indexed = IndexedReading.ledger(context), try answer(from: indexed, context) { return }
         let view = try LedgerView.read(context)
         if changes {
             let rows = Array(LedgerChange.all(in: view).prefix(limit ?? Int.max))
@@ -77,37 +70,71 @@ struct LogCommand: Command {
         }
     }
 
+    /// From the entry index, printed as it is read (`IndexedLog`); false when it does not
+    /// check (said) and nothing was printed: then the store answers.
+    private func answer(from indexed: IndexedLedger, _ context: Context) throws -> Bool {
+        let log = IndexedLog(ledger: indexed, producer: producer, limit: limit ?? .max)
+        if json { return try log.printJSON(context) }
+        let output = context.output
+        return try log.printTable(context, columns: Self.columns,
+                                  row: { Self.cells($0, voidedBy: $1, standing: nil, labels: indexed.names, output) },
+                                  empty: { noEntries(output) },
+                                  footer: { events in
+                                      Self.printRecent(events.compactMap { CatalogChange(event: $0, catalog: indexed.names, labels: indexed.names) },
+                                                       output)
+                                  })
+    }
+
     /// Prints entries, newest first, each with the reversal that voids it, then (as a
-    /// table) the latest catalog changes: the same lines whether read from the store or
-    /// from the entry index.
+    /// table) the latest catalog changes: the lines `IndexedLog` prints from the entry index.
     private func print(_ records: [(record: LedgerRecord, voidedBy: LedgerRecord?, standing: EntryStanding?)], labels: some WriterLabels,
                        recent: [CatalogChange], _ context: Context) {
         if json {
-            context.output.json(.array(records.map { JSONForms.entry($0.record, voidedBy: $0.voidedBy, labels: labels, standing: $0.standing) }))
+            context.output.json(.array(records.map {
+                .fields(JSONForms.entryFields($0.record, voidedBy: $0.voidedBy, labels: labels, standing: $0.standing))
+            }))
             return
         }
         guard !records.isEmpty else {
-            context.output.line(producer.map { "no entries for producer \($0)" } ?? "no entries yet; add one with `carnet record`")
+            noEntries(context.output)
             return
         }
         let output = context.output
-        var table = Table([("date", .left), ("id", .left), ("kind", .left), ("producer", .left), ("product", .left),
-                           ("quantity", .right), ("lot", .left), ("party", .left), ("amount", .right), ("by", .left), ("", .left)])
+        var table = Table(Self.columns)
         for (record, voidedBy, standing) in records {
-            let entry = record.entry
-            table.add([
-                entry.date.iso, entry.id, entry.kind.rawValue, entry.producer, entry.product ?? "",
-                Display.quantity(entry.quantity, entry.unit), entry.lot ?? "", entry.party ?? (entry.ref.map { "→ \($0)" } ?? ""),
-                Display.money(entry.amount), labels.label(of: record.writer) ?? record.writer.short,
-                [voidedBy != nil ? output.dim("voided") : "", Self.mark(standing, output), ClockMark.cell(record.clock, output)]
-                    .filter { !$0.isEmpty }.joined(separator: " "),
-            ])
+            table.add(Self.cells(record, voidedBy: voidedBy, standing: standing, labels: labels, output))
         }
         table.print(output)
-        if !recent.isEmpty {
-            output.line(output.dim("\nlatest catalog and party changes (all: `carnet log --changes`):"))
-            CatalogChange.print(recent, output)
-        }
+        Self.printRecent(recent, output)
+    }
+
+    private func noEntries(_ output: Output) {
+        output.line(producer.map { "no entries for producer \($0)" } ?? "no entries yet; add one with `carnet record`")
+    }
+
+    static let columns: [(String, Table.Alignment)] = [
+        ("date", .left), ("id", .left), ("kind", .left), ("producer", .left), ("product", .left), ("quantity", .right),
+        ("lot", .left), ("party", .left), ("amount", .right), ("by", .left), ("", .left),
+    ]
+
+    /// An entry's row: its fields, its writer, and its marks (voided, not counting, clock).
+    static func cells(_ record: LedgerRecord, voidedBy: LedgerRecord?, standing: EntryStanding?, labels: some WriterLabels,
+                      _ output: Output) -> [String] {
+        let entry = record.entry
+        return [
+            entry.date.iso, entry.id, entry.kind.rawValue, entry.producer, entry.product ?? "",
+            Display.quantity(entry.quantity, entry.unit), entry.lot ?? "", entry.party ?? (entry.ref.map { "→ \($0)" } ?? ""),
+            Display.money(entry.amount), labels.label(of: record.writer) ?? record.writer.short,
+            [voidedBy != nil ? output.dim("voided") : "", mark(standing, output), ClockMark.cell(record.clock, output)]
+                .filter { !$0.isEmpty }.joined(separator: " "),
+        ]
+    }
+
+    /// The latest catalog and party changes, under the entries (none: nothing).
+    static func printRecent(_ recent: [CatalogChange], _ output: Output) {
+        guard !recent.isEmpty else { return }
+        output.line(output.dim("\nlatest catalog and party changes (all: `carnet log --changes`):"))
+        CatalogChange.print(recent, output)
     }
 }
 

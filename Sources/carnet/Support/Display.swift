@@ -62,63 +62,90 @@ enum JSONForms {
     /// readable), `clockMillis`, `clockAhead` (stamped more than 5 minutes ahead of this
     /// machine's clock: `ClockMark`), `event` (`node:seq#hash`).
     static func writer(_ event: EventID, clock: HLCTimestamp, labels: some WriterLabels) -> [String: JSON] {
-        [
-            "node": .string(event.dot.node.hex),
-            "label": .optional(labels.label(of: event.dot.node)),
-            "clock": .string(clock.readable),
-            "clockMillis": .int(clock.physical),
-            "clockAhead": .bool(ClockMark.isAhead(clock)),
-            "event": .string("\(event.dot.node.hex):\(event.dot.seq)#\(event.hash.short)"),
-        ]
+        let fields = WriterFields(event, clock: clock, labels: labels)
+        return ["node": fields.node, "label": fields.label, "clock": fields.clock, "clockMillis": fields.clockMillis,
+                "clockAhead": fields.clockAhead, "event": fields.event]
+    }
+
+    /// The values of `writer`'s fields, for an object that places them among its own.
+    struct WriterFields {
+        var node, label, clock, clockMillis, clockAhead, event: JSON
+
+        init(_ event: EventID, clock: HLCTimestamp, labels: some WriterLabels) {
+            let hex = event.dot.node.hex
+            node = .string(hex)
+            label = .optional(labels.label(of: event.dot.node))
+            self.clock = .string(clock.readable)
+            clockMillis = .int(clock.physical)
+            clockAhead = .bool(ClockMark.isAhead(clock))
+            self.event = .string("\(hex):\(event.dot.seq)#\(event.hash.short)")
+        }
     }
 
     static func entry(_ record: LedgerRecord, state: LedgerState, replica: Replica) -> JSON {
         entry(record, voidedBy: state.voidingReversal(of: record), labels: replica, standing: EntryStanding(record, in: state))
     }
 
-    /// An entry as `log --json` and `show --json` print it; `voidedBy`: the reversal that
-    /// cancels it, if any (from the ledger state, or from the entry index); `standing`: in
-    /// a ledger with members, whether it counts and its writer's roles.
+    /// An entry as `show --json` prints it (an object it adds fields to): `entryFields`.
     static func entry(_ record: LedgerRecord, voidedBy: LedgerRecord?, labels: some WriterLabels,
                       standing: EntryStanding? = nil) -> JSON {
+        .object(Dictionary(uniqueKeysWithValues: entryFields(record, voidedBy: voidedBy, labels: labels, standing: standing)
+            .map { ($0.key, $0.value) }))
+    }
+
+    /// An entry as `log --json` and `show --json` print it, its fields in key order (what
+    /// `log` writes a million of: `JSON.fields`); `voidedBy`: the reversal that cancels
+    /// it, if any (from the ledger state, or from the entry index); `standing`: in a
+    /// ledger with members, whether it counts and its writer's roles. The fields are
+    /// listed here in the order of their keys (as bytes: capitals first); a debug build
+    /// checks it when they are written.
+    static func entryFields(_ record: LedgerRecord, voidedBy: LedgerRecord?, labels: some WriterLabels,
+                            standing: EntryStanding? = nil) -> [JSON.Field] {
         let entry = record.entry
-        var object = writer(record.event, clock: record.clock, labels: labels)
-        object["id"] = .string(entry.id)
-        object["kind"] = .string(entry.kind.rawValue)
-        object["producer"] = .string(entry.producer)
-        object["date"] = .string(entry.date.iso)
-        object["product"] = .optional(entry.product)
-        object["quantity"] = .optional(entry.quantity)
-        object["unit"] = .optional(entry.unit?.rawValue)
-        object["lot"] = .optional(entry.lot)
-        object["party"] = .optional(entry.party)
-        object["amountCents"] = .optional(entry.amount)
-        object["vatRate"] = .optional(entry.vat)
-        if let labels = entry.labels { object["labels"] = .array(labels.split(separator: ",").map { .string(String($0)) }) }
-        object["family"] = .optional(entry.family)
+        let writer = WriterFields(record.event, clock: record.clock, labels: labels)
+        var fields: [JSON.Field] = []
+        fields.reserveCapacity(34)
+        func add(_ key: String, _ value: JSON) { fields.append(JSON.Field(key, value)) }
+        // Signed ledgers with members: format-1 history the creator adopted (SPEC §9.7).
+        if let standing { add("adopted", .bool(standing.adopted)) }
+        add("amountCents", .optional(entry.amount))
         if entry.kind == .sale || entry.kind == .purchase || entry.refKind == .sale || entry.refKind == .purchase {
-            object["amountExclVatCents"] = .optional(entry.amountExcludingVAT)
+            add("amountExclVatCents", .optional(entry.amountExcludingVAT))
         }
-        object["method"] = .optional(entry.method)
-        object["ref"] = .optional(entry.ref)
-        object["refKind"] = .optional(entry.refKind?.rawValue)
-        object["reason"] = .optional(entry.reason)
-        object["note"] = .optional(entry.note)
-        if let event = entry.refEvent { object["refEvent"] = .string(event.hex) }
-        if let sides = entry.sides { object["sides"] = .array(sides.map { .string($0.hex) }) }
-        if let order = entry.order, let line = entry.line {
-            object["order"] = .string(order)
-            object["line"] = .int(line)
-        }
-        object["voided"] = .bool(voidedBy != nil)
-        object["voidedBy"] = .optional(voidedBy?.entry.id)
-        if let standing {
-            // Signed ledgers with members (SPEC §9.5): whether it counts, and the writer's roles.
-            object["counts"] = .bool(standing.verdict == .counts)
-            object["verdict"] = .string(standing.verdict.name)
-            object["writerRoles"] = .optional(standing.writerRoles?.description)
-            object["adopted"] = .bool(standing.adopted)
-        }
-        return .object(object)
+        add("clock", writer.clock)
+        add("clockAhead", writer.clockAhead)
+        add("clockMillis", writer.clockMillis)
+        // Signed ledgers with members (SPEC §9.5): whether it counts, and the writer's roles.
+        if let standing { add("counts", .bool(standing.verdict == .counts)) }
+        add("date", .string(entry.date.iso))
+        add("event", writer.event)
+        add("family", .optional(entry.family))
+        add("id", .string(entry.id))
+        add("kind", .string(entry.kind.rawValue))
+        add("label", writer.label)
+        if let labels = entry.labels { add("labels", .array(labels.split(separator: ",").map { .string(String($0)) })) }
+        let order = entry.order.flatMap { order in entry.line.map { (order, $0) } }
+        if let order { add("line", .int(order.1)) }
+        add("lot", .optional(entry.lot))
+        add("method", .optional(entry.method))
+        add("node", writer.node)
+        add("note", .optional(entry.note))
+        if let order { add("order", .string(order.0)) }
+        add("party", .optional(entry.party))
+        add("producer", .string(entry.producer))
+        add("product", .optional(entry.product))
+        add("quantity", .optional(entry.quantity))
+        add("reason", .optional(entry.reason))
+        add("ref", .optional(entry.ref))
+        if let event = entry.refEvent { add("refEvent", .string(event.hex)) }
+        add("refKind", .optional(entry.refKind?.rawValue))
+        if let sides = entry.sides { add("sides", .array(sides.map { .string($0.hex) })) }
+        add("unit", .optional(entry.unit?.rawValue))
+        add("vatRate", .optional(entry.vat))
+        if let standing { add("verdict", .string(standing.verdict.name)) }
+        add("voided", .bool(voidedBy != nil))
+        add("voidedBy", .optional(voidedBy?.entry.id))
+        if let standing { add("writerRoles", .optional(standing.writerRoles?.description)) }
+        return fields
     }
 }

@@ -12,7 +12,7 @@ protocol CatalogNames {
 extension Catalog: CatalogNames {}
 extension EntryIndexNames: CatalogNames {}
 
-/// How `show` and `log --limit` read without opening the store: from the entry index
+/// How `show` and `log` (but `--changes`) read without opening the store: from the entry index
 /// (§6.7) while it describes the log as it is, in milliseconds at a
 /// million entries. Otherwise the command opens the store (seconds and a gigabyte at a
 /// million), as it did before the index; the next write leaves both files current again.
