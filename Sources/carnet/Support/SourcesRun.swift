@@ -12,9 +12,10 @@ import CarnetNode
 /// exactly the single-source command of before: its errors are thrown as they were, and its
 /// report (line or JSON object) is unchanged.
 ///
-/// With several, a source that fails is reported (an error line on stderr at its turn; `{from, error,
-/// status}` in `--json`) and the others are still taken; the run then fails, naming every
-/// failed source, with the exit status of the first.
+/// With several, a source that fails is reported (an error line on stderr at its turn;
+/// `{from, error, status}` in `--json`) and the others are still taken; the run then
+/// fails, naming every failed source, with the exit status of the first. Every bundle is
+/// read before the node is opened, so the files of one run are in memory together.
 struct SourcesRun {
     var sources: [String]
     var json: Bool
