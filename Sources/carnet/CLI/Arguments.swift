@@ -88,7 +88,7 @@ enum ArgumentParser {
             let missing = spec.arguments[arguments.count].name
             throw CLIError.usage("`carnet \(spec.name)` needs \(missing); usage: \(spec.usage)")
         }
-        if arguments.count > spec.arguments.count {
+        if arguments.count > spec.arguments.count, spec.arguments.last?.repeats != true {
             throw CLIError.usage("unexpected argument \"\(arguments[spec.arguments.count])\" for `carnet \(spec.name)`; usage: \(spec.usage)")
         }
         for option in spec.options where option.required && values[option.name] == nil {

@@ -20,7 +20,8 @@ struct CommandSpec: Sendable {
     var usage: String {
         var parts = ["carnet"] + path
         for argument in arguments {
-            parts.append(argument.optional ? "[\(argument.name)]" : argument.name)
+            let name = argument.name + (argument.repeats ? "..." : "")
+            parts.append(argument.optional ? "[\(name)]" : name)
         }
         for option in options {
             var text = option.name + (option.value.map { " " + $0 } ?? "")
@@ -39,6 +40,9 @@ struct ArgumentSpec: Sendable {
     /// A name typed to find or make a record (a party, a product, an entry): taken in
     /// its composed Unicode form (NFC, `TypedNames`). Never set for a path.
     var identifier = false
+    /// The last argument only: it may be given more than once (`carnet merge DIR...`), so
+    /// that one run can do for several what would otherwise cost one run each.
+    var repeats = false
 }
 
 /// A `--name` option: a flag when `value` is nil, else it takes one value (`--qty 42kg`

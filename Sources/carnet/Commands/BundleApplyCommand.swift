@@ -2,12 +2,12 @@ import CarnetCore
 import CarnetNode
 import CarnetWire
 
-/// `carnet bundle apply FILE`: takes a bundle's events. Idempotent: applying it twice adds
-/// nothing the second time.
+/// `carnet bundle apply FILE...`: takes bundles' events. Idempotent: applying one twice
+/// adds nothing the second time.
 struct BundleApplyCommand: Command {
     static let spec = CommandSpec(
-        path: ["bundle", "apply"], summary: "take the events of a bundle file (idempotent)",
-        arguments: [ArgumentSpec(name: "FILE", help: "a bundle made by `carnet bundle create`")],
+        path: ["bundle", "apply"], summary: "take the events of bundle files (idempotent)",
+        arguments: [ArgumentSpec(name: "FILE", help: "a bundle made by `carnet bundle create`; several may be given", repeats: true)],
         options: [.json],
         discussion: """
         Refuses, storing nothing: another ledger's bundle (by ledger id, whatever its name), a
@@ -15,21 +15,39 @@ struct BundleApplyCommand: Command {
         signed ledger events their authors did not sign (a bundle of format 1 carries no
         signatures). Reads the file only: read-only media are fine. The new events are
         stored as one durable record. JSON: {added, duplicates, pending, rejected, from, ledger}.
+
+        Several files: each is read before this node is opened; the node is opened once and
+        its status, views and entry index are written once at the end (a large hub pays that
+        once, not once per farm). Each bundle is taken in turn as if it were the only one, with
+        the same checks, and is stored as its own record. One that is refused is named on
+        stderr and the others are still taken; what was taken stays. The run then exits with
+        the status of the first refused bundle, naming them all. JSON: an array, one object per
+        file in the order given: {added, duplicates, pending, rejected, from, ledger} when
+        taken, {from, error, status} when not.
         """,
-        examples: ["carnet bundle apply /media/usb/for-hub.bundle"]
+        examples: ["carnet bundle apply /media/usb/for-hub.bundle",
+                   "carnet bundle apply inbox/*.bundle --json"]
     )
 
-    var file: String
+    var files: [String]
     var json: Bool
 
     init(_ invocation: Invocation) throws {
-        file = invocation.arguments[0]
+        files = invocation.arguments
         json = invocation.flag("--json")
     }
 
     func run(in context: Context) throws {
-        let bytes = try Files.read(file, what: "the bundle")
-        var store = try StoreAccess.open(context)
+        try SourcesRun(sources: files, json: json, plural: "bundles").run(in: context, prepare: { file in
+            try Files.read(file, what: "the bundle")
+        }, take: { file, bytes, store in
+            try Self.take(file, bytes: bytes, into: &store, context: context)
+        })
+    }
+
+    /// One bundle, as `bundle apply` has always taken it.
+    private static func take(_ file: String, bytes: [UInt8], into store: inout LocalNode,
+                             context: Context) throws -> ReceiveReport {
         // The ledger id first: a stranger's bundle is named as such, not as "damaged".
         let nodeLedger = store.ledgerID ?? BundleSeal.noLedgerID
         if let bundleLedger = BundleSeal.ledgerID(of: bytes), bundleLedger != nodeLedger {
@@ -51,9 +69,8 @@ struct BundleApplyCommand: Command {
         } catch {
             throw Self.explained(error, file: file, formatOne: bundle.heads.isEmpty && BundleSeal.ledgerID(of: bytes) == nil)
         }
-        if summary.accepted + summary.pending > 0 { StoreAccess.afterAppend(&store, context: context) }
-        ReceiveReport(summary: summary, source: "\(file) (from \(bundle.creatorLabel), \(bundle.creator.short))",
-                      ledger: bundle.ledger).show(json: json, context.output)
+        return ReceiveReport(summary: summary, source: "\(file) (from \(bundle.creatorLabel), \(bundle.creator.short))",
+                             ledger: bundle.ledger)
     }
 
     /// A signed node's refusal, with what the person can do about it.
@@ -72,13 +89,18 @@ struct ReceiveReport {
     var source: String
     var ledger: String
 
+    /// The `--json` object: one source's, and each taken element of a several-source run's array.
+    var json: JSON {
+        .object([
+            "added": .int(summary.accepted), "duplicates": .int(summary.duplicates),
+            "pending": .int(summary.pending), "rejected": .int(summary.rejected),
+            "from": .string(source), "ledger": .string(ledger),
+        ])
+    }
+
     func show(json: Bool, _ output: Output) {
         if json {
-            output.json(.object([
-                "added": .int(summary.accepted), "duplicates": .int(summary.duplicates),
-                "pending": .int(summary.pending), "rejected": .int(summary.rejected),
-                "from": .string(source), "ledger": .string(ledger),
-            ]))
+            output.json(self.json)
             return
         }
         var text = "\(source): added \(summary.accepted) new events, \(summary.duplicates) already held"

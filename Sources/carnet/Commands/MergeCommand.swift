@@ -1,37 +1,66 @@
 import CarnetCore
 import CarnetNode
 
-/// `carnet merge OTHER_DIR`: takes every event of another node directory of the same
-/// ledger (a colleague's USB stick, a restored backup).
+/// `carnet merge OTHER_DIR...`: takes every event of other node directories of the same
+/// ledger (a colleague's USB stick, a restored backup, twenty farms' sticks at the hub).
 struct MergeCommand: Command {
     static let spec = CommandSpec(
-        path: ["merge"], summary: "take every event of another node directory of the same ledger",
-        arguments: [ArgumentSpec(name: "OTHER_DIR", help: "the other node's data directory")],
+        path: ["merge"], summary: "take every event of other node directories of the same ledger",
+        arguments: [ArgumentSpec(name: "OTHER_DIR", help: "another node's data directory; several may be given", repeats: true)],
         options: [.json],
         discussion: """
-        The other directory is only read, never written: nothing there is cut, locked or created,
-        and it may be read-only. An unfinished write at the end of its log is left out and
-        reported. Refuses another ledger's directory, and an events.log that is a symbolic link.
-        JSON: {added, duplicates, pending, rejected, from, ledger}.
+        The other directories are only read, never written: nothing there is cut, locked or
+        created, and they may be read-only. An unfinished write at the end of a log is left out
+        and reported. Refuses another ledger's directory, and an events.log that is a symbolic
+        link. JSON: {added, duplicates, pending, rejected, from, ledger}.
+
+        Several directories: this node is opened once and its status, views and entry index
+        are written once at the end (a large hub pays that once, not once per farm). Each
+        directory is taken in turn as if it were the only one, with the same checks, and is
+        stored as its own record. One that is refused is named on stderr and the others are
+        still taken; what was taken stays. The run then exits with the status of the first
+        refused directory, naming them all. JSON: an array, one object per directory in the
+        order given: {added, duplicates, pending, rejected, from, ledger} when taken,
+        {from, error, status} when not.
         """,
-        examples: ["carnet merge /media/usb/carnet-chevrerie"]
+        examples: ["carnet merge /media/usb/carnet-chevrerie",
+                   "carnet merge /media/usb1/carnet /media/usb2/carnet --json"]
     )
 
-    var other: String
+    var others: [String]
     var json: Bool
 
     init(_ invocation: Invocation) throws {
-        other = invocation.arguments[0]
-        while other.count > 1, other.hasSuffix("/") { other.removeLast() }
+        others = invocation.arguments.map { argument in
+            var other = argument
+            while other.count > 1, other.hasSuffix("/") { other.removeLast() }
+            return other
+        }
         json = invocation.flag("--json")
     }
 
     func run(in context: Context) throws {
-        guard NodeDirectory.holdsNode(other) else {
-            throw CLIError(.noInput, "\(other) holds no Carnet node (no `node` file)")
-        }
-        let theirs = try NodeDirectory.identity(of: other)
-        var store = try StoreAccess.open(context)
+        try SourcesRun(sources: others, json: json, plural: "directories").run(in: context, prepare: { other in
+            guard NodeDirectory.holdsNode(other) else {
+                throw CLIError(.noInput, "\(other) holds no Carnet node (no `node` file)")
+            }
+            let identity = try NodeDirectory.identity(of: other)
+            return Other(ledger: identity.ledger, label: identity.label, node: identity.node)
+        }, take: { other, theirs, store in
+            try Self.take(other, identity: theirs, into: &store, context: context)
+        })
+    }
+
+    /// What is read of another directory before this node is opened.
+    private struct Other {
+        var ledger: String
+        var label: String
+        var node: NodeID
+    }
+
+    /// One directory, as `merge` has always taken it.
+    private static func take(_ other: String, identity theirs: Other, into store: inout LocalNode,
+                             context: Context) throws -> ReceiveReport {
         guard theirs.ledger == store.ledger else {
             throw CLIError.data("\(other) is a node of ledger \"\(theirs.ledger)\", not of this node's ledger \"\(store.ledger)\"; nothing was merged")
         }
@@ -41,8 +70,6 @@ struct MergeCommand: Command {
         let log = try NodeDirectory.events(of: other)
         if let unread = log.unread { context.output.warn(unread) }
         let summary = try store.persist(SignedEvents(events: log.events, heads: log.heads))
-        if summary.accepted + summary.pending > 0 { StoreAccess.afterAppend(&store, context: context) }
-        ReceiveReport(summary: summary, source: "\(other) (\(theirs.label), \(theirs.node.short))", ledger: theirs.ledger)
-            .show(json: json, context.output)
+        return ReceiveReport(summary: summary, source: "\(other) (\(theirs.label), \(theirs.node.short))", ledger: theirs.ledger)
     }
 }

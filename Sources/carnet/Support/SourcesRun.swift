@@ -1,0 +1,107 @@
+import CarnetNode
+
+/// Taking events from several sources in one run (`merge DIR...`, `bundle apply FILE...`).
+///
+/// Why one run: opening a hub reads its whole checkpoint, and writing its derived files
+/// (status, views, entry index) folds every event it holds. A hub of 1M events paid both,
+/// seconds each, once per farm; here it pays them once per run, however many farms come in.
+///
+/// What stays as it was: each source is taken in turn, with the same checks and refusals
+/// as when it is the only one, and its events are stored as its own durable record, so a
+/// later source's failure never undoes an earlier one's. With one source, the run is
+/// exactly the single-source command of before: its errors are thrown as they were, and its
+/// report (line or JSON object) is unchanged.
+///
+/// With several, a source that fails is reported (an error line on stderr at its turn;
+/// `{from, error, status}` in `--json`) and the others are still taken; the run then
+/// fails, naming every failed source, with the exit status of the first. Every bundle is
+/// read before the node is opened, so the files of one run are in memory together.
+struct SourcesRun {
+    var sources: [String]
+    var json: Bool
+    /// "directories" or "bundles": how the sources are named in the closing sentence.
+    var plural: String
+
+    /// One source's outcome, in the order given.
+    private enum Outcome {
+        case taken(ReceiveReport)
+        case failed(source: String, error: CLIError)
+
+        var json: JSON {
+            switch self {
+            case let .taken(report): report.json
+            case let .failed(source, error):
+                .object(["from": .string(source), "error": .string(error.message), "status": .int(Int64(error.code.rawValue))])
+            }
+        }
+    }
+
+    /// Runs `prepare` on every source before the node is opened (what can be checked
+    /// without it: a missing directory or unreadable file then costs no opening of a large
+    /// hub), then opens the node once and runs `take` on each prepared source in turn, and
+    /// writes the node's derived files once at the end when anything new came in.
+    func run<Prepared>(in context: Context,
+                       prepare: (_ source: String) throws -> Prepared,
+                       take: (_ source: String, _ prepared: Prepared, _ node: inout LocalNode) throws -> ReceiveReport) throws {
+        guard sources.count > 1 else { return try runOne(in: context, prepare: prepare, take: take) }
+        var outcomes: [Outcome?] = Array(repeating: nil, count: sources.count)
+        // Optional so that each source's bytes are let go once it is taken.
+        var prepared: [Prepared?] = Array(repeating: nil, count: sources.count)
+        for (index, source) in sources.enumerated() {
+            do {
+                prepared[index] = try prepare(source)
+            } catch {
+                outcomes[index] = fail(source, error, context)
+            }
+        }
+        if prepared.contains(where: { $0 != nil }) {
+            var node = try StoreAccess.open(context)
+            var changed = false
+            for (index, source) in sources.enumerated() {
+                guard let ready = prepared[index] else { continue }
+                prepared[index] = nil
+                do {
+                    let report = try take(source, ready, &node)
+                    changed = changed || report.summary.accepted + report.summary.pending > 0
+                    if !json { report.show(json: false, context.output) }
+                    outcomes[index] = .taken(report)
+                } catch {
+                    outcomes[index] = fail(source, error, context)
+                }
+            }
+            if changed { StoreAccess.afterAppend(&node, context: context) }
+        }
+        let all = outcomes.compactMap { $0 }
+        if json { context.output.json(.array(all.map(\.json))) }
+        let failed = all.compactMap { outcome -> (String, CLIError)? in
+            if case let .failed(source, error) = outcome { return (source, error) }
+            return nil
+        }
+        guard let first = failed.first else { return }
+        let names = failed.map(\.0).joined(separator: ", ")
+        let kept = failed.count == sources.count
+            ? "nothing was taken"
+            : "what the other \(sources.count - failed.count) brought is stored"
+        throw CLIError(first.1.code, "\(failed.count) of \(sources.count) \(plural) not taken: \(names) (reasons above); \(kept)")
+    }
+
+    /// One source: the command as it always was, its first error thrown as it is.
+    private func runOne<Prepared>(in context: Context,
+                                  prepare: (_ source: String) throws -> Prepared,
+                                  take: (_ source: String, _ prepared: Prepared, _ node: inout LocalNode) throws -> ReceiveReport) throws {
+        let source = sources[0]
+        let ready = try prepare(source)
+        var node = try StoreAccess.open(context)
+        let report = try take(source, ready, &node)
+        if report.summary.accepted + report.summary.pending > 0 { StoreAccess.afterAppend(&node, context: context) }
+        report.show(json: json, context.output)
+    }
+
+    /// A failed source, told at its turn on stderr as an error line (the sentence names it
+    /// when the error does not already); the run goes on with the next source.
+    private func fail(_ source: String, _ error: any Error, _ context: Context) -> Outcome {
+        let report = ErrorReport.describe(error)
+        context.output.error(report.message.contains(source) ? report.message : "\(source): \(report.message)")
+        return .failed(source: source, error: report)
+    }
+}
