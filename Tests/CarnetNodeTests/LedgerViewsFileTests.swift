@@ -95,11 +95,11 @@ struct LedgerViewsFileTests {
         // Another version of the file, earlier or later: not read (the reader falls back to
         // the log).
         bytes = original
-        #expect(bytes[9] == 4, "this version writes version 4")
-        bytes[9] = 3
+        #expect(bytes[9] == 5, "this version writes version 5")
+        bytes[9] = 4
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        #expect(LedgerViewsFile.current(directory: directory) == nil, "a views file of version 3 (before members) was read")
-        bytes[9] = 5
+        #expect(LedgerViewsFile.current(directory: directory) == nil, "a views file of version 4 (before stock totals) was read")
+        bytes[9] = 6
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         #expect(LedgerViewsFile.current(directory: directory) == nil, "a views file of another version was read")
 
@@ -135,7 +135,34 @@ struct LedgerViewsFileTests {
         #expect(LedgerViewsFile.current(directory: directory) == wrong)
         audit = try StoreAudit.run(directory: directory)
         #expect(audit.viewsCurrent && audit.viewsMatch == false)
-        #expect(!audit.isSound && audit.problems.contains { $0.contains("views file disagrees with the log (stock)") },
+        #expect(!audit.isSound && audit.problems.contains { $0.contains("views file disagrees with the log (stock, stock totals)") },
                 "\(audit.problems)")
+    }
+
+    /// Section 9 (SPEC §6.5): `stock` without `--by-lot` reads the totals alone; they are the
+    /// lots summed per producer and product, zeros left out, and verify checks them.
+    @Test("the stock totals are the lots summed, and verify checks them")
+    func stockTotalsAreTheLotsSummed() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-views-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try LocalNode.create(directory: directory, ledger: "coop", label: "hub", node: NodeID.derived(from: "hub"))
+        var node = try LocalNode(directory: directory, wallMillis: 1_790_000_000_000)
+        func harvest(_ id: String, _ producer: String, _ product: String, _ lot: String, _ qty: Int64, kind: String = "harvest") -> CarnetCore.Operation {
+            .append(Entry(id: id, kind: kind, fields: [
+                Field("producer", .text(producer)), Field("date", .day(20_600)), Field("product", .text(product)),
+                Field("qty", .int(qty)), Field("unit", .text("g")), Field("lot", .text(lot)),
+            ]))
+        }
+        try node.write([harvest("h-1", "col", "P1", "L1", 5_000), harvest("h-2", "col", "P1", "L2", 2_000),
+                        harvest("h-3", "col", "P2", "L1", 700), harvest("h-4", "val", "P1", "L9", 300),
+                        harvest("l-1", "val", "P1", "L9", 300, kind: "loss")], wallMillis: 1_790_000_000_000)
+        _ = node.saveDerivedState()
+        let totals = try #require(LedgerViewsFile.current(directory: directory, parts: [.stockTotals])).stock
+        #expect(totals.map { "\($0.producer)/\($0.product)=\($0.quantity)\($0.unit?.rawValue ?? "")/\($0.lot)" }
+                == ["col/P1=7000g/", "col/P2=700g/"], "val's P1 is at zero: left out")
+        // Both sections asked for: the lots, not the totals.
+        #expect(LedgerViewsFile.current(directory: directory, parts: [.stock, .stockTotals])?.stock.count == 4)
+        let audit = try StoreAudit.run(directory: directory)
+        #expect(audit.viewsMatch == true, "\(audit.problems)")
     }
 }
