@@ -98,6 +98,12 @@ struct SettlingConflictsTests {
         // A void of a shared id asks which entry, listing them.
         let which = try col.carnet(["void", "h-1", "--reason", "deux fois"])
         #expect(which.status != 0 && which.stderr.contains("--event"), "\(which.stderr)")
+        // A number past the places is a hash prefix (hashes can begin with four digits or
+        // more); a short one out of range is a place that does not exist.
+        let place = try col.carnet(["void", "h-1", "--event", "7", "--reason", "deux fois"])
+        #expect(place.status == 64 && place.stderr.contains("that count (1 to 2)"), "\(place.stderr)")
+        let digits = try col.carnet(["void", "h-1", "--event", "00000042", "--reason", "deux fois"])
+        #expect(digits.status == 64 && digits.stderr.contains("names no entry"), "\(digits.stderr)")
 
         // Settle each: void the second h-1 by its number, review the others.
         let shown = try JSONSerialization.jsonObject(with: Data(try Self.ok(col, ["conflicts", "show", ids["duplicate-entry"]!, "--json"]).utf8)) as? [String: Any]

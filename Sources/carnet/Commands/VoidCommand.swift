@@ -79,11 +79,13 @@ struct VoidCommand: Command {
             }
             return records[0]
         }
+        // A number names an entry by its place; but a hash prefix can be all decimal digits
+        // too ("81062778", about one prefix of 8 in 40): past the places, it is a prefix.
         if let number = Int(event) {
-            guard (1...max(1, listed.count)).contains(number), !listed.isEmpty else {
+            if (1...max(1, listed.count)).contains(number), !listed.isEmpty { return listed[number - 1] }
+            if event.count < 4 {
                 throw CLIError.usage("--event \(event): \(id) has \(listed.count) entr\(listed.count == 1 ? "y" : "ies") that count (1 to \(listed.count))")
             }
-            return listed[number - 1]
         }
         let text = event.lowercased()
         let matches = records.filter { record in
