@@ -104,6 +104,10 @@ struct LedgerUpgradeCommand: Command {
                 """)
         }
         context.output.line("upgraded ledger \(file.name) to a signed ledger with members (id \(id.hex)); this device \(device.node.hex) (\(label)) is its creator and first administrator")
+        if history.pendingCount > 0 {
+            // Events whose predecessor never arrived lie on no chain a head could cover.
+            context.output.warn("\(history.pendingCount) events waiting for an earlier event of their node were not adopted; they stay in \(archive)")
+        }
         context.output.line("adopted \(adopted) events of \(legacy.count) format-1 nodes (\(tips.count) branch tips signed over); the format-1 node is kept in \(archive)")
         context.output.line("wrote the ledger file \(out) (mode 0600): on each farm, `carnet init --ledger-file FILE --label LABEL` in a new directory, sync with this node, and enrol it here (`carnet member add NODE --role producer:PARTY`)")
     }
