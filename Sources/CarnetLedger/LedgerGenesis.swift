@@ -24,6 +24,20 @@ public enum LedgerGenesis {
         tips.map(\.text).sorted().joined(separator: ",")
     }
 
+    /// The creator's genesis commit: the ledger's name, the genesis, and the tips of the
+    /// format-1 history it adopts, if any (`carnet ledger create`, `carnet ledger upgrade`).
+    public static func operations(ledger: LedgerID, name: String, creator: Ed25519.PublicKey, salt: [UInt8],
+                                  adopted: [MemberCut] = []) -> [CarnetCore.Operation] {
+        var operations: [CarnetCore.Operation] = [
+            .assign(Assignment(key: nameKey(ledger), value: .text(name))),
+            .assign(Assignment(key: genesisKey(ledger), value: .text(text(creator: creator, salt: salt)))),
+        ]
+        if !adopted.isEmpty {
+            operations.append(.assign(Assignment(key: adoptedKey(ledger), value: .text(adoptedText(adopted)))))
+        }
+        return operations
+    }
+
     /// The tips an adoption value names; nil when it is not one.
     public static func adoptedTips(_ text: String) -> [MemberCut]? {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)

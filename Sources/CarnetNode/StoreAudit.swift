@@ -136,11 +136,11 @@ public struct StoreAudit: Sendable {
                 audit.problems.append("the status file disagrees with the log: \(mismatches.joined(separator: ", "))")
             }
         }
-        if !middleDamage, let stored = LedgerViewsFile.current(directory: directory) {
+        if !middleDamage, let file = StampedFile.current(LedgerViewsFile.fileName, as: .views, directory: directory),
+           let stored = LedgerViewsFile.decode(file.body) {
             var differences = stored.differences(from: views)
             // Section 9 is derived from the stock lines; what `stock` reads must be them summed.
-            if LedgerViewsFile.current(directory: directory, parts: [.stockTotals])?.stock
-                != StockTotals.of(views.stock, catalog: nil) {
+            if LedgerViewsFile.decode(file.body, parts: [.stockTotals])?.stock != StockTotals.of(views.stock, catalog: nil) {
                 differences.append("stock totals")
             }
             // `==` on text is Unicode equivalence; the file must hold the very bytes.

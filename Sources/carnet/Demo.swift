@@ -213,9 +213,8 @@ struct DemoNode {
                                    wallMillis: wallMillis, device: device)
         let node = DemoNode(name: name, directory: directory)
         try node.write { store, _ in
-            try store.write([.assign(Assignment(key: LedgerGenesis.nameKey(ledger), value: .text("consortium-du-plateau"))),
-                             .assign(Assignment(key: LedgerGenesis.genesisKey(ledger),
-                                                value: .text(LedgerGenesis.text(creator: device.nodeKey.publicKey, salt: salt))))],
+            try store.write(LedgerGenesis.operations(ledger: ledger, name: "consortium-du-plateau",
+                                                     creator: device.nodeKey.publicKey, salt: salt),
                             wallMillis: wallMillis + 1)
         }
         return (node, ledger)

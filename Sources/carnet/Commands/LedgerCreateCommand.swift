@@ -57,9 +57,7 @@ struct LedgerCreateCommand: Command {
         // exist without it.
         try file.create(at: out)
         let node = try InitCommand.createSignedNode(in: context, file: file, label: label, device: device) { _ in
-            [.assign(Assignment(key: LedgerGenesis.nameKey(file.id), value: .text(file.name))),
-             .assign(Assignment(key: LedgerGenesis.genesisKey(file.id),
-                                value: .text(LedgerGenesis.text(creator: device.nodeKey.publicKey, salt: salt))))]
+            LedgerGenesis.operations(ledger: file.id, name: file.name, creator: device.nodeKey.publicKey, salt: salt)
         }
         context.output.line("created ledger \(ledger) (id \(file.id.hex)) and its first node \(node.hex) (\(label)) in \(directory)")
         context.output.line("wrote the ledger file \(out) (mode 0600): give it to each member's device and run `carnet init --ledger-file FILE --label LABEL` there")
