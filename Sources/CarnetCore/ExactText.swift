@@ -7,12 +7,59 @@
 enum ExactText {
     @inline(__always)
     static func equal(_ a: String, _ b: String) -> Bool {
-        a.utf8.elementsEqual(b.utf8)
+        if let same = compareContiguous(a, b) { return same == 0 }
+        return a.utf8.elementsEqual(b.utf8)
     }
 
     @inline(__always)
     static func less(_ a: String, _ b: String) -> Bool {
-        a.utf8.lexicographicallyPrecedes(b.utf8)
+        if let order = compareContiguous(a, b) { return order < 0 }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
+    /// Swift's `String <` (Unicode scalar order of the NFC forms), answered as byte order
+    /// when both strings are ASCII, where the two agree (ASCII is NFC already): nil when
+    /// either is not, or is not stored contiguously, and the caller asks `String`. The state
+    /// digest (SPEC §5) sorts every entry id so; `String <` normalizes each side first.
+    @inline(__always)
+    static func unicodeOrderIfASCII(_ a: String, _ b: String) -> Int? {
+        a.utf8.withContiguousStorageIfAvailable { left in
+            b.utf8.withContiguousStorageIfAvailable { right -> Int? in
+                var order = 0
+                let shared = min(left.count, right.count)
+                var index = 0
+                while index < shared {
+                    let x = left[index], y = right[index]
+                    if (x | y) & 0x80 != 0 { return nil }
+                    if order == 0, x != y { order = x < y ? -1 : 1 }
+                    index += 1
+                }
+                for byte in left[shared...] where byte & 0x80 != 0 { return nil }
+                for byte in right[shared...] where byte & 0x80 != 0 { return nil }
+                return order != 0 ? order : (left.count == right.count ? 0 : (left.count < right.count ? -1 : 1))
+            } ?? nil
+        } ?? nil
+    }
+
+    /// Byte order of two strings whose UTF-8 is stored contiguously (every native string,
+    /// small ones included): negative, zero or positive. Nil for a string that is not
+    /// (bridged), which the callers compare through the generic UTF-8 view, in the same
+    /// order. Sorting a million stock lines or entry ids spends most of its time here, and
+    /// the generic view walks one byte at a time through an iterator.
+    @inline(__always)
+    static func compareContiguous(_ a: String, _ b: String) -> Int? {
+        a.utf8.withContiguousStorageIfAvailable { left in
+            b.utf8.withContiguousStorageIfAvailable { right -> Int in
+                let shared = min(left.count, right.count)
+                var index = 0
+                while index < shared {
+                    let x = left[index], y = right[index]
+                    if x != y { return x < y ? -1 : 1 }
+                    index += 1
+                }
+                return left.count == right.count ? 0 : (left.count < right.count ? -1 : 1)
+            }
+        } ?? nil
     }
 
     @inline(__always)

@@ -186,6 +186,14 @@ public struct History: Sendable {
         return Array(history.chain[Int(after)..<Swift.min(history.chain.count, Int(after) + max)])
     }
 
+    /// Calls `body` with up to `max` events of `node`'s first branch after seq `after`, in
+    /// place: a fold catching up a million-event chain would otherwise copy it first.
+    public func forEachChainEvent(of node: NodeID, after: UInt64, max: Int, _ body: (Event) throws -> Void) rethrows {
+        guard let slot = slots[node], max > 0, after < UInt64(histories[slot].chain.count) else { return }
+        let end = Swift.min(histories[slot].chain.count, Int(after) + max)
+        for index in Int(after)..<end { try body(histories[slot].chain[index]) }
+    }
+
     /// The events held at one dot: one, or several when the node forked there.
     public func events(of node: NodeID, at seq: UInt64) -> [Event] {
         guard let history = history(of: node), seq >= 1 else { return [] }

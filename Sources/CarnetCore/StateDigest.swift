@@ -49,7 +49,12 @@ extension Replica {
         history.forEachEvent { event in
             if case let .append(entry) = event.operation { entries.append((entry.id, event.id)) }
         }
-        entries.sort { ($0.id, $0.event) < ($1.id, $1.event) }
+        entries.sort { lhs, rhs in
+            switch ExactText.unicodeOrderIfASCII(lhs.id, rhs.id) {
+            case let order?: order != 0 ? order < 0 : lhs.event < rhs.event
+            case nil: (lhs.id, lhs.event) < (rhs.id, rhs.event)
+            }
+        }
         writer.varint(UInt64(entries.count))
         for entry in entries {
             writer.string(entry.id)

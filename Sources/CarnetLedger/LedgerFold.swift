@@ -66,11 +66,14 @@ public struct LedgerFold: Sendable {
             membershipInputs = inputs
         }
         let history = replica.history
+        // A fold that starts from nothing takes every entry: one table of the right size
+        // instead of some twenty doublings of a million-key dictionary.
+        if entryCount == 0, byID.isEmpty { byID.reserveCapacity(history.count) }
         for node in history.nodeIDs {
             let folded = chainFolded[node] ?? 0
             let length = history.chainLength(of: node)
             if length > folded {
-                for event in history.chainEvents(of: node, after: folded, max: Int(length - folded)) {
+                history.forEachChainEvent(of: node, after: folded, max: Int(length - folded)) { event in
                     fold(event, replica: replica)
                 }
                 chainFolded[node] = length
@@ -236,14 +239,18 @@ public struct LedgerFold: Sendable {
             .sorted(by: Balance.precedes)
     }
 
-    /// Per product, as `LedgerState.availability()`.
-    public func availability() -> [Availability] {
-        Availability.combine(stock: stock(), delivered: deliveredCells.mapValues(\.sum))
+    /// Per product, as `LedgerState.availability()`; from `stock()` when the caller has it
+    /// already (sorting every lot again costs more than the rest of the views).
+    public func availability(stock: [StockLine]? = nil) -> [Availability] {
+        Availability.combine(stock: stock ?? self.stock(), delivered: deliveredCells.mapValues(\.sum))
     }
 
     /// The ledger's own conflicts, as `LedgerState.domainConflicts()`; the entries they
-    /// show are read from `replica`, the one this fold follows.
-    public func domainConflicts(replica: Replica) -> [ConflictReport] {
+    /// show are read from `replica`, the one this fold follows. `stock` and `availability`
+    /// are this fold's, when the caller made them already.
+    public func domainConflicts(replica: Replica, stock: [StockLine]? = nil, availability: [Availability]? = nil) -> [ConflictReport] {
+        let stock = stock ?? self.stock()
+        let availability = availability ?? self.availability(stock: stock)
         func records(_ refs: [RecordRef]) -> [LedgerRecord] { refs.compactMap { Self.record($0, in: replica) } }
         var reports: [ConflictReport] = []
         for id in duplicateIDs.sorted() {
@@ -271,8 +278,8 @@ public struct LedgerFold: Sendable {
                 reports.append(report)
             }
         }
-        reports += orders.conflicts(availability: availability(), isHeld: { byID[ExactString($0)] != nil })
-        for line in stock() where line.quantity < 0 {
+        reports += orders.conflicts(availability: availability, isHeld: { byID[ExactString($0)] != nil })
+        for line in stock where line.quantity < 0 {
             let key = StockKey(producer: line.producer, product: line.product, lot: line.lot)
             reports.append(DomainConflictReports.stock(line: line, contributors: records(stockCells[key]?.contributors ?? [])))
         }
@@ -362,9 +369,11 @@ extension LedgerViews {
         for node in replica.history.nodeIDs {
             if let label = replica.label(of: node) { labels[node] = label }
         }
-        self.init(stock: fold.stock(), balances: fold.balances(), availability: fold.availability(),
-                  conflicts: Conflicts.all(replica: replica, domain: fold.domainConflicts(replica: replica), reviews: fold.reviews,
-                                           membership: fold.membership),
+        let stock = fold.stock()
+        let availability = fold.availability(stock: stock)
+        let domain = fold.domainConflicts(replica: replica, stock: stock, availability: availability)
+        self.init(stock: stock, balances: fold.balances(), availability: availability,
+                  conflicts: Conflicts.all(replica: replica, domain: domain, reviews: fold.reviews, membership: fold.membership),
                   catalog: Catalog(replica: replica, membership: fold.membership), labels: labels, entryCount: fold.entryCount,
                   unreadableCount: fold.unreadableCount,
                   members: MembersView(membership: fold.membership, replica: replica, setAside: fold.setAsideVerdicts))

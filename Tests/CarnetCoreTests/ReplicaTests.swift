@@ -1,4 +1,4 @@
-import CarnetCore
+@testable import CarnetCore
 import CarnetTestKit
 import Testing
 
@@ -210,6 +210,32 @@ struct ExactTextTests {
         #expect(x.registers.count == 2, "two byte-different keys are two registers")
         #expect(Value.text(composed) != Value.text(decomposed))
         #expect(Set([Value.text(composed), Value.text(decomposed)]).count == 2)
+    }
+
+    /// The contiguous fast path orders and equates exactly as the UTF-8 bytes do: random
+    /// strings over a small alphabet (ASCII, accents precomposed and combining, an emoji,
+    /// small and large), every pair compared both ways.
+    @Test func theFastComparisonIsByteOrder() {
+        let seed: UInt64 = 0xE8AC7
+        var random = SplitMix64(seed: seed)
+        let alphabet = ["a", "b", "A", "-", "0", "\u{E9}", "e\u{301}", "\u{1F955}", "\u{0}", "zzzzzzzzzzzzzzzz"]
+        var texts: [String] = [""]
+        for _ in 0..<300 {
+            let length = Int(random.next() % 8)
+            texts.append((0..<length).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }.joined())
+        }
+        for a in texts {
+            for b in texts.prefix(120) {
+                let bytesLess = Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8))
+                #expect(ExactString.less(a, b) == bytesLess, "seed \(seed): \(Array(a.utf8)) < \(Array(b.utf8))")
+                #expect((ExactString(a) == ExactString(b)) == (Array(a.utf8) == Array(b.utf8)), "seed \(seed)")
+                if let order = ExactText.unicodeOrderIfASCII(a, b) {
+                    #expect((order < 0) == (a < b) && (order == 0) == (a == b), "seed \(seed): \(a) vs \(b)")
+                } else {
+                    #expect(!a.utf8.allSatisfy { $0 < 0x80 } || !b.utf8.allSatisfy { $0 < 0x80 }, "seed \(seed): ASCII answered nil")
+                }
+            }
+        }
     }
 }
 
