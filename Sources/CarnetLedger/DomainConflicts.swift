@@ -4,7 +4,10 @@ extension LedgerState {
     /// Conflicts that only the merged ledger shows: each says what entry would fix it.
     /// Made by `DomainConflictReports` from this state's indexes, as `LedgerFold` makes
     /// them from its own: one wording, two ways of keeping the indexes.
-    public func domainConflicts() -> [ConflictReport] {
+    /// `stock` and `availability`, when given, are this state's (each folds every entry).
+    public func domainConflicts(stock: [StockLine]? = nil, availability: [Availability]? = nil) -> [ConflictReport] {
+        let stock = stock ?? self.stock()
+        let availability = availability ?? self.availability(stock: stock)
         var reports: [ConflictReport] = []
         var seen = Set<ExactString>()
         for record in records where !seen.contains(ExactString(record.entry.id)) {
@@ -31,9 +34,9 @@ extension LedgerState {
                 reports.append(report)
             }
         }
-        reports += orders.conflicts(availability: availability(), isHeld: { !records(withID: $0).isEmpty })
+        reports += orders.conflicts(availability: availability, isHeld: { !records(withID: $0).isEmpty })
         reports += DomainConflictReports.membership(setAsideEvents)
-        let negative = stock().filter { $0.quantity < 0 }
+        let negative = stock.filter { $0.quantity < 0 }
         guard !negative.isEmpty else { return reports }
         var contributors: [StockKey: [LedgerRecord]] = [:]
         for record in effectiveRecords {

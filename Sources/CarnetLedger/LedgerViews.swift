@@ -45,8 +45,12 @@ public struct LedgerViews: Sendable, Equatable {
         for node in replica.history.nodeIDs {
             if let label = replica.label(of: node) { labels[node] = label }
         }
-        self.init(stock: state.stock(), balances: state.balances(), availability: state.availability(),
-                  conflicts: Conflicts.all(replica: replica, ledger: state), catalog: Catalog(replica: replica, membership: state.membership),
+        let stock = state.stock()
+        let availability = state.availability(stock: stock)
+        let domain = state.domainConflicts(stock: stock, availability: availability)
+        self.init(stock: stock, balances: state.balances(), availability: availability,
+                  conflicts: Conflicts.all(replica: replica, domain: domain, reviews: state.reviews, membership: state.membership),
+                  catalog: Catalog(replica: replica, membership: state.membership),
                   labels: labels, entryCount: state.records.count, unreadableCount: state.unreadable.count,
                   members: MembersView(membership: state.membership, replica: replica,
                                        setAside: state.setAsideEvents.map(\.verdict)))

@@ -89,14 +89,15 @@ extension LedgerState {
             .sorted(by: Balance.precedes)
     }
 
-    /// Per product: what the farms hold and what has been delivered, across the consortium.
-    public func availability() -> [Availability] {
+    /// Per product: what the farms hold and what has been delivered, across the consortium;
+    /// from `stock()` when the caller has it already.
+    public func availability(stock: [StockLine]? = nil) -> [Availability] {
         var delivered: [ExactString: Int64] = [:]
         for record in effectiveRecords where record.entry.kind == .delivery {
             guard let product = record.entry.product, let quantity = record.entry.quantity else { continue }
             delivered[ExactString(product), default: 0] &+= quantity
         }
-        return Availability.combine(stock: stock(), delivered: delivered)
+        return Availability.combine(stock: stock ?? self.stock(), delivered: delivered)
     }
 }
 
