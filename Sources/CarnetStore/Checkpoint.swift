@@ -52,20 +52,23 @@ public enum Checkpoint {
         stamp.write(into: &bytes)
         let chunkCount = (events.count + chunkEvents - 1) / chunkEvents
         bytes += LogFormat.bigEndian(UInt32(chunkCount))
-        var start = 0
-        while start < events.count {
-            let chunk = events[start..<min(start + chunkEvents, events.count)]
+        let signed = heads != nil, byEvent = headsByEvent
+        // Each chunk is a batch of its own: encoded on every core, written in order.
+        let encoded = ParallelMap.map(count: chunkCount) { (index: Int) -> [UInt8] in
+            let chunk = events[(index * chunkEvents)..<min((index + 1) * chunkEvents, events.count)]
             // A signed ledger's chunks are batches of version 2 with the heads of their own
             // events; a format-1 store keeps writing version 1.
-            let batch = heads == nil ? EventBatch.encode(chunk)
-                : EventBatch.encode(SignedEvents(events: Array(chunk), heads: chunk.compactMap { headsByEvent[$0.id] }))
-            bytes += LogFormat.bigEndian(UInt32(batch.count))
+            let batch = !signed ? EventBatch.encode(chunk)
+                : EventBatch.encode(SignedEvents(events: Array(chunk), heads: chunk.compactMap { byEvent[$0.id] }))
+            var bytes = LogFormat.bigEndian(UInt32(batch.count))
+            bytes.reserveCapacity(8 + batch.count + chunk.count * 32)
             bytes += LogFormat.bigEndian(UInt32(chunk.count))
             bytes += batch
-            bytes.reserveCapacity(bytes.count + chunk.count * 32)
             for event in chunk { bytes += event.hash.bytes }
-            start += chunkEvents
+            return bytes
         }
+        bytes.reserveCapacity(bytes.count + encoded.reduce(4) { $0 + $1.count })
+        for chunk in encoded { bytes += chunk }
         bytes += LogFormat.bigEndian(CRC32C.checksum(bytes))
         return bytes
     }
@@ -84,8 +87,9 @@ public enum Checkpoint {
         var offset = 16 + LogStamp.encodedSize
         let chunkCount = Int(LogFormat.readUInt32(bytes, at: offset))
         offset += 4
-        var events: [Event] = []
-        var heads: [SignedHead] = []
+        // Where each chunk's batch and hashes lie; then the chunks, each a self-contained
+        // batch, decoded on every core (a million events: some sixty chunks).
+        var chunks: [(batch: Range<Int>, hashes: Int, count: Int)] = []
         for _ in 0..<chunkCount {
             guard body - offset >= 8 else { throw .damaged("chunk header past the end") }
             let length = Int(LogFormat.readUInt32(bytes, at: offset))
@@ -94,25 +98,33 @@ public enum Checkpoint {
             guard length <= body - offset, count <= (body - offset - length) / 32 else {
                 throw .damaged("chunk past the end")
             }
-            let batch = Array(bytes[offset..<(offset + length)])
-            offset += length
+            chunks.append((offset..<(offset + length), offset + length, count))
+            offset += length + count * 32
+        }
+        guard offset == body else { throw .damaged("\(body - offset) unexpected bytes") }
+        let located = chunks
+        let decoded = try ParallelMap.map(count: located.count) { (index: Int) throws(Problem) -> SignedEvents in
+            let chunk = located[index]
             var hashes: [SHA256Digest] = []
-            hashes.reserveCapacity(count)
-            var reader = ByteReader(bytes, offset: offset)
-            for _ in 0..<count {
+            hashes.reserveCapacity(chunk.count)
+            var reader = ByteReader(bytes, offset: chunk.hashes)
+            for _ in 0..<chunk.count {
                 guard let hash = try? reader.digest() else { throw .damaged("hash past the end") }
                 hashes.append(hash)
             }
-            offset += count * 32
             do {
-                let signed = try EventBatch.decodeSigned(batch, trustedHashes: hashes)
-                events += signed.events
-                heads += signed.heads
+                return try EventBatch.decodeSigned(Array(bytes[chunk.batch]), trustedHashes: hashes)
             } catch {
                 throw .damaged("chunk does not decode: \(error)")
             }
         }
-        guard offset == body else { throw .damaged("\(body - offset) unexpected bytes") }
+        var events: [Event] = []
+        events.reserveCapacity(decoded.reduce(0) { $0 + $1.events.count })
+        var heads: [SignedHead] = []
+        for signed in decoded {
+            events += signed.events
+            heads += signed.heads
+        }
         return Contents(stamp: stamp, events: events, heads: heads)
     }
 
