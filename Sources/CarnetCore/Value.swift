@@ -86,9 +86,11 @@ public struct Fields: Hashable, Sendable, RandomAccessCollection, ExpressibleByA
     public var endIndex: Int { items.endIndex }
     public subscript(position: Int) -> Field { items[position] }
 
-    /// The value of the first field with this name.
+    /// The value of the first field with this name, compared as bytes like every name
+    /// of the protocol (SPEC §1): `String ==` would also take a canonically equivalent
+    /// spelling (a Kelvin sign for a K), and costs a Unicode comparison per field.
     public subscript(name: String) -> Value? {
-        for field in items where field.name == name { return field.value }
+        for field in items where ExactText.equal(field.name, name) { return field.value }
         return nil
     }
 
