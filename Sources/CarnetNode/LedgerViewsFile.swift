@@ -144,7 +144,7 @@ public enum LedgerViewsFile {
     /// version are skipped.
     public static func decode(_ body: [UInt8], parts: Set<Part> = Set(Part.allCases)) -> LedgerViews? {
         guard let sections = StampedSections.parseList(body) else { return nil }
-        return decode(sections.map { ($0.id, $0.bytes) }, parts: parts)
+        return decode(sections.map { ($0.id, Array($0.bytes)) }, parts: parts)
     }
 
     /// The views from the sections named in file order (`bytes` nil for a section not

@@ -59,9 +59,10 @@ public struct StampedSections: Sendable, Equatable {
         return writer.bytes
     }
 
-    /// The sections of a `list`; nil when it does not add up exactly, holds more than 255
-    /// sections or names one twice.
-    public static func parseList(_ body: [UInt8]) -> [(id: UInt8, bytes: [UInt8])]? {
+    /// The sections of a `list`, as slices of it (a 10M hub's views are 145 MB: a writer
+    /// need not hold them a third time); nil when it does not add up exactly, holds more
+    /// than 255 sections or names one twice.
+    public static func parseList(_ body: [UInt8]) -> [(id: UInt8, bytes: ArraySlice<UInt8>)]? {
         var reader = ByteReader(body)
         do throws(WireError) {
             let count = try reader.count(limit: 255, "sections")
@@ -70,8 +71,8 @@ public struct StampedSections: Sendable, Equatable {
                 table.append((try reader.byte(), try reader.count(limit: body.count, "section length")))
             }
             guard Set(table.map(\.id)).count == table.count else { return nil }
-            var sections: [(id: UInt8, bytes: [UInt8])] = []
-            for (id, length) in table { sections.append((id, Array(try reader.raw(length)))) }
+            var sections: [(id: UInt8, bytes: ArraySlice<UInt8>)] = []
+            for (id, length) in table { sections.append((id, try reader.raw(length))) }
             return reader.isAtEnd ? sections : nil
         } catch {
             return nil
@@ -79,7 +80,7 @@ public struct StampedSections: Sendable, Equatable {
     }
 
     /// The whole file: `sections` in the order given (at most 255, ids distinct).
-    public static func encoded(stamp: LogStamp, sections: [(id: UInt8, bytes: [UInt8])], as header: FileHeader) -> [UInt8] {
+    public static func encoded(stamp: LogStamp, sections: [(id: UInt8, bytes: ArraySlice<UInt8>)], as header: FileHeader) -> [UInt8] {
         precondition(sections.count <= 255 && Set(sections.map(\.id)).count == sections.count,
                      "a sectioned file holds at most 255 sections, each id once")
         var bytes = header.bytes
