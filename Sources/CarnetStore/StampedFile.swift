@@ -12,6 +12,10 @@ import CarnetWire
 ///
 /// The store writes these bytes and checks the stamp; what the body means belongs to the
 /// layer that knows (counts for the store, stock and balances for the ledger).
+///
+/// The views file is framed in sections instead (`StampedSections`), so that a reader
+/// reads only the sections it shows: its writer hands over the sections as one section
+/// list (`StampedSections.list`), and `decode` hands the list back.
 public struct StampedFile: Sendable, Equatable {
     public var stamp: LogStamp
     public var body: [UInt8]
@@ -25,6 +29,12 @@ public struct StampedFile: Sendable, Equatable {
 
     /// The whole file.
     public func encoded(as header: FileHeader) -> [UInt8] {
+        if header.isSectioned {
+            guard let sections = StampedSections.parseList(body) else {
+                preconditionFailure("the body of a sectioned file is a section list (StampedSections.list)")
+            }
+            return StampedSections.encoded(stamp: stamp, sections: sections, as: header)
+        }
         var bytes = header.bytes
         bytes.reserveCapacity(Self.bodyStart + body.count + 4)
         stamp.write(into: &bytes)
@@ -36,6 +46,11 @@ public struct StampedFile: Sendable, Equatable {
     /// Nil for a file of another format or version, a short file or a checksum mismatch:
     /// a derived file is a convenience, and any doubt sends the reader to the log.
     public static func decode(_ bytes: [UInt8], as header: FileHeader) -> StampedFile? {
+        if header.isSectioned {
+            return StampedSections.decode(bytes, as: header).map { file in
+                StampedFile(stamp: file.stamp, body: StampedSections.list(file.ids.map { ($0, file.sections[$0] ?? []) }))
+            }
+        }
         guard bytes.count >= bodyStart + 4, header.read(bytes) == .matches else { return nil }
         let end = bytes.count - 4
         guard CRC32C.checksum(bytes[..<end]) == LogFormat.readUInt32(bytes, at: end),
@@ -49,9 +64,7 @@ public struct StampedFile: Sendable, Equatable {
                                storage: any Storage = PosixStorage()) -> StampedFile? {
         guard let bytes = try? storage.openReadOnly(directory + "/" + name).readAll(),
               let file = decode(bytes, as: header),
-              let log = try? storage.openReadOnly(directory + "/" + EventLog.fileName),
-              let size = try? log.size(), size == file.stamp.size,
-              file.stamp.isPrefix(of: log) else { return nil }
+              file.stamp.describesLog(directory: directory, storage: storage) else { return nil }
         return file
     }
 
@@ -67,4 +80,20 @@ public struct StampedFile: Sendable, Equatable {
             throw .checkpointFailed(error)
         }
     }
+}
+
+extension LogStamp {
+    /// True when the log of `directory` is exactly in this state: as long, and ending with
+    /// the stamped record. A derived file is believed only then (a longer log holds events
+    /// it does not count).
+    func describesLog(directory: String, storage: any Storage) -> Bool {
+        guard let log = try? storage.openReadOnly(directory + "/" + EventLog.fileName),
+              let size = try? log.size() else { return false }
+        return size == self.size && isPrefix(of: log)
+    }
+}
+
+extension FileHeader {
+    /// Whether stamped files of this format are framed in sections (`StampedSections`).
+    var isSectioned: Bool { self == .views }
 }

@@ -759,45 +759,78 @@ VIEW_SECTIONS = {1: "counts", 2: "stock", 3: "balances", 4: "availability", 5: "
                  6: "catalog", 7: "labels", 8: "members", 9: "stock totals"}
 
 
-def read_views(data):
-    """The views file (§6.5, version 5): header, stamp, a table of sections, the sections,
-    trailer; strings kept as bytes. A file this refuses (FormatError) is one a reader MUST
-    ignore; whether its stamp is the log's current state is the caller's to check
-    (`stamp_covers`, size equal). Every known section is decoded, each exactly to its
-    length; a section number this reader does not know is skipped."""
-    if len(data) < 16 + 20 + 4:
-        raise FormatError("shorter than header, stamp and trailer")
-    check_trailer_crc(data)
-    reader = Reader(data[:-4])
+def read_views(data, only=None):
+    """The views file (§6.5, version 6): header, stamp, a table of sections each with its
+    CRC-32C, the table's own CRC-32C (over header, stamp and table), the sections; strings
+    kept as bytes. A file this refuses (FormatError) is one a reader MUST ignore; whether
+    its stamp is the log's current state is the caller's to check (`stamp_covers`, size
+    equal). With `only` (section numbers), the others are neither checked nor decoded, as
+    a reading command does; otherwise every known section is, each exactly to its length.
+    A section number this reader does not know is skipped."""
+    if len(data) < 16 + 20 + 1 + 4:
+        raise FormatError("shorter than header, stamp and table")
+    reader = Reader(data)
     version = read_header(reader, b"CARNETVW")
-    if version != 5:
+    if version != 6:
         raise FormatError(f"views version {version}")
     views = {"stamp": read_stamp(reader)}
-    count = reader.varint()
-    if count > 255:
-        raise FormatError("views: more than 255 sections")
-    table = []
-    for _ in range(count):
-        number, length = reader.u8(), reader.varint()
-        if length > reader.remaining():
-            raise FormatError("views: a section longer than the body")
-        table.append((number, length))
-    seen = set()
-    for number, length in table:
+    count = reader.u8()
+    table_end = 37 + 13 * count
+    if len(data) < table_end + 4:
+        raise FormatError("views: shorter than its table")
+    table = [(reader.u8(), reader.u64be(), reader.u32be()) for _ in range(count)]
+    if crc32c(data[:table_end]) != reader.u32be():
+        raise FormatError("views: the table fails its CRC-32C")
+    offset, seen = table_end + 4, set()
+    for number, length, crc in table:
         if number in seen:
             raise FormatError(f"views: section {number} twice")
         seen.add(number)
-        section = Reader(reader.raw(length))
-        if number in VIEW_SECTIONS:
-            _read_view_section(VIEW_SECTIONS[number], section, views)
-            if not section.at_end():
-                raise FormatError(f"views: section {VIEW_SECTIONS[number]} does not end at its length")
-    if not reader.at_end():
-        raise FormatError(f"views body ends at {reader.pos}, before the trailer")
+        if length > len(data) - offset:
+            raise FormatError("views: a section beyond the end of the file")
+        offset += length
+    if offset != len(data):
+        raise FormatError(f"views: the sections end at {offset}, the file at {len(data)}")
     missing = set(VIEW_SECTIONS) - seen
     if missing:
         raise FormatError(f"views: sections {sorted(missing)} missing")
+    for number, length, crc in table:
+        section = reader.raw(length)
+        if number not in VIEW_SECTIONS or (only is not None and number not in only):
+            continue
+        if crc32c(section) != crc:
+            raise FormatError(f"views: section {VIEW_SECTIONS[number]} fails its CRC-32C")
+        section_reader = Reader(section)
+        _read_view_section(VIEW_SECTIONS[number], section_reader, views)
+        if not section_reader.at_end():
+            raise FormatError(f"views: section {VIEW_SECTIONS[number]} does not end at its length")
     return views
+
+
+def view_sections(data):
+    """Section number → (offset, length) in a views file of version 6, from its table
+    (unchecked: for placing damage)."""
+    reader = Reader(data)
+    reader.raw(36)
+    table = [(reader.u8(), reader.u64be(), reader.u32be()) for _ in range(reader.u8())]
+    offset, sections = 37 + 13 * len(table) + 4, {}
+    for number, length, _ in table:
+        sections[number] = (offset, length)
+        offset += length
+    return sections
+
+
+def reseal_views(data):
+    """A views file of version 6 with every section's CRC-32C and the table's recomputed:
+    bytes changed inside a section then pass every checksum, so only a decoder can refuse
+    them."""
+    out = bytearray(data)
+    for index, (number, (offset, length)) in enumerate(view_sections(data).items()):
+        at = 37 + 13 * index + 9
+        out[at:at + 4] = crc32c(data[offset:offset + length]).to_bytes(4, "big")
+    table_end = 37 + 13 * data[36]
+    out[table_end:table_end + 4] = crc32c(bytes(out[:table_end])).to_bytes(4, "big")
+    return bytes(out)
 
 
 def _read_view_section(name, reader, views):

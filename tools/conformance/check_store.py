@@ -836,8 +836,8 @@ def check_views(report, carnet, name, replica, status, ledger_id=None):
     directory = os.path.join(carnet.work, name)
     data = carnet_read.read_file(os.path.join(directory, "views"))
     log = carnet_read.read_file(os.path.join(directory, "events.log"))
-    report.equal(data[:16], b"CARNETVW\x00\x05" + bytes(6), "views header: CARNETVW, version 5 (§6.5)")
-    views = cf.read_views(data)  # trailer CRC-32C, value tags, decoded exactly to its end
+    report.equal(data[:16], b"CARNETVW\x00\x06" + bytes(6), "views header: CARNETVW, version 6 (§6.5)")
+    views = cf.read_views(data)  # table and section CRC-32Cs, value tags, each section exactly to its end
     report.check(True, f"views file decodes to its trailer: {len(views['stock'])} stock lines, "
                        f"{len(views['balances'])} balances, {len(views['conflicts'])} conflicts")
     report.check(views["stamp"] == cf.log_stamp(log) and views["stamp"]["size"] == len(log)
@@ -1010,32 +1010,62 @@ def settling_reviews(replica):
 
 
 def check_views_damage(report, carnet, name, data):
-    """A views file with one byte flipped fails its trailer: `verify` says it is not
-    current, `stock` answers the same from the log and rewrites it (§6.5)."""
+    """§6.5: a reader checks the table and the sections it reads, and only those. A byte
+    flipped in the stock totals (which `stock` reads): `verify` says the file is not
+    current, `stock` answers the same from the log and rewrites it. A byte flipped in the
+    stock lots (which `stock` without `--by-lot` does not read): `stock` answers from the
+    file and leaves it, `verify` (which reads every section) still finds it."""
     path = os.path.join(carnet.work, name, "views")
     before = carnet.json("stock", directory=name)
-    flip = len(data) // 2
+    sections = cf.view_sections(data)
+
+    def flipped(number):
+        offset, length = sections[number]
+        at = offset + length // 2
+        return data[:at] + bytes([data[at] ^ 0x10]) + data[at + 1:]
+
     with open(path, "wb") as handle:
-        handle.write(data[:flip] + bytes([data[flip] ^ 0x10]) + data[flip + 1:])
+        handle.write(flipped(9))
     if name != "big":  # verify folds every event again: seconds on the big store
         report.equal(carnet.json("verify", directory=name, fails=True)["views"]["current"], False,
-                     "a flipped byte: carnet verify reports views.current false")
-    report.equal(carnet.json("stock", directory=name), before, "a flipped byte: carnet stock --json answers the same")
-    rewritten = carnet_read.read_file(path)
-    report.check(rewritten == data, "a flipped byte: the views file is rewritten as it was")
+                     "a flipped byte in the stock totals: carnet verify reports views.current false")
+    report.equal(carnet.json("stock", directory=name), before,
+                 "a flipped byte in the stock totals: carnet stock --json answers the same")
+    report.check(carnet_read.read_file(path) == data, "a flipped byte in the stock totals: the views file is rewritten as it was")
+    lots = flipped(2)
+    with open(path, "wb") as handle:
+        handle.write(lots)
+    report.equal(carnet.json("stock", directory=name), before,
+                 "a flipped byte in the stock lots: carnet stock --json answers the same")
+    report.check(carnet_read.read_file(path) == lots,
+                 "a flipped byte in the stock lots: carnet stock (the totals) neither reads nor rewrites the file")
+    outcomes = []
+    for only in ({1, 3, 4, 5, 6, 7, 8, 9}, None):
+        try:
+            cf.read_views(lots, only=only)
+            outcomes.append("read")
+        except cf.FormatError:
+            outcomes.append("refused")
+    report.equal(outcomes, ["read", "refused"],
+                 "a flipped byte in the stock lots: this decoder reads the other sections, refuses the lots")
+    if name != "big":
+        report.equal(carnet.json("verify", directory=name, fails=True)["views"]["current"], False,
+                     "a flipped byte in the stock lots: carnet verify reports views.current false")
+    with open(path, "wb") as handle:
+        handle.write(data)
     at = data.find(b"\x05field", 36)
     if at < 0:
         return
-    # A conflict kind §6.5 does not name, under a good trailer: both readers must refuse it.
-    body = data[:at] + b"\x05fielx" + data[at + 6:-4]
+    # A conflict kind §6.5 does not name, under good checksums: both readers must refuse it.
+    resealed = cf.reseal_views(data[:at] + b"\x05fielx" + data[at + 6:])
     with open(path, "wb") as handle:
-        handle.write(body + cf.crc32c(body).to_bytes(4, "big"))
+        handle.write(resealed)
     try:
-        cf.read_views(body + cf.crc32c(body).to_bytes(4, "big"))
+        cf.read_views(resealed)
         refused = False
     except cf.FormatError:
         refused = True
-    report.check(refused, "an unknown conflict kind (good trailer): this decoder refuses the file")
+    report.check(refused, "an unknown conflict kind (good checksums): this decoder refuses the file")
     report.equal(carnet.json("verify", directory=name, fails=True)["views"]["current"], False,
                  "an unknown conflict kind: carnet verify reports views.current false")
     # A reader decodes the sections it shows (§6.5): `conflicts` reads that section, finds

@@ -71,8 +71,10 @@ struct StatusCommand: Command {
         } catch {
             context.output.warn("\(error); `carnet receipt verify` says more")
         }
-        figures.labels = NodeLabelsFromViews.labels(directory: context.directory, own: figures.identity)
-        figures.members = LedgerViewsFile.current(directory: context.directory, parts: [.members])?.members
+        // One read of the views file for both: its header, table and these two small sections.
+        let views = LedgerViewsFile.current(directory: context.directory, parts: [.labels, .members])
+        figures.labels = NodeLabelsFromViews.labels(views, own: figures.identity)
+        figures.members = views?.members
         if let record = NodeStatus.Verification.load(directory: context.directory) {
             figures.verification = (record, record.coverage(directory: context.directory))
         }

@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetLedger
 import CarnetNode
 
 /// The labels `status` puts beside each node of the version vector. Node labels are
@@ -8,8 +9,9 @@ import CarnetNode
 /// saved), only this node's own label is known, from its identity: an unknown label is
 /// shown blank rather than guessed.
 enum NodeLabelsFromViews {
-    static func labels(directory: String, own identity: NodeStatus.Identity) -> [NodeID: String] {
-        var labels = LedgerViewsFile.current(directory: directory, parts: [.labels])?.labels ?? [:]
+    /// `views`: the views file's, with the labels section read (nil when it is stale).
+    static func labels(_ views: LedgerViews?, own identity: NodeStatus.Identity) -> [NodeID: String] {
+        var labels = views?.labels ?? [:]
         labels[identity.node] = identity.label
         return labels
     }
