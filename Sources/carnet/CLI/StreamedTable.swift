@@ -20,6 +20,34 @@ struct StreamedTable {
         output.line(Table.line(columns.map(\.title), columns: columns, widths: widths, header: true, output))
     }
 
+    func printHeader(into stream: inout LineStream, _ output: Output) {
+        stream.line(Table.line(columns.map(\.title), columns: columns, widths: widths, header: true, output))
+    }
+
+    /// Writes what `print(row, output)` prints, made as bytes rather than strings: the
+    /// same cells, padding, two spaces between columns and no trailing space.
+    func print(_ row: [String], into stream: inout LineStream) {
+        var line: [UInt8] = []
+        line.reserveCapacity(128)
+        for (index, column) in columns.enumerated() {
+            if index > 0 { line += Self.gap }
+            let cell = index < row.count ? TerminalText.sanitized(row[index], keepingStyle: true, keepingLeadingBreaks: false) : ""
+            let pad = max(0, widths[index] - Table.visibleWidth(cell))
+            switch column.alignment {
+            case .left:
+                line += cell.utf8
+                if index < columns.count - 1 { line.append(contentsOf: repeatElement(UInt8(ascii: " "), count: pad)) }
+            case .right:
+                line.append(contentsOf: repeatElement(UInt8(ascii: " "), count: pad))
+                line += cell.utf8
+            }
+        }
+        while line.last == UInt8(ascii: " ") { line.removeLast() }
+        stream.line(bytes: line)
+    }
+
+    private static let gap = Array("  ".utf8)
+
     /// Prints `row` at the widths measured: it must have been measured.
     func print(_ row: [String], _ output: Output) {
         output.line(Table.line(Table.safe(row), columns: columns, widths: widths, header: false, output))

@@ -1,0 +1,41 @@
+/// Lines for stdout, with the bytes `Output.line` writes for each, gathered and written
+/// every 64 KB or so. `conflicts` prints some 90,000 lines at 1M events and `stock
+/// --by-lot` 250,000: a `print` per line (the stream locked, a `String` made) was a large
+/// part of their time. Call `finish` once, after the last line.
+struct LineStream {
+    private let output: Output
+    private var buffer: [UInt8] = []
+    static let flushAt = 1 << 16
+
+    init(_ output: Output) {
+        self.output = output
+        buffer.reserveCapacity(Self.flushAt + 4_096)
+    }
+
+    /// What `output.line(text)` writes.
+    mutating func line(_ text: String = "") {
+        buffer += TerminalText.sanitized(text, keepingStyle: output.colour, keepingLeadingBreaks: true).utf8
+        end()
+    }
+
+    /// What `output.line(String(decoding: bytes, as: UTF8.self))` writes, without making
+    /// the string when no byte needs a look (`TerminalText.mayBeUnsafe`).
+    mutating func line(bytes: [UInt8]) {
+        if TerminalText.mayBeUnsafe(utf8: bytes) {
+            line(String(decoding: bytes, as: UTF8.self))
+            return
+        }
+        buffer += bytes
+        end()
+    }
+
+    mutating func finish() {
+        output.lines(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func end() {
+        buffer.append(UInt8(ascii: "\n"))
+        if buffer.count >= Self.flushAt { finish() }
+    }
+}
