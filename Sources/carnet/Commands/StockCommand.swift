@@ -81,28 +81,32 @@ struct StockCommand: Command {
         columns.append(("quantity", .right))
         // Names come product by product too.
         var named: (sku: String, name: String)?
-        func row(_ line: Line) -> [String] {
+        func row(_ line: Line, _ quantity: String) -> [String] {
             if named?.sku != line.product { named = (line.product, views.catalog.productName(line.product) ?? "") }
             var row = [line.producer, line.product, named?.name ?? ""]
             if byLot { row.append(line.lot.map { $0.isEmpty ? "(none)" : $0 } ?? "") }
-            let quantity = Display.quantity(line.quantity, line.unit)
             row.append(line.quantity < 0 ? output.red(quantity) : quantity)
             return row
         }
-        // Two walks, as `log` does (`StreamedTable`): the widths, then the lines.
+        // Two walks, as `log` does (`StreamedTable`): the widths, then the lines. The
+        // quantities are formatted once (most fit in a string's inline 15 bytes).
         var table = StreamedTable(columns)
-        var count = 0
+        var quantities: [String] = []
         forEachLine(views) { line in
-            table.measure(row(line))
-            count += 1
+            quantities.append(Display.quantity(line.quantity, line.unit))
+            table.measure(row(line, quantities[quantities.count - 1]))
         }
-        guard count > 0 else {
+        guard !quantities.isEmpty else {
             output.line("no stock on hand")
             return
         }
         var stream = LineStream(output)
         table.printHeader(into: &stream, output)
-        forEachLine(views) { table.print(row($0), into: &stream) }
+        var index = 0
+        forEachLine(views) { line in
+            table.print(row(line, quantities[index]), into: &stream)
+            index += 1
+        }
         stream.finish()
     }
 }
