@@ -29,6 +29,20 @@ struct LineStream {
         end()
     }
 
+    /// What `line(bytes:)` writes for the bytes `make` appends to the buffer it is given
+    /// (the stream's own: nothing is allocated per line).
+    mutating func line(making make: (inout [UInt8]) -> Void) {
+        let start = buffer.count
+        make(&buffer)
+        if TerminalText.mayBeUnsafe(utf8: buffer[start...]) {
+            let text = String(decoding: buffer[start...], as: UTF8.self)
+            buffer.removeSubrange(start...)
+            line(text)
+            return
+        }
+        end()
+    }
+
     mutating func finish() {
         output.lines(buffer)
         buffer.removeAll(keepingCapacity: true)

@@ -24,26 +24,34 @@ struct StreamedTable {
         stream.line(Table.line(columns.map(\.title), columns: columns, widths: widths, header: true, output))
     }
 
-    /// Writes what `print(row, output)` prints, made as bytes rather than strings: the
-    /// same cells, padding, two spaces between columns and no trailing space.
+    /// Widens column `column` to hold `cell`: `measure` of a row, cell by cell, for a
+    /// caller that need not make the row.
+    mutating func measure(_ cell: String, column: Int) {
+        guard column < widths.count else { return }
+        widths[column] = max(widths[column], Table.visibleWidth(TerminalText.sanitized(cell, keepingStyle: true, keepingLeadingBreaks: false)))
+    }
+
+    /// Writes what `print(row, output)` prints, made as bytes in the stream's buffer rather
+    /// than as strings: the same cells, padding, two spaces between columns, no trailing
+    /// space.
     func print(_ row: [String], into stream: inout LineStream) {
-        var line: [UInt8] = []
-        line.reserveCapacity(128)
-        for (index, column) in columns.enumerated() {
-            if index > 0 { line += Self.gap }
-            let cell = index < row.count ? TerminalText.sanitized(row[index], keepingStyle: true, keepingLeadingBreaks: false) : ""
-            let pad = max(0, widths[index] - Table.visibleWidth(cell))
-            switch column.alignment {
-            case .left:
-                line += cell.utf8
-                if index < columns.count - 1 { line.append(contentsOf: repeatElement(UInt8(ascii: " "), count: pad)) }
-            case .right:
-                line.append(contentsOf: repeatElement(UInt8(ascii: " "), count: pad))
-                line += cell.utf8
+        stream.line { line in
+            let start = line.count
+            for (index, column) in columns.enumerated() {
+                if index > 0 { line += Self.gap }
+                let cell = index < row.count ? TerminalText.sanitized(row[index], keepingStyle: true, keepingLeadingBreaks: false) : ""
+                let pad = max(0, widths[index] - Table.visibleWidth(cell))
+                switch column.alignment {
+                case .left:
+                    line += cell.utf8
+                    if index < columns.count - 1 { line.append(contentsOf: repeatElement(UInt8(ascii: " "), count: pad)) }
+                case .right:
+                    line.append(contentsOf: repeatElement(UInt8(ascii: " "), count: pad))
+                    line += cell.utf8
+                }
             }
+            while line.count > start, line.last == UInt8(ascii: " ") { line.removeLast() }
         }
-        while line.last == UInt8(ascii: " ") { line.removeLast() }
-        stream.line(bytes: line)
     }
 
     private static let gap = Array("  ".utf8)

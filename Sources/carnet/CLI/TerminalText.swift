@@ -54,16 +54,24 @@ enum TerminalText {
         return String(out)
     }
 
-    /// False when no byte of `text` can begin an unsafe scalar: one below 0x20, DEL, or
-    /// the lead byte of a C1 control (0xC2) or of a bidi control (0xE2). A byte scan, where
-    /// decoding the scalars of every cell was a tenth of `stock --by-lot`'s time at 250,000
-    /// lines; text it lets through is checked scalar by scalar.
+    /// False when no bytes of `text` can be an unsafe scalar: a byte below 0x20, DEL, C2
+    /// followed by 80–9F (a C1 control), E2 followed by 80 or 81 (the bidi controls and
+    /// some harmless punctuation). A byte scan, where decoding the scalars of every cell
+    /// was a tenth of `stock --by-lot`'s time at 250,000 lines (and `→` or `€`, E2 86 and
+    /// E2 82, pass); text it stops is checked scalar by scalar.
     static func mayBeUnsafe(_ text: String) -> Bool {
         mayBeUnsafe(utf8: text.utf8)
     }
 
     static func mayBeUnsafe(utf8 bytes: some Sequence<UInt8>) -> Bool {
-        bytes.contains { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 || $0 == 0xE2 }
+        var previous: UInt8 = 0
+        for byte in bytes {
+            if byte < 0x20 || byte == 0x7F { return true }
+            if previous == 0xC2, byte >= 0x80, byte <= 0x9F { return true }
+            if previous == 0xE2, byte == 0x80 || byte == 0x81 { return true }
+            previous = byte
+        }
+        return false
     }
 
     /// The length of `ESC [ n m` at `index` when `n` is one of `Output`'s own styles.

@@ -81,20 +81,27 @@ struct StockCommand: Command {
         columns.append(("quantity", .right))
         // Names come product by product too.
         var named: (sku: String, name: String)?
-        func row(_ line: Line, _ quantity: String) -> [String] {
+        func name(_ line: Line) -> String {
             if named?.sku != line.product { named = (line.product, views.catalog.productName(line.product) ?? "") }
-            var row = [line.producer, line.product, named?.name ?? ""]
-            if byLot { row.append(line.lot.map { $0.isEmpty ? "(none)" : $0 } ?? "") }
-            row.append(line.quantity < 0 ? output.red(quantity) : quantity)
-            return row
+            return named?.name ?? ""
         }
+        func lot(_ line: Line) -> String { line.lot.map { $0.isEmpty ? "(none)" : $0 } ?? "" }
+        func quantityCell(_ line: Line, _ quantity: String) -> String { line.quantity < 0 ? output.red(quantity) : quantity }
         // Two walks, as `log` does (`StreamedTable`): the widths, then the lines. The
-        // quantities are formatted once (most fit in a string's inline 15 bytes).
+        // quantities are formatted once (most fit in a string's inline 15 bytes); the
+        // first walk measures cell by cell, a product's cells once per run of its lots.
         var table = StreamedTable(columns)
         var quantities: [String] = []
         forEachLine(views) { line in
-            quantities.append(Display.quantity(line.quantity, line.unit))
-            table.measure(row(line, quantities[quantities.count - 1]))
+            let quantity = Display.quantity(line.quantity, line.unit)
+            quantities.append(quantity)
+            table.measure(line.producer, column: 0)
+            if named?.sku != line.product {
+                table.measure(line.product, column: 1)
+                table.measure(name(line), column: 2)
+            }
+            if byLot { table.measure(lot(line), column: 3) }
+            table.measure(quantityCell(line, quantity), column: columns.count - 1)
         }
         guard !quantities.isEmpty else {
             output.line("no stock on hand")
@@ -104,7 +111,10 @@ struct StockCommand: Command {
         table.printHeader(into: &stream, output)
         var index = 0
         forEachLine(views) { line in
-            table.print(row(line, quantities[index]), into: &stream)
+            var row = [line.producer, line.product, name(line)]
+            if byLot { row.append(lot(line)) }
+            row.append(quantityCell(line, quantities[index]))
+            table.print(row, into: &stream)
             index += 1
         }
         stream.finish()
