@@ -3,25 +3,33 @@
 /// --by-lot` 250,000: a `print` per line (the stream locked, a `String` made) was a large
 /// part of their time. Call `finish` once, after the last line.
 struct LineStream {
-    private let output: Output
+    private let colour: Bool
+    private let write: ([UInt8]) -> Void
     private var buffer: [UInt8] = []
     static let flushAt = 1 << 16
 
     init(_ output: Output) {
-        self.output = output
+        self.init(colour: output.colour, write: output.lines)
+    }
+
+    /// Lines for `write` instead of stdout, as `Output.line` would make them with `colour`
+    /// (the tests compare the two).
+    init(colour: Bool, write: @escaping ([UInt8]) -> Void) {
+        self.colour = colour
+        self.write = write
         buffer.reserveCapacity(Self.flushAt + 4_096)
     }
 
     /// What `output.line(text)` writes.
     mutating func line(_ text: String = "") {
-        buffer += TerminalText.sanitized(text, keepingStyle: output.colour, keepingLeadingBreaks: true).utf8
+        buffer += TerminalText.sanitized(text, keepingStyle: colour, keepingLeadingBreaks: true).utf8
         end()
     }
 
     /// What `output.line(String(decoding: bytes, as: UTF8.self))` writes, without making
     /// the string when no byte needs a look (`TerminalText.mayBeUnsafe`).
     mutating func line(bytes: [UInt8]) {
-        if TerminalText.mayBeUnsafe(utf8: bytes) {
+        if TerminalText.mayBeUnsafe(utf8: bytes[...]) {
             line(String(decoding: bytes, as: UTF8.self))
             return
         }
@@ -44,7 +52,7 @@ struct LineStream {
     }
 
     mutating func finish() {
-        output.lines(buffer)
+        write(buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 

@@ -60,10 +60,15 @@ enum TerminalText {
     /// was a tenth of `stock --by-lot`'s time at 250,000 lines (and `→` or `€`, E2 86 and
     /// E2 82, pass); text it stops is checked scalar by scalar.
     static func mayBeUnsafe(_ text: String) -> Bool {
-        mayBeUnsafe(utf8: text.utf8)
+        var text = text
+        return text.withUTF8 { mayBeUnsafe(utf8: $0) }
     }
 
-    static func mayBeUnsafe(utf8 bytes: some Sequence<UInt8>) -> Bool {
+    static func mayBeUnsafe(utf8 bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.withUnsafeBufferPointer { mayBeUnsafe(utf8: $0) }
+    }
+
+    static func mayBeUnsafe(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var previous: UInt8 = 0
         for byte in bytes {
             if byte < 0x20 || byte == 0x7F { return true }
