@@ -27,9 +27,9 @@ struct LineStream {
     }
 
     /// What `output.line(String(decoding: bytes, as: UTF8.self))` writes, without making
-    /// the string when no byte needs a look (`TerminalText.mayBeUnsafe`).
+    /// the string when no byte needs a look (`TerminalText.containsUnsafe`).
     mutating func line(bytes: [UInt8]) {
-        if TerminalText.mayBeUnsafe(utf8: bytes[...]) {
+        if TerminalText.containsUnsafe(utf8: bytes[...]) {
             line(String(decoding: bytes, as: UTF8.self))
             return
         }
@@ -42,7 +42,7 @@ struct LineStream {
     mutating func line(making make: (inout [UInt8]) -> Void) {
         let start = buffer.count
         make(&buffer)
-        if TerminalText.mayBeUnsafe(utf8: buffer[start...]) {
+        if TerminalText.containsUnsafe(utf8: buffer[start...]) {
             let text = String(decoding: buffer[start...], as: UTF8.self)
             buffer.removeSubrange(start...)
             line(text)
