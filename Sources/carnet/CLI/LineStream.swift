@@ -38,11 +38,13 @@ struct LineStream {
     }
 
     /// What `line(bytes:)` writes for the bytes `make` appends to the buffer it is given
-    /// (the stream's own: nothing is allocated per line).
-    mutating func line(making make: (inout [UInt8]) -> Void) {
+    /// (the stream's own: nothing is allocated per line). `make` returns true when it knows
+    /// the bytes hold no unsafe scalar (`TerminalText.containsUnsafe`), so they are not
+    /// scanned again.
+    mutating func line(making make: (inout [UInt8]) -> Bool) {
         let start = buffer.count
-        make(&buffer)
-        if TerminalText.containsUnsafe(utf8: buffer[start...]) {
+        let safe = make(&buffer)
+        if !safe, TerminalText.containsUnsafe(utf8: buffer[start...]) {
             let text = String(decoding: buffer[start...], as: UTF8.self)
             buffer.removeSubrange(start...)
             line(text)

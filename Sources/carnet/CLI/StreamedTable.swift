@@ -35,11 +35,19 @@ struct StreamedTable {
     /// than as strings: the same cells, padding, two spaces between columns, no trailing
     /// space.
     func print(_ row: [String], into stream: inout LineStream) {
+        // A line of safe cells is safe (padding and gaps are spaces): only a cell that held
+        // something unsafe (an escape, kept as `Output`'s colour or made visible) sends the
+        // line through the stream's scan again.
         stream.line { line in
             let start = line.count
+            var safe = true
             for (index, column) in columns.enumerated() {
                 if index > 0 { line += Self.gap }
-                let cell = index < row.count ? TerminalText.sanitized(row[index], keepingStyle: true, keepingLeadingBreaks: false) : ""
+                var cell = index < row.count ? row[index] : ""
+                if TerminalText.containsUnsafe(cell) {
+                    safe = false
+                    cell = TerminalText.sanitized(cell, keepingStyle: true, keepingLeadingBreaks: false)
+                }
                 let pad = max(0, widths[index] - Table.visibleWidth(cell))
                 switch column.alignment {
                 case .left:
@@ -51,6 +59,7 @@ struct StreamedTable {
                 }
             }
             while line.count > start, line.last == UInt8(ascii: " ") { line.removeLast() }
+            return safe
         }
     }
 

@@ -43,15 +43,15 @@ enum QuantityText {
     /// The decimal digits of `value`, with a narrow space before each group of three from
     /// the right when `grouped`.
     private static func appendDigits(_ value: UInt64, grouped: Bool, into bytes: inout [UInt8]) {
-        var digits: [UInt8] = []
-        var rest = value
-        repeat {
-            digits.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
-        for (index, digit) in digits.reversed().enumerated() {
-            if grouped, index > 0, (digits.count - index) % 3 == 0 { bytes += narrowSpace }
-            bytes.append(digit)
+        var count = 1, power: UInt64 = 1
+        while count < 20, value / power >= 10 {
+            count += 1
+            power *= 10
+        }
+        for index in 0..<count {
+            if grouped, index > 0, (count - index) % 3 == 0 { bytes += narrowSpace }
+            bytes.append(UInt8(ascii: "0") + UInt8(value / power % 10))
+            power /= 10
         }
     }
 }
