@@ -69,6 +69,44 @@ struct StreamedAnswersTests {
         }
     }
 
+    /// `JSON.quote` as it was: printable ASCII as it is, anything else scalar by scalar.
+    static func quotedBefore(_ text: String) -> [UInt8] {
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            return Array("\"\(text)\"".utf8)
+        }
+        var out = Array("\"".utf8)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += Array("\\\"".utf8)
+            case "\\": out += Array("\\\\".utf8)
+            case "\n": out += Array("\\n".utf8)
+            case "\r": out += Array("\\r".utf8)
+            case "\t": out += Array("\\t".utf8)
+            default:
+                if TerminalText.isUnsafe(scalar) {
+                    let hex = String(scalar.value, radix: 16)
+                    out += ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8
+                } else {
+                    out += UTF8.encode(scalar)!
+                }
+            }
+        }
+        return out + Array("\"".utf8)
+    }
+
+    @Test("JSON strings are quoted as they were, accented text taken whole")
+    func jsonQuoteIsAsBefore() {
+        var rng = SplitMix64(seed: testSeed(default: 0x57AB_1E05))
+        for _ in 0..<3_000 {
+            let text = (0..<Int.random(in: 0...5, using: &rng)).map { _ in
+                (Self.cells + ["\"", "\\", "a\"b", "c:\\d"]).randomElement(using: &rng)!
+            }.joined()
+            var quoted: [UInt8] = []
+            JSON.quote(text, into: &quoted)
+            #expect(quoted == Self.quotedBefore(text), "\(text.debugDescription)")
+        }
+    }
+
     @Test("quantities are written as Quantity.description writes them")
     func quantityTextIsTheDescription() {
         var rng = SplitMix64(seed: testSeed(default: 0x57AB_1E04))
