@@ -62,15 +62,7 @@ public enum LedgerViewsFile {
                 writer.signed(line.quantity)
                 writer.string(line.unit?.rawValue ?? "")
             }
-        case .stock:
-            writer.varint(UInt64(views.stock.count))
-            for line in views.stock {
-                writer.string(line.producer)
-                writer.string(line.product)
-                writer.string(line.lot)
-                writer.signed(line.quantity)
-                writer.string(line.unit?.rawValue ?? "")
-            }
+        case .stock: writeStock(views.stock, into: &writer)
         case .balances:
             writer.varint(UInt64(views.balances.count))
             for balance in views.balances {
@@ -180,11 +172,7 @@ public enum LedgerViewsFile {
                 views.stock.append(StockLine(producer: try reader.string(), product: try reader.string(), lot: "",
                                              quantity: try reader.signed(), unit: try unit(&reader)))
             }
-        case .stock:
-            for _ in 0..<(try reader.count(limit: limit, "stock lines")) {
-                views.stock.append(StockLine(producer: try reader.string(), product: try reader.string(), lot: try reader.string(),
-                                             quantity: try reader.signed(), unit: try unit(&reader)))
-            }
+        case .stock: return try readStock(bytes, into: &views.stock)
         case .balances:
             for _ in 0..<(try reader.count(limit: limit, "balances")) {
                 views.balances.append(Balance(producer: try reader.string(), party: try reader.string(), cents: try reader.signed()))

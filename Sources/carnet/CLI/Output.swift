@@ -42,6 +42,11 @@ struct Output: Sendable {
         print(String(decoding: bytes, as: UTF8.self), terminator: "")
     }
 
+    /// Writes lines already made safe as `line` makes them (`LineStream`), as they are.
+    func lines(_ bytes: [UInt8]) {
+        print(String(decoding: bytes, as: UTF8.self), terminator: "")
+    }
+
     /// A warning on stderr: the command still succeeds.
     func warn(_ text: String) {
         Self.writeError("carnet: warning: \(TerminalText.sanitized(text))\n")

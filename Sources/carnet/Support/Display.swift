@@ -6,7 +6,7 @@ import CarnetLedger
 enum Display {
     static func quantity(_ amount: Int64?, _ unit: QuantityUnit?) -> String {
         guard let amount else { return "" }
-        return unit.map { Quantity(amount, $0).description } ?? String(amount)
+        return unit.map { QuantityText.format(amount, $0) } ?? String(amount)
     }
 
     static func money(_ cents: Int64?) -> String {
