@@ -166,11 +166,13 @@ enum EntryIndexMerge {
             guard field - 1 < previous.count(.entries) else { throw Refusal(reason: "a void names no entry") }
             return field - 1 < entries.start ? field : entries.moved[field - 1 - entries.start] + 1
         }
+        let decided = Set(voids.keys.map { $0 / EntryIndexFile.blockElements })
         var writer = EntryIndexTableWriter(body: body)
         var index = 0
         while index < entries.start {
             if writer.atBlockStart, index + EntryIndexFile.blockElements <= entries.start,
-               Self.blockUnchanged(at: index, previous: previous, entries: entries, voids: voids) {
+               !decided.contains(index / EntryIndexFile.blockElements),
+               Self.voidsStay(from: index, previous: previous, below: entries.start) {
                 let range = previous.elementBytes(.entries, block: index / EntryIndexFile.blockElements)
                 writer.copyBlock(previous.body[range.lowerBound..<(range.upperBound + 4)], to: &body)
                 index += EntryIndexFile.blockElements
@@ -201,7 +203,17 @@ enum EntryIndexMerge {
         // Ids: the previous lines, their slots moved, merged with the new ones.
         writer = EntryIndexTableWriter(body: body)
         var next = 0
-        for line in 0..<previous.count(.ids) {
+        var line = 0
+        while line < previous.count(.ids) {
+            // Whole blocks copied until the first new line or moved slot.
+            if next == 0, writer.atBlockStart, line + EntryIndexFile.blockElements <= previous.count(.ids),
+               Self.idsStay(from: line, previous: previous, below: entries.start, before: newLines.first) {
+                let range = previous.elementBytes(.ids, block: line / EntryIndexFile.blockElements)
+                writer.copyBlock(previous.body[range.lowerBound..<(range.upperBound + 4)], to: &body)
+                line += EntryIndexFile.blockElements
+                continue
+            }
+            defer { line += 1 }
             guard var kept = previous.idLine(line), kept.slot < previous.count(.entries) else {
                 throw Refusal(reason: "an id line does not read")
             }
@@ -342,14 +354,24 @@ enum EntryIndexMerge {
         return record
     }
 
-    /// Whether the kept block of entries from `index` is written as it was: no void in it
-    /// decided again or moved.
-    private static func blockUnchanged(at index: Int, previous: EntryIndexTables, entries: Tail,
-                                       voids: [Int: Int]) -> Bool {
-        for slot in index..<(index + EntryIndexFile.blockElements) {
-            if voids[slot] != nil || previous.voidField(slot) > entries.start { return false }
+    /// Whether no void of the kept block of entries from `index` names a slot from `start`
+    /// (which the merge may move).
+    private static func voidsStay(from index: Int, previous: EntryIndexTables, below start: Int) -> Bool {
+        for slot in index..<(index + EntryIndexFile.blockElements) where previous.voidField(slot) > start {
+            return false
         }
         return true
+    }
+
+    /// Whether the block of id lines from `line` is written as it was: every slot it names
+    /// stays, and no new line goes before its last.
+    private static func idsStay(from line: Int, previous: EntryIndexTables, below start: Int,
+                                before next: EntryIndexFile.IDKey?) -> Bool {
+        for index in line..<(line + EntryIndexFile.blockElements) {
+            guard let kept = previous.idLine(index), kept.slot < start else { return false }
+        }
+        guard let next, let last = previous.idLine(line + EntryIndexFile.blockElements - 1) else { return true }
+        return !EntryIndexFile.IDKey.precedes(next, last)
     }
 
     // MARK: - Bytes

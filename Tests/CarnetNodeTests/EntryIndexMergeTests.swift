@@ -83,6 +83,15 @@ struct EntryIndexMergeTests {
             var step = 0
             var indexed = false
             var wall: UInt64 = 1_780_000_000_000
+            if offset % 2 == 0 {
+                // Half the hubs hold a few blocks of their own entries first, some voided,
+                // which the deliveries' clocks then interleave: whole blocks are copied,
+                // and slots, voids and id lines move across block edges.
+                var node = try LocalNode(directory: directory, wallMillis: wall)
+                let count = Int.random(in: 300...900, using: &rng)
+                _ = try node.write((0..<count).map { Self.harvest("pre-\($0)") }, wallMillis: wall)
+                for _ in 0..<4 { try Self.localWrite(&node, wall: wall + 1, using: &rng) }
+            }
             while !pending.isEmpty {
                 var node = try LocalNode(directory: directory, wallMillis: wall)
                 for _ in 0..<Int.random(in: 1...3, using: &rng) {
