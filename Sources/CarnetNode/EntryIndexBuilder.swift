@@ -37,10 +37,10 @@ enum EntryIndexBuilder {
                     return (body, .merged)
                 } catch {
                     reason = error.reason
-                    // A whole file the merge refused does not describe the log at its stamp
-                    // (or the log does not read): its places are not taken either, or a
-                    // file missing one would leave every later write without an index.
-                    previous = nil
+                    // A whole file the merge found wrong does not describe the log at its
+                    // stamp (or the log does not read): its places are not taken either, or
+                    // a file missing one would leave every later write without an index.
+                    if !error.placesHold { previous = nil }
                 }
             } else {
                 reason = "the previous index does not check"

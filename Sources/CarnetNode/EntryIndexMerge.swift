@@ -21,9 +21,10 @@ import CarnetWire
 ///   previous slots at or above it must be exactly the tail's events that are not new, in
 ///   the same order, ending the previous table: that is checked, slot by slot from the
 ///   end, and anything else (an event no longer accepted, another order, an accepted event
-///   that is neither in the previous file nor a candidate) refuses the merge. A `record`
-///   or a session carrying recent events has a tail of a few entries; a farm's old events
-///   make it longer, never wrong.
+///   that is neither in the previous file nor a candidate) refuses the merge. When the
+///   previous table ends below the lowest candidate (a `record`: its entry is the newest),
+///   the tail is the candidates alone and the replica is not walked. A farm's old events
+///   make the tail longer, never wrong.
 /// - A slot's place is the last record holding its event, as the full build takes it: an
 ///   event the log gained again (a pending one received twice, two writers storing one
 ///   event) is a candidate, hence in the tail, and takes its new place.
@@ -39,6 +40,9 @@ enum EntryIndexMerge {
     /// Why the previous file could not be merged with: the writer rebuilds from every entry.
     struct Refusal: Error, Sendable {
         var reason: String
+        /// The previous file was not found wrong, only not worth merging with: the rebuild
+        /// may still take the places of events from it.
+        var placesHold = false
     }
 
     /// A row of a tail: an accepted event at or above the lowest candidate of its order.
@@ -85,25 +89,39 @@ enum EntryIndexMerge {
             let event = try Self.event(slot, log: log, records: &records)
             candidates[event.id] = event
         }
-        // The lowest place a new entry, and a new change, can take.
-        var lowestEntry: Row?, lowestChange: Row?
+        // A merge holds the record of every new entry; when the log gained more events than
+        // the previous file holds entries (an import into a new hub, a first sync), the
+        // rebuild, which holds compact rows, is the cheaper way.
+        guard candidates.count <= max(4_096, previous.count(.entries)) else {
+            throw Refusal(reason: "the log gained \(candidates.count) events, more than the previous index holds entries",
+                          placesHold: true)
+        }
+        // The accepted candidates, and the lowest place a new entry, and a new change, can take.
+        var newEntries: [Row] = [], newChanges: [Row] = []
         for event in candidates.values where replica.history.contains(event.id) {
-            let row = Row(clock: event.clock, event: event.id)
             if case .assign = event.operation {
-                if lowestChange.map({ Self.precedes(row, $0) }) ?? true { lowestChange = row }
-            } else if LedgerRecord(reading: event) != nil, lowestEntry.map({ Self.precedes(row, $0) }) ?? true {
-                lowestEntry = row
+                newChanges.append(Row(clock: event.clock, event: event.id))
+            } else if LedgerRecord(reading: event) != nil {
+                newEntries.append(Row(clock: event.clock, event: event.id))
             }
         }
-        // The tails: every accepted entry and change from there, from the replica.
-        var entryRows: [Row] = [], changeRows: [Row] = []
-        replica.history.forEachEvent { event in
-            let row = Row(clock: event.clock, event: event.id)
-            if case .assign = event.operation {
-                if let lowestChange, !Self.precedes(row, lowestChange) { changeRows.append(row) }
-            } else if let lowestEntry, event.clock >= lowestEntry.clock, !Self.precedes(row, lowestEntry),
-                      LedgerRecord(reading: event) != nil {
-                entryRows.append(row)
+        let lowestEntry = newEntries.min(by: Self.precedes), lowestChange = newChanges.min(by: Self.precedes)
+        // The tails: every accepted entry and change from there. When the previous table
+        // ends below its lowest candidate (one record read: a `record`'s entry is the newest),
+        // that is the candidates alone, every accepted event the file did not hold being
+        // one; otherwise they are taken from the replica, a walk over every event.
+        let walkEntries = try !Self.endsBelow(.entries, lowestEntry, previous: previous, log: log, records: &records)
+        let walkChanges = try !Self.endsBelow(.changes, lowestChange, previous: previous, log: log, records: &records)
+        var entryRows = walkEntries ? [] : newEntries, changeRows = walkChanges ? [] : newChanges
+        if walkEntries || walkChanges {
+            replica.history.forEachEvent { event in
+                let row = Row(clock: event.clock, event: event.id)
+                if case .assign = event.operation {
+                    if walkChanges, let lowestChange, !Self.precedes(row, lowestChange) { changeRows.append(row) }
+                } else if walkEntries, let lowestEntry, event.clock >= lowestEntry.clock, !Self.precedes(row, lowestEntry),
+                          LedgerRecord(reading: event) != nil {
+                    entryRows.append(row)
+                }
             }
         }
         let entries = try tail(entryRows, of: .entries, in: previous, candidates: candidates)
@@ -297,6 +315,16 @@ enum EntryIndexMerge {
         return Tail(rows: rows, start: start, previous: matched, moved: moved)
     }
 
+    /// Whether `table` of the previous file is empty or ends below `lowest` (nil: nothing new
+    /// of that kind, no tail to find).
+    private static func endsBelow(_ table: EntryIndexTables.Table, _ lowest: Row?, previous: EntryIndexTables,
+                                  log: LogRecordReader, records: inout [Int: [Event]]) throws(Refusal) -> Bool {
+        guard let lowest, previous.count(table) > 0 else { return true }
+        guard let slot = previous.slot(table, previous.count(table) - 1) else { throw Refusal(reason: "a slot does not read") }
+        let last = try event(slot, log: log, records: &records)
+        return precedes(Row(clock: last.clock, event: last.id), lowest)
+    }
+
     // MARK: - Voids
 
     /// The `voided by` field (0, or 1 + slot) of every entry, new or kept, that carries an id
@@ -306,10 +334,16 @@ enum EntryIndexMerge {
     private static func decideVoids(newRecords: [Int: LedgerRecord], entries: Tail, previous: EntryIndexTables,
                                     replica: Replica, log: LogRecordReader,
                                     records: inout [Int: [Event]]) throws(Refusal) -> [Int: Int] {
+        // The ids to decide, and the new slots carrying or naming each (kept by id, not
+        // searched for each: an import merges thousands of new entries).
         var ids: [ExactString: String] = [:]
-        for record in newRecords.values {
+        var related: [ExactString: [Int]] = [:]
+        for (slot, record) in newRecords {
+            related[ExactString(record.entry.id), default: []].append(slot)
             if record.entry.kind == .reversal {
-                if let target = record.entry.ref { ids[ExactString(target)] = target }
+                guard let target = record.entry.ref else { continue }
+                ids[ExactString(target)] = target
+                if ExactString(target) != ExactString(record.entry.id) { related[ExactString(target), default: []].append(slot) }
             } else {
                 ids[ExactString(record.entry.id)] = record.entry.id
             }
@@ -317,9 +351,8 @@ enum EntryIndexMerge {
         var voids: [Int: Int] = [:]
         for (exact, id) in ids {
             // Every entry carrying the id and reversal naming it, by new slot.
-            var found: [Int: LedgerRecord] = newRecords.filter {
-                ExactString($0.value.entry.id) == exact || $0.value.entry.kind == .reversal && $0.value.entry.ref.map(ExactString.init) == exact
-            }
+            var found: [Int: LedgerRecord] = [:]
+            for slot in related[exact] ?? [] { found[slot] = newRecords[slot] }
             let key = EntryIndexFile.key(of: id)
             var line = previous.firstIDLine(atLeast: key)
             while line < previous.count(.ids), let kept = previous.idLine(line), kept.key == key {

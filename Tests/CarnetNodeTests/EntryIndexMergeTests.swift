@@ -222,6 +222,11 @@ struct EntryIndexMergeTests {
         #expect(try store.saveStampedFile(EntryIndexFile.fileName, as: .entries, body: EntryIndexFile.encodeBody(missing, stamp: store.stamp)))
         _ = try node.persist([farm.write(Self.harvest("early-2", producer: "farm"), wallMillis: 1_790_000_000_600)])
         try expectRebuilt("neither in the previous index nor added since", "missing entry")
+        // More events gained than the file holds entries (an import into a new hub): a
+        // rebuild, cheaper than a merge holding every new entry.
+        _ = node.views()
+        _ = try node.write((0..<4_200).map { Self.harvest("bulk-\($0)") }, wallMillis: 1_790_001_500_000)
+        try expectRebuilt("more than the previous index holds entries", "an import")
         // And after a rebuild the next write merges again.
         _ = node.views()
         _ = try node.write([Self.harvest("last")], wallMillis: 1_790_002_000_000)
