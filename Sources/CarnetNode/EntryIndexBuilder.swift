@@ -7,20 +7,61 @@ import CarnetWire
 /// Builds the entry index (`EntryIndexFile`) of a replica whose events all lie in the log
 /// up to a stamp.
 ///
-/// The orders are the ledger state's (the same `records` and voids `log` and `show` print
-/// from the store); where each event lies comes from the last index file, when its
-/// stamp still begins the log, and from reading only the records appended after it. So a
-/// write reads the records it added, not the whole log (the first build, or one after the
-/// file was lost or damaged, reads every record once); it still orders every entry and
-/// writes the whole file, as the views file is written whole.
+/// A writer merges what the log gained into the last index file when that file is whole
+/// and its stamp still begins the log (`EntryIndexMerge`): a write reads the records it
+/// added and orders the entries from the lowest new one, copying the rest. Otherwise (the
+/// first build, a file lost, damaged or of a log since rewritten, or a merge it could not
+/// show exact) it rebuilds: the orders are the ledger state's (the same `records` and voids
+/// `log` and `show` print from the store), where each event lies comes from the last file
+/// when its stamp begins the log, and from reading the records after it.
 enum EntryIndexBuilder {
-    /// The contents for `replica` at `stamp`, nil when an event's place in the log cannot be
-    /// found (the log does not read as the store read it): then no index is written, and
-    /// readers open the store.
-    static func contents(replica: Replica, names: EntryIndexNames, stamp: LogStamp, directory: String,
-                         storage: any Storage) -> EntryIndexFile.Contents? {
-        guard let locations = locations(upTo: stamp, directory: directory, storage: storage) else { return nil }
-        return contents(replica: replica, ledger: nil, names: names, locations: locations)
+    /// How a body was made: merged into the previous file, or rebuilt from every entry, and
+    /// why (what tests and measurements look at; the bytes are the same either way).
+    enum Made: Equatable, Sendable {
+        case merged
+        case rebuilt(String)
+    }
+
+    /// The body for `replica` at `stamp`, merged into the previous file when it can be,
+    /// rebuilt otherwise; nil when an event's place in the log cannot be found (the log does
+    /// not read as the store read it): then no index is written, and readers open the store.
+    static func body(replica: Replica, names: EntryIndexNames, stamp: LogStamp, directory: String,
+                     storage: any Storage) -> (body: [UInt8]?, made: Made) {
+        var previous = previousFile(upTo: stamp, directory: directory, storage: storage)
+        let reason: String
+        if let file = previous {
+            if let tables = EntryIndexTables(body: file.body, stamp: file.stamp) {
+                do throws(EntryIndexMerge.Refusal) {
+                    let body = try EntryIndexMerge.body(previous: tables, previousStamp: file.stamp, replica: replica,
+                                                        names: names, stamp: stamp, directory: directory, storage: storage)
+                    return (body, .merged)
+                } catch {
+                    reason = error.reason
+                    // A whole file the merge found wrong does not describe the log at its
+                    // stamp (or the log does not read): its places are not taken either, or
+                    // a file missing one would leave every later write without an index.
+                    if !error.placesHold { previous = nil }
+                }
+            } else {
+                reason = "the previous index does not check"
+            }
+        } else {
+            reason = "no whole previous index whose stamp begins the log"
+        }
+        let contents = locations(upTo: stamp, previous: previous, directory: directory, storage: storage).flatMap {
+            Self.contents(replica: replica, ledger: nil, names: names, locations: $0)
+        }
+        return (contents.map { EntryIndexFile.encodeBody($0, stamp: stamp) }, .rebuilt(reason))
+    }
+
+    /// The contents for `replica` at `stamp` made from nothing but the log and the replica
+    /// (every record read, every entry ordered), whatever file lies there: what a merged
+    /// index must equal, byte for byte, once encoded.
+    static func fromScratch(replica: Replica, names: EntryIndexNames, stamp: LogStamp, directory: String,
+                            storage: any Storage) -> EntryIndexFile.Contents? {
+        locations(upTo: stamp, previous: nil, directory: directory, storage: storage).flatMap {
+            contents(replica: replica, ledger: nil, names: names, locations: $0)
+        }
     }
 
     /// The contents for `replica` whose events lie where `locations` says (by the first 8
@@ -118,17 +159,23 @@ enum EntryIndexBuilder {
         return (rows, reversals)
     }
 
+    /// The last index file of `directory` when it is whole (trailer) and its stamp still
+    /// begins the log up to `stamp`.
+    static func previousFile(upTo stamp: LogStamp, directory: String, storage: any Storage) -> StampedFile? {
+        guard let bytes = try? storage.openReadOnly(directory + "/" + EntryIndexFile.fileName).readAll(),
+              let file = StampedFile.decode(bytes, as: .entries), file.stamp.size <= stamp.size,
+              file.stamp.isPrefix(directory: directory, storage: storage) else { return nil }
+        return file
+    }
+
     /// Where each event of the log up to `stamp` lies, by the first 8 bytes of its hash:
-    /// the entries, changes and held events of the last index file (when it is whole and its stamp still
-    /// begins the log), then every record after that stamp, read and decoded.
-    static func locations(upTo stamp: LogStamp, directory: String,
+    /// the entries, changes and held events of `previous` (the last index file, when it is
+    /// whole and its stamp still begins the log), then every record after that stamp, read and decoded.
+    static func locations(upTo stamp: LogStamp, previous: StampedFile?, directory: String,
                           storage: any Storage) -> [UInt64: EntryIndexFile.Location]? {
         var locations: [UInt64: EntryIndexFile.Location] = [:]
         var start = FileHeader.size
-        if let bytes = try? storage.openReadOnly(directory + "/" + EntryIndexFile.fileName).readAll(),
-           let file = StampedFile.decode(bytes, as: .entries), file.stamp.size <= stamp.size,
-           file.stamp.isPrefix(directory: directory, storage: storage),
-           let previous = EntryIndexFile.decodeBody(file.body, stamp: file.stamp, withIDs: false) {
+        if let file = previous, let previous = EntryIndexFile.decodeBody(file.body, stamp: file.stamp, withIDs: false) {
             locations.reserveCapacity(previous.entries.count + previous.changes.count + previous.held.count)
             for slot in previous.entries + previous.changes + previous.held { locations[slot.hashPrefix] = slot.location }
             start = file.stamp.size

@@ -89,11 +89,11 @@ public enum EntryIndexFile {
     // MARK: - Writing
 
     /// The body of the index of `replica`, whose events lie in the log of `directory` up
-    /// to `stamp`; nil when one cannot be found there (`EntryIndexBuilder`).
+    /// to `stamp`; nil when one cannot be found there (`EntryIndexBuilder`: merged into
+    /// the previous file when it can be, rebuilt otherwise).
     static func body(replica: Replica, names: EntryIndexNames, stamp: LogStamp, directory: String,
                      storage: any Storage) -> [UInt8]? {
-        EntryIndexBuilder.contents(replica: replica, names: names, stamp: stamp,
-                                   directory: directory, storage: storage).map { encodeBody($0, stamp: stamp) }
+        EntryIndexBuilder.body(replica: replica, names: names, stamp: stamp, directory: directory, storage: storage).body
     }
 
     /// The body (after the stamp, before the trailer) for a file stamped `stamp`.
