@@ -270,6 +270,14 @@ public struct History: Sendable {
         return heads.sorted()
     }
 
+    /// Whether `id` is held waiting for its predecessor: one look under the predecessor its
+    /// event names, for a store deciding what to append to its log.
+    public func isPending(_ event: Event) -> Bool {
+        guard pendingCount > 0, event.dot.seq > 1 else { return false }
+        let predecessor = EventID(dot: Dot(node: event.dot.node, seq: event.dot.seq - 1), hash: event.previous)
+        return waiting[predecessor]?.contains(event) == true
+    }
+
     /// A held event waiting for its predecessor, by id (a scan: such events are few).
     public func pendingEvent(_ id: EventID) -> Event? {
         guard !waiting.isEmpty else { return nil }

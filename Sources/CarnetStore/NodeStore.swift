@@ -257,9 +257,13 @@ public struct NodeStore: ~Copyable {
         var seen = Set<EventID>()
         let new = events.filter { !replica.history.contains($0.id) && seen.insert($0.id).inserted }
         if let refused = Self.oversized(new) { throw refused }
-        let newIDs = Set(new.map(\.id))
+        // An event waiting for its predecessor is in the log already: sent again (each
+        // session that cannot fill the gap sends it), it was appended again each time. It is
+        // still admitted below, and counted as waiting, as before.
+        let unlogged = replica.history.pendingCount == 0 ? new : new.filter { !replica.history.isPending($0) }
+        let newIDs = Set(unlogged.map(\.id))
         let heads = identity.isSigned ? signed.heads.filter { newIDs.contains($0.eventID) } : nil
-        let others = try log.append(new, heads: heads)
+        let others = try log.append(unlogged, heads: heads)
         foreignSinceRefresh += others
         replica.admit(contentsOf: others)
         var summary = replica.admit(contentsOf: new)
