@@ -1,6 +1,13 @@
-/// The canonical digest of a replica: of the events it has admitted (per-node version and
-/// heads) and of the state materialized from them (every register's live values, every
-/// entry's id). Equal on two replicas exactly when they have admitted the same events.
+/// The canonical digest of a replica: of the accepted events it has admitted, named by
+/// each node's version and heads (protocol/SPEC.md §5, `"carnet-state/3"`). Equal on two
+/// replicas exactly when they have admitted the same accepted events.
+///
+/// Why the heads are enough: an event is accepted only when its predecessor is (§4), so
+/// every accepted event lies on the `previous` hash chain below one of its node's heads,
+/// and a head's hash commits to that whole chain. The registers and entries are functions
+/// of the accepted set, so version 2, which hashed them too (every entry id sorted),
+/// distinguished nothing more and cost the whole history on every write. This costs the
+/// number of nodes and heads.
 ///
 /// Events held aside (pending: a gap, or a previous hash no held event has) are left out.
 /// They change no state and no session sends them, so counting them would let one peer's
@@ -8,7 +15,8 @@
 /// (I2), and change the digest of a node that refused them as state (T5). The store
 /// reports their number beside the digest.
 ///
-/// Everything is sorted before it is hashed: no dictionary order reaches the digest.
+/// Nodes are hashed in id order and each node's heads in (seq, hash) order: no dictionary
+/// order reaches the digest.
 extension Replica {
     public var digest: SHA256Digest {
         var hasher = SHA256()
@@ -19,7 +27,7 @@ extension Replica {
                 writer = ByteWriter(capacity: 4096)
             }
         }
-        writer.raw(Array("carnet-state/2".utf8))
+        writer.raw(Array("carnet-state/3".utf8))
         let nodes = history.nodeIDs
         writer.varint(UInt64(nodes.count))
         for node in nodes {
@@ -28,37 +36,6 @@ extension Replica {
             let heads = history.heads(of: node)
             writer.varint(UInt64(heads.count))
             for head in heads { writer.canonicalEventID(head) }
-            flush()
-        }
-        let keys = registers.keys.sorted()
-        writer.varint(UInt64(keys.count))
-        for key in keys {
-            writer.string(key.record.type)
-            writer.string(key.record.id)
-            writer.string(key.field)
-            let values = registers[key]!.values
-            writer.varint(UInt64(values.count))
-            for value in values {
-                writer.canonicalEventID(value.id)
-                writer.canonicalValue(value.value)
-            }
-            flush()
-        }
-        var entries: [(id: String, event: EventID)] = []
-        entries.reserveCapacity(history.count)
-        history.forEachEvent { event in
-            if case let .append(entry) = event.operation { entries.append((entry.id, event.id)) }
-        }
-        entries.sort { lhs, rhs in
-            switch ExactText.unicodeOrderIfASCII(lhs.id, rhs.id) {
-            case let order?: order != 0 ? order < 0 : lhs.event < rhs.event
-            case nil: (lhs.id, lhs.event) < (rhs.id, rhs.event)
-            }
-        }
-        writer.varint(UInt64(entries.count))
-        for entry in entries {
-            writer.string(entry.id)
-            writer.canonicalEventID(entry.event)
             flush()
         }
         flush(true)

@@ -9,12 +9,16 @@ import CarnetWire
 /// state; otherwise status opens the store, which rewrites it. Layout (protocol/SPEC.md,
 /// "Status file"):
 ///
-///     header  = "CARNETST" u16(version = 1) 6 × 00
+///     header  = "CARNETST" u16(version = 2) 6 × 00
 ///     stamp   = u64(log size) u64(last record offset) u32(its crc)
 ///     body    = varint(events) digest(32) varint(forks) varint(pending)
 ///               varint(n) n × ( string(name) signed(value) )      (derived figures)
 ///               summary                                          (as in "Summaries")
 ///     trailer = u32(crc32c of every byte before it)
+///
+/// Version 2 holds the state digest of version 3 (the heads only); a version-1 file held
+/// version 2's, which no longer compares with anything, so it is treated like any file
+/// that is not current: ignored, and rewritten by the next open.
 public struct StoreStatus: Sendable, Equatable {
     public var stamp: LogStamp
     public var eventCount: Int

@@ -22,6 +22,9 @@ public enum MergeLaws {
     /// Everything a delivery order must not change.
     struct Outcome: Equatable {
         var digest: SHA256Digest
+        /// The digest names the accepted events (SPEC §5), not what they materialize into:
+        /// the registers are compared apart, so that materializing them otherwise fails.
+        var registers: [FieldKey: MultiValueRegister]
         var conflicts: [ConflictReport]
         var forks: [Fork]
         var stock: [StockLine]
@@ -32,6 +35,7 @@ public enum MergeLaws {
         init(_ replica: Replica) {
             let ledger = LedgerState(replica: replica)
             digest = replica.digest
+            registers = replica.registers
             conflicts = Conflicts.all(replica: replica, ledger: ledger)
             forks = replica.forks
             stock = ledger.stock()
@@ -128,10 +132,10 @@ public enum MergeLaws {
         }
         var survivors = Replica(node: observer, ledger: ledger)
         for writer in history.replicas { survivors.admit(contentsOf: writer.allEvents) }
-        for writer in writers where writer.digest != survivors.digest {
+        for writer in writers where writer.digest != survivors.digest || writer.registers != survivors.registers {
             fail("writer \(writer.node.short) did not converge: \(writer.eventCount) events vs \(survivors.eventCount)")
         }
-        for peer in peers where peer.digest != survivors.digest {
+        for peer in peers where peer.digest != survivors.digest || peer.registers != survivors.registers {
             fail("peer \(peer.node.short) did not converge by summaries: \(peer.eventCount) events vs \(survivors.eventCount)")
         }
         return result

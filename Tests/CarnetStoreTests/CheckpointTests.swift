@@ -208,6 +208,35 @@ struct StatusFileTests {
         #expect(StoreStatus.current(directory: fixture.directory.path) == nil)
     }
 
+    /// Version 1 held the version-2 digest (SPEC §5, §6.3): a file of that version, sound in
+    /// every other way, is not believed, and the next save writes version 2.
+    @Test func aStatusFileOfVersionOneIsIgnoredAndRewritten() throws {
+        let fixture = try CheckpointFixture(seed: testSeed(default: 0xC4EC4))
+        defer { fixture.directory.cleanUp() }
+        var store = try fixture.open()
+        try store.saveStatus(derived: [:])
+        let path = fixture.directory.path + "/" + StoreStatus.fileName
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(bytes[8...9] == [0, 2], "written as version 2")
+        bytes[9] = 1
+        let end = bytes.count - 4
+        let crc = CRC32C.checksum(bytes[..<end])
+        bytes.replaceSubrange(end..., with: [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)])
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(StoreStatus.current(directory: fixture.directory.path) == nil, "version 1: ignored")
+        bytes[9] = 2
+        let sound = CRC32C.checksum(bytes[..<end])
+        bytes.replaceSubrange(end..., with: [UInt8(sound >> 24), UInt8(sound >> 16 & 0xFF), UInt8(sound >> 8 & 0xFF), UInt8(sound & 0xFF)])
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(StoreStatus.current(directory: fixture.directory.path) != nil, "the same bytes as version 2: used")
+        bytes[9] = 1
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(try store.saveStatus(derived: [:]))
+        let rewritten = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(rewritten[8...9] == [0, 2])
+        #expect(StoreStatus.current(directory: fixture.directory.path)?.digest == fixture.expectedDigest)
+    }
+
     @Test func anotherWritersAppendMakesThisStoreSkipItsStaleStatus() throws {
         let fixture = try CheckpointFixture(seed: testSeed(default: 0xC4EC4))
         defer { fixture.directory.cleanUp() }

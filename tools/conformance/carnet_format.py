@@ -584,13 +584,19 @@ def encode_summary(entries):
     return bytes(out)
 
 
+STATUS_DIGEST_VERSION = {1: 2, 2: 3}  # §6.3: status file version -> its state digest's (§5)
+
+
 def read_status(data):
-    """The status file (§6.3)."""
+    """The status file (§6.3), version 2 or the earlier 1 (same layout, a version-2
+    digest); "version" and "digestVersion" say which."""
     check_trailer_crc(data)
     reader = Reader(data[:-4])
-    if read_header(reader, b"CARNETST") != 1:
-        raise FormatError("status version")
-    status = {"stamp": read_stamp(reader), "events": reader.varint(),
+    version = read_header(reader, b"CARNETST")
+    if version not in STATUS_DIGEST_VERSION:
+        raise FormatError(f"status version {version}")
+    status = {"version": version, "digestVersion": STATUS_DIGEST_VERSION[version],
+              "stamp": read_stamp(reader), "events": reader.varint(),
               "digest": reader.digest(), "forks": reader.varint(), "pending": reader.varint()}
     count = reader.varint()
     if count > 1024:
@@ -1189,15 +1195,22 @@ class Replica:
                                   key=Event.id)
         return visible
 
-    def state_digest(self):
-        """§5: SHA-256 over "carnet-state/2" and the nodes, registers and entries."""
-        out = bytearray(b"carnet-state/2")
+    def state_digest(self, version=3):
+        """§5: SHA-256 over "carnet-state/3" and the node items (each node's seq and heads).
+        `version=2` gives the earlier digest (§5, "Earlier versions"), which also hashed the
+        registers and the entries: what version-1 status files and `protocol/fixtures/v1`
+        hold."""
+        if version not in (2, 3):
+            raise ValueError(f"state digest version {version}")
+        out = bytearray(b"carnet-state/%d" % version)
         summary = self.summary()
         out += enc_varint(len(summary))
         for node, seq, heads in summary:
             out += node + enc_varint(seq) + enc_varint(len(heads))
             for head_seq, digest in heads:
                 out += node + enc_varint(head_seq) + digest
+        if version == 3:
+            return hashlib.sha256(bytes(out)).digest()
         registers = self.visible_registers()
         out += enc_varint(len(registers))
         for (rtype, record, field) in sorted(registers):

@@ -121,10 +121,11 @@ def cmd_store(directory, as_json):
     status_path = os.path.join(directory, "status")
     if os.path.exists(status_path):
         status = cf.read_status(read_file(status_path))
-        report["statusFile"] = {"events": status["events"], "digest": status["digest"].hex(),
+        report["statusFile"] = {"version": status["version"], "events": status["events"],
+                                "digest": status["digest"].hex(),
                                 "forks": status["forks"], "pending": status["pending"],
                                 "figures": status["figures"], "stamp": status["stamp"],
-                                "matchesLog": status["digest"] == replica.state_digest()
+                                "matchesLog": status["digest"] == replica.state_digest(status["digestVersion"])
                                 and status["summary"] == replica.summary()}
     checkpoint_path = os.path.join(directory, "checkpoint")
     if os.path.exists(checkpoint_path):

@@ -166,6 +166,52 @@ def reencode_payload(report, payload, what):
     return events
 
 
+# ---------------------------------------------------------------- state-digest-v3.txt
+
+def check_digest_vectors(report, path):
+    """state-digest-v3.txt: each batch decoded (§3) and delivered after those above it;
+    the `state` bytes and the `digest` (§5) of everything delivered so far; a delivery
+    changes the digest exactly when it changes the accepted events (§4); and every event
+    delivered again in reverse order gives the last digest."""
+    report.section = "state-digest-v3"
+    print(f"{path}:")
+    steps = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            word, _, rest = line.strip().partition(" ")
+            if word == "batch":
+                steps.append({"batch": bytes.fromhex(rest)})
+            elif word in ("state", "digest"):
+                steps[-1][word] = bytes.fromhex(rest)
+            elif word == "fixture":
+                version, digest3, digest2 = rest.split()
+                store = os.path.join(os.path.dirname(path), "..", "fixtures", version, "store")
+                fixture, _ = check_log(report, os.path.join(store, "events.log"))
+                if fixture is not None:
+                    report.equal(fixture.state_digest().hex(), digest3, f"fixtures/{version}: version-3 digest of its log")
+                    report.equal(fixture.state_digest(version=2).hex(), digest2, f"fixtures/{version}: version-2 digest of its log")
+    report.check(len(steps) >= 2, f"{len(steps)} deliveries")
+    replica = cf.Replica()
+    delivered = []
+    previous = (set(), None)
+    for number, step in enumerate(steps, 1):
+        events = cf.decode_batch(step["batch"])[1]
+        delivered.append(events)
+        replica.add(events)
+        report.check(step["state"].startswith(b"carnet-state/3"), f"delivery {number}: the bytes begin with \"carnet-state/3\"")
+        report.equal(hashlib.sha256(step["state"]).digest(), step["digest"], f"delivery {number}: digest = SHA-256 of the stated bytes")
+        report.equal(replica.state_digest(), step["digest"], f"delivery {number}: state digest (§5, version 3) recomputed")
+        accepted = set(replica.accepted())
+        if previous[1] is not None:
+            report.equal(step["digest"] != previous[1], accepted != previous[0],
+                         f"delivery {number}: the digest changes exactly when the accepted events do")
+        previous = (accepted, step["digest"])
+    backwards = cf.Replica()
+    for events in reversed(delivered):
+        backwards.add(list(reversed(events)))
+    report.equal(backwards.state_digest(), steps[-1]["digest"], "every event in reverse order: the same digest")
+
+
 # ---------------------------------------------------------------- fixtures (v1 store, bundles)
 
 def check_fixtures(report, directory):
@@ -180,15 +226,22 @@ def check_fixtures(report, directory):
     verify = load_json(os.path.join(directory, "verify.json"))
     status_json = load_json(os.path.join(directory, "status.json"))
     accepted = replica.accepted()
-    digest = replica.state_digest().hex()
+    # The JSON states the digest of the build that made the fixture: version 2 (§5) before
+    # "carnet-state/3", when the status file it wrote was of version 1 (§6.3).
+    status_path = os.path.join(store, "status")
+    digest_version = 3
+    if os.path.exists(status_path):
+        with open(status_path, "rb") as handle:
+            digest_version = cf.read_status(handle.read())["digestVersion"]
+    digest = replica.state_digest(digest_version).hex()
     if verify:
-        report.equal(digest, verify["digest"], "state digest (§5) of the log's events = verify.json")
+        report.equal(digest, verify["digest"], f"state digest (§5, version {digest_version}) of the log's events = verify.json")
         report.equal(len(accepted), verify["log"]["events"], "accepted events = verify.json")
         report.equal(len(records), verify["log"]["records"], "log records = verify.json")
         report.equal(len(replica.rejected), verify["log"]["rejectedEvents"],
                      "rejected events (seq 1 with a previous hash, §4) = verify.json")
     if status_json:
-        report.equal(digest, status_json["digest"], "state digest = status.json")
+        report.equal(digest, status_json["digest"], f"state digest (version {digest_version}) = status.json")
         vector = {n.hex(): seq for n, seq, _ in replica.summary()}
         report.equal(vector, status_json["versionVector"], "version vector = status.json")
         report.equal(replica.forks(), status_json["forks"], "fork points = status.json")
@@ -258,7 +311,9 @@ def check_status_file(report, path, replica, status_json, log_size, records):
             stored_crc = int.from_bytes(handle.read(4), "big")
         report.equal(stamp["crc"], stored_crc, "status stamp's CRC = the last record's")
     report.equal(status["events"], len(replica.accepted()), "status events = accepted events")
-    report.equal(status["digest"], replica.state_digest(), "status digest = recomputed state digest")
+    report.equal(status["digest"], replica.state_digest(status["digestVersion"]),
+                 f"status digest = recomputed state digest (§5 version {status['digestVersion']}, "
+                 f"status file version {status['version']}, §6.3)")
     report.equal(status["forks"], replica.forks(), "status forks = recomputed fork points")
     report.equal(status["summary"], replica.summary(), "status summary = recomputed summary (§4.2)")
     report.equal(cf.encode_summary(status["summary"]), cf.encode_summary(replica.summary()),
@@ -869,6 +924,9 @@ def main():
         signed = os.path.join(vectors, "session-v2-signed.txt")
         if os.path.exists(signed):
             check_signed_session_vectors(report, signed)
+        digests = os.path.join(vectors, "state-digest-v3.txt")
+        if os.path.exists(digests):
+            check_digest_vectors(report, digests)
         fixtures = os.path.join(args.protocol, "fixtures")
         for version in sorted(os.listdir(fixtures)) if os.path.isdir(fixtures) else []:
             check_fixtures(report, os.path.join(fixtures, version))

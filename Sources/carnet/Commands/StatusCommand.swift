@@ -15,7 +15,9 @@ struct StatusCommand: Command {
         JSON fields: node, label, ledger, ledgerId (null for a format-1 ledger), signed (whether
         every commit is signed and only signed events are stored), events, versionVector (node hex → highest contiguous
         seq), labels (node hex → label, for the nodes of the version vector whose label the
-        ledger carries), digest, conflicts, forks, pending, fromStatusFile, and peers: for each peer
+        ledger carries), digest (SHA-256 of each node's seq and heads, protocol/SPEC.md §5: equal on two nodes
+        exactly when they have accepted the same events; pending ones count nowhere), conflicts, forks, pending,
+        fromStatusFile, and peers: for each peer
         dialed by `serve`, dialing in (by node id) or met in a sync, {address, dialed, dialedIn, node, label, lastSync,
         lastError, lastErrorAt, lacks, live, liveSince, clockOffsetMillis, clockMeasuredAt, clockSuspect, receipt} (lacks: events
         this node holds that the peer was not shown to hold, kept current while a live session runs; clockOffsetMillis:

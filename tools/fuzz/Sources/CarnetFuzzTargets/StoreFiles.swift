@@ -10,7 +10,9 @@ import CarnetWire
 /// A reference encoder written from the spec is also a check of the spec: a file it
 /// writes that the store reads back differently is a bug on one side or the other.
 enum StoreFiles {
-    static func header(_ magic: String) -> [UInt8] { Array(magic.utf8) + [0, 1, 0, 0, 0, 0, 0, 0] }
+    static func header(_ magic: String, version: UInt8 = 1) -> [UInt8] { Array(magic.utf8) + [0, version, 0, 0, 0, 0, 0, 0] }
+    /// The status file is at version 2 (its digest is the state digest of version 3).
+    static let statusHeader = header("CARNETST", version: 2)
     static let logHeader = header("CARNETLG")
 
     static func bigEndian(_ value: UInt32) -> [UInt8] {
@@ -70,7 +72,7 @@ enum StoreFiles {
 
     /// A status file around the input's body, stamped with the empty log's state.
     static func statusEnvelope(_ body: [UInt8]) -> [UInt8] {
-        withCRCTrailer(header("CARNETST") + stamp(StoreFixtures.emptyLogStamp) + body)
+        withCRCTrailer(statusHeader + stamp(StoreFixtures.emptyLogStamp) + body)
     }
 
     // MARK: - Reference encoders
@@ -87,7 +89,7 @@ enum StoreFiles {
             writer.signed(Int64(value))
         }
         SummaryCoding.encode(summary.history, into: &writer)
-        return withCRCTrailer(header("CARNETST") + stamp(summary.stamp) + writer.bytes)
+        return withCRCTrailer(statusHeader + stamp(summary.stamp) + writer.bytes)
     }
 
     static func identity(_ identity: NodeIdentity) -> [UInt8] {
