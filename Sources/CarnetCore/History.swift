@@ -40,12 +40,17 @@ struct NodeHistory: Sendable {
 
     var eventCount: Int { chainCount + branches.count }
 
-    /// Moves every event of the first branch but the last out of memory, keeping hashes.
-    mutating func coolAllButLast() {
-        guard warm.count > 1 else { return }
-        coldHashes.reserveCapacity(chainCount - 1)
-        for event in warm.dropLast() { coldHashes.append(event.hash) }
-        warm.removeFirst(warm.count - 1)
+    /// Moves the first branch's events through seq `reach` out of memory, keeping their
+    /// hashes; never the branch's last event.
+    mutating func cool(through reach: Int) {
+        let target = Swift.min(reach, chainCount - 1)
+        guard target > coldHashes.count else { return }
+        let moving = target - coldHashes.count
+        coldHashes.reserveCapacity(target)
+        for event in warm.prefix(moving) { coldHashes.append(event.hash) }
+        // A new array: removing in place would keep the old capacity, and the point is
+        // to give the memory back.
+        warm = Array(warm.dropFirst(moving))
     }
 }
 
@@ -193,10 +198,20 @@ public struct History: Sendable {
     /// accepted later stay in memory until the next call. Branches and pending events
     /// always stay in memory (they are few).
     public mutating func keepChainsCold(in source: any ColdChainSource) {
+        keepChainsCold(in: source) { _ in UInt64.max }
+    }
+
+    /// Keeps each node's first branch out of memory up to seq `reach(node)` (never its last
+    /// event): for a source that holds only part of each chain (a checkpoint, when the
+    /// log holds newer records). A chain already colder than that stays as it is; events
+    /// that were cold before and lie past the reach of the new source stay cold too, so
+    /// the new source must hold them as well.
+    public mutating func keepChainsCold(in source: any ColdChainSource, upTo reach: (NodeID) -> UInt64) {
         coldSource = source
         var cold = 0
         for index in histories.indices {
-            histories[index].coolAllButLast()
+            let limit = reach(histories[index].node)
+            histories[index].cool(through: Int(clamping: limit))
             cold += histories[index].coldCount
         }
         coldCount = cold

@@ -84,6 +84,11 @@ public struct Replica: Sendable {
         history.keepChainsCold(in: source)
     }
 
+    /// The same, for a source that holds each node's first branch only up to `reach(node)`.
+    public mutating func keepChainsCold(in source: any ColdChainSource, upTo reach: (NodeID) -> UInt64) {
+        history.keepChainsCold(in: source, upTo: reach)
+    }
+
     public var versionVector: VersionVector { history.versionVector }
     public var eventCount: Int { history.count }
 

@@ -49,7 +49,14 @@ struct ColdHistoryTests {
         var coldAdmissions: [Admission] = []
         for event in events {
             coldAdmissions.append(cold.admit(event))
-            if rng.next() % 7 == 0 { cold.keepChainsCold(in: archive) }
+            switch rng.next() % 10 {
+            case 0: cold.keepChainsCold(in: archive)
+            case 1:
+                // A source that holds only the start of each chain (a checkpoint).
+                let reach = rng.next() % 12
+                cold.keepChainsCold(in: archive) { _ in reach }
+            default: break
+            }
         }
         cold.keepChainsCold(in: archive)
         #expect(coldAdmissions == warmAdmissions, "seed \(seed)")
