@@ -1,23 +1,75 @@
 /// Everything a replica holds of one node's history.
+///
+/// The first branch is one contiguous hash chain from seq 1. Its earliest events may be
+/// *cold*: only their hashes are here, and the events are read from a `ColdChainSource`
+/// (the node's log) when someone asks for them, so that a replica of a million events
+/// does not keep a million events in memory. The branch's last event is always warm:
+/// writing, heads and the clock need it at every turn.
 struct NodeHistory: Sendable {
-    /// seq 1...chain.count: one contiguous hash chain (the first branch to arrive).
-    var chain: [Event] = []
+    let node: NodeID
+    /// The hashes of the cold events, seq 1...coldHashes.count.
+    var coldHashes: [SHA256Digest] = []
+    /// The rest of the first branch, seq coldHashes.count + 1 onward.
+    var warm: [Event] = []
     /// Events held at dots off the chain: the other branches of a fork. Almost always empty.
     var branches: [EventID: Event] = [:]
     /// The highest seq held on any branch; every branch is a full chain from seq 1, so
     /// every seq up to it is held.
     var highestSeq: UInt64 = 0
 
-    func event(_ id: EventID) -> Event? {
-        let seq = id.dot.seq
-        if seq >= 1, seq <= UInt64(chain.count) {
-            let candidate = chain[Int(seq - 1)]
-            if candidate.hash == id.hash { return candidate }
-        }
-        return branches[id]
+    /// Length of the first branch.
+    var chainCount: Int { coldHashes.count + warm.count }
+    var coldCount: Int { coldHashes.count }
+
+    /// The hash of the first branch's event at `seq` (1 ≤ seq ≤ chainCount).
+    func chainHash(at seq: Int) -> SHA256Digest {
+        seq <= coldHashes.count ? coldHashes[seq - 1] : warm[seq - coldHashes.count - 1].hash
     }
 
-    var eventCount: Int { chain.count + branches.count }
+    var lastChainHash: SHA256Digest? { warm.last?.hash }
+
+    /// Whether the first branch holds `id`.
+    func chainHolds(_ id: EventID) -> Bool {
+        let seq = id.dot.seq
+        return seq >= 1 && seq <= UInt64(chainCount) && chainHash(at: Int(seq)) == id.hash
+    }
+
+    func holds(_ id: EventID) -> Bool {
+        chainHolds(id) || branches[id] != nil
+    }
+
+    var eventCount: Int { chainCount + branches.count }
+
+    /// Moves the first branch's events through seq `reach` out of memory, keeping their
+    /// hashes; never the branch's last event.
+    mutating func cool(through reach: Int) {
+        let target = Swift.min(reach, chainCount - 1)
+        guard target > coldHashes.count else { return }
+        let moving = target - coldHashes.count
+        coldHashes.reserveCapacity(target)
+        for event in warm.prefix(moving) { coldHashes.append(event.hash) }
+        // A new array: removing in place would keep the old capacity, and the point is
+        // to give the memory back.
+        warm = Array(warm.dropFirst(moving))
+    }
+}
+
+/// Where a replica finds the events it keeps out of memory: the store reads them from its
+/// log. History checks every event it is given against the hash it kept.
+public protocol ColdChainSource: Sendable {
+    /// The events of `node`'s first branch (section 3.3 of SPEC: the chain in the order this
+    /// replica accepted it) at `seqs`, in seq order.
+    func chainEvents(of node: NodeID, seqs: ClosedRange<UInt64>) throws -> [Event]
+}
+
+/// A cold event could not be read back, or what was read is not what was held.
+public struct ColdReadError: Error, Sendable, CustomStringConvertible {
+    public var node: NodeID
+    public var seqs: ClosedRange<UInt64>
+    public var reason: String
+    public var description: String {
+        "cannot read back events \(seqs.lowerBound)...\(seqs.upperBound) of node \(node.short): \(reason)"
+    }
 }
 
 /// How `History.insert` took an event.
@@ -34,6 +86,13 @@ public enum Admission: Sendable, Equatable {
 
 /// The set of events a replica holds, organised per node as hash chains, with fork
 /// branches kept as evidence and early arrivals kept until their predecessors come.
+///
+/// Each node's first branch may keep its early events cold (`keepChainsCold(in:)`): only
+/// their hashes stay in memory, and reading them goes to the source. Admission, heads,
+/// forks, summaries and the digest never read a cold event; reading the events themselves
+/// (to send them, fold them or show them) does. The `read…` methods report a source that
+/// fails; the others stop the process with its error, for they are the paths of histories
+/// held in memory (the simulation, tests, a store that has not cooled).
 public struct History: Sendable {
     /// Per-node histories, in first-seen order; `slots` finds a node's. Kept in an array
     /// so that appending to a chain mutates it in place (a copy out of a dictionary would
@@ -49,6 +108,13 @@ public struct History: Sendable {
     public private(set) var versionVector = VersionVector()
     /// Events accepted into the history (pending ones not counted).
     public private(set) var count = 0
+    /// Where the cold events are read; nil while every event is in memory.
+    private var coldSource: (any ColdChainSource)?
+    /// How many events are cold, every node together.
+    public private(set) var coldCount = 0
+
+    /// How many cold events one read asks the source for, when a walk crosses many.
+    static let coldReadRun = 4_096
 
     public init() {}
 
@@ -86,15 +152,15 @@ public struct History: Sendable {
             return .rejected("the first event of a node cannot have a predecessor")
         }
         let slot = slots[dot.node]
-        let chainCount = slot.map { histories[$0].chain.count } ?? 0
+        let chainCount = slot.map { histories[$0].chainCount } ?? 0
         let extendsChain = dot.seq == UInt64(chainCount) + 1
-            && (dot.seq == 1 || histories[slot!].chain[chainCount - 1].hash == event.previous)
+            && (dot.seq == 1 || histories[slot!].lastChainHash == event.previous)
         // An event that extends the chain cannot be held already: an identical event would
         // have extended the chain when it arrived, and chains only grow.
         if !extendsChain {
-            if let slot, histories[slot].event(event.id) != nil { return .duplicate }
+            if let slot, histories[slot].holds(event.id) { return .duplicate }
             let predecessor = EventID(dot: Dot(node: dot.node, seq: dot.seq - 1), hash: event.previous)
-            let predecessorHeld = dot.seq == 1 || (slot.map { histories[$0].event(predecessor) != nil } ?? false)
+            let predecessorHeld = dot.seq == 1 || (slot.map { histories[$0].holds(predecessor) } ?? false)
             guard predecessorHeld else {
                 if waiting[predecessor]?.contains(event) == true { return .pending }
                 waiting[predecessor, default: []].append(event)
@@ -107,11 +173,11 @@ public struct History: Sendable {
             index = slot
         } else {
             index = histories.count
-            histories.append(NodeHistory())
+            histories.append(NodeHistory(node: dot.node))
             slots[dot.node] = index
         }
         if extendsChain {
-            histories[index].chain.append(event)
+            histories[index].warm.append(event)
         } else {
             histories[index].branches[event.id] = event
             branched.insert(dot.node)
@@ -124,12 +190,119 @@ public struct History: Sendable {
         return .accepted
     }
 
+    // MARK: Cold chains
+
+    /// Keeps every node's first branch out of memory but its last event, reading it from
+    /// `source` when asked. The caller vouches that `source` gives back every event of
+    /// every first branch as held now (each one read is checked against its hash); events
+    /// accepted later stay in memory until the next call. Branches and pending events
+    /// always stay in memory (they are few).
+    public mutating func keepChainsCold(in source: any ColdChainSource) {
+        keepChainsCold(in: source) { _ in UInt64.max }
+    }
+
+    /// Keeps each node's first branch out of memory up to seq `reach(node)` (never its last
+    /// event): for a source that holds only part of each chain (a checkpoint, when the
+    /// log holds newer records). A chain already colder than that stays as it is; events
+    /// that were cold before and lie past the reach of the new source stay cold too, so
+    /// the new source must hold them as well.
+    public mutating func keepChainsCold(in source: any ColdChainSource, upTo reach: (NodeID) -> UInt64) {
+        coldSource = source
+        var cold = 0
+        for index in histories.indices {
+            let limit = reach(histories[index].node)
+            histories[index].cool(through: Int(clamping: limit))
+            cold += histories[index].coldCount
+        }
+        coldCount = cold
+    }
+
+    /// Events `first...last` (0-based positions) of a first branch, cold ones from the source.
+    private func chainSlice(_ node: NodeID, _ history: NodeHistory, from first: Int, to end: Int) throws(ColdReadError) -> [Event] {
+        guard first < end else { return [] }
+        let cold = history.coldCount
+        var out: [Event] = []
+        out.reserveCapacity(end - first)
+        if first < cold {
+            let coldEnd = Swift.min(end, cold)
+            out += try readCold(node, history, seqs: UInt64(first + 1)...UInt64(coldEnd))
+        }
+        if end > cold {
+            out += history.warm[Swift.max(first, cold) - cold..<end - cold]
+        }
+        return out
+    }
+
+    /// Reads cold events from the source and checks each against the hash kept for it.
+    private func readCold(_ node: NodeID, _ history: NodeHistory, seqs: ClosedRange<UInt64>) throws(ColdReadError) -> [Event] {
+        guard let coldSource else {
+            throw ColdReadError(node: node, seqs: seqs, reason: "no source holds the events kept out of memory")
+        }
+        let events: [Event]
+        do {
+            events = try coldSource.chainEvents(of: node, seqs: seqs)
+        } catch let error as ColdReadError {
+            throw error
+        } catch {
+            throw ColdReadError(node: node, seqs: seqs, reason: "\(error)")
+        }
+        guard events.count == seqs.count else {
+            throw ColdReadError(node: node, seqs: seqs, reason: "the source gave \(events.count) events for \(seqs.count)")
+        }
+        for (event, seq) in zip(events, seqs) {
+            guard event.dot == Dot(node: node, seq: seq), event.hash == history.coldHashes[Int(seq - 1)] else {
+                throw ColdReadError(node: node, seqs: seqs, reason: "the event read at seq \(seq) is not the one held (\(event.id))")
+            }
+        }
+        return events
+    }
+
+    /// The first branch's events at positions `first..<end`, for walks that cannot report a
+    /// failed read (they stop the process with it).
+    private func chainSliceOrStop(_ node: NodeID, _ history: NodeHistory, from first: Int, to end: Int) -> [Event] {
+        do { return try chainSlice(node, history, from: first, to: end) } catch { Self.unreadable(error) }
+    }
+
+    /// Calls `body` with the first branch's events at positions `first..<end`, in place for
+    /// the warm ones and a run of `coldReadRun` at a time for the cold ones.
+    private func walkChain(_ node: NodeID, _ history: NodeHistory, from first: Int, to end: Int,
+                           _ body: (Event) throws -> Void) rethrows {
+        var position = first
+        while position < end {
+            if position >= history.coldCount {
+                for event in history.warm[position - history.coldCount..<end - history.coldCount] { try body(event) }
+                return
+            }
+            let runEnd = Swift.min(end, history.coldCount, position + Self.coldReadRun)
+            for event in chainSliceOrStop(node, history, from: position, to: runEnd) { try body(event) }
+            position = runEnd
+        }
+    }
+
+    /// What a path of histories held in memory does when a cold read fails: the events
+    /// cannot be shown or sent, and going on would show or send something else.
+    private static func unreadable(_ error: ColdReadError) -> Never {
+        fatalError("\(error)")
+    }
+
+    // MARK: Reading
+
     public func contains(_ id: EventID) -> Bool {
-        history(of: id.dot.node)?.event(id) != nil
+        history(of: id.dot.node)?.holds(id) ?? false
+    }
+
+    /// The event with this id, when held (accepted; pending ones are not).
+    public func readEvent(_ id: EventID) throws(ColdReadError) -> Event? {
+        guard let history = history(of: id.dot.node) else { return nil }
+        let seq = id.dot.seq
+        if history.chainHolds(id) {
+            return try chainSlice(id.dot.node, history, from: Int(seq - 1), to: Int(seq)).first
+        }
+        return history.branches[id]
     }
 
     public func event(_ id: EventID) -> Event? {
-        history(of: id.dot.node)?.event(id)
+        do { return try readEvent(id) } catch { Self.unreadable(error) }
     }
 
     /// Nodes with at least one event, in id order.
@@ -142,16 +315,14 @@ public struct History: Sendable {
     public func holds(node: NodeID) -> Bool { slots[node] != nil }
 
     /// The last event of the node's first branch: where that node's own next write goes.
+    /// Always in memory.
     public func chainHead(of node: NodeID) -> Event? {
-        history(of: node)?.chain.last
+        history(of: node)?.warm.last
     }
 
     /// True when `id` lies on the node's first branch (its chain from seq 1).
     public func chainContains(_ id: EventID) -> Bool {
-        guard let history = history(of: id.dot.node), id.dot.seq >= 1, id.dot.seq <= UInt64(history.chain.count) else {
-            return false
-        }
-        return history.chain[Int(id.dot.seq - 1)].hash == id.hash
+        history(of: id.dot.node)?.chainHolds(id) ?? false
     }
 
     /// True when the node's history is one chain (no fork) that contains `id`: everything
@@ -162,43 +333,59 @@ public struct History: Sendable {
 
     /// Length of the node's first branch.
     public func chainLength(of node: NodeID) -> UInt64 {
-        UInt64(history(of: node)?.chain.count ?? 0)
+        UInt64(history(of: node)?.chainCount ?? 0)
     }
 
     /// Events of `node`, first branch in seq order, then other branches by (seq, hash).
-    public func events(of node: NodeID) -> [Event] {
+    public func readEvents(of node: NodeID) throws(ColdReadError) -> [Event] {
         guard let history = history(of: node) else { return [] }
-        if history.branches.isEmpty { return history.chain }
-        return history.chain + history.branches.values.sorted { $0.id < $1.id }
+        let chain = try chainSlice(node, history, from: 0, to: history.chainCount)
+        if history.branches.isEmpty { return chain }
+        return chain + history.branches.values.sorted { $0.id < $1.id }
+    }
+
+    public func events(of node: NodeID) -> [Event] {
+        do { return try readEvents(of: node) } catch { Self.unreadable(error) }
     }
 
     /// `count` events of `node`'s first branch ending at `endSeq`, or nil when that branch
     /// does not reach so far (the context of a primed batch).
-    public func chainEvents(of node: NodeID, endingAt endSeq: UInt64, count: Int) -> [Event]? {
+    public func readChainEvents(of node: NodeID, endingAt endSeq: UInt64, count: Int) throws(ColdReadError) -> [Event]? {
         guard let history = history(of: node), count >= 1, endSeq >= UInt64(count),
-              endSeq <= UInt64(history.chain.count) else { return nil }
-        return Array(history.chain[Int(endSeq) - count..<Int(endSeq)])
+              endSeq <= UInt64(history.chainCount) else { return nil }
+        return try chainSlice(node, history, from: Int(endSeq) - count, to: Int(endSeq))
+    }
+
+    public func chainEvents(of node: NodeID, endingAt endSeq: UInt64, count: Int) -> [Event]? {
+        do { return try readChainEvents(of: node, endingAt: endSeq, count: count) } catch { Self.unreadable(error) }
     }
 
     /// Up to `max` events of `node`'s first branch after seq `after`.
+    public func readChainEvents(of node: NodeID, after: UInt64, max: Int) throws(ColdReadError) -> [Event] {
+        guard let history = history(of: node), max > 0, after < UInt64(history.chainCount) else { return [] }
+        return try chainSlice(node, history, from: Int(after), to: Swift.min(history.chainCount, Int(after) + max))
+    }
+
     public func chainEvents(of node: NodeID, after: UInt64, max: Int) -> [Event] {
-        guard let history = history(of: node), max > 0, after < UInt64(history.chain.count) else { return [] }
-        return Array(history.chain[Int(after)..<Swift.min(history.chain.count, Int(after) + max)])
+        do { return try readChainEvents(of: node, after: after, max: max) } catch { Self.unreadable(error) }
     }
 
     /// Calls `body` with up to `max` events of `node`'s first branch after seq `after`, in
-    /// place: a fold catching up a million-event chain would otherwise copy it first.
+    /// place: a fold catching up a million-event chain would otherwise copy it first. Cold
+    /// events are read a run at a time.
     public func forEachChainEvent(of node: NodeID, after: UInt64, max: Int, _ body: (Event) throws -> Void) rethrows {
-        guard let slot = slots[node], max > 0, after < UInt64(histories[slot].chain.count) else { return }
-        let end = Swift.min(histories[slot].chain.count, Int(after) + max)
-        for index in Int(after)..<end { try body(histories[slot].chain[index]) }
+        guard let slot = slots[node], max > 0, after < UInt64(histories[slot].chainCount) else { return }
+        let end = Swift.min(histories[slot].chainCount, Int(after) + max)
+        try walkChain(node, histories[slot], from: Int(after), to: end, body)
     }
 
     /// The events held at one dot: one, or several when the node forked there.
     public func events(of node: NodeID, at seq: UInt64) -> [Event] {
         guard let history = history(of: node), seq >= 1 else { return [] }
         var out: [Event] = []
-        if seq <= UInt64(history.chain.count) { out.append(history.chain[Int(seq - 1)]) }
+        if seq <= UInt64(history.chainCount) {
+            out += chainSliceOrStop(node, history, from: Int(seq - 1), to: Int(seq))
+        }
         if !history.branches.isEmpty { out += history.branches.values.filter { $0.dot.seq == seq } }
         return out
     }
@@ -237,8 +424,8 @@ public struct History: Sendable {
     public func events(of node: NodeID, after seq: UInt64) -> [Event] {
         guard let history = history(of: node) else { return [] }
         var out: [Event] = []
-        if seq < UInt64(history.chain.count) {
-            out.append(contentsOf: history.chain[Int(seq)...])
+        if seq < UInt64(history.chainCount) {
+            out += chainSliceOrStop(node, history, from: Int(seq), to: history.chainCount)
         }
         if !history.branches.isEmpty {
             out.append(contentsOf: branchEvents(of: node).filter { $0.dot.seq > seq })
@@ -250,7 +437,7 @@ public struct History: Sendable {
     /// The fast path for views that fold over the whole history.
     public func forEachEvent(_ body: (Event) throws -> Void) rethrows {
         for history in histories {
-            for event in history.chain { try body(event) }
+            try walkChain(history.node, history, from: 0, to: history.chainCount, body)
             for event in history.branches.values { try body(event) }
         }
     }
@@ -259,7 +446,7 @@ public struct History: Sendable {
     public func heads(of node: NodeID) -> [EventID] {
         guard let history = history(of: node) else { return [] }
         var heads: [EventID] = []
-        if let last = history.chain.last { heads.append(last.id) }
+        if let last = history.warm.last { heads.append(last.id) }
         guard !history.branches.isEmpty else { return heads }
         let parents = Set(history.branches.values.map {
             EventID(dot: Dot(node: node, seq: $0.dot.seq - 1), hash: $0.previous)
@@ -301,8 +488,11 @@ public struct History: Sendable {
                 let key = SiblingKey(seq: event.dot.seq, previous: event.previous)
                 siblings[key, default: []].insert(event.id)
                 let seq = Int(event.dot.seq)
-                if seq <= history.chain.count, history.chain[seq - 1].previous == event.previous {
-                    siblings[key]!.insert(history.chain[seq - 1].id)
+                // The chain's event at `seq` follows the chain's hash at `seq - 1`: its
+                // predecessor is known without reading it, cold or not.
+                if seq <= history.chainCount,
+                   (seq == 1 ? SHA256Digest.zero : history.chainHash(at: seq - 1)) == event.previous {
+                    siblings[key]!.insert(EventID(dot: Dot(node: node, seq: event.dot.seq), hash: history.chainHash(at: seq)))
                 }
             }
             for (key, ids) in siblings where ids.count > 1 {

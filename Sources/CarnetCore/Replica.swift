@@ -76,6 +76,19 @@ public struct Replica: Sendable {
         return held
     }
 
+    /// Keeps the events of every node's first branch but the last out of memory, read from
+    /// `source` when something asks for them (`History.keepChainsCold(in:)`): a store whose
+    /// log holds them does not need a second copy in memory. Registers, heads, the digest
+    /// and admission do not read them.
+    public mutating func keepChainsCold(in source: any ColdChainSource) {
+        history.keepChainsCold(in: source)
+    }
+
+    /// The same, for a source that holds each node's first branch only up to `reach(node)`.
+    public mutating func keepChainsCold(in source: any ColdChainSource, upTo reach: (NodeID) -> UInt64) {
+        history.keepChainsCold(in: source, upTo: reach)
+    }
+
     public var versionVector: VersionVector { history.versionVector }
     public var eventCount: Int { history.count }
 

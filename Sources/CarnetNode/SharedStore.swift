@@ -56,13 +56,19 @@ public final class SharedStore: @unchecked Sendable {
     /// deterministic (the defaults are the real disk and the system's randomness).
     private let storage: any Storage
     private let freshNodeID: @Sendable () -> NodeID
+    /// Whether the store reads old events back from its checkpoint instead of keeping
+    /// them in memory (`NodeStore.keepsChainsCold`).
+    private let keepingChainsCold: Bool
 
+    /// `keepingChainsCold`: for a process that stays up (`serve`), whose resident memory
+    /// should follow the ledger's state, not its history; see `NodeStore`.
     public init(directory: String, wallMillis: UInt64,
                 wallClock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) },
-                storage: any Storage = PosixStorage(),
+                storage: any Storage = PosixStorage(), keepingChainsCold: Bool = false,
                 freshNodeID: @escaping @Sendable () -> NodeID = SharedStore.randomNodeID) throws(NodeError) {
         do {
-            store = try NodeStore(directory: directory, wallMillis: wallMillis, storage: storage, freshNodeID: freshNodeID)
+            store = try NodeStore(directory: directory, wallMillis: wallMillis, storage: storage,
+                                  keepingChainsCold: keepingChainsCold, freshNodeID: freshNodeID)
         } catch {
             throw .store(error)
         }
@@ -70,6 +76,8 @@ public final class SharedStore: @unchecked Sendable {
         self.wallClock = wallClock
         self.storage = storage
         self.freshNodeID = freshNodeID
+        self.keepingChainsCold = keepingChainsCold
+        if keepingChainsCold, store.replica.history.coldCount > 0 { FreedMemory.giveBack() }
     }
 
     /// A node id for a directory that turns out to be a copy (it continues under it).
@@ -89,7 +97,8 @@ public final class SharedStore: @unchecked Sendable {
         guard store.needsReopen else { return [] }
         let known = store.replica.history
         do {
-            store = try NodeStore(directory: directory, wallMillis: wallClock(), storage: storage, freshNodeID: freshNodeID)
+            store = try NodeStore(directory: directory, wallMillis: wallClock(), storage: storage,
+                                  keepingChainsCold: keepingChainsCold, freshNodeID: freshNodeID)
         } catch {
             throw .reopenFailed(error)
         }
@@ -366,7 +375,7 @@ public final class SharedStore: @unchecked Sendable {
             if stopping, let cost = lastSaveCost ?? warmCost, cost > budget { return nil }
             if !stopping {
                 do {
-                    try store.saveCheckpointIfDue()
+                    if try store.saveCheckpointIfDue(), keepingChainsCold { FreedMemory.giveBack() }
                 } catch {
                     warnings.append("\(error)")
                 }

@@ -113,7 +113,7 @@ public struct SimNode: Sendable {
         let clock = self.clock
         let ids = self.ids
         let store = try SharedStore(directory: Self.directory, wallMillis: wallMillis(now), wallClock: { clock.millis },
-                                    storage: storage, freshNodeID: { ids.next() })
+                                    storage: storage, keepingChainsCold: true, freshNodeID: { ids.next() })
         self.store = store
         wakes = SimWakes()
         observed = SimPeerStore(store)

@@ -27,6 +27,11 @@ public enum Checkpoint {
         public var events: [Event]
         /// The signed heads kept (signed ledgers); each chunk carries those of its events.
         public var heads: [SignedHead] = []
+        /// Where each chunk lies in the file, in order: `events` is their events end to end.
+        var chunks: [CheckpointChains.Chunk] = []
+        /// The file, still open, when it was read from one: a store may read old events
+        /// back from it instead of keeping them in memory (`CheckpointChains`).
+        var file: (any StorageFile)?
     }
 
     /// Why a checkpoint was not used.
@@ -46,6 +51,12 @@ public enum Checkpoint {
 
     /// The file's bytes for `events`, the events a log whose state is `stamp` holds.
     static func encode(_ events: [Event], heads: [SignedHead]? = nil, stamp: LogStamp) -> [UInt8] {
+        encodeLocated(events, heads: heads, stamp: stamp).bytes
+    }
+
+    /// The file's bytes, and where each chunk's batch lies in them.
+    static func encodeLocated(_ events: [Event], heads: [SignedHead]? = nil,
+                              stamp: LogStamp) -> (bytes: [UInt8], chunks: [CheckpointChains.Chunk]) {
         var headsByEvent: [EventID: SignedHead] = [:]
         for head in heads ?? [] { headsByEvent[head.eventID] = head }
         var bytes = FileHeader.checkpoint.bytes
@@ -68,9 +79,16 @@ public enum Checkpoint {
             return bytes
         }
         bytes.reserveCapacity(bytes.count + encoded.reduce(4) { $0 + $1.count })
-        for chunk in encoded { bytes += chunk }
+        var chunks: [CheckpointChains.Chunk] = []
+        chunks.reserveCapacity(chunkCount)
+        for (index, chunk) in encoded.enumerated() {
+            let count = Swift.min(chunkEvents, events.count - index * chunkEvents)
+            let batchStart = bytes.count + 8
+            chunks.append(CheckpointChains.Chunk(batch: batchStart..<(batchStart + chunk.count - 8 - count * 32), count: count))
+            bytes += chunk
+        }
         bytes += LogFormat.bigEndian(CRC32C.checksum(bytes))
-        return bytes
+        return (bytes, chunks)
     }
 
     static func decode(_ bytes: [UInt8]) throws(Problem) -> Contents {
@@ -125,7 +143,8 @@ public enum Checkpoint {
             events += signed.events
             heads += signed.heads
         }
-        return Contents(stamp: stamp, events: events, heads: heads)
+        return Contents(stamp: stamp, events: events, heads: heads,
+                        chunks: located.map { CheckpointChains.Chunk(batch: $0.batch, count: $0.count) })
     }
 
     /// Reads `directory/checkpoint`.
@@ -133,21 +152,28 @@ public enum Checkpoint {
         let path = directory + "/" + fileName
         guard storage.exists(path) else { throw .missing }
         let bytes: [UInt8]
+        let file: any StorageFile
         do {
-            bytes = try storage.openReadOnly(path).readAll()
+            file = try storage.openReadOnly(path)
+            bytes = try file.readAll()
         } catch {
             throw .damaged("\(error)")
         }
-        return try decode(bytes)
+        var contents = try decode(bytes)
+        contents.file = file
+        return contents
     }
 
-    /// Replaces `directory/checkpoint` atomically.
+    /// Replaces `directory/checkpoint` atomically; returns where its chunks lie.
+    @discardableResult
     public static func write(_ events: [Event], heads: [SignedHead]? = nil, stamp: LogStamp, directory: String,
-                             storage: any Storage = PosixStorage()) throws(StoreError) {
+                             storage: any Storage = PosixStorage()) throws(StoreError) -> [CheckpointChains.Chunk] {
+        let (bytes, chunks) = encodeLocated(events, heads: heads, stamp: stamp)
         do {
-            try storage.writeAtomically(encode(events, heads: heads, stamp: stamp), to: directory + "/" + fileName, in: directory)
+            try storage.writeAtomically(bytes, to: directory + "/" + fileName, in: directory)
         } catch {
             throw .checkpointFailed(error)
         }
+        return chunks
     }
 }

@@ -30,6 +30,9 @@ public struct NodeStore: ~Copyable {
     private var foreignSinceRefresh: [Event] = []
     /// Events the newest checkpoint (read or written by this store) holds.
     public private(set) var checkpointedEvents: Int
+    /// Whether this store keeps the events its checkpoint holds out of memory, reading them
+    /// back from it (`CheckpointChains`): a long-running server's choice.
+    public let keepsChainsCold: Bool
 
     /// What opening found.
     public struct OpeningReport: Sendable, Equatable {
@@ -92,8 +95,13 @@ public struct NodeStore: ~Copyable {
     /// Opens the node in `directory`. `wallMillis` and `freshNodeID` are inputs so that a
     /// relocation or fork can be handled deterministically in tests.
     /// `storage` is the disk (the real one unless a test simulates one).
+    /// With `keepingChainsCold`, the events of each node's first branch that the checkpoint
+    /// holds are not kept in memory after opening, and again after each checkpoint this
+    /// store writes: they are read back from the checkpoint when a peer or a view needs
+    /// them. Worth it for a process that stays up (`serve`); a one-shot command that reads
+    /// every event anyway keeps them.
     public init(directory: String, wallMillis: UInt64, storage: any Storage = PosixStorage(),
-                freshNodeID: @escaping () -> NodeID) throws(StoreError) {
+                keepingChainsCold: Bool = false, freshNodeID: @escaping () -> NodeID) throws(StoreError) {
         var identity = try NodeIdentity.load(directory: directory, storage: storage)
         var checkpoint: Checkpoint.Contents?
         var checkpointProblem: String?
@@ -146,7 +154,12 @@ public struct NodeStore: ~Copyable {
         self.opening = OpeningReport(recovery: log.report, checkpointEvents: checkpointEvents,
                                      checkpointProblem: checkpointProblem, continuedFrom: continuedFrom, reason: reason)
         self.checkpointedEvents = checkpointEvents ?? 0
+        self.keepsChainsCold = keepingChainsCold
         self.log = log
+        if keepingChainsCold, let checkpoint, checkpointEvents != nil, let file = checkpoint.file {
+            let source = CheckpointChains.locate(checkpoint.events, chunks: checkpoint.chunks, file: file, in: self.replica.history)
+            self.replica.keepChainsCold(in: source, upTo: source.reach(of:))
+        }
     }
 
     /// Writes the link event of a new incarnation, then the identity that names it. A crash
@@ -356,13 +369,20 @@ public struct NodeStore: ~Copyable {
         let stamp = log.stamp
         let directory = self.directory
         let storage = self.storage
-        let written = try log.withLockIfCurrent { (current: Bool) throws(StoreError) -> Bool in
-            guard current else { return false }
-            try Checkpoint.write(events, heads: heads, stamp: stamp, directory: directory, storage: storage)
-            return true
+        let history = replica.history
+        let cold = keepsChainsCold
+        let written = try log.withLockIfCurrent { (current: Bool) throws(StoreError) -> CheckpointChains?? in
+            guard current else { return nil }
+            let chunks = try Checkpoint.write(events, heads: heads, stamp: stamp, directory: directory, storage: storage)
+            // Opened under the log's lock: no other writer can have replaced it yet. A
+            // checkpoint that cannot be opened again only leaves the events in memory.
+            guard cold, let file = try? storage.openReadOnly(directory + "/" + Checkpoint.fileName) else { return .some(nil) }
+            return CheckpointChains.locate(events, chunks: chunks, file: file, in: history)
         }
-        if written { checkpointedEvents = events.count }
-        return written
+        guard let written else { return false }
+        checkpointedEvents = events.count
+        if let source = written { replica.keepChainsCold(in: source, upTo: source.reach(of:)) }
+        return true
     }
 
     /// Writes a checkpoint when the log has grown enough since the last one that the next

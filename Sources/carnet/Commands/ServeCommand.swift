@@ -60,7 +60,7 @@ struct ServeCommand: Command {
             guard let address = try? PeerAddress(parsing: text), !dialed.contains(address) else { continue }
             dialed.append(address)
         }
-        let store = try SharedStore(directory: context.directory, wallMillis: context.wallMillis())
+        let store = try SharedStore(directory: context.directory, wallMillis: context.wallMillis(), keepingChainsCold: true)
         var configuration = Server.Configuration()
         configuration.listen = listen
         configuration.peers = dialed
