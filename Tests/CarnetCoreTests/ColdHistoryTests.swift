@@ -77,13 +77,14 @@ struct ColdHistoryTests {
         #expect(cold.digest == warm.digest, "seed \(seed)")
     }
 
-    @Test func admissionHeadsForksAndSummariesNeverReadAColdEvent() {
+    @Test func admissionHeadsForksSummariesAndTheDigestNeverReadAColdEvent() {
         let events = Self.randomDelivery(seed: 7)
         var warm = Replica(node: NodeID.derived(from: "reader"))
         warm.admit(contentsOf: events)
         var cold = warm
         cold.keepChainsCold(in: LostLog())
         #expect(cold.history.coldCount > 0)
+        #expect(cold.digest == warm.digest)
         #expect(cold.summary == warm.summary)
         #expect(cold.forks == warm.forks)
         for node in warm.history.nodeIDs {
