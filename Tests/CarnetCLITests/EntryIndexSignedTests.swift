@@ -148,4 +148,22 @@ struct EntryIndexSignedTests {
         let verify = try box.run(["verify"])
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
     }
+
+    /// A copy of a device's directory whose `node` file names another device (to read or
+    /// write in its name) is refused by the index's readers as by the store.
+    @Test func aForgedDirectoryIsNotReadFromTheIndex() throws {
+        let box = try Sandbox()
+        let ids = try Self.coop(box)
+        let farm = try Self.node(box, "f"), hub = try Self.node(box, "a")
+        try FileManager.default.copyItem(atPath: box.path("f"), toPath: box.path("forger"))
+        let nodeFile = box.path("forger") + "/node"
+        let text = try String(contentsOfFile: nodeFile, encoding: .utf8).replacingOccurrences(of: farm, with: hub)
+        try text.write(toFile: nodeFile, atomically: true, encoding: .utf8)
+        #expect(FileManager.default.fileExists(atPath: box.path("forger") + "/entries"))
+        for query in [["show", ids[0]], ["log", "--limit", "3"], ["log", "--json"]] {
+            let run = try box.run(query, node: "forger")
+            #expect(run.status != 0 && run.stderr.contains("do not belong together"), "\(query): \(run.stderr)")
+            #expect(run.stdout.isEmpty, "\(query)")
+        }
+    }
 }

@@ -18,9 +18,11 @@ extension EntryIndexNames: CatalogNames {}
 /// Otherwise the command opens the store (seconds and a gigabyte at a
 /// million), as it did before the index; the next write leaves both files current again.
 enum IndexedReading {
-    /// The index of the context's directory, when it is current.
+    /// The index of the context's directory, when it is current and the node's files
+    /// belong together (a signed node's key derives its id, as opening the store checks).
     static func ledger(_ context: Context) -> IndexedLedger? {
-        IndexedLedger.current(directory: context.directory)
+        guard EntryIndex.nodeFilesAgree(directory: context.directory) else { return nil }
+        return IndexedLedger.current(directory: context.directory)
     }
 
     /// What `read` gives, or nil when the index turned out damaged (a block or a record
