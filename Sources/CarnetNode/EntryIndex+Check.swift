@@ -1,7 +1,7 @@
 extension EntryIndex {
     /// Checks, before a long answer is printed, what storage damage would break in the walk
     /// `forEachNewest(producer:limit:)` makes: the CRC-32C of every block of the entries
-    /// table it reads, and the framing and CRC-32C of every log record those slots (and the
+    /// table (and, with members, of the standings table) it reads, and the framing and CRC-32C of every log record those slots (and the
     /// reversals voiding them) point at. Nothing is decoded: at a million entries this
     /// reads some 40 MB in well under a second, where the walk decodes for seconds.
     ///
@@ -20,6 +20,7 @@ extension EntryIndex {
             var checking = Set<Int>()
             for index in lower..<upper {
                 let slot = try slot(.entries, index)
+                _ = try standing(index)
                 var offsets = [slot.location.offset]
                 if let reversal = slot.voidedBy {
                     guard reversal < entryCount else {

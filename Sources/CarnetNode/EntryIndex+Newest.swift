@@ -7,7 +7,7 @@ extension EntryIndex {
     public static let newestBlock = 4_096
 
     /// Hands the entries to `body` newest first (the order `log` prints), each with the
-    /// reversal that voids it, if any; only those whose producer is `producer` when one is
+    /// reversal that voids it, if any, and in a ledger with members its standing; only those whose producer is `producer` when one is
     /// given (compared as the store's `log` compares it), and at most `limit`. Returns how
     /// many it handed.
     ///
@@ -24,7 +24,8 @@ extension EntryIndex {
     /// answer walks once without showing, then again, or holds back what it shows).
     @discardableResult
     public func forEachNewest(producer: String? = nil, limit: Int = .max, block: Int = EntryIndex.newestBlock,
-                              _ body: (_ record: LedgerRecord, _ voidedBy: LedgerRecord?) throws(Damage) -> Void) throws(Damage) -> Int {
+                              _ body: (_ record: LedgerRecord, _ voidedBy: LedgerRecord?, _ standing: EntryIndexStanding?)
+                                  throws(Damage) -> Void) throws(Damage) -> Int {
         // Without a producer, the newest `limit` are the last `limit` slots: read no more.
         let block = max(1, producer == nil ? min(block, limit) : block)
         var handed = 0
@@ -43,7 +44,7 @@ extension EntryIndex {
                     }
                     voidedBy = found
                 }
-                try body(record, voidedBy)
+                try body(record, voidedBy, try standing(index))
                 handed += 1
                 if handed == limit { break }
             }

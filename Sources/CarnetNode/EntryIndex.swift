@@ -29,6 +29,9 @@ public final class EntryIndex {
     public let entryCount: Int
     /// The names of products, parties and writers, as the catalog and the replica give them.
     public let names: EntryIndexNames
+    /// In a ledger with members (§9.5), every standing an entry has; nil where every entry
+    /// counts, and nothing about standing is printed.
+    public let members: [EntryIndexStanding]?
     private let idCount: Int
     private let changeCount: Int
     private let starts: [Int]
@@ -41,9 +44,15 @@ public final class EntryIndex {
     private static let recordsKept = 64
 
     enum Table: Int {
-        case entries = 0, ids, changes
+        case entries = 0, ids, changes, held, standings
 
-        var width: Int { self == .ids ? EntryIndexFile.keySize : EntryIndexFile.slotSize }
+        var width: Int {
+            switch self {
+            case .ids: EntryIndexFile.keySize
+            case .standings: EntryIndexFile.standingSize
+            case .entries, .changes, .held: EntryIndexFile.slotSize
+            }
+        }
     }
 
     /// The index of `directory` when it is whole at its head and its names and describes the
@@ -55,68 +64,99 @@ public final class EntryIndex {
               FileHeader.entries.read(head) == .matches,
               let stamp = LogStamp.read(head, at: FileHeader.size) else { return nil }
         let countsAt = FileHeader.size + LogStamp.encodedSize
-        guard CRC32C.checksum(Array(head[0..<(countsAt + 16)])) == EntryIndexFile.get32(head, countsAt + 16) else { return nil }
-        let counts = (0..<4).map { Int(EntryIndexFile.get32(head, countsAt + 4 * $0)) }
+        guard let counts = EntryIndexFile.readCounts(Array(head[countsAt...]), stamp: stamp) else { return nil }
         let sizes = EntryIndexFile.tableSizes(counts)
         let namesAt = EntryIndexFile.headSize + sizes.reduce(0, +)
-        guard let lengthBytes = try? file.read(at: namesAt, count: 4), lengthBytes.count == 4 else { return nil }
-        let length = Int(EntryIndexFile.get32(lengthBytes, 0))
-        guard (try? file.size()) == namesAt + 8 + length + 4,
-              let bytes = try? file.read(at: namesAt + 4, count: length + 4), bytes.count == length + 4,
-              CRC32C.checksum(bytes[0..<length]) == EntryIndexFile.get32(bytes, length),
-              let names = EntryIndexNames.decode(Array(bytes[0..<length])),
+        // The names and the members follow the tables, each a few kilobytes: read together.
+        guard let fileSize = try? file.size(), fileSize >= namesAt + 12,
+              let tail = try? file.read(at: namesAt, count: fileSize - namesAt), tail.count == fileSize - namesAt else { return nil }
+        var offset = 0
+        guard let namesBytes = EntryIndexFile.readSection(tail, &offset), let names = EntryIndexNames.decode(namesBytes),
+              let membersBytes = EntryIndexFile.readSection(tail, &offset), offset + 4 == tail.count,
+              let members = EntryIndexFile.decodeMembers(membersBytes, standingCount: counts[4], entryCount: counts[0]),
               let log = LogRecordReader(directory: directory, stamp: stamp, storage: storage) else { return nil }
-        return EntryIndex(file: file, log: log, stamp: stamp, counts: counts, sizes: sizes, names: names)
+        return EntryIndex(file: file, log: log, stamp: stamp, counts: counts, sizes: sizes, names: names, members: members)
     }
 
     private init(file: any StorageFile, log: LogRecordReader, stamp: LogStamp, counts: [Int], sizes: [Int],
-                 names: EntryIndexNames) {
+                 names: EntryIndexNames, members: [EntryIndexStanding]?) {
         self.file = file
         self.log = log
         self.stamp = stamp
         self.names = names
+        self.members = members
         entryCount = counts[0]
         idCount = counts[1]
         changeCount = counts[2]
-        starts = [EntryIndexFile.headSize, EntryIndexFile.headSize + sizes[0], EntryIndexFile.headSize + sizes[0] + sizes[1]]
+        var starts: [Int] = []
+        var start = EntryIndexFile.headSize
+        for size in sizes {
+            starts.append(start)
+            start += size
+        }
+        self.starts = starts
     }
 
     // MARK: - What commands ask
 
-    /// The entries carrying `id` in `log` order, and the reversals naming it, in the same
-    /// order: what `LedgerState.records(withID:)` and `reversals(of:)` give.
-    public func lookUp(_ id: String) throws(Damage) -> (records: [LedgerRecord], reversals: [LedgerRecord]) {
+    /// The entries carrying `id` and the reversals naming it that count, in `log` order, and
+    /// in a ledger with members the standing of each: what `LedgerState.everyRecord(withID:)`
+    /// (those that count first, then those set aside) and `reversals(of:)` give.
+    public func lookUp(_ id: String) throws(Damage)
+        -> (records: [LedgerRecord], reversals: [LedgerRecord], standings: [EventID: EntryIndexStanding]) {
         let key = EntryIndexFile.key(of: id)
         var low = 0, high = idCount
         while low < high {
             let middle = (low + high) / 2
             if try idKey(middle).key < key { low = middle + 1 } else { high = middle }
         }
-        var records: [LedgerRecord] = [], reversals: [LedgerRecord] = []
+        var records: [LedgerRecord] = [], setAside: [LedgerRecord] = [], reversals: [LedgerRecord] = []
+        var standings: [EventID: EntryIndexStanding] = [:]
         var index = low
         while index < idCount {
             let line = try idKey(index)
             guard line.key == key else { break }
             let record = try entry(line.slot)
+            let judged = try standing(line.slot)
+            let counts = judged.map { $0.verdict == .counts } ?? true
             switch line.role {
             case .carries:
-                if ExactString(record.entry.id) == ExactString(id) { records.append(record) }
+                guard ExactString(record.entry.id) == ExactString(id) else { break }
+                if counts { records.append(record) } else { setAside.append(record) }
+                standings[record.event] = judged
             case .reverses:
                 guard record.entry.kind == .reversal, let target = record.entry.ref else {
                     throw Damage(description: "the id table names slot \(line.slot) as a reversal, and it is not one")
                 }
-                if ExactString(target) == ExactString(id) { reversals.append(record) }
+                // A reversal set aside under the members voids nothing (`LedgerState.reversals(of:)`).
+                if ExactString(target) == ExactString(id), counts { reversals.append(record) }
+                standings[record.event] = judged
             }
             index += 1
         }
-        return (records, reversals)
+        return (records + setAside, reversals, standings)
+    }
+
+    /// The standing of the entry at `index` of the entries order (§9.5: whether it counts,
+    /// its writer's roles); nil where every entry counts.
+    public func standing(_ index: Int) throws(Damage) -> EntryIndexStanding? {
+        guard let members else { return nil }
+        guard index >= 0, index < entryCount else {
+            throw Damage(description: "the entry index names slot \(index) of \(entryCount)")
+        }
+        let (bytes, at) = try element(.standings, index)
+        let position = Int(EntryIndexFile.get32(bytes, at))
+        guard position < members.count else {
+            throw Damage(description: "slot \(index) of the entry index names standing \(position) of \(members.count)")
+        }
+        return members[position]
     }
 
     /// The newest `count` entries, newest first (the order `log` prints), each with the
     /// reversal that voids it, if any: `forEachNewest` kept in an array (for a small count).
     public func newest(_ count: Int) throws(Damage) -> [(record: LedgerRecord, voidedBy: LedgerRecord?)] {
         var shown: [(record: LedgerRecord, voidedBy: LedgerRecord?)] = []
-        try forEachNewest(limit: count) { shown.append(($0, $1)) }
+        try forEachNewest(limit: count) { record, voidedBy, _ in shown.append((record, voidedBy)) }
         return shown
     }
 
@@ -197,7 +237,7 @@ public final class EntryIndex {
         let key = table.rawValue << 40 | block
         let at = (index % EntryIndexFile.blockElements) * table.width
         if let cached = blocks[key] { return (cached, at) }
-        let count = [entryCount, idCount, changeCount][table.rawValue]
+        let count = [entryCount, idCount, changeCount, 0, members == nil ? 0 : entryCount][table.rawValue]
         let elements = min(EntryIndexFile.blockElements, count - block * EntryIndexFile.blockElements)
         let length = elements * table.width
         let offset = starts[table.rawValue] + block * (EntryIndexFile.blockElements * table.width + 4)

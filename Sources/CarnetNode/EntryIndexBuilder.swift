@@ -28,8 +28,13 @@ enum EntryIndexBuilder {
     static func body(replica: Replica, names: EntryIndexNames, stamp: LogStamp, directory: String,
                      storage: any Storage) -> (body: [UInt8]?, made: Made) {
         var previous = previousFile(upTo: stamp, directory: directory, storage: storage)
+        let membership = Membership(replica: replica)
         let reason: String
-        if let file = previous {
+        if membership.enforced {
+            // Each entry's standing may change with a member record anywhere in the history
+            // (a revocation reaches back): the standings are judged again, every entry.
+            reason = "the ledger has members"
+        } else if let file = previous {
             if let tables = EntryIndexTables(body: file.body, stamp: file.stamp) {
                 do throws(EntryIndexMerge.Refusal) {
                     let body = try EntryIndexMerge.body(previous: tables, previousStamp: file.stamp, replica: replica,
@@ -49,7 +54,7 @@ enum EntryIndexBuilder {
             reason = "no whole previous index whose stamp begins the log"
         }
         let contents = locations(upTo: stamp, previous: previous, directory: directory, storage: storage).flatMap {
-            Self.contents(replica: replica, ledger: nil, names: names, locations: $0)
+            Self.contents(replica: replica, ledger: nil, membership: membership, names: names, locations: $0)
         }
         return (contents.map { EntryIndexFile.encodeBody($0, stamp: stamp) }, .rebuilt(reason))
     }
@@ -60,7 +65,7 @@ enum EntryIndexBuilder {
     static func fromScratch(replica: Replica, names: EntryIndexNames, stamp: LogStamp, directory: String,
                             storage: any Storage) -> EntryIndexFile.Contents? {
         locations(upTo: stamp, previous: nil, directory: directory, storage: storage).flatMap {
-            contents(replica: replica, ledger: nil, names: names, locations: $0)
+            contents(replica: replica, ledger: nil, membership: nil, names: names, locations: $0)
         }
     }
 
@@ -69,17 +74,28 @@ enum EntryIndexBuilder {
     /// every record of the log, and the ledger state it built (its records are taken as
     /// they are); otherwise the records are read here, in the same order, without the rest
     /// of what `LedgerState` computes (orders, reviews, the views' indexes: a second or
-    /// more at a million entries, for nothing the index holds).
-    static func contents(replica: Replica, ledger: LedgerState?, names: EntryIndexNames,
+    /// more at a million entries, for nothing the index holds). `membership`: the ledger's
+    /// members as the writer read them (nil: read here, or taken from `ledger`).
+    static func contents(replica: Replica, ledger: LedgerState?, membership: Membership? = nil, names: EntryIndexNames,
                          locations: [UInt64: EntryIndexFile.Location]) -> EntryIndexFile.Contents? {
         func slot(_ event: EventID) -> EntryIndexFile.Slot? {
             locations[event.hash.w0].map { EntryIndexFile.Slot(location: $0, hashPrefix: event.hash.w0, voidedBy: nil) }
         }
-        let (rows, reversalRecords) = ledger.map { Self.rows($0.everyRecord) } ?? readableRows(of: replica)
+        let membership = ledger?.membership ?? membership ?? Membership(replica: replica)
+        var judged = StandingList(enforced: membership.enforced)
+        let (rows, reversalRecords) = ledger.map { state in
+            Self.rows(state.everyRecord) { record in
+                judged.position(of: EntryIndexStanding(record: record, membership: state.membership,
+                                                       verdict: state.verdict(of: record)))
+            }
+        } ?? readableRows(of: replica) { event, record in
+            judged.position(of: EntryIndexStanding(event: event, entry: record.entry, membership: membership))
+        }
         func reversal(_ row: Row) -> LedgerRecord? { row.reversal < 0 ? nil : reversalRecords[Int(row.reversal)] }
-        // Target id → the reversals naming it, in record order (`LedgerState.reversals(of:)`).
+        // Target id → the reversals naming it that count, in record order (`LedgerState.reversals(of:)`:
+        // a reversal set aside under the members voids nothing).
         var reversals: [ExactString: [Int]] = [:]
-        for (index, row) in rows.enumerated() {
+        for (index, row) in rows.enumerated() where judged.counts(row.standing) {
             if let target = reversal(row)?.entry.ref { reversals[ExactString(target), default: []].append(index) }
         }
         var entries: [EntryIndexFile.Slot] = []
@@ -117,7 +133,51 @@ enum EntryIndexBuilder {
             guard let waiting = slot(event.id) else { return nil }
             held.append(waiting)
         }
-        return EntryIndexFile.Contents(entries: entries, ids: ids, changes: changes, held: held, names: names)
+        let (standings, members) = judged.inEntryOrder(rows)
+        return EntryIndexFile.Contents(entries: entries, ids: ids, changes: changes, held: held, names: names,
+                                       standings: standings, members: members)
+    }
+
+    /// The standings of the entries as they are judged, each kept once (a ledger has a few:
+    /// its devices' roles, and why entries are set aside); renumbered at the end in the
+    /// order the entries first name them, the order the file keeps.
+    struct StandingList {
+        let enforced: Bool
+        private var list: [EntryIndexStanding] = []
+        private var positions: [EntryIndexStanding: Int32] = [:]
+
+        init(enforced: Bool) { self.enforced = enforced }
+
+        /// The position of `standing`, added when new; -1 where every entry counts.
+        mutating func position(of standing: @autoclosure () -> EntryIndexStanding) -> Int32 {
+            guard enforced else { return -1 }
+            let standing = standing()
+            if let known = positions[standing] { return known }
+            list.append(standing)
+            positions[standing] = Int32(list.count - 1)
+            return Int32(list.count - 1)
+        }
+
+        /// Whether the entry whose standing is at `position` counts.
+        func counts(_ position: Int32) -> Bool { position < 0 || list[Int(position)].verdict == .counts }
+
+        /// The standings table and the `members` list of the file for `rows`, in entry order.
+        func inEntryOrder(_ rows: [Row]) -> (standings: [Int], members: [EntryIndexStanding]?) {
+            guard enforced else { return ([], nil) }
+            var renumbered = [Int](repeating: -1, count: list.count)
+            var members: [EntryIndexStanding] = []
+            var standings: [Int] = []
+            standings.reserveCapacity(rows.count)
+            for row in rows {
+                let old = Int(row.standing)
+                if renumbered[old] < 0 {
+                    renumbered[old] = members.count
+                    members.append(list[old])
+                }
+                standings.append(renumbered[old])
+            }
+            return (standings, members)
+        }
     }
 
     /// What the index needs of a readable entry: where it sorts, its id, and for a reversal
@@ -128,32 +188,39 @@ enum EntryIndexBuilder {
         var event: EventID
         var id: String
         var reversal: Int32
+        /// The position of its standing in a `StandingList` (-1 where every entry counts).
+        var standing: Int32
     }
 
-    /// The rows of records already in (clock, event id) order, and the reversals' records.
-    static func rows(_ records: [LedgerRecord]) -> ([Row], [LedgerRecord]) {
+    /// The rows of records already in (clock, event id) order, and the reversals' records;
+    /// `standing` gives each row's.
+    static func rows(_ records: [LedgerRecord], standing: (LedgerRecord) -> Int32) -> ([Row], [LedgerRecord]) {
         var rows: [Row] = []
         var reversals: [LedgerRecord] = []
         rows.reserveCapacity(records.count)
-        for record in records { rows.append(row(record, keeping: &reversals)) }
+        for record in records { rows.append(row(record, standing: standing(record), keeping: &reversals)) }
         return (rows, reversals)
     }
 
-    private static func row(_ record: LedgerRecord, keeping reversals: inout [LedgerRecord]) -> Row {
+    private static func row(_ record: LedgerRecord, standing: Int32, keeping reversals: inout [LedgerRecord]) -> Row {
         guard record.entry.kind == .reversal else {
-            return Row(clock: record.clock, event: record.event, id: record.entry.id, reversal: -1)
+            return Row(clock: record.clock, event: record.event, id: record.entry.id, reversal: -1, standing: standing)
         }
         reversals.append(record)
-        return Row(clock: record.clock, event: record.event, id: record.entry.id, reversal: Int32(reversals.count - 1))
+        return Row(clock: record.clock, event: record.event, id: record.entry.id, reversal: Int32(reversals.count - 1),
+                   standing: standing)
     }
 
     /// The readable entries of the accepted events in (clock, event id) order (the
-    /// `records` of `LedgerState`), as rows, and the reversals' records.
-    static func readableRows(of replica: Replica) -> ([Row], [LedgerRecord]) {
+    /// `everyRecord` of `LedgerState`), as rows, and the reversals' records; `standing`
+    /// gives each row's.
+    static func readableRows(of replica: Replica, standing: (Event, LedgerRecord) -> Int32) -> ([Row], [LedgerRecord]) {
         var rows: [Row] = []
         var reversals: [LedgerRecord] = []
         replica.history.forEachEvent { event in
-            if let record = LedgerRecord(reading: event) { rows.append(row(record, keeping: &reversals)) }
+            if let record = LedgerRecord(reading: event) {
+                rows.append(row(record, standing: standing(event, record), keeping: &reversals))
+            }
         }
         rows.sort { ($0.clock, $0.event) < ($1.clock, $1.event) }
         return (rows, reversals)

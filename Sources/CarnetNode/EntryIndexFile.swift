@@ -16,13 +16,19 @@ import CarnetWire
 /// the file's trailer still covers every byte for a writer that reuses it whole. The
 /// names printed beside entries (products, parties, writers) follow the tables, a few
 /// kilobytes under their own CRC-32C: the two commands need not read the views file.
+/// In a ledger with members (§9.5) each entry also names its standing (whether it counts,
+/// its writer's roles), kept once each after the names: what `show` and `log` print there.
 public enum EntryIndexFile {
     public static let fileName = "entries"
     static let blockElements = 256
     static let slotSize = 24
     static let keySize = 16
-    /// Header, stamp, the four counts and their CRC-32C.
-    static let headSize = FileHeader.size + LogStamp.encodedSize + 20
+    static let standingSize = 4
+    static let tableCount = 5
+    /// Header, stamp, the five counts and their CRC-32C.
+    static let headSize = FileHeader.size + LogStamp.encodedSize + 4 * tableCount + 4
+    /// Where the counts' CRC-32C lies in a body (after the stamp).
+    static let countsSize = 4 * tableCount
 
     /// Where an event lies: the offset of its log record and its position in the record's batch.
     public struct Location: Hashable, Sendable {
@@ -79,6 +85,12 @@ public enum EntryIndexFile {
         public var held: [Slot]
         /// The names `show` and `log` print beside entries.
         public var names: EntryIndexNames
+        /// In a ledger with members: for each entry (same order as `entries`), the position
+        /// of its standing in `members`. Empty where every entry counts (no members).
+        public var standings: [Int] = []
+        /// In a ledger with members: every standing an entry has, once, in the order the
+        /// entries first name them; nil where every entry counts (format 1, no genesis held).
+        public var members: [EntryIndexStanding]?
     }
 
     /// The key of an entry id: the first 8 bytes of the SHA-256 of its UTF-8 bytes, big
@@ -99,7 +111,8 @@ public enum EntryIndexFile {
     /// The body (after the stamp, before the trailer) for a file stamped `stamp`.
     static func encodeBody(_ contents: Contents, stamp: LogStamp) -> [UInt8] {
         var counts: [UInt8] = []
-        for count in [contents.entries.count, contents.ids.count, contents.changes.count, contents.held.count] {
+        for count in [contents.entries.count, contents.ids.count, contents.changes.count, contents.held.count,
+                      contents.standings.count] {
             put32(UInt32(count), &counts)
         }
         var body = counts
@@ -114,11 +127,17 @@ public enum EntryIndexFile {
         }
         appendTable(contents.changes.count, into: &body) { writeSlot(contents.changes[$0], into: &$1) }
         appendTable(contents.held.count, into: &body) { writeSlot(contents.held[$0], into: &$1) }
-        let names = contents.names.encoded
-        put32(UInt32(names.count), &body)
-        body += names
-        put32(CRC32C.checksum(names), &body)
+        appendTable(contents.standings.count, into: &body) { put32(UInt32(contents.standings[$0]), &$1) }
+        appendSection(contents.names.encoded, to: &body)
+        appendSection(contents.members.map(EntryIndexStanding.encodeList) ?? [], to: &body)
         return body
+    }
+
+    /// `names` and `members`: length, bytes, CRC-32C.
+    static func appendSection(_ bytes: [UInt8], to body: inout [UInt8]) {
+        put32(UInt32(bytes.count), &body)
+        body += bytes
+        put32(CRC32C.checksum(bytes), &body)
     }
 
     private static func writeSlot(_ slot: Slot, into bytes: inout [UInt8]) {
@@ -139,10 +158,10 @@ public enum EntryIndexFile {
         }
     }
 
-    /// Bytes of the four tables (entries, ids, changes, held) for their counts.
+    /// Bytes of the five tables (entries, ids, changes, held, standings) for their counts.
     static func tableSizes(_ counts: [Int]) -> [Int] {
         [tableSize(counts[0], slotSize), tableSize(counts[1], keySize), tableSize(counts[2], slotSize),
-         tableSize(counts[3], slotSize)]
+         tableSize(counts[3], slotSize), tableSize(counts[4], standingSize)]
     }
 
     /// Bytes of a table of `count` elements of `width` bytes: the elements and one CRC per block.
@@ -163,22 +182,49 @@ public enum EntryIndexFile {
     /// Without `withIDs` the id table is checked but left empty (a writer reusing the
     /// places of events needs only the slots).
     static func decodeBody(_ body: [UInt8], stamp: LogStamp, withIDs: Bool = true) -> Contents? {
-        guard body.count >= 20 else { return nil }
-        let counts = (0..<4).map { Int(get32(body, $0 * 4)) }
-        guard get32(body, 16) == CRC32C.checksum(FileHeader.entries.bytes + stamp.bytes + Array(body[0..<16])),
-              body.count >= 20 + tableSizes(counts).reduce(0, +) + 8 else { return nil }
-        var offset = 20
+        guard let counts = readCounts(body, stamp: stamp),
+              body.count >= countsSize + 4 + tableSizes(counts).reduce(0, +) + 16 else { return nil }
+        var offset = countsSize + 4
         guard let entries = readTable(body, &offset, counts[0], slotSize, readSlot),
               let ids = withIDs ? readTable(body, &offset, counts[1], keySize, readKey)
                   : skipTable(body, &offset, counts[1], keySize),
               let changes = readTable(body, &offset, counts[2], slotSize, readSlot),
-              let held = readTable(body, &offset, counts[3], slotSize, readSlot) else { return nil }
+              let held = readTable(body, &offset, counts[3], slotSize, readSlot),
+              let standings = readTable(body, &offset, counts[4], standingSize, { Int(get32($0, $1)) }),
+              let namesBytes = readSection(body, &offset), let names = EntryIndexNames.decode(namesBytes),
+              let membersBytes = readSection(body, &offset), offset == body.count,
+              let members = decodeMembers(membersBytes, standingCount: counts[4], entryCount: counts[0]),
+              standings.allSatisfy({ $0 < (members?.count ?? 0) }) else { return nil }
+        return Contents(entries: entries, ids: ids, changes: changes, held: held, names: names, standings: standings,
+                        members: members)
+    }
+
+    /// The five counts at the start of a body, when their CRC-32C (over the header and stamp
+    /// too) checks.
+    static func readCounts(_ body: [UInt8], stamp: LogStamp) -> [Int]? {
+        guard body.count >= countsSize + 4,
+              get32(body, countsSize) == CRC32C.checksum(FileHeader.entries.bytes + stamp.bytes + Array(body[0..<countsSize]))
+        else { return nil }
+        return (0..<tableCount).map { Int(get32(body, $0 * 4)) }
+    }
+
+    /// A section (`names`, `members`) at `offset`, its CRC-32C checked; `offset` moves past it.
+    static func readSection(_ body: [UInt8], _ offset: inout Int) -> [UInt8]? {
+        guard offset + 4 <= body.count else { return nil }
         let length = Int(get32(body, offset))
-        guard body.count == offset + 8 + length else { return nil }
+        guard body.count - offset - 8 >= length else { return nil }
         let bytes = Array(body[(offset + 4)..<(offset + 4 + length)])
-        guard CRC32C.checksum(bytes) == get32(body, offset + 4 + length),
-              let names = EntryIndexNames.decode(bytes) else { return nil }
-        return Contents(entries: entries, ids: ids, changes: changes, held: held, names: names)
+        guard CRC32C.checksum(bytes) == get32(body, offset + 4 + length) else { return nil }
+        offset += 8 + length
+        return bytes
+    }
+
+    /// The standings of `members` (nil when it is empty: no members), when they decode and
+    /// agree with the standings table's count (one per entry, or none); `.none` at any doubt.
+    static func decodeMembers(_ bytes: [UInt8], standingCount: Int, entryCount: Int) -> [EntryIndexStanding]?? {
+        guard !bytes.isEmpty else { return standingCount == 0 ? .some(nil) : .none }
+        guard standingCount == entryCount, let standings = EntryIndexStanding.decodeList(bytes) else { return .none }
+        return .some(standings)
     }
 
     private static func readTable<T>(_ body: [UInt8], _ offset: inout Int, _ count: Int, _ width: Int,

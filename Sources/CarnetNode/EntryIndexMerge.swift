@@ -70,6 +70,10 @@ enum EntryIndexMerge {
               let log = LogRecordReader(directory: directory, prefix: stamp, storage: storage) else {
             throw Refusal(reason: "the log does not read up to its stamp")
         }
+        // A merge writes no standings: the caller merges only where every entry counts.
+        guard !previous.hasMembers else {
+            throw Refusal(reason: "the previous index keeps the standings of a ledger with members", placesHold: true)
+        }
         // What the log gained after the previous stamp, each event at its last place.
         var fresh: [UInt64: EntryIndexFile.Location] = [:]
         var candidates: [EventID: Event] = [:]
@@ -159,7 +163,7 @@ enum EntryIndexMerge {
 
         var body: [UInt8] = []
         let pending = replica.history.pendingEvents
-        let counts = [entries.start + entries.rows.count, 0, changes.start + changes.rows.count, pending.count]
+        let counts = [entries.start + entries.rows.count, 0, changes.start + changes.rows.count, pending.count, 0]
         // The id lines, merged before the counts are written (their count is the sum).
         var newLines: [EntryIndexFile.IDKey] = []
         for (slot, record) in newRecords {
@@ -170,11 +174,11 @@ enum EntryIndexMerge {
         }
         newLines.sort(by: EntryIndexFile.IDKey.precedes)
         let idCount = previous.count(.ids) + newLines.count
-        let sizes = EntryIndexFile.tableSizes([counts[0], idCount, counts[2], counts[3]])
+        let sizes = EntryIndexFile.tableSizes([counts[0], idCount, counts[2], counts[3], counts[4]])
         let namesBytes = names.encoded
-        body.reserveCapacity(20 + sizes.reduce(0, +) + 8 + namesBytes.count)
+        body.reserveCapacity(EntryIndexFile.countsSize + 4 + sizes.reduce(0, +) + 16 + namesBytes.count)
         var head: [UInt8] = []
-        for count in [counts[0], idCount, counts[2], counts[3]] { EntryIndexFile.put32(UInt32(count), &head) }
+        for count in [counts[0], idCount, counts[2], counts[3], counts[4]] { EntryIndexFile.put32(UInt32(count), &head) }
         body += head
         EntryIndexFile.put32(CRC32C.checksum(FileHeader.entries.bytes + stamp.bytes + head), &body)
 
@@ -276,9 +280,9 @@ enum EntryIndexMerge {
         }
         writer.finish(&body)
 
-        EntryIndexFile.put32(UInt32(namesBytes.count), &body)
-        body += namesBytes
-        EntryIndexFile.put32(CRC32C.checksum(namesBytes), &body)
+        // No standings (an empty table), names, no members.
+        EntryIndexFile.appendSection(namesBytes, to: &body)
+        EntryIndexFile.appendSection([], to: &body)
         return body
     }
 

@@ -6,39 +6,45 @@ import CarnetWire
 /// where nothing in a block moved, without decoding a million slots into structures first.
 struct EntryIndexTables {
     enum Table: Int {
-        case entries = 0, ids, changes, held
+        case entries = 0, ids, changes, held, standings
 
-        var width: Int { self == .ids ? EntryIndexFile.keySize : EntryIndexFile.slotSize }
+        var width: Int {
+            switch self {
+            case .ids: EntryIndexFile.keySize
+            case .standings: EntryIndexFile.standingSize
+            case .entries, .changes, .held: EntryIndexFile.slotSize
+            }
+        }
     }
 
     let body: [UInt8]
-    /// Elements of entries, ids, changes, held.
+    /// Elements of entries, ids, changes, held, standings.
     let counts: [Int]
+    /// Whether the file keeps standings (a ledger with members): `members` is not empty.
+    let hasMembers: Bool
     /// Where each table begins in `body`.
     private let starts: [Int]
 
     /// The tables of `body` (a whole file's, stamped `stamp`) when its head, every block and
     /// its names check, as `EntryIndexFile.decodeBody` checks them; nil at any doubt.
     init?(body: [UInt8], stamp: LogStamp) {
-        guard body.count >= 20 else { return nil }
-        let counts = (0..<4).map { Int(EntryIndexFile.get32(body, $0 * 4)) }
+        guard let counts = EntryIndexFile.readCounts(body, stamp: stamp) else { return nil }
         let sizes = EntryIndexFile.tableSizes(counts)
-        guard EntryIndexFile.get32(body, 16) == CRC32C.checksum(FileHeader.entries.bytes + stamp.bytes + Array(body[0..<16])),
-              body.count >= 20 + sizes.reduce(0, +) + 8 else { return nil }
+        guard body.count >= EntryIndexFile.countsSize + 4 + sizes.reduce(0, +) + 16 else { return nil }
         var starts: [Int] = []
-        var offset = 20
+        var offset = EntryIndexFile.countsSize + 4
         for size in sizes {
             starts.append(offset)
             offset += size
         }
-        let length = Int(EntryIndexFile.get32(body, offset))
-        guard body.count == offset + 8 + length,
-              CRC32C.checksum(body[(offset + 4)..<(offset + 4 + length)]) == EntryIndexFile.get32(body, offset + 4 + length)
-        else { return nil }
+        guard EntryIndexFile.readSection(body, &offset) != nil, let members = EntryIndexFile.readSection(body, &offset),
+              offset == body.count,
+              EntryIndexFile.decodeMembers(members, standingCount: counts[4], entryCount: counts[0]) != nil else { return nil }
         self.body = body
         self.counts = counts
         self.starts = starts
-        for table in [Table.entries, .ids, .changes, .held] {
+        hasMembers = !members.isEmpty
+        for table in [Table.entries, .ids, .changes, .held, .standings] {
             for block in 0..<blockCount(table) {
                 let range = elementBytes(table, block: block)
                 guard CRC32C.checksum(body[range]) == EntryIndexFile.get32(body, range.upperBound) else { return nil }

@@ -31,7 +31,7 @@ public struct FileHeader: Sendable, Equatable {
     public static let views = FileHeader(magic: "CARNETVW", version: 6)
     /// Where each entry lies in the log and the order `log` prints them in, so that `show`
     /// and `log --limit` read a few records instead of opening the store, `entries`.
-    public static let entries = FileHeader(magic: "CARNETIX", version: 1)
+    public static let entries = FileHeader(magic: "CARNETIX", version: 2)
     /// A bundle carried between nodes on a stick.
     public static let bundle = FileHeader(magic: "CARNETBN", version: 1)
 

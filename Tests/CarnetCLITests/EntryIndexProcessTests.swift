@@ -128,7 +128,7 @@ struct EntryIndexProcessTests {
         let path = box.path("a") + "/entries"
         let expected = try box.ok(["log"]), expectedJSON = try box.ok(["log", "--json"])
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        let head = 56, count = min(256, Int(bytes[36]) << 24 | Int(bytes[37]) << 16 | Int(bytes[38]) << 8 | Int(bytes[39]))
+        let head = 60, count = min(256, Int(bytes[36]) << 24 | Int(bytes[37]) << 16 | Int(bytes[38]) << 8 | Int(bytes[39]))
         bytes[head + 16] ^= 0x01  // slot 0's hash prefix: the oldest entry
         let crc = CRC32C.checksum(Array(bytes[head..<(head + count * 24)]))
         for shift in 0..<4 { bytes[head + count * 24 + shift] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * shift)) }
@@ -181,7 +181,7 @@ struct EntryIndexProcessTests {
         // A flipped byte in the newest slots' block: the block fails its checksum, the
         // command says so and answers from the store.
         var bytes = original
-        let head = 56  // the entries table begins after the head (SPEC §6.7)
+        let head = 60  // the entries table begins after the head (SPEC §6.7)
         let entryCount = Int(bytes[36]) << 24 | Int(bytes[37]) << 16 | Int(bytes[38]) << 8 | Int(bytes[39])
         let last = head + (entryCount - 1) * 24 + 4 * ((entryCount - 1) / 256)
         bytes[last + 2] ^= 0x10

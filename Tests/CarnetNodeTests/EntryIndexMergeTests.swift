@@ -185,7 +185,7 @@ struct EntryIndexMergeTests {
         // A block that fails its CRC under a good trailer (as a writer's bug would leave it).
         let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         var bytes = original
-        bytes[56 + 24 * 5] ^= 0x10
+        bytes[60 + 24 * 5] ^= 0x10
         let trailer = CRC32C.checksum(Array(bytes.dropLast(4)))
         bytes.replaceSubrange((bytes.count - 4)..., with: [UInt8(trailer >> 24), UInt8((trailer >> 16) & 0xFF),
                                                           UInt8((trailer >> 8) & 0xFF), UInt8(trailer & 0xFF)])

@@ -68,7 +68,7 @@ struct EntryIndexTests {
             for producer in [nil] + producers.map(Optional.some) {
                 let limit = Int.random(in: 0..<3, using: &rng) == 0 ? Int.max : Int.random(in: 1...(expected.count + 2), using: &rng)
                 var walked: [(LedgerRecord, LedgerRecord?)] = []
-                let handed = try index.forEachNewest(producer: producer, limit: limit, block: block) { walked.append(($0, $1)) }
+                let handed = try index.forEachNewest(producer: producer, limit: limit, block: block) { record, voidedBy, _ in walked.append((record, voidedBy)) }
                 let wanted = Array(expected.filter { producer == nil || $0.0.entry.producer == producer }.prefix(limit))
                 let context = "seed \(seed) step \(step) block \(block) producer \(producer ?? "-") limit \(limit)"
                 #expect(handed == wanted.count && walked.map(\.0) == wanted.map(\.0), "\(context): entries")
@@ -165,7 +165,7 @@ struct EntryIndexTests {
             try Data(original).write(to: URL(fileURLWithPath: path))
         }
         // The head: header, stamp and counts under their CRC.
-        for position in [0, 9, 20, 40, 50, 54] {
+        for position in [0, 9, 20, 40, 50, 54, 58] {
             var bytes = original
             bytes[position] ^= 0x04
             try with(bytes) { #expect(EntryIndex.current(directory: directory) == nil, "a head altered at \(position) was opened") }
@@ -173,7 +173,7 @@ struct EntryIndexTests {
         try with(Array(original.dropLast(7))) { #expect(EntryIndex.current(directory: directory) == nil, "a cut file was opened") }
         // A block of the entries table: the slot that reads it throws, never answers.
         var bytes = original
-        bytes[56 + 24 * 7 + 3] ^= 0x01
+        bytes[60 + 24 * 7 + 3] ^= 0x01
         try with(bytes) {
             let index = try #require(EntryIndex.current(directory: directory))
             #expect(throws: EntryIndex.Damage.self) { try index.lookUp("h-7") }
@@ -181,10 +181,10 @@ struct EntryIndexTests {
         // A slot pointing at another event of the same record, its block's CRC made good (as
         // a bug would write it): the event read is not the one named.
         bytes = original
-        let slot = 56 + 24 * 7
+        let slot = 60 + 24 * 7
         bytes[slot + 11] ^= 0x01  // event index 0 → 1 (each write is its own record: no event 1)
-        let blockEnd = 56 + 24 * 256
-        let crc = CRC32C.checksum(Array(bytes[56..<blockEnd]))
+        let blockEnd = 60 + 24 * 256
+        let crc = CRC32C.checksum(Array(bytes[60..<blockEnd]))
         bytes[blockEnd] = UInt8(crc >> 24); bytes[blockEnd + 1] = UInt8((crc >> 16) & 0xFF)
         bytes[blockEnd + 2] = UInt8((crc >> 8) & 0xFF); bytes[blockEnd + 3] = UInt8(crc & 0xFF)
         try with(bytes) {
@@ -195,9 +195,9 @@ struct EntryIndexTests {
         // The newest entry said voided by the oldest, which cancels nothing (CRC made good):
         // the void is checked against the entries, not believed.
         bytes = original
-        let newest = 56 + (256 * 24 + 4) + 43 * 24  // slot 299: the second block's 44th
+        let newest = 60 + (256 * 24 + 4) + 43 * 24  // slot 299: the second block's 44th
         bytes[newest + 15] = 1  // voided by: 1 + slot 0
-        let secondBlock = 56 + 256 * 24 + 4, secondEnd = secondBlock + 44 * 24
+        let secondBlock = 60 + 256 * 24 + 4, secondEnd = secondBlock + 44 * 24
         let crc2 = CRC32C.checksum(Array(bytes[secondBlock..<secondEnd]))
         bytes[secondEnd] = UInt8(crc2 >> 24); bytes[secondEnd + 1] = UInt8((crc2 >> 16) & 0xFF)
         bytes[secondEnd + 2] = UInt8((crc2 >> 8) & 0xFF); bytes[secondEnd + 3] = UInt8(crc2 & 0xFF)

@@ -631,30 +631,36 @@ def stamp_covers(stamp, log):
 
 
 def read_entry_index(data):
-    """The entry index (§6.7, version 1): header, stamp, head (four counts and their
-    CRC-32C), then four tables cut into blocks of 256 elements each followed by its CRC-32C,
-    then the names, then the trailer. Returns {"stamp", "entries", "ids", "changes", "held",
-    "products", "parties", "labels"}: slots as (record offset, event index, voided by, hash
-    prefix), id lines as (key, entry, role), products as (sku, name, unit), parties as
-    (id, name), labels as (node, label); strings as bytes, None for an absent name.
+    """The entry index (§6.7, version 2): header, stamp, head (five counts and their
+    CRC-32C), then five tables cut into blocks of 256 elements each followed by its CRC-32C,
+    then the names, then the members, then the trailer. Returns {"stamp", "entries", "ids",
+    "changes", "held", "standings", "products", "parties", "labels", "members"}: slots as
+    (record offset, event index, voided by, hash prefix), id lines as (key, entry, role),
+    standings as positions in "members", products as (sku, name, unit), parties as
+    (id, name), labels as (node, label); strings as bytes, None for an absent name; "members"
+    None where every entry counts, else a list of {"verdict", "adopted", "roles", "by",
+    "role"} ("by": the revocation's (node, seq, hash), "role": the role lacked).
     A file this refuses (FormatError) is one a reader MUST ignore; whether its stamp is the
     log's current state is the caller's to check."""
-    if len(data) < 56 + 4:
+    if len(data) < 60 + 4:
         raise FormatError("shorter than header, stamp, head and trailer")
     check_trailer_crc(data)
     reader = Reader(data[:-4])
     version = read_header(reader, b"CARNETIX")
-    if version != 1:
+    if version != 2:
         raise FormatError(f"entry index version {version}")
     index = {"stamp": read_stamp(reader)}
-    counts = [reader.u32be() for _ in range(4)]
-    if crc32c(data[:52]) != reader.u32be():
+    counts = [reader.u32be() for _ in range(5)]
+    if crc32c(data[:56]) != reader.u32be():
         raise FormatError("entry index head CRC-32C mismatch")
-    widths = (24, 16, 24, 24)
-    names_at = 56 + sum(n * w + 4 * ((n + 255) // 256) for n, w in zip(counts, widths))
-    if len(data) < names_at + 12 or len(data) != names_at + 12 + int.from_bytes(data[names_at:names_at + 4], "big"):
-        raise FormatError("entry index size does not match its counts and names")
-    for name, count, width in zip(("entries", "ids", "changes", "held"), counts, widths):
+    widths = (24, 16, 24, 24, 4)
+    names_at = 60 + sum(n * w + 4 * ((n + 255) // 256) for n, w in zip(counts, widths))
+    if len(data) < names_at + 20:
+        raise FormatError("entry index size does not match its counts")
+    members_at = names_at + 8 + int.from_bytes(data[names_at:names_at + 4], "big")
+    if len(data) < members_at + 12 or len(data) != members_at + 12 + int.from_bytes(data[members_at:members_at + 4], "big"):
+        raise FormatError("entry index size does not match its counts, names and members")
+    for name, count, width in zip(("entries", "ids", "changes", "held", "standings"), counts, widths):
         elements = []
         while len(elements) < count:
             block = reader.raw(min(256, count - len(elements)) * width)
@@ -665,9 +671,11 @@ def read_entry_index(data):
                 if width == 24:
                     elements.append((int.from_bytes(element[:8], "big"), int.from_bytes(element[8:12], "big"),
                                      int.from_bytes(element[12:16], "big"), int.from_bytes(element[16:], "big")))
-                else:
+                elif width == 16:
                     elements.append((int.from_bytes(element[:8], "big"), int.from_bytes(element[8:12], "big"),
                                      int.from_bytes(element[12:], "big")))
+                else:
+                    elements.append(int.from_bytes(element, "big"))
         index[name] = elements
     length = reader.u32be()
     body = reader.raw(length)
@@ -675,21 +683,49 @@ def read_entry_index(data):
         raise FormatError("entry index names CRC-32C mismatch")
     names = Reader(body)
 
-    def optional():
-        flag = names.u8()
+    def optional(source):
+        flag = source.u8()
         if flag not in (0, 1):
-            raise FormatError("entry index names: an opt byte other than 00 or 01")
-        return names.string_bytes() if flag == 1 else None
+            raise FormatError("entry index: an opt byte other than 00 or 01")
+        return source.string_bytes() if flag == 1 else None
     index["products"] = []
     for _ in range(names.varint()):
-        sku, name, unit = names.string_bytes(), optional(), optional()
+        sku, name, unit = names.string_bytes(), optional(names), optional(names)
         if unit is not None and unit not in LEDGER_UNITS:
             raise FormatError(f"entry index names: unit {unit!r}")
         index["products"].append((sku, name, unit))
-    index["parties"] = [(names.string_bytes(), optional()) for _ in range(names.varint())]
+    index["parties"] = [(names.string_bytes(), optional(names)) for _ in range(names.varint())]
     index["labels"] = [(names.node(), names.string_bytes()) for _ in range(names.varint())]
     if not names.at_end():
         raise FormatError("entry index names: bytes after the labels")
+    length = reader.u32be()
+    body = reader.raw(length)
+    if crc32c(body) != reader.u32be():
+        raise FormatError("entry index members CRC-32C mismatch")
+    index["members"] = None
+    if length == 0:
+        if counts[4] != 0:
+            raise FormatError("entry index: standings without members")
+        return index
+    if counts[4] != counts[0]:
+        raise FormatError("entry index: members, and not one standing per entry")
+    members = Reader(body)
+    index["members"] = []
+    for _ in range(members.varint()):
+        code, adopted = members.u8(), members.u8()
+        if code > 3 or adopted > 1:
+            raise FormatError(f"entry index members: verdict {code:02x}, adopted {adopted:02x}")
+        standing = {"verdict": ("counts", "unenrolled", "revoked", "out-of-role")[code], "adopted": adopted == 1,
+                    "roles": optional(members), "by": None, "role": None}
+        if code == 2:
+            standing["by"] = (members.node(), members.varint(), members.digest())
+        elif code == 3:
+            standing["role"] = members.string_bytes()
+        index["members"].append(standing)
+    if not members.at_end():
+        raise FormatError("entry index members: bytes after the standings")
+    if any(position >= len(index["members"]) for position in index["standings"]):
+        raise FormatError("entry index: a standing beyond the members")
     return index
 
 

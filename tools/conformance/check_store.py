@@ -576,7 +576,7 @@ def check_store(report, carnet, name):
     identity = cf.read_node_file(carnet_read.read_file(os.path.join(directory, "node")))
     ledger_id = bytes.fromhex(identity.get("ledger-id", "00" * 16))
     check_views(report, carnet, name, replica, status, ledger_id if "ledger-id" in identity else None)
-    check_entry_index(report, carnet, name, replica, records)
+    check_entry_index(report, carnet, name, replica, records, ledger_id if "ledger-id" in identity else None)
     if "ledger-id" in identity:
         adoptions = check_signatures(report, replica, [h for r in records for h in r.signed_heads()],
                                      ledger_id, "log", identity.get("creator_key"))
@@ -738,12 +738,14 @@ def check_entries(report, carnet, name, replica):
     report.equal(mismatched[:1], [], "every entry's fields = carnet log --json")
 
 
-def check_entry_index(report, carnet, name, replica, records):
+def check_entry_index(report, carnet, name, replica, records, ledger_id):
     """§6.7: the entry index read from the SPEC, stamped with the log's current state, each
     slot naming the record and position of its event, in the order and with the voids and
-    id lines recomputed from the entries (§10.4); then what `show` and `log --limit` print
-    from it against `log --json`, and a flipped byte is said and not believed (then the
-    file is put back)."""
+    id lines recomputed from the entries (§10.4), in a ledger with members each entry's
+    standing recomputed from §9.5 and the voids from the reversals that count; then what
+    `show` and `log --limit` print from it against `log --json`, and a flipped byte is said
+    and not believed (then the file is put back)."""
+    import carnet_members
     directory = os.path.join(carnet.work, name)
     data = carnet_read.read_file(os.path.join(directory, "entries"))
     log = carnet_read.read_file(os.path.join(directory, "events.log"))
@@ -762,9 +764,29 @@ def check_entry_index(report, carnet, name, replica, records):
     report.equal([pointed(slot) for slot in index["entries"]], [entry["event"] for entry in readable],
                  "entries: each readable entry's record and position, in (clock, event id) order (§6.7)")
     position = {entry["event"].id(): at for at, entry in enumerate(readable)}
+    members = carnet_members.Members(replica, ledger_id)
+    verdicts = [members.verdict(entry["event"], entry) for entry in readable]
+    if members.enforced:
+        standings = []
+        for entry, verdict in zip(readable, verdicts):
+            event = entry["event"]
+            adopted = members.is_adopted(event)
+            device = members.device(event.node)
+            roles = None if adopted else members._roles(device, event, members.grants)
+            standings.append({
+                "verdict": verdict, "adopted": adopted, "roles": None if roles is None else b" ".join(sorted(roles)),
+                "by": members._revocation(device, event, members.revocations, None) if verdict == "revoked" else None,
+                "role": (b"admin" if entry["kind"] == b"review" else b"producer:" + entry["producer"])
+                if verdict == "out-of-role" else None})
+        report.equal([index["members"][at] for at in index["standings"]], standings,
+                     f"standings: each entry's verdict, adoption and writer's roles (§9.5), "
+                     f"{sum(v != 'counts' for v in verdicts)} set aside")
+    else:
+        report.check(index["members"] is None and index["standings"] == [], "no members: no standings")
     naming = {}
-    for entry in readable:
-        if entry["kind"] == b"reversal" and "ref" in entry:
+    for entry, verdict in zip(readable, verdicts):
+        # A reversal set aside under the members voids nothing (§9.5).
+        if entry["kind"] == b"reversal" and "ref" in entry and verdict == "counts":
             naming.setdefault(entry["ref"], []).append(entry)
     voided = []
     for entry in readable:
@@ -804,17 +826,14 @@ def check_entry_index(report, carnet, name, replica, records):
     shown = carnet.json("show", text(readable[-1]["id"]), directory=name)
     report.equal(shown["id"], text(readable[-1]["id"]), "carnet show of the newest entry")
     flipped = bytearray(data)
-    flipped[56 + 8] ^= 0x01  # the first slot's event index: its block's CRC-32C fails
+    flipped[60 + 8] ^= 0x01  # the first slot's event index: its block's CRC-32C fails
     with open(os.path.join(directory, "entries"), "wb") as handle:
         handle.write(bytes(flipped))
     command = [carnet.binary, "log", "--limit", str(len(readable)), "--json", "--dir", directory]
     damaged = subprocess.run(command, cwd=carnet.work, capture_output=True, text=True)
-    # A signed ledger's `show` and `log` do not read the index (it keeps no verdicts of
-    # members, §6.7): the damage goes unnoticed there until `verify` or the next write.
-    signed = os.path.exists(os.path.join(directory, "device.key"))
-    report.check(damaged.returncode == 0 and ("entry index does not check" in damaged.stderr or signed)
+    report.check(damaged.returncode == 0 and "entry index does not check" in damaged.stderr
                  and json.loads(damaged.stdout) == carnet.json("log", directory=name),
-                 "a flipped byte in the index: said on stderr (unsigned ledgers), the answer read from the store")
+                 "a flipped byte in the index: said on stderr, the answer read from the store")
     with open(os.path.join(directory, "entries"), "wb") as handle:
         handle.write(data)  # put back: a reader leaves the index as it finds it; the next write makes it again
 

@@ -77,7 +77,7 @@ struct LogCommand: Command {
         if json { return try log.printJSON(context) }
         let output = context.output
         return try log.printTable(context, columns: Self.columns,
-                                  row: { Self.cells($0, voidedBy: $1, standing: nil, labels: indexed.names, output) },
+                                  row: { Self.cells($0, voidedBy: $1, standing: $2, labels: indexed.names, output) },
                                   empty: { noEntries(output) },
                                   footer: { events in
                                       Self.printRecent(events.compactMap { CatalogChange(event: $0, catalog: indexed.names, labels: indexed.names) },

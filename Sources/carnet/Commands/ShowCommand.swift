@@ -30,8 +30,10 @@ struct ShowCommand: Command {
             // the closest id, which needs every id.
             if let found = IndexedReading.answer(context, { () throws(EntryIndex.Damage) in try indexed.index.lookUp(id) }),
                !found.records.isEmpty {
+                let standings = found.standings
                 show(Found(records: found.records, reversals: found.reversals, catalog: indexed.names,
-                           labels: indexed.names), context.output)
+                           labels: indexed.names, standing: { standings[$0.event].map(EntryStanding.init) }),
+                     context.output)
                 return
             }
         }
@@ -54,8 +56,8 @@ struct ShowCommand: Command {
         var reversals: [LedgerRecord]
         var catalog: any CatalogNames
         var labels: any WriterLabels
-        /// In a ledger with members, each entry's verdict and writer's roles (the index's
-        /// path serves only ledgers without members).
+        /// In a ledger with members, each entry's verdict and writer's roles (from the ledger
+        /// state, or as the entry index kept them).
         var standing: (LedgerRecord) -> EntryStanding? = { _ in nil }
 
         /// The reversals that cancel `record`, earliest first (`LedgerState.voidingReversals`).

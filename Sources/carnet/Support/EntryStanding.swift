@@ -1,9 +1,11 @@
 import CarnetCore
 import CarnetLedger
 
+import CarnetNode
+
 /// An entry's standing in a ledger with members (SPEC §9.5): whether it counts, and the
-/// roles its writer had there. Nil where every entry counts (no members), and on the entry
-/// index's path, which serves ledgers without members only (§6.7).
+/// roles its writer had there. Nil where every entry counts (no members). From the ledger
+/// state, or from the entry index, which keeps it (§6.7).
 struct EntryStanding {
     var verdict: Membership.Verdict
     var writerRoles: MemberRoles?
@@ -16,6 +18,13 @@ struct EntryStanding {
         verdict = state.verdict(of: record)
         adopted = state.membership.isAdopted(record.event)
         writerRoles = adopted ? nil : state.membership.roles(at: record.event)
+    }
+
+    /// As the entry index kept it, judged by the writer from the same members.
+    init(_ indexed: EntryIndexStanding) {
+        verdict = indexed.verdict
+        writerRoles = indexed.writerRoles
+        adopted = indexed.adopted
     }
 
     /// What `show` prints for the writer's roles.

@@ -17,8 +17,11 @@ struct IndexedLog {
     var producer: String?
     var limit: Int
 
-    private func walk(_ body: (LedgerRecord, LedgerRecord?) throws(EntryIndex.Damage) -> Void) throws(EntryIndex.Damage) -> Int {
-        try ledger.index.forEachNewest(producer: producer, limit: limit, body)
+    private func walk(_ body: (LedgerRecord, LedgerRecord?, EntryStanding?) throws(EntryIndex.Damage) -> Void)
+        throws(EntryIndex.Damage) -> Int {
+        try ledger.index.forEachNewest(producer: producer, limit: limit) { (record, voidedBy, standing) throws(EntryIndex.Damage) in
+            try body(record, voidedBy, standing.map(EntryStanding.init))
+        }
     }
 
     /// Prints the entries as one JSON array, as `Output.json` prints it whole; false (with
@@ -36,8 +39,8 @@ struct IndexedLog {
         var stream = JSONArrayStream(context.output, holding: true)
         let names = ledger.names
         do {
-            _ = try walk { (record, voidedBy) throws(EntryIndex.Damage) in
-                stream.append(.fields(JSONForms.entryFields(record, voidedBy: voidedBy, labels: names)))
+            _ = try walk { (record, voidedBy, standing) throws(EntryIndex.Damage) in
+                stream.append(.fields(JSONForms.entryFields(record, voidedBy: voidedBy, labels: names, standing: standing)))
                 guard stream.held >= JSONArrayStream.flushAt, !stream.wrote else { return }
                 try ledger.index.checkStorage(producer: producer, limit: limit)
                 stream.release()
@@ -57,11 +60,11 @@ struct IndexedLog {
     /// prints with the latest catalog changes; `empty` instead when no entry is shown.
     /// False (with the warning said) when the index does not check, and nothing was printed.
     func printTable(_ context: Context, columns: [(String, Table.Alignment)],
-                    row: (LedgerRecord, LedgerRecord?) -> [String], empty: () -> Void,
+                    row: (LedgerRecord, LedgerRecord?, EntryStanding?) -> [String], empty: () -> Void,
                     footer: ([Event]) -> Void) throws -> Bool {
         var table = StreamedTable(columns)
         guard let (count, recent) = IndexedReading.answer(context, { () throws(EntryIndex.Damage) in
-            (try walk { table.measure(row($0, $1)) }, try ledger.index.newestChanges(5))
+            (try walk { table.measure(row($0, $1, $2)) }, try ledger.index.newestChanges(5))
         }) else { return false }
         guard count > 0 else {
             empty()
@@ -69,7 +72,7 @@ struct IndexedLog {
         }
         let output = context.output
         table.printHeader(output)
-        try Self.second { () throws(EntryIndex.Damage) in try walk { table.print(row($0, $1), output) } }
+        try Self.second { () throws(EntryIndex.Damage) in try walk { table.print(row($0, $1, $2), output) } }
         footer(recent)
         return true
     }

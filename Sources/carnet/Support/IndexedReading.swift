@@ -14,14 +14,14 @@ extension EntryIndexNames: CatalogNames {}
 
 /// How `show` and `log` (but `--changes`) read without opening the store: from the entry index
 /// (§6.7) while it describes the log as it is, in milliseconds at a
-/// million entries. Otherwise the command opens the store (seconds and a gigabyte at a
+/// million entries, in a ledger with members too (the index keeps each entry's standing).
+/// Otherwise the command opens the store (seconds and a gigabyte at a
 /// million), as it did before the index; the next write leaves both files current again.
 enum IndexedReading {
-    /// The index of the context's directory, when it is current and the ledger is not a
-    /// signed one: the index does not keep the verdicts of a ledger with members (SPEC
-    /// §9.5), so such a ledger's `show` and `log` open the store, as they did before.
+    /// The index of the context's directory, when it is current and the node's files
+    /// belong together (a signed node's key derives its id, as opening the store checks).
     static func ledger(_ context: Context) -> IndexedLedger? {
-        guard let identity = try? NodeDirectory.identity(of: context.directory), !identity.isSigned else { return nil }
+        guard EntryIndex.nodeFilesAgree(directory: context.directory) else { return nil }
         return IndexedLedger.current(directory: context.directory)
     }
 
