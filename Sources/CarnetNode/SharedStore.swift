@@ -77,7 +77,16 @@ public final class SharedStore: @unchecked Sendable {
         self.storage = storage
         self.freshNodeID = freshNodeID
         self.keepingChainsCold = keepingChainsCold
-        if keepingChainsCold, store.replica.history.coldCount > 0 { FreedMemory.giveBack() }
+    }
+
+    /// Lets the events the checkpoint holds leave memory (a store opened with
+    /// `keepingChainsCold`), and hands the pages back: after `warmFold`, or at once for a
+    /// node that keeps no views (the simulation's). Returns how many events are out.
+    @discardableResult
+    public func keepChainsColdNow() -> Int {
+        let (before, after) = lock.withLock { (store.replica.history.coldCount, store.keepChainsColdNow()) }
+        if after > before { FreedMemory.giveBack() }
+        return after
     }
 
     /// A node id for a directory that turns out to be a copy (it continues under it).
@@ -450,5 +459,6 @@ public final class SharedStore: @unchecked Sendable {
             foldWarm = true
             warmCost = clock.now - started
         }
+        if keepingChainsCold { keepChainsColdNow() }
     }
 }
