@@ -447,12 +447,13 @@ public final class SharedStore: @unchecked Sendable {
     /// again meanwhile; the next save folds only what arrived since the copy. For `serve`,
     /// on a thread of its own that stopping does not wait for (it touches memory only).
     public func warmFold() {
-        let (replica, generation, warm) = lock.withLock { (store.replica, foldGeneration, foldWarm) }
+        let (generation, warm) = lock.withLock { (foldGeneration, foldWarm) }
         guard !warm else { return }
         let clock = ContinuousClock()
         let started = clock.now
-        var warmed = LedgerFold()
-        warmed.catchUp(with: replica)
+        // The copy of the replica folded lives only in this call: the events it shares
+        // with the store are gone once it returns, before they can leave memory below.
+        let warmed = Self.folded(lock.withLock { store.replica })
         lock.withLock {
             guard generation == foldGeneration, !foldWarm else { return }
             fold = warmed
@@ -460,5 +461,11 @@ public final class SharedStore: @unchecked Sendable {
             warmCost = clock.now - started
         }
         if keepingChainsCold { keepChainsColdNow() }
+    }
+
+    private static func folded(_ replica: Replica) -> LedgerFold {
+        var fold = LedgerFold()
+        fold.catchUp(with: replica)
+        return fold
     }
 }
