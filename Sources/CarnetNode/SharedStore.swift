@@ -84,7 +84,14 @@ public final class SharedStore: @unchecked Sendable {
     /// node that keeps no views (the simulation's). Returns how many events are out.
     @discardableResult
     public func keepChainsColdNow() -> Int {
-        let (before, after) = lock.withLock { (store.replica.history.coldCount, store.keepChainsColdNow()) }
+        let (before, after) = lock.withLock { () -> (Int, Int) in
+            let before = store.replica.history.coldCount
+            let after = store.keepChainsColdNow()
+            // The fold's members read the history they were judged on: the warm copy,
+            // which would keep every event alive.
+            if after > before { fold.readHistory(of: store.replica) }
+            return (before, after)
+        }
         if after > before { FreedMemory.giveBack() }
         return after
     }
