@@ -77,23 +77,7 @@ public final class SharedStore: @unchecked Sendable {
         self.storage = storage
         self.freshNodeID = freshNodeID
         self.keepingChainsCold = keepingChainsCold
-    }
-
-    /// Lets the events the checkpoint holds leave memory (a store opened with
-    /// `keepingChainsCold`), and hands the pages back: after `warmFold`, or at once for a
-    /// node that keeps no views (the simulation's). Returns how many events are out.
-    @discardableResult
-    public func keepChainsColdNow() -> Int {
-        let (before, after) = lock.withLock { () -> (Int, Int) in
-            let before = store.replica.history.coldCount
-            let after = store.keepChainsColdNow()
-            // The fold's members read the history they were judged on: the warm copy,
-            // which would keep every event alive.
-            if after > before { fold.readHistory(of: store.replica) }
-            return (before, after)
-        }
-        if after > before { FreedMemory.giveBack() }
-        return after
+        if keepingChainsCold, store.replica.history.coldCount > 0 { FreedMemory.giveBack() }
     }
 
     /// A node id for a directory that turns out to be a copy (it continues under it).
@@ -391,7 +375,13 @@ public final class SharedStore: @unchecked Sendable {
             if stopping, let cost = lastSaveCost ?? warmCost, cost > budget { return nil }
             if !stopping {
                 do {
-                    if try store.saveCheckpointIfDue(), keepingChainsCold { FreedMemory.giveBack() }
+                    if try store.saveCheckpointIfDue(), keepingChainsCold {
+                        // The new checkpoint took the events since the last: they left
+                        // memory, unless the fold's members still read the history
+                        // that held them.
+                        fold.readHistory(of: store.replica)
+                        FreedMemory.giveBack()
+                    }
                 } catch {
                     warnings.append("\(error)")
                 }
@@ -454,25 +444,17 @@ public final class SharedStore: @unchecked Sendable {
     /// again meanwhile; the next save folds only what arrived since the copy. For `serve`,
     /// on a thread of its own that stopping does not wait for (it touches memory only).
     public func warmFold() {
-        let (generation, warm) = lock.withLock { (foldGeneration, foldWarm) }
+        let (replica, generation, warm) = lock.withLock { (store.replica, foldGeneration, foldWarm) }
         guard !warm else { return }
         let clock = ContinuousClock()
         let started = clock.now
-        // The copy of the replica folded lives only in this call: the events it shares
-        // with the store are gone once it returns, before they can leave memory below.
-        let warmed = Self.folded(lock.withLock { store.replica })
+        var warmed = LedgerFold()
+        warmed.catchUp(with: replica)
         lock.withLock {
             guard generation == foldGeneration, !foldWarm else { return }
             fold = warmed
             foldWarm = true
             warmCost = clock.now - started
         }
-        if keepingChainsCold { keepChainsColdNow() }
-    }
-
-    private static func folded(_ replica: Replica) -> LedgerFold {
-        var fold = LedgerFold()
-        fold.catchUp(with: replica)
-        return fold
     }
 }

@@ -114,7 +114,6 @@ public struct SimNode: Sendable {
         let ids = self.ids
         let store = try SharedStore(directory: Self.directory, wallMillis: wallMillis(now), wallClock: { clock.millis },
                                     storage: storage, keepingChainsCold: true, freshNodeID: { ids.next() })
-        store.keepChainsColdNow()
         self.store = store
         wakes = SimWakes()
         observed = SimPeerStore(store)

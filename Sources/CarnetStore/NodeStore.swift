@@ -33,8 +33,6 @@ public struct NodeStore: ~Copyable {
     /// Whether this store keeps the events its checkpoint holds out of memory, reading them
     /// back from it (`CheckpointChains`): a long-running server's choice.
     public let keepsChainsCold: Bool
-    /// The checkpoint opened, located, until `keepChainsColdNow()` lets its events go.
-    private var checkpointToCool: CheckpointChains?
 
     /// What opening found.
     public struct OpeningReport: Sendable, Equatable {
@@ -98,11 +96,10 @@ public struct NodeStore: ~Copyable {
     /// relocation or fork can be handled deterministically in tests.
     /// `storage` is the disk (the real one unless a test simulates one).
     /// With `keepingChainsCold`, the events of each node's first branch that the checkpoint
-    /// holds can leave memory once opened (`keepChainsColdNow()`: after the caller's first
-    /// pass over every event, which reads them in whatever order its views need), and do
-    /// after each checkpoint this store writes: they are read back from the checkpoint when
-    /// a peer or a view needs them. Worth it for a process that stays up (`serve`); a
-    /// one-shot command that reads every event anyway keeps them.
+    /// holds are not kept in memory after opening, and again after each checkpoint this
+    /// store writes: they are read back from the checkpoint when a peer or a view needs
+    /// them. Worth it for a process that stays up (`serve`); a one-shot command that reads
+    /// every event anyway keeps them.
     public init(directory: String, wallMillis: UInt64, storage: any Storage = PosixStorage(),
                 keepingChainsCold: Bool = false, freshNodeID: @escaping () -> NodeID) throws(StoreError) {
         var identity = try NodeIdentity.load(directory: directory, storage: storage)
@@ -160,24 +157,9 @@ public struct NodeStore: ~Copyable {
         self.keepsChainsCold = keepingChainsCold
         self.log = log
         if keepingChainsCold, let checkpoint, checkpointEvents != nil, let file = checkpoint.file {
-            checkpointToCool = CheckpointChains.locate(checkpoint.events, chunks: checkpoint.chunks, file: file,
-                                                       in: self.replica.history)
+            let source = CheckpointChains.locate(checkpoint.events, chunks: checkpoint.chunks, file: file, in: self.replica.history)
+            self.replica.keepChainsCold(in: source, upTo: source.reach(of:))
         }
-    }
-
-    /// Lets the events of the checkpoint opened leave memory (a store opened with
-    /// `keepingChainsCold`); returns how many events are now out of memory.
-    ///
-    /// Separate from opening: reading an old event back decodes its whole chunk (16,384
-    /// events), cheap for a walk in chain order and ruinous for lookups by id all over the
-    /// history, which a first fold of the views makes (each void reads what it cancels).
-    @discardableResult
-    public mutating func keepChainsColdNow() -> Int {
-        if let source = checkpointToCool {
-            replica.keepChainsCold(in: source, upTo: source.reach(of:))
-            checkpointToCool = nil
-        }
-        return replica.history.coldCount
     }
 
     /// Writes the link event of a new incarnation, then the identity that names it. A crash
