@@ -54,6 +54,16 @@ public struct LedgerFold: Sendable {
 
     public var unreadableCount: Int { unreadable.count }
 
+    /// Reads the replica's history from now on where the fold needs it (the members'
+    /// judgements), instead of the copy it last read the members from: after the store
+    /// let that history's old events leave memory, the copy would keep them all. Only
+    /// when the members read alike in it (what `catchUp` asks to keep a reading); otherwise
+    /// the next `catchUp` reads them again anyway.
+    public mutating func readHistory(of replica: Replica) {
+        guard Membership.inputs(of: replica) == membershipInputs, membership.cutsReadAlike(in: replica.history) else { return }
+        membership = membership.reading(replica.history)
+    }
+
     /// Folds every event the replica accepted that is not folded yet: each node's chain
     /// past what was folded, and fork branches not seen. Costs what is new, plus one look
     /// per node.

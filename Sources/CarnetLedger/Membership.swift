@@ -71,7 +71,7 @@ public struct Membership: Sendable {
     /// Every member record held, in the ledger's order, with its verdict.
     public private(set) var records: [Judged] = []
 
-    private let history: History
+    private var history: History
     private var state = Grants()
     /// Each node's device, read once (decoding a declared key costs a point decompression).
     private var devicesByNode: [NodeID: Device] = [:]
@@ -81,6 +81,17 @@ public struct Membership: Sendable {
 
     /// Everything counts: a format-1 ledger, or one with no members.
     public static let open = Membership()
+
+    /// The same judgement, reading `history` from now on: a later copy of the history it
+    /// was read from (one that keeps its chains out of memory) with the same member events
+    /// and cuts that read alike, as `LedgerFold.catchUp` requires to keep a reading.
+    /// Keeping the copy it was read from would keep every event in memory for as long as
+    /// the members are.
+    func reading(_ history: History) -> Membership {
+        var copy = self
+        copy.history = history
+        return copy
+    }
 
     private init() {
         enforced = false

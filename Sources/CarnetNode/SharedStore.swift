@@ -375,7 +375,13 @@ public final class SharedStore: @unchecked Sendable {
             if stopping, let cost = lastSaveCost ?? warmCost, cost > budget { return nil }
             if !stopping {
                 do {
-                    if try store.saveCheckpointIfDue(), keepingChainsCold { FreedMemory.giveBack() }
+                    if try store.saveCheckpointIfDue(), keepingChainsCold {
+                        // The new checkpoint took the events since the last: they left
+                        // memory, unless the fold's members still read the history
+                        // that held them.
+                        fold.readHistory(of: store.replica)
+                        FreedMemory.giveBack()
+                    }
                 } catch {
                     warnings.append("\(error)")
                 }

@@ -136,21 +136,30 @@ public struct CheckpointChains: ColdChainSource {
     }
 }
 
-/// The chunk a `CheckpointChains` decoded last, shared by the copies of one source.
+/// The chunks a `CheckpointChains` decoded last, shared by the copies of one source.
 ///
-/// `@unchecked Sendable` is sound: `index` and `events` are read and written only while
-/// holding `lock`.
+/// A few, not one: a session sending several nodes' chains, or a fold walking one chain
+/// while it looks up what a void cancels, alternates between chunks, and each decode is
+/// 16,384 events. Four chunks of decoded events are some 50 MB at most, for as long as
+/// they are read.
+///
+/// `@unchecked Sendable` is sound: `recent` is read and written only while holding `lock`.
 final class LastDecodedChunk: @unchecked Sendable {
+    static let kept = 4
     private let lock = Lock()
-    private var index = -1
-    private var events: [Event] = []
+    /// Most recently used last.
+    private var recent: [(index: Int, events: [Event])] = []
 
     func events(of chunk: Int, decode: () throws -> [Event]) throws -> [Event] {
         try lock.withLock { () throws -> [Event] in
-            if index != chunk {
-                events = try decode()
-                index = chunk
+            if let at = recent.firstIndex(where: { $0.index == chunk }) {
+                let hit = recent.remove(at: at)
+                recent.append(hit)
+                return hit.events
             }
+            let events = try decode()
+            if recent.count == Self.kept { recent.removeFirst() }
+            recent.append((chunk, events))
             return events
         }
     }
