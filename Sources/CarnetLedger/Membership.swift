@@ -301,8 +301,7 @@ public struct Membership: Sendable {
     /// record names it or was written by it.)
     public func judgesLike(_ other: Membership) -> Bool {
         guard enforced == other.enforced, creator == other.creator, records == other.records,
-              adopted == other.adopted else { return false }
-        return other.cutsReadAlike(in: history)
+              adopted == other.adopted, other.cutsReadAlike(in: history) else { return false }
         for judged in records {
             for node in [judged.event.dot.node, judged.record.device] where device(of: node) != other.device(of: node) {
                 return false
