@@ -17,30 +17,6 @@ enum ExactText {
         return a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
-    /// Swift's `String <` (Unicode scalar order of the NFC forms), answered as byte order
-    /// when both strings are ASCII, where the two agree (ASCII is NFC already): nil when
-    /// either is not, or is not stored contiguously, and the caller asks `String`. The state
-    /// digest (SPEC §5) sorts every entry id so; `String <` normalizes each side first.
-    @inline(__always)
-    static func unicodeOrderIfASCII(_ a: String, _ b: String) -> Int? {
-        a.utf8.withContiguousStorageIfAvailable { left in
-            b.utf8.withContiguousStorageIfAvailable { right -> Int? in
-                var order = 0
-                let shared = min(left.count, right.count)
-                var index = 0
-                while index < shared {
-                    let x = left[index], y = right[index]
-                    if (x | y) & 0x80 != 0 { return nil }
-                    if order == 0, x != y { order = x < y ? -1 : 1 }
-                    index += 1
-                }
-                for byte in left[shared...] where byte & 0x80 != 0 { return nil }
-                for byte in right[shared...] where byte & 0x80 != 0 { return nil }
-                return order != 0 ? order : (left.count == right.count ? 0 : (left.count < right.count ? -1 : 1))
-            } ?? nil
-        } ?? nil
-    }
-
     /// Byte order of two strings whose UTF-8 is stored contiguously (every native string,
     /// small ones included): negative, zero or positive. Nil for a string that is not
     /// (bridged), which the callers compare through the generic UTF-8 view, in the same

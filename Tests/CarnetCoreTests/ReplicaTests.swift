@@ -229,11 +229,6 @@ struct ExactTextTests {
                 let bytesLess = Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8))
                 #expect(ExactString.less(a, b) == bytesLess, "seed \(seed): \(Array(a.utf8)) < \(Array(b.utf8))")
                 #expect((ExactString(a) == ExactString(b)) == (Array(a.utf8) == Array(b.utf8)), "seed \(seed)")
-                if let order = ExactText.unicodeOrderIfASCII(a, b) {
-                    #expect((order < 0) == (a < b) && (order == 0) == (a == b), "seed \(seed): \(a) vs \(b)")
-                } else {
-                    #expect(!a.utf8.allSatisfy { $0 < 0x80 } || !b.utf8.allSatisfy { $0 < 0x80 }, "seed \(seed): ASCII answered nil")
-                }
             }
         }
     }
