@@ -417,23 +417,26 @@ public struct NodeStore: ~Copyable {
     @discardableResult
     public mutating func saveCheckpoint() throws(StoreError) -> Bool {
         guard !log.needsReopen else { throw .needsReopen(path: log.path) }
-        let events = replica.allEvents + replica.history.pendingEvents
+        // Written a chunk at a time from the history (cold events read back as they are
+        // encoded), in `Replica.allEvents` order then the waiting events: never every
+        // event in memory at once.
+        let history = replica.history
+        let layout = CheckpointLayout(history: history)
         let heads = identity.isSigned ? replica.signedHeads.all : nil
         let stamp = log.stamp
         let directory = self.directory
         let storage = self.storage
-        let history = replica.history
         let cold = keepsChainsCold
         let written = try log.withLockIfCurrent { (current: Bool) throws(StoreError) -> CheckpointChains?? in
             guard current else { return nil }
-            let chunks = try Checkpoint.write(events, heads: heads, stamp: stamp, directory: directory, storage: storage)
+            let chunks = try Checkpoint.write(layout, of: history, heads: heads, stamp: stamp, directory: directory, storage: storage)
             // Opened under the log's lock: no other writer can have replaced it yet. A
             // checkpoint that cannot be opened again only leaves the events in memory.
             guard cold, let file = try? storage.openReadOnly(directory + "/" + Checkpoint.fileName) else { return .some(nil) }
-            return CheckpointChains.locate(events, chunks: chunks, file: file, in: history)
+            return CheckpointChains(file: file, chunks: chunks, runs: layout.chainRuns(chunkEvents: Checkpoint.chunkEvents))
         }
         guard let written else { return false }
-        checkpointedEvents = events.count
+        checkpointedEvents = layout.count
         if let source = written {
             coldCheckpoint = source
             coldLog = LogChains()
