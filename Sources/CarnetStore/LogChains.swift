@@ -80,12 +80,15 @@ struct StoreChains: ColdChainSource {
     /// The log, read within the state it had when this source was made (nil: the log part
     /// is not used).
     let reader: LogRecordReader?
-    private let records = LastDecodedChunk()
+    /// The log records decoded last, by offset: the store's one cache, shared by every
+    /// source it makes (one per append), so that they neither decode again nor pile up.
+    let records: LastDecodedChunk
 
-    init(checkpoint: CheckpointChains?, log: LogChains, reader: LogRecordReader?) {
+    init(checkpoint: CheckpointChains?, log: LogChains, reader: LogRecordReader?, records: LastDecodedChunk) {
         self.checkpoint = checkpoint
         self.log = log
         self.reader = reader
+        self.records = records
     }
 
     /// How far each node's first branch can be read back without a gap, from seq 1.

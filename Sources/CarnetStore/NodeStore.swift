@@ -37,6 +37,7 @@ public struct NodeStore: ~Copyable {
     /// last, and the records it appended to the log since.
     private var coldCheckpoint: CheckpointChains?
     private var coldLog = LogChains()
+    private let coldRecords = LastDecodedChunk()
     /// Where the events a cold store appended that were left waiting for a predecessor
     /// lie: when they join their chain, they can leave memory too.
     private var waitingLocations: [EventID: (record: Int, index: Int)] = [:]
@@ -296,7 +297,8 @@ public struct NodeStore: ~Copyable {
             waitingLocations[event.id] = (record, index)
         }
         let source = StoreChains(checkpoint: coldCheckpoint, log: coldLog,
-                                 reader: LogRecordReader(directory: directory, prefix: log.stamp, storage: storage))
+                                 reader: LogRecordReader(directory: directory, prefix: log.stamp, storage: storage),
+                                 records: coldRecords)
         replica.keepChainsCold(in: source, upTo: source.reach(of:))
     }
 

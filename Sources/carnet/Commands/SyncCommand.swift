@@ -72,9 +72,7 @@ struct SyncCommand: Command {
         // store.
         let dialer = SyncClient.Dialer(address, timeout: timeout)
         let secret = try LedgerSecret.load(directory: context.directory)
-        // Cold: a farm joining a hub receives the whole ledger; what it stores leaves memory
-        // batch by batch, read back from the log when the views are folded at the end.
-        let store = try SharedStore(directory: context.directory, wallMillis: context.wallMillis(), keepingChainsCold: true)
+        let store = try SharedStore(directory: context.directory, wallMillis: context.wallMillis())
         let connection = try dialer.connection(directory: context.directory)
         let (nodeBefore, forksBefore) = (store.identity.node, store.forkCount)
         var settings = SessionSettings()
