@@ -320,6 +320,12 @@ public struct History: Sendable {
         history(of: node)?.warm.last
     }
 
+    /// The hash of the node's first-branch event at `seq`, cold or not (no read).
+    public func chainHash(of node: NodeID, at seq: UInt64) -> SHA256Digest? {
+        guard let history = history(of: node), seq >= 1, seq <= UInt64(history.chainCount) else { return nil }
+        return history.chainHash(at: Int(seq))
+    }
+
     /// True when `id` lies on the node's first branch (its chain from seq 1).
     public func chainContains(_ id: EventID) -> Bool {
         history(of: id.dot.node)?.chainHolds(id) ?? false

@@ -43,7 +43,7 @@ public enum NodeError: Error, Sendable, Equatable, CustomStringConvertible {
         switch error {
         case .notANode: .missing
         case .alreadyANode: .exists
-        case .corrupt, .notALog, .unsupportedVersion, .badIdentity, .unsigned, .eventTooLarge: .damaged
+        case .corrupt, .notALog, .unsupportedVersion, .badIdentity, .unsigned, .eventTooLarge, .coldEventUnreadable: .damaged
         case .system, .needsReopen, .batchTooLarge, .checkpointFailed: .io
         case .busy: .unavailable
         }

@@ -57,16 +57,25 @@ public enum Checkpoint {
     /// The file's bytes, and where each chunk's batch lies in them.
     static func encodeLocated(_ events: [Event], heads: [SignedHead]? = nil,
                               stamp: LogStamp) -> (bytes: [UInt8], chunks: [CheckpointChains.Chunk]) {
+        let all = events
+        return encodeLocated(count: events.count, heads: heads, stamp: stamp) { (range: Range<Int>) throws(Never) in Array(all[range]) }
+    }
+
+    /// The same, asking `events` for each chunk's events (on every core, a chunk at a
+    /// time): a history that keeps its events out of memory is read back a chunk at a time.
+    static func encodeLocated<E: Error>(count: Int, heads: [SignedHead]?, stamp: LogStamp,
+                                        events: @Sendable (Range<Int>) throws(E) -> [Event])
+        throws(E) -> (bytes: [UInt8], chunks: [CheckpointChains.Chunk]) {
         var headsByEvent: [EventID: SignedHead] = [:]
         for head in heads ?? [] { headsByEvent[head.eventID] = head }
         var bytes = FileHeader.checkpoint.bytes
         stamp.write(into: &bytes)
-        let chunkCount = (events.count + chunkEvents - 1) / chunkEvents
+        let chunkCount = (count + chunkEvents - 1) / chunkEvents
         bytes += LogFormat.bigEndian(UInt32(chunkCount))
         let signed = heads != nil, byEvent = headsByEvent
         // Each chunk is a batch of its own: encoded on every core, written in order.
-        let encoded = ParallelMap.map(count: chunkCount) { (index: Int) -> [UInt8] in
-            let chunk = events[(index * chunkEvents)..<min((index + 1) * chunkEvents, events.count)]
+        let encoded = try ParallelMap.map(count: chunkCount) { (index: Int) throws(E) -> [UInt8] in
+            let chunk = try events((index * chunkEvents)..<min((index + 1) * chunkEvents, count))
             // A signed ledger's chunks are batches of version 2 with the heads of their own
             // events; a format-1 store keeps writing version 1.
             let batch = !signed ? EventBatch.encode(chunk)
@@ -82,9 +91,9 @@ public enum Checkpoint {
         var chunks: [CheckpointChains.Chunk] = []
         chunks.reserveCapacity(chunkCount)
         for (index, chunk) in encoded.enumerated() {
-            let count = Swift.min(chunkEvents, events.count - index * chunkEvents)
+            let inChunk = Swift.min(chunkEvents, count - index * chunkEvents)
             let batchStart = bytes.count + 8
-            chunks.append(CheckpointChains.Chunk(batch: batchStart..<(batchStart + chunk.count - 8 - count * 32), count: count))
+            chunks.append(CheckpointChains.Chunk(batch: batchStart..<(batchStart + chunk.count - 8 - inChunk * 32), count: inChunk))
             bytes += chunk
         }
         bytes += LogFormat.bigEndian(CRC32C.checksum(bytes))
@@ -175,5 +184,26 @@ public enum Checkpoint {
             throw .checkpointFailed(error)
         }
         return chunks
+    }
+
+    /// Replaces `directory/checkpoint` atomically with one of `history`, read back a chunk
+    /// at a time in `layout`'s order (a store that keeps its chains cold never holds every
+    /// event at once); returns where its chunks lie.
+    static func write(_ layout: CheckpointLayout, of history: History, heads: [SignedHead]?, stamp: LogStamp,
+                      directory: String, storage: any Storage) throws(StoreError) -> [CheckpointChains.Chunk] {
+        let encoded: (bytes: [UInt8], chunks: [CheckpointChains.Chunk])
+        do throws(ColdReadError) {
+            encoded = try encodeLocated(count: layout.count, heads: heads, stamp: stamp) { (range: Range<Int>) throws(ColdReadError) in
+                try layout.events(range, in: history)
+            }
+        } catch {
+            throw .coldEventUnreadable(error.description)
+        }
+        do {
+            try storage.writeAtomically(encoded.bytes, to: directory + "/" + fileName, in: directory)
+        } catch {
+            throw .checkpointFailed(error)
+        }
+        return encoded.chunks
     }
 }

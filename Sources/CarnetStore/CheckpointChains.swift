@@ -29,18 +29,30 @@ public struct CheckpointChains: ColdChainSource {
     let file: any StorageFile
     let chunks: [Chunk]
     let runs: [NodeID: [Run]]
+    /// `reach(of:)` of every node, computed once: a cold read asks for it each time.
+    private let reaches: [NodeID: UInt64]
     private let lastChunk = LastDecodedChunk()
+
+    init(file: any StorageFile, chunks: [Chunk], runs: [NodeID: [Run]]) {
+        self.file = file
+        self.chunks = chunks
+        self.runs = runs
+        var reaches: [NodeID: UInt64] = [:]
+        for (node, runs) in runs {
+            var reach: UInt64 = 0
+            for run in runs {
+                guard run.firstSeq == reach + 1 else { break }
+                reach = run.lastSeq
+            }
+            reaches[node] = reach
+        }
+        self.reaches = reaches
+    }
 
     /// How far each node's first branch lies here without a gap, from seq 1: what a store
     /// may keep cold with this source.
     public func reach(of node: NodeID) -> UInt64 {
-        guard let runs = runs[node], let first = runs.first, first.firstSeq == 1 else { return 0 }
-        var reach: UInt64 = 0
-        for run in runs {
-            guard run.firstSeq == reach + 1 else { break }
-            reach = run.lastSeq
-        }
-        return reach
+        reaches[node] ?? 0
     }
 
     /// Finds, for the events a checkpoint held in file order, those that lie on their

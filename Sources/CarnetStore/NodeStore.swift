@@ -33,6 +33,14 @@ public struct NodeStore: ~Copyable {
     /// Whether this store keeps the events its checkpoint holds out of memory, reading them
     /// back from it (`CheckpointChains`): a long-running server's choice.
     public let keepsChainsCold: Bool
+    /// What a cold store reads its old events back from: the checkpoint it opened or wrote
+    /// last, and the records it appended to the log since.
+    private var coldCheckpoint: CheckpointChains?
+    private var coldLog = LogChains()
+    private let coldRecords = LastDecodedChunk()
+    /// Where the events a cold store appended that were left waiting for a predecessor
+    /// lie: when they join their chain, they can leave memory too.
+    private var waitingLocations: [EventID: (record: Int, index: Int)] = [:]
 
     /// What opening found.
     public struct OpeningReport: Sendable, Equatable {
@@ -158,6 +166,7 @@ public struct NodeStore: ~Copyable {
         self.log = log
         if keepingChainsCold, let checkpoint, checkpointEvents != nil, let file = checkpoint.file {
             let source = CheckpointChains.locate(checkpoint.events, chunks: checkpoint.chunks, file: file, in: self.replica.history)
+            self.coldCheckpoint = source
             self.replica.keepChainsCold(in: source, upTo: source.reach(of:))
         }
     }
@@ -246,7 +255,51 @@ public struct NodeStore: ~Copyable {
         })
         if let refused { throw refused }
         working.keep(log.takeHeadsRead() + (ownHead.map { [$0] } ?? []))
+        swap(&working, &replica)
+        if let first = written.first {
+            coolAppended(written, record: log.stamp.lastRecordOffset, lengthsBefore: [first.dot.node: first.dot.seq - 1])
+        }
+        swap(&working, &replica)
         return written
+    }
+
+    /// The chain lengths, before admission, of the nodes whose chains `appended` (or events
+    /// that waited for them) may extend: where `coolAppended` looks for what joined them.
+    private func chainLengths(touchedBy appended: [Event]) -> [NodeID: UInt64] {
+        guard keepsChainsCold else { return [:] }
+        var lengths: [NodeID: UInt64] = [:]
+        for node in Set(appended.map(\.dot.node)).union(waitingLocations.keys.map(\.dot.node)) {
+            lengths[node] = replica.history.chainLength(of: node)
+        }
+        return lengths
+    }
+
+    /// In a cold store, notes where the events just appended lie (the record at `record`,
+    /// in their order there), and where those that joined a chain with them lie (appended
+    /// earlier while they waited), and lets every first-branch event the checkpoint and the
+    /// log now reach without a gap leave memory.
+    private mutating func coolAppended(_ appended: [Event], record: Int, lengthsBefore: [NodeID: UInt64]) {
+        guard keepsChainsCold else { return }
+        var located: [EventID: (record: Int, index: Int)] = [:]
+        for (index, event) in appended.enumerated() { located[event.id] = (record, index) }
+        let history = replica.history
+        for (node, before) in lengthsBefore {
+            let after = history.chainLength(of: node)
+            guard after > before else { continue }
+            for seq in (before + 1)...after {
+                guard let hash = history.chainHash(of: node, at: seq) else { break }
+                let id = EventID(dot: Dot(node: node, seq: seq), hash: hash)
+                guard let place = located[id] ?? waitingLocations.removeValue(forKey: id) else { break }
+                coldLog.add(id, record: place.record, index: place.index)
+            }
+        }
+        for (index, event) in appended.enumerated() where history.isPending(event) {
+            waitingLocations[event.id] = (record, index)
+        }
+        let source = StoreChains(checkpoint: coldCheckpoint, log: coldLog,
+                                 reader: LogRecordReader(directory: directory, prefix: log.stamp, storage: storage),
+                                 records: coldRecords)
+        replica.keepChainsCold(in: source, upTo: source.reach(of:))
     }
 
     /// Takes events from a peer or a bundle: the new ones are persisted as one record, then
@@ -279,8 +332,10 @@ public struct NodeStore: ~Copyable {
         let others = try log.append(unlogged, heads: heads)
         foreignSinceRefresh += others
         replica.admit(contentsOf: others)
+        let lengths = chainLengths(touchedBy: unlogged)
         var summary = replica.admit(contentsOf: new)
         replica.keep(log.takeHeadsRead() + signed.heads)
+        if !unlogged.isEmpty { coolAppended(unlogged, record: log.stamp.lastRecordOffset, lengthsBefore: lengths) }
         summary.duplicates += events.count - new.count
         if replica.hasForkedItself {
             // A peer holds a history of this node that this store lost: stop using the id.
@@ -364,24 +419,31 @@ public struct NodeStore: ~Copyable {
     @discardableResult
     public mutating func saveCheckpoint() throws(StoreError) -> Bool {
         guard !log.needsReopen else { throw .needsReopen(path: log.path) }
-        let events = replica.allEvents + replica.history.pendingEvents
+        // Written a chunk at a time from the history (cold events read back as they are
+        // encoded), in `Replica.allEvents` order then the waiting events: never every
+        // event in memory at once.
+        let history = replica.history
+        let layout = CheckpointLayout(history: history)
         let heads = identity.isSigned ? replica.signedHeads.all : nil
         let stamp = log.stamp
         let directory = self.directory
         let storage = self.storage
-        let history = replica.history
         let cold = keepsChainsCold
         let written = try log.withLockIfCurrent { (current: Bool) throws(StoreError) -> CheckpointChains?? in
             guard current else { return nil }
-            let chunks = try Checkpoint.write(events, heads: heads, stamp: stamp, directory: directory, storage: storage)
+            let chunks = try Checkpoint.write(layout, of: history, heads: heads, stamp: stamp, directory: directory, storage: storage)
             // Opened under the log's lock: no other writer can have replaced it yet. A
             // checkpoint that cannot be opened again only leaves the events in memory.
             guard cold, let file = try? storage.openReadOnly(directory + "/" + Checkpoint.fileName) else { return .some(nil) }
-            return CheckpointChains.locate(events, chunks: chunks, file: file, in: history)
+            return CheckpointChains(file: file, chunks: chunks, runs: layout.chainRuns(chunkEvents: Checkpoint.chunkEvents))
         }
         guard let written else { return false }
-        checkpointedEvents = events.count
-        if let source = written { replica.keepChainsCold(in: source, upTo: source.reach(of:)) }
+        checkpointedEvents = layout.count
+        if let source = written {
+            coldCheckpoint = source
+            coldLog = LogChains()
+            replica.keepChainsCold(in: source, upTo: source.reach(of:))
+        }
         return true
     }
 

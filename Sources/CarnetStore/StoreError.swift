@@ -22,6 +22,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A checkpoint or status file could not be written. Nothing acknowledged is lost: the
     /// log holds every event, and the old file (or none) is still in place.
     case checkpointFailed(SystemError)
+    /// An event kept out of memory could not be read back from where it lies.
+    case coldEventUnreadable(String)
     /// Another process held the log's lock past the lock timeout (it is stuck mid-write).
     case busy(path: String)
     /// Events offered to a signed ledger that no valid signature of their author covers:
@@ -49,6 +51,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(directory) holds no Carnet node; create one with `carnet init`"
         case let .alreadyANode(directory):
             return "\(directory) already holds a Carnet node; refusing to overwrite it"
+        case let .coldEventUnreadable(reason):
+            return "an event kept out of memory does not read back (\(reason)); nothing was written: open the node again, and run `carnet verify`"
         case let .checkpointFailed(error):
             return "could not write a checkpoint (\(error)); every event is safe in the log, and opening will be slower until a checkpoint is written"
         case let .busy(path):

@@ -72,6 +72,58 @@ struct ColdChainsStoreTests {
         Self.expectSame(reopened.replica, warm.replica, seed: seed, "after reopening")
     }
 
+    @Test(arguments: [UInt64(0x10C01D), 0x10C01E])
+    func whatAColdStoreAppendsLeavesMemoryAtOnceAndReadsBackFromTheLog(seed: UInt64) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        try NodeStore.create(directory: directory.path, ledger: "l", label: "farm", node: NodeID.derived(from: "farm"))
+        // No checkpoint at all: a new farm joining a hub, batch after batch.
+        var cold = try NodeStore(directory: directory.path, wallMillis: 1, keepingChainsCold: true) { NodeID.derived(from: "fresh") }
+        let events = RandomHistory(seed: seed, nodes: 5, steps: 220).events
+        var start = 0, step = 0
+        while start < events.count {
+            let end = min(start + 9 + step % 13, events.count)
+            try cold.persist(Array(events[start..<end]))
+            // Every first-branch event but each chain's last is out of memory at once: the
+            // batch's own, and those it let join their chain after they waited.
+            let history = cold.replica.history
+            let expected = history.nodeIDs.reduce(0) { $0 + max(0, Int(history.chainLength(of: $1)) - 1) }
+            #expect(history.coldCount == expected, "seed \(seed): after the batch ending at \(end)")
+            start = end
+            step += 1
+            if step % 5 == 0 {
+                // Its own writes go cold too.
+                try cold.write(.append(Entry(id: "own-\(step)", kind: "harvest", fields: [Field("qty", .int(Int64(step)))])), wallMillis: UInt64(step))
+            }
+        }
+        let warm = try NodeStore(directory: directory.path, wallMillis: 1) { NodeID.derived(from: "fresh") }
+        Self.expectSame(cold.replica, warm.replica, seed: seed, "from the log")
+        // A checkpoint then takes over, and appending goes on from it.
+        #expect(try cold.saveCheckpoint(), "seed \(seed)")
+        try cold.persist(RandomHistory(seed: seed &+ 7, nodes: 3, steps: 50).events)
+        var again = try NodeStore(directory: directory.path, wallMillis: 1) { NodeID.derived(from: "fresh") }
+        _ = try again.refresh()
+        Self.expectSame(cold.replica, again.replica, seed: seed, "from the checkpoint and the log")
+        let reopened = try NodeStore(directory: directory.path, wallMillis: 1, keepingChainsCold: true) { NodeID.derived(from: "fresh") }
+        Self.expectSame(reopened.replica, again.replica, seed: seed, "reopened")
+    }
+
+    @Test func eventsThatWaitedForTheirPredecessorLeaveMemoryWhenTheyJoinTheirChain() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        try NodeStore.create(directory: directory.path, ledger: "l", label: "farm", node: NodeID.derived(from: "farm"))
+        var writer = Replica(node: NodeID.derived(from: "early-writer"))
+        let chain = (0..<30).map { writer.write(.append(Entry(id: "w\($0)", kind: "harvest", fields: [])), wallMillis: UInt64($0)) }
+        var cold = try NodeStore(directory: directory.path, wallMillis: 1, keepingChainsCold: true) { NodeID.derived(from: "fresh") }
+        try cold.persist(Array(chain[20...]))
+        try cold.persist(Array(chain[10..<20]))
+        #expect(cold.replica.history.pendingCount == 20)
+        try cold.persist(Array(chain[..<10]))
+        #expect(cold.replica.history.pendingCount == 0)
+        #expect(cold.replica.history.coldCount == 29, "the twenty that waited went cold with the ten that freed them")
+        #expect(cold.replica.history.chainEvents(of: writer.node, after: 0, max: 30) == chain)
+    }
+
     @Test func anotherWriterReplacingTheCheckpointLeavesTheOldOneReadable() throws {
         let seed = testSeed(default: 0xC01D8)
         let fixture = try Fixture(seed: seed)

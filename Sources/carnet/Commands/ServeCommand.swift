@@ -60,7 +60,11 @@ struct ServeCommand: Command {
             guard let address = try? PeerAddress(parsing: text), !dialed.contains(address) else { continue }
             dialed.append(address)
         }
-        let store = try SharedStore(directory: context.directory, wallMillis: context.wallMillis(), keepingChainsCold: true)
+        // Not cold yet (`keepingChainsCold`): every save of the views reads each conflict's
+        // entries by id, and read back from a checkpoint or log record each such read
+        // decodes thousands of events (BENCHMARKS §12, "serve keeps the checkpoint's events
+        // out of memory": withdrawn until those reads come in bulk).
+        let store = try SharedStore(directory: context.directory, wallMillis: context.wallMillis())
         var configuration = Server.Configuration()
         configuration.listen = listen
         configuration.peers = dialed
