@@ -305,6 +305,22 @@ public struct History: Sendable {
         do { return try readEvent(id) } catch { Self.unreadable(error) }
     }
 
+    /// The events with these ids that are held (accepted), read in the order they lie:
+    /// node by node, seq by seq. Cold events read one by one in any order can decode a
+    /// whole chunk each; read so, each chunk is decoded once. For a caller that needs many
+    /// events scattered over the history (the sides of every conflict).
+    public func readEvents(_ ids: some Sequence<EventID>) throws(ColdReadError) -> [EventID: Event] {
+        var found: [EventID: Event] = [:]
+        for id in Set(ids).sorted() {
+            if let event = try readEvent(id) { found[id] = event }
+        }
+        return found
+    }
+
+    public func events(withIDs ids: some Sequence<EventID>) -> [EventID: Event] {
+        do { return try readEvents(ids) } catch { Self.unreadable(error) }
+    }
+
     /// Nodes with at least one event, in id order.
     public var nodeIDs: [NodeID] { slots.keys.sorted() }
     /// How many nodes have events here (held or waiting).

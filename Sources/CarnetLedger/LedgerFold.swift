@@ -227,8 +227,11 @@ public struct LedgerFold: Sendable {
     }
 
     private static func record(_ ref: RecordRef, in replica: Replica) -> LedgerRecord? {
-        guard let event = replica.history.event(ref.event), case let .append(core) = event.operation,
-              let entry = try? LedgerEntry(core) else { return nil }
+        replica.history.event(ref.event).flatMap(record(of:))
+    }
+
+    private static func record(of event: Event) -> LedgerRecord? {
+        guard case let .append(core) = event.operation, let entry = try? LedgerEntry(core) else { return nil }
         return LedgerRecord(event: event.id, clock: event.clock, entry: entry)
     }
 
@@ -261,7 +264,22 @@ public struct LedgerFold: Sendable {
     public func domainConflicts(replica: Replica, stock: [StockLine]? = nil, availability: [Availability]? = nil) -> [ConflictReport] {
         let stock = stock ?? self.stock()
         let availability = availability ?? self.availability(stock: stock)
-        func records(_ refs: [RecordRef]) -> [LedgerRecord] { refs.compactMap { Self.record($0, in: replica) } }
+        // Twice: once to learn which entries the reports show, which are then read in the
+        // order they lie (scattered over the history, and each read of an event kept out of
+        // memory decodes its whole chunk), then to make the reports from them.
+        var wanted: [EventID] = []
+        _ = domainConflicts(stock: stock, availability: availability) { refs in
+            wanted += refs.map(\.event)
+            return []
+        }
+        let read = replica.history.events(withIDs: wanted)
+        return domainConflicts(stock: stock, availability: availability) { refs in
+            refs.compactMap { ref in read[ref.event].flatMap(Self.record(of:)) }
+        }
+    }
+
+    private func domainConflicts(stock: [StockLine], availability: [Availability],
+                                 records: ([RecordRef]) -> [LedgerRecord]) -> [ConflictReport] {
         var reports: [ConflictReport] = []
         for id in duplicateIDs.sorted() {
             if let report = DomainConflictReports.duplicate(id: id.text, records: records(byID[id]?.all.map(\.ref) ?? []),

@@ -67,6 +67,10 @@ struct ColdHistoryTests {
         #expect(cold.summary == warm.summary, "seed \(seed)")
         #expect(cold.fieldConflicts == warm.fieldConflicts, "seed \(seed)")
         #expect(cold.allEvents == warm.allEvents, "seed \(seed)")
+        // Read in bulk, in any order, with ids not held (waiting ones) among them.
+        let asked = events.shuffled(using: &rng).prefix(25).map(\.id)
+        let expected = Dictionary(asked.compactMap { id in warm.history.event(id).map { (id, $0) } }, uniquingKeysWith: { a, _ in a })
+        #expect(cold.history.events(withIDs: asked) == expected, "seed \(seed): bulk read")
 
         // Events that come after the chains went cold: duplicates of cold ones, and more.
         let later = Self.randomDelivery(seed: seed &+ 1_000)

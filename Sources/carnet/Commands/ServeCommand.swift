@@ -60,11 +60,10 @@ struct ServeCommand: Command {
             guard let address = try? PeerAddress(parsing: text), !dialed.contains(address) else { continue }
             dialed.append(address)
         }
-        // Not cold yet (`keepingChainsCold`): every save of the views reads each conflict's
-        // entries by id, and read back from a checkpoint or log record each such read
-        // decodes thousands of events (BENCHMARKS §12, "serve keeps the checkpoint's events
-        // out of memory": withdrawn until those reads come in bulk).
-        let store = try SharedStore(directory: context.directory, wallMillis: context.wallMillis())
+        // Cold (`keepingChainsCold`): the hub stays up, and its memory should follow the
+        // ledger's state, not its history. Its saves read the conflicts' entries in bulk,
+        // in the order they lie (BENCHMARKS §12, "Events kept out of memory").
+        let store = try SharedStore(directory: context.directory, wallMillis: context.wallMillis(), keepingChainsCold: true)
         var configuration = Server.Configuration()
         configuration.listen = listen
         configuration.peers = dialed
