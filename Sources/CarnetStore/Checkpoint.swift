@@ -173,17 +173,14 @@ public enum Checkpoint {
         return contents
     }
 
-    /// Replaces `directory/checkpoint` atomically; returns where its chunks lie.
-    @discardableResult
+    /// Replaces `directory/checkpoint` atomically.
     public static func write(_ events: [Event], heads: [SignedHead]? = nil, stamp: LogStamp, directory: String,
-                             storage: any Storage = PosixStorage()) throws(StoreError) -> [CheckpointChains.Chunk] {
-        let (bytes, chunks) = encodeLocated(events, heads: heads, stamp: stamp)
+                             storage: any Storage = PosixStorage()) throws(StoreError) {
         do {
-            try storage.writeAtomically(bytes, to: directory + "/" + fileName, in: directory)
+            try storage.writeAtomically(encode(events, heads: heads, stamp: stamp), to: directory + "/" + fileName, in: directory)
         } catch {
             throw .checkpointFailed(error)
         }
-        return chunks
     }
 
     /// Replaces `directory/checkpoint` atomically with one of `history`, read back a chunk
