@@ -52,12 +52,20 @@ public struct CalendarDay: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 
     public var iso: String {
+        var text: [UInt8] = []
+        text.reserveCapacity(10)
+        appendISO(to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// `iso`'s bytes, appended (for a caller that writes a longer text).
+    func appendISO(to text: inout [UInt8]) {
         let (year, month, day) = components
-        func pad(_ value: Int, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+        DecimalDigits.append(year, width: 4, to: &text)
+        text.append(UInt8(ascii: "-"))
+        DecimalDigits.append(month, width: 2, to: &text)
+        text.append(UInt8(ascii: "-"))
+        DecimalDigits.append(day, width: 2, to: &text)
     }
 
     public var description: String { iso }

@@ -201,17 +201,26 @@ public final class EntryIndex {
         return events[slot.location.index]
     }
 
+    /// Whether the record at `offset` is among those kept decoded.
+    func keepsRecord(at offset: Int) -> Bool { records[offset] != nil }
+
+    static func unsoundRecord(at offset: Int) -> Damage {
+        Damage(description: "no sound log record at offset \(offset), where the entry index points")
+    }
+
     /// The events of the log record at `offset`, read and checked once while a few are kept.
     func recordEvents(at offset: Int) throws(Damage) -> [Event] {
         if let cached = records[offset] { return cached }
-        guard let read = log.events(at: offset) else {
-            throw Damage(description: "no sound log record at offset \(offset), where the entry index points")
-        }
-        // A few records are reused (neighbours in the log's order share one); `log`
-        // must not keep every event it printed.
-        if records.count >= Self.recordsKept { records.removeAll(keepingCapacity: true) }
-        records[offset] = read
+        guard let read = log.events(at: offset) else { throw Self.unsoundRecord(at: offset) }
+        keep(read, at: offset)
         return read
+    }
+
+    /// Keeps a decoded record. A few records are reused (neighbours in the log's order
+    /// share one); `log` must not keep every event it printed.
+    func keep(_ events: [Event], at offset: Int) {
+        if records.count >= Self.recordsKept { records.removeAll(keepingCapacity: true) }
+        records[offset] = events
     }
 
     func slot(_ table: Table, _ index: Int) throws(Damage) -> EntryIndexFile.Slot {

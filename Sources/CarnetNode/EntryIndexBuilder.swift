@@ -98,6 +98,10 @@ enum EntryIndexBuilder {
         for (index, row) in rows.enumerated() where judged.counts(row.standing) {
             if let target = reversal(row)?.entry.ref { reversals[ExactString(target), default: []].append(index) }
         }
+        // The entries a counting reversal names, read at once in the order they lie: one by
+        // one, in clock order, a cold history would decode a chunk for each.
+        let named = replica.history.events(withIDs: rows.lazy.filter { $0.reversal < 0 && reversals[ExactString($0.id)] != nil }
+            .map(\.event))
         var entries: [EntryIndexFile.Slot] = []
         var ids: [EntryIndexFile.IDKey] = []
         entries.reserveCapacity(rows.count)
@@ -107,7 +111,7 @@ enum EntryIndexBuilder {
             // The first reversal that cancels it (`LedgerState.voidingReversal(of:)`), by the
             // one rule (`LedgerEntry.cancels`), on the entry read again (a few percent are named).
             if row.reversal < 0, let naming = reversals[ExactString(row.id)],
-               let record = replica.history.event(row.event).flatMap(LedgerRecord.init(reading:)) {
+               let record = named[row.event].flatMap(LedgerRecord.init(reading:)) {
                 entry.voidedBy = naming.first { reversal(rows[$0])?.entry.cancels(record) == true }
             }
             entries.append(entry)

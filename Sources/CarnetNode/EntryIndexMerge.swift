@@ -61,6 +61,12 @@ enum EntryIndexMerge {
         var moved: [Int]
     }
 
+    /// The refusal when the log gained more than `mostCandidates` events (`count`: those
+    /// read before reading stopped).
+    private static func tooMany(_ count: Int) -> Refusal {
+        Refusal(reason: "the log gained \(count) events or more, more than the previous index holds entries", placesHold: true)
+    }
+
     /// The body of the index of `replica` at `stamp` (`EntryIndexFile.encodeBody`'s bytes),
     /// from `previous`, the tables of the whole file stamped `previousStamp`, a prefix of
     /// the log. Throws a `Refusal` saying why when it cannot show the merge is exact.
@@ -75,15 +81,22 @@ enum EntryIndexMerge {
             throw Refusal(reason: "the previous index keeps the standings of a ledger with members", placesHold: true)
         }
         // What the log gained after the previous stamp, each event at its last place.
+        // A merge holds the record of every new entry; when the log gained more events than
+        // the previous file holds entries (an import into a new hub, a first sync), the
+        // rebuild, which holds compact rows, is the cheaper way: reading stops there, or a
+        // farm's first sync of a million events held them all here to refuse (1.9 GB).
+        let mostCandidates = max(4_096, previous.count(.entries))
         var fresh: [UInt64: EntryIndexFile.Location] = [:]
         var candidates: [EventID: Event] = [:]
-        let read = log.forEachRecord(from: previousStamp.size) { offset, events in
+        let read = log.readRecords(from: previousStamp.size) { offset, events in
             for (index, event) in events.enumerated() {
                 fresh[event.hash.w0] = EntryIndexFile.Location(offset: offset, index: index)
                 candidates[event.id] = event
             }
+            return candidates.count <= mostCandidates
         }
         guard read else { throw Refusal(reason: "a record after the previous index's stamp does not read") }
+        guard candidates.count <= mostCandidates else { throw Self.tooMany(candidates.count) }
         // The events held at the previous stamp, read where the previous file says.
         var heldPlaces: [UInt64: EntryIndexFile.Location] = [:]
         var records: [Int: [Event]] = [:]
@@ -93,13 +106,7 @@ enum EntryIndexMerge {
             let event = try Self.event(slot, log: log, records: &records)
             candidates[event.id] = event
         }
-        // A merge holds the record of every new entry; when the log gained more events than
-        // the previous file holds entries (an import into a new hub, a first sync), the
-        // rebuild, which holds compact rows, is the cheaper way.
-        guard candidates.count <= max(4_096, previous.count(.entries)) else {
-            throw Refusal(reason: "the log gained \(candidates.count) events, more than the previous index holds entries",
-                          placesHold: true)
-        }
+        guard candidates.count <= mostCandidates else { throw Self.tooMany(candidates.count) }
         // The accepted candidates, and the lowest place a new entry, and a new change, can take.
         var newEntries: [Row] = [], newChanges: [Row] = []
         for event in candidates.values where replica.history.contains(event.id) {

@@ -299,7 +299,9 @@ public final class SharedStore: @unchecked Sendable {
             let id = nextSessionID
             nextSessionID += 1
             listeners[id] = wake
-            cursors[id] = feedBase + feed.count
+            // A session this side keeps one-shot never reads news: a cursor would keep
+            // every event it brings in the feed (200 MB of a farm's first sync at 1M).
+            if live { cursors[id] = feedBase + feed.count }
             return (id, lockedSummaryMessage(live: live), store.replica.forks.count)
         }
     }
@@ -324,8 +326,13 @@ public final class SharedStore: @unchecked Sendable {
         }
     }
 
+    /// How many events the feed holds for live sessions (what tests look at).
+    var feedLength: Int { lock.withLock { feed.count } }
+
+    /// Keeps `events` for the live sessions but `session` (their source): with none, no
+    /// session will ever read them (a later one starts past them).
     private func appendToFeed(_ events: [Event], from session: Int) {
-        guard !listeners.isEmpty else { return }
+        guard cursors.keys.contains(where: { $0 != session }) else { return }
         feed += events.map { ($0, session) }
     }
 

@@ -69,13 +69,22 @@ public final class LogRecordReader: Sendable {
     /// needs, not a million events); false when one of them is not sound or they do not
     /// end exactly at the stamp's size.
     public func forEachRecord(from start: Int, _ body: (_ offset: Int, _ events: [Event]) -> Void) -> Bool {
+        readRecords(from: start) { offset, events in
+            body(offset, events)
+            return true
+        }
+    }
+
+    /// The same, until `body` returns false (it has seen enough): then the records after
+    /// are not read, and the answer is true if those read were sound.
+    public func readRecords(from start: Int, while body: (_ offset: Int, _ events: [Event]) -> Bool) -> Bool {
         guard start >= LogFormat.headerSize, start <= stamp.size,
               let bytes = try? file.read(at: start, count: stamp.size - start), bytes.count == stamp.size - start else { return false }
         var offset = 0
         while offset < bytes.count {
             guard case let .success((payload, next)) = LogScanner.record(in: bytes, at: offset),
                   let signed = try? EventBatch.decodeSigned(Array(bytes[payload]), limits: .unbounded) else { return false }
-            body(start + offset, signed.events)
+            guard body(start + offset, signed.events) else { return true }
             offset = next
         }
         return true

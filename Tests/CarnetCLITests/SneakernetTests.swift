@@ -70,6 +70,24 @@ struct SneakernetTests {
         #expect(refused.stderr.contains("adjust"))
     }
 
+    /// A directory of another ledger is refused on what the two `node` files say, before
+    /// this node is opened: at 10M events the opening alone took 20 s and 8 GB.
+    @Test func anotherLedgersDirectoryIsRefusedBeforeThisNodeIsOpened() throws {
+        let box = try Sandbox()
+        try box.initNode("a", label: "col-laptop")
+        try box.initNode("x", label: "elsewhere", ledger: "other-coop")
+        try box.seedLedger("a")
+        // x's log no longer opens: had the merge opened x, it would say so instead.
+        let log = URL(fileURLWithPath: box.path("x") + "/events.log")
+        var bytes = try Data(contentsOf: log)
+        bytes[0] ^= 0xFF
+        try bytes.write(to: log)
+        let merge = try box.run(["merge", box.path("a")], node: "x")
+        #expect(merge.status == 65, "\(merge.stderr)")
+        #expect(merge.stderr.contains("ledger \"coop\", not of this node's ledger \"other-coop\""), "\(merge.stderr)")
+        #expect(merge.stderr.split(separator: "\n").count == 1, "\(merge.stderr)")
+    }
+
     @Test func anotherLedgersBundleOrDirectoryIsRefused() throws {
         let box = try Sandbox()
         try box.initNode("a", label: "col-laptop")

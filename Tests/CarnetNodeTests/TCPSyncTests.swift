@@ -1,7 +1,7 @@
 import CarnetCore
 import CarnetLinkSim
 import CarnetNet
-import CarnetNode
+@testable import CarnetNode
 import CarnetStore
 import CarnetSync
 import Foundation
@@ -159,5 +159,28 @@ struct SharedStoreFeedTests {
         #expect(entryIDs(shared.news(for: session)) == cliEvent, "the receiving session's own peer lacks the CLI's event too")
         #expect(entryIDs(shared.news(for: other)) == (cliEvent + ["peer-0"]).sorted())
         #expect(try shared.refresh() == 0, "nothing left for refresh to report")
+    }
+
+    /// A farm's first sync is one-shot: the feed kept every event it brought for a news
+    /// reader that never came (200 MB at 1M). What a one-shot session brings is news for
+    /// the live ones still.
+    @Test func nothingIsKeptForSessionsThatNeverReadNews() throws {
+        let node = try TestNode(label: "farm", secret: LedgerSecret.generate())
+        defer { node.cleanUp() }
+        let shared = try node.open()
+        let (oneShot, _, _) = shared.register(live: false) {}
+        defer { shared.unregister(oneShot) }
+        var peer = Replica(node: NodeID.derived(from: "peer"))
+        let batch = (0..<50).map { peer.write(.append(Entry(id: "peer-\($0)", kind: "harvest", fields: [])), wallMillis: 1_790_000_000_000) }
+        #expect(try shared.persist(batch, fromSession: oneShot) == 50)
+        #expect(shared.feedLength == 0, "kept \(shared.feedLength) events that no session will read")
+        #expect(shared.news(for: oneShot).isEmpty)
+
+        let (live, _, _) = shared.register(live: true) {}
+        defer { shared.unregister(live) }
+        let more = (50..<60).map { peer.write(.append(Entry(id: "peer-\($0)", kind: "harvest", fields: [])), wallMillis: 1_790_000_000_000) }
+        #expect(try shared.persist(more, fromSession: oneShot) == 10)
+        #expect(shared.news(for: live).count == 10, "a one-shot session's events are news for a live one")
+        #expect(shared.feedLength == 0, "read by the only live session, then let go")
     }
 }

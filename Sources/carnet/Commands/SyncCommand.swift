@@ -72,7 +72,9 @@ struct SyncCommand: Command {
         // store.
         let dialer = SyncClient.Dialer(address, timeout: timeout)
         let secret = try LedgerSecret.load(directory: context.directory)
-        let store = try SharedStore(directory: context.directory, wallMillis: context.wallMillis())
+        // Cold (`keepingChainsCold`): a farm that joins a hub takes in every event it holds,
+        // and need not keep them all in memory to write its views.
+        let store = try SharedStore(directory: context.directory, wallMillis: context.wallMillis(), keepingChainsCold: true)
         let connection = try dialer.connection(directory: context.directory)
         let (nodeBefore, forksBefore) = (store.identity.node, store.forkCount)
         var settings = SessionSettings()
