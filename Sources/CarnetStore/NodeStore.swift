@@ -107,7 +107,9 @@ public struct NodeStore: ~Copyable {
     /// holds are not kept in memory after opening, and again after each checkpoint this
     /// store writes: they are read back from the checkpoint when a peer or a view needs
     /// them. Worth it for a process that stays up (`serve`); a one-shot command that reads
-    /// every event anyway keeps them.
+    /// every event anyway keeps them. Either way the checkpoint is taken in a few chunks
+    /// at a time (`CheckpointLoad`), and a cold open lets each chunk's events go before it
+    /// decodes the next: its peak is the state, not the history.
     public init(directory: String, wallMillis: UInt64, storage: any Storage = PosixStorage(),
                 keepingChainsCold: Bool = false, freshNodeID: @escaping () -> NodeID) throws(StoreError) {
         var identity = try NodeIdentity.load(directory: directory, storage: storage)
