@@ -8,7 +8,7 @@
 struct NodeHistory: Sendable {
     let node: NodeID
     /// The hashes of the cold events, seq 1...coldHashes.count.
-    var coldHashes: [SHA256Digest] = []
+    var coldHashes = ColdHashes()
     /// The rest of the first branch, seq coldHashes.count + 1 onward.
     var warm: [Event] = []
     /// Events held at dots off the chain: the other branches of a fork. Almost always empty.
@@ -46,8 +46,7 @@ struct NodeHistory: Sendable {
         let target = Swift.min(reach, chainCount - 1)
         guard target > coldHashes.count else { return }
         let moving = target - coldHashes.count
-        coldHashes.reserveCapacity(target)
-        for event in warm.prefix(moving) { coldHashes.append(event.hash) }
+        coldHashes.append(contentsOf: warm.prefix(moving).lazy.map(\.hash))
         // A new array: removing in place would keep the old capacity, and the point is
         // to give the memory back.
         warm = Array(warm.dropFirst(moving))

@@ -27,11 +27,6 @@ public enum Checkpoint {
         public var events: [Event]
         /// The signed heads kept (signed ledgers); each chunk carries those of its events.
         public var heads: [SignedHead] = []
-        /// Where each chunk lies in the file, in order: `events` is their events end to end.
-        var chunks: [CheckpointChains.Chunk] = []
-        /// The file, still open, when it was read from one: a store may read old events
-        /// back from it instead of keeping them in memory (`CheckpointChains`).
-        var file: (any StorageFile)?
     }
 
     /// Why a checkpoint was not used.
@@ -63,7 +58,9 @@ public enum Checkpoint {
 
     /// The same, asking `events` for each chunk's events (on every core, a chunk at a
     /// time): a history that keeps its events out of memory is read back a chunk at a time.
+    /// `chunkEvents` is smaller only in tests, to cut a small history into many chunks.
     static func encodeLocated<E: Error>(count: Int, heads: [SignedHead]?, stamp: LogStamp,
+                                        chunkEvents: Int = Checkpoint.chunkEvents,
                                         events: @Sendable (Range<Int>) throws(E) -> [Event])
         throws(E) -> (bytes: [UInt8], chunks: [CheckpointChains.Chunk]) {
         var headsByEvent: [EventID: SignedHead] = [:]
@@ -101,76 +98,27 @@ public enum Checkpoint {
     }
 
     static func decode(_ bytes: [UInt8]) throws(Problem) -> Contents {
-        let reading = FileHeader.checkpoint.read(bytes)
-        guard bytes.count >= FileHeader.size + LogStamp.encodedSize + 8, reading != .otherFormat else {
-            throw .damaged("not a checkpoint: wrong magic or too short")
-        }
-        if case let .otherVersion(version) = reading { throw .unsupportedVersion(version) }
-        let body = bytes.count - 4
-        guard CRC32C.checksum(bytes[..<body]) == LogFormat.readUInt32(bytes, at: body) else {
-            throw .damaged("checksum mismatch")
-        }
-        guard let stamp = LogStamp.read(bytes, at: 16) else { throw .damaged("bad log stamp") }
-        var offset = 16 + LogStamp.encodedSize
-        let chunkCount = Int(LogFormat.readUInt32(bytes, at: offset))
-        offset += 4
-        // Where each chunk's batch and hashes lie; then the chunks, each a self-contained
-        // batch, decoded on every core (a million events: some sixty chunks).
-        var chunks: [(batch: Range<Int>, hashes: Int, count: Int)] = []
-        for _ in 0..<chunkCount {
-            guard body - offset >= 8 else { throw .damaged("chunk header past the end") }
-            let length = Int(LogFormat.readUInt32(bytes, at: offset))
-            let count = Int(LogFormat.readUInt32(bytes, at: offset + 4))
-            offset += 8
-            guard length <= body - offset, count <= (body - offset - length) / 32 else {
-                throw .damaged("chunk past the end")
-            }
-            chunks.append((offset..<(offset + length), offset + length, count))
-            offset += length + count * 32
-        }
-        guard offset == body else { throw .damaged("\(body - offset) unexpected bytes") }
-        let located = chunks
-        let decoded = try ParallelMap.map(count: located.count) { (index: Int) throws(Problem) -> SignedEvents in
-            let chunk = located[index]
-            var hashes: [SHA256Digest] = []
-            hashes.reserveCapacity(chunk.count)
-            var reader = ByteReader(bytes, offset: chunk.hashes)
-            for _ in 0..<chunk.count {
-                guard let hash = try? reader.digest() else { throw .damaged("hash past the end") }
-                hashes.append(hash)
-            }
-            do {
-                return try EventBatch.decodeSigned(Array(bytes[chunk.batch]), trustedHashes: hashes)
-            } catch {
-                throw .damaged("chunk does not decode: \(error)")
-            }
-        }
+        try contents(of: CheckpointReader(bytes: bytes))
+    }
+
+    /// Reads `directory/checkpoint`: every event at once, for a caller that wants them all
+    /// (`verify`, tests). A store opens a chunk at a time (`CheckpointLoad`).
+    public static func read(directory: String, storage: any Storage = PosixStorage()) throws(Problem) -> Contents {
+        try contents(of: CheckpointReader.open(directory: directory, storage: storage))
+    }
+
+    /// Every chunk of a checked checkpoint, decoded on every core (a million events: some
+    /// sixty chunks), end to end.
+    private static func contents(of reader: CheckpointReader) throws(Problem) -> Contents {
+        let decoded = try reader.decode(chunks: 0..<reader.chunks.count)
         var events: [Event] = []
-        events.reserveCapacity(decoded.reduce(0) { $0 + $1.events.count })
+        events.reserveCapacity(reader.eventCount)
         var heads: [SignedHead] = []
         for signed in decoded {
             events += signed.events
             heads += signed.heads
         }
-        return Contents(stamp: stamp, events: events, heads: heads,
-                        chunks: located.map { CheckpointChains.Chunk(batch: $0.batch, count: $0.count) })
-    }
-
-    /// Reads `directory/checkpoint`.
-    public static func read(directory: String, storage: any Storage = PosixStorage()) throws(Problem) -> Contents {
-        let path = directory + "/" + fileName
-        guard storage.exists(path) else { throw .missing }
-        let bytes: [UInt8]
-        let file: any StorageFile
-        do {
-            file = try storage.openReadOnly(path)
-            bytes = try file.readAll()
-        } catch {
-            throw .damaged("\(error)")
-        }
-        var contents = try decode(bytes)
-        contents.file = file
-        return contents
+        return Contents(stamp: reader.stamp, events: events, heads: heads)
     }
 
     /// Replaces `directory/checkpoint` atomically.

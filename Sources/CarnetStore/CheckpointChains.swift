@@ -34,19 +34,19 @@ public struct CheckpointChains: ColdChainSource {
     private let lastChunk = LastDecodedChunk()
 
     init(file: any StorageFile, chunks: [Chunk], runs: [NodeID: [Run]]) {
+        var locator = Locator()
+        for (node, runs) in runs {
+            for run in runs { locator.note(run, of: node) }
+        }
+        self.init(file: file, chunks: chunks, located: locator)
+    }
+
+    /// The first-branch events `located` found in the chunks of `file`.
+    init(file: any StorageFile, chunks: [Chunk], located: Locator) {
         self.file = file
         self.chunks = chunks
-        self.runs = runs
-        var reaches: [NodeID: UInt64] = [:]
-        for (node, runs) in runs {
-            var reach: UInt64 = 0
-            for run in runs {
-                guard run.firstSeq == reach + 1 else { break }
-                reach = run.lastSeq
-            }
-            reaches[node] = reach
-        }
-        self.reaches = reaches
+        self.runs = located.runs
+        self.reaches = located.reaches
     }
 
     /// How far each node's first branch lies here without a gap, from seq 1: what a store
@@ -55,29 +55,33 @@ public struct CheckpointChains: ColdChainSource {
         reaches[node] ?? 0
     }
 
-    /// Finds, for the events a checkpoint held in file order, those that lie on their
-    /// node's first branch of `history` at their seq, and where.
-    static func locate(_ events: [Event], chunks: [Chunk], file: any StorageFile, in history: History) -> CheckpointChains {
-        var runs: [NodeID: [Run]] = [:]
-        var chunk = 0, index = 0
-        for event in events {
-            while chunk < chunks.count, index == chunks[chunk].count {
-                chunk += 1
-                index = 0
-            }
-            defer { index += 1 }
-            guard history.chainContains(event.id) else { continue }
-            let node = event.dot.node
-            if let last = runs[node]?.last, last.chunk == chunk, last.lastSeq + 1 == event.dot.seq,
-               last.firstIndex + last.count == index {
-                runs[node]![runs[node]!.count - 1].count += 1
-            } else if runs[node]?.last.map({ $0.lastSeq < event.dot.seq }) ?? true {
-                runs[node, default: []].append(Run(firstSeq: event.dot.seq, count: 1, chunk: chunk, firstIndex: index))
-            }
-            // (An event of a seq already located, or out of order, is left out: `reach`
-            // stops at the first gap, and nothing past it goes cold.)
+    /// Notes, as a checkpoint's chunks are taken in, where each event that lies on its
+    /// node's first branch is, and how far each first branch is found without a gap.
+    struct Locator: Sendable {
+        private(set) var runs: [NodeID: [Run]] = [:]
+        /// The seq each node's runs reach from seq 1 without a gap: kept as they grow, so
+        /// that a store cooling after every chunk never walks every run again.
+        private(set) var reaches: [NodeID: UInt64] = [:]
+
+        /// Notes that `id`, on its node's first branch, is event `index` of chunk `chunk`.
+        /// Events come in file order; one of a seq already located (or lower) is left out:
+        /// the reach stops at the first gap, and nothing past it goes cold.
+        mutating func note(_ id: EventID, chunk: Int, index: Int) {
+            note(Run(firstSeq: id.dot.seq, count: 1, chunk: chunk, firstIndex: index), of: id.dot.node)
         }
-        return CheckpointChains(file: file, chunks: chunks, runs: runs)
+
+        /// Notes a run of events, extending the node's last run when it continues it.
+        mutating func note(_ run: Run, of node: NodeID) {
+            let end = runs[node]?.last?.lastSeq ?? 0
+            guard run.firstSeq > end else { return }
+            if let last = runs[node]?.last, last.chunk == run.chunk, last.lastSeq + 1 == run.firstSeq,
+               last.firstIndex + last.count == run.firstIndex {
+                runs[node]![runs[node]!.count - 1].count += run.count
+            } else {
+                runs[node, default: []].append(run)
+            }
+            if (reaches[node] ?? 0) == end, run.firstSeq == end + 1 { reaches[node] = run.lastSeq }
+        }
     }
 
     public func chainEvents(of node: NodeID, seqs: ClosedRange<UInt64>) throws -> [Event] {
@@ -118,26 +122,20 @@ public struct CheckpointChains: ColdChainSource {
     private func decoded(chunk index: Int) throws -> [Event] {
         try lastChunk.events(of: index) { () throws -> [Event] in
             let chunk = chunks[index]
-            let bytes: [UInt8]
+            let batch: [UInt8], hashes: [UInt8]
             do {
-                bytes = try file.read(at: chunk.batch.lowerBound, count: chunk.batch.count + chunk.count * 32)
+                batch = try file.read(at: chunk.batch.lowerBound, count: chunk.batch.count)
+                hashes = try file.read(at: chunk.batch.upperBound, count: chunk.count * 32)
             } catch {
                 throw ReadError(reason: "chunk \(index) cannot be read: \(error)")
             }
-            guard bytes.count == chunk.batch.count + chunk.count * 32 else {
-                throw ReadError(reason: "chunk \(index) is cut short (\(bytes.count) bytes)")
+            guard batch.count == chunk.batch.count, hashes.count == chunk.count * 32 else {
+                throw ReadError(reason: "chunk \(index) is cut short (\(batch.count + hashes.count) bytes)")
             }
-            var hashes: [SHA256Digest] = []
-            hashes.reserveCapacity(chunk.count)
-            var reader = ByteReader(bytes, offset: chunk.batch.count)
-            for _ in 0..<chunk.count {
-                guard let hash = try? reader.digest() else { throw ReadError(reason: "chunk \(index): hash past the end") }
-                hashes.append(hash)
-            }
-            do {
-                return try EventBatch.decodeSigned(Array(bytes[..<chunk.batch.count]), trustedHashes: hashes).events
+            do throws(Checkpoint.Problem) {
+                return try CheckpointReader.decode(batch: batch, hashes: hashes, count: chunk.count).events
             } catch {
-                throw ReadError(reason: "chunk \(index) does not decode: \(error)")
+                throw ReadError(reason: "chunk \(index): \(error)")
             }
         }
     }

@@ -107,20 +107,27 @@ public struct NodeStore: ~Copyable {
     /// holds are not kept in memory after opening, and again after each checkpoint this
     /// store writes: they are read back from the checkpoint when a peer or a view needs
     /// them. Worth it for a process that stays up (`serve`); a one-shot command that reads
-    /// every event anyway keeps them.
+    /// every event anyway keeps them. Either way the checkpoint is taken in a few chunks
+    /// at a time (`CheckpointLoad`), and a cold open lets each chunk's events go before it
+    /// decodes the next: its peak is the state, not the history.
     public init(directory: String, wallMillis: UInt64, storage: any Storage = PosixStorage(),
                 keepingChainsCold: Bool = false, freshNodeID: @escaping () -> NodeID) throws(StoreError) {
         var identity = try NodeIdentity.load(directory: directory, storage: storage)
-        var checkpoint: Checkpoint.Contents?
+        var replica = Replica(node: identity.node, ledger: identity.ledgerID)
+        // The checkpoint is checked whole, then taken in a few chunks at a time (a cold
+        // store cooling its chains after each), never decoded all at once.
+        var checkpoint: CheckpointLoad?
         var checkpointProblem: String?
         do throws(Checkpoint.Problem) {
-            checkpoint = try Checkpoint.read(directory: directory, storage: storage)
+            let reader = try CheckpointReader.open(directory: directory, storage: storage)
+            checkpoint = try CheckpointLoad(reader, into: &replica, keepingChainsCold: keepingChainsCold)
         } catch {
             checkpointProblem = error.description
+            // A chunk that did not decode: nothing of the earlier ones stays.
+            replica = Replica(node: identity.node, ledger: identity.ledgerID)
         }
         let opening = try EventLog.open(directory: directory, resumingAt: checkpoint?.stamp, storage: storage)
         var log = opening.log
-        var replica = Replica(node: identity.node, ledger: identity.ledgerID)
         var signer: DeviceSigner?
         if identity.isSigned, let salt = identity.salt {
             let device = DeviceSigner(privateKey: try DeviceKeyFile.load(directory: directory, storage: storage), salt: salt)
@@ -132,11 +139,11 @@ public struct NodeStore: ~Copyable {
         }
         var checkpointEvents: Int?
         if let checkpoint, log.report.resumedAt != nil {
-            replica.admit(contentsOf: checkpoint.events)
-            replica.keep(checkpoint.heads)
-            checkpointEvents = checkpoint.events.count
+            checkpointEvents = checkpoint.eventCount
         } else if checkpoint != nil {
             checkpointProblem = "checkpoint does not match the log (older copy, or the log was replaced)"
+            checkpoint = nil
+            replica = Replica(node: identity.node, ledger: identity.ledgerID)
         }
         replica.admit(SignedEvents(events: opening.recovered, heads: opening.recoveredHeads))
         replica.resumeClock(wallMillis: wallMillis)
@@ -164,8 +171,9 @@ public struct NodeStore: ~Copyable {
         self.checkpointedEvents = checkpointEvents ?? 0
         self.keepsChainsCold = keepingChainsCold
         self.log = log
-        if keepingChainsCold, let checkpoint, checkpointEvents != nil, let file = checkpoint.file {
-            let source = CheckpointChains.locate(checkpoint.events, chunks: checkpoint.chunks, file: file, in: self.replica.history)
+        if let source = checkpoint?.chains {
+            // Once more: a chain the log's records extended lets its last checkpointed
+            // event go too.
             self.coldCheckpoint = source
             self.replica.keepChainsCold(in: source, upTo: source.reach(of:))
         }
