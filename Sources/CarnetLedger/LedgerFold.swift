@@ -17,9 +17,12 @@ public struct LedgerFold: Sendable {
     private var chainFolded: [NodeID: UInt64] = [:]
     private var branchesFolded: Set<EventID> = []
 
-    /// Entry id → the entries carrying it (almost always one), in record order.
-    /// Ids compare as bytes (SPEC §10), as in `LedgerState`.
+    /// Entry id → the entries carrying it (almost always one), in record order, as
+    /// places in `indexed`. Ids compare as bytes (SPEC §10), as in `LedgerState`.
+    /// The entries themselves lie in one array beside it: kept in the table they made each
+    /// of its two million slots at 1M as wide as an entry (285 MB; 67 MB as places).
     private var byID: [ExactString: EntryRefs] = [:]
+    private var indexed: [IndexedEntry] = []
     private var duplicateIDs: Set<ExactString> = []
     /// Target id → the reversals naming it, in record order.
     private var reversalsByTarget: [ExactString: [RecordRef]] = [:]
@@ -78,7 +81,10 @@ public struct LedgerFold: Sendable {
         let history = replica.history
         // A fold that starts from nothing takes every entry: one table of the right size
         // instead of some twenty doublings of a million-key dictionary.
-        if entryCount == 0, byID.isEmpty { byID.reserveCapacity(history.count) }
+        if entryCount == 0, byID.isEmpty {
+            byID.reserveCapacity(history.count)
+            indexed.reserveCapacity(history.count)
+        }
         for node in history.nodeIDs {
             let folded = chainFolded[node] ?? 0
             let length = history.chainLength(of: node)
@@ -121,19 +127,19 @@ public struct LedgerFold: Sendable {
         let indexed = IndexedEntry(ref: ref, kind: entry.kind, amount: entry.amount, producer: ExactString(entry.producer))
         let id = ExactString(entry.id)
         if let refs = byID[id] {
-            guard !refs.all.contains(where: { $0.ref == ref }) else { return }
+            guard !carrying(id).contains(where: { $0.ref == ref }) else { return }
             var grown = refs
-            grown.insert(indexed)
+            grown.insert(place(of: indexed)) { self.indexed[Int($0)].ref }
             byID[id] = grown
             duplicateIDs.insert(id)
         } else {
-            byID[id] = EntryRefs(indexed)
+            byID[id] = EntryRefs(place(of: indexed))
         }
         entryCount += 1
         let record = LedgerRecord(event: event.id, clock: event.clock, entry: entry)
         if entry.kind == .reversal {
             guard let target = entry.ref.map(ExactString.init) else { return }
-            let carrying = (byID[target]?.all ?? []).filter { $0.kind != .reversal }
+            let carrying = carrying(target).filter { $0.kind != .reversal }
             let before = carrying.map { isVoided($0, id: target) }
             reversalsByTarget[target, default: []].insertSorted(ref)
             if let event = entry.refEvent { reversalEvents[ref] = event }
@@ -144,6 +150,17 @@ public struct LedgerFold: Sendable {
             return
         }
         if !isVoided(indexed, id: id) { apply(record, sign: 1, replica: replica) }
+    }
+
+    /// The entries carrying `id`, in record order.
+    private func carrying(_ id: ExactString) -> [IndexedEntry] {
+        byID[id]?.places.map { indexed[Int($0)] } ?? []
+    }
+
+    /// Keeps `entry` in `indexed`, and says where.
+    private mutating func place(of entry: IndexedEntry) -> Int32 {
+        indexed.append(entry)
+        return Int32(indexed.count - 1)
     }
 
     /// Whether a reversal folded so far cancels `entry`, which carries `id` and is not a
@@ -282,14 +299,14 @@ public struct LedgerFold: Sendable {
                                  records: ([RecordRef]) -> [LedgerRecord]) -> [ConflictReport] {
         var reports: [ConflictReport] = []
         for id in duplicateIDs.sorted() {
-            if let report = DomainConflictReports.duplicate(id: id.text, records: records(byID[id]?.all.map(\.ref) ?? []),
+            if let report = DomainConflictReports.duplicate(id: id.text, records: records(carrying(id).map(\.ref)),
                                                             isVoided: isVoided) {
                 reports.append(report)
             }
         }
         for (target, reversals) in reversalsByTarget.sorted(by: { $0.key < $1.key }) {
             // Only a reversal's wording needs the entries; most targets have none to report.
-            let targets = byID[target]?.all ?? []
+            let targets = carrying(target)
             guard targets.isEmpty || targets.contains(where: { $0.kind == .reversal }) || reversals.count > 1
                 || reversals.contains(where: { reversalEvents[$0] != nil })
                 || reversals.contains(where: { reversal in !targets.contains { $0.producer == reversalProducers[reversal] } })
@@ -298,7 +315,7 @@ public struct LedgerFold: Sendable {
                                                       reversals: records(reversals))
         }
         for (sale, payments) in paymentsBySale.sorted(by: { $0.key < $1.key }) {
-            let sales = byID[sale]?.all ?? []
+            let sales = carrying(sale)
             let due = sales.filter { $0.kind == .reversal || !isVoided($0, id: sale) }.reduce(Int64(0)) { $0 &+ ($1.amount ?? 0) }
             guard sales.isEmpty || (paidBySale[sale] ?? 0) > due else { continue }
             if let report = DomainConflictReports.payment(sale: sale.text, sales: records(sales.map(\.ref)), isVoided: isVoided,
@@ -332,22 +349,25 @@ struct IndexedEntry: Sendable {
     var producer: ExactString
 }
 
-/// The entries carrying one id: one, stored inline, in all but the duplicate case.
+/// The entries carrying one id, as places in the fold's `indexed`: one, stored inline,
+/// in all but the duplicate case.
 struct EntryRefs: Sendable {
-    private var first: IndexedEntry
-    private var others: [IndexedEntry] = []
+    private var first: Int32
+    private var others: [Int32] = []
 
-    init(_ entry: IndexedEntry) { first = entry }
+    init(_ place: Int32) { first = place }
 
     /// In record order.
-    var all: [IndexedEntry] { others.isEmpty ? [first] : [first] + others }
+    var places: [Int32] { others.isEmpty ? [first] : [first] + others }
 
-    mutating func insert(_ entry: IndexedEntry) {
-        var entries = all
-        let index = entries.firstIndex { entry.ref < $0.ref } ?? entries.endIndex
-        entries.insert(entry, at: index)
-        first = entries[0]
-        others = Array(entries.dropFirst())
+    /// Adds `place` where its entry's record order puts it (`ref` gives a place's).
+    mutating func insert(_ place: Int32, ref: (Int32) -> RecordRef) {
+        var places = self.places
+        let new = ref(place)
+        let index = places.firstIndex { new < ref($0) } ?? places.endIndex
+        places.insert(place, at: index)
+        first = places[0]
+        others = Array(places.dropFirst())
     }
 }
 
