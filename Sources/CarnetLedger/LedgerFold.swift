@@ -126,30 +126,35 @@ public struct LedgerFold: Sendable {
         let ref = RecordRef(clock: event.clock, event: event.id)
         let indexed = IndexedEntry(ref: ref, kind: entry.kind, amount: entry.amount, producer: ExactString(entry.producer))
         let id = ExactString(entry.id)
+        let place: Int32
         if let refs = byID[id] {
             guard !carrying(id).contains(where: { $0.ref == ref }) else { return }
+            place = self.place(of: indexed)
             var grown = refs
-            grown.insert(place(of: indexed)) { self.indexed[Int($0)].ref }
+            grown.insert(place) { self.indexed[Int($0)].ref }
             byID[id] = grown
             duplicateIDs.insert(id)
         } else {
-            byID[id] = EntryRefs(place(of: indexed))
+            place = self.place(of: indexed)
+            byID[id] = EntryRefs(place)
         }
         entryCount += 1
         let record = LedgerRecord(event: event.id, clock: event.clock, entry: entry)
         if entry.kind == .reversal {
             guard let target = entry.ref.map(ExactString.init) else { return }
-            let carrying = carrying(target).filter { $0.kind != .reversal }
-            let before = carrying.map { isVoided($0, id: target) }
+            let carrying = (byID[target]?.places ?? []).filter { self.indexed[Int($0)].kind != .reversal }
+            let before = carrying.map { isVoided(self.indexed[Int($0)], id: target) }
             reversalsByTarget[target, default: []].insertSorted(ref)
             if let event = entry.refEvent { reversalEvents[ref] = event }
             reversalProducers[ref] = ExactString(entry.producer)
-            for (voided, wasVoided) in zip(carrying, before) where !wasVoided && isVoided(voided, id: target) {
-                if let record = Self.record(voided.ref, in: replica) { apply(record, sign: -1, replica: replica) }
+            for (voided, wasVoided) in zip(carrying, before) where !wasVoided && isVoided(self.indexed[Int(voided)], id: target) {
+                if let record = Self.record(self.indexed[Int(voided)].ref, in: replica) {
+                    apply(record, place: voided, sign: -1, replica: replica)
+                }
             }
             return
         }
-        if !isVoided(indexed, id: id) { apply(record, sign: 1, replica: replica) }
+        if !isVoided(indexed, id: id) { apply(record, place: place, sign: 1, replica: replica) }
     }
 
     /// The entries carrying `id`, in record order.
@@ -180,8 +185,9 @@ public struct LedgerFold: Sendable {
                         id: ExactString(record.entry.id))
     }
 
-    /// Adds (sign 1) or takes away (sign -1) what an entry that counts contributes.
-    private mutating func apply(_ record: LedgerRecord, sign: Int64, replica: Replica) {
+    /// Adds (sign 1) or takes away (sign -1) what an entry that counts contributes;
+    /// `place`: where `indexed` keeps it.
+    private mutating func apply(_ record: LedgerRecord, place: Int32, sign: Int64, replica: Replica) {
         let entry = record.entry
         let ref = RecordRef(clock: record.clock, event: record.event)
         if entry.kind == .review {
@@ -192,7 +198,11 @@ public struct LedgerFold: Sendable {
         if let direction = entry.kind.stockDirection, let product = entry.product {
             let key = StockKey(producer: entry.producer, product: product, lot: entry.lot ?? "")
             var cell = stockCells[key] ?? StockCell()
-            if sign > 0 { cell.contributors.insertSorted(ref) } else { cell.contributors.removeSorted(ref) }
+            if sign > 0 {
+                cell.contributors.insertSorted(place) { self.indexed[Int($0)].ref }
+            } else {
+                cell.contributors.removeAll { $0 == place }
+            }
             if let quantity = entry.quantity {
                 cell.quantity &+= sign &* direction &* quantity
                 cell.measured += Int(sign)
@@ -200,7 +210,7 @@ public struct LedgerFold: Sendable {
                     if sign > 0 {
                         if cell.unitSource.map({ $0.ref < ref }) ?? true { cell.unitSource = (ref, unit) }
                     } else if cell.unitSource?.ref == ref {
-                        cell.unitSource = Self.latestUnit(among: cell.contributors, replica: replica)
+                        cell.unitSource = Self.latestUnit(among: cell.contributors.map { indexed[Int($0)].ref }, replica: replica)
                     }
                 }
             }
@@ -326,7 +336,7 @@ public struct LedgerFold: Sendable {
         reports += orders.conflicts(availability: availability, isHeld: { byID[ExactString($0)] != nil })
         for line in stock where line.quantity < 0 {
             let key = StockKey(producer: line.producer, product: line.product, lot: line.lot)
-            reports.append(DomainConflictReports.stock(line: line, contributors: records(stockCells[key]?.contributors ?? [])))
+            reports.append(DomainConflictReports.stock(line: line, contributors: records((stockCells[key]?.contributors ?? []).map { indexed[Int($0)].ref })))
         }
         reports += DomainConflictReports.membership(Array(setAside.values))
         return reports
@@ -375,8 +385,9 @@ struct StockCell: Sendable {
     var quantity: Int64 = 0
     /// Contributors that gave a quantity: a lot is a stock line only when one did.
     var measured = 0
-    /// Every entry that counts and moved this lot, in record order (the conflict's sides).
-    var contributors: [RecordRef] = []
+    /// Every entry that counts and moved this lot, in record order (the conflict's sides),
+    /// as places in the fold's `indexed` (4 bytes each, not 72).
+    var contributors: [Int32] = []
     /// The latest measured contributor with a unit, and that unit.
     var unitSource: (ref: RecordRef, unit: QuantityUnit)?
 }
@@ -405,6 +416,21 @@ extension Array where Element == RecordRef {
 
     mutating func removeSorted(_ ref: RecordRef) {
         if let index = firstIndex(of: ref) { remove(at: index) }
+    }
+}
+
+extension Array where Element == Int32 {
+    /// Inserts a place where the record order of the entries puts it (`ref` gives each
+    /// place's), once.
+    mutating func insertSorted(_ place: Int32, ref: (Int32) -> RecordRef) {
+        let new = ref(place)
+        var low = 0, high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if ref(self[middle]) < new { low = middle + 1 } else { high = middle }
+        }
+        if low < count, ref(self[low]) == new { return }
+        insert(place, at: low)
     }
 }
 
