@@ -17,9 +17,12 @@ public struct LedgerFold: Sendable {
     private var chainFolded: [NodeID: UInt64] = [:]
     private var branchesFolded: Set<EventID> = []
 
-    /// Entry id → the entries carrying it (almost always one), in record order.
-    /// Ids compare as bytes (SPEC §10), as in `LedgerState`.
+    /// Entry id → the entries carrying it (almost always one), in record order, as
+    /// places in `indexed`. Ids compare as bytes (SPEC §10), as in `LedgerState`.
+    /// The entries themselves lie in one array beside it: kept in the table they made each
+    /// of its two million slots at 1M as wide as an entry (285 MB; 67 MB as places).
     private var byID: [ExactString: EntryRefs] = [:]
+    private var indexed: [IndexedEntry] = []
     private var duplicateIDs: Set<ExactString> = []
     /// Target id → the reversals naming it, in record order.
     private var reversalsByTarget: [ExactString: [RecordRef]] = [:]
@@ -78,7 +81,10 @@ public struct LedgerFold: Sendable {
         let history = replica.history
         // A fold that starts from nothing takes every entry: one table of the right size
         // instead of some twenty doublings of a million-key dictionary.
-        if entryCount == 0, byID.isEmpty { byID.reserveCapacity(history.count) }
+        if entryCount == 0, byID.isEmpty {
+            byID.reserveCapacity(history.count)
+            indexed.reserveCapacity(history.count)
+        }
         for node in history.nodeIDs {
             let folded = chainFolded[node] ?? 0
             let length = history.chainLength(of: node)
@@ -120,30 +126,46 @@ public struct LedgerFold: Sendable {
         let ref = RecordRef(clock: event.clock, event: event.id)
         let indexed = IndexedEntry(ref: ref, kind: entry.kind, amount: entry.amount, producer: ExactString(entry.producer))
         let id = ExactString(entry.id)
+        let place: Int32
         if let refs = byID[id] {
-            guard !refs.all.contains(where: { $0.ref == ref }) else { return }
+            guard !carrying(id).contains(where: { $0.ref == ref }) else { return }
+            place = self.place(of: indexed)
             var grown = refs
-            grown.insert(indexed)
+            grown.insert(place) { self.indexed[Int($0)].ref }
             byID[id] = grown
             duplicateIDs.insert(id)
         } else {
-            byID[id] = EntryRefs(indexed)
+            place = self.place(of: indexed)
+            byID[id] = EntryRefs(place)
         }
         entryCount += 1
         let record = LedgerRecord(event: event.id, clock: event.clock, entry: entry)
         if entry.kind == .reversal {
             guard let target = entry.ref.map(ExactString.init) else { return }
-            let carrying = (byID[target]?.all ?? []).filter { $0.kind != .reversal }
-            let before = carrying.map { isVoided($0, id: target) }
+            let carrying = (byID[target]?.places ?? []).filter { self.indexed[Int($0)].kind != .reversal }
+            let before = carrying.map { isVoided(self.indexed[Int($0)], id: target) }
             reversalsByTarget[target, default: []].insertSorted(ref)
             if let event = entry.refEvent { reversalEvents[ref] = event }
             reversalProducers[ref] = ExactString(entry.producer)
-            for (voided, wasVoided) in zip(carrying, before) where !wasVoided && isVoided(voided, id: target) {
-                if let record = Self.record(voided.ref, in: replica) { apply(record, sign: -1, replica: replica) }
+            for (voided, wasVoided) in zip(carrying, before) where !wasVoided && isVoided(self.indexed[Int(voided)], id: target) {
+                if let record = Self.record(self.indexed[Int(voided)].ref, in: replica) {
+                    apply(record, place: voided, sign: -1, replica: replica)
+                }
             }
             return
         }
-        if !isVoided(indexed, id: id) { apply(record, sign: 1, replica: replica) }
+        if !isVoided(indexed, id: id) { apply(record, place: place, sign: 1, replica: replica) }
+    }
+
+    /// The entries carrying `id`, in record order.
+    private func carrying(_ id: ExactString) -> [IndexedEntry] {
+        byID[id]?.places.map { indexed[Int($0)] } ?? []
+    }
+
+    /// Keeps `entry` in `indexed`, and says where.
+    private mutating func place(of entry: IndexedEntry) -> Int32 {
+        indexed.append(entry)
+        return Int32(indexed.count - 1)
     }
 
     /// Whether a reversal folded so far cancels `entry`, which carries `id` and is not a
@@ -163,8 +185,9 @@ public struct LedgerFold: Sendable {
                         id: ExactString(record.entry.id))
     }
 
-    /// Adds (sign 1) or takes away (sign -1) what an entry that counts contributes.
-    private mutating func apply(_ record: LedgerRecord, sign: Int64, replica: Replica) {
+    /// Adds (sign 1) or takes away (sign -1) what an entry that counts contributes;
+    /// `place`: where `indexed` keeps it.
+    private mutating func apply(_ record: LedgerRecord, place: Int32, sign: Int64, replica: Replica) {
         let entry = record.entry
         let ref = RecordRef(clock: record.clock, event: record.event)
         if entry.kind == .review {
@@ -175,7 +198,11 @@ public struct LedgerFold: Sendable {
         if let direction = entry.kind.stockDirection, let product = entry.product {
             let key = StockKey(producer: entry.producer, product: product, lot: entry.lot ?? "")
             var cell = stockCells[key] ?? StockCell()
-            if sign > 0 { cell.contributors.insertSorted(ref) } else { cell.contributors.removeSorted(ref) }
+            if sign > 0 {
+                cell.contributors.insertSorted(place) { self.indexed[Int($0)].ref }
+            } else {
+                cell.contributors.removeAll { $0 == place }
+            }
             if let quantity = entry.quantity {
                 cell.quantity &+= sign &* direction &* quantity
                 cell.measured += Int(sign)
@@ -183,7 +210,7 @@ public struct LedgerFold: Sendable {
                     if sign > 0 {
                         if cell.unitSource.map({ $0.ref < ref }) ?? true { cell.unitSource = (ref, unit) }
                     } else if cell.unitSource?.ref == ref {
-                        cell.unitSource = Self.latestUnit(among: cell.contributors, replica: replica)
+                        cell.unitSource = Self.latestUnit(among: cell.contributors.map { indexed[Int($0)].ref }, replica: replica)
                     }
                 }
             }
@@ -282,14 +309,14 @@ public struct LedgerFold: Sendable {
                                  records: ([RecordRef]) -> [LedgerRecord]) -> [ConflictReport] {
         var reports: [ConflictReport] = []
         for id in duplicateIDs.sorted() {
-            if let report = DomainConflictReports.duplicate(id: id.text, records: records(byID[id]?.all.map(\.ref) ?? []),
+            if let report = DomainConflictReports.duplicate(id: id.text, records: records(carrying(id).map(\.ref)),
                                                             isVoided: isVoided) {
                 reports.append(report)
             }
         }
         for (target, reversals) in reversalsByTarget.sorted(by: { $0.key < $1.key }) {
             // Only a reversal's wording needs the entries; most targets have none to report.
-            let targets = byID[target]?.all ?? []
+            let targets = carrying(target)
             guard targets.isEmpty || targets.contains(where: { $0.kind == .reversal }) || reversals.count > 1
                 || reversals.contains(where: { reversalEvents[$0] != nil })
                 || reversals.contains(where: { reversal in !targets.contains { $0.producer == reversalProducers[reversal] } })
@@ -298,7 +325,7 @@ public struct LedgerFold: Sendable {
                                                       reversals: records(reversals))
         }
         for (sale, payments) in paymentsBySale.sorted(by: { $0.key < $1.key }) {
-            let sales = byID[sale]?.all ?? []
+            let sales = carrying(sale)
             let due = sales.filter { $0.kind == .reversal || !isVoided($0, id: sale) }.reduce(Int64(0)) { $0 &+ ($1.amount ?? 0) }
             guard sales.isEmpty || (paidBySale[sale] ?? 0) > due else { continue }
             if let report = DomainConflictReports.payment(sale: sale.text, sales: records(sales.map(\.ref)), isVoided: isVoided,
@@ -309,7 +336,7 @@ public struct LedgerFold: Sendable {
         reports += orders.conflicts(availability: availability, isHeld: { byID[ExactString($0)] != nil })
         for line in stock where line.quantity < 0 {
             let key = StockKey(producer: line.producer, product: line.product, lot: line.lot)
-            reports.append(DomainConflictReports.stock(line: line, contributors: records(stockCells[key]?.contributors ?? [])))
+            reports.append(DomainConflictReports.stock(line: line, contributors: records((stockCells[key]?.contributors ?? []).map { indexed[Int($0)].ref })))
         }
         reports += DomainConflictReports.membership(Array(setAside.values))
         return reports
@@ -332,22 +359,25 @@ struct IndexedEntry: Sendable {
     var producer: ExactString
 }
 
-/// The entries carrying one id: one, stored inline, in all but the duplicate case.
+/// The entries carrying one id, as places in the fold's `indexed`: one, stored inline,
+/// in all but the duplicate case.
 struct EntryRefs: Sendable {
-    private var first: IndexedEntry
-    private var others: [IndexedEntry] = []
+    private var first: Int32
+    private var others: [Int32] = []
 
-    init(_ entry: IndexedEntry) { first = entry }
+    init(_ place: Int32) { first = place }
 
     /// In record order.
-    var all: [IndexedEntry] { others.isEmpty ? [first] : [first] + others }
+    var places: [Int32] { others.isEmpty ? [first] : [first] + others }
 
-    mutating func insert(_ entry: IndexedEntry) {
-        var entries = all
-        let index = entries.firstIndex { entry.ref < $0.ref } ?? entries.endIndex
-        entries.insert(entry, at: index)
-        first = entries[0]
-        others = Array(entries.dropFirst())
+    /// Adds `place` where its entry's record order puts it (`ref` gives a place's).
+    mutating func insert(_ place: Int32, ref: (Int32) -> RecordRef) {
+        var places = self.places
+        let new = ref(place)
+        let index = places.firstIndex { new < ref($0) } ?? places.endIndex
+        places.insert(place, at: index)
+        first = places[0]
+        others = Array(places.dropFirst())
     }
 }
 
@@ -355,8 +385,9 @@ struct StockCell: Sendable {
     var quantity: Int64 = 0
     /// Contributors that gave a quantity: a lot is a stock line only when one did.
     var measured = 0
-    /// Every entry that counts and moved this lot, in record order (the conflict's sides).
-    var contributors: [RecordRef] = []
+    /// Every entry that counts and moved this lot, in record order (the conflict's sides),
+    /// as places in the fold's `indexed` (4 bytes each, not 72).
+    var contributors: [Int32] = []
     /// The latest measured contributor with a unit, and that unit.
     var unitSource: (ref: RecordRef, unit: QuantityUnit)?
 }
@@ -385,6 +416,21 @@ extension Array where Element == RecordRef {
 
     mutating func removeSorted(_ ref: RecordRef) {
         if let index = firstIndex(of: ref) { remove(at: index) }
+    }
+}
+
+extension Array where Element == Int32 {
+    /// Inserts a place where the record order of the entries puts it (`ref` gives each
+    /// place's), once.
+    mutating func insertSorted(_ place: Int32, ref: (Int32) -> RecordRef) {
+        let new = ref(place)
+        var low = 0, high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if ref(self[middle]) < new { low = middle + 1 } else { high = middle }
+        }
+        if low < count, ref(self[low]) == new { return }
+        insert(place, at: low)
     }
 }
 
