@@ -363,7 +363,8 @@ public final class SharedStore: @unchecked Sendable {
     /// still running) nothing is written: the status and views files are derived, stamped
     /// with the log they describe, so a stale one is refused by readers and rebuilt, never
     /// believed. Otherwise the views are built and encoded outside the lock (seconds at a
-    /// million: conflicts, catalog, a 14 MB body) from a copy of the replica and the fold,
+    /// million: conflicts, catalog, a 14 MB body) from a copy of the replica and the fold
+    /// (taken out of the store meanwhile),
     /// and written under it only if the log is still the one they describe; if it moved
     /// on, the next call tries again (the fold keeps what it caught up).
     ///
@@ -376,7 +377,7 @@ public final class SharedStore: @unchecked Sendable {
         let clock = ContinuousClock()
         let started = clock.now
         var warnings: [String] = []
-        let taken = lock.withLock { () -> (replica: Replica, fold: LedgerFold, stamp: LogStamp, generation: Int)? in
+        var taken = lock.withLock { () -> (replica: Replica, fold: LedgerFold, stamp: LogStamp, generation: Int)? in
             if stopping { closed = true }
             guard changedSinceStatus, foldWarm, !saving, !closed || stopping else { return nil }
             if stopping, let cost = lastSaveCost ?? warmCost, cost > budget { return nil }
@@ -395,23 +396,32 @@ public final class SharedStore: @unchecked Sendable {
             }
             saving = true
             changedSinceStatus = false
-            return (store.replica, fold, store.stamp, foldGeneration)
+            // The fold leaves the store while it catches up outside the lock: a copy left
+            // there would be duplicated whole by the first event folded (a second fold in
+            // memory, 300 MB at 1M, at every save). Nothing else reads it meanwhile: `saving`
+            // keeps the other served saves out, and a reopen starts a fold of its own
+            // (`foldGeneration`), so the one taken is put back only if none did.
+            let taking = fold
+            fold = LedgerFold()
+            return (store.replica, taking, store.stamp, foldGeneration)
         }
-        guard let taken else { return warnings.isEmpty ? nil : warnings.joined(separator: "; ") }
-        var caughtUp = taken.fold
-        let views = LedgerViews(replica: taken.replica, fold: &caughtUp)
+        guard let replica = taken?.replica, let stamp = taken?.stamp, let generation = taken?.generation,
+              var caughtUp = taken?.fold else { return warnings.isEmpty ? nil : warnings.joined(separator: "; ") }
+        // `caughtUp` is now the fold's one holder: catching it up does not copy it.
+        taken = nil
+        let views = LedgerViews(replica: replica, fold: &caughtUp)
         let body = LedgerViewsFile.encode(views)
-        let entries = EntryIndexFile.body(replica: taken.replica, names: EntryIndexNames(catalog: views.catalog, labels: views.labels),
-                                          stamp: taken.stamp, directory: directory,
+        let entries = EntryIndexFile.body(replica: replica, names: EntryIndexNames(catalog: views.catalog, labels: views.labels),
+                                          stamp: stamp, directory: directory,
                                           storage: storage)
         lock.withLock {
             saving = false
-            guard taken.generation == foldGeneration else {
+            guard generation == foldGeneration else {
                 changedSinceStatus = true
                 return
             }
             fold = caughtUp
-            guard store.stamp == taken.stamp, !store.needsReopen, !closed || stopping else {
+            guard store.stamp == stamp, !store.needsReopen, !closed || stopping else {
                 changedSinceStatus = true
                 return
             }
@@ -427,7 +437,7 @@ public final class SharedStore: @unchecked Sendable {
             }
             do {
                 if let entries {
-                    try store.saveStampedFile(EntryIndexFile.fileName, as: .entries, body: entries, stamp: taken.stamp)
+                    try store.saveStampedFile(EntryIndexFile.fileName, as: .entries, body: entries, stamp: stamp)
                 } else {
                     warnings.append("could not build the entry index; `show` and `log` will open the store")
                 }
