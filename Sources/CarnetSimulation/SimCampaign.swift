@@ -18,7 +18,7 @@ import CarnetTestKit
 /// - `CARNET_SIM_VERBOSE=1`: print each seed before it runs (to name a seed that crashes
 ///   the process, which no test can report).
 /// - `CARNET_SIM_SIGNED=1`: a signed ledger (format 2): device keys, signed heads.
-/// - `CARNET_SIM_RELAY_BOUND=1`: check I7, the relay bound, with two hubs or more.
+/// - `CARNET_SIM_RELAY_BOUND=0`: do not check I7, the relay bound (checked with two hubs or more).
 public struct SimCampaign: Sendable {
     public var seeds: Int
     public var firstSeed: UInt64
@@ -32,8 +32,9 @@ public struct SimCampaign: Sendable {
     /// Run signed ledgers (format 2).
     public var signedLedger = false
     /// Check I7 (`SimChecks.hubReceipts`): each event reaches each hub at most once, plus
-    /// the batches cut in flight.
-    public var relayBound = false
+    /// the batches cut in flight. On by default since grants (SPEC 8.3 rule 8) made it
+    /// hold; off only to measure (`--relay-bound no`, `CARNET_SIM_RELAY_BOUND=0`).
+    public var relayBound = true
 
     public init(seeds: Int, firstSeed: UInt64 = 1, farms: ClosedRange<Int> = 5...5, hubs: ClosedRange<Int> = 1...1,
                 verbose: Bool = false, isReplay: Bool = false) {
@@ -57,7 +58,7 @@ public struct SimCampaign: Sendable {
         }
         campaign.verbose = environment("CARNET_SIM_VERBOSE") == "1"
         campaign.signedLedger = environment("CARNET_SIM_SIGNED") == "1"
-        campaign.relayBound = environment("CARNET_SIM_RELAY_BOUND") == "1"
+        campaign.relayBound = environment("CARNET_SIM_RELAY_BOUND") != "0"
         if let text = environment("CARNET_SIM_PROGRESS"), let every = Int(text), every >= 0 { campaign.progressEvery = every }
         if let text = environment("CARNET_SEED"), let seed = UInt64(text) {
             campaign.firstSeed = seed

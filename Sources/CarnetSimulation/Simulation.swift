@@ -48,8 +48,9 @@ public struct Simulation: Sendable {
     var finished = false
     /// Prints what happens (sessions, faults) as it happens: for replaying one seed.
     public var tracing = false
-    /// Checks I7, the relay bound (`SimChecks.hubReceipts`), in runs of two hubs or more.
-    public var checksRelayBound = false
+    /// Checks I7, the relay bound (`SimChecks.hubReceipts`), in runs of two hubs or more:
+    /// on in every run since grants (SPEC 8.3 rule 8) made it hold.
+    public var checksRelayBound = true
 
     /// Every node's ledger secret.
     static let secret = Array("the simulated ledger's secret...".utf8)
