@@ -15,7 +15,7 @@ extension SharedStore {
             var nodes: [UInt64: NodeID] = [:]
             for node in history.nodeIDs where prefixes.contains(node.high) { nodes[node.high] = node }
             return table.grant(offer, session: session) { range in
-                nodes[range.node].map { history.holds(seq: range.last, hashPrefix: range.lastHash, of: $0) } ?? false
+                nodes[range.node].map { history.holding(range, of: $0) } ?? []
             }
         }
     }

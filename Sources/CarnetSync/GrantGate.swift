@@ -63,19 +63,54 @@ struct GrantGate: Sendable {
     /// The peer's GRANT for the outstanding OFFER: what may go now (to the send queue), and
     /// whether some of it was refused for a reason other than the peer holding it (it is
     /// being brought by another of the peer's sessions, which may yet be cut).
-    mutating func granted(_ granted: [GrantRange], held: [GrantRange])
+    mutating func granted(_ granted: [GrantRange], held: [GrantRange], read: ChainReader?)
         -> Result<(plan: MissingPlan, events: [Event], refusedSome: Bool), SessionFailure> {
         guard let offer = offered else {
             return .failure(SessionFailure(.unexpectedMessage, "the peer sent a GRANT without an OFFER to answer"))
         }
         offered = nil
-        let heldCover = Self.cover(held)
-        for range in offer.ranges where heldCover[range.node]?.contains(where: { $0.contains(range.last) }) == true {
+        // A held range is this side's chain when its last event is this side's (named by
+        // the peer's hash): the plan's first-branch seqs when that event is on the first
+        // branch, and the offered events on its chain. Anything else at those seqs is
+        // another branch (a fork the peer's chain does not show), offered again at once:
+        // it ends below the peer's held seq, so the peer grants it.
+        var nodes: [UInt64: NodeID] = [:]
+        for range in offer.plan.ranges { nodes[range.node.high] = range.node }
+        let offeredEvents = offer.plan.branchEvents + offer.events
+        for event in offeredEvents { nodes[event.dot.node.high] = event.dot.node }
+        let byID = Dictionary(offeredEvents.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var firstBranchHeld: [GrantRange] = []
+        var heldEvents = Set<EventID>()
+        for range in held {
+            guard let node = nodes[range.node] else { continue }
+            var tip: Event?
+            if let chained = read?(node, range.last, 1)?.first, chained.hash.w0 == range.lastHash {
+                firstBranchHeld.append(range)
+                tip = chained
+            }
+            tip = tip ?? offeredEvents.first { $0.dot.node == node && $0.dot.seq == range.last && $0.hash.w0 == range.lastHash }
+            guard var event = tip else { continue }
             heldTips[range.node, default: []].append((range.last, range.lastHash))
+            while event.dot.seq >= range.first {
+                heldEvents.insert(event.id)
+                let before = EventID(dot: Dot(node: node, seq: event.dot.seq - 1), hash: event.previous)
+                guard event.dot.seq > 1, let previous = byID[before] ?? read?(node, before.dot.seq, 1)?.first, previous.id == before else {
+                    break
+                }
+                event = previous
+            }
         }
         let (inside, outside) = Self.split(offer.plan, offer.events, by: granted)
-        let notHeld = Self.split(outside.plan, outside.events, by: held).outside
-        return .success((inside.plan, inside.events, !(notHeld.plan.isEmpty && notHeld.events.isEmpty)))
+        var firstBranch = outside.plan
+        firstBranch.branchEvents = []
+        var plan = Self.split(firstBranch, [], by: firstBranchHeld).outside.plan
+        plan.branchEvents = outside.plan.branchEvents.filter { !heldEvents.contains($0.id) }
+        let events = outside.events.filter { !heldEvents.contains($0.id) }
+        // Seqs the peer holds on another branch than this side's: offered again now.
+        let (otherBranch, refused) = Self.split(plan, events, by: held)
+        hold(otherBranch.plan)
+        hold(otherBranch.events)
+        return .success((inside.plan, inside.events, !(refused.plan.isEmpty && refused.events.isEmpty)))
     }
 
     // MARK: - What the peer said it holds

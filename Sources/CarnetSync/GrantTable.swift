@@ -29,26 +29,37 @@ public struct GrantTable: Sendable {
         reserved.values.joined().reduce(0) { $0 + $1.last - $1.first + 1 }
     }
 
-    /// What `session` may bring of `offer`: each range this node does not hold (`holds`:
-    /// it holds the range's last event, named by its seq and hash prefix, and so the whole
-    /// chain up to it), less the seqs reserved for another session. What is granted is
-    /// reserved for `session`. The held ranges are returned apart: the sender offers them
-    /// no more in this session.
-    public mutating func grant(_ offer: [GrantRange], session: Int, holds: (GrantRange) -> Bool)
+    /// What `session` may bring of `offer`: each range less what this node holds
+    /// (`holding`: the parts of a range it holds, each with its last event's hash prefix),
+    /// less the seqs reserved for another session. What is granted is reserved for
+    /// `session`. The held parts are returned apart with their hashes: the sender checks
+    /// them against its own chain, offers no more what the peer holds, and offers again at
+    /// once what turns out to be another branch at those seqs.
+    public mutating func grant(_ offer: [GrantRange], session: Int, holding: (GrantRange) -> [GrantRange])
         -> (granted: [GrantRange], held: [GrantRange]) {
         var granted: [GrantRange] = []
         var held: [GrantRange] = []
         for range in offer {
-            if holds(range) {
-                held.append(GrantRange(node: range.node, first: range.first, last: range.last))
-                continue
+            let parts = holding(range)
+            held += parts
+            var pieces = [(first: range.first, last: range.last)]
+            for part in parts {
+                pieces = pieces.flatMap { piece -> [(first: UInt64, last: UInt64)] in
+                    guard part.last >= piece.first, part.first <= piece.last else { return [piece] }
+                    var rest: [(first: UInt64, last: UInt64)] = []
+                    if part.first > piece.first { rest.append((piece.first, part.first - 1)) }
+                    if part.last < piece.last { rest.append((part.last + 1, piece.last)) }
+                    return rest
+                }
             }
-            for piece in free(node: range.node, first: range.first, last: range.last, for: session) {
-                granted.append(GrantRange(node: range.node, first: piece.first, last: piece.last))
-                reserve(node: range.node, first: piece.first, last: piece.last, session: session)
+            for piece in pieces {
+                for free in free(node: range.node, first: piece.first, last: piece.last, for: session) {
+                    granted.append(GrantRange(node: range.node, first: free.first, last: free.last))
+                    reserve(node: range.node, first: free.first, last: free.last, session: session)
+                }
             }
         }
-        return (Self.joined(granted), Self.joined(held))
+        return (Self.joined(granted), held.sorted())
     }
 
     /// Ranges in order, those of one node that overlap or touch joined: a GRANT's lists.
@@ -114,11 +125,40 @@ public struct GrantTable: Sendable {
 }
 
 extension History {
-    /// True when this history holds an event of `node` at `seq` whose hash starts with
-    /// `hashPrefix` (on any branch): then it holds that event's whole chain, and a range
-    /// ending there is held.
-    public func holds(seq: UInt64, hashPrefix: UInt64, of node: NodeID) -> Bool {
-        if chainHash(of: node, at: seq)?.w0 == hashPrefix { return true }
-        return events(of: node, at: seq).contains { $0.hash.w0 == hashPrefix && !isPending($0) }
+    /// The parts of an offered range of `node` this history holds (`GrantTable.grant`),
+    /// each with its last event's hash prefix: the whole range when it holds its last event
+    /// (on any branch); else its first branch through a seq inside the range, when the node
+    /// has one branch here (the sender's chain may pass there, or be another branch, which
+    /// only the sender can tell); and the runs of events waiting for a predecessor inside
+    /// the range, claimed the same way.
+    public func holding(_ range: GrantRange, of node: NodeID) -> [GrantRange] {
+        if chainHash(of: node, at: range.last)?.w0 == range.lastHash
+            || events(of: node, at: range.last).contains(where: { $0.hash.w0 == range.lastHash }) {
+            return [range]
+        }
+        var parts: [GrantRange] = []
+        let length = chainLength(of: node)
+        if !branchedNodes.contains(node), length >= range.first, length < range.last, let hash = chainHash(of: node, at: length) {
+            parts.append(GrantRange(node: range.node, first: range.first, last: length, lastHash: hash.w0))
+        }
+        // Runs of events waiting for a predecessor (a batch granted above a gap another
+        // session was to fill): claimed with their last event's hash, as the first branch
+        // is, for the sender to check. One that reaches the range's end is claimed only
+        // when it ends with the range's own last event, so that a re-offer of another
+        // branch at those seqs (which ends there) is granted, never claimed again.
+        let waiting = pendingCount > 0 ? pendingEvents.filter { $0.dot.node == node } : []
+        let byPredecessor = Dictionary(waiting.map { (EventID(dot: Dot(node: node, seq: $0.dot.seq - 1), hash: $0.previous), $0) },
+                                       uniquingKeysWith: { first, _ in first })
+        let ids = Set(waiting.map(\.id))
+        for start in waiting where !ids.contains(EventID(dot: Dot(node: node, seq: start.dot.seq - 1), hash: start.previous)) {
+            var run = [start]
+            while let next = byPredecessor[run.last!.id] { run.append(next) }
+            let inside = run.filter { $0.dot.seq >= range.first && $0.dot.seq <= range.last }
+            guard let end = inside.last, let begin = inside.first else { continue }
+            if end.dot.seq == range.last && end.hash.w0 != range.lastHash { continue }
+            guard !parts.contains(where: { $0.last >= begin.dot.seq && $0.first <= end.dot.seq }) else { continue }
+            parts.append(GrantRange(node: range.node, first: begin.dot.seq, last: end.dot.seq, lastHash: end.hash.w0))
+        }
+        return parts
     }
 }

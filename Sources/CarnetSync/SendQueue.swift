@@ -70,6 +70,18 @@ struct SendQueue: Sendable {
         enqueue(plan.branchEvents)
     }
 
+    /// Queues what the peer granted (SPEC 8.3 rule 8). A grant may name seqs below those
+    /// this session already took from a node's ranges: the part of an earlier offer that
+    /// another of the peer's sessions was bringing, granted here once that session ended.
+    /// They must still go, so the node's mark goes back to the granted range's start (what
+    /// is in flight or acknowledged is skipped as ever: `queued`, `peerHolds`).
+    mutating func enqueueGranted(_ plan: MissingPlan) {
+        for range in plan.ranges where (takenThrough[range.node] ?? 0) > range.after {
+            takenThrough[range.node] = range.after
+        }
+        enqueue(plan)
+    }
+
     /// Queues events one by one, those not queued before in this session.
     mutating func enqueue(_ events: [Event]) {
         for event in events where !refusedNodes.contains(event.dot.node) && queued.insert(event.id).inserted {

@@ -263,7 +263,7 @@ extension Session {
             guard established.transfer.grants.inForce else {
                 return fail(SessionFailure(.unexpectedMessage, "the peer sent a GRANT, but grants are not in force"), now: now)
             }
-            switch established.transfer.grantArrived(granted: granted, held: held) {
+            switch established.transfer.grantArrived(granted: granted, held: held, read: priming.context) {
             case let .failure(failure):
                 return fail(failure, now: now)
             case let .success(refusedSome):

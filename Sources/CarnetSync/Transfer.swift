@@ -111,12 +111,12 @@ struct Transfer: Sendable {
     /// The peer's GRANT: what it granted goes to the queue. True when it refused some of
     /// the offer for a reason other than holding it (another of its sessions brings it):
     /// a live session offers it again later.
-    mutating func grantArrived(granted: [GrantRange], held: [GrantRange]) -> Result<Bool, SessionFailure> {
-        switch grants.granted(granted, held: held) {
+    mutating func grantArrived(granted: [GrantRange], held: [GrantRange], read: GrantGate.ChainReader?) -> Result<Bool, SessionFailure> {
+        switch grants.granted(granted, held: held, read: read) {
         case let .failure(failure):
             return .failure(failure)
         case let .success((plan, events, refusedSome)):
-            queue.enqueue(plan)
+            queue.enqueueGranted(plan)
             queue.enqueue(events)
             return .success(refusedSome)
         }

@@ -7,9 +7,10 @@ import CarnetCore
 ///
 /// In an OFFER, `lastHash` is the first 8 bytes of the hash of the range's last event, as
 /// a compact summary names heads: the receiver holds the range when it holds that event
-/// (on whichever branch), and only then. Seqs alone cannot say it: after a fork two
-/// events share a seq, and a receiver that judged by the length of its chain would refuse
-/// the other branch, the very events that reveal the fork. A GRANT's ranges carry none.
+/// (on whichever branch). Seqs alone cannot say it: after a fork two events share a seq,
+/// and a receiver that judged by the length of its chain would refuse the other branch,
+/// the very events that reveal the fork. A GRANT's held ranges name their last event's
+/// hash the same way, for the sender to check; its granted ranges carry none.
 public struct GrantRange: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var node: UInt64
     public var first: UInt64
@@ -40,7 +41,7 @@ public struct GrantRange: Hashable, Sendable, Comparable, CustomStringConvertibl
 /// ```
 /// OFFER = varint(count) { u64be(node prefix) varint(first) varint(last - first) u64be(last event's hash prefix) }
 /// GRANT = varint(count) { u64be(node prefix) varint(first) varint(last - first) }     granted
-///         varint(count) { u64be(node prefix) varint(first) varint(last - first) }     held
+///         varint(count) { u64be(node prefix) varint(first) varint(last - first) u64be(last event's hash prefix) }     held
 /// ```
 ///
 /// 18 to 28 bytes an offered range: a farm's daily push is one range. Ranges may overlap

@@ -22,8 +22,10 @@ public enum SessionMessage: Sendable, Equatable {
     /// go (sessions with grants in force, SPEC 8.3 rule 8).
     case offer([GrantRange])
     /// The answer to the peer's OFFER: the part this side reserved for the session (the
-    /// only events the peer may send it), and the part it holds already (never offered
-    /// again in the session). The rest is being brought by another session.
+    /// only events the peer may send it), and the part it holds, each held range with its
+    /// last event's hash prefix (the sender checks it: the same chain is never offered
+    /// again in the session, another branch is offered again at once). The rest is being
+    /// brought by another session.
     case grant(granted: [GrantRange], held: [GrantRange])
 
     public var frameType: FrameType {
@@ -97,7 +99,7 @@ public enum SessionMessage: Sendable, Equatable {
             GrantRanges.encode(ranges, hashes: true, into: &writer)
         case let .grant(granted, held):
             GrantRanges.encode(granted, hashes: false, into: &writer)
-            GrantRanges.encode(held, hashes: false, into: &writer)
+            GrantRanges.encode(held, hashes: true, into: &writer)
         }
         return writer.bytes
     }
@@ -165,7 +167,7 @@ public enum SessionMessage: Sendable, Equatable {
             message = .offer(try GrantRanges.decode(from: &reader, hashes: true))
         case .grant:
             message = .grant(granted: try GrantRanges.decode(from: &reader, hashes: false),
-                             held: try GrantRanges.decode(from: &reader, hashes: false))
+                             held: try GrantRanges.decode(from: &reader, hashes: true))
         case .hello, .handshake1, .handshake2, .sealed:
             throw .malformed("a \(type) frame carries no session message", at: 0)
         }

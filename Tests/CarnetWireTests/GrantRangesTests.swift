@@ -18,10 +18,11 @@ struct GrantRangesTests {
         #expect(try SessionMessage.decode(inner: expected) == message)
     }
 
-    @Test func aGrantIsGrantedThenHeldWithoutHashes() throws {
-        let granted = GrantRange(node: 9, first: 300, last: 301), held = GrantRange(node: 9, first: 1, last: 40)
+    @Test func aGrantIsGrantedRangesThenHeldRangesWithTheirHashes() throws {
+        let granted = GrantRange(node: 9, first: 300, last: 301), held = GrantRange(node: 9, first: 1, last: 40, lastHash: 0xD4)
         let message = SessionMessage.grant(granted: [granted], held: [held])
-        #expect(message.encoded == [12, 1, 0, 0, 0, 0, 0, 0, 0, 9, 0xAC, 0x02, 1, 1, 0, 0, 0, 0, 0, 0, 0, 9, 1, 39])
+        #expect(message.encoded == [12, 1, 0, 0, 0, 0, 0, 0, 0, 9, 0xAC, 0x02, 1, 1, 0, 0, 0, 0, 0, 0, 0, 9, 1, 39,
+                                    0, 0, 0, 0, 0, 0, 0, 0xD4])
         #expect(try SessionMessage.decode(inner: message.encoded) == message)
         let empty = SessionMessage.grant(granted: [], held: [])
         #expect(empty.encoded == [12, 0, 0])
@@ -37,6 +38,7 @@ struct GrantRangesTests {
             ("a byte more", [11, 1] + node + [2, 0] + hash + [0]),
             ("an OFFER range without its hash", [11, 1] + node + [2, 0]),
             ("a GRANT without its held list", [12, 1] + node + [2, 0]),
+            ("a GRANT's held range without its hash", [12, 0, 1] + node + [2, 0]),
             ("a span past 2^62", [11, 1] + node + [2] + [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F] + hash),
             ("too many ranges", [11, 0x81, 0x80, 0x01]),
         ]

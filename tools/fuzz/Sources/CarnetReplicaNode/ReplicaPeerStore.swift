@@ -187,7 +187,7 @@ public final class ReplicaPeerStore: PeerStore, Sendable {
             var nodes: [UInt64: NodeID] = [:]
             for node in history.nodeIDs { nodes[node.high] = node }
             return state.grants.grant(offer, session: session) { range in
-                nodes[range.node].map { history.holds(seq: range.last, hashPrefix: range.lastHash, of: $0) } ?? false
+                nodes[range.node].map { history.holding(range, of: $0) } ?? []
             }
         }
     }
