@@ -14,6 +14,10 @@ extension SharedStore {
             let prefixes = Set(offer.map(\.node))
             var nodes: [UInt64: NodeID] = [:]
             for node in history.nodeIDs where prefixes.contains(node.high) { nodes[node.high] = node }
+            // A node of which only events waiting for a predecessor are here has no slot.
+            if history.pendingCount > 0 {
+                for event in history.pendingEvents where prefixes.contains(event.dot.node.high) { nodes[event.dot.node.high] = event.dot.node }
+            }
             return table.grant(offer, session: session) { range in
                 nodes[range.node].map { history.holding(range, of: $0) } ?? []
             }

@@ -116,7 +116,7 @@ struct Transfer: Sendable {
         case let .failure(failure):
             return .failure(failure)
         case let .success((plan, events, refusedSome)):
-            queue.enqueueGranted(plan)
+            queue.enqueueGranted(plan, read: read)
             queue.enqueue(events)
             return .success(refusedSome)
         }

@@ -186,6 +186,7 @@ public final class ReplicaPeerStore: PeerStore, Sendable {
             let history = state.replica.history
             var nodes: [UInt64: NodeID] = [:]
             for node in history.nodeIDs { nodes[node.high] = node }
+            for event in history.pendingEvents { nodes[event.dot.node.high] = event.dot.node }
             return state.grants.grant(offer, session: session) { range in
                 nodes[range.node].map { history.holding(range, of: $0) } ?? []
             }
