@@ -251,7 +251,8 @@ extension Session {
             return receiptArrived(receipt, established, now: now)
         case let .offer(ranges):
             guard established.transfer.grants.inForce else {
-                return fail(SessionFailure(.unexpectedMessage, "the peer sent an OFFER, but grants are not in force"), now: now)
+                // Without grants the type is unknown, as it was before them.
+                return fail(SessionFailure(.malformed, "the peer sent a malformed message: unknown message type 11 (grants are not in force)"), now: now)
             }
             guard summaries.peer != nil, !established.transfer.grantedToPeer.deciding else {
                 return fail(SessionFailure(.unexpectedMessage, "the peer sent an OFFER before its summary or before this side's GRANT"), now: now)
@@ -261,7 +262,7 @@ extension Session {
             return [.grantAsked(ranges)]
         case let .grant(granted, held):
             guard established.transfer.grants.inForce else {
-                return fail(SessionFailure(.unexpectedMessage, "the peer sent a GRANT, but grants are not in force"), now: now)
+                return fail(SessionFailure(.malformed, "the peer sent a malformed message: unknown message type 12 (grants are not in force)"), now: now)
             }
             switch established.transfer.grantArrived(granted: granted, held: held, read: priming.context) {
             case let .failure(failure):

@@ -26,7 +26,9 @@ struct GrantsFallbackTests {
         try farm.write(5, prefix: "g")
         let server = try serve(hub, grants: hubSpeaksGrants)
         defer { server.stop() }
-        let report = try SyncClient.sync(store: try farm.open(), secret: secret, address: server.address)
+        var settings = SessionSettings()
+        settings.grants = true
+        let report = try SyncClient.sync(store: try farm.open(), secret: secret, address: server.address, settings: settings)
         #expect(report.succeeded, "\(report.failure ?? "")")
         #expect(report.dialedAgainWithoutGrants == !hubSpeaksGrants)
         #expect(report.statistics.eventsSentNew == 5)

@@ -149,9 +149,10 @@ struct GrantSessionTests {
         func summary(_ replica: Replica, _ label: String) -> SummaryMessage {
             SummaryMessage(live: false, node: replica.node, ledger: "consortium", label: label, summary: CompactSummary(replica.summary))
         }
-        var dialer = Session(role: .dialer, secret: testSecret, nonce: [UInt8](repeating: 1, count: 32), local: summary(writer, "farm"))
+        var dialer = Session(role: .dialer, secret: testSecret, nonce: [UInt8](repeating: 1, count: 32), local: summary(writer, "farm"),
+                             settings: settings())
         var listener = Session(role: .listener, secret: testSecret, nonce: [UInt8](repeating: 2, count: 32),
-                               local: summary(hubReplica, "hub"))
+                               local: summary(hubReplica, "hub"), settings: settings())
         func sent(_ directives: [SessionDirective]) -> [UInt8] {
             directives.flatMap { directive -> [UInt8] in
                 if case let .send(bytes) = directive { return bytes }
