@@ -44,7 +44,7 @@ public struct GrantRange: Hashable, Sendable, Comparable, CustomStringConvertibl
 ///         varint(count) { u64be(node prefix) varint(first) varint(last - first) u64be(last event's hash prefix) }     held
 /// ```
 ///
-/// 18 to 28 bytes an offered range: a farm's daily push is one range. Ranges may overlap
+/// About 20 bytes an offered or held range, 11 a granted one: a farm's daily push is one. Ranges may overlap
 /// (a forked node's branches share seqs); a receiver takes their union.
 public enum GrantRanges {
     /// Most ranges in one list: far above any real offer (one range per node that
