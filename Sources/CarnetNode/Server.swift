@@ -246,7 +246,7 @@ public final class Server: Sendable {
         }
     }
 
-    private func dialOnce(_ peer: SocketAddress) -> SessionReport? {
+    private func dialOnce(_ peer: SocketAddress, grants: Bool = true) -> SessionReport? {
         let address = peer.description
         let connection: TCPConnection
         do {
@@ -268,12 +268,19 @@ public final class Server: Sendable {
         live.began(runner, dialed: address, sinceMillis: Self.wallMillis)
         var settings = configuration.session
         settings.wantsReceipt = ReceiptBook.wanted(address: address, store: store)
-        let report = runner.run(role: .dialer, store: store, secret: secret, live: true, settings: settings,
+        settings.grants = settings.grants && grants
+        var report = runner.run(role: .dialer, store: store, secret: secret, live: true, settings: settings,
                                 peerMet: logPeerClock)
+        report.dialedAgainWithoutGrants = !grants
         state.finish(runner)
         counters.sessionEnded(ObjectIdentifier(runner), report, open: state.sessionCount)
         logSession(report)
         live.ended(runner, report, wallMillis: Self.wallMillis)
+        if GrantsFallback.refusedGrants(report, settings: settings) {
+            // A listener from before grants (SPEC 8.2.1): once more without them.
+            log("peer \(address) runs a Carnet from before grants: dialing again without them")
+            return dialOnce(peer, grants: false)
+        }
         return report
     }
 

@@ -37,6 +37,9 @@ public struct SessionReport: Sendable {
     /// The peer's custody receipt for this node's events (SPEC 9.6), checked by the
     /// session: kept by `PeerBook.record`.
     public var receipt: CustodyReceipt?
+    /// The peer refused grants (message 1's bit 2: a Carnet from before them) and this
+    /// report is of the session dialed again without them (`GrantsFallback`).
+    public var dialedAgainWithoutGrants = false
 
     public var succeeded: Bool { transportError == nil && (end?.isSuccess ?? false || caughtUpAfter != nil) }
 

@@ -14,6 +14,8 @@ import struct Foundation.Date
 /// only under `lock` (a pthread mutex), and the store is never handed out.
 public final class SharedStore: @unchecked Sendable {
     private let lock = Lock()
+    /// The reservations of this node's sessions (`SharedStore+Grants`).
+    let reservations = Reservations()
     private var store: NodeStore
     /// Events in the order this process learned them (written, received, or appended by
     /// another process), for live sessions to push; trimmed as sessions read it.

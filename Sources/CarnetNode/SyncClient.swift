@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetNet
+import CarnetSystem
 import CarnetSync
 import Foundation
 
@@ -34,7 +35,15 @@ public enum SyncClient {
         let runner = try SessionRunner(connection: connection)
         var settings = settings
         settings.wantsReceipt = receipt ?? ReceiptBook.wanted(address: name, store: store)
-        let report = runner.run(role: .dialer, store: store, secret: secret, live: false, settings: settings)
+        var report = runner.run(role: .dialer, store: store, secret: secret, live: false, settings: settings)
+        if GrantsFallback.refusedGrants(report, settings: settings),
+           let again = try? TCPConnection.connect(to: connection.peer, timeout: .seconds(10)) {
+            // An older listener: once more without grants (SPEC 8.2.1).
+            settings.grants = false
+            report = try SessionRunner(connection: again).run(role: .dialer, store: store, secret: secret, live: false,
+                                                              settings: settings)
+            report.dialedAgainWithoutGrants = true
+        }
         PeerBook.record(report, address: name, directory: store.directory, wallMillis: wallMillis)
         _ = store.saveStatusIfChanged()
         return report

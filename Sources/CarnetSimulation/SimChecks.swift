@@ -52,13 +52,12 @@ enum SimChecks {
         return failures
     }
 
-    /// I7 (issue 19, item 5), checked when a campaign asks (`SimCampaign.relayBound`): with
-    /// two hubs or more, each event reaches each hub at most once, plus once for each
-    /// earlier copy whose batch was in flight when its session was cut (`SimHubReceipts`).
-    /// A forked node's branches are excused: the plan sends them generously by design
-    /// (`Replica.missingPlan`), as I6 excuses them. Not part of every run yet: most runs of
-    /// two and three hubs break it (sessions planned at once from the same summary, a
-    /// writer's push crossing a hub's relay; BENCHMARKS.md §7), so it measures how far off.
+    /// I7 (issue 19, item 5): with two hubs or more, each event reaches each hub at most
+    /// once, plus once for each earlier copy whose batch was in flight when its session was
+    /// cut (`SimHubReceipts`). A forked node's branches are excused: the plan sends them
+    /// generously by design (`Replica.missingPlan`), as I6 excuses them. Checked in every
+    /// campaign run whose sessions speak grants (SPEC 8.3 rule 8), which make it hold;
+    /// without grants it measures how far off a run is (BENCHMARKS.md §7).
     static func hubReceipts(_ simulation: Simulation) -> [String] {
         let excess = simulation.tracker.hubReceipts.excess { hub, id in
             simulation.nodes[hub].replica.history.heads(of: id.dot.node).count > 1

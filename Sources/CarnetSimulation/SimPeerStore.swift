@@ -88,6 +88,14 @@ final class SimPeerStore: PeerStore, Sendable {
 
     var summary: HistorySummary { store.summary }
 
+    func grant(_ offer: [GrantRange], session: Int) -> (granted: [GrantRange], held: [GrantRange]) {
+        store.grant(offer, session: session)
+    }
+
+    func release(_ events: [Event], session: Int) { store.release(events, session: session) }
+
+    func releaseGrants(session: Int) { store.releaseGrants(session: session) }
+
     /// The events of `events` the store does not hold, each once. (A function of its own
     /// so that the copy of the replica it reads is gone before the store changes: kept,
     /// it would make the store copy its whole history on the next write.)

@@ -49,6 +49,8 @@ public struct Simulation: Sendable {
     /// Prints what happens (sessions, faults) as it happens: for replaying one seed.
     public var tracing = false
     /// Checks I7, the relay bound (`SimChecks.hubReceipts`), in runs of two hubs or more.
+    /// `SimCampaign` (carnet-sim, the seed tests) sets it in every run whose sessions speak
+    /// grants (SPEC 8.3 rule 8), which make it hold.
     public var checksRelayBound = false
 
     /// Every node's ledger secret.

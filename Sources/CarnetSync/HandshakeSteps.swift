@@ -27,10 +27,15 @@ struct HandshakeSteps: Sendable {
     private let budgetBytes: UInt32
     /// A dialer that asks the listener for a custody receipt (message 1's bit 1, SPEC 9.6).
     let asksForReceipt: Bool
+    /// A dialer that asks for grants (message 1's bit 2); a listener that puts them in force
+    /// when asked (false: one that refuses the bit, as before grants existed).
+    let speaksGrants: Bool
 
     init(role: SessionRole, secret: [UInt8], ledgerID: LedgerID?, retired: [RetiredSecret], nonce: [UInt8], wallMillis: UInt64,
-         replays: ReplayCheck? = nil, provesDevices: Bool = false, budgetBytes: UInt32 = 0, asksForReceipt: Bool = false) {
+         replays: ReplayCheck? = nil, provesDevices: Bool = false, budgetBytes: UInt32 = 0, asksForReceipt: Bool = false,
+         speaksGrants: Bool = false) {
         self.budgetBytes = budgetBytes
+        self.speaksGrants = speaksGrants
         // Only a signed ledger has device keys to sign a receipt with.
         self.asksForReceipt = asksForReceipt && provesDevices
         precondition(nonce.count == 32, "a session's randomness is 32 random bytes")
@@ -51,6 +56,7 @@ struct HandshakeSteps: Sendable {
     func opening(holding summary: CompactSummary) -> (NoiseHandshakeState, Frame) {
         var noise = HandshakeKeys.handshake(role: .dialer, ephemeral: ephemeral, psk: psk)
         let flags = (provesDevices ? DialerHello.identityFlag : 0) | (asksForReceipt ? DialerHello.receiptFlag : 0)
+            | (speaksGrants ? DialerHello.grantsFlag : 0)
         let hello = DialerHello(flags: flags, wallMillis: wallMillis,
                                 stateTag: HandshakeKeys.stateTag(of: summary), budgetBytes: budgetBytes)
         guard let message = try? noise.writeMessage(payload: hello.encoded) else { preconditionFailure("message 1 is 69 bytes") }
@@ -62,7 +68,8 @@ struct HandshakeSteps: Sendable {
         /// follows as the first SEALED frame), and in a signed ledger its device proof with
         /// the handshake hash it signed (checked against the node its SUMMARY names).
         /// `peerMillis` is the listener's clock as it wrote message 2.
-        case admitted(NoiseTransport, SummaryMessage?, (proof: DeviceProof, handshakeHash: [UInt8])?, peerMillis: UInt64)
+        /// `grants`: the listener put grants in force (message 2's bit 2).
+        case admitted(NoiseTransport, SummaryMessage?, (proof: DeviceProof, handshakeHash: [UInt8])?, peerMillis: UInt64, grants: Bool)
         case closedByPeer(SessionErrorCode, String)
         case failed(SessionFailure)
     }
@@ -101,11 +108,14 @@ struct HandshakeSteps: Sendable {
                 ? SessionFailure(.authenticationFailed, "the peer did not prove its device, which a signed ledger requires")
                 : SessionFailure(.malformed, "the peer sent a device proof in a ledger without device keys"))
         }
+        if reply.grants && !speaksGrants {
+            return .failed(SessionFailure(.malformed, "the peer put grants in force, which this side did not ask for"))
+        }
         switch reply.message {
         case let .summary(summary)?:
-            return .admitted(split(&noise), summary, proof, peerMillis: reply.wallMillis)
+            return .admitted(split(&noise), summary, proof, peerMillis: reply.wallMillis, grants: reply.grants)
         case nil:
-            return .admitted(split(&noise), nil, proof, peerMillis: reply.wallMillis)
+            return .admitted(split(&noise), nil, proof, peerMillis: reply.wallMillis, grants: reply.grants)
         case .some:
             return .failed(SessionFailure(.malformed, "the peer's handshake reply carries neither a SUMMARY nor an ERROR"))
         }
@@ -148,6 +158,11 @@ struct HandshakeSteps: Sendable {
                                          + "one did not offer to (is it running an older Carnet?)")
                     : SessionFailure(.malformed, "the peer offered a device proof in a ledger without device keys"))
             }
+            guard hello.flags & DialerHello.grantsFlag == 0 || speaksGrants else {
+                // What a version-2 listener from before grants answers; the dialer dials again without.
+                return refusal(noise, SessionFailure(.malformed, "the peer's handshake message is malformed: handshake flags "
+                                                         + "\(hello.flags) (this node does not speak grants)"))
+            }
             guard hello.flags & DialerHello.receiptFlag == 0 || provesDevices else {
                 return refusal(noise, SessionFailure(.malformed, "the peer asked for a custody receipt in a ledger without device keys"))
             }
@@ -171,10 +186,10 @@ struct HandshakeSteps: Sendable {
     /// Message 2 carrying `message` (nil: the SUMMARY follows) and the listener's clock
     /// `wallMillis`, and the channel it opens. `prove` makes the listener's device proof
     /// from the handshake hash before the payload (nil in format 1).
-    func reply(_ noise: inout NoiseHandshakeState, _ message: SessionMessage?, wallMillis: UInt64,
+    func reply(_ noise: inout NoiseHandshakeState, _ message: SessionMessage?, wallMillis: UInt64, grants: Bool = false,
                proving prove: (([UInt8]) -> DeviceProof)? = nil) -> (Frame, NoiseTransport) {
         guard let bytes = try? noise.writeMessage(payloadBoundTo: { hash in
-            ListenerReply(wallMillis: wallMillis, message: message, identity: prove?(hash)).encoded
+            ListenerReply(wallMillis: wallMillis, message: message, identity: prove?(hash), grants: grants).encoded
         }) else {
             preconditionFailure("the caller keeps message 2 within Noise's limit")
         }

@@ -17,6 +17,8 @@
 ///   after the session ended, because a later frame of the same read failed, the peer
 ///   hung up, or the disk was slow past a timeout. What was persisted stays persisted;
 ///   the peer, lacking the acknowledgement, sends it again next session.
+/// - `grant` when no `grantAsked` awaits its answer: a driver bug; after the session
+///   closed, an answer computed while it ended.
 /// - `historyChanged` after the session closed: the driver learned of a fork while the
 ///   session ended.
 ///
@@ -36,6 +38,7 @@ public struct OutOfStateInput: Sendable, Equatable, CustomStringConvertible {
         case persistFailed
         case refuse
         case historyChanged
+        case grant = "grant(_:held:)"
     }
 
     /// The session's state, as far as a driver can tell it apart.

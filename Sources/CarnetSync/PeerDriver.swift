@@ -118,6 +118,7 @@ public struct PeerDriver: Sendable {
 
     /// The shell is done with the session: the store stops keeping news for it.
     public func finish<Store: PeerStore>(store: Store) {
+        store.releaseGrants(session: feed)
         store.unregister(feed)
     }
 
@@ -199,6 +200,11 @@ public struct PeerDriver: Sendable {
                 next = offer(store.missingPlan(from: summary), now)
             case let .refuseIncoming(batch, reason):
                 next = session.refuse(batch: batch, reason: reason, now: now)
+            case let .grantAsked(ranges):
+                let answer = store.grant(ranges, session: feed)
+                next = session.grant(answer.granted, held: answer.held, now: now)
+            case .reofferLater:
+                relayDue = relayDue ?? now + relayDelay
             case let .peerIdentified(peer):
                 report.peer = peer
             case .acknowledged:
@@ -248,10 +254,13 @@ public struct PeerDriver: Sendable {
     /// continued under), with this node's new summary.
     private mutating func persist<Store: PeerStore>(batch: UInt64, _ events: SignedEvents, _ store: Store, _ now: Duration) -> [SessionDirective] {
         if let reason = store.refusal(of: events) {
+            store.release(events.events, session: feed)
             return session.refuse(batch: batch, reason: reason, now: now)
         }
         do throws(Store.PersistFailure) {
             let new = try store.persist(events, fromSession: feed)
+            // Stored: held from now on, so no session needs them reserved.
+            store.release(events.events, session: feed)
             let changed = changedSummary(store)
             if let changed { summarized(changed) }
             return session.persisted(batch: batch, newEvents: UInt64(new), changedSummary: changed?.summary, now: now)

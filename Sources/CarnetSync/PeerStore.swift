@@ -94,10 +94,27 @@ public protocol PeerStore: AnyObject {
 
     /// What this node holds now (the peer's too, once a session with it caught up).
     var summary: HistorySummary { get }
+
+    /// A peer of `session` offers `offer` (grants in force, SPEC 8.3 rule 8): reserve for
+    /// it what this node neither holds nor has reserved for another of its sessions
+    /// (`GrantTable`, one per node, shared by all its sessions), and say which part it
+    /// holds. The default grants everything and holds nothing: a store with one session
+    /// at a time needs no table.
+    func grant(_ offer: [GrantRange], session: Int) -> (granted: [GrantRange], held: [GrantRange])
+
+    /// `session` brought these events (stored, or refused by the store): their
+    /// reservations end.
+    func release(_ events: [Event], session: Int)
+
+    /// `session` ended: what it had reserved and not brought may be granted to another.
+    func releaseGrants(session: Int)
 }
 
 extension PeerStore {
     public func refusal(of batch: SignedEvents) -> String? { nil }
+    public func grant(_ offer: [GrantRange], session: Int) -> (granted: [GrantRange], held: [GrantRange]) { (offer, []) }
+    public func release(_ events: [Event], session: Int) {}
+    public func releaseGrants(session: Int) {}
     /// A format-1 ledger's store (the default): no signatures, no ledger id.
     public var signsBatches: Bool { false }
     public var ledgerID: LedgerID? { nil }

@@ -15,6 +15,8 @@ struct SendQueue: Sendable {
     /// Per node, the first-branch seq up to which events were taken from ranges: a later
     /// plan (after a re-summary) does not send them again.
     private var takenThrough: [NodeID: UInt64] = [:]
+    /// Per node, the highest first-branch seq of any range queued in this session.
+    private var plannedThrough: [NodeID: UInt64] = [:]
     /// Events queued one by one (branch events, live pushes), in the order offered.
     private var outbox: [Event] = []
     private var outboxStart = 0
@@ -67,7 +69,29 @@ struct SendQueue: Sendable {
     /// Queues what a plan says the peer lacks.
     mutating func enqueue(_ plan: MissingPlan) {
         ranges += plan.ranges
+        for range in plan.ranges { plannedThrough[range.node] = max(plannedThrough[range.node] ?? 0, range.through) }
         enqueue(plan.branchEvents)
+    }
+
+    /// Queues what the peer granted (SPEC 8.3 rule 8). Ranges are read in order, each from
+    /// the highest seq taken of its node, so a granted range below a range of its node
+    /// queued before it (the part of an earlier offer that another of the peer's sessions
+    /// was bringing, granted here once that session ended) would never be read: such a
+    /// range is read now and queued as events (what is in flight or acknowledged is
+    /// skipped as ever: `queued`, `peerHolds`). Such re-grants are what another session
+    /// failed to bring, a few batches, so holding them does not grow with the ledger.
+    mutating func enqueueGranted(_ plan: MissingPlan, read: ChainReader?) {
+        var inOrder = plan
+        inOrder.ranges = []
+        for range in plan.ranges {
+            if range.after < (plannedThrough[range.node] ?? 0) {
+                let count = Int(min(range.count, UInt64(Int.max)))
+                enqueue(read?(range.node, range.through, count) ?? [])
+            } else {
+                inOrder.ranges.append(range)
+            }
+        }
+        enqueue(inOrder)
     }
 
     /// Queues events one by one, those not queued before in this session.

@@ -133,9 +133,12 @@ extension Session {
                     ?? DeviceProof(key: nil, signature: [UInt8](repeating: 0, count: DeviceProof.signatureLength))
             }
         }
+        // Grants in force when the dialer asked and this side speaks them (it refused the bit otherwise).
+        let grants = hello.flags & DialerHello.grantsFlag != 0
         let (message2, transport) = handshake.reply(&noise, inline ? .summary(first) : nil, wallMillis: wallMillis(at: now),
-                                                   proving: prove)
+                                                   grants: grants, proving: prove)
         var established = Established(transport, settings: settings)
+        if grants { established.transfer.putGrantsInForce() }
         receipts.asked = hello.flags & DialerHello.receiptFlag != 0
         established.transfer.receiptDue = receipts.asked
         applyBudget(hello.budgetBytes, to: &established.transfer)
@@ -152,9 +155,10 @@ extension Session {
         switch handshake.acceptReply(frame, to: noise) {
         case let .closedByPeer(code, message): return closeByPeer(code, message)
         case let .failed(failure): return fail(failure, now: now)
-        case let .admitted(transport, summary, proof, peerMillis):
+        case let .admitted(transport, summary, proof, peerMillis, grants):
             measurePeerClock(dialerReading: peerMillis, now: now)
             var established = Established(transport, settings: settings)
+            if grants { established.transfer.putGrantsInForce() }
             established.transfer.receiptDue = receipts.asked
             applyBudget(settings.budgetBytes, to: &established.transfer)
             if let devices {
@@ -213,6 +217,9 @@ extension Session {
                 state = .established(established)
                 return [.refuseIncoming(batch: message.batch, reason: reason)]
             case let .decoded(events):
+                if established.transfer.grants.inForce, let refusal = established.transfer.grantedToPeer.refusal(of: events) {
+                    return fail(SessionFailure(.malformed, refusal + " (grants are in force)"), now: now)
+                }
                 noteStamps(of: events.events, now: now)
                 // The peer holds what it sends: a later plan or news check must not send it back.
                 summaries.peerHolds(events.events)
@@ -242,6 +249,30 @@ extension Session {
             return []
         case let .receipt(receipt):
             return receiptArrived(receipt, established, now: now)
+        case let .offer(ranges):
+            guard established.transfer.grants.inForce else {
+                // Without grants the type is unknown, as it was before them.
+                return fail(SessionFailure(.malformed, "the peer sent a malformed message: unknown message type 11 (grants are not in force)"), now: now)
+            }
+            guard summaries.peer != nil, !established.transfer.grantedToPeer.deciding else {
+                return fail(SessionFailure(.unexpectedMessage, "the peer sent an OFFER before its summary or before this side's GRANT"), now: now)
+            }
+            established.transfer.grantedToPeer.deciding = true
+            state = .established(established)
+            return [.grantAsked(ranges)]
+        case let .grant(granted, held):
+            guard established.transfer.grants.inForce else {
+                return fail(SessionFailure(.malformed, "the peer sent a malformed message: unknown message type 12 (grants are not in force)"), now: now)
+            }
+            switch established.transfer.grantArrived(granted: granted, held: held, read: priming.context) {
+            case let .failure(failure):
+                return fail(failure, now: now)
+            case let .success(refusedSome):
+                state = .established(established)
+                // A one-shot session finishes without what another session brings (SPEC 8.3 rule 7).
+                let later: [SessionDirective] = refusedSome && summaries.peerIsLive && summaries.local.live ? [.reofferLater] : []
+                return later + pump(now: now)
+            }
         case let .error(error):
             return closeByPeer(error.code, error.message)
         }

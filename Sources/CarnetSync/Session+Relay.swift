@@ -10,7 +10,8 @@ import CarnetCore
 /// again against what the listener has shown it holds by then (its pushes and
 /// acknowledgements), and sends only what that leaves, as news: the listener usually got
 /// them meanwhile and pushed them here. They still go when it did not (a hub cut from the
-/// other, a farm that is its only path).
+/// other, a farm that is its only path). The delay bounds nothing strictly; grants do
+/// (`GrantGate`, `GrantTable`): with them in force a hold-back saves OFFERs.
 extension Session {
     /// The relays held back, planned now against the listener's holdings (its latest
     /// SUMMARY brought forward with what it sent and acknowledged since): what it got

@@ -95,7 +95,9 @@ public struct Session: Sendable {
         self.handshake = HandshakeSteps(role: role, secret: secret, ledgerID: ledgerID, retired: retired, nonce: nonce,
                                         wallMillis: wallMillis, replays: replays, provesDevices: devices != nil,
                                         budgetBytes: role == .dialer ? settings.budgetBytes : 0,
-                                        asksForReceipt: role == .dialer && settings.wantsReceipt)
+                                        asksForReceipt: role == .dialer && settings.wantsReceipt,
+                                        // A metered dialer spends no bytes on OFFER and GRANT (SPEC 8.3.9).
+                                        speaksGrants: settings.grants && (role == .listener || settings.budgetBytes == 0))
         self.devices = devices
         self.ledgerID = ledgerID
         receipts.asked = handshake.asksForReceipt
@@ -230,6 +232,26 @@ public struct Session: Sendable {
         established.transfer.offered(priming.mayLack(events, peerHoldings: summaries.peerHoldings))
         state = .established(established)
         return pump(now: now)
+    }
+
+    /// The answer to `grantAsked`: what this node reserved for the session of the peer's
+    /// offer (`granted`) and what it holds already (`held`), told to the peer in a GRANT.
+    /// Only granted events are taken from the peer from now on.
+    public mutating func grant(_ granted: [GrantRange], held: [GrantRange], now: Duration) -> [SessionDirective] {
+        guard case var .established(established) = state, established.transfer.grantedToPeer.deciding else {
+            return outOfState(.grant)
+        }
+        established.transfer.grantedToPeer.deciding = false
+        established.transfer.grantedToPeer.add(granted)
+        let frame = established.channel.seal(.grant(granted: granted, held: held))
+        state = .established(established)
+        return [send(frame, now: now)] + pump(now: now)
+    }
+
+    /// True once both sides put grants in force in the handshake (SPEC 8.2, 8.3 rule 8).
+    public var grantsInForce: Bool {
+        if case let .established(established) = state { return established.transfer.grants.inForce }
+        return false
     }
 
     /// A batch the driver was asked to persist is durable. `changedSummary` is set when

@@ -15,6 +15,14 @@ public enum SessionDirective: Sendable, Equatable {
     /// A received batch cannot be stored as sent (it does not decode against its context):
     /// answer with `Session.refuse(batch:reason:now:)`, in order with `persist`.
     case refuseIncoming(batch: UInt64, reason: String)
+    /// The peer offered to send these ranges (grants in force, SPEC 8.3 rule 8): reserve
+    /// what this node neither holds nor has reserved for another session
+    /// (`PeerStore.grant`), and answer with `Session.grant(_:held:now:)`.
+    case grantAsked([GrantRange])
+    /// The peer refused part of an offer because another of its sessions brings it: offer
+    /// again after the relay delay what the peer's holdings then still lack
+    /// (`Session.relay(plan:now:)`), in case that session is cut.
+    case reofferLater
     /// The peer said who it is (after authentication): a driver records it.
     case peerIdentified(SummaryMessage)
     /// The peer stored one of this side's batches.
@@ -100,6 +108,14 @@ public struct SessionSettings: Sendable {
     /// before pushing it to its listener, which usually gets it itself meanwhile and
     /// pushes it here (`RelayHoldback`, SPEC 8.3 rule 8); `.zero` pushes it at once.
     public var relayDelay: Duration = .seconds(30)
+    /// This side speaks grants (OFFER and GRANT, SPEC 8.3 rule 8): a dialer without a
+    /// budget asks for them in message 1, a listener puts them in force when asked. False
+    /// behaves as a version-2 node from before grants: a listener refuses message 1's bit
+    /// 2 as `malformed` (what a dialer meets at an older listener, and dials again without).
+    /// Off by default for now: the simulation runs with them (I7 holds there), while
+    /// `serve` and `sync`, and the recorded sessions of the fuzz corpora and fixtures,
+    /// still run without (BENCHMARKS.md §7 says what is left).
+    public var grants = false
 
     public init() {}
 }

@@ -46,6 +46,15 @@ struct Transfer: Sendable {
     /// A listener's device key is still to travel in front of its next frame, because the
     /// dialer asked for it (SPEC 8.2.7): 48 bytes kept back from a budget.
     var keyDue = false
+    /// What this side would send and the peer has not granted yet (SPEC 8.3 rule 8).
+    var grants = GrantGate()
+    /// What this side granted the peer: the only events it takes from it.
+    var grantedToPeer = GrantedToPeer()
+
+    /// Both sides set their handshake bit: from now on every event waits for a grant.
+    mutating func putGrantsInForce() {
+        grants.inForce = true
+    }
 
     init(settings: SessionSettings) {
         self.settings = settings
@@ -78,20 +87,39 @@ struct Transfer: Sendable {
 
     /// What the peer lacks, as a plan; answers one `offerEventsMissing` (if one is pending).
     mutating func offered(_ plan: MissingPlan) {
-        queue.enqueue(plan)
+        enqueue(plan)
         offersPending = max(0, offersPending - 1)
     }
 
     /// Relays a live dialer held back (`Session+Relay`), planned when their delay passed:
     /// queued as news is, answering no offer.
     mutating func relayed(_ plan: MissingPlan) {
-        queue.enqueue(plan)
+        enqueue(plan)
     }
 
     /// What the peer may lack, one by one; answers one `offerEventsMissing` (if one is pending).
     mutating func offered(_ events: [Event]) {
-        queue.enqueue(events)
+        if grants.inForce { grants.hold(events) } else { queue.enqueue(events) }
         offersPending = max(0, offersPending - 1)
+    }
+
+    /// To the queue, or, with grants in force, to wait for the peer's GRANT.
+    private mutating func enqueue(_ plan: MissingPlan) {
+        if grants.inForce { grants.hold(plan) } else { queue.enqueue(plan) }
+    }
+
+    /// The peer's GRANT: what it granted goes to the queue. True when it refused some of
+    /// the offer for a reason other than holding it (another of its sessions brings it):
+    /// a live session offers it again later.
+    mutating func grantArrived(granted: [GrantRange], held: [GrantRange], read: GrantGate.ChainReader?) -> Result<Bool, SessionFailure> {
+        switch grants.granted(granted, held: held, read: read) {
+        case let .failure(failure):
+            return .failure(failure)
+        case let .success((plan, events, refusedSome)):
+            queue.enqueueGranted(plan, read: read)
+            queue.enqueue(events)
+            return .success(refusedSome)
+        }
     }
 
     // MARK: - Summaries
@@ -236,6 +264,10 @@ struct Transfer: Sendable {
                        statistics: inout SessionStatistics) -> Pumped {
         var pumped = Pumped()
         var pumpedBytes = 0
+        if let ranges = grants.nextOffer(read: priming.context) {
+            pumped.frames.append(channel.seal(.offer(ranges)))
+            statistics.waits += 1  // for the peer's GRANT
+        }
         while inFlight.count < settings.window, !heldBack, !(eventsWaitForPeerDone && !peerSaidDoneOnce),
               let batch = queue.nextBatch(read: priming.context, heads: priming.heads,
                                           peerHolds: priming.surelyHeld(by: summaries.peerHoldings),
@@ -263,12 +295,13 @@ struct Transfer: Sendable {
             if primedWith != nil { statistics.primedBatches += 1 }
             eventsSent += UInt64(batch.events.count)
         }
-        if !doneSent, summaries.peer != nil, offersPending == 0, queue.isEmpty || heldBack {
+        if !doneSent, summaries.peer != nil, offersPending == 0, grants.isIdle, queue.isEmpty || heldBack {
             pumped.frames.append(channel.seal(.done(lastBatch: nextOutgoing - 1, summaries: summaries.arrived)))
             doneSent = true
         }
         // A dialer that asked for a custody receipt is caught up only once it has it.
         let caughtUp = doneSent && inFlight.isEmpty && persisting.isEmpty && peerDone != nil && offersPending == 0 && !waitingForReceipt
+            && grants.isIdle && !grantedToPeer.deciding
         if caughtUp && !reportedCaughtUp {
             reportedCaughtUp = true
             pumped.caughtUp = true

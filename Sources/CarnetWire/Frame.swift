@@ -55,12 +55,16 @@ public enum FrameType: UInt8, Sendable, CaseIterable {
     case error = 0x09
     /// A custody receipt, listener → dialer, in a signed ledger when asked (SPEC 9.6).
     case receipt = 0x0A
+    /// Ranges a sender would send, and the part the receiver reserves for it (SPEC 8.3
+    /// rule 8): inner messages of sessions with grants in force.
+    case offer = 0x0B
+    case grant = 0x0C
     case handshake1 = 0x10
     case handshake2 = 0x11
     case sealed = 0x12
 
     /// The types a SEALED frame may carry inside.
-    public static let inner: [FrameType] = [.summary, .events, .ack, .done, .ping, .pong, .error, .receipt]
+    public static let inner: [FrameType] = [.summary, .events, .ack, .done, .ping, .pong, .error, .receipt, .offer, .grant]
 }
 
 /// Limits of the session protocol, checked before allocating.

@@ -7,10 +7,13 @@ public struct DialerHello: Sendable, Equatable {
     /// Bit 0: the dialer proves its device (a signed ledger), in a `DeviceProof` at the
     /// start of its first SEALED frame's plaintext (it signs the final handshake hash, so
     /// the proof cannot be in message 1). Bit 1: the dialer asks for a custody receipt
-    /// (SPEC 9.6; signed ledgers only, with bit 0). No other bit is defined; a message
-    /// that sets one is refused, so a later version can give them meaning.
+    /// (SPEC 9.6; signed ledgers only, with bit 0). Bit 2: the dialer speaks grants (OFFER
+    /// and GRANT, SPEC 8.3 rule 8). No other bit is defined; a message that sets one is
+    /// refused, so a later version can give them meaning (an older listener refuses bit 2:
+    /// the dialer then dials again without it).
     public static let identityFlag: UInt8 = 1
     public static let receiptFlag: UInt8 = 2
+    public static let grantsFlag: UInt8 = 4
     public static let length = 1 + 8 + 8 + 4
 
     public var flags: UInt8
@@ -42,8 +45,8 @@ public struct DialerHello: Sendable, Equatable {
     public static func decode(_ bytes: [UInt8]) throws(WireError) -> DialerHello {
         var reader = ByteReader(bytes)
         let flags = try reader.byte()
-        guard flags & ~(identityFlag | receiptFlag) == 0 else {
-            throw .malformed("handshake flags \(flags) (only bits 0 and 1 are defined in version 2)", at: 0)
+        guard flags & ~(identityFlag | receiptFlag | grantsFlag) == 0 else {
+            throw .malformed("handshake flags \(flags) (only bits 0 to 2 are defined in version 2)", at: 0)
         }
         let hello = DialerHello(flags: flags, wallMillis: try reader.uint64BigEndian(), stateTag: try reader.uint64BigEndian(),
                                 budgetBytes: try reader.raw(4).reduce(0) { $0 << 8 | UInt32($1) })
@@ -64,6 +67,9 @@ public struct ListenerReply: Sendable, Equatable {
     public static let summaryFollowsFlag: UInt8 = 1
     /// Bit 1: a `DeviceProof` follows the flags (signed ledgers; never with an ERROR).
     public static let identityFlag: UInt8 = 2
+    /// Bit 2: grants are in force in this session (the dialer asked for them with message
+    /// 1's bit 2, and this listener speaks them): both sides OFFER before they send EVENTS.
+    public static let grantsFlag: UInt8 = 4
     /// The flags and the clock: what comes before the proof and the inner message.
     public static let fixedLength = 1 + 8
 
@@ -75,14 +81,19 @@ public struct ListenerReply: Sendable, Equatable {
     /// The listener's device proof, signed over the handshake hash before this payload.
     public var identity: DeviceProof?
 
-    public init(wallMillis: UInt64 = 0, message: SessionMessage?, identity: DeviceProof? = nil) {
+    /// Grants are in force (flag bit 2): never with an ERROR.
+    public var grants: Bool
+
+    public init(wallMillis: UInt64 = 0, message: SessionMessage?, identity: DeviceProof? = nil, grants: Bool = false) {
         self.wallMillis = wallMillis
         self.message = message
         self.identity = identity
+        self.grants = grants
     }
 
     public var encoded: [UInt8] {
         let flags = (message == nil ? Self.summaryFollowsFlag : 0) | (identity == nil ? 0 : Self.identityFlag)
+            | (grants ? Self.grantsFlag : 0)
         var writer = ByteWriter(capacity: Self.fixedLength)
         writer.byte(flags)
         writer.uint64BigEndian(wallMillis)
@@ -92,19 +103,20 @@ public struct ListenerReply: Sendable, Equatable {
     public static func decode(_ bytes: [UInt8]) throws(WireError) -> ListenerReply {
         var reader = ByteReader(bytes)
         let flags = try reader.byte()
-        guard flags & ~(summaryFollowsFlag | identityFlag) == 0 else { throw .malformed("handshake flags \(flags)", at: 0) }
+        guard flags & ~(summaryFollowsFlag | identityFlag | grantsFlag) == 0 else { throw .malformed("handshake flags \(flags)", at: 0) }
+        let grants = flags & grantsFlag != 0
         let wallMillis = try reader.uint64BigEndian()
         let identity = flags & identityFlag != 0 ? try DeviceProof.decode(from: &reader) : nil
         if flags & summaryFollowsFlag != 0 {
             guard reader.isAtEnd else { throw .malformed("bytes after a deferred summary's flags", at: reader.offset) }
-            return ListenerReply(wallMillis: wallMillis, message: nil, identity: identity)
+            return ListenerReply(wallMillis: wallMillis, message: nil, identity: identity, grants: grants)
         }
         let offset = reader.offset
         let message = try SessionMessage.decode(inner: Array(bytes[offset...]))
         switch message {
-        case .summary: return ListenerReply(wallMillis: wallMillis, message: message, identity: identity)
+        case .summary: return ListenerReply(wallMillis: wallMillis, message: message, identity: identity, grants: grants)
         case .error:
-            guard identity == nil else { throw .malformed("a device proof with an ERROR in the listener's handshake", at: 0) }
+            guard identity == nil, !grants else { throw .malformed("a device proof with an ERROR in the listener's handshake", at: 0) }
             return ListenerReply(wallMillis: wallMillis, message: message)
         default: throw .malformed("a \(message.frameType) message in the listener's handshake", at: offset)
         }

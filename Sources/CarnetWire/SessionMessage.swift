@@ -18,6 +18,15 @@ public enum SessionMessage: Sendable, Equatable {
     case error(ErrorMessage)
     /// A custody receipt's wire part (SPEC 9.6): only what the dialer cannot rebuild.
     case receipt(ReceiptMessage)
+    /// The ranges the sender would send, asked of the receiver before any of their events
+    /// go (sessions with grants in force, SPEC 8.3 rule 8).
+    case offer([GrantRange])
+    /// The answer to the peer's OFFER: the part this side reserved for the session (the
+    /// only events the peer may send it), and the part it holds, each held range with its
+    /// last event's hash prefix (the sender checks it: the same chain is never offered
+    /// again in the session, another branch is offered again at once). The rest is being
+    /// brought by another session.
+    case grant(granted: [GrantRange], held: [GrantRange])
 
     public var frameType: FrameType {
         switch self {
@@ -29,6 +38,8 @@ public enum SessionMessage: Sendable, Equatable {
         case .pong: .pong
         case .error: .error
         case .receipt: .receipt
+        case .offer: .offer
+        case .grant: .grant
         }
     }
 
@@ -84,6 +95,11 @@ public enum SessionMessage: Sendable, Equatable {
                 writer.uint64BigEndian(signed.heldAtMillis)
                 writer.raw(signed.signature)
             }
+        case let .offer(ranges):
+            GrantRanges.encode(ranges, hashes: true, into: &writer)
+        case let .grant(granted, held):
+            GrantRanges.encode(granted, hashes: false, into: &writer)
+            GrantRanges.encode(held, hashes: true, into: &writer)
         }
         return writer.bytes
     }
@@ -147,6 +163,11 @@ public enum SessionMessage: Sendable, Equatable {
                 let signature = Array(try reader.raw(ReceiptMessage.signatureLength))
                 message = .receipt(ReceiptMessage(seq: seq, signed: (heldAt, signature)))
             }
+        case .offer:
+            message = .offer(try GrantRanges.decode(from: &reader, hashes: true))
+        case .grant:
+            message = .grant(granted: try GrantRanges.decode(from: &reader, hashes: false),
+                             held: try GrantRanges.decode(from: &reader, hashes: true))
         case .hello, .handshake1, .handshake2, .sealed:
             throw .malformed("a \(type) frame carries no session message", at: 0)
         }

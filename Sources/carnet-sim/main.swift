@@ -5,12 +5,13 @@
 // histories prove the equipment; this proves the figures); `tools/soak-sim.sh` runs the
 // simulation soak.
 //
-//   carnet-sim [--laws N] [--laws-from O] [--seeds N] [--first S] [--farms K|LO-HI] [--hubs H|LO-HI] [--signed yes|no] [--relay-bound yes|no] [--progress N]
+//   carnet-sim [--laws N] [--laws-from O] [--seeds N] [--first S] [--farms K|LO-HI] [--hubs H|LO-HI] [--signed yes|no] [--relay-bound yes|no] [--grants yes|no] [--progress N]
 //
 // Defaults: no law histories; 1,000 seeds from seed 1, K = 5, one hub (`--seeds 0`: none).
-// `--hubs` takes 1 to 3 (a third hub dials both others). `--relay-bound yes` also checks
-// I7, each event reaching each hub at most once plus the batches cut in flight (issue 19,
-// item 5), which most runs of two and three hubs break: it reports how far off they are.
+// `--hubs` takes 1 to 3 (a third hub dials both others). With two hubs or more every run
+// also checks I7, each event reaching each hub at most once plus the batches cut in flight
+// (issue 19, item 5), which grants (SPEC 8.3 rule 8) make hold; `--relay-bound no` skips
+// it, and `--grants no` runs sessions without grants (I7 unchecked) to measure them.
 // The law histories are those of `swift test`'s base seed 42, from offset 2,000 on (the
 // test covers offsets 0–1,999); `--laws-from O` starts at offset O instead, so that a
 // soak can split disjoint ranges across cores. `CARNET_SEED=s` replays one simulation
@@ -25,7 +26,7 @@ import Glibc
 #endif
 
 func usage(_ problem: String) -> Never {
-    let text = Array("carnet-sim: \(problem)\nusage: carnet-sim [--laws N] [--laws-from O] [--seeds N] [--first S] [--farms K|LO-HI] [--hubs H|LO-HI] [--signed yes|no] [--relay-bound yes|no] [--progress N]\n".utf8)
+    let text = Array("carnet-sim: \(problem)\nusage: carnet-sim [--laws N] [--laws-from O] [--seeds N] [--first S] [--farms K|LO-HI] [--hubs H|LO-HI] [--signed yes|no] [--relay-bound yes|no] [--grants yes|no] [--progress N]\n".utf8)
     _ = write(2, text, text.count)
     exit(2)
 }
@@ -63,6 +64,9 @@ while let flag = arguments.popFirst() {
     case "--relay-bound":
         guard value == "yes" || value == "no" else { usage("--relay-bound takes yes or no, not \(value)") }
         campaign.relayBound = value == "yes"
+    case "--grants":
+        guard value == "yes" || value == "no" else { usage("--grants takes yes or no, not \(value)") }
+        campaign.grants = value == "yes"
     case "--signed":
         guard value == "yes" || value == "no" else { usage("--signed takes yes or no, not \(value)") }
         campaign.signedLedger = value == "yes"

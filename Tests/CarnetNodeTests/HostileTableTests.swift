@@ -648,20 +648,21 @@ final class HostileBed {
         }
     }
 
-    /// After an honest handshake, a SEALED frame whose inner type is 11 (10 is a custody
-    /// receipt's, SPEC 9.6, which a listener refuses as out of place), with a valid tag
+    /// After an honest handshake, a SEALED frame whose inner type is 13 (10 is a custody
+    /// receipt's, SPEC 9.6, which a listener refuses as out of place; 11 and 12 are OFFER
+    /// and GRANT, SPEC 8.3 rule 8), with a valid tag
     /// and nonce, in place of the dialer's SUMMARY (its first SEALED frame: nonce 0). That
     /// the server names the type shows the frame opened: it is what a member would make.
     func unknownMessageType() throws {
-        try hostile("a valid authenticated frame with an unknown message type", reason: "unknown message type 11",
+        try hostile("a valid authenticated frame with an unknown message type", reason: "unknown message type 13",
                     expect: Expected(failures: ["malformed": 1])) {
             let peer = try ScriptedPeer.dial(port: port, secret: secret, ledger: ledger, label: "unknown-type")
             peer.tamper = { index, _, peer in
-                index == 1 ? .hangUpAfter(peer.sealed(inner: [11, 1, 2, 3], counter: 0)) : .pass
+                index == 1 ? .hangUpAfter(peer.sealed(inner: [13, 1, 2, 3], counter: 0)) : .pass
             }
             peer.run()
             let told = peer.errorsReceived
-            #expect(told.map(\.code) == [.malformed] && told.allSatisfy { $0.message.contains("unknown message type 11") },
+            #expect(told.map(\.code) == [.malformed] && told.allSatisfy { $0.message.contains("unknown message type 13") },
                     "the peer is told: \(told)")
             return [.peer(peer, closedAfter: peer.closedAfterTampering)]
         }

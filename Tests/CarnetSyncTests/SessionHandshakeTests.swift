@@ -26,8 +26,11 @@ struct SessionHandshakeTests {
             var writer = Replica(node: NodeID.derived(from: "farm \(index)"))
             hub.admit(writer.write(.append(Entry(id: "e\(index)", kind: "harvest", fields: [])), wallMillis: 1_000 + UInt64(index)))
         }
-        var dialer = Side(role: .dialer, replica: Replica(node: NodeID.derived(from: "new farm")), secret: testSecret, nonceSeed: 1)
-        var listener = Side(role: .listener, replica: hub, secret: testSecret, nonceSeed: 2)
+        var settings = SessionSettings()
+        settings.grants = false  // message 2's flags as before grants: bit 0 alone
+        var dialer = Side(role: .dialer, replica: Replica(node: NodeID.derived(from: "new farm")), secret: testSecret, nonceSeed: 1,
+                          settings: settings)
+        var listener = Side(role: .listener, replica: hub, secret: testSecret, nonceSeed: 2, settings: settings)
         let message1 = dialer.start(now: .zero)
         _ = listener.start(now: .zero)
         let reply = listener.receive(message1, now: .zero)
@@ -51,7 +54,7 @@ struct SessionHandshakeTests {
     /// A message 1 that reads but sets a flag this version does not define, or the
     /// identity bit or the receipt bit (SPEC 9.6) in a ledger without device keys, is
     /// answered, under the channel being made, with `malformed`.
-    @Test(arguments: [(UInt8(4), "flags"), (DialerHello.identityFlag, "device proof"), (DialerHello.receiptFlag, "custody receipt")])
+    @Test(arguments: [(UInt8(8), "flags"), (DialerHello.identityFlag, "device proof"), (DialerHello.receiptFlag, "custody receipt")])
     func aMessage1WithAFlagItCannotHonourIsToldMalformed(flags: UInt8, words: String) {
         let history = RandomHistory(seed: 5, nodes: 3, steps: 40)
         var listener = Side(role: .listener, replica: history.replicas[1], secret: testSecret, nonceSeed: 2)

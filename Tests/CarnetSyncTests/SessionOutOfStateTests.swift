@@ -10,6 +10,7 @@ private func divergentSides(window: Int = 4) -> (Side, Side) {
     let history = RandomHistory(seed: 5, nodes: 3, steps: 40)
     var settings = SessionSettings()
     settings.window = window
+    settings.grants = false  // the dialer's first flight carries batches (no OFFER round trip)
     return (Side(role: .dialer, replica: history.replicas[0], secret: testSecret, nonceSeed: 1, settings: settings),
             Side(role: .listener, replica: history.replicas[1], secret: testSecret, nonceSeed: 2, settings: settings))
 }

@@ -133,11 +133,14 @@ struct SessionSyncTests {
         #expect(pair.listener.replica.history.chainLength(of: refusedNode) < b.history.chainLength(of: refusedNode))
     }
 
-    @Test func aTwoWaySyncTakesTwoRoundTripsAfterConnecting() {
+    @Test(arguments: [false, true])
+    func aTwoWaySyncTakesTwoRoundTripsAfterConnecting(grants: Bool) {
         let (a, b, _) = divergentReplicas(seed: 21)
         #expect(!a.eventsMissing(from: b.summary).isEmpty && !b.eventsMissing(from: a.summary).isEmpty)
-        var dialer = Side(role: .dialer, replica: b, secret: testSecret, nonceSeed: 1)
-        var listener = Side(role: .listener, replica: a, secret: testSecret, nonceSeed: 2)
+        var settings = SessionSettings()
+        settings.grants = grants
+        var dialer = Side(role: .dialer, replica: b, secret: testSecret, nonceSeed: 1, settings: settings)
+        var listener = Side(role: .listener, replica: a, secret: testSecret, nonceSeed: 2, settings: settings)
         // Flights, each delivered whole: the dialer's first, the listener's answer, and so on.
         var flight = dialer.start(now: .zero)
         #expect(listener.start(now: .zero).isEmpty, "a listener says nothing before a member's message 1")
@@ -153,9 +156,10 @@ struct SessionSyncTests {
         }
         #expect(dialer.end?.isSuccess == true, "\(String(describing: dialer.end))")
         // The dialer waited for the peer twice: message 1 → message 2 with the summary, then its events
-        // → acknowledgements + the listener's events.
-        #expect(dialerFlights == 2, "\(dialerFlights) round trips")
-        #expect(dialer.session.statistics.waits == 2)
+        // → acknowledgements + the listener's events. Grants put one more in between: its
+        // SUMMARY and OFFER → the GRANT and the listener's OFFER (SPEC 8.3 rule 3).
+        #expect(dialerFlights == (grants ? 3 : 2), "\(dialerFlights) round trips")
+        #expect(dialer.session.statistics.waits == (grants ? 3 : 2))
         _ = listener.receive(flight, now: .zero)
         #expect(listener.end?.isSuccess == true && dialer.replica.summary == listener.replica.summary)
     }

@@ -22,8 +22,12 @@ struct SessionVectorTests {
         let t0: UInt64 = 1_780_300_800_000
         hub.assign(FieldKey("product", "P0001", "price"), .int(320), wallMillis: t0)
         farm.write(.append(Entry(id: "h-00112233-1", kind: "harvest", fields: [Field("qty", .int(120))])), wallMillis: t0 + 5)
-        var dialer = Side(role: .dialer, replica: farm, secret: secret, nonceSeed: 0xD1)
-        var listener = Side(role: .listener, replica: hub, secret: secret, nonceSeed: 0x15)
+        // The stored vectors are sessions without grants (message 1 bit 2 clear), as every
+        // version-2 peer from before grants speaks them; GrantSessionTests covers grants.
+        var settings = SessionSettings()
+        settings.grants = false
+        var dialer = Side(role: .dialer, replica: farm, secret: secret, nonceSeed: 0xD1, settings: settings)
+        var listener = Side(role: .listener, replica: hub, secret: secret, nonceSeed: 0x15, settings: settings)
         var writes: [(SessionRole, [UInt8])] = []
         var toListener = dialer.start(now: .zero)
         writes.append((.dialer, toListener))
@@ -128,8 +132,12 @@ struct SessionVectorTests {
                                      operations: [(FieldKey("product", "P0001", "price"), .int(320))], wallMillis: t0)
         return [0, 1].map { session in
             let nonces = session == 0 ? (UInt8(0xD1), UInt8(0x15)) : (UInt8(0xD2), UInt8(0x25))
-            var dialer = PeerDriver(role: .dialer, secret: secret, nonce: [UInt8](repeating: nonces.0, count: 32), live: false, store: farm)
+            var settings = SessionSettings()
+            settings.grants = false  // as the unsigned vectors: sessions without grants
+            var dialer = PeerDriver(role: .dialer, secret: secret, nonce: [UInt8](repeating: nonces.0, count: 32), live: false,
+                                    settings: settings, store: farm)
             var listener = PeerDriver(role: .listener, secret: secret, nonce: [UInt8](repeating: nonces.1, count: 32), live: false,
+                                      settings: settings,
                                       store: hub)
             var toListener = OutgoingBytes(), toDialer = OutgoingBytes()
             var writes: [(SessionRole, [UInt8])] = []

@@ -1129,7 +1129,7 @@ def read_handshake2_payload(payload):
     frame)."""
     reader = Reader(payload)
     flags = reader.u8()
-    if flags & ~3:
+    if flags & ~7:  # bit 0 SUMMARY follows, bit 1 device proof, bit 2 grants in force (§8.3 rule 8)
         raise FormatError(f"message 2 flags {flags:#04x}")
     clock = reader.u64be()
     proof = read_proof(reader, dialer=False) if flags & 2 else None

@@ -106,6 +106,7 @@ class Dialer:
         self.final_h = noise.h  # §8.2.7: what this dialer signs
         self.send_key, self.receive_key = noise.split()
         flags, self.listener_clock, proof, inner = cf.read_handshake2_payload(payload)
+        self.listener_flags = flags
         if inner is not None and inner[:1] == b"\x09":
             return check_vectors.decode_inner(inner)  # an ERROR carries no proof
         if bool(proof) != bool(self.device):
@@ -384,11 +385,14 @@ def check_bad_proof(report, port, secret, ledger_id, device, early, held):
 def check_opening_flags(report, port, secret, ledger_id, device, early, signed):
     """§8.2.1: message 1's bit 0 must say what the ledger is (else message 2 carries ERROR
     authentication-failed in a signed ledger, malformed in format 1), bit 1 (a receipt,
-    §9.6) is malformed in format 1, and another bit is malformed; each answered with
-    message 2 carrying only that ERROR, no proof."""
+    §9.6) is malformed in format 1, and another bit than 0 to 2 is malformed; each answered
+    with message 2 carrying only that ERROR, no proof. Bit 2 (grants, §8.3 rule 8) is
+    answered as a listener from before grants answers it, malformed: `carnet serve` does
+    not speak them yet (§8.3 rule 8, last paragraph)."""
     cases = [(0 if signed else 1, 5 if signed else 4, "bit 0 " + ("clear in a signed ledger" if signed
                                                                    else "set in format 1")),
-             ((1 if signed else 0) | 4, 4, "bit 2 set")]
+             ((1 if signed else 0) | 8, 4, "bit 3 set"),
+             ((1 if signed else 0) | 4, 4, "bit 2 set (grants, which this serve does not speak)")]
     if not signed:
         cases.append((2, 4, "bit 1 (receipt wanted) in format 1"))
     for flags, code, what in cases:

@@ -28,6 +28,8 @@ public final class ReplicaPeerStore: PeerStore, Sendable {
         var cursors: [Int: Int] = [:]
         var wakes: [Int: @Sendable () -> Void] = [:]
         var nextSession = 1
+        /// Its sessions' reservations (SPEC 8.3 rule 8), as `SharedStore` keeps them.
+        var grants = GrantTable()
     }
 
     private let state: Mutex<State>
@@ -175,6 +177,31 @@ public final class ReplicaPeerStore: PeerStore, Sendable {
     }
 
     public var summary: HistorySummary { state.withLock { $0.replica.summary } }
+
+    /// Seqs reserved by this node's sessions and not yet brought.
+    public var reservedSeqs: UInt64 { state.withLock { $0.grants.reservedCount } }
+
+    public func grant(_ offer: [GrantRange], session: Int) -> (granted: [GrantRange], held: [GrantRange]) {
+        state.withLock { state in
+            let history = state.replica.history
+            var nodes: [UInt64: NodeID] = [:]
+            for node in history.nodeIDs { nodes[node.high] = node }
+            for event in history.pendingEvents { nodes[event.dot.node.high] = event.dot.node }
+            return state.grants.grant(offer, session: session) { range in
+                nodes[range.node].map { history.holding(range, of: $0) } ?? []
+            }
+        }
+    }
+
+    public func release(_ events: [Event], session: Int) {
+        state.withLock { state in
+            for event in events { state.grants.release(node: event.dot.node.high, seqs: [event.dot.seq], session: session) }
+        }
+    }
+
+    public func releaseGrants(session: Int) {
+        state.withLock { $0.grants.releaseAll(session: session) }
+    }
 
     public var node: NodeID { state.withLock { $0.replica.node } }
 }
