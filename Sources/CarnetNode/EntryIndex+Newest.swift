@@ -79,14 +79,9 @@ extension EntryIndex {
         var records = [LedgerRecord?](repeating: nil, count: range.count)
         var reversals: [Int: LedgerRecord] = [:]
         let offsets = wanted.keys.sorted()
-        let decoded = try decodeInParallel(offsets)
-        for offset in offsets {
-            let events: [Event]
-            if let read = decoded[offset] { events = read } else { events = try recordEvents(at: offset) }
-            for (index, slot) in wanted[offset] ?? [] {
-                guard let record = LedgerRecord(reading: try Self.event(slot, in: events)) else {
-                    throw Damage(description: "slot \(index) of the entry index points at an event that is no readable entry")
-                }
+        for read in readInParallel(offsets, wanted: wanted) {
+            for (index, record) in read {
+                let record = try record.get()
                 if range.contains(index) { records[index - range.lowerBound] = record } else { reversals[index] = record }
             }
         }
@@ -95,22 +90,43 @@ extension EntryIndex {
         return (slots, found, reversals)
     }
 
-    /// The records at `offsets` that are not kept yet, decoded on every core: decoding
-    /// (each event's hash recomputed) was a third of `log --json`, and the records of a
-    /// block are independent. Handed back, and kept as `recordEvents` keeps them (the next
-    /// block often lies in the same records: an imported hub's hold 1,000 events each).
-    private func decodeInParallel(_ offsets: [Int]) throws(Damage) -> [Int: [Event]] {
-        let missing = offsets.filter { !keepsRecord(at: $0) }
-        guard missing.count > 1 else { return [:] }
+    /// The entries `wanted` names in each record at `offsets`, in that order, each read as
+    /// a record or the damage that stops the walk: the records not kept yet are decoded,
+    /// and every entry parsed, on every core. Decoding (each event's hash recomputed) and
+    /// parsing were two fifths of `log --json`, and the records of a block are independent.
+    /// What was decoded is kept as `recordEvents` keeps it (the next block often lies in
+    /// the same records: an imported hub's hold 1,000 events each). The first damage, in
+    /// offset order then slot order, is the one thrown, as when they were read one by one.
+    private func readInParallel(_ offsets: [Int], wanted: [Int: [(index: Int, slot: EntryIndexFile.Slot)]])
+        -> [[(index: Int, record: Result<LedgerRecord, Damage>)]] {
+        let kept = offsets.map { cachedRecord(at: $0) }
+        let groups = offsets.map { wanted[$0] ?? [] }
         let log = self.log
-        let decoded = ParallelMap.map(count: missing.count) { log.events(at: missing[$0]) }
-        var read: [Int: [Event]] = [:]
-        read.reserveCapacity(missing.count)
-        for (offset, events) in zip(missing, decoded) {
-            guard let events else { throw Self.unsoundRecord(at: offset) }
-            read[offset] = events
-            keep(events, at: offset)
+        let read = ParallelMap.map(count: offsets.count) { position -> (events: [Event]?, entries: [(index: Int, record: Result<LedgerRecord, Damage>)]) in
+            guard let events = kept[position] ?? log.events(at: offsets[position]) else { return (nil, []) }
+            let entries = groups[position].map { index, slot -> (index: Int, record: Result<LedgerRecord, Damage>) in
+                do throws(Damage) {
+                    guard let record = LedgerRecord(reading: try Self.event(slot, in: events)) else {
+                        throw Damage(description: "slot \(index) of the entry index points at an event that is no readable entry")
+                    }
+                    return (index, .success(record))
+                } catch {
+                    return (index, .failure(error))
+                }
+            }
+            return (events, entries)
         }
-        return read
+        var out: [[(index: Int, record: Result<LedgerRecord, Damage>)]] = []
+        out.reserveCapacity(offsets.count)
+        for (position, result) in read.enumerated() {
+            guard let events = result.events else {
+                // Thrown where the walk reaches it, after the damage of an earlier record.
+                out.append([(index: -1, record: .failure(Self.unsoundRecord(at: offsets[position])))])
+                continue
+            }
+            if kept[position] == nil { keep(events, at: offsets[position]) }
+            out.append(result.entries)
+        }
+        return out
     }
 }

@@ -201,8 +201,8 @@ public final class EntryIndex {
         return events[slot.location.index]
     }
 
-    /// Whether the record at `offset` is among those kept decoded.
-    func keepsRecord(at offset: Int) -> Bool { records[offset] != nil }
+    /// The record at `offset` when it is among those kept decoded.
+    func cachedRecord(at offset: Int) -> [Event]? { records[offset] }
 
     static func unsoundRecord(at offset: Int) -> Damage {
         Damage(description: "no sound log record at offset \(offset), where the entry index points")
