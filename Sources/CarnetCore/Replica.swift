@@ -160,22 +160,32 @@ public struct Replica: Sendable {
         return admit(event)
     }
 
-    /// Takes many events; returns how many were new, duplicate, pending or rejected.
+    /// Takes many events; returns how many were new, duplicate, pending or rejected once
+    /// the whole batch is in. An event that came before its predecessor in the batch (a
+    /// session with grants brings a fork's branch after the chain that follows it) is
+    /// accepted with that predecessor, and counted accepted, not pending: `pending` counts
+    /// only events still waiting at the end, and `accepted` every event the batch made
+    /// count, those it released from an earlier batch's wait included.
     @discardableResult
     public mutating func admit(contentsOf events: [Event]) -> AdmissionCounts {
         // A concrete overload: the generic one is not specialized across modules, and
         // arrays are what the codec and the store hand over.
         var summary = AdmissionCounts()
-        for event in events { summary.count(admit(event)) }
+        let acceptedBefore = history.count
+        var waited: [Event] = []
+        for event in events {
+            let admission = admit(event)
+            if admission == .pending { waited.append(event) } else { summary.count(admission) }
+        }
+        summary.accepted = history.count - acceptedBefore
+        if !waited.isEmpty { summary.pending = Set(waited.lazy.filter(history.isPending).map(\.id)).count }
         return summary
     }
 
-    /// Takes many events from any sequence.
+    /// Takes many events from any sequence (counted as `admit(contentsOf:)` an array).
     @discardableResult
     public mutating func admit<Events: Sequence<Event>>(contentsOf events: Events) -> AdmissionCounts {
-        var summary = AdmissionCounts()
-        for event in events { summary.count(admit(event)) }
-        return summary
+        admit(contentsOf: Array(events))
     }
 
     /// Takes every event of another replica of the same ledger that this one lacks.
@@ -240,6 +250,10 @@ public struct AdmissionCounts: Sendable, Equatable {
     public var pending = 0
     public var rejected = 0
     public init() {}
+
+    public init(accepted: Int, duplicates: Int, pending: Int, rejected: Int) {
+        (self.accepted, self.duplicates, self.pending, self.rejected) = (accepted, duplicates, pending, rejected)
+    }
 
     mutating func count(_ admission: Admission) {
         switch admission {

@@ -84,6 +84,26 @@ struct ReplicaTests {
         #expect(b.digest == c.digest && b.digest == a.digest)
     }
 
+    /// A batch counts what it left: an event that came before its predecessor in the same
+    /// batch (or in an earlier one) is accepted once the predecessor is, and counted
+    /// accepted, not pending; only what still waits at the end is pending. `carnet verify`
+    /// read these counts as events that do not chain, and called a sound log unsound.
+    @Test func aBatchCountsAsPendingOnlyWhatStillWaitsAtItsEnd() {
+        var a = Replica(node: alice)
+        let first = a.write(entry("a1"), wallMillis: 1)
+        let second = a.write(entry("a2"), wallMillis: 2)
+        let third = a.write(entry("a3"), wallMillis: 3)
+        var b = Replica(node: bob)
+        let reversed = b.admit(contentsOf: [third, second, first, first])
+        #expect(reversed == AdmissionCounts(accepted: 3, duplicates: 1, pending: 0, rejected: 0), "\(reversed)")
+        var c = Replica(node: bob)
+        let waiting = c.admit(contentsOf: [third])
+        #expect(waiting.pending == 1 && waiting.accepted == 0)
+        let released = c.admit(contentsOf: [first, second])
+        #expect(released == AdmissionCounts(accepted: 3, duplicates: 0, pending: 0, rejected: 0), "\(released)")
+        #expect(c.digest == a.digest && b.digest == a.digest)
+    }
+
     @Test func duplicatesChangeNothing() {
         var a = Replica(node: alice)
         let event = a.write(entry("a1"), wallMillis: 1)

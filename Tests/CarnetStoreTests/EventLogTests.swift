@@ -199,6 +199,24 @@ struct LogVerificationTests {
         #expect(report.damageOffset == nil)
         #expect(report.unchainedEvents > 0 && !report.isSound)
     }
+
+    /// A store keeps an event that arrives before its predecessor (a session with grants
+    /// brings a fork's other branch after the chain that follows it), so its log may hold a
+    /// successor first. Once the predecessor follows, every event chains: sound. Verify
+    /// counted every event that had to wait on the way as unchained.
+    @Test func aSuccessorLoggedBeforeItsPredecessorChainsOnceItFollows() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let batches = threeBatches(seed: 33)
+        do {
+            var log = try EventLog.open(directory: directory.path)
+            try log.log.append(batches[0])
+            try log.log.append(batches[2])
+            try log.log.append(batches[1])
+        }
+        let report = try EventLog.verify(directory: directory.path)
+        #expect(report.isSound && report.unchainedEvents == 0, "\(report)")
+    }
 }
 
 struct CRC32CSlicingTests {
