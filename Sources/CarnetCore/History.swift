@@ -216,6 +216,20 @@ public struct History: Sendable {
         coldCount = cold
     }
 
+    /// The same for the chains of `nodes` only, the others left as they are: after an
+    /// append only the chains it touched can reach further, and a store of 60,000 nodes
+    /// that looked at every chain for each batch it took spent most of a sync there.
+    public mutating func keepChainsCold(in source: any ColdChainSource, upTo reach: (NodeID) -> UInt64,
+                                        only nodes: some Sequence<NodeID>) {
+        coldSource = source
+        for node in nodes {
+            guard let index = slots[node] else { continue }
+            coldCount -= histories[index].coldCount
+            histories[index].cool(through: Int(clamping: reach(node)))
+            coldCount += histories[index].coldCount
+        }
+    }
+
     /// Events `first...last` (0-based positions) of a first branch, cold ones from the source.
     private func chainSlice(_ node: NodeID, _ history: NodeHistory, from first: Int, to end: Int) throws(ColdReadError) -> [Event] {
         guard first < end else { return [] }

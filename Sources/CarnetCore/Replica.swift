@@ -89,6 +89,12 @@ public struct Replica: Sendable {
         history.keepChainsCold(in: source, upTo: reach)
     }
 
+    /// The same for the chains of `nodes` only (`History.keepChainsCold(in:upTo:only:)`).
+    public mutating func keepChainsCold(in source: any ColdChainSource, upTo reach: (NodeID) -> UInt64,
+                                        only nodes: some Sequence<NodeID>) {
+        history.keepChainsCold(in: source, upTo: reach, only: nodes)
+    }
+
     public var versionVector: VersionVector { history.versionVector }
     public var eventCount: Int { history.count }
 

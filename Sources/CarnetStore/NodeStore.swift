@@ -307,7 +307,8 @@ public struct NodeStore: ~Copyable {
         let source = StoreChains(checkpoint: coldCheckpoint, log: coldLog,
                                  reader: LogRecordReader(directory: directory, prefix: log.stamp, storage: storage),
                                  records: coldRecords)
-        replica.keepChainsCold(in: source, upTo: source.reach(of:))
+        // Only the chains this append touched can reach further.
+        replica.keepChainsCold(in: source, upTo: source.reach(of:), only: lengthsBefore.keys)
     }
 
     /// Takes events from a peer or a bundle: the new ones are persisted as one record, then
