@@ -17,9 +17,18 @@ struct GrantGate: Sendable {
     private var waitingEvents: [Event] = []
     /// The OFFER sent and not yet answered, with what it stands for: at most one.
     private var offered: (plan: MissingPlan, events: [Event], ranges: [GrantRange])?
-    /// Per node prefix, the last events (seq, hash prefix) of ranges the peer said it holds
-    /// (in a GRANT): it holds their chains, which are not offered again in this session.
-    private var heldTips: [UInt64: [(seq: UInt64, hash: UInt64)]] = [:]
+    /// Per node prefix, the ranges the peer said it holds (in a GRANT), each named by its
+    /// last event (seq, hash prefix): it holds those seqs of this side's chain when the
+    /// event is this side's, and they are not offered again in this session. Only those
+    /// seqs: a run the peer holds waiting for a predecessor says nothing of the seqs below
+    /// it (taken as held, they were never offered, and the peer waited for good).
+    private var heldTips: [UInt64: [HeldTip]] = [:]
+
+    struct HeldTip {
+        var first: UInt64
+        var seq: UInt64
+        var hash: UInt64
+    }
 
     /// Nothing waits to be offered and no OFFER awaits its GRANT: DONE may go.
     var isIdle: Bool { offered == nil && waitingPlan.isEmpty && waitingEvents.isEmpty }
@@ -90,7 +99,7 @@ struct GrantGate: Sendable {
             }
             tip = tip ?? offeredEvents.first { $0.dot.node == node && $0.dot.seq == range.last && $0.hash.w0 == range.lastHash }
             guard var event = tip else { continue }
-            heldTips[range.node, default: []].append((range.last, range.lastHash))
+            heldTips[range.node, default: []].append(HeldTip(first: range.first, seq: range.last, hash: range.lastHash))
             while event.dot.seq >= range.first {
                 heldEvents.insert(event.id)
                 let before = EventID(dot: Dot(node: node, seq: event.dot.seq - 1), hash: event.previous)
@@ -116,28 +125,29 @@ struct GrantGate: Sendable {
     // MARK: - What the peer said it holds
 
     /// True when a held tip shows the peer holds `event`: the tip is the event, or lies
-    /// after it on this side's first branch, which holds the event.
+    /// after it on this side's first branch, within the range the peer said it holds.
     private func peerHolds(_ event: Event, read: ChainReader?) -> Bool {
         (heldTips[event.dot.node.high] ?? []).contains { tip in
             if tip.seq == event.dot.seq { return tip.hash == event.hash.w0 }
-            guard tip.seq > event.dot.seq, let read else { return false }
+            guard tip.seq > event.dot.seq, tip.first <= event.dot.seq, let read else { return false }
             return read(event.dot.node, tip.seq, 1)?.first?.hash.w0 == tip.hash
                 && read(event.dot.node, event.dot.seq, 1)?.first?.id == event.id
         }
     }
 
-    /// A plan whose first-branch ranges start after the highest held tip on this side's
-    /// first branch within them.
+    /// A plan less the seqs of this side's first branch the peer said it holds.
     private func trimmed(_ plan: MissingPlan, read: ChainReader?) -> MissingPlan {
         var plan = plan
         plan.branchEvents.removeAll { peerHolds($0, read: read) }
         guard let read else { return plan }
-        plan.ranges = plan.ranges.compactMap { range in
-            var range = range
-            for tip in heldTips[range.node.high] ?? [] where tip.seq > range.after && tip.seq <= range.through {
-                if read(range.node, tip.seq, 1)?.first?.hash.w0 == tip.hash { range.after = tip.seq }
+        plan.ranges = plan.ranges.flatMap { range -> [ChainRange] in
+            let held = (heldTips[range.node.high] ?? []).filter { tip in
+                tip.seq > range.after && tip.first <= range.through && read(range.node, tip.seq, 1)?.first?.hash.w0 == tip.hash
             }
-            return range.count > 0 ? range : nil
+            guard !held.isEmpty else { return range.count > 0 ? [range] : [] }
+            let whole = GrantRange(node: range.node.high, first: range.after + 1, last: range.through)
+            return Self.subtract(held.map { $0.first...$0.seq }, from: whole)
+                .map { ChainRange(node: range.node, after: $0.first - 1, through: $0.last) }
         }
         return plan
     }

@@ -141,6 +141,41 @@ struct GrantSessionTests {
         #expect(fromWriter.end == nil && hubForWriter.end == nil, "the live session stays open")
     }
 
+    /// The hub holds a run waiting for a predecessor (6...8 of 8, its chain at 3) and says so
+    /// in its GRANT. That says nothing of 4...5: when the session that was granted them is
+    /// cut, the live writer's re-offer names 4...5 and brings them. The writer took the run's
+    /// last event as a tip over everything below it, never offered 4...5 again, and the hub
+    /// waited for good (the signed simulation's seed 100078, with grants).
+    @Test func aRunTheHubHoldsWaitingIsNoTipOverTheSeqsBelowIt() {
+        let (writer, relay) = writerAndRelay(count: 8)
+        var held = Replica(node: NodeID.derived(from: "hub"))
+        let chain = writer.history.events(of: writer.node)
+        for event in chain.prefix(3) + chain.suffix(3) { held.admit(event) }
+        #expect(held.history.pendingCount == 3 && held.history.chainLength(of: writer.node) == 3)
+        let hub = ReplicaPeerStore(held, label: "hub")
+        var fromRelay = Side(role: .dialer, replica: relay, secret: testSecret, nonceSeed: 1, settings: settings())
+        var fromWriter = Side(role: .dialer, replica: writer, secret: testSecret, nonceSeed: 3, live: true, settings: settings())
+        var hubForRelay = DrivenPeer(role: .listener, secret: testSecret, nonce: [UInt8](repeating: 2, count: 32), live: false,
+                                     settings: settings(), store: hub)
+        var hubForWriter = DrivenPeer(role: .listener, secret: testSecret, nonce: [UInt8](repeating: 4, count: 32), live: true,
+                                      settings: settings(), store: hub)
+        var now = Duration.zero
+        _ = hubForRelay.start(now: now)
+        _ = hubForWriter.start(now: now)
+        let relayFlight = fromRelay.receive(hubForRelay.receive(fromRelay.start(now: now), now: now), now: now)
+        let writerFlight = fromWriter.receive(hubForWriter.receive(fromWriter.start(now: now), now: now), now: now)
+        _ = hubForRelay.receive(relayFlight, now: now)  // 4...5 granted to the relay's session; its GRANT never arrives
+        exchange(&fromWriter, &hubForWriter, toListener: [], toDialer: hubForWriter.receive(writerFlight, now: now), now: &now)
+        #expect(hub.replica.history.chainLength(of: writer.node) == 3, "refused: the relay's session holds 4...5")
+        _ = hubForRelay.peerClosed(now: now)
+        hubForRelay.driver.finish(store: hub)
+        now += .seconds(2)
+        exchange(&fromWriter, &hubForWriter, toListener: fromWriter.tick(now: now), now: &now)
+        #expect(hub.replica.history.chainLength(of: writer.node) == 8, "the re-offer named 4...5 and brought them")
+        #expect(hub.replica.history.pendingCount == 0)
+        #expect(hubForWriter.session.statistics.eventsReceived == 2, "only 4...5 crossed")
+    }
+
     /// With grants in force, EVENTS carrying an event the receiver did not grant close the
     /// session (`malformed`) and nothing of them is stored.
     @Test func eventsThatWereNotGrantedAreRefused() throws {
