@@ -138,7 +138,10 @@ extension Session {
         let (message2, transport) = handshake.reply(&noise, inline ? .summary(first) : nil, wallMillis: wallMillis(at: now),
                                                    grants: grants, proving: prove)
         var established = Established(transport, settings: settings)
-        if grants { established.transfer.putGrantsInForce() }
+        if grants {
+            established.transfer.putGrantsInForce()
+            statistics.grantsInForce = true
+        }
         receipts.asked = hello.flags & DialerHello.receiptFlag != 0
         established.transfer.receiptDue = receipts.asked
         applyBudget(hello.budgetBytes, to: &established.transfer)
@@ -158,7 +161,10 @@ extension Session {
         case let .admitted(transport, summary, proof, peerMillis, grants):
             measurePeerClock(dialerReading: peerMillis, now: now)
             var established = Established(transport, settings: settings)
-            if grants { established.transfer.putGrantsInForce() }
+            if grants {
+            established.transfer.putGrantsInForce()
+            statistics.grantsInForce = true
+        }
             established.transfer.receiptDue = receipts.asked
             applyBudget(settings.budgetBytes, to: &established.transfer)
             if let devices {

@@ -5,6 +5,9 @@ public struct SessionStatistics: Sendable, Equatable {
     public var bytesSent = 0
     public var bytesReceived = 0
     public var framesSent = 0
+    /// Both sides put grants in force in the handshake (SPEC 8.3 rule 8); kept after the
+    /// session ends, for its report.
+    public var grantsInForce = false
     /// Events sent, and how many of them the peer did not hold.
     public var eventsSent: UInt64 = 0
     public var eventsSentNew: UInt64 = 0

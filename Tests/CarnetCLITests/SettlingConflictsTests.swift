@@ -134,7 +134,7 @@ struct SettlingConflictsTests {
             #expect(settling.contains { $0["subject"] as? String == "conflict/\(ids["fork"]!)" && $0["label"] as? String == "col"
                 && ($0["value"] as? String ?? "").contains("les deux branches vérifiées") })
             #expect(settling.filter { $0["label"] as? String == "other" }.count == 3)
-            #expect(try node.carnet(["verify"]).status == 0)
+            let verified = try node.carnet(["verify"]); #expect(verified.status == 0, "\(node.label): \(verified.stdout) \(verified.stderr)")
             // The kept h-1 still counts: 500 g or 700 g in L-1, whichever was listed first.
             let stock = try Self.ok(node, ["stock", "--by-lot"])
             #expect(stock.contains("L-1") && stock.contains("L-2"), "\(stock)")

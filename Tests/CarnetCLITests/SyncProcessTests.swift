@@ -160,6 +160,9 @@ struct SyncProcessTests {
         let (status, log) = hub.stop()
         #expect(run.status == 0, "the server kept serving: \(run.stderr)")
         #expect(status == 0)
+        // `serve` and `sync` of a format-1 ledger put grants in force (SPEC 8.3 rule 8).
+        let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect(report?["grants"] as? Bool == true, "\(run.stdout)")
         #expect(log.contains("not-carnet") || log.contains("Carnet protocol"), "\(log)")
         #expect(log.contains("frame-too-large") || log.contains("above the limit"), "\(log)")
     }
