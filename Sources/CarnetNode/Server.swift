@@ -372,6 +372,7 @@ public final class Server: Sendable {
         let stats = report.statistics
         var line = "session with \(who): received \(stats.eventsReceivedNew) new events, sent \(stats.eventsSent)"
             + " (\(stats.bytesReceived) bytes in, \(stats.bytesSent) out)"
+        if stats.grantsInForce { line += ", grants in force" }
         if let failure = report.failure { line += "; ended: \(failure)" }
         log(line)
         if let stamps = ClockWarning.stamps(count: stats.eventsStampedAhead, farthestMillis: stats.farthestStampAheadMillis,

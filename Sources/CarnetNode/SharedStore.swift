@@ -168,6 +168,11 @@ public final class SharedStore: @unchecked Sendable {
 
     public var signsBatches: Bool { identity.isSigned }
 
+    /// Whether this node's sessions may speak grants (SPEC 8.3 rule 8), as `serve` sets
+    /// them: in format 1. A signed ledger's batches end at signed heads, which a grant does
+    /// not yet respect (BENCHMARKS §7), so it runs without.
+    public var speaksGrants: Bool { !signsBatches }
+
     /// The ledger's id (signed ledgers): bound into the handshake.
     public var ledgerID: LedgerID? { identity.ledgerID }
 

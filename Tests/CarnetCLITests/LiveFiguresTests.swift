@@ -72,6 +72,28 @@ struct LiveFiguresTests {
         hub.stop()
     }
 
+    /// Issue 19 item 5: the live sessions of two `serve` processes of a format-1 ledger put
+    /// grants in force (SPEC 8.3 rule 8), so that a hub fed by live farms and another hub
+    /// receives each event once; each side's log says so of the session.
+    @Test func liveSessionsBetweenServersPutGrantsInForce() throws {
+        let box = try Sandbox()
+        try Self.hubAndFarm(box)
+        let hub = try ServeProcess(directory: box.path("hub"))
+        let hubPort = try #require(hub.port, "\(hub.firstLine)")
+        let farm = try ServeProcess(directory: box.path("farm"), extra: ["--peer", "127.0.0.1:\(hubPort)"])
+        #expect(try Self.eventually { try Self.sameDigest(box, "hub", "farm") })
+        for index in 4..<7 { try Self.write(box, "farm", index) }
+        #expect(try Self.eventually { try Self.sameDigest(box, "hub", "farm") })
+        kill(farm.pid, SIGTERM)
+        let farmEnd = farm.waitForExit(seconds: 20)
+        kill(hub.pid, SIGTERM)
+        let hubEnd = hub.waitForExit(seconds: 20)
+        let farmLine = farmEnd?.stderr.split(separator: "\n").first { $0.contains("session with hub") } ?? ""
+        let hubLine = hubEnd?.stderr.split(separator: "\n").first { $0.contains("session with farm") } ?? ""
+        #expect(farmLine.contains("grants in force"), "farm: \(String(describing: farmEnd))")
+        #expect(hubLine.contains("grants in force"), "hub: \(String(describing: hubEnd))")
+    }
+
     /// (b) A farm's `peers list` was empty while its serve dialed the hub: a peer named by
     /// `--peer` shows, live, once the session is up, and what it lacks stays current.
     @Test func aPeerDialedByServeIsListedLiveWhileTheSessionRuns() throws {

@@ -71,8 +71,7 @@ struct ServeCommand: Command {
         configuration.maxSessions = maxSessions
         (configuration.maxPending, configuration.maxPendingPerAddress, configuration.handshakeDeadline) = pending
         configuration.seed = UInt64.random(in: 0...UInt64.max)
-        // Grants (SPEC 8.3 rule 8) in format 1; a signed ledger runs without, as `sync` does.
-        configuration.session.grants = !store.signsBatches
+        configuration.session.grants = store.speaksGrants
         let log = ServeLog(environment: context.environment)
         let server = try Server(store: store, secret: secret, configuration: configuration) { message in
             log.write(message)  // may quote a peer: ServeLog makes it one safe line

@@ -278,6 +278,7 @@ final class HubServer: @unchecked Sendable {
     init(_ store: SharedStore, secret: LedgerSecret) {
         var configuration = Server.Configuration()
         configuration.listen = SocketAddress(host: "127.0.0.1", port: 0)
+        configuration.session.grants = store.speaksGrants  // as `carnet serve` sets it
         do {
             server = try Server(store: store, secret: secret, configuration: configuration) { _ in }
         } catch {
