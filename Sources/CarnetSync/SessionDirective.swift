@@ -112,9 +112,10 @@ public struct SessionSettings: Sendable {
     /// budget asks for them in message 1, a listener puts them in force when asked. False
     /// behaves as a version-2 node from before grants: a listener refuses message 1's bit
     /// 2 as `malformed` (what a dialer meets at an older listener, and dials again without).
-    /// Off by default for now: the simulation runs with them (I7 holds there), while
-    /// `serve` and `sync`, and the recorded sessions of the fuzz corpora and fixtures,
-    /// still run without (BENCHMARKS.md §7 says what is left).
+    /// Off by default: the recorded sessions of the fuzz corpora and fixtures run without.
+    /// `serve` sets it in a format-1 ledger, and the simulation there (I7 holds); a
+    /// one-shot `sync` leaves it off, since a GRANT costs its delta a round trip, and a
+    /// signed ledger runs without (BENCHMARKS.md §7 says why).
     public var grants = false
 
     public init() {}
