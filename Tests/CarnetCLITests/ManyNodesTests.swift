@@ -63,7 +63,14 @@ struct ManyNodesTests {
         let started = ContinuousClock.now
         let first = try farm.carnet(["sync", "127.0.0.1:\(hub.port)"])
         let firstTook = ContinuousClock.now - started
-        #expect(first.status == 0, "the farm's sync with the hub: \(first.stderr)")
+        if first.status != 0 {
+            // Flaky under a loaded machine (the hub closed the connection mid-session, twice
+            // in some twenty runs): the hub's log says why.
+            stopped = true
+            let (status, log) = hub.stop()
+            Issue.record("the farm's sync with the hub: \(first.stderr)\nthe hub (exit \(status)) logged:\n\(log)")
+            return
+        }
         // The hub's 60,000 and its own declaration; the farm's declaration and product.
         #expect(first.stdout.contains("received  60001 events (60001 new here)"), "\(first.stdout)")
         #expect(first.stdout.contains("sent      4 events (4 new to the peer)"), "\(first.stdout)")
