@@ -25,7 +25,7 @@ public struct LedgerFold: Sendable {
     /// The ids more than one entry carries (rare: a duplicate is a conflict), with every
     /// place, in record order.
     private var duplicatePlaces: [ExactString: [Int32]] = [:]
-    private var indexed: [IndexedEntry] = []
+    private var indexed = IndexedEntries()
     /// Target id → the reversals naming it, in record order.
     private var reversalsByTarget: [ExactString: [RecordRef]] = [:]
     /// The reversals that cancel one event of their target id (`ref_event`), and that event.
@@ -133,7 +133,7 @@ public struct LedgerFold: Sendable {
             var places = self.places(of: id)
             guard !places.contains(where: { self.indexed[Int($0)].ref == ref }) else { return }
             place = self.place(of: indexed)
-            places.insertSorted(place) { self.indexed[Int($0)].ref }
+            places.insertSorted(place) { self.indexed.ref(at: Int($0)) }
             byID[id] = places[0]
             duplicatePlaces[id] = places
         } else {
@@ -207,7 +207,7 @@ public struct LedgerFold: Sendable {
             let key = StockKey(producer: entry.producer, product: product, lot: entry.lot ?? "")
             var cell = stockCells[key] ?? StockCell()
             if sign > 0 {
-                cell.contributors.insertSorted(place) { self.indexed[Int($0)].ref }
+                cell.contributors.insertSorted(place) { self.indexed.ref(at: Int($0)) }
             } else {
                 cell.contributors.removeAll { $0 == place }
             }
@@ -216,7 +216,7 @@ public struct LedgerFold: Sendable {
                 cell.measured += Int(sign)
                 if let unit = entry.unit {
                     if sign > 0 {
-                        if cell.unitSource.map({ indexed[Int($0.place)].ref < ref }) ?? true { cell.unitSource = (place, unit) }
+                        if cell.unitSource.map({ indexed.ref(at: Int($0.place)) < ref }) ?? true { cell.unitSource = (place, unit) }
                     } else if cell.unitSource?.place == place {
                         cell.unitSource = latestUnit(among: cell.contributors, replica: replica)
                     }
@@ -255,7 +255,7 @@ public struct LedgerFold: Sendable {
     /// counted in once the one that set it is voided.
     private func latestUnit(among contributors: [Int32], replica: Replica) -> (place: Int32, unit: QuantityUnit)? {
         for place in contributors.reversed() {
-            guard let entry = Self.record(indexed[Int(place)].ref, in: replica)?.entry, entry.quantity != nil,
+            guard let entry = Self.record(indexed.ref(at: Int(place)), in: replica)?.entry, entry.quantity != nil,
                   let unit = entry.unit else { continue }
             return (place, unit)
         }
@@ -358,14 +358,6 @@ struct RecordRef: Hashable, Comparable, Sendable {
     var event: EventID
 
     static func < (lhs: RecordRef, rhs: RecordRef) -> Bool { (lhs.clock, lhs.event) < (rhs.clock, rhs.event) }
-}
-
-/// An entry as the id index keeps it: enough to undo a void and to total a sale's amount.
-struct IndexedEntry: Sendable {
-    var ref: RecordRef
-    var kind: EntryKind
-    var amount: Int64?
-    var producer: ExactString
 }
 
 struct StockCell: Sendable {

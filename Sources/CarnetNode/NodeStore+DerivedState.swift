@@ -1,5 +1,6 @@
 import CarnetLedger
 import CarnetStore
+import CarnetSystem
 import CarnetWire
 
 extension NodeStore {
@@ -30,6 +31,9 @@ extension NodeStore {
     mutating func saveStatusAndViews(fold: inout LedgerFold) -> (views: LedgerViews, warnings: [String]) {
         var warnings: [String] = []
         if let warning = saveEntryIndex(names: EntryIndexNames(replica: replica)) { warnings.append(warning) }
+        // The index's tables are freed; their pages go back before the fold's are taken
+        // (otherwise the allocator keeps them, and resident memory is the sum again).
+        FreedMemory.giveBack()
         let views = LedgerViews(replica: replica, fold: &fold)
         do {
             try saveStatus(derived: [NodeStatus.conflictsKey: views.conflicts.count])
