@@ -19,6 +19,9 @@ struct IndexedEntries: Sendable {
     private var nodePositions: [NodeID: UInt32] = [:]
     private var producers: [ExactString] = []
     private var producerPositions: [ExactString: UInt32] = [:]
+    /// The positions given last, looked at first.
+    private var lastNode: UInt32?
+    private var lastProducer: UInt32?
 
     var count: Int { packed.count }
 
@@ -26,8 +29,10 @@ struct IndexedEntries: Sendable {
 
     /// Keeps `entry` after the others: its place is the count before.
     mutating func append(_ entry: IndexedEntry) {
-        let node = Self.position(of: entry.ref.event.dot.node, in: &nodes, &nodePositions)
-        let producer = Self.position(of: entry.producer, in: &producers, &producerPositions)
+        // A fold walks one chain at a time, whose entries are nearly all one producer's:
+        // the last positions first, before a table lookup (two hashes an entry otherwise).
+        let node = Self.position(of: entry.ref.event.dot.node, in: &nodes, &nodePositions, last: &lastNode)
+        let producer = Self.position(of: entry.producer, in: &producers, &producerPositions, last: &lastProducer)
         packed.append(PackedEntry(physical: entry.ref.clock.physical, logical: entry.ref.clock.logical,
                                   producer: producer, seq: entry.ref.event.dot.seq, hash: entry.ref.event.hash,
                                   amount: entry.amount ?? 0, node: node, kind: entry.kind, hasAmount: entry.amount != nil))
@@ -47,11 +52,19 @@ struct IndexedEntries: Sendable {
                   event: EventID(dot: Dot(node: nodes[Int(entry.node)], seq: entry.seq), hash: entry.hash))
     }
 
-    private static func position<Key: Hashable>(of key: Key, in list: inout [Key], _ positions: inout [Key: UInt32]) -> UInt32 {
-        if let known = positions[key] { return known }
-        list.append(key)
-        positions[key] = UInt32(list.count - 1)
-        return UInt32(list.count - 1)
+    private static func position<Key: Hashable>(of key: Key, in list: inout [Key], _ positions: inout [Key: UInt32],
+                                                last: inout UInt32?) -> UInt32 {
+        if let last, list[Int(last)] == key { return last }
+        let position: UInt32
+        if let known = positions[key] {
+            position = known
+        } else {
+            list.append(key)
+            position = UInt32(list.count - 1)
+            positions[key] = position
+        }
+        last = position
+        return position
     }
 
     /// Fields ordered so that none needs padding before it.
