@@ -17,13 +17,15 @@ public struct LedgerFold: Sendable {
     private var chainFolded: [NodeID: UInt64] = [:]
     private var branchesFolded: Set<EventID> = []
 
-    /// Entry id → the entries carrying it (almost always one), in record order, as
-    /// places in `indexed`. Ids compare as bytes (SPEC §10), as in `LedgerState`.
-    /// The entries themselves lie in one array beside it: kept in the table they made each
-    /// of its two million slots at 1M as wide as an entry (285 MB; 67 MB as places).
-    private var byID: [ExactString: EntryRefs] = [:]
-    private var indexed: [IndexedEntry] = []
-    private var duplicateIDs: Set<ExactString> = []
+    /// Entry id → the first entry carrying it in record order, as a place in `indexed`.
+    /// Ids compare as bytes (SPEC §10), as in `LedgerState`. The entries themselves lie in
+    /// one array beside it: kept in the table they made each of its two million slots at
+    /// 1M as wide as an entry (285 MB; 67 MB as places, 40 MB as one place each).
+    private var byID: [ExactString: Int32] = [:]
+    /// The ids more than one entry carries (rare: a duplicate is a conflict), with every
+    /// place, in record order.
+    private var duplicatePlaces: [ExactString: [Int32]] = [:]
+    private var indexed = IndexedEntries()
     /// Target id → the reversals naming it, in record order.
     private var reversalsByTarget: [ExactString: [RecordRef]] = [:]
     /// The reversals that cancel one event of their target id (`ref_event`), and that event.
@@ -127,22 +129,22 @@ public struct LedgerFold: Sendable {
         let indexed = IndexedEntry(ref: ref, kind: entry.kind, amount: entry.amount, producer: ExactString(entry.producer))
         let id = ExactString(entry.id)
         let place: Int32
-        if let refs = byID[id] {
-            guard !carrying(id).contains(where: { $0.ref == ref }) else { return }
+        if byID[id] != nil {
+            var places = self.places(of: id)
+            guard !places.contains(where: { self.indexed[Int($0)].ref == ref }) else { return }
             place = self.place(of: indexed)
-            var grown = refs
-            grown.insert(place) { self.indexed[Int($0)].ref }
-            byID[id] = grown
-            duplicateIDs.insert(id)
+            places.insertSorted(place) { self.indexed.ref(at: Int($0)) }
+            byID[id] = places[0]
+            duplicatePlaces[id] = places
         } else {
             place = self.place(of: indexed)
-            byID[id] = EntryRefs(place)
+            byID[id] = place
         }
         entryCount += 1
         let record = LedgerRecord(event: event.id, clock: event.clock, entry: entry)
         if entry.kind == .reversal {
             guard let target = entry.ref.map(ExactString.init) else { return }
-            let carrying = (byID[target]?.places ?? []).filter { self.indexed[Int($0)].kind != .reversal }
+            let carrying = places(of: target).filter { self.indexed[Int($0)].kind != .reversal }
             let before = carrying.map { isVoided(self.indexed[Int($0)], id: target) }
             reversalsByTarget[target, default: []].insertSorted(ref)
             if let event = entry.refEvent { reversalEvents[ref] = event }
@@ -159,7 +161,13 @@ public struct LedgerFold: Sendable {
 
     /// The entries carrying `id`, in record order.
     private func carrying(_ id: ExactString) -> [IndexedEntry] {
-        byID[id]?.places.map { indexed[Int($0)] } ?? []
+        places(of: id).map { indexed[Int($0)] }
+    }
+
+    /// Where `indexed` keeps the entries carrying `id`, in record order.
+    private func places(of id: ExactString) -> [Int32] {
+        guard let first = byID[id] else { return [] }
+        return duplicatePlaces[id] ?? [first]
     }
 
     /// Keeps `entry` in `indexed`, and says where.
@@ -199,7 +207,7 @@ public struct LedgerFold: Sendable {
             let key = StockKey(producer: entry.producer, product: product, lot: entry.lot ?? "")
             var cell = stockCells[key] ?? StockCell()
             if sign > 0 {
-                cell.contributors.insertSorted(place) { self.indexed[Int($0)].ref }
+                cell.contributors.insertSorted(place) { self.indexed.ref(at: Int($0)) }
             } else {
                 cell.contributors.removeAll { $0 == place }
             }
@@ -208,9 +216,9 @@ public struct LedgerFold: Sendable {
                 cell.measured += Int(sign)
                 if let unit = entry.unit {
                     if sign > 0 {
-                        if cell.unitSource.map({ $0.ref < ref }) ?? true { cell.unitSource = (ref, unit) }
-                    } else if cell.unitSource?.ref == ref {
-                        cell.unitSource = Self.latestUnit(among: cell.contributors.map { indexed[Int($0)].ref }, replica: replica)
+                        if cell.unitSource.map({ indexed.ref(at: Int($0.place)) < ref }) ?? true { cell.unitSource = (place, unit) }
+                    } else if cell.unitSource?.place == place {
+                        cell.unitSource = latestUnit(among: cell.contributors, replica: replica)
                     }
                 }
             }
@@ -245,10 +253,11 @@ public struct LedgerFold: Sendable {
 
     /// The unit of the latest contributor that gave a quantity and a unit: what a lot is
     /// counted in once the one that set it is voided.
-    private static func latestUnit(among contributors: [RecordRef], replica: Replica) -> (ref: RecordRef, unit: QuantityUnit)? {
-        for ref in contributors.reversed() {
-            guard let entry = record(ref, in: replica)?.entry, entry.quantity != nil, let unit = entry.unit else { continue }
-            return (ref, unit)
+    private func latestUnit(among contributors: [Int32], replica: Replica) -> (place: Int32, unit: QuantityUnit)? {
+        for place in contributors.reversed() {
+            guard let entry = Self.record(indexed.ref(at: Int(place)), in: replica)?.entry, entry.quantity != nil,
+                  let unit = entry.unit else { continue }
+            return (place, unit)
         }
         return nil
     }
@@ -308,7 +317,7 @@ public struct LedgerFold: Sendable {
     private func domainConflicts(stock: [StockLine], availability: [Availability],
                                  records: ([RecordRef]) -> [LedgerRecord]) -> [ConflictReport] {
         var reports: [ConflictReport] = []
-        for id in duplicateIDs.sorted() {
+        for id in duplicatePlaces.keys.sorted() {
             if let report = DomainConflictReports.duplicate(id: id.text, records: records(carrying(id).map(\.ref)),
                                                             isVoided: isVoided) {
                 reports.append(report)
@@ -351,36 +360,6 @@ struct RecordRef: Hashable, Comparable, Sendable {
     static func < (lhs: RecordRef, rhs: RecordRef) -> Bool { (lhs.clock, lhs.event) < (rhs.clock, rhs.event) }
 }
 
-/// An entry as the id index keeps it: enough to undo a void and to total a sale's amount.
-struct IndexedEntry: Sendable {
-    var ref: RecordRef
-    var kind: EntryKind
-    var amount: Int64?
-    var producer: ExactString
-}
-
-/// The entries carrying one id, as places in the fold's `indexed`: one, stored inline,
-/// in all but the duplicate case.
-struct EntryRefs: Sendable {
-    private var first: Int32
-    private var others: [Int32] = []
-
-    init(_ place: Int32) { first = place }
-
-    /// In record order.
-    var places: [Int32] { others.isEmpty ? [first] : [first] + others }
-
-    /// Adds `place` where its entry's record order puts it (`ref` gives a place's).
-    mutating func insert(_ place: Int32, ref: (Int32) -> RecordRef) {
-        var places = self.places
-        let new = ref(place)
-        let index = places.firstIndex { new < ref($0) } ?? places.endIndex
-        places.insert(place, at: index)
-        first = places[0]
-        others = Array(places.dropFirst())
-    }
-}
-
 struct StockCell: Sendable {
     var quantity: Int64 = 0
     /// Contributors that gave a quantity: a lot is a stock line only when one did.
@@ -388,8 +367,10 @@ struct StockCell: Sendable {
     /// Every entry that counts and moved this lot, in record order (the conflict's sides),
     /// as places in the fold's `indexed` (4 bytes each, not 72).
     var contributors: [Int32] = []
-    /// The latest measured contributor with a unit, and that unit.
-    var unitSource: (ref: RecordRef, unit: QuantityUnit)?
+    /// The latest measured contributor with a unit (a place, as `contributors`), and that
+    /// unit: kept as a whole record reference it made each of some 300,000 cells at 1M
+    /// three times as wide.
+    var unitSource: (place: Int32, unit: QuantityUnit)?
 }
 
 /// A total and how many entries make it (the key goes when none does).

@@ -102,10 +102,12 @@ public enum EntryIndexFile {
 
     /// The body of the index of `replica`, whose events lie in the log of `directory` up
     /// to `stamp`; nil when one cannot be found there (`EntryIndexBuilder`: merged into
-    /// the previous file when it can be, rebuilt otherwise).
+    /// the previous file when it can be, rebuilt otherwise). `appended`: where events the
+    /// writer appended lie, when it knows (`EntryIndexBuilder.body`).
     static func body(replica: Replica, names: EntryIndexNames, stamp: LogStamp, directory: String,
-                     storage: any Storage) -> [UInt8]? {
-        EntryIndexBuilder.body(replica: replica, names: names, stamp: stamp, directory: directory, storage: storage).body
+                     storage: any Storage, appended: [UInt64: Location] = [:]) -> [UInt8]? {
+        EntryIndexBuilder.body(replica: replica, names: names, stamp: stamp, directory: directory, storage: storage,
+                               appended: appended).body
     }
 
     /// The body (after the stamp, before the trailer) for a file stamped `stamp`.

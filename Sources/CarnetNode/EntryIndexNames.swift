@@ -28,6 +28,17 @@ public struct EntryIndexNames: Sendable, Equatable, WriterLabels {
     private var partyPositions: [ExactString: Int] = [:]
     private var labelsByNode: [NodeID: String] = [:]
 
+    /// The names as the views of `replica` give them (`LedgerViews`: the catalog under the
+    /// ledger's members, each node's label), read without a fold: a writer can build the
+    /// entry index before its fold catches up, and the two need not be in memory at once.
+    init(replica: Replica) {
+        var labels: [NodeID: String] = [:]
+        for node in replica.history.nodeIDs {
+            if let label = replica.label(of: node) { labels[node] = label }
+        }
+        self.init(catalog: Catalog(replica: replica, membership: Membership(replica: replica)), labels: labels)
+    }
+
     /// The names as `catalog` and `labels` (the views' own) give them.
     init(catalog: Catalog, labels: [NodeID: String]) {
         self.init(products: catalog.products.map { Product(sku: $0.key.id, name: catalog.productName($0.key.id),

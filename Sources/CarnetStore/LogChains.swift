@@ -37,6 +37,17 @@ struct LogChains: Sendable {
         runs[node, default: []].append(Run(firstSeq: seq, count: 1, record: record, firstIndex: index))
     }
 
+    /// Every event noted: its node, its seq, and where it lies (record, index).
+    func forEachEvent(_ body: (_ node: NodeID, _ seq: UInt64, _ record: Int, _ index: Int) -> Void) {
+        for (node, runs) in runs {
+            for run in runs {
+                for offset in 0..<run.count {
+                    body(node, run.firstSeq + UInt64(offset), run.record, run.firstIndex + offset)
+                }
+            }
+        }
+    }
+
     /// How far the node's first branch lies in the log without a gap, from `base + 1`.
     func reach(of node: NodeID, after base: UInt64) -> UInt64 {
         guard let runs = runs[node] else { return base }

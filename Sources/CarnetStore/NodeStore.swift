@@ -423,6 +423,21 @@ public struct NodeStore: ~Copyable {
         replica.eventCount + replica.history.pendingCount - checkpointedEvents
     }
 
+    /// Where the events this store appended to its log since its last checkpoint lie (the
+    /// record's offset, the event's place in its batch), as far as a cold store noted them:
+    /// each node's first branch, and the events waiting for a predecessor. Nothing for a
+    /// warm store. What lets a file that points into the log (the entry index) be built
+    /// after a first sync without reading and hashing every record again; a checkpoint
+    /// forgets them, so a caller takes them before.
+    public func forEachAppendedEvent(_ body: (_ id: EventID, _ record: Int, _ index: Int) -> Void) {
+        let history = replica.history
+        coldLog.forEachEvent { node, seq, record, index in
+            guard let hash = history.chainHash(of: node, at: seq) else { return }
+            body(EventID(dot: Dot(node: node, seq: seq), hash: hash), record, index)
+        }
+        for (id, place) in waitingLocations { body(id, place.record, place.index) }
+    }
+
     /// Writes a checkpoint of every event held, covering the log as it is. Skipped (false)
     /// when another process appended meanwhile: its state is newer than this store's.
     @discardableResult
