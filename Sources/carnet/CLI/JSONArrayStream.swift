@@ -39,6 +39,25 @@ struct JSONArrayStream {
     mutating func append(_ element: JSON) {
         buffer += count == 0 ? Self.first : Self.next
         element.write(into: &buffer, indent: 2)
+        appended()
+    }
+
+    /// Appends an element already written: `Self.written(element)`, made elsewhere (on
+    /// another core) from the same element, gives the same bytes `append` writes.
+    mutating func append(written element: [UInt8]) {
+        buffer += count == 0 ? Self.first : Self.next
+        buffer += element
+        appended()
+    }
+
+    /// An element's bytes as `append` writes them, for `append(written:)`.
+    static func written(_ element: JSON) -> [UInt8] {
+        var bytes: [UInt8] = []
+        element.write(into: &bytes, indent: 2)
+        return bytes
+    }
+
+    private mutating func appended() {
         count += 1
         if !holding && buffer.count >= Self.flushAt { flush() }
     }
