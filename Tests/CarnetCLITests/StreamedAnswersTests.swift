@@ -107,6 +107,33 @@ struct StreamedAnswersTests {
         }
     }
 
+    @Test("JSON integers are written as String(number) writes them")
+    func jsonIntegersAreTheirDescription() {
+        var rng = SplitMix64(seed: testSeed(default: 0x57AB_1E06))
+        var numbers: [Int64] = [0, 1, 9, 10, 99, 100, 1_790_000_000_000, Int64.max, -1, -9, -10, Int64.min, Int64.min + 1]
+        for digits in 1...18 {
+            let bound = (0..<digits).reduce(Int64(1)) { product, _ in product * 10 }
+            for _ in 0..<50 { numbers.append(Int64.random(in: -bound...bound, using: &rng)) }
+        }
+        for number in numbers {
+            #expect(JSON.int(number).rendered() == String(number), "\(number)")
+        }
+    }
+
+    @Test("an element written apart (on another core) is appended as the element itself")
+    func writtenElementIsTheElement() {
+        let elements: [JSON] = [.null, .int(-42), .string("é\u{202E}\"x"), .array([]), .object([:]),
+                                .fields([JSON.Field("a", .array([.int(1), .bool(false)])), JSON.Field("b", .object(["z": .null, "y": .string("→")]))])]
+        for element in elements {
+            var written = JSONArrayStream.written(element)
+            var whole: [UInt8] = []
+            element.write(into: &whole, indent: 2)
+            #expect(written == whole, "\(element)")
+            written = Array("[\n  ".utf8) + written + Array("\n]".utf8)
+            #expect(written == Array(JSON.array([element]).rendered().utf8), "\(element)")
+        }
+    }
+
     @Test("quantities are written as Quantity.description writes them")
     func quantityTextIsTheDescription() {
         var rng = SplitMix64(seed: testSeed(default: 0x57AB_1E04))

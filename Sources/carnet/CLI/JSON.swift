@@ -46,7 +46,7 @@ enum JSON: Sendable, Equatable {
         switch self {
         case .null: out += Self.nullBytes
         case let .bool(flag): out += flag ? Self.trueBytes : Self.falseBytes
-        case let .int(number): out += String(number).utf8
+        case let .int(number): Self.decimal(number, into: &out)
         case let .string(text): Self.quote(text, into: &out)
         case let .array(items):
             guard !items.isEmpty else { out += Self.emptyArray; return }
@@ -86,7 +86,20 @@ enum JSON: Sendable, Equatable {
     private static let newline = Array("\n".utf8), commaNewline = Array(",\n".utf8), colonSpace = Array(": ".utf8)
 
     private static func spaces(_ count: Int, into out: inout [UInt8]) {
-        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: count))
+        for _ in 0..<count { out.append(UInt8(ascii: " ")) }
+    }
+
+    /// `String(number)`'s digits, with no string made: a million entries have several
+    /// numbers each.
+    private static func decimal(_ number: Int64, into out: inout [UInt8]) {
+        if number < 0 { out.append(UInt8(ascii: "-")) }
+        let start = out.count
+        var rest = number.magnitude
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        out[start...].reverse()
     }
 
     static func quote(_ text: String, into out: inout [UInt8]) {
