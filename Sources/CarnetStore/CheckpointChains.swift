@@ -22,7 +22,7 @@ public struct CheckpointChains: ColdChainSource {
     let runs: [NodeID: [ChainRun]]
     /// `reach(of:)` of every node, computed once: a cold read asks for it each time.
     private let reaches: [NodeID: UInt64]
-    private let lastChunk = LastDecodedChunk()
+    private let lastChunks = RecentlyDecodedPieces()
 
     init(file: any StorageFile, chunks: [Chunk], runs: [NodeID: [ChainRun]]) {
         var locator = Locator()
@@ -101,7 +101,7 @@ public struct CheckpointChains: ColdChainSource {
     /// A chunk's events, decoded with the hashes it keeps (no hashing again); the last one
     /// decoded is kept, since walks read a chunk in several runs.
     private func decoded(chunk index: Int) throws -> [Event] {
-        try lastChunk.events(of: index) { () throws -> [Event] in
+        try lastChunks.events(of: index) { () throws -> [Event] in
             let chunk = chunks[index]
             let batch: [UInt8], hashes: [UInt8]
             do {
@@ -124,34 +124,5 @@ public struct CheckpointChains: ColdChainSource {
     public struct ReadError: Error, Sendable, CustomStringConvertible {
         public var reason: String
         public var description: String { "the checkpoint no longer gives back its events: \(reason)" }
-    }
-}
-
-/// The chunks a `CheckpointChains` decoded last, shared by the copies of one source.
-///
-/// A few, not one: a session sending several nodes' chains, or a fold walking one chain
-/// while it looks up what a void cancels, alternates between chunks, and each decode is
-/// 16,384 events. Four chunks of decoded events are some 50 MB at most, for as long as
-/// they are read.
-///
-/// `@unchecked Sendable` is sound: `recent` is read and written only while holding `lock`.
-final class LastDecodedChunk: @unchecked Sendable {
-    static let kept = 4
-    private let lock = Lock()
-    /// Most recently used last.
-    private var recent: [(index: Int, events: [Event])] = []
-
-    func events(of chunk: Int, decode: () throws -> [Event]) throws -> [Event] {
-        try lock.withLock { () throws -> [Event] in
-            if let at = recent.firstIndex(where: { $0.index == chunk }) {
-                let hit = recent.remove(at: at)
-                recent.append(hit)
-                return hit.events
-            }
-            let events = try decode()
-            if recent.count == Self.kept { recent.removeFirst() }
-            recent.append((chunk, events))
-            return events
-        }
     }
 }

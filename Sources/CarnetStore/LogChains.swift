@@ -69,9 +69,9 @@ struct StoreChains: ColdChainSource {
     let reader: LogRecordReader?
     /// The log records decoded last, by offset: the store's one cache, shared by every
     /// source it makes (one per append), so that they neither decode again nor pile up.
-    let records: LastDecodedChunk
+    let records: RecentlyDecodedPieces
 
-    init(checkpoint: CheckpointChains?, log: LogChains, reader: LogRecordReader?, records: LastDecodedChunk) {
+    init(checkpoint: CheckpointChains?, log: LogChains, reader: LogRecordReader?, records: RecentlyDecodedPieces) {
         self.checkpoint = checkpoint
         self.log = log
         self.reader = reader

@@ -37,7 +37,7 @@ public struct NodeStore: ~Copyable {
     /// last, and the records it appended to the log since.
     private var coldCheckpoint: CheckpointChains?
     private var coldLog = LogChains()
-    private let coldRecords = LastDecodedChunk()
+    private let coldRecords = RecentlyDecodedPieces()
     /// The log as a cold store reads back what it appended: opened at the first append,
     /// then read within each later stamp (`LogRecordReader.reading(upTo:)`) instead of
     /// opened again for every append. The same file the log appends to (it is never
