@@ -53,6 +53,7 @@ struct JSONArrayStream {
     /// An element's bytes as `append` writes them, for `append(written:)`.
     static func written(_ element: JSON) -> [UInt8] {
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(1_024)  // an entry of `log` is some 700 bytes: one allocation
         element.write(into: &bytes, indent: 2)
         return bytes
     }
