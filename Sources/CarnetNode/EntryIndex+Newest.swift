@@ -32,26 +32,35 @@ extension EntryIndex {
         }
     }
 
-    /// `forEachNewest` with each entry first made into what `body` takes by `transform`,
-    /// a block's entries on every core, then handed to `body` one by one in the same order,
+    /// An entry as the walk hands it: with the reversal that voids it, if any, and its
+    /// standing in a ledger with members.
+    public typealias NewestEntry = (record: LedgerRecord, voidedBy: LedgerRecord?, standing: EntryIndexStanding?)
+
+    /// `forEachNewest` with each entry first made into what `body` takes by `make`, a
+    /// block's entries on every core, then handed to `body` one by one in the same order,
     /// with the same damage thrown at the same entry.
     ///
     /// What `log --json` does with an entry (its JSON text) was half its time at a million
     /// entries, on one core, once reading was on both; an entry's text needs nothing but
-    /// the entry, so a block's can be made at once. What is held is one block's results.
+    /// the entry, so a block's can be made at once. `make` is given a piece of the block at
+    /// a time and returns one result per entry, in order: the results of a piece can share
+    /// one allocation (the text of a piece's entries, one buffer), where one per entry, made
+    /// on one thread and freed on another, left the heap growing with the ledger. What is
+    /// held is one block's results.
     @discardableResult
     public func forEachNewest<Made: Sendable>(
         producer: String? = nil, limit: Int = .max, block: Int = EntryIndex.newestBlock,
-        making transform: @Sendable (_ record: LedgerRecord, _ voidedBy: LedgerRecord?, _ standing: EntryIndexStanding?) -> Made,
+        making make: @Sendable (_ entries: ArraySlice<NewestEntry>) -> [Made],
         _ body: (Made) throws(Damage) -> Void) throws(Damage) -> Int {
         try walkNewest(producer: producer, limit: limit, block: block) { (shown) throws(Damage) in
             // A few pieces per core, so that a core left waiting by the other processes
             // on the machine does not hold the block back.
             let pieces = min(shown.count, Self.madePieces)
             let made = ParallelMap.map(count: pieces) { piece -> [Made] in
-                shown[piece * shown.count / pieces..<(piece + 1) * shown.count / pieces].map {
-                    transform($0.record, $0.voidedBy, $0.standing)
-                }
+                let entries = shown[piece * shown.count / pieces..<(piece + 1) * shown.count / pieces]
+                let made = make(entries)
+                precondition(made.count == entries.count, "one result per entry")
+                return made
             }
             for piece in made {
                 for entry in piece { try body(entry) }
@@ -62,14 +71,11 @@ extension EntryIndex {
     /// How many pieces `forEachNewest(making:)` cuts a block's entries into.
     static let madePieces = 16
 
-    /// An entry as the walk hands it: with the reversal that voids it and its standing.
-    private typealias Shown = (record: LedgerRecord, voidedBy: LedgerRecord?, standing: EntryIndexStanding?)
-
     /// The walk of `forEachNewest`, handing `body` each block's entries, in order; damage
     /// found at an entry of a block (a void that does not cancel it, a standing out of
     /// range) is thrown once `body` was handed the block's entries before it.
     private func walkNewest(producer: String?, limit: Int, block: Int,
-                            _ body: (_ shown: [Shown]) throws(Damage) -> Void) throws(Damage) -> Int {
+                            _ body: (_ shown: [NewestEntry]) throws(Damage) -> Void) throws(Damage) -> Int {
         // Without a producer, the newest `limit` are the last `limit` slots: read no more.
         let block = max(1, producer == nil ? min(block, limit) : block)
         var handed = 0
@@ -77,7 +83,7 @@ extension EntryIndex {
         while upper > 0, handed < limit {
             let lower = max(0, upper - block)
             let read = try entries(lower..<upper)
-            var shown: [Shown] = []
+            var shown: [NewestEntry] = []
             shown.reserveCapacity(min(upper - lower, limit - handed))
             var damage: Damage?
             for index in (lower..<upper).reversed() {

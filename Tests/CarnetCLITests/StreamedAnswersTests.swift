@@ -124,14 +124,22 @@ struct StreamedAnswersTests {
     func writtenElementIsTheElement() {
         let elements: [JSON] = [.null, .int(-42), .string("é\u{202E}\"x"), .array([]), .object([:]),
                                 .fields([JSON.Field("a", .array([.int(1), .bool(false)])), JSON.Field("b", .object(["z": .null, "y": .string("→")]))])]
+        // Written apart one after the other into one buffer, as `log` writes a piece's.
+        var written: [UInt8] = []
+        var ends: [Int] = []
         for element in elements {
-            var written = JSONArrayStream.written(element)
-            var whole: [UInt8] = []
-            element.write(into: &whole, indent: 2)
-            #expect(written == whole, "\(element)")
-            written = Array("[\n  ".utf8) + written + Array("\n]".utf8)
-            #expect(written == Array(JSON.array([element]).rendered().utf8), "\(element)")
+            JSONArrayStream.write(element, into: &written)
+            ends.append(written.count)
         }
+        for (index, element) in elements.enumerated() {
+            let text = written[(index == 0 ? 0 : ends[index - 1])..<ends[index]]
+            #expect(Array("[\n  ".utf8) + text + Array("\n]".utf8) == Array(JSON.array([element]).rendered().utf8), "\(element)")
+        }
+        // And all of them, as the array they make.
+        var streamed = Array("[\n  ".utf8) + written[0..<ends[0]]
+        for index in 1..<elements.count { streamed += Array(",\n  ".utf8) + written[ends[index - 1]..<ends[index]] }
+        streamed += Array("\n]".utf8)
+        #expect(streamed == Array(JSON.array(elements).rendered().utf8))
     }
 
     @Test("quantities are written as Quantity.description writes them")

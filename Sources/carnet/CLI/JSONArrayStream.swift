@@ -42,20 +42,17 @@ struct JSONArrayStream {
         appended()
     }
 
-    /// Appends an element already written: `Self.written(element)`, made elsewhere (on
-    /// another core) from the same element, gives the same bytes `append` writes.
-    mutating func append(written element: [UInt8]) {
+    /// Appends an element already written: `Self.write(element, into:)`, made elsewhere
+    /// (on another core) from the same element, gives the bytes `append` writes.
+    mutating func append(written element: ArraySlice<UInt8>) {
         buffer += count == 0 ? Self.first : Self.next
         buffer += element
         appended()
     }
 
-    /// An element's bytes as `append` writes them, for `append(written:)`.
-    static func written(_ element: JSON) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(1_024)  // an entry of `log` is some 700 bytes: one allocation
+    /// Appends an element's bytes as `append` writes them to `bytes`, for `append(written:)`.
+    static func write(_ element: JSON, into bytes: inout [UInt8]) {
         element.write(into: &bytes, indent: 2)
-        return bytes
     }
 
     private mutating func appended() {
