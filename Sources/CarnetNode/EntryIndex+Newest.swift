@@ -44,9 +44,8 @@ extension EntryIndex {
     /// entries, on one core, once reading was on both; an entry's text needs nothing but
     /// the entry, so a block's can be made at once. `make` is given a piece of the block at
     /// a time and returns one result per entry, in order: the results of a piece can share
-    /// one allocation (the text of a piece's entries, one buffer), where one per entry, made
-    /// on one thread and freed on another, left the heap growing with the ledger. What is
-    /// held is one block's results.
+    /// one allocation (the text of a piece's entries, one buffer) rather than one each,
+    /// made on one thread and freed on another. What is held is one block's results.
     @discardableResult
     public func forEachNewest<Made: Sendable>(
         producer: String? = nil, limit: Int = .max, block: Int = EntryIndex.newestBlock,
