@@ -48,21 +48,10 @@ public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     /// Written from the two words (`log` prints one an entry).
-    public var hex: String {
-        String(unsafeUninitializedCapacity: 32) { buffer in
-            Hex.write(high, digits: 16, into: buffer, at: 0)
-            Hex.write(low, digits: 16, into: buffer, at: 16)
-            return 32
-        }
-    }
+    public var hex: String { Hex.text(ofWords: high, low) }
 
     /// The first 8 hex digits, for tables meant for people.
-    public var short: String {
-        String(unsafeUninitializedCapacity: 8) { buffer in
-            Hex.write(high >> 32, digits: 8, into: buffer, at: 0)
-            return 8
-        }
-    }
+    public var short: String { Hex.short(high) }
     public var description: String { hex }
 
     public static func < (lhs: NodeID, rhs: NodeID) -> Bool {

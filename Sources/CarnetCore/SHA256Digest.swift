@@ -43,23 +43,10 @@ public struct SHA256Digest: Hashable, Comparable, Sendable, CustomStringConverti
 
     /// Written from the words, with no byte array between: `log --json` prints two
     /// digests an entry, a million times.
-    public var hex: String {
-        String(unsafeUninitializedCapacity: 64) { buffer in
-            Hex.write(w0, digits: 16, into: buffer, at: 0)
-            Hex.write(w1, digits: 16, into: buffer, at: 16)
-            Hex.write(w2, digits: 16, into: buffer, at: 32)
-            Hex.write(w3, digits: 16, into: buffer, at: 48)
-            return 64
-        }
-    }
+    public var hex: String { Hex.text(ofWords: w0, w1, w2, w3) }
 
     /// The first 8 hex digits: enough for a person to tell digests apart on screen.
-    public var short: String {
-        String(unsafeUninitializedCapacity: 8) { buffer in
-            Hex.write(w0 >> 32, digits: 8, into: buffer, at: 0)
-            return 8
-        }
-    }
+    public var short: String { Hex.short(w0) }
     public var description: String { hex }
 
     public static func < (lhs: SHA256Digest, rhs: SHA256Digest) -> Bool {
@@ -71,8 +58,27 @@ public struct SHA256Digest: Hashable, Comparable, Sendable, CustomStringConverti
 public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
+    /// The hex of big-endian `words`, 16 digits each, most significant first: the bytes
+    /// of an id or digest held as words (`NodeID`, `SHA256Digest`), written from the words
+    /// with no byte array between (`log --json` prints two an entry, a million times).
+    static func text(ofWords words: UInt64...) -> String {
+        String(unsafeUninitializedCapacity: 16 * words.count) { buffer in
+            for (index, word) in words.enumerated() { write(word, digits: 16, into: buffer, at: 16 * index) }
+            return 16 * words.count
+        }
+    }
+
+    /// The first 8 hex digits of big-endian words whose first is `word`: the short form,
+    /// for tables meant for people.
+    static func short(_ word: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 8) { buffer in
+            write(word >> 32, digits: 8, into: buffer, at: 0)
+            return 8
+        }
+    }
+
     /// Writes the low `digits` hex digits of `word`, most significant first, at `start`.
-    static func write(_ word: UInt64, digits count: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
+    private static func write(_ word: UInt64, digits count: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
         for position in 0..<count {
             let shift = UInt64(4 * (count - 1 - position))
             buffer[start + position] = digits[Int((word >> shift) & 0x0f)]

@@ -16,24 +16,15 @@ public struct CheckpointChains: ColdChainSource {
         var count: Int
     }
 
-    /// Seqs `firstSeq ..< firstSeq + count` of a node's first branch are the events
-    /// `firstIndex ..< firstIndex + count` of one chunk.
-    struct Run: Sendable {
-        var firstSeq: UInt64
-        var count: Int
-        var chunk: Int
-        var firstIndex: Int
-        var lastSeq: UInt64 { firstSeq + UInt64(count) - 1 }
-    }
-
     let file: any StorageFile
     let chunks: [Chunk]
-    let runs: [NodeID: [Run]]
+    /// Each node's runs, in seq order; a run's piece is the number of its chunk.
+    let runs: [NodeID: [ChainRun]]
     /// `reach(of:)` of every node, computed once: a cold read asks for it each time.
     private let reaches: [NodeID: UInt64]
-    private let lastChunk = LastDecodedChunk()
+    private let lastChunks = RecentlyDecodedPieces()
 
-    init(file: any StorageFile, chunks: [Chunk], runs: [NodeID: [Run]]) {
+    init(file: any StorageFile, chunks: [Chunk], runs: [NodeID: [ChainRun]]) {
         var locator = Locator()
         for (node, runs) in runs {
             for run in runs { locator.note(run, of: node) }
@@ -58,7 +49,7 @@ public struct CheckpointChains: ColdChainSource {
     /// Notes, as a checkpoint's chunks are taken in, where each event that lies on its
     /// node's first branch is, and how far each first branch is found without a gap.
     struct Locator: Sendable {
-        private(set) var runs: [NodeID: [Run]] = [:]
+        private(set) var runs: [NodeID: [ChainRun]] = [:]
         /// The seq each node's runs reach from seq 1 without a gap: kept as they grow, so
         /// that a store cooling after every chunk never walks every run again.
         private(set) var reaches: [NodeID: UInt64] = [:]
@@ -67,15 +58,14 @@ public struct CheckpointChains: ColdChainSource {
         /// Events come in file order; one of a seq already located (or lower) is left out:
         /// the reach stops at the first gap, and nothing past it goes cold.
         mutating func note(_ id: EventID, chunk: Int, index: Int) {
-            note(Run(firstSeq: id.dot.seq, count: 1, chunk: chunk, firstIndex: index), of: id.dot.node)
+            note(ChainRun(firstSeq: id.dot.seq, count: 1, piece: chunk, firstIndex: index), of: id.dot.node)
         }
 
         /// Notes a run of events, extending the node's last run when it continues it.
-        mutating func note(_ run: Run, of node: NodeID) {
+        mutating func note(_ run: ChainRun, of node: NodeID) {
             let end = runs[node]?.last?.lastSeq ?? 0
             guard run.firstSeq > end else { return }
-            if let last = runs[node]?.last, last.chunk == run.chunk, last.lastSeq + 1 == run.firstSeq,
-               last.firstIndex + last.count == run.firstIndex {
+            if let last = runs[node]?.last, last.isContinued(by: run) {
                 runs[node]![runs[node]!.count - 1].count += run.count
             } else {
                 runs[node, default: []].append(run)
@@ -90,17 +80,17 @@ public struct CheckpointChains: ColdChainSource {
         out.reserveCapacity(seqs.count)
         var seq = seqs.lowerBound
         // The first run that ends at or after `seq`: runs are in seq order.
-        var at = Self.firstRun(endingAtOrAfter: seq, in: runs)
+        var at = ChainRun.first(endingAtOrAfter: seq, in: runs)
         while seq <= seqs.upperBound {
             guard at < runs.count, runs[at].firstSeq <= seq else {
                 throw ReadError(reason: "seq \(seq) is not in the checkpoint")
             }
             let run = runs[at]
             let last = Swift.min(run.lastSeq, seqs.upperBound)
-            let events = try decoded(chunk: run.chunk)
+            let events = try decoded(chunk: run.piece)
             let from = run.firstIndex + Int(seq - run.firstSeq)
             let to = from + Int(last - seq) + 1
-            guard to <= events.count else { throw ReadError(reason: "chunk \(run.chunk) holds \(events.count) events, not \(to)") }
+            guard to <= events.count else { throw ReadError(reason: "chunk \(run.piece) holds \(events.count) events, not \(to)") }
             out += events[from..<to]
             seq = last + 1
             at += 1
@@ -108,19 +98,10 @@ public struct CheckpointChains: ColdChainSource {
         return out
     }
 
-    private static func firstRun(endingAtOrAfter seq: UInt64, in runs: [Run]) -> Int {
-        var low = 0, high = runs.count
-        while low < high {
-            let middle = (low + high) / 2
-            if runs[middle].lastSeq < seq { low = middle + 1 } else { high = middle }
-        }
-        return low
-    }
-
     /// A chunk's events, decoded with the hashes it keeps (no hashing again); the last one
     /// decoded is kept, since walks read a chunk in several runs.
     private func decoded(chunk index: Int) throws -> [Event] {
-        try lastChunk.events(of: index) { () throws -> [Event] in
+        try lastChunks.events(of: index) { () throws -> [Event] in
             let chunk = chunks[index]
             let batch: [UInt8], hashes: [UInt8]
             do {
@@ -143,34 +124,5 @@ public struct CheckpointChains: ColdChainSource {
     public struct ReadError: Error, Sendable, CustomStringConvertible {
         public var reason: String
         public var description: String { "the checkpoint no longer gives back its events: \(reason)" }
-    }
-}
-
-/// The chunks a `CheckpointChains` decoded last, shared by the copies of one source.
-///
-/// A few, not one: a session sending several nodes' chains, or a fold walking one chain
-/// while it looks up what a void cancels, alternates between chunks, and each decode is
-/// 16,384 events. Four chunks of decoded events are some 50 MB at most, for as long as
-/// they are read.
-///
-/// `@unchecked Sendable` is sound: `recent` is read and written only while holding `lock`.
-final class LastDecodedChunk: @unchecked Sendable {
-    static let kept = 4
-    private let lock = Lock()
-    /// Most recently used last.
-    private var recent: [(index: Int, events: [Event])] = []
-
-    func events(of chunk: Int, decode: () throws -> [Event]) throws -> [Event] {
-        try lock.withLock { () throws -> [Event] in
-            if let at = recent.firstIndex(where: { $0.index == chunk }) {
-                let hit = recent.remove(at: at)
-                recent.append(hit)
-                return hit.events
-            }
-            let events = try decode()
-            if recent.count == Self.kept { recent.removeFirst() }
-            recent.append((chunk, events))
-            return events
-        }
     }
 }

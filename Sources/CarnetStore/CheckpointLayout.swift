@@ -64,16 +64,16 @@ struct CheckpointLayout: Sendable {
     }
 
     /// Where each node's first branch lies in the chunks of `chunkEvents` events.
-    func chainRuns(chunkEvents: Int) -> [NodeID: [CheckpointChains.Run]] {
-        var runs: [NodeID: [CheckpointChains.Run]] = [:]
+    func chainRuns(chunkEvents: Int) -> [NodeID: [ChainRun]] {
+        var runs: [NodeID: [ChainRun]] = [:]
         for part in parts where part.chainLength > 0 {
             var position = part.start, seq: UInt64 = 1
             let end = part.start + part.chainLength
             while position < end {
                 let chunk = position / chunkEvents
                 let chunkEnd = Swift.min(end, (chunk + 1) * chunkEvents)
-                runs[part.node, default: []].append(CheckpointChains.Run(firstSeq: seq, count: chunkEnd - position, chunk: chunk,
-                                                                         firstIndex: position - chunk * chunkEvents))
+                runs[part.node, default: []].append(ChainRun(firstSeq: seq, count: chunkEnd - position, piece: chunk,
+                                                             firstIndex: position - chunk * chunkEvents))
                 seq += UInt64(chunkEnd - position)
                 position = chunkEnd
             }

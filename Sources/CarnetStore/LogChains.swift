@@ -10,31 +10,23 @@ import CarnetSystem
 /// A value the store extends as it appends; each cooling takes a copy, so a history that
 /// went cold with an older copy reads what that copy names (the log only grows).
 struct LogChains: Sendable {
-    /// Seqs `firstSeq ..< firstSeq + count` of a node's first branch are the events
-    /// `firstIndex ..< firstIndex + count` of the log record at `record`.
-    struct Run: Sendable {
-        var firstSeq: UInt64
-        var count: Int
-        var record: Int
-        var firstIndex: Int
-        var lastSeq: UInt64 { firstSeq + UInt64(count) - 1 }
-    }
-
-    private(set) var runs: [NodeID: [Run]] = [:]
+    /// Each node's runs, in seq order; a run's piece is the offset of its log record.
+    private(set) var runs: [NodeID: [ChainRun]] = [:]
 
     /// Notes that the first branch's event `id` is the `index`th event of the record at
     /// `record`. Events must come in seq order per node to make runs; one that does not
     /// extend the node's last run starts a new run only past it.
     mutating func add(_ id: EventID, record: Int, index: Int) {
-        let node = id.dot.node, seq = id.dot.seq
+        let node = id.dot.node
+        let run = ChainRun(firstSeq: id.dot.seq, count: 1, piece: record, firstIndex: index)
         if let last = runs[node]?.last {
-            if last.record == record, last.lastSeq + 1 == seq, last.firstIndex + last.count == index {
+            if last.isContinued(by: run) {
                 runs[node]![runs[node]!.count - 1].count += 1
                 return
             }
-            guard last.lastSeq < seq else { return }
+            guard last.lastSeq < run.firstSeq else { return }
         }
-        runs[node, default: []].append(Run(firstSeq: seq, count: 1, record: record, firstIndex: index))
+        runs[node, default: []].append(run)
     }
 
     /// Every event noted: its node, its seq, and where it lies (record, index).
@@ -65,17 +57,12 @@ struct LogChains: Sendable {
         guard let runs = runs[node] else { return nil }
         var out: [(record: Int, firstIndex: Int, count: Int)] = []
         var seq = seqs.lowerBound
-        var low = 0, high = runs.count
-        while low < high {
-            let middle = (low + high) / 2
-            if runs[middle].lastSeq < seq { low = middle + 1 } else { high = middle }
-        }
-        var at = low
+        var at = ChainRun.first(endingAtOrAfter: seq, in: runs)
         while seq <= seqs.upperBound {
             guard at < runs.count, runs[at].firstSeq <= seq else { return nil }
             let run = runs[at]
             let last = Swift.min(run.lastSeq, seqs.upperBound)
-            out.append((run.record, run.firstIndex + Int(seq - run.firstSeq), Int(last - seq) + 1))
+            out.append((run.piece, run.firstIndex + Int(seq - run.firstSeq), Int(last - seq) + 1))
             seq = last + 1
             at += 1
         }
@@ -93,9 +80,9 @@ struct StoreChains: ColdChainSource {
     let reader: LogRecordReader?
     /// The log records decoded last, by offset: the store's one cache, shared by every
     /// source it makes (one per append), so that they neither decode again nor pile up.
-    let records: LastDecodedChunk
+    let records: RecentlyDecodedPieces
 
-    init(checkpoint: CheckpointChains?, log: LogChains, reader: LogRecordReader?, records: LastDecodedChunk) {
+    init(checkpoint: CheckpointChains?, log: LogChains, reader: LogRecordReader?, records: RecentlyDecodedPieces) {
         self.checkpoint = checkpoint
         self.log = log
         self.reader = reader

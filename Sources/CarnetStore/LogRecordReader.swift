@@ -34,6 +34,19 @@ public final class LogRecordReader: Sendable {
         self.stamp = stamp
     }
 
+    /// This reader's open log, read within `stamp`: a later state of the same log (a cold
+    /// store reads back what it appended since, after each append), with no file opened
+    /// again. Nil when the file does not hold that state.
+    public func reading(upTo stamp: LogStamp) -> LogRecordReader? {
+        guard stamp.size >= self.stamp.size, stamp.isPrefix(of: file) else { return nil }
+        return LogRecordReader(file: file, stamp: stamp)
+    }
+
+    private init(file: any StorageFile, stamp: LogStamp) {
+        self.file = file
+        self.stamp = stamp
+    }
+
     /// The events of the record that begins at `offset`, when a sound record begins there
     /// and ends within the stamp.
     public func events(at offset: Int) -> [Event]? {

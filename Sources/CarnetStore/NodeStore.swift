@@ -37,7 +37,13 @@ public struct NodeStore: ~Copyable {
     /// last, and the records it appended to the log since.
     private var coldCheckpoint: CheckpointChains?
     private var coldLog = LogChains()
-    private let coldRecords = LastDecodedChunk()
+    private let coldRecords = RecentlyDecodedPieces()
+    /// The log as a cold store reads back what it appended: opened at the first append,
+    /// then read within each later stamp (`LogRecordReader.reading(upTo:)`) instead of
+    /// opened again for every append. The same file the log appends to (it is never
+    /// replaced under an open store: only middle damage makes a new one, and no store
+    /// opens a log with middle damage), and a read-only descriptor holds no lock.
+    private var coldReader: LogRecordReader?
     /// Where the events a cold store appended that were left waiting for a predecessor
     /// lie: when they join their chain, they can leave memory too.
     private var waitingLocations: [EventID: (record: Int, index: Int)] = [:]
@@ -304,9 +310,9 @@ public struct NodeStore: ~Copyable {
         for (index, event) in appended.enumerated() where history.isPending(event) {
             waitingLocations[event.id] = (record, index)
         }
-        let source = StoreChains(checkpoint: coldCheckpoint, log: coldLog,
-                                 reader: LogRecordReader(directory: directory, prefix: log.stamp, storage: storage),
-                                 records: coldRecords)
+        coldReader = coldReader?.reading(upTo: log.stamp)
+            ?? LogRecordReader(directory: directory, prefix: log.stamp, storage: storage)
+        let source = StoreChains(checkpoint: coldCheckpoint, log: coldLog, reader: coldReader, records: coldRecords)
         // Only the chains this append touched can reach further.
         replica.keepChainsCold(in: source, upTo: source.reach(of:), only: lengthsBefore.keys)
     }

@@ -107,6 +107,41 @@ struct StreamedAnswersTests {
         }
     }
 
+    @Test("JSON integers are written as String(number) writes them")
+    func jsonIntegersAreTheirDescription() {
+        var rng = SplitMix64(seed: testSeed(default: 0x57AB_1E06))
+        var numbers: [Int64] = [0, 1, 9, 10, 99, 100, 1_790_000_000_000, Int64.max, -1, -9, -10, Int64.min, Int64.min + 1]
+        for digits in 1...18 {
+            let bound = (0..<digits).reduce(Int64(1)) { product, _ in product * 10 }
+            for _ in 0..<50 { numbers.append(Int64.random(in: -bound...bound, using: &rng)) }
+        }
+        for number in numbers {
+            #expect(JSON.int(number).rendered() == String(number), "\(number)")
+        }
+    }
+
+    @Test("an element written apart (on another core) is appended as the element itself")
+    func writtenElementIsTheElement() {
+        let elements: [JSON] = [.null, .int(-42), .string("é\u{202E}\"x"), .array([]), .object([:]),
+                                .fields([JSON.Field("a", .array([.int(1), .bool(false)])), JSON.Field("b", .object(["z": .null, "y": .string("→")]))])]
+        // Written apart one after the other into one buffer, as `log` writes a piece's.
+        var written: [UInt8] = []
+        var ends: [Int] = []
+        for element in elements {
+            JSONArrayStream.write(element, into: &written)
+            ends.append(written.count)
+        }
+        for (index, element) in elements.enumerated() {
+            let text = written[(index == 0 ? 0 : ends[index - 1])..<ends[index]]
+            #expect(Array("[\n  ".utf8) + text + Array("\n]".utf8) == Array(JSON.array([element]).rendered().utf8), "\(element)")
+        }
+        // And all of them, as the array they make.
+        var streamed = Array("[\n  ".utf8) + written[0..<ends[0]]
+        for index in 1..<elements.count { streamed += Array(",\n  ".utf8) + written[ends[index - 1]..<ends[index]] }
+        streamed += Array("\n]".utf8)
+        #expect(streamed == Array(JSON.array(elements).rendered().utf8))
+    }
+
     @Test("quantities are written as Quantity.description writes them")
     func quantityTextIsTheDescription() {
         var rng = SplitMix64(seed: testSeed(default: 0x57AB_1E04))

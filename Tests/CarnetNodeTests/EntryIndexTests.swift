@@ -73,6 +73,12 @@ struct EntryIndexTests {
                 let context = "seed \(seed) step \(step) block \(block) producer \(producer ?? "-") limit \(limit)"
                 #expect(handed == wanted.count && walked.map(\.0) == wanted.map(\.0), "\(context): entries")
                 #expect(walked.map(\.1) == wanted.map(\.1), "\(context): voided by")
+                // Made on every core a piece at a time (`log --json`'s walk): the same, in order.
+                var made: [(LedgerRecord, LedgerRecord?)] = []
+                let handedMade = try index.forEachNewest(producer: producer, limit: limit, block: block,
+                                                         making: { $0.map { ($0.record, $0.voidedBy) } }) { made.append($0) }
+                #expect(handedMade == wanted.count && made.map(\.0) == wanted.map(\.0), "\(context): entries made")
+                #expect(made.map(\.1) == wanted.map(\.1), "\(context): voided by, made")
             }
         }
     }

@@ -25,19 +25,19 @@ struct CheckpointLayoutTests {
         #expect(replica.history.pendingCount > 0, "seed \(seed): nothing is waiting")
         // Small chunks, to cross their boundaries inside chains.
         for chunkEvents in [7, 64] {
-            var expected: [NodeID: [CheckpointChains.Run]] = [:]
+            var expected: [NodeID: [ChainRun]] = [:]
             for (position, event) in (replica.allEvents + replica.history.pendingEvents).enumerated()
             where replica.history.chainContains(event.id) {
                 let chunk = position / chunkEvents, index = position % chunkEvents
-                if let last = expected[event.dot.node]?.last, last.chunk == chunk, last.lastSeq + 1 == event.dot.seq {
+                if let last = expected[event.dot.node]?.last, last.piece == chunk, last.lastSeq + 1 == event.dot.seq {
                     expected[event.dot.node]![expected[event.dot.node]!.count - 1].count += 1
                 } else {
-                    expected[event.dot.node, default: []].append(CheckpointChains.Run(firstSeq: event.dot.seq, count: 1, chunk: chunk, firstIndex: index))
+                    expected[event.dot.node, default: []].append(ChainRun(firstSeq: event.dot.seq, count: 1, piece: chunk, firstIndex: index))
                 }
             }
             let runs = layout.chainRuns(chunkEvents: chunkEvents)
-            #expect(runs.mapValues { $0.map { [Int($0.firstSeq), $0.count, $0.chunk, $0.firstIndex] } }
-                    == expected.mapValues { $0.map { [Int($0.firstSeq), $0.count, $0.chunk, $0.firstIndex] } }, "seed \(seed), chunks of \(chunkEvents)")
+            #expect(runs.mapValues { $0.map { [Int($0.firstSeq), $0.count, $0.piece, $0.firstIndex] } }
+                    == expected.mapValues { $0.map { [Int($0.firstSeq), $0.count, $0.piece, $0.firstIndex] } }, "seed \(seed), chunks of \(chunkEvents)")
             for offset in stride(from: 0, to: layout.count, by: chunkEvents) {
                 let range = offset..<min(offset + chunkEvents, layout.count)
                 #expect(try layout.events(range, in: history).map(\.id)

@@ -39,6 +39,23 @@ struct JSONArrayStream {
     mutating func append(_ element: JSON) {
         buffer += count == 0 ? Self.first : Self.next
         element.write(into: &buffer, indent: 2)
+        appended()
+    }
+
+    /// Appends an element already written: `Self.write(element, into:)`, made elsewhere
+    /// (on another core) from the same element, gives the bytes `append` writes.
+    mutating func append(written element: ArraySlice<UInt8>) {
+        buffer += count == 0 ? Self.first : Self.next
+        buffer += element
+        appended()
+    }
+
+    /// Appends an element's bytes as `append` writes them to `bytes`, for `append(written:)`.
+    static func write(_ element: JSON, into bytes: inout [UInt8]) {
+        element.write(into: &bytes, indent: 2)
+    }
+
+    private mutating func appended() {
         count += 1
         if !holding && buffer.count >= Self.flushAt { flush() }
     }

@@ -39,8 +39,12 @@ struct IndexedLog {
         var stream = JSONArrayStream(context.output, holding: true)
         let names = ledger.names
         do {
-            _ = try walk { (record, voidedBy, standing) throws(EntryIndex.Damage) in
-                stream.append(.fields(JSONForms.entryFields(record, voidedBy: voidedBy, labels: names, standing: standing)))
+            // Each entry's text is made on every core a block at a time (half the time of
+            // a million entries), and appended in order as if made here.
+            _ = try ledger.index.forEachNewest(producer: producer, limit: limit, making: { entries in
+                Self.texts(of: entries, labels: names)
+            }) { (text) throws(EntryIndex.Damage) in
+                stream.append(written: text)
                 guard stream.held >= JSONArrayStream.flushAt, !stream.wrote else { return }
                 try ledger.index.checkStorage(producer: producer, limit: limit)
                 stream.release()
@@ -54,6 +58,21 @@ struct IndexedLog {
         }
         stream.finish()
         return true
+    }
+
+    /// The JSON text of each of `entries`, as `JSONArrayStream.append` writes it, in one
+    /// buffer they share (made on another core: one allocation a piece, not one an entry).
+    private static func texts(of entries: ArraySlice<EntryIndex.NewestEntry>, labels: EntryIndexNames) -> [ArraySlice<UInt8>] {
+        var text: [UInt8] = []
+        text.reserveCapacity(entries.count * 1_024)  // an entry is some 700 bytes
+        var ends: [Int] = []
+        ends.reserveCapacity(entries.count)
+        for (record, voidedBy, standing) in entries {
+            let fields = JSONForms.entryFields(record, voidedBy: voidedBy, labels: labels, standing: standing.map(EntryStanding.init))
+            JSONArrayStream.write(.fields(fields), into: &text)
+            ends.append(text.count)
+        }
+        return ends.indices.map { text[($0 == 0 ? 0 : ends[$0 - 1])..<ends[$0]] }
     }
 
     /// Prints the entries as `log`'s table (`row` gives a row's cells), then what `footer`
