@@ -34,7 +34,7 @@ struct LogChains: Sendable {
         for (node, runs) in runs {
             for run in runs {
                 for offset in 0..<run.count {
-                    body(node, run.firstSeq + UInt64(offset), run.record, run.firstIndex + offset)
+                    body(node, run.firstSeq + UInt64(offset), run.piece, run.firstIndex + offset)
                 }
             }
         }
