@@ -162,9 +162,9 @@ extension Session {
             measurePeerClock(dialerReading: peerMillis, now: now)
             var established = Established(transport, settings: settings)
             if grants {
-            established.transfer.putGrantsInForce()
-            statistics.grantsInForce = true
-        }
+                established.transfer.putGrantsInForce()
+                statistics.grantsInForce = true
+            }
             established.transfer.receiptDue = receipts.asked
             applyBudget(settings.budgetBytes, to: &established.transfer)
             if let devices {
