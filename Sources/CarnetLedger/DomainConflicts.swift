@@ -52,6 +52,18 @@ extension LedgerState {
     }
 }
 
+extension LedgerState {
+    /// The ids payments that count name and no entry that counts carries, in byte order
+    /// (`LedgerViews.unheldPaymentTargets`).
+    public func unheldPaymentTargets() -> [String] {
+        var targets = Set<ExactString>()
+        for record in effectiveRecords where record.entry.kind == .payment {
+            if let sale = record.entry.ref, records(withID: sale).isEmpty { targets.insert(ExactString(sale)) }
+        }
+        return targets.sorted().map(\.text)
+    }
+}
+
 /// The wording of each domain conflict, from the records involved (each list in record
 /// order: clock, then event id). Whoever keeps the indexes (`LedgerState` by folding
 /// everything, `LedgerFold` as events arrive) calls these, so both say the same thing.

@@ -294,6 +294,22 @@ public struct LedgerFold: Sendable {
         Availability.combine(stock: stock ?? self.stock(), delivered: deliveredCells.mapValues(\.sum))
     }
 
+    /// Every lot made by an entry that counts, with its products, as
+    /// `LedgerState.lotProducts()`: from the stock cells, whose contributors are every entry
+    /// that counts and names a product (an entry without a lot is in the lot "", which
+    /// names no lot).
+    public func lotProducts() -> [LotProducts] {
+        LotProducts.of(stockCells.lazy.compactMap { key, cell in
+            guard cell.contributors.contains(where: { LotProducts.makes(self.indexed[Int($0)].kind) }) else { return nil }
+            return (key.producer, key.lot, key.product)
+        })
+    }
+
+    /// The ids payments name and no entry carries, as `LedgerState.unheldPaymentTargets()`.
+    public func unheldPaymentTargets() -> [String] {
+        paymentsBySale.keys.filter { byID[$0] == nil }.sorted().map(\.text)
+    }
+
     /// The ledger's own conflicts, as `LedgerState.domainConflicts()`; the entries they
     /// show are read from `replica`, the one this fold follows. `stock` and `availability`
     /// are this fold's, when the caller made them already.
@@ -431,6 +447,8 @@ extension LedgerViews {
                   conflicts: Conflicts.all(replica: replica, domain: domain, reviews: fold.reviews, membership: fold.membership),
                   catalog: Catalog(replica: replica, membership: fold.membership), labels: labels, entryCount: fold.entryCount,
                   unreadableCount: fold.unreadableCount,
-                  members: MembersView(membership: fold.membership, replica: replica, setAside: fold.setAsideVerdicts))
+                  members: MembersView(membership: fold.membership, replica: replica, setAside: fold.setAsideVerdicts),
+                  openOrders: fold.orders.openTotals(), unheldPaymentTargets: fold.unheldPaymentTargets(),
+                  lotProducts: fold.lotProducts())
     }
 }

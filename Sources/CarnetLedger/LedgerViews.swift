@@ -23,11 +23,25 @@ public struct LedgerViews: Sendable, Equatable {
     public var unreadableCount: Int
     /// This node's standing among the ledger's members, and the events that do not count.
     public var members: MembersView
+    /// What open orders still ask of each product. Shown by no command: kept so that an
+    /// entry can be added to these views without the order book (`appending`), which must
+    /// know whether it makes open orders exceed what the producers hold.
+    public var openOrders: [OpenOrderTotal]
+    /// The ids that payments name (`ref`) and no entry that counts carries, in byte order:
+    /// kept for `appending`, as an entry carrying one of them changes a payment conflict.
+    public var unheldPaymentTargets: [String]
+    /// Every lot made by an entry that counts, with its products, in (producer, lot) order:
+    /// what `carnet record` checks the lot a sale draws from against, without the entries.
+    public var lotProducts: [LotProducts]
 
     public init(stock: [StockLine], balances: [Balance], availability: [Availability], conflicts: [ConflictReport],
                 catalog: Catalog, labels: [NodeID: String], entryCount: Int, unreadableCount: Int,
-                members: MembersView = .open) {
+                members: MembersView = .open, openOrders: [OpenOrderTotal] = [], unheldPaymentTargets: [String] = [],
+                lotProducts: [LotProducts] = []) {
         self.members = members
+        self.lotProducts = lotProducts
+        self.openOrders = openOrders
+        self.unheldPaymentTargets = unheldPaymentTargets
         self.stock = stock
         self.balances = balances
         self.availability = availability
@@ -53,7 +67,9 @@ public struct LedgerViews: Sendable, Equatable {
                   catalog: Catalog(replica: replica, membership: state.membership),
                   labels: labels, entryCount: state.records.count, unreadableCount: state.unreadable.count,
                   members: MembersView(membership: state.membership, replica: replica,
-                                       setAside: state.setAsideEvents.map(\.verdict)))
+                                       setAside: state.setAsideEvents.map(\.verdict)),
+                  openOrders: state.orders.openTotals(), unheldPaymentTargets: state.unheldPaymentTargets(),
+                  lotProducts: state.lotProducts())
     }
 }
 
@@ -70,6 +86,9 @@ extension LedgerViews {
         if labels != other.labels { parts.append("node labels") }
         if members != other.members { parts.append("members") }
         if entryCount != other.entryCount || unreadableCount != other.unreadableCount { parts.append("entry counts") }
+        if openOrders != other.openOrders { parts.append("open orders") }
+        if unheldPaymentTargets != other.unheldPaymentTargets { parts.append("payments of entries not held") }
+        if lotProducts != other.lotProducts { parts.append("lot products") }
         return parts
     }
 }

@@ -67,39 +67,75 @@ public struct OrderBook: Sendable, Equatable {
     /// is not in the book was voided: its order was cancelled).
     public func conflicts(availability: [Availability], isHeld: (String) -> Bool) -> [ConflictReport] {
         var reports: [ConflictReport] = []
-        var openByProduct: [ExactString: (quantity: Int64, unit: QuantityUnit?, lines: [LedgerRecord])] = [:]
-        for (key, cell) in lines.sorted(by: { $0.key < $1.key }) {
+        for (key, cell) in lines.sorted(by: { $0.key < $1.key }) where !cell.fulfilments.isEmpty {
             let line = cell.lines.first
-            let fulfilled = cell.fulfilments.reduce(Int64(0)) { $0 &+ ($1.entry.quantity ?? 0) }
-            if let line, let ordered = line.entry.quantity, let product = line.entry.product,
-               let order = line.entry.order, uncollected[ExactString(order)] == nil, fulfilled < ordered {
-                var open = openByProduct[ExactString(product)] ?? (0, line.entry.unit, [])
-                if open.unit == line.entry.unit {
-                    open.quantity &+= ordered &- fulfilled
-                    open.lines.append(line)
-                }
-                openByProduct[ExactString(product)] = open
-            }
-            guard !cell.fulfilments.isEmpty else { continue }
             if line == nil && !isHeld(key.text) {
                 reports.append(OrderConflictReports.unknownLine(key.text, fulfilments: cell.fulfilments))
                 continue
             }
             let ordered = line?.entry.quantity ?? 0
+            let fulfilled = cell.fulfilled
             guard fulfilled > ordered else { continue }
             reports.append(OrderConflictReports.overfilled(key.text, line: line, ordered: ordered, fulfilled: fulfilled,
                                                            fulfilments: cell.fulfilments))
         }
-        let stock = Dictionary(availability.map { (ExactString($0.product), $0) }, uniquingKeysWith: { first, _ in first })
-        for (product, open) in openByProduct.sorted(by: { $0.key < $1.key }) where open.quantity > 0 {
-            let held = stock[product]
-            guard held?.unit == nil || open.unit == nil || held?.unit == open.unit else { continue }
-            let onHand = max(0, held?.atProducers ?? 0)
-            guard open.quantity > onHand else { continue }
+        let held = Dictionary(availability.map { (ExactString($0.product), $0) }, uniquingKeysWith: { first, _ in first })
+        for (product, open) in openByProduct().sorted(by: { $0.key < $1.key }) {
+            guard let onHand = Self.shortfall(open: open.quantity, unit: open.unit, held: held[product]) else { continue }
             reports.append(OrderConflictReports.beyondAvailability(product.text, open: open.quantity, onHand: onHand,
-                                                                   unit: open.unit ?? held?.unit, lines: open.lines))
+                                                                   unit: open.unit ?? held[product]?.unit, lines: open.lines))
         }
         return reports
+    }
+
+    /// What the open order lines still ask of each product (those with nothing left open
+    /// are left out), in the unit of the product's first line, and those lines: lines of
+    /// another unit are not added (they cannot be compared).
+    func openByProduct() -> [ExactString: (quantity: Int64, unit: QuantityUnit?, lines: [LedgerRecord])] {
+        var open: [ExactString: (quantity: Int64, unit: QuantityUnit?, lines: [LedgerRecord])] = [:]
+        for (_, cell) in lines.sorted(by: { $0.key < $1.key }) {
+            guard let line = cell.lines.first, let ordered = line.entry.quantity, let product = line.entry.product,
+                  let order = line.entry.order, uncollected[ExactString(order)] == nil else { continue }
+            let fulfilled = cell.fulfilled
+            guard fulfilled < ordered else { continue }
+            var item = open[ExactString(product)] ?? (0, line.entry.unit, [])
+            if item.unit == line.entry.unit {
+                item.quantity &+= ordered &- fulfilled
+                item.lines.append(line)
+            }
+            open[ExactString(product)] = item
+        }
+        return open.filter { $0.value.quantity > 0 }
+    }
+
+    /// What open orders ask of each product, without the lines: what the views keep so that
+    /// an entry can be added to them without the book (`LedgerViews.appending`).
+    public func openTotals() -> [OpenOrderTotal] {
+        openByProduct().map { OpenOrderTotal(product: $0.key.text, unit: $0.value.unit, quantity: $0.value.quantity) }
+            .sorted { ExactString.less($0.product, $1.product) }
+    }
+
+    /// The quantity the producers hold (never below zero) when open orders of `open` (in
+    /// `unit`) ask more of a product than that: the orders-beyond-availability conflict.
+    /// Nil when they do not, or when the units cannot be compared. `held`: the product's
+    /// availability.
+    static func shortfall(open: Int64, unit: QuantityUnit?, held: Availability?) -> Int64? {
+        guard open > 0, held?.unit == nil || unit == nil || held?.unit == unit else { return nil }
+        let onHand = max(0, held?.atProducers ?? 0)
+        return open > onHand ? onHand : nil
+    }
+}
+
+/// What the open order lines of one product still ask, in one unit.
+public struct OpenOrderTotal: Hashable, Sendable {
+    public var product: String
+    public var unit: QuantityUnit?
+    public var quantity: Int64
+
+    public init(product: String, unit: QuantityUnit?, quantity: Int64) {
+        self.product = product
+        self.unit = unit
+        self.quantity = quantity
     }
 }
 
@@ -107,6 +143,8 @@ public struct OrderBook: Sendable, Equatable {
 struct OrderLineCell: Sendable, Equatable {
     var lines: [LedgerRecord] = []
     var fulfilments: [LedgerRecord] = []
+
+    var fulfilled: Int64 { fulfilments.reduce(Int64(0)) { $0 &+ ($1.entry.quantity ?? 0) } }
 }
 
 /// An order as `order list` shows it.

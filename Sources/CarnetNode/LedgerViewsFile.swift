@@ -19,6 +19,13 @@ public enum LedgerViewsFile {
         /// Stock summed over lots (`StockTotals`), decoded into `LedgerViews.stock` as one
         /// line per producer and product with an empty lot, when `stock` is not asked for.
         case stockTotals
+        /// What a writer needs to add an entry to the views without folding
+        /// (`LedgerViews.appending`): the open orders per product, and the ids payments
+        /// name that no entry carries.
+        case openOrders, unheldPaymentTargets
+        /// The products made into each lot (`LedgerViews.lotProducts`): what `record`
+        /// checks the lot a sale draws from against.
+        case lotProducts
     }
 
     /// The views of `directory` when the file describes its log exactly as it is now, with
@@ -116,6 +123,24 @@ public enum LedgerViewsFile {
             for (node, label) in views.labels.sorted(by: { $0.key < $1.key }) {
                 writer.nodeID(node)
                 writer.string(label)
+            }
+        case .openOrders:
+            writer.varint(UInt64(views.openOrders.count))
+            for total in views.openOrders {
+                writer.string(total.product)
+                writer.string(total.unit?.rawValue ?? "")
+                writer.signed(total.quantity)
+            }
+        case .unheldPaymentTargets:
+            writer.varint(UInt64(views.unheldPaymentTargets.count))
+            for id in views.unheldPaymentTargets { writer.string(id) }
+        case .lotProducts:
+            writer.varint(UInt64(views.lotProducts.count))
+            for lot in views.lotProducts {
+                writer.string(lot.producer)
+                writer.string(lot.lot)
+                writer.varint(UInt64(lot.products.count))
+                for product in lot.products { writer.string(product) }
             }
         case .members:
             let members = views.members
@@ -230,6 +255,22 @@ public enum LedgerViewsFile {
                 catalogs.append(records)
             }
             views.catalog = Catalog(products: catalogs[0], parties: catalogs[1])
+        case .openOrders:
+            for _ in 0..<(try reader.count(limit: limit, "open orders")) {
+                views.openOrders.append(OpenOrderTotal(product: try reader.string(), unit: try unit(&reader),
+                                                       quantity: try reader.signed()))
+            }
+        case .unheldPaymentTargets:
+            for _ in 0..<(try reader.count(limit: limit, "payment targets")) {
+                views.unheldPaymentTargets.append(try reader.string())
+            }
+        case .lotProducts:
+            for _ in 0..<(try reader.count(limit: limit, "lots")) {
+                let producer = try reader.string(), lot = try reader.string()
+                var products: [String] = []
+                for _ in 0..<(try reader.count(limit: limit, "products")) { products.append(try reader.string()) }
+                views.lotProducts.append(LotProducts(producer: producer, lot: lot, products: products))
+            }
         case .labels:
             for _ in 0..<(try reader.count(limit: limit, "labels")) {
                 let node = try reader.nodeID()

@@ -45,13 +45,37 @@ extension NodeStore {
         // (otherwise the allocator keeps them, and resident memory is the sum again).
         FreedMemory.giveBack()
         let views = LedgerViews(replica: replica, fold: &fold)
+        return (views, warnings + saveStatusAndViewsFiles(views))
+    }
+
+    /// After this node appended what `views` already count (made from the views file
+    /// without a fold: `LedgerViews.appending`): the checkpoint when due, the entry index,
+    /// the status and the views files, as `saveDerivedState(fold:)` leaves them.
+    mutating func saveDerivedState(views: LedgerViews) -> [String] {
+        var warnings: [String] = []
+        let appended = appendedLocations()
+        do {
+            try saveCheckpointIfDue()
+        } catch {
+            warnings.append("\(error)")
+        }
+        if let warning = saveEntryIndex(names: EntryIndexNames(replica: replica), appended: consume appended) {
+            warnings.append(warning)
+        }
+        return warnings + saveStatusAndViewsFiles(views)
+    }
+
+    /// The status file with the views' conflicts counted, and the views file; failures to
+    /// write are the warnings.
+    private mutating func saveStatusAndViewsFiles(_ views: LedgerViews) -> [String] {
+        var warnings: [String] = []
         do {
             try saveStatus(derived: [NodeStatus.conflictsKey: views.conflicts.count])
         } catch {
             warnings.append("could not update the status file (\(error)); `carnet status` will read the log next time")
         }
         if let warning = saveViews(views) { warnings.append(warning) }
-        return (views, warnings)
+        return warnings
     }
 
     /// Writes the entry index (§6.7) for the state held, at the views file's moments and

@@ -798,11 +798,12 @@ def read_view_record(reader):
 
 
 VIEW_SECTIONS = {1: "counts", 2: "stock", 3: "balances", 4: "availability", 5: "conflicts",
-                 6: "catalog", 7: "labels", 8: "members", 9: "stock totals"}
+                 6: "catalog", 7: "labels", 8: "members", 9: "stock totals", 10: "open orders",
+                 11: "unheld payment targets", 12: "lot products"}
 
 
 def read_views(data, only=None):
-    """The views file (§6.5, version 6): header, stamp, a table of sections each with its
+    """The views file (§6.5, version 7): header, stamp, a table of sections each with its
     CRC-32C, the table's own CRC-32C (over header, stamp and table), the sections; strings
     kept as bytes. A file this refuses (FormatError) is one a reader MUST ignore; whether
     its stamp is the log's current state is the caller's to check (`stamp_covers`, size
@@ -813,7 +814,7 @@ def read_views(data, only=None):
         raise FormatError("shorter than header, stamp and table")
     reader = Reader(data)
     version = read_header(reader, b"CARNETVW")
-    if version != 6:
+    if version != 7:
         raise FormatError(f"views version {version}")
     views = {"stamp": read_stamp(reader)}
     count = reader.u8()
@@ -850,7 +851,7 @@ def read_views(data, only=None):
 
 
 def view_sections(data):
-    """Section number → (offset, length) in a views file of version 6, from its table
+    """Section number → (offset, length) in a views file of version 7, from its table
     (unchecked: for placing damage)."""
     reader = Reader(data)
     reader.raw(36)
@@ -863,7 +864,7 @@ def view_sections(data):
 
 
 def reseal_views(data):
-    """A views file of version 6 with every section's CRC-32C and the table's recomputed:
+    """A views file of version 7 with every section's CRC-32C and the table's recomputed:
     bytes changed inside a section then pass every checksum, so only a decoder can refuse
     them."""
     out = bytearray(data)
@@ -888,6 +889,12 @@ def _read_view_section(name, reader, views):
         views["stock totals"] = [(s(), s(), reader.svarint(), s()) for _ in range(_count(reader, 4))]
     elif name == "balances":
         views["balances"] = [(s(), s(), reader.svarint()) for _ in range(_count(reader, 3))]
+    elif name == "open orders":
+        views["open orders"] = [(s(), s(), reader.svarint()) for _ in range(_count(reader, 3))]
+    elif name == "unheld payment targets":
+        views["unheld payment targets"] = [s() for _ in range(_count(reader, 1))]
+    elif name == "lot products":
+        views["lot products"] = [(s(), s(), [s() for _ in range(_count(reader, 1))]) for _ in range(_count(reader, 3))]
     elif name == "availability":
         views["availability"] = [(s(), s(), reader.svarint(), reader.svarint(),
                                   [s() for _ in range(_count(reader, 1))])

@@ -857,7 +857,7 @@ def check_views(report, carnet, name, replica, status, ledger_id=None):
     directory = os.path.join(carnet.work, name)
     data = carnet_read.read_file(os.path.join(directory, "views"))
     log = carnet_read.read_file(os.path.join(directory, "events.log"))
-    report.equal(data[:16], b"CARNETVW\x00\x06" + bytes(6), "views header: CARNETVW, version 6 (§6.5)")
+    report.equal(data[:16], b"CARNETVW\x00\x07" + bytes(6), "views header: CARNETVW, version 7 (§6.5)")
     views = cf.read_views(data)  # table and section CRC-32Cs, value tags, each section exactly to its end
     report.check(True, f"views file decodes to its trailer: {len(views['stock'])} stock lines, "
                        f"{len(views['balances'])} balances, {len(views['conflicts'])} conflicts")
@@ -962,6 +962,12 @@ def check_views_orders(report, views):
                  and all(ascending([w["id"] for w, _ in f[1]]) for r in records for f in r[2]),
                  "record fields by name, their values in id order")
     report.check(ascending([node for node, _ in views["labels"]]), "labels in node order")
+    report.check(ascending([o[0] for o in views["open orders"]]) and all(o[2] > 0 for o in views["open orders"]),
+                 "open orders by ascending product, each above zero (§6.5 section 10)")
+    report.check(ascending(views["unheld payment targets"]), "unheld payment targets in ascending order (§6.5 section 11)")
+    report.check(ascending([lot[:2] for lot in views["lot products"]])
+                 and all(lot[2] and ascending(lot[2]) for lot in views["lot products"]),
+                 "lot products by ascending (producer, lot), each with its products ascending (§6.5 section 12)")
 
 
 def check_views_records(report, replica, views):

@@ -160,7 +160,10 @@ struct RecordCommand: Command {
         var store = try StoreAccess.open(context)
         try RoleCheck.require(.producer(producer), store: store, context: context)
         let view = LedgerView(store.replica)
-        let check = ReferenceCheck(view: view, force: force)
+        // Read before the write: the checks take the lots from them, and the new entry is
+        // added to them when nothing else came in.
+        let before = store.viewsBeforeWrite()
+        let check = ReferenceCheck(view: view, force: force, lots: before?.views.lotProducts)
         var product = product, quantity = quantity, party = party, amount = amount
         let orderLine = try orderText.map { try OrderFulfilment.line(named: $0, product: product, state: view.state, force: force) }
         if let orderLine {
@@ -210,7 +213,7 @@ struct RecordCommand: Command {
         // another process writing at the same moment cannot take the same one.
         let day = date ?? context.today()
         var entry: LedgerEntry?
-        try store.write(wallMillis: context.wallMillis()) { first, _ in
+        let written = try store.write(wallMillis: context.wallMillis()) { first, _ in
             let made = LedgerEntry(
                 id: EntryIDs.make(kind: kind, node: first.node, seq: first.seq), kind: kind, producer: producer,
                 date: day, product: product, quantity: quantity?.amount, unit: quantity?.unit,
@@ -221,7 +224,7 @@ struct RecordCommand: Command {
             entry = made
             return [.append(made.coreEntry)]
         }
-        StoreAccess.afterAppend(&store, context: context)
+        StoreAccess.afterAppend(&store, context: context, written: written, before: before)
         context.output.line(entry!.id)
     }
 }

@@ -1,0 +1,158 @@
+import CarnetCore
+
+extension LedgerViews {
+    /// These views with one more entry, made from the views alone, or nil when the views
+    /// cannot tell what the entry changes. What `carnet record` does on a hub of a million
+    /// entries, where folding every event again for one harvest took seconds; on nil the
+    /// writer folds as before, so a nil costs time and never exactness.
+    ///
+    /// Every view is a sum or a set keyed by something, and a new entry adds to the sums
+    /// it names. What the views alone cannot tell, and so gives nil:
+    /// - a ledger with members (whether the entry counts is the members' to judge);
+    /// - an entry that names another (`ref`, `ref_event`, an order line), or whose id
+    ///   another entry carries or a reversal or payment names (`idIsNamed`, from the entry
+    ///   index; `unheldPaymentTargets`): its conflicts need those entries;
+    /// - a stock line below zero before or after (the conflict lists every contributor);
+    /// - open orders of its product that exceed what the producers hold, before or after;
+    /// - a unit other than its lot's (the lot's unit is its latest contributor's, and the
+    ///   new entry may not be the latest: a peer's clock can run ahead of this node's).
+    ///
+    /// `record`: the entry as written, with its event and clock; `writerLabel`: its
+    /// writer's label as the replica gives it after the write (`Replica.label(of:)`).
+    public func appending(_ record: LedgerRecord, writerLabel: String?, idIsNamed: Bool) -> LedgerViews? {
+        let entry = record.entry
+        guard !members.enforced, !idIsNamed, Self.addsToSums(entry),
+              !Self.sortedContains(unheldPaymentTargets, entry.id) else { return nil }
+        var next = self
+        let writer = record.writer
+        if labels[writer] != writerLabel {
+            guard labels[writer] == nil, let writerLabel else { return nil }
+            next.labels[writer] = writerLabel
+        }
+        if let direction = entry.kind.stockDirection, let product = entry.product, let quantity = entry.quantity {
+            guard next.addStock(entry, product: product, quantity: direction &* quantity) else { return nil }
+        }
+        if LotProducts.makes(entry.kind), let lot = entry.lot, !lot.isEmpty, let product = entry.product {
+            next.addLotProduct(producer: entry.producer, lot: lot, product: product)
+        }
+        if let party = entry.party, let amount = entry.amount {
+            switch entry.kind {
+            case .sale: next.addBalance(producer: entry.producer, party: party, cents: amount)
+            case .payment, .purchase: next.addBalance(producer: entry.producer, party: party, cents: 0 &- amount)
+            default: break
+            }
+        }
+        next.entryCount += 1
+        return next
+    }
+
+    /// Kinds that only add to stock and balances, naming no other entry.
+    private static func addsToSums(_ entry: LedgerEntry) -> Bool {
+        switch entry.kind {
+        case .harvest, .production, .delivery, .sale, .purchase, .payment, .loss, .adjust:
+            entry.ref == nil && entry.refEvent == nil && entry.order == nil && entry.line == nil
+        case .reversal, .review, .order, .uncollected:
+            false
+        }
+    }
+
+    /// Adds `change` to the entry's lot, and the product's availability with it; false
+    /// when the views cannot say what that does to the conflicts.
+    private mutating func addStock(_ entry: LedgerEntry, product: String, quantity change: Int64) -> Bool {
+        var line = StockLine(producer: entry.producer, product: product, lot: entry.lot ?? "", quantity: 0, unit: nil)
+        let index = Self.insertionPoint(of: line, in: stock)
+        let held = index < stock.count && !StockLine.precedes(line, stock[index])
+        if held { line = stock[index] }
+        let after = line.quantity &+ change
+        guard line.quantity >= 0, after >= 0 else { return false }
+        if let unit = entry.unit {
+            guard line.unit == nil || line.unit == unit else { return false }
+            line.unit = unit
+        }
+        line.quantity = after
+        if held { stock[index] = line } else { stock.insert(line, at: index) }
+
+        let key = ExactString(product)
+        let place = availability.firstIndex { ExactString($0.product) == key }
+        let before = place.map { availability[$0] }
+        let delivered = (before?.delivered ?? 0) &+ (entry.kind == .delivery ? entry.quantity ?? 0 : 0)
+        let item = Self.availability(of: product, in: stock, delivered: delivered)
+        if let open = openOrders.first(where: { ExactString($0.product) == key }),
+           OrderBook.shortfall(open: open.quantity, unit: open.unit, held: before) != nil
+            || OrderBook.shortfall(open: open.quantity, unit: open.unit, held: item) != nil {
+            return false
+        }
+        if let place {
+            availability[place] = item
+        } else {
+            let at = availability.firstIndex { ExactString.less(product, $0.product) } ?? availability.endIndex
+            availability.insert(item, at: at)
+        }
+        return true
+    }
+
+    /// One product's availability from the stock lines, as `Availability.combine` makes it.
+    private static func availability(of product: String, in stock: [StockLine], delivered: Int64) -> Availability {
+        let key = ExactString(product)
+        var item = Availability(product: product, unit: nil, atProducers: 0, delivered: delivered, producers: [])
+        var producers = Set<ExactString>()
+        for line in stock where ExactString(line.product) == key {
+            item.atProducers &+= line.quantity
+            if line.quantity > 0 { producers.insert(ExactString(line.producer)) }
+            if item.unit == nil { item.unit = line.unit }
+        }
+        item.producers = producers.sorted().map(\.text)
+        return item
+    }
+
+    /// Records that `product` was made into the producer's lot.
+    private mutating func addLotProduct(producer: String, lot: String, product: String) {
+        let made = LotProducts(producer: producer, lot: lot, products: [product])
+        var low = 0, high = lotProducts.count
+        while low < high {
+            let middle = (low + high) / 2
+            if LotProducts.precedes(lotProducts[middle], made) { low = middle + 1 } else { high = middle }
+        }
+        guard low < lotProducts.count, !LotProducts.precedes(made, lotProducts[low]) else {
+            lotProducts.insert(made, at: low)
+            return
+        }
+        var products = lotProducts[low].products
+        guard !Self.sortedContains(products, product) else { return }
+        products.insert(product, at: products.firstIndex { ExactString.less(product, $0) } ?? products.endIndex)
+        lotProducts[low].products = products
+    }
+
+    private mutating func addBalance(producer: String, party: String, cents: Int64) {
+        let balance = Balance(producer: producer, party: party, cents: cents)
+        var low = 0, high = balances.count
+        while low < high {
+            let middle = (low + high) / 2
+            if Balance.precedes(balances[middle], balance) { low = middle + 1 } else { high = middle }
+        }
+        if low < balances.count, !Balance.precedes(balance, balances[low]) {
+            balances[low].cents &+= cents
+        } else {
+            balances.insert(balance, at: low)
+        }
+    }
+
+    /// Where `line` belongs among the sorted lines: at a line of its key, or where it goes.
+    private static func insertionPoint(of line: StockLine, in lines: [StockLine]) -> Int {
+        var low = 0, high = lines.count
+        while low < high {
+            let middle = (low + high) / 2
+            if StockLine.precedes(lines[middle], line) { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    private static func sortedContains(_ ids: [String], _ id: String) -> Bool {
+        var low = 0, high = ids.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ExactString.less(ids[middle], id) { low = middle + 1 } else { high = middle }
+        }
+        return low < ids.count && ExactString(ids[low]) == ExactString(id)
+    }
+}

@@ -1,0 +1,127 @@
+import CarnetCore
+import CarnetLedger
+import CarnetTestKit
+import Testing
+
+/// One entry added to the views without the events (`LedgerViews.appending`, what `carnet
+/// record` does on a large hub) against the views folded again from every event: equal
+/// whenever the views take the entry, over random histories with forks, voids, reviews,
+/// orders, payments of entries not held, lots below zero and clocks ahead of the writer's.
+@Suite("Views with one entry added")
+struct LedgerViewsAppendingTests {
+    @Test("an entry the views take gives the views folded again from every event")
+    func addedEqualsFolded() {
+        let base = testSeed(default: 0xADD0_0001)
+        var taken = 0, declined = 0
+        for offset in 0..<120 as Range<UInt64> {
+            let seed = base &+ offset
+            let history = RandomHistory(seed: seed, nodes: 2 + Int(offset % 3), steps: 30 + Int(offset % 60))
+            var rng = SplitMix64(seed: seed ^ 0xADD)
+            var replica = Replica(node: NodeID.derived(from: "writer-\(offset)"))
+            // Admitted without the wall clock: the writer's clock does not follow the
+            // history's, so some of its entries come before others in record order.
+            replica.admit(contentsOf: history.events.shuffled(using: &rng))
+            var wall: UInt64 = 1_780_000_000_000 + UInt64.random(in: 0...40_000_000, using: &rng)
+            if Bool.random(using: &rng) {
+                replica.assign(NodeLabels.key(replica.node), .text("W\(offset)"), wallMillis: wall)
+            }
+            var views = LedgerViews(replica: replica)
+            for step in 0..<10 {
+                wall += UInt64.random(in: 1...3_000_000, using: &rng)
+                let state = LedgerState(replica: replica)
+                let entry = Self.randomEntry(step: step, node: replica.node, seq: replica.history.chainLength(of: replica.node) + 1,
+                                             state: state, wall: wall, using: &rng)
+                let named = !state.everyRecord(withID: entry.id).isEmpty || !state.reversals(of: entry.id).isEmpty
+                let event = replica.write(.append(entry.coreEntry), wallMillis: wall)
+                let full = LedgerViews(replica: replica)
+                guard let record = LedgerRecord(reading: event) else {
+                    Issue.record("seed \(seed): the entry written does not read back")
+                    return
+                }
+                if let added = views.appending(record, writerLabel: replica.label(of: replica.node), idIsNamed: named) {
+                    taken += 1
+                    // By part: the whole views printed would bury the seed.
+                    let differences = added.differences(from: full)
+                    #expect(differences.isEmpty, "seed \(seed), step \(step): \(entry.kind) \(entry.id) added differs in \(differences)")
+                    if !differences.isEmpty { return }
+                } else {
+                    declined += 1
+                }
+                views = full
+            }
+        }
+        // Both ways are exercised, or the test shows nothing.
+        #expect(taken > 400, "only \(taken) entries taken by the views")
+        #expect(declined > 100, "only \(declined) entries declined")
+    }
+
+    @Test("entries that name others, or lots below zero, are left to the fold")
+    func declinesWhatTheViewsCannotTell() {
+        var replica = Replica(node: NodeID.derived(from: "farm"))
+        let day = CalendarDay(epochMillis: 1_780_000_000_000)
+        let harvest = LedgerEntry(id: "h-1", kind: .harvest, producer: "col", date: day, product: "tomme", quantity: 5_000,
+                                  unit: .grams, lot: "L1")
+        replica.write(.append(harvest.coreEntry), wallMillis: 1_780_000_000_000)
+        let views = LedgerViews(replica: replica)
+        func record(_ entry: LedgerEntry) -> LedgerRecord {
+            var later = replica
+            return LedgerRecord(reading: later.write(.append(entry.coreEntry), wallMillis: 1_780_000_100_000))!
+        }
+        let sale = LedgerEntry(id: "s-1", kind: .sale, producer: "col", date: day, product: "tomme", quantity: 2_000,
+                               unit: .grams, lot: "L1", party: "cantine", amount: 4_000)
+        #expect(views.appending(record(sale), writerLabel: nil, idIsNamed: false) != nil, "a plain sale is taken")
+        #expect(views.appending(record(sale), writerLabel: nil, idIsNamed: true) == nil, "an id held elsewhere")
+        var oversold = sale
+        oversold.quantity = 6_000
+        #expect(views.appending(record(oversold), writerLabel: nil, idIsNamed: false) == nil, "the lot goes below zero")
+        var otherUnit = sale
+        otherUnit.unit = .pieces
+        #expect(views.appending(record(otherUnit), writerLabel: nil, idIsNamed: false) == nil, "another unit than the lot's")
+        let payment = LedgerEntry(id: "p-1", kind: .payment, producer: "col", date: day, party: "cantine", amount: 4_000,
+                                  method: "cash", ref: "s-1")
+        #expect(views.appending(record(payment), writerLabel: nil, idIsNamed: false) == nil, "a payment naming a sale")
+        var fulfilment = sale
+        fulfilment.order = "O-1"
+        fulfilment.line = 1
+        #expect(views.appending(record(fulfilment), writerLabel: nil, idIsNamed: false) == nil, "an order line fulfilled")
+    }
+
+    /// A record kind's entry, sometimes with an id the ledger already uses or a payment
+    /// names, a ref, an order line, another unit, a lot overdrawn.
+    private static func randomEntry(step: Int, node: NodeID, seq: UInt64, state: LedgerState, wall: UInt64,
+                                    using rng: inout SplitMix64) -> LedgerEntry {
+        let kinds: [EntryKind] = [.harvest, .production, .delivery, .sale, .purchase, .payment, .loss, .adjust]
+        let kind = kinds.randomElement(using: &rng)!
+        var id = "\(kind.rawValue)-\(node.short)-\(seq)"
+        if Int.random(in: 0..<8, using: &rng) == 0 {
+            // An id the ledger knows: an entry's, a reversal's target, a payment's sale.
+            let known = state.records.map(\.entry.id) + state.records.compactMap(\.entry.ref)
+            id = known.randomElement(using: &rng) ?? id
+        }
+        let producer = "N\(Int.random(in: 0..<4, using: &rng))"
+        let units: [QuantityUnit?] = [.grams, .grams, .grams, .pieces, nil]
+        var entry = LedgerEntry(id: id, kind: kind, producer: producer, date: CalendarDay(epochMillis: wall))
+        if kind.movesStock {
+            entry.product = "P\(Int.random(in: 0..<4, using: &rng))"
+            let size: Int64 = Int.random(in: 0..<4, using: &rng) == 0 ? 200 : 20
+            entry.quantity = Int64.random(in: 1...size, using: &rng) * 100 * (kind == .adjust && Bool.random(using: &rng) ? -1 : 1)
+            entry.unit = units.randomElement(using: &rng)!
+            entry.lot = kind == .purchase && Bool.random(using: &rng) ? nil : "L\(Int.random(in: 0..<5, using: &rng))"
+        }
+        if kind == .sale || kind == .delivery || kind == .purchase || kind == .payment {
+            entry.party = ["cantine", "HUB", "epicerie"].randomElement(using: &rng)!
+        }
+        if kind == .sale || kind == .purchase || kind == .payment {
+            entry.amount = Int64.random(in: 100...9_000, using: &rng)
+        }
+        if kind == .payment, Bool.random(using: &rng) {
+            entry.ref = state.records.filter { $0.entry.kind == .sale }.randomElement(using: &rng)?.entry.id ?? "missing-\(step)"
+        }
+        if kind == .sale || kind == .delivery, Int.random(in: 0..<6, using: &rng) == 0,
+           let line = state.records.filter({ $0.entry.kind == .order }).randomElement(using: &rng) {
+            entry.order = line.entry.order
+            entry.line = line.entry.line
+        }
+        return entry
+    }
+}
