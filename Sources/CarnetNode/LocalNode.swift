@@ -19,10 +19,14 @@ public struct LocalNode: ~Copyable {
 
     /// Opens the node in `directory`. `wallMillis` resumes its clock; `freshNodeID` names
     /// the node if the directory turns out to be a copy (it then continues under it).
-    public init(directory: String, wallMillis: UInt64,
+    /// `keepingChainsCold`: the events the checkpoint holds leave memory as it is read
+    /// (`NodeStore`), for a command that reads few of them (`record`: at a million
+    /// entries, 700 MB of events it never looks at).
+    public init(directory: String, wallMillis: UInt64, keepingChainsCold: Bool = false,
                 freshNodeID: @escaping () -> NodeID = LocalNode.randomNodeID) throws(NodeError) {
         do {
-            store = try NodeStore(directory: directory, wallMillis: wallMillis, freshNodeID: freshNodeID)
+            store = try NodeStore(directory: directory, wallMillis: wallMillis, keepingChainsCold: keepingChainsCold,
+                                  freshNodeID: freshNodeID)
         } catch {
             throw .store(error)
         }

@@ -62,15 +62,30 @@ public struct CheckpointChains: ColdChainSource {
         }
 
         /// Notes a run of events, extending the node's last run when it continues it.
+        /// Called once per event a cold open reads (a million at 1M): the node's runs and
+        /// its reach are each looked up once, and changed in place.
         mutating func note(_ run: ChainRun, of node: NodeID) {
-            let end = runs[node]?.last?.lastSeq ?? 0
-            guard run.firstSeq > end else { return }
-            if let last = runs[node]?.last, last.isContinued(by: run) {
-                runs[node]![runs[node]!.count - 1].count += run.count
-            } else {
-                runs[node, default: []].append(run)
+            guard let end = Self.extend(&runs[node, default: []], with: run) else { return }
+            if run.firstSeq == end + 1 {
+                Self.advance(&reaches[node, default: 0], from: end, to: run.lastSeq)
             }
-            if (reaches[node] ?? 0) == end, run.firstSeq == end + 1 { reaches[node] = run.lastSeq }
+        }
+
+        /// Adds `run` to a node's runs, extending the last when it continues it; the seq the
+        /// runs ended at before, or nil when `run` starts at or below it (left out).
+        private static func extend(_ runs: inout [ChainRun], with run: ChainRun) -> UInt64? {
+            let end = runs.last?.lastSeq ?? 0
+            guard run.firstSeq > end else { return nil }
+            if let last = runs.last, last.isContinued(by: run) {
+                runs[runs.count - 1].count += run.count
+            } else {
+                runs.append(run)
+            }
+            return end
+        }
+
+        private static func advance(_ reach: inout UInt64, from end: UInt64, to last: UInt64) {
+            if reach == end { reach = last }
         }
     }
 

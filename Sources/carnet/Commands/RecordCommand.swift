@@ -157,7 +157,9 @@ struct RecordCommand: Command {
     }
 
     func run(in context: Context) throws {
-        var store = try StoreAccess.open(context)
+        // Cold: the new entry is usually added to the views read from their file, and the
+        // events the checks need (the members', a fallback's) are read back on demand.
+        var store = try StoreAccess.open(context, keepingChainsCold: true)
         try RoleCheck.require(.producer(producer), store: store, context: context)
         let view = LedgerView(store.replica)
         // Read before the write: the checks take the lots from them, and the new entry is

@@ -7,9 +7,9 @@ import CarnetNode
 enum StoreAccess {
     /// Opens the node of the context's directory, telling the person (on stderr) what
     /// opening had to do: cut a torn tail, continue under a new node id.
-    static func open(_ context: Context) throws -> LocalNode {
+    static func open(_ context: Context, keepingChainsCold: Bool = false) throws -> LocalNode {
         let node = try LocalNode(directory: context.directory, wallMillis: context.wallMillis(),
-                                 freshNodeID: Context.randomNodeID)
+                                 keepingChainsCold: keepingChainsCold, freshNodeID: Context.randomNodeID)
         for notice in node.openingNotices { context.output.warn(notice) }
         return node
     }
