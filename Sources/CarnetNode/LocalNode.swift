@@ -16,6 +16,9 @@ public struct LocalNode: ~Copyable {
     /// What opening had to do, one sentence each (a torn tail cut, a new node id): the
     /// caller shows them, since they explain why the node looks as it does.
     public let openingNotices: [String]
+    /// The views file with this node's writes since `addWritesToViewsFile()` added, while
+    /// the views can take them; nil otherwise (then `saveDerivedState` folds).
+    private var viewsFile: ViewsFileWithWrites?
 
     /// Opens the node in `directory`. `wallMillis` resumes its clock; `freshNodeID` names
     /// the node if the directory turns out to be a copy (it then continues under it).
@@ -91,11 +94,7 @@ public struct LocalNode: ~Copyable {
     /// Records operations as one durable record (one fsync).
     @discardableResult
     public mutating func write(_ operations: [Operation], wallMillis: UInt64) throws(NodeError) -> [Event] {
-        do {
-            return try store.writeBatch(operations, wallMillis: wallMillis)
-        } catch {
-            throw .store(error)
-        }
+        try write(wallMillis: wallMillis) { _, _ in operations }
     }
 
     /// Records operations that name the event carrying them (an entry id is the node and
@@ -103,11 +102,15 @@ public struct LocalNode: ~Copyable {
     /// event gets, so two processes writing at once never hand out one id twice.
     @discardableResult
     public mutating func write(wallMillis: UInt64, _ make: (_ first: Dot, _ current: Replica) -> [Operation]) throws(NodeError) -> [Event] {
+        let written: [Event]
         do {
-            return try store.writeBatch(wallMillis: wallMillis, make)
+            written = try store.writeBatch(wallMillis: wallMillis, make)
         } catch {
+            viewsFile = nil
             throw .store(error)
         }
+        addToViewsFile(written)
+        return written
     }
 
     /// Takes in events from elsewhere (a bundle, another node's directory): the new ones
@@ -120,39 +123,68 @@ public struct LocalNode: ~Copyable {
     /// signature covers, and stores nothing then.
     public mutating func persist(_ signed: SignedEvents) throws(NodeError) -> AdmissionCounts {
         if let refusal = DeviceBound.refusal(of: signed.events, into: store.replica) { throw .refused(refusal) }
+        // What the record will hold, as `NodeStore.persist` picks it: each new event once.
+        var seen = Set<EventID>()
+        let new = viewsFile == nil || store.replica.history.pendingCount > 0 ? []
+            : signed.events.filter { !store.replica.history.contains($0.id) && seen.insert($0.id).inserted }
+        let counts: AdmissionCounts
         do {
-            return try store.persist(signed)
+            counts = try store.persist(signed)
         } catch {
+            viewsFile = nil
             throw .store(error)
         }
+        guard !new.isEmpty else { return counts }
+        // Added only if every new event counts on its node's only branch, and nothing else
+        // did (no wait released, no fork, no continuation under a new id).
+        let branched = store.replica.history.branchedNodes
+        if counts.accepted == new.count, counts.pending == 0, store.continuedAfterSync == nil,
+           !new.contains(where: { branched.contains($0.dot.node) }) {
+            addToViewsFile(new)
+        } else {
+            viewsFile = nil
+        }
+        return counts
+    }
+
+    /// Reads the views file and the entry index, so that what this node writes or takes in
+    /// next is added to those views (`LedgerViews.appending`) instead of every event being
+    /// folded again by `saveDerivedState()`: at a million entries, most of what a `record`
+    /// or a farm's `merge` cost. False when either file is not current. Not worth it for a
+    /// command whose writes the views cannot take (a catalog change, a void).
+    @discardableResult
+    public mutating func addWritesToViewsFile() -> Bool {
+        viewsFile = ViewsFileWithWrites(directory: directory, stamp: store.stamp, storage: store.fileStorage)
+        return viewsFile != nil
+    }
+
+    /// Whether the writes so far are added to the views file (`saveDerivedState` will not fold).
+    public var addsWritesToViewsFile: Bool { viewsFile != nil }
+
+    /// The products made into each lot as the views file holds them with the writes since
+    /// (`LedgerViews.lotProducts`), while they are added to it: a writer's lot check.
+    public var lotProductsOfViewsFile: [LotProducts]? { viewsFile?.views.lotProducts }
+
+    private mutating func addToViewsFile(_ events: [Event]) {
+        guard let current = viewsFile, !events.isEmpty else { return }
+        let replica = store.replica
+        viewsFile = current.adding(events, loggedUpTo: store.stamp, writerLabel: { replica.label(of: $0) })
     }
 
     /// After writes: a checkpoint when due and the status file, so that the next opening
     /// and `status` are fast. Returns warnings, never throws: the events are already
-    /// durable in the log, and a failed command would suggest otherwise.
+    /// durable in the log, and a failed command would suggest otherwise. The views are the
+    /// views file's with the writes added when they were (`addWritesToViewsFile`), else
+    /// folded.
     public mutating func saveDerivedState() -> [String] {
-        store.saveDerivedState(fold: &fold)
-    }
-
-    /// What the views file and the entry index say before a write, for
-    /// `saveDerivedState(afterWriting:before:)`; nil when either is not current.
-    public func viewsBeforeWrite() -> ViewsBeforeWrite? {
-        ViewsBeforeWrite(directory: directory, stamp: store.stamp)
-    }
-
-    /// After a write: as `saveDerivedState()`, but when the write was one entry of this
-    /// node's own that `before` can take (nothing else appended since it was read, and
-    /// `LedgerViews.appending` can tell what the entry changes), the views are the views
-    /// file's with that entry added, instead of every event folded again: at a million
-    /// entries, what a `carnet record` costs. Returns the warnings, and whether the entry
-    /// was added to the views (false: every event was folded).
-    public mutating func saveDerivedState(afterWriting written: [Event], before: ViewsBeforeWrite?)
-        -> (warnings: [String], addedToViews: Bool) {
-        let replica = store.replica
-        guard let views = before?.adding(written, loggedUpTo: store.stamp, writerLabel: { replica.label(of: $0) }) else {
-            return (saveDerivedState(), false)
+        // Only for the state the store holds: another process's record taken in on the way
+        // (with nothing of this node's own after it) moved the stamp past the views.
+        if let file = viewsFile, file.stamp == store.stamp {
+            viewsFile = nil
+            return store.saveDerivedState(views: file.views)
         }
-        return (store.saveDerivedState(views: views), true)
+        viewsFile = nil
+        return store.saveDerivedState(fold: &fold)
     }
 
     /// The ledger's views for the state this node holds, with the status and views files

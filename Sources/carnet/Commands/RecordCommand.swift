@@ -164,8 +164,8 @@ struct RecordCommand: Command {
         let view = LedgerView(store.replica)
         // Read before the write: the checks take the lots from them, and the new entry is
         // added to them when nothing else came in.
-        let before = store.viewsBeforeWrite()
-        let check = ReferenceCheck(view: view, force: force, lots: before?.views.lotProducts)
+        store.addWritesToViewsFile()
+        let check = ReferenceCheck(view: view, force: force, lots: store.lotProductsOfViewsFile)
         var product = product, quantity = quantity, party = party, amount = amount
         let orderLine = try orderText.map { try OrderFulfilment.line(named: $0, product: product, state: view.state, force: force) }
         if let orderLine {
@@ -215,7 +215,7 @@ struct RecordCommand: Command {
         // another process writing at the same moment cannot take the same one.
         let day = date ?? context.today()
         var entry: LedgerEntry?
-        let written = try store.write(wallMillis: context.wallMillis()) { first, _ in
+        try store.write(wallMillis: context.wallMillis()) { first, _ in
             let made = LedgerEntry(
                 id: EntryIDs.make(kind: kind, node: first.node, seq: first.seq), kind: kind, producer: producer,
                 date: day, product: product, quantity: quantity?.amount, unit: quantity?.unit,
@@ -226,7 +226,7 @@ struct RecordCommand: Command {
             entry = made
             return [.append(made.coreEntry)]
         }
-        StoreAccess.afterAppend(&store, context: context, written: written, before: before)
+        StoreAccess.afterAppend(&store, context: context)
         context.output.line(entry!.id)
     }
 }

@@ -20,11 +20,4 @@ enum StoreAccess {
     static func afterAppend(_ node: inout LocalNode, context: Context) {
         for warning in node.saveDerivedState() { context.output.warn(warning) }
     }
-
-    /// The same after writing one entry of this node's own, with the views and entry
-    /// index read before the write (`LocalNode.viewsBeforeWrite`): the entry is added to
-    /// the views when they can take it, instead of every event being folded again.
-    static func afterAppend(_ node: inout LocalNode, context: Context, written: [Event], before: ViewsBeforeWrite?) {
-        for warning in node.saveDerivedState(afterWriting: written, before: before).warnings { context.output.warn(warning) }
-    }
 }

@@ -5,12 +5,12 @@ import CarnetTestKit
 import Foundation
 import Testing
 
-/// A writer that adds its one new entry to the views file it read before writing
-/// (`LocalNode.viewsBeforeWrite`, what `carnet record` does) leaves the views file and the
-/// entry index as folding every event again would, and folds when another writer's record
-/// came in between.
-@Suite("A writer adds its entry to the views")
-struct ViewsBeforeWriteTests {
+/// A writer that adds what it writes or takes in to the views file it read before
+/// (`LocalNode.addWritesToViewsFile`, what `carnet record`, `merge` and `bundle apply` do)
+/// leaves the views file and the entry index as folding every event again would, and folds
+/// when another writer's record came in between or the views cannot take what came.
+@Suite("A writer adds its entries to the views file")
+struct ViewsFileWithWritesTests {
     @Test("entries added to the views leave the views file and the entry index as a fold would")
     func addedLikeFolded() throws {
         let base = testSeed(default: 0x7EC0_4D01)
@@ -32,16 +32,16 @@ struct ViewsBeforeWriteTests {
                 wall += 60_000
                 let context = "seed \(seed), step \(step)"
                 // A new process each time, as each `carnet record` is.
-                var node = try LocalNode(directory: directory, wallMillis: wall)
-                let before = node.viewsBeforeWrite()
-                #expect(before != nil, "\(context): the views file or the entry index was not current")
-                let written = try node.write(wallMillis: wall) { first, _ in
+                var node = try LocalNode(directory: directory, wallMillis: wall, keepingChainsCold: step % 2 == 0)
+                let current = node.addWritesToViewsFile()
+                #expect(current, "\(context): the views file or the entry index was not current")
+                try node.write(wallMillis: wall) { first, _ in
                     [.append(Self.entry(EntryIDs.make(kind: .harvest, node: first.node, seq: first.seq), wall: wall,
                                         using: &rng).coreEntry)]
                 }
-                let saved = node.saveDerivedState(afterWriting: written, before: before)
-                #expect(saved.warnings.isEmpty, "\(context): \(saved.warnings)")
-                if saved.addedToViews { added += 1 } else { folded += 1 }
+                if node.addsWritesToViewsFile { added += 1 } else { folded += 1 }
+                let warnings = node.saveDerivedState()
+                #expect(warnings.isEmpty, "\(context): \(warnings)")
                 let full = LedgerViews(replica: node.replica)
                 let file = try #require(LedgerViewsFile.current(directory: directory), "\(context): no current views file")
                 #expect(file.differences(from: full).isEmpty,
@@ -70,23 +70,73 @@ struct ViewsBeforeWriteTests {
         #expect(first.saveDerivedState().isEmpty)
 
         var slow = try LocalNode(directory: directory, wallMillis: wall + 1_000)
-        let before = slow.viewsBeforeWrite()
-        #expect(before != nil)
+        let slowRead = slow.addWritesToViewsFile()
         var quick = try LocalNode(directory: directory, wallMillis: wall + 2_000)
-        let quickBefore = quick.viewsBeforeWrite()
-        let quickWritten = try quick.write(wallMillis: wall + 2_000) { dot, _ in
+        let quickRead = quick.addWritesToViewsFile()
+        #expect(slowRead && quickRead)
+        try quick.write(wallMillis: wall + 2_000) { dot, _ in
             [.append(more(EntryIDs.make(kind: .harvest, node: dot.node, seq: dot.seq)).coreEntry)]
         }
-        #expect(quick.saveDerivedState(afterWriting: quickWritten, before: quickBefore).addedToViews)
+        let quickAdds = quick.addsWritesToViewsFile
+        #expect(quickAdds)
+        #expect(quick.saveDerivedState().isEmpty)
 
-        let written = try slow.write(wallMillis: wall + 3_000) { dot, _ in
+        try slow.write(wallMillis: wall + 3_000) { dot, _ in
             [.append(more(EntryIDs.make(kind: .harvest, node: dot.node, seq: dot.seq)).coreEntry)]
         }
-        let saved = slow.saveDerivedState(afterWriting: written, before: before)
-        #expect(!saved.addedToViews, "the views read before the other writer's record were taken as the state before this one")
+        let slowAdds = slow.addsWritesToViewsFile
+        #expect(!slowAdds, "the views read before the other writer's record were taken as the state before this one")
+        #expect(slow.saveDerivedState().isEmpty)
         let file = try #require(LedgerViewsFile.current(directory: directory))
         #expect(file == LedgerViews(replica: slow.replica))
         #expect(file.entryCount == 3)
+    }
+
+    @Test("a farm's entries taken in are added to the views file; a catalog change among them is folded")
+    func mergedEntriesAdded() throws {
+        let hub = EntryIndexTests.directory(), farm = EntryIndexTests.directory()
+        defer {
+            try? FileManager.default.removeItem(atPath: hub)
+            try? FileManager.default.removeItem(atPath: farm)
+        }
+        try LocalNode.create(directory: hub, ledger: "coop", label: "hub", node: NodeID.derived(from: "hub"))
+        try LocalNode.create(directory: farm, ledger: "coop", label: "farm", node: NodeID.derived(from: "farm"))
+        var rng = SplitMix64(seed: testSeed(default: 0x3E26_ED01))
+        var wall: UInt64 = 1_790_000_000_000
+        var farmNode = try LocalNode(directory: farm, wallMillis: wall)
+        do {
+            var node = try LocalNode(directory: hub, wallMillis: wall)
+            #expect(node.saveDerivedState().isEmpty)
+        }
+        for day in 0..<4 {
+            wall += 86_400_000
+            var written: [Event] = []
+            for _ in 0..<5 {
+                written += try farmNode.write(wallMillis: wall) { first, _ in
+                    [.append(LedgerEntry(id: EntryIDs.make(kind: .harvest, node: first.node, seq: first.seq), kind: .harvest,
+                                         producer: "farm", date: CalendarDay(epochMillis: wall),
+                                         product: "P\(Int.random(in: 0..<3, using: &rng))",
+                                         quantity: Int64.random(in: 1...20, using: &rng) * 100, unit: .grams,
+                                         lot: "L\(day)").coreEntry)]
+                }
+            }
+            if day == 2 {
+                written += try farmNode.write([.assign(Assignment(key: Catalog.productKey("P0", .name), value: .text("Tomme"),
+                                                                  supersedes: []))], wallMillis: wall)
+            }
+            var node = try LocalNode(directory: hub, wallMillis: wall, keepingChainsCold: true)
+            let current = node.addWritesToViewsFile()
+            #expect(current, "day \(day): the views file was not current")
+            _ = try node.persist(written)
+            // Each day is harvests alone but day 2's, which changes the catalog too.
+            let adds = node.addsWritesToViewsFile
+            #expect(adds == (day != 2), "day \(day): added to the views \(adds)")
+            #expect(node.saveDerivedState().isEmpty)
+            let file = try #require(LedgerViewsFile.current(directory: hub))
+            let full = LedgerViews(replica: node.replica)
+            #expect(file.differences(from: full).isEmpty, "day \(day): the views file differs in \(file.differences(from: full))")
+            try EntryIndexMergeTests.expectFileFromScratch(hub, "day \(day)")
+        }
     }
 
     /// A harvest, sale, delivery, loss or payment of a few producers, products and lots, some

@@ -1,0 +1,62 @@
+import CarnetCore
+import CarnetLedger
+import CarnetStore
+import CarnetSystem
+
+/// The views file as a writer read it, with what the writer wrote or took in since added
+/// (`LedgerViews.appending`): what `record`, `merge` and `bundle apply` leave in the views
+/// file instead of folding every event again.
+///
+/// Exact only while nothing else was appended: each addition checks that its record begins
+/// where the state so far ends, so another process's record in between (which the store
+/// took in under its lock) gives nil, and the writer folds.
+struct ViewsFileWithWrites {
+    /// The log state `views` describe.
+    let stamp: LogStamp
+    let views: LedgerViews
+    /// The entry index as read (it describes the state the views file did), and the ids
+    /// added since: whether a new entry's id is held already.
+    let index: EntryIndex
+    let addedIDs: Set<ExactString>
+
+    /// Both files of `directory` when both describe the log exactly at `stamp` (the store's
+    /// state); nil otherwise (missing, stale, damaged, another version).
+    init?(directory: String, stamp: LogStamp, storage: any Storage) {
+        // The log only grows: a views file current now, and an index current after it at
+        // `stamp`, both describe `stamp`.
+        guard let views = LedgerViewsFile.current(directory: directory, storage: storage),
+              let index = EntryIndex.current(directory: directory, storage: storage), index.stamp == stamp else { return nil }
+        self.init(stamp: stamp, views: views, index: index, addedIDs: [])
+    }
+
+    private init(stamp: LogStamp, views: LedgerViews, index: EntryIndex, addedIDs: Set<ExactString>) {
+        self.stamp = stamp
+        self.views = views
+        self.index = index
+        self.addedIDs = addedIDs
+    }
+
+    /// These views with `events` added, when they are the entries of the one record that
+    /// follows the state so far (`loggedUpTo`: the store's stamp after it), each counted
+    /// (accepted, on its node's only branch: the caller checks) and each one the views can
+    /// take; nil otherwise.
+    func adding(_ events: [Event], loggedUpTo now: LogStamp, writerLabel: (NodeID) -> String?) -> ViewsFileWithWrites? {
+        guard !events.isEmpty, now.lastRecordOffset == stamp.size else { return nil }
+        var views = views, added = addedIDs
+        for event in events {
+            guard let record = LedgerRecord(reading: event) else { return nil }
+            let id = ExactString(record.entry.id)
+            let named: Bool
+            do {
+                let found = try index.lookUp(record.entry.id)
+                named = added.contains(id) || !found.records.isEmpty || !found.reversals.isEmpty
+            } catch {
+                return nil
+            }
+            guard let next = views.appending(record, writerLabel: writerLabel(record.writer), idIsNamed: named) else { return nil }
+            views = next
+            added.insert(id)
+        }
+        return ViewsFileWithWrites(stamp: now, views: views, index: index, addedIDs: added)
+    }
+}
