@@ -97,8 +97,11 @@ public final class SessionRunner: Sendable {
         wakeup.signal()
     }
 
-    /// `handshakeDeadline`: the peer must be authenticated by then (a listener's guard
-    /// against connections that never finish; nil leaves it to the session's own timeout).
+    /// `handshakeDeadline`: a listener's guard against connections that never prove
+    /// anything (slow-loris; nil leaves it to the session's own timeout): by then the peer
+    /// must have sent a message 1 that reads under the ledger's secret
+    /// (`Session.admittedOpening`, SPEC 8.4). Not its first SEALED frame: a dialer sends
+    /// that only once it has taken this side's SUMMARY, in parts when large.
     /// `authenticated` is called once, when the peer is. `replays`: the listening
     /// process's replay cache (SPEC 8.2.6). `peerMet` is called once, when the peer's
     /// first SUMMARY named it, with what the session measured so far (its clock offset).
@@ -175,7 +178,8 @@ public final class SessionRunner: Sendable {
             if !isAuthenticated, driver.session.isAuthenticated {
                 isAuthenticated = true
                 authenticated()
-            } else if !isAuthenticated, let handshakeDeadline, instant > handshakeDeadline, !driver.isFinished {
+            } else if !isAuthenticated, !driver.session.admittedOpening, let handshakeDeadline,
+                      instant > handshakeDeadline, !driver.isFinished {
                 report.dropped = .deadline
                 driver.close(.timeout, "the peer did not complete the handshake within \(handshakeDeadline)", store: store,
                              transport: &transport, now: instant)

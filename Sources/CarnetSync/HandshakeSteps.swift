@@ -211,3 +211,17 @@ struct HandshakeSteps: Sendable {
         return transport
     }
 }
+
+extension Session {
+    /// For a listener: the dialer's message 1 read under this ledger's current secret, was
+    /// no replay (`HandshakeSteps.acceptOpening` admitted it), and message 2 went out. The
+    /// dialer knows the secret, but is not authenticated yet (`isAuthenticated` needs its
+    /// first SEALED frame: message 1 alone may be a recording). `serve`'s handshake
+    /// deadline ends here (SPEC 8.4): a dialer sends its first SEALED frame only once it
+    /// has taken the listener's SUMMARY, which may come in parts (SPEC 8.1) and take a
+    /// loaded farm seconds; from here the session's idle timeout bounds it.
+    public var admittedOpening: Bool {
+        guard role == .listener, case .established = state else { return false }
+        return true
+    }
+}

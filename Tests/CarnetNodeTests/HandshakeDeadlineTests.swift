@@ -1,0 +1,95 @@
+import CarnetCore
+import CarnetNet
+import CarnetNode
+import CarnetSync
+import CarnetWire
+import Foundation
+import Testing
+
+/// `serve`'s handshake deadline (SPEC 8.4, "Connection limits") against a real server over
+/// loopback, made tight (1 s) so that each case is quick. It guards against connections
+/// that never prove anything (slow-loris): those are still closed at the deadline. A
+/// member whose message 1 read under the ledger's secret is past it: its dialer may take a
+/// while before its first SEALED frame (a SUMMARY in parts is taken whole first, seconds
+/// on a loaded farm: ManyNodesTests' flake), and the session's idle rules bound it.
+@Suite(.serialized)
+struct HandshakeDeadlineTests {
+    let secret = LedgerSecret.generate()
+
+    private func serve(_ node: TestNode, log: Lines) throws -> RunningServer {
+        var configuration = Server.Configuration()
+        configuration.listen = SocketAddress(host: "127.0.0.1", port: 0)
+        configuration.handshakeDeadline = .seconds(1)
+        configuration.dropSummaryInterval = .milliseconds(200)
+        return RunningServer(try Server(store: try node.open(), secret: secret, configuration: configuration) { log.append($0) })
+    }
+
+    /// A member's dialer whose first SEALED frame leaves 2 s after message 2 arrived (twice
+    /// the deadline) completes its session; nothing is dropped.
+    @Test func aMemberSlowToSendItsFirstSealedFrameIsNotCut() throws {
+        let hub = try TestNode(label: "hub", secret: secret)
+        defer { hub.cleanUp() }
+        try hub.write(3, prefix: "h")
+        let log = Lines()
+        let server = try serve(hub, log: log)
+        defer { server.stop() }
+        let peer = try ScriptedPeer.dial(port: server.address.port, secret: secret.bytes, ledger: "consortium", label: "slow-farm")
+        peer.tamper = { index, _, _ in
+            if index == 1 { Thread.sleep(forTimeInterval: 2) }
+            return .pass
+        }
+        peer.run(timeout: .seconds(10))
+        #expect(peer.end?.isSuccess == true, "the member's session: \(String(describing: peer.end))")
+        #expect(peer.errorsReceived.isEmpty, "\(peer.errorsReceived)")
+        let lines = log.waitFor { $0.contains { $0.contains("session with slow-farm") } }
+        #expect(lines.contains { $0.contains("session with slow-farm") && !$0.contains("ended:") }, "\(lines)")
+        #expect(!lines.contains { $0.contains("handshake deadline") && !$0.contains(" 0 past the") }, "\(lines)")
+    }
+
+    /// The deadline still holds for whoever proved nothing: the start of a message 1, then
+    /// silence (slow-loris), is closed at the deadline (not at the session's own 10 s
+    /// handshake timeout), told nothing, and summed up in the log as past the deadline.
+    @Test func aConnectionThatProvedNothingIsClosedAtTheDeadline() throws {
+        let hub = try TestNode(label: "hub", secret: secret)
+        defer { hub.cleanUp() }
+        let log = Lines()
+        let server = try serve(hub, log: log)
+        defer { server.stop() }
+        let probe = try RawProbe.connect(port: server.address.port)
+        let start = ContinuousClock.now
+        probe.send(Array(Wire.message1(secret: secret.bytes, nonce: Wire.randomBytes(32)).prefix(20)))
+        let (bytes, closed) = probe.readUntilClosed(since: start, timeout: .seconds(15))
+        probe.close()
+        #expect(bytes.isEmpty, "nothing is said to a peer that proved nothing")
+        let after = try #require(closed, "never closed")
+        #expect(after >= .milliseconds(900) && after < .seconds(4), "closed \(after) after it connected (deadline 1 s)")
+        let lines = log.waitFor { $0.contains { $0.contains("1 past the 1.0 seconds handshake deadline") } }
+        #expect(lines.contains { $0.contains("1 past the 1.0 seconds handshake deadline") }, "\(lines)")
+    }
+}
+
+/// A server's log lines, gathered from its threads.
+final class Lines: @unchecked Sendable {
+    // `@unchecked Sendable` is sound: `lines` is only touched under `lock`.
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    func append(_ line: String) {
+        lock.lock()
+        lines.append(line)
+        lock.unlock()
+    }
+
+    var all: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines
+    }
+
+    /// Polls until `done` holds of the lines (or 10 s pass); returns them.
+    func waitFor(_ done: ([String]) -> Bool) -> [String] {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !done(all), ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        return all
+    }
+}
