@@ -98,10 +98,10 @@ public final class SessionRunner: Sendable {
     }
 
     /// `handshakeDeadline`: a listener's guard against connections that never prove
-    /// anything (slow-loris; nil leaves it to the session's own timeout): by then the peer
-    /// must have sent a message 1 that reads under the ledger's secret
-    /// (`Session.admittedOpening`, SPEC 8.4). Not its first SEALED frame: a dialer sends
-    /// that only once it has taken this side's SUMMARY, in parts when large.
+    /// anything (slow-loris; nil leaves it to the session's own timeout): by then, from the
+    /// session's start, the peer must have sent a message 1 that reads under the ledger's
+    /// secret (`Session.admittedOpening`, SPEC 8.4). Not its first SEALED frame: a dialer
+    /// sends that only once it has taken this side's SUMMARY, in parts when large.
     /// `authenticated` is called once, when the peer is. `replays`: the listening
     /// process's replay cache (SPEC 8.2.6). `peerMet` is called once, when the peer's
     /// first SUMMARY named it, with what the session measured so far (its clock offset).
@@ -128,7 +128,11 @@ public final class SessionRunner: Sendable {
         var transport = ConnectionTransport(connection: connection, timeout: settings.idleTimeout)
         var report = SessionReport(address: connection.peer.description, role: role)
 
-        driver.start(store: store, transport: &transport, now: now())
+        // The deadline counts from the instant the session's own handshake timeout counts
+        // from (not from before the store's refresh and registration, which can take a
+        // while), so that at an equal deadline the session's timeout is the one told.
+        let opened = now()
+        driver.start(store: store, transport: &transport, now: opened)
         var isAuthenticated = false
         var metPeer = false
         while !driver.isFinished {
@@ -179,7 +183,7 @@ public final class SessionRunner: Sendable {
                 isAuthenticated = true
                 authenticated()
             } else if !isAuthenticated, !driver.session.admittedOpening, let handshakeDeadline,
-                      instant > handshakeDeadline, !driver.isFinished {
+                      instant - opened > handshakeDeadline, !driver.isFinished {
                 report.dropped = .deadline
                 driver.close(.timeout, "the peer did not complete the handshake within \(handshakeDeadline)", store: store,
                              transport: &transport, now: instant)

@@ -66,6 +66,37 @@ struct HandshakeDeadlineTests {
         let lines = log.waitFor { $0.contains { $0.contains("1 past the 1.0 seconds handshake deadline") } }
         #expect(lines.contains { $0.contains("1 past the 1.0 seconds handshake deadline") }, "\(lines)")
     }
+
+    /// A deadline equal to the session's own handshake timeout (the hostile table runs
+    /// `serve --handshake-deadline 10`, the session's 10 s): the session's timeout is the
+    /// one told, so the server logs the connection on a line of its own rather than in the
+    /// summary of dropped ones. Both count from the session's start; here that start comes
+    /// well after the runner's first instant, as it does when the store has much to read
+    /// first (what another writer stored since it last looked: 30,000 events of as many
+    /// nodes, as a hub takes from a bundle).
+    @Test func atAnEqualDeadlineTheSessionsOwnTimeoutIsTold() throws {
+        let hub = try TestNode(label: "hub", secret: secret)
+        defer { hub.cleanUp() }
+        let store = try hub.open()
+        let events = (0..<30_000).map { index -> Event in
+            var one = Replica(node: NodeID.derived(from: "writer-\(index)"))
+            return one.assign(FieldKey("note", "n\(index)", "v"), .int(Int64(index)), wallMillis: 1_790_000_000_000)
+        }
+        #expect(try hub.open().persist(events, fromSession: 0) == events.count)
+        let listener = try TCPListener(address: SocketAddress(host: "127.0.0.1", port: 0))
+        defer { listener.close() }
+        let probe = try RawProbe.connect(port: listener.port)
+        defer { probe.close() }
+        probe.send(Array(Wire.message1(secret: secret.bytes, nonce: Wire.randomBytes(32)).prefix(20)))
+        let connection = try #require(try listener.accept(timeout: .seconds(5)))
+        var settings = SessionSettings()
+        settings.handshakeTimeout = .seconds(1)
+        let report = try SessionRunner(connection: connection).run(role: .listener, store: store, secret: secret, live: true,
+                                                                  settings: settings, handshakeDeadline: .seconds(1))
+        #expect(report.dropped == nil, "dropped (\(String(describing: report.dropped))) after \(report.elapsed)")
+        #expect(report.failure?.contains("did not complete the handshake within 1.0 seconds") == true,
+                "\(String(describing: report.failure))")
+    }
 }
 
 /// A server's log lines, gathered from its threads.
