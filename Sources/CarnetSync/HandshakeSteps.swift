@@ -224,4 +224,12 @@ extension Session {
         guard role == .listener, case .established = state else { return false }
         return true
     }
+
+    /// For a listener: message 1 admitted, and no SEALED frame of the dialer opened yet
+    /// (bytes of one may have arrived). `serve` gives that frame the idle timeout from
+    /// message 1 (SPEC 8.4), as a trickle of bytes would reset the idle timeout itself.
+    public var awaitsFirstSealedFrame: Bool {
+        guard role == .listener, case let .established(established) = state else { return false }
+        return established.channel.opened == 0
+    }
 }

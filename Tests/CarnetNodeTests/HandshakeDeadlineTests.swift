@@ -67,6 +67,36 @@ struct HandshakeDeadlineTests {
         #expect(lines.contains { $0.contains("1 past the 1.0 seconds handshake deadline") }, "\(lines)")
     }
 
+    /// A message 1 that reads (a member's, or a recording replayed to a process whose cache
+    /// never saw it), then a SEALED frame that never completes, one byte at a time: each
+    /// byte would reset the idle timeout, but the first SEALED frame must open within it
+    /// from message 1, so the connection is closed then (idle timeout 2 s here), not held
+    /// for as long as the bytes trickle.
+    @Test func aMessage1ThenATrickleIsClosedAtTheIdleTimeout() throws {
+        let hub = try TestNode(label: "hub", secret: secret)
+        defer { hub.cleanUp() }
+        let log = Lines()
+        var configuration = Server.Configuration()
+        configuration.listen = SocketAddress(host: "127.0.0.1", port: 0)
+        configuration.handshakeDeadline = .seconds(1)
+        configuration.session.idleTimeout = .seconds(2)
+        let server = RunningServer(try Server(store: try hub.open(), secret: secret, configuration: configuration) { log.append($0) })
+        defer { server.stop() }
+        let probe = try RawProbe.connect(port: server.address.port)
+        defer { probe.close() }
+        let start = ContinuousClock.now
+        probe.send(Wire.message1(secret: secret.bytes, nonce: Wire.randomBytes(32)) + Wire.be32(1_000) + [FrameType.sealed.rawValue])
+        var closed: Duration?
+        while closed == nil, ContinuousClock.now - start < .seconds(8) {
+            probe.send([0xAB])
+            closed = probe.readUntilClosed(since: start, timeout: .milliseconds(300)).closedAfter
+        }
+        let after = try #require(closed, "still open after 8 s of trickling")
+        #expect(after >= .milliseconds(1_900) && after < .seconds(4), "closed \(after) after message 1 (idle timeout 2 s)")
+        let lines = log.waitFor { $0.contains { $0.contains("session with 127.0.0.1:\(probe.localPort):") } }
+        #expect(lines.contains { $0.contains("session with 127.0.0.1:\(probe.localPort):") && $0.contains("(timeout)") }, "\(lines)")
+    }
+
     /// A deadline equal to the session's own handshake timeout (the hostile table runs
     /// `serve --handshake-deadline 10`, the session's 10 s): the session's timeout is the
     /// one told, so the server logs the connection on a line of its own rather than in the
