@@ -219,7 +219,8 @@ extension Session {
     /// first SEALED frame: message 1 alone may be a recording). `serve`'s handshake
     /// deadline ends here (SPEC 8.4): a dialer sends its first SEALED frame only once it
     /// has taken the listener's SUMMARY, which may come in parts (SPEC 8.1) and take a
-    /// loaded farm seconds; from here the session's idle timeout bounds it.
+    /// loaded farm seconds; from here the idle timeout, counted from message 1, bounds it
+    /// (`awaitsFirstSealedFrame`).
     public var admittedOpening: Bool {
         guard role == .listener, case .established = state else { return false }
         return true
