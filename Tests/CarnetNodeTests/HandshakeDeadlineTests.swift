@@ -85,14 +85,20 @@ struct HandshakeDeadlineTests {
         let probe = try RawProbe.connect(port: server.address.port)
         defer { probe.close() }
         let start = ContinuousClock.now
-        probe.send(Wire.message1(secret: secret.bytes, nonce: Wire.randomBytes(32)) + Wire.be32(1_000) + [FrameType.sealed.rawValue])
+        let nonce = Wire.randomBytes(32), message1 = Wire.message1(secret: secret.bytes, nonce: nonce)
+        probe.send(message1 + Wire.be32(1_000) + [FrameType.sealed.rawValue])
         var closed: Duration?
+        var answer: [UInt8] = []
         while closed == nil, ContinuousClock.now - start < .seconds(8) {
             probe.send([0xAB])
-            closed = probe.readUntilClosed(since: start, timeout: .milliseconds(300)).closedAfter
+            let read = probe.readUntilClosed(since: start, timeout: .milliseconds(300))
+            answer += read.bytes
+            closed = read.closedAfter
         }
         let after = try #require(closed, "still open after 8 s of trickling")
         #expect(after >= .milliseconds(1_900) && after < .seconds(4), "closed \(after) after message 1 (idle timeout 2 s)")
+        let told = Wire.errors(of: Wire.messages(in: answer, secret: secret.bytes, nonce: nonce, message1: message1))
+        #expect(told.map(\.code) == [.timeout], "told under the channel: \(told)")
         let lines = log.waitFor { $0.contains { $0.contains("session with 127.0.0.1:\(probe.localPort):") } }
         #expect(lines.contains { $0.contains("session with 127.0.0.1:\(probe.localPort):") && $0.contains("(timeout)") }, "\(lines)")
     }
