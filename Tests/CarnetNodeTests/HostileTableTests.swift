@@ -244,10 +244,12 @@ final class HostileBed {
             #expect(mine.count == 1, "[\(name)] one log line for \(probe.names): \(mine)", sourceLocation: sourceLocation)
             #expect(mine.allSatisfy { $0.contains(probe.reason ?? reason) },
                     "[\(name)] the log line names the reason \"\(probe.reason ?? reason)\": \(mine)", sourceLocation: sourceLocation)
-            if let grants = probe.grants {
-                // Past message 1 the hub put grants in force exactly when the peer asked.
-                #expect(mine.allSatisfy { $0.contains(", grants in force") == grants },
-                        "[\(name)] grants in force: \(grants) (\(mine))", sourceLocation: sourceLocation)
+            if probe.grants != nil {
+                // A scripted member asked for grants as the bed says, and past message 1 the
+                // hub put them in force exactly then.
+                #expect(probe.grants == grants && mine.allSatisfy { $0.contains(", grants in force") == grants },
+                        "[\(name)] grants asked \(String(describing: probe.grants)), expected in force: \(grants) (\(mine))",
+                        sourceLocation: sourceLocation)
             }
         }
         if !expect.stateChanges {
