@@ -24,8 +24,11 @@ public final class Server: Sendable {
         /// address holds at most a quarter of the budget.
         public var maxPendingPerAddress = 32
         public var maxPending = 128
-        /// An accepted connection that has not authenticated by then is closed: a handshake
-        /// takes one round trip, so even a slow rural link needs well under a second.
+        /// An accepted connection that has not sent a message 1 readable under the ledger's
+        /// secret by then is closed, told nothing (SPEC 8.4): one message, so even a slow
+        /// rural link needs well under a second. A member is past it once its message 1
+        /// read: its first SEALED frame waits until it has taken this node's SUMMARY, in
+        /// parts when large, which can take a loaded farm longer; the idle timeout bounds it.
         public var handshakeDeadline: Duration = .seconds(5)
         /// How often the log sums up the unauthenticated connections dropped.
         public var dropSummaryInterval: Duration = .seconds(10)

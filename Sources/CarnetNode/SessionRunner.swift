@@ -97,8 +97,12 @@ public final class SessionRunner: Sendable {
         wakeup.signal()
     }
 
-    /// `handshakeDeadline`: the peer must be authenticated by then (a listener's guard
-    /// against connections that never finish; nil leaves it to the session's own timeout).
+    /// `handshakeDeadline`: a listener's guard against connections that never prove
+    /// anything (slow-loris; nil leaves it to the session's own timeout): by then, from the
+    /// session's start, the peer must have sent a message 1 that reads under the ledger's
+    /// secret (`Session.admittedOpening`, SPEC 8.4). Not its first SEALED frame: a dialer
+    /// sends that only once it has taken this side's SUMMARY, in parts when large. That
+    /// frame must then open within the idle timeout of message 1, however bytes trickle in.
     /// `authenticated` is called once, when the peer is. `replays`: the listening
     /// process's replay cache (SPEC 8.2.6). `peerMet` is called once, when the peer's
     /// first SUMMARY named it, with what the session measured so far (its clock offset).
@@ -125,9 +129,15 @@ public final class SessionRunner: Sendable {
         var transport = ConnectionTransport(connection: connection, timeout: settings.idleTimeout)
         var report = SessionReport(address: connection.peer.description, role: role)
 
-        driver.start(store: store, transport: &transport, now: now())
+        // The deadline counts from the instant the session's own handshake timeout counts
+        // from (not from before the store's refresh and registration, which can take a
+        // while), so that at an equal deadline the session's timeout is the one told.
+        let opened = now()
+        driver.start(store: store, transport: &transport, now: opened)
         var isAuthenticated = false
         var metPeer = false
+        /// When the peer's message 1 was found to read (a listener with a deadline).
+        var admittedAt: Duration?
         while !driver.isFinished {
             if let reason = stopRequest.reason {
                 let (code, message) = Self.closing(reason)
@@ -175,7 +185,19 @@ public final class SessionRunner: Sendable {
             if !isAuthenticated, driver.session.isAuthenticated {
                 isAuthenticated = true
                 authenticated()
-            } else if !isAuthenticated, let handshakeDeadline, instant > handshakeDeadline, !driver.isFinished {
+            } else if !isAuthenticated, handshakeDeadline != nil, driver.session.admittedOpening {
+                // Past the deadline; but any byte resets the idle timeout, and a message 1
+                // may be a recording (a process whose replay cache never saw it), followed by
+                // a frame that never completes: the first SEALED frame has the idle timeout,
+                // from message 1, to open. A member taking this side's SUMMARY sends nothing
+                // meanwhile, so the idle timeout bounds it the same.
+                let since = admittedAt ?? instant
+                admittedAt = since
+                if driver.session.awaitsFirstSealedFrame, instant - since > settings.idleTimeout, !driver.isFinished {
+                    driver.close(.timeout, "the peer sent no SEALED frame within \(settings.idleTimeout) of its handshake",
+                                 store: store, transport: &transport, now: instant)
+                }
+            } else if !isAuthenticated, let handshakeDeadline, instant - opened > handshakeDeadline, !driver.isFinished {
                 report.dropped = .deadline
                 driver.close(.timeout, "the peer did not complete the handshake within \(handshakeDeadline)", store: store,
                              transport: &transport, now: instant)

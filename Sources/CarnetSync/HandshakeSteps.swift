@@ -211,3 +211,26 @@ struct HandshakeSteps: Sendable {
         return transport
     }
 }
+
+extension Session {
+    /// For a listener: the dialer's message 1 read under this ledger's current secret, was
+    /// no replay (`HandshakeSteps.acceptOpening` admitted it), and message 2 went out. The
+    /// dialer knows the secret, but is not authenticated yet (`isAuthenticated` needs its
+    /// first SEALED frame: message 1 alone may be a recording). `serve`'s handshake
+    /// deadline ends here (SPEC 8.4): a dialer sends its first SEALED frame only once it
+    /// has taken the listener's SUMMARY, which may come in parts (SPEC 8.1) and take a
+    /// loaded farm seconds; from here the idle timeout, counted from message 1, bounds it
+    /// (`awaitsFirstSealedFrame`).
+    public var admittedOpening: Bool {
+        guard role == .listener, case .established = state else { return false }
+        return true
+    }
+
+    /// For a listener: message 1 admitted, and no SEALED frame of the dialer opened yet
+    /// (bytes of one may have arrived). `serve` gives that frame the idle timeout from
+    /// message 1 (SPEC 8.4), as a trickle of bytes would reset the idle timeout itself.
+    public var awaitsFirstSealedFrame: Bool {
+        guard role == .listener, case let .established(established) = state else { return false }
+        return established.channel.opened == 0
+    }
+}

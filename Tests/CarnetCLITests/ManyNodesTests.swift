@@ -64,8 +64,10 @@ struct ManyNodesTests {
         let first = try farm.carnet(["sync", "127.0.0.1:\(hub.port)"])
         let firstTook = ContinuousClock.now - started
         if first.status != 0 {
-            // Flaky under a loaded machine (the hub closed the connection mid-session, twice
-            // in some twenty runs): the hub's log says why.
+            // The hub's log says why. Under a loaded machine the hub once cut the farm at its
+            // 5 s handshake deadline, the farm still taking the summary's parts before its
+            // first SEALED frame; a member's message 1 now ends the deadline (SPEC 8.4,
+            // HandshakeDeadlineTests).
             stopped = true
             let (status, log) = hub.stop()
             Issue.record("the farm's sync with the hub: \(first.stderr)\nthe hub (exit \(status)) logged:\n\(log)")

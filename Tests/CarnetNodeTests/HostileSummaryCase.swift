@@ -10,7 +10,7 @@ extension HostileBed {
     func summaryPartsPastTheBound() throws {
         try hostile("a SUMMARY in parts past 262,144 nodes", reason: "more than 262144 nodes",
                     expect: Expected(failures: ["malformed": 1])) {
-            let peer = try ScriptedPeer.dial(port: port, secret: secret, ledger: ledger, label: "many-parts")
+            let peer = try dial("many-parts")
             peer.tamper = { index, _, peer in
                 guard index == 1 else { return .pass }
                 let frames = (0..<5).map { part -> [UInt8] in

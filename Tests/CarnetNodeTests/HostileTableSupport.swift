@@ -322,6 +322,8 @@ final class ScriptedPeer {
     let secret: [UInt8]
     let nonce: [UInt8]
     let label: String
+    /// The session asked for grants (message 1's bit 2).
+    let grants: Bool
     private let store: ScriptedStore
     private var driver: PeerDriver
     private let started = ContinuousClock.now
@@ -345,20 +347,27 @@ final class ScriptedPeer {
     private(set) var closedAt: ContinuousClock.Instant?
     private var hungUp = false
 
-    init(connection: TCPConnection, role: SessionRole = .dialer, secret: [UInt8], ledger: String, label: String) {
+    /// `grants`: the session asks for them (message 1's bit 2) and speaks OFFER and GRANT
+    /// when the server puts them in force, as a `serve` dialer does (SPEC 8.3 rule 8);
+    /// without, it is a peer from before grants, as a one-shot `carnet sync` also is.
+    init(connection: TCPConnection, role: SessionRole = .dialer, secret: [UInt8], ledger: String, label: String,
+         grants: Bool = false) {
         self.connection = connection
         self.role = role
         self.secret = secret
         self.label = label
+        self.grants = grants
         var generator = SystemRandomNumberGenerator()
         nonce = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         store = ScriptedStore(node: NodeID(using: &generator), ledger: ledger, label: label)
-        driver = PeerDriver(role: role, secret: secret, nonce: nonce, live: false, store: store)
+        var settings = SessionSettings()
+        settings.grants = grants
+        driver = PeerDriver(role: role, secret: secret, nonce: nonce, live: false, settings: settings, store: store)
     }
 
-    static func dial(port: UInt16, secret: [UInt8], ledger: String, label: String) throws -> ScriptedPeer {
+    static func dial(port: UInt16, secret: [UInt8], ledger: String, label: String, grants: Bool = false) throws -> ScriptedPeer {
         let connection = try TCPConnection.connect(to: SocketAddress(host: "127.0.0.1", port: port), timeout: .seconds(5))
-        return ScriptedPeer(connection: connection, secret: secret, ledger: ledger, label: label)
+        return ScriptedPeer(connection: connection, secret: secret, ledger: ledger, label: label, grants: grants)
     }
 
     var localPort: UInt16 { connection.localPort }

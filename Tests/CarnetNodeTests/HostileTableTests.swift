@@ -14,7 +14,9 @@ import Testing
 /// move by exactly what the case did. At the end an honest farm with the same secret still
 /// syncs, and after 1,000 connects and disconnects the server's descriptors are back to
 /// their baseline (± 5). The 50 slow-loris connections run while the other cases do (the
-/// handshake timeout is 10 s and `serve` has no flag for it).
+/// session's handshake timeout is 10 s and `serve` has no flag for it; its handshake
+/// deadline is set to the same 10 s). The scripted members ask for grants, as a `serve`
+/// dialing this format-1 ledger does; the cases that send EVENTS run without them too.
 @Suite(.serialized)
 struct HostileTableTests {
     @Test(.timeLimit(.minutes(4)))
@@ -42,6 +44,17 @@ struct HostileTableTests {
         try bed.summaryPartsPastTheBound()
         try bed.impossibleSequences()
         try bed.clockTenYearsAhead()
+        // The scripted peers above asked for grants, which `serve` puts in force in this
+        // format-1 ledger. A peer from before grants (or a one-shot `carnet sync`) still
+        // meets the hub without them: the cases whose path differs, those that send EVENTS
+        // (with grants an OFFER and its GRANT come first), once more that way. The others
+        // end before either path starts, or never send an event.
+        bed.grants = false
+        try bed.truncatedEventsAfterAuthentication()
+        try bed.wrongMACOrCounter()
+        try bed.impossibleSequences()
+        try bed.clockTenYearsAhead()
+        bed.grants = true
         try bed.slowLorisWereClosedAtTheHandshakeTimeout(loris)
         try bed.thousandConnectsAndDisconnects(baselineFDs: baselineFDs)
         try bed.anHonestPeerStillSyncs()
@@ -62,9 +75,16 @@ final class HostileBed {
     private(set) var secret: [UInt8] = []
     private(set) var otherSecret: [UInt8] = []
     var timings: [(String, Duration)] = []
-    /// Events the cases make up: a node only this test writes as.
-    let ghost: NodeID
+    /// Whether the scripted peers ask for grants (SPEC 8.3 rule 8): `serve` speaks them in
+    /// this format-1 ledger, and so does a `serve` that dials it; false plays a peer from
+    /// before grants (or a one-shot `carnet sync`, which does not ask for them).
+    var grants = true
+    /// Events the cases make up: a node only this test writes as (a fresh one for each
+    /// run of the insider cases).
+    private(set) var ghost: NodeID
     private(set) var ghostChain: [Event] = []
+    /// Runs of the insider cases: each leaves two events pending on the hub.
+    private(set) var insiderRuns = 0
 
     var port: UInt16 { serve.port }
 
@@ -114,9 +134,19 @@ final class HostileBed {
     }
 
     func timed<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+        let name = named(name)
         let start = ContinuousClock.now
         defer { timings.append((name, ContinuousClock.now - start)) }
         return try body()
+    }
+
+    /// A scripted member dialing the hub, with or without grants as the bed says; its label
+    /// (how the hub's log names it) says which when without.
+    /// A case's name, marked when its peers are from before grants.
+    func named(_ name: String) -> String { grants ? name : name + " [without grants]" }
+
+    func dial(_ label: String) throws -> ScriptedPeer {
+        try ScriptedPeer.dial(port: port, secret: secret, ledger: ledger, label: grants ? label : label + "-pregrants", grants: grants)
     }
 
     // MARK: - The shared checks
@@ -131,13 +161,15 @@ final class HostileBed {
         var closedAfter: Duration?
         var measured = true
         var reason: String?
+        /// A scripted member's session: whether its log line says grants were in force.
+        var grants: Bool?
 
         static func port(_ port: UInt16, closedAfter: Duration?, reason: String? = nil) -> Probe {
             Probe(names: ["127.0.0.1:\(port):"], closedAfter: closedAfter, reason: reason)
         }
 
         static func peer(_ peer: ScriptedPeer, closedAfter: Duration?, reason: String? = nil) -> Probe {
-            Probe(names: ["127.0.0.1:\(peer.localPort):", "\(peer.label) ("], closedAfter: closedAfter, reason: reason)
+            Probe(names: ["127.0.0.1:\(peer.localPort):", "\(peer.label) ("], closedAfter: closedAfter, reason: reason, grants: peer.grants)
         }
 
         /// A `carnet` process (its port unknown): matched by the reason alone.
@@ -161,6 +193,7 @@ final class HostileBed {
     @discardableResult
     func hostile(_ name: String, reason: String, expect: Expected, sourceLocation: SourceLocation = #_sourceLocation,
                  _ body: () throws -> [Probe]) throws -> (before: NodeFigures, after: NodeFigures) {
+        let name = named(name)
         let before = try hub()
         let mark = serve.logLines.count
         let start = ContinuousClock.now
@@ -211,6 +244,13 @@ final class HostileBed {
             #expect(mine.count == 1, "[\(name)] one log line for \(probe.names): \(mine)", sourceLocation: sourceLocation)
             #expect(mine.allSatisfy { $0.contains(probe.reason ?? reason) },
                     "[\(name)] the log line names the reason \"\(probe.reason ?? reason)\": \(mine)", sourceLocation: sourceLocation)
+            if probe.grants != nil {
+                // A scripted member asked for grants as the bed says, and past message 1 the
+                // hub put them in force exactly then.
+                #expect(probe.grants == grants && mine.allSatisfy { $0.contains(", grants in force") == grants },
+                        "[\(name)] grants asked \(String(describing: probe.grants)), expected in force: \(grants) (\(mine))",
+                        sourceLocation: sourceLocation)
+            }
         }
         if !expect.stateChanges {
             #expect(after.digest == before.digest && after.events == before.events && after.pending == before.pending,
@@ -517,7 +557,7 @@ final class HostileBed {
         try hostile("an EVENTS frame cut mid-frame, then EOF (authenticated)", reason: "the connection closed mid-frame",
                     expect: Expected(failures: ["interrupted": cuts.count])) {
             try cuts.enumerated().map { index, cut -> Probe in
-                let peer = try ScriptedPeer.dial(port: port, secret: secret, ledger: ledger, label: "cut-events-\(index)")
+                let peer = try dial("cut-events-\(index)")
                 peer.offering = [event]
                 peer.tamper = { index, frame, peer in
                     peer.messageType(of: index) == .events ? .hangUpAfter(Array(frame.prefix(cut(frame.count)))) : .pass
@@ -544,7 +584,7 @@ final class HostileBed {
     func replayedHandshake() throws {
         let capture = try timed("replay: capturing an honest session") { () throws -> ScriptedPeer in
             let before = try hub()
-            let capture = try ScriptedPeer.dial(port: port, secret: secret, ledger: ledger, label: "captured")
+            let capture = try dial("captured")
             capture.run()
             #expect(capture.end?.isSuccess == true, "the captured session completes: \(String(describing: capture.end))")
             try waitForHub("the captured session") { $0.server.completed == before.server.completed + 1 }
@@ -634,7 +674,7 @@ final class HostileBed {
                 }),
             ]
             return try tampers.map { name, tamper -> Probe in
-                let peer = try ScriptedPeer.dial(port: port, secret: secret, ledger: ledger, label: "tamper-\(name)")
+                let peer = try dial("tamper-\(name)")
                 peer.offering = [event]
                 peer.tamper = { index, frame, peer in
                     name == "events" && peer.messageType(of: index) != .events ? .pass : tamper(index, frame)
@@ -656,7 +696,7 @@ final class HostileBed {
     func unknownMessageType() throws {
         try hostile("a valid authenticated frame with an unknown message type", reason: "unknown message type 13",
                     expect: Expected(failures: ["malformed": 1])) {
-            let peer = try ScriptedPeer.dial(port: port, secret: secret, ledger: ledger, label: "unknown-type")
+            let peer = try dial("unknown-type")
             peer.tamper = { index, _, peer in
                 index == 1 ? .hangUpAfter(peer.sealed(inner: [13, 1, 2, 3], counter: 0)) : .pass
             }
@@ -668,17 +708,21 @@ final class HostileBed {
         }
     }
 
-    /// An insider's events: seq 2^64−1 (refused, named), a gap in seq and a wrong previous
-    /// hash (kept aside as pending: never counted as held events), a second history at a
-    /// held dot (recorded as a fork).
+    /// An insider's events: seq 2^64−1 (refused, named: with grants at the OFFER that names
+    /// its range, before any EVENTS; without, at the EVENTS), a gap in seq and a wrong
+    /// previous hash (kept aside as pending: never counted as held events), a second history
+    /// at a held dot (recorded as a fork).
     func impossibleSequences() throws {
         try timed("insider events: a chain of 3 for the ghost node") {
             let before = try hub()
+            var generator = SystemRandomNumberGenerator()
+            ghost = NodeID(using: &generator)
+            insiderRuns += 1
             ghostChain = []
             for seq in 1...3 {
                 ghostChain.append(note(ghost, seq: UInt64(seq), previous: ghostChain.last?.hash ?? .zero, text: "ghost \(seq)"))
             }
-            let writer = try ScriptedPeer.dial(port: port, secret: secret, ledger: ledger, label: "ghost-writer")
+            let writer = try dial("ghost-writer")
             writer.offering = ghostChain
             writer.run()
             #expect(writer.end?.isSuccess == true && writer.acknowledged == (batches: 1, newEvents: 3), "\(String(describing: writer.end)) \(writer.acknowledged)")
@@ -686,11 +730,13 @@ final class HostileBed {
             #expect(after.events == before.events + 3 && after.versionVector[ghost.hex] == 3)
         }
         let last = try #require(ghostChain.last)
-        try hostile("an event with seq 2^64−1", reason: "run starts at invalid seq 18446744073709551615",
-                    expect: Expected(failures: ["malformed": 1])) {
-            let peer = try ScriptedPeer.dial(port: port, secret: secret, ledger: ledger, label: "seq-max")
+        // The frame that carries the seq first, from which the server's closing is timed.
+        let carrier: FrameType = grants ? .offer : .events
+        let refusal = grants ? "a range of seqs 18446744073709551615 + 0" : "run starts at invalid seq 18446744073709551615"
+        try hostile("an event with seq 2^64−1", reason: refusal, expect: Expected(failures: ["malformed": 1])) {
+            let peer = try dial("seq-max")
             peer.offering = [note(ghost, seq: .max, previous: last.hash, text: "the last seq")]
-            peer.tamper = { index, frame, peer in peer.messageType(of: index) == .events ? .replace([frame]) : .pass }
+            peer.tamper = { index, frame, peer in peer.messageType(of: index) == carrier ? .replace([frame]) : .pass }
             peer.run()
             let told = peer.errorsReceived
             #expect(told.map(\.code) == [.malformed] && told.allSatisfy { $0.message.contains("18446744073709551615") }, "\(told)")
@@ -703,7 +749,7 @@ final class HostileBed {
         ]
         for (index, item) in cases.enumerated() {
             let (before, after) = try hostile(item.name, reason: "received 1 new events", expect: Expected(completed: 1, stateChanges: true)) {
-                let peer = try ScriptedPeer.dial(port: port, secret: secret, ledger: ledger, label: "insider-\(index)")
+                let peer = try dial("insider-\(index)")
                 peer.offering = [item.event]
                 peer.tamper = { index, frame, peer in peer.messageType(of: index) == .events ? .replace([frame]) : .pass }
                 peer.run()
@@ -726,21 +772,22 @@ final class HostileBed {
         let future = now + 3_652 * 86_400_000
         let node = ghostlessNode()
         let event = Event(dot: Dot(node: node, seq: 1), clock: HLCTimestamp(physical: future, logical: 0), previous: .zero,
-                          operation: .assign(Assignment(key: FieldKey("note", "hlc-future", "text"), value: .text("from 2036"))))
+                          operation: .assign(Assignment(key: FieldKey("note", "hlc-future-\(node.short)", "text"), value: .text("from 2036"))))
         let (before, after) = try hostile("an HLC timestamp 10 years ahead", reason: "received 1 new events",
                                           expect: Expected(completed: 1, stateChanges: true)) {
-            let peer = try ScriptedPeer.dial(port: port, secret: secret, ledger: ledger, label: "time-traveller")
+            let peer = try dial("time-traveller")
             peer.offering = [event]
             peer.run()
             #expect(peer.end?.isSuccess == true && peer.acknowledged == (batches: 1, newEvents: 1), "\(String(describing: peer.end))")
             return [.completed(peer)]
         }
         #expect(after.events == before.events + 1 && after.versionVector[node.hex] == 1, "accepted as is")
-        try ok(hubDir, ["party", "set", "hlc-probe", "--name", "Written after the future event", "--kind", "farm"])
+        let probeParty = grants ? "hlc-probe" : "hlc-probe-pregrants"
+        try ok(hubDir, ["party", "set", probeParty, "--name", "Written after the future event", "--kind", "farm"])
         let changes = try JSONSerialization.jsonObject(with: Data(try ok(hubDir, ["log", "--changes", "--json"]).stdout.utf8)) as? [[String: Any]] ?? []
-        let stored = changes.first { $0["subject"] as? String == "note/hlc-future.text" }
+        let stored = changes.first { $0["subject"] as? String == "note/hlc-future-\(node.short).text" }
         #expect(stored?["clockMillis"] as? Int == Int(future), "stored with its own timestamp: \(String(describing: stored))")
-        let local = changes.first { ($0["subject"] as? String)?.hasPrefix("party/hlc-probe.") == true }
+        let local = changes.first { ($0["subject"] as? String)?.hasPrefix("party/\(probeParty).") == true }
         let localClock = UInt64(local?["clockMillis"] as? Int ?? 0)
         let wall = UInt64(Date().timeIntervalSince1970 * 1000)
         #expect(localClock >= now - 60_000 && localClock <= wall + 60_000,
@@ -794,7 +841,7 @@ final class HostileBed {
             let hub = try hub(), farm = try NodeFigures.read(farmDir)
             #expect(hub.versionVector == farm.versionVector && hub.events == farm.events && hub.forks == farm.forks,
                     "hub \(hub.events) events \(hub.versionVector), farm \(farm.events) events \(farm.versionVector)")
-            #expect(hub.pending == 2 && farm.pending == 0, "the gap and the wrong link wait on the hub only")
+            #expect(hub.pending == 2 * insiderRuns && farm.pending == 0, "the gap and the wrong link of each run wait on the hub only")
             // Events held aside change no state and are never sent, so they are not in the
             // digest (SPEC 5): the hub and an honest farm agree.
             #expect(hub.digest == farm.digest, "hub pending \(hub.pending), farm pending \(farm.pending)")
@@ -821,6 +868,7 @@ final class HostileBed {
 extension HostileBed.Probe {
     /// A session that completed: the peer closed, nothing to time.
     static func completed(_ peer: ScriptedPeer) -> HostileBed.Probe {
-        HostileBed.Probe(names: ["127.0.0.1:\(peer.localPort):", "\(peer.label) ("], closedAfter: nil, measured: false)
+        HostileBed.Probe(names: ["127.0.0.1:\(peer.localPort):", "\(peer.label) ("], closedAfter: nil, measured: false,
+                         grants: peer.grants)
     }
 }

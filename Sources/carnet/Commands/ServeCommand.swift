@@ -13,7 +13,7 @@ struct ServeCommand: Command {
             .value("--max-sessions", "N", "sessions at once; more are told to retry later (default 256)"),
             .value("--max-pending", "N", "connections not authenticated yet; past it the oldest is closed (default 128)"),
             .value("--max-pending-per-address", "N", "of those, from one address (default 32)"),
-            .value("--handshake-deadline", "SECONDS", "a connection not authenticated by then is closed (default 5)"),
+            .value("--handshake-deadline", "SECONDS", "a connection that showed no ledger secret by then is closed (default 5)"),
         ],
         discussion: """
         Sessions with peers that also run `serve` stay open: events written on one node \
