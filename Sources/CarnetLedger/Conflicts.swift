@@ -108,7 +108,12 @@ public enum Conflicts {
         var reports = fieldConflicts.map(fieldReport)
         reports += replica.forks.map { forkReport($0, replica: replica) }
         reports += domain
-        return reports.sorted { lhs, rhs in
+        return sorted(reports)
+    }
+
+    /// By kind, subject, then summary, as the views keep them.
+    static func sorted(_ reports: [ConflictReport]) -> [ConflictReport] {
+        reports.sorted { lhs, rhs in
             if lhs.kind != rhs.kind { return lhs.kind < rhs.kind }
             if ExactString(lhs.subject) != ExactString(rhs.subject) { return ExactString.less(lhs.subject, rhs.subject) }
             return ExactString.less(lhs.summary, rhs.summary)

@@ -46,6 +46,31 @@ extension LedgerViews {
         return next
     }
 
+    /// These views with the catalog, the writers' labels and the field conflicts made again
+    /// from `replica`'s registers: all that a write to a product, a party or a node's label
+    /// changes (a field conflict is settled by a new value, never by a review, so none is
+    /// hidden). Nil in a ledger with members, where a write's standing decides whether it
+    /// counts.
+    public func withRegisters(of replica: Replica) -> LedgerViews? {
+        guard !members.enforced else { return nil }
+        var next = self
+        next.catalog = Catalog(replica: replica, membership: .open)
+        next.labels = [:]
+        for node in replica.history.nodeIDs {
+            if let label = replica.label(of: node) { next.labels[node] = label }
+        }
+        next.conflicts = Conflicts.sorted(conflicts.filter { $0.kind != .field } + replica.fieldConflicts.map(Conflicts.fieldReport))
+        return next
+    }
+
+    /// Whether an assignment writes what `withRegisters(of:)` makes again, and nothing else:
+    /// a product's or a party's field, or a node's label (not the record of a node it
+    /// continues, nor members, keys or the ledger's genesis).
+    public static func registersAlone(_ key: FieldKey) -> Bool {
+        key.record.type == RecordType.product || key.record.type == RecordType.party
+            || key.record.type == Replica.incarnationRecordType && key.field == NodeLabels.field
+    }
+
     /// Kinds that only add to stock and balances, naming no other entry.
     private static func addsToSums(_ entry: LedgerEntry) -> Bool {
         switch entry.kind {

@@ -167,8 +167,7 @@ public struct LocalNode: ~Copyable {
 
     private mutating func addToViewsFile(_ events: [Event]) {
         guard let current = viewsFile, !events.isEmpty else { return }
-        let replica = store.replica
-        viewsFile = current.adding(events, loggedUpTo: store.stamp, writerLabel: { replica.label(of: $0) })
+        viewsFile = current.adding(events, loggedUpTo: store.stamp, replica: store.replica)
     }
 
     /// After writes: a checkpoint when due and the status file, so that the next opening

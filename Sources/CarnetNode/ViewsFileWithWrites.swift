@@ -40,10 +40,17 @@ struct ViewsFileWithWrites {
     /// follows the state so far (`loggedUpTo`: the store's stamp after it), each counted
     /// (accepted, on its node's only branch: the caller checks) and each one the views can
     /// take; nil otherwise.
-    func adding(_ events: [Event], loggedUpTo now: LogStamp, writerLabel: (NodeID) -> String?) -> ViewsFileWithWrites? {
+    /// A write to a product, a party or a node's label is taken too: the catalog, the labels
+    /// and the field conflicts are then made again from `replica`'s registers.
+    func adding(_ events: [Event], loggedUpTo now: LogStamp, replica: Replica) -> ViewsFileWithWrites? {
         guard !events.isEmpty, now.lastRecordOffset == stamp.size else { return nil }
-        var views = views, added = addedIDs
+        var views = views, added = addedIDs, registers = false
         for event in events {
+            if case let .assign(assignment) = event.operation {
+                guard LedgerViews.registersAlone(assignment.key) else { return nil }
+                registers = true
+                continue
+            }
             guard let record = LedgerRecord(reading: event) else { return nil }
             let id = ExactString(record.entry.id)
             let named: Bool
@@ -53,9 +60,15 @@ struct ViewsFileWithWrites {
             } catch {
                 return nil
             }
-            guard let next = views.appending(record, writerLabel: writerLabel(record.writer), idIsNamed: named) else { return nil }
+            guard let next = views.appending(record, writerLabel: replica.label(of: record.writer), idIsNamed: named) else {
+                return nil
+            }
             views = next
             added.insert(id)
+        }
+        if registers {
+            guard let next = views.withRegisters(of: replica) else { return nil }
+            views = next
         }
         return ViewsFileWithWrites(stamp: now, views: views, index: index, addedIDs: added)
     }

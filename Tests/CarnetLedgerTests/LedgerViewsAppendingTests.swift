@@ -28,6 +28,28 @@ struct LedgerViewsAppendingTests {
             var views = LedgerViews(replica: replica)
             for step in 0..<10 {
                 wall += UInt64.random(in: 1...3_000_000, using: &rng)
+                if Int.random(in: 0..<4, using: &rng) == 0 {
+                    // A catalog or label write, sometimes beside the value it does not see
+                    // (a field conflict), sometimes settling one.
+                    let key = [Catalog.productKey("P\(Int.random(in: 0..<4, using: &rng))", .name),
+                               Catalog.productKey("P\(Int.random(in: 0..<4, using: &rng))", .price),
+                               NodeLabels.key(replica.node)].randomElement(using: &rng)!
+                    let value: Value = key.field == ProductField.price.rawValue
+                        ? .int(Int64.random(in: 100...900, using: &rng)) : .text("V\(step)")
+                    let seen = Bool.random(using: &rng) ? replica.registers[key]?.liveIDs ?? [] : []
+                    replica.write(.assign(Assignment(key: key, value: value, supersedes: seen)), wallMillis: wall)
+                    let full = LedgerViews(replica: replica)
+                    let remade = views.withRegisters(of: replica)
+                    #expect(remade != nil, "seed \(seed), step \(step): a ledger without members declined a write")
+                    if let remade {
+                        taken += 1
+                        let differences = remade.differences(from: full)
+                        #expect(differences.isEmpty, "seed \(seed), step \(step): \(key) written, the views differ in \(differences)")
+                        if !differences.isEmpty { return }
+                    }
+                    views = full
+                    continue
+                }
                 let state = LedgerState(replica: replica)
                 let entry = Self.randomEntry(step: step, node: replica.node, seq: replica.history.chainLength(of: replica.node) + 1,
                                              state: state, wall: wall, using: &rng)

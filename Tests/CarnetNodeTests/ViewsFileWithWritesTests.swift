@@ -92,7 +92,7 @@ struct ViewsFileWithWritesTests {
         #expect(file.entryCount == 3)
     }
 
-    @Test("a farm's entries taken in are added to the views file; a catalog change among them is folded")
+    @Test("a farm's entries and catalog changes taken in are added to the views file; a void among them is folded")
     func mergedEntriesAdded() throws {
         let hub = EntryIndexTests.directory(), farm = EntryIndexTests.directory()
         defer {
@@ -124,13 +124,19 @@ struct ViewsFileWithWritesTests {
                 written += try farmNode.write([.assign(Assignment(key: Catalog.productKey("P0", .name), value: .text("Tomme"),
                                                                   supersedes: []))], wallMillis: wall)
             }
+            if day == 3, let first = written.first, let harvest = LedgerRecord(reading: first) {
+                let void = LedgerEntry(id: "void-\(day)", kind: .reversal, producer: "farm", date: CalendarDay(epochMillis: wall),
+                                       ref: harvest.entry.id)
+                written += try farmNode.write([.append(void.coreEntry)], wallMillis: wall)
+            }
             var node = try LocalNode(directory: hub, wallMillis: wall, keepingChainsCold: true)
             let current = node.addWritesToViewsFile()
             #expect(current, "day \(day): the views file was not current")
             _ = try node.persist(written)
-            // Each day is harvests alone but day 2's, which changes the catalog too.
+            // Each day brings harvests; day 2 a catalog change too (added: the catalog is
+            // made again from the registers), day 3 a void (which the views cannot take).
             let adds = node.addsWritesToViewsFile
-            #expect(adds == (day != 2), "day \(day): added to the views \(adds)")
+            #expect(adds == (day != 3), "day \(day): added to the views \(adds)")
             #expect(node.saveDerivedState().isEmpty)
             let file = try #require(LedgerViewsFile.current(directory: hub))
             let full = LedgerViews(replica: node.replica)

@@ -43,7 +43,7 @@ struct PartySetCommand: Command {
     }
 
     func run(in context: Context) throws {
-        var store = try StoreAccess.open(context)
+        var store = try StoreAccess.openAddingToViewsFile(context)
         try RoleCheck.require(.catalog, store: store, context: context)
         let existing = Catalog(replica: store.replica).party(id)
         var operations = [CatalogWrites.assignment(Catalog.partyKey(id, .name), .text(name), replica: store.replica)]

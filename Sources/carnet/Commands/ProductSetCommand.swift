@@ -94,7 +94,7 @@ struct ProductSetCommand: Command {
     }
 
     func run(in context: Context) throws {
-        var store = try StoreAccess.open(context)
+        var store = try StoreAccess.openAddingToViewsFile(context)
         try RoleCheck.require(.catalog, store: store, context: context)
         let existed = Catalog(replica: store.replica).product(sku) != nil
         let operations = fields.map { field, value in

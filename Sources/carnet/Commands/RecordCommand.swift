@@ -157,14 +157,10 @@ struct RecordCommand: Command {
     }
 
     func run(in context: Context) throws {
-        // Cold: the new entry is usually added to the views read from their file, and the
-        // events the checks need (the members', a fallback's) are read back on demand.
-        var store = try StoreAccess.open(context, keepingChainsCold: true)
+        var store = try StoreAccess.openAddingToViewsFile(context)
         try RoleCheck.require(.producer(producer), store: store, context: context)
         let view = LedgerView(store.replica)
-        // Read before the write: the checks take the lots from them, and the new entry is
-        // added to them when nothing else came in.
-        store.addWritesToViewsFile()
+        // The lots as the views file holds them: the usual lot check reads no entry.
         let check = ReferenceCheck(view: view, force: force, lots: store.lotProductsOfViewsFile)
         var product = product, quantity = quantity, party = party, amount = amount
         let orderLine = try orderText.map { try OrderFulfilment.line(named: $0, product: product, state: view.state, force: force) }

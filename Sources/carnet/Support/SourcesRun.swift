@@ -55,7 +55,7 @@ struct SourcesRun {
             }
         }
         if prepared.contains(where: { $0 != nil }) {
-            var node = try Self.open(context)
+            var node = try StoreAccess.openAddingToViewsFile(context)
             var changed = false
             for (index, source) in sources.enumerated() {
                 guard let ready = prepared[index] else { continue }
@@ -85,22 +85,13 @@ struct SourcesRun {
         throw CLIError(first.1.code, "\(failed.count) of \(sources.count) \(plural) not taken: \(names) (reasons above); \(kept)")
     }
 
-    /// The node, cold (what comes in is mostly new entries, which are added to the views
-    /// file: the events held need not stay in memory), with its writes added to the views
-    /// file when they can be.
-    private static func open(_ context: Context) throws -> LocalNode {
-        var node = try StoreAccess.open(context, keepingChainsCold: true)
-        node.addWritesToViewsFile()
-        return node
-    }
-
     /// One source: the command as it always was, its first error thrown as it is.
     private func runOne<Prepared>(in context: Context,
                                   prepare: (_ source: String) throws -> Prepared,
                                   take: (_ source: String, _ prepared: Prepared, _ node: inout LocalNode) throws -> ReceiveReport) throws {
         let source = sources[0]
         let ready = try prepare(source)
-        var node = try Self.open(context)
+        var node = try StoreAccess.openAddingToViewsFile(context)
         let report = try take(source, ready, &node)
         if report.summary.accepted + report.summary.pending > 0 { StoreAccess.afterAppend(&node, context: context) }
         report.show(json: json, context.output)

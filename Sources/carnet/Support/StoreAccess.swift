@@ -14,6 +14,16 @@ enum StoreAccess {
         return node
     }
 
+    /// Opens the node for a command whose writes the views file can usually take (a new
+    /// entry, a catalog change, a farm's entries taken in): cold, since the views file and
+    /// the entry index say what the command needs, and with its writes added to the views
+    /// file (`LocalNode.addWritesToViewsFile`) instead of every event folded again after.
+    static func openAddingToViewsFile(_ context: Context) throws -> LocalNode {
+        var node = try open(context, keepingChainsCold: true)
+        node.addWritesToViewsFile()
+        return node
+    }
+
     /// After appending: a checkpoint when due, and the status file, so that the next
     /// `status` answers without reading the log. Failures are warnings, never a failed
     /// command: the events are already durable in the log.
