@@ -157,7 +157,9 @@ struct RecordCommand: Command {
     }
 
     func run(in context: Context) throws {
-        var store = try StoreAccess.openAddingToViewsFile(context)
+        // An entry that names another (a sale it settles, an order line) changes conflicts
+        // the views alone cannot tell: it is folded with every event, from a warm store.
+        var store = try StoreAccess.openAddingToViewsFile(context, foldIsCertain: ref != nil || orderText != nil)
         try RoleCheck.require(.producer(producer), store: store, context: context)
         let view = LedgerView(store.replica)
         // The lots as the views file holds them: the usual lot check reads no entry.

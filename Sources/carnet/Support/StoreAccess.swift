@@ -18,7 +18,15 @@ enum StoreAccess {
     /// entry, a catalog change, a farm's entries taken in): cold, since the views file and
     /// the entry index say what the command needs, and with its writes added to the views
     /// file (`LocalNode.addWritesToViewsFile`) instead of every event folded again after.
-    static func openAddingToViewsFile(_ context: Context) throws -> LocalNode {
+    ///
+    /// Warm, folding as before, when the views cannot take the writes (`foldIsCertain`: the
+    /// caller knows, e.g. an entry naming another; or the views file says the ledger has
+    /// members, or is not current): a cold store folds every event at twice the CPU of a
+    /// warm one, reading each back from the checkpoint.
+    static func openAddingToViewsFile(_ context: Context, foldIsCertain: Bool = false) throws -> LocalNode {
+        guard !foldIsCertain,
+              let members = LedgerViewsFile.current(directory: context.directory, parts: [.members])?.members,
+              !members.enforced else { return try open(context) }
         var node = try open(context, keepingChainsCold: true)
         node.addWritesToViewsFile()
         return node
