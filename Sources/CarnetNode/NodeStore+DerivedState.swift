@@ -13,16 +13,22 @@ extension NodeStore {
     /// `fold` follows this store's replica: caught up here, it makes the views from what
     /// changed since it last did (for `serve`, a few events; for a command, everything).
     mutating func saveDerivedState(fold: inout LedgerFold) -> [String] {
-        var warnings: [String] = []
-        // Taken before the checkpoint, which forgets them: after a first sync, where each of
-        // the million events received lies, so that the entry index need not read them all.
+        let (appended, warnings) = saveCheckpointKeepingPlaces()
+        return warnings + saveStatusAndViews(fold: &fold, appended: consume appended).warnings
+    }
+
+    /// The checkpoint when due (its failure the warning), and where the events this store
+    /// appended lie, taken before the checkpoint forgets them: after a first sync, where
+    /// each of the million events received lies, so that the entry index need not read
+    /// them all.
+    private mutating func saveCheckpointKeepingPlaces() -> (appended: [UInt64: EntryIndexFile.Location], warnings: [String]) {
         let appended = appendedLocations()
         do {
             try saveCheckpointIfDue()
+            return (appended, [])
         } catch {
-            warnings.append("\(error)")
+            return (appended, ["\(error)"])
         }
-        return warnings + saveStatusAndViews(fold: &fold, appended: consume appended).warnings
     }
 
     /// The views of the state held (from `fold`, caught up), with the status and views
@@ -52,13 +58,7 @@ extension NodeStore {
     /// without a fold: `LedgerViews.appending`): the checkpoint when due, the entry index,
     /// the status and the views files, as `saveDerivedState(fold:)` leaves them.
     mutating func saveDerivedState(views: LedgerViews) -> [String] {
-        var warnings: [String] = []
-        let appended = appendedLocations()
-        do {
-            try saveCheckpointIfDue()
-        } catch {
-            warnings.append("\(error)")
-        }
+        var (appended, warnings) = saveCheckpointKeepingPlaces()
         if let warning = saveEntryIndex(names: EntryIndexNames(replica: replica), appended: consume appended) {
             warnings.append(warning)
         }
