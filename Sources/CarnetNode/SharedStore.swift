@@ -169,8 +169,8 @@ public final class SharedStore: @unchecked Sendable {
     public var signsBatches: Bool { identity.isSigned }
 
     /// Whether this node's sessions may speak grants (SPEC 8.3 rule 8), as `serve` sets
-    /// them: in format 1. A signed ledger's batches end at signed heads, which a grant does
-    /// not yet respect (BENCHMARKS §7), so it runs without.
+    /// them: in format 1. A signed ledger runs without until its last simulation failures
+    /// with grants are mended (a restored farm's own waiting run, BENCHMARKS §7).
     public var speaksGrants: Bool { !signsBatches }
 
     /// The ledger's id (signed ledgers): bound into the handshake.

@@ -22,7 +22,25 @@ struct GrantGate: Sendable {
     /// event is this side's, and they are not offered again in this session. Only those
     /// seqs: a run the peer holds waiting for a predecessor says nothing of the seqs below
     /// it (taken as held, they were never offered, and the peer waited for good).
-    private var heldTips: [UInt64: [HeldTip]] = [:]
+    var heldTips: [UInt64: [HeldTip]] = [:]
+    /// Signed ledgers: the kept heads this side may cut a granted part at, captured when
+    /// the range was offered or granted (the store's head book may drop a kept head once
+    /// a higher one of its bucket arrives, and the part must still end where it was
+    /// promised). Emptied at each GRANT, once its parts went to the queue with their heads.
+    var cutHeads: [EventID: SignedHead] = [:]
+    /// Signed ledgers: parts the peer granted that this side cannot send yet, because no
+    /// point where it may cut lies at their end (no kept head there, and the peer is not
+    /// known to hold the next event): sending them would need events up to a head above,
+    /// which the peer did not grant (SPEC 8.3 rule 8). They wait here for a later GRANT
+    /// to say the peer holds what follows them, or to grant what follows up to a head.
+    var parked = (plan: MissingPlan(), events: [Event]())
+    /// Signed ledgers: where ranges of another branch end that a GRANT's held parts showed
+    /// (a fork the peer's chain does not show), offered again at once and not extended.
+    var otherBranchEnds = Set<Dot>()
+    /// Signed ledgers: events of this side whose successor a GRANT's held part showed the
+    /// peer holds (the lowest event of each held part of this side's chains or branches):
+    /// a run may end after them.
+    var continuesAfter = Set<EventID>()
 
     struct HeldTip {
         var first: UInt64
@@ -51,10 +69,14 @@ struct GrantGate: Sendable {
     /// The next OFFER's ranges, when none is outstanding and something waits that the peer
     /// has not said it holds; nil otherwise. What the ranges cover is now offered. `read`
     /// gives the last event of each first-branch range, whose hash the OFFER names.
-    mutating func nextOffer(read: ChainReader?) -> [GrantRange]? {
+    ///
+    /// In a signed ledger (`heads`), each range ends where this side may cut a batch: a
+    /// range that would end elsewhere is extended to the lowest head kept above it.
+    mutating func nextOffer(read: ChainReader?, heads: HeadSource? = nil) -> [GrantRange]? {
         guard offered == nil, !(waitingPlan.isEmpty && waitingEvents.isEmpty) else { return nil }
-        let plan = trimmed(waitingPlan, read: read)
-        let events = waitingEvents.filter { !peerHolds($0, read: read) }
+        var plan = trimmed(waitingPlan, read: read)
+        var events = waitingEvents.filter { !peerHolds($0, read: read) }
+        if let heads { (plan, events) = reachingCuts(plan, events, heads: heads, read: read) }
         (waitingPlan, waitingEvents) = (MissingPlan(), [])
         var ranges = Self.ranges(of: plan, events, read: read)
         guard !ranges.isEmpty else { return nil }  // the peer holds all of it
@@ -72,8 +94,13 @@ struct GrantGate: Sendable {
     /// The peer's GRANT for the outstanding OFFER: what may go now (to the send queue), and
     /// whether some of it was refused for a reason other than the peer holding it (it is
     /// being brought by another of the peer's sessions, which may yet be cut).
-    mutating func granted(_ granted: [GrantRange], held: [GrantRange], read: ChainReader?)
-        -> Result<(plan: MissingPlan, events: [Event], refusedSome: Bool), SessionFailure> {
+    ///
+    /// In a signed ledger (`heads`), what may go is cut back to points where this side
+    /// may end a batch's run (`cutAtSignedPoints`), with the heads and the peer's holdings
+    /// that let it end there (`cuts`); the rest of the grant waits (`parked`) and counts as
+    /// refused, so that a live session offers again and learns what the peer holds by then.
+    mutating func granted(_ granted: [GrantRange], held: [GrantRange], read: ChainReader?, heads: HeadSource? = nil)
+        -> Result<(plan: MissingPlan, events: [Event], refusedSome: Bool, cuts: SignedCuts), SessionFailure> {
         guard let offer = offered else {
             return .failure(SessionFailure(.unexpectedMessage, "the peer sent a GRANT without an OFFER to answer"))
         }
@@ -100,13 +127,19 @@ struct GrantGate: Sendable {
             tip = tip ?? offeredEvents.first { $0.dot.node == node && $0.dot.seq == range.last && $0.hash.w0 == range.lastHash }
             guard var event = tip else { continue }
             heldTips[range.node, default: []].append(HeldTip(first: range.first, seq: range.last, hash: range.lastHash))
+            var lowest = event
             while event.dot.seq >= range.first {
                 heldEvents.insert(event.id)
+                lowest = event
                 let before = EventID(dot: Dot(node: node, seq: event.dot.seq - 1), hash: event.previous)
                 guard event.dot.seq > 1, let previous = byID[before] ?? read?(node, before.dot.seq, 1)?.first, previous.id == before else {
                     break
                 }
                 event = previous
+            }
+            // The peer holds the event after this one: a signed run may end here (9.4).
+            if heads != nil, lowest.dot.seq > 1 {
+                continuesAfter.insert(EventID(dot: Dot(node: node, seq: lowest.dot.seq - 1), hash: lowest.previous))
             }
         }
         let (inside, outside) = Self.split(offer.plan, offer.events, by: granted)
@@ -119,7 +152,25 @@ struct GrantGate: Sendable {
         let (otherBranch, refused) = Self.split(plan, events, by: held)
         hold(otherBranch.plan)
         hold(otherBranch.events)
-        return .success((inside.plan, inside.events, !(refused.plan.isEmpty && refused.events.isEmpty)))
+        if heads != nil {
+            // Offered again as they are: extended to a head above, they would again name
+            // seqs the peer claims on its own branch, and be answered as now, for ever.
+            for range in otherBranch.plan.ranges where range.count > 0 {
+                otherBranchEnds.insert(Dot(node: range.node, seq: range.through))
+            }
+            for run in Self.runs(of: otherBranch.plan.branchEvents + otherBranch.events) {
+                if let last = run.last { otherBranchEnds.insert(last.dot) }
+            }
+        }
+        guard let heads else {
+            return .success((inside.plan, inside.events, !(refused.plan.isEmpty && refused.events.isEmpty), SignedCuts()))
+        }
+        // A re-offer names what waits here too: the peer granted it before (to this
+        // session, so it does not grant it again), which is no refusal.
+        let unrefused = Self.split(refused.plan, refused.events, by: Self.cover(parked)).outside
+        let cut = cutAtSignedPoints(inside.plan, inside.events, heads: heads, read: read)
+        let refusedSome = !(unrefused.plan.isEmpty && unrefused.events.isEmpty) || !(parked.plan.isEmpty && parked.events.isEmpty)
+        return .success((cut.plan, cut.events, refusedSome, cut.cuts))
     }
 
     // MARK: - What the peer said it holds

@@ -160,8 +160,16 @@ extension History {
             let inside = run.filter { $0.dot.seq >= range.first && $0.dot.seq <= range.last }
             guard let end = inside.last, let begin = inside.first else { continue }
             if end.dot.seq == range.last && end.hash.w0 != range.lastHash { continue }
-            guard !parts.contains(where: { $0.last >= begin.dot.seq && $0.first <= end.dot.seq }) else { continue }
-            parts.append(GrantRange(node: range.node, first: begin.dot.seq, last: end.dot.seq, lastHash: end.hash.w0))
+            // A run that passes a part claimed already (its first branch, a fork the run
+            // does not follow) is claimed above it: skipped whole, its upper seqs were
+            // granted and brought again each time the sender offered the range (the
+            // signed simulation's seed 100011, a farm restored from a backup).
+            var from = begin.dot.seq
+            if let top = parts.filter({ $0.last >= begin.dot.seq && $0.first <= end.dot.seq }).map(\.last).max() {
+                from = top + 1
+            }
+            guard from <= end.dot.seq, !parts.contains(where: { $0.last >= from && $0.first <= end.dot.seq }) else { continue }
+            parts.append(GrantRange(node: range.node, first: from, last: end.dot.seq, lastHash: end.hash.w0))
         }
         return parts
     }

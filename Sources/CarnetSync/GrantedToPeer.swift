@@ -20,21 +20,13 @@ struct GrantedToPeer: Sendable {
         granted[event.dot.node.high]?.contains { $0.contains(event.dot.seq) } ?? false
     }
 
-    /// Why a batch is not acceptable under the grants, or nil. In a signed ledger a batch
-    /// may end a node's run with events up to the signed head that vouches for them (SPEC
-    /// 9.4: a sender that cannot cut a run where it ends extends it to its head), which no
-    /// grant names: ungranted events are taken there, as the end of their node's run.
+    /// Why a batch is not acceptable under the grants, or nil: it carries an event this
+    /// side did not grant. In a signed ledger too (SPEC 8.3 rule 8): a signed sender ends
+    /// each granted part where it can cut, and never extends it to a head with events no
+    /// grant named, which another session of this node may be bringing.
     func refusal(of batch: SignedEvents) -> String? {
-        var ungrantedSeen = Set<NodeID>()
-        for event in batch.events {
-            if covers(event) {
-                if ungrantedSeen.contains(event.dot.node) {
-                    return "the peer sent \(event.dot) after an event of its node it was not granted"
-                }
-                continue
-            }
-            if batch.heads.isEmpty { return "the peer sent \(event.dot), which this side did not grant it" }
-            ungrantedSeen.insert(event.dot.node)
+        for event in batch.events where !covers(event) {
+            return "the peer sent \(event.dot), which this side did not grant it"
         }
         return nil
     }

@@ -31,6 +31,17 @@ struct SendQueue: Sendable {
     /// Events of a refused batch to send again: a primed batch's as they were but plain; a
     /// batch of several nodes' one node per group, so that a refusal names one node.
     private var retries: [(events: [Event], plain: Bool)] = []
+    /// Grants are in force (SPEC 8.3 rule 8): a signed batch is never extended past what
+    /// was granted to reach a head (`HeadSource.extend`); granted parts end where this side
+    /// may cut (`GrantGate.cutAtSignedPoints`).
+    var grantsInForce = false
+    /// Signed ledgers with grants: the kept heads that end granted parts, captured when the
+    /// parts were offered (the store may drop a kept head later), until their event is
+    /// acknowledged.
+    private var grantedCutHeads: [EventID: SignedHead] = [:]
+    /// Signed ledgers with grants: events after which the peer holds the next event (its
+    /// GRANT said so), where a granted part may end (SPEC 9.4), until acknowledged.
+    private var peerContinuesAfter = Set<EventID>()
 
     init(settings: SessionSettings) {
         self.settings = settings
@@ -57,9 +68,21 @@ struct SendQueue: Sendable {
         retries += groups.keys.sorted().map { (groups[$0]!, true) }
     }
 
+    /// What lets granted parts end where they end (signed ledgers with grants).
+    mutating func allowCuts(_ cuts: SignedCuts) {
+        for head in cuts.heads { grantedCutHeads[head.eventID] = head }
+        peerContinuesAfter.formUnion(cuts.continues)
+    }
+
     /// The peer stored these events: they need no more guarding against a second send.
     mutating func acknowledged(_ events: [Event]) {
         for event in events { queued.remove(event.id) }
+        if !(grantedCutHeads.isEmpty && peerContinuesAfter.isEmpty) {
+            for event in events {
+                grantedCutHeads[event.id] = nil
+                peerContinuesAfter.remove(event.id)
+            }
+        }
         if queued.isEmpty { queued = [] }  // give back a grown table's memory
     }
 
@@ -123,6 +146,7 @@ struct SendQueue: Sendable {
     mutating func nextBatch(read: ChainReader?, heads source: HeadSource? = nil, peerHolds: (Event) -> Bool = { _ in false },
                             byteLimit: Int? = nil)
         -> (events: [Event], plain: Bool, encoded: [UInt8]?, heads: [SignedHead]?)? {
+        let source = grantsInForce ? source.map(grantedSource) : source
         retries.removeAll { refusedNodes.contains($0.events[0].dot.node) }
         if !retries.isEmpty {
             let retry = retries.removeFirst()
@@ -156,13 +180,21 @@ struct SendQueue: Sendable {
                       byteLimit: min(settings.batchBytes, byteLimit ?? .max))
     }
 
+    /// With grants in force, the heads captured for granted parts before the store's, and
+    /// no extension past what was granted: a run that cannot end goes without a head and
+    /// the peer refuses that batch, rather than taking events no grant named.
+    private func grantedSource(_ source: HeadSource) -> HeadSource {
+        let captured = grantedCutHeads
+        return HeadSource(own: source.own, head: { id in captured[id] ?? source.head(id) }, extend: { _ in nil })
+    }
+
     /// What `nextBatch` would send with at most `limit` events, without changing the queue.
     /// `peerContinues` names the events whose successor was left out because the peer holds
     /// it or gets it in an earlier batch: a run may end there (`HeadSource.mayCut`).
     private func gather(limit: Int, read: ChainReader?, peerHolds: (Event) -> Bool)
         -> (events: [Event], taken: [NodeID: UInt64], scan: Int, fromRanges: Int, positions: [Int], held: [Int],
             peerContinues: Set<EventID>) {
-        var peerContinues = Set<EventID>()
+        var peerContinues = peerContinuesAfter
         func leftOut(_ event: Event) {
             if event.dot.seq > 1 {
                 peerContinues.insert(EventID(dot: Dot(node: event.dot.node, seq: event.dot.seq - 1), hash: event.previous))

@@ -270,7 +270,7 @@ extension Session {
             guard established.transfer.grants.inForce else {
                 return fail(SessionFailure(.malformed, "the peer sent a malformed message: unknown message type 12 (grants are not in force)"), now: now)
             }
-            switch established.transfer.grantArrived(granted: granted, held: held, read: priming.context) {
+            switch established.transfer.grantArrived(granted: granted, held: held, read: priming.context, heads: priming.heads) {
             case let .failure(failure):
                 return fail(failure, now: now)
             case let .success(refusedSome):

@@ -54,6 +54,7 @@ struct Transfer: Sendable {
     /// Both sides set their handshake bit: from now on every event waits for a grant.
     mutating func putGrantsInForce() {
         grants.inForce = true
+        queue.grantsInForce = true
     }
 
     init(settings: SessionSettings) {
@@ -111,11 +112,15 @@ struct Transfer: Sendable {
     /// The peer's GRANT: what it granted goes to the queue. True when it refused some of
     /// the offer for a reason other than holding it (another of its sessions brings it):
     /// a live session offers it again later.
-    mutating func grantArrived(granted: [GrantRange], held: [GrantRange], read: GrantGate.ChainReader?) -> Result<Bool, SessionFailure> {
-        switch grants.granted(granted, held: held, read: read) {
+    /// In a signed ledger (`heads`) only what ends where this side may cut goes (SPEC 8.3
+    /// rule 8), with what lets it end there.
+    mutating func grantArrived(granted: [GrantRange], held: [GrantRange], read: GrantGate.ChainReader?,
+                               heads: HeadSource? = nil) -> Result<Bool, SessionFailure> {
+        switch grants.granted(granted, held: held, read: read, heads: heads) {
         case let .failure(failure):
             return .failure(failure)
-        case let .success((plan, events, refusedSome)):
+        case let .success((plan, events, refusedSome, cuts)):
+            queue.allowCuts(cuts)
             queue.enqueueGranted(plan, read: read)
             queue.enqueue(events)
             return .success(refusedSome)
@@ -264,7 +269,7 @@ struct Transfer: Sendable {
                        statistics: inout SessionStatistics) -> Pumped {
         var pumped = Pumped()
         var pumpedBytes = 0
-        if let ranges = grants.nextOffer(read: priming.context) {
+        if let ranges = grants.nextOffer(read: priming.context, heads: priming.heads) {
             pumped.frames.append(channel.seal(.offer(ranges)))
             statistics.waits += 1  // for the peer's GRANT
         }

@@ -1,0 +1,22 @@
+import CarnetSimulation
+import Testing
+
+/// Signed ledgers with grants (SPEC 8.3 rule 8, "A signed sender's cut"): seeds of the
+/// signed campaign (`carnet-sim --signed yes --grants yes --first 100001 --farms 2-8
+/// --hubs 1-2`) that broke with grants before the grant-aware cut. A relay granted a part
+/// that ended where it kept no signed head extended its batch to the head above, with
+/// events another session of the hub was bringing: I7 broken (100015, 100096), or the hub
+/// refused them as not granted and a farm never converged (100014).
+struct SignedGrantSeedTests {
+    @Test(arguments: [(UInt64(100096), 8, 2), (UInt64(100015), 7, 2), (UInt64(100014), 7, 2)])
+    func signedSeedsWithGrantsKeepTheBoundAndConverge(seed: UInt64, farms: Int, hubs: Int) {
+        let configuration = SimConfiguration(seed: seed, farms: farms, hubs: hubs)
+        var plan = SimPlan.random(configuration)
+        plan.signedLedger = true
+        plan.settings.grants = true
+        var simulation = Simulation(configuration: configuration, plan: plan)
+        simulation.checksRelayBound = true
+        let outcome = simulation.run()
+        #expect(outcome.passed, "signed seed \(seed) K=\(farms) hubs=\(hubs) with grants: \(outcome)")
+    }
+}
