@@ -44,7 +44,10 @@ public struct Replica: Sendable {
     /// for the predecessors it waits for, when they come without one.
     public mutating func keep(_ heads: [SignedHead]) {
         for head in heads where history.contains(head.eventID) || history.pendingEvent(head.eventID) != nil {
-            signedHeads.keep(head) { id in history.heads(of: id.dot.node).contains(id) }
+            // A head over events that wait for a predecessor ends no branch yet, and is kept
+            // all the same: a restored farm's other branch waits so, and a batch cut below
+            // it (the peer holds the next event, SPEC 9.4) needs that head to be verified.
+            signedHeads.keep(head) { id in history.heads(of: id.dot.node).contains(id) || history.pendingEvent(id) != nil }
         }
     }
 
