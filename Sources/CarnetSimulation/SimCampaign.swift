@@ -107,9 +107,8 @@ public struct SimCampaign: Sendable {
             if verbose { print("simulation: running \(configuration)") }
             var plan = SimPlan.random(configuration)
             plan.signedLedger = signedLedger
-            // Signed ledgers run without grants unless asked, as in `serve` and `sync`: with
-            // them, a farm restored from a backup can wait for good on a batch cut before its
-            // own waiting run, which no head it keeps vouches for (BENCHMARKS.md §7).
+            // Signed ledgers run without grants unless asked, as in `serve` and `sync`
+            // (`SharedStore.speaksGrants`); `--grants yes` runs them with (BENCHMARKS.md §7).
             plan.settings.grants = grants ?? !signedLedger
             var simulation = Simulation(configuration: configuration, plan: plan)
             simulation.tracing = isReplay && Self.environment("CARNET_SIM_TRACE") == "1"
