@@ -12,14 +12,7 @@ struct SignedGrantSeedTests {
     /// 10 s of a CI at its 20-minute limit).
     @Test(arguments: [(UInt64(100096), 8, 2)])
     func signedSeedsWithGrantsKeepTheBoundAndConverge(seed: UInt64, farms: Int, hubs: Int) {
-        let configuration = SimConfiguration(seed: seed, farms: farms, hubs: hubs)
-        var plan = SimPlan.random(configuration)
-        plan.signedLedger = true
-        plan.settings.grants = true
-        var simulation = Simulation(configuration: configuration, plan: plan)
-        simulation.checksRelayBound = true
-        let outcome = simulation.run()
-        #expect(outcome.passed, "signed seed \(seed) K=\(farms) hubs=\(hubs) with grants: \(outcome)")
+        Self.expectPasses(SimConfiguration(seed: seed, farms: farms, hubs: hubs))
     }
 
     /// Seeds where a farm restored from a backup left a run of its own node's other branch
@@ -31,13 +24,17 @@ struct SignedGrantSeedTests {
     /// simulation (`.ci/run`), each some 10 s in a debug build.
     @Test(arguments: [UInt64(100133)])
     func aRestoredFarmsWaitingRunKeepsItsHead(seed: UInt64) {
-        let configuration = SimCampaign(seeds: 1, firstSeed: seed, farms: 2...8, hubs: 1...2).configuration(seed: seed)
+        Self.expectPasses(SimCampaign(seeds: 1, firstSeed: seed, farms: 2...8, hubs: 1...2).configuration(seed: seed))
+    }
+
+    /// Runs the seed's plan over a signed ledger with grants, checking the relay bound.
+    private static func expectPasses(_ configuration: SimConfiguration) {
         var plan = SimPlan.random(configuration)
         plan.signedLedger = true
         plan.settings.grants = true
         var simulation = Simulation(configuration: configuration, plan: plan)
         simulation.checksRelayBound = true
         let outcome = simulation.run()
-        #expect(outcome.passed, "signed seed \(seed) K=\(configuration.farms) hubs=\(configuration.hubs) with grants: \(outcome)")
+        #expect(outcome.passed, "signed seed \(configuration.seed) K=\(configuration.farms) hubs=\(configuration.hubs) with grants: \(outcome)")
     }
 }
