@@ -19,6 +19,24 @@
 /// order reaches the digest.
 extension Replica {
     public var digest: SHA256Digest {
+        StateDigest.of(nodes: history.nodeIDs, seq: { history.versionVector[$0] }, heads: { history.heads(of: $0) })
+    }
+}
+
+extension HistorySummary {
+    /// The state digest of the replica this summary describes (its heads name every
+    /// accepted event, above): what a writer that never loads the replica (`StoreAppender`)
+    /// keeps the status file's digest with. Equal to the replica's while no event waits: a
+    /// node of waiting events alone is in the replica's digest, with no heads, and not in
+    /// a summary read back (`SummaryCoding` keeps nodes with heads).
+    public var stateDigest: SHA256Digest {
+        StateDigest.of(nodes: heads.keys.sorted(), seq: { versionVector[$0] }, heads: { heads[$0] ?? [] })
+    }
+}
+
+/// The bytes of the digest, written once for a replica and for a summary.
+enum StateDigest {
+    static func of(nodes: [NodeID], seq: (NodeID) -> UInt64, heads: (NodeID) -> [EventID]) -> SHA256Digest {
         var hasher = SHA256()
         var writer = ByteWriter(capacity: 4096)
         func flush(_ force: Bool = false) {
@@ -28,12 +46,11 @@ extension Replica {
             }
         }
         writer.raw(Array("carnet-state/3".utf8))
-        let nodes = history.nodeIDs
         writer.varint(UInt64(nodes.count))
         for node in nodes {
             writer.nodeID(node)
-            writer.varint(history.versionVector[node])
-            let heads = history.heads(of: node)
+            writer.varint(seq(node))
+            let heads = heads(node)
             writer.varint(UInt64(heads.count))
             for head in heads { writer.canonicalEventID(head) }
             flush()

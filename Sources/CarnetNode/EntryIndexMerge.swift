@@ -70,7 +70,7 @@ enum EntryIndexMerge {
     /// The body of the index of `replica` at `stamp` (`EntryIndexFile.encodeBody`'s bytes),
     /// from `previous`, the tables of the whole file stamped `previousStamp`, a prefix of
     /// the log. Throws a `Refusal` saying why when it cannot show the merge is exact.
-    static func body(previous: EntryIndexTables, previousStamp: LogStamp, replica: Replica, names: EntryIndexNames,
+    static func body(previous: EntryIndexTables, previousStamp: LogStamp, replica: some AcceptedEvents, names: EntryIndexNames,
                      stamp: LogStamp, directory: String, storage: any Storage) throws(Refusal) -> [UInt8] {
         guard previousStamp.size <= stamp.size,
               let log = LogRecordReader(directory: directory, prefix: stamp, storage: storage) else {
@@ -109,7 +109,7 @@ enum EntryIndexMerge {
         guard candidates.count <= mostCandidates else { throw Self.tooMany(candidates.count) }
         // The accepted candidates, and the lowest place a new entry, and a new change, can take.
         var newEntries: [Row] = [], newChanges: [Row] = []
-        for event in candidates.values where replica.history.contains(event.id) {
+        for event in candidates.values where replica.accepts(event.id) {
             if case .assign = event.operation {
                 newChanges.append(Row(clock: event.clock, event: event.id))
             } else if LedgerRecord(reading: event) != nil {
@@ -125,7 +125,7 @@ enum EntryIndexMerge {
         let walkChanges = try !Self.endsBelow(.changes, lowestChange, previous: previous, log: log, records: &records)
         var entryRows = walkEntries ? [] : newEntries, changeRows = walkChanges ? [] : newChanges
         if walkEntries || walkChanges {
-            replica.history.forEachEvent { event in
+            let walked = replica.forEachAccepted { event in
                 let row = Row(clock: event.clock, event: event.id)
                 if case .assign = event.operation {
                     if walkChanges, let lowestChange, !Self.precedes(row, lowestChange) { changeRows.append(row) }
@@ -134,6 +134,7 @@ enum EntryIndexMerge {
                     entryRows.append(row)
                 }
             }
+            guard walked else { throw Refusal(reason: "the events added are not the newest, and the accepted events cannot be walked here", placesHold: true) }
         }
         let entries = try tail(entryRows, of: .entries, in: previous, candidates: candidates)
         let changes = try tail(changeRows, of: .changes, in: previous, candidates: candidates)
@@ -144,7 +145,7 @@ enum EntryIndexMerge {
             guard let lowest else { continue }
             guard let slot = previous.slot(table, tail.start - 1) else { throw Refusal(reason: "a slot does not read") }
             let event = try Self.event(slot, log: log, records: &records)
-            guard Self.precedes(Row(clock: event.clock, event: event.id), lowest), replica.history.contains(event.id) else {
+            guard Self.precedes(Row(clock: event.clock, event: event.id), lowest), replica.accepts(event.id) else {
                 throw Refusal(reason: "the previous index's \(table) below the tail are not below what was added")
             }
         }
@@ -169,7 +170,7 @@ enum EntryIndexMerge {
                                     log: log, records: &records)
 
         var body: [UInt8] = []
-        let pending = replica.history.pendingEvents
+        let pending = replica.pendingEvents
         let counts = [entries.start + entries.rows.count, 0, changes.start + changes.rows.count, pending.count, 0]
         // The id lines, merged before the counts are written (their count is the sum).
         var newLines: [EntryIndexFile.IDKey] = []
@@ -343,7 +344,7 @@ enum EntryIndexMerge {
     /// (the first reversal in order naming the id that cancels the entry), over every entry
     /// and reversal of those ids.
     private static func decideVoids(newRecords: [Int: LedgerRecord], entries: Tail, previous: EntryIndexTables,
-                                    replica: Replica, log: LogRecordReader,
+                                    replica: some AcceptedEvents, log: LogRecordReader,
                                     records: inout [Int: [Event]]) throws(Refusal) -> [Int: Int] {
         // The ids to decide, and the new slots carrying or naming each (kept by id, not
         // searched for each: an import merges thousands of new entries).
@@ -387,9 +388,9 @@ enum EntryIndexMerge {
 
     /// The record of previous slot `slot` (now at `moved`): from the replica when it lies in
     /// the tail, from the log otherwise, checked against the slot's hash prefix.
-    private static func record(at slot: Int, moved: Int, entries: Tail, previous: EntryIndexTables, replica: Replica,
+    private static func record(at slot: Int, moved: Int, entries: Tail, previous: EntryIndexTables, replica: some AcceptedEvents,
                                log: LogRecordReader, records: inout [Int: [Event]]) throws(Refusal) -> LedgerRecord {
-        if slot >= entries.start, let event = replica.history.event(entries.rows[moved - entries.start].event),
+        if slot >= entries.start, let event = replica.acceptedEvent(entries.rows[moved - entries.start].event),
            let record = LedgerRecord(reading: event) {
             return record
         }

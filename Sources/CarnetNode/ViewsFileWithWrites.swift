@@ -36,6 +36,14 @@ struct ViewsFileWithWrites {
         self.addedIDs = addedIDs
     }
 
+    /// The same views, stamped with the log's state once the record they were added for
+    /// is written (`EntryAppender` adds them, the check that they can follow, before it
+    /// writes: `now` must put that record where the check assumed it).
+    func restamped(_ now: LogStamp) -> ViewsFileWithWrites? {
+        guard now.lastRecordOffset == stamp.lastRecordOffset else { return nil }
+        return ViewsFileWithWrites(stamp: now, views: views, index: index, addedIDs: addedIDs)
+    }
+
     /// These views with `events` added, when they are the entries of the one record that
     /// follows the state so far (`loggedUpTo`: the store's stamp after it), each counted
     /// (accepted, on its node's only branch: the caller checks) and each one the views can
@@ -43,11 +51,23 @@ struct ViewsFileWithWrites {
     /// A write to a product, a party or a node's label is taken too: the catalog, the labels
     /// and the field conflicts are then made again from `replica`'s registers.
     func adding(_ events: [Event], loggedUpTo now: LogStamp, replica: Replica) -> ViewsFileWithWrites? {
+        adding(events, loggedUpTo: now, label: { replica.label(of: $0) }, registers: { $0.withRegisters(of: replica) })
+    }
+
+    /// The same for a writer without a replica (`EntryAppender`): each writer's label from
+    /// the views, and no write to a register taken.
+    func adding(_ events: [Event], loggedUpTo now: LogStamp) -> ViewsFileWithWrites? {
+        let labels = views.labels
+        return adding(events, loggedUpTo: now, label: { labels[$0] }, registers: nil)
+    }
+
+    private func adding(_ events: [Event], loggedUpTo now: LogStamp, label: (NodeID) -> String?,
+                        registers remake: ((LedgerViews) -> LedgerViews?)?) -> ViewsFileWithWrites? {
         guard !events.isEmpty, now.lastRecordOffset == stamp.size else { return nil }
         var views = views, added = addedIDs, registers = false
         for event in events {
             if case let .assign(assignment) = event.operation {
-                guard LedgerViews.registersAlone(assignment.key) else { return nil }
+                guard remake != nil, LedgerViews.registersAlone(assignment.key) else { return nil }
                 registers = true
                 continue
             }
@@ -60,14 +80,14 @@ struct ViewsFileWithWrites {
             } catch {
                 return nil
             }
-            guard let next = views.appending(record, writerLabel: replica.label(of: record.writer), idIsNamed: named) else {
+            guard let next = views.appending(record, writerLabel: label(record.writer), idIsNamed: named) else {
                 return nil
             }
             views = next
             added.insert(id)
         }
-        if registers {
-            guard let next = views.withRegisters(of: replica) else { return nil }
+        if registers, let remake {
+            guard let next = remake(views) else { return nil }
             views = next
         }
         return ViewsFileWithWrites(stamp: now, views: views, index: index, addedIDs: added)

@@ -488,9 +488,15 @@ public struct NodeStore: ~Copyable {
 
     /// What `status` reports, for the state this store holds.
     public func statusSummary(derived: [String: Int]) -> StoreStatus {
-        StoreStatus(stamp: log.stamp, eventCount: replica.eventCount, digest: replica.digest,
-                     forkCount: replica.forks.count, pendingCount: replica.history.pendingCount,
-                     derived: derived, history: replica.summary)
+        let summary = replica.summary
+        // A head is always warm (`History`): its clock is here without reading anything.
+        // Nodes of waiting events alone have no heads, and the file lists none for them.
+        let clocks = summary.heads.filter { !$0.value.isEmpty }
+            .mapValues { heads in heads.map { replica.history.event($0)?.clock ?? .zero } }
+        return StoreStatus(stamp: log.stamp, eventCount: replica.eventCount, digest: replica.digest,
+                           forkCount: replica.forks.count, pendingCount: replica.history.pendingCount,
+                           derived: derived, history: summary, checkpointedEvents: checkpointedEvents,
+                           headClocks: clocks)
     }
 
     /// Writes the status file, so that the next `status` answers without opening the
@@ -518,14 +524,8 @@ public struct NodeStore: ~Copyable {
                                          stamp: LogStamp? = nil) throws(StoreError) -> Bool {
         guard !log.needsReopen else { throw .needsReopen(path: log.path) }
         guard stamp == nil || stamp == log.stamp else { return false }
-        let file = StampedFile(stamp: log.stamp, body: body)
-        let directory = self.directory
-        let storage = self.storage
-        return try log.withLockIfCurrent { (current: Bool) throws(StoreError) -> Bool in
-            guard current else { return false }
-            try file.write(name, as: header, directory: directory, storage: storage)
-            return true
-        }
+        return try log.replaceIfCurrent(name, with: StampedFile(stamp: log.stamp, body: body), as: header,
+                                        directory: directory, storage: storage)
     }
 
     /// Picks up events another process (the CLI, a server) appended to this node's log;

@@ -9,16 +9,20 @@ import CarnetWire
 /// state; otherwise status opens the store, which rewrites it. Layout (protocol/SPEC.md,
 /// "Status file"):
 ///
-///     header  = "CARNETST" u16(version = 2) 6 × 00
+///     header  = "CARNETST" u16(version = 3) 6 × 00
 ///     stamp   = u64(log size) u64(last record offset) u32(its crc)
 ///     body    = varint(events) digest(32) varint(forks) varint(pending)
 ///               varint(n) n × ( string(name) signed(value) )      (derived figures)
 ///               summary                                          (as in "Summaries")
+///               varint(checkpointed events)
+///               varint(m) m × ( node(16) varint(k) k × ( varint(physical) varint(logical) ) )
 ///     trailer = u32(crc32c of every byte before it)
 ///
-/// Version 2 holds the state digest of version 3 (the heads only); a version-1 file held
-/// version 2's, which no longer compares with anything, so it is treated like any file
-/// that is not current: ignored, and rewritten by the next open.
+/// Version 3 adds what a writer needs to append its own entry without loading the
+/// replica (`StoreAppender`): the clock of every head (its next timestamp follows them)
+/// and how many events the newest checkpoint holds (when one is due, it opens the store).
+/// A file of another version is treated like any file that is not current: ignored, and
+/// rewritten by the next open.
 public struct StoreStatus: Sendable, Equatable {
     public var stamp: LogStamp
     public var eventCount: Int
@@ -29,11 +33,16 @@ public struct StoreStatus: Sendable, Equatable {
     /// name: the store knows events, not what they mean.
     public var derived: [String: Int]
     public var history: HistorySummary
+    /// How many events the newest checkpoint held when this was written.
+    public var checkpointedEvents: Int
+    /// The clock of each head of `history`, node by node in the same order.
+    public var headClocks: [NodeID: [HLCTimestamp]]
 
     public static let fileName = "status"
 
     public init(stamp: LogStamp, eventCount: Int, digest: SHA256Digest, forkCount: Int, pendingCount: Int,
-                derived: [String: Int], history: HistorySummary) {
+                derived: [String: Int], history: HistorySummary, checkpointedEvents: Int = 0,
+                headClocks: [NodeID: [HLCTimestamp]] = [:]) {
         self.stamp = stamp
         self.eventCount = eventCount
         self.digest = digest
@@ -41,6 +50,8 @@ public struct StoreStatus: Sendable, Equatable {
         self.pendingCount = pendingCount
         self.derived = derived
         self.history = history
+        self.checkpointedEvents = checkpointedEvents
+        self.headClocks = headClocks
     }
 
     func encode() -> [UInt8] {
@@ -55,6 +66,16 @@ public struct StoreStatus: Sendable, Equatable {
             writer.signed(Int64(value))
         }
         SummaryCoding.encode(history, into: &writer)
+        writer.varint(UInt64(checkpointedEvents))
+        writer.varint(UInt64(headClocks.count))
+        for (node, clocks) in headClocks.sorted(by: { $0.key < $1.key }) {
+            writer.nodeID(node)
+            writer.varint(UInt64(clocks.count))
+            for clock in clocks {
+                writer.varint(clock.physical)
+                writer.varint(UInt64(clock.logical))
+            }
+        }
         return StampedFile(stamp: stamp, body: writer.bytes).encoded(as: .status)
     }
 
@@ -76,9 +97,28 @@ public struct StoreStatus: Sendable, Equatable {
                 derived[name] = Int(try reader.signed())
             }
             let history = try SummaryCoding.decode(from: &reader)
+            let checkpointed = try reader.count(limit: Int.max >> 1, "checkpointed events")
+            let nodes = try reader.count(limit: history.heads.count, "nodes with head clocks")
+            var clocks: [NodeID: [HLCTimestamp]] = [:]
+            for _ in 0..<nodes {
+                let node = try reader.nodeID()
+                let heads = history.heads[node]?.count ?? 0
+                let count = try reader.count(limit: heads, "head clocks")
+                // Each head its clock, or the node's clocks are left out (the writer never does).
+                guard count == heads, clocks[node] == nil else { return nil }
+                var list: [HLCTimestamp] = []
+                for _ in 0..<count {
+                    let physical = try reader.varint()
+                    let logical = try reader.varint()
+                    guard logical <= UInt64(UInt32.max) else { return nil }
+                    list.append(HLCTimestamp(physical: physical, logical: UInt32(logical)))
+                }
+                clocks[node] = list
+            }
             guard reader.isAtEnd else { return nil }
             return StoreStatus(stamp: file.stamp, eventCount: events, digest: digest, forkCount: forks,
-                                pendingCount: pending, derived: derived, history: history)
+                                pendingCount: pending, derived: derived, history: history,
+                                checkpointedEvents: checkpointed, headClocks: clocks)
         } catch {
             return nil
         }

@@ -22,10 +22,10 @@ public struct FileHeader: Sendable, Equatable {
     public static let log = FileHeader(magic: "CARNETLG", version: 1)
     /// The checkpoint of the log's state, `checkpoint`.
     public static let checkpoint = FileHeader(magic: "CARNETCK", version: 1)
-    /// The status file that lets `status` answer without reading the log. Version 2: its
-    /// digest is the state digest of version 3 (SPEC §5), so a version-1 file, whose digest
-    /// meant something else, is ignored and rewritten.
-    public static let status = FileHeader(magic: "CARNETST", version: 2)
+    /// The status file that lets `status` answer without reading the log. Version 3 adds
+    /// the heads' clocks and the checkpoint's event count (a writer that appends without
+    /// loading the replica); a file of an earlier version is ignored and rewritten.
+    public static let status = FileHeader(magic: "CARNETST", version: 3)
     /// The ledger's views (stock, balances, conflicts, catalog) that reading commands
     /// answer from without reading the log, `views`.
     public static let views = FileHeader(magic: "CARNETVW", version: 7)

@@ -96,7 +96,7 @@ struct CompatibilityFixtureTests {
     }
 
     /// The version of the status file format this build writes (SPEC §6.3).
-    static let currentStatusFileVersion = 2
+    static let currentStatusFileVersion = 3
 
     static func statusFileVersion(_ path: String) throws -> Int {
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))

@@ -147,7 +147,7 @@ struct ViewsFileWithWritesTests {
 
     /// A harvest, sale, delivery, loss or payment of a few producers, products and lots, some
     /// drawing a lot below zero.
-    private static func entry(_ id: String, wall: UInt64, using rng: inout SplitMix64) -> LedgerEntry {
+    static func entry(_ id: String, wall: UInt64, using rng: inout SplitMix64) -> LedgerEntry {
         let kinds: [EntryKind] = [.harvest, .harvest, .sale, .delivery, .loss, .payment]
         let kind = kinds.randomElement(using: &rng)!
         var entry = LedgerEntry(id: id, kind: kind, producer: "N\(Int.random(in: 0..<3, using: &rng))",

@@ -208,32 +208,38 @@ struct StatusFileTests {
         #expect(StoreStatus.current(directory: fixture.directory.path) == nil)
     }
 
-    /// Version 1 held the version-2 digest (SPEC §5, §6.3): a file of that version, sound in
-    /// every other way, is not believed, and the next save writes version 2.
-    @Test func aStatusFileOfVersionOneIsIgnoredAndRewritten() throws {
+    /// A file of an earlier version (SPEC §6.3: version 1 held another digest, version 2
+    /// no head clocks), sound in every other way, is not believed, and the next save
+    /// writes version 3, whose head clocks and checkpoint count read back as written.
+    @Test func aStatusFileOfAnEarlierVersionIsIgnoredAndRewritten() throws {
         let fixture = try CheckpointFixture(seed: testSeed(default: 0xC4EC4))
         defer { fixture.directory.cleanUp() }
         var store = try fixture.open()
         try store.saveStatus(derived: [:])
         let path = fixture.directory.path + "/" + StoreStatus.fileName
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        #expect(bytes[8...9] == [0, 2], "written as version 2")
-        bytes[9] = 1
+        #expect(bytes[8...9] == [0, 3], "written as version 3")
         let end = bytes.count - 4
-        let crc = CRC32C.checksum(bytes[..<end])
-        bytes.replaceSubrange(end..., with: [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)])
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        #expect(StoreStatus.current(directory: fixture.directory.path) == nil, "version 1: ignored")
-        bytes[9] = 2
-        let sound = CRC32C.checksum(bytes[..<end])
-        bytes.replaceSubrange(end..., with: [UInt8(sound >> 24), UInt8(sound >> 16 & 0xFF), UInt8(sound >> 8 & 0xFF), UInt8(sound & 0xFF)])
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        #expect(StoreStatus.current(directory: fixture.directory.path) != nil, "the same bytes as version 2: used")
-        bytes[9] = 1
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        func relabel(_ version: UInt8) throws {
+            bytes[9] = version
+            let crc = CRC32C.checksum(bytes[..<end])
+            bytes.replaceSubrange(end..., with: [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)])
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+        }
+        for old: UInt8 in [1, 2] {
+            try relabel(old)
+            #expect(StoreStatus.current(directory: fixture.directory.path) == nil, "version \(old): ignored")
+        }
+        try relabel(3)
+        let read = StoreStatus.current(directory: fixture.directory.path)
+        #expect(read != nil, "the same bytes as version 3: used")
+        #expect(read == store.statusSummary(derived: [:]), "head clocks and the checkpoint count read back")
+        #expect(read?.headClocks.isEmpty == false)
+        #expect(read?.headClocks.count == read?.history.heads.count)
+        try relabel(2)
         #expect(try store.saveStatus(derived: [:]))
         let rewritten = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        #expect(rewritten[8...9] == [0, 2])
+        #expect(rewritten[8...9] == [0, 3])
         #expect(StoreStatus.current(directory: fixture.directory.path)?.digest == fixture.expectedDigest)
     }
 

@@ -584,12 +584,13 @@ def encode_summary(entries):
     return bytes(out)
 
 
-STATUS_DIGEST_VERSION = {1: 2, 2: 3}  # §6.3: status file version -> its state digest's (§5)
+STATUS_DIGEST_VERSION = {1: 2, 2: 3, 3: 3}  # §6.3: status file version -> its state digest's (§5)
 
 
 def read_status(data):
-    """The status file (§6.3), version 2 or the earlier 1 (same layout, a version-2
-    digest); "version" and "digestVersion" say which."""
+    """The status file (§6.3), version 3, or the earlier 2 (no checkpoint count nor head
+    clocks) or 1 (the layout of 2, a version-2 digest); "version" and "digestVersion" say
+    which. Version 3's head clocks come as "headClocks": {node bytes: [(physical, logical)]}."""
     check_trailer_crc(data)
     reader = Reader(data[:-4])
     version = read_header(reader, b"CARNETST")
@@ -603,6 +604,26 @@ def read_status(data):
         raise FormatError("more than 1,024 derived figures")
     status["figures"] = {reader.string_bytes().decode(): reader.svarint() for _ in range(count)}
     status["summary"] = read_summary(reader)
+    if version >= 3:
+        status["checkpointed"] = reader.varint()
+        clocks, previous = {}, None
+        heads = {node: listed for node, _, listed in status["summary"]}
+        for _ in range(reader.varint()):
+            node = reader.node()
+            if previous is not None and node <= previous:
+                raise FormatError("head clocks: nodes not in ascending order, or one twice")
+            previous = node
+            count = reader.varint()
+            if count != len(heads.get(node, [])):
+                raise FormatError(f"head clocks: {count} clocks for a node with {len(heads.get(node, []))} heads")
+            listed = []
+            for _ in range(count):
+                physical, logical = reader.varint(), reader.varint()
+                if logical >= 1 << 32:
+                    raise FormatError("head clocks: a logical clock above 32 bits")
+                listed.append((physical, logical))
+            clocks[node] = listed
+        status["headClocks"] = clocks
     if not reader.at_end():
         raise FormatError("status body does not end at the trailer")
     return status

@@ -563,7 +563,12 @@ def check_store(report, carnet, name):
         report.check(replica.forks() == 1 and any(len(h) == 2 for _, _, h in replica.summary()),
                      "the restored farm's fork: one fork point, two heads (§4, §4.2)")
     status_file = cf.read_status(carnet_read.read_file(os.path.join(directory, "status")))
-    report.equal(status_file["version"], 2, "status file version 2 (§6.3)")
+    report.equal(status_file["version"], 3, "status file version 3 (§6.3)")
+    accepted = replica.accepted()
+    report.equal(status_file["headClocks"],
+                 {node: [(accepted[(node, seq, digest)].physical, accepted[(node, seq, digest)].logical)
+                         for seq, digest in heads] for node, _, heads in replica.summary()},
+                 "status file head clocks = each head's clock (§6.3)")
     report.equal(status_file["digest"], replica.state_digest(), "status file digest = state digest (§5, version 3)")
     report.equal(status_file["summary"], replica.summary(), "status file summary (§4.2, §6.3)")
     report.equal(status_file["figures"].get("conflicts"), status["conflicts"],

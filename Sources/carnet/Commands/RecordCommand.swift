@@ -1,5 +1,6 @@
 import CarnetCore
 import CarnetLedger
+import CarnetNode
 import Foundation
 
 /// `carnet record KIND --actor P ...`: appends one ledger entry and prints its id.
@@ -157,6 +158,7 @@ struct RecordCommand: Command {
     }
 
     func run(in context: Context) throws {
+        if ref == nil, orderText == nil, try runFromTheFilesBesideTheLog(context) { return }
         // An entry that names another (a sale it settles, an order line) changes conflicts
         // the views alone cannot tell: it is folded with every event, from a warm store.
         var store = try StoreAccess.openAddingToViewsFile(context, foldIsCertain: ref != nil || orderText != nil)
@@ -174,13 +176,97 @@ struct RecordCommand: Command {
             party = filled.party.map { ($0, kind == .purchase ? "--from" : "--to") }
             if amount == nil, price == nil { amount = filled.amount }
         }
+        let prepared = try prepare(Prepared(product: product, quantity: quantity, party: party, total: amount,
+                                            order: orderLine.map { ($0.order, $0.line) }),
+                                   catalog: view.catalog, check: check)
+        // The id names the event that carries it: made under the store's lock, so that
+        // another process writing at the same moment cannot take the same one.
+        let day = date ?? context.today()
+        var entry: LedgerEntry?
+        try store.write(wallMillis: context.wallMillis()) { first, _ in
+            let made = prepared.entry(of: self, first: first, day: day)
+            entry = made
+            return [.append(made.coreEntry)]
+        }
+        StoreAccess.afterAppend(&store, context: context)
+        context.output.line(entry!.id)
+    }
+
+    /// The usual entry, written from the status file, the views file and the entry index
+    /// alone (`EntryAppender`): the replica is never loaded. False, with nothing written,
+    /// when those files cannot tell (then the node is opened, as before): a check that
+    /// needs the entries (an unknown lot), an entry the views cannot take, or files that
+    /// are not current.
+    private func runFromTheFilesBesideTheLog(_ context: Context) throws -> Bool {
+        guard var appender = EntryAppender.open(directory: context.directory, wallMillis: context.wallMillis()) else {
+            return false
+        }
+        for notice in appender.openingNotices { context.output.warn(notice) }
+        let catalog = appender.views.catalog
+        let prepared: Prepared
+        do {
+            prepared = try prepare(Prepared(product: product, quantity: quantity, party: party, total: amount, order: nil),
+                                   catalog: catalog,
+                                   check: ReferenceCheck(catalog: catalog, lots: appender.views.lotProducts, force: force))
+        } catch is ReferenceCheck.NeedsEntries {
+            return false
+        }
+        let day = date ?? context.today()
+        var entry: LedgerEntry?
+        let written = try appender.write(wallMillis: context.wallMillis()) { first in
+            let made = prepared.entry(of: self, first: first, day: day)
+            entry = made
+            return [.append(made.coreEntry)]
+        }
+        guard written != nil, let entry else { return false }
+        for warning in appender.saveDerivedState() { context.output.warn(warning) }
+        context.output.line(entry.id)
+        return true
+    }
+
+    /// What an entry holds beyond its flags: the order line's values filled in, the total,
+    /// the VAT rate and the labels of the catalog.
+    private struct Prepared {
+        var product: String?
+        var quantity: Quantity?
+        var party: (id: String, flag: String)?
+        var total: Money?
+        var order: (order: String, line: Int64)?
+        var rate: Int64?
+        var labels: String?
+        var family: String?
+
+        init(product: String?, quantity: Quantity?, party: (id: String, flag: String)?, total: Money?,
+             order: (order: String, line: Int64)?) {
+            self.product = product
+            self.quantity = quantity
+            self.party = party
+            self.total = total
+            self.order = order
+        }
+
+        func entry(of command: RecordCommand, first: Dot, day: CalendarDay) -> LedgerEntry {
+            LedgerEntry(
+                id: EntryIDs.make(kind: command.kind, node: first.node, seq: first.seq), kind: command.kind,
+                producer: command.producer, date: day, product: product, quantity: quantity?.amount, unit: quantity?.unit,
+                lot: command.lot, party: party?.id, amount: total?.cents, vat: rate,
+                labels: labels, family: family, method: command.method, ref: command.ref,
+                order: order?.order, line: order?.line, reason: command.reason, note: command.note
+            )
+        }
+    }
+
+    /// The checks of the entry's references (`check`) and what the catalog adds to it.
+    private func prepare(_ given: Prepared, catalog: Catalog, check: ReferenceCheck) throws -> Prepared {
+        var prepared = given
+        let product = given.product, quantity = given.quantity, party = given.party
         if kind.movesStock, product == nil || quantity == nil {
             throw CLIError.usage("a \(kind.rawValue) needs --product and --qty; see `carnet record --help`")
         }
         if kind == .delivery || kind == .sale || kind == .purchase, party == nil {
             throw CLIError.usage("a \(kind.rawValue) needs \(kind == .purchase ? "--from" : "--to") PARTY; see `carnet record --help`")
         }
-        if kind == .purchase, amount == nil {
+        if kind == .purchase, given.total == nil {
             throw CLIError.usage("a purchase needs --amount A (the order line has no agreed price)")
         }
         try check.actor(producer, for: kind)
@@ -193,38 +279,21 @@ struct RecordCommand: Command {
             try check.entry(ref, flag: "--ref")
             if kind == .payment, let payer = party?.id { try check.payment(settling: ref, from: payer, actor: producer) }
         }
-        let rate: Int64? = kind == .sale || kind == .purchase
-            ? vat ?? product.flatMap { view.catalog.product($0)?.int(ProductField.vat.rawValue) } ?? VAT.foodRate
+        prepared.rate = kind == .sale || kind == .purchase
+            ? vat ?? product.flatMap { catalog.product($0)?.int(ProductField.vat.rawValue) } ?? VAT.foodRate
             : nil
-        var total = amount
-        if kind == .sale, total == nil, let quantity, let product {
-            let unitPrice = price ?? view.catalog.product(product)?.int(ProductField.price.rawValue).map(Money.init(cents:))
+        if kind == .sale, given.total == nil, let quantity, let product {
+            let unitPrice = price ?? catalog.product(product)?.int(ProductField.price.rawValue).map(Money.init(cents:))
             guard let unitPrice else {
                 throw CLIError.usage("the catalog has no price for \(product): give --price (per \(quantity.unit.priceBasisName)) or --amount")
             }
-            total = Money.total(quantity: quantity.amount, unit: quantity.unit, pricePerBasis: unitPrice)
+            prepared.total = Money.total(quantity: quantity.amount, unit: quantity.unit, pricePerBasis: unitPrice)
         }
         // What the product is labelled as now, kept with the sale or purchase (SPEC §10.3).
-        let snapshot: (labels: String?, family: String?) = kind == .sale || kind == .purchase
-            ? (product.flatMap { view.catalog.product($0)?.text(ProductField.labels.rawValue) }.flatMap { $0.isEmpty ? nil : $0 },
-               product.flatMap { view.catalog.product($0)?.text(ProductField.family.rawValue) })
-            : (nil, nil)
-        // The id names the event that carries it: made under the store's lock, so that
-        // another process writing at the same moment cannot take the same one.
-        let day = date ?? context.today()
-        var entry: LedgerEntry?
-        try store.write(wallMillis: context.wallMillis()) { first, _ in
-            let made = LedgerEntry(
-                id: EntryIDs.make(kind: kind, node: first.node, seq: first.seq), kind: kind, producer: producer,
-                date: day, product: product, quantity: quantity?.amount, unit: quantity?.unit,
-                lot: lot, party: party?.id, amount: total?.cents, vat: rate,
-                labels: snapshot.labels, family: snapshot.family, method: method, ref: ref,
-                order: orderLine?.order, line: orderLine?.line, reason: reason, note: note
-            )
-            entry = made
-            return [.append(made.coreEntry)]
+        if kind == .sale || kind == .purchase {
+            prepared.labels = product.flatMap { catalog.product($0)?.text(ProductField.labels.rawValue) }.flatMap { $0.isEmpty ? nil : $0 }
+            prepared.family = product.flatMap { catalog.product($0)?.text(ProductField.family.rawValue) }
         }
-        StoreAccess.afterAppend(&store, context: context)
-        context.output.line(entry!.id)
+        return prepared
     }
 }

@@ -7,19 +7,49 @@ import CarnetLedger
 /// edited). `--force` skips the existence checks for names made on another node that has
 /// not synced here yet.
 struct ReferenceCheck {
-    let view: LedgerView
+    let catalog: Catalog
+    /// Every entry, built on first use; nil for a writer that has no replica
+    /// (`EntryAppender`): a check that needs the entries then throws `NeedsEntries`.
+    private let entries: (() -> LedgerState)?
     let force: Bool
     /// The lots and their products from the views file, when it is current
     /// (`LedgerViews.lotProducts`): a lot made of the product named is known without
     /// reading every entry, which at a million entries took seconds and a gigabyte.
     var lots: [LotProducts]? = nil
 
+    /// A check needed the entries and this check has none: the caller opens the node and
+    /// checks again.
+    struct NeedsEntries: Error {}
+
+    /// Checks from `ledger`'s catalog, and its entries where a check needs them.
+    init(view ledger: LedgerView, force: Bool, lots: [LotProducts]? = nil) {
+        catalog = ledger.catalog
+        entries = { ledger.state }
+        self.force = force
+        self.lots = lots
+    }
+
+    /// Checks from the views alone (a writer without a replica).
+    init(catalog: Catalog, lots: [LotProducts], force: Bool) {
+        self.catalog = catalog
+        entries = nil
+        self.force = force
+        self.lots = lots
+    }
+
+    private var state: LedgerState {
+        get throws {
+            guard let entries else { throw NeedsEntries() }
+            return entries()
+        }
+    }
+
     private static let forceHint = " (or add --force if another node created it and has not synced yet)"
 
     /// The party an entry belongs to must trade (own stock and money); a harvest belongs
     /// to a farm, a production to a farm or a processor.
     func actor(_ id: String, for entry: EntryKind) throws {
-        guard let party = view.catalog.party(id) else {
+        guard let party = catalog.party(id) else {
             guard !force else { return }
             throw CLIError.data("unknown party \"\(id)\" (--actor): create it with `carnet party set \(id) --name NAME --kind farm` "
                                 + "(or hub, drive, wholesale, processor, shop)\(Self.forceHint)")
@@ -32,7 +62,7 @@ struct ReferenceCheck {
         default: PartyKind.trading
         }
         guard let kind = kindText.flatMap(PartyKind.init(rawValue:)), allowed.contains(kind) else {
-            let eligible = view.catalog.parties.filter { record in
+            let eligible = catalog.parties.filter { record in
                 record.text(PartyField.kind.rawValue).flatMap(PartyKind.init(rawValue:)).map(allowed.contains) ?? false
             }.map(\.key.id)
             throw CLIError.data(Self.notAnActor(id, kind: kindText, entry: entry, allowed: allowed, eligible: eligible))
@@ -61,7 +91,7 @@ struct ReferenceCheck {
     /// A payment that names a sale must come from that sale's party, to that sale's actor.
     func payment(settling ref: String, from payer: String, actor: String) throws {
         guard !force else { return }
-        for record in view.state.records(withID: ref) {
+        for record in try state.records(withID: ref) {
             guard record.entry.kind == .sale else {
                 throw CLIError.data("\(ref) is a \(record.entry.kind.rawValue), not a sale: a payment settles a sale\(Self.forceHint)")
             }
@@ -76,20 +106,20 @@ struct ReferenceCheck {
     }
 
     func product(_ sku: String, quantity: Quantity?) throws {
-        guard view.catalog.product(sku) != nil else {
+        guard catalog.product(sku) != nil else {
             guard !force else { return }
-            let hint = Suggestion.closest(to: sku, among: view.catalog.products.map(\.key.id)).map { " Did you mean \($0)?" } ?? ""
+            let hint = Suggestion.closest(to: sku, among: catalog.products.map(\.key.id)).map { " Did you mean \($0)?" } ?? ""
             throw CLIError.data("unknown product \"\(sku)\": create it with `carnet product set \(sku) --name NAME --unit kg`\(Self.forceHint).\(hint)")
         }
         // Always checked, even with --force: a quantity in the wrong unit would corrupt stock.
-        if let quantity, let unit = view.catalog.unit(of: sku), unit != quantity.unit {
+        if let quantity, let unit = catalog.unit(of: sku), unit != quantity.unit {
             throw CLIError.data("\(sku) is counted in \(Self.unitNames(unit)); write the quantity in one of those units")
         }
     }
 
     func party(_ id: String, flag: String) throws {
-        guard view.catalog.party(id) == nil, !force else { return }
-        let hint = Suggestion.closest(to: id, among: view.catalog.parties.map(\.key.id)).map { " Did you mean \($0)?" } ?? ""
+        guard catalog.party(id) == nil, !force else { return }
+        let hint = Suggestion.closest(to: id, among: catalog.parties.map(\.key.id)).map { " Did you mean \($0)?" } ?? ""
         throw CLIError.data("unknown party \"\(id)\" (\(flag)): create it with `carnet party set \(id) --name NAME --kind customer`\(Self.forceHint).\(hint)")
     }
 
@@ -102,7 +132,7 @@ struct ReferenceCheck {
            products.count == 1, ExactString(products[0]) == ExactString(product) {
             return
         }
-        let origin = view.state.lotOrigins()[producer]?[lot]
+        let origin = try state.lotOrigins()[producer]?[lot]
         guard let origin else {
             guard !force else { return }
             throw CLIError.data("lot \"\(lot)\" of producer \(producer) is unknown: record its harvest first with `carnet record harvest --producer \(producer) --product \(product) --qty Q --lot \(lot)`\(Self.forceHint)")
@@ -113,7 +143,7 @@ struct ReferenceCheck {
     }
 
     func entry(_ id: String, flag: String) throws {
-        guard view.state.records(withID: id).isEmpty, !force else { return }
+        guard try state.records(withID: id).isEmpty, !force else { return }
         throw CLIError.data("unknown entry \"\(id)\" (\(flag)): see `carnet log` for entry ids\(Self.forceHint)")
     }
 

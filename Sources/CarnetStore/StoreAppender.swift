@@ -1,0 +1,162 @@
+import CarnetCore
+import CarnetSystem
+import CarnetWire
+
+/// Appends this node's own events to its log without loading the replica: what a
+/// `carnet record` on a hub of a million entries needs, where opening the store (decoding
+/// and admitting every event of the checkpoint) was half of what a record cost.
+///
+/// What a write needs of the state comes from the status file (SPEC §6.3, version 3):
+/// the node's chain head (its next seq and the `previous` hash), every head's clock (the
+/// next timestamp follows what the node holds, as `Replica.resumeClock` makes it), and the
+/// summary the next status file and its digest are made from. So it is used only where
+/// the status file says exactly what opening would: `open` gives nil, and the caller opens
+/// the store, when the status file is not current, when events wait for a predecessor,
+/// when the node's own history has forked, when the directory was copied or restored (it
+/// must continue under a new id), or when a checkpoint is due (`NodeStore.saveCheckpointIfDue`'s
+/// rule, so that the log read at the next open stays as short as before).
+///
+/// The log is opened as the store opens it (its lock, every covered record's checksum, a
+/// torn tail cut), so middle damage still refuses the write. A record another process
+/// appends between opening and writing is not taken in: `append` writes nothing then, and
+/// the caller opens the store.
+public struct StoreAppender: ~Copyable {
+    public let directory: String
+    public let identity: NodeIdentity
+    /// The status as of the last append (or opening): what the next status file says.
+    public private(set) var status: StoreStatus
+    private var log: EventLog
+    private var clock: HybridClock
+    private let signer: DeviceSigner?
+    private let storage: any Storage
+    /// Bytes of an unfinished write cut from the log's end on opening (0 almost always).
+    public let cutBytes: Int
+
+    /// The appender of `directory`, or nil when the store must be opened (see the type).
+    /// Never throws: whatever is wrong, opening the store says it in full.
+    public static func open(directory: String, wallMillis: UInt64,
+                            storage: any Storage = PosixStorage()) -> StoreAppender? {
+        guard let identity = try? NodeIdentity.load(directory: directory, storage: storage),
+              let status = StoreStatus.current(directory: directory, storage: storage),
+              status.pendingCount == 0,
+              (status.history.heads[identity.node]?.count ?? 0) <= 1,
+              status.headClocks.keys.count == status.history.heads.count,
+              !Self.checkpointIsDue(status),
+              let home = try? NodeIdentity.currentHome(of: directory, storage: storage), home == identity.home
+        else { return nil }
+        var signer: DeviceSigner?
+        if identity.isSigned {
+            guard let salt = identity.salt, let key = try? DeviceKeyFile.load(directory: directory, storage: storage) else {
+                return nil
+            }
+            let device = DeviceSigner(privateKey: key, salt: salt)
+            guard device.node == identity.node else { return nil }
+            signer = device
+        }
+        guard let opening = try? EventLog.open(directory: directory, resumingAt: status.stamp, storage: storage),
+              opening.report.resumedAt != nil, opening.recovered.isEmpty, opening.log.stamp == status.stamp
+        else { return nil }
+        var clock = HybridClock()
+        for (node, clocks) in status.headClocks {
+            for stamp in clocks {
+                if node == identity.node { clock.resume(after: stamp) } else { clock.observe(stamp, wallMillis: wallMillis) }
+            }
+        }
+        return StoreAppender(directory: directory, identity: identity, status: status, log: opening.log, clock: clock,
+                             signer: signer, storage: storage, cutBytes: opening.report.cutBytes)
+    }
+
+    private init(directory: String, identity: NodeIdentity, status: StoreStatus, log: consuming EventLog,
+                 clock: HybridClock, signer: DeviceSigner?, storage: any Storage, cutBytes: Int) {
+        self.directory = directory
+        self.identity = identity
+        self.status = status
+        self.log = log
+        self.clock = clock
+        self.signer = signer
+        self.storage = storage
+        self.cutBytes = cutBytes
+    }
+
+    /// `NodeStore.saveCheckpointIfDue`'s rule, on the status file's counts.
+    private static func checkpointIsDue(_ status: StoreStatus, minimum: Int = 2_000) -> Bool {
+        let tail = status.eventCount - status.checkpointedEvents
+        return tail >= minimum && tail * 8 >= status.eventCount
+    }
+
+    public var node: NodeID { identity.node }
+    /// The log's state: what the files written next are stamped with.
+    public var stamp: LogStamp { log.stamp }
+
+    /// Appends the operations `make` returns, made into this node's next events, as one
+    /// durable record (one fsync), when `accept` takes the events (a caller keeping files
+    /// derived from them checks they can follow). Nil, with nothing written, when `accept`
+    /// refuses or another process appended since opening (then open the store: its
+    /// replica takes their record in). `make` gets the dot of the first event: an entry id
+    /// names it, and under the log's lock no other writer can take it.
+    public mutating func append(wallMillis: UInt64, _ make: (_ first: Dot) -> [Operation],
+                                accept: ([Event]) -> Bool) throws(StoreError) -> [Event]? {
+        let node = identity.node
+        let head = status.history.heads[node]?.first
+        let first = Dot(node: node, seq: status.history.versionVector[node] + 1)
+        guard head?.dot.seq ?? 0 == first.seq - 1 else { return nil }
+        let signing = signer.flatMap { device in identity.ledgerID.map { (device, $0) } }
+        var working = clock
+        var refused: StoreError?
+        var made: [Event]?
+        _ = try log.append(signing: { others in
+            guard others.isEmpty else { return ([], nil) }
+            let operations = make(first)
+            refused = NodeStore.oversized(operations, first: first, clock: working, wallMillis: wallMillis)
+            guard refused == nil, !operations.isEmpty else { return ([], nil) }
+            var previous = head?.hash ?? .zero
+            var events: [Event] = []
+            for (index, operation) in operations.enumerated() {
+                let event = Event(dot: Dot(node: node, seq: first.seq + UInt64(index)),
+                                  clock: working.tick(wallMillis: wallMillis), previous: previous, operation: operation)
+                previous = event.hash
+                events.append(event)
+            }
+            guard accept(events) else { return ([], nil) }
+            made = events
+            guard let (device, ledger) = signing, let last = events.last else { return (events, nil) }
+            return (events, [device.signHead(seq: last.dot.seq, hash: last.hash, ledger: ledger)])
+        })
+        if let refused { throw refused }
+        guard let events = made, let last = events.last else { return nil }
+        clock = working
+        status.stamp = log.stamp
+        status.eventCount += events.count
+        status.history.versionVector = status.history.versionVector.merged(with: VersionVector([node: last.dot.seq]))
+        status.history.heads[node] = [last.id]
+        status.headClocks[node] = [last.clock]
+        status.digest = status.history.stateDigest
+        return events
+    }
+
+    /// Writes the status file for the state appended so far, with `derived` figures.
+    /// Skipped (false) when another process appended meanwhile, as `NodeStore.saveStatus`.
+    @discardableResult
+    public mutating func saveStatus(derived: [String: Int]) throws(StoreError) -> Bool {
+        status.derived = derived
+        let status = self.status, directory = self.directory, storage = self.storage
+        return try log.withLockIfCurrent { (current: Bool) throws(StoreError) -> Bool in
+            guard current else { return false }
+            try status.write(directory: directory, storage: storage)
+            return true
+        }
+    }
+
+    /// Writes a file derived from the state appended so far, stamped with the log's state,
+    /// as `NodeStore.saveStampedFile` (skipped, false, when another process appended).
+    @discardableResult
+    public mutating func saveStampedFile(_ name: String, as header: FileHeader, body: [UInt8],
+                                         stamp: LogStamp? = nil) throws(StoreError) -> Bool {
+        guard stamp == nil || stamp == log.stamp else { return false }
+        return try log.replaceIfCurrent(name, with: StampedFile(stamp: log.stamp, body: body), as: header,
+                                        directory: directory, storage: storage)
+    }
+
+    /// The disk, for files read beside the log (the views file, the entry index).
+    public var fileStorage: any Storage { storage }
+}
