@@ -19,8 +19,7 @@ import CarnetTestKit
 ///   the process, which no test can report).
 /// - `CARNET_SIM_SIGNED=1`: a signed ledger (format 2): device keys, signed heads.
 /// - `CARNET_SIM_RELAY_BOUND=0`: do not check I7, the relay bound (checked with two hubs or more).
-/// - `CARNET_SIM_GRANTS=0`: sessions without grants (I7 is then not checked), to measure them;
-///   `=1`: with grants in a signed ledger too.
+/// - `CARNET_SIM_GRANTS=0`: sessions without grants (I7 is then not checked), to measure them.
 public struct SimCampaign: Sendable {
     public var seeds: Int
     public var firstSeed: UInt64
@@ -37,11 +36,10 @@ public struct SimCampaign: Sendable {
     /// the batches cut in flight. On by default since grants (SPEC 8.3 rule 8) made it
     /// hold; off only to measure (`--relay-bound no`, `CARNET_SIM_RELAY_BOUND=0`).
     public var relayBound = true
-    /// Sessions speak grants (SPEC 8.3 rule 8). Nil: as `serve` and `sync` do, in format 1
-    /// and not in a signed ledger. False only to measure what they change (`--grants no`,
-    /// `CARNET_SIM_GRANTS=0`; then I7 is a measure too, as before them); true in a signed
-    /// ledger to work on what keeps them off there (`--grants yes`, `CARNET_SIM_GRANTS=1`).
-    public var grants: Bool?
+    /// Sessions speak grants (SPEC 8.3 rule 8), in both formats, as `carnet serve`'s live
+    /// sessions do (`SharedStore.speaksGrants`). False only to measure what they change
+    /// (`--grants no`, `CARNET_SIM_GRANTS=0`; then I7 is a measure too, as before them).
+    public var grants = true
 
     public init(seeds: Int, firstSeed: UInt64 = 1, farms: ClosedRange<Int> = 5...5, hubs: ClosedRange<Int> = 1...1,
                 verbose: Bool = false, isReplay: Bool = false) {
@@ -107,9 +105,9 @@ public struct SimCampaign: Sendable {
             if verbose { print("simulation: running \(configuration)") }
             var plan = SimPlan.random(configuration)
             plan.signedLedger = signedLedger
-            // Signed ledgers run without grants unless asked, as in `serve` and `sync`
-            // (`SharedStore.speaksGrants`); `--grants yes` runs them with (BENCHMARKS.md §7).
-            plan.settings.grants = grants ?? !signedLedger
+            // Grants in both formats, as in `serve` (`SharedStore.speaksGrants`); a signed
+            // ledger's too since the signed sender's cut (BENCHMARKS.md §7).
+            plan.settings.grants = grants
             var simulation = Simulation(configuration: configuration, plan: plan)
             simulation.tracing = isReplay && Self.environment("CARNET_SIM_TRACE") == "1"
             simulation.checksRelayBound = relayBound && plan.settings.grants

@@ -78,7 +78,7 @@ extension GrantGate {
         // say so, since no range of this side's offers reaches it (the signed simulation's
         // seed 100096, a farm restored from a backup).
         let parkedEnds = parked.plan.ranges.compactMap { read?($0.node, $0.through, 1)?.first }
-            + Self.runs(of: parked.events).compactMap(\.last)
+            + BundlePlan.chains(parked.events).compactMap(\.last)
         for end in parkedEnds {
             guard let more = extensionToCut(after: end, heads: heads, read: read) else { continue }
             for event in more where known.insert(event.id).inserted { events.append(event) }
@@ -96,7 +96,7 @@ extension GrantGate {
                 for event in more where known.insert(event.id).inserted { events.append(event) }
             }
         }
-        for run in Self.runs(of: plan.branchEvents + events) {
+        for run in BundlePlan.chains(plan.branchEvents + events) {
             guard let last = run.last, !unextended.contains(last.dot), case .nowhere = cutPoint(after: last, heads: heads, read: read),
                   let more = extensionToCut(after: last, heads: heads, read: read) else { continue }
             for event in more where known.insert(event.id).inserted { events.append(event) }
@@ -154,7 +154,7 @@ extension GrantGate {
             if end > range.after { go.ranges.append(ChainRange(node: range.node, after: range.after, through: end)) }
             if end < range.through { waiting.plan.ranges.append(ChainRange(node: range.node, after: end, through: range.through)) }
         }
-        for run in Self.runs(of: parked.events + plan.branchEvents + events) {
+        for run in BundlePlan.chains(parked.events + plan.branchEvents + events) {
             var end = run.count
             while end > 0 {
                 let point = cutPoint(after: run[end - 1], heads: heads, read: read)
@@ -192,30 +192,5 @@ extension GrantGate {
             }
         }
         return result
-    }
-
-    /// Events as runs, each of one node's events that follow one another on a chain, in
-    /// chain order; an event twice is taken once.
-    static func runs(of events: [Event]) -> [[Event]] {
-        var seen = Set<EventID>()
-        var byNode: [NodeID: [Event]] = [:]
-        for event in events where seen.insert(event.id).inserted { byNode[event.dot.node, default: []].append(event) }
-        var runs: [[Event]] = []
-        for node in byNode.keys.sorted() {
-            var nodeRuns: [[Event]] = []
-            var runEndingAt: [EventID: Int] = [:]
-            for event in byNode[node]!.sorted(by: { ($0.dot.seq, $0.hash.w0) < ($1.dot.seq, $1.hash.w0) }) {
-                let before = EventID(dot: Dot(node: node, seq: event.dot.seq &- 1), hash: event.previous)
-                if event.dot.seq > 1, let index = runEndingAt.removeValue(forKey: before) {
-                    nodeRuns[index].append(event)
-                    runEndingAt[event.id] = index
-                } else {
-                    runEndingAt[event.id] = nodeRuns.count
-                    nodeRuns.append([event])
-                }
-            }
-            runs += nodeRuns
-        }
-        return runs
     }
 }

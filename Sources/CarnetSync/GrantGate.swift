@@ -158,7 +158,7 @@ struct GrantGate: Sendable {
             for range in otherBranch.plan.ranges where range.count > 0 {
                 otherBranchEnds.insert(Dot(node: range.node, seq: range.through))
             }
-            for run in Self.runs(of: otherBranch.plan.branchEvents + otherBranch.events) {
+            for run in BundlePlan.chains(otherBranch.plan.branchEvents + otherBranch.events) {
                 if let last = run.last { otherBranchEnds.insert(last.dot) }
             }
         }

@@ -81,8 +81,13 @@ public enum BundlePlan {
 
     /// Each node's events (nodes by id) as chains: by seq, an event joining the chain whose
     /// last event it follows (same node, next seq, its hash as `previous`), else starting
-    /// one. Duplicates are dropped.
-    static func chains(_ events: [Event]) -> [[Event]] {
+    /// one. Duplicates are dropped. Ties on seq (a fork's branches) break on the whole hash,
+    /// a total order, so the chains come out the same whatever order `events` came in.
+    ///
+    /// Public because a live session's grant gate (`GrantGate`, CarnetSync) needs the same
+    /// chains to find where a signed batch may be cut: one function, so that a bundle and a
+    /// session cut a signed ledger's events alike.
+    public static func chains(_ events: [Event]) -> [[Event]] {
         var seen = Set<EventID>()
         var byNode: [NodeID: [Event]] = [:]
         for event in events where seen.insert(event.id).inserted { byNode[event.dot.node, default: []].append(event) }

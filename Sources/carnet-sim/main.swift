@@ -11,8 +11,8 @@
 // `--hubs` takes 1 to 3 (a third hub dials both others). With two hubs or more every run
 // also checks I7, each event reaching each hub at most once plus the batches cut in flight
 // (issue 19, item 5), which grants (SPEC 8.3 rule 8) make hold; `--relay-bound no` skips
-// it, and `--grants no` runs sessions without grants (I7 unchecked) to measure them. A
-// signed ledger runs without grants unless `--grants yes` (as `serve` and `sync` do).
+// it, and `--grants no` runs sessions without grants (I7 unchecked) to measure them; a
+// signed ledger speaks them too, as `serve` does.
 // The law histories are those of `swift test`'s base seed 42, from offset 2,000 on (the
 // test covers offsets 0–1,999); `--laws-from O` starts at offset O instead, so that a
 // soak can split disjoint ranges across cores. `CARNET_SEED=s` replays one simulation

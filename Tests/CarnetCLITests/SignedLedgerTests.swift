@@ -48,7 +48,8 @@ struct SignedLedgerTests {
         // Each session proved the hub's device to the farm (SPEC 8.2.7).
         let again = try sandbox.json(["sync", "127.0.0.1:\(port)"], node: "b") as? [String: Any]
         #expect((again?["peer"] as? [String: Any])?["deviceVerified"] as? Bool == true, "\(String(describing: again))")
-        // A signed ledger's sessions run without grants for now (SPEC 8.3 rule 8).
+        // A one-shot `sync` does not ask for grants, in a signed ledger as in format 1 (SPEC
+        // 8.3 rule 8); `serve`'s live sessions speak them (`SignedServeGrantsTests`).
         #expect(again?["grants"] as? Bool == false, "\(String(describing: again))")
         hub.stop()
         let digests = try ["hub", "a", "b"].map { try Self.status(sandbox, $0)["digest"] as? String }

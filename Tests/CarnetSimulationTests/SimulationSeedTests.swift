@@ -29,7 +29,8 @@ struct SimulationSeedTests {
     }
 
     /// The same over signed ledgers (format 2): device keys, a signed head on every commit,
-    /// batches cut at signed heads and verified before they are stored. Fewer seeds: each
+    /// batches cut at signed heads and verified before they are stored; with grants, the
+    /// campaign's default in both formats as in `serve` (SPEC 8.3 rule 8). Fewer seeds: each
     /// one signs and verifies Ed25519 in a debug build (1.4 s a seed; 8 took 51 s beside
     /// the rest of the suite). CI runs 40 more in release (`carnet-sim --signed yes`).
     @Test func signedLedgersKeepTheInvariants() {

@@ -387,26 +387,24 @@ def check_opening_flags(report, port, secret, ledger_id, device, early, signed):
     authentication-failed in a signed ledger, malformed in format 1), bit 1 (a receipt,
     §9.6) is malformed in format 1, and another bit than 0 to 2 is malformed; each answered
     with message 2 carrying only that ERROR, no proof. Bit 2 (grants, §8.3 rule 8): `carnet
-    serve` speaks them in format 1 (message 2 sets its bit 2 and carries the SUMMARY); in a
-    signed ledger it answers as a listener from before grants, malformed (§8.3 rule 8,
-    last paragraph)."""
+    serve` speaks them in both formats, so message 2 sets its bit 2 and carries the SUMMARY
+    (in a signed ledger with the listener's proof, bit 1)."""
     cases = [(0 if signed else 1, 5 if signed else 4, "bit 0 " + ("clear in a signed ledger" if signed
                                                                    else "set in format 1")),
              ((1 if signed else 0) | 8, 4, "bit 3 set")]
-    if signed:
-        cases.append((5, 4, "bit 2 set (grants, which this serve does not speak in a signed ledger)"))
-    else:
+    if not signed:
         cases.append((2, 4, "bit 1 (receipt wanted) in format 1"))
-        dialer = connect(port, secret, ledger_id, early.summary(), device)
-        try:
-            answer = dialer.handshake(4)
-            flags = dialer.listener_flags
-        except (cf.FormatError, OSError) as error:
-            answer, flags = {"type": f"{type(error).__name__}: {error}"}, 0
-        finally:
-            dialer.sock.close()
-        report.equal((answer["type"], flags & 4), ("SUMMARY", 4),
-                     "message 1 with bit 2 set (grants) in format 1: message 2 sets bit 2 and carries the SUMMARY (§8.2.2, §8.3 rule 8)")
+    ledger = "a signed ledger" if signed else "format 1"
+    dialer = connect(port, secret, ledger_id, early.summary(), device)
+    try:
+        answer = dialer.handshake((1 if signed else 0) | 4)
+        flags = dialer.listener_flags
+    except (cf.FormatError, OSError) as error:
+        answer, flags = {"type": f"{type(error).__name__}: {error}"}, 0
+    finally:
+        dialer.sock.close()
+    report.equal((answer["type"], flags & 4), ("SUMMARY", 4),
+                 f"message 1 with bit 2 set (grants) in {ledger}: message 2 sets bit 2 and carries the SUMMARY (§8.2.2, §8.3 rule 8)")
     for flags, code, what in cases:
         dialer = connect(port, secret, ledger_id, early.summary(), device)
         try:
