@@ -20,30 +20,39 @@ extension LedgerViews {
     /// `record`: the entry as written, with its event and clock; `writerLabel`: its
     /// writer's label as the replica gives it after the write (`Replica.label(of:)`).
     public func appending(_ record: LedgerRecord, writerLabel: String?, idIsNamed: Bool) -> LedgerViews? {
+        var next = self
+        return next.append(record, writerLabel: writerLabel, idIsNamed: idIsNamed) ? next : nil
+    }
+
+    /// `appending` in place: true when the entry is added, false with these views left as
+    /// they were. Worth it for a writer holding the only copy of large views: at ten
+    /// million entries, `appending` copied every stock line and lot for one harvest.
+    public mutating func append(_ record: LedgerRecord, writerLabel: String?, idIsNamed: Bool) -> Bool {
         let entry = record.entry
         guard !members.enforced, !idIsNamed, Self.addsToSums(entry),
-              !Self.sortedContains(unheldPaymentTargets, entry.id) else { return nil }
-        var next = self
+              !Self.sortedContains(unheldPaymentTargets, entry.id) else { return false }
         let writer = record.writer
-        if labels[writer] != writerLabel {
-            guard labels[writer] == nil, let writerLabel else { return nil }
-            next.labels[writer] = writerLabel
+        let relabel = labels[writer] != writerLabel
+        if relabel {
+            guard labels[writer] == nil, writerLabel != nil else { return false }
         }
+        // The one step that can still refuse, and undoes itself when it does.
         if let direction = entry.kind.stockDirection, let product = entry.product, let quantity = entry.quantity {
-            guard next.addStock(entry, product: product, quantity: direction &* quantity) else { return nil }
+            guard addStock(entry, product: product, quantity: direction &* quantity) else { return false }
         }
+        if relabel { labels[writer] = writerLabel }
         if LotProducts.makes(entry.kind), let lot = entry.lot, !lot.isEmpty, let product = entry.product {
-            next.addLotProduct(producer: entry.producer, lot: lot, product: product)
+            addLotProduct(producer: entry.producer, lot: lot, product: product)
         }
         if let party = entry.party, let amount = entry.amount {
             switch entry.kind {
-            case .sale: next.addBalance(producer: entry.producer, party: party, cents: amount)
-            case .payment, .purchase: next.addBalance(producer: entry.producer, party: party, cents: 0 &- amount)
+            case .sale: addBalance(producer: entry.producer, party: party, cents: amount)
+            case .payment, .purchase: addBalance(producer: entry.producer, party: party, cents: 0 &- amount)
             default: break
             }
         }
-        next.entryCount += 1
-        return next
+        entryCount += 1
+        return true
     }
 
     /// These views with the catalog, the writers' labels and the field conflicts made again
@@ -81,13 +90,14 @@ extension LedgerViews {
         }
     }
 
-    /// Adds `change` to the entry's lot, and the product's availability with it; false
-    /// when the views cannot say what that does to the conflicts.
+    /// Adds `change` to the entry's lot, and the product's availability with it; false, with
+    /// the stock as it was, when the views cannot say what that does to the conflicts.
     private mutating func addStock(_ entry: LedgerEntry, product: String, quantity change: Int64) -> Bool {
         var line = StockLine(producer: entry.producer, product: product, lot: entry.lot ?? "", quantity: 0, unit: nil)
         let index = Self.insertionPoint(of: line, in: stock)
         let held = index < stock.count && !StockLine.precedes(line, stock[index])
         if held { line = stock[index] }
+        let previous = line
         let after = line.quantity &+ change
         guard line.quantity >= 0, after >= 0 else { return false }
         if let unit = entry.unit {
@@ -96,7 +106,17 @@ extension LedgerViews {
         }
         line.quantity = after
         if held { stock[index] = line } else { stock.insert(line, at: index) }
+        guard addAvailability(entry, product: product) else {
+            if held { stock[index] = previous } else { stock.remove(at: index) }
+            return false
+        }
+        return true
+    }
 
+    /// The product's availability made again from the stock (its line just changed);
+    /// false, with the availability as it was, when open orders of the product exceed what
+    /// producers hold before or after.
+    private mutating func addAvailability(_ entry: LedgerEntry, product: String) -> Bool {
         let key = ExactString(product)
         let place = availability.firstIndex { ExactString($0.product) == key }
         let before = place.map { availability[$0] }

@@ -16,7 +16,9 @@ import CarnetWire
 /// and the caller opens the node (`LocalNode`), which folds when it must.
 public struct EntryAppender: ~Copyable {
     private var store: StoreAppender
-    private var file: ViewsFileWithWrites
+    /// The views with what was written added; nil once a write was refused (the views may
+    /// then be half added to: no further write, and the caller opens the node).
+    private var file: ViewsFileWithWrites?
     private var appended: [Event] = []
 
     /// The appender of `directory`, or nil when the node must be opened: the status file,
@@ -37,8 +39,8 @@ public struct EntryAppender: ~Copyable {
     public var node: NodeID { store.node }
     public var directory: String { store.directory }
     /// The views as the files say, with what this appender wrote added: the catalog, the
-    /// labels and the lots the checks of a new entry read.
-    public var views: LedgerViews { file.views }
+    /// labels and the lots the checks of a new entry read. Nil after a refused write.
+    public var views: LedgerViews? { file?.views }
     /// What opening had to do (a torn tail cut), as `LocalNode.openingNotices`.
     public var openingNotices: [String] {
         store.cutBytes > 0
@@ -51,21 +53,23 @@ public struct EntryAppender: ~Copyable {
     /// `make` gets the dot of the first event, under the log's lock, as `LocalNode.write`.
     public mutating func write(wallMillis: UInt64, _ make: (_ first: Dot) -> [Operation]) throws(NodeError) -> [Event]? {
         // Checked before the record is written, where it will lie: the end of the log.
+        // Taken out and added to in place: at ten million entries a copy of the views is a
+        // gigabyte. Put back only when the write is whole.
+        guard var working = file.take() else { return nil }
         let before = store.stamp
         let at = LogStamp(size: before.size, lastRecordOffset: before.size, lastRecordCRC: 0)
-        var added: ViewsFileWithWrites?
-        let current = file
+        var added = false
         let written: [Event]?
         do {
             written = try store.append(wallMillis: wallMillis, make) { events in
-                added = current.adding(events, loggedUpTo: at)
-                return added != nil
+                added = working.add(events, loggedUpTo: at)
+                return added
             }
         } catch {
             throw .store(error)
         }
-        guard let written, let restamped = added?.restamped(store.stamp) else { return nil }
-        file = restamped
+        guard let written, added, working.restamp(store.stamp) else { return nil }
+        file = working
         appended += written
         return written
     }
@@ -74,9 +78,11 @@ public struct EntryAppender: ~Copyable {
     /// `LocalNode.saveDerivedState` leaves them. Warnings, never a failure: the entries
     /// are durable in the log.
     public mutating func saveDerivedState() -> [String] {
-        guard !appended.isEmpty else { return [] }
+        guard !appended.isEmpty, let file else { return [] }
         var warnings: [String] = []
-        if let warning = saveEntryIndex() { warnings.append(warning) }
+        if let warning = saveEntryIndex(names: EntryIndexNames(catalog: file.views.catalog, labels: file.views.labels)) {
+            warnings.append(warning)
+        }
         do {
             try store.saveStatus(derived: [NodeStatus.conflictsKey: file.views.conflicts.count])
         } catch {
@@ -94,9 +100,8 @@ public struct EntryAppender: ~Copyable {
     /// only their record). An entry that is not the newest (another node's clock ahead)
     /// needs every entry to find its place: then the node is opened and builds it, as a
     /// write through it does.
-    private mutating func saveEntryIndex() -> String? {
+    private mutating func saveEntryIndex(names: EntryIndexNames) -> String? {
         let stamp = store.stamp, directory = store.directory, storage = store.fileStorage
-        let names = EntryIndexNames(catalog: file.views.catalog, labels: file.views.labels)
         var body: [UInt8]?
         if let previous = EntryIndexBuilder.previousFile(upTo: stamp, directory: directory, storage: storage),
            let tables = EntryIndexTables(body: previous.body, stamp: previous.stamp) {

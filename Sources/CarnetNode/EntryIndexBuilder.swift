@@ -259,8 +259,9 @@ enum EntryIndexBuilder {
     /// The last index file of `directory` when it is whole (trailer) and its stamp still
     /// begins the log up to `stamp`.
     static func previousFile(upTo stamp: LogStamp, directory: String, storage: any Storage) -> StampedFile? {
+        // The bytes read are handed to `decode`, which cuts the body out of them in place.
         guard let bytes = try? storage.openReadOnly(directory + "/" + EntryIndexFile.fileName).readAll(),
-              let file = StampedFile.decode(bytes, as: .entries), file.stamp.size <= stamp.size,
+              let file = StampedFile.decode(consume bytes, as: .entries), file.stamp.size <= stamp.size,
               file.stamp.isPrefix(directory: directory, storage: storage) else { return nil }
         return file
     }

@@ -166,8 +166,9 @@ public struct LocalNode: ~Copyable {
     public var lotProductsOfViewsFile: [LotProducts]? { viewsFile?.views.lotProducts }
 
     private mutating func addToViewsFile(_ events: [Event]) {
-        guard let current = viewsFile, !events.isEmpty else { return }
-        viewsFile = current.adding(events, loggedUpTo: store.stamp, replica: store.replica)
+        // Taken out, so that the views are added to in place (the only copy).
+        guard !events.isEmpty, var current = viewsFile.take() else { return }
+        if current.add(events, loggedUpTo: store.stamp, replica: store.replica) { viewsFile = current }
     }
 
     /// After writes: a checkpoint when due and the status file, so that the next opening

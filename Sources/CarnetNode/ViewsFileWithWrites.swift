@@ -12,12 +12,12 @@ import CarnetSystem
 /// took in under its lock) gives nil, and the writer folds.
 struct ViewsFileWithWrites {
     /// The log state `views` describe.
-    let stamp: LogStamp
-    let views: LedgerViews
+    private(set) var stamp: LogStamp
+    private(set) var views: LedgerViews
     /// The entry index as read (it describes the state the views file did), and the ids
     /// added since: whether a new entry's id is held already.
     let index: EntryIndex
-    let addedIDs: Set<ExactString>
+    private(set) var addedIDs: Set<ExactString>
 
     /// Both files of `directory` when both describe the log exactly at `stamp` (the store's
     /// state); nil otherwise (missing, stale, damaged, another version).
@@ -36,12 +36,13 @@ struct ViewsFileWithWrites {
         self.addedIDs = addedIDs
     }
 
-    /// The same views, stamped with the log's state once the record they were added for
-    /// is written (`EntryAppender` adds them, the check that they can follow, before it
-    /// writes: `now` must put that record where the check assumed it).
-    func restamped(_ now: LogStamp) -> ViewsFileWithWrites? {
-        guard now.lastRecordOffset == stamp.lastRecordOffset else { return nil }
-        return ViewsFileWithWrites(stamp: now, views: views, index: index, addedIDs: addedIDs)
+    /// Stamps these views with the log's state once the record they were added for is
+    /// written (`EntryAppender` adds them, the check that they can follow, before it
+    /// writes); false when `now` does not put that record where the check assumed it.
+    mutating func restamp(_ now: LogStamp) -> Bool {
+        guard now.lastRecordOffset == stamp.lastRecordOffset else { return false }
+        stamp = now
+        return true
     }
 
     /// These views with `events` added, when they are the entries of the one record that
@@ -51,45 +52,51 @@ struct ViewsFileWithWrites {
     /// A write to a product, a party or a node's label is taken too: the catalog, the labels
     /// and the field conflicts are then made again from `replica`'s registers.
     func adding(_ events: [Event], loggedUpTo now: LogStamp, replica: Replica) -> ViewsFileWithWrites? {
-        adding(events, loggedUpTo: now, label: { replica.label(of: $0) }, registers: { $0.withRegisters(of: replica) })
+        var next = self
+        return next.add(events, loggedUpTo: now, replica: replica) ? next : nil
+    }
+
+    /// `adding` in place, for a writer holding the only copy (at ten million entries a copy
+    /// of the views is a gigabyte): true when every event is added; false otherwise, and
+    /// then these views are no longer exact and must be dropped.
+    mutating func add(_ events: [Event], loggedUpTo now: LogStamp, replica: Replica) -> Bool {
+        add(events, loggedUpTo: now, label: { replica.label(of: $0) }, registers: { $0.withRegisters(of: replica) })
     }
 
     /// The same for a writer without a replica (`EntryAppender`): each writer's label from
     /// the views, and no write to a register taken.
-    func adding(_ events: [Event], loggedUpTo now: LogStamp) -> ViewsFileWithWrites? {
+    mutating func add(_ events: [Event], loggedUpTo now: LogStamp) -> Bool {
         let labels = views.labels
-        return adding(events, loggedUpTo: now, label: { labels[$0] }, registers: nil)
+        return add(events, loggedUpTo: now, label: { labels[$0] }, registers: nil)
     }
 
-    private func adding(_ events: [Event], loggedUpTo now: LogStamp, label: (NodeID) -> String?,
-                        registers remake: ((LedgerViews) -> LedgerViews?)?) -> ViewsFileWithWrites? {
-        guard !events.isEmpty, now.lastRecordOffset == stamp.size else { return nil }
-        var views = views, added = addedIDs, registers = false
+    private mutating func add(_ events: [Event], loggedUpTo now: LogStamp, label: (NodeID) -> String?,
+                              registers remake: ((LedgerViews) -> LedgerViews?)?) -> Bool {
+        guard !events.isEmpty, now.lastRecordOffset == stamp.size else { return false }
+        var registers = false
         for event in events {
             if case let .assign(assignment) = event.operation {
-                guard remake != nil, LedgerViews.registersAlone(assignment.key) else { return nil }
+                guard remake != nil, LedgerViews.registersAlone(assignment.key) else { return false }
                 registers = true
                 continue
             }
-            guard let record = LedgerRecord(reading: event) else { return nil }
+            guard let record = LedgerRecord(reading: event) else { return false }
             let id = ExactString(record.entry.id)
             let named: Bool
             do {
                 let found = try index.lookUp(record.entry.id)
-                named = added.contains(id) || !found.records.isEmpty || !found.reversals.isEmpty
+                named = addedIDs.contains(id) || !found.records.isEmpty || !found.reversals.isEmpty
             } catch {
-                return nil
+                return false
             }
-            guard let next = views.appending(record, writerLabel: label(record.writer), idIsNamed: named) else {
-                return nil
-            }
-            views = next
-            added.insert(id)
+            guard views.append(record, writerLabel: label(record.writer), idIsNamed: named) else { return false }
+            addedIDs.insert(id)
         }
         if registers, let remake {
-            guard let next = remake(views) else { return nil }
+            guard let next = remake(views) else { return false }
             views = next
         }
-        return ViewsFileWithWrites(stamp: now, views: views, index: index, addedIDs: added)
+        stamp = now
+        return true
     }
 }

@@ -81,20 +81,28 @@ public struct StampedSections: Sendable, Equatable {
 
     /// The whole file: `sections` in the order given (at most 255, ids distinct).
     public static func encoded(stamp: LogStamp, sections: [(id: UInt8, bytes: ArraySlice<UInt8>)], as header: FileHeader) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(headSize(sections: sections.count) + sections.reduce(0) { $0 + $1.bytes.count })
+        for piece in pieces(stamp: stamp, sections: sections, as: header) { bytes += piece }
+        return bytes
+    }
+
+    /// The same file as its parts, in order: its head (header, stamp, table), then each
+    /// section as given, so that a writer writes them without joining them first.
+    static func pieces(stamp: LogStamp, sections: [(id: UInt8, bytes: ArraySlice<UInt8>)],
+                       as header: FileHeader) -> [ArraySlice<UInt8>] {
         precondition(sections.count <= 255 && Set(sections.map(\.id)).count == sections.count,
                      "a sectioned file holds at most 255 sections, each id once")
-        var bytes = header.bytes
-        bytes.reserveCapacity(headSize(sections: sections.count) + sections.reduce(0) { $0 + $1.bytes.count })
-        stamp.write(into: &bytes)
-        bytes.append(UInt8(sections.count))
+        var head = header.bytes
+        stamp.write(into: &head)
+        head.append(UInt8(sections.count))
         for section in sections {
-            bytes.append(section.id)
-            bytes += LogFormat.bigEndian64(UInt64(section.bytes.count))
-            bytes += LogFormat.bigEndian(CRC32C.checksum(section.bytes))
+            head.append(section.id)
+            head += LogFormat.bigEndian64(UInt64(section.bytes.count))
+            head += LogFormat.bigEndian(CRC32C.checksum(section.bytes))
         }
-        bytes += LogFormat.bigEndian(CRC32C.checksum(bytes))
-        for section in sections { bytes += section.bytes }
-        return bytes
+        head += LogFormat.bigEndian(CRC32C.checksum(head))
+        return [head[...]] + sections.map(\.bytes)
     }
 
     /// The stamp and table at the start of `head` (the file's first bytes: at least its

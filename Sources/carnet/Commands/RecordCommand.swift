@@ -202,15 +202,7 @@ struct RecordCommand: Command {
             return false
         }
         for notice in appender.openingNotices { context.output.warn(notice) }
-        let catalog = appender.views.catalog
-        let prepared: Prepared
-        do {
-            prepared = try prepare(Prepared(product: product, quantity: quantity, party: party, total: amount, order: nil),
-                                   catalog: catalog,
-                                   check: ReferenceCheck(catalog: catalog, lots: appender.views.lotProducts, force: force))
-        } catch is ReferenceCheck.NeedsEntries {
-            return false
-        }
+        guard let prepared = try prepare(from: appender) else { return false }
         let day = date ?? context.today()
         var entry: LedgerEntry?
         let written = try appender.write(wallMillis: context.wallMillis()) { first in
@@ -222,6 +214,20 @@ struct RecordCommand: Command {
         for warning in appender.saveDerivedState() { context.output.warn(warning) }
         context.output.line(entry.id)
         return true
+    }
+
+    /// The entry prepared from the appender's views; nil when a check needs the entries.
+    /// A function of its own, so that no copy of the views outlives it: the appender then
+    /// adds to the only one, in place.
+    private func prepare(from appender: borrowing EntryAppender) throws -> Prepared? {
+        guard let views = appender.views else { return nil }
+        do {
+            return try prepare(Prepared(product: product, quantity: quantity, party: party, total: amount, order: nil),
+                               catalog: views.catalog,
+                               check: ReferenceCheck(catalog: views.catalog, lots: views.lotProducts, force: force))
+        } catch is ReferenceCheck.NeedsEntries {
+            return nil
+        }
     }
 
     /// What an entry holds beyond its flags: the order line's values filled in, the total,
