@@ -9,7 +9,8 @@ protocol AcceptedEvents {
     /// The accepted event `id`, when at hand (else the merge reads it from the log).
     func acceptedEvent(_ id: EventID) -> Event?
     /// Calls `body` with every accepted event; false when this state cannot walk them (the
-    /// merge then refuses, and the index is built another way).
+    /// merge then reads the rows it needs from the previous index and the log, which is
+    /// exact only while no event waits, as for `AppendedToAcceptedLog`).
     func forEachAccepted(_ body: (Event) -> Void) -> Bool
     /// The events held waiting for a predecessor.
     var pendingEvents: [Event] { get }
@@ -28,8 +29,8 @@ extension Replica: AcceptedEvents {
 /// The state of a log whose every event is accepted (nothing waits, the writer checked:
 /// `StoreStatus.pendingCount` is 0) after a writer appended `appended` to it: every event
 /// the log holds is accepted, so an index built up to it holds only accepted events, and
-/// the appended ones are at hand. It cannot walk every event: a merge that needs to (an
-/// entry added below the newest) is refused.
+/// the appended ones are at hand. It cannot walk every event: a merge that would (an entry
+/// added below the newest) reads the order above it from the previous index instead.
 struct AppendedToAcceptedLog: AcceptedEvents {
     let appended: [EventID: Event]
 

@@ -20,6 +20,9 @@ public struct EntryAppender: ~Copyable {
     /// then be half added to: no further write, and the caller opens the node).
     private var file: ViewsFileWithWrites?
     private var appended: [Event] = []
+    /// How the entry index was last written: merged with the entries appended, or built by
+    /// opening the node (what a test holds the merge to).
+    private(set) var indexThroughTheNode = false
 
     /// The appender of `directory`, or nil when the node must be opened: the status file,
     /// the views file or the entry index is not current, the ledger has members, or
@@ -109,6 +112,7 @@ public struct EntryAppender: ~Copyable {
                                              replica: AppendedToAcceptedLog(appended), names: names, stamp: stamp,
                                              directory: directory, storage: storage)
         }
+        indexThroughTheNode = body == nil
         guard let body else { return Self.saveEntryIndexThroughTheNode(directory: directory, storage: storage) }
         do {
             try store.saveStampedFile(EntryIndexFile.fileName, as: .entries, body: body, stamp: stamp)

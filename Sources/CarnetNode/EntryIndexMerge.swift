@@ -134,7 +134,19 @@ enum EntryIndexMerge {
                     entryRows.append(row)
                 }
             }
-            guard walked else { throw Refusal(reason: "the events added are not the newest, and the accepted events cannot be walked here", placesHold: true) }
+            if !walked {
+                // A state that cannot walk its events (a writer without a replica, where
+                // nothing waits): the accepted events at or above the lowest candidate are
+                // the previous order's from there, read from the log, and the candidates.
+                if walkEntries, let lowestEntry {
+                    entryRows = try Self.suffix(.entries, from: lowestEntry, previous: previous, log: log, records: &records)
+                        + newEntries
+                }
+                if walkChanges, let lowestChange {
+                    changeRows = try Self.suffix(.changes, from: lowestChange, previous: previous, log: log, records: &records)
+                        + newChanges
+                }
+            }
         }
         let entries = try tail(entryRows, of: .entries, in: previous, candidates: candidates)
         let changes = try tail(changeRows, of: .changes, in: previous, candidates: candidates)
@@ -325,6 +337,29 @@ enum EntryIndexMerge {
             if let old { moved[old - start] = start + index }
         }
         return Tail(rows: rows, start: start, previous: matched, moved: moved)
+    }
+
+    /// The rows of the previous order's slots at or above `lowest`, read from the log from
+    /// the end back: for a state that holds every event it indexed accepted and nothing
+    /// waiting, these are every accepted row there but the candidates. Refused past
+    /// `mostRows` (an old farm's entries merged into a large hub: the rebuild is cheaper).
+    private static func suffix(_ table: EntryIndexTables.Table, from lowest: Row, previous: EntryIndexTables,
+                               log: LogRecordReader, records: inout [Int: [Event]],
+                               mostRows: Int = 65_536) throws(Refusal) -> [Row] {
+        var rows: [Row] = []
+        var slot = previous.count(table) - 1
+        while slot >= 0 {
+            guard let place = previous.slot(table, slot) else { throw Refusal(reason: "a slot does not read") }
+            let event = try event(place, log: log, records: &records)
+            let row = Row(clock: event.clock, event: event.id)
+            guard !precedes(row, lowest) else { break }
+            guard rows.count < mostRows else {
+                throw Refusal(reason: "more than \(mostRows) \(table) lie above what was added", placesHold: true)
+            }
+            rows.append(row)
+            slot -= 1
+        }
+        return rows
     }
 
     /// Whether `table` of the previous file is empty or ends below `lowest` (nil: nothing new

@@ -38,7 +38,7 @@ struct EntryAppenderTests {
     @Test("entries written from the files alone, beside writes through the node, leave every file as a fold would")
     func writtenAsThroughTheNode() throws {
         let base = testSeed(default: 0xA99E_4D01)
-        var appended = 0, declined = 0, indexedThroughTheNode = 0
+        var appended = 0, declined = 0, belowTheNewest = 0
         for offset in 0..<6 as Range<UInt64> {
             let seed = base &+ offset
             let history = RandomHistory(seed: seed, nodes: 3, steps: 50)
@@ -92,9 +92,11 @@ struct EntryAppenderTests {
                 #expect(written.count == 1)
                 #expect(event.dot == before.next.dot && event.previous == before.next.previous && event.clock == before.next.clock,
                         "\(context): the event is not the one the node would write")
-                if event.clock < (before.status.headClocks.values.joined().max() ?? .zero) { indexedThroughTheNode += 1 }
+                if event.clock < (before.status.headClocks.values.joined().max() ?? .zero) { belowTheNewest += 1 }
                 let warnings = appender.saveDerivedState()
                 #expect(warnings.isEmpty, "\(context): \(warnings)")
+                let throughTheNode = appender.indexThroughTheNode
+                #expect(!throughTheNode, "\(context): the entry index was not merged with the entry written")
                 let after = try Self.opened(directory, wall: wall)
                 #expect(StoreStatus.current(directory: directory) == after.status,
                         "\(context): the status file is not what opening says")
@@ -106,7 +108,7 @@ struct EntryAppenderTests {
         }
         #expect(appended > 25, "only \(appended) entries were written without the replica (\(declined) declined)")
         #expect(declined > 0, "no entry was declined (lots below zero are)")
-        #expect(indexedThroughTheNode > 0, "no entry older than the newest: the index built through the node never ran")
+        #expect(belowTheNewest > 0, "no entry below the newest: the index's order above it was never read from the previous index")
     }
 
     @Test("the appender declines where the files cannot tell, and writes nothing")
