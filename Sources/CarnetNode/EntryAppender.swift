@@ -40,6 +40,9 @@ public struct EntryAppender: ~Copyable {
     }
 
     public var node: NodeID { store.node }
+    public var ledger: String { store.identity.ledger }
+    /// The ledger's id in a signed ledger, nil in format 1 (whose events alone are taken in here).
+    public var ledgerID: LedgerID? { store.identity.ledgerID }
     public var directory: String { store.directory }
     /// The views as the files say, with what this appender wrote added: the catalog, the
     /// labels and the lots the checks of a new entry read. Nil after a refused write.
@@ -75,6 +78,81 @@ public struct EntryAppender: ~Copyable {
         file = working
         appended += written
         return written
+    }
+
+    /// Takes in events from elsewhere (a farm's directory, a bundle) as one durable record,
+    /// as `LocalNode.persist` does, when the files can tell what they do; nil, with nothing
+    /// written, otherwise (then open the node).
+    ///
+    /// They can tell in a format-1 ledger when, node by node, the events form one chain
+    /// that either starts right after the node's one head here (naming its hash), or
+    /// passes through that head (the same event at its seq: by its hash, every event below
+    /// it is one held here too, and is a duplicate); when none extends this node's own
+    /// chain; and when the views can take every new one (`LedgerViews.append`: entries
+    /// naming no other, no catalog or label write). A farm's own entries since its last
+    /// merge are such; a chain that ends below what is held here cannot be told from a
+    /// fork without the events, and is left to the node.
+    public mutating func take(_ incoming: [Event]) throws(NodeError) -> AdmissionCounts? {
+        guard var working = file.take() else { return nil }
+        guard let new = Self.extensions(of: incoming, over: store.status.history, own: store.node) else {
+            file = working
+            return nil
+        }
+        let counts = AdmissionCounts(accepted: new.count, duplicates: incoming.count - new.count, pending: 0, rejected: 0)
+        guard !new.isEmpty else {
+            file = working
+            return counts
+        }
+        let before = store.stamp
+        let at = LogStamp(size: before.size, lastRecordOffset: before.size, lastRecordCRC: 0)
+        var added = false
+        let written: Bool
+        do {
+            written = try store.append(takenIn: new) { events in
+                added = working.add(events, loggedUpTo: at)
+                return added
+            }
+        } catch {
+            throw .store(error)
+        }
+        guard written, added, working.restamp(store.stamp) else { return nil }
+        file = working
+        appended += new
+        return counts
+    }
+
+    /// The events of `incoming` not held here, node by node in id order and each node's in
+    /// seq order, when every node's events are one chain the summary's heads settle (see
+    /// `take`); nil otherwise.
+    static func extensions(of incoming: [Event], over summary: HistorySummary, own: NodeID) -> [Event]? {
+        var byNode: [NodeID: [Event]] = [:]
+        for event in incoming { byNode[event.dot.node, default: []].append(event) }
+        var new: [Event] = []
+        for (node, events) in byNode.sorted(by: { $0.key < $1.key }) {
+            var chain: [Event] = []
+            for event in events.sorted(by: { $0.dot.seq < $1.dot.seq }) {
+                if let last = chain.last, last.dot.seq == event.dot.seq {
+                    guard last.id == event.id else { return nil }  // two events at one seq: a fork
+                    continue
+                }
+                guard chain.last.map(event.follows) ?? true else { return nil }  // a gap, or another branch
+                chain.append(event)
+            }
+            guard let first = chain.first, let last = chain.last else { continue }
+            let heads = summary.heads[node] ?? []
+            let held = summary.versionVector[node]
+            guard heads.count <= 1, heads.first?.dot.seq ?? 0 == held else { return nil }
+            if first.dot.seq <= held {
+                // Through the head: the same event at its seq, or nothing can be told.
+                guard last.dot.seq >= held, chain[Int(held - first.dot.seq)].id == heads.first else { return nil }
+            } else {
+                guard first.dot.seq == held + 1, first.previous == (heads.first?.hash ?? .zero) else { return nil }
+            }
+            let above = chain.filter { $0.dot.seq > held }
+            guard node != own || above.isEmpty else { return nil }
+            new += above
+        }
+        return new
     }
 
     /// The entry index, the status file and the views file for the state written, as

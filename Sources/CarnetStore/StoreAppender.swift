@@ -134,6 +134,58 @@ public struct StoreAppender: ~Copyable {
         return events
     }
 
+    /// Appends events from elsewhere (a farm's directory, a bundle) as one durable record,
+    /// when they extend the chains the status file names exactly: each node's events one
+    /// chain from the seq after its single head, the first naming that head's hash (or
+    /// seq 1 and no predecessor), none of this node's own, none above the size limit.
+    /// Whoever calls this has kept only such events (`EntryAppender.take`); anything else
+    /// is nil with nothing written, as when `accept` refuses or another process appended
+    /// since opening. Then open the store, which admits them as `NodeStore.persist` does.
+    public mutating func append(takenIn events: [Event], accept: ([Event]) -> Bool) throws(StoreError) -> Bool {
+        guard !events.isEmpty, !identity.isSigned, NodeStore.oversized(events) == nil,
+              Self.extendsChains(events, of: status.history, own: identity.node) else { return false }
+        var accepted = false
+        _ = try log.append(signing: { others in
+            guard others.isEmpty, accept(events) else { return ([], nil) }
+            accepted = true
+            return (events, nil)
+        })
+        guard accepted else { return false }
+        status.stamp = log.stamp
+        status.eventCount += events.count
+        var lasts: [NodeID: Event] = [:]
+        for event in events where event.dot.seq > lasts[event.dot.node]?.dot.seq ?? 0 { lasts[event.dot.node] = event }
+        for (node, last) in lasts {
+            status.history.versionVector = status.history.versionVector.merged(with: VersionVector([node: last.dot.seq]))
+            status.history.heads[node] = [last.id]
+            status.headClocks[node] = [last.clock]
+        }
+        status.digest = status.history.stateDigest
+        return true
+    }
+
+    /// Whether `events`, grouped by node in the order given, each extend their node's one
+    /// head in `summary` without a gap or a second branch (`append(takenIn:)`).
+    static func extendsChains(_ events: [Event], of summary: HistorySummary, own: NodeID) -> Bool {
+        var tips: [NodeID: (seq: UInt64, hash: SHA256Digest)] = [:]
+        for event in events {
+            let node = event.dot.node
+            guard node != own else { return false }
+            let tip: (seq: UInt64, hash: SHA256Digest)
+            if let known = tips[node] {
+                tip = known
+            } else {
+                let heads = summary.heads[node] ?? []
+                guard heads.count <= 1 else { return false }
+                tip = (summary.versionVector[node], heads.first?.hash ?? .zero)
+                guard heads.first?.dot.seq ?? 0 == tip.seq else { return false }
+            }
+            guard event.dot.seq == tip.seq + 1, event.previous == tip.hash else { return false }
+            tips[node] = (event.dot.seq, event.hash)
+        }
+        return true
+    }
+
     /// Writes the status file for the state appended so far, with `derived` figures.
     /// Skipped (false) when another process appended meanwhile, as `NodeStore.saveStatus`.
     @discardableResult

@@ -167,4 +167,109 @@ struct EntryAppenderTests {
         }
         #expect(!Self.opens(directory, wall + 5), "an event waits")
     }
+
+    @Test("a farm's entries taken in from the files alone leave every file as a fold would; what they cannot tell is declined")
+    func farmsTakenInAsThroughTheNode() throws {
+        let base = testSeed(default: 0xA99E_7A4E)
+        var taken = 0, declined = 0, duplicates = 0
+        for offset in 0..<4 as Range<UInt64> {
+            let seed = base &+ offset
+            let history = RandomHistory(seed: seed, nodes: 3, steps: 40)
+            var rng = SplitMix64(seed: seed ^ 0x7A4E)
+            let directory = EntryIndexTests.directory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            try LocalNode.create(directory: directory, ledger: "coop", label: "hub", node: NodeID.derived(from: "hub \(seed)"))
+            var wall: UInt64 = 1_790_000_000_000
+            do {
+                var node = try LocalNode(directory: directory, wallMillis: wall)
+                _ = try node.persist(history.events)
+                #expect(node.saveDerivedState().isEmpty, "seed \(seed)")
+            }
+            var farms = (0..<2).map { Replica(node: NodeID.derived(from: "farm \(seed) \($0)")) }
+            for step in 0..<10 {
+                wall += 3_600_000
+                let context = "seed \(seed), step \(step)"
+                let index = Int.random(in: 0..<farms.count, using: &rng)
+                for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                    let seq = (farms[index].history.chainHead(of: farms[index].node)?.dot.seq ?? 0) + 1
+                    let id = EntryIDs.make(kind: .harvest, node: farms[index].node, seq: seq)
+                    // Mostly harvests (taken); now and then any kind (a sale below zero is declined).
+                    let entry = Int.random(in: 0..<10, using: &rng) < 8
+                        ? LedgerEntry(id: id, kind: .harvest, producer: "N\(index)", date: CalendarDay(epochMillis: wall),
+                                      product: "P\(Int.random(in: 0..<3, using: &rng))",
+                                      quantity: Int64.random(in: 1...20, using: &rng) * 100, unit: .grams, lot: "F\(index)")
+                        : ViewsFileWithWritesTests.entry(id, wall: wall, using: &rng)
+                    farms[index].write(.append(entry.coreEntry), wallMillis: wall)
+                }
+                // The farm's whole chain, as its directory holds it: old events are duplicates.
+                let events = farms[index].history.events(of: farms[index].node)
+                let before = try Self.opened(directory, wall: wall)
+                guard var appender = EntryAppender.open(directory: directory, wallMillis: wall) else {
+                    Issue.record("\(context): the files beside the log were current")
+                    return
+                }
+                guard let counts = try appender.take(events.shuffled(using: &rng)) else {
+                    declined += 1
+                    #expect(try Self.opened(directory, wall: wall).status.stamp == before.status.stamp, "\(context): written")
+                    var node = try LocalNode(directory: directory, wallMillis: wall)
+                    _ = try node.persist(events)
+                    #expect(node.saveDerivedState().isEmpty, "\(context)")
+                    continue
+                }
+                taken += 1
+                let held = Int(before.status.history.versionVector[farms[index].node])
+                #expect(counts == AdmissionCounts(accepted: events.count - held, duplicates: held, pending: 0, rejected: 0),
+                        "\(context): \(counts)")
+                duplicates += counts.duplicates
+                #expect(appender.saveDerivedState().isEmpty, "\(context)")
+                let throughTheNode = appender.indexThroughTheNode
+                #expect(!throughTheNode, "\(context): the entry index was not merged")
+                let after = try Self.opened(directory, wall: wall)
+                #expect(after.status.eventCount == before.status.eventCount + counts.accepted)
+                #expect(StoreStatus.current(directory: directory) == after.status, "\(context): the status file")
+                let file = try #require(LedgerViewsFile.current(directory: directory), "\(context): no current views file")
+                #expect(file.differences(from: after.views).isEmpty, "\(context): views differ in \(file.differences(from: after.views))")
+                try EntryIndexMergeTests.expectFileFromScratch(directory, context)
+            }
+        }
+        #expect(taken > 15, "only \(taken) takes from the files alone (\(declined) declined)")
+        #expect(declined > 0 && duplicates > 0, "declined \(declined), duplicates \(duplicates)")
+    }
+
+    @Test("events the files cannot tell from a fork or a gap are declined, with nothing written")
+    func takeDeclines() throws {
+        var hub = Replica(node: NodeID.derived(from: "hub")), farm = Replica(node: NodeID.derived(from: "farm"))
+        let wall: UInt64 = 1_790_000_000_000
+        func harvest(_ replica: inout Replica, _ id: String) -> Event {
+            replica.write(.append(LedgerEntry(id: id, kind: .harvest, producer: "N0", date: CalendarDay(epochMillis: wall),
+                                              product: "P0", quantity: 1_000, unit: .grams, lot: "L0").coreEntry),
+                          wallMillis: wall)
+        }
+        let f1 = harvest(&farm, "f-1"), f2 = harvest(&farm, "f-2"), f3 = harvest(&farm, "f-3")
+        let h1 = harvest(&hub, "h-1")
+        _ = hub.admit(contentsOf: [f1, f2])
+        let summary = hub.summary
+        let own = hub.node
+        // Held up to f2: f1...f3 pass through the head, f3 alone extends it.
+        #expect(EntryAppender.extensions(of: [f1, f2, f3], over: summary, own: own)?.map(\.id) == [f3.id])
+        #expect(EntryAppender.extensions(of: [f3], over: summary, own: own)?.map(\.id) == [f3.id])
+        #expect(EntryAppender.extensions(of: [f1, f2], over: summary, own: own)?.isEmpty == true)
+        // A chain that ends below the head here cannot be told from a fork.
+        #expect(EntryAppender.extensions(of: [f1], over: summary, own: own) == nil)
+        // A gap: f3 without f2 held nor given is fine (f2 is held); a chain skipping a seq is not.
+        var other = Replica(node: NodeID.derived(from: "other"))
+        let o1 = harvest(&other, "o-1"), _ = harvest(&other, "o-2"), o3 = harvest(&other, "o-3")
+        #expect(EntryAppender.extensions(of: [o1, o3], over: summary, own: own) == nil)
+        #expect(EntryAppender.extensions(of: [o3], over: summary, own: own) == nil)
+        // A fork: another event at f2's seq.
+        var restored = Replica(node: farm.node)
+        _ = restored.admit(contentsOf: [f1])
+        let fork = harvest(&restored, "f-2-again")
+        #expect(EntryAppender.extensions(of: [f1, fork], over: summary, own: own) == nil)
+        // The hub's own chain, ahead of it elsewhere (a restored hub): left to the node.
+        var ahead = hub
+        let h2 = harvest(&ahead, "h-2")
+        #expect(EntryAppender.extensions(of: [h1, h2], over: summary, own: own) == nil)
+        #expect(EntryAppender.extensions(of: [h1], over: summary, own: own)?.isEmpty == true)
+    }
 }

@@ -40,16 +40,21 @@ struct BundleApplyCommand: Command {
     func run(in context: Context) throws {
         try SourcesRun(sources: files, json: json, plural: "bundles").run(in: context, prepare: { file in
             try Files.read(file, what: "the bundle")
+        }, takeAppending: { file, bytes, appender in
+            let bundle = try Self.bundle(file, bytes: bytes, ledgerID: appender.ledgerID, ledger: appender.ledger, context: context)
+            guard bundle.heads.isEmpty, let summary = try appender.take(bundle.events) else { return nil }
+            return Self.report(summary, file: file, bundle)
         }, take: { file, bytes, store in
             try Self.take(file, bytes: bytes, into: &store, context: context)
         })
     }
 
-    /// One bundle, as `bundle apply` has always taken it.
-    private static func take(_ file: String, bytes: [UInt8], into store: inout LocalNode,
-                             context: Context) throws -> ReceiveReport {
+    /// The bundle in `bytes`, opened for a node of `ledger` (its id `ledgerID` in a signed
+    /// ledger): refused, saying why, when it is a stranger's, damaged or of another ledger.
+    private static func bundle(_ file: String, bytes: [UInt8], ledgerID: LedgerID?, ledger: String,
+                               context: Context) throws -> BundleFile {
         // The ledger id first: a stranger's bundle is named as such, not as "damaged".
-        let nodeLedger = store.ledgerID ?? BundleSeal.noLedgerID
+        let nodeLedger = ledgerID ?? BundleSeal.noLedgerID
         if let bundleLedger = BundleSeal.ledgerID(of: bytes), bundleLedger != nodeLedger {
             throw CLIError.data("\(file): this bundle belongs to ledger \(bundleLedger), this node to \(nodeLedger); nothing was applied")
         }
@@ -60,17 +65,27 @@ struct BundleApplyCommand: Command {
         } catch let error as BundleFile.Problem {
             throw CLIError.data("\(file) \(error)")
         }
-        guard bundle.ledger == store.ledger else {
-            throw CLIError.data("\(file) holds events of ledger \"\(bundle.ledger)\", not of this node's ledger \"\(store.ledger)\"; nothing was applied")
+        guard bundle.ledger == ledger else {
+            throw CLIError.data("\(file) holds events of ledger \"\(bundle.ledger)\", not of this node's ledger \"\(ledger)\"; nothing was applied")
         }
+        return bundle
+    }
+
+    private static func report(_ summary: AdmissionCounts, file: String, _ bundle: BundleFile) -> ReceiveReport {
+        ReceiveReport(summary: summary, source: "\(file) (from \(bundle.creatorLabel), \(bundle.creator.short))", ledger: bundle.ledger)
+    }
+
+    /// One bundle, as `bundle apply` has always taken it.
+    private static func take(_ file: String, bytes: [UInt8], into store: inout LocalNode,
+                             context: Context) throws -> ReceiveReport {
+        let bundle = try bundle(file, bytes: bytes, ledgerID: store.ledgerID, ledger: store.ledger, context: context)
         let summary: AdmissionCounts
         do {
             summary = try store.persist(SignedEvents(events: bundle.events, heads: bundle.heads))
         } catch {
             throw Self.explained(error, file: file, formatOne: bundle.heads.isEmpty && BundleSeal.ledgerID(of: bytes) == nil)
         }
-        return ReceiveReport(summary: summary, source: "\(file) (from \(bundle.creatorLabel), \(bundle.creator.short))",
-                             ledger: bundle.ledger)
+        return report(summary, file: file, bundle)
     }
 
     /// A signed node's refusal, with what the person can do about it.

@@ -52,10 +52,24 @@ struct MergeCommand: Command {
             if let ownLedger, identity.ledger != ownLedger {
                 throw Self.foreignLedger(other, theirs: identity.ledger, ours: ownLedger)
             }
-            return Other(ledger: identity.ledger, label: identity.label, node: identity.node)
+            if UserFiles.sameDirectory(context.directory, other) {
+                throw CLIError.usage("\(other) is this node's own directory")
+            }
+            // Read here, once, whichever way the events are then taken in.
+            let log = try NodeDirectory.events(of: other)
+            if let unread = log.unread { context.output.warn(unread) }
+            return Other(ledger: identity.ledger, label: identity.label, node: identity.node, log: log)
+        }, takeAppending: { other, theirs, appender in
+            guard theirs.ledger == appender.ledger else { throw Self.foreignLedger(other, theirs: theirs.ledger, ours: appender.ledger) }
+            guard theirs.log.heads.isEmpty, let summary = try appender.take(theirs.log.events) else { return nil }
+            return Self.report(summary, from: other, theirs)
         }, take: { other, theirs, store in
             try Self.take(other, identity: theirs, into: &store, context: context)
         })
+    }
+
+    private static func report(_ summary: AdmissionCounts, from other: String, _ theirs: Other) -> ReceiveReport {
+        ReceiveReport(summary: summary, source: "\(other) (\(theirs.label), \(theirs.node.short))", ledger: theirs.ledger)
     }
 
     private static func foreignLedger(_ other: String, theirs: String, ours: String) -> CLIError {
@@ -67,18 +81,15 @@ struct MergeCommand: Command {
         var ledger: String
         var label: String
         var node: NodeID
+        /// Its events, read before this node is opened.
+        var log: ForeignLog
     }
 
     /// One directory, as `merge` has always taken it.
     private static func take(_ other: String, identity theirs: Other, into store: inout LocalNode,
                              context: Context) throws -> ReceiveReport {
         guard theirs.ledger == store.ledger else { throw foreignLedger(other, theirs: theirs.ledger, ours: store.ledger) }
-        if UserFiles.sameDirectory(context.directory, other) {
-            throw CLIError.usage("\(other) is this node's own directory")
-        }
-        let log = try NodeDirectory.events(of: other)
-        if let unread = log.unread { context.output.warn(unread) }
-        let summary = try store.persist(SignedEvents(events: log.events, heads: log.heads))
-        return ReceiveReport(summary: summary, source: "\(other) (\(theirs.label), \(theirs.node.short))", ledger: theirs.ledger)
+        let summary = try store.persist(SignedEvents(events: theirs.log.events, heads: theirs.log.heads))
+        return report(summary, from: other, theirs)
     }
 }

@@ -14,8 +14,9 @@ import CarnetNode
 ///
 /// With several, a source that fails is reported (an error line on stderr at its turn;
 /// `{from, error, status}` in `--json`) and the others are still taken; the run then
-/// fails, naming every failed source, with the exit status of the first. Every bundle is
-/// read before the node is opened, so the files of one run are in memory together.
+/// fails, naming every failed source, with the exit status of the first. Every bundle and
+/// every directory's log is read before the node is opened, so the files of one run are in
+/// memory together.
 struct SourcesRun {
     var sources: [String]
     var json: Bool
@@ -40,10 +41,18 @@ struct SourcesRun {
     /// without it: a missing directory or unreadable file then costs no opening of a large
     /// hub), then opens the node once and runs `take` on each prepared source in turn, and
     /// writes the node's derived files once at the end when anything new came in.
+    ///
+    /// `takeAppending`: the same for a node whose files beside the log can take the source's
+    /// events without loading any (`EntryAppender.take`: a farm's entries since its last
+    /// merge); nil when they cannot, with nothing written. The sources are taken that way in
+    /// turn until one cannot be; that one and the rest go through the node as above.
     func run<Prepared>(in context: Context,
                        prepare: (_ source: String) throws -> Prepared,
+                       takeAppending: ((_ source: String, _ prepared: Prepared, _ appender: inout EntryAppender) throws -> ReceiveReport?)? = nil,
                        take: (_ source: String, _ prepared: Prepared, _ node: inout LocalNode) throws -> ReceiveReport) throws {
-        guard sources.count > 1 else { return try runOne(in: context, prepare: prepare, take: take) }
+        guard sources.count > 1 else {
+            return try runOne(in: context, prepare: prepare, takeAppending: takeAppending, take: take)
+        }
         var outcomes: [Outcome?] = Array(repeating: nil, count: sources.count)
         // Optional so that each source's bytes are let go once it is taken.
         var prepared: [Prepared?] = Array(repeating: nil, count: sources.count)
@@ -53,6 +62,29 @@ struct SourcesRun {
             } catch {
                 outcomes[index] = fail(source, error, context)
             }
+        }
+        if let takeAppending, prepared.contains(where: { $0 != nil }),
+           var appender = EntryAppender.open(directory: context.directory, wallMillis: context.wallMillis()) {
+            for notice in appender.openingNotices { context.output.warn(notice) }
+            var changed = false
+            for (index, source) in sources.enumerated() {
+                guard let ready = prepared[index] else { continue }
+                let report: ReceiveReport?
+                do {
+                    report = try takeAppending(source, ready, &appender)
+                } catch {
+                    prepared[index] = nil
+                    outcomes[index] = fail(source, error, context)
+                    continue
+                }
+                // This source, and every one after it, through the node.
+                guard let report else { break }
+                prepared[index] = nil
+                changed = changed || report.summary.accepted > 0
+                if !json { report.show(json: false, context.output) }
+                outcomes[index] = .taken(report)
+            }
+            if changed { for warning in appender.saveDerivedState() { context.output.warn(warning) } }
         }
         if prepared.contains(where: { $0 != nil }) {
             var node = try StoreAccess.openAddingToViewsFile(context)
@@ -88,9 +120,18 @@ struct SourcesRun {
     /// One source: the command as it always was, its first error thrown as it is.
     private func runOne<Prepared>(in context: Context,
                                   prepare: (_ source: String) throws -> Prepared,
+                                  takeAppending: ((_ source: String, _ prepared: Prepared, _ appender: inout EntryAppender) throws -> ReceiveReport?)?,
                                   take: (_ source: String, _ prepared: Prepared, _ node: inout LocalNode) throws -> ReceiveReport) throws {
         let source = sources[0]
         let ready = try prepare(source)
+        if let takeAppending, var appender = EntryAppender.open(directory: context.directory, wallMillis: context.wallMillis()) {
+            for notice in appender.openingNotices { context.output.warn(notice) }
+            if let report = try takeAppending(source, ready, &appender) {
+                if report.summary.accepted > 0 { for warning in appender.saveDerivedState() { context.output.warn(warning) } }
+                report.show(json: json, context.output)
+                return
+            }
+        }
         var node = try StoreAccess.openAddingToViewsFile(context)
         let report = try take(source, ready, &node)
         if report.summary.accepted + report.summary.pending > 0 { StoreAccess.afterAppend(&node, context: context) }
