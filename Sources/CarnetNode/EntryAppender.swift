@@ -29,7 +29,8 @@ public struct EntryAppender: ~Copyable {
     /// `StoreAppender.open` declines.
     public static func open(directory: String, wallMillis: UInt64) -> EntryAppender? {
         guard let store = StoreAppender.open(directory: directory, wallMillis: wallMillis),
-              let file = ViewsFileWithWrites(directory: directory, stamp: store.stamp, storage: store.fileStorage),
+              let file = ViewsFileWithWrites(directory: directory, stamp: store.stamp, storage: store.fileStorage,
+                                             keepingConflicts: ()),
               !file.views.members.enforced else { return nil }
         return EntryAppender(store: store, file: file)
     }
@@ -45,7 +46,8 @@ public struct EntryAppender: ~Copyable {
     public var ledgerID: LedgerID? { store.identity.ledgerID }
     public var directory: String { store.directory }
     /// The views as the files say, with what this appender wrote added: the catalog, the
-    /// labels and the lots the checks of a new entry read. Nil after a refused write.
+    /// labels and the lots the checks of a new entry read. Nil after a refused write. Its
+    /// conflicts are left unread (entries added here change none).
     public var views: LedgerViews? { file?.views }
     /// What opening had to do (a torn tail cut), as `LocalNode.openingNotices`.
     public var openingNotices: [String] {
@@ -165,12 +167,12 @@ public struct EntryAppender: ~Copyable {
             warnings.append(warning)
         }
         do {
-            try store.saveStatus(derived: [NodeStatus.conflictsKey: file.views.conflicts.count])
+            try store.saveStatus(derived: [NodeStatus.conflictsKey: file.conflictCount])
         } catch {
             warnings.append("could not update the status file (\(error)); `carnet status` will read the log next time")
         }
         do {
-            try store.saveStampedFile(LedgerViewsFile.fileName, as: .views, body: LedgerViewsFile.encode(file.views))
+            try store.saveStampedFile(LedgerViewsFile.fileName, as: .views, body: file.encoded)
         } catch {
             warnings.append("could not update the views file (\(error)); reading commands will read the log next time")
         }

@@ -40,6 +40,27 @@ public enum LedgerViewsFile {
         return decode(file.ids.map { ($0, file.sections[$0]) }, parts: parts)
     }
 
+    /// The views of `directory` as `current` reads them, every section decoded but the
+    /// conflicts, kept as their bytes with their count: a writer that adds entries, which
+    /// change no conflict, writes them back as they were (at a million entries, a third of
+    /// the file and of its decoding). `views.conflicts` is left empty.
+    static func currentKeepingConflicts(directory: String, storage: any Storage = PosixStorage())
+        -> (views: LedgerViews, conflicts: [UInt8], conflictCount: Int)? {
+        let all = Set(Part.allCases)
+        guard let file = StampedSections.current(fileName, as: .views, directory: directory,
+                                                 wanted: Set(decoded(all).map(\.rawValue)), storage: storage),
+              let conflicts = file.sections[Part.conflicts.rawValue],
+              let views = decode(file.ids.map { ($0, file.sections[$0]) }, parts: all.subtracting([.conflicts])) else { return nil }
+        var reader = ByteReader(conflicts)
+        guard let count = try? reader.count(limit: conflicts.count, "conflicts") else { return nil }
+        return (views, conflicts, count)
+    }
+
+    /// `encode` with the conflicts section as read (`currentKeepingConflicts`).
+    static func encode(_ views: LedgerViews, conflicts: [UInt8]) -> [UInt8] {
+        StampedSections.list(Part.allCases.map { ($0.rawValue, $0 == .conflicts ? conflicts : section($0, of: views)) })
+    }
+
     /// The sections decoded for `parts`: the stock totals stand in for the lots only when
     /// the lots were not asked for.
     private static func decoded(_ parts: Set<Part>) -> Set<Part> {

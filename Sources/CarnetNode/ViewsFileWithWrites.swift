@@ -18,6 +18,18 @@ struct ViewsFileWithWrites {
     /// added since: whether a new entry's id is held already.
     let index: EntryIndex
     private(set) var addedIDs: Set<ExactString>
+    /// The conflicts section as read, with its count, when `views.conflicts` was left empty
+    /// (`init(directory:stamp:storage:keepingConflicts:)`): no write added here changes a
+    /// conflict, so it is written back as it was.
+    private(set) var conflictsAsRead: (bytes: [UInt8], count: Int)?
+
+    /// The views' open conflicts, counted however they were read.
+    var conflictCount: Int { conflictsAsRead?.count ?? views.conflicts.count }
+
+    /// The views file's body for these views.
+    var encoded: [UInt8] {
+        conflictsAsRead.map { LedgerViewsFile.encode(views, conflicts: $0.bytes) } ?? LedgerViewsFile.encode(views)
+    }
 
     /// Both files of `directory` when both describe the log exactly at `stamp` (the store's
     /// state); nil otherwise (missing, stale, damaged, another version).
@@ -27,6 +39,15 @@ struct ViewsFileWithWrites {
         guard let views = LedgerViewsFile.current(directory: directory, storage: storage),
               let index = EntryIndex.current(directory: directory, storage: storage), index.stamp == stamp else { return nil }
         self.init(stamp: stamp, views: views, index: index, addedIDs: [])
+    }
+
+    /// The same with the conflicts kept as their bytes (`LedgerViewsFile.currentKeepingConflicts`),
+    /// for a writer that adds entries and never remakes the registers (`EntryAppender`).
+    init?(directory: String, stamp: LogStamp, storage: any Storage, keepingConflicts: Void) {
+        guard let read = LedgerViewsFile.currentKeepingConflicts(directory: directory, storage: storage),
+              let index = EntryIndex.current(directory: directory, storage: storage), index.stamp == stamp else { return nil }
+        self.init(stamp: stamp, views: read.views, index: index, addedIDs: [])
+        conflictsAsRead = (read.conflicts, read.conflictCount)
     }
 
     private init(stamp: LogStamp, views: LedgerViews, index: EntryIndex, addedIDs: Set<ExactString>) {
@@ -93,7 +114,8 @@ struct ViewsFileWithWrites {
             addedIDs.insert(id)
         }
         if registers, let remake {
-            guard let next = remake(views) else { return false }
+            // Remaking the registers remakes the field conflicts: not from conflicts left unread.
+            guard conflictsAsRead == nil, let next = remake(views) else { return false }
             views = next
         }
         stamp = now
