@@ -157,26 +157,41 @@ public struct EntryAppender: ~Copyable {
         return new
     }
 
-    /// The entry index, the status file and the views file for the state written, as
+    /// The views file, the entry index and the status file for the state written, as
     /// `LocalNode.saveDerivedState` leaves them. Warnings, never a failure: the entries
-    /// are durable in the log.
+    /// are durable in the log. The last call: the views are written and let go first, so
+    /// that they and the entry index's bodies are never in memory together (each file is
+    /// stamped and believed on its own, so the order is free).
     public mutating func saveDerivedState() -> [String] {
-        guard !appended.isEmpty, let file else { return [] }
+        guard !appended.isEmpty, let file = file.take() else { return [] }
         var warnings: [String] = []
-        if let warning = saveEntryIndex(names: EntryIndexNames(catalog: file.views.catalog, labels: file.views.labels)) {
-            warnings.append(warning)
-        }
+        let (conflicts, names, warning) = Self.saveViews(file, into: &store)
+        if let warning { warnings.append(warning) }
+        // The views' pages go back before the index's bodies are taken (else the allocator
+        // keeps them, and resident memory is the sum again).
+        FreedMemory.giveBack()
+        if let warning = saveEntryIndex(names: names) { warnings.append(warning) }
         do {
-            try store.saveStatus(derived: [NodeStatus.conflictsKey: file.conflictCount])
+            try store.saveStatus(derived: [NodeStatus.conflictsKey: conflicts])
         } catch {
             warnings.append("could not update the status file (\(error)); `carnet status` will read the log next time")
         }
-        do {
-            try store.saveStampedFile(LedgerViewsFile.fileName, as: .views, body: file.encoded)
-        } catch {
-            warnings.append("could not update the views file (\(error)); reading commands will read the log next time")
-        }
         return warnings
+    }
+
+    /// Writes the views file; returns what the other files need of the views (the
+    /// conflicts' count, the index's names) and the warning when it could not. The views
+    /// and their bytes go when this returns.
+    private static func saveViews(_ file: consuming ViewsFileWithWrites, into store: inout StoreAppender)
+        -> (conflicts: Int, names: EntryIndexNames, warning: String?) {
+        let names = EntryIndexNames(catalog: file.views.catalog, labels: file.views.labels)
+        do {
+            try store.saveStampedSections(LedgerViewsFile.fileName, as: .views, sections: file.sections)
+            return (file.conflictCount, names, nil)
+        } catch {
+            return (file.conflictCount, names,
+                    "could not update the views file (\(error)); reading commands will read the log next time")
+        }
     }
 
     /// The entry index merged with the entries appended (`EntryIndexMerge`, which reads

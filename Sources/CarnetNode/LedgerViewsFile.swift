@@ -56,9 +56,12 @@ public enum LedgerViewsFile {
         return (views, conflicts, count)
     }
 
-    /// `encode` with the conflicts section as read (`currentKeepingConflicts`).
-    static func encode(_ views: LedgerViews, conflicts: [UInt8]) -> [UInt8] {
-        StampedSections.list(Part.allCases.map { ($0.rawValue, $0 == .conflicts ? conflicts : section($0, of: views)) })
+    /// `encode`'s sections, with the conflicts section as read (`currentKeepingConflicts`),
+    /// each on its own: a writer hands them to the disk without joining them.
+    static func sections(_ views: LedgerViews, conflicts: [UInt8]?) -> [(id: UInt8, bytes: [UInt8])] {
+        Part.allCases.map { part in
+            (part.rawValue, part == .conflicts ? conflicts ?? section(part, of: views) : section(part, of: views))
+        }
     }
 
     /// The sections decoded for `parts`: the stock totals stand in for the lots only when

@@ -26,10 +26,8 @@ struct ViewsFileWithWrites {
     /// The views' open conflicts, counted however they were read.
     var conflictCount: Int { conflictsAsRead?.count ?? views.conflicts.count }
 
-    /// The views file's body for these views.
-    var encoded: [UInt8] {
-        conflictsAsRead.map { LedgerViewsFile.encode(views, conflicts: $0.bytes) } ?? LedgerViewsFile.encode(views)
-    }
+    /// The views file's sections for these views (`LedgerViewsFile.sections`).
+    var sections: [(id: UInt8, bytes: [UInt8])] { LedgerViewsFile.sections(views, conflicts: conflictsAsRead?.bytes) }
 
     /// Both files of `directory` when both describe the log exactly at `stamp` (the store's
     /// state); nil otherwise (missing, stale, damaged, another version).

@@ -209,6 +209,21 @@ public struct StoreAppender: ~Copyable {
                                         directory: directory, storage: storage)
     }
 
+    /// Writes a sectioned derived file (the views file, SPEC §6.5) from its sections, never
+    /// joined into one array first (at ten million entries, 200 MB); skipped (false) as
+    /// `saveStampedFile` is.
+    @discardableResult
+    public mutating func saveStampedSections(_ name: String, as header: FileHeader,
+                                             sections: [(id: UInt8, bytes: [UInt8])]) throws(StoreError) -> Bool {
+        let pieces = StampedSections.pieces(stamp: log.stamp, sections: sections.map { ($0.id, $0.bytes[...]) }, as: header)
+        let directory = self.directory, storage = self.storage
+        return try log.withLockIfCurrent { (current: Bool) throws(StoreError) -> Bool in
+            guard current else { return false }
+            try StampedFile.replace(name, with: pieces, directory: directory, storage: storage)
+            return true
+        }
+    }
+
     /// The disk, for files read beside the log (the views file, the entry index).
     public var fileStorage: any Storage { storage }
 }
