@@ -54,6 +54,9 @@ public struct LedgerFold: Sendable {
     /// Sale id → the payments that count naming it, in record order, and their total.
     private var paymentsBySale: [ExactString: [RecordRef]] = [:]
     private var paidBySale: [ExactString: Int64] = [:]
+    /// The entries the conflicts showed at the last `domainConflicts`, so that the next
+    /// reads back only the new ones.
+    private var conflictSides = ConflictSideRecords()
 
     public init() {}
 
@@ -267,8 +270,7 @@ public struct LedgerFold: Sendable {
     }
 
     private static func record(of event: Event) -> LedgerRecord? {
-        guard case let .append(core) = event.operation, let entry = try? LedgerEntry(core) else { return nil }
-        return LedgerRecord(event: event.id, clock: event.clock, entry: entry)
+        ConflictSideRecords.record(of: event)
     }
 
     // MARK: - Views
@@ -311,9 +313,11 @@ public struct LedgerFold: Sendable {
     }
 
     /// The ledger's own conflicts, as `LedgerState.domainConflicts()`; the entries they
-    /// show are read from `replica`, the one this fold follows. `stock` and `availability`
-    /// are this fold's, when the caller made them already.
-    public func domainConflicts(replica: Replica, stock: [StockLine]? = nil, availability: [Availability]? = nil) -> [ConflictReport] {
+    /// show are read from `replica`, the one this fold follows, those shown last time kept
+    /// from then (`ConflictSideRecords`). `stock` and `availability` are this fold's, when
+    /// the caller made them already.
+    public mutating func domainConflicts(replica: Replica, stock: [StockLine]? = nil,
+                                         availability: [Availability]? = nil) -> [ConflictReport] {
         let stock = stock ?? self.stock()
         let availability = availability ?? self.availability(stock: stock)
         // Twice: once to learn which entries the reports show, which are then read in the
@@ -324,11 +328,15 @@ public struct LedgerFold: Sendable {
             wanted += refs.map(\.event)
             return []
         }
-        let read = replica.history.events(withIDs: wanted)
+        let read = conflictSides.read(wanted, in: replica.history)
         return domainConflicts(stock: stock, availability: availability) { refs in
-            refs.compactMap { ref in read[ref.event].flatMap(Self.record(of:)) }
+            refs.compactMap { ref in read[ref.event] }
         }
     }
+
+    /// How many entries the conflicts showed at the last `domainConflicts(replica:)`, kept
+    /// for the next: what this fold holds for them.
+    public var conflictSideCount: Int { conflictSides.count }
 
     private func domainConflicts(stock: [StockLine], availability: [Availability],
                                  records: ([RecordRef]) -> [LedgerRecord]) -> [ConflictReport] {

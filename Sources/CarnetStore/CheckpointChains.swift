@@ -90,9 +90,17 @@ public struct CheckpointChains: ColdChainSource {
     }
 
     public func chainEvents(of node: NodeID, seqs: ClosedRange<UInt64>) throws -> [Event] {
-        guard let runs = runs[node] else { throw ReadError(reason: "no events of this node in the checkpoint") }
         var out: [Event] = []
         out.reserveCapacity(seqs.count)
+        for slice in try chainEventSlices(of: node, seqs: seqs) { out += slice }
+        return out
+    }
+
+    /// The events at `seqs` as slices of the decoded chunks they lie in (one a chunk), not
+    /// copied: a slice keeps its chunk's events alive only as long as the reader holds it.
+    public func chainEventSlices(of node: NodeID, seqs: ClosedRange<UInt64>) throws -> [ArraySlice<Event>] {
+        guard let runs = runs[node] else { throw ReadError(reason: "no events of this node in the checkpoint") }
+        var out: [ArraySlice<Event>] = []
         var seq = seqs.lowerBound
         // The first run that ends at or after `seq`: runs are in seq order.
         var at = ChainRun.first(endingAtOrAfter: seq, in: runs)
@@ -106,7 +114,7 @@ public struct CheckpointChains: ColdChainSource {
             let from = run.firstIndex + Int(seq - run.firstSeq)
             let to = from + Int(last - seq) + 1
             guard to <= events.count else { throw ReadError(reason: "chunk \(run.piece) holds \(events.count) events, not \(to)") }
-            out += events[from..<to]
+            out.append(events[from..<to])
             seq = last + 1
             at += 1
         }

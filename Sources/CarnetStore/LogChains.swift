@@ -96,10 +96,19 @@ struct StoreChains: ColdChainSource {
     }
 
     func chainEvents(of node: NodeID, seqs: ClosedRange<UInt64>) throws -> [Event] {
-        let split = checkpoint?.reach(of: node) ?? 0
         var out: [Event] = []
+        out.reserveCapacity(seqs.count)
+        for slice in try chainEventSlices(of: node, seqs: seqs) { out += slice }
+        return out
+    }
+
+    /// The events at `seqs` as slices of the checkpoint chunks and log records they lie
+    /// in, not copied (`CheckpointChains.chainEventSlices`).
+    func chainEventSlices(of node: NodeID, seqs: ClosedRange<UInt64>) throws -> [ArraySlice<Event>] {
+        let split = checkpoint?.reach(of: node) ?? 0
+        var out: [ArraySlice<Event>] = []
         if seqs.lowerBound <= split, let checkpoint {
-            out += try checkpoint.chainEvents(of: node, seqs: seqs.lowerBound...Swift.min(seqs.upperBound, split))
+            out += try checkpoint.chainEventSlices(of: node, seqs: seqs.lowerBound...Swift.min(seqs.upperBound, split))
         }
         guard seqs.upperBound > split else { return out }
         let logSeqs = Swift.max(seqs.lowerBound, split + 1)...seqs.upperBound
@@ -116,7 +125,7 @@ struct StoreChains: ColdChainSource {
             guard piece.firstIndex + piece.count <= events.count else {
                 throw CheckpointChains.ReadError(reason: "the log record at \(piece.record) holds \(events.count) events")
             }
-            out += events[piece.firstIndex..<(piece.firstIndex + piece.count)]
+            out.append(events[piece.firstIndex..<(piece.firstIndex + piece.count)])
         }
         return out
     }
