@@ -60,16 +60,26 @@ public struct EntryAppender: ~Copyable {
     /// views can take them; nil, with nothing written, otherwise (then open the node).
     /// `make` gets the dot of the first event, under the log's lock, as `LocalNode.write`.
     public mutating func write(wallMillis: UInt64, _ make: (_ first: Dot) -> [Operation]) throws(NodeError) -> [Event]? {
-        // Checked before the record is written, where it will lie: the end of the log.
-        // Taken out and added to in place: at ten million entries a copy of the views is a
-        // gigabyte. Put back only when the write is whole.
+        try appendAddingToViews { store, accept throws(StoreError) in
+            try store.append(wallMillis: wallMillis, make, accept: accept)
+        }
+    }
+
+    /// Appends through the store what `append` writes, the views taking every event before
+    /// it is written (`accept`); nil, with nothing written, when they cannot or the store
+    /// declines. The views are taken out and added to in place (at ten million entries a
+    /// copy is a gigabyte), and put back only when the write is whole.
+    private mutating func appendAddingToViews(
+        _ append: (inout StoreAppender, _ accept: ([Event]) -> Bool) throws(StoreError) -> [Event]?
+    ) throws(NodeError) -> [Event]? {
         guard var working = file.take() else { return nil }
+        // Checked before the record is written, where it will lie: the end of the log.
         let before = store.stamp
         let at = LogStamp(size: before.size, lastRecordOffset: before.size, lastRecordCRC: 0)
         var added = false
         let written: [Event]?
         do {
-            written = try store.append(wallMillis: wallMillis, make) { events in
+            written = try append(&store) { events in
                 added = working.add(events, loggedUpTo: at)
                 return added
             }
@@ -95,32 +105,15 @@ public struct EntryAppender: ~Copyable {
     /// merge are such; a chain that ends below what is held here cannot be told from a
     /// fork without the events, and is left to the node.
     public mutating func take(_ incoming: [Event]) throws(NodeError) -> AdmissionCounts? {
-        guard var working = file.take() else { return nil }
-        guard let new = Self.extensions(of: incoming, over: store.status.history, own: store.node) else {
-            file = working
+        guard file != nil, let new = Self.extensions(of: incoming, over: store.status.history, own: store.node) else {
             return nil
         }
         let counts = AdmissionCounts(accepted: new.count, duplicates: incoming.count - new.count, pending: 0, rejected: 0)
-        guard !new.isEmpty else {
-            file = working
-            return counts
+        guard !new.isEmpty else { return counts }
+        let written = try appendAddingToViews { store, accept throws(StoreError) in
+            try store.append(takenIn: new, accept: accept) ? new : nil
         }
-        let before = store.stamp
-        let at = LogStamp(size: before.size, lastRecordOffset: before.size, lastRecordCRC: 0)
-        var added = false
-        let written: Bool
-        do {
-            written = try store.append(takenIn: new) { events in
-                added = working.add(events, loggedUpTo: at)
-                return added
-            }
-        } catch {
-            throw .store(error)
-        }
-        guard written, added, working.restamp(store.stamp) else { return nil }
-        file = working
-        appended += new
-        return counts
+        return written == nil ? nil : counts
     }
 
     /// The events of `incoming` not held here, node by node in id order and each node's in

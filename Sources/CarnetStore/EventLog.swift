@@ -232,14 +232,14 @@ public struct EventLog: ~Copyable {
     /// Runs `body` holding the log's lock, when no other writer has appended since this
     /// log last looked (`body` gets true) or not (false): a checkpoint or status file is
     /// written only for the state the file is really in.
-    /// Replaces the derived file `name` with `file` under the log's lock, when no other
+    /// Replaces the derived file `name` with the bytes of `pieces` under the log's lock, when no other
     /// process appended since this log last looked (false, nothing written, otherwise): the
     /// file describes the state this log last saw, which another writer's record has left.
-    func replaceIfCurrent(_ name: String, with file: StampedFile, as header: FileHeader, directory: String,
+    func replaceIfCurrent(_ name: String, with pieces: [ArraySlice<UInt8>], directory: String,
                           storage: any Storage) throws(StoreError) -> Bool {
         try withLockIfCurrent { (current: Bool) throws(StoreError) -> Bool in
             guard current else { return false }
-            try file.write(name, as: header, directory: directory, storage: storage)
+            try StampedFile.replace(name, with: pieces, directory: directory, storage: storage)
             return true
         }
     }

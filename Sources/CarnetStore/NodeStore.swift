@@ -524,7 +524,7 @@ public struct NodeStore: ~Copyable {
                                          stamp: LogStamp? = nil) throws(StoreError) -> Bool {
         guard !log.needsReopen else { throw .needsReopen(path: log.path) }
         guard stamp == nil || stamp == log.stamp else { return false }
-        return try log.replaceIfCurrent(name, with: StampedFile(stamp: log.stamp, body: body), as: header,
+        return try log.replaceIfCurrent(name, with: StampedFile(stamp: log.stamp, body: body).pieces(as: header),
                                         directory: directory, storage: storage)
     }
 

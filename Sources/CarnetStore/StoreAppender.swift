@@ -123,14 +123,9 @@ public struct StoreAppender: ~Copyable {
             return (events, [device.signHead(seq: last.dot.seq, hash: last.hash, ledger: ledger)])
         })
         if let refused { throw refused }
-        guard let events = made, let last = events.last else { return nil }
+        guard let events = made else { return nil }
         clock = working
-        status.stamp = log.stamp
-        status.eventCount += events.count
-        status.history.versionVector = status.history.versionVector.merged(with: VersionVector([node: last.dot.seq]))
-        status.history.heads[node] = [last.id]
-        status.headClocks[node] = [last.clock]
-        status.digest = status.history.stateDigest
+        noteAppended(events)
         return events
     }
 
@@ -151,6 +146,13 @@ public struct StoreAppender: ~Copyable {
             return (events, nil)
         })
         guard accepted else { return false }
+        noteAppended(events)
+        return true
+    }
+
+    /// The status after `events` were appended, each node's chain extended past its one
+    /// head (both appends check that first): its stamp, count, heads, clocks and digest.
+    private mutating func noteAppended(_ events: [Event]) {
         status.stamp = log.stamp
         status.eventCount += events.count
         var lasts: [NodeID: Event] = [:]
@@ -161,7 +163,6 @@ public struct StoreAppender: ~Copyable {
             status.headClocks[node] = [last.clock]
         }
         status.digest = status.history.stateDigest
-        return true
     }
 
     /// Whether `events`, grouped by node in the order given, each extend their node's one
@@ -205,7 +206,7 @@ public struct StoreAppender: ~Copyable {
     public mutating func saveStampedFile(_ name: String, as header: FileHeader, body: [UInt8],
                                          stamp: LogStamp? = nil) throws(StoreError) -> Bool {
         guard stamp == nil || stamp == log.stamp else { return false }
-        return try log.replaceIfCurrent(name, with: StampedFile(stamp: log.stamp, body: body), as: header,
+        return try log.replaceIfCurrent(name, with: StampedFile(stamp: log.stamp, body: body).pieces(as: header),
                                         directory: directory, storage: storage)
     }
 
@@ -216,12 +217,7 @@ public struct StoreAppender: ~Copyable {
     public mutating func saveStampedSections(_ name: String, as header: FileHeader,
                                              sections: [(id: UInt8, bytes: [UInt8])]) throws(StoreError) -> Bool {
         let pieces = StampedSections.pieces(stamp: log.stamp, sections: sections.map { ($0.id, $0.bytes[...]) }, as: header)
-        let directory = self.directory, storage = self.storage
-        return try log.withLockIfCurrent { (current: Bool) throws(StoreError) -> Bool in
-            guard current else { return false }
-            try StampedFile.replace(name, with: pieces, directory: directory, storage: storage)
-            return true
-        }
+        return try log.replaceIfCurrent(name, with: pieces, directory: directory, storage: storage)
     }
 
     /// The disk, for files read beside the log (the views file, the entry index).

@@ -45,16 +45,11 @@ struct EntryAppenderTests {
             var rng = SplitMix64(seed: seed ^ 0xA9)
             let directory = EntryIndexTests.directory()
             defer { try? FileManager.default.removeItem(atPath: directory) }
-            try LocalNode.create(directory: directory, ledger: "coop", label: "hub", node: NodeID.derived(from: "hub \(seed)"))
             // The hub's wall clock after the history's; two days behind it, so that its
             // entries are not the newest (the others' clocks lie beyond the allowed drift);
             // or an hour behind, so that its clock follows theirs.
             var wall: UInt64 = [1_790_000_000_000, 1_780_000_000_000 - 2 * 86_400_000, 1_780_000_000_000 - 3_600_000][Int(offset % 3)]
-            do {
-                var node = try LocalNode(directory: directory, wallMillis: wall)
-                _ = try node.persist(history.events)
-                #expect(node.saveDerivedState().isEmpty, "seed \(seed)")
-            }
+            try ViewsFileWithWritesTests.hub(directory, seed: seed, holding: history, wall: wall)
             for step in 0..<14 {
                 wall += 60_000
                 let context = "seed \(seed), step \(step)"
@@ -178,13 +173,8 @@ struct EntryAppenderTests {
             var rng = SplitMix64(seed: seed ^ 0x7A4E)
             let directory = EntryIndexTests.directory()
             defer { try? FileManager.default.removeItem(atPath: directory) }
-            try LocalNode.create(directory: directory, ledger: "coop", label: "hub", node: NodeID.derived(from: "hub \(seed)"))
             var wall: UInt64 = 1_790_000_000_000
-            do {
-                var node = try LocalNode(directory: directory, wallMillis: wall)
-                _ = try node.persist(history.events)
-                #expect(node.saveDerivedState().isEmpty, "seed \(seed)")
-            }
+            try ViewsFileWithWritesTests.hub(directory, seed: seed, holding: history, wall: wall)
             var farms = (0..<2).map { Replica(node: NodeID.derived(from: "farm \(seed) \($0)")) }
             for step in 0..<10 {
                 wall += 3_600_000

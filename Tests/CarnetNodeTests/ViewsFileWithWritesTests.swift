@@ -21,13 +21,8 @@ struct ViewsFileWithWritesTests {
             var rng = SplitMix64(seed: seed ^ 0x4D)
             let directory = EntryIndexTests.directory()
             defer { try? FileManager.default.removeItem(atPath: directory) }
-            try LocalNode.create(directory: directory, ledger: "coop", label: "hub", node: NodeID.derived(from: "hub \(seed)"))
             var wall: UInt64 = 1_790_000_000_000
-            do {
-                var node = try LocalNode(directory: directory, wallMillis: wall)
-                _ = try node.persist(history.events)
-                #expect(node.saveDerivedState().isEmpty, "seed \(seed)")
-            }
+            try Self.hub(directory, seed: seed, holding: history, wall: wall)
             for step in 0..<12 {
                 wall += 60_000
                 let context = "seed \(seed), step \(step)"
@@ -147,6 +142,15 @@ struct ViewsFileWithWritesTests {
 
     /// A harvest, sale, delivery, loss or payment of a few producers, products and lots, some
     /// drawing a lot below zero.
+    /// A hub at `directory` holding `history`, its derived files written: where the
+    /// writers of these tests start.
+    static func hub(_ directory: String, seed: UInt64, holding history: RandomHistory, wall: UInt64) throws {
+        try LocalNode.create(directory: directory, ledger: "coop", label: "hub", node: NodeID.derived(from: "hub \(seed)"))
+        var node = try LocalNode(directory: directory, wallMillis: wall)
+        _ = try node.persist(history.events)
+        #expect(node.saveDerivedState().isEmpty, "seed \(seed)")
+    }
+
     static func entry(_ id: String, wall: UInt64, using rng: inout SplitMix64) -> LedgerEntry {
         let kinds: [EntryKind] = [.harvest, .harvest, .sale, .delivery, .loss, .payment]
         let kind = kinds.randomElement(using: &rng)!
