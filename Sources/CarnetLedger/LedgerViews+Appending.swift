@@ -41,17 +41,50 @@ extension LedgerViews {
             guard addStock(entry, product: product, quantity: direction &* quantity) else { return false }
         }
         if relabel { labels[writer] = writerLabel }
-        if LotProducts.makes(entry.kind), let lot = entry.lot, !lot.isEmpty, let product = entry.product {
-            addLotProduct(producer: entry.producer, lot: lot, product: product)
-        }
-        if let party = entry.party, let amount = entry.amount {
-            switch entry.kind {
-            case .sale: addBalance(producer: entry.producer, party: party, cents: amount)
-            case .payment, .purchase: addBalance(producer: entry.producer, party: party, cents: 0 &- amount)
-            default: break
+        addLotAndBalance(entry)
+        return true
+    }
+
+    /// Adds an entry a writer already added with `append` (the views then took it), as
+    /// `append` adds it but without its checks: what a reader does with the entries the log
+    /// holds past the views file's stamp (`DerivedTail`), on views of which it decoded only
+    /// what it shows. A part it did not decode gets lines that mean nothing, and is not shown.
+    ///
+    /// `stockIsTotals`: the stock holds the totals over lots (`StockTotals`, the section a
+    /// reader decodes without `--by-lot`) rather than the lots. Then false when the totals
+    /// alone cannot say what the entry does: a product the producer has no total of (its
+    /// lots may sum to zero, and their units decide the total's), or a unit other than the
+    /// total's. The reader decodes the lots instead.
+    public mutating func addTaken(_ record: LedgerRecord, stockIsTotals: Bool) -> Bool {
+        let entry = record.entry
+        if let direction = entry.kind.stockDirection, let product = entry.product, let quantity = entry.quantity {
+            let change = direction &* quantity
+            var line = StockLine(producer: entry.producer, product: product, lot: stockIsTotals ? "" : entry.lot ?? "",
+                                 quantity: 0, unit: nil)
+            let index = Self.insertionPoint(of: line, in: stock)
+            let held = index < stock.count && !StockLine.precedes(line, stock[index])
+            if stockIsTotals {
+                guard held, entry.unit == nil || stock[index].unit == nil || stock[index].unit == entry.unit else { return false }
+                stock[index].quantity &+= change
+                if stock[index].unit == nil { stock[index].unit = entry.unit }
+                if stock[index].quantity == 0 { stock.remove(at: index) }
+            } else {
+                if held { line = stock[index] }
+                line.quantity &+= change
+                if line.unit == nil, let unit = entry.unit { line.unit = unit }
+                if held { stock[index] = line } else { stock.insert(line, at: index) }
+                let key = ExactString(product)
+                let place = availability.firstIndex { ExactString($0.product) == key }
+                let delivered = (place.map { availability[$0].delivered } ?? 0) &+ (entry.kind == .delivery ? quantity : 0)
+                let item = Self.availability(of: product, in: stock, delivered: delivered)
+                if let place {
+                    availability[place] = item
+                } else {
+                    availability.insert(item, at: availability.firstIndex { ExactString.less(product, $0.product) } ?? availability.endIndex)
+                }
             }
         }
-        entryCount += 1
+        addLotAndBalance(entry)
         return true
     }
 
@@ -81,7 +114,7 @@ extension LedgerViews {
     }
 
     /// Kinds that only add to stock and balances, naming no other entry.
-    private static func addsToSums(_ entry: LedgerEntry) -> Bool {
+    public static func addsToSums(_ entry: LedgerEntry) -> Bool {
         switch entry.kind {
         case .harvest, .production, .delivery, .sale, .purchase, .payment, .loss, .adjust:
             entry.ref == nil && entry.refEvent == nil && entry.order == nil && entry.line == nil
@@ -148,6 +181,22 @@ extension LedgerViews {
         }
         item.producers = producers.sorted().map(\.text)
         return item
+    }
+
+    /// What every entry the views take adds beyond the stock: its lot's product, its
+    /// balance, and one to the entries.
+    private mutating func addLotAndBalance(_ entry: LedgerEntry) {
+        if LotProducts.makes(entry.kind), let lot = entry.lot, !lot.isEmpty, let product = entry.product {
+            addLotProduct(producer: entry.producer, lot: lot, product: product)
+        }
+        if let party = entry.party, let amount = entry.amount {
+            switch entry.kind {
+            case .sale: addBalance(producer: entry.producer, party: party, cents: amount)
+            case .payment, .purchase: addBalance(producer: entry.producer, party: party, cents: 0 &- amount)
+            default: break
+            }
+        }
+        entryCount += 1
     }
 
     /// Records that `product` was made into the producer's lot.

@@ -23,6 +23,9 @@ public struct EntryAppender: ~Copyable {
     /// How the entry index was last written: merged with the entries appended, or built by
     /// opening the node (what a test holds the merge to).
     private(set) var indexThroughTheNode = false
+    /// How many events past the older of the views file and the index the log may hold
+    /// before `saveDerivedState` writes them again (a test sets it low or to -1).
+    var rewriteFilesAbove = DerivedTail.writersRewriteAbove
 
     /// The appender of `directory`, or nil when the node must be opened: the status file,
     /// the views file or the entry index is not current, the ledger has members, or
@@ -155,8 +158,21 @@ public struct EntryAppender: ~Copyable {
     /// are durable in the log. The last call: the views are written and let go first, so
     /// that they and the entry index's bodies are never in memory together (each file is
     /// stamped and believed on its own, so the order is free).
+    ///
+    /// While the log holds at most `DerivedTail.writersRewriteAbove` events past the older
+    /// of the views file and the index, only the status file is written, naming where
+    /// that tail begins: readers add it (SPEC §6.8). Then the files are written again.
     public mutating func saveDerivedState() -> [String] {
         guard !appended.isEmpty, let file = file.take() else { return [] }
+        if file.tailEvents <= rewriteFilesAbove {
+            do {
+                try store.saveStatus(derived: [NodeStatus.conflictsKey: file.conflictCount,
+                                               DerivedTail.statusFigure: file.tailFrom])
+                return []
+            } catch {
+                return ["could not update the status file (\(error)); reading commands will read the log next time"]
+            }
+        }
         var warnings: [String] = []
         let (conflicts, names, warning) = Self.saveViews(file, into: &store)
         if let warning { warnings.append(warning) }

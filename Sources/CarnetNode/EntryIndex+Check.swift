@@ -10,9 +10,9 @@ extension EntryIndex {
     /// error saying its answer is cut short (protocol/SPEC.md §6.7).
     public func checkStorage(producer: String?, limit: Int) throws(Damage) {
         // With a producer, how far the walk goes is known only once entries are read.
-        let lowest = producer == nil && limit < entryCount ? entryCount - limit : 0
+        let lowest = producer == nil && limit < slotCount ? slotCount - limit : 0
         var checked = Set<Int>()
-        var upper = entryCount
+        var upper = slotCount
         while upper > lowest {
             let lower = max(lowest, upper - EntryIndex.newestBlock)
             // The offsets checked for the block before: records shared by two blocks are
@@ -23,8 +23,8 @@ extension EntryIndex {
                 _ = try standing(index)
                 var offsets = [slot.location.offset]
                 if let reversal = slot.voidedBy {
-                    guard reversal < entryCount else {
-                        throw Damage(description: "the entry index names slot \(reversal) of \(entryCount) as a void")
+                    guard reversal < slotCount else {
+                        throw Damage(description: "the entry index names slot \(reversal) of \(slotCount) as a void")
                     }
                     offsets.append(try self.slot(.entries, reversal).location.offset)
                 }

@@ -78,7 +78,19 @@ extension EntryIndex {
         // Without a producer, the newest `limit` are the last `limit` slots: read no more.
         let block = max(1, producer == nil ? min(block, limit) : block)
         var handed = 0
-        var upper = entryCount
+        var upper = slotCount
+        // The tail's entries (`tail`, oldest first) not handed yet are `tail[..<tailLeft]`:
+        // each goes before the first of the file's that is older (none voids, none is judged).
+        var tailLeft = tail.count
+        func handTail(newerThan record: LedgerRecord?, into shown: inout [NewestEntry]) -> Bool {
+            while tailLeft > 0, handed + shown.count < limit {
+                let next = tail[tailLeft - 1]
+                if let record, (next.clock, next.event) < (record.clock, record.event) { return false }
+                tailLeft -= 1
+                if producer == nil || next.entry.producer == producer { shown.append((next, nil, nil)) }
+            }
+            return handed + shown.count == limit
+        }
         while upper > 0, handed < limit {
             let lower = max(0, upper - block)
             let read = try entries(lower..<upper)
@@ -87,6 +99,7 @@ extension EntryIndex {
             var damage: Damage?
             for index in (lower..<upper).reversed() {
                 let record = read.records[index - lower]
+                if handTail(newerThan: record, into: &shown) { break }
                 if let producer, record.entry.producer != producer { continue }
                 do throws(Damage) {
                     var voidedBy: LedgerRecord?
@@ -109,6 +122,12 @@ extension EntryIndex {
             if let damage { throw damage }
             upper = lower
         }
+        if tailLeft > 0, handed < limit {
+            var shown: [NewestEntry] = []
+            _ = handTail(newerThan: nil, into: &shown)
+            try body(shown)
+            handed += shown.count
+        }
         return handed
     }
 
@@ -128,8 +147,8 @@ extension EntryIndex {
         var outside = Set<Int>()
         for slot in slots {
             guard let reversal = slot.voidedBy, !range.contains(reversal), outside.insert(reversal).inserted else { continue }
-            guard reversal < entryCount else {
-                throw Damage(description: "the entry index names slot \(reversal) of \(entryCount) as a void")
+            guard reversal < slotCount else {
+                throw Damage(description: "the entry index names slot \(reversal) of \(slotCount) as a void")
             }
             let named = try self.slot(.entries, reversal)
             wanted[named.location.offset, default: []].append((reversal, named))

@@ -23,10 +23,19 @@ public final class EntryIndex {
 
     private let file: any StorageFile
     let log: LogRecordReader
-    /// The log state the index describes.
+    /// The log state the index describes, its tail added.
     public let stamp: LogStamp
+    /// How many readable entries the file holds: the length of its entries order.
+    let slotCount: Int
+    /// The entries of the records past the file's stamp a reader may add (`DerivedTail`,
+    /// SPEC §6.8), in the entries' order (clock, then event id): shown beside the file's.
+    /// Each is an entry naming no other, whose id no other entry carries or names.
+    let tail: [LedgerRecord]
+    private let tailByID: [ExactString: [LedgerRecord]]
     /// How many readable entries the ledger holds: the length of `log`'s order.
-    public let entryCount: Int
+    public var entryCount: Int { slotCount + tail.count }
+    /// The log state the file describes; `stamp` is the one it describes with its tail.
+    public let fileStamp: LogStamp
     /// The names of products, parties and writers, as the catalog and the replica give them.
     public let names: EntryIndexNames
     /// In a ledger with members (§9.5), every standing an entry has; nil where every entry
@@ -73,19 +82,31 @@ public final class EntryIndex {
         var offset = 0
         guard let namesBytes = EntryIndexFile.readSection(tail, &offset), let names = EntryIndexNames.decode(namesBytes),
               let membersBytes = EntryIndexFile.readSection(tail, &offset), offset + 4 == tail.count,
-              let members = EntryIndexFile.decodeMembers(membersBytes, standingCount: counts[4], entryCount: counts[0]),
-              let log = LogRecordReader(directory: directory, stamp: stamp, storage: storage) else { return nil }
-        return EntryIndex(file: file, log: log, stamp: stamp, counts: counts, sizes: sizes, names: names, members: members)
+              let members = EntryIndexFile.decodeMembers(membersBytes, standingCount: counts[4], entryCount: counts[0])
+        else { return nil }
+        if let log = LogRecordReader(directory: directory, stamp: stamp, storage: storage) {
+            return EntryIndex(file: file, log: log, stamp: stamp, counts: counts, sizes: sizes, names: names, members: members,
+                              tail: (stamp, []))
+        }
+        // The log grew past the file: its tail, when a reader may add it (never with members).
+        guard members == nil, let tail = DerivedTail.after(stamp, directory: directory, storage: storage),
+              let entries = tail.entries(),
+              let log = LogRecordReader(directory: directory, prefix: tail.end, storage: storage) else { return nil }
+        return EntryIndex(file: file, log: log, stamp: stamp, counts: counts, sizes: sizes, names: names, members: members,
+                          tail: (tail.end, entries.sorted { ($0.clock, $0.event) < ($1.clock, $1.event) }))
     }
 
-    private init(file: any StorageFile, log: LogRecordReader, stamp: LogStamp, counts: [Int], sizes: [Int],
-                 names: EntryIndexNames, members: [EntryIndexStanding]?) {
+    private init(file: any StorageFile, log: LogRecordReader, stamp fileStamp: LogStamp, counts: [Int], sizes: [Int],
+                 names: EntryIndexNames, members: [EntryIndexStanding]?, tail: (end: LogStamp, entries: [LedgerRecord])) {
         self.file = file
         self.log = log
-        self.stamp = stamp
+        self.fileStamp = fileStamp
+        stamp = tail.end
+        self.tail = tail.entries
+        tailByID = Dictionary(grouping: tail.entries) { ExactString($0.entry.id) }
         self.names = names
         self.members = members
-        entryCount = counts[0]
+        slotCount = counts[0]
         idCount = counts[1]
         changeCount = counts[2]
         var starts: [Int] = []
@@ -134,15 +155,16 @@ public final class EntryIndex {
             }
             index += 1
         }
-        return (records + setAside, reversals, standings)
+        // A tail entry's id is no other's, and nothing names it (the writer checked).
+        return (records + setAside + (tailByID[ExactString(id)] ?? []), reversals, standings)
     }
 
     /// The standing of the entry at `index` of the entries order (§9.5: whether it counts,
     /// its writer's roles); nil where every entry counts.
     public func standing(_ index: Int) throws(Damage) -> EntryIndexStanding? {
         guard let members else { return nil }
-        guard index >= 0, index < entryCount else {
-            throw Damage(description: "the entry index names slot \(index) of \(entryCount)")
+        guard index >= 0, index < slotCount else {
+            throw Damage(description: "the entry index names slot \(index) of \(slotCount)")
         }
         let (bytes, at) = try element(.standings, index)
         let position = Int(EntryIndexFile.get32(bytes, at))
@@ -180,8 +202,8 @@ public final class EntryIndex {
 
     /// The entry at `slot` of the entries order.
     func entry(_ index: Int) throws(Damage) -> LedgerRecord {
-        guard index >= 0, index < entryCount else {
-            throw Damage(description: "the entry index names slot \(index) of \(entryCount)")
+        guard index >= 0, index < slotCount else {
+            throw Damage(description: "the entry index names slot \(index) of \(slotCount)")
         }
         guard let record = LedgerRecord(reading: try event(at: try slot(.entries, index))) else {
             throw Damage(description: "slot \(index) of the entry index points at an event that is no readable entry")
@@ -233,7 +255,7 @@ public final class EntryIndex {
 
     private func idKey(_ index: Int) throws(Damage) -> EntryIndexFile.IDKey {
         let (bytes, at) = try element(.ids, index)
-        guard let line = EntryIndexFile.readKey(bytes, at), line.slot < entryCount else {
+        guard let line = EntryIndexFile.readKey(bytes, at), line.slot < slotCount else {
             throw Damage(description: "line \(index) of the entry index's id table does not read")
         }
         return line
@@ -246,7 +268,7 @@ public final class EntryIndex {
         let key = table.rawValue << 40 | block
         let at = (index % EntryIndexFile.blockElements) * table.width
         if let cached = blocks[key] { return (cached, at) }
-        let count = [entryCount, idCount, changeCount, 0, members == nil ? 0 : entryCount][table.rawValue]
+        let count = [slotCount, idCount, changeCount, 0, members == nil ? 0 : slotCount][table.rawValue]
         let elements = min(EntryIndexFile.blockElements, count - block * EntryIndexFile.blockElements)
         let length = elements * table.width
         let offset = starts[table.rawValue] + block * (EntryIndexFile.blockElements * table.width + 4)

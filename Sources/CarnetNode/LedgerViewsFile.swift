@@ -28,32 +28,75 @@ public enum LedgerViewsFile {
         case lotProducts
     }
 
-    /// The views of `directory` when the file describes its log exactly as it is now, with
-    /// `parts` decoded; the others are left empty (a caller shows only what it asked for).
-    /// Only the header, the stamp, the table and the sections of `parts` are read and
-    /// checked: `balances` on a 145 MB file reads a few KB. Nil on any doubt about those.
+    /// The views of `directory` when the file describes its log exactly as it is now, or
+    /// as it was with the records a reader may add after it (`DerivedTail`, SPEC §6.8)
+    /// added, with `parts` decoded; the others are left empty (a caller shows only what it
+    /// asked for). Only the header, the stamp, the table and the sections of `parts` are
+    /// read and checked: `balances` on a 145 MB file reads a few KB. Nil on any doubt
+    /// about those.
     public static func current(directory: String, parts: Set<Part> = Set(Part.allCases),
                                storage: any Storage = PosixStorage()) -> LedgerViews? {
-        let wanted = Set(decoded(parts).map(\.rawValue))
-        guard let file = StampedSections.current(fileName, as: .views, directory: directory, wanted: wanted, storage: storage)
-        else { return nil }
-        return decode(file.ids.map { ($0, file.sections[$0]) }, parts: parts)
+        currentWithStamp(directory: directory, parts: parts, storage: storage)?.views
+    }
+
+    /// `current`, with the log state the views describe (the status file's stamp when a
+    /// tail was added).
+    static func currentWithStamp(directory: String, parts: Set<Part> = Set(Part.allCases),
+                                 storage: any Storage = PosixStorage()) -> (views: LedgerViews, stamp: LogStamp)? {
+        guard let read = read(directory: directory, parts: decoded(parts), storage: storage) else { return nil }
+        guard let tail = read.tail, !tail.records.isEmpty else { return (read.views, read.stamp) }
+        // The tail changes availability through the lots, and totals only when they can say.
+        let lotsNeeded = parts.contains(.stock) || parts.contains(.availability)
+        if parts.contains(.stock) || !lotsNeeded {
+            // Nil here is a tail that is no list of entries, or totals that cannot say.
+            if let views = tail.adding(to: read.views, stockIsTotals: !parts.contains(.stock) && parts.contains(.stockTotals)) {
+                return (views, tail.end)
+            }
+            if parts.contains(.stock) { return nil }
+        }
+        guard let again = self.read(directory: directory, parts: decoded(parts.union([.stock])), storage: storage),
+              again.stamp == read.stamp,
+              var views = again.tail.flatMap({ $0.adding(to: again.views, stockIsTotals: false) }) else { return nil }
+        // Asked for the totals: made from the lots as the writer of the file makes them.
+        if !parts.contains(.stock) { views.stock = StockTotals.of(views.stock, catalog: nil) }
+        return (views, tail.end)
+    }
+
+    /// The file's sections `parts` decoded, its stamp, and when the log has grown past it the
+    /// tail a reader may add (nil when it may not: then so is this).
+    private static func read(directory: String, parts: Set<Part>, storage: any Storage)
+        -> (views: LedgerViews, stamp: LogStamp, tail: DerivedTail?)? {
+        guard let file = StampedSections.current(fileName, as: .views, directory: directory,
+                                                 wanted: Set(parts.map(\.rawValue)), storage: storage, acceptingPrefix: true),
+              let views = decode(file.ids.map { ($0, file.sections[$0]) }, parts: parts) else { return nil }
+        if file.stamp.isCurrent(directory: directory, storage: storage) { return (views, file.stamp, nil) }
+        guard let tail = DerivedTail.after(file.stamp, directory: directory, storage: storage) else { return nil }
+        return (views, file.stamp, tail)
     }
 
     /// The views of `directory` as `current` reads them, every section decoded but the
     /// conflicts, kept as their bytes with their count: a writer that adds entries, which
     /// change no conflict, writes them back as they were (at a million entries, a third of
-    /// the file and of its decoding). `views.conflicts` is left empty.
+    /// the file and of its decoding). `views.conflicts` is left empty. `stamp`: the log
+    /// state they describe, the tail added.
     static func currentKeepingConflicts(directory: String, storage: any Storage = PosixStorage())
-        -> (views: LedgerViews, conflicts: [UInt8], conflictCount: Int)? {
+        -> (views: LedgerViews, conflicts: [UInt8], conflictCount: Int, stamp: LogStamp, fileStamp: LogStamp, tailEvents: Int)? {
         let all = Set(Part.allCases)
         guard let file = StampedSections.current(fileName, as: .views, directory: directory,
-                                                 wanted: Set(decoded(all).map(\.rawValue)), storage: storage),
+                                                 wanted: Set(decoded(all).map(\.rawValue)), storage: storage, acceptingPrefix: true),
               let conflicts = file.sections[Part.conflicts.rawValue],
-              let views = decode(file.ids.map { ($0, file.sections[$0]) }, parts: all.subtracting([.conflicts])) else { return nil }
+              var views = decode(file.ids.map { ($0, file.sections[$0]) }, parts: all.subtracting([.conflicts])) else { return nil }
         var reader = ByteReader(conflicts)
         guard let count = try? reader.count(limit: conflicts.count, "conflicts") else { return nil }
-        return (views, conflicts, count)
+        var stamp = file.stamp, tailEvents = 0
+        if !stamp.isCurrent(directory: directory, storage: storage) {
+            guard let tail = DerivedTail.after(stamp, directory: directory, storage: storage),
+                  let added = tail.adding(to: views, stockIsTotals: false) else { return nil }
+            views = added
+            stamp = tail.end
+            tailEvents = tail.eventCount
+        }
+        return (views, conflicts, count, stamp, file.stamp, tailEvents)
     }
 
     /// `encode`'s sections, with the conflicts section as read (`currentKeepingConflicts`),

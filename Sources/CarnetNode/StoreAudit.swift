@@ -1,6 +1,7 @@
 import CarnetCore
 import CarnetLedger
 import CarnetStore
+import CarnetSystem
 
 /// `carnet verify`'s findings: the node's files checked against each other without
 /// changing any of them. The log is read twice, by the store's own check and by
@@ -136,11 +137,15 @@ public struct StoreAudit: Sendable {
                 audit.problems.append("the status file disagrees with the log: \(mismatches.joined(separator: ", "))")
             }
         }
-        if !middleDamage, let file = StampedFile.current(LedgerViewsFile.fileName, as: .views, directory: directory),
-           let stored = LedgerViewsFile.decode(file.body) {
+        // What reading commands show: the file, and the tail past it they add (SPEC §6.8).
+        // Every section checked first: a reader skips those it does not show, `verify` does not.
+        if !middleDamage,
+           StampedSections.current(LedgerViewsFile.fileName, as: .views, directory: directory,
+                                   wanted: Set(UInt8.min...UInt8.max), acceptingPrefix: true) != nil,
+           let stored = LedgerViewsFile.current(directory: directory) {
             var differences = stored.differences(from: views)
             // Section 9 is derived from the stock lines; what `stock` reads must be them summed.
-            if LedgerViewsFile.decode(file.body, parts: [.stockTotals])?.stock != StockTotals.of(views.stock, catalog: nil) {
+            if LedgerViewsFile.current(directory: directory, parts: [.stockTotals])?.stock != StockTotals.of(views.stock, catalog: nil) {
                 differences.append("stock totals")
             }
             // `==` on text is Unicode equivalence; the file must hold the very bytes.
@@ -155,7 +160,7 @@ public struct StoreAudit: Sendable {
             }
         }
 
-        if !middleDamage, let stored = EntryIndexFile.current(directory: directory) {
+        if !middleDamage, let stored = EntryIndexFile.current(directory: directory) ?? Self.indexWithItsTail(directory, replica, audit.stamp) {
             var locations: [UInt64: EntryIndexFile.Location] = [:]
             for record in log.records {
                 for (index, event) in record.events.enumerated() {
@@ -180,5 +185,22 @@ public struct StoreAudit: Sendable {
             audit.warnings.append("no ledger secret in \(directory)/\(LedgerSecret.fileName): sync will not work")
         }
         return audit
+    }
+}
+
+extension StoreAudit {
+    /// The entry index as readers take it when the log has grown past it (`DerivedTail`,
+    /// SPEC §6.8): the file merged with the tail, as the next writer would write it, so that
+    /// `verify` compares the rows the file holds with those a build from every entry makes.
+    /// Nil when the file is not so taken.
+    static func indexWithItsTail(_ directory: String, _ replica: Replica, _ stamp: LogStamp) -> EntryIndexFile.Contents? {
+        let storage = PosixStorage()
+        guard let previous = EntryIndexBuilder.previousFile(upTo: stamp, directory: directory, storage: storage),
+              DerivedTail.after(previous.stamp, directory: directory, storage: storage)?.end == stamp,
+              let tables = EntryIndexTables(body: previous.body, stamp: previous.stamp),
+              let names = EntryIndexFile.decodeBody(previous.body, stamp: previous.stamp, withIDs: false)?.names,
+              let body = try? EntryIndexMerge.body(previous: tables, previousStamp: previous.stamp, replica: replica, names: names,
+                                                   stamp: stamp, directory: directory, storage: storage) else { return nil }
+        return EntryIndexFile.decodeBody(body, stamp: stamp)
     }
 }

@@ -22,6 +22,11 @@ struct ViewsFileWithWrites {
     /// (`init(directory:stamp:storage:keepingConflicts:)`): no write added here changes a
     /// conflict, so it is written back as it was.
     private(set) var conflictsAsRead: (bytes: [UInt8], count: Int)?
+    /// Where the older of the two files was stamped (a log size), and how many events the
+    /// log holds past it, as read: what the tail a reader adds (`DerivedTail`) begins at,
+    /// and how long it is, if the files are not written again.
+    private(set) var tailFrom: Int
+    private(set) var tailEvents = 0
 
     /// The views' open conflicts, counted however they were read.
     var conflictCount: Int { conflictsAsRead?.count ?? views.conflicts.count }
@@ -29,23 +34,24 @@ struct ViewsFileWithWrites {
     /// The views file's sections for these views (`LedgerViewsFile.sections`).
     var sections: [(id: UInt8, bytes: [UInt8])] { LedgerViewsFile.sections(views, conflicts: conflictsAsRead?.bytes) }
 
-    /// Both files of `directory` when both describe the log exactly at `stamp` (the store's
-    /// state); nil otherwise (missing, stale, damaged, another version).
+    /// Both files of `directory` when both describe the log at `stamp` (the store's state),
+    /// each exactly or with the tail a reader may add (`DerivedTail`); nil otherwise
+    /// (missing, stale, damaged, another version).
     init?(directory: String, stamp: LogStamp, storage: any Storage) {
-        // The log only grows: a views file current now, and an index current after it at
-        // `stamp`, both describe `stamp`.
-        guard let views = LedgerViewsFile.current(directory: directory, storage: storage),
+        guard let views = LedgerViewsFile.currentWithStamp(directory: directory, storage: storage), views.stamp == stamp,
               let index = EntryIndex.current(directory: directory, storage: storage), index.stamp == stamp else { return nil }
-        self.init(stamp: stamp, views: views, index: index, addedIDs: [])
+        self.init(stamp: stamp, views: views.views, index: index, addedIDs: [])
     }
 
     /// The same with the conflicts kept as their bytes (`LedgerViewsFile.currentKeepingConflicts`),
     /// for a writer that adds entries and never remakes the registers (`EntryAppender`).
     init?(directory: String, stamp: LogStamp, storage: any Storage, keepingConflicts: Void) {
-        guard let read = LedgerViewsFile.currentKeepingConflicts(directory: directory, storage: storage),
+        guard let read = LedgerViewsFile.currentKeepingConflicts(directory: directory, storage: storage), read.stamp == stamp,
               let index = EntryIndex.current(directory: directory, storage: storage), index.stamp == stamp else { return nil }
         self.init(stamp: stamp, views: read.views, index: index, addedIDs: [])
         conflictsAsRead = (read.conflicts, read.conflictCount)
+        tailFrom = min(read.fileStamp.size, index.fileStamp.size)
+        tailEvents = max(read.tailEvents, index.tail.count)
     }
 
     private init(stamp: LogStamp, views: LedgerViews, index: EntryIndex, addedIDs: Set<ExactString>) {
@@ -53,6 +59,7 @@ struct ViewsFileWithWrites {
         self.views = views
         self.index = index
         self.addedIDs = addedIDs
+        tailFrom = stamp.size
     }
 
     /// Stamps these views with the log's state once the record they were added for is
@@ -111,6 +118,7 @@ struct ViewsFileWithWrites {
             guard views.append(record, writerLabel: label(record.writer), idIsNamed: named) else { return false }
             addedIDs.insert(id)
         }
+        tailEvents += events.count
         if registers, let remake {
             // Remaking the registers remakes the field conflicts: not from conflicts left unread.
             guard conflictsAsRead == nil, let next = remake(views) else { return false }

@@ -149,14 +149,17 @@ public struct StampedSections: Sendable, Equatable {
     /// positioned read. Nil when
     /// it is missing, of another version, damaged in any byte read, cut short, or the log
     /// has changed since. Sections not wanted are neither read nor checked.
+    /// `acceptingPrefix`: also when the log has grown past the file's stamp, still holding
+    /// that state (a reader that adds the records past it, SPEC §6.8).
     public static func current(_ name: String, as header: FileHeader, directory: String, wanted: Set<UInt8>,
-                               storage: any Storage = PosixStorage()) -> StampedSections? {
+                               storage: any Storage = PosixStorage(), acceptingPrefix: Bool = false) -> StampedSections? {
         guard let file = try? storage.openReadOnly(directory + "/" + name),
               let size = try? file.size(),
               let start = try? file.read(at: 0, count: StampedFile.bodyStart + 1), start.count == StampedFile.bodyStart + 1,
               let rest = try? file.read(at: start.count, count: headSize(sections: Int(start[start.count - 1])) - start.count),
               let (stamp, entries) = table(start + rest, fileSize: size, as: header),
-              stamp.describesLog(directory: directory, storage: storage) else { return nil }
+              acceptingPrefix ? stamp.isPrefix(directory: directory, storage: storage)
+                  : stamp.describesLog(directory: directory, storage: storage) else { return nil }
         var sections: [UInt8: [UInt8]] = [:]
         for entry in entries where wanted.contains(entry.id) {
             guard let section = try? file.read(at: entry.offset, count: entry.length),

@@ -1436,3 +1436,117 @@ def node_labels(replica):
         if label is not None:
             labels[node] = label
     return labels
+
+
+# ---------------------------------------------------------------- §6.8 the log past a derived file
+
+TAIL_FIGURE = "views-tail-from"  # §6.3's derived figure naming `t`
+TAIL_KINDS = (b"harvest", b"production", b"delivery", b"sale", b"purchase", b"payment", b"loss", b"adjust")
+TAIL_MAX_EVENTS = 4_096  # §6.8: a reader adds at most this many events
+TAIL_REWRITE_PAST = 256  # §6.8: the writer writes both files again past this many
+
+
+def tail_entry(event):
+    """§6.8: the entry an event of a tail must be (a readable entry of one of the eight
+    kinds, without `ref`, `ref_event`, `order` or `line`), or None when it is not one."""
+    if event.op[0] != "append" or event.op[2] not in TAIL_KINDS:
+        return None
+    entry = ledger_entry(event)
+    if entry is None or any(name in entry for name in ("ref", "ref_event", "order", "line")):
+        return None
+    return entry
+
+
+def add_tail(views, entries):
+    """§6.8's Views rule applied to a decoded views file (`read_views`): each tail entry, in
+    log order, adds its signed quantity to the stock line of its producer, product and lot
+    (the line taking the entry's unit when it has none), a delivery its quantity to
+    `delivered`, a harvest's, production's or purchase's lot and product to the lot products, a sale's
+    amount to its balance and a payment's or purchase's amount taken from it, and one to
+    `entries`; availability is made again from the stock lines. Returns {"entries",
+    "unreadable", "stock": {(producer, product, lot): [qty, unit]}, "balances": {(producer,
+    party): cents}, "availability": {product: (unit, at producers, delivered, [producers])},
+    "lot products": {(producer, lot): set(products)}}: the shapes `ledger_views` gives."""
+    stock = {(p, q, l): [n, u] for p, q, l, n, u in views["stock"]}
+    balances = {(p, q): n for p, q, n in views["balances"]}
+    delivered = {p: d for p, _, _, d, _ in views["availability"]}
+    lots = {(p, l): set(products) for p, l, products in views["lot products"]}
+    for entry in entries:
+        kind = entry["kind"]
+        sign = STOCK_SIGN.get(kind)
+        if sign is not None and "product" in entry and "qty" in entry:
+            line = stock.setdefault((entry["producer"], entry["product"], entry.get("lot", b"")), [0, b""])
+            line[0] += sign * entry["qty"]
+            if not line[1] and "unit" in entry:
+                line[1] = entry["unit"]
+            if kind == b"delivery":
+                delivered[entry["product"]] = delivered.get(entry["product"], 0) + entry["qty"]
+        if kind in (b"harvest", b"production", b"purchase") and entry.get("lot") and "product" in entry:
+            lots.setdefault((entry["producer"], entry["lot"]), set()).add(entry["product"])
+        sign = BALANCE_SIGN.get(kind)
+        if sign is not None and "party" in entry and "amount" in entry:
+            key = (entry["producer"], entry["party"])
+            balances[key] = balances.get(key, 0) + sign * entry["amount"]
+    availability = {product: (b"", 0, out, set()) for product, out in delivered.items()}
+    for (producer, product, _), (quantity, unit) in sorted(stock.items()):
+        unit_, at, out, producers = availability.get(product, (b"", 0, 0, set()))
+        if quantity > 0:
+            producers.add(producer)
+        availability[product] = (unit_ or unit, at + quantity, out, producers)
+    return {"entries": views["entries"] + len(entries), "unreadable": views["unreadable"], "stock": stock,
+            "balances": balances,
+            "availability": {p: (u, a, d, sorted(xs)) for p, (u, a, d, xs) in availability.items()},
+            "lot products": lots}
+
+
+def add_tail_to_totals(totals, entries):
+    """§6.8, a reader of the stock totals alone (section 9): each tail entry that moves
+    stock adds to its producer's total of the product when there is one and the entry's
+    unit is not another than the total's; None when some entry cannot be told so (then
+    the reader reads the lots). A total that comes to zero is left out, as §6.5 writes."""
+    found = {(p, q): [n, u] for p, q, n, u in totals}
+    for entry in entries:
+        sign = STOCK_SIGN.get(entry["kind"])
+        if sign is None or "product" not in entry or "qty" not in entry:
+            continue
+        total = found.get((entry["producer"], entry["product"]))
+        if total is None or entry.get("unit", total[1]) != total[1]:
+            return None
+        total[0] += sign * entry["qty"]
+        if total[0] == 0:
+            del found[(entry["producer"], entry["product"])]
+    return [(p, q, n, u) for (p, q), (n, u) in sorted(found.items())]
+
+
+def stock_totals(stock):
+    """§6.5 section 9 from stock lines {(producer, product, lot): [qty, unit]}: summed per
+    (producer, product) in their order, the first non-empty unit, zero sums left out."""
+    totals = []
+    for (p, q, _), (n, u) in sorted(stock.items()):
+        if totals and totals[-1][:2] == [p, q]:
+            totals[-1][2] += n
+            totals[-1][3] = totals[-1][3] or u
+        else:
+            totals.append([p, q, n, u])
+    return [tuple(t) for t in totals if t[2] != 0]
+
+
+def lot_products(replica, ledger_id=None):
+    """§6.5 section 12 from the events: {(producer, lot): set(products)} of the effective
+    harvests, productions and purchases with a non-empty lot and a product."""
+    import carnet_members
+    appends = [e for e in replica.accepted().values() if e.op[0] == "append" and e.op[2] != b"member"]
+    members = carnet_members.Members(replica, ledger_id)
+    readable = [entry for entry in map(ledger_entry, appends)
+                if entry is not None and members.verdict(entry["event"], entry) == carnet_members.COUNTS]
+    reversals = {}
+    for entry in readable:
+        if entry["kind"] == b"reversal" and "ref" in entry:
+            reversals.setdefault(entry["ref"], []).append(entry)
+    lots = {}
+    for entry in readable:
+        if entry["kind"] not in (b"harvest", b"production", b"purchase") or not entry.get("lot") \
+                or "product" not in entry or any(cancels(r, entry) for r in reversals.get(entry["id"], [])):
+            continue
+        lots.setdefault((entry["producer"], entry["lot"]), set()).add(entry["product"])
+    return lots

@@ -103,7 +103,8 @@ def make_stores(carnet):
     make_settled_store(carnet)
     make_members_store(carnet)
     make_upgraded_store(carnet)
-    stores = ["farm", "moved", "signed", "unicode", "fork-hub", "settled", "members", "upgraded", "up-node"]
+    make_tail_store(carnet)
+    stores = ["farm", "moved", "signed", "unicode", "fork-hub", "settled", "members", "upgraded", "up-node", "tail"]
     if os.path.exists(WORKLOAD):
         carnet.run("init", "--ledger", "conformance", "--label", "hub", "--secret-file", "secret",
                    directory="big")
@@ -112,6 +113,51 @@ def make_stores(carnet):
         carnet.run("import", WORKLOAD, directory="big")
         stores.append("big")
     return stores
+
+
+TAIL_RUN = cf.TAIL_REWRITE_PAST + 1  # harvests past the files: the writer writes them again at the last (§6.8)
+TAIL_STORES = {}  # store -> the log size when its views file and index were last written for the whole log
+
+
+def make_tail_store(carnet):
+    """§6.8: a farm whose `carnet record` leaves the views file and the entry index behind
+    the log. After its catalog (written exactly), 257 harvests: past 256 events the writer
+    writes both files again; then one entry of each of the eight kinds (a purchase making
+    a lot, a payment without `ref`), which readers add to the files themselves."""
+    carnet.run("init", "--ledger", "conformance", "--label", "tail", "--secret-file", "secret", directory="tail")
+    for args in (("party", "set", "ferme-t", "--name", "Ferme T", "--kind", "farm"),
+                 ("party", "set", "client", "--name", "Client", "--kind", "canteen"),
+                 ("party", "set", "grossiste", "--name", "Grossiste", "--kind", "wholesale"),
+                 ("product", "set", "pomme", "--name", "Pomme", "--unit", "kg", "--price", "2"),
+                 ("product", "set", "jus", "--name", "Jus", "--unit", "l", "--price", "3")):
+        carnet.run(*args, directory="tail")
+    TAIL_STORES["tail"] = os.path.getsize(os.path.join(carnet.work, "tail", "events.log"))
+    record = lambda *args: carnet.run("record", *args, "--producer", "ferme-t", "--date", "2026-06-01",  # noqa: E731
+                                      directory="tail")
+    for index in range(TAIL_RUN):
+        record("harvest", "--product", "pomme", "--qty", f"{1 + index % 5}kg", "--lot", f"T{index % 2}")
+    record("harvest", "--product", "pomme", "--qty", "50kg", "--lot", "T9")
+    record("production", "--product", "jus", "--qty", "20l", "--lot", "J1")
+    record("purchase", "--product", "pomme", "--qty", "10kg", "--from", "grossiste", "--amount", "15", "--lot", "A1")
+    record("sale", "--product", "pomme", "--qty", "5kg", "--lot", "T9", "--to", "client")
+    record("payment", "--from", "client", "--amount", "4", "--method", "cash")
+    record("delivery", "--product", "jus", "--qty", "3l", "--lot", "J1", "--to", "client")
+    record("loss", "--product", "pomme", "--qty", "1kg", "--lot", "T9", "--reason", "damaged")
+    record("adjust", "--product", "pomme", "--qty", "2kg", "--lot", "T0", "--reason", "recompté")
+
+
+def check_tail_store(report, name, status_file, records, stamps):
+    """The tail store's history (§6.8): both files were written for the whole log after
+    its catalog, left behind by the first harvest, written again by the 257th (more than
+    256 events past them), then left behind again: the eight entries after it are the tail."""
+    start = TAIL_STORES[name]
+    after = [record for record in records if record.offset >= start]
+    rewritten = after[TAIL_RUN - 1].offset + 8 + len(after[TAIL_RUN - 1].payload) if len(after) >= TAIL_RUN else None
+    report.equal(([s["size"] for s in stamps], status_file["figures"].get(cf.TAIL_FIGURE),
+                  sum(len(r.events) for r in after[TAIL_RUN:])),
+                 ([rewritten, rewritten], rewritten, 8),
+                 f"tail store: both files written again after the {TAIL_RUN}th harvest past them, at {rewritten}, "
+                 f"and {cf.TAIL_FIGURE} names it; the 8 entries after it left for readers (§6.8)")
 
 
 def make_unicode_store(carnet):
@@ -580,8 +626,21 @@ def check_store(report, carnet, name):
     check_entries(report, carnet, name, replica)
     identity = cf.read_node_file(carnet_read.read_file(os.path.join(directory, "node")))
     ledger_id = bytes.fromhex(identity.get("ledger-id", "00" * 16))
-    check_views(report, carnet, name, replica, status, ledger_id if "ledger-id" in identity else None)
-    check_entry_index(report, carnet, name, replica, records, ledger_id if "ledger-id" in identity else None)
+    views_ledger = ledger_id if "ledger-id" in identity else None
+    log = carnet_read.read_file(os.path.join(directory, "events.log"))
+    stamps = [cf.read_views(carnet_read.read_file(os.path.join(directory, "views")), only=set())["stamp"],
+              cf.read_entry_index(carnet_read.read_file(os.path.join(directory, "entries")))["stamp"]]
+    check_tail_figure(report, directory, status_file, log, records, replica, *stamps, views_ledger)
+    if name in TAIL_STORES:
+        check_tail_store(report, name, status_file, records, stamps)
+    # The views damage below makes `carnet` write the three derived files again for the
+    # whole log; the index is checked as the store had it (its tail, §6.8), so put back.
+    kept = {derived: carnet_read.read_file(os.path.join(directory, derived)) for derived in ("entries", "status")}
+    check_views(report, carnet, name, replica, records, status, status_file, views_ledger)
+    for derived, data in kept.items():
+        with open(os.path.join(directory, derived), "wb") as handle:
+            handle.write(data)
+    check_entry_index(report, carnet, name, replica, records, status_file, views_ledger)
     if "ledger-id" in identity:
         adoptions = check_signatures(report, replica, [h for r in records for h in r.signed_heads()],
                                      ledger_id, "log", identity.get("creator_key"))
@@ -743,20 +802,26 @@ def check_entries(report, carnet, name, replica):
     report.equal(mismatched[:1], [], "every entry's fields = carnet log --json")
 
 
-def check_entry_index(report, carnet, name, replica, records, ledger_id):
-    """§6.7: the entry index read from the SPEC, stamped with the log's current state, each
-    slot naming the record and position of its event, in the order and with the voids and
-    id lines recomputed from the entries (§10.4), in a ledger with members each entry's
-    standing recomputed from §9.5 and the voids from the reversals that count; then what
-    `show` and `log --limit` print from it against `log --json`, and a flipped byte is said
-    and not believed (then the file is put back)."""
+def check_entry_index(report, carnet, name, replica, records, status_file, ledger_id):
+    """§6.7: the entry index read from the SPEC, stamped with the log's current state or an
+    older one past which readers add the log's entries (§6.8), each slot naming the record
+    and position of its event, in the order and with the voids and id lines recomputed
+    from the entries (§10.4) of the log up to its stamp, in a ledger with members each
+    entry's standing recomputed from §9.5 and the voids from the reversals that count;
+    with the tail added, the whole log's entries, voids and ids; then what `show` and `log
+    --limit` print from it against `log --json`, and a flipped byte is said and not
+    believed (then the file is put back)."""
     import carnet_members
     directory = os.path.join(carnet.work, name)
     data = carnet_read.read_file(os.path.join(directory, "entries"))
     log = carnet_read.read_file(os.path.join(directory, "events.log"))
     index = cf.read_entry_index(data)  # head and block CRC-32Cs, trailer, exact size
-    report.check(index["stamp"] == cf.log_stamp(log) and index["stamp"]["size"] == len(log),
-                 f"entry index: {len(index['entries'])} entries, stamp = the log's current state (§6.1)")
+    report.check(True, f"entry index: {len(index['entries'])} entries, head, blocks and trailer check (§6.7)")
+    full, tail = replica, derived_tail(report, "entry index", index["stamp"], log, status_file, records, ledger_id)
+    whole = records
+    if tail is not None:
+        records = records_below(records, index["stamp"]["size"])
+        replica = replica_of(records)
     events = {(record.offset, position): event for record in records for position, event in enumerate(record.events)}
 
     def pointed(slot):
@@ -822,6 +887,11 @@ def check_entry_index(report, carnet, name, replica, records, ledger_id):
     report.equal(index["parties"], [(pid, shown(fields, b"name")) for _, pid, fields in views["parties"]],
                  "names: the parties' names")
     report.equal(index["labels"], list(views["labels"]), "names: the views' labels")
+    if tail is not None:
+        check_index_tail(report, index, readable, voided, tail, full, whole, ledger_id)
+    readable = [e for e in map(cf.ledger_entry, sorted((e for e in full.accepted().values() if e.op[0] == "append"),
+                                                       key=lambda e: ((e.physical, e.logical), e.id())))
+                if e is not None]  # what the commands show: the whole log's (§6.8, they add the tail)
     if not readable:
         return
     # What the commands print from it (the index is current: they do not open the store).
@@ -855,10 +925,12 @@ def text(data):
     return data.decode("utf-8")
 
 
-def check_views(report, carnet, name, replica, status, ledger_id=None):
-    """§6.5: the views file read from the SPEC, stamped with the log's current state,
-    against the reading commands and against stock and balances recomputed from the
-    events (§10.3, §10.4); then a flipped byte must make `carnet` ignore and rewrite it."""
+def check_views(report, carnet, name, replica, records, status, status_file, ledger_id=None):
+    """§6.5: the views file read from the SPEC, stamped with the log's current state or,
+    when the log has grown past it, with the older state §6.8 lets readers add to: against
+    stock and balances recomputed from the events up to its stamp (§10.3, §10.4), then with
+    the tail added against those of the whole log and the reading commands; then a flipped
+    byte must make `carnet` ignore and rewrite it."""
     directory = os.path.join(carnet.work, name)
     data = carnet_read.read_file(os.path.join(directory, "views"))
     log = carnet_read.read_file(os.path.join(directory, "events.log"))
@@ -866,8 +938,11 @@ def check_views(report, carnet, name, replica, status, ledger_id=None):
     views = cf.read_views(data)  # table and section CRC-32Cs, value tags, each section exactly to its end
     report.check(True, f"views file decodes to its trailer: {len(views['stock'])} stock lines, "
                        f"{len(views['balances'])} balances, {len(views['conflicts'])} conflicts")
-    report.check(views["stamp"] == cf.log_stamp(log) and views["stamp"]["size"] == len(log)
-                 and cf.stamp_covers(views["stamp"], log), "views stamp = the log's current state (§6.1)")
+    # The file describes the log up to its stamp: the log's current state, or an older one
+    # past which a reader adds the records (§6.8). It is checked against that state.
+    full, tail = replica, derived_tail(report, "views", views["stamp"], log, status_file, records, ledger_id)
+    if tail is not None:
+        replica = replica_of(records_below(records, views["stamp"]["size"]))
     ours = cf.ledger_views(replica, ledger_id)
     report.equal((views["entries"], views["unreadable"]), (ours["entries"], ours["unreadable"]),
                  "views entries and unreadable = recomputed (§10.4)")
@@ -884,6 +959,9 @@ def check_views(report, carnet, name, replica, status, ledger_id=None):
     report.equal([tuple(t) for t in totals if t[2] != 0], views["stock totals"],
                  f"views stock totals = the stock lines summed per producer and product, zeros left out "
                  f"({len(views['stock totals'])} lines, §6.5 section 9)")
+    report.equal({(p, l): set(xs) for p, l, xs in views["lot products"]}, cf.lot_products(replica, ledger_id),
+                 f"views lot products = the effective harvests', productions' and purchases' lots "
+                 f"({len(views['lot products'])}, §6.5 section 12)")
     balances = {(p, q): n for p, q, n in views["balances"]}
     report.equal(balances, ours["balances"], "views balances = recomputed (§10.4)")
     availability = {p: (u, a, d, producers) for p, u, a, d, producers in views["availability"]}
@@ -911,7 +989,9 @@ def check_views(report, carnet, name, replica, status, ledger_id=None):
     else:
         report.equal(members["enforced"], False, "views members: none in a ledger without a genesis (§9.5)")
     check_views_conflicts(report, replica, views)
-    # What the reading commands print (they answer from this file while it is current).
+    file_views, views = views, check_views_tail(report, name, views, tail, full, ledger_id)
+    # What the reading commands print (they answer from this file while it is current, and
+    # add the tail past it, §6.8).
     theirs = carnet.json("stock", "--by-lot", directory=name)
     report.equal([(l["producer"], l["product"], l["lot"], l["quantity"], l.get("unit") or "") for l in theirs],
                  [(text(p), text(q), text(l), n, text(u)) for p, q, l, n, u in views["stock"] if n != 0],
@@ -947,7 +1027,175 @@ def check_views(report, carnet, name, replica, status, ledger_id=None):
                  [(text(k), text(s), text(m), text(g), [side(*x) for x in sides])
                   for k, s, m, g, sides in views["conflicts"]],
                  f"carnet conflicts --json = the views' {len(theirs)} conflicts, sides and labels")
-    check_views_damage(report, carnet, name, data)
+    check_views_damage(report, carnet, name, data, file_views, views, tail)
+
+
+def records_below(records, size):
+    """The log's records that lie below a stamp's `size`: the log in that state (§6.1)."""
+    return [record for record in records if record.offset < size]
+
+
+def replica_of(records):
+    replica = cf.Replica()
+    for record in records:
+        replica.add(record.events)
+    return replica
+
+
+def derived_tail(report, what, stamp, log, status_file, records, ledger_id):
+    """§6.8, a reader's terms for a views file or entry index (`what`) stamped at `stamp`:
+    None when the stamp is the log's current state (§6.1); else the status file is current
+    and names `views-tail-from` t with t ≤ the stamp's size, the stamp covers the log, and
+    the records from its size to the end are sound and hold at most 4,096 events, each an
+    accepted readable entry of one of the eight kinds without `ref`, `ref_event`, `order` or
+    `line`, in a ledger whose members are not enforced. Returns those entries, in log order."""
+    if stamp == cf.log_stamp(log) and stamp["size"] == len(log) and cf.stamp_covers(stamp, log):
+        report.check(True, f"{what} stamp = the log's current state (§6.1)")
+        return None
+    t = status_file["figures"].get(cf.TAIL_FIGURE)
+    report.check(status_file["stamp"] == cf.log_stamp(log) and status_file["stamp"]["size"] == len(log)
+                 and t is not None and t <= stamp["size"],
+                 f"{what} stamp behind the log ({stamp['size']} of {len(log)} bytes): the status file is current and "
+                 f"names {cf.TAIL_FIGURE} {t} ≤ {stamp['size']} (§6.3, §6.8)")
+    tail_records = [record for record in records if record.offset >= stamp["size"]]
+    report.check(cf.stamp_covers(stamp, log) and (not tail_records or tail_records[0].offset == stamp["size"]),
+                 f"{what} stamp covers the log (§6.1): its last record ends at {stamp['size']}, where the next begins")
+    events = [event for record in tail_records for event in record.events]
+    accepted = replica_of(records).accepted()
+    entries = [cf.tail_entry(event) if event.id() in accepted else None for event in events]
+    import carnet_members
+    enforced = carnet_members.Members(replica_of(records), ledger_id).enforced
+    report.check(len(events) <= cf.TAIL_MAX_EVENTS and all(entries) and not enforced,
+                 f"{what}: the {len(events)} events of the {len(tail_records)} records past it (at most "
+                 f"{cf.TAIL_MAX_EVENTS:,}) are accepted readable entries of the eight kinds without ref, ref_event, "
+                 f"order or line, members not enforced (§6.8)")
+    print(f"  {what}: {len(events)} tail events past its stamp ({stamp['size']} of {len(log)} bytes) added (§6.8)")
+    return [entry for entry in entries if entry is not None]
+
+
+def check_tail_figure(report, directory, status_file, log, records, replica, views_stamp, index_stamp, ledger_id):
+    """§6.8, the writer's statement when the status file names `views-tail-from` t: every
+    record from t to the status file's stamp holds entries of the eight kinds without
+    `ref`, `ref_event`, `order` or `line`, each id carried by no other entry and named by
+    no reversal or payment, members not enforced, the entry's stock line not below zero
+    before or after it, its unit its line's, no open orders of its product beyond what
+    producers hold; the figure names the older file's size, and at most 256 events lie
+    past that file (past that the writer writes both again)."""
+    t = status_file["figures"].get(cf.TAIL_FIGURE)
+    if t is None:
+        return
+    import carnet_members
+    past = [event for record in records if record.offset >= t for event in record.events]
+    accepted = replica.accepted()
+    entries = [cf.tail_entry(event) if event.id() in accepted else None for event in past]
+    report.check(all(entries) and not carnet_members.Members(replica, ledger_id).enforced
+                 and any(record.offset == t for record in records),
+                 f"{cf.TAIL_FIGURE} {t}: a record boundary, and the {len(past)} events past it are entries a reader "
+                 f"may add (§6.8)")
+    entries = [entry for entry in entries if entry is not None]
+    every = [cf.ledger_entry(e) for e in accepted.values() if e.op[0] == "append" and e.op[2] != b"member"]
+    every = [entry for entry in every if entry is not None]
+    carried = {}
+    for entry in every:
+        carried[entry["id"]] = carried.get(entry["id"], 0) + 1
+    named = {entry["ref"] for entry in every if entry["kind"] in (b"reversal", b"payment") and "ref" in entry}
+    report.check(all(carried[entry["id"]] == 1 and entry["id"] not in named for entry in entries),
+                 f"{cf.TAIL_FIGURE}: each tail entry's id carried by no other entry and named by no reversal or "
+                 "payment (§6.8)")
+    before = cf.ledger_views(replica_of(records_below(records, t)), ledger_id)
+    stock = {key: list(line) for key, line in before["stock"].items()}
+    views = cf.read_views(carnet_read.read_file(os.path.join(directory, "views")))
+    ordered = {product: quantity for product, _, quantity in views["open orders"]}
+    wrong = []
+    for entry in entries:
+        sign = cf.STOCK_SIGN.get(entry["kind"])
+        if sign is None or "product" not in entry or "qty" not in entry:
+            continue
+        key = (entry["producer"], entry["product"], entry.get("lot", b""))
+        line = stock.setdefault(key, [0, b""])
+        was = line[0]
+        line[0] += sign * entry["qty"]
+        if "unit" in entry and line[1] and entry["unit"] != line[1]:
+            wrong.append((entry["id"], "unit", line[1], entry["unit"]))
+        line[1] = line[1] or entry.get("unit", b"")
+        if was < 0 or line[0] < 0:
+            wrong.append((entry["id"], "below zero", was, line[0]))
+        held = sum(n for (_, product, _), (n, _) in stock.items() if product == entry["product"])
+        if ordered.get(entry["product"], 0) > held:
+            wrong.append((entry["id"], "open orders", ordered[entry["product"]], held))
+    report.equal(wrong[:3], [], f"{cf.TAIL_FIGURE}: no tail entry's line below zero before or after it, each of its "
+                                "line's unit, no open orders of its product beyond what producers hold (§6.8)")
+    older = min(views_stamp["size"], index_stamp["size"])
+    behind = sum(len(record.events) for record in records if record.offset >= older)
+    report.check(t == older and behind <= cf.TAIL_REWRITE_PAST,
+                 f"{cf.TAIL_FIGURE} {t} names the older file's size ({older}); {behind} events past it, at most "
+                 f"{cf.TAIL_REWRITE_PAST} (§6.8: past that the writer writes both files again)")
+
+
+def check_views_tail(report, name, views, tail, replica, ledger_id):
+    """§6.8's Views rule: the file's views with the tail added must be those of the whole
+    log (entries, stock lines and totals, balances, availability, lot products); returns
+    them in the file's shapes for what the reading commands print. The file as it is when
+    there is no tail."""
+    if tail is None:
+        return views
+    added = cf.add_tail(views, tail)
+    ours = cf.ledger_views(replica, ledger_id)
+    report.equal((added["entries"], added["unreadable"]), (ours["entries"], ours["unreadable"]),
+                 f"views + {len(tail)} tail entries: entries and unreadable = the whole log's (§6.8)")
+    report.equal(added["stock"], ours["stock"], f"views + tail: the {len(ours['stock'])} stock lines = the whole "
+                                                "log's, units included (§6.8)")
+    totals = cf.stock_totals(added["stock"])
+    report.equal(totals, cf.stock_totals(ours["stock"]), "views + tail: stock totals from the lines = the whole log's")
+    alone = cf.add_tail_to_totals(views["stock totals"], tail)
+    report.check(alone is None or alone == totals,
+                 "views + tail: the stock totals added alone = those of the lines" if alone is not None else
+                 "views + tail: a tail entry the totals alone cannot tell (§6.8: the reader reads the lots)")
+    report.equal(added["balances"], ours["balances"], "views + tail: balances = the whole log's (§6.8)")
+    report.equal(added["availability"], ours["availability"], "views + tail: availability, made again from the "
+                                                              "stock lines = the whole log's (§6.8)")
+    report.equal(added["lot products"], cf.lot_products(replica, ledger_id),
+                 "views + tail: lot products (harvests', productions' and purchases' lots added, §6.8) = the whole log's (§6.5)")
+    shown = dict(views)
+    shown.update({"entries": added["entries"],
+                  "stock": [(*key, n, u) for key, (n, u) in sorted(added["stock"].items())],
+                  "stock totals": totals,
+                  "balances": sorted((*key, n) for key, n in added["balances"].items()),
+                  "availability": [(p, *rest) for p, rest in sorted(added["availability"].items())]})
+    return shown
+
+
+def check_index_tail(report, index, readable, voided, tail, replica, records, ledger_id):
+    """§6.8's Entry index rule: the file's entries with each tail entry one more entry in
+    (clock, event id) order, voided by none, carrying its id alone, must be the whole
+    log's readable entries with their voids and id lines (§6.7, §10.4)."""
+    import carnet_members
+    accepted = replica.accepted()
+    appends = sorted((e for e in accepted.values() if e.op[0] == "append"), key=lambda e: ((e.physical, e.logical), e.id()))
+    every = [entry for entry in map(cf.ledger_entry, appends) if entry is not None]
+    members = carnet_members.Members(replica, ledger_id)
+    counting = [e for e in every if members.verdict(e["event"], e) == carnet_members.COUNTS]
+    naming = {}
+    for entry in counting:
+        if entry["kind"] == b"reversal" and "ref" in entry:
+            naming.setdefault(entry["ref"], []).append(entry)
+    voiding = {}
+    for entry in every:
+        first = next((r for r in naming.get(entry["id"], []) if cf.cancels(r, entry)), None)
+        voiding[entry["event"].id()] = None if first is None else first["event"].id()
+    added = sorted([(entry, None if v == 0 else readable[v - 1]["event"].id()) for entry, v in zip(readable, voided)]
+                   + [(entry, None) for entry in tail],
+                   key=lambda ev: ((ev[0]["event"].physical, ev[0]["event"].logical), ev[0]["event"].id()))
+    report.equal([(e["event"].id(), v) for e, v in added], [(e["event"].id(), voiding[e["event"].id()]) for e in every],
+                 f"entry index + {len(tail)} tail entries: the whole log's readable entries in (clock, event id) "
+                 "order, voided as it voids them (§6.8)")
+    ids = sorted((cf.entry_index_key(e["id"]), e["event"].id(), 0) for e in every) + \
+        sorted((cf.entry_index_key(e["ref"]), e["event"].id(), 1) for e in every if e["kind"] == b"reversal" and "ref" in e)
+    at = [e["event"].id() for e in readable]
+    ours = sorted((key, at[entry], role) for key, entry, role in index["ids"]) + \
+        [(cf.entry_index_key(e["id"]), e["event"].id(), 0) for e in tail]
+    report.equal(sorted(ours), sorted(ids), "entry index + tail: each tail entry carrying its id alone, the id lines "
+                                            "= the whole log's (§6.8)")
 
 
 def check_views_orders(report, views):
@@ -1041,12 +1289,14 @@ def settling_reviews(replica):
     return reviews
 
 
-def check_views_damage(report, carnet, name, data):
+def check_views_damage(report, carnet, name, data, file_views, shown, tail):
     """§6.5: a reader checks the table and the sections it reads, and only those. A byte
     flipped in the stock totals (which `stock` reads): `verify` says the file is not
     current, `stock` answers the same from the log and rewrites it. A byte flipped in the
     stock lots (which `stock` without `--by-lot` does not read): `stock` answers from the
-    file and leaves it, `verify` (which reads every section) still finds it."""
+    file and leaves it, `verify` (which reads every section) still finds it. With a tail
+    (§6.8) the file rewritten is that of the whole log (`shown`: the file's views with the
+    tail added), and `stock` reads the lots when the totals alone cannot tell the tail."""
     path = os.path.join(carnet.work, name, "views")
     before = carnet.json("stock", directory=name)
     sections = cf.view_sections(data)
@@ -1056,6 +1306,20 @@ def check_views_damage(report, carnet, name, data):
         at = offset + length // 2
         return data[:at] + bytes([data[at] ^ 0x10]) + data[at + 1:]
 
+    def rewritten(what):
+        """The file is written again as it was, or with a tail for the whole log."""
+        found = carnet_read.read_file(path)
+        if tail is None:
+            return report.check(found == data, f"{what}: the views file is rewritten as it was")
+        views = cf.read_views(found)
+        log = carnet_read.read_file(os.path.join(carnet.work, name, "events.log"))
+        keys = ("entries", "unreadable", "stock", "stock totals", "balances", "availability", "labels",
+                "open orders", "unheld payment targets")  # the catalog and conflicts hold Values: compared above
+        report.check(views["stamp"] == cf.log_stamp(log) and views["stamp"]["size"] == len(log)
+                     and all(views[k] == shown[k] for k in keys),
+                     f"{what}: the views file is rewritten for the whole log, the file's views with the "
+                     f"{len(tail)} tail entries added (§6.8)")
+
     with open(path, "wb") as handle:
         handle.write(flipped(9))
     if name != "big":  # verify folds every event again: seconds on the big store
@@ -1063,14 +1327,20 @@ def check_views_damage(report, carnet, name, data):
                      "a flipped byte in the stock totals: carnet verify reports views.current false")
     report.equal(carnet.json("stock", directory=name), before,
                  "a flipped byte in the stock totals: carnet stock --json answers the same")
-    report.check(carnet_read.read_file(path) == data, "a flipped byte in the stock totals: the views file is rewritten as it was")
+    rewritten("a flipped byte in the stock totals")
     lots = flipped(2)
     with open(path, "wb") as handle:
         handle.write(lots)
     report.equal(carnet.json("stock", directory=name), before,
                  "a flipped byte in the stock lots: carnet stock --json answers the same")
-    report.check(carnet_read.read_file(path) == lots,
-                 "a flipped byte in the stock lots: carnet stock (the totals) neither reads nor rewrites the file")
+    if tail is None or cf.add_tail_to_totals(file_views["stock totals"], tail) is not None:
+        report.check(carnet_read.read_file(path) == lots,
+                     "a flipped byte in the stock lots: carnet stock (the totals"
+                     + (", the tail added to them, §6.8" if tail else "") + ") neither reads nor rewrites the file")
+    else:
+        rewritten("a flipped byte in the stock lots, a tail the totals alone cannot tell (§6.8: stock reads the lots)")
+        with open(path, "wb") as handle:
+            handle.write(lots)
     outcomes = []
     for only in ({1, 3, 4, 5, 6, 7, 8, 9}, None):
         try:
@@ -1103,7 +1373,9 @@ def check_views_damage(report, carnet, name, data):
     # A reader decodes the sections it shows (§6.5): `conflicts` reads that section, finds
     # the kind, ignores the file and rewrites it.
     carnet.json("conflicts", directory=name)
-    report.check(carnet_read.read_file(path) == data, "an unknown conflict kind: carnet conflicts rewrites the file as it was")
+    rewritten("an unknown conflict kind: carnet conflicts")
+    with open(path, "wb") as handle:
+        handle.write(data)
 
 
 def damaged_logs(log):

@@ -1,0 +1,89 @@
+import CarnetCore
+import CarnetLedger
+import CarnetStore
+import CarnetSystem
+
+/// The log records past the stamp of the views file or the entry index that the file lacks,
+/// when a reader may add them itself (protocol/SPEC.md §6.8): then a writer that adds
+/// entries (`EntryAppender`) appends to the log and writes the status file alone, and
+/// rewrites the views file and the index only every `writersRewriteAbove` events. At a
+/// million entries the two files are 60 MB, and rewriting them was most of a `record`.
+///
+/// A reader may add them when the status file is current and names, as its figure
+/// `statusFigure`, a log size at or below the file's stamp from which every record was
+/// appended by a writer that first added its entries to the views (`LedgerViews.append`:
+/// entries that name no other, whose ids nothing holds or names, in a ledger without
+/// members, with no stock line going below zero). A reader adds them with
+/// `LedgerViews.addTaken`, and the index shows them beside its own. A writer that cannot
+/// say that (the node, folding) writes a status file without the figure, and the files
+/// it writes describe the log exactly.
+struct DerivedTail {
+    /// The status file's figure: the log size from which every record was added by a writer
+    /// to the views it had.
+    static let statusFigure = "views-tail-from"
+    /// How many events a writer lets the tail hold before it rewrites the files.
+    static let writersRewriteAbove = 256
+    /// How many a reader adds at most: more, and it opens the store (a writer never leaves
+    /// so many, so this only bounds what a damaged figure could cost).
+    static let readersAddAtMost = 4_096
+
+    /// The log state the tail ends at: the status file's stamp.
+    let end: LogStamp
+    /// The records after the file's stamp, each at its offset, in log order.
+    let records: [(offset: Int, events: [Event])]
+
+    var eventCount: Int { records.reduce(0) { $0 + $1.events.count } }
+
+    /// The tail of `directory`'s log after `stamp` (a derived file's), read up to the status
+    /// file's stamp; empty when that is `stamp`. Nil when a reader may not add it: the
+    /// status file is not current or does not name the figure at or below `stamp`, `stamp`
+    /// is not a state of this log, a record does not read, or it holds too many events.
+    static func after(_ stamp: LogStamp, directory: String, storage: any Storage) -> DerivedTail? {
+        guard let status = StoreStatus.current(directory: directory, storage: storage) else { return nil }
+        return after(stamp, status: status, directory: directory, storage: storage)
+    }
+
+    /// The same against a status already read (and current when read).
+    static func after(_ stamp: LogStamp, status: StoreStatus, directory: String, storage: any Storage) -> DerivedTail? {
+        if stamp == status.stamp { return DerivedTail(end: stamp, records: []) }
+        guard let from = status.derived[statusFigure], from >= 0, from <= stamp.size, stamp.size < status.stamp.size,
+              stamp.isPrefix(directory: directory, storage: storage),
+              let log = LogRecordReader(directory: directory, prefix: status.stamp, storage: storage) else { return nil }
+        var records: [(offset: Int, events: [Event])] = []
+        var count = 0
+        let sound = log.readRecords(from: stamp.size) { offset, events in
+            count += events.count
+            guard count <= readersAddAtMost else { return false }
+            records.append((offset, events))
+            return true
+        }
+        guard sound, count <= readersAddAtMost else { return nil }
+        return DerivedTail(end: status.stamp, records: records)
+    }
+
+    /// The tail's events as entries, in log order; nil when one is not a readable entry
+    /// that the views could have taken (`LedgerViews.append`'s kinds): then the figure is
+    /// wrong, and the reader opens the store.
+    func entries() -> [LedgerRecord]? {
+        var entries: [LedgerRecord] = []
+        for (_, events) in records {
+            for event in events {
+                guard let record = LedgerRecord(reading: event), LedgerViews.addsToSums(record.entry) else { return nil }
+                entries.append(record)
+            }
+        }
+        return entries
+    }
+
+    /// `views` with the tail's entries added (`LedgerViews.addTaken`); nil when an event is
+    /// not such an entry, or the stock holds totals that cannot take one (`stockIsTotals`:
+    /// then decode the lots).
+    func adding(to views: consuming LedgerViews, stockIsTotals: Bool) -> LedgerViews? {
+        guard let entries = entries() else { return nil }
+        var views = views
+        for record in entries {
+            guard views.addTaken(record, stockIsTotals: stockIsTotals) else { return nil }
+        }
+        return views
+    }
+}
