@@ -45,47 +45,78 @@ extension LedgerViews {
         return true
     }
 
-    /// Adds an entry a writer already added with `append` (the views then took it), as
-    /// `append` adds it but without its checks: what a reader does with the entries the log
-    /// holds past the views file's stamp (`DerivedTail`), on views of which it decoded only
-    /// what it shows. A part it did not decode gets lines that mean nothing, and is not shown.
+    /// Adds entries a writer already added with `append` (the views then took them), in
+    /// order, as `append` adds them but without its checks: what a reader does with the
+    /// entries the log holds past the views file's stamp (`DerivedTail`), on views of which
+    /// it decoded only what it shows. A part it did not decode gets lines that mean
+    /// nothing, and is not shown.
     ///
     /// `stockIsTotals`: the stock holds the totals over lots (`StockTotals`, the section a
     /// reader decodes without `--by-lot`) rather than the lots. Then false when the totals
-    /// alone cannot say what the entry does: a product the producer has no total of (its
+    /// alone cannot say what an entry does: a product the producer has no total of (its
     /// lots may sum to zero, and their units decide the total's), or a unit other than the
     /// total's. The reader decodes the lots instead.
-    public mutating func addTaken(_ record: LedgerRecord, stockIsTotals: Bool) -> Bool {
-        let entry = record.entry
-        if let direction = entry.kind.stockDirection, let product = entry.product, let quantity = entry.quantity {
-            let change = direction &* quantity
-            var line = StockLine(producer: entry.producer, product: product, lot: stockIsTotals ? "" : entry.lot ?? "",
-                                 quantity: 0, unit: nil)
-            let index = Self.insertionPoint(of: line, in: stock)
-            let held = index < stock.count && !StockLine.precedes(line, stock[index])
-            if stockIsTotals {
-                guard held, entry.unit == nil || stock[index].unit == nil || stock[index].unit == entry.unit else { return false }
-                stock[index].quantity &+= change
-                if stock[index].unit == nil { stock[index].unit = entry.unit }
-                if stock[index].quantity == 0 { stock.remove(at: index) }
-            } else {
-                if held { line = stock[index] }
-                line.quantity &+= change
-                if line.unit == nil, let unit = entry.unit { line.unit = unit }
-                if held { stock[index] = line } else { stock.insert(line, at: index) }
-                let key = ExactString(product)
-                let place = availability.firstIndex { ExactString($0.product) == key }
-                let delivered = (place.map { availability[$0].delivered } ?? 0) &+ (entry.kind == .delivery ? quantity : 0)
-                let item = Self.availability(of: product, in: stock, delivered: delivered)
-                if let place {
-                    availability[place] = item
-                } else {
-                    availability.insert(item, at: availability.firstIndex { ExactString.less(product, $0.product) } ?? availability.endIndex)
+    public mutating func addTaken(_ records: [LedgerRecord], stockIsTotals: Bool) -> Bool {
+        // Each product's availability is made again once, from the stock as the entries leave it.
+        var delivered: [ExactString: (product: String, added: Int64)] = [:]
+        for record in records {
+            let entry = record.entry
+            if let direction = entry.kind.stockDirection, let product = entry.product, let quantity = entry.quantity {
+                guard addTakenStock(entry, product: product, change: direction &* quantity, stockIsTotals: stockIsTotals) else {
+                    return false
                 }
+                delivered[ExactString(product), default: (product, 0)].added &+= entry.kind == .delivery ? quantity : 0
+            }
+            addLotAndBalance(entry)
+        }
+        if !stockIsTotals, !delivered.isEmpty { remakeAvailability(delivered) }
+        return true
+    }
+
+    /// `change` added to the entry's stock line (of its lot, or the total over its lots).
+    private mutating func addTakenStock(_ entry: LedgerEntry, product: String, change: Int64, stockIsTotals: Bool) -> Bool {
+        var line = StockLine(producer: entry.producer, product: product, lot: stockIsTotals ? "" : entry.lot ?? "",
+                             quantity: 0, unit: nil)
+        let index = Self.insertionPoint(of: line, in: stock)
+        let held = index < stock.count && !StockLine.precedes(line, stock[index])
+        if stockIsTotals {
+            guard held, entry.unit == nil || stock[index].unit == nil || stock[index].unit == entry.unit else { return false }
+            stock[index].quantity &+= change
+            if stock[index].unit == nil { stock[index].unit = entry.unit }
+            if stock[index].quantity == 0 { stock.remove(at: index) }
+            return true
+        }
+        if held { line = stock[index] }
+        line.quantity &+= change
+        if line.unit == nil, let unit = entry.unit { line.unit = unit }
+        if held { stock[index] = line } else { stock.insert(line, at: index) }
+        return true
+    }
+
+    /// The availability of each product of `delivered` made again from the stock lines in
+    /// one pass, as `availability(of:in:delivered:)` makes one, its deliveries added.
+    private mutating func remakeAvailability(_ delivered: [ExactString: (product: String, added: Int64)]) {
+        var items: [ExactString: Availability] = [:]
+        var producers: [ExactString: Set<ExactString>] = [:]
+        for (key, value) in delivered {
+            let before = availability.first { ExactString($0.product) == key }?.delivered ?? 0
+            items[key] = Availability(product: value.product, unit: nil, atProducers: 0, delivered: before &+ value.added, producers: [])
+        }
+        for line in stock {
+            let key = ExactString(line.product)
+            guard items[key] != nil else { continue }
+            items[key]!.atProducers &+= line.quantity
+            if line.quantity > 0 { producers[key, default: []].insert(ExactString(line.producer)) }
+            if items[key]!.unit == nil { items[key]!.unit = line.unit }
+        }
+        for (key, var item) in items {
+            item.producers = (producers[key] ?? []).sorted().map(\.text)
+            if let place = availability.firstIndex(where: { ExactString($0.product) == key }) {
+                availability[place] = item
+            } else {
+                availability.insert(item, at: availability.firstIndex { ExactString.less(item.product, $0.product) } ?? availability.endIndex)
             }
         }
-        addLotAndBalance(entry)
-        return true
     }
 
     /// These views with the catalog, the writers' labels and the field conflicts made again

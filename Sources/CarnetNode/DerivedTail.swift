@@ -81,9 +81,6 @@ struct DerivedTail {
     func adding(to views: consuming LedgerViews, stockIsTotals: Bool) -> LedgerViews? {
         guard let entries = entries() else { return nil }
         var views = views
-        for record in entries {
-            guard views.addTaken(record, stockIsTotals: stockIsTotals) else { return nil }
-        }
-        return views
+        return views.addTaken(entries, stockIsTotals: stockIsTotals) ? views : nil
     }
 }
