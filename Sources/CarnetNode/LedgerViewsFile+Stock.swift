@@ -41,6 +41,35 @@ extension LedgerViewsFile {
     }
 }
 
+extension LedgerViewsFile {
+    /// The section's lines of `products` alone (their UTF-8 bytes), appended to `stock` in
+    /// order; the other lines are stepped over, their text never made. What `availability`
+    /// needs to add the log past the views file (`DerivedTail`) at ten million entries,
+    /// where decoding every line took a second. False when bytes are left over.
+    static func readStock(_ bytes: [UInt8], ofProducts products: [[UInt8]], into stock: inout [StockLine]) throws(WireError) -> Bool {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(WireError) -> Bool in
+            var reader = SectionReader(buffer)
+            let count = try reader.count(limit: buffer.count, "stock lines")
+            for _ in 0..<count {
+                let producerAt = reader.offset
+                let producer = try reader.stringBytes()
+                let productAt = reader.offset
+                let product = try reader.stringBytes()
+                guard products.contains(where: { $0.elementsEqual(product) }) else {
+                    _ = try reader.stringBytes()
+                    _ = try reader.signed()
+                    _ = try reader.stringBytes()
+                    continue
+                }
+                stock.append(StockLine(producer: try SectionReader.text(producer, at: producerAt),
+                                       product: try SectionReader.text(product, at: productAt), lot: try reader.string(),
+                                       quantity: try reader.signed(), unit: try reader.unit()))
+            }
+            return reader.isAtEnd
+        }
+    }
+}
+
 /// The primitives of `ByteReader` over a section's bytes in place, for the sections read
 /// line by line in the hundreds of thousands. Every bound is checked; errors carry the
 /// offset as `ByteReader`'s do.
@@ -89,14 +118,24 @@ struct SectionReader {
     }
 
     mutating func string() throws(WireError) -> String {
+        let start = offset
+        return try Self.text(try stringBytes(), at: start)
+    }
+
+    /// The next string's bytes, not yet made into text (a reader that keeps few lines
+    /// looks at them first).
+    mutating func stringBytes() throws(WireError) -> UnsafeBufferPointer<UInt8> {
         let length = try count(limit: WireLimits.maxStringBytes, "string length")
         guard length <= bytes.count - offset else { throw .truncated(at: offset) }
-        let utf8 = UnsafeBufferPointer(rebasing: bytes[offset..<(offset + length)])
-        offset += length
-        // ASCII is UTF-8 as it is; anything else is validated.
+        defer { offset += length }
+        return UnsafeBufferPointer(rebasing: bytes[offset..<(offset + length)])
+    }
+
+    /// `utf8` as text: ASCII as it is, anything else validated.
+    static func text(_ utf8: UnsafeBufferPointer<UInt8>, at offset: Int) throws(WireError) -> String {
         if utf8.allSatisfy({ $0 < 0x80 }) { return String(decoding: utf8, as: UTF8.self) }
         guard let text = String(validating: utf8, as: UTF8.self) else {
-            throw .malformed("string is not valid UTF-8", at: offset - length)
+            throw .malformed("string is not valid UTF-8", at: offset)
         }
         return text
     }

@@ -47,6 +47,10 @@ public enum LedgerViewsFile {
         guard let tail = read.tail, !tail.records.isEmpty else { return (read.views, read.stamp) }
         // The tail changes availability through the lots, and totals only when they can say.
         let lotsNeeded = parts.contains(.stock) || parts.contains(.availability)
+        if lotsNeeded, !parts.contains(.stock), !parts.contains(.stockTotals),
+           let views = availabilityAdding(tail, to: read.views, at: read.stamp, directory: directory, storage: storage) {
+            return (views, tail.end)
+        }
         if parts.contains(.stock) || !lotsNeeded {
             // Nil here is a tail that is no list of entries, or totals that cannot say.
             if let views = tail.adding(to: read.views, stockIsTotals: !parts.contains(.stock) && parts.contains(.stockTotals)) {
@@ -60,6 +64,28 @@ public enum LedgerViewsFile {
         // Asked for the totals: made from the lots as the writer of the file makes them.
         if !parts.contains(.stock) { views.stock = StockTotals.of(views.stock, catalog: nil) }
         return (views, tail.end)
+    }
+
+    /// `views` (availability without the stock) with the tail added, from the stock lines of
+    /// the products it moves alone: the availability of each is made again from all of
+    /// its lines, and the others' does not change. Nil when it does not read (the caller
+    /// decodes every line).
+    private static func availabilityAdding(_ tail: DerivedTail, to views: LedgerViews, at stamp: LogStamp, directory: String,
+                                           storage: any Storage) -> LedgerViews? {
+        guard let entries = tail.entries() else { return nil }
+        var products: [[UInt8]] = []
+        for record in entries where record.entry.kind.movesStock {
+            if let product = record.entry.product, !products.contains(where: { $0.elementsEqual(product.utf8) }) {
+                products.append(Array(product.utf8))
+            }
+        }
+        guard let file = StampedSections.current(fileName, as: .views, directory: directory, wanted: [Part.stock.rawValue],
+                                                 storage: storage, acceptingPrefix: true),
+              file.stamp == stamp, let bytes = file.sections[Part.stock.rawValue] else { return nil }
+        var views = views
+        views.stock = []
+        guard (try? readStock(bytes, ofProducts: products, into: &views.stock)) == true else { return nil }
+        return tail.adding(to: views, stockIsTotals: false)
     }
 
     /// The file's sections `parts` decoded, its stamp, and when the log has grown past it the
