@@ -30,11 +30,24 @@ public struct EntryAppender: ~Copyable {
     /// The appender of `directory`, or nil when the node must be opened: the status file,
     /// the views file or the entry index is not current, the ledger has members, or
     /// `StoreAppender.open` declines.
-    public static func open(directory: String, wallMillis: UInt64) -> EntryAppender? {
-        guard let store = StoreAppender.open(directory: directory, wallMillis: wallMillis),
-              let file = ViewsFileWithWrites(directory: directory, stamp: store.stamp, storage: store.fileStorage,
-                                             keepingConflicts: ()),
-              !file.views.members.enforced else { return nil }
+    ///
+    /// `products` and `producers`: a writer that knows what it will write (`record`) names
+    /// them, and only the part of the views it checks is read (`LedgerViewsFile.currentForOneWriter`):
+    /// the stock lines of those products, the lots of those producers. Its `views` then
+    /// hold those alone; nil, every part.
+    public static func open(directory: String, wallMillis: UInt64,
+                            products: [String]? = nil, producers: [String] = []) -> EntryAppender? {
+        guard let store = StoreAppender.open(directory: directory, wallMillis: wallMillis) else { return nil }
+        let file: ViewsFileWithWrites?
+        if let products {
+            file = store.status.derived[NodeStatus.conflictsKey].flatMap { conflicts in
+                ViewsFileWithWrites(directory: directory, stamp: store.stamp, storage: store.fileStorage, products: products,
+                                    producers: producers, conflictCount: conflicts)
+            }
+        } else {
+            file = ViewsFileWithWrites(directory: directory, stamp: store.stamp, storage: store.fileStorage, keepingConflicts: ())
+        }
+        guard let file, !file.views.members.enforced else { return nil }
         return EntryAppender(store: store, file: file)
     }
 
@@ -163,15 +176,22 @@ public struct EntryAppender: ~Copyable {
     /// of the views file and the index, only the status file is written, naming where
     /// that tail begins: readers add it (SPEC §6.8). Then the files are written again.
     public mutating func saveDerivedState() -> [String] {
-        guard !appended.isEmpty, let file = file.take() else { return [] }
-        if file.tailEvents <= rewriteFilesAbove {
-            do {
-                try store.saveStatus(derived: [NodeStatus.conflictsKey: file.conflictCount,
-                                               DerivedTail.statusFigure: file.tailFrom])
-                return []
-            } catch {
-                return ["could not update the status file (\(error)); reading commands will read the log next time"]
+        guard !appended.isEmpty, var file = file.take() else { return [] }
+        // First the status file naming the tail: what was appended is then one readers add.
+        do {
+            guard try store.saveStatus(derived: [NodeStatus.conflictsKey: file.conflictCount,
+                                                 DerivedTail.statusFigure: file.tailFrom]) else { return [] }
+        } catch {
+            return ["could not update the status file (\(error)); reading commands will read the log next time"]
+        }
+        guard file.tailEvents > rewriteFilesAbove else { return [] }
+        if file.isPartial {
+            // Only a part was read: the whole views now, from the file and the tail.
+            guard let whole = ViewsFileWithWrites(directory: store.directory, stamp: store.stamp, storage: store.fileStorage,
+                                                  keepingConflicts: ()) else {
+                return ["could not read the views file again to write it; reading commands add the log past it"]
             }
+            file = whole
         }
         var warnings: [String] = []
         let (conflicts, names, warning) = Self.saveViews(file, into: &store)
@@ -180,6 +200,8 @@ public struct EntryAppender: ~Copyable {
         // keeps them, and resident memory is the sum again).
         FreedMemory.giveBack()
         if let warning = saveEntryIndex(names: names) { warnings.append(warning) }
+        // A file left behind keeps its tail, and the status file the figure readers add it by.
+        guard warnings.isEmpty else { return warnings }
         do {
             try store.saveStatus(derived: [NodeStatus.conflictsKey: conflicts])
         } catch {

@@ -125,6 +125,42 @@ public enum LedgerViewsFile {
         return (views, conflicts, count, stamp, file.stamp, tailEvents)
     }
 
+    /// The views a writer of one entry needs, for a writer that will not write them
+    /// (`EntryAppender` leaving the tail to readers): every small section, the stock lines
+    /// of `products` and of the products the tail moves, and the lots of `producers`; not
+    /// the conflicts, the stock totals, nor any other line. At ten million entries the
+    /// stock and the lots are 130 MB decoded into values, where one entry reads a few.
+    /// Exact for what `LedgerViews.append` checks of an entry of those products and
+    /// producers (each product's availability is made from all its lines).
+    static func currentForOneWriter(directory: String, products: [String], producers: [String],
+                                    storage: any Storage = PosixStorage())
+        -> (views: LedgerViews, stamp: LogStamp, fileStamp: LogStamp, tailEvents: Int)? {
+        let small: Set<Part> = [.counts, .balances, .availability, .catalog, .labels, .members, .openOrders, .unheldPaymentTargets]
+        let wanted = Set(small.union([.stock, .lotProducts]).map(\.rawValue))
+        guard let file = StampedSections.current(fileName, as: .views, directory: directory, wanted: wanted, storage: storage,
+                                                 acceptingPrefix: true),
+              var views = decode(file.ids.map { ($0, file.sections[$0]) }, parts: small),
+              let stock = file.sections[Part.stock.rawValue], let lots = file.sections[Part.lotProducts.rawValue] else { return nil }
+        var tail: DerivedTail?
+        if !file.stamp.isCurrent(directory: directory, storage: storage) {
+            guard let read = DerivedTail.after(file.stamp, directory: directory, storage: storage) else { return nil }
+            tail = read
+        }
+        guard let entries = tail.map({ $0.entries() }) ?? [] else { return nil }
+        var kept: [[UInt8]] = products.map { Array($0.utf8) }
+        for record in entries where record.entry.kind.movesStock {
+            if let product = record.entry.product, !kept.contains(where: { $0.elementsEqual(product.utf8) }) {
+                kept.append(Array(product.utf8))
+            }
+        }
+        guard (try? readStock(stock, ofProducts: kept, into: &views.stock)) == true,
+              (try? readLotProducts(lots, ofProducers: producers.map { Array($0.utf8) }, into: &views.lotProducts)) == true
+        else { return nil }
+        guard let tail else { return (views, file.stamp, file.stamp, 0) }
+        guard views.addTaken(entries, stockIsTotals: false) else { return nil }
+        return (views, tail.end, file.stamp, tail.eventCount)
+    }
+
     /// `encode`'s sections, with the conflicts section as read (`currentKeepingConflicts`),
     /// each on its own: a writer hands them to the disk without joining them.
     static func sections(_ views: LedgerViews, conflicts: [UInt8]?) -> [(id: UInt8, bytes: [UInt8])] {

@@ -28,11 +28,24 @@ struct ViewsFileWithWrites {
     private(set) var tailFrom: Int
     private(set) var tailEvents = 0
 
+    /// The open conflicts' count when neither they nor their bytes were read (`init(...
+    /// products:producers:conflictCount:)`): the views are then a part, never written.
+    private var partialConflictCount: Int?
+    /// The products whose stock lines a partial read holds: an entry of another is refused.
+    private var productsRead: Set<ExactString> = []
+
+    /// Whether only a part of the views was read (`LedgerViewsFile.currentForOneWriter`):
+    /// enough to add entries, not to write the file.
+    var isPartial: Bool { partialConflictCount != nil }
+
     /// The views' open conflicts, counted however they were read.
-    var conflictCount: Int { conflictsAsRead?.count ?? views.conflicts.count }
+    var conflictCount: Int { partialConflictCount ?? conflictsAsRead?.count ?? views.conflicts.count }
 
     /// The views file's sections for these views (`LedgerViewsFile.sections`).
-    var sections: [(id: UInt8, bytes: [UInt8])] { LedgerViewsFile.sections(views, conflicts: conflictsAsRead?.bytes) }
+    var sections: [(id: UInt8, bytes: [UInt8])] {
+        precondition(!isPartial, "a part of the views is never written")
+        return LedgerViewsFile.sections(views, conflicts: conflictsAsRead?.bytes)
+    }
 
     /// Both files of `directory` when both describe the log at `stamp` (the store's state),
     /// each exactly or with the tail a reader may add (`DerivedTail`); nil otherwise
@@ -50,6 +63,22 @@ struct ViewsFileWithWrites {
               let index = EntryIndex.current(directory: directory, storage: storage), index.stamp == stamp else { return nil }
         self.init(stamp: stamp, views: read.views, index: index, addedIDs: [])
         conflictsAsRead = (read.conflicts, read.conflictCount)
+        tailFrom = min(read.fileStamp.size, index.fileStamp.size)
+        tailEvents = max(read.tailEvents, index.tail.count)
+    }
+
+    /// The part of the views a writer of entries of `products` by `producers` checks
+    /// (`LedgerViewsFile.currentForOneWriter`), for a writer that leaves the files to
+    /// readers (`EntryAppender`); `conflictCount` as the status file counts them (entries
+    /// added here change none).
+    init?(directory: String, stamp: LogStamp, storage: any Storage, products: [String], producers: [String],
+          conflictCount: Int) {
+        guard let read = LedgerViewsFile.currentForOneWriter(directory: directory, products: products, producers: producers,
+                                                             storage: storage), read.stamp == stamp,
+              let index = EntryIndex.current(directory: directory, storage: storage), index.stamp == stamp else { return nil }
+        self.init(stamp: stamp, views: read.views, index: index, addedIDs: [])
+        partialConflictCount = conflictCount
+        productsRead = Set(products.map(ExactString.init))
         tailFrom = min(read.fileStamp.size, index.fileStamp.size)
         tailEvents = max(read.tailEvents, index.tail.count)
     }
@@ -107,6 +136,10 @@ struct ViewsFileWithWrites {
                 continue
             }
             guard let record = LedgerRecord(reading: event) else { return false }
+            // A part of the stock holds the lines of the products named, and of no other.
+            if isPartial, record.entry.kind.movesStock, !productsRead.contains(ExactString(record.entry.product ?? "")) {
+                return false
+            }
             let id = ExactString(record.entry.id)
             let named: Bool
             do {
@@ -121,7 +154,7 @@ struct ViewsFileWithWrites {
         tailEvents += events.count
         if registers, let remake {
             // Remaking the registers remakes the field conflicts: not from conflicts left unread.
-            guard conflictsAsRead == nil, let next = remake(views) else { return false }
+            guard conflictsAsRead == nil, !isPartial, let next = remake(views) else { return false }
             views = next
         }
         stamp = now

@@ -58,10 +58,19 @@ struct DerivedTailTests {
         }
     }
 
+    /// An appender reading every part of the views, or (`naming`: the generator the entry
+    /// will be made with) only the part its entry's product and producer need, as `record` reads.
+    private static func appender(_ directory: String, wall: UInt64, naming rng: SplitMix64?) -> EntryAppender? {
+        guard var peek = rng else { return EntryAppender.open(directory: directory, wallMillis: wall) }
+        let entry = ViewsFileWithWritesTests.entry("peek", wall: wall, using: &peek)
+        return EntryAppender.open(directory: directory, wallMillis: wall, products: entry.product.map { [$0] } ?? [],
+                                  producers: [entry.producer])
+    }
+
     @Test("readers add the log past the files and show what a fold shows, in every part alone")
     func readersAddTheTail() throws {
         let base = testSeed(default: 0xD7A1_1E00)
-        var tails = 0, rewrites = 0, throughTheNode = 0
+        var tails = 0, rewrites = 0, throughTheNode = 0, partialWrites = 0
         for offset in 0..<4 as Range<UInt64> {
             let seed = base &+ offset
             let history = RandomHistory(seed: seed, nodes: 3, steps: 40)
@@ -88,11 +97,12 @@ struct DerivedTailTests {
                     let warnings = node.saveDerivedState()
                     #expect(warnings.isEmpty, "\(context)")
                     throughTheNode += 1
-                } else if var appender = EntryAppender.open(directory: directory, wallMillis: wall) {
+                } else if var appender = Self.appender(directory, wall: wall, naming: step % 2 == 1 ? rng : nil) {
                     appender.rewriteFilesAbove = 4
                     var copy = rng
                     if let written = try appender.write(wallMillis: wall, { first in make(first, &copy) }) {
                         rng = copy
+                        if step % 2 == 1 { partialWrites += 1 }
                         ids += written.compactMap { LedgerRecord(reading: $0)?.entry.id }
                         let warnings = appender.saveDerivedState()
                         #expect(warnings.isEmpty, "\(context)")
@@ -125,7 +135,28 @@ struct DerivedTailTests {
             #expect(audit.viewsCurrent && audit.viewsMatch == true && audit.entryIndexCurrent && audit.entryIndexMatch == true,
                     "seed \(seed): verify \(audit.problems)")
         }
-        #expect(tails > 20 && rewrites > 10 && throughTheNode > 8, "tails \(tails), rewrites \(rewrites), through the node \(throughTheNode)")
+        #expect(tails > 20 && rewrites > 10 && throughTheNode > 8 && partialWrites > 8,
+                "tails \(tails), rewrites \(rewrites), through the node \(throughTheNode), from a part of the views \(partialWrites)")
+    }
+
+    @Test("a writer that read the part of the views one product needs refuses an entry of another")
+    func partReadRefusesOtherProducts() throws {
+        let seed = testSeed(default: 0xD7A1_1E02)
+        let directory = EntryIndexTests.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let wall: UInt64 = 1_790_000_000_000
+        try ViewsFileWithWritesTests.hub(directory, seed: seed, holding: RandomHistory(seed: seed, nodes: 2, steps: 20), wall: wall)
+        let size = try FileManager.default.attributesOfItem(atPath: directory + "/events.log")[.size] as? Int
+        guard var appender = EntryAppender.open(directory: directory, wallMillis: wall, products: ["P9"], producers: ["N0"]) else {
+            Issue.record("no appender on a hub just written")
+            return
+        }
+        let written = try appender.write(wallMillis: wall + 1) { first in
+            [.append(LedgerEntry(id: EntryIDs.make(kind: .harvest, node: first.node, seq: first.seq), kind: .harvest, producer: "N0",
+                                 date: CalendarDay(epochMillis: wall), product: "Q7", quantity: 500, unit: .grams, lot: "Z").coreEntry)]
+        }
+        #expect(written == nil, "an entry of a product whose lines were not read was written")
+        #expect(try FileManager.default.attributesOfItem(atPath: directory + "/events.log")[.size] as? Int == size)
     }
 
     @Test("a tail the status file does not vouch for is not added, and the node writes the files again")

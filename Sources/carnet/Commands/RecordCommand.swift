@@ -198,7 +198,9 @@ struct RecordCommand: Command {
     /// needs the entries (an unknown lot), an entry the views cannot take, or files that
     /// are not current.
     private func runFromTheFilesBesideTheLog(_ context: Context) throws -> Bool {
-        guard var appender = EntryAppender.open(directory: context.directory, wallMillis: context.wallMillis()) else {
+        // Only the stock lines of its product and its producer's lots are read.
+        guard var appender = EntryAppender.open(directory: context.directory, wallMillis: context.wallMillis(),
+                                                products: product.map { [$0] } ?? [], producers: [producer]) else {
             return false
         }
         for notice in appender.openingNotices { context.output.warn(notice) }
