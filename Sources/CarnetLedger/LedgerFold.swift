@@ -307,6 +307,11 @@ public struct LedgerFold: Sendable {
         })
     }
 
+    /// What the payments paid towards each id they name, as `LedgerState.salePayments()`.
+    public func salePayments() -> [SalePayments] {
+        paidBySale.sorted { $0.key < $1.key }.map { SalePayments(sale: $0.key.text, paid: $0.value) }
+    }
+
     /// The ids payments name and no entry carries, as `LedgerState.unheldPaymentTargets()`.
     public func unheldPaymentTargets() -> [String] {
         paymentsBySale.keys.filter { byID[$0] == nil }.sorted().map(\.text)
@@ -457,6 +462,6 @@ extension LedgerViews {
                   unreadableCount: fold.unreadableCount,
                   members: MembersView(membership: fold.membership, replica: replica, setAside: fold.setAsideVerdicts),
                   openOrders: fold.orders.openTotals(), unheldPaymentTargets: fold.unheldPaymentTargets(),
-                  lotProducts: fold.lotProducts())
+                  lotProducts: fold.lotProducts(), salePayments: fold.salePayments())
     }
 }

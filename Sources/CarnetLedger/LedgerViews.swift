@@ -33,12 +33,16 @@ public struct LedgerViews: Sendable, Equatable {
     /// Every lot made by an entry that counts, with its products, in (producer, lot) order:
     /// what `carnet record` checks the lot a sale draws from against, without the entries.
     public var lotProducts: [LotProducts]
+    /// What the payments that count paid towards each id they name, in byte order of the
+    /// id: what a writer checks a payment settling a sale against (`appending`).
+    public var salePayments: [SalePayments]
 
     public init(stock: [StockLine], balances: [Balance], availability: [Availability], conflicts: [ConflictReport],
                 catalog: Catalog, labels: [NodeID: String], entryCount: Int, unreadableCount: Int,
                 members: MembersView = .open, openOrders: [OpenOrderTotal] = [], unheldPaymentTargets: [String] = [],
-                lotProducts: [LotProducts] = []) {
+                lotProducts: [LotProducts] = [], salePayments: [SalePayments] = []) {
         self.members = members
+        self.salePayments = salePayments
         self.lotProducts = lotProducts
         self.openOrders = openOrders
         self.unheldPaymentTargets = unheldPaymentTargets
@@ -69,7 +73,7 @@ public struct LedgerViews: Sendable, Equatable {
                   members: MembersView(membership: state.membership, replica: replica,
                                        setAside: state.setAsideEvents.map(\.verdict)),
                   openOrders: state.orders.openTotals(), unheldPaymentTargets: state.unheldPaymentTargets(),
-                  lotProducts: state.lotProducts())
+                  lotProducts: state.lotProducts(), salePayments: state.salePayments())
     }
 }
 
@@ -89,6 +93,7 @@ extension LedgerViews {
         if openOrders != other.openOrders { parts.append("open orders") }
         if unheldPaymentTargets != other.unheldPaymentTargets { parts.append("payments of entries not held") }
         if lotProducts != other.lotProducts { parts.append("lot products") }
+        if salePayments != other.salePayments { parts.append("sale payments") }
         return parts
     }
 }

@@ -26,6 +26,9 @@ public enum LedgerViewsFile {
         /// The products made into each lot (`LedgerViews.lotProducts`): what `record`
         /// checks the lot a sale draws from against.
         case lotProducts
+        /// What payments paid towards each sale id (`LedgerViews.salePayments`): what a
+        /// writer checks a payment settling a sale against.
+        case salePayments
     }
 
     /// The views of `directory` when the file describes its log exactly as it is now, or
@@ -135,7 +138,8 @@ public enum LedgerViewsFile {
     static func currentForOneWriter(directory: String, products: [String], producers: [String],
                                     storage: any Storage = PosixStorage())
         -> (views: LedgerViews, stamp: LogStamp, fileStamp: LogStamp, tailEvents: Int)? {
-        let small: Set<Part> = [.counts, .balances, .availability, .catalog, .labels, .members, .openOrders, .unheldPaymentTargets]
+        let small: Set<Part> = [.counts, .balances, .availability, .catalog, .labels, .members, .openOrders, .unheldPaymentTargets,
+                                .salePayments]
         let wanted = Set(small.union([.stock, .lotProducts]).map(\.rawValue))
         guard let file = StampedSections.current(fileName, as: .views, directory: directory, wanted: wanted, storage: storage,
                                                  acceptingPrefix: true),
@@ -271,6 +275,12 @@ public enum LedgerViewsFile {
                 writer.varint(UInt64(lot.products.count))
                 for product in lot.products { writer.string(product) }
             }
+        case .salePayments:
+            writer.varint(UInt64(views.salePayments.count))
+            for line in views.salePayments {
+                writer.string(line.sale)
+                writer.signed(line.paid)
+            }
         case .members:
             let members = views.members
             writer.byte(members.enforced ? 1 : 0)
@@ -399,6 +409,10 @@ public enum LedgerViewsFile {
                 var products: [String] = []
                 for _ in 0..<(try reader.count(limit: limit, "products")) { products.append(try reader.string()) }
                 views.lotProducts.append(LotProducts(producer: producer, lot: lot, products: products))
+            }
+        case .salePayments:
+            for _ in 0..<(try reader.count(limit: limit, "sale payments")) {
+                views.salePayments.append(SalePayments(sale: try reader.string(), paid: try reader.signed()))
             }
         case .labels:
             for _ in 0..<(try reader.count(limit: limit, "labels")) {

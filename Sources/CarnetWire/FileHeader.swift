@@ -28,7 +28,7 @@ public struct FileHeader: Sendable, Equatable {
     public static let status = FileHeader(magic: "CARNETST", version: 3)
     /// The ledger's views (stock, balances, conflicts, catalog) that reading commands
     /// answer from without reading the log, `views`.
-    public static let views = FileHeader(magic: "CARNETVW", version: 7)
+    public static let views = FileHeader(magic: "CARNETVW", version: 8)
     /// Where each entry lies in the log and the order `log` prints them in, so that `show`
     /// and `log --limit` read a few records instead of opening the store, `entries`.
     public static let entries = FileHeader(magic: "CARNETIX", version: 2)

@@ -95,11 +95,11 @@ struct LedgerViewsFileTests {
         // Another version of the file, earlier or later: not read (the reader falls back to
         // the log).
         bytes = original
-        #expect(bytes[9] == 7, "this version writes version 7")
-        bytes[9] = 6
+        #expect(bytes[9] == 8, "this version writes version 8")
+        bytes[9] = 7
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        #expect(LedgerViewsFile.current(directory: directory) == nil, "a views file of version 6 (without sections 10 to 12) was read")
-        bytes[9] = 8
+        #expect(LedgerViewsFile.current(directory: directory) == nil, "a views file of version 7 (without section 13) was read")
+        bytes[9] = 9
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         #expect(LedgerViewsFile.current(directory: directory) == nil, "a views file of another version was read")
 

@@ -68,7 +68,7 @@ struct ViewsFileSectionsTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(LedgerViewsFile.current(directory: directory) == views)
         let file = try Self.bytes(directory)
-        #expect(Array(file[0..<10]) == Array("CARNETVW".utf8) + [0, 7], "version 7")
+        #expect(Array(file[0..<10]) == Array("CARNETVW".utf8) + [0, 8], "version 7")
         let layout = Self.layout(file)
         #expect(layout.sections.count == LedgerViewsFile.Part.allCases.count)
         #expect(layout.sections.values.map(\.upperBound).max() == file.count, "the last section ends the file")
@@ -151,7 +151,7 @@ struct ViewsFileSectionsTests {
             #expect(LedgerViewsFile.current(directory: directory, parts: [.labels]) == nil,
                     "byte \(at) of the header, stamp or table altered, and the file was believed")
         }
-        for version: UInt8 in [5, 6, 8] {
+        for version: UInt8 in [5, 6, 7, 9] {
             var other = original
             other[9] = version
             try Self.write(other, directory)
@@ -159,7 +159,7 @@ struct ViewsFileSectionsTests {
         }
     }
 
-    @Test("a version-5 file (one checksum over the whole file) is stale, and the next writer writes version 7")
+    @Test("a version-5 file (one checksum over the whole file) is stale, and the next writer writes version 8")
     func versionFiveIsStale() throws {
         let (directory, views) = try Self.hub()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -174,7 +174,7 @@ struct ViewsFileSectionsTests {
 
         var node = try LocalNode(directory: directory, wallMillis: 1_790_000_001_000)
         _ = node.views()
-        #expect(try Self.bytes(directory)[9] == 7, "the writer left version 5 in place")
+        #expect(try Self.bytes(directory)[9] == 8, "the writer left version 5 in place")
         #expect(LedgerViewsFile.current(directory: directory) == views)
     }
 }
