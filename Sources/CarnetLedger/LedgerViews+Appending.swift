@@ -27,10 +27,21 @@ extension LedgerViews {
     /// `appending` in place: true when the entry is added, false with these views left as
     /// they were. Worth it for a writer holding the only copy of large views: at ten
     /// million entries, `appending` copied every stock line and lot for one harvest.
-    public mutating func append(_ record: LedgerRecord, writerLabel: String?, idIsNamed: Bool) -> Bool {
+    ///
+    /// `saleWorth`: for a payment settling a sale (`ref`), what the entries held that carry
+    /// that id and are not voided are worth (the sum of their amounts; nil when none is
+    /// held). It is taken when what payments then paid towards that id (`salePayments`)
+    /// stays at or below it: no overpayment conflict before or after, none changed.
+    public mutating func append(_ record: LedgerRecord, writerLabel: String?, idIsNamed: Bool,
+                                saleWorth: Int64? = nil) -> Bool {
         let entry = record.entry
         guard !members.enforced, !idIsNamed, Self.addsToSums(entry),
               !Self.sortedContains(unheldPaymentTargets, entry.id) else { return false }
+        if let sale = entry.ref {
+            let amount = entry.amount ?? 0
+            guard let saleWorth, amount >= 0, !Self.sortedContains(unheldPaymentTargets, sale),
+                  paid(towards: sale) &+ amount <= saleWorth else { return false }
+        }
         let writer = record.writer
         let relabel = labels[writer] != writerLabel
         if relabel {
@@ -144,11 +155,12 @@ extension LedgerViews {
             || key.record.type == Replica.incarnationRecordType && key.field == NodeLabels.field
     }
 
-    /// Kinds that only add to stock and balances, naming no other entry.
+    /// Kinds that only add to stock and balances, naming no other entry but a payment's
+    /// sale (which `append` takes only with what the sale is worth).
     public static func addsToSums(_ entry: LedgerEntry) -> Bool {
         switch entry.kind {
         case .harvest, .production, .delivery, .sale, .purchase, .payment, .loss, .adjust:
-            entry.ref == nil && entry.refEvent == nil && entry.order == nil && entry.line == nil
+            (entry.ref == nil || entry.kind == .payment) && entry.refEvent == nil && entry.order == nil && entry.line == nil
         case .reversal, .review, .order, .uncollected:
             false
         }
@@ -227,7 +239,32 @@ extension LedgerViews {
             default: break
             }
         }
+        if entry.kind == .payment, let sale = entry.ref { addPaid(entry.amount ?? 0, towards: sale) }
         entryCount += 1
+    }
+
+    /// What `salePayments` says the payments paid towards `sale` (0 without a line).
+    public func paid(towards sale: String) -> Int64 {
+        let at = Self.salePaymentsPoint(of: sale, in: salePayments)
+        return at < salePayments.count && ExactString(salePayments[at].sale) == ExactString(sale) ? salePayments[at].paid : 0
+    }
+
+    private mutating func addPaid(_ amount: Int64, towards sale: String) {
+        let at = Self.salePaymentsPoint(of: sale, in: salePayments)
+        if at < salePayments.count, ExactString(salePayments[at].sale) == ExactString(sale) {
+            salePayments[at].paid &+= amount
+        } else {
+            salePayments.insert(SalePayments(sale: sale, paid: amount), at: at)
+        }
+    }
+
+    private static func salePaymentsPoint(of sale: String, in lines: [SalePayments]) -> Int {
+        var low = 0, high = lines.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ExactString.less(lines[middle].sale, sale) { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// Records that `product` was made into the producer's lot.

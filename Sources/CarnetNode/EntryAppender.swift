@@ -65,6 +65,13 @@ public struct EntryAppender: ~Copyable {
     /// labels and the lots the checks of a new entry read. Nil after a refused write. Its
     /// conflicts are left unread (entries added here change none).
     public var views: LedgerViews? { file?.views }
+    /// The entries carrying `id` as the entry index says (with the log past it): what a
+    /// payment's check reads of the sale it settles. Nil when the index does not check.
+    public func records(withID id: String) -> [LedgerRecord]? {
+        guard let file else { return nil }
+        return try? file.index.lookUp(id).records
+    }
+
     /// What opening had to do (a torn tail cut), as `LocalNode.openingNotices`.
     public var openingNotices: [String] {
         store.cutBytes > 0

@@ -91,6 +91,15 @@ struct ViewsFileWithWrites {
         tailFrom = stamp.size
     }
 
+    /// What the entries carrying `sale` are worth: the sum of the amounts of those no
+    /// reversal voids (`DomainConflictReports.payment`'s `due`); nil when none is held.
+    static func worth(of sale: String, in index: EntryIndex) throws(EntryIndex.Damage) -> Int64? {
+        let found = try index.lookUp(sale)
+        guard !found.records.isEmpty else { return nil }
+        return found.records.filter { record in !found.reversals.contains { $0.entry.cancels(record) } }
+            .reduce(Int64(0)) { $0 &+ ($1.entry.amount ?? 0) }
+    }
+
     /// Stamps these views with the log's state once the record they were added for is
     /// written (`EntryAppender` adds them, the check that they can follow, before it
     /// writes); false when `now` does not put that record where the check assumed it.
@@ -148,7 +157,15 @@ struct ViewsFileWithWrites {
             } catch {
                 return false
             }
-            guard views.append(record, writerLabel: label(record.writer), idIsNamed: named) else { return false }
+            var saleWorth: Int64?
+            if let sale = record.entry.ref {
+                // A sale added here is not in the index: its worth is not known.
+                guard !addedIDs.contains(ExactString(sale)), let worth = try? Self.worth(of: sale, in: index) else { return false }
+                saleWorth = worth
+            }
+            guard views.append(record, writerLabel: label(record.writer), idIsNamed: named, saleWorth: saleWorth) else {
+                return false
+            }
             addedIDs.insert(id)
         }
         tailEvents += events.count

@@ -139,6 +139,90 @@ struct DerivedTailTests {
                 "tails \(tails), rewrites \(rewrites), through the node \(throughTheNode), from a part of the views \(partialWrites)")
     }
 
+    /// Writes `entry` (its id made from the first dot) from the files alone when the appender
+    /// takes it, else through the node, as `record` does; true when the appender took it.
+    private static func record(_ entry: @escaping (Dot) -> LedgerEntry, _ directory: String, wall: UInt64,
+                               partial: Bool, _ context: String) throws -> Bool {
+        let probe = entry(Dot(node: NodeID.derived(from: "probe"), seq: 1))
+        let opened = partial
+            ? EntryAppender.open(directory: directory, wallMillis: wall, products: probe.product.map { [$0] } ?? [],
+                                 producers: [probe.producer])
+            : EntryAppender.open(directory: directory, wallMillis: wall)
+        if var appender = opened {
+            appender.rewriteFilesAbove = 3
+            if try appender.write(wallMillis: wall, { first in [.append(entry(first).coreEntry)] }) != nil {
+                let warnings = appender.saveDerivedState()
+                #expect(warnings.isEmpty, "\(context): \(warnings)")
+                return true
+            }
+        }
+        var node = try LocalNode(directory: directory, wallMillis: wall)
+        try node.write(wallMillis: wall) { first, _ in [.append(entry(first).coreEntry)] }
+        let warnings = node.saveDerivedState()
+        #expect(warnings.isEmpty, "\(context): \(warnings)")
+        return false
+    }
+
+    @Test("payments settling held sales are added from the files while no overpayment can follow; the others are folded")
+    func paymentsSettlingSales() throws {
+        let seed = testSeed(default: 0xD7A1_1E03)
+        let directory = EntryIndexTests.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var wall: UInt64 = 1_790_000_000_000
+        try ViewsFileWithWritesTests.hub(directory, seed: seed, holding: RandomHistory(seed: seed, nodes: 3, steps: 30), wall: wall)
+        var rng = SplitMix64(seed: seed)
+        var taken = 0, folded = 0, ids: [String] = []
+        for round in 0..<4 {
+            let day = CalendarDay(epochMillis: wall)
+            let partial = round % 2 == 1
+            func step(_ what: String, expectTaken: Bool?, _ entry: @escaping (Dot) -> LedgerEntry) throws {
+                wall += 60_000
+                let context = "seed \(seed), round \(round), \(what)"
+                let took = try Self.record(entry, directory, wall: wall, partial: partial, context)
+                if let expectTaken { #expect(took == expectTaken, "\(context): taken \(took)") }
+                if took { taken += 1 } else { folded += 1 }
+                ids.append(entry(Dot(node: NodeID.derived(from: "probe"), seq: 1)).id)
+                try Self.expectReadersAgree(directory, wall: wall, ids: ids, context)
+            }
+            let lot = "PAY\(round)", sale = "sale-\(round)-\(rng.next() % 1_000)"
+            let worth = Int64.random(in: 1_000...9_000, using: &rng)
+            try step("harvest", expectTaken: true) { _ in
+                LedgerEntry(id: "h-\(lot)", kind: .harvest, producer: "N0", date: day, product: "P0", quantity: 5_000, unit: .grams, lot: lot)
+            }
+            try step("sale", expectTaken: true) { _ in
+                LedgerEntry(id: sale, kind: .sale, producer: "N0", date: day, product: "P0", quantity: 1_000, unit: .grams, lot: lot,
+                            party: "cantine", amount: worth)
+            }
+            let first = Int64.random(in: 1...(worth - 1), using: &rng)
+            try step("a first payment", expectTaken: true) { _ in
+                LedgerEntry(id: "p1-\(sale)", kind: .payment, producer: "N0", date: day, party: "cantine", amount: first, ref: sale)
+            }
+            try step("the rest", expectTaken: true) { _ in
+                LedgerEntry(id: "p2-\(sale)", kind: .payment, producer: "N0", date: day, party: "cantine", amount: worth - first, ref: sale)
+            }
+            try step("a cent too many: an overpayment, folded", expectTaken: false) { _ in
+                LedgerEntry(id: "p3-\(sale)", kind: .payment, producer: "N0", date: day, party: "cantine", amount: 1, ref: sale)
+            }
+            try step("a payment of an id nobody holds, folded", expectTaken: false) { _ in
+                LedgerEntry(id: "p4-\(sale)", kind: .payment, producer: "N0", date: day, party: "cantine", amount: 5, ref: "nobody-\(sale)")
+            }
+            try step("a payment of nothing towards the overpaid sale, folded", expectTaken: false) { _ in
+                LedgerEntry(id: "p5-\(sale)", kind: .payment, producer: "N0", date: day, party: "cantine", amount: 0, ref: sale)
+            }
+            // A second sale under one id: the two are worth their sum, and payment may go on.
+            try step("a second sale carrying the same id: a duplicate, folded", expectTaken: false) { _ in
+                LedgerEntry(id: sale, kind: .sale, producer: "N0", date: day, product: "P0", quantity: 100, unit: .grams, lot: lot,
+                            party: "cantine", amount: 500)
+            }
+            try step("a payment within the two sales' worth", expectTaken: true) { _ in
+                LedgerEntry(id: "p6-\(sale)", kind: .payment, producer: "N0", date: day, party: "cantine", amount: 400, ref: sale)
+            }
+        }
+        #expect(taken >= 20 && folded >= 16, "taken \(taken), folded \(folded)")
+        let audit = try StoreAudit.run(directory: directory)
+        #expect(audit.viewsMatch == true && audit.entryIndexMatch != false, "verify: \(audit.problems)")
+    }
+
     @Test("a writer that read the part of the views one product needs refuses an entry of another")
     func partReadRefusesOtherProducts() throws {
         let seed = testSeed(default: 0xD7A1_1E02)

@@ -820,11 +820,11 @@ def read_view_record(reader):
 
 VIEW_SECTIONS = {1: "counts", 2: "stock", 3: "balances", 4: "availability", 5: "conflicts",
                  6: "catalog", 7: "labels", 8: "members", 9: "stock totals", 10: "open orders",
-                 11: "unheld payment targets", 12: "lot products"}
+                 11: "unheld payment targets", 12: "lot products", 13: "sale payments"}
 
 
 def read_views(data, only=None):
-    """The views file (§6.5, version 7): header, stamp, a table of sections each with its
+    """The views file (§6.5, version 8): header, stamp, a table of sections each with its
     CRC-32C, the table's own CRC-32C (over header, stamp and table), the sections; strings
     kept as bytes. A file this refuses (FormatError) is one a reader MUST ignore; whether
     its stamp is the log's current state is the caller's to check (`stamp_covers`, size
@@ -835,7 +835,7 @@ def read_views(data, only=None):
         raise FormatError("shorter than header, stamp and table")
     reader = Reader(data)
     version = read_header(reader, b"CARNETVW")
-    if version != 7:
+    if version != 8:
         raise FormatError(f"views version {version}")
     views = {"stamp": read_stamp(reader)}
     count = reader.u8()
@@ -872,7 +872,7 @@ def read_views(data, only=None):
 
 
 def view_sections(data):
-    """Section number → (offset, length) in a views file of version 7, from its table
+    """Section number → (offset, length) in a views file of version 8, from its table
     (unchecked: for placing damage)."""
     reader = Reader(data)
     reader.raw(36)
@@ -885,7 +885,7 @@ def view_sections(data):
 
 
 def reseal_views(data):
-    """A views file of version 7 with every section's CRC-32C and the table's recomputed:
+    """A views file of version 8 with every section's CRC-32C and the table's recomputed:
     bytes changed inside a section then pass every checksum, so only a decoder can refuse
     them."""
     out = bytearray(data)
@@ -916,6 +916,8 @@ def _read_view_section(name, reader, views):
         views["unheld payment targets"] = [s() for _ in range(_count(reader, 1))]
     elif name == "lot products":
         views["lot products"] = [(s(), s(), [s() for _ in range(_count(reader, 1))]) for _ in range(_count(reader, 3))]
+    elif name == "sale payments":
+        views["sale payments"] = [(s(), reader.svarint()) for _ in range(_count(reader, 2))]
     elif name == "availability":
         views["availability"] = [(s(), s(), reader.svarint(), reader.svarint(),
                                   [s() for _ in range(_count(reader, 1))])
@@ -1448,13 +1450,36 @@ TAIL_REWRITE_PAST = 256  # §6.8: the writer writes both files again past this m
 
 def tail_entry(event):
     """§6.8: the entry an event of a tail must be (a readable entry of one of the eight
-    kinds, without `ref`, `ref_event`, `order` or `line`), or None when it is not one."""
+    kinds, without `ref_event`, `order` or `line`, and without `ref` unless it is a
+    payment's), or None when it is not one. Whether a payment's `ref` names an id that
+    entries held carry, and paid so far with it stays within their worth, is the writer's
+    statement (§6.5, §6.8), checked against the log (`tail_payment_overrun`)."""
     if event.op[0] != "append" or event.op[2] not in TAIL_KINDS:
         return None
     entry = ledger_entry(event)
-    if entry is None or any(name in entry for name in ("ref", "ref_event", "order", "line")):
+    if entry is None or any(name in entry for name in ("ref_event", "order", "line")):
+        return None
+    if "ref" in entry and entry["kind"] != b"payment":
         return None
     return entry
+
+
+def tail_payment_overrun(held, paid, entry):
+    """§6.5's writer rule, §6.8's statement, for a payment with `ref` added without folding:
+    `held` the readable entries that count in the log before it (its own excluded), `paid`
+    section 13 of that log ({id: cents}). None when the rule holds: entries held carry the
+    `ref`, and its amount (0 without) added to what section 13 says of it stays at or below
+    the worth of those carriers not voided (the sum of their `amount`); else what fails."""
+    ref = entry["ref"]
+    carriers = [e for e in held if e["id"] == ref]
+    if not carriers:
+        return (entry["id"], "ref carried by no entry held", ref)
+    reversals = [e for e in held if e["kind"] == b"reversal" and e.get("ref") == ref]
+    worth = sum(e.get("amount", 0) for e in carriers if not any(cancels(r, e) for r in reversals))
+    after = paid.get(ref, 0) + entry.get("amount", 0)
+    if after > worth:
+        return (entry["id"], "paid beyond worth", ref, after, worth)
+    return None
 
 
 def add_tail(views, entries):
@@ -1462,17 +1487,22 @@ def add_tail(views, entries):
     log order, adds its signed quantity to the stock line of its producer, product and lot
     (the line taking the entry's unit when it has none), a delivery its quantity to
     `delivered`, a harvest's, production's or purchase's lot and product to the lot products, a sale's
-    amount to its balance and a payment's or purchase's amount taken from it, and one to
-    `entries`; availability is made again from the stock lines. Returns {"entries",
+    amount to its balance and a payment's or purchase's amount taken from it, a payment's
+    amount (0 without) to the sale payments of its `ref` when it has one (section 13), and
+    one to `entries`; availability is made again from the stock lines. Returns {"entries",
     "unreadable", "stock": {(producer, product, lot): [qty, unit]}, "balances": {(producer,
     party): cents}, "availability": {product: (unit, at producers, delivered, [producers])},
-    "lot products": {(producer, lot): set(products)}}: the shapes `ledger_views` gives."""
+    "lot products": {(producer, lot): set(products)}, "sale payments": {id: cents}}: the
+    shapes `ledger_views`, `lot_products` and `sale_payments` give."""
     stock = {(p, q, l): [n, u] for p, q, l, n, u in views["stock"]}
     balances = {(p, q): n for p, q, n in views["balances"]}
     delivered = {p: d for p, _, _, d, _ in views["availability"]}
     lots = {(p, l): set(products) for p, l, products in views["lot products"]}
+    paid = dict(views["sale payments"])
     for entry in entries:
         kind = entry["kind"]
+        if kind == b"payment" and "ref" in entry:
+            paid[entry["ref"]] = paid.get(entry["ref"], 0) + entry.get("amount", 0)
         sign = STOCK_SIGN.get(kind)
         if sign is not None and "product" in entry and "qty" in entry:
             line = stock.setdefault((entry["producer"], entry["product"], entry.get("lot", b"")), [0, b""])
@@ -1496,7 +1526,7 @@ def add_tail(views, entries):
     return {"entries": views["entries"] + len(entries), "unreadable": views["unreadable"], "stock": stock,
             "balances": balances,
             "availability": {p: (u, a, d, sorted(xs)) for p, (u, a, d, xs) in availability.items()},
-            "lot products": lots}
+            "lot products": lots, "sale payments": paid}
 
 
 def add_tail_to_totals(totals, entries):
@@ -1531,22 +1561,46 @@ def stock_totals(stock):
     return [tuple(t) for t in totals if t[2] != 0]
 
 
-def lot_products(replica, ledger_id=None):
-    """§6.5 section 12 from the events: {(producer, lot): set(products)} of the effective
-    harvests, productions and purchases with a non-empty lot and a product."""
+def counting_entries(replica, ledger_id=None):
+    """§10.4, §9.5: the readable entries of the accepted appends that count (member records
+    are not entries), in no particular order."""
     import carnet_members
     appends = [e for e in replica.accepted().values() if e.op[0] == "append" and e.op[2] != b"member"]
     members = carnet_members.Members(replica, ledger_id)
-    readable = [entry for entry in map(ledger_entry, appends)
-                if entry is not None and members.verdict(entry["event"], entry) == carnet_members.COUNTS]
+    return [entry for entry in map(ledger_entry, appends)
+            if entry is not None and members.verdict(entry["event"], entry) == carnet_members.COUNTS]
+
+
+def effective_entries(replica, ledger_id=None):
+    """§6.5's effective entries: readable, counting, not a reversal, a review, an order or
+    an `uncollected` mark, and not voided (§10.4)."""
+    readable = counting_entries(replica, ledger_id)
     reversals = {}
     for entry in readable:
         if entry["kind"] == b"reversal" and "ref" in entry:
             reversals.setdefault(entry["ref"], []).append(entry)
+    return [entry for entry in readable
+            if entry["kind"] not in (b"reversal", b"review", b"order", b"uncollected")
+            and not any(cancels(r, entry) for r in reversals.get(entry["id"], []))]
+
+
+def lot_products(replica, ledger_id=None):
+    """§6.5 section 12 from the events: {(producer, lot): set(products)} of the effective
+    harvests, productions and purchases with a non-empty lot and a product."""
     lots = {}
-    for entry in readable:
+    for entry in effective_entries(replica, ledger_id):
         if entry["kind"] not in (b"harvest", b"production", b"purchase") or not entry.get("lot") \
-                or "product" not in entry or any(cancels(r, entry) for r in reversals.get(entry["id"], [])):
+                or "product" not in entry:
             continue
         lots.setdefault((entry["producer"], entry["lot"]), set()).add(entry["product"])
     return lots
+
+
+def sale_payments(replica, ledger_id=None):
+    """§6.5 section 13 from the events: {id: cents} for every id that effective payments
+    name in `ref` (held or not), the sum of their `amount` (0 for a payment without one)."""
+    paid = {}
+    for entry in effective_entries(replica, ledger_id):
+        if entry["kind"] == b"payment" and "ref" in entry:
+            paid[entry["ref"]] = paid.get(entry["ref"], 0) + entry.get("amount", 0)
+    return paid

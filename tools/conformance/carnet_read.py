@@ -232,7 +232,8 @@ def cmd_views(path):
                       for k, s, m, g, sides in views["conflicts"]],
         "products": [record(r) for r in views["products"]],
         "parties": [record(r) for r in views["parties"]],
-        "labels": {node.hex(): t(label) for node, label in views["labels"]}},
+        "labels": {node.hex(): t(label) for node, label in views["labels"]},
+        "salePayments": [{"id": t(i), "cents": n} for i, n in views["sale payments"]]},
         ensure_ascii=False, indent=1))
     return 0
 

@@ -117,30 +117,46 @@ def make_stores(carnet):
 
 TAIL_RUN = cf.TAIL_REWRITE_PAST + 1  # harvests past the files: the writer writes them again at the last (§6.8)
 TAIL_STORES = {}  # store -> the log size when its views file and index were last written for the whole log
+TAIL_AFTER_RUN = 10  # the entries recorded after the harvests: the tail, when the writer folds for none of them
+TAIL_REF_PAYMENTS = (5, 7)  # the payments with a ref among them (1-based): §6.5's writer MAY add them unfolded
+# Whether `carnet record payment --ref` must leave the files behind (§6.5's writer rule for
+# a payment naming an id entries held carry, §6.8): False accepts, and says, that carnet
+# folds for it and writes the files again there (a shorter tail); True requires the tail.
+TAIL_REF_PAYMENTS_REQUIRED = False
 
 
 def make_tail_store(carnet):
     """§6.8: a farm whose `carnet record` leaves the views file and the entry index behind
-    the log. After its catalog (written exactly), 257 harvests: past 256 events the writer
-    writes both files again; then one entry of each of the eight kinds (a purchase making
-    a lot, a payment without `ref`), which readers add to the files themselves."""
+    the log. After its catalog, a harvest, a sale of it and a payment towards the sale
+    (the files written exactly by the catalog's last write), 257 harvests: past 256 events
+    the writer writes both files again; then one entry of each of the eight kinds (a
+    purchase making a lot, a payment without `ref`) and two payments with a `ref`, each
+    below what is left to pay: one more towards the earlier sale (its section 13 line
+    grows), one towards the sale of the tail (a new line), which readers add to the files
+    themselves (§6.5 section 13, §6.8)."""
     carnet.run("init", "--ledger", "conformance", "--label", "tail", "--secret-file", "secret", directory="tail")
     for args in (("party", "set", "ferme-t", "--name", "Ferme T", "--kind", "farm"),
                  ("party", "set", "client", "--name", "Client", "--kind", "canteen"),
-                 ("party", "set", "grossiste", "--name", "Grossiste", "--kind", "wholesale"),
                  ("product", "set", "pomme", "--name", "Pomme", "--unit", "kg", "--price", "2"),
                  ("product", "set", "jus", "--name", "Jus", "--unit", "l", "--price", "3")):
         carnet.run(*args, directory="tail")
-    TAIL_STORES["tail"] = os.path.getsize(os.path.join(carnet.work, "tail", "events.log"))
     record = lambda *args: carnet.run("record", *args, "--producer", "ferme-t", "--date", "2026-06-01",  # noqa: E731
-                                      directory="tail")
+                                      directory="tail").strip()
+    record("harvest", "--product", "pomme", "--qty", "20kg", "--lot", "S1")
+    early = record("sale", "--product", "pomme", "--qty", "8kg", "--lot", "S1", "--to", "client")  # 16 €
+    record("payment", "--from", "client", "--amount", "5", "--ref", early, "--method", "cheque")
+    # A write that is no entry: every file written for the whole log (§6.8).
+    carnet.run("party", "set", "grossiste", "--name", "Grossiste", "--kind", "wholesale", directory="tail")
+    TAIL_STORES["tail"] = os.path.getsize(os.path.join(carnet.work, "tail", "events.log"))
     for index in range(TAIL_RUN):
         record("harvest", "--product", "pomme", "--qty", f"{1 + index % 5}kg", "--lot", f"T{index % 2}")
     record("harvest", "--product", "pomme", "--qty", "50kg", "--lot", "T9")
     record("production", "--product", "jus", "--qty", "20l", "--lot", "J1")
     record("purchase", "--product", "pomme", "--qty", "10kg", "--from", "grossiste", "--amount", "15", "--lot", "A1")
-    record("sale", "--product", "pomme", "--qty", "5kg", "--lot", "T9", "--to", "client")
+    sale = record("sale", "--product", "pomme", "--qty", "5kg", "--lot", "T9", "--to", "client")  # 10 €
+    record("payment", "--from", "client", "--amount", "10", "--ref", early, "--method", "transfer")  # 5 + 10 ≤ 16
     record("payment", "--from", "client", "--amount", "4", "--method", "cash")
+    record("payment", "--from", "client", "--amount", "6", "--ref", sale)  # 6 ≤ 10
     record("delivery", "--product", "jus", "--qty", "3l", "--lot", "J1", "--to", "client")
     record("loss", "--product", "pomme", "--qty", "1kg", "--lot", "T9", "--reason", "damaged")
     record("adjust", "--product", "pomme", "--qty", "2kg", "--lot", "T0", "--reason", "recompté")
@@ -148,16 +164,40 @@ def make_tail_store(carnet):
 
 def check_tail_store(report, name, status_file, records, stamps):
     """The tail store's history (§6.8): both files were written for the whole log after
-    its catalog, left behind by the first harvest, written again by the 257th (more than
-    256 events past them), then left behind again: the eight entries after it are the tail."""
+    the catalog's last write, left behind by the first harvest, written again by the 257th
+    (more than 256 events past them), then left behind again: the ten entries after it are
+    the tail, two payments with a ref among them. A writer MAY fold for such a payment
+    instead (§6.5): then both files are written again right after it, and the tail is what
+    follows; that path is said, and refused only with TAIL_REF_PAYMENTS_REQUIRED."""
     start = TAIL_STORES[name]
     after = [record for record in records if record.offset >= start]
-    rewritten = after[TAIL_RUN - 1].offset + 8 + len(after[TAIL_RUN - 1].payload) if len(after) >= TAIL_RUN else None
-    report.equal(([s["size"] for s in stamps], status_file["figures"].get(cf.TAIL_FIGURE),
-                  sum(len(r.events) for r in after[TAIL_RUN:])),
-                 ([rewritten, rewritten], rewritten, 8),
-                 f"tail store: both files written again after the {TAIL_RUN}th harvest past them, at {rewritten}, "
-                 f"and {cf.TAIL_FIGURE} names it; the 8 entries after it left for readers (§6.8)")
+
+    def end(index):
+        return after[index].offset + 8 + len(after[index].payload) if len(after) > index else None
+
+    count = sum(len(r.events) for r in after[TAIL_RUN:])
+    report.equal(count, TAIL_AFTER_RUN, f"tail store: {TAIL_AFTER_RUN} entries recorded after the {TAIL_RUN} harvests")
+    unfolded = end(TAIL_RUN - 1)
+    folds = {end(TAIL_RUN - 1 + k): k for k in TAIL_REF_PAYMENTS}  # files written again right after the k-th
+    sizes = [s["size"] for s in stamps]
+    left = sum(len(r.events) for r in records if r.offset >= sizes[0])
+    if sizes[0] in folds and not TAIL_REF_PAYMENTS_REQUIRED:
+        print(f"  tail store: NOTE carnet folded for the payment with a ref recorded {folds[sizes[0]]}th after "
+              f"the harvests (files written again at {sizes[0]}): the tail holds {left} entries, no payment with "
+              f"a ref; §6.5's writer rule for such payments is not (yet) used by this carnet")
+        report.equal((sizes, status_file["figures"].get(cf.TAIL_FIGURE), left),
+                     ([sizes[0], sizes[0]], sizes[0], TAIL_AFTER_RUN - folds[sizes[0]]),
+                     f"tail store: both files written again after a payment with a ref (the writer folded for it, "
+                     f"§6.5), {cf.TAIL_FIGURE} names it; the {left} entries after it left for readers (§6.8)")
+        return
+    print(f"  tail store: the tail holds {left} entries, {len(TAIL_REF_PAYMENTS)} payments with a ref among them "
+          f"(§6.5's writer rule, §6.8)" if sizes[0] == unfolded else
+          f"  tail store: files at {sizes}, expected {unfolded}: the tail holds {left} entries")
+    report.equal((sizes, status_file["figures"].get(cf.TAIL_FIGURE), left),
+                 ([unfolded, unfolded], unfolded, TAIL_AFTER_RUN),
+                 f"tail store: both files written again after the {TAIL_RUN}th harvest past them, at {unfolded}, "
+                 f"and {cf.TAIL_FIGURE} names it; the {TAIL_AFTER_RUN} entries after it, {len(TAIL_REF_PAYMENTS)} "
+                 f"payments with a ref among them, left for readers (§6.5, §6.8)")
 
 
 def make_unicode_store(carnet):
@@ -934,7 +974,7 @@ def check_views(report, carnet, name, replica, records, status, status_file, led
     directory = os.path.join(carnet.work, name)
     data = carnet_read.read_file(os.path.join(directory, "views"))
     log = carnet_read.read_file(os.path.join(directory, "events.log"))
-    report.equal(data[:16], b"CARNETVW\x00\x07" + bytes(6), "views header: CARNETVW, version 7 (§6.5)")
+    report.equal(data[:16], b"CARNETVW\x00\x08" + bytes(6), "views header: CARNETVW, version 8 (§6.5)")
     views = cf.read_views(data)  # table and section CRC-32Cs, value tags, each section exactly to its end
     report.check(True, f"views file decodes to its trailer: {len(views['stock'])} stock lines, "
                        f"{len(views['balances'])} balances, {len(views['conflicts'])} conflicts")
@@ -962,6 +1002,10 @@ def check_views(report, carnet, name, replica, records, status, status_file, led
     report.equal({(p, l): set(xs) for p, l, xs in views["lot products"]}, cf.lot_products(replica, ledger_id),
                  f"views lot products = the effective harvests', productions' and purchases' lots "
                  f"({len(views['lot products'])}, §6.5 section 12)")
+    paid = dict(views["sale payments"])
+    report.equal((len(paid), paid), (len(views["sale payments"]), cf.sale_payments(replica, ledger_id)),
+                 f"views sale payments = per id the effective payments name in ref, the sum of their amounts "
+                 f"({len(paid)} ids, §6.5 section 13)")
     balances = {(p, q): n for p, q, n in views["balances"]}
     report.equal(balances, ours["balances"], "views balances = recomputed (§10.4)")
     availability = {p: (u, a, d, producers) for p, u, a, d, producers in views["availability"]}
@@ -1047,8 +1091,9 @@ def derived_tail(report, what, stamp, log, status_file, records, ledger_id):
     None when the stamp is the log's current state (§6.1); else the status file is current
     and names `views-tail-from` t with t ≤ the stamp's size, the stamp covers the log, and
     the records from its size to the end are sound and hold at most 4,096 events, each an
-    accepted readable entry of one of the eight kinds without `ref`, `ref_event`, `order` or
-    `line`, in a ledger whose members are not enforced. Returns those entries, in log order."""
+    accepted readable entry of one of the eight kinds without `ref_event`, `order` or
+    `line`, nor `ref` unless a payment's, in a ledger whose members are not enforced.
+    Returns those entries, in log order."""
     if stamp == cf.log_stamp(log) and stamp["size"] == len(log) and cf.stamp_covers(stamp, log):
         report.check(True, f"{what} stamp = the log's current state (§6.1)")
         return None
@@ -1067,20 +1112,25 @@ def derived_tail(report, what, stamp, log, status_file, records, ledger_id):
     enforced = carnet_members.Members(replica_of(records), ledger_id).enforced
     report.check(len(events) <= cf.TAIL_MAX_EVENTS and all(entries) and not enforced,
                  f"{what}: the {len(events)} events of the {len(tail_records)} records past it (at most "
-                 f"{cf.TAIL_MAX_EVENTS:,}) are accepted readable entries of the eight kinds without ref, ref_event, "
-                 f"order or line, members not enforced (§6.8)")
-    print(f"  {what}: {len(events)} tail events past its stamp ({stamp['size']} of {len(log)} bytes) added (§6.8)")
+                 f"{cf.TAIL_MAX_EVENTS:,}) are accepted readable entries of the eight kinds without ref_event, "
+                 f"order or line, nor ref unless a payment's, members not enforced (§6.8)")
+    refs = sum(1 for entry in entries if entry is not None and "ref" in entry)
+    print(f"  {what}: {len(events)} tail events past its stamp ({stamp['size']} of {len(log)} bytes) added (§6.8), "
+          f"{refs} of them payments with a ref")
     return [entry for entry in entries if entry is not None]
 
 
 def check_tail_figure(report, directory, status_file, log, records, replica, views_stamp, index_stamp, ledger_id):
     """§6.8, the writer's statement when the status file names `views-tail-from` t: every
     record from t to the status file's stamp holds entries of the eight kinds without
-    `ref`, `ref_event`, `order` or `line`, each id carried by no other entry and named by
-    no reversal or payment, members not enforced, the entry's stock line not below zero
-    before or after it, its unit its line's, no open orders of its product beyond what
-    producers hold; the figure names the older file's size, and at most 256 events lie
-    past that file (past that the writer writes both again)."""
+    `ref_event`, `order` or `line`, nor `ref` unless a payment's, each (in the log before
+    it) with an id carried by no other entry and named by no reversal or payment, a
+    payment's `ref` carried by entries held and paid so far (section 13) with its amount
+    at or below what those carriers not voided are worth, members not enforced, the
+    entry's stock line not below zero before or after it, its unit its line's, no open
+    orders of its product beyond what producers hold; the figure names the older file's
+    size, and at most 256 events lie past that file (past that the writer writes both
+    again)."""
     t = status_file["figures"].get(cf.TAIL_FIGURE)
     if t is None:
         return
@@ -1093,16 +1143,28 @@ def check_tail_figure(report, directory, status_file, log, records, replica, vie
                  f"{cf.TAIL_FIGURE} {t}: a record boundary, and the {len(past)} events past it are entries a reader "
                  f"may add (§6.8)")
     entries = [entry for entry in entries if entry is not None]
-    every = [cf.ledger_entry(e) for e in accepted.values() if e.op[0] == "append" and e.op[2] != b"member"]
-    every = [entry for entry in every if entry is not None]
-    carried = {}
-    for entry in every:
-        carried[entry["id"]] = carried.get(entry["id"], 0) + 1
-    named = {entry["ref"] for entry in every if entry["kind"] in (b"reversal", b"payment") and "ref" in entry}
-    report.check(all(carried[entry["id"]] == 1 and entry["id"] not in named for entry in entries),
-                 f"{cf.TAIL_FIGURE}: each tail entry's id carried by no other entry and named by no reversal or "
-                 "payment (§6.8)")
-    before = cf.ledger_views(replica_of(records_below(records, t)), ledger_id)
+    # Each entry against the log before it: the log below t, then the tail entries before it.
+    below = replica_of(records_below(records, t))
+    held = cf.counting_entries(below, ledger_id)
+    paid = cf.sale_payments(below, ledger_id)
+    clashes, overruns, refs = [], [], 0
+    for entry in entries:
+        if any(e["id"] == entry["id"] for e in held) or \
+                any(e["kind"] in (b"reversal", b"payment") and e.get("ref") == entry["id"] for e in held):
+            clashes.append(entry["id"])
+        if entry["kind"] == b"payment" and "ref" in entry:
+            refs += 1
+            overrun = cf.tail_payment_overrun(held, paid, entry)
+            if overrun is not None:
+                overruns.append(overrun)
+            paid[entry["ref"]] = paid.get(entry["ref"], 0) + entry.get("amount", 0)
+        held.append(entry)
+    report.equal(clashes[:3], [], f"{cf.TAIL_FIGURE}: each tail entry's id carried by no other entry and named by no "
+                                  "reversal or payment in the log before it (§6.8)")
+    report.equal(overruns[:3], [], f"{cf.TAIL_FIGURE}: each of the {refs} tail payments with a ref names an id entries "
+                                   "held before it carry, paid so far (section 13) with its amount at or below "
+                                   "what those not voided are worth (§6.5, §6.8)")
+    before = cf.ledger_views(below, ledger_id)
     stock = {key: list(line) for key, line in before["stock"].items()}
     views = cf.read_views(carnet_read.read_file(os.path.join(directory, "views")))
     ordered = {product: quantity for product, _, quantity in views["open orders"]}
@@ -1134,7 +1196,8 @@ def check_tail_figure(report, directory, status_file, log, records, replica, vie
 
 def check_views_tail(report, name, views, tail, replica, ledger_id):
     """§6.8's Views rule: the file's views with the tail added must be those of the whole
-    log (entries, stock lines and totals, balances, availability, lot products); returns
+    log (entries, stock lines and totals, balances, availability, lot products, sale
+    payments); returns
     them in the file's shapes for what the reading commands print. The file as it is when
     there is no tail."""
     if tail is None:
@@ -1156,12 +1219,17 @@ def check_views_tail(report, name, views, tail, replica, ledger_id):
                                                               "stock lines = the whole log's (§6.8)")
     report.equal(added["lot products"], cf.lot_products(replica, ledger_id),
                  "views + tail: lot products (harvests', productions' and purchases' lots added, §6.8) = the whole log's (§6.5)")
+    report.equal(added["sale payments"], cf.sale_payments(replica, ledger_id),
+                 f"views + tail: sale payments ({sum(1 for e in tail if 'ref' in e)} payments with a ref added, §6.8) "
+                 "= the whole log's (§6.5 section 13)")
     shown = dict(views)
     shown.update({"entries": added["entries"],
                   "stock": [(*key, n, u) for key, (n, u) in sorted(added["stock"].items())],
                   "stock totals": totals,
                   "balances": sorted((*key, n) for key, n in added["balances"].items()),
-                  "availability": [(p, *rest) for p, rest in sorted(added["availability"].items())]})
+                  "availability": [(p, *rest) for p, rest in sorted(added["availability"].items())],
+                  "lot products": [(p, l, sorted(xs)) for (p, l), xs in sorted(added["lot products"].items())],
+                  "sale payments": sorted(added["sale payments"].items())})
     return shown
 
 
@@ -1221,6 +1289,8 @@ def check_views_orders(report, views):
     report.check(ascending([lot[:2] for lot in views["lot products"]])
                  and all(lot[2] and ascending(lot[2]) for lot in views["lot products"]),
                  "lot products by ascending (producer, lot), each with its products ascending (§6.5 section 12)")
+    report.check(ascending([line[0] for line in views["sale payments"]]),
+                 "sale payments by ascending id (§6.5 section 13)")
 
 
 def check_views_records(report, replica, views):
@@ -1314,7 +1384,8 @@ def check_views_damage(report, carnet, name, data, file_views, shown, tail):
         views = cf.read_views(found)
         log = carnet_read.read_file(os.path.join(carnet.work, name, "events.log"))
         keys = ("entries", "unreadable", "stock", "stock totals", "balances", "availability", "labels",
-                "open orders", "unheld payment targets")  # the catalog and conflicts hold Values: compared above
+                "open orders", "unheld payment targets", "lot products", "sale payments")
+        # the catalog and conflicts hold Values: compared above
         report.check(views["stamp"] == cf.log_stamp(log) and views["stamp"]["size"] == len(log)
                      and all(views[k] == shown[k] for k in keys),
                      f"{what}: the views file is rewritten for the whole log, the file's views with the "

@@ -158,7 +158,7 @@ struct RecordCommand: Command {
     }
 
     func run(in context: Context) throws {
-        if ref == nil, orderText == nil, try runFromTheFilesBesideTheLog(context) { return }
+        if ref == nil || kind == .payment, orderText == nil, try runFromTheFilesBesideTheLog(context) { return }
         // An entry that names another (a sale it settles, an order line) changes conflicts
         // the views alone cannot tell: it is folded with every event, from a warm store.
         var store = try StoreAccess.openAddingToViewsFile(context, foldIsCertain: ref != nil || orderText != nil)
@@ -223,10 +223,15 @@ struct RecordCommand: Command {
     /// adds to the only one, in place.
     private func prepare(from appender: borrowing EntryAppender) throws -> Prepared? {
         guard let views = appender.views else { return nil }
+        var check = ReferenceCheck(catalog: views.catalog, lots: views.lotProducts, force: force)
+        if let ref {
+            // The sale a payment settles, from the entry index.
+            guard let found = appender.records(withID: ref) else { return nil }
+            check.entriesByID[ref] = found
+        }
         do {
             return try prepare(Prepared(product: product, quantity: quantity, party: party, total: amount, order: nil),
-                               catalog: views.catalog,
-                               check: ReferenceCheck(catalog: views.catalog, lots: views.lotProducts, force: force))
+                               catalog: views.catalog, check: check)
         } catch is ReferenceCheck.NeedsEntries {
             return nil
         }

@@ -16,6 +16,9 @@ struct ReferenceCheck {
     /// (`LedgerViews.lotProducts`): a lot made of the product named is known without
     /// reading every entry, which at a million entries took seconds and a gigabyte.
     var lots: [LotProducts]? = nil
+    /// The entries carrying an id, from the entry index, for a writer without the entries
+    /// (`EntryAppender`): the ids it looked up; any other throws `NeedsEntries`.
+    var entriesByID: [String: [LedgerRecord]] = [:]
 
     /// A check needed the entries and this check has none: the caller opens the node and
     /// checks again.
@@ -42,6 +45,13 @@ struct ReferenceCheck {
             guard let entries else { throw NeedsEntries() }
             return entries()
         }
+    }
+
+    /// The entries carrying `id`: from the state, or from those looked up in the index.
+    private func records(withID id: String) throws -> [LedgerRecord] {
+        guard entries == nil else { return try state.records(withID: id) }
+        guard let found = entriesByID[id] else { throw NeedsEntries() }
+        return found
     }
 
     private static let forceHint = " (or add --force if another node created it and has not synced yet)"
@@ -91,7 +101,7 @@ struct ReferenceCheck {
     /// A payment that names a sale must come from that sale's party, to that sale's actor.
     func payment(settling ref: String, from payer: String, actor: String) throws {
         guard !force else { return }
-        for record in try state.records(withID: ref) {
+        for record in try records(withID: ref) {
             guard record.entry.kind == .sale else {
                 throw CLIError.data("\(ref) is a \(record.entry.kind.rawValue), not a sale: a payment settles a sale\(Self.forceHint)")
             }
@@ -143,7 +153,7 @@ struct ReferenceCheck {
     }
 
     func entry(_ id: String, flag: String) throws {
-        guard try state.records(withID: id).isEmpty, !force else { return }
+        guard try records(withID: id).isEmpty, !force else { return }
         throw CLIError.data("unknown entry \"\(id)\" (\(flag)): see `carnet log` for entry ids\(Self.forceHint)")
     }
 
