@@ -120,9 +120,10 @@ TAIL_STORES = {}  # store -> the log size when its views file and index were las
 TAIL_AFTER_RUN = 10  # the entries recorded after the harvests: the tail, when the writer folds for none of them
 TAIL_REF_PAYMENTS = (5, 7)  # the payments with a ref among them (1-based): §6.5's writer MAY add them unfolded
 # Whether `carnet record payment --ref` must leave the files behind (§6.5's writer rule for
-# a payment naming an id entries held carry, §6.8): False accepts, and says, that carnet
-# folds for it and writes the files again there (a shorter tail); True requires the tail.
-TAIL_REF_PAYMENTS_REQUIRED = False
+# a payment naming an id entries held carry, §6.8): True requires the tail (carnet does so
+# since e0289b6); False accepts, and says, that carnet folds for it and writes the files
+# again right after it (a shorter tail), as the SPEC allows (a writer MAY fold).
+TAIL_REF_PAYMENTS_REQUIRED = True
 
 
 def make_tail_store(carnet):
@@ -183,8 +184,9 @@ def check_tail_store(report, name, status_file, records, stamps):
     left = sum(len(r.events) for r in records if r.offset >= sizes[0])
     if sizes[0] in folds and not TAIL_REF_PAYMENTS_REQUIRED:
         print(f"  tail store: NOTE carnet folded for the payment with a ref recorded {folds[sizes[0]]}th after "
-              f"the harvests (files written again at {sizes[0]}): the tail holds {left} entries, no payment with "
-              f"a ref; §6.5's writer rule for such payments is not (yet) used by this carnet")
+              f"the harvests (files written again at {sizes[0]}): the tail holds {left} entries, "
+              f"{sum(1 for k in TAIL_REF_PAYMENTS if k > folds[sizes[0]])} payments with a ref; §6.5's writer rule "
+              f"for such payments is not (always) used by this carnet")
         report.equal((sizes, status_file["figures"].get(cf.TAIL_FIGURE), left),
                      ([sizes[0], sizes[0]], sizes[0], TAIL_AFTER_RUN - folds[sizes[0]]),
                      f"tail store: both files written again after a payment with a ref (the writer folded for it, "
