@@ -165,7 +165,7 @@ struct PairKey: Hashable {
 
 extension StockLine {
     /// Producer, product, lot, each in byte order.
-    static func precedes(_ lhs: StockLine, _ rhs: StockLine) -> Bool {
+    public static func precedes(_ lhs: StockLine, _ rhs: StockLine) -> Bool {
         if ExactString(lhs.producer) != ExactString(rhs.producer) { return ExactString.less(lhs.producer, rhs.producer) }
         if ExactString(lhs.product) != ExactString(rhs.product) { return ExactString.less(lhs.product, rhs.product) }
         return ExactString.less(lhs.lot, rhs.lot)

@@ -48,33 +48,23 @@ public enum LedgerViewsFile {
                                  storage: any Storage = PosixStorage()) -> (views: LedgerViews, stamp: LogStamp)? {
         guard let read = read(directory: directory, parts: decoded(parts), storage: storage) else { return nil }
         guard let tail = read.tail, !tail.records.isEmpty else { return (read.views, read.stamp) }
-        // The tail changes availability through the lots, and totals only when they can say.
-        let lotsNeeded = parts.contains(.stock) || parts.contains(.availability)
-        if lotsNeeded, !parts.contains(.stock), !parts.contains(.stockTotals),
-           let views = availabilityAdding(tail, to: read.views, at: read.stamp, directory: directory, storage: storage) {
+        if parts.contains(.stock) { return tail.adding(to: read.views, stockIsTotals: false).map { ($0, tail.end) } }
+        let totals = parts.contains(.stockTotals)
+        if !parts.contains(.availability), let views = tail.adding(to: read.views, stockIsTotals: totals) {
             return (views, tail.end)
         }
-        if parts.contains(.stock) || !lotsNeeded {
-            // Nil here is a tail that is no list of entries, or totals that cannot say.
-            if let views = tail.adding(to: read.views, stockIsTotals: !parts.contains(.stock) && parts.contains(.stockTotals)) {
-                return (views, tail.end)
-            }
-            if parts.contains(.stock) { return nil }
-        }
-        guard let again = self.read(directory: directory, parts: decoded(parts.union([.stock])), storage: storage),
-              again.stamp == read.stamp,
-              var views = again.tail.flatMap({ $0.adding(to: again.views, stockIsTotals: false) }) else { return nil }
-        // Asked for the totals: made from the lots as the writer of the file makes them.
-        if !parts.contains(.stock) { views.stock = StockTotals.of(views.stock, catalog: nil) }
-        return (views, tail.end)
+        // Availability, or totals the tail cannot be added to: from the lines of its products.
+        return addingFromTheirLines(tail, to: read.views, keepingTotals: totals, at: read.stamp, directory: directory,
+                                    storage: storage).map { ($0, tail.end) }
     }
 
-    /// `views` (availability without the stock) with the tail added, from the stock lines of
-    /// the products it moves alone: the availability of each is made again from all of
-    /// its lines, and the others' does not change. Nil when it does not read (the caller
-    /// decodes every line).
-    private static func availabilityAdding(_ tail: DerivedTail, to views: LedgerViews, at stamp: LogStamp, directory: String,
-                                           storage: any Storage) -> LedgerViews? {
+    /// `views` (without the stock lines) with the tail added from the stock lines of the
+    /// products it moves alone: the availability of each is made again from all of its
+    /// lines, and with `keepingTotals` (the stock holds the totals) their totals too; the
+    /// other products' do not change. Nil when the tail is no list of entries or the stock
+    /// section does not read.
+    private static func addingFromTheirLines(_ tail: DerivedTail, to views: LedgerViews, keepingTotals: Bool, at stamp: LogStamp,
+                                             directory: String, storage: any Storage) -> LedgerViews? {
         guard let entries = tail.entries() else { return nil }
         var products: [[UInt8]] = []
         for record in entries where record.entry.kind.movesStock {
@@ -85,10 +75,16 @@ public enum LedgerViewsFile {
         guard let file = StampedSections.current(fileName, as: .views, directory: directory, wanted: [Part.stock.rawValue],
                                                  storage: storage, acceptingPrefix: true),
               file.stamp == stamp, let bytes = file.sections[Part.stock.rawValue] else { return nil }
-        var views = views
-        views.stock = []
-        guard (try? readStock(bytes, ofProducts: products, into: &views.stock)) == true else { return nil }
-        return tail.adding(to: views, stockIsTotals: false)
+        var withLines = views
+        withLines.stock = []
+        guard (try? readStock(bytes, ofProducts: products, into: &withLines.stock)) == true,
+              var added = tail.adding(to: withLines, stockIsTotals: false) else { return nil }
+        guard keepingTotals else { return added }
+        let moved = Set(products.map { ExactString(String(decoding: $0, as: UTF8.self)) })
+        var totals = views.stock.filter { !moved.contains(ExactString($0.product)) } + StockTotals.of(added.stock, catalog: nil)
+        totals.sort(by: StockLine.precedes)
+        added.stock = totals
+        return added
     }
 
     /// The file's sections `parts` decoded, its stamp, and when the log has grown past it the

@@ -103,10 +103,10 @@ public struct EventLog: ~Copyable {
         var stamp = LogStamp.empty
         if let checkpoint, checkpoint.isPrefix(of: handle) {
             do {
-                let whole = try handle.readAll()
-                try Self.checkHeader(whole, path: path)
-                try Self.checkCoveredRecords(whole, upTo: checkpoint.size, path: path)
-                bytes = Array(whole[checkpoint.size...])
+                try Self.checkHeader(try handle.read(at: 0, count: LogFormat.headerSize), path: path)
+                try Self.checkCoveredRecords(handle, upTo: checkpoint.size, path: path)
+                let size = try handle.size()
+                bytes = try handle.read(at: checkpoint.size, count: size - checkpoint.size)
             } catch let error as StoreError {
                 throw error
             } catch {
@@ -146,12 +146,64 @@ public struct EventLog: ~Copyable {
     /// with it refuses to write). Damage here is never a torn tail, even in the last
     /// covered record: the stamp proves those records were complete, so it is reported
     /// and the file is left as it is.
-    private static func checkCoveredRecords(_ bytes: [UInt8], upTo covered: Int, path: String) throws(StoreError) {
-        guard let damage = LogScanner.checkFrames(bytes, from: LogFormat.headerSize, to: covered) else { return }
-        // Only on damage: decode the sound records before it, to say how many events they hold.
-        let intact = LogScanner.scan(Array(bytes[..<damage.offset]), from: LogFormat.headerSize)
-        throw .corrupt(path: path, offset: damage.offset, reason: damage.reason,
-                       intactRecords: intact.records, intactEvents: intact.events.count)
+    ///
+    /// Read a piece at a time (`checkedPiece` bytes, or one record when it is longer): at
+    /// ten million events the log is 195 MB, and every opening held it whole to check it.
+    private static func checkCoveredRecords(_ file: any StorageFile, upTo covered: Int, path: String) throws(StoreError) {
+        var start = LogFormat.headerSize
+        var piece: [UInt8] = [], pieceAt = start
+        while start < covered {
+            var relative = start - pieceAt
+            if !holdsRecord(piece, at: relative, endingBefore: covered - pieceAt) {
+                let header = LogFormat.recordHeaderSize
+                let wanted = piece.count - relative >= header ? header + Int(LogFormat.readUInt32(piece, at: relative)) : header
+                do {
+                    piece = try file.read(at: start, count: min(covered - start, max(checkedPiece, wanted)))
+                } catch {
+                    throw .system(error)
+                }
+                pieceAt = start
+                relative = 0
+            }
+            if let damage = LogScanner.checkFrames(piece, from: relative, to: min(piece.count, relative + recordLength(piece, at: relative))) {
+                try reportCoveredDamage(file, at: pieceAt + damage.offset, reason: damage.reason, path: path)
+            }
+            // Checked whole within the piece, which ends at the covered end or before.
+            start = pieceAt + relative + recordLength(piece, at: relative)
+        }
+    }
+
+    /// How much of the covered log `checkCoveredRecords` reads at a time.
+    static let checkedPiece = 8 << 20
+
+    /// Whether `piece` holds the whole record at `offset` (its header and its payload), or
+    /// as much of it as there is before the covered end (`limit`, from the piece's start):
+    /// then the check reports what is wrong with it.
+    private static func holdsRecord(_ piece: [UInt8], at offset: Int, endingBefore limit: Int) -> Bool {
+        guard piece.count - offset >= LogFormat.recordHeaderSize else { return piece.count >= limit }
+        let length = Int(LogFormat.readUInt32(piece, at: offset))
+        guard length <= LogFormat.maxPayload else { return true }
+        return piece.count - offset - LogFormat.recordHeaderSize >= length || piece.count >= limit
+    }
+
+    /// The bytes the record at `offset` takes, header included, as its header says (at
+    /// least the header: a checked record's length is within the limit).
+    private static func recordLength(_ piece: [UInt8], at offset: Int) -> Int {
+        guard piece.count - offset >= LogFormat.recordHeaderSize else { return LogFormat.recordHeaderSize }
+        return LogFormat.recordHeaderSize + min(Int(LogFormat.readUInt32(piece, at: offset)), LogFormat.maxPayload)
+    }
+
+    /// Throws the damage found at `offset` of the covered log, with the sound records and
+    /// events before it (read and decoded only then).
+    private static func reportCoveredDamage(_ file: any StorageFile, at offset: Int, reason: String, path: String) throws(StoreError) {
+        let before: [UInt8]
+        do {
+            before = try file.read(at: 0, count: offset)
+        } catch {
+            throw .system(error)
+        }
+        let intact = LogScanner.scan(before, from: LogFormat.headerSize)
+        throw .corrupt(path: path, offset: offset, reason: reason, intactRecords: intact.records, intactEvents: intact.events.count)
     }
 
     /// Takes the log's lock; a lock held past its timeout is another process stuck mid-write.
