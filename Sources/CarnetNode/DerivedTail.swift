@@ -75,6 +75,18 @@ struct DerivedTail {
         return entries
     }
 
+    /// The products (as UTF-8 bytes, each once) that `entries` move stock of, after
+    /// `besides`: whose stock lines a reader of a part of the views needs to add them.
+    static func products(movedBy entries: [LedgerRecord], besides: [String] = []) -> [[UInt8]] {
+        var products = besides.map { Array($0.utf8) }
+        for record in entries where record.entry.kind.movesStock {
+            if let product = record.entry.product, !products.contains(where: { $0.elementsEqual(product.utf8) }) {
+                products.append(Array(product.utf8))
+            }
+        }
+        return products
+    }
+
     /// `views` with the tail's entries added (`LedgerViews.addTaken`); nil when an event is
     /// not such an entry, or the stock holds totals that cannot take one (`stockIsTotals`:
     /// then decode the lots).

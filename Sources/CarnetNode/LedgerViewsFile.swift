@@ -66,12 +66,7 @@ public enum LedgerViewsFile {
     private static func addingFromTheirLines(_ tail: DerivedTail, to views: LedgerViews, keepingTotals: Bool, at stamp: LogStamp,
                                              directory: String, storage: any Storage) -> LedgerViews? {
         guard let entries = tail.entries() else { return nil }
-        var products: [[UInt8]] = []
-        for record in entries where record.entry.kind.movesStock {
-            if let product = record.entry.product, !products.contains(where: { $0.elementsEqual(product.utf8) }) {
-                products.append(Array(product.utf8))
-            }
-        }
+        let products = DerivedTail.products(movedBy: entries)
         guard let file = StampedSections.current(fileName, as: .views, directory: directory, wanted: [Part.stock.rawValue],
                                                  storage: storage, acceptingPrefix: true),
               file.stamp == stamp, let bytes = file.sections[Part.stock.rawValue] else { return nil }
@@ -147,12 +142,7 @@ public enum LedgerViewsFile {
             tail = read
         }
         guard let entries = tail.map({ $0.entries() }) ?? [] else { return nil }
-        var kept: [[UInt8]] = products.map { Array($0.utf8) }
-        for record in entries where record.entry.kind.movesStock {
-            if let product = record.entry.product, !kept.contains(where: { $0.elementsEqual(product.utf8) }) {
-                kept.append(Array(product.utf8))
-            }
-        }
+        let kept = DerivedTail.products(movedBy: entries, besides: products)
         guard (try? readStock(stock, ofProducts: kept, into: &views.stock)) == true,
               (try? readLotProducts(lots, ofProducers: producers.map { Array($0.utf8) }, into: &views.lotProducts)) == true
         else { return nil }

@@ -46,12 +46,17 @@ struct SourcesRun {
     /// events without loading any (`EntryAppender.take`: a farm's entries since its last
     /// merge); nil when they cannot, with nothing written. The sources are taken that way in
     /// turn until one cannot be; that one and the rest go through the node as above.
+    ///
+    /// `products`: the products a prepared source's entries name, when it can say before the
+    /// node is opened (`merge`); then the appender reads only the part of the views those
+    /// products need (`EntryAppender.open(products:)`).
     func run<Prepared>(in context: Context,
                        prepare: (_ source: String) throws -> Prepared,
+                       products: ((_ prepared: Prepared) -> [String])? = nil,
                        takeAppending: ((_ source: String, _ prepared: Prepared, _ appender: inout EntryAppender) throws -> ReceiveReport?)? = nil,
                        take: (_ source: String, _ prepared: Prepared, _ node: inout LocalNode) throws -> ReceiveReport) throws {
         guard sources.count > 1 else {
-            return try runOne(in: context, prepare: prepare, takeAppending: takeAppending, take: take)
+            return try runOne(in: context, prepare: prepare, products: products, takeAppending: takeAppending, take: take)
         }
         var outcomes: [Outcome?] = Array(repeating: nil, count: sources.count)
         // Optional so that each source's bytes are let go once it is taken.
@@ -64,7 +69,7 @@ struct SourcesRun {
             }
         }
         if let takeAppending, prepared.contains(where: { $0 != nil }),
-           var appender = EntryAppender.open(directory: context.directory, wallMillis: context.wallMillis()) {
+           var appender = Self.appender(context, products: products.map { named in prepared.compactMap { $0 }.flatMap(named) }) {
             for notice in appender.openingNotices { context.output.warn(notice) }
             var changed = false
             for (index, source) in sources.enumerated() {
@@ -117,14 +122,21 @@ struct SourcesRun {
         throw CLIError(first.1.code, "\(failed.count) of \(sources.count) \(plural) not taken: \(names) (reasons above); \(kept)")
     }
 
+    /// The appender of the node, reading the part of the views `products` need when given.
+    private static func appender(_ context: Context, products: [String]?) -> EntryAppender? {
+        EntryAppender.open(directory: context.directory, wallMillis: context.wallMillis(),
+                           products: products.map { Array(Set($0)).sorted() })
+    }
+
     /// One source: the command as it always was, its first error thrown as it is.
     private func runOne<Prepared>(in context: Context,
                                   prepare: (_ source: String) throws -> Prepared,
+                                  products: ((_ prepared: Prepared) -> [String])?,
                                   takeAppending: ((_ source: String, _ prepared: Prepared, _ appender: inout EntryAppender) throws -> ReceiveReport?)?,
                                   take: (_ source: String, _ prepared: Prepared, _ node: inout LocalNode) throws -> ReceiveReport) throws {
         let source = sources[0]
         let ready = try prepare(source)
-        if let takeAppending, var appender = EntryAppender.open(directory: context.directory, wallMillis: context.wallMillis()) {
+        if let takeAppending, var appender = Self.appender(context, products: products.map { $0(ready) }) {
             for notice in appender.openingNotices { context.output.warn(notice) }
             if let report = try takeAppending(source, ready, &appender) {
                 if report.summary.accepted > 0 { for warning in appender.saveDerivedState() { context.output.warn(warning) } }
