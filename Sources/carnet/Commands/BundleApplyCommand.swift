@@ -1,4 +1,5 @@
 import CarnetCore
+import CarnetLedger
 import CarnetNode
 import CarnetWire
 
@@ -38,8 +39,17 @@ struct BundleApplyCommand: Command {
     }
 
     func run(in context: Context) throws {
+        // The node's ledger from its `node` file alone, to read a small bundle's products
+        // before the node is opened (the appender then reads only their part of the views).
+        let identity = try? NodeDirectory.identity(of: context.directory)
         try SourcesRun(sources: files, json: json, plural: "bundles").run(in: context, prepare: { file in
             try Files.read(file, what: "the bundle")
+        }, products: { bytes in
+            // A large bundle is not opened twice: every part is read.
+            guard bytes.count <= Self.smallBundle, let identity,
+                  let bundle = try? Self.bundle("", bytes: bytes, ledgerID: identity.ledgerID, ledger: identity.ledger, context: context)
+            else { return nil }
+            return bundle.events.compactMap { LedgerRecord(reading: $0)?.entry.product }
         }, takeAppending: { file, bytes, appender in
             let bundle = try Self.bundle(file, bytes: bytes, ledgerID: appender.ledgerID, ledger: appender.ledger, context: context)
             guard bundle.heads.isEmpty, let summary = try appender.take(bundle.events) else { return nil }
@@ -48,6 +58,10 @@ struct BundleApplyCommand: Command {
             try Self.take(file, bytes: bytes, into: &store, context: context)
         })
     }
+
+    /// The size up to which a bundle is opened before the node to name its products: a
+    /// day's bundle of a farm is a few KB, a whole history's megabytes.
+    static let smallBundle = 1 << 20
 
     /// The bundle in `bytes`, opened for a node of `ledger` (its id `ledgerID` in a signed
     /// ledger): refused, saying why, when it is a stranger's, damaged or of another ledger.
