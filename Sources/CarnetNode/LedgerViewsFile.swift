@@ -70,10 +70,10 @@ public enum LedgerViewsFile {
         guard let file = StampedSections.current(fileName, as: .views, directory: directory, wanted: [Part.stock.rawValue],
                                                  storage: storage, acceptingPrefix: true),
               file.stamp == stamp, let bytes = file.sections[Part.stock.rawValue] else { return nil }
-        var withLines = views
-        withLines.stock = []
-        guard (try? readStock(bytes, ofProducts: products, into: &withLines.stock)) == true,
-              var added = tail.adding(to: withLines, stockIsTotals: false) else { return nil }
+        var added = views
+        added.stock = []
+        guard (try? readStock(bytes, ofProducts: products, into: &added.stock)) == true,
+              added.addTaken(entries, stockIsTotals: false) else { return nil }
         guard keepingTotals else { return added }
         let moved = Set(products.map { ExactString(String(decoding: $0, as: UTF8.self)) })
         var totals = views.stock.filter { !moved.contains(ExactString($0.product)) } + StockTotals.of(added.stock, catalog: nil)
@@ -86,12 +86,22 @@ public enum LedgerViewsFile {
     /// tail a reader may add (nil when it may not: then so is this).
     private static func read(directory: String, parts: Set<Part>, storage: any Storage)
         -> (views: LedgerViews, stamp: LogStamp, tail: DerivedTail?)? {
-        guard let file = StampedSections.current(fileName, as: .views, directory: directory,
-                                                 wanted: Set(parts.map(\.rawValue)), storage: storage, acceptingPrefix: true),
+        guard let (file, tail) = fileAndTail(directory: directory, wanted: parts, storage: storage),
               let views = decode(file.ids.map { ($0, file.sections[$0]) }, parts: parts) else { return nil }
-        if file.stamp.isCurrent(directory: directory, storage: storage) { return (views, file.stamp, nil) }
-        guard let tail = DerivedTail.after(file.stamp, directory: directory, storage: storage) else { return nil }
         return (views, file.stamp, tail)
+    }
+
+    /// The file with the sections `wanted` read, when its stamp still covers the log, and the
+    /// tail a reader adds when the log has grown past it; nil when the file is not current
+    /// and the tail is not one a reader may add (`DerivedTail.after`).
+    private static func fileAndTail(directory: String, wanted: Set<Part>, storage: any Storage)
+        -> (file: StampedSections, tail: DerivedTail?)? {
+        guard let file = StampedSections.current(fileName, as: .views, directory: directory,
+                                                 wanted: Set(wanted.map(\.rawValue)), storage: storage, acceptingPrefix: true)
+        else { return nil }
+        if file.stamp.isCurrent(directory: directory, storage: storage) { return (file, nil) }
+        guard let tail = DerivedTail.after(file.stamp, directory: directory, storage: storage) else { return nil }
+        return (file, tail)
     }
 
     /// The views of `directory` as `current` reads them, every section decoded but the
@@ -102,21 +112,15 @@ public enum LedgerViewsFile {
     static func currentKeepingConflicts(directory: String, storage: any Storage = PosixStorage())
         -> (views: LedgerViews, conflicts: [UInt8], conflictCount: Int, stamp: LogStamp, fileStamp: LogStamp, tailEvents: Int)? {
         let all = Set(Part.allCases)
-        guard let file = StampedSections.current(fileName, as: .views, directory: directory,
-                                                 wanted: Set(decoded(all).map(\.rawValue)), storage: storage, acceptingPrefix: true),
+        guard let (file, tail) = fileAndTail(directory: directory, wanted: decoded(all), storage: storage),
               let conflicts = file.sections[Part.conflicts.rawValue],
               var views = decode(file.ids.map { ($0, file.sections[$0]) }, parts: all.subtracting([.conflicts])) else { return nil }
         var reader = ByteReader(conflicts)
         guard let count = try? reader.count(limit: conflicts.count, "conflicts") else { return nil }
-        var stamp = file.stamp, tailEvents = 0
-        if !stamp.isCurrent(directory: directory, storage: storage) {
-            guard let tail = DerivedTail.after(stamp, directory: directory, storage: storage),
-                  let added = tail.adding(to: views, stockIsTotals: false) else { return nil }
-            views = added
-            stamp = tail.end
-            tailEvents = tail.eventCount
-        }
-        return (views, conflicts, count, stamp, file.stamp, tailEvents)
+        guard let tail else { return (views, conflicts, count, file.stamp, file.stamp, 0) }
+        guard let added = tail.adding(to: views, stockIsTotals: false) else { return nil }
+        views = added
+        return (views, conflicts, count, tail.end, file.stamp, tail.eventCount)
     }
 
     /// The views a writer of one entry needs, for a writer that will not write them
@@ -131,16 +135,9 @@ public enum LedgerViewsFile {
         -> (views: LedgerViews, stamp: LogStamp, fileStamp: LogStamp, tailEvents: Int)? {
         let small: Set<Part> = [.counts, .balances, .availability, .catalog, .labels, .members, .openOrders, .unheldPaymentTargets,
                                 .salePayments]
-        let wanted = Set(small.union([.stock, .lotProducts]).map(\.rawValue))
-        guard let file = StampedSections.current(fileName, as: .views, directory: directory, wanted: wanted, storage: storage,
-                                                 acceptingPrefix: true),
+        guard let (file, tail) = fileAndTail(directory: directory, wanted: small.union([.stock, .lotProducts]), storage: storage),
               var views = decode(file.ids.map { ($0, file.sections[$0]) }, parts: small),
               let stock = file.sections[Part.stock.rawValue], let lots = file.sections[Part.lotProducts.rawValue] else { return nil }
-        var tail: DerivedTail?
-        if !file.stamp.isCurrent(directory: directory, storage: storage) {
-            guard let read = DerivedTail.after(file.stamp, directory: directory, storage: storage) else { return nil }
-            tail = read
-        }
         guard let entries = tail.map({ $0.entries() }) ?? [] else { return nil }
         let kept = DerivedTail.products(movedBy: entries, besides: products)
         guard (try? readStock(stock, ofProducts: kept, into: &views.stock)) == true,
