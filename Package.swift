@@ -9,6 +9,16 @@ import PackageDescription
 /// touches it needs this setting, and that code sits under `#if CARNET_FAULT_INJECTION`.
 let faultInjection: [SwiftSetting] = [.define("CARNET_FAULT_INJECTION", .when(configuration: .debug))]
 
+/// The one module built with a processor feature turned on: SSE4.2, for the `crc32`
+/// instruction that checks the log (CarnetCRCHardware). It holds a single function, called
+/// only after `cpuid` said the processor has the feature, so that the rest of Carnet runs
+/// on any x86-64. On other processors the module is empty and the tables are used.
+#if arch(x86_64)
+let crcInstruction: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-msse4.2"])]
+#else
+let crcInstruction: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "Carnet",
     products: [
@@ -34,8 +44,10 @@ let package = Package(
         .target(name: "CarnetSync", dependencies: ["CarnetCore", "CarnetWire"]),
         // Files, fsync, errno, a lock, fault injection in debug builds (Glibc lives here and in CarnetNet).
         .target(name: "CarnetSystem", swiftSettings: faultInjection),
+        // CRC-32C by the processor's instruction, for CarnetStore's checks of the log.
+        .target(name: "CarnetCRCHardware", swiftSettings: crcInstruction),
         // Durable storage: the framed, checksummed append-only event log.
-        .target(name: "CarnetStore", dependencies: ["CarnetCore", "CarnetWire", "CarnetSystem"]),
+        .target(name: "CarnetStore", dependencies: ["CarnetCore", "CarnetWire", "CarnetSystem", "CarnetCRCHardware"]),
         // The only home of sockets: blocking TCP calls with timeouts, run on dedicated threads.
         .target(name: "CarnetNet", dependencies: ["CarnetSystem"]),
         // The shell: a shared store, sessions over TCP on their own threads, the server and
