@@ -31,18 +31,17 @@ public struct EntryAppender: ~Copyable {
     /// the views file or the entry index is not current, the ledger has members, or
     /// `StoreAppender.open` declines.
     ///
-    /// `products` and `producers`: a writer that knows what it will write (`record`) names
-    /// them, and only the part of the views it checks is read (`LedgerViewsFile.currentForOneWriter`):
-    /// the stock lines of those products, the lots of those producers. Its `views` then
-    /// hold those alone; nil, every part.
-    public static func open(directory: String, wallMillis: UInt64,
-                            products: [String]? = nil, producers: [String] = []) -> EntryAppender? {
+    /// `part`: a writer that knows what it will write (`record`, `merge`) names its
+    /// products, lots and sales, and only the part of the views it checks is read
+    /// (`LedgerViewsFile.currentForOneWriter`). Its `views` then hold those alone, and it
+    /// refuses an entry of another product or paying another sale; nil, every part.
+    public static func open(directory: String, wallMillis: UInt64, part: ViewsPart? = nil) -> EntryAppender? {
         guard let store = StoreAppender.open(directory: directory, wallMillis: wallMillis) else { return nil }
         let file: ViewsFileWithWrites?
-        if let products {
+        if let part {
             file = store.status.derived[NodeStatus.conflictsKey].flatMap { conflicts in
-                ViewsFileWithWrites(directory: directory, stamp: store.stamp, storage: store.fileStorage, products: products,
-                                    producers: producers, conflictCount: conflicts)
+                ViewsFileWithWrites(directory: directory, stamp: store.stamp, storage: store.fileStorage, part: part,
+                                    conflictCount: conflicts)
             }
         } else {
             file = ViewsFileWithWrites(directory: directory, stamp: store.stamp, storage: store.fileStorage, keepingConflicts: ())

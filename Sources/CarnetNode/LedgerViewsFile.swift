@@ -29,6 +29,13 @@ public enum LedgerViewsFile {
         /// What payments paid towards each sale id (`LedgerViews.salePayments`): what a
         /// writer checks a payment settling a sale against.
         case salePayments
+        /// The blocks of the stock lines, the lot products and the sale payments
+        /// (`ViewsBlocks`): what a writer of one entry reads instead of those sections.
+        /// Optional: a file of an earlier build has none, and its sections are read whole.
+        case stockBlocks, lotProductBlocks, salePaymentBlocks
+
+        /// The block tables, never decoded into the views.
+        static let blockTables: Set<Part> = [.stockBlocks, .lotProductBlocks, .salePaymentBlocks]
     }
 
     /// The views of `directory` when the file describes its log exactly as it is now, or
@@ -67,13 +74,12 @@ public enum LedgerViewsFile {
                                              directory: String, storage: any Storage) -> LedgerViews? {
         guard let entries = tail.entries() else { return nil }
         let products = DerivedTail.products(movedBy: entries)
-        guard let file = StampedSections.current(fileName, as: .views, directory: directory, wanted: [Part.stock.rawValue],
-                                                 storage: storage, acceptingPrefix: true),
-              file.stamp == stamp, let bytes = file.sections[Part.stock.rawValue] else { return nil }
+        guard let (file, open) = StampedSections.opened(fileName, as: .views, directory: directory, wanted: [Part.stockBlocks.rawValue],
+                                                        storage: storage, acceptingPrefix: true),
+              file.stamp == stamp, let lines = stockLines(ofProducts: products, in: file, open) else { return nil }
         var added = views
-        added.stock = []
-        guard (try? readStock(bytes, ofProducts: products, into: &added.stock)) == true,
-              added.addTaken(entries, stockIsTotals: false) else { return nil }
+        added.stock = lines
+        guard added.addTaken(entries, stockIsTotals: false) else { return nil }
         guard keepingTotals else { return added }
         let moved = Set(products.map { ExactString(String(decoding: $0, as: UTF8.self)) })
         var totals = views.stock.filter { !moved.contains(ExactString($0.product)) } + StockTotals.of(added.stock, catalog: nil)
@@ -86,7 +92,7 @@ public enum LedgerViewsFile {
     /// tail a reader may add (nil when it may not: then so is this).
     private static func read(directory: String, parts: Set<Part>, storage: any Storage)
         -> (views: LedgerViews, stamp: LogStamp, tail: DerivedTail?)? {
-        guard let (file, tail) = fileAndTail(directory: directory, wanted: parts, storage: storage),
+        guard let (file, _, tail) = fileAndTail(directory: directory, wanted: parts, storage: storage),
               let views = decode(file.ids.map { ($0, file.sections[$0]) }, parts: parts) else { return nil }
         return (views, file.stamp, tail)
     }
@@ -95,13 +101,13 @@ public enum LedgerViewsFile {
     /// tail a reader adds when the log has grown past it; nil when the file is not current
     /// and the tail is not one a reader may add (`DerivedTail.after`).
     private static func fileAndTail(directory: String, wanted: Set<Part>, storage: any Storage)
-        -> (file: StampedSections, tail: DerivedTail?)? {
-        guard let file = StampedSections.current(fileName, as: .views, directory: directory,
-                                                 wanted: Set(wanted.map(\.rawValue)), storage: storage, acceptingPrefix: true)
+        -> (file: StampedSections, open: OpenSections, tail: DerivedTail?)? {
+        guard let (file, open) = StampedSections.opened(fileName, as: .views, directory: directory,
+                                                        wanted: Set(wanted.map(\.rawValue)), storage: storage, acceptingPrefix: true)
         else { return nil }
-        if file.stamp.isCurrent(directory: directory, storage: storage) { return (file, nil) }
+        if file.stamp.isCurrent(directory: directory, storage: storage) { return (file, open, nil) }
         guard let tail = DerivedTail.after(file.stamp, directory: directory, storage: storage) else { return nil }
-        return (file, tail)
+        return (file, open, tail)
     }
 
     /// The views of `directory` as `current` reads them, every section decoded but the
@@ -112,7 +118,7 @@ public enum LedgerViewsFile {
     static func currentKeepingConflicts(directory: String, storage: any Storage = PosixStorage())
         -> (views: LedgerViews, conflicts: [UInt8], conflictCount: Int, stamp: LogStamp, fileStamp: LogStamp, tailEvents: Int)? {
         let all = Set(Part.allCases)
-        guard let (file, tail) = fileAndTail(directory: directory, wanted: decoded(all), storage: storage),
+        guard let (file, _, tail) = fileAndTail(directory: directory, wanted: decoded(all), storage: storage),
               let conflicts = file.sections[Part.conflicts.rawValue],
               var views = decode(file.ids.map { ($0, file.sections[$0]) }, parts: all.subtracting([.conflicts])) else { return nil }
         var reader = ByteReader(conflicts)
@@ -125,24 +131,26 @@ public enum LedgerViewsFile {
 
     /// The views a writer of one entry needs, for a writer that will not write them
     /// (`EntryAppender` leaving the tail to readers): every small section, the stock lines
-    /// of `products` and of the products the tail moves, and the lots of `producers`; not
-    /// the conflicts, the stock totals, nor any other line. At ten million entries the
-    /// stock and the lots are 130 MB decoded into values, where one entry reads a few.
-    /// Exact for what `LedgerViews.append` checks of an entry of those products and
-    /// producers (each product's availability is made from all its lines).
-    static func currentForOneWriter(directory: String, products: [String], producers: [String],
-                                    storage: any Storage = PosixStorage())
+    /// of the products `part` names and of the products the tail moves, the lots of the
+    /// blocks that hold its lots, and the sale payments of the blocks that hold its sales
+    /// (SPEC §6.5, sections 14 to 16; the whole sections for a file without them); not the
+    /// conflicts, the stock totals, nor any other line. At ten million entries those three
+    /// sections are 148 MB, where one entry reads a few KB. Exact for what
+    /// `LedgerViews.append` checks of an entry of those products, lots and sales (each
+    /// product's availability is made from all its lines).
+    static func currentForOneWriter(directory: String, part: ViewsPart, storage: any Storage = PosixStorage())
         -> (views: LedgerViews, stamp: LogStamp, fileStamp: LogStamp, tailEvents: Int)? {
-        let small: Set<Part> = [.counts, .balances, .availability, .catalog, .labels, .members, .openOrders, .unheldPaymentTargets,
-                                .salePayments]
-        guard let (file, tail) = fileAndTail(directory: directory, wanted: small.union([.stock, .lotProducts]), storage: storage),
-              var views = decode(file.ids.map { ($0, file.sections[$0]) }, parts: small),
-              let stock = file.sections[Part.stock.rawValue], let lots = file.sections[Part.lotProducts.rawValue] else { return nil }
+        let small: Set<Part> = [.counts, .balances, .availability, .catalog, .labels, .members, .openOrders, .unheldPaymentTargets]
+        guard let (file, open, tail) = fileAndTail(directory: directory, wanted: small.union(Part.blockTables), storage: storage),
+              var views = decode(file.ids.map { ($0, file.sections[$0]) }, parts: small) else { return nil }
         guard let entries = tail.map({ $0.entries() }) ?? [] else { return nil }
-        let kept = DerivedTail.products(movedBy: entries, besides: products)
-        guard (try? readStock(stock, ofProducts: kept, into: &views.stock)) == true,
-              (try? readLotProducts(lots, ofProducers: producers.map { Array($0.utf8) }, into: &views.lotProducts)) == true
-        else { return nil }
+        let kept = DerivedTail.products(movedBy: entries, besides: part.products)
+        guard let stock = stockLines(ofProducts: kept, in: file, open),
+              let lots = lotProducts(of: part.lots, in: file, open),
+              let paid = salePayments(of: part.sales, in: file, open) else { return nil }
+        views.stock = stock
+        views.lotProducts = lots
+        views.salePayments = paid
         guard let tail else { return (views, file.stamp, file.stamp, 0) }
         guard views.addTaken(entries, stockIsTotals: false) else { return nil }
         return (views, tail.end, file.stamp, tail.eventCount)
@@ -151,15 +159,27 @@ public enum LedgerViewsFile {
     /// `encode`'s sections, with the conflicts section as read (`currentKeepingConflicts`),
     /// each on its own: a writer hands them to the disk without joining them.
     static func sections(_ views: LedgerViews, conflicts: [UInt8]?) -> [(id: UInt8, bytes: [UInt8])] {
-        Part.allCases.map { part in
-            (part.rawValue, part == .conflicts ? conflicts ?? section(part, of: views) : section(part, of: views))
+        var made: [Part: [UInt8]] = [:]
+        return Part.allCases.map { part in
+            let bytes: [UInt8]
+            if let blocked = ViewsBlocks.Blocked.allCases.first(where: { $0.table == part }) {
+                // The writer's own section always reads as its lines.
+                guard let table = ViewsBlocks.table(blocked, of: made[blocked.section] ?? section(blocked.section, of: views)) else {
+                    preconditionFailure("section \(blocked.section.rawValue) as written does not read as its lines")
+                }
+                bytes = table
+            } else {
+                bytes = part == .conflicts ? conflicts ?? section(part, of: views) : section(part, of: views)
+            }
+            if ViewsBlocks.Blocked.allCases.contains(where: { $0.section == part }) { made[part] = bytes }
+            return (part.rawValue, bytes)
         }
     }
 
     /// The sections decoded for `parts`: the stock totals stand in for the lots only when
-    /// the lots were not asked for.
+    /// the lots were not asked for; the block tables are never decoded into the views.
     private static func decoded(_ parts: Set<Part>) -> Set<Part> {
-        parts.contains(.stock) ? parts.subtracting([.stockTotals]) : parts
+        (parts.contains(.stock) ? parts.subtracting([.stockTotals]) : parts).subtracting(Part.blockTables)
     }
 
     // MARK: - Body
@@ -167,7 +187,7 @@ public enum LedgerViewsFile {
     /// The sections as one body (`StampedSections.list`), for `NodeStore.saveStampedFile`,
     /// which frames them as §6.5 says: each with its checksum in a table.
     public static func encode(_ views: LedgerViews) -> [UInt8] {
-        StampedSections.list(Part.allCases.map { ($0.rawValue, section($0, of: views)) })
+        StampedSections.list(sections(views, conflicts: nil))
     }
 
     private static func section(_ part: Part, of views: LedgerViews) -> [UInt8] {
@@ -258,6 +278,9 @@ public enum LedgerViewsFile {
                 writer.varint(UInt64(lot.products.count))
                 for product in lot.products { writer.string(product) }
             }
+        case .stockBlocks, .lotProductBlocks, .salePaymentBlocks:
+            // Made from the section they cut (`sections`, which makes that one once).
+            return sections(views, conflicts: nil).first { $0.id == part.rawValue }?.bytes ?? []
         case .salePayments:
             writer.varint(UInt64(views.salePayments.count))
             for line in views.salePayments {
@@ -293,7 +316,8 @@ public enum LedgerViewsFile {
         var views = LedgerViews(stock: [], balances: [], availability: [], conflicts: [],
                                 catalog: Catalog(products: [], parties: []), labels: [:], entryCount: 0, unreadableCount: 0)
         let ids = Set(sections.map(\.id))
-        guard ids.count == sections.count, Part.allCases.allSatisfy({ ids.contains($0.rawValue) }) else { return nil }
+        guard ids.count == sections.count,
+              Part.allCases.allSatisfy({ Part.blockTables.contains($0) || ids.contains($0.rawValue) }) else { return nil }
         let decoded = decoded(parts)
         do throws(WireError) {
             for (id, bytes) in sections {
@@ -307,7 +331,7 @@ public enum LedgerViewsFile {
     }
 
     /// Decodes one section into `views`; false when bytes are left over.
-    private static func read(_ part: Part, from bytes: [UInt8], into views: inout LedgerViews) throws(WireError) -> Bool {
+    static func read(_ part: Part, from bytes: [UInt8], into views: inout LedgerViews) throws(WireError) -> Bool {
         var reader = ByteReader(bytes)
         let limit = bytes.count
         switch part {
@@ -393,6 +417,9 @@ public enum LedgerViewsFile {
                 for _ in 0..<(try reader.count(limit: limit, "products")) { products.append(try reader.string()) }
                 views.lotProducts.append(LotProducts(producer: producer, lot: lot, products: products))
             }
+        case .stockBlocks, .lotProductBlocks, .salePaymentBlocks:
+            // Not views: what a writer of one entry reads through (`ViewsBlocks`).
+            return true
         case .salePayments:
             for _ in 0..<(try reader.count(limit: limit, "sale payments")) {
                 views.salePayments.append(SalePayments(sale: try reader.string(), paid: try reader.signed()))

@@ -140,10 +140,12 @@ public struct StoreAudit: Sendable {
         // What reading commands show: the file, and the tail past it they add (SPEC §6.8).
         // Every section checked first: a reader skips those it does not show, `verify` does not.
         if !middleDamage,
-           StampedSections.current(LedgerViewsFile.fileName, as: .views, directory: directory,
-                                   wanted: Set(UInt8.min...UInt8.max), acceptingPrefix: true) != nil,
+           let whole = StampedSections.current(LedgerViewsFile.fileName, as: .views, directory: directory,
+                                               wanted: Set(UInt8.min...UInt8.max), acceptingPrefix: true),
            let stored = LedgerViewsFile.current(directory: directory) {
             var differences = stored.differences(from: views)
+            // The blocks a writer of one entry reads through must be those its sections give.
+            differences += LedgerViewsFile.blockTablesDiffering(whole)
             // Section 9 is derived from the stock lines; what `stock` reads must be them summed.
             if LedgerViewsFile.current(directory: directory, parts: [.stockTotals])?.stock != StockTotals.of(views.stock, catalog: nil) {
                 differences.append("stock totals")

@@ -29,10 +29,12 @@ struct ViewsFileWithWrites {
     private(set) var tailEvents = 0
 
     /// The open conflicts' count when neither they nor their bytes were read (`init(...
-    /// products:producers:conflictCount:)`): the views are then a part, never written.
+    /// part:conflictCount:)`): the views are then a part, never written.
     private var partialConflictCount: Int?
     /// The products whose stock lines a partial read holds: an entry of another is refused.
     private var productsRead: Set<ExactString> = []
+    /// The sales whose payments a partial read holds: a payment towards another is refused.
+    private var salesRead: Set<ExactString> = []
 
     /// Whether only a part of the views was read (`LedgerViewsFile.currentForOneWriter`):
     /// enough to add entries, not to write the file.
@@ -71,14 +73,13 @@ struct ViewsFileWithWrites {
     /// (`LedgerViewsFile.currentForOneWriter`), for a writer that leaves the files to
     /// readers (`EntryAppender`); `conflictCount` as the status file counts them (entries
     /// added here change none).
-    init?(directory: String, stamp: LogStamp, storage: any Storage, products: [String], producers: [String],
-          conflictCount: Int) {
-        guard let read = LedgerViewsFile.currentForOneWriter(directory: directory, products: products, producers: producers,
-                                                             storage: storage), read.stamp == stamp,
+    init?(directory: String, stamp: LogStamp, storage: any Storage, part: ViewsPart, conflictCount: Int) {
+        guard let read = LedgerViewsFile.currentForOneWriter(directory: directory, part: part, storage: storage), read.stamp == stamp,
               let index = EntryIndex.current(directory: directory, storage: storage), index.stamp == stamp else { return nil }
         self.init(stamp: stamp, views: read.views, index: index, addedIDs: [])
         partialConflictCount = conflictCount
-        productsRead = Set(products.map(ExactString.init))
+        productsRead = Set(part.products.map(ExactString.init))
+        salesRead = Set(part.sales.map(ExactString.init))
         tailFrom = min(read.fileStamp.size, index.fileStamp.size)
         tailEvents = max(read.tailEvents, index.tail.count)
     }
@@ -149,6 +150,8 @@ struct ViewsFileWithWrites {
             if isPartial, record.entry.kind.movesStock, !productsRead.contains(ExactString(record.entry.product ?? "")) {
                 return false
             }
+            // Nor does it know what was paid towards a sale it did not name.
+            if isPartial, let sale = record.entry.ref, !salesRead.contains(ExactString(sale)) { return false }
             let id = ExactString(record.entry.id)
             let named: Bool
             do {

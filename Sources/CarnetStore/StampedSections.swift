@@ -153,6 +153,16 @@ public struct StampedSections: Sendable, Equatable {
     /// that state (a reader that adds the records past it, SPEC §6.8).
     public static func current(_ name: String, as header: FileHeader, directory: String, wanted: Set<UInt8>,
                                storage: any Storage = PosixStorage(), acceptingPrefix: Bool = false) -> StampedSections? {
+        opened(name, as: header, directory: directory, wanted: wanted, storage: storage, acceptingPrefix: acceptingPrefix)?.sections
+    }
+
+    /// `current`, with the file kept open (`OpenSections`) for reads of parts of the
+    /// sections not read whole: a reader of a few blocks of a large section (SPEC §6.5,
+    /// sections 14 to 16) reads them from the very file whose table it checked, even when
+    /// a writer renames a newer one over it meanwhile.
+    public static func opened(_ name: String, as header: FileHeader, directory: String, wanted: Set<UInt8>,
+                              storage: any Storage = PosixStorage(), acceptingPrefix: Bool = false)
+        -> (sections: StampedSections, file: OpenSections)? {
         guard let file = try? storage.openReadOnly(directory + "/" + name),
               let size = try? file.size(),
               let start = try? file.read(at: 0, count: StampedFile.bodyStart + 1), start.count == StampedFile.bodyStart + 1,
@@ -166,6 +176,41 @@ public struct StampedSections: Sendable, Equatable {
                   section.count == entry.length, CRC32C.checksum(section) == entry.crc else { return nil }
             sections[entry.id] = section
         }
-        return StampedSections(stamp: stamp, ids: entries.map(\.id), sections: sections)
+        return (StampedSections(stamp: stamp, ids: entries.map(\.id), sections: sections), OpenSections(file: file, entries: entries))
+    }
+}
+
+/// A sectioned file held open after its table was checked (`StampedSections.opened`): the
+/// place of each section, and reads of a range within one. What a range holds is checked
+/// by its reader (the views' blocks carry their own CRC-32C); this only keeps reads inside
+/// the section named.
+public struct OpenSections: Sendable {
+    private let file: any StorageFile
+    private let places: [UInt8: (offset: Int, length: Int, crc: UInt32)]
+
+    init(file: any StorageFile, entries: [StampedSections.Entry]) {
+        self.file = file
+        var places: [UInt8: (offset: Int, length: Int, crc: UInt32)] = [:]
+        for entry in entries { places[entry.id] = (entry.offset, entry.length, entry.crc) }
+        self.places = places
+    }
+
+    /// The length of section `id`, nil when the table does not name it.
+    public func length(of id: UInt8) -> Int? { places[id]?.length }
+
+    /// The `count` bytes at `offset` within section `id`; nil when that range is not within
+    /// it or cannot be read whole.
+    public func read(_ id: UInt8, at offset: Int, count: Int) -> [UInt8]? {
+        guard let place = places[id], offset >= 0, count >= 0, offset <= place.length, count <= place.length - offset,
+              let bytes = try? file.read(at: place.offset + offset, count: count), bytes.count == count else { return nil }
+        return bytes
+    }
+
+    /// Section `id` whole, checked against its checksum in the table; nil when it is not
+    /// named, cannot be read whole or fails.
+    public func section(_ id: UInt8) -> [UInt8]? {
+        guard let place = places[id], let bytes = read(id, at: 0, count: place.length),
+              CRC32C.checksum(bytes) == place.crc else { return nil }
+        return bytes
     }
 }

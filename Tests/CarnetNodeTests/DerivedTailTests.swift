@@ -63,8 +63,7 @@ struct DerivedTailTests {
     private static func appender(_ directory: String, wall: UInt64, naming rng: SplitMix64?) -> EntryAppender? {
         guard var peek = rng else { return EntryAppender.open(directory: directory, wallMillis: wall) }
         let entry = ViewsFileWithWritesTests.entry("peek", wall: wall, using: &peek)
-        return EntryAppender.open(directory: directory, wallMillis: wall, products: entry.product.map { [$0] } ?? [],
-                                  producers: [entry.producer])
+        return EntryAppender.open(directory: directory, wallMillis: wall, part: ViewsPart(entries: [entry]))
     }
 
     @Test("readers add the log past the files and show what a fold shows, in every part alone")
@@ -145,8 +144,7 @@ struct DerivedTailTests {
                                partial: Bool, _ context: String) throws -> Bool {
         let probe = entry(Dot(node: NodeID.derived(from: "probe"), seq: 1))
         let opened = partial
-            ? EntryAppender.open(directory: directory, wallMillis: wall, products: probe.product.map { [$0] } ?? [],
-                                 producers: [probe.producer])
+            ? EntryAppender.open(directory: directory, wallMillis: wall, part: ViewsPart(entries: [probe]))
             : EntryAppender.open(directory: directory, wallMillis: wall)
         if var appender = opened {
             appender.rewriteFilesAbove = 3
@@ -237,7 +235,8 @@ struct DerivedTailTests {
         let wall: UInt64 = 1_790_000_000_000
         try ViewsFileWithWritesTests.hub(directory, seed: seed, holding: RandomHistory(seed: seed, nodes: 2, steps: 20), wall: wall)
         let size = try FileManager.default.attributesOfItem(atPath: directory + "/events.log")[.size] as? Int
-        guard var appender = EntryAppender.open(directory: directory, wallMillis: wall, products: ["P9"], producers: ["N0"]) else {
+        guard var appender = EntryAppender.open(directory: directory, wallMillis: wall,
+                                                part: ViewsPart(products: ["P9"], lots: [ViewsPart.Lot(producer: "N0", lot: "Z")])) else {
             Issue.record("no appender on a hub just written")
             return
         }

@@ -820,7 +820,30 @@ def read_view_record(reader):
 
 VIEW_SECTIONS = {1: "counts", 2: "stock", 3: "balances", 4: "availability", 5: "conflicts",
                  6: "catalog", 7: "labels", 8: "members", 9: "stock totals", 10: "open orders",
-                 11: "unheld payment targets", 12: "lot products", 13: "sale payments"}
+                 11: "unheld payment targets", 12: "lot products", 13: "sale payments",
+                 14: "stock blocks", 15: "lot product blocks", 16: "sale payment blocks"}
+VIEW_REQUIRED = range(1, 14)  # §6.5: blocks (14 to 16) are optional, a file of thirteen sections stays current
+# §6.5 sections 14 to 16: blocks section -> (the section it cuts, how many of a line's
+# first strings make its key, how many its group: producer and product, producer, one group)
+VIEW_BLOCKS = {14: (2, 2, 2), 15: (12, 2, 1), 16: (13, 1, 0)}
+VIEW_BLOCK_BYTES = 65_536  # a new block begins at each line that follows a block this long or longer
+
+
+def _stock_line(reader):
+    s = reader.string_bytes
+    return (s(), s(), s(), reader.svarint(), s())
+
+
+def _lot_products_line(reader):
+    s = reader.string_bytes
+    return (s(), s(), [s() for _ in range(_count(reader, 1))])
+
+
+def _sale_payments_line(reader):
+    return (reader.string_bytes(), reader.svarint())
+
+
+VIEW_LINES = {2: _stock_line, 12: _lot_products_line, 13: _sale_payments_line}  # the sections blocks cut
 
 
 def read_views(data, only=None):
@@ -830,7 +853,9 @@ def read_views(data, only=None):
     its stamp is the log's current state is the caller's to check (`stamp_covers`, size
     equal). With `only` (section numbers), the others are neither checked nor decoded, as
     a reading command does; otherwise every known section is, each exactly to its length.
-    A section number this reader does not know is skipped."""
+    A section number this reader does not know is skipped. Sections 14 to 16 (blocks) are
+    optional; each is decoded to its table, [(lines, length, crc, key)] (`read_view_blocks`
+    reads by it, `view_blocks` makes it again)."""
     if len(data) < 16 + 20 + 1 + 4:
         raise FormatError("shorter than header, stamp and table")
     reader = Reader(data)
@@ -855,7 +880,7 @@ def read_views(data, only=None):
         offset += length
     if offset != len(data):
         raise FormatError(f"views: the sections end at {offset}, the file at {len(data)}")
-    missing = set(VIEW_SECTIONS) - seen
+    missing = set(VIEW_REQUIRED) - seen
     if missing:
         raise FormatError(f"views: sections {sorted(missing)} missing")
     for number, length, crc in table:
@@ -865,7 +890,14 @@ def read_views(data, only=None):
         if crc32c(section) != crc:
             raise FormatError(f"views: section {VIEW_SECTIONS[number]} fails its CRC-32C")
         section_reader = Reader(section)
-        _read_view_section(VIEW_SECTIONS[number], section_reader, views)
+        if number in VIEW_BLOCKS:
+            keys = VIEW_BLOCKS[number][1]
+            views[VIEW_SECTIONS[number]] = [
+                (section_reader.varint(), section_reader.varint(), section_reader.u32be(),
+                 tuple(section_reader.string_bytes() for _ in range(keys)))
+                for _ in range(_count(section_reader, 6 + keys))]
+        else:
+            _read_view_section(VIEW_SECTIONS[number], section_reader, views)
         if not section_reader.at_end():
             raise FormatError(f"views: section {VIEW_SECTIONS[number]} does not end at its length")
     return views
@@ -897,6 +929,78 @@ def reseal_views(data):
     return bytes(out)
 
 
+def view_blocks(section, number):
+    """§6.5: the block table of section `number` (2, 12 or 13) made again from its bytes,
+    [(lines, length, crc, key)]: a block begins at the first line, at each line whose group
+    differs from the line before it's, and at each line that follows a block of 65,536
+    bytes or more; `key` its first line's strings (producer and product, producer and lot,
+    id). Runs of whole lines after the count, so the blocks are the section's last bytes."""
+    keys, groups = next(v[1:] for v in VIEW_BLOCKS.values() if v[0] == number)
+    reader = Reader(section)
+    blocks = []
+    for _ in range(_count(reader, 1)):
+        start = reader.pos
+        line = VIEW_LINES[number](reader)
+        if not blocks or line[:groups] != blocks[-1][3][:groups] or blocks[-1][1] >= VIEW_BLOCK_BYTES:
+            blocks.append([0, 0, start, line[:keys]])
+        blocks[-1][0] += 1
+        blocks[-1][1] += reader.pos - start
+    if not reader.at_end():
+        raise FormatError(f"views: section {VIEW_SECTIONS[number]} does not end at its length")
+    return [(lines, length, crc32c(section[start:start + length]), key) for lines, length, start, key in blocks]
+
+
+def encode_view_blocks(table):
+    """`blocks` of §6.5: varint(n) n × (varint(lines) varint(length) u32be(crc) key)."""
+    return enc_varint(len(table)) + b"".join(
+        enc_varint(lines) + enc_varint(length) + crc.to_bytes(4, "big") + b"".join(map(enc_string, key))
+        for lines, length, crc, key in table)
+
+
+def read_view_blocks(section, table, number, want, cache=None):
+    """§6.5, a reader that reads blocks instead of the whole section `number` (2, 12, 13;
+    `section` its bytes, whose own CRC-32C it does not check; `table` its blocks, decoded
+    from section 14, 15 or 16 under that section's checksum): the stock lines of product
+    `want` from every block whose key names it; the lot products of (producer, lot) `want`
+    from the last block whose key is at or before it, when that key names the producer;
+    the sale payments of id `want` from the last block whose key is at or before it. Each
+    block read must match its CRC-32C, decode exactly to its `lines` (at least 1) and its
+    `length`, its lines be of its key's group and its first line's strings be the key; the
+    lengths add up to between the section's length less ten and less one. FormatError
+    otherwise: the reader MUST ignore the file. `cache` keeps blocks already checked."""
+    keys, groups = next(v[1:] for v in VIEW_BLOCKS.values() if v[0] == number)
+    total = sum(length for _, length, _, _ in table)
+    if not len(section) - 10 <= total <= len(section) - 1:
+        raise FormatError(f"views: the blocks of section {number} add up to {total} bytes of {len(section)}")
+    if number == 2:
+        chosen = [index for index, block in enumerate(table) if block[3][1] == want]
+    else:
+        key = want if number == 12 else (want,)
+        chosen = [index for index, block in enumerate(table) if block[3] <= key][-1:]
+        if number == 12 and chosen and table[chosen[0]][3][0] != want[0]:
+            chosen = []  # the section holds no line of it
+    found = []
+    for index in chosen:
+        lines = (cache or {}).get(index)
+        if lines is None:
+            count, length, crc, key = table[index]
+            start = len(section) - sum(block[1] for block in table[index:])
+            data = section[start:start + length]
+            if len(data) != length or crc32c(data) != crc:
+                raise FormatError(f"views: block {index} of section {number} fails its CRC-32C")
+            reader = Reader(data)
+            lines = [VIEW_LINES[number](reader) for _ in range(count)]
+            if not lines or not reader.at_end():
+                raise FormatError(f"views: block {index} of section {number} is not {count} lines of {length} bytes")
+            if lines[0][:keys] != key or any(line[:groups] != key[:groups] for line in lines):
+                raise FormatError(f"views: block {index} of section {number} holds lines not of its key {key}")
+            if cache is not None:
+                cache[index] = lines
+        found += [line for line in lines if (line[1] == want if number == 2 else
+                                             line[:2] == want if number == 12 else line[0] == want)]
+    return found
+
+
 def _read_view_section(name, reader, views):
     """One section of §6.5 into `views`."""
     s = reader.string_bytes
@@ -905,7 +1009,7 @@ def _read_view_section(name, reader, views):
         if max(views["entries"], views["unreadable"]) > (1 << 62) - 1:
             raise FormatError("views: an entry count above 2^62-1")
     elif name == "stock":
-        views["stock"] = [(s(), s(), s(), reader.svarint(), s()) for _ in range(_count(reader, 5))]
+        views["stock"] = [_stock_line(reader) for _ in range(_count(reader, 5))]
     elif name == "stock totals":
         views["stock totals"] = [(s(), s(), reader.svarint(), s()) for _ in range(_count(reader, 4))]
     elif name == "balances":
@@ -915,9 +1019,9 @@ def _read_view_section(name, reader, views):
     elif name == "unheld payment targets":
         views["unheld payment targets"] = [s() for _ in range(_count(reader, 1))]
     elif name == "lot products":
-        views["lot products"] = [(s(), s(), [s() for _ in range(_count(reader, 1))]) for _ in range(_count(reader, 3))]
+        views["lot products"] = [_lot_products_line(reader) for _ in range(_count(reader, 3))]
     elif name == "sale payments":
-        views["sale payments"] = [(s(), reader.svarint()) for _ in range(_count(reader, 2))]
+        views["sale payments"] = [_sale_payments_line(reader) for _ in range(_count(reader, 2))]
     elif name == "availability":
         views["availability"] = [(s(), s(), reader.svarint(), reader.svarint(),
                                   [s() for _ in range(_count(reader, 1))])

@@ -1014,6 +1014,7 @@ def check_views(report, carnet, name, replica, records, status, status_file, led
     report.equal(availability, ours["availability"], "views availability = recomputed from stock lines and deliveries")
     report.equal(len(views["conflicts"]), status["conflicts"], "views conflicts = carnet status `conflicts`")
     check_views_orders(report, views)
+    check_view_blocks(report, data, views)
     check_views_records(report, replica, views)
     if name == "members":
         check_members(report, carnet, name, replica, ledger_id, views)
@@ -1295,6 +1296,118 @@ def check_views_orders(report, views):
                  "sale payments by ascending id (§6.5 section 13)")
 
 
+BLOCK_WANTS = {2: lambda line: line[1], 12: lambda line: line[:2], 13: lambda line: line[0]}  # what a reader asks
+
+
+def read_blocks(section, table, number, want, cache=None):
+    """`cf.read_view_blocks`, None when it refuses the file."""
+    try:
+        return cf.read_view_blocks(section, table, number, want, cache)
+    except cf.FormatError:
+        return None
+
+
+def check_view_blocks(report, data, views):
+    """§6.5 sections 14 to 16, which a writer writes all three: each table equal byte for
+    byte to the one made again from its section's bytes; a reader of blocks finding, for
+    every product, (producer, lot) and id the section holds and a few it does not, the
+    lines of the whole section of that key; and refusing a table with one block's crc,
+    lines, length or key changed, or two groups' blocks merged under a good CRC-32C."""
+    present = [number for number in cf.VIEW_BLOCKS if cf.VIEW_SECTIONS[number] in views]
+    if not report.equal(present, list(cf.VIEW_BLOCKS), "views sections 14 to 16 (blocks) present: "
+                        "a writer writes all three (§6.5)"):
+        return
+    sections = cf.view_sections(data)
+    for number, (of, _, groups) in cf.VIEW_BLOCKS.items():
+        name, table = cf.VIEW_SECTIONS[number], views[cf.VIEW_SECTIONS[number]]
+        offset, length = sections[of]
+        section, lines, want = data[offset:offset + length], views[cf.VIEW_SECTIONS[of]], BLOCK_WANTS[of]
+        at, size = sections[number]
+        ours = cf.view_blocks(section, of)
+        same = data[at:at + size] == cf.encode_view_blocks(ours)
+        first = next((i for i, (a, b) in enumerate(zip(table, ours)) if a != b), min(len(table), len(ours)))
+        report.check(same, f"views section {number}, {name}: the {len(ours)} blocks made again from section {of}'s "
+                           f"{length} bytes (groups, 65,536 bytes, keys, CRC-32Cs, §6.5), byte for byte"
+                           + ("" if same else f": {len(table)} written, the first that differs #{first}: "
+                                              f"{table[first:first + 1]}, made {ours[first:first + 1]}"))
+        held = sorted({want(line) for line in lines})
+        ends, last = held[:1] + held[-1:], b"\xf4\x8f\xbf\xbf"  # the greatest code point
+        probes = [b"", last] + [k + b"\x00" for k in ends] if of != 12 else \
+            [(b"", b""), (last, b"")] + [(p, b"") for p, _ in ends] + \
+            [(p, lot + b"\x00") for p, lot in ends + held[len(held) // 2:][:1]]
+        absent = sorted(set(probes) - set(held))
+        cache, of_key = {}, {}
+        for line in lines:  # the whole section's lines, by key
+            of_key.setdefault(want(line), []).append(line)
+        wrong = [w for w in held + absent if read_blocks(section, table, of, w, cache) != of_key.get(w, [])]
+        report.equal(wrong, [], f"views section {number}: the blocks a reader reads (§6.5) give, for each of the "
+                                f"{len(held)} keys section {of} holds and {len(absent)} it does not, the section's "
+                                f"lines of it")
+        if not table:
+            continue
+        merged = next((i for i in range(len(table) - 1) if table[i][3][:groups] != table[i + 1][3][:groups]), None)
+        check_block_reader_refusals(report, number, section, table, merged)
+
+
+def check_block_reader_refusals(report, number, section, table, merged=None):
+    """The reader of blocks (§6.5) MUST ignore the file when a block it reads fails its
+    CRC-32C, does not decode exactly to its `lines` and `length`, or holds lines not of its
+    key's group or a first line other than its key, or when the lengths do not add up to
+    within ten bytes of the section's: tables mutated so, each read by the key the mutated
+    block answers for, must be refused (the checks can fail)."""
+    of = cf.VIEW_BLOCKS[number][0]
+    index = merged or 0
+    lines, length, crc, key = table[index]
+
+    def asked(key):
+        return key[1] if of == 2 else key if of == 12 else key[0]
+
+    mutations = {"crc": (lines, length, crc ^ 1, key), "lines": (lines + 1, length, crc, key),
+                 "length": (lines, length + 10, crc, key), "key": (lines, length, crc, key[:-1] + (key[-1] + b"\x00",))}
+    if merged is not None:
+        nxt = table[index + 1]
+        start = len(section) - sum(block[1] for block in table[index:])
+        mutations["groups"] = (lines + nxt[0], length + nxt[1],
+                               cf.crc32c(section[start:start + length + nxt[1]]), key)
+    accepted = []
+    for what, block in mutations.items():
+        mutated = table[:index] + [block] + table[index + 1 + (what == "groups"):]
+        if read_blocks(section, mutated, of, asked(block[3])) is not None:
+            accepted.append(what)
+    merging = " (two groups merged, CRC-32C good)" if merged is not None else ""
+    report.equal(accepted, [], f"views section {number}: the reader refuses a table with a block's "
+                               f"{', '.join(mutations)} changed{merging} (§6.5: it MUST ignore the file)")
+
+
+def check_block_reader_self(report):
+    """The reader of blocks (§6.5) over a section 2 made here: a (producer, product), then
+    one of 6,000 lots (about 170 KB: more than one block by the 65,536-byte rule), then
+    another producer of that product: the stock lines of each product, across blocks and
+    producers, are the section's, and every block but a group's last is 65,536 bytes or
+    more, without its last line less."""
+    report.section = "views blocks (§6.5), the reader's own"
+    lines = [(b"ferme-a", b"poire", b"L1", 3, b"")] + \
+            [(b"ferme-a", b"pomme", f"lot-{i:05d}".encode(), i, b"g") for i in range(6_000)] + \
+            [(b"ferme-b", b"pomme", b"L1", -2, b"pc")]
+    encoded = [b"".join(map(cf.enc_string, line[:3])) + cf.enc_svarint(line[3]) + cf.enc_string(line[4])
+               for line in lines]
+    section = cf.enc_varint(len(lines)) + b"".join(encoded)
+    table = cf.view_blocks(section, 2)
+    sizes, at, ok = [len(e) for e in encoded], 0, True
+    for index, (count, length, _, key) in enumerate(table):
+        last_of_group = index + 1 == len(table) or table[index + 1][3] != key
+        ok &= length == sum(sizes[at:at + count]) and \
+            (last_of_group or length - sizes[at + count - 1] < 65_536 <= length)
+        at += count
+    report.check(ok and len(table) >= 4 and at == len(lines),
+                 f"a 6,002-line section 2 cut into {len(table)} blocks: a group's blocks of 65,536 bytes or more "
+                 f"but for its last, a new block at each (producer, product) (§6.5)")
+    report.equal([read_blocks(section, table, 2, product) for product in (b"pomme", b"poire", b"prune")],
+                 [[line for line in lines if line[1] == product] for product in (b"pomme", b"poire", b"prune")],
+                 "the reader of blocks: the stock lines of pomme (two producers, several blocks), poire, prune (none)")
+    check_block_reader_refusals(report, 14, section, table, len(table) - 2)
+
+
 def check_views_records(report, replica, views):
     """Catalog and labels: the products' and parties' live values (§2.2), and each node's
     label (§6.5, §10.2), from the events."""
@@ -1504,6 +1617,7 @@ def main():
     work = args.keep or tempfile.mkdtemp(prefix="carnet-conformance-")
     os.makedirs(work, exist_ok=True)
     try:
+        check_block_reader_self(report)
         carnet = Carnet(os.path.abspath(args.carnet), work)
         for name in make_stores(carnet):
             print(f"{os.path.join(work, name)}:")

@@ -44,12 +44,12 @@ struct BundleApplyCommand: Command {
         let identity = try? NodeDirectory.identity(of: context.directory)
         try SourcesRun(sources: files, json: json, plural: "bundles").run(in: context, prepare: { file in
             try Files.read(file, what: "the bundle")
-        }, products: { bytes in
+        }, part: { bytes in
             // A large bundle is not opened twice: every part is read.
             guard bytes.count <= Self.smallBundle, let identity,
                   let bundle = try? Self.bundle("", bytes: bytes, ledgerID: identity.ledgerID, ledger: identity.ledger, context: context)
             else { return nil }
-            return bundle.events.compactMap { LedgerRecord(reading: $0)?.entry.product }
+            return ViewsPart(entries: bundle.events.compactMap { LedgerRecord(reading: $0)?.entry })
         }, takeAppending: { file, bytes, appender in
             let bundle = try Self.bundle(file, bytes: bytes, ledgerID: appender.ledgerID, ledger: appender.ledger, context: context)
             guard bundle.heads.isEmpty, let summary = try appender.take(bundle.events) else { return nil }

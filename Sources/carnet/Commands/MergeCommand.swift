@@ -60,9 +60,9 @@ struct MergeCommand: Command {
             let log = try NodeDirectory.events(of: other)
             if let unread = log.unread { context.output.warn(unread) }
             return Other(ledger: identity.ledger, label: identity.label, node: identity.node, log: log)
-        }, products: { theirs in
-            // The products its entries name: the appender reads only their stock lines.
-            theirs.log.events.compactMap { LedgerRecord(reading: $0)?.entry.product }
+        }, part: { theirs in
+            // What its entries name: the appender reads only those lines of the views.
+            ViewsPart(entries: theirs.log.events.compactMap { LedgerRecord(reading: $0)?.entry })
         }, takeAppending: { other, theirs, appender in
             guard theirs.ledger == appender.ledger else { throw Self.foreignLedger(other, theirs: theirs.ledger, ours: appender.ledger) }
             guard theirs.log.heads.isEmpty, let summary = try appender.take(theirs.log.events) else { return nil }

@@ -198,9 +198,10 @@ struct RecordCommand: Command {
     /// needs the entries (an unknown lot), an entry the views cannot take, or files that
     /// are not current.
     private func runFromTheFilesBesideTheLog(_ context: Context) throws -> Bool {
-        // Only the stock lines of its product and its producer's lots are read.
-        guard var appender = EntryAppender.open(directory: context.directory, wallMillis: context.wallMillis(),
-                                                products: product.map { [$0] } ?? [], producers: [producer]) else {
+        // Only the stock lines of its product, the lines of its lot and of the sale it pays are read.
+        let part = ViewsPart(products: product.map { [$0] } ?? [],
+                             lots: lot.map { [ViewsPart.Lot(producer: producer, lot: $0)] } ?? [], sales: ref.map { [$0] } ?? [])
+        guard var appender = EntryAppender.open(directory: context.directory, wallMillis: context.wallMillis(), part: part) else {
             return false
         }
         for notice in appender.openingNotices { context.output.warn(notice) }

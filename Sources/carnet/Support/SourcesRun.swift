@@ -47,16 +47,16 @@ struct SourcesRun {
     /// merge); nil when they cannot, with nothing written. The sources are taken that way in
     /// turn until one cannot be; that one and the rest go through the node as above.
     ///
-    /// `products`: the products a prepared source's entries name, when it can say before the
-    /// node is opened (`merge`, a small bundle; nil when it cannot); then the appender reads
-    /// only the part of the views those products need (`EntryAppender.open(products:)`).
+    /// `part`: what a prepared source's entries name (products, lots, sales paid), when it
+    /// can say before the node is opened (`merge`, a small bundle; nil when it cannot); then
+    /// the appender reads only the part of the views they need (`EntryAppender.open(part:)`).
     func run<Prepared>(in context: Context,
                        prepare: (_ source: String) throws -> Prepared,
-                       products: ((_ prepared: Prepared) -> [String]?)? = nil,
+                       part: ((_ prepared: Prepared) -> ViewsPart?)? = nil,
                        takeAppending: ((_ source: String, _ prepared: Prepared, _ appender: inout EntryAppender) throws -> ReceiveReport?)? = nil,
                        take: (_ source: String, _ prepared: Prepared, _ node: inout LocalNode) throws -> ReceiveReport) throws {
         guard sources.count > 1 else {
-            return try runOne(in: context, prepare: prepare, products: products, takeAppending: takeAppending, take: take)
+            return try runOne(in: context, prepare: prepare, part: part, takeAppending: takeAppending, take: take)
         }
         var outcomes: [Outcome?] = Array(repeating: nil, count: sources.count)
         // Optional so that each source's bytes are let go once it is taken.
@@ -69,7 +69,7 @@ struct SourcesRun {
             }
         }
         if let takeAppending, prepared.contains(where: { $0 != nil }),
-           var appender = Self.appender(context, products: products.flatMap { named in Self.all(prepared.compactMap { $0 }.map(named)) }) {
+           var appender = Self.appender(context, part: part.flatMap { named in Self.all(prepared.compactMap { $0 }.map(named)) }) {
             for notice in appender.openingNotices { context.output.warn(notice) }
             var changed = false
             for (index, source) in sources.enumerated() {
@@ -122,26 +122,25 @@ struct SourcesRun {
         throw CLIError(first.1.code, "\(failed.count) of \(sources.count) \(plural) not taken: \(names) (reasons above); \(kept)")
     }
 
-    /// Every source's products, or nil when one cannot say.
-    private static func all(_ named: [[String]?]) -> [String]? {
-        named.contains { $0 == nil } ? nil : named.flatMap { $0 ?? [] }
+    /// What every source names, or nil when one cannot say.
+    private static func all(_ named: [ViewsPart?]) -> ViewsPart? {
+        named.contains { $0 == nil } ? nil : named.reduce(ViewsPart()) { $0.adding($1 ?? ViewsPart()) }
     }
 
-    /// The appender of the node, reading the part of the views `products` need when given.
-    private static func appender(_ context: Context, products: [String]?) -> EntryAppender? {
-        EntryAppender.open(directory: context.directory, wallMillis: context.wallMillis(),
-                           products: products.map { Array(Set($0)).sorted() })
+    /// The appender of the node, reading the part of the views `part` names when given.
+    private static func appender(_ context: Context, part: ViewsPart?) -> EntryAppender? {
+        EntryAppender.open(directory: context.directory, wallMillis: context.wallMillis(), part: part)
     }
 
     /// One source: the command as it always was, its first error thrown as it is.
     private func runOne<Prepared>(in context: Context,
                                   prepare: (_ source: String) throws -> Prepared,
-                                  products: ((_ prepared: Prepared) -> [String]?)?,
+                                  part: ((_ prepared: Prepared) -> ViewsPart?)?,
                                   takeAppending: ((_ source: String, _ prepared: Prepared, _ appender: inout EntryAppender) throws -> ReceiveReport?)?,
                                   take: (_ source: String, _ prepared: Prepared, _ node: inout LocalNode) throws -> ReceiveReport) throws {
         let source = sources[0]
         let ready = try prepare(source)
-        if let takeAppending, var appender = Self.appender(context, products: products.flatMap { $0(ready) }) {
+        if let takeAppending, var appender = Self.appender(context, part: part.flatMap { $0(ready) }) {
             for notice in appender.openingNotices { context.output.warn(notice) }
             if let report = try takeAppending(source, ready, &appender) {
                 if report.summary.accepted > 0 { for warning in appender.saveDerivedState() { context.output.warn(warning) } }
