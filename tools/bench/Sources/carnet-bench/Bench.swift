@@ -14,10 +14,10 @@ struct Bench {
     /// `--no-receipts` never asks, to measure what they cost.
     var receipts = true
 
-    static let scenarios = ["apply", "views", "encoding", "store", "sync", "delta-binary", "join", "process", "cold-open", "crypto-aead", "crypto-sign"]
+    static let scenarios = ["apply", "views", "encoding", "store", "sync", "delta-binary", "join", "process", "cold-open", "crypto-aead", "crypto-sign", "crc"]
 
     /// Scenarios that need no workload file: run alone, they skip the replay.
-    static let standalone: Set<String> = ["crypto-aead", "crypto-sign"]
+    static let standalone: Set<String> = ["crypto-aead", "crypto-sign", "crc"]
 
     private func selected(_ scenario: String) -> Bool { only.isEmpty || only.contains(scenario) }
 
@@ -59,6 +59,7 @@ struct Bench {
         if selected("cold-open") { ProcessBench.reportColdOpen(file: file, runs: runs) }
         if selected("crypto-sign") { CryptoBench.report(runs: runs) }
         if selected("crypto-aead") { CryptoAEADBench.report(runs: runs) }
+        if selected("crc") { CRCBench.report(runs: runs) }
 
         let held = replay.replicas.reduce(0) { $0 + $1.eventCount }
         print("\npeak memory")

@@ -37,7 +37,8 @@ usage: carnet-bench [--workload FILE] [--scale 10k|100k|1m] [--runs N] [--builti
                    delta-binary, join, process (build + aggregation + cold open with
                    the release binary: swift build -c release --product carnet),
                    cold-open (a hub that imported the whole file; for 1m),
-                   crypto-aead (ChaCha20-Poly1305 seal/open MB/s; alone, no workload)
+                   crypto-aead (ChaCha20-Poly1305 seal/open MB/s; alone, no workload),
+                   crc (CRC-32C MB/s, tables and instruction; alone, no workload)
                    crypto-sign (SHA-512, Ed25519 and X25519 rates; needs no workload)
   --load N         the hub under load instead: N farms sync at once with a real
                    `carnet serve` (build it first: swift build -c release --product carnet)
@@ -128,6 +129,7 @@ if !options.only.isEmpty && options.only.isSubset(of: Bench.standalone) {
     print("  runs         \(options.runs) per figure (median, min–max)")
     if options.only.contains("crypto-sign") { CryptoBench.report(runs: options.runs) }
     if options.only.contains("crypto-aead") { CryptoAEADBench.report(runs: options.runs) }
+    if options.only.contains("crc") { CRCBench.report(runs: options.runs) }
     exit(0)
 }
 let file = WorkloadFile.locate(path: options.workload, scale: options.scale, builtin: options.builtinGenerator)
