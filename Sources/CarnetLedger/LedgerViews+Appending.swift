@@ -52,7 +52,9 @@ extension LedgerViews {
             guard addStock(entry, product: product, quantity: direction &* quantity) else { return false }
         }
         if relabel { labels[writer] = writerLabel }
-        addLotAndBalance(entry)
+        var pending = PendingLines()
+        addLotAndBalance(entry, pending: &pending)
+        mergePending(pending)
         return true
     }
 
@@ -70,22 +72,42 @@ extension LedgerViews {
     public mutating func addTaken(_ records: [LedgerRecord], stockIsTotals: Bool) -> Bool {
         // Each product's availability is made again once, from the stock as the entries leave it.
         var delivered: [ExactString: (product: String, added: Int64)] = [:]
+        var pending = PendingLines()
         for record in records {
             let entry = record.entry
             if let direction = entry.kind.stockDirection, let product = entry.product, let quantity = entry.quantity {
-                guard addTakenStock(entry, product: product, change: direction &* quantity, stockIsTotals: stockIsTotals) else {
+                guard addTakenStock(entry, product: product, change: direction &* quantity, stockIsTotals: stockIsTotals,
+                                    pending: &pending) else {
                     return false
                 }
                 delivered[ExactString(product), default: (product, 0)].added &+= entry.kind == .delivery ? quantity : 0
             }
-            addLotAndBalance(entry)
+            addLotAndBalance(entry, pending: &pending)
         }
+        mergePending(pending)
         if !stockIsTotals, !delivered.isEmpty { remakeAvailability(delivered) }
         return true
     }
 
+    /// The lines a batch adds that the views did not hold, merged in once at its end
+    /// (`Array.merge(sorted:by:)`).
+    private struct PendingLines {
+        var stock: [StockLine] = []
+        var lots: [LotProducts] = []
+        var paid: [SalePayments] = []
+    }
+
+    private mutating func mergePending(_ pending: PendingLines) {
+        stock.merge(sorted: pending.stock, by: StockLine.precedes)
+        lotProducts.merge(sorted: pending.lots, by: LotProducts.precedes)
+        salePayments.merge(sorted: pending.paid, by: Self.salePrecedes)
+    }
+
+    private static func salePrecedes(_ lhs: SalePayments, _ rhs: SalePayments) -> Bool { ExactString.less(lhs.sale, rhs.sale) }
+
     /// `change` added to the entry's stock line (of its lot, or the total over its lots).
-    private mutating func addTakenStock(_ entry: LedgerEntry, product: String, change: Int64, stockIsTotals: Bool) -> Bool {
+    private mutating func addTakenStock(_ entry: LedgerEntry, product: String, change: Int64, stockIsTotals: Bool,
+                                        pending: inout PendingLines) -> Bool {
         var line = StockLine(producer: entry.producer, product: product, lot: stockIsTotals ? "" : entry.lot ?? "",
                              quantity: 0, unit: nil)
         let index = Self.insertionPoint(of: line, in: stock)
@@ -97,10 +119,10 @@ extension LedgerViews {
             if stock[index].quantity == 0 { stock.remove(at: index) }
             return true
         }
-        if held { line = stock[index] }
-        line.quantity &+= change
-        if line.unit == nil, let unit = entry.unit { line.unit = unit }
-        if held { stock[index] = line } else { stock.insert(line, at: index) }
+        stock.update(matching: line, pending: &pending.stock, by: StockLine.precedes) { line in
+            line.quantity &+= change
+            if line.unit == nil, let unit = entry.unit { line.unit = unit }
+        }
         return true
     }
 
@@ -228,9 +250,13 @@ extension LedgerViews {
 
     /// What every entry the views take adds beyond the stock: its lot's product, its
     /// balance, and one to the entries.
-    private mutating func addLotAndBalance(_ entry: LedgerEntry) {
+    private mutating func addLotAndBalance(_ entry: LedgerEntry, pending: inout PendingLines) {
         if LotProducts.makes(entry.kind), let lot = entry.lot, !lot.isEmpty, let product = entry.product {
-            addLotProduct(producer: entry.producer, lot: lot, product: product)
+            lotProducts.update(matching: LotProducts(producer: entry.producer, lot: lot, products: []), pending: &pending.lots,
+                               by: LotProducts.precedes) { made in
+                guard !Self.sortedContains(made.products, product) else { return }
+                made.products.insert(product, at: made.products.firstIndex { ExactString.less(product, $0) } ?? made.products.endIndex)
+            }
         }
         if let party = entry.party, let amount = entry.amount {
             switch entry.kind {
@@ -239,7 +265,11 @@ extension LedgerViews {
             default: break
             }
         }
-        if entry.kind == .payment, let sale = entry.ref { addPaid(entry.amount ?? 0, towards: sale) }
+        if entry.kind == .payment, let sale = entry.ref {
+            salePayments.update(matching: SalePayments(sale: sale, paid: 0), pending: &pending.paid, by: Self.salePrecedes) {
+                $0.paid &+= entry.amount ?? 0
+            }
+        }
         entryCount += 1
     }
 
@@ -249,15 +279,6 @@ extension LedgerViews {
         return at < salePayments.count && ExactString(salePayments[at].sale) == ExactString(sale) ? salePayments[at].paid : 0
     }
 
-    private mutating func addPaid(_ amount: Int64, towards sale: String) {
-        let at = Self.salePaymentsPoint(of: sale, in: salePayments)
-        if at < salePayments.count, ExactString(salePayments[at].sale) == ExactString(sale) {
-            salePayments[at].paid &+= amount
-        } else {
-            salePayments.insert(SalePayments(sale: sale, paid: amount), at: at)
-        }
-    }
-
     private static func salePaymentsPoint(of sale: String, in lines: [SalePayments]) -> Int {
         var low = 0, high = lines.count
         while low < high {
@@ -265,24 +286,6 @@ extension LedgerViews {
             if ExactString.less(lines[middle].sale, sale) { low = middle + 1 } else { high = middle }
         }
         return low
-    }
-
-    /// Records that `product` was made into the producer's lot.
-    private mutating func addLotProduct(producer: String, lot: String, product: String) {
-        let made = LotProducts(producer: producer, lot: lot, products: [product])
-        var low = 0, high = lotProducts.count
-        while low < high {
-            let middle = (low + high) / 2
-            if LotProducts.precedes(lotProducts[middle], made) { low = middle + 1 } else { high = middle }
-        }
-        guard low < lotProducts.count, !LotProducts.precedes(made, lotProducts[low]) else {
-            lotProducts.insert(made, at: low)
-            return
-        }
-        var products = lotProducts[low].products
-        guard !Self.sortedContains(products, product) else { return }
-        products.insert(product, at: products.firstIndex { ExactString.less(product, $0) } ?? products.endIndex)
-        lotProducts[low].products = products
     }
 
     private mutating func addBalance(producer: String, party: String, cents: Int64) {
