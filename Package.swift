@@ -13,10 +13,14 @@ let faultInjection: [SwiftSetting] = [.define("CARNET_FAULT_INJECTION", .when(co
 /// instruction that checks the log (CarnetCRCHardware). It holds a single function, called
 /// only after `cpuid` said the processor has the feature, so that the rest of Carnet runs
 /// on any x86-64. On other processors the module is empty and the tables are used.
+/// The same for the SHA extensions (CarnetSHA256Hardware), which SHA256 in CarnetCore calls
+/// only after `cpuid` said the processor has them.
 #if arch(x86_64)
 let crcInstruction: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-msse4.2"])]
+let shaInstructions: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-msha", "-Xcc", "-msse4.1"])]
 #else
 let crcInstruction: [SwiftSetting] = []
+let shaInstructions: [SwiftSetting] = []
 #endif
 
 let package = Package(
@@ -35,8 +39,11 @@ let package = Package(
         .library(name: "CarnetSystem", targets: ["CarnetSystem"]),
     ],
     targets: [
-        // Pure layers: standard library only, no Foundation, no Glibc, no async.
-        .target(name: "CarnetCore"),
+        // SHA-256's rounds by the processor's SHA extensions, for CarnetCore's SHA256.
+        .target(name: "CarnetSHA256Hardware", swiftSettings: shaInstructions),
+        // Pure layers: standard library only (and the compiler's own intrinsics: cpuid, the
+        // SHA extensions above), no Foundation, no Glibc, no async.
+        .target(name: "CarnetCore", dependencies: ["CarnetSHA256Hardware"]),
         .target(name: "CarnetLedger", dependencies: ["CarnetCore"]),
         .target(name: "CarnetWire", dependencies: ["CarnetCore"]),
         .target(name: "CarnetWorkload", dependencies: ["CarnetCore", "CarnetLedger"]),

@@ -1,9 +1,32 @@
+import CarnetSHA256Hardware
+#if arch(x86_64)
+import _Builtin_intrinsics.intel.cpuid
+#endif
+
 /// SHA-256 (FIPS 180-4), written here because Carnet takes no package dependencies.
 ///
 /// Event identity, the per-node hash chains and the state digest all rest on it, so it is
 /// checked against the NIST example vectors in the tests. Streaming: feed bytes with
-/// `update`, then `finalize` once.
+/// `update`, then `finalize` once. The compression function runs on the processor's SHA
+/// extensions where it has them (`usesInstructions`), else on the rounds below; the tests
+/// hold one to the other.
 public struct SHA256: Sendable {
+    /// Whether this processor has the SHA extensions and SSE4.1 (CPUID leaf 7 EBX bit 29,
+    /// leaf 1 ECX bit 19), asked once.
+    public static let usesInstructions: Bool = {
+        #if arch(x86_64)
+        var eax: UInt32 = 0, ebx: UInt32 = 0, ecx: UInt32 = 0, edx: UInt32 = 0
+        guard __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0, (ecx >> 19) & 1 == 1 else { return false }
+        guard __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) != 0 else { return false }
+        return (ebx >> 29) & 1 == 1
+        #else
+        return false
+        #endif
+    }()
+
+    /// False for a hasher that must use the rounds written here (the tests' reference).
+    private var instructions = SHA256.usesInstructions
+
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a,
         0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
@@ -14,6 +37,14 @@ public struct SHA256: Sendable {
 
     public init() {
         pending.reserveCapacity(64)
+    }
+
+    /// A hasher that never uses the processor's SHA extensions: what the tests hold the
+    /// instructions to, and the benchmark compares them with.
+    public static func byRounds() -> SHA256 {
+        var hasher = SHA256()
+        hasher.instructions = false
+        return hasher
     }
 
     /// One-shot digest of a byte sequence.
@@ -78,6 +109,12 @@ public struct SHA256: Sendable {
     }
 
     private mutating func compress(_ data: UnsafeRawBufferPointer, blocks: Int) {
+        #if arch(x86_64)
+        if instructions {
+            sha256CompressBySHAExtensions(&state, data, blocks: blocks)
+            return
+        }
+        #endif
         sha256RoundConstants.withUnsafeBufferPointer { k in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
                 var (h0, h1, h2, h3, h4, h5, h6, h7) = state

@@ -3,9 +3,10 @@ import CarnetStore
 import Foundation
 
 /// `--only crc`: throughput of CRC-32C, by the tables and by the processor's instruction
-/// (what `CRC32C.checksum` takes on this machine). A writer checks every record of the log
-/// before it appends (RELIABILITY I3): 195 MB at 10M events, for each `record`. Needs no
-/// workload.
+/// (what `CRC32C.checksum` takes on this machine), and of SHA-256, by the rounds written
+/// here and by the processor's SHA extensions. A writer checks every record of the log
+/// before it appends (RELIABILITY I3): 195 MB at 10M events, for each `record`; every
+/// event decoded is hashed. Needs no workload.
 enum CRCBench {
     static let bytesPerRun = 256 << 20
 
@@ -38,5 +39,27 @@ enum CRCBench {
                   + "\(Format.fixed(Double(bytesPerRun) / samples.min / 1_000_000, 0))), \(samples.timeSummary)")
         }
         guard Set(results).count == 1 else { fail("crc: the tables and the instruction disagree") }
+        print("  SHA-256      \(SHA256.usesInstructions ? "the SHA extensions used" : "no SHA extensions: both rows are the rounds"); "
+              + "messages of 200 bytes (an event) and of 8 MiB")
+        for size in [200, 8 << 20] {
+            let message = Array(piece.prefix(size))
+            let count = (bytesPerRun / 4) / size
+            var digests: [SHA256Digest] = []
+            for (name, make) in [("rounds     ", { SHA256.byRounds() }), ("hash       ", { SHA256() })] {
+                let (samples, digest) = Samples.time(runs: runs) { () -> SHA256Digest in
+                    var last = SHA256Digest(bytes: [UInt8](repeating: 0, count: 32))!
+                    for _ in 0..<count {
+                        var hasher = make()
+                        hasher.update(message)
+                        last = hasher.finalize()
+                    }
+                    return last
+                }
+                digests.append(digest)
+                let rate = Double(count * size) / samples.median / 1_000_000
+                print("  \(name)  \(size == 200 ? "200 B" : "8 MiB")  \(Format.fixed(rate, 0)) MB/s, \(samples.timeSummary)")
+            }
+            guard digests[0] == digests[1] else { fail("crc: SHA-256 by the rounds and by the instructions disagree") }
+        }
     }
 }
