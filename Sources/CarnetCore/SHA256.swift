@@ -111,7 +111,7 @@ public struct SHA256: Sendable {
     private mutating func compress(_ data: UnsafeRawBufferPointer, blocks: Int) {
         #if arch(x86_64)
         if instructions {
-            sha256CompressBySHAExtensions(&state, data, blocks: blocks)
+            sha256RoundConstants.withUnsafeBufferPointer { sha256CompressBySHAExtensions(&state, data, blocks: blocks, constants: $0) }
             return
         }
         #endif

@@ -279,8 +279,12 @@ public enum LedgerViewsFile {
                 for product in lot.products { writer.string(product) }
             }
         case .stockBlocks, .lotProductBlocks, .salePaymentBlocks:
-            // Made from the section they cut (`sections`, which makes that one once).
-            return sections(views, conflicts: nil).first { $0.id == part.rawValue }?.bytes ?? []
+            // Made from the section it cuts (`sections` reuses that one's bytes instead).
+            guard let blocked = ViewsBlocks.Blocked.allCases.first(where: { $0.table == part }),
+                  let table = ViewsBlocks.table(blocked, of: section(blocked.section, of: views)) else {
+                preconditionFailure("a section as written does not read as its lines")
+            }
+            return table
         case .salePayments:
             writer.varint(UInt64(views.salePayments.count))
             for line in views.salePayments {
