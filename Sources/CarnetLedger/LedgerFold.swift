@@ -462,6 +462,7 @@ extension LedgerViews {
                   unreadableCount: fold.unreadableCount,
                   members: MembersView(membership: fold.membership, replica: replica, setAside: fold.setAsideVerdicts),
                   openOrders: fold.orders.openTotals(), unheldPaymentTargets: fold.unheldPaymentTargets(),
-                  lotProducts: fold.lotProducts(), salePayments: fold.salePayments())
+                  lotProducts: fold.lotProducts(), salePayments: fold.salePayments(),
+                  nodeRecords: NodeRecords.listed(in: replica))
     }
 }

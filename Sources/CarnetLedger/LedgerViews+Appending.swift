@@ -166,6 +166,7 @@ extension LedgerViews {
             if let label = replica.label(of: node) { next.labels[node] = label }
         }
         next.conflicts = Conflicts.sorted(conflicts.filter { $0.kind != .field } + replica.fieldConflicts.map(Conflicts.fieldReport))
+        next.nodeRecords = NodeRecords.listed(in: replica)
         return next
     }
 

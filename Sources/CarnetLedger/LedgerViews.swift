@@ -36,11 +36,17 @@ public struct LedgerViews: Sendable, Equatable {
     /// What the payments that count paid towards each id they name, in byte order of the
     /// id: what a writer checks a payment settling a sale against (`appending`).
     public var salePayments: [SalePayments]
+    /// Every node whose label register holds a write, and every node a `continues` value
+    /// names (`NodeRecords.listed`), in node order; nil when not known (a views file of
+    /// an earlier build). A label written for a node outside it changes that node's label
+    /// alone: what lets a writer take a new farm's label without the registers.
+    public var nodeRecords: [NodeID]?
 
     public init(stock: [StockLine], balances: [Balance], availability: [Availability], conflicts: [ConflictReport],
                 catalog: Catalog, labels: [NodeID: String], entryCount: Int, unreadableCount: Int,
                 members: MembersView = .open, openOrders: [OpenOrderTotal] = [], unheldPaymentTargets: [String] = [],
-                lotProducts: [LotProducts] = [], salePayments: [SalePayments] = []) {
+                lotProducts: [LotProducts] = [], salePayments: [SalePayments] = [], nodeRecords: [NodeID]? = nil) {
+        self.nodeRecords = nodeRecords
         self.members = members
         self.salePayments = salePayments
         self.lotProducts = lotProducts
@@ -73,7 +79,8 @@ public struct LedgerViews: Sendable, Equatable {
                   members: MembersView(membership: state.membership, replica: replica,
                                        setAside: state.setAsideEvents.map(\.verdict)),
                   openOrders: state.orders.openTotals(), unheldPaymentTargets: state.unheldPaymentTargets(),
-                  lotProducts: state.lotProducts(), salePayments: state.salePayments())
+                  lotProducts: state.lotProducts(), salePayments: state.salePayments(),
+                  nodeRecords: NodeRecords.listed(in: replica))
     }
 }
 
@@ -94,6 +101,8 @@ extension LedgerViews {
         if unheldPaymentTargets != other.unheldPaymentTargets { parts.append("payments of entries not held") }
         if lotProducts != other.lotProducts { parts.append("lot products") }
         if salePayments != other.salePayments { parts.append("sale payments") }
+        // Optional in the file: compared when both say.
+        if let mine = nodeRecords, let theirs = other.nodeRecords, mine != theirs { parts.append("node records") }
         return parts
     }
 }

@@ -61,18 +61,25 @@ struct DerivedTail {
         return DerivedTail(end: status.stamp, records: records)
     }
 
-    /// The tail's events as entries, in log order; nil when one is not a readable entry
-    /// that the views could have taken (`LedgerViews.append`'s kinds): then the figure is
-    /// wrong, and the reader opens the store.
+    /// The tail's events as entries, in log order, its nodes' writes of their own labels
+    /// aside (`ownLabelWrites`); nil when another is not a readable entry that the views
+    /// could have taken (`LedgerViews.append`'s kinds): then the figure is wrong, and the
+    /// reader opens the store.
     func entries() -> [LedgerRecord]? {
         var entries: [LedgerRecord] = []
         for (_, events) in records {
-            for event in events {
+            for event in events where OwnLabelWrite(event) == nil {
                 guard let record = LedgerRecord(reading: event), LedgerViews.addsToSums(record.entry) else { return nil }
                 entries.append(record)
             }
         }
         return entries
+    }
+
+    /// The tail's writes of a node's own label, in log order (SPEC §6.8): a new farm's
+    /// first merge carries one.
+    func ownLabelWrites() -> [OwnLabelWrite] {
+        records.flatMap { $0.events.compactMap(OwnLabelWrite.init) }
     }
 
     /// The products (as UTF-8 bytes, each once) that `entries` move stock of, after
@@ -93,6 +100,7 @@ struct DerivedTail {
     func adding(to views: consuming LedgerViews, stockIsTotals: Bool) -> LedgerViews? {
         guard let entries = entries() else { return nil }
         var views = views
+        guard views.takeLabels(ownLabelWrites(), knownEmpty: false) else { return nil }
         return views.addTaken(entries, stockIsTotals: stockIsTotals) ? views : nil
     }
 }

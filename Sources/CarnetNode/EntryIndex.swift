@@ -90,9 +90,10 @@ public final class EntryIndex {
         }
         // The log grew past the file: its tail, when a reader may add it (never with members).
         guard members == nil, let tail = DerivedTail.after(stamp, directory: directory, storage: storage),
-              let entries = tail.entries(),
+              let entries = tail.entries(), let labels = OwnLabelWrite.labels(tail.ownLabelWrites()),
               let log = LogRecordReader(directory: directory, prefix: tail.end, storage: storage) else { return nil }
-        return EntryIndex(file: file, log: log, stamp: stamp, counts: counts, sizes: sizes, names: names, members: members,
+        return EntryIndex(file: file, log: log, stamp: stamp, counts: counts, sizes: sizes, names: names.adding(labels: labels),
+                          members: members,
                           tail: (tail.end, entries.sorted { ($0.clock, $0.event) < ($1.clock, $1.event) }))
     }
 

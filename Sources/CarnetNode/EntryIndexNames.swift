@@ -63,6 +63,15 @@ public struct EntryIndexNames: Sendable, Equatable, WriterLabels {
     /// As `Replica.label(of:)`.
     public func label(of node: NodeID) -> String? { labelsByNode[node] }
 
+    /// These names with `added` labels set (the log past the index holding nodes' writes of
+    /// their own labels, SPEC §6.8).
+    func adding(labels added: [NodeID: String]) -> EntryIndexNames {
+        guard !added.isEmpty else { return self }
+        var merged = labelsByNode
+        for (node, label) in added { merged[node] = label }
+        return EntryIndexNames(products: products, parties: parties, labels: merged.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }
+
     public static func == (a: EntryIndexNames, b: EntryIndexNames) -> Bool {
         a.encoded == b.encoded
     }

@@ -33,9 +33,15 @@ public enum LedgerViewsFile {
         /// (`ViewsBlocks`): what a writer of one entry reads instead of those sections.
         /// Optional: a file of an earlier build has none, and its sections are read whole.
         case stockBlocks, lotProductBlocks, salePaymentBlocks
+        /// The nodes whose label a write could change beyond its own node's
+        /// (`LedgerViews.nodeRecords`). Optional: a file of an earlier build has none, and
+        /// its writers then take no label without the registers.
+        case nodeRecords
 
         /// The block tables, never decoded into the views.
         static let blockTables: Set<Part> = [.stockBlocks, .lotProductBlocks, .salePaymentBlocks]
+        /// The sections a current file may lack.
+        static let optional: Set<Part> = blockTables.union([.nodeRecords])
     }
 
     /// The views of `directory` when the file describes its log exactly as it is now, or
@@ -79,7 +85,8 @@ public enum LedgerViewsFile {
               file.stamp == stamp, let lines = stockLines(ofProducts: products, in: file, open) else { return nil }
         var added = views
         added.stock = lines
-        guard added.addTaken(entries, stockIsTotals: false) else { return nil }
+        guard added.takeLabels(tail.ownLabelWrites(), knownEmpty: false),
+              added.addTaken(entries, stockIsTotals: false) else { return nil }
         guard keepingTotals else { return added }
         let moved = Set(products.map { ExactString(String(decoding: $0, as: UTF8.self)) })
         var totals = views.stock.filter { !moved.contains(ExactString($0.product)) } + StockTotals.of(added.stock, catalog: nil)
@@ -140,12 +147,14 @@ public enum LedgerViewsFile {
     /// product's availability is made from all its lines).
     static func currentForOneWriter(directory: String, part: ViewsPart, storage: any Storage = PosixStorage())
         -> (views: LedgerViews, stamp: LogStamp, fileStamp: LogStamp, tailEvents: Int)? {
-        let small: Set<Part> = [.counts, .balances, .availability, .catalog, .labels, .members, .openOrders, .unheldPaymentTargets]
+        let small: Set<Part> = [.counts, .balances, .availability, .catalog, .labels, .members, .openOrders, .unheldPaymentTargets,
+                                .nodeRecords]
         guard let (file, open, tail) = fileAndTail(directory: directory, wanted: small.union(Part.blockTables), storage: storage),
               var views = decode(file.ids.map { ($0, file.sections[$0]) }, parts: small) else { return nil }
         guard let entries = tail.map({ $0.entries() }) ?? [] else { return nil }
         let kept = DerivedTail.products(movedBy: entries, besides: part.products)
-        guard let stock = stockLines(ofProducts: kept, in: file, open),
+        guard views.takeLabels(tail?.ownLabelWrites() ?? [], knownEmpty: false),
+              let stock = stockLines(ofProducts: kept, in: file, open),
               let lots = lotProducts(of: part.lots, in: file, open),
               let paid = salePayments(of: part.sales, in: file, open) else { return nil }
         views.stock = stock
@@ -160,7 +169,8 @@ public enum LedgerViewsFile {
     /// each on its own: a writer hands them to the disk without joining them.
     static func sections(_ views: LedgerViews, conflicts: [UInt8]?) -> [(id: UInt8, bytes: [UInt8])] {
         var made: [Part: [UInt8]] = [:]
-        return Part.allCases.map { part in
+        // Without the node records (a file of an earlier build read), none is written.
+        return Part.allCases.filter { $0 != .nodeRecords || views.nodeRecords != nil }.map { part in
             let bytes: [UInt8]
             if let blocked = ViewsBlocks.Blocked.allCases.first(where: { $0.table == part }) {
                 // The writer's own section always reads as its lines.
@@ -291,6 +301,10 @@ public enum LedgerViewsFile {
                 writer.string(line.sale)
                 writer.signed(line.paid)
             }
+        case .nodeRecords:
+            let nodes = views.nodeRecords ?? []
+            writer.varint(UInt64(nodes.count))
+            for node in nodes { writer.nodeID(node) }
         case .members:
             let members = views.members
             writer.byte(members.enforced ? 1 : 0)
@@ -321,7 +335,7 @@ public enum LedgerViewsFile {
                                 catalog: Catalog(products: [], parties: []), labels: [:], entryCount: 0, unreadableCount: 0)
         let ids = Set(sections.map(\.id))
         guard ids.count == sections.count,
-              Part.allCases.allSatisfy({ Part.blockTables.contains($0) || ids.contains($0.rawValue) }) else { return nil }
+              Part.allCases.allSatisfy({ Part.optional.contains($0) || ids.contains($0.rawValue) }) else { return nil }
         let decoded = decoded(parts)
         do throws(WireError) {
             for (id, bytes) in sections {
@@ -433,6 +447,16 @@ public enum LedgerViewsFile {
                 let node = try reader.nodeID()
                 views.labels[node] = try reader.string()
             }
+        case .nodeRecords:
+            var nodes: [NodeID] = []
+            for _ in 0..<(try reader.count(limit: limit / 16, "node records")) {
+                let node = try reader.nodeID()
+                guard nodes.last.map({ $0 < node }) ?? true else {
+                    throw .malformed("node records out of order", at: reader.offset)
+                }
+                nodes.append(node)
+            }
+            views.nodeRecords = nodes
         case .members:
             let enforced = try reader.byte(), standing = try reader.byte()
             let rolesText = try reader.string()

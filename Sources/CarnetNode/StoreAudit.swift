@@ -198,10 +198,12 @@ extension StoreAudit {
     static func indexWithItsTail(_ directory: String, _ replica: Replica, _ stamp: LogStamp) -> EntryIndexFile.Contents? {
         let storage = PosixStorage()
         guard let previous = EntryIndexBuilder.previousFile(upTo: stamp, directory: directory, storage: storage),
-              DerivedTail.after(previous.stamp, directory: directory, storage: storage)?.end == stamp,
+              let tail = DerivedTail.after(previous.stamp, directory: directory, storage: storage), tail.end == stamp,
               let tables = EntryIndexTables(body: previous.body, stamp: previous.stamp),
               let names = EntryIndexFile.decodeBody(previous.body, stamp: previous.stamp, withIDs: false)?.names,
-              let body = try? EntryIndexMerge.body(previous: tables, previousStamp: previous.stamp, replica: replica, names: names,
+              let labels = OwnLabelWrite.labels(tail.ownLabelWrites()),
+              let body = try? EntryIndexMerge.body(previous: tables, previousStamp: previous.stamp, replica: replica,
+                                                   names: names.adding(labels: labels),
                                                    stamp: stamp, directory: directory, storage: storage) else { return nil }
         return EntryIndexFile.decodeBody(body, stamp: stamp)
     }

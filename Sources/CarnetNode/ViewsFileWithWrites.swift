@@ -129,17 +129,21 @@ struct ViewsFileWithWrites {
     }
 
     /// The same for a writer without a replica (`EntryAppender`): each writer's label from
-    /// the views, and no write to a register taken.
+    /// the views, and of the writes to registers only nodes' first labels of their own
+    /// (`LedgerViews.takeLabels`: a new farm's first merge).
     mutating func add(_ events: [Event], loggedUpTo now: LogStamp) -> Bool {
-        let labels = views.labels
-        return add(events, loggedUpTo: now, label: { labels[$0] }, registers: nil)
+        add(events, loggedUpTo: now, label: nil, registers: nil)
     }
 
-    private mutating func add(_ events: [Event], loggedUpTo now: LogStamp, label: (NodeID) -> String?,
+    /// `label`: each writer's label after the write; nil, the views' own (with the labels
+    /// taken here).
+    private mutating func add(_ events: [Event], loggedUpTo now: LogStamp, label: ((NodeID) -> String?)?,
                               registers remake: ((LedgerViews) -> LedgerViews?)?) -> Bool {
         guard !events.isEmpty, now.lastRecordOffset == stamp.size else { return false }
+        if remake == nil, !views.takeLabels(events.compactMap(OwnLabelWrite.init), knownEmpty: true) { return false }
         var registers = false
         for event in events {
+            if remake == nil, OwnLabelWrite(event) != nil { continue }
             if case let .assign(assignment) = event.operation {
                 guard remake != nil, LedgerViews.registersAlone(assignment.key) else { return false }
                 registers = true
@@ -166,7 +170,8 @@ struct ViewsFileWithWrites {
                 guard !addedIDs.contains(ExactString(sale)), let worth = try? Self.worth(of: sale, in: index) else { return false }
                 saleWorth = worth
             }
-            guard views.append(record, writerLabel: label(record.writer), idIsNamed: named, saleWorth: saleWorth) else {
+            guard views.append(record, writerLabel: label.map { $0(record.writer) } ?? views.labels[record.writer],
+                               idIsNamed: named, saleWorth: saleWorth) else {
                 return false
             }
             addedIDs.insert(id)
