@@ -821,8 +821,9 @@ def read_view_record(reader):
 VIEW_SECTIONS = {1: "counts", 2: "stock", 3: "balances", 4: "availability", 5: "conflicts",
                  6: "catalog", 7: "labels", 8: "members", 9: "stock totals", 10: "open orders",
                  11: "unheld payment targets", 12: "lot products", 13: "sale payments",
-                 14: "stock blocks", 15: "lot product blocks", 16: "sale payment blocks"}
-VIEW_REQUIRED = range(1, 14)  # §6.5: blocks (14 to 16) are optional, a file of thirteen sections stays current
+                 14: "stock blocks", 15: "lot product blocks", 16: "sale payment blocks",
+                 17: "node records"}
+VIEW_REQUIRED = range(1, 14)  # §6.5: blocks (14 to 16) and node records (17) are optional, a file of thirteen sections stays current
 # §6.5 sections 14 to 16: blocks section -> (the section it cuts, how many of a line's
 # first strings make its key, how many its group: producer and product, producer, one group)
 VIEW_BLOCKS = {14: (2, 2, 2), 15: (12, 2, 1), 16: (13, 1, 0)}
@@ -1041,6 +1042,12 @@ def _read_view_section(name, reader, views):
         views["parties"] = [read_view_record(reader) for _ in range(_count(reader, 3))]
     elif name == "labels":
         views["labels"] = [(reader.node(), s()) for _ in range(_count(reader, 17))]
+    elif name == "node records":
+        # §6.5 section 17: varint(n) n × node, in node order (strictly ascending: each once).
+        nodes = [reader.node() for _ in range(_count(reader, 16))]
+        if any(not a < b for a, b in zip(nodes, nodes[1:])):
+            raise FormatError("views: node records not in ascending node order, or one twice")
+        views["node records"] = nodes
     elif name == "members":
         enforced, standing, roles = reader.u8(), reader.u8(), s()
         if enforced > 1 or standing > 2 or (not enforced and (standing or roles)):
@@ -1544,6 +1551,29 @@ def node_labels(replica):
     return labels
 
 
+def node_records(replica):
+    """§6.5 section 17 from the registers: every node whose label register (`node` record
+    of its id in 32 lowercase hex digits, field `label`, §10.2) holds a live value, and
+    every node named by the text of a live value of any node's `continues` register when
+    that text is 32 hex digits (either case); each once, in ascending order."""
+    nodes = set()
+    for (rtype, record, field), events in replica.visible_registers().items():
+        if rtype != b"node" or not events:
+            continue
+        if field == b"label" and is_node_hex(record, lowercase=True):
+            nodes.add(bytes.fromhex(record.decode()))
+        elif field == b"continues":
+            nodes.update(bytes.fromhex(e.op[4].data.decode()) for e in events
+                         if e.op[4].tag == 1 and is_node_hex(e.op[4].data))
+    return sorted(nodes)
+
+
+def is_node_hex(text, lowercase=False):
+    """32 hex digits (§7 Hex: either case, or lowercase only where a record id names a node)."""
+    digits = b"0123456789abcdef" if lowercase else b"0123456789abcdefABCDEF"
+    return len(text) == 32 and all(c in digits for c in text)
+
+
 # ---------------------------------------------------------------- §6.8 the log past a derived file
 
 TAIL_FIGURE = "views-tail-from"  # §6.3's derived figure naming `t`
@@ -1566,6 +1596,32 @@ def tail_entry(event):
     if "ref" in entry and entry["kind"] != b"payment":
         return None
     return entry
+
+
+def tail_label_write(event):
+    """§6.5, §6.8: a write of a node's own label a tail may hold: an assignment to
+    (`node`, the event's own node in 32 lowercase hex, `label`) with a text value; the
+    event, or None when it is not one."""
+    if event.op[0] != "assign":
+        return None
+    _, rtype, record, field, value, _ = event.op
+    if (rtype, record, field) != (b"node", event.node.hex().encode(), b"label") or value.tag != 1:
+        return None
+    return event
+
+
+def tail_labels(writes):
+    """§6.8: the label writes of a tail (`tail_label_write` events, in log order), each
+    node's taken in log order into an empty register, each superseding what it names among
+    those taken: {node: the text of the value left, or None when they leave a conflict
+    (several values that differ, which a reader does not take)}."""
+    live = {}
+    for event in writes:
+        taken = live.setdefault(event.node, [])
+        named = {tuple(i) for i in event.op[5]}
+        taken[:] = [e for e in taken if e.id() not in named] + [event]
+    return {node: (texts.pop() if len(texts) == 1 else None)
+            for node, texts in ((node, {e.op[4].data for e in taken}) for node, taken in live.items())}
 
 
 def tail_payment_overrun(held, paid, entry):

@@ -7,8 +7,10 @@ them, so a change of the on-disk bytes that the SPEC does not describe fails her
 stores: a format-1 farm (a reversal, a payment, a lot below zero, a field conflict merged
 in), a copy of a node that continues it under a new id, a signed
 ledger (version-2 batches, heads, key declarations), entry ids that sort differently as
-bytes and as NFC, a hub holding a fork, and the 10,000-entry workload imported twice (a
-checkpoint of two chunks); then copies of the farm's log damaged eight ways. Each store's
+bytes and as NFC, a hub holding a fork, two hubs merging a new farm whose first label
+and harvests they take from the files alone (§6.5 section 17, §6.8), and the 10,000-entry
+workload imported twice (a checkpoint of two chunks); then copies of the farm's log
+damaged eight ways. Each store's
 views file (§6.5) is read, compared with the reading commands and with stock and balances
 recomputed from the events (§10), and damaged to see `carnet` ignore and rewrite it.
 
@@ -104,7 +106,9 @@ def make_stores(carnet):
     make_members_store(carnet)
     make_upgraded_store(carnet)
     make_tail_store(carnet)
-    stores = ["farm", "moved", "signed", "unicode", "fork-hub", "settled", "members", "upgraded", "up-node", "tail"]
+    make_new_farm_store(carnet)
+    stores = ["farm", "moved", "signed", "unicode", "fork-hub", "settled", "members", "upgraded", "up-node", "tail",
+              *NEWFARM]
     if os.path.exists(WORKLOAD):
         carnet.run("init", "--ledger", "conformance", "--label", "hub", "--secret-file", "secret",
                    directory="big")
@@ -161,6 +165,99 @@ def make_tail_store(carnet):
     record("delivery", "--product", "jus", "--qty", "3l", "--lot", "J1", "--to", "client")
     record("loss", "--product", "pomme", "--qty", "1kg", "--lot", "T9", "--reason", "damaged")
     record("adjust", "--product", "pomme", "--qty", "2kg", "--lot", "T0", "--reason", "recompté")
+
+
+NEWFARM = {}  # hub store -> {"farm": its node id (hex), "label": its label, "merges": the hub's log size before each merge}
+NEWFARM_LABEL = "nouvelle-ferme"
+# Whether the hub's first merge of the new farm must leave its label and harvests as a
+# tail (§6.5: a writer MAY take a node's first label by itself when the views file has
+# section 17 and does not list the node; §6.3: a merge MAY take events from elsewhere so).
+# True requires the tail; False accepts, and says, that carnet folds for it.
+NEWFARM_TAIL_REQUIRED = True
+
+
+def make_new_farm_store(carnet):
+    """§6.5 section 17, §6.8: a new farm's first label reaching a hub by merge. Two hubs of
+    the `conformance` ledger each write their catalog (`party set`, `product set`: a full
+    writer, which reads the registers and writes section 17) and two harvests; a fresh
+    farm (`carnet init`, which writes its label as its first event) records three harvests
+    (`--force`: it holds no catalog); both hubs merge it. Each hub's last write before
+    the merge is a catalog write, so its files are written for the whole log there. `newfarm-hub` stops there: it
+    may take the farm's label and harvests without folding, leaving them past its views
+    file and entry index for readers (§6.8). The farm then records once more and
+    `newfarm-hub2` merges it again: the farm's label register is now in the hub's state
+    (listed by section 17 once a writer writes the views again); the writer may take the
+    new harvest or fold, the result is checked."""
+    for hub, label in (("newfarm-hub", "hub"), ("newfarm-hub2", "hub-deux")):
+        carnet.run("init", "--ledger", "conformance", "--label", label, "--secret-file", "secret", directory=hub)
+        for args in (("party", "set", "ferme-n", "--name", "Ferme Nouvelle", "--kind", "farm"),
+                     ("party", "set", "coop", "--name", "Coop", "--kind", "hub"),
+                     ("product", "set", "poire", "--name", "Poire", "--unit", "kg", "--price", "2,40")):
+            carnet.run(*args, directory=hub)
+        for index in range(2):
+            carnet.run("record", "harvest", "--producer", "ferme-n", "--date", "2026-06-01", "--product", "poire",
+                       "--qty", f"{10 + index}kg", "--lot", f"H{index}", directory=hub)
+        # A write that is no entry: every file written for the whole log, the harvests in
+        # the index (§6.8), section 17 by a writer that reads the registers (§6.5).
+        carnet.run("party", "set", "cantine", "--name", "Cantine", "--kind", "canteen-public", directory=hub)
+    carnet.run("init", "--ledger", "conformance", "--label", NEWFARM_LABEL, "--secret-file", "secret",
+               directory="newfarm")
+    farm = carnet.json("status", directory="newfarm")["node"]
+    record = lambda qty, lot: carnet.run("record", "harvest", "--producer", "ferme-n", "--date", "2026-06-02",  # noqa: E731
+                                         "--product", "poire", "--qty", qty, "--lot", lot, "--force",
+                                         directory="newfarm")
+    for index in range(3):
+        record(f"{3 + index}kg", f"N{index}")
+    size = lambda hub: os.path.getsize(os.path.join(carnet.work, hub, "events.log"))  # noqa: E731
+    for hub in ("newfarm-hub", "newfarm-hub2"):
+        NEWFARM[hub] = {"farm": farm, "label": NEWFARM_LABEL, "merges": [size(hub)]}
+        carnet.run("merge", os.path.join(carnet.work, "newfarm"), directory=hub)
+    record("7kg", "N3")
+    NEWFARM["newfarm-hub2"]["merges"].append(size("newfarm-hub2"))
+    carnet.run("merge", os.path.join(carnet.work, "newfarm"), directory="newfarm-hub2")
+
+
+def check_new_farm_store(report, carnet, name, status_file, records, stamps, replica):
+    """The new farm's label at the hub (§6.5 section 17, §6.8, §10.2): the merges' records
+    hold the farm's events (its label first); after the first merge alone the views file
+    and entry index stay before the merge's record and the status file names
+    `views-tail-from` (the hub took the label and harvests without folding), the tail
+    holding the farm's label write; what the files with the tail give is checked by
+    `check_views` and `check_entry_index`. `log --json` and `show` print the farm's label
+    for its entries, from the views' names with the tail's added."""
+    store = NEWFARM[name]
+    farm = bytes.fromhex(store["farm"])
+    merged = [event for record in records if record.offset >= store["merges"][0] for event in record.events]
+    label = cf.tail_label_write(merged[0]) if merged else None
+    report.check(label is not None and label.node == farm and label.op[4].data == store["label"].encode()
+                 and {e.node for e in merged} == {farm},
+                 f"new farm: the hub's merge took the farm's events, the first its own label "
+                 f"{store['label']!r} (node/{store['farm']}.label, §10.2), {len(merged)} events")
+    sizes = [stamp["size"] for stamp in stamps]
+    figure = status_file["figures"].get(cf.TAIL_FIGURE)
+    if len(store["merges"]) == 1:
+        tail_ok = figure is not None and max(sizes) <= store["merges"][0] and figure == min(sizes)
+        what = (f"new farm, first merge: the views file and entry index stamped at {sizes}, at or before the merge's "
+                f"record ({store['merges'][0]}), {cf.TAIL_FIGURE} {figure} names the older: the hub took the farm's "
+                f"label and harvests without folding (§6.3, §6.5 section 17, §6.8)")
+        if NEWFARM_TAIL_REQUIRED:
+            report.check(tail_ok, what)
+        elif not tail_ok:
+            print(f"  new farm: NOTE the hub folded for the farm's label (files at {sizes}, {cf.TAIL_FIGURE} "
+                  f"{figure}): §6.5's writer rule for a node's first label is not used by this carnet")
+    else:
+        print(f"  new farm, second merge: files at {sizes}, {cf.TAIL_FIGURE} {figure}, merges at {store['merges']}: "
+              + ("the writer folded (wrote the files again)" if min(sizes) >= store["merges"][-1] else
+                 "the files left behind (a tail)"))
+    expected = cf.node_labels(replica).get(farm)
+    report.equal(expected, store["label"].encode(), "new farm: its label from the whole log's registers (§6.5, §10.2)")
+    theirs = [e for e in carnet.json("log", directory=name) if e["node"] == store["farm"]]
+    report.equal(sorted({e.get("label") for e in theirs}), [store["label"]],
+                 f"new farm: carnet log --json labels its {len(theirs)} entries {store['label']!r} (§6.7 names, §6.8)")
+    if theirs:
+        shown = carnet.json("show", theirs[0]["id"], directory=name)
+        report.equal((shown["id"], shown.get("label")), (theirs[0]["id"], store["label"]),
+                     "new farm: carnet show --json of its newest entry names its label (§6.7, §6.8)")
 
 
 def check_tail_store(report, name, status_file, records, stamps):
@@ -675,6 +772,8 @@ def check_store(report, carnet, name):
     check_tail_figure(report, directory, status_file, log, records, replica, *stamps, views_ledger)
     if name in TAIL_STORES:
         check_tail_store(report, name, status_file, records, stamps)
+    if name in NEWFARM:
+        check_new_farm_store(report, carnet, name, status_file, records, stamps, replica)
     # The views damage below makes `carnet` write the three derived files again for the
     # whole log; the index is checked as the store had it (its tail, §6.8), so put back.
     kept = {derived: carnet_read.read_file(os.path.join(directory, derived)) for derived in ("entries", "status")}
@@ -842,6 +941,12 @@ def check_entries(report, carnet, name, replica):
         if any(mine.get(key) != real.get(key) for key in fields):
             mismatched.append((mine, real))
     report.equal(mismatched[:1], [], "every entry's fields = carnet log --json")
+    labels = {node.hex(): text(label) for node, label in cf.node_labels(replica).items()}
+    wrong = [(real["id"], real.get("label"), labels.get(real["node"])) for real in theirs
+             if real.get("label") != labels.get(real["node"])]
+    report.equal(wrong[:3], [], f"carnet log --json: each entry's `label` is its writer's label, the whole log's "
+                                f"(§6.5 labels, §6.7 names, §6.8 the tail's; null without one), "
+                                f"{len({e['node'] for e in theirs})} writers")
 
 
 def check_entry_index(report, carnet, name, replica, records, status_file, ledger_id):
@@ -942,6 +1047,8 @@ def check_entry_index(report, carnet, name, replica, records, status_file, ledge
                  "carnet log --limit 3 = the first three of carnet log")
     shown = carnet.json("show", text(readable[-1]["id"]), directory=name)
     report.equal(shown["id"], text(readable[-1]["id"]), "carnet show of the newest entry")
+    if not index["entries"]:
+        return  # every entry past the index (§6.8): no slot of it to damage
     flipped = bytearray(data)
     flipped[60 + 8] ^= 0x01  # the first slot's event index: its block's CRC-32C fails
     with open(os.path.join(directory, "entries"), "wb") as handle:
@@ -1016,6 +1123,7 @@ def check_views(report, carnet, name, replica, records, status, status_file, led
     check_views_orders(report, views)
     check_view_blocks(report, data, views)
     check_views_records(report, replica, views)
+    check_views_node_records(report, name, replica, data, views, tail)
     if name == "members":
         check_members(report, carnet, name, replica, ledger_id, views)
     members = views["members"]
@@ -1095,8 +1203,11 @@ def derived_tail(report, what, stamp, log, status_file, records, ledger_id):
     and names `views-tail-from` t with t ≤ the stamp's size, the stamp covers the log, and
     the records from its size to the end are sound and hold at most 4,096 events, each an
     accepted readable entry of one of the eight kinds without `ref_event`, `order` or
-    `line`, nor `ref` unless a payment's, in a ledger whose members are not enforced.
-    Returns those entries, in log order."""
+    `line`, nor `ref` unless a payment's, or a write of a node's own label with a text
+    value (§6.5, §6.8), in a ledger whose members are not enforced; each node's label
+    writes, taken in log order into an empty register, leave one text (else the reader
+    opens the store). Returns those entries, in log order, as a `Tail` whose `labels` are
+    {node: the label its writes leave}."""
     if stamp == cf.log_stamp(log) and stamp["size"] == len(log) and cf.stamp_covers(stamp, log):
         report.check(True, f"{what} stamp = the log's current state (§6.1)")
         return None
@@ -1111,16 +1222,30 @@ def derived_tail(report, what, stamp, log, status_file, records, ledger_id):
     events = [event for record in tail_records for event in record.events]
     accepted = replica_of(records).accepted()
     entries = [cf.tail_entry(event) if event.id() in accepted else None for event in events]
+    writes = [cf.tail_label_write(event) if event.id() in accepted else None for event in events]
     import carnet_members
     enforced = carnet_members.Members(replica_of(records), ledger_id).enforced
-    report.check(len(events) <= cf.TAIL_MAX_EVENTS and all(entries) and not enforced,
+    report.check(len(events) <= cf.TAIL_MAX_EVENTS and all(e or w for e, w in zip(entries, writes)) and not enforced,
                  f"{what}: the {len(events)} events of the {len(tail_records)} records past it (at most "
                  f"{cf.TAIL_MAX_EVENTS:,}) are accepted readable entries of the eight kinds without ref_event, "
-                 f"order or line, nor ref unless a payment's, members not enforced (§6.8)")
+                 f"order or line, nor ref unless a payment's, or writes of the event's own node's label with a text "
+                 f"value, members not enforced (§6.8)")
+    tail = Tail(entry for entry in entries if entry is not None)
+    tail.labels = cf.tail_labels([w for w in writes if w is not None])
+    if tail.labels:
+        report.check(all(label is not None for label in tail.labels.values()),
+                     f"{what}: the tail's label writes of {len(tail.labels)} node(s), each node's taken in log order "
+                     f"into an empty register, leave one text, not a conflict (§6.5, §6.8)")
     refs = sum(1 for entry in entries if entry is not None and "ref" in entry)
     print(f"  {what}: {len(events)} tail events past its stamp ({stamp['size']} of {len(log)} bytes) added (§6.8), "
-          f"{refs} of them payments with a ref")
-    return [entry for entry in entries if entry is not None]
+          f"{refs} of them payments with a ref, {sum(1 for w in writes if w)} writes of a node's own label")
+    return tail
+
+
+class Tail(list):
+    """§6.8: the tail's entries, in log order; `labels`: {node: the text its own label
+    writes in the tail leave (None for a conflict)}."""
+    labels = {}
 
 
 def check_tail_figure(report, directory, status_file, log, records, replica, views_stamp, index_stamp, ledger_id):
@@ -1141,13 +1266,28 @@ def check_tail_figure(report, directory, status_file, log, records, replica, vie
     past = [event for record in records if record.offset >= t for event in record.events]
     accepted = replica.accepted()
     entries = [cf.tail_entry(event) if event.id() in accepted else None for event in past]
-    report.check(all(entries) and not carnet_members.Members(replica, ledger_id).enforced
+    writes = [cf.tail_label_write(event) if event.id() in accepted else None for event in past]
+    report.check(all(e or w for e, w in zip(entries, writes)) and not carnet_members.Members(replica, ledger_id).enforced
                  and any(record.offset == t for record in records),
                  f"{cf.TAIL_FIGURE} {t}: a record boundary, and the {len(past)} events past it are entries a reader "
-                 f"may add (§6.8)")
+                 f"may add or writes of the event's own node's label with a text value (§6.8)")
     entries = [entry for entry in entries if entry is not None]
+    writes = [write for write in writes if write is not None]
     # Each entry against the log before it: the log below t, then the tail entries before it.
     below = replica_of(records_below(records, t))
+    if writes:
+        # §6.5: a writer takes a node's first label without the registers only when the
+        # views file has section 17 and the node is not in it (its register empty, no
+        # node continuing it), and the writes leave one text.
+        views = cf.read_views(carnet_read.read_file(os.path.join(directory, "views")))
+        labels = cf.tail_labels(writes)
+        listed = set(cf.node_records(below)) | (set(views.get("node records", [])) if views["stamp"]["size"] == t
+                                                else set())
+        report.check("node records" in views and not listed & set(labels)
+                     and all(label is not None for label in labels.values()),
+                     f"{cf.TAIL_FIGURE}: the tail's {len(writes)} writes of {len(labels)} node(s)' own label taken as "
+                     f"§6.5 says: the views file has section 17, no such node in it nor in the log before the tail "
+                     f"(register empty, continued by none), the writes leaving one text (§6.5, §6.8)")
     held = cf.counting_entries(below, ledger_id)
     paid = cf.sale_payments(below, ledger_id)
     clashes, overruns, refs = [], [], 0
@@ -1225,8 +1365,19 @@ def check_views_tail(report, name, views, tail, replica, ledger_id):
     report.equal(added["sale payments"], cf.sale_payments(replica, ledger_id),
                  f"views + tail: sale payments ({sum(1 for e in tail if 'ref' in e)} payments with a ref added, §6.8) "
                  "= the whole log's (§6.5 section 13)")
+    labels = dict(views["labels"])
+    labels.update(tail.labels)
+    ours = cf.node_labels(replica)
+    report.equal(labels, ours, f"views + tail: labels, with the {len(tail.labels)} node(s) whose own label the tail "
+                               "writes given its text (§6.8) = the whole log's (§6.5)")
     shown = dict(views)
-    shown.update({"entries": added["entries"],
+    if "node records" in views:
+        nodes = sorted(set(views["node records"]) | set(tail.labels))
+        report.equal(nodes, cf.node_records(replica), f"views + tail: node records, the {len(tail.labels)} node(s) "
+                                                      "whose label the tail writes added (§6.8) = the whole log's "
+                                                      "(§6.5 section 17)")
+        shown["node records"] = nodes
+    shown.update({"labels": sorted(labels.items()), "entries": added["entries"],
                   "stock": [(*key, n, u) for key, (n, u) in sorted(added["stock"].items())],
                   "stock totals": totals,
                   "balances": sorted((*key, n) for key, n in added["balances"].items()),
@@ -1267,6 +1418,11 @@ def check_index_tail(report, index, readable, voided, tail, replica, records, le
         [(cf.entry_index_key(e["id"]), e["event"].id(), 0) for e in tail]
     report.equal(sorted(ours), sorted(ids), "entry index + tail: each tail entry carrying its id alone, the id lines "
                                             "= the whole log's (§6.8)")
+    labels = dict(index["labels"])
+    labels.update(tail.labels)
+    report.equal(labels, cf.node_labels(replica), f"entry index + tail: the names' labels, with the "
+                                                  f"{len(tail.labels)} node(s) whose own label the tail writes, = the "
+                                                  "whole log's (§6.7, §6.8)")
 
 
 def check_views_orders(report, views):
@@ -1408,6 +1564,54 @@ def check_block_reader_self(report):
     check_block_reader_refusals(report, 14, section, table, len(table) - 2)
 
 
+def check_node_records_self(report):
+    """§6.5 section 17 as `cf.node_records` computes it, on events made here: a node's
+    label on its own lowercase record and one written by another node for a third are
+    listed; a record id in uppercase names no node (§7 Hex); a `continues` value in
+    uppercase hex names its node, one that is not 32 hex digits names none, and one
+    superseded (no longer live, §2.2) names none."""
+    report.section = "views node records (§6.5), the reader's own"
+    a, b, c, d, e, f, g = (bytes([i]) * 16 for i in (0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6, 0x07))
+    writes = [(a, a.hex(), b"label", b"un"), (a, g.hex(), b"label", b"autre"), (b, b.hex(), b"continues", f.hex().encode()),
+              (b, b.hex(), b"continues", c.hex().upper().encode()), (d, d.hex().upper(), b"label", b"quatre"),
+              (e, e.hex(), b"continues", b"xyz")]
+    replica, last = cf.Replica(), {}
+    for node, record, field, value in writes:
+        seq, previous = last.get(node, (0, cf.ZERO_HASH))
+        superseded = [event.id() for event in replica.held.values()
+                      if event.op[1:4] == (b"node", record.encode(), field)]
+        event = cf.Event(node, seq + 1, 1_000 + seq, 0, previous,
+                         ("assign", b"node", record.encode(), field, cf.Value(1, value), sorted(superseded)))
+        event.compute_hash()
+        replica.add([event])
+        last[node] = (seq + 1, event.hash)
+    report.equal(cf.node_records(replica), [g, a, c], "node records made here: a node's own label, a label written "
+                                                      "for another node, a live continues value in uppercase hex; not "
+                                                      "an uppercase record id, a value not hex, a superseded value")
+
+    def assign(node, seq, record, field, value, superseded=()):
+        event = cf.Event(node, seq, 2_000 + seq, 0, cf.ZERO_HASH, ("assign", b"node" if field != b"name" else b"party",
+                                                                  record, field, value, list(superseded)))
+        event.compute_hash()
+        return event
+    own = assign(a, 1, a.hex().encode(), b"label", cf.Value(1, b"un"))
+    others = [assign(a, 1, g.hex().encode(), b"label", cf.Value(1, b"un")),  # another node's label
+              assign(a, 1, a.hex().upper().encode(), b"label", cf.Value(1, b"un")),  # not its lowercase record
+              assign(a, 1, a.hex().encode(), b"label", cf.Value(0, 1)),  # not a text value
+              assign(a, 1, a.hex().encode(), b"continues", cf.Value(1, c.hex().encode())),
+              assign(a, 1, b"coop", b"name", cf.Value(1, b"Coop"))]
+    report.equal([cf.tail_label_write(event) is not None for event in [own] + others], [True] + [False] * len(others),
+                 "a tail may hold a write of the event's own node's label with a text value, and no other assignment "
+                 "(another node's label, an uppercase record, an int value, continues, a party) (§6.8)")
+    later = assign(a, 2, a.hex().encode(), b"label", cf.Value(1, b"deux"), [own.id()])
+    apart = assign(a, 2, a.hex().encode(), b"label", cf.Value(1, b"deux"))
+    same = assign(a, 2, a.hex().encode(), b"label", cf.Value(1, b"un"))
+    report.equal([cf.tail_labels(writes) for writes in ([own, later], [own, apart], [own, same])],
+                 [{a: b"deux"}, {a: None}, {a: b"un"}],
+                 "a tail's label writes taken in log order into an empty register: one superseding the other leaves "
+                 "its text, two differing a conflict (None: the reader opens the store), two equal their text (§6.8)")
+
+
 def check_views_records(report, replica, views):
     """Catalog and labels: the products' and parties' live values (§2.2), and each node's
     label (§6.5, §10.2), from the events."""
@@ -1424,6 +1628,45 @@ def check_views_records(report, replica, views):
               for t in (b"product", b"party") for record, fields in sorted(expected[t].items())]
     report.equal(found, wanted, f"views catalog = the {len(wanted)} records' live values, writers and clocks")
     report.equal(dict(views["labels"]), cf.node_labels(replica), "views labels = node labels from the events")
+
+
+def check_views_node_records(report, name, replica, data, views, tail):
+    """§6.5 section 17 (optional): when present, every node whose label register holds a
+    live value and every node a live `continues` value names (32 hex digits, either case),
+    ascending, each once, from the registers of the state the file describes; with a tail
+    holding label writes (§6.8) the file has it and lists none of their nodes. This
+    decoder refuses the section resealed with its first two nodes swapped, with its first
+    node twice, or with a count one short (16 bytes left over)."""
+    ours = cf.node_records(replica)
+    if "node records" in views:
+        report.equal(views["node records"], ours,
+                     f"views node records = the {len(ours)} nodes with a live label or named by a live continues "
+                     f"value, ascending (§6.5 section 17)")
+        offset, length = cf.view_sections(data)[17]
+        nodes = views["node records"]
+        mutations = {"count one short": cf.enc_varint(len(nodes) - 1) + b"".join(nodes)} if 0 < len(nodes) < 128 else {}
+        if 2 <= len(nodes) < 128:
+            mutations["first two swapped"] = cf.enc_varint(len(nodes)) + b"".join([nodes[1], nodes[0]] + nodes[2:])
+            mutations["first node twice"] = cf.enc_varint(len(nodes)) + b"".join([nodes[0], nodes[0]] + nodes[2:])
+        accepted = []
+        for what, section in mutations.items():
+            try:
+                cf.read_views(cf.reseal_views(data[:offset] + section + data[offset + length:]), only={17})
+                accepted.append(what)
+            except cf.FormatError:
+                pass
+        report.equal(accepted, [], f"views section 17 resealed with {', '.join(mutations) or 'nothing'} changed: this "
+                                   f"decoder refuses it (§6.5: node order, each once, the section exactly its length)")
+    else:
+        print(f"  views: NOTE no section 17 (node records, optional, §6.5); {len(ours)} nodes it would list")
+    if name in NEWFARM:
+        report.check("node records" in views, "views section 17 (node records) present: the hub's catalog writes "
+                                              "read the registers (§6.5)")
+    if tail is not None and tail.labels:
+        report.check("node records" in views and not set(views["node records"]) & set(tail.labels),
+                     f"views + tail: the file has section 17 and lists none of the {len(tail.labels)} node(s) whose "
+                     f"label the tail writes (§6.5: a writer takes a node's first label only then; §6.8: else the "
+                     f"reader opens the store)")
 
 
 def check_views_conflicts(report, replica, views):
@@ -1485,6 +1728,17 @@ def check_views_damage(report, carnet, name, data, file_views, shown, tail):
     path = os.path.join(carnet.work, name, "views")
     before = carnet.json("stock", directory=name)
     sections = cf.view_sections(data)
+    # A rewrite for the whole log writes the status file without `views-tail-from` (and the
+    # index): each damaged file is put with them as the store had them, so that its tail
+    # stays one readers add (§6.8).
+    kept = {derived: carnet_read.read_file(os.path.join(carnet.work, name, derived)) for derived in ("entries", "status")}
+
+    def put(views):
+        for derived, kept_data in kept.items():
+            with open(os.path.join(carnet.work, name, derived), "wb") as out:
+                out.write(kept_data)
+        with open(path, "wb") as out:
+            out.write(views)
 
     def flipped(number):
         offset, length = sections[number]
@@ -1499,15 +1753,15 @@ def check_views_damage(report, carnet, name, data, file_views, shown, tail):
         views = cf.read_views(found)
         log = carnet_read.read_file(os.path.join(carnet.work, name, "events.log"))
         keys = ("entries", "unreadable", "stock", "stock totals", "balances", "availability", "labels",
-                "open orders", "unheld payment targets", "lot products", "sale payments")
+                "open orders", "unheld payment targets", "lot products", "sale payments") + \
+            (("node records",) if "node records" in views and "node records" in shown else ())
         # the catalog and conflicts hold Values: compared above
         report.check(views["stamp"] == cf.log_stamp(log) and views["stamp"]["size"] == len(log)
                      and all(views[k] == shown[k] for k in keys),
                      f"{what}: the views file is rewritten for the whole log, the file's views with the "
                      f"{len(tail)} tail entries added (§6.8)")
 
-    with open(path, "wb") as handle:
-        handle.write(flipped(9))
+    put(flipped(9))
     if name != "big":  # verify folds every event again: seconds on the big store
         report.equal(carnet.json("verify", directory=name, fails=True)["views"]["current"], False,
                      "a flipped byte in the stock totals: carnet verify reports views.current false")
@@ -1515,8 +1769,7 @@ def check_views_damage(report, carnet, name, data, file_views, shown, tail):
                  "a flipped byte in the stock totals: carnet stock --json answers the same")
     rewritten("a flipped byte in the stock totals")
     lots = flipped(2)
-    with open(path, "wb") as handle:
-        handle.write(lots)
+    put(lots)
     report.equal(carnet.json("stock", directory=name), before,
                  "a flipped byte in the stock lots: carnet stock --json answers the same")
     if tail is None or cf.add_tail_to_totals(file_views["stock totals"], tail) is not None:
@@ -1525,8 +1778,7 @@ def check_views_damage(report, carnet, name, data, file_views, shown, tail):
                      + (", the tail added to them, §6.8" if tail else "") + ") neither reads nor rewrites the file")
     else:
         rewritten("a flipped byte in the stock lots, a tail the totals alone cannot tell (§6.8: stock reads the lots)")
-        with open(path, "wb") as handle:
-            handle.write(lots)
+        put(lots)
     outcomes = []
     for only in ({1, 3, 4, 5, 6, 7, 8, 9}, None):
         try:
@@ -1539,15 +1791,13 @@ def check_views_damage(report, carnet, name, data, file_views, shown, tail):
     if name != "big":
         report.equal(carnet.json("verify", directory=name, fails=True)["views"]["current"], False,
                      "a flipped byte in the stock lots: carnet verify reports views.current false")
-    with open(path, "wb") as handle:
-        handle.write(data)
+    put(data)
     at = data.find(b"\x05field", 36)
     if at < 0:
         return
     # A conflict kind §6.5 does not name, under good checksums: both readers must refuse it.
     resealed = cf.reseal_views(data[:at] + b"\x05fielx" + data[at + 6:])
-    with open(path, "wb") as handle:
-        handle.write(resealed)
+    put(resealed)
     try:
         cf.read_views(resealed)
         refused = False
@@ -1560,8 +1810,7 @@ def check_views_damage(report, carnet, name, data, file_views, shown, tail):
     # the kind, ignores the file and rewrites it.
     carnet.json("conflicts", directory=name)
     rewritten("an unknown conflict kind: carnet conflicts")
-    with open(path, "wb") as handle:
-        handle.write(data)
+    put(data)
 
 
 def damaged_logs(log):
@@ -1618,6 +1867,7 @@ def main():
     os.makedirs(work, exist_ok=True)
     try:
         check_block_reader_self(report)
+        check_node_records_self(report)
         carnet = Carnet(os.path.abspath(args.carnet), work)
         for name in make_stores(carnet):
             print(f"{os.path.join(work, name)}:")
