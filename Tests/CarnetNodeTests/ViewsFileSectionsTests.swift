@@ -225,3 +225,36 @@ final class RecordingFile: StorageFile {
     func lockExclusive() throws(SystemError) { try file.lockExclusive() }
     func unlock() { file.unlock() }
 }
+
+extension ViewsFileSectionsTests {
+    @Test("the conflicts are read one at a time as the section gives them; a section that does not read stops")
+    func conflictsOneAtATime() throws {
+        let (directory, views) = try Self.hub()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let seed = testSeed(default: 0xC0F1_1C75)
+        var rng = SplitMix64(seed: seed)
+        var withConflicts = views
+        withConflicts.conflicts = (0..<300).map { index in
+            let sides = (0..<Int(rng.next() % 4)).map { side in
+                ConflictSide(event: EventID(dot: Dot(node: NodeID.derived(from: "w\(side)"), seq: rng.next() % 900 + 1), hash: .zero),
+                             clock: HLCTimestamp(physical: rng.next() % 1_000_000, logical: UInt32(side)),
+                             detail: "côté \(side)", value: side == 0 ? nil : .text("v\(index)"))
+            }
+            return ConflictReport(kind: index % 2 == 0 ? .field : .stockBelowZero, subject: "s\(index)", summary: "r\(index)",
+                                  sides: sides, suggestion: "")
+        }
+        let stamp = try #require(StampedSections.current(LedgerViewsFile.fileName, as: .views, directory: directory, wanted: [])).stamp
+        try ViewsBlocksTests.write(withConflicts, stamp: stamp, directory)
+        let (read, section) = try #require(LedgerViewsFile.currentWithConflictBytes(directory: directory, parts: [.catalog, .labels]))
+        #expect(read.catalog == views.catalog && read.labels == views.labels && read.conflicts.isEmpty)
+        var each: [ConflictReport] = []
+        #expect(LedgerViewsFile.eachConflict(in: section) { each.append($0) })
+        #expect(each == withConflicts.conflicts, "seed \(seed): one at a time is not the whole section")
+        // Cut short, or with a byte past its end: what read before is given, then false.
+        for broken in [Array(section.dropLast(3)), section + [0]] {
+            var some: [ConflictReport] = []
+            #expect(!LedgerViewsFile.eachConflict(in: broken) { some.append($0) }, "seed \(seed)")
+            #expect(some == Array(withConflicts.conflicts.prefix(some.count)), "seed \(seed)")
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import CarnetLedger
+import CarnetNode
 
 /// `carnet conflicts [--json]`: every open conflict, with all sides.
 struct ConflictsCommand: Command {
@@ -31,24 +32,37 @@ struct ConflictsCommand: Command {
     }
 
     func run(in context: Context) throws {
-        let views = try ViewsAccess.read(context, parts: [.conflicts, .catalog, .labels])
-        let reports = views.conflicts
+        // From the file, each conflict decoded as it is printed: the section is read through
+        // once first, so that one that does not decode makes the file ignored (SPEC §6.5)
+        // before a line is printed. Otherwise the store is opened and folded.
+        guard let (views, section) = LedgerViewsFile.currentWithConflictBytes(directory: context.directory,
+                                                                              parts: [.catalog, .labels]),
+              LedgerViewsFile.eachConflict(in: section, { _ in }) else {
+            let views = try ViewsAccess.read(context, parts: [.conflicts, .catalog, .labels])
+            show(views, context.output) { body in views.conflicts.forEach(body); return true }
+            return
+        }
+        show(views, context.output) { body in LedgerViewsFile.eachConflict(in: section, body) }
+    }
+
+    /// Prints the conflicts `each` gives (it calls its argument with each, in order), as
+    /// `--json` or as text.
+    private func show(_ views: LedgerViews, _ output: Output, _ each: ((ConflictReport) -> Void) -> Bool) {
         if json {
             // Written as it is made: the whole array at 1M events is 15,000 values and 17 MB.
-            var stream = JSONArrayStream(context.output)
-            for report in reports { stream.append(ConflictForms.json(report, views: views)) }
+            var stream = JSONArrayStream(output)
+            _ = each { stream.append(ConflictForms.json($0, views: views)) }
             stream.finish()
             return
         }
-        guard !reports.isEmpty else {
-            context.output.line("no open conflicts")
-            return
+        var stream = LineStream(output)
+        var count = 0
+        _ = each { report in
+            if count > 0 { stream.line() }
+            count += 1
+            ConflictForms.lines(report, views: views, output: output) { stream.line($0) }
         }
-        var stream = LineStream(context.output)
-        for (index, report) in reports.enumerated() {
-            if index > 0 { stream.line() }
-            ConflictForms.lines(report, views: views, output: context.output) { stream.line($0) }
-        }
+        if count == 0 { stream.line("no open conflicts") }
         stream.finish()
     }
 }
