@@ -46,7 +46,7 @@ public struct LotProducts: Hashable, Sendable {
     }
 
     /// Whether entries of this kind make the lot they name.
-    static func makes(_ kind: EntryKind) -> Bool { kind == .harvest || kind == .production || kind == .purchase }
+    public static func makes(_ kind: EntryKind) -> Bool { kind == .harvest || kind == .production || kind == .purchase }
 
     /// The lots of `entries` (producer, lot, product of each entry that makes a lot), in
     /// (producer, lot) order, as bytes.

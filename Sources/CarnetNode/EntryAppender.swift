@@ -26,6 +26,11 @@ public struct EntryAppender: ~Copyable {
     /// How many events past the older of the views file and the index the log may hold
     /// before `saveDerivedState` writes them again (a test sets it low or to -1).
     var rewriteFilesAbove = DerivedTail.writersRewriteAbove
+    /// Whether a partial read's rewrite patches the file (`LedgerViewsFile.patchedSections`)
+    /// rather than reading it whole (a test compares the two).
+    var patchesViews = true
+    /// Whether the last rewrite of the views file was a patch (what a test holds it to).
+    private(set) var viewsPatched = false
 
     /// The appender of `directory`, or nil when the node must be opened: the status file,
     /// the views file or the entry index is not current, the ledger has members, or
@@ -191,16 +196,25 @@ public struct EntryAppender: ~Copyable {
             return ["could not update the status file (\(error)); reading commands will read the log next time"]
         }
         guard file.tailEvents > rewriteFilesAbove else { return [] }
-        if file.isPartial {
-            // Only a part was read: the whole views now, from the file and the tail.
-            guard let whole = ViewsFileWithWrites(directory: store.directory, stamp: store.stamp, storage: store.fileStorage,
-                                                  keepingConflicts: ()) else {
-                return ["could not read the views file again to write it; reading commands add the log past it"]
-            }
-            file = whole
-        }
         var warnings: [String] = []
-        let (conflicts, names, warning) = Self.saveViews(file, into: &store)
+        let conflicts: Int, names: EntryIndexNames, warning: String?
+        if file.isPartial, patchesViews,
+           let sections = LedgerViewsFile.patchedSections(directory: store.directory, storage: store.fileStorage, views: file.views,
+                                                          fileStamp: file.viewsFileStamp, end: store.stamp) {
+            // Only a part was read: the file made again from itself and the log past it.
+            viewsPatched = true
+            (conflicts, names, warning) = Self.saveViews(sections, of: file, into: &store)
+        } else {
+            if file.isPartial {
+                // The whole views now, from the file and the tail.
+                guard let whole = ViewsFileWithWrites(directory: store.directory, stamp: store.stamp, storage: store.fileStorage,
+                                                      keepingConflicts: ()) else {
+                    return ["could not read the views file again to write it; reading commands add the log past it"]
+                }
+                file = whole
+            }
+            (conflicts, names, warning) = Self.saveViews(file.sections, of: file, into: &store)
+        }
         if let warning { warnings.append(warning) }
         // The views' pages go back before the index's bodies are taken (else the allocator
         // keeps them, and resident memory is the sum again).
@@ -216,14 +230,14 @@ public struct EntryAppender: ~Copyable {
         return warnings
     }
 
-    /// Writes the views file; returns what the other files need of the views (the
-    /// conflicts' count, the index's names) and the warning when it could not. The views
+    /// Writes `sections` as the views file; returns what the other files need of the views
+    /// (the conflicts' count, the index's names) and the warning when it could not. The views
     /// and their bytes go when this returns.
-    private static func saveViews(_ file: consuming ViewsFileWithWrites, into store: inout StoreAppender)
-        -> (conflicts: Int, names: EntryIndexNames, warning: String?) {
+    private static func saveViews(_ sections: [(id: UInt8, bytes: [UInt8])], of file: consuming ViewsFileWithWrites,
+                                  into store: inout StoreAppender) -> (conflicts: Int, names: EntryIndexNames, warning: String?) {
         let names = EntryIndexNames(catalog: file.views.catalog, labels: file.views.labels)
         do {
-            try store.saveStampedSections(LedgerViewsFile.fileName, as: .views, sections: file.sections)
+            try store.saveStampedSections(LedgerViewsFile.fileName, as: .views, sections: sections)
             return (file.conflictCount, names, nil)
         } catch {
             return (file.conflictCount, names,

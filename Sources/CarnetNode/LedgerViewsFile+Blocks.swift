@@ -94,7 +94,7 @@ extension LedgerViewsFile {
 
     /// Appends the block's stock lines; false when it does not decode exactly to its lines,
     /// or a line is of another producer or product than its key.
-    private static func readStockBlock(_ bytes: [UInt8], _ block: ViewsBlocks.Block, into lines: inout [StockLine]) throws(WireError) -> Bool {
+    static func readStockBlock(_ bytes: [UInt8], _ block: ViewsBlocks.Block, into lines: inout [StockLine]) throws(WireError) -> Bool {
         try bytes.withUnsafeBufferPointer { (buffer) throws(WireError) -> Bool in
             var reader = SectionReader(buffer)
             let producer = try text(block.key[0])
@@ -111,7 +111,7 @@ extension LedgerViewsFile {
 
     /// Appends the block's lots; false when it does not decode exactly to its lines, a line
     /// is of another producer than its key, or the first is not its key's lot.
-    private static func readLotBlock(_ bytes: [UInt8], _ block: ViewsBlocks.Block, into lots: inout [LotProducts]) throws(WireError) -> Bool {
+    static func readLotBlock(_ bytes: [UInt8], _ block: ViewsBlocks.Block, into lots: inout [LotProducts]) throws(WireError) -> Bool {
         try bytes.withUnsafeBufferPointer { (buffer) throws(WireError) -> Bool in
             var reader = SectionReader(buffer)
             let producer = try text(block.key[0])
@@ -130,7 +130,7 @@ extension LedgerViewsFile {
 
     /// Appends the block's sale payments; false when it does not decode exactly to its
     /// lines or its first id is not its key.
-    private static func readSalePaymentBlock(_ bytes: [UInt8], _ block: ViewsBlocks.Block,
+    static func readSalePaymentBlock(_ bytes: [UInt8], _ block: ViewsBlocks.Block,
                                              into found: inout [SalePayments]) throws(WireError) -> Bool {
         try bytes.withUnsafeBufferPointer { (buffer) throws(WireError) -> Bool in
             var reader = SectionReader(buffer)

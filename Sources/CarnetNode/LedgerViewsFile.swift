@@ -231,7 +231,7 @@ public enum LedgerViewsFile {
         StampedSections.list(sections(views, conflicts: nil))
     }
 
-    private static func section(_ part: Part, of views: LedgerViews) -> [UInt8] {
+    static func section(_ part: Part, of views: LedgerViews) -> [UInt8] {
         var writer = ByteWriter(capacity: 1024)
         switch part {
         case .counts:

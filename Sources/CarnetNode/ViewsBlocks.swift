@@ -85,23 +85,15 @@ enum ViewsBlocks {
     static func table(_ kind: Blocked, of section: [UInt8]) -> [UInt8]? {
         section.withUnsafeBufferPointer { bytes -> [UInt8]? in
             var reader = SectionReader(bytes)
-            var table = ByteWriter(capacity: 1024)
-            var blocks = 0
+            var blocks: [Block] = []
             do throws(WireError) {
                 let count = try reader.count(limit: bytes.count, "lines")
                 var start = reader.offset, lines = 0
                 var key: [UnsafeBufferPointer<UInt8>] = []
                 func close(at end: Int) {
-                    table.varint(UInt64(lines))
-                    table.varint(UInt64(end - start))
                     let block = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<end])
-                    let crc = CRC32C.checksum(block)
-                    table.raw([UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)])
-                    for string in key {
-                        table.varint(UInt64(string.count))
-                        table.raw(string)
-                    }
-                    blocks += 1
+                    blocks.append(Block(lines: lines, length: end - start, crc: CRC32C.checksum(block), key: key.map(Array.init),
+                                        offset: start))
                 }
                 for _ in 0..<count {
                     let lineStart = reader.offset
@@ -122,11 +114,24 @@ enum ViewsBlocks {
             } catch {
                 return nil
             }
-            var whole = ByteWriter(capacity: table.bytes.count + 5)
-            whole.varint(UInt64(blocks))
-            whole.raw(table.bytes)
-            return whole.bytes
+            return encodedTable(blocks)
         }
+    }
+
+    /// The table naming `blocks`, in order (their offsets are not written: SPEC §6.5).
+    static func encodedTable(_ blocks: [Block]) -> [UInt8] {
+        var writer = ByteWriter(capacity: blocks.count * 32 + 5)
+        writer.varint(UInt64(blocks.count))
+        for block in blocks {
+            writer.varint(UInt64(block.lines))
+            writer.varint(UInt64(block.length))
+            writer.raw([UInt8(block.crc >> 24), UInt8(block.crc >> 16 & 0xFF), UInt8(block.crc >> 8 & 0xFF), UInt8(block.crc & 0xFF)])
+            for string in block.key {
+                writer.varint(UInt64(string.count))
+                writer.raw(string)
+            }
+        }
+        return writer.bytes
     }
 
     /// The blocks `table` names, placed in a section of `sectionLength` bytes: the last

@@ -27,6 +27,9 @@ struct ViewsFileWithWrites {
     /// and how long it is, if the files are not written again.
     private(set) var tailFrom: Int
     private(set) var tailEvents = 0
+    /// The views file's own stamp, as read: what a rewrite patches from
+    /// (`LedgerViewsFile.patchedSections`).
+    private(set) var viewsFileStamp: LogStamp
 
     /// The open conflicts' count when neither they nor their bytes were read (`init(...
     /// part:conflictCount:)`): the views are then a part, never written.
@@ -67,6 +70,7 @@ struct ViewsFileWithWrites {
         conflictsAsRead = (read.conflicts, read.conflictCount)
         tailFrom = min(read.fileStamp.size, index.fileStamp.size)
         tailEvents = max(read.tailEvents, index.tail.count)
+        viewsFileStamp = read.fileStamp
     }
 
     /// The part of the views a writer of entries of `products` by `producers` checks
@@ -82,6 +86,7 @@ struct ViewsFileWithWrites {
         salesRead = Set(part.sales.map(ExactString.init))
         tailFrom = min(read.fileStamp.size, index.fileStamp.size)
         tailEvents = max(read.tailEvents, index.tail.count)
+        viewsFileStamp = read.fileStamp
     }
 
     private init(stamp: LogStamp, views: LedgerViews, index: EntryIndex, addedIDs: Set<ExactString>) {
@@ -90,6 +95,7 @@ struct ViewsFileWithWrites {
         self.index = index
         self.addedIDs = addedIDs
         tailFrom = stamp.size
+        viewsFileStamp = stamp
     }
 
     /// What the entries carrying `sale` are worth: the sum of the amounts of those no
