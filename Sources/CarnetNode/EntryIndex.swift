@@ -32,6 +32,9 @@ public final class EntryIndex {
     /// Each is an entry naming no other, whose id no other entry carries or names.
     let tail: [LedgerRecord]
     private let tailByID: [ExactString: [LedgerRecord]]
+    /// The writes of nodes' own labels among those records (SPEC §6.8): changes `log` lists
+    /// beside the file's.
+    private let tailChanges: [Event]
     /// How many readable entries the ledger holds: the length of `log`'s order.
     public var entryCount: Int { slotCount + tail.count }
     /// The log state the file describes; `stamp` is the one it describes with its tail.
@@ -86,7 +89,7 @@ public final class EntryIndex {
         else { return nil }
         if let log = LogRecordReader(directory: directory, stamp: stamp, storage: storage) {
             return EntryIndex(file: file, log: log, stamp: stamp, counts: counts, sizes: sizes, names: names, members: members,
-                              tail: (stamp, []))
+                              tail: (stamp, [], []))
         }
         // The log grew past the file: its tail, when a reader may add it (never with members).
         guard members == nil, let tail = DerivedTail.after(stamp, directory: directory, storage: storage),
@@ -94,17 +97,20 @@ public final class EntryIndex {
               let log = LogRecordReader(directory: directory, prefix: tail.end, storage: storage) else { return nil }
         return EntryIndex(file: file, log: log, stamp: stamp, counts: counts, sizes: sizes, names: names.adding(labels: labels),
                           members: members,
-                          tail: (tail.end, entries.sorted { ($0.clock, $0.event) < ($1.clock, $1.event) }))
+                          tail: (tail.end, entries.sorted { ($0.clock, $0.event) < ($1.clock, $1.event) },
+                                 tail.records.flatMap { $0.events.filter { OwnLabelWrite($0) != nil } }))
     }
 
     private init(file: any StorageFile, log: LogRecordReader, stamp fileStamp: LogStamp, counts: [Int], sizes: [Int],
-                 names: EntryIndexNames, members: [EntryIndexStanding]?, tail: (end: LogStamp, entries: [LedgerRecord])) {
+                 names: EntryIndexNames, members: [EntryIndexStanding]?,
+                 tail: (end: LogStamp, entries: [LedgerRecord], changes: [Event])) {
         self.file = file
         self.log = log
         self.fileStamp = fileStamp
         stamp = tail.end
         self.tail = tail.entries
         tailByID = Dictionary(grouping: tail.entries) { ExactString($0.entry.id) }
+        tailChanges = tail.changes
         self.names = names
         self.members = members
         slotCount = counts[0]
@@ -196,7 +202,8 @@ public final class EntryIndex {
             events.append(event)
             index -= 1
         }
-        return events
+        guard !tailChanges.isEmpty else { return events }
+        return Array((events + tailChanges).sorted { ($0.clock, $0.id) > ($1.clock, $1.id) }.prefix(count))
     }
 
     // MARK: - Slots and events

@@ -33,6 +33,17 @@ struct OwnLabelTakeTests {
         return LedgerViews(replica: store.replica)
     }
 
+    /// The newest five assignments of the store, newest first: what `log` lists under its entries.
+    private static func newestChanges(_ directory: String, wall: UInt64) throws -> [EventID] {
+        let store = try NodeStore(directory: directory, wallMillis: wall) { NodeID.derived(from: "x") }
+        let history = store.replica.history
+        let changes = history.nodeIDs.flatMap { history.events(of: $0) }.filter { event in
+            if case .assign = event.operation { return true }
+            return false
+        }
+        return changes.sorted { ($0.clock, $0.id) > ($1.clock, $1.id) }.prefix(5).map(\.id)
+    }
+
     private static func logSize(_ directory: String) throws -> Int {
         try #require(FileManager.default.attributesOfItem(atPath: directory + "/events.log")[.size] as? Int)
     }
@@ -74,7 +85,9 @@ struct OwnLabelTakeTests {
                 #expect(file.nodeRecords == fold.nodeRecords, "\(context): node records")
                 // A reader of the labels alone, and `show` and `log`'s names.
                 #expect(LedgerViewsFile.current(directory: directory, parts: [.labels])?.labels == fold.labels, "\(context)")
-                #expect(EntryIndex.current(directory: directory)?.names.label(of: farm.node) == text, "\(context): index names")
+                let index = try #require(EntryIndex.current(directory: directory), "\(context): no current index")
+                #expect(index.names.label(of: farm.node) == text, "\(context): index names")
+                #expect(try index.newestChanges(5).map(\.id) == Self.newestChanges(directory, wall: wall), "\(context): changes")
                 let audit = try StoreAudit.run(directory: directory)
                 #expect(audit.problems.isEmpty, "\(context): \(audit.problems)")
             }
