@@ -34,16 +34,18 @@ extension LedgerViewsFile {
               let tail = DerivedTail.after(fileStamp, directory: directory, storage: storage), tail.end == end,
               let entries = tail.entries() else { return nil }
         var made: [Part: [UInt8]] = [:]
+        var touchedStock: [StockLine] = []
         for blocked in ViewsBlocks.Blocked.allCases {
             guard let old = open.section(blocked.section.rawValue),
                   let oldTable = file.sections[blocked.table.rawValue],
                   let blocks = ViewsBlocks.blocks(blocked, table: oldTable, sectionLength: old.count),
-                  let (section, table) = patched(blocked, old: old, blocks: blocks, entries: entries) else { return nil }
-            made[blocked.section] = section
-            made[blocked.table] = table
+                  let new = patched(blocked, old: old, blocks: blocks, entries: entries) else { return nil }
+            made[blocked.section] = new.section
+            made[blocked.table] = new.table
+            if blocked == .stock { touchedStock = new.lines.stock }
         }
         guard let totals = file.sections[Part.stockTotals.rawValue],
-              let stock = made[.stock], let newTotals = patchedTotals(totals, stock: stock, entries: entries) else { return nil }
+              let newTotals = patchedTotals(totals, touched: touchedStock, entries: entries) else { return nil }
         made[.stockTotals] = newTotals
         var sections: [(id: UInt8, bytes: [UInt8])] = []
         for part in Part.allCases {
@@ -70,14 +72,17 @@ extension LedgerViewsFile {
         case made([UInt8])
     }
 
-    /// `old` (a section of `kind`, cut into `blocks`) with `entries` added, and its table;
-    /// nil when a block it reads does not decode as its table says.
+    /// `old` (a section of `kind`, cut into `blocks`) with `entries` added, its table, and
+    /// the lines of the groups made again (in `lines`' part of `kind`); nil when a block it
+    /// reads does not decode as its table says.
     private static func patched(_ kind: ViewsBlocks.Blocked, old: [UInt8], blocks: [ViewsBlocks.Block],
-                                entries: [LedgerRecord]) -> (section: [UInt8], table: [UInt8])? {
+                                entries: [LedgerRecord]) -> (section: [UInt8], table: [UInt8], lines: LedgerViews)? {
         // Which blocks are made again: every block of a group the entries touch (sale
         // payments, one group: from the block holding the first sale paid to the end).
+        var scratch = LedgerViews(stock: [], balances: [], availability: [], conflicts: [], catalog: Catalog(products: [], parties: []),
+                                  labels: [:], entryCount: 0, unreadableCount: 0)
         let touched = touchedKeys(kind, entries)
-        guard !touched.isEmpty else { return (old, ViewsBlocks.encodedTable(blocks)) }
+        guard !touched.isEmpty else { return (old, ViewsBlocks.encodedTable(blocks), scratch) }
         var replaced: [Range<Int>] = []
         var groups: [[[UInt8]]] = []
         switch kind {
@@ -96,8 +101,6 @@ extension LedgerViewsFile {
             }
         }
         // The lines of the blocks replaced, with the entries added.
-        var scratch = LedgerViews(stock: [], balances: [], availability: [], conflicts: [], catalog: Catalog(products: [], parties: []),
-                                  labels: [:], entryCount: 0, unreadableCount: 0)
         do throws(WireError) {
             for range in replaced {
                 for block in blocks[range] {
@@ -125,7 +128,8 @@ extension LedgerViewsFile {
             pieces.append(.made(section(kind.section, of: linesOf(kind, group, in: scratch))))
         }
         if kept < blocks.count { pieces.append(.kept(kept..<blocks.count)) }
-        return assemble(kind, old: old, blocks: blocks, pieces: pieces)
+        guard let (section, table) = assemble(kind, old: old, blocks: blocks, pieces: pieces) else { return nil }
+        return (section, table, scratch)
     }
 
     /// The views holding only the lines of `group` (its key's first strings) of `scratch`.
@@ -178,46 +182,41 @@ extension LedgerViewsFile {
     /// lines with the blocks their own table names (a group begins a block wherever it lies).
     private static func assemble(_ kind: ViewsBlocks.Blocked, old: [UInt8], blocks: [ViewsBlocks.Block],
                                  pieces: [Piece]) -> (section: [UInt8], table: [UInt8])? {
-        var body: [UInt8] = [], rows: [ViewsBlocks.Block] = []
-        body.reserveCapacity(old.count + 4_096)
-        var lines = 0
+        // The runs of bytes in order, then the section written once (at ten million entries
+        // the stock section is a hundred megabytes: no copy of it is made twice).
+        var runs: [ArraySlice<UInt8>] = [], rows: [ViewsBlocks.Block] = []
         for piece in pieces {
             switch piece {
             case let .kept(range):
                 guard let first = blocks[range].first, let last = blocks[range].last else { continue }
-                body += old[first.offset..<(last.offset + last.length)]
+                runs.append(old[first.offset..<(last.offset + last.length)])
                 rows += blocks[range]
-                lines += blocks[range].reduce(0) { $0 + $1.lines }
             case let .made(section):
                 guard let table = ViewsBlocks.table(kind, of: section),
                       let made = ViewsBlocks.blocks(kind, table: table, sectionLength: section.count) else { return nil }
                 guard let first = made.first else { continue }
-                body += section[first.offset...]
+                runs.append(section[first.offset...])
                 rows += made
-                lines += made.reduce(0) { $0 + $1.lines }
             }
         }
-        var section = ByteWriter(capacity: body.count + 10)
-        section.varint(UInt64(lines))
-        section.raw(body)
+        var section = ByteWriter(capacity: runs.reduce(10) { $0 + $1.count })
+        section.varint(UInt64(rows.reduce(0) { $0 + $1.lines }))
+        for run in runs { section.raw(run) }
         return (section.bytes, ViewsBlocks.encodedTable(rows))
     }
 
     /// The stock totals (section 9) with the totals of the (producer, product) groups the
-    /// entries move made again from their lines in the new stock section.
-    private static func patchedTotals(_ old: [UInt8], stock: [UInt8], entries: [LedgerRecord]) -> [UInt8]? {
+    /// entries move made again from `touched`, every line of those groups as now.
+    private static func patchedTotals(_ old: [UInt8], touched lines: [StockLine], entries: [LedgerRecord]) -> [UInt8]? {
         let touched = touchedKeys(.stock, entries)
         guard !touched.isEmpty else { return old }
         var totals = LedgerViews(stock: [], balances: [], availability: [], conflicts: [], catalog: Catalog(products: [], parties: []),
                                  labels: [:], entryCount: 0, unreadableCount: 0)
-        var lines: [StockLine] = []
-        guard (try? read(.stockTotals, from: old, into: &totals)) == true,
-              (try? readStock(stock, ofProducts: touched.map { $0[1] }, into: &lines)) == true else { return nil }
+        guard (try? read(.stockTotals, from: old, into: &totals)) == true else { return nil }
         func isTouched(_ line: StockLine) -> Bool {
             touched.contains { $0[0].elementsEqual(line.producer.utf8) && $0[1].elementsEqual(line.product.utf8) }
         }
-        totals.stock = (totals.stock.filter { !isTouched($0) } + StockTotals.of(lines.filter(isTouched), catalog: nil))
-            .sorted(by: StockLine.precedes)
+        totals.stock = (totals.stock.filter { !isTouched($0) } + StockTotals.of(lines, catalog: nil)).sorted(by: StockLine.precedes)
         return section(.stockTotals, of: totals)
     }
 }
