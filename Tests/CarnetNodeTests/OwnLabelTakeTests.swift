@@ -13,12 +13,14 @@ import Testing
 /// write, taken from the files alone, and every file must read as a fold of every event.
 @Suite("A node's first label taken from the files alone")
 struct OwnLabelTakeTests {
+    @discardableResult
     private static func label(_ farm: inout Replica, _ text: String, wall: UInt64, superseding: Bool = true) -> Event {
         let key = NodeLabels.key(farm.node)
         return superseding ? farm.assign(key, .text(text), wallMillis: wall)
             : farm.write(.assign(Assignment(key: key, value: .text(text))), wallMillis: wall)
     }
 
+    @discardableResult
     private static func harvest(_ farm: inout Replica, producer: String, wall: UInt64, using rng: inout SplitMix64) -> Event {
         let seq = (farm.history.chainHead(of: farm.node)?.dot.seq ?? 0) + 1
         let entry = LedgerEntry(id: EntryIDs.make(kind: .harvest, node: farm.node, seq: seq), kind: .harvest, producer: producer,
