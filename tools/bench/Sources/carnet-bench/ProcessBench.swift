@@ -134,6 +134,7 @@ enum ProcessBench {
         print("  status       \(Samples(values: fast.map(\.seconds)).timeSummary), peak RSS \(peak(fast)) (status file current, \(runs) runs)")
         print("  full open    \(Samples(values: full.map(\.seconds)).timeSummary), peak RSS \(peak(full)) (status file removed: log + checkpoint read, views and conflicts rebuilt, \(runs) runs)")
         reportReads(hub: hub, events: events, runs: runs)
+        WritersBench.report(hub: hub, secret: root + "/ledger.secret", ledger: "bench", root: root, runs: runs)
     }
 
     /// Reading commands as fresh processes on the imported hub (issue 19's table): those
@@ -157,8 +158,8 @@ enum ProcessBench {
         row("stock, no views file", ["stock", "--json"], removing: "views", note: "store opened, every event folded, the file rewritten")
         let entry = ChildProcess.ok(binary, ["--dir", hub, "log", "--limit", "1", "--json"])
         let id = ((try? JSONSerialization.jsonObject(with: Data(entry.stdout.utf8))) as? [[String: Any]])?.first?["id"] as? String
-        row("log --limit 5", ["log", "--limit", "5", "--json"], note: "store opened")
-        if let id { row("show ID", ["show", id, "--json"], note: "store opened") }
+        row("log --limit 5", ["log", "--limit", "5", "--json"], note: "entry index")
+        if let id { row("show ID", ["show", id, "--json"], note: "entry index") }
         var size = 0
         for name in (try? FileManager.default.contentsOfDirectory(atPath: hub)) ?? [] {
             size += (try? FileManager.default.attributesOfItem(atPath: hub + "/" + name)[.size] as? Int) ?? 0

@@ -36,7 +36,8 @@ usage: carnet-bench [--workload FILE] [--scale 10k|100k|1m] [--runs N] [--builti
   --only A,B       only these scenarios: apply, views, encoding, store, sync,
                    delta-binary, join, process (build + aggregation + cold open with
                    the release binary: swift build -c release --product carnet),
-                   cold-open (a hub that imported the whole file; for 1m),
+                   cold-open (a hub that imported the whole file, its reading commands
+                   and writers as fresh processes; for 1m),
                    crypto-aead (ChaCha20-Poly1305 seal/open MB/s; alone, no workload),
                    crc (CRC-32C MB/s, tables and instruction; alone, no workload)
                    crypto-sign (SHA-512, Ed25519 and X25519 rates; needs no workload)
