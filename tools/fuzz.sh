@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The codec fuzzers of RELIABILITY.md T4, with libFuzzer and AddressSanitizer.
 #
-#   tools/fuzz.sh smoke                    30 s of the frame reader (CI); exit 1 on any finding
+#   tools/fuzz.sh smoke                    20 s of the frame reader (CI); exit 1 on any finding
 #   tools/fuzz.sh soak [SECONDS] [TARGET]  each target (default: all) for SECONDS (default
 #                                          1800), with a table of execs, coverage, corpus,
 #                                          crashes, timeouts and OOMs per target
@@ -139,8 +139,8 @@ case $command in
   build) build ;;
   smoke)
     build
-    echo "== 30 s libFuzzer smoke run of the frame reader"
-    run frame 30
+    echo "== 20 s libFuzzer smoke run of the frame reader"
+    run frame 20
     ;;
   soak)
     seconds=${2:-1800}
