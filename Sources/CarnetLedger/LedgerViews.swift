@@ -62,6 +62,12 @@ public struct LedgerViews: Sendable, Equatable {
         self.unreadableCount = unreadableCount
     }
 
+    /// Views holding nothing (no node records known): what a reader fills section by section.
+    public static var empty: LedgerViews {
+        LedgerViews(stock: [], balances: [], availability: [], conflicts: [], catalog: Catalog(products: [], parties: []),
+                    labels: [:], entryCount: 0, unreadableCount: 0)
+    }
+
     /// The views of a replica, from its ledger state when the caller already built it.
     public init(replica: Replica, ledger: LedgerState? = nil) {
         let state = ledger ?? LedgerState(replica: replica)

@@ -59,8 +59,7 @@ extension LedgerViewsFile {
         guard case let .blocks(blocks) = from else {
             guard case .whole = from else { return nil }
             guard let section = open.section(Part.salePayments.rawValue) else { return nil }
-            var views = LedgerViews(stock: [], balances: [], availability: [], conflicts: [],
-                                    catalog: Catalog(products: [], parties: []), labels: [:], entryCount: 0, unreadableCount: 0)
+            var views = LedgerViews.empty
             guard (try? read(.salePayments, from: section, into: &views)) == true else { return nil }
             return views.salePayments
         }

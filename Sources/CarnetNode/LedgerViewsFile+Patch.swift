@@ -45,7 +45,7 @@ extension LedgerViewsFile {
             if blocked == .stock { touchedStock = new.lines.stock }
         }
         guard let totals = file.sections[Part.stockTotals.rawValue],
-              let newTotals = patchedTotals(totals, touched: touchedStock, entries: entries) else { return nil }
+              let newTotals = patchedTotals(totals, touched: touchedStock) else { return nil }
         made[.stockTotals] = newTotals
         var sections: [(id: UInt8, bytes: [UInt8])] = []
         for part in Part.allCases {
@@ -79,8 +79,7 @@ extension LedgerViewsFile {
                                 entries: [LedgerRecord]) -> (section: [UInt8], table: [UInt8], lines: LedgerViews)? {
         // Which blocks are made again: every block of a group the entries touch (sale
         // payments, one group: from the block holding the first sale paid to the end).
-        var scratch = LedgerViews(stock: [], balances: [], availability: [], conflicts: [], catalog: Catalog(products: [], parties: []),
-                                  labels: [:], entryCount: 0, unreadableCount: 0)
+        var scratch = LedgerViews.empty
         let touched = touchedKeys(kind, entries)
         guard !touched.isEmpty else { return (old, ViewsBlocks.encodedTable(blocks), scratch) }
         var replaced: [Range<Int>] = []
@@ -134,8 +133,7 @@ extension LedgerViewsFile {
 
     /// The views holding only the lines of `group` (its key's first strings) of `scratch`.
     private static func linesOf(_ kind: ViewsBlocks.Blocked, _ group: [[UInt8]], in scratch: LedgerViews) -> LedgerViews {
-        var only = LedgerViews(stock: [], balances: [], availability: [], conflicts: [], catalog: Catalog(products: [], parties: []),
-                               labels: [:], entryCount: 0, unreadableCount: 0)
+        var only = LedgerViews.empty
         switch kind {
         case .stock:
             only.stock = scratch.stock.filter { $0.producer.utf8.elementsEqual(group[0]) && $0.product.utf8.elementsEqual(group[1]) }
@@ -206,17 +204,14 @@ extension LedgerViewsFile {
     }
 
     /// The stock totals (section 9) with the totals of the (producer, product) groups the
-    /// entries move made again from `touched`, every line of those groups as now.
-    private static func patchedTotals(_ old: [UInt8], touched lines: [StockLine], entries: [LedgerRecord]) -> [UInt8]? {
-        let touched = touchedKeys(.stock, entries)
-        guard !touched.isEmpty else { return old }
-        var totals = LedgerViews(stock: [], balances: [], availability: [], conflicts: [], catalog: Catalog(products: [], parties: []),
-                                 labels: [:], entryCount: 0, unreadableCount: 0)
+    /// entries moved made again from `touched`, every line of those groups as now.
+    private static func patchedTotals(_ old: [UInt8], touched lines: [StockLine]) -> [UInt8]? {
+        guard !lines.isEmpty else { return old }
+        var totals = LedgerViews.empty
         guard (try? read(.stockTotals, from: old, into: &totals)) == true else { return nil }
-        func isTouched(_ line: StockLine) -> Bool {
-            touched.contains { $0[0].elementsEqual(line.producer.utf8) && $0[1].elementsEqual(line.product.utf8) }
-        }
-        totals.stock = (totals.stock.filter { !isTouched($0) } + StockTotals.of(lines, catalog: nil)).sorted(by: StockLine.precedes)
+        let groups = Set(lines.map { [ExactString($0.producer), ExactString($0.product)] })
+        totals.stock = (totals.stock.filter { !groups.contains([ExactString($0.producer), ExactString($0.product)]) }
+            + StockTotals.of(lines, catalog: nil)).sorted(by: StockLine.precedes)
         return section(.stockTotals, of: totals)
     }
 }

@@ -362,8 +362,7 @@ public enum LedgerViewsFile {
     /// read); nil when a known section is missing, or one of `parts` is not there to
     /// decode or does not decode exactly to its length.
     private static func decode(_ sections: [(id: UInt8, bytes: [UInt8]?)], parts: Set<Part>) -> LedgerViews? {
-        var views = LedgerViews(stock: [], balances: [], availability: [], conflicts: [],
-                                catalog: Catalog(products: [], parties: []), labels: [:], entryCount: 0, unreadableCount: 0)
+        var views = LedgerViews.empty
         let ids = Set(sections.map(\.id))
         guard ids.count == sections.count,
               Part.allCases.allSatisfy({ Part.optional.contains($0) || ids.contains($0.rawValue) }) else { return nil }
