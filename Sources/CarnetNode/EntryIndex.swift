@@ -70,7 +70,10 @@ public final class EntryIndex {
     /// The index of `directory` when it is whole at its head and its names and describes the
     /// log as it is now; nil when it is missing, of another format or version, damaged at
     /// its head or names, of the wrong length, or stale.
-    public static func current(directory: String, storage: any Storage = PosixStorage()) -> EntryIndex? {
+    ///
+    /// `status`: read against that status file (`StoreStatus.prefix`) instead of the log as it
+    /// is now, as `LedgerViewsFile` reads the views for a server's save.
+    public static func current(directory: String, storage: any Storage = PosixStorage(), status: StoreStatus? = nil) -> EntryIndex? {
         guard let file = try? storage.openReadOnly(directory + "/" + EntryIndexFile.fileName),
               let head = try? file.read(at: 0, count: EntryIndexFile.headSize), head.count == EntryIndexFile.headSize,
               FileHeader.entries.read(head) == .matches,
@@ -87,12 +90,23 @@ public final class EntryIndex {
               let membersBytes = EntryIndexFile.readSection(tail, &offset), offset + 4 == tail.count,
               let members = EntryIndexFile.decodeMembers(membersBytes, standingCount: counts[4], entryCount: counts[0])
         else { return nil }
-        if let log = LogRecordReader(directory: directory, stamp: stamp, storage: storage) {
+        let exact: LogRecordReader?
+        if let status {
+            exact = stamp == status.stamp ? LogRecordReader(directory: directory, prefix: stamp, storage: storage) : nil
+        } else {
+            exact = LogRecordReader(directory: directory, stamp: stamp, storage: storage)
+        }
+        if let log = exact {
             return EntryIndex(file: file, log: log, stamp: stamp, counts: counts, sizes: sizes, names: names, members: members,
                               tail: (stamp, [], []))
         }
         // The log grew past the file: its tail, when a reader may add it (never with members).
-        guard members == nil, let tail = DerivedTail.after(stamp, directory: directory, storage: storage),
+        let logTail = if let status {
+            DerivedTail.after(stamp, status: status, directory: directory, storage: storage)
+        } else {
+            DerivedTail.after(stamp, directory: directory, storage: storage)
+        }
+        guard members == nil, let tail = logTail,
               let entries = tail.entries(), let labels = OwnLabelWrite.labels(tail.ownLabelWrites()),
               let log = LogRecordReader(directory: directory, prefix: tail.end, storage: storage) else { return nil }
         return EntryIndex(file: file, log: log, stamp: stamp, counts: counts, sizes: sizes, names: names.adding(labels: labels),

@@ -26,13 +26,20 @@ extension LedgerViewsFile {
     /// copied, as no entry changes them.
     static func patchedSections(directory: String, storage: any Storage, views: LedgerViews, fileStamp: LogStamp,
                                 end: LogStamp) -> [(id: UInt8, bytes: [UInt8])]? {
+        guard let tail = DerivedTail.after(fileStamp, directory: directory, storage: storage), tail.end == end,
+              let entries = tail.entries() else { return nil }
+        return patchedSections(directory: directory, storage: storage, views: views, fileStamp: fileStamp, entries: entries)
+    }
+
+    /// The same with the entries past the file given, in log order: a server that checked
+    /// what its sessions appended (`ServedFilesSave`) before any status file named it.
+    static func patchedSections(directory: String, storage: any Storage, views: LedgerViews, fileStamp: LogStamp,
+                                entries: [LedgerRecord]) -> [(id: UInt8, bytes: [UInt8])]? {
         let tables = Set(Part.blockTables.map(\.rawValue))
         guard let (file, open) = StampedSections.opened(fileName, as: .views, directory: directory,
                                                         wanted: tables.union([Part.stockTotals.rawValue]), storage: storage,
                                                         acceptingPrefix: true),
-              file.stamp == fileStamp, tables.allSatisfy({ file.sections[$0] != nil }),
-              let tail = DerivedTail.after(fileStamp, directory: directory, storage: storage), tail.end == end,
-              let entries = tail.entries() else { return nil }
+              file.stamp == fileStamp, tables.allSatisfy({ file.sections[$0] != nil }) else { return nil }
         var made: [Part: [UInt8]] = [:]
         var touchedStock: [StockLine] = []
         for blocked in ViewsBlocks.Blocked.allCases {

@@ -107,11 +107,20 @@ public enum LedgerViewsFile {
     /// The file with the sections `wanted` read, when its stamp still covers the log, and the
     /// tail a reader adds when the log has grown past it; nil when the file is not current
     /// and the tail is not one a reader may add (`DerivedTail.after`).
-    private static func fileAndTail(directory: String, wanted: Set<Part>, storage: any Storage)
+    ///
+    /// `status`: read against that status file (`StoreStatus.prefix`) instead of the log as it
+    /// is now: the file and its tail then describe the log at the status file's stamp, which
+    /// the log may have grown past (a server's appends not saved yet).
+    private static func fileAndTail(directory: String, wanted: Set<Part>, storage: any Storage, status: StoreStatus? = nil)
         -> (file: StampedSections, open: OpenSections, tail: DerivedTail?)? {
         guard let (file, open) = StampedSections.opened(fileName, as: .views, directory: directory,
                                                         wanted: Set(wanted.map(\.rawValue)), storage: storage, acceptingPrefix: true)
         else { return nil }
+        if let status {
+            if file.stamp == status.stamp { return (file, open, nil) }
+            guard let tail = DerivedTail.after(file.stamp, status: status, directory: directory, storage: storage) else { return nil }
+            return (file, open, tail)
+        }
         if file.stamp.isCurrent(directory: directory, storage: storage) { return (file, open, nil) }
         guard let tail = DerivedTail.after(file.stamp, directory: directory, storage: storage) else { return nil }
         return (file, open, tail)
@@ -176,11 +185,14 @@ public enum LedgerViewsFile {
     /// sections are 148 MB, where one entry reads a few KB. Exact for what
     /// `LedgerViews.append` checks of an entry of those products, lots and sales (each
     /// product's availability is made from all its lines).
-    static func currentForOneWriter(directory: String, part: ViewsPart, storage: any Storage = PosixStorage())
+    /// `status`: as `fileAndTail` takes it.
+    static func currentForOneWriter(directory: String, part: ViewsPart, storage: any Storage = PosixStorage(),
+                                    status: StoreStatus? = nil)
         -> (views: LedgerViews, stamp: LogStamp, fileStamp: LogStamp, tailEvents: Int)? {
         let small: Set<Part> = [.counts, .balances, .availability, .catalog, .labels, .members, .openOrders, .unheldPaymentTargets,
                                 .nodeRecords]
-        guard let (file, open, tail) = fileAndTail(directory: directory, wanted: small.union(Part.blockTables), storage: storage),
+        guard let (file, open, tail) = fileAndTail(directory: directory, wanted: small.union(Part.blockTables), storage: storage,
+                                                   status: status),
               var views = decode(file.ids.map { ($0, file.sections[$0]) }, parts: small) else { return nil }
         guard let entries = tail.map({ $0.entries() }) ?? [] else { return nil }
         let kept = DerivedTail.products(movedBy: entries, besides: part.products)

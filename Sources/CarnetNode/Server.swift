@@ -33,10 +33,10 @@ public final class Server: Sendable {
         /// How often the log sums up the unauthenticated connections dropped.
         public var dropSummaryInterval: Duration = .seconds(10)
         public var connectTimeout: Duration = .seconds(10)
-        /// How long stopping waits for the fold of the whole ledger (started with `run`) to
-        /// finish, so that the status and views files can be left current; past it they are
-        /// left stale (readers rebuild them). A small ledger's fold takes milliseconds.
-        public var stopWaitForViews: DispatchTimeInterval = .milliseconds(500)
+        /// How long a fold of the whole ledger, made for a save the files beside the log
+        /// could not take (`SharedStore.saveServedStatus`), is kept unused before it is let
+        /// go: at a million entries it holds some 200 MB.
+        public var foldKeptUnused: Duration = .seconds(300)
         public var session = SessionSettings()
         public var seed: UInt64 = 0
 
@@ -108,13 +108,12 @@ public final class Server: Sendable {
             spawn { self.dialLoop(peer, seed: self.configuration.seed &+ UInt64(index)) }
         }
         spawn { self.maintenanceLoop() }
-        let warming = warmFold()
         threads.wait()
         logDrops()
-        // The status and views files are left current if that is quick: the fold warmed (a
-        // small ledger's in milliseconds; a short wait at most) and the last save was fast.
-        // Otherwise they stay stale, which readers refuse and rebuild (stop within 2 s).
-        _ = warming.wait(timeout: .now() + configuration.stopWaitForViews)
+        // The status and views files are left current if that is quick: from the files
+        // beside the log, or a fold whose last run was fast (a small ledger's, in
+        // milliseconds). Otherwise they stay stale, which readers refuse and rebuild (stop
+        // within 2 s).
         if let failure = store.saveServedStatus(stopping: true) { log("warning: \(failure)") }
         saveCounters(force: true)
         serveLock.release()
@@ -125,22 +124,6 @@ public final class Server: Sendable {
         for runner in state.stopAll() { runner.stop() }
         wakeup.signal()
         listener?.close()
-    }
-
-    /// Folds the whole ledger once, outside the store's lock, on a thread that stopping
-    /// does not wait for (`run` waits for the returned group only briefly): until it is
-    /// done the status and views files are not rewritten, so no save folds a million
-    /// events under the lock that sessions and the CLI's writes need.
-    private func warmFold() -> DispatchGroup {
-        let warming = DispatchGroup()
-        warming.enter()
-        let thread = Thread { [store] in
-            store.warmFold()
-            warming.leave()
-        }
-        thread.stackSize = 1 << 20
-        thread.start()
-        return warming
     }
 
     private func spawn(_ body: @escaping @Sendable () -> Void) {
@@ -307,7 +290,10 @@ public final class Server: Sendable {
             }
             closeSessionsOnReplacedSecret()
             ticks += 1
-            if ticks % 4 == 0 { saveStatusInBackground() }
+            if ticks % 4 == 0 {
+                saveStatusInBackground()
+                store.coolFold(unusedFor: configuration.foldKeptUnused)
+            }
             followLiveSessions()
             saveCounters(force: false)
             if clock.now - lastDropSummary >= configuration.dropSummaryInterval {

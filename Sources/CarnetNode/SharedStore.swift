@@ -36,7 +36,9 @@ public final class SharedStore: @unchecked Sendable {
     private var fold = LedgerFold()
     /// Whether `fold` has caught up with the replica since this process opened it: until
     /// then, catching it up folds every event (seconds at a million), which `serve` does
-    /// outside the lock (`warmFold`) rather than under it. Bumped with the store reopened.
+    /// outside the lock (`saveServedStatus`, `warmFold`) rather than under it, and only for
+    /// what the files beside the log cannot take. `foldGeneration` is bumped with the store
+    /// reopened and the fold let go (`coolFold`).
     private var foldWarm = false
     private var foldGeneration = 0
     /// A save building the views outside the lock (one at a time), and what the last one
@@ -44,6 +46,11 @@ public final class SharedStore: @unchecked Sendable {
     private var saving = false
     private var lastSaveCost: Duration?
     private var warmCost: Duration?
+    /// When a save last folded (`coolFold` lets an unused fold go), and how many saves the
+    /// files took alone (`ServedFilesSave`).
+    private var lastFoldUse: ContinuousClock.Instant?
+    private var savesFromTheFiles = 0
+    private var lastFoldReason: String?
     /// Set by the stopping save: a save still building its views on another thread then
     /// writes nothing, so the process may exit without waiting for it.
     private var closed = false
@@ -362,45 +369,66 @@ public final class SharedStore: @unchecked Sendable {
 
     /// Rewrites the status file (and a checkpoint when due) if anything changed, so that
     /// `carnet status` answers at once. Failures are returned, never thrown: every event
-    /// is already durable in the log. Folds every event the first time (`carnet sync`,
-    /// which must leave the views current); `serve` calls `saveServedStatus` instead.
+    /// is already durable in the log. From the files beside the log when they can take what
+    /// arrived (`ServedFilesSave`: a farm that holds the hub's million entries takes the
+    /// day's few without folding them all); otherwise every event is folded (`carnet
+    /// sync`, which must leave the views current; `force`, always). `serve` calls
+    /// `saveServedStatus` instead, which folds outside the lock.
     public func saveStatusIfChanged(force: Bool = false) -> String? {
         lock.withLock { () -> String? in
             guard changedSinceStatus || force else { return nil }
+            if !force, let files = try? ServedFilesSave.make(directory: directory, storage: storage, replica: store.replica,
+                                                             end: store.stamp) {
+                changedSinceStatus = false
+                var warnings: [String] = []
+                do {
+                    if try store.saveCheckpointIfDue(), keepingChainsCold, foldWarm { fold.readHistory(of: store.replica) }
+                } catch {
+                    warnings.append("\(error)")
+                }
+                warnings += files.write(into: &store)
+                savesFromTheFiles += 1
+                return warnings.isEmpty ? nil : warnings.joined(separator: "; ")
+            }
             return lockedSave(checkpoint: true)
         }
     }
 
     /// `serve`'s save: like `saveStatusIfChanged`, but never the whole ledger under the
-    /// lock that sessions and the CLI's writes need. While the fold is cold (`warmFold`
-    /// still running) nothing is written: the status and views files are derived, stamped
-    /// with the log they describe, so a stale one is refused by readers and rebuilt, never
-    /// believed. Otherwise the views are built and encoded outside the lock (seconds at a
-    /// million: conflicts, catalog, a 14 MB body) from a copy of the replica and the fold
-    /// (taken out of the store meanwhile),
-    /// and written under it only if the log is still the one they describe; if it moved
-    /// on, the next call tries again (the fold keeps what it caught up).
+    /// lock that sessions and the CLI's writes need, and no fold held for it while the
+    /// files can take what arrived.
+    ///
+    /// First from the files beside the log (`ServedFilesSave`): what the sessions appended
+    /// since the status file is added to the part of the views it touches, as `record` and
+    /// `merge` add theirs, and the status file names the tail (every 256 events, the views
+    /// file is patched and the entry index merged). Only when the files cannot tell (a
+    /// register another node wrote, a void, a fork, files not current) are the views
+    /// folded: outside the lock, from a copy of the replica and the fold (taken out of the
+    /// store meanwhile; caught up from nothing the first time, seconds at a million), and
+    /// written under it only if the log is still the one they describe; if it moved on,
+    /// the next call tries again (the fold keeps what it caught up). The fold is then kept
+    /// for the saves that follow, and let go once `coolFold` finds it unused for a while.
     ///
     /// `stopping`: no checkpoint (a full replica written out; the log holds every
     /// acknowledged event and the next open replays past the older checkpoint), and no
-    /// save at all if the last one took more than `budget`: `serve` stops within 2 s at
-    /// any size. Before this, stopping a 1M hub folded every event and wrote the views
-    /// under the lock, 7 to 17 s.
+    /// fold if the last took more than `budget` or, never made, would fold more than
+    /// `coldFoldWhenStoppingAtMost` events: `serve` stops within 2 s at any size. Files
+    /// left stale are stamped with the log they describe, so readers refuse them and
+    /// rebuild, never believe them.
     public func saveServedStatus(stopping: Bool, budget: Duration = .milliseconds(500)) -> String? {
         let clock = ContinuousClock()
         let started = clock.now
         var warnings: [String] = []
-        var taken = lock.withLock { () -> (replica: Replica, fold: LedgerFold, stamp: LogStamp, generation: Int)? in
+        let taken = lock.withLock { () -> (replica: Replica, stamp: LogStamp)? in
             if stopping { closed = true }
-            guard changedSinceStatus, foldWarm, !saving, !closed || stopping else { return nil }
-            if stopping, let cost = lastSaveCost ?? warmCost, cost > budget { return nil }
+            guard changedSinceStatus, !saving, !closed || stopping else { return nil }
             if !stopping {
                 do {
                     if try store.saveCheckpointIfDue(), keepingChainsCold {
                         // The new checkpoint took the events since the last: they left
                         // memory, unless the fold's members still read the history
                         // that held them.
-                        fold.readHistory(of: store.replica)
+                        if foldWarm { fold.readHistory(of: store.replica) }
                         FreedMemory.giveBack()
                     }
                 } catch {
@@ -409,6 +437,51 @@ public final class SharedStore: @unchecked Sendable {
             }
             saving = true
             changedSinceStatus = false
+            return (store.replica, store.stamp)
+        }
+        guard let taken else { return warnings.isEmpty ? nil : warnings.joined(separator: "; ") }
+        let files: ServedFilesSave?
+        do {
+            files = try ServedFilesSave.make(directory: directory, storage: storage, replica: taken.replica, end: taken.stamp)
+        } catch {
+            files = nil
+            lock.withLock { lastFoldReason = error.description }
+        }
+        if let files {
+            lock.withLock {
+                saving = false
+                guard store.stamp == files.end, !store.needsReopen, !closed || stopping else {
+                    changedSinceStatus = true
+                    return
+                }
+                warnings += files.write(into: &store)
+                savesFromTheFiles += 1
+            }
+        } else {
+            warnings += savedFromAFold(of: taken.replica, at: taken.stamp, stopping: stopping, budget: budget, started: started)
+        }
+        return warnings.isEmpty ? nil : warnings.joined(separator: "; ")
+    }
+
+    /// How many events a stopping save folds when no fold was made yet (whose cost is not
+    /// known): a small ledger's views are then still left current.
+    public static let coldFoldWhenStoppingAtMost = 20_000
+
+    /// `saveServedStatus` when the files could not take what arrived: the views folded from
+    /// `replica` (at `stamp`) outside the lock, and every file written under it.
+    private func savedFromAFold(of replica: Replica, at stamp: LogStamp, stopping: Bool, budget: Duration,
+                                started: ContinuousClock.Instant) -> [String] {
+        let clock = ContinuousClock()
+        var taken = lock.withLock { () -> (fold: LedgerFold, generation: Int)? in
+            if stopping {
+                let tooLong = foldWarm ? (lastSaveCost ?? warmCost).map { $0 > budget } ?? false
+                    : replica.eventCount > Self.coldFoldWhenStoppingAtMost
+                if tooLong {
+                    saving = false
+                    changedSinceStatus = true
+                    return nil
+                }
+            }
             // The fold leaves the store while it catches up outside the lock: a copy left
             // there would be duplicated whole by the first event folded (a second fold in
             // memory, 300 MB at 1M, at every save). Nothing else reads it meanwhile: `saving`
@@ -416,12 +489,12 @@ public final class SharedStore: @unchecked Sendable {
             // (`foldGeneration`), so the one taken is put back only if none did.
             let taking = fold
             fold = LedgerFold()
-            return (store.replica, taking, store.stamp, foldGeneration)
+            return (taking, foldGeneration)
         }
-        guard let replica = taken?.replica, let stamp = taken?.stamp, let generation = taken?.generation,
-              var caughtUp = taken?.fold else { return warnings.isEmpty ? nil : warnings.joined(separator: "; ") }
+        guard let generation = taken?.generation, var caughtUp = taken?.fold else { return [] }
         // `caughtUp` is now the fold's one holder: catching it up does not copy it.
         taken = nil
+        var warnings: [String] = []
         let views = LedgerViews(replica: replica, fold: &caughtUp)
         let body = LedgerViewsFile.encode(views)
         let entries = EntryIndexFile.body(replica: replica, names: EntryIndexNames(catalog: views.catalog, labels: views.labels),
@@ -434,6 +507,8 @@ public final class SharedStore: @unchecked Sendable {
                 return
             }
             fold = caughtUp
+            foldWarm = true
+            lastFoldUse = clock.now
             guard store.stamp == stamp, !store.needsReopen, !closed || stopping else {
                 changedSinceStatus = true
                 return
@@ -459,8 +534,33 @@ public final class SharedStore: @unchecked Sendable {
             }
             lastSaveCost = clock.now - started
         }
-        return warnings.isEmpty ? nil : warnings.joined(separator: "; ")
+        return warnings
     }
+
+    /// Lets the fold go when no save needed it for `unused` (`serve` calls it as it
+    /// maintains): resident memory then follows the replica, not the views, until events
+    /// arrive that the files cannot take. False while a save is running.
+    @discardableResult
+    public func coolFold(unusedFor unused: Duration) -> Bool {
+        let cooled = lock.withLock { () -> Bool in
+            guard foldWarm, !saving, let last = lastFoldUse, ContinuousClock().now - last >= unused else { return false }
+            fold = LedgerFold()
+            foldWarm = false
+            foldGeneration += 1
+            return true
+        }
+        if cooled { FreedMemory.giveBack() }
+        return cooled
+    }
+
+    /// Why the files beside the log could not take what the last folded save saved.
+    var whyLastSaveFolded: String? { lock.withLock { lastFoldReason } }
+
+    /// Whether a fold is kept for the saves (what tests look at).
+    public var holdsAWarmFold: Bool { lock.withLock { foldWarm } }
+
+    /// How many saves were made from the files beside the log (what tests look at).
+    public var savesMadeFromTheFiles: Int { lock.withLock { savesFromTheFiles } }
 
     private func lockedSave(checkpoint: Bool) -> String? {
         changedSinceStatus = false
@@ -485,6 +585,7 @@ public final class SharedStore: @unchecked Sendable {
             fold = warmed
             foldWarm = true
             warmCost = clock.now - started
+            lastFoldUse = clock.now
         }
     }
 }

@@ -77,9 +77,15 @@ struct ViewsFileWithWrites {
     /// (`LedgerViewsFile.currentForOneWriter`), for a writer that leaves the files to
     /// readers (`EntryAppender`); `conflictCount` as the status file counts them (entries
     /// added here change none).
-    init?(directory: String, stamp: LogStamp, storage: any Storage, part: ViewsPart, conflictCount: Int) {
-        guard let read = LedgerViewsFile.currentForOneWriter(directory: directory, part: part, storage: storage), read.stamp == stamp,
-              let index = EntryIndex.current(directory: directory, storage: storage), index.stamp == stamp else { return nil }
+    ///
+    /// `status`: both files read against that status file (`StoreStatus.prefix`), whose stamp
+    /// `stamp` then is: a server adds what its sessions appended since (`ServedFilesSave`).
+    init?(directory: String, stamp: LogStamp, storage: any Storage, part: ViewsPart, conflictCount: Int,
+          status: StoreStatus? = nil) {
+        guard let read = LedgerViewsFile.currentForOneWriter(directory: directory, part: part, storage: storage, status: status),
+              read.stamp == stamp,
+              let index = EntryIndex.current(directory: directory, storage: storage, status: status), index.stamp == stamp
+        else { return nil }
         self.init(stamp: stamp, views: read.views, index: index, addedIDs: [])
         partialConflictCount = conflictCount
         productsRead = Set(part.products.map(ExactString.init))

@@ -528,6 +528,16 @@ public struct NodeStore: ~Copyable {
                                         directory: directory, storage: storage)
     }
 
+    /// Writes a sectioned derived file (the views file, SPEC §6.5) from its sections, never
+    /// joined into one array first; skipped (false) as `saveStampedFile` is.
+    @discardableResult
+    public mutating func saveStampedSections(_ name: String, as header: FileHeader,
+                                             sections: [(id: UInt8, bytes: [UInt8])]) throws(StoreError) -> Bool {
+        guard !log.needsReopen else { throw .needsReopen(path: log.path) }
+        let pieces = StampedSections.pieces(stamp: log.stamp, sections: sections.map { ($0.id, $0.bytes[...]) }, as: header)
+        return try log.replaceIfCurrent(name, with: pieces, directory: directory, storage: storage)
+    }
+
     /// Picks up events another process (the CLI, a server) appended to this node's log;
     /// returns them (a server pushes them to its live peers).
     @discardableResult

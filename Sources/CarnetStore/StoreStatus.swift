@@ -130,6 +130,17 @@ public struct StoreStatus: Sendable, Equatable {
         StampedFile.current(fileName, as: .status, directory: directory, storage: storage).flatMap(decode)
     }
 
+    /// The status file of `directory` when the log still begins with the state it describes,
+    /// though it may have grown since: what a server whose sessions appended since its last
+    /// save reads its files against (`ServedFilesSave`). Nil when missing or damaged, or when
+    /// the log no longer holds that state.
+    public static func prefix(directory: String, storage: any Storage = PosixStorage()) -> StoreStatus? {
+        guard let bytes = try? storage.openReadOnly(directory + "/" + fileName).readAll(),
+              let file = StampedFile.decode(consume bytes, as: .status),
+              file.stamp.isPrefix(directory: directory, storage: storage) else { return nil }
+        return decode(file)
+    }
+
     /// Replaces the status file atomically.
     func write(directory: String, storage: any Storage) throws(StoreError) {
         try StampedFile.replace(Self.fileName, with: encode(), directory: directory, storage: storage)

@@ -1,0 +1,168 @@
+import CarnetCore
+import CarnetLedger
+import CarnetStore
+import CarnetSystem
+
+/// `serve`'s save made from the files beside the log, as `record` and `merge` leave them
+/// (SPEC §6.8), instead of from a fold of the whole ledger.
+///
+/// Why: a fold kept warm for the saves held some 200 MB at a million entries, resident for
+/// as long as the server ran, and every save re-encoded the whole views file. What a
+/// session persists is most often a farm's day of entries, which the views take as they
+/// are (`LedgerViews.append`): so the save reads the part of the views those entries touch,
+/// adds each record the log gained since the status file, in log order, exactly as a
+/// writer that appended them would have, and then names the tail in the status file (or,
+/// past `DerivedTail.writersRewriteAbove` events, patches the views file and merges the
+/// entry index). Anything else (a register written by another node, a void, a fork, an
+/// event waiting for its predecessor, a ledger with members, files not current) gives nil,
+/// and the caller folds.
+///
+/// Made outside the store's lock from a copy of the replica at `end`; written under it only
+/// while the log is still at `end` (`write(into:)`).
+struct ServedFilesSave {
+    /// What is written, in order.
+    enum Writes {
+        /// The status file already describes the log at `end`: a writer (the CLI) saved it.
+        case nothing
+        /// The status file alone, naming where the tail readers add begins.
+        case status(derived: [String: Int])
+        /// The views file and the entry index at `end`, then the status file.
+        case files(views: [(id: UInt8, bytes: [UInt8])], entries: [UInt8], derived: [String: Int])
+    }
+
+    /// The log state the writes describe.
+    let end: LogStamp
+    let writes: Writes
+
+    /// At most this many events added by one save; a larger gain (a first sync's) is folded.
+    static let mostEventsAdded = 65_536
+
+    /// Why the files could not tell (what tests and measurements look at).
+    struct Declined: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// The save for the log at `end`, whose state `replica` is; `Declined` when the files
+    /// cannot tell (see the type). `rewriteAbove`: as `EntryAppender.rewriteFilesAbove`.
+    static func make(directory: String, storage: any Storage, replica: Replica, end: LogStamp,
+                     rewriteAbove: Int = DerivedTail.writersRewriteAbove) throws(Declined) -> ServedFilesSave {
+        guard replica.history.pendingCount == 0 else { throw Declined("events wait for their predecessors") }
+        guard let status = StoreStatus.prefix(directory: directory, storage: storage),
+              let conflicts = status.derived[NodeStatus.conflictsKey] else {
+            throw Declined("no status file the log begins with, naming the conflicts")
+        }
+        // An event waiting at the status file's state is released by what came since, and
+        // counts from then on: the views would miss it (a farm's log recovered from damage).
+        guard status.pendingCount == 0 else { throw Declined("events waited at the status file's state") }
+        // A status file at `end` or past it (a writer of the CLI saved since) describes what
+        // the sessions appended: both are states of the one log.
+        if status.stamp.size >= end.size { return ServedFilesSave(end: end, writes: .nothing) }
+        guard let log = LogRecordReader(directory: directory, prefix: end, storage: storage),
+              let gained = records(of: log, from: status.stamp.size) else {
+            throw Declined("the log past the status file does not read, or holds over \(mostEventsAdded) events")
+        }
+        // Each event counted, on its node's only branch: what a writer that appended it saw.
+        let branched = replica.history.branchedNodes
+        var entries: [LedgerEntry] = []
+        for (_, events) in gained {
+            for event in events {
+                guard replica.history.contains(event.id), !branched.contains(event.dot.node) else {
+                    throw Declined("an event not counted on its node's only branch")
+                }
+                if OwnLabelWrite(event) != nil { continue }
+                guard let record = LedgerRecord(reading: event) else { throw Declined("an event that is not an entry") }
+                entries.append(record.entry)
+            }
+        }
+        guard var file = ViewsFileWithWrites(directory: directory, stamp: status.stamp, storage: storage,
+                                             part: ViewsPart(entries: entries), conflictCount: conflicts, status: status)
+        else { throw Declined("the views file and the entry index do not describe the log up to the status file") }
+        guard !file.views.members.enforced else { throw Declined("the ledger has members") }
+        for (index, record) in gained.enumerated() {
+            let last = index == gained.count - 1
+            let after = last ? end : LogStamp(size: gained[index + 1].offset, lastRecordOffset: record.offset, lastRecordCRC: 0)
+            guard file.add(record.events, loggedUpTo: after) else {
+                throw Declined("the views cannot take the record at \(record.offset)")
+            }
+        }
+        guard file.tailEvents > rewriteAbove else {
+            return ServedFilesSave(end: end, writes: .status(derived: [NodeStatus.conflictsKey: file.conflictCount,
+                                                                       DerivedTail.statusFigure: file.tailFrom]))
+        }
+        // Past the bound: both files made again at `end`, from themselves and the log past them.
+        guard let pastViews = records(of: log, from: file.viewsFileStamp.size)
+                .flatMap({ DerivedTail(end: end, records: $0).entries() }),
+              let sections = LedgerViewsFile.patchedSections(directory: directory, storage: storage, views: file.views,
+                                                             fileStamp: file.viewsFileStamp, entries: pastViews),
+              let index = entryIndex(names: EntryIndexNames(catalog: file.views.catalog, labels: file.views.labels),
+                                     gained: gained.flatMap(\.events), replica: replica, end: end,
+                                     directory: directory, storage: storage) else {
+            throw Declined("the views file could not be patched, or the entry index made")
+        }
+        return ServedFilesSave(end: end, writes: .files(views: sections, entries: index,
+                                                        derived: [NodeStatus.conflictsKey: file.conflictCount]))
+    }
+
+    /// The log's records from `start` to its stamp, each at its offset; nil when one does not
+    /// read or they hold more than `mostEventsAdded` events.
+    private static func records(of log: LogRecordReader, from start: Int) -> [(offset: Int, events: [Event])]? {
+        var records: [(offset: Int, events: [Event])] = []
+        var count = 0
+        let read = log.readRecords(from: start) { offset, events in
+            count += events.count
+            records.append((offset, events))
+            return count <= mostEventsAdded
+        }
+        return read && count <= mostEventsAdded ? records : nil
+    }
+
+    /// The entry index at `end`: the previous file merged with what the log gained (as
+    /// `EntryAppender` merges), else built from the replica (`EntryIndexBuilder`).
+    private static func entryIndex(names: EntryIndexNames, gained: [Event], replica: Replica, end: LogStamp,
+                                   directory: String, storage: any Storage) -> [UInt8]? {
+        if let previous = EntryIndexBuilder.previousFile(upTo: end, directory: directory, storage: storage),
+           let tables = EntryIndexTables(body: previous.body, stamp: previous.stamp),
+           let body = try? EntryIndexMerge.body(previous: tables, previousStamp: previous.stamp,
+                                                replica: AppendedToAcceptedLog(gained), names: names, stamp: end,
+                                                directory: directory, storage: storage) {
+            return body
+        }
+        return EntryIndexFile.body(replica: replica, names: names, stamp: end, directory: directory, storage: storage)
+    }
+
+    /// Writes what was made into `store`, whose log must be at `end` (the caller holds the
+    /// lock that keeps it there); warnings, never a failure: every event is already durable.
+    /// A file that could not be written leaves the status file as it was, so that no reader
+    /// adds a tail to a file that lacks more than it says.
+    func write(into store: inout NodeStore) -> [String] {
+        switch writes {
+        case .nothing:
+            return []
+        case let .status(derived):
+            do {
+                try store.saveStatus(derived: derived)
+                return []
+            } catch {
+                return ["could not update the status file (\(error)); reading commands will read the log next time"]
+            }
+        case let .files(views, entries, derived):
+            do {
+                try store.saveStampedSections(LedgerViewsFile.fileName, as: .views, sections: views)
+            } catch {
+                return ["could not update the views file (\(error)); reading commands will read the log next time"]
+            }
+            do {
+                try store.saveStampedFile(EntryIndexFile.fileName, as: .entries, body: entries, stamp: end)
+            } catch {
+                return ["could not update the entry index (\(error)); `show` and `log` will open the store next time"]
+            }
+            do {
+                try store.saveStatus(derived: derived)
+                return []
+            } catch {
+                return ["could not update the status file (\(error)); `carnet status` will read the log next time"]
+            }
+        }
+    }
+}
