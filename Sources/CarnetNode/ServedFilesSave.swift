@@ -40,13 +40,30 @@ struct ServedFilesSave {
     /// Why the files could not tell (what tests and measurements look at).
     struct Declined: Error, CustomStringConvertible {
         let description: String
+        /// The status file was replaced while the files were read (a writer of the CLI):
+        /// reading again may settle it.
+        var raced = false
         init(_ description: String) { self.description = description }
     }
 
     /// The save for the log at `end`, whose state `replica` is; `Declined` when the files
     /// cannot tell (see the type). `rewriteAbove`: as `EntryAppender.rewriteFilesAbove`.
+    /// Read again (three times at most) while another writer replaces the files under it:
+    /// each such decline would cost a fold of every event.
     static func make(directory: String, storage: any Storage, replica: Replica, end: LogStamp,
                      rewriteAbove: Int = DerivedTail.writersRewriteAbove) throws(Declined) -> ServedFilesSave {
+        var attempt = 1
+        while true {
+            do throws(Declined) {
+                return try makeOnce(directory: directory, storage: storage, replica: replica, end: end, rewriteAbove: rewriteAbove)
+            } catch where error.raced && attempt < 3 {
+                attempt += 1
+            }
+        }
+    }
+
+    private static func makeOnce(directory: String, storage: any Storage, replica: Replica, end: LogStamp,
+                                 rewriteAbove: Int) throws(Declined) -> ServedFilesSave {
         guard replica.history.pendingCount == 0 else { throw Declined("events wait for their predecessors") }
         guard let status = StoreStatus.prefix(directory: directory, storage: storage),
               let conflicts = status.derived[NodeStatus.conflictsKey] else {
@@ -77,7 +94,11 @@ struct ServedFilesSave {
         }
         guard var file = ViewsFileWithWrites(directory: directory, stamp: status.stamp, storage: storage,
                                              part: ViewsPart(entries: entries), conflictCount: conflicts, status: status)
-        else { throw Declined("the views file and the entry index do not describe the log up to the status file") }
+        else {
+            var declined = Declined(whyNotCurrent(directory: directory, storage: storage, status: status, part: ViewsPart(entries: entries)))
+            declined.raced = StoreStatus.prefix(directory: directory, storage: storage)?.stamp != status.stamp
+            throw declined
+        }
         guard !file.views.members.enforced else { throw Declined("the ledger has members") }
         for (index, record) in gained.enumerated() {
             let last = index == gained.count - 1
@@ -102,6 +123,21 @@ struct ServedFilesSave {
         }
         return ServedFilesSave(end: end, writes: .files(views: sections, entries: index,
                                                         derived: [NodeStatus.conflictsKey: file.conflictCount]))
+    }
+
+    /// Which of the two files does not describe the log up to `status`, and where each
+    /// stands: what a decline says (read again only then).
+    private static func whyNotCurrent(directory: String, storage: any Storage, status: StoreStatus, part: ViewsPart) -> String {
+        let views = LedgerViewsFile.currentForOneWriter(directory: directory, part: part, storage: storage, status: status)
+        let index = EntryIndex.current(directory: directory, storage: storage, status: status)
+        let figure = status.derived[DerivedTail.statusFigure].map { "the log past \($0)" } ?? "no tail"
+        func stands(_ name: String, _ stamp: LogStamp?, _ file: LogStamp?) -> String {
+            guard let stamp, let file else { return "the \(name) does not read with its tail" }
+            return stamp == status.stamp ? "the \(name) does" : "the \(name) (at \(file.size)) reads to \(stamp.size)"
+        }
+        return "the views file and the entry index do not describe the log up to the status file (at \(status.stamp.size), "
+            + "naming \(figure)): \(stands("views file", views?.stamp, views?.fileStamp)), "
+            + "\(stands("entry index", index?.stamp, index?.fileStamp))"
     }
 
     /// The log's records from `start` to its stamp, each at its offset; nil when one does not

@@ -310,7 +310,15 @@ public final class Server: Sendable {
     private func saveStatusInBackground() {
         guard !store.isSaving else { return }
         let thread = Thread { [store, log] in
+            let folded = store.foldedSaveCount.count
             if let failure = store.saveServedStatus(stopping: false) { log("warning: \(failure)") }
+            // A slow fold is told, with why the files could not take what came: a fast one
+            // (a small ledger's) would only fill the log.
+            let now = store.foldedSaveCount
+            if now.count > folded, let cost = now.cost, cost >= .seconds(1) {
+                let seconds = Double(cost.components.seconds) + Double(cost.components.attoseconds) / 1e18
+                log("views folded from every event in \(String(format: "%.1f", seconds)) s (\(now.why ?? "the files beside the log were not read"))")
+            }
         }
         thread.stackSize = 1 << 20
         thread.start()

@@ -51,6 +51,7 @@ public final class SharedStore: @unchecked Sendable {
     private var lastFoldUse: ContinuousClock.Instant?
     private var savesFromTheFiles = 0
     private var lastFoldReason: String?
+    private var foldedSaves = 0
     /// Set by the stopping save: a save still building its views on another thread then
     /// writes nothing, so the process may exit without waiting for it.
     private var closed = false
@@ -509,6 +510,7 @@ public final class SharedStore: @unchecked Sendable {
             fold = caughtUp
             foldWarm = true
             lastFoldUse = clock.now
+            foldedSaves += 1
             guard store.stamp == stamp, !store.needsReopen, !closed || stopping else {
                 changedSinceStatus = true
                 return
@@ -555,6 +557,10 @@ public final class SharedStore: @unchecked Sendable {
 
     /// Why the files beside the log could not take what the last folded save saved.
     var whyLastSaveFolded: String? { lock.withLock { lastFoldReason } }
+
+    /// How many served saves folded every event (the fold made or caught up), and why the
+    /// last did: what `serve` logs, since at ten million entries a fold takes minutes.
+    var foldedSaveCount: (count: Int, why: String?, cost: Duration?) { lock.withLock { (foldedSaves, lastFoldReason, lastSaveCost) } }
 
     /// Whether a fold is kept for the saves (what tests look at).
     public var holdsAWarmFold: Bool { lock.withLock { foldWarm } }

@@ -121,12 +121,17 @@ final class ServeProcess {
     let address: SocketAddress
     var pid: Int32 { process.processIdentifier }
 
-    init(binary: String, directory: String, extra: [String] = []) {
+    /// `log`: a file that takes what it writes to stderr (its log), else dropped.
+    init(binary: String, directory: String, extra: [String] = [], log: String? = nil) {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["--dir", directory, "serve", "--listen", "127.0.0.1:0", "--interval", "3600"] + extra
         let out = Pipe()
         process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
+        if let log, FileManager.default.createFile(atPath: log, contents: nil), let file = FileHandle(forWritingAtPath: log) {
+            process.standardError = file
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         do { try process.run() } catch { fail("cannot start serve: \(error)", code: 70) }
         // Its first line says where it listens.
         var line = Data()

@@ -135,6 +135,7 @@ enum ProcessBench {
         print("  full open    \(Samples(values: full.map(\.seconds)).timeSummary), peak RSS \(peak(full)) (status file removed: log + checkpoint read, views and conflicts rebuilt, \(runs) runs)")
         reportReads(hub: hub, events: events, runs: runs)
         WritersBench.report(hub: hub, secret: root + "/ledger.secret", ledger: "bench", root: root, runs: runs)
+        ServeBench.report(hub: hub, secret: root + "/ledger.secret", ledger: "bench", root: root, runs: runs)
     }
 
     /// Reading commands as fresh processes on the imported hub (issue 19's table): those
