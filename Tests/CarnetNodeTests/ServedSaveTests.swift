@@ -200,6 +200,53 @@ struct ServedSaveTests {
         #expect(LedgerViewsFile.current(directory: directory)?.entryCount ?? 0 >= 4, "seed \(seed)")
     }
 
+    @Test("the CLI writing beside a served store, from the files or through the node: every save leaves a fold")
+    func theCLIWritesBeside() throws {
+        let seed = testSeed(default: 0x5E7E_C011)
+        var rng = SplitMix64(seed: seed)
+        let directory = EntryIndexTests.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var wall = Self.wall
+        try ViewsFileWithWritesTests.hub(directory, seed: seed, holding: RandomHistory(seed: seed, nodes: 3, steps: 30), wall: wall)
+        let served = try SharedStore(directory: directory, wallMillis: wall, keepingChainsCold: true)
+        var farm = Replica(node: NodeID.derived(from: "farm \(seed)"))
+        func harvest(_ first: Dot, lot: Int) -> [CarnetCore.Operation] {
+            [.append(LedgerEntry(id: EntryIDs.make(kind: .harvest, node: first.node, seq: first.seq), kind: .harvest, producer: "H",
+                                 date: CalendarDay(epochMillis: wall), product: "PH", quantity: 500, unit: .grams,
+                                 lot: "LH-\(lot)").coreEntry)]
+        }
+        for round in 0..<6 {
+            wall += 60_000
+            let context = "seed \(seed), round \(round)"
+            _ = try served.persist(Self.entries(&farm, count: Int.random(in: 1...40, using: &rng), mixed: false, wall: wall, using: &rng),
+                                   fromSession: 1)
+            if round % 2 == 0 {
+                // The served save first; then `record` from the files alone, its status file current.
+                #expect(served.saveServedStatus(stopping: false) == nil, "\(context)")
+                guard var appender = EntryAppender.open(directory: directory, wallMillis: wall) else {
+                    Issue.record("\(context): the files beside the log were not current after the served save")
+                    return
+                }
+                let written = try appender.write(wallMillis: wall) { harvest($0, lot: round) }
+                #expect(written != nil, "\(context)")
+                #expect(appender.saveDerivedState().isEmpty, "\(context)")
+            } else {
+                // The session's batch not saved yet: `record` opens the node, which folds.
+                let opened = EntryAppender.open(directory: directory, wallMillis: wall) != nil
+                #expect(!opened, "\(context): the status file was current")
+                var node = try LocalNode(directory: directory, wallMillis: wall)
+                _ = try node.write(wallMillis: wall) { first, _ in harvest(first, lot: round) }
+                #expect(node.saveDerivedState().isEmpty, "\(context)")
+                // The served save finds the log moved on: it writes nothing, and the next takes the record in.
+                _ = served.saveServedStatus(stopping: false)
+            }
+            try served.refresh()
+            _ = served.saveServedStatus(stopping: false)
+            try Self.expectFilesAreAFold(directory, context)
+        }
+        #expect(!served.holdsAWarmFold, "seed \(seed): the served store folded (\(served.whyLastSaveFolded ?? ""))")
+    }
+
     @Test("stopping skips a fold slower than its budget, saves from the files at once, and no save writes after it")
     func stoppingSkipsASlowFold() throws {
         let node = try TestNode(label: "hub", secret: LedgerSecret.generate())
