@@ -133,6 +133,12 @@ struct SettlingConflictsTests {
                 && ($0["subject"] as? String) == "entry/h-1" })
             #expect(settling.contains { $0["subject"] as? String == "conflict/\(ids["fork"]!)" && $0["label"] as? String == "col"
                 && ($0["value"] as? String ?? "").contains("les deux branches vérifiées") })
+            // Read from the log's records (the files current), the changes are the opened store's.
+            if node !== hub {
+                let fromTheLog = try Self.ok(node, ["log", "--changes", "--json"])
+                try FileManager.default.removeItem(atPath: node.directory + "/entries")
+                #expect(try Self.ok(node, ["log", "--changes", "--json"]) == fromTheLog, "\(node.label): the store's changes differ")
+            }
             #expect(settling.filter { $0["label"] as? String == "other" }.count == 3)
             let verified = try node.carnet(["verify"]); #expect(verified.status == 0, "\(node.label): \(verified.stdout) \(verified.stderr)")
             // The kept h-1 still counts: 500 g or 700 g in L-1, whichever was listed first.

@@ -42,11 +42,12 @@ struct LogCommand: Command {
 
     func run(in context: Context) throws {
         // Entries (every one, the newest N, one producer's) are a walk of the entry index,
-        // newest first, printed as it reads; the changes need every event, and open the store.
+        // newest first, printed as it reads; the changes are a walk of the log's records.
         if !changes, let indexed = IndexedReading.ledger(context), try answer(from: indexed, context) { return }
-        let view = try LedgerView.read(context)
         if changes {
-            let rows = Array(LedgerChange.all(in: view).prefix(limit ?? Int.max))
+            let all = try IndexedReading.ledger(context).flatMap { LedgerChange.allFromTheLog($0, directory: context.directory) }
+                ?? LedgerChange.all(in: LedgerView.read(context))
+            let rows = Array(all.prefix(limit ?? Int.max))
             if json {
                 context.output.json(.array(rows.map(\.json)))
             } else {
@@ -54,6 +55,7 @@ struct LogCommand: Command {
             }
             return
         }
+        let view = try LedgerView.read(context)
         var records = view.state.everyRecord.reversed().filter { producer == nil || $0.entry.producer == producer }
         if let limit, records.count > limit { records = Array(records.prefix(limit)) }
         let shown = records.map { ($0, view.state.voidingReversal(of: $0), EntryStanding($0, in: view.state)) }
