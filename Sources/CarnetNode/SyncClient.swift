@@ -53,15 +53,27 @@ public enum SyncClient {
     public final class Dialer: @unchecked Sendable {
         // `@unchecked Sendable`: `outcome` is written once by the dialing thread before
         // `done` is signalled, and read only after waiting on `done`.
-        private var outcome: Result<TCPConnection, NetError>?
+        private var outcome: Result<(connection: TCPConnection, at: ContinuousClock.Instant), NetError>?
         private let done = DispatchSemaphore(value: 0)
         public let address: SocketAddress
+        private let timeout: Duration
 
-        public init(_ address: SocketAddress, timeout: Duration) {
+        /// How long a connection made ahead may wait for the store to open: a listener
+        /// drops one that sends nothing within its handshake deadline (5 s by default), and
+        /// a farm holding ten million events takes some 9 s to open. Past it, the dialer
+        /// connects again once the store is open.
+        public static let waitsAtMost: Duration = .seconds(3)
+        private let waitsAtMost: Duration
+
+        /// `waitsAtMost`: as the type's (a test shortens it).
+        public init(_ address: SocketAddress, timeout: Duration, waitsAtMost: Duration = Dialer.waitsAtMost) {
             self.address = address
+            self.timeout = timeout
+            self.waitsAtMost = waitsAtMost
             Thread { [self] in
                 do throws(NetError) {
-                    outcome = .success(try TCPConnection.connect(to: address, timeout: timeout))
+                    let connection = try TCPConnection.connect(to: address, timeout: timeout)
+                    outcome = .success((connection, ContinuousClock().now))
                 } catch {
                     outcome = .failure(error)
                 }
@@ -71,8 +83,18 @@ public enum SyncClient {
 
         public func connection(directory: String) throws(NodeError) -> TCPConnection {
             done.wait()
-            switch outcome! {
-            case let .success(connection):
+            var made = outcome!
+            if case let .success((connection, at)) = made, ContinuousClock().now - at > waitsAtMost {
+                // Idle too long for the listener's deadline: a fresh connection.
+                connection.close()
+                do throws(NetError) {
+                    made = .success((try TCPConnection.connect(to: address, timeout: timeout), ContinuousClock().now))
+                } catch {
+                    made = .failure(error)
+                }
+            }
+            switch made {
+            case let .success((connection, _)):
                 return connection
             case let .failure(error):
                 var report = SessionReport(address: address.description, role: .dialer)
