@@ -2,6 +2,7 @@ import CarnetCore
 import CarnetLedger
 import CarnetStore
 import CarnetSystem
+import CarnetWire
 
 /// `serve`'s save made from the files beside the log, as `record` and `merge` leave them
 /// (SPEC §6.8), instead of from a fold of the whole ledger.
@@ -40,8 +41,10 @@ struct ServedFilesSave {
     /// Why the files could not tell (what tests and measurements look at).
     struct Declined: Error, CustomStringConvertible {
         let description: String
-        /// The status file was replaced while the files were read (a writer of the CLI):
-        /// reading again may settle it.
+        /// Another writer (the CLI) was writing the files: the status file was replaced while
+        /// they were read, or one of them is newer than it (a writer that folds writes the
+        /// entry index, folds for seconds, then the views and the status file). Reading
+        /// again, or later, settles it.
         var raced = false
         init(_ description: String) { self.description = description }
     }
@@ -97,6 +100,9 @@ struct ServedFilesSave {
         else {
             var declined = Declined(whyNotCurrent(directory: directory, storage: storage, status: status, part: ViewsPart(entries: entries)))
             declined.raced = StoreStatus.prefix(directory: directory, storage: storage)?.stamp != status.stamp
+                || [LedgerViewsFile.fileName, EntryIndexFile.fileName].contains { name in
+                    (stamp(of: name, directory: directory, storage: storage)?.size ?? 0) > status.stamp.size
+                }
             throw declined
         }
         guard !file.views.members.enforced else { throw Declined("the ledger has members") }
@@ -138,6 +144,14 @@ struct ServedFilesSave {
         return "the views file and the entry index do not describe the log up to the status file (at \(status.stamp.size), "
             + "naming \(figure)): \(stands("views file", views?.stamp, views?.fileStamp)), "
             + "\(stands("entry index", index?.stamp, index?.fileStamp))"
+    }
+
+    /// The stamp a derived file's head names, unchecked (whether a writer is still writing).
+    private static func stamp(of name: String, directory: String, storage: any Storage) -> LogStamp? {
+        let size = FileHeader.size + LogStamp.encodedSize
+        guard let file = try? storage.openReadOnly(directory + "/" + name), let head = try? file.read(at: 0, count: size),
+              head.count == size else { return nil }
+        return LogStamp.read(head, at: FileHeader.size)
     }
 
     /// The log's records from `start` to its stamp, each at its offset; nil when one does not

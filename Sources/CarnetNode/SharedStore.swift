@@ -52,6 +52,9 @@ public final class SharedStore: @unchecked Sendable {
     private var savesFromTheFiles = 0
     private var lastFoldReason: String?
     private var foldedSaves = 0
+    /// Saves in a row left for the next because another writer was writing the files.
+    private var savesWaitingForAWriter = 0
+    static let savesWaitingForAWriterAtMost = 5
     /// Set by the stopping save: a save still building its views on another thread then
     /// writes nothing, so the process may exit without waiting for it.
     private var closed = false
@@ -446,8 +449,20 @@ public final class SharedStore: @unchecked Sendable {
             files = try ServedFilesSave.make(directory: directory, storage: storage, replica: taken.replica, end: taken.stamp)
         } catch {
             files = nil
-            lock.withLock { lastFoldReason = error.description }
+            // Another writer in the middle of writing the files: the next save will find them
+            // whole, rather than this one fold every event. Not forever: a writer that died
+            // half-way leaves them so.
+            let waits = lock.withLock { () -> Bool in
+                lastFoldReason = error.description
+                guard error.raced, !stopping, savesWaitingForAWriter < Self.savesWaitingForAWriterAtMost else { return false }
+                savesWaitingForAWriter += 1
+                saving = false
+                changedSinceStatus = true
+                return true
+            }
+            if waits { return warnings.isEmpty ? nil : warnings.joined(separator: "; ") }
         }
+        lock.withLock { savesWaitingForAWriter = 0 }
         if let files {
             lock.withLock {
                 saving = false

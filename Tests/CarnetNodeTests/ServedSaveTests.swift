@@ -247,6 +247,50 @@ struct ServedSaveTests {
         #expect(!served.holdsAWarmFold, "seed \(seed): the served store folded (\(served.whyLastSaveFolded ?? ""))")
     }
 
+    @Test("a writer half-way through writing the files: the save waits for it, a few times, then folds")
+    func aWriterHalfWay() throws {
+        let seed = testSeed(default: 0x5E7E_4A1F)
+        var rng = SplitMix64(seed: seed)
+        let directory = EntryIndexTests.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var wall = Self.wall
+        try ViewsFileWithWritesTests.hub(directory, seed: seed, holding: RandomHistory(seed: seed, nodes: 2, steps: 20), wall: wall)
+        let served = try SharedStore(directory: directory, wallMillis: wall, keepingChainsCold: true)
+        var farm = Replica(node: NodeID.derived(from: "farm \(seed)"))
+        for finishes in [true, false] {
+            wall += 60_000
+            let context = "seed \(seed), the writer finishing: \(finishes)"
+            _ = try served.persist(Self.entries(&farm, count: 5, mixed: false, wall: wall, using: &rng), fromSession: 1)
+            // Another writer (the CLI, through the node) appends, writes its entry index, and
+            // is still folding: its views and status files are not written yet.
+            var other = try NodeStore(directory: directory, wallMillis: wall) { NodeID.derived(from: "other") }
+            let entry = LedgerEntry(id: "harvest-other-\(finishes)", kind: .harvest, producer: "O", date: CalendarDay(epochMillis: wall),
+                                    product: "PO", quantity: 100, unit: .grams, lot: "LO-\(finishes)")
+            _ = try other.writeBatch([.append(entry.coreEntry)], wallMillis: wall)
+            #expect(other.saveEntryIndex(names: EntryIndexNames(replica: other.replica), appended: [:]) == nil, "\(context)")
+            try served.refresh()
+            let fromFiles = served.savesMadeFromTheFiles
+            #expect(served.saveServedStatus(stopping: false) == nil, "\(context)")
+            #expect(served.savesMadeFromTheFiles == fromFiles && !served.holdsAWarmFold, "\(context): it did not wait")
+            if finishes {
+                var fold = LedgerFold()
+                #expect(other.saveStatusAndViews(fold: &fold).warnings.isEmpty, "\(context)")
+                #expect(served.saveServedStatus(stopping: false) == nil, "\(context)")
+                #expect(!served.holdsAWarmFold, "\(context): folded, though the writer finished")
+            } else {
+                for _ in 1..<SharedStore.savesWaitingForAWriterAtMost {
+                    _ = served.saveServedStatus(stopping: false)
+                    #expect(!served.holdsAWarmFold, "\(context): folded before waiting its most")
+                }
+                // A writer that died half-way: the files are made again from every event.
+                _ = served.saveServedStatus(stopping: false)
+                #expect(served.holdsAWarmFold, "\(context): never folded")
+                _ = served.coolFold(unusedFor: .zero)
+            }
+            try Self.expectFilesAreAFold(directory, context)
+        }
+    }
+
     @Test("stopping skips a fold slower than its budget, saves from the files at once, and no save writes after it")
     func stoppingSkipsASlowFold() throws {
         let node = try TestNode(label: "hub", secret: LedgerSecret.generate())
