@@ -159,7 +159,7 @@ public final class Server: Sendable {
                 continue
             }
             evicting?.stop(.evicted)
-            counters.sessionStarted(ObjectIdentifier(runner), open: state.sessionCount)
+            counters.sessionStarted(ObjectIdentifier(runner))
             live.began(runner, dialed: nil, sinceMillis: Self.wallMillis)
             counters.pending(open: state.pendingCount)
             spawn { self.serveAccepted(runner, from: connection.peer.host, secret: secret) }
@@ -176,7 +176,7 @@ public final class Server: Sendable {
                                     self.counters.pending(open: self.state.pendingCount)
                                 }, peerMet: logPeerClock)
         state.finish(runner)
-        counters.sessionEnded(ObjectIdentifier(runner), report, open: state.sessionCount)
+        counters.sessionEnded(ObjectIdentifier(runner), report)
         counters.pending(open: state.pendingCount)
         // The log line first: recording the peer may wait for another session's write of
         // peer-state, and the line says what happened, as soon as it happened.
@@ -250,7 +250,7 @@ public final class Server: Sendable {
             connection.close()
             return nil
         }
-        counters.sessionStarted(ObjectIdentifier(runner), open: state.sessionCount)
+        counters.sessionStarted(ObjectIdentifier(runner))
         live.began(runner, dialed: address, sinceMillis: Self.wallMillis)
         var settings = configuration.session
         settings.wantsReceipt = ReceiptBook.wanted(address: address, store: store)
@@ -259,7 +259,7 @@ public final class Server: Sendable {
                                 peerMet: logPeerClock)
         report.dialedAgainWithoutGrants = !grants
         state.finish(runner)
-        counters.sessionEnded(ObjectIdentifier(runner), report, open: state.sessionCount)
+        counters.sessionEnded(ObjectIdentifier(runner), report)
         logSession(report)
         live.ended(runner, report, wallMillis: Self.wallMillis)
         if GrantsFallback.refusedGrants(report, settings: settings) {

@@ -154,12 +154,15 @@ final class CounterBook: @unchecked Sendable {
         counters.startedMillis = startedMillis
     }
 
-    func sessionStarted(_ session: ObjectIdentifier, open: Int) {
+    /// The sessions open are those started and not ended, counted under this lock: a count
+    /// taken outside it by each session's thread could be written after a later one's (50
+    /// sessions ending at once on a loaded machine left `sessions.open` at 11 for good).
+    func sessionStarted(_ session: ObjectIdentifier) {
         lock.withLock {
             running[session] = SessionStatistics()
             counters.sessionsStarted += 1
-            counters.openSessions = open
-            counters.peakSessions = max(counters.peakSessions, open)
+            counters.openSessions = running.count
+            counters.peakSessions = max(counters.peakSessions, running.count)
             dirty = true
         }
     }
@@ -173,11 +176,11 @@ final class CounterBook: @unchecked Sendable {
         }
     }
 
-    func sessionEnded(_ session: ObjectIdentifier, _ report: SessionReport, open: Int) {
+    func sessionEnded(_ session: ObjectIdentifier, _ report: SessionReport) {
         lock.withLock {
             running[session] = nil
             counters.count(report)
-            counters.openSessions = open
+            counters.openSessions = running.count
             dirty = true
         }
     }
