@@ -1,7 +1,6 @@
 import CarnetCore
 import CarnetLedger
 import CarnetNode
-import CarnetStore
 
 /// One row of `log --changes`: a catalog, party or node write, or an entry that settles
 /// a conflict (a review, a void naming one event of a shared id). Both are what a person
@@ -21,29 +20,22 @@ enum LedgerChange {
     }
 
     /// Every change as `all(in:)` gives it, read from the log's records one at a time
-    /// instead of from the opened store (5.7 s and 1.8 GB at a million entries), when the
-    /// files beside the log say that every event it holds is held and every entry counts:
-    /// the status file current with nothing waiting, the entry index current in a ledger
-    /// without members (its names give the writers' labels and the products' units, as the
-    /// catalog and the replica do). Nil otherwise, or when a record does not read.
+    /// instead of from the opened store (`IndexedLedger.forEveryEventOfTheLog`), named by
+    /// the index's names (as the catalog and the replica name them); nil when the files
+    /// cannot say every event is held and every entry counts.
     static func allFromTheLog(_ indexed: IndexedLedger, directory: String) -> [LedgerChange]? {
-        guard let status = StoreStatus.current(directory: directory), status.pendingCount == 0,
-              indexed.index.members == nil, indexed.index.stamp == status.stamp,
-              let log = LogRecordReader(directory: directory, stamp: status.stamp) else { return nil }
         let names = indexed.names
         var seen = Set<EventID>()
         var changes: [LedgerChange] = []
-        let sound = log.forEachRecord(from: LogRecordReader.firstRecordOffset) { _, events in
-            for event in events {
-                if let change = CatalogChange(event: event, catalog: names, labels: names) {
-                    if seen.insert(event.id).inserted { changes.append(.write(change)) }
-                } else if let record = LedgerRecord(reading: event), record.entry.kind == .review || record.entry.refEvent != nil,
-                          seen.insert(event.id).inserted {
-                    changes.append(.settlement(record, label: names.label(of: record.writer)))
-                }
+        let read = indexed.forEveryEventOfTheLog(directory: directory) { event in
+            if let change = CatalogChange(event: event, catalog: names, labels: names) {
+                if seen.insert(event.id).inserted { changes.append(.write(change)) }
+            } else if let record = LedgerRecord(reading: event), record.entry.kind == .review || record.entry.refEvent != nil,
+                      seen.insert(event.id).inserted {
+                changes.append(.settlement(record, label: names.label(of: record.writer)))
             }
         }
-        return sound ? changes.sorted { ($0.clock, $0.event) > ($1.clock, $1.event) } : nil
+        return read ? changes.sorted { ($0.clock, $0.event) > ($1.clock, $1.event) } : nil
     }
 
     var clock: HLCTimestamp {
