@@ -136,68 +136,69 @@ public struct LedgerEntry: Hashable, Sendable {
         guard let kind = EntryKind(rawValue: entry.kind) else {
             throw LedgerError("entry \(entry.id) has unknown kind \"\(entry.kind)\"")
         }
-        func text(_ name: String) throws(LedgerError) -> String? {
-            guard let value = entry.fields[name] else { return nil }
-            guard case let .text(text) = value else { throw LedgerError("entry \(entry.id): field \(name) is not text") }
+        let values = EntryField.lookup.values(in: entry.fields)
+        func text(_ field: EntryField) throws(LedgerError) -> String? {
+            guard let value = values[field.rawValue] else { return nil }
+            guard case let .text(text) = value else { throw LedgerError("entry \(entry.id): field \(field.name) is not text") }
             return text
         }
-        func int(_ name: String) throws(LedgerError) -> Int64? {
-            guard let value = entry.fields[name] else { return nil }
-            guard case let .int(number) = value else { throw LedgerError("entry \(entry.id): field \(name) is not a number") }
+        func int(_ field: EntryField) throws(LedgerError) -> Int64? {
+            guard let value = values[field.rawValue] else { return nil }
+            guard case let .int(number) = value else { throw LedgerError("entry \(entry.id): field \(field.name) is not a number") }
             return number
         }
-        let producerText = try text(FieldName.producer)
+        let producerText = try text(.producer)
         guard let producer = producerText ?? (kind == .review ? "" : nil) else { throw LedgerError("entry \(entry.id) has no producer") }
-        guard case let .day(day)? = entry.fields[FieldName.date] else { throw LedgerError("entry \(entry.id) has no date") }
+        guard case let .day(day)? = values[EntryField.date.rawValue] else { throw LedgerError("entry \(entry.id) has no date") }
         var unit: QuantityUnit?
-        if let unitText = try text(FieldName.unit) {
+        if let unitText = try text(.unit) {
             guard let parsed = QuantityUnit(rawValue: unitText) else { throw LedgerError("entry \(entry.id) has unknown unit \"\(unitText)\"") }
             unit = parsed
         }
-        if let rate = try int(FieldName.vat), !(0...VAT.highestRate).contains(rate) {
+        if let rate = try int(.vat), !(0...VAT.highestRate).contains(rate) {
             throw LedgerError("entry \(entry.id) has a VAT rate of \(rate) basis points, outside 0 to 10,000")
         }
         var refKind: EntryKind?
-        if let refKindText = try text(FieldName.refKind) {
+        if let refKindText = try text(.refKind) {
             guard let parsed = EntryKind(rawValue: refKindText) else { throw LedgerError("entry \(entry.id) reverses unknown kind \"\(refKindText)\"") }
             refKind = parsed
         }
         var refEvent: SHA256Digest?
-        if let hex = try text(FieldName.refEvent) {
+        if let hex = try text(.refEvent) {
             guard let digest = SHA256Digest(lowercaseHex: hex) else {
                 throw LedgerError("entry \(entry.id): ref_event is not an event hash (64 lowercase hex digits)")
             }
             refEvent = digest
         }
         var sides: [SHA256Digest]?
-        if let list = try text(FieldName.sides) {
+        if let list = try text(.sides) {
             let parsed = list.split(separator: ",", omittingEmptySubsequences: false).map { SHA256Digest(lowercaseHex: String($0)) }
             guard !parsed.isEmpty, !parsed.contains(nil) else {
                 throw LedgerError("entry \(entry.id): sides is not a list of event hashes (64 lowercase hex digits, comma-separated)")
             }
             sides = parsed.compactMap { $0 }
         }
-        let order = try text(FieldName.order), line = try int(FieldName.line)
+        let order = try text(.order), line = try int(.line)
         if (order == nil) != (line == nil) || line.map({ $0 < 1 }) == true {
             throw LedgerError("entry \(entry.id) names an order line without both the order and a line number from 1")
         }
-        let product = try text(FieldName.product), quantity = try int(FieldName.quantity)
+        let product = try text(.product), quantity = try int(.quantity)
         if kind == .order, order == nil || product == nil || quantity == nil {
             throw LedgerError("entry \(entry.id) is an order line without its order, line, product or quantity")
         }
-        if kind == .uncollected, try text(FieldName.ref) == nil {
+        if kind == .uncollected, try text(.ref) == nil {
             throw LedgerError("entry \(entry.id) says an order was not collected without naming it (ref)")
         }
-        if kind == .review, try text(FieldName.ref) == nil || sides == nil {
+        if kind == .review, try text(.ref) == nil || sides == nil {
             throw LedgerError("entry \(entry.id) is a review without the conflict it settles (ref) or the sides it saw (sides)")
         }
         self.init(
             id: entry.id, kind: kind, producer: producer, date: CalendarDay(daysSinceEpoch: day),
-            product: try text(FieldName.product), quantity: try int(FieldName.quantity), unit: unit,
-            lot: try text(FieldName.lot), party: try text(FieldName.party), amount: try int(FieldName.amount),
-            vat: try int(FieldName.vat), labels: try text(FieldName.labels), family: try text(FieldName.family),
-            method: try text(FieldName.method), ref: try text(FieldName.ref), refKind: refKind,
-            refEvent: refEvent, sides: sides, order: order, line: line, reason: try text(FieldName.reason), note: try text(FieldName.note)
+            product: try text(.product), quantity: try int(.quantity), unit: unit,
+            lot: try text(.lot), party: try text(.party), amount: try int(.amount),
+            vat: try int(.vat), labels: try text(.labels), family: try text(.family),
+            method: try text(.method), ref: try text(.ref), refKind: refKind,
+            refEvent: refEvent, sides: sides, order: order, line: line, reason: try text(.reason), note: try text(.note)
         )
     }
 
@@ -243,6 +244,39 @@ public enum FieldName {
     public static let line = "line"
     public static let reason = "reason"
     public static let note = "note"
+}
+
+/// The fields `LedgerEntry.init` reads, found in one pass over an entry's fields.
+enum EntryField: Int, CaseIterable {
+    case producer, date, product, quantity, unit, lot, party, amount, vat, labels, family, method
+    case ref, refKind, refEvent, sides, order, line, reason, note
+
+    static let lookup = FieldLookup(allCases.map(\.name))
+
+    var name: String {
+        switch self {
+        case .producer: FieldName.producer
+        case .date: FieldName.date
+        case .product: FieldName.product
+        case .quantity: FieldName.quantity
+        case .unit: FieldName.unit
+        case .lot: FieldName.lot
+        case .party: FieldName.party
+        case .amount: FieldName.amount
+        case .vat: FieldName.vat
+        case .labels: FieldName.labels
+        case .family: FieldName.family
+        case .method: FieldName.method
+        case .ref: FieldName.ref
+        case .refKind: FieldName.refKind
+        case .refEvent: FieldName.refEvent
+        case .sides: FieldName.sides
+        case .order: FieldName.order
+        case .line: FieldName.line
+        case .reason: FieldName.reason
+        case .note: FieldName.note
+        }
+    }
 }
 
 /// A ledger-level error: a message for a person.
