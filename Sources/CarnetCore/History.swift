@@ -64,12 +64,20 @@ public protocol ColdChainSource: Sendable {
     /// whole chain (a fold, at 1M events) then reads them where they lie instead of copying
     /// each twice on the way.
     func chainEventSlices(of node: NodeID, seqs: ClosedRange<UInt64>) throws -> [ArraySlice<Event>]
+
+    /// Where the first-branch event of `node` at `seq` lies, as a number that orders the
+    /// pieces the source decodes (a checkpoint chunk, a log record); nil when unknown. A
+    /// read of many events scattered over several nodes goes piece by piece in this order:
+    /// node by node, each piece (which holds every node's events) was decoded once per node.
+    func readingPlace(of node: NodeID, seq: UInt64) -> Int?
 }
 
 extension ColdChainSource {
     public func chainEventSlices(of node: NodeID, seqs: ClosedRange<UInt64>) throws -> [ArraySlice<Event>] {
         [ArraySlice(try chainEvents(of: node, seqs: seqs))]
     }
+
+    public func readingPlace(of node: NodeID, seq: UInt64) -> Int? { nil }
 }
 
 /// A cold event could not be read back, or what was read is not what was held.
@@ -362,10 +370,21 @@ public struct History: Sendable {
     /// events scattered over the history (the sides of every conflict).
     public func readEvents(_ ids: some Sequence<EventID>) throws(ColdReadError) -> [EventID: Event] {
         var found: [EventID: Event] = [:]
-        for id in Set(ids).sorted() {
+        for id in inReadingOrder(Set(ids).sorted()) {
             if let event = try readEvent(id) { found[id] = event }
         }
         return found
+    }
+
+    /// `ids` (in id order) with the cold ones ordered by where the source keeps them, then
+    /// by id; the others after, in id order.
+    private func inReadingOrder(_ ids: [EventID]) -> [EventID] {
+        guard let coldSource, coldCount > 0 else { return ids }
+        let places = ids.map { id -> Int in
+            guard let history = history(of: id.dot.node), id.dot.seq <= UInt64(history.coldCount) else { return .max }
+            return coldSource.readingPlace(of: id.dot.node, seq: id.dot.seq) ?? .max
+        }
+        return ids.indices.sorted { (places[$0], $0) < (places[$1], $1) }.map { ids[$0] }
     }
 
     public func events(withIDs ids: some Sequence<EventID>) -> [EventID: Event] {

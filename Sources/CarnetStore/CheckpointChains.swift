@@ -121,6 +121,14 @@ public struct CheckpointChains: ColdChainSource {
         return out
     }
 
+    /// The number of the chunk that holds `node`'s first-branch event at `seq`.
+    public func readingPlace(of node: NodeID, seq: UInt64) -> Int? {
+        guard let runs = runs[node] else { return nil }
+        let at = ChainRun.first(endingAtOrAfter: seq, in: runs)
+        guard at < runs.count, runs[at].firstSeq <= seq else { return nil }
+        return runs[at].piece
+    }
+
     /// A chunk's events, decoded with the hashes it keeps (no hashing again); the last one
     /// decoded is kept, since walks read a chunk in several runs.
     private func decoded(chunk index: Int) throws -> [Event] {

@@ -51,6 +51,14 @@ struct LogChains: Sendable {
         return reach
     }
 
+    /// The offset of the record that holds the first branch's event at `seq`.
+    func record(of node: NodeID, seq: UInt64) -> Int? {
+        guard let runs = runs[node] else { return nil }
+        let at = ChainRun.first(endingAtOrAfter: seq, in: runs)
+        guard at < runs.count, runs[at].firstSeq <= seq else { return nil }
+        return runs[at].piece
+    }
+
     /// Where the first branch's events `seqs` lie: (record, first index, count) pieces in
     /// seq order, or nil when one is not in a run.
     func pieces(of node: NodeID, seqs: ClosedRange<UInt64>) -> [(record: Int, firstIndex: Int, count: Int)]? {
@@ -100,6 +108,14 @@ struct StoreChains: ColdChainSource {
         out.reserveCapacity(seqs.count)
         for slice in try chainEventSlices(of: node, seqs: seqs) { out += slice }
         return out
+    }
+
+    /// The checkpoint's chunks first (by number), then the log's records (by offset, after
+    /// every chunk number).
+    func readingPlace(of node: NodeID, seq: UInt64) -> Int? {
+        let split = checkpoint?.reach(of: node) ?? 0
+        if seq <= split { return checkpoint?.readingPlace(of: node, seq: seq) }
+        return log.record(of: node, seq: seq).map { Int(Int32.max) + $0 }
     }
 
     /// The events at `seqs` as slices of the checkpoint chunks and log records they lie
