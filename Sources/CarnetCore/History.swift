@@ -1,15 +1,15 @@
 /// Everything a replica holds of one node's history.
 ///
 /// The first branch is one contiguous hash chain from seq 1. Its earliest events may be
-/// *cold*: only their hashes are here, and the events are read from a `ColdChainSource`
-/// (the node's log) when someone asks for them, so that a replica of a million events
-/// does not keep a million events in memory. The branch's last event is always warm:
-/// writing, heads and the clock need it at every turn.
+/// *cold*: only the first 8 bytes of their hashes are here, and the events are read from a
+/// `ColdChainSource` (the node's log) when someone asks for them, so that a replica of a
+/// million events does not keep a million events, nor their whole hashes, in memory. The
+/// branch's last event is always warm: writing, heads and the clock need it at every turn.
 struct NodeHistory: Sendable {
     let node: NodeID
-    /// The hashes of the cold events, seq 1...coldHashes.count.
-    var coldHashes = ColdHashes()
-    /// The rest of the first branch, seq coldHashes.count + 1 onward.
+    /// The first 8 bytes of the cold events' hashes, seq 1...coldCount.
+    var coldPrefixes = ColdHashPrefixes()
+    /// The rest of the first branch, seq coldCount + 1 onward.
     var warm: [Event] = []
     /// Events held at dots off the chain: the other branches of a fork. Almost always empty.
     var branches: [EventID: Event] = [:]
@@ -18,25 +18,32 @@ struct NodeHistory: Sendable {
     var highestSeq: UInt64 = 0
 
     /// Length of the first branch.
-    var chainCount: Int { coldHashes.count + warm.count }
-    var coldCount: Int { coldHashes.count }
+    var chainCount: Int { coldPrefixes.count + warm.count }
+    var coldCount: Int { coldPrefixes.count }
 
-    /// The hash of the first branch's event at `seq` (1 ≤ seq ≤ chainCount).
-    func chainHash(at seq: Int) -> SHA256Digest {
-        seq <= coldHashes.count ? coldHashes[seq - 1] : warm[seq - coldHashes.count - 1].hash
+    /// The first 8 bytes of the hash of the first branch's event at `seq` (1 ≤ seq ≤ chainCount).
+    func chainHashPrefix(at seq: Int) -> UInt64 {
+        seq <= coldCount ? coldPrefixes[seq - 1] : warm[seq - coldCount - 1].hash.w0
+    }
+
+    /// The whole hash of the first branch's event at `seq` when that event is warm; nil for
+    /// a cold one (only its prefix is here).
+    func warmHash(at seq: Int) -> SHA256Digest? {
+        seq > coldCount ? warm[seq - coldCount - 1].hash : nil
     }
 
     var lastChainHash: SHA256Digest? { warm.last?.hash }
 
-    /// Whether the first branch holds `id`.
-    func chainHolds(_ id: EventID) -> Bool {
+    /// Whether the first branch holds `id`, as far as memory tells: a cold event whose
+    /// prefix matches is only `likely` (the event read back tells).
+    func chainHolding(_ id: EventID) -> ChainHolding {
         let seq = id.dot.seq
-        return seq >= 1 && seq <= UInt64(chainCount) && chainHash(at: Int(seq)) == id.hash
+        guard seq >= 1, seq <= UInt64(chainCount) else { return .no }
+        if let hash = warmHash(at: Int(seq)) { return hash == id.hash ? .yes : .no }
+        return coldPrefixes[Int(seq) - 1] == id.hash.w0 ? .likely : .no
     }
 
-    func holds(_ id: EventID) -> Bool {
-        chainHolds(id) || branches[id] != nil
-    }
+    enum ChainHolding { case no, yes, likely }
 
     var eventCount: Int { chainCount + branches.count }
 
@@ -44,9 +51,9 @@ struct NodeHistory: Sendable {
     /// hashes; never the branch's last event.
     mutating func cool(through reach: Int) {
         let target = Swift.min(reach, chainCount - 1)
-        guard target > coldHashes.count else { return }
-        let moving = target - coldHashes.count
-        coldHashes.append(contentsOf: warm.prefix(moving).lazy.map(\.hash))
+        guard target > coldCount else { return }
+        let moving = target - coldCount
+        coldPrefixes.append(contentsOf: warm.prefix(moving).lazy.map(\.hash.w0))
         // A new array: removing in place would keep the old capacity, and the point is
         // to give the memory back.
         warm = Array(warm.dropFirst(moving))
@@ -106,11 +113,14 @@ public enum Admission: Sendable, Equatable {
 /// branches kept as evidence and early arrivals kept until their predecessors come.
 ///
 /// Each node's first branch may keep its early events cold (`keepChainsCold(in:)`): only
-/// their hashes stay in memory, and reading them goes to the source. Admission, heads,
-/// forks, summaries and the digest never read a cold event; reading the events themselves
-/// (to send them, fold them or show them) does. The `read…` methods report a source that
-/// fails; the others stop the process with its error, for they are the paths of histories
-/// held in memory (the simulation, tests, a store that has not cooled).
+/// the first 8 bytes of their hashes stay in memory, and reading them goes to the source.
+/// Admitting a new event, heads, summaries and the digest never read a cold event. An id
+/// at a cold dot whose prefix matches (a duplicate, a peer's head behind this one, a
+/// fork's predecessor) is confirmed on the event read back, since a writer who forks can
+/// make two events share 8 bytes; reading the events themselves (to send them, fold them
+/// or show them) reads too. The `read…` methods report a source that fails; the others
+/// stop the process with its error, for they are the paths of histories held in memory
+/// (the simulation, tests, a store that has not cooled).
 public struct History: Sendable {
     /// Per-node histories, in first-seen order; `slots` finds a node's. Kept in an array
     /// so that appending to a chain mutates it in place (a copy out of a dictionary would
@@ -176,9 +186,9 @@ public struct History: Sendable {
         // An event that extends the chain cannot be held already: an identical event would
         // have extended the chain when it arrived, and chains only grow.
         if !extendsChain {
-            if let slot, histories[slot].holds(event.id) { return .duplicate }
+            if let slot, holds(histories[slot], event.id) { return .duplicate }
             let predecessor = EventID(dot: Dot(node: dot.node, seq: dot.seq - 1), hash: event.previous)
-            let predecessorHeld = dot.seq == 1 || (slot.map { histories[$0].holds(predecessor) } ?? false)
+            let predecessorHeld = dot.seq == 1 || (slot.map { holds(histories[$0], predecessor) } ?? false)
             guard predecessorHeld else {
                 if waiting[predecessor]?.contains(event) == true { return .pending }
                 waiting[predecessor, default: []].append(event)
@@ -294,17 +304,48 @@ public struct History: Sendable {
         }
     }
 
-    /// Checks that the `count` events read for `seqs` are those seqs' events held cold.
+    /// Checks that the `count` events read for `seqs` are those seqs' events held cold: each
+    /// at its dot with the hash prefix kept for it, each following the one before (its
+    /// `previous` is that one's whole hash), the first following the prefix kept before it,
+    /// and the last followed by the first warm event when the read reaches it. A chain
+    /// that links, and matches every kept prefix, is the chain held.
     private func check(_ events: some Sequence<Event>, _ node: NodeID, _ history: NodeHistory,
                        seqs: ClosedRange<UInt64>, count: Int) throws(ColdReadError) {
         guard count == seqs.count else {
             throw ColdReadError(node: node, seqs: seqs, reason: "the source gave \(count) events for \(seqs.count)")
         }
+        var before: SHA256Digest?
         for (event, seq) in zip(events, seqs) {
-            guard event.dot == Dot(node: node, seq: seq), event.hash == history.coldHashes[Int(seq - 1)] else {
+            guard event.dot == Dot(node: node, seq: seq), event.hash.w0 == history.coldPrefixes[Int(seq - 1)] else {
                 throw ColdReadError(node: node, seqs: seqs, reason: "the event read at seq \(seq) is not the one held (\(event.id))")
             }
+            let follows = if let before { event.previous == before }
+                else { seq == 1 ? event.previous == .zero : event.previous.w0 == history.coldPrefixes[Int(seq - 2)] }
+            guard follows else {
+                throw ColdReadError(node: node, seqs: seqs, reason: "the event read at seq \(seq) does not follow the one before it")
+            }
+            before = event.hash
         }
+        if seqs.upperBound == UInt64(history.coldCount), let next = history.warm.first, next.previous != before {
+            throw ColdReadError(node: node, seqs: seqs, reason: "the first event kept in memory does not follow the last one read")
+        }
+    }
+
+    /// Whether the first branch of `history` holds `id`: read back when only a cold event's
+    /// hash prefix matches (a duplicate, or a fork at that seq).
+    private func chainHolds(_ history: NodeHistory, _ id: EventID) throws(ColdReadError) -> Bool {
+        switch history.chainHolding(id) {
+        case .no: return false
+        case .yes: return true
+        case .likely: return try readCold(id.dot.node, history, seqs: id.dot.seq...id.dot.seq).first?.hash == id.hash
+        }
+    }
+
+    /// Whether `history` holds `id` on any branch, for paths that cannot report a failed
+    /// read (they stop the process with it).
+    private func holds(_ history: NodeHistory, _ id: EventID) -> Bool {
+        if history.branches[id] != nil { return true }
+        do { return try chainHolds(history, id) } catch { Self.unreadable(error) }
     }
 
     /// The first branch's events at positions `first..<end`, for walks that cannot report a
@@ -347,14 +388,23 @@ public struct History: Sendable {
     // MARK: Reading
 
     public func contains(_ id: EventID) -> Bool {
-        history(of: id.dot.node)?.holds(id) ?? false
+        history(of: id.dot.node).map { holds($0, id) } ?? false
+    }
+
+    /// True when `id` is held, or when a cold event at its dot has the same hash prefix
+    /// (only that event read back could tell them apart). For ids this replica wrote down
+    /// itself while it held their events (its checkpoint's signed heads): confirming each by
+    /// reading it back would decode much of a cold history at every open.
+    public func mayContain(_ id: EventID) -> Bool {
+        guard let history = history(of: id.dot.node) else { return false }
+        return history.branches[id] != nil || history.chainHolding(id) != .no
     }
 
     /// The event with this id, when held (accepted; pending ones are not).
     public func readEvent(_ id: EventID) throws(ColdReadError) -> Event? {
         guard let history = history(of: id.dot.node) else { return nil }
         let seq = id.dot.seq
-        if history.chainHolds(id) {
+        if try chainHolds(history, id) {
             return try chainSlice(id.dot.node, history, from: Int(seq - 1), to: Int(seq)).first
         }
         return history.branches[id]
@@ -406,15 +456,50 @@ public struct History: Sendable {
         history(of: node)?.warm.last
     }
 
-    /// The hash of the node's first-branch event at `seq`, cold or not (no read).
+    /// The hash of the node's first-branch event at `seq`: from memory for a warm event,
+    /// read back for a cold one (stopping the process when that read fails).
     public func chainHash(of node: NodeID, at seq: UInt64) -> SHA256Digest? {
         guard let history = history(of: node), seq >= 1, seq <= UInt64(history.chainCount) else { return nil }
-        return history.chainHash(at: Int(seq))
+        return history.warmHash(at: Int(seq)) ?? chainSliceOrStop(node, history, from: Int(seq - 1), to: Int(seq)).first?.hash
+    }
+
+    /// The first 8 bytes of that hash, cold or not, without a read: what grants and the
+    /// entry index compare.
+    public func chainHashPrefix(of node: NodeID, at seq: UInt64) -> UInt64? {
+        guard let history = history(of: node), seq >= 1, seq <= UInt64(history.chainCount) else { return nil }
+        return history.chainHashPrefix(at: Int(seq))
     }
 
     /// True when `id` lies on the node's first branch (its chain from seq 1).
     public func chainContains(_ id: EventID) -> Bool {
-        history(of: id.dot.node)?.chainHolds(id) ?? false
+        guard let history = history(of: id.dot.node) else { return false }
+        do { return try chainHolds(history, id) } catch { Self.unreadable(error) }
+    }
+
+    /// Which of `ids` lie on their node's first branch (`chainContains` of each), the cold
+    /// ones whose prefix matches read back together, piece by piece where the source keeps
+    /// them: a session asks so for every head its peer holds.
+    public func chainsContaining(_ ids: some Sequence<EventID>) -> Set<EventID> {
+        var found = Set<EventID>()
+        var toRead: [EventID] = []
+        for id in ids {
+            switch history(of: id.dot.node)?.chainHolding(id) ?? .no {
+            case .yes: found.insert(id)
+            case .likely: toRead.append(id)
+            case .no: break
+            }
+        }
+        for id in inReadingOrder(toRead.sorted()) where chainContains(id) { found.insert(id) }
+        return found
+    }
+
+    /// Which of `ids` are held (`contains` of each), read back together as
+    /// `chainsContaining(_:)` reads them.
+    public func containing(_ ids: some Sequence<EventID>) -> Set<EventID> {
+        let ids = Array(ids)
+        var found = chainsContaining(ids)
+        for id in ids where history(of: id.dot.node)?.branches[id] != nil { found.insert(id) }
+        return found
     }
 
     /// True when the node's history is one chain (no fork) that contains `id`: everything
@@ -580,11 +665,13 @@ public struct History: Sendable {
                 let key = SiblingKey(seq: event.dot.seq, previous: event.previous)
                 siblings[key, default: []].insert(event.id)
                 let seq = Int(event.dot.seq)
-                // The chain's event at `seq` follows the chain's hash at `seq - 1`: its
-                // predecessor is known without reading it, cold or not.
+                // The chain's event at `seq` follows the chain's hash at `seq - 1` (its
+                // prefix tells without a read that it does not); a cold one is read back.
                 if seq <= history.chainCount,
-                   (seq == 1 ? SHA256Digest.zero : history.chainHash(at: seq - 1)) == event.previous {
-                    siblings[key]!.insert(EventID(dot: Dot(node: node, seq: event.dot.seq), hash: history.chainHash(at: seq)))
+                   seq == 1 ? event.previous == .zero : history.chainHashPrefix(at: seq - 1) == event.previous.w0,
+                   let chained = chainHash(of: node, at: UInt64(seq)),
+                   seq == 1 || chainHash(of: node, at: UInt64(seq - 1)) == event.previous {
+                    siblings[key]!.insert(EventID(dot: Dot(node: node, seq: event.dot.seq), hash: chained))
                 }
             }
             for (key, ids) in siblings where ids.count > 1 {

@@ -44,6 +44,8 @@ extension Replica {
     /// and each session reads its batches from the store as it sends them.
     public func missingPlan(from peer: HistorySummary) -> MissingPlan {
         var plan = MissingPlan()
+        // The peer's heads this history's chains hold, the cold ones read back together.
+        let onChains = history.chainsContaining(peer.heads.values.joined())
         for node in history.nodeIDs {
             let peerHeads = peer.heads[node] ?? []
             let myHeads = history.heads(of: node)
@@ -51,14 +53,14 @@ extension Replica {
             let peerSeq = peer.versionVector[node]
             let chainLength = history.chainLength(of: node)
             if myHeads.count == 1, let head = myHeads.first {
-                if peerHeads.allSatisfy({ history.linearHistoryContains($0) }), peerSeq < head.dot.seq {
+                if !history.branchedNodes.contains(node), peerHeads.allSatisfy(onChains.contains), peerSeq < head.dot.seq {
                     plan.add(ChainRange(node: node, after: peerSeq, through: chainLength))
                     plan.branchEvents += history.branchEvents(of: node).filter { $0.dot.seq > peerSeq }
                     continue
                 }
                 if peerSeq > head.dot.seq { continue }
             }
-            let provenPrefix = peerHeads.filter { history.chainContains($0) }.map(\.dot.seq).max() ?? 0
+            let provenPrefix = peerHeads.filter(onChains.contains).map(\.dot.seq).max() ?? 0
             plan.add(ChainRange(node: node, after: provenPrefix, through: chainLength))
             plan.branchEvents += history.branchEvents(of: node)
         }

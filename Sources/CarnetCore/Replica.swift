@@ -43,7 +43,18 @@ public struct Replica: Sendable {
     /// nothing could be forwarded with it. A waiting event's head is what later vouches
     /// for the predecessors it waits for, when they come without one.
     public mutating func keep(_ heads: [SignedHead]) {
-        for head in heads where history.contains(head.eventID) || history.pendingEvent(head.eventID) != nil {
+        keep(heads) { history, id in history.contains(id) }
+    }
+
+    /// Keeps heads this replica kept before, over events it held then (its checkpoint's,
+    /// at open): their events are found by the first 8 bytes of their hash, without reading
+    /// each cold one back (`History.mayContain`).
+    public mutating func keepOwn(_ heads: [SignedHead]) {
+        keep(heads) { history, id in history.mayContain(id) }
+    }
+
+    private mutating func keep(_ heads: [SignedHead], held: (History, EventID) -> Bool) {
+        for head in heads where held(history, head.eventID) || history.pendingEvent(head.eventID) != nil {
             // A head over events that wait for a predecessor ends no branch yet, and is kept
             // all the same: a restored farm's other branch waits so, and a batch cut below
             // it (the peer holds the next event, SPEC 9.4) needs that head to be verified.

@@ -286,14 +286,11 @@ public struct Membership: Sendable {
     /// the cut, so a new branch, or the cut's own head arriving (a fold does not see it as
     /// a change of members), may move events judged before to the other side.
     public func cutsReadAlike(in other: History) -> Bool {
-        for cut in records.flatMap(\.record.cuts) + adopted.values.joined() {
-            let head = EventID(dot: Dot(node: cut.node, seq: cut.seq), hash: cut.head)
-            if history.heads(of: cut.node).count != other.heads(of: cut.node).count
-                || history.contains(head) != other.contains(head) {
-                return false
-            }
-        }
-        return true
+        let cuts = records.flatMap(\.record.cuts) + adopted.values.joined()
+        for cut in cuts where history.heads(of: cut.node).count != other.heads(of: cut.node).count { return false }
+        // Each history's cold events read back together, not one by one in cut order.
+        let heads = cuts.map { EventID(dot: Dot(node: $0.node, seq: $0.seq), hash: $0.head) }
+        return history.containing(heads) == other.containing(heads)
     }
 
     /// Whether two readings judge every event alike.

@@ -100,8 +100,8 @@ extension NodeStore {
     /// first 8 bytes of their hash (`NodeStore.forEachAppendedEvent`; empty for a warm store).
     func appendedLocations() -> [UInt64: EntryIndexFile.Location] {
         var locations: [UInt64: EntryIndexFile.Location] = [:]
-        forEachAppendedEvent { id, record, index in
-            locations[id.hash.w0] = EntryIndexFile.Location(offset: record, index: index)
+        forEachAppendedEvent { prefix, record, index in
+            locations[prefix] = EntryIndexFile.Location(offset: record, index: index)
         }
         return locations
     }

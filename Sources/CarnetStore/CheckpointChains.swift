@@ -121,6 +121,11 @@ public struct CheckpointChains: ColdChainSource {
         return out
     }
 
+    /// Drops the chunks decoded so far: for a test that damages the file under a store, then
+    /// reads an event a chunk decoded earlier (opening confirms a fork's predecessor so)
+    /// would answer from memory.
+    func forgetDecodedChunks() { lastChunks.forget() }
+
     /// The number of the chunk that holds `node`'s first-branch event at `seq`.
     public func readingPlace(of node: NodeID, seq: UInt64) -> Int? {
         guard let runs = runs[node] else { return nil }

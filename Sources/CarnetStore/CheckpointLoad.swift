@@ -14,7 +14,8 @@ import CarnetSystem
 ///
 /// The signed heads are kept once every event is in: `SignedHeadBook.keep` judges a head
 /// against the history as it is, so they are judged against the whole checkpoint, as they
-/// were, and a warm open and a cold one keep the same heads.
+/// were, and a warm open and a cold one keep the same heads. Their events are found by
+/// hash prefix (`Replica.keepOwn`): this store kept them over events it held.
 ///
 /// A chunk that does not decode throws, and the caller drops the replica it was filling:
 /// nothing of a damaged checkpoint is half taken in.
@@ -65,7 +66,7 @@ struct CheckpointLoad {
             }
             first = group.upperBound
         }
-        replica.keep(heads)
+        replica.keepOwn(heads)
         stamp = reader.stamp
         eventCount = reader.eventCount
         chains = file.map { source ?? CheckpointChains(file: $0, chunks: reader.chunks, located: locator) }

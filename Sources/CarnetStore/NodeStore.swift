@@ -35,7 +35,7 @@ public struct NodeStore: ~Copyable {
     public let keepsChainsCold: Bool
     /// What a cold store reads its old events back from: the checkpoint it opened or wrote
     /// last, and the records it appended to the log since.
-    private var coldCheckpoint: CheckpointChains?
+    private(set) var coldCheckpoint: CheckpointChains?
     private var coldLog = LogChains()
     private let coldRecords = RecentlyDecodedPieces()
     /// The log as a cold store reads back what it appended: opened at the first append,
@@ -434,14 +434,15 @@ public struct NodeStore: ~Copyable {
     /// each node's first branch, and the events waiting for a predecessor. Nothing for a
     /// warm store. What lets a file that points into the log (the entry index) be built
     /// after a first sync without reading and hashing every record again; a checkpoint
-    /// forgets them, so a caller takes them before.
-    public func forEachAppendedEvent(_ body: (_ id: EventID, _ record: Int, _ index: Int) -> Void) {
+    /// forgets them, so a caller takes them before. Each event is named by the first 8
+    /// bytes of its hash (what the index keys by, and what a cold history keeps).
+    public func forEachAppendedEvent(_ body: (_ hashPrefix: UInt64, _ record: Int, _ index: Int) -> Void) {
         let history = replica.history
         coldLog.forEachEvent { node, seq, record, index in
-            guard let hash = history.chainHash(of: node, at: seq) else { return }
-            body(EventID(dot: Dot(node: node, seq: seq), hash: hash), record, index)
+            guard let prefix = history.chainHashPrefix(of: node, at: seq) else { return }
+            body(prefix, record, index)
         }
-        for (id, place) in waitingLocations { body(id, place.record, place.index) }
+        for (id, place) in waitingLocations { body(id.hash.w0, place.record, place.index) }
     }
 
     /// Writes a checkpoint of every event held, covering the log as it is. Skipped (false)

@@ -18,6 +18,11 @@ final class RecentlyDecodedPieces: @unchecked Sendable {
     /// Most recently used last.
     private var recent: [(piece: Int, events: [Event])] = []
 
+    /// Drops every piece kept: the next read of each decodes it from its file again.
+    func forget() {
+        lock.withLock { recent = [] }
+    }
+
     /// The events of `piece`: those kept, or what `decode` gives (then kept).
     func events(of piece: Int, decode: () throws -> [Event]) throws -> [Event] {
         try lock.withLock { () throws -> [Event] in

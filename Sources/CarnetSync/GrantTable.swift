@@ -136,14 +136,14 @@ extension History {
     /// only the sender can tell); and the runs of events waiting for a predecessor inside
     /// the range, claimed the same way.
     public func holding(_ range: GrantRange, of node: NodeID) -> [GrantRange] {
-        if chainHash(of: node, at: range.last)?.w0 == range.lastHash
+        if chainHashPrefix(of: node, at: range.last) == range.lastHash
             || events(of: node, at: range.last).contains(where: { $0.hash.w0 == range.lastHash }) {
             return [range]
         }
         var parts: [GrantRange] = []
         let length = chainLength(of: node)
-        if !branchedNodes.contains(node), length >= range.first, length < range.last, let hash = chainHash(of: node, at: length) {
-            parts.append(GrantRange(node: range.node, first: range.first, last: length, lastHash: hash.w0))
+        if !branchedNodes.contains(node), length >= range.first, length < range.last, let prefix = chainHashPrefix(of: node, at: length) {
+            parts.append(GrantRange(node: range.node, first: range.first, last: length, lastHash: prefix))
         }
         // Runs of events waiting for a predecessor (a batch granted above a gap another
         // session was to fill): claimed with their last event's hash, as the first branch
