@@ -8,7 +8,8 @@ extension LedgerViews {
     ///
     /// Every view is a sum or a set keyed by something, and a new entry adds to the sums
     /// it names. What the views alone cannot tell, and so gives nil:
-    /// - a ledger with members (whether the entry counts is the members' to judge);
+    /// - in a ledger with members, another device's entry, or this node's own outside the
+    ///   roles of its next write (`countsAmongMembers`);
     /// - an entry that names another (`ref`, `ref_event`, an order line), or whose id
     ///   another entry carries or a reversal or payment names (`idIsNamed`, from the entry
     ///   index; `unheldPaymentTargets`): its conflicts need those entries;
@@ -19,9 +20,9 @@ extension LedgerViews {
     ///
     /// `record`: the entry as written, with its event and clock; `writerLabel`: its
     /// writer's label as the replica gives it after the write (`Replica.label(of:)`).
-    public func appending(_ record: LedgerRecord, writerLabel: String?, idIsNamed: Bool) -> LedgerViews? {
+    public func appending(_ record: LedgerRecord, writerLabel: String?, idIsNamed: Bool, writtenHere: Bool = false) -> LedgerViews? {
         var next = self
-        return next.append(record, writerLabel: writerLabel, idIsNamed: idIsNamed) ? next : nil
+        return next.append(record, writerLabel: writerLabel, idIsNamed: idIsNamed, writtenHere: writtenHere) ? next : nil
     }
 
     /// `appending` in place: true when the entry is added, false with these views left as
@@ -32,10 +33,12 @@ extension LedgerViews {
     /// that id and are not voided are worth (the sum of their amounts; nil when none is
     /// held). It is taken when what payments then paid towards that id (`salePayments`)
     /// stays at or below it: no overpayment conflict before or after, none changed.
+    /// `writtenHere`: the entry is this node's own write (in a ledger with members, the only
+    /// kind whose standing the views know).
     public mutating func append(_ record: LedgerRecord, writerLabel: String?, idIsNamed: Bool,
-                                saleWorth: Int64? = nil) -> Bool {
+                                saleWorth: Int64? = nil, writtenHere: Bool = false) -> Bool {
         let entry = record.entry
-        guard !members.enforced, !idIsNamed, Self.addsToSums(entry),
+        guard Self.countsAmongMembers(record, members, writtenHere: writtenHere), !idIsNamed, Self.addsToSums(entry),
               !Self.sortedContains(unheldPaymentTargets, entry.id) else { return false }
         if let sale = entry.ref {
             let amount = entry.amount ?? 0
@@ -180,6 +183,21 @@ extension LedgerViews {
 
     /// Kinds that only add to stock and balances, naming no other entry but a payment's
     /// sale (which `append` takes only with what the sale is worth).
+    /// Whether the views can say that `record` counts. Without members every entry does.
+    /// With members (SPEC §9.5), this node's own entry does when the roles of its next write
+    /// (`MembersView.ownRoles`, from judging every member record when the views were made)
+    /// let it write for the entry's producer: what judging the entry among the members
+    /// gives, for a new event after everything held. Another device's roles, and the kinds
+    /// that need more than a producer's role (a review, an order line), are not in the views.
+    public static func countsAmongMembers(_ record: LedgerRecord, _ members: MembersView, writtenHere: Bool) -> Bool {
+        guard members.enforced else { return true }
+        guard writtenHere, let roles = members.ownRoles, !members.ownRevoked else { return false }
+        switch record.entry.kind {
+        case .review, .order: return false
+        default: return roles.mayWrite(for: record.entry.producer)
+        }
+    }
+
     public static func addsToSums(_ entry: LedgerEntry) -> Bool {
         switch entry.kind {
         case .harvest, .production, .delivery, .sale, .purchase, .payment, .loss, .adjust:

@@ -11,7 +11,8 @@ import CarnetWire
 /// a `carnet record` cost.
 ///
 /// Only for what the views can take (`LedgerViews.appending`: a new entry that names no
-/// other, in a ledger without members) and where the status file says all opening
+/// other; in a ledger with members, one within this node's roles) and where the status
+/// file says all opening
 /// would (`StoreAppender.open`); otherwise `open` or `write` gives nil, nothing is written,
 /// and the caller opens the node (`LocalNode`), which folds when it must.
 public struct EntryAppender: ~Copyable {
@@ -33,8 +34,7 @@ public struct EntryAppender: ~Copyable {
     private(set) var viewsPatched = false
 
     /// The appender of `directory`, or nil when the node must be opened: the status file,
-    /// the views file or the entry index is not current, the ledger has members, or
-    /// `StoreAppender.open` declines.
+    /// the views file or the entry index is not current, or `StoreAppender.open` declines.
     ///
     /// `part`: a writer that knows what it will write (`record`, `merge`) names its
     /// products, lots and sales, and only the part of the views it checks is read
@@ -51,7 +51,14 @@ public struct EntryAppender: ~Copyable {
         } else {
             file = ViewsFileWithWrites(directory: directory, stamp: store.stamp, storage: store.fileStorage, keepingConflicts: ())
         }
-        guard let file, !file.views.members.enforced else { return nil }
+        guard var file else { return nil }
+        if file.views.members.enforced, file.isPartial {
+            // With members readers add no tail (SPEC §6.8): each write writes the views file
+            // again, from the whole views.
+            guard let whole = ViewsFileWithWrites(directory: directory, stamp: store.stamp, storage: store.fileStorage,
+                                                  keepingConflicts: ()) else { return nil }
+            file = whole
+        }
         return EntryAppender(store: store, file: file)
     }
 
@@ -87,7 +94,7 @@ public struct EntryAppender: ~Copyable {
     /// views can take them; nil, with nothing written, otherwise (then open the node).
     /// `make` gets the dot of the first event, under the log's lock, as `LocalNode.write`.
     public mutating func write(wallMillis: UInt64, _ make: (_ first: Dot) -> [Operation]) throws(NodeError) -> [Event]? {
-        try appendAddingToViews { store, accept throws(StoreError) in
+        try appendAddingToViews(ownNode: store.node) { store, accept throws(StoreError) in
             try store.append(wallMillis: wallMillis, make, accept: accept)
         }
     }
@@ -96,8 +103,9 @@ public struct EntryAppender: ~Copyable {
     /// it is written (`accept`); nil, with nothing written, when they cannot or the store
     /// declines. The views are taken out and added to in place (at ten million entries a
     /// copy is a gigabyte), and put back only when the write is whole.
+    /// `ownNode`: this node when the events are its own writes (`ViewsFileWithWrites.add`).
     private mutating func appendAddingToViews(
-        _ append: (inout StoreAppender, _ accept: ([Event]) -> Bool) throws(StoreError) -> [Event]?
+        ownNode: NodeID?, _ append: (inout StoreAppender, _ accept: ([Event]) -> Bool) throws(StoreError) -> [Event]?
     ) throws(NodeError) -> [Event]? {
         guard var working = file.take() else { return nil }
         // Checked before the record is written, where it will lie: the end of the log.
@@ -107,7 +115,7 @@ public struct EntryAppender: ~Copyable {
         let written: [Event]?
         do {
             written = try append(&store) { events in
-                added = working.add(events, loggedUpTo: at)
+                added = working.add(events, loggedUpTo: at, ownNode: ownNode)
                 return added
             }
         } catch {
@@ -132,12 +140,14 @@ public struct EntryAppender: ~Copyable {
     /// merge are such; a chain that ends below what is held here cannot be told from a
     /// fork without the events, and is left to the node.
     public mutating func take(_ incoming: [Event]) throws(NodeError) -> AdmissionCounts? {
-        guard file != nil, let new = Self.extensions(of: incoming, over: store.status.history, own: store.node) else {
+        // In a ledger with members another device's standing is not in the views: the node judges it.
+        guard let views = file?.views, !views.members.enforced,
+              let new = Self.extensions(of: incoming, over: store.status.history, own: store.node) else {
             return nil
         }
         let counts = AdmissionCounts(accepted: new.count, duplicates: incoming.count - new.count, pending: 0, rejected: 0)
         guard !new.isEmpty else { return counts }
-        let written = try appendAddingToViews { store, accept throws(StoreError) in
+        let written = try appendAddingToViews(ownNode: nil) { store, accept throws(StoreError) in
             try store.append(takenIn: new, accept: accept) ? new : nil
         }
         return written == nil ? nil : counts
@@ -186,16 +196,24 @@ public struct EntryAppender: ~Copyable {
     /// While the log holds at most `DerivedTail.writersRewriteAbove` events past the older
     /// of the views file and the index, only the status file is written, naming where
     /// that tail begins: readers add it (SPEC §6.8). Then the files are written again.
+    ///
+    /// In a ledger with members readers add no tail (SPEC §6.8): the status file names none,
+    /// and the views file and the index are written again at every write.
     public mutating func saveDerivedState() -> [String] {
         guard !appended.isEmpty, var file = file.take() else { return [] }
+        let members = file.views.members.enforced
         // First the status file naming the tail: what was appended is then one readers add.
+        var figures = [NodeStatus.conflictsKey: file.conflictCount]
+        if !members { figures[DerivedTail.statusFigure] = file.tailFrom }
         do {
-            guard try store.saveStatus(derived: [NodeStatus.conflictsKey: file.conflictCount,
-                                                 DerivedTail.statusFigure: file.tailFrom]) else { return [] }
+            guard try store.saveStatus(derived: figures) else { return [] }
         } catch {
             return ["could not update the status file (\(error)); reading commands will read the log next time"]
         }
-        guard file.tailEvents > rewriteFilesAbove else { return [] }
+        guard members || file.tailEvents > rewriteFilesAbove else { return [] }
+        // The standing of every entry written here, among the members: it counts, under the
+        // roles of this node's writes (what `LedgerViews.countsAmongMembers` checked).
+        let standing = members ? EntryIndexStanding(verdict: .counts, adopted: false, writerRoles: file.views.members.ownRoles) : nil
         var warnings: [String] = []
         let conflicts: Int, names: EntryIndexNames, warning: String?
         if file.isPartial, patchesViews,
@@ -219,7 +237,7 @@ public struct EntryAppender: ~Copyable {
         // The views' pages go back before the index's bodies are taken (else the allocator
         // keeps them, and resident memory is the sum again).
         FreedMemory.giveBack()
-        if let warning = saveEntryIndex(names: names) { warnings.append(warning) }
+        if let warning = saveEntryIndex(names: names, standing: standing) { warnings.append(warning) }
         // A file left behind keeps its tail, and the status file the figure readers add it by.
         guard warnings.isEmpty else { return warnings }
         do {
@@ -249,14 +267,15 @@ public struct EntryAppender: ~Copyable {
     /// only their record). An entry that is not the newest (another node's clock ahead)
     /// needs every entry to find its place: then the node is opened and builds it, as a
     /// write through it does.
-    private mutating func saveEntryIndex(names: EntryIndexNames) -> String? {
+    /// `standing`: in a ledger with members, that of every entry appended.
+    private mutating func saveEntryIndex(names: EntryIndexNames, standing: EntryIndexStanding?) -> String? {
         let stamp = store.stamp, directory = store.directory, storage = store.fileStorage
         var body: [UInt8]?
         if let previous = EntryIndexBuilder.previousFile(upTo: stamp, directory: directory, storage: storage),
            let tables = EntryIndexTables(body: previous.body, stamp: previous.stamp) {
             body = try? EntryIndexMerge.body(previous: tables, previousStamp: previous.stamp,
                                              replica: AppendedToAcceptedLog(appended), names: names, stamp: stamp,
-                                             directory: directory, storage: storage)
+                                             directory: directory, storage: storage, newStanding: standing)
         }
         indexThroughTheNode = body == nil
         guard let body else { return Self.saveEntryIndexThroughTheNode(directory: directory, storage: storage) }

@@ -70,15 +70,22 @@ enum EntryIndexMerge {
     /// The body of the index of `replica` at `stamp` (`EntryIndexFile.encodeBody`'s bytes),
     /// from `previous`, the tables of the whole file stamped `previousStamp`, a prefix of
     /// the log. Throws a `Refusal` saying why when it cannot show the merge is exact.
+    ///
+    /// `newStanding`: in a ledger with members, the standing of every entry added (a
+    /// writer's own entries within its roles, `EntryAppender`); a file that keeps standings
+    /// is merged only with it, and only when the entries added are the newest (else the
+    /// order in which the file lists the standings, by first entry, could change).
     static func body(previous: EntryIndexTables, previousStamp: LogStamp, replica: some AcceptedEvents, names: EntryIndexNames,
-                     stamp: LogStamp, directory: String, storage: any Storage) throws(Refusal) -> [UInt8] {
+                     stamp: LogStamp, directory: String, storage: any Storage,
+                     newStanding: EntryIndexStanding? = nil) throws(Refusal) -> [UInt8] {
         guard previousStamp.size <= stamp.size,
               let log = LogRecordReader(directory: directory, prefix: stamp, storage: storage) else {
             throw Refusal(reason: "the log does not read up to its stamp")
         }
-        // A merge writes no standings: the caller merges only where every entry counts.
-        guard !previous.hasMembers else {
-            throw Refusal(reason: "the previous index keeps the standings of a ledger with members", placesHold: true)
+        // Standings are merged only with the one of every entry added.
+        guard previous.hasMembers == (newStanding != nil) else {
+            throw Refusal(reason: previous.hasMembers ? "the previous index keeps the standings of a ledger with members"
+                                                      : "the previous index keeps no standings", placesHold: true)
         }
         // What the log gained after the previous stamp, each event at its last place.
         // A merge holds the record of every new entry; when the log gained more events than
@@ -180,10 +187,29 @@ enum EntryIndexMerge {
         }
         let voids = try decideVoids(newRecords: newRecords, entries: entries, previous: previous, replica: replica,
                                     log: log, records: &records)
+        // With members: the new entries the newest (each standing keeps its first entry), none
+        // voided or voiding (a reversal's standing decides whether it voids: the rebuild judges).
+        var standings = previous.members
+        var newPosition = -1
+        if let newStanding {
+            guard let firstNew = entries.previous.firstIndex(of: nil), entries.previous[firstNew...].allSatisfy({ $0 == nil }) else {
+                throw Refusal(reason: "an entry added is not the newest, in a ledger with members", placesHold: true)
+            }
+            guard voids.values.allSatisfy({ $0 == 0 }), newRecords.values.allSatisfy({ $0.entry.kind != .reversal }) else {
+                throw Refusal(reason: "an entry added voids or is voided, in a ledger with members", placesHold: true)
+            }
+            if let known = standings.firstIndex(of: newStanding) {
+                newPosition = known
+            } else {
+                standings.append(newStanding)
+                newPosition = standings.count - 1
+            }
+        }
 
         var body: [UInt8] = []
         let pending = replica.pendingEvents
-        let counts = [entries.start + entries.rows.count, 0, changes.start + changes.rows.count, pending.count, 0]
+        let entryCount = entries.start + entries.rows.count
+        let counts = [entryCount, 0, changes.start + changes.rows.count, pending.count, newStanding == nil ? 0 : entryCount]
         // The id lines, merged before the counts are written (their count is the sum).
         var newLines: [EntryIndexFile.IDKey] = []
         for (slot, record) in newRecords {
@@ -300,9 +326,31 @@ enum EntryIndexMerge {
         }
         writer.finish(&body)
 
-        // No standings (an empty table), names, no members.
+        // Standings (with members): the kept entries' copied, whole blocks where they can be;
+        // the tail's moved with their entries, the new ones' the writer's.
+        if newStanding != nil {
+            writer = EntryIndexTableWriter(body: body)
+            index = 0
+            while index < entries.start {
+                if writer.atBlockStart, index + EntryIndexFile.blockElements <= entries.start {
+                    let range = previous.elementBytes(.standings, block: index / EntryIndexFile.blockElements)
+                    writer.copyBlock(previous.body[range.lowerBound..<(range.upperBound + 4)], to: &body)
+                    index += EntryIndexFile.blockElements
+                    continue
+                }
+                let position = previous.standing(index)
+                writer.append(to: &body) { EntryIndexFile.put32(UInt32(position), &$0) }
+                index += 1
+            }
+            for old in entries.previous {
+                let position = old.map(previous.standing) ?? newPosition
+                writer.append(to: &body) { EntryIndexFile.put32(UInt32(position), &$0) }
+            }
+            writer.finish(&body)
+        }
+        // Names, then the standings listed (none without members).
         EntryIndexFile.appendSection(namesBytes, to: &body)
-        EntryIndexFile.appendSection([], to: &body)
+        EntryIndexFile.appendSection(newStanding == nil ? [] : EntryIndexStanding.encodeList(standings), to: &body)
         return body
     }
 

@@ -22,6 +22,8 @@ struct EntryIndexTables {
     let counts: [Int]
     /// Whether the file keeps standings (a ledger with members): `members` is not empty.
     let hasMembers: Bool
+    /// The standings the entries name, in the file's order (empty without members).
+    let members: [EntryIndexStanding]
     /// Where each table begins in `body`.
     private let starts: [Int]
 
@@ -39,11 +41,12 @@ struct EntryIndexTables {
         }
         guard EntryIndexFile.readSection(body, &offset) != nil, let members = EntryIndexFile.readSection(body, &offset),
               offset == body.count,
-              EntryIndexFile.decodeMembers(members, standingCount: counts[4], entryCount: counts[0]) != nil else { return nil }
+              let standings = EntryIndexFile.decodeMembers(members, standingCount: counts[4], entryCount: counts[0]) else { return nil }
         self.body = body
         self.counts = counts
         self.starts = starts
         hasMembers = !members.isEmpty
+        self.members = standings ?? []
         for table in [Table.entries, .ids, .changes, .held, .standings] {
             for block in 0..<blockCount(table) {
                 let range = elementBytes(table, block: block)
@@ -74,6 +77,11 @@ struct EntryIndexTables {
 
     func slot(_ table: Table, _ index: Int) -> EntryIndexFile.Slot? {
         EntryIndexFile.readSlot(body, offset(table, index))
+    }
+
+    /// The position in `members` of the standing of entry `index` (a file with members).
+    func standing(_ index: Int) -> Int {
+        Int(EntryIndexFile.get32(body, offset(.standings, index)))
     }
 
     func hashPrefix(_ table: Table, _ index: Int) -> UInt64 {

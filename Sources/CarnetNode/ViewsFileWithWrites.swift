@@ -137,19 +137,22 @@ struct ViewsFileWithWrites {
     /// of the views is a gigabyte): true when every event is added; false otherwise, and
     /// then these views are no longer exact and must be dropped.
     mutating func add(_ events: [Event], loggedUpTo now: LogStamp, replica: Replica) -> Bool {
-        add(events, loggedUpTo: now, label: { replica.label(of: $0) }, registers: { $0.withRegisters(of: replica) })
+        add(events, loggedUpTo: now, ownNode: replica.node, label: { replica.label(of: $0) },
+            registers: { $0.withRegisters(of: replica) })
     }
 
     /// The same for a writer without a replica (`EntryAppender`): each writer's label from
     /// the views, and of the writes to registers only nodes' first labels of their own
-    /// (`LedgerViews.takeLabels`: a new farm's first merge).
-    mutating func add(_ events: [Event], loggedUpTo now: LogStamp) -> Bool {
-        add(events, loggedUpTo: now, label: nil, registers: nil)
+    /// (`LedgerViews.takeLabels`: a new farm's first merge). `ownNode`: this node, when
+    /// `events` may be its own writes (in a ledger with members, the only entries whose
+    /// standing the views know); nil for events taken in from elsewhere.
+    mutating func add(_ events: [Event], loggedUpTo now: LogStamp, ownNode: NodeID? = nil) -> Bool {
+        add(events, loggedUpTo: now, ownNode: ownNode, label: nil, registers: nil)
     }
 
     /// `label`: each writer's label after the write; nil, the views' own (with the labels
     /// taken here).
-    private mutating func add(_ events: [Event], loggedUpTo now: LogStamp, label: ((NodeID) -> String?)?,
+    private mutating func add(_ events: [Event], loggedUpTo now: LogStamp, ownNode: NodeID?, label: ((NodeID) -> String?)?,
                               registers remake: ((LedgerViews) -> LedgerViews?)?) -> Bool {
         guard !events.isEmpty, now.lastRecordOffset == stamp.size else { return false }
         if remake == nil, !views.takeLabels(events.compactMap(OwnLabelWrite.init), knownEmpty: true) { return false }
@@ -183,7 +186,7 @@ struct ViewsFileWithWrites {
                 saleWorth = worth
             }
             guard views.append(record, writerLabel: label.map { $0(record.writer) } ?? views.labels[record.writer],
-                               idIsNamed: named, saleWorth: saleWorth) else {
+                               idIsNamed: named, saleWorth: saleWorth, writtenHere: record.writer == ownNode) else {
                 return false
             }
             addedIDs.insert(id)

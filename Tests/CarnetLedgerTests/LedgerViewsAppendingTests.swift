@@ -77,6 +77,55 @@ struct LedgerViewsAppendingTests {
         #expect(declined > 60, "only \(declined) entries declined")
     }
 
+    @Test("in a ledger with members, a node's own entry the views take gives the views folded again; another's is declined")
+    func membersOwnEntriesEqualFolded() {
+        let base = testSeed(default: 0xADD0_0900)
+        var taken = 0, declined = 0
+        for offset in 0..<24 as Range<UInt64> {
+            let seed = base &+ offset
+            let history = RandomHistory(seed: seed, nodes: 3, steps: 50, members: true)
+            var rng = SplitMix64(seed: seed ^ 0x3E3)
+            let producers = Array(Set(history.events.compactMap { LedgerRecord(reading: $0)?.entry.producer }.filter { !$0.isEmpty })).sorted()
+            for (writer, start) in history.replicas.enumerated() {
+                var replica = start
+                replica.admit(contentsOf: history.events)
+                var views = LedgerViews(replica: replica)
+                guard views.members.enforced else { continue }
+                var wall: UInt64 = 1_790_000_000_000
+                for step in 0..<6 {
+                    wall += 60_000
+                    let kind: EntryKind = [.harvest, .production, .sale, .loss].randomElement(using: &rng)!
+                    var entry = LedgerEntry(id: "m\(seed)-\(writer)-\(step)", kind: kind,
+                                            producer: producers.randomElement(using: &rng) ?? "nobody", date: CalendarDay(epochMillis: wall),
+                                            product: "MP", quantity: kind == .harvest || kind == .production ? 5_000 : 100,
+                                            unit: .grams, lot: "ML")
+                    if kind == .sale { (entry.party, entry.amount) = ("cantine", 900) }
+                    let event = replica.write(.append(entry.coreEntry), wallMillis: wall)
+                    let full = LedgerViews(replica: replica)
+                    guard let record = LedgerRecord(reading: event) else {
+                        Issue.record("seed \(seed): the entry written does not read back")
+                        return
+                    }
+                    let label = replica.label(of: replica.node)
+                    #expect(views.appending(record, writerLabel: label, idIsNamed: false) == nil,
+                            "seed \(seed): an entry not known to be this node's own was taken among members")
+                    if let added = views.appending(record, writerLabel: label, idIsNamed: false, writtenHere: true) {
+                        taken += 1
+                        let differences = added.differences(from: full)
+                        #expect(differences.isEmpty, "seed \(seed), writer \(writer), step \(step): \(entry.kind) for \(entry.producer) differs in \(differences)")
+                        if !differences.isEmpty { return }
+                    } else {
+                        declined += 1
+                    }
+                    views = full
+                }
+            }
+        }
+        // Within roles and outside them, both seen, or the test shows nothing.
+        #expect(taken > 40, "only \(taken) own entries taken among members")
+        #expect(declined > 10, "only \(declined) own entries declined among members")
+    }
+
     @Test("entries that name others, or lots below zero, are left to the fold")
     func declinesWhatTheViewsCannotTell() {
         var replica = Replica(node: NodeID.derived(from: "farm"))
