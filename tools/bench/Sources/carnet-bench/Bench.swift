@@ -56,7 +56,7 @@ struct Bench {
         if selected("process") {
             ProcessBench.report(file: file, actors: replay.meta.actors, hub: replay.meta.hub, runs: min(runs, 3))
         }
-        if selected("cold-open") { ProcessBench.reportColdOpen(file: file, runs: runs) }
+        if selected("cold-open") { ProcessBench.reportColdOpen(file: file, runs: runs, signed: signed) }
         if selected("crypto-sign") { CryptoBench.report(runs: runs) }
         if selected("crypto-aead") { CryptoAEADBench.report(runs: runs) }
         if selected("crc") { CRCBench.report(runs: runs) }

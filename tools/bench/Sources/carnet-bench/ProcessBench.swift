@@ -106,7 +106,7 @@ enum ProcessBench {
     /// Cold open of a hub that imported the whole file as one author (`--only cold-open`;
     /// at 1M the aggregation scenario would need 20 processes of a gigabyte each): the
     /// import, then `status` from the status file and with it removed, a new process each.
-    static func reportColdOpen(file: WorkloadFile, runs: Int) {
+    static func reportColdOpen(file: WorkloadFile, runs: Int, signed: Bool = false) {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             print("\ncold open: skipped (build the binary first: swift build -c release --product carnet)")
             return
@@ -114,9 +114,9 @@ enum ProcessBench {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("carnet-bench-open-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        _ = ChildProcess.ok(binary, ["secret", "new", "--out", root + "/ledger.secret"])
+        let ledger = BenchLedger(root: root, signed: signed)
         let hub = root + "/hub"
-        _ = ChildProcess.ok(binary, ["--dir", hub, "init", "--ledger", "bench", "--label", "hub", "--secret-file", root + "/ledger.secret"])
+        ledger.createHub(hub)
         let imported = ChildProcess.ok(binary, ["--dir", hub, "import", file.path, "--json"])
         let events = ChildProcess.json(imported)["events"] as? Int ?? 0
         var fast: [ChildRun] = [], full: [ChildRun] = []
@@ -129,13 +129,14 @@ enum ProcessBench {
         }
         let logBytes = (try? FileManager.default.attributesOfItem(atPath: hub + "/events.log")[.size] as? Int) ?? 0
         func peak(_ runs: [ChildRun]) -> String { Format.fixed(Samples(values: runs.map { Double($0.maxResidentKiB) }).median / 1024, 0) + " MB" }
-        print("\ncold open of a hub that imported the whole file (`carnet import`, one author; a new process each time)")
+        print("\ncold open of a hub that imported the whole file (`carnet import`, one author; a new process each time)"
+              + (signed ? "; a signed ledger with members, the hub its creator" : ""))
         print("  import       \(Format.grouped(events)) events in \(Format.fixed(imported.seconds, 2)) s (\(Format.rate(Double(events) / imported.seconds)) events/s), peak RSS \(imported.megabytes); events.log \(Format.grouped(logBytes)) bytes")
         print("  status       \(Samples(values: fast.map(\.seconds)).timeSummary), peak RSS \(peak(fast)) (status file current, \(runs) runs)")
         print("  full open    \(Samples(values: full.map(\.seconds)).timeSummary), peak RSS \(peak(full)) (status file removed: log + checkpoint read, views and conflicts rebuilt, \(runs) runs)")
         reportReads(hub: hub, events: events, runs: runs)
-        WritersBench.report(hub: hub, secret: root + "/ledger.secret", ledger: "bench", root: root, runs: runs)
-        ServeBench.report(hub: hub, secret: root + "/ledger.secret", ledger: "bench", root: root, runs: runs)
+        WritersBench.report(hub: hub, ledger: ledger, runs: runs)
+        ServeBench.report(hub: hub, ledger: ledger, runs: runs)
     }
 
     /// Reading commands as fresh processes on the imported hub (issue 19's table): those

@@ -6,9 +6,9 @@ import Foundation
 /// they bring from the files beside the log), a day when each farm receives the hub's
 /// record (the farm saves it from its files), and stopping on SIGTERM.
 enum ServeBench {
-    static func report(hub: String, secret: String, ledger: String, root: String, runs: Int) {
+    static func report(hub: String, ledger: BenchLedger, runs: Int) {
         let binary = ProcessBench.binary
-        let log = root + "/serve.log"
+        let log = ledger.root + "/serve.log"
         let server = ServeProcess(binary: binary, directory: hub, log: log)
         let pid = server.pid, address = server.address.description
         let started = waitIdle(pid)
@@ -26,10 +26,10 @@ enum ServeBench {
                                              "--qty", "1kg", "--lot", "serve-\(lot)", "--force"])
             }
         }
-        let farms = (0..<runs).map { root + "/serve-farm-\($0)" }
+        let farms = (0..<runs).map { ledger.root + "/serve-farm-\($0)" }
         var joins: [ChildRun] = [], residentAfterJoins: [Int] = []
         for (index, farm) in farms.enumerated() {
-            _ = ChildProcess.ok(binary, ["--dir", farm, "init", "--ledger", ledger, "--label", "serve farm \(index)", "--secret-file", secret])
+            ledger.join(farm, label: "serve farm \(index)", hub: hub)
             harvests(farm, 3)
             joins.append(ChildProcess.ok(binary, ["--dir", farm, "sync", address]))
             _ = waitIdle(pid)

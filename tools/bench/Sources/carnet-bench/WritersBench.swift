@@ -5,7 +5,7 @@ import Foundation
 /// next day, and the write that rewrites the views file and the entry index (every 257th:
 /// the worst single write). What a hub pays per farm and per entry, whatever it holds.
 enum WritersBench {
-    static func report(hub: String, secret: String, ledger: String, root: String, runs: Int) {
+    static func report(hub: String, ledger: BenchLedger, runs: Int) {
         let binary = ProcessBench.binary
         // A producer and product the hub holds, so that the writes look like its own.
         let stock = ChildProcess.ok(binary, ["--dir", hub, "stock", "--json"])
@@ -26,11 +26,11 @@ enum WritersBench {
         }
         print("\nwriters on that hub (a new process each)")
         row("record", (0..<runs).map { _ in harvest(hub, lot: "bench-record") }, note: "one harvest, \(runs) runs")
-        // New farms: each a fresh node of the ledger with three harvests of its own.
-        let farms = (0..<runs).map { root + "/farm-\($0)" }
+        // New farms: each a fresh node of the ledger (enrolled, when signed) with three harvests of its own.
+        let farms = (0..<runs).map { ledger.root + "/farm-\($0)" }
         var firsts: [ChildRun] = [], nexts: [ChildRun] = []
         for (index, farm) in farms.enumerated() {
-            _ = ChildProcess.ok(binary, ["--dir", farm, "init", "--ledger", ledger, "--label", "bench farm \(index)", "--secret-file", secret])
+            ledger.join(farm, label: "bench farm \(index)", hub: hub)
             for _ in 0..<3 { _ = harvest(farm, lot: "bench-farm-\(index)") }
             firsts.append(ChildProcess.ok(binary, ["--dir", hub, "merge", farm]))
         }

@@ -28,7 +28,9 @@ usage: carnet-bench [--workload FILE] [--scale 10k|100k|1m] [--runs N] [--builti
   --workload FILE  a producer-ledger-workload/1 file (JSON lines)
   --scale S        without --workload: use /tmp/wl/ledger-S.jsonl, generating it with
                    ../shared/workload/workload.py when missing (default 100k)
-  --signed         replay as a signed ledger (format 2): device keys, signed heads
+  --signed         replay as a signed ledger (format 2): device keys, signed heads;
+                   with cold-open, the hub creates a signed ledger with members and
+                   enrols each new node (`ledger create`, `member add`)
   --no-receipts    with --signed: the farm never asks for a custody receipt (to
                    measure what receipts cost; `carnet sync` asks when its latest
                    receipt does not cover its newest own event)
@@ -140,7 +142,7 @@ if let directory = options.prepareDelta {
     if options.only == ["cold-open"] {
         // Needs no in-memory replay: at 1m that alone takes gigabytes.
         print("carnet-bench --only cold-open\n  workload     \(file.path)\n  machine      \(Machine.summary)\n  source       \(Machine.sourceRevision)")
-        ProcessBench.reportColdOpen(file: file, runs: options.runs)
+        ProcessBench.reportColdOpen(file: file, runs: options.runs, signed: options.signed)
     } else {
         Bench(file: file, runs: options.runs, only: options.only, signed: options.signed, receipts: options.receipts).run()
     }
