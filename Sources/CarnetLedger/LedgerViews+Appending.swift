@@ -111,7 +111,7 @@ extension LedgerViews {
     /// `change` added to the entry's stock line (of its lot, or the total over its lots).
     private mutating func addTakenStock(_ entry: LedgerEntry, product: String, change: Int64, stockIsTotals: Bool,
                                         pending: inout PendingLines) -> Bool {
-        var line = StockLine(producer: entry.producer, product: product, lot: stockIsTotals ? "" : entry.lot ?? "",
+        let line = StockLine(producer: entry.producer, product: product, lot: stockIsTotals ? "" : entry.lot ?? "",
                              quantity: 0, unit: nil)
         let index = Self.insertionPoint(of: line, in: stock)
         let held = index < stock.count && !StockLine.precedes(line, stock[index])
