@@ -298,18 +298,7 @@ enum EntryIndexMerge {
 
         // Changes: the kept slots (whole blocks copied), then the tail.
         writer = EntryIndexTableWriter(body: body)
-        index = 0
-        while index < changes.start {
-            if writer.atBlockStart, index + EntryIndexFile.blockElements <= changes.start {
-                let range = previous.elementBytes(.changes, block: index / EntryIndexFile.blockElements)
-                writer.copyBlock(previous.body[range.lowerBound..<(range.upperBound + 4)], to: &body)
-                index += EntryIndexFile.blockElements
-                continue
-            }
-            let at = previous.offset(.changes, index)
-            writer.append(to: &body) { $0.append(contentsOf: previous.body[at..<(at + EntryIndexFile.slotSize)]) }
-            index += 1
-        }
+        Self.copyKept(.changes, below: changes.start, of: previous, with: &writer, into: &body)
         for (offset, row) in changes.rows.enumerated() {
             let location = try place(row, .changes, changes.previous[offset])
             writer.append(to: &body) { Self.writeSlot(location, void: 0, prefix: row.event.hash.w0, into: &$0) }
@@ -330,18 +319,7 @@ enum EntryIndexMerge {
         // the tail's moved with their entries, the new ones' the writer's.
         if newStanding != nil {
             writer = EntryIndexTableWriter(body: body)
-            index = 0
-            while index < entries.start {
-                if writer.atBlockStart, index + EntryIndexFile.blockElements <= entries.start {
-                    let range = previous.elementBytes(.standings, block: index / EntryIndexFile.blockElements)
-                    writer.copyBlock(previous.body[range.lowerBound..<(range.upperBound + 4)], to: &body)
-                    index += EntryIndexFile.blockElements
-                    continue
-                }
-                let position = previous.standing(index)
-                writer.append(to: &body) { EntryIndexFile.put32(UInt32(position), &$0) }
-                index += 1
-            }
+            Self.copyKept(.standings, below: entries.start, of: previous, with: &writer, into: &body)
             for old in entries.previous {
                 let position = old.map(previous.standing) ?? newPosition
                 writer.append(to: &body) { EntryIndexFile.put32(UInt32(position), &$0) }
@@ -352,6 +330,24 @@ enum EntryIndexMerge {
         EntryIndexFile.appendSection(namesBytes, to: &body)
         EntryIndexFile.appendSection(newStanding == nil ? [] : EntryIndexStanding.encodeList(standings), to: &body)
         return body
+    }
+
+    /// Copies the elements of `table` below `end` as the previous file has them: whole
+    /// blocks, their CRC included, where a block lies wholly below `end`; the rest one by one.
+    private static func copyKept(_ table: EntryIndexTables.Table, below end: Int, of previous: EntryIndexTables,
+                                 with writer: inout EntryIndexTableWriter, into body: inout [UInt8]) {
+        var index = 0
+        while index < end {
+            if writer.atBlockStart, index + EntryIndexFile.blockElements <= end {
+                let range = previous.elementBytes(table, block: index / EntryIndexFile.blockElements)
+                writer.copyBlock(previous.body[range.lowerBound..<(range.upperBound + 4)], to: &body)
+                index += EntryIndexFile.blockElements
+                continue
+            }
+            let at = previous.offset(table, index)
+            writer.append(to: &body) { $0.append(contentsOf: previous.body[at..<(at + table.width)]) }
+            index += 1
+        }
     }
 
     // MARK: - The tail of an order
