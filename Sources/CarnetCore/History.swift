@@ -404,8 +404,14 @@ public struct History: Sendable {
     public func readEvent(_ id: EventID) throws(ColdReadError) -> Event? {
         guard let history = history(of: id.dot.node) else { return nil }
         let seq = id.dot.seq
-        if try chainHolds(history, id) {
-            return try chainSlice(id.dot.node, history, from: Int(seq - 1), to: Int(seq)).first
+        switch history.chainHolding(id) {
+        case .yes:
+            return history.warm[Int(seq) - history.coldCount - 1]
+        case .likely:
+            // Read once: the event read back both confirms the id and is the answer.
+            if let event = try readCold(id.dot.node, history, seqs: seq...seq).first, event.hash == id.hash { return event }
+        case .no:
+            break
         }
         return history.branches[id]
     }
