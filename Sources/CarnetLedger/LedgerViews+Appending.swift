@@ -8,8 +8,8 @@ extension LedgerViews {
     ///
     /// Every view is a sum or a set keyed by something, and a new entry adds to the sums
     /// it names. What the views alone cannot tell, and so gives nil:
-    /// - in a ledger with members, another device's entry, or this node's own outside the
-    ///   roles of its next write (`countsAmongMembers`);
+    /// - in a ledger with members, an entry that does not count, or whose standing the
+    ///   views do not know (`countsAmongMembers`);
     /// - an entry that names another (`ref`, `ref_event`, an order line), or whose id
     ///   another entry carries or a reversal or payment names (`idIsNamed`, from the entry
     ///   index; `unheldPaymentTargets`): its conflicts need those entries;
@@ -33,8 +33,8 @@ extension LedgerViews {
     /// that id and are not voided are worth (the sum of their amounts; nil when none is
     /// held). It is taken when what payments then paid towards that id (`salePayments`)
     /// stays at or below it: no overpayment conflict before or after, none changed.
-    /// `writtenHere`: the entry is this node's own write (in a ledger with members, the only
-    /// kind whose standing the views know).
+    /// `writtenHere`: the entry is this node's own write (in a ledger with members, what
+    /// views without chain ends know the standing of).
     public mutating func append(_ record: LedgerRecord, writerLabel: String?, idIsNamed: Bool,
                                 saleWorth: Int64? = nil, writtenHere: Bool = false) -> Bool {
         let entry = record.entry
@@ -184,13 +184,16 @@ extension LedgerViews {
     /// Kinds that only add to stock and balances, naming no other entry but a payment's
     /// sale (which `append` takes only with what the sale is worth).
     /// Whether the views can say that `record` counts. Without members every entry does.
-    /// With members (SPEC §9.5), this node's own entry does when the roles of its next write
-    /// (`MembersView.ownRoles`, from judging every member record when the views were made)
-    /// let it write for the entry's producer: what judging the entry among the members
-    /// gives, for a new event after everything held. Another device's roles, and the kinds
-    /// that need more than a producer's role (a review, an order line), are not in the views.
+    /// With members (SPEC §9.5), an entry past its node's head does when the node's chain
+    /// end (`MembersView.chainEnds`, from judging every member record when the views were
+    /// made) covers its seq and its standing lets it write the entry: what judging it among
+    /// the members gives. Views of a file without chain ends know only this node's own
+    /// next write (`MembersView.ownRoles`).
     public static func countsAmongMembers(_ record: LedgerRecord, _ members: MembersView, writtenHere: Bool) -> Bool {
         guard members.enforced else { return true }
+        if let end = members.chainEnds?[record.writer] {
+            return end.covers(seq: record.event.dot.seq) && end.counts(record.entry)
+        }
         guard writtenHere, let roles = members.ownRoles, !members.ownRevoked else { return false }
         switch record.entry.kind {
         case .review, .order: return false

@@ -425,14 +425,21 @@ public struct MembersView: Sendable, Equatable {
     public var heldAside: Int
     public var revoked: Int
     public var outOfRole: Int
+    /// How each node's next events will be judged (`Membership.chainEnds`): what lets a
+    /// writer take another device's entries from the views. Nil where members are not
+    /// enforced, and in views read from a file of a build that did not keep them (its
+    /// writers then fold for another device's entries).
+    public var chainEnds: [NodeID: MemberChainEnd]?
 
-    public init(enforced: Bool, ownRoles: MemberRoles?, ownRevoked: Bool, heldAside: Int, revoked: Int, outOfRole: Int) {
+    public init(enforced: Bool, ownRoles: MemberRoles?, ownRevoked: Bool, heldAside: Int, revoked: Int, outOfRole: Int,
+                chainEnds: [NodeID: MemberChainEnd]? = nil) {
         self.enforced = enforced
         self.ownRoles = ownRoles
         self.ownRevoked = ownRevoked
         self.heldAside = heldAside
         self.revoked = revoked
         self.outOfRole = outOfRole
+        self.chainEnds = chainEnds
     }
 
     public static let open = MembersView(enforced: false, ownRoles: nil, ownRevoked: false, heldAside: 0, revoked: 0, outOfRole: 0)
@@ -451,7 +458,8 @@ public struct MembersView: Sendable, Equatable {
             }
         }
         self.init(enforced: true, ownRoles: next.revokedBy == nil ? next.roles : nil, ownRevoked: next.revokedBy != nil,
-                  heldAside: counts.0, revoked: counts.1, outOfRole: counts.2)
+                  heldAside: counts.0, revoked: counts.1, outOfRole: counts.2,
+                  chainEnds: membership.chainEnds(history: replica.history))
     }
 }
 

@@ -140,7 +140,8 @@ public struct EntryAppender: ~Copyable {
     /// merge are such; a chain that ends below what is held here cannot be told from a
     /// fork without the events, and is left to the node.
     public mutating func take(_ incoming: [Event]) throws(NodeError) -> AdmissionCounts? {
-        // In a ledger with members another device's standing is not in the views: the node judges it.
+        // A signed ledger's events are verified by the node (`StoreAppender.append(takenIn:)`
+        // declines them): so is every ledger with members.
         guard let views = file?.views, !views.members.enforced,
               let new = Self.extensions(of: incoming, over: store.status.history, own: store.node) else {
             return nil
@@ -211,9 +212,9 @@ public struct EntryAppender: ~Copyable {
             return ["could not update the status file (\(error)); reading commands will read the log next time"]
         }
         guard members || file.tailEvents > rewriteFilesAbove else { return [] }
-        // The standing of every entry written here, among the members: it counts, under the
-        // roles of this node's writes (what `LedgerViews.countsAmongMembers` checked).
-        let standing = members ? EntryIndexStanding(verdict: .counts, adopted: false, writerRoles: file.views.members.ownRoles) : nil
+        // The standing of every entry written here, among the members: it counts, under its
+        // writer's roles (what `LedgerViews.countsAmongMembers` checked).
+        let standings = EntryIndexStanding.counting(writers: appended.map(\.dot.node), members: file.views.members, ownNode: store.node)
         var warnings: [String] = []
         let conflicts: Int, names: EntryIndexNames, warning: String?
         if file.isPartial, patchesViews,
@@ -237,7 +238,7 @@ public struct EntryAppender: ~Copyable {
         // The views' pages go back before the index's bodies are taken (else the allocator
         // keeps them, and resident memory is the sum again).
         FreedMemory.giveBack()
-        if let warning = saveEntryIndex(names: names, standing: standing) { warnings.append(warning) }
+        if let warning = saveEntryIndex(names: names, standings: standings) { warnings.append(warning) }
         // A file left behind keeps its tail, and the status file the figure readers add it by.
         guard warnings.isEmpty else { return warnings }
         do {
@@ -267,15 +268,15 @@ public struct EntryAppender: ~Copyable {
     /// only their record). An entry that is not the newest (another node's clock ahead)
     /// needs every entry to find its place: then the node is opened and builds it, as a
     /// write through it does.
-    /// `standing`: in a ledger with members, that of every entry appended.
-    private mutating func saveEntryIndex(names: EntryIndexNames, standing: EntryIndexStanding?) -> String? {
+    /// `standings`: in a ledger with members, those of the entries appended, by writer.
+    private mutating func saveEntryIndex(names: EntryIndexNames, standings: [NodeID: EntryIndexStanding]?) -> String? {
         let stamp = store.stamp, directory = store.directory, storage = store.fileStorage
         var body: [UInt8]?
         if let previous = EntryIndexBuilder.previousFile(upTo: stamp, directory: directory, storage: storage),
            let tables = EntryIndexTables(body: previous.body, stamp: previous.stamp) {
             body = try? EntryIndexMerge.body(previous: tables, previousStamp: previous.stamp,
                                              replica: AppendedToAcceptedLog(appended), names: names, stamp: stamp,
-                                             directory: directory, storage: storage, newStanding: standing)
+                                             directory: directory, storage: storage, newStandings: standings)
         }
         indexThroughTheNode = body == nil
         guard let body else { return Self.saveEntryIndexThroughTheNode(directory: directory, storage: storage) }

@@ -71,19 +71,19 @@ enum EntryIndexMerge {
     /// from `previous`, the tables of the whole file stamped `previousStamp`, a prefix of
     /// the log. Throws a `Refusal` saying why when it cannot show the merge is exact.
     ///
-    /// `newStanding`: in a ledger with members, the standing of every entry added (a
-    /// writer's own entries within its roles, `EntryAppender`); a file that keeps standings
-    /// is merged only with it, and only when the entries added are the newest (else the
-    /// order in which the file lists the standings, by first entry, could change).
+    /// `newStandings`: in a ledger with members, the standing of every entry added, by its
+    /// writer (entries that count, judged from the views: `EntryIndexStanding.counting`); a
+    /// file that keeps standings is merged only with them, and only when the order in which
+    /// the file lists the standings (by the first entry naming each) stays as it was.
     static func body(previous: EntryIndexTables, previousStamp: LogStamp, replica: some AcceptedEvents, names: EntryIndexNames,
                      stamp: LogStamp, directory: String, storage: any Storage,
-                     newStanding: EntryIndexStanding? = nil) throws(Refusal) -> [UInt8] {
+                     newStandings: [NodeID: EntryIndexStanding]? = nil) throws(Refusal) -> [UInt8] {
         guard previousStamp.size <= stamp.size,
               let log = LogRecordReader(directory: directory, prefix: stamp, storage: storage) else {
             throw Refusal(reason: "the log does not read up to its stamp")
         }
         // Standings are merged only with the one of every entry added.
-        guard previous.hasMembers == (newStanding != nil) else {
+        guard previous.hasMembers == (newStandings != nil) else {
             throw Refusal(reason: previous.hasMembers ? "the previous index keeps the standings of a ledger with members"
                                                       : "the previous index keeps no standings", placesHold: true)
         }
@@ -187,29 +187,22 @@ enum EntryIndexMerge {
         }
         let voids = try decideVoids(newRecords: newRecords, entries: entries, previous: previous, replica: replica,
                                     log: log, records: &records)
-        // With members: the new entries the newest (each standing keeps its first entry), none
-        // voided or voiding (a reversal's standing decides whether it voids: the rebuild judges).
+        // With members: none voided or voiding (a reversal's standing decides whether it voids:
+        // the rebuild judges), and the standings listed as before, new ones after them.
         var standings = previous.members
-        var newPosition = -1
-        if let newStanding {
-            guard let firstNew = entries.previous.firstIndex(of: nil), entries.previous[firstNew...].allSatisfy({ $0 == nil }) else {
-                throw Refusal(reason: "an entry added is not the newest, in a ledger with members", placesHold: true)
-            }
+        var tailStandings: [Int] = []
+        if let newStandings {
             guard voids.values.allSatisfy({ $0 == 0 }), newRecords.values.allSatisfy({ $0.entry.kind != .reversal }) else {
                 throw Refusal(reason: "an entry added voids or is voided, in a ledger with members", placesHold: true)
             }
-            if let known = standings.firstIndex(of: newStanding) {
-                newPosition = known
-            } else {
-                standings.append(newStanding)
-                newPosition = standings.count - 1
-            }
+            tailStandings = try Self.tailStandings(entries, newRecords: newRecords, newStandings: newStandings,
+                                                   previous: previous, standings: &standings)
         }
 
         var body: [UInt8] = []
         let pending = replica.pendingEvents
         let entryCount = entries.start + entries.rows.count
-        let counts = [entryCount, 0, changes.start + changes.rows.count, pending.count, newStanding == nil ? 0 : entryCount]
+        let counts = [entryCount, 0, changes.start + changes.rows.count, pending.count, newStandings == nil ? 0 : entryCount]
         // The id lines, merged before the counts are written (their count is the sum).
         var newLines: [EntryIndexFile.IDKey] = []
         for (slot, record) in newRecords {
@@ -317,19 +310,65 @@ enum EntryIndexMerge {
 
         // Standings (with members): the kept entries' copied, whole blocks where they can be;
         // the tail's moved with their entries, the new ones' the writer's.
-        if newStanding != nil {
+        if newStandings != nil {
             writer = EntryIndexTableWriter(body: body)
             Self.copyKept(.standings, below: entries.start, of: previous, with: &writer, into: &body)
-            for old in entries.previous {
-                let position = old.map(previous.standing) ?? newPosition
+            for position in tailStandings {
                 writer.append(to: &body) { EntryIndexFile.put32(UInt32(position), &$0) }
             }
             writer.finish(&body)
         }
         // Names, then the standings listed (none without members).
         EntryIndexFile.appendSection(namesBytes, to: &body)
-        EntryIndexFile.appendSection(newStanding == nil ? [] : EntryIndexStanding.encodeList(standings), to: &body)
+        EntryIndexFile.appendSection(newStandings == nil ? [] : EntryIndexStanding.encodeList(standings), to: &body)
         return body
+    }
+
+    /// The standing position of each tail row: a moved entry's as before, a new one's its
+    /// writer's (`newStandings`, added to `standings` when not listed). Refuses unless the
+    /// list keeps the order a full build gives it, by the first entry naming each standing:
+    /// a new entry naming a standing before its first entry, or a new standing before the
+    /// first entry of one listed after it, would change every later position.
+    private static func tailStandings(_ entries: Tail, newRecords: [Int: LedgerRecord],
+                                      newStandings: [NodeID: EntryIndexStanding], previous: EntryIndexTables,
+                                      standings: inout [EntryIndexStanding]) throws(Refusal) -> [Int] {
+        let listed = standings.count
+        var positions: [Int] = []
+        positions.reserveCapacity(entries.rows.count)
+        for (index, old) in entries.previous.enumerated() {
+            if let old {
+                positions.append(previous.standing(old))
+                continue
+            }
+            guard let record = newRecords[entries.start + index], let standing = newStandings[record.writer] else {
+                throw Refusal(reason: "a new entry's standing is not known", placesHold: true)
+            }
+            if let known = standings.firstIndex(of: standing) {
+                positions.append(known)
+            } else {
+                standings.append(standing)
+                positions.append(standings.count - 1)
+            }
+        }
+        // The order of first entries: the kept slots' (read until every listed standing is
+        // seen), then the tail's.
+        var seen = [Bool](repeating: false, count: standings.count)
+        var order: [Int] = []
+        var index = 0
+        while index < entries.start, order.count < listed {
+            let position = previous.standing(index)
+            guard position >= 0, position < seen.count else { throw Refusal(reason: "a kept standing is out of range") }
+            if !seen[position] { seen[position] = true; order.append(position) }
+            index += 1
+        }
+        for position in positions where !seen[position] {
+            seen[position] = true
+            order.append(position)
+        }
+        guard order == Array(0..<standings.count) else {
+            throw Refusal(reason: "the entries added change the order of the standings, in a ledger with members", placesHold: true)
+        }
+        return positions
     }
 
     /// Copies the elements of `table` below `end` as the previous file has them: whole

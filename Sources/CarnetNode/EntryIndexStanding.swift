@@ -37,6 +37,23 @@ public struct EntryIndexStanding: Hashable, Sendable {
         self.init(verdict: verdict, adopted: adopted, writerRoles: adopted ? nil : membership.roles(at: record.event))
     }
 
+    /// The standing of each of `writers`' entries that the views took (they count, judged
+    /// by `LedgerViews.countsAmongMembers`): adopted history, or its writer's roles there
+    /// (its chain end's, or this node's own next write's where the views keep no chain end).
+    /// Nil where the members are not enforced.
+    static func counting(writers: some Sequence<NodeID>, members: MembersView, ownNode: NodeID?) -> [NodeID: EntryIndexStanding]? {
+        guard members.enforced else { return nil }
+        var standings: [NodeID: EntryIndexStanding] = [:]
+        for writer in writers where standings[writer] == nil {
+            if let end = members.chainEnds?[writer] {
+                standings[writer] = EntryIndexStanding(verdict: .counts, adopted: end.standing == .adopted, writerRoles: end.writerRoles)
+            } else if writer == ownNode {
+                standings[writer] = EntryIndexStanding(verdict: .counts, adopted: false, writerRoles: members.ownRoles)
+            }
+        }
+        return standings
+    }
+
     // MARK: - Bytes (SPEC §6.7, `standing`)
 
     func encode(_ writer: inout ByteWriter) {

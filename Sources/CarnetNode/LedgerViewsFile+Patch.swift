@@ -61,6 +61,9 @@ extension LedgerViewsFile {
                 sections.append((part.rawValue, section(part, of: views)))
             case .nodeRecords:
                 if views.nodeRecords != nil { sections.append((part.rawValue, section(part, of: views))) }
+            case .memberChains:
+                // Entries taken leave the chain ends as they were (`MemberChainEnd.covers`).
+                if let bytes = open.section(part.rawValue) { sections.append((part.rawValue, bytes)) }
             case .conflicts, .catalog, .members, .openOrders, .unheldPaymentTargets:
                 guard let bytes = open.section(part.rawValue) else { return nil }
                 sections.append((part.rawValue, bytes))

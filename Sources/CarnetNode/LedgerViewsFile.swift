@@ -37,11 +37,24 @@ public enum LedgerViewsFile {
         /// (`LedgerViews.nodeRecords`). Optional: a file of an earlier build has none, and
         /// its writers then take no label without the registers.
         case nodeRecords
+        /// How each node's next events will be judged among the members
+        /// (`MembersView.chainEnds`). Optional: a file of an earlier build has none, and
+        /// its writers then take no other device's entries without folding.
+        case memberChains
 
         /// The block tables, never decoded into the views.
         static let blockTables: Set<Part> = [.stockBlocks, .lotProductBlocks, .salePaymentBlocks]
         /// The sections a current file may lack.
-        static let optional: Set<Part> = blockTables.union([.nodeRecords])
+        static let optional: Set<Part> = blockTables.union([.nodeRecords, .memberChains])
+
+        /// Whether the views say nothing of this optional section, which is then not written.
+        func isAbsent(in views: LedgerViews) -> Bool {
+            switch self {
+            case .nodeRecords: views.nodeRecords == nil
+            case .memberChains: views.members.chainEnds == nil
+            default: false
+            }
+        }
     }
 
     /// The views of `directory` when the file describes its log exactly as it is now, or
@@ -190,7 +203,7 @@ public enum LedgerViewsFile {
                                     status: StoreStatus? = nil)
         -> (views: LedgerViews, stamp: LogStamp, fileStamp: LogStamp, tailEvents: Int)? {
         let small: Set<Part> = [.counts, .balances, .availability, .catalog, .labels, .members, .openOrders, .unheldPaymentTargets,
-                                .nodeRecords]
+                                .nodeRecords, .memberChains]
         guard let (file, open, tail) = fileAndTail(directory: directory, wanted: small.union(Part.blockTables), storage: storage,
                                                    status: status),
               var views = decode(file.ids.map { ($0, file.sections[$0]) }, parts: small) else { return nil }
@@ -212,8 +225,8 @@ public enum LedgerViewsFile {
     /// each on its own: a writer hands them to the disk without joining them.
     static func sections(_ views: LedgerViews, conflicts: [UInt8]?) -> [(id: UInt8, bytes: [UInt8])] {
         var made: [Part: [UInt8]] = [:]
-        // Without the node records (a file of an earlier build read), none is written.
-        return Part.allCases.filter { $0 != .nodeRecords || views.nodeRecords != nil }.map { part in
+        // Without the node records or the chain ends (a file of an earlier build read), none is written.
+        return Part.allCases.filter { !$0.isAbsent(in: views) }.map { part in
             let bytes: [UInt8]
             if let blocked = ViewsBlocks.Blocked.allCases.first(where: { $0.table == part }) {
                 // The writer's own section always reads as its lines.
@@ -357,6 +370,21 @@ public enum LedgerViewsFile {
             writer.varint(UInt64(members.heldAside))
             writer.varint(UInt64(members.revoked))
             writer.varint(UInt64(members.outOfRole))
+        case .memberChains:
+            let ends = (views.members.chainEnds ?? [:]).sorted { $0.key < $1.key }
+            writer.varint(UInt64(ends.count))
+            for (node, end) in ends {
+                writer.nodeID(node)
+                // Standing: 0 enrolled, 1 not enrolled, 2 revoked, 3 adopted.
+                switch end.standing {
+                case .roles: writer.byte(0)
+                case .unenrolled: writer.byte(1)
+                case .revoked: writer.byte(2)
+                case .adopted: writer.byte(3)
+                }
+                writer.string(end.writerRoles?.description ?? "")
+                writer.varint(end.limit ?? 0)
+            }
         }
         return writer.bytes
     }
@@ -499,9 +527,36 @@ public enum LedgerViewsFile {
             }
             let counts = (try reader.count(limit: Int.max >> 1, "held aside"), try reader.count(limit: Int.max >> 1, "revoked"),
                           try reader.count(limit: Int.max >> 1, "out of role"))
+            // The chain ends are a section of their own, which may come first.
             views.members = enforced == 0 ? .open
                 : MembersView(enforced: true, ownRoles: standing == 0 ? roles : nil, ownRevoked: standing == 2,
-                              heldAside: counts.0, revoked: counts.1, outOfRole: counts.2)
+                              heldAside: counts.0, revoked: counts.1, outOfRole: counts.2,
+                              chainEnds: views.members.chainEnds)
+        case .memberChains:
+            var ends: [NodeID: MemberChainEnd] = [:]
+            var last: NodeID?
+            for _ in 0..<(try reader.count(limit: limit / 16, "chain ends")) {
+                let node = try reader.nodeID()
+                guard last.map({ $0 < node }) ?? true else { throw .malformed("chain ends out of order", at: reader.offset) }
+                last = node
+                let code = try reader.byte()
+                let rolesText = try reader.string()
+                let bound = try reader.varint()
+                let standing: MemberChainEnd.Standing
+                switch code {
+                case 0:
+                    guard let roles = try? MemberRoles(text: rolesText), roles.description == rolesText else {
+                        throw .malformed("a chain end's roles do not read as roles", at: reader.offset)
+                    }
+                    standing = .roles(roles)
+                case 1...3 where rolesText.isEmpty:
+                    standing = code == 1 ? .unenrolled : code == 2 ? .revoked : .adopted
+                default:
+                    throw .malformed("a chain end's standing is out of range", at: reader.offset)
+                }
+                ends[node] = MemberChainEnd(standing: standing, limit: bound == 0 ? nil : bound)
+            }
+            views.members.chainEnds = ends
         }
         return reader.isAtEnd
     }

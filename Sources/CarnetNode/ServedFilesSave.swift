@@ -14,9 +14,11 @@ import CarnetWire
 /// adds each record the log gained since the status file, in log order, exactly as a
 /// writer that appended them would have, and then names the tail in the status file (or,
 /// past `DerivedTail.writersRewriteAbove` events, patches the views file and merges the
-/// entry index). Anything else (a register written by another node, a void, a fork, an
-/// event waiting for its predecessor, a ledger with members, files not current) gives nil,
-/// and the caller folds.
+/// entry index). In a ledger with members, each entry must count under its node's chain
+/// end (`MembersView.chainEnds`), and both files are written at every save. Anything else
+/// (a register written by another node, a void, a fork, an event waiting for its
+/// predecessor, a member record, a new node, files not current) gives nil, and the caller
+/// folds.
 ///
 /// Made outside the store's lock from a copy of the replica at `end`; written under it only
 /// while the log is still at `end` (`write(into:)`).
@@ -34,6 +36,9 @@ struct ServedFilesSave {
     /// The log state the writes describe.
     let end: LogStamp
     let writes: Writes
+    /// Whether the entry index written was merged with what the log gained, rather than
+    /// built from every entry (what a test holds the merge to).
+    private(set) var indexMerged = false
 
     /// At most this many events added by one save; a larger gain (a first sync's) is folded.
     static let mostEventsAdded = 65_536
@@ -105,7 +110,6 @@ struct ServedFilesSave {
                 }
             throw declined
         }
-        guard !file.views.members.enforced else { throw Declined("the ledger has members") }
         for (index, record) in gained.enumerated() {
             let last = index == gained.count - 1
             let after = last ? end : LogStamp(size: gained[index + 1].offset, lastRecordOffset: record.offset, lastRecordCRC: 0)
@@ -113,7 +117,9 @@ struct ServedFilesSave {
                 throw Declined("the views cannot take the record at \(record.offset)")
             }
         }
-        guard file.tailEvents > rewriteAbove else {
+        // With members readers add no tail (SPEC §6.8): the files are written again at each save.
+        let members = file.views.members.enforced
+        guard members || file.tailEvents > rewriteAbove else {
             return ServedFilesSave(end: end, writes: .status(derived: [NodeStatus.conflictsKey: file.conflictCount,
                                                                        DerivedTail.statusFigure: file.tailFrom]))
         }
@@ -122,13 +128,17 @@ struct ServedFilesSave {
                 .flatMap({ DerivedTail(end: end, records: $0).entries() }),
               let sections = LedgerViewsFile.patchedSections(directory: directory, storage: storage, views: file.views,
                                                              fileStamp: file.viewsFileStamp, entries: pastViews),
-              let index = entryIndex(names: EntryIndexNames(catalog: file.views.catalog, labels: file.views.labels),
+              let (index, merged) = entryIndex(names: EntryIndexNames(catalog: file.views.catalog, labels: file.views.labels),
                                      gained: gained.flatMap(\.events), replica: replica, end: end,
+                                     standings: EntryIndexStanding.counting(writers: pastViews.map(\.writer),
+                                                                            members: file.views.members, ownNode: nil),
                                      directory: directory, storage: storage) else {
             throw Declined("the views file could not be patched, or the entry index made")
         }
-        return ServedFilesSave(end: end, writes: .files(views: sections, entries: index,
-                                                        derived: [NodeStatus.conflictsKey: file.conflictCount]))
+        var save = ServedFilesSave(end: end, writes: .files(views: sections, entries: index,
+                                                            derived: [NodeStatus.conflictsKey: file.conflictCount]))
+        save.indexMerged = merged
+        return save
     }
 
     /// Which of the two files does not describe the log up to `status`, and where each
@@ -169,16 +179,19 @@ struct ServedFilesSave {
 
     /// The entry index at `end`: the previous file merged with what the log gained (as
     /// `EntryAppender` merges), else built from the replica (`EntryIndexBuilder`).
+    /// `standings`: in a ledger with members, those of the entries gained, by writer.
     private static func entryIndex(names: EntryIndexNames, gained: [Event], replica: Replica, end: LogStamp,
-                                   directory: String, storage: any Storage) -> [UInt8]? {
+                                   standings: [NodeID: EntryIndexStanding]?,
+                                   directory: String, storage: any Storage) -> (body: [UInt8], merged: Bool)? {
         if let previous = EntryIndexBuilder.previousFile(upTo: end, directory: directory, storage: storage),
            let tables = EntryIndexTables(body: previous.body, stamp: previous.stamp),
            let body = try? EntryIndexMerge.body(previous: tables, previousStamp: previous.stamp,
                                                 replica: AppendedToAcceptedLog(gained), names: names, stamp: end,
-                                                directory: directory, storage: storage) {
-            return body
+                                                directory: directory, storage: storage, newStandings: standings) {
+            return (body, true)
         }
         return EntryIndexFile.body(replica: replica, names: names, stamp: end, directory: directory, storage: storage)
+            .map { ($0, false) }
     }
 
     /// Writes what was made into `store`, whose log must be at `end` (the caller holds the

@@ -70,7 +70,9 @@ struct ViewsFileSectionsTests {
         let file = try Self.bytes(directory)
         #expect(Array(file[0..<10]) == Array("CARNETVW".utf8) + [0, 8], "version 7")
         let layout = Self.layout(file)
-        #expect(layout.sections.count == LedgerViewsFile.Part.allCases.count)
+        // Every section but those the views say nothing of (no member chains without members).
+        #expect(views.members.chainEnds == nil)
+        #expect(layout.sections.count == LedgerViewsFile.Part.allCases.count - 1)
         #expect(layout.sections.values.map(\.upperBound).max() == file.count, "the last section ends the file")
         let decoded = try #require(StampedFile.decode(file, as: .views), "the whole file does not decode")
         #expect(LedgerViewsFile.decode(decoded.body) == views)
@@ -257,4 +259,39 @@ extension ViewsFileSectionsTests {
             #expect(some == Array(withConflicts.conflicts.prefix(some.count)), "seed \(seed)")
         }
     }
+
+    @Test("member chains read back as written; a standing out of range, roles not as written or nodes out of order do not")
+    func memberChains() throws {
+        var views = LedgerViews.empty
+        let (low, high) = [NodeID.derived(from: "chain a"), NodeID.derived(from: "chain b")].sorted().pair
+        views.members = MembersView(enforced: true, ownRoles: .creator, ownRevoked: false, heldAside: 1, revoked: 0, outOfRole: 2,
+                                    chainEnds: [low: MemberChainEnd(standing: .roles(try MemberRoles(text: "producer:F00 catalog")), limit: 7),
+                                                high: MemberChainEnd(standing: .adopted, limit: nil)])
+        let body = LedgerViewsFile.encode(views)
+        #expect(LedgerViewsFile.decode(body) == views)
+        let sections = try #require(StampedSections.parseList(body)).map { ($0.id, Array($0.bytes)) }
+        let chains = try #require(sections.first { $0.0 == LedgerViewsFile.Part.memberChains.rawValue }?.1)
+        func with(_ replaced: [UInt8]) -> LedgerViews? {
+            LedgerViewsFile.decode(StampedSections.list(sections.map { $0.0 == LedgerViewsFile.Part.memberChains.rawValue ? ($0.0, replaced) : $0 }))
+        }
+        // count, node (16), standing, roles, limit; then the second line.
+        var outOfRange = chains
+        outOfRange[17] = 4
+        #expect(with(outOfRange) == nil, "a standing above 3 was read")
+        var unsorted = chains
+        unsorted.replaceSubrange(1..<17, with: high.bytes)
+        #expect(with(unsorted) == nil, "nodes out of order were read")
+        var reordered = chains
+        let roles = Array("producer:F00 catalog".utf8)
+        #expect(Array(reordered[19..<(19 + roles.count)]) == Array("catalog producer:F00".utf8))
+        reordered.replaceSubrange(19..<(19 + roles.count), with: roles)
+        #expect(with(reordered) == nil, "roles not as a member record writes them were read")
+        // A file without the section reads, without chain ends.
+        let without = StampedSections.list(sections.filter { $0.0 != LedgerViewsFile.Part.memberChains.rawValue })
+        #expect(LedgerViewsFile.decode(without)?.members.chainEnds == nil)
+    }
+}
+
+private extension Array where Element == NodeID {
+    var pair: (NodeID, NodeID) { (self[0], self[1]) }
 }

@@ -1,0 +1,112 @@
+import CarnetCore
+import CarnetLedger
+@testable import CarnetNode
+import CarnetStore
+import Foundation
+import Testing
+
+/// In a signed ledger with members (SPEC §9.5), the entries a session brings from an
+/// enrolled device are saved from the files beside the log (`ServedFilesSave`, what `serve`
+/// and `carnet sync` save with), as in a ledger without members: the views keep how each
+/// node's next events are judged (`MembersView.chainEnds`, section 18 of the views file),
+/// and the entry index is merged with each entry's standing. Entries that do not count (a
+/// device not enrolled, a producer outside the roles) are left to the fold. After each save
+/// `verify` folds every event again and finds both files equal to what it made.
+@Suite(.serialized)
+struct MembersServedFromTheFilesTests {
+    /// What a session from `farm` brings the hub: the farm's chain past the hub's head of it,
+    /// up to the farm's signed head.
+    static func session(from farm: String, into hub: String) throws -> SignedEvents {
+        let farmStore = try NodeStore(directory: farm, wallMillis: 0) { NodeID.derived(from: "unused") }
+        let hubStore = try NodeStore(directory: hub, wallMillis: 0) { NodeID.derived(from: "unused") }
+        let node = farmStore.identity.node
+        let held = try #require(hubStore.replica.history.chainHead(of: node)?.id, "the hub holds nothing of \(farm)")
+        let found = farmStore.chainToSignedHead(after: held)
+        let chain = try #require(found, "no signed chain past the hub's head of \(farm)")
+        return SignedEvents(events: chain.events, heads: [chain.head])
+    }
+
+    /// Takes the session into the hub's store and saves from the files; the save made, or
+    /// why the files could not tell.
+    static func take(_ batch: SignedEvents, hub directory: String) throws -> Result<ServedFilesSave, ServedFilesSave.Declined> {
+        var store = try NodeStore(directory: directory, wallMillis: 1_790_000_000_000, keepingChainsCold: true) {
+            NodeID.derived(from: "unused")
+        }
+        let counts = try store.persist(batch)
+        #expect(counts.accepted == batch.events.count, "\(counts)")
+        let made = Result { () throws(ServedFilesSave.Declined) -> ServedFilesSave in
+            try ServedFilesSave.make(directory: directory, storage: store.fileStorage, replica: store.replica, end: store.stamp)
+        }
+        if case let .success(save) = made {
+            // Merged, and what a build from every entry writes, byte for byte.
+            #expect(save.indexMerged, "the entry index was built, not merged")
+            if case let .files(_, entries, _) = save.writes {
+                let built = EntryIndexFile.body(replica: store.replica, names: EntryIndexNames(replica: store.replica),
+                                                stamp: store.stamp, directory: directory, storage: store.fileStorage)
+                #expect(entries == built, "the merged entry index differs from the one built")
+            } else {
+                Issue.record("a save with members wrote no files: \(save.writes)")
+            }
+            #expect(save.write(into: &store).isEmpty, "warnings")
+        } else {
+            // What `serve` does then: fold every event.
+            var fold = LedgerFold()
+            #expect(store.saveDerivedState(fold: &fold).isEmpty, "warnings")
+        }
+        return made
+    }
+
+    static func record(_ box: borrowing Sandbox, _ node: String, producer: String, lot: String) throws {
+        try box.ok(["record", "harvest", "--actor", producer, "--product", "P0001", "--qty", "1kg", "--lot", lot, "--force"], node: node)
+    }
+
+    @Test func enrolledDevicesEntriesAreSavedFromTheFiles() throws {
+        let box = try Sandbox()
+        let file = box.path("coop.ledger")
+        try box.ok(["ledger", "create", "--ledger", "coop", "--label", "hub", "--out", file])
+        for device in ["f", "g", "u"] { try box.ok(["init", "--ledger-file", file, "--label", device], node: device) }
+        let f = try EntryIndexSignedTests.node(box, "f"), g = try EntryIndexSignedTests.node(box, "g")
+        try box.ok(["member", "add", f, "--role", "producer:F00"])
+        try box.ok(["member", "add", g, "--role", "producer:F01"])
+        try Self.record(box, "a", producer: "F02", lot: "A0")
+        for device in ["f", "g", "u"] { try box.ok(["merge", box.path("a")], node: device) }
+        try box.ok(["merge", box.path("f"), box.path("g"), box.path("u")])
+        let hub = box.path("a")
+
+        // Each enrolled device's day, within its roles: saved from the files. The second
+        // round's last session brings entries older than the one before it: they go before
+        // those in the index, and g's standing, new there, is listed after f's.
+        for (round, days) in [[("f", "F00")], [("g", "F01"), ("f", "F00")], [("g", "F01")]].enumerated() {
+            for (device, producer) in days {
+                for lot in 0..<3 { try Self.record(box, device, producer: producer, lot: "\(device)\(round)\(lot)") }
+            }
+            for (device, producer) in days.reversed() {
+                let batch = try Self.session(from: box.path(device), into: hub)
+                let made = try Self.take(batch, hub: hub)
+                if case let .failure(declined) = made { Issue.record("\(device)'s day was folded: \(declined)") }
+                try MembersFromTheFilesTests.sound(box, node: "a", "after \(device)'s day")
+                let last = try #require(batch.events.last)
+                try MembersFromTheFilesTests.expectShown(box, last, node: "a", roles: "producer:\(producer)", "\(device)'s last entry")
+            }
+        }
+        // A device not enrolled: its entries wait for an enrolment; the views cannot judge that.
+        try Self.record(box, "u", producer: "F00", lot: "u0")
+        let waiting = try Self.session(from: box.path("u"), into: hub)
+        if case .success = try Self.take(waiting, hub: hub) { Issue.record("a device not enrolled was saved from the files") }
+        try MembersFromTheFilesTests.sound(box, node: "a", "after u's entry")
+        // The hub changes f's roles: f, not knowing yet, writes for its old producer. Out of
+        // role at the hub, so folded; then for its new one, from the files again.
+        try box.ok(["member", "roles", f, "--role", "producer:F03"])
+        try Self.record(box, "f", producer: "F00", lot: "f9")
+        let outOfRole = try Self.session(from: box.path("f"), into: hub)
+        if case .success = try Self.take(outOfRole, hub: hub) { Issue.record("an entry out of role was saved from the files") }
+        try MembersFromTheFilesTests.sound(box, node: "a", "after f's entry out of role")
+        try box.ok(["merge", box.path("a")], node: "f")
+        try Self.record(box, "f", producer: "F03", lot: "f10")
+        let withinNewRoles = try Self.session(from: box.path("f"), into: hub)
+        if case let .failure(declined) = try Self.take(withinNewRoles, hub: hub) {
+            Issue.record("f's entry within its new roles was folded: \(declined)")
+        }
+        try MembersFromTheFilesTests.sound(box, node: "a", "after f's entry within its new roles")
+    }
+}
