@@ -52,9 +52,10 @@ public struct EntryAppender: ~Copyable {
             file = ViewsFileWithWrites(directory: directory, stamp: store.stamp, storage: store.fileStorage, keepingConflicts: ())
         }
         guard var file else { return nil }
-        if file.views.members.enforced, file.isPartial {
+        if file.views.members.enforced, file.isPartial, !file.patchable || file.tailEvents > 0 {
             // With members readers add no tail (SPEC §6.8): each write writes the views file
-            // again, from the whole views.
+            // again, patched from the file and what was written (`saveDerivedState`), or
+            // from the whole views where it cannot be patched.
             guard let whole = ViewsFileWithWrites(directory: directory, stamp: store.stamp, storage: store.fileStorage,
                                                   keepingConflicts: ()) else { return nil }
             file = whole
@@ -217,9 +218,7 @@ public struct EntryAppender: ~Copyable {
         let standings = EntryIndexStanding.counting(writers: appended.map(\.dot.node), members: file.views.members, ownNode: store.node)
         var warnings: [String] = []
         let conflicts: Int, names: EntryIndexNames, warning: String?
-        if file.isPartial, patchesViews,
-           let sections = LedgerViewsFile.patchedSections(directory: store.directory, storage: store.fileStorage, views: file.views,
-                                                          fileStamp: file.viewsFileStamp, end: store.stamp) {
+        if file.isPartial, patchesViews, let sections = patchedSections(of: file, members: members) {
             // Only a part was read: the file made again from itself and the log past it.
             viewsPatched = true
             (conflicts, names, warning) = Self.saveViews(sections, of: file, into: &store)
@@ -247,6 +246,25 @@ public struct EntryAppender: ~Copyable {
             warnings.append("could not update the status file (\(error)); `carnet status` will read the log next time")
         }
         return warnings
+    }
+
+    /// The views file's sections for `file`'s views, patched from the file and the log past
+    /// it (`LedgerViewsFile.patchedSections`); nil when it cannot be patched. With members
+    /// the log past the file is what this appender wrote (`open` read the file at the
+    /// log's state), and no status file names it.
+    private func patchedSections(of file: borrowing ViewsFileWithWrites, members: Bool) -> [(id: UInt8, bytes: [UInt8])]? {
+        guard members else {
+            return LedgerViewsFile.patchedSections(directory: store.directory, storage: store.fileStorage, views: file.views,
+                                                   fileStamp: file.viewsFileStamp, end: store.stamp)
+        }
+        guard file.tailEvents == appended.count else { return nil }
+        var entries: [LedgerRecord] = []
+        for event in appended where OwnLabelWrite(event) == nil {
+            guard let record = LedgerRecord(reading: event) else { return nil }
+            entries.append(record)
+        }
+        return LedgerViewsFile.patchedSections(directory: store.directory, storage: store.fileStorage, views: file.views,
+                                               fileStamp: file.viewsFileStamp, entries: entries)
     }
 
     /// Writes `sections` as the views file; returns what the other files need of the views

@@ -201,7 +201,7 @@ public enum LedgerViewsFile {
     /// `status`: as `fileAndTail` takes it.
     static func currentForOneWriter(directory: String, part: ViewsPart, storage: any Storage = PosixStorage(),
                                     status: StoreStatus? = nil)
-        -> (views: LedgerViews, stamp: LogStamp, fileStamp: LogStamp, tailEvents: Int)? {
+        -> (views: LedgerViews, stamp: LogStamp, fileStamp: LogStamp, tailEvents: Int, blocked: Bool)? {
         let small: Set<Part> = [.counts, .balances, .availability, .catalog, .labels, .members, .openOrders, .unheldPaymentTargets,
                                 .nodeRecords, .memberChains]
         guard let (file, open, tail) = fileAndTail(directory: directory, wanted: small.union(Part.blockTables), storage: storage,
@@ -216,9 +216,11 @@ public enum LedgerViewsFile {
         views.stock = stock
         views.lotProducts = lots
         views.salePayments = paid
-        guard let tail else { return (views, file.stamp, file.stamp, 0) }
+        // Whether the file has the block tables a rewrite patches from (`patchedSections`).
+        let blocked = Part.blockTables.allSatisfy { file.sections[$0.rawValue] != nil }
+        guard let tail else { return (views, file.stamp, file.stamp, 0, blocked) }
         guard views.addTaken(entries, stockIsTotals: false) else { return nil }
-        return (views, tail.end, file.stamp, tail.eventCount)
+        return (views, tail.end, file.stamp, tail.eventCount, blocked)
     }
 
     /// `encode`'s sections, with the conflicts section as read (`currentKeepingConflicts`),

@@ -42,6 +42,9 @@ struct ViewsFileWithWrites {
     /// Whether only a part of the views was read (`LedgerViewsFile.currentForOneWriter`):
     /// enough to add entries, not to write the file.
     var isPartial: Bool { partialConflictCount != nil }
+    /// Whether a part was read from a file with the block tables, which a rewrite patches
+    /// from (`LedgerViewsFile.patchedSections`); a file of an earlier build has none.
+    private(set) var patchable = false
 
     /// The views' open conflicts, counted however they were read.
     var conflictCount: Int { partialConflictCount ?? conflictsAsRead?.count ?? views.conflicts.count }
@@ -93,6 +96,7 @@ struct ViewsFileWithWrites {
         tailFrom = min(read.fileStamp.size, index.fileStamp.size)
         tailEvents = max(read.tailEvents, index.tail.count)
         viewsFileStamp = read.fileStamp
+        patchable = read.blocked
     }
 
     private init(stamp: LogStamp, views: LedgerViews, index: EntryIndex, addedIDs: Set<ExactString>) {

@@ -19,7 +19,9 @@ struct MembersFromTheFilesTests {
     /// declined (at open, or the views could not take it), with nothing written.
     static func harvest(_ directory: String, producer: String, lot: String) throws -> Event? {
         let wall = UInt64(Date().timeIntervalSince1970 * 1000)
-        guard var appender = EntryAppender.open(directory: directory, wallMillis: wall) else { return nil }
+        // The part of the views a harvest reads, as `record` names it.
+        let part = ViewsPart(products: ["P0001"], lots: [ViewsPart.Lot(producer: producer, lot: lot)])
+        guard var appender = EntryAppender.open(directory: directory, wallMillis: wall, part: part) else { return nil }
         let written = try appender.write(wallMillis: wall) { first in
             let entry = LedgerEntry(id: EntryIDs.make(kind: .harvest, node: first.node, seq: first.seq), kind: .harvest,
                                     producer: producer, date: day, product: "P0001", quantity: 2_000, unit: .grams, lot: lot)
@@ -27,8 +29,9 @@ struct MembersFromTheFilesTests {
         }
         guard let event = written?.first else { return nil }
         #expect(appender.saveDerivedState().isEmpty, "\(directory): warnings")
-        let throughTheNode = appender.indexThroughTheNode
+        let throughTheNode = appender.indexThroughTheNode, patched = appender.viewsPatched
         #expect(!throughTheNode, "\(directory): the entry index was not merged with the entry written")
+        #expect(patched, "\(directory): the views file was written whole, not patched")
         return event
     }
 
