@@ -19,6 +19,8 @@ public struct LocalNode: ~Copyable {
     /// The views file with this node's writes since `addWritesToViewsFile()` added, while
     /// the views can take them; nil otherwise (then `saveDerivedState` folds).
     private var viewsFile: ViewsFileWithWrites?
+    /// The events added to `viewsFile` since it was read: what the entry index is merged with.
+    private var addedToViews: [Event] = []
 
     /// Opens the node in `directory`. `wallMillis` resumes its clock; `freshNodeID` names
     /// the node if the directory turns out to be a copy (it then continues under it).
@@ -168,7 +170,10 @@ public struct LocalNode: ~Copyable {
     private mutating func addToViewsFile(_ events: [Event]) {
         // Taken out, so that the views are added to in place (the only copy).
         guard !events.isEmpty, var current = viewsFile.take() else { return }
-        if current.add(events, loggedUpTo: store.stamp, replica: store.replica) { viewsFile = current }
+        if current.add(events, loggedUpTo: store.stamp, replica: store.replica) {
+            viewsFile = current
+            addedToViews += events
+        }
     }
 
     /// After writes: a checkpoint when due and the status file, so that the next opening
@@ -181,7 +186,7 @@ public struct LocalNode: ~Copyable {
         // (with nothing of this node's own after it) moved the stamp past the views.
         if let file = viewsFile, file.stamp == store.stamp {
             viewsFile = nil
-            return store.saveDerivedState(views: file.views)
+            return store.saveDerivedState(views: file.views, added: addedToViews)
         }
         viewsFile = nil
         return store.saveDerivedState(fold: &fold)

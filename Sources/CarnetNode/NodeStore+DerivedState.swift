@@ -1,3 +1,4 @@
+import CarnetCore
 import CarnetLedger
 import CarnetStore
 import CarnetSystem
@@ -57,12 +58,36 @@ extension NodeStore {
     /// After this node appended what `views` already count (made from the views file
     /// without a fold: `LedgerViews.appending`): the checkpoint when due, the entry index,
     /// the status and the views files, as `saveDerivedState(fold:)` leaves them.
-    mutating func saveDerivedState(views: LedgerViews) -> [String] {
+    ///
+    /// `added`: the events the views took since the files were read, every event of the log
+    /// past them accepted. The entry index is merged with them (`EntryIndexMerge`, with each
+    /// writer's standing in a ledger with members) rather than built from every entry: at a
+    /// million entries the build walks every event.
+    mutating func saveDerivedState(views: LedgerViews, added: [Event]) -> [String] {
         var (appended, warnings) = saveCheckpointKeepingPlaces()
-        if let warning = saveEntryIndex(names: EntryIndexNames(replica: replica), appended: consume appended) {
+        let names = EntryIndexNames(replica: replica)
+        if let body = mergedEntryIndex(names: names, added: added, members: views.members) {
+            do {
+                try saveStampedFile(EntryIndexFile.fileName, as: .entries, body: body, stamp: stamp)
+            } catch {
+                warnings.append("could not update the entry index (\(error)); `show` and `log` will open the store next time")
+            }
+        } else if let warning = saveEntryIndex(names: names, appended: consume appended) {
             warnings.append(warning)
         }
         return warnings + saveStatusAndViewsFiles(views)
+    }
+
+    /// The entry index at this state merged from the previous file and `added` (see
+    /// `saveDerivedState(views:added:)`); nil when the merge refuses.
+    private func mergedEntryIndex(names: EntryIndexNames, added: [Event], members: MembersView) -> [UInt8]? {
+        guard !added.isEmpty, replica.history.pendingCount == 0,
+              let previous = EntryIndexBuilder.previousFile(upTo: stamp, directory: directory, storage: fileStorage),
+              let tables = EntryIndexTables(body: previous.body, stamp: previous.stamp) else { return nil }
+        let standings = EntryIndexStanding.counting(writers: added.map(\.dot.node), members: members, ownNode: identity.node)
+        return try? EntryIndexMerge.body(previous: tables, previousStamp: previous.stamp, replica: AppendedToAcceptedLog(added),
+                                         names: names, stamp: stamp, directory: directory, storage: fileStorage,
+                                         newStandings: standings)
     }
 
     /// The status file with the views' conflicts counted, and the views file; failures to

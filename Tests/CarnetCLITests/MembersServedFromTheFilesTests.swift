@@ -60,8 +60,9 @@ struct MembersServedFromTheFilesTests {
         try box.ok(["record", "harvest", "--actor", producer, "--product", "P0001", "--qty", "1kg", "--lot", lot, "--force"], node: node)
     }
 
-    @Test func enrolledDevicesEntriesAreSavedFromTheFiles() throws {
-        let box = try Sandbox()
+    /// A hub ("a") that created the ledger, `f` enrolled for F00, `g` for F01, `u` never
+    /// enrolled; each holds the others' first events. Returns f's node id.
+    static func coop(_ box: borrowing Sandbox) throws -> String {
         let file = box.path("coop.ledger")
         try box.ok(["ledger", "create", "--ledger", "coop", "--label", "hub", "--out", file])
         for device in ["f", "g", "u"] { try box.ok(["init", "--ledger-file", file, "--label", device], node: device) }
@@ -71,6 +72,12 @@ struct MembersServedFromTheFilesTests {
         try Self.record(box, "a", producer: "F02", lot: "A0")
         for device in ["f", "g", "u"] { try box.ok(["merge", box.path("a")], node: device) }
         try box.ok(["merge", box.path("f"), box.path("g"), box.path("u")])
+        return f
+    }
+
+    @Test func enrolledDevicesEntriesAreSavedFromTheFiles() throws {
+        let box = try Sandbox()
+        let f = try Self.coop(box)
         let hub = box.path("a")
 
         // Each enrolled device's day, within its roles: saved from the files. The second
@@ -108,5 +115,32 @@ struct MembersServedFromTheFilesTests {
             Issue.record("f's entry within its new roles was folded: \(declined)")
         }
         try MembersFromTheFilesTests.sound(box, node: "a", "after f's entry within its new roles")
+    }
+
+    /// `merge` (and `bundle apply`) take signed events through the node, which adds them to
+    /// the views read from the file when they count (`LocalNode.addWritesToViewsFile`), and
+    /// merges the entry index, instead of folding every event.
+    @Test func mergesAddEnrolledDevicesEntriesToTheViews() throws {
+        let box = try Sandbox()
+        _ = try Self.coop(box)
+        let hub = box.path("a")
+        for (device, producer, counts) in [("f", "F00", true), ("g", "F01", true), ("u", "F00", false), ("g", "F01", true)] {
+            try Self.record(box, device, producer: producer, lot: "\(device)-\(producer)")
+            let batch = try Self.session(from: box.path(device), into: hub)
+            var node = try LocalNode(directory: hub, wallMillis: 1_790_000_000_000, keepingChainsCold: true) { NodeID.derived(from: "x") }
+            let read = node.addWritesToViewsFile()
+            #expect(read, "the hub's files are not current")
+            let taken = try node.persist(batch)
+            #expect(taken.accepted == batch.events.count)
+            let added = node.addsWritesToViewsFile
+            #expect(added == counts, "\(device) for \(producer): added to the views \(added)")
+            let warnings = node.saveDerivedState()
+            #expect(warnings.isEmpty, "\(warnings)")
+            try MembersFromTheFilesTests.sound(box, node: "a", "after \(device)'s entry for \(producer)")
+        }
+        // The command itself, from a directory, then a bundle.
+        try Self.record(box, "g", producer: "F01", lot: "g-cli")
+        try box.ok(["merge", box.path("g")])
+        try MembersFromTheFilesTests.sound(box, node: "a", "after merging g")
     }
 }

@@ -92,7 +92,7 @@ struct SourcesRun {
             if changed { for warning in appender.saveDerivedState() { context.output.warn(warning) } }
         }
         if prepared.contains(where: { $0 != nil }) {
-            var node = try StoreAccess.openAddingToViewsFile(context)
+            var node = try StoreAccess.openAddingToViewsFile(context, takesOthersEntries: true)
             var changed = false
             for (index, source) in sources.enumerated() {
                 guard let ready = prepared[index] else { continue }
@@ -148,7 +148,7 @@ struct SourcesRun {
                 return
             }
         }
-        var node = try StoreAccess.openAddingToViewsFile(context)
+        var node = try StoreAccess.openAddingToViewsFile(context, takesOthersEntries: true)
         let report = try take(source, ready, &node)
         if report.summary.accepted + report.summary.pending > 0 { StoreAccess.afterAppend(&node, context: context) }
         report.show(json: json, context.output)

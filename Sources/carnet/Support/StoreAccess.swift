@@ -20,14 +20,18 @@ enum StoreAccess {
     /// file (`LocalNode.addWritesToViewsFile`) instead of every event folded again after.
     ///
     /// Warm, folding as before, when the views cannot take the writes (`foldIsCertain`: the
-    /// caller knows, e.g. an entry naming another; or the views file says the ledger has
-    /// members, or is not current): a cold store folds every event at about a fifth more CPU
-    /// than a warm one at a million entries (each checkpoint chunk decoded again for the
-    /// walk and for the conflicts' entries), for half the memory.
-    static func openAddingToViewsFile(_ context: Context, foldIsCertain: Bool = false) throws -> LocalNode {
+    /// caller knows, e.g. an entry naming another; or the views file is not current, or
+    /// says the ledger has members and the command writes more than entries): a cold store
+    /// folds every event at about a fifth more CPU than a warm one at a million entries
+    /// (each checkpoint chunk decoded again for the walk and for the conflicts' entries),
+    /// for half the memory. `takesOthersEntries`: the command takes in other devices'
+    /// entries (`merge`, `bundle apply`), which the views judge in a ledger with members
+    /// when they keep each node's chain end (`MembersView.chainEnds`).
+    static func openAddingToViewsFile(_ context: Context, foldIsCertain: Bool = false,
+                                      takesOthersEntries: Bool = false) throws -> LocalNode {
         guard !foldIsCertain,
-              let members = LedgerViewsFile.current(directory: context.directory, parts: [.members])?.members,
-              !members.enforced else { return try open(context) }
+              let members = LedgerViewsFile.current(directory: context.directory, parts: [.members, .memberChains])?.members,
+              !members.enforced || takesOthersEntries && members.chainEnds != nil else { return try open(context) }
         var node = try open(context, keepingChainsCold: true)
         node.addWritesToViewsFile()
         return node
