@@ -157,6 +157,7 @@ public struct LocalNode: ~Copyable {
     @discardableResult
     public mutating func addWritesToViewsFile() -> Bool {
         viewsFile = ViewsFileWithWrites(directory: directory, stamp: store.stamp, storage: store.fileStorage)
+        addedToViews = []
         return viewsFile != nil
     }
 
