@@ -50,6 +50,12 @@ struct BundleApplyCommand: Command {
                   let bundle = try? Self.bundle("", bytes: bytes, ledgerID: identity.ledgerID, ledger: identity.ledger, context: context)
             else { return nil }
             return ViewsPart(entries: bundle.events.compactMap { LedgerRecord(reading: $0)?.entry })
+        }, writers: { bytes in
+            // As for the part: a large bundle is not opened twice.
+            guard bytes.count <= Self.smallBundle, let identity,
+                  let bundle = try? Self.bundle("", bytes: bytes, ledgerID: identity.ledgerID, ledger: identity.ledger, context: context)
+            else { return nil }
+            return Set(bundle.events.map(\.dot.node))
         }, takeAppending: { file, bytes, appender in
             let bundle = try Self.bundle(file, bytes: bytes, ledgerID: appender.ledgerID, ledger: appender.ledger, context: context)
             guard bundle.heads.isEmpty, let summary = try appender.take(bundle.events) else { return nil }

@@ -63,6 +63,8 @@ struct MergeCommand: Command {
         }, part: { theirs in
             // What its entries name: the appender reads only those lines of the views.
             ViewsPart(entries: theirs.log.events.compactMap { LedgerRecord(reading: $0)?.entry })
+        }, writers: { theirs in
+            Set(theirs.log.events.map(\.dot.node))
         }, takeAppending: { other, theirs, appender in
             guard theirs.ledger == appender.ledger else { throw Self.foreignLedger(other, theirs: theirs.ledger, ours: appender.ledger) }
             guard theirs.log.heads.isEmpty, let summary = try appender.take(theirs.log.events) else { return nil }

@@ -1,3 +1,4 @@
+import CarnetCore
 import CarnetNode
 
 /// Taking events from several sources in one run (`merge DIR...`, `bundle apply FILE...`).
@@ -50,13 +51,19 @@ struct SourcesRun {
     /// `part`: what a prepared source's entries name (products, lots, sales paid), when it
     /// can say before the node is opened (`merge`, a small bundle; nil when it cannot); then
     /// the appender reads only the part of the views they need (`EntryAppender.open(part:)`).
+    ///
+    /// `writers`: the nodes whose events a prepared source holds, when it can say (nil when
+    /// it cannot): in a ledger with members, events of a node the views do not know are
+    /// judged by a fold, and the node is then opened warm for it
+    /// (`StoreAccess.openAddingToViewsFile`).
     func run<Prepared>(in context: Context,
                        prepare: (_ source: String) throws -> Prepared,
                        part: ((_ prepared: Prepared) -> ViewsPart?)? = nil,
+                       writers: ((_ prepared: Prepared) -> Set<NodeID>?)? = nil,
                        takeAppending: ((_ source: String, _ prepared: Prepared, _ appender: inout EntryAppender) throws -> ReceiveReport?)? = nil,
                        take: (_ source: String, _ prepared: Prepared, _ node: inout LocalNode) throws -> ReceiveReport) throws {
         guard sources.count > 1 else {
-            return try runOne(in: context, prepare: prepare, part: part, takeAppending: takeAppending, take: take)
+            return try runOne(in: context, prepare: prepare, part: part, writers: writers, takeAppending: takeAppending, take: take)
         }
         var outcomes: [Outcome?] = Array(repeating: nil, count: sources.count)
         // Optional so that each source's bytes are let go once it is taken.
@@ -92,7 +99,7 @@ struct SourcesRun {
             if changed { for warning in appender.saveDerivedState() { context.output.warn(warning) } }
         }
         if prepared.contains(where: { $0 != nil }) {
-            var node = try StoreAccess.openAddingToViewsFile(context, takesOthersEntries: true)
+            var node = try StoreAccess.openAddingToViewsFile(context, takingEntriesOf: Self.all(prepared.compactMap { $0 }, writers))
             var changed = false
             for (index, source) in sources.enumerated() {
                 guard let ready = prepared[index] else { continue }
@@ -122,6 +129,17 @@ struct SourcesRun {
         throw CLIError(first.1.code, "\(failed.count) of \(sources.count) \(plural) not taken: \(names) (reasons above); \(kept)")
     }
 
+    /// The writers of every source, or nil when one cannot say.
+    private static func all<Prepared>(_ prepared: [Prepared], _ writers: ((Prepared) -> Set<NodeID>?)?) -> Set<NodeID>? {
+        guard let writers else { return nil }
+        var all = Set<NodeID>()
+        for source in prepared {
+            guard let some = writers(source) else { return nil }
+            all.formUnion(some)
+        }
+        return all
+    }
+
     /// What every source names, or nil when one cannot say.
     private static func all(_ named: [ViewsPart?]) -> ViewsPart? {
         named.contains { $0 == nil } ? nil : named.reduce(ViewsPart()) { $0.adding($1 ?? ViewsPart()) }
@@ -136,6 +154,7 @@ struct SourcesRun {
     private func runOne<Prepared>(in context: Context,
                                   prepare: (_ source: String) throws -> Prepared,
                                   part: ((_ prepared: Prepared) -> ViewsPart?)?,
+                                  writers: ((_ prepared: Prepared) -> Set<NodeID>?)?,
                                   takeAppending: ((_ source: String, _ prepared: Prepared, _ appender: inout EntryAppender) throws -> ReceiveReport?)?,
                                   take: (_ source: String, _ prepared: Prepared, _ node: inout LocalNode) throws -> ReceiveReport) throws {
         let source = sources[0]
@@ -148,7 +167,7 @@ struct SourcesRun {
                 return
             }
         }
-        var node = try StoreAccess.openAddingToViewsFile(context, takesOthersEntries: true)
+        var node = try StoreAccess.openAddingToViewsFile(context, takingEntriesOf: Self.all([ready], writers))
         let report = try take(source, ready, &node)
         if report.summary.accepted + report.summary.pending > 0 { StoreAccess.afterAppend(&node, context: context) }
         report.show(json: json, context.output)

@@ -24,14 +24,29 @@ enum StoreAccess {
     /// says the ledger has members and the command writes more than entries): a cold store
     /// folds every event at about a fifth more CPU than a warm one at a million entries
     /// (each checkpoint chunk decoded again for the walk and for the conflicts' entries),
-    /// for half the memory. `takesOthersEntries`: the command takes in other devices'
-    /// entries (`merge`, `bundle apply`), which the views judge in a ledger with members
-    /// when they keep each node's chain end (`MembersView.chainEnds`).
-    static func openAddingToViewsFile(_ context: Context, foldIsCertain: Bool = false,
-                                      takesOthersEntries: Bool = false) throws -> LocalNode {
+    /// for half the memory.
+    static func openAddingToViewsFile(_ context: Context, foldIsCertain: Bool = false) throws -> LocalNode {
+        try openAddingToViewsFile(context, foldIsCertain: foldIsCertain, members: { !$0.enforced })
+    }
+
+    /// The same for a command that takes in other devices' entries (`merge`, `bundle
+    /// apply`), which the views judge in a ledger with members when they keep the chain end
+    /// of each node that wrote them (`MembersView.chainEnds`). `writers`: those nodes, nil
+    /// when not known (then opened cold: a fold there costs more time, half the memory).
+    static func openAddingToViewsFile(_ context: Context, takingEntriesOf writers: Set<NodeID>?) throws -> LocalNode {
+        try openAddingToViewsFile(context, foldIsCertain: false) { members in
+            guard members.enforced else { return true }
+            guard let ends = members.chainEnds else { return false }
+            return writers?.allSatisfy { ends[$0] != nil } ?? true
+        }
+    }
+
+    /// `members`: whether, with the members the views file says, the views can take the writes.
+    private static func openAddingToViewsFile(_ context: Context, foldIsCertain: Bool,
+                                              members viewsCanTake: (MembersView) -> Bool) throws -> LocalNode {
         guard !foldIsCertain,
               let members = LedgerViewsFile.current(directory: context.directory, parts: [.members, .memberChains])?.members,
-              !members.enforced || takesOthersEntries && members.chainEnds != nil else { return try open(context) }
+              viewsCanTake(members) else { return try open(context) }
         var node = try open(context, keepingChainsCold: true)
         node.addWritesToViewsFile()
         return node
