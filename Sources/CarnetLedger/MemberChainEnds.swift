@@ -86,3 +86,43 @@ extension Membership {
         return ends
     }
 }
+
+/// How the chain of a node not held yet will be judged when it arrives, as far as the
+/// member records held say: what lets a writer take a new device's first sync (its key
+/// declaration, its label, its entries) from the views, at the hub that enrolled it.
+///
+/// Such a node declares its device's key in its first event. Two cases are told apart:
+/// - a node no member record names (as its device or in a cut): its events lie past every
+///   cut, so they are judged by its device's latest grant and any revocation of it
+///   (`devices`, for the devices of the nodes held); a device not listed has no grant;
+/// - a node records name, whose key no node held declares: the records' grants to it then
+///   go to that key alone, so its chain is judged as the records judge it now (`named`).
+/// A named node whose key a node held declares joins grants made to two names: a fold
+/// judges it.
+public struct MemberNewNodes: Hashable, Sendable {
+    /// The nodes member records name that are not held, each with the chain end it would have.
+    public var named: [NodeID: MemberChainEnd]
+    /// For each device key that a node held declares: the standing of a new node of that device.
+    public var devices: [[UInt8]: MemberChainEnd.Standing]
+
+    public init(named: [NodeID: MemberChainEnd], devices: [[UInt8]: MemberChainEnd.Standing]) {
+        self.named = named
+        self.devices = devices
+    }
+
+    /// The chain end of `node`, arriving with `key` declared in its first event, and these
+    /// new nodes with it held; nil when the views cannot tell (see the type).
+    public func taking(_ node: NodeID, key: [UInt8]) -> (end: MemberChainEnd, after: MemberNewNodes)? {
+        var after = self
+        if let end = named[node] {
+            // Adopted history declares no key; a cut above its head would move the device's standing.
+            guard devices[key] == nil, end.standing != .adopted, end.limit == nil else { return nil }
+            after.named[node] = nil
+            after.devices[key] = end.standing
+            return (end, after)
+        }
+        let standing = devices[key] ?? .unenrolled
+        after.devices[key] = standing
+        return (MemberChainEnd(standing: standing, limit: nil), after)
+    }
+}

@@ -413,6 +413,40 @@ extension Membership {
     }
 }
 
+extension Membership {
+    /// How the chain of a node not held yet would be judged (`MemberNewNodes`); empty where
+    /// members are not enforced.
+    public func newNodes(history: History) -> MemberNewNodes {
+        guard enforced else { return MemberNewNodes(named: [:], devices: [:]) }
+        func standing(of device: Device, at event: EventID) -> MemberChainEnd.Standing {
+            if revocation(of: device, at: event, in: state, ignoringAuthor: nil) != nil { return .revoked }
+            return roles(of: device, at: event, in: state).map { .roles($0) } ?? .unenrolled
+        }
+        var cutSeqs: [NodeID: [UInt64]] = [:]
+        var names = Set<NodeID>()
+        for judged in records {
+            names.insert(judged.record.device)
+            for cut in judged.record.cuts { cutSeqs[cut.node, default: []].append(cut.seq) }
+        }
+        for tip in adopted.values.joined() { cutSeqs[tip.node, default: []].append(tip.seq) }
+        names.formUnion(cutSeqs.keys)
+        var named: [NodeID: MemberChainEnd] = [:]
+        for node in names where history.chainHead(of: node) == nil {
+            let first = EventID(dot: Dot(node: node, seq: 1), hash: .zero)
+            named[node] = MemberChainEnd(standing: isAdopted(first) ? .adopted : standing(of: .node(node), at: first),
+                                         limit: cutSeqs[node]?.min())
+        }
+        var devices: [[UInt8]: MemberChainEnd.Standing] = [:]
+        for node in history.nodeIDs where history.chainHead(of: node) != nil {
+            guard case let .key(key) = device(of: node), devices[key] == nil else { continue }
+            // A node no record names lies past every cut: the latest grant, unless revoked.
+            let grants = state.grants[.key(key)] ?? [], revocations = state.revocations[.key(key)] ?? []
+            devices[key] = !revocations.isEmpty ? .revoked : grants.last.map { .roles($0.roles) } ?? .unenrolled
+        }
+        return MemberNewNodes(named: named, devices: devices)
+    }
+}
+
 /// What the reading commands show of the members without opening the store: this node's
 /// standing and how many events do not count, and why (kept in the views file).
 public struct MembersView: Sendable, Equatable {
@@ -430,9 +464,11 @@ public struct MembersView: Sendable, Equatable {
     /// enforced, and in views read from a file of a build that did not keep them (its
     /// writers then fold for another device's entries).
     public var chainEnds: [NodeID: MemberChainEnd]?
+    /// How nodes not held yet will be judged (`Membership.newNodes`), kept with the chain ends.
+    public var newNodes: MemberNewNodes?
 
     public init(enforced: Bool, ownRoles: MemberRoles?, ownRevoked: Bool, heldAside: Int, revoked: Int, outOfRole: Int,
-                chainEnds: [NodeID: MemberChainEnd]? = nil) {
+                chainEnds: [NodeID: MemberChainEnd]? = nil, newNodes: MemberNewNodes? = nil) {
         self.enforced = enforced
         self.ownRoles = ownRoles
         self.ownRevoked = ownRevoked
@@ -440,6 +476,18 @@ public struct MembersView: Sendable, Equatable {
         self.revoked = revoked
         self.outOfRole = outOfRole
         self.chainEnds = chainEnds
+        self.newNodes = newNodes
+    }
+
+    /// Takes a new node's first event, declaring `key`: its chain end from `newNodes`
+    /// (`MemberNewNodes.taking`). False, with these views as they were, when they cannot
+    /// tell: no chain ends kept, the node already known, or a case a fold judges.
+    public mutating func takeNewNode(_ node: NodeID, key: [UInt8]) -> Bool {
+        guard enforced, var ends = chainEnds, ends[node] == nil, let taken = newNodes?.taking(node, key: key) else { return false }
+        ends[node] = taken.end
+        chainEnds = ends
+        newNodes = taken.after
+        return true
     }
 
     public static let open = MembersView(enforced: false, ownRoles: nil, ownRevoked: false, heldAside: 0, revoked: 0, outOfRole: 0)
@@ -459,7 +507,7 @@ public struct MembersView: Sendable, Equatable {
         }
         self.init(enforced: true, ownRoles: next.revokedBy == nil ? next.roles : nil, ownRevoked: next.revokedBy != nil,
                   heldAside: counts.0, revoked: counts.1, outOfRole: counts.2,
-                  chainEnds: membership.chainEnds(history: replica.history))
+                  chainEnds: membership.chainEnds(history: replica.history), newNodes: membership.newNodes(history: replica.history))
     }
 }
 

@@ -64,11 +64,12 @@ struct DerivedTail {
     /// The tail's events as entries, in log order, its nodes' writes of their own labels
     /// aside (`ownLabelWrites`); nil when another is not a readable entry that the views
     /// could have taken (`LedgerViews.append`'s kinds): then the figure is wrong, and the
-    /// reader opens the store.
-    func entries() -> [LedgerRecord]? {
+    /// reader opens the store. `skippingKeys`: new nodes' key declarations set aside too (a
+    /// writer in a ledger with members, whose views took them; no reader's tail holds one).
+    func entries(skippingKeys: Bool = false) -> [LedgerRecord]? {
         var entries: [LedgerRecord] = []
         for (_, events) in records {
-            for event in events where OwnLabelWrite(event) == nil {
+            for event in events where OwnLabelWrite(event) == nil && !(skippingKeys && NodeKey.declared(by: event) != nil) {
                 guard let record = LedgerRecord(reading: event), LedgerViews.addsToSums(record.entry) else { return nil }
                 entries.append(record)
             }

@@ -62,8 +62,8 @@ extension LedgerViewsFile {
             case .nodeRecords:
                 if views.nodeRecords != nil { sections.append((part.rawValue, section(part, of: views))) }
             case .memberChains:
-                // Entries taken leave the chain ends as they were (`MemberChainEnd.covers`).
-                if let bytes = open.section(part.rawValue) { sections.append((part.rawValue, bytes)) }
+                // A new node taken changes them (`MembersView.takeNewNode`); entries do not.
+                if views.members.chainEnds != nil { sections.append((part.rawValue, section(part, of: views))) }
             case .conflicts, .catalog, .members, .openOrders, .unheldPaymentTargets:
                 guard let bytes = open.section(part.rawValue) else { return nil }
                 sections.append((part.rawValue, bytes))

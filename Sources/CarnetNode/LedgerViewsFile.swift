@@ -373,19 +373,21 @@ public enum LedgerViewsFile {
             writer.varint(UInt64(members.revoked))
             writer.varint(UInt64(members.outOfRole))
         case .memberChains:
-            let ends = (views.members.chainEnds ?? [:]).sorted { $0.key < $1.key }
-            writer.varint(UInt64(ends.count))
-            for (node, end) in ends {
-                writer.nodeID(node)
-                // Standing: 0 enrolled, 1 not enrolled, 2 revoked, 3 adopted.
-                switch end.standing {
-                case .roles: writer.byte(0)
-                case .unenrolled: writer.byte(1)
-                case .revoked: writer.byte(2)
-                case .adopted: writer.byte(3)
+            // The chain ends of the nodes held, then those of the nodes named not held, then
+            // the devices' standings for a new node.
+            let newNodes = views.members.newNodes ?? MemberNewNodes(named: [:], devices: [:])
+            for ends in [views.members.chainEnds ?? [:], newNodes.named] {
+                writer.varint(UInt64(ends.count))
+                for (node, end) in ends.sorted(by: { $0.key < $1.key }) {
+                    writer.nodeID(node)
+                    writeStanding(end.standing, &writer)
+                    writer.varint(end.limit ?? 0)
                 }
-                writer.string(end.writerRoles?.description ?? "")
-                writer.varint(end.limit ?? 0)
+            }
+            writer.varint(UInt64(newNodes.devices.count))
+            for (key, standing) in newNodes.devices.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+                writer.raw(key)
+                writeStanding(standing, &writer)
             }
         }
         return writer.bytes
@@ -535,32 +537,64 @@ public enum LedgerViewsFile {
                               heldAside: counts.0, revoked: counts.1, outOfRole: counts.2,
                               chainEnds: views.members.chainEnds)
         case .memberChains:
-            var ends: [NodeID: MemberChainEnd] = [:]
-            var last: NodeID?
-            for _ in 0..<(try reader.count(limit: limit / 16, "chain ends")) {
-                let node = try reader.nodeID()
-                guard last.map({ $0 < node }) ?? true else { throw .malformed("chain ends out of order", at: reader.offset) }
-                last = node
-                let code = try reader.byte()
-                let rolesText = try reader.string()
-                let bound = try reader.varint()
-                let standing: MemberChainEnd.Standing
-                switch code {
-                case 0:
-                    guard let roles = try? MemberRoles(text: rolesText), roles.description == rolesText else {
-                        throw .malformed("a chain end's roles do not read as roles", at: reader.offset)
-                    }
-                    standing = .roles(roles)
-                case 1...3 where rolesText.isEmpty:
-                    standing = code == 1 ? .unenrolled : code == 2 ? .revoked : .adopted
-                default:
-                    throw .malformed("a chain end's standing is out of range", at: reader.offset)
+            var lists: [[NodeID: MemberChainEnd]] = []
+            for _ in 0..<2 {
+                var ends: [NodeID: MemberChainEnd] = [:]
+                var last: NodeID?
+                for _ in 0..<(try reader.count(limit: limit / 16, "chain ends")) {
+                    let node = try reader.nodeID()
+                    guard last.map({ $0 < node }) ?? true else { throw .malformed("chain ends out of order", at: reader.offset) }
+                    last = node
+                    let standing = try readStanding(&reader)
+                    let bound = try reader.varint()
+                    ends[node] = MemberChainEnd(standing: standing, limit: bound == 0 ? nil : bound)
                 }
-                ends[node] = MemberChainEnd(standing: standing, limit: bound == 0 ? nil : bound)
+                lists.append(ends)
             }
-            views.members.chainEnds = ends
+            var devices: [[UInt8]: MemberChainEnd.Standing] = [:]
+            var lastKey: [UInt8]?
+            for _ in 0..<(try reader.count(limit: limit / 32, "devices")) {
+                let key = Array(try reader.raw(32))
+                guard lastKey.map({ $0.lexicographicallyPrecedes(key) }) ?? true else {
+                    throw .malformed("devices out of order", at: reader.offset)
+                }
+                lastKey = key
+                let standing = try readStanding(&reader)
+                guard standing != .adopted else { throw .malformed("a device's standing is out of range", at: reader.offset) }
+                devices[key] = standing
+            }
+            views.members.chainEnds = lists[0]
+            views.members.newNodes = MemberNewNodes(named: lists[1], devices: devices)
         }
         return reader.isAtEnd
+    }
+
+    /// A member chain's standing (section 18): 0 enrolled with its roles, 1 not enrolled,
+    /// 2 revoked, 3 adopted; the roles, empty unless 0.
+    private static func writeStanding(_ standing: MemberChainEnd.Standing, _ writer: inout ByteWriter) {
+        switch standing {
+        case .roles: writer.byte(0)
+        case .unenrolled: writer.byte(1)
+        case .revoked: writer.byte(2)
+        case .adopted: writer.byte(3)
+        }
+        if case let .roles(roles) = standing { writer.string(roles.description) } else { writer.string("") }
+    }
+
+    private static func readStanding(_ reader: inout ByteReader) throws(WireError) -> MemberChainEnd.Standing {
+        let code = try reader.byte()
+        let rolesText = try reader.string()
+        switch code {
+        case 0:
+            guard let roles = try? MemberRoles(text: rolesText), roles.description == rolesText else {
+                throw .malformed("a member chain's roles do not read as roles", at: reader.offset)
+            }
+            return .roles(roles)
+        case 1...3 where rolesText.isEmpty:
+            return code == 1 ? .unenrolled : code == 2 ? .revoked : .adopted
+        default:
+            throw .malformed("a member chain's standing is out of range", at: reader.offset)
+        }
     }
 
     private static func readConflict(_ reader: inout ByteReader, limit: Int) throws(WireError) -> ConflictReport {

@@ -95,7 +95,8 @@ struct ServedFilesSave {
                 guard replica.history.contains(event.id), !branched.contains(event.dot.node) else {
                     throw Declined("an event not counted on its node's only branch")
                 }
-                if OwnLabelWrite(event) != nil { continue }
+                // A node's label, and a new node's key (which the views judge with members).
+                if OwnLabelWrite(event) != nil || NodeKey.declared(by: event) != nil { continue }
                 guard let record = LedgerRecord(reading: event) else { throw Declined("an event that is not an entry") }
                 entries.append(record.entry)
             }
@@ -125,7 +126,7 @@ struct ServedFilesSave {
         }
         // Past the bound: both files made again at `end`, from themselves and the log past them.
         guard let pastViews = records(of: log, from: file.viewsFileStamp.size)
-                .flatMap({ DerivedTail(end: end, records: $0).entries() }),
+                .flatMap({ DerivedTail(end: end, records: $0).entries(skippingKeys: members) }),
               let sections = LedgerViewsFile.patchedSections(directory: directory, storage: storage, views: file.views,
                                                              fileStamp: file.viewsFileStamp, entries: pastViews),
               let (index, merged) = entryIndex(names: EntryIndexNames(catalog: file.views.catalog, labels: file.views.labels),

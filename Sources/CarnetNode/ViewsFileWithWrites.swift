@@ -163,6 +163,11 @@ struct ViewsFileWithWrites {
         var registers = false
         for event in events {
             if remake == nil, OwnLabelWrite(event) != nil { continue }
+            // A new node's key, in a ledger with members: its chain end from the views'.
+            if views.members.enforced, let key = NodeKey.declared(by: event) {
+                guard views.members.takeNewNode(event.dot.node, key: key.publicKey.bytes) else { return false }
+                continue
+            }
             if case let .assign(assignment) = event.operation {
                 guard remake != nil, LedgerViews.registersAlone(assignment.key) else { return false }
                 registers = true

@@ -20,7 +20,8 @@ struct MembersServedFromTheFilesTests {
         let farmStore = try NodeStore(directory: farm, wallMillis: 0) { NodeID.derived(from: "unused") }
         let hubStore = try NodeStore(directory: hub, wallMillis: 0) { NodeID.derived(from: "unused") }
         let node = farmStore.identity.node
-        let held = try #require(hubStore.replica.history.chainHead(of: node)?.id, "the hub holds nothing of \(farm)")
+        // A node the hub does not hold comes whole: from before its first event.
+        let held = hubStore.replica.history.chainHead(of: node)?.id ?? EventID(dot: Dot(node: node, seq: 0), hash: .zero)
         let found = farmStore.chainToSignedHead(after: held)
         let chain = try #require(found, "no signed chain past the hub's head of \(farm)")
         return SignedEvents(events: chain.events, heads: [chain.head])
@@ -142,5 +143,35 @@ struct MembersServedFromTheFilesTests {
         try Self.record(box, "g", producer: "F01", lot: "g-cli")
         try box.ok(["merge", box.path("g")])
         try MembersFromTheFilesTests.sound(box, node: "a", "after merging g")
+    }
+
+    /// A device the hub enrolled before it ever synced: its first session (its key, its
+    /// label, its entries) is saved from the files, judged by the views' new nodes
+    /// (`MemberNewNodes`); one never enrolled is left to the fold.
+    @Test func aNewDeviceEnrolledFirstIsSavedFromTheFiles() throws {
+        let box = try Sandbox()
+        _ = try Self.coop(box)
+        let hub = box.path("a")
+        try box.ok(["init", "--ledger-file", box.path("coop.ledger"), "--label", "n"], node: "n")
+        try box.ok(["init", "--ledger-file", box.path("coop.ledger"), "--label", "m"], node: "m")
+        let n = try EntryIndexSignedTests.node(box, "n")
+        try box.ok(["member", "add", n, "--role", "producer:F05"])
+        for device in ["n", "m"] { try box.ok(["merge", hub], node: device) }
+        try Self.record(box, "n", producer: "F05", lot: "n0")
+        let first = try Self.session(from: box.path("n"), into: hub)
+        if case let .failure(declined) = try Self.take(first, hub: hub) { Issue.record("n's first session was folded: \(declined)") }
+        try MembersFromTheFilesTests.sound(box, node: "a", "after n's first session")
+        try MembersFromTheFilesTests.expectShown(box, try #require(first.events.last), node: "a", roles: "producer:F05", "n's entry")
+        // Its next day, from the files as any enrolled device's.
+        try Self.record(box, "n", producer: "F05", lot: "n1")
+        if case let .failure(declined) = try Self.take(try Self.session(from: box.path("n"), into: hub), hub: hub) {
+            Issue.record("n's next day was folded: \(declined)")
+        }
+        try MembersFromTheFilesTests.sound(box, node: "a", "after n's next day")
+        // Never enrolled: its entry does not count; the fold judges.
+        try box.run(["record", "harvest", "--actor", "F05", "--product", "P0001", "--qty", "1kg", "--lot", "m0", "--force"], node: "m")
+        let stranger = try Self.session(from: box.path("m"), into: hub)
+        if case .success = try Self.take(stranger, hub: hub) { Issue.record("a device never enrolled was saved from the files") }
+        try MembersFromTheFilesTests.sound(box, node: "a", "after m's first session")
     }
 }

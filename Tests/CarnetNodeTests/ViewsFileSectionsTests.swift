@@ -266,7 +266,9 @@ extension ViewsFileSectionsTests {
         let (low, high) = [NodeID.derived(from: "chain a"), NodeID.derived(from: "chain b")].sorted().pair
         views.members = MembersView(enforced: true, ownRoles: .creator, ownRevoked: false, heldAside: 1, revoked: 0, outOfRole: 2,
                                     chainEnds: [low: MemberChainEnd(standing: .roles(try MemberRoles(text: "producer:F00 catalog")), limit: 7),
-                                                high: MemberChainEnd(standing: .adopted, limit: nil)])
+                                                high: MemberChainEnd(standing: .adopted, limit: nil)],
+                                    newNodes: MemberNewNodes(named: [NodeID.derived(from: "chain c"): MemberChainEnd(standing: .unenrolled, limit: 3)],
+                                                             devices: [[UInt8](repeating: 7, count: 32): .revoked]))
         let body = LedgerViewsFile.encode(views)
         #expect(LedgerViewsFile.decode(body) == views)
         let sections = try #require(StampedSections.parseList(body)).map { ($0.id, Array($0.bytes)) }
