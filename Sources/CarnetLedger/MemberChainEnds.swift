@@ -65,10 +65,7 @@ extension Membership {
     /// which can change what member records naming it grant to other nodes.
     public func chainEnds(history: History) -> [NodeID: MemberChainEnd] {
         guard enforced else { return [:] }
-        // Every cut a member record names, counted or not, and every adopted tip: a bound
-        // lower than needed only makes a writer fold sooner.
-        var cutSeqs: [NodeID: [UInt64]] = [:]
-        for cut in records.flatMap(\.record.cuts) + adopted.values.joined() { cutSeqs[cut.node, default: []].append(cut.seq) }
+        let cutSeqs = cutSeqsByNode
         var ends: [NodeID: MemberChainEnd] = [:]
         for node in history.nodeIDs where history.heads(of: node).count == 1 {
             guard let head = history.chainHead(of: node) else { continue }

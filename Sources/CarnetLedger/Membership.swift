@@ -414,6 +414,15 @@ extension Membership {
 }
 
 extension Membership {
+    /// The seqs every member record held (counted or not) names in a cut, and every
+    /// adoption names as a tip, by node: what bounds the chain ends (`MemberChainEnd.limit`).
+    /// A bound lower than needed only makes a writer fold sooner.
+    var cutSeqsByNode: [NodeID: [UInt64]] {
+        var seqs: [NodeID: [UInt64]] = [:]
+        for cut in records.flatMap(\.record.cuts) + adopted.values.joined() { seqs[cut.node, default: []].append(cut.seq) }
+        return seqs
+    }
+
     /// How the chain of a node not held yet would be judged (`MemberNewNodes`); empty where
     /// members are not enforced.
     public func newNodes(history: History) -> MemberNewNodes {
@@ -422,14 +431,8 @@ extension Membership {
             if revocation(of: device, at: event, in: state, ignoringAuthor: nil) != nil { return .revoked }
             return roles(of: device, at: event, in: state).map { .roles($0) } ?? .unenrolled
         }
-        var cutSeqs: [NodeID: [UInt64]] = [:]
-        var names = Set<NodeID>()
-        for judged in records {
-            names.insert(judged.record.device)
-            for cut in judged.record.cuts { cutSeqs[cut.node, default: []].append(cut.seq) }
-        }
-        for tip in adopted.values.joined() { cutSeqs[tip.node, default: []].append(tip.seq) }
-        names.formUnion(cutSeqs.keys)
+        let cutSeqs = cutSeqsByNode
+        let names = Set(records.map(\.record.device)).union(cutSeqs.keys)
         var named: [NodeID: MemberChainEnd] = [:]
         for node in names where history.chainHead(of: node) == nil {
             let first = EventID(dot: Dot(node: node, seq: 1), hash: .zero)

@@ -1,6 +1,7 @@
 import CarnetCore
 import CarnetLedger
 import CarnetNode
+import CarnetStore
 import CarnetWire
 
 /// `carnet bundle apply FILE...`: takes bundles' events. Idempotent: applying one twice
@@ -45,17 +46,10 @@ struct BundleApplyCommand: Command {
         try SourcesRun(sources: files, json: json, plural: "bundles").run(in: context, prepare: { file in
             try Files.read(file, what: "the bundle")
         }, part: { bytes in
-            // A large bundle is not opened twice: every part is read.
-            guard bytes.count <= Self.smallBundle, let identity,
-                  let bundle = try? Self.bundle("", bytes: bytes, ledgerID: identity.ledgerID, ledger: identity.ledger, context: context)
-            else { return nil }
-            return ViewsPart(entries: bundle.events.compactMap { LedgerRecord(reading: $0)?.entry })
+            Self.smallBundleEvents(bytes, identity: identity, context: context)
+                .map { ViewsPart(entries: $0.compactMap { LedgerRecord(reading: $0)?.entry }) }
         }, writers: { bytes in
-            // As for the part: a large bundle is not opened twice.
-            guard bytes.count <= Self.smallBundle, let identity,
-                  let bundle = try? Self.bundle("", bytes: bytes, ledgerID: identity.ledgerID, ledger: identity.ledger, context: context)
-            else { return nil }
-            return Set(bundle.events.map(\.dot.node))
+            Self.smallBundleEvents(bytes, identity: identity, context: context).map { Set($0.map(\.dot.node)) }
         }, takeAppending: { file, bytes, appender in
             let bundle = try Self.bundle(file, bytes: bytes, ledgerID: appender.ledgerID, ledger: appender.ledger, context: context)
             guard bundle.heads.isEmpty, let summary = try appender.take(bundle.events) else { return nil }
@@ -63,6 +57,15 @@ struct BundleApplyCommand: Command {
         }, take: { file, bytes, store in
             try Self.take(file, bytes: bytes, into: &store, context: context)
         })
+    }
+
+    /// A small bundle's events, read before the node is opened; nil for a large one (it is
+    /// not opened twice: every part of the views is read) or one that does not read.
+    private static func smallBundleEvents(_ bytes: [UInt8], identity: NodeIdentity?, context: Context) -> [Event]? {
+        guard bytes.count <= smallBundle, let identity,
+              let bundle = try? bundle("", bytes: bytes, ledgerID: identity.ledgerID, ledger: identity.ledger, context: context)
+        else { return nil }
+        return bundle.events
     }
 
     /// The size up to which a bundle is opened before the node to name its products: a
