@@ -518,6 +518,9 @@ public final class SharedStore: @unchecked Sendable {
                                           storage: storage)
         lock.withLock {
             saving = false
+            // Counted and timed even when it is not kept: `serve`'s log tells every fold.
+            foldedSaves += 1
+            lastSaveCost = clock.now - started
             guard generation == foldGeneration else {
                 changedSinceStatus = true
                 return
@@ -525,7 +528,6 @@ public final class SharedStore: @unchecked Sendable {
             fold = caughtUp
             foldWarm = true
             lastFoldUse = clock.now
-            foldedSaves += 1
             guard store.stamp == stamp, !store.needsReopen, !closed || stopping else {
                 changedSinceStatus = true
                 return
