@@ -181,8 +181,6 @@ extension LedgerViews {
             || key.record.type == Replica.incarnationRecordType && key.field == NodeLabels.field
     }
 
-    /// Kinds that only add to stock and balances, naming no other entry but a payment's
-    /// sale (which `append` takes only with what the sale is worth).
     /// Whether the views can say that `record` counts. Without members every entry does.
     /// With members (SPEC §9.5), an entry past its node's head does when the node's chain
     /// end (`MembersView.chainEnds`, from judging every member record when the views were
@@ -201,6 +199,8 @@ extension LedgerViews {
         }
     }
 
+    /// Kinds that only add to stock and balances, naming no other entry but a payment's
+    /// sale (which `append` takes only with what the sale is worth).
     public static func addsToSums(_ entry: LedgerEntry) -> Bool {
         switch entry.kind {
         case .harvest, .production, .delivery, .sale, .purchase, .payment, .loss, .adjust:

@@ -482,6 +482,28 @@ public struct MembersView: Sendable, Equatable {
         self.newNodes = newNodes
     }
 
+    /// Takes a member record that enrols a node not held (`deviceIsNew`: none of its events
+    /// is held, and none arrived before this record was judged): the node joins the new
+    /// nodes named, with the record's roles, as judging every member record again would
+    /// name it. A co-op's enrolment of a new farm, which otherwise had every node that
+    /// received it fold the whole ledger. False, with these views as they were, when they
+    /// cannot tell: another action, cuts, a node already held or named, or a writer whose
+    /// chain end does not make it an administrator at `dot`.
+    ///
+    /// Why that is exact: an enrolment carries no cuts, so it moves no chain end's `limit`;
+    /// it grants to a device whose events nobody holds, so no verdict on a held event
+    /// changes; and it counts when its writer administers at its seq, which the writer's
+    /// chain end says for every seq below its limit.
+    public mutating func takeEnrolment(_ record: MemberRecord, writtenAt dot: Dot, deviceIsNew: Bool) -> Bool {
+        guard enforced, deviceIsNew, record.action == .enrol, record.cuts.isEmpty,
+              let ends = chainEnds, var nodes = newNodes, ends[record.device] == nil, nodes.named[record.device] == nil,
+              let author = ends[dot.node], author.covers(seq: dot.seq), case let .roles(roles) = author.standing,
+              roles.administers else { return false }
+        nodes.named[record.device] = MemberChainEnd(standing: .roles(record.roles), limit: nil)
+        newNodes = nodes
+        return true
+    }
+
     /// Takes a new node's first event, declaring `key`: its chain end from `newNodes`
     /// (`MemberNewNodes.taking`). False, with these views as they were, when they cannot
     /// tell: no chain ends kept, the node already known, or a case a fold judges.

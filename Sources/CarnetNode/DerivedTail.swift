@@ -61,15 +61,34 @@ struct DerivedTail {
         return DerivedTail(end: status.stamp, records: records)
     }
 
+    /// The records of `directory`'s log from `stamp` up to `end`, whatever the status file
+    /// says: for a writer that knows what it added after `stamp` (`EntryAppender`, which
+    /// read the files with their tail and appended since, under the log's lock), never for a
+    /// reader. Nil when `stamp` is not a state of the log up to `end`, or a record does not
+    /// read.
+    static func written(after stamp: LogStamp, upTo end: LogStamp, directory: String, storage: any Storage) -> DerivedTail? {
+        if stamp == end { return DerivedTail(end: end, records: []) }
+        guard stamp.size < end.size, let log = LogRecordReader(directory: directory, prefix: end, storage: storage),
+              stamp.isPrefix(directory: directory, storage: storage) else { return nil }
+        var records: [(offset: Int, events: [Event])] = []
+        let sound = log.readRecords(from: stamp.size) { offset, events in
+            records.append((offset, events))
+            return true
+        }
+        return sound ? DerivedTail(end: end, records: records) : nil
+    }
+
     /// The tail's events as entries, in log order, its nodes' writes of their own labels
     /// aside (`ownLabelWrites`); nil when another is not a readable entry that the views
     /// could have taken (`LedgerViews.append`'s kinds): then the figure is wrong, and the
-    /// reader opens the store. `skippingKeys`: new nodes' key declarations set aside too (a
-    /// writer in a ledger with members, whose views took them; no reader's tail holds one).
+    /// reader opens the store. `skippingKeys`: new nodes' key declarations and member
+    /// records set aside too (a writer in a ledger with members, whose views took them; no
+    /// reader's tail holds one).
     func entries(skippingKeys: Bool = false) -> [LedgerRecord]? {
         var entries: [LedgerRecord] = []
         for (_, events) in records {
-            for event in events where OwnLabelWrite(event) == nil && !(skippingKeys && NodeKey.declared(by: event) != nil) {
+            for event in events where OwnLabelWrite(event) == nil
+                && !(skippingKeys && (NodeKey.declared(by: event) != nil || ServedFilesSave.isMemberRecord(event))) {
                 guard let record = LedgerRecord(reading: event), LedgerViews.addsToSums(record.entry) else { return nil }
                 entries.append(record)
             }

@@ -52,9 +52,9 @@ public struct EntryAppender: ~Copyable {
             file = ViewsFileWithWrites(directory: directory, stamp: store.stamp, storage: store.fileStorage, keepingConflicts: ())
         }
         guard var file else { return nil }
-        if file.views.members.enforced, file.isPartial, !file.patchable || file.tailEvents > 0 {
-            // With members readers add no tail (SPEC §6.8): each write writes the views file
-            // again, patched from the file and what was written (`saveDerivedState`), or
+        if file.views.members.enforced, file.isPartial, !file.patchable {
+            // With members a write that leaves no tail (SPEC §6.8) writes the views file
+            // again, patched from the file and the log past it (`saveDerivedState`), or
             // from the whole views where it cannot be patched.
             guard let whole = ViewsFileWithWrites(directory: directory, stamp: store.stamp, storage: store.fileStorage,
                                                   keepingConflicts: ()) else { return nil }
@@ -199,26 +199,30 @@ public struct EntryAppender: ~Copyable {
     /// of the views file and the index, only the status file is written, naming where
     /// that tail begins: readers add it (SPEC §6.8). Then the files are written again.
     ///
-    /// In a ledger with members readers add no tail (SPEC §6.8): the status file names none,
-    /// and the views file and the index are written again at every write.
+    /// In a ledger with members readers add a tail only of entries whose writers' chain ends
+    /// the views keep (SPEC §6.8: they give the index's readers their standing); a write of
+    /// another (this node's first entries, in views that keep no chain end for it) names
+    /// none, and the views file and the index are written again.
     public mutating func saveDerivedState() -> [String] {
         guard !appended.isEmpty, var file = file.take() else { return [] }
-        let members = file.views.members.enforced
+        let members = file.views.members
+        let leavesTail = !members.enforced || Self.readersJudge(appended, members: members)
         // First the status file naming the tail: what was appended is then one readers add.
         var figures = [NodeStatus.conflictsKey: file.conflictCount]
-        if !members { figures[DerivedTail.statusFigure] = file.tailFrom }
+        if leavesTail { figures[DerivedTail.statusFigure] = file.tailFrom }
         do {
             guard try store.saveStatus(derived: figures) else { return [] }
         } catch {
             return ["could not update the status file (\(error)); reading commands will read the log next time"]
         }
-        guard members || file.tailEvents > rewriteFilesAbove else { return [] }
-        // The standing of every entry written here, among the members: it counts, under its
-        // writer's roles (what `LedgerViews.countsAmongMembers` checked).
-        let standings = EntryIndexStanding.counting(writers: appended.map(\.dot.node), members: file.views.members, ownNode: store.node)
+        guard !leavesTail || file.tailEvents > rewriteFilesAbove else { return [] }
+        // The standing of every entry past the index, among the members: it counts, under its
+        // writer's roles (what `LedgerViews.countsAmongMembers` checked, here or by the
+        // writer of the tail, whose writers the chain ends all list).
+        let standings = EntryIndexStanding.counting(writers: appended.map(\.dot.node), andTailOf: members, ownNode: store.node)
         var warnings: [String] = []
         let conflicts: Int, names: EntryIndexNames, warning: String?
-        if file.isPartial, patchesViews, let sections = patchedSections(of: file, members: members) {
+        if file.isPartial, patchesViews, let sections = patchedSections(of: file, leftTail: leavesTail) {
             // Only a part was read: the file made again from itself and the log past it.
             viewsPatched = true
             (conflicts, names, warning) = Self.saveViews(sections, of: file, into: &store)
@@ -248,23 +252,30 @@ public struct EntryAppender: ~Copyable {
         return warnings
     }
 
+    /// Whether readers may add `events` as a tail in a ledger with `members` (SPEC §6.8):
+    /// entries, each by a writer whose chain end the views keep (what a reader of the index
+    /// judges its standing by; `countsAmongMembers` took them by it). Not this node's first
+    /// entries in views that keep no chain end for it, nor a new node's key.
+    static func readersJudge(_ events: [Event], members: MembersView) -> Bool {
+        guard let ends = members.chainEnds else { return false }
+        return events.allSatisfy { ends[$0.dot.node] != nil && LedgerRecord(reading: $0) != nil }
+    }
+
     /// The views file's sections for `file`'s views, patched from the file and the log past
-    /// it (`LedgerViewsFile.patchedSections`); nil when it cannot be patched. With members
-    /// the log past the file is what this appender wrote (`open` read the file at the
-    /// log's state), and no status file names it.
-    private func patchedSections(of file: borrowing ViewsFileWithWrites, members: Bool) -> [(id: UInt8, bytes: [UInt8])]? {
-        guard members else {
+    /// it (`LedgerViewsFile.patchedSections`); nil when it cannot be patched. `leftTail`:
+    /// the status file now names that log as a tail; otherwise (a ledger with members, an
+    /// entry its readers could not judge) this writer knows what the log past the file
+    /// holds: the tail it read and what it appended, each added to its views.
+    private func patchedSections(of file: borrowing ViewsFileWithWrites, leftTail: Bool) -> [(id: UInt8, bytes: [UInt8])]? {
+        guard leftTail else {
+            guard let past = DerivedTail.written(after: file.viewsFileStamp, upTo: store.stamp, directory: store.directory,
+                                                 storage: store.fileStorage),
+                  let entries = past.entries() else { return nil }
             return LedgerViewsFile.patchedSections(directory: store.directory, storage: store.fileStorage, views: file.views,
-                                                   fileStamp: file.viewsFileStamp, end: store.stamp)
-        }
-        guard file.tailEvents == appended.count else { return nil }
-        var entries: [LedgerRecord] = []
-        for event in appended where OwnLabelWrite(event) == nil {
-            guard let record = LedgerRecord(reading: event) else { return nil }
-            entries.append(record)
+                                                   fileStamp: file.viewsFileStamp, entries: entries)
         }
         return LedgerViewsFile.patchedSections(directory: store.directory, storage: store.fileStorage, views: file.views,
-                                               fileStamp: file.viewsFileStamp, entries: entries)
+                                               fileStamp: file.viewsFileStamp, end: store.stamp)
     }
 
     /// Writes `sections` as the views file; returns what the other files need of the views

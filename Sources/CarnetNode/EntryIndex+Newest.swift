@@ -80,14 +80,14 @@ extension EntryIndex {
         var handed = 0
         var upper = slotCount
         // The tail's entries (`tail`, oldest first) not handed yet are `tail[..<tailLeft]`:
-        // each goes before the first of the file's that is older (none voids, none is judged).
+        // each goes before the first of the file's that is older (none voids; each counts).
         var tailLeft = tail.count
         func handTail(newerThan record: LedgerRecord?, into shown: inout [NewestEntry]) -> Bool {
             while tailLeft > 0, handed + shown.count < limit {
                 let next = tail[tailLeft - 1]
                 if let record, (next.clock, next.event) < (record.clock, record.event) { return false }
                 tailLeft -= 1
-                if producer == nil || next.entry.producer == producer { shown.append((next, nil, nil)) }
+                if producer == nil || next.entry.producer == producer { shown.append((next, nil, tailStanding(next))) }
             }
             return handed + shown.count == limit
         }

@@ -35,6 +35,8 @@ public final class EntryIndex {
     /// The writes of nodes' own labels among those records (SPEC §6.8): changes `log` lists
     /// beside the file's.
     private let tailChanges: [Event]
+    /// In a ledger with members, the standing of each of `tail`'s entries (each counts).
+    private let tailStandings: [EventID: EntryIndexStanding]
     /// How many readable entries the ledger holds: the length of `log`'s order.
     public var entryCount: Int { slotCount + tail.count }
     /// The log state the file describes; `stamp` is the one it describes with its tail.
@@ -98,26 +100,49 @@ public final class EntryIndex {
         }
         if let log = exact {
             return EntryIndex(file: file, log: log, stamp: stamp, counts: counts, sizes: sizes, names: names, members: members,
-                              tail: (stamp, [], []))
+                              tail: (stamp, [], [], [:]))
         }
-        // The log grew past the file: its tail, when a reader may add it (never with members).
+        // The log grew past the file: its tail, when a reader may add it.
         let logTail = if let status {
             DerivedTail.after(stamp, status: status, directory: directory, storage: storage)
         } else {
             DerivedTail.after(stamp, directory: directory, storage: storage)
         }
-        guard members == nil, let tail = logTail,
+        guard let tail = logTail,
               let entries = tail.entries(), let labels = OwnLabelWrite.labels(tail.ownLabelWrites()),
               let log = LogRecordReader(directory: directory, prefix: tail.end, storage: storage) else { return nil }
+        var tailStandings: [EventID: EntryIndexStanding] = [:]
+        if members != nil, !entries.isEmpty {
+            guard let judged = standingsOfTail(entries, directory: directory, storage: storage, status: status) else { return nil }
+            tailStandings = judged
+        }
         return EntryIndex(file: file, log: log, stamp: stamp, counts: counts, sizes: sizes, names: names.adding(labels: labels),
                           members: members,
                           tail: (tail.end, entries.sorted { ($0.clock, $0.event) < ($1.clock, $1.event) },
-                                 tail.records.flatMap { $0.events.filter { OwnLabelWrite($0) != nil } }))
+                                 tail.records.flatMap { $0.events.filter { OwnLabelWrite($0) != nil } }, tailStandings))
+    }
+
+    /// In a ledger with members, the standing of each of the tail's entries: each counts
+    /// (its writer stated so, SPEC §6.8), under its writer's chain end as the views file
+    /// keeps it (`EntryIndexStanding.counting`), which the tail does not change. Nil when
+    /// the views file does not read or keeps no chain end for a writer: the caller opens
+    /// the store.
+    private static func standingsOfTail(_ entries: [LedgerRecord], directory: String, storage: any Storage,
+                                      status: StoreStatus?) -> [EventID: EntryIndexStanding]? {
+        guard let members = LedgerViewsFile.members(directory: directory, storage: storage, status: status),
+              let byWriter = EntryIndexStanding.counting(writers: entries.map(\.writer), members: members, ownNode: nil)
+        else { return nil }
+        var standings: [EventID: EntryIndexStanding] = [:]
+        for record in entries {
+            guard let standing = byWriter[record.writer] else { return nil }
+            standings[record.event] = standing
+        }
+        return standings
     }
 
     private init(file: any StorageFile, log: LogRecordReader, stamp fileStamp: LogStamp, counts: [Int], sizes: [Int],
                  names: EntryIndexNames, members: [EntryIndexStanding]?,
-                 tail: (end: LogStamp, entries: [LedgerRecord], changes: [Event])) {
+                 tail: (end: LogStamp, entries: [LedgerRecord], changes: [Event], standings: [EventID: EntryIndexStanding])) {
         self.file = file
         self.log = log
         self.fileStamp = fileStamp
@@ -125,6 +150,7 @@ public final class EntryIndex {
         self.tail = tail.entries
         tailByID = Dictionary(grouping: tail.entries) { ExactString($0.entry.id) }
         tailChanges = tail.changes
+        tailStandings = tail.standings
         self.names = names
         self.members = members
         slotCount = counts[0]
@@ -177,8 +203,13 @@ public final class EntryIndex {
             index += 1
         }
         // A tail entry's id is no other's, and nothing names it (the writer checked).
-        return (records + setAside + (tailByID[ExactString(id)] ?? []), reversals, standings)
+        let tailRecords = tailByID[ExactString(id)] ?? []
+        for record in tailRecords { standings[record.event] = tailStandings[record.event] }
+        return (records + setAside + tailRecords, reversals, standings)
     }
+
+    /// The standing of a tail entry (`tail`), nil where every entry counts.
+    func tailStanding(_ record: LedgerRecord) -> EntryIndexStanding? { tailStandings[record.event] }
 
     /// The standing of the entry at `index` of the entries order (§9.5: whether it counts,
     /// its writer's roles); nil where every entry counts.

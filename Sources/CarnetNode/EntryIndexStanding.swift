@@ -54,6 +54,15 @@ public struct EntryIndexStanding: Hashable, Sendable {
         return standings
     }
 
+    /// `counting` for `writers` and for every node whose chain end the views keep: what a
+    /// merge of the entry index needs when the log past the index holds, besides the events
+    /// its writer added, a tail another writer left (SPEC §6.8), whose entries count under
+    /// their writers' chain ends.
+    static func counting(writers: some Sequence<NodeID>, andTailOf members: MembersView, ownNode: NodeID?)
+        -> [NodeID: EntryIndexStanding]? {
+        counting(writers: Array(writers) + (members.chainEnds?.keys.sorted() ?? []), members: members, ownNode: ownNode)
+    }
+
     // MARK: - Bytes (SPEC §6.7, `standing`)
 
     func encode(_ writer: inout ByteWriter) {

@@ -139,6 +139,20 @@ public enum LedgerViewsFile {
         return (file, open, tail)
     }
 
+    /// The members as the views file says, when it is current or the log past it is one a
+    /// reader may add (`DerivedTail`): that tail holds entries that count and no member
+    /// record or new node's key (SPEC §6.8), so it changes nothing of the members, and it is
+    /// not read. What a reader of the entry index gives the tail's entries their standing
+    /// from (each writer's chain end), and what a writer checks before opening the store
+    /// cold. Nil on any doubt, as `current`.
+    /// `status`: as `fileAndTail` takes it.
+    public static func members(directory: String, storage: any Storage = PosixStorage(), status: StoreStatus? = nil) -> MembersView? {
+        let parts: Set<Part> = [.members, .memberChains]
+        guard let (file, _, _) = fileAndTail(directory: directory, wanted: parts, storage: storage, status: status),
+              let views = decode(file.ids.map { ($0, file.sections[$0]) }, parts: parts) else { return nil }
+        return views.members
+    }
+
     /// `current`'s views of `parts` (the conflicts not decoded) and the conflicts section
     /// as its bytes (checked), which `eachConflict` decodes one at a time: at ten million
     /// entries the section is 71 MB and 150,000 conflicts, which decoded whole took 240 MB

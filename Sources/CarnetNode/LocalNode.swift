@@ -171,7 +171,8 @@ public struct LocalNode: ~Copyable {
     private mutating func addToViewsFile(_ events: [Event]) {
         // Taken out, so that the views are added to in place (the only copy).
         guard !events.isEmpty, var current = viewsFile.take() else { return }
-        if current.add(events, loggedUpTo: store.stamp, replica: store.replica) {
+        if current.takeEnrolments(events, isNewNode: ViewsFileWithWrites.newNodes(in: store.replica, before: events)),
+           current.add(events, loggedUpTo: store.stamp, replica: store.replica) {
             viewsFile = current
             addedToViews += events
         }

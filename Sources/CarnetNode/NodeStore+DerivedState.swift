@@ -84,7 +84,7 @@ extension NodeStore {
         guard !added.isEmpty, replica.history.pendingCount == 0,
               let previous = EntryIndexBuilder.previousFile(upTo: stamp, directory: directory, storage: fileStorage),
               let tables = EntryIndexTables(body: previous.body, stamp: previous.stamp) else { return nil }
-        let standings = EntryIndexStanding.counting(writers: added.map(\.dot.node), members: members, ownNode: identity.node)
+        let standings = EntryIndexStanding.counting(writers: added.map(\.dot.node), andTailOf: members, ownNode: identity.node)
         return try? EntryIndexMerge.body(previous: tables, previousStamp: previous.stamp, replica: AppendedToAcceptedLog(added),
                                          names: names, stamp: stamp, directory: directory, storage: fileStorage,
                                          newStandings: standings)

@@ -15,9 +15,13 @@ import CarnetWire
 /// writer that appended them would have, and then names the tail in the status file (or,
 /// past `DerivedTail.writersRewriteAbove` events, patches the views file and merges the
 /// entry index). In a ledger with members, each entry must count under its node's chain
-/// end (`MembersView.chainEnds`), and both files are written at every save. Anything else
+/// end (`MembersView.chainEnds`); an enrolment of a node not held is taken too
+/// (`MembersView.takeEnrolment`), and a save that takes a new node or a member record
+/// writes both files.
+/// Anything else
 /// (a register written by another node, a void, a fork, an event waiting for its
-/// predecessor, a member record, a new node, files not current) gives nil, and the caller
+/// predecessor, another member record, a new node the views cannot judge, files not
+/// current) gives nil, and the caller
 /// folds.
 ///
 /// Made outside the store's lock from a copy of the replica at `end`; written under it only
@@ -95,8 +99,9 @@ struct ServedFilesSave {
                 guard replica.history.contains(event.id), !branched.contains(event.dot.node) else {
                     throw Declined("an event not counted on its node's only branch")
                 }
-                // A node's label, and a new node's key (which the views judge with members).
-                if OwnLabelWrite(event) != nil || NodeKey.declared(by: event) != nil { continue }
+                // A node's label, a new node's key (which the views judge with members), and
+                // a member record (an enrolment they take, `takeEnrolments`).
+                if OwnLabelWrite(event) != nil || NodeKey.declared(by: event) != nil || Self.isMemberRecord(event) { continue }
                 guard let record = LedgerRecord(reading: event) else { throw Declined("an event that is not an entry") }
                 entries.append(record.entry)
             }
@@ -111,6 +116,10 @@ struct ServedFilesSave {
                 }
             throw declined
         }
+        let gainedEvents = gained.flatMap(\.events)
+        guard file.takeEnrolments(gainedEvents, isNewNode: ViewsFileWithWrites.newNodes(in: replica, before: gainedEvents)) else {
+            throw Declined("a member record other than the enrolment of a node not held")
+        }
         for (index, record) in gained.enumerated() {
             let last = index == gained.count - 1
             let after = last ? end : LogStamp(size: gained[index + 1].offset, lastRecordOffset: record.offset, lastRecordCRC: 0)
@@ -118,9 +127,11 @@ struct ServedFilesSave {
                 throw Declined("the views cannot take the record at \(record.offset)")
             }
         }
-        // With members readers add no tail (SPEC §6.8): the files are written again at each save.
+        // With members readers add a tail only of entries by nodes whose chain ends the views
+        // keep (SPEC §6.8): a new node's key, or its label, has the files written again.
         let members = file.views.members.enforced
-        guard members || file.tailEvents > rewriteAbove else {
+        let leavesTail = !members || EntryAppender.readersJudge(gainedEvents, members: file.views.members)
+        guard !leavesTail || file.tailEvents > rewriteAbove else {
             return ServedFilesSave(end: end, writes: .status(derived: [NodeStatus.conflictsKey: file.conflictCount,
                                                                        DerivedTail.statusFigure: file.tailFrom]))
         }
@@ -130,9 +141,9 @@ struct ServedFilesSave {
               let sections = LedgerViewsFile.patchedSections(directory: directory, storage: storage, views: file.views,
                                                              fileStamp: file.viewsFileStamp, entries: pastViews),
               let (index, merged) = entryIndex(names: EntryIndexNames(catalog: file.views.catalog, labels: file.views.labels),
-                                     gained: gained.flatMap(\.events), replica: replica, end: end,
+                                     gained: gainedEvents, replica: replica, end: end,
                                      standings: EntryIndexStanding.counting(writers: pastViews.map(\.writer),
-                                                                            members: file.views.members, ownNode: nil),
+                                                                            andTailOf: file.views.members, ownNode: nil),
                                      directory: directory, storage: storage) else {
             throw Declined("the views file could not be patched, or the entry index made")
         }
@@ -140,6 +151,11 @@ struct ServedFilesSave {
                                                             derived: [NodeStatus.conflictsKey: file.conflictCount]))
         save.indexMerged = merged
         return save
+    }
+
+    static func isMemberRecord(_ event: Event) -> Bool {
+        if case let .append(core) = event.operation { return core.kind == Replica.memberEntryKind }
+        return false
     }
 
     /// Which of the two files does not describe the log up to `status`, and where each

@@ -143,6 +143,13 @@ public struct StoreAudit: Sendable {
            let whole = StampedSections.current(LedgerViewsFile.fileName, as: .views, directory: directory,
                                                wanted: Set(UInt8.min...UInt8.max), acceptingPrefix: true),
            let stored = LedgerViewsFile.current(directory: directory) {
+            // Sections 17 and 18 are optional (SPEC §6.5): a file of an earlier build lacks them.
+            var views = views
+            if stored.nodeRecords == nil { views.nodeRecords = nil }
+            if stored.members.chainEnds == nil {
+                views.members.chainEnds = nil
+                views.members.newNodes = nil
+            }
             var differences = stored.differences(from: views)
             // The blocks a writer of one entry reads through must be those its sections give.
             differences += LedgerViewsFile.blockTablesDiffering(whole)

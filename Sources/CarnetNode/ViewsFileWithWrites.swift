@@ -27,6 +27,8 @@ struct ViewsFileWithWrites {
     /// and how long it is, if the files are not written again.
     private(set) var tailFrom: Int
     private(set) var tailEvents = 0
+    /// The member records taken by `takeEnrolments`, which `add` then passes over.
+    private var enrolmentsTaken: Set<EventID> = []
     /// The views file's own stamp, as read: what a rewrite patches from
     /// (`LedgerViewsFile.patchedSections`).
     private(set) var viewsFileStamp: LogStamp
@@ -137,6 +139,35 @@ struct ViewsFileWithWrites {
         return next.add(events, loggedUpTo: now, replica: replica) ? next : nil
     }
 
+    /// Takes the member records among `events` before the events are added, each an
+    /// enrolment of a node not held (`MembersView.takeEnrolment`); false when another
+    /// member record is among them (then these views are no longer exact: drop them).
+    /// First, whatever the events' order: an enrolment has no cut, so the set of events,
+    /// not their order, decides that the node's events count, and a session may bring a new
+    /// farm's events before the hub's enrolment of it.
+    /// `isNewNode`: whether a node had no event held before these (the caller's replica
+    /// says; never this node's own, whose roles the views keep apart).
+    mutating func takeEnrolments(_ events: [Event], isNewNode: (NodeID) -> Bool) -> Bool {
+        guard views.members.enforced else { return true }
+        for event in events {
+            guard case let .append(core) = event.operation, core.kind == Replica.memberEntryKind,
+                  !enrolmentsTaken.contains(event.id) else { continue }
+            guard let record = try? MemberRecord(core),
+                  views.members.takeEnrolment(record, writtenAt: event.dot, deviceIsNew: isNewNode(record.device)) else { return false }
+            enrolmentsTaken.insert(event.id)
+        }
+        return true
+    }
+
+    /// Whether a node of `replica`, which holds `events` now, had no event held before them:
+    /// `takeEnrolments`' `isNewNode` for a writer that has just accepted `events`.
+    static func newNodes(in replica: Replica, before events: [Event]) -> (NodeID) -> Bool {
+        let arriving = Set(events.lazy.filter { $0.dot.seq == 1 }.map(\.dot.node))
+        return { node in
+            node != replica.node && (!replica.history.holds(node: node) || arriving.contains(node))
+        }
+    }
+
     /// `adding` in place, for a writer holding the only copy (at ten million entries a copy
     /// of the views is a gigabyte): true when every event is added; false otherwise, and
     /// then these views are no longer exact and must be dropped.
@@ -159,10 +190,15 @@ struct ViewsFileWithWrites {
     private mutating func add(_ events: [Event], loggedUpTo now: LogStamp, ownNode: NodeID?, label: ((NodeID) -> String?)?,
                               registers remake: ((LedgerViews) -> LedgerViews?)?) -> Bool {
         guard !events.isEmpty, now.lastRecordOffset == stamp.size else { return false }
-        if remake == nil, !views.takeLabels(events.compactMap(OwnLabelWrite.init), knownEmpty: true) { return false }
+        // Nodes' own labels from the views alone: for a writer without the registers, and
+        // among members, whose catalog the registers alone do not make (a new farm's first
+        // merge into the hub carries its label).
+        let labelsFromTheViews = remake == nil || views.members.enforced
+        if labelsFromTheViews, !views.takeLabels(events.compactMap(OwnLabelWrite.init), knownEmpty: true) { return false }
         var registers = false
         for event in events {
-            if remake == nil, OwnLabelWrite(event) != nil { continue }
+            if labelsFromTheViews, OwnLabelWrite(event) != nil { continue }
+            if enrolmentsTaken.contains(event.id) { continue }
             // A new node's key, in a ledger with members: its chain end from the views'.
             if views.members.enforced, let key = NodeKey.declared(by: event) {
                 guard views.members.takeNewNode(event.dot.node, key: key.publicKey.bytes) else { return false }

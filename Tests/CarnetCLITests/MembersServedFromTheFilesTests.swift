@@ -28,25 +28,31 @@ struct MembersServedFromTheFilesTests {
     }
 
     /// Takes the session into the hub's store and saves from the files; the save made, or
-    /// why the files could not tell.
-    static func take(_ batch: SignedEvents, hub directory: String) throws -> Result<ServedFilesSave, ServedFilesSave.Declined> {
+    /// why the files could not tell. `rewriteAbove`: `ServedFilesSave.make`'s (-1, both files
+    /// written again; the bound, a tail left to readers where they can judge it, SPEC §6.8).
+    static func take(_ batch: SignedEvents, hub directory: String, rewriteAbove: Int = -1) throws
+        -> Result<ServedFilesSave, ServedFilesSave.Declined> {
         var store = try NodeStore(directory: directory, wallMillis: 1_790_000_000_000, keepingChainsCold: true) {
             NodeID.derived(from: "unused")
         }
         let counts = try store.persist(batch)
         #expect(counts.accepted == batch.events.count, "\(counts)")
         let made = Result { () throws(ServedFilesSave.Declined) -> ServedFilesSave in
-            try ServedFilesSave.make(directory: directory, storage: store.fileStorage, replica: store.replica, end: store.stamp)
+            try ServedFilesSave.make(directory: directory, storage: store.fileStorage, replica: store.replica, end: store.stamp,
+                                     rewriteAbove: rewriteAbove)
         }
         if case let .success(save) = made {
-            // Merged, and what a build from every entry writes, byte for byte.
-            #expect(save.indexMerged, "the entry index was built, not merged")
-            if case let .files(_, entries, _) = save.writes {
+            switch save.writes {
+            case let .files(_, entries, _):
+                // Merged, and what a build from every entry writes, byte for byte.
+                #expect(save.indexMerged, "the entry index was built, not merged")
                 let built = EntryIndexFile.body(replica: store.replica, names: EntryIndexNames(replica: store.replica),
                                                 stamp: store.stamp, directory: directory, storage: store.fileStorage)
                 #expect(entries == built, "the merged entry index differs from the one built")
-            } else {
-                Issue.record("a save with members wrote no files: \(save.writes)")
+            case let .status(derived):
+                #expect(rewriteAbove >= 0 && derived[DerivedTail.statusFigure] != nil, "no tail named: \(derived)")
+            case .nothing:
+                Issue.record("a session's save wrote nothing")
             }
             #expect(save.write(into: &store).isEmpty, "warnings")
         } else {
@@ -55,6 +61,20 @@ struct MembersServedFromTheFilesTests {
             #expect(store.saveDerivedState(fold: &fold).isEmpty, "warnings")
         }
         return made
+    }
+
+    /// Takes `batch` into the hub's node opened cold, as `merge` does
+    /// (`StoreAccess.openAddingToViewsFile`), and saves; whether the views file took it.
+    static func takeThroughTheNode(_ batch: SignedEvents, hub: String) throws -> Bool {
+        var node = try LocalNode(directory: hub, wallMillis: 1_790_000_000_000, keepingChainsCold: true) { NodeID.derived(from: "x") }
+        let read = node.addWritesToViewsFile()
+        #expect(read, "the hub's files are not current")
+        let taken = try node.persist(batch)
+        #expect(taken.accepted == batch.events.count)
+        let added = node.addsWritesToViewsFile
+        let warnings = node.saveDerivedState()
+        #expect(warnings.isEmpty, "\(warnings)")
+        return added
     }
 
     static func record(_ box: borrowing Sandbox, _ node: String, producer: String, lot: String) throws {
@@ -83,14 +103,15 @@ struct MembersServedFromTheFilesTests {
 
         // Each enrolled device's day, within its roles: saved from the files. The second
         // round's last session brings entries older than the one before it: they go before
-        // those in the index, and g's standing, new there, is listed after f's.
+        // those in the index, and g's standing, new there, is listed after f's. That round's
+        // saves leave a tail readers add (SPEC §6.8); the next merges the index past it.
         for (round, days) in [[("f", "F00")], [("g", "F01"), ("f", "F00")], [("g", "F01")]].enumerated() {
             for (device, producer) in days {
                 for lot in 0..<3 { try Self.record(box, device, producer: producer, lot: "\(device)\(round)\(lot)") }
             }
             for (device, producer) in days.reversed() {
                 let batch = try Self.session(from: box.path(device), into: hub)
-                let made = try Self.take(batch, hub: hub)
+                let made = try Self.take(batch, hub: hub, rewriteAbove: round == 1 ? DerivedTail.writersRewriteAbove : -1)
                 if case let .failure(declined) = made { Issue.record("\(device)'s day was folded: \(declined)") }
                 try MembersFromTheFilesTests.sound(box, node: "a", "after \(device)'s day")
                 let last = try #require(batch.events.last)
@@ -128,21 +149,79 @@ struct MembersServedFromTheFilesTests {
         for (device, producer, counts) in [("f", "F00", true), ("g", "F01", true), ("u", "F00", false), ("g", "F01", true)] {
             try Self.record(box, device, producer: producer, lot: "\(device)-\(producer)")
             let batch = try Self.session(from: box.path(device), into: hub)
-            var node = try LocalNode(directory: hub, wallMillis: 1_790_000_000_000, keepingChainsCold: true) { NodeID.derived(from: "x") }
-            let read = node.addWritesToViewsFile()
-            #expect(read, "the hub's files are not current")
-            let taken = try node.persist(batch)
-            #expect(taken.accepted == batch.events.count)
-            let added = node.addsWritesToViewsFile
+            let added = try Self.takeThroughTheNode(batch, hub: hub)
             #expect(added == counts, "\(device) for \(producer): added to the views \(added)")
-            let warnings = node.saveDerivedState()
-            #expect(warnings.isEmpty, "\(warnings)")
             try MembersFromTheFilesTests.sound(box, node: "a", "after \(device)'s entry for \(producer)")
         }
         // The command itself, from a directory, then a bundle.
         try Self.record(box, "g", producer: "F01", lot: "g-cli")
         try box.ok(["merge", box.path("g")])
         try MembersFromTheFilesTests.sound(box, node: "a", "after merging g")
+    }
+
+    /// The hub's enrolment of a new farm reaches a farm together with the new farm's first
+    /// events, in either order: the save takes the enrolment into the views' new nodes
+    /// (`MembersView.takeEnrolment`) and the new farm's entries count under it, as a fold
+    /// finds. Another member record (a change of roles) is left to the fold.
+    @Test func anEnrolmentOfANewDeviceIsSavedFromTheFiles() throws {
+        let box = try Sandbox()
+        let f = try Self.coop(box)
+        let hub = box.path("a"), farm = box.path("f")
+        try box.ok(["init", "--ledger-file", box.path("coop.ledger"), "--label", "n"], node: "n")
+        try box.ok(["merge", hub], node: "n")
+        // n writes before anyone enrolled it: its entry waits, and counts once the enrolment arrives.
+        let early = try box.run(["record", "harvest", "--actor", "F05", "--product", "P0001", "--qty", "1kg", "--lot", "n0", "--force"],
+                                node: "n")
+        #expect(early.status == 0, "\(early.stderr)")
+        try box.ok(["member", "add", try EntryIndexSignedTests.node(box, "n"), "--role", "producer:F05"])
+        try MembersFromTheFilesTests.sound(box, node: "a", "the hub after the enrolment")
+        // f gets n's events first, then the hub's enrolment of n, in one session's record.
+        let fromN = try Self.session(from: box.path("n"), into: farm), fromHub = try Self.session(from: hub, into: farm)
+        let both = SignedEvents(events: fromN.events + fromHub.events, heads: fromN.heads + fromHub.heads)
+        if case let .failure(declined) = try Self.take(both, hub: farm) {
+            Issue.record("the enrolment and the new farm's events were folded: \(declined)")
+        }
+        try MembersFromTheFilesTests.sound(box, node: "f", "f after n's events and its enrolment")
+        try MembersFromTheFilesTests.expectShown(box, try #require(fromN.events.last), node: "f", roles: "producer:F05", "n's entry at f")
+        // A change of roles carries cuts: the fold judges it.
+        try box.ok(["member", "roles", f, "--role", "producer:F06"])
+        if case .success = try Self.take(try Self.session(from: hub, into: farm), hub: farm) {
+            Issue.record("a change of roles was saved from the files")
+        }
+        try MembersFromTheFilesTests.sound(box, node: "f", "f after its change of roles")
+    }
+
+    /// A device the hub enrolled before its first merge: the node, opened cold, takes its key,
+    /// label and entries into the views read from the file (`MemberNewNodes.named`), and
+    /// `merge` opens it so; one never enrolled is left to the fold.
+    @Test func aNewDeviceEnrolledFirstIsMergedIntoTheViews() throws {
+        let box = try Sandbox()
+        _ = try Self.coop(box)
+        let hub = box.path("a")
+        for device in ["n", "m", "k"] {
+            try box.ok(["init", "--ledger-file", box.path("coop.ledger"), "--label", device], node: device)
+        }
+        for device in ["n", "k"] {
+            try box.ok(["member", "add", try EntryIndexSignedTests.node(box, device), "--role", "producer:F05"])
+        }
+        for device in ["n", "m", "k"] {
+            try box.ok(["merge", hub], node: device)
+            try Self.record(box, device, producer: "F05", lot: "\(device)0")
+        }
+        var enrolledEntry: Event?
+        for (device, named) in [("n", true), ("m", false)] {
+            let batch = try Self.session(from: box.path(device), into: hub)
+            if device == "n" { enrolledEntry = batch.events.last }
+            let views = try #require(LedgerViewsFile.members(directory: hub), "the views file does not read")
+            #expect((views.newNodes?.named[try #require(batch.events.first).dot.node] != nil) == named, "\(device): the views' new nodes")
+            let added = try Self.takeThroughTheNode(batch, hub: hub)
+            #expect(added == named, "\(device): added to the views \(added)")
+            try MembersFromTheFilesTests.sound(box, node: "a", "after \(device)'s first merge")
+        }
+        try MembersFromTheFilesTests.expectShown(box, try #require(enrolledEntry), node: "a", roles: "producer:F05", "n's entry")
+        // The command itself, for another device enrolled first.
+        try box.ok(["merge", box.path("k")])
+        try MembersFromTheFilesTests.sound(box, node: "a", "after merging k")
     }
 
     /// A device the hub enrolled before it ever synced: its first session (its key, its
@@ -164,7 +243,8 @@ struct MembersServedFromTheFilesTests {
         try MembersFromTheFilesTests.expectShown(box, try #require(first.events.last), node: "a", roles: "producer:F05", "n's entry")
         // Its next day, from the files as any enrolled device's.
         try Self.record(box, "n", producer: "F05", lot: "n1")
-        if case let .failure(declined) = try Self.take(try Self.session(from: box.path("n"), into: hub), hub: hub) {
+        if case let .failure(declined) = try Self.take(try Self.session(from: box.path("n"), into: hub), hub: hub,
+                                                       rewriteAbove: DerivedTail.writersRewriteAbove) {
             Issue.record("n's next day was folded: \(declined)")
         }
         try MembersFromTheFilesTests.sound(box, node: "a", "after n's next day")

@@ -139,8 +139,9 @@ struct LedgerViewsAppendingTests {
     @Test("in a ledger with members, another device's entry the views take gives the views folded again")
     func membersOthersEntriesEqualFolded() {
         let base = testSeed(default: 0xADD0_0A00)
-        var taken = 0, declined = 0, pastLimit = 0, newNodes = 0
-        for offset in 0..<48 as Range<UInt64> {
+        var taken = 0, declined = 0, pastLimit = 0, newNodes = 0, enrolments = 0
+        // From offset 48 on, half the nodes are not held: enrolments of nodes not held.
+        for offset in 0..<72 as Range<UInt64> {
             let seed = base &+ offset
             let history = RandomHistory(seed: seed, nodes: 3 + Int(offset % 2), steps: 70, members: true, adoption: offset % 3 == 0)
             var rng = SplitMix64(seed: seed ^ 0xC4A1)
@@ -150,7 +151,15 @@ struct LedgerViewsAppendingTests {
             var cutoff: [NodeID: UInt64] = [:]
             // One node in four not held at all: its first event (its key) comes with the rest.
             for (node, events) in byNode.sorted(by: { $0.key < $1.key }) {
-                cutoff[node] = Int.random(in: 0..<4, using: &rng) == 0 ? 0 : UInt64.random(in: 0...events.map(\.dot.seq).max()!, using: &rng)
+                cutoff[node] = Int.random(in: 0..<(offset < 48 ? 4 : 2), using: &rng) == 0
+                    ? 0 : UInt64.random(in: 0...events.map(\.dot.seq).max()!, using: &rng)
+            }
+            if offset >= 48, let genesis = history.events.first(where: { event in
+                if case let .assign(assignment) = event.operation { return assignment.key.record.type == Replica.genesisRecordType }
+                return false
+            }) {
+                // The creator held up to its genesis at least: the members are enforced.
+                cutoff[genesis.dot.node] = max(cutoff[genesis.dot.node]!, genesis.dot.seq)
             }
             var reader = Replica(node: NodeID.derived(from: "reader-\(seed)"), ledger: history.ledger)
             reader.admit(contentsOf: history.events.filter { $0.dot.seq <= cutoff[$0.dot.node]! })
@@ -161,6 +170,7 @@ struct LedgerViewsAppendingTests {
             for node in byNode.keys.sorted().shuffled(using: &rng) {
                 for event in byNode[node]!.filter({ $0.dot.seq > cutoff[node]! }).sorted(by: { $0.dot.seq < $1.dot.seq }) {
                     let waited = reader.history.pendingCount
+                    let heldBefore = Set(reader.history.nodeIDs)
                     reader.admit(event)
                     let after = LedgerState(replica: reader)
                     let full = LedgerViews(replica: reader, ledger: after)
@@ -176,6 +186,20 @@ struct LedgerViewsAppendingTests {
                             newNodes += 1
                             let differences = next.differences(from: full)
                             #expect(differences.isEmpty, "seed \(seed): new node \(node) taken differs in \(differences)")
+                            if !differences.isEmpty { return }
+                        }
+                        continue
+                    }
+                    if case let .append(core) = event.operation, core.kind == Replica.memberEntryKind {
+                        // An enrolment of a node not held: into the views' new nodes.
+                        var next = views
+                        if let member = try? MemberRecord(core),
+                           next.members.takeEnrolment(member, writtenAt: event.dot,
+                                                      deviceIsNew: !heldBefore.contains(member.device) && member.device != reader.node) {
+                            enrolments += 1
+
+                            let differences = next.differences(from: full)
+                            #expect(differences.isEmpty, "seed \(seed): enrolment of \(member.device) taken differs in \(differences)")
                             if !differences.isEmpty { return }
                         }
                         continue
@@ -199,6 +223,7 @@ struct LedgerViewsAppendingTests {
         #expect(declined > 30, "only \(declined) entries of other devices declined among members")
         #expect(pastLimit > 3, "only \(pastLimit) entries past a chain end's limit")
         #expect(newNodes > 10, "only \(newNodes) new nodes taken")
+        #expect(enrolments > 3, "only \(enrolments) enrolments of nodes not held taken")
     }
 
     @Test("entries that name others, or lots below zero, are left to the fold")

@@ -33,7 +33,10 @@ struct MemberAddCommand: Command {
     }
 
     func run(in context: Context) throws {
-        var store = try StoreAccess.open(context)
+        // Opened cold, the views read from the file: an enrolment of a device that has not
+        // synced yet (the usual case) is added to them (`MembersView.takeEnrolment`) instead
+        // of folding every event again; any other, the node folds.
+        var store = try StoreAccess.openAddingToViewsFile(context, takingEntriesOf: [])
         let membership = try MemberWrite.administering(store)
         let device = try NodeNames.resolve(node, replica: store.replica)
         if let current = membership.standing(of: membership.device(of: device)), current.record.action != MemberRecord.Action.revoke {

@@ -31,13 +31,16 @@ enum StoreAccess {
 
     /// The same for a command that takes in other devices' entries (`merge`, `bundle
     /// apply`), which the views judge in a ledger with members when they keep the chain end
-    /// of each node that wrote them (`MembersView.chainEnds`). `writers`: those nodes, nil
-    /// when not known (then opened cold: a fold there costs more time, half the memory).
+    /// of each node that wrote them (`MembersView.chainEnds`), or say how a node not held
+    /// that member records name will be judged (`MemberNewNodes.named`: a farm enrolled
+    /// before its first merge). `writers`: those nodes, nil when not known (then opened
+    /// cold: a fold there costs more time, half the memory).
     static func openAddingToViewsFile(_ context: Context, takingEntriesOf writers: Set<NodeID>?) throws -> LocalNode {
         try openAddingToViewsFile(context, foldIsCertain: false) { members in
             guard members.enforced else { return true }
             guard let ends = members.chainEnds else { return false }
-            return writers?.allSatisfy { ends[$0] != nil } ?? true
+            let named = members.newNodes?.named ?? [:]
+            return writers?.allSatisfy { ends[$0] != nil || named[$0] != nil } ?? true
         }
     }
 
@@ -45,7 +48,7 @@ enum StoreAccess {
     private static func openAddingToViewsFile(_ context: Context, foldIsCertain: Bool,
                                               members viewsCanTake: (MembersView) -> Bool) throws -> LocalNode {
         guard !foldIsCertain,
-              let members = LedgerViewsFile.current(directory: context.directory, parts: [.members, .memberChains])?.members,
+              let members = LedgerViewsFile.members(directory: context.directory),
               viewsCanTake(members) else { return try open(context) }
         var node = try open(context, keepingChainsCold: true)
         node.addWritesToViewsFile()
