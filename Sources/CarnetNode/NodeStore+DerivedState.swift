@@ -65,7 +65,10 @@ extension NodeStore {
     /// million entries the build walks every event.
     mutating func saveDerivedState(views: LedgerViews, added: [Event]) -> [String] {
         var (appended, warnings) = saveCheckpointKeepingPlaces()
-        let names = EntryIndexNames(replica: replica)
+        // The names from the views, which hold the catalog and the labels of this state: made
+        // from the replica, a ledger with members judged every catalog write again, reading
+        // each one's event from the cold chains (a third of a farm's merge into a 1M hub).
+        let names = EntryIndexNames(catalog: views.catalog, labels: views.labels)
         if let body = mergedEntryIndex(names: names, added: added, members: views.members) {
             do {
                 try saveStampedFile(EntryIndexFile.fileName, as: .entries, body: body, stamp: stamp)
