@@ -366,9 +366,17 @@ extension Membership {
     /// roles, which is when the whole history is read, once.
     public func correctedRegisters(of replica: Replica) -> [FieldKey: [RegisterValue]] {
         guard enforced else { return [:] }
+        // The live values' events read together, in the order they lie: one by one, each read
+        // of a cold event decoded its whole checkpoint chunk (seconds at a million events).
+        let events: [EventID: Event]
+        do {
+            events = try replica.history.readEvents(replica.registers.values.lazy.flatMap { $0.values.map(\.id) })
+        } catch {
+            fatalError("\(error)")  // as `History.event(_:)` does: the store's files changed under it
+        }
         var affected = Set<FieldKey>()
         for (key, register) in replica.registers where register.values.contains(where: { value in
-            replica.history.event(value.id).map { verdict(of: $0, entry: nil) != .counts } ?? false
+            events[value.id].map { verdict(of: $0, entry: nil) != .counts } ?? false
         }) {
             affected.insert(key)
         }
