@@ -1204,7 +1204,8 @@ def derived_tail(report, what, stamp, log, status_file, records, ledger_id):
     the records from its size to the end are sound and hold at most 4,096 events, each an
     accepted readable entry of one of the eight kinds without `ref_event`, `order` or
     `line`, nor `ref` unless a payment's, or a write of a node's own label with a text
-    value (§6.5, §6.8), in a ledger whose members are not enforced; each node's label
+    value (§6.5, §6.8), in a ledger whose members are enforced each entry one that counts
+    (`tail_counts_among_members`); each node's label
     writes, taken in log order into an empty register, leave one text (else the reader
     opens the store). Returns those entries, in log order, as a `Tail` whose `labels` are
     {node: the label its writes leave}."""
@@ -1223,13 +1224,12 @@ def derived_tail(report, what, stamp, log, status_file, records, ledger_id):
     accepted = replica_of(records).accepted()
     entries = [cf.tail_entry(event) if event.id() in accepted else None for event in events]
     writes = [cf.tail_label_write(event) if event.id() in accepted else None for event in events]
-    import carnet_members
-    enforced = carnet_members.Members(replica_of(records), ledger_id).enforced
-    report.check(len(events) <= cf.TAIL_MAX_EVENTS and all(e or w for e, w in zip(entries, writes)) and not enforced,
+    report.check(len(events) <= cf.TAIL_MAX_EVENTS and all(e or w for e, w in zip(entries, writes))
+                 and tail_counts_among_members(records, ledger_id, entries),
                  f"{what}: the {len(events)} events of the {len(tail_records)} records past it (at most "
                  f"{cf.TAIL_MAX_EVENTS:,}) are accepted readable entries of the eight kinds without ref_event, "
                  f"order or line, nor ref unless a payment's, or writes of the event's own node's label with a text "
-                 f"value, members not enforced (§6.8)")
+                 f"value; with members, entries that count (§6.8)")
     tail = Tail(entry for entry in entries if entry is not None)
     tail.labels = cf.tail_labels([w for w in writes if w is not None])
     if tail.labels:
@@ -1240,6 +1240,18 @@ def derived_tail(report, what, stamp, log, status_file, records, ledger_id):
     print(f"  {what}: {len(events)} tail events past its stamp ({stamp['size']} of {len(log)} bytes) added (§6.8), "
           f"{refs} of them payments with a ref, {sum(1 for w in writes if w)} writes of a node's own label")
     return tail
+
+
+def tail_counts_among_members(records, ledger_id, entries):
+    """§6.8 with members enforced (§9.5): a tail holds entries that count, by nodes whose
+    chain end (views section 18) counts them. This checker does not decode section 18; it
+    holds the tail to what the chain end stands for, each entry's verdict in the whole log
+    being `counts` (§9.5), judged here from the member records. True without members."""
+    import carnet_members
+    members = carnet_members.Members(replica_of(records), ledger_id)
+    if not members.enforced:
+        return True
+    return all(members.verdict(entry["event"], entry) == carnet_members.COUNTS for entry in entries if entry is not None)
 
 
 class Tail(list):
@@ -1254,7 +1266,7 @@ def check_tail_figure(report, directory, status_file, log, records, replica, vie
     `ref_event`, `order` or `line`, nor `ref` unless a payment's, each (in the log before
     it) with an id carried by no other entry and named by no reversal or payment, a
     payment's `ref` carried by entries held and paid so far (section 13) with its amount
-    at or below what those carriers not voided are worth, members not enforced, the
+    at or below what those carriers not voided are worth, with members each counting, the
     entry's stock line not below zero before or after it, its unit its line's, no open
     orders of its product beyond what producers hold; the figure names the older file's
     size, and at most 256 events lie past that file (past that the writer writes both
@@ -1267,10 +1279,11 @@ def check_tail_figure(report, directory, status_file, log, records, replica, vie
     accepted = replica.accepted()
     entries = [cf.tail_entry(event) if event.id() in accepted else None for event in past]
     writes = [cf.tail_label_write(event) if event.id() in accepted else None for event in past]
-    report.check(all(e or w for e, w in zip(entries, writes)) and not carnet_members.Members(replica, ledger_id).enforced
+    report.check(all(e or w for e, w in zip(entries, writes)) and tail_counts_among_members(records, ledger_id, entries)
                  and any(record.offset == t for record in records),
                  f"{cf.TAIL_FIGURE} {t}: a record boundary, and the {len(past)} events past it are entries a reader "
-                 f"may add or writes of the event's own node's label with a text value (§6.8)")
+                 f"may add (with members, each counting) or writes of the event's own node's label with a text "
+                 f"value (§6.8)")
     entries = [entry for entry in entries if entry is not None]
     writes = [write for write in writes if write is not None]
     # Each entry against the log before it: the log below t, then the tail entries before it.
