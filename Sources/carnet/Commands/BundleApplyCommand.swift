@@ -1,7 +1,6 @@
 import CarnetCore
 import CarnetLedger
 import CarnetNode
-import CarnetStore
 import CarnetWire
 
 /// `carnet bundle apply FILE...`: takes bundles' events. Idempotent: applying one twice
@@ -42,14 +41,14 @@ struct BundleApplyCommand: Command {
     func run(in context: Context) throws {
         // The node's ledger from its `node` file alone, to read a small bundle's products
         // before the node is opened (the appender then reads only their part of the views).
-        let identity = try? NodeDirectory.identity(of: context.directory)
+        let ledger = (try? NodeDirectory.identity(of: context.directory)).map { (id: $0.ledgerID, name: $0.ledger) }
         try SourcesRun(sources: files, json: json, plural: "bundles").run(in: context, prepare: { file in
             try Files.read(file, what: "the bundle")
         }, part: { bytes in
-            Self.smallBundleEvents(bytes, identity: identity, context: context)
+            Self.smallBundleEvents(bytes, ledger: ledger, context: context)
                 .map { ViewsPart(entries: $0.compactMap { LedgerRecord(reading: $0)?.entry }) }
         }, writers: { bytes in
-            Self.smallBundleEvents(bytes, identity: identity, context: context).map { Set($0.map(\.dot.node)) }
+            Self.smallBundleEvents(bytes, ledger: ledger, context: context).map { Set($0.map(\.dot.node)) }
         }, takeAppending: { file, bytes, appender in
             let bundle = try Self.bundle(file, bytes: bytes, ledgerID: appender.ledgerID, ledger: appender.ledger, context: context)
             guard bundle.heads.isEmpty, let summary = try appender.take(bundle.events) else { return nil }
@@ -61,9 +60,10 @@ struct BundleApplyCommand: Command {
 
     /// A small bundle's events, read before the node is opened; nil for a large one (it is
     /// not opened twice: every part of the views is read) or one that does not read.
-    private static func smallBundleEvents(_ bytes: [UInt8], identity: NodeIdentity?, context: Context) -> [Event]? {
-        guard bytes.count <= smallBundle, let identity,
-              let bundle = try? bundle("", bytes: bytes, ledgerID: identity.ledgerID, ledger: identity.ledger, context: context)
+    /// `ledger`: this node's, from its `node` file.
+    private static func smallBundleEvents(_ bytes: [UInt8], ledger: (id: LedgerID?, name: String)?, context: Context) -> [Event]? {
+        guard bytes.count <= smallBundle, let ledger,
+              let bundle = try? bundle("", bytes: bytes, ledgerID: ledger.id, ledger: ledger.name, context: context)
         else { return nil }
         return bundle.events
     }
